@@ -1,0 +1,158 @@
+"""The check protocol: every check is a small class with ``name`` and ``run(ctx)``.
+
+A check reads a :class:`CheckContext` (decoded image, encoded bytes, the
+spec, what was ordered) and returns a :class:`~brandkit.models.CheckResult`.
+Checks are pure CPU work; anything that needs the network (moderation) is
+gathered by the pipeline beforehand and handed over in the context. Heavy
+engines (OCR, palette lookup tables, logo templates) live in
+:class:`CheckResources`, which the caller creates once and reuses.
+
+Fail closed: a check that should run but cannot returns ``not_checked``;
+one that does not apply returns ``skipped`` with the reason.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from PIL import Image
+from pydantic import BaseModel, ConfigDict, Field
+
+from brandkit.models import CheckResult, CheckStatus, CopyBlock, ValidationReport
+from brandkit.spec.models import BrandSpec, CheckPolicy
+
+
+class Expectation(BaseModel):
+    """What was ordered, which the checks compare the image against."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    width: int | None = None
+    height: int | None = None
+    output_format: str | None = None
+    transparent: bool | None = None
+    copy_block: CopyBlock | None = Field(default=None, description="Exact copy expected on the image.")
+    logo_variant: str | None = None
+    background_tone: Literal["light", "dark"] | None = None
+    max_file_bytes: int | None = None
+    copy_source: str = Field(default="request", description="Where the expected copy came from.")
+
+
+class ModerationScores(BaseModel):
+    """Category scores from a moderation service or a local classifier."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(description="e.g. 'openai:omni-moderation-latest' or 'local:nudenet'.")
+    scores: dict[str, float]
+    flagged: bool = False
+    covered_categories: list[str] = Field(default_factory=list)
+    request_ids: list[str] = Field(default_factory=list)
+
+
+class CheckContext:
+    """Everything a check may read about one image. Built once per image, shared by all checks."""
+
+    def __init__(
+        self,
+        *,
+        spec: BrandSpec,
+        image: Image.Image,
+        data: bytes,
+        expectation: Expectation,
+        resources: CheckResources,
+        moderation: ModerationScores | None = None,
+        moderation_error: str | None = None,
+    ) -> None:
+        self.spec = spec
+        self.image = image
+        self.data = data
+        self.expectation = expectation
+        self.resources = resources
+        self.moderation = moderation
+        self.moderation_error = moderation_error
+        self._cache: dict[str, Any] = {}
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Compute ``key`` once per image (e.g. the OCR result shared by the text and contrast checks)."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+
+class CheckResources:
+    """Engines and lookup tables shared across images; create one per kit, reuse it.
+
+    Holds no global state: each kit (or each test) owns its own instance.
+    """
+
+    def __init__(self) -> None:
+        self._items: dict[str, Any] = {}
+
+    def get(self, key: str, factory: Callable[[], Any]) -> Any:
+        """The resource named ``key``, created by ``factory`` on first use."""
+        if key not in self._items:
+            self._items[key] = factory()
+        return self._items[key]
+
+
+@runtime_checkable
+class Check(Protocol):
+    """A validation check. ``name`` is the key in the report and in the spec's ``checks`` policies."""
+
+    name: str
+
+    def run(self, ctx: CheckContext) -> CheckResult:
+        """Inspect ``ctx`` and return a result (never raise for a bad image: fail or not_checked)."""
+        ...
+
+
+def result(
+    name: str,
+    status: CheckStatus,
+    *,
+    score: float | None = None,
+    threshold: float | None = None,
+    details: dict[str, Any] | None = None,
+    hint: str | None = None,
+) -> CheckResult:
+    """Shorthand for building a :class:`CheckResult`."""
+    return CheckResult(
+        name=name, status=status, score=score, threshold=threshold, details=details or {}, hint=hint
+    )
+
+
+def run_checks(
+    ctx: CheckContext,
+    checks: Sequence[Check],
+    policies: dict[str, CheckPolicy] | None = None,
+) -> ValidationReport:
+    """Run ``checks`` on ``ctx``; a check that raises is recorded as ``not_checked`` (fail closed)."""
+    policies = policies or {}
+    results: dict[str, CheckResult] = {}
+    started = time.perf_counter()
+    for check in checks:
+        settings = ctx.spec.policy(check.name)
+        if not settings.enabled:
+            continue
+        t0 = time.perf_counter()
+        try:
+            outcome = check.run(ctx)
+        except Exception as exc:  # noqa: BLE001 - fail closed, keep the reason
+            outcome = result(
+                check.name,
+                CheckStatus.not_checked,
+                details={"error": f"{type(exc).__name__}: {exc}"},
+                hint=None,
+            )
+        outcome.policy = policies.get(check.name, settings.policy)
+        outcome.elapsed_ms = round((time.perf_counter() - t0) * 1000.0, 3)
+        results[check.name] = outcome
+    return ValidationReport(
+        checks=results,
+        spec_name=ctx.spec.name,
+        spec_fingerprint=ctx.spec.fingerprint,
+        elapsed_ms=round((time.perf_counter() - started) * 1000.0, 3),
+    )

@@ -1,0 +1,249 @@
+"""The brandkit exception tree.
+
+Every error raised on purpose by brandkit derives from :class:`BrandkitError`::
+
+    BrandkitError
+    ├── SpecError                  bad brand spec (file, field path, value)
+    ├── RequestError               bad request / parameters, caught before any provider call
+    │   └── ForbiddenContentError  forbidden term, competitor or pattern in brief or copy
+    ├── ImageInputError            an image that cannot be read safely (truncated, bomb, …)
+    ├── OutputError                an output folder or file that cannot be written
+    ├── BrandViolationError        checks failed after every allowed attempt
+    └── ProviderError              the image service failed (keeps request id, ``__cause__``)
+        ├── ProviderConnectionError / ProviderTimeoutError
+        ├── RateLimitError
+        ├── QuotaExceededError
+        ├── AuthenticationError
+        ├── InvalidParameterError
+        ├── ModerationBlockedError
+        └── ProviderResponseError  malformed body, undecodable image, wrong size
+
+Error messages never contain secrets: :func:`redact` scrubs anything that
+looks like an API key before a message is stored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from brandkit.models import Attempt, ValidationReport
+
+_KEY_PATTERN = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|sess-[A-Za-z0-9_\-]{6,})")
+_BEARER_PATTERN = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-\.]{6,}")
+
+
+def redact(text: str, secrets: Sequence[str] = ()) -> str:
+    """Remove API keys (``sk-…``), bearer tokens and any explicitly given secret from ``text``."""
+    for secret in secrets:
+        if secret and len(secret) >= 6:
+            text = text.replace(secret, "[REDACTED]")
+    text = _KEY_PATTERN.sub("[REDACTED]", text)
+    return _BEARER_PATTERN.sub(r"\1[REDACTED]", text)
+
+
+class BrandkitError(Exception):
+    """Base class of every error brandkit raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        message = redact(message)
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class SpecIssue:
+    """One problem found in a brand spec: where it is and what is wrong."""
+
+    __slots__ = ("file", "location", "message", "value")
+
+    def __init__(self, file: str, location: str, message: str, value: Any = None) -> None:
+        self.file = file
+        self.location = location
+        self.message = message
+        self.value = value
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.location}" if self.location else self.file
+        shown = "" if self.value is None else f" (got {_short_repr(self.value)})"
+        return f"{where}: {self.message}{shown}"
+
+    def __repr__(self) -> str:
+        return f"SpecIssue({self!s})"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form, used by ``brandkit spec check --json``."""
+        return {
+            "file": self.file,
+            "location": self.location,
+            "message": self.message,
+            "value": _short_repr(self.value) if self.value is not None else None,
+        }
+
+
+def _short_repr(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class SpecError(BrandkitError):
+    """A brand spec is missing, unreadable or invalid. ``issues`` lists every problem."""
+
+    def __init__(self, message: str, issues: Sequence[SpecIssue] = ()) -> None:
+        self.issues = list(issues)
+        if self.issues:
+            message = message + "\n" + "\n".join(f"  - {issue}" for issue in self.issues)
+        super().__init__(message)
+
+
+class RequestError(BrandkitError):
+    """An asset request or parameter set is invalid; raised before anything is sent or spent."""
+
+    def __init__(self, message: str, field: str | None = None, value: Any = None) -> None:
+        self.field = field
+        self.value = value
+        super().__init__(message)
+
+
+class ForbiddenContentError(RequestError):
+    """The brief or the copy contains something the brand forbids."""
+
+    def __init__(self, message: str, matches: Sequence[Any] = (), field: str | None = None) -> None:
+        self.matches = list(matches)
+        super().__init__(message, field=field)
+
+
+class ImageInputError(BrandkitError):
+    """An image could not be read safely (missing, truncated, too large, unsupported)."""
+
+    def __init__(self, message: str, source: str | None = None) -> None:
+        self.source = source
+        super().__init__(message)
+
+
+class OutputError(BrandkitError):
+    """An output path cannot be written (is a file, not writable, outside the output folder)."""
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        self.path = path
+        super().__init__(message)
+
+
+class BrandViolationError(BrandkitError):
+    """Checks still failed after every allowed attempt.
+
+    ``report`` is the best attempt's report, ``best`` the best attempt and
+    ``attempts`` every attempt in order, each with its own report.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        report: ValidationReport | None = None,
+        best: Attempt | None = None,
+        attempts: Sequence[Attempt] = (),
+    ) -> None:
+        self.report = report
+        self.best = best
+        self.attempts = list(attempts)
+        super().__init__(message)
+
+
+class ProviderError(BrandkitError):
+    """The image or moderation service failed.
+
+    ``request_id`` is the provider's request id when one was returned,
+    ``status_code`` the HTTP status, ``code`` the provider's error code; the
+    original exception is chained as ``__cause__``.
+    """
+
+    retryable: bool = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request_id: str | None = None,
+        status_code: int | None = None,
+        code: str | None = None,
+        provider: str | None = None,
+    ) -> None:
+        self.request_id = request_id
+        self.status_code = status_code
+        self.code = code
+        self.provider = provider
+        extra = []
+        if status_code is not None:
+            extra.append(f"status={status_code}")
+        if code:
+            extra.append(f"code={code}")
+        if request_id:
+            extra.append(f"request_id={request_id}")
+        super().__init__(message + (f" [{', '.join(extra)}]" if extra else ""))
+
+
+class ProviderConnectionError(ProviderError):
+    """The service could not be reached or the connection broke."""
+
+    retryable = True
+
+
+class ProviderTimeoutError(ProviderConnectionError):
+    """The service did not answer in time."""
+
+
+class RateLimitError(ProviderError):
+    """The service asked us to slow down (HTTP 429 rate limit)."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)
+
+
+class ServerError(ProviderError):
+    """The service failed on its side (HTTP 5xx, 408, 409)."""
+
+    retryable = True
+
+
+class QuotaExceededError(ProviderError):
+    """The account has no quota or credit left (``insufficient_quota``); never retried."""
+
+
+class AuthenticationError(ProviderError):
+    """The API key is missing, wrong, or lacks permission; never retried."""
+
+
+class InvalidParameterError(ProviderError):
+    """The service rejected the parameters (HTTP 400); never retried."""
+
+
+class ModerationBlockedError(ProviderError):
+    """The provider's safety system blocked the prompt, an input image or the output.
+
+    ``stage`` is ``input``, ``output`` or ``unknown``; ``categories`` the coarse labels.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        stage: str = "unknown",
+        categories: Sequence[str] = (),
+        **kwargs: Any,
+    ) -> None:
+        self.stage = stage
+        self.categories = list(categories)
+        super().__init__(f"{message} (stage={stage}, categories={list(categories)})", **kwargs)
+
+
+class ProviderResponseError(ProviderError):
+    """The service answered, but the answer is unusable (malformed JSON, bad base64, wrong size)."""
+
+    retryable = True

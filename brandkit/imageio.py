@@ -1,0 +1,185 @@
+"""Reading and encoding images safely.
+
+Every image brandkit reads goes through :func:`load_image`: a size limit on
+the file, a pixel limit checked from the header before decoding (no
+decompression bombs), a full decode (truncated files fail here, not later),
+EXIF orientation applied, the first frame of animations, and every mode
+(P, LA, L, I;16, CMYK, …) converted to RGB or RGBA 8-bit.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from brandkit.errors import ImageInputError
+
+MAX_PIXELS = 8_294_400 * 2  # twice the largest gpt-image-2 output (3840x2160)
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+ImageSource = str | os.PathLike[str] | bytes | Image.Image
+
+
+def _describe(source: ImageSource) -> str:
+    if isinstance(source, bytes):
+        return f"<{len(source)} bytes>"
+    if isinstance(source, Image.Image):
+        return "<PIL image>"
+    return str(source)
+
+
+def read_bytes(source: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> bytes:
+    """Read a file, refusing folders, missing files and files over ``limit`` bytes."""
+    path = Path(source)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ImageInputError(f"{path}: no such file", source=str(path)) from None
+    except OSError as exc:
+        raise ImageInputError(f"{path}: cannot read ({exc.strerror})", source=str(path)) from exc
+    if path.is_dir():
+        raise ImageInputError(f"{path}: is a folder, not an image", source=str(path))
+    if size > limit:
+        raise ImageInputError(f"{path}: {size:,} bytes is over the {limit:,}-byte limit", source=str(path))
+    return path.read_bytes()
+
+
+def _normalize_mode(image: Image.Image) -> Image.Image:
+    mode = image.mode
+    if mode in ("RGB", "RGBA"):
+        return image
+    if mode == "P":
+        return image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if mode in ("LA", "PA", "La", "RGBa"):
+        return image.convert("RGBA")
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        array = np.asarray(image, dtype=np.float64)
+        peak = 65535.0 if array.max(initial=0) > 255 or mode.startswith("I;16") else 255.0
+        eight = np.clip(np.round(array / peak * 255.0), 0, 255).astype(np.uint8)
+        return Image.fromarray(eight, "L").convert("RGB")
+    if mode == "F":
+        array = np.asarray(image, dtype=np.float64)
+        eight = np.clip(np.round(array * (255.0 if array.max(initial=0) <= 1.0 else 1.0)), 0, 255)
+        return Image.fromarray(eight.astype(np.uint8), "L").convert("RGB")
+    if mode == "CMYK":
+        return image.convert("RGB")
+    if mode in ("1", "L"):
+        return image.convert("RGB")
+    return image.convert("RGBA" if "A" in mode else "RGB")
+
+
+def load_image(source: ImageSource, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """Decode ``source`` (path, bytes or PIL image) into an 8-bit RGB or RGBA image.
+
+    Raises :class:`brandkit.ImageInputError` naming the source for anything
+    that is not a readable image within the limits.
+    """
+    name = _describe(source)
+    if isinstance(source, Image.Image):
+        image = source
+        image.load()
+    else:
+        data = source if isinstance(source, bytes) else read_bytes(source)
+        if not data:
+            raise ImageInputError(f"{name}: empty file", source=name)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                image = Image.open(io.BytesIO(data))
+                width, height = image.size
+                if width * height > max_pixels:
+                    raise ImageInputError(
+                        f"{name}: {width}x{height} = {width * height:,} pixels is over the "
+                        f"{max_pixels:,}-pixel limit",
+                        source=name,
+                    )
+                image.seek(0)
+                image.load()
+        except ImageInputError:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ImageInputError(f"{name}: refused as a decompression bomb ({exc})", source=name) from exc
+        except UnidentifiedImageError as exc:
+            raise ImageInputError(f"{name}: not a recognised image format", source=name) from exc
+        except (OSError, ValueError, SyntaxError, EOFError) as exc:
+            raise ImageInputError(f"{name}: cannot decode image ({exc})", source=name) from exc
+    if image.width * image.height > max_pixels:
+        raise ImageInputError(f"{name}: {image.width}x{image.height} is over the pixel limit", source=name)
+    try:
+        image = ImageOps.exif_transpose(image) or image
+    except Exception:  # noqa: BLE001 - a broken EXIF block must not lose the image
+        pass
+    return _normalize_mode(image)
+
+
+def detect_format(data: bytes) -> str | None:
+    """``png``, ``jpeg``, ``webp`` (or another Pillow name, lower-case) from the bytes; ``None`` if unknown."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            fmt = image.format
+    except Exception:  # noqa: BLE001
+        return None
+    return fmt.lower() if fmt else None
+
+
+def encode_image(
+    image: Image.Image,
+    output_format: str = "png",
+    compression: int | None = None,
+    pnginfo: dict[str, str] | None = None,
+) -> bytes:
+    """Encode ``image`` as png/jpeg/webp bytes; ``pnginfo`` goes into text chunks (PNG) or XMP-less comment."""
+    from PIL import PngImagePlugin
+
+    buffer = io.BytesIO()
+    fmt = output_format.lower()
+    if fmt == "png":
+        info = PngImagePlugin.PngInfo()
+        for key, value in (pnginfo or {}).items():
+            info.add_itxt(key, value)
+        image.save(buffer, "PNG", pnginfo=info, optimize=False, compress_level=6)
+    elif fmt in ("jpeg", "jpg"):
+        quality = 95 if compression is None else max(1, min(100, 100 - compression))
+        rgb = image.convert("RGB") if image.mode != "RGB" else image
+        comment = (pnginfo or {}).get("brandkit", "")
+        rgb.save(buffer, "JPEG", quality=quality, comment=comment.encode("utf-8"))
+    elif fmt == "webp":
+        quality = 95 if compression is None else max(1, min(100, 100 - compression))
+        exif = Image.Exif()
+        if pnginfo and "brandkit" in pnginfo:
+            exif[0x010E] = pnginfo["brandkit"]  # ImageDescription
+        image.save(buffer, "WEBP", quality=quality, lossless=compression is None, exif=exif)
+    else:
+        raise ValueError(f"unsupported output format {output_format!r}")
+    return buffer.getvalue()
+
+
+def read_provenance(data: bytes) -> str | None:
+    """The ``brandkit`` provenance text embedded by :func:`encode_image`, or ``None``."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            fmt = (image.format or "").upper()
+            if fmt == "PNG":
+                value = image.info.get("brandkit")
+                return str(value) if value is not None else None
+            if fmt == "JPEG":
+                comment = image.info.get("comment")
+                return comment.decode("utf-8") if isinstance(comment, bytes) and comment else None
+            if fmt == "WEBP":
+                desc = image.getexif().get(0x010E)
+                return str(desc) if desc else None
+    except Exception:  # noqa: BLE001
+        return None
+    return None
+
+
+def rgba_array(image: Image.Image) -> np.ndarray:
+    """H×W×4 uint8 array (alpha 255 where the image has none)."""
+    if image.mode == "RGBA":
+        return np.asarray(image, dtype=np.uint8)
+    return np.asarray(image.convert("RGBA"), dtype=np.uint8)

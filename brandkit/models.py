@@ -1,0 +1,292 @@
+"""Typed data that flows between the pipeline stages.
+
+spec → **AssetRequest** → compile → **CompiledPrompt** → provider →
+**RenderResult** → compose → checks → **ValidationReport** → repair →
+**Attempt** → asset.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+
+from brandkit.spec.models import Background, CheckPolicy, OutputFormat, Quality
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+ReferenceRole = Literal["logo", "product", "style", "master", "other"]
+
+
+class ReferenceInput(_Model):
+    """An extra image the caller wants the model to use (product shot, style reference, …)."""
+
+    path: str | None = None
+    data: bytes | None = Field(default=None, repr=False)
+    role: ReferenceRole = "product"
+    description: str = ""
+
+    @field_serializer("data")
+    def _ser_data(self, data: bytes | None) -> str | None:
+        return None if data is None else f"<{len(data)} bytes sha256={hashlib.sha256(data).hexdigest()[:16]}>"
+
+    def read(self) -> bytes:
+        """The image bytes (from ``data`` or the file at ``path``)."""
+        if self.data is not None:
+            return self.data
+        if self.path is None:
+            raise ValueError("a reference image needs a path or data")
+        from brandkit.imageio import read_bytes
+
+        return read_bytes(self.path)
+
+
+class AssetRequest(_Model):
+    """What the caller wants: a brief plus exact copy, in one of the spec's formats."""
+
+    brief: str = Field(min_length=1, max_length=8000, description="What the image should show (data, not orders).")
+    headline: str | None = Field(default=None, max_length=200)
+    subhead: str | None = Field(default=None, max_length=300)
+    cta: str | None = Field(default=None, max_length=60)
+    disclaimers: list[str] = Field(default_factory=list, description="Extra legal lines besides the spec's.")
+    format: str = "square"
+    purpose: str = Field(default="advertisement", max_length=200)
+    background: Literal["light", "dark", "auto"] = "auto"
+    logo_variant: str | None = None
+    references: list[ReferenceInput] = Field(default_factory=list, max_length=15)
+    quality: Quality | None = None
+    output_format: OutputFormat | None = None
+    output_compression: int | None = Field(default=None, ge=0, le=100)
+    transparent: bool | None = None
+    text: Literal["render", "overlay"] | None = None
+    logo: Literal["reference", "overlay"] | None = None
+    policies: dict[str, CheckPolicy] = Field(default_factory=dict)
+    n: int = Field(default=1, ge=1, le=10)
+    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    locale: str | None = Field(default=None, max_length=35)
+    safety_identifier: str | None = Field(default=None, max_length=256)
+    model: str | None = None
+
+    @field_validator("headline", "subhead", "cta")
+    @classmethod
+    def _strip(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        return value or None
+
+    def copy_strings(self) -> dict[str, str]:
+        """The exact copy by role (only what is set)."""
+        out: dict[str, str] = {}
+        for role in ("headline", "subhead", "cta"):
+            value = getattr(self, role)
+            if value:
+                out[role] = value
+        return out
+
+
+class ReferenceImage(_Model):
+    """One image sent with an edit request, by position and role."""
+
+    index: int = Field(ge=1, description="1-based position, as the prompt names it ('Image 1').")
+    role: ReferenceRole
+    name: str
+    description: str
+    mime: str
+    sha256: str
+    data: bytes = Field(repr=False, exclude=True)
+
+
+class CopyBlock(_Model):
+    """Exact copy to place on the asset, after the spec's casing rule."""
+
+    headline: str | None = None
+    subhead: str | None = None
+    cta: str | None = None
+    disclaimers: list[str] = Field(default_factory=list)
+
+    def required_strings(self) -> dict[str, str]:
+        """Every string that must be readable on the asset, by role."""
+        out = {k: v for k, v in (("headline", self.headline), ("subhead", self.subhead), ("cta", self.cta)) if v}
+        for i, line in enumerate(self.disclaimers):
+            out[f"disclaimer[{i}]"] = line
+        return out
+
+
+class CompiledPrompt(_Model):
+    """The exact request brandkit would send: prompt text, API parameters and reference images."""
+
+    text: str
+    operation: Literal["generate", "edit"]
+    params: dict[str, Any] = Field(description="API parameters besides prompt and images.")
+    references: list[ReferenceImage] = Field(default_factory=list)
+    copy_block: CopyBlock = Field(default_factory=CopyBlock)
+    format_name: str
+    width: int
+    height: int
+    text_mode: Literal["render", "overlay"]
+    logo_mode: Literal["reference", "overlay"]
+    logo_variant: str | None = None
+    background_tone: Literal["light", "dark"]
+    exclusions: list[str] = Field(default_factory=list)
+    feedback: list[str] = Field(default_factory=list, description="Repair feedback from earlier attempts.")
+    spec_name: str
+    spec_fingerprint: str
+
+    @property
+    def prompt_hash(self) -> str:
+        """sha256 of the prompt text and parameters (first 16 hex digits)."""
+        digest = hashlib.sha256(self.text.encode("utf-8"))
+        digest.update(repr(sorted(self.params.items())).encode("utf-8"))
+        for ref in self.references:
+            digest.update(ref.sha256.encode("ascii"))
+        return digest.hexdigest()[:16]
+
+    @property
+    def size(self) -> str:
+        """``WIDTHxHEIGHT``."""
+        return f"{self.width}x{self.height}"
+
+
+class RenderCall(_Model):
+    """One request to a provider: a compiled prompt plus what varies per attempt."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    prompt: CompiledPrompt
+    n: int = 1
+    seed: int = 0
+    attempt: int = 1
+    base_image: bytes | None = Field(default=None, repr=False, description="Image to edit (brand-safe edits).")
+    mask: bytes | None = Field(default=None, repr=False)
+
+
+class Usage(_Model):
+    """Token usage reported by the provider."""
+
+    input_tokens: int = 0
+    input_text_tokens: int = 0
+    input_image_tokens: int = 0
+    output_tokens: int = 0
+    output_image_tokens: int = 0
+    output_text_tokens: int = 0
+
+
+class RenderedImage(_Model):
+    """One image returned by a provider."""
+
+    data: bytes = Field(repr=False)
+    output_format: str
+    width: int
+    height: int
+
+    @field_serializer("data")
+    def _ser(self, data: bytes) -> str:
+        return f"<{len(data)} bytes>"
+
+
+class RenderResult(_Model):
+    """What a provider returned for one :class:`RenderCall`."""
+
+    images: list[RenderedImage]
+    provider: str
+    model: str
+    usage: Usage | None = None
+    cost_usd: float = 0.0
+    request_id: str | None = None
+    elapsed_s: float = 0.0
+
+
+class CheckStatus(StrEnum):
+    """Outcome of one check."""
+
+    passed = "passed"
+    failed = "failed"
+    not_checked = "not_checked"  # should have run but could not: fails closed unless policy is warn
+    skipped = "skipped"  # does not apply to this asset (reason in details)
+
+
+class CheckResult(_Model):
+    """Result of one check on one image."""
+
+    name: str
+    status: CheckStatus
+    score: float | None = None
+    threshold: float | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+    hint: str | None = Field(default=None, description="Targeted feedback for a repair attempt.")
+    policy: CheckPolicy = "raise"
+    elapsed_ms: float = 0.0
+
+    @property
+    def blocking(self) -> bool:
+        """True when this result makes the report fail (failed or not_checked, unless the policy is warn)."""
+        return self.status in (CheckStatus.failed, CheckStatus.not_checked) and self.policy != "warn"
+
+
+class ValidationReport(_Model):
+    """Every check's result for one image; ``passed`` only when no result is blocking."""
+
+    checks: dict[str, CheckResult]
+    spec_name: str = ""
+    spec_fingerprint: str = ""
+    elapsed_ms: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        """True when no check is failed or not_checked (except those whose policy is warn)."""
+        return not any(result.blocking for result in self.checks.values())
+
+    @property
+    def failures(self) -> list[CheckResult]:
+        """Blocking results, in check order."""
+        return [result for result in self.checks.values() if result.blocking]
+
+    def summary(self) -> dict[str, str]:
+        """check name → status, for manifests and provenance."""
+        return {name: result.status.value for name, result in self.checks.items()}
+
+    def score(self) -> float:
+        """A number to rank attempts: more passed checks first, then the mean score."""
+        passed = sum(1 for r in self.checks.values() if not r.blocking)
+        scores = [r.score for r in self.checks.values() if r.score is not None]
+        return passed + (sum(scores) / len(scores) / 10.0 if scores else 0.0)
+
+    def model_dump_report(self) -> dict[str, Any]:
+        """JSON form including ``passed``."""
+        data = self.model_dump(mode="json")
+        data["passed"] = self.passed
+        return data
+
+
+class Attempt(_Model):
+    """One generation attempt, kept with its report whether it passed or not."""
+
+    number: int
+    prompt: CompiledPrompt
+    data: bytes = Field(repr=False)
+    output_format: str
+    report: ValidationReport
+    provider: str
+    model: str
+    cost_usd: float = 0.0
+    request_id: str | None = None
+    fixes: list[str] = Field(default_factory=list, description="Deterministic fixes applied (e.g. 'overlay:text').")
+    elapsed_s: float = 0.0
+
+    @field_serializer("data")
+    def _ser(self, data: bytes) -> str:
+        return base64.b64encode(hashlib.sha256(data).digest()).decode()[:22]
+
+
+def as_path(value: str | os.PathLike[str]) -> Path:
+    """``Path`` from a string or path-like."""
+    return Path(os.fspath(value))

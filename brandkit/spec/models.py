@@ -1,0 +1,368 @@
+"""The brand spec: typed pydantic models (``extra="forbid"`` everywhere).
+
+A spec is written by a brand team as ``brand.yaml`` (or JSON) and loaded with
+:func:`brandkit.load_spec`. The JSON Schema in ``schemas/brand-spec.schema.json``
+is generated from these models (``brandkit spec schema``).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from brandkit.spec.sizes import rules_for
+
+HEX_PATTERN = r"^#[0-9A-Fa-f]{6}$"
+HexColor = Annotated[str, Field(pattern=HEX_PATTERN, description="sRGB colour as #RRGGBB")]
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class StrictModel(BaseModel):
+    """Base of every spec model: unknown keys are errors, values are validated on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+class ColorRole(StrEnum):
+    """What a palette colour is for."""
+
+    primary = "primary"
+    secondary = "secondary"
+    accent = "accent"
+    neutral = "neutral"
+    background = "background"
+    text = "text"
+
+
+class PaletteColor(StrictModel):
+    """One named brand colour."""
+
+    name: str = Field(min_length=1, max_length=80)
+    hex: HexColor
+    role: ColorRole
+    min_share: Share | None = Field(
+        default=None, description="Minimum share of the image area this colour must cover (0–1)."
+    )
+    max_share: Share | None = Field(default=None, description="Maximum share of the image area (0–1).")
+
+    @field_validator("hex")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _shares(self) -> PaletteColor:
+        if self.min_share is not None and self.max_share is not None and self.min_share > self.max_share:
+            raise ValueError(f"min_share {self.min_share} is larger than max_share {self.max_share}")
+        return self
+
+
+class ForbiddenColor(StrictModel):
+    """A colour the brand must not show (e.g. a competitor's red)."""
+
+    name: str = Field(min_length=1, max_length=80)
+    hex: HexColor
+    max_share: Share = Field(default=0.01, description="Largest share of the area allowed within tolerance.")
+    tolerance: float = Field(default=8.0, gt=0, le=50, description="ΔE2000 radius that counts as this colour.")
+
+    @field_validator("hex")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
+
+
+class Palette(StrictModel):
+    """Brand colours and how strictly outputs must keep to them."""
+
+    colors: list[PaletteColor] = Field(min_length=1)
+    tolerance: float = Field(
+        default=10.0,
+        gt=0,
+        le=50,
+        description="ΔE2000 distance within which a pixel counts as on-palette. 10 suits generated "
+        "imagery; use ≤5 for flat graphics.",
+    )
+    min_coverage: Share = Field(default=0.85, description="Share of opaque pixels that must be on-palette.")
+    allow_neutrals: bool = Field(
+        default=True, description="Treat black, white and greys as on-palette in addition to the colours."
+    )
+    neutral_steps: int = Field(default=9, ge=2, le=64, description="Number of greys from black to white allowed.")
+    forbidden_colors: list[ForbiddenColor] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Palette:
+        names = [c.name.casefold() for c in self.colors]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"palette colour names must be unique; repeated: {dupes}")
+        return self
+
+    def by_role(self, role: ColorRole) -> list[PaletteColor]:
+        """Colours with ``role``, in spec order."""
+        return [c for c in self.colors if c.role == role]
+
+    def find(self, name_or_hex: str) -> PaletteColor | None:
+        """Colour by name (case-insensitive) or hex."""
+        key = name_or_hex.casefold()
+        for color in self.colors:
+            if color.name.casefold() == key or color.hex.casefold() == key:
+                return color
+        return None
+
+
+Placement = Literal["top-left", "top-right", "bottom-left", "bottom-right", "top-center", "bottom-center", "center"]
+
+
+class LogoVariant(StrictModel):
+    """One logo file and the rules for using it."""
+
+    variant: str = Field(min_length=1, max_length=40, description="primary, mono, inverse, …")
+    file: str = Field(description="Image file inside the spec folder (PNG/WebP with alpha recommended).")
+    min_width_px: int = Field(default=96, ge=8, le=4096, description="Smallest allowed rendered width.")
+    max_width_share: Share = Field(default=0.3, description="Largest rendered width as a share of image width.")
+    clear_space: float = Field(
+        default=0.25, ge=0, le=2, description="Free margin around the logo as a fraction of its height."
+    )
+    placements: list[Placement] = Field(default_factory=lambda: ["top-left"], min_length=1)
+    backgrounds: list[str] = Field(
+        default_factory=lambda: ["light"],
+        min_length=1,
+        description="Backgrounds it is for: 'light', 'dark', 'any' or palette colour names.",
+    )
+
+
+class FontRef(StrictModel):
+    """A font file inside the spec folder."""
+
+    file: str = Field(description="TTF or OTF file inside the spec folder.")
+    license: str | None = Field(default=None, description="License file inside the spec folder.")
+
+
+class Typography(StrictModel):
+    """Fonts per role and the rules for copy set in them."""
+
+    headline: FontRef
+    body: FontRef | None = None
+    cta: FontRef | None = None
+    headline_case: Literal["as-written", "upper", "title", "sentence"] = "as-written"
+    max_headline_words: int = Field(default=8, ge=1, le=40)
+    max_headline_lines: int = Field(default=2, ge=1, le=6)
+    min_contrast: float = Field(default=4.5, ge=1, le=21, description="Minimum WCAG contrast ratio for text.")
+
+    def font_for(self, role: Literal["headline", "body", "cta"]) -> FontRef:
+        """Font for ``role``, falling back to body then headline."""
+        if role == "cta":
+            return self.cta or self.body or self.headline
+        if role == "body":
+            return self.body or self.headline
+        return self.headline
+
+
+class Forbidden(StrictModel):
+    """What the brand never shows or says."""
+
+    terms: list[str] = Field(default_factory=list, description="Words and phrases (whole word, robust match).")
+    patterns: list[str] = Field(default_factory=list, description="Regular expressions (case-insensitive).")
+    competitors: list[str] = Field(default_factory=list)
+    imagery: list[str] = Field(default_factory=list, description="Imagery to exclude, e.g. 'people', 'alcohol'.")
+    moderation_thresholds: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=dict,
+        description="Per moderation category (e.g. 'sexual', 'violence'), the highest score allowed.",
+    )
+
+    @field_validator("patterns")
+    @classmethod
+    def _compile(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
+        return patterns
+
+
+class Required(StrictModel):
+    """Copy that must appear on every asset."""
+
+    disclaimers: list[str] = Field(default_factory=list)
+
+
+class Voice(StrictModel):
+    """Tone of voice for copy."""
+
+    tone: list[str] = Field(default_factory=list)
+    do: list[str] = Field(default_factory=list)
+    dont: list[str] = Field(default_factory=list)
+
+
+class Style(StrictModel):
+    """Visual style of generated imagery."""
+
+    medium: Literal["photography", "illustration", "3d", "flat-graphic", "mixed"] = "photography"
+    description: str = ""
+    lighting: str = ""
+    mood: str = ""
+    composition: str = ""
+
+
+class Format(StrictModel):
+    """A named output size."""
+
+    width: int = Field(ge=16, le=8192)
+    height: int = Field(ge=16, le=8192)
+    description: str = ""
+
+    @property
+    def size(self) -> str:
+        """``WIDTHxHEIGHT`` as the API expects it."""
+        return f"{self.width}x{self.height}"
+
+
+Quality = Literal["low", "medium", "high", "auto"]
+OutputFormat = Literal["png", "jpeg", "webp"]
+Background = Literal["transparent", "opaque", "auto"]
+CheckPolicy = Literal["regenerate", "fix", "warn", "raise"]
+
+
+class Generation(StrictModel):
+    """Defaults for generation requests."""
+
+    model: str = "gpt-image-2"
+    quality: Quality = "medium"
+    output_format: OutputFormat = "png"
+    output_compression: int | None = Field(default=None, ge=0, le=100)
+    background: Background = "opaque"
+    moderation: Literal["auto", "low"] = "auto"
+    text: Literal["render", "overlay"] = Field(
+        default="render", description="'render': the model draws the copy; 'overlay': brandkit draws it exactly."
+    )
+    logo: Literal["reference", "overlay"] = Field(
+        default="reference", description="'reference': logo sent as an edit input; 'overlay': composited exactly."
+    )
+
+    @model_validator(mode="after")
+    def _combos(self) -> Generation:
+        if self.output_compression is not None and self.output_format == "png":
+            raise ValueError("output_compression only applies to jpeg or webp output")
+        if self.background == "transparent" and self.output_format == "jpeg":
+            raise ValueError("a transparent background needs png or webp output, not jpeg")
+        rules = rules_for(self.model)
+        if self.background == "transparent" and not rules.transparent_background:
+            raise ValueError(f"model {self.model} does not support a transparent background")
+        return self
+
+
+class CheckSettings(StrictModel):
+    """Policy of one check: what happens when it fails."""
+
+    policy: CheckPolicy = "regenerate"
+    enabled: bool = True
+
+
+def _default_checks() -> dict[str, CheckSettings]:
+    return {
+        "palette": CheckSettings(policy="regenerate"),
+        "text": CheckSettings(policy="fix"),
+        "logo": CheckSettings(policy="fix"),
+        "contrast": CheckSettings(policy="fix"),
+        "technical": CheckSettings(policy="raise"),
+        "moderation": CheckSettings(policy="raise"),
+    }
+
+
+class Repair(StrictModel):
+    """Budget of the repair loop."""
+
+    max_attempts: int = Field(default=3, ge=1, le=10)
+    max_spend_usd: float | None = Field(default=None, ge=0)
+
+
+DEFAULT_FORMATS: dict[str, Format] = {
+    "square": Format(width=1024, height=1024, description="Feed post"),
+    "portrait": Format(width=1024, height=1536, description="Story / poster"),
+    "landscape": Format(width=1536, height=1024, description="Display ad"),
+    "banner": Format(width=1536, height=512, description="Web banner (3:1)"),
+}
+
+
+class BrandSpec(StrictModel):
+    """A complete brand spec. Load one with :func:`brandkit.load_spec`."""
+
+    schema_version: Literal[1] = 1
+    name: str = Field(min_length=1, max_length=120)
+    version: str = Field(default="1.0.0", min_length=1, max_length=40)
+    description: str = ""
+    voice: Voice = Field(default_factory=Voice)
+    palette: Palette
+    logos: list[LogoVariant] = Field(default_factory=list)
+    typography: Typography
+    forbidden: Forbidden = Field(default_factory=Forbidden)
+    required: Required = Field(default_factory=Required)
+    style: Style = Field(default_factory=Style)
+    formats: dict[str, Format] = Field(default_factory=lambda: dict(DEFAULT_FORMATS))
+    generation: Generation = Field(default_factory=Generation)
+    checks: dict[str, CheckSettings] = Field(default_factory=_default_checks)
+    repair: Repair = Field(default_factory=Repair)
+
+    _root: Path | None = PrivateAttr(default=None)
+    _fingerprint: str = PrivateAttr(default="")
+    _source: str = PrivateAttr(default="<memory>")
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> BrandSpec:
+        rules = rules_for(self.generation.model)
+        for name, fmt in self.formats.items():
+            problem = rules.size_problem(fmt.width, fmt.height)
+            if problem:
+                raise ValueError(f"format {name!r}: {problem} (model {self.generation.model})")
+        variants = [logo.variant for logo in self.logos]
+        dupes = sorted({v for v in variants if variants.count(v) > 1})
+        if dupes:
+            raise ValueError(f"logo variants must be unique; repeated: {dupes}")
+        known = {"light", "dark", "any"} | {c.name.casefold() for c in self.palette.colors}
+        for logo in self.logos:
+            for bg in logo.backgrounds:
+                if bg.casefold() not in known:
+                    raise ValueError(
+                        f"logo {logo.variant!r}: background {bg!r} is neither light/dark/any nor a palette colour"
+                    )
+        unknown = sorted(set(self.checks) - {"palette", "text", "logo", "contrast", "technical", "moderation"})
+        if unknown:
+            raise ValueError(f"unknown checks {unknown}")
+        return self
+
+    @property
+    def fingerprint(self) -> str:
+        """sha256 over the canonical spec and the bytes of every referenced asset (set by the loader)."""
+        return self._fingerprint
+
+    @property
+    def root(self) -> Path | None:
+        """Folder the asset paths are relative to (``None`` for an in-memory spec)."""
+        return self._root
+
+    @property
+    def source(self) -> str:
+        """Where the spec was loaded from."""
+        return self._source
+
+    def asset_path(self, relative: str) -> Path:
+        """Absolute path of an asset named in the spec (already checked by the loader to stay inside the folder)."""
+        if self._root is None:
+            raise KeyError(f"spec {self.name!r} was not loaded from a folder; cannot resolve {relative!r}")
+        return self._root / relative
+
+    def policy(self, check: str) -> CheckSettings:
+        """Settings of ``check`` (defaults when the spec does not name it)."""
+        return self.checks.get(check) or _default_checks().get(check, CheckSettings())
+
+    def logo(self, variant: str) -> LogoVariant:
+        """Logo variant by name; raises ``KeyError`` naming the known variants."""
+        for logo in self.logos:
+            if logo.variant == variant:
+                return logo
+        raise KeyError(f"no logo variant {variant!r}; known: {[logo.variant for logo in self.logos]}")
