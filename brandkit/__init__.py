@@ -8,8 +8,80 @@ built-in local renderer, and validate every output before it is returned::
     kit = brandkit.BrandKit(spec, provider="local")
     asset = kit.generate(brandkit.AssetRequest(brief="...", headline="...", format="square"))
     asset.save("out/hero.png")
+
+Importing brandkit does no I/O and loads no engines; heavy components (OCR,
+the OpenAI client) are created on first use.
 """
 
 from __future__ import annotations
 
+from brandkit.asset import Asset
+from brandkit.compile import compile_prompt as compile
+from brandkit.errors import (
+    AuthenticationError,
+    BrandkitError,
+    BrandViolationError,
+    ForbiddenContentError,
+    ImageInputError,
+    InvalidParameterError,
+    ModerationBlockedError,
+    OutputError,
+    ProviderConnectionError,
+    ProviderError,
+    ProviderResponseError,
+    ProviderTimeoutError,
+    QuotaExceededError,
+    RateLimitError,
+    RequestError,
+    ServerError,
+    SpecError,
+)
+from brandkit.kit import AsyncBrandKit, BrandKit
+from brandkit.models import (
+    AssetRequest,
+    Attempt,
+    CheckResult,
+    CheckStatus,
+    CompiledPrompt,
+    EditRequest,
+    ReferenceInput,
+    ValidationReport,
+)
+from brandkit.spec.loader import load_spec
+from brandkit.spec.models import BrandSpec
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "Asset",
+    "AssetRequest",
+    "AsyncBrandKit",
+    "Attempt",
+    "AuthenticationError",
+    "BrandKit",
+    "BrandSpec",
+    "BrandViolationError",
+    "BrandkitError",
+    "CheckResult",
+    "CheckStatus",
+    "CompiledPrompt",
+    "EditRequest",
+    "ForbiddenContentError",
+    "ImageInputError",
+    "InvalidParameterError",
+    "ModerationBlockedError",
+    "OutputError",
+    "ProviderConnectionError",
+    "ProviderError",
+    "ProviderResponseError",
+    "ProviderTimeoutError",
+    "QuotaExceededError",
+    "RateLimitError",
+    "ReferenceInput",
+    "RequestError",
+    "ServerError",
+    "SpecError",
+    "ValidationReport",
+    "compile",
+    "load_spec",
+]

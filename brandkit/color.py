@@ -79,9 +79,8 @@ _XYZ_FROM_RGB: Final = np.array(
         [0.019334, 0.119193, 0.950227],
     ]
 )
-_XYZ_FROM_RGB_T: Final = np.ascontiguousarray(_XYZ_FROM_RGB.T)
 _D65_WHITE: Final = np.array([0.95047, 1.0, 1.08883])
-_XYZ_FROM_RGB_T.setflags(write=False)
+_XYZ_FROM_RGB.setflags(write=False)
 _D65_WHITE.setflags(write=False)
 
 
@@ -121,8 +120,16 @@ def srgb_to_lab(rgb: npt.ArrayLike) -> FloatArray:
         lin = _srgb_linearise(arr.astype(np.float64) / 255.0)
     else:
         raise TypeError(f"expected an integer or float array, got dtype {arr.dtype}")
-    xyz = lin @ _XYZ_FROM_RGB_T
-    xyz /= _D65_WHITE
+    # Explicit element-wise products (not a BLAS matmul) so each colour's result is
+    # bit-for-bit independent of the array it sits in.
+    m = _XYZ_FROM_RGB
+    r = lin[..., 0]
+    g = lin[..., 1]
+    b = lin[..., 2]
+    xyz = np.empty_like(lin)
+    xyz[..., 0] = (r * m[0, 0] + g * m[0, 1] + b * m[0, 2]) / _D65_WHITE[0]
+    xyz[..., 1] = (r * m[1, 0] + g * m[1, 1] + b * m[1, 2]) / _D65_WHITE[1]
+    xyz[..., 2] = (r * m[2, 0] + g * m[2, 1] + b * m[2, 2]) / _D65_WHITE[2]
     mask = xyz > 0.008856
     xyz[mask] = np.cbrt(xyz[mask])
     xyz[~mask] = 7.787 * xyz[~mask] + 16.0 / 116.0
@@ -185,6 +192,19 @@ def ciede2000(
     x2 = np.asarray(lab2, dtype=np.float64)
     if x1.ndim == 0 or x1.shape[-1] != 3 or x2.ndim == 0 or x2.shape[-1] != 3:
         raise ValueError(f"expected arrays of shape (..., 3), got {x1.shape} and {x2.shape}")
+    return _ciede2000_core(x1, x2, float(kL), float(kC), float(kH), flip=False)[0]
+
+
+def _ciede2000_core(
+    x1: FloatArray, x2: FloatArray, kL: float, kC: float, kH: float, *, flip: bool
+) -> tuple[FloatArray, FloatArray]:
+    """CIEDE2000 core; returns ``(ΔE00, |Δh'|)`` with ``|Δh'|`` in radians (0..π).
+
+    With ``flip=True`` every chromatic pair takes the *other* side of the 180° hue
+    branch (mean hue rotated by 180°, ``Δh'`` by 360°). ΔE00 jumps across the surface
+    ``|Δh'| = 180°``; the flipped value is its limit from the other side, which the
+    palette-table builder needs to bound ΔE00 over a box of colours.
+    """
     L1, a1, b1 = x1[..., 0], x1[..., 1], x1[..., 2]
     L2, a2, b2 = x2[..., 0], x2[..., 1], x2[..., 2]
 
@@ -209,13 +229,17 @@ def ciede2000(
     dot = a1p * a2p + b1 * b2
     cross = a1p * b2 - b1 * a2p
     wrapped = np.where(dot > 0.0, np.abs(d) > math.pi, np.where(d >= 0.0, cross < 0.0, cross > 0.0))
+    if flip:
+        wrapped = ~wrapped
     hbar = h1p + h2p
     dhp = d
     if wrapped.any():
-        dhp[wrapped & (d > 0.0)] -= _TWO_PI
-        dhp[wrapped & (d <= 0.0)] += _TWO_PI
-        hbar[wrapped & (hbar < _TWO_PI)] += _TWO_PI
-        hbar[wrapped & ~(hbar < _TWO_PI)] -= _TWO_PI
+        d_pos = d > 0.0
+        low_sum = hbar < _TWO_PI
+        dhp[wrapped & d_pos] -= _TWO_PI
+        dhp[wrapped & ~d_pos] += _TWO_PI
+        hbar[wrapped & low_sum] += _TWO_PI
+        hbar[wrapped & ~low_sum] -= _TWO_PI
     hbar *= 0.5
     if achromatic.any():
         dhp[achromatic] = 0.0
@@ -258,4 +282,256 @@ def ciede2000(
     tc = dCp / (kC * sc)
     th = dHp / (kH * sh)
     de2 = tl * tl + tc * tc + th * th + rt * tc * th
-    return np.asarray(np.sqrt(np.maximum(de2, 0.0)), dtype=np.float64)
+    return np.sqrt(np.maximum(de2, 0.0)), np.abs(dhp)
+
+
+# --------------------------------------------------------------------------------------
+# Rigorous ΔE00 bounds over boxes of colours (used to build PaletteMatcher tables)
+# --------------------------------------------------------------------------------------
+#
+# For a box of integer sRGB colours the CIELAB ranges are exact: over the integer sRGB
+# cube, L* increases with R, G and B; a* increases with R and B and decreases with G;
+# b* increases with R and G and decreases with B (checked exhaustively on all 256³
+# colours by the tests). Interval arithmetic through the CIEDE2000 formula then gives
+# bounds on ΔE00 to a fixed reference colour that hold for every colour in the box.
+# Hue-dependent terms (T and the rotation term) are bounded with range-min/max tables
+# over a fine hue grid plus a Lipschitz margin. The 180° hue-branch discontinuity is
+# handled by falling back to the full hue range whenever a box's hue difference to the
+# reference could reach 180°.
+
+_ARC_N: Final = 4096
+_ARC_STEP: Final = _TWO_PI / _ARC_N
+_EPS: Final = 1e-9
+
+
+def _t_of_hue(h: FloatArray) -> FloatArray:
+    """CIEDE2000 hue weighting function T at mean hue ``h`` (radians)."""
+    return np.asarray(
+        1.0
+        - 0.17 * np.cos(h - math.radians(30.0))
+        + 0.24 * np.cos(2.0 * h)
+        + 0.32 * np.cos(3.0 * h + math.radians(6.0))
+        - 0.20 * np.cos(4.0 * h - math.radians(63.0)),
+        dtype=np.float64,
+    )
+
+
+def _sin2dtheta_of_hue(h: FloatArray) -> FloatArray:
+    """``sin(2Δθ)`` of the CIEDE2000 rotation term at mean hue ``h`` in [0, 2π)."""
+    z = (h - _RAD275) * _INV_RAD25
+    return np.asarray(np.sin(2.0 * _RAD30 * np.exp(-(z * z))), dtype=np.float64)
+
+
+class _ArcRange:
+    """Sparse min/max tables of a function sampled on a hue grid over [0, 2π).
+
+    ``query`` bounds the function over arcs ``[start, start + width]`` (radians),
+    widened by ``margin`` (Lipschitz constant × half a grid step, plus slack).
+    """
+
+    def __init__(self, values: FloatArray, margin: float) -> None:
+        n = values.shape[0]
+        levels = max(1, n.bit_length())
+        mins = np.empty((levels, n))
+        maxs = np.empty((levels, n))
+        mins[0] = values
+        maxs[0] = values
+        for k in range(1, levels):
+            half = 1 << (k - 1)
+            mins[k] = mins[k - 1]
+            maxs[k] = maxs[k - 1]
+            np.minimum(mins[k - 1, :-half], mins[k - 1, half:], out=mins[k, :-half])
+            np.maximum(maxs[k - 1, :-half], maxs[k - 1, half:], out=maxs[k, :-half])
+        mins.setflags(write=False)
+        maxs.setflags(write=False)
+        self._mins = mins
+        self._maxs = maxs
+        self._n = n
+        self._margin = margin
+        self._gmin = float(values.min()) - margin
+        self._gmax = float(values.max()) + margin
+
+    def _range(self, i: npt.NDArray[np.intp], j: npt.NDArray[np.intp]) -> tuple[FloatArray, FloatArray]:
+        length = j - i + 1
+        k = np.frexp(length.astype(np.float64))[1].astype(np.intp) - 1  # floor(log2(length))
+        j2 = j - (np.left_shift(1, k)) + 1
+        lo = np.minimum(self._mins[k, i], self._mins[k, j2])
+        hi = np.maximum(self._maxs[k, i], self._maxs[k, j2])
+        return lo, hi
+
+    def query(self, start: FloatArray, width: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Lower and upper bounds of the function over each arc (full circle if wide)."""
+        n = self._n
+        full = width >= _TWO_PI - 4.0 * _ARC_STEP
+        s = np.mod(start, _TWO_PI)
+        i0 = np.floor(s / _ARC_STEP).astype(np.intp)
+        i1 = np.ceil((s + np.where(full, 0.0, width)) / _ARC_STEP).astype(np.intp)
+        np.clip(i0, 0, n - 1, out=i0)
+        first_end = np.minimum(i1, n - 1)
+        lo, hi = self._range(i0, first_end)
+        wrap = (i1 >= n) & ~full
+        if wrap.any():
+            lo2, hi2 = self._range(np.zeros(int(wrap.sum()), np.intp), np.minimum(i1[wrap] - n, n - 1))
+            lo[wrap] = np.minimum(lo[wrap], lo2)
+            hi[wrap] = np.maximum(hi[wrap], hi2)
+        lo = np.where(full, self._gmin, lo - self._margin)
+        hi = np.where(full, self._gmax, hi + self._margin)
+        return lo, hi
+
+
+_ARC_GRID: Final = np.arange(_ARC_N, dtype=np.float64) * _ARC_STEP
+# |dT/dh| <= 0.17 + 2*0.24 + 3*0.32 + 4*0.20 = 2.41; |d sin(2Δθ)/dh| <= 2.06 (Δθ jumps
+# by ~1e-5 where the mean hue wraps from 360° to 0°, hence the extra slack).
+_T_RANGE: Final = _ArcRange(_t_of_hue(_ARC_GRID), 2.41 * _ARC_STEP / 2 + 1e-7)
+_S2_RANGE: Final = _ArcRange(_sin2dtheta_of_hue(_ARC_GRID), 2.06 * _ARC_STEP / 2 + 3e-5)
+
+
+def _interval_dist(lo: FloatArray, hi: FloatArray, x: FloatArray | float) -> FloatArray:
+    """Distance from ``x`` to the interval ``[lo, hi]`` (0 inside)."""
+    return np.asarray(np.maximum(np.maximum(lo - x, x - hi), 0.0), dtype=np.float64)
+
+
+def _rect_chroma(
+    alo: FloatArray, ahi: FloatArray, blo: FloatArray, bhi: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Min and max of ``hypot(a, b)`` over the rectangle ``[alo, ahi] × [blo, bhi]``."""
+    da = _interval_dist(alo, ahi, 0.0)
+    db = _interval_dist(blo, bhi, 0.0)
+    cmin = np.sqrt(da * da + db * db)
+    ma = np.maximum(np.abs(alo), np.abs(ahi))
+    mb = np.maximum(np.abs(blo), np.abs(bhi))
+    cmax = np.sqrt(ma * ma + mb * mb)
+    return cmin, cmax
+
+
+def _wrap_pi(x: FloatArray) -> FloatArray:
+    """Wrap angles into [-π, π)."""
+    return np.asarray(np.mod(x + math.pi, _TWO_PI) - math.pi, dtype=np.float64)
+
+
+def _rect_arc(
+    alo: FloatArray, ahi: FloatArray, blo: FloatArray, bhi: FloatArray, cmin: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Hue arc ``(start, width)`` covered by a rectangle in the (a, b) plane.
+
+    The full circle (width 2π) if the rectangle touches the origin.
+    """
+    th = np.arctan2(0.5 * (blo + bhi), 0.5 * (alo + ahi))
+    rmin = np.full_like(th, np.inf)
+    rmax = np.full_like(th, -np.inf)
+    for a_ in (alo, ahi):
+        for b_ in (blo, bhi):
+            rel = _wrap_pi(np.arctan2(b_, a_) - th)
+            np.minimum(rmin, rel, out=rmin)
+            np.maximum(rmax, rel, out=rmax)
+    full = cmin <= 1e-12
+    start = np.where(full, 0.0, th + rmin - _EPS)
+    width = np.where(full, _TWO_PI, rmax - rmin + 2.0 * _EPS)
+    return start, width
+
+
+def _rc_of(cbar: FloatArray) -> FloatArray:
+    c7 = cbar * cbar
+    c7 *= c7 * c7 * cbar
+    return np.asarray(2.0 * np.sqrt(c7 / (c7 + _POW25_7)), dtype=np.float64)
+
+
+def _de00_bounds(lab_lo: FloatArray, lab_hi: FloatArray, ref: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Bounds on ΔE00(p, ref) (kL = kC = kH = 1) for all p in the CIELAB boxes.
+
+    Args:
+        lab_lo: (M, 3) lower corners ``(L, a, b)`` of the boxes.
+        lab_hi: (M, 3) upper corners.
+        ref: (3,) reference colour.
+
+    Returns:
+        ``(lo, hi)`` arrays of shape (M,) with ``lo <= ΔE00(p, ref) <= hi``.
+    """
+    Llo, alo, blo = lab_lo[:, 0], lab_lo[:, 1], lab_lo[:, 2]
+    Lhi, ahi, bhi = lab_hi[:, 0], lab_hi[:, 1], lab_hi[:, 2]
+    Lr, ar, br = float(ref[0]), float(ref[1]), float(ref[2])
+
+    # G (shared by both colours of the pair) from the mean C*ab; 1 + G decreases with C̄.
+    c1lo, c1hi = _rect_chroma(alo, ahi, blo, bhi)
+    cr = math.hypot(ar, br)
+    cbar_lo = 0.5 * (c1lo + cr)
+    cbar_hi = 0.5 * (c1hi + cr)
+    g_lo = 1.5 - 0.5 * np.sqrt(_c7_ratio(cbar_hi))
+    g_hi = 1.5 - 0.5 * np.sqrt(_c7_ratio(cbar_lo))
+
+    # a' intervals for the box and the reference.
+    p1 = alo * g_lo
+    p2 = alo * g_hi
+    p3 = ahi * g_lo
+    p4 = ahi * g_hi
+    a1lo = np.minimum(np.minimum(p1, p2), np.minimum(p3, p4))
+    a1hi = np.maximum(np.maximum(p1, p2), np.maximum(p3, p4))
+    q1 = ar * g_lo
+    q2 = ar * g_hi
+    a2lo = np.minimum(q1, q2)
+    a2hi = np.maximum(q1, q2)
+    b2 = np.full_like(a2lo, br)
+
+    c1plo, c1phi = _rect_chroma(a1lo, a1hi, blo, bhi)
+    c2plo, c2phi = _rect_chroma(a2lo, a2hi, b2, b2)
+    s1, w1 = _rect_arc(a1lo, a1hi, blo, bhi, c1plo)
+    s2, w2 = _rect_arc(a2lo, a2hi, b2, b2, c2plo)
+
+    # Signed hue difference h2' - h1' as an arc, wrapped to start in [-π, π).
+    width = w1 + w2
+    st = _wrap_pi(s2 - s1 - w1)
+    end = st + width
+    full = width >= _TWO_PI - 1e-6
+    ambiguous = full | (end >= math.pi - 1e-7) | (st <= -math.pi + 1e-7)
+    contains0 = ((st <= 0.0) & (end >= 0.0)) | (end >= _TWO_PI) | full
+    dmin = np.where(contains0, 0.0, np.minimum(np.abs(_wrap_pi(st)), np.abs(_wrap_pi(end))))
+    dmax = np.where(ambiguous, math.pi, np.maximum(np.abs(st), np.abs(end)))
+    dmin = np.maximum(dmin - 1e-7, 0.0)
+    dH_lo = 2.0 * np.sqrt(c1plo * c2plo) * np.sin(0.5 * dmin)
+    dH_hi = 2.0 * np.sqrt(c1phi * c2phi) * np.sin(0.5 * np.minimum(dmax + 1e-7, math.pi))
+
+    # Mean hue h1' + Δh'/2 lies on an arc unless the 180° branch is ambiguous.
+    hs = np.where(ambiguous, 0.0, s1 + 0.5 * st)
+    hw = np.where(ambiguous, _TWO_PI, w1 + 0.5 * width)
+    t_lo, t_hi = _T_RANGE.query(hs, hw)
+    s2_lo, s2_hi = _S2_RANGE.query(hs, hw)
+    s2_hi = np.minimum(s2_hi, 1.0)
+
+    cb_lo = 0.5 * (c1plo + c2plo)
+    cb_hi = 0.5 * (c1phi + c2phi)
+    sc_lo = 1.0 + 0.045 * cb_lo
+    sc_hi = 1.0 + 0.045 * cb_hi
+    sh_lo = 1.0 + 0.015 * cb_lo * t_lo
+    sh_hi = 1.0 + 0.015 * cb_hi * t_hi
+    rt_abs = np.maximum(s2_hi, 0.0) * _rc_of(cb_hi)
+
+    u_lo = _interval_dist(0.5 * (Llo + Lr), 0.5 * (Lhi + Lr), 50.0)
+    u_hi = np.maximum(np.abs(0.5 * (Llo + Lr) - 50.0), np.abs(0.5 * (Lhi + Lr) - 50.0))
+    u_lo *= u_lo
+    u_hi *= u_hi
+    sl_lo = 1.0 + 0.015 * u_lo / np.sqrt(20.0 + u_lo)
+    sl_hi = 1.0 + 0.015 * u_hi / np.sqrt(20.0 + u_hi)
+    dL_lo = _interval_dist(Llo, Lhi, Lr)
+    dL_hi = np.maximum(np.abs(Llo - Lr), np.abs(Lhi - Lr))
+    dC_lo = np.maximum(np.maximum(c1plo - c2phi, c2plo - c1phi), 0.0)
+    dC_hi = np.maximum(np.abs(c1phi - c2plo), np.abs(c2phi - c1plo))
+
+    tl_lo = dL_lo / sl_hi
+    tl_hi = dL_hi / sl_lo
+    tc_lo = dC_lo / sc_hi
+    tc_hi = dC_hi / sc_lo
+    th_lo = dH_lo / sh_hi
+    th_hi = dH_hi / np.maximum(sh_lo, 1.0)
+    cross = rt_abs * tc_hi * th_hi
+    sq_lo = tc_lo * tc_lo + th_lo * th_lo
+    de2_lo = tl_lo * tl_lo + np.maximum(sq_lo - cross, (1.0 - 0.5 * rt_abs) * sq_lo)
+    de2_hi = tl_hi * tl_hi + tc_hi * tc_hi + th_hi * th_hi + cross
+    lo = np.sqrt(np.maximum(de2_lo, 0.0)) * (1.0 - 1e-9) - 1e-9
+    hi = np.sqrt(de2_hi) * (1.0 + 1e-9) + 1e-9
+    return lo, hi
+
+
+def _c7_ratio(c: FloatArray) -> FloatArray:
+    c7 = c * c
+    c7 *= c7 * c7 * c
+    return np.asarray(c7 / (c7 + _POW25_7), dtype=np.float64)

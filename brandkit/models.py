@@ -16,7 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
-from brandkit.spec.models import Background, CheckPolicy, OutputFormat, Quality
+from brandkit.layout import Layout
+from brandkit.spec.models import CheckPolicy, OutputFormat, Quality
 
 
 class _Model(BaseModel):
@@ -93,6 +94,24 @@ class AssetRequest(_Model):
         return out
 
 
+class EditRequest(_Model):
+    """A brand-safe edit: change only what ``instruction`` says, keep the rest."""
+
+    instruction: str = Field(min_length=1, max_length=4000)
+    keep: list[str] = Field(default_factory=list, description="What must stay as it is, besides the defaults.")
+    headline: str | None = Field(default=None, max_length=200, description="New exact headline, if it changes.")
+    subhead: str | None = Field(default=None, max_length=300)
+    cta: str | None = Field(default=None, max_length=60)
+    disclaimers: list[str] = Field(default_factory=list)
+    format: str | None = Field(default=None, description="Spec format; detected from the image size if omitted.")
+    logo_variant: str | None = None
+    text: Literal["render", "overlay"] | None = None
+    policies: dict[str, CheckPolicy] = Field(default_factory=dict)
+    locale: str | None = None
+    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    safety_identifier: str | None = Field(default=None, max_length=256)
+
+
 class ReferenceImage(_Model):
     """One image sent with an edit request, by position and role."""
 
@@ -136,6 +155,8 @@ class CompiledPrompt(_Model):
     logo_mode: Literal["reference", "overlay"]
     logo_variant: str | None = None
     background_tone: Literal["light", "dark"]
+    background_hex: str
+    layout: Layout
     exclusions: list[str] = Field(default_factory=list)
     feedback: list[str] = Field(default_factory=list, description="Repair feedback from earlier attempts.")
     spec_name: str

@@ -1,0 +1,231 @@
+"""Asset stage: the validated result, its provenance, and atomic saving.
+
+Every returned asset carries provenance — spec fingerprint, prompt hash,
+model, attempt number and check summary — both inside the image file
+(PNG iTXt chunk, JPEG comment segment, WebP EXIF ImageDescription; pixels
+are never re-encoded lossily) and in a sidecar JSON written next to it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import struct
+import tempfile
+import zlib
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+from pydantic import BaseModel, ConfigDict, Field
+
+from brandkit.errors import OutputError
+from brandkit.imageio import load_image, read_provenance
+from brandkit.models import AssetRequest, Attempt, CompiledPrompt, EditRequest, ValidationReport
+
+PROVENANCE_KEY = "brandkit"
+SIDECAR_SUFFIX = ".json"
+
+
+class Asset(BaseModel):
+    """A generated image that went through every check, with its report, prompt and attempts."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, ignored_types=(cached_property,))
+
+    data: bytes = Field(repr=False, description="The encoded image, provenance embedded.")
+    output_format: str
+    width: int
+    height: int
+    report: ValidationReport
+    prompt: CompiledPrompt
+    request: AssetRequest | EditRequest | None = None
+    attempts: list[Attempt] = Field(default_factory=list, repr=False)
+    attempt_number: int = 1
+    provider: str
+    model: str
+    cost_usd: float = 0.0
+    fixes: list[str] = Field(default_factory=list)
+    timings: dict[str, float] = Field(default_factory=dict)
+
+    @cached_property
+    def image(self) -> Image.Image:
+        """The decoded image (Pillow, RGB or RGBA)."""
+        return load_image(self.data)
+
+    @property
+    def passed(self) -> bool:
+        """Whether the report passed (an asset returned by ``generate`` always has)."""
+        return self.report.passed
+
+    def provenance(self) -> dict[str, Any]:
+        """The provenance record embedded in the file and the sidecar."""
+        return provenance_record(self.prompt, self.provider, self.model, self.attempt_number, self.report)
+
+    def sidecar(self) -> dict[str, Any]:
+        """The sidecar JSON: request, compiled prompt, spec, provider, model, checks, timings, attempts."""
+        prompt = self.prompt.model_dump(mode="json")
+        prompt["prompt_hash"] = self.prompt.prompt_hash
+        return {
+            "brandkit_version": _version(),
+            "spec": {"name": self.prompt.spec_name, "fingerprint": self.prompt.spec_fingerprint},
+            "request": self.request.model_dump(mode="json") if self.request is not None else None,
+            "prompt": prompt,
+            "provider": self.provider,
+            "model": self.model,
+            "image": {"format": self.output_format, "width": self.width, "height": self.height,
+                      "bytes": len(self.data)},
+            "attempt": self.attempt_number,
+            "fixes": self.fixes,
+            "cost_usd": round(self.cost_usd, 6),
+            "report": self.report.model_dump_report(),
+            "attempts": [
+                {"number": a.number, "passed": a.report.passed, "summary": a.report.summary(),
+                 "cost_usd": round(a.cost_usd, 6), "fixes": a.fixes, "request_id": a.request_id,
+                 "feedback": a.prompt.feedback}
+                for a in self.attempts
+            ],
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "provenance": self.provenance(),
+        }
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the image to ``path`` and the sidecar to ``path`` with ``.json``, each atomically.
+
+        The image's extension must match its format (``.png``, ``.jpg``/``.jpeg``, ``.webp``); a missing
+        extension is added. Returns the image path.
+        """
+        target = Path(path)
+        expected = {"png": {".png"}, "jpeg": {".jpg", ".jpeg"}, "webp": {".webp"}}[self.output_format]
+        if target.suffix == "":
+            target = target.with_suffix(sorted(expected)[0] if self.output_format != "jpeg" else ".jpg")
+        elif target.suffix.lower() not in expected:
+            raise OutputError(
+                f"{target}: extension {target.suffix!r} does not match the image format {self.output_format!r}",
+                path=str(target),
+            )
+        atomic_write(target, self.data)
+        sidecar = json.dumps(self.sidecar(), indent=2, ensure_ascii=False, sort_keys=False)
+        atomic_write(target.with_suffix(target.suffix + SIDECAR_SUFFIX), sidecar.encode("utf-8"))
+        return target
+
+
+def _version() -> str:
+    from brandkit import __version__
+
+    return __version__
+
+
+def provenance_record(
+    prompt: CompiledPrompt, provider: str, model: str, attempt: int, report: ValidationReport | None
+) -> dict[str, Any]:
+    """Compact provenance: enough to validate the file again later without the request."""
+    return {
+        "generator": f"brandkit/{_version()}",
+        "spec_name": prompt.spec_name,
+        "spec_fingerprint": prompt.spec_fingerprint,
+        "prompt_hash": prompt.prompt_hash,
+        "provider": provider,
+        "model": model,
+        "attempt": attempt,
+        "format": prompt.format_name,
+        "size": prompt.size,
+        "output_format": prompt.params.get("output_format"),
+        "transparent": prompt.params.get("background") == "transparent",
+        "logo_variant": prompt.logo_variant,
+        "copy": prompt.copy_block.model_dump(mode="json"),
+        "checks": report.summary() if report is not None else {},
+    }
+
+
+def embed_provenance(data: bytes, output_format: str, record: dict[str, Any]) -> bytes:
+    """Return ``data`` with ``record`` embedded, without touching the pixels."""
+    text = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+    if output_format == "png":
+        return _png_with_itxt(data, PROVENANCE_KEY, text)
+    if output_format == "jpeg":
+        return _jpeg_with_comment(data, text.encode("utf-8"))
+    if output_format == "webp":
+        image = Image.open(io.BytesIO(data))
+        image.load()
+        exif = image.getexif()
+        exif[0x010E] = text
+        out = io.BytesIO()
+        image.save(out, "WEBP", lossless=True, exact=True, exif=exif)
+        return out.getvalue()
+    raise ValueError(f"unsupported output format {output_format!r}")
+
+
+def _png_with_itxt(data: bytes, key: str, text: str) -> bytes:
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG file")
+    payload = key.encode("latin-1") + b"\x00\x00\x00\x00\x00" + text.encode("utf-8")
+    chunk = struct.pack(">I", len(payload)) + b"iTXt" + payload
+    chunk += struct.pack(">I", zlib.crc32(b"iTXt" + payload) & 0xFFFFFFFF)
+    iend = data.rfind(b"IEND")
+    if iend < 4:
+        raise ValueError("PNG without IEND chunk")
+    cut = iend - 4
+    return data[:cut] + chunk + data[cut:]
+
+
+def _jpeg_with_comment(data: bytes, comment: bytes) -> bytes:
+    if data[:2] != b"\xff\xd8":
+        raise ValueError("not a JPEG file")
+    if len(comment) > 65533:
+        comment = comment[:65533]
+    segment = b"\xff\xfe" + struct.pack(">H", len(comment) + 2) + comment
+    return data[:2] + segment + data[2:]
+
+
+def read_embedded_provenance(data: bytes) -> dict[str, Any] | None:
+    """The provenance record embedded by brandkit, or ``None`` when absent or unreadable."""
+    text = read_provenance(data)
+    if not text:
+        return None
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return record if isinstance(record, dict) and str(record.get("generator", "")).startswith("brandkit") else None
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, rename.
+
+    Raises :class:`OutputError` naming the path when the folder is a file, missing parent cannot be made,
+    or nothing can be written there. An existing file at ``path`` is replaced only once the new one is complete.
+    """
+    folder = path.parent
+    try:
+        if folder.exists() and not folder.is_dir():
+            raise OutputError(f"{folder}: output folder is a file", path=str(folder))
+        folder.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            raise OutputError(f"{path}: is a folder; cannot write a file there", path=str(path))
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})", path=str(path)) from exc
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        try:
+            dir_fd = os.open(folder, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})", path=str(path)) from exc

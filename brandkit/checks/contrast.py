@@ -1,0 +1,241 @@
+"""Contrast check: is the copy legible against what is behind it (WCAG 2.x)?
+
+For each OCR line that belongs to the expected copy (every OCR line when no
+copy is expected), the pixels of the line's box, widened by 15% of its
+height on every side so that some background is always included, are split
+in two with Otsu's threshold on luma. The smaller class is the text, the
+larger the background. The text colour is the mean of the half of the text
+pixels farthest from the threshold (anti-aliased edge pixels would otherwise
+pull thin strokes toward the background); the background colour is the mean
+of all background pixels. The WCAG 2.x contrast ratio of these two colours
+(sRGB linearised, relative luminance, ``(L1 + 0.05) / (L2 + 0.05)``) must be
+at least ``spec.typography.min_contrast`` for every line; one rule for all
+sizes. Score = the smallest ratio. Transparent pixels are composited over
+white (or black when a dark background was ordered) first.
+
+:func:`relative_luminance` and :func:`contrast_ratio` are pure functions the
+compose stage uses to choose text colours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from brandkit.checks.base import CheckContext, result
+from brandkit.checks.text import copy_matches_for_context, required_copy
+from brandkit.models import CheckResult, CheckStatus
+from brandkit.ocr import OcrLine, ocr_for_context
+
+__all__ = [
+    "ContrastCheck",
+    "LineContrast",
+    "contrast_ratio",
+    "measure_contrast",
+    "relative_luminance",
+]
+
+BOX_PADDING = 0.15
+"""Share of the line height added around each OCR box before splitting text from background."""
+
+MIN_TEXT_SHARE = 0.005
+"""Below this share of the box, no text class is separable (ratio reported as 1:1)."""
+
+
+def _linear(channel: float) -> float:
+    c = channel / 255.0
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def relative_luminance(rgb: Sequence[float]) -> float:
+    """WCAG 2.x relative luminance (0–1) of an sRGB colour given as 0–255 components."""
+    if len(rgb) < 3:
+        raise ValueError(f"expected an (r, g, b) colour, got {rgb!r}")
+    r, g, b = (_linear(float(v)) for v in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(rgb1: Sequence[float], rgb2: Sequence[float]) -> float:
+    """WCAG 2.x contrast ratio (1–21) between two sRGB colours (0–255 components); order does not matter."""
+    l1, l2 = relative_luminance(rgb1), relative_luminance(rgb2)
+    hi, lo = max(l1, l2), min(l1, l2)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _hex(rgb: Sequence[float]) -> str:
+    return "#" + "".join(f"{round(min(255.0, max(0.0, float(v)))):02X}" for v in rgb[:3])
+
+
+def _otsu(values: np.ndarray) -> float:
+    """Otsu threshold of uint8 ``values``: pixels ``> t`` form the upper class."""
+    hist = np.bincount(values.ravel(), minlength=256).astype(np.float64)
+    total = hist.sum()
+    if total == 0:
+        return 127.0
+    levels = np.arange(256, dtype=np.float64)
+    w0 = np.cumsum(hist)
+    w1 = total - w0
+    m0 = np.cumsum(hist * levels)
+    mt = m0[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (mt * w0 / total - m0) ** 2 / (w0 * w1)
+    between[~np.isfinite(between)] = -1.0
+    best = float(between.max())
+    if best <= 0:
+        return float(values.max())  # one level only: everything is one class
+    # centre of the plateau of maxima (robust for bimodal histograms with an empty gap)
+    ties = np.flatnonzero(between >= best - 1e-9)
+    return float((ties[0] + ties[-1]) // 2)
+
+
+@dataclass(frozen=True)
+class LineContrast:
+    """Contrast measured in one text box."""
+
+    ratio: float
+    text_rgb: tuple[float, float, float]
+    background_rgb: tuple[float, float, float]
+    text_share: float
+    separable: bool
+
+    def as_details(self) -> dict[str, Any]:
+        """JSON-friendly summary."""
+        return {
+            "ratio": round(self.ratio, 3),
+            "text_color": _hex(self.text_rgb),
+            "background_color": _hex(self.background_rgb),
+            "text_share": round(self.text_share, 4),
+            "separable": self.separable,
+        }
+
+
+def measure_contrast(
+    rgb: np.ndarray, box: tuple[int, int, int, int], padding: float = BOX_PADDING
+) -> LineContrast:
+    """Contrast between text and background inside ``box`` of the H×W×3 uint8 array ``rgb``."""
+    height, width = rgb.shape[:2]
+    x0, y0, x1, y1 = box
+    pad = round(padding * max(1, y1 - y0))
+    x0, y0 = max(0, x0 - pad), max(0, y0 - pad)
+    x1, y1 = min(width, x1 + pad), min(height, y1 + pad)
+    patch = rgb[y0:y1, x0:x1].reshape(-1, 3).astype(np.float64)
+    if patch.shape[0] == 0:
+        return LineContrast(1.0, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0), 0.0, False)
+    luma = np.clip(np.rint(patch @ np.array([0.299, 0.587, 0.114])), 0, 255).astype(np.uint8)
+    threshold = _otsu(luma)
+    upper = luma > threshold
+    n_upper = int(upper.sum())
+    n_lower = upper.size - n_upper
+    text_is_upper = n_upper < n_lower
+    text_mask = upper if text_is_upper else ~upper
+    text_share = float(text_mask.mean())
+    if text_share < MIN_TEXT_SHARE:
+        mean = patch.mean(axis=0)
+        colour = (float(mean[0]), float(mean[1]), float(mean[2]))
+        return LineContrast(1.0, colour, colour, text_share, False)
+    text_px = patch[text_mask]
+    text_luma = luma[text_mask].astype(np.float64)
+    distance = np.abs(text_luma - threshold)
+    core = distance >= np.median(distance)
+    text_mean = text_px[core].mean(axis=0)
+    bg_mean = patch[~text_mask].mean(axis=0)
+    t = (float(text_mean[0]), float(text_mean[1]), float(text_mean[2]))
+    b = (float(bg_mean[0]), float(bg_mean[1]), float(bg_mean[2]))
+    return LineContrast(contrast_ratio(t, b), t, b, text_share, True)
+
+
+def _flatten(ctx: CheckContext) -> np.ndarray:
+    image = ctx.image
+    if image.mode == "RGB":
+        rgb: np.ndarray = np.asarray(image, dtype=np.uint8)
+        return rgb
+    rgba = np.asarray(image.convert("RGBA"), dtype=np.float32)
+    backdrop = 0.0 if ctx.expectation.background_tone == "dark" else 255.0
+    alpha = rgba[..., 3:4] / 255.0
+    flat: np.ndarray = np.clip(np.rint(rgba[..., :3] * alpha + backdrop * (1.0 - alpha)), 0, 255).astype(
+        np.uint8
+    )
+    return flat
+
+
+class ContrastCheck:
+    """WCAG contrast of every line of copy against its background (see the module docstring)."""
+
+    name = "contrast"
+
+    def run(self, ctx: CheckContext) -> CheckResult:
+        """Measure each copy line's contrast and compare it with ``spec.typography.min_contrast``."""
+        minimum = float(ctx.spec.typography.min_contrast)
+        reading = ocr_for_context(ctx)
+        if reading.lines is None:
+            return result(
+                self.name,
+                CheckStatus.not_checked,
+                threshold=minimum,
+                details={
+                    "reason": "OCR unavailable: the text could not be located",
+                    "engine": reading.engine,
+                    "error": reading.error,
+                },
+            )
+        lines = reading.lines
+        details: dict[str, Any] = {"engine": reading.engine, "min_contrast": minimum}
+        selected: list[tuple[int, OcrLine, str | None]] = []
+        if required_copy(ctx):
+            matches = copy_matches_for_context(ctx, lines)
+            roles_of: dict[int, list[str]] = {}
+            for role, match in matches.items():
+                if match.located:
+                    for index in match.lines:
+                        roles_of.setdefault(index, []).append(role)
+            details["copy_not_located"] = [role for role, m in matches.items() if not m.located]
+            if not roles_of:
+                details["reason"] = (
+                    "the expected copy was not located on the image (see the text check), "
+                    "so its contrast could not be measured"
+                )
+                return result(self.name, CheckStatus.not_checked, threshold=minimum, details=details)
+            selected = [(i, lines[i], ",".join(roles)) for i, roles in sorted(roles_of.items())]
+            details["measured"] = "lines of the expected copy"
+        else:
+            if not lines:
+                details["reason"] = "no copy expected and no text found on the image"
+                return result(self.name, CheckStatus.skipped, threshold=minimum, details=details)
+            selected = [(i, line, None) for i, line in enumerate(lines)]
+            details["measured"] = "every OCR line (no copy expected)"
+
+        rgb = _flatten(ctx)
+        per_line: list[dict[str, Any]] = []
+        low: list[tuple[OcrLine, LineContrast]] = []
+        worst = float("inf")
+        for index, line, roles in selected:
+            measured = measure_contrast(rgb, line.box)
+            entry = {"line": index, "text": line.text, "box": list(line.box), "height_px": line.height}
+            if roles:
+                entry["roles"] = roles
+            entry.update(measured.as_details())
+            entry["passed"] = measured.ratio >= minimum
+            per_line.append(entry)
+            worst = min(worst, measured.ratio)
+            if measured.ratio < minimum:
+                low.append((line, measured))
+        details["lines"] = per_line
+        score = round(worst, 3)
+        if low:
+            parts = [
+                f"'{line.text}' measured {m.ratio:.1f}:1 "
+                f"(text {_hex(m.text_rgb)} on {_hex(m.background_rgb)})"
+                for line, m in low[:5]
+            ]
+            hint = (
+                f"raise the text contrast to at least {minimum:g}:1 (WCAG): "
+                + "; ".join(parts)
+                + "; use darker or lighter text, or a solid backing panel behind it"
+            )
+            return result(
+                self.name, CheckStatus.failed, score=score, threshold=minimum, details=details, hint=hint
+            )
+        return result(self.name, CheckStatus.passed, score=score, threshold=minimum, details=details)

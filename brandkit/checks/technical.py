@@ -1,0 +1,178 @@
+"""Technical check: is the file what was ordered?
+
+Sub-checks, each reported in ``details["checks"]`` as ``{"ok", "expected", "actual"}``
+(``ok`` is ``None`` when nothing was ordered for it):
+
+* ``decodable`` – the encoded bytes decode fully within brandkit's safety limits.
+* ``dimensions`` – the displayed size (after EXIF orientation) equals the ordered width × height.
+* ``format`` – the format sniffed from the bytes (not the file name) equals ``output_format``
+  (``jpg`` counts as ``jpeg``).
+* ``color_mode`` – 8-bit RGB or RGBA as encoded (PNG: bit depth and colour type read from
+  IHDR; palette, greyscale, 16-bit and CMYK files fail).
+* ``transparency`` – ordered transparent: an alpha channel and at least
+  :data:`MIN_TRANSPARENT_SHARE` of the pixels with alpha < 255; ordered opaque: no pixel
+  with alpha < 255.
+* ``file_size`` – at most ``max_file_bytes`` when set.
+
+Any failing sub-check fails the check; score = share of applicable sub-checks passed.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from brandkit.checks.base import CheckContext, result
+from brandkit.imageio import detect_format, load_image
+from brandkit.models import CheckResult, CheckStatus
+
+__all__ = ["MIN_TRANSPARENT_SHARE", "TechnicalCheck", "encoded_color_mode"]
+
+MIN_TRANSPARENT_SHARE = 0.01
+"""Share of pixels with alpha < 255 required when a transparent background was ordered."""
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_COLOR_TYPES = {0: "L", 2: "RGB", 3: "P", 4: "LA", 6: "RGBA"}
+_FORMAT_ALIASES = {"jpg": "jpeg", "tif": "tiff"}
+
+
+def _fmt(name: str | None) -> str | None:
+    if name is None:
+        return None
+    low = name.lower().lstrip(".")
+    return _FORMAT_ALIASES.get(low, low)
+
+
+def encoded_color_mode(data: bytes) -> tuple[str | None, int | None]:
+    """(mode, bits per channel) as stored in the file; ``(None, None)`` when unreadable.
+
+    PNG is read from its IHDR chunk (Pillow reports 16-bit RGB PNGs as ``RGB``);
+    other formats from Pillow's header parse (8 bits per channel assumed for
+    RGB/RGBA/L/CMYK, as Pillow decodes no deeper JPEG or WebP).
+    """
+    if data[:8] == _PNG_SIGNATURE and len(data) >= 26 and data[12:16] == b"IHDR":
+        depth, color_type = struct.unpack(">BB", data[24:26])
+        return _PNG_COLOR_TYPES.get(color_type, f"type{color_type}"), int(depth)
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            mode = image.mode
+    except Exception:  # unreadable header: reported by the decodable sub-check
+        return None, None
+    bits = {"1": 1, "I;16": 16, "I;16B": 16, "I;16L": 16, "I": 32, "F": 32}.get(mode, 8)
+    return mode, bits
+
+
+def _sub(ok: bool | None, expected: Any, actual: Any, **extra: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"ok": ok, "expected": expected, "actual": actual}
+    out.update(extra)
+    return out
+
+
+class TechnicalCheck:
+    """Dimensions, format, colour mode, transparency, file size, decodability (see the module docstring)."""
+
+    name = "technical"
+
+    def run(self, ctx: CheckContext) -> CheckResult:
+        """Compare the encoded file and decoded image with ``ctx.expectation``."""
+        exp = ctx.expectation
+        data = ctx.data
+        checks: dict[str, dict[str, Any]] = {}
+        problems: list[str] = []
+
+        # decodable
+        decode_error: str | None = None
+        if not data:
+            decode_error = "empty file"
+        else:
+            try:
+                load_image(data)
+            except Exception as exc:  # any decode failure is a finding, not a crash
+                decode_error = str(exc)
+        checks["decodable"] = _sub(decode_error is None, True, decode_error is None, error=decode_error)
+        if decode_error is not None:
+            problems.append(f"the file must be a complete, decodable image ({decode_error})")
+
+        # dimensions (displayed, i.e. after EXIF orientation)
+        width, height = ctx.image.size
+        if exp.width is not None or exp.height is not None:
+            ok = (exp.width is None or exp.width == width) and (exp.height is None or exp.height == height)
+            want = f"{exp.width or '*'}x{exp.height or '*'}"
+            checks["dimensions"] = _sub(ok, want, f"{width}x{height}")
+            if not ok:
+                problems.append(f"the image must be {want} px; the last attempt was {width}x{height}")
+        else:
+            checks["dimensions"] = _sub(None, None, f"{width}x{height}")
+
+        # format (from the bytes)
+        actual_fmt = detect_format(data) if data else None
+        want_fmt = _fmt(exp.output_format)
+        if want_fmt is not None:
+            ok = actual_fmt == want_fmt
+            checks["format"] = _sub(ok, want_fmt, actual_fmt)
+            if not ok:
+                problems.append(
+                    f"the file must be encoded as {want_fmt.upper()}; it is {actual_fmt or 'unknown'}"
+                )
+        else:
+            checks["format"] = _sub(None, None, actual_fmt)
+
+        # colour mode (as encoded) and decoded mode
+        mode, bits = encoded_color_mode(data) if data else (None, None)
+        mode_ok = mode in ("RGB", "RGBA") and bits == 8 and ctx.image.mode in ("RGB", "RGBA")
+        checks["color_mode"] = _sub(
+            mode_ok, "8-bit RGB or RGBA", f"{bits}-bit {mode}" if mode else None, decoded_mode=ctx.image.mode
+        )
+        if not mode_ok:
+            problems.append(f"encode the image as 8-bit RGB or RGBA (it is {bits}-bit {mode})")
+
+        # transparency
+        if ctx.image.mode == "RGBA":
+            alpha = np.asarray(ctx.image.getchannel("A"), dtype=np.uint8)
+            transparent_share = float(np.count_nonzero(alpha < 255)) / max(1, alpha.size)
+        else:
+            transparent_share = 0.0
+        has_alpha = ctx.image.mode == "RGBA"
+        actual_transparency = {"has_alpha": has_alpha, "transparent_share": round(transparent_share, 5)}
+        if exp.transparent is True:
+            ok = has_alpha and transparent_share >= MIN_TRANSPARENT_SHARE
+            checks["transparency"] = _sub(ok, "transparent background", actual_transparency)
+            if not ok:
+                problems.append(
+                    "the background must be transparent (alpha channel with transparent pixels); "
+                    f"the last attempt had {transparent_share:.1%} transparent pixels"
+                )
+        elif exp.transparent is False:
+            ok = transparent_share == 0.0
+            checks["transparency"] = _sub(ok, "opaque", actual_transparency)
+            if not ok:
+                problems.append(
+                    f"the image must be fully opaque; {transparent_share:.1%} of its pixels are transparent"
+                )
+        else:
+            checks["transparency"] = _sub(None, None, actual_transparency)
+
+        # file size
+        if exp.max_file_bytes is not None:
+            ok = len(data) <= exp.max_file_bytes
+            checks["file_size"] = _sub(ok, f"<= {exp.max_file_bytes}", len(data))
+            if not ok:
+                problems.append(
+                    f"the file must be at most {exp.max_file_bytes:,} bytes; it is {len(data):,} bytes "
+                    "(use stronger compression or a smaller format)"
+                )
+        else:
+            checks["file_size"] = _sub(None, None, len(data))
+
+        applicable = [c["ok"] for c in checks.values() if c["ok"] is not None]
+        score = sum(1 for ok in applicable if ok) / len(applicable) if applicable else 1.0
+        details: dict[str, Any] = {"checks": checks}
+        if problems:
+            details["failed"] = [name for name, c in checks.items() if c["ok"] is False]
+            hint = "; ".join(problems)
+            return result(self.name, CheckStatus.failed, score=score, details=details, hint=hint)
+        return result(self.name, CheckStatus.passed, score=score, details=details)

@@ -1,0 +1,430 @@
+"""Text check: is the exact copy on the image, and nothing forbidden?
+
+The image is read once with OCR (shared with the contrast check through
+``ctx.memo``). Every required string of the expected copy (headline, subhead,
+CTA, disclaimers, plus the spec's required disclaimers) is looked up in the
+OCR text:
+
+* **Normalization** (both sides): NFKC, invisible characters removed, curly
+  quotes made straight, case folded, split on whitespace, punctuation
+  stripped from the edges of each token (``"Friday!"`` → ``friday``), empty
+  tokens dropped. Comparison is on the word tokens joined by single spaces.
+* **Best window**: the expected token sequence is first searched exactly in
+  the OCR tokens (in reading order and in the engine's own order, because
+  OCR engines sometimes reorder boxes; line breaks are ignored, so a headline
+  wrapped over two lines still matches). If it is not there, an approximate
+  substring alignment (Sellers' edit-distance DP, vectorised) finds the
+  closest stretch of OCR text, which is snapped to whole tokens and then
+  widened/narrowed by a token at either end to the lowest edit distance.
+* **Metrics per string**: ``exact`` (normalized token sequences equal),
+  ``ned`` (Levenshtein distance / longer length of the window and the
+  expected text, 0 = identical), ``rendered`` (the OCR text of that window
+  as read), ``spacing_only`` (the window equals the expected text once all
+  spaces are removed: OCR engines do not see word gaps reliably).
+* **Pass rule**: a string is found when it is ``exact`` or ``spacing_only``;
+  strings of **20 or more characters** (normalized; long lines such as
+  disclaimers, where OCR slips on one character are common) also pass at
+  ``ned <= 0.05``. Shorter strings (headlines, CTAs) must match exactly.
+  Score = share of strings matched exactly.
+
+Forbidden terms, competitor names and patterns are searched in the whole OCR
+text with :class:`~brandkit.spec.forbidden.ForbiddenMatcher`; any hit fails
+the check. OCR text that belongs to no expected string is reported as
+``unexpected_text`` (words of the brand name, e.g. a wordmark, and any
+``allowed_text`` are ignored); it fails the check only when the check is
+built with ``flag_unexpected=True``.
+
+Status: OCR unavailable or failing → ``not_checked``. No copy expected →
+``skipped``, unless the spec forbids terms (or ``flag_unexpected`` is set):
+then the scan runs anyway and passes/fails on it, with
+``copy_expected: false`` in the details.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from brandkit.checks.base import CheckContext, result
+from brandkit.models import CheckResult, CheckStatus
+from brandkit.ocr import OcrLine, ocr_for_context, reading_order
+from brandkit.spec.forbidden import ForbiddenMatcher
+
+__all__ = [
+    "LONG_STRING_CHARS",
+    "LONG_STRING_MAX_NED",
+    "StringMatch",
+    "TextCheck",
+    "copy_matches_for_context",
+    "edit_distance",
+    "match_string",
+    "normalize_tokens",
+    "required_copy",
+]
+
+LONG_STRING_CHARS = 20
+"""Strings at least this long (normalized) may pass on NED instead of an exact match."""
+
+LONG_STRING_MAX_NED = 0.05
+"""Largest normalized edit distance that still passes for long strings."""
+
+LOCATED_MAX_NED = 0.5
+"""A best window closer than this is where the string was rendered (used by contrast, unexpected text)."""
+
+_INVISIBLE = dict.fromkeys([0x00AD, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF])
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "′": "'"})
+
+
+def _strip_edges(token: str) -> str:
+    start, end = 0, len(token)
+    while start < end and unicodedata.category(token[start]).startswith("P"):
+        start += 1
+    while end > start and unicodedata.category(token[end - 1]).startswith("P"):
+        end -= 1
+    return token[start:end]
+
+
+def _normalize_token(raw: str) -> str:
+    text = unicodedata.normalize("NFKC", raw).translate(_INVISIBLE).translate(_QUOTES).casefold()
+    return _strip_edges(text)
+
+
+def normalize_tokens(text: str) -> list[str]:
+    """Normalized word tokens of ``text`` (NFKC, casefold, edge punctuation stripped, empties dropped)."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    out: list[str] = []
+    for raw in text.split():
+        token = _normalize_token(raw)
+        if token:
+            out.append(token)
+    return out
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance between ``a`` and ``b`` (unit costs)."""
+    if a == b:
+        return 0
+    if not a:
+        return len(b)
+    if not b:
+        return len(a)
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def _ned(a: str, b: str) -> float:
+    longest = max(len(a), len(b))
+    return edit_distance(a, b) / longest if longest else 0.0
+
+
+@dataclass(frozen=True)
+class _Token:
+    norm: str
+    raw: str
+    line: int
+    pos: int  # position among the non-empty tokens of its line
+
+
+def _line_tokens(index: int, text: str) -> list[_Token]:
+    out: list[_Token] = []
+    for raw in unicodedata.normalize("NFKC", text).translate(_INVISIBLE).split():
+        norm = _normalize_token(raw)
+        if norm:
+            out.append(_Token(norm, raw, index, len(out)))
+    return out
+
+
+def _tokens_of(lines: Sequence[OcrLine], order: Sequence[int]) -> list[_Token]:
+    return [tok for index in order for tok in _line_tokens(index, lines[index].text)]
+
+
+def _best_substring(pattern: str, text: str) -> tuple[int, int, int]:
+    """Sellers' approximate substring match: (cost, start, end) of the best-matching ``text[start:end]``."""
+    m, n = len(pattern), len(text)
+    p = np.frombuffer(pattern.encode("utf-32-le"), dtype=np.uint32)
+    t = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    rows = np.empty((m + 1, n + 1), dtype=np.int32)
+    rows[0, :] = 0  # free start anywhere in the text
+    offsets = np.arange(n + 1, dtype=np.int32)
+    for i in range(1, m + 1):
+        prev = rows[i - 1]
+        cost = (t != p[i - 1]).astype(np.int32)
+        a = np.empty(n + 1, dtype=np.int32)
+        a[0] = i
+        a[1:] = np.minimum(prev[1:] + 1, prev[:-1] + cost)
+        # insertion chain: row[j] = min_k<=j (a[k] + j - k)
+        rows[i] = np.minimum.accumulate(a - offsets) + offsets
+    end = int(np.argmin(rows[m]))
+    best = int(rows[m, end])
+    i, j = m, end
+    while i > 0 and j > 0:
+        here = rows[i, j]
+        if here == rows[i - 1, j - 1] + (text[j - 1] != pattern[i - 1]):
+            i, j = i - 1, j - 1
+        elif here == rows[i - 1, j] + 1:
+            i -= 1
+        else:
+            j -= 1
+    return best, j, end
+
+
+@dataclass
+class StringMatch:
+    """Where one required string was found in the OCR text, and how well it matched."""
+
+    role: str
+    expected: str
+    normalized: str
+    exact: bool = False
+    spacing_only: bool = False
+    ned: float = 1.0
+    rendered: str | None = None
+    lines: list[int] = field(default_factory=list)
+    token_keys: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def long(self) -> bool:
+        """True when the NED rule applies (≥ :data:`LONG_STRING_CHARS` characters)."""
+        return len(self.normalized) >= LONG_STRING_CHARS
+
+    @property
+    def found(self) -> bool:
+        """Pass rule: exact, spacing-only, or a long string within :data:`LONG_STRING_MAX_NED`."""
+        return self.exact or self.spacing_only or (self.long and self.ned <= LONG_STRING_MAX_NED)
+
+    @property
+    def located(self) -> bool:
+        """True when the best window is close enough to be this string's rendering."""
+        return self.rendered is not None and self.ned <= LOCATED_MAX_NED
+
+    def as_details(self) -> dict[str, Any]:
+        """JSON-friendly summary for the check details."""
+        return {
+            "expected": self.expected,
+            "found": self.found,
+            "exact": self.exact,
+            "spacing_only": self.spacing_only,
+            "ned": round(self.ned, 4),
+            "rendered": self.rendered,
+            "rule": f"exact or ned<={LONG_STRING_MAX_NED}" if self.long else "exact",
+        }
+
+
+def _match_in(tokens: Sequence[_Token], expected: list[str]) -> tuple[float, bool, int, int]:
+    """(ned, exact, start, stop) of the best window of ``tokens`` for ``expected``."""
+    n = len(expected)
+    norms = [t.norm for t in tokens]
+    for i in range(len(norms) - n + 1):
+        if norms[i : i + n] == expected:
+            return 0.0, True, i, i + n
+    if not norms:
+        return 1.0, False, 0, 0
+    target = " ".join(expected)
+    text = " ".join(norms)
+    starts: list[int] = []
+    pos = 0
+    for norm in norms:
+        starts.append(pos)
+        pos += len(norm) + 1
+    _, c0, c1 = _best_substring(target, text)
+    first = max(0, int(np.searchsorted(starts, c0, side="right")) - 1)
+    last = max(first, int(np.searchsorted(starts, max(c0, c1 - 1), side="right")) - 1)
+    best = (_ned(" ".join(norms[first : last + 1]), target), first, last + 1)
+    for d0 in (-1, 0, 1):
+        for d1 in (-1, 0, 1):
+            a, b = first + d0, last + 1 + d1
+            if 0 <= a < b <= len(norms):
+                score = _ned(" ".join(norms[a:b]), target)
+                if score < best[0]:
+                    best = (score, a, b)
+    return best[0], False, best[1], best[2]
+
+
+def match_string(role: str, expected: str, lines: Sequence[OcrLine]) -> StringMatch:
+    """Find ``expected`` in the OCR ``lines`` (see the module docstring for the method)."""
+    exp_tokens = normalize_tokens(expected)
+    match = StringMatch(role=role, expected=expected, normalized=" ".join(exp_tokens))
+    if not exp_tokens:
+        match.exact = True
+        match.ned = 0.0
+        match.rendered = ""
+        return match
+    engine_order = list(range(len(lines)))
+    index_of = {id(line): i for i, line in enumerate(lines)}
+    sorted_order = [index_of[id(line)] for line in reading_order(list(lines))]
+    orders = [engine_order] if sorted_order == engine_order else [engine_order, sorted_order]
+    best: tuple[float, bool, list[_Token]] | None = None
+    for order in orders:
+        tokens = _tokens_of(lines, order)
+        ned, exact, start, stop = _match_in(tokens, exp_tokens)
+        window = tokens[start:stop]
+        if best is None or (exact and not best[1]) or (ned < best[0] and not best[1]):
+            best = (ned, exact, window)
+        if exact:
+            break
+    assert best is not None
+    ned, exact, window = best
+    if not window:
+        return match
+    match.exact = exact
+    match.ned = ned
+    match.rendered = " ".join(tok.raw for tok in window)
+    joined = "".join(tok.norm for tok in window)
+    match.spacing_only = not exact and joined == "".join(exp_tokens)
+    match.lines = sorted({tok.line for tok in window})
+    match.token_keys = [(tok.line, tok.pos) for tok in window]
+    return match
+
+
+def required_copy(ctx: CheckContext) -> dict[str, str]:
+    """Every string that must be on the image, by role.
+
+    The expected copy block's strings, plus the spec's required disclaimers
+    not already among them (they must be on every asset), as
+    ``required[i]``.
+    """
+    block = ctx.expectation.copy_block
+    strings = dict(block.required_strings()) if block is not None else {}
+    present = {" ".join(normalize_tokens(s)) for s in strings.values()}
+    for i, line in enumerate(ctx.spec.required.disclaimers):
+        norm = " ".join(normalize_tokens(line))
+        if norm and norm not in present:
+            strings[f"required[{i}]"] = line
+            present.add(norm)
+    return {role: s for role, s in strings.items() if normalize_tokens(s)}
+
+
+def copy_matches_for_context(ctx: CheckContext, lines: Sequence[OcrLine]) -> dict[str, StringMatch]:
+    """Matches of every required string against ``lines`` (OCR of ``ctx.image``), computed once per image."""
+
+    def compute() -> dict[str, StringMatch]:
+        return {role: match_string(role, s, lines) for role, s in required_copy(ctx).items()}
+
+    matches: dict[str, StringMatch] = ctx.memo("text:matches", compute)
+    return matches
+
+
+def _role_label(role: str) -> str:
+    if role.startswith("disclaimer["):
+        return "the disclaimer"
+    if role.startswith("required["):
+        return "the required disclaimer"
+    return {"cta": "the call to action"}.get(role, f"the {role}")
+
+
+def _string_hint(match: StringMatch) -> str:
+    label = _role_label(match.role)
+    if match.located:
+        return f"{label} must read exactly '{match.expected}'; the last attempt rendered '{match.rendered}'"
+    return f"{label} must read exactly '{match.expected}'; it was not found on the last attempt"
+
+
+class TextCheck:
+    """OCR the image; verify every required string and scan for forbidden terms.
+
+    ``flag_unexpected``: fail when the image shows text that belongs to no
+    expected string (default: only reported). ``allowed_text``: extra words
+    that are never unexpected (the brand name's words always are allowed).
+    """
+
+    name = "text"
+
+    def __init__(self, *, flag_unexpected: bool = False, allowed_text: Sequence[str] = ()) -> None:
+        self.flag_unexpected = flag_unexpected
+        self.allowed_text = list(allowed_text)
+
+    def _unexpected(
+        self, ctx: CheckContext, lines: Sequence[OcrLine], consumed: set[tuple[int, int]]
+    ) -> list[dict[str, Any]]:
+        allowed = set(normalize_tokens(ctx.spec.name))
+        for text in self.allowed_text:
+            allowed.update(normalize_tokens(text))
+        out: list[dict[str, Any]] = []
+        for index, line in enumerate(lines):
+            words = [
+                tok.raw
+                for tok in _line_tokens(index, line.text)
+                if (tok.line, tok.pos) not in consumed and tok.norm not in allowed
+            ]
+            if words:
+                out.append(
+                    {"text": " ".join(words), "box": list(line.box), "confidence": round(line.confidence, 3)}
+                )
+        return out
+
+    def run(self, ctx: CheckContext) -> CheckResult:
+        """OCR ``ctx.image`` and compare it with the expected copy (see the module docstring)."""
+        strings = required_copy(ctx)
+        forbidden = ctx.spec.forbidden
+        has_forbidden = bool(forbidden.terms or forbidden.competitors or forbidden.patterns)
+        if not strings and not has_forbidden and not self.flag_unexpected:
+            return result(
+                self.name,
+                CheckStatus.skipped,
+                details={"reason": "no copy expected", "copy_expected": False},
+            )
+        reading = ocr_for_context(ctx)
+        if reading.lines is None:
+            return result(
+                self.name,
+                CheckStatus.not_checked,
+                details={
+                    "reason": "OCR unavailable: the rendered text could not be read",
+                    "engine": reading.engine,
+                    "error": reading.error,
+                    "copy_expected": bool(strings),
+                },
+            )
+        lines = reading.lines
+        matches = copy_matches_for_context(ctx, lines)
+        matcher = ForbiddenMatcher(forbidden.terms, forbidden.competitors, forbidden.patterns)
+        hits = matcher.find(reading.full_text)
+        consumed: set[tuple[int, int]] = set()
+        for match in matches.values():
+            if match.located:
+                consumed.update(match.token_keys)
+        unexpected = self._unexpected(ctx, lines, consumed)
+
+        details: dict[str, Any] = {
+            "engine": reading.engine,
+            "ocr_ms": reading.elapsed_ms,
+            "copy_expected": bool(strings),
+            "strings": {role: m.as_details() for role, m in matches.items()},
+            "forbidden": [{"kind": h.kind, "rule": h.rule, "found": h.found} for h in hits],
+            "unexpected_text": unexpected,
+            "flag_unexpected": self.flag_unexpected,
+            "ocr_lines": [
+                {"text": ln.text, "box": list(ln.box), "confidence": round(ln.confidence, 3)} for ln in lines
+            ],
+        }
+        if not strings:
+            details["note"] = "no copy expected; scanned the rendered text for forbidden terms only"
+
+        problems: list[str] = []
+        for match in matches.values():
+            if not match.found:
+                problems.append(_string_hint(match))
+        for hit in hits:
+            problems.append(
+                f"remove the forbidden {hit.kind} '{hit.rule}' from the image (OCR read '{hit.found}')"
+            )
+        if unexpected and self.flag_unexpected:
+            extra = "; ".join(f"'{item['text']}'" for item in unexpected[:5])
+            problems.append(f"render no text besides the required copy; the last attempt also showed {extra}")
+
+        score = (sum(1 for m in matches.values() if m.exact) / len(matches)) if matches else None
+        if problems:
+            hint = "; ".join(problems)
+            return result(self.name, CheckStatus.failed, score=score, details=details, hint=hint)
+        return result(self.name, CheckStatus.passed, score=score, details=details)

@@ -1,0 +1,315 @@
+"""The ``brandkit`` command line (typer + rich). ``--json`` on every command prints one JSON document.
+
+Exit codes: 0 ok · 1 checks failed · 2 usage or spec error · 3 provider error.
+A new command is a function here decorated with ``@app.command()`` (or on a sub-app); it calls the SDK,
+never the pipeline internals.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from brandkit.errors import (
+    BrandkitError,
+    BrandViolationError,
+    ImageInputError,
+    OutputError,
+    ProviderError,
+    RequestError,
+    SpecError,
+)
+
+EXIT_OK, EXIT_CHECKS, EXIT_USAGE, EXIT_PROVIDER = 0, 1, 2, 3
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Brand-safe AI image generation: specs, prompts, generation and validation.")
+spec_app = typer.Typer(no_args_is_help=True, help="Brand spec tools.")
+app.add_typer(spec_app, name="spec")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
+SpecOpt = Annotated[Path, typer.Option("--spec", "-s", help="Brand spec folder or brand.yaml/.json file.")]
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, soft_wrap=True, highlight=False)
+
+
+def _emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _fail(code: int, message: str, as_json: bool, extra: dict[str, Any] | None = None) -> NoReturn:
+    if as_json:
+        _emit_json({"ok": False, "exit_code": code, "error": message, **(extra or {})})
+    else:
+        _console(stderr=True).print(f"[bold red]error:[/] {message}", markup=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _errors(as_json: bool) -> Iterator[None]:
+    """Map brandkit errors to exit codes and clear messages."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except BrandViolationError as exc:
+        extra = {"report": exc.report.model_dump_report() if exc.report else None,
+                 "attempts": len(exc.attempts)}
+        _fail(EXIT_CHECKS, str(exc), as_json, extra)
+    except ProviderError as exc:
+        _fail(EXIT_PROVIDER, f"{type(exc).__name__}: {exc}", as_json,
+              {"request_id": exc.request_id, "status_code": exc.status_code, "code": exc.code})
+    except SpecError as exc:
+        _fail(EXIT_USAGE, str(exc), as_json, {"issues": [i.as_dict() for i in exc.issues]})
+    except (RequestError, ImageInputError, OutputError) as exc:
+        _fail(EXIT_USAGE, f"{type(exc).__name__}: {exc}", as_json)
+    except BrandkitError as exc:
+        _fail(EXIT_USAGE, f"{type(exc).__name__}: {exc}", as_json)
+
+
+def _load(spec: Path) -> Any:
+    from brandkit.spec.loader import load_spec
+
+    return load_spec(spec)
+
+
+# --- spec ----------------------------------------------------------------------------------------------------
+
+
+@spec_app.command("check")
+def spec_check(path: Annotated[Path, typer.Argument(help="Spec folder or file.")], json_out: JsonOpt = False) -> None:
+    """Validate a brand spec and its assets; print a summary."""
+    with _errors(json_out):
+        spec = _load(path)
+        summary = {
+            "ok": True, "name": spec.name, "version": spec.version, "source": spec.source,
+            "fingerprint": spec.fingerprint, "colors": [c.hex for c in spec.palette.colors],
+            "logos": [logo.variant for logo in spec.logos], "formats": {k: v.size for k, v in spec.formats.items()},
+            "forbidden_terms": len(spec.forbidden.terms), "required_disclaimers": spec.required.disclaimers,
+            "model": spec.generation.model,
+        }
+        if json_out:
+            _emit_json(summary)
+            return
+        console = _console()
+        console.print(f"[bold green]✓[/] {spec.name} {spec.version} — {spec.source}")
+        table = Table(show_header=False, box=None)
+        for key in ("fingerprint", "colors", "logos", "formats", "forbidden_terms", "required_disclaimers", "model"):
+            table.add_row(key, str(summary[key]))
+        console.print(table)
+
+
+@spec_app.command("schema")
+def spec_schema(
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the schema to this file.")] = None,  # noqa: UP045
+    json_out: JsonOpt = False,
+) -> None:
+    """Print (or write) the JSON Schema of the brand spec, generated from the models."""
+    from brandkit.schema import spec_schema_json
+
+    text = spec_schema_json()
+    if out is None:
+        sys.stdout.write(text)
+        return
+    with _errors(json_out):
+        from brandkit.asset import atomic_write
+
+        atomic_write(out, text.encode("utf-8"))
+        if json_out:
+            _emit_json({"ok": True, "written": str(out)})
+        else:
+            _console().print(f"wrote {out}")
+
+
+# --- compile / generate / edit / validate --------------------------------------------------------------------
+
+
+def _request(brief: str, headline: str | None, subhead: str | None, cta: str | None, fmt: str,
+             seed: int | None, n: int, disclaimer: list[str] | None, background: str) -> Any:
+    from pydantic import ValidationError
+
+    from brandkit.models import AssetRequest
+
+    try:
+        return AssetRequest(brief=brief, headline=headline, subhead=subhead, cta=cta, format=fmt, seed=seed, n=n,
+                            disclaimers=disclaimer or [], background=background)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise RequestError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}",
+                           field=str(first["loc"][0])) from None
+
+
+Brief = Annotated[str, typer.Option("--brief", "-b", help="What the image should show.")]
+Headline = Annotated[Optional[str], typer.Option("--headline", help="Exact headline.")]  # noqa: UP045
+Subhead = Annotated[Optional[str], typer.Option("--subhead", help="Exact subheading.")]  # noqa: UP045
+Cta = Annotated[Optional[str], typer.Option("--cta", help="Exact button label.")]  # noqa: UP045
+Fmt = Annotated[str, typer.Option("--format", "-f", help="Format name from the spec.")]
+Disclaimer = Annotated[Optional[list[str]], typer.Option("--disclaimer", help="Extra legal line (repeatable).")]  # noqa: UP045
+Background = Annotated[str, typer.Option("--background", help="light, dark or auto.")]
+Provider = Annotated[Optional[str], typer.Option("--provider", "-p", help="local (offline) or openai.")]  # noqa: UP045
+
+
+@app.command("compile")
+def compile_cmd(spec: SpecOpt, brief: Brief, headline: Headline = None, subhead: Subhead = None, cta: Cta = None,
+                fmt: Fmt = "square", disclaimer: Disclaimer = None, background: Background = "auto",
+                json_out: JsonOpt = False) -> None:
+    """Dry run: show the compiled prompt, parameters and reference images. Spends nothing."""
+    from brandkit.compile import compile_prompt
+
+    with _errors(json_out):
+        loaded = _load(spec)
+        prompt = compile_prompt(loaded, _request(brief, headline, subhead, cta, fmt, None, 1, disclaimer,
+                                                 background))
+        refs = [{"index": r.index, "role": r.role, "name": r.name, "mime": r.mime, "bytes": len(r.data),
+                 "sha256": r.sha256} for r in prompt.references]
+        if json_out:
+            data = prompt.model_dump(mode="json", exclude={"layout"})
+            data.update(ok=True, references=refs, prompt_hash=prompt.prompt_hash,
+                        endpoint=f"/v1/images/{'edits' if prompt.operation == 'edit' else 'generations'}")
+            _emit_json(data)
+            return
+        console = _console()
+        console.rule(f"{loaded.name} · {prompt.format_name} {prompt.size} · {prompt.operation}")
+        console.print(prompt.text, markup=False)
+        console.rule("parameters")
+        console.print_json(json.dumps(prompt.params))
+        for ref in refs:
+            console.print(f"Image {ref['index']}: {ref['role']} — {ref['name']} ({ref['mime']}, {ref['bytes']} bytes)")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "asset"
+
+
+def _resolve_provider(provider: str | None, as_json: bool) -> str:
+    if provider is None:
+        if not os.environ.get("OPENAI_API_KEY"):
+            _fail(EXIT_USAGE, "no OpenAI API key: set OPENAI_API_KEY to use the OpenAI provider, or run offline "
+                  "with the built-in renderer: --provider local", as_json)
+        return "openai"
+    if provider not in ("local", "openai"):
+        _fail(EXIT_USAGE, f"unknown provider {provider!r}: use --provider local or --provider openai", as_json)
+    if provider == "openai" and not os.environ.get("OPENAI_API_KEY"):
+        _fail(EXIT_USAGE, "--provider openai needs OPENAI_API_KEY; to run offline use --provider local", as_json)
+    return provider
+
+
+def _report_rows(report: Any) -> Table:
+    table = Table("check", "status", "score", "policy", "note")
+    colors = {"passed": "green", "failed": "red", "not_checked": "yellow", "skipped": "dim"}
+    for name, res in report.checks.items():
+        note = res.hint or res.details.get("reason") or ""
+        score = "" if res.score is None else f"{res.score:.3f}"
+        table.add_row(name, f"[{colors.get(res.status.value, 'white')}]{res.status.value}[/]", score, res.policy,
+                      str(note)[:80])
+    return table
+
+
+def _asset_summary(asset: Any, path: Path) -> dict[str, Any]:
+    return {"path": str(path), "sidecar": str(path) + ".json", "passed": asset.report.passed,
+            "attempt": asset.attempt_number, "attempts": len(asset.attempts), "provider": asset.provider,
+            "model": asset.model, "cost_usd": round(asset.cost_usd, 6), "fixes": asset.fixes,
+            "checks": asset.report.summary()}
+
+
+def _run_assets(make: Callable[[], list[Any]], out: Path, stem: str, json_out: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: output folder is a file", path=str(out))
+    assets = make()
+    written = []
+    for i, asset in enumerate(assets):
+        path = asset.save(out / f"{stem}{'' if len(assets) == 1 else f'-{i + 1}'}")
+        written.append(_asset_summary(asset, path))
+    if json_out:
+        _emit_json({"ok": True, "assets": written})
+        return
+    console = _console()
+    for asset, info in zip(assets, written, strict=True):
+        console.print(f"[bold green]✓[/] {info['path']}  (attempt {info['attempt']}, {info['provider']}/"
+                      f"{info['model']}, ${info['cost_usd']:.4f}{', fixes: ' + ', '.join(info['fixes']) if info['fixes'] else ''})")
+        console.print(_report_rows(asset.report))
+
+
+@app.command("generate")
+def generate_cmd(spec: SpecOpt, brief: Brief, headline: Headline = None, subhead: Subhead = None, cta: Cta = None,
+                 fmt: Fmt = "square", provider: Provider = None,
+                 n: Annotated[int, typer.Option("--n", min=1, max=10, help="Number of assets.")] = 1,
+                 seed: Annotated[Optional[int], typer.Option("--seed", help="Seed for repeatable output.")] = None,  # noqa: UP045
+                 out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
+                 disclaimer: Disclaimer = None, background: Background = "auto", json_out: JsonOpt = False) -> None:
+    """Generate validated on-brand assets; writes each image and its sidecar JSON."""
+    from brandkit.kit import BrandKit
+
+    chosen = _resolve_provider(provider, json_out)
+    with _errors(json_out):
+        loaded = _load(spec)
+        request = _request(brief, headline, subhead, cta, fmt, seed, n, disclaimer, background)
+        kit = BrandKit(loaded, provider=chosen)
+        _run_assets(lambda: kit.generate_many(request), out, f"{_slug(loaded.name)}-{fmt}", json_out)
+
+
+@app.command("edit")
+def edit_cmd(spec: SpecOpt, image: Annotated[Path, typer.Argument(help="Image to edit.")],
+             instruction: Annotated[str, typer.Option("--instruction", "-i", help="What to change.")],
+             headline: Headline = None, subhead: Subhead = None, cta: Cta = None,
+             keep: Annotated[Optional[list[str]], typer.Option("--keep", help="What must stay (repeatable).")] = None,  # noqa: UP045
+             provider: Provider = None,
+             out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
+             json_out: JsonOpt = False) -> None:
+    """Brand-safe edit: change only what is asked (e.g. localize the headline), keep the rest, check again."""
+    from brandkit.kit import BrandKit
+    from brandkit.models import EditRequest
+
+    chosen = _resolve_provider(provider, json_out)
+    with _errors(json_out):
+        loaded = _load(spec)
+        request = EditRequest(instruction=instruction, keep=keep or [], headline=headline, subhead=subhead, cta=cta)
+        kit = BrandKit(loaded, provider=chosen)
+        _run_assets(lambda: [kit.edit(image, request=request)], out, f"{image.stem}-edited", json_out)
+
+
+@app.command("validate")
+def validate_cmd(spec: SpecOpt, images: Annotated[list[Path], typer.Argument(help="Images to validate.")],
+                 json_out: JsonOpt = False) -> None:
+    """Run every check on existing images (expected copy from their embedded provenance)."""
+    from brandkit.kit import BrandKit
+
+    with _errors(json_out):
+        loaded = _load(spec)
+        kit = BrandKit(loaded, provider="local")
+        results = []
+        for image in images:
+            report = kit.validate(image)
+            results.append((image, report))
+        all_passed = all(r.passed for _, r in results)
+        if json_out:
+            _emit_json({"ok": all_passed, "images": [{"path": str(p), **r.model_dump_report()} for p, r in results]})
+        else:
+            console = _console()
+            for path, report in results:
+                mark = "[bold green]✓ passed[/]" if report.passed else "[bold red]✗ failed[/]"
+                console.print(f"{mark} {path}")
+                console.print(_report_rows(report))
+        if not all_passed:
+            raise typer.Exit(EXIT_CHECKS)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

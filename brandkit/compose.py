@@ -1,0 +1,308 @@
+"""Compose stage: draw the exact copy and the real logo file onto an image.
+
+Used three ways:
+
+* ``text="overlay"`` / ``logo="overlay"``: the model was asked for imagery
+  with clear space; the copy (brand font, fitted, contrast-aware colour) and
+  the logo are drawn here, in the layout's safe zones;
+* the ``fix`` action of the text, logo and contrast checks: the safe zone is
+  repainted flat and the exact copy / logo drawn again;
+* the local renderer, which draws whole assets with the same functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+from brandkit.imageio import load_image
+from brandkit.layout import (
+    Box,
+    FittedText,
+    Layout,
+    Placement,
+    apply_case,
+    best_text_color,
+    disclaimer_font_size,
+    draw_text,
+    fit_text,
+    logo_size,
+    mean_color,
+    plan_layout,
+    resize_logo,
+)
+from brandkit.models import CopyBlock
+from brandkit.spec.models import BrandSpec, ColorRole, LogoVariant
+from brandkit.wcag import hex_rgb, relative_luminance
+
+RGB = tuple[int, int, int]
+
+
+@lru_cache(maxsize=32)
+def _logo_image(path: str, mtime_ns: int) -> Image.Image:
+    return load_image(path).convert("RGBA")
+
+
+def logo_image(spec: BrandSpec, variant: LogoVariant) -> Image.Image:
+    """The logo file of ``variant`` as RGBA (decoded once per file version)."""
+    path = spec.asset_path(variant.file)
+    return _logo_image(str(path), Path(path).stat().st_mtime_ns)
+
+
+def tone_of(color: RGB) -> str:
+    """``light`` or ``dark`` for a background colour."""
+    return "dark" if relative_luminance(color) < 0.2 else "light"
+
+
+def background_color(spec: BrandSpec, tone: str) -> RGB:
+    """The flat background colour the brand uses for a ``light`` or ``dark`` canvas."""
+    palette = spec.palette
+    if tone == "dark":
+        for role in (ColorRole.primary, ColorRole.text, ColorRole.secondary):
+            for color in palette.by_role(role):
+                rgb = hex_rgb(color.hex)
+                if tone_of(rgb) == "dark":
+                    return rgb
+        return (20, 20, 20)
+    for color in palette.by_role(ColorRole.background):
+        rgb = hex_rgb(color.hex)
+        if tone_of(rgb) == "light":
+            return rgb
+    return (255, 255, 255)
+
+
+def choose_logo_variant(spec: BrandSpec, background: RGB, requested: str | None = None) -> LogoVariant | None:
+    """The logo variant meant for ``background`` (named palette colour, light/dark, or any).
+
+    A ``requested`` variant wins when it exists. Returns ``None`` when the spec has no logos.
+    """
+    if not spec.logos:
+        return None
+    if requested:
+        return spec.logo(requested)
+    tone = tone_of(background)
+    named = {c.name.casefold() for c in spec.palette.colors if hex_rgb(c.hex) == background}
+    for logo in spec.logos:  # an exact palette-colour match first
+        if named & {b.casefold() for b in logo.backgrounds}:
+            return logo
+    for logo in spec.logos:
+        if tone in logo.backgrounds or "any" in logo.backgrounds:
+            return logo
+    return spec.logos[0]
+
+
+def layout_for(
+    spec: BrandSpec,
+    width: int,
+    height: int,
+    copy: CopyBlock,
+    variant: LogoVariant | None,
+    placement: Placement | None = None,
+) -> Layout:
+    """Plan the layout of a ``width``×``height`` asset for this copy and logo variant."""
+    logo_px = None
+    chosen: Placement | None = None
+    clear = 0.0
+    if variant is not None:
+        logo = logo_image(spec, variant)
+        logo_px = logo_size(width, height, logo.width / logo.height, variant.min_width_px, variant.max_width_share)
+        chosen = placement or variant.placements[0]
+        clear = variant.clear_space
+    return plan_layout(
+        width,
+        height,
+        placement=chosen,
+        logo_px=logo_px,
+        clear_space=clear,
+        disclaimer_lines=len(copy.disclaimers),
+    )
+
+
+def text_candidates(spec: BrandSpec) -> list[RGB]:
+    """Colours copy may be set in, in order of preference."""
+    out: list[RGB] = []
+    for role in (ColorRole.text, ColorRole.primary, ColorRole.background, ColorRole.secondary):
+        out.extend(hex_rgb(c.hex) for c in spec.palette.by_role(role))
+    if spec.palette.allow_neutrals:
+        out.extend([(255, 255, 255), (0, 0, 0)])
+    return out
+
+
+@dataclass
+class Composition:
+    """What was drawn where (for reports and tests)."""
+
+    copy_boxes: dict[str, Box] = field(default_factory=dict)
+    copy_colors: dict[str, RGB] = field(default_factory=dict)
+    contrast: dict[str, float] = field(default_factory=dict)
+    logo_box: Box | None = None
+    logo_variant: str | None = None
+
+
+def _paint(image: Image.Image, box: Box, color: RGB) -> None:
+    ImageDraw.Draw(image).rectangle((box.x0, box.y0, box.x1 - 1, box.y1 - 1), fill=color)
+
+
+def draw_copy(
+    image: Image.Image,
+    spec: BrandSpec,
+    layout: Layout,
+    copy: CopyBlock,
+    *,
+    repaint: RGB | None = None,
+    composition: Composition | None = None,
+) -> Composition:
+    """Draw headline, subhead, CTA and disclaimers in the layout's copy and disclaimer boxes.
+
+    With ``repaint`` the boxes are first filled flat with that colour (used to fix a wrongly
+    rendered copy area). Text colours are chosen per box for the spec's minimum contrast.
+    """
+    comp = composition or Composition()
+    typo = spec.typography
+    box = layout.copy_box
+    if repaint is not None:
+        _paint(image, box, repaint)
+        if layout.disclaimer_box is not None:
+            _paint(image, layout.disclaimer_box, repaint)
+    short = min(layout.width, layout.height)
+    candidates = text_candidates(spec)
+    gap = round(0.025 * short)
+    headline, subhead, cta_size = _fit_copy(spec, layout, copy, gap)
+    y = box.y0
+    for role, fitted in (("headline", headline), ("subhead", subhead)):
+        if fitted is None:
+            continue
+        bg = mean_color(image, Box(x0=box.x0, y0=y, x1=box.x0 + fitted.width, y1=y + fitted.height))
+        color, ratio = best_text_color(bg, candidates, typo.min_contrast)
+        comp.copy_boxes[role] = draw_text(image, fitted, box.x0, y, color)
+        comp.copy_colors[role], comp.contrast[role] = color, ratio
+        y += fitted.height + gap
+    if copy.cta:
+        _draw_cta(image, spec, layout, copy.cta, y, cta_size, comp)
+    if copy.disclaimers and layout.disclaimer_box is not None:
+        dbox = layout.disclaimer_box
+        size = disclaimer_font_size(layout.width, layout.height)
+        line_h = round(size * 1.35)
+        for i, line in enumerate(copy.disclaimers):
+            fitted = fit_text(
+                line, spec.asset_path(typo.font_for("body").file), dbox.width, line_h + 2,
+                max_lines=1, max_size=size, min_size=12,
+            )
+            if fitted is None:
+                raise ValueError(f"disclaimer {line!r} does not fit on one line of {dbox.width} px")
+            ly = dbox.y0 + i * line_h
+            bg = mean_color(image, Box(x0=dbox.x0, y0=ly, x1=dbox.x0 + fitted.width, y1=ly + fitted.height))
+            color, ratio = best_text_color(bg, candidates, typo.min_contrast)
+            key = f"disclaimer[{i}]"
+            comp.copy_boxes[key] = draw_text(image, fitted, dbox.x0, ly, color)
+            comp.copy_colors[key], comp.contrast[key] = color, ratio
+    return comp
+
+
+def _fit_copy(
+    spec: BrandSpec, layout: Layout, copy: CopyBlock, gap: int
+) -> tuple[FittedText | None, FittedText | None, int]:
+    """Fit headline, subhead and CTA together into the copy box, shrinking the headline until all fit."""
+    typo = spec.typography
+    box = layout.copy_box
+    short = min(layout.width, layout.height)
+    cta_size = max(18, round(0.038 * short))
+    cta_h = round(cta_size * 1.25 * 1.12) + 2 * round(cta_size * 0.55) if copy.cta else 0
+    headline_max = round(0.12 * short)
+    body_font = spec.asset_path(typo.font_for("body").file)
+    for _ in range(12):
+        headline = None
+        if copy.headline:
+            headline = fit_text(
+                copy.headline, spec.asset_path(typo.headline.file), box.width, box.height,
+                max_lines=typo.max_headline_lines, max_size=headline_max, min_size=18,
+            )
+            if headline is None:
+                raise ValueError(f"headline {copy.headline!r} does not fit {box.width}x{box.height} px in ≤ "
+                                 f"{typo.max_headline_lines} lines")
+        subhead = None
+        if copy.subhead:
+            sub_max = max(18, round((headline.size if headline else 0.1 * short) * 0.45))
+            subhead = fit_text(copy.subhead, body_font, box.width, box.height, max_lines=3, max_size=sub_max,
+                               min_size=16)
+            if subhead is None:
+                raise ValueError(f"subhead {copy.subhead!r} does not fit the copy area")
+        parts = [p.height for p in (headline, subhead) if p is not None] + ([cta_h] if cta_h else [])
+        total = sum(parts) + gap * (len(parts) - 1)
+        if total <= box.height or headline is None or headline.size <= 18:
+            if total > box.height:
+                raise ValueError(f"copy needs {total} px but the copy area is {box.height} px high")
+            return headline, subhead, cta_size
+        headline_max = max(18, int(headline.size * 0.88))
+    raise ValueError("copy does not fit the copy area")
+
+
+def _draw_cta(
+    image: Image.Image, spec: BrandSpec, layout: Layout, text: str, y: int, size: int, comp: Composition
+) -> None:
+    box = layout.copy_box
+    accents = [hex_rgb(c.hex) for c in spec.palette.by_role(ColorRole.accent)] or [
+        hex_rgb(spec.palette.colors[0].hex)
+    ]
+    typo = spec.typography
+    font_path = spec.asset_path(typo.font_for("cta").file)
+    pad_x, pad_y = round(size * 0.9), round(size * 0.55)
+    fitted = fit_text(text, font_path, box.width - 2 * pad_x, size * 2, max_lines=1, max_size=size, min_size=12)
+    if fitted is None:
+        raise ValueError(f"CTA {text!r} does not fit the copy area")
+    pill_h = fitted.height + 2 * pad_y
+    top = min(y, box.y1 - pill_h)
+    # the first accent (then primary) colour on which some text colour reaches the minimum contrast
+    scored = []
+    for fill in accents + [hex_rgb(c.hex) for c in spec.palette.by_role(ColorRole.primary)]:
+        color, ratio = best_text_color(fill, text_candidates(spec), typo.min_contrast)
+        if ratio >= typo.min_contrast:
+            scored = [(ratio, fill, color)]
+            break
+        scored.append((ratio, fill, color))
+    ratio, pill, color = max(scored)
+    pill_box = Box(x0=box.x0, y0=top, x1=box.x0 + fitted.width + 2 * pad_x, y1=top + pill_h)
+    ImageDraw.Draw(image).rounded_rectangle(
+        (pill_box.x0, pill_box.y0, pill_box.x1, pill_box.y1), radius=pill_h // 2, fill=pill
+    )
+    draw_text(image, fitted, pill_box.x0 + pad_x, pill_box.y0 + pad_y, color)
+    comp.copy_boxes["cta"] = pill_box
+    comp.copy_colors["cta"], comp.contrast["cta"] = color, ratio
+
+
+def draw_logo(
+    image: Image.Image,
+    spec: BrandSpec,
+    layout: Layout,
+    variant: LogoVariant,
+    *,
+    repaint: RGB | None = None,
+    composition: Composition | None = None,
+) -> Composition:
+    """Paste the real logo file of ``variant`` into the layout's logo box (repainting its clear space first
+    when ``repaint`` is given)."""
+    comp = composition or Composition()
+    if layout.logo_box is None:
+        return comp
+    if repaint is not None and layout.logo_clear_box is not None:
+        _paint(image, layout.logo_clear_box, repaint)
+    logo = resize_logo(logo_image(spec, variant), layout.logo_box.width)
+    image.paste(logo, (layout.logo_box.x0, layout.logo_box.y0), logo)
+    comp.logo_box = Box(
+        x0=layout.logo_box.x0, y0=layout.logo_box.y0,
+        x1=layout.logo_box.x0 + logo.width, y1=layout.logo_box.y0 + logo.height,
+    )
+    comp.logo_variant = variant.variant
+    return comp
+
+
+def zone_color(image: Image.Image, spec: BrandSpec, box: Box) -> RGB:
+    """The brand colour closest to what is in ``box`` now: used to repaint a zone flat for a fix."""
+    current = mean_color(image, box)
+    options = [hex_rgb(c.hex) for c in spec.palette.colors]
+    if spec.palette.allow_neutrals:
+        options += [(255, 255, 255), (0, 0, 0)]
+    return min(options, key=lambda c: sum((a - b) ** 2 for a, b in zip(c, current, strict=True)))

@@ -1,0 +1,389 @@
+"""The pipeline, written once for sync and async.
+
+Each flow (generate, edit, validate) is a generator that *yields effects* —
+"render this call", "moderate this image", "compute this" — and receives
+their results. It never does I/O itself. :func:`run_sync` executes effects
+with blocking calls; :func:`run_async` awaits the providers' async twins and
+runs CPU work in a thread. So :class:`~brandkit.BrandKit` and
+:class:`~brandkit.AsyncBrandKit` share every line of pipeline logic.
+
+The repair loop is a tenacity ``Retrying`` over attempts: a failed report
+raises ``_Regenerate`` inside the attempt, tenacity decides whether another
+attempt is allowed (attempt count and spend budget), and the feedback of
+the failed attempt goes into the next compiled prompt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import time
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_none
+
+from brandkit.asset import Asset, embed_provenance, provenance_record, read_embedded_provenance
+from brandkit.checks.base import Check, CheckContext, CheckResources, Expectation, ModerationScores, run_checks
+from brandkit.compile import compile_edit, compile_prompt
+from brandkit.compose import draw_copy, draw_logo, zone_color
+from brandkit.errors import BrandViolationError, ImageInputError, ProviderError, ProviderResponseError
+from brandkit.imageio import detect_format, encode_image, load_image, read_bytes
+from brandkit.models import (
+    AssetRequest,
+    Attempt,
+    CompiledPrompt,
+    CopyBlock,
+    EditRequest,
+    RenderCall,
+    RenderResult,
+    ValidationReport,
+)
+from brandkit.provider.base import ImageProvider, Moderator
+from brandkit.repair import best_attempt, decide, feedback_for
+from brandkit.spec.models import BrandSpec, CheckPolicy
+
+T = TypeVar("T")
+_MIME = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+
+
+# --- effects -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Render:
+    """Ask the provider for images."""
+
+    call: RenderCall
+
+
+@dataclass(frozen=True)
+class Moderate:
+    """Ask the moderator to score one image and the prompt text."""
+
+    image: bytes
+    mime: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Compute:
+    """CPU-bound work (decode, compose, checks): inline when sync, in a worker thread when async."""
+
+    fn: Callable[[], Any]
+
+
+Effect = Render | Moderate | Compute
+Flow = Generator[Effect, Any, T]
+
+
+@dataclass
+class KitContext:
+    """What a flow needs: spec, provider, moderator, checks and their shared resources."""
+
+    spec: BrandSpec
+    provider: ImageProvider
+    moderator: Moderator | None
+    checks: Sequence[Check]
+    resources: CheckResources = field(default_factory=CheckResources)
+
+
+# --- drivers -----------------------------------------------------------------------------------------------
+
+
+def run_sync(flow: Flow[T], ctx: KitContext) -> T:
+    """Drive ``flow`` to completion with blocking calls."""
+    value: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            effect = flow.throw(error) if error is not None else flow.send(value)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        value, error = None, None
+        try:
+            if isinstance(effect, Render):
+                value = ctx.provider.render(effect.call)
+            elif isinstance(effect, Moderate):
+                if ctx.moderator is None:
+                    raise RuntimeError("no moderator configured")
+                value = ctx.moderator.moderate(effect.image, effect.mime, effect.text)
+            else:
+                value = effect.fn()
+        except Exception as exc:  # noqa: BLE001 - handed back into the flow, which decides
+            error = exc
+
+
+async def run_async(flow: Flow[T], ctx: KitContext) -> T:
+    """Drive ``flow`` to completion, awaiting the async twins and threading CPU work."""
+    value: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            effect = flow.throw(error) if error is not None else flow.send(value)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        value, error = None, None
+        try:
+            if isinstance(effect, Render):
+                value = await ctx.provider.arender(effect.call)
+            elif isinstance(effect, Moderate):
+                if ctx.moderator is None:
+                    raise RuntimeError("no moderator configured")
+                value = await ctx.moderator.amoderate(effect.image, effect.mime, effect.text)
+            else:
+                value = await asyncio.to_thread(effect.fn)
+        except Exception as exc:  # noqa: BLE001
+            error = exc
+
+
+# --- shared steps --------------------------------------------------------------------------------------------
+
+
+def expectation_for(prompt: CompiledPrompt, copy_source: str = "request") -> Expectation:
+    """What the checks expect of an image made for ``prompt``."""
+    return Expectation(
+        width=prompt.width,
+        height=prompt.height,
+        output_format=str(prompt.params.get("output_format", "png")),
+        transparent=prompt.params.get("background") == "transparent",
+        copy_block=prompt.copy_block,
+        logo_variant=prompt.logo_variant,
+        background_tone=prompt.background_tone,
+        copy_source=copy_source,
+    )
+
+
+def _moderate(ctx: KitContext, data: bytes, fmt: str, text: str) -> Flow[tuple[ModerationScores | None, str | None]]:
+    if ctx.moderator is None:
+        return None, "no moderation service or local classifier configured"
+    try:
+        scores = yield Moderate(data, _MIME.get(fmt, "image/png"), text)
+    except ProviderError as exc:
+        return None, f"moderation service failed: {exc}"
+    return scores, None
+
+
+def _check(ctx: KitContext, image_data: bytes, expectation: Expectation, policies: dict[str, CheckPolicy],
+           moderation: ModerationScores | None, moderation_error: str | None) -> Flow[ValidationReport]:
+    def work() -> ValidationReport:
+        image = load_image(image_data)
+        check_ctx = CheckContext(spec=ctx.spec, image=image, data=image_data, expectation=expectation,
+                                 resources=ctx.resources, moderation=moderation, moderation_error=moderation_error)
+        return run_checks(check_ctx, ctx.checks, policies)
+
+    report: ValidationReport = yield Compute(work)
+    return report
+
+
+def _overlay(ctx: KitContext, prompt: CompiledPrompt, data: bytes, fmt: str, zones: frozenset[str],
+             repaint: bool) -> bytes:
+    """Composite exact copy and/or the real logo into the layout's zones; returns the re-encoded image."""
+    spec = ctx.spec
+    image = load_image(data)
+    alpha = image.getchannel("A") if image.mode == "RGBA" else None
+    canvas = image.convert("RGB")
+    layout = prompt.layout
+    if "text" in zones:
+        color = zone_color(canvas, spec, layout.copy_box) if repaint else None
+        draw_copy(canvas, spec, layout, prompt.copy_block, repaint=color)
+    if "logo" in zones and prompt.logo_variant and layout.logo_clear_box is not None:
+        color = zone_color(canvas, spec, layout.logo_clear_box) if repaint else None
+        draw_logo(canvas, spec, layout, spec.logo(prompt.logo_variant), repaint=color)
+    out = canvas
+    if alpha is not None:
+        out = canvas.convert("RGBA")
+        out.putalpha(alpha)
+    return encode_image(out, fmt, prompt.params.get("output_compression"))
+
+
+def _evaluate(ctx: KitContext, prompt: CompiledPrompt, result: RenderResult, number: int,
+              policies: dict[str, CheckPolicy]) -> Flow[tuple[Attempt, tuple[ModerationScores | None, str | None]]]:
+    """Decode, compose overlays, moderate and check one provider image.
+
+    Returns the attempt and the moderation outcome, which a deterministic fix (drawing only brand copy and the
+    logo) reuses instead of paying for a second moderation call.
+    """
+    started = time.perf_counter()
+    rendered = result.images[0]
+    fmt = rendered.output_format
+    zones = frozenset(z for z, on in (("text", prompt.text_mode == "overlay"),
+                                      ("logo", prompt.logo_mode == "overlay")) if on)
+
+    def prepare() -> bytes:
+        try:
+            load_image(rendered.data)
+        except ImageInputError as exc:
+            raise ProviderResponseError(f"{result.provider} returned an undecodable image: {exc}",
+                                        request_id=result.request_id, provider=result.provider) from exc
+        return _overlay(ctx, prompt, rendered.data, fmt, zones, repaint=False) if zones else rendered.data
+
+    data: bytes = yield Compute(prepare)
+    moderation, moderation_error = yield from _moderate(ctx, data, fmt, prompt.text)
+    report = yield from _check(ctx, data, expectation_for(prompt), policies, moderation, moderation_error)
+    fixes = [f"overlay:{z}" for z in sorted(zones)]
+    attempt = Attempt(number=number, prompt=prompt, data=data, output_format=fmt, report=report,
+                      provider=result.provider, model=result.model, cost_usd=result.cost_usd,
+                      request_id=result.request_id, fixes=fixes, elapsed_s=time.perf_counter() - started)
+    return attempt, (moderation, moderation_error)
+
+
+def _fix(ctx: KitContext, attempt: Attempt, zones: frozenset[str], policies: dict[str, CheckPolicy],
+         moderation: tuple[ModerationScores | None, str | None]) -> Flow[Attempt]:
+    prompt = attempt.prompt
+    data: bytes = yield Compute(lambda: _overlay(ctx, prompt, attempt.data, attempt.output_format, zones,
+                                                 repaint=True))
+    report = yield from _check(ctx, data, expectation_for(prompt), policies, *moderation)
+    return attempt.model_copy(update={
+        "data": data, "report": report, "fixes": [*attempt.fixes, *(f"fix:{z}" for z in sorted(zones))],
+    })
+
+
+class _Regenerate(Exception):
+    """Raised inside an attempt to ask tenacity for another one."""
+
+
+class _Stop(Exception):
+    """Raised inside an attempt when a failure must not be repaired."""
+
+
+@dataclass
+class _LoopState:
+    spent: float = 0.0
+    budget: float | None = None
+
+
+def _seed(request: AssetRequest | EditRequest) -> int:
+    if request.seed is not None:
+        return request.seed
+    digest = hashlib.sha256(request.model_dump_json().encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+def attempt_flow(ctx: KitContext, request: AssetRequest | EditRequest, compile_fn: Callable[[list[str]], CompiledPrompt],
+                 *, base_image: bytes | None = None, mask: bytes | None = None,
+                 max_attempts: int | None = None, max_spend_usd: float | None = None) -> Flow[Asset]:
+    """Generate → check → fix/regenerate until an attempt passes or the budget is spent."""
+    spec = ctx.spec
+    policies: dict[str, CheckPolicy] = dict(request.policies)
+    state = _LoopState(budget=max_spend_usd if max_spend_usd is not None else spec.repair.max_spend_usd)
+    attempts: list[Attempt] = []
+    feedback: list[str] = []
+    seed = _seed(request)
+    total_started = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def over_budget(_: RetryCallState) -> bool:
+        return state.budget is not None and state.spent >= state.budget
+
+    retrying = Retrying(
+        stop=stop_after_attempt(max_attempts or spec.repair.max_attempts) | over_budget,
+        retry=retry_if_exception_type(_Regenerate),
+        wait=wait_none(),
+        reraise=True,
+    )
+    try:
+        for attempt_ctl in retrying:
+            with attempt_ctl:
+                number = attempt_ctl.retry_state.attempt_number
+                t0 = time.perf_counter()
+                prompt = compile_fn(feedback)
+                timings["compile_s"] = time.perf_counter() - t0
+                t0 = time.perf_counter()
+                result: RenderResult = yield Render(RenderCall(prompt=prompt, n=1, seed=seed + number - 1,
+                                                               attempt=number, base_image=base_image, mask=mask))
+                timings["render_s"] = timings.get("render_s", 0.0) + time.perf_counter() - t0
+                state.spent += result.cost_usd
+                t0 = time.perf_counter()
+                attempt, moderation = yield from _evaluate(ctx, prompt, result, number, policies)
+                attempts.append(attempt)
+                decision = decide(attempt.report)
+                if decision.action == "fix":
+                    attempt = yield from _fix(ctx, attempt, decision.fix, policies, moderation)
+                    attempts[-1] = attempt
+                    decision = decide(attempt.report, already_fixed=True)
+                timings["checks_s"] = timings.get("checks_s", 0.0) + time.perf_counter() - t0
+                if decision.action == "accept":
+                    timings["total_s"] = time.perf_counter() - total_started
+                    return _asset(attempt, attempts, request, state.spent, timings)
+                if decision.action == "stop":
+                    raise _Stop(decision.reason)
+                feedback = feedback_for(attempt.report)
+                raise _Regenerate(decision.reason)
+    except (_Regenerate, _Stop) as exc:
+        best = best_attempt(attempts)
+        why = "stopped" if isinstance(exc, _Stop) else f"no attempt passed after {len(attempts)} attempt(s)"
+        if isinstance(exc, _Regenerate) and state.budget is not None and state.spent >= state.budget:
+            why += f" (spend budget ${state.budget:.2f} reached: ${state.spent:.4f} spent)"
+        raise BrandViolationError(
+            f"brand checks failed for {spec.name!r}: {why}: {exc}",
+            report=best.report if best else None, best=best, attempts=attempts,
+        ) from None
+    raise AssertionError("unreachable: tenacity always returns or raises")  # pragma: no cover
+
+
+def _asset(attempt: Attempt, attempts: list[Attempt], request: AssetRequest | EditRequest, spent: float,
+           timings: dict[str, float]) -> Asset:
+    record = provenance_record(attempt.prompt, attempt.provider, attempt.model, attempt.number, attempt.report)
+    data = embed_provenance(attempt.data, attempt.output_format, record)
+    prompt = attempt.prompt
+    return Asset(data=data, output_format=attempt.output_format, width=prompt.width, height=prompt.height,
+                 report=attempt.report, prompt=prompt, request=request, attempts=attempts,
+                 attempt_number=attempt.number, provider=attempt.provider, model=attempt.model, cost_usd=spent,
+                 fixes=attempt.fixes, timings=timings)
+
+
+def generate_flow(ctx: KitContext, request: AssetRequest, **budget: Any) -> Flow[Asset]:
+    """The generate flow for one asset."""
+    return attempt_flow(ctx, request, lambda feedback: compile_prompt(ctx.spec, request, feedback), **budget)
+
+
+def edit_flow(ctx: KitContext, request: EditRequest, image: bytes, mask: bytes | None = None,
+              **budget: Any) -> Flow[Asset]:
+    """The brand-safe edit flow: the image to edit travels as reference 1 ('master')."""
+    return attempt_flow(ctx, request, lambda feedback: compile_edit(ctx.spec, request, image, feedback), mask=mask,
+                        **budget)
+
+
+def read_image_source(source: str | os.PathLike[str] | bytes) -> bytes:
+    """Bytes of an image given as a path or bytes."""
+    return source if isinstance(source, bytes) else read_bytes(source)
+
+
+def validate_flow(ctx: KitContext, data: bytes, request: AssetRequest | None = None,
+                  policies: dict[str, CheckPolicy] | None = None) -> Flow[ValidationReport]:
+    """Validate an existing image: expected copy from ``request``, else from embedded provenance."""
+    load_image(data)  # typed error for unreadable input before anything else
+    fmt = detect_format(data) or "png"
+    prompt_text = ""
+    if request is not None:
+        prompt = compile_prompt(ctx.spec, request)
+        expectation = expectation_for(prompt)
+        expectation.output_format = str(prompt.params.get("output_format", fmt))
+        prompt_text = prompt.text
+        policies = {**request.policies, **(policies or {})}
+    else:
+        expectation = expectation_from_provenance(data, fmt)
+    moderation, moderation_error = yield from _moderate(ctx, data, fmt, prompt_text)
+    return (yield from _check(ctx, data, expectation, policies or {}, moderation, moderation_error))
+
+
+def expectation_from_provenance(data: bytes, fmt: str) -> Expectation:
+    """Expectation rebuilt from the provenance embedded in a brandkit image (or a minimal one)."""
+    record = read_embedded_provenance(data)
+    if record is None:
+        return Expectation(output_format=fmt, copy_source="none")
+    size = str(record.get("size", "x"))
+    width, _, height = size.partition("x")
+    copy = record.get("copy")
+    return Expectation(
+        width=int(width) if width.isdigit() else None,
+        height=int(height) if height.isdigit() else None,
+        output_format=record.get("output_format") or fmt,
+        transparent=bool(record.get("transparent", False)),
+        copy_block=CopyBlock.model_validate(copy) if isinstance(copy, dict) else None,
+        logo_variant=record.get("logo_variant"),
+        copy_source="provenance",
+    )

@@ -1,0 +1,114 @@
+"""The built-in local renderer (``provider="local"``): real on-brand assets, offline.
+
+It reads the same compiled prompt an API model would get and draws a
+deterministic asset with Pillow: a flat brand background, geometric imagery
+in the palette inside the layout's hero area, and — when the prompt asks the
+"model" to render them — the exact copy in the brand font and the logo
+reference image in its corner. In overlay modes it leaves those zones clear,
+exactly as the API model is asked to, and the compose stage draws them.
+Edits start from the image being edited and redraw only the copy area.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+
+from PIL import Image, ImageDraw
+
+from brandkit.compose import background_color, draw_copy, draw_logo, zone_color
+from brandkit.imageio import encode_image, load_image
+from brandkit.layout import Box
+from brandkit.models import CompiledPrompt, RenderCall, RenderedImage, RenderResult
+from brandkit.spec.models import BrandSpec, ColorRole
+from brandkit.wcag import hex_rgb
+
+RGB = tuple[int, int, int]
+
+
+class LocalRenderer:
+    """Deterministic Pillow renderer implementing :class:`brandkit.provider.base.ImageProvider`."""
+
+    name = "local"
+    model = "brandkit-local-1"
+
+    def __init__(self, spec: BrandSpec) -> None:
+        self.spec = spec
+
+    def __repr__(self) -> str:
+        return f"LocalRenderer(spec={self.spec.name!r})"
+
+    def render(self, call: RenderCall) -> RenderResult:
+        """Draw ``call.n`` images; image ``i`` uses seed ``call.seed + i``."""
+        started = time.perf_counter()
+        images = []
+        for i in range(call.n):
+            image = self.draw(call.prompt, call.seed + i, call.base_image)
+            fmt = str(call.prompt.params.get("output_format", "png"))
+            data = encode_image(image, fmt, call.prompt.params.get("output_compression"))
+            images.append(RenderedImage(data=data, output_format=fmt, width=image.width, height=image.height))
+        return RenderResult(images=images, provider=self.name, model=self.model, cost_usd=0.0,
+                            elapsed_s=time.perf_counter() - started)
+
+    async def arender(self, call: RenderCall) -> RenderResult:
+        """Async twin of :meth:`render` (runs in a worker thread)."""
+        return await asyncio.to_thread(self.render, call)
+
+    def draw(self, prompt: CompiledPrompt, seed: int, base_image: bytes | None = None) -> Image.Image:
+        """One image for ``prompt`` (RGBA when a transparent background is asked, else RGB)."""
+        spec = self.spec
+        layout = prompt.layout
+        master = base_image or next((r.data for r in prompt.references if r.role == "master"), None)
+        transparent = prompt.params.get("background") == "transparent"
+        if master is not None:
+            image = load_image(master).convert("RGB").resize((prompt.width, prompt.height))
+            repaint: RGB | None = zone_color(image, spec, layout.copy_box)
+            draw_copy(image, spec, layout, prompt.copy_block, repaint=repaint)
+            return image
+        bg = background_color(spec, prompt.background_tone)
+        image = Image.new("RGB", (prompt.width, prompt.height), bg)
+        if layout.hero_box is not None:
+            self._imagery(image, layout.hero_box, bg, seed)
+        if prompt.text_mode == "render":
+            draw_copy(image, spec, layout, prompt.copy_block)
+        if prompt.logo_mode == "reference" and prompt.logo_variant:
+            draw_logo(image, spec, layout, spec.logo(prompt.logo_variant))
+        if transparent:
+            rgba = image.convert("RGBA")
+            alpha = Image.new("L", image.size, 255)
+            ImageDraw.Draw(alpha).rectangle((0, 0, image.width - 1, 7), fill=0)
+            rgba.putalpha(alpha)
+            return rgba
+        return image
+
+    def _imagery(self, image: Image.Image, box: Box, bg: RGB, seed: int) -> None:
+        """Flat geometric 'product scene' in palette colours inside ``box`` (deterministic for ``seed``)."""
+        rng = random.Random(seed)
+        colors = [hex_rgb(c.hex) for c in self.spec.palette.colors
+                  if c.role in (ColorRole.primary, ColorRole.secondary, ColorRole.accent) and hex_rgb(c.hex) != bg]
+        if not colors:
+            return
+        rng.shuffle(colors)
+        draw = ImageDraw.Draw(image)
+        w, h = box.width, box.height
+        cx, cy = box.x0 + w // 2, box.y0 + h // 2
+        r = int(min(w, h) * rng.uniform(0.36, 0.46))
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=colors[0])
+        # a "product": rounded body + lid, offset from the circle's centre
+        pw, ph = int(r * rng.uniform(0.7, 0.9)), int(r * rng.uniform(0.9, 1.2))
+        px = cx - pw // 2 + int(r * rng.uniform(-0.25, 0.25))
+        py = cy - ph // 2 + int(r * 0.15)
+        body = colors[1 % len(colors)]
+        draw.rounded_rectangle((px, py, px + pw, py + ph), radius=max(4, pw // 6), fill=body)
+        lid = colors[2 % len(colors)]
+        draw.rounded_rectangle((px - pw // 12, py - ph // 8, px + pw + pw // 12, py + ph // 40),
+                               radius=max(3, pw // 14), fill=lid)
+        # accents: a few dots and a band, clipped to the hero box
+        for _ in range(rng.randint(2, 4)):
+            dr = int(min(w, h) * rng.uniform(0.03, 0.07))
+            dx = rng.randint(box.x0 + dr, max(box.x0 + dr, box.x1 - dr))
+            dy = rng.randint(box.y0 + dr, max(box.y0 + dr, box.y1 - dr))
+            draw.ellipse((dx - dr, dy - dr, dx + dr, dy + dr), fill=colors[rng.randrange(len(colors))])
+        band_y = box.y1 - max(6, h // 14)
+        draw.rectangle((box.x0, band_y, box.x1 - 1, box.y1 - 1), fill=colors[-1])

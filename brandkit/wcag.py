@@ -1,0 +1,31 @@
+"""WCAG 2.x relative luminance and contrast ratio (shared by compose and the contrast check)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def _channel(value: float) -> float:
+    c = value / 255.0
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def relative_luminance(rgb: Sequence[float]) -> float:
+    """Relative luminance (0 black … 1 white) of an 8-bit sRGB colour."""
+    r, g, b = (_channel(float(v)) for v in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(rgb1: Sequence[float], rgb2: Sequence[float]) -> float:
+    """WCAG contrast ratio between two 8-bit sRGB colours (1 … 21)."""
+    l1, l2 = relative_luminance(rgb1), relative_luminance(rgb2)
+    hi, lo = max(l1, l2), min(l1, l2)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def hex_rgb(hex_color: str) -> tuple[int, int, int]:
+    """``#RRGGBB`` → (r, g, b)."""
+    value = hex_color.lstrip("#")
+    if len(value) != 6:
+        raise ValueError(f"not a #RRGGBB colour: {hex_color!r}")
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)

@@ -1,0 +1,1259 @@
+"""A loopback OpenAI API server for tests and benchmarks (no network, no key, no cost).
+
+It serves, on ``http://127.0.0.1:<free port>/v1``:
+
+* ``POST /v1/images/generations`` (JSON),
+* ``POST /v1/images/edits`` (multipart: ``image`` / ``image[]`` / ``mask`` files and text fields),
+* ``POST /v1/moderations`` (JSON, one image per request like the real service),
+
+and **validates every request against the official OpenAI API description**
+in ``<project>/../shared/contracts/`` (``openai-openapi.json``, the same
+content as ``openai-openapi.yaml``): JSON bodies with ``openapi-core``,
+multipart bodies with ``jsonschema`` against the operation's own
+``requestBody`` schema taken from that description (openapi-core cannot
+decode ``image[]`` arrays). It also requires ``Authorization: Bearer <key>``.
+Its own responses are validated against the same description (response
+schema of the operation, ``ErrorResponse`` for errors) and the outcome is kept.
+
+Each request is recorded (:class:`RequestRecord`: path, parsed fields, file
+sizes and hashes – never raw image bytes or the key –, validation errors,
+response status). Faults are queued with :meth:`OpenAIServer.inject`; see
+:data:`FAULT_KINDS`. ``latency_s`` delays image requests, ``rate_limit_rpm``
+enforces a sliding-window request limit with ``retry-after``.
+
+Run it from a shell::
+
+    python -m tests.support.openai_server --port 8765
+
+New endpoints (Files, Batch, …) are added with :meth:`OpenAIServer.add_route`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import collections
+import functools
+import hashlib
+import io
+import json
+import math
+import re
+import signal
+import socket
+import struct
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CONTRACTS_DIR = PROJECT_ROOT.parent / "shared" / "contracts"
+"""``<project>/../shared/contracts``: where the official OpenAI API description lives."""
+
+BASE_PATH = "/v1"
+
+FAULT_KINDS = frozenset(
+    {
+        "rate_limit",  # 429 rate_limit_exceeded with retry-after-ms / retry-after (opts: retry_after_ms, retry_after)
+        "server_error",  # 500
+        "overloaded",  # 503 server_is_overloaded
+        "slow",  # answer after opts delay_s (default 2 s) – longer than a short client timeout
+        "reset",  # close the connection without any response
+        "malformed_json",  # 200 with a cut-off JSON body
+        "truncated_b64",  # 200 with each b64_json cut in half
+        "wrong_size",  # 200 with images of another size (opts: width, height)
+        "moderation_blocked",  # 400 moderation_blocked (opts: stage, categories)
+        "insufficient_quota",  # 429 insufficient_quota
+        "auth",  # 401 invalid_api_key (the message echoes the key, to prove clients redact it)
+        "bad_request",  # 400 invalid_request_error (opts: message, param, code)
+    }
+)
+
+MODERATION_CATEGORIES: tuple[str, ...] = (
+    "harassment",
+    "harassment/threatening",
+    "hate",
+    "hate/threatening",
+    "illicit",
+    "illicit/violent",
+    "self-harm",
+    "self-harm/intent",
+    "self-harm/instructions",
+    "sexual",
+    "sexual/minors",
+    "violence",
+    "violence/graphic",
+)
+IMAGE_MODERATION_CATEGORIES = frozenset(
+    {"self-harm", "self-harm/intent", "self-harm/instructions", "sexual", "violence", "violence/graphic"}
+)
+
+_OUTPUT_TOKENS = {"low": 272, "medium": 1056, "high": 4160, "auto": 1056}
+_RESPONSE_SIZES = frozenset({"1024x1024", "1024x1536", "1536x1024"})
+_SIZE = re.compile(r"^(\d+)x(\d+)$")
+
+
+# --------------------------------------------------------------------------------------------
+# The contract (official API description)
+# --------------------------------------------------------------------------------------------
+
+
+class _RawRequest:
+    """openapi-core request adapter for a raw HTTP request received by this server."""
+
+    def __init__(
+        self,
+        *,
+        host_url: str,
+        path: str,
+        method: str,
+        body: bytes,
+        content_type: str,
+        headers: Mapping[str, str],
+        query: Mapping[str, str],
+    ) -> None:
+        from openapi_core.datatypes import RequestParameters
+        from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+        self.host_url = host_url
+        self.path = path
+        self.method = method.lower()
+        self.body = body
+        self.content_type = content_type
+        self.parameters = RequestParameters(
+            path={},
+            query=ImmutableMultiDict(list(query.items())),
+            header=Headers(list(headers.items())),
+            cookie=ImmutableMultiDict(),
+        )
+
+
+class _RawResponse:
+    """openapi-core response adapter."""
+
+    def __init__(self, status_code: int, content_type: str, headers: Mapping[str, str], data: bytes) -> None:
+        from werkzeug.datastructures import Headers
+
+        self.status_code = status_code
+        self.content_type = content_type
+        self.headers = Headers(list(headers.items()))
+        self.data = data
+
+
+def _schema_error_messages(exc: BaseException) -> list[str]:
+    """Readable messages from an openapi-core error (with the jsonschema errors it wraps)."""
+    found: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        for error in getattr(current, "schema_errors", ()) or ():
+            where = "/".join(str(part) for part in error.absolute_path) or "<body>"
+            found.append(f"{where}: {error.message}")
+        current = current.__cause__ or current.__context__
+    return found or [f"{type(exc).__name__}: {exc}"]
+
+
+class Contract:
+    """The official OpenAI API description, loaded once; validates requests and responses.
+
+    Load it with :meth:`load` (the JSON form from ``CONTRACTS_DIR`` – 30× faster
+    to parse than the YAML, same content). Thread-safe.
+    """
+
+    def __init__(self, document: dict[str, Any], source: Path) -> None:
+        from jsonschema import Draft202012Validator
+        from openapi_core import Config, OpenAPI
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT202012
+
+        self.document = document
+        self.source = source
+        self._app = OpenAPI.from_dict(document, config=Config(spec_validator_cls=None))
+        self._uri = "urn:openai-openapi"
+        self._registry: Any = Registry().with_resource(
+            self._uri, Resource.from_contents(document, default_specification=DRAFT202012)
+        )
+        self._validator_cls = Draft202012Validator
+        self._validators: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        server = (document.get("servers") or [{"url": "https://api.openai.com/v1"}])[0]["url"]
+        parts = urlsplit(server)
+        self.host_url = f"{parts.scheme}://{parts.netloc}"
+        self.base_path = parts.path.rstrip("/")
+
+    @classmethod
+    def load(cls, directory: Path = CONTRACTS_DIR) -> Contract:
+        """Read ``openai-openapi.json`` (or the ``.yaml`` when the JSON is missing) from ``directory``."""
+        json_path = directory / "openai-openapi.json"
+        if json_path.exists():
+            return cls(json.loads(json_path.read_text(encoding="utf-8")), json_path)
+        import yaml
+
+        yaml_path = directory / "openai-openapi.yaml"
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        with yaml_path.open("rb") as handle:
+            return cls(yaml.load(handle, Loader=loader), yaml_path)  # noqa: S506 - safe loader
+
+    def operation(self, method: str, path: str) -> dict[str, Any] | None:
+        """The operation object for ``method`` on ``path`` (``/images/edits``, relative to the base)."""
+        item = self.document.get("paths", {}).get(path)
+        if not isinstance(item, dict):
+            return None
+        op = item.get(method.lower())
+        return op if isinstance(op, dict) else None
+
+    def resolve(self, ref: str) -> Any:
+        """The object a local ``#/…`` JSON pointer names."""
+        node: Any = self.document
+        for part in ref.lstrip("#/").split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        return node
+
+    def validator(self, pointer: str) -> Any:
+        """A cached jsonschema validator for the schema at JSON pointer ``pointer`` of the document."""
+        with self._lock:
+            validator = self._validators.get(pointer)
+            if validator is None:
+                validator = self._validator_cls({"$ref": f"{self._uri}#{pointer}"}, registry=self._registry)
+                self._validators[pointer] = validator
+            return validator
+
+    def schema_types(self, schema: Any, depth: int = 0) -> set[str]:
+        """Every JSON type a schema allows (through ``$ref``, ``anyOf``, ``oneOf``, ``allOf``)."""
+        if not isinstance(schema, dict) or depth > 6:
+            return set()
+        if "$ref" in schema:
+            return self.schema_types(self.resolve(schema["$ref"]), depth + 1)
+        found: set[str] = set()
+        kind = schema.get("type")
+        if isinstance(kind, str):
+            found.add(kind)
+        elif isinstance(kind, list):
+            found.update(str(item) for item in kind)
+        for key in ("anyOf", "oneOf", "allOf"):
+            for sub in schema.get(key, []) or []:
+                found |= self.schema_types(sub, depth + 1)
+        return found
+
+    @staticmethod
+    def _pointer(*parts: str) -> str:
+        return "/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+    def validate_json_request(
+        self, method: str, path: str, body: bytes, content_type: str, headers: Mapping[str, str]
+    ) -> list[str]:
+        """Errors of a JSON request according to the contract (empty when it conforms), via openapi-core."""
+        request = _RawRequest(
+            host_url=self.host_url,
+            path=self.base_path + path,
+            method=method,
+            body=body,
+            content_type=content_type,
+            headers=headers,
+            query={},
+        )
+        with self._lock:
+            errors = list(self._app.iter_request_errors(request))
+        messages: list[str] = []
+        for error in errors:
+            messages.extend(_schema_error_messages(error))
+        return messages
+
+    def validate_form_request(
+        self, method: str, path: str, content_type: str, form: Mapping[str, Any]
+    ) -> list[str]:
+        """Errors of a multipart request (already decoded into ``form``) against the operation's schema."""
+        op = self.operation(method, path)
+        if op is None:
+            return [f"{method} {path} is not an operation of the contract"]
+        content = op.get("requestBody", {}).get("content", {})
+        media = content_type.split(";")[0].strip().lower()
+        if media not in content:
+            return [f"{method} {path}: content type {media!r} not accepted (contract: {', '.join(content)})"]
+        pointer = self._pointer("paths", path, method.lower(), "requestBody", "content", media, "schema")
+        validator = self.validator(pointer)
+        return [
+            f"{'/'.join(str(part) for part in error.absolute_path) or '<body>'}: {error.message}"
+            for error in sorted(validator.iter_errors(dict(form)), key=lambda item: list(item.absolute_path))
+        ]
+
+    def form_schema(self, method: str, path: str, media: str = "multipart/form-data") -> dict[str, Any]:
+        """The (resolved) request body schema of an operation for ``media``."""
+        op = self.operation(method, path) or {}
+        schema = op.get("requestBody", {}).get("content", {}).get(media, {}).get("schema", {})
+        while isinstance(schema, dict) and "$ref" in schema:
+            schema = self.resolve(schema["$ref"])
+        return schema if isinstance(schema, dict) else {}
+
+    def validate_response(
+        self, method: str, path: str, status: int, content_type: str, headers: Mapping[str, str], body: bytes
+    ) -> list[str]:
+        """Errors of one of our responses against the contract (documented status, else ``ErrorResponse``)."""
+        op = self.operation(method, path)
+        if op is None:
+            return [f"{method} {path} is not an operation of the contract"]
+        documented = op.get("responses", {})
+        if str(status) in documented or "default" in documented:
+            request = _RawRequest(
+                host_url=self.host_url,
+                path=self.base_path + path,
+                method=method,
+                body=b"",
+                content_type="application/json",
+                headers={},
+                query={},
+            )
+            response = _RawResponse(status, content_type, headers, body)
+            with self._lock:
+                errors = list(self._app.iter_response_errors(request, response))
+            messages: list[str] = []
+            for error in errors:
+                messages.extend(_schema_error_messages(error))
+            return messages
+        if status >= 400:
+            try:
+                payload = json.loads(body)
+            except ValueError as exc:
+                return [f"error body is not JSON ({exc})"]
+            validator = self.validator(self._pointer("components", "schemas", "ErrorResponse"))
+            return [
+                f"{'/'.join(str(part) for part in error.absolute_path) or '<body>'}: {error.message}"
+                for error in validator.iter_errors(payload)
+            ]
+        return [f"status {status} is not documented for {method} {path}"]
+
+
+# --------------------------------------------------------------------------------------------
+# Records, faults, replies
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class UploadedFile:
+    """A file part of a multipart request (kept only while the request is handled)."""
+
+    field: str
+    filename: str | None
+    content_type: str | None
+    data: bytes = field(repr=False)
+
+    def summary(self) -> dict[str, Any]:
+        """Sizes and hashes only – what the request log keeps."""
+        return {
+            "field": self.field,
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": len(self.data),
+            "sha256": hashlib.sha256(self.data).hexdigest(),
+        }
+
+
+@dataclass
+class RequestRecord:
+    """One request as the server saw it; raw image bytes and the API key are never kept."""
+
+    seq: int
+    method: str
+    path: str
+    endpoint: str
+    content_type: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    files: list[dict[str, Any]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    authorized: bool = False
+    validation_errors: list[str] = field(default_factory=list)
+    response_errors: list[str] = field(default_factory=list)
+    status: int | None = None
+    request_id: str | None = None
+    fault: str | None = None
+    response: dict[str, Any] = field(default_factory=dict)
+    started: float = 0.0
+    finished: float | None = None
+    client_gone: bool = False
+
+    @property
+    def image_files(self) -> list[dict[str, Any]]:
+        """The ``image`` / ``image[]`` parts, in the order they were sent."""
+        return [item for item in self.files if item["field"] in ("image", "image[]")]
+
+    @property
+    def elapsed_s(self) -> float | None:
+        """Seconds from receiving the request to finishing the answer."""
+        return None if self.finished is None else self.finished - self.started
+
+
+@dataclass
+class _Fault:
+    kind: str
+    remaining: int
+    path: str | None
+    opts: dict[str, Any]
+
+
+@dataclass
+class Reply:
+    """What a route answers: status, JSON-able body (or raw bytes), extra headers."""
+
+    status: int = 200
+    body: Any = None
+    raw: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+    validate: bool = True
+    reset: bool = False
+
+    def payload(self) -> bytes:
+        """The encoded body."""
+        if self.raw is not None:
+            return self.raw
+        return json.dumps(self.body, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass
+class Exchange:
+    """One parsed request handed to a route handler."""
+
+    method: str
+    endpoint: str
+    headers: dict[str, str]
+    content_type: str
+    body: bytes = field(repr=False)
+    json: Any = None
+    form: dict[str, Any] = field(default_factory=dict)
+    files: list[UploadedFile] = field(default_factory=list)
+    record: RequestRecord | None = None
+    fault: _Fault | None = None
+
+
+Handler = Callable[["OpenAIServer", Exchange], Reply]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A served endpoint: handler plus whether ``latency_s`` applies (image work)."""
+
+    handler: Handler
+    image_work: bool = False
+
+
+def error_reply(
+    status: int,
+    message: str,
+    *,
+    type_: str = "invalid_request_error",
+    code: str | None = None,
+    param: str | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Reply:
+    """An OpenAI-style error answer ``{"error": {message, type, param, code, …}}``."""
+    error: dict[str, Any] = {"message": message, "type": type_, "param": param, "code": code}
+    error.update(extra or {})
+    return Reply(status=status, body={"error": error}, headers=dict(headers or {}))
+
+
+# --------------------------------------------------------------------------------------------
+# Images
+# --------------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=64)
+def render_image(width: int, height: int, output_format: str = "png", transparent: bool = False) -> bytes:
+    """Real image bytes of the given size and format (a simple drawing); cached, pure."""
+    from PIL import Image, ImageDraw
+
+    mode = "RGBA" if transparent and output_format in ("png", "webp") else "RGB"
+    background = (0, 0, 0, 0) if mode == "RGBA" else (238, 242, 247)
+    image = Image.new(mode, (width, height), background)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle(
+        (width // 8, height // 8, width * 7 // 8, height * 5 // 8), fill=(24, 90, 200, 255)[: len(mode)]
+    )
+    draw.ellipse(
+        (width // 3, height // 2, width * 2 // 3, height * 7 // 8), fill=(250, 180, 30, 255)[: len(mode)]
+    )
+    buffer = io.BytesIO()
+    if output_format == "png":
+        image.save(buffer, "PNG", compress_level=1)
+    elif output_format == "jpeg":
+        image.convert("RGB").save(buffer, "JPEG", quality=80)
+    elif output_format == "webp":
+        image.save(buffer, "WEBP", quality=80)
+    else:
+        raise ValueError(f"unsupported output format {output_format!r}")
+    return buffer.getvalue()
+
+
+def _summarise(value: Any) -> Any:
+    """Replace data URLs (base64 images) with their size and hash, recursively."""
+    if isinstance(value, str) and value.startswith("data:") and len(value) > 64:
+        head, _, data = value.partition(",")
+        return f"<{head} {len(data)} chars sha256={hashlib.sha256(data.encode()).hexdigest()[:16]}>"
+    if isinstance(value, dict):
+        return {key: _summarise(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_summarise(item) for item in value]
+    return value
+
+
+def parse_multipart(body: bytes, content_type: str) -> list[UploadedFile | tuple[str, str]]:
+    """Parts of a ``multipart/form-data`` body: files as :class:`UploadedFile`, fields as (name, text)."""
+    match = re.search(r'boundary="?([^";]+)"?', content_type)
+    if not match:
+        raise ValueError("multipart body without a boundary")
+    delimiter = b"--" + match.group(1).encode("latin-1")
+    parts: list[UploadedFile | tuple[str, str]] = []
+    chunks = body.split(delimiter)
+    if len(chunks) < 3 or not chunks[-1].startswith(b"--"):
+        raise ValueError("multipart body is not terminated by the closing boundary")
+    for chunk in chunks[1:-1]:
+        if chunk.startswith(b"\r\n"):
+            chunk = chunk[2:]
+        if chunk.endswith(b"\r\n"):
+            chunk = chunk[:-2]
+        head, sep, content = chunk.partition(b"\r\n\r\n")
+        if not sep:
+            raise ValueError("multipart part without a header/body separator")
+        headers: dict[str, str] = {}
+        for line in head.decode("utf-8", "replace").split("\r\n"):
+            if ":" in line:
+                key, value = line.split(":", 1)
+                headers[key.strip().lower()] = value.strip()
+        disposition = headers.get("content-disposition", "")
+        name_match = re.search(r'(?:^|;)\s*name="([^"]*)"', disposition)
+        if not name_match:
+            raise ValueError(f"multipart part without a name: {disposition!r}")
+        file_match = re.search(r'filename="([^"]*)"', disposition)
+        if file_match is not None or "content-type" in headers:
+            parts.append(
+                UploadedFile(
+                    field=name_match.group(1),
+                    filename=file_match.group(1) if file_match else None,
+                    content_type=headers.get("content-type"),
+                    data=content,
+                )
+            )
+        else:
+            parts.append((name_match.group(1), content.decode("utf-8")))
+    return parts
+
+
+# --------------------------------------------------------------------------------------------
+# The server
+# --------------------------------------------------------------------------------------------
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 512
+
+    def __init__(self, address: tuple[str, int], app: OpenAIServer) -> None:
+        self.app = app
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(address, _RequestHandler)
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "brandkit-openai-loopback/1"
+    timeout = 60
+    server: _HTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.connections_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.connections_lock:
+            self.server.connections.discard(self.connection)
+        try:
+            super().finish()
+        except OSError:
+            pass
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        return
+
+    def do_POST(self) -> None:
+        self.server.app._serve(self)
+
+    do_GET = do_POST
+    do_DELETE = do_POST
+
+    def read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks: list[bytes] = []
+            while True:
+                size = int(self.rfile.readline().strip().split(b";")[0] or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def reset_connection(self) -> None:
+        """Drop the connection without answering (RST)."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+
+    def write_reply(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+
+
+class OpenAIServer:
+    """The loopback OpenAI API. Start with :meth:`start` (or ``with OpenAIServer() as server``).
+
+    ``contract`` is a loaded :class:`Contract` (loaded from ``CONTRACTS_DIR`` when
+    omitted). ``api_key`` (optional) is the only key accepted; any non-empty
+    bearer token is accepted otherwise. ``latency_s`` delays every image
+    request; ``rate_limit_rpm`` (with ``rate_limit_window_s``) answers 429 with
+    ``retry-after`` above that many requests per window. ``moderation_scores``
+    sets category scores returned by ``/v1/moderations`` (others ≈ 0).
+    ``allow_invalid`` tells the pytest fixture that contract violations are
+    expected in this test.
+    """
+
+    def __init__(
+        self,
+        *,
+        contract: Contract | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        api_key: str | None = None,
+        latency_s: float = 0.0,
+        rate_limit_rpm: int | None = None,
+        rate_limit_window_s: float = 60.0,
+        moderation_scores: Mapping[str, float] | None = None,
+        validate_requests: bool = True,
+        validate_responses: bool = True,
+    ) -> None:
+        self.contract = contract or Contract.load()
+        self.host = host
+        self.port = port
+        self.api_key = api_key
+        self.latency_s = latency_s
+        self.rate_limit_rpm = rate_limit_rpm
+        self.rate_limit_window_s = rate_limit_window_s
+        self.moderation_scores: dict[str, float] = dict(moderation_scores or {})
+        self.validate_requests = validate_requests
+        self.validate_responses = validate_responses
+        self.allow_invalid = False
+        self.requests: list[RequestRecord] = []
+        self.routes: dict[tuple[str, str], Route] = {}
+        self._faults: list[_Fault] = []
+        self._window: collections.deque[float] = collections.deque()
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._seq = 0
+        self.add_route("POST", "/images/generations", _images_generate, image_work=True)
+        self.add_route("POST", "/images/edits", _images_edit, image_work=True)
+        self.add_route("POST", "/moderations", _moderations)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> OpenAIServer:
+        """Bind (port 0 = a free port) and serve in a background thread."""
+        if self._httpd is not None:
+            return self
+        self._stopping.clear()
+        self._httpd = _HTTPServer((self.host, self.port), self)
+        self.port = self._httpd.server_address[1]
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="openai-loopback",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, wake sleeping handlers and close every open connection."""
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        self._stopping.set()
+        httpd.shutdown()
+        with httpd.connections_lock:
+            connections = list(httpd.connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> OpenAIServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """Base URL for ``OpenAI(base_url=...)``: ``http://127.0.0.1:PORT/v1``."""
+        return f"http://{self.host}:{self.port}{BASE_PATH}"
+
+    # -- configuration ------------------------------------------------------------------------
+
+    def add_route(self, method: str, endpoint: str, handler: Handler, *, image_work: bool = False) -> None:
+        """Serve ``method`` ``/v1<endpoint>`` with ``handler(server, exchange) -> Reply``."""
+        self.routes[(method.upper(), self._endpoint(endpoint))] = Route(handler, image_work)
+
+    def inject(self, kind: str, times: int = 1, path: str | None = None, **opts: Any) -> None:
+        """Queue a fault for the next ``times`` requests (to ``path`` only, or to any endpoint)."""
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {kind!r}; choose from {', '.join(sorted(FAULT_KINDS))}")
+        if times < 1:
+            raise ValueError(f"times must be at least 1, got {times}")
+        with self._lock:
+            self._faults.append(_Fault(kind, times, self._endpoint(path) if path else None, dict(opts)))
+
+    def pending_faults(self) -> list[tuple[str, int, str | None]]:
+        """Faults not used yet: (kind, remaining, path)."""
+        with self._lock:
+            return [(fault.kind, fault.remaining, fault.path) for fault in self._faults]
+
+    def reset(self) -> None:
+        """Forget recorded requests, queued faults and the rate-limit window."""
+        with self._lock:
+            self.requests.clear()
+            self._faults.clear()
+            self._window.clear()
+
+    # -- inspection ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _endpoint(path: str) -> str:
+        path = "/" + path.strip("/")
+        if path.startswith(BASE_PATH + "/"):
+            path = path[len(BASE_PATH) :]
+        return path
+
+    def records(self, path: str | None = None) -> list[RequestRecord]:
+        """Recorded requests (to ``path`` only when given), oldest first."""
+        with self._lock:
+            items = list(self.requests)
+        if path is None:
+            return items
+        endpoint = self._endpoint(path)
+        return [item for item in items if item.endpoint == endpoint]
+
+    def count(self, path: str | None = None) -> int:
+        """How many requests were received (to ``path`` only when given)."""
+        return len(self.records(path))
+
+    def invalid_requests(self) -> list[RequestRecord]:
+        """Requests that did not conform to the contract."""
+        return [item for item in self.records() if item.validation_errors]
+
+    # -- request handling ---------------------------------------------------------------------
+
+    def _serve(self, handler: _RequestHandler) -> None:
+        started = time.monotonic()
+        split = urlsplit(handler.path)
+        endpoint = self._endpoint(split.path)
+        headers = {key.lower(): value for key, value in handler.headers.items()}
+        content_type = headers.get("content-type", "")
+        body = handler.read_body()
+        with self._lock:
+            self._seq += 1
+            record = RequestRecord(
+                seq=self._seq,
+                method=handler.command,
+                path=split.path,
+                endpoint=endpoint,
+                content_type=content_type,
+                headers={
+                    key: value
+                    for key, value in headers.items()
+                    if key
+                    in (
+                        "content-type",
+                        "user-agent",
+                        "x-stainless-retry-count",
+                        "idempotency-key",
+                        "openai-organization",
+                        "openai-project",
+                    )
+                },
+                request_id=f"req_{uuid.uuid4().hex[:24]}",
+                started=started,
+            )
+            self.requests.append(record)
+        exchange = Exchange(
+            method=handler.command,
+            endpoint=endpoint,
+            headers=headers,
+            content_type=content_type,
+            body=body,
+            record=record,
+        )
+        reply = self._answer(exchange, dict(parse_qsl(split.query)))
+        if reply.reset:
+            record.status = None
+            record.finished = time.monotonic()
+            handler.reset_connection()
+            return
+        payload = reply.payload()
+        response_headers = {"Content-Type": reply.content_type, "x-request-id": record.request_id or ""}
+        response_headers.update(self._rate_headers())
+        response_headers["openai-processing-ms"] = str(int((time.monotonic() - started) * 1000))
+        response_headers.update(reply.headers)
+        record.status = reply.status
+        if self.validate_responses and reply.validate:
+            record.response_errors = self.contract.validate_response(
+                exchange.method, endpoint, reply.status, reply.content_type, response_headers, payload
+            )
+        try:
+            handler.write_reply(reply.status, response_headers, payload)
+        except OSError:
+            record.client_gone = True
+            handler.close_connection = True
+        record.finished = time.monotonic()
+
+    def _answer(self, exchange: Exchange, query: Mapping[str, str]) -> Reply:
+        record = exchange.record
+        assert record is not None
+        route = self.routes.get((exchange.method, exchange.endpoint))
+        if route is None:
+            known = any(endpoint == exchange.endpoint for _, endpoint in self.routes)
+            record.validation_errors.append(f"{exchange.method} {exchange.endpoint} is not served")
+            return _unvalidated(
+                error_reply(405 if known else 404, f"Invalid URL ({exchange.method} {record.path})")
+            )
+        authorization = exchange.headers.get("authorization", "")
+        scheme, _, token = authorization.partition(" ")
+        record.authorized = scheme.lower() == "bearer" and bool(token.strip())
+        if not record.authorized:
+            record.validation_errors.append("missing or malformed 'Authorization: Bearer <key>' header")
+            return error_reply(
+                401,
+                "You didn't provide an API key. You need to provide your API key in an Authorization header "
+                "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+                code=None,
+            )
+        problems = self._parse(exchange)
+        if self.validate_requests and not problems:
+            problems = self._validate(exchange)
+        record.validation_errors.extend(problems)
+        if problems:
+            return error_reply(
+                400,
+                "Invalid request (does not match the OpenAI API description): " + "; ".join(problems[:5]),
+                code="invalid_request",
+            )
+        if self.api_key is not None and token.strip() != self.api_key:
+            return error_reply(
+                401, f"Incorrect API key provided: {_mask(token.strip())}.", code="invalid_api_key"
+            )
+        limited = self._rate_limited()
+        if limited is not None:
+            record.fault = "rate_limit_window"
+            return limited
+        exchange.fault = self._take_fault(exchange.endpoint)
+        if exchange.fault is not None:
+            record.fault = exchange.fault.kind
+            early = self._early_fault(exchange, token.strip())
+            if early is not None:
+                return early
+        if route.image_work and self.latency_s > 0:
+            self._stopping.wait(self.latency_s)
+        return route.handler(self, exchange)
+
+    def _parse(self, exchange: Exchange) -> list[str]:
+        record = exchange.record
+        assert record is not None
+        media = exchange.content_type.split(";")[0].strip().lower()
+        try:
+            if media == "application/json":
+                exchange.json = json.loads(exchange.body or b"null")
+                record.fields = _summarise(exchange.json) if isinstance(exchange.json, dict) else {}
+            elif media == "multipart/form-data":
+                form: dict[str, Any] = {}
+                counts: collections.Counter[str] = collections.Counter()
+                for part in parse_multipart(exchange.body, exchange.content_type):
+                    name = part.field if isinstance(part, UploadedFile) else part[0]
+                    counts[name] += 1
+                    if isinstance(part, UploadedFile):
+                        exchange.files.append(part)
+                    else:
+                        form.setdefault(name, []).append(part[1])
+                exchange.form = {
+                    key: values if key.endswith("[]") or len(values) > 1 else values[0]
+                    for key, values in form.items()
+                }
+                record.fields = dict(exchange.form)
+                record.files = [item.summary() for item in exchange.files]
+            elif exchange.body:
+                return [f"unsupported content type {exchange.content_type!r}"]
+        except (ValueError, UnicodeDecodeError) as exc:
+            return [f"cannot parse the {media or 'request'} body: {exc}"]
+        return []
+
+    def _validate(self, exchange: Exchange) -> list[str]:
+        media = exchange.content_type.split(";")[0].strip().lower()
+        if self.contract.operation(exchange.method, exchange.endpoint) is None:
+            return [f"{exchange.method} {exchange.endpoint} is not an operation of the contract"]
+        if media == "multipart/form-data":
+            return self.contract.validate_form_request(
+                exchange.method, exchange.endpoint, exchange.content_type, self._form_instance(exchange)
+            )
+        return self.contract.validate_json_request(
+            exchange.method, exchange.endpoint, exchange.body, exchange.content_type, exchange.headers
+        )
+
+    def _form_instance(self, exchange: Exchange) -> dict[str, Any]:
+        """The multipart body as the JSON instance its contract schema describes.
+
+        ``name[]`` parts become an array under ``name``; files become the string
+        ``"<binary>"`` (``format: binary``); text fields are converted to the
+        integer / number / boolean type the schema declares when they parse as one.
+        """
+        schema = self.contract.form_schema(exchange.method, exchange.endpoint)
+        properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
+        instance: dict[str, Any] = {}
+        grouped: dict[str, list[Any]] = {}
+        arrays: set[str] = set()
+        for upload in exchange.files:
+            name = upload.field
+            if name.endswith("[]"):
+                name = name[:-2]
+                arrays.add(name)
+            grouped.setdefault(name, []).append("<binary>")
+        for raw_name, value in exchange.form.items():
+            name = raw_name[:-2] if raw_name.endswith("[]") else raw_name
+            if raw_name.endswith("[]"):
+                arrays.add(name)
+            values = value if isinstance(value, list) else [value]
+            types = self.contract.schema_types(properties.get(name, {}))
+            grouped.setdefault(name, []).extend(_coerce(item, types) for item in values)
+        for name, values in grouped.items():
+            instance[name] = values if name in arrays or len(values) > 1 else values[0]
+        return instance
+
+    def _rate_limited(self) -> Reply | None:
+        if not self.rate_limit_rpm:
+            return None
+        now = time.monotonic()
+        with self._lock:
+            while self._window and now - self._window[0] >= self.rate_limit_window_s:
+                self._window.popleft()
+            if len(self._window) >= self.rate_limit_rpm:
+                wait = max(0.001, self._window[0] + self.rate_limit_window_s - now)
+                return error_reply(
+                    429,
+                    f"Rate limit reached: limit {self.rate_limit_rpm} requests per {self.rate_limit_window_s:g}s. "
+                    f"Please try again in {wait:.3f}s.",
+                    type_="requests",
+                    code="rate_limit_exceeded",
+                    headers={
+                        "retry-after-ms": str(int(math.ceil(wait * 1000))),
+                        "retry-after": str(math.ceil(wait)),
+                    },
+                )
+            self._window.append(now)
+        return None
+
+    def _rate_headers(self) -> dict[str, str]:
+        limit = self.rate_limit_rpm or 5000
+        window = self.rate_limit_window_s if self.rate_limit_rpm else 60.0
+        now = time.monotonic()
+        with self._lock:
+            used = sum(1 for stamp in self._window if now - stamp < window) if self.rate_limit_rpm else 0
+            reset = (self._window[0] + window - now) if self._window and self.rate_limit_rpm else 0.0
+        return {
+            "x-ratelimit-limit-requests": str(limit),
+            "x-ratelimit-remaining-requests": str(max(0, limit - used)),
+            "x-ratelimit-reset-requests": f"{max(0, int(reset * 1000))}ms",
+            "x-ratelimit-limit-tokens": "1000000",
+            "x-ratelimit-remaining-tokens": "999000",
+            "x-ratelimit-reset-tokens": "60ms",
+        }
+
+    def _take_fault(self, endpoint: str) -> _Fault | None:
+        with self._lock:
+            for position, fault in enumerate(self._faults):
+                if fault.path is None or fault.path == endpoint:
+                    fault.remaining -= 1
+                    if fault.remaining <= 0:
+                        del self._faults[position]
+                    return fault
+        return None
+
+    def _early_fault(self, exchange: Exchange, token: str) -> Reply | None:
+        """Faults that replace the answer; ``None`` for those applied while answering."""
+        fault = exchange.fault
+        assert fault is not None
+        opts = fault.opts
+        kind = fault.kind
+        if kind == "rate_limit":
+            headers: dict[str, str] = {"x-ratelimit-remaining-requests": "0"}
+            if "retry_after" in opts and "retry_after_ms" not in opts:
+                headers["retry-after"] = str(opts["retry_after"])
+            else:
+                millis = float(opts.get("retry_after_ms", 50))
+                headers["retry-after-ms"] = f"{millis:g}"
+                headers["retry-after"] = str(opts.get("retry_after", max(1, math.ceil(millis / 1000))))
+            return error_reply(
+                429,
+                "Rate limit reached for images per minute. Please try again later.",
+                type_="requests",
+                code="rate_limit_exceeded",
+                headers=headers,
+            )
+        if kind == "server_error":
+            return error_reply(
+                500, "The server had an error while processing your request.", type_="server_error"
+            )
+        if kind == "overloaded":
+            return error_reply(
+                503,
+                "The engine is currently overloaded, please try again later.",
+                type_="service_unavailable_error",
+                code="server_is_overloaded",
+            )
+        if kind == "slow":
+            self._stopping.wait(float(opts.get("delay_s", 2.0)))
+            return None
+        if kind == "reset":
+            return Reply(reset=True)
+        if kind == "moderation_blocked":
+            stage = opts.get("stage", "input")
+            categories = list(opts.get("categories", ["violence"]))
+            return error_reply(
+                400,
+                "Your request was rejected by the safety system. If you believe this is an error, contact us "
+                f"and include the request ID. safety_violations=[{', '.join(categories)}].",
+                type_="image_generation_user_error",
+                code="moderation_blocked",
+                extra={"moderation_details": {"moderation_stage": stage, "categories": categories}},
+            )
+        if kind == "insufficient_quota":
+            return error_reply(
+                429,
+                "You exceeded your current quota, please check your plan and billing details.",
+                type_="insufficient_quota",
+                code="insufficient_quota",
+            )
+        if kind == "auth":
+            return error_reply(401, f"Incorrect API key provided: {token}.", code="invalid_api_key")
+        if kind == "bad_request":
+            return error_reply(
+                400,
+                str(opts.get("message", "Invalid value for a parameter.")),
+                param=opts.get("param"),
+                code=opts.get("code", "invalid_value"),
+            )
+        return None  # malformed_json, truncated_b64, wrong_size: applied by the route
+
+    # -- helpers for routes -------------------------------------------------------------------
+
+    def image_reply(self, exchange: Exchange, params: Mapping[str, Any], input_images: int) -> Reply:
+        """A contract-shaped ``ImagesResponse`` for ``params``, honouring data-level faults."""
+        fault = exchange.fault.kind if exchange.fault else None
+        opts = exchange.fault.opts if exchange.fault else {}
+        if fault == "malformed_json":
+            return Reply(raw=b'{"created": 1700000000, "data": [{"b64_json": "iVBORw0KGgo', validate=False)
+        output_format = str(params.get("output_format") or "png")
+        size = str(params.get("size") or "auto")
+        match = _SIZE.match(size)
+        width, height = (int(match.group(1)), int(match.group(2))) if match else (1024, 1024)
+        if fault == "wrong_size":
+            width = int(opts.get("width", max(16, width // 2 // 16 * 16)))
+            height = int(opts.get("height", max(16, height // 2 // 16 * 16)))
+        transparent = params.get("background") == "transparent"
+        n = int(params.get("n") or 1)
+        quality = str(params.get("quality") or "auto")
+        encoded = base64.b64encode(render_image(width, height, output_format, transparent)).decode("ascii")
+        if fault == "truncated_b64":
+            encoded = encoded[: len(encoded) // 2 // 4 * 4]
+        prompt = str(params.get("prompt") or "")
+        text_tokens = max(1, len(prompt) // 4)
+        image_tokens = 323 * input_images
+        per_image = int(_OUTPUT_TOKENS.get(quality, 1056) * max(1.0, width * height / (1024 * 1024)))
+        output_tokens = per_image * n
+        body: dict[str, Any] = {
+            "created": int(time.time()),
+            "data": [{"b64_json": encoded} for _ in range(n)],
+            "background": "transparent" if transparent else "opaque",
+            "output_format": output_format,
+            "quality": quality if quality in ("low", "medium", "high") else "medium",
+            "usage": {
+                "input_tokens": text_tokens + image_tokens,
+                "input_tokens_details": {"text_tokens": text_tokens, "image_tokens": image_tokens},
+                "output_tokens": output_tokens,
+                "output_tokens_details": {"image_tokens": output_tokens, "text_tokens": 0},
+                "total_tokens": text_tokens + image_tokens + output_tokens,
+            },
+        }
+        if f"{width}x{height}" in _RESPONSE_SIZES:
+            body["size"] = f"{width}x{height}"
+        if exchange.record is not None:
+            exchange.record.response = {
+                "images": [{"width": width, "height": height, "format": output_format}] * n,
+                "usage": body["usage"],
+            }
+        return Reply(body=body)
+
+
+def _unvalidated(reply: Reply) -> Reply:
+    reply.validate = False
+    return reply
+
+
+def _mask(key: str) -> str:
+    return key[:3] + "*" * max(0, len(key) - 7) + key[-4:] if len(key) > 8 else "***"
+
+
+def _coerce(value: Any, types: set[str]) -> Any:
+    """A multipart text value as the type its schema declares (left as text when it does not parse)."""
+    if not isinstance(value, str) or not types or "string" in types:
+        return value
+    if "integer" in types and re.fullmatch(r"-?\d+", value):
+        return int(value)
+    if "number" in types:
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    if "boolean" in types and value in ("true", "false"):
+        return value == "true"
+    if "null" in types and value in ("", "null"):
+        return None
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# Routes
+# --------------------------------------------------------------------------------------------
+
+
+def _images_generate(server: OpenAIServer, exchange: Exchange) -> Reply:
+    params = exchange.json if isinstance(exchange.json, dict) else {}
+    return server.image_reply(exchange, params, input_images=0)
+
+
+def _images_edit(server: OpenAIServer, exchange: Exchange) -> Reply:
+    params = dict(_server_form(server, exchange))
+    images = [item for item in exchange.files if item.field in ("image", "image[]")]
+    return server.image_reply(exchange, params, input_images=len(images))
+
+
+def _server_form(server: OpenAIServer, exchange: Exchange) -> dict[str, Any]:
+    return {key: value for key, value in server._form_instance(exchange).items() if value != "<binary>"}
+
+
+def _moderations(server: OpenAIServer, exchange: Exchange) -> Reply:
+    params = exchange.json if isinstance(exchange.json, dict) else {}
+    raw_input = params.get("input")
+    items = raw_input if isinstance(raw_input, list) else [raw_input]
+    images = sum(1 for item in items if isinstance(item, dict) and item.get("type") == "image_url")
+    has_text = any(
+        isinstance(item, str) or (isinstance(item, dict) and item.get("type") == "text") for item in items
+    )
+    if images > 1:
+        return error_reply(
+            400, f"Number of images ({images}) exceeds maximum of 1.", param="input", code="too_many_images"
+        )
+    if exchange.fault is not None and exchange.fault.kind == "malformed_json":
+        return Reply(raw=b'{"id": "modr-1", "results": [{"flagged": fal', validate=False)
+    scores = {category: 0.0001 for category in MODERATION_CATEGORIES}
+    scores.update({key: float(value) for key, value in server.moderation_scores.items()})
+    applied: dict[str, list[str]] = {}
+    for category in scores:
+        kinds: list[str] = []
+        if has_text:
+            kinds.append("text")
+        if images and category in IMAGE_MODERATION_CATEGORIES:
+            kinds.append("image")
+        applied[category] = kinds
+    result = {
+        "flagged": any(value >= 0.5 for value in scores.values()),
+        "categories": {category: value >= 0.5 for category, value in scores.items()},
+        "category_scores": scores,
+        "category_applied_input_types": applied,
+    }
+    model = str(params.get("model") or "omni-moderation-latest")
+    body = {
+        "id": f"modr-{uuid.uuid4().hex[:20]}",
+        "model": "omni-moderation-2024-09-26" if model == "omni-moderation-latest" else model,
+        "results": [result],
+    }
+    if exchange.record is not None:
+        exchange.record.response = {"scores": scores, "images": images, "text": has_text}
+    return Reply(body=body)
+
+
+# --------------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------------
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    """``python -m tests.support.openai_server --port 8765``: print the base URL and serve until killed."""
+    parser = argparse.ArgumentParser(
+        description="Loopback OpenAI API server (validates against the contract)."
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 = a free port")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each image request")
+    parser.add_argument("--rpm", type=int, default=None, help="requests per window before 429")
+    parser.add_argument("--window", type=float, default=60.0, help="rate-limit window in seconds")
+    parser.add_argument("--api-key", default=None, help="the only key accepted (default: any)")
+    parser.add_argument("--no-validate-responses", action="store_true")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    server = OpenAIServer(
+        host=args.host,
+        port=args.port,
+        api_key=args.api_key,
+        latency_s=args.latency,
+        rate_limit_rpm=args.rpm,
+        rate_limit_window_s=args.window,
+        validate_responses=not args.no_validate_responses,
+    )
+    done = threading.Event()
+
+    def stop(signum: int, frame: object) -> None:
+        done.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    server.start()
+    print(server.url, flush=True)
+    try:
+        while not done.wait(0.5):
+            pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
