@@ -503,7 +503,6 @@ def _de00_bounds(lab_lo: FloatArray, lab_hi: FloatArray, ref: FloatArray) -> tup
     sc_hi = 1.0 + 0.045 * cb_hi
     sh_lo = 1.0 + 0.015 * cb_lo * t_lo
     sh_hi = 1.0 + 0.015 * cb_hi * t_hi
-    rt_abs = np.maximum(s2_hi, 0.0) * _rc_of(cb_hi)
 
     u_lo = _interval_dist(0.5 * (Llo + Lr), 0.5 * (Lhi + Lr), 50.0)
     u_hi = np.maximum(np.abs(0.5 * (Llo + Lr) - 50.0), np.abs(0.5 * (Lhi + Lr) - 50.0))
@@ -518,17 +517,56 @@ def _de00_bounds(lab_lo: FloatArray, lab_hi: FloatArray, ref: FloatArray) -> tup
 
     tl_lo = dL_lo / sl_hi
     tl_hi = dL_hi / sl_lo
-    tc_lo = dC_lo / sc_hi
-    tc_hi = dC_hi / sc_lo
+    sh_lo = np.maximum(sh_lo, 1.0)
+    # Signed ΔC', ΔH' intervals for the rotation term RT·(ΔC'/SC)·(ΔH'/SH), RT <= 0.
+    xc_lo, xc_hi = _div_pos(c2plo - c1phi, c2phi - c1plo, sc_lo, sc_hi)
+    pos = ~ambiguous & (st >= 0.0)
+    neg = ~ambiguous & (end <= 0.0)
+    hs_lo = np.where(pos, dH_lo, -dH_hi)
+    hs_hi = np.where(neg, -dH_lo, dH_hi)
+    xh_lo, xh_hi = _div_pos(hs_lo, hs_hi, sh_lo, sh_hi)
+    pr_lo, pr_hi = _mul_iv(xc_lo, xc_hi, xh_lo, xh_hi)
+    rt_lo = np.maximum(s2_lo, 0.0) * _rc_of(cb_lo)
+    rt_hi = np.maximum(s2_hi, 0.0) * _rc_of(cb_hi)
+    term_lo, term_hi = _mul_iv(-rt_hi, -rt_lo, pr_lo, pr_hi)
+    tc_lo = np.minimum(np.abs(xc_lo), np.abs(xc_hi)) * ((xc_lo > 0.0) | (xc_hi < 0.0))
+    tc_hi = np.maximum(np.abs(xc_lo), np.abs(xc_hi))
     th_lo = dH_lo / sh_hi
-    th_hi = dH_hi / np.maximum(sh_lo, 1.0)
-    cross = rt_abs * tc_hi * th_hi
-    sq_lo = tc_lo * tc_lo + th_lo * th_lo
-    de2_lo = tl_lo * tl_lo + np.maximum(sq_lo - cross, (1.0 - 0.5 * rt_abs) * sq_lo)
-    de2_hi = tl_hi * tl_hi + tc_hi * tc_hi + th_hi * th_hi + cross
+    th_hi = dH_hi / sh_lo
+    # ΔC'^2 + ΔH'^2 is the squared distance between the two (a', b') points.
+    ex = np.maximum(np.maximum(a1lo - a2hi, a2lo - a1hi), 0.0)
+    ey = _interval_dist(blo, bhi, br)
+    fx = np.maximum(np.abs(a1hi - a2lo), np.abs(a2hi - a1lo))
+    fy = np.maximum(np.abs(bhi - br), np.abs(blo - br))
+    sq_lo = np.maximum(tc_lo * tc_lo + th_lo * th_lo, (ex * ex + ey * ey) / (sc_hi * sc_hi))
+    sq_hi = np.minimum(tc_hi * tc_hi + th_hi * th_hi, (fx * fx + fy * fy) / np.minimum(sc_lo, sh_lo) ** 2)
+    rt_abs = rt_hi
+    de2_lo = tl_lo * tl_lo + np.maximum(sq_lo + term_lo, (1.0 - 0.5 * rt_abs) * sq_lo)
+    de2_hi = tl_hi * tl_hi + sq_hi + term_hi
     lo = np.sqrt(np.maximum(de2_lo, 0.0)) * (1.0 - 1e-9) - 1e-9
     hi = np.sqrt(de2_hi) * (1.0 + 1e-9) + 1e-9
     return lo, hi
+
+
+def _div_pos(
+    x_lo: FloatArray, x_hi: FloatArray, s_lo: FloatArray, s_hi: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Interval ``[x_lo, x_hi] / [s_lo, s_hi]`` for positive divisors."""
+    return np.minimum(x_lo / s_lo, x_lo / s_hi), np.maximum(x_hi / s_lo, x_hi / s_hi)
+
+
+def _mul_iv(
+    x_lo: FloatArray, x_hi: FloatArray, y_lo: FloatArray, y_hi: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Interval product ``[x_lo, x_hi] × [y_lo, y_hi]``."""
+    p1 = x_lo * y_lo
+    p2 = x_lo * y_hi
+    p3 = x_hi * y_lo
+    p4 = x_hi * y_hi
+    return (
+        np.minimum(np.minimum(p1, p2), np.minimum(p3, p4)),
+        np.maximum(np.maximum(p1, p2), np.maximum(p3, p4)),
+    )
 
 
 def _c7_ratio(c: FloatArray) -> FloatArray:

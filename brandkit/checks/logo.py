@@ -9,14 +9,20 @@
    inliers whose projected outline is a sane convex quadrilateral is accepted,
    then verified with a masked correlation of the logo against the scene at the
    found box. ORB is fast (~20 ms) and finds logos of about 128 px and larger.
-2. *Masked multi-scale template matching* when ORB finds nothing: the scene in
-   grey, downscaled so its long side is at most :data:`TEMPLATE_SCENE_SIDE` px,
-   is matched (``TM_CCOEFF_NORMED`` with the logo's alpha as mask) against the
-   logo at :data:`TEMPLATE_SCALES` widths from 3% to 60% of the scene width; the
-   best hit is refined on a finer scale grid around it. A score of at least
+2. *Masked multi-scale template matching* when ORB finds nothing
+   (``TM_CCOEFF_NORMED`` with the logo's alpha as mask), coarse to fine. Coarse:
+   the grey scene downscaled to :data:`COARSE_SCENE_SIDE` px (more when needed so
+   the smallest template stays ≥ :data:`COARSE_MIN_TEMPLATE` px) and the template
+   both blurred (σ = 1 px, which makes the correlation peak tolerant to a few %
+   of scale error), logo widths in 8% steps from 0.6 × ``min_width_px`` to
+   1.5 × ``max_width_share`` × image width; the best two places per scale give up
+   to :data:`COARSE_CANDIDATES` distinct candidates. Fine: around each candidate,
+   on the scene downscaled to at most :data:`TEMPLATE_SCENE_SIDE` px and not
+   blurred, widths ±10% in 2% steps. A score of at least
    :data:`TEMPLATE_THRESHOLD` is a detection. If no undistorted match reaches it,
-   squashed and stretched versions of the logo (height × 0.6–1.5) are tried on a
-   coarser scene; a hit there is reported as a *distorted* logo.
+   squashed and stretched versions (height × 0.6–1.67) are tried at the
+   candidates; a hit there is reported as a *distorted* logo. (Thin-stroked
+   logos lose ~0.2 of score at 5% scale error unblurred, hence the fine grid.)
 
 **Rules** (measured on the visible logo, i.e. its alpha bounding box):
 
@@ -74,10 +80,18 @@ ORB_RATIO = 0.75
 ORB_SCENE_FEATURES = 5000
 ORB_MAX_SCENE_SIDE = 1600
 TEMPLATE_SCENE_SIDE = 800
-TEMPLATE_SCALES = 18
 TEMPLATE_THRESHOLD = 0.85
-DISTORTED_SCENE_SIDE = 480
-DISTORTED_ASPECTS = (0.6, 0.7, 0.8, 1.25, 1.43, 1.5)
+COARSE_SCENE_SIDE = 400
+COARSE_MIN_TEMPLATE = 28
+COARSE_BLUR = 1.0
+COARSE_STEP = 1.08
+COARSE_CANDIDATES = 4
+FINE_SCALE_RANGE = 0.1
+FINE_SCALE_STEPS = 11
+NEAR_ASPECTS = (0.92, 1.08)
+DISTORTED_ASPECTS = (0.6, 0.7, 0.8, 1.25, 1.43, 1.67)
+SEARCH_MIN_WIDTH_SHARE = 0.6
+SEARCH_MAX_WIDTH_SHARE = 1.5
 MAX_ASPECT_CHANGE = 0.05
 MAX_ROTATION_DEG = 3.0
 CLEAR_SPACE_GAP = 0.06
@@ -235,7 +249,7 @@ def _orb_detect(scene: np.ndarray, logo: PreparedLogo) -> LogoDetection | None:
         return None
     h, w = scene.shape[:2]
     factor = min(1.0, ORB_MAX_SCENE_SIDE / max(h, w))
-    work = scene if factor >= 1.0 else cv2.resize(scene, (round(w * factor), round(h * factor)), cv2.INTER_AREA)
+    work = _downscaled(scene, factor)
     orb = cv2.ORB_create(nfeatures=ORB_SCENE_FEATURES, fastThreshold=10)
     kps, desc = orb.detectAndCompute(work, None)
     if desc is None or len(kps) < ORB_MIN_INLIERS:
@@ -265,7 +279,8 @@ def _orb_detect(scene: np.ndarray, logo: PreparedLogo) -> LogoDetection | None:
     if width < 4 or height < 2:
         return None
     # Reject wild homographies (perspective blow-ups) that are not a logo pasted flat.
-    if max(np.linalg.norm(top), np.linalg.norm(bottom)) > 1.5 * min(np.linalg.norm(top), np.linalg.norm(bottom)):
+    edges = (float(np.linalg.norm(top)), float(np.linalg.norm(bottom)))
+    if max(edges) > 1.5 * min(edges):
         return None
     rotation = math.degrees(math.atan2(top[1] + bottom[1], top[0] + bottom[0]))
     skew_cos = float(np.dot(top, left) / (np.linalg.norm(top) * np.linalg.norm(left)))
@@ -287,135 +302,183 @@ def _orb_detect(scene: np.ndarray, logo: PreparedLogo) -> LogoDetection | None:
     )
 
 
-def _search(
-    scene: np.ndarray, logo: PreparedLogo, widths: np.ndarray, aspect_factor: float
-) -> tuple[float, int, int, int, int]:
-    """Best (score, x, y, w, h) over template ``widths`` at ``aspect_factor`` × the logo's aspect."""
-    best = (-1.0, 0, 0, 0, 0)
-    sh, sw = scene.shape[:2]
-    for width in widths:
-        tw = round(float(width))
-        th = round(tw * logo.aspect * aspect_factor)
-        if tw < 8 or th < 6 or tw > sw or th > sh:
-            continue
-        templ, mask = _resized(logo, tw, th)
-        res = _masked_score(scene, templ, mask, logo.masked)
-        _, score, _, loc = _min_max(res)
-        if score > best[0]:
-            best = (score, int(loc[0]), int(loc[1]), tw, th)
-    return best
-
-
-def _min_max(res: np.ndarray) -> tuple[float, float, tuple[int, int], tuple[int, int]]:
+def _min_max(res: np.ndarray) -> tuple[float, tuple[int, int]]:
     import cv2
 
-    lo, hi, lo_loc, hi_loc = cv2.minMaxLoc(res)
-    return float(lo), float(hi), (int(lo_loc[0]), int(lo_loc[1])), (int(hi_loc[0]), int(hi_loc[1]))
+    _, hi, _, hi_loc = cv2.minMaxLoc(res)
+    return float(hi), (int(hi_loc[0]), int(hi_loc[1]))
 
 
-def _downscaled(scene: np.ndarray, side: int) -> tuple[np.ndarray, float]:
+def _downscaled(scene: np.ndarray, factor: float) -> np.ndarray:
+    import cv2
+
+    if factor >= 1.0:
+        return scene
+    h, w = scene.shape[:2]
+    size = (max(1, round(w * factor)), max(1, round(h * factor)))
+    return np.asarray(cv2.resize(scene, size, interpolation=cv2.INTER_AREA))
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    score: float
+    x: float  # top-left and size in original image pixels
+    y: float
+    w: float
+    h: float
+
+
+def _coarse_candidates(
+    scene: np.ndarray, logo: PreparedLogo, min_width: float, max_width: float
+) -> list[_Candidate]:
+    """Blurred multi-scale masked search on a small copy of the scene; the best few distinct places."""
     import cv2
 
     h, w = scene.shape[:2]
-    factor = min(1.0, side / max(h, w))
-    if factor >= 1.0:
-        return scene, 1.0
-    return cv2.resize(scene, (round(w * factor), round(h * factor)), interpolation=cv2.INTER_AREA), factor
+    # Small scene for speed, but large enough that the smallest searched logo is >= COARSE_MIN_TEMPLATE px.
+    factor = min(1.0, max(COARSE_SCENE_SIDE / max(h, w), COARSE_MIN_TEMPLATE / max(1.0, min_width)))
+    factor = min(factor, TEMPLATE_SCENE_SIDE / max(h, w), 1.0)
+    small = cv2.GaussianBlur(_downscaled(scene, factor), (0, 0), COARSE_BLUR)
+    sh, sw = small.shape[:2]
+    lo, hi = max(10.0, min_width * factor), max(10.0, max_width * factor)
+    steps = max(2, math.ceil(math.log(hi / lo) / math.log(COARSE_STEP)) + 1) if hi > lo else 1
+    found: list[_Candidate] = []
+    for tw_f in np.geomspace(lo, hi, steps):
+        tw = round(float(tw_f))
+        th = round(tw * logo.aspect)
+        if tw < 8 or th < 5 or tw > sw or th > sh:
+            continue
+        templ, mask = _resized(logo, tw, th)
+        templ = cv2.GaussianBlur(templ, (0, 0), COARSE_BLUR)
+        res = _masked_score(small, templ, mask, logo.masked)
+        for _ in range(2):  # the best two places at this scale
+            score, (x, y) = _min_max(res)
+            if score <= 0:
+                break
+            found.append(_Candidate(score, x / factor, y / factor, tw / factor, th / factor))
+            rx, ry = max(1, tw // 2), max(1, th // 2)
+            res[max(0, y - ry) : y + ry + 1, max(0, x - rx) : x + rx + 1] = -1.0
+    found.sort(key=lambda c: -c.score)
+    distinct: list[_Candidate] = []
+    for cand in found:
+        cx, cy = cand.x + cand.w / 2, cand.y + cand.h / 2
+        if all(
+            abs(cx - (o.x + o.w / 2)) > o.w / 3 or abs(cy - (o.y + o.h / 2)) > o.h / 2 for o in distinct
+        ):
+            distinct.append(cand)
+        if len(distinct) >= COARSE_CANDIDATES:
+            break
+    return distinct
 
 
-def _refine(
-    scene: np.ndarray, logo: PreparedLogo, hit: tuple[float, int, int, int, int], aspects: tuple[float, ...]
-) -> tuple[float, int, int, int, int, float]:
-    """Refine scale (±12%, 7 steps) and aspect around ``hit`` inside a local window."""
-    score, x, y, tw, th = hit
-    best = (score, x, y, tw, th, 1.0)
+def _fine_scales(aspect: float, steps: int) -> np.ndarray:
+    """Width factors to try around a candidate found with the undistorted template.
+
+    A logo squashed to ``aspect`` × its height is best matched by the undistorted
+    template at a width between its true width and ``aspect`` × that, so the range
+    is widened towards ``1 / aspect``.
+    """
+    if aspect == 1.0:
+        return np.linspace(1.0 - FINE_SCALE_RANGE, 1.0 + FINE_SCALE_RANGE, steps)
+    lo = min(1.0, 1.0 / aspect) * (1.0 - FINE_SCALE_RANGE)
+    hi = max(1.0, 1.0 / aspect) * (1.0 + FINE_SCALE_RANGE)
+    return np.geomspace(lo, hi, steps)
+
+
+def _fine_match(
+    scene: np.ndarray,
+    factor: float,
+    logo: PreparedLogo,
+    cand: _Candidate,
+    aspects: tuple[float, ...],
+    steps: int,
+) -> tuple[float, float, float, float, float, float]:
+    """Best (score, x, y, w, h, aspect) near ``cand`` on the fine scene (coordinates in original pixels)."""
     sh, sw = scene.shape[:2]
+    best = (-1.0, 0.0, 0.0, 0.0, 0.0, 1.0)
+    cx, cy = (cand.x + cand.w / 2) * factor, (cand.y + cand.h / 2) * factor
     for aspect in aspects:
-        for k in np.linspace(0.88, 1.12, 7):
-            w2 = round(tw * k)
-            h2 = round(w2 * logo.aspect * aspect)
-            if w2 < 8 or h2 < 6:
+        for k in _fine_scales(aspect, steps):
+            tw = round(cand.w * factor * float(k))
+            th = round(tw * logo.aspect * aspect)
+            if tw < 8 or th < 5 or tw > sw or th > sh:
                 continue
-            mx, my = max(4, w2 // 5), max(4, h2 // 5)
-            rx0, ry0 = max(0, x - mx), max(0, y - my)
-            rx1, ry1 = min(sw, x + mx + w2), min(sh, y + my + h2)
+            mx, my = max(4, round(0.2 * tw)), max(4, round(0.35 * cand.h * factor))
+            rx0, ry0 = max(0, round(cx - tw / 2) - mx), max(0, round(cy - th / 2) - my)
+            rx1, ry1 = min(sw, round(cx + tw / 2) + mx + 1), min(sh, round(cy + th / 2) + my + 1)
             roi = scene[ry0:ry1, rx0:rx1]
-            if roi.shape[0] < h2 or roi.shape[1] < w2:
+            if roi.shape[0] < th or roi.shape[1] < tw:
                 continue
-            templ, mask = _resized(logo, w2, h2)
-            res = _masked_score(roi, templ, mask, logo.masked)
-            _, s, _, loc = _min_max(res)
-            if s > best[0] + (0.0 if aspect == 1.0 else 0.02):
-                best = (s, rx0 + loc[0], ry0 + loc[1], w2, h2, aspect)
+            templ, mask = _resized(logo, tw, th)
+            score, (x, y) = _min_max(_masked_score(roi, templ, mask, logo.masked))
+            if score > best[0]:
+                best = (score, (rx0 + x) / factor, (ry0 + y) / factor, tw / factor, th / factor, aspect)
     return best
 
 
-def _template_detect(scene: np.ndarray, logo: PreparedLogo) -> tuple[LogoDetection | None, dict[str, Any]]:
+def _template_detect(
+    scene: np.ndarray, logo: PreparedLogo, min_width: float, max_width: float
+) -> tuple[LogoDetection | None, dict[str, Any]]:
+    """Masked multi-scale template matching, coarse to fine (see the module docstring)."""
     info: dict[str, Any] = {}
-    small, factor = _downscaled(scene, TEMPLATE_SCENE_SIDE)
-    sw = small.shape[1]
-    widths = np.geomspace(max(12.0, 0.03 * sw), 0.6 * sw, TEMPLATE_SCALES)
-    hit = _search(small, logo, widths, 1.0)
-    info["template_best_score"] = round(hit[0], 4)
-    if hit[0] >= TEMPLATE_THRESHOLD - 0.1:
-        score, x, y, tw, th, aspect = _refine(small, logo, hit, (1.0, 0.93, 1.07))
-        info["template_best_score"] = round(score, 4)
-        if score >= TEMPLATE_THRESHOLD:
-            box = (round(x / factor), round(y / factor), round((x + tw) / factor), round((y + th) / factor))
-            return (
-                LogoDetection(
-                    box=box,
-                    width=tw / factor,
-                    height=th / factor,
-                    score=score,
-                    method="template",
-                    aspect_change=aspect - 1.0,
-                ),
-                info,
-            )
-    # Nothing undistorted: is it there squashed or stretched?
-    tiny, tfactor = _downscaled(scene, DISTORTED_SCENE_SIDE)
-    tw_ = tiny.shape[1]
-    widths = np.geomspace(max(12.0, 0.03 * tw_), 0.6 * tw_, 12)
-    best: tuple[float, int, int, int, int, float] = (-1.0, 0, 0, 0, 0, 1.0)
-    for aspect in DISTORTED_ASPECTS:
-        s, x, y, tw, th = _search(tiny, logo, widths, aspect)
-        if s > best[0]:
-            best = (s, x, y, tw, th, aspect)
-    info["distorted_best_score"] = round(best[0], 4)
-    if best[0] >= TEMPLATE_THRESHOLD - 0.1:
-        s, x, y, tw, th, aspect = best
-        # refine at the finer scale around the coarse hit
-        ratio = factor / tfactor
-        seed = (s, round(x * ratio), round(y * ratio), round(tw * ratio), round(th * ratio))
-        fine = _refine(small, logo, seed, (aspect, aspect * 0.93, aspect * 1.07))
-        s, x, y, tw, th, aspect = fine
-        info["distorted_best_score"] = round(s, 4)
-        if s >= TEMPLATE_THRESHOLD:
-            box = (round(x / factor), round(y / factor), round((x + tw) / factor), round((y + th) / factor))
-            return (
-                LogoDetection(
-                    box=box,
-                    width=tw / factor,
-                    height=th / factor,
-                    score=s,
-                    method="template-distorted",
-                    aspect_change=aspect - 1.0,
-                ),
-                info,
-            )
-    return None, info
+    h, w = scene.shape[:2]
+    candidates = _coarse_candidates(scene, logo, min_width, max_width)
+    info["template_candidates"] = len(candidates)
+    if not candidates:
+        return None, info
+    factor = min(1.0, TEMPLATE_SCENE_SIDE / max(h, w))
+    fine_scene = _downscaled(scene, factor)
+    best_uniform: tuple[float, float, float, float, float, float] = (-1.0, 0, 0, 0, 0, 1.0)
+    for cand in candidates:
+        hit = _fine_match(fine_scene, factor, logo, cand, (1.0,), FINE_SCALE_STEPS)
+        if hit[0] > best_uniform[0]:
+            best_uniform = hit
+            best_cand = cand
+    info["template_best_score"] = round(best_uniform[0], 4)
+    method = "template"
+    best = best_uniform
+    if best_uniform[0] >= TEMPLATE_THRESHOLD:
+        # Slightly squashed or stretched? Only accept another aspect if it is clearly better.
+        near = _fine_match(fine_scene, factor, logo, best_cand, NEAR_ASPECTS, 7)
+        if near[0] > best_uniform[0] + 0.02:
+            best = near
+    else:
+        # Not there undistorted: is it there squashed or stretched?
+        best_distorted: tuple[float, float, float, float, float, float] = (-1.0, 0, 0, 0, 0, 1.0)
+        for cand in candidates:
+            hit = _fine_match(fine_scene, factor, logo, cand, DISTORTED_ASPECTS, 11)
+            if hit[0] > best_distorted[0]:
+                best_distorted = hit
+        info["distorted_best_score"] = round(best_distorted[0], 4)
+        if best_distorted[0] < TEMPLATE_THRESHOLD:
+            return None, info
+        best, method = best_distorted, "template-distorted"
+    score, x, y, tw, th, aspect = best
+    box = (max(0, round(x)), max(0, round(y)), min(w, round(x + tw)), min(h, round(y + th)))
+    detection = LogoDetection(
+        box=box, width=tw, height=th, score=score, method=method, aspect_change=aspect - 1.0
+    )
+    return detection, info
 
 
-def detect_logo(scene: np.ndarray, logo: PreparedLogo) -> tuple[LogoDetection | None, dict[str, Any]]:
-    """Find ``logo`` in the grey uint8 ``scene``: ORB first, masked template matching as fallback."""
+def detect_logo(
+    scene: np.ndarray, logo: PreparedLogo, min_width: float | None = None, max_width: float | None = None
+) -> tuple[LogoDetection | None, dict[str, Any]]:
+    """Find ``logo`` in the grey uint8 ``scene``: ORB first, masked template matching as fallback.
+
+    ``min_width``/``max_width`` bound the template search (rendered width in pixels);
+    by default 3%–60% of the scene width.
+    """
     info: dict[str, Any] = {}
+    width = scene.shape[1]
+    lo = min_width if min_width is not None else 0.03 * width
+    hi = max_width if max_width is not None else 0.6 * width
     found = _orb_detect(scene, logo)
     if found is not None:
         info["orb"] = "found"
         return found, info
     info["orb"] = "no match"
-    found, extra = _template_detect(scene, logo)
+    found, extra = _template_detect(scene, logo, lo, max(lo, hi))
     info.update(extra)
     return found, info
 
@@ -539,11 +602,13 @@ class LogoCheck:
 
         width, height = ctx.image.size
         scene = _grey_scene(ctx.image, backdrop)
-        detection, info = detect_logo(scene, prepared)
+        search_min = SEARCH_MIN_WIDTH_SHARE * logo.min_width_px
+        search_max = max(search_min, min(0.95 * width, SEARCH_MAX_WIDTH_SHARE * logo.max_width_share * width))
+        detection, info = detect_logo(scene, prepared, search_min, search_max)
         placements = ", ".join(logo.placements)
         wanted = (
-            f"the logo '{variant}' must appear {' or '.join(logo.placements)} at ≥ {logo.min_width_px} px wide "
-            f"with clear space of {_pct(logo.clear_space)} of its height"
+            f"the logo '{variant}' must appear {' or '.join(logo.placements)} "
+            f"at ≥ {logo.min_width_px} px wide with clear space of {_pct(logo.clear_space)} of its height"
         )
         rules: dict[str, Any] = {
             "min_width_px": logo.min_width_px,
@@ -633,10 +698,12 @@ class LogoCheck:
                 if crowded_sides:
                     parts.append(f"other content intrudes on its {', '.join(crowded_sides)} side(s)")
                 if edge_sides:
-                    parts.append(f"it is closer than that to the image edge on its {', '.join(edge_sides)} side(s)")
+                    parts.append(
+                        f"it is closer than that to the image edge on its {', '.join(edge_sides)} side(s)"
+                    )
                 problems.append(
-                    f"keep a clear space of {_pct(logo.clear_space)} of the logo height ({margin:.0f} px) around "
-                    f"the logo '{variant}' free of text and other elements; on the last attempt "
+                    f"keep a clear space of {_pct(logo.clear_space)} of the logo height ({margin:.0f} px) "
+                    f"around the logo '{variant}' free of text and other elements; on the last attempt "
                     + " and ".join(parts)
                 )
         details["failed_rules"] = failed
@@ -650,5 +717,9 @@ class LogoCheck:
                 hint="; ".join(problems),
             )
         return result(
-            self.name, CheckStatus.passed, score=round(detection.score, 4), threshold=TEMPLATE_THRESHOLD, details=details
+            self.name,
+            CheckStatus.passed,
+            score=round(detection.score, 4),
+            threshold=TEMPLATE_THRESHOLD,
+            details=details,
         )

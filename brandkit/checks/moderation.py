@@ -113,13 +113,14 @@ class ModerationCheck:
                 score=score,
                 details=details,
                 hint=(
-                    f"Moderation flagged {', '.join(exceeded)} ({listed}). Remove anything that could read as "
-                    f"{' or '.join(exceeded)} content from the image and the copy."
+                    f"Moderation flagged {', '.join(exceeded)} ({listed}). Remove anything that could "
+                    f"read as {' or '.join(exceeded)} content from the image and the copy."
                 ),
             )
         if uncovered:
             details["reason"] = (
-                f"{moderation.source} does not score {', '.join(uncovered)}, which the spec sets thresholds for"
+                f"{moderation.source} does not score {', '.join(uncovered)}, "
+                "which the spec sets thresholds for"
             )
             return result(self.name, CheckStatus.not_checked, score=score, details=details)
         return result(self.name, CheckStatus.passed, score=score, details=details)

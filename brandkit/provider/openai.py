@@ -698,12 +698,16 @@ class OpenAIProvider:
     def _response_error(
         self, label: str, problem: str, request_id: str | None, retryable: bool = True
     ) -> ProviderResponseError:
+        """A :class:`ProviderResponseError`; its ``__cause__`` is a ``ValueError`` with the problem
+        (callers that have an underlying exception chain that one instead with ``raise … from``)."""
+        text = self._redact(problem)
         error = ProviderResponseError(
-            self._redact(f"OpenAI {label} returned an unusable answer: {problem}"),
+            f"OpenAI {label} returned an unusable answer: {text}",
             request_id=request_id,
             code="bad_response",
             provider="openai",
         )
+        error.__cause__ = ValueError(text)
         error.retryable = retryable
         return error
 

@@ -33,6 +33,8 @@ from __future__ import annotations
 import argparse
 import base64
 import collections
+import contextlib
+import dataclasses
 import functools
 import hashlib
 import io
@@ -46,7 +48,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -60,7 +62,7 @@ BASE_PATH = "/v1"
 
 FAULT_KINDS = frozenset(
     {
-        "rate_limit",  # 429 rate_limit_exceeded with retry-after-ms / retry-after (opts: retry_after_ms, retry_after)
+        "rate_limit",  # 429 rate_limit_exceeded (opts: retry_after_ms, retry_after in seconds)
         "server_error",  # 500
         "overloaded",  # 503 server_is_overloaded
         "slow",  # answer after opts delay_s (default 2 s) – longer than a short client timeout
@@ -199,7 +201,7 @@ class Contract:
         yaml_path = directory / "openai-openapi.yaml"
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         with yaml_path.open("rb") as handle:
-            return cls(yaml.load(handle, Loader=loader), yaml_path)  # noqa: S506 - safe loader
+            return cls(yaml.load(handle, Loader=loader), yaml_path)  # a safe loader
 
     def operation(self, method: str, path: str) -> dict[str, Any] | None:
         """The operation object for ``method`` on ``path`` (``/images/edits``, relative to the base)."""
@@ -342,7 +344,7 @@ class UploadedFile:
     field: str
     filename: str | None
     content_type: str | None
-    data: bytes = field(repr=False)
+    data: bytes = dataclasses.field(repr=False)
 
     def summary(self) -> dict[str, Any]:
         """Sizes and hashes only – what the request log keeps."""
@@ -364,16 +366,16 @@ class RequestRecord:
     path: str
     endpoint: str
     content_type: str
-    fields: dict[str, Any] = field(default_factory=dict)
-    files: list[dict[str, Any]] = field(default_factory=list)
-    headers: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, Any] = dataclasses.field(default_factory=dict)
+    files: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
     authorized: bool = False
-    validation_errors: list[str] = field(default_factory=list)
-    response_errors: list[str] = field(default_factory=list)
+    validation_errors: list[str] = dataclasses.field(default_factory=list)
+    response_errors: list[str] = dataclasses.field(default_factory=list)
     status: int | None = None
     request_id: str | None = None
     fault: str | None = None
-    response: dict[str, Any] = field(default_factory=dict)
+    response: dict[str, Any] = dataclasses.field(default_factory=dict)
     started: float = 0.0
     finished: float | None = None
     client_gone: bool = False
@@ -404,7 +406,7 @@ class Reply:
     status: int = 200
     body: Any = None
     raw: bytes | None = None
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
     content_type: str = "application/json"
     validate: bool = True
     reset: bool = False
@@ -424,10 +426,10 @@ class Exchange:
     endpoint: str
     headers: dict[str, str]
     content_type: str
-    body: bytes = field(repr=False)
+    body: bytes = dataclasses.field(repr=False)
     json: Any = None
-    form: dict[str, Any] = field(default_factory=dict)
-    files: list[UploadedFile] = field(default_factory=list)
+    form: dict[str, Any] = dataclasses.field(default_factory=dict)
+    files: list[UploadedFile] = dataclasses.field(default_factory=list)
     record: RequestRecord | None = None
     fault: _Fault | None = None
 
@@ -576,12 +578,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def finish(self) -> None:
         with self.server.connections_lock:
             self.server.connections.discard(self.connection)
-        try:
+        with contextlib.suppress(OSError):
             super().finish()
-        except OSError:
-            pass
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:  # stdlib signature
         return
 
     def do_POST(self) -> None:
@@ -606,10 +606,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def reset_connection(self) -> None:
         """Drop the connection without answering (RST)."""
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
 
     def write_reply(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
         self.send_response(status)
@@ -700,10 +698,8 @@ class OpenAIServer:
         with httpd.connections_lock:
             connections = list(httpd.connections)
         for connection in connections:
-            try:
+            with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -909,8 +905,12 @@ class OpenAIServer:
                     key: values if key.endswith("[]") or len(values) > 1 else values[0]
                     for key, values in form.items()
                 }
-                record.fields = dict(exchange.form)
                 record.files = [item.summary() for item in exchange.files]
+                record.fields = {
+                    key: value
+                    for key, value in self._form_instance(exchange).items()
+                    if key not in {item.field.removesuffix("[]") for item in exchange.files}
+                }
             elif exchange.body:
                 return [f"unsupported content type {exchange.content_type!r}"]
         except (ValueError, UnicodeDecodeError) as exc:
@@ -969,12 +969,12 @@ class OpenAIServer:
                 wait = max(0.001, self._window[0] + self.rate_limit_window_s - now)
                 return error_reply(
                     429,
-                    f"Rate limit reached: limit {self.rate_limit_rpm} requests per {self.rate_limit_window_s:g}s. "
+                    f"Rate limit reached: {self.rate_limit_rpm} requests per {self.rate_limit_window_s:g}s. "
                     f"Please try again in {wait:.3f}s.",
                     type_="requests",
                     code="rate_limit_exceeded",
                     headers={
-                        "retry-after-ms": str(int(math.ceil(wait * 1000))),
+                        "retry-after-ms": str(math.ceil(wait * 1000)),
                         "retry-after": str(math.ceil(wait)),
                     },
                 )
