@@ -19,3 +19,52 @@ def spec_schema() -> dict[str, Any]:
 def spec_schema_json() -> str:
     """The schema as stable, pretty JSON text (what ``schemas/brand-spec.schema.json`` holds)."""
     return json.dumps(spec_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def _type_name(annotation: Any) -> str:
+    text = str(annotation).replace("typing.", "").replace("brandkit.spec.models.", "")
+    text = text.replace("<class '", "").replace("'>", "").replace("NoneType", "None")
+    return text.replace("Annotated[", "").replace("|", "or").replace("  ", " ")
+
+
+def spec_reference_markdown() -> str:
+    """A field-by-field reference of the brand spec (every model reachable from ``BrandSpec``)."""
+    from pydantic import BaseModel
+    from pydantic_core import PydanticUndefined
+
+    lines: list[str] = []
+    seen: set[type[BaseModel]] = set()
+    queue: list[tuple[str, type[BaseModel]]] = [("(top level)", BrandSpec)]
+    while queue:
+        path, model = queue.pop(0)
+        if model in seen:
+            continue
+        seen.add(model)
+        doc = (model.__doc__ or "").strip().splitlines()[0] if model.__doc__ else ""
+        lines += [f"### `{path}` — {model.__name__}", "", doc, "", "| field | type | default | description |",
+                  "|---|---|---|---|"]
+        for name, info in model.model_fields.items():
+            default = "required" if info.is_required() else (
+                "(computed)" if info.default is PydanticUndefined else f"`{info.default!r}`")
+            if info.default_factory is not None:
+                default = "(see models)"
+            desc = (info.description or "").replace("|", "/").replace("\n", " ")
+            lines.append(f"| `{name}` | `{_type_name(info.annotation)}` | {default} | {desc} |")
+            for sub in _models_in(info.annotation):
+                child = f"{path}.{name}" if path != "(top level)" else name
+                queue.append((child, sub))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _models_in(annotation: Any) -> list[Any]:
+    from typing import get_args
+
+    from pydantic import BaseModel
+
+    found: list[Any] = []
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        found.append(annotation)
+    for arg in get_args(annotation):
+        found.extend(_models_in(arg))
+    return found

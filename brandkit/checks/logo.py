@@ -8,7 +8,9 @@
    (Lowe ratio 0.75). A homography with at least :data:`ORB_MIN_INLIERS` RANSAC
    inliers whose projected outline is a sane convex quadrilateral is accepted,
    then verified with a masked correlation of the logo against the scene at the
-   found box. ORB is fast (~20 ms) and finds logos of about 128 px and larger.
+   found box; a homography whose verification score is below :data:`ORB_VERIFY_MIN`
+   is rejected (the brand name set in the same font elsewhere produces such
+   false matches). ORB is fast (~20 ms) and finds logos of about 128 px and larger.
 2. *Masked multi-scale template matching* when ORB finds nothing
    (``TM_CCOEFF_NORMED`` with the logo's alpha as mask), coarse to fine. Coarse:
    the grey scene downscaled to :data:`COARSE_SCENE_SIDE` px (more when needed so
@@ -77,6 +79,7 @@ __all__ = [
 TEMPLATE_WORK_WIDTH = 320
 ORB_MIN_INLIERS = 12
 ORB_RATIO = 0.75
+ORB_VERIFY_MIN = 0.6
 ORB_SCENE_FEATURES = 5000
 ORB_MAX_SCENE_SIDE = 1600
 TEMPLATE_SCENE_SIDE = 800
@@ -474,10 +477,15 @@ def detect_logo(
     lo = min_width if min_width is not None else 0.03 * width
     hi = max_width if max_width is not None else 0.6 * width
     found = _orb_detect(scene, logo)
-    if found is not None:
+    if found is not None and found.score >= ORB_VERIFY_MIN:
         info["orb"] = "found"
         return found, info
-    info["orb"] = "no match"
+    if found is not None:
+        # Features agree but the pixels do not (e.g. the brand name set as text near a
+        # different mark): not the logo. Let template matching decide.
+        info["orb"] = f"rejected (verification score {found.score:.2f} < {ORB_VERIFY_MIN})"
+    else:
+        info["orb"] = "no match"
     found, extra = _template_detect(scene, logo, lo, max(lo, hi))
     info.update(extra)
     return found, info

@@ -7,14 +7,17 @@ compares them with ``spec.forbidden.moderation_thresholds``; a category
 without a threshold gets :data:`DEFAULT_THRESHOLD`.
 
 Fail closed: without scores (no moderator configured, or the call failed)
-the result is ``not_checked`` with the reason, never ``passed``. A category
-that the spec gives a threshold for but the moderator does not score is also
-``not_checked`` (unless another category already fails).
+the result is ``not_checked`` with the reason, never ``passed``. Categories
+the spec gives a threshold for but the moderator does not score (a local
+classifier covers few categories) are listed in ``details["uncovered"]``;
+with ``require_full_coverage=True`` they make the result ``not_checked``
+(unless another category already fails).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from brandkit.checks.base import CheckContext, ModerationScores, result
 from brandkit.models import CheckResult, CheckStatus
@@ -37,15 +40,19 @@ class ModerationCheck:
 
     ``default_threshold`` applies to categories the spec does not list.
     ``details`` lists every category with its score and threshold; the hint
-    names the categories that failed.
+    names the categories that failed. ``require_full_coverage`` turns
+    thresholds the moderator cannot score into ``not_checked``.
     """
 
     name = "moderation"
 
-    def __init__(self, default_threshold: float = DEFAULT_THRESHOLD) -> None:
+    def __init__(
+        self, default_threshold: float = DEFAULT_THRESHOLD, *, require_full_coverage: bool = False
+    ) -> None:
         if not 0.0 <= default_threshold <= 1.0:
             raise ValueError(f"default_threshold must be between 0 and 1, got {default_threshold}")
         self.default_threshold = default_threshold
+        self.require_full_coverage = require_full_coverage
 
     def run(self, ctx: CheckContext) -> CheckResult:
         """Compare ``ctx.moderation`` with the spec's thresholds (``not_checked`` without scores)."""
@@ -58,14 +65,11 @@ class ModerationCheck:
                 details={"reason": reason},
                 hint=None,
             )
-        thresholds = {
-            _key(name): (name, float(value))
-            for name, value in ctx.spec.forbidden.moderation_thresholds.items()
-        }
-        return self.evaluate(moderation, thresholds)
+        return self.evaluate(moderation, ctx.spec.forbidden.moderation_thresholds)
 
-    def evaluate(self, moderation: ModerationScores, thresholds: dict[str, tuple[str, float]]) -> CheckResult:
-        """The check's verdict for ``moderation`` given ``thresholds`` (normalised name → (name, value))."""
+    def evaluate(self, moderation: ModerationScores, limits: Mapping[str, float]) -> CheckResult:
+        """The verdict for ``moderation`` given per-category ``limits`` (names compared loosely)."""
+        thresholds = {_key(name): (name, float(value)) for name, value in limits.items()}
         if not moderation.scores:
             return result(
                 self.name,
@@ -117,7 +121,7 @@ class ModerationCheck:
                     f"read as {' or '.join(exceeded)} content from the image and the copy."
                 ),
             )
-        if uncovered:
+        if uncovered and self.require_full_coverage:
             details["reason"] = (
                 f"{moderation.source} does not score {', '.join(uncovered)}, "
                 "which the spec sets thresholds for"

@@ -41,9 +41,9 @@ class ColorRole(StrEnum):
 class PaletteColor(StrictModel):
     """One named brand colour."""
 
-    name: str = Field(min_length=1, max_length=80)
+    name: str = Field(min_length=1, max_length=80, description="Colour name used in prompts and reports.")
     hex: HexColor
-    role: ColorRole
+    role: ColorRole = Field(description="primary, secondary, accent, neutral, background or text.")
     min_share: Share | None = Field(
         default=None, description="Minimum share of the image area this colour must cover (0–1)."
     )
@@ -64,7 +64,7 @@ class PaletteColor(StrictModel):
 class ForbiddenColor(StrictModel):
     """A colour the brand must not show (e.g. a competitor's red)."""
 
-    name: str = Field(min_length=1, max_length=80)
+    name: str = Field(min_length=1, max_length=80, description="Name shown in reports and prompts.")
     hex: HexColor
     max_share: Share = Field(default=0.01, description="Largest share of the area allowed within tolerance.")
     tolerance: float = Field(default=8.0, gt=0, le=50, description="ΔE2000 radius that counts as this colour.")
@@ -78,7 +78,7 @@ class ForbiddenColor(StrictModel):
 class Palette(StrictModel):
     """Brand colours and how strictly outputs must keep to them."""
 
-    colors: list[PaletteColor] = Field(min_length=1)
+    colors: list[PaletteColor] = Field(min_length=1, description="The brand colours, at least one.")
     tolerance: float = Field(
         default=10.0,
         gt=0,
@@ -91,7 +91,9 @@ class Palette(StrictModel):
         default=True, description="Treat black, white and greys as on-palette in addition to the colours."
     )
     neutral_steps: int = Field(default=9, ge=2, le=64, description="Number of greys from black to white allowed.")
-    forbidden_colors: list[ForbiddenColor] = Field(default_factory=list)
+    forbidden_colors: list[ForbiddenColor] = Field(
+        default_factory=list, description="Colours that must not appear beyond a small share."
+    )
 
     @model_validator(mode="after")
     def _unique(self) -> Palette:
@@ -127,7 +129,9 @@ class LogoVariant(StrictModel):
     clear_space: float = Field(
         default=0.25, ge=0, le=2, description="Free margin around the logo as a fraction of its height."
     )
-    placements: list[Placement] = Field(default_factory=lambda: ["top-left"], min_length=1)
+    placements: list[Placement] = Field(
+        default_factory=lambda: ["top-left"], min_length=1, description="Allowed positions, preferred first."
+    )
     backgrounds: list[str] = Field(
         default_factory=lambda: ["light"],
         min_length=1,
@@ -145,12 +149,14 @@ class FontRef(StrictModel):
 class Typography(StrictModel):
     """Fonts per role and the rules for copy set in them."""
 
-    headline: FontRef
-    body: FontRef | None = None
-    cta: FontRef | None = None
-    headline_case: Literal["as-written", "upper", "title", "sentence"] = "as-written"
-    max_headline_words: int = Field(default=8, ge=1, le=40)
-    max_headline_lines: int = Field(default=2, ge=1, le=6)
+    headline: FontRef = Field(description="Font for headlines.")
+    body: FontRef | None = Field(default=None, description="Font for subheads and legal lines (else headline).")
+    cta: FontRef | None = Field(default=None, description="Font for the call-to-action button (else body).")
+    headline_case: Literal["as-written", "upper", "title", "sentence"] = Field(
+        default="as-written", description="Casing applied to headlines."
+    )
+    max_headline_words: int = Field(default=8, ge=1, le=40, description="Longer headlines are rejected.")
+    max_headline_lines: int = Field(default=2, ge=1, le=6, description="Lines a headline may wrap to.")
     min_contrast: float = Field(default=4.5, ge=1, le=21, description="Minimum WCAG contrast ratio for text.")
 
     def font_for(self, role: Literal["headline", "body", "cta"]) -> FontRef:
@@ -167,7 +173,7 @@ class Forbidden(StrictModel):
 
     terms: list[str] = Field(default_factory=list, description="Words and phrases (whole word, robust match).")
     patterns: list[str] = Field(default_factory=list, description="Regular expressions (case-insensitive).")
-    competitors: list[str] = Field(default_factory=list)
+    competitors: list[str] = Field(default_factory=list, description="Competitor names (matched like terms).")
     imagery: list[str] = Field(default_factory=list, description="Imagery to exclude, e.g. 'people', 'alcohol'.")
     moderation_thresholds: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
         default_factory=dict,
@@ -188,33 +194,35 @@ class Forbidden(StrictModel):
 class Required(StrictModel):
     """Copy that must appear on every asset."""
 
-    disclaimers: list[str] = Field(default_factory=list)
+    disclaimers: list[str] = Field(default_factory=list, description="Legal lines drawn on every asset.")
 
 
 class Voice(StrictModel):
     """Tone of voice for copy."""
 
-    tone: list[str] = Field(default_factory=list)
-    do: list[str] = Field(default_factory=list)
-    dont: list[str] = Field(default_factory=list)
+    tone: list[str] = Field(default_factory=list, description="Tone words, added to prompts.")
+    do: list[str] = Field(default_factory=list, description="Copy guidance: do.")
+    dont: list[str] = Field(default_factory=list, description="Copy guidance: don't.")
 
 
 class Style(StrictModel):
     """Visual style of generated imagery."""
 
-    medium: Literal["photography", "illustration", "3d", "flat-graphic", "mixed"] = "photography"
-    description: str = ""
-    lighting: str = ""
-    mood: str = ""
-    composition: str = ""
+    medium: Literal["photography", "illustration", "3d", "flat-graphic", "mixed"] = Field(
+        default="photography", description="Visual medium."
+    )
+    description: str = Field(default="", description="Style in a sentence (materials, textures, look).")
+    lighting: str = Field(default="", description="Lighting notes.")
+    mood: str = Field(default="", description="Mood words.")
+    composition: str = Field(default="", description="Composition notes.")
 
 
 class Format(StrictModel):
     """A named output size."""
 
-    width: int = Field(ge=16, le=8192)
-    height: int = Field(ge=16, le=8192)
-    description: str = ""
+    width: int = Field(ge=16, le=8192, description="Width in pixels (checked against the model's size rules).")
+    height: int = Field(ge=16, le=8192, description="Height in pixels.")
+    description: str = Field(default="", description="Where the format is used.")
 
     @property
     def size(self) -> str:
@@ -231,12 +239,12 @@ CheckPolicy = Literal["regenerate", "fix", "warn", "raise"]
 class Generation(StrictModel):
     """Defaults for generation requests."""
 
-    model: str = "gpt-image-2"
-    quality: Quality = "medium"
-    output_format: OutputFormat = "png"
-    output_compression: int | None = Field(default=None, ge=0, le=100)
-    background: Background = "opaque"
-    moderation: Literal["auto", "low"] = "auto"
+    model: str = Field(default="gpt-image-2", description="Image model.")
+    quality: Quality = Field(default="medium", description="low, medium, high or auto.")
+    output_format: OutputFormat = Field(default="png", description="png, jpeg or webp.")
+    output_compression: int | None = Field(default=None, ge=0, le=100, description="0–100, jpeg/webp only.")
+    background: Background = Field(default="opaque", description="transparent needs png or webp.")
+    moderation: Literal["auto", "low"] = Field(default="auto", description="Provider-side moderation level.")
     text: Literal["render", "overlay"] = Field(
         default="render", description="'render': the model draws the copy; 'overlay': brandkit draws it exactly."
     )
@@ -259,8 +267,8 @@ class Generation(StrictModel):
 class CheckSettings(StrictModel):
     """Policy of one check: what happens when it fails."""
 
-    policy: CheckPolicy = "regenerate"
-    enabled: bool = True
+    policy: CheckPolicy = Field(default="regenerate", description="regenerate, fix, warn or raise.")
+    enabled: bool = Field(default=True, description="Run this check at all.")
 
 
 def _default_checks() -> dict[str, CheckSettings]:
@@ -277,8 +285,8 @@ def _default_checks() -> dict[str, CheckSettings]:
 class Repair(StrictModel):
     """Budget of the repair loop."""
 
-    max_attempts: int = Field(default=3, ge=1, le=10)
-    max_spend_usd: float | None = Field(default=None, ge=0)
+    max_attempts: int = Field(default=3, ge=1, le=10, description="Generations per asset, first included.")
+    max_spend_usd: float | None = Field(default=None, ge=0, description="Stop repairing once this much is spent.")
 
 
 DEFAULT_FORMATS: dict[str, Format] = {
@@ -292,21 +300,25 @@ DEFAULT_FORMATS: dict[str, Format] = {
 class BrandSpec(StrictModel):
     """A complete brand spec. Load one with :func:`brandkit.load_spec`."""
 
-    schema_version: Literal[1] = 1
-    name: str = Field(min_length=1, max_length=120)
-    version: str = Field(default="1.0.0", min_length=1, max_length=40)
-    description: str = ""
-    voice: Voice = Field(default_factory=Voice)
-    palette: Palette
-    logos: list[LogoVariant] = Field(default_factory=list)
-    typography: Typography
-    forbidden: Forbidden = Field(default_factory=Forbidden)
-    required: Required = Field(default_factory=Required)
-    style: Style = Field(default_factory=Style)
-    formats: dict[str, Format] = Field(default_factory=lambda: dict(DEFAULT_FORMATS))
-    generation: Generation = Field(default_factory=Generation)
-    checks: dict[str, CheckSettings] = Field(default_factory=_default_checks)
-    repair: Repair = Field(default_factory=Repair)
+    schema_version: Literal[1] = Field(default=1, description="Version of this spec format.")
+    name: str = Field(min_length=1, max_length=120, description="Brand name, used in prompts.")
+    version: str = Field(default="1.0.0", min_length=1, max_length=40, description="The spec's own version.")
+    description: str = Field(default="", description="What the brand is, in a sentence or two (goes in prompts).")
+    voice: Voice = Field(default_factory=Voice, description="Tone of voice.")
+    palette: Palette = Field(description="Brand colours and adherence rules.")
+    logos: list[LogoVariant] = Field(default_factory=list, description="Logo variants.")
+    typography: Typography = Field(description="Fonts and copy rules.")
+    forbidden: Forbidden = Field(default_factory=Forbidden, description="What the brand never says or shows.")
+    required: Required = Field(default_factory=Required, description="Copy that must appear.")
+    style: Style = Field(default_factory=Style, description="Visual style of imagery.")
+    formats: dict[str, Format] = Field(
+        default_factory=lambda: dict(DEFAULT_FORMATS), description="Named output sizes (default: square, portrait, landscape, banner)."
+    )
+    generation: Generation = Field(default_factory=Generation, description="Generation defaults.")
+    checks: dict[str, CheckSettings] = Field(
+        default_factory=_default_checks, description="Per-check policy: palette, text, logo, contrast, technical, moderation."
+    )
+    repair: Repair = Field(default_factory=Repair, description="Repair loop budget.")
 
     _root: Path | None = PrivateAttr(default=None)
     _fingerprint: str = PrivateAttr(default="")
