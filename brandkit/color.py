@@ -289,19 +289,18 @@ def _ciede2000_core(
 # Rigorous ΔE00 bounds over boxes of colours (used to build PaletteMatcher tables)
 # --------------------------------------------------------------------------------------
 #
-# For a box of integer sRGB colours the CIELAB ranges are exact: over the integer sRGB
-# cube, L* increases with R, G and B; a* increases with R and B and decreases with G;
-# b* increases with R and G and decreases with B (checked exhaustively on all 256³
-# colours by the tests). Interval arithmetic through the CIEDE2000 formula then gives
-# bounds on ΔE00 to a fixed reference colour that hold for every colour in the box.
-# Hue-dependent terms (T and the rotation term) are bounded with range-min/max tables
-# over a fine hue grid plus a Lipschitz margin. The 180° hue-branch discontinuity is
-# handled by falling back to the full hue range whenever a box's hue difference to the
-# reference could reach 180°.
+# Over the integer sRGB cube, L* increases with R, G and B; a* increases with R and B
+# and decreases with G; b* increases with R and G and decreases with B (the tests check
+# this on all 256³ colours). So the CIELAB extent of a box of integer colours is given
+# exactly by six of its corners, and interval arithmetic through the CIEDE2000 formula
+# bounds ΔE00 to a fixed reference for every colour in the box. The hue-dependent
+# factors (T and the rotation term) are bounded with range-min/max tables over a fine
+# hue grid plus a Lipschitz margin; where a box's hue difference to the reference may
+# reach 180° (ΔE00 is discontinuous there) the full hue circle is used.
 
 _ARC_N: Final = 4096
 _ARC_STEP: Final = _TWO_PI / _ARC_N
-_EPS: Final = 1e-9
+_ARC_LEVELS: Final = _ARC_N.bit_length()
 
 
 def _t_of_hue(h: FloatArray) -> FloatArray:
@@ -322,68 +321,69 @@ def _sin2dtheta_of_hue(h: FloatArray) -> FloatArray:
     return np.asarray(np.sin(2.0 * _RAD30 * np.exp(-(z * z))), dtype=np.float64)
 
 
-class _ArcRange:
-    """Sparse min/max tables of a function sampled on a hue grid over [0, 2π).
+def _hue_range_tables() -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Sparse range-min/max tables of ``(T, sin 2Δθ)`` sampled on a hue grid.
 
-    ``query`` bounds the function over arcs ``[start, start + width]`` (radians),
-    widened by ``margin`` (Lipschitz constant × half a grid step, plus slack).
+    Returns ``(mins, maxs, margin, global_min, global_max)``; ``mins``/``maxs`` have
+    shape ``(levels * n, 2)`` where row ``k * n + i`` covers grid points ``i .. i + 2^k - 1``.
     """
-
-    def __init__(self, values: FloatArray, margin: float) -> None:
-        n = values.shape[0]
-        levels = max(1, n.bit_length())
-        mins = np.empty((levels, n))
-        maxs = np.empty((levels, n))
-        mins[0] = values
-        maxs[0] = values
-        for k in range(1, levels):
-            half = 1 << (k - 1)
-            mins[k] = mins[k - 1]
-            maxs[k] = maxs[k - 1]
-            np.minimum(mins[k - 1, :-half], mins[k - 1, half:], out=mins[k, :-half])
-            np.maximum(maxs[k - 1, :-half], maxs[k - 1, half:], out=maxs[k, :-half])
-        mins.setflags(write=False)
-        maxs.setflags(write=False)
-        self._mins = mins
-        self._maxs = maxs
-        self._n = n
-        self._margin = margin
-        self._gmin = float(values.min()) - margin
-        self._gmax = float(values.max()) + margin
-
-    def _range(self, i: npt.NDArray[np.intp], j: npt.NDArray[np.intp]) -> tuple[FloatArray, FloatArray]:
-        length = j - i + 1
-        k = np.frexp(length.astype(np.float64))[1].astype(np.intp) - 1  # floor(log2(length))
-        j2 = j - (np.left_shift(1, k)) + 1
-        lo = np.minimum(self._mins[k, i], self._mins[k, j2])
-        hi = np.maximum(self._maxs[k, i], self._maxs[k, j2])
-        return lo, hi
-
-    def query(self, start: FloatArray, width: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Lower and upper bounds of the function over each arc (full circle if wide)."""
-        n = self._n
-        full = width >= _TWO_PI - 4.0 * _ARC_STEP
-        s = np.mod(start, _TWO_PI)
-        i0 = np.floor(s / _ARC_STEP).astype(np.intp)
-        i1 = np.ceil((s + np.where(full, 0.0, width)) / _ARC_STEP).astype(np.intp)
-        np.clip(i0, 0, n - 1, out=i0)
-        first_end = np.minimum(i1, n - 1)
-        lo, hi = self._range(i0, first_end)
-        wrap = (i1 >= n) & ~full
-        if wrap.any():
-            lo2, hi2 = self._range(np.zeros(int(wrap.sum()), np.intp), np.minimum(i1[wrap] - n, n - 1))
-            lo[wrap] = np.minimum(lo[wrap], lo2)
-            hi[wrap] = np.maximum(hi[wrap], hi2)
-        lo = np.where(full, self._gmin, lo - self._margin)
-        hi = np.where(full, self._gmax, hi + self._margin)
-        return lo, hi
+    grid = np.arange(_ARC_N, dtype=np.float64) * _ARC_STEP
+    vals = np.stack([_t_of_hue(grid), _sin2dtheta_of_hue(grid)], axis=1)
+    mins = np.empty((_ARC_LEVELS, _ARC_N, 2))
+    maxs = np.empty((_ARC_LEVELS, _ARC_N, 2))
+    mins[0] = vals
+    maxs[0] = vals
+    for k in range(1, _ARC_LEVELS):
+        half = 1 << (k - 1)
+        mins[k] = mins[k - 1]
+        maxs[k] = maxs[k - 1]
+        np.minimum(mins[k - 1, :-half], mins[k - 1, half:], out=mins[k, :-half])
+        np.maximum(maxs[k - 1, :-half], maxs[k - 1, half:], out=maxs[k, :-half])
+    # |dT/dh| <= 0.17 + 2*0.24 + 3*0.32 + 4*0.20 = 2.41 and |d sin(2Δθ)/dh| <= 2.06 per
+    # radian; Δθ also jumps by ~1e-5 where the mean hue wraps from 360° to 0°.
+    margin = np.array([2.41 * _ARC_STEP / 2 + 1e-7, 2.06 * _ARC_STEP / 2 + 3e-5])
+    gmin = vals.min(axis=0) - margin
+    gmax = vals.max(axis=0) + margin
+    out = (mins.reshape(-1, 2), maxs.reshape(-1, 2), margin, gmin, gmax)
+    for a in out:
+        a.setflags(write=False)
+    return out
 
 
-_ARC_GRID: Final = np.arange(_ARC_N, dtype=np.float64) * _ARC_STEP
-# |dT/dh| <= 0.17 + 2*0.24 + 3*0.32 + 4*0.20 = 2.41; |d sin(2Δθ)/dh| <= 2.06 (Δθ jumps
-# by ~1e-5 where the mean hue wraps from 360° to 0°, hence the extra slack).
-_T_RANGE: Final = _ArcRange(_t_of_hue(_ARC_GRID), 2.41 * _ARC_STEP / 2 + 1e-7)
-_S2_RANGE: Final = _ArcRange(_sin2dtheta_of_hue(_ARC_GRID), 2.06 * _ARC_STEP / 2 + 3e-5)
+_HUE_MINS, _HUE_MAXS, _HUE_MARGIN, _HUE_GMIN, _HUE_GMAX = _hue_range_tables()
+
+
+def _hue_range_query(
+    start: FloatArray, width: FloatArray, full: npt.NDArray[np.bool_]
+) -> tuple[FloatArray, FloatArray]:
+    """Bounds of ``(T, sin 2Δθ)`` over hue arcs ``[start, start + width]``.
+
+    Returns ``(lo, hi)`` of shape (M, 2); arcs flagged ``full`` get the global range.
+    """
+    n = _ARC_N
+    s = start - _TWO_PI * np.floor(start * (1.0 / _TWO_PI))
+    i0 = np.minimum((s * (1.0 / _ARC_STEP)).astype(np.intp), n - 1)
+    i1 = np.ceil((s + width) * (1.0 / _ARC_STEP)).astype(np.intp)
+    i0[full] = 0
+    i1[full] = n - 1
+    j = np.minimum(i1, n - 1)
+    k = np.frexp((j - i0 + 1).astype(np.float64))[1] - 1  # floor(log2(length))
+    base = k * n
+    r1 = base + i0
+    r2 = base + j - np.left_shift(1, k) + 1
+    lo = np.minimum(_HUE_MINS[r1], _HUE_MINS[r2])
+    hi = np.maximum(_HUE_MAXS[r1], _HUE_MAXS[r2])
+    wrap = np.flatnonzero(i1 >= n)
+    if wrap.size:
+        j2 = np.minimum(i1[wrap] - n, n - 1)
+        k2 = np.frexp((j2 + 1).astype(np.float64))[1] - 1
+        r3 = k2 * n
+        r4 = k2 * n + j2 - np.left_shift(1, k2) + 1
+        lo[wrap] = np.minimum(lo[wrap], np.minimum(_HUE_MINS[r3], _HUE_MINS[r4]))
+        hi[wrap] = np.maximum(hi[wrap], np.maximum(_HUE_MAXS[r3], _HUE_MAXS[r4]))
+    lo -= _HUE_MARGIN
+    hi += _HUE_MARGIN
+    return lo, hi
 
 
 def _interval_dist(lo: FloatArray, hi: FloatArray, x: FloatArray | float) -> FloatArray:
@@ -394,164 +394,53 @@ def _interval_dist(lo: FloatArray, hi: FloatArray, x: FloatArray | float) -> Flo
 def _rect_chroma(
     alo: FloatArray, ahi: FloatArray, blo: FloatArray, bhi: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
-    """Min and max of ``hypot(a, b)`` over the rectangle ``[alo, ahi] × [blo, bhi]``."""
+    """Min and max of ``hypot(a, b)`` over rectangles ``[alo, ahi] × [blo, bhi]``."""
     da = _interval_dist(alo, ahi, 0.0)
     db = _interval_dist(blo, bhi, 0.0)
-    cmin = np.sqrt(da * da + db * db)
     ma = np.maximum(np.abs(alo), np.abs(ahi))
     mb = np.maximum(np.abs(blo), np.abs(bhi))
-    cmax = np.sqrt(ma * ma + mb * mb)
-    return cmin, cmax
+    return np.sqrt(da * da + db * db), np.sqrt(ma * ma + mb * mb)
 
 
 def _wrap_pi(x: FloatArray) -> FloatArray:
-    """Wrap angles into [-π, π)."""
-    return np.asarray(np.mod(x + math.pi, _TWO_PI) - math.pi, dtype=np.float64)
+    """Wrap angles into [-π, π]."""
+    return np.asarray(x - _TWO_PI * np.rint(x * (1.0 / _TWO_PI)), dtype=np.float64)
 
 
 def _rect_arc(
     alo: FloatArray, ahi: FloatArray, blo: FloatArray, bhi: FloatArray, cmin: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
-    """Hue arc ``(start, width)`` covered by a rectangle in the (a, b) plane.
+    """Hue arc ``(start, width)`` covered by rectangles in the (a, b) plane.
 
-    The full circle (width 2π) if the rectangle touches the origin.
+    Width 2π (the full circle) where the rectangle touches the origin.
     """
-    th = np.arctan2(0.5 * (blo + bhi), 0.5 * (alo + ahi))
-    rmin = np.full_like(th, np.inf)
-    rmax = np.full_like(th, -np.inf)
+    ac = 0.5 * (alo + ahi)
+    bc = 0.5 * (blo + bhi)
+    rmin = np.full_like(ac, np.inf)
+    rmax = np.full_like(ac, -np.inf)
     for a_ in (alo, ahi):
         for b_ in (blo, bhi):
-            rel = _wrap_pi(np.arctan2(b_, a_) - th)
+            rel = np.arctan2(ac * b_ - bc * a_, ac * a_ + bc * b_)  # angle centre → corner
             np.minimum(rmin, rel, out=rmin)
             np.maximum(rmax, rel, out=rmax)
     full = cmin <= 1e-12
-    start = np.where(full, 0.0, th + rmin - _EPS)
-    width = np.where(full, _TWO_PI, rmax - rmin + 2.0 * _EPS)
+    start = np.arctan2(bc, ac) + rmin - 1e-9
+    width = rmax - rmin + 2e-9
+    width[full] = _TWO_PI
     return start, width
 
 
-def _rc_of(cbar: FloatArray) -> FloatArray:
-    c7 = cbar * cbar
-    c7 *= c7 * c7 * cbar
-    return np.asarray(2.0 * np.sqrt(c7 / (c7 + _POW25_7)), dtype=np.float64)
-
-
-def _de00_bounds(lab_lo: FloatArray, lab_hi: FloatArray, ref: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Bounds on ΔE00(p, ref) (kL = kC = kH = 1) for all p in the CIELAB boxes.
-
-    Args:
-        lab_lo: (M, 3) lower corners ``(L, a, b)`` of the boxes.
-        lab_hi: (M, 3) upper corners.
-        ref: (3,) reference colour.
-
-    Returns:
-        ``(lo, hi)`` arrays of shape (M,) with ``lo <= ΔE00(p, ref) <= hi``.
-    """
-    Llo, alo, blo = lab_lo[:, 0], lab_lo[:, 1], lab_lo[:, 2]
-    Lhi, ahi, bhi = lab_hi[:, 0], lab_hi[:, 1], lab_hi[:, 2]
-    Lr, ar, br = float(ref[0]), float(ref[1]), float(ref[2])
-
-    # G (shared by both colours of the pair) from the mean C*ab; 1 + G decreases with C̄.
-    c1lo, c1hi = _rect_chroma(alo, ahi, blo, bhi)
-    cr = math.hypot(ar, br)
-    cbar_lo = 0.5 * (c1lo + cr)
-    cbar_hi = 0.5 * (c1hi + cr)
-    g_lo = 1.5 - 0.5 * np.sqrt(_c7_ratio(cbar_hi))
-    g_hi = 1.5 - 0.5 * np.sqrt(_c7_ratio(cbar_lo))
-
-    # a' intervals for the box and the reference.
-    p1 = alo * g_lo
-    p2 = alo * g_hi
-    p3 = ahi * g_lo
-    p4 = ahi * g_hi
-    a1lo = np.minimum(np.minimum(p1, p2), np.minimum(p3, p4))
-    a1hi = np.maximum(np.maximum(p1, p2), np.maximum(p3, p4))
-    q1 = ar * g_lo
-    q2 = ar * g_hi
-    a2lo = np.minimum(q1, q2)
-    a2hi = np.maximum(q1, q2)
-    b2 = np.full_like(a2lo, br)
-
-    c1plo, c1phi = _rect_chroma(a1lo, a1hi, blo, bhi)
-    c2plo, c2phi = _rect_chroma(a2lo, a2hi, b2, b2)
-    s1, w1 = _rect_arc(a1lo, a1hi, blo, bhi, c1plo)
-    s2, w2 = _rect_arc(a2lo, a2hi, b2, b2, c2plo)
-
-    # Signed hue difference h2' - h1' as an arc, wrapped to start in [-π, π).
-    width = w1 + w2
-    st = _wrap_pi(s2 - s1 - w1)
-    end = st + width
-    full = width >= _TWO_PI - 1e-6
-    ambiguous = full | (end >= math.pi - 1e-7) | (st <= -math.pi + 1e-7)
-    contains0 = ((st <= 0.0) & (end >= 0.0)) | (end >= _TWO_PI) | full
-    dmin = np.where(contains0, 0.0, np.minimum(np.abs(_wrap_pi(st)), np.abs(_wrap_pi(end))))
-    dmax = np.where(ambiguous, math.pi, np.maximum(np.abs(st), np.abs(end)))
-    dmin = np.maximum(dmin - 1e-7, 0.0)
-    dH_lo = 2.0 * np.sqrt(c1plo * c2plo) * np.sin(0.5 * dmin)
-    dH_hi = 2.0 * np.sqrt(c1phi * c2phi) * np.sin(0.5 * np.minimum(dmax + 1e-7, math.pi))
-
-    # Mean hue h1' + Δh'/2 lies on an arc unless the 180° branch is ambiguous.
-    hs = np.where(ambiguous, 0.0, s1 + 0.5 * st)
-    hw = np.where(ambiguous, _TWO_PI, w1 + 0.5 * width)
-    t_lo, t_hi = _T_RANGE.query(hs, hw)
-    s2_lo, s2_hi = _S2_RANGE.query(hs, hw)
-    s2_hi = np.minimum(s2_hi, 1.0)
-
-    cb_lo = 0.5 * (c1plo + c2plo)
-    cb_hi = 0.5 * (c1phi + c2phi)
-    sc_lo = 1.0 + 0.045 * cb_lo
-    sc_hi = 1.0 + 0.045 * cb_hi
-    sh_lo = 1.0 + 0.015 * cb_lo * t_lo
-    sh_hi = 1.0 + 0.015 * cb_hi * t_hi
-
-    u_lo = _interval_dist(0.5 * (Llo + Lr), 0.5 * (Lhi + Lr), 50.0)
-    u_hi = np.maximum(np.abs(0.5 * (Llo + Lr) - 50.0), np.abs(0.5 * (Lhi + Lr) - 50.0))
-    u_lo *= u_lo
-    u_hi *= u_hi
-    sl_lo = 1.0 + 0.015 * u_lo / np.sqrt(20.0 + u_lo)
-    sl_hi = 1.0 + 0.015 * u_hi / np.sqrt(20.0 + u_hi)
-    dL_lo = _interval_dist(Llo, Lhi, Lr)
-    dL_hi = np.maximum(np.abs(Llo - Lr), np.abs(Lhi - Lr))
-    dC_lo = np.maximum(np.maximum(c1plo - c2phi, c2plo - c1phi), 0.0)
-    dC_hi = np.maximum(np.abs(c1phi - c2plo), np.abs(c2phi - c1plo))
-
-    tl_lo = dL_lo / sl_hi
-    tl_hi = dL_hi / sl_lo
-    sh_lo = np.maximum(sh_lo, 1.0)
-    # Signed ΔC', ΔH' intervals for the rotation term RT·(ΔC'/SC)·(ΔH'/SH), RT <= 0.
-    xc_lo, xc_hi = _div_pos(c2plo - c1phi, c2phi - c1plo, sc_lo, sc_hi)
-    pos = ~ambiguous & (st >= 0.0)
-    neg = ~ambiguous & (end <= 0.0)
-    hs_lo = np.where(pos, dH_lo, -dH_hi)
-    hs_hi = np.where(neg, -dH_lo, dH_hi)
-    xh_lo, xh_hi = _div_pos(hs_lo, hs_hi, sh_lo, sh_hi)
-    pr_lo, pr_hi = _mul_iv(xc_lo, xc_hi, xh_lo, xh_hi)
-    rt_lo = np.maximum(s2_lo, 0.0) * _rc_of(cb_lo)
-    rt_hi = np.maximum(s2_hi, 0.0) * _rc_of(cb_hi)
-    term_lo, term_hi = _mul_iv(-rt_hi, -rt_lo, pr_lo, pr_hi)
-    tc_lo = np.minimum(np.abs(xc_lo), np.abs(xc_hi)) * ((xc_lo > 0.0) | (xc_hi < 0.0))
-    tc_hi = np.maximum(np.abs(xc_lo), np.abs(xc_hi))
-    th_lo = dH_lo / sh_hi
-    th_hi = dH_hi / sh_lo
-    # ΔC'^2 + ΔH'^2 is the squared distance between the two (a', b') points.
-    ex = np.maximum(np.maximum(a1lo - a2hi, a2lo - a1hi), 0.0)
-    ey = _interval_dist(blo, bhi, br)
-    fx = np.maximum(np.abs(a1hi - a2lo), np.abs(a2hi - a1lo))
-    fy = np.maximum(np.abs(bhi - br), np.abs(blo - br))
-    sq_lo = np.maximum(tc_lo * tc_lo + th_lo * th_lo, (ex * ex + ey * ey) / (sc_hi * sc_hi))
-    sq_hi = np.minimum(tc_hi * tc_hi + th_hi * th_hi, (fx * fx + fy * fy) / np.minimum(sc_lo, sh_lo) ** 2)
-    rt_abs = rt_hi
-    de2_lo = tl_lo * tl_lo + np.maximum(sq_lo + term_lo, (1.0 - 0.5 * rt_abs) * sq_lo)
-    de2_hi = tl_hi * tl_hi + sq_hi + term_hi
-    lo = np.sqrt(np.maximum(de2_lo, 0.0)) * (1.0 - 1e-9) - 1e-9
-    hi = np.sqrt(de2_hi) * (1.0 + 1e-9) + 1e-9
-    return lo, hi
+def _c7_ratio(c: FloatArray) -> FloatArray:
+    """``c^7 / (c^7 + 25^7)``."""
+    c7 = c * c
+    c7 *= c7 * c7 * c
+    return np.asarray(c7 / (c7 + _POW25_7), dtype=np.float64)
 
 
 def _div_pos(
     x_lo: FloatArray, x_hi: FloatArray, s_lo: FloatArray, s_hi: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
-    """Interval ``[x_lo, x_hi] / [s_lo, s_hi]`` for positive divisors."""
+    """Interval quotient ``[x_lo, x_hi] / [s_lo, s_hi]`` for positive divisors."""
     return np.minimum(x_lo / s_lo, x_lo / s_hi), np.maximum(x_hi / s_lo, x_hi / s_hi)
 
 
@@ -569,7 +458,133 @@ def _mul_iv(
     )
 
 
-def _c7_ratio(c: FloatArray) -> FloatArray:
-    c7 = c * c
-    c7 *= c7 * c7 * c
-    return np.asarray(c7 / (c7 + _POW25_7), dtype=np.float64)
+def _de00_bounds(
+    lab_lo: FloatArray, lab_hi: FloatArray, chroma: tuple[FloatArray, FloatArray], ref: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Bounds on ΔE00(p, ref) (kL = kC = kH = 1) over CIELAB boxes.
+
+    Args:
+        lab_lo: (M, 3) lower corners ``(L*, a*, b*)`` of the boxes.
+        lab_hi: (M, 3) upper corners.
+        chroma: ``(min, max)`` of C*ab over each box (see :func:`_rect_chroma`).
+        ref: (3,) the reference colour.
+
+    Returns:
+        ``(lo, hi)``, each (M,), with ``lo <= ΔE00(p, ref) <= hi`` for every p in a box.
+    """
+    Llo, alo, blo = lab_lo[:, 0], lab_lo[:, 1], lab_lo[:, 2]
+    Lhi, ahi, bhi = lab_hi[:, 0], lab_hi[:, 1], lab_hi[:, 2]
+    Lr, ar, br = float(ref[0]), float(ref[1]), float(ref[2])
+    c1lo, c1hi = chroma
+
+    # 1 + G, shared by both colours of a pair, decreases with the mean C*ab.
+    cr = math.hypot(ar, br)
+    g_lo = 1.5 - 0.5 * np.sqrt(_c7_ratio(0.5 * (c1hi + cr)))
+    g_hi = 1.5 - 0.5 * np.sqrt(_c7_ratio(0.5 * (c1lo + cr)))
+
+    # a' intervals of the box (a* times [g_lo, g_hi]) and of the reference.
+    a1lo = np.where(alo >= 0.0, alo * g_lo, alo * g_hi)
+    a1hi = np.where(ahi >= 0.0, ahi * g_hi, ahi * g_lo)
+    a2lo = ar * (g_lo if ar >= 0.0 else g_hi)
+    a2hi = ar * (g_hi if ar >= 0.0 else g_lo)
+
+    c1plo, c1phi = _rect_chroma(a1lo, a1hi, blo, bhi)
+    c2plo = np.sqrt(np.minimum(a2lo * a2lo, a2hi * a2hi) + br * br)
+    c2phi = np.sqrt(np.maximum(a2lo * a2lo, a2hi * a2hi) + br * br)
+    s1, w1 = _rect_arc(a1lo, a1hi, blo, bhi, c1plo)
+    # The reference's (a', b) moves along a horizontal segment as G varies.
+    if ar == 0.0 and br == 0.0:
+        s2 = np.zeros_like(s1)
+        w2 = np.full_like(s1, _TWO_PI)
+    else:
+        rel = np.arctan2(br * (a2hi - a2lo), a2lo * a2hi + br * br)  # angle from lo to hi end
+        s2 = np.arctan2(br, a2lo) + np.minimum(rel, 0.0) - 1e-9
+        w2 = np.abs(rel) + 2e-9
+
+    # Signed hue difference h2' - h1' as an arc starting in [-π, π].
+    width = w1 + w2
+    st = _wrap_pi(s2 - s1 - w1)
+    end = st + width
+    full = width >= _TWO_PI - 1e-6
+    ambiguous = full | (end >= math.pi - 1e-7) | (st <= -math.pi + 1e-7)
+    contains0 = ((st <= 0.0) & (end >= 0.0)) | (end >= _TWO_PI) | full
+    dmin = np.where(contains0, 0.0, np.minimum(np.abs(_wrap_pi(st)), np.abs(_wrap_pi(end))))
+    dmax = np.where(ambiguous, math.pi, np.maximum(np.abs(st), np.abs(end)))
+    dmin = np.maximum(dmin - 1e-7, 0.0)
+    dmax = np.minimum(dmax + 1e-7, math.pi)
+    dH_lo = 2.0 * np.sqrt(c1plo * c2plo) * np.sin(0.5 * dmin)
+    dH_hi = 2.0 * np.sqrt(c1phi * c2phi) * np.sin(0.5 * dmax)
+
+    # Mean hue h1' + Δh'/2 lies on an arc unless the 180° branch is ambiguous.
+    hue_lo, hue_hi = _hue_range_query(s1 + 0.5 * st, w1 + 0.5 * width, ambiguous)
+    t_lo = hue_lo[:, 0]
+    t_hi = hue_hi[:, 0]
+    s2_lo = np.maximum(hue_lo[:, 1], 0.0)
+    s2_hi = np.minimum(hue_hi[:, 1], 1.0)
+
+    cb_lo = 0.5 * (c1plo + c2plo)
+    cb_hi = 0.5 * (c1phi + c2phi)
+    sc_lo = 1.0 + 0.045 * cb_lo
+    sc_hi = 1.0 + 0.045 * cb_hi
+    sh_lo = np.maximum(1.0 + 0.015 * cb_lo * t_lo, 1.0)
+    sh_hi = 1.0 + 0.015 * cb_hi * t_hi
+    rc_lo = 2.0 * np.sqrt(_c7_ratio(cb_lo))
+    rc_hi = 2.0 * np.sqrt(_c7_ratio(cb_hi))
+
+    lb_lo = 0.5 * (Llo + Lr) - 50.0
+    lb_hi = 0.5 * (Lhi + Lr) - 50.0
+    u_lo = np.maximum(np.maximum(lb_lo, -lb_hi), 0.0)
+    u_hi = np.maximum(np.abs(lb_lo), np.abs(lb_hi))
+    u_lo *= u_lo
+    u_hi *= u_hi
+    sl_lo = 1.0 + 0.015 * u_lo / np.sqrt(20.0 + u_lo)
+    sl_hi = 1.0 + 0.015 * u_hi / np.sqrt(20.0 + u_hi)
+    tl_lo = _interval_dist(Llo, Lhi, Lr) / sl_hi
+    tl_hi = np.maximum(np.abs(Llo - Lr), np.abs(Lhi - Lr)) / sl_lo
+
+    # Signed ΔC'/SC and ΔH'/SH for the rotation term RT·(ΔC'/SC)·(ΔH'/SH), RT <= 0.
+    xc_lo, xc_hi = _div_pos(c2plo - c1phi, c2phi - c1plo, sc_lo, sc_hi)
+    pos = ~ambiguous & (st >= 0.0)
+    neg = ~ambiguous & (end <= 0.0)
+    xh_lo, xh_hi = _div_pos(np.where(pos, dH_lo, -dH_hi), np.where(neg, -dH_lo, dH_hi), sh_lo, sh_hi)
+    pr_lo, pr_hi = _mul_iv(xc_lo, xc_hi, xh_lo, xh_hi)
+    rt_lo = s2_lo * rc_lo
+    rt_hi = s2_hi * rc_hi
+    term_lo, term_hi = _mul_iv(-rt_hi, -rt_lo, pr_lo, pr_hi)
+    tc_lo = np.where((xc_lo > 0.0) | (xc_hi < 0.0), np.minimum(np.abs(xc_lo), np.abs(xc_hi)), 0.0)
+    tc_hi = np.maximum(np.abs(xc_lo), np.abs(xc_hi))
+    th_lo = dH_lo / sh_hi
+    th_hi = dH_hi / sh_lo
+    # ΔC'^2 + ΔH'^2 is the squared distance between the two (a', b') points and SH <= SC.
+    ex = np.maximum(np.maximum(a1lo - a2hi, a2lo - a1hi), 0.0)
+    ey = _interval_dist(blo, bhi, br)
+    fx = np.maximum(np.abs(a1hi - a2lo), np.abs(a2hi - a1lo))
+    fy = np.maximum(np.abs(bhi - br), np.abs(blo - br))
+    sq_lo = np.maximum(tc_lo * tc_lo + th_lo * th_lo, (ex * ex + ey * ey) / (sc_hi * sc_hi))
+    sq_hi = np.minimum(tc_hi * tc_hi + th_hi * th_hi, (fx * fx + fy * fy) / (sh_lo * sh_lo))
+    de2_lo = tl_lo * tl_lo + np.maximum(sq_lo + term_lo, (1.0 - 0.5 * rt_hi) * sq_lo)
+    de2_hi = tl_hi * tl_hi + sq_hi + term_hi
+    lo = np.sqrt(np.maximum(de2_lo, 0.0)) * (1.0 - 1e-9) - 1e-9
+    hi = np.sqrt(de2_hi) * (1.0 + 1e-9) + 1e-9
+    return lo, hi
+
+
+def _box_lab_ranges(lo: npt.NDArray[np.int32], w: int) -> tuple[FloatArray, FloatArray]:
+    """Exact CIELAB extent ``(lab_lo, lab_hi)`` of boxes ``lo .. lo + w - 1`` of sRGB colours."""
+    hi = lo + (w - 1)
+    r0, g0, b0 = lo[:, 0], lo[:, 1], lo[:, 2]
+    r1, g1, b1 = hi[:, 0], hi[:, 1], hi[:, 2]
+    corners = np.stack(
+        [
+            np.stack([r0, g0, b0], 1),  # L min
+            np.stack([r1, g1, b1], 1),  # L max
+            np.stack([r0, g1, b0], 1),  # a min
+            np.stack([r1, g0, b1], 1),  # a max
+            np.stack([r0, g0, b1], 1),  # b min
+            np.stack([r1, g1, b0], 1),  # b max
+        ]
+    ).astype(np.uint8)
+    lab = srgb_to_lab(corners)
+    lab_lo = np.stack([lab[0, :, 0], lab[2, :, 1], lab[4, :, 2]], 1)
+    lab_hi = np.stack([lab[1, :, 0], lab[3, :, 1], lab[5, :, 2]], 1)
+    return lab_lo, lab_hi

@@ -13,8 +13,9 @@ at least ``spec.typography.min_contrast`` for every line; one rule for all
 sizes. Score = the smallest ratio. Transparent pixels are composited over
 white (or black when a dark background was ordered) first.
 
-:func:`relative_luminance` and :func:`contrast_ratio` are pure functions the
-compose stage uses to choose text colours.
+:func:`relative_luminance` and :func:`contrast_ratio` (re-exported from
+:mod:`brandkit.wcag`, the one implementation shared with the compose stage) take
+8-bit sRGB colours.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from brandkit.checks.base import CheckContext, result
 from brandkit.checks.text import copy_matches_for_context, required_copy
 from brandkit.models import CheckResult, CheckStatus
 from brandkit.ocr import OcrLine, ocr_for_context
+from brandkit.wcag import contrast_ratio, relative_luminance
 
 __all__ = [
     "ContrastCheck",
@@ -43,26 +45,6 @@ BOX_PADDING = 0.15
 
 MIN_TEXT_SHARE = 0.005
 """Below this share of the box, no text class is separable (ratio reported as 1:1)."""
-
-
-def _linear(channel: float) -> float:
-    c = channel / 255.0
-    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-
-def relative_luminance(rgb: Sequence[float]) -> float:
-    """WCAG 2.x relative luminance (0–1) of an sRGB colour given as 0–255 components."""
-    if len(rgb) < 3:
-        raise ValueError(f"expected an (r, g, b) colour, got {rgb!r}")
-    r, g, b = (_linear(float(v)) for v in rgb[:3])
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast_ratio(rgb1: Sequence[float], rgb2: Sequence[float]) -> float:
-    """WCAG 2.x contrast ratio (1–21) between two sRGB colours (0–255 components); order does not matter."""
-    l1, l2 = relative_luminance(rgb1), relative_luminance(rgb2)
-    hi, lo = max(l1, l2), min(l1, l2)
-    return (hi + 0.05) / (lo + 0.05)
 
 
 def _hex(rgb: Sequence[float]) -> str:

@@ -26,12 +26,16 @@
    candidates; a hit there is reported as a *distorted* logo. (Thin-stroked
    logos lose ~0.2 of score at 5% scale error unblurred, hence the fine grid.)
 
-**Rules** (measured on the visible logo, i.e. its alpha bounding box):
+**Rules** (measured on the visible logo, i.e. its alpha bounding box, except the
+width, which is reported in widths of the whole logo file — the visible width ×
+file width / visible width in the file — because that is what the spec's
+``min_width_px`` and the compose stage size):
 
 * *Distortion*: the aspect ratio (height/width) of the detected logo differs from
   the file's by more than :data:`MAX_ASPECT_CHANGE` (5%), or it is rotated or
   skewed by more than :data:`MAX_ROTATION_DEG` degrees.
-* *Size*: rendered width ≥ ``min_width_px`` and ≤ ``max_width_share`` × image width.
+* *Size*: rendered width ≥ ``min_width_px`` and ≤ ``max_width_share`` × image width,
+  each with a :data:`WIDTH_TOLERANCE` (3%) allowance for measurement error.
 * *Placement*: the image is cut into a 3×3 grid of equal thirds; the centre of the
   logo box must lie in the cell of one of the allowed placements:
   ``top-left`` / ``top-center`` / ``top-right`` = top row, left / middle / right
@@ -85,9 +89,9 @@ ORB_MAX_SCENE_SIDE = 1600
 TEMPLATE_SCENE_SIDE = 800
 TEMPLATE_THRESHOLD = 0.85
 COARSE_SCENE_SIDE = 400
-COARSE_MIN_TEMPLATE = 28
+COARSE_MIN_TEMPLATE = 24
 COARSE_BLUR = 1.0
-COARSE_STEP = 1.08
+COARSE_STEP = 1.1
 COARSE_CANDIDATES = 4
 FINE_SCALE_RANGE = 0.1
 FINE_SCALE_STEPS = 11
@@ -96,6 +100,8 @@ DISTORTED_ASPECTS = (0.6, 0.7, 0.8, 1.25, 1.43, 1.67)
 SEARCH_MIN_WIDTH_SHARE = 0.6
 SEARCH_MAX_WIDTH_SHARE = 1.5
 MAX_ASPECT_CHANGE = 0.05
+WIDTH_TOLERANCE = 0.03
+MASK_ALPHA = 250
 MAX_ROTATION_DEG = 3.0
 CLEAR_SPACE_GAP = 0.06
 CLEAR_SPACE_MAX_EDGE_DENSITY = 0.01
@@ -130,8 +136,10 @@ class PreparedLogo:
     variant: str
     grey: np.ndarray  # template at work width, composited over the backdrop, uint8
     mask: np.ndarray  # 255 where the logo is opaque, uint8, same shape
+    alpha: np.ndarray  # alpha channel at work size, uint8
     aspect: float  # visible height / width of the logo file
     source_size: tuple[int, int]  # visible (alpha-trimmed) width, height in the file
+    trim_scale: float  # file width / visible width (>= 1 when the file has transparent padding)
     keypoints: np.ndarray  # N×2 float32 coordinates in ``grey``
     descriptors: np.ndarray | None
     masked: bool  # whether template matching uses the alpha mask
@@ -147,6 +155,7 @@ def prepare_logo(rgba: Image.Image, variant: str, backdrop: int = 255) -> Prepar
     if xs.size == 0:
         raise ValueError("the logo file is fully transparent")
     box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    file_w = image.width
     image = image.crop(box)
     vis_w, vis_h = image.size
     work_w = TEMPLATE_WORK_WIDTH
@@ -156,22 +165,25 @@ def prepare_logo(rgba: Image.Image, variant: str, backdrop: int = 255) -> Prepar
     a = arr[..., 3:4] / 255.0
     rgb = arr[..., :3] * a + backdrop * (1.0 - a)
     grey = cv2.cvtColor(np.clip(np.rint(rgb), 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
-    mask = np.where(arr[..., 3] > 127, 255, 0).astype(np.uint8)
+    alpha_u8 = np.clip(np.rint(arr[..., 3]), 0, 255).astype(np.uint8)
+    mask = np.where(alpha_u8 > 127, 255, 0).astype(np.uint8)
     masked = bool(mask.min() == 0) and float(grey[mask > 0].std()) >= 2.0
     if float(grey[mask > 0].std()) < 2.0:
         mask = np.full_like(mask, 255)  # single-colour silhouette: match its outline against the backdrop
     # ORB needs a border: pad with the backdrop so features near the logo's edge survive.
     pad = 32
     padded = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=int(backdrop))
-    orb = cv2.ORB_create(nfeatures=1500, fastThreshold=10)
+    orb = cv2.ORB.create(nfeatures=1500, fastThreshold=10)
     kps, desc = orb.detectAndCompute(padded, None)
     points = np.array([kp.pt for kp in kps], dtype=np.float32).reshape(-1, 2) - pad
     return PreparedLogo(
         variant=variant,
         grey=grey,
         mask=mask,
+        alpha=alpha_u8,
         aspect=vis_h / vis_w,
         source_size=(vis_w, vis_h),
+        trim_scale=file_w / vis_w,
         keypoints=points,
         descriptors=desc,
         masked=masked,
@@ -192,17 +204,12 @@ class LogoDetection:
     skew: float = 0.0
     inliers: int | None = None
 
-    @property
-    def scale(self) -> float:
-        """Rendered width in pixels (alias kept for reports)."""
-        return self.width
-
     def as_details(self) -> dict[str, Any]:
         """JSON-friendly summary."""
         out: dict[str, Any] = {
             "box": list(self.box),
-            "rendered_width_px": round(self.width, 1),
-            "rendered_height_px": round(self.height, 1),
+            "visible_width_px": round(self.width, 1),
+            "visible_height_px": round(self.height, 1),
             "match_score": round(self.score, 4),
             "method": self.method,
             "aspect_change": round(self.aspect_change, 4),
@@ -230,19 +237,57 @@ def _resized(logo: PreparedLogo, width: int, height: int) -> tuple[np.ndarray, n
 
     interp = cv2.INTER_AREA if width < logo.grey.shape[1] else cv2.INTER_LINEAR
     templ = cv2.resize(logo.grey, (width, height), interpolation=interp)
-    mask = cv2.resize(logo.mask, (width, height), interpolation=cv2.INTER_NEAREST)
+    if not logo.masked:
+        return templ, np.full((height, width), 255, dtype=np.uint8)
+    # Only (nearly) fully opaque pixels: anti-aliased edges blend with the scene's
+    # background in the image but with the backdrop in the template.
+    alpha = cv2.resize(logo.alpha, (width, height), interpolation=cv2.INTER_AREA)
+    mask = np.where(alpha >= MASK_ALPHA, 255, 0).astype(np.uint8)
+    if np.count_nonzero(mask) < 0.05 * mask.size:
+        mask = np.where(alpha >= 128, 255, 0).astype(np.uint8)
     return templ, mask
 
 
-def _verify(scene: np.ndarray, logo: PreparedLogo, box: tuple[int, int, int, int]) -> float:
-    """Masked correlation of the logo resized to ``box`` against the scene there (-1 when impossible)."""
-    x0, y0, x1, y1 = box
-    w, h = x1 - x0, y1 - y0
-    if w < 8 or h < 4 or x0 < 0 or y0 < 0 or x1 > scene.shape[1] or y1 > scene.shape[0]:
-        return -1.0
-    templ, mask = _resized(logo, w, h)
-    res = _masked_score(scene[y0:y1, x0:x1], templ, mask, logo.masked)
-    return float(res.max()) if res.size else -1.0
+def _verify(
+    scene: np.ndarray, logo: PreparedLogo, cx: float, cy: float, w: float, h: float
+) -> tuple[float, tuple[int, int, int, int]]:
+    """Best masked correlation of the logo sized about ``w``×``h`` near centre (``cx``, ``cy``).
+
+    Searches ±5% of the width and ±15% of the height around the centre and
+    widths ±3%, which absorbs the small localisation error of a homography.
+    Returns (score, box); score -1 when the logo does not fit in the scene.
+    """
+    sh, sw = scene.shape[:2]
+    best: tuple[float, tuple[int, int, int, int]] = (-1.0, (0, 0, 0, 0))
+    for k in (0.97, 1.0, 1.03):
+        tw = round(w * k)
+        th = round(tw * h / max(w, 1e-6))
+        if tw < 8 or th < 4 or tw > sw or th > sh:
+            continue
+        mx, my = max(3, round(0.05 * tw)), max(3, round(0.15 * th))
+        x0, y0 = max(0, round(cx - tw / 2) - mx), max(0, round(cy - th / 2) - my)
+        x1, y1 = min(sw, round(cx + tw / 2) + mx + 1), min(sh, round(cy + th / 2) + my + 1)
+        roi = scene[y0:y1, x0:x1]
+        if roi.shape[0] < th or roi.shape[1] < tw:
+            continue
+        templ, mask = _resized(logo, tw, th)
+        score, (x, y) = _min_max(_masked_score(roi, templ, mask, logo.masked))
+        if score > best[0]:
+            best = (score, (x0 + x, y0 + y, x0 + x + tw, y0 + y + th))
+    return best
+
+
+def _verify_warped(scene: np.ndarray, logo: PreparedLogo, homography: np.ndarray) -> float:
+    """Masked correlation in the logo's own frame: the scene warped back through ``homography``."""
+    import cv2
+
+    th, tw = logo.grey.shape[:2]
+    mx, my = max(3, round(0.05 * tw)), max(3, round(0.15 * th))
+    shift = np.array([[1.0, 0.0, mx], [0.0, 1.0, my], [0.0, 0.0, 1.0]])
+    back = shift @ np.linalg.inv(homography)
+    warped = cv2.warpPerspective(scene, back, (tw + 2 * mx, th + 2 * my), flags=cv2.INTER_LINEAR)
+    score, _ = _min_max(_masked_score(np.asarray(warped), logo.grey, logo.mask, logo.masked))
+    return score
 
 
 def _orb_detect(scene: np.ndarray, logo: PreparedLogo) -> LogoDetection | None:
@@ -253,7 +298,7 @@ def _orb_detect(scene: np.ndarray, logo: PreparedLogo) -> LogoDetection | None:
     h, w = scene.shape[:2]
     factor = min(1.0, ORB_MAX_SCENE_SIDE / max(h, w))
     work = _downscaled(scene, factor)
-    orb = cv2.ORB_create(nfeatures=ORB_SCENE_FEATURES, fastThreshold=10)
+    orb = cv2.ORB.create(nfeatures=ORB_SCENE_FEATURES, fastThreshold=10)
     kps, desc = orb.detectAndCompute(work, None)
     if desc is None or len(kps) < ORB_MIN_INLIERS:
         return None
@@ -262,8 +307,8 @@ def _orb_detect(scene: np.ndarray, logo: PreparedLogo) -> LogoDetection | None:
     good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < ORB_RATIO * p[1].distance]
     if len(good) < ORB_MIN_INLIERS:
         return None
-    src = np.float32([logo.keypoints[m.queryIdx] for m in good]).reshape(-1, 1, 2)
-    dst = np.float32([kps[m.trainIdx].pt for m in good]).reshape(-1, 1, 2) / factor
+    src = np.array([logo.keypoints[m.queryIdx] for m in good], dtype=np.float32).reshape(-1, 1, 2)
+    dst = np.array([kps[m.trainIdx].pt for m in good], dtype=np.float32).reshape(-1, 1, 2) / factor
     homography, inlier_mask = cv2.findHomography(src, dst, cv2.RANSAC, 5.0 / factor)
     if homography is None or inlier_mask is None:
         return None
@@ -271,7 +316,7 @@ def _orb_detect(scene: np.ndarray, logo: PreparedLogo) -> LogoDetection | None:
     if inliers < ORB_MIN_INLIERS:
         return None
     th, tw = logo.grey.shape[:2]
-    corners = np.float32([[0, 0], [tw, 0], [tw, th], [0, th]]).reshape(-1, 1, 2)
+    corners = np.array([[0, 0], [tw, 0], [tw, th], [0, th]], dtype=np.float32).reshape(-1, 1, 2)
     quad = cv2.perspectiveTransform(corners, homography).reshape(4, 2).astype(np.float64)
     if not np.all(np.isfinite(quad)) or not cv2.isContourConvex(quad.astype(np.float32)):
         return None
@@ -291,7 +336,13 @@ def _orb_detect(scene: np.ndarray, logo: PreparedLogo) -> LogoDetection | None:
     x1, y1 = np.ceil(quad.max(axis=0)).astype(int)
     box = (max(0, int(x0)), max(0, int(y0)), min(w, int(x1)), min(h, int(y1)))
     aspect_change = (height / width) / logo.aspect - 1.0
-    score = _verify(scene, logo, box)
+    if abs(rotation) <= MAX_ROTATION_DEG:
+        cx, cy = quad.mean(axis=0)
+        score, refined = _verify(scene, logo, float(cx), float(cy), float(width), float(height))
+        if score > 0:
+            box = refined
+    else:
+        score = _verify_warped(scene, logo, homography)
     return LogoDetection(
         box=box,
         width=float(width),
@@ -374,17 +425,17 @@ def _coarse_candidates(
     return distinct
 
 
-def _fine_scales(aspect: float, steps: int) -> np.ndarray:
+def _fine_scales(aspect: float, steps: int, scale_range: float = FINE_SCALE_RANGE) -> np.ndarray:
     """Width factors to try around a candidate found with the undistorted template.
 
     A logo squashed to ``aspect`` × its height is best matched by the undistorted
     template at a width between its true width and ``aspect`` × that, so the range
     is widened towards ``1 / aspect``.
     """
-    if aspect == 1.0:
-        return np.linspace(1.0 - FINE_SCALE_RANGE, 1.0 + FINE_SCALE_RANGE, steps)
-    lo = min(1.0, 1.0 / aspect) * (1.0 - FINE_SCALE_RANGE)
-    hi = max(1.0, 1.0 / aspect) * (1.0 + FINE_SCALE_RANGE)
+    if aspect == 1.0 or scale_range < FINE_SCALE_RANGE:
+        return np.linspace(1.0 - scale_range, 1.0 + scale_range, steps)
+    lo = min(1.0, 1.0 / aspect) * (1.0 - scale_range)
+    hi = max(1.0, 1.0 / aspect) * (1.0 + scale_range)
     return np.geomspace(lo, hi, steps)
 
 
@@ -395,13 +446,14 @@ def _fine_match(
     cand: _Candidate,
     aspects: tuple[float, ...],
     steps: int,
+    scale_range: float = FINE_SCALE_RANGE,
 ) -> tuple[float, float, float, float, float, float]:
     """Best (score, x, y, w, h, aspect) near ``cand`` on the fine scene (coordinates in original pixels)."""
     sh, sw = scene.shape[:2]
     best = (-1.0, 0.0, 0.0, 0.0, 0.0, 1.0)
     cx, cy = (cand.x + cand.w / 2) * factor, (cand.y + cand.h / 2) * factor
     for aspect in aspects:
-        for k in _fine_scales(aspect, steps):
+        for k in _fine_scales(aspect, steps, scale_range):
             tw = round(cand.w * factor * float(k))
             th = round(tw * logo.aspect * aspect)
             if tw < 8 or th < 5 or tw > sw or th > sh:
@@ -416,6 +468,37 @@ def _fine_match(
             score, (x, y) = _min_max(_masked_score(roi, templ, mask, logo.masked))
             if score > best[0]:
                 best = (score, (rx0 + x) / factor, (ry0 + y) / factor, tw / factor, th / factor, aspect)
+    return best
+
+
+def _polish(
+    scene: np.ndarray, logo: PreparedLogo, hit: tuple[float, float, float, float, float, float]
+) -> tuple[float, float, float, float, float, float]:
+    """Full-resolution polish of a hit: widths ±2% and both roundings of the height.
+
+    Thin logos lose much of their score when the template is one pixel too
+    short or too tall, so the height is tried rounded down and up.
+    """
+    sh, sw = scene.shape[:2]
+    _, x, y, w, h, aspect = hit
+    best = (-1.0, 0.0, 0.0, 0.0, 0.0, aspect)
+    widths = sorted({round(w * k) for k in np.linspace(0.98, 1.02, 9)})
+    cx, cy = x + w / 2, y + h / 2
+    for tw in widths:
+        exact = tw * logo.aspect * aspect
+        for th in sorted({math.floor(exact), math.ceil(exact)}):
+            if tw < 8 or th < 5 or tw > sw or th > sh:
+                continue
+            mx, my = max(3, round(0.03 * tw)), max(3, round(0.1 * th))
+            rx0, ry0 = max(0, round(cx - tw / 2) - mx), max(0, round(cy - th / 2) - my)
+            rx1, ry1 = min(sw, round(cx + tw / 2) + mx + 1), min(sh, round(cy + th / 2) + my + 1)
+            roi = scene[ry0:ry1, rx0:rx1]
+            if roi.shape[0] < th or roi.shape[1] < tw:
+                continue
+            templ, mask = _resized(logo, tw, th)
+            score, (px, py) = _min_max(_masked_score(roi, templ, mask, logo.masked))
+            if score > best[0]:
+                best = (score, float(rx0 + px), float(ry0 + py), float(tw), float(th), aspect)
     return best
 
 
@@ -456,6 +539,9 @@ def _template_detect(
         if best_distorted[0] < TEMPLATE_THRESHOLD:
             return None, info
         best, method = best_distorted, "template-distorted"
+    polished = _polish(scene, logo, best)
+    if polished[0] > best[0]:
+        best = polished
     score, x, y, tw, th, aspect = best
     box = (max(0, round(x)), max(0, round(y)), min(w, round(x + tw)), min(h, round(y + th)))
     detection = LogoDetection(
@@ -610,7 +696,7 @@ class LogoCheck:
 
         width, height = ctx.image.size
         scene = _grey_scene(ctx.image, backdrop)
-        search_min = SEARCH_MIN_WIDTH_SHARE * logo.min_width_px
+        search_min = SEARCH_MIN_WIDTH_SHARE * logo.min_width_px / prepared.trim_scale
         search_max = max(search_min, min(0.95 * width, SEARCH_MAX_WIDTH_SHARE * logo.max_width_share * width))
         detection, info = detect_logo(scene, prepared, search_min, search_max)
         placements = ", ".join(logo.placements)
@@ -664,17 +750,19 @@ class LogoCheck:
                 f"rotation or skew); {', '.join(what) or 'it was distorted'}"
             )
 
-        # size
-        rendered = detection.width
+        # size: in widths of the whole logo file, as the compose stage sizes it
+        rendered = detection.width * prepared.trim_scale
         max_width = logo.max_width_share * width
+        details["rendered_width_px"] = round(rendered, 1)
+        details["scale"] = round(rendered / (prepared.source_size[0] * prepared.trim_scale), 4)
         details["max_width_px"] = round(max_width, 1)
-        if rendered < logo.min_width_px:
+        if rendered < logo.min_width_px * (1.0 - WIDTH_TOLERANCE):
             failed.append("too_small")
             problems.append(
                 f"the logo '{variant}' must be at least {logo.min_width_px} px wide; "
                 f"it was {rendered:.0f} px on the last attempt"
             )
-        if rendered > max_width:
+        if rendered > max_width * (1.0 + WIDTH_TOLERANCE):
             failed.append("too_large")
             problems.append(
                 f"the logo '{variant}' may be at most {_pct(logo.max_width_share)} of the image width "

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -51,7 +51,9 @@ def png_bytes(
     return buffer.getvalue()
 
 
-def reference(index: int, role: Any, data: bytes, name: str | None = None, mime: str = "image/png") -> ReferenceImage:
+def reference(
+    index: int, role: Any, data: bytes, name: str | None = None, mime: str = "image/png"
+) -> ReferenceImage:
     """A :class:`ReferenceImage` for ``data``."""
     return ReferenceImage(
         index=index,
@@ -104,7 +106,9 @@ def generate_call(n: int = 1, **params: Any) -> RenderCall:
     return RenderCall(prompt=make_prompt(**params), n=n)
 
 
-def edit_call(n: int = 1, *, base_image: bytes | None = None, mask: bytes | None = None, **params: Any) -> RenderCall:
+def edit_call(
+    n: int = 1, *, base_image: bytes | None = None, mask: bytes | None = None, **params: Any
+) -> RenderCall:
     """An edit call with two reference PNGs: Image 1 the logo, Image 2 the product (given out of order)."""
     logo = png_bytes(128, 128, (230, 20, 40))
     product = png_bytes(256, 192, (20, 120, 230))
@@ -132,13 +136,18 @@ def openai_server(openai_spec: Contract) -> Iterator[OpenAIServer]:
         pytest.fail("requests broke the OpenAI API description:\n" + "\n".join(lines))
     bad_responses = [item for item in server.records() if item.response_errors]
     if bad_responses:
-        lines = [f"{item.method} {item.path} -> {item.status}: {item.response_errors}" for item in bad_responses]
+        lines = [
+            f"{item.method} {item.path} -> {item.status}: {item.response_errors}" for item in bad_responses
+        ]
         pytest.fail("the loopback server answered outside the contract:\n" + "\n".join(lines))
 
 
 @pytest.fixture
-def make_openai_provider(openai_server: OpenAIServer) -> Iterator[Callable[..., OpenAIProvider]]:
-    """Factory: ``make_openai_provider(**kwargs)`` → an :class:`OpenAIProvider` on the loopback server."""
+async def make_openai_provider(openai_server: OpenAIServer) -> AsyncIterator[Callable[..., OpenAIProvider]]:
+    """Factory: ``make_openai_provider(**kwargs)`` → an :class:`OpenAIProvider` on the loopback server.
+
+    The providers' clients (sync and async) are closed at teardown, in the test's event loop.
+    """
     made: list[OpenAIProvider] = []
 
     def factory(**kwargs: Any) -> OpenAIProvider:
@@ -154,4 +163,4 @@ def make_openai_provider(openai_server: OpenAIServer) -> Iterator[Callable[..., 
 
     yield factory
     for provider in made:
-        provider.close()
+        await provider.aclose()

@@ -1,0 +1,274 @@
+"""End to end through the SDK with the local renderer: both brands, every format, sync and async,
+the repair loop, fail-closed behaviour, provenance and atomic saving."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image, ImageDraw
+
+import brandkit
+from brandkit.asset import read_embedded_provenance
+from brandkit.imageio import encode_image, load_image
+from brandkit.models import CheckStatus, RenderCall, RenderResult
+from brandkit.provider.local import LocalRenderer
+
+REQ = dict(brief="A ceramic cup of coffee on an oak table", headline="Slow mornings, bright roasts",
+           subhead="Roasted this week in small batches.", cta="Order ahead")
+
+
+@pytest.fixture(scope="module")
+def kits() -> dict[str, brandkit.BrandKit]:
+    root = Path(__file__).resolve().parents[1] / "brand_specs"
+    return {name: brandkit.BrandKit(brandkit.load_spec(root / name), provider="local")
+            for name in ("northwind", "lumen-health")}
+
+
+def _formats() -> list[tuple[str, str]]:
+    root = Path(__file__).resolve().parents[1] / "brand_specs"
+    return [(b, f) for b in ("northwind", "lumen-health") for f in brandkit.load_spec(root / b).formats]
+
+
+@pytest.mark.parametrize("brand_name, fmt", _formats())
+def test_every_brand_and_format_passes(kits: dict[str, brandkit.BrandKit], brand_name: str, fmt: str,
+                                       tmp_path: Path) -> None:
+    kit = kits[brand_name]
+    asset = kit.generate(brandkit.AssetRequest(**REQ, format=fmt, seed=3))  # type: ignore[arg-type]
+    assert asset.report.passed, asset.report.model_dump_report()
+    for name in ("palette", "text", "logo", "contrast", "technical"):
+        assert asset.report.checks[name].status == CheckStatus.passed, name
+    assert asset.report.checks["moderation"].status == CheckStatus.passed
+    assert asset.report.checks["moderation"].details.get("covered_categories") == ["sexual"]
+    assert (asset.width, asset.height) == (kit.spec.formats[fmt].width, kit.spec.formats[fmt].height)
+    path = asset.save(tmp_path / "asset")
+    assert path.suffix == ".png" and path.is_file()
+    sidecar = json.loads(path.with_suffix(".png.json").read_text())
+    assert sidecar["spec"]["fingerprint"] == kit.spec.fingerprint
+    assert sidecar["report"]["passed"] is True and sidecar["provider"] == "local"
+    assert sidecar["request"]["headline"] == REQ["headline"]
+    assert sidecar["prompt"]["text"] == asset.prompt.text
+    assert {"compile_s", "render_s", "checks_s", "total_s"} <= set(sidecar["timings"])
+
+
+def test_provenance_is_embedded_and_validate_reads_it(kits: dict[str, brandkit.BrandKit], tmp_path: Path) -> None:
+    kit = kits["lumen-health"]
+    asset = kit.generate(brandkit.AssetRequest(**{**REQ, "headline": "Small steps, every day"}, seed=1))  # type: ignore[arg-type]
+    path = asset.save(tmp_path / "a.png")
+    record = read_embedded_provenance(path.read_bytes())
+    assert record is not None
+    assert record["spec_fingerprint"] == kit.spec.fingerprint and record["prompt_hash"] == asset.prompt.prompt_hash
+    assert record["attempt"] == 1 and record["checks"]["text"] == "passed"
+    assert record["copy"]["headline"] == "Small steps, every day"
+    # the pixels are untouched by the embedding
+    assert load_image(path.read_bytes()).tobytes() == load_image(asset.prompt and asset.data).tobytes()
+    report = kit.validate(path)
+    assert report.passed and report.checks["text"].details
+    # the same image, re-saved without provenance, still validates palette/logo but cannot know the copy
+    bare = tmp_path / "bare.png"
+    Image.open(path).save(bare)
+    bare_report = kit.validate(bare)
+    assert bare_report.checks["palette"].status == CheckStatus.passed
+    assert bare_report.checks["logo"].status == CheckStatus.skipped
+
+
+def test_validate_with_request_catches_wrong_copy(kits: dict[str, brandkit.BrandKit], tmp_path: Path) -> None:
+    kit = kits["northwind"]
+    asset = kit.generate(brandkit.AssetRequest(**REQ, seed=2))  # type: ignore[arg-type]
+    path = asset.save(tmp_path / "a.png")
+    other = brandkit.AssetRequest(**{**REQ, "headline": "Fast mornings, dark roasts"})  # type: ignore[arg-type]
+    report = kit.validate(path, request=other)
+    assert not report.passed and report.checks["text"].status == CheckStatus.failed
+    assert "Fast mornings, dark roasts" in (report.checks["text"].hint or "")
+
+
+def test_deterministic_for_a_seed_and_async_is_identical(kits: dict[str, brandkit.BrandKit]) -> None:
+    import asyncio
+
+    kit = kits["northwind"]
+    req = brandkit.AssetRequest(**REQ, format="banner", seed=11)  # type: ignore[arg-type]
+    a, b = kit.generate(req), kit.generate(req)
+    assert a.data == b.data
+    akit = brandkit.AsyncBrandKit(kit.spec, provider="local")
+    c = asyncio.run(akit.generate(req))
+    assert c.data == a.data and c.report.summary() == a.report.summary()
+    other = kit.generate(req.model_copy(update={"seed": 12}))
+    assert other.data != a.data
+
+
+class _Misspeller:
+    """Wraps the local renderer and corrupts the headline of the first ``bad`` attempts."""
+
+    name = "misspeller"
+
+    def __init__(self, spec: brandkit.BrandSpec, bad: int = 1, cost: float = 0.0) -> None:
+        self.inner = LocalRenderer(spec)
+        self.bad = bad
+        self.calls: list[RenderCall] = []
+        self.cost = cost
+
+    def render(self, call: RenderCall) -> RenderResult:
+        self.calls.append(call)
+        if len(self.calls) > self.bad:
+            return self.inner.render(call).model_copy(update={"cost_usd": self.cost})
+        wrong = call.prompt.copy_block.model_copy(update={"headline": "Slow mornigs, brite roasts"})
+        prompt = call.prompt.model_copy(update={"copy_block": wrong})
+        image = self.inner.draw(prompt, call.seed)
+        result = self.inner.render(call)
+        result.images[0] = result.images[0].model_copy(update={"data": encode_image(image, "png")})
+        return result.model_copy(update={"cost_usd": self.cost})
+
+    async def arender(self, call: RenderCall) -> RenderResult:
+        return self.render(call)
+
+
+def test_fix_policy_composites_exact_copy(northwind: brandkit.BrandSpec) -> None:
+    provider = _Misspeller(northwind, bad=1)
+    kit = brandkit.BrandKit(northwind, provider=provider)
+    asset = kit.generate(brandkit.AssetRequest(**REQ, seed=5, text="render"))  # type: ignore[arg-type]
+    assert asset.report.passed and "fix:text" in asset.fixes
+    assert len(provider.calls) == 1  # fixed deterministically, no second generation paid for
+    assert asset.attempts[0].report.checks["text"].status == CheckStatus.passed
+
+
+def test_regenerate_policy_feeds_back_the_exact_copy(northwind: brandkit.BrandSpec) -> None:
+    provider = _Misspeller(northwind, bad=1)
+    kit = brandkit.BrandKit(northwind, provider=provider)
+    req = brandkit.AssetRequest(**REQ, seed=5, text="render", policies={"text": "regenerate"})  # type: ignore[arg-type]
+    asset = kit.generate(req)
+    assert asset.report.passed and asset.attempt_number == 2 and len(provider.calls) == 2
+    first, second = asset.attempts
+    assert not first.report.passed and first.report.checks["text"].status == CheckStatus.failed
+    feedback = " ".join(second.prompt.feedback)
+    assert "Slow mornings, bright roasts" in feedback and "CORRECTIONS FROM THE PREVIOUS ATTEMPT" in second.prompt.text
+    assert provider.calls[1].prompt.text == second.prompt.text
+
+
+def test_violation_keeps_every_attempt_and_the_best(northwind: brandkit.BrandSpec) -> None:
+    provider = _Misspeller(northwind, bad=99)
+    kit = brandkit.BrandKit(northwind, provider=provider)
+    req = brandkit.AssetRequest(**REQ, seed=5, text="render", policies={"text": "regenerate"})  # type: ignore[arg-type]
+    with pytest.raises(brandkit.BrandViolationError) as info:
+        kit.generate(req)
+    err = info.value
+    assert len(err.attempts) == northwind.repair.max_attempts == len(provider.calls)
+    assert err.best is not None and err.report is err.best.report and not err.report.passed
+    # feedback does not grow with the attempts
+    assert len(err.attempts[-1].prompt.feedback) == len(err.attempts[1].prompt.feedback)
+
+
+def test_spend_budget_stops_the_loop(northwind: brandkit.BrandSpec) -> None:
+    provider = _Misspeller(northwind, bad=99, cost=0.6)
+    kit = brandkit.BrandKit(northwind, provider=provider, max_spend_usd=1.0, max_attempts=5)
+    req = brandkit.AssetRequest(**REQ, seed=5, text="render", policies={"text": "regenerate"})  # type: ignore[arg-type]
+    with pytest.raises(brandkit.BrandViolationError, match="spend budget"):
+        kit.generate(req)
+    assert len(provider.calls) == 2
+
+
+def test_raise_policy_stops_at_once(northwind: brandkit.BrandSpec) -> None:
+    provider = _Misspeller(northwind, bad=99)
+    kit = brandkit.BrandKit(northwind, provider=provider)
+    req = brandkit.AssetRequest(**REQ, seed=5, text="render", policies={"text": "raise"})  # type: ignore[arg-type]
+    with pytest.raises(brandkit.BrandViolationError, match="stopped"):
+        kit.generate(req)
+    assert len(provider.calls) == 1
+
+
+def test_warn_policy_does_not_block(northwind: brandkit.BrandSpec) -> None:
+    kit = brandkit.BrandKit(northwind, provider=_Misspeller(northwind, bad=99))
+    req = brandkit.AssetRequest(**REQ, seed=5, text="render", policies={"text": "warn"})  # type: ignore[arg-type]
+    asset = kit.generate(req)
+    assert asset.report.passed and asset.report.checks["text"].status == CheckStatus.failed
+
+
+def test_without_moderation_the_report_fails_closed(northwind: brandkit.BrandSpec) -> None:
+    kit = brandkit.BrandKit(northwind, provider="local", moderator=None)
+    with pytest.raises(brandkit.BrandViolationError) as info:
+        kit.generate(brandkit.AssetRequest(**REQ, seed=1))  # type: ignore[arg-type]
+    report = info.value.report
+    assert report is not None and report.checks["moderation"].status == CheckStatus.not_checked
+    warn = kit.generate(brandkit.AssetRequest(**REQ, seed=1, policies={"moderation": "warn"}))  # type: ignore[arg-type]
+    assert warn.report.passed and warn.report.checks["moderation"].status == CheckStatus.not_checked
+
+
+def test_a_crashing_check_is_not_checked_never_passed(northwind: brandkit.BrandSpec) -> None:
+    class Broken:
+        name = "text"
+
+        def run(self, ctx: Any) -> Any:
+            raise RuntimeError("OCR engine exploded")
+
+    from brandkit.checks import default_checks
+
+    checks = [c if c.name != "text" else Broken() for c in default_checks()]
+    kit = brandkit.BrandKit(northwind, provider="local", checks=checks)
+    with pytest.raises(brandkit.BrandViolationError) as info:
+        kit.generate(brandkit.AssetRequest(**REQ, seed=1))  # type: ignore[arg-type]
+    result = info.value.report.checks["text"]  # type: ignore[union-attr]
+    assert result.status == CheckStatus.not_checked and "exploded" in result.details["error"]
+
+
+def test_edit_localizes_the_headline(kits: dict[str, brandkit.BrandKit], tmp_path: Path) -> None:
+    kit = kits["northwind"]
+    master = kit.generate(brandkit.AssetRequest(**REQ, seed=4)).save(tmp_path / "master.png")  # type: ignore[arg-type]
+    edited = kit.edit(master, "Translate the headline to German", headline="Langsame Morgen, helle Röstungen",
+                      subhead=REQ["subhead"], cta=REQ["cta"])
+    assert edited.report.passed, edited.report.model_dump_report()
+    assert edited.prompt.operation == "edit" and edited.prompt.references[0].role == "master"
+    assert "Change only" in edited.prompt.text.replace("CHANGE ONLY", "Change only")
+    assert "the logo exactly as it is" in edited.prompt.text
+    text = edited.report.checks["text"].details
+    assert "Langsame Morgen" in json.dumps(text, ensure_ascii=False)
+
+
+def test_save_errors_are_typed_and_nothing_is_left_behind(kits: dict[str, brandkit.BrandKit], tmp_path: Path) -> None:
+    asset = kits["northwind"].generate(brandkit.AssetRequest(**REQ, seed=1))  # type: ignore[arg-type]
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(brandkit.OutputError, match="is a file"):
+        asset.save(blocker / "a.png")
+    with pytest.raises(brandkit.OutputError, match="does not match the image format"):
+        asset.save(tmp_path / "a.jpg")
+    target = tmp_path / "keep.png"
+    target.write_bytes(b"old")
+    asset.save(target)
+    assert target.read_bytes() == asset.data
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_transparent_webp_and_jpeg_outputs(northwind: brandkit.BrandSpec) -> None:
+    kit = brandkit.BrandKit(northwind, provider="local")
+    webp = kit.generate(brandkit.AssetRequest(**REQ, seed=1, output_format="webp", transparent=True))  # type: ignore[arg-type]
+    assert webp.report.passed and webp.image.mode == "RGBA"
+    assert read_embedded_provenance(webp.data) is not None
+    jpeg = kit.generate(brandkit.AssetRequest(**REQ, seed=1, output_format="jpeg", output_compression=10))  # type: ignore[arg-type]
+    assert jpeg.report.passed and jpeg.data[:2] == b"\xff\xd8"
+    assert read_embedded_provenance(jpeg.data) is not None
+
+
+def test_overlay_draws_into_model_imagery(lumen: brandkit.BrandSpec) -> None:
+    """A provider that returns imagery with clear space: copy and logo are composited exactly."""
+
+    class Imagery:
+        name = "imagery"
+
+        def render(self, call: RenderCall) -> RenderResult:
+            image = Image.new("RGB", (call.prompt.width, call.prompt.height), call.prompt.background_hex)
+            hero = call.prompt.layout.hero_box
+            assert hero is not None
+            ImageDraw.Draw(image).ellipse(hero.as_tuple(), fill="#3CC5A0")
+            data = encode_image(image, "png")
+            from brandkit.models import RenderedImage
+
+            return RenderResult(images=[RenderedImage(data=data, output_format="png", width=image.width,
+                                                      height=image.height)], provider="imagery", model="x")
+
+        async def arender(self, call: RenderCall) -> RenderResult:
+            return self.render(call)
+
+    kit = brandkit.BrandKit(lumen, provider=Imagery())
+    asset = kit.generate(brandkit.AssetRequest(**{**REQ, "headline": "Small steps, every day"}, seed=1))  # type: ignore[arg-type]
+    assert asset.report.passed and asset.fixes == ["overlay:logo", "overlay:text"]
