@@ -8,6 +8,7 @@ are never re-encoded lossily) and in a sidecar JSON written next to it.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -74,16 +75,26 @@ class Asset(BaseModel):
             "prompt": prompt,
             "provider": self.provider,
             "model": self.model,
-            "image": {"format": self.output_format, "width": self.width, "height": self.height,
-                      "bytes": len(self.data)},
+            "image": {
+                "format": self.output_format,
+                "width": self.width,
+                "height": self.height,
+                "bytes": len(self.data),
+            },
             "attempt": self.attempt_number,
             "fixes": self.fixes,
             "cost_usd": round(self.cost_usd, 6),
             "report": self.report.model_dump_report(),
             "attempts": [
-                {"number": a.number, "passed": a.report.passed, "summary": a.report.summary(),
-                 "cost_usd": round(a.cost_usd, 6), "fixes": a.fixes, "request_id": a.request_id,
-                 "feedback": a.prompt.feedback}
+                {
+                    "number": a.number,
+                    "passed": a.report.passed,
+                    "summary": a.report.summary(),
+                    "cost_usd": round(a.cost_usd, 6),
+                    "fixes": a.fixes,
+                    "request_id": a.request_id,
+                    "feedback": a.prompt.feedback,
+                }
                 for a in self.attempts
             ],
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
@@ -224,8 +235,6 @@ def atomic_write(path: Path, data: bytes) -> None:
         finally:
             os.close(dir_fd)
     except OSError as exc:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise OutputError(f"{path}: cannot write ({exc.strerror or exc})", path=str(path)) from exc

@@ -32,8 +32,12 @@ from brandkit.errors import (
 
 EXIT_OK, EXIT_CHECKS, EXIT_USAGE, EXIT_PROVIDER = 0, 1, 2, 3
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Brand-safe AI image generation: specs, prompts, generation and validation.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Brand-safe AI image generation: specs, prompts, generation and validation.",
+)
 spec_app = typer.Typer(no_args_is_help=True, help="Brand spec tools.")
 app.add_typer(spec_app, name="spec")
 
@@ -65,12 +69,15 @@ def _errors(as_json: bool) -> Iterator[None]:
     except typer.Exit:
         raise
     except BrandViolationError as exc:
-        extra = {"report": exc.report.model_dump_report() if exc.report else None,
-                 "attempts": len(exc.attempts)}
+        extra = {"report": exc.report.model_dump_report() if exc.report else None, "attempts": len(exc.attempts)}
         _fail(EXIT_CHECKS, str(exc), as_json, extra)
     except ProviderError as exc:
-        _fail(EXIT_PROVIDER, f"{type(exc).__name__}: {exc}", as_json,
-              {"request_id": exc.request_id, "status_code": exc.status_code, "code": exc.code})
+        _fail(
+            EXIT_PROVIDER,
+            f"{type(exc).__name__}: {exc}",
+            as_json,
+            {"request_id": exc.request_id, "status_code": exc.status_code, "code": exc.code},
+        )
     except SpecError as exc:
         _fail(EXIT_USAGE, str(exc), as_json, {"issues": [i.as_dict() for i in exc.issues]})
     except (RequestError, ImageInputError, OutputError) as exc:
@@ -94,10 +101,16 @@ def spec_check(path: Annotated[Path, typer.Argument(help="Spec folder or file.")
     with _errors(json_out):
         spec = _load(path)
         summary = {
-            "ok": True, "name": spec.name, "version": spec.version, "source": spec.source,
-            "fingerprint": spec.fingerprint, "colors": [c.hex for c in spec.palette.colors],
-            "logos": [logo.variant for logo in spec.logos], "formats": {k: v.size for k, v in spec.formats.items()},
-            "forbidden_terms": len(spec.forbidden.terms), "required_disclaimers": spec.required.disclaimers,
+            "ok": True,
+            "name": spec.name,
+            "version": spec.version,
+            "source": spec.source,
+            "fingerprint": spec.fingerprint,
+            "colors": [c.hex for c in spec.palette.colors],
+            "logos": [logo.variant for logo in spec.logos],
+            "formats": {k: v.size for k, v in spec.formats.items()},
+            "forbidden_terms": len(spec.forbidden.terms),
+            "required_disclaimers": spec.required.disclaimers,
             "model": spec.generation.model,
         }
         if json_out:
@@ -136,19 +149,36 @@ def spec_schema(
 # --- compile / generate / edit / validate --------------------------------------------------------------------
 
 
-def _request(brief: str, headline: str | None, subhead: str | None, cta: str | None, fmt: str,
-             seed: int | None, n: int, disclaimer: list[str] | None, background: str) -> Any:
+def _request(
+    brief: str,
+    headline: str | None,
+    subhead: str | None,
+    cta: str | None,
+    fmt: str,
+    seed: int | None,
+    n: int,
+    disclaimer: list[str] | None,
+    background: str,
+) -> Any:
     from pydantic import ValidationError
 
     from brandkit.models import AssetRequest
 
     try:
-        return AssetRequest(brief=brief, headline=headline, subhead=subhead, cta=cta, format=fmt, seed=seed, n=n,
-                            disclaimers=disclaimer or [], background=background)  # type: ignore[arg-type]
+        return AssetRequest(
+            brief=brief,
+            headline=headline,
+            subhead=subhead,
+            cta=cta,
+            format=fmt,
+            seed=seed,
+            n=n,
+            disclaimers=disclaimer or [],
+            background=background,
+        )
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise RequestError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}",
-                           field=str(first["loc"][0])) from None
+        raise RequestError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}", field=str(first["loc"][0])) from None
 
 
 Brief = Annotated[str, typer.Option("--brief", "-b", help="What the image should show.")]
@@ -162,22 +192,35 @@ Provider = Annotated[Optional[str], typer.Option("--provider", "-p", help="local
 
 
 @app.command("compile")
-def compile_cmd(spec: SpecOpt, brief: Brief, headline: Headline = None, subhead: Subhead = None, cta: Cta = None,
-                fmt: Fmt = "square", disclaimer: Disclaimer = None, background: Background = "auto",
-                json_out: JsonOpt = False) -> None:
+def compile_cmd(
+    spec: SpecOpt,
+    brief: Brief,
+    headline: Headline = None,
+    subhead: Subhead = None,
+    cta: Cta = None,
+    fmt: Fmt = "square",
+    disclaimer: Disclaimer = None,
+    background: Background = "auto",
+    json_out: JsonOpt = False,
+) -> None:
     """Dry run: show the compiled prompt, parameters and reference images. Spends nothing."""
     from brandkit.compile import compile_prompt
 
     with _errors(json_out):
         loaded = _load(spec)
-        prompt = compile_prompt(loaded, _request(brief, headline, subhead, cta, fmt, None, 1, disclaimer,
-                                                 background))
-        refs = [{"index": r.index, "role": r.role, "name": r.name, "mime": r.mime, "bytes": len(r.data),
-                 "sha256": r.sha256} for r in prompt.references]
+        prompt = compile_prompt(loaded, _request(brief, headline, subhead, cta, fmt, None, 1, disclaimer, background))
+        refs = [
+            {"index": r.index, "role": r.role, "name": r.name, "mime": r.mime, "bytes": len(r.data), "sha256": r.sha256}
+            for r in prompt.references
+        ]
         if json_out:
             data = prompt.model_dump(mode="json", exclude={"layout"})
-            data.update(ok=True, references=refs, prompt_hash=prompt.prompt_hash,
-                        endpoint=f"/v1/images/{'edits' if prompt.operation == 'edit' else 'generations'}")
+            data.update(
+                ok=True,
+                references=refs,
+                prompt_hash=prompt.prompt_hash,
+                endpoint=f"/v1/images/{'edits' if prompt.operation == 'edit' else 'generations'}",
+            )
             _emit_json(data)
             return
         console = _console()
@@ -196,8 +239,12 @@ def _slug(text: str) -> str:
 def _resolve_provider(provider: str | None, as_json: bool) -> str:
     if provider is None:
         if not os.environ.get("OPENAI_API_KEY"):
-            _fail(EXIT_USAGE, "no OpenAI API key: set OPENAI_API_KEY to use the OpenAI provider, or run offline "
-                  "with the built-in renderer: --provider local", as_json)
+            _fail(
+                EXIT_USAGE,
+                "no OpenAI API key: set OPENAI_API_KEY to use the OpenAI provider, or run offline "
+                "with the built-in renderer: --provider local",
+                as_json,
+            )
         return "openai"
     if provider not in ("local", "openai"):
         _fail(EXIT_USAGE, f"unknown provider {provider!r}: use --provider local or --provider openai", as_json)
@@ -212,16 +259,25 @@ def _report_rows(report: Any) -> Table:
     for name, res in report.checks.items():
         note = res.hint or res.details.get("reason") or ""
         score = "" if res.score is None else f"{res.score:.3f}"
-        table.add_row(name, f"[{colors.get(res.status.value, 'white')}]{res.status.value}[/]", score, res.policy,
-                      str(note)[:80])
+        table.add_row(
+            name, f"[{colors.get(res.status.value, 'white')}]{res.status.value}[/]", score, res.policy, str(note)[:80]
+        )
     return table
 
 
 def _asset_summary(asset: Any, path: Path) -> dict[str, Any]:
-    return {"path": str(path), "sidecar": str(path) + ".json", "passed": asset.report.passed,
-            "attempt": asset.attempt_number, "attempts": len(asset.attempts), "provider": asset.provider,
-            "model": asset.model, "cost_usd": round(asset.cost_usd, 6), "fixes": asset.fixes,
-            "checks": asset.report.summary()}
+    return {
+        "path": str(path),
+        "sidecar": str(path) + ".json",
+        "passed": asset.report.passed,
+        "attempt": asset.attempt_number,
+        "attempts": len(asset.attempts),
+        "provider": asset.provider,
+        "model": asset.model,
+        "cost_usd": round(asset.cost_usd, 6),
+        "fixes": asset.fixes,
+        "checks": asset.report.summary(),
+    }
 
 
 def _run_assets(make: Callable[[], list[Any]], out: Path, stem: str, json_out: bool) -> None:
@@ -237,18 +293,30 @@ def _run_assets(make: Callable[[], list[Any]], out: Path, stem: str, json_out: b
         return
     console = _console()
     for asset, info in zip(assets, written, strict=True):
-        console.print(f"[bold green]✓[/] {info['path']}  (attempt {info['attempt']}, {info['provider']}/"
-                      f"{info['model']}, ${info['cost_usd']:.4f}{', fixes: ' + ', '.join(info['fixes']) if info['fixes'] else ''})")
+        fixes = f", fixes: {', '.join(info['fixes'])}" if info["fixes"] else ""
+        console.print(
+            f"[bold green]✓[/] {info['path']}  (attempt {info['attempt']}, {info['provider']}/"
+            f"{info['model']}, ${info['cost_usd']:.4f}{fixes})"
+        )
         console.print(_report_rows(asset.report))
 
 
 @app.command("generate")
-def generate_cmd(spec: SpecOpt, brief: Brief, headline: Headline = None, subhead: Subhead = None, cta: Cta = None,
-                 fmt: Fmt = "square", provider: Provider = None,
-                 n: Annotated[int, typer.Option("--n", min=1, max=10, help="Number of assets.")] = 1,
-                 seed: Annotated[Optional[int], typer.Option("--seed", help="Seed for repeatable output.")] = None,  # noqa: UP045
-                 out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
-                 disclaimer: Disclaimer = None, background: Background = "auto", json_out: JsonOpt = False) -> None:
+def generate_cmd(
+    spec: SpecOpt,
+    brief: Brief,
+    headline: Headline = None,
+    subhead: Subhead = None,
+    cta: Cta = None,
+    fmt: Fmt = "square",
+    provider: Provider = None,
+    n: Annotated[int, typer.Option("--n", min=1, max=10, help="Number of assets.")] = 1,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Seed for repeatable output.")] = None,  # noqa: UP045
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
+    disclaimer: Disclaimer = None,
+    background: Background = "auto",
+    json_out: JsonOpt = False,
+) -> None:
     """Generate validated on-brand assets; writes each image and its sidecar JSON."""
     from brandkit.kit import BrandKit
 
@@ -261,13 +329,18 @@ def generate_cmd(spec: SpecOpt, brief: Brief, headline: Headline = None, subhead
 
 
 @app.command("edit")
-def edit_cmd(spec: SpecOpt, image: Annotated[Path, typer.Argument(help="Image to edit.")],
-             instruction: Annotated[str, typer.Option("--instruction", "-i", help="What to change.")],
-             headline: Headline = None, subhead: Subhead = None, cta: Cta = None,
-             keep: Annotated[Optional[list[str]], typer.Option("--keep", help="What must stay (repeatable).")] = None,  # noqa: UP045
-             provider: Provider = None,
-             out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
-             json_out: JsonOpt = False) -> None:
+def edit_cmd(
+    spec: SpecOpt,
+    image: Annotated[Path, typer.Argument(help="Image to edit.")],
+    instruction: Annotated[str, typer.Option("--instruction", "-i", help="What to change.")],
+    headline: Headline = None,
+    subhead: Subhead = None,
+    cta: Cta = None,
+    keep: Annotated[Optional[list[str]], typer.Option("--keep", help="What must stay (repeatable).")] = None,  # noqa: UP045
+    provider: Provider = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
+    json_out: JsonOpt = False,
+) -> None:
     """Brand-safe edit: change only what is asked (e.g. localize the headline), keep the rest, check again."""
     from brandkit.kit import BrandKit
     from brandkit.models import EditRequest
@@ -281,8 +354,9 @@ def edit_cmd(spec: SpecOpt, image: Annotated[Path, typer.Argument(help="Image to
 
 
 @app.command("validate")
-def validate_cmd(spec: SpecOpt, images: Annotated[list[Path], typer.Argument(help="Images to validate.")],
-                 json_out: JsonOpt = False) -> None:
+def validate_cmd(
+    spec: SpecOpt, images: Annotated[list[Path], typer.Argument(help="Images to validate.")], json_out: JsonOpt = False
+) -> None:
     """Run every check on existing images (expected copy from their embedded provenance)."""
     from brandkit.kit import BrandKit
 

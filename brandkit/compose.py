@@ -24,7 +24,6 @@ from brandkit.layout import (
     FittedText,
     Layout,
     Placement,
-    apply_case,
     best_text_color,
     disclaimer_font_size,
     draw_text,
@@ -188,8 +187,13 @@ def draw_copy(
         line_h = round(size * 1.35)
         for i, line in enumerate(copy.disclaimers):
             fitted = fit_text(
-                line, spec.asset_path(typo.font_for("body").file), dbox.width, line_h + 2,
-                max_lines=1, max_size=size, min_size=12,
+                line,
+                spec.asset_path(typo.font_for("body").file),
+                dbox.width,
+                line_h + 2,
+                max_lines=1,
+                max_size=size,
+                min_size=12,
             )
             if fitted is None:
                 raise ValueError(f"disclaimer {line!r} does not fit on one line of {dbox.width} px")
@@ -217,17 +221,25 @@ def _fit_copy(
         headline = None
         if copy.headline:
             headline = fit_text(
-                copy.headline, spec.asset_path(typo.headline.file), box.width, box.height,
-                max_lines=typo.max_headline_lines, max_size=headline_max, min_size=18,
+                copy.headline,
+                spec.asset_path(typo.headline.file),
+                box.width,
+                box.height,
+                max_lines=typo.max_headline_lines,
+                max_size=headline_max,
+                min_size=18,
             )
             if headline is None:
-                raise ValueError(f"headline {copy.headline!r} does not fit {box.width}x{box.height} px in ≤ "
-                                 f"{typo.max_headline_lines} lines")
+                raise ValueError(
+                    f"headline {copy.headline!r} does not fit {box.width}x{box.height} px in ≤ "
+                    f"{typo.max_headline_lines} lines"
+                )
         subhead = None
         if copy.subhead:
             sub_max = max(18, round((headline.size if headline else 0.1 * short) * 0.45))
-            subhead = fit_text(copy.subhead, body_font, box.width, box.height, max_lines=3, max_size=sub_max,
-                               min_size=16)
+            subhead = fit_text(
+                copy.subhead, body_font, box.width, box.height, max_lines=3, max_size=sub_max, min_size=16
+            )
             if subhead is None:
                 raise ValueError(f"subhead {copy.subhead!r} does not fit the copy area")
         parts = [p.height for p in (headline, subhead) if p is not None] + ([cta_h] if cta_h else [])
@@ -244,9 +256,7 @@ def _draw_cta(
     image: Image.Image, spec: BrandSpec, layout: Layout, text: str, y: int, size: int, comp: Composition
 ) -> None:
     box = layout.copy_box
-    accents = [hex_rgb(c.hex) for c in spec.palette.by_role(ColorRole.accent)] or [
-        hex_rgb(spec.palette.colors[0].hex)
-    ]
+    accents = [hex_rgb(c.hex) for c in spec.palette.by_role(ColorRole.accent)] or [hex_rgb(spec.palette.colors[0].hex)]
     typo = spec.typography
     font_path = spec.asset_path(typo.font_for("cta").file)
     pad_x, pad_y = round(size * 0.9), round(size * 0.55)
@@ -292,8 +302,10 @@ def draw_logo(
     logo = resize_logo(logo_image(spec, variant), layout.logo_box.width)
     image.paste(logo, (layout.logo_box.x0, layout.logo_box.y0), logo)
     comp.logo_box = Box(
-        x0=layout.logo_box.x0, y0=layout.logo_box.y0,
-        x1=layout.logo_box.x0 + logo.width, y1=layout.logo_box.y0 + logo.height,
+        x0=layout.logo_box.x0,
+        y0=layout.logo_box.y0,
+        x1=layout.logo_box.x0 + logo.width,
+        y1=layout.logo_box.y0 + logo.height,
     )
     comp.logo_variant = variant.variant
     return comp

@@ -9,6 +9,7 @@ EXIF orientation applied, the first frame of animations, and every mode
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import warnings
@@ -94,8 +95,7 @@ def load_image(source: ImageSource, max_pixels: int = MAX_PIXELS) -> Image.Image
                 width, height = image.size
                 if width * height > max_pixels:
                     raise ImageInputError(
-                        f"{name}: {width}x{height} = {width * height:,} pixels is over the "
-                        f"{max_pixels:,}-pixel limit",
+                        f"{name}: {width}x{height} = {width * height:,} pixels is over the {max_pixels:,}-pixel limit",
                         source=name,
                     )
                 image.seek(0)
@@ -110,10 +110,8 @@ def load_image(source: ImageSource, max_pixels: int = MAX_PIXELS) -> Image.Image
             raise ImageInputError(f"{name}: cannot decode image ({exc})", source=name) from exc
     if image.width * image.height > max_pixels:
         raise ImageInputError(f"{name}: {image.width}x{image.height} is over the pixel limit", source=name)
-    try:
+    with contextlib.suppress(Exception):
         image = ImageOps.exif_transpose(image) or image
-    except Exception:  # noqa: BLE001 - a broken EXIF block must not lose the image
-        pass
     return _normalize_mode(image)
 
 
@@ -122,7 +120,7 @@ def detect_format(data: bytes) -> str | None:
     try:
         with Image.open(io.BytesIO(data)) as image:
             fmt = image.format
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
     return fmt.lower() if fmt else None
 
@@ -173,7 +171,7 @@ def read_provenance(data: bytes) -> str | None:
             if fmt == "WEBP":
                 desc = image.getexif().get(0x010E)
                 return str(desc) if desc else None
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
     return None
 

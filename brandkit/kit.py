@@ -39,7 +39,7 @@ class _KitBase:
         spec: BrandSpec,
         provider: str | ImageProvider = "openai",
         *,
-        moderator: Moderator | None | Literal["auto"] = "auto",
+        moderator: Moderator | Literal["auto"] | None = "auto",
         checks: Sequence[Check] | None = None,
         max_attempts: int | None = None,
         max_spend_usd: float | None = None,
@@ -48,9 +48,13 @@ class _KitBase:
         self.spec = spec
         self.provider = make_provider(provider, spec, **provider_options)
         chosen = default_moderator(self.provider) if moderator == "auto" else moderator
-        self._ctx = KitContext(spec=spec, provider=self.provider, moderator=chosen,
-                               checks=list(checks) if checks is not None else default_checks(),
-                               resources=CheckResources())
+        self._ctx = KitContext(
+            spec=spec,
+            provider=self.provider,
+            moderator=chosen,
+            checks=list(checks) if checks is not None else default_checks(),
+            resources=CheckResources(),
+        )
         self._budget: dict[str, Any] = {"max_attempts": max_attempts, "max_spend_usd": max_spend_usd}
 
     def __repr__(self) -> str:
@@ -66,8 +70,9 @@ class _KitBase:
         return compile_prompt(self.spec, request)
 
     @staticmethod
-    def _edit_request(instruction: str, keep: Sequence[str] | None, request: EditRequest | None,
-                      copy: dict[str, Any]) -> EditRequest:
+    def _edit_request(
+        instruction: str, keep: Sequence[str] | None, request: EditRequest | None, copy: dict[str, Any]
+    ) -> EditRequest:
         if request is not None:
             return request
         return EditRequest(instruction=instruction, keep=list(keep or []), **copy)
@@ -93,8 +98,16 @@ class BrandKit(_KitBase):
         """``request.n`` independent assets (seeds ``seed``, ``seed+1000``, …), each validated."""
         return [self.generate(r) for r in _variants(request)]
 
-    def edit(self, image: ImageInput, instruction: str = "", keep: Sequence[str] | None = None,
-             mask: bytes | None = None, *, request: EditRequest | None = None, **copy: Any) -> Asset:
+    def edit(
+        self,
+        image: ImageInput,
+        instruction: str = "",
+        keep: Sequence[str] | None = None,
+        mask: bytes | None = None,
+        *,
+        request: EditRequest | None = None,
+        **copy: Any,
+    ) -> Asset:
         """Change only what ``instruction`` asks (e.g. localize the headline), keeping layout, logo,
         typography and colours; the result goes through the same checks. New copy goes in ``copy``
         (``headline=…``, ``subhead=…``, ``cta=…``) so the text check knows what to expect."""
@@ -102,8 +115,9 @@ class BrandKit(_KitBase):
         data = read_image_source(image)
         return run_sync(edit_flow(self._ctx, req, data, mask, **self._budget), self._ctx)
 
-    def validate(self, image: ImageInput, request: AssetRequest | None = None,
-                 policies: dict[str, CheckPolicy] | None = None) -> ValidationReport:
+    def validate(
+        self, image: ImageInput, request: AssetRequest | None = None, policies: dict[str, CheckPolicy] | None = None
+    ) -> ValidationReport:
         """Run every check on an existing image. Expected copy comes from ``request`` or the image's provenance."""
         return run_sync(validate_flow(self._ctx, read_image_source(image), request, policies), self._ctx)
 
@@ -121,15 +135,24 @@ class AsyncBrandKit(_KitBase):
 
         return list(await asyncio.gather(*(self.generate(r) for r in _variants(request))))
 
-    async def edit(self, image: ImageInput, instruction: str = "", keep: Sequence[str] | None = None,
-                   mask: bytes | None = None, *, request: EditRequest | None = None, **copy: Any) -> Asset:
+    async def edit(
+        self,
+        image: ImageInput,
+        instruction: str = "",
+        keep: Sequence[str] | None = None,
+        mask: bytes | None = None,
+        *,
+        request: EditRequest | None = None,
+        **copy: Any,
+    ) -> Asset:
         """Async twin of :meth:`BrandKit.edit`."""
         req = self._edit_request(instruction, keep, request, copy)
         data = read_image_source(image)
         return await run_async(edit_flow(self._ctx, req, data, mask, **self._budget), self._ctx)
 
-    async def validate(self, image: ImageInput, request: AssetRequest | None = None,
-                       policies: dict[str, CheckPolicy] | None = None) -> ValidationReport:
+    async def validate(
+        self, image: ImageInput, request: AssetRequest | None = None, policies: dict[str, CheckPolicy] | None = None
+    ) -> ValidationReport:
         """Async twin of :meth:`BrandKit.validate`."""
         return await run_async(validate_flow(self._ctx, read_image_source(image), request, policies), self._ctx)
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_none
+from tenacity.stop import stop_base
 
 from brandkit.asset import Asset, embed_provenance, provenance_record, read_embedded_provenance
 from brandkit.checks.base import Check, CheckContext, CheckResources, Expectation, ModerationScores, run_checks
@@ -112,7 +113,7 @@ def run_sync(flow: Flow[T], ctx: KitContext) -> T:
                 value = ctx.moderator.moderate(effect.image, effect.mime, effect.text)
             else:
                 value = effect.fn()
-        except Exception as exc:  # noqa: BLE001 - handed back into the flow, which decides
+        except Exception as exc:
             error = exc
 
 
@@ -135,7 +136,7 @@ async def run_async(flow: Flow[T], ctx: KitContext) -> T:
                 value = await ctx.moderator.amoderate(effect.image, effect.mime, effect.text)
             else:
                 value = await asyncio.to_thread(effect.fn)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             error = exc
 
 
@@ -166,20 +167,34 @@ def _moderate(ctx: KitContext, data: bytes, fmt: str, text: str) -> Flow[tuple[M
     return scores, None
 
 
-def _check(ctx: KitContext, image_data: bytes, expectation: Expectation, policies: dict[str, CheckPolicy],
-           moderation: ModerationScores | None, moderation_error: str | None) -> Flow[ValidationReport]:
+def _check(
+    ctx: KitContext,
+    image_data: bytes,
+    expectation: Expectation,
+    policies: dict[str, CheckPolicy],
+    moderation: ModerationScores | None,
+    moderation_error: str | None,
+) -> Flow[ValidationReport]:
     def work() -> ValidationReport:
         image = load_image(image_data)
-        check_ctx = CheckContext(spec=ctx.spec, image=image, data=image_data, expectation=expectation,
-                                 resources=ctx.resources, moderation=moderation, moderation_error=moderation_error)
+        check_ctx = CheckContext(
+            spec=ctx.spec,
+            image=image,
+            data=image_data,
+            expectation=expectation,
+            resources=ctx.resources,
+            moderation=moderation,
+            moderation_error=moderation_error,
+        )
         return run_checks(check_ctx, ctx.checks, policies)
 
     report: ValidationReport = yield Compute(work)
     return report
 
 
-def _overlay(ctx: KitContext, prompt: CompiledPrompt, data: bytes, fmt: str, zones: frozenset[str],
-             repaint: bool) -> bytes:
+def _overlay(
+    ctx: KitContext, prompt: CompiledPrompt, data: bytes, fmt: str, zones: frozenset[str], repaint: bool
+) -> bytes:
     """Composite exact copy and/or the real logo into the layout's zones; returns the re-encoded image."""
     spec = ctx.spec
     image = load_image(data)
@@ -199,8 +214,9 @@ def _overlay(ctx: KitContext, prompt: CompiledPrompt, data: bytes, fmt: str, zon
     return encode_image(out, fmt, prompt.params.get("output_compression"))
 
 
-def _evaluate(ctx: KitContext, prompt: CompiledPrompt, result: RenderResult, number: int,
-              policies: dict[str, CheckPolicy]) -> Flow[tuple[Attempt, tuple[ModerationScores | None, str | None]]]:
+def _evaluate(
+    ctx: KitContext, prompt: CompiledPrompt, result: RenderResult, number: int, policies: dict[str, CheckPolicy]
+) -> Flow[tuple[Attempt, tuple[ModerationScores | None, str | None]]]:
     """Decode, compose overlays, moderate and check one provider image.
 
     Returns the attempt and the moderation outcome, which a deterministic fix (drawing only brand copy and the
@@ -209,36 +225,58 @@ def _evaluate(ctx: KitContext, prompt: CompiledPrompt, result: RenderResult, num
     started = time.perf_counter()
     rendered = result.images[0]
     fmt = rendered.output_format
-    zones = frozenset(z for z, on in (("text", prompt.text_mode == "overlay"),
-                                      ("logo", prompt.logo_mode == "overlay")) if on)
+    zones = frozenset(
+        z for z, on in (("text", prompt.text_mode == "overlay"), ("logo", prompt.logo_mode == "overlay")) if on
+    )
 
     def prepare() -> bytes:
         try:
             load_image(rendered.data)
         except ImageInputError as exc:
-            raise ProviderResponseError(f"{result.provider} returned an undecodable image: {exc}",
-                                        request_id=result.request_id, provider=result.provider) from exc
+            raise ProviderResponseError(
+                f"{result.provider} returned an undecodable image: {exc}",
+                request_id=result.request_id,
+                provider=result.provider,
+            ) from exc
         return _overlay(ctx, prompt, rendered.data, fmt, zones, repaint=False) if zones else rendered.data
 
     data: bytes = yield Compute(prepare)
     moderation, moderation_error = yield from _moderate(ctx, data, fmt, prompt.text)
     report = yield from _check(ctx, data, expectation_for(prompt), policies, moderation, moderation_error)
     fixes = [f"overlay:{z}" for z in sorted(zones)]
-    attempt = Attempt(number=number, prompt=prompt, data=data, output_format=fmt, report=report,
-                      provider=result.provider, model=result.model, cost_usd=result.cost_usd,
-                      request_id=result.request_id, fixes=fixes, elapsed_s=time.perf_counter() - started)
+    attempt = Attempt(
+        number=number,
+        prompt=prompt,
+        data=data,
+        output_format=fmt,
+        report=report,
+        provider=result.provider,
+        model=result.model,
+        cost_usd=result.cost_usd,
+        request_id=result.request_id,
+        fixes=fixes,
+        elapsed_s=time.perf_counter() - started,
+    )
     return attempt, (moderation, moderation_error)
 
 
-def _fix(ctx: KitContext, attempt: Attempt, zones: frozenset[str], policies: dict[str, CheckPolicy],
-         moderation: tuple[ModerationScores | None, str | None]) -> Flow[Attempt]:
+def _fix(
+    ctx: KitContext,
+    attempt: Attempt,
+    zones: frozenset[str],
+    policies: dict[str, CheckPolicy],
+    moderation: tuple[ModerationScores | None, str | None],
+) -> Flow[Attempt]:
     prompt = attempt.prompt
-    data: bytes = yield Compute(lambda: _overlay(ctx, prompt, attempt.data, attempt.output_format, zones,
-                                                 repaint=True))
+    data: bytes = yield Compute(lambda: _overlay(ctx, prompt, attempt.data, attempt.output_format, zones, repaint=True))
     report = yield from _check(ctx, data, expectation_for(prompt), policies, *moderation)
-    return attempt.model_copy(update={
-        "data": data, "report": report, "fixes": [*attempt.fixes, *(f"fix:{z}" for z in sorted(zones))],
-    })
+    return attempt.model_copy(
+        update={
+            "data": data,
+            "report": report,
+            "fixes": [*attempt.fixes, *(f"fix:{z}" for z in sorted(zones))],
+        }
+    )
 
 
 class _Regenerate(Exception):
@@ -262,9 +300,16 @@ def _seed(request: AssetRequest | EditRequest) -> int:
     return int.from_bytes(digest[:4], "big")
 
 
-def attempt_flow(ctx: KitContext, request: AssetRequest | EditRequest, compile_fn: Callable[[list[str]], CompiledPrompt],
-                 *, base_image: bytes | None = None, mask: bytes | None = None,
-                 max_attempts: int | None = None, max_spend_usd: float | None = None) -> Flow[Asset]:
+def attempt_flow(
+    ctx: KitContext,
+    request: AssetRequest | EditRequest,
+    compile_fn: Callable[[list[str]], CompiledPrompt],
+    *,
+    base_image: bytes | None = None,
+    mask: bytes | None = None,
+    max_attempts: int | None = None,
+    max_spend_usd: float | None = None,
+) -> Flow[Asset]:
     """Generate → check → fix/regenerate until an attempt passes or the budget is spent."""
     spec = ctx.spec
     policies: dict[str, CheckPolicy] = dict(request.policies)
@@ -275,11 +320,12 @@ def attempt_flow(ctx: KitContext, request: AssetRequest | EditRequest, compile_f
     total_started = time.perf_counter()
     timings: dict[str, float] = {}
 
-    def over_budget(_: RetryCallState) -> bool:
-        return state.budget is not None and state.spent >= state.budget
+    class over_budget(stop_base):  # noqa: N801 - reads as a tenacity stop condition
+        def __call__(self, retry_state: RetryCallState) -> bool:
+            return state.budget is not None and state.spent >= state.budget
 
     retrying = Retrying(
-        stop=stop_after_attempt(max_attempts or spec.repair.max_attempts) | over_budget,
+        stop=stop_after_attempt(max_attempts or spec.repair.max_attempts) | over_budget(),
         retry=retry_if_exception_type(_Regenerate),
         wait=wait_none(),
         reraise=True,
@@ -292,8 +338,11 @@ def attempt_flow(ctx: KitContext, request: AssetRequest | EditRequest, compile_f
                 prompt = compile_fn(feedback)
                 timings["compile_s"] = time.perf_counter() - t0
                 t0 = time.perf_counter()
-                result: RenderResult = yield Render(RenderCall(prompt=prompt, n=1, seed=seed + number - 1,
-                                                               attempt=number, base_image=base_image, mask=mask))
+                result: RenderResult = yield Render(
+                    RenderCall(
+                        prompt=prompt, n=1, seed=seed + number - 1, attempt=number, base_image=base_image, mask=mask
+                    )
+                )
                 timings["render_s"] = timings.get("render_s", 0.0) + time.perf_counter() - t0
                 state.spent += result.cost_usd
                 t0 = time.perf_counter()
@@ -319,20 +368,39 @@ def attempt_flow(ctx: KitContext, request: AssetRequest | EditRequest, compile_f
             why += f" (spend budget ${state.budget:.2f} reached: ${state.spent:.4f} spent)"
         raise BrandViolationError(
             f"brand checks failed for {spec.name!r}: {why}: {exc}",
-            report=best.report if best else None, best=best, attempts=attempts,
+            report=best.report if best else None,
+            best=best,
+            attempts=attempts,
         ) from None
     raise AssertionError("unreachable: tenacity always returns or raises")  # pragma: no cover
 
 
-def _asset(attempt: Attempt, attempts: list[Attempt], request: AssetRequest | EditRequest, spent: float,
-           timings: dict[str, float]) -> Asset:
+def _asset(
+    attempt: Attempt,
+    attempts: list[Attempt],
+    request: AssetRequest | EditRequest,
+    spent: float,
+    timings: dict[str, float],
+) -> Asset:
     record = provenance_record(attempt.prompt, attempt.provider, attempt.model, attempt.number, attempt.report)
     data = embed_provenance(attempt.data, attempt.output_format, record)
     prompt = attempt.prompt
-    return Asset(data=data, output_format=attempt.output_format, width=prompt.width, height=prompt.height,
-                 report=attempt.report, prompt=prompt, request=request, attempts=attempts,
-                 attempt_number=attempt.number, provider=attempt.provider, model=attempt.model, cost_usd=spent,
-                 fixes=attempt.fixes, timings=timings)
+    return Asset(
+        data=data,
+        output_format=attempt.output_format,
+        width=prompt.width,
+        height=prompt.height,
+        report=attempt.report,
+        prompt=prompt,
+        request=request,
+        attempts=attempts,
+        attempt_number=attempt.number,
+        provider=attempt.provider,
+        model=attempt.model,
+        cost_usd=spent,
+        fixes=attempt.fixes,
+        timings=timings,
+    )
 
 
 def generate_flow(ctx: KitContext, request: AssetRequest, **budget: Any) -> Flow[Asset]:
@@ -340,11 +408,13 @@ def generate_flow(ctx: KitContext, request: AssetRequest, **budget: Any) -> Flow
     return attempt_flow(ctx, request, lambda feedback: compile_prompt(ctx.spec, request, feedback), **budget)
 
 
-def edit_flow(ctx: KitContext, request: EditRequest, image: bytes, mask: bytes | None = None,
-              **budget: Any) -> Flow[Asset]:
+def edit_flow(
+    ctx: KitContext, request: EditRequest, image: bytes, mask: bytes | None = None, **budget: Any
+) -> Flow[Asset]:
     """The brand-safe edit flow: the image to edit travels as reference 1 ('master')."""
-    return attempt_flow(ctx, request, lambda feedback: compile_edit(ctx.spec, request, image, feedback), mask=mask,
-                        **budget)
+    return attempt_flow(
+        ctx, request, lambda feedback: compile_edit(ctx.spec, request, image, feedback), mask=mask, **budget
+    )
 
 
 def read_image_source(source: str | os.PathLike[str] | bytes) -> bytes:
@@ -352,8 +422,9 @@ def read_image_source(source: str | os.PathLike[str] | bytes) -> bytes:
     return source if isinstance(source, bytes) else read_bytes(source)
 
 
-def validate_flow(ctx: KitContext, data: bytes, request: AssetRequest | None = None,
-                  policies: dict[str, CheckPolicy] | None = None) -> Flow[ValidationReport]:
+def validate_flow(
+    ctx: KitContext, data: bytes, request: AssetRequest | None = None, policies: dict[str, CheckPolicy] | None = None
+) -> Flow[ValidationReport]:
     """Validate an existing image: expected copy from ``request``, else from embedded provenance."""
     load_image(data)  # typed error for unreadable input before anything else
     fmt = detect_format(data) or "png"

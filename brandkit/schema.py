@@ -41,11 +41,20 @@ def spec_reference_markdown() -> str:
             continue
         seen.add(model)
         doc = (model.__doc__ or "").strip().splitlines()[0] if model.__doc__ else ""
-        lines += [f"### `{path}` — {model.__name__}", "", doc, "", "| field | type | default | description |",
-                  "|---|---|---|---|"]
+        lines += [
+            f"### `{path}` — {model.__name__}",
+            "",
+            doc,
+            "",
+            "| field | type | default | description |",
+            "|---|---|---|---|",
+        ]
         for name, info in model.model_fields.items():
-            default = "required" if info.is_required() else (
-                "(computed)" if info.default is PydanticUndefined else f"`{info.default!r}`")
+            default = (
+                "required"
+                if info.is_required()
+                else ("(computed)" if info.default is PydanticUndefined else f"`{info.default!r}`")
+            )
             if info.default_factory is not None:
                 default = "(see models)"
             desc = (info.description or "").replace("|", "/").replace("\n", " ")

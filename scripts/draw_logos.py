@@ -32,8 +32,12 @@ def northwind(mark: str, word: str, accent: str) -> Image.Image:
     draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=_rgb(mark), width=14 * SCALE)
     bean = (cx - 40 * SCALE, cy - 56 * SCALE, cx + 40 * SCALE, cy + 56 * SCALE)
     draw.ellipse(bean, fill=_rgb(accent))
-    draw.line((cx - 10 * SCALE, cy - 50 * SCALE, cx + 12 * SCALE, cy, cx - 10 * SCALE, cy + 50 * SCALE),
-              fill=_rgb(mark), width=9 * SCALE, joint="curve")
+    draw.line(
+        (cx - 10 * SCALE, cy - 50 * SCALE, cx + 12 * SCALE, cy, cx - 10 * SCALE, cy + 50 * SCALE),
+        fill=_rgb(mark),
+        width=9 * SCALE,
+        joint="curve",
+    )
     font = ImageFont.truetype(str(ROOT / "northwind/fonts/Lato-Black.ttf"), 92 * SCALE)
     draw.text((205 * SCALE, 100 * SCALE), "NORTHWIND", font=font, fill=_rgb(word), anchor="lm")
     return _finish(image)
@@ -58,8 +62,16 @@ def lumen(mark: str, word: str, accent: str) -> Image.Image:
     draw.pieslice((cx - 44 * SCALE, cy - 24 * SCALE, cx + 44 * SCALE, cy + 64 * SCALE), 180, 360, fill=_rgb(accent))
     for i, (dx, dy) in enumerate(((-60, -30), (-32, -58), (0, -68), (32, -58), (60, -30))):
         thick = (7 if i % 2 else 10) * SCALE
-        draw.line((cx + dx * SCALE * 0.62, cy + dy * SCALE * 0.62 + 14 * SCALE,
-                   cx + dx * SCALE, cy + dy * SCALE + 14 * SCALE), fill=_rgb(accent), width=thick)
+        draw.line(
+            (
+                cx + dx * SCALE * 0.62,
+                cy + dy * SCALE * 0.62 + 14 * SCALE,
+                cx + dx * SCALE,
+                cy + dy * SCALE + 14 * SCALE,
+            ),
+            fill=_rgb(accent),
+            width=thick,
+        )
     draw.rectangle((cx - 56 * SCALE, cy + 20 * SCALE, cx + 56 * SCALE, cy + 27 * SCALE), fill=_rgb(accent))
     font = ImageFont.truetype(str(ROOT / "lumen-health/fonts/SourceSansPro-Bold.ttf"), 112 * SCALE)
     draw.text((210 * SCALE, 96 * SCALE), "Lumen", font=font, fill=_rgb(word), anchor="lm")

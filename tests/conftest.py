@@ -13,7 +13,9 @@ import pytest
 import brandkit
 from brandkit.spec.models import BrandSpec
 
-pytest_plugins = ["tests.support.openai_plugin"] if (Path(__file__).parent / "support" / "openai_plugin.py").exists() else []  # TODO-LEAD remove guard
+pytest_plugins = (
+    ["tests.support.openai_plugin"] if (Path(__file__).parent / "support" / "openai_plugin.py").exists() else []
+)  # TODO-LEAD remove guard
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -23,10 +25,8 @@ BRANDS = ("northwind", "lumen-health")
 def _is_loopback(address: Any) -> bool:
     if isinstance(address, tuple) and address:
         host = str(address[0])
-    elif isinstance(address, str):  # AF_UNIX path
-        return True
     else:
-        return False
+        return isinstance(address, str)  # an AF_UNIX path
     if host in ("localhost", ""):
         return True
     try:

@@ -41,8 +41,10 @@ def _snapshot(name: str, text: str) -> None:
     assert text == path.read_text(encoding="utf-8"), f"{name} changed; BRANDKIT_UPDATE_SNAPSHOTS=1 to accept"
 
 
-@pytest.mark.parametrize("brand_name, fmt", [("northwind", "square"), ("northwind", "banner"),
-                                              ("lumen-health", "portrait"), ("lumen-health", "landscape")])
+@pytest.mark.parametrize(
+    "brand_name, fmt",
+    [("northwind", "square"), ("northwind", "banner"), ("lumen-health", "portrait"), ("lumen-health", "landscape")],
+)
 def test_snapshot(root: Path, brand_name: str, fmt: str) -> None:
     spec = brandkit.load_spec(root / "brand_specs" / brand_name)
     prompt = brandkit.compile(spec, AssetRequest(**REQUEST, format=fmt))  # type: ignore[arg-type]
@@ -61,8 +63,19 @@ def test_deterministic(brand: brandkit.BrandSpec) -> None:
 def test_structure_follows_guidance(northwind: brandkit.BrandSpec) -> None:
     prompt = brandkit.compile(northwind, AssetRequest(**REQUEST, format="square", text="render"))  # type: ignore[arg-type]
     text = prompt.text
-    order = [text.index(h) for h in ("PURPOSE:", "CLIENT BRIEF", "SCENE AND STYLE:", "LAYOUT:", "TEXT:", "LOGO:",
-                                     "BRAND COLOURS", "EXCLUSIONS")]
+    order = [
+        text.index(h)
+        for h in (
+            "PURPOSE:",
+            "CLIENT BRIEF",
+            "SCENE AND STYLE:",
+            "LAYOUT:",
+            "TEXT:",
+            "LOGO:",
+            "BRAND COLOURS",
+            "EXCLUSIONS",
+        )
+    ]
     assert order == sorted(order)
     assert '"Slow mornings, bright roasts"' in text and "verbatim" in text and "exactly once" in text
     for color in northwind.palette.colors:
@@ -93,12 +106,12 @@ def test_brief_cannot_override_brand_rules(northwind: brandkit.BrandSpec, brief:
     text = prompt.text
     # exactly one fence, and the brief sits inside it
     assert text.count(FENCE_OPEN) == 1 and text.count(FENCE_CLOSE) == 1
-    inside = text[text.index(FENCE_OPEN) + len(FENCE_OPEN): text.index(FENCE_CLOSE)]
+    inside = text[text.index(FENCE_OPEN) + len(FENCE_OPEN) : text.index(FENCE_CLOSE)]
     outside = text.replace(inside, "")
     assert "ignore" not in outside.lower()
     # every brand constraint of the clean prompt is still there, unchanged
-    constraints = clean.text[clean.text.index(FENCE_CLOSE):]
-    assert text[text.index(FENCE_CLOSE):] == constraints
+    constraints = clean.text[clean.text.index(FENCE_CLOSE) :]
+    assert text[text.index(FENCE_CLOSE) :] == constraints
     assert prompt.params == clean.params
 
 
@@ -129,13 +142,19 @@ def test_reference_images_are_indexed_in_order(northwind: brandkit.BrandSpec, tm
     Image.new("RGB", (300, 200), (120, 80, 60)).save(product)
     style = tmp_path / "style.webp"
     Image.new("RGB", (200, 200), (200, 180, 160)).save(style)
-    req = AssetRequest(**REQUEST, references=[  # type: ignore[arg-type]
-        ReferenceInput(path=str(product), role="product", description="our Ethiopia bag"),
-        ReferenceInput(path=str(style), role="style", description="mood board"),
-    ])
+    req = AssetRequest(
+        **REQUEST,
+        references=[  # type: ignore[arg-type]
+            ReferenceInput(path=str(product), role="product", description="our Ethiopia bag"),
+            ReferenceInput(path=str(style), role="style", description="mood board"),
+        ],
+    )
     prompt = brandkit.compile(northwind, req)
     assert [(r.index, r.role, r.mime) for r in prompt.references] == [
-        (1, "logo", "image/png"), (2, "product", "image/jpeg"), (3, "style", "image/webp")]
+        (1, "logo", "image/png"),
+        (2, "product", "image/jpeg"),
+        (3, "style", "image/webp"),
+    ]
     assert "Image 2: product reference — our Ethiopia bag" in prompt.text
     assert "Image 3: style reference — mood board" in prompt.text
 
@@ -146,7 +165,9 @@ def test_bad_reference_image_is_a_typed_error(northwind: brandkit.BrandSpec, tmp
     with pytest.raises(RequestError, match="broken.png"):
         brandkit.compile(northwind, AssetRequest(brief="x", references=[ReferenceInput(path=str(bad))]))
     with pytest.raises(RequestError, match="missing.png"):
-        brandkit.compile(northwind, AssetRequest(brief="x", references=[ReferenceInput(path=str(tmp_path / "missing.png"))]))
+        brandkit.compile(
+            northwind, AssetRequest(brief="x", references=[ReferenceInput(path=str(tmp_path / "missing.png"))])
+        )
 
 
 def test_dark_background_picks_inverse_logo(northwind: brandkit.BrandSpec) -> None:

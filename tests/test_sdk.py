@@ -16,15 +16,21 @@ from brandkit.imageio import encode_image, load_image
 from brandkit.models import CheckStatus, RenderCall, RenderResult
 from brandkit.provider.local import LocalRenderer
 
-REQ = dict(brief="A ceramic cup of coffee on an oak table", headline="Slow mornings, bright roasts",
-           subhead="Roasted this week in small batches.", cta="Order ahead")
+REQ = dict(
+    brief="A ceramic cup of coffee on an oak table",
+    headline="Slow mornings, bright roasts",
+    subhead="Roasted this week in small batches.",
+    cta="Order ahead",
+)
 
 
 @pytest.fixture(scope="module")
 def kits() -> dict[str, brandkit.BrandKit]:
     root = Path(__file__).resolve().parents[1] / "brand_specs"
-    return {name: brandkit.BrandKit(brandkit.load_spec(root / name), provider="local")
-            for name in ("northwind", "lumen-health")}
+    return {
+        name: brandkit.BrandKit(brandkit.load_spec(root / name), provider="local")
+        for name in ("northwind", "lumen-health")
+    }
 
 
 def _formats() -> list[tuple[str, str]]:
@@ -33,8 +39,9 @@ def _formats() -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("brand_name, fmt", _formats())
-def test_every_brand_and_format_passes(kits: dict[str, brandkit.BrandKit], brand_name: str, fmt: str,
-                                       tmp_path: Path) -> None:
+def test_every_brand_and_format_passes(
+    kits: dict[str, brandkit.BrandKit], brand_name: str, fmt: str, tmp_path: Path
+) -> None:
     kit = kits[brand_name]
     asset = kit.generate(brandkit.AssetRequest(**REQ, format=fmt, seed=3))  # type: ignore[arg-type]
     assert asset.report.passed, asset.report.model_dump_report()
@@ -214,8 +221,13 @@ def test_a_crashing_check_is_not_checked_never_passed(northwind: brandkit.BrandS
 def test_edit_localizes_the_headline(kits: dict[str, brandkit.BrandKit], tmp_path: Path) -> None:
     kit = kits["northwind"]
     master = kit.generate(brandkit.AssetRequest(**REQ, seed=4)).save(tmp_path / "master.png")  # type: ignore[arg-type]
-    edited = kit.edit(master, "Translate the headline to German", headline="Langsame Morgen, helle Röstungen",
-                      subhead=REQ["subhead"], cta=REQ["cta"])
+    edited = kit.edit(
+        master,
+        "Translate the headline to German",
+        headline="Langsame Morgen, helle Röstungen",
+        subhead=REQ["subhead"],
+        cta=REQ["cta"],
+    )
     assert edited.report.passed, edited.report.model_dump_report()
     assert edited.prompt.operation == "edit" and edited.prompt.references[0].role == "master"
     assert "Change only" in edited.prompt.text.replace("CHANGE ONLY", "Change only")
@@ -263,8 +275,11 @@ def test_overlay_draws_into_model_imagery(lumen: brandkit.BrandSpec) -> None:
             data = encode_image(image, "png")
             from brandkit.models import RenderedImage
 
-            return RenderResult(images=[RenderedImage(data=data, output_format="png", width=image.width,
-                                                      height=image.height)], provider="imagery", model="x")
+            return RenderResult(
+                images=[RenderedImage(data=data, output_format="png", width=image.width, height=image.height)],
+                provider="imagery",
+                model="x",
+            )
 
         async def arender(self, call: RenderCall) -> RenderResult:
             return self.render(call)

@@ -183,9 +183,17 @@ def test_logo_that_is_not_an_image(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "size, ok",
     [
-        ((1024, 1024), True), ((1536, 512), True), ((3840, 2160), True), ((1024, 640), True),
-        ((1440, 480), True), ((1000, 1000), False), ((3856, 2160), False), ((1600, 512), False),
-        ((3600, 720), False), ((800, 800), False), ((4096, 2048), False),
+        ((1024, 1024), True),
+        ((1536, 512), True),
+        ((3840, 2160), True),
+        ((1024, 640), True),
+        ((1440, 480), True),
+        ((1000, 1000), False),
+        ((3856, 2160), False),
+        ((1600, 512), False),
+        ((3600, 720), False),
+        ((800, 800), False),
+        ((4096, 2048), False),
     ],
 )
 def test_gpt_image_2_size_rules(size: tuple[int, int], ok: bool) -> None:

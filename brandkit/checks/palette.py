@@ -77,7 +77,7 @@ def dominant_colors(pixels: np.ndarray, k: int = DOMINANT_COLORS) -> list[tuple[
     sums = [np.bincount(index, weights=pixels[:, c].astype(np.float64), minlength=4096)[top] for c in range(3)]
     out = []
     for j, b in enumerate(top):
-        mean = tuple(int(round(sums[c][j] / counts[b])) for c in range(3))
+        mean = tuple(round(float(sums[c][j] / counts[b])) for c in range(3))
         out.append(((mean[0], mean[1], mean[2]), float(counts[b] / len(pixels))))
     return out
 
@@ -111,29 +111,46 @@ class PaletteCheck:
         colors: list[dict[str, Any]] = []
         for i, color in enumerate(palette.colors):
             share = float(per_ref[i])
-            entry: dict[str, Any] = {"name": color.name, "hex": color.hex, "role": color.role.value,
-                                     "share": round(share, 5), "present": share > 0.001}
+            entry: dict[str, Any] = {
+                "name": color.name,
+                "hex": color.hex,
+                "role": color.role.value,
+                "share": round(share, 5),
+                "present": share > 0.001,
+            }
             if color.min_share is not None and share < color.min_share:
                 problems.append(f"{color.name} covers {share:.1%} (needs ≥ {color.min_share:.0%})")
-                hints.append(f"use more {color.name} {color.hex} (now {share:.1%} of the area, needs at least "
-                             f"{color.min_share:.0%})")
+                hints.append(
+                    f"use more {color.name} {color.hex} (now {share:.1%} of the area, needs at least "
+                    f"{color.min_share:.0%})"
+                )
                 entry["ok"] = False
             elif color.max_share is not None and share > color.max_share:
                 problems.append(f"{color.name} covers {share:.1%} (allowed ≤ {color.max_share:.0%})")
-                hints.append(f"reduce {color.name} {color.hex} to at most {color.max_share:.0%} of the area "
-                             f"(now {share:.1%})")
+                hints.append(
+                    f"reduce {color.name} {color.hex} to at most {color.max_share:.0%} of the area (now {share:.1%})"
+                )
                 entry["ok"] = False
             colors.append(entry)
         forbidden: list[dict[str, Any]] = []
         for fcolor, matcher in m.forbidden:
             share = float(np.count_nonzero(matcher.within(pixels, fcolor.tolerance)) / total)
             ok = share <= fcolor.max_share
-            forbidden.append({"name": fcolor.name, "hex": fcolor.hex, "share": round(share, 5),
-                              "max_share": fcolor.max_share, "ok": ok})
+            forbidden.append(
+                {
+                    "name": fcolor.name,
+                    "hex": fcolor.hex,
+                    "share": round(share, 5),
+                    "max_share": fcolor.max_share,
+                    "ok": ok,
+                }
+            )
             if not ok:
                 problems.append(f"forbidden colour {fcolor.name} covers {share:.1%} (allowed ≤ {fcolor.max_share:.1%})")
-                hints.append(f"remove {fcolor.name} {fcolor.hex} ({share:.1%} of the area; at most "
-                             f"{fcolor.max_share:.1%} allowed)")
+                hints.append(
+                    f"remove {fcolor.name} {fcolor.hex} ({share:.1%} of the area; at most "
+                    f"{fcolor.max_share:.1%} allowed)"
+                )
         dominant = []
         doms = dominant_colors(pixels)
         if doms:
@@ -141,21 +158,50 @@ class PaletteCheck:
             dist = ciede2000(lab[:, None, :], m.ref_lab[None, :, :])
             for (rgb, share), row in zip(doms, dist, strict=True):
                 j = int(np.argmin(row))
-                dominant.append({"hex": rgb_to_hex(rgb), "share": round(share, 5), "nearest": m.names[j],
-                                 "delta_e": round(float(row[j]), 2), "on_palette": bool(row[j] <= palette.tolerance)})
+                dominant.append(
+                    {
+                        "hex": rgb_to_hex(rgb),
+                        "share": round(share, 5),
+                        "nearest": m.names[j],
+                        "delta_e": round(float(row[j]), 2),
+                        "on_palette": bool(row[j] <= palette.tolerance),
+                    }
+                )
         if coverage < palette.min_coverage:
             problems.insert(0, f"coverage {coverage:.1%} is below {palette.min_coverage:.0%}")
             worst = next((d for d in dominant if not d["on_palette"]), None)
-            note = (f"; the largest off-palette colour is {worst['hex']} ({worst['share']:.0%} of the area, nearest "
-                    f"{worst['nearest']} at ΔE {worst['delta_e']})") if worst else ""
-            hints.insert(0, f"keep to the brand palette: only {coverage:.0%} of the image is within ΔE "
-                            f"{palette.tolerance:g} of it (needs {palette.min_coverage:.0%}){note}")
+            note = (
+                (
+                    f"; the largest off-palette colour is {worst['hex']} ({worst['share']:.0%} of the area, nearest "
+                    f"{worst['nearest']} at ΔE {worst['delta_e']})"
+                )
+                if worst
+                else ""
+            )
+            hints.insert(
+                0,
+                f"keep to the brand palette: only {coverage:.0%} of the image is within ΔE "
+                f"{palette.tolerance:g} of it (needs {palette.min_coverage:.0%}){note}",
+            )
         details = {
-            "coverage": round(coverage, 5), "min_coverage": palette.min_coverage, "tolerance": palette.tolerance,
-            "off_palette_share": round(off, 5), "pixels": total,
-            "mean_delta_e": round(float(de.mean()), 3), "p95_delta_e": round(float(np.percentile(de, 95)), 3),
-            "colors": colors, "forbidden_colors": forbidden, "dominant": dominant, "problems": problems,
+            "coverage": round(coverage, 5),
+            "min_coverage": palette.min_coverage,
+            "tolerance": palette.tolerance,
+            "off_palette_share": round(off, 5),
+            "pixels": total,
+            "mean_delta_e": round(float(de.mean()), 3),
+            "p95_delta_e": round(float(np.percentile(de, 95)), 3),
+            "colors": colors,
+            "forbidden_colors": forbidden,
+            "dominant": dominant,
+            "problems": problems,
         }
         status = CheckStatus.failed if problems else CheckStatus.passed
-        return result(self.name, status, score=round(coverage, 5), threshold=palette.min_coverage, details=details,
-                      hint="; ".join(hints) if hints else None)
+        return result(
+            self.name,
+            status,
+            score=round(coverage, 5),
+            threshold=palette.min_coverage,
+            details=details,
+            hint="; ".join(hints) if hints else None,
+        )

@@ -33,8 +33,11 @@ def make_provider(provider: str | ImageProvider, spec: BrandSpec, **options: Any
         from brandkit.provider.openai import OpenAIProvider
 
         return OpenAIProvider(**options)
-    raise RequestError(f"unknown provider {provider!r}; use one of {PROVIDER_NAMES} or a provider object",
-                       field="provider", value=provider)
+    raise RequestError(
+        f"unknown provider {provider!r}; use one of {PROVIDER_NAMES} or a provider object",
+        field="provider",
+        value=provider,
+    )
 
 
 def default_moderator(provider: ImageProvider) -> Moderator | None:

@@ -48,8 +48,9 @@ class LocalRenderer:
             fmt = str(call.prompt.params.get("output_format", "png"))
             data = encode_image(image, fmt, call.prompt.params.get("output_compression"))
             images.append(RenderedImage(data=data, output_format=fmt, width=image.width, height=image.height))
-        return RenderResult(images=images, provider=self.name, model=self.model, cost_usd=0.0,
-                            elapsed_s=time.perf_counter() - started)
+        return RenderResult(
+            images=images, provider=self.name, model=self.model, cost_usd=0.0, elapsed_s=time.perf_counter() - started
+        )
 
     async def arender(self, call: RenderCall) -> RenderResult:
         """Async twin of :meth:`render` (runs in a worker thread)."""
@@ -85,8 +86,11 @@ class LocalRenderer:
     def _imagery(self, image: Image.Image, box: Box, bg: RGB, seed: int) -> None:
         """Flat geometric 'product scene' in palette colours inside ``box`` (deterministic for ``seed``)."""
         rng = random.Random(seed)
-        colors = [hex_rgb(c.hex) for c in self.spec.palette.colors
-                  if c.role in (ColorRole.primary, ColorRole.secondary, ColorRole.accent) and hex_rgb(c.hex) != bg]
+        colors = [
+            hex_rgb(c.hex)
+            for c in self.spec.palette.colors
+            if c.role in (ColorRole.primary, ColorRole.secondary, ColorRole.accent) and hex_rgb(c.hex) != bg
+        ]
         if not colors:
             return
         rng.shuffle(colors)
@@ -102,8 +106,9 @@ class LocalRenderer:
         body = colors[1 % len(colors)]
         draw.rounded_rectangle((px, py, px + pw, py + ph), radius=max(4, pw // 6), fill=body)
         lid = colors[2 % len(colors)]
-        draw.rounded_rectangle((px - pw // 12, py - ph // 8, px + pw + pw // 12, py + ph // 40),
-                               radius=max(3, pw // 14), fill=lid)
+        draw.rounded_rectangle(
+            (px - pw // 12, py - ph // 8, px + pw + pw // 12, py + ph // 40), radius=max(3, pw // 14), fill=lid
+        )
         # accents: a few dots and a band, clipped to the hero box
         for _ in range(rng.randint(2, 4)):
             dr = int(min(w, h) * rng.uniform(0.03, 0.07))

@@ -18,10 +18,15 @@ from PIL import Image
 from brandkit.checks.base import ModerationScores
 
 # nudenet detector classes that count as sexual content
-_EXPLICIT = frozenset({
-    "FEMALE_GENITALIA_EXPOSED", "MALE_GENITALIA_EXPOSED", "FEMALE_BREAST_EXPOSED", "BUTTOCKS_EXPOSED",
-    "ANUS_EXPOSED",
-})
+_EXPLICIT = frozenset(
+    {
+        "FEMALE_GENITALIA_EXPOSED",
+        "MALE_GENITALIA_EXPOSED",
+        "FEMALE_BREAST_EXPOSED",
+        "BUTTOCKS_EXPOSED",
+        "ANUS_EXPOSED",
+    }
+)
 
 
 class NudeNetModerator:
@@ -60,8 +65,9 @@ class NudeNetModerator:
         with self._lock:
             detections = detector.detect(bgr)
         score = max((float(d["score"]) for d in detections if d.get("class") in _EXPLICIT), default=0.0)
-        return ModerationScores(source=self.name, scores={"sexual": score}, flagged=False,
-                                covered_categories=list(self.covered))
+        return ModerationScores(
+            source=self.name, scores={"sexual": score}, flagged=False, covered_categories=list(self.covered)
+        )
 
     async def amoderate(self, image: bytes, mime: str, text: str) -> ModerationScores:
         """Async twin of :meth:`moderate` (worker thread)."""

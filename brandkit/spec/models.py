@@ -130,7 +130,7 @@ class LogoVariant(StrictModel):
         default=0.25, ge=0, le=2, description="Free margin around the logo as a fraction of its height."
     )
     placements: list[Placement] = Field(
-        default_factory=lambda: ["top-left"], min_length=1, description="Allowed positions, preferred first."
+        default_factory=lambda: list[Placement](["top-left"]), min_length=1, description="Allowed positions, preferred first."
     )
     backgrounds: list[str] = Field(
         default_factory=lambda: ["light"],
@@ -312,11 +312,13 @@ class BrandSpec(StrictModel):
     required: Required = Field(default_factory=Required, description="Copy that must appear.")
     style: Style = Field(default_factory=Style, description="Visual style of imagery.")
     formats: dict[str, Format] = Field(
-        default_factory=lambda: dict(DEFAULT_FORMATS), description="Named output sizes (default: square, portrait, landscape, banner)."
+        default_factory=lambda: dict(DEFAULT_FORMATS),
+        description="Named output sizes (default: square, portrait, landscape, banner).",
     )
     generation: Generation = Field(default_factory=Generation, description="Generation defaults.")
     checks: dict[str, CheckSettings] = Field(
-        default_factory=_default_checks, description="Per-check policy: palette, text, logo, contrast, technical, moderation."
+        default_factory=_default_checks,
+        description="Per-check policy: palette, text, logo, contrast, technical, moderation.",
     )
     repair: Repair = Field(default_factory=Repair, description="Repair loop budget.")
 

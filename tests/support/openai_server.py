@@ -681,7 +681,7 @@ class OpenAIServer:
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": 0.01},
             name="openai-loopback",
             daemon=True,
         )
