@@ -174,10 +174,10 @@ def _png_with_itxt(data: bytes, key: str, text: str) -> bytes:
     payload = key.encode("latin-1") + b"\x00\x00\x00\x00\x00" + text.encode("utf-8")
     chunk = struct.pack(">I", len(payload)) + b"iTXt" + payload
     chunk += struct.pack(">I", zlib.crc32(b"iTXt" + payload) & 0xFFFFFFFF)
-    iend = data.rfind(b"IEND")
-    if iend < 4:
-        raise ValueError("PNG without IEND chunk")
-    cut = iend - 4
+    idat = data.find(b"IDAT")  # before the image data, where metadata readers look first
+    if idat < 12:
+        raise ValueError("PNG without IDAT chunk")
+    cut = idat - 4
     return data[:cut] + chunk + data[cut:]
 
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import math
 import re
-import sys
+import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -114,33 +115,38 @@ def srgb_to_lab(rgb: npt.ArrayLike) -> FloatArray:
     arr = np.asarray(rgb)
     if arr.ndim == 0 or arr.shape[-1] != 3:
         raise ValueError(f"expected an array of shape (..., 3), got shape {arr.shape}")
-    if arr.dtype == np.uint8:
-        lin = _LINEAR_LUT[arr]
-    elif np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating):
-        lin = _srgb_linearise(arr.astype(np.float64) / 255.0)
-    else:
+    if not (arr.dtype == np.uint8 or np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
         raise TypeError(f"expected an integer or float array, got dtype {arr.dtype}")
+    flat = arr.reshape(-1, 3)
+    out = np.empty(flat.shape, dtype=np.float64)
+    for s in range(0, flat.shape[0], _LAB_CHUNK):  # chunks keep temporaries in cache
+        _lab_chunk(flat[s : s + _LAB_CHUNK], out[s : s + _LAB_CHUNK])
+    return out.reshape(arr.shape)
+
+
+_LAB_CHUNK: Final = 1 << 14
+
+
+def _lab_chunk(rgb: npt.NDArray[np.generic], out: FloatArray) -> None:
+    """sRGB (N, 3) → CIELAB into ``out`` (N, 3); the element-wise core of :func:`srgb_to_lab`."""
+    lin = _LINEAR_LUT[rgb] if rgb.dtype == np.uint8 else _srgb_linearise(rgb.astype(np.float64) / 255.0)
     # Explicit element-wise products (not a BLAS matmul) so each colour's result is
     # bit-for-bit independent of the array it sits in.
     m = _XYZ_FROM_RGB
-    r = lin[..., 0]
-    g = lin[..., 1]
-    b = lin[..., 2]
-    xyz = np.empty_like(lin)
-    xyz[..., 0] = (r * m[0, 0] + g * m[0, 1] + b * m[0, 2]) / _D65_WHITE[0]
-    xyz[..., 1] = (r * m[1, 0] + g * m[1, 1] + b * m[1, 2]) / _D65_WHITE[1]
-    xyz[..., 2] = (r * m[2, 0] + g * m[2, 1] + b * m[2, 2]) / _D65_WHITE[2]
-    mask = xyz > 0.008856
-    xyz[mask] = np.cbrt(xyz[mask])
-    xyz[~mask] = 7.787 * xyz[~mask] + 16.0 / 116.0
-    fx = xyz[..., 0]
-    fy = xyz[..., 1]
-    fz = xyz[..., 2]
-    out = np.empty_like(xyz)
-    out[..., 0] = 116.0 * fy - 16.0
-    out[..., 1] = 500.0 * (fx - fy)
-    out[..., 2] = 200.0 * (fy - fz)
-    return out
+    r = lin[:, 0]
+    g = lin[:, 1]
+    b = lin[:, 2]
+    f = np.empty_like(lin)
+    f[:, 0] = (r * m[0, 0] + g * m[0, 1] + b * m[0, 2]) / _D65_WHITE[0]
+    f[:, 1] = (r * m[1, 0] + g * m[1, 1] + b * m[1, 2]) / _D65_WHITE[1]
+    f[:, 2] = (r * m[2, 0] + g * m[2, 1] + b * m[2, 2]) / _D65_WHITE[2]
+    f = np.where(f > 0.008856, np.cbrt(f), 7.787 * f + 16.0 / 116.0)
+    fx = f[:, 0]
+    fy = f[:, 1]
+    fz = f[:, 2]
+    out[:, 0] = 116.0 * fy - 16.0
+    out[:, 1] = 500.0 * (fx - fy)
+    out[:, 2] = 200.0 * (fy - fz)
 
 
 # --------------------------------------------------------------------------------------
@@ -192,19 +198,13 @@ def ciede2000(
     x2 = np.asarray(lab2, dtype=np.float64)
     if x1.ndim == 0 or x1.shape[-1] != 3 or x2.ndim == 0 or x2.shape[-1] != 3:
         raise ValueError(f"expected arrays of shape (..., 3), got {x1.shape} and {x2.shape}")
-    return _ciede2000_core(x1, x2, float(kL), float(kC), float(kH), flip=False)[0]
+    if x1.ndim == 1 and x2.ndim == 1:  # a single pair: compute on (1, 3), return 0-d
+        return _ciede2000_core(x1[None], x2[None], float(kL), float(kC), float(kH)).reshape(())
+    return _ciede2000_core(x1, x2, float(kL), float(kC), float(kH))
 
 
-def _ciede2000_core(
-    x1: FloatArray, x2: FloatArray, kL: float, kC: float, kH: float, *, flip: bool
-) -> tuple[FloatArray, FloatArray]:
-    """CIEDE2000 core; returns ``(ΔE00, |Δh'|)`` with ``|Δh'|`` in radians (0..π).
-
-    With ``flip=True`` every chromatic pair takes the *other* side of the 180° hue
-    branch (mean hue rotated by 180°, ``Δh'`` by 360°). ΔE00 jumps across the surface
-    ``|Δh'| = 180°``; the flipped value is its limit from the other side, which the
-    palette-table builder needs to bound ΔE00 over a box of colours.
-    """
+def _ciede2000_core(x1: FloatArray, x2: FloatArray, kL: float, kC: float, kH: float) -> FloatArray:
+    """CIEDE2000 on float64 CIELAB arrays (see :func:`ciede2000`)."""
     L1, a1, b1 = x1[..., 0], x1[..., 1], x1[..., 2]
     L2, a2, b2 = x2[..., 0], x2[..., 1], x2[..., 2]
 
@@ -229,8 +229,6 @@ def _ciede2000_core(
     dot = a1p * a2p + b1 * b2
     cross = a1p * b2 - b1 * a2p
     wrapped = np.where(dot > 0.0, np.abs(d) > math.pi, np.where(d >= 0.0, cross < 0.0, cross > 0.0))
-    if flip:
-        wrapped = ~wrapped
     hbar = h1p + h2p
     dhp = d
     if wrapped.any():
@@ -282,7 +280,7 @@ def _ciede2000_core(
     tc = dCp / (kC * sc)
     th = dHp / (kH * sh)
     de2 = tl * tl + tc * tc + th * th + rt * tc * th
-    return np.sqrt(np.maximum(de2, 0.0)), np.abs(dhp)
+    return np.asarray(np.sqrt(np.maximum(de2, 0.0)), dtype=np.float64)
 
 
 # --------------------------------------------------------------------------------------
@@ -321,69 +319,90 @@ def _sin2dtheta_of_hue(h: FloatArray) -> FloatArray:
     return np.asarray(np.sin(2.0 * _RAD30 * np.exp(-(z * z))), dtype=np.float64)
 
 
-def _hue_range_tables() -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Sparse range-min/max tables of ``(T, sin 2Δθ)`` sampled on a hue grid.
+def _hue_range_tables() -> tuple[FloatArray, ...]:
+    """Sparse range-min/max tables of T and sin 2Δθ sampled on a hue grid.
 
-    Returns ``(mins, maxs, margin, global_min, global_max)``; ``mins``/``maxs`` have
-    shape ``(levels * n, 2)`` where row ``k * n + i`` covers grid points ``i .. i + 2^k - 1``.
+    Returns flat tables ``(t_min, t_max, s_min, s_max)`` where entry ``k * n + i``
+    covers grid points ``i .. i + 2^k - 1``, then the margins and global ranges
+    ``(t_margin, s_margin, t_gmin, t_gmax, s_gmin, s_gmax)`` as 0-d arrays.
     """
     grid = np.arange(_ARC_N, dtype=np.float64) * _ARC_STEP
-    vals = np.stack([_t_of_hue(grid), _sin2dtheta_of_hue(grid)], axis=1)
-    mins = np.empty((_ARC_LEVELS, _ARC_N, 2))
-    maxs = np.empty((_ARC_LEVELS, _ARC_N, 2))
-    mins[0] = vals
-    maxs[0] = vals
-    for k in range(1, _ARC_LEVELS):
-        half = 1 << (k - 1)
-        mins[k] = mins[k - 1]
-        maxs[k] = maxs[k - 1]
-        np.minimum(mins[k - 1, :-half], mins[k - 1, half:], out=mins[k, :-half])
-        np.maximum(maxs[k - 1, :-half], maxs[k - 1, half:], out=maxs[k, :-half])
+    out: list[FloatArray] = []
+    for vals in (_t_of_hue(grid), _sin2dtheta_of_hue(grid)):
+        mins = np.empty((_ARC_LEVELS, _ARC_N))
+        maxs = np.empty((_ARC_LEVELS, _ARC_N))
+        mins[0] = vals
+        maxs[0] = vals
+        for k in range(1, _ARC_LEVELS):
+            half = 1 << (k - 1)
+            mins[k] = mins[k - 1]
+            maxs[k] = maxs[k - 1]
+            np.minimum(mins[k - 1, :-half], mins[k - 1, half:], out=mins[k, :-half])
+            np.maximum(maxs[k - 1, :-half], maxs[k - 1, half:], out=maxs[k, :-half])
+        out += [mins.ravel(), maxs.ravel()]
     # |dT/dh| <= 0.17 + 2*0.24 + 3*0.32 + 4*0.20 = 2.41 and |d sin(2Δθ)/dh| <= 2.06 per
     # radian; Δθ also jumps by ~1e-5 where the mean hue wraps from 360° to 0°.
-    margin = np.array([2.41 * _ARC_STEP / 2 + 1e-7, 2.06 * _ARC_STEP / 2 + 3e-5])
-    gmin = vals.min(axis=0) - margin
-    gmax = vals.max(axis=0) + margin
-    out = (mins.reshape(-1, 2), maxs.reshape(-1, 2), margin, gmin, gmax)
+    t_margin = 2.41 * _ARC_STEP / 2 + 1e-7
+    s_margin = 2.06 * _ARC_STEP / 2 + 3e-5
+    out += [np.asarray(x) for x in (t_margin, s_margin)]
+    out += [np.asarray(out[0][:_ARC_N].min() - t_margin), np.asarray(out[1][:_ARC_N].max() + t_margin)]
+    out += [np.asarray(out[2][:_ARC_N].min() - s_margin), np.asarray(out[3][:_ARC_N].max() + s_margin)]
     for a in out:
         a.setflags(write=False)
-    return out
+    return tuple(out)
 
 
-_HUE_MINS, _HUE_MAXS, _HUE_MARGIN, _HUE_GMIN, _HUE_GMAX = _hue_range_tables()
+(
+    _T_MIN,
+    _T_MAX,
+    _S_MIN,
+    _S_MAX,
+    _T_MARGIN,
+    _S_MARGIN,
+    _T_GMIN,
+    _T_GMAX,
+    _S_GMIN,
+    _S_GMAX,
+) = _hue_range_tables()
 
 
 def _hue_range_query(
     start: FloatArray, width: FloatArray, full: npt.NDArray[np.bool_]
-) -> tuple[FloatArray, FloatArray]:
-    """Bounds of ``(T, sin 2Δθ)`` over hue arcs ``[start, start + width]``.
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Bounds ``(t_lo, t_hi, s_lo, s_hi)`` of T and sin 2Δθ over hue arcs.
 
-    Returns ``(lo, hi)`` of shape (M, 2); arcs flagged ``full`` get the global range.
+    Arcs are ``[start, start + width]`` (radians); those flagged ``full`` get the
+    global ranges.
     """
     n = _ARC_N
     s = start - _TWO_PI * np.floor(start * (1.0 / _TWO_PI))
     i0 = np.minimum((s * (1.0 / _ARC_STEP)).astype(np.intp), n - 1)
     i1 = np.ceil((s + width) * (1.0 / _ARC_STEP)).astype(np.intp)
-    i0[full] = 0
-    i1[full] = n - 1
+    i0 = np.where(full, 0, i0)
+    i1 = np.where(full, n - 1, i1)
     j = np.minimum(i1, n - 1)
     k = np.frexp((j - i0 + 1).astype(np.float64))[1] - 1  # floor(log2(length))
     base = k * n
     r1 = base + i0
     r2 = base + j - np.left_shift(1, k) + 1
-    lo = np.minimum(_HUE_MINS[r1], _HUE_MINS[r2])
-    hi = np.maximum(_HUE_MAXS[r1], _HUE_MAXS[r2])
-    wrap = np.flatnonzero(i1 >= n)
-    if wrap.size:
-        j2 = np.minimum(i1[wrap] - n, n - 1)
-        k2 = np.frexp((j2 + 1).astype(np.float64))[1] - 1
-        r3 = k2 * n
-        r4 = k2 * n + j2 - np.left_shift(1, k2) + 1
-        lo[wrap] = np.minimum(lo[wrap], np.minimum(_HUE_MINS[r3], _HUE_MINS[r4]))
-        hi[wrap] = np.maximum(hi[wrap], np.maximum(_HUE_MAXS[r3], _HUE_MAXS[r4]))
-    lo -= _HUE_MARGIN
-    hi += _HUE_MARGIN
-    return lo, hi
+    # Arcs running past 2π continue at grid point 0: a second range 0 .. i1 - n.
+    j2 = np.clip(i1 - n, 0, n - 1)
+    k2 = np.frexp((j2 + 1).astype(np.float64))[1] - 1
+    r3 = k2 * n
+    r4 = r3 + j2 - np.left_shift(1, k2) + 1
+    wrap = i1 >= n
+    r3 = np.where(wrap, r3, r1)
+    r4 = np.where(wrap, r4, r2)
+    res: list[FloatArray] = []
+    for tmin, tmax, margin in ((_T_MIN, _T_MAX, _T_MARGIN), (_S_MIN, _S_MAX, _S_MARGIN)):
+        lo = np.minimum(np.take(tmin, r1), np.take(tmin, r2))
+        np.minimum(lo, np.minimum(np.take(tmin, r3), np.take(tmin, r4)), out=lo)
+        hi = np.maximum(np.take(tmax, r1), np.take(tmax, r2))
+        np.maximum(hi, np.maximum(np.take(tmax, r3), np.take(tmax, r4)), out=hi)
+        lo -= margin
+        hi += margin
+        res += [lo, hi]
+    return res[0], res[1], res[2], res[3]
 
 
 def _interval_dist(lo: FloatArray, hi: FloatArray, x: FloatArray | float) -> FloatArray:
@@ -391,9 +410,7 @@ def _interval_dist(lo: FloatArray, hi: FloatArray, x: FloatArray | float) -> Flo
     return np.asarray(np.maximum(np.maximum(lo - x, x - hi), 0.0), dtype=np.float64)
 
 
-def _rect_chroma(
-    alo: FloatArray, ahi: FloatArray, blo: FloatArray, bhi: FloatArray
-) -> tuple[FloatArray, FloatArray]:
+def _rect_chroma(alo: FloatArray, ahi: FloatArray, blo: FloatArray, bhi: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Min and max of ``hypot(a, b)`` over rectangles ``[alo, ahi] × [blo, bhi]``."""
     da = _interval_dist(alo, ahi, 0.0)
     db = _interval_dist(blo, bhi, 0.0)
@@ -423,10 +440,8 @@ def _rect_arc(
             rel = np.arctan2(ac * b_ - bc * a_, ac * a_ + bc * b_)  # angle centre → corner
             np.minimum(rmin, rel, out=rmin)
             np.maximum(rmax, rel, out=rmax)
-    full = cmin <= 1e-12
     start = np.arctan2(bc, ac) + rmin - 1e-9
-    width = rmax - rmin + 2e-9
-    width[full] = _TWO_PI
+    width = np.where(cmin <= 1e-12, _TWO_PI, rmax - rmin + 2e-9)
     return start, width
 
 
@@ -437,16 +452,12 @@ def _c7_ratio(c: FloatArray) -> FloatArray:
     return np.asarray(c7 / (c7 + _POW25_7), dtype=np.float64)
 
 
-def _div_pos(
-    x_lo: FloatArray, x_hi: FloatArray, s_lo: FloatArray, s_hi: FloatArray
-) -> tuple[FloatArray, FloatArray]:
+def _div_pos(x_lo: FloatArray, x_hi: FloatArray, s_lo: FloatArray, s_hi: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Interval quotient ``[x_lo, x_hi] / [s_lo, s_hi]`` for positive divisors."""
     return np.minimum(x_lo / s_lo, x_lo / s_hi), np.maximum(x_hi / s_lo, x_hi / s_hi)
 
 
-def _mul_iv(
-    x_lo: FloatArray, x_hi: FloatArray, y_lo: FloatArray, y_hi: FloatArray
-) -> tuple[FloatArray, FloatArray]:
+def _mul_iv(x_lo: FloatArray, x_hi: FloatArray, y_lo: FloatArray, y_hi: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Interval product ``[x_lo, x_hi] × [y_lo, y_hi]``."""
     p1 = x_lo * y_lo
     p2 = x_lo * y_hi
@@ -516,11 +527,9 @@ def _de00_bounds(
     dH_hi = 2.0 * np.sqrt(c1phi * c2phi) * np.sin(0.5 * dmax)
 
     # Mean hue h1' + Δh'/2 lies on an arc unless the 180° branch is ambiguous.
-    hue_lo, hue_hi = _hue_range_query(s1 + 0.5 * st, w1 + 0.5 * width, ambiguous)
-    t_lo = hue_lo[:, 0]
-    t_hi = hue_hi[:, 0]
-    s2_lo = np.maximum(hue_lo[:, 1], 0.0)
-    s2_hi = np.minimum(hue_hi[:, 1], 1.0)
+    t_lo, t_hi, s2_lo, s2_hi = _hue_range_query(s1 + 0.5 * st, w1 + 0.5 * width, ambiguous)
+    s2_lo = np.maximum(s2_lo, 0.0)
+    s2_hi = np.minimum(s2_hi, 1.0)
 
     cb_lo = 0.5 * (c1plo + c2plo)
     cb_hi = 0.5 * (c1phi + c2phi)
@@ -588,3 +597,520 @@ def _box_lab_ranges(lo: npt.NDArray[np.int32], w: int) -> tuple[FloatArray, Floa
     lab_lo = np.stack([lab[0, :, 0], lab[2, :, 1], lab[4, :, 2]], 1)
     lab_hi = np.stack([lab[1, :, 0], lab[3, :, 1], lab[5, :, 2]], 1)
     return lab_lo, lab_hi
+
+
+# --------------------------------------------------------------------------------------
+# Palette matching
+# --------------------------------------------------------------------------------------
+
+_OUTSIDE: Final = 128  # code bit: minimum ΔE00 above the tolerance
+_NEAREST_MASK: Final = 127
+_ROOT_BOX: Final = 32
+_BUILD_CHUNK: Final = 8192  # boxes per vectorised step (temporaries stay in L2)
+_PIXEL_CHUNK: Final = 1 << 15  # pixels per step on the per-image path
+_COUNT_SEGMENT: Final = 1 << 18  # codes per bincount (must be a multiple of _PIXEL_CHUNK)
+_NEAREST_CELL: Final = 4  # nearest-colour resolution for colours outside the tolerance
+_APPROX_BITS: Final = 6  # min-ΔE estimate grid: 64³ cells of 4×4×4 colours
+
+IntArray = npt.NDArray[np.intp]
+CodeArray = npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class CoverageStats:
+    """Palette coverage of one image at one tolerance.
+
+    Attributes:
+        tolerance: the ΔE00 tolerance; a pixel is *within* when its minimum ΔE00 to
+            the reference colours is ``<= tolerance``.
+        n_pixels: number of pixels measured.
+        within_counts: (K,) pixels within tolerance, by nearest reference colour.
+        outside_counts: (K,) pixels outside tolerance, by nearest reference colour.
+    """
+
+    tolerance: float
+    n_pixels: int
+    within_counts: npt.NDArray[np.int64]
+    outside_counts: npt.NDArray[np.int64]
+
+    @property
+    def within_count(self) -> int:
+        """Number of pixels within tolerance of some reference colour."""
+        return int(self.within_counts.sum())
+
+    @property
+    def coverage(self) -> float:
+        """Share of pixels within tolerance (0.0 for an empty image)."""
+        return self.within_count / self.n_pixels if self.n_pixels else 0.0
+
+    @property
+    def shares(self) -> npt.NDArray[np.float64]:
+        """(K,) share of all pixels that are within tolerance of each reference colour."""
+        return self.within_counts / max(self.n_pixels, 1)
+
+    @property
+    def nearest_counts(self) -> npt.NDArray[np.int64]:
+        """(K,) pixels by nearest reference colour, regardless of tolerance."""
+        return self.within_counts + self.outside_counts
+
+
+@dataclass(frozen=True)
+class ColorMatch:
+    """Per-pixel palette match of one image at one tolerance.
+
+    ``codes`` packs both answers in one byte per pixel: the low 7 bits are the index
+    of the nearest reference colour, bit 7 (value 128) is set when the pixel is *outside*
+    the tolerance. Its shape is the input's shape without the channel axis.
+    """
+
+    codes: CodeArray
+    stats: CoverageStats
+
+    @property
+    def within(self) -> npt.NDArray[np.bool_]:
+        """Per-pixel ``min ΔE00 <= tolerance`` (exact)."""
+        return self.codes < _OUTSIDE
+
+    @property
+    def nearest(self) -> CodeArray:
+        """Per-pixel index of the nearest reference colour (see :class:`PaletteMatcher`)."""
+        return np.bitwise_and(self.codes, np.uint8(_NEAREST_MASK))
+
+
+def _as_pixels(pixels: npt.ArrayLike) -> npt.NDArray[np.uint8]:
+    """Validate ``(..., 3)`` uint8 pixels and return them C-contiguous."""
+    arr = np.asarray(pixels)
+    if arr.dtype != np.uint8:
+        raise TypeError(f"pixels must be uint8, got dtype {arr.dtype}")
+    if arr.ndim == 0 or arr.shape[-1] != 3:
+        raise ValueError(f"pixels must have shape (..., 3), got {arr.shape}")
+    return np.ascontiguousarray(arr)
+
+
+def _packed_colors(px: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint32]:
+    """Pack ``(..., 3)`` uint8 pixels into flat 24-bit ints ``r | g << 8 | b << 16``."""
+    flat = px.reshape(-1, 3)
+    return np.asarray(
+        flat[:, 0].astype(np.uint32) | (flat[:, 1].astype(np.uint32) << 8) | (flat[:, 2].astype(np.uint32) << 16),
+        dtype=np.uint32,
+    )
+
+
+class PaletteMatcher:
+    """Nearest reference colour and minimum CIEDE2000 for every pixel of an image.
+
+    Build one per palette (brand colours plus allowed neutrals) and keep it: tables
+    are built lazily and cached on the object.
+
+    **Fast path** (:meth:`match`, :meth:`coverage`, :meth:`within`): for a tolerance,
+    a 2²⁴-entry table (16 MiB) holds one code byte per sRGB colour, so an image costs
+    one table gather per pixel. The table is built (≈0.2–1 s, depending on the
+    tolerance, on one idle core; once per tolerance, the last ``cache_size`` are kept) by
+    subdividing the RGB cube into boxes, bounding ΔE00 over each box rigorously with
+    interval arithmetic, and evaluating ΔE00 exactly for every colour of the boxes
+    whose classification the bounds cannot settle. Hence:
+
+    * *within tolerance* is **exact** — identical to ``exact_min_delta_e(p)[0] <= tol``;
+    * the nearest index of a pixel *within* tolerance agrees with the exact nearest
+      index wherever the exact gap between the two smallest ΔE00 exceeds
+      ``nearest_slack`` (exact everywhere with ``nearest_slack=0``, at some build cost);
+    * the nearest index of a pixel *outside* tolerance is the exact nearest of a
+      representative colour of its box — a good estimate, not a guarantee.
+
+    :meth:`min_delta_e` returns an approximate minimum ΔE00 (for statistics) and
+    :meth:`exact_min_delta_e` the exact values (the oracle; slow on large images).
+
+    Thread-safe: tables are built under a lock and never mutated afterwards.
+    """
+
+    MAX_COLORS: Final = 127
+
+    def __init__(
+        self,
+        colors: Sequence[tuple[int, int, int]],
+        *,
+        nearest_slack: float = 0.25,
+        cache_size: int = 4,
+    ) -> None:
+        """Create a matcher for reference colours given as ``(r, g, b)`` ints 0..255.
+
+        Args:
+            colors: the reference colours (1 to 127 of them; duplicates allowed).
+            nearest_slack: ΔE00 gap below which the nearest index of a within-tolerance
+                pixel may differ from the exact one (must be >= 0).
+            cache_size: number of per-tolerance tables kept (16 MiB each).
+
+        Raises:
+            ValueError: on an empty or too long palette, a malformed colour, a negative
+                slack or a cache size below 1.
+        """
+        if not 1 <= len(colors) <= self.MAX_COLORS:
+            raise ValueError(f"need 1..{self.MAX_COLORS} reference colours, got {len(colors)}")
+        for c in colors:
+            if len(c) != 3 or not all(isinstance(v, int | np.integer) and 0 <= int(v) <= 255 for v in c):
+                raise ValueError(f"invalid reference colour {c!r}: expected three ints in 0..255")
+        if not nearest_slack >= 0.0:
+            raise ValueError(f"nearest_slack must be >= 0, got {nearest_slack!r}")
+        if cache_size < 1:
+            raise ValueError(f"cache_size must be >= 1, got {cache_size!r}")
+        rgb = np.array([[int(v) for v in c] for c in colors], dtype=np.uint8)
+        rgb.setflags(write=False)
+        lab = srgb_to_lab(rgb)
+        lab.setflags(write=False)
+        self._rgb = rgb
+        self._lab = lab
+        self._slack = float(nearest_slack)
+        self._cache_size = cache_size
+        self._tables: OrderedDict[float, CodeArray] = OrderedDict()
+        self._build_seconds: dict[float, float] = {}
+        self._approx: tuple[npt.NDArray[np.float32], CodeArray] | None = None
+        # Exact nearest reference at the middle of each 4×4×4 cell (255 = not computed yet).
+        self._cell_nearest = np.full(1 << 18, 255, dtype=np.uint8)
+        self._lock = threading.Lock()
+
+    # -- properties --------------------------------------------------------------------
+
+    @property
+    def colors(self) -> tuple[tuple[int, int, int], ...]:
+        """The reference colours, in index order."""
+        return tuple((int(r), int(g), int(b)) for r, g, b in self._rgb)
+
+    @property
+    def lab(self) -> FloatArray:
+        """(K, 3) CIELAB of the reference colours (read-only)."""
+        return self._lab
+
+    def __len__(self) -> int:
+        """Number of reference colours."""
+        return int(self._rgb.shape[0])
+
+    def __repr__(self) -> str:
+        """Short description with the colours as hex."""
+        return f"PaletteMatcher([{', '.join(rgb_to_hex(c) for c in self.colors)}])"
+
+    def build_seconds(self, tolerance: float) -> float | None:
+        """Wall time the table for ``tolerance`` took to build, or None if never built."""
+        return self._build_seconds.get(float(tolerance))
+
+    # -- tables ------------------------------------------------------------------------
+
+    def code_table(self, tolerance: float) -> CodeArray:
+        """The (2²⁴,) code table for ``tolerance``, built on first use (read-only).
+
+        Index ``r | g << 8 | b << 16``; value as in :attr:`ColorMatch.codes`.
+        """
+        tol = float(tolerance)
+        if not math.isfinite(tol) or tol < 0.0:
+            raise ValueError(f"tolerance must be a finite number >= 0, got {tolerance!r}")
+        table = self._tables.get(tol)
+        if table is not None:
+            with self._lock:
+                if tol in self._tables:
+                    self._tables.move_to_end(tol)
+            return table
+        with self._lock:
+            table = self._tables.get(tol)
+            if table is None:
+                t0 = time.perf_counter()
+                table = self._build_table(tol)
+                table.setflags(write=False)
+                self._build_seconds[tol] = time.perf_counter() - t0
+                self._tables[tol] = table
+                while len(self._tables) > self._cache_size:
+                    self._tables.popitem(last=False)
+            return table
+
+    def prepare(self, tolerance: float) -> float:
+        """Build (if needed) the table for ``tolerance``; return its build time in seconds."""
+        self.code_table(tolerance)
+        return self._build_seconds[float(tolerance)]
+
+    def _exact_de(self, lab: FloatArray, cand: npt.NDArray[np.bool_] | None = None) -> FloatArray:
+        """(M, K) exact ΔE00 from ``lab`` (M, 3) to each reference (inf where not a candidate)."""
+        m_total = lab.shape[0]
+        k_total = self._lab.shape[0]
+        out = np.full((m_total, k_total), np.inf)
+        for k in range(k_total):
+            if cand is None:
+                out[:, k] = _ciede2000_core(lab, self._lab[k], 1.0, 1.0, 1.0)
+            else:
+                idx = np.flatnonzero(cand[:, k])
+                if idx.size:
+                    out[idx, k] = _ciede2000_core(lab[idx], self._lab[k], 1.0, 1.0, 1.0)
+        return out
+
+    def _build_table(self, tol: float) -> CodeArray:
+        """Build the code table for one tolerance (see the class docstring)."""
+        k_total = self._lab.shape[0]
+        table = np.full(1 << 24, 0xFF, dtype=np.uint8)  # 0xFF is never a valid code (K <= 127)
+        w = _ROOT_BOX
+        n = 256 // w
+        g = np.arange(n, dtype=np.int32) * w
+        lo = np.stack(np.meshgrid(g, g, g, indexing="ij"), axis=-1).reshape(-1, 3)
+        cand = np.ones((lo.shape[0], k_total), dtype=bool)
+        while lo.shape[0]:
+            if w == 1:
+                for s in range(0, lo.shape[0], _BUILD_CHUNK):
+                    self._resolve_exact(table, lo[s : s + _BUILD_CHUNK], cand[s : s + _BUILD_CHUNK], tol)
+                break
+            h = w // 2
+            offs = np.array([[i, j, k] for i in (0, h) for j in (0, h) for k in (0, h)], dtype=np.int32)
+            kids_lo: list[npt.NDArray[np.int32]] = []
+            kids_cand: list[npt.NDArray[np.bool_]] = []
+            for s in range(0, lo.shape[0], _BUILD_CHUNK):
+                part = slice(s, s + _BUILD_CHUNK)
+                un_lo, un_cand = self._resolve_boxes(table, lo[part], cand[part], w, tol)
+                kids_lo.append((un_lo[:, None, :] + offs[None]).reshape(-1, 3))
+                kids_cand.append(np.repeat(un_cand, 8, axis=0))
+            lo = np.concatenate(kids_lo)
+            cand = np.concatenate(kids_cand)
+            w = h
+        return table
+
+    def _resolve_boxes(
+        self,
+        table: CodeArray,
+        lo: npt.NDArray[np.int32],
+        cand: npt.NDArray[np.bool_],
+        w: int,
+        tol: float,
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.bool_]]:
+        """Classify boxes of width ``w`` by bounds; write settled ones into ``table``.
+
+        Returns the unsettled boxes and their remaining candidate references.
+        """
+        m_total, k_total = cand.shape
+        lab_lo, lab_hi = _box_lab_ranges(lo, w)
+        chroma = _rect_chroma(lab_lo[:, 1], lab_hi[:, 1], lab_lo[:, 2], lab_hi[:, 2])
+        lower = np.full((m_total, k_total), np.inf)
+        upper = np.full((m_total, k_total), np.inf)
+        for k in range(k_total):
+            idx = np.flatnonzero(cand[:, k])
+            if idx.size == m_total:
+                lower[:, k], upper[:, k] = _de00_bounds(lab_lo, lab_hi, chroma, self._lab[k])
+            elif idx.size:
+                sub = (chroma[0][idx], chroma[1][idx])
+                lower[idx, k], upper[idx, k] = _de00_bounds(lab_lo[idx], lab_hi[idx], sub, self._lab[k])
+        umin = upper.min(axis=1)
+        best = upper.argmin(axis=1)
+        new_cand = lower <= umin[:, None]
+        n_cand = new_cand.sum(axis=1)
+        within = umin <= tol
+        outside = lower.min(axis=1) > tol
+        others = lower.copy()
+        others[np.arange(m_total), best] = np.inf
+        nearest_ok = others.min(axis=1) >= umin - self._slack
+        settled_in = within & nearest_ok
+        settled_out = outside
+        code = best.astype(np.uint8)
+        single = settled_out & (n_cand == 1)
+        code[single] = new_cand[single].argmax(axis=1).astype(np.uint8)
+        code[settled_out] |= _OUTSIDE
+        done = np.flatnonzero(settled_in | (settled_out & (n_cand == 1)))
+        if done.size:
+            n = 256 // w
+            view = table.reshape(n, w, n, w, n, w)
+            d_lo = lo[done] // w
+            view[d_lo[:, 2], :, d_lo[:, 1], :, d_lo[:, 0], :] = code[done][:, None, None, None]
+        multi = np.flatnonzero(settled_out & (n_cand > 1))
+        if multi.size:
+            self._fill_outside_nearest(table, lo[multi], new_cand[multi], w)
+        rest = np.flatnonzero(~(settled_in | settled_out))
+        return lo[rest], new_cand[rest]
+
+    def _fill_outside_nearest(
+        self, table: CodeArray, lo: npt.NDArray[np.int32], cand: npt.NDArray[np.bool_], w: int
+    ) -> None:
+        """Fill boxes known to be outside tolerance but with several nearest candidates.
+
+        Each cell of 4×4×4 colours gets the exact nearest reference of its middle colour
+        (an estimate that can be wrong only near a boundary between two references'
+        regions). Cell answers do not depend on the tolerance and are cached.
+        """
+        cell = min(w, _NEAREST_CELL)
+        per = w // cell
+        sub = np.arange(per, dtype=np.int32) * cell
+        offs = np.stack(np.meshgrid(sub, sub, sub, indexing="ij"), axis=-1).reshape(-1, 3)
+        step = max(1, _BUILD_CHUNK // len(offs))
+        for s in range(0, lo.shape[0], step):
+            cells = (lo[s : s + step][:, None, :] + offs[None]).reshape(-1, 3)
+            mid = cells + cell // 2
+            if cell == _NEAREST_CELL:
+                key = ((mid[:, 0] >> 2) << 12) | ((mid[:, 1] >> 2) << 6) | (mid[:, 2] >> 2)
+                near = self._cell_nearest[key]
+                todo = np.flatnonzero(near == 255)
+            else:
+                key = None
+                near = np.empty(cells.shape[0], dtype=np.uint8)
+                todo = np.arange(cells.shape[0])
+            if todo.size:
+                c_cand = np.repeat(cand[s : s + step], len(offs), axis=0)[todo]
+                de = self._exact_de(srgb_to_lab(mid[todo].astype(np.uint8)), c_cand)
+                near[todo] = de.argmin(axis=1).astype(np.uint8)
+                if key is not None:
+                    self._cell_nearest[key[todo]] = near[todo]
+            n = 256 // cell
+            view = table.reshape(n, cell, n, cell, n, cell)
+            c_lo = cells // cell
+            view[c_lo[:, 2], :, c_lo[:, 1], :, c_lo[:, 0], :] = (near | np.uint8(_OUTSIDE))[:, None, None, None]
+
+    def _resolve_exact(
+        self, table: CodeArray, colors: npt.NDArray[np.int32], cand: npt.NDArray[np.bool_], tol: float
+    ) -> None:
+        """Classify single colours exactly (only candidate references are evaluated)."""
+        de = self._exact_de(srgb_to_lab(colors.astype(np.uint8)), cand)
+        best = de.argmin(axis=1)
+        dmin = de[np.arange(de.shape[0]), best]
+        code = best.astype(np.uint8)
+        code[~(dmin <= tol)] |= _OUTSIDE
+        packed = colors[:, 0] | (colors[:, 1] << 8) | (colors[:, 2] << 16)
+        table[packed] = code
+
+    # -- per-image API -----------------------------------------------------------------
+
+    def _gather(self, px: npt.NDArray[np.uint8], table: CodeArray, codes: CodeArray | None) -> npt.NDArray[np.int64]:
+        """Look up the code of every pixel; optionally store codes; return code counts.
+
+        Pixels are read through an unaligned little-endian uint32 view with a 3-byte
+        stride, so ``value & 0xFFFFFF`` is the table index ``r | g << 8 | b << 16``
+        without per-channel arithmetic. Indices are made in L2-sized chunks; codes are
+        counted per segment with one ``bincount`` over byte pairs (a uint16 view).
+        """
+        flat = px.reshape(-1)
+        n_px = flat.size // 3
+        counts = np.zeros(256, dtype=np.int64)
+        if n_px == 0:
+            return counts
+        idx = np.empty(min(_PIXEL_CHUNK, n_px), dtype=np.intp)
+        scratch = np.empty(min(_COUNT_SEGMENT, n_px), dtype=np.uint8) if codes is None else None
+        pairs = np.zeros(1 << 16, dtype=np.int64)
+        body = n_px - 1  # the 4-byte view of the last pixel would read past the end
+        for seg in range(0, body, _COUNT_SEGMENT):
+            seg_end = min(seg + _COUNT_SEGMENT, body)
+            seg_codes = codes[seg:seg_end] if codes is not None else scratch[: seg_end - seg]  # type: ignore[index]
+            for s in range(seg, seg_end, _PIXEL_CHUNK):
+                n = min(_PIXEL_CHUNK, seg_end - s)
+                view = np.ndarray((n,), dtype="<u4", buffer=flat, offset=3 * s, strides=(3,))
+                ii = idx[:n]
+                np.bitwise_and(view, 0xFFFFFF, out=ii)
+                np.take(table, ii, out=seg_codes[s - seg : s - seg + n], mode="clip")
+            even = seg_codes.size & ~1
+            pairs += np.bincount(seg_codes[:even].view(np.uint16), minlength=1 << 16)
+            if even != seg_codes.size:
+                counts[seg_codes[-1]] += 1
+        grid = pairs.reshape(256, 256)
+        counts += grid.sum(axis=0)
+        counts += grid.sum(axis=1)
+        r, g, b = (int(v) for v in flat[-3:])
+        last = table[r | (g << 8) | (b << 16)]
+        counts[last] += 1
+        if codes is not None:
+            codes[-1] = last
+        return counts
+
+    def _stats(self, counts: npt.NDArray[np.int64], tolerance: float, n_px: int) -> CoverageStats:
+        k_total = len(self)
+        return CoverageStats(
+            tolerance=float(tolerance),
+            n_pixels=n_px,
+            within_counts=counts[:k_total].copy(),
+            outside_counts=counts[_OUTSIDE : _OUTSIDE + k_total].copy(),
+        )
+
+    def match(self, pixels: npt.ArrayLike, tolerance: float) -> ColorMatch:
+        """Per-pixel codes (exact within-tolerance flag + nearest index) and statistics.
+
+        Args:
+            pixels: uint8 array of shape ``(..., 3)`` (e.g. ``(N, 3)`` or ``(H, W, 3)``).
+            tolerance: ΔE00 tolerance (``>= 0``).
+
+        Returns:
+            A :class:`ColorMatch` whose arrays have shape ``pixels.shape[:-1]``.
+        """
+        px = _as_pixels(pixels)
+        table = self.code_table(tolerance)
+        codes = np.empty(px.shape[:-1], dtype=np.uint8)
+        counts = self._gather(px, table, codes.reshape(-1))
+        return ColorMatch(codes=codes, stats=self._stats(counts, tolerance, codes.size))
+
+    def coverage(self, pixels: npt.ArrayLike, tolerance: float) -> CoverageStats:
+        """Coverage statistics only (no per-pixel output; the fastest call)."""
+        px = _as_pixels(pixels)
+        table = self.code_table(tolerance)
+        counts = self._gather(px, table, None)
+        return self._stats(counts, tolerance, px.size // 3)
+
+    def within(self, pixels: npt.ArrayLike, tolerance: float) -> npt.NDArray[np.bool_]:
+        """Per-pixel ``min ΔE00 <= tolerance``, exact; shape ``pixels.shape[:-1]``."""
+        return self.match(pixels, tolerance).within
+
+    def min_delta_e(self, pixels: npt.ArrayLike) -> tuple[npt.NDArray[np.float32], IntArray]:
+        """Approximate minimum ΔE00 and nearest reference index per pixel (for statistics).
+
+        Values come from a 64³ grid: the exact minimum ΔE00 (and its argmin) at the
+        centre of each 4×4×4 cell of sRGB colours, built on first use (≈0.5 s). The error
+        is the variation of ΔE00 within a cell: typically below 1, larger next to the
+        neutral axis. Use :meth:`exact_min_delta_e` for exact values, :meth:`match` for an
+        exact tolerance test.
+
+        Returns:
+            ``(min_de float32, nearest intp)``, each of shape ``pixels.shape[:-1]``.
+        """
+        px = _as_pixels(pixels)
+        de_grid, idx_grid = self._approx_grid()
+        flat = px.reshape(-1, 3)
+        cell = (
+            ((flat[:, 0] >> 2).astype(np.intp) << (2 * _APPROX_BITS))
+            | ((flat[:, 1] >> 2).astype(np.intp) << _APPROX_BITS)
+            | (flat[:, 2] >> 2).astype(np.intp)
+        )
+        shape = px.shape[:-1]
+        return np.take(de_grid, cell).reshape(shape), np.take(idx_grid, cell).astype(np.intp).reshape(shape)
+
+    def _approx_grid(self) -> tuple[npt.NDArray[np.float32], CodeArray]:
+        approx = self._approx
+        if approx is not None:
+            return approx
+        with self._lock:
+            if self._approx is None:
+                n = 1 << _APPROX_BITS
+                step = 256 // n
+                c = np.arange(n, dtype=np.float64) * step + (step - 1) / 2.0
+                centres = np.stack(np.meshgrid(c, c, c, indexing="ij"), axis=-1).reshape(-1, 3)
+                de = np.empty(centres.shape[0], dtype=np.float32)
+                idx = np.empty(centres.shape[0], dtype=np.uint8)
+                for s in range(0, centres.shape[0], _BUILD_CHUNK):
+                    d = self._exact_de(srgb_to_lab(centres[s : s + _BUILD_CHUNK]))
+                    best = d.argmin(axis=1)
+                    idx[s : s + _BUILD_CHUNK] = best
+                    de[s : s + _BUILD_CHUNK] = d[np.arange(d.shape[0]), best]
+                de.setflags(write=False)
+                idx.setflags(write=False)
+                self._approx = (de, idx)
+            return self._approx
+
+    def exact_min_delta_e(self, pixels: npt.ArrayLike) -> tuple[FloatArray, IntArray]:
+        """Exact minimum ΔE00 and nearest reference index per pixel (the oracle).
+
+        Evaluates CIEDE2000 for every distinct colour against every reference colour
+        (ties go to the lower index). Cost grows with the number of distinct colours:
+        fine for small inputs, seconds for a large photo.
+
+        Returns:
+            ``(min_de float64, nearest intp)``, each of shape ``pixels.shape[:-1]``.
+        """
+        px = _as_pixels(pixels)
+        shape = px.shape[:-1]
+        packed = _packed_colors(px)
+        uniq, inverse = np.unique(packed, return_inverse=True)
+        de_u = np.empty(uniq.shape[0], dtype=np.float64)
+        idx_u = np.empty(uniq.shape[0], dtype=np.intp)
+        for s in range(0, uniq.shape[0], _BUILD_CHUNK):
+            u = uniq[s : s + _BUILD_CHUNK]
+            rgb = np.stack([u & 0xFF, (u >> 8) & 0xFF, (u >> 16) & 0xFF], axis=1).astype(np.uint8)
+            d = self._exact_de(srgb_to_lab(rgb))
+            best = d.argmin(axis=1)
+            idx_u[s : s + _BUILD_CHUNK] = best
+            de_u[s : s + _BUILD_CHUNK] = d[np.arange(d.shape[0]), best]
+        inverse = inverse.reshape(-1)
+        return de_u[inverse].reshape(shape), idx_u[inverse].reshape(shape)

@@ -13,9 +13,7 @@ import pytest
 import brandkit
 from brandkit.spec.models import BrandSpec
 
-pytest_plugins = (
-    ["tests.support.openai_plugin"] if (Path(__file__).parent / "support" / "openai_plugin.py").exists() else []
-)  # TODO-LEAD remove guard
+pytest_plugins = ["tests.support.openai_plugin"]
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

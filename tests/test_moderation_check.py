@@ -43,9 +43,7 @@ def context(spec: BrandSpec, moderation: ModerationScores | None, error: str | N
     )
 
 
-def scores(
-    values: dict[str, float], covered: list[str] | None = None, source: str = "openai:test"
-) -> ModerationScores:
+def scores(values: dict[str, float], covered: list[str] | None = None, source: str = "openai:test") -> ModerationScores:
     return ModerationScores(
         source=source,
         scores=values,

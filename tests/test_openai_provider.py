@@ -105,9 +105,7 @@ async def test_generate(mode: str, make_openai_provider: MakeProvider, openai_se
     result = await render(provider, generate_call(n=2, moderation="low"), mode)
 
     assert result.provider == "openai" and result.model == "gpt-image-2"
-    assert [(image.width, image.height, image.output_format) for image in result.images] == [
-        (1024, 1024, "png")
-    ] * 2
+    assert [(image.width, image.height, image.output_format) for image in result.images] == [(1024, 1024, "png")] * 2
     for image in result.images:
         assert image_size(image.data) == (1024, 1024, "png")
     record = openai_server.records("/images/generations")[0]
@@ -126,9 +124,7 @@ async def test_generate_arbitrary_size_and_jpeg(
     mode: str, make_openai_provider: MakeProvider, openai_server: OpenAIServer
 ) -> None:
     provider = make_openai_provider()
-    call = generate_call(
-        width=1536, height=864, output_format="jpeg", output_compression=60, quality="medium"
-    )
+    call = generate_call(width=1536, height=864, output_format="jpeg", output_compression=60, quality="medium")
     result = await render(provider, call, mode)
     assert image_size(result.images[0].data) == (1536, 864, "jpeg")
     fields = openai_server.records()[0].fields
@@ -151,17 +147,14 @@ async def test_cost_is_computed_from_usage(
         output_text_tokens=0,
     )
     expected = (
-        usage["input_tokens_details"]["text_tokens"] * 5.00
-        + usage["output_tokens_details"]["image_tokens"] * 30.00
+        usage["input_tokens_details"]["text_tokens"] * 5.00 + usage["output_tokens_details"]["image_tokens"] * 30.00
     ) / 1_000_000
     assert result.cost_usd == pytest.approx(expected)
     assert result.cost_usd > 0
 
 
 async def test_custom_price_table(make_openai_provider: MakeProvider, openai_server: OpenAIServer) -> None:
-    prices = PriceTable(
-        tokens={"gpt-image-2": TokenPrices(text_input=0.0, image_input=0.0, image_output=1_000_000.0)}
-    )
+    prices = PriceTable(tokens={"gpt-image-2": TokenPrices(text_input=0.0, image_input=0.0, image_output=1_000_000.0)})
     provider = make_openai_provider(prices=prices)
     result = provider.render(generate_call())
     assert result.cost_usd == pytest.approx(openai_server.records()[0].response["usage"]["output_tokens"])
@@ -181,21 +174,15 @@ async def test_rate_limit_headers_are_exposed(
     assert info.request_id == result.request_id and info.status_code == 200
 
 
-async def test_safety_identifier_is_sent(
-    make_openai_provider: MakeProvider, openai_server: OpenAIServer
-) -> None:
+async def test_safety_identifier_is_sent(make_openai_provider: MakeProvider, openai_server: OpenAIServer) -> None:
     provider = make_openai_provider(safety_identifier="user-hash-123")
     provider.render(generate_call())
     provider.render(edit_call())
-    assert [record.fields.get("safety_identifier") for record in openai_server.records()] == [
-        "user-hash-123"
-    ] * 2
+    assert [record.fields.get("safety_identifier") for record in openai_server.records()] == ["user-hash-123"] * 2
 
 
 async def test_caller_supplied_client_is_used_with_retries_off(openai_server: OpenAIServer) -> None:
-    client = openai.OpenAI(
-        api_key=FAKE_API_KEY, base_url=openai_server.url, max_retries=5, http_client=httpx2.Client()
-    )
+    client = openai.OpenAI(api_key=FAKE_API_KEY, base_url=openai_server.url, max_retries=5, http_client=httpx2.Client())
     provider = OpenAIProvider(client=client, retry=RetryPolicy.never())
     openai_server.inject("server_error")
     with pytest.raises(ProviderError):
@@ -308,9 +295,7 @@ INVALID_CALLS: list[tuple[str, Callable[[], RenderCall], str]] = [
 
 
 @MODES
-@pytest.mark.parametrize(
-    ("case", "make_call", "field"), INVALID_CALLS, ids=[case for case, _, _ in INVALID_CALLS]
-)
+@pytest.mark.parametrize(("case", "make_call", "field"), INVALID_CALLS, ids=[case for case, _, _ in INVALID_CALLS])
 async def test_invalid_parameters_fail_locally_and_send_nothing(
     mode: str,
     case: str,
@@ -342,9 +327,7 @@ def test_plan_describes_without_bytes() -> None:
 def test_estimate_cost_before_sending() -> None:
     provider = OpenAIProvider(api_key=FAKE_API_KEY, base_url="http://127.0.0.1:9/v1")
     assert provider.estimate_cost(generate_call(quality="high", n=2)) == pytest.approx(0.422)
-    assert provider.estimate_cost(generate_call(quality="low", width=1536, height=1024)) == pytest.approx(
-        0.005
-    )
+    assert provider.estimate_cost(generate_call(quality="low", width=1536, height=1024)) == pytest.approx(0.005)
 
 
 # -- moderation -------------------------------------------------------------------------------
@@ -426,9 +409,7 @@ def test_cost_from_usage_per_model_and_batch() -> None:
     assert cost_from_usage("gpt-image-1.5", usage) == pytest.approx(5 + 16 + 32)
     assert cost_from_usage("gpt-image-1", usage) == pytest.approx(5 + 20 + 40)
     assert cost_from_usage("gpt-image-1-mini", usage) == pytest.approx(2 + 5 + 8)
-    assert cost_from_usage("gpt-image-2", usage, cached_text_tokens=1_000_000) == pytest.approx(
-        1.25 + 16 + 30
-    )
+    assert cost_from_usage("gpt-image-2", usage, cached_text_tokens=1_000_000) == pytest.approx(1.25 + 16 + 30)
     no_breakdown = Usage(input_tokens=1_000_000, output_tokens=1_000_000)
     assert cost_from_usage("gpt-image-2", no_breakdown) == pytest.approx(5 + 30)
     with pytest.raises(ValueError, match="dall-e-3"):
@@ -438,12 +419,8 @@ def test_cost_from_usage_per_model_and_batch() -> None:
 def test_estimate_cost_table_and_scaling() -> None:
     assert estimate_cost("gpt-image-2", "low", 1024, 1024) == pytest.approx(0.006)
     assert estimate_cost("gpt-image-2", "medium", 1024, 1536, n=3) == pytest.approx(0.123)
-    assert estimate_cost("gpt-image-2", "auto", 1024, 1024) == pytest.approx(
-        0.211
-    )  # auto is estimated as high
-    assert estimate_cost("gpt-image-2", "high", 2048, 2048) == pytest.approx(
-        0.211 * 4
-    )  # scaled by pixel count
+    assert estimate_cost("gpt-image-2", "auto", 1024, 1024) == pytest.approx(0.211)  # auto is estimated as high
+    assert estimate_cost("gpt-image-2", "high", 2048, 2048) == pytest.approx(0.211 * 4)  # scaled by pixel count
     assert estimate_cost("gpt-image-1-mini", "high", 1536, 1024, batch=True) == pytest.approx(0.026)
     with pytest.raises(ValueError):
         estimate_cost("gpt-image-2", "ultra", 1024, 1024)
@@ -459,9 +436,7 @@ def test_duration_and_retry_after_parsing() -> None:
     assert parse_duration("soon") is None
     assert parse_retry_after({"retry-after-ms": "250", "retry-after": "9"}) == pytest.approx(0.25)
     assert parse_retry_after({"Retry-After": "3"}) == pytest.approx(3)
-    assert parse_retry_after(
-        {"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, now=1445412470.0
-    ) == pytest.approx(10)
+    assert parse_retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, now=1445412470.0) == pytest.approx(10)
     assert parse_retry_after({}) is None
 
 

@@ -23,14 +23,20 @@ import pytest
 from PIL import Image
 
 from tests.support.openai_plugin import FAKE_API_KEY, png_bytes
-from tests.support.openai_server import CONTRACTS_DIR, FAULT_KINDS, Contract, OpenAIServer, render_image
+from tests.support.openai_server import (
+    CONTRACTS_DIR,
+    FAULT_KINDS,
+    Contract,
+    Exchange,
+    OpenAIServer,
+    Reply,
+    render_image,
+)
 
 AUTH = {"Authorization": f"Bearer {FAKE_API_KEY}"}
 
 
-def post_json(
-    server: OpenAIServer, path: str, body: Any, headers: dict[str, str] | None = None
-) -> httpx2.Response:
+def post_json(server: OpenAIServer, path: str, body: Any, headers: dict[str, str] | None = None) -> httpx2.Response:
     return httpx2.post(server.url + path, json=body, headers=AUTH if headers is None else headers, timeout=10)
 
 
@@ -81,9 +87,7 @@ def test_conformant_requests_have_no_validation_errors(openai_server: OpenAIServ
         ("image[]", ("b.png", png_bytes(), "image/png")),
     ]
     data = {"model": "gpt-image-2", "prompt": "edit", "n": "1", "size": "1024x1024"}
-    response = httpx2.post(
-        openai_server.url + "/images/edits", data=data, files=files, headers=AUTH, timeout=10
-    )
+    response = httpx2.post(openai_server.url + "/images/edits", data=data, files=files, headers=AUTH, timeout=10)
     assert response.status_code == 200, response.text
     records = openai_server.records()
     assert [record.validation_errors for record in records] == [[], []]
@@ -100,9 +104,7 @@ def test_conformant_requests_have_no_validation_errors(openai_server: OpenAIServ
         ({"prompt": "x", "n": 11}, "11 is greater than the maximum of 10"),
     ],
 )
-def test_invalid_json_request_is_flagged(
-    openai_server: OpenAIServer, body: dict[str, Any], fragment: str
-) -> None:
+def test_invalid_json_request_is_flagged(openai_server: OpenAIServer, body: dict[str, Any], fragment: str) -> None:
     openai_server.allow_invalid = True
     response = post_json(openai_server, "/images/generations", body)
     assert response.status_code == 400
@@ -117,9 +119,7 @@ def test_invalid_multipart_request_is_flagged(openai_server: OpenAIServer) -> No
     openai_server.allow_invalid = True
     files = [("image[]", (f"{i}.png", png_bytes(16, 16), "image/png")) for i in range(17)]
     data = {"model": "gpt-image-2", "prompt": "edit", "n": "many"}
-    response = httpx2.post(
-        openai_server.url + "/images/edits", data=data, files=files, headers=AUTH, timeout=10
-    )
+    response = httpx2.post(openai_server.url + "/images/edits", data=data, files=files, headers=AUTH, timeout=10)
     assert response.status_code == 400
     problems = openai_server.records()[0].validation_errors
     assert any("'many' is not of type 'integer'" in problem for problem in problems), problems
@@ -129,9 +129,7 @@ def test_invalid_multipart_request_is_flagged(openai_server: OpenAIServer) -> No
 def test_edit_without_image_is_flagged(openai_server: OpenAIServer) -> None:
     openai_server.allow_invalid = True
     files = {"mask": ("m.png", png_bytes())}
-    response = httpx2.post(
-        openai_server.url + "/images/edits", data={"prompt": "p"}, files=files, headers=AUTH
-    )
+    response = httpx2.post(openai_server.url + "/images/edits", data={"prompt": "p"}, files=files, headers=AUTH)
     assert response.status_code == 400
     assert any("'image' is a required property" in p for p in openai_server.records()[0].validation_errors)
 
@@ -147,13 +145,9 @@ def test_missing_authorization_is_flagged(openai_server: OpenAIServer) -> None:
 def test_moderation_accepts_one_image_only(openai_server: OpenAIServer) -> None:
     url = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
     item = {"type": "image_url", "image_url": {"url": url}}
-    response = post_json(
-        openai_server, "/moderations", {"model": "omni-moderation-latest", "input": [item, item]}
-    )
+    response = post_json(openai_server, "/moderations", {"model": "omni-moderation-latest", "input": [item, item]})
     assert response.status_code == 400 and response.json()["error"]["code"] == "too_many_images"
-    assert (
-        openai_server.records()[0].validation_errors == []
-    )  # valid per contract, refused like the real service
+    assert openai_server.records()[0].validation_errors == []  # valid per contract, refused like the real service
 
 
 def test_unknown_route_is_404(openai_server: OpenAIServer) -> None:
@@ -195,7 +189,7 @@ def test_image_responses_conform_and_decode(
     width, height = (int(part) for part in size.split("x"))
     for item in payload["data"]:
         with Image.open(io.BytesIO(base64.b64decode(item["b64_json"]))) as image:
-            assert (image.width, image.height, image.format.lower()) == (width, height, fmt)
+            assert (image.width, image.height, (image.format or "").lower()) == (width, height, fmt)
             if background == "transparent":
                 assert "A" in image.getbands()
     assert payload["usage"]["output_tokens"] > 0
@@ -256,14 +250,28 @@ def test_records_count_reset_and_fault_queue(openai_server: OpenAIServer) -> Non
         openai_server.inject("meteor")
 
 
+def test_routes_can_be_added_with_path_parameters(openai_server: OpenAIServer) -> None:
+    seen: dict[str, str] = {}
+
+    def retrieve(server: OpenAIServer, exchange: Exchange) -> Reply:
+        seen.update(exchange.path_params)
+        return Reply(body={"id": exchange.path_params["batch_id"], "object": "batch"}, validate=False)
+
+    openai_server.add_route("GET", "/batches/{batch_id}", retrieve)
+    response = httpx2.get(openai_server.url + "/batches/batch_123", headers=AUTH, timeout=10)
+    assert response.status_code == 200 and seen == {"batch_id": "batch_123"}
+    record = openai_server.records()[0]
+    assert record.route == "/batches/{batch_id}" and record.validation_errors == []
+    openai_server.allow_invalid = True
+    assert httpx2.delete(openai_server.url + "/batches/batch_123", headers=AUTH, timeout=10).status_code == 405
+
+
 def test_records_keep_no_image_bytes_and_no_key(openai_server: OpenAIServer) -> None:
     image = png_bytes(128, 128)
     url = "data:image/png;base64," + base64.b64encode(image).decode()
     post_json(openai_server, "/moderations", {"input": [{"type": "image_url", "image_url": {"url": url}}]})
     files = {"image": ("x.png", image, "image/png")}
-    httpx2.post(
-        openai_server.url + "/images/edits", data={"prompt": "p"}, files=files, headers=AUTH, timeout=10
-    )
+    httpx2.post(openai_server.url + "/images/edits", data={"prompt": "p"}, files=files, headers=AUTH, timeout=10)
     dumped = repr(openai_server.records())
     assert base64.b64encode(image).decode()[:40] not in dumped
     assert FAKE_API_KEY not in dumped
@@ -328,9 +336,7 @@ def test_runs_from_the_shell() -> None:
             assert process.stdout is not None
             url = process.stdout.readline().strip()
             assert url.startswith("http://127.0.0.1:") and url.endswith("/v1")
-            response = httpx2.post(
-                url + "/images/generations", json={"prompt": "p"}, headers=AUTH, timeout=10
-            )
+            response = httpx2.post(url + "/images/generations", json={"prompt": "p"}, headers=AUTH, timeout=10)
             assert response.status_code == 200
         finally:
             process.send_signal(signal.SIGTERM)

@@ -14,7 +14,8 @@
 2. *Masked multi-scale template matching* when ORB finds nothing
    (``TM_CCOEFF_NORMED`` with the logo's alpha as mask), coarse to fine. Coarse:
    the grey scene downscaled to :data:`COARSE_SCENE_SIDE` px (more when needed so
-   the smallest template stays ≥ :data:`COARSE_MIN_TEMPLATE` px) and the template
+   the smallest template stays ≥ :data:`COARSE_MIN_TEMPLATE` px wide and
+   :data:`COARSE_MIN_TEMPLATE_HEIGHT` px tall) and the template
    both blurred (σ = 1 px, which makes the correlation peak tolerant to a few %
    of scale error), logo widths in 8% steps from 0.6 × ``min_width_px`` to
    1.5 × ``max_width_share`` × image width; the best two places per scale give up
@@ -90,8 +91,10 @@ TEMPLATE_SCENE_SIDE = 800
 TEMPLATE_THRESHOLD = 0.85
 COARSE_SCENE_SIDE = 400
 COARSE_MIN_TEMPLATE = 24
+COARSE_MIN_TEMPLATE_HEIGHT = 12
 COARSE_BLUR = 1.0
 COARSE_STEP = 1.1
+COARSE_SHIFT_PX = 2.0
 COARSE_CANDIDATES = 4
 FINE_SCALE_RANGE = 0.1
 FINE_SCALE_STEPS = 11
@@ -102,6 +105,7 @@ SEARCH_MAX_WIDTH_SHARE = 1.5
 MAX_ASPECT_CHANGE = 0.05
 WIDTH_TOLERANCE = 0.03
 MASK_ALPHA = 250
+MIN_WINDOW_STD = 6.0
 MAX_ROTATION_DEG = 3.0
 CLEAR_SPACE_GAP = 0.06
 CLEAR_SPACE_MAX_EDGE_DENSITY = 0.01
@@ -221,14 +225,28 @@ class LogoDetection:
 
 
 def _masked_score(scene: np.ndarray, templ: np.ndarray, mask: np.ndarray, masked: bool) -> np.ndarray:
+    """``TM_CCOEFF_NORMED`` map (masked when ``masked``), with degenerate places set to -1.
+
+    Masked normalised correlation is numerically unstable where the scene is
+    (nearly) flat: such windows can score close to 1. Windows whose standard
+    deviation is below :data:`MIN_WINDOW_STD` grey levels, and non-finite or
+    out-of-range values, are therefore discarded.
+    """
     import cv2
 
     if masked:
         res = cv2.matchTemplate(scene, templ, cv2.TM_CCOEFF_NORMED, mask=mask)
     else:
         res = cv2.matchTemplate(scene, templ, cv2.TM_CCOEFF_NORMED)
-    res = np.asarray(res, dtype=np.float32)
+    res = np.array(res, dtype=np.float32)
     res[~np.isfinite(res) | (res > 1.0001)] = -1.0
+    th, tw = templ.shape[:2]
+    sums, sqsums = cv2.integral2(scene, sdepth=cv2.CV_64F, sqdepth=cv2.CV_64F)
+    n = float(th * tw)
+    total = sums[th:, tw:] - sums[:-th, tw:] - sums[th:, :-tw] + sums[:-th, :-tw]
+    squares = sqsums[th:, tw:] - sqsums[:-th, tw:] - sqsums[th:, :-tw] + sqsums[:-th, :-tw]
+    variance = squares / n - (total / n) ** 2
+    res[variance[: res.shape[0], : res.shape[1]] < MIN_WINDOW_STD**2] = -1.0
     return res
 
 
@@ -376,10 +394,23 @@ def _downscaled(scene: np.ndarray, factor: float) -> np.ndarray:
 @dataclass(frozen=True)
 class _Candidate:
     score: float
+    rank: float  # how far the peak stands out of its scale's score map (z-score)
     x: float  # top-left and size in original image pixels
     y: float
     w: float
     h: float
+
+
+def _coarse_widths(lo: float, hi: float) -> list[float]:
+    """Template widths from ``lo`` to ``hi``: relative steps of :data:`COARSE_STEP` at most, and
+    at most ``2 * COARSE_SHIFT_PX`` pixels, so that a logo between two steps is misaligned by
+    at most ~``COARSE_SHIFT_PX`` at its ends (wide wordmarks need finer steps than compact marks)."""
+    widths = [lo]
+    while widths[-1] < hi:
+        current = widths[-1]
+        widths.append(current * min(COARSE_STEP, 1.0 + 2.0 * COARSE_SHIFT_PX / current))
+    widths[-1] = min(widths[-1], hi)
+    return widths
 
 
 def _coarse_candidates(
@@ -390,14 +421,20 @@ def _coarse_candidates(
 
     h, w = scene.shape[:2]
     # Small scene for speed, but large enough that the smallest searched logo is >= COARSE_MIN_TEMPLATE px.
-    factor = min(1.0, max(COARSE_SCENE_SIDE / max(h, w), COARSE_MIN_TEMPLATE / max(1.0, min_width)))
+    factor = min(
+        1.0,
+        max(
+            COARSE_SCENE_SIDE / max(h, w),
+            COARSE_MIN_TEMPLATE / max(1.0, min_width),
+            COARSE_MIN_TEMPLATE_HEIGHT / max(1.0, min_width * logo.aspect),
+        ),
+    )
     factor = min(factor, TEMPLATE_SCENE_SIDE / max(h, w), 1.0)
     small = cv2.GaussianBlur(_downscaled(scene, factor), (0, 0), COARSE_BLUR)
     sh, sw = small.shape[:2]
     lo, hi = max(10.0, min_width * factor), max(10.0, max_width * factor)
-    steps = max(2, math.ceil(math.log(hi / lo) / math.log(COARSE_STEP)) + 1) if hi > lo else 1
     found: list[_Candidate] = []
-    for tw_f in np.geomspace(lo, hi, steps):
+    for tw_f in _coarse_widths(lo, hi):
         tw = round(float(tw_f))
         th = round(tw * logo.aspect)
         if tw < 8 or th < 5 or tw > sw or th > sh:
@@ -405,14 +442,20 @@ def _coarse_candidates(
         templ, mask = _resized(logo, tw, th)
         templ = cv2.GaussianBlur(templ, (0, 0), COARSE_BLUR)
         res = _masked_score(small, templ, mask, logo.masked)
+        valid = res[res > -1.0]
+        if valid.size < 2:
+            continue
+        mean, spread = float(valid.mean()), max(1e-6, float(valid.std()))
         for _ in range(2):  # the best two places at this scale
             score, (x, y) = _min_max(res)
             if score <= 0:
                 break
-            found.append(_Candidate(score, x / factor, y / factor, tw / factor, th / factor))
+            rank = (score - mean) / spread
+            found.append(_Candidate(score, rank, x / factor, y / factor, tw / factor, th / factor))
             rx, ry = max(1, tw // 2), max(1, th // 2)
             res[max(0, y - ry) : y + ry + 1, max(0, x - rx) : x + rx + 1] = -1.0
-    found.sort(key=lambda c: -c.score)
+    # Rank by prominence, not raw score: small templates reach high chance scores on texture.
+    found.sort(key=lambda c: -c.rank)
     distinct: list[_Candidate] = []
     for cand in found:
         cx, cy = cand.x + cand.w / 2, cand.y + cand.h / 2

@@ -46,9 +46,7 @@ class ModerationCheck:
 
     name = "moderation"
 
-    def __init__(
-        self, default_threshold: float = DEFAULT_THRESHOLD, *, require_full_coverage: bool = False
-    ) -> None:
+    def __init__(self, default_threshold: float = DEFAULT_THRESHOLD, *, require_full_coverage: bool = False) -> None:
         if not 0.0 <= default_threshold <= 1.0:
             raise ValueError(f"default_threshold must be between 0 and 1, got {default_threshold}")
         self.default_threshold = default_threshold
@@ -85,9 +83,7 @@ class ModerationCheck:
         for category, score in sorted(moderation.scores.items()):
             _, threshold = thresholds.get(_key(category), (category, self.default_threshold))
             over = score > threshold
-            rows.append(
-                {"category": category, "score": round(score, 6), "threshold": threshold, "exceeded": over}
-            )
+            rows.append({"category": category, "score": round(score, 6), "threshold": threshold, "exceeded": over})
             if over:
                 exceeded.append(category)
             worst = max(worst, score)
@@ -98,6 +94,7 @@ class ModerationCheck:
             "source": moderation.source,
             "flagged_by_service": moderation.flagged,
             "categories": rows,
+            "covered_categories": sorted(covered),
             "exceeded": exceeded,
             "default_threshold": self.default_threshold,
             "request_ids": list(moderation.request_ids),
@@ -107,9 +104,7 @@ class ModerationCheck:
         score = round(max(0.0, 1.0 - worst), 6)
         if exceeded:
             listed = ", ".join(
-                f"{row['category']} {row['score']:.3f} > {row['threshold']:.3f}"
-                for row in rows
-                if row["exceeded"]
+                f"{row['category']} {row['score']:.3f} > {row['threshold']:.3f}" for row in rows if row["exceeded"]
             )
             return result(
                 self.name,
@@ -123,8 +118,7 @@ class ModerationCheck:
             )
         if uncovered and self.require_full_coverage:
             details["reason"] = (
-                f"{moderation.source} does not score {', '.join(uncovered)}, "
-                "which the spec sets thresholds for"
+                f"{moderation.source} does not score {', '.join(uncovered)}, which the spec sets thresholds for"
             )
             return result(self.name, CheckStatus.not_checked, score=score, details=details)
         return result(self.name, CheckStatus.passed, score=score, details=details)

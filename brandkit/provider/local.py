@@ -15,6 +15,7 @@ import asyncio
 import random
 import time
 
+import numpy as np
 from PIL import Image, ImageDraw
 
 from brandkit.compose import background_color, draw_copy, draw_logo, zone_color
@@ -75,11 +76,11 @@ class LocalRenderer:
             draw_copy(image, spec, layout, prompt.copy_block)
         if prompt.logo_mode == "reference" and prompt.logo_variant:
             draw_logo(image, spec, layout, spec.logo(prompt.logo_variant))
-        if transparent:
+        if transparent:  # the flat background becomes transparent; subject, copy and logo stay opaque
             rgba = image.convert("RGBA")
-            alpha = Image.new("L", image.size, 255)
-            ImageDraw.Draw(alpha).rectangle((0, 0, image.width - 1, 7), fill=0)
-            rgba.putalpha(alpha)
+            flat = np.all(np.asarray(image) == np.asarray(bg, dtype=np.uint8), axis=-1)
+            alpha = np.where(flat, 0, 255).astype(np.uint8)
+            rgba.putalpha(Image.fromarray(alpha, "L"))
             return rgba
         return image
 
@@ -93,7 +94,11 @@ class LocalRenderer:
         ]
         if not colors:
             return
+        primary = [hex_rgb(c.hex) for c in self.spec.palette.by_role(ColorRole.primary) if hex_rgb(c.hex) != bg]
         rng.shuffle(colors)
+        if primary:  # the brand's primary colour always fills the large disc, so it is always present
+            colors.remove(primary[0])
+            colors.insert(0, primary[0])
         draw = ImageDraw.Draw(image)
         w, h = box.width, box.height
         cx, cy = box.x0 + w // 2, box.y0 + h // 2

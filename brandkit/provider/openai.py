@@ -338,9 +338,7 @@ def plan_render(call: RenderCall, *, safety_identifier: str | None = None) -> Re
                     f"a transparent background needs output_format png or webp, not {output_format}",
                 )
             if not rules.transparent_background:
-                raise LocalParameterError(
-                    "background", background, f"{model} cannot make transparent backgrounds"
-                )
+                raise LocalParameterError("background", background, f"{model} cannot make transparent backgrounds")
         kwargs["background"] = background
     if "output_compression" in params:
         compression = params["output_compression"]
@@ -356,9 +354,7 @@ def plan_render(call: RenderCall, *, safety_identifier: str | None = None) -> Re
     identifier = params.get("safety_identifier", safety_identifier)
     if identifier is not None:
         if not isinstance(identifier, str) or not identifier or len(identifier) > 256:
-            raise LocalParameterError(
-                "safety_identifier", identifier, "must be a string of 1 to 256 characters"
-            )
+            raise LocalParameterError("safety_identifier", identifier, "must be a string of 1 to 256 characters")
         kwargs["safety_identifier"] = identifier
     if "user" in params:
         kwargs["user"] = str(params["user"])
@@ -649,9 +645,7 @@ class OpenAIProvider:
 
     def _moderation_input(self, image: bytes, mime: str, text: str) -> list[ModerationMultiModalInputParam]:
         if mime.lower() not in _MODERATION_MIMES:
-            raise LocalParameterError(
-                "mime", mime, f"moderation accepts {', '.join(sorted(_MODERATION_MIMES))}"
-            )
+            raise LocalParameterError("mime", mime, f"moderation accepts {', '.join(sorted(_MODERATION_MIMES))}")
         if not image:
             raise LocalParameterError("image", "<0 bytes>", "the image to moderate is empty")
         items: list[ModerationMultiModalInputParam] = []
@@ -680,9 +674,7 @@ class OpenAIProvider:
 
         async def attempt() -> ModerationScores:
             with self._translating("moderations.create"):
-                raw = await client.moderations.with_raw_response.create(
-                    model=self.moderation_model, input=items
-                )
+                raw = await client.moderations.with_raw_response.create(model=self.moderation_model, input=items)
                 return self._read_moderation(raw)
 
         return await self.retry.acall(attempt, label="openai moderations.create")
@@ -728,9 +720,7 @@ class OpenAIProvider:
             try:
                 blob = base64.b64decode(encoded, validate=True)
             except (binascii.Error, ValueError) as exc:
-                raise self._response_error(
-                    plan.label, f"image {position}: invalid base64 ({exc})", request_id
-                ) from exc
+                raise self._response_error(plan.label, f"image {position}: invalid base64 ({exc})", request_id) from exc
             try:
                 decoded = load_image(blob)
             except ImageInputError as exc:
@@ -746,14 +736,11 @@ class OpenAIProvider:
             if plan.width is not None and (decoded.width, decoded.height) != (plan.width, plan.height):
                 raise self._response_error(
                     plan.label,
-                    f"image {position} is {decoded.width}x{decoded.height}, "
-                    f"expected {plan.width}x{plan.height}",
+                    f"image {position} is {decoded.width}x{decoded.height}, expected {plan.width}x{plan.height}",
                     request_id,
                     retryable=False,
                 )
-            images.append(
-                RenderedImage(data=blob, output_format=fmt, width=decoded.width, height=decoded.height)
-            )
+            images.append(RenderedImage(data=blob, output_format=fmt, width=decoded.width, height=decoded.height))
         usage = _usage(getattr(parsed, "usage", None))
         cost = self._cost(plan.model, usage)
         elapsed = time.perf_counter() - started
@@ -790,9 +777,7 @@ class OpenAIProvider:
         try:
             parsed = raw.parse()
         except (ValueError, pydantic.ValidationError, openai.APIResponseValidationError) as exc:
-            raise self._response_error(
-                "moderations.create", f"malformed JSON body ({exc})", request_id
-            ) from exc
+            raise self._response_error("moderations.create", f"malformed JSON body ({exc})", request_id) from exc
         results = getattr(parsed, "results", None)
         if not isinstance(results, list) or not results:
             raise self._response_error("moderations.create", "no results in the answer", request_id)
@@ -801,9 +786,7 @@ class OpenAIProvider:
         for item in results:
             category_scores = getattr(item, "category_scores", None)
             if not isinstance(category_scores, BaseModel):
-                raise self._response_error(
-                    "moderations.create", "a result has no category_scores", request_id
-                )
+                raise self._response_error("moderations.create", "a result has no category_scores", request_id)
             for category, value in category_scores.model_dump(by_alias=True, exclude_none=True).items():
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     scores[category] = max(float(value), scores.get(category, 0.0))
@@ -826,23 +809,42 @@ class OpenAIProvider:
             yield
         except ProviderError:
             raise
-        except openai.APIStatusError as exc:
+        except openai.OpenAIError as exc:
+            self._scrub(exc)
+            raise self._typed_error(label, exc) from exc
+
+    def _scrub(self, exc: openai.OpenAIError) -> None:
+        """Redact the key from the SDK exception kept as ``__cause__`` (message, args, error body)."""
+        secrets = self._secrets()
+        exc.args = tuple(redact(arg, secrets) if isinstance(arg, str) else arg for arg in exc.args)
+        if isinstance(exc, openai.APIError):
+            exc.message = redact(exc.message, secrets)
+            body = exc.body
+            if isinstance(body, dict) and isinstance(body.get("message"), str):
+                body["message"] = redact(body["message"], secrets)
+
+    def _typed_error(self, label: str, exc: openai.OpenAIError) -> ProviderError:
+        """The :class:`ProviderError` subclass for an SDK exception (the caller chains it)."""
+        if isinstance(exc, openai.APIStatusError):
             self._observe(exc.response.headers, exc.status_code)
-            raise self._status_error(label, exc) from exc
-        except openai.APITimeoutError as exc:
-            raise ProviderTimeoutError(
+            return self._status_error(label, exc)
+        if isinstance(exc, openai.APITimeoutError):
+            return ProviderTimeoutError(
                 self._redact(f"OpenAI {label} timed out after {self._timeout.read}s"), provider="openai"
-            ) from exc
-        except openai.APIConnectionError as exc:
+            )
+        if isinstance(exc, openai.APIConnectionError):
             cause = exc.__cause__ or exc
-            raise ProviderConnectionError(
+            return ProviderConnectionError(
                 self._redact(f"OpenAI {label}: connection failed ({type(cause).__name__}: {cause})"),
                 provider="openai",
-            ) from exc
-        except openai.APIResponseValidationError as exc:
-            raise self._response_error(
+            )
+        if isinstance(exc, openai.APIResponseValidationError):
+            error = self._response_error(
                 label, f"{type(exc).__name__}: {exc}", exc.response.headers.get("x-request-id")
-            ) from exc
+            )
+            error.__cause__ = None
+            return error
+        return ProviderError(self._redact(f"OpenAI {label} failed: {type(exc).__name__}: {exc}"), provider="openai")
 
     def _status_error(self, label: str, exc: openai.APIStatusError) -> ProviderError:
         status = exc.status_code

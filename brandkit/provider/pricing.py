@@ -56,9 +56,7 @@ def _freeze(
 ) -> Mapping[str, Mapping[str, Mapping[str, float]]]:
     return MappingProxyType(
         {
-            model: MappingProxyType(
-                {quality: MappingProxyType(dict(sizes)) for quality, sizes in qualities.items()}
-            )
+            model: MappingProxyType({quality: MappingProxyType(dict(sizes)) for quality, sizes in qualities.items()})
             for model, qualities in table.items()
         }
     )
@@ -153,15 +151,12 @@ class PriceTable:
             raise ValueError(f"estimate_cost needs a positive size and n, got {width}x{height}, n={n}")
         key = self.model_key(model, self.per_image)
         if key is None:
-            raise ValueError(
-                f"no per-image prices for model {model!r} (known: {', '.join(sorted(self.per_image))})"
-            )
+            raise ValueError(f"no per-image prices for model {model!r} (known: {', '.join(sorted(self.per_image))})")
         by_quality = self.per_image[key]
         chosen = "high" if quality == "auto" else quality
         if chosen not in by_quality:
             raise ValueError(
-                f"no per-image price for quality {quality!r} of {key} "
-                f"(known: {', '.join(sorted(by_quality))}, auto)"
+                f"no per-image price for quality {quality!r} of {key} (known: {', '.join(sorted(by_quality))}, auto)"
             )
         sizes = by_quality[chosen]
         size = f"{width}x{height}"
@@ -170,9 +165,7 @@ class PriceTable:
         else:
             square = sizes.get(f"{_REFERENCE_EDGE}x{_REFERENCE_EDGE}")
             if square is None:
-                raise ValueError(
-                    f"no {_REFERENCE_EDGE}x{_REFERENCE_EDGE} price for {key} {chosen} to scale from"
-                )
+                raise ValueError(f"no {_REFERENCE_EDGE}x{_REFERENCE_EDGE} price for {key} {chosen} to scale from")
             each = square * (width * height) / (_REFERENCE_EDGE * _REFERENCE_EDGE)
         return round(each * n * (self.batch_factor if batch else 1.0), 6)
 
@@ -194,9 +187,7 @@ DEFAULT_PRICES = PriceTable(
             image_cached_input=2.00,
             image_output=30.00,
         ),
-        "gpt-image-1.5": TokenPrices(
-            text_input=5.00, image_input=8.00, image_cached_input=2.00, image_output=32.00
-        ),
+        "gpt-image-1.5": TokenPrices(text_input=5.00, image_input=8.00, image_cached_input=2.00, image_output=32.00),
         "gpt-image-1": TokenPrices(
             text_input=5.00,
             text_cached_input=1.25,

@@ -129,8 +129,7 @@ class RetryPolicy:
             raise ValueError(f"RetryPolicy.max_total_s must be positive, got {self.max_total_s}")
         if self.base_s < 0 or self.max_wait_s < 0:
             raise ValueError(
-                "RetryPolicy.base_s and max_wait_s must not be negative, "
-                f"got {self.base_s} and {self.max_wait_s}"
+                f"RetryPolicy.base_s and max_wait_s must not be negative, got {self.base_s} and {self.max_wait_s}"
             )
 
     @classmethod

@@ -51,9 +51,7 @@ def png_bytes(
     return buffer.getvalue()
 
 
-def reference(
-    index: int, role: Any, data: bytes, name: str | None = None, mime: str = "image/png"
-) -> ReferenceImage:
+def reference(index: int, role: Any, data: bytes, name: str | None = None, mime: str = "image/png") -> ReferenceImage:
     """A :class:`ReferenceImage` for ``data``."""
     return ReferenceImage(
         index=index,
@@ -106,9 +104,7 @@ def generate_call(n: int = 1, **params: Any) -> RenderCall:
     return RenderCall(prompt=make_prompt(**params), n=n)
 
 
-def edit_call(
-    n: int = 1, *, base_image: bytes | None = None, mask: bytes | None = None, **params: Any
-) -> RenderCall:
+def edit_call(n: int = 1, *, base_image: bytes | None = None, mask: bytes | None = None, **params: Any) -> RenderCall:
     """An edit call with two reference PNGs: Image 1 the logo, Image 2 the product (given out of order)."""
     logo = png_bytes(128, 128, (230, 20, 40))
     product = png_bytes(256, 192, (20, 120, 230))
@@ -134,11 +130,14 @@ def openai_server(openai_spec: Contract) -> Iterator[OpenAIServer]:
     if invalid and not server.allow_invalid:
         lines = [f"{item.method} {item.path}: {'; '.join(item.validation_errors)}" for item in invalid]
         pytest.fail("requests broke the OpenAI API description:\n" + "\n".join(lines))
+    crashed = [item for item in server.records() if item.handler_error]
+    if crashed:
+        pytest.fail(
+            "loopback routes crashed:\n" + "\n".join(f"{i.method} {i.path}: {i.handler_error}" for i in crashed)
+        )
     bad_responses = [item for item in server.records() if item.response_errors]
     if bad_responses:
-        lines = [
-            f"{item.method} {item.path} -> {item.status}: {item.response_errors}" for item in bad_responses
-        ]
+        lines = [f"{item.method} {item.path} -> {item.status}: {item.response_errors}" for item in bad_responses]
         pytest.fail("the loopback server answered outside the contract:\n" + "\n".join(lines))
 
 

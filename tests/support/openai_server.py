@@ -249,9 +249,19 @@ class Contract:
         return "/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in parts)
 
     def validate_json_request(
-        self, method: str, path: str, body: bytes, content_type: str, headers: Mapping[str, str]
+        self,
+        method: str,
+        path: str,
+        body: bytes,
+        content_type: str,
+        headers: Mapping[str, str],
+        query: Mapping[str, str] | None = None,
     ) -> list[str]:
-        """Errors of a JSON request according to the contract (empty when it conforms), via openapi-core."""
+        """Errors of a request with a JSON (or no) body according to the contract, via openapi-core.
+
+        ``path`` is the concrete path (``/batches/batch_1``); openapi-core finds its template and
+        checks path and query parameters too. Empty when the request conforms.
+        """
         request = _RawRequest(
             host_url=self.host_url,
             path=self.base_path + path,
@@ -259,7 +269,7 @@ class Contract:
             body=body,
             content_type=content_type,
             headers=headers,
-            query={},
+            query=query or {},
         )
         with self._lock:
             errors = list(self._app.iter_request_errors(request))
@@ -268,9 +278,7 @@ class Contract:
             messages.extend(_schema_error_messages(error))
         return messages
 
-    def validate_form_request(
-        self, method: str, path: str, content_type: str, form: Mapping[str, Any]
-    ) -> list[str]:
+    def validate_form_request(self, method: str, path: str, content_type: str, form: Mapping[str, Any]) -> list[str]:
         """Errors of a multipart request (already decoded into ``form``) against the operation's schema."""
         op = self.operation(method, path)
         if op is None:
@@ -295,12 +303,23 @@ class Contract:
         return schema if isinstance(schema, dict) else {}
 
     def validate_response(
-        self, method: str, path: str, status: int, content_type: str, headers: Mapping[str, str], body: bytes
+        self,
+        method: str,
+        path: str,
+        status: int,
+        content_type: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        template: str | None = None,
     ) -> list[str]:
-        """Errors of one of our responses against the contract (documented status, else ``ErrorResponse``)."""
-        op = self.operation(method, path)
+        """Errors of one of our responses against the contract (documented status, else ``ErrorResponse``).
+
+        ``path`` is the concrete path; ``template`` the contract path when it has parameters.
+        """
+        op = self.operation(method, template or path)
         if op is None:
-            return [f"{method} {path} is not an operation of the contract"]
+            return [f"{method} {template or path} is not an operation of the contract"]
         documented = op.get("responses", {})
         if str(status) in documented or "default" in documented:
             request = _RawRequest(
@@ -366,6 +385,7 @@ class RequestRecord:
     path: str
     endpoint: str
     content_type: str
+    route: str | None = None
     fields: dict[str, Any] = dataclasses.field(default_factory=dict)
     files: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
@@ -379,6 +399,7 @@ class RequestRecord:
     started: float = 0.0
     finished: float | None = None
     client_gone: bool = False
+    handler_error: str | None = None
 
     @property
     def image_files(self) -> list[dict[str, Any]]:
@@ -420,13 +441,20 @@ class Reply:
 
 @dataclass
 class Exchange:
-    """One parsed request handed to a route handler."""
+    """One parsed request handed to a route handler.
+
+    ``endpoint`` is the concrete path below ``/v1``; ``template`` the route it matched
+    (``/batches/{batch_id}``) and ``path_params`` the values of its ``{…}`` segments.
+    """
 
     method: str
     endpoint: str
     headers: dict[str, str]
     content_type: str
     body: bytes = dataclasses.field(repr=False)
+    query: dict[str, str] = dataclasses.field(default_factory=dict)
+    template: str = ""
+    path_params: dict[str, str] = dataclasses.field(default_factory=dict)
     json: Any = None
     form: dict[str, Any] = dataclasses.field(default_factory=dict)
     files: list[UploadedFile] = dataclasses.field(default_factory=list)
@@ -439,10 +467,19 @@ Handler = Callable[["OpenAIServer", Exchange], Reply]
 
 @dataclass(frozen=True)
 class Route:
-    """A served endpoint: handler plus whether ``latency_s`` applies (image work)."""
+    """A served endpoint: its path template (``{name}`` segments allowed), handler, and whether
+    ``latency_s`` applies (image work)."""
 
+    template: str
     handler: Handler
     image_work: bool = False
+
+    @functools.cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """The template as a regular expression with one named group per ``{name}`` segment."""
+        parts = re.split(r"\{(\w+)\}", self.template)
+        regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts))
+        return re.compile(f"^{regex}$")
 
 
 def error_reply(
@@ -475,12 +512,8 @@ def render_image(width: int, height: int, output_format: str = "png", transparen
     background = (0, 0, 0, 0) if mode == "RGBA" else (238, 242, 247)
     image = Image.new(mode, (width, height), background)
     draw = ImageDraw.Draw(image)
-    draw.rectangle(
-        (width // 8, height // 8, width * 7 // 8, height * 5 // 8), fill=(24, 90, 200, 255)[: len(mode)]
-    )
-    draw.ellipse(
-        (width // 3, height // 2, width * 2 // 3, height * 7 // 8), fill=(250, 180, 30, 255)[: len(mode)]
-    )
+    draw.rectangle((width // 8, height // 8, width * 7 // 8, height * 5 // 8), fill=(24, 90, 200, 255)[: len(mode)])
+    draw.ellipse((width // 3, height // 2, width * 2 // 3, height * 7 // 8), fill=(250, 180, 30, 255)[: len(mode)])
     buffer = io.BytesIO()
     if output_format == "png":
         image.save(buffer, "PNG", compress_level=1)
@@ -657,6 +690,9 @@ class OpenAIServer:
         self.validate_requests = validate_requests
         self.validate_responses = validate_responses
         self.allow_invalid = False
+        # Optional painter for the returned images: (width, height, output_format, transparent, params) -> bytes.
+        # Tests use it to return on-brand imagery (as a well-behaved model would) or deliberately broken imagery.
+        self.image_factory: Callable[[int, int, str, bool, Mapping[str, Any]], bytes] | None = None
         self.requests: list[RequestRecord] = []
         self.routes: dict[tuple[str, str], Route] = {}
         self._faults: list[_Fault] = []
@@ -720,7 +756,23 @@ class OpenAIServer:
 
     def add_route(self, method: str, endpoint: str, handler: Handler, *, image_work: bool = False) -> None:
         """Serve ``method`` ``/v1<endpoint>`` with ``handler(server, exchange) -> Reply``."""
-        self.routes[(method.upper(), self._endpoint(endpoint))] = Route(handler, image_work)
+        template = self._endpoint(endpoint)
+        self.routes[(method.upper(), template)] = Route(template, handler, image_work)
+
+    def _route(self, method: str, endpoint: str) -> tuple[Route | None, dict[str, str], bool]:
+        """(route, path parameters, whether the path is served for another method)."""
+        exact = self.routes.get((method, endpoint))
+        if exact is not None:
+            return exact, {}, True
+        other_method = False
+        for (route_method, _), route in self.routes.items():
+            match = route.pattern.match(endpoint)
+            if match is None:
+                continue
+            if route_method == method:
+                return route, match.groupdict(), True
+            other_method = True
+        return None, {}, other_method
 
     def inject(self, kind: str, times: int = 1, path: str | None = None, **opts: Any) -> None:
         """Queue a fault for the next ``times`` requests (to ``path`` only, or to any endpoint)."""
@@ -811,7 +863,8 @@ class OpenAIServer:
             body=body,
             record=record,
         )
-        reply = self._answer(exchange, dict(parse_qsl(split.query)))
+        exchange.query = dict(parse_qsl(split.query))
+        reply = self._answer(exchange)
         if reply.reset:
             record.status = None
             record.finished = time.monotonic()
@@ -825,7 +878,13 @@ class OpenAIServer:
         record.status = reply.status
         if self.validate_responses and reply.validate:
             record.response_errors = self.contract.validate_response(
-                exchange.method, endpoint, reply.status, reply.content_type, response_headers, payload
+                exchange.method,
+                endpoint,
+                reply.status,
+                reply.content_type,
+                response_headers,
+                payload,
+                template=exchange.template or None,
             )
         try:
             handler.write_reply(reply.status, response_headers, payload)
@@ -834,16 +893,15 @@ class OpenAIServer:
             handler.close_connection = True
         record.finished = time.monotonic()
 
-    def _answer(self, exchange: Exchange, query: Mapping[str, str]) -> Reply:
+    def _answer(self, exchange: Exchange) -> Reply:
         record = exchange.record
         assert record is not None
-        route = self.routes.get((exchange.method, exchange.endpoint))
+        route, exchange.path_params, known = self._route(exchange.method, exchange.endpoint)
         if route is None:
-            known = any(endpoint == exchange.endpoint for _, endpoint in self.routes)
             record.validation_errors.append(f"{exchange.method} {exchange.endpoint} is not served")
-            return _unvalidated(
-                error_reply(405 if known else 404, f"Invalid URL ({exchange.method} {record.path})")
-            )
+            return _unvalidated(error_reply(405 if known else 404, f"Invalid URL ({exchange.method} {record.path})"))
+        exchange.template = route.template
+        record.route = route.template
         authorization = exchange.headers.get("authorization", "")
         scheme, _, token = authorization.partition(" ")
         record.authorized = scheme.lower() == "bearer" and bool(token.strip())
@@ -866,14 +924,12 @@ class OpenAIServer:
                 code="invalid_request",
             )
         if self.api_key is not None and token.strip() != self.api_key:
-            return error_reply(
-                401, f"Incorrect API key provided: {_mask(token.strip())}.", code="invalid_api_key"
-            )
+            return error_reply(401, f"Incorrect API key provided: {_mask(token.strip())}.", code="invalid_api_key")
         limited = self._rate_limited()
         if limited is not None:
             record.fault = "rate_limit_window"
             return limited
-        exchange.fault = self._take_fault(exchange.endpoint)
+        exchange.fault = self._take_fault(exchange.endpoint, exchange.template)
         if exchange.fault is not None:
             record.fault = exchange.fault.kind
             early = self._early_fault(exchange, token.strip())
@@ -881,7 +937,11 @@ class OpenAIServer:
                 return early
         if route.image_work and self.latency_s > 0:
             self._stopping.wait(self.latency_s)
-        return route.handler(self, exchange)
+        try:
+            return route.handler(self, exchange)
+        except Exception as exc:  # a bug in a route: answer 500 and keep the reason in the log
+            record.handler_error = f"{type(exc).__name__}: {exc}"
+            return error_reply(500, f"loopback route failed: {record.handler_error}", type_="server_error")
 
     def _parse(self, exchange: Exchange) -> list[str]:
         record = exchange.record
@@ -902,8 +962,7 @@ class OpenAIServer:
                     else:
                         form.setdefault(name, []).append(part[1])
                 exchange.form = {
-                    key: values if key.endswith("[]") or len(values) > 1 else values[0]
-                    for key, values in form.items()
+                    key: values if key.endswith("[]") or len(values) > 1 else values[0] for key, values in form.items()
                 }
                 record.files = [item.summary() for item in exchange.files]
                 record.fields = {
@@ -919,14 +978,14 @@ class OpenAIServer:
 
     def _validate(self, exchange: Exchange) -> list[str]:
         media = exchange.content_type.split(";")[0].strip().lower()
-        if self.contract.operation(exchange.method, exchange.endpoint) is None:
-            return [f"{exchange.method} {exchange.endpoint} is not an operation of the contract"]
+        if self.contract.operation(exchange.method, exchange.template) is None:
+            return [f"{exchange.method} {exchange.template} is not an operation of the contract"]
         if media == "multipart/form-data":
             return self.contract.validate_form_request(
-                exchange.method, exchange.endpoint, exchange.content_type, self._form_instance(exchange)
+                exchange.method, exchange.template, exchange.content_type, self._form_instance(exchange)
             )
         return self.contract.validate_json_request(
-            exchange.method, exchange.endpoint, exchange.body, exchange.content_type, exchange.headers
+            exchange.method, exchange.endpoint, exchange.body, exchange.content_type, exchange.headers, exchange.query
         )
 
     def _form_instance(self, exchange: Exchange) -> dict[str, Any]:
@@ -936,7 +995,7 @@ class OpenAIServer:
         ``"<binary>"`` (``format: binary``); text fields are converted to the
         integer / number / boolean type the schema declares when they parse as one.
         """
-        schema = self.contract.form_schema(exchange.method, exchange.endpoint)
+        schema = self.contract.form_schema(exchange.method, exchange.template or exchange.endpoint)
         properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
         instance: dict[str, Any] = {}
         grouped: dict[str, list[Any]] = {}
@@ -997,10 +1056,10 @@ class OpenAIServer:
             "x-ratelimit-reset-tokens": "60ms",
         }
 
-    def _take_fault(self, endpoint: str) -> _Fault | None:
+    def _take_fault(self, endpoint: str, template: str = "") -> _Fault | None:
         with self._lock:
             for position, fault in enumerate(self._faults):
-                if fault.path is None or fault.path == endpoint:
+                if fault.path is None or fault.path in (endpoint, template):
                     fault.remaining -= 1
                     if fault.remaining <= 0:
                         del self._faults[position]
@@ -1029,9 +1088,7 @@ class OpenAIServer:
                 headers=headers,
             )
         if kind == "server_error":
-            return error_reply(
-                500, "The server had an error while processing your request.", type_="server_error"
-            )
+            return error_reply(500, "The server had an error while processing your request.", type_="server_error")
         if kind == "overloaded":
             return error_reply(
                 503,
@@ -1091,7 +1148,10 @@ class OpenAIServer:
         transparent = params.get("background") == "transparent"
         n = int(params.get("n") or 1)
         quality = str(params.get("quality") or "auto")
-        encoded = base64.b64encode(render_image(width, height, output_format, transparent)).decode("ascii")
+        factory = self.image_factory
+        image = (factory(width, height, output_format, transparent, params) if factory is not None
+                 else render_image(width, height, output_format, transparent))
+        encoded = base64.b64encode(image).decode("ascii")
         if fault == "truncated_b64":
             encoded = encoded[: len(encoded) // 2 // 4 * 4]
         prompt = str(params.get("prompt") or "")
@@ -1175,9 +1235,7 @@ def _moderations(server: OpenAIServer, exchange: Exchange) -> Reply:
     raw_input = params.get("input")
     items = raw_input if isinstance(raw_input, list) else [raw_input]
     images = sum(1 for item in items if isinstance(item, dict) and item.get("type") == "image_url")
-    has_text = any(
-        isinstance(item, str) or (isinstance(item, dict) and item.get("type") == "text") for item in items
-    )
+    has_text = any(isinstance(item, str) or (isinstance(item, dict) and item.get("type") == "text") for item in items)
     if images > 1:
         return error_reply(
             400, f"Number of images ({images}) exceeds maximum of 1.", param="input", code="too_many_images"
@@ -1218,9 +1276,7 @@ def _moderations(server: OpenAIServer, exchange: Exchange) -> Reply:
 
 def main(argv: Iterable[str] | None = None) -> int:
     """``python -m tests.support.openai_server --port 8765``: print the base URL and serve until killed."""
-    parser = argparse.ArgumentParser(
-        description="Loopback OpenAI API server (validates against the contract)."
-    )
+    parser = argparse.ArgumentParser(description="Loopback OpenAI API server (validates against the contract).")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 = a free port")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each image request")

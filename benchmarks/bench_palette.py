@@ -1,0 +1,235 @@
+"""Palette-coverage benchmark: brandkit.color.PaletteMatcher vs a scikit-image baseline.
+
+Run from the project root::
+
+    python -m benchmarks.bench_palette          # full run (a few minutes: the 4K baseline is slow)
+    python -m benchmarks.bench_palette --quick  # fewer repeats, a single 4K baseline run
+
+Only the palette computation is timed: the image is already a decoded uint8 array.
+
+* baseline – ``skimage.color.rgb2lab`` of every pixel, ``deltaE_ciede2000`` to each
+  reference colour, minimum and argmin over the references, then counts per colour.
+* ours fast – ``PaletteMatcher.match``: per-pixel code (exact within-tolerance flag and
+  nearest colour) by one table gather per pixel, plus counts. The one-off table build
+  is reported on its own row.
+* ours exact – ``PaletteMatcher.exact_min_delta_e`` (every distinct colour evaluated),
+  then coverage.
+
+The process is pinned to one core and BLAS/OpenMP pools to one thread, so numbers are
+single-core.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+import numpy as np  # noqa: E402
+import numpy.typing as npt  # noqa: E402
+from PIL import Image, ImageDraw, ImageFont  # noqa: E402
+
+from brandkit.color import PaletteMatcher  # noqa: E402
+
+PALETTE: list[tuple[int, int, int]] = [
+    (0x1A, 0x3C, 0x8E),
+    (0xE6, 0x39, 0x46),
+    (0xF4, 0xA2, 0x61),
+    (0x2A, 0x9D, 0x8F),
+    (0x26, 0x46, 0x53),
+    (0xE9, 0xC4, 0x6A),
+]
+NEUTRALS: list[tuple[int, int, int]] = [(255, 255, 255), (0, 0, 0)]
+TOLERANCE = 10.0
+TARGET_MS = {(1024, 1024): 10.0, (2160, 3840): 60.0}
+TARGET_SPEEDUP = 100.0
+TARGET_COVERAGE_DIFF = 0.005
+
+
+def make_poster(h: int, w: int, seed: int = 0, noise: float = 4.0) -> npt.NDArray[np.uint8]:
+    """Synthetic AI-poster-like image: 6-colour flat areas, gradients, a smooth "photo",
+    anti-aliased text and Gaussian noise (σ = ``noise``)."""
+    rng = np.random.default_rng(seed)
+    pal = np.array(PALETTE, dtype=np.float32)
+    img = np.empty((h, w, 3), dtype=np.float32)
+    img[:] = pal[0]
+    img[: h // 3, : w // 2] = pal[1]
+    img[: h // 3, w // 2 :] = pal[2]
+    img[h // 3 : 2 * h // 3, : w // 3] = pal[3]
+    t = np.linspace(0.0, 1.0, w - w // 3, dtype=np.float32)[None, :, None]
+    img[h // 3 : h // 2, w // 3 :] = pal[4] * (1 - t) + pal[5] * t
+    rows = 2 * h // 3 - h // 2
+    t2 = np.linspace(0.0, 1.0, rows, dtype=np.float32)[:, None, None]
+    img[h // 2 : 2 * h // 3, w // 3 : 2 * w // 3] = pal[1] * (1 - t2) + 255.0 * t2
+    img[h // 2 : 2 * h // 3, 2 * w // 3 :] = pal[5]
+    small = rng.uniform(20, 235, (6, 8, 3)).astype(np.uint8)
+    photo = Image.fromarray(small).resize((w - w // 2, h - 2 * h // 3), Image.Resampling.BICUBIC)
+    img[2 * h // 3 :, w // 2 :] = np.asarray(photo, dtype=np.float32)
+    im = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8))
+    draw = ImageDraw.Draw(im)
+    size = max(12, h // 14)
+    font = ImageFont.load_default(size=size)
+    lines = [("BRAND SALE -50%", (255, 255, 255)), ("Summer Collection", PALETTE[4]), ("shop now", (0, 0, 0))]
+    for i, (text, colour) in enumerate(lines):
+        draw.text((w // 20, h // 20 + i * int(size * 1.4)), text, fill=colour, font=font)
+    draw.text((w // 2 + w // 20, 2 * h // 3 + h // 20), "Photo caption", fill=(255, 255, 255), font=font)
+    out = np.asarray(im, dtype=np.float32) + rng.normal(0.0, noise, (h, w, 3)).astype(np.float32)
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def baseline(img: npt.NDArray[np.uint8], refs: list[tuple[int, int, int]]) -> float:
+    """scikit-image per-pixel ΔE00 to every reference; returns coverage at TOLERANCE."""
+    from skimage.color import deltaE_ciede2000, rgb2lab
+
+    lab = rgb2lab(img)
+    ref_lab = rgb2lab(np.array([refs], dtype=np.uint8))[0]
+    de = np.stack([deltaE_ciede2000(lab, ref_lab[k][None, None, :]) for k in range(len(refs))], axis=-1)
+    dmin = de.min(axis=-1)
+    nearest = de.argmin(axis=-1)
+    np.bincount(nearest.ravel()[dmin.ravel() <= TOLERANCE], minlength=len(refs))
+    return float(np.count_nonzero(dmin <= TOLERANCE) / dmin.size)
+
+
+def ours_fast(matcher: PaletteMatcher, img: npt.NDArray[np.uint8]) -> float:
+    """PaletteMatcher fast path: per-pixel codes plus per-colour counts."""
+    return matcher.match(img, TOLERANCE).stats.coverage
+
+
+def ours_exact(matcher: PaletteMatcher, img: npt.NDArray[np.uint8]) -> float:
+    """PaletteMatcher exact path (every distinct colour evaluated)."""
+    dmin, _ = matcher.exact_min_delta_e(img)
+    return float(np.count_nonzero(dmin <= TOLERANCE) / dmin.size)
+
+
+@dataclass
+class Row:
+    size: str
+    method: str
+    ms: float
+    runs: int
+    coverage: float | None = None
+    speedup: float | None = None
+    cov_diff: float | None = None
+
+
+def measure(fn: Callable[[], float], runs: int, warmup: bool) -> tuple[float, float]:
+    """Median wall time (ms) over ``runs`` calls after an optional warm-up; last result."""
+    if warmup:
+        fn()
+    times: list[float] = []
+    result = 0.0
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times), result
+
+
+def pin_one_core() -> str:
+    """Pin the process to a single CPU; return a description."""
+    if hasattr(os, "sched_setaffinity"):
+        cpus = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpus[0]})
+        return f"pinned to CPU {cpus[0]}"
+    return "not pinned (no sched_setaffinity)"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats; one 4K baseline run, no warm-up")
+    parser.add_argument("--runs", type=int, default=None, help="timed runs per method (default 7, quick 5)")
+    args = parser.parse_args(argv)
+    runs = args.runs or (5 if args.quick else 7)
+    pinning = pin_one_core()
+    refs = PALETTE + NEUTRALS
+
+    rows: list[Row] = []
+    build_matcher = PaletteMatcher(refs)
+    t0 = time.perf_counter()
+    build_matcher.prepare(TOLERANCE)
+    rows.append(Row("-", f"LUT build tol {TOLERANCE:g} (one-off)", (time.perf_counter() - t0) * 1e3, 1))
+    matcher = PaletteMatcher(refs)
+    matcher.prepare(TOLERANCE)
+
+    for h, w in TARGET_MS:
+        img = make_poster(h, w, seed=1)
+        label = f"{w}×{h}"
+        is_4k = h * w > 4_000_000
+        base_runs = 1 if (args.quick and is_4k) else (max(3, runs // 2) if is_4k else runs)
+        base_warm = not (args.quick and is_4k)
+        b_ms, b_cov = measure(lambda img=img: baseline(img, refs), base_runs, base_warm)
+        rows.append(Row(label, "baseline (skimage)", b_ms, base_runs, b_cov, 1.0, 0.0))
+        f_ms, f_cov = measure(lambda img=img: ours_fast(matcher, img), runs, True)
+        rows.append(Row(label, "ours fast (match)", f_ms, runs, f_cov, b_ms / f_ms, abs(f_cov - b_cov)))
+        e_runs = max(3, runs // 2) if not args.quick else 3
+        e_ms, e_cov = measure(lambda img=img: ours_exact(matcher, img), e_runs, not args.quick)
+        rows.append(Row(label, "ours exact (exact_min_delta_e)", e_ms, e_runs, e_cov, b_ms / e_ms, abs(e_cov - b_cov)))
+
+    render(rows, pinning, args.quick)
+    return 0
+
+
+def render(rows: list[Row], pinning: str, quick: bool) -> None:
+    """Print the results table and the targets with their status."""
+    header = ["image", "method", "median ms", "runs", "speed-up", f"coverage@{TOLERANCE:g}", "|Δ coverage|"]
+    body = [
+        [
+            r.size,
+            r.method,
+            f"{r.ms:,.1f}",
+            str(r.runs),
+            "" if r.speedup is None else f"{r.speedup:,.0f}×",
+            "" if r.coverage is None else f"{r.coverage:.5f}",
+            "" if r.cov_diff is None else f"{r.cov_diff:.5f}",
+        ]
+        for r in rows
+    ]
+    targets: list[tuple[str, bool]] = []
+    fast = {r.size: r for r in rows if r.method.startswith("ours fast")}
+    for (h, w), limit in TARGET_MS.items():
+        r = fast.get(f"{w}×{h}")
+        if r is not None:
+            targets.append((f"{w}×{h} fast path ≤ {limit:g} ms (measured {r.ms:.1f} ms)", r.ms <= limit))
+            sp = r.speedup or 0.0
+            targets.append((f"{w}×{h} speed-up ≥ {TARGET_SPEEDUP:g}× (measured {sp:,.0f}×)", sp >= TARGET_SPEEDUP))
+            cd = r.cov_diff if r.cov_diff is not None else 1.0
+            targets.append(
+                (
+                    f"{w}×{h} |coverage − baseline| ≤ {TARGET_COVERAGE_DIFF} (measured {cd:.5f})",
+                    cd <= TARGET_COVERAGE_DIFF,
+                )
+            )
+    load = ", load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()) if hasattr(os, "getloadavg") else ""
+    notes = f"single core ({pinning}{load}); {'quick run' if quick else 'full run'}; tolerance ΔE00 ≤ {TOLERANCE:g}"
+    try:
+        from rich.console import Console
+        from rich.table import Table
+    except ImportError:  # pragma: no cover - rich is a dependency, but keep a plain fallback
+        widths = [max(len(x) for x in col) for col in zip(header, *body, strict=True)]
+        for line in [header, *body]:
+            print("  ".join(cell.ljust(wd) for cell, wd in zip(line, widths, strict=True)))
+        print(notes)
+        for text, ok in targets:
+            print(f"[{'PASS' if ok else 'FAIL'}] {text}")
+        return
+    console = Console(width=max(Console().width, 110))
+    table = Table(title="Palette coverage benchmark", caption=notes)
+    for i, col in enumerate(header):
+        table.add_column(col, justify="left" if i < 2 else "right")
+    for line in body:
+        table.add_row(*line)
+    console.print(table)
+    for text, ok in targets:
+        console.print(f"[{'green' if ok else 'red'}]{'PASS' if ok else 'FAIL'}[/] {text}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

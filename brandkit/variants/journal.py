@@ -1,0 +1,236 @@
+"""The run journal: ``DIR/journal.jsonl``, one JSON object per line, every line flushed and fsynced.
+
+It is the run's source of truth. Events:
+
+* ``run_started`` — a session begins (plan name and hash, provider, concurrency, budget, resume).
+* ``planned`` — a variant of the plan (key, name, spec, axes, operation), written once per key.
+* ``started`` — a variant is being made (its spend may begin).
+* ``succeeded`` — its files are on disk (written atomically *before* this line): names, bytes, sha256,
+  cost, attempts, checks summary.
+* ``failed`` — it did not produce an accepted asset: ``kind`` (checks, request, blocked, provider, master,
+  output, error) and ``reason``; spend and attempts when known.
+* ``budget_stop`` / ``aborted`` / ``run_finished`` — why and how a session ended.
+
+A ``kill -9`` can leave a torn last line: :func:`read_journal` skips lines that do not parse, and
+:class:`Journal` starts a fresh line before appending. :func:`replay` folds the events into the state
+of each variant and the list of sessions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from brandkit.errors import OutputError
+
+__all__ = [
+    "RETRY_ON_RESUME",
+    "Journal",
+    "JournalState",
+    "Session",
+    "VariantState",
+    "read_journal",
+    "replay",
+]
+
+JOURNAL_NAME = "journal.jsonl"
+RETRY_ON_RESUME = frozenset({"provider", "master", "output", "error"})
+"""Failure kinds a resumed run tries again (transient); ``checks``, ``request`` and ``blocked`` are final
+unless the run is resumed with ``retry_failed``."""
+
+
+class Journal:
+    """Append-only JSONL writer: each :meth:`append` is one line, flushed and fsynced before it returns.
+
+    Thread-safe. Open it with :meth:`open` (or as a context manager); a missing file is created.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._fd: int | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Journal({str(self.path)!r}, open={self._fd is not None})"
+
+    def open(self) -> Journal:
+        """Open for appending; if the last line was torn by a crash, start a new line after it."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot open the journal ({exc.strerror or exc})", str(self.path)) from exc
+        size = os.fstat(fd).st_size
+        if size:
+            with self.path.open("rb") as handle:
+                handle.seek(size - 1)
+                if handle.read(1) != b"\n":
+                    os.write(fd, b"\n")
+                    os.fsync(fd)
+        self._fd = fd
+        return self
+
+    def close(self) -> None:
+        """Close the file (appending afterwards raises)."""
+        with self._lock:
+            fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+    def __enter__(self) -> Journal:
+        return self.open() if self._fd is None else self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def append(self, event: str, **fields: Any) -> dict[str, Any]:
+        """Write one event (``ts`` and ``event`` added) durably; returns the record written."""
+        record = {"ts": round(time.time(), 3), "event": event, **fields}
+        self.append_many([record])
+        return record
+
+    def append_many(self, records: Iterable[Mapping[str, Any]]) -> None:
+        """Write several events with a single fsync (each still one line; a crash keeps a prefix of them)."""
+        lines = [json.dumps(dict(r), ensure_ascii=False, separators=(",", ":"), default=str) for r in records]
+        if not lines:
+            return
+        payload = ("\n".join(lines) + "\n").encode("utf-8")
+        with self._lock:
+            if self._fd is None:
+                raise OutputError(f"{self.path}: the journal is not open", str(self.path))
+            try:
+                view = memoryview(payload)
+                while view:
+                    written = os.write(self._fd, view)
+                    view = view[written:]
+                os.fsync(self._fd)
+            except OSError as exc:
+                message = f"{self.path}: cannot write the journal ({exc.strerror or exc})"
+                raise OutputError(message, str(self.path)) from exc
+
+
+def read_journal(path: str | os.PathLike[str]) -> tuple[list[dict[str, Any]], int]:
+    """All events of a journal in order, and how many lines were skipped (torn or not JSON objects)."""
+    records: list[dict[str, Any]] = []
+    skipped = 0
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        return records, 0
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot read the journal ({exc.strerror or exc})", str(path)) from exc
+    for raw in data.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        try:
+            record = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            skipped += 1
+            continue
+        if isinstance(record, dict) and isinstance(record.get("event"), str):
+            records.append(record)
+        else:
+            skipped += 1
+    return records, skipped
+
+
+@dataclass
+class VariantState:
+    """What the journal says about one variant: its last event and totals over every session."""
+
+    key: str
+    status: str = "planned"
+    """``planned``, ``started`` (interrupted unless running now), ``succeeded`` or ``failed``."""
+    last: dict[str, Any] = field(default_factory=dict)
+    """The last ``succeeded``/``failed`` record (files, cost, checks, reason …)."""
+    starts: int = 0
+    cost_usd: float = 0.0
+    """Spend attributed to this variant over every session (succeeded and failed attempts)."""
+    attempts: int = 0
+    """Provider attempts over every session."""
+
+    @property
+    def files(self) -> dict[str, str]:
+        """File names (relative to the output folder) of the last outcome."""
+        files = self.last.get("files")
+        return dict(files) if isinstance(files, dict) else {}
+
+    @property
+    def kind(self) -> str | None:
+        """The failure kind of a failed variant."""
+        kind = self.last.get("kind")
+        return str(kind) if kind is not None and self.status == "failed" else None
+
+
+@dataclass
+class Session:
+    """One invocation of the runner: from its ``run_started`` to its last event."""
+
+    started: float
+    ended: float
+    finished: bool = False
+    """True when the session wrote ``run_finished`` (false: killed or still running)."""
+    unattributed_usd: float = 0.0
+    """Spend the session measured but could not attribute to a variant (e.g. provider errors mid-repair)."""
+
+    @property
+    def wall_s(self) -> float:
+        """Seconds from the session's start to its last event."""
+        return max(0.0, self.ended - self.started)
+
+
+@dataclass
+class JournalState:
+    """The journal folded into per-variant state and sessions."""
+
+    variants: dict[str, VariantState] = field(default_factory=dict)
+    sessions: list[Session] = field(default_factory=list)
+    skipped_lines: int = 0
+    planned: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The ``planned`` record of each key (name, spec, axes, operation)."""
+
+    def state(self, key: str) -> VariantState:
+        """The state of ``key`` (a fresh ``planned`` state when the journal does not know it)."""
+        return self.variants.get(key) or VariantState(key)
+
+
+def replay(records: Iterable[Mapping[str, Any]], skipped_lines: int = 0) -> JournalState:
+    """Fold journal events into a :class:`JournalState` (last outcome wins; spend and attempts add up)."""
+    state = JournalState(skipped_lines=skipped_lines)
+    for record in records:
+        event = record.get("event")
+        ts = float(record.get("ts") or 0.0)
+        if event == "run_started":
+            state.sessions.append(Session(started=ts, ended=ts))
+            continue
+        if state.sessions:
+            state.sessions[-1].ended = max(state.sessions[-1].ended, ts)
+        if event == "run_finished" and state.sessions:
+            state.sessions[-1].finished = True
+            state.sessions[-1].unattributed_usd = float(record.get("unattributed_usd") or 0.0)
+            continue
+        key = record.get("key")
+        if not isinstance(key, str):
+            continue
+        variant = state.variants.setdefault(key, VariantState(key))
+        if event == "planned":
+            state.planned[key] = dict(record)
+        elif event == "started":
+            variant.status = "started"
+            variant.starts += 1
+        elif event in ("succeeded", "failed"):
+            variant.status = str(event)
+            variant.last = dict(record)
+            variant.cost_usd += float(record.get("cost_usd") or 0.0)
+            variant.attempts += int(record.get("attempts") or 0)
+    return state

@@ -1,0 +1,1012 @@
+"""The variant runner: a plan's variants made concurrently, exactly once, journaled, reviewed at a glance.
+
+:func:`arun_variants` (and its blocking twin :func:`run_variants`) expands a plan, checks every request
+before anything is sent (forbidden terms, unknown formats, headline length), then makes the variants with
+``concurrency`` workers over one :class:`~brandkit.AsyncBrandKit` per spec — each variant gets the same
+repair loop, checks and retries as a single ``generate`` (or ``edit``, for ``mode: edit`` locales). Every
+request goes through an :class:`~brandkit.variants.ratelimit.AdaptiveRateLimiter` that learns the
+provider's limit from its headers and slows down on 429s.
+
+Exactly once, nothing lost: each variant's state change is journaled (``DIR/journal.jsonl``, fsynced);
+files are written atomically *before* the ``succeeded`` line. ``resume=True`` after a crash skips a
+variant whose journal says succeeded and whose files exist, and redoes one that was started but not
+finished. A failed variant never touches a finished one's files (its best rejected attempt goes to
+``DIR/rejected/``). ``budget_usd`` reserves each variant's worst-case cost (price table × attempts)
+before starting it and stops before the total could pass the budget.
+
+At the end ``DIR/manifest.json`` and the contact sheet ``DIR/index.html`` are written from the journal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from brandkit.asset import Asset, atomic_write
+from brandkit.errors import (
+    AuthenticationError,
+    BrandkitError,
+    BrandViolationError,
+    ModerationBlockedError,
+    OutputError,
+    ProviderError,
+    QuotaExceededError,
+    RateLimitError,
+    RequestError,
+)
+from brandkit.models import AssetRequest, Attempt, EditRequest, ValidationReport
+from brandkit.provider.base import ImageProvider
+from brandkit.provider.pricing import DEFAULT_PRICES, PriceTable
+from brandkit.provider.retry import RetryPolicy
+from brandkit.spec.models import BrandSpec
+from brandkit.variants.journal import JOURNAL_NAME, RETRY_ON_RESUME, Journal, JournalState, read_journal, replay
+from brandkit.variants.plan import ExpandedPlan, PlanError, Variant, VariantPlan, expand_plan
+from brandkit.variants.ratelimit import AdaptiveRateLimiter, LimiterStats, RateLimitedProvider, wrap
+from brandkit.variants.report import make_thumbnail, report_summary, write_reports
+
+if TYPE_CHECKING:
+    from brandkit.checks.base import Check
+    from brandkit.kit import AsyncBrandKit, _KitBase
+
+__all__ = [
+    "DryRun",
+    "DryRunVariant",
+    "ProgressSink",
+    "RichProgress",
+    "VariantRun",
+    "arun_variants",
+    "dry_run",
+    "run_variants",
+]
+
+PlanInput = ExpandedPlan | VariantPlan | str | os.PathLike[str]
+ProviderInput = str | ImageProvider | Callable[[BrandSpec], ImageProvider]
+
+FATAL_ERRORS = (AuthenticationError, QuotaExceededError)
+"""Provider errors that stop the whole run: every further request would fail the same way."""
+MAX_REQUEUES = 3
+"""How often a variant that still hit the rate limit after its retries goes back into the queue."""
+COST_MARGIN = 1.25
+"""Reservations cover input tokens and price drift on top of the per-image output estimate."""
+_EXT = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}
+
+
+# --------------------------------------------------------------------------------------------
+# Progress
+# --------------------------------------------------------------------------------------------
+
+
+class ProgressSink(Protocol):
+    """Receives progress of a run (the CLI's rich bar, or your own)."""
+
+    def start(self, total: int, done: int, failed: int) -> None:
+        """The run begins: ``total`` variants, ``done``/``failed`` already settled by earlier sessions."""
+        ...
+
+    def update(self, done: int, failed: int, spent_usd: float) -> None:
+        """A variant settled."""
+        ...
+
+    def stop(self) -> None:
+        """The run ended."""
+        ...
+
+
+class RichProgress:
+    """A rich progress bar on stderr: done / failed / spend / ETA."""
+
+    def __init__(self, description: str = "variants") -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("[red]{task.fields[failed]} failed"),
+            TextColumn("${task.fields[spent]:.2f}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=False,
+        )
+        self._description = description
+        self._task: Any = None
+
+    def start(self, total: int, done: int, failed: int) -> None:
+        """Show the bar."""
+        self._progress.start()
+        self._task = self._progress.add_task(
+            self._description, total=total, completed=done + failed, failed=failed, spent=0.0
+        )
+
+    def update(self, done: int, failed: int, spent_usd: float) -> None:
+        """Advance the bar."""
+        if self._task is not None:
+            self._progress.update(self._task, completed=done + failed, failed=failed, spent=spent_usd)
+
+    def stop(self) -> None:
+        """Remove the live display (the last state stays printed)."""
+        self._progress.stop()
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class VariantRun:
+    """What a run produced: where, the manifest (every variant with its status) and the summary."""
+
+    out: Path
+    manifest_path: Path
+    index_path: Path
+    manifest: dict[str, Any]
+    stopped: str | None = None
+    """Why the session stopped early: ``budget``, ``aborted: <error>`` (or ``None``)."""
+    limiter: LimiterStats | None = None
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The run summary (counts, pass rate, attempts per accepted asset, spend, wall time)."""
+        summary: dict[str, Any] = self.manifest["summary"]
+        return summary
+
+    @property
+    def variants(self) -> list[dict[str, Any]]:
+        """Every variant of the plan as the manifest lists it."""
+        variants: list[dict[str, Any]] = self.manifest["variants"]
+        return variants
+
+    @property
+    def ok(self) -> bool:
+        """True when every variant of the plan succeeded."""
+        return bool(self.summary["succeeded"] == self.summary["total"])
+
+    @property
+    def exit_code(self) -> int:
+        """CLI exit code: 0 all succeeded, 3 a provider problem (abort or provider failures), else 1."""
+        if self.ok:
+            return 0
+        if (self.stopped or "").startswith("aborted") or self.summary["by_kind"].get("provider"):
+            return 3
+        return 1
+
+
+@dataclass
+class DryRunVariant:
+    """One variant as a dry run shows it: what would be sent and what it may cost."""
+
+    variant: Variant
+    prompt: str
+    params: dict[str, Any]
+    estimate_usd: float | None
+    worst_case_usd: float | None
+    status: str
+    """``todo`` or, with ``resume``, the journal's ``succeeded``/``failed`` (those are not redone)."""
+
+
+@dataclass
+class DryRun:
+    """A dry run: the variants, their compiled prompts and the estimated cost. Nothing is sent."""
+
+    plan: ExpandedPlan
+    variants: list[DryRunVariant]
+    provider: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        """Number of variants in the plan."""
+        return len(self.variants)
+
+    @property
+    def todo(self) -> int:
+        """Variants a run would make now."""
+        return sum(1 for v in self.variants if v.status == "todo")
+
+    @property
+    def estimated_cost_usd(self) -> float:
+        """Estimated spend of the variants to make, one attempt each (0 for the local provider)."""
+        return round(sum(v.estimate_usd or 0.0 for v in self.variants if v.status == "todo"), 6)
+
+    @property
+    def worst_case_usd(self) -> float:
+        """Spend if every variant to make used every repair attempt."""
+        return round(sum(v.worst_case_usd or 0.0 for v in self.variants if v.status == "todo"), 6)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form (``brandkit variants --dry-run --json``)."""
+        return {
+            "plan": self.plan.plan.name,
+            "provider": self.provider,
+            "count": self.count,
+            "todo": self.todo,
+            "estimated_cost_usd": self.estimated_cost_usd,
+            "worst_case_usd": self.worst_case_usd,
+            "notes": self.notes,
+            "variants": [
+                {
+                    "key": v.variant.key,
+                    "name": v.variant.name,
+                    "spec": v.variant.spec_id,
+                    "axes": dict(v.variant.axes),
+                    "operation": v.variant.operation,
+                    "status": v.status,
+                    "estimate_usd": v.estimate_usd,
+                    "params": v.params,
+                    "prompt": v.prompt,
+                }
+                for v in self.variants
+            ],
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Estimates and pre-flight
+# --------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=16)
+def _blank_png(width: int, height: int) -> bytes:
+    """A plain image standing in for a master that does not exist yet (pre-flight of edit variants)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (245, 245, 245)).save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def _compile(spec: BrandSpec, variant: Variant) -> Any:
+    """The variant's first-attempt prompt (raises RequestError for forbidden content, bad formats, …)."""
+    from brandkit.compile import compile_edit, compile_prompt
+
+    if isinstance(variant.request, EditRequest):
+        fmt = spec.formats[variant.format_name]
+        return compile_edit(spec, variant.request, _blank_png(fmt.width, fmt.height))
+    return compile_prompt(spec, variant.request)
+
+
+def _attempts_cap(spec: BrandSpec, max_attempts: int | None) -> int:
+    return max_attempts or spec.repair.max_attempts
+
+
+def _estimate(prompt: Any, prices: PriceTable) -> float | None:
+    params = prompt.params
+    try:
+        return prices.estimate_cost(
+            str(params.get("model")), str(params.get("quality", "auto")), prompt.width, prompt.height
+        )
+    except ValueError:
+        return None
+
+
+def _worst_case(estimate: float | None, spec: BrandSpec, max_attempts: int | None, max_spend: float | None) -> float:
+    """Most one variant can spend: every attempt of the repair loop (the loop stops once its budget is reached)."""
+    if not estimate:
+        return 0.0
+    attempts = _attempts_cap(spec, max_attempts)
+    cap = max_spend if max_spend is not None else spec.repair.max_spend_usd
+    if cap is not None:
+        attempts = min(attempts, math.floor(cap / estimate) + 1)
+    return estimate * attempts * COST_MARGIN
+
+
+def _preflight(plan: ExpandedPlan, variants: Sequence[Variant]) -> dict[str, Any]:
+    """Compile every variant; raise PlanError listing each request a provider would refuse or the brand forbids."""
+    from brandkit.errors import SpecIssue
+
+    compiled: dict[str, Any] = {}
+    issues: list[SpecIssue] = []
+    for variant in variants:
+        try:
+            compiled[variant.key] = _compile(plan.specs[variant.spec_id], variant)
+        except RequestError as exc:
+            where = f"variant {variant.name}" + (f" ({exc.field})" if exc.field else "")
+            issues.append(SpecIssue(plan.plan.source, where, exc.message, exc.value))
+    if issues:
+        raise PlanError(
+            f"{plan.plan.source}: {len(issues)} variant(s) would be refused before sending; nothing was spent",
+            issues,
+        )
+    return compiled
+
+
+def _prices_of(provider: Any) -> PriceTable:
+    inner = getattr(provider, "inner", provider)
+    prices = getattr(inner, "prices", None)
+    return prices if isinstance(prices, PriceTable) else DEFAULT_PRICES
+
+
+def _provider_label(provider: ProviderInput | None, kit: _KitBase | None) -> str:
+    if kit is not None:
+        return kit.provider.name
+    if isinstance(provider, str):
+        return provider
+    return str(getattr(provider, "name", "custom"))
+
+
+def _load_state(out: Path) -> JournalState:
+    records, skipped = read_journal(out / JOURNAL_NAME)
+    return replay(records, skipped)
+
+
+def _finished(state: JournalState, key: str, out: Path) -> bool:
+    """A variant is finished when the journal says succeeded *and* its image and sidecar are on disk, whole."""
+    record = state.state(key)
+    if record.status != "succeeded":
+        return False
+    files = record.files
+    image = files.get("image")
+    if not image or not (out / image).is_file() or not (out / files.get("sidecar", image + ".json")).is_file():
+        return False
+    expected = record.last.get("bytes")
+    return expected is None or (out / image).stat().st_size == expected
+
+
+def _settled(state: JournalState, key: str, out: Path, retry_failed: bool) -> str | None:
+    """``succeeded`` / ``failed`` when the variant needs no work now, else ``None``."""
+    if _finished(state, key, out):
+        return "succeeded"
+    record = state.state(key)
+    if record.status == "failed" and not retry_failed and record.kind not in RETRY_ON_RESUME:
+        return "failed"
+    return None
+
+
+def dry_run(
+    plan: PlanInput,
+    *,
+    provider: ProviderInput | None = "openai",
+    out: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    retry_failed: bool = False,
+    max_attempts: int | None = None,
+    max_spend_usd: float | None = None,
+    prices: PriceTable | None = None,
+) -> DryRun:
+    """Expand and pre-flight ``plan`` without sending anything: count, compiled prompts, estimated cost.
+
+    Costs come from the price table (:func:`brandkit.provider.pricing.estimate_cost`: output images, one
+    attempt; ``worst_case_usd`` assumes every repair attempt). The local provider costs nothing. With
+    ``out`` and ``resume``, variants already settled in that run are not counted.
+    """
+    expanded = plan if isinstance(plan, ExpandedPlan) else expand_plan(plan)
+    compiled = _preflight(expanded, expanded.variants)
+    label = _provider_label(provider, None)
+    table = prices or _prices_of(provider)
+    state = _load_state(Path(out)) if out is not None and resume else JournalState()
+    notes: list[str] = []
+    rows: list[DryRunVariant] = []
+    for variant in expanded.variants:
+        prompt = compiled[variant.key]
+        spec = expanded.specs[variant.spec_id]
+        estimate = 0.0 if label == "local" else _estimate(prompt, table)
+        worst = None if estimate is None else _worst_case(estimate, spec, max_attempts, max_spend_usd)
+        if estimate is None:
+            note = f"no price for model {prompt.params.get('model')!r} quality {prompt.params.get('quality')!r}"
+            if note not in notes:
+                notes.append(note)
+        settled = _settled(state, variant.key, Path(out), retry_failed) if out is not None and resume else None
+        rows.append(
+            DryRunVariant(
+                variant=variant,
+                prompt=prompt.text,
+                params=dict(prompt.params),
+                estimate_usd=estimate,
+                worst_case_usd=worst,
+                status=settled or "todo",
+            )
+        )
+    if label == "local":
+        notes.append("the local provider renders offline and costs nothing")
+    else:
+        notes.append("estimates cover output images (price table); input tokens add a little")
+    return DryRun(plan=expanded, variants=rows, provider=label, notes=notes)
+
+
+# --------------------------------------------------------------------------------------------
+# The run
+# --------------------------------------------------------------------------------------------
+
+
+class _RunLock:
+    """An exclusive lock on the output folder (``DIR/.lock``), released by the OS if the process dies."""
+
+    def __init__(self, out: Path) -> None:
+        self.path = out / ".lock"
+        self._handle: Any = None
+
+    def __enter__(self) -> _RunLock:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: no lock
+            return self
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open("a+")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise OutputError(f"{self.path.parent}: another variant run is using this folder", str(self.path)) from None
+        self._handle = handle
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _failure_reason(exc: BaseException) -> str:
+    if isinstance(exc, BrandViolationError) and exc.report is not None:
+        parts = []
+        for result in exc.report.failures:
+            note = result.hint or str(result.details.get("reason") or result.status.value)
+            parts.append(f"{result.name}: {note}")
+        if parts:
+            return "; ".join(parts)[:600]
+    text = str(exc) if isinstance(exc, BrandkitError) else f"{type(exc).__name__}: {exc}"
+    return text[:600]
+
+
+def _failure_kind(exc: BaseException) -> str:
+    if isinstance(exc, BrandViolationError):
+        return "checks"
+    if isinstance(exc, ModerationBlockedError):
+        return "blocked"
+    if isinstance(exc, RequestError):
+        return "request"
+    if isinstance(exc, ProviderError):
+        return "provider"
+    if isinstance(exc, OutputError):
+        return "output"
+    return "error"
+
+
+class _Runner:
+    """One session of a variant run (state shared by the workers; no global state)."""
+
+    def __init__(
+        self,
+        plan: ExpandedPlan,
+        out: Path,
+        kits: Mapping[str, AsyncBrandKit],
+        wrapped: Sequence[RateLimitedProvider],
+        *,
+        concurrency: int,
+        budget_usd: float | None,
+        retry_failed: bool,
+        progress: ProgressSink | None,
+        max_attempts: int | None,
+        max_spend_usd: float | None,
+        label: str,
+    ) -> None:
+        self.plan = plan
+        self.out = out
+        self.kits = kits
+        self.wrapped = wrapped
+        self.concurrency = concurrency
+        self.budget = budget_usd
+        self.retry_failed = retry_failed
+        self.progress = progress
+        self.max_attempts = max_attempts
+        self.max_spend_usd = max_spend_usd
+        self.label = label
+        self.journal = Journal(out / JOURNAL_NAME)
+        self.state = JournalState()
+        self.done = 0
+        self.failed = 0
+        self.prior_spend = 0.0
+        self.attributed = 0.0
+        self.reserved: dict[str, float] = {}
+        self.worst: dict[str, float] = {}
+        self.stopped: str | None = None
+        self.settled_events: dict[str, asyncio.Event] = {}
+        self.outcome: dict[str, str] = {}
+        self.requeues: dict[str, int] = {}
+        self.in_flight: set[str] = set()
+        self.finished_files: dict[str, dict[str, str]] = {}
+
+    # -- money -------------------------------------------------------------------------------
+
+    @property
+    def session_spend(self) -> float:
+        """What the providers billed in this session (every render they returned)."""
+        return sum(p.spent_usd for p in self.wrapped)
+
+    @property
+    def total_spend(self) -> float:
+        """Spend of earlier sessions plus this one."""
+        return self.prior_spend + self.session_spend
+
+    def _reserve(self, variant: Variant) -> bool:
+        if self.budget is None:
+            return True
+        need = self.worst.get(variant.key, 0.0)
+        committed = self.total_spend + sum(self.reserved.values())
+        if committed + need > self.budget + 1e-9:
+            return False
+        self.reserved[variant.key] = need
+        return True
+
+    # -- journal ------------------------------------------------------------------------------
+
+    def _plan_records(self) -> list[dict[str, Any]]:
+        now = round(time.time(), 3)
+        return [
+            {
+                "ts": now,
+                "event": "planned",
+                "key": v.key,
+                "name": v.name,
+                "spec": v.spec_id,
+                "axes": dict(v.axes),
+                "operation": v.operation,
+                "master": v.master_key,
+            }
+            for v in self.plan.variants
+            if v.key not in self.state.planned
+        ]
+
+    def _settle(self, variant: Variant, status: str) -> None:
+        self.outcome[variant.key] = status
+        if status == "succeeded":
+            self.done += 1
+        else:
+            self.failed += 1
+        self.reserved.pop(variant.key, None)
+        event = self.settled_events.get(variant.key)
+        if event is not None:
+            event.set()
+        if self.progress is not None:
+            self.progress.update(self.done, self.failed, self.total_spend)
+
+    # -- one variant --------------------------------------------------------------------------
+
+    async def _master_ready(self, variant: Variant) -> None:
+        """Wait while an edit variant's master is being made; defer it while the master is still queued."""
+        key = variant.master_key
+        if key is None:
+            return
+        while key not in self.outcome and not _finished(self.state, key, self.out):
+            if key not in self.in_flight:
+                raise _Defer
+            await self.settled_events[key].wait()
+        if self.outcome.get(key, "succeeded") != "succeeded":
+            master = self.plan.get(key)
+            raise _MasterMissing(f"its master {master.name if master else key[:12]} did not succeed")
+
+    async def _master_bytes(self, variant: Variant) -> bytes:
+        from brandkit.imageio import read_bytes
+
+        if variant.master_path is not None:
+            return await asyncio.to_thread(read_bytes, variant.master_path)
+        assert variant.master_key is not None
+        return await asyncio.to_thread(read_bytes, self.out / self._image_of(variant.master_key))
+
+    def _image_of(self, key: str) -> str:
+        record = self.finished_files.get(key) or self.state.state(key).files
+        return record["image"]
+
+    async def _make(self, variant: Variant) -> Asset:
+        kit = self.kits[variant.spec_id]
+        if isinstance(variant.request, EditRequest):
+            master = await self._master_bytes(variant)
+            return await kit.edit(master, request=variant.request)
+        assert isinstance(variant.request, AssetRequest)
+        return await kit.generate(variant.request)
+
+    async def _save(self, variant: Variant, asset: Asset) -> dict[str, Any]:
+        ext = _EXT.get(asset.output_format, ".png")
+        image_rel = f"{variant.name}{ext}"
+        thumb_rel = f"thumbs/{variant.key[:16]}.jpg"
+
+        def write() -> None:
+            asset.save(self.out / image_rel)
+            make_thumbnail(asset.data, self.out / thumb_rel)
+
+        await asyncio.to_thread(write)
+        return {
+            "files": {"image": image_rel, "sidecar": image_rel + ".json", "thumb": thumb_rel},
+            "bytes": len(asset.data),
+            "sha256": _sha256(asset.data),
+            "width": asset.width,
+            "height": asset.height,
+        }
+
+    async def _save_rejected(self, variant: Variant, best: Attempt | None) -> dict[str, str]:
+        if best is None:
+            return {}
+        image_rel = f"rejected/{variant.name}{_EXT.get(best.output_format, '.png')}"
+        thumb_rel = f"thumbs/{variant.key[:16]}.rejected.jpg"
+
+        def write() -> None:
+            atomic_write(self.out / image_rel, best.data)
+            make_thumbnail(best.data, self.out / thumb_rel)
+
+        try:
+            await asyncio.to_thread(write)
+        except (OutputError, BrandkitError):
+            return {}
+        return {"rejected": image_rel, "thumb": thumb_rel}
+
+    async def _run_one(self, variant: Variant) -> None:
+        started = time.perf_counter()
+        try:
+            await self._master_ready(variant)
+        except _MasterMissing as exc:
+            self._record_failure(variant, "master", str(exc), started)
+            return
+        self.journal.append("started", key=variant.key)
+        self.in_flight.add(variant.key)
+        try:
+            asset = await self._make(variant)
+            saved = await self._save(variant, asset)
+        except asyncio.CancelledError:
+            raise
+        except RateLimitError as exc:
+            count = self.requeues.get(variant.key, 0)
+            if count < MAX_REQUEUES and self.stopped is None:
+                self.requeues[variant.key] = count + 1
+                self.journal.append("requeued", key=variant.key, reason=_failure_reason(exc))
+                raise _Requeue from exc
+            self._record_failure(variant, "provider", _failure_reason(exc), started)
+            return
+        except FATAL_ERRORS as exc:
+            self._record_failure(variant, "provider", _failure_reason(exc), started)
+            self.stopped = f"aborted: {type(exc).__name__}: {exc}"
+            return
+        except BrandViolationError as exc:
+            files = await self._save_rejected(variant, exc.best)
+            cost = sum(a.cost_usd for a in exc.attempts)
+            self._record_failure(
+                variant, "checks", _failure_reason(exc), started, cost, len(exc.attempts), exc.report, files
+            )
+            return
+        except Exception as exc:
+            self._record_failure(variant, _failure_kind(exc), _failure_reason(exc), started)
+            return
+        self.attributed += asset.cost_usd
+        self.finished_files[variant.key] = saved["files"]
+        self.journal.append(
+            "succeeded",
+            key=variant.key,
+            **saved,
+            cost_usd=round(asset.cost_usd, 6),
+            attempts=len(asset.attempts),
+            attempt=asset.attempt_number,
+            fixes=asset.fixes,
+            provider=asset.provider,
+            model=asset.model,
+            report=report_summary(asset.report),
+            elapsed_s=round(time.perf_counter() - started, 3),
+        )
+        self._settle(variant, "succeeded")
+
+    def _record_failure(
+        self,
+        variant: Variant,
+        kind: str,
+        reason: str,
+        started: float,
+        cost: float = 0.0,
+        attempts: int = 0,
+        report: ValidationReport | None = None,
+        files: Mapping[str, str] | None = None,
+    ) -> None:
+        self.attributed += cost
+        self.journal.append(
+            "failed",
+            key=variant.key,
+            kind=kind,
+            reason=reason,
+            cost_usd=round(cost, 6),
+            attempts=attempts,
+            files=dict(files or {}),
+            report=report_summary(report) if report is not None else None,
+            elapsed_s=round(time.perf_counter() - started, 3),
+        )
+        self._settle(variant, "failed")
+
+    # -- the session --------------------------------------------------------------------------
+
+    async def _worker(self, queue: asyncio.Queue[Variant]) -> None:
+        while True:
+            try:
+                variant = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            try:
+                if self.stopped is not None:
+                    continue
+                if not self._reserve(variant):
+                    self.stopped = "budget"
+                    self.journal.append(
+                        "budget_stop",
+                        key=variant.key,
+                        budget_usd=self.budget,
+                        spent_usd=round(self.total_spend, 6),
+                        reserved_usd=round(sum(self.reserved.values()), 6),
+                        needed_usd=round(self.worst.get(variant.key, 0.0), 6),
+                    )
+                    continue
+                try:
+                    await self._run_one(variant)
+                except (_Requeue, _Defer):
+                    self.reserved.pop(variant.key, None)
+                    queue.put_nowait(variant)
+                finally:
+                    self.in_flight.discard(variant.key)
+            finally:
+                queue.task_done()
+
+    async def run(self, todo: Sequence[Variant], settled: Mapping[str, str], resume: bool) -> None:
+        self.journal.open()
+        try:
+            self.journal.append(
+                "run_started",
+                plan=self.plan.plan.name,
+                plan_hash=self.plan.plan_hash,
+                variants=len(self.plan),
+                todo=len(todo),
+                provider=self.label,
+                concurrency=self.concurrency,
+                budget_usd=self.budget,
+                resume=resume,
+                pid=os.getpid(),
+            )
+            self.journal.append_many(self._plan_records())
+            for key, status in settled.items():
+                self.outcome[key] = status
+            self.done = sum(1 for s in settled.values() if s == "succeeded")
+            self.failed = len(settled) - self.done
+            for variant in todo:
+                self.settled_events[variant.key] = asyncio.Event()
+            queue: asyncio.Queue[Variant] = asyncio.Queue()
+            for variant in todo:
+                queue.put_nowait(variant)
+            if self.progress is not None:
+                self.progress.start(len(self.plan), self.done, self.failed)
+            try:
+                workers = [asyncio.create_task(self._worker(queue)) for _ in range(max(1, self.concurrency))]
+                try:
+                    await asyncio.gather(*workers)
+                except BaseException:
+                    for task in workers:
+                        task.cancel()
+                    await asyncio.gather(*workers, return_exceptions=True)
+                    raise
+            finally:
+                if self.progress is not None:
+                    self.progress.stop()
+            if self.stopped is not None and self.stopped.startswith("aborted"):
+                self.journal.append("aborted", reason=self.stopped)
+            self.journal.append(
+                "run_finished",
+                stopped=self.stopped,
+                spent_usd=round(self.session_spend, 6),
+                unattributed_usd=round(max(0.0, self.session_spend - self.attributed), 6),
+            )
+        finally:
+            self.journal.close()
+
+
+class _Requeue(Exception):
+    """A variant hit the rate limit after its retries: put it back in the queue."""
+
+
+class _Defer(Exception):
+    """An edit variant whose master is still queued: put it back behind the master."""
+
+
+class _MasterMissing(Exception):
+    """An edit variant's master did not succeed."""
+
+
+def _kit_providers(
+    provider: ProviderInput | None,
+    kit: _KitBase | None,
+    specs: Mapping[str, BrandSpec],
+    limiter: AdaptiveRateLimiter,
+    provider_options: dict[str, Any],
+) -> tuple[dict[str, RateLimitedProvider], list[RateLimitedProvider], list[RateLimitedProvider]]:
+    """One limited provider per spec: (by spec id, distinct wrappers, wrappers whose clients we close)."""
+    from brandkit.provider import make_provider
+    from brandkit.provider.local import LocalRenderer
+
+    chosen: ProviderInput = kit.provider if kit is not None else (provider or "openai")
+    by_spec: dict[str, RateLimitedProvider] = {}
+    owned: list[RateLimitedProvider] = []
+    if chosen == "local" or isinstance(chosen, LocalRenderer):  # the local renderer is bound to its spec
+        for spec_id, spec in specs.items():
+            by_spec[spec_id] = wrap(LocalRenderer(spec), limiter)
+        return by_spec, list(by_spec.values()), []
+    if chosen == "openai":
+        options = dict(provider_options)
+        retry = options.pop("retry", None) or RetryPolicy()
+        inner = make_provider("openai", next(iter(specs.values())), retry=RetryPolicy.never(), **options)
+        shared = wrap(inner, limiter, retry)
+        owned.append(shared)
+    elif isinstance(chosen, str):
+        raise RequestError(f"unknown provider {chosen!r}: use 'local', 'openai' or a provider object", "provider")
+    elif isinstance(chosen, ImageProvider):
+        shared = wrap(chosen, limiter)
+    else:  # a factory per spec
+        for spec_id, spec in specs.items():
+            by_spec[spec_id] = wrap(chosen(spec), limiter)
+        return by_spec, list(by_spec.values()), []
+    return dict.fromkeys(specs, shared), [shared], owned
+
+
+def _auto_progress(progress: bool | ProgressSink | None, name: str) -> ProgressSink | None:
+    if progress is None:
+        progress = sys.stderr.isatty()
+    if progress is True:
+        return RichProgress(name)
+    if progress is False:
+        return None
+    return progress
+
+
+async def arun_variants(
+    plan: PlanInput,
+    out: str | os.PathLike[str],
+    *,
+    provider: ProviderInput | None = "openai",
+    kit: _KitBase | None = None,
+    concurrency: int = 4,
+    budget_usd: float | None = None,
+    resume: bool = False,
+    retry_failed: bool = False,
+    progress: bool | ProgressSink | None = None,
+    rate_window_s: float = 60.0,
+    rate_limit: int | None = None,
+    checks: Sequence[Check] | None = None,
+    max_attempts: int | None = None,
+    max_spend_usd: float | None = None,
+    **provider_options: Any,
+) -> VariantRun:
+    """Make every variant of ``plan`` into ``out``; returns the manifest and summary (see module docstring).
+
+    ``provider`` is ``"openai"``, ``"local"``, a provider object (shared by every spec) or a factory
+    ``spec -> provider``; ``kit`` uses a kit's provider instead. ``provider_options`` go to the OpenAI
+    provider (``api_key``, ``base_url``, ``timeout``, ``retry`` …). ``rate_window_s`` is the window of the
+    provider's request limit (60 s for OpenAI); ``rate_limit`` fixes the limit instead of learning it.
+    ``checks``, ``max_attempts`` and ``max_spend_usd`` configure the kits as in :class:`~brandkit.BrandKit`.
+
+    An existing run in ``out`` is continued only with ``resume=True`` (else :class:`~brandkit.OutputError`);
+    ``retry_failed`` also redoes variants that failed their checks. Raises :class:`PlanError` before
+    anything is sent when the plan or a request is invalid.
+    """
+    from brandkit.kit import AsyncBrandKit
+
+    if concurrency < 1:
+        raise RequestError(f"concurrency must be at least 1, got {concurrency}", "concurrency", concurrency)
+    if budget_usd is not None and budget_usd < 0:
+        raise RequestError(f"budget must not be negative, got {budget_usd}", "budget", budget_usd)
+    expanded = plan if isinstance(plan, ExpandedPlan) else expand_plan(plan)
+    target = Path(out)
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{target}: output folder is a file", str(target))
+    journal_path = target / JOURNAL_NAME
+    if journal_path.exists() and not resume:
+        raise OutputError(
+            f"{target}: already holds a variant run ({JOURNAL_NAME}); resume it (--resume) or choose another --out",
+            str(target),
+        )
+    with _RunLock(target):
+        state = _load_state(target)
+        settled: dict[str, str] = {}
+        todo: list[Variant] = []
+        for variant in expanded.variants:
+            status = _settled(state, variant.key, target, retry_failed)
+            if status is None:
+                todo.append(variant)
+            else:
+                settled[variant.key] = status
+        compiled = _preflight(expanded, todo)
+        limiter = AdaptiveRateLimiter(window_s=rate_window_s, limit=rate_limit)
+        by_spec, wrapped, owned = _kit_providers(provider, kit, expanded.specs, limiter, provider_options)
+        kits = {
+            spec_id: AsyncBrandKit(
+                spec,
+                provider=by_spec[spec_id],
+                checks=checks,
+                max_attempts=max_attempts,
+                max_spend_usd=max_spend_usd,
+            )
+            for spec_id, spec in expanded.specs.items()
+        }
+        label = _provider_label(provider, kit)
+        runner = _Runner(
+            expanded,
+            target,
+            kits,
+            wrapped,
+            concurrency=concurrency,
+            budget_usd=budget_usd,
+            retry_failed=retry_failed,
+            progress=_auto_progress(progress, expanded.plan.name),
+            max_attempts=max_attempts,
+            max_spend_usd=max_spend_usd,
+            label=label,
+        )
+        runner.state = state
+        runner.prior_spend = sum(v.cost_usd for v in state.variants.values()) + sum(
+            s.unattributed_usd for s in state.sessions
+        )
+        prices = _prices_of(wrapped[0]) if wrapped else DEFAULT_PRICES
+        for variant in todo:
+            estimate = 0.0 if label == "local" else _estimate(compiled[variant.key], prices)
+            runner.worst[variant.key] = _worst_case(
+                estimate if estimate is not None else 0.0,
+                expanded.specs[variant.spec_id],
+                max_attempts,
+                max_spend_usd,
+            )
+        started = time.time()
+        try:
+            await runner.run(todo, settled, resume)
+        finally:
+            for item in owned:
+                with contextlib.suppress(Exception):
+                    await item.aclose()
+            manifest = await asyncio.to_thread(
+                write_reports,
+                expanded,
+                target,
+                _load_state(target),
+                session_started=started,
+                stopped=runner.stopped,
+                provider=label,
+            )
+    return VariantRun(
+        out=target,
+        manifest_path=target / "manifest.json",
+        index_path=target / "index.html",
+        manifest=manifest,
+        stopped=runner.stopped,
+        limiter=limiter.stats,
+    )
+
+
+def run_variants(plan: PlanInput, out: str | os.PathLike[str], **options: Any) -> VariantRun:
+    """Blocking twin of :func:`arun_variants` (same arguments).
+
+    It is ``asyncio.run(arun_variants(...))``: a variant run is a top-level job with its own event loop, so
+    the sync entry point shares every line of the async one. Inside a running event loop, await
+    :func:`arun_variants` instead.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(arun_variants(plan, out, **options))
+    raise RuntimeError("run_variants() was called inside a running event loop; use `await arun_variants(...)`")

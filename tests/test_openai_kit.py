@@ -1,0 +1,167 @@
+"""The whole SDK over real HTTP against the loopback OpenAI server: generate, edit with logo references,
+moderation, the repair loop and the CLI — sync and async."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image, ImageDraw
+
+import brandkit
+from brandkit.models import CheckStatus
+from tests.support.openai_plugin import FAKE_API_KEY, FAST_RETRY
+from tests.support.openai_server import OpenAIServer
+
+REQ = dict(brief="A ceramic cup of coffee on an oak table", headline="Slow mornings, bright roasts",
+           subhead="Roasted this week in small batches.", cta="Order ahead")
+
+
+def brand_imagery(spec: brandkit.BrandSpec, off_palette_first: int = 0) -> Any:
+    """An image painter for the server: a well-behaved model's imagery (flat brand background, palette subject
+    on the lower/right side, no text, no logo). The first ``off_palette_first`` images are off-palette green."""
+    calls = {"n": 0}
+    bg = spec.palette.by_role(brandkit.spec.models.ColorRole.background)[0].hex  # type: ignore[attr-defined]
+    accent = spec.palette.by_role(brandkit.spec.models.ColorRole.accent)[0].hex  # type: ignore[attr-defined]
+
+    def paint(width: int, height: int, fmt: str, transparent: bool, params: Mapping[str, Any]) -> bytes:
+        calls["n"] += 1
+        fill = "#3FA34D" if calls["n"] <= off_palette_first else bg
+        image = Image.new("RGB", (width, height), fill)
+        box = (int(width * 0.62), int(height * 0.55), int(width * 0.92), int(height * 0.85))
+        ImageDraw.Draw(image).ellipse(box, fill=accent)
+        out = io.BytesIO()
+        image.save(out, {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}[fmt])
+        return out.getvalue()
+
+    return paint
+
+
+def _kit(spec: brandkit.BrandSpec, server: OpenAIServer, cls: Any = brandkit.BrandKit) -> Any:
+    return cls(spec, provider="openai", api_key=FAKE_API_KEY, base_url=server.url, retry=FAST_RETRY)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_generate_with_overlay_uses_generations(lumen: brandkit.BrandSpec, openai_server: OpenAIServer,
+                                                mode: str) -> None:
+    openai_server.image_factory = brand_imagery(lumen)
+    req = brandkit.AssetRequest(**{**REQ, "headline": "Small steps, every day"}, seed=1)  # type: ignore[arg-type]
+    if mode == "sync":
+        asset = _kit(lumen, openai_server).generate(req)
+    else:
+        asset = asyncio.run(_kit(lumen, openai_server, brandkit.AsyncBrandKit).generate(req))
+    assert asset.report.passed, asset.report.model_dump_report()
+    assert asset.provider == "openai" and asset.model == "gpt-image-2" and asset.cost_usd > 0
+    assert openai_server.count("/images/generations") == 1 and openai_server.count("/moderations") == 1
+    assert asset.report.checks["moderation"].status == CheckStatus.passed
+    assert "openai:omni-moderation-latest" in json.dumps(asset.report.checks["moderation"].details)
+    assert openai_server.invalid_requests() == []
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_reference_mode_sends_logo_to_edits_and_fixes_copy(northwind: brandkit.BrandSpec,
+                                                          openai_server: OpenAIServer, mode: str) -> None:
+    """Northwind asks the model to render copy and logo (logo as reference image 1). The server's 'model' draws
+    neither, so the text and logo checks fail and their fix policy composites the exact copy and real logo."""
+    openai_server.image_factory = brand_imagery(northwind)
+    req = brandkit.AssetRequest(**REQ, seed=1)  # type: ignore[arg-type]
+    if mode == "sync":
+        asset = _kit(northwind, openai_server).generate(req)
+    else:
+        asset = asyncio.run(_kit(northwind, openai_server, brandkit.AsyncBrandKit).generate(req))
+    assert asset.report.passed and {"fix:logo", "fix:text"} <= set(asset.fixes)
+    (edit,) = openai_server.records("/images/edits")
+    assert edit.fields.get("model") == "gpt-image-2" and "input_fidelity" not in edit.fields  # type: ignore[attr-defined]
+    assert "moderation" not in edit.fields  # type: ignore[attr-defined]
+    assert openai_server.invalid_requests() == []
+    first = asset.attempts[0]
+    assert first.report.checks["text"].status == CheckStatus.failed  # before the fix: nothing was rendered
+
+
+def test_repair_loop_regenerates_off_palette_imagery(lumen: brandkit.BrandSpec, openai_server: OpenAIServer) -> None:
+    openai_server.image_factory = brand_imagery(lumen, off_palette_first=1)
+    asset = _kit(lumen, openai_server).generate(brandkit.AssetRequest(**REQ, seed=2))  # type: ignore[arg-type]
+    assert asset.report.passed and asset.attempt_number == 2
+    assert openai_server.count("/images/generations") == 2
+    first = asset.attempts[0].report.checks["palette"]
+    assert first.status == CheckStatus.failed and "#3F" in (first.hint or "").upper()
+    second_prompt = openai_server.records("/images/generations")[1]
+    assert "CORRECTIONS FROM THE PREVIOUS ATTEMPT" in str(second_prompt.fields.get("prompt"))  # type: ignore[attr-defined]
+
+
+def test_moderation_scores_above_threshold_fail(lumen: brandkit.BrandSpec, openai_server: OpenAIServer) -> None:
+    openai_server.image_factory = brand_imagery(lumen)
+    openai_server.moderation_scores = {"violence": 0.9}
+    with pytest.raises(brandkit.BrandViolationError) as info:
+        _kit(lumen, openai_server).generate(brandkit.AssetRequest(**REQ, seed=3))  # type: ignore[arg-type]
+    report = info.value.report
+    assert report is not None and report.checks["moderation"].status == CheckStatus.failed
+    assert openai_server.count("/images/generations") == 1  # policy raise: no second paid attempt
+
+
+def test_moderation_service_down_is_not_checked(lumen: brandkit.BrandSpec, openai_server: OpenAIServer) -> None:
+    openai_server.image_factory = brand_imagery(lumen)
+    openai_server.inject("server_error", times=20, path="/moderations")
+    with pytest.raises(brandkit.BrandViolationError) as info:
+        _kit(lumen, openai_server).generate(brandkit.AssetRequest(**REQ, seed=3))  # type: ignore[arg-type]
+    result = info.value.report.checks["moderation"]  # type: ignore[union-attr]
+    assert result.status == CheckStatus.not_checked
+
+
+def test_edit_sends_master_and_logo(northwind: brandkit.BrandSpec, openai_server: OpenAIServer,
+                                    tmp_path: Path) -> None:
+    local = brandkit.BrandKit(northwind, provider="local")
+    master = local.generate(brandkit.AssetRequest(**REQ, seed=4)).save(tmp_path / "m.png")  # type: ignore[arg-type]
+
+    def same_image(width: int, height: int, fmt: str, transparent: bool, params: Mapping[str, Any]) -> bytes:
+        return master.read_bytes()  # a 'model' that changed nothing
+
+    openai_server.image_factory = same_image
+    kit = _kit(northwind, openai_server)
+    edited = kit.edit(master, "Translate the headline to German", headline="Langsame Morgen, helle Röstungen",
+                      subhead=REQ["subhead"], cta=REQ["cta"])
+    # the model did not change the headline: the text check failed and the fix composited the German copy
+    assert edited.report.passed and "fix:text" in edited.fixes
+    (record,) = openai_server.records("/images/edits")
+    assert record.image_files()[0]["filename"].startswith("image-to-edit") or len(record.image_files()) == 2  # type: ignore[attr-defined]
+    assert len(record.image_files()) == 2  # type: ignore[attr-defined]
+
+
+def test_cli_generate_with_openai_base_url(openai_server: OpenAIServer, tmp_path: Path, root: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    env.update(OPENAI_API_KEY=FAKE_API_KEY, OPENAI_BASE_URL=openai_server.url)
+    lumen = brandkit.load_spec(root / "brand_specs" / "lumen-health")
+    openai_server.image_factory = brand_imagery(lumen)
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "brandkit.cli", "generate", "--spec", str(root / "brand_specs" / "lumen-health"),
+         "--brief", "A calm morning stretch", "--headline", "Small steps, every day", "--provider", "openai",
+         "--seed", "1", "--out", str(out), "--json"],
+        capture_output=True, text=True, env=env, timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    result = json.loads(proc.stdout)
+    assert result["ok"] and result["assets"][0]["provider"] == "openai"
+    assert Path(result["assets"][0]["path"]).is_file()
+    assert openai_server.count("/images/generations") == 1
+    assert FAKE_API_KEY not in proc.stdout + proc.stderr
+    sidecar = Path(result["assets"][0]["sidecar"]).read_text()
+    assert FAKE_API_KEY not in sidecar
+
+
+def test_cli_without_key_points_to_local(tmp_path: Path, root: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "brandkit.cli", "generate", "--spec", str(root / "brand_specs" / "northwind"),
+         "--brief", "x", "--out", str(tmp_path)], capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert proc.returncode == 2 and "--provider local" in proc.stderr
+    assert not any(tmp_path.iterdir())
