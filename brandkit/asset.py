@@ -94,6 +94,7 @@ class Asset(BaseModel):
                     "fixes": a.fixes,
                     "request_id": a.request_id,
                     "feedback": a.prompt.feedback,
+                    "before_fix": a.report_before_fix.summary() if a.report_before_fix else None,
                 }
                 for a in self.attempts
             ],

@@ -296,6 +296,9 @@ class Attempt(_Model):
     data: bytes = Field(repr=False)
     output_format: str
     report: ValidationReport
+    report_before_fix: ValidationReport | None = Field(
+        default=None, description="The report of the provider's image, when a deterministic fix was applied."
+    )
     provider: str
     model: str
     cost_usd: float = 0.0

@@ -274,6 +274,7 @@ def _fix(
         update={
             "data": data,
             "report": report,
+            "report_before_fix": attempt.report,
             "fixes": [*attempt.fixes, *(f"fix:{z}" for z in sorted(zones))],
         }
     )

@@ -39,15 +39,17 @@ def decide(report: ValidationReport, already_fixed: bool = False) -> Decision:
     failures = report.failures
     if not failures:
         return Decision("accept")
-    stop = [r for r in failures if r.policy == "raise" or r.status == CheckStatus.not_checked]
-    if stop:
-        return Decision("stop", reason="; ".join(_describe(r) for r in stop))
-    fixes = [r for r in failures if r.policy == "fix" and r.name in FIXABLE]
+    raised = [r for r in failures if r.policy == "raise" and r.status == CheckStatus.failed]
+    if raised:
+        return Decision("stop", reason="; ".join(_describe(r) for r in raised))
+    fixes = [r for r in failures if r.policy == "fix" and r.name in FIXABLE and r.status == CheckStatus.failed]
     if fixes and not already_fixed:
-        zones = set()
-        for r in fixes:
-            zones.add("logo" if r.name == "logo" else "text")
+        # a fix first: it may also make a dependent check runnable (contrast needs the copy to be there)
+        zones = {"logo" if r.name == "logo" else "text" for r in fixes}
         return Decision("fix", fix=frozenset(zones), reason="; ".join(_describe(r) for r in fixes))
+    unrunnable = [r for r in failures if r.status == CheckStatus.not_checked]
+    if unrunnable:
+        return Decision("stop", reason="; ".join(_describe(r) for r in unrunnable))
     return Decision("regenerate", reason="; ".join(_describe(r) for r in failures))
 
 

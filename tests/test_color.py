@@ -295,6 +295,7 @@ def test_fast_path_within_is_exact_pixel_for_pixel(
     np.testing.assert_array_equal(res.stats.within_counts, counts[: len(REFS)])
     np.testing.assert_array_equal(res.stats.outside_counts, counts[128 : 128 + len(REFS)])
     assert res.stats.n_pixels == poster.shape[0] * poster.shape[1]
+    assert not np.any(matcher.code_table(tol) == 0xFF)  # every colour of the cube was classified
     cov = matcher.coverage(poster, tol)
     np.testing.assert_array_equal(cov.within_counts, res.stats.within_counts)
     np.testing.assert_array_equal(cov.outside_counts, res.stats.outside_counts)

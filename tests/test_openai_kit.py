@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw
 
 import brandkit
 from brandkit.models import CheckStatus
+from brandkit.spec.models import ColorRole
 from tests.support.openai_plugin import FAKE_API_KEY, FAST_RETRY
 from tests.support.openai_server import OpenAIServer
 
@@ -29,15 +30,18 @@ def brand_imagery(spec: brandkit.BrandSpec, off_palette_first: int = 0) -> Any:
     """An image painter for the server: a well-behaved model's imagery (flat brand background, palette subject
     on the lower/right side, no text, no logo). The first ``off_palette_first`` images are off-palette green."""
     calls = {"n": 0}
-    bg = spec.palette.by_role(brandkit.spec.models.ColorRole.background)[0].hex  # type: ignore[attr-defined]
-    accent = spec.palette.by_role(brandkit.spec.models.ColorRole.accent)[0].hex  # type: ignore[attr-defined]
+    bg = spec.palette.by_role(ColorRole.background)[0].hex
+    accent = spec.palette.by_role(ColorRole.accent)[0].hex
+    primary = spec.palette.by_role(ColorRole.primary)[0].hex
 
     def paint(width: int, height: int, fmt: str, transparent: bool, params: Mapping[str, Any]) -> bytes:
         calls["n"] += 1
         fill = "#3FA34D" if calls["n"] <= off_palette_first else bg
         image = Image.new("RGB", (width, height), fill)
         box = (int(width * 0.62), int(height * 0.55), int(width * 0.92), int(height * 0.85))
-        ImageDraw.Draw(image).ellipse(box, fill=accent)
+        draw = ImageDraw.Draw(image)
+        draw.rectangle((int(width * 0.6), int(height * 0.56), int(width * 0.95), int(height * 0.9)), fill=primary)
+        draw.ellipse(box, fill=accent)
         out = io.BytesIO()
         image.save(out, {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}[fmt])
         return out.getvalue()
@@ -79,11 +83,13 @@ def test_reference_mode_sends_logo_to_edits_and_fixes_copy(northwind: brandkit.B
         asset = asyncio.run(_kit(northwind, openai_server, brandkit.AsyncBrandKit).generate(req))
     assert asset.report.passed and {"fix:logo", "fix:text"} <= set(asset.fixes)
     (edit,) = openai_server.records("/images/edits")
-    assert edit.fields.get("model") == "gpt-image-2" and "input_fidelity" not in edit.fields  # type: ignore[attr-defined]
-    assert "moderation" not in edit.fields  # type: ignore[attr-defined]
+    assert edit.fields.get("model") == "gpt-image-2" and "input_fidelity" not in edit.fields
+    assert "moderation" not in edit.fields
+    assert [f["filename"] for f in edit.image_files] == ["logos/northwind-primary.png"] or len(edit.image_files) == 1
     assert openai_server.invalid_requests() == []
-    first = asset.attempts[0]
-    assert first.report.checks["text"].status == CheckStatus.failed  # before the fix: nothing was rendered
+    before = asset.attempts[0].report_before_fix
+    assert before is not None and before.checks["text"].status == CheckStatus.failed  # the model rendered nothing
+    assert before.checks["logo"].status == CheckStatus.failed
 
 
 def test_repair_loop_regenerates_off_palette_imagery(lumen: brandkit.BrandSpec, openai_server: OpenAIServer) -> None:
@@ -94,7 +100,7 @@ def test_repair_loop_regenerates_off_palette_imagery(lumen: brandkit.BrandSpec, 
     first = asset.attempts[0].report.checks["palette"]
     assert first.status == CheckStatus.failed and "#3F" in (first.hint or "").upper()
     second_prompt = openai_server.records("/images/generations")[1]
-    assert "CORRECTIONS FROM THE PREVIOUS ATTEMPT" in str(second_prompt.fields.get("prompt"))  # type: ignore[attr-defined]
+    assert "CORRECTIONS FROM THE PREVIOUS ATTEMPT" in str(second_prompt.fields.get("prompt"))
 
 
 def test_moderation_scores_above_threshold_fail(lumen: brandkit.BrandSpec, openai_server: OpenAIServer) -> None:
@@ -131,8 +137,9 @@ def test_edit_sends_master_and_logo(northwind: brandkit.BrandSpec, openai_server
     # the model did not change the headline: the text check failed and the fix composited the German copy
     assert edited.report.passed and "fix:text" in edited.fixes
     (record,) = openai_server.records("/images/edits")
-    assert record.image_files()[0]["filename"].startswith("image-to-edit") or len(record.image_files()) == 2  # type: ignore[attr-defined]
-    assert len(record.image_files()) == 2  # type: ignore[attr-defined]
+    files = record.image_files
+    assert len(files) == 2 and files[0]["field"] == "image[]"
+    assert files[0]["sha256"] == __import__("hashlib").sha256(master.read_bytes()).hexdigest()  # the master first
 
 
 def test_cli_generate_with_openai_base_url(openai_server: OpenAIServer, tmp_path: Path, root: Path) -> None:

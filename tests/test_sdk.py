@@ -138,6 +138,8 @@ def test_fix_policy_composites_exact_copy(northwind: brandkit.BrandSpec) -> None
     assert asset.report.passed and "fix:text" in asset.fixes
     assert len(provider.calls) == 1  # fixed deterministically, no second generation paid for
     assert asset.attempts[0].report.checks["text"].status == CheckStatus.passed
+    before = asset.attempts[0].report_before_fix
+    assert before is not None and before.checks["text"].status == CheckStatus.failed
 
 
 def test_regenerate_policy_feeds_back_the_exact_copy(northwind: brandkit.BrandSpec) -> None:
@@ -162,8 +164,12 @@ def test_violation_keeps_every_attempt_and_the_best(northwind: brandkit.BrandSpe
     err = info.value
     assert len(err.attempts) == northwind.repair.max_attempts == len(provider.calls)
     assert err.best is not None and err.report is err.best.report and not err.report.passed
-    # feedback does not grow with the attempts
-    assert len(err.attempts[-1].prompt.feedback) == len(err.attempts[1].prompt.feedback)
+    # feedback comes from the previous attempt only, so the prompt does not grow with the attempts
+    from brandkit.repair import MAX_FEEDBACK_NOTES, feedback_for
+
+    for before, after in zip(err.attempts, err.attempts[1:], strict=False):
+        assert after.prompt.feedback == feedback_for(before.report)
+        assert len(after.prompt.feedback) <= MAX_FEEDBACK_NOTES
 
 
 def test_spend_budget_stops_the_loop(northwind: brandkit.BrandSpec) -> None:
@@ -271,6 +277,7 @@ def test_overlay_draws_into_model_imagery(lumen: brandkit.BrandSpec) -> None:
             image = Image.new("RGB", (call.prompt.width, call.prompt.height), call.prompt.background_hex)
             hero = call.prompt.layout.hero_box
             assert hero is not None
+            ImageDraw.Draw(image).rectangle(hero.as_tuple(), fill="#1F5AA6")
             ImageDraw.Draw(image).ellipse(hero.as_tuple(), fill="#3CC5A0")
             data = encode_image(image, "png")
             from brandkit.models import RenderedImage

@@ -10,7 +10,10 @@
    then verified with a masked correlation of the logo against the scene at the
    found box; a homography whose verification score is below :data:`ORB_VERIFY_MIN`
    is rejected (the brand name set in the same font elsewhere produces such
-   false matches). ORB is fast (~20 ms) and finds logos of about 128 px and larger.
+   false matches). ORB is fast (~20 ms) and finds logos of about 128 px and larger;
+   when the smallest allowed logo is under :data:`ORB_SMALL_LOGO_PX` px it is run a
+   second time on the scene upsampled up to 2× (long side ≤
+   :data:`ORB_MAX_UPSCALED_SIDE`), which recovers many logos of 90–130 px.
 2. *Masked multi-scale template matching* when ORB finds nothing
    (``TM_CCOEFF_NORMED`` with the logo's alpha as mask), coarse to fine. Coarse:
    the grey scene downscaled to :data:`COARSE_SCENE_SIDE` px (more when needed so
@@ -87,6 +90,9 @@ ORB_RATIO = 0.75
 ORB_VERIFY_MIN = 0.6
 ORB_SCENE_FEATURES = 5000
 ORB_MAX_SCENE_SIDE = 1600
+ORB_SMALL_LOGO_PX = 200
+ORB_MAX_UPSCALE = 2.0
+ORB_MAX_UPSCALED_SIDE = 2048
 TEMPLATE_SCENE_SIDE = 800
 TEMPLATE_THRESHOLD = 0.85
 COARSE_SCENE_SIDE = 400
@@ -104,7 +110,7 @@ SEARCH_MIN_WIDTH_SHARE = 0.6
 SEARCH_MAX_WIDTH_SHARE = 1.5
 MAX_ASPECT_CHANGE = 0.05
 WIDTH_TOLERANCE = 0.03
-MASK_ALPHA = 250
+MASK_ALPHA = 128
 MIN_WINDOW_STD = 6.0
 MAX_ROTATION_DEG = 3.0
 CLEAR_SPACE_GAP = 0.06
@@ -308,14 +314,18 @@ def _verify_warped(scene: np.ndarray, logo: PreparedLogo, homography: np.ndarray
     return score
 
 
-def _orb_detect(scene: np.ndarray, logo: PreparedLogo) -> LogoDetection | None:
+def _orb_detect(scene: np.ndarray, logo: PreparedLogo, factor: float = 1.0) -> LogoDetection | None:
+    """ORB + ratio test + RANSAC homography on the scene resized by ``factor`` (>1 upsamples)."""
     import cv2
 
     if logo.descriptors is None or len(logo.descriptors) < ORB_MIN_INLIERS:
         return None
     h, w = scene.shape[:2]
-    factor = min(1.0, ORB_MAX_SCENE_SIDE / max(h, w))
-    work = _downscaled(scene, factor)
+    if factor > 1.0:
+        size = (round(w * factor), round(h * factor))
+        work = np.asarray(cv2.resize(scene, size, interpolation=cv2.INTER_LINEAR))
+    else:
+        work = _downscaled(scene, factor)
     orb = cv2.ORB.create(nfeatures=ORB_SCENE_FEATURES, fastThreshold=10)
     kps, desc = orb.detectAndCompute(work, None)
     if desc is None or len(kps) < ORB_MIN_INLIERS:
@@ -605,16 +615,29 @@ def detect_logo(
     width = scene.shape[1]
     lo = min_width if min_width is not None else 0.03 * width
     hi = max_width if max_width is not None else 0.6 * width
-    found = _orb_detect(scene, logo)
-    if found is not None and found.score >= ORB_VERIFY_MIN:
-        info["orb"] = "found"
-        return found, info
-    if found is not None:
-        # Features agree but the pixels do not (e.g. the brand name set as text near a
-        # different mark): not the logo. Let template matching decide.
-        info["orb"] = f"rejected (verification score {found.score:.2f} < {ORB_VERIFY_MIN})"
-    else:
-        info["orb"] = "no match"
+    long_side = max(scene.shape[:2])
+    factors = [min(1.0, ORB_MAX_SCENE_SIDE / long_side)]
+    # Small logos have too few corners at their rendered size: try again on an upsampled scene.
+    up = min(ORB_MAX_UPSCALE, ORB_SMALL_LOGO_PX / max(lo, 1.0), ORB_MAX_UPSCALED_SIDE / long_side)
+    if up >= 1.25:
+        factors.append(up)
+    notes: list[str] = []
+    for factor in factors:
+        found = _orb_detect(scene, logo, factor)
+        label = f"x{factor:.2g}"
+        if found is not None and found.score >= ORB_VERIFY_MIN:
+            notes.append(f"{label}: found")
+            info["orb"] = "; ".join(notes)
+            if factor > 1.0:
+                found.method = "orb-upsampled"
+            return found, info
+        if found is not None:
+            # Features agree but the pixels do not (e.g. the brand name set as text near a
+            # different mark): not the logo.
+            notes.append(f"{label}: rejected (verification score {found.score:.2f} < {ORB_VERIFY_MIN})")
+        else:
+            notes.append(f"{label}: no match")
+    info["orb"] = "; ".join(notes)
     found, extra = _template_detect(scene, logo, lo, max(lo, hi))
     info.update(extra)
     return found, info

@@ -502,14 +502,15 @@ class _Layered:
     def copy(self) -> _Layered:
         return _Layered(dict(self.values), dict(self.origin))
 
-    def apply(self, patch: RequestPatch, where: str) -> None:
+    def apply(self, patch: RequestPatch, where: str, exact: bool = False) -> None:
+        """Apply ``patch``; ``where`` locates it (``exact``: ``where`` names the value itself, not its parent)."""
         for name, value in patch.model_dump(exclude_unset=True).items():
             if name in ("disclaimers", "references") and value is not None:
                 value = [*self.values.get(name, []), *value]
             elif name == "policies" and value is not None:
                 value = {**self.values.get(name, {}), **value}
             self.values[name] = value
-            self.origin[name] = f"{where}.{name}"
+            self.origin[name] = where if exact else f"{where}.{name}"
 
 
 class _Expander:
@@ -520,9 +521,14 @@ class _Expander:
         self.source = plan.source
         self.root = plan.root
         self.issues: list[SpecIssue] = []
+        self._seen: set[tuple[str, str]] = set()
         self.hashes: dict[str, str] = {}
 
     def issue(self, where: str, message: str, value: Any = None) -> None:
+        """Record a problem (once: the same problem recurs in every combination of the matrix)."""
+        if (where, message) in self._seen:
+            return
+        self._seen.add((where, message))
         self.issues.append(SpecIssue(self.source, where, message, value))
 
     def path(self, relative: str, where: str) -> Path | None:
@@ -545,28 +551,29 @@ class _Expander:
 
     # -- axes -------------------------------------------------------------------------------------
 
-    def options(self, name: str, values: list[AxisValue], where: str) -> list[tuple[str, RequestPatch, str]]:
-        """(label, patch, location) for each value of an axis."""
-        out: list[tuple[str, RequestPatch, str]] = []
+    def options(self, name: str, values: list[AxisValue], where: str) -> list[tuple[str, RequestPatch, str, bool]]:
+        """(label, patch, location, exact) for each value of an axis (a placeholder when none is valid)."""
+        out: list[tuple[str, RequestPatch, str, bool]] = []
         if name in _RESERVED_AXES:
             self.issue(where, f"{name!r} is a reserved axis name (it is added by the plan itself)", name)
-            return out
+            return [("?", RequestPatch(), where, True)]
         if not values:
             self.issue(where, "an axis needs at least one value", values)
         scalar_field = name if name in RequestPatch.model_fields and name not in _LIST_FIELDS else None
         for j, value in enumerate(values):
             at = f"{where}[{j}]"
             if isinstance(value, AxisOption):
-                out.append((value.id, value.set, f"{at}.set"))
+                out.append((value.id, value.set, f"{at}.set", False))
             elif name == "reference":
-                out.append((Path(str(value)).stem, RequestPatch(references=[PlanReference(path=str(value))]), at))
+                patch = RequestPatch(references=[PlanReference(path=str(value))])
+                out.append((Path(str(value)).stem, patch, at, True))
             elif scalar_field is not None:
                 try:
                     patch = RequestPatch.model_validate({scalar_field: value})
                 except ValidationError as exc:
                     self.issue(at, exc.errors(include_url=False)[0]["msg"], value)
                     continue
-                out.append((str(value), patch, at))
+                out.append((str(value), patch, at, True))
             else:
                 self.issue(
                     at,
@@ -574,11 +581,12 @@ class _Expander:
                     f"{{id: {value}, set: {{brief: ...}}}}",
                     value,
                 )
-        labels = [label for label, _, _ in out]
+        labels = [option[0] for option in out]
         repeated = sorted({label for label in labels if labels.count(label) > 1})
         if repeated:
             self.issue(where, f"axis values must have distinct labels; repeated: {', '.join(repeated)}", repeated)
-        return out
+        # With no valid value the matrix would be empty and hide every other problem: keep expanding.
+        return out or [("?", RequestPatch(), where, True)]
 
     # -- locales ------------------------------------------------------------------------------------
 
@@ -650,6 +658,14 @@ class _Expander:
                 )
             )
         values = {k: v for k, v in values.items() if v is not None or k in COPY_FIELDS}
+        format_name = values.get("format", "square")
+        format_ok = format_name in spec.formats
+        if not format_ok:
+            self.issue(
+                layered.origin.get("format", where),
+                f"format {format_name!r} is not defined by brand {spec.name!r} (known: {', '.join(spec.formats)})",
+                format_name,
+            )
         try:
             request = AssetRequest.model_validate({**values, "references": refs})
         except ValidationError as exc:
@@ -657,14 +673,7 @@ class _Expander:
                 name = str(err["loc"][0]) if err["loc"] else ""
                 self.issue(layered.origin.get(name, where), err["msg"], err.get("input"))
             return None
-        if request.format not in spec.formats:
-            self.issue(
-                layered.origin.get("format", where),
-                f"format {request.format!r} is not defined by brand {spec.name!r} (known: {', '.join(spec.formats)})",
-                request.format,
-            )
-            return None
-        return request
+        return request if format_ok else None
 
     def check_master_size(self, master: Path, spec: BrandSpec, format_name: str) -> None:
         """An issue when the master image is not of the variant's format (an edit keeps the image size)."""
@@ -766,9 +775,9 @@ def _matrix(ex: _Expander, ctx: _SpecContext, out: _Collector, master_file: Path
         layered = ctx.base.copy()
         labels: dict[str, str] = {"spec": ctx.entry.id}
         locale: tuple[str, str] | None = None
-        for name, (label, patch, at) in zip(options, combo, strict=True):
+        for name, (label, patch, at, exact) in zip(options, combo, strict=True):
             labels[name] = label
-            layered.apply(patch, at)
+            layered.apply(patch, at, exact)
             if name == "locale":
                 locale = (label, at)
         if locale is not None and not ex.localize(layered, locale[0], ctx.table, locale[1], ctx.table_where):

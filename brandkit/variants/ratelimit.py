@@ -3,11 +3,15 @@
 :class:`AdaptiveRateLimiter` paces request *starts* so a run uses the provider's request limit fully
 without tripping it:
 
+* the first request is a probe: the others wait for its answer, so a burst never goes out before the
+  limit is known;
 * the limit is learned from the ``x-ratelimit-limit-requests`` header the provider reports
   (:attr:`brandkit.provider.openai.OpenAIProvider.last_rate_limit`; read from each provider *object*,
   never from global state) and enforced as a sliding window of ``window_s`` seconds (OpenAI's request
-  limits are per minute: 60 s) over this run's own starts, each counted ``margin_s`` longer than the
-  window to cover the trip to the server;
+  limits are per minute: 60 s) over this run's own requests: a request holds a slot from its start
+  until ``window_s`` (+ ``margin_s``) after its answer. The server counts it somewhere in between —
+  after a large body has been sent and parsed, which can take a while — so this never counts it out
+  too early; the price is that a slot comes back one answer-time later than it could;
 * ``x-ratelimit-remaining-requests: 0`` pauses new starts until ``x-ratelimit-reset-requests`` has
   passed (someone else is using the same key);
 * a 429 pauses every start for its ``retry-after`` and lowers the effective limit by 10 %
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import math
 import time
 from collections.abc import Awaitable, Callable
@@ -74,15 +79,21 @@ class AdaptiveRateLimiter:
         if window_s <= 0:
             raise ValueError(f"window_s must be positive, got {window_s}")
         self.window_s = float(window_s)
-        self.margin_s = float(margin_s) if margin_s is not None else max(0.05, 0.01 * self.window_s)
+        self.margin_s = float(margin_s) if margin_s is not None else 0.05
         self._clock = clock
         self._limit = limit
         self._factor = 1.0
-        self._starts: collections.deque[float] = collections.deque()
+        self._done: collections.deque[float] = collections.deque()
+        self._in_flight = 0
+        self._changed = asyncio.Event()
         self._paused_until = 0.0
         self._last_decrease = -math.inf
         self._last_observed = 0.0
         self._lock = asyncio.Lock()
+        self._probed = asyncio.Event()
+        if limit is not None:
+            self._probed.set()
+        self._probing = False
         self.stats = LimiterStats(limit=limit, effective_limit=limit)
 
     def __repr__(self) -> str:
@@ -97,39 +108,61 @@ class AdaptiveRateLimiter:
 
     def _expire(self, now: float) -> None:
         horizon = self.window_s + self.margin_s
-        while self._starts and now - self._starts[0] >= horizon:
-            self._starts.popleft()
+        while self._done and now - self._done[0] >= horizon:
+            self._done.popleft()
 
     def _delay(self, now: float) -> float:
-        """Seconds to wait before one more request may start (0: start now)."""
+        """Seconds to wait before one more request may start (0: now; ``inf``: until a request answers)."""
         wait = max(0.0, self._paused_until - now)
         limit = self.effective_limit
         if limit is not None:
             self._expire(now)
-            excess = len(self._starts) - limit
+            excess = self._in_flight + len(self._done) - limit
+            if excess >= len(self._done):
+                return math.inf
             if excess >= 0:
-                wait = max(wait, self._starts[excess] + self.window_s + self.margin_s - now)
+                wait = max(wait, self._done[excess] + self.window_s + self.margin_s - now)
         return wait
 
     async def acquire(self) -> None:
-        """Wait until a request may start, then count it as started."""
-        async with self._lock:  # starts are granted in arrival order
+        """Wait until a request may start, then count it as in flight (pair every call with :meth:`release`)."""
+        if not self._probed.is_set():
+            if self._probing:
+                started = self._clock()
+                await self._probed.wait()
+                self.stats.waits += 1
+                self.stats.waited_s += self._clock() - started
+            else:
+                self._probing = True  # this caller's request is the probe
+        async with self._lock:  # slots are granted in arrival order
             waited = 0.0
             while True:
                 now = self._clock()
                 delay = self._delay(now)
                 if delay <= 0:
                     break
-                waited += delay
-                await asyncio.sleep(delay)
-            self._starts.append(self._clock())
+                self._changed.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), None if math.isinf(delay) else delay)
+                waited += self._clock() - now
+            self._in_flight += 1
             self.stats.requests += 1
             if waited > 0:
                 self.stats.waits += 1
                 self.stats.waited_s += waited
 
+    def release(self) -> None:
+        """The request answered (or failed): its slot stays taken for one window from now."""
+        self._in_flight = max(0, self._in_flight - 1)
+        self._done.append(self._clock())
+        self._changed.set()
+
     def observe(self, info: Any) -> None:
-        """Learn from a provider's rate-limit record (``RateLimitInfo`` or anything with the same fields)."""
+        """Learn from a provider's rate-limit record (``RateLimitInfo`` or anything with the same fields).
+
+        Call it after every request, with ``None`` when the provider reports nothing: it also ends the probe.
+        """
+        self._probed.set()
         if info is None:
             return
         observed = float(getattr(info, "observed_at", 0.0) or 0.0)
@@ -161,8 +194,10 @@ class AdaptiveRateLimiter:
         until = at + wait
         if until > self._paused_until:
             self._paused_until = until
+            self._changed.set()
         if at - self._last_decrease > min(1.0, self.window_s / 10):  # one decrease per burst of 429s
             self._factor = max(0.1, self._factor * 0.9)
+            self.margin_s = min(self.window_s / 10, self.margin_s * 2)
             self._last_decrease = at
             self.stats.rate_limited += 1
         self.stats.effective_limit = self.effective_limit
@@ -195,6 +230,7 @@ class RateLimitedProvider:
                 self.limiter.rate_limited(exc.retry_after)
                 raise
             finally:
+                self.limiter.release()
                 self.limiter.observe(getattr(self.inner, "last_rate_limit", None))
 
         if self.retry is None:
