@@ -56,7 +56,7 @@ DEFAULT_RAPIDOCR_PARAMS: Mapping[str, Any] = {
     "Det.limit_type": "max",
     "Det.limit_side_len": 960,
     "Global.use_cls": False,
-    "Global.log_level": "warning",
+    "Global.log_level": "error",
 }
 """rapidocr 3.x parameters used by :func:`default_ocr_engine` (see the module docstring)."""
 

@@ -94,13 +94,24 @@ def _fake_run(out: Path) -> dict[str, Any]:
             make_thumbnail((out / rel).read_bytes(), out / thumb)
             if i in (5, 11, 17):
                 journal.append(
-                    "failed", key=variant.key, kind="checks", reason=REASON, cost_usd=0.1, attempts=3,
-                    files={"rejected": rel, "thumb": thumb}, report=report_summary(_report(False)),
+                    "failed",
+                    key=variant.key,
+                    kind="checks",
+                    reason=REASON,
+                    cost_usd=0.1,
+                    attempts=3,
+                    files={"rejected": rel, "thumb": thumb},
+                    report=report_summary(_report(False)),
                 )
             else:
                 journal.append(
-                    "succeeded", key=variant.key, files={"image": rel, "sidecar": rel + ".json", "thumb": thumb},
-                    cost_usd=0.05, attempts=1 + (i % 2), attempt=1 + (i % 2), report=report_summary(_report(True)),
+                    "succeeded",
+                    key=variant.key,
+                    files={"image": rel, "sidecar": rel + ".json", "thumb": thumb},
+                    cost_usd=0.05,
+                    attempts=1 + (i % 2),
+                    attempt=1 + (i % 2),
+                    report=report_summary(_report(True)),
                 )
     records, skipped = read_journal(out / "journal.jsonl")
     return write_reports(plan, out, replay(records, skipped), provider="openai")

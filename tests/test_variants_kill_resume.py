@@ -70,8 +70,20 @@ def _plan(folder: Path) -> Path:
 
 
 def _command(launcher: Path, plan: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, str(launcher), "variants", str(plan), "--out", str(out), "--provider", "openai",
-            "--concurrency", "2", "--json", *extra]
+    return [
+        sys.executable,
+        str(launcher),
+        "variants",
+        str(plan),
+        "--out",
+        str(out),
+        "--provider",
+        "openai",
+        "--concurrency",
+        "2",
+        "--json",
+        *extra,
+    ]
 
 
 def _succeeded(out: Path) -> set[str]:

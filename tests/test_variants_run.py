@@ -110,9 +110,9 @@ async def test_limiter_paces_starts_within_the_window() -> None:
     started = time.monotonic()
     stamps = []
     for _ in range(7):
-        await limiter.acquire()
+        ticket = await limiter.acquire()
         stamps.append(time.monotonic() - started)
-        limiter.release()  # answered at once: the slot is busy for one window from now
+        limiter.release(ticket)  # answered at once: the slot is busy for one window from now
     assert max(stamps[:3]) < 0.1  # the first window's worth at once
     assert 0.4 <= stamps[3] < 0.6 and 0.8 <= stamps[6] < 1.1
     for i in range(len(stamps) - 3):
@@ -130,39 +130,81 @@ async def test_limiter_learns_the_limit_and_pauses_on_429_and_exhaustion() -> No
             self.status_code = fields.get("status", 200)
 
     limiter = AdaptiveRateLimiter(window_s=60.0)
-    await limiter.acquire()  # the probe: the next caller waits for its answer
+    probe = await limiter.acquire()  # the probe: the next caller waits for its answer
     second = asyncio.create_task(limiter.acquire())
     await asyncio.sleep(0.05)
     assert not second.done()
-    limiter.release()
+    limiter.release(probe)
     limiter.observe(Info(limit=50, remaining=49, reset=1.2))
-    await asyncio.wait_for(second, 1.0)
-    limiter.release()
-    assert limiter.effective_limit == 50
+    limiter.release(await asyncio.wait_for(second, 1.0))
+    assert limiter.effective_limit() == 50
     limiter.observe(Info(limit=50, remaining=0, reset=0.3))  # someone else used the quota up
     started = time.monotonic()
-    await limiter.acquire()
-    limiter.release()
+    limiter.release(await limiter.acquire())
     assert time.monotonic() - started >= 0.25
     limiter.rate_limited(0.3)
-    assert limiter.effective_limit == 45 and limiter.stats.rate_limited == 1
+    assert limiter.effective_limit() == 45 and limiter.stats.rate_limited == 1
     started = time.monotonic()
-    await limiter.acquire()
-    limiter.release()
+    limiter.release(await limiter.acquire())
     assert time.monotonic() - started >= 0.25
 
 
-async def test_a_slot_is_held_until_the_answer_plus_one_window() -> None:
-    limiter = AdaptiveRateLimiter(window_s=0.2, limit=2, margin_s=0.0)
-    await limiter.acquire()
-    await limiter.acquire()
+class _Info:
+    def __init__(self, limit: int, remaining: int) -> None:
+        self.observed_at = time.time()
+        self.limit_requests, self.remaining_requests = limit, remaining
+        self.reset_requests_s, self.retry_after_s, self.status_code = 1.0, None, 200
+
+
+async def test_kinds_share_one_window_until_the_headers_show_separate_limits() -> None:
+    limiter = AdaptiveRateLimiter(window_s=60.0, arrival_lag_s=0.0)
+    for i in range(10):
+        limiter.release(await limiter.acquire("render"))
+        limiter.observe(_Info(20, 19 - i), "render")
+    limiter.release(await limiter.acquire("moderate"))
+    limiter.observe(_Info(20, 9), "moderate")  # the server counted the renders too: one window for all
+    assert limiter.stats.shared and limiter.effective_limit("moderate") == 20
+    for _ in range(9):  # 11 counted + 9 = 20: the window is full for every kind
+        limiter.release(await limiter.acquire("render"))
+    blocked = asyncio.create_task(limiter.acquire("moderate"))
+    await asyncio.sleep(0.05)
+    assert not blocked.done()
+    blocked.cancel()
+
+    openai = AdaptiveRateLimiter(window_s=60.0, arrival_lag_s=0.0)
+    for i in range(10):
+        openai.release(await openai.acquire("render"))
+        openai.observe(_Info(20, 19 - i), "render")
+    openai.release(await openai.acquire("moderate"))
+    openai.observe(_Info(1000, 999), "moderate")  # OpenAI: moderation has its own, larger limit
+    assert not openai.stats.shared
+    assert (openai.effective_limit("render"), openai.effective_limit("moderate")) == (20, 1000)
+    for _ in range(10):
+        openai.release(await openai.acquire("moderate"))  # does not eat into the renders' window
+    openai.release(await asyncio.wait_for(openai.acquire("render"), 0.5))
+
+    same_value = AdaptiveRateLimiter(window_s=60.0, arrival_lag_s=0.0)
+    for i in range(10):
+        same_value.release(await same_value.acquire("render"))
+        same_value.observe(_Info(20, 19 - i), "render")
+    same_value.release(await same_value.acquire("moderate"))
+    same_value.observe(_Info(20, 19), "moderate")  # same limit, but the renders were not counted
+    assert not same_value.stats.shared
+
+
+async def test_a_slot_is_held_until_the_server_has_surely_counted_the_request() -> None:
+    limiter = AdaptiveRateLimiter(window_s=0.8, limit=2, margin_s=0.0, arrival_lag_s=0.2)
+    first = await limiter.acquire()
+    await limiter.acquire()  # a long request: it counts until start + arrival lag + window at most
     third = asyncio.create_task(limiter.acquire())
-    await asyncio.sleep(0.3)
-    assert not third.done()  # both requests still in flight: the server may not have counted them yet
-    limiter.release()
+    await asyncio.sleep(0.1)
+    limiter.release(first)  # answered after 0.1 s: its slot comes back one window later
     answered = time.monotonic()
-    await asyncio.wait_for(third, 1.0)
-    assert time.monotonic() - answered >= 0.19
+    await asyncio.wait_for(third, 2.0)
+    assert 0.75 <= time.monotonic() - answered < 0.95
+    started = time.monotonic()
+    await limiter.acquire()  # the long one never answered: its slot is back 0.2 s + 0.8 s after its start
+    assert 0.05 <= time.monotonic() - started < 0.4
 
 
 # --- runs against the loopback server -------------------------------------------------------------------------
@@ -208,12 +250,14 @@ async def test_the_rate_limit_is_learned_and_never_tripped(tmp_path: Path, opena
     openai_server.rate_limit_window_s = 1.0
     plan = write_plan(tmp_path, headlines=3, formats=("square", "landscape"))  # 6 variants = 12 requests
     started = time.monotonic()
-    run = await arun_variants(tmp_path / "plan.yaml", tmp_path / "out", concurrency=6, rate_window_s=1.0,
-                              **openai_options(openai_server))
+    run = await arun_variants(
+        tmp_path / "plan.yaml", tmp_path / "out", concurrency=6, rate_window_s=1.0, **openai_options(openai_server)
+    )
     elapsed = time.monotonic() - started
     assert run.ok, run.variants
     assert [r.status for r in openai_server.records() if r.status == 429] == []
     assert run.limiter is not None and run.limiter.limit == 4 and run.limiter.waits > 0
+    assert run.limiter.shared  # the loopback server counts images and moderations in one window
     assert elapsed >= 2.0  # 12 requests at 4 per second cannot take less than two windows
     assert plan.exists()
 
@@ -263,7 +307,10 @@ async def test_a_failed_variant_keeps_its_reason_and_never_touches_a_finished_on
     again = await arun_variants(plan, out, resume=True, retry_failed=True, **options)
     assert generations(openai_server) == requests + 2
     assert (finished.read_bytes(), finished.stat().st_mtime_ns) == before
-    assert {v["axes"]["strictness"]: v["status"] for v in again.variants} == {"lenient": "succeeded", "strict": "failed"}
+    assert {v["axes"]["strictness"]: v["status"] for v in again.variants} == {
+        "lenient": "succeeded",
+        "strict": "failed",
+    }
     assert again.summary["attempts"] == 5  # 1 + 2 + 2 over the sessions
 
 
@@ -345,16 +392,19 @@ def test_cli_dry_run_and_usage_errors(tmp_path: Path) -> None:
     result = runner.invoke(app, ["variants", str(ROOT / "plans" / "demo-24.yaml"), "--dry-run"])
     assert result.exit_code == 0 and "24 variant(s)" in result.stdout
     bad = tmp_path / "bad.yaml"
-    bad.write_text(yaml.safe_dump({"name": "x", "spec": NORTHWIND, "axes": {"format": ["huge"]},
-                                   "base": {"brief": "b"}}), encoding="utf-8")
+    bad.write_text(
+        yaml.safe_dump({"name": "x", "spec": NORTHWIND, "axes": {"format": ["huge"]}, "base": {"brief": "b"}}),
+        encoding="utf-8",
+    )
     result = runner.invoke(app, ["variants", str(bad), "--provider", "local", "--json"])
     assert result.exit_code == 2
     error = json.loads(result.stdout)
     assert error["issues"][0]["location"] == "axes.format[0]" and error["issues"][0]["value"] == "'huge'"
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "journal.jsonl").write_text("", encoding="utf-8")
-    result = runner.invoke(app, ["variants", str(write_plan(tmp_path)), "--provider", "local", "--out",
-                                 str(tmp_path / "busy"), "--json"])
+    result = runner.invoke(
+        app, ["variants", str(write_plan(tmp_path)), "--provider", "local", "--out", str(tmp_path / "busy"), "--json"]
+    )
     assert result.exit_code == 2 and "--resume" in json.loads(result.stdout)["error"]
     result = runner.invoke(app, ["variants", str(bad), "--retry-failed", "--json"])
     assert result.exit_code == 2

@@ -4,10 +4,11 @@ For each OCR line that belongs to the expected copy (every OCR line when no
 copy is expected), the pixels of the line's box, widened by 15% of its
 height on every side so that some background is always included, are split
 in two with Otsu's threshold on luma. The smaller class is the text, the
-larger the background. The text colour is the mean of the half of the text
+larger the background. The text colour is the mean of the quarter of the text
 pixels farthest from the threshold (anti-aliased edge pixels would otherwise
-pull thin strokes toward the background); the background colour is the mean
-of all background pixels. The WCAG 2.x contrast ratio of these two colours
+pull thin strokes toward the background: 16 px regular text in #767676 on white,
+4.54:1, measures 4.27:1 with all text pixels, 4.47:1 with the quarter); the
+background colour is the mean of all background pixels. The WCAG 2.x contrast ratio of these two colours
 (sRGB linearised, relative luminance, ``(L1 + 0.05) / (L2 + 0.05)``) must be
 at least ``spec.typography.min_contrast`` for every line; one rule for all
 sizes. Score = the smallest ratio. Transparent pixels are composited over
@@ -121,7 +122,7 @@ def measure_contrast(
     text_px = patch[text_mask]
     text_luma = luma[text_mask].astype(np.float64)
     distance = np.abs(text_luma - threshold)
-    core = distance >= np.median(distance)
+    core = distance >= np.percentile(distance, 75)
     text_mean = text_px[core].mean(axis=0)
     bg_mean = patch[~text_mask].mean(axis=0)
     t = (float(text_mean[0]), float(text_mean[1]), float(text_mean[2]))

@@ -26,8 +26,9 @@
    on the scene downscaled to at most :data:`TEMPLATE_SCENE_SIDE` px and not
    blurred, widths ±10% in 2% steps. A score of at least
    :data:`TEMPLATE_THRESHOLD` is a detection. If no undistorted match reaches it,
-   squashed and stretched versions (height × 0.6–1.67) are tried at the
-   candidates; a hit there is reported as a *distorted* logo. (Thin-stroked
+   squashed and stretched versions (height × 0.6–1.67) are tried at the best
+   :data:`DISTORTED_CANDIDATES` candidates; a hit there is reported as a
+   *distorted* logo. (Thin-stroked
    logos lose ~0.2 of score at 5% scale error unblurred, hence the fine grid.)
 
 **Rules** (measured on the visible logo, i.e. its alpha bounding box, except the
@@ -37,7 +38,10 @@ file width / visible width in the file — because that is what the spec's
 
 * *Distortion*: the aspect ratio (height/width) of the detected logo differs from
   the file's by more than :data:`MAX_ASPECT_CHANGE` (5%), or it is rotated or
-  skewed by more than :data:`MAX_ROTATION_DEG` degrees.
+  skewed by more than :data:`MAX_ROTATION_DEG` degrees. A distorted reading is
+  only kept when the distorted template fits the pixels better than the
+  undistorted one by :data:`DISTORTION_MARGIN` (homographies of small logos are
+  imprecise).
 * *Size*: rendered width ≥ ``min_width_px`` and ≤ ``max_width_share`` × image width,
   each with a :data:`WIDTH_TOLERANCE` (3%) allowance for measurement error.
 * *Placement*: the image is cut into a 3×3 grid of equal thirds; the centre of the
@@ -47,12 +51,15 @@ file width / visible width in the file — because that is what the spec's
   ``center`` = the middle cell. (The middle-left and middle-right cells match no
   placement.)
 * *Clear space*: the band of width ``clear_space`` × logo height around the box
-  (a gap of :data:`CLEAR_SPACE_GAP` × logo height next to the box is ignored, for
-  anti-aliasing and localisation error) must be free of other content: Canny edges
+  must be free of other content. Measured from :data:`CLEAR_SPACE_GAP` × logo
+  height (anti-aliasing and localisation error next to the logo) to the band's
+  width minus a slack of :data:`CLEAR_SPACE_OUTER_SLACK` (≥ 2 px; an edge lying
+  on the boundary, like a backing panel, is not an intrusion). Canny edges
   (thresholds 60/160 after a 3×3 Gaussian blur) may cover at most
-  :data:`CLEAR_SPACE_MAX_EDGE_DENSITY` of the band on each side (top, bottom,
-  left, right, measured separately so that a small intrusion is not diluted). Flat
-  colour and smooth gradients have no edges; text, shapes and busy texture do.
+  :data:`CLEAR_SPACE_MAX_EDGE_DENSITY` (2%) of any chunk of the band; each side
+  is cut into chunks twice as long as the band is thick, so one intruding word is
+  not diluted by a long empty band. Flat colour and smooth gradients have no
+  edges; text, shapes and busy photographic texture do.
   With ``require_edge_margin`` (default) the band must also fit inside the image:
   the logo may not be closer to the image edge than its clear space.
 
@@ -97,24 +104,26 @@ TEMPLATE_SCENE_SIDE = 800
 TEMPLATE_THRESHOLD = 0.85
 COARSE_SCENE_SIDE = 400
 COARSE_MIN_TEMPLATE = 24
-COARSE_MIN_TEMPLATE_HEIGHT = 12
+COARSE_MIN_TEMPLATE_HEIGHT = 10
 COARSE_BLUR = 1.0
 COARSE_STEP = 1.1
-COARSE_SHIFT_PX = 2.0
 COARSE_CANDIDATES = 4
 FINE_SCALE_RANGE = 0.1
 FINE_SCALE_STEPS = 11
 NEAR_ASPECTS = (0.92, 1.08)
 DISTORTED_ASPECTS = (0.6, 0.7, 0.8, 1.25, 1.43, 1.67)
+DISTORTED_CANDIDATES = 2
 SEARCH_MIN_WIDTH_SHARE = 0.6
 SEARCH_MAX_WIDTH_SHARE = 1.5
 MAX_ASPECT_CHANGE = 0.05
+DISTORTION_MARGIN = 0.02
 WIDTH_TOLERANCE = 0.03
 MASK_ALPHA = 128
 MIN_WINDOW_STD = 6.0
 MAX_ROTATION_DEG = 3.0
 CLEAR_SPACE_GAP = 0.06
-CLEAR_SPACE_MAX_EDGE_DENSITY = 0.01
+CLEAR_SPACE_MAX_EDGE_DENSITY = 0.02
+CLEAR_SPACE_OUTER_SLACK = 0.1
 
 PLACEMENT_CELLS: dict[str, tuple[int, int]] = {
     "top-left": (0, 0),
@@ -369,6 +378,12 @@ def _orb_detect(scene: np.ndarray, logo: PreparedLogo, factor: float = 1.0) -> L
         score, refined = _verify(scene, logo, float(cx), float(cy), float(width), float(height))
         if score > 0:
             box = refined
+        if abs(aspect_change) > MAX_ASPECT_CHANGE or abs(skew_cos) > math.sin(math.radians(MAX_ROTATION_DEG)):
+            # Homographies of small logos are imprecise: is the undistorted logo just as good a fit?
+            uniform_h = float(width) * logo.aspect
+            u_score, u_box = _verify(scene, logo, float(cx), float(cy), float(width), uniform_h)
+            if u_score >= score - DISTORTION_MARGIN:
+                score, box, height, aspect_change, skew_cos = u_score, u_box, uniform_h, 0.0, 0.0
     else:
         score = _verify_warped(scene, logo, homography)
     return LogoDetection(
@@ -411,18 +426,6 @@ class _Candidate:
     h: float
 
 
-def _coarse_widths(lo: float, hi: float) -> list[float]:
-    """Template widths from ``lo`` to ``hi``: relative steps of :data:`COARSE_STEP` at most, and
-    at most ``2 * COARSE_SHIFT_PX`` pixels, so that a logo between two steps is misaligned by
-    at most ~``COARSE_SHIFT_PX`` at its ends (wide wordmarks need finer steps than compact marks)."""
-    widths = [lo]
-    while widths[-1] < hi:
-        current = widths[-1]
-        widths.append(current * min(COARSE_STEP, 1.0 + 2.0 * COARSE_SHIFT_PX / current))
-    widths[-1] = min(widths[-1], hi)
-    return widths
-
-
 def _coarse_candidates(
     scene: np.ndarray, logo: PreparedLogo, min_width: float, max_width: float
 ) -> list[_Candidate]:
@@ -443,8 +446,9 @@ def _coarse_candidates(
     small = cv2.GaussianBlur(_downscaled(scene, factor), (0, 0), COARSE_BLUR)
     sh, sw = small.shape[:2]
     lo, hi = max(10.0, min_width * factor), max(10.0, max_width * factor)
+    steps = max(2, math.ceil(math.log(hi / lo) / math.log(COARSE_STEP)) + 1) if hi > lo else 1
     found: list[_Candidate] = []
-    for tw_f in _coarse_widths(lo, hi):
+    for tw_f in np.geomspace(lo, hi, steps):
         tw = round(float(tw_f))
         th = round(tw * logo.aspect)
         if tw < 8 or th < 5 or tw > sw or th > sh:
@@ -464,8 +468,7 @@ def _coarse_candidates(
             found.append(_Candidate(score, rank, x / factor, y / factor, tw / factor, th / factor))
             rx, ry = max(1, tw // 2), max(1, th // 2)
             res[max(0, y - ry) : y + ry + 1, max(0, x - rx) : x + rx + 1] = -1.0
-    # Rank by prominence, not raw score: small templates reach high chance scores on texture.
-    found.sort(key=lambda c: -c.rank)
+    found.sort(key=lambda c: -c.score)
     distinct: list[_Candidate] = []
     for cand in found:
         cx, cy = cand.x + cand.w / 2, cand.y + cand.h / 2
@@ -584,8 +587,8 @@ def _template_detect(
     else:
         # Not there undistorted: is it there squashed or stretched?
         best_distorted: tuple[float, float, float, float, float, float] = (-1.0, 0, 0, 0, 0, 1.0)
-        for cand in candidates:
-            hit = _fine_match(fine_scene, factor, logo, cand, DISTORTED_ASPECTS, 11)
+        for cand in candidates[:DISTORTED_CANDIDATES]:
+            hit = _fine_match(fine_scene, factor, logo, cand, DISTORTED_ASPECTS, 9)
             if hit[0] > best_distorted[0]:
                 best_distorted = hit
         info["distorted_best_score"] = round(best_distorted[0], 4)
@@ -646,43 +649,66 @@ def detect_logo(
 def _clear_space(
     scene: np.ndarray, box: tuple[int, int, int, int], margin: float, gap: float
 ) -> dict[str, Any]:
-    """Edge density of the clear-space band on each side of ``box`` (see the module docstring)."""
+    """Edge density in the clear-space band around ``box`` (see the module docstring).
+
+    The band runs from ``gap`` to ``margin`` minus a small slack (so an edge lying
+    exactly on the clear-space boundary, such as a backing panel, is not counted).
+    Each side is cut into chunks about twice as long as the band is thick, and
+    the side's density is its densest chunk, so one intruding word is not
+    diluted by a long empty band.
+    """
     import cv2
 
     h, w = scene.shape[:2]
     x0, y0, x1, y1 = box
-    m, g = max(1, round(margin)), min(round(gap), max(0, round(margin) - 1))
-    ox0, oy0, ox1, oy1 = x0 - m, y0 - m, x1 + m, y1 + m
-    cx0, cy0, cx1, cy1 = max(0, ox0), max(0, oy0), min(w, ox1), min(h, oy1)
-    region = scene[cy0:cy1, cx0:cx1]
-    if region.size == 0:
-        return {"sides": {}, "max_density": 0.0, "clipped": True}
-    edges = cv2.Canny(cv2.GaussianBlur(region, (3, 3), 0), 60, 160) > 0
-    # inner rectangle (box grown by the gap), in region coordinates
-    ix0, iy0, ix1, iy1 = x0 - g - cx0, y0 - g - cy0, x1 + g - cx0, y1 + g - cy0
-    rh, rw = region.shape
-    sides = {
-        "top": (slice(0, max(0, iy0)), slice(0, rw)),
-        "bottom": (slice(min(rh, iy1), rh), slice(0, rw)),
-        "left": (slice(max(0, iy0), min(rh, iy1)), slice(0, max(0, ix0))),
-        "right": (slice(max(0, iy0), min(rh, iy1)), slice(min(rw, ix1), rw)),
-    }
-    out: dict[str, float] = {}
-    for name, (ys, xs) in sides.items():
-        part = edges[ys, xs]
-        if part.size >= max(16, m):
-            out[name] = round(float(part.mean()), 5)
-    clipped = {
-        "top": oy0 < 0,
-        "bottom": oy1 > h,
-        "left": ox0 < 0,
-        "right": ox1 > w,
-    }
-    return {
-        "sides": out,
-        "max_density": max(out.values()) if out else 0.0,
-        "clipped_sides": [k for k, v in clipped.items() if v],
+    m = max(1, round(margin))
+    outer = max(1, m - max(2, round(CLEAR_SPACE_OUTER_SLACK * m)))
+    g = max(0, min(round(gap), outer - 1))
+    pad = 3
+    rx0, ry0 = max(0, x0 - outer - pad), max(0, y0 - outer - pad)
+    rx1, ry1 = min(w, x1 + outer + pad), min(h, y1 + outer + pad)
+    region = scene[ry0:ry1, rx0:rx1]
+    clipped = {"top": y0 - outer < 0, "bottom": y1 + outer > h, "left": x0 - outer < 0, "right": x1 + outer > w}
+    result_base: dict[str, Any] = {
         "band_px": m,
+        "measured_from_px": g,
+        "measured_to_px": outer,
+        "clipped_sides": [k for k, v in clipped.items() if v],
+    }
+    if region.size == 0:
+        return {**result_base, "sides": {}, "max_density": 0.0}
+    edges = cv2.Canny(cv2.GaussianBlur(region, (3, 3), 0), 60, 160) > 0
+    rh, rw = edges.shape
+
+    def clamp(v: int, hi: int) -> int:
+        return max(0, min(hi, v))
+
+    ox0, oy0 = clamp(x0 - outer - rx0, rw), clamp(y0 - outer - ry0, rh)
+    ox1, oy1 = clamp(x1 + outer - rx0, rw), clamp(y1 + outer - ry0, rh)
+    ix0, iy0 = clamp(x0 - g - rx0, rw), clamp(y0 - g - ry0, rh)
+    ix1, iy1 = clamp(x1 + g - rx0, rw), clamp(y1 + g - ry0, rh)
+    strips = {
+        "top": (edges[oy0:iy0, ox0:ox1], 1),
+        "bottom": (edges[iy1:oy1, ox0:ox1], 1),
+        "left": (edges[iy0:iy1, ox0:ix0], 0),
+        "right": (edges[iy0:iy1, ix1:ox1], 0),
+    }
+    chunk = max(8, 2 * outer)
+    sides: dict[str, float] = {}
+    for name, (strip, axis) in strips.items():
+        if strip.size < 16 or min(strip.shape) == 0:
+            continue
+        length = strip.shape[axis]
+        densest = 0.0
+        for start in range(0, length, chunk):
+            part = strip[:, start : start + chunk] if axis == 1 else strip[start : start + chunk, :]
+            if part.size >= 16:
+                densest = max(densest, float(part.mean()))
+        sides[name] = round(densest, 5)
+    return {
+        **result_base,
+        "sides": sides,
+        "max_density": max(sides.values()) if sides else 0.0,
         "luminance_mean": round(float(region.mean()), 1),
     }
 

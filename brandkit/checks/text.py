@@ -61,6 +61,7 @@ __all__ = [
     "TextCheck",
     "copy_matches_for_context",
     "edit_distance",
+    "match_copy",
     "match_string",
     "normalize_tokens",
     "required_copy",
@@ -251,8 +252,13 @@ def _match_in(tokens: Sequence[_Token], expected: list[str]) -> tuple[float, boo
     return best[0], False, best[1], best[2]
 
 
-def match_string(role: str, expected: str, lines: Sequence[OcrLine]) -> StringMatch:
-    """Find ``expected`` in the OCR ``lines`` (see the module docstring for the method)."""
+def match_string(
+    role: str, expected: str, lines: Sequence[OcrLine], exclude: frozenset[tuple[int, int]] = frozenset()
+) -> StringMatch:
+    """Find ``expected`` in the OCR ``lines`` (see the module docstring for the method).
+
+    ``exclude`` holds ``(line, position)`` keys of tokens already claimed by another string.
+    """
     exp_tokens = normalize_tokens(expected)
     match = StringMatch(role=role, expected=expected, normalized=" ".join(exp_tokens))
     if not exp_tokens:
@@ -266,7 +272,7 @@ def match_string(role: str, expected: str, lines: Sequence[OcrLine]) -> StringMa
     orders = [engine_order] if sorted_order == engine_order else [engine_order, sorted_order]
     best: tuple[float, bool, list[_Token]] | None = None
     for order in orders:
-        tokens = _tokens_of(lines, order)
+        tokens = [tok for tok in _tokens_of(lines, order) if (tok.line, tok.pos) not in exclude]
         ned, exact, start, stop = _match_in(tokens, exp_tokens)
         window = tokens[start:stop]
         if best is None or (exact and not best[1]) or (ned < best[0] and not best[1]):
@@ -305,11 +311,33 @@ def required_copy(ctx: CheckContext) -> dict[str, str]:
     return {role: s for role, s in strings.items() if normalize_tokens(s)}
 
 
+def match_copy(strings: dict[str, str], lines: Sequence[OcrLine]) -> dict[str, StringMatch]:
+    """Match every required string; each rendered word belongs to at most one string.
+
+    Strings found exactly claim their words first; the others are then matched
+    against the remaining words, best first, so that a near miss does not borrow
+    a word from the neighbouring line of another string (e.g. the CTA below it).
+    """
+    first = {role: match_string(role, text, lines) for role, text in strings.items()}
+    claimed: set[tuple[int, int]] = set()
+    for match in first.values():
+        if match.exact:
+            claimed.update(match.token_keys)
+    out: dict[str, StringMatch] = {}
+    pending = sorted((m for m in first.values() if not m.exact), key=lambda m: m.ned)
+    for match in pending:
+        again = match_string(match.role, match.expected, lines, frozenset(claimed)) if claimed else match
+        if again.located:
+            claimed.update(again.token_keys)
+        out[match.role] = again
+    return {role: out.get(role, first[role]) for role in strings}
+
+
 def copy_matches_for_context(ctx: CheckContext, lines: Sequence[OcrLine]) -> dict[str, StringMatch]:
     """Matches of every required string against ``lines`` (OCR of ``ctx.image``), computed once per image."""
 
     def compute() -> dict[str, StringMatch]:
-        return {role: match_string(role, s, lines) for role, s in required_copy(ctx).items()}
+        return match_copy(required_copy(ctx), lines)
 
     matches: dict[str, StringMatch] = ctx.memo("text:matches", compute)
     return matches

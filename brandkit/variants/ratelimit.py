@@ -1,21 +1,26 @@
 """Adaptive client-side rate limiting for a variant run.
 
-:class:`AdaptiveRateLimiter` paces request *starts* so a run uses the provider's request limit fully
+:class:`AdaptiveRateLimiter` paces request starts so a run uses the provider's request limit fully
 without tripping it:
 
-* the first request is a probe: the others wait for its answer, so a burst never goes out before the
-  limit is known;
+* the first request is a probe: the others wait for its answer, so no burst goes out before the limit
+  is known;
 * the limit is learned from the ``x-ratelimit-limit-requests`` header the provider reports
   (:attr:`brandkit.provider.openai.OpenAIProvider.last_rate_limit`; read from each provider *object*,
   never from global state) and enforced as a sliding window of ``window_s`` seconds (OpenAI's request
-  limits are per minute: 60 s) over this run's own requests: a request holds a slot from its start
-  until ``window_s`` (+ ``margin_s``) after its answer. The server counts it somewhere in between —
-  after a large body has been sent and parsed, which can take a while — so this never counts it out
-  too early; the price is that a slot comes back one answer-time later than it could;
+  limits are per minute: 60 s). The server counts a request when it has received it, somewhere between
+  our start and its answer; so each request holds a slot until ``window_s`` (+ ``margin_s``) after the
+  earlier of its answer and ``start + arrival_lag_s``. That never frees a slot before the server does
+  (as long as a request reaches the server within ``arrival_lag_s``), and a long image generation does
+  not hold its slot for its whole duration;
+* every kind of request (image renders, moderation) first counts against one shared window, with the
+  smallest limit seen; as soon as the headers show that the server keeps separate limits (OpenAI's
+  are per model: a different limit for another kind, or a ``remaining`` that ignores requests the
+  server surely received), each kind gets its own window and limit;
 * ``x-ratelimit-remaining-requests: 0`` pauses new starts until ``x-ratelimit-reset-requests`` has
   passed (someone else is using the same key);
-* a 429 pauses every start for its ``retry-after`` and lowers the effective limit by 10 %
-  (multiplicative decrease); each window without a 429 gives one request back (additive increase).
+* a 429 pauses every start for its ``retry-after``, lowers the effective limit by 10 % and doubles the
+  safety margin (multiplicative decrease); each window without a 429 gives one request back.
 
 :class:`RateLimitedProvider` wraps an :class:`~brandkit.provider.base.ImageProvider` (and its
 :class:`~brandkit.provider.base.Moderator` side) so that *every* request of the pipeline — first
@@ -28,16 +33,16 @@ It also adds up the cost of every render it sees (:attr:`RateLimitedProvider.spe
 from __future__ import annotations
 
 import asyncio
-import collections
+import bisect
 import contextlib
 import math
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from brandkit.checks.base import ModerationScores
-from brandkit.errors import RateLimitError
+from brandkit.errors import ProviderError, RateLimitError
 from brandkit.models import RenderCall, RenderResult
 from brandkit.provider.base import ImageProvider, Moderator
 from brandkit.provider.retry import RetryPolicy
@@ -55,152 +60,234 @@ class LimiterStats:
     waits: int = 0
     waited_s: float = 0.0
     rate_limited: int = 0
-    """429 answers seen (each also lowers the effective limit)."""
+    """429 answers seen (each burst also lowers the effective limit)."""
     limit: int | None = None
-    """The request limit learned from the headers."""
-    effective_limit: int | None = None
+    """The request limit learned from the headers (the smallest, when kinds have their own)."""
+    limits: dict[str, int] = field(default_factory=dict)
+    """The limit learned for each kind of request (``render``, ``moderate``)."""
+    shared: bool = True
+    """False once the headers showed that each kind of request has its own limit."""
+
+
+@dataclass
+class _Bucket:
+    """The limit and pacing state of one kind of request (or of all, once the limit is found shared)."""
+
+    limit: int | None = None
+    factor: float = 1.0
+    paused_until: float = 0.0
+    last_decrease: float = -math.inf
+    probing: bool = False
+    probed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def effective(self) -> int | None:
+        return None if self.limit is None else max(1, math.floor(self.limit * self.factor))
+
+
+Ticket = tuple[float, int, str]
+"""(expiry, sequence number, kind) of one counted request."""
 
 
 class AdaptiveRateLimiter:
     """Sliding-window pacing of request starts, adapted from rate-limit headers and 429s (see module doc).
 
-    ``limit`` sets the request limit up front (else it is learned); ``window_s`` is the limit's window.
-    One limiter belongs to one run and one API key; it is not shared through global state.
+    Kinds of request (``render``, ``moderate``) share one window until the headers show separate limits
+    (see the module docstring). ``limit`` fixes the limit up front instead (one shared window);
+    ``window_s`` is the limit's window. Every :meth:`acquire` returns a
+    ticket to hand back to :meth:`release`. One limiter belongs to one run and one API key.
     """
+
+    SHARED = "*"
 
     def __init__(
         self,
         *,
         window_s: float = 60.0,
         limit: int | None = None,
-        margin_s: float | None = None,
+        margin_s: float = 0.05,
+        arrival_lag_s: float = 0.25,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if window_s <= 0:
             raise ValueError(f"window_s must be positive, got {window_s}")
         self.window_s = float(window_s)
-        self.margin_s = float(margin_s) if margin_s is not None else 0.05
+        self.margin_s = float(margin_s)
+        self.arrival_lag_s = min(float(arrival_lag_s), self.window_s / 4)
         self._clock = clock
-        self._limit = limit
-        self._factor = 1.0
-        self._done: collections.deque[float] = collections.deque()
-        self._in_flight = 0
-        self._changed = asyncio.Event()
-        self._paused_until = 0.0
-        self._last_decrease = -math.inf
-        self._last_observed = 0.0
-        self._lock = asyncio.Lock()
-        self._probed = asyncio.Event()
+        self._fixed = limit
+        self._buckets: dict[str, _Bucket] = {}
+        self._shared: _Bucket | None = _Bucket(limit=limit)
         if limit is not None:
-            self._probed.set()
-        self._probing = False
-        self.stats = LimiterStats(limit=limit, effective_limit=limit)
+            self._shared.probed.set()
+        self._tickets: list[Ticket] = []  # sorted by expiry
+        self._starts: dict[int, float] = {}  # sequence number -> start, while the ticket counts
+        self._seq = 0
+        self._changed = asyncio.Event()
+        self._last_observed: dict[str, float] = {}
+        self._lock = asyncio.Lock()
+        self.stats = LimiterStats(limit=limit)
 
     def __repr__(self) -> str:
-        return f"AdaptiveRateLimiter(limit={self._limit}, effective={self.effective_limit}, window_s={self.window_s})"
+        return f"AdaptiveRateLimiter(limits={self.stats.limits}, shared={self.stats.shared}, window_s={self.window_s})"
 
-    @property
-    def effective_limit(self) -> int | None:
-        """Requests allowed per window now (``None``: no limit known yet)."""
-        if self._limit is None:
-            return None
-        return max(1, math.floor(self._limit * self._factor))
+    def _bucket(self, kind: str) -> _Bucket:
+        if self._shared is not None:
+            return self._shared
+        bucket = self._buckets.get(kind)
+        if bucket is None:  # a kind first seen after the split: probe its own limit
+            bucket = self._buckets[kind] = _Bucket(limit=self.stats.limits.get(kind))
+            if bucket.limit is not None:
+                bucket.probed.set()
+        return bucket
+
+    def effective_limit(self, kind: str = "render") -> int | None:
+        """Requests of ``kind`` allowed per window now (``None``: no limit known yet)."""
+        return self._bucket(kind).effective
 
     def _expire(self, now: float) -> None:
-        horizon = self.window_s + self.margin_s
-        while self._done and now - self._done[0] >= horizon:
-            self._done.popleft()
+        tickets = self._tickets
+        drop = bisect.bisect_right(tickets, (now, math.inf, ""))
+        for _, seq, _ in tickets[:drop]:
+            self._starts.pop(seq, None)
+        del tickets[:drop]
 
-    def _delay(self, now: float) -> float:
-        """Seconds to wait before one more request may start (0: now; ``inf``: until a request answers)."""
-        wait = max(0.0, self._paused_until - now)
-        limit = self.effective_limit
+    def _counted(self, kind: str) -> list[Ticket]:
+        if self._shared is not None:
+            return self._tickets
+        return [t for t in self._tickets if t[2] == kind]
+
+    def _delay(self, kind: str, now: float) -> float:
+        """Seconds to wait before one more request of ``kind`` may start (0: now)."""
+        bucket = self._bucket(kind)
+        wait = max(0.0, bucket.paused_until - now)
+        self._expire(now)
+        limit = bucket.effective
         if limit is not None:
-            self._expire(now)
-            excess = self._in_flight + len(self._done) - limit
-            if excess >= len(self._done):
-                return math.inf
-            if excess >= 0:
-                wait = max(wait, self._done[excess] + self.window_s + self.margin_s - now)
+            counted = self._counted(kind)
+            if len(counted) >= limit:
+                wait = max(wait, counted[len(counted) - limit][0] - now)
         return wait
 
-    async def acquire(self) -> None:
-        """Wait until a request may start, then count it as in flight (pair every call with :meth:`release`)."""
-        if not self._probed.is_set():
-            if self._probing:
+    async def acquire(self, kind: str = "render") -> Ticket:
+        """Wait until a request of ``kind`` may start; returns its ticket (pass it to :meth:`release`)."""
+        bucket = self._bucket(kind)
+        if not bucket.probed.is_set():
+            if bucket.probing:  # the first request of a kind is a probe: wait for its answer
                 started = self._clock()
-                await self._probed.wait()
+                await bucket.probed.wait()
                 self.stats.waits += 1
                 self.stats.waited_s += self._clock() - started
             else:
-                self._probing = True  # this caller's request is the probe
+                bucket.probing = True
         async with self._lock:  # slots are granted in arrival order
             waited = 0.0
             while True:
                 now = self._clock()
-                delay = self._delay(now)
+                delay = self._delay(kind, now)
                 if delay <= 0:
                     break
                 self._changed.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), None if math.isinf(delay) else delay)
+                    await asyncio.wait_for(self._changed.wait(), delay)
                 waited += self._clock() - now
-            self._in_flight += 1
+            self._seq += 1
+            ticket = (now + self.arrival_lag_s + self.window_s + self.margin_s, self._seq, kind)
+            bisect.insort(self._tickets, ticket)
+            self._starts[self._seq] = now
             self.stats.requests += 1
             if waited > 0:
                 self.stats.waits += 1
                 self.stats.waited_s += waited
+            return ticket
 
-    def release(self) -> None:
-        """The request answered (or failed): its slot stays taken for one window from now."""
-        self._in_flight = max(0, self._in_flight - 1)
-        self._done.append(self._clock())
-        self._changed.set()
+    def release(self, ticket: Ticket) -> None:
+        """The request of ``ticket`` answered (or failed): it counts for one window from now at most."""
+        answered = self._clock() + self.window_s + self.margin_s
+        expiry, seq, kind = ticket
+        if answered < expiry:
+            index = bisect.bisect_left(self._tickets, ticket)
+            if index < len(self._tickets) and self._tickets[index] == ticket:
+                del self._tickets[index]
+                bisect.insort(self._tickets, (answered, seq, kind))
+                self._changed.set()
 
-    def observe(self, info: Any) -> None:
-        """Learn from a provider's rate-limit record (``RateLimitInfo`` or anything with the same fields).
+    def observe(self, info: Any, kind: str = "render") -> None:
+        """Learn from the rate-limit record of the answer to a request of ``kind``.
 
-        Call it after every request, with ``None`` when the provider reports nothing: it also ends the probe.
+        ``info`` is a ``RateLimitInfo`` (or anything with the same fields). Call it after every request,
+        with ``None`` when the provider reports nothing: it also ends the probe of that kind.
         """
-        self._probed.set()
+        bucket = self._bucket(kind)
+        bucket.probed.set()
         if info is None:
             return
         observed = float(getattr(info, "observed_at", 0.0) or 0.0)
-        if observed and observed <= self._last_observed:
+        if observed and observed <= self._last_observed.get(kind, 0.0):
             return  # already seen (the provider keeps its last record)
-        self._last_observed = observed
-        limit = getattr(info, "limit_requests", None)
-        if isinstance(limit, int) and limit > 0 and limit != self._limit:
-            self._limit = limit
-            self.stats.limit = limit
+        self._last_observed[kind] = observed
         now = self._clock()
         age = max(0.0, time.time() - observed) if observed else 0.0
+        limit = getattr(info, "limit_requests", None)
         remaining = getattr(info, "remaining_requests", None)
+        if isinstance(limit, int) and limit > 0 and self._fixed is None:
+            self.stats.limits[kind] = limit
+            bucket.limit = min(self.stats.limits.values()) if self._shared is not None else limit
+            self.stats.limit = min(self.stats.limits.values())
+            if self._shared is not None:
+                self._detect_split(kind, limit, remaining, answered=now - age)
+                bucket = self._bucket(kind)
         reset = getattr(info, "reset_requests_s", None)
         if remaining == 0 and isinstance(reset, int | float) and reset > 0:
-            self._paused_until = max(self._paused_until, now - age + float(reset))
+            bucket.paused_until = max(bucket.paused_until, now - age + float(reset))
         retry_after = getattr(info, "retry_after_s", None)
         if getattr(info, "status_code", None) == 429 and isinstance(retry_after, int | float):
-            self.rate_limited(float(retry_after), now=now - age)
-        elif now - self._last_decrease >= self.window_s and self._factor < 1.0:
-            self._factor = min(1.0, self._factor + 1.0 / max(1, self._limit or 1))
-            self._last_decrease = now
-        self.stats.effective_limit = self.effective_limit
+            self.rate_limited(float(retry_after), kind, now=now - age)
+        elif now - bucket.last_decrease >= self.window_s and bucket.factor < 1.0:
+            bucket.factor = min(1.0, bucket.factor + 1.0 / max(1, bucket.limit or 1))
+            bucket.last_decrease = now
 
-    def rate_limited(self, retry_after: float | None, *, now: float | None = None) -> None:
-        """A 429 arrived: pause every start for ``retry_after`` and lower the effective limit by 10 %."""
+    def _detect_split(self, kind: str, limit: int, remaining: Any, answered: float) -> None:
+        """Give each kind its own window once the headers show the server keeps separate limits.
+
+        Proof is a different limit for another kind, or a ``remaining`` that leaves out requests the server
+        surely received and still counts (started over ``arrival_lag_s`` before this answer, less than a
+        window ago).
+        """
+        separate = len(set(self.stats.limits.values())) > 1
+        if not separate and isinstance(remaining, int):
+            received = sum(
+                1
+                for _, seq, _ in self._tickets
+                if answered - self.window_s < self._starts.get(seq, math.inf) <= answered - self.arrival_lag_s
+            )
+            separate = limit - remaining < received - max(2, limit // 20)
+        if not separate:
+            return
+        shared, self._shared = self._shared, None
+        assert shared is not None
+        for name, value in self.stats.limits.items():
+            bucket = self._buckets[name] = _Bucket(limit=value, factor=shared.factor)
+            bucket.paused_until = shared.paused_until
+            bucket.probed.set()
+        shared.probed.set()  # wake anyone waiting on the shared probe
+        self.stats.shared = False
+        self._changed.set()
+
+    def rate_limited(self, retry_after: float | None, kind: str = "render", *, now: float | None = None) -> None:
+        """A 429 for ``kind``: pause it for ``retry_after``, lower its limit by 10 %, widen the margin."""
+        bucket = self._bucket(kind)
         at = self._clock() if now is None else now
         wait = retry_after if retry_after is not None and retry_after >= 0 else 1.0
         until = at + wait
-        if until > self._paused_until:
-            self._paused_until = until
+        if until > bucket.paused_until:
+            bucket.paused_until = until
             self._changed.set()
-        if at - self._last_decrease > min(1.0, self.window_s / 10):  # one decrease per burst of 429s
-            self._factor = max(0.1, self._factor * 0.9)
+        if at - bucket.last_decrease > min(1.0, self.window_s / 10):  # one decrease per burst of 429s
+            bucket.factor = max(0.1, bucket.factor * 0.9)
             self.margin_s = min(self.window_s / 10, self.margin_s * 2)
-            self._last_decrease = at
+            bucket.last_decrease = at
             self.stats.rate_limited += 1
-        self.stats.effective_limit = self.effective_limit
 
 
 class RateLimitedProvider:
@@ -221,17 +308,28 @@ class RateLimitedProvider:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.inner!r}, {self.limiter!r})"
 
-    async def _limited(self, fn: Callable[[], Awaitable[T]], label: str) -> T:
+    async def _limited(self, fn: Callable[[], Awaitable[T]], kind: str, label: str) -> T:
         async def attempt() -> T:
-            await self.limiter.acquire()
+            ticket = await self.limiter.acquire(kind)
+            request_ids: list[str | None] = []
             try:
-                return await fn()
+                result = await fn()
+                request_ids = _request_ids(result)
+                return result
             except RateLimitError as exc:
-                self.limiter.rate_limited(exc.retry_after)
+                request_ids = [exc.request_id]
+                self.limiter.rate_limited(exc.retry_after, kind)
+                raise
+            except ProviderError as exc:
+                request_ids = [exc.request_id]
                 raise
             finally:
-                self.limiter.release()
-                self.limiter.observe(getattr(self.inner, "last_rate_limit", None))
+                self.limiter.release(ticket)
+                info = getattr(self.inner, "last_rate_limit", None)
+                own = getattr(info, "request_id", None)
+                # `last_rate_limit` is the provider's latest answer, maybe another request's (of another kind)
+                mine = info is not None and (own is None or not any(request_ids) or own in request_ids)
+                self.limiter.observe(info if mine else None, kind)
 
         if self.retry is None:
             return await attempt()
@@ -245,7 +343,7 @@ class RateLimitedProvider:
 
     async def arender(self, call: RenderCall) -> RenderResult:
         """Render through the limiter (and the retry policy, when given); adds the cost to :attr:`spent_usd`."""
-        result = await self._limited(lambda: self.inner.arender(call), f"{self.name} render")
+        result = await self._limited(lambda: self.inner.arender(call), "render", f"{self.name} render")
         self.spent_usd += result.cost_usd
         return result
 
@@ -268,7 +366,16 @@ class RateLimitedModeratingProvider(RateLimitedProvider):
 
     async def amoderate(self, image: bytes, mime: str, text: str) -> ModerationScores:
         """Moderate through the limiter (and the retry policy, when given)."""
-        return await self._limited(lambda: self.inner.amoderate(image, mime, text), f"{self.name} moderation")
+        return await self._limited(
+            lambda: self.inner.amoderate(image, mime, text), "moderate", f"{self.name} moderation"
+        )
+
+
+def _request_ids(result: Any) -> list[str | None]:
+    ids = getattr(result, "request_ids", None)
+    if isinstance(ids, list):
+        return [str(i) for i in ids]
+    return [getattr(result, "request_id", None)]
 
 
 def wrap(

@@ -367,15 +367,23 @@ THUMB_PX = 320
 
 
 def make_thumbnail(data: bytes, path: Path, size: int = THUMB_PX) -> None:
-    """Write a small JPEG of the image ``data`` to ``path`` (atomically), at most ``size`` pixels a side."""
+    """Write a small JPEG of the image ``data`` to ``path`` (atomically), at most ``size`` pixels a side.
+
+    ``data`` is an image brandkit already decoded safely (an accepted asset or a rejected attempt).
+    """
     import io
 
-    from brandkit.imageio import load_image
+    from PIL import Image
 
-    image = load_image(data).convert("RGB")
+    with Image.open(io.BytesIO(data)) as source:
+        source.draft("RGB", (size, size))  # JPEG: decode at a reduced scale
+        image = source.convert("RGB")
+    factor = min(image.width, image.height) // size
+    if factor > 1:
+        image = image.reduce(factor)
     image.thumbnail((size, size))
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=80, optimize=True)
+    image.save(buffer, "JPEG", quality=80)
     atomic_write(path, buffer.getvalue())
 
 

@@ -1,0 +1,245 @@
+"""Variant-runner benchmark: wall time against the ideal, and peak memory as the variant count grows.
+
+Run from the project root::
+
+    python -m benchmarks.bench_variants                 # 200 and 50 variants, 2 s per image (about 1.5 min)
+    python -m benchmarks.bench_variants --latency 0.5   # the same, images 4× faster
+    python -m benchmarks.bench_variants --quick         # 60 and 20 variants
+
+Each measurement runs in a fresh child process against a fresh loopback OpenAI server, itself a
+separate process (``tests/support/openai_server.py``: the official API contract checked on every
+request, ``--latency`` seconds per image, a sliding-window request limit of ``--rpm`` requests per
+``--window`` seconds answered with 429 + ``retry-after`` above it). The plan is N Northwind variants
+(N headlines × square), made by :func:`brandkit.variants.arun_variants` with ``--concurrency`` workers;
+each variant is one image request and one moderation request (both count against the limit).
+
+What is measured
+* **wall** — from the call to ``arun_variants`` to its return (pre-flight, journal, images, sidecars,
+  thumbnails, manifest and contact sheet included).
+* **ideal** — the larger of the latency bound ``ceil(N / concurrency) × latency`` and the rate-limit
+  bound ``floor((R − 2) / L) × window + latency`` (R = 2N requests, L the limit: the last image request
+  cannot be admitted before that window, then takes one latency). **ratio** = wall ÷ ideal (target ≤ 1.10).
+* **peak RSS** — the child's maximum resident set size (``ru_maxrss``) and its growth over the RSS after
+  imports; images go to disk, so it must stay flat from 50 to 200 variants.
+* **429** — rate-limit answers the run received (target 0: the limiter learns the limit from the headers).
+
+The checks run are ``technical`` and ``moderation`` (its scores come from the server): the benchmark
+measures the runner (scheduling, rate limiting, journal, disk), not OCR, which costs seconds of CPU per
+image and would make any run CPU bound (``tests/test_variants_run.py`` covers the full check set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_RATIO = 1.10
+TARGET_RSS_GROWTH = 1.25  # peak RSS growth at the large N may be at most 25 % more than at the small N
+
+
+def _plan(folder: Path, n: int) -> Path:
+    import yaml
+
+    data = {
+        "name": f"bench-{n}",
+        "spec": str(ROOT / "brand_specs" / "northwind"),
+        "base": {"brief": "A ceramic cup of coffee on an oak table", "cta": "Order ahead", "format": "square"},
+        "axes": {"headline": [f"Fresh roast number {i}" for i in range(n)]},
+    }
+    path = folder / "plan.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def _start_server(latency: float, rpm: int, window: float) -> tuple[subprocess.Popen[str], str]:
+    command = [
+        sys.executable,
+        "-m",
+        "tests.support.openai_server",
+        "--latency",
+        str(latency),
+        "--rpm",
+        str(rpm),
+        "--window",
+        str(window),
+        "--no-validate-responses",
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert server.stdout is not None
+    url = server.stdout.readline().strip()
+    if not url.startswith("http://127.0.0.1:"):
+        server.kill()
+        raise SystemExit(f"the loopback server did not start (got {url!r})")
+    return server, url
+
+
+def _child(args: argparse.Namespace) -> None:
+    """One measurement (runs in its own process): print a JSON line with the results."""
+    import psutil
+
+    from brandkit.checks.moderation import ModerationCheck
+    from brandkit.checks.technical import TechnicalCheck
+    from brandkit.variants import arun_variants
+
+    with tempfile.TemporaryDirectory(prefix="bench-variants-") as tmp:
+        folder = Path(tmp)
+        plan = _plan(folder, args.n)
+        baseline = psutil.Process().memory_info().rss
+        started = time.perf_counter()
+        run = asyncio.run(
+            arun_variants(
+                plan,
+                folder / "out",
+                provider="openai",
+                api_key="sk-bench-loopback-0000000000",
+                base_url=args.url,
+                concurrency=args.concurrency,
+                rate_window_s=args.window,
+                progress=False,
+                checks=[TechnicalCheck(), ModerationCheck()],
+            )
+        )
+        wall = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        records = [json.loads(line) for line in (folder / "out" / "journal.jsonl").read_text().splitlines()]
+    stats = run.limiter
+    print(
+        json.dumps(
+            {
+                "n": args.n,
+                "wall_s": wall,
+                "succeeded": run.summary["succeeded"],
+                "peak_rss": peak,
+                "baseline_rss": baseline,
+                "rate_limited": stats.rate_limited if stats else None,
+                "limit": stats.limit if stats else None,
+                "requests": stats.requests if stats else None,
+                "requeued": sum(1 for r in records if r["event"] == "requeued"),
+            }
+        )
+    )
+
+
+def _measure(n: int, args: argparse.Namespace) -> dict[str, Any]:
+    server, url = _start_server(args.latency, args.rpm, args.window)
+    try:
+        command = [
+            sys.executable,
+            "-m",
+            "benchmarks.bench_variants",
+            "--child",
+            "--n",
+            str(n),
+            "--url",
+            url,
+            "--concurrency",
+            str(args.concurrency),
+            "--window",
+            str(args.window),
+        ]
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise SystemExit(f"measurement of {n} variants failed:\n{done.stderr[-3000:]}")
+        result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    finally:
+        server.terminate()
+        server.wait(10)
+    requests = 2 * n
+    latency_bound = math.ceil(n / args.concurrency) * args.latency
+    rate_bound = (max(0, requests - 2) // args.rpm) * args.window + args.latency
+    result["latency_bound"] = latency_bound
+    result["rate_bound"] = rate_bound
+    result["ideal_s"] = max(latency_bound, rate_bound)
+    result["ratio"] = result["wall_s"] / result["ideal_s"]
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark (see the module docstring); exit status 1 when a target is missed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--n", type=int, default=200, help="variants in the large run")
+    parser.add_argument("--small", type=int, default=50, help="variants in the small run (memory baseline)")
+    parser.add_argument("--latency", type=float, default=2.0, help="seconds per image at the server")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--rpm", type=int, default=120, help="requests allowed per window at the server")
+    parser.add_argument("--window", type=float, default=10.0, help="the rate-limit window, seconds")
+    parser.add_argument("--quick", action="store_true", help="60 and 20 variants")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        _child(args)
+        return 0
+    if args.quick:
+        args.n, args.small = 60, 20
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(
+        f"[bold]variant runner[/] · latency {args.latency:g} s/image · concurrency {args.concurrency} · "
+        f"limit {args.rpm} requests / {args.window:g} s · checks: technical, moderation · "
+        f"{os.cpu_count()} CPU(s)"
+    )
+    results = [_measure(n, args) for n in (args.small, args.n)]
+    table = Table(
+        "variants",
+        "requests",
+        "wall s",
+        "latency bound s",
+        "rate bound s",
+        "ideal s",
+        "ratio",
+        "peak RSS MiB",
+        "RSS growth MiB",
+        "429s",
+        "limit learned",
+        "accepted",
+    )
+    for r in results:
+        table.add_row(
+            str(r["n"]),
+            str(r["requests"]),
+            f"{r['wall_s']:.2f}",
+            f"{r['latency_bound']:.2f}",
+            f"{r['rate_bound']:.2f}",
+            f"{r['ideal_s']:.2f}",
+            f"{r['ratio']:.3f}",
+            f"{r['peak_rss'] / 2**20:.0f}",
+            f"{(r['peak_rss'] - r['baseline_rss']) / 2**20:.0f}",
+            str(r["rate_limited"]),
+            str(r["limit"]),
+            f"{r['succeeded']}/{r['n']}",
+        )
+    console.print(table)
+    small, large = results
+    ratio_ok = large["ratio"] <= TARGET_RATIO
+    growth = (large["peak_rss"] - large["baseline_rss"]) / max(1, small["peak_rss"] - small["baseline_rss"])
+    memory_ok = large["peak_rss"] <= small["peak_rss"] * TARGET_RSS_GROWTH
+    all_ok = all(r["succeeded"] == r["n"] and r["rate_limited"] == 0 for r in results)
+    verdict = {True: "[green]PASS[/]", False: "[red]FAIL[/]"}
+    console.print(
+        f"wall ÷ ideal at {large['n']} variants: {large['ratio']:.3f} (target ≤ {TARGET_RATIO}) {verdict[ratio_ok]}"
+    )
+    console.print(
+        f"peak RSS {small['peak_rss'] / 2**20:.0f} → {large['peak_rss'] / 2**20:.0f} MiB from {small['n']} to "
+        f"{large['n']} variants (growth over imports ×{growth:.2f}; target: peak ≤ ×{TARGET_RSS_GROWTH}) "
+        f"{verdict[memory_ok]}"
+    )
+    console.print(f"every variant accepted, no 429: {verdict[all_ok]}")
+    return 0 if ratio_ok and memory_ok and all_ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

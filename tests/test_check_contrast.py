@@ -1,0 +1,119 @@
+"""ContrastCheck and the WCAG helpers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from brandkit.checks.contrast import ContrastCheck, contrast_ratio, measure_contrast, relative_luminance
+from brandkit.models import CheckStatus
+from brandkit.ocr import OcrLine, RapidOcrEngine
+from brandkit.spec.models import BrandSpec
+from tests.checks_support import FakeOcr, Poster, Text, context, make_spec, ocr_engine, resources_with
+
+__all__ = ["ocr_engine"]  # the session fixture, re-exported for pytest
+
+HEADLINE = "Fresh Roast Friday"
+
+
+@pytest.fixture(scope="module")
+def spec(tmp_path_factory: pytest.TempPathFactory) -> BrandSpec:
+    return make_spec(tmp_path_factory.mktemp("contrast"))
+
+
+def test_wcag_reference_values() -> None:
+    assert relative_luminance((0, 0, 0)) == 0.0
+    assert relative_luminance((255, 255, 255)) == pytest.approx(1.0)
+    assert contrast_ratio((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
+    assert contrast_ratio((255, 255, 255), (0, 0, 0)) == pytest.approx(21.0)  # symmetric
+    # #767676 on white is the classic "just passes AA" grey (4.54:1)
+    assert contrast_ratio((0x76, 0x76, 0x76), (255, 255, 255)) == pytest.approx(4.54, abs=0.01)
+    assert contrast_ratio((0x77, 0x77, 0x77), (0x88, 0x88, 0x88)) == pytest.approx(1.26, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("text", "background"),
+    [("#1E1B18", "#F6F1E7"), ("#FFFFFF", "#1F3A5F"), ("#777777", "#888888"), ("#F28C28", "#FFFFFF")],
+)
+def test_measured_ratio_matches_drawn_colours(text: str, background: str) -> None:
+    image = Poster(background=background, texts=[Text("Roast 42", (20, 20), 48, fill=text)]).render()
+    rgb = np.asarray(image.convert("RGB"))
+    measured = measure_contrast(rgb, (16, 22, 260, 72))
+    exact = contrast_ratio(
+        [int(text[i : i + 2], 16) for i in (1, 3, 5)], [int(background[i : i + 2], 16) for i in (1, 3, 5)]
+    )
+    assert measured.separable
+    assert measured.ratio == pytest.approx(exact, rel=0.08)
+
+
+def test_low_contrast_text_fails(spec: BrandSpec, ocr_engine: RapidOcrEngine) -> None:
+    image = Poster(background="#888888", texts=[Text(HEADLINE, (64, 300), 84, fill="#777777")]).render()
+    res = ContrastCheck().run(context(spec, image, resources_with(ocr_engine), copy_block={"headline": HEADLINE}))
+    assert res.status is CheckStatus.failed, res.details
+    assert res.score is not None and res.score < 1.5
+    assert res.threshold == 4.5
+    line = res.details["lines"][0]
+    assert line["roles"] == "headline" and line["passed"] is False
+    assert "at least 4.5:1" in (res.hint or "") and HEADLINE in (res.hint or "")
+
+
+def test_good_contrast_passes(spec: BrandSpec, ocr_engine: RapidOcrEngine) -> None:
+    image = Poster(
+        texts=[
+            Text(HEADLINE, (64, 300), 84, fill="#1E1B18"),
+            Text("Some unrelated pale line", (64, 800), 30, fill="#DDDDDD"),  # not part of the copy
+        ]
+    ).render()
+    res = ContrastCheck().run(context(spec, image, resources_with(ocr_engine), copy_block={"headline": HEADLINE}))
+    assert res.status is CheckStatus.passed, res.details
+    assert res.score is not None and res.score > 10
+    assert [line["text"] for line in res.details["lines"]] == [HEADLINE]
+
+
+def test_every_line_measured_when_no_copy_expected(spec: BrandSpec) -> None:
+    image = Poster(texts=[Text("Dark line", (64, 100), 48), Text("Pale line", (64, 300), 48, fill="#E8E2D8")]).render()
+    fake = FakeOcr([OcrLine("Dark line", (60, 100, 300, 150), 0.9), OcrLine("Pale line", (60, 300, 300, 350), 0.9)])
+    res = ContrastCheck().run(context(spec, image, resources_with(fake)))
+    assert res.status is CheckStatus.failed
+    assert [line["passed"] for line in res.details["lines"]] == [True, False]
+    assert "Pale line" in (res.hint or "") and "Dark line" not in (res.hint or "")
+
+
+def test_spec_minimum_is_the_rule(tmp_path_factory: pytest.TempPathFactory) -> None:
+    lenient = make_spec(tmp_path_factory.mktemp("lenient"), min_contrast=3.0)
+    # #888888 on white is 3.54:1: fails the default 4.5, passes a spec asking for 3.0
+    image = Poster(background="#FFFFFF", texts=[Text("Mid grey", (64, 100), 48, fill="#888888")]).render()
+    fake = FakeOcr([OcrLine("Mid grey", (60, 100, 300, 150), 0.9)])
+    assert ContrastCheck().run(context(lenient, image, resources_with(fake))).status is CheckStatus.passed
+    strict = make_spec(tmp_path_factory.mktemp("strict"))
+    assert ContrastCheck().run(context(strict, image, resources_with(fake))).status is CheckStatus.failed
+
+
+@pytest.mark.parametrize(
+    "engine", [FakeOcr(available=False), FakeOcr(error=OSError("model file missing"))], ids=["off", "raising"]
+)
+def test_ocr_unusable_is_not_checked(spec: BrandSpec, engine: FakeOcr) -> None:
+    image = Poster(texts=[Text(HEADLINE, (64, 300), 84)]).render()
+    res = ContrastCheck().run(context(spec, image, resources_with(engine), copy_block={"headline": HEADLINE}))
+    assert res.status is CheckStatus.not_checked
+
+
+def test_copy_not_located_is_not_checked(spec: BrandSpec) -> None:
+    fake = FakeOcr([OcrLine("Something else entirely", (60, 100, 300, 150), 0.9)])
+    res = ContrastCheck().run(context(spec, Poster().render(), resources_with(fake), copy_block={"headline": HEADLINE}))
+    assert res.status is CheckStatus.not_checked
+    assert res.details["copy_not_located"] == ["headline"]
+
+
+def test_no_text_and_no_copy_is_skipped(spec: BrandSpec) -> None:
+    res = ContrastCheck().run(context(spec, Poster().render(), resources_with(FakeOcr())))
+    assert res.status is CheckStatus.skipped
+
+
+def test_transparent_image_is_flattened(spec: BrandSpec) -> None:
+    image = Poster(background=(0, 0, 0, 0), mode="RGBA", texts=[Text("Dark on clear", (64, 100), 48)]).render()
+    fake = FakeOcr([OcrLine("Dark on clear", (60, 100, 400, 150), 0.9)])
+    res = ContrastCheck().run(context(spec, image, resources_with(fake)))
+    assert res.status is CheckStatus.passed  # composited over white
+    dark = ContrastCheck().run(context(spec, image, resources_with(fake), background_tone="dark"))
+    assert dark.status is CheckStatus.failed  # dark text over a dark background
