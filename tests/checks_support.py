@@ -229,7 +229,10 @@ def resources_with(engine: OcrEngine) -> CheckResources:
 
 @pytest.fixture(scope="session")
 def ocr_engine() -> Iterator[RapidOcrEngine]:
-    """One real OCR engine for the whole test session (fails loudly when rapidocr, a required dependency, is unusable)."""
+    """One real OCR engine for the whole test session.
+
+    Fails loudly when rapidocr, a required dependency, is unusable.
+    """
     engine = default_ocr_engine()
     if not engine.available:
         pytest.fail(f"rapidocr is a required dependency but is unusable: {engine.unavailable_reason}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from PIL import Image
@@ -31,7 +32,9 @@ def resources() -> CheckResources:
 
 def check(spec: BrandSpec, resources: CheckResources, poster: Poster, **order: object) -> CheckResult:
     order.setdefault("logo_variant", "primary")
-    return LogoCheck().run(context(spec, poster.render(), resources, **order))
+    result = LogoCheck().run(context(spec, poster.render(), resources, **order))
+    json.dumps(result.model_dump(mode="json"))  # details are plain JSON (no numpy scalars)
+    return result
 
 
 def headline() -> list[Text]:
@@ -62,7 +65,7 @@ def test_other_allowed_corner_and_jpeg_pass(spec: BrandSpec, resources: CheckRes
 
 
 def test_missing_logo_fails(spec: BrandSpec, resources: CheckResources) -> None:
-    res = check(spec, resources, Poster(texts=headline() + [Text("ACME", (64, 64), 60)]))
+    res = check(spec, resources, Poster(texts=[*headline(), Text("ACME", (64, 64), 60)]))
     assert res.status is CheckStatus.failed
     assert res.details["found"] is False
     assert res.hint == (

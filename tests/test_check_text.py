@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from PIL import Image
 
@@ -129,6 +131,7 @@ def test_ocr_runs_once_per_image_for_text_and_contrast(spec: BrandSpec) -> None:
     assert report.checks["text"].status is CheckStatus.passed
     assert report.checks["contrast"].status is CheckStatus.passed
     assert fake.calls == 1
+    json.dumps(report.model_dump_report())  # details are plain JSON
 
 
 # --- fail closed ----------------------------------------------------------------------------
@@ -192,9 +195,8 @@ def lines(*texts: str) -> list[OcrLine]:
 def test_long_strings_tolerate_one_slip_short_ones_do_not(spec: BrandSpec) -> None:
     legal = "Offer valid at participating cafés until 31 May"  # 48 characters
     fake = FakeOcr(lines("Fresh Roast Fridav", "Offer valid at participating cafés untii 31 May"))
-    res = TextCheck().run(
-        context(spec, Poster().render(), resources_with(fake), copy_block={"headline": HEADLINE, "disclaimers": [legal]})
-    )
+    copy = {"headline": HEADLINE, "disclaimers": [legal]}
+    res = TextCheck().run(context(spec, Poster().render(), resources_with(fake), copy_block=copy))
     disclaimer = res.details["strings"]["disclaimer[0]"]
     assert disclaimer["found"] is True and disclaimer["exact"] is False
     assert disclaimer["ned"] <= 0.05

@@ -41,6 +41,11 @@ def light_checks() -> list[Check]:
     return [PaletteCheck(), TechnicalCheck(), ModerationCheck()]
 
 
+def minimal_checks() -> list[Check]:
+    """For tests about scheduling only."""
+    return [TechnicalCheck(), ModerationCheck()]
+
+
 def write_plan(folder: Path, headlines: int = 2, formats: tuple[str, ...] = ("square",), **extra: Any) -> Path:
     data: dict[str, Any] = {
         "name": "run-test",
@@ -79,6 +84,22 @@ def events(out: Path) -> list[dict[str, Any]]:
 
 def generations(server: OpenAIServer) -> int:
     return sum(1 for r in server.records("/images/generations") if r.status == 200)
+
+
+class RecordingProgress:
+    """A ProgressSink that remembers every call."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+
+    def start(self, total: int, done: int, failed: int) -> None:
+        self.calls.append(("start", total, done, failed))
+
+    def update(self, done: int, failed: int, spent_usd: float) -> None:
+        self.calls.append(("update", done, failed, spent_usd))
+
+    def stop(self) -> None:
+        self.calls.append(("stop",))
 
 
 # --- journal and limiter (units) --------------------------------------------------------------------------------
@@ -215,8 +236,12 @@ async def test_run_writes_images_sidecars_manifest_and_journal_then_resume_redoe
 ) -> None:
     plan = write_plan(tmp_path, headlines=2, formats=("square", "landscape"))
     out = tmp_path / "out"
-    run = await arun_variants(plan, out, concurrency=4, **openai_options(openai_server))
+    progress = RecordingProgress()
+    run = await arun_variants(plan, out, concurrency=4, **openai_options(openai_server, progress=progress))
     assert run.ok and run.exit_code == 0 and run.summary["succeeded"] == 4
+    assert progress.calls[0] == ("start", 4, 0, 0) and progress.calls[-1] == ("stop",)
+    updates = [c for c in progress.calls if c[0] == "update"]
+    assert [u[1] for u in updates] == [1, 2, 3, 4] and updates[-1][3] == pytest.approx(run.summary["spend_usd"])
     assert generations(openai_server) == 4 and openai_server.count("/moderations") == 4
     costs = 0.0
     for item in run.variants:
@@ -266,7 +291,9 @@ async def test_429s_slow_the_run_down_and_never_crash_it(tmp_path: Path, openai_
     plan = write_plan(tmp_path, headlines=1)
     openai_server.inject("rate_limit", times=3, path="/images/generations", retry_after_ms=200)
     retry = RetryPolicy(max_attempts=2, max_total_s=10.0, base_s=0.01, max_wait_s=1.0)
-    run = await arun_variants(plan, tmp_path / "out", **openai_options(openai_server, retry=retry))
+    run = await arun_variants(
+        plan, tmp_path / "out", **openai_options(openai_server, retry=retry, checks=minimal_checks())
+    )
     assert run.ok
     statuses = [r.status for r in openai_server.records("/images/generations")]
     assert statuses == [429, 429, 429, 200]
@@ -320,14 +347,31 @@ async def test_budget_stops_before_spending_past_it_and_resume_finishes(
     plan = write_plan(tmp_path, headlines=4)
     out = tmp_path / "out"
     # worst case per variant: $0.053 (gpt-image-2 medium 1024²) × 3 attempts × 1.25 margin ≈ $0.199
-    run = await arun_variants(plan, out, concurrency=1, budget_usd=0.30, **openai_options(openai_server))
+    options = openai_options(openai_server, checks=minimal_checks())
+    run = await arun_variants(plan, out, concurrency=1, budget_usd=0.30, **options)
     assert run.stopped == "budget" and run.exit_code == 1
     made = run.summary["succeeded"]
     assert 1 <= made < 4 and run.summary["spend_usd"] <= 0.30
     assert {v["status"] for v in run.variants} == {"succeeded", "skipped"}
     assert any(e["event"] == "budget_stop" for e in events(out))
-    done = await arun_variants(plan, out, resume=True, **openai_options(openai_server))
+    done = await arun_variants(plan, out, resume=True, **options)
     assert done.ok and generations(openai_server) == 4
+
+
+async def test_a_kits_provider_and_settings_are_used(tmp_path: Path, openai_server: OpenAIServer) -> None:
+    from brandkit import AsyncBrandKit, load_spec
+    from brandkit.provider.openai import OpenAIProvider
+
+    provider = OpenAIProvider(api_key=FAKE_API_KEY, base_url=openai_server.url, retry=FAST)
+    kit = AsyncBrandKit(load_spec(NORTHWIND), provider=provider)
+    try:
+        run = await arun_variants(
+            write_plan(tmp_path, headlines=1), tmp_path / "out", kit=kit, checks=minimal_checks(), progress=False
+        )
+    finally:
+        await provider.aclose()
+    assert run.ok and generations(openai_server) == 1
+    assert run.limiter is not None and run.limiter.limit == 5000  # learned from the kit's provider
 
 
 def test_sync_entry_point_refuses_a_running_loop(tmp_path: Path) -> None:

@@ -13,14 +13,14 @@
    false matches). ORB is fast (~20 ms) and finds logos of about 128 px and larger;
    when the smallest allowed logo is under :data:`ORB_SMALL_LOGO_PX` px it is run a
    second time on the scene upsampled up to 2× (long side ≤
-   :data:`ORB_MAX_UPSCALED_SIDE`), which recovers many logos of 90–130 px.
+   :data:`ORB_MAX_UPSCALED_PIXELS` pixels), which recovers many logos of 90–130 px.
 2. *Masked multi-scale template matching* when ORB finds nothing
    (``TM_CCOEFF_NORMED`` with the logo's alpha as mask), coarse to fine. Coarse:
-   the grey scene downscaled to :data:`COARSE_SCENE_SIDE` px (more when needed so
-   the smallest template stays ≥ :data:`COARSE_MIN_TEMPLATE` px wide and
-   :data:`COARSE_MIN_TEMPLATE_HEIGHT` px tall) and the template
+   a pyramid of the grey scene, each logo width matched on the smallest level at
+   which the template stays ≥ :data:`COARSE_MIN_TEMPLATE` px wide and
+   :data:`COARSE_MIN_TEMPLATE_HEIGHT` px tall, scene and template
    both blurred (σ = 1 px, which makes the correlation peak tolerant to a few %
-   of scale error), logo widths in 8% steps from 0.6 × ``min_width_px`` to
+   of scale error), logo widths in 10% steps from 0.6 × ``min_width_px`` to
    1.5 × ``max_width_share`` × image width; the best two places per scale give up
    to :data:`COARSE_CANDIDATES` distinct candidates. Fine: around each candidate,
    on the scene downscaled to at most :data:`TEMPLATE_SCENE_SIDE` px and not
@@ -95,14 +95,14 @@ TEMPLATE_WORK_WIDTH = 320
 ORB_MIN_INLIERS = 12
 ORB_RATIO = 0.75
 ORB_VERIFY_MIN = 0.6
-ORB_SCENE_FEATURES = 5000
-ORB_MAX_SCENE_SIDE = 1600
+ORB_SCENE_FEATURES = 3000
+ORB_MAX_SCENE_SIDE = 2048
 ORB_SMALL_LOGO_PX = 200
 ORB_MAX_UPSCALE = 2.0
-ORB_MAX_UPSCALED_SIDE = 2048
-TEMPLATE_SCENE_SIDE = 800
+ORB_MAX_UPSCALED_PIXELS = 6_000_000
+TEMPLATE_SCENE_SIDE = 1024
 TEMPLATE_THRESHOLD = 0.85
-COARSE_SCENE_SIDE = 400
+COARSE_MIN_SIDE = 200
 COARSE_MIN_TEMPLATE = 24
 COARSE_MIN_TEMPLATE_HEIGHT = 10
 COARSE_BLUR = 1.0
@@ -286,15 +286,33 @@ def _verify(
 ) -> tuple[float, tuple[int, int, int, int]]:
     """Best masked correlation of the logo sized about ``w``×``h`` near centre (``cx``, ``cy``).
 
-    Searches ±5% of the width and ±15% of the height around the centre and
-    widths ±3%, which absorbs the small localisation error of a homography.
-    Returns (score, box); score -1 when the logo does not fit in the scene.
+    Searches ±5% of the width and ±15% of the height around the centre; widths
+    ×0.97/1/1.03 first, then ±1% and both roundings of the height around the
+    best, which absorbs the localisation and scale error of a homography (thin
+    wordmarks lose much of their score at 3% scale error). Returns (score, box);
+    score -1 when the logo does not fit in the scene.
     """
+    ratio = h / max(w, 1e-6)
+    coarse = [(round(w * k), round(w * k * ratio)) for k in (0.97, 1.0, 1.03)]
+    best = _verify_sizes(scene, logo, cx, cy, coarse)
+    if best[0] <= -1.0:
+        return best
+    bw = best[1][2] - best[1][0]
+    fine: set[tuple[int, int]] = set()
+    for tw in {round(bw * 0.99), bw, round(bw * 1.01)}:
+        exact = tw * ratio
+        fine.update({(tw, math.floor(exact)), (tw, math.ceil(exact))})
+    fine -= set(coarse)
+    refined = _verify_sizes(scene, logo, cx, cy, sorted(fine))
+    return refined if refined[0] > best[0] else best
+
+
+def _verify_sizes(
+    scene: np.ndarray, logo: PreparedLogo, cx: float, cy: float, sizes: list[tuple[int, int]]
+) -> tuple[float, tuple[int, int, int, int]]:
     sh, sw = scene.shape[:2]
     best: tuple[float, tuple[int, int, int, int]] = (-1.0, (0, 0, 0, 0))
-    for k in (0.97, 1.0, 1.03):
-        tw = round(w * k)
-        th = round(tw * h / max(w, 1e-6))
+    for tw, th in sizes:
         if tw < 8 or th < 4 or tw > sw or th > sh:
             continue
         mx, my = max(3, round(0.05 * tw)), max(3, round(0.15 * th))
@@ -359,8 +377,8 @@ def _orb_detect(scene: np.ndarray, logo: PreparedLogo, factor: float = 1.0) -> L
         return None
     top, bottom = quad[1] - quad[0], quad[2] - quad[3]
     left, right = quad[3] - quad[0], quad[2] - quad[1]
-    width = (np.linalg.norm(top) + np.linalg.norm(bottom)) / 2.0
-    height = (np.linalg.norm(left) + np.linalg.norm(right)) / 2.0
+    width = float(np.linalg.norm(top) + np.linalg.norm(bottom)) / 2.0
+    height = float(np.linalg.norm(left) + np.linalg.norm(right)) / 2.0
     if width < 4 or height < 2:
         return None
     # Reject wild homographies (perspective blow-ups) that are not a logo pasted flat.
@@ -378,12 +396,18 @@ def _orb_detect(scene: np.ndarray, logo: PreparedLogo, factor: float = 1.0) -> L
         score, refined = _verify(scene, logo, float(cx), float(cy), float(width), float(height))
         if score > 0:
             box = refined
-        if abs(aspect_change) > MAX_ASPECT_CHANGE or abs(skew_cos) > math.sin(math.radians(MAX_ROTATION_DEG)):
-            # Homographies of small logos are imprecise: is the undistorted logo just as good a fit?
-            uniform_h = float(width) * logo.aspect
-            u_score, u_box = _verify(scene, logo, float(cx), float(cy), float(width), uniform_h)
-            if u_score >= score - DISTORTION_MARGIN:
-                score, box, height, aspect_change, skew_cos = u_score, u_box, uniform_h, 0.0, 0.0
+        # Homographies of small or thin logos are imprecise: is the undistorted logo just as good a fit?
+        uniform_h = float(width) * logo.aspect
+        u_score, u_box = (
+            _verify(scene, logo, float(cx), float(cy), float(width), uniform_h)
+            if abs(aspect_change) > 0.01
+            else (score, box)
+        )
+        distorted = abs(aspect_change) > MAX_ASPECT_CHANGE or abs(skew_cos) > math.sin(math.radians(MAX_ROTATION_DEG))
+        if not distorted and u_score > score:
+            score, box = u_score, u_box
+        elif distorted and u_score >= score - DISTORTION_MARGIN:
+            score, box, height, aspect_change, skew_cos = u_score, u_box, uniform_h, 0.0, 0.0
     else:
         score = _verify_warped(scene, logo, homography)
     return LogoDetection(
@@ -419,7 +443,6 @@ def _downscaled(scene: np.ndarray, factor: float) -> np.ndarray:
 @dataclass(frozen=True)
 class _Candidate:
     score: float
-    rank: float  # how far the peak stands out of its scale's score map (z-score)
     x: float  # top-left and size in original image pixels
     y: float
     w: float
@@ -429,43 +452,58 @@ class _Candidate:
 def _coarse_candidates(
     scene: np.ndarray, logo: PreparedLogo, min_width: float, max_width: float
 ) -> list[_Candidate]:
-    """Blurred multi-scale masked search on a small copy of the scene; the best few distinct places."""
+    """Blurred multi-scale masked search on a pyramid of small copies of the scene; the best few places.
+
+    Each logo width is searched on the smallest pyramid level (halving from the
+    level the smallest width needs) at which the template is still at least
+    :data:`COARSE_MIN_TEMPLATE` × :data:`COARSE_MIN_TEMPLATE_HEIGHT` px, so large
+    widths cost a quarter, a sixteenth… of the small ones.
+    """
     import cv2
 
     h, w = scene.shape[:2]
-    # Small scene for speed, but large enough that the smallest searched logo is >= COARSE_MIN_TEMPLATE px.
-    factor = min(
-        1.0,
-        max(
-            COARSE_SCENE_SIDE / max(h, w),
-            COARSE_MIN_TEMPLATE / max(1.0, min_width),
-            COARSE_MIN_TEMPLATE_HEIGHT / max(1.0, min_width * logo.aspect),
-        ),
-    )
-    factor = min(factor, TEMPLATE_SCENE_SIDE / max(h, w), 1.0)
-    small = cv2.GaussianBlur(_downscaled(scene, factor), (0, 0), COARSE_BLUR)
-    sh, sw = small.shape[:2]
-    lo, hi = max(10.0, min_width * factor), max(10.0, max_width * factor)
-    steps = max(2, math.ceil(math.log(hi / lo) / math.log(COARSE_STEP)) + 1) if hi > lo else 1
+    long_side = max(h, w)
+    floor = min(1.0, COARSE_MIN_SIDE / long_side)
+
+    def needed(width: float) -> float:
+        return float(
+            max(
+                COARSE_MIN_TEMPLATE / max(width, 1.0),
+                COARSE_MIN_TEMPLATE_HEIGHT / max(width * logo.aspect, 1.0),
+                floor,
+            )
+        )
+
+    top = min(1.0, TEMPLATE_SCENE_SIDE / long_side, needed(min_width))
+    levels: dict[int, np.ndarray] = {}
+
+    def level(k: int) -> np.ndarray:
+        if k not in levels:
+            levels[k] = np.asarray(cv2.GaussianBlur(_downscaled(scene, top / 2**k), (0, 0), COARSE_BLUR))
+        return levels[k]
+
+    ratio = max_width / min_width
+    steps = max(2, math.ceil(math.log(ratio) / math.log(COARSE_STEP)) + 1) if ratio > 1 else 1
     found: list[_Candidate] = []
-    for tw_f in np.geomspace(lo, hi, steps):
-        tw = round(float(tw_f))
+    for width in np.geomspace(min_width, max(min_width, max_width), steps):
+        k = 0
+        while top / 2 ** (k + 1) >= needed(float(width)):
+            k += 1
+        factor = top / 2**k
+        small = level(k)
+        sh, sw = small.shape[:2]
+        tw = round(float(width) * factor)
         th = round(tw * logo.aspect)
         if tw < 8 or th < 5 or tw > sw or th > sh:
             continue
         templ, mask = _resized(logo, tw, th)
         templ = cv2.GaussianBlur(templ, (0, 0), COARSE_BLUR)
         res = _masked_score(small, templ, mask, logo.masked)
-        valid = res[res > -1.0]
-        if valid.size < 2:
-            continue
-        mean, spread = float(valid.mean()), max(1e-6, float(valid.std()))
         for _ in range(2):  # the best two places at this scale
             score, (x, y) = _min_max(res)
             if score <= 0:
                 break
-            rank = (score - mean) / spread
-            found.append(_Candidate(score, rank, x / factor, y / factor, tw / factor, th / factor))
+            found.append(_Candidate(score, x / factor, y / factor, tw / factor, th / factor))
             rx, ry = max(1, tw // 2), max(1, th // 2)
             res[max(0, y - ry) : y + ry + 1, max(0, x - rx) : x + rx + 1] = -1.0
     found.sort(key=lambda c: -c.score)
@@ -571,19 +609,21 @@ def _template_detect(
     factor = min(1.0, TEMPLATE_SCENE_SIDE / max(h, w))
     fine_scene = _downscaled(scene, factor)
     best_uniform: tuple[float, float, float, float, float, float] = (-1.0, 0, 0, 0, 0, 1.0)
+    best_cand = candidates[0]
     for cand in candidates:
         hit = _fine_match(fine_scene, factor, logo, cand, (1.0,), FINE_SCALE_STEPS)
         if hit[0] > best_uniform[0]:
             best_uniform = hit
             best_cand = cand
+    best_uniform = max(best_uniform, _polish(scene, logo, best_uniform))
     info["template_best_score"] = round(best_uniform[0], 4)
     method = "template"
     best = best_uniform
     if best_uniform[0] >= TEMPLATE_THRESHOLD:
         # Slightly squashed or stretched? Only accept another aspect if it is clearly better.
         near = _fine_match(fine_scene, factor, logo, best_cand, NEAR_ASPECTS, 7)
-        if near[0] > best_uniform[0] + 0.02:
-            best = near
+        if near[0] > best_uniform[0] + DISTORTION_MARGIN:
+            best = max(near, _polish(scene, logo, near))
     else:
         # Not there undistorted: is it there squashed or stretched?
         best_distorted: tuple[float, float, float, float, float, float] = (-1.0, 0, 0, 0, 0, 1.0)
@@ -591,13 +631,11 @@ def _template_detect(
             hit = _fine_match(fine_scene, factor, logo, cand, DISTORTED_ASPECTS, 9)
             if hit[0] > best_distorted[0]:
                 best_distorted = hit
+        best_distorted = max(best_distorted, _polish(scene, logo, best_distorted))
         info["distorted_best_score"] = round(best_distorted[0], 4)
-        if best_distorted[0] < TEMPLATE_THRESHOLD:
+        if best_distorted[0] < TEMPLATE_THRESHOLD or best_distorted[0] < best_uniform[0] + DISTORTION_MARGIN:
             return None, info
         best, method = best_distorted, "template-distorted"
-    polished = _polish(scene, logo, best)
-    if polished[0] > best[0]:
-        best = polished
     score, x, y, tw, th, aspect = best
     box = (max(0, round(x)), max(0, round(y)), min(w, round(x + tw)), min(h, round(y + th)))
     detection = LogoDetection(
@@ -621,7 +659,8 @@ def detect_logo(
     long_side = max(scene.shape[:2])
     factors = [min(1.0, ORB_MAX_SCENE_SIDE / long_side)]
     # Small logos have too few corners at their rendered size: try again on an upsampled scene.
-    up = min(ORB_MAX_UPSCALE, ORB_SMALL_LOGO_PX / max(lo, 1.0), ORB_MAX_UPSCALED_SIDE / long_side)
+    pixels = float(scene.shape[0] * scene.shape[1])
+    up = min(ORB_MAX_UPSCALE, ORB_SMALL_LOGO_PX / max(lo, 1.0), math.sqrt(ORB_MAX_UPSCALED_PIXELS / pixels))
     if up >= 1.25:
         factors.append(up)
     notes: list[str] = []

@@ -101,11 +101,11 @@ class PaletteCheck:
         total = len(pixels)
         if total == 0:
             return result(self.name, CheckStatus.skipped, details={"reason": "the image has no opaque pixels"})
-        de, nearest = m.palette.min_delta_e(pixels)
-        within = m.palette.within(pixels, palette.tolerance)
-        coverage = float(np.count_nonzero(within) / total)
+        match = m.palette.match(pixels, palette.tolerance)  # exact within-tolerance decision, one gather
+        coverage = match.stats.coverage
+        per_ref = match.stats.within_counts / total
+        de, _ = m.palette.min_delta_e(pixels)  # approximate distances, for statistics only
         off = float(np.count_nonzero(de > OFF_PALETTE_DE) / total)
-        per_ref = np.bincount(nearest[within], minlength=len(m.names)) / total
         problems: list[str] = []
         hints: list[str] = []
         colors: list[dict[str, Any]] = []
@@ -134,7 +134,7 @@ class PaletteCheck:
             colors.append(entry)
         forbidden: list[dict[str, Any]] = []
         for fcolor, matcher in m.forbidden:
-            share = float(np.count_nonzero(matcher.within(pixels, fcolor.tolerance)) / total)
+            share = matcher.coverage(pixels, fcolor.tolerance).coverage
             ok = share <= fcolor.max_share
             forbidden.append(
                 {
@@ -189,8 +189,8 @@ class PaletteCheck:
             "tolerance": palette.tolerance,
             "off_palette_share": round(off, 5),
             "pixels": total,
-            "mean_delta_e": round(float(de.mean()), 3),
-            "p95_delta_e": round(float(np.percentile(de, 95)), 3),
+            "mean_delta_e_approx": round(float(de.mean()), 2),
+            "p95_delta_e_approx": round(float(np.percentile(de, 95)), 2),
             "colors": colors,
             "forbidden_colors": forbidden,
             "dominant": dominant,

@@ -3,7 +3,8 @@
 Sub-checks, each reported in ``details["checks"]`` as ``{"ok", "expected", "actual"}``
 (``ok`` is ``None`` when nothing was ordered for it):
 
-* ``decodable`` – the encoded bytes decode fully within brandkit's safety limits.
+* ``decodable`` – the encoded bytes are a complete image within brandkit's safety limits
+  (PNG: every chunk's CRC verified through IEND; other formats: fully decoded).
 * ``dimensions`` – the displayed size (after EXIF orientation) equals the ordered width × height.
 * ``format`` – the format sniffed from the bytes (not the file name) equals ``output_format``
   (``jpg`` counts as ``jpeg``).
@@ -27,7 +28,7 @@ import numpy as np
 from PIL import Image
 
 from brandkit.checks.base import CheckContext, result
-from brandkit.imageio import detect_format, load_image
+from brandkit.imageio import MAX_PIXELS, detect_format, load_image
 from brandkit.models import CheckResult, CheckStatus
 
 __all__ = ["MIN_TRANSPARENT_SHARE", "TechnicalCheck", "encoded_color_mode"]
@@ -66,6 +67,30 @@ def encoded_color_mode(data: bytes) -> tuple[str | None, int | None]:
     return mode, bits
 
 
+def _decode_problem(data: bytes) -> str | None:
+    """Why ``data`` is not a complete, safely decodable image, or ``None``.
+
+    PNG: header within the pixel limit, then every chunk's CRC checked through
+    IEND with Pillow's ``verify()`` (catches truncation and corruption without
+    inflating the pixels, ~0.5 ms instead of ~12 ms at 1024²). Other formats
+    are decoded in full with :func:`~brandkit.imageio.load_image`.
+    """
+    if not data:
+        return "empty file"
+    try:
+        if data[:8] == _PNG_SIGNATURE:
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+                if width * height > MAX_PIXELS:
+                    return f"{width}x{height} is over the {MAX_PIXELS:,}-pixel limit"
+                image.verify()
+        else:
+            load_image(data)
+    except Exception as exc:  # any decode failure is a finding, not a crash
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
 def _sub(ok: bool | None, expected: Any, actual: Any, **extra: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"ok": ok, "expected": expected, "actual": actual}
     out.update(extra)
@@ -85,14 +110,7 @@ class TechnicalCheck:
         problems: list[str] = []
 
         # decodable
-        decode_error: str | None = None
-        if not data:
-            decode_error = "empty file"
-        else:
-            try:
-                load_image(data)
-            except Exception as exc:  # any decode failure is a finding, not a crash
-                decode_error = str(exc)
+        decode_error = _decode_problem(data)
         checks["decodable"] = _sub(decode_error is None, True, decode_error is None, error=decode_error)
         if decode_error is not None:
             problems.append(f"the file must be a complete, decodable image ({decode_error})")

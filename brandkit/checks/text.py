@@ -115,6 +115,8 @@ def edit_distance(a: str, b: str) -> int:
         return len(a)
     if len(a) < len(b):
         a, b = b, a
+    if len(b) > 24:
+        return _edit_distance_np(a, b)
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         current = [i]
@@ -122,6 +124,21 @@ def edit_distance(a: str, b: str) -> int:
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
         previous = current
     return previous[-1]
+
+
+def _edit_distance_np(a: str, b: str) -> int:
+    """Levenshtein distance, one vectorised row per character of ``a``."""
+    av = np.frombuffer(a.encode("utf-32-le"), dtype=np.uint32)
+    bv = np.frombuffer(b.encode("utf-32-le"), dtype=np.uint32)
+    n = len(bv)
+    offsets = np.arange(n + 1, dtype=np.int32)
+    row = offsets.copy()
+    for i in range(1, len(av) + 1):
+        cand = np.empty(n + 1, dtype=np.int32)
+        cand[0] = i
+        cand[1:] = np.minimum(row[1:] + 1, row[:-1] + (bv != av[i - 1]))
+        row = np.minimum.accumulate(cand - offsets) + offsets
+    return int(row[-1])
 
 
 def _ned(a: str, b: str) -> float:

@@ -10,9 +10,12 @@ without tripping it:
   never from global state) and enforced as a sliding window of ``window_s`` seconds (OpenAI's request
   limits are per minute: 60 s). The server counts a request when it has received it, somewhere between
   our start and its answer; so each request holds a slot until ``window_s`` (+ ``margin_s``) after the
-  earlier of its answer and ``start + arrival_lag_s``. That never frees a slot before the server does
-  (as long as a request reaches the server within ``arrival_lag_s``), and a long image generation does
-  not hold its slot for its whole duration;
+  earlier of its answer and ``start + arrival lag``. That never frees a slot before the server does
+  (as long as a request reaches the server within the arrival lag), and a long image generation does
+  not hold its slot for its whole duration. The arrival lag is measured: twice the 90th percentile of
+  the round trip of the faster half of recent requests (moderation calls, in a variant run — a quick
+  request's whole round trip bounds the time a request takes to reach the server, including a busy
+  event loop), at least ``arrival_lag_s``, at most a quarter window;
 * every kind of request (image renders, moderation) first counts against one shared window, with the
   smallest limit seen; as soon as the headers show that the server keeps separate limits (OpenAI's
   are per model: a different limit for another kind, or a ``remaining`` that ignores requests the
@@ -20,7 +23,8 @@ without tripping it:
 * ``x-ratelimit-remaining-requests: 0`` pauses new starts until ``x-ratelimit-reset-requests`` has
   passed (someone else is using the same key);
 * a 429 pauses every start for its ``retry-after``, lowers the effective limit by 10 % and doubles the
-  safety margin (multiplicative decrease); each window without a 429 gives one request back.
+  safety margin and the minimum arrival lag (multiplicative decrease); each window without a 429 gives
+  one request back.
 
 :class:`RateLimitedProvider` wraps an :class:`~brandkit.provider.base.ImageProvider` (and its
 :class:`~brandkit.provider.base.Moderator` side) so that *every* request of the pipeline — first
@@ -34,6 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import collections
 import contextlib
 import math
 import time
@@ -106,7 +111,7 @@ class AdaptiveRateLimiter:
         window_s: float = 60.0,
         limit: int | None = None,
         margin_s: float = 0.05,
-        arrival_lag_s: float = 0.25,
+        arrival_lag_s: float = 0.1,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if window_s <= 0:
@@ -114,6 +119,7 @@ class AdaptiveRateLimiter:
         self.window_s = float(window_s)
         self.margin_s = float(margin_s)
         self.arrival_lag_s = min(float(arrival_lag_s), self.window_s / 4)
+        self._round_trips: collections.deque[float] = collections.deque(maxlen=64)
         self._clock = clock
         self._fixed = limit
         self._buckets: dict[str, _Bucket] = {}
@@ -192,7 +198,7 @@ class AdaptiveRateLimiter:
                     await asyncio.wait_for(self._changed.wait(), delay)
                 waited += self._clock() - now
             self._seq += 1
-            ticket = (now + self.arrival_lag_s + self.window_s + self.margin_s, self._seq, kind)
+            ticket = (now + self.arrival_lag() + self.window_s + self.margin_s, self._seq, kind)
             bisect.insort(self._tickets, ticket)
             self._starts[self._seq] = now
             self.stats.requests += 1
@@ -201,10 +207,22 @@ class AdaptiveRateLimiter:
                 self.stats.waited_s += waited
             return ticket
 
+    def arrival_lag(self) -> float:
+        """How long a request may take to reach the server (see the module docstring)."""
+        trips = sorted(self._round_trips)
+        if len(trips) < 4:
+            return self.arrival_lag_s
+        fast = trips[: len(trips) // 2]
+        return min(self.window_s / 4, max(self.arrival_lag_s, 2 * fast[int(0.9 * (len(fast) - 1))]))
+
     def release(self, ticket: Ticket) -> None:
         """The request of ``ticket`` answered (or failed): it counts for one window from now at most."""
-        answered = self._clock() + self.window_s + self.margin_s
+        now = self._clock()
+        answered = now + self.window_s + self.margin_s
         expiry, seq, kind = ticket
+        started = self._starts.get(seq)
+        if started is not None:
+            self._round_trips.append(now - started)
         if answered < expiry:
             index = bisect.bisect_left(self._tickets, ticket)
             if index < len(self._tickets) and self._tickets[index] == ticket:
@@ -251,15 +269,16 @@ class AdaptiveRateLimiter:
         """Give each kind its own window once the headers show the server keeps separate limits.
 
         Proof is a different limit for another kind, or a ``remaining`` that leaves out requests the server
-        surely received and still counts (started over ``arrival_lag_s`` before this answer, less than a
-        window ago).
+        surely received and still counts (started more than a quarter window — at least 1 s — before this
+        answer, and less than a window ago).
         """
         separate = len(set(self.stats.limits.values())) > 1
         if not separate and isinstance(remaining, int):
+            surely = max(1.0, self.window_s / 4)  # a generous arrival time: a wrong split would trip the limit
             received = sum(
                 1
                 for _, seq, _ in self._tickets
-                if answered - self.window_s < self._starts.get(seq, math.inf) <= answered - self.arrival_lag_s
+                if answered - self.window_s < self._starts.get(seq, math.inf) <= answered - surely
             )
             separate = limit - remaining < received - max(2, limit // 20)
         if not separate:
@@ -286,6 +305,7 @@ class AdaptiveRateLimiter:
         if at - bucket.last_decrease > min(1.0, self.window_s / 10):  # one decrease per burst of 429s
             bucket.factor = max(0.1, bucket.factor * 0.9)
             self.margin_s = min(self.window_s / 10, self.margin_s * 2)
+            self.arrival_lag_s = min(self.window_s / 4, self.arrival_lag_s * 2)
             bucket.last_decrease = at
             self.stats.rate_limited += 1
 
@@ -294,22 +314,41 @@ class RateLimitedProvider:
     """An :class:`~brandkit.provider.base.ImageProvider` whose every call waits for the limiter.
 
     ``retry`` (optional) retries failed calls at this level, each attempt through the limiter; leave it
-    ``None`` when the wrapped provider retries on its own. ``render`` (blocking) is passed through
-    unlimited: a variant run only uses ``arender``.
+    ``None`` when the wrapped provider retries on its own. ``max_in_flight`` (optional) bounds the
+    requests of each kind in flight at once (an asyncio semaphore per kind, taken before the limiter: a
+    quick moderation call does not queue behind slow image requests). ``render`` (blocking) is passed
+    through unlimited: a variant run only uses ``arender``.
     """
 
-    def __init__(self, inner: ImageProvider, limiter: AdaptiveRateLimiter, retry: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        inner: ImageProvider,
+        limiter: AdaptiveRateLimiter,
+        retry: RetryPolicy | None = None,
+        max_in_flight: int | None = None,
+    ) -> None:
         self.inner = inner
         self.limiter = limiter
         self.retry = retry
         self.name = inner.name
         self.spent_usd = 0.0
+        self._max_in_flight = max_in_flight
+        self._gates: dict[str, asyncio.Semaphore] = {}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.inner!r}, {self.limiter!r})"
 
     async def _limited(self, fn: Callable[[], Awaitable[T]], kind: str, label: str) -> T:
         async def attempt() -> T:
+            if not self._max_in_flight:
+                return await limited()
+            gate = self._gates.get(kind)
+            if gate is None:
+                gate = self._gates[kind] = asyncio.Semaphore(self._max_in_flight)
+            async with gate:
+                return await limited()
+
+        async def limited() -> T:
             ticket = await self.limiter.acquire(kind)
             request_ids: list[str | None] = []
             try:
@@ -379,9 +418,12 @@ def _request_ids(result: Any) -> list[str | None]:
 
 
 def wrap(
-    provider: ImageProvider, limiter: AdaptiveRateLimiter, retry: RetryPolicy | None = None
+    provider: ImageProvider,
+    limiter: AdaptiveRateLimiter,
+    retry: RetryPolicy | None = None,
+    max_in_flight: int | None = None,
 ) -> RateLimitedProvider:
     """The limited wrapper of ``provider`` (moderating too when ``provider`` is a :class:`Moderator`)."""
     if isinstance(provider, Moderator):
-        return RateLimitedModeratingProvider(provider, limiter, retry)
-    return RateLimitedProvider(provider, limiter, retry)
+        return RateLimitedModeratingProvider(provider, limiter, retry, max_in_flight)
+    return RateLimitedProvider(provider, limiter, retry, max_in_flight)

@@ -1,8 +1,10 @@
 """The variant runner: a plan's variants made concurrently, exactly once, journaled, reviewed at a glance.
 
 :func:`arun_variants` (and its blocking twin :func:`run_variants`) expands a plan, checks every request
-before anything is sent (forbidden terms, unknown formats, headline length), then makes the variants with
-``concurrency`` workers over one :class:`~brandkit.AsyncBrandKit` per spec — each variant gets the same
+before anything is sent (forbidden terms, unknown formats, headline length), then makes the variants over
+one :class:`~brandkit.AsyncBrandKit` per spec with at most ``concurrency`` provider requests in flight (an
+asyncio semaphore) and twice as many variants in progress, so that checks and saving overlap the next
+requests — each variant gets the same
 repair loop, checks and retries as a single ``generate`` (or ``edit``, for ``mode: edit`` locales). Every
 request goes through an :class:`~brandkit.variants.ratelimit.AdaptiveRateLimiter` that learns the
 provider's limit from its headers and slows down on 429s.
@@ -76,6 +78,8 @@ FATAL_ERRORS = (AuthenticationError, QuotaExceededError)
 """Provider errors that stop the whole run: every further request would fail the same way."""
 MAX_REQUEUES = 3
 """How often a variant that still hit the rate limit after its retries goes back into the queue."""
+WORKERS_PER_REQUEST_SLOT = 2
+"""Variants in progress per request slot: while some wait for the provider, others run checks and save."""
 COST_MARGIN = 1.25
 """Reservations cover input tokens and price drift on top of the per-image output estimate."""
 _EXT = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}
@@ -796,7 +800,8 @@ class _Runner:
             if self.progress is not None:
                 self.progress.start(len(self.plan), self.done, self.failed)
             try:
-                workers = [asyncio.create_task(self._worker(queue)) for _ in range(max(1, self.concurrency))]
+                count = max(1, self.concurrency) * WORKERS_PER_REQUEST_SLOT
+                workers = [asyncio.create_task(self._worker(queue)) for _ in range(count)]
                 try:
                     await asyncio.gather(*workers)
                 except BaseException:
@@ -837,8 +842,12 @@ def _kit_providers(
     specs: Mapping[str, BrandSpec],
     limiter: AdaptiveRateLimiter,
     provider_options: dict[str, Any],
+    in_flight: int,
 ) -> tuple[dict[str, RateLimitedProvider], list[RateLimitedProvider], list[RateLimitedProvider]]:
-    """One limited provider per spec: (by spec id, distinct wrappers, wrappers whose clients we close)."""
+    """One limited provider per spec: (by spec id, distinct wrappers, wrappers whose clients we close).
+
+    A provider object shared by the specs gets one wrapper, so ``in_flight`` bounds its requests overall.
+    """
     from brandkit.provider import make_provider
     from brandkit.provider.local import LocalRenderer
 
@@ -847,21 +856,21 @@ def _kit_providers(
     owned: list[RateLimitedProvider] = []
     if chosen == "local" or isinstance(chosen, LocalRenderer):  # the local renderer is bound to its spec
         for spec_id, spec in specs.items():
-            by_spec[spec_id] = wrap(LocalRenderer(spec), limiter)
+            by_spec[spec_id] = wrap(LocalRenderer(spec), limiter, max_in_flight=in_flight)
         return by_spec, list(by_spec.values()), []
     if chosen == "openai":
         options = dict(provider_options)
         retry = options.pop("retry", None) or RetryPolicy()
         inner = make_provider("openai", next(iter(specs.values())), retry=RetryPolicy.never(), **options)
-        shared = wrap(inner, limiter, retry)
+        shared = wrap(inner, limiter, retry, max_in_flight=in_flight)
         owned.append(shared)
     elif isinstance(chosen, str):
         raise RequestError(f"unknown provider {chosen!r}: use 'local', 'openai' or a provider object", "provider")
     elif isinstance(chosen, ImageProvider):
-        shared = wrap(chosen, limiter)
+        shared = wrap(chosen, limiter, max_in_flight=in_flight)
     else:  # a factory per spec
         for spec_id, spec in specs.items():
-            by_spec[spec_id] = wrap(chosen(spec), limiter)
+            by_spec[spec_id] = wrap(chosen(spec), limiter, max_in_flight=in_flight)
         return by_spec, list(by_spec.values()), []
     return dict.fromkeys(specs, shared), [shared], owned
 
@@ -901,6 +910,8 @@ async def arun_variants(
     provider (``api_key``, ``base_url``, ``timeout``, ``retry`` …). ``rate_window_s`` is the window of the
     provider's request limit (60 s for OpenAI); ``rate_limit`` fixes the limit instead of learning it.
     ``checks``, ``max_attempts`` and ``max_spend_usd`` configure the kits as in :class:`~brandkit.BrandKit`.
+    ``concurrency`` bounds the provider requests in flight at once; twice as many variants are in progress
+    (one asset each in memory at most), so checks and saving overlap the requests.
 
     An existing run in ``out`` is continued only with ``resume=True`` (else :class:`~brandkit.OutputError`);
     ``retry_failed`` also redoes variants that failed their checks. Raises :class:`PlanError` before
@@ -934,7 +945,9 @@ async def arun_variants(
                 settled[variant.key] = status
         compiled = _preflight(expanded, todo)
         limiter = AdaptiveRateLimiter(window_s=rate_window_s, limit=rate_limit)
-        by_spec, wrapped, owned = _kit_providers(provider, kit, expanded.specs, limiter, provider_options)
+        by_spec, wrapped, owned = _kit_providers(
+            provider, kit, expanded.specs, limiter, provider_options, in_flight=concurrency
+        )
         kits = {
             spec_id: AsyncBrandKit(
                 spec,
