@@ -380,6 +380,15 @@ def validate_cmd(
             raise typer.Exit(EXIT_CHECKS)
 
 
+def _register_extra_commands() -> None:
+    from brandkit.cli_variants import register
+
+    register(app)
+
+
+_register_extra_commands()
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -69,6 +69,12 @@ class _KitBase:
         """The exact prompt, parameters and reference images a generate call would send (spends nothing)."""
         return compile_prompt(self.spec, request)
 
+    def _variant_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        options.setdefault("checks", self._ctx.checks)
+        options.setdefault("max_attempts", self._budget["max_attempts"])
+        options.setdefault("max_spend_usd", self._budget["max_spend_usd"])
+        return {**options, "kit": self}
+
     @staticmethod
     def _edit_request(
         instruction: str, keep: Sequence[str] | None, request: EditRequest | None, copy: dict[str, Any]
@@ -122,6 +128,14 @@ class BrandKit(_KitBase):
         return run_sync(validate_flow(self._ctx, read_image_source(image), request, policies), self._ctx)
 
 
+    def variants(self, plan: Any, out: str | os.PathLike[str], **options: Any) -> Any:
+        """Make every variant of a plan (see :mod:`brandkit.variants`) with this kit's provider, checks and
+        budget; returns the :class:`~brandkit.variants.VariantRun` summary. Resumable with ``resume=True``."""
+        from brandkit.variants import run_variants
+
+        return run_variants(plan, out, **self._variant_options(options))
+
+
 class AsyncBrandKit(_KitBase):
     """The same methods as :class:`BrandKit`, awaitable; one shared implementation."""
 
@@ -155,6 +169,12 @@ class AsyncBrandKit(_KitBase):
     ) -> ValidationReport:
         """Async twin of :meth:`BrandKit.validate`."""
         return await run_async(validate_flow(self._ctx, read_image_source(image), request, policies), self._ctx)
+
+    async def variants(self, plan: Any, out: str | os.PathLike[str], **options: Any) -> Any:
+        """Async twin of :meth:`BrandKit.variants`."""
+        from brandkit.variants import arun_variants
+
+        return await arun_variants(plan, out, **self._variant_options(options))
 
 
 def _variants(request: AssetRequest) -> list[AssetRequest]:

@@ -321,7 +321,7 @@ def attempt_flow(
     total_started = time.perf_counter()
     timings: dict[str, float] = {}
 
-    class over_budget(stop_base):  # noqa: N801 - reads as a tenacity stop condition
+    class over_budget(stop_base):
         def __call__(self, retry_state: RetryCallState) -> bool:
             return state.budget is not None and state.spent >= state.budget
 

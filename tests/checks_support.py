@@ -7,6 +7,7 @@ so the helpers work on any machine.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -227,13 +228,18 @@ def resources_with(engine: OcrEngine) -> CheckResources:
     return resources
 
 
+@functools.lru_cache(maxsize=1)
+def _shared_engine() -> RapidOcrEngine:
+    return default_ocr_engine()
+
+
 @pytest.fixture(scope="session")
 def ocr_engine() -> Iterator[RapidOcrEngine]:
-    """One real OCR engine for the whole test session.
+    """One real OCR engine for the whole test session (shared by every module that imports this fixture).
 
     Fails loudly when rapidocr, a required dependency, is unusable.
     """
-    engine = default_ocr_engine()
+    engine = _shared_engine()
     if not engine.available:
         pytest.fail(f"rapidocr is a required dependency but is unusable: {engine.unavailable_reason}")
     yield engine

@@ -48,8 +48,12 @@ def test_correct_logo_passes(spec: BrandSpec, resources: CheckResources) -> None
     assert d["found"] is True and d["method"] == "orb"
     assert d["placement"] == "top-left"
     assert d["rendered_width_px"] == pytest.approx(240, abs=3)
-    assert d["box"] == [pytest.approx(64, abs=2), pytest.approx(64, abs=2), pytest.approx(304, abs=2),
-                        pytest.approx(64 + LOGO_H, abs=2)]
+    assert d["box"] == [
+        pytest.approx(64, abs=2),
+        pytest.approx(64, abs=2),
+        pytest.approx(304, abs=2),
+        pytest.approx(64 + LOGO_H, abs=2),
+    ]
     assert res.score is not None and res.score >= 0.85
     assert d["distorted"] is False and d["failed_rules"] == []
 
@@ -182,8 +186,13 @@ def test_example_brand_logo(northwind: BrandSpec) -> None:
     variant = northwind.logo("primary")
     logo = load_image(northwind.asset_path(variant.file))
     resources = CheckResources()
-    poster = Poster(background="#F3E9DC", logo=logo, logo_width=246, logo_xy=(56, 56),
-                    texts=[Text("Fresh Roast Friday", (56, 400), 80, fill="#1E1B18")])
+    poster = Poster(
+        background="#F3E9DC",
+        logo=logo,
+        logo_width=246,
+        logo_xy=(56, 56),
+        texts=[Text("Fresh Roast Friday", (56, 400), 80, fill="#1E1B18")],
+    )
     res = LogoCheck().run(context(northwind, poster.render(), resources, logo_variant="primary"))
     assert res.status is CheckStatus.passed, res.details
     small = Poster(background="#F3E9DC", logo=logo, logo_width=110, logo_xy=(56, 56))

@@ -25,16 +25,17 @@ def _run(spec: brandkit.BrandSpec, image: Image.Image | bytes) -> brandkit.Check
     return PaletteCheck().run(ctx)
 
 
-def _scene(spec: brandkit.BrandSpec, size: int = 256, off: tuple[int, int, int] | None = None,
-           off_share: float = 0.0) -> Image.Image:
+def _scene(
+    spec: brandkit.BrandSpec, size: int = 256, off: tuple[int, int, int] | None = None, off_share: float = 0.0
+) -> Image.Image:
     """Stripes of the brand colours (with the primary ≥ its min share), optional off-palette band, noise."""
     colors = [c.hex for c in spec.palette.colors]
     image = Image.new("RGB", (size, size), colors[0])
     arr = np.asarray(image).copy()
     band = size // len(colors)
     for i, hex_color in enumerate(colors):
-        rgb = tuple(int(hex_color[k:k + 2], 16) for k in (1, 3, 5))
-        arr[:, i * band:(i + 1) * band] = rgb
+        rgb = tuple(int(hex_color[k : k + 2], 16) for k in (1, 3, 5))
+        arr[:, i * band : (i + 1) * band] = rgb
     if off is not None:
         rows = int(round(size * off_share))
         arr[:rows, :] = off

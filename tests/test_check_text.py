@@ -29,8 +29,13 @@ def spec(tmp_path_factory: pytest.TempPathFactory) -> BrandSpec:
     return make_spec(tmp_path_factory.mktemp("text"))
 
 
-def poster(headline: str = HEADLINE, subhead: str = SUBHEAD, cta: str = CTA, disclaimer: str = DISCLAIMER,
-           extra: list[Text] | None = None) -> Image.Image:
+def poster(
+    headline: str = HEADLINE,
+    subhead: str = SUBHEAD,
+    cta: str = CTA,
+    disclaimer: str = DISCLAIMER,
+    extra: list[Text] | None = None,
+) -> Image.Image:
     texts = [
         Text(headline, (64, 300), 84),
         Text(subhead, (64, 420), 36, bold=False),

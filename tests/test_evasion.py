@@ -114,8 +114,9 @@ def test_clean_copy_still_compiles(corpus_spec: BrandSpec) -> None:
     """The rules must not block ordinary copy (no false positives on the corpus's look-alike words)."""
     prompt = brandkit.compile(
         corpus_spec,
-        AssetRequest(brief="A carefree morning with our best coffee this year", headline="Freedom to roast",
-                     cta="Order ahead"),
+        AssetRequest(
+            brief="A carefree morning with our best coffee this year", headline="Freedom to roast", cta="Order ahead"
+        ),
     )
     assert '"Freedom to roast"' in prompt.text
 

@@ -48,12 +48,18 @@ def test_exact_headline_match_rate_is_at_least_98_percent() -> None:
     results: list[tuple[str, str, str, bool, str]] = []
     for brand, fmt, headline in _corpus():
         spec = specs[brand]
-        request = AssetRequest(brief="corpus", headline=headline, cta="Learn more", format=fmt, text="render",
-                               logo="reference")
+        request = AssetRequest(
+            brief="corpus", headline=headline, cta="Learn more", format=fmt, text="render", logo="reference"
+        )
         prompt = brandkit.compile(spec, request)
         image = LocalRenderer(spec).draw(prompt, seed=len(results))
-        ctx = CheckContext(spec=spec, image=image, data=encode_image(image, "png"),
-                           expectation=expectation_for(prompt), resources=resources)
+        ctx = CheckContext(
+            spec=spec,
+            image=image,
+            data=encode_image(image, "png"),
+            expectation=expectation_for(prompt),
+            resources=resources,
+        )
         outcome = check.run(ctx)
         strings = outcome.details.get("strings", {})
         headline_result = strings.get("headline") if isinstance(strings, dict) else None

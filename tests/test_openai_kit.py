@@ -22,8 +22,12 @@ from brandkit.spec.models import ColorRole
 from tests.support.openai_plugin import FAKE_API_KEY, FAST_RETRY
 from tests.support.openai_server import OpenAIServer
 
-REQ = dict(brief="A ceramic cup of coffee on an oak table", headline="Slow mornings, bright roasts",
-           subhead="Roasted this week in small batches.", cta="Order ahead")
+REQ = dict(
+    brief="A ceramic cup of coffee on an oak table",
+    headline="Slow mornings, bright roasts",
+    subhead="Roasted this week in small batches.",
+    cta="Order ahead",
+)
 
 
 def brand_imagery(spec: brandkit.BrandSpec, off_palette_first: int = 0) -> Any:
@@ -54,8 +58,9 @@ def _kit(spec: brandkit.BrandSpec, server: OpenAIServer, cls: Any = brandkit.Bra
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
-def test_generate_with_overlay_uses_generations(lumen: brandkit.BrandSpec, openai_server: OpenAIServer,
-                                                mode: str) -> None:
+def test_generate_with_overlay_uses_generations(
+    lumen: brandkit.BrandSpec, openai_server: OpenAIServer, mode: str
+) -> None:
     openai_server.image_factory = brand_imagery(lumen)
     req = brandkit.AssetRequest(**{**REQ, "headline": "Small steps, every day"}, seed=1)  # type: ignore[arg-type]
     if mode == "sync":
@@ -71,8 +76,9 @@ def test_generate_with_overlay_uses_generations(lumen: brandkit.BrandSpec, opena
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
-def test_reference_mode_sends_logo_to_edits_and_fixes_copy(northwind: brandkit.BrandSpec,
-                                                          openai_server: OpenAIServer, mode: str) -> None:
+def test_reference_mode_sends_logo_to_edits_and_fixes_copy(
+    northwind: brandkit.BrandSpec, openai_server: OpenAIServer, mode: str
+) -> None:
     """Northwind asks the model to render copy and logo (logo as reference image 1). The server's 'model' draws
     neither, so the text and logo checks fail and their fix policy composites the exact copy and real logo."""
     openai_server.image_factory = brand_imagery(northwind)
@@ -122,8 +128,7 @@ def test_moderation_service_down_is_not_checked(lumen: brandkit.BrandSpec, opena
     assert result.status == CheckStatus.not_checked
 
 
-def test_edit_sends_master_and_logo(northwind: brandkit.BrandSpec, openai_server: OpenAIServer,
-                                    tmp_path: Path) -> None:
+def test_edit_sends_master_and_logo(northwind: brandkit.BrandSpec, openai_server: OpenAIServer, tmp_path: Path) -> None:
     local = brandkit.BrandKit(northwind, provider="local")
     master = local.generate(brandkit.AssetRequest(**REQ, seed=4)).save(tmp_path / "m.png")  # type: ignore[arg-type]
 
@@ -132,8 +137,13 @@ def test_edit_sends_master_and_logo(northwind: brandkit.BrandSpec, openai_server
 
     openai_server.image_factory = same_image
     kit = _kit(northwind, openai_server)
-    edited = kit.edit(master, "Translate the headline to German", headline="Langsame Morgen, helle Röstungen",
-                      subhead=REQ["subhead"], cta=REQ["cta"])
+    edited = kit.edit(
+        master,
+        "Translate the headline to German",
+        headline="Langsame Morgen, helle Röstungen",
+        subhead=REQ["subhead"],
+        cta=REQ["cta"],
+    )
     # the model did not change the headline: the text check failed and the fix composited the German copy
     assert edited.report.passed and "fix:text" in edited.fixes
     (record,) = openai_server.records("/images/edits")
@@ -149,10 +159,29 @@ def test_cli_generate_with_openai_base_url(openai_server: OpenAIServer, tmp_path
     openai_server.image_factory = brand_imagery(lumen)
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "brandkit.cli", "generate", "--spec", str(root / "brand_specs" / "lumen-health"),
-         "--brief", "A calm morning stretch", "--headline", "Small steps, every day", "--provider", "openai",
-         "--seed", "1", "--out", str(out), "--json"],
-        capture_output=True, text=True, env=env, timeout=180,
+        [
+            sys.executable,
+            "-m",
+            "brandkit.cli",
+            "generate",
+            "--spec",
+            str(root / "brand_specs" / "lumen-health"),
+            "--brief",
+            "A calm morning stretch",
+            "--headline",
+            "Small steps, every day",
+            "--provider",
+            "openai",
+            "--seed",
+            "1",
+            "--out",
+            str(out),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
     )
     assert proc.returncode == 0, proc.stderr + proc.stdout
     result = json.loads(proc.stdout)
@@ -167,8 +196,22 @@ def test_cli_generate_with_openai_base_url(openai_server: OpenAIServer, tmp_path
 def test_cli_without_key_points_to_local(tmp_path: Path, root: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
     proc = subprocess.run(
-        [sys.executable, "-m", "brandkit.cli", "generate", "--spec", str(root / "brand_specs" / "northwind"),
-         "--brief", "x", "--out", str(tmp_path)], capture_output=True, text=True, env=env, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "brandkit.cli",
+            "generate",
+            "--spec",
+            str(root / "brand_specs" / "northwind"),
+            "--brief",
+            "x",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert proc.returncode == 2 and "--provider local" in proc.stderr
     assert not any(tmp_path.iterdir())

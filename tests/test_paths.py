@@ -391,8 +391,19 @@ def test_cli_out_that_is_a_file(tmp_path: Path) -> None:
     target.write_text("a file")
     before = snapshot(tmp_path)
     result = CliRunner().invoke(
-        app, ["generate", "--spec", str(NORTHWIND), "--brief", "a cup", "--provider", "local", "--out", str(target),
-              "--json"],
+        app,
+        [
+            "generate",
+            "--spec",
+            str(NORTHWIND),
+            "--brief",
+            "a cup",
+            "--provider",
+            "local",
+            "--out",
+            str(target),
+            "--json",
+        ],
     )
     assert result.exit_code == 2
     data = json.loads(result.stdout)

@@ -168,9 +168,26 @@ def test_the_plugin_fails_a_session_that_leaks(leak: bool) -> None:
         (folder / "test_inner.py").write_text(INNER_TEST, encoding="utf-8")
         env = {**os.environ, "PYTHONPATH": str(ROOT), "LEAK": "1" if leak else "0"}
         proc = subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "tests.support.secret_scan", "-p", "no:cacheprovider", "-q",
-             "--basetemp", str(folder / "basetemp"), "-o", "addopts=", str(folder / "test_inner.py")],
-            capture_output=True, text=True, cwd=folder, env=env, timeout=120,
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-p",
+                "tests.support.secret_scan",
+                "-p",
+                "no:cacheprovider",
+                "-q",
+                "--basetemp",
+                str(folder / "basetemp"),
+                "-o",
+                "addopts=",
+                str(folder / "test_inner.py"),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=folder,
+            env=env,
+            timeout=120,
         )
     finally:
         shutil.rmtree(folder)
@@ -197,16 +214,24 @@ def test_generate_edit_validate_and_save_leak_nothing(
     kit = _kit(northwind, openai_server)
     asset = kit.generate(brandkit.AssetRequest(**REQ, seed=1))  # type: ignore[arg-type]
     path = asset.save(tmp_path / "out" / "hero.png")
-    edited = kit.edit(path, "Warm the light a little", headline=REQ["headline"], subhead=REQ["subhead"],
-                      cta=REQ["cta"])
+    edited = kit.edit(path, "Warm the light a little", headline=REQ["headline"], subhead=REQ["subhead"], cta=REQ["cta"])
     edited.save(tmp_path / "out" / "hero-edit.png")
     report = kit.validate(path)
     assert asset.report.passed and report.checks
     assert_clean(
         "objects",
-        repr(kit), str(kit.provider), repr(kit.provider), repr(asset), repr(edited), repr(report),
-        repr(asset.attempts), repr(asset.prompt), json.dumps(asset.sidecar()), json.dumps(report.model_dump_report()),
-        asset.model_dump_json(exclude={"data"}), repr(vars(kit.provider)),
+        repr(kit),
+        str(kit.provider),
+        repr(kit.provider),
+        repr(asset),
+        repr(edited),
+        repr(report),
+        repr(asset.attempts),
+        repr(asset.prompt),
+        json.dumps(asset.sidecar()),
+        json.dumps(report.model_dump_report()),
+        asset.model_dump_json(exclude={"data"}),
+        repr(vars(kit.provider)),
     )
     count, hits = scan_tree(tmp_path)
     assert count == 4 and not hits, [str(hit) for hit in hits]
@@ -227,9 +252,7 @@ async def test_async_kit_leaks_nothing(
 
 
 @pytest.mark.parametrize("kind", sorted(FAULT_KINDS))
-def test_every_fault_kind_leaks_nothing(
-    kind: str, openai_server: OpenAIServer, debug_log: SecretLogHandler
-) -> None:
+def test_every_fault_kind_leaks_nothing(kind: str, openai_server: OpenAIServer, debug_log: SecretLogHandler) -> None:
     openai_server.allow_invalid = True
     provider = brandkit.provider.openai.OpenAIProvider(
         api_key=KEY, base_url=openai_server.url, retry=FAST_RETRY, timeout=0.5
@@ -255,8 +278,11 @@ def test_the_401_echo_really_contains_the_key(openai_server: OpenAIServer) -> No
     import httpx2
 
     openai_server.inject("auth")
-    answer = httpx2.post(f"{openai_server.url}/images/generations", headers={"Authorization": f"Bearer {KEY}"},
-                         json={"model": "gpt-image-2", "prompt": "x"})
+    answer = httpx2.post(
+        f"{openai_server.url}/images/generations",
+        headers={"Authorization": f"Bearer {KEY}"},
+        json={"model": "gpt-image-2", "prompt": "x"},
+    )
     assert answer.status_code == 401 and scan_text(answer.text)
 
 
@@ -290,8 +316,14 @@ def test_brand_violation_error_leaks_nothing(
 def _cli(args: list[str], server: OpenAIServer, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
     env.update(OPENAI_API_KEY=KEY, OPENAI_BASE_URL=server.url)
-    return subprocess.run([sys.executable, "-m", "brandkit.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=180, cwd=tmp_path)
+    return subprocess.run(
+        [sys.executable, "-m", "brandkit.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+        cwd=tmp_path,
+    )
 
 
 @pytest.mark.parametrize("json_out", [True, False])
@@ -302,8 +334,21 @@ def test_cli_leaks_nothing(openai_server: OpenAIServer, tmp_path: Path, json_out
     if fault:
         openai_server.inject(fault, times=10, path="/images/generations")
     out = tmp_path / "out"
-    args = ["generate", "--spec", str(ROOT / "brand_specs" / "lumen-health"), "--brief", "A calm morning stretch",
-            "--headline", "Small steps, every day", "--provider", "openai", "--seed", "1", "--out", str(out)]
+    args = [
+        "generate",
+        "--spec",
+        str(ROOT / "brand_specs" / "lumen-health"),
+        "--brief",
+        "A calm morning stretch",
+        "--headline",
+        "Small steps, every day",
+        "--provider",
+        "openai",
+        "--seed",
+        "1",
+        "--out",
+        str(out),
+    ]
     proc = _cli([*args, "--json"] if json_out else args, openai_server, tmp_path)
     expected = {None: 0, "auth": 3, "server_error": 3}[fault]
     assert proc.returncode == expected, proc.stdout[-1500:] + proc.stderr[-1500:]
@@ -320,9 +365,11 @@ def test_cli_validate_and_spec_check_leak_nothing(
 ) -> None:
     asset = brandkit.BrandKit(northwind, provider="local").generate(brandkit.AssetRequest(**REQ, seed=5))  # type: ignore[arg-type]
     path = asset.save(tmp_path / "local.png")
-    runs = (["validate", "--spec", str(ROOT / "brand_specs" / "northwind"), str(path), "--json"],
-            ["spec", "check", str(ROOT / "brand_specs" / "northwind")],
-            ["spec", "check", str(ROOT / "brand_specs" / "northwind"), "--json"])
+    runs = (
+        ["validate", "--spec", str(ROOT / "brand_specs" / "northwind"), str(path), "--json"],
+        ["spec", "check", str(ROOT / "brand_specs" / "northwind")],
+        ["spec", "check", str(ROOT / "brand_specs" / "northwind"), "--json"],
+    )
     for args in runs:
         proc = _cli(args, openai_server, tmp_path)
         assert proc.returncode in (0, 1), proc.stderr[-1500:]
@@ -338,19 +385,38 @@ def test_variant_run_files_leak_nothing(openai_server: OpenAIServer, tmp_path: P
     from brandkit.variants import run_variants
 
     plan = tmp_path / "plan.yaml"
-    plan.write_text(yaml.safe_dump({
-        "name": "secrets",
-        "spec": str(ROOT / "brand_specs" / "northwind"),
-        "base": {"brief": "A cup", "cta": "Order ahead", "text": "overlay", "logo": "overlay",
-                 "policies": {"palette": "warn"}},
-        "axes": {"headline": ["Slow mornings", "Roasted this week", "Meet the roasters", "Fresh every day"]},
-    }), encoding="utf-8")
+    plan.write_text(
+        yaml.safe_dump(
+            {
+                "name": "secrets",
+                "spec": str(ROOT / "brand_specs" / "northwind"),
+                "base": {
+                    "brief": "A cup",
+                    "cta": "Order ahead",
+                    "text": "overlay",
+                    "logo": "overlay",
+                    "policies": {"palette": "warn"},
+                },
+                "axes": {"headline": ["Slow mornings", "Roasted this week", "Meet the roasters", "Fresh every day"]},
+            }
+        ),
+        encoding="utf-8",
+    )
     openai_server.inject("auth", times=50, path="/images/generations")
     out = tmp_path / "run"
 
     def run() -> Any:
-        return run_variants(plan, out, provider="openai", api_key=KEY, base_url=openai_server.url, retry=FAST_RETRY,
-                            concurrency=2, progress=False, checks=[PaletteCheck(), TechnicalCheck()])
+        return run_variants(
+            plan,
+            out,
+            provider="openai",
+            api_key=KEY,
+            base_url=openai_server.url,
+            retry=FAST_RETRY,
+            concurrency=2,
+            progress=False,
+            checks=[PaletteCheck(), TechnicalCheck()],
+        )
 
     result = asyncio.run(asyncio.to_thread(run))
     assert result.summary["failed"] >= 1 and (out / "journal.jsonl").is_file() and (out / "manifest.json").is_file()

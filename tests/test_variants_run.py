@@ -204,10 +204,12 @@ async def test_kinds_share_one_window_until_the_headers_show_separate_limits() -
         openai.release(await openai.acquire("moderate"))  # does not eat into the renders' window
     openai.release(await asyncio.wait_for(openai.acquire("render"), 0.5))
 
-    same_value = AdaptiveRateLimiter(window_s=60.0, arrival_lag_s=0.0)
+    now = [1000.0]
+    same_value = AdaptiveRateLimiter(window_s=60.0, clock=lambda: now[0])
     for i in range(10):
         same_value.release(await same_value.acquire("render"))
         same_value.observe(_Info(20, 19 - i), "render")
+    now[0] += 20.0  # the renders surely reached the server by now, and are still in its window
     same_value.release(await same_value.acquire("moderate"))
     same_value.observe(_Info(20, 19), "moderate")  # same limit, but the renders were not counted
     assert not same_value.stats.shared

@@ -14,9 +14,9 @@ import os
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from brandkit.documents import field_path, read_document, value_at
 from brandkit.errors import SpecError, SpecIssue
 from brandkit.spec.models import BrandSpec
 
@@ -41,67 +41,6 @@ def _find_spec_file(path: Path) -> Path:
     return path
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys instead of silently keeping the last one."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    mapping: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in mapping:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        mapping[key] = loader.construct_object(value_node, deep=deep)
-    return mapping
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _parse(file: Path) -> Any:
-    try:
-        size = file.stat().st_size
-    except OSError as exc:
-        raise SpecError(f"{file}: cannot read ({exc.strerror})") from exc
-    if size > MAX_SPEC_BYTES:
-        raise SpecError(f"{file}: {size:,} bytes is larger than the {MAX_SPEC_BYTES:,}-byte limit for a spec")
-    try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise SpecError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    except OSError as exc:
-        raise SpecError(f"{file}: cannot read ({exc.strerror})") from exc
-    try:
-        if file.suffix.lower() == ".json":
-            return json.loads(text)
-        return yaml.load(text, Loader=_UniqueKeyLoader)
-    except json.JSONDecodeError as exc:
-        raise SpecError(f"{file}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise SpecError(f"{file}: invalid YAML{where}: {problem}") from exc
-    except RecursionError as exc:
-        raise SpecError(f"{file}: the document is nested too deeply") from exc
-
-
-def _loc(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _value_at(data: Any, loc: tuple[int | str, ...]) -> Any:
-    for part in loc:
-        try:
-            data = data[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
-
-
 def spec_from_data(data: Any, source: str = "<memory>", root: Path | None = None) -> BrandSpec:
     """Validate parsed spec data; errors name ``source``, the field path and the bad value."""
     if not isinstance(data, dict):
@@ -110,7 +49,7 @@ def spec_from_data(data: Any, source: str = "<memory>", root: Path | None = None
         spec = BrandSpec.model_validate(data)
     except ValidationError as exc:
         issues = [
-            SpecIssue(source, _loc(err["loc"]), err["msg"], err.get("input", _value_at(data, err["loc"])))
+            SpecIssue(source, field_path(err["loc"]), err["msg"], err.get("input", value_at(data, err["loc"])))
             for err in exc.errors(include_url=False)
         ]
         raise SpecError(f"{source}: invalid brand spec ({len(issues)} problem(s))", issues) from None
@@ -192,7 +131,7 @@ def load_spec(path: str | os.PathLike[str]) -> BrandSpec:
     file = _find_spec_file(Path(path))
     root = file.parent
     source = str(file)
-    spec = spec_from_data(_parse(file), source=source, root=root)
+    spec = spec_from_data(read_document(file, max_bytes=MAX_SPEC_BYTES), source=source, root=root)
     assets: dict[str, bytes] = {}
     for field, relative, suffixes in _asset_fields(spec):
         real = resolve_asset(root, relative, source, field)

@@ -130,7 +130,9 @@ class LogoVariant(StrictModel):
         default=0.25, ge=0, le=2, description="Free margin around the logo as a fraction of its height."
     )
     placements: list[Placement] = Field(
-        default_factory=lambda: list[Placement](["top-left"]), min_length=1, description="Allowed positions, preferred first."
+        default_factory=lambda: list[Placement](["top-left"]),
+        min_length=1,
+        description="Allowed positions, preferred first.",
     )
     backgrounds: list[str] = Field(
         default_factory=lambda: ["light"],

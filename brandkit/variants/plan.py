@@ -31,14 +31,14 @@ import itertools
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from brandkit.documents import field_path, read_document, value_at
 from brandkit.errors import SpecError, SpecIssue
 from brandkit.models import AssetRequest, EditRequest, ReferenceInput, ReferenceRole
 from brandkit.spec.models import BrandSpec, CheckPolicy, OutputFormat, Quality
@@ -267,65 +267,6 @@ class VariantPlan(_PlanModel):
 # --------------------------------------------------------------------------------------------
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys (a repeated axis or locale would silently win otherwise)."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    mapping: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in mapping:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        mapping[key] = loader.construct_object(value_node, deep=deep)
-    return mapping
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _read_document(file: Path) -> Any:
-    try:
-        size = file.stat().st_size
-    except OSError as exc:
-        raise PlanError(f"{file}: cannot read the plan ({exc.strerror or exc})") from exc
-    if size > MAX_PLAN_BYTES:
-        raise PlanError(f"{file}: {size:,} bytes is larger than the {MAX_PLAN_BYTES:,}-byte limit for a plan")
-    try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise PlanError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    except OSError as exc:
-        raise PlanError(f"{file}: cannot read the plan ({exc.strerror or exc})") from exc
-    try:
-        if file.suffix.lower() == ".json":
-            return json.loads(text)
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # a safe loader
-    except json.JSONDecodeError as exc:
-        raise PlanError(f"{file}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise PlanError(f"{file}: invalid YAML{where}: {problem}") from exc
-
-
-def _loc(loc: Sequence[int | str]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _value_at(data: Any, loc: Sequence[int | str]) -> Any:
-    for part in loc:
-        try:
-            data = data[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
-
-
 def _useful_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     """Drop pydantic's union-member tags (``AxisOption``, ``str``, …) from an error location."""
     tags = {"AxisOption", "str", "int", "float", "bool", "dict[str,str]", "list[str]"}
@@ -346,11 +287,11 @@ def plan_from_data(data: Any, source: str = "<memory>", root: Path | None = None
         seen: set[str] = set()
         for err in exc.errors(include_url=False):
             loc = _useful_loc(err["loc"])
-            where = _loc(loc)
+            where = field_path(loc)
             if where in seen:  # one message per place: a union reports every member's complaint
                 continue
             seen.add(where)
-            issues.append(SpecIssue(source, where, err["msg"], err.get("input", _value_at(data, loc))))
+            issues.append(SpecIssue(source, where, err["msg"], err.get("input", value_at(data, loc))))
         raise PlanError(f"{source}: invalid variant plan ({len(issues)} problem(s))", issues) from None
     plan._source = source
     plan._root = (root or Path.cwd()).resolve()
@@ -364,7 +305,8 @@ def load_plan(path: str | os.PathLike[str]) -> VariantPlan:
         raise PlanError(f"{file}: is a folder; give the plan file (e.g. plans/demo-24.yaml)")
     if not file.exists():
         raise PlanError(f"{file}: no such plan file")
-    return plan_from_data(_read_document(file), source=str(file), root=file.parent)
+    data = read_document(file, max_bytes=MAX_PLAN_BYTES, what="plan", error=PlanError)
+    return plan_from_data(data, source=str(file), root=file.parent)
 
 
 def plan_schema() -> dict[str, Any]:

@@ -12,8 +12,8 @@ without tripping it:
   our start and its answer; so each request holds a slot until ``window_s`` (+ ``margin_s``) after the
   earlier of its answer and ``start + arrival lag``. That never frees a slot before the server does
   (as long as a request reaches the server within the arrival lag), and a long image generation does
-  not hold its slot for its whole duration. The arrival lag is measured: twice the 90th percentile of
-  the round trip of the faster half of recent requests (moderation calls, in a variant run — a quick
+  not hold its slot for its whole duration. The arrival lag is measured: twice the longest round trip
+  of the faster half of the last 64 requests (moderation calls, in a variant run — a quick
   request's whole round trip bounds the time a request takes to reach the server, including a busy
   event loop), at least ``arrival_lag_s``, at most a quarter window;
 * every kind of request (image renders, moderation) first counts against one shared window, with the
@@ -213,7 +213,7 @@ class AdaptiveRateLimiter:
         if len(trips) < 4:
             return self.arrival_lag_s
         fast = trips[: len(trips) // 2]
-        return min(self.window_s / 4, max(self.arrival_lag_s, 2 * fast[int(0.9 * (len(fast) - 1))]))
+        return min(self.window_s / 4, max(self.arrival_lag_s, 2 * fast[-1]))
 
     def release(self, ticket: Ticket) -> None:
         """The request of ``ticket`` answered (or failed): it counts for one window from now at most."""

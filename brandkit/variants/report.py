@@ -214,7 +214,10 @@ figcaption{padding:8px 10px;display:flex;flex-direction:column;gap:6px}
 .badge.warn{background:var(--warn)}.badge.skipped{background:#98a2b3}
 .swatches{display:flex;height:14px;border-radius:3px;overflow:hidden;border:1px solid var(--line)}
 .sw{display:block;height:100%;min-width:2px}
-.palette{font-size:11px;color:var(--muted)}
+.palette{font-size:11px;color:var(--muted);display:flex;align-items:center;gap:6px;flex-wrap:wrap}
+.doms{display:inline-flex;gap:3px}
+.dom{display:inline-block;width:12px;height:12px;border-radius:2px;border:1px solid var(--line)}
+.dom.off{outline:2px solid var(--bad);outline-offset:1px}
 .meta{font-size:11px;color:var(--muted)}
 .reason{margin:0;font-size:12px;color:var(--bad);background:#fef3f2;border-radius:6px;padding:6px 8px}
 footer{padding:16px 28px;color:var(--muted);font-size:12px}
@@ -255,11 +258,17 @@ def _swatches(palette: Mapping[str, Any] | None) -> str:
         for c, share in zip(colors, shares, strict=True)
         if share > 0
     )
-    dominant = ", ".join(f"{_e(d.get('hex'))} {_pct(d.get('share'))}" for d in (palette.get("dominant") or [])[:3])
+    dominant = "".join(
+        f'<span class="dom{"" if d.get("on_palette", True) else " off"}" style="background:{_e(d["hex"])}" '
+        f'title="{_e(d["hex"])}: {_pct(d.get("share"))}{"" if d.get("on_palette", True) else " — off palette"}">'
+        "</span>"
+        for d in (palette.get("dominant") or [])
+        if d.get("hex")
+    )
     return (
         f'<div class="swatches" title="brand colours by share of the image">{spans}</div>'
         f'<div class="palette">palette coverage <b class="coverage">{_pct(palette.get("coverage"))}</b>'
-        f"{' · dominant ' + dominant if dominant else ''}</div>"
+        f'<span class="doms" title="dominant colours of the image">{dominant}</span></div>'
     )
 
 

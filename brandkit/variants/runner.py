@@ -30,7 +30,6 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -272,7 +271,6 @@ class DryRun:
 # --------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=16)
 def _blank_png(width: int, height: int) -> bytes:
     """A plain image standing in for a master that does not exist yet (pre-flight of edit variants)."""
     from PIL import Image
@@ -282,13 +280,19 @@ def _blank_png(width: int, height: int) -> bytes:
     return buffer.getvalue()
 
 
-def _compile(spec: BrandSpec, variant: Variant) -> Any:
-    """The variant's first-attempt prompt (raises RequestError for forbidden content, bad formats, …)."""
+def _compile(spec: BrandSpec, variant: Variant, blanks: dict[tuple[int, int], bytes]) -> Any:
+    """The variant's first-attempt prompt (raises RequestError for forbidden content, bad formats, …).
+
+    An edit variant is compiled against a blank image of its format (``blanks`` caches them per call).
+    """
     from brandkit.compile import compile_edit, compile_prompt
 
     if isinstance(variant.request, EditRequest):
         fmt = spec.formats[variant.format_name]
-        return compile_edit(spec, variant.request, _blank_png(fmt.width, fmt.height))
+        size = (fmt.width, fmt.height)
+        if size not in blanks:
+            blanks[size] = _blank_png(*size)
+        return compile_edit(spec, variant.request, blanks[size])
     return compile_prompt(spec, variant.request)
 
 
@@ -323,9 +327,10 @@ def _preflight(plan: ExpandedPlan, variants: Sequence[Variant]) -> dict[str, Any
 
     compiled: dict[str, Any] = {}
     issues: list[SpecIssue] = []
+    blanks: dict[tuple[int, int], bytes] = {}
     for variant in variants:
         try:
-            compiled[variant.key] = _compile(plan.specs[variant.spec_id], variant)
+            compiled[variant.key] = _compile(plan.specs[variant.spec_id], variant, blanks)
         except RequestError as exc:
             where = f"variant {variant.name}" + (f" ({exc.field})" if exc.field else "")
             issues.append(SpecIssue(plan.plan.source, where, exc.message, exc.value))

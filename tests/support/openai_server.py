@@ -1149,8 +1149,11 @@ class OpenAIServer:
         n = int(params.get("n") or 1)
         quality = str(params.get("quality") or "auto")
         factory = self.image_factory
-        image = (factory(width, height, output_format, transparent, params) if factory is not None
-                 else render_image(width, height, output_format, transparent))
+        image = (
+            factory(width, height, output_format, transparent, params)
+            if factory is not None
+            else render_image(width, height, output_format, transparent)
+        )
         encoded = base64.b64encode(image).decode("ascii")
         if fault == "truncated_b64":
             encoded = encoded[: len(encoded) // 2 // 4 * 4]

@@ -1,0 +1,81 @@
+"""Reading YAML/JSON documents (brand specs, variant plans) with errors that name file, line and field."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from brandkit.errors import SpecError
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate keys instead of silently keeping the last one."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+        mapping[key] = loader.construct_object(value_node, deep=deep)
+    return mapping
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_document(
+    file: Path, *, max_bytes: int, what: str = "spec", error: Callable[[str], SpecError] = SpecError
+) -> Any:
+    """Parse a ``.json`` file as JSON and anything else as YAML (safe loader, duplicate keys rejected).
+
+    Every failure raises ``error(message)`` naming the file and, for syntax errors, the line and column.
+    """
+    try:
+        size = file.stat().st_size
+    except OSError as exc:
+        raise error(f"{file}: cannot read the {what} ({exc.strerror or exc})") from exc
+    if size > max_bytes:
+        raise error(f"{file}: {size:,} bytes is larger than the {max_bytes:,}-byte limit for a {what}")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except OSError as exc:
+        raise error(f"{file}: cannot read the {what} ({exc.strerror or exc})") from exc
+    try:
+        if file.suffix.lower() == ".json":
+            return json.loads(text)
+        return yaml.load(text, Loader=_UniqueKeyLoader)
+    except json.JSONDecodeError as exc:
+        raise error(f"{file}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise error(f"{file}: invalid YAML{where}: {problem}") from exc
+    except RecursionError as exc:
+        raise error(f"{file}: the document is nested too deeply") from exc
+
+
+def field_path(loc: Sequence[int | str]) -> str:
+    """A pydantic error location as a field path: ``palette.colors[1].hex``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def value_at(data: Any, loc: Sequence[int | str]) -> Any:
+    """The value at ``loc`` in parsed data, or ``None`` when the path does not exist."""
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
