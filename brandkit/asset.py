@@ -117,9 +117,10 @@ class Asset(BaseModel):
                 f"{target}: extension {target.suffix!r} does not match the image format {self.output_format!r}",
                 path=str(target),
             )
-        atomic_write(target, self.data)
         sidecar = json.dumps(self.sidecar(), indent=2, ensure_ascii=False, sort_keys=False)
-        atomic_write(target.with_suffix(target.suffix + SIDECAR_SUFFIX), sidecar.encode("utf-8"))
+        atomic_write_all(
+            [(target, self.data), (target.with_suffix(target.suffix + SIDECAR_SUFFIX), sidecar.encode("utf-8"))]
+        )
         return target
 
 
@@ -204,38 +205,103 @@ def read_embedded_provenance(data: bytes) -> dict[str, Any] | None:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, rename.
+    """Write ``data`` to ``path`` atomically (temp file in the same folder, fsync, rename).
 
-    Raises :class:`OutputError` naming the path when the folder is a file, missing parent cannot be made,
-    or nothing can be written there. An existing file at ``path`` is replaced only once the new one is complete.
+    Raises :class:`OutputError` naming the path when the folder is a file, cannot be made, or nothing can be
+    written there. An existing file at ``path`` is replaced only once the new one is complete.
     """
+    atomic_write_all([(path, data)])
+
+
+def _prepare_folder(path: Path) -> None:
     folder = path.parent
-    try:
-        if folder.exists() and not folder.is_dir():
-            raise OutputError(f"{folder}: output folder is a file", path=str(folder))
-        folder.mkdir(parents=True, exist_ok=True)
-        if path.is_dir():
-            raise OutputError(f"{path}: is a folder; cannot write a file there", path=str(path))
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OutputError:
-        raise
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})", path=str(path)) from exc
+    if "\x00" in str(path):
+        raise OutputError(f"{path!r}: a file name may not contain a NUL character", path=repr(str(path)))
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: output folder is a file", path=str(folder))
+    folder.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; cannot write a file there", path=str(path))
+
+
+def _write_temp(path: Path, data: bytes) -> str:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
-        try:
-            dir_fd = os.open(folder, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError as exc:
+    except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})", path=str(path)) from exc
+        raise
+    return tmp
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def atomic_write_all(items: list[tuple[Path, bytes]]) -> None:
+    """Write several files as one unit: all complete, or none changed.
+
+    Every file is first written to a temp file beside its target and fsynced; then each target is replaced in
+    turn, with the previous version kept as a hard-linked backup until all replacements succeeded. If one fails,
+    the targets already replaced are restored from their backups, so a failed save never destroys a finished file.
+    """
+    temps: list[str] = []
+    backups: list[tuple[Path, Path | None]] = []
+    current = items[0][0] if items else Path(".")
+    try:
+        for path, data in items:
+            current = path
+            _prepare_folder(path)
+            temps.append(_write_temp(path, data))
+        for (path, _), tmp in zip(items, temps, strict=True):
+            current = path
+            backup = None
+            if path.exists():
+                backup = path.with_name(f".{path.name}.{os.getpid()}.bak")
+                with contextlib.suppress(FileNotFoundError):
+                    backup.unlink()
+                os.link(path, backup)
+            try:
+                os.replace(tmp, path)
+            except BaseException:
+                if backup is not None:  # this target was not touched: drop its backup
+                    with contextlib.suppress(OSError):
+                        backup.unlink()
+                raise
+            backups.append((path, backup))
+        for folder in {path.parent for path, _ in items}:
+            _fsync_folder(folder)
+    except OutputError:
+        _rollback(backups, temps)
+        raise
+    except (OSError, ValueError) as exc:
+        _rollback(backups, temps)
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise OutputError(f"{current}: cannot write ({reason})", path=str(current)) from exc
+    for _, backup in backups:
+        if backup is not None:
+            with contextlib.suppress(OSError):
+                backup.unlink()
+
+
+def _rollback(backups: list[tuple[Path, Path | None]], temps: list[str]) -> None:
+    for path, backup in reversed(backups):
+        with contextlib.suppress(OSError):
+            if backup is not None:
+                os.replace(backup, path)
+            else:
+                path.unlink()
+    for tmp in temps:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -28,7 +29,7 @@ from brandkit.spec.sizes import rules_for
 
 MAX_PROMPT_CHARS = 32_000
 FENCE_OPEN, FENCE_CLOSE = "<<<BRIEF", "BRIEF>>>"
-_FENCE_TOKENS = re.compile(r"<<<+|>>>+|\bBRIEF\s*>>>|<<<\s*BRIEF\b", re.IGNORECASE)
+_FENCE_TOKENS = re.compile(r"<(?:\s*<){2,}|>(?:\s*>){2,}|\bBRIEF\s*>>>|<<<\s*BRIEF\b", re.IGNORECASE)
 _MIME = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 DEFAULT_KEEP = [
     "the overall layout and composition",
@@ -72,8 +73,27 @@ def _format(spec: BrandSpec, name: str) -> Format:
 
 
 def _fence(brief: str) -> str:
-    """The brief with anything that could close or reopen the fence removed."""
-    return _FENCE_TOKENS.sub(" ", brief).strip()
+    """The brief with anything that could close or reopen the fence removed.
+
+    The text is NFKC-normalized first (fullwidth and small-form brackets become ``<``/``>``), invisible format
+    characters are dropped, and combining marks riding on a bracket are removed, so no look-alike of a fence
+    marker survives the stripping.
+    """
+    text = unicodedata.normalize("NFKC", brief)
+    kept: list[str] = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Cf":
+            continue
+        if category in ("Mn", "Me") and kept and kept[-1] in "<>":
+            continue
+        kept.append(ch)
+    text = "".join(kept)
+    previous = None
+    while previous != text:  # removing one marker must not join two halves into a new one
+        previous = text
+        text = _FENCE_TOKENS.sub(" ", text)
+    return text.strip()
 
 
 def _copy_block(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,12 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
     mapping: dict[Any, Any] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"unsupported mapping key of type {type(key).__name__}", key_node.start_mark
+            ) from None
         if key in mapping:
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         mapping[key] = loader.construct_object(value_node, deep=deep)
@@ -37,13 +44,19 @@ def read_document(
     Every failure raises ``error(message)`` naming the file and, for syntax errors, the line and column.
     """
     try:
-        size = file.stat().st_size
-    except OSError as exc:
-        raise error(f"{file}: cannot read the {what} ({exc.strerror or exc})") from exc
-    if size > max_bytes:
-        raise error(f"{file}: {size:,} bytes is larger than the {max_bytes:,}-byte limit for a {what}")
+        info = file.stat()
+    except (OSError, ValueError) as exc:
+        raise error(f"{file}: cannot read the {what} ({getattr(exc, 'strerror', None) or exc})") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise error(f"{file}: not a regular file")
+    if info.st_size > max_bytes:
+        raise error(f"{file}: {info.st_size:,} bytes is larger than the {max_bytes:,}-byte limit for a {what}")
     try:
-        text = file.read_text(encoding="utf-8")
+        with file.open("rb") as handle:
+            raw = handle.read(max_bytes + 1)
+        if len(raw) > max_bytes:
+            raise error(f"{file}: larger than the {max_bytes:,}-byte limit for a {what}")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise error(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except OSError as exc:

@@ -25,6 +25,7 @@ looks like an API key before a message is stored.
 from __future__ import annotations
 
 import re
+import reprlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -86,7 +87,15 @@ class SpecIssue:
 
 
 def _short_repr(value: Any, limit: int = 80) -> str:
-    text = repr(value)
+    """A short repr that never walks a huge or deeply nested value in full (YAML alias bombs)."""
+    shortener = reprlib.Repr()
+    shortener.maxlevel = 3
+    shortener.maxlist = shortener.maxtuple = shortener.maxdict = shortener.maxset = 6
+    shortener.maxstring = shortener.maxother = limit
+    try:
+        text = shortener.repr(value)
+    except RecursionError:
+        text = f"<{type(value).__name__}>"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import stat
 import warnings
 from pathlib import Path
 
@@ -38,16 +39,26 @@ def read_bytes(source: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> b
     """Read a file, refusing folders, missing files and files over ``limit`` bytes."""
     path = Path(source)
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except FileNotFoundError:
         raise ImageInputError(f"{path}: no such file", source=str(path)) from None
-    except OSError as exc:
-        raise ImageInputError(f"{path}: cannot read ({exc.strerror})", source=str(path)) from exc
-    if path.is_dir():
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise ImageInputError(f"{path}: cannot read ({reason})", source=str(path)) from exc
+    if stat.S_ISDIR(info.st_mode):
         raise ImageInputError(f"{path}: is a folder, not an image", source=str(path))
-    if size > limit:
-        raise ImageInputError(f"{path}: {size:,} bytes is over the {limit:,}-byte limit", source=str(path))
-    return path.read_bytes()
+    if not stat.S_ISREG(info.st_mode):
+        raise ImageInputError(f"{path}: not a regular file", source=str(path))
+    if info.st_size > limit:
+        raise ImageInputError(f"{path}: {info.st_size:,} bytes is over the {limit:,}-byte limit", source=str(path))
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise ImageInputError(f"{path}: cannot read ({exc.strerror or exc})", source=str(path)) from exc
+    if len(data) > limit:
+        raise ImageInputError(f"{path}: over the {limit:,}-byte limit", source=str(path))
+    return data
 
 
 def _normalize_mode(image: Image.Image) -> Image.Image:
@@ -56,7 +67,9 @@ def _normalize_mode(image: Image.Image) -> Image.Image:
         return image
     if mode == "P":
         return image.convert("RGBA" if "transparency" in image.info else "RGB")
-    if mode in ("LA", "PA", "La", "RGBa"):
+    if mode == "La":
+        return image.convert("LA").convert("RGBA")
+    if mode in ("LA", "PA", "RGBa"):
         return image.convert("RGBA")
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
         array = np.asarray(image, dtype=np.float64)
@@ -112,7 +125,10 @@ def load_image(source: ImageSource, max_pixels: int = MAX_PIXELS) -> Image.Image
         raise ImageInputError(f"{name}: {image.width}x{image.height} is over the pixel limit", source=name)
     with contextlib.suppress(Exception):
         image = ImageOps.exif_transpose(image) or image
-    return _normalize_mode(image)
+    try:
+        return _normalize_mode(image)
+    except (OSError, ValueError) as exc:
+        raise ImageInputError(f"{name}: cannot convert image mode {image.mode!r} ({exc})", source=name) from exc
 
 
 def detect_format(data: bytes) -> str | None:

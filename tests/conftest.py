@@ -13,7 +13,7 @@ import pytest
 import brandkit
 from brandkit.spec.models import BrandSpec
 
-pytest_plugins = ["tests.support.openai_plugin"]
+pytest_plugins = ["tests.support.openai_plugin", "tests.support.secret_scan"]
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -444,8 +444,9 @@ def test_spec_path_that_is_a_folder_without_spec(tmp_path: Path) -> None:
 
 
 def test_unhashable_yaml_keys_are_a_spec_error(spec_dir: Path) -> None:
-    """BUG (brandkit/spec/loader.py::_construct_mapping): a complex YAML key (``? [a, b]``, ``{[1]: 2}``) is a
-    list or dict; ``key in mapping`` raises TypeError ('unhashable type'), which escapes load_spec."""
+    """BUG (brandkit/documents.py::_construct_mapping, shared by specs and variant plans): a complex YAML key
+    (``? [a, b]``, ``{[1]: 2}``) is a list or dict; ``key in mapping`` raises TypeError ('unhashable type'),
+    which escapes load_spec."""
     for text in ("? [a, b]\n: c\n", "{[1]: 2}\n", "name: x\n? {a: 1}\n: c\n"):
         path = _write(spec_dir, text)
         with pytest.raises(SpecError) as info:
@@ -532,10 +533,10 @@ def test_billion_laughs_alias_bomb_is_refused_quickly_with_bounded_memory(spec_d
 
 
 def test_spec_file_that_is_a_device_is_refused(tmp_path: Path) -> None:
-    """BUG (brandkit/spec/loader.py::_parse): the size limit is checked with ``stat().st_size``, which is 0 for
-    devices and FIFOs; ``read_text`` then reads ``/dev/zero`` without end (MemoryError in the child, or the
-    whole machine's memory without a limit). Fix: refuse anything but a regular file (``stat.S_ISREG``) and
-    read at most ``MAX_SPEC_BYTES + 1`` bytes."""
+    """BUG (brandkit/documents.py::read_document, shared by specs and variant plans): the size limit is checked
+    with ``stat().st_size``, which is 0 for devices and FIFOs; ``read_text`` then reads ``/dev/zero`` without
+    end (MemoryError in the child, or the whole machine's memory without a limit). Fix: refuse anything but a
+    regular file (``stat.S_ISREG``) and read at most ``MAX_SPEC_BYTES + 1`` bytes."""
     link = tmp_path / "brand.yaml"
     link.symlink_to("/dev/zero")
     result = run_limited(link, memory_mb=1024)

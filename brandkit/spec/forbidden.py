@@ -65,7 +65,8 @@ _CONFUSABLES: dict[str, str] = {
     # Greek
     "α": "a", "β": "b", "γ": "y", "δ": "d", "ε": "e", "ζ": "z", "η": "n", "ι": "i", "κ": "k",
     "ν": "v", "ο": "o", "ρ": "p", "σ": "o", "ς": "c", "τ": "t", "υ": "u", "χ": "x", "ω": "w",
-    "μ": "u",
+    "μ": "u", "ϲ": "c", "ϳ": "j", "ԁ": "d", "ԍ": "g", "օ": "o", "ց": "g",
+    "զ": "q", "հ": "h", "ւ": "l", "ᴦ": "r",
     # Latin look-alikes and others
     "ı": "i", "ȷ": "j", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "ƅ": "b", "ɑ": "a",
     "ɩ": "i", "ʟ": "l", "ɴ": "n", "ʀ": "r", "ꜱ": "s", "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d",
@@ -73,6 +74,20 @@ _CONFUSABLES: dict[str, str] = {
     "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z", "ꜰ": "f", "ꞯ": "q",
     "ß": "ss", "æ": "ae", "œ": "oe",
 }  # fmt: skip
+
+# Capital letters of other scripts that look like Latin capitals: mapped before case folding, because folding
+# turns some of them into letters with a different look-alike (Greek Μ → μ, which resembles u).
+_CAPITALS: dict[str, str] = {
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O",
+    "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H",
+    "О": "O", "Р": "P", "С": "C", "Т": "T", "Х": "X", "Ѕ": "S", "І": "I", "Ј": "J", "Ԁ": "D", "Ԍ": "G",
+    "ς": "c", "ϲ": "c", "Ϲ": "C",
+}  # fmt: skip
+
+# Enclosed and squared letters (🅰 🄰 🅐 …) that NFKC leaves alone: three blocks of A–Z.
+_ENCLOSED = {start + i: chr(ord("a") + i) for start in (0x1F130, 0x1F150, 0x1F170) for i in range(26)}
+
+_RLO, _PDF = "\u202e", "\u202c"
 
 # Leetspeak readings. Digits are read as letters only in the "leet" view, so
 # plain numbers ("40% off") still match number terms in the plain view.
@@ -86,16 +101,45 @@ _LEET_VIEWS: tuple[dict[str, str], ...] = (
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 
+def _unreverse(text: str) -> str:
+    """Text inside a right-to-left override is displayed reversed: put it in display order."""
+    if _RLO not in text:
+        return text
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if text[i] == _RLO:
+            end = text.find(_PDF, i + 1)
+            end = len(text) if end < 0 else end
+            out.append(text[i + 1 : end][::-1])
+            i = end + 1
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
 def normalize(text: str) -> str:
-    """Normalize ``text`` for matching: NFKC, invisibles out, casefold, marks out, confusables mapped."""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).casefold()
+    """Normalize ``text`` for matching: bidi overrides resolved, NFKC, invisibles out, look-alike capitals
+    mapped, casefold, marks out, confusables mapped."""
+    text = unicodedata.normalize("NFKC", _unreverse(text)).translate(_INVISIBLE).translate(_ENCLOSED)
+    text = "".join(_CAPITALS.get(ch, ch) for ch in text).casefold()
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return "".join(_CONFUSABLES.get(ch, ch) for ch in unicodedata.normalize("NFC", stripped))
 
 
+_TRAILING_OK = frozenset("!|")  # read as letters only inside a word, never as end punctuation
+
+
 def _leet(text: str, view: dict[str, str]) -> str:
-    return "".join(view.get(ch, ch) for ch in text)
+    out = []
+    for i, ch in enumerate(text):
+        if ch in _TRAILING_OK and not (i + 1 < len(text) and text[i + 1].isalnum()):
+            out.append(ch)
+        else:
+            out.append(view.get(ch, ch))
+    return "".join(out)
 
 
 def tokens(text: str) -> list[str]:
@@ -132,7 +176,7 @@ def _span_matches(words: Sequence[str], key: tuple[str, ...]) -> str | None:
         for j in range(i, len(words)):
             acc += words[j]
             if len(acc) >= len(joined_key):
-                if acc == joined_key and j > i:
+                if acc == joined_key:  # also a multi-word term glued into one token (#riskfree)
                     return " ".join(words[i : j + 1])
                 break
     return None
@@ -160,7 +204,8 @@ class ForbiddenMatcher:
         if not text:
             return []
         norm = normalize(text)
-        views = [tokens(norm)] + [tokens(_leet(norm, view)) for view in _LEET_VIEWS]
+        leet_texts = [_leet(norm, view) for view in _LEET_VIEWS]
+        views = [tokens(norm)] + [tokens(t) for t in leet_texts]
         found: list[ForbiddenMatch] = []
         for kind, rule, key in self._items:
             for words in views:
@@ -169,7 +214,7 @@ class ForbiddenMatcher:
                     found.append(ForbiddenMatch(kind, rule, hit))
                     break
         for raw, pattern in self._patterns:
-            match = pattern.search(text) or pattern.search(norm)
+            match = next((m for m in (pattern.search(t) for t in (text, norm, *leet_texts)) if m), None)
             if match is not None:
                 found.append(ForbiddenMatch("pattern", raw, match.group(0)))
         return found

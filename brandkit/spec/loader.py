@@ -71,7 +71,7 @@ def resolve_asset(root: Path, relative: str, source: str, field: str) -> Path:
         real = candidate.resolve(strict=True)
     except FileNotFoundError:
         raise SpecError(f"{source}: {field}: asset file {relative!r} does not exist in {root}") from None
-    except (OSError, RuntimeError) as exc:
+    except (OSError, RuntimeError, ValueError) as exc:
         raise SpecError(f"{source}: {field}: cannot resolve asset {relative!r}: {exc}") from exc
     if real != real_root and real_root not in real.parents:
         raise SpecError(f"{source}: {field}: asset {relative!r} leads outside the spec folder (to {real})")

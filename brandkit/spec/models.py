@@ -8,6 +8,7 @@ is generated from these models (``brandkit spec schema``).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
@@ -97,8 +98,8 @@ class Palette(StrictModel):
 
     @model_validator(mode="after")
     def _unique(self) -> Palette:
-        names = [c.name.casefold() for c in self.colors]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        counts = Counter(c.name.casefold() for c in self.colors)
+        dupes = sorted(n for n, k in counts.items() if k > 1)
         if dupes:
             raise ValueError(f"palette colour names must be unique; repeated: {dupes}")
         return self
@@ -335,8 +336,8 @@ class BrandSpec(StrictModel):
             problem = rules.size_problem(fmt.width, fmt.height)
             if problem:
                 raise ValueError(f"format {name!r}: {problem} (model {self.generation.model})")
-        variants = [logo.variant for logo in self.logos]
-        dupes = sorted({v for v in variants if variants.count(v) > 1})
+        counts = Counter(logo.variant for logo in self.logos)
+        dupes = sorted(v for v, k in counts.items() if k > 1)
         if dupes:
             raise ValueError(f"logo variants must be unique; repeated: {dupes}")
         known = {"light", "dark", "any"} | {c.name.casefold() for c in self.palette.colors}
