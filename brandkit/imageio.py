@@ -77,7 +77,7 @@ def _normalize_mode(image: Image.Image) -> Image.Image:
         eight = np.clip(np.round(array / peak * 255.0), 0, 255).astype(np.uint8)
         return Image.fromarray(eight, "L").convert("RGB")
     if mode == "F":
-        array = np.asarray(image, dtype=np.float64)
+        array = np.nan_to_num(np.asarray(image, dtype=np.float64), nan=0.0, posinf=255.0, neginf=0.0)
         eight = np.clip(np.round(array * (255.0 if array.max(initial=0) <= 1.0 else 1.0)), 0, 255)
         return Image.fromarray(eight.astype(np.uint8), "L").convert("RGB")
     if mode == "CMYK":

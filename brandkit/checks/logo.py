@@ -12,8 +12,10 @@
    is rejected (the brand name set in the same font elsewhere produces such
    false matches). ORB is fast (~20 ms) and finds logos of about 128 px and larger;
    when the smallest allowed logo is under :data:`ORB_SMALL_LOGO_PX` px it is run a
-   second time on the scene upsampled up to 2× (long side ≤
+   second time on the scene upsampled up to 2× (at most
    :data:`ORB_MAX_UPSCALED_PIXELS` pixels), which recovers many logos of 90–130 px.
+   Every reading is verified at full resolution (widths ±4%, both roundings of
+   the height) and compared with the undistorted logo at the same place.
 2. *Masked multi-scale template matching* when ORB finds nothing
    (``TM_CCOEFF_NORMED`` with the logo's alpha as mask), coarse to fine. Coarse:
    a pyramid of the grey scene, each logo width matched on the smallest level at
@@ -24,12 +26,21 @@
    1.5 × ``max_width_share`` × image width; the best two places per scale give up
    to :data:`COARSE_CANDIDATES` distinct candidates. Fine: around each candidate,
    on the scene downscaled to at most :data:`TEMPLATE_SCENE_SIDE` px and not
-   blurred, widths ±10% in 2% steps. A score of at least
-   :data:`TEMPLATE_THRESHOLD` is a detection. If no undistorted match reaches it,
-   squashed and stretched versions (height × 0.6–1.67) are tried at the best
-   :data:`DISTORTED_CANDIDATES` candidates; a hit there is reported as a
-   *distorted* logo. (Thin-stroked
-   logos lose ~0.2 of score at 5% scale error unblurred, hence the fine grid.)
+   blurred, widths ±10% in 2% steps, then a full-resolution polish (±2% in 0.5%
+   steps, both roundings of the height: thin-stroked wordmarks lose ~0.2 of
+   score at 3–5% scale error). A score of at least :data:`TEMPLATE_THRESHOLD`
+   is a detection. Near-flat windows are ignored (masked correlation is unstable
+   there, see :func:`_masked_score`). If no undistorted match reaches the
+   threshold, squashed and stretched versions (height × 0.6–1.67) are tried at the
+   best :data:`DISTORTED_CANDIDATES` candidates; a hit there that beats the
+   undistorted logo by :data:`DISTORTION_MARGIN` is reported as a *distorted* logo.
+
+Measured on 80 synthetic 1024² scenes (random colour fields, noise σ=4, random
+rectangles, the brand name set as text as a distractor, JPEG q60–90): the drawn
+test logo 26/26 found at 60–330 px, the Northwind wordmark logo 23/26 at 100–330 px
+(misses: thin wordmark under ~250 px on busy backgrounds → reported missing, which
+fails closed), 0 false positives on 28 logo-free scenes (best negative score 0.80
+and 0.43 against the 0.85 threshold).
 
 **Rules** (measured on the visible logo, i.e. its alpha bounding box, except the
 width, which is reported in widths of the whole logo file — the visible width ×
