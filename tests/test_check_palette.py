@@ -37,7 +37,7 @@ def _scene(
         rgb = tuple(int(hex_color[k : k + 2], 16) for k in (1, 3, 5))
         arr[:, i * band : (i + 1) * band] = rgb
     if off is not None:
-        rows = int(round(size * off_share))
+        rows = round(size * off_share)
         arr[:rows, :] = off
     rng = np.random.default_rng(0)
     noisy = np.clip(arr.astype(np.int16) + rng.normal(0, 2, arr.shape).round().astype(np.int16), 0, 255)
