@@ -91,6 +91,10 @@ class CheckResources:
     def __init__(self) -> None:
         self._items: dict[str, Any] = {}
 
+    def put(self, key: str, value: Any) -> None:
+        """Provide a resource up front (e.g. an OCR engine shared by several kits, or a test double)."""
+        self._items[key] = value
+
     def get(self, key: str, factory: Callable[[], Any]) -> Any:
         """The resource named ``key``, created by ``factory`` on first use."""
         if key not in self._items:
