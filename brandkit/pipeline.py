@@ -21,7 +21,7 @@ import os
 import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_none
 from tenacity.stop import stop_base
@@ -94,50 +94,62 @@ class KitContext:
 # --- drivers -----------------------------------------------------------------------------------------------
 
 
+class _Stepper(Generic[T]):
+    """Advances a flow: hands it the last effect's result (or error) and returns the next effect."""
+
+    def __init__(self, flow: Flow[T]) -> None:
+        self.flow = flow
+        self.value: Any = None
+        self.error: Exception | None = None
+        self.result: Any = None
+
+    def next_effect(self) -> Effect | None:
+        """The next effect to execute, or ``None`` when the flow has returned (its value is in ``result``)."""
+        try:
+            effect = self.flow.throw(self.error) if self.error is not None else self.flow.send(self.value)
+        except StopIteration as stop:
+            self.result = stop.value
+            return None
+        self.value, self.error = None, None
+        return effect
+
+
+def _moderator(ctx: KitContext) -> Moderator:
+    if ctx.moderator is None:  # _moderate() yields Moderate only when a moderator is configured
+        raise RuntimeError("no moderator configured")
+    return ctx.moderator
+
+
 def run_sync(flow: Flow[T], ctx: KitContext) -> T:
     """Drive ``flow`` to completion with blocking calls."""
-    value: Any = None
-    error: BaseException | None = None
-    while True:
-        try:
-            effect = flow.throw(error) if error is not None else flow.send(value)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
-        value, error = None, None
+    step = _Stepper(flow)
+    while (effect := step.next_effect()) is not None:
         try:
             if isinstance(effect, Render):
-                value = ctx.provider.render(effect.call)
+                step.value = ctx.provider.render(effect.call)
             elif isinstance(effect, Moderate):
-                if ctx.moderator is None:
-                    raise RuntimeError("no moderator configured")
-                value = ctx.moderator.moderate(effect.image, effect.mime, effect.text)
+                step.value = _moderator(ctx).moderate(effect.image, effect.mime, effect.text)
             else:
-                value = effect.fn()
-        except Exception as exc:
-            error = exc
+                step.value = effect.fn()
+        except Exception as exc:  # handed back into the flow, which decides
+            step.error = exc
+    return cast(T, step.result)
 
 
 async def run_async(flow: Flow[T], ctx: KitContext) -> T:
     """Drive ``flow`` to completion, awaiting the async twins and threading CPU work."""
-    value: Any = None
-    error: BaseException | None = None
-    while True:
-        try:
-            effect = flow.throw(error) if error is not None else flow.send(value)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
-        value, error = None, None
+    step = _Stepper(flow)
+    while (effect := step.next_effect()) is not None:
         try:
             if isinstance(effect, Render):
-                value = await ctx.provider.arender(effect.call)
+                step.value = await ctx.provider.arender(effect.call)
             elif isinstance(effect, Moderate):
-                if ctx.moderator is None:
-                    raise RuntimeError("no moderator configured")
-                value = await ctx.moderator.amoderate(effect.image, effect.mime, effect.text)
+                step.value = await _moderator(ctx).amoderate(effect.image, effect.mime, effect.text)
             else:
-                value = await asyncio.to_thread(effect.fn)
+                step.value = await asyncio.to_thread(effect.fn)
         except Exception as exc:
-            error = exc
+            step.error = exc
+    return cast(T, step.result)
 
 
 # --- shared steps --------------------------------------------------------------------------------------------
