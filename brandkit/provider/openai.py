@@ -30,6 +30,7 @@ an explicit secret.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import io
@@ -637,7 +638,8 @@ class OpenAIProvider:
         async def attempt() -> RenderResult:
             with self._translating(plan.label):
                 raw = await endpoint(**plan.kwargs)
-                return self._read_images(plan, raw, started)
+                # decoding and verifying the images is CPU work: keep it off the event loop
+                return await asyncio.to_thread(self._read_images, plan, raw, started)
 
         return await self.retry.acall(attempt, label=f"openai {plan.label}")
 
