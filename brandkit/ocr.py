@@ -27,13 +27,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from PIL import Image
-
-if TYPE_CHECKING:  # pragma: no cover
-    from brandkit.checks.base import CheckContext
 
 __all__ = [
     "DEFAULT_RAPIDOCR_PARAMS",
@@ -45,7 +42,6 @@ __all__ = [
     "OcrUnavailableError",
     "RapidOcrEngine",
     "default_ocr_engine",
-    "ocr_for_context",
     "reading_order",
 ]
 
@@ -280,25 +276,3 @@ class OcrReading:
     def full_text(self) -> str:
         """All lines joined with newlines, in reading order."""
         return "\n".join(line.text for line in self.lines or [])
-
-
-def _read(ctx: CheckContext) -> OcrReading:
-    import time
-
-    engine: OcrEngine = ctx.resources.get(OCR_RESOURCE_KEY, default_ocr_engine)
-    name = str(getattr(engine, "name", type(engine).__name__))
-    try:
-        if not engine.available:
-            return OcrReading(engine=name, error=engine.unavailable_reason or "OCR engine unavailable")
-        started = time.perf_counter()
-        lines = engine.read(ctx.image)
-        elapsed = (time.perf_counter() - started) * 1000.0
-    except Exception as exc:  # fail closed with the reason
-        return OcrReading(engine=name, error=f"OCR failed: {type(exc).__name__}: {exc}")
-    return OcrReading(engine=name, lines=list(lines), elapsed_ms=round(elapsed, 3))
-
-
-def ocr_for_context(ctx: CheckContext) -> OcrReading:
-    """The OCR reading of ``ctx.image``, computed once per image and shared (never raises)."""
-    reading: OcrReading = ctx.memo(OCR_MEMO_KEY, lambda: _read(ctx))
-    return reading

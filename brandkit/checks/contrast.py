@@ -28,9 +28,10 @@ from typing import Any
 import numpy as np
 
 from brandkit.checks.base import CheckContext, result
+from brandkit.checks.ocr_reading import ocr_for_context
 from brandkit.checks.text import copy_matches_for_context, required_copy
 from brandkit.models import CheckResult, CheckStatus
-from brandkit.ocr import OcrLine, ocr_for_context
+from brandkit.ocr import OcrLine
 from brandkit.wcag import contrast_ratio, relative_luminance
 
 __all__ = [

@@ -50,8 +50,9 @@ from typing import Any
 import numpy as np
 
 from brandkit.checks.base import CheckContext, result
+from brandkit.checks.ocr_reading import ocr_for_context
 from brandkit.models import CheckResult, CheckStatus
-from brandkit.ocr import OcrLine, ocr_for_context, reading_order
+from brandkit.ocr import OcrLine, reading_order
 from brandkit.spec.forbidden import ForbiddenMatcher
 
 __all__ = [
