@@ -147,6 +147,7 @@ def provenance_record(
         "output_format": prompt.params.get("output_format"),
         "transparent": prompt.params.get("background") == "transparent",
         "logo_variant": prompt.logo_variant,
+        "logo_box": list(prompt.layout.logo_box.as_tuple()) if prompt.layout.logo_box is not None else None,
         "copy": prompt.copy_block.model_dump(mode="json"),
         "checks": report.summary() if report is not None else {},
     }

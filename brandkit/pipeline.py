@@ -164,6 +164,7 @@ def expectation_for(prompt: CompiledPrompt, copy_source: str = "request") -> Exp
         transparent=prompt.params.get("background") == "transparent",
         copy_block=prompt.copy_block,
         logo_variant=prompt.logo_variant,
+        logo_box=prompt.layout.logo_box.as_tuple() if prompt.layout.logo_box is not None else None,
         background_tone=prompt.background_tone,
         copy_source=copy_source,
     )
@@ -469,5 +470,6 @@ def expectation_from_provenance(data: bytes, fmt: str) -> Expectation:
         transparent=bool(record.get("transparent", False)),
         copy_block=CopyBlock.model_validate(copy) if isinstance(copy, dict) else None,
         logo_variant=record.get("logo_variant"),
+        logo_box=tuple(box) if isinstance(box := record.get("logo_box"), list) and len(box) == 4 else None,
         copy_source="provenance",
     )

@@ -35,6 +35,9 @@ class Expectation(BaseModel):
     transparent: bool | None = None
     copy_block: CopyBlock | None = Field(default=None, description="Exact copy expected on the image.")
     logo_variant: str | None = None
+    logo_box: tuple[int, int, int, int] | None = Field(
+        default=None, description="Where the layout puts the logo file (x0, y0, x1, y1): checked there first."
+    )
     background_tone: Literal["light", "dark"] | None = None
     max_file_bytes: int | None = None
     copy_source: str = Field(default="request", description="Where the expected copy came from.")
@@ -123,9 +126,7 @@ def result(
     hint: str | None = None,
 ) -> CheckResult:
     """Shorthand for building a :class:`CheckResult`."""
-    return CheckResult(
-        name=name, status=status, score=score, threshold=threshold, details=details or {}, hint=hint
-    )
+    return CheckResult(name=name, status=status, score=score, threshold=threshold, details=details or {}, hint=hint)
 
 
 def run_checks(

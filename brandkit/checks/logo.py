@@ -460,9 +460,7 @@ class _Candidate:
     h: float
 
 
-def _coarse_candidates(
-    scene: np.ndarray, logo: PreparedLogo, min_width: float, max_width: float
-) -> list[_Candidate]:
+def _coarse_candidates(scene: np.ndarray, logo: PreparedLogo, min_width: float, max_width: float) -> list[_Candidate]:
     """Blurred multi-scale masked search on a pyramid of small copies of the scene; the best few places.
 
     Each logo width is searched on the smallest pyramid level (halving from the
@@ -521,9 +519,7 @@ def _coarse_candidates(
     distinct: list[_Candidate] = []
     for cand in found:
         cx, cy = cand.x + cand.w / 2, cand.y + cand.h / 2
-        if all(
-            abs(cx - (o.x + o.w / 2)) > o.w / 3 or abs(cy - (o.y + o.h / 2)) > o.h / 2 for o in distinct
-        ):
+        if all(abs(cx - (o.x + o.w / 2)) > o.w / 3 or abs(cy - (o.y + o.h / 2)) > o.h / 2 for o in distinct):
             distinct.append(cand)
         if len(distinct) >= COARSE_CANDIDATES:
             break
@@ -649,21 +645,51 @@ def _template_detect(
         best, method = best_distorted, "template-distorted"
     score, x, y, tw, th, aspect = best
     box = (max(0, round(x)), max(0, round(y)), min(w, round(x + tw)), min(h, round(y + th)))
-    detection = LogoDetection(
-        box=box, width=tw, height=th, score=score, method=method, aspect_change=aspect - 1.0
-    )
+    detection = LogoDetection(box=box, width=tw, height=th, score=score, method=method, aspect_change=aspect - 1.0)
     return detection, info
 
 
+def _at_expected_box(scene: np.ndarray, logo: PreparedLogo, box: tuple[int, int, int, int]) -> LogoDetection | None:
+    """The logo verified where the layout put the logo file (a masked correlation at that size), or ``None``."""
+    x0, y0, x1, y1 = box
+    visible_w = (x1 - x0) / max(logo.trim_scale, 1e-6)
+    if visible_w < 8:
+        return None
+    visible_h = visible_w * logo.aspect
+    score, found = _verify(scene, logo, (x0 + x1) / 2, (y0 + y1) / 2, visible_w, visible_h)
+    if score < TEMPLATE_THRESHOLD:
+        return None
+    fw, fh = found[2] - found[0], found[3] - found[1]
+    return LogoDetection(
+        box=found,
+        width=float(fw),
+        height=float(fh),
+        score=float(score),
+        method="expected-box",
+        aspect_change=(fh / max(fw, 1)) / logo.aspect - 1.0,
+    )
+
+
 def detect_logo(
-    scene: np.ndarray, logo: PreparedLogo, min_width: float | None = None, max_width: float | None = None
+    scene: np.ndarray,
+    logo: PreparedLogo,
+    min_width: float | None = None,
+    max_width: float | None = None,
+    expected_box: tuple[int, int, int, int] | None = None,
 ) -> tuple[LogoDetection | None, dict[str, Any]]:
-    """Find ``logo`` in the grey uint8 ``scene``: ORB first, masked template matching as fallback.
+    """Find ``logo`` in the grey uint8 ``scene``: at ``expected_box`` first (where the layout puts the logo
+    file, when known), then ORB, then masked template matching as fallback.
 
     ``min_width``/``max_width`` bound the template search (rendered width in pixels);
     by default 3%–60% of the scene width.
     """
     info: dict[str, Any] = {}
+    if expected_box is not None:
+        at_box = _at_expected_box(scene, logo, expected_box)
+        if at_box is not None:
+            info["expected_box"] = "found"
+            return at_box, info
+        info["expected_box"] = "not there; searched the whole image"
     width = scene.shape[1]
     lo = min_width if min_width is not None else 0.03 * width
     hi = max_width if max_width is not None else 0.6 * width
@@ -696,9 +722,7 @@ def detect_logo(
     return found, info
 
 
-def _clear_space(
-    scene: np.ndarray, box: tuple[int, int, int, int], margin: float, gap: float
-) -> dict[str, Any]:
+def _clear_space(scene: np.ndarray, box: tuple[int, int, int, int], margin: float, gap: float) -> dict[str, Any]:
     """Edge density in the clear-space band around ``box`` (see the module docstring).
 
     The band runs from ``gap`` to ``margin`` minus a small slack (so an edge lying
@@ -815,9 +839,7 @@ class LogoCheck:
         try:
             logo = ctx.spec.logo(variant)
         except KeyError as exc:
-            return result(
-                self.name, CheckStatus.not_checked, details={"reason": str(exc.args[0]), "variant": variant}
-            )
+            return result(self.name, CheckStatus.not_checked, details={"reason": str(exc.args[0]), "variant": variant})
         try:
             import cv2  # noqa: F401 - availability probe
         except ImportError as exc:
@@ -840,7 +862,7 @@ class LogoCheck:
         scene = _grey_scene(ctx.image, backdrop)
         search_min = SEARCH_MIN_WIDTH_SHARE * logo.min_width_px / prepared.trim_scale
         search_max = max(search_min, min(0.95 * width, SEARCH_MAX_WIDTH_SHARE * logo.max_width_share * width))
-        detection, info = detect_logo(scene, prepared, search_min, search_max)
+        detection, info = detect_logo(scene, prepared, search_min, search_max, ctx.expectation.logo_box)
         placements = ", ".join(logo.placements)
         wanted = (
             f"the logo '{variant}' must appear {' or '.join(logo.placements)} "
@@ -936,9 +958,7 @@ class LogoCheck:
                 if crowded_sides:
                     parts.append(f"other content intrudes on its {', '.join(crowded_sides)} side(s)")
                 if edge_sides:
-                    parts.append(
-                        f"it is closer than that to the image edge on its {', '.join(edge_sides)} side(s)"
-                    )
+                    parts.append(f"it is closer than that to the image edge on its {', '.join(edge_sides)} side(s)")
                 problems.append(
                     f"keep a clear space of {_pct(logo.clear_space)} of the logo height ({margin:.0f} px) "
                     f"around the logo '{variant}' free of text and other elements; on the last attempt "
