@@ -321,22 +321,35 @@ def _verify(
 def _verify_sizes(
     scene: np.ndarray, logo: PreparedLogo, cx: float, cy: float, sizes: list[tuple[int, int]]
 ) -> tuple[float, tuple[int, int, int, int]]:
-    sh, sw = scene.shape[:2]
     best: tuple[float, tuple[int, int, int, int]] = (-1.0, (0, 0, 0, 0))
     for tw, th in sizes:
-        if tw < 8 or th < 4 or tw > sw or th > sh:
+        if tw < 8 or th < 4:
             continue
-        mx, my = max(3, round(0.05 * tw)), max(3, round(0.15 * th))
-        x0, y0 = max(0, round(cx - tw / 2) - mx), max(0, round(cy - th / 2) - my)
-        x1, y1 = min(sw, round(cx + tw / 2) + mx + 1), min(sh, round(cy + th / 2) + my + 1)
-        roi = scene[y0:y1, x0:x1]
-        if roi.shape[0] < th or roi.shape[1] < tw:
-            continue
-        templ, mask = _resized(logo, tw, th)
-        score, (x, y) = _min_max(_masked_score(roi, templ, mask, logo.masked))
-        if score > best[0]:
-            best = (score, (x0 + x, y0 + y, x0 + x + tw, y0 + y + th))
+        hit = _match_near(scene, logo, cx, cy, tw, th, 0.05, 0.15)
+        if hit is not None and hit[0] > best[0]:
+            score, x, y = hit
+            best = (score, (x, y, x + tw, y + th))
     return best
+
+
+def _match_near(
+    scene: np.ndarray, logo: PreparedLogo, cx: float, cy: float, tw: int, th: int, margin_w: float, margin_h: float
+) -> tuple[float, int, int] | None:
+    """Best masked correlation of the logo resized to ``tw``×``th`` in a window around (``cx``, ``cy``) that
+    leaves ``margin_w``×width and ``margin_h``×height of play (at least 3 px); returns (score, x, y) or ``None``
+    when the template does not fit."""
+    sh, sw = scene.shape[:2]
+    if tw > sw or th > sh:
+        return None
+    mx, my = max(3, round(margin_w * tw)), max(3, round(margin_h * th))
+    x0, y0 = max(0, round(cx - tw / 2) - mx), max(0, round(cy - th / 2) - my)
+    x1, y1 = min(sw, round(cx + tw / 2) + mx + 1), min(sh, round(cy + th / 2) + my + 1)
+    roi = scene[y0:y1, x0:x1]
+    if roi.shape[0] < th or roi.shape[1] < tw:
+        return None
+    templ, mask = _resized(logo, tw, th)
+    score, (x, y) = _min_max(_masked_score(roi, templ, mask, logo.masked))
+    return score, x0 + x, y0 + y
 
 
 def _verify_warped(scene: np.ndarray, logo: PreparedLogo, homography: np.ndarray) -> float:
@@ -580,7 +593,6 @@ def _polish(
     Thin logos lose much of their score when the template is one pixel too
     short or too tall, so the height is tried rounded down and up.
     """
-    sh, sw = scene.shape[:2]
     _, x, y, w, h, aspect = hit
     best = (-1.0, 0.0, 0.0, 0.0, 0.0, aspect)
     widths = sorted({round(w * k) for k in np.linspace(0.98, 1.02, 9)})
@@ -588,18 +600,11 @@ def _polish(
     for tw in widths:
         exact = tw * logo.aspect * aspect
         for th in sorted({math.floor(exact), math.ceil(exact)}):
-            if tw < 8 or th < 5 or tw > sw or th > sh:
+            if tw < 8 or th < 5:
                 continue
-            mx, my = max(3, round(0.03 * tw)), max(3, round(0.1 * th))
-            rx0, ry0 = max(0, round(cx - tw / 2) - mx), max(0, round(cy - th / 2) - my)
-            rx1, ry1 = min(sw, round(cx + tw / 2) + mx + 1), min(sh, round(cy + th / 2) + my + 1)
-            roi = scene[ry0:ry1, rx0:rx1]
-            if roi.shape[0] < th or roi.shape[1] < tw:
-                continue
-            templ, mask = _resized(logo, tw, th)
-            score, (px, py) = _min_max(_masked_score(roi, templ, mask, logo.masked))
-            if score > best[0]:
-                best = (score, float(rx0 + px), float(ry0 + py), float(tw), float(th), aspect)
+            near = _match_near(scene, logo, cx, cy, tw, th, 0.03, 0.1)
+            if near is not None and near[0] > best[0]:
+                best = (near[0], float(near[1]), float(near[2]), float(tw), float(th), aspect)
     return best
 
 
