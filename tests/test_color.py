@@ -8,21 +8,13 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pytest
-from PIL import Image, ImageDraw, ImageFont
 
 from brandkit import color as bc
 from brandkit.color import PaletteMatcher, ciede2000, hex_to_rgb, rgb_to_hex, srgb_to_lab
+from tests.support.posters import PALETTE, make_poster
 
 SHARMA_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "ciede2000-sharma-2005.csv"
 
-PALETTE: list[tuple[int, int, int]] = [
-    (0x1A, 0x3C, 0x8E),
-    (0xE6, 0x39, 0x46),
-    (0xF4, 0xA2, 0x61),
-    (0x2A, 0x9D, 0x8F),
-    (0x26, 0x46, 0x53),
-    (0xE9, 0xC4, 0x6A),
-]
 REFS = [*PALETTE, (255, 255, 255), (0, 0, 0)]
 TOLERANCES = (2.0, 5.0, 10.0)
 
@@ -215,37 +207,6 @@ def test_box_bounds_contain_every_sampled_colour() -> None:
 
 
 # ------------------------------------------------------------------ PaletteMatcher
-
-
-def make_poster(h: int, w: int, seed: int, noise: float = 4.0) -> npt.NDArray[np.uint8]:
-    """Flat palette areas, gradients, a smooth "photo", anti-aliased text, noise σ=4."""
-    rng = np.random.default_rng(seed)
-    pal = np.array(PALETTE, dtype=np.float32)
-    img = np.empty((h, w, 3), dtype=np.float32)
-    img[:] = pal[0]
-    img[: h // 3, : w // 2] = pal[1]
-    img[: h // 3, w // 2 :] = pal[2]
-    img[h // 3 : 2 * h // 3, : w // 3] = pal[3]
-    t = np.linspace(0.0, 1.0, w - w // 3, dtype=np.float32)[None, :, None]
-    img[h // 3 : h // 2, w // 3 :] = pal[4] * (1 - t) + pal[5] * t
-    rows = 2 * h // 3 - h // 2
-    t2 = np.linspace(0.0, 1.0, rows, dtype=np.float32)[:, None, None]
-    img[h // 2 : 2 * h // 3, w // 3 : 2 * w // 3] = pal[1] * (1 - t2) + 255.0 * t2
-    img[h // 2 : 2 * h // 3, 2 * w // 3 :] = pal[5]
-    small = rng.uniform(20, 235, (6, 8, 3)).astype(np.uint8)
-    photo = Image.fromarray(small).resize((w - w // 2, h - 2 * h // 3), Image.Resampling.BICUBIC)
-    img[2 * h // 3 :, w // 2 :] = np.asarray(photo, dtype=np.float32)
-    im = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8))
-    draw = ImageDraw.Draw(im)
-    size = max(12, h // 14)
-    font = ImageFont.load_default(size=size)
-    for i, (text, colour) in enumerate(
-        [("BRAND SALE -50%", (255, 255, 255)), ("Summer", PALETTE[4]), ("shop", (0, 0, 0))]
-    ):
-        draw.text((w // 20, h // 20 + i * int(size * 1.4)), text, fill=colour, font=font)
-    draw.text((w // 2 + w // 20, 2 * h // 3 + h // 20), "Photo caption", fill=(255, 255, 255), font=font)
-    out = np.asarray(im, dtype=np.float32) + rng.normal(0.0, noise, (h, w, 3)).astype(np.float32)
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
 class Oracle:
