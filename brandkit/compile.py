@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from brandkit.color import rgb_to_hex
 from brandkit.compose import background_color, choose_logo_variant, layout_for
 from brandkit.errors import ForbiddenContentError, RequestError
 from brandkit.imageio import detect_format, load_image
@@ -278,7 +279,7 @@ def compile_prompt(spec: BrandSpec, request: AssetRequest, feedback: Sequence[st
         logo_mode=logo_mode,
         logo_variant=variant.variant if variant else None,
         background_tone=tone,
-        background_hex="#{:02X}{:02X}{:02X}".format(*bg),
+        background_hex=rgb_to_hex(bg),
         layout=layout,
         exclusions=list(spec.forbidden.imagery),
         feedback=list(feedback),
@@ -288,7 +289,7 @@ def compile_prompt(spec: BrandSpec, request: AssetRequest, feedback: Sequence[st
 
 
 def _bg_name(spec: BrandSpec, bg: tuple[int, int, int]) -> str:
-    hex_value = "#{:02X}{:02X}{:02X}".format(*bg)
+    hex_value = rgb_to_hex(bg)
     color = spec.palette.find(hex_value)
     return f"{color.name} {hex_value}" if color else hex_value
 
@@ -438,7 +439,8 @@ def compile_edit(spec: BrandSpec, request: EditRequest, image: bytes, feedback: 
     copy = _copy_block(spec, request.headline, request.subhead, request.cta, request.disclaimers)
     tone_rgb = decoded.convert("RGB").resize((1, 1)).getpixel((0, 0))
     assert isinstance(tone_rgb, tuple)
-    bg = background_color(spec, "dark" if sum(tone_rgb[:3]) < 300 else "light")
+    tone: Literal["light", "dark"] = "dark" if sum(tone_rgb[:3]) < 300 else "light"
+    bg = background_color(spec, tone)
     variant = choose_logo_variant(spec, bg, request.logo_variant) if spec.logos else None
     layout = layout_for(spec, fmt.width, fmt.height, copy, variant)
     text_mode = request.text or spec.generation.text
@@ -495,8 +497,8 @@ def compile_edit(spec: BrandSpec, request: EditRequest, image: bytes, feedback: 
         text_mode=text_mode,
         logo_mode="reference",
         logo_variant=variant.variant if variant else None,
-        background_tone="dark" if sum(tone_rgb[:3]) < 300 else "light",
-        background_hex="#{:02X}{:02X}{:02X}".format(*bg),
+        background_tone=tone,
+        background_hex=rgb_to_hex(bg),
         layout=layout,
         exclusions=list(spec.forbidden.imagery),
         feedback=list(feedback),

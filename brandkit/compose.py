@@ -18,6 +18,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from brandkit.color import hex_to_rgb
 from brandkit.imageio import load_image
 from brandkit.layout import (
     Box,
@@ -35,7 +36,7 @@ from brandkit.layout import (
 )
 from brandkit.models import CopyBlock
 from brandkit.spec.models import BrandSpec, ColorRole, LogoVariant
-from brandkit.wcag import hex_rgb, relative_luminance
+from brandkit.wcag import relative_luminance
 
 RGB = tuple[int, int, int]
 
@@ -62,12 +63,12 @@ def background_color(spec: BrandSpec, tone: str) -> RGB:
     if tone == "dark":
         for role in (ColorRole.primary, ColorRole.text, ColorRole.secondary):
             for color in palette.by_role(role):
-                rgb = hex_rgb(color.hex)
+                rgb = hex_to_rgb(color.hex)
                 if tone_of(rgb) == "dark":
                     return rgb
         return (20, 20, 20)
     for color in palette.by_role(ColorRole.background):
-        rgb = hex_rgb(color.hex)
+        rgb = hex_to_rgb(color.hex)
         if tone_of(rgb) == "light":
             return rgb
     return (255, 255, 255)
@@ -83,7 +84,7 @@ def choose_logo_variant(spec: BrandSpec, background: RGB, requested: str | None 
     if requested:
         return spec.logo(requested)
     tone = tone_of(background)
-    named = {c.name.casefold() for c in spec.palette.colors if hex_rgb(c.hex) == background}
+    named = {c.name.casefold() for c in spec.palette.colors if hex_to_rgb(c.hex) == background}
     for logo in spec.logos:  # an exact palette-colour match first
         if named & {b.casefold() for b in logo.backgrounds}:
             return logo
@@ -124,7 +125,7 @@ def text_candidates(spec: BrandSpec) -> list[RGB]:
     """Colours copy may be set in, in order of preference."""
     out: list[RGB] = []
     for role in (ColorRole.text, ColorRole.primary, ColorRole.background, ColorRole.secondary):
-        out.extend(hex_rgb(c.hex) for c in spec.palette.by_role(role))
+        out.extend(hex_to_rgb(c.hex) for c in spec.palette.by_role(role))
     if spec.palette.allow_neutrals:
         out.extend([(255, 255, 255), (0, 0, 0)])
     return out
@@ -256,7 +257,9 @@ def _draw_cta(
     image: Image.Image, spec: BrandSpec, layout: Layout, text: str, y: int, size: int, comp: Composition
 ) -> None:
     box = layout.copy_box
-    accents = [hex_rgb(c.hex) for c in spec.palette.by_role(ColorRole.accent)] or [hex_rgb(spec.palette.colors[0].hex)]
+    accents = [hex_to_rgb(c.hex) for c in spec.palette.by_role(ColorRole.accent)] or [
+        hex_to_rgb(spec.palette.colors[0].hex)
+    ]
     typo = spec.typography
     font_path = spec.asset_path(typo.font_for("cta").file)
     pad_x, pad_y = round(size * 0.9), round(size * 0.55)
@@ -267,7 +270,7 @@ def _draw_cta(
     top = min(y, box.y1 - pill_h)
     # the first accent (then primary) colour on which some text colour reaches the minimum contrast
     scored = []
-    for fill in accents + [hex_rgb(c.hex) for c in spec.palette.by_role(ColorRole.primary)]:
+    for fill in accents + [hex_to_rgb(c.hex) for c in spec.palette.by_role(ColorRole.primary)]:
         color, ratio = best_text_color(fill, text_candidates(spec), typo.min_contrast)
         if ratio >= typo.min_contrast:
             scored = [(ratio, fill, color)]
@@ -314,7 +317,7 @@ def draw_logo(
 def zone_color(image: Image.Image, spec: BrandSpec, box: Box) -> RGB:
     """The brand colour closest to what is in ``box`` now: used to repaint a zone flat for a fix."""
     current = mean_color(image, box)
-    options = [hex_rgb(c.hex) for c in spec.palette.colors]
+    options = [hex_to_rgb(c.hex) for c in spec.palette.colors]
     if spec.palette.allow_neutrals:
         options += [(255, 255, 255), (0, 0, 0)]
     return min(options, key=lambda c: sum((a - b) ** 2 for a, b in zip(c, current, strict=True)))

@@ -21,11 +21,3 @@ def contrast_ratio(rgb1: Sequence[float], rgb2: Sequence[float]) -> float:
     l1, l2 = relative_luminance(rgb1), relative_luminance(rgb2)
     hi, lo = max(l1, l2), min(l1, l2)
     return (hi + 0.05) / (lo + 0.05)
-
-
-def hex_rgb(hex_color: str) -> tuple[int, int, int]:
-    """``#RRGGBB`` → (r, g, b)."""
-    value = hex_color.lstrip("#")
-    if len(value) != 6:
-        raise ValueError(f"not a #RRGGBB colour: {hex_color!r}")
-    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)

@@ -18,12 +18,12 @@ import time
 import numpy as np
 from PIL import Image, ImageDraw
 
+from brandkit.color import hex_to_rgb
 from brandkit.compose import background_color, draw_copy, draw_logo, zone_color
 from brandkit.imageio import encode_image, load_image
 from brandkit.layout import Box
 from brandkit.models import CompiledPrompt, RenderCall, RenderedImage, RenderResult
 from brandkit.spec.models import BrandSpec, ColorRole
-from brandkit.wcag import hex_rgb
 
 RGB = tuple[int, int, int]
 
@@ -88,13 +88,13 @@ class LocalRenderer:
         """Flat geometric 'product scene' in palette colours inside ``box`` (deterministic for ``seed``)."""
         rng = random.Random(seed)
         colors = [
-            hex_rgb(c.hex)
+            hex_to_rgb(c.hex)
             for c in self.spec.palette.colors
-            if c.role in (ColorRole.primary, ColorRole.secondary, ColorRole.accent) and hex_rgb(c.hex) != bg
+            if c.role in (ColorRole.primary, ColorRole.secondary, ColorRole.accent) and hex_to_rgb(c.hex) != bg
         ]
         if not colors:
             return
-        primary = [hex_rgb(c.hex) for c in self.spec.palette.by_role(ColorRole.primary) if hex_rgb(c.hex) != bg]
+        primary = [hex_to_rgb(c.hex) for c in self.spec.palette.by_role(ColorRole.primary) if hex_to_rgb(c.hex) != bg]
         rng.shuffle(colors)
         if primary:  # the brand's primary colour always fills the large disc, so it is always present
             colors.remove(primary[0])
