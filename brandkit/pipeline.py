@@ -23,6 +23,7 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
+from PIL import Image
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_none
 from tenacity.stop import stop_base
 
@@ -187,9 +188,12 @@ def _check(
     policies: dict[str, CheckPolicy],
     moderation: ModerationScores | None,
     moderation_error: str | None,
+    decoded: Image.Image | None = None,
 ) -> Flow[ValidationReport]:
+    """Run the checks on ``image_data``; ``decoded`` is its already decoded image, when the caller has it."""
+
     def work() -> ValidationReport:
-        image = load_image(image_data)
+        image = decoded if decoded is not None else load_image(image_data)
         check_ctx = CheckContext(
             spec=ctx.spec,
             image=image,
@@ -242,20 +246,23 @@ def _evaluate(
         z for z, on in (("text", prompt.text_mode == "overlay"), ("logo", prompt.logo_mode == "overlay")) if on
     )
 
-    def prepare() -> bytes:
+    def prepare() -> tuple[bytes, Image.Image | None]:
+        """The image to check, and its decoded form when the bytes are the provider's own."""
         try:
-            load_image(rendered.data)
+            image = load_image(rendered.data)
         except ImageInputError as exc:
             raise ProviderResponseError(
                 f"{result.provider} returned an undecodable image: {exc}",
                 request_id=result.request_id,
                 provider=result.provider,
             ) from exc
-        return _overlay(ctx, prompt, rendered.data, fmt, zones, repaint=False) if zones else rendered.data
+        if zones:  # re-encoded: the checks decode the bytes as they will be delivered
+            return _overlay(ctx, prompt, rendered.data, fmt, zones, repaint=False), None
+        return rendered.data, image
 
-    data: bytes = yield Compute(prepare)
+    data, decoded = yield Compute(prepare)
     moderation, moderation_error = yield from _moderate(ctx, data, fmt, prompt.text)
-    report = yield from _check(ctx, data, expectation_for(prompt), policies, moderation, moderation_error)
+    report = yield from _check(ctx, data, expectation_for(prompt), policies, moderation, moderation_error, decoded)
     fixes = [f"overlay:{z}" for z in sorted(zones)]
     attempt = Attempt(
         number=number,
@@ -440,7 +447,7 @@ def validate_flow(
     ctx: KitContext, data: bytes, request: AssetRequest | None = None, policies: dict[str, CheckPolicy] | None = None
 ) -> Flow[ValidationReport]:
     """Validate an existing image: expected copy from ``request``, else from embedded provenance."""
-    load_image(data)  # typed error for unreadable input before anything else
+    decoded = load_image(data)  # typed error for unreadable input before anything else
     fmt = detect_format(data) or "png"
     prompt_text = ""
     if request is not None:
@@ -452,7 +459,7 @@ def validate_flow(
     else:
         expectation = expectation_from_provenance(data, fmt)
     moderation, moderation_error = yield from _moderate(ctx, data, fmt, prompt_text)
-    return (yield from _check(ctx, data, expectation, policies or {}, moderation, moderation_error))
+    return (yield from _check(ctx, data, expectation, policies or {}, moderation, moderation_error, decoded))
 
 
 def expectation_from_provenance(data: bytes, fmt: str) -> Expectation:
