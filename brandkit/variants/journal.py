@@ -18,17 +18,11 @@ of each variant and the list of sessions.
 
 from __future__ import annotations
 
-import json
-import os
-import threading
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from types import TracebackType
 from typing import Any
 
-from brandkit.errors import OutputError
+from brandkit.jsonl import Journal, read_journal
 
 __all__ = [
     "RETRY_ON_RESUME",
@@ -44,104 +38,6 @@ JOURNAL_NAME = "journal.jsonl"
 RETRY_ON_RESUME = frozenset({"provider", "master", "output", "error"})
 """Failure kinds a resumed run tries again (transient); ``checks``, ``request`` and ``blocked`` are final
 unless the run is resumed with ``retry_failed``."""
-
-
-class Journal:
-    """Append-only JSONL writer: each :meth:`append` is one line, flushed and fsynced before it returns.
-
-    Thread-safe. Open it with :meth:`open` (or as a context manager); a missing file is created.
-    """
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
-        self._fd: int | None = None
-        self._lock = threading.Lock()
-
-    def __repr__(self) -> str:
-        return f"Journal({str(self.path)!r}, open={self._fd is not None})"
-
-    def open(self) -> Journal:
-        """Open for appending; if the last line was torn by a crash, start a new line after it."""
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise OutputError(f"{self.path}: cannot open the journal ({exc.strerror or exc})", str(self.path)) from exc
-        size = os.fstat(fd).st_size
-        if size:
-            with self.path.open("rb") as handle:
-                handle.seek(size - 1)
-                if handle.read(1) != b"\n":
-                    os.write(fd, b"\n")
-                    os.fsync(fd)
-        self._fd = fd
-        return self
-
-    def close(self) -> None:
-        """Close the file (appending afterwards raises)."""
-        with self._lock:
-            fd, self._fd = self._fd, None
-        if fd is not None:
-            os.close(fd)
-
-    def __enter__(self) -> Journal:
-        return self.open() if self._fd is None else self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def append(self, event: str, **fields: Any) -> dict[str, Any]:
-        """Write one event (``ts`` and ``event`` added) durably; returns the record written."""
-        record = {"ts": round(time.time(), 3), "event": event, **fields}
-        self.append_many([record])
-        return record
-
-    def append_many(self, records: Iterable[Mapping[str, Any]]) -> None:
-        """Write several events with a single fsync (each still one line; a crash keeps a prefix of them)."""
-        lines = [json.dumps(dict(r), ensure_ascii=False, separators=(",", ":"), default=str) for r in records]
-        if not lines:
-            return
-        payload = ("\n".join(lines) + "\n").encode("utf-8")
-        with self._lock:
-            if self._fd is None:
-                raise OutputError(f"{self.path}: the journal is not open", str(self.path))
-            try:
-                view = memoryview(payload)
-                while view:
-                    written = os.write(self._fd, view)
-                    view = view[written:]
-                os.fsync(self._fd)
-            except OSError as exc:
-                message = f"{self.path}: cannot write the journal ({exc.strerror or exc})"
-                raise OutputError(message, str(self.path)) from exc
-
-
-def read_journal(path: str | os.PathLike[str]) -> tuple[list[dict[str, Any]], int]:
-    """All events of a journal in order, and how many lines were skipped (torn or not JSON objects)."""
-    records: list[dict[str, Any]] = []
-    skipped = 0
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        return records, 0
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot read the journal ({exc.strerror or exc})", str(path)) from exc
-    for raw in data.splitlines():
-        line = raw.strip()
-        if not line:
-            continue
-        try:
-            record = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            skipped += 1
-            continue
-        if isinstance(record, dict) and isinstance(record.get("event"), str):
-            records.append(record)
-        else:
-            skipped += 1
-    return records, skipped
 
 
 @dataclass
