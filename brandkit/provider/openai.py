@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import io
 import logging
 import os
@@ -711,6 +712,17 @@ class OpenAIProvider:
             parsed = raw.parse()
         except (ValueError, pydantic.ValidationError, openai.APIResponseValidationError) as exc:
             raise self._response_error(plan.label, f"malformed JSON body ({exc})", request_id) from exc
+        return self.images_result(plan, parsed, request_id, started)
+
+    def images_result(
+        self, plan: RenderPlan, parsed: Any, request_id: str | None, started: float, *, batch: bool = False
+    ) -> RenderResult:
+        """The :class:`RenderResult` of a parsed ``ImagesResponse`` answering ``plan``.
+
+        Each image is base64-decoded, decoded and checked against the plan's format and size (else
+        :class:`~brandkit.errors.ProviderResponseError`); the usage is billed at Batch API prices when
+        ``batch`` (the OpenAI Batch engine reads its output file's bodies through this too).
+        """
         data = getattr(parsed, "data", None)
         if not isinstance(data, list) or not data:
             raise self._response_error(plan.label, "no images in the answer", request_id)
@@ -744,7 +756,7 @@ class OpenAIProvider:
                 )
             images.append(RenderedImage(data=blob, output_format=fmt, width=decoded.width, height=decoded.height))
         usage = _usage(getattr(parsed, "usage", None))
-        cost = self._cost(plan.model, usage)
+        cost = self._cost(plan.model, usage, batch=batch)
         elapsed = time.perf_counter() - started
         _log.debug(
             "openai %s ok: model=%s images=%d request_id=%s cost_usd=%.6f elapsed=%.3fs",
@@ -765,11 +777,11 @@ class OpenAIProvider:
             elapsed_s=round(elapsed, 6),
         )
 
-    def _cost(self, model: str, usage: Usage | None) -> float:
+    def _cost(self, model: str, usage: Usage | None, batch: bool = False) -> float:
         if usage is None:
             return 0.0
         try:
-            return self.prices.cost_from_usage(model, usage)
+            return self.prices.cost_from_usage(model, usage, batch=batch)
         except ValueError as exc:
             _log.warning("openai: cannot price the usage: %s; cost_usd=0", exc)
             return 0.0
@@ -803,6 +815,19 @@ class OpenAIProvider:
         )
 
     # -- error translation (shared) -----------------------------------------------------------
+
+    def translating(self, label: str) -> contextlib.AbstractContextManager[None]:
+        """A context in which SDK exceptions become typed, redacted :class:`ProviderError` s (``label``
+        names the operation in messages, e.g. ``"files.create"``)."""
+        return self._translating(label)
+
+    def client(self) -> OpenAI:
+        """The sync ``openai`` client this provider uses (created on first use; retries off)."""
+        return self._sync()
+
+    def async_client(self) -> AsyncOpenAI:
+        """The async ``openai`` client this provider uses (created on first use; retries off)."""
+        return self._async()
 
     @contextmanager
     def _translating(self, label: str) -> Iterator[None]:
@@ -849,12 +874,36 @@ class OpenAIProvider:
         return ProviderError(self._redact(f"OpenAI {label} failed: {type(exc).__name__}: {exc}"), provider="openai")
 
     def _status_error(self, label: str, exc: openai.APIStatusError) -> ProviderError:
-        status = exc.status_code
-        headers = exc.response.headers
         body = exc.body if isinstance(exc.body, dict) else {}
         code = exc.code or (body.get("code") if isinstance(body.get("code"), str) else None)
-        request_id = exc.request_id or headers.get("x-request-id")
-        detail = body.get("message") if isinstance(body.get("message"), str) else exc.message
+        return self.status_error(
+            label,
+            exc.status_code,
+            body,
+            code=code,
+            request_id=exc.request_id or exc.response.headers.get("x-request-id"),
+            headers=exc.response.headers,
+            fallback_message=exc.message,
+        )
+
+    def status_error(
+        self,
+        label: str,
+        status: int,
+        body: Mapping[str, Any],
+        *,
+        code: str | None = None,
+        request_id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        fallback_message: str = "",
+    ) -> ProviderError:
+        """The typed :class:`ProviderError` for an HTTP error answer: ``status`` and the ``error`` object
+        ``body`` (``message``, ``code``, ``moderation_details`` …). Used for live answers and for the
+        failed requests of a Batch API error file alike."""
+        headers = headers or {}
+        if code is None and isinstance(body.get("code"), str):
+            code = body["code"]
+        detail = body.get("message") if isinstance(body.get("message"), str) else fallback_message
         message = self._redact(f"OpenAI {label} failed: {detail}")
         common: dict[str, Any] = {
             "request_id": request_id,
