@@ -19,6 +19,7 @@ from brandkit.asset import Asset
 from brandkit.compile import compile_prompt as compile
 from brandkit.errors import (
     AuthenticationError,
+    BatchIncompleteError,
     BrandkitError,
     BrandViolationError,
     ForbiddenContentError,
@@ -58,6 +59,7 @@ __all__ = [
     "AsyncBrandKit",
     "Attempt",
     "AuthenticationError",
+    "BatchIncompleteError",
     "BrandKit",
     "BrandSpec",
     "BrandViolationError",

@@ -77,6 +77,17 @@ def _run_output(run: Any) -> None:
     console.print(f"{mark} contact sheet: {run.index_path}\n  manifest: {run.manifest_path}")
 
 
+def _batch_status_printer() -> Any:
+    """An ``on_status`` callback printing each batch's progress to stderr."""
+
+    def show(status: Any) -> None:
+        sys.stderr.write(
+            f"batch {status.id}: {status.status} ({status.completed}/{status.total} done, {status.failed} failed)\n"
+        )
+
+    return show
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``variants`` command to ``app`` (the lead calls this from ``brandkit/cli.py``); idempotent."""
     if any(command.name == "variants" for command in app.registered_commands):
@@ -113,6 +124,17 @@ def register(app: typer.Typer) -> None:
         rate_window: Annotated[
             float, typer.Option("--rate-window", min=0.1, help="Window of the provider's request limit, seconds.")
         ] = 60.0,
+        engine: Annotated[
+            str,
+            typer.Option(
+                "--engine",
+                help="live (one request per image) or openai-batch (OpenAI Batch API: half price, within 24 h).",
+            ),
+        ] = "live",
+        poll_interval: Annotated[
+            float,
+            typer.Option("--poll-interval", min=0.0, help="openai-batch: seconds between status polls (grows to 60)."),
+        ] = 10.0,
         json_out: JsonOpt = False,
     ) -> None:
         """Make ad variants from a plan: matrix of headlines × formats × locales, exactly once, resumable."""
@@ -121,10 +143,17 @@ def register(app: typer.Typer) -> None:
 
         if retry_failed and not resume:
             _fail(EXIT_USAGE, "--retry-failed only applies with --resume", json_out)
+        if engine not in ("live", "openai-batch"):
+            _fail(EXIT_USAGE, f"unknown --engine {engine!r}: use live or openai-batch", json_out)
         if dry_run:
             with _errors(json_out):
                 result = make_dry_run(
-                    plan, provider=provider or "openai", out=out, resume=resume, retry_failed=retry_failed
+                    plan,
+                    provider=provider or "openai",
+                    out=out,
+                    resume=resume,
+                    retry_failed=retry_failed,
+                    engine=engine,
                 )
                 if json_out:
                     _emit_json({"ok": True, "dry_run": True, **result.as_dict()})
@@ -132,6 +161,9 @@ def register(app: typer.Typer) -> None:
                     _dry_run_output(result, prompts)
             return
         chosen = _resolve_provider(provider, json_out)
+        batch_options: dict[str, Any] = {"poll_interval_s": poll_interval}
+        if not json_out:
+            batch_options["on_status"] = _batch_status_printer()
         try:
             with _errors(json_out):
                 run = run_variants(
@@ -144,6 +176,8 @@ def register(app: typer.Typer) -> None:
                     retry_failed=retry_failed,
                     progress=False if json_out else None,
                     rate_window_s=rate_window,
+                    engine=engine,
+                    batch_options=batch_options if engine == "openai-batch" else None,
                 )
                 if json_out:
                     _emit_json(

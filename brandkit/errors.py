@@ -16,7 +16,8 @@ Every error raised on purpose by brandkit derives from :class:`BrandkitError`::
         ├── AuthenticationError
         ├── InvalidParameterError
         ├── ModerationBlockedError
-        └── ProviderResponseError  malformed body, undecodable image, wrong size
+        ├── ProviderResponseError  malformed body, undecodable image, wrong size
+        └── BatchIncompleteError   a Batch API batch ended (expired, cancelled, failed) without answering
 
 Error messages never contain secrets: :func:`redact` scrubs anything that
 looks like an API key before a message is stored.
@@ -256,3 +257,18 @@ class ProviderResponseError(ProviderError):
     """The service answered, but the answer is unusable (malformed JSON, bad base64, wrong size)."""
 
     retryable = True
+
+
+class BatchIncompleteError(ProviderError):
+    """An OpenAI Batch API batch ended without answering a request.
+
+    ``batch_id`` names the batch and ``batch_status`` how it ended (``expired``, ``cancelled``,
+    ``failed``); ``code`` is the batch's error code when it gave one (``batch_expired``). An expired
+    request is retryable (the Batch engine submits it again in its next batch); a cancelled one is not.
+    """
+
+    def __init__(self, message: str, *, batch_id: str, batch_status: str, **kwargs: Any) -> None:
+        self.batch_id = batch_id
+        self.batch_status = batch_status
+        super().__init__(message, **kwargs)
+        self.retryable = batch_status == "expired"

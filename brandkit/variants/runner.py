@@ -46,13 +46,13 @@ from brandkit.errors import (
     RequestError,
 )
 from brandkit.models import AssetRequest, Attempt, EditRequest, ValidationReport
-from brandkit.provider.base import ImageProvider
+from brandkit.provider.base import ImageProvider, Moderator
 from brandkit.provider.pricing import DEFAULT_PRICES, PriceTable
 from brandkit.provider.retry import RetryPolicy
 from brandkit.spec.models import BrandSpec
 from brandkit.variants.journal import JOURNAL_NAME, RETRY_ON_RESUME, Journal, JournalState, read_journal, replay
 from brandkit.variants.plan import ExpandedPlan, PlanError, Variant, VariantPlan, expand_plan
-from brandkit.variants.ratelimit import AdaptiveRateLimiter, LimiterStats, RateLimitedProvider, wrap
+from brandkit.variants.ratelimit import AdaptiveRateLimiter, LimiterStats, wrap
 from brandkit.variants.report import make_thumbnail, report_summary, write_reports
 
 if TYPE_CHECKING:
@@ -72,6 +72,11 @@ __all__ = [
 
 PlanInput = ExpandedPlan | VariantPlan | str | os.PathLike[str]
 ProviderInput = str | ImageProvider | Callable[[BrandSpec], ImageProvider]
+
+ENGINES = ("live", "openai-batch")
+"""``live``: one request per image, rate limited. ``openai-batch``: every request through the OpenAI Batch
+API (half price, results within the 24 h completion window; see :mod:`brandkit.provider.openai_batch`)."""
+BATCH_STATE_NAME = "batch-state.jsonl"
 
 FATAL_ERRORS = (AuthenticationError, QuotaExceededError)
 """Provider errors that stop the whole run: every further request would fail the same way."""
@@ -394,17 +399,23 @@ def dry_run(
     max_attempts: int | None = None,
     max_spend_usd: float | None = None,
     prices: PriceTable | None = None,
+    engine: str = "live",
 ) -> DryRun:
     """Expand and pre-flight ``plan`` without sending anything: count, compiled prompts, estimated cost.
 
     Costs come from the price table (:func:`brandkit.provider.pricing.estimate_cost`: output images, one
-    attempt; ``worst_case_usd`` assumes every repair attempt). The local provider costs nothing. With
-    ``out`` and ``resume``, variants already settled in that run are not counted.
+    attempt; ``worst_case_usd`` assumes every repair attempt). The local provider costs nothing; the
+    ``openai-batch`` engine costs the Batch share of the table (half). With ``out`` and ``resume``,
+    variants already settled in that run are not counted.
     """
+    _check_engine(engine, provider)
     expanded = plan if isinstance(plan, ExpandedPlan) else expand_plan(plan)
     compiled = _preflight(expanded, expanded.variants)
+    if engine == "openai-batch":
+        _batch_preflight(expanded, expanded.variants, compiled)
     label = _provider_label(provider, None)
     table = prices or _prices_of(provider)
+    factor = table.batch_factor if engine == "openai-batch" else 1.0
     state = _load_state(Path(out)) if out is not None and resume else JournalState()
     notes: list[str] = []
     rows: list[DryRunVariant] = []
@@ -412,6 +423,8 @@ def dry_run(
         prompt = compiled[variant.key]
         spec = expanded.specs[variant.spec_id]
         estimate = 0.0 if label == "local" else _estimate(prompt, table)
+        if estimate is not None:
+            estimate *= factor
         worst = None if estimate is None else _worst_case(estimate, spec, max_attempts, max_spend_usd)
         if estimate is None:
             note = f"no price for model {prompt.params.get('model')!r} quality {prompt.params.get('quality')!r}"
@@ -432,7 +445,50 @@ def dry_run(
         notes.append("the local provider renders offline and costs nothing")
     else:
         notes.append("estimates cover output images (price table); input tokens add a little")
-    return DryRun(plan=expanded, variants=rows, provider=label, notes=notes)
+    if engine == "openai-batch":
+        notes.append(
+            f"engine openai-batch: Batch API prices (×{factor:g}); results arrive within the 24 h completion window"
+        )
+    return DryRun(plan=expanded, variants=rows, provider=label if engine == "live" else f"{label} (batch)", notes=notes)
+
+
+def _check_engine(engine: str, provider: ProviderInput | None) -> None:
+    if engine not in ENGINES:
+        raise RequestError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}", "engine", engine)
+    if engine == "openai-batch" and not (provider == "openai" or _is_openai_object(provider)):
+        raise RequestError(
+            f"engine openai-batch needs the OpenAI provider, not {_provider_label(provider, None)!r}",
+            "engine",
+            engine,
+        )
+
+
+def _is_openai_object(provider: Any) -> bool:
+    from brandkit.provider.openai import OpenAIProvider
+    from brandkit.provider.openai_batch import OpenAIBatchProvider
+
+    return isinstance(provider, OpenAIProvider | OpenAIBatchProvider)
+
+
+def _batch_preflight(plan: ExpandedPlan, variants: Sequence[Variant], compiled: Mapping[str, Any]) -> None:
+    """Raise PlanError listing each variant the Batch API cannot carry (e.g. an edit at a custom size)."""
+    from brandkit.errors import SpecIssue
+    from brandkit.models import RenderCall
+    from brandkit.provider.openai import plan_render
+    from brandkit.provider.openai_batch import check_batchable
+
+    issues: list[SpecIssue] = []
+    for variant in variants:
+        try:
+            check_batchable(plan_render(RenderCall(prompt=compiled[variant.key])))
+        except ProviderError as exc:  # LocalParameterError names the field and value
+            where = f"variant {variant.name} ({getattr(exc, 'field', 'request')})"
+            issues.append(SpecIssue(plan.plan.source, where, str(exc), getattr(exc, "value", None)))
+    if issues:
+        raise PlanError(
+            f"{plan.plan.source}: {len(issues)} variant(s) cannot go through the Batch API; nothing was sent",
+            issues,
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -508,7 +564,7 @@ class _Runner:
         plan: ExpandedPlan,
         out: Path,
         kits: Mapping[str, AsyncBrandKit],
-        wrapped: Sequence[RateLimitedProvider],
+        wrapped: Sequence[_Billed],
         *,
         concurrency: int,
         budget_usd: float | None,
@@ -543,6 +599,7 @@ class _Runner:
         self.requeues: dict[str, int] = {}
         self.in_flight: set[str] = set()
         self.finished_files: dict[str, dict[str, str]] = {}
+        self.workers: int | None = None  # worker tasks (default: concurrency × WORKERS_PER_REQUEST_SLOT)
 
     # -- money -------------------------------------------------------------------------------
 
@@ -774,6 +831,10 @@ class _Runner:
                     queue.put_nowait(variant)
                 finally:
                     self.in_flight.discard(variant.key)
+                    for provider in self.wrapped:  # the batch engine bounds answers being processed
+                        release = getattr(provider, "release_delivery", None)
+                        if release is not None:
+                            release()
             finally:
                 queue.task_done()
 
@@ -805,7 +866,7 @@ class _Runner:
             if self.progress is not None:
                 self.progress.start(len(self.plan), self.done, self.failed)
             try:
-                count = max(1, self.concurrency) * WORKERS_PER_REQUEST_SLOT
+                count = self.workers or max(1, self.concurrency) * WORKERS_PER_REQUEST_SLOT
                 workers = [asyncio.create_task(self._worker(queue)) for _ in range(count)]
                 try:
                     await asyncio.gather(*workers)
@@ -841,6 +902,37 @@ class _MasterMissing(Exception):
     """An edit variant's master did not succeed."""
 
 
+class _Billed(Protocol):
+    """What the runner needs of each provider it made: the spend it saw, and a way to close it."""
+
+    spent_usd: float
+
+    async def aclose(self) -> None: ...
+
+
+def _batch_provider(
+    chosen: ProviderInput,
+    limiter: AdaptiveRateLimiter,
+    provider_options: dict[str, Any],
+    in_flight: int,
+    out: Path,
+    batch_options: Mapping[str, Any],
+) -> tuple[Any, bool]:
+    """The OpenAI Batch engine's provider (and whether the runner owns it): renders go into batches,
+    moderation stays live and rate limited. Its state file in ``out`` makes the run resumable."""
+    from brandkit.provider.openai import OpenAIProvider
+    from brandkit.provider.openai_batch import OpenAIBatchProvider
+
+    if isinstance(chosen, OpenAIBatchProvider):
+        return chosen, False
+    api = chosen if isinstance(chosen, OpenAIProvider) else OpenAIProvider(**provider_options)
+    moderator = wrap(api, limiter, max_in_flight=in_flight)
+    assert isinstance(moderator, Moderator)  # OpenAIProvider moderates, so its wrapper does too
+    options = {"delivery_slots": in_flight * WORKERS_PER_REQUEST_SLOT, **batch_options}
+    batch = OpenAIBatchProvider(api, state_path=out / BATCH_STATE_NAME, moderator=moderator, **options)
+    return batch, not isinstance(chosen, OpenAIProvider)
+
+
 def _kit_providers(
     provider: ProviderInput | None,
     kit: _KitBase | None,
@@ -848,21 +940,30 @@ def _kit_providers(
     limiter: AdaptiveRateLimiter,
     provider_options: dict[str, Any],
     in_flight: int,
-) -> tuple[dict[str, RateLimitedProvider], list[RateLimitedProvider], list[RateLimitedProvider]]:
-    """One limited provider per spec: (by spec id, distinct wrappers, wrappers whose clients we close).
+    *,
+    engine: str = "live",
+    out: Path | None = None,
+    batch_options: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, ImageProvider], list[_Billed], list[_Billed]]:
+    """One limited provider per spec: (by spec id, distinct providers, providers whose clients we close).
 
     A provider object shared by the specs gets one wrapper, so ``in_flight`` bounds its requests overall.
+    With ``engine="openai-batch"`` every spec shares one :class:`~brandkit.provider.openai_batch.OpenAIBatchProvider`.
     """
     from brandkit.provider import make_provider
     from brandkit.provider.local import LocalRenderer
 
     chosen: ProviderInput = kit.provider if kit is not None else (provider or "openai")
-    by_spec: dict[str, RateLimitedProvider] = {}
-    owned: list[RateLimitedProvider] = []
+    if engine == "openai-batch":
+        assert out is not None
+        batch, owned_batch = _batch_provider(chosen, limiter, provider_options, in_flight, out, batch_options or {})
+        return dict.fromkeys(specs, batch), [batch], [batch] if owned_batch else []
+    owned: list[_Billed] = []
     if chosen == "local" or isinstance(chosen, LocalRenderer):  # the local renderer is bound to its spec
-        for spec_id, spec in specs.items():
-            by_spec[spec_id] = wrap(LocalRenderer(spec), limiter, max_in_flight=in_flight)
-        return by_spec, list(by_spec.values()), []
+        local = {
+            spec_id: wrap(LocalRenderer(spec), limiter, max_in_flight=in_flight) for spec_id, spec in specs.items()
+        }
+        return dict(local), list(local.values()), []
     if chosen == "openai":
         options = dict(provider_options)
         retry = options.pop("retry", None) or RetryPolicy()
@@ -874,9 +975,8 @@ def _kit_providers(
     elif isinstance(chosen, ImageProvider):
         shared = wrap(chosen, limiter, max_in_flight=in_flight)
     else:  # a factory per spec
-        for spec_id, spec in specs.items():
-            by_spec[spec_id] = wrap(chosen(spec), limiter, max_in_flight=in_flight)
-        return by_spec, list(by_spec.values()), []
+        made = {spec_id: wrap(chosen(spec), limiter, max_in_flight=in_flight) for spec_id, spec in specs.items()}
+        return dict(made), list(made.values()), []
     return dict.fromkeys(specs, shared), [shared], owned
 
 
@@ -906,6 +1006,8 @@ async def arun_variants(
     checks: Sequence[Check] | None = None,
     max_attempts: int | None = None,
     max_spend_usd: float | None = None,
+    engine: str = "live",
+    batch_options: Mapping[str, Any] | None = None,
     **provider_options: Any,
 ) -> VariantRun:
     """Make every variant of ``plan`` into ``out``; returns the manifest and summary (see module docstring).
@@ -918,6 +1020,14 @@ async def arun_variants(
     ``concurrency`` bounds the provider requests in flight at once; twice as many variants are in progress
     (one asset each in memory at most), so checks and saving overlap the requests.
 
+    ``engine="openai-batch"`` sends every image request through the OpenAI Batch API instead (half price;
+    ``provider`` must be ``"openai"``, an ``OpenAIProvider`` or an ``OpenAIBatchProvider``): every variant
+    to make waits on its request at once, the requests go out as batches, the answers are checked and
+    repaired locally (a regeneration goes into a later batch) and ``concurrency`` bounds the answers being
+    checked at once. ``batch_options`` go to :class:`~brandkit.provider.openai_batch.OpenAIBatchProvider`
+    (``poll_interval_s``, ``gather_s`` …). Its state (``DIR/batch-state.jsonl``) makes resume re-attach to
+    the batches already submitted instead of paying for them again.
+
     An existing run in ``out`` is continued only with ``resume=True`` (else :class:`~brandkit.OutputError`);
     ``retry_failed`` also redoes variants that failed their checks. Raises :class:`PlanError` before
     anything is sent when the plan or a request is invalid.
@@ -928,6 +1038,7 @@ async def arun_variants(
         raise RequestError(f"concurrency must be at least 1, got {concurrency}", "concurrency", concurrency)
     if budget_usd is not None and budget_usd < 0:
         raise RequestError(f"budget must not be negative, got {budget_usd}", "budget", budget_usd)
+    _check_engine(engine, kit.provider if kit is not None else provider)
     expanded = plan if isinstance(plan, ExpandedPlan) else expand_plan(plan)
     target = Path(out)
     if target.exists() and not target.is_dir():
@@ -949,9 +1060,19 @@ async def arun_variants(
             else:
                 settled[variant.key] = status
         compiled = _preflight(expanded, todo)
+        if engine == "openai-batch":
+            _batch_preflight(expanded, todo, compiled)
         limiter = AdaptiveRateLimiter(window_s=rate_window_s, limit=rate_limit)
         by_spec, wrapped, owned = _kit_providers(
-            provider, kit, expanded.specs, limiter, provider_options, in_flight=concurrency
+            provider,
+            kit,
+            expanded.specs,
+            limiter,
+            provider_options,
+            in_flight=concurrency,
+            engine=engine,
+            out=target,
+            batch_options=batch_options,
         )
         kits = {
             spec_id: AsyncBrandKit(
@@ -964,6 +1085,8 @@ async def arun_variants(
             for spec_id, spec in expanded.specs.items()
         }
         label = _provider_label(provider, kit)
+        if engine == "openai-batch":
+            label = "openai-batch"
         runner = _Runner(
             expanded,
             target,
@@ -978,12 +1101,17 @@ async def arun_variants(
             label=label,
         )
         runner.state = state
+        if engine == "openai-batch":  # every variant's request must be waiting to go into the same batch
+            runner.workers = max(1, len(todo))
         runner.prior_spend = sum(v.cost_usd for v in state.variants.values()) + sum(
             s.unattributed_usd for s in state.sessions
         )
         prices = _prices_of(wrapped[0]) if wrapped else DEFAULT_PRICES
+        factor = prices.batch_factor if engine == "openai-batch" else 1.0
         for variant in todo:
             estimate = 0.0 if label == "local" else _estimate(compiled[variant.key], prices)
+            if estimate is not None:
+                estimate *= factor
             runner.worst[variant.key] = _worst_case(
                 estimate if estimate is not None else 0.0,
                 expanded.specs[variant.spec_id],
