@@ -349,3 +349,39 @@ def test_sigkill_while_batches_run_then_resume_reattaches_and_pays_once(
     assert sum(1 for v in state.variants.values() if v.status == "succeeded") == 8
     data = manifest(out)
     assert all(v["status"] == "succeeded" and (out / v["files"]["image"]).is_file() for v in data["variants"])
+
+
+async def test_edit_mode_locales_go_into_a_later_edits_batch_with_the_master_as_a_file(
+    tmp_path: Path, openai_server: OpenAIServer
+) -> None:
+    data: dict[str, Any] = {
+        "name": "batch-localize",
+        "spec": str(ROOT / "brand_specs" / "lumen-health"),
+        "base": {"brief": "A person stretching on a yoga mat", "cta": "Book a visit", "policies": {"palette": "warn"}},
+        "axes": {"headline": ["Small steps, every day", "Care that listens"], "locale": ["en", "de"]},
+        "locales": {
+            "de": {
+                "language": "German",
+                "headline": {
+                    "Small steps, every day": "Kleine Schritte, jeden Tag",
+                    "Care that listens": "Fürsorge, die zuhört",
+                },
+                "cta": "Termin buchen",
+            }
+        },
+        "mode": "edit",
+    }
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "out"
+    run = await arun_variants(plan, out, **options(openai_server))
+
+    assert run.ok and run.summary["succeeded"] == 4, run.variants
+    first, second = created_batches(openai_server)
+    assert first.endpoint == "/v1/images/generations" and second.endpoint == "/v1/images/edits"
+    assert len(first.lines) == 2 and len(second.lines) == 2
+    masters = {v["key"]: v for v in run.variants if v["operation"] == "generate"}
+    uploaded = {line["body"]["images"][0]["file_id"] for line in openai_server.file_lines(second.input_file_id)}
+    # each German edit sent its master's finished file (as saved, provenance included) as image 1
+    sent = {openai_server.files[file_id].data for file_id in uploaded}
+    assert sent == {(out / v["files"]["image"]).read_bytes() for v in masters.values()}
