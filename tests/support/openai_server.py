@@ -5,6 +5,13 @@ It serves, on ``http://127.0.0.1:<free port>/v1``:
 * ``POST /v1/images/generations`` (JSON),
 * ``POST /v1/images/edits`` (multipart: ``image`` / ``image[]`` / ``mask`` files and text fields),
 * ``POST /v1/moderations`` (JSON, one image per request like the real service),
+* the **Files** API: ``POST /v1/files`` (multipart ``file``, ``purpose``, optional
+  ``expires_after[anchor]``/``expires_after[seconds]``), ``GET /v1/files`` (``purpose``, ``order``,
+  ``after``, ``limit``), ``GET /v1/files/{file_id}``, ``GET /v1/files/{file_id}/content`` (the raw
+  bytes) and ``DELETE /v1/files/{file_id}``; files live in memory in :attr:`OpenAIServer.files`,
+* the **Batch** API for image endpoints: ``POST /v1/batches``, ``GET /v1/batches`` (``after``,
+  ``limit``), ``GET /v1/batches/{batch_id}``, ``POST /v1/batches/{batch_id}/cancel``; batches live in
+  :attr:`OpenAIServer.batches` (see "Batches" below),
 
 and **validates every request against the official OpenAI API description**
 in ``<project>/../shared/contracts/`` (``openai-openapi.json``, the same
@@ -25,7 +32,38 @@ Run it from a shell::
 
     python -m tests.support.openai_server --port 8765
 
-New endpoints (Files, Batch, …) are added with :meth:`OpenAIServer.add_route`.
+New endpoints are added with :meth:`OpenAIServer.add_route`.
+
+Batches
+-------
+
+A batch advances **only when it is retrieved** (``GET /v1/batches/{id}``; no wall-clock timers):
+``validating`` → ``in_progress`` → ``finalizing`` → ``completed``, each stage lasting
+:attr:`OpenAIServer.batch_polls_per_stage` retrievals (default 1; 0 = straight to the end on the
+first retrieval). The input JSONL is parsed and checked when the batch is created (each line
+``{"custom_id", "method": "POST", "url": <the batch endpoint>, "body"}``; unique ``custom_id``; one
+model; ``body`` against the contract's JSON request schema of the endpoint – ``CreateImageRequest``
+or ``EditImageBodyJsonParam`` – with unknown keys refused like the real API does; every ``file_id``
+uploaded). Any problem makes the batch end ``failed`` with ``errors.data[]`` (``code``, ``message``,
+``param``, ``line`` 1-based) at its first stage change; such problems are client bugs, so they are
+kept in :attr:`OpenAIServer.batch_problems` **and** added to the ``POST /v1/batches`` record's
+``validation_errors`` (so :meth:`OpenAIServer.invalid_requests` – and the pytest fixture – report them).
+Lines are rendered while ``in_progress`` (``ceil(total / batch_polls_per_stage)`` per retrieval; all of
+them on entering ``finalizing`` with the default setting) exactly like the synchronous endpoints
+(:meth:`OpenAIServer.image_reply`); each response body is validated against ``ImagesResponse`` (or
+``ErrorResponse``) and problems are kept in the retrieving request's ``response_errors``. The output file
+(``purpose: batch_output``, in input order – the real service does not promise an order) holds
+``{"id": "batch_req_…", "custom_id", "response": {"status_code": 200, "request_id": "req_…", "body":
+<ImagesResponse>}, "error": null}`` per success; the error file the same shape with a 4xx/5xx
+``status_code`` and an ``{"error": {…}}`` body, plus ``{"id", "custom_id", "response": null, "error":
+{"code": "batch_expired", "message"}}`` for lines an expired batch never ran. ``output_file_id`` is set
+only when a line succeeded, ``error_file_id`` only when one failed.
+
+Batch faults: :meth:`OpenAIServer.inject_batch` (``"expired"`` after ``after_lines`` lines, ``"failed"``
+at validation) and :meth:`OpenAIServer.inject_batch_line` (one line, by ``custom_id`` or 1-based
+``line``, fails with a 4xx/5xx body – see :data:`BATCH_LINE_FAULT_KINDS` – or gets ``truncated_b64`` /
+``wrong_size`` images). HTTP-level faults (:meth:`OpenAIServer.inject`) work on the Files and Batch
+routes too: ``path`` may be a concrete path (``/batches/batch_…``) or a template (``/batches/{batch_id}``).
 """
 
 from __future__ import annotations
@@ -297,10 +335,20 @@ class Contract:
     def form_schema(self, method: str, path: str, media: str = "multipart/form-data") -> dict[str, Any]:
         """The (resolved) request body schema of an operation for ``media``."""
         op = self.operation(method, path) or {}
-        schema = op.get("requestBody", {}).get("content", {}).get(media, {}).get("schema", {})
+        return self.resolved(op.get("requestBody", {}).get("content", {}).get(media, {}).get("schema", {}))
+
+    def resolved(self, schema: Any) -> dict[str, Any]:
+        """``schema`` with its ``$ref`` chain followed (``{}`` when it is not an object)."""
         while isinstance(schema, dict) and "$ref" in schema:
             schema = self.resolve(schema["$ref"])
         return schema if isinstance(schema, dict) else {}
+
+    def request_body_pointer(self, method: str, path: str, media: str = "application/json") -> str | None:
+        """JSON pointer of an operation's request body schema for ``media`` (``None`` when there is none)."""
+        op = self.operation(method, path) or {}
+        if media not in op.get("requestBody", {}).get("content", {}):
+            return None
+        return self._pointer("paths", path, method.lower(), "requestBody", "content", media, "schema")
 
     def validate_response(
         self,
@@ -581,6 +629,208 @@ def parse_multipart(body: bytes, content_type: str) -> list[UploadedFile | tuple
 
 
 # --------------------------------------------------------------------------------------------
+# Files and batches (stored in memory on the server)
+# --------------------------------------------------------------------------------------------
+
+BATCH_FAULT_KINDS = frozenset({"expired", "failed"})
+"""Batch-level faults for :meth:`OpenAIServer.inject_batch`."""
+
+BATCH_LINE_FAULT_KINDS = frozenset(
+    {
+        "error",  # any status (opts: status=400, code, message, type, param)
+        "moderation_blocked",  # 400 moderation_blocked with moderation_details (opts: stage, categories)
+        "server_error",  # 500
+        "overloaded",  # 503 server_is_overloaded
+        "rate_limit",  # 429 rate_limit_exceeded
+        "insufficient_quota",  # 429 insufficient_quota
+        "bad_request",  # 400 invalid_request_error (opts: message, param, code)
+        "truncated_b64",  # 200, each b64_json cut in half
+        "wrong_size",  # 200, images of another size (opts: width, height)
+    }
+)
+"""Per-line faults for :meth:`OpenAIServer.inject_batch_line`."""
+
+BATCH_IMAGE_ENDPOINTS: Mapping[str, str] = {
+    "/v1/images/generations": "/images/generations",
+    "/v1/images/edits": "/images/edits",
+}
+"""Batch endpoints the server can process → the contract path whose JSON request body a line holds."""
+
+BATCH_TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
+BATCH_MAX_LINES = 50_000
+_BATCH_LINE_KEYS = ("custom_id", "method", "url", "body")
+_DAY_S = 24 * 3600
+_FILE_TTL_S = 30 * _DAY_S
+_BATCH_EXPIRED_MESSAGE = "This request could not be executed before the completion window expired."
+
+
+@dataclass
+class StoredFile:
+    """A file held by the server (uploaded, added with :meth:`OpenAIServer.add_file`, or a batch result)."""
+
+    id: str
+    filename: str
+    purpose: str
+    data: bytes = dataclasses.field(repr=False)
+    created_at: int = 0
+    expires_at: int | None = None
+    seq: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``OpenAIFile`` object."""
+        body: dict[str, Any] = {
+            "id": self.id,
+            "object": "file",
+            "bytes": len(self.data),
+            "created_at": self.created_at,
+            "filename": self.filename,
+            "purpose": self.purpose,
+            "status": "processed",
+        }
+        if self.expires_at is not None:
+            body["expires_at"] = self.expires_at
+        return body
+
+
+@dataclass
+class BatchProblem:
+    """A problem in a batch input file (a client bug): what the batch's ``errors.data[]`` reports."""
+
+    batch_id: str
+    line: int | None
+    code: str
+    message: str
+    param: str | None = None
+    custom_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``BatchError`` object."""
+        return {"code": self.code, "message": self.message, "param": self.param, "line": self.line}
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line is not None else "input file"
+        who = f" (custom_id {self.custom_id!r})" if self.custom_id is not None else ""
+        param = f" {self.param}:" if self.param else ""
+        return f"batch {self.batch_id} {where}{who}: [{self.code}]{param} {self.message}"
+
+
+@dataclass
+class BatchLine:
+    """One accepted input line."""
+
+    line: int
+    custom_id: str
+    body: dict[str, Any]
+
+
+@dataclass
+class _BatchFault:
+    kind: str
+    opts: dict[str, Any]
+
+
+@dataclass
+class _LineFault:
+    kind: str
+    custom_id: str | None
+    line: int | None
+    batch_id: str | None
+    remaining: int
+    opts: dict[str, Any]
+
+    def matches(self, batch_id: str, line: BatchLine) -> bool:
+        if self.batch_id is not None and self.batch_id != batch_id:
+            return False
+        return line.custom_id == self.custom_id if self.custom_id is not None else line.line == self.line
+
+
+def _zero_usage() -> dict[str, Any]:
+    return {
+        "input_tokens": 0,
+        "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens": 0,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": 0,
+    }
+
+
+@dataclass
+class StoredBatch:
+    """A batch and its progress. ``lines`` are the accepted input lines; ``problems`` the input-file
+    problems found at creation (the batch fails at validation when there are any)."""
+
+    id: str
+    endpoint: str
+    input_file_id: str
+    completion_window: str
+    created_at: int
+    metadata: dict[str, str] | None = None
+    output_expires_after_s: int | None = None
+    model: str | None = None
+    status: str = "validating"
+    lines: list[BatchLine] = dataclasses.field(default_factory=list)
+    problems: list[BatchProblem] = dataclasses.field(default_factory=list)
+    errors: list[dict[str, Any]] | None = None
+    timestamps: dict[str, int] = dataclasses.field(default_factory=dict)
+    processed: int = 0
+    output_lines: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    error_lines: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    completed: int = 0
+    failed: int = 0
+    usage: dict[str, Any] = dataclasses.field(default_factory=_zero_usage)
+    output_file_id: str | None = None
+    error_file_id: str | None = None
+    stage_polls: int = 0
+    expire_after_lines: int | None = None
+    fail_with: dict[str, Any] | None = None
+    seq: int = 0
+
+    def apply_fault(self, fault: _BatchFault) -> None:
+        """Attach a batch-level fault (see :meth:`OpenAIServer.inject_batch`)."""
+        if fault.kind == "expired":
+            self.expire_after_lines = max(0, int(fault.opts.get("after_lines", 0)))
+        else:
+            self.fail_with = {
+                "code": str(fault.opts.get("code", "batch_failed")),
+                "message": str(fault.opts.get("message", "The batch failed during validation.")),
+                "param": fault.opts.get("param"),
+                "line": fault.opts.get("line"),
+            }
+
+    @property
+    def total(self) -> int:
+        """Requests counted so far: none until the input file has been validated."""
+        return 0 if self.status == "validating" or self.errors is not None else len(self.lines)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``Batch`` object. Absent values are left out rather than ``null`` (the real API sends
+        ``null``; the contract declares these fields as non-nullable)."""
+        body: dict[str, Any] = {
+            "id": self.id,
+            "object": "batch",
+            "endpoint": self.endpoint,
+            "input_file_id": self.input_file_id,
+            "completion_window": self.completion_window,
+            "status": self.status,
+            "created_at": self.created_at,
+            "expires_at": self.created_at + _DAY_S,
+            "request_counts": {"total": self.total, "completed": self.completed, "failed": self.failed},
+            "usage": json.loads(json.dumps(self.usage)),
+            "metadata": dict(self.metadata) if self.metadata is not None else None,
+        }
+        if self.model is not None:
+            body["model"] = self.model
+        if self.errors is not None:
+            body["errors"] = {"object": "list", "data": [dict(item) for item in self.errors]}
+        body.update(self.timestamps)
+        if self.output_file_id is not None:
+            body["output_file_id"] = self.output_file_id
+        if self.error_file_id is not None:
+            body["error_file_id"] = self.error_file_id
+        return body
+
+
+# --------------------------------------------------------------------------------------------
 # The server
 # --------------------------------------------------------------------------------------------
 
@@ -663,6 +913,11 @@ class OpenAIServer:
     sets category scores returned by ``/v1/moderations`` (others ≈ 0).
     ``allow_invalid`` tells the pytest fixture that contract violations are
     expected in this test.
+
+    Files and batches: :attr:`files` (id → :class:`StoredFile`), :attr:`batches`
+    (id → :class:`StoredBatch`), :attr:`batch_problems` (every :class:`BatchProblem`
+    found in batch input files), :attr:`batch_polls_per_stage` (retrievals per
+    batch stage); :meth:`add_file`, :meth:`inject_batch`, :meth:`inject_batch_line`.
     """
 
     def __init__(
@@ -702,9 +957,27 @@ class OpenAIServer:
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._seq = 0
+        # Files and Batch state, guarded by _store_lock (re-entrant: finishing a batch stores files).
+        self.files: dict[str, StoredFile] = {}
+        self.batches: dict[str, StoredBatch] = {}
+        self.batch_problems: list[BatchProblem] = []
+        self.batch_polls_per_stage = 1
+        self._store_lock = threading.RLock()
+        self._store_seq = 0
+        self._batch_faults: list[_BatchFault] = []
+        self._line_faults: list[_LineFault] = []
         self.add_route("POST", "/images/generations", _images_generate, image_work=True)
         self.add_route("POST", "/images/edits", _images_edit, image_work=True)
         self.add_route("POST", "/moderations", _moderations)
+        self.add_route("POST", "/files", _files_create)
+        self.add_route("GET", "/files", _files_list)
+        self.add_route("GET", "/files/{file_id}", _files_retrieve)
+        self.add_route("DELETE", "/files/{file_id}", _files_delete)
+        self.add_route("GET", "/files/{file_id}/content", _files_content)
+        self.add_route("POST", "/batches", _batches_create)
+        self.add_route("GET", "/batches", _batches_list)
+        self.add_route("GET", "/batches/{batch_id}", _batches_retrieve)
+        self.add_route("POST", "/batches/{batch_id}/cancel", _batches_cancel)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -789,11 +1062,103 @@ class OpenAIServer:
             return [(fault.kind, fault.remaining, fault.path) for fault in self._faults]
 
     def reset(self) -> None:
-        """Forget recorded requests, queued faults and the rate-limit window."""
+        """Forget recorded requests, queued faults (batch ones too), batch problems and the rate-limit
+        window. Stored files and batches are kept."""
         with self._lock:
             self.requests.clear()
             self._faults.clear()
             self._window.clear()
+        with self._store_lock:
+            self._batch_faults.clear()
+            self._line_faults.clear()
+            self.batch_problems.clear()
+
+    # -- files and batches --------------------------------------------------------------------
+
+    def add_file(
+        self,
+        data: bytes,
+        *,
+        filename: str = "upload",
+        purpose: str = "user_data",
+        expires_after_s: int | None = None,
+    ) -> StoredFile:
+        """Store a file as if it had been uploaded (no request is recorded); returns it."""
+        with self._store_lock:
+            self._store_seq += 1
+            created = int(time.time())
+            if expires_after_s is None and purpose in ("batch", "batch_output"):
+                expires_after_s = _FILE_TTL_S
+            stored = StoredFile(
+                id=f"file-{uuid.uuid4().hex[:24]}",
+                filename=filename,
+                purpose=purpose,
+                data=bytes(data),
+                created_at=created,
+                expires_at=created + expires_after_s if expires_after_s is not None else None,
+                seq=self._store_seq,
+            )
+            self.files[stored.id] = stored
+            return stored
+
+    def inject_batch(self, kind: str, *, batch_id: str | None = None, **opts: Any) -> None:
+        """A batch-level fault for ``batch_id`` (an existing batch) or, by default, the next batch created.
+
+        * ``"expired"`` (opts ``after_lines``, default 0): only the first ``after_lines`` lines run;
+          when the batch would enter ``finalizing`` it ends ``expired`` instead, the other lines go to the
+          error file as ``batch_expired``.
+        * ``"failed"`` (opts ``code`` default ``"batch_failed"``, ``message``, ``param``, ``line``): the batch
+          ends ``failed`` at validation with that one error (not a client problem: nothing is recorded in
+          :attr:`batch_problems`).
+        """
+        if kind not in BATCH_FAULT_KINDS:
+            raise ValueError(f"unknown batch fault {kind!r}; choose from {', '.join(sorted(BATCH_FAULT_KINDS))}")
+        fault = _BatchFault(kind, dict(opts))
+        with self._store_lock:
+            if batch_id is None:
+                self._batch_faults.append(fault)
+                return
+            batch = self.batches.get(batch_id)
+            if batch is None:
+                raise KeyError(f"no batch {batch_id!r}")
+            batch.apply_fault(fault)
+
+    def inject_batch_line(
+        self,
+        kind: str,
+        *,
+        custom_id: str | None = None,
+        line: int | None = None,
+        batch_id: str | None = None,
+        times: int = 1,
+        **opts: Any,
+    ) -> None:
+        """Make the line with ``custom_id`` (or 1-based input ``line``) fail or misbehave when processed.
+
+        Matches lines of any batch unless ``batch_id`` is given; used up after ``times`` matching lines.
+        ``kind`` is one of :data:`BATCH_LINE_FAULT_KINDS`: ``"error"`` (opts ``status`` default 400,
+        ``code``, ``message``, ``type`` default ``invalid_request_error``, ``param``), or one of the HTTP
+        fault kinds with the same body and opts as :meth:`inject` (``moderation_blocked`` – 400 with
+        ``moderation_details`` –, ``server_error`` 500, ``overloaded`` 503, ``rate_limit`` 429,
+        ``insufficient_quota`` 429, ``bad_request`` 400), or ``truncated_b64`` / ``wrong_size`` (a 200 line
+        with broken images).
+        """
+        if kind not in BATCH_LINE_FAULT_KINDS:
+            raise ValueError(
+                f"unknown batch line fault {kind!r}; choose from {', '.join(sorted(BATCH_LINE_FAULT_KINDS))}"
+            )
+        if (custom_id is None) == (line is None):
+            raise ValueError("give exactly one of custom_id or line")
+        if times < 1:
+            raise ValueError(f"times must be at least 1, got {times}")
+        with self._store_lock:
+            self._line_faults.append(_LineFault(kind, custom_id, line, batch_id, times, dict(opts)))
+
+    def file_lines(self, file_id: str) -> list[dict[str, Any]]:
+        """The JSON objects of a stored JSONL file (an output or error file), in file order."""
+        with self._store_lock:
+            stored = self.files[file_id]
+        return [json.loads(line) for line in stored.data.decode("utf-8").splitlines() if line.strip()]
 
     # -- inspection ---------------------------------------------------------------------------
 
@@ -804,18 +1169,23 @@ class OpenAIServer:
             path = path[len(BASE_PATH) :]
         return path
 
-    def records(self, path: str | None = None) -> list[RequestRecord]:
-        """Recorded requests (to ``path`` only when given), oldest first."""
+    def records(self, path: str | None = None, method: str | None = None) -> list[RequestRecord]:
+        """Recorded requests, oldest first: to ``path`` only when given (a concrete path, or a route
+        template such as ``/batches/{batch_id}``), with ``method`` only when given."""
         with self._lock:
             items = list(self.requests)
-        if path is None:
-            return items
-        endpoint = self._endpoint(path)
-        return [item for item in items if item.endpoint == endpoint]
+        if path is not None:
+            endpoint = self._endpoint(path)
+            items = [
+                item for item in items if item.endpoint == endpoint or ("{" in endpoint and item.route == endpoint)
+            ]
+        if method is not None:
+            items = [item for item in items if item.method == method.upper()]
+        return items
 
-    def count(self, path: str | None = None) -> int:
-        """How many requests were received (to ``path`` only when given)."""
-        return len(self.records(path))
+    def count(self, path: str | None = None, method: str | None = None) -> int:
+        """How many requests were received (to ``path`` / with ``method`` only when given)."""
+        return len(self.records(path, method))
 
     def invalid_requests(self) -> list[RequestRecord]:
         """Requests that did not conform to the contract."""
@@ -877,7 +1247,7 @@ class OpenAIServer:
         response_headers.update(reply.headers)
         record.status = reply.status
         if self.validate_responses and reply.validate:
-            record.response_errors = self.contract.validate_response(
+            record.response_errors[:0] = self.contract.validate_response(
                 exchange.method,
                 endpoint,
                 reply.status,
@@ -1006,7 +1376,16 @@ class OpenAIServer:
                 name = name[:-2]
                 arrays.add(name)
             grouped.setdefault(name, []).append("<binary>")
+        nested: dict[str, dict[str, Any]] = {}
         for raw_name, value in exchange.form.items():
+            member = re.fullmatch(r"(\w+)\[(\w+)\]", raw_name)  # expires_after[seconds] -> an object member
+            if member is not None:
+                parent, child = member.groups()
+                parent_schema = self.contract.resolved(properties.get(parent, {}))
+                child_schema = parent_schema.get("properties", {}).get(child, {})
+                types = self.contract.schema_types(child_schema)
+                nested.setdefault(parent, {})[child] = _coerce(value[-1] if isinstance(value, list) else value, types)
+                continue
             name = raw_name[:-2] if raw_name.endswith("[]") else raw_name
             if raw_name.endswith("[]"):
                 arrays.add(name)
@@ -1015,6 +1394,7 @@ class OpenAIServer:
             grouped.setdefault(name, []).extend(_coerce(item, types) for item in values)
         for name, values in grouped.items():
             instance[name] = values if name in arrays or len(values) > 1 else values[0]
+        instance.update(nested)
         return instance
 
     def _rate_limited(self) -> Reply | None:
@@ -1270,6 +1650,466 @@ def _moderations(server: OpenAIServer, exchange: Exchange) -> Reply:
     if exchange.record is not None:
         exchange.record.response = {"scores": scores, "images": images, "text": has_text}
     return Reply(body=body)
+
+
+# -- Files ------------------------------------------------------------------------------------
+
+
+def _json_reply(exchange: Exchange, body: Any) -> Reply:
+    """A JSON answer; a ``malformed_json`` fault cuts it off (as it does for the image routes)."""
+    if exchange.fault is not None and exchange.fault.kind == "malformed_json":
+        payload = json.dumps(body, separators=(",", ":")).encode("utf-8")
+        return Reply(raw=payload[: max(1, len(payload) // 2)], validate=False)
+    return Reply(body=body)
+
+
+def _stored_file(server: OpenAIServer, exchange: Exchange) -> StoredFile | Reply:
+    file_id = exchange.path_params.get("file_id", "")
+    with server._store_lock:
+        stored = server.files.get(file_id)
+    if stored is None:
+        return error_reply(404, f"No such File object: {file_id}", param="id")
+    return stored
+
+
+def _files_create(server: OpenAIServer, exchange: Exchange) -> Reply:
+    uploads = [item for item in exchange.files if item.field == "file"]
+    if len(uploads) != 1:
+        return error_reply(400, "The 'file' field must be exactly one uploaded file.", param="file")
+    form = _server_form(server, exchange)
+    purpose = str(form.get("purpose"))
+    filename = uploads[0].filename or "upload"
+    if purpose == "batch" and not filename.endswith(".jsonl"):
+        return error_reply(
+            400, "Invalid file format for Batch API. Must be .jsonl", param="file", code="invalid_file_format"
+        )
+    expires = form.get("expires_after")
+    seconds = int(expires["seconds"]) if isinstance(expires, dict) and "seconds" in expires else None
+    stored = server.add_file(uploads[0].data, filename=filename, purpose=purpose, expires_after_s=seconds)
+    if exchange.record is not None:
+        exchange.record.response = {"file_id": stored.id, "bytes": len(stored.data), "purpose": purpose}
+    return _json_reply(exchange, stored.to_json())
+
+
+def _files_list(server: OpenAIServer, exchange: Exchange) -> Reply:
+    query = exchange.query
+    with server._store_lock:
+        items = sorted(
+            server.files.values(), key=lambda item: (item.created_at, item.seq), reverse=query.get("order") != "asc"
+        )
+    if query.get("purpose"):
+        items = [item for item in items if item.purpose == query["purpose"]]
+    ids = [item.id for item in items]
+    if query.get("after") in ids:
+        items = items[ids.index(query["after"]) + 1 :]
+    limit = min(10_000, max(1, int(query.get("limit") or 10_000)))
+    page = items[:limit]
+    # ListFilesResponse requires first_id/last_id as strings: "" for an empty page (the real API sends null).
+    body = {
+        "object": "list",
+        "data": [item.to_json() for item in page],
+        "first_id": page[0].id if page else "",
+        "last_id": page[-1].id if page else "",
+        "has_more": len(items) > limit,
+    }
+    return _json_reply(exchange, body)
+
+
+def _files_retrieve(server: OpenAIServer, exchange: Exchange) -> Reply:
+    stored = _stored_file(server, exchange)
+    return stored if isinstance(stored, Reply) else _json_reply(exchange, stored.to_json())
+
+
+def _files_delete(server: OpenAIServer, exchange: Exchange) -> Reply:
+    stored = _stored_file(server, exchange)
+    if isinstance(stored, Reply):
+        return stored
+    with server._store_lock:
+        server.files.pop(stored.id, None)
+    return _json_reply(exchange, {"id": stored.id, "object": "file", "deleted": True})
+
+
+def _files_content(server: OpenAIServer, exchange: Exchange) -> Reply:
+    stored = _stored_file(server, exchange)
+    if isinstance(stored, Reply):
+        return stored
+    data = stored.data
+    if exchange.fault is not None and exchange.fault.kind == "malformed_json":
+        data = data[: len(data) // 2]  # a download cut short
+    # Not validated: the contract describes this download as an application/json string, but it is the
+    # file's raw bytes (JSONL, PNG, …) sent as application/octet-stream, as the real API does.
+    return _unvalidated(Reply(raw=data, content_type="application/octet-stream"))
+
+
+# -- Batches ----------------------------------------------------------------------------------
+
+
+def _batch_param(root: str, path: Iterable[Any]) -> str:
+    """``body.images[0].file_id`` from a JSON path."""
+    return root + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
+
+
+def _short(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _file_refs(body: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(param, file_id) of every uploaded file an image request body refers to (``images[]``, ``mask``)."""
+    refs: list[tuple[str, str]] = []
+    images = body.get("images")
+    if isinstance(images, list):
+        for index, item in enumerate(images):
+            if isinstance(item, dict) and isinstance(item.get("file_id"), str):
+                refs.append((f"body.images[{index}].file_id", item["file_id"]))
+    mask = body.get("mask")
+    if isinstance(mask, dict) and isinstance(mask.get("file_id"), str):
+        refs.append(("body.mask.file_id", mask["file_id"]))
+    return refs
+
+
+def _parse_batch_input(
+    server: OpenAIServer, batch: StoredBatch, data: bytes
+) -> tuple[list[BatchLine], list[BatchProblem]]:
+    """The accepted lines of an input file and its problems (call with ``server._store_lock`` held)."""
+    problems: list[BatchProblem] = []
+
+    def problem(line: int | None, code: str, message: str, param: str | None = None, cid: Any = None) -> None:
+        custom_id = cid if isinstance(cid, str) else None
+        problems.append(BatchProblem(batch.id, line, code, _short(message), param, custom_id))
+
+    contract_path = BATCH_IMAGE_ENDPOINTS[batch.endpoint]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        problem(None, "invalid_file_format", "The input file is not UTF-8 encoded JSONL.")
+        return [], problems
+    numbered = [(number, raw) for number, raw in enumerate(text.split("\n"), 1) if raw.strip()]
+    if not numbered:
+        problem(None, "empty_file", "The input file is empty.")
+        return [], problems
+    if len(numbered) > BATCH_MAX_LINES:
+        problem(None, "too_many_tasks", f"The input file has {len(numbered)} requests; the limit is {BATCH_MAX_LINES}.")
+        return [], problems
+    pointer = server.contract.request_body_pointer("POST", contract_path)
+    assert pointer is not None, contract_path
+    validator = server.contract.validator(pointer)
+    known = set(server.contract.form_schema("POST", contract_path, "application/json").get("properties", {}))
+    seen: dict[str, int] = {}
+    first_model: tuple[str, int] | None = None
+    lines: list[BatchLine] = []
+    for number, raw in numbered:
+        try:
+            item = json.loads(raw)
+        except ValueError:
+            problem(number, "invalid_json_line", "This line is not parseable as valid JSON.")
+            continue
+        if not isinstance(item, dict):
+            problem(number, "invalid_json_line", "This line is not a JSON object.")
+            continue
+        before = len(problems)
+        cid = item.get("custom_id")
+        for key in _BATCH_LINE_KEYS:
+            if key not in item:
+                problem(number, "missing_required_parameter", f"Missing required parameter: '{key}'.", key, cid)
+        for key in item:
+            if key not in _BATCH_LINE_KEYS:
+                problem(number, "unknown_parameter", f"Unknown parameter: '{key}'.", key, cid)
+        if "custom_id" in item:
+            if not isinstance(cid, str) or not cid:
+                problem(number, "invalid_value", "custom_id must be a non-empty string.", "custom_id")
+            elif cid in seen:
+                message = f"The custom_id '{cid}' is already used on line {seen[cid]}; custom_ids must be unique."
+                problem(number, "duplicate_custom_id", message, "custom_id", cid)
+            else:
+                seen[cid] = number
+        if "method" in item and item["method"] != "POST":
+            problem(
+                number, "invalid_value", f"Invalid method {item['method']!r}: only 'POST' is supported.", "method", cid
+            )
+        if "url" in item and item["url"] != batch.endpoint:
+            message = f"The url {item['url']!r} does not match the batch endpoint '{batch.endpoint}'."
+            problem(number, "url_mismatch", message, "url", cid)
+        body = item.get("body")
+        if "body" in item and not isinstance(body, dict):
+            problem(number, "invalid_value", "body must be a JSON object.", "body", cid)
+        if isinstance(body, dict):
+            errors = sorted(validator.iter_errors(body), key=lambda error: [str(p) for p in error.absolute_path])
+            for error in errors:
+                path = list(error.absolute_path)
+                code = "invalid_value"
+                if error.validator == "required":
+                    code = "missing_required_parameter"
+                    missing = re.match(r"'([^']+)' is a required property", error.message)
+                    path += [missing.group(1)] if missing else []
+                problem(number, code, error.message, _batch_param("body", path), cid)
+            for key in body:
+                if key not in known:  # the contract leaves additionalProperties open; the real API refuses them
+                    problem(number, "unknown_parameter", f"Unknown parameter: 'body.{key}'.", f"body.{key}", cid)
+            model = body.get("model")
+            if isinstance(model, str):
+                if first_model is None:
+                    first_model = (model, number)
+                elif model != first_model[0]:
+                    message = (
+                        f"The model '{model}' differs from '{first_model[0]}' on line {first_model[1]}; "
+                        "every request in a batch must use the same model."
+                    )
+                    problem(number, "model_mismatch", message, "body.model", cid)
+            for param, file_id in _file_refs(body):
+                if file_id not in server.files:
+                    problem(number, "file_not_found", f"No such File object: {file_id}", param, cid)
+        if len(problems) == before and isinstance(cid, str) and isinstance(body, dict):
+            lines.append(BatchLine(number, cid, body))
+    batch.model = first_model[0] if first_model else None
+    return lines, problems
+
+
+def _batch_not_found(batch_id: str) -> Reply:
+    return error_reply(404, f"No batch found with id '{batch_id}'.", param="batch_id")
+
+
+def _batches_create(server: OpenAIServer, exchange: Exchange) -> Reply:
+    params = exchange.json if isinstance(exchange.json, dict) else {}
+    input_file_id = str(params.get("input_file_id"))
+    endpoint = str(params.get("endpoint"))
+    expires = params.get("output_expires_after")
+    with server._store_lock:
+        stored = server.files.get(input_file_id)
+        if stored is None:
+            return error_reply(
+                400, f"No such File object: {input_file_id}", param="input_file_id", code="file_not_found"
+            )
+        if stored.purpose != "batch":
+            return error_reply(
+                400,
+                f"The input file {input_file_id} has purpose '{stored.purpose}'; batch input files must be uploaded "
+                "with purpose 'batch'.",
+                param="input_file_id",
+                code="invalid_purpose",
+            )
+        server._store_seq += 1
+        batch = StoredBatch(
+            id=f"batch_{uuid.uuid4().hex}",
+            endpoint=endpoint,
+            input_file_id=input_file_id,
+            completion_window=str(params.get("completion_window")),
+            created_at=int(time.time()),
+            metadata=params.get("metadata"),
+            output_expires_after_s=int(expires["seconds"]) if isinstance(expires, dict) else None,
+            seq=server._store_seq,
+        )
+        if endpoint in BATCH_IMAGE_ENDPOINTS:
+            batch.lines, batch.problems = _parse_batch_input(server, batch, stored.data)
+        else:  # valid for the real API, not implemented here: not the client's problem
+            batch.fail_with = {
+                "code": "unsupported_endpoint",
+                "message": f"The loopback server processes only {' and '.join(BATCH_IMAGE_ENDPOINTS)} batches.",
+                "param": "endpoint",
+                "line": None,
+            }
+        if server._batch_faults:
+            batch.apply_fault(server._batch_faults.pop(0))
+        server.batches[batch.id] = batch
+        server.batch_problems.extend(batch.problems)
+        body = batch.to_json()
+    if exchange.record is not None:
+        exchange.record.validation_errors.extend(str(item) for item in batch.problems)
+        exchange.record.response = {"batch_id": batch.id, "lines": len(batch.lines), "problems": len(batch.problems)}
+    return _json_reply(exchange, body)
+
+
+def _batches_list(server: OpenAIServer, exchange: Exchange) -> Reply:
+    query = exchange.query
+    with server._store_lock:
+        items = sorted(server.batches.values(), key=lambda item: (item.created_at, item.seq), reverse=True)
+        ids = [item.id for item in items]
+        if query.get("after") in ids:
+            items = items[ids.index(query["after"]) + 1 :]
+        limit = min(100, max(1, int(query.get("limit") or 20)))
+        page = [item.to_json() for item in items[:limit]]
+    body: dict[str, Any] = {"object": "list", "data": page, "has_more": len(items) > limit}
+    if page:
+        body["first_id"], body["last_id"] = page[0]["id"], page[-1]["id"]
+    return _json_reply(exchange, body)
+
+
+def _batches_retrieve(server: OpenAIServer, exchange: Exchange) -> Reply:
+    batch_id = exchange.path_params.get("batch_id", "")
+    with server._store_lock:
+        batch = server.batches.get(batch_id)
+        if batch is None:
+            return _batch_not_found(batch_id)
+        _poll_batch(server, batch, exchange)
+        body = batch.to_json()
+    if exchange.record is not None:
+        exchange.record.response = {"status": body["status"], "request_counts": body["request_counts"]}
+    return _json_reply(exchange, body)
+
+
+def _batches_cancel(server: OpenAIServer, exchange: Exchange) -> Reply:
+    batch_id = exchange.path_params.get("batch_id", "")
+    with server._store_lock:
+        batch = server.batches.get(batch_id)
+        if batch is None:
+            return _batch_not_found(batch_id)
+        if batch.status in ("validating", "in_progress", "finalizing"):
+            _set_batch_status(batch, "cancelling")
+        elif batch.status != "cancelling":
+            return error_reply(400, f"Cannot cancel a batch with status '{batch.status}'.", param="batch_id")
+        body = batch.to_json()
+    return _json_reply(exchange, body)
+
+
+# -- Batch progress (all called with server._store_lock held) ---------------------------------
+
+
+def _set_batch_status(batch: StoredBatch, status: str) -> None:
+    batch.status = status
+    batch.timestamps[f"{status}_at"] = int(time.time())
+    batch.stage_polls = 0
+
+
+def _poll_batch(server: OpenAIServer, batch: StoredBatch, exchange: Exchange) -> None:
+    """One retrieval: count it, and move the batch on when its stage has had its polls."""
+    if batch.status in BATCH_TERMINAL:
+        return
+    if batch.status == "cancelling":
+        _finish_batch(server, batch, "cancelled")
+        return
+    per = max(0, int(server.batch_polls_per_stage))
+    if per == 0:
+        while batch.status not in BATCH_TERMINAL:
+            _advance_batch(server, batch, exchange, per=1, final=True)
+        return
+    batch.stage_polls += 1
+    _advance_batch(server, batch, exchange, per=per, final=batch.stage_polls >= per)
+
+
+def _advance_batch(server: OpenAIServer, batch: StoredBatch, exchange: Exchange, *, per: int, final: bool) -> None:
+    if batch.status == "validating":
+        if not final:
+            return
+        errors = [item.to_json() for item in batch.problems]
+        if not errors and batch.fail_with is not None:
+            errors = [dict(batch.fail_with)]
+        if errors:
+            batch.errors = errors
+            _set_batch_status(batch, "failed")
+        else:
+            _set_batch_status(batch, "in_progress")
+    elif batch.status == "in_progress":
+        total = len(batch.lines)
+        runnable = total if batch.expire_after_lines is None else min(total, batch.expire_after_lines)
+        upto = runnable if final else min(runnable, batch.processed + math.ceil(total / per))
+        while batch.processed < upto:
+            line = batch.lines[batch.processed]
+            batch.processed += 1
+            _run_batch_line(server, batch, line, exchange)
+        if final and batch.expire_after_lines is not None:
+            for line in batch.lines[batch.processed :]:
+                batch.error_lines.append(
+                    {
+                        "id": f"batch_req_{uuid.uuid4().hex}",
+                        "custom_id": line.custom_id,
+                        "response": None,
+                        "error": {"code": "batch_expired", "message": _BATCH_EXPIRED_MESSAGE},
+                    }
+                )
+                batch.failed += 1
+            batch.processed = total
+            _finish_batch(server, batch, "expired")
+        elif final:
+            _set_batch_status(batch, "finalizing")
+    elif batch.status == "finalizing" and final:
+        _finish_batch(server, batch, "completed")
+
+
+def _finish_batch(server: OpenAIServer, batch: StoredBatch, status: str) -> None:
+    """Enter a terminal status and store the output and error files (each only when it has lines)."""
+    _set_batch_status(batch, status)
+    for kind, lines in (("output", batch.output_lines), ("error", batch.error_lines)):
+        if not lines:
+            continue
+        data = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in lines).encode("utf-8")
+        stored = server.add_file(
+            data,
+            filename=f"{batch.id}_{kind}.jsonl",
+            purpose="batch_output",
+            expires_after_s=batch.output_expires_after_s,
+        )
+        if kind == "output":
+            batch.output_file_id = stored.id
+        else:
+            batch.error_file_id = stored.id
+
+
+def _take_line_fault(server: OpenAIServer, batch: StoredBatch, line: BatchLine) -> _LineFault | None:
+    for position, fault in enumerate(server._line_faults):
+        if fault.matches(batch.id, line):
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                del server._line_faults[position]
+            return fault
+    return None
+
+
+def _run_batch_line(server: OpenAIServer, batch: StoredBatch, line: BatchLine, exchange: Exchange) -> None:
+    """Answer one line as the synchronous endpoint would, and file the answer as output or error."""
+    fault = _take_line_fault(server, batch, line)
+    contract_path = BATCH_IMAGE_ENDPOINTS[batch.endpoint]
+    body = line.body
+    line_exchange = Exchange(
+        method="POST",
+        endpoint=contract_path,
+        headers={},
+        content_type="application/json",
+        body=b"",
+        template=contract_path,
+        json=body,
+        fault=_Fault(fault.kind, 1, None, dict(fault.opts)) if fault is not None else None,
+    )
+    missing = [(param, file_id) for param, file_id in _file_refs(body) if file_id not in server.files]
+    reply: Reply | None
+    if missing:  # deleted since the batch was created
+        reply = error_reply(400, f"No such File object: {missing[0][1]}", param=missing[0][0], code="file_not_found")
+    elif fault is not None and fault.kind == "error":
+        status = int(fault.opts.get("status", 400))
+        reply = error_reply(
+            status,
+            str(fault.opts.get("message", "The request failed.")),
+            type_=str(fault.opts.get("type", "server_error" if status >= 500 else "invalid_request_error")),
+            code=fault.opts.get("code"),
+            param=fault.opts.get("param"),
+        )
+    elif fault is not None and fault.kind not in ("truncated_b64", "wrong_size"):
+        reply = server._early_fault(line_exchange, "")
+        assert reply is not None, fault.kind
+    else:
+        images = body.get("images")
+        reply = server.image_reply(line_exchange, body, input_images=len(images) if isinstance(images, list) else 0)
+    if server.validate_responses and exchange.record is not None:
+        schema = "ImagesResponse" if reply.status == 200 else "ErrorResponse"
+        validator = server.contract.validator(Contract._pointer("components", "schemas", schema))
+        for error in validator.iter_errors(reply.body):
+            where = "/".join(str(part) for part in error.absolute_path) or "<body>"
+            exchange.record.response_errors.append(
+                f"batch {batch.id} line {line.line} ({line.custom_id}) {schema}: {where}: {_short(error.message)}"
+            )
+    entry = {
+        "id": f"batch_req_{uuid.uuid4().hex}",
+        "custom_id": line.custom_id,
+        "response": {"status_code": reply.status, "request_id": f"req_{uuid.uuid4().hex}", "body": reply.body},
+        "error": None,
+    }
+    if reply.status == 200:
+        batch.output_lines.append(entry)
+        batch.completed += 1
+        usage = reply.body.get("usage") or {}
+        for key in ("input_tokens", "output_tokens", "total_tokens"):
+            batch.usage[key] += int(usage.get(key, 0))
+    else:
+        batch.error_lines.append(entry)
+        batch.failed += 1
 
 
 # --------------------------------------------------------------------------------------------
