@@ -8,10 +8,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +18,7 @@ import httpx2
 import pytest
 from PIL import Image
 
-from tests.support.openai_plugin import FAKE_API_KEY, png_bytes
+from tests.support.openai_plugin import FAKE_API_KEY, png_bytes, served_from_shell
 from tests.support.openai_server import (
     CONTRACTS_DIR,
     FAULT_KINDS,
@@ -328,16 +324,7 @@ def test_rate_limit_window(openai_spec: Contract) -> None:
 
 
 def test_runs_from_the_shell() -> None:
-    project = Path(__file__).resolve().parents[1]
-    env = dict(os.environ, PYTHONPATH=str(project))
-    command = [sys.executable, "-m", "tests.support.openai_server", "--port", "0"]
-    with subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, text=True) as process:
-        try:
-            assert process.stdout is not None
-            url = process.stdout.readline().strip()
-            assert url.startswith("http://127.0.0.1:") and url.endswith("/v1")
-            response = httpx2.post(url + "/images/generations", json={"prompt": "p"}, headers=AUTH, timeout=10)
-            assert response.status_code == 200
-        finally:
-            process.send_signal(signal.SIGTERM)
-            assert process.wait(timeout=10) == 0
+    with served_from_shell() as url:
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/v1")
+        response = httpx2.post(url + "/images/generations", json={"prompt": "p"}, headers=AUTH, timeout=10)
+        assert response.status_code == 200

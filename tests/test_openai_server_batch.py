@@ -10,14 +10,9 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -28,7 +23,7 @@ from openai.types import Batch
 from PIL import Image
 
 from tests.support import openai_plugin
-from tests.support.openai_plugin import FAKE_API_KEY, png_bytes
+from tests.support.openai_plugin import FAKE_API_KEY, png_bytes, served_from_shell
 from tests.support.openai_server import (
     BATCH_FAULT_KINDS,
     BATCH_LINE_FAULT_KINDS,
@@ -708,22 +703,12 @@ def test_reset_clears_batch_faults_and_problems_but_keeps_files(openai_server: O
 
 
 def test_files_and_batches_served_from_the_shell() -> None:
-    project = Path(__file__).resolve().parents[1]
-    env = dict(os.environ, PYTHONPATH=str(project))
-    command = [sys.executable, "-m", "tests.support.openai_server", "--port", "0"]
-    with subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, text=True) as process:
-        try:
-            assert process.stdout is not None
-            url = process.stdout.readline().strip()
-            with OpenAI(api_key=FAKE_API_KEY, base_url=url, max_retries=0, timeout=10) as sdk:
-                done, seen = poll(sdk, create_batch(sdk, [gen_line("a")]))
-                assert seen == ["in_progress", "finalizing", "completed"]
-                assert read_jsonl(sdk, done.output_file_id or "")[0]["custom_id"] == "a"
-                listed = httpx2.get(url + "/files", headers={"Authorization": f"Bearer {FAKE_API_KEY}"}, timeout=10)
-                assert listed.status_code == 200 and len(listed.json()["data"]) == 2
-        finally:
-            process.send_signal(signal.SIGTERM)
-            assert process.wait(timeout=10) == 0
+    with served_from_shell() as url, OpenAI(api_key=FAKE_API_KEY, base_url=url, max_retries=0, timeout=10) as sdk:
+        done, seen = poll(sdk, create_batch(sdk, [gen_line("a")]))
+        assert seen == ["in_progress", "finalizing", "completed"]
+        assert read_jsonl(sdk, done.output_file_id or "")[0]["custom_id"] == "a"
+        listed = httpx2.get(url + "/files", headers={"Authorization": f"Bearer {FAKE_API_KEY}"}, timeout=10)
+        assert listed.status_code == 200 and len(listed.json()["data"]) == 2
 
 
 def test_ids_and_timestamps_are_well_formed(openai_server: OpenAIServer, client: OpenAI) -> None:

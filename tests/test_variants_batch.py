@@ -48,35 +48,35 @@ def light_checks() -> list[Check]:
     return [PaletteCheck(), TechnicalCheck(), ModerationCheck()]
 
 
+BRANDS = {  # spec id: (folder, brief, cta, headlines)
+    "northwind": (
+        "northwind",
+        "A ceramic cup of coffee on an oak table",
+        "Order ahead",
+        ["Slow mornings", "Roasted this week", "Meet the roasters"],
+    ),
+    "lumen": (
+        "lumen-health",
+        "A person stretching on a yoga mat in a bright room",
+        "Book a visit",
+        ["Small steps, every day", "Care that listens", "Feel at home"],
+    ),
+}
+
+
 def write_plan(folder: Path, formats: tuple[str, ...] = ("square", "landscape"), headlines: int = 2) -> Path:
     """Both brands: Northwind sends its logo as a reference image (→ /v1/images/edits with a file id),
     Lumen composites copy and logo (→ /v1/images/generations)."""
-    data: dict[str, Any] = {
-        "name": "batch-test",
-        "axes": {"format": list(formats)},
-        "specs": [
-            {
-                "id": "northwind",
-                "path": str(ROOT / "brand_specs" / "northwind"),
-                "base": {
-                    "brief": "A ceramic cup of coffee on an oak table",
-                    "cta": "Order ahead",
-                    "policies": {"palette": "warn"},
-                },
-                "axes": {"headline": ["Slow mornings", "Roasted this week", "Meet the roasters"][:headlines]},
-            },
-            {
-                "id": "lumen",
-                "path": str(ROOT / "brand_specs" / "lumen-health"),
-                "base": {
-                    "brief": "A person stretching on a yoga mat in a bright room",
-                    "cta": "Book a visit",
-                    "policies": {"palette": "warn"},
-                },
-                "axes": {"headline": ["Small steps, every day", "Care that listens", "Feel at home"][:headlines]},
-            },
-        ],
-    }
+    specs = [
+        {
+            "id": spec_id,
+            "path": str(ROOT / "brand_specs" / folder_name),
+            "base": {"brief": brief, "cta": cta, "policies": {"palette": "warn"}},
+            "axes": {"headline": lines[:headlines]},
+        }
+        for spec_id, (folder_name, brief, cta, lines) in BRANDS.items()
+    ]
+    data: dict[str, Any] = {"name": "batch-test", "axes": {"format": list(formats)}, "specs": specs}
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "plan.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")

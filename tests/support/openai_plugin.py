@@ -14,14 +14,20 @@ Fixtures:
   pointed at ``openai_server`` with a fake key and a fast retry policy.
 
 Helpers: :func:`png_bytes`, :func:`make_prompt`, :func:`generate_call`,
-:func:`edit_call`, :data:`FAKE_API_KEY`, :data:`FAST_RETRY`.
+:func:`edit_call`, :func:`served_from_shell`, :data:`FAKE_API_KEY`, :data:`FAST_RETRY`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -110,6 +116,22 @@ def edit_call(n: int = 1, *, base_image: bytes | None = None, mask: bytes | None
     product = png_bytes(256, 192, (20, 120, 230))
     refs = [reference(2, "product", product, "product shot"), reference(1, "logo", logo, "acme logo")]
     return RenderCall(prompt=make_prompt(references=refs, **params), n=n, base_image=base_image, mask=mask)
+
+
+@contextlib.contextmanager
+def served_from_shell() -> Iterator[str]:
+    """``python -m tests.support.openai_server --port 0`` in a child process; yields its base URL and checks
+    that SIGTERM stops it cleanly (exit 0)."""
+    project = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=str(project))
+    command = [sys.executable, "-m", "tests.support.openai_server", "--port", "0"]
+    with subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            yield process.stdout.readline().strip()
+        finally:
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=10) == 0
 
 
 @pytest.fixture(scope="session")
