@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
-import sys
-import textwrap
 import time
 from collections import Counter
 from pathlib import Path
@@ -25,10 +22,6 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from brandkit.checks.base import Check
-from brandkit.checks.moderation import ModerationCheck
-from brandkit.checks.palette import PaletteCheck
-from brandkit.checks.technical import TechnicalCheck
 from brandkit.errors import RequestError
 from brandkit.jsonl import read_journal
 from brandkit.provider.openai_batch import OpenAIBatchProvider
@@ -38,14 +31,11 @@ from brandkit.variants import arun_variants, dry_run, replay
 from brandkit.variants.plan import PlanError
 from tests.support.openai_plugin import FAKE_API_KEY, generate_call
 from tests.support.openai_server import OpenAIServer, StoredBatch
+from tests.support.variants import cli_command, cli_env, light_checks
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = RetryPolicy(max_attempts=4, max_total_s=20.0, base_s=0.01, max_wait_s=1.0)
 QUICK_BATCH = {"poll_interval_s": 0.0, "max_poll_interval_s": 0.05, "gather_s": 0.3}
-
-
-def light_checks() -> list[Check]:
-    return [PaletteCheck(), TechnicalCheck(), ModerationCheck()]
 
 
 BRANDS = {  # spec id: (folder, brief, cta, headlines)
@@ -266,39 +256,9 @@ async def test_delivery_slots_bound_work_but_never_starve_callers(tmp_path: Path
 
 # --- kill -9 and resume --------------------------------------------------------------------------------------
 
-LAUNCHER = textwrap.dedent(
-    """
-    import brandkit.kit
-    from brandkit.checks.moderation import ModerationCheck
-    from brandkit.checks.palette import PaletteCheck
-    from brandkit.checks.technical import TechnicalCheck
 
-    brandkit.kit.default_checks = lambda: [PaletteCheck(), TechnicalCheck(), ModerationCheck()]
-
-    from brandkit.cli import app
-
-    app(prog_name="brandkit")
-    """
-)
-
-
-def _command(launcher: Path, plan: Path, out: Path, *extra: str) -> list[str]:
-    return [
-        sys.executable,
-        str(launcher),
-        "variants",
-        str(plan),
-        "--out",
-        str(out),
-        "--provider",
-        "openai",
-        "--engine",
-        "openai-batch",
-        "--poll-interval",
-        "0.05",
-        "--json",
-        *extra,
-    ]
+def _command(folder: Path, plan: Path, out: Path, *extra: str) -> list[str]:
+    return cli_command(folder, plan, out, "--engine", "openai-batch", "--poll-interval", "0.05", *extra)
 
 
 @pytest.mark.slow
@@ -308,12 +268,10 @@ def test_sigkill_while_batches_run_then_resume_reattaches_and_pays_once(
 ) -> None:
     plan = write_plan(tmp_path)
     out = tmp_path / "out"
-    launcher = tmp_path / "launch_brandkit.py"
-    launcher.write_text(LAUNCHER, encoding="utf-8")
-    env = {**os.environ, "OPENAI_API_KEY": FAKE_API_KEY, "OPENAI_BASE_URL": openai_server.url, "PYTHONPATH": str(ROOT)}
+    env = cli_env(openai_server)
     openai_server.batch_polls_per_stage = 1_000_000  # the batches stay in progress until we let them finish
 
-    first = subprocess.Popen(_command(launcher, plan, out), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = subprocess.Popen(_command(tmp_path, plan, out), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and first.poll() is None:
         records, _ = read_journal(out / "batch-state.jsonl")
@@ -333,7 +291,7 @@ def test_sigkill_while_batches_run_then_resume_reattaches_and_pays_once(
     uploads_before = openai_server.count("/files", method="POST")
 
     openai_server.batch_polls_per_stage = 1
-    second = subprocess.run(_command(launcher, plan, out, "--resume"), env=env, capture_output=True, timeout=180)
+    second = subprocess.run(_command(tmp_path, plan, out, "--resume"), env=env, capture_output=True, timeout=180)
     assert second.returncode == 0, second.stderr.decode()[-3000:]
     result = json.loads(second.stdout)
     assert result["ok"] is True and result["summary"]["succeeded"] == 8

@@ -2,20 +2,16 @@
 some variants have finished, then resumed. No variant is requested again after it succeeded, the finished
 files are left alone, and the final manifest lists every variant as accepted.
 
-The subprocess runs the real ``brandkit variants`` command through a tiny launcher that (1) registers the
-command (``brandkit/cli.py`` calls ``register`` once the lead wires it in; registering is idempotent) and
-(2) swaps in a light check set (palette, technical, moderation): OCR costs seconds per image and this test
-is about the journal, not the checks.
+The subprocess runs the real ``brandkit variants`` command through a tiny launcher
+(``tests/support/variants.py``) that swaps in a light check set (palette, technical, moderation): OCR costs
+seconds per image and this test is about the journal, not the checks.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
-import textwrap
 import time
 from collections import Counter
 from pathlib import Path
@@ -25,27 +21,10 @@ import pytest
 import yaml
 
 from brandkit.variants import dry_run, read_journal, replay
-from tests.support.openai_plugin import FAKE_API_KEY
 from tests.support.openai_server import OpenAIServer
+from tests.support.variants import cli_command, cli_env
 
 ROOT = Path(__file__).resolve().parents[1]
-
-LAUNCHER = textwrap.dedent(
-    """
-    import brandkit.kit
-    from brandkit.checks.moderation import ModerationCheck
-    from brandkit.checks.palette import PaletteCheck
-    from brandkit.checks.technical import TechnicalCheck
-
-    brandkit.kit.default_checks = lambda: [PaletteCheck(), TechnicalCheck(), ModerationCheck()]
-
-    from brandkit.cli import app
-    from brandkit.cli_variants import register
-
-    register(app)
-    app(prog_name="brandkit")
-    """
-)
 
 
 def _plan(folder: Path) -> Path:
@@ -69,21 +48,8 @@ def _plan(folder: Path) -> Path:
     return path
 
 
-def _command(launcher: Path, plan: Path, out: Path, *extra: str) -> list[str]:
-    return [
-        sys.executable,
-        str(launcher),
-        "variants",
-        str(plan),
-        "--out",
-        str(out),
-        "--provider",
-        "openai",
-        "--concurrency",
-        "2",
-        "--json",
-        *extra,
-    ]
+def _command(folder: Path, plan: Path, out: Path, *extra: str) -> list[str]:
+    return cli_command(folder, plan, out, "--concurrency", "2", *extra)
 
 
 def _succeeded(out: Path) -> set[str]:
@@ -97,19 +63,12 @@ def test_sigkill_midway_then_resume_pays_once_and_loses_nothing(tmp_path: Path, 
     openai_server.allow_invalid = True  # a request cut off by the kill arrives truncated; checked below
     plan = _plan(tmp_path)
     out = tmp_path / "out"
-    launcher = tmp_path / "launch_brandkit.py"
-    launcher.write_text(LAUNCHER, encoding="utf-8")
-    env = {
-        **os.environ,
-        "OPENAI_API_KEY": FAKE_API_KEY,
-        "OPENAI_BASE_URL": openai_server.url,
-        "PYTHONPATH": str(ROOT),
-    }
+    env = cli_env(openai_server)
     prompts = {row.prompt: row.variant.key for row in dry_run(plan).variants}
     assert len(prompts) == 10
 
     # 1. run, and kill -9 once some variants are finished (the journal says so and their files exist)
-    first = subprocess.Popen(_command(launcher, plan, out), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = subprocess.Popen(_command(tmp_path, plan, out), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     finished: set[str] = set()
     while time.monotonic() < deadline and first.poll() is None:
@@ -135,7 +94,7 @@ def test_sigkill_midway_then_resume_pays_once_and_loses_nothing(tmp_path: Path, 
     }
 
     # 2. resume: only what was not finished is made
-    second = subprocess.run(_command(launcher, plan, out, "--resume"), env=env, capture_output=True, timeout=120)
+    second = subprocess.run(_command(tmp_path, plan, out, "--resume"), env=env, capture_output=True, timeout=120)
     assert second.returncode == 0, second.stderr.decode()[-2000:]
     result = json.loads(second.stdout)
     assert result["ok"] is True and result["summary"]["succeeded"] == 10 and result["summary"]["sessions"] == 2
