@@ -197,9 +197,6 @@ def check_batchable(plan: RenderPlan) -> None:
                 "the Batch API sends edits (and generations with reference images) as JSON, whose size must be "
                 f"one of {', '.join(JSON_EDIT_SIZES)}; use a standard format or the live engine",
             )
-    dropped = sorted(set(plan.kwargs) - set(_JSON_EDIT_KEYS) - {"image", "mask", "safety_identifier"})
-    if plan.operation == "edit" and dropped:  # pragma: no cover - plan_render only produces known keys
-        raise LocalParameterError("params", dropped, "cannot be sent in a Batch edit request")
 
 
 def _images_of(plan: RenderPlan) -> list[tuple[str, bytes, str]]:
@@ -358,17 +355,16 @@ class OpenAIBatchProvider:
             if "mask" in plan.kwargs:
                 digest_body["mask"] = _sha256(plan.kwargs["mask"][1])
         base = _sha256(_canonical({"endpoint": endpoint, "body": digest_body, "seed": call.seed, "a": call.attempt}))
-        last: ProviderError | None = None
-        for attempt in range(1, self.max_line_tries + 1):
+        attempt = 1
+        while True:
             custom_id = f"bk-{base[:40]}-{attempt}"
             try:
                 return await self._answer(plan, endpoint, body, custom_id, started)
             except ProviderError as exc:
-                last = exc
-                if not RetryPolicy.is_retryable(exc) or attempt == self.max_line_tries:
+                if not RetryPolicy.is_retryable(exc) or attempt >= self.max_line_tries:
                     raise
                 _log.warning("batch request %s failed (%s); it goes into the next batch", custom_id, exc)
-        raise AssertionError("unreachable") from last  # pragma: no cover
+            attempt += 1
 
     def release_delivery(self) -> None:
         """Give back the delivery slot the current task holds (call it when done with an answer)."""
