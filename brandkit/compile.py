@@ -12,11 +12,16 @@ it say they take precedence. Forbidden terms in the brief or the copy raise
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, Literal
+
+from PIL import Image
 
 from brandkit.color import rgb_to_hex
 from brandkit.compose import background_color, choose_logo_variant, layout_for
@@ -41,19 +46,40 @@ DEFAULT_KEEP = [
 ]
 
 
+_Rules = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+"""A spec's forbidden (terms, competitors, patterns): what a matcher, and each of its answers, depends on."""
+
+
+def _rules(spec: BrandSpec) -> _Rules:
+    f = spec.forbidden
+    return tuple(f.terms), tuple(f.competitors), tuple(f.patterns)
+
+
 def forbidden_matcher(spec: BrandSpec) -> ForbiddenMatcher:
     """The matcher for the spec's forbidden terms, competitor names and patterns."""
     f = spec.forbidden
     return ForbiddenMatcher(terms=f.terms, competitors=f.competitors, patterns=f.patterns)
 
 
+@functools.lru_cache(maxsize=16)
+def _shared_matcher(rules: _Rules) -> ForbiddenMatcher:
+    terms, competitors, patterns = rules
+    return ForbiddenMatcher(terms=terms, competitors=competitors, patterns=patterns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _forbidden_in(rules: _Rules, text: str) -> tuple[Any, ...]:
+    """The matches of ``text`` under ``rules`` (cached: a plan's variants share their brief and most copy)."""
+    return tuple(_shared_matcher(rules).find(text))
+
+
 def screen_text(spec: BrandSpec, fields: dict[str, str | None]) -> None:
     """Raise :class:`ForbiddenContentError` if any field's text holds forbidden content."""
-    matcher = forbidden_matcher(spec)
+    rules = _rules(spec)
     for field_name, text in fields.items():
         if not text:
             continue
-        matches = matcher.find(text)
+        matches = list(_forbidden_in(rules, text))
         if matches:
             listed = "; ".join(str(m) for m in matches)
             raise ForbiddenContentError(
@@ -170,24 +196,48 @@ def _params(
     return params
 
 
+_VALID_IMAGES: OrderedDict[tuple[str, int, int | None], tuple[str, bytes | None]] = OrderedDict()
+"""(sha256, size, PIL's bomb limit) → (format, the bytes when small) of reference images that decoded
+fully: the logo of every variant of a plan is the same file, decoded once, and its prompts share one copy
+of its bytes. Bounded (entries and bytes kept); only successes are kept."""
+_VALID_IMAGES_MAX = 32
+_SHARED_BYTES_MAX = 512 * 1024
+_VALID_IMAGES_LOCK = threading.Lock()
+
+
 def _reference(
     index: int, role: Literal["logo", "product", "style", "master", "other"], name: str, description: str, data: bytes
 ) -> ReferenceImage:
-    fmt = detect_format(data)
-    if fmt not in _MIME:
-        raise RequestError(
-            f"reference image {name!r} must be PNG, JPEG or WebP (got {fmt or 'unknown'})",
-            field="references",
-            value=name,
-        )
-    load_image(data)  # decodes fully: truncated or bomb images fail here, before anything is sent
+    digest = hashlib.sha256(data).hexdigest()
+    key = (digest, len(data), Image.MAX_IMAGE_PIXELS)
+    with _VALID_IMAGES_LOCK:
+        known = _VALID_IMAGES.get(key)
+        if known is not None:
+            _VALID_IMAGES.move_to_end(key)
+    if known is not None:
+        fmt, shared = known
+        if shared is not None and shared == data:
+            data = shared
+    else:
+        fmt = detect_format(data) or ""
+        if fmt not in _MIME:
+            raise RequestError(
+                f"reference image {name!r} must be PNG, JPEG or WebP (got {fmt or 'unknown'})",
+                field="references",
+                value=name,
+            )
+        load_image(data)  # decodes fully: truncated or bomb images fail here, before anything is sent
+        with _VALID_IMAGES_LOCK:
+            _VALID_IMAGES[key] = (fmt, data if len(data) <= _SHARED_BYTES_MAX else None)
+            while len(_VALID_IMAGES) > _VALID_IMAGES_MAX:
+                _VALID_IMAGES.popitem(last=False)
     return ReferenceImage(
         index=index,
         role=role,
         name=name,
         description=description,
         mime=_MIME[fmt],
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=digest,
         data=data,
     )
 
