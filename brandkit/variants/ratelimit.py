@@ -9,13 +9,18 @@ without tripping it:
   (:attr:`brandkit.provider.openai.OpenAIProvider.last_rate_limit`; read from each provider *object*,
   never from global state) and enforced as a sliding window of ``window_s`` seconds (OpenAI's request
   limits are per minute: 60 s). The server counts a request when it has received it, somewhere between
-  our start and its answer; so each request holds a slot until ``window_s`` (+ ``margin_s``) after the
-  earlier of its answer and ``start + arrival lag``. That never frees a slot before the server does
-  (as long as a request reaches the server within the arrival lag), and a long image generation does
-  not hold its slot for its whole duration. The arrival lag is measured: twice the longest round trip
-  of the faster half of the last 64 requests (moderation calls, in a variant run — a quick
-  request's whole round trip bounds the time a request takes to reach the server, including a busy
-  event loop), at least ``arrival_lag_s``, at most a quarter window;
+  our start and its answer; so each request holds a slot until ``window_s`` after the earlier of its
+  answer and the latest time it can have arrived (+ ``margin_s``, for that estimate). That never frees
+  a slot before the server does, and a long image generation does not hold its slot for its whole
+  duration. The latest arrival is ``start + arrival lag`` until the answer, then ``start + arrival
+  lag + (its round trip − the fastest recent round trip of its kind)``: a request that waited before
+  the server counted it (a slow upload, a busy event loop, a server queueing request bodies) took that
+  much longer than the fastest one. The arrival lag is the transit bound: twice the longest round trip
+  of the faster half of the last 64 answers of the quickest kind (moderation calls, in a variant run —
+  a quick request's whole round trip bounds the time a request takes to reach the server; an image
+  request's round trip is mostly the generation, which says nothing about its arrival), at least
+  ``arrival_lag_s``, at most a quarter window; before its answer, a request of a kind whose round trips
+  vary is assumed to arrive later by that spread;
 * every kind of request (image renders, moderation) first counts against one shared window, with the
   smallest limit seen; as soon as the headers show that the server keeps separate limits (OpenAI's
   are per model: a different limit for another kind, or a ``remaining`` that ignores requests the
@@ -119,7 +124,7 @@ class AdaptiveRateLimiter:
         self.window_s = float(window_s)
         self.margin_s = float(margin_s)
         self.arrival_lag_s = min(float(arrival_lag_s), self.window_s / 4)
-        self._round_trips: collections.deque[float] = collections.deque(maxlen=64)
+        self._round_trips: dict[str, collections.deque[float]] = {}  # per kind: the last 64 round trips
         self._clock = clock
         self._fixed = limit
         self._buckets: dict[str, _Bucket] = {}
@@ -175,6 +180,11 @@ class AdaptiveRateLimiter:
                 wait = max(wait, counted[len(counted) - limit][0] - now)
         return wait
 
+    def next_start(self, kind: str = "render") -> float:
+        """When (on the limiter's clock) a request of ``kind`` may start, were it first in line."""
+        now = self._clock()
+        return now + self._delay(kind, now)
+
     async def acquire(self, kind: str = "render") -> Ticket:
         """Wait until a request of ``kind`` may start; returns its ticket (pass it to :meth:`release`)."""
         bucket = self._bucket(kind)
@@ -198,7 +208,7 @@ class AdaptiveRateLimiter:
                     await asyncio.wait_for(self._changed.wait(), delay)
                 waited += self._clock() - now
             self._seq += 1
-            ticket = (now + self.arrival_lag() + self.window_s + self.margin_s, self._seq, kind)
+            ticket = (now + self._expected_lag(kind) + self.window_s + self.margin_s, self._seq, kind)
             bisect.insort(self._tickets, ticket)
             self._starts[self._seq] = now
             self.stats.requests += 1
@@ -209,26 +219,52 @@ class AdaptiveRateLimiter:
 
     def arrival_lag(self) -> float:
         """How long a request may take to reach the server (see the module docstring)."""
-        trips = sorted(self._round_trips)
-        if len(trips) < 4:
+        if sum(len(trips) for trips in self._round_trips.values()) < 4:
             return self.arrival_lag_s
-        fast = trips[: len(trips) // 2]
-        return min(self.window_s / 4, max(self.arrival_lag_s, 2 * fast[-1]))
+        # the longest round trip of the faster half, for the quickest kind (its round trip is mostly transit)
+        quickest = min(sorted(trips)[max(1, len(trips) // 2) - 1] for trips in self._round_trips.values() if trips)
+        return min(self.window_s / 4, max(self.arrival_lag_s, 2 * quickest))
 
-    def release(self, ticket: Ticket) -> None:
-        """The request of ``ticket`` answered (or failed): it counts for one window from now at most."""
+    def _expected_lag(self, kind: str) -> float:
+        """The arrival lag assumed for a request of ``kind`` until it answers: the transit bound plus the
+        spread of the kind's recent round trips (time a request of that kind may have spent queueing
+        before the server counted it)."""
+        trips = self._round_trips.get(kind)
+        spread = max(trips) - min(trips) if trips else 0.0
+        return min(self.window_s / 4, self.arrival_lag() + spread)
+
+    def release(self, ticket: Ticket, *, answered: bool = True) -> None:
+        """The request of ``ticket`` is over: it counts until one window after the server counted it.
+
+        When it ``answered`` (not an error or a 429), the server counted it before its answer (now): the
+        slot is back one window from now at the latest, with no margin (the answer proves it). Its round
+        trip is a sample, and the time it took beyond the fastest recent answer of its kind, plus the
+        transit bound, is the longest it can have spent reaching the server: the slot is back one window
+        (+ ``margin_s``) after that when it is earlier. The ticket moves there, later than the guess made
+        at :meth:`acquire` too, when the request was slow to arrive. A failed request holds its slot until
+        one window (+ ``margin_s``) from now: it may still reach the server.
+        """
         now = self._clock()
-        answered = now + self.window_s + self.margin_s
         expiry, seq, kind = ticket
         started = self._starts.get(seq)
-        if started is not None:
-            self._round_trips.append(now - started)
-        if answered < expiry:
+        until = now + self.window_s + self.margin_s
+        if started is not None and answered:
+            trip = now - started
+            until = now + self.window_s
+            trips = self._round_trips.get(kind)
+            if trips is None:
+                trips = self._round_trips[kind] = collections.deque(maxlen=64)
+            elif trips:
+                arrived = started + trip - min(min(trips), trip) + self.arrival_lag()
+                until = min(until, arrived + self.window_s + self.margin_s)
+            trips.append(trip)
+        if until != expiry:
             index = bisect.bisect_left(self._tickets, ticket)
             if index < len(self._tickets) and self._tickets[index] == ticket:
                 del self._tickets[index]
-                bisect.insort(self._tickets, (answered, seq, kind))
-                self._changed.set()
+                bisect.insort(self._tickets, (until, seq, kind))
+                if until < expiry:
+                    self._changed.set()
 
     def observe(self, info: Any, kind: str = "render") -> None:
         """Learn from the rate-limit record of the answer to a request of ``kind``.
@@ -351,8 +387,10 @@ class RateLimitedProvider:
         async def limited() -> T:
             ticket = await self.limiter.acquire(kind)
             request_ids: list[str | None] = []
+            answered = False
             try:
                 result = await fn()
+                answered = True
                 request_ids = _request_ids(result)
                 return result
             except RateLimitError as exc:
@@ -363,7 +401,7 @@ class RateLimitedProvider:
                 request_ids = [exc.request_id]
                 raise
             finally:
-                self.limiter.release(ticket)
+                self.limiter.release(ticket, answered=answered)
                 info = getattr(self.inner, "last_rate_limit", None)
                 own = getattr(info, "request_id", None)
                 # `last_rate_limit` is the provider's latest answer, maybe another request's (of another kind)
