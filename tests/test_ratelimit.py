@@ -1,4 +1,4 @@
-"""The adaptive limiter's bookkeeping: arrival estimates and when a slot comes back.
+"""The adaptive limiter's bookkeeping: arrival estimates, when a slot comes back, who gets it first.
 
 A fake clock drives the limiter; nothing here measures time.
 """
@@ -6,10 +6,13 @@ A fake clock drives the limiter; nothing here measures time.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
-from brandkit.variants import AdaptiveRateLimiter
+from brandkit.checks.technical import TechnicalCheck
+from brandkit.variants import AdaptiveRateLimiter, arun_variants
+from tests.test_variants_run import write_plan
 
 
 class Clock:
@@ -63,3 +66,72 @@ async def test_a_slot_comes_back_one_window_after_the_latest_possible_arrival() 
     clock.now = start = limiter.next_start()
     await _request(limiter, clock, "render", 2.0)  # the failure was not a sample: 2.0 s is still the fastest
     assert limiter.next_start() == pytest.approx(start + 0.1 + 60.0 + 0.05)
+
+
+async def test_waiting_requests_go_in_arrival_order_or_the_favoured_kind_first() -> None:
+    clock = Clock()
+    limiter = AdaptiveRateLimiter(window_s=60.0, limit=1, margin_s=0.0, arrival_lag_s=0.1, clock=clock)
+    first = await limiter.acquire("render")
+    clock.now += 0.5
+    limiter.release(first)
+    order: list[str] = []
+
+    async def wait(name: str, kind: str) -> None:
+        ticket = await limiter.acquire(kind)
+        order.append(name)
+        clock.now += 0.01
+        limiter.release(ticket)
+
+    tasks = []
+    for name, kind in (("m1", "moderate"), ("r1", "render"), ("m2", "moderate"), ("r2", "render")):
+        tasks.append(asyncio.create_task(wait(name, kind)))
+        await asyncio.sleep(0)  # arrival order
+    await asyncio.sleep(0.05)
+    assert order == []  # the window is full
+    limiter.favour("render")
+    for expected in (["r1"], ["r1", "r2"]):
+        clock.now = limiter.next_start()
+        limiter.favour("render")  # (wakes the waiters: the fake clock moved)
+        await asyncio.sleep(0.05)
+        assert order == expected
+    limiter.favour(None)
+    for expected in (["r1", "r2", "m1"], ["r1", "r2", "m1", "m2"]):
+        clock.now = limiter.next_start()
+        limiter.favour(None)
+        await asyncio.sleep(0.05)
+        assert order == expected
+    await asyncio.gather(*tasks)
+    assert limiter.stats.favoured is None
+
+
+async def test_a_request_never_waits_behind_one_that_waits_for_another_kinds_window() -> None:
+    class Info:
+        def __init__(self, limit: int, remaining: int) -> None:
+            self.observed_at = 0.0
+            self.limit_requests, self.remaining_requests = limit, remaining
+            self.reset_requests_s, self.retry_after_s, self.status_code = 1.0, None, 200
+
+    limiter = AdaptiveRateLimiter(window_s=60.0, arrival_lag_s=0.0)
+    for i in range(2):
+        limiter.release(await limiter.acquire("render"))
+        limiter.observe(Info(3, 2 - i), "render")
+    limiter.release(await limiter.acquire("moderate"))
+    limiter.observe(Info(1000, 999), "moderate")  # separate limits
+    assert not limiter.stats.shared
+    limiter.release(await asyncio.wait_for(limiter.acquire("render"), 1.0))  # the renders' window is full now
+    blocked = asyncio.create_task(limiter.acquire("render"))
+    await asyncio.sleep(0.05)
+    assert not blocked.done()
+    limiter.release(await asyncio.wait_for(limiter.acquire("moderate"), 1.0))  # not queued behind the render
+    blocked.cancel()
+
+
+def test_a_run_favours_renders_for_its_last_variants(tmp_path: Path) -> None:
+    plan = write_plan(tmp_path, headlines=4, formats=("square", "landscape"))  # 8 variants, 2 workers
+    run = asyncio.run(
+        arun_variants(
+            plan, tmp_path / "out", provider="local", concurrency=1, progress=False, checks=[TechnicalCheck()]
+        )
+    )
+    assert run.ok and run.limiter is not None
+    assert run.limiter.favoured == "render"

@@ -21,6 +21,10 @@ without tripping it:
   request's round trip is mostly the generation, which says nothing about its arrival), at least
   ``arrival_lag_s``, at most a quarter window; before its answer, a request of a kind whose round trips
   vary is assumed to arrive later by that spread;
+* requests waiting for the same window get slots in arrival order, or the favoured kind first
+  (:meth:`AdaptiveRateLimiter.favour`: a variant run favours renders in its last round, so that its
+  last images are not queued behind moderation calls); a request never waits behind one that waits
+  for another kind's window;
 * every kind of request (image renders, moderation) first counts against one shared window, with the
   smallest limit seen; as soon as the headers show that the server keeps separate limits (OpenAI's
   are per model: a different limit for another kind, or a ``remaining`` that ignores requests the
@@ -77,6 +81,8 @@ class LimiterStats:
     """The limit learned for each kind of request (``render``, ``moderate``)."""
     shared: bool = True
     """False once the headers showed that each kind of request has its own limit."""
+    favoured: str | None = None
+    """The kind of request that gets free slots first (see :meth:`AdaptiveRateLimiter.favour`)."""
 
 
 @dataclass
@@ -97,6 +103,17 @@ class _Bucket:
 
 Ticket = tuple[float, int, str]
 """(expiry, sequence number, kind) of one counted request."""
+
+
+@dataclass(eq=False)
+class _Waiter:
+    """A request waiting for a slot."""
+
+    kind: str
+    arrival: int
+
+    def rank(self, favoured: str | None) -> tuple[bool, int]:
+        return (self.kind != favoured, self.arrival)
 
 
 class AdaptiveRateLimiter:
@@ -136,7 +153,9 @@ class AdaptiveRateLimiter:
         self._seq = 0
         self._changed = asyncio.Event()
         self._last_observed: dict[str, float] = {}
-        self._lock = asyncio.Lock()
+        self._waiting: list[_Waiter] = []  # requests waiting for a slot, in arrival order
+        self._arrivals = 0
+        self._favoured: str | None = None
         self.stats = LimiterStats(limit=limit)
 
     def __repr__(self) -> str:
@@ -185,8 +204,29 @@ class AdaptiveRateLimiter:
         now = self._clock()
         return now + self._delay(kind, now)
 
+    def favour(self, kind: str | None) -> None:
+        """Grant waiting requests of ``kind`` a slot before those of other kinds that share their window
+        (``None``: arrival order again). A variant run favours renders once its last variants have
+        started: a render delayed then costs its whole generation time at the end of the run, a moderation
+        call waiting next to nothing."""
+        self._favoured = self.stats.favoured = kind
+        self._changed.set()
+
+    def _first_in_line(self, waiter: _Waiter) -> bool:
+        """True when no earlier (or favoured) request waits for the same window as ``waiter``."""
+        bucket = self._bucket(waiter.kind)
+        rank = waiter.rank(self._favoured)
+        return not any(
+            other is not waiter and other.rank(self._favoured) < rank and self._bucket(other.kind) is bucket
+            for other in self._waiting
+        )
+
     async def acquire(self, kind: str = "render") -> Ticket:
-        """Wait until a request of ``kind`` may start; returns its ticket (pass it to :meth:`release`)."""
+        """Wait until a request of ``kind`` may start; returns its ticket (pass it to :meth:`release`).
+
+        Requests that wait for the same window get their slots in arrival order (favoured kind first, see
+        :meth:`favour`); a request never waits behind one that waits for another kind's window.
+        """
         bucket = self._bucket(kind)
         if not bucket.probed.is_set():
             if bucket.probing:  # the first request of a kind is a probe: wait for its answer
@@ -196,26 +236,34 @@ class AdaptiveRateLimiter:
                 self.stats.waited_s += self._clock() - started
             else:
                 bucket.probing = True
-        async with self._lock:  # slots are granted in arrival order
-            waited = 0.0
+        self._arrivals += 1
+        waiter = _Waiter(kind, self._arrivals)
+        self._waiting.append(waiter)
+        waited = 0.0
+        try:
             while True:
                 now = self._clock()
-                delay = self._delay(kind, now)
-                if delay <= 0:
-                    break
+                delay: float | None = None
+                if self._first_in_line(waiter):
+                    delay = self._delay(kind, now)
+                    if delay <= 0:
+                        break
                 self._changed.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), delay)
                 waited += self._clock() - now
-            self._seq += 1
-            ticket = (now + self._expected_lag(kind) + self.window_s + self.margin_s, self._seq, kind)
-            bisect.insort(self._tickets, ticket)
-            self._starts[self._seq] = now
-            self.stats.requests += 1
-            if waited > 0:
-                self.stats.waits += 1
-                self.stats.waited_s += waited
-            return ticket
+        finally:
+            self._waiting.remove(waiter)
+            self._changed.set()  # the next in line may go (or check again)
+        self._seq += 1
+        ticket = (now + self._expected_lag(kind) + self.window_s + self.margin_s, self._seq, kind)
+        bisect.insort(self._tickets, ticket)
+        self._starts[self._seq] = now
+        self.stats.requests += 1
+        if waited > 0:
+            self.stats.waits += 1
+            self.stats.waited_s += waited
+        return ticket
 
     def arrival_lag(self) -> float:
         """How long a request may take to reach the server (see the module docstring)."""

@@ -599,6 +599,7 @@ class _Runner:
         self.requeues: dict[str, int] = {}
         self.in_flight: set[str] = set()
         self.finished_files: dict[str, dict[str, str]] = {}
+        self._favour_at: int | None = None  # variants left to start when renders go first
         self.workers: int | None = None  # worker tasks (default: concurrency × WORKERS_PER_REQUEST_SLOT)
 
     # -- money -------------------------------------------------------------------------------
@@ -804,12 +805,26 @@ class _Runner:
 
     # -- the session --------------------------------------------------------------------------
 
+    def _near_the_end(self, left: int) -> None:
+        """``left`` variants are still to start: once they fit in the workers (the last round), renders get
+        the limiter's free slots before moderation calls (``AdaptiveRateLimiter.favour``). A render delayed
+        at the end of a run costs its whole generation time, a moderation call next to nothing; before
+        that, arrival order: each moderation call finishes a variant and frees its memory."""
+        if self._favour_at is None or left > self._favour_at:
+            return
+        self._favour_at = None
+        for provider in self.wrapped:
+            limiter = getattr(provider, "limiter", None)
+            if isinstance(limiter, AdaptiveRateLimiter):
+                limiter.favour("render")
+
     async def _worker(self, queue: asyncio.Queue[Variant]) -> None:
         while True:
             try:
                 variant = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
+            self._near_the_end(queue.qsize())
             try:
                 if self.stopped is not None:
                     continue
@@ -867,6 +882,7 @@ class _Runner:
                 self.progress.start(len(self.plan), self.done, self.failed)
             try:
                 count = self.workers or max(1, self.concurrency) * WORKERS_PER_REQUEST_SLOT
+                self._favour_at = count
                 workers = [asyncio.create_task(self._worker(queue)) for _ in range(count)]
                 try:
                     await asyncio.gather(*workers)
