@@ -261,6 +261,10 @@ def _evaluate(
         return rendered.data, image
 
     data, decoded = yield Compute(prepare)
+    if ctx.moderator is not None:
+        # a decoded image is ~3 MB per megapixel: do not hold it across the moderation request (a run has
+        # many variants waiting there at once); the checks decode the bytes again
+        decoded = None
     moderation, moderation_error = yield from _moderate(ctx, data, fmt, prompt.text)
     report = yield from _check(ctx, data, expectation_for(prompt), policies, moderation, moderation_error, decoded)
     fixes = [f"overlay:{z}" for z in sorted(zones)]

@@ -299,7 +299,6 @@ async def test_500_variants_with_20_percent_faults(
 
     # --- memory flat ------------------------------------------------------------------------------------------
     assert growth_mb < 64, probe.rss
-    assert (probe.rss[VARIANTS] - probe.rss[100]) / 2**20 < 64, probe.rss  # and from 100 settled to the end
 
     # --- validation slice -------------------------------------------------------------------------------------
     assert openai_server.invalid_requests() == []
