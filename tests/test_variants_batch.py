@@ -26,15 +26,13 @@ from brandkit.errors import RequestError
 from brandkit.jsonl import read_journal
 from brandkit.provider.openai_batch import OpenAIBatchProvider
 from brandkit.provider.pricing import DEFAULT_PRICES
-from brandkit.provider.retry import RetryPolicy
 from brandkit.variants import arun_variants, dry_run, replay
 from brandkit.variants.plan import PlanError
 from tests.support.openai_plugin import FAKE_API_KEY, generate_call
 from tests.support.openai_server import OpenAIServer, StoredBatch
-from tests.support.variants import cli_command, cli_env, light_checks
+from tests.support.variants import FAST, cli_command, cli_env, openai_options
 
 ROOT = Path(__file__).resolve().parents[1]
-FAST = RetryPolicy(max_attempts=4, max_total_s=20.0, base_s=0.01, max_wait_s=1.0)
 QUICK_BATCH = {"poll_interval_s": 0.0, "max_poll_interval_s": 0.05, "gather_s": 0.3}
 
 
@@ -74,18 +72,7 @@ def write_plan(folder: Path, formats: tuple[str, ...] = ("square", "landscape"),
 
 
 def options(server: OpenAIServer, **extra: Any) -> dict[str, Any]:
-    return {
-        "provider": "openai",
-        "engine": "openai-batch",
-        "batch_options": dict(QUICK_BATCH),
-        "api_key": FAKE_API_KEY,
-        "base_url": server.url,
-        "retry": FAST,
-        "timeout": 20.0,
-        "progress": False,
-        "checks": light_checks(),
-        **extra,
-    }
+    return openai_options(server, engine="openai-batch", batch_options=dict(QUICK_BATCH), **extra)
 
 
 def created_batches(server: OpenAIServer) -> list[StoredBatch]:

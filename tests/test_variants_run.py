@@ -28,17 +28,13 @@ from brandkit.variants import AdaptiveRateLimiter, Journal, arun_variants, read_
 from brandkit.variants.plan import expand_plan
 from tests.support.openai_plugin import FAKE_API_KEY
 from tests.support.openai_server import OpenAIServer
+from tests.support.variants import FAST, openai_options
 
 ROOT = Path(__file__).resolve().parents[1]
 NORTHWIND = str(ROOT / "brand_specs" / "northwind")
-FAST = RetryPolicy(max_attempts=4, max_total_s=20.0, base_s=0.01, max_wait_s=1.0)
 # Loopback images are a blue box on grey: the copy and logo are composited (overlay) and the palette
 # check only warns, so a variant passes unless a test asks for the palette check to block.
 LENIENT = {"text": "overlay", "logo": "overlay", "policies": {"palette": "warn"}}
-
-
-def light_checks() -> list[Check]:
-    return [PaletteCheck(), TechnicalCheck(), ModerationCheck()]
 
 
 def minimal_checks() -> list[Check]:
@@ -61,19 +57,6 @@ def write_plan(folder: Path, headlines: int = 2, formats: tuple[str, ...] = ("sq
     path = folder / "plan.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
-
-
-def openai_options(server: OpenAIServer, **extra: Any) -> dict[str, Any]:
-    return {
-        "provider": "openai",
-        "api_key": FAKE_API_KEY,
-        "base_url": server.url,
-        "retry": FAST,
-        "timeout": 20.0,
-        "progress": False,
-        "checks": light_checks(),
-        **extra,
-    }
 
 
 def events(out: Path) -> list[dict[str, Any]]:

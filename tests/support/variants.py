@@ -7,15 +7,19 @@ import os
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 from brandkit.checks.base import Check
 from brandkit.checks.moderation import ModerationCheck
 from brandkit.checks.palette import PaletteCheck
 from brandkit.checks.technical import TechnicalCheck
+from brandkit.provider.retry import RetryPolicy
 from tests.support.openai_plugin import FAKE_API_KEY
 from tests.support.openai_server import OpenAIServer
 
 ROOT = Path(__file__).resolve().parents[2]
+FAST = RetryPolicy(max_attempts=4, max_total_s=20.0, base_s=0.01, max_wait_s=1.0)
+"""Small backoff so fault tests stay fast."""
 
 LIGHT_CHECKS_LAUNCHER = textwrap.dedent(
     """
@@ -23,6 +27,7 @@ LIGHT_CHECKS_LAUNCHER = textwrap.dedent(
     from brandkit.checks.moderation import ModerationCheck
     from brandkit.checks.palette import PaletteCheck
     from brandkit.checks.technical import TechnicalCheck
+from brandkit.provider.retry import RetryPolicy
 
     brandkit.kit.default_checks = lambda: [PaletteCheck(), TechnicalCheck(), ModerationCheck()]
 
@@ -37,6 +42,20 @@ LIGHT_CHECKS_LAUNCHER = textwrap.dedent(
 def light_checks() -> list[Check]:
     """Palette (warns in the test plans), technical and moderation."""
     return [PaletteCheck(), TechnicalCheck(), ModerationCheck()]
+
+
+def openai_options(server: OpenAIServer, **extra: Any) -> dict[str, Any]:
+    """Keyword arguments of ``arun_variants`` for a run against ``server`` (light checks, no progress bar)."""
+    return {
+        "provider": "openai",
+        "api_key": FAKE_API_KEY,
+        "base_url": server.url,
+        "retry": FAST,
+        "timeout": 20.0,
+        "progress": False,
+        "checks": light_checks(),
+        **extra,
+    }
 
 
 def cli_command(folder: Path, plan: Path, out: Path, *extra: str) -> list[str]:
