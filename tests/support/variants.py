@@ -27,7 +27,6 @@ LIGHT_CHECKS_LAUNCHER = textwrap.dedent(
     from brandkit.checks.moderation import ModerationCheck
     from brandkit.checks.palette import PaletteCheck
     from brandkit.checks.technical import TechnicalCheck
-from brandkit.provider.retry import RetryPolicy
 
     brandkit.kit.default_checks = lambda: [PaletteCheck(), TechnicalCheck(), ModerationCheck()]
 
