@@ -32,7 +32,7 @@ from brandkit.checks.base import Check, CheckContext, CheckResources, Expectatio
 from brandkit.compile import compile_edit, compile_prompt
 from brandkit.compose import draw_copy, draw_logo, zone_color
 from brandkit.errors import BrandViolationError, ImageInputError, ProviderError, ProviderResponseError
-from brandkit.imageio import detect_format, encode_image, load_image, read_bytes
+from brandkit.imageio import detect_format, encode_image, load_image, read_bytes, verify_image
 from brandkit.models import (
     AssetRequest,
     Attempt,
@@ -246,27 +246,36 @@ def _evaluate(
         z for z, on in (("text", prompt.text_mode == "overlay"), ("logo", prompt.logo_mode == "overlay")) if on
     )
 
+    def undecodable(exc: ImageInputError) -> ProviderResponseError:
+        error = ProviderResponseError(
+            f"{result.provider} returned an undecodable image: {exc}",
+            request_id=result.request_id,
+            provider=result.provider,
+        )
+        error.__cause__ = exc
+        return error
+
     def prepare() -> tuple[bytes, Image.Image | None]:
-        """The image to check, and its decoded form when the bytes are the provider's own."""
+        """The image to check, and its decoded form when the bytes are the provider's own and no moderation
+        request comes between: a decoded image is ~3 MB per megapixel, not to be held across a request (a
+        run has many variants waiting there at once). Before moderation, the image is only verified (no
+        pixels decoded); the checks decode it after."""
         try:
-            image = load_image(rendered.data)
+            if zones:  # re-encoded: the checks decode the bytes as they will be delivered
+                return _overlay(ctx, prompt, rendered.data, fmt, zones, repaint=False), None
+            if ctx.moderator is not None:
+                verify_image(rendered.data)
+                return rendered.data, None
+            return rendered.data, load_image(rendered.data)
         except ImageInputError as exc:
-            raise ProviderResponseError(
-                f"{result.provider} returned an undecodable image: {exc}",
-                request_id=result.request_id,
-                provider=result.provider,
-            ) from exc
-        if zones:  # re-encoded: the checks decode the bytes as they will be delivered
-            return _overlay(ctx, prompt, rendered.data, fmt, zones, repaint=False), None
-        return rendered.data, image
+            raise undecodable(exc) from exc
 
     data, decoded = yield Compute(prepare)
-    if ctx.moderator is not None:
-        # a decoded image is ~3 MB per megapixel: do not hold it across the moderation request (a run has
-        # many variants waiting there at once); the checks decode the bytes again
-        decoded = None
     moderation, moderation_error = yield from _moderate(ctx, data, fmt, prompt.text)
-    report = yield from _check(ctx, data, expectation_for(prompt), policies, moderation, moderation_error, decoded)
+    try:
+        report = yield from _check(ctx, data, expectation_for(prompt), policies, moderation, moderation_error, decoded)
+    except ImageInputError as exc:  # only the provider's own bytes can fail here (verified, not decoded)
+        raise undecodable(exc) from exc
     fixes = [f"overlay:{z}" for z in sorted(zones)]
     attempt = Attempt(
         number=number,

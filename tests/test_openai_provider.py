@@ -174,6 +174,32 @@ async def test_rate_limit_headers_are_exposed(
     assert info.request_id == result.request_id and info.status_code == 200
 
 
+@MODES
+async def test_each_answers_rate_limit_record_is_kept_by_request_id_with_the_servers_processing_time(
+    mode: str, make_openai_provider: MakeProvider, openai_server: OpenAIServer
+) -> None:
+    openai_server.latency_s = 0.2  # the server's processing of an image request includes the generation
+    provider = make_openai_provider()
+    first = await render(provider, generate_call(), mode)
+    second = await render(provider, generate_call(), mode)
+    assert provider.last_rate_limit is not None and provider.last_rate_limit.request_id == second.request_id
+    kept = provider.rate_limit_of(first.request_id)  # not overwritten by the later answer
+    assert kept is not None and kept.request_id == first.request_id and kept.status_code == 200
+    assert kept.processing_s is not None and 0.2 <= kept.processing_s < first.elapsed_s
+    assert provider.rate_limit_of("req_unknown") is None and provider.rate_limit_of(None) is None
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"), [("1234", 1.234), ("0", 0.0), ("-5", None), ("nan", None), ("soon", None), (None, None)]
+)
+def test_processing_time_header_is_read_in_seconds_or_not_at_all(header: str | None, expected: float | None) -> None:
+    headers = {"x-ratelimit-limit-requests": "50"}
+    if header is not None:
+        headers["openai-processing-ms"] = header
+    info = RateLimitInfo.from_headers(headers, 200)
+    assert info is not None and info.processing_s == (None if expected is None else pytest.approx(expected))
+
+
 async def test_safety_identifier_is_sent(make_openai_provider: MakeProvider, openai_server: OpenAIServer) -> None:
     provider = make_openai_provider(safety_identifier="user-hash-123")
     provider.render(generate_call())
@@ -217,6 +243,32 @@ async def test_edit_sends_references_as_image_array_in_index_order(
     assert "moderation" not in record.fields  # generate only
     assert "input_fidelity" not in record.fields  # never for gpt-image-2
     assert record.fields["prompt"] == call.prompt.text
+
+
+async def test_an_async_multipart_edit_leaves_in_one_write_unless_the_client_is_the_callers(
+    make_openai_provider: MakeProvider, openai_server: OpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The async client brandkit makes reads each request body into one piece before sending it (a part per
+    event-loop turn is slow on a busy loop), up to a size; a client passed in is left as it is."""
+    chunks: list[int] = []
+    send = httpx2.AsyncHTTPTransport.handle_async_request
+
+    async def counting(self: httpx2.AsyncHTTPTransport, request: httpx2.Request) -> httpx2.Response:
+        if request.url.path.endswith("/images/edits"):
+            chunks.append(len([chunk async for chunk in request.stream]))  # type: ignore[union-attr]
+        return await send(self, request)
+
+    monkeypatch.setattr(httpx2.AsyncHTTPTransport, "handle_async_request", counting)
+    result = await make_openai_provider().arender(edit_call())
+    given = openai.AsyncOpenAI(api_key=FAKE_API_KEY, base_url=openai_server.url, http_client=httpx2.AsyncClient())
+    await OpenAIProvider(async_client=given).arender(edit_call())
+    await given.close()
+    import brandkit.provider.openai as module
+
+    monkeypatch.setattr(module, "WHOLE_BODY_MAX_BYTES", 1000)  # a larger body streams part by part
+    await make_openai_provider().arender(edit_call())
+    assert result.images and chunks[0] == 1 and chunks[1] > 1 and chunks[2] > 1
+    assert [record.validation_errors for record in openai_server.records("/images/edits")] == [[], [], []]
 
 
 async def test_edit_input_fidelity_kept_for_models_that_support_it(

@@ -6,7 +6,9 @@ A fake clock drives the limiter; nothing here measures time.
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -135,3 +137,75 @@ def test_a_run_favours_renders_for_its_last_variants(tmp_path: Path) -> None:
     )
     assert run.ok and run.limiter is not None
     assert run.limiter.favoured == "render"
+
+
+class _Answer:
+    """A rate-limit record as a provider keeps it (see ``RateLimitInfo``): read now, ``processing_s`` at the server."""
+
+    def __init__(self, processing_s: float | None, request_id: str = "req_1") -> None:
+        self.processing_s, self.request_id = processing_s, request_id
+        self.observed_at = time.time()
+        self.limit_requests = self.remaining_requests = self.reset_requests_s = self.retry_after_s = None
+        self.status_code = 200
+
+
+async def test_the_servers_processing_time_dates_when_it_counted_the_request() -> None:
+    clock = Clock()
+    limiter = AdaptiveRateLimiter(window_s=60.0, limit=1, margin_s=0.05, arrival_lag_s=0.1, clock=clock)
+
+    async def request(took: float, info: _Answer | None, answered: bool = True) -> float:
+        clock.now = start = limiter.next_start()
+        ticket = await asyncio.wait_for(limiter.acquire("render"), 1.0)
+        clock.now += took
+        limiter.release(ticket, answered=answered, info=info)
+        limiter.observe(None, "render")
+        return start
+
+    # counted at the latest 0.1 s after its start, not at its answer; proven by the answer, so no margin
+    start = await request(2.0, _Answer(1.9))
+    assert limiter.next_start() == pytest.approx(start + 0.1 + 60.0)
+    start = await request(2.5, _Answer(2.45))  # slow, but the server says it was busy with it for 2.45 s
+    assert limiter.next_start() == pytest.approx(start + 0.05 + 60.0)  # the estimate alone: +0.5 +0.1 +0.05
+    start = await request(2.5, None)  # no record: the estimate from the round trips
+    assert limiter.next_start() == pytest.approx(start + 0.5 + 0.1 + 60.0 + 0.05)
+    start = await request(2.0, _Answer(0.5))  # processing shorter than the estimate allows: the estimate wins
+    assert limiter.next_start() == pytest.approx(start + 0.1 + 60.0 + 0.05)
+    start = await request(2.0, _Answer(9.0))  # more than the round trip (a clock step): never before its start
+    assert limiter.next_start() == pytest.approx(start + 60.0)
+    start = await request(0.4, _Answer(0.39), answered=False)  # failed: it may still reach the server
+    assert limiter.next_start() == pytest.approx(start + 0.4 + 60.0 + 0.05)
+
+
+async def test_a_slot_is_dated_from_this_requests_own_record_never_another_concurrent_ones() -> None:
+    """The wrapper dates a request from the provider's record with its request id (``rate_limit_of``); the
+    provider's latest record may be another request's, whose processing time says nothing about this one."""
+    from brandkit.models import RenderedImage, RenderResult
+    from brandkit.variants.ratelimit import wrap
+
+    clock = Clock()
+
+    class Provider:
+        name = "fake"
+
+        def __init__(self, own: _Answer | None) -> None:
+            self.own = own
+            self.last_rate_limit = _Answer(1.99, "req_other")  # another image request answered last
+
+        def rate_limit_of(self, request_id: str | None) -> _Answer | None:
+            return self.own if self.own is not None and request_id == self.own.request_id else None
+
+        def render(self, call: Any) -> RenderResult:
+            raise NotImplementedError
+
+        async def arender(self, call: Any) -> RenderResult:
+            clock.now += 2.0
+            image = RenderedImage(data=b"png", output_format="png", width=1, height=1)
+            return RenderResult(images=[image], provider="fake", model="x", request_id="req_1")
+
+    for own, freed_after in ((_Answer(1.95), 0.05), (None, 2.0)):
+        limiter = AdaptiveRateLimiter(window_s=60.0, limit=1, margin_s=0.05, clock=clock)
+        start = clock.now = limiter.next_start()
+        await wrap(Provider(own), limiter).arender(None)  # type: ignore[arg-type]
+        # with its own record: counted 0.05 s after its start; without: at its answer (the first of its kind),
+        # not 0.01 s after its start as the other request's processing time would claim
+        assert limiter.next_start() == pytest.approx(start + freed_after + 60.0)

@@ -294,3 +294,66 @@ def test_overlay_draws_into_model_imagery(lumen: brandkit.BrandSpec) -> None:
     kit = brandkit.BrandKit(lumen, provider=Imagery())
     asset = kit.generate(brandkit.AssetRequest(**{**REQ, "headline": "Small steps, every day"}, seed=1))  # type: ignore[arg-type]
     assert asset.report.passed and asset.fixes == ["overlay:logo", "overlay:text"]
+
+
+def _damaged_png(spec: brandkit.BrandSpec, call: RenderCall, *, keep_crcs: bool) -> bytes:
+    """The local renderer's PNG for ``call`` with its compressed pixels damaged: cut short (``keep_crcs=False``,
+    Pillow's structural check refuses it), or overwritten inside intact chunks (only a decode shows it)."""
+    import struct
+    import zlib
+
+    data = LocalRenderer(spec).render(call).images[0].data
+    if not keep_crcs:
+        return data[: len(data) // 2]
+    start = data.index(b"IDAT") - 4
+    (length,) = struct.unpack(">I", data[start : start + 4])
+    body = bytearray(data[start + 8 : start + 8 + length])
+    body[2:] = bytes(b ^ 0x5A for b in body[2:])  # keep the zlib header, garble the stream
+    chunk = struct.pack(">I", length) + b"IDAT" + bytes(body) + struct.pack(">I", zlib.crc32(b"IDAT" + bytes(body)))
+    return data[:start] + chunk + data[start + 12 + length :]
+
+
+@pytest.mark.parametrize("keep_crcs", [False, True], ids=["truncated", "garbled-inside-intact-chunks"])
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_an_undecodable_provider_image_is_a_provider_error(
+    northwind: brandkit.BrandSpec, keep_crcs: bool, mode: str
+) -> None:
+    """Before moderation the provider's image is only verified (no pixel decode); what the checks' decode
+    finds after it is the same typed provider error. A structurally broken image costs no moderation call."""
+    import asyncio
+
+    from brandkit.checks.base import ModerationScores
+    from brandkit.models import RenderedImage
+
+    class Damaging:
+        name = "damaging"
+
+        def render(self, call: RenderCall) -> RenderResult:
+            data = _damaged_png(northwind, call, keep_crcs=keep_crcs)
+            size = (call.prompt.width, call.prompt.height)
+            image = RenderedImage(data=data, output_format="png", width=size[0], height=size[1])
+            return RenderResult(images=[image], provider="damaging", model="x", request_id="req_damaged")
+
+        async def arender(self, call: RenderCall) -> RenderResult:
+            return self.render(call)
+
+    class Counting:
+        calls = 0
+
+        def moderate(self, image: bytes, mime: str, text: str) -> ModerationScores:
+            Counting.calls += 1
+            return ModerationScores(source="counting", scores={"violence": 0.0}, covered_categories=["violence"])
+
+        async def amoderate(self, image: bytes, mime: str, text: str) -> ModerationScores:
+            return self.moderate(image, mime, text)
+
+    request = brandkit.AssetRequest(**REQ, seed=1)  # type: ignore[arg-type]
+    with pytest.raises(brandkit.ProviderResponseError, match="undecodable image") as info:
+        if mode == "sync":
+            brandkit.BrandKit(northwind, provider=Damaging(), moderator=Counting()).generate(request)
+        else:
+            kit = brandkit.AsyncBrandKit(northwind, provider=Damaging(), moderator=Counting())
+            asyncio.run(kit.generate(request))
+    assert info.value.request_id == "req_damaged"
+    assert isinstance(info.value.__cause__, brandkit.ImageInputError)
+    assert Counting.calls == (1 if keep_crcs else 0)

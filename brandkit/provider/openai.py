@@ -33,9 +33,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import collections
 import contextlib
 import io
 import logging
+import math
 import os
 import threading
 import time
@@ -93,6 +95,8 @@ MAX_PROMPT_CHARS = 32_000
 MAX_INPUT_IMAGE_BYTES = 50 * 1024 * 1024
 DEFAULT_TIMEOUT_S = 300.0
 CONNECT_TIMEOUT_S = 10.0
+WHOLE_BODY_MAX_BYTES = 64 * 1024 * 1024  # async request bodies up to this size leave in one write
+RATE_LIMIT_RECORDS = 512  # answers whose rate-limit record a provider keeps, by request id
 
 _FORMATS = ("png", "jpeg", "webp")
 _QUALITIES = ("low", "medium", "high", "auto")
@@ -152,7 +156,9 @@ class RateLimitInfo(BaseModel):
     """The rate-limit headers of the last response (``x-ratelimit-*``, ``retry-after``).
 
     Durations are in seconds. A batch runner can adapt its concurrency from
-    ``remaining_requests`` and ``reset_requests_s``.
+    ``remaining_requests`` and ``reset_requests_s``. ``processing_s`` is the server's own time for the
+    request (``openai-processing-ms``) and ``observed_at`` the wall-clock time the answer was read: the
+    server counted the request no later than ``observed_at - processing_s``.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -166,6 +172,7 @@ class RateLimitInfo(BaseModel):
     retry_after_s: float | None = None
     request_id: str | None = None
     status_code: int | None = None
+    processing_s: float | None = None
     observed_at: float = 0.0
 
     @classmethod
@@ -194,6 +201,7 @@ class RateLimitInfo(BaseModel):
             retry_after_s=parse_retry_after(lowered),
             request_id=lowered.get("x-request-id"),
             status_code=status_code,
+            processing_s=_processing_s(lowered.get("openai-processing-ms")),
             observed_at=time.time(),
         )
 
@@ -205,6 +213,32 @@ def _int_header(value: str | None) -> int | None:
         return int(float(value))
     except ValueError:
         return None
+
+
+async def _whole_body(request: httpx2.Request) -> None:
+    """Read a request's body into one piece before it is sent (an httpx2 request hook).
+
+    A multipart body (an edit with its reference images) is otherwise written part by part, one event-loop
+    turn each; on a busy loop (a variant run decoding a wave of answers) that delays the moment the server
+    has the whole request, and so counts it, by tenths of a second. Bodies over :data:`WHOLE_BODY_MAX_BYTES`
+    (a Batch input file uploaded from disk) or of unknown length stream as before.
+    """
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) <= WHOLE_BODY_MAX_BYTES:
+        await request.aread()
+
+
+def _processing_s(value: str | None) -> float | None:
+    """``openai-processing-ms`` in seconds; ``None`` when absent, malformed, negative or not finite."""
+    if value is None:
+        return None
+    try:
+        milliseconds = float(value)
+    except ValueError:
+        return None
+    if not math.isfinite(milliseconds) or milliseconds < 0:
+        return None
+    return milliseconds / 1000.0
 
 
 @dataclass(frozen=True)
@@ -500,6 +534,7 @@ class OpenAIProvider:
         self._async_client: AsyncOpenAI | None = None
         self._lock = threading.Lock()
         self._last_rate_limit: RateLimitInfo | None = None
+        self._rate_limits: collections.OrderedDict[str, RateLimitInfo] = collections.OrderedDict()
 
     def __repr__(self) -> str:
         key = "given" if self._api_key.get() else ("env" if os.environ.get("OPENAI_API_KEY") else "missing")
@@ -514,6 +549,15 @@ class OpenAIProvider:
     def last_rate_limit(self) -> RateLimitInfo | None:
         """Rate-limit headers of the most recent response of this provider (success or error)."""
         return self._last_rate_limit
+
+    def rate_limit_of(self, request_id: str | None) -> RateLimitInfo | None:
+        """The rate-limit record of the answer with ``request_id`` (``x-request-id``), among the last
+        :data:`RATE_LIMIT_RECORDS` answers of this provider; ``None`` when unknown. Unlike
+        :attr:`last_rate_limit`, it cannot be another concurrent request's."""
+        if not request_id:
+            return None
+        with self._lock:
+            return self._rate_limits.get(request_id)
 
     def _key(self) -> str | None:
         return self._api_key.get() or os.environ.get("OPENAI_API_KEY") or None
@@ -565,7 +609,11 @@ class OpenAIProvider:
                 if self._given_async_client is not None:
                     self._async_client = self._given_async_client.with_options(max_retries=0)
                 else:
-                    self._async_client = AsyncOpenAI(**self._client_options(self._require_key()))
+                    # the SDK's default client, but each request body leaves in one write (below)
+                    http_client = openai.DefaultAsyncHttpx2Client(event_hooks={"request": [_whole_body]})
+                    self._async_client = AsyncOpenAI(
+                        **self._client_options(self._require_key()), http_client=http_client
+                    )
             return self._async_client
 
     def close(self) -> None:
@@ -624,7 +672,8 @@ class OpenAIProvider:
         def attempt() -> RenderResult:
             with self._translating(plan.label):
                 raw = endpoint(**plan.kwargs)
-                return self._read_images(plan, raw, started)
+                request_id = self._observe(raw.headers, raw.status_code)
+                return self._read_images(plan, raw, request_id, started)
 
         return self.retry.call(attempt, label=f"openai {plan.label}")
 
@@ -639,8 +688,10 @@ class OpenAIProvider:
         async def attempt() -> RenderResult:
             with self._translating(plan.label):
                 raw = await endpoint(**plan.kwargs)
+                # the headers as soon as the answer is in (a limiter dates the request's arrival from them);
                 # decoding and verifying the images is CPU work: keep it off the event loop
-                return await asyncio.to_thread(self._read_images, plan, raw, started)
+                request_id = self._observe(raw.headers, raw.status_code)
+                return await asyncio.to_thread(self._read_images, plan, raw, request_id, started)
 
         return await self.retry.acall(attempt, label=f"openai {plan.label}")
 
@@ -686,9 +737,15 @@ class OpenAIProvider:
 
     def _observe(self, headers: Mapping[str, str], status_code: int | None) -> str | None:
         info = RateLimitInfo.from_headers(headers, status_code)
+        request_id = headers.get("x-request-id")
         if info is not None:
             self._last_rate_limit = info
-        return headers.get("x-request-id")
+            if request_id:
+                with self._lock:
+                    self._rate_limits[request_id] = info
+                    while len(self._rate_limits) > RATE_LIMIT_RECORDS:
+                        self._rate_limits.popitem(last=False)
+        return request_id
 
     def _response_error(
         self, label: str, problem: str, request_id: str | None, retryable: bool = True
@@ -706,8 +763,7 @@ class OpenAIProvider:
         error.retryable = retryable
         return error
 
-    def _read_images(self, plan: RenderPlan, raw: Any, started: float) -> RenderResult:
-        request_id = self._observe(raw.headers, raw.status_code)
+    def _read_images(self, plan: RenderPlan, raw: Any, request_id: str | None, started: float) -> RenderResult:
         try:
             parsed = raw.parse()
         except (ValueError, pydantic.ValidationError, openai.APIResponseValidationError) as exc:

@@ -281,7 +281,7 @@ class AdaptiveRateLimiter:
         spread = max(trips) - min(trips) if trips else 0.0
         return min(self.window_s / 4, self.arrival_lag() + spread)
 
-    def release(self, ticket: Ticket, *, answered: bool = True) -> None:
+    def release(self, ticket: Ticket, *, answered: bool = True, info: Any = None) -> None:
         """The request of ``ticket`` is over: it counts until one window after the server counted it.
 
         When it ``answered`` (not an error or a 429), the server counted it before its answer (now): the
@@ -291,6 +291,14 @@ class AdaptiveRateLimiter:
         (+ ``margin_s``) after that when it is earlier. The ticket moves there, later than the guess made
         at :meth:`acquire` too, when the request was slow to arrive. A failed request holds its slot until
         one window (+ ``margin_s``) from now: it may still reach the server.
+
+        ``info`` (optional) is the answer's rate-limit record. When it carries the server's processing time
+        (``processing_s``, from ``openai-processing-ms``) and the time the answer was read (``observed_at``),
+        the server counted the request no later than that time minus its processing: the slot is back one
+        window after that (no margin: the answer proves it, as above) when it is earlier — for an image
+        request, whose processing is the whole generation, much earlier than the estimate above. (A server
+        whose processing time started after it counted the request would answer some request with a 429,
+        and the limiter would back off as for any 429.)
         """
         now = self._clock()
         expiry, seq, kind = ticket
@@ -306,6 +314,9 @@ class AdaptiveRateLimiter:
                 arrived = started + trip - min(min(trips), trip) + self.arrival_lag()
                 until = min(until, arrived + self.window_s + self.margin_s)
             trips.append(trip)
+            counted = _counted_by(info, now)
+            if counted is not None:  # proven by the answer, like `now` above: no margin
+                until = min(until, max(started, counted) + self.window_s)
         if until != expiry:
             index = bisect.bisect_left(self._tickets, ticket)
             if index < len(self._tickets) and self._tickets[index] == ticket:
@@ -449,16 +460,32 @@ class RateLimitedProvider:
                 request_ids = [exc.request_id]
                 raise
             finally:
-                self.limiter.release(ticket, answered=answered)
-                info = getattr(self.inner, "last_rate_limit", None)
-                own = getattr(info, "request_id", None)
-                # `last_rate_limit` is the provider's latest answer, maybe another request's (of another kind)
-                mine = info is not None and (own is None or not any(request_ids) or own in request_ids)
-                self.limiter.observe(info if mine else None, kind)
+                info, exact = self._record_of(request_ids)
+                try:
+                    # its timing only when surely this request's (another's processing time would free the slot early)
+                    self.limiter.release(ticket, answered=answered, info=info if exact else None)
+                finally:  # always: it also ends a probe, which every other request waits for
+                    self.limiter.observe(info, kind)
 
         if self.retry is None:
             return await attempt()
         return await self.retry.acall(attempt, label=label)
+
+    def _record_of(self, request_ids: list[str | None]) -> tuple[Any, bool]:
+        """The rate-limit record of the answer with one of ``request_ids``, and whether it is surely that
+        answer's: the provider's record by request id (``rate_limit_of``) when it has one, else its latest
+        record (``last_rate_limit``) unless that names another request (it may be another concurrent one's)."""
+        lookup = getattr(self.inner, "rate_limit_of", None)
+        if callable(lookup):
+            for request_id in request_ids:
+                found = lookup(request_id)
+                if found is not None:
+                    return found, True
+        info = getattr(self.inner, "last_rate_limit", None)
+        own = getattr(info, "request_id", None)
+        if info is None or (own is not None and any(request_ids) and own not in request_ids):
+            return None, False
+        return info, own is not None and own in request_ids
 
     def render(self, call: RenderCall) -> RenderResult:
         """Blocking render, passed through (not rate limited)."""
@@ -494,6 +521,20 @@ class RateLimitedModeratingProvider(RateLimitedProvider):
         return await self._limited(
             lambda: self.inner.amoderate(image, mime, text), "moderate", f"{self.name} moderation"
         )
+
+
+def _counted_by(info: Any, now: float) -> float | None:
+    """When (on the limiter's clock, whose present is ``now``) the server counted the request answered with
+    ``info`` at the latest: the answer's reading time minus the server's processing time; ``None`` when
+    ``info`` does not tell."""
+    processing = getattr(info, "processing_s", None)
+    observed = getattr(info, "observed_at", None)
+    if not isinstance(processing, int | float) or not isinstance(observed, int | float) or observed <= 0:
+        return None
+    if not math.isfinite(processing) or processing < 0:
+        return None
+    age = max(0.0, time.time() - float(observed))
+    return now - age - float(processing)
 
 
 def _request_ids(result: Any) -> list[str | None]:

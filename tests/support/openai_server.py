@@ -508,6 +508,7 @@ class Exchange:
     files: list[UploadedFile] = dataclasses.field(default_factory=list)
     record: RequestRecord | None = None
     fault: _Fault | None = None
+    admitted: float | None = None  # monotonic time the request passed the rate limiter (was counted)
 
 
 Handler = Callable[["OpenAIServer", Exchange], Reply]
@@ -1243,7 +1244,10 @@ class OpenAIServer:
         payload = reply.payload()
         response_headers = {"Content-Type": reply.content_type, "x-request-id": record.request_id or ""}
         response_headers.update(self._rate_headers())
-        response_headers["openai-processing-ms"] = str(int((time.monotonic() - started) * 1000))
+        # the backend's time, from admission (a gateway read the request and counted it) to the answer; a
+        # request refused before admission was processed from its arrival
+        processed_from = started if exchange.admitted is None else exchange.admitted
+        response_headers["openai-processing-ms"] = str(int((time.monotonic() - processed_from) * 1000))
         response_headers.update(reply.headers)
         record.status = reply.status
         if self.validate_responses and reply.validate:
@@ -1299,6 +1303,7 @@ class OpenAIServer:
         if limited is not None:
             record.fault = "rate_limit_window"
             return limited
+        exchange.admitted = time.monotonic()
         exchange.fault = self._take_fault(exchange.endpoint, exchange.template)
         if exchange.fault is not None:
             record.fault = exchange.fault.kind
