@@ -375,6 +375,9 @@ def contact_sheet_html(manifest: Mapping[str, Any]) -> str:
 THUMB_PX = 320
 
 
+_REDUCIBLE = frozenset({"L", "RGB"})  # shrunk before conversion (RGBA: converting first is quicker)
+
+
 def make_thumbnail(data: bytes, path: Path, size: int = THUMB_PX) -> None:
     """Write a small JPEG of the image ``data`` to ``path`` (atomically), at most ``size`` pixels a side.
 
@@ -386,8 +389,13 @@ def make_thumbnail(data: bytes, path: Path, size: int = THUMB_PX) -> None:
 
     with Image.open(io.BytesIO(data)) as source:
         source.draft("RGB", (size, size))  # JPEG: decode at a reduced scale
-        image = source.convert("RGB")
-    factor = min(image.width, image.height) // size
+        source.load()
+        image: Image.Image = source
+        factor = min(image.width, image.height) // size
+        if factor > 1 and image.mode in _REDUCIBLE:  # shrink before any conversion: a conversion copies
+            image, factor = image.reduce(factor), 1
+        if image.mode != "RGB":
+            image = image.convert("RGB")
     if factor > 1:
         image = image.reduce(factor)
     image.thumbnail((size, size))
