@@ -14,6 +14,7 @@ import io
 import os
 import stat
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +88,33 @@ def _normalize_mode(image: Image.Image) -> Image.Image:
     return image.convert("RGBA" if "A" in mode else "RGB")
 
 
+@contextlib.contextmanager
+def _opened(data: bytes, name: str, max_pixels: int) -> Iterator[Image.Image]:
+    """``data`` opened by Pillow (header read, pixels not decoded) and within ``max_pixels``; whatever Pillow
+    raises inside the block becomes an :class:`ImageInputError` naming ``name``."""
+    if not data:
+        raise ImageInputError(f"{name}: empty file", source=name)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+                if width * height > max_pixels:
+                    raise ImageInputError(
+                        f"{name}: {width}x{height} = {width * height:,} pixels is over the {max_pixels:,}-pixel limit",
+                        source=name,
+                    )
+                yield image
+    except ImageInputError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageInputError(f"{name}: refused as a decompression bomb ({exc})", source=name) from exc
+    except UnidentifiedImageError as exc:
+        raise ImageInputError(f"{name}: not a recognised image format", source=name) from exc
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise ImageInputError(f"{name}: cannot decode image ({exc})", source=name) from exc
+
+
 def load_image(source: ImageSource, max_pixels: int = MAX_PIXELS) -> Image.Image:
     """Decode ``source`` (path, bytes or PIL image) into an 8-bit RGB or RGBA image.
 
@@ -98,29 +126,10 @@ def load_image(source: ImageSource, max_pixels: int = MAX_PIXELS) -> Image.Image
         image = source
         image.load()
     else:
-        data = source if isinstance(source, bytes) else read_bytes(source)
-        if not data:
-            raise ImageInputError(f"{name}: empty file", source=name)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                image = Image.open(io.BytesIO(data))
-                width, height = image.size
-                if width * height > max_pixels:
-                    raise ImageInputError(
-                        f"{name}: {width}x{height} = {width * height:,} pixels is over the {max_pixels:,}-pixel limit",
-                        source=name,
-                    )
-                image.seek(0)
-                image.load()
-        except ImageInputError:
-            raise
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise ImageInputError(f"{name}: refused as a decompression bomb ({exc})", source=name) from exc
-        except UnidentifiedImageError as exc:
-            raise ImageInputError(f"{name}: not a recognised image format", source=name) from exc
-        except (OSError, ValueError, SyntaxError, EOFError) as exc:
-            raise ImageInputError(f"{name}: cannot decode image ({exc})", source=name) from exc
+        with _opened(source if isinstance(source, bytes) else read_bytes(source), name, max_pixels) as opened:
+            opened.seek(0)
+            opened.load()
+            image = opened
     if image.width * image.height > max_pixels:
         raise ImageInputError(f"{name}: {image.width}x{image.height} is over the pixel limit", source=name)
     with contextlib.suppress(Exception):
@@ -141,28 +150,9 @@ def verify_image(data: bytes, max_pixels: int = MAX_PIXELS) -> tuple[str, int, i
     Cheaper than :func:`load_image` by the whole decode, and weaker: a damaged compressed stream inside
     intact chunks only shows when the pixels are decoded. Raises :class:`brandkit.ImageInputError`.
     """
-    name = _describe(data)
-    if not data:
-        raise ImageInputError(f"{name}: empty file", source=name)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                fmt, (width, height) = (image.format or "").lower(), image.size
-                if width * height > max_pixels:
-                    raise ImageInputError(
-                        f"{name}: {width}x{height} = {width * height:,} pixels is over the {max_pixels:,}-pixel limit",
-                        source=name,
-                    )
-                image.verify()
-    except ImageInputError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageInputError(f"{name}: refused as a decompression bomb ({exc})", source=name) from exc
-    except UnidentifiedImageError as exc:
-        raise ImageInputError(f"{name}: not a recognised image format", source=name) from exc
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        raise ImageInputError(f"{name}: damaged image ({exc})", source=name) from exc
+    with _opened(data, _describe(data), max_pixels) as image:
+        fmt, (width, height) = (image.format or "").lower(), image.size
+        image.verify()
     return fmt, width, height
 
 
