@@ -209,3 +209,25 @@ async def test_a_slot_is_dated_from_this_requests_own_record_never_another_concu
         # with its own record: counted 0.05 s after its start; without: at its answer (the first of its kind),
         # not 0.01 s after its start as the other request's processing time would claim
         assert limiter.next_start() == pytest.approx(start + freed_after + 60.0)
+
+
+async def test_a_probe_cancelled_before_it_was_sent_hands_the_probe_to_the_next_request() -> None:
+    """Every other request waits for the probe's answer; a probe cancelled while it waits for its slot never
+    answers, so the next waiting request becomes the probe (and the rest wait for that one)."""
+    clock = Clock()
+    limiter = AdaptiveRateLimiter(window_s=60.0, clock=clock)
+    limiter.rate_limited(5.0)  # paused before the first request: the probe waits for its slot
+    probe = asyncio.create_task(limiter.acquire("render"))
+    await asyncio.sleep(0.01)
+    second = asyncio.create_task(limiter.acquire("render"))
+    await asyncio.sleep(0.01)
+    assert not probe.done() and not second.done()
+    clock.now += 5.0  # the pause is over, but the probe is cancelled first
+    probe.cancel()
+    ticket = await asyncio.wait_for(second, 1.0)  # it probes instead
+    third = asyncio.create_task(limiter.acquire("render"))
+    await asyncio.sleep(0.01)
+    assert not third.done()  # waits for the new probe's answer
+    limiter.release(ticket)
+    limiter.observe(None, "render")
+    limiter.release(await asyncio.wait_for(third, 1.0))

@@ -4,7 +4,7 @@
 without tripping it:
 
 * the first request is a probe: the others wait for its answer, so no burst goes out before the limit
-  is known;
+  is known (a probe cancelled before it was sent hands the probe to the next request);
 * the limit is learned from the ``x-ratelimit-limit-requests`` header the provider reports
   (:attr:`brandkit.provider.openai.OpenAIProvider.last_rate_limit`; read from each provider *object*,
   never from global state) and enforced as a sliding window of ``window_s`` seconds (OpenAI's request
@@ -95,6 +95,18 @@ class _Bucket:
     last_decrease: float = -math.inf
     probing: bool = False
     probed: asyncio.Event = field(default_factory=asyncio.Event)
+    turn: asyncio.Event = field(default_factory=asyncio.Event)  # set when a probe ends or is given up
+
+    def end_probe(self) -> None:
+        """The probe answered (or no probe is needed): requests go by the window from now on."""
+        self.probed.set()
+        self.turn.set()
+
+    def abandon_probe(self) -> None:
+        """The probe gave up before it was sent (cancelled while waiting): the next request probes instead."""
+        self.probing = False
+        turn, self.turn = self.turn, asyncio.Event()
+        turn.set()
 
     @property
     def effective(self) -> int | None:
@@ -147,7 +159,7 @@ class AdaptiveRateLimiter:
         self._buckets: dict[str, _Bucket] = {}
         self._shared: _Bucket | None = _Bucket(limit=limit)
         if limit is not None:
-            self._shared.probed.set()
+            self._shared.end_probe()
         self._tickets: list[Ticket] = []  # sorted by expiry
         self._starts: dict[int, float] = {}  # sequence number -> start, while the ticket counts
         self._seq = 0
@@ -168,7 +180,7 @@ class AdaptiveRateLimiter:
         if bucket is None:  # a kind first seen after the split: probe its own limit
             bucket = self._buckets[kind] = _Bucket(limit=self.stats.limits.get(kind))
             if bucket.limit is not None:
-                bucket.probed.set()
+                bucket.end_probe()
         return bucket
 
     def effective_limit(self, kind: str = "render") -> int | None:
@@ -227,15 +239,27 @@ class AdaptiveRateLimiter:
         Requests that wait for the same window get their slots in arrival order (favoured kind first, see
         :meth:`favour`); a request never waits behind one that waits for another kind's window.
         """
-        bucket = self._bucket(kind)
-        if not bucket.probed.is_set():
-            if bucket.probing:  # the first request of a kind is a probe: wait for its answer
-                started = self._clock()
-                await bucket.probed.wait()
-                self.stats.waits += 1
-                self.stats.waited_s += self._clock() - started
-            else:
+        probe: _Bucket | None = None
+        while True:
+            bucket = self._bucket(kind)
+            if bucket.probed.is_set():
+                break
+            if not bucket.probing:  # the first request of a kind is a probe; the others wait for its answer
                 bucket.probing = True
+                probe = bucket
+                break
+            started = self._clock()
+            await bucket.turn.wait()  # the probe answered, or gave up before it was sent (then one of us probes)
+            self.stats.waits += 1
+            self.stats.waited_s += self._clock() - started
+        try:
+            return await self._take_slot(kind)
+        except BaseException:
+            if probe is not None:
+                probe.abandon_probe()
+            raise
+
+    async def _take_slot(self, kind: str) -> Ticket:
         self._arrivals += 1
         waiter = _Waiter(kind, self._arrivals)
         self._waiting.append(waiter)
@@ -332,7 +356,7 @@ class AdaptiveRateLimiter:
         with ``None`` when the provider reports nothing: it also ends the probe of that kind.
         """
         bucket = self._bucket(kind)
-        bucket.probed.set()
+        bucket.end_probe()
         if info is None:
             return
         observed = float(getattr(info, "observed_at", 0.0) or 0.0)
@@ -383,8 +407,8 @@ class AdaptiveRateLimiter:
         for name, value in self.stats.limits.items():
             bucket = self._buckets[name] = _Bucket(limit=value, factor=shared.factor)
             bucket.paused_until = shared.paused_until
-            bucket.probed.set()
-        shared.probed.set()  # wake anyone waiting on the shared probe
+            bucket.end_probe()
+        shared.end_probe()  # wake anyone waiting on the shared probe
         self.stats.shared = False
         self._changed.set()
 
