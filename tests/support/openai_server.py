@@ -1938,31 +1938,36 @@ def _batches_list(server: OpenAIServer, exchange: Exchange) -> Reply:
     return _json_reply(exchange, body)
 
 
-def _batches_retrieve(server: OpenAIServer, exchange: Exchange) -> Reply:
+def _on_batch(exchange: Exchange, server: OpenAIServer, act: Callable[[StoredBatch], Reply | None]) -> Reply:
+    """``act`` on the batch the path names, under the store lock: its reply, or the batch's JSON when it returns
+    ``None``; 404 for an unknown id."""
     batch_id = exchange.path_params.get("batch_id", "")
     with server._store_lock:
         batch = server.batches.get(batch_id)
         if batch is None:
             return _batch_not_found(batch_id)
-        _poll_batch(server, batch, exchange)
+        refused = act(batch)
+        if refused is not None:
+            return refused
         body = batch.to_json()
     if exchange.record is not None:
         exchange.record.response = {"status": body["status"], "request_counts": body["request_counts"]}
     return _json_reply(exchange, body)
 
 
+def _batches_retrieve(server: OpenAIServer, exchange: Exchange) -> Reply:
+    return _on_batch(exchange, server, lambda batch: _poll_batch(server, batch, exchange))
+
+
 def _batches_cancel(server: OpenAIServer, exchange: Exchange) -> Reply:
-    batch_id = exchange.path_params.get("batch_id", "")
-    with server._store_lock:
-        batch = server.batches.get(batch_id)
-        if batch is None:
-            return _batch_not_found(batch_id)
+    def cancel(batch: StoredBatch) -> Reply | None:
         if batch.status in ("validating", "in_progress", "finalizing"):
             _set_batch_status(batch, "cancelling")
         elif batch.status != "cancelling":
             return error_reply(400, f"Cannot cancel a batch with status '{batch.status}'.", param="batch_id")
-        body = batch.to_json()
-    return _json_reply(exchange, body)
+        return None
+
+    return _on_batch(exchange, server, cancel)
 
 
 # -- Batch progress (all called with server._store_lock held) ---------------------------------
