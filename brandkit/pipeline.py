@@ -247,13 +247,11 @@ def _evaluate(
     )
 
     def undecodable(exc: ImageInputError) -> ProviderResponseError:
-        error = ProviderResponseError(
+        return ProviderResponseError(
             f"{result.provider} returned an undecodable image: {exc}",
             request_id=result.request_id,
             provider=result.provider,
         )
-        error.__cause__ = exc
-        return error
 
     def prepare() -> tuple[bytes, Image.Image | None]:
         """The image to check, and its decoded form when the bytes are the provider's own and no moderation

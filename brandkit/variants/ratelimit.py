@@ -6,9 +6,10 @@ without tripping it:
 * the first request is a probe: the others wait for its answer, so no burst goes out before the limit
   is known (a probe cancelled before it was sent hands the probe to the next request);
 * the limit is learned from the ``x-ratelimit-limit-requests`` header the provider reports
-  (:attr:`brandkit.provider.openai.OpenAIProvider.last_rate_limit`; read from each provider *object*,
-  never from global state) and enforced as a sliding window of ``window_s`` seconds (OpenAI's request
-  limits are per minute: 60 s). The server counts a request when it has received it, somewhere between
+  (the record of each answer by its request id, :meth:`brandkit.provider.openai.OpenAIProvider.rate_limit_of`,
+  else the provider's latest, ``last_rate_limit``; read from each provider *object*, never from global
+  state) and enforced as a sliding window of ``window_s`` seconds (OpenAI's request limits are per
+  minute: 60 s). The server counts a request when it has received it, somewhere between
   our start and its answer; so each request holds a slot until ``window_s`` after the earlier of its
   answer and the latest time it can have arrived (+ ``margin_s``, for that estimate). That never frees
   a slot before the server does, and a long image generation does not hold its slot for its whole
@@ -20,7 +21,9 @@ without tripping it:
   a quick request's whole round trip bounds the time a request takes to reach the server; an image
   request's round trip is mostly the generation, which says nothing about its arrival), at least
   ``arrival_lag_s``, at most a quarter window; before its answer, a request of a kind whose round trips
-  vary is assumed to arrive later by that spread;
+  vary is assumed to arrive later by that spread. When the answer's record carries the server's own
+  processing time (``openai-processing-ms``), the request was counted no later than its answer minus
+  that time, and the slot comes back one window after it (see :meth:`AdaptiveRateLimiter.release`);
 * requests waiting for the same window get slots in arrival order, or the favoured kind first
   (:meth:`AdaptiveRateLimiter.favour`: a variant run favours renders in its last round, so that its
   last images are not queued behind moderation calls); a request never waits behind one that waits
