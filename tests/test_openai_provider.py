@@ -487,6 +487,8 @@ def test_duration_and_retry_after_parsing() -> None:
     assert parse_duration("1.5") == pytest.approx(1.5)
     assert parse_duration("soon") is None
     assert parse_retry_after({"retry-after-ms": "250", "retry-after": "9"}) == pytest.approx(0.25)
+    for unusable in ("-5", "inf", "nan", "soon"):  # an unusable millisecond count: the seconds header instead
+        assert parse_retry_after({"retry-after-ms": unusable, "retry-after": "9"}) == pytest.approx(9)
     assert parse_retry_after({"Retry-After": "3"}) == pytest.approx(3)
     assert parse_retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, now=1445412470.0) == pytest.approx(10)
     assert parse_retry_after({}) is None

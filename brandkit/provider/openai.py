@@ -37,7 +37,6 @@ import collections
 import contextlib
 import io
 import logging
-import math
 import os
 import threading
 import time
@@ -73,7 +72,7 @@ from brandkit.errors import (
 from brandkit.imageio import detect_format, load_image
 from brandkit.models import RenderCall, RenderedImage, RenderResult, Usage
 from brandkit.provider.pricing import DEFAULT_PRICES, PriceTable
-from brandkit.provider.retry import RetryPolicy, parse_duration, parse_retry_after
+from brandkit.provider.retry import RetryPolicy, parse_duration, parse_milliseconds, parse_retry_after
 from brandkit.spec.sizes import rules_for
 
 __all__ = [
@@ -201,7 +200,7 @@ class RateLimitInfo(BaseModel):
             retry_after_s=parse_retry_after(lowered),
             request_id=lowered.get("x-request-id"),
             status_code=status_code,
-            processing_s=_processing_s(lowered.get("openai-processing-ms")),
+            processing_s=parse_milliseconds(lowered.get("openai-processing-ms")),
             observed_at=time.time(),
         )
 
@@ -226,19 +225,6 @@ async def _whole_body(request: httpx2.Request) -> None:
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) <= WHOLE_BODY_MAX_BYTES:
         await request.aread()
-
-
-def _processing_s(value: str | None) -> float | None:
-    """``openai-processing-ms`` in seconds; ``None`` when absent, malformed, negative or not finite."""
-    if value is None:
-        return None
-    try:
-        milliseconds = float(value)
-    except ValueError:
-        return None
-    if not math.isfinite(milliseconds) or milliseconds < 0:
-        return None
-    return milliseconds / 1000.0
 
 
 @dataclass(frozen=True)

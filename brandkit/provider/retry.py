@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import math
 import random
 import re
 import time
@@ -34,7 +35,7 @@ from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception
 
 from brandkit.errors import ProviderError, RateLimitError
 
-__all__ = ["RetryPolicy", "parse_duration", "parse_retry_after"]
+__all__ = ["RetryPolicy", "parse_duration", "parse_milliseconds", "parse_retry_after"]
 
 T = TypeVar("T")
 
@@ -68,6 +69,20 @@ def parse_duration(value: str | None) -> float | None:
     return total if position == len(text) and position > 0 else None
 
 
+def parse_milliseconds(value: str | None) -> float | None:
+    """Seconds from a header counting milliseconds (``retry-after-ms``, ``openai-processing-ms``);
+    ``None`` when absent, unreadable, negative or not finite."""
+    if value is None:
+        return None
+    try:
+        milliseconds = float(value)
+    except ValueError:
+        return None
+    if not math.isfinite(milliseconds) or milliseconds < 0:
+        return None
+    return milliseconds / 1000.0
+
+
 def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
     """Seconds the server asks us to wait, from ``retry-after-ms`` or ``retry-after``.
 
@@ -76,14 +91,9 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
     is negative.
     """
     lowered = {key.lower(): value for key, value in headers.items()}
-    millis = lowered.get("retry-after-ms")
+    millis = parse_milliseconds(lowered.get("retry-after-ms"))
     if millis is not None:
-        try:
-            value = float(millis) / 1000.0
-        except ValueError:
-            value = -1.0
-        if value >= 0:
-            return value
+        return millis
     seconds = lowered.get("retry-after")
     if seconds is None:
         return None
