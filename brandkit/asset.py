@@ -8,12 +8,10 @@ are never re-encoded lossily) and in a sidecar JSON written next to it.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
 import struct
-import tempfile
 import zlib
 from functools import cached_property
 from pathlib import Path
@@ -22,11 +20,13 @@ from typing import Any
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
+from brandkit.atomic import atomic_write as atomic_write  # re-exported: the atomic writes live in brandkit.atomic
+from brandkit.atomic import atomic_write_all
 from brandkit.errors import OutputError
-from brandkit.imageio import load_image, read_provenance
+from brandkit.imageio import load_image
 from brandkit.models import AssetRequest, Attempt, CompiledPrompt, EditRequest, ValidationReport
+from brandkit.provenance import PROVENANCE_KEY, read_provenance_record
 
-PROVENANCE_KEY = "brandkit"
 SIDECAR_SUFFIX = ".json"
 
 
@@ -95,6 +95,8 @@ class Asset(BaseModel):
                     "request_id": a.request_id,
                     "feedback": a.prompt.feedback,
                     "before_fix": a.report_before_fix.summary() if a.report_before_fix else None,
+                    "photo": a.photo.model_dump(mode="json") if a.photo is not None else None,
+                    "notes": a.notes,
                 }
                 for a in self.attempts
             ],
@@ -148,6 +150,7 @@ def provenance_record(
         "transparent": prompt.params.get("background") == "transparent",
         "logo_variant": prompt.logo_variant,
         "logo_box": list(prompt.layout.logo_box.as_tuple()) if prompt.layout.logo_box is not None else None,
+        "photo_box": list(prompt.layout.hero_box.as_tuple()) if prompt.layout.hero_box is not None else [0, 0, 0, 0],
         "copy": prompt.copy_block.model_dump(mode="json"),
         "checks": report.summary() if report is not None else {},
     }
@@ -164,7 +167,7 @@ def embed_provenance(data: bytes, output_format: str, record: dict[str, Any]) ->
         image = Image.open(io.BytesIO(data))
         image.load()
         exif = image.getexif()
-        exif[0x010E] = text
+        exif[0x010E] = text.encode("utf-8")  # raw UTF-8 bytes: as str, Pillow would write '?' for non-ASCII
         out = io.BytesIO()
         image.save(out, "WEBP", lossless=True, exact=True, exif=exif)
         return out.getvalue()
@@ -194,115 +197,10 @@ def _jpeg_with_comment(data: bytes, comment: bytes) -> bytes:
 
 
 def read_embedded_provenance(data: bytes) -> dict[str, Any] | None:
-    """The provenance record embedded by brandkit, or ``None`` when absent or unreadable."""
-    text = read_provenance(data)
-    if not text:
-        return None
-    try:
-        record = json.loads(text)
-    except json.JSONDecodeError:
-        return None
-    return record if isinstance(record, dict) and str(record.get("generator", "")).startswith("brandkit") else None
+    """The provenance record embedded by brandkit as a dict, or ``None`` when absent or unreadable.
 
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temp file in the same folder, fsync, rename).
-
-    Raises :class:`OutputError` naming the path when the folder is a file, cannot be made, or nothing can be
-    written there. An existing file at ``path`` is replaced only once the new one is complete.
+    The record is parsed with bounds and validated (:func:`brandkit.provenance.read_provenance_record`, which
+    also says *why* a record is unreadable).
     """
-    atomic_write_all([(path, data)])
-
-
-def _prepare_folder(path: Path) -> None:
-    folder = path.parent
-    if "\x00" in str(path):
-        raise OutputError(f"{path!r}: a file name may not contain a NUL character", path=repr(str(path)))
-    if folder.exists() and not folder.is_dir():
-        raise OutputError(f"{folder}: output folder is a file", path=str(folder))
-    folder.mkdir(parents=True, exist_ok=True)
-    if path.is_dir():
-        raise OutputError(f"{path}: is a folder; cannot write a file there", path=str(path))
-
-
-def _write_temp(path: Path, data: bytes) -> str:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return tmp
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        dir_fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def atomic_write_all(items: list[tuple[Path, bytes]]) -> None:
-    """Write several files as one unit: all complete, or none changed.
-
-    Every file is first written to a temp file beside its target and fsynced; then each target is replaced in
-    turn, with the previous version kept as a hard-linked backup until all replacements succeeded. If one fails,
-    the targets already replaced are restored from their backups, so a failed save never destroys a finished file.
-    """
-    temps: list[str] = []
-    backups: list[tuple[Path, Path | None]] = []
-    current = items[0][0] if items else Path(".")
-    try:
-        for path, data in items:
-            current = path
-            _prepare_folder(path)
-            temps.append(_write_temp(path, data))
-        for (path, _), tmp in zip(items, temps, strict=True):
-            current = path
-            backup = None
-            if path.exists():
-                backup = path.with_name(f".{path.name}.{os.getpid()}.bak")
-                with contextlib.suppress(FileNotFoundError):
-                    backup.unlink()
-                os.link(path, backup)
-            try:
-                os.replace(tmp, path)
-            except BaseException:
-                if backup is not None:  # this target was not touched: drop its backup
-                    with contextlib.suppress(OSError):
-                        backup.unlink()
-                raise
-            backups.append((path, backup))
-        for folder in {path.parent for path, _ in items}:
-            _fsync_folder(folder)
-    except OutputError:
-        _rollback(backups, temps)
-        raise
-    except (OSError, ValueError) as exc:
-        _rollback(backups, temps)
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise OutputError(f"{current}: cannot write ({reason})", path=str(current)) from exc
-    for _, backup in backups:
-        if backup is not None:
-            with contextlib.suppress(OSError):
-                backup.unlink()
-
-
-def _rollback(backups: list[tuple[Path, Path | None]], temps: list[str]) -> None:
-    for path, backup in reversed(backups):
-        with contextlib.suppress(OSError):
-            if backup is not None:
-                os.replace(backup, path)
-            else:
-                path.unlink()
-    for tmp in temps:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    reading = read_provenance_record(data)
+    return reading.record.model_dump(mode="json", by_alias=True) if reading.record is not None else None

@@ -1,6 +1,7 @@
 """The ``brandkit`` command line (typer + rich). ``--json`` on every command prints one JSON document.
 
-Exit codes: 0 ok · 1 checks failed · 2 usage or spec error · 3 provider error.
+Exit codes: 0 ok · 1 checks failed · 2 usage or spec error (an unusable output folder too: nothing was spent) ·
+3 provider error · 4 output failed (paid results could not be written: saved / kept / lost are reported).
 A new command is a function here decorated with ``@app.command()`` (or on a sub-app); it calls the SDK,
 never the pipeline internals.
 """
@@ -25,12 +26,15 @@ from brandkit.errors import (
     BrandViolationError,
     ImageInputError,
     OutputError,
+    OutputFailedError,
+    OutputFolderError,
     ProviderError,
     RequestError,
     SpecError,
 )
 
 EXIT_OK, EXIT_CHECKS, EXIT_USAGE, EXIT_PROVIDER = 0, 1, 2, 3
+EXIT_OUTPUT = 4
 
 app = typer.Typer(
     add_completion=False,
@@ -80,6 +84,11 @@ def _errors(as_json: bool) -> Iterator[None]:
         )
     except SpecError as exc:
         _fail(EXIT_USAGE, str(exc), as_json, {"issues": [i.as_dict() for i in exc.issues]})
+    except OutputFolderError as exc:
+        _fail(EXIT_USAGE, f"{type(exc).__name__}: {exc}", as_json, {"path": exc.path, "problem": exc.problem})
+    except OutputFailedError as exc:
+        counts: dict[str, Any] = {"saved": exc.saved, "kept": exc.kept, "lost": exc.lost, "kept_at": exc.kept_at}
+        _fail(EXIT_OUTPUT, f"{type(exc).__name__}: {exc}", as_json, {**counts, "cost_usd": round(exc.cost_usd, 6)})
     except (RequestError, ImageInputError, OutputError) as exc:
         _fail(EXIT_USAGE, f"{type(exc).__name__}: {exc}", as_json)
     except BrandkitError as exc:
@@ -97,7 +106,7 @@ def _load(spec: Path) -> Any:
 
 @spec_app.command("check")
 def spec_check(path: Annotated[Path, typer.Argument(help="Spec folder or file.")], json_out: JsonOpt = False) -> None:
-    """Validate a brand spec and its assets; print a summary."""
+    """Validate a brand spec and check that every asset is usable (decoded, drawn, as compile needs it)."""
     with _errors(json_out):
         spec = _load(path)
         summary = {
@@ -112,6 +121,7 @@ def spec_check(path: Annotated[Path, typer.Argument(help="Spec folder or file.")
             "forbidden_terms": len(spec.forbidden.terms),
             "required_disclaimers": spec.required.disclaimers,
             "model": spec.generation.model,
+            "warnings": _spec_warnings(spec),
         }
         if json_out:
             _emit_json(summary)
@@ -122,6 +132,15 @@ def spec_check(path: Annotated[Path, typer.Argument(help="Spec folder or file.")
         for key in ("fingerprint", "colors", "logos", "formats", "forbidden_terms", "required_disclaimers", "model"):
             table.add_row(key, str(summary[key]))
         console.print(table)
+        for warning in summary["warnings"]:
+            console.print(f"[bold yellow]warning:[/] {warning}")
+
+
+def _spec_warnings(spec: Any) -> list[str]:
+    """Spec check warnings: rules that load but are weak (e.g. a palette covering much of colour space)."""
+    from brandkit.spec.palette import palette_warnings
+
+    return palette_warnings(spec.palette)
 
 
 @spec_app.command("schema")
@@ -280,14 +299,34 @@ def _asset_summary(asset: Any, path: Path) -> dict[str, Any]:
     }
 
 
-def _run_assets(make: Callable[[], list[Any]], out: Path, stem: str, json_out: bool) -> None:
+def _run_assets(
+    make: Callable[[], list[Any]], out: Path, stem: str, json_out: bool, prompt: Any = None, count: int = 1
+) -> None:
+    """Pre-flight ``out`` for ``count`` images like ``prompt`` (nothing spent if it is unusable or too small),
+    make the assets, save them; a save that fails raises OutputFailedError (exit 4) saying what was kept."""
+    from brandkit.outputs import estimate_output_bytes, keep_elsewhere, preflight
+
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: output folder is a file", path=str(out))
+    images = []
+    if prompt is not None:
+        transparent = prompt.params.get("background") == "transparent"
+        images = [(prompt.width, prompt.height, str(prompt.params.get("output_format", "png")), transparent)] * count
+    preflight(out, estimate_output_bytes(images))
     assets = make()
-    written = []
+    written: list[dict[str, Any]] = []
+    unsaved: list[tuple[Any, str, OutputError]] = []
     for i, asset in enumerate(assets):
-        path = asset.save(out / f"{stem}{'' if len(assets) == 1 else f'-{i + 1}'}")
+        name = f"{stem}{'' if len(assets) == 1 else f'-{i + 1}'}"
+        try:
+            path = asset.save(out / name)
+        except OutputError as exc:
+            unsaved.append((asset, name, exc))
+            continue
         written.append(_asset_summary(asset, path))
+    if unsaved:  # paid for, not saved: keep them elsewhere if possible, then say what happened (exit 4)
+        items = [(name, asset.cost_usd, asset.save) for asset, name, _ in unsaved]
+        raise keep_elsewhere(items, len(written), out, unsaved[0][2])
     if json_out:
         _emit_json({"ok": True, "assets": written})
         return
@@ -325,7 +364,8 @@ def generate_cmd(
         loaded = _load(spec)
         request = _request(brief, headline, subhead, cta, fmt, seed, n, disclaimer, background)
         kit = BrandKit(loaded, provider=chosen)
-        _run_assets(lambda: kit.generate_many(request), out, f"{_slug(loaded.name)}-{fmt}", json_out)
+        stem = f"{_slug(loaded.name)}-{fmt}"
+        _run_assets(lambda: kit.generate_many(request), out, stem, json_out, kit.compile(request), n)
 
 
 @app.command("edit")
@@ -350,40 +390,98 @@ def edit_cmd(
         loaded = _load(spec)
         request = EditRequest(instruction=instruction, keep=keep or [], headline=headline, subhead=subhead, cta=cta)
         kit = BrandKit(loaded, provider=chosen)
-        _run_assets(lambda: [kit.edit(image, request=request)], out, f"{image.stem}-edited", json_out)
+        from brandkit.compile import compile_edit
+        from brandkit.imageio import read_bytes
+
+        prompt = compile_edit(loaded, request, read_bytes(image))  # the size the edit will have; sends nothing
+        _run_assets(lambda: [kit.edit(image, request=request)], out, f"{image.stem}-edited", json_out, prompt)
 
 
 @app.command("validate")
 def validate_cmd(
-    spec: SpecOpt, images: Annotated[list[Path], typer.Argument(help="Images to validate.")], json_out: JsonOpt = False
+    spec: SpecOpt,
+    images: Annotated[list[Path], typer.Argument(help="Images to validate.")],
+    headline: Headline = None,
+    subhead: Subhead = None,
+    cta: Cta = None,
+    disclaimer: Disclaimer = None,
+    fmt: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--format", "-f", help="Spec format of the images (default: the one of their size)."),
+    ] = None,
+    json_out: JsonOpt = False,
 ) -> None:
-    """Run every check on existing images (expected copy from their embedded provenance)."""
+    """Run every check on existing images.
+
+    The expected copy is --headline/--subhead/--cta/--disclaimer when given, else the copy recorded in each
+    image's embedded provenance. A malformed or foreign record is reported ("provenance unreadable: …"), never
+    fatal. Exit 0 all passed · 1 checks failed · 2 an image could not be read (or a usage/spec error).
+    """
     from brandkit.kit import BrandKit
 
     with _errors(json_out):
         loaded = _load(spec)
         kit = BrandKit(loaded, provider="local")
-        results = []
+        expected = None
+        if headline or subhead or cta or disclaimer:  # the caller's copy, checked once for every image
+            expected = _request("validate an existing image", headline, subhead, cta, "-", None, 1, disclaimer, "auto")
+        results: list[tuple[Path, Any, str | None]] = []
         for image in images:
-            report = kit.validate(image)
-            results.append((image, report))
-        all_passed = all(r.passed for _, r in results)
+            try:
+                request = _validation_request(loaded, image, expected, fmt) if expected is not None else None
+                results.append((image, kit.validate(image, request=request), None))
+            except (ImageInputError, RequestError) as exc:
+                results.append((image, None, f"{type(exc).__name__}: {exc}"))
+        unreadable = any(error is not None for _, _, error in results)
+        all_passed = not unreadable and all(report.passed for _, report, _ in results)
         if json_out:
-            _emit_json({"ok": all_passed, "images": [{"path": str(p), **r.model_dump_report()} for p, r in results]})
+            entries = [
+                {"path": str(p), "error": error} if report is None else {"path": str(p), **report.model_dump_report()}
+                for p, report, error in results
+            ]
+            _emit_json({"ok": all_passed, "images": entries})
         else:
             console = _console()
-            for path, report in results:
+            for path, report, error in results:
+                if report is None:
+                    console.print(f"[bold red]✗ unreadable[/] {path}: {error}", markup=True)
+                    continue
                 mark = "[bold green]✓ passed[/]" if report.passed else "[bold red]✗ failed[/]"
                 console.print(f"{mark} {path}")
+                if report.provenance is not None and report.provenance.status == "unreadable":
+                    console.print(f"[yellow]{report.provenance.message}[/]", markup=True)
                 console.print(_report_rows(report))
+        if unreadable:
+            raise typer.Exit(EXIT_USAGE)
         if not all_passed:
             raise typer.Exit(EXIT_CHECKS)
 
 
+def _validation_request(spec: Any, image: Path, expected: Any, fmt: str | None) -> Any:
+    """``expected`` (the caller's copy) for ``image``: its format is ``fmt`` or the spec's of the image's size."""
+    from brandkit.imageio import read_bytes, verify_image
+
+    kind, width, height = verify_image(read_bytes(image))
+    if fmt is None:
+        sizes = {name: f.size for name, f in spec.formats.items()}
+        fmt = next((name for name, size in sizes.items() if size == f"{width}x{height}"), None)
+        if fmt is None:
+            known = ", ".join(f"{name} {size}" for name, size in sizes.items())
+            raise RequestError(
+                f"{image}: no format of the spec is {width}x{height} ({known}); name one with --format",
+                field="format",
+                value=f"{width}x{height}",
+            )
+    output_format = kind if kind in ("png", "jpeg", "webp") else None
+    return expected.model_copy(update={"format": fmt, "output_format": output_format})
+
+
 def _register_extra_commands() -> None:
+    from brandkit.cli_calibrate import register as register_calibrate
     from brandkit.cli_variants import register
 
     register(app)
+    register_calibrate(spec_app)
 
 
 _register_extra_commands()

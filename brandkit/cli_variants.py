@@ -4,7 +4,9 @@ Registered on the main app by :func:`register` (``brandkit/cli.py`` calls it), s
 reuse the CLI's helpers without a circular import at load time.
 
 Exit codes: 0 every variant accepted · 1 some variants rejected by the checks or not made (budget) ·
-2 plan, usage or output-folder error · 3 provider error (run aborted, or variants failed at the provider).
+2 plan, usage or output-folder error (pre-flight: nothing was spent) · 3 provider error (run aborted, or
+variants failed at the provider) · 4 output failed (a write failed mid-run: the run stopped paying; the
+message says ``output failed: N saved, M kept for resume, K lost``).
 """
 
 # No `from __future__ import annotations`: typer reads the annotations of the command defined inside
@@ -71,7 +73,13 @@ def _run_output(run: Any) -> None:
     for item in run.variants:
         if item["status"] == "failed":
             console.print(f"[red]✗[/] {item['name']}: [dim]{item['kind']}[/] {item['reason']}", markup=True)
-    if run.stopped:
+    if run.output is not None:
+        console.print(f"[bold red]{run.output['message']}[/] — {run.output['reason']}", markup=True)
+        if run.output["kept"]:
+            console.print("  the kept results are in the spool: free space, then --resume saves them without paying")
+        for name in run.output["lost_variants"]:
+            console.print(f"  [red]lost[/] (paid, could not be kept anywhere): {name}", markup=True)
+    elif run.stopped:
         console.print(f"[yellow]stopped early:[/] {run.stopped} — continue with --resume")
     mark = "[bold green]✓[/]" if run.ok else "[bold yellow]![/]"
     console.print(f"{mark} contact sheet: {run.index_path}\n  manifest: {run.manifest_path}")
@@ -135,9 +143,17 @@ def register(app: typer.Typer) -> None:
             float,
             typer.Option("--poll-interval", min=0.0, help="openai-batch: seconds between status polls (grows to 60)."),
         ] = 10.0,
+        allow_path: Annotated[
+            Optional[list[Path]],  # noqa: UP045 - typer needs Optional
+            typer.Option(
+                "--allow-path",
+                help="Folder the plan's images may also come from (besides the plan's folder); repeatable.",
+            ),
+        ] = None,
         json_out: JsonOpt = False,
     ) -> None:
         """Make ad variants from a plan: matrix of headlines × formats × locales, exactly once, resumable."""
+        from brandkit.variants.plan import load_plan
         from brandkit.variants.runner import dry_run as make_dry_run
         from brandkit.variants.runner import run_variants
 
@@ -148,7 +164,7 @@ def register(app: typer.Typer) -> None:
         if dry_run:
             with _errors(json_out):
                 result = make_dry_run(
-                    plan,
+                    load_plan(plan, allow_paths=allow_path or ()),
                     provider=provider or "openai",
                     out=out,
                     resume=resume,
@@ -167,7 +183,7 @@ def register(app: typer.Typer) -> None:
         try:
             with _errors(json_out):
                 run = run_variants(
-                    plan,
+                    load_plan(plan, allow_paths=allow_path or ()),
                     out,
                     provider=chosen,
                     concurrency=concurrency,
@@ -188,6 +204,7 @@ def register(app: typer.Typer) -> None:
                             "manifest": str(run.manifest_path),
                             "index": str(run.index_path),
                             "stopped": run.stopped,
+                            "output": run.output,
                             "summary": run.summary,
                             "failed": [
                                 {"name": v["name"], "key": v["key"], "kind": v["kind"], "reason": v["reason"]}

@@ -26,9 +26,11 @@ from PIL import Image
 from brandkit.color import rgb_to_hex
 from brandkit.compose import background_color, choose_logo_variant, layout_for
 from brandkit.errors import ForbiddenContentError, RequestError
-from brandkit.imageio import detect_format, load_image
+from brandkit.fonts import check_glyphs
+from brandkit.imageio import load_image
 from brandkit.layout import apply_case
 from brandkit.models import AssetRequest, CompiledPrompt, CopyBlock, EditRequest, ReferenceImage
+from brandkit.spec.assets import PROVIDER_IMAGE_TYPES, provider_image
 from brandkit.spec.forbidden import ForbiddenMatcher
 from brandkit.spec.models import BrandSpec, Format, LogoVariant
 from brandkit.spec.sizes import rules_for
@@ -36,7 +38,7 @@ from brandkit.spec.sizes import rules_for
 MAX_PROMPT_CHARS = 32_000
 FENCE_OPEN, FENCE_CLOSE = "<<<BRIEF", "BRIEF>>>"
 _FENCE_TOKENS = re.compile(r"<(?:\s*<){2,}|>(?:\s*>){2,}|\bBRIEF\s*>>>|<<<\s*BRIEF\b", re.IGNORECASE)
-_MIME = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+_MIME = PROVIDER_IMAGE_TYPES
 DEFAULT_KEEP = [
     "the overall layout and composition",
     "the logo exactly as it is (shape, letters, colours, size and position)",
@@ -189,7 +191,7 @@ def _params(
     }
     if compression is not None:
         params["output_compression"] = compression
-    if operation == "generate":
+    if operation == "generate" or gen.moderation != "auto":  # the provider refuses 'low' where it cannot go
         params["moderation"] = gen.moderation
     if safety_identifier:
         params["safety_identifier"] = safety_identifier
@@ -219,14 +221,8 @@ def _reference(
         if shared is not None and shared == data:
             data = shared
     else:
-        fmt = detect_format(data) or ""
-        if fmt not in _MIME:
-            raise RequestError(
-                f"reference image {name!r} must be PNG, JPEG or WebP (got {fmt or 'unknown'})",
-                field="references",
-                value=name,
-            )
-        load_image(data)  # decodes fully: truncated or bomb images fail here, before anything is sent
+        # format, colour mode, bytes and a full decode: the rules the spec loader holds logos to as well
+        fmt = provider_image(data, name).format
         with _VALID_IMAGES_LOCK:
             _VALID_IMAGES[key] = (fmt, data if len(data) <= _SHARED_BYTES_MAX else None)
             while len(_VALID_IMAGES) > _VALID_IMAGES_MAX:
@@ -264,6 +260,7 @@ def compile_prompt(spec: BrandSpec, request: AssetRequest, feedback: Sequence[st
     )
     fmt = _format(spec, request.format)
     copy = _copy_block(spec, request.headline, request.subhead, request.cta, request.disclaimers)
+    check_glyphs(spec, copy)
     tone: Literal["light", "dark"] = "dark" if request.background == "dark" else "light"
     bg = background_color(spec, tone)
     variant = choose_logo_variant(spec, bg, request.logo_variant) if spec.logos else None
@@ -487,6 +484,7 @@ def compile_edit(spec: BrandSpec, request: EditRequest, image: bytes, feedback: 
     else:
         fmt = _format(spec, name)
     copy = _copy_block(spec, request.headline, request.subhead, request.cta, request.disclaimers)
+    check_glyphs(spec, copy)
     tone_rgb = decoded.convert("RGB").resize((1, 1)).getpixel((0, 0))
     assert isinstance(tone_rgb, tuple)
     tone: Literal["light", "dark"] = "dark" if sum(tone_rgb[:3]) < 300 else "light"

@@ -8,6 +8,9 @@ Every error raised on purpose by brandkit derives from :class:`BrandkitError`::
     │   └── ForbiddenContentError  forbidden term, competitor or pattern in brief or copy
     ├── ImageInputError            an image that cannot be read safely (truncated, bomb, …)
     ├── OutputError                an output folder or file that cannot be written
+    │   ├── OutputFolderError      pre-flight: the output folder is unusable or too small; nothing was spent
+    │   └── OutputFailedError      paid results could not be saved (full disk, read-only…): saved/kept/lost
+    ├── ConfigurationError         unusable configuration (an API key that cannot be sent); nothing was sent
     ├── BrandViolationError        checks failed after every allowed attempt
     └── ProviderError              the image service failed (keeps request id, ``__cause__``)
         ├── ProviderConnectionError / ProviderTimeoutError
@@ -140,6 +143,67 @@ class OutputError(BrandkitError):
 
     def __init__(self, message: str, path: str | None = None) -> None:
         self.path = path
+        super().__init__(message)
+
+
+class OutputFolderError(OutputError):
+    """Pre-flight refused the output folder before anything was spent.
+
+    ``path`` is the folder, ``problem`` what is wrong (``not_a_folder``, ``dangling_link``, ``pseudo_filesystem``,
+    ``read_only``, ``not_writable``, ``no_space``, ``no_inodes``); with ``no_space``, ``need_bytes`` is the
+    estimate for the run and ``free_bytes`` what the filesystem has.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        path: str,
+        problem: str,
+        *,
+        need_bytes: int | None = None,
+        free_bytes: int | None = None,
+    ) -> None:
+        self.problem = problem
+        self.need_bytes = need_bytes
+        self.free_bytes = free_bytes
+        super().__init__(message, path=path)
+
+
+class OutputFailedError(OutputError):
+    """Results were paid for but could not be written where asked (full disk, read-only, I/O error).
+
+    ``saved`` results reached the output folder, ``kept`` were kept elsewhere (``kept_at``: where), ``lost``
+    could be kept nowhere; ``cost_usd`` is what the unsaved ones cost. The cause (``OSError``) is chained.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        path: str | None = None,
+        *,
+        saved: int = 0,
+        kept: int = 0,
+        lost: int = 0,
+        kept_at: str | None = None,
+        cost_usd: float = 0.0,
+    ) -> None:
+        self.saved = saved
+        self.kept = kept
+        self.lost = lost
+        self.kept_at = kept_at
+        self.cost_usd = cost_usd
+        super().__init__(message, path=path)
+
+
+class ConfigurationError(BrandkitError):
+    """The configuration cannot work (e.g. an API key that cannot be sent as an HTTP header).
+
+    ``setting`` names what is wrong (``OPENAI_API_KEY``, ``api_key``); raised before anything is sent.
+    The message never contains the value of a secret setting, nor any part of it.
+    """
+
+    def __init__(self, message: str, setting: str | None = None) -> None:
+        self.setting = setting
         super().__init__(message)
 
 

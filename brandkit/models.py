@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
-from brandkit.layout import Layout
+from brandkit.layout import Box, Layout
 from brandkit.spec.models import CheckPolicy, OutputFormat, Quality
 
 
@@ -201,6 +201,20 @@ class Usage(_Model):
     output_text_tokens: int = 0
 
 
+class PhotoUse(_Model):
+    """Which photograph of the spec's library a renderer placed, and where (see ``BrandSpec.photos``)."""
+
+    id: str = Field(description="The photo's id in the spec.")
+    file: str = Field(description="Its file, relative to the spec folder.")
+    sha256: str = Field(description="sha256 of the photo file's bytes.")
+    crop: tuple[int, int, int, int] = Field(description="Region of the photo used (x0, y0, x1, y1 in its pixels).")
+    box: Box = Field(description="Where it was placed on the canvas (the layout's hero box).")
+    matched_tags: list[str] = Field(
+        default_factory=list, description="Tags that matched the brief or purpose (empty: chosen on format only)."
+    )
+    score: float = Field(default=0.0, description="The selection score that made it the best match.")
+
+
 class RenderedImage(_Model):
     """One image returned by a provider."""
 
@@ -208,6 +222,7 @@ class RenderedImage(_Model):
     output_format: str
     width: int
     height: int
+    photo: PhotoUse | None = Field(default=None, description="The library photo used, when one was.")
 
     @field_serializer("data")
     def _ser(self, data: bytes) -> str:
@@ -224,6 +239,9 @@ class RenderResult(_Model):
     cost_usd: float = 0.0
     request_id: str | None = None
     elapsed_s: float = 0.0
+    notes: list[str] = Field(
+        default_factory=list, description="Parameters the provider left out or changed, and why (never silent)."
+    )
 
 
 class CheckStatus(StrEnum):
@@ -233,6 +251,23 @@ class CheckStatus(StrEnum):
     failed = "failed"
     not_checked = "not_checked"  # should have run but could not: fails closed unless policy is warn
     skipped = "skipped"  # does not apply to this asset (reason in details)
+
+
+class Measure(_Model):
+    """One measured value that a spec setting bounds: what calibration reads instead of a check's ``details``.
+
+    ``bound="min"``: the image passes this rule when ``value >= threshold`` (e.g. a contrast ratio);
+    ``bound="max"``: when ``value <= threshold`` (e.g. a forbidden colour's share).
+    """
+
+    setting: str = Field(description="Dotted path of the spec setting, e.g. 'typography.min_contrast'.")
+    label: str = Field(description="What was measured, for people.")
+    value: float
+    threshold: float = Field(description="The setting's value in force when this was measured.")
+    bound: Literal["min", "max"]
+    step: float = Field(gt=0, description="Natural unit of the setting: proposals are rounded to it.")
+    lower: float | None = Field(default=None, description="Smallest value the setting may take.")
+    upper: float | None = Field(default=None, description="Largest value the setting may take.")
 
 
 class CheckResult(_Model):
@@ -246,11 +281,33 @@ class CheckResult(_Model):
     hint: str | None = Field(default=None, description="Targeted feedback for a repair attempt.")
     policy: CheckPolicy = "raise"
     elapsed_ms: float = 0.0
+    measures: list[Measure] = Field(
+        default_factory=list, description="Values that spec settings bound (read by `brandkit spec calibrate`)."
+    )
 
     @property
     def blocking(self) -> bool:
         """True when this result makes the report fail (failed or not_checked, unless the policy is warn)."""
         return self.status in (CheckStatus.failed, CheckStatus.not_checked) and self.policy != "warn"
+
+
+class ProvenanceNote(_Model):
+    """``validate`` only: what the image's embedded provenance gave and where the expected copy came from."""
+
+    status: Literal["read", "absent", "unreadable"] = Field(
+        description="read: a valid record; absent: none embedded; unreadable: malformed or foreign (see reason)."
+    )
+    reason: str | None = Field(default=None, description="Why the record is unreadable.")
+    copy_source: Literal["request", "provenance", "none"] = Field(
+        description="request: the copy the caller gave; provenance: the record's; none: no copy expected."
+    )
+
+    @property
+    def message(self) -> str:
+        """``provenance read``, ``no provenance`` or ``provenance unreadable: <reason>``."""
+        if self.status == "unreadable":
+            return f"provenance unreadable: {self.reason}"
+        return "provenance read" if self.status == "read" else "no provenance"
 
 
 class ValidationReport(_Model):
@@ -260,6 +317,9 @@ class ValidationReport(_Model):
     spec_name: str = ""
     spec_fingerprint: str = ""
     elapsed_ms: float = 0.0
+    provenance: ProvenanceNote | None = Field(
+        default=None, description="validate only: the embedded provenance's state (None for generated assets)."
+    )
 
     @property
     def passed(self) -> bool:
@@ -305,6 +365,8 @@ class Attempt(_Model):
     request_id: str | None = None
     fixes: list[str] = Field(default_factory=list, description="Deterministic fixes applied (e.g. 'overlay:text').")
     elapsed_s: float = 0.0
+    photo: PhotoUse | None = Field(default=None, description="The spec library photo the renderer placed, if any.")
+    notes: list[str] = Field(default_factory=list, description="The provider's notes on parameters it left out.")
 
     @field_serializer("data")
     def _ser(self, data: bytes) -> str:

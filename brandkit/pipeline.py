@@ -27,7 +27,7 @@ from PIL import Image
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_none
 from tenacity.stop import stop_base
 
-from brandkit.asset import Asset, embed_provenance, provenance_record, read_embedded_provenance
+from brandkit.asset import Asset, embed_provenance, provenance_record
 from brandkit.checks.base import Check, CheckContext, CheckResources, Expectation, ModerationScores, run_checks
 from brandkit.compile import compile_edit, compile_prompt
 from brandkit.compose import draw_copy, draw_logo, zone_color
@@ -39,10 +39,12 @@ from brandkit.models import (
     CompiledPrompt,
     CopyBlock,
     EditRequest,
+    ProvenanceNote,
     RenderCall,
     RenderResult,
     ValidationReport,
 )
+from brandkit.provenance import ProvenanceReading, ProvenanceRecord, read_provenance_record
 from brandkit.provider.base import ImageProvider, Moderator
 from brandkit.repair import best_attempt, decide, feedback_for
 from brandkit.spec.models import BrandSpec, CheckPolicy
@@ -166,6 +168,7 @@ def expectation_for(prompt: CompiledPrompt, copy_source: str = "request") -> Exp
         copy_block=prompt.copy_block,
         logo_variant=prompt.logo_variant,
         logo_box=prompt.layout.logo_box.as_tuple() if prompt.layout.logo_box is not None else None,
+        photo_box=prompt.layout.hero_box.as_tuple() if prompt.layout.hero_box is not None else (0, 0, 0, 0),
         background_tone=prompt.background_tone,
         copy_source=copy_source,
     )
@@ -287,6 +290,8 @@ def _evaluate(
         request_id=result.request_id,
         fixes=fixes,
         elapsed_s=time.perf_counter() - started,
+        photo=rendered.photo,
+        notes=list(result.notes),
     )
     return attempt, (moderation, moderation_error)
 
@@ -457,9 +462,17 @@ def read_image_source(source: str | os.PathLike[str] | bytes) -> bytes:
 def validate_flow(
     ctx: KitContext, data: bytes, request: AssetRequest | None = None, policies: dict[str, CheckPolicy] | None = None
 ) -> Flow[ValidationReport]:
-    """Validate an existing image: expected copy from ``request``, else from embedded provenance."""
+    """Validate an existing image: expected copy from ``request``, else from embedded provenance.
+
+    The embedded provenance is foreign data: it is read with bounds and validated
+    (:func:`brandkit.provenance.read_provenance_record`), and a record naming another spec or a logo variant the
+    spec lacks is unreadable too. The report's ``provenance`` says what was found (``provenance unreadable:
+    <reason>``); an unreadable record never stops the pixels from being checked against ``request``'s copy.
+    """
     decoded = load_image(data)  # typed error for unreadable input before anything else
     fmt = detect_format(data) or "png"
+    variants = [logo.variant for logo in ctx.spec.logos]
+    reading: ProvenanceReading = yield Compute(lambda: read_provenance_record(data).against(ctx.spec.name, variants))
     prompt_text = ""
     if request is not None:
         prompt = compile_prompt(ctx.spec, request)
@@ -468,26 +481,38 @@ def validate_flow(
         prompt_text = prompt.text
         policies = {**request.policies, **(policies or {})}
     else:
-        expectation = expectation_from_provenance(data, fmt)
+        expectation = expectation_from_record(reading.record, fmt)
     moderation, moderation_error = yield from _moderate(ctx, data, fmt, prompt_text)
-    return (yield from _check(ctx, data, expectation, policies or {}, moderation, moderation_error, decoded))
+    report = yield from _check(ctx, data, expectation, policies or {}, moderation, moderation_error, decoded)
+    source = expectation.copy_source if expectation.copy_source in ("request", "provenance") else "none"
+    note = ProvenanceNote(status=reading.status, reason=reading.reason, copy_source=source)
+    return report.model_copy(update={"provenance": note})
 
 
 def expectation_from_provenance(data: bytes, fmt: str) -> Expectation:
     """Expectation rebuilt from the provenance embedded in a brandkit image (or a minimal one)."""
-    record = read_embedded_provenance(data)
+    return expectation_from_record(read_provenance_record(data).record, fmt)
+
+
+def expectation_from_record(record: ProvenanceRecord | None, fmt: str) -> Expectation:
+    """Expectation rebuilt from a validated provenance record (a minimal one when there is none)."""
     if record is None:
         return Expectation(output_format=fmt, copy_source="none")
-    size = str(record.get("size", "x"))
-    width, _, height = size.partition("x")
-    copy = record.get("copy")
+    copy = record.copy_
     return Expectation(
-        width=int(width) if width.isdigit() else None,
-        height=int(height) if height.isdigit() else None,
-        output_format=record.get("output_format") or fmt,
-        transparent=bool(record.get("transparent", False)),
-        copy_block=CopyBlock.model_validate(copy) if isinstance(copy, dict) else None,
-        logo_variant=record.get("logo_variant"),
-        logo_box=tuple(box) if isinstance(box := record.get("logo_box"), list) and len(box) == 4 else None,
+        width=record.width,
+        height=record.height,
+        output_format=record.output_format or fmt,
+        transparent=record.transparent,
+        copy_block=CopyBlock(
+            headline=copy.headline, subhead=copy.subhead, cta=copy.cta, disclaimers=list(copy.disclaimers)
+        ),
+        logo_variant=record.logo_variant,
+        logo_box=(record.logo_box[0], record.logo_box[1], record.logo_box[2], record.logo_box[3])
+        if record.logo_box is not None
+        else None,
+        photo_box=(record.photo_box[0], record.photo_box[1], record.photo_box[2], record.photo_box[3])
+        if record.photo_box is not None
+        else None,
         copy_source="provenance",
     )

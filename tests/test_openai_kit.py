@@ -91,6 +91,8 @@ def test_reference_mode_sends_logo_to_edits_and_fixes_copy(
     (edit,) = openai_server.records("/images/edits")
     assert edit.fields.get("model") == "gpt-image-2" and "input_fidelity" not in edit.fields
     assert "moderation" not in edit.fields
+    # the spec's moderation is the API default ('auto'), so nothing was left out and nothing is noted
+    assert asset.attempts[0].notes == [] and asset.sidecar()["attempts"][0]["notes"] == []
     assert [f["filename"] for f in edit.image_files] == ["logos/northwind-primary.png"] or len(edit.image_files) == 1
     assert openai_server.invalid_requests() == []
     before = asset.attempts[0].report_before_fix

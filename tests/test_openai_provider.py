@@ -227,7 +227,7 @@ async def test_edit_sends_references_as_image_array_in_index_order(
     mode: str, make_openai_provider: MakeProvider, openai_server: OpenAIServer
 ) -> None:
     provider = make_openai_provider()
-    call = edit_call(moderation="low", input_fidelity="high")
+    call = edit_call(moderation="auto", input_fidelity="high")  # both left out with a note (test_model_params.py)
     result = await render(provider, call, mode)
     assert image_size(result.images[0].data) == (1024, 1024, "png")
 
@@ -240,7 +240,7 @@ async def test_edit_sends_references_as_image_array_in_index_order(
     assert [item["sha256"] for item in images] == [hashlib.sha256(ref.data).hexdigest() for ref in by_index]
     assert images[0]["filename"].startswith("01-logo") and images[1]["filename"].startswith("02-product")
     assert all(item["content_type"] == "image/png" for item in images)
-    assert "moderation" not in record.fields  # generate only
+    assert "moderation" not in record.fields  # not a field of the multipart edit
     assert "input_fidelity" not in record.fields  # never for gpt-image-2
     assert record.fields["prompt"] == call.prompt.text
 

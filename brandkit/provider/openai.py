@@ -71,6 +71,8 @@ from brandkit.errors import (
 )
 from brandkit.imageio import detect_format, load_image
 from brandkit.models import RenderCall, RenderedImage, RenderResult, Usage
+from brandkit.provider.keys import check_api_key
+from brandkit.provider.openai_params import Transport, UnsupportedParameter, check_model, decide_params
 from brandkit.provider.pricing import DEFAULT_PRICES, PriceTable
 from brandkit.provider.retry import RetryPolicy, parse_duration, parse_milliseconds, parse_retry_after
 from brandkit.spec.sizes import rules_for
@@ -100,8 +102,6 @@ RATE_LIMIT_RECORDS = 512  # answers whose rate-limit record a provider keeps, by
 _FORMATS = ("png", "jpeg", "webp")
 _QUALITIES = ("low", "medium", "high", "auto")
 _BACKGROUNDS = ("transparent", "opaque", "auto")
-_MODERATION_LEVELS = ("low", "auto")
-_INPUT_FIDELITY = ("low", "high")
 _MIME_FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/jpg": "jpeg", "image/webp": "webp"}
 _FORMAT_MIMES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 _MODERATION_MIMES = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
@@ -238,6 +238,9 @@ class RenderPlan:
     n: int
     width: int | None
     height: int | None
+    notes: tuple[str, ...] = ()
+    """Parameters left out because the model or endpoint does not take them and leaving them out changes
+    nothing (see :mod:`brandkit.provider.openai_params`); logged as warnings when the plan is sent."""
 
     @property
     def label(self) -> str:
@@ -308,11 +311,15 @@ def _header_size(data: bytes) -> tuple[int, int, str, bool]:
         return image.width, image.height, (image.format or "").lower(), alpha
 
 
-def plan_render(call: RenderCall, *, safety_identifier: str | None = None) -> RenderPlan:
+def plan_render(call: RenderCall, *, safety_identifier: str | None = None, transport: Transport = "live") -> RenderPlan:
     """Check ``call`` against the API's rules and build the SDK arguments.
 
     Raises :class:`LocalParameterError` naming the parameter and value for
-    anything the API would reject (so nothing is sent and nothing is billed).
+    anything the API would reject (so nothing is sent and nothing is billed),
+    including a parameter the model or the endpoint does not take (named with
+    both; see :mod:`brandkit.provider.openai_params`). ``transport`` is
+    ``"batch"`` when the request travels in a Batch API file (JSON edits take
+    ``moderation``; ``safety_identifier`` travels as ``user``).
     """
     prompt = call.prompt
     params = {key: value for key, value in prompt.params.items() if value is not None}
@@ -324,6 +331,8 @@ def plan_render(call: RenderCall, *, safety_identifier: str | None = None) -> Re
     model = params.get("model", DEFAULT_MODEL)
     if not isinstance(model, str) or not model:
         raise LocalParameterError("model", model, "must be a non-empty model name")
+    with _unsupported():
+        check_model(model)
     rules = rules_for(model)
 
     text = prompt.text
@@ -373,13 +382,6 @@ def plan_render(call: RenderCall, *, safety_identifier: str | None = None) -> Re
         if isinstance(compression, bool) or not isinstance(compression, int) or not 0 <= compression <= 100:
             raise LocalParameterError("output_compression", compression, "must be an integer from 0 to 100")
         kwargs["output_compression"] = compression
-    identifier = params.get("safety_identifier", safety_identifier)
-    if identifier is not None:
-        if not isinstance(identifier, str) or not identifier or len(identifier) > 256:
-            raise LocalParameterError("safety_identifier", identifier, "must be a string of 1 to 256 characters")
-        kwargs["safety_identifier"] = identifier
-    if "user" in params:
-        kwargs["user"] = str(params["user"])
 
     images: list[tuple[str, bytes, str]] = []
     first_size: tuple[int, int] | None = None
@@ -407,8 +409,6 @@ def plan_render(call: RenderCall, *, safety_identifier: str | None = None) -> Re
     if images:
         operation: Literal["generate", "edit"] = "edit"
         kwargs["image"] = images
-        if "input_fidelity" in params and rules.input_fidelity:
-            kwargs["input_fidelity"] = _choice("input_fidelity", params["input_fidelity"], _INPUT_FIDELITY)
         if call.mask is not None:
             try:
                 first_size = _header_size(images[0][1])[:2]
@@ -436,8 +436,16 @@ def plan_render(call: RenderCall, *, safety_identifier: str | None = None) -> Re
         operation = "generate"
         if call.mask is not None:
             raise LocalParameterError("mask", f"<{len(call.mask)} bytes>", "a mask needs an image to edit")
-        if "moderation" in params:
-            kwargs["moderation"] = _choice("moderation", params["moderation"], _MODERATION_LEVELS)
+    with _unsupported():
+        decided = decide_params(
+            params,
+            model=model,
+            operation=operation,
+            transport=transport,
+            fidelity_supported=rules.input_fidelity,
+            safety_identifier=safety_identifier,
+        )
+    kwargs.update(decided.send)
 
     return RenderPlan(
         operation=operation,
@@ -447,7 +455,17 @@ def plan_render(call: RenderCall, *, safety_identifier: str | None = None) -> Re
         n=n,
         width=size[0] if size else None,
         height=size[1] if size else None,
+        notes=tuple(decided.notes),
     )
+
+
+@contextmanager
+def _unsupported() -> Iterator[None]:
+    """Turn :class:`UnsupportedParameter` into :class:`LocalParameterError` (same field, value and problem)."""
+    try:
+        yield
+    except UnsupportedParameter as exc:
+        raise LocalParameterError(exc.field, exc.value, exc.problem) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -478,7 +496,10 @@ class OpenAIProvider:
     Every argument is optional; ``api_key``, ``base_url``, ``organization``
     and ``project`` default to ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``,
     ``OPENAI_ORG_ID`` and ``OPENAI_PROJECT_ID``. Clients are created on first
-    use (nothing happens at construction). Pass ``client`` / ``async_client``
+    use (nothing is sent at construction), but a key that cannot be sent in an
+    HTTP header (a typographic quote, a control character, whitespace) raises
+    :class:`~brandkit.errors.ConfigurationError` here, naming the position of the
+    bad character and never the key. Pass ``client`` / ``async_client``
     to use your own ``openai`` clients (their retries are switched off; the
     :class:`RetryPolicy` retries instead). ``timeout`` is the read timeout in
     seconds per attempt (connect: 10 s), or an ``httpx2.Timeout``.
@@ -501,6 +522,11 @@ class OpenAIProvider:
         safety_identifier: str | None = None,
         moderation_model: str = "omni-moderation-latest",
     ) -> None:
+        # a key that cannot travel in a header fails here, once, not on every request
+        if api_key:
+            check_api_key(api_key, "the api_key argument")
+        elif client is None and async_client is None:
+            check_api_key(os.environ.get("OPENAI_API_KEY"), "OPENAI_API_KEY")
         self._api_key = _Secret(api_key)
         self._base_url = base_url
         self._organization = organization
@@ -561,6 +587,7 @@ class OpenAIProvider:
 
     def _require_key(self) -> str:
         key = self._key()
+        check_api_key(key, "the api_key argument" if self._api_key.get() else "OPENAI_API_KEY")
         if not key:
             raise AuthenticationError(
                 "no OpenAI API key: set OPENAI_API_KEY (or pass api_key=...), or render offline with "
@@ -635,9 +662,15 @@ class OpenAIProvider:
 
     # -- images -------------------------------------------------------------------------------
 
-    def plan(self, call: RenderCall) -> RenderPlan:
+    def plan(self, call: RenderCall, *, transport: Transport = "live") -> RenderPlan:
         """Check ``call`` locally and return what would be sent (raises :class:`LocalParameterError`)."""
-        return plan_render(call, safety_identifier=self.safety_identifier)
+        return plan_render(call, safety_identifier=self.safety_identifier, transport=transport)
+
+    @staticmethod
+    def announce(plan: RenderPlan) -> None:
+        """Log a warning for each parameter ``plan`` leaves out (:attr:`RenderPlan.notes`) as it is sent."""
+        for note in plan.notes:
+            _log.warning("openai %s (%s): %s", plan.label, plan.model, note)
 
     def estimate_cost(self, call: RenderCall) -> float:
         """Estimated USD of ``call`` before sending (output images only; see :mod:`pricing`)."""
@@ -651,6 +684,7 @@ class OpenAIProvider:
         """Generate or edit images for ``call``; raises a :class:`ProviderError` subclass on failure."""
         plan = self.plan(call)
         client = self._sync()
+        self.announce(plan)
         started = time.perf_counter()
         resource = client.images.with_raw_response
         endpoint: Callable[..., Any] = resource.generate if plan.operation == "generate" else resource.edit
@@ -667,6 +701,7 @@ class OpenAIProvider:
         """Async twin of :meth:`render` (same checks, retries, errors and parsing)."""
         plan = self.plan(call)
         client = self._async()
+        self.announce(plan)
         started = time.perf_counter()
         resource = client.images.with_raw_response
         endpoint: Callable[..., Any] = resource.generate if plan.operation == "generate" else resource.edit
@@ -817,6 +852,7 @@ class OpenAIProvider:
             cost_usd=cost,
             request_id=request_id,
             elapsed_s=round(elapsed, 6),
+            notes=list(plan.notes),
         )
 
     def _cost(self, model: str, usage: Usage | None, batch: bool = False) -> float:

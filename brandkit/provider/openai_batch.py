@@ -5,9 +5,11 @@ does not call ``/v1/images/*`` directly. It gathers the render calls of many con
 variant of a run waits on its own call) and sends them as one batch:
 
 1. **plan** — each call is checked locally exactly as the live provider checks it
-   (:func:`~brandkit.provider.openai.plan_render`), plus the Batch rules: an edit travels as the JSON
-   form of ``/v1/images/edits`` (``images: [{"file_id": …}]``), whose ``size`` must be ``auto``,
-   ``1024x1024``, ``1536x1024`` or ``1024x1536`` (``EditImageBodyJsonParam`` in the API description).
+   (:func:`~brandkit.provider.openai.plan_render` with ``transport="batch"``), plus the Batch rules: an edit
+   travels as the JSON form of ``/v1/images/edits`` (``images: [{"file_id": …}]``), whose ``size`` must be
+   ``auto``, ``1024x1024``, ``1536x1024`` or ``1024x1536`` (``EditImageBodyJsonParam`` in the API description),
+   and which takes ``moderation`` (the multipart form does not); no Batch body has ``safety_identifier``, so
+   it travels as ``user`` (with a logged note; see :mod:`brandkit.provider.openai_params`).
    A bad call raises :class:`~brandkit.provider.openai.LocalParameterError` before anything is sent.
 2. **upload references** — every input image (logo references, the image to edit, a mask) is uploaded
    once through the Files API (``purpose="vision"``) and referenced by ``file_id``; identical bytes are
@@ -179,6 +181,9 @@ def batch_line(plan: RenderPlan, file_ids: Mapping[str, str]) -> tuple[str, dict
     endpoint = BATCH_ENDPOINTS[plan.operation]
     if plan.operation == "generate":
         return endpoint, dict(plan.kwargs)
+    extra = sorted(set(plan.kwargs) - set(_JSON_EDIT_KEYS) - {"image", "mask"})
+    if extra:  # never dropped without a word
+        raise LocalParameterError("params", extra, "the Batch API's JSON /v1/images/edits has no such field")
     body: dict[str, Any] = {key: plan.kwargs[key] for key in _JSON_EDIT_KEYS if key in plan.kwargs}
     body["images"] = [{"file_id": file_ids[_sha256(data)]} for _, data, _ in plan.kwargs["image"]]
     if "mask" in plan.kwargs:
@@ -329,7 +334,7 @@ class OpenAIBatchProvider:
 
     def plan(self, call: RenderCall) -> RenderPlan:
         """Check ``call`` as the live provider does, plus the Batch rules (raises :class:`LocalParameterError`)."""
-        plan = self.api.plan(call)
+        plan = self.api.plan(call, transport="batch")
         check_batchable(plan)
         return plan
 
@@ -345,6 +350,7 @@ class OpenAIBatchProvider:
         """Send ``call`` in a batch and return its result once the batch has answered it."""
         self._gate.leave()  # a new call from a task that holds a slot: its previous answer is done with
         plan = self.plan(call)
+        self.api.announce(plan)
         started = time.perf_counter()
         await self._load()
         file_ids = await self._upload_references(plan)

@@ -2,8 +2,10 @@
 
 Errors name the file, the field path and the bad value. Asset paths must stay
 inside the spec folder: no absolute paths, no ``..``, no symlinks that lead
-out. Each loaded spec gets a stable fingerprint: sha256 over the canonical
-spec JSON and the bytes of every referenced asset.
+out (:func:`brandkit.paths.confined_file`, the rule plans use too). Every asset
+is checked for use (:mod:`brandkit.spec.assets`). Each loaded spec gets a stable
+fingerprint: sha256 over the canonical spec JSON and the bytes of every
+referenced asset.
 """
 
 from __future__ import annotations
@@ -11,14 +13,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from pathlib import Path, PurePosixPath
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
 
 from pydantic import ValidationError
 
 from brandkit.documents import field_path, read_document, value_at
-from brandkit.errors import SpecError, SpecIssue
-from brandkit.spec.models import BrandSpec
+from brandkit.errors import ImageInputError, RequestError, SpecError, SpecIssue
+from brandkit.imageio import load_image
+from brandkit.paths import confined_file
+from brandkit.spec.assets import copy_glyph_problems, font_problems, image_problem, logo_problems, provider_image
+from brandkit.spec.models import BrandSpec, LogoVariant
 
 SPEC_FILENAMES = ("brand.yaml", "brand.yml", "brand.json")
 MAX_SPEC_BYTES = 2 * 1024 * 1024
@@ -58,58 +63,81 @@ def spec_from_data(data: Any, source: str = "<memory>", root: Path | None = None
     return spec
 
 
-def resolve_asset(root: Path, relative: str, source: str, field: str) -> Path:
-    """Resolve ``relative`` inside ``root``; refuse absolute paths, ``..`` and symlinks leading out."""
-    pure = PurePosixPath(relative.replace("\\", "/"))
-    if not relative or pure.is_absolute() or (len(relative) > 1 and relative[1] == ":"):
-        raise SpecError(f"{source}: {field}: asset path {relative!r} must be relative to the spec folder")
-    if ".." in pure.parts:
-        raise SpecError(f"{source}: {field}: asset path {relative!r} may not contain '..'")
-    candidate = root.joinpath(*pure.parts)
-    real_root = root.resolve()
-    try:
-        real = candidate.resolve(strict=True)
-    except FileNotFoundError:
-        raise SpecError(f"{source}: {field}: asset file {relative!r} does not exist in {root}") from None
-    except (OSError, RuntimeError, ValueError) as exc:
-        raise SpecError(f"{source}: {field}: cannot resolve asset {relative!r}: {exc}") from exc
-    if real != real_root and real_root not in real.parents:
-        raise SpecError(f"{source}: {field}: asset {relative!r} leads outside the spec folder (to {real})")
-    if not real.is_file():
-        raise SpecError(f"{source}: {field}: asset {relative!r} is not a regular file")
+def _resolve(root: Path, relative: str) -> Path:
+    """``relative`` resolved inside ``root`` (:func:`brandkit.paths.confined_file`) and within the size limit;
+    raises :class:`SpecError` with a message that names the path but not the field."""
+    real = confined_file(relative, root, relative_only=True, what="asset", folder="the spec folder")
     size = real.stat().st_size
     if size > MAX_ASSET_BYTES:
-        raise SpecError(f"{source}: {field}: asset {relative!r} is {size:,} bytes (limit {MAX_ASSET_BYTES:,})")
+        raise SpecError(f"asset {relative!r} is {size:,} bytes (limit {MAX_ASSET_BYTES:,})")
     return real
 
 
-def _asset_fields(spec: BrandSpec) -> list[tuple[str, str, set[str]]]:
-    fields: list[tuple[str, str, set[str]]] = []
+def resolve_asset(root: Path, relative: str, source: str, field: str) -> Path:
+    """Resolve ``relative`` inside ``root``; refuse absolute paths, ``..`` and symlinks leading out."""
+    try:
+        return _resolve(root, relative)
+    except SpecError as exc:
+        raise SpecError(f"{source}: {field}: {exc.message}") from None
+
+
+AssetKind = Literal["logo", "font", "fallback", "license", "photo"]
+_SUFFIXES: dict[AssetKind, set[str]] = {
+    "logo": LOGO_SUFFIXES,
+    "font": FONT_SUFFIXES,
+    "fallback": FONT_SUFFIXES,
+    "photo": LOGO_SUFFIXES,
+    "license": set(),
+}
+
+
+class _AssetField(NamedTuple):
+    field: str
+    relative: str
+    kind: AssetKind
+    logo: LogoVariant | None = None
+
+
+def _asset_fields(spec: BrandSpec) -> list[_AssetField]:
+    fields: list[_AssetField] = []
     for i, logo in enumerate(spec.logos):
-        fields.append((f"logos[{i}].file", logo.file, LOGO_SUFFIXES))
+        fields.append(_AssetField(f"logos[{i}].file", logo.file, "logo", logo))
     for role in ("headline", "body", "cta"):
         font = getattr(spec.typography, role)
         if font is not None:
-            fields.append((f"typography.{role}.file", font.file, FONT_SUFFIXES))
+            fields.append(_AssetField(f"typography.{role}.file", font.file, "font"))
             if font.license:
-                fields.append((f"typography.{role}.license", font.license, set()))
+                fields.append(_AssetField(f"typography.{role}.license", font.license, "license"))
+    for i, fallback in enumerate(spec.typography.fallbacks):
+        fields.append(_AssetField(f"typography.fallbacks[{i}].file", fallback.file, "fallback"))
+        if fallback.license:
+            fields.append(_AssetField(f"typography.fallbacks[{i}].license", fallback.license, "license"))
+    for i, photo in enumerate(spec.photos):  # decoded like logos (same suffixes); the licence is any file
+        fields.append(_AssetField(f"photos[{i}].file", photo.file, "photo"))
+        fields.append(_AssetField(f"photos[{i}].license", photo.license, "license"))
     return fields
 
 
-def _check_asset_content(path: Path, suffixes: set[str], source: str, field: str, relative: str) -> None:
-    if suffixes and path.suffix.lower() not in suffixes:
-        raise SpecError(f"{source}: {field}: {relative!r} should be one of {sorted(suffixes)}")
-    if suffixes is FONT_SUFFIXES:
-        from PIL import ImageFont
-
-        try:
-            ImageFont.truetype(str(path), 24)
-        except OSError as exc:
-            raise SpecError(f"{source}: {field}: {relative!r} is not a usable font ({exc})") from exc
-    elif suffixes is LOGO_SUFFIXES:
-        from brandkit.imageio import load_image
-
-        load_image(path)
+def _content_problems(spec: BrandSpec, asset: _AssetField, real: Path, data: bytes) -> list[str]:
+    """What makes the asset unusable (:mod:`brandkit.spec.assets`); empty when it is usable."""
+    relative, kind = asset.relative, asset.kind
+    suffixes = _SUFFIXES[kind]
+    if suffixes and real.suffix.lower() not in suffixes:
+        return [f"{relative!r} should be one of {sorted(suffixes)}"]
+    if kind in ("font", "fallback"):
+        return [f"{relative!r} is not a usable font: {p}" for p in font_problems(real, role_font=kind == "font")]
+    if kind == "license":
+        return [] if data.strip() else [f"licence file {relative!r} is empty"]
+    try:
+        if asset.logo is None:  # a photo: used by the local renderer, never sent
+            load_image(data)
+            return []
+        facts = provider_image(data, relative, what="logo")
+    except RequestError as exc:
+        return [exc.message]
+    except ImageInputError as exc:
+        return [f"{relative!r}: {image_problem(exc)}"]
+    return [f"{relative!r}: {p}" for p in logo_problems(facts, asset.logo, spec)]
 
 
 def fingerprint_spec(spec: BrandSpec, assets: dict[str, bytes]) -> str:
@@ -126,17 +154,37 @@ def fingerprint_spec(spec: BrandSpec, assets: dict[str, bytes]) -> str:
 def load_spec(path: str | os.PathLike[str]) -> BrandSpec:
     """Load and validate a brand spec from a folder holding ``brand.yaml`` or a ``.yaml``/``.json`` file.
 
-    Raises :class:`brandkit.SpecError` naming the file, the field path and the bad value.
+    Every asset is resolved inside the folder and checked for use (:mod:`brandkit.spec.assets`: logos
+    decoded and held to the image API's formats, modes and sizes; fonts opened and drawn; licences present).
+    Raises :class:`brandkit.SpecError` naming the file, the field path and the bad value; asset problems are
+    all collected, one :class:`~brandkit.errors.SpecIssue` each.
     """
     file = _find_spec_file(Path(path))
     root = file.parent
     source = str(file)
     spec = spec_from_data(read_document(file, max_bytes=MAX_SPEC_BYTES), source=source, root=root)
     assets: dict[str, bytes] = {}
-    for field, relative, suffixes in _asset_fields(spec):
-        real = resolve_asset(root, relative, source, field)
-        _check_asset_content(real, suffixes, source, field, relative)
-        assets[relative] = real.read_bytes()
+    fonts: dict[str, Path] = {}
+    issues: list[SpecIssue] = []
+    for asset in _asset_fields(spec):
+        field, relative, kind = asset.field, asset.relative, asset.kind
+        try:
+            real = _resolve(root, relative)
+            data = real.read_bytes()
+        except SpecError as exc:
+            issues.append(SpecIssue(source, field, exc.message, relative))
+            continue
+        except OSError as exc:
+            issues.append(SpecIssue(source, field, f"cannot read {relative!r} ({exc.strerror or exc})", relative))
+            continue
+        problems = _content_problems(spec, asset, real, data)
+        issues += [SpecIssue(source, field, problem, relative) for problem in problems]
+        if kind in ("font", "fallback") and not problems:
+            fonts[relative] = real
+        assets[relative] = data
+    issues += [SpecIssue(source, where, message) for where, message in copy_glyph_problems(spec, fonts)]
+    if issues:
+        raise SpecError(f"{source}: unusable brand spec assets ({len(issues)} problem(s))", issues)
     spec._root = root.resolve()
     spec._fingerprint = fingerprint_spec(spec, assets)
     return spec

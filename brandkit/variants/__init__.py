@@ -14,6 +14,9 @@ Typical use::
     run = run_variants("plans/demo-24.yaml", "out/variants", provider="local")
     print(run.summary["pass_rate"], run.index_path)
 
+A plan's images must lie in its own folder; allow another one explicitly with
+``load_plan(path, allow_paths=[folder])`` and pass the loaded plan to :func:`run_variants` or :func:`dry_run`.
+
 Importing this package does no I/O.
 """
 

@@ -8,7 +8,11 @@ It is the run's source of truth. Events:
 * ``succeeded`` — its files are on disk (written atomically *before* this line): names, bytes, sha256,
   cost, attempts, checks summary.
 * ``failed`` — it did not produce an accepted asset: ``kind`` (checks, request, blocked, provider, master,
-  output, error) and ``reason``; spend and attempts when known.
+  output, error) and ``reason``; spend and attempts when known. An ``output`` failure of a result that was
+  paid for carries ``spooled`` (its image, sidecar and record are in ``DIR/spool/<key>/``: resume saves them
+  without paying) or ``lost: true`` (it could be kept nowhere).
+* ``succeeded`` with ``from_spool: true`` — a spooled result saved by a later session (``cost_usd`` and
+  ``attempts`` 0: the earlier ``failed`` line counted them).
 * ``budget_stop`` / ``aborted`` / ``run_finished`` — why and how a session ended.
 
 A ``kill -9`` can leave a torn last line: :func:`read_journal` skips lines that do not parse, and

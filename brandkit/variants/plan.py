@@ -22,6 +22,15 @@ the bad value, like :func:`brandkit.load_spec`); :func:`expand_plan` loads the s
 returns every :class:`Variant` with its stable key: sha256 over the spec fingerprint and
 the canonical request JSON (reference and master images by content hash), so a key
 names exactly one paid generation, wherever the plan and the images live.
+
+Every image a plan names — ``references[].path`` at any layer (``base``, ``specs[i].base``, axis values,
+entries), the values of a ``reference`` axis and ``edit.master`` — must resolve (after ``..``, ``~`` and
+symlinks) to a regular file inside the plan file's folder, or inside a folder the caller allows explicitly
+(``load_plan(..., allow_paths=[...])``, ``expand_plan(..., allow_paths=[...])``, CLI ``--allow-path DIR``);
+anything else is a :class:`PlanError` naming the field and the path, before any spec is compiled or any
+request sent (:func:`brandkit.paths.confined_file`, the rule spec assets follow too). ``spec``/``specs[].path``
+name brand specs, not files to upload: they may live anywhere, and each spec's own assets are confined to
+its folder by :func:`brandkit.load_spec`.
 """
 
 from __future__ import annotations
@@ -31,7 +40,7 @@ import itertools
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -41,6 +50,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from brandkit.documents import field_path, read_document, value_at
 from brandkit.errors import SpecError, SpecIssue
 from brandkit.models import AssetRequest, EditRequest, ReferenceInput, ReferenceRole
+from brandkit.paths import allowed_folders, confined_file
 from brandkit.spec.models import BrandSpec, CheckPolicy, OutputFormat, Quality
 
 __all__ = [
@@ -230,6 +240,7 @@ class VariantPlan(_PlanModel):
 
     _source: str = PrivateAttr(default="<memory>")
     _root: Path = PrivateAttr(default_factory=Path.cwd)
+    _allowed: tuple[Path, ...] = PrivateAttr(default=())
 
     @model_validator(mode="after")
     def _one_spec_form(self) -> VariantPlan:
@@ -250,6 +261,11 @@ class VariantPlan(_PlanModel):
     def root(self) -> Path:
         """The folder relative paths are resolved from (the plan file's folder)."""
         return self._root
+
+    @property
+    def allowed_paths(self) -> tuple[Path, ...]:
+        """Folders besides :attr:`root` that the plan's images may come from (``allow_paths``, real paths)."""
+        return self._allowed
 
     def spec_entries(self) -> list[PlanSpec]:
         """The plan's specs as :class:`PlanSpec` entries (the ``spec`` shorthand becomes one with its folder name)."""
@@ -273,11 +289,19 @@ def _useful_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     return tuple(part for part in loc if not (isinstance(part, str) and (part in tags or "[" in part)))
 
 
-def plan_from_data(data: Any, source: str = "<memory>", root: Path | None = None) -> VariantPlan:
+def plan_from_data(
+    data: Any,
+    source: str = "<memory>",
+    root: Path | None = None,
+    allow_paths: Sequence[str | os.PathLike[str]] = (),
+) -> VariantPlan:
     """Validate parsed plan data; errors name ``source``, the field path and the bad value.
 
-    ``root`` is the folder relative paths are resolved from (default: the current folder).
+    ``root`` is the folder relative paths are resolved from (default: the current folder). The plan's
+    images (references, ``edit.master``) must lie inside ``root`` or inside one of the ``allow_paths``
+    folders (checked by :func:`expand_plan`; see :mod:`brandkit.paths`).
     """
+    allowed = allowed_folders(allow_paths, error=PlanError)
     if not isinstance(data, dict):
         raise PlanError(f"{source}: the top level must be a mapping of fields, got {type(data).__name__}")
     try:
@@ -295,18 +319,23 @@ def plan_from_data(data: Any, source: str = "<memory>", root: Path | None = None
         raise PlanError(f"{source}: invalid variant plan ({len(issues)} problem(s))", issues) from None
     plan._source = source
     plan._root = (root or Path.cwd()).resolve()
+    plan._allowed = allowed
     return plan
 
 
-def load_plan(path: str | os.PathLike[str]) -> VariantPlan:
-    """Read and validate a plan file (YAML or JSON). Raises :class:`PlanError` naming file, field and value."""
+def load_plan(path: str | os.PathLike[str], *, allow_paths: Sequence[str | os.PathLike[str]] = ()) -> VariantPlan:
+    """Read and validate a plan file (YAML or JSON). Raises :class:`PlanError` naming file, field and value.
+
+    The plan's images must resolve (after ``..``, ``~`` and symlinks) inside the plan file's folder or inside
+    one of the ``allow_paths`` folders (relative ones from the current folder; CLI ``--allow-path``).
+    """
     file = Path(path)
     if file.is_dir():
         raise PlanError(f"{file}: is a folder; give the plan file (e.g. plans/demo-24.yaml)")
     if not file.exists():
         raise PlanError(f"{file}: no such plan file")
     data = read_document(file, max_bytes=MAX_PLAN_BYTES, what="plan", error=PlanError)
-    return plan_from_data(data, source=str(file), root=file.parent)
+    return plan_from_data(data, source=str(file), root=file.parent, allow_paths=allow_paths)
 
 
 def plan_schema() -> dict[str, Any]:
@@ -458,10 +487,11 @@ class _Layered:
 class _Expander:
     """Builds the variants of a plan, collecting every problem before raising."""
 
-    def __init__(self, plan: VariantPlan) -> None:
+    def __init__(self, plan: VariantPlan, allowed: tuple[Path, ...] = ()) -> None:
         self.plan = plan
         self.source = plan.source
         self.root = plan.root
+        self.allowed = (*plan.allowed_paths, *allowed)
         self.issues: list[SpecIssue] = []
         self._seen: set[tuple[str, str]] = set()
         self.hashes: dict[str, str] = {}
@@ -482,13 +512,18 @@ class _Expander:
         return resolved.resolve()
 
     def image(self, relative: str, where: str) -> Path | None:
-        resolved = self.path(relative, where)
-        if resolved is None:
+        """The real path of an image the plan names, confined to the plan's folder and the allowed ones."""
+        try:
+            resolved = confined_file(
+                relative, self.root, allowed=self.allowed, what="image", folder=f"the plan folder {self.root}"
+            )
+            self.hashes[str(resolved)] = _sha256_file(resolved)
+        except SpecError as exc:
+            self.issue(where, exc.message, relative)
             return None
-        if not resolved.is_file():
-            self.issue(where, "not a file", relative)
+        except OSError as exc:
+            self.issue(where, f"cannot read the image ({exc.strerror or exc})", relative)
             return None
-        self.hashes[str(resolved)] = _sha256_file(resolved)
         return resolved
 
     # -- axes -------------------------------------------------------------------------------------
@@ -768,16 +803,20 @@ def _entry(ex: _Expander, ctx: _SpecContext, out: _Collector, item: PlanEntry, a
         out.add(ctx, labels, request, at)
 
 
-def expand_plan(plan: VariantPlan | str | os.PathLike[str]) -> ExpandedPlan:
+def expand_plan(
+    plan: VariantPlan | str | os.PathLike[str], *, allow_paths: Sequence[str | os.PathLike[str]] = ()
+) -> ExpandedPlan:
     """Load the plan's specs and expand every variant (the matrix of each spec, then explicit entries).
 
     Raises :class:`PlanError` listing every problem found — a field that does not validate, an unknown
-    format, a locale without copy or a missing translation, a missing file, two variants with the same
-    key — each naming the plan file, the field path and the value. Nothing is sent or spent.
+    format, a locale without copy or a missing translation, a missing file, an image outside the plan's
+    folder and the ``allow_paths`` folders (added to the plan's own, see :func:`load_plan`), two variants
+    with the same key — each naming the plan file, the field path and the value. Nothing is sent or spent.
     """
     if not isinstance(plan, VariantPlan):
-        plan = load_plan(plan)
-    ex = _Expander(plan)
+        plan = load_plan(plan, allow_paths=allow_paths)
+        allow_paths = ()
+    ex = _Expander(plan, allowed_folders(allow_paths, error=PlanError))
     entries = plan.spec_entries()
     single = plan.spec is not None
     where_of = {e.id: ("spec" if single else f"specs[{i}].path") for i, e in enumerate(entries)}

@@ -16,6 +16,11 @@ finished. A failed variant never touches a finished one's files (its best reject
 ``DIR/rejected/``). ``budget_usd`` reserves each variant's worst-case cost (price table × attempts)
 before starting it and stops before the total could pass the budget.
 
+Never paid for nothing: before the first request the output folder gets its pre-flight
+(:func:`brandkit.outputs.preflight`: usable, room for the session's estimate); at the first failed write the
+session's :class:`~brandkit.variants.spool.OutputGuard` stops paying and spools what was paid for, which the
+next ``resume=True`` saves without paying again.
+
 At the end ``DIR/manifest.json`` and the contact sheet ``DIR/index.html`` are written from the journal.
 """
 
@@ -46,6 +51,7 @@ from brandkit.errors import (
     RequestError,
 )
 from brandkit.models import AssetRequest, Attempt, EditRequest, ValidationReport
+from brandkit.outputs import preflight
 from brandkit.provider.base import ImageProvider, Moderator
 from brandkit.provider.pricing import DEFAULT_PRICES, PriceTable
 from brandkit.provider.retry import RetryPolicy
@@ -53,7 +59,8 @@ from brandkit.spec.models import BrandSpec
 from brandkit.variants.journal import JOURNAL_NAME, RETRY_ON_RESUME, Journal, JournalState, read_journal, replay
 from brandkit.variants.plan import ExpandedPlan, PlanError, Variant, VariantPlan, expand_plan
 from brandkit.variants.ratelimit import AdaptiveRateLimiter, LimiterStats, wrap
-from brandkit.variants.report import make_thumbnail, report_summary, write_reports
+from brandkit.variants.report import build_manifest, make_thumbnail, report_summary, write_reports
+from brandkit.variants.spool import OutputGuard, RenderRefused, result_fields, run_estimate
 
 if TYPE_CHECKING:
     from brandkit.checks.base import Check
@@ -172,8 +179,11 @@ class VariantRun:
     index_path: Path
     manifest: dict[str, Any]
     stopped: str | None = None
-    """Why the session stopped early: ``budget``, ``aborted: <error>`` (or ``None``)."""
+    """Why the session stopped early: ``budget``, ``aborted: <error>``, ``output: <error>`` (or ``None``)."""
     limiter: LimiterStats | None = None
+    output: dict[str, Any] | None = None
+    """``None`` when every write worked; else ``saved``/``kept``/``lost`` counts, the variants kept in the spool
+    for ``--resume`` and those lost, and ``message`` (``output failed: N saved, M kept for resume, K lost``)."""
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -194,7 +204,10 @@ class VariantRun:
 
     @property
     def exit_code(self) -> int:
-        """CLI exit code: 0 all succeeded, 3 a provider problem (abort or provider failures), else 1."""
+        """CLI exit code: 0 all succeeded, 4 output failed (a write failed: see :attr:`output`), 3 a provider
+        problem (abort or provider failures), else 1."""
+        if self.output is not None:
+            return 4
         if self.ok:
             return 0
         if (self.stopped or "").startswith("aborted") or self.summary["by_kind"].get("provider"):
@@ -400,16 +413,18 @@ def dry_run(
     max_spend_usd: float | None = None,
     prices: PriceTable | None = None,
     engine: str = "live",
+    allow_paths: Sequence[str | os.PathLike[str]] = (),
 ) -> DryRun:
     """Expand and pre-flight ``plan`` without sending anything: count, compiled prompts, estimated cost.
 
     Costs come from the price table (:func:`brandkit.provider.pricing.estimate_cost`: output images, one
     attempt; ``worst_case_usd`` assumes every repair attempt). The local provider costs nothing; the
     ``openai-batch`` engine costs the Batch share of the table (half). With ``out`` and ``resume``,
-    variants already settled in that run are not counted.
+    variants already settled in that run are not counted. ``allow_paths`` names folders outside the plan's
+    own from which the plan may read images (see :func:`~brandkit.variants.plan.load_plan`).
     """
     _check_engine(engine, provider)
-    expanded = plan if isinstance(plan, ExpandedPlan) else expand_plan(plan)
+    expanded = plan if isinstance(plan, ExpandedPlan) else expand_plan(plan, allow_paths=allow_paths)
     compiled = _preflight(expanded, expanded.variants)
     if engine == "openai-batch":
         _batch_preflight(expanded, expanded.variants, compiled)
@@ -480,7 +495,7 @@ def _batch_preflight(plan: ExpandedPlan, variants: Sequence[Variant], compiled: 
     issues: list[SpecIssue] = []
     for variant in variants:
         try:
-            check_batchable(plan_render(RenderCall(prompt=compiled[variant.key])))
+            check_batchable(plan_render(RenderCall(prompt=compiled[variant.key]), transport="batch"))
         except ProviderError as exc:  # LocalParameterError names the field and value
             where = f"variant {variant.name} ({getattr(exc, 'field', 'request')})"
             issues.append(SpecIssue(plan.plan.source, where, str(exc), getattr(exc, "value", None)))
@@ -508,8 +523,12 @@ class _RunLock:
             import fcntl
         except ImportError:  # pragma: no cover - not POSIX: no lock
             return self
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.path.open("a+")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = self.path.open("a+")
+        except OSError as exc:
+            message = f"{self.path}: cannot create the run lock ({exc.strerror or exc})"
+            raise OutputError(message, str(self.path)) from exc
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -522,12 +541,6 @@ class _RunLock:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
-
-
-def _sha256(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
 
 
 def _failure_reason(exc: BaseException) -> str:
@@ -600,6 +613,7 @@ class _Runner:
         self.in_flight: set[str] = set()
         self.finished_files: dict[str, dict[str, str]] = {}
         self._favour_at: int | None = None  # variants left to start when renders go first
+        self.guard = OutputGuard(out)
         self.workers: int | None = None  # worker tasks (default: concurrency × WORKERS_PER_REQUEST_SLOT)
 
     # -- money -------------------------------------------------------------------------------
@@ -692,22 +706,22 @@ class _Runner:
         return await kit.generate(variant.request)
 
     async def _save(self, variant: Variant, asset: Asset) -> dict[str, Any]:
-        ext = _EXT.get(asset.output_format, ".png")
-        image_rel = f"{variant.name}{ext}"
-        thumb_rel = f"thumbs/{variant.key[:16]}.jpg"
+        """Save ``asset`` (image and sidecar atomically, then its thumbnail); the ``succeeded`` line's fields."""
+        fields = result_fields(variant.name, variant.key, asset)
+        files = fields["files"]
 
-        def write() -> None:
-            asset.save(self.out / image_rel)
-            make_thumbnail(asset.data, self.out / thumb_rel)
+        def write() -> OutputError | None:
+            asset.save(self.out / files["image"])
+            try:
+                make_thumbnail(asset.data, self.out / files["thumb"])
+            except OutputError as exc:  # the image is saved; the contact sheet redraws a missing thumbnail
+                return exc
+            return None
 
-        await asyncio.to_thread(write)
-        return {
-            "files": {"image": image_rel, "sidecar": image_rel + ".json", "thumb": thumb_rel},
-            "bytes": len(asset.data),
-            "sha256": _sha256(asset.data),
-            "width": asset.width,
-            "height": asset.height,
-        }
+        thumb_error = await asyncio.to_thread(write)
+        if thumb_error is not None:
+            self._storage_failed(thumb_error)
+        return fields
 
     async def _save_rejected(self, variant: Variant, best: Attempt | None) -> dict[str, str]:
         if best is None:
@@ -721,12 +735,15 @@ class _Runner:
 
         try:
             await asyncio.to_thread(write)
-        except (OutputError, BrandkitError):
+        except (OutputError, BrandkitError) as exc:
+            self._storage_failed(exc)
             return {}
         return {"rejected": image_rel, "thumb": thumb_rel}
 
     async def _run_one(self, variant: Variant) -> None:
         started = time.perf_counter()
+        if self.guard.has(variant.key) and await self._recover(variant, started):
+            return
         try:
             await self._master_ready(variant)
         except _MasterMissing as exc:
@@ -736,9 +753,11 @@ class _Runner:
         self.in_flight.add(variant.key)
         try:
             asset = await self._make(variant)
-            saved = await self._save(variant, asset)
         except asyncio.CancelledError:
             raise
+        except RenderRefused:
+            self._not_made(variant)
+            return
         except RateLimitError as exc:
             count = self.requeues.get(variant.key, 0)
             if count < MAX_REQUEUES and self.stopped is None:
@@ -761,22 +780,54 @@ class _Runner:
         except Exception as exc:
             self._record_failure(variant, _failure_kind(exc), _failure_reason(exc), started)
             return
+        try:
+            fields = await self._save(variant, asset)
+        except OutputError as exc:  # paid for but not saved: keep it in the spool, stop paying on a storage failure
+            self._storage_failed(exc)
+            fields = result_fields(variant.name, variant.key, asset)
+            extra = await asyncio.to_thread(self.guard.keep, variant.key, variant.name, asset, fields)
+            cost, attempts, report = asset.cost_usd, len(asset.attempts), asset.report
+            self._record_failure(variant, "output", _failure_reason(exc), started, cost, attempts, report, None, extra)
+            return
         self.attributed += asset.cost_usd
-        self.finished_files[variant.key] = saved["files"]
-        self.journal.append(
-            "succeeded",
-            key=variant.key,
-            **saved,
-            cost_usd=round(asset.cost_usd, 6),
-            attempts=len(asset.attempts),
-            attempt=asset.attempt_number,
-            fixes=asset.fixes,
-            provider=asset.provider,
-            model=asset.model,
-            report=report_summary(asset.report),
-            elapsed_s=round(time.perf_counter() - started, 3),
-        )
+        self.finished_files[variant.key] = fields["files"]
+        elapsed = round(time.perf_counter() - started, 3)
+        try:
+            self.journal.append("succeeded", key=variant.key, **fields, elapsed_s=elapsed)
+        except OutputError as exc:  # saved, but not journaled: the spool notes it so resume does not pay again
+            self._storage_failed(exc)
+            await asyncio.to_thread(self.guard.keep_saved, variant.key, variant.name, fields)
         self._settle(variant, "succeeded")
+
+    async def _recover(self, variant: Variant, started: float) -> bool:
+        """Save a result an earlier session paid for but could not save (the spool), without paying again.
+        Returns False when the spool entry was unusable (then the variant is made as usual)."""
+        try:
+            fields = await asyncio.to_thread(self.guard.recover, variant.key)
+        except OutputError as exc:
+            self._storage_failed(exc)
+            self._record_failure(variant, "output", _failure_reason(exc), started, extra={"spooled": variant.key})
+            return True
+        if fields is None:
+            return False
+        self.finished_files[variant.key] = fields["files"]
+        fields.update(cost_usd=0.0, attempts=0, from_spool=True)  # paid and counted by the earlier session
+        self.journal.append("succeeded", key=variant.key, **fields, elapsed_s=round(time.perf_counter() - started, 3))
+        self.guard.discard(variant.key)
+        self._settle(variant, "succeeded")
+        return True
+
+    def _storage_failed(self, exc: BaseException) -> None:
+        """A write failed: on a storage failure stop paying (no new variant, no new render)."""
+        if self.guard.noticed(exc) and (self.stopped is None or self.stopped == "budget"):
+            self.stopped = f"output: {self.guard.failure}"
+
+    def _not_made(self, variant: Variant) -> None:
+        """A started variant whose render the guard refused: nothing spent; resume makes it."""
+        self.reserved.pop(variant.key, None)
+        event = self.settled_events.get(variant.key)
+        if event is not None:
+            event.set()
 
     def _record_failure(
         self,
@@ -788,6 +839,7 @@ class _Runner:
         attempts: int = 0,
         report: ValidationReport | None = None,
         files: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
         self.attributed += cost
         self.journal.append(
@@ -800,6 +852,7 @@ class _Runner:
             files=dict(files or {}),
             report=report_summary(report) if report is not None else None,
             elapsed_s=round(time.perf_counter() - started, 3),
+            **dict(extra or {}),
         )
         self._settle(variant, "failed")
 
@@ -844,6 +897,9 @@ class _Runner:
                 except (_Requeue, _Defer):
                     self.reserved.pop(variant.key, None)
                     queue.put_nowait(variant)
+                except OutputError as exc:  # the journal could not be written: stop paying, resume redoes it
+                    self._storage_failed(exc)
+                    self._not_made(variant)
                 finally:
                     self.in_flight.discard(variant.key)
                     for provider in self.wrapped:  # the batch engine bounds answers being processed
@@ -894,14 +950,18 @@ class _Runner:
             finally:
                 if self.progress is not None:
                     self.progress.stop()
-            if self.stopped is not None and self.stopped.startswith("aborted"):
-                self.journal.append("aborted", reason=self.stopped)
-            self.journal.append(
-                "run_finished",
-                stopped=self.stopped,
-                spent_usd=round(self.session_spend, 6),
-                unattributed_usd=round(max(0.0, self.session_spend - self.attributed), 6),
-            )
+            self.guard.release()  # room for the last journal lines and the reports
+            try:
+                if self.stopped is not None and self.stopped.startswith("aborted"):
+                    self.journal.append("aborted", reason=self.stopped)
+                self.journal.append(
+                    "run_finished",
+                    stopped=self.stopped,
+                    spent_usd=round(self.session_spend, 6),
+                    unattributed_usd=round(max(0.0, self.session_spend - self.attributed), 6),
+                )
+            except OutputError as exc:
+                self._storage_failed(exc)
         finally:
             self.journal.close()
 
@@ -1024,6 +1084,7 @@ async def arun_variants(
     max_spend_usd: float | None = None,
     engine: str = "live",
     batch_options: Mapping[str, Any] | None = None,
+    allow_paths: Sequence[str | os.PathLike[str]] = (),
     **provider_options: Any,
 ) -> VariantRun:
     """Make every variant of ``plan`` into ``out``; returns the manifest and summary (see module docstring).
@@ -1045,8 +1106,11 @@ async def arun_variants(
     the batches already submitted instead of paying for them again.
 
     An existing run in ``out`` is continued only with ``resume=True`` (else :class:`~brandkit.OutputError`);
-    ``retry_failed`` also redoes variants that failed their checks. Raises :class:`PlanError` before
-    anything is sent when the plan or a request is invalid.
+    ``retry_failed`` also redoes variants that failed their checks. ``allow_paths`` names folders outside the
+    plan's own from which the plan may read images. Raises :class:`PlanError` before
+    anything is sent when the plan or a request is invalid, and :class:`~brandkit.errors.OutputFolderError`
+    when ``out`` is unusable or has no room for the variants to make (see ``docs/variants.md``, *When writes
+    fail*). A write failing mid-run ends the run with ``VariantRun.output`` set (exit code 4).
     """
     from brandkit.kit import AsyncBrandKit
 
@@ -1055,10 +1119,11 @@ async def arun_variants(
     if budget_usd is not None and budget_usd < 0:
         raise RequestError(f"budget must not be negative, got {budget_usd}", "budget", budget_usd)
     _check_engine(engine, kit.provider if kit is not None else provider)
-    expanded = plan if isinstance(plan, ExpandedPlan) else expand_plan(plan)
+    expanded = plan if isinstance(plan, ExpandedPlan) else expand_plan(plan, allow_paths=allow_paths)
     target = Path(out)
     if target.exists() and not target.is_dir():
         raise OutputError(f"{target}: output folder is a file", str(target))
+    preflight(target)  # a usable folder (not under a file, /proc, a dangling link, read-only) before the lock
     journal_path = target / JOURNAL_NAME
     if journal_path.exists() and not resume:
         raise OutputError(
@@ -1078,6 +1143,12 @@ async def arun_variants(
         compiled = _preflight(expanded, todo)
         if engine == "openai-batch":
             _batch_preflight(expanded, todo, compiled)
+        guard = OutputGuard(target)
+        guard.sweep()  # temp files left by killed writers (we hold the run lock)
+        slots = max(1, concurrency) * WORKERS_PER_REQUEST_SLOT
+        need, reserve, folders = run_estimate(target, [v.name for v in todo], [compiled[v.key] for v in todo], slots)
+        preflight(target, need, subfolders=folders)  # room for the run, no sub-folder blocked: nothing spent yet
+        guard.reserve(reserve)
         limiter = AdaptiveRateLimiter(window_s=rate_window_s, limit=rate_limit)
         by_spec, wrapped, owned = _kit_providers(
             provider,
@@ -1090,10 +1161,11 @@ async def arun_variants(
             out=target,
             batch_options=batch_options,
         )
+        gates: dict[int, ImageProvider] = {}  # one gate per provider: no render once a write failed
         kits = {
             spec_id: AsyncBrandKit(
                 spec,
-                provider=by_spec[spec_id],
+                provider=gates.setdefault(id(by_spec[spec_id]), guard.gate(by_spec[spec_id])),
                 checks=checks,
                 max_attempts=max_attempts,
                 max_spend_usd=max_spend_usd,
@@ -1117,6 +1189,7 @@ async def arun_variants(
             label=label,
         )
         runner.state = state
+        runner.guard = guard
         if engine == "openai-batch":  # every variant's request must be waiting to go into the same batch
             runner.workers = max(1, len(todo))
         runner.prior_spend = sum(v.cost_usd for v in state.variants.values()) + sum(
@@ -1138,18 +1211,11 @@ async def arun_variants(
         try:
             await runner.run(todo, settled, resume)
         finally:
+            guard.close()
             for item in owned:
                 with contextlib.suppress(Exception):
                     await item.aclose()
-            manifest = await asyncio.to_thread(
-                write_reports,
-                expanded,
-                target,
-                _load_state(target),
-                session_started=started,
-                stopped=runner.stopped,
-                provider=label,
-            )
+            manifest = await _reports(runner, expanded, target, started, label)
     return VariantRun(
         out=target,
         manifest_path=target / "manifest.json",
@@ -1157,7 +1223,22 @@ async def arun_variants(
         manifest=manifest,
         stopped=runner.stopped,
         limiter=limiter.stats,
+        output=guard.summary(int(manifest["summary"]["succeeded"])),
     )
+
+
+async def _reports(runner: _Runner, plan: ExpandedPlan, out: Path, started: float, label: str) -> dict[str, Any]:
+    """Write manifest.json and index.html; when they cannot be written, the run says so (output failed) and
+    the manifest is returned from memory."""
+    state = _load_state(out)
+    try:
+        return await asyncio.to_thread(
+            write_reports, plan, out, state, session_started=started, stopped=runner.stopped, provider=label
+        )
+    except OutputError as exc:
+        runner.guard.noticed(exc, always=True)
+        runner._storage_failed(exc)
+        return build_manifest(plan, state, session_started=started, stopped=runner.stopped, provider=label)
 
 
 def run_variants(plan: PlanInput, out: str | os.PathLike[str], **options: Any) -> VariantRun:
