@@ -78,8 +78,23 @@ def lumen(mark: str, word: str, accent: str) -> Image.Image:
     return _finish(image)
 
 
+def ubuntu(mark: str, word: str, accent: str) -> Image.Image:
+    """A placeholder for the third example brand (deliberately not Canonical's trademark): a rounded square
+    holding a lower-case u, then the wordmark ubuntu in Lato."""
+    w, h = 900 * SCALE, 200 * SCALE
+    image = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    cx, cy, r = 100 * SCALE, 100 * SCALE, 84 * SCALE
+    draw.rounded_rectangle((cx - r, cy - r, cx + r, cy + r), radius=34 * SCALE, fill=_rgb(mark))
+    letter = ImageFont.truetype(str(ROOT / "ubuntu/fonts/Lato-Black.ttf"), 150 * SCALE)
+    draw.text((cx, cy - 8 * SCALE), "u", font=letter, fill=_rgb(accent), anchor="mm")
+    font = ImageFont.truetype(str(ROOT / "ubuntu/fonts/Lato-Bold.ttf"), 110 * SCALE)
+    draw.text((210 * SCALE, 96 * SCALE), "ubuntu", font=font, fill=_rgb(word), anchor="lm")
+    return _finish(image)
+
+
 def main() -> None:
-    """Write every variant of both example brands."""
+    """Write every variant of the three example brands."""
     out = ROOT / "northwind/logos"
     northwind("#4B2E2A", "#4B2E2A", "#E07A2E").save(out / "northwind-primary.png", optimize=True)
     northwind("#1E1B18", "#1E1B18", "#1E1B18").save(out / "northwind-mono.png", optimize=True)
@@ -88,6 +103,11 @@ def main() -> None:
     lumen("#1F5AA6", "#1F5AA6", "#3CC5A0").save(out / "lumen-primary.png", optimize=True)
     lumen("#2C3E50", "#2C3E50", "#F5F8FC").save(out / "lumen-mono.png", optimize=True)
     lumen("#F5F8FC", "#F5F8FC", "#3CC5A0").save(out / "lumen-inverse.png", optimize=True)
+    out = ROOT / "ubuntu/logos"
+    out.mkdir(parents=True, exist_ok=True)
+    ubuntu("#E95420", "#2C001E", "#FFFFFF").save(out / "ubuntu-primary.png", optimize=True)
+    ubuntu("#111111", "#111111", "#FFFFFF").save(out / "ubuntu-mono.png", optimize=True)
+    ubuntu("#E95420", "#FFFFFF", "#FFFFFF").save(out / "ubuntu-inverse.png", optimize=True)
 
 
 if __name__ == "__main__":

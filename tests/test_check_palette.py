@@ -63,7 +63,13 @@ def test_coverage_equals_the_exact_per_pixel_result(northwind: brandkit.BrandSpe
 def test_off_palette_area_fails_with_a_targeted_hint(northwind: brandkit.BrandSpec) -> None:
     res = _run(northwind, _scene(northwind, off=(63, 163, 77), off_share=0.3))
     assert res.status == CheckStatus.failed
-    assert res.hint is not None and "keep to the brand palette" in res.hint and "#3" in res.hint
+    # with region-aware rules the hint also names the brand zones it measured
+    assert (
+        res.hint is not None
+        and res.hint.startswith("keep to the brand palette in the brand zones")
+        and "#3" in res.hint
+    )
+    assert "(30%)" in res.hint  # the off-palette band's exact share of the zones, not a k-means fragment of it
     top = res.details["dominant"][0]
     assert not top["on_palette"] and top["delta_e"] > northwind.palette.tolerance
 

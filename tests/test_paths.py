@@ -192,6 +192,7 @@ def test_a_spec_file_that_is_a_symlink_resolves_assets_beside_the_link(tmp_path:
         brandkit.load_spec(elsewhere)  # the target's logos are not reachable through the link
     shutil.copytree(real_dir / "logos", elsewhere / "logos")
     shutil.copytree(real_dir / "fonts", elsewhere / "fonts")
+    shutil.copytree(real_dir / "photos", elsewhere / "photos")
     spec = brandkit.load_spec(elsewhere / "brand.yaml")
     assert spec.root == elsewhere.resolve()
     assert spec.asset_path(LOGO).parent.parent == elsewhere.resolve()

@@ -20,7 +20,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
-from brandkit.models import CheckResult, CheckStatus, CopyBlock, ValidationReport
+from brandkit.models import CheckResult, CheckStatus, CopyBlock, Measure, ValidationReport
 from brandkit.spec.models import BrandSpec, CheckPolicy
 
 
@@ -37,6 +37,11 @@ class Expectation(BaseModel):
     logo_variant: str | None = None
     logo_box: tuple[int, int, int, int] | None = Field(
         default=None, description="Where the layout puts the logo file (x0, y0, x1, y1): checked there first."
+    )
+    photo_box: tuple[int, int, int, int] | None = Field(
+        default=None,
+        description="The layout's photographic region (its hero box, x0, y0, x1, y1): the palette check judges "
+        "it by colour character and everything else on the canvas as brand zones. None: no layout known.",
     )
     background_tone: Literal["light", "dark"] | None = None
     max_file_bytes: int | None = None
@@ -124,9 +129,18 @@ def result(
     threshold: float | None = None,
     details: dict[str, Any] | None = None,
     hint: str | None = None,
+    measures: list[Measure] | None = None,
 ) -> CheckResult:
     """Shorthand for building a :class:`CheckResult`."""
-    return CheckResult(name=name, status=status, score=score, threshold=threshold, details=details or {}, hint=hint)
+    return CheckResult(
+        name=name,
+        status=status,
+        score=score,
+        threshold=threshold,
+        details=details or {},
+        hint=hint,
+        measures=measures or [],
+    )
 
 
 def run_checks(

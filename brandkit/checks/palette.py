@@ -1,15 +1,27 @@
-"""Palette adherence: per-pixel minimum CIEDE2000 distance to the brand palette.
+"""Palette adherence, region-aware: brand zones pixel by pixel, photographs by colour character.
 
-Every opaque pixel is compared with the palette colours plus the allowed
-neutrals (black, white and ``neutral_steps`` greys). Reported: coverage
-(share within ``palette.tolerance``), off-palette share (ΔE > 20), the
-dominant colours each with its nearest brand colour and ΔE, presence and
-share of each palette colour (``min_share`` / ``max_share``), and the share
-of each forbidden colour. Transparent pixels (alpha < 128) are ignored.
+With ``palette.measure: regions`` (the default) the image is split into **brand zones** and
+a **photographic region**: from the layout (``Expectation.photo_box``, the layout's hero box;
+from the request or the file's provenance) or, for an image without a layout, from a
+segmentation of flat graphic areas vs photographic content (:mod:`brandkit.segment`).
 
-The per-image cost is a table look-up per pixel: the :class:`PaletteMatcher`
-for a spec is built once and kept in the kit's :class:`CheckResources`,
-keyed by the palette's content.
+Pass/fail rules (all exact):
+
+* brand zones: share of their pixels within ``palette.tolerance`` ΔE00 of a palette colour
+  or an allowed neutral ≥ ``min_coverage`` — one table gather per pixel
+  (:class:`~brandkit.color.PaletteMatcher`, built once per palette, kept in the kit's
+  :class:`CheckResources`);
+* photographic region: colour character (:mod:`brandkit.checks.palette_photo`);
+* each colour's ``min_share`` / ``max_share`` over the area its ``where`` names;
+* each forbidden colour's share of every opaque pixel ≤ its ``max_share``;
+* neutral pixels (chroma ≤ ``neutrals.chroma``) ≤ ``neutrals.max_share`` of the image.
+
+``measure: all-pixels`` is the previous rule: ``min_coverage`` over every opaque pixel, shares
+and forbidden colours, no photo or neutral rule.
+
+Descriptive figures (off-palette share ΔE > 20, mean and p95 ΔE, neutral share) are exact,
+computed per distinct colour (:class:`~brandkit.color_stats.DistinctColors`). Transparent
+pixels (alpha < 128) are ignored.
 """
 
 from __future__ import annotations
@@ -19,32 +31,39 @@ import json
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image
 
 from brandkit.checks.base import CheckContext, result
-from brandkit.color import PaletteMatcher, ciede2000, hex_to_rgb, rgb_to_hex, srgb_to_lab
+from brandkit.checks.palette_photo import judge_photo
+from brandkit.checks.palette_rules import RegionCounts, forbidden_rule, palette_measures, share_rules, zone_rule
+from brandkit.color import PaletteMatcher, hex_to_rgb, rgb_to_hex, srgb_to_lab
+from brandkit.color_stats import DistinctColors, palette_space_share
 from brandkit.models import CheckResult, CheckStatus
-from brandkit.spec.models import Palette
+from brandkit.segment import box_mask, photo_mask
+from brandkit.spec.palette import PALETTE_SPACE_WARN_SHARE, ForbiddenColor, Palette
 
 OFF_PALETTE_DE = 20.0
 DOMINANT_COLORS = 6
+#: a region smaller than this share of the image is not judged on its own
+MIN_REGION_SHARE = 0.01
 
 
 def reference_colors(palette: Palette) -> tuple[list[tuple[int, int, int]], list[str]]:
-    """Palette colours plus allowed neutrals, with a display name for each."""
-    colors = [hex_to_rgb(c.hex) for c in palette.colors]
-    names = [f"{c.name} {c.hex}" for c in palette.colors]
-    if palette.allow_neutrals:
-        steps = palette.neutral_steps
-        for i in range(steps):
-            v = round(255 * i / (steps - 1))
-            colors.append((v, v, v))
-            names.append("black" if v == 0 else "white" if v == 255 else f"grey {rgb_to_hex((v, v, v))}")
-    return colors, names
+    """Palette colours plus allowed neutrals, with a display name for each (:meth:`Palette.reference_colors`)."""
+    return palette.reference_colors()
 
 
 def _palette_key(palette: Palette) -> str:
-    return hashlib.sha256(json.dumps(palette.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()[:16]
+    """What the matchers depend on (colours, neutrals, tolerance, forbidden colours) — not the other rules, so
+    trying other photo or share settings (calibration) reuses the tables."""
+    key = {
+        "colors": [c.hex for c in palette.colors],
+        "neutrals": [palette.allow_neutrals, palette.neutral_steps],
+        "tolerance": palette.tolerance,
+        "forbidden": [[f.name, f.hex, f.tolerance] for f in palette.forbidden_colors],
+    }
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
 
 class _Matchers:
@@ -56,34 +75,70 @@ class _Matchers:
         self.n_brand = len(palette.colors)
         self.forbidden = [(f, PaletteMatcher([hex_to_rgb(f.hex)])) for f in palette.forbidden_colors]
         self.ref_lab = srgb_to_lab(np.asarray(colors, dtype=np.uint8))
+        self.forbidden_lab = srgb_to_lab(
+            np.asarray([hex_to_rgb(f.hex) for f in palette.forbidden_colors], dtype=np.uint8).reshape(-1, 3)
+        )
+        self._space: float | None = None
+        self._tolerance = palette.tolerance
+
+    def space_share(self) -> float:
+        """Share of the sRGB cube within tolerance of the palette (computed once)."""
+        if self._space is None:
+            self._space = palette_space_share(self.palette, self._tolerance)
+        return self._space
 
 
-def image_pixels(image: Image.Image) -> np.ndarray:
-    """The pixels to measure: (H, W, 3) uint8 for an opaque image (no copy beyond Pillow's), else (N, 3) of
-    the pixels with alpha ≥ 128."""
+def _current(palette: Palette, m: _Matchers) -> list[tuple[ForbiddenColor, PaletteMatcher]]:
+    """The spec's forbidden colours (their limits as set now) with the cached matcher of each."""
+    return [(f, matcher) for f, (_, matcher) in zip(palette.forbidden_colors, m.forbidden, strict=True)]
+
+
+def image_pixels(image: Image.Image) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_] | None]:
+    """``(rgb (H, W, 3) uint8, opaque mask (H, W) or None when every pixel is opaque)``; alpha ≥ 128 is opaque."""
     if image.mode == "RGB":
-        return np.asarray(image, dtype=np.uint8)
+        return np.asarray(image, dtype=np.uint8), None
     rgba = np.asarray(image.convert("RGBA"), dtype=np.uint8)
     alpha = rgba[..., 3]
-    if bool(alpha.min() >= 128):
-        return np.ascontiguousarray(rgba[..., :3])
-    return np.ascontiguousarray(rgba[..., :3][alpha >= 128])
+    rgb = np.ascontiguousarray(rgba[..., :3])
+    return (rgb, None) if bool(alpha.min() >= 128) else (rgb, alpha >= 128)
 
 
-def dominant_colors(pixels: np.ndarray, k: int = DOMINANT_COLORS) -> list[tuple[tuple[int, int, int], float]]:
-    """The ``k`` most common colours (4-bit bins, each reported as its mean colour) with their shares."""
-    if len(pixels) == 0:
+def _photo_region(ctx: CheckContext, rgb: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.bool_], str]:
+    """Mask of the photographic pixels and where it came from ('layout' or 'segmentation')."""
+    h, w = rgb.shape[:2]
+    exp = ctx.expectation
+    if exp.photo_box is not None:
+        x0, y0, x1, y1 = exp.photo_box
+        if exp.width and exp.height and (exp.width, exp.height) != (w, h):  # scale the layout to the image
+            sx, sy = w / exp.width, h / exp.height
+            x0, x1, y0, y1 = round(x0 * sx), round(x1 * sx), round(y0 * sy), round(y1 * sy)
+        return box_mask(h, w, (x0, y0, x1, y1)), "layout"
+    return photo_mask(rgb), "segmentation"
+
+
+def _dominant(distinct: DistinctColors, counts: npt.NDArray[np.int64], names: list[str], tol: float) -> list[Any]:
+    """The most common colours (4-bit bins, each reported by its most common exact colour), exact ΔE to the palette."""
+    total = int(counts.sum())
+    if total == 0:
         return []
-    q = (pixels >> 4).astype(np.int32)
-    index = (q[:, 0] << 8) | (q[:, 1] << 4) | q[:, 2]
-    counts = np.bincount(index, minlength=4096)
-    top = np.argsort(counts)[::-1][:k]
-    top = top[counts[top] > 0]
-    sums = [np.bincount(index, weights=pixels[:, c].astype(np.float64), minlength=4096)[top] for c in range(3)]
+    rgb = distinct.rgb.astype(np.int32)
+    bins = ((rgb[:, 0] >> 4) << 8) | ((rgb[:, 1] >> 4) << 4) | (rgb[:, 2] >> 4)
+    bin_counts = np.bincount(bins, weights=counts, minlength=4096)
     out = []
-    for j, b in enumerate(top):
-        mean = tuple(round(float(sums[c][j] / counts[b])) for c in range(3))
-        out.append(((mean[0], mean[1], mean[2]), float(counts[b] / len(pixels))))
+    for b in np.argsort(-bin_counts, kind="stable")[:DOMINANT_COLORS]:
+        if bin_counts[b] <= 0:
+            break
+        members = np.flatnonzero(bins == b)
+        top = members[int(np.argmax(counts[members]))]
+        out.append(
+            {
+                "hex": rgb_to_hex(tuple(int(v) for v in distinct.rgb[top])),
+                "share": round(float(bin_counts[b] / total), 5),
+                "nearest": names[int(distinct.nearest[top])],
+                "delta_e": round(float(distinct.min_de[top]), 2),
+                "on_palette": bool(distinct.min_de[top] <= tol),
+            }
+        )
     return out
 
 
@@ -101,115 +156,107 @@ class PaletteCheck:
         """Measure palette adherence of ``ctx.image``."""
         palette = ctx.spec.palette
         m = self._matchers(ctx)
-        pixels = image_pixels(ctx.image)
-        total = int(pixels.size // 3)
+        rgb, opaque = image_pixels(ctx.image)
+        image_mask = np.ones(rgb.shape[:2], dtype=bool) if opaque is None else opaque
+        total = int(np.count_nonzero(image_mask))
         if total == 0:
             return result(self.name, CheckStatus.skipped, details={"reason": "the image has no opaque pixels"})
-        # exact within-tolerance decision and per-colour counts over every opaque pixel: one table gather
-        stats = m.palette.coverage(pixels, palette.tolerance)
-        coverage = stats.coverage
-        per_ref = stats.within_counts / total
-        # descriptive statistics (approximate distances, dominant colours) on a regular 1-in-16 sample
-        sample = pixels[::4, ::4] if pixels.ndim == 3 else pixels[::16]
-        sample = sample.reshape(-1, 3)
-        de, _ = m.palette.min_delta_e(sample)
-        off = float(np.count_nonzero(de > OFF_PALETTE_DE) / max(1, len(de)))
+        regions = palette.measure == "regions"
+        if regions:
+            photo, source = _photo_region(ctx, rgb)
+            photo &= image_mask
+            if np.count_nonzero(photo) < MIN_REGION_SHARE * total:  # a sliver is not a photo
+                photo[:] = False
+            elif np.count_nonzero(photo) > (1.0 - MIN_REGION_SHARE) * total:  # nor a sliver a brand zone
+                photo = image_mask.copy()
+            zones = image_mask & ~photo
+        else:
+            photo, source = np.zeros_like(image_mask), "whole image"
+            zones = image_mask
+        codes = m.palette.match(rgb, palette.tolerance).codes
+        counts = RegionCounts.of(codes, {"image": image_mask, "brand_zones": zones, "photo": photo})
+        distinct = DistinctColors(rgb, m.ref_lab)
+        all_counts = distinct.counts(None if opaque is None else image_mask)
+        stats = distinct.stats(all_counts, palette.tolerance, OFF_PALETTE_DE, palette.neutrals.chroma)
+        zone_stats = distinct.stats(distinct.counts(zones), palette.tolerance, OFF_PALETTE_DE, palette.neutrals.chroma)
         problems: list[str] = []
         hints: list[str] = []
-        colors: list[dict[str, Any]] = []
-        for i, color in enumerate(palette.colors):
-            share = float(per_ref[i])
-            entry: dict[str, Any] = {
-                "name": color.name,
-                "hex": color.hex,
-                "role": color.role.value,
-                "share": round(share, 5),
-                "present": share > 0.001,
-            }
-            if color.min_share is not None and share < color.min_share:
-                problems.append(f"{color.name} covers {share:.1%} (needs ≥ {color.min_share:.0%})")
-                hints.append(
-                    f"use more {color.name} {color.hex} (now {share:.1%} of the area, needs at least "
-                    f"{color.min_share:.0%})"
-                )
-                entry["ok"] = False
-            elif color.max_share is not None and share > color.max_share:
-                problems.append(f"{color.name} covers {share:.1%} (allowed ≤ {color.max_share:.0%})")
-                hints.append(
-                    f"reduce {color.name} {color.hex} to at most {color.max_share:.0%} of the area (now {share:.1%})"
-                )
-                entry["ok"] = False
-            colors.append(entry)
-        forbidden: list[dict[str, Any]] = []
-        for fcolor, matcher in m.forbidden:
-            share = matcher.coverage(pixels, fcolor.tolerance).coverage
-            ok = share <= fcolor.max_share
-            forbidden.append(
-                {
-                    "name": fcolor.name,
-                    "hex": fcolor.hex,
-                    "share": round(share, 5),
-                    "max_share": fcolor.max_share,
-                    "ok": ok,
-                }
+        zone_share = counts.total("brand_zones") / total
+        if regions and zone_share < palette.min_brand_zone_share:
+            problems.append(
+                f"brand zones cover {zone_share:.0%} of the image (needs ≥ {palette.min_brand_zone_share:.0%})"
             )
-            if not ok:
-                problems.append(f"forbidden colour {fcolor.name} covers {share:.1%} (allowed ≤ {fcolor.max_share:.1%})")
-                hints.append(
-                    f"remove {fcolor.name} {fcolor.hex} ({share:.1%} of the area; at most "
-                    f"{fcolor.max_share:.1%} allowed)"
-                )
-        dominant = []
-        doms = dominant_colors(sample)
-        if doms:
-            lab = srgb_to_lab(np.asarray([c for c, _ in doms], dtype=np.uint8))
-            dist = ciede2000(lab[:, None, :], m.ref_lab[None, :, :])
-            for (rgb, share), row in zip(doms, dist, strict=True):
-                j = int(np.argmin(row))
-                dominant.append(
-                    {
-                        "hex": rgb_to_hex(rgb),
-                        "share": round(share, 5),
-                        "nearest": m.names[j],
-                        "delta_e": round(float(row[j]), 2),
-                        "on_palette": bool(row[j] <= palette.tolerance),
-                    }
-                )
-        if coverage < palette.min_coverage:
-            problems.insert(0, f"coverage {coverage:.1%} is below {palette.min_coverage:.0%}")
-            worst = next((d for d in dominant if not d["on_palette"]), None)
-            note = (
-                (
-                    f"; the largest off-palette colour is {worst['hex']} ({worst['share']:.0%} of the area, nearest "
-                    f"{worst['nearest']} at ΔE {worst['delta_e']})"
-                )
-                if worst
-                else ""
+            hints.append(
+                f"the image has {'no' if zone_share == 0 else 'too little'} brand zones ({zone_share:.0%}; at least "
+                f"{palette.min_brand_zone_share:.0%}): lay the photograph out with the brand's flat areas (copy "
+                f"panel, band, CTA, logo plate) in its colours"
             )
-            hints.insert(
-                0,
-                f"keep to the brand palette: only {coverage:.0%} of the image is within ΔE "
-                f"{palette.tolerance:g} of it (needs {palette.min_coverage:.0%}){note}",
+        coverage = None
+        if zone_share > 0 or not regions:
+            offending = rgb[zones & (codes >= 128)]
+            coverage = zone_rule(palette, counts, offending, m.ref_lab, m.names, regions, problems, hints)
+        forbidden = forbidden_rule(_current(palette, m), rgb if opaque is None else rgb[opaque], problems, hints)
+        photo_details: dict[str, Any] | None = None
+        photo_share = counts.total("photo") / total
+        if regions and photo_share > 0:
+            verdict = judge_photo(rgb[photo], palette, m.ref_lab, m.names, m.forbidden_lab)
+            photo_details = verdict.details
+            problems += verdict.problems
+            hints += verdict.hints
+        if regions and stats.neutral_share > palette.neutrals.max_share:
+            problems.append(
+                f"neutral greys/black/white cover {stats.neutral_share:.0%} "
+                f"(allowed ≤ {palette.neutrals.max_share:.0%})"
             )
-        details = {
-            "coverage": round(coverage, 5),
+            hints.append(
+                f"the image is mostly grey, black or white ({stats.neutral_share:.0%}; at most "
+                f"{palette.neutrals.max_share:.0%} allowed): bring in the brand colours "
+                + ", ".join(f"{c.name} {c.hex}" for c in palette.colors if c.role.value in ("primary", "secondary"))
+            )
+        colors = share_rules(palette, counts, problems, hints)
+        space = m.space_share()
+        details: dict[str, Any] = {
+            "measure": palette.measure,
+            "regions": {
+                "source": source,
+                "brand_zone_share": round(zone_share, 5),
+                "photo_share": round(photo_share, 5),
+                "photo_box": list(ctx.expectation.photo_box) if ctx.expectation.photo_box is not None else None,
+            },
+            "coverage": round(coverage, 5) if coverage is not None else None,
+            "coverage_scope": "brand_zones" if regions else "image",
             "min_coverage": palette.min_coverage,
             "tolerance": palette.tolerance,
-            "off_palette_share_approx": round(off, 4),
             "pixels": total,
-            "mean_delta_e_approx": round(float(de.mean()), 2),
-            "p95_delta_e_approx": round(float(np.percentile(de, 95)), 2),
+            "off_palette_share": round(stats.off_share, 5),
+            "mean_delta_e": round(stats.mean_delta_e, 3),
+            "p95_delta_e": round(stats.p95_delta_e, 3),
+            "exact_coverage_all_pixels": round(stats.within_share, 5),
+            "brand_zones": {
+                "off_palette_share": round(zone_stats.off_share, 5),
+                "mean_delta_e": round(zone_stats.mean_delta_e, 3),
+            },
+            "neutral_share": round(stats.neutral_share, 5),
+            "neutral_max_share": palette.neutrals.max_share if regions else None,
+            "palette_space_share": round(space, 5),
             "colors": colors,
             "forbidden_colors": forbidden,
-            "dominant": dominant,
+            "photo": photo_details,
+            "dominant": _dominant(distinct, all_counts, m.names, palette.tolerance),
             "problems": problems,
         }
+        if space > PALETTE_SPACE_WARN_SHARE:
+            details["warning"] = (
+                f"the palette with its tolerance covers {space:.0%} of all sRGB colours (warning above "
+                f"{PALETTE_SPACE_WARN_SHARE:.0%}): the coverage rule accepts almost anything"
+            )
         status = CheckStatus.failed if problems else CheckStatus.passed
         return result(
             self.name,
             status,
-            score=round(coverage, 5),
+            score=round(coverage, 5) if coverage is not None else None,
             threshold=palette.min_coverage,
             details=details,
             hint="; ".join(hints) if hints else None,
+            measures=palette_measures(palette, details),
         )

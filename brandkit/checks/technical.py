@@ -133,9 +133,7 @@ class TechnicalCheck:
             ok = actual_fmt == want_fmt
             checks["format"] = _sub(ok, want_fmt, actual_fmt)
             if not ok:
-                problems.append(
-                    f"the file must be encoded as {want_fmt.upper()}; it is {actual_fmt or 'unknown'}"
-                )
+                problems.append(f"the file must be encoded as {want_fmt.upper()}; it is {actual_fmt or 'unknown'}")
         else:
             checks["format"] = _sub(None, None, actual_fmt)
 

@@ -1,12 +1,16 @@
 """The built-in local renderer (``provider="local"``): real on-brand assets, offline.
 
 It reads the same compiled prompt an API model would get and draws a
-deterministic asset with Pillow: a flat brand background, geometric imagery
-in the palette inside the layout's hero area, and — when the prompt asks the
-"model" to render them — the exact copy in the brand font and the logo
-reference image in its corner. In overlay modes it leaves those zones clear,
-exactly as the API model is asked to, and the compose stage draws them.
-Edits start from the image being edited and redraw only the copy area.
+deterministic asset with Pillow: a flat brand background; in the layout's
+hero area either the brand photograph that best matches the brief (when the
+spec has a ``photos:`` library — template-based production, see
+:mod:`brandkit.provider.photo_library`; a band in the primary colour then
+marks the top edge) or geometric imagery in the palette (no library); and —
+when the prompt asks the "model" to render them — the exact copy in the brand
+font and the logo reference image in its corner. In overlay modes it leaves
+those zones clear, exactly as the API model is asked to, and the compose
+stage draws them. Edits start from the image being edited and redraw only the
+copy area. The photo used is recorded in ``RenderedImage.photo``.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from brandkit.color import hex_to_rgb
 from brandkit.compose import background_color, draw_copy, draw_logo, zone_color
 from brandkit.imageio import encode_image, load_image
 from brandkit.layout import Box
-from brandkit.models import CompiledPrompt, RenderCall, RenderedImage, RenderResult
+from brandkit.models import CompiledPrompt, PhotoUse, RenderCall, RenderedImage, RenderResult
+from brandkit.provider.photo_library import brief_text, choose_photo, place_photo
 from brandkit.spec.models import BrandSpec, ColorRole
 
 RGB = tuple[int, int, int]
@@ -45,10 +50,12 @@ class LocalRenderer:
         started = time.perf_counter()
         images = []
         for i in range(call.n):
-            image = self.draw(call.prompt, call.seed + i, call.base_image)
+            image, photo = self.draw_with_photo(call.prompt, call.seed + i, call.base_image)
             fmt = str(call.prompt.params.get("output_format", "png"))
             data = encode_image(image, fmt, call.prompt.params.get("output_compression"))
-            images.append(RenderedImage(data=data, output_format=fmt, width=image.width, height=image.height))
+            images.append(
+                RenderedImage(data=data, output_format=fmt, width=image.width, height=image.height, photo=photo)
+            )
         return RenderResult(
             images=images, provider=self.name, model=self.model, cost_usd=0.0, elapsed_s=time.perf_counter() - started
         )
@@ -59,6 +66,12 @@ class LocalRenderer:
 
     def draw(self, prompt: CompiledPrompt, seed: int, base_image: bytes | None = None) -> Image.Image:
         """One image for ``prompt`` (RGBA when a transparent background is asked, else RGB)."""
+        return self.draw_with_photo(prompt, seed, base_image)[0]
+
+    def draw_with_photo(
+        self, prompt: CompiledPrompt, seed: int, base_image: bytes | None = None
+    ) -> tuple[Image.Image, PhotoUse | None]:
+        """:meth:`draw`, also returning the library photo placed in the hero box (``None`` when none was)."""
         spec = self.spec
         layout = prompt.layout
         master = base_image or next((r.data for r in prompt.references if r.role == "master"), None)
@@ -67,11 +80,18 @@ class LocalRenderer:
             image = load_image(master).convert("RGB").resize((prompt.width, prompt.height))
             repaint: RGB | None = zone_color(image, spec, layout.copy_box)
             draw_copy(image, spec, layout, prompt.copy_block, repaint=repaint)
-            return image
+            return image, None
         bg = background_color(spec, prompt.background_tone)
         image = Image.new("RGB", (prompt.width, prompt.height), bg)
-        if layout.hero_box is not None:
-            self._imagery(image, layout.hero_box, bg, seed)
+        photo: PhotoUse | None = None
+        hero = layout.hero_box
+        if hero is not None and hero.width > 0 and hero.height > 0 and spec.photos:
+            choice = choose_photo(spec, brief_text(prompt), prompt.format_name, hero, seed)
+            if choice is not None:
+                self._primary_band(image, prompt, bg)
+                photo = place_photo(image, spec, choice, hero)
+        elif hero is not None:
+            self._imagery(image, hero, bg, seed)
         if prompt.text_mode == "render":
             draw_copy(image, spec, layout, prompt.copy_block)
         if prompt.logo_mode == "reference" and prompt.logo_variant:
@@ -79,10 +99,26 @@ class LocalRenderer:
         if transparent:  # the flat background becomes transparent; subject, copy and logo stay opaque
             rgba = image.convert("RGBA")
             flat = np.all(np.asarray(image) == np.asarray(bg, dtype=np.uint8), axis=-1)
+            if photo is not None:  # a photograph stays opaque, even where a pixel equals the background
+                flat[photo.box.y0 : photo.box.y1, photo.box.x0 : photo.box.x1] = False
             alpha = np.where(flat, 0, 255).astype(np.uint8)
             rgba.putalpha(Image.fromarray(alpha, "L"))
-            return rgba
-        return image
+            return rgba, photo
+        return image, photo
+
+    def _primary_band(self, image: Image.Image, prompt: CompiledPrompt, bg: RGB) -> None:
+        """A band in the primary colour along the top edge (half the margin high, so the primary colour is
+        present even when the photo holds none of it), kept clear of the logo's clear space and the copy."""
+        primary = [hex_to_rgb(c.hex) for c in self.spec.palette.by_role(ColorRole.primary)]
+        if not primary or primary[0] == bg:
+            return
+        layout = prompt.layout
+        bottom = layout.margin // 2
+        for box in layout.protected_boxes():
+            if box.y0 < bottom:
+                bottom = box.y0
+        if bottom > 0:
+            ImageDraw.Draw(image).rectangle((0, 0, image.width - 1, bottom - 1), fill=primary[0])
 
     def _imagery(self, image: Image.Image, box: Box, bg: RGB, seed: int) -> None:
         """Flat geometric 'product scene' in palette colours inside ``box`` (deterministic for ``seed``)."""

@@ -9,112 +9,31 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+# the palette models live in spec/palette.py; re-exported here so existing imports keep working
+from brandkit.spec.palette import HEX_PATTERN as HEX_PATTERN
+from brandkit.spec.palette import ColorRange as ColorRange
+from brandkit.spec.palette import ColorRole as ColorRole
+from brandkit.spec.palette import ColorTemperature as ColorTemperature
+from brandkit.spec.palette import ForbiddenColor as ForbiddenColor
+from brandkit.spec.palette import HexColor as HexColor
+from brandkit.spec.palette import NeutralRule as NeutralRule
+from brandkit.spec.palette import Palette as Palette
+from brandkit.spec.palette import PaletteColor as PaletteColor
+from brandkit.spec.palette import PhotoRule as PhotoRule
+from brandkit.spec.palette import Share as Share
+from brandkit.spec.photos import PhotoLibrary, photo_format_problems
 from brandkit.spec.sizes import rules_for
-
-HEX_PATTERN = r"^#[0-9A-Fa-f]{6}$"
-HexColor = Annotated[str, Field(pattern=HEX_PATTERN, description="sRGB colour as #RRGGBB")]
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class StrictModel(BaseModel):
     """Base of every spec model: unknown keys are errors, values are validated on assignment."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
-
-
-class ColorRole(StrEnum):
-    """What a palette colour is for."""
-
-    primary = "primary"
-    secondary = "secondary"
-    accent = "accent"
-    neutral = "neutral"
-    background = "background"
-    text = "text"
-
-
-class PaletteColor(StrictModel):
-    """One named brand colour."""
-
-    name: str = Field(min_length=1, max_length=80, description="Colour name used in prompts and reports.")
-    hex: HexColor
-    role: ColorRole = Field(description="primary, secondary, accent, neutral, background or text.")
-    min_share: Share | None = Field(
-        default=None, description="Minimum share of the image area this colour must cover (0–1)."
-    )
-    max_share: Share | None = Field(default=None, description="Maximum share of the image area (0–1).")
-
-    @field_validator("hex")
-    @classmethod
-    def _upper(cls, value: str) -> str:
-        return value.upper()
-
-    @model_validator(mode="after")
-    def _shares(self) -> PaletteColor:
-        if self.min_share is not None and self.max_share is not None and self.min_share > self.max_share:
-            raise ValueError(f"min_share {self.min_share} is larger than max_share {self.max_share}")
-        return self
-
-
-class ForbiddenColor(StrictModel):
-    """A colour the brand must not show (e.g. a competitor's red)."""
-
-    name: str = Field(min_length=1, max_length=80, description="Name shown in reports and prompts.")
-    hex: HexColor
-    max_share: Share = Field(default=0.01, description="Largest share of the area allowed within tolerance.")
-    tolerance: float = Field(default=8.0, gt=0, le=50, description="ΔE2000 radius that counts as this colour.")
-
-    @field_validator("hex")
-    @classmethod
-    def _upper(cls, value: str) -> str:
-        return value.upper()
-
-
-class Palette(StrictModel):
-    """Brand colours and how strictly outputs must keep to them."""
-
-    colors: list[PaletteColor] = Field(min_length=1, description="The brand colours, at least one.")
-    tolerance: float = Field(
-        default=10.0,
-        gt=0,
-        le=50,
-        description="ΔE2000 distance within which a pixel counts as on-palette. 10 suits generated "
-        "imagery; use ≤5 for flat graphics.",
-    )
-    min_coverage: Share = Field(default=0.85, description="Share of opaque pixels that must be on-palette.")
-    allow_neutrals: bool = Field(
-        default=True, description="Treat black, white and greys as on-palette in addition to the colours."
-    )
-    neutral_steps: int = Field(default=9, ge=2, le=64, description="Number of greys from black to white allowed.")
-    forbidden_colors: list[ForbiddenColor] = Field(
-        default_factory=list, description="Colours that must not appear beyond a small share."
-    )
-
-    @model_validator(mode="after")
-    def _unique(self) -> Palette:
-        counts = Counter(c.name.casefold() for c in self.colors)
-        dupes = sorted(n for n, k in counts.items() if k > 1)
-        if dupes:
-            raise ValueError(f"palette colour names must be unique; repeated: {dupes}")
-        return self
-
-    def by_role(self, role: ColorRole) -> list[PaletteColor]:
-        """Colours with ``role``, in spec order."""
-        return [c for c in self.colors if c.role == role]
-
-    def find(self, name_or_hex: str) -> PaletteColor | None:
-        """Colour by name (case-insensitive) or hex."""
-        key = name_or_hex.casefold()
-        for color in self.colors:
-            if color.name.casefold() == key or color.hex.casefold() == key:
-                return color
-        return None
 
 
 Placement = Literal["top-left", "top-right", "bottom-left", "bottom-right", "top-center", "bottom-center", "center"]
@@ -149,18 +68,63 @@ class FontRef(StrictModel):
     license: str | None = Field(default=None, description="License file inside the spec folder.")
 
 
+FontRole = Literal["headline", "body", "cta"]
+_ALL_ROLES: tuple[FontRole, ...] = ("headline", "body", "cta")
+
+
+class FallbackFont(StrictModel):
+    """A font used for the characters of some scripts that a role's own font lacks.
+
+    Scripts are ISO 15924 codes as in the Unicode ``Script`` property (``Hani`` Han ideographs, ``Hira``
+    hiragana, ``Kana`` katakana, ``Hang`` Hangul, ``Arab``, ``Deva``, ``Cyrl``, ``Grek``, ``Latn``, …).
+    Punctuation and symbols shared by scripts (``Zyyy``, e.g. 「」、。, digits, emoji) use the font of the run
+    they sit in when it has them, else the main font, else the first fallback that has them (name ``Zyyy`` for a
+    font meant only for symbols).
+    """
+
+    scripts: list[str] = Field(min_length=1, description="ISO 15924 script codes this font covers, e.g. [Hani, Hira].")
+    file: str = Field(description="TTF or OTF file inside the spec folder.")
+    license: str | None = Field(default=None, description="License file inside the spec folder.")
+    roles: list[FontRole] = Field(
+        default_factory=lambda: list(_ALL_ROLES),
+        min_length=1,
+        description="Roles (headline, body, cta) whose copy may use this fallback (default: all).",
+    )
+
+    @field_validator("scripts")
+    @classmethod
+    def _known_scripts(cls, scripts: list[str]) -> list[str]:
+        from fontTools.unicodedata import Scripts
+
+        for code in scripts:
+            if code not in Scripts.NAMES or code == "Zzzz":
+                raise ValueError(
+                    f"{code!r} is not an ISO 15924 script code (e.g. Latn, Cyrl, Grek, Hani, Hira, Kana, Hang, "
+                    "Arab, Hebr, Deva, Thai; Zyyy for a symbols/emoji font)"
+                )
+        return scripts
+
+
 class Typography(StrictModel):
     """Fonts per role and the rules for copy set in them."""
 
     headline: FontRef = Field(description="Font for headlines.")
     body: FontRef | None = Field(default=None, description="Font for subheads and legal lines (else headline).")
     cta: FontRef | None = Field(default=None, description="Font for the call-to-action button (else body).")
+    fallbacks: list[FallbackFont] = Field(
+        default_factory=list,
+        description="Fonts for scripts the role fonts lack, tried in order per character (see docs/spec.md).",
+    )
     headline_case: Literal["as-written", "upper", "title", "sentence"] = Field(
         default="as-written", description="Casing applied to headlines."
     )
     max_headline_words: int = Field(default=8, ge=1, le=40, description="Longer headlines are rejected.")
     max_headline_lines: int = Field(default=2, ge=1, le=6, description="Lines a headline may wrap to.")
     min_contrast: float = Field(default=4.5, ge=1, le=21, description="Minimum WCAG contrast ratio for text.")
+
+    def fallbacks_for(self, role: FontRole) -> list[FallbackFont]:
+        """The fallback fonts ``role``'s copy may use, in the order they are tried."""
+        return [f for f in self.fallbacks if role in f.roles]
 
     def font_for(self, role: Literal["headline", "body", "cta"]) -> FontRef:
         """Font for ``role``, falling back to body then headline."""
@@ -324,6 +288,9 @@ class BrandSpec(StrictModel):
         description="Per-check policy: palette, text, logo, contrast, technical, moderation.",
     )
     repair: Repair = Field(default_factory=Repair, description="Repair loop budget.")
+    photos: PhotoLibrary = Field(
+        default_factory=list, description="The brand's own photographs (used by the local renderer)."
+    )
 
     _root: Path | None = PrivateAttr(default=None)
     _fingerprint: str = PrivateAttr(default="")
@@ -347,6 +314,9 @@ class BrandSpec(StrictModel):
                     raise ValueError(
                         f"logo {logo.variant!r}: background {bg!r} is neither light/dark/any nor a palette colour"
                     )
+        photo_problems = photo_format_problems(self.photos, self.formats)
+        if photo_problems:
+            raise ValueError("; ".join(photo_problems))
         unknown = sorted(set(self.checks) - {"palette", "text", "logo", "contrast", "technical", "moderation"})
         if unknown:
             raise ValueError(f"unknown checks {unknown}")

@@ -1,0 +1,294 @@
+"""The spec's ``palette:`` section: brand colours and the rules images are held to.
+
+Re-exported from :mod:`brandkit.spec.models`. How the rules are measured is in
+:mod:`brandkit.checks.palette` and ``docs/checks.md``; in short, with the default
+``measure: regions``:
+
+* **brand zones** (the areas brandkit's layout owns — copy panel, bands, logo plate,
+  disclaimer — or, for an image without a layout, its flat graphic areas) must be on
+  palette pixel by pixel: ``min_coverage`` of their pixels within ``tolerance``;
+* **photographic content** is judged by its colour character (``photo``): its dominant
+  colours must be near the palette or inside an allowed hue/chroma/lightness range, its
+  colour temperature inside a range, and none of them near a forbidden colour;
+* **presence and limits** stay exact per pixel: each colour's ``min_share`` /
+  ``max_share`` (over the area named by its ``where``), forbidden colours everywhere;
+* **neutrals** (greys, black, white) are limited by ``neutrals.max_share``.
+
+``measure: all-pixels`` keeps the previous rule: ``min_coverage`` over every pixel.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from enum import StrEnum
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from brandkit.color import ciede2000, hex_to_rgb, rgb_to_hex, srgb_to_lab
+
+HEX_PATTERN = r"^#[0-9A-Fa-f]{6}$"
+HexColor = Annotated[str, Field(pattern=HEX_PATTERN, description="sRGB colour as #RRGGBB")]
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+#: Above this share of the sRGB cube (colours within ``tolerance`` of a palette colour or an allowed neutral)
+#: the coverage rule is nearly vacuous; ``brandkit spec check`` and the palette check's report warn.
+PALETTE_SPACE_WARN_SHARE = 0.15
+
+
+class _PaletteModel(BaseModel):
+    """Same rules as every spec model: unknown keys are errors, assignments are validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ColorRole(StrEnum):
+    """What a palette colour is for."""
+
+    primary = "primary"
+    secondary = "secondary"
+    accent = "accent"
+    neutral = "neutral"
+    background = "background"
+    text = "text"
+
+
+Where = Literal["image", "brand_zones", "photo"]
+
+
+class PaletteColor(_PaletteModel):
+    """One named brand colour."""
+
+    name: str = Field(min_length=1, max_length=80, description="Colour name used in prompts and reports.")
+    hex: HexColor
+    role: ColorRole = Field(description="primary, secondary, accent, neutral, background or text.")
+    min_share: Share | None = Field(
+        default=None, description="Minimum share of the area named by `where` this colour must cover (0–1)."
+    )
+    max_share: Share | None = Field(default=None, description="Maximum share of the area named by `where` (0–1).")
+    where: Where = Field(
+        default="image",
+        description="Area min_share/max_share are measured over: 'image' (every opaque pixel), 'brand_zones' "
+        "or 'photo'.",
+    )
+
+    @field_validator("hex")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _shares(self) -> PaletteColor:
+        if self.min_share is not None and self.max_share is not None and self.min_share > self.max_share:
+            raise ValueError(f"min_share {self.min_share} is larger than max_share {self.max_share}")
+        return self
+
+
+class ForbiddenColor(_PaletteModel):
+    """A colour the brand must not show (e.g. a competitor's red): limited everywhere, photo included."""
+
+    name: str = Field(min_length=1, max_length=80, description="Name shown in reports and prompts.")
+    hex: HexColor
+    max_share: Share = Field(default=0.01, description="Largest share of the area allowed within tolerance.")
+    tolerance: float = Field(default=8.0, gt=0, le=50, description="ΔE2000 radius that counts as this colour.")
+
+    @field_validator("hex")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
+
+
+class ColorRange(_PaletteModel):
+    """A colour character allowed in photographs, as ranges of CIE LCh(ab) (D65).
+
+    Example, "warm, low-saturation": ``{name: warm muted, hue: [20, 100], chroma: [0, 40]}``.
+    """
+
+    name: str = Field(min_length=1, max_length=80, description="Name shown in reports, e.g. 'warm muted'.")
+    hue: tuple[float, float] | None = Field(
+        default=None,
+        description="Hue angle range in degrees [from, to], counter-clockwise from +a* (0 red, 90 yellow, "
+        "180 green, 270 blue); wraps when from > to, e.g. [330, 40]. None: any hue.",
+    )
+    chroma: tuple[float, float] = Field(default=(0.0, 200.0), description="Chroma C*ab range [min, max].")
+    lightness: tuple[float, float] = Field(default=(0.0, 100.0), description="Lightness L* range [min, max].")
+
+    @field_validator("hue")
+    @classmethod
+    def _hue(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and not all(0.0 <= v <= 360.0 for v in value):
+            raise ValueError(f"hue angles must be within 0..360 degrees, got {list(value)}")
+        return value
+
+    @field_validator("chroma", "lightness")
+    @classmethod
+    def _ordered(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if value[0] > value[1] or value[0] < 0:
+            raise ValueError(f"range must be [min, max] with 0 <= min <= max, got {list(value)}")
+        return value
+
+
+class ColorTemperature(_PaletteModel):
+    """Allowed correlated colour temperature of a photograph (grey-world estimate, McCamy's formula)."""
+
+    min_kelvin: float = Field(default=1500.0, ge=1000, le=25000, description="Lowest CCT allowed (warmer).")
+    max_kelvin: float = Field(default=25000.0, ge=1000, le=25000, description="Highest CCT allowed (cooler).")
+
+    @model_validator(mode="after")
+    def _order(self) -> ColorTemperature:
+        if self.min_kelvin > self.max_kelvin:
+            raise ValueError(f"min_kelvin {self.min_kelvin} is larger than max_kelvin {self.max_kelvin}")
+        return self
+
+
+class PhotoRule(_PaletteModel):
+    """How photographic content is judged: by its dominant colours, not by pixel coverage."""
+
+    clusters: int = Field(default=8, ge=2, le=16, description="Colour clusters (k-means in Lab) found in the photo.")
+    min_share: Share = Field(
+        default=0.08, description="A cluster covering at least this share of the photo is a dominant colour."
+    )
+    max_delta_e: float = Field(
+        default=20.0,
+        gt=0,
+        le=100,
+        description="A dominant colour within this ΔE2000 of a palette colour (or an allowed neutral) is on brand.",
+    )
+    ranges: list[ColorRange] = Field(
+        default_factory=list, description="Colour characters a dominant colour may also fall in."
+    )
+    max_off_share: Share = Field(
+        default=0.15,
+        description="Largest share of the photo its off-brand dominant colours may cover together (0: none).",
+    )
+    competitor_delta_e: float = Field(
+        default=8.0,
+        gt=0,
+        le=100,
+        description="A photo colour (cluster of ≥ 2 % of the photo) within this ΔE2000 of a forbidden colour, and "
+        "nearer to it than to any palette colour, fails whatever its share.",
+    )
+    max_dark_share: Share = Field(
+        default=0.7, description="Largest share of the photo that may be near-black (L* below dark_lightness)."
+    )
+    dark_lightness: float = Field(default=20.0, ge=1, le=60, description="L* below which a photo pixel is dark.")
+    temperature: ColorTemperature | None = Field(default=None, description="Allowed colour temperature.")
+
+
+class NeutralRule(_PaletteModel):
+    """How much of the image may be neutral (grey, black, white): neutrals are not a free pass."""
+
+    chroma: float = Field(
+        default=8.0, ge=0, le=30, description="A pixel whose chroma C*ab is at most this counts as neutral."
+    )
+    max_share: Share = Field(
+        default=0.9, description="Largest share of the image's pixels that may be neutral (brand neutrals included)."
+    )
+
+
+class Palette(_PaletteModel):
+    """Brand colours and how strictly outputs must keep to them."""
+
+    colors: list[PaletteColor] = Field(min_length=1, description="The brand colours, at least one.")
+    tolerance: float = Field(
+        default=10.0,
+        gt=0,
+        le=50,
+        description="ΔE2000 distance within which a pixel counts as on-palette. 10 suits generated "
+        "imagery; use ≤5 for flat graphics.",
+    )
+    measure: Literal["regions", "all-pixels"] = Field(
+        default="regions",
+        description="'regions': min_coverage over the brand zones, photographs judged by colour character; "
+        "'all-pixels': min_coverage over every opaque pixel (the rule before brandkit 0.x; for flat graphics).",
+    )
+    min_brand_zone_share: Share = Field(
+        default=0.0,
+        description="With 'regions': the share of the image that must be brand zones (flat brand areas); a bare "
+        "photograph without them fails. 0: not required.",
+    )
+    min_coverage: Share = Field(
+        default=0.85,
+        description="Share of pixels that must be on-palette: of the brand zones ('regions') or of every opaque "
+        "pixel ('all-pixels').",
+    )
+    allow_neutrals: bool = Field(
+        default=True, description="Treat black, white and greys as on-palette in addition to the colours."
+    )
+    neutral_steps: int = Field(default=9, ge=2, le=64, description="Number of greys from black to white allowed.")
+    neutrals: NeutralRule = Field(default_factory=NeutralRule, description="Limit on neutral pixels.")
+    photo: PhotoRule = Field(default_factory=PhotoRule, description="Colour character of photographic content.")
+    forbidden_colors: list[ForbiddenColor] = Field(
+        default_factory=list, description="Colours that must not appear beyond a small share."
+    )
+
+    @model_validator(mode="after")
+    def _unique(self) -> Palette:
+        counts = Counter(c.name.casefold() for c in self.colors)
+        dupes = sorted(n for n, k in counts.items() if k > 1)
+        if dupes:
+            raise ValueError(f"palette colour names must be unique; repeated: {dupes}")
+        refs = len(self.colors) + (self.neutral_steps if self.allow_neutrals else 0)
+        if refs > 127:
+            raise ValueError(
+                f"palette has {refs} reference colours ({len(self.colors)} colours + neutral steps); at most 127"
+            )
+        return self
+
+    def reference_colors(self) -> tuple[list[tuple[int, int, int]], list[str]]:
+        """The colours a pixel may match: the palette colours plus, with ``allow_neutrals``, black, white and
+        ``neutral_steps`` greys — with a display name for each."""
+        colors = [hex_to_rgb(c.hex) for c in self.colors]
+        names = [f"{c.name} {c.hex}" for c in self.colors]
+        if self.allow_neutrals:
+            steps = self.neutral_steps
+            for i in range(steps):
+                v = round(255 * i / (steps - 1))
+                colors.append((v, v, v))
+                names.append("black" if v == 0 else "white" if v == 255 else f"grey {rgb_to_hex((v, v, v))}")
+        return colors, names
+
+    def by_role(self, role: ColorRole) -> list[PaletteColor]:
+        """Colours with ``role``, in spec order."""
+        return [c for c in self.colors if c.role == role]
+
+    def find(self, name_or_hex: str) -> PaletteColor | None:
+        """Colour by name (case-insensitive) or hex."""
+        key = name_or_hex.casefold()
+        for color in self.colors:
+            if color.name.casefold() == key or color.hex.casefold() == key:
+                return color
+        return None
+
+
+def palette_space(palette: Palette, levels: int = 32) -> float:
+    """Share of sRGB colour space within ``palette.tolerance`` of a palette colour or allowed neutral.
+
+    Estimated on a ``levels``³ grid (the centres of equal RGB cells; exact ΔE00 at each), which takes
+    milliseconds where the exact 2²⁴ count (:func:`brandkit.color_stats.palette_space_share`, used in the palette
+    check's report where the matcher's table exists anyway) needs the table built. The two agree to about a point.
+    """
+    colors, _ = palette.reference_colors()
+    step = 256 / levels
+    axis = (np.arange(levels) + 0.5) * step - 0.5
+    grid = np.stack(np.meshgrid(axis, axis, axis, indexing="ij"), axis=-1).reshape(-1, 3)
+    ref_lab = srgb_to_lab(np.asarray(colors, dtype=np.uint8))
+    lab = srgb_to_lab(grid)
+    within = np.zeros(grid.shape[0], dtype=bool)
+    for ref in ref_lab:
+        within |= ciede2000(lab, ref[None, :]) <= palette.tolerance
+    return float(within.mean())
+
+
+def palette_warnings(palette: Palette) -> list[str]:
+    """Warnings about a palette that make its rules weak (for ``brandkit spec check`` and reports)."""
+    share = palette_space(palette)
+    if share <= PALETTE_SPACE_WARN_SHARE:
+        return []
+    return [
+        f"palette: the {len(palette.colors)} colours{' and allowed neutrals' if palette.allow_neutrals else ''} "
+        f"within ΔE {palette.tolerance:g} cover {share:.0%} of all sRGB colours (warning above "
+        f"{PALETTE_SPACE_WARN_SHARE:.0%}): the coverage rule accepts almost anything; remove tints, "
+        f"lower palette.tolerance or set allow_neutrals: false"
+    ]
