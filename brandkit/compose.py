@@ -19,6 +19,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from brandkit.color import hex_to_rgb
+from brandkit.fonts import font_chain
 from brandkit.imageio import load_image
 from brandkit.layout import (
     Box,
@@ -186,6 +187,7 @@ def draw_copy(
         dbox = layout.disclaimer_box
         size = disclaimer_font_size(layout.width, layout.height)
         line_h = round(size * 1.35)
+        body_chain = font_chain(spec, "body")
         for i, line in enumerate(copy.disclaimers):
             fitted = fit_text(
                 line,
@@ -195,6 +197,7 @@ def draw_copy(
                 max_lines=1,
                 max_size=size,
                 min_size=12,
+                chain=body_chain,
             )
             if fitted is None:
                 raise ValueError(f"disclaimer {line!r} does not fit on one line of {dbox.width} px")
@@ -218,6 +221,7 @@ def _fit_copy(
     cta_h = round(cta_size * 1.25 * 1.12) + 2 * round(cta_size * 0.55) if copy.cta else 0
     headline_max = round(0.12 * short)
     body_font = spec.asset_path(typo.font_for("body").file)
+    headline_chain, body_chain = font_chain(spec, "headline"), font_chain(spec, "body")
     for _ in range(12):
         headline = None
         if copy.headline:
@@ -229,6 +233,7 @@ def _fit_copy(
                 max_lines=typo.max_headline_lines,
                 max_size=headline_max,
                 min_size=18,
+                chain=headline_chain,
             )
             if headline is None:
                 raise ValueError(
@@ -239,7 +244,14 @@ def _fit_copy(
         if copy.subhead:
             sub_max = max(18, round((headline.size if headline else 0.1 * short) * 0.45))
             subhead = fit_text(
-                copy.subhead, body_font, box.width, box.height, max_lines=3, max_size=sub_max, min_size=16
+                copy.subhead,
+                body_font,
+                box.width,
+                box.height,
+                max_lines=3,
+                max_size=sub_max,
+                min_size=16,
+                chain=body_chain,
             )
             if subhead is None:
                 raise ValueError(f"subhead {copy.subhead!r} does not fit the copy area")
@@ -263,7 +275,16 @@ def _draw_cta(
     typo = spec.typography
     font_path = spec.asset_path(typo.font_for("cta").file)
     pad_x, pad_y = round(size * 0.9), round(size * 0.55)
-    fitted = fit_text(text, font_path, box.width - 2 * pad_x, size * 2, max_lines=1, max_size=size, min_size=12)
+    fitted = fit_text(
+        text,
+        font_path,
+        box.width - 2 * pad_x,
+        size * 2,
+        max_lines=1,
+        max_size=size,
+        min_size=12,
+        chain=font_chain(spec, "cta"),
+    )
     if fitted is None:
         raise ValueError(f"CTA {text!r} does not fit the copy area")
     pill_h = fitted.height + 2 * pad_y

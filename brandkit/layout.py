@@ -9,6 +9,7 @@ to leave clear space and the checks know where to look.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,6 +19,8 @@ from typing import Literal
 from PIL import Image, ImageDraw, ImageFont
 from pydantic import BaseModel, ConfigDict
 
+from brandkit.glyphs import FontChain, font_runs
+from brandkit.linebreak import segments
 from brandkit.wcag import contrast_ratio
 
 
@@ -197,7 +200,11 @@ def load_font(path: Path | str, size: int) -> ImageFont.FreeTypeFont:
 
 @dataclass(frozen=True)
 class FittedText:
-    """Copy wrapped into lines at the largest size that fits a box."""
+    """Copy wrapped into lines at the largest size that fits a box.
+
+    ``chain`` holds the main font and its fallbacks: each line is drawn as runs of one font each
+    (:func:`brandkit.glyphs.font_runs`), so characters the main font lacks use the fallback for their script.
+    """
 
     lines: tuple[str, ...]
     font_path: str
@@ -205,31 +212,58 @@ class FittedText:
     line_height: int
     width: int
     height: int
+    chain: FontChain | None = None
+    ascent: int | None = None
 
     @property
     def font(self) -> ImageFont.FreeTypeFont:
-        """The font at the fitted size."""
+        """The main font at the fitted size."""
         return load_font(self.font_path, self.size)
 
+    def runs(self, line: str) -> list[tuple[str, ImageFont.FreeTypeFont]]:
+        """``line`` as (text, font at the fitted size) runs, main font where no font of the chain has a glyph."""
+        return _runs(line, self.chain or FontChain.of(self.font_path), self.size)
 
-def _wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str] | None:
-    words = text.split()
+    def line_length(self, line: str) -> int:
+        """Advance width of ``line`` in pixels, run by run."""
+        return round(sum(font.getlength(text) for text, font in self.runs(line)))
+
+
+def _runs(line: str, chain: FontChain, size: int) -> list[tuple[str, ImageFont.FreeTypeFont]]:
+    return [(run.text, load_font((run.font or chain.primary).path, size)) for run in font_runs(line, chain)]
+
+
+def _length(line: str, chain: FontChain, size: int) -> float:
+    return sum(font.getlength(text) for text, font in _runs(line, chain, size))
+
+
+def _wrap(text: str, chain: FontChain, size: int, max_width: int) -> list[str] | None:
+    """Greedy wrap at the break opportunities of :func:`brandkit.linebreak.segments` (spaces, and between CJK
+    characters with the kinsoku rules); ``None`` when one unbreakable piece is wider than the box."""
     lines: list[str] = []
     current = ""
-    for word in words:
-        candidate = f"{current} {word}".strip()
-        if font.getlength(candidate) <= max_width:
+    for piece, spaced in segments(text):
+        candidate = f"{current} {piece}" if current and spaced else current + piece
+        if _length(candidate, chain, size) <= max_width:
             current = candidate
             continue
         if not current:
-            return None  # a single word wider than the box
+            return None  # a single piece wider than the box
         lines.append(current)
-        current = word
-        if font.getlength(current) > max_width:
+        current = piece
+        if _length(current, chain, size) > max_width:
             return None
     if current:
         lines.append(current)
     return lines
+
+
+def _metrics(text: str, chain: FontChain, size: int) -> tuple[int, int]:
+    """Largest ascent and descent among the fonts that draw ``text`` (a fallback may be taller)."""
+    fonts = {run.font.path if run.font else chain.primary.path for run in font_runs(text, chain)}
+    fonts.add(chain.primary.path)
+    metrics = [load_font(path, size).getmetrics() for path in sorted(fonts)]
+    return max(m[0] for m in metrics), max(m[1] for m in metrics)
 
 
 def fit_text(
@@ -242,23 +276,28 @@ def fit_text(
     max_size: int,
     min_size: int = 12,
     line_spacing: float = 1.12,
+    chain: FontChain | None = None,
 ) -> FittedText | None:
     """Largest size (≤ ``max_size``) at which ``text`` wraps into ≤ ``max_lines`` lines inside the box.
 
+    ``text`` is set in NFC; ``chain`` (default: ``font_path`` alone) gives the fallback fonts used per run.
     Returns ``None`` when even ``min_size`` does not fit.
     """
+    text = unicodedata.normalize("NFC", text)
+    chain = chain or FontChain.of(font_path)
     lo, hi = min_size, max(min_size, max_size)
     best: FittedText | None = None
     while lo <= hi:
         size = (lo + hi) // 2
-        font = load_font(font_path, size)
-        lines = _wrap(text, font, max_width)
-        ascent, descent = font.getmetrics()
+        lines = _wrap(text, chain, size, max_width)
+        ascent, descent = _metrics(text, chain, size)
         line_height = round((ascent + descent) * line_spacing)
         ok = lines is not None and len(lines) <= max_lines and line_height * len(lines) <= max_height
         if ok and lines is not None:
-            width = max(round(font.getlength(line)) for line in lines)
-            best = FittedText(tuple(lines), str(font_path), size, line_height, width, line_height * len(lines))
+            width = max(round(_length(line, chain, size)) for line in lines)
+            best = FittedText(
+                tuple(lines), str(font_path), size, line_height, width, line_height * len(lines), chain, ascent
+            )
             lo = size + 1
         else:
             hi = size - 1
@@ -274,15 +313,20 @@ def draw_text(
     align: Literal["left", "center"] = "left",
     box_width: int | None = None,
 ) -> Box:
-    """Draw fitted lines with their top-left at (x, y); returns the box actually covered."""
+    """Draw fitted lines with their top-left at (x, y), run by run on a shared baseline; returns the box covered."""
     draw = ImageDraw.Draw(image)
-    font = fitted.font
+    ascent = fitted.ascent if fitted.ascent is not None else fitted.font.getmetrics()[0]
     top = y
     x_min, x_max = 10**9, -(10**9)
     for i, line in enumerate(fitted.lines):
-        line_w = round(font.getlength(line))
+        runs = fitted.runs(line)
+        line_w = round(sum(font.getlength(text) for text, font in runs))
         lx = x + ((box_width or fitted.width) - line_w) // 2 if align == "center" else x
-        draw.text((lx, y + i * fitted.line_height), line, font=font, fill=fill)
+        baseline = y + i * fitted.line_height + ascent
+        pen = float(lx)
+        for text, font in runs:
+            draw.text((pen, baseline), text, font=font, fill=fill, anchor="ls")
+            pen += font.getlength(text)
         x_min, x_max = min(x_min, lx), max(x_max, lx + line_w)
     return Box(x0=x_min, y0=top, x1=x_max, y1=top + fitted.height)
 

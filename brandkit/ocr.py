@@ -36,6 +36,7 @@ __all__ = [
     "DEFAULT_RAPIDOCR_PARAMS",
     "OCR_MEMO_KEY",
     "OCR_RESOURCE_KEY",
+    "RAPIDOCR_READABLE_SCRIPTS",
     "OcrEngine",
     "OcrLine",
     "OcrReading",
@@ -43,6 +44,7 @@ __all__ = [
     "RapidOcrEngine",
     "default_ocr_engine",
     "reading_order",
+    "unreadable_scripts",
 ]
 
 OCR_RESOURCE_KEY = "ocr"
@@ -55,10 +57,40 @@ DEFAULT_RAPIDOCR_PARAMS: Mapping[str, Any] = {
     "Det.limit_type": "max",
     "Det.limit_side_len": 960,
     "Global.use_cls": False,
+    # one line per recognition pass: in a batch, each line is padded to the widest one's aspect ratio, and the
+    # padding changes what is read (measured: "your rhythm" read as "yourrhythm" beside a longer line)
+    "Rec.rec_batch_num": 1,
     "Global.log_level": "error",
     "EngineConfig.onnxruntime.enable_cpu_mem_arena": True,
 }
 """rapidocr 3.x parameters used by :func:`default_ocr_engine` (see the module docstring)."""
+
+
+RAPIDOCR_READABLE_SCRIPTS: frozenset[str] = frozenset({"Latn", "Hani", "Hira", "Kana"})
+"""ISO 15924 scripts the bundled rapidocr models read reliably (≥ 90 % of test strings found by the text check).
+
+Measured with ``python -m benchmarks.bench_ocr_scripts`` (table in ``docs/checks.md``; 21–30 renderings per
+script): Latin with accents, Chinese (Simplified and Traditional) and Japanese (kana, kanji + kana) 100 %;
+Cyrillic, Greek, Korean, Arabic and Devanagari 0 % (the bundled recognition model's dictionary is Chinese +
+Latin: such text is dropped or read as look-alike Latin). Digits, punctuation and symbols (``Zyyy``) and
+combining marks (``Zinh``) follow the letters around them.
+"""
+
+
+def unreadable_scripts(text: str, readable: frozenset[str] = RAPIDOCR_READABLE_SCRIPTS) -> list[str]:
+    """ISO 15924 codes of the scripts of ``text``'s letters, marks and digits that are not in ``readable``."""
+    import unicodedata
+
+    from fontTools import unicodedata as ucd
+
+    out: dict[str, None] = {}
+    for ch in unicodedata.normalize("NFC", text):
+        if unicodedata.category(ch)[0] not in "LMN":
+            continue
+        script = str(ucd.script(ch))
+        if script not in ("Zyyy", "Zinh", "Zzzz") and script not in readable:
+            out[script] = None
+    return list(out)
 
 
 class OcrUnavailableError(RuntimeError):

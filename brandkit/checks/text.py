@@ -8,7 +8,11 @@ OCR text:
 * **Normalization** (both sides): NFKC, invisible characters removed, curly
   quotes made straight, case folded, split on whitespace, punctuation
   stripped from the edges of each token (``"Friday!"`` → ``friday``), empty
-  tokens dropped. Comparison is on the word tokens joined by single spaces.
+  tokens dropped. In scripts written without spaces (Han, kana) every
+  character is a token (:func:`brandkit.linebreak.split_unspaced`), so a
+  CJK line break, where no space is drawn, matches exactly; their
+  punctuation (、。「」) is dropped. Comparison is on the tokens joined by
+  single spaces, with no space next to a CJK token (:func:`join_tokens`).
 * **Best window**: the expected token sequence is first searched exactly in
   the OCR tokens (in reading order and in the engine's own order, because
   OCR engines sometimes reorder boxes; line breaks are ignored, so a headline
@@ -34,6 +38,14 @@ the check. OCR text that belongs to no expected string is reported as
 ``allowed_text`` are ignored); it fails the check only when the check is
 built with ``flag_unexpected=True``.
 
+Scripts: a required string with a letter of a script the engine does not
+read reliably (``readable_scripts``, default
+:data:`brandkit.ocr.RAPIDOCR_READABLE_SCRIPTS`: Latin, Han, kana — measured,
+see ``docs/checks.md``), mixed strings included, is not compared: it is
+reported with ``status: not_checked`` and the reason. The check then fails on
+the readable strings and forbidden terms as usual, and is otherwise
+``not_checked`` — never ``failed`` for correct copy the engine cannot read.
+
 Status: OCR unavailable or failing → ``not_checked``. No copy expected →
 ``skipped``, unless the spec forbids terms (or ``flag_unexpected`` is set):
 then the scan runs anyway and passes/fails on it, with
@@ -51,8 +63,9 @@ import numpy as np
 
 from brandkit.checks.base import CheckContext, result
 from brandkit.checks.ocr_reading import ocr_for_context
+from brandkit.linebreak import is_unspaced, split_unspaced
 from brandkit.models import CheckResult, CheckStatus
-from brandkit.ocr import OcrLine, reading_order
+from brandkit.ocr import RAPIDOCR_READABLE_SCRIPTS, OcrLine, reading_order, unreadable_scripts
 from brandkit.spec.forbidden import ForbiddenMatcher
 
 __all__ = [
@@ -95,15 +108,39 @@ def _normalize_token(raw: str) -> str:
     return _strip_edges(text)
 
 
+def _pieces(text: str) -> list[str]:
+    """Whitespace-separated words, each character of a CJK (unspaced) script standing alone."""
+    return [piece for word in text.split() for piece in split_unspaced(word)]
+
+
 def normalize_tokens(text: str) -> list[str]:
-    """Normalized word tokens of ``text`` (NFKC, casefold, edge punctuation stripped, empties dropped)."""
+    """Normalized word tokens of ``text`` (NFKC, casefold, edge punctuation stripped, empties dropped).
+
+    In scripts written without spaces (Han, kana) every character is a token, so a line break or a space the
+    OCR engine sees (or misses) between two of them changes nothing; their punctuation (、。「」) is dropped
+    like the edge punctuation of a Latin word.
+    """
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
     out: list[str] = []
-    for raw in text.split():
+    for raw in _pieces(text):
         token = _normalize_token(raw)
         if token:
             out.append(token)
     return out
+
+
+def _sep(previous: str, token: str) -> str:
+    return "" if is_unspaced(previous[-1]) or is_unspaced(token[0]) else " "
+
+
+def join_tokens(tokens: Sequence[str]) -> str:
+    """Tokens joined by single spaces, but with no space next to a CJK (unspaced) token."""
+    out: list[str] = []
+    for i, token in enumerate(tokens):
+        if i:
+            out.append(_sep(tokens[i - 1], token))
+        out.append(token)
+    return "".join(out)
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -157,7 +194,7 @@ class _Token:
 
 def _line_tokens(index: int, text: str) -> list[_Token]:
     out: list[_Token] = []
-    for raw in unicodedata.normalize("NFKC", text).translate(_INVISIBLE).split():
+    for raw in _pieces(unicodedata.normalize("NFKC", text).translate(_INVISIBLE)):
         norm = _normalize_token(raw)
         if norm:
             out.append(_Token(norm, raw, index, len(out)))
@@ -249,22 +286,23 @@ def _match_in(tokens: Sequence[_Token], expected: list[str]) -> tuple[float, boo
             return 0.0, True, i, i + n
     if not norms:
         return 1.0, False, 0, 0
-    target = " ".join(expected)
-    text = " ".join(norms)
+    target = join_tokens(expected)
+    text = join_tokens(norms)
     starts: list[int] = []
     pos = 0
-    for norm in norms:
+    for i, norm in enumerate(norms):
+        pos += len(_sep(norms[i - 1], norm)) if i else 0
         starts.append(pos)
-        pos += len(norm) + 1
+        pos += len(norm)
     _, c0, c1 = _best_substring(target, text)
     first = max(0, int(np.searchsorted(starts, c0, side="right")) - 1)
     last = max(first, int(np.searchsorted(starts, max(c0, c1 - 1), side="right")) - 1)
-    best = (_ned(" ".join(norms[first : last + 1]), target), first, last + 1)
+    best = (_ned(join_tokens(norms[first : last + 1]), target), first, last + 1)
     for d0 in (-1, 0, 1):
         for d1 in (-1, 0, 1):
             a, b = first + d0, last + 1 + d1
             if 0 <= a < b <= len(norms):
-                score = _ned(" ".join(norms[a:b]), target)
+                score = _ned(join_tokens(norms[a:b]), target)
                 if score < best[0]:
                     best = (score, a, b)
     return best[0], False, best[1], best[2]
@@ -278,7 +316,7 @@ def match_string(
     ``exclude`` holds ``(line, position)`` keys of tokens already claimed by another string.
     """
     exp_tokens = normalize_tokens(expected)
-    match = StringMatch(role=role, expected=expected, normalized=" ".join(exp_tokens))
+    match = StringMatch(role=role, expected=expected, normalized=join_tokens(exp_tokens))
     if not exp_tokens:
         match.exact = True
         match.ned = 0.0
@@ -303,7 +341,7 @@ def match_string(
         return match
     match.exact = exact
     match.ned = ned
-    match.rendered = " ".join(tok.raw for tok in window)
+    match.rendered = join_tokens([tok.raw for tok in window])
     joined = "".join(tok.norm for tok in window)
     match.spacing_only = not exact and joined == "".join(exp_tokens)
     match.lines = sorted({tok.line for tok in window})
@@ -361,6 +399,12 @@ def copy_matches_for_context(ctx: CheckContext, lines: Sequence[OcrLine]) -> dic
     return matches
 
 
+def _script_names(scripts: Sequence[str]) -> str:
+    from fontTools.unicodedata import script_name
+
+    return ", ".join(f"{script_name(code).replace('_', ' ')} ({code})" for code in scripts)
+
+
 def _role_label(role: str) -> str:
     if role.startswith("disclaimer["):
         return "the disclaimer"
@@ -386,9 +430,16 @@ class TextCheck:
 
     name = "text"
 
-    def __init__(self, *, flag_unexpected: bool = False, allowed_text: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        *,
+        flag_unexpected: bool = False,
+        allowed_text: Sequence[str] = (),
+        readable_scripts: frozenset[str] = RAPIDOCR_READABLE_SCRIPTS,
+    ) -> None:
         self.flag_unexpected = flag_unexpected
         self.allowed_text = list(allowed_text)
+        self.readable_scripts = readable_scripts
 
     def _unexpected(
         self, ctx: CheckContext, lines: Sequence[OcrLine], consumed: set[tuple[int, int]]
@@ -404,9 +455,7 @@ class TextCheck:
                 if (tok.line, tok.pos) not in consumed and tok.norm not in allowed
             ]
             if words:
-                out.append(
-                    {"text": " ".join(words), "box": list(line.box), "confidence": round(line.confidence, 3)}
-                )
+                out.append({"text": join_tokens(words), "box": list(line.box), "confidence": round(line.confidence, 3)})
         return out
 
     def run(self, ctx: CheckContext) -> CheckResult:
@@ -442,11 +491,23 @@ class TextCheck:
                 consumed.update(match.token_keys)
         unexpected = self._unexpected(ctx, lines, consumed)
 
+        unreadable = {
+            role: scripts
+            for role, text in strings.items()
+            if (scripts := unreadable_scripts(text, self.readable_scripts))
+        }
+        per_string = {role: m.as_details() for role, m in matches.items()}
+        for role, scripts in unreadable.items():
+            per_string[role].update(
+                status="not_checked",
+                found=None,
+                reason=f"the OCR engine does not read {_script_names(scripts)} reliably; this string was not checked",
+            )
         details: dict[str, Any] = {
             "engine": reading.engine,
             "ocr_ms": reading.elapsed_ms,
             "copy_expected": bool(strings),
-            "strings": {role: m.as_details() for role, m in matches.items()},
+            "strings": per_string,
             "forbidden": [{"kind": h.kind, "rule": h.rule, "found": h.found} for h in hits],
             "unexpected_text": unexpected,
             "flag_unexpected": self.flag_unexpected,
@@ -458,19 +519,25 @@ class TextCheck:
             details["note"] = "no copy expected; scanned the rendered text for forbidden terms only"
 
         problems: list[str] = []
-        for match in matches.values():
-            if not match.found:
+        for role, match in matches.items():
+            if not match.found and role not in unreadable:
                 problems.append(_string_hint(match))
         for hit in hits:
-            problems.append(
-                f"remove the forbidden {hit.kind} '{hit.rule}' from the image (OCR read '{hit.found}')"
-            )
-        if unexpected and self.flag_unexpected:
+            problems.append(f"remove the forbidden {hit.kind} '{hit.rule}' from the image (OCR read '{hit.found}')")
+        if unexpected and self.flag_unexpected and not unreadable:
             extra = "; ".join(f"'{item['text']}'" for item in unexpected[:5])
             problems.append(f"render no text besides the required copy; the last attempt also showed {extra}")
 
-        score = (sum(1 for m in matches.values() if m.exact) / len(matches)) if matches else None
+        checked = [m for role, m in matches.items() if role not in unreadable]
+        score = (sum(1 for m in checked if m.exact) / len(checked)) if checked else None
         if problems:
             hint = "; ".join(problems)
             return result(self.name, CheckStatus.failed, score=score, details=details, hint=hint)
+        if unreadable:
+            details["reason"] = (
+                "not every string could be checked: "
+                + "; ".join(f"{_role_label(r)} is in {_script_names(sc)}" for r, sc in unreadable.items())
+                + f", which {reading.engine} does not read reliably (the other strings matched)"
+            )
+            return result(self.name, CheckStatus.not_checked, score=score, details=details)
         return result(self.name, CheckStatus.passed, score=score, details=details)
