@@ -30,7 +30,7 @@ import numpy as np
 from brandkit.checks.base import CheckContext, result
 from brandkit.checks.ocr_reading import ocr_for_context
 from brandkit.checks.text import copy_matches_for_context, required_copy
-from brandkit.models import CheckResult, CheckStatus
+from brandkit.models import CheckResult, CheckStatus, Measure
 from brandkit.ocr import OcrLine
 from brandkit.wcag import contrast_ratio, relative_luminance
 
@@ -115,8 +115,15 @@ def _measure_patch(patch_rgb: np.ndarray) -> LineContrast:
     if patch.shape[0] == 0:
         return LineContrast(1.0, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0), 0.0, False)
     # BT.601 luma in integer arithmetic (for Otsu only; the ratio uses WCAG luminance)
-    luma = ((patch[:, 0].astype(np.uint32) * 299 + patch[:, 1].astype(np.uint32) * 587
-             + patch[:, 2].astype(np.uint32) * 114 + 500) // 1000).astype(np.uint8)
+    luma = (
+        (
+            patch[:, 0].astype(np.uint32) * 299
+            + patch[:, 1].astype(np.uint32) * 587
+            + patch[:, 2].astype(np.uint32) * 114
+            + 500
+        )
+        // 1000
+    ).astype(np.uint8)
     threshold = _otsu(luma)
     upper = luma > threshold
     n_upper = int(np.count_nonzero(upper))
@@ -136,9 +143,7 @@ def _measure_patch(patch_rgb: np.ndarray) -> LineContrast:
     return LineContrast(contrast_ratio(t, b), t, b, text_share, True)
 
 
-def measure_contrast(
-    rgb: np.ndarray, box: tuple[int, int, int, int], padding: float = BOX_PADDING
-) -> LineContrast:
+def measure_contrast(rgb: np.ndarray, box: tuple[int, int, int, int], padding: float = BOX_PADDING) -> LineContrast:
     """Contrast between text and background inside ``box`` of the H×W×3 uint8 array ``rgb``.
 
     The box is widened by ``padding`` × its height on every side first.
@@ -224,10 +229,21 @@ class ContrastCheck:
                 low.append((line, measured))
         details["lines"] = per_line
         score = round(worst, 3)
+        measures = [
+            Measure(
+                setting="typography.min_contrast",
+                label="lowest contrast ratio of the copy lines",
+                value=score,
+                threshold=minimum,
+                bound="min",
+                step=0.1,
+                lower=4.5,  # calibration never proposes less than WCAG AA for body text; set lower values by hand
+                upper=21.0,
+            )
+        ]
         if low:
             parts = [
-                f"'{line.text}' measured {m.ratio:.1f}:1 "
-                f"(text {_hex(m.text_rgb)} on {_hex(m.background_rgb)})"
+                f"'{line.text}' measured {m.ratio:.1f}:1 (text {_hex(m.text_rgb)} on {_hex(m.background_rgb)})"
                 for line, m in low[:5]
             ]
             hint = (
@@ -236,6 +252,12 @@ class ContrastCheck:
                 + "; use darker or lighter text, or a solid backing panel behind it"
             )
             return result(
-                self.name, CheckStatus.failed, score=score, threshold=minimum, details=details, hint=hint
+                self.name,
+                CheckStatus.failed,
+                score=score,
+                threshold=minimum,
+                details=details,
+                hint=hint,
+                measures=measures,
             )
-        return result(self.name, CheckStatus.passed, score=score, threshold=minimum, details=details)
+        return result(self.name, CheckStatus.passed, score=score, threshold=minimum, details=details, measures=measures)

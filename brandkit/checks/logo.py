@@ -88,7 +88,7 @@ import numpy as np
 from PIL import Image
 
 from brandkit.checks.base import CheckContext, result
-from brandkit.models import CheckResult, CheckStatus
+from brandkit.models import CheckResult, CheckStatus, Measure
 from brandkit.spec.models import LogoVariant
 
 __all__ = [
@@ -925,6 +925,28 @@ class LogoCheck:
         details["rendered_width_px"] = round(rendered, 1)
         details["scale"] = round(rendered / (prepared.source_size[0] * prepared.trim_scale), 4)
         details["max_width_px"] = round(max_width, 1)
+        index = ctx.spec.logos.index(logo)
+        measures = [
+            Measure(
+                setting=f"logos[{index}].min_width_px",
+                label=f"rendered width of the logo '{variant}' (px)",
+                value=round(rendered, 1),
+                threshold=logo.min_width_px,
+                bound="min",
+                step=4,
+                lower=8,
+            ),
+            Measure(
+                setting=f"logos[{index}].max_width_share",
+                label=f"width of the logo '{variant}' as a share of the image width",
+                value=round(rendered / width, 4),
+                threshold=logo.max_width_share,
+                bound="max",
+                step=0.01,
+                lower=0.01,
+                upper=1.0,
+            ),
+        ]
         if rendered < logo.min_width_px * (1.0 - WIDTH_TOLERANCE):
             failed.append("too_small")
             problems.append(
@@ -978,6 +1000,7 @@ class LogoCheck:
                 threshold=TEMPLATE_THRESHOLD,
                 details=details,
                 hint="; ".join(problems),
+                measures=measures,
             )
         return result(
             self.name,
@@ -985,4 +1008,5 @@ class LogoCheck:
             score=round(detection.score, 4),
             threshold=TEMPLATE_THRESHOLD,
             details=details,
+            measures=measures,
         )
