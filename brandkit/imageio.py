@@ -111,7 +111,7 @@ def _opened(data: bytes, name: str, max_pixels: int) -> Iterator[Image.Image]:
         raise ImageInputError(f"{name}: refused as a decompression bomb ({exc})", source=name) from exc
     except UnidentifiedImageError as exc:
         raise ImageInputError(f"{name}: not a recognised image format", source=name) from exc
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+    except (OSError, ValueError, SyntaxError, EOFError, RuntimeError) as exc:  # AVIF's decoder raises RuntimeError
         raise ImageInputError(f"{name}: cannot decode image ({exc})", source=name) from exc
 
 
