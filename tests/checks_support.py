@@ -18,8 +18,9 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from brandkit.checks.base import CheckContext, CheckResources, Expectation
-from brandkit.models import CopyBlock
+from brandkit.models import CopyBlock, RenderCall, RenderResult
 from brandkit.ocr import OcrEngine, OcrLine, RapidOcrEngine, default_ocr_engine
+from brandkit.provider.local import LocalRenderer
 from brandkit.spec.loader import spec_from_data
 from brandkit.spec.models import BrandSpec
 
@@ -243,3 +244,20 @@ def ocr_engine() -> Iterator[RapidOcrEngine]:
     if not engine.available:
         pytest.fail(f"rapidocr is a required dependency but is unusable: {engine.unavailable_reason}")
     yield engine
+
+
+class CountingProvider:
+    """The local renderer, counting render calls (to prove nothing was rendered, or how often)."""
+
+    name = "counting"
+
+    def __init__(self, spec: BrandSpec) -> None:
+        self.inner = LocalRenderer(spec)
+        self.calls = 0
+
+    def render(self, call: RenderCall) -> RenderResult:
+        self.calls += 1
+        return self.inner.render(call)
+
+    async def arender(self, call: RenderCall) -> RenderResult:
+        return self.render(call)

@@ -20,10 +20,9 @@ from brandkit.errors import RequestError, SpecError
 from brandkit.glyphs import FontChain, font_runs, glyph_problems
 from brandkit.layout import draw_text, fit_text
 from brandkit.linebreak import NO_LINE_END, NO_LINE_START, segments
-from brandkit.models import AssetRequest, RenderCall, RenderResult
+from brandkit.models import AssetRequest
 from brandkit.ocr import OcrLine
-from brandkit.provider.local import LocalRenderer
-from tests.checks_support import ocr_engine
+from tests.checks_support import CountingProvider, ocr_engine
 from tests.script_fonts import REPO, cjk_subset, noto, spec_with_fallbacks
 
 __all__ = ["ocr_engine"]
@@ -33,23 +32,6 @@ LATO_BLACK = NORTHWIND / "fonts" / "Lato-Black.ttf"
 LONG_ZH = "新鲜咖啡每天供应，欢迎光临本店品尝"
 KANA = "いらっしゃいませ「コーヒー」をどうぞ。ありがとうございました"
 CTA_ZH = "立即购买"
-
-
-class CountingProvider:
-    """The local renderer, counting render calls."""
-
-    name = "counting"
-
-    def __init__(self, spec: brandkit.BrandSpec) -> None:
-        self.inner = LocalRenderer(spec)
-        self.calls = 0
-
-    def render(self, call: RenderCall) -> RenderResult:
-        self.calls += 1
-        return self.inner.render(call)
-
-    async def arender(self, call: RenderCall) -> RenderResult:
-        return self.render(call)
 
 
 @pytest.fixture(scope="module")

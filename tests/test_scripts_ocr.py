@@ -11,10 +11,10 @@ import brandkit
 from brandkit.checks.text import TextCheck, match_string
 from brandkit.compile import compile_prompt
 from brandkit.errors import BrandViolationError
-from brandkit.models import AssetRequest, CheckResult, CheckStatus, RenderCall, RenderResult
+from brandkit.models import AssetRequest, CheckResult, CheckStatus
 from brandkit.ocr import OcrLine, RapidOcrEngine, unreadable_scripts
 from brandkit.provider.local import LocalRenderer
-from tests.checks_support import FakeOcr, context, ocr_engine, resources_with
+from tests.checks_support import CountingProvider, FakeOcr, context, ocr_engine, resources_with
 from tests.script_fonts import cjk_subset, noto, spec_with_fallbacks
 
 __all__ = ["ocr_engine"]
@@ -122,25 +122,10 @@ def test_wrong_chinese_copy_fails(hindi_spec: brandkit.BrandSpec) -> None:
     assert result.status == CheckStatus.failed and "新鲜咖啡" in (result.hint or "")
 
 
-class _Counting:
-    name = "counting"
-
-    def __init__(self, spec: brandkit.BrandSpec) -> None:
-        self.inner = LocalRenderer(spec)
-        self.calls = 0
-
-    def render(self, call: RenderCall) -> RenderResult:
-        self.calls += 1
-        return self.inner.render(call)
-
-    async def arender(self, call: RenderCall) -> RenderResult:
-        return self.render(call)
-
-
 def test_unreadable_copy_stops_after_one_attempt_instead_of_regenerating(
     hindi_spec: brandkit.BrandSpec, ocr_engine: RapidOcrEngine
 ) -> None:
-    provider = _Counting(hindi_spec)
+    provider = CountingProvider(hindi_spec)
     kit = brandkit.BrandKit(hindi_spec, provider=provider)
     with pytest.raises(BrandViolationError) as info:
         kit.generate(AssetRequest(brief="coffee", format="landscape", headline=HINDI))
