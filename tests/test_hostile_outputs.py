@@ -266,17 +266,26 @@ class FillDiskAfter:
         pass
 
 
+async def run_until_the_disk_fills(
+    tmp_path: Path, tmpfs: Callable[[str], Path], server: OpenAIServer
+) -> tuple[Path, Path, FillDiskAfter, Any]:
+    """12 variants (latency 0.3 s, concurrency 2) into an 80 MB tmpfs that another writer fills once 3 are saved:
+    the output folder, the plan, the filler and the run."""
+    disk = tmpfs("80m")
+    out = disk / "out"
+    server.latency_s = 0.3
+    plan = write_plan(tmp_path, 12, ["square"])
+    filler = FillDiskAfter(disk, 3, server)
+    run = await arun_variants(plan, out, concurrency=2, **openai_options(server, progress=filler))
+    return out, plan, filler, run
+
+
 async def test_a_disk_filling_mid_run_stops_paying_keeps_results_and_resume_saves_them_for_free(
     tmp_path: Path, tmpfs: Callable[[str], Path], openai_server: OpenAIServer
 ) -> None:
     """Before: 12 variants, the disk filled after 3: 10 paid, 4 saved, then an OutputError on manifest.json;
     the resume paid for 10 more."""
-    disk = tmpfs("80m")
-    out = disk / "out"
-    openai_server.latency_s = 0.3
-    plan = write_plan(tmp_path, 12, ["square"])
-    filler = FillDiskAfter(disk, 3, openai_server)
-    run = await arun_variants(plan, out, concurrency=2, **openai_options(openai_server, progress=filler))
+    out, plan, filler, run = await run_until_the_disk_fills(tmp_path, tmpfs, openai_server)
     paid = generations(openai_server)
     assert run.exit_code == 4 and run.stopped is not None and run.stopped.startswith("output:")
     assert run.output is not None and "No space left on device" in str(run.output["reason"])
@@ -323,12 +332,7 @@ async def test_results_that_cannot_be_kept_anywhere_are_reported_lost_with_their
         raise OSError(95, "Operation not supported")
 
     monkeypatch.setattr(os, "posix_fallocate", cannot_preallocate)
-    disk = tmpfs("80m")
-    out = disk / "out"
-    openai_server.latency_s = 0.3
-    plan = write_plan(tmp_path, 12, ["square"])
-    filler = FillDiskAfter(disk, 3, openai_server)
-    run = await arun_variants(plan, out, concurrency=2, **openai_options(openai_server, progress=filler))
+    *_, run = await run_until_the_disk_fills(tmp_path, tmpfs, openai_server)
     paid = generations(openai_server)
     assert run.exit_code == 4 and run.output is not None
     saved, kept, lost = run.output["saved"], run.output["kept"], run.output["lost"]
