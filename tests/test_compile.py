@@ -155,8 +155,8 @@ def test_reference_images_are_indexed_in_order(northwind: brandkit.BrandSpec, tm
         (2, "product", "image/jpeg"),
         (3, "style", "image/webp"),
     ]
-    assert "Image 2: product reference — our Ethiopia bag" in prompt.text
-    assert "Image 3: style reference — mood board" in prompt.text
+    assert 'Image 2: product reference — "our Ethiopia bag"' in prompt.text
+    assert 'Image 3: style reference — "mood board"' in prompt.text
 
 
 def test_bad_reference_image_is_a_typed_error(northwind: brandkit.BrandSpec, tmp_path: Path) -> None:

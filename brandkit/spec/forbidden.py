@@ -1,104 +1,63 @@
-"""Forbidden-term matching that survives Unicode tricks.
+"""Forbidden-term matching that survives disguises without refusing ordinary copy.
 
-Text is normalized before matching: NFKC (fullwidth and compatibility
-forms), zero-width / joiner / bidi control characters removed, case folded,
-accents and other combining marks dropped, confusable letters from other
-scripts (Cyrillic, Greek, …) mapped to Latin, and leetspeak digits and
-symbols read as letters. Matching is by whole words, but a term also matches
-when its letters are split by inserted spaces or punctuation
-(``f r e e``, ``f.r.e.e``, ``fr-ee``), because adjacent tokens are joined
-when their concatenation spells the term.
+A text is read in three steps (the rules are in ``docs/reliability.md``, "Forbidden terms"):
+
+1. **Cleaned**: HTML entities decoded, markup tags removed (``fr<b></b>ee``; block tags such as ``<p>`` and
+   ``<br>`` become paragraph breaks), right-to-left overrides put in display order, NFKC (fullwidth,
+   mathematical and circled letters), invisible and format characters removed, and every line or paragraph
+   separator made a newline (a blank line, U+2029 or a block tag is a paragraph break).
+2. **Segmented** by Unicode word and sentence segmentation (UAX #29, ICU's break iterators): a "word" is a
+   segment with a letter or digit, split again at camel-case humps (``RiskFree``); its key is its letters and
+   digits after the UTS #39 confusable skeleton (Unicode's published confusables data as shipped with ICU,
+   ``icu.SpoofChecker``), case folding and mark stripping — so look-alike letters of any script read as the
+   Latin letter they imitate — with ``l``/``I`` read as ``i`` and ``rn`` as ``m`` on both sides (the skeleton's
+   own prototypes). A second, leetspeak view reads ``3 4 5 7 8 9 0 1 @ $ ! | + € £ ¥`` as letters in chunks
+   that hold a letter (``fr33``; a trailing ``!`` stays punctuation).
+3. **Matched**: a term matches when the keys of consecutive words, concatenated, equal the term's — so whole
+   words only (``secure`` is not ``cure``), but letters split by spaces, punctuation, emoji or markup
+   (``f r e e``, ``Star-bucks``, ``fr🙂ee``) and glued phrases (``#riskfree``) are found. A match never
+   crosses a sentence boundary or clause punctuation followed by a space (``well. Now``, ``risk, free``).
+   Competitor names are proper nouns: a name written in plain lower-case ASCII letters (``open the windows``,
+   ``breathe calmly``, ``feel well now``) is read as the ordinary word it also is; any capital, other script,
+   leetspeak or other disguise makes it the name.
+
+Regex patterns run on the raw, the cleaned-and-mapped and the leetspeak texts. Deliberately not matched:
+reversed text, encodings (base64, percent-encoding, ROT13), spelled-out letters and repeated letters — see
+the reliability doc for why.
+
+ICU is imported lazily and every table (the per-character keys) lives on the :class:`ForbiddenMatcher`, so
+importing this module does no I/O and holds no state.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-# Invisible characters that can be slipped between letters.
-_INVISIBLE = dict.fromkeys(
-    [
-        0x00AD,  # soft hyphen
-        0x034F,  # combining grapheme joiner
-        0x061C,  # arabic letter mark
-        0x115F,
-        0x1160,
-        0x17B4,
-        0x17B5,
-        0x180E,
-        0x200B,  # zero width space
-        0x200C,  # zero width non-joiner
-        0x200D,  # zero width joiner
-        0x200E,
-        0x200F,
-        0x202A,
-        0x202B,
-        0x202C,
-        0x202D,
-        0x202E,
-        0x2060,  # word joiner
-        0x2061,
-        0x2062,
-        0x2063,
-        0x2064,
-        0x2066,
-        0x2067,
-        0x2068,
-        0x2069,
-        0x3164,
-        0xFE00,
-        0xFE0F,
-        0xFEFF,  # zero width no-break space / BOM
-        0xFFA0,
-    ]
-)
-
-# Letters from other scripts that look like Latin letters (after case folding).
-_CONFUSABLES: dict[str, str] = {
-    # Cyrillic
-    "а": "a", "в": "b", "с": "c", "е": "e", "ё": "e", "һ": "h", "і": "i", "ї": "i", "ј": "j",
-    "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "ԛ": "q", "ѕ": "s", "т": "t", "у": "y",
-    "х": "x", "ԝ": "w", "ӏ": "l", "ɡ": "g", "ո": "n", "ս": "u", "г": "r", "п": "n", "ь": "b",
-    "ѵ": "v", "з": "3", "ч": "4", "б": "6",
-    # Greek
-    "α": "a", "β": "b", "γ": "y", "δ": "d", "ε": "e", "ζ": "z", "η": "n", "ι": "i", "κ": "k",
-    "ν": "v", "ο": "o", "ρ": "p", "σ": "o", "ς": "c", "τ": "t", "υ": "u", "χ": "x", "ω": "w",
-    "μ": "u", "ϲ": "c", "ϳ": "j", "ԁ": "d", "ԍ": "g", "օ": "o", "ց": "g",
-    "զ": "q", "հ": "h", "ւ": "l", "ᴦ": "r",
-    # Latin look-alikes and others
-    "ı": "i", "ȷ": "j", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "ƅ": "b", "ɑ": "a",
-    "ɩ": "i", "ʟ": "l", "ɴ": "n", "ʀ": "r", "ꜱ": "s", "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d",
-    "ᴇ": "e", "ɢ": "g", "ʜ": "h", "ɪ": "i", "ᴊ": "j", "ᴋ": "k", "ᴍ": "m", "ᴏ": "o", "ᴘ": "p",
-    "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z", "ꜰ": "f", "ꞯ": "q",
-    "ß": "ss", "æ": "ae", "œ": "oe",
-}  # fmt: skip
-
-# Capital letters of other scripts that look like Latin capitals: mapped before case folding, because folding
-# turns some of them into letters with a different look-alike (Greek Μ → μ, which resembles u).
-_CAPITALS: dict[str, str] = {
-    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O",
-    "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H",
-    "О": "O", "Р": "P", "С": "C", "Т": "T", "Х": "X", "Ѕ": "S", "І": "I", "Ј": "J", "Ԁ": "D", "Ԍ": "G",
-    "ς": "c", "ϲ": "c", "Ϲ": "C",
-}  # fmt: skip
-
-# Enclosed and squared letters (🅰 🄰 🅐 …) that NFKC leaves alone: three blocks of A–Z.
-_ENCLOSED = {start + i: chr(ord("a") + i) for start in (0x1F130, 0x1F150, 0x1F170) for i in range(26)}
-
+# Characters that are invisible but not of category Cf (format), which is removed as a whole.
+_INVISIBLE_EXTRA = frozenset({0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x3164, 0xFFA0})
+# Enclosed and squared letters (🅰 🄰 🅐 🅵 …) that NFKC leaves alone: four blocks of A–Z.
+_ENCLOSED = {start + i: chr(ord("a") + i) for start in (0x1F130, 0x1F150, 0x1F170, 0x1F1E6) for i in range(26)}
 _RLO, _PDF = "\u202e", "\u202c"
+_LINE_BREAKS = {"\r\n": "\n", "\r": "\n", "\v": "\n", "\f": "\n\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n\n"}
+_LINE_BREAK_RE = re.compile("|".join(re.escape(k) for k in _LINE_BREAKS))
+_BLOCK_TAG = re.compile(r"</?(?:p|br|div|li|ul|ol|h[1-6]|tr|td|th|table|section|article|hr)\b[^<>]{0,200}>", re.I)
+_INLINE_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]{0,30}(?:\s[^<>]{0,200})?/?>|<!--.{0,200}?-->", re.S)
+_BBCODE = re.compile(r"\[/?(?:b|i|u|s|color|size|font|url|span|sup|sub)(?:=[^\]]{0,60})?\]", re.I)
+_ANSI = re.compile(r"\x1b\[[0-9;]{0,20}[A-Za-z]")
+# Clause punctuation followed by a space, a spaced dash, or a paragraph break: no match spans it.
+_CLAUSE = re.compile(r"[,;:!?…。，；：！？、)\]]\s|\s[—–-]+\s|\n\s*\n")
+_SMALL_CAPITAL = re.compile(r"^LATIN (?:LETTER SMALL CAPITAL|SMALL CAPITAL LETTER) ([A-Z])$")
 
-# Leetspeak readings. Digits are read as letters only in the "leet" view, so
-# plain numbers ("40% off") still match number terms in the plain view.
-_LEET_VIEWS: tuple[dict[str, str], ...] = (
-    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g", "@": "a", "$": "s",
-     "!": "i", "|": "l", "+": "t", "€": "e", "£": "l", "¥": "y"},
-    {"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g", "@": "a", "$": "s",
-     "!": "l", "|": "i", "+": "t", "€": "e", "£": "l", "¥": "y"},
-)  # fmt: skip
-
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+# Leetspeak: read in chunks (between spaces) that hold a letter. One view: 'l' and 'i' are one letter in keys.
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g", "@": "a", "$": "s",
+         "!": "i", "|": "i", "+": "t", "€": "e", "£": "l", "¥": "y"}  # fmt: skip
+_TRAILING_OK = frozenset("!|")  # read as letters only inside a word, never as end punctuation
+_CHUNK = re.compile(r"\S+")
 
 
 def _unreverse(text: str) -> str:
@@ -119,32 +78,61 @@ def _unreverse(text: str) -> str:
     return "".join(out)
 
 
-def normalize(text: str) -> str:
-    """Normalize ``text`` for matching: bidi overrides resolved, NFKC, invisibles out, look-alike capitals
-    mapped, casefold, marks out, confusables mapped."""
-    text = unicodedata.normalize("NFKC", _unreverse(text)).translate(_INVISIBLE).translate(_ENCLOSED)
-    text = "".join(_CAPITALS.get(ch, ch) for ch in text).casefold()
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return "".join(_CONFUSABLES.get(ch, ch) for ch in unicodedata.normalize("NFC", stripped))
+def _invisible(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cf" or ord(ch) in _INVISIBLE_EXTRA or 0xFE00 <= ord(ch) <= 0xFE0F
 
 
-_TRAILING_OK = frozenset("!|")  # read as letters only inside a word, never as end punctuation
+def clean(text: str, reader: _Reader | None = None) -> str:
+    """Step 1: entities decoded, markup out, display order, NFKC, invisibles out, line breaks as ``\\n``.
 
-
-def _leet(text: str, view: dict[str, str]) -> str:
-    out = []
-    for i, ch in enumerate(text):
-        if ch in _TRAILING_OK and not (i + 1 < len(text) and text[i + 1].isalnum()):
+    A letter that NFKC would turn into another script's letter but whose confusable skeleton is Latin (lunate
+    sigma ``ϲ`` is NFKC ``σ``, skeleton ``c``) is read by its skeleton first. Other control characters become
+    spaces when Python reads them as whitespace, and are removed otherwise.
+    """
+    reader = reader or _Reader()
+    text = html.unescape(_ANSI.sub("", text))
+    text = _BLOCK_TAG.sub("\n\n", text)
+    text = _BBCODE.sub("", _INLINE_TAG.sub("", text))
+    text = _LINE_BREAK_RE.sub(lambda m: _LINE_BREAKS[m.group(0)], _unreverse(text))
+    text = "".join(reader.before_nfkc(ch) for ch in text)
+    text = unicodedata.normalize("NFKC", text).translate(_ENCLOSED)
+    out: list[str] = []
+    for ch in text:
+        if ch == "\n" or ch == "\t":
             out.append(ch)
-        else:
-            out.append(view.get(ch, ch))
+        elif unicodedata.category(ch) == "Cc":
+            if ch.isspace():
+                out.append(" ")
+        elif not _invisible(ch):
+            out.append(ch)
     return "".join(out)
 
 
-def tokens(text: str) -> list[str]:
-    """Whole-word tokens of already normalized text."""
-    return _TOKEN.findall(text)
+def _strip_marks(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
+
+
+def _leet(text: str, numbers: bool = False) -> str:
+    """The leetspeak view of cleaned text (same length: offsets carry over).
+
+    Only chunks (between spaces) that hold a letter are read, unless ``numbers`` (the third view, for
+    all-digit words such as ``8357`` in ``8357 c0ff33``).
+    """
+    out = list(text)
+    for chunk in _CHUNK.finditer(text):
+        word = chunk.group(0)
+        if not numbers and not any(ch.isalpha() for ch in word):
+            continue  # "40%", "24/7": numbers stay numbers
+        for i, ch in enumerate(word):
+            if ch in _TRAILING_OK and not any(c.isalnum() for c in word[i + 1 :]):
+                continue  # "fr33!!": end punctuation; "r!$k": a letter
+            out[chunk.start() + i] = _LEET.get(ch, ch)
+    return "".join(out)
+
+
+def _key_merge(text: str) -> str:
+    """Letters the confusables data treats as one prototype: ``l``/``I``→``i`` and ``rn``→``m``."""
+    return text.replace("l", "i").replace("rn", "m")
 
 
 @dataclass(frozen=True)
@@ -153,37 +141,188 @@ class ForbiddenMatch:
 
     kind: str  # "term", "competitor" or "pattern"
     rule: str  # the term or pattern as written in the spec
-    found: str  # the text that matched, as it appears after normalization
+    found: str  # the text that matched, as it reads after cleaning
 
     def __str__(self) -> str:
         return f"{self.kind} {self.rule!r} (matched {self.found!r})"
 
 
-def _term_key(term: str) -> tuple[str, ...]:
-    return tuple(tokens(normalize(term)))
+@dataclass(frozen=True)
+class _Word:
+    start: int
+    end: int
+    key: str
 
 
-def _span_matches(words: Sequence[str], key: tuple[str, ...]) -> str | None:
-    """Find ``key`` as whole words in ``words``, also when its letters were split across tokens."""
-    if not key:
-        return None
-    n = len(key)
-    joined_key = "".join(key)
-    for i in range(len(words)):
-        if tuple(words[i : i + n]) == key:
-            return " ".join(words[i : i + n])
-        acc = ""
-        for j in range(i, len(words)):
-            acc += words[j]
-            if len(acc) >= len(joined_key):
-                if acc == joined_key:  # also a multi-word term glued into one token (#riskfree)
-                    return " ".join(words[i : j + 1])
+class _Reader:
+    """Per-matcher Unicode machinery: ICU's spoof checker and a table of character keys (filled lazily)."""
+
+    def __init__(self) -> None:
+        self._spoof: Any = None
+        self._keys: dict[str, str] = {}
+        self._pre: dict[str, str] = {}
+        self._prototypes: dict[str, str] | None = None
+
+    def before_nfkc(self, ch: str) -> str:
+        """``ch``, or its Latin skeleton when NFKC would change this non-ASCII character or it is a symbol or
+        punctuation mark that looks like a Latin letter (``℮``, ``⍺``): word segmentation would cut a word there."""
+        if ch.isascii() or ch.isspace():
+            return ch
+        known = self._pre.get(ch)
+        if known is None:
+            known = ch
+            if unicodedata.normalize("NFKC", ch) != ch or unicodedata.category(ch)[0] in "SP":
+                skeleton = self._skeleton(ch)
+                if skeleton.isascii() and skeleton.isalpha():
+                    known = skeleton
+            self._pre[ch] = known
+        return known
+
+    def _small_capitals(self) -> dict[str, str]:
+        """Skeleton prototype → letter, for the Latin small capitals (``ᴋ`` has the prototype ``ĸ``, ``ᴍ`` ``ʍ``):
+        Unicode lists other scripts' look-alikes (Cyrillic ``к``, ``м``) against these prototypes."""
+        if self._prototypes is None:
+            table: dict[str, str] = {}
+            for block in ((0x0250, 0x02B0), (0x1D00, 0x1D80), (0xA720, 0xA800), (0x1DF00, 0x1E000)):
+                for code in range(*block):
+                    match = _SMALL_CAPITAL.match(unicodedata.name(chr(code), ""))
+                    if match:
+                        letter = match.group(1).lower()
+                        table[chr(code)] = letter
+                        prototype = self._skeleton(chr(code))
+                        if len(prototype) == 1 and not prototype.isascii():
+                            table.setdefault(prototype, letter)
+            self._prototypes = table
+        return self._prototypes
+
+    def _skeleton(self, text: str) -> str:
+        if self._spoof is None:
+            import icu
+
+            self._spoof = icu.SpoofChecker()
+        return str(self._spoof.getSkeleton(0, text))
+
+    def char(self, ch: str) -> str:
+        """The letter(s) ``ch`` reads as: ASCII folded; others via the UTS #39 skeleton, folded, marks out."""
+        known = self._keys.get(ch)
+        if known is not None:
+            return known
+        if ch.isascii():
+            value = ch.casefold()
+        else:
+            value = _strip_marks(self._skeleton(self._skeleton(ch).casefold()).casefold())
+            prototypes = self._small_capitals()
+            value = "".join(prototypes.get(c, c) for c in value)
+            if ch.isupper() and value == "l":
+                value = "i"  # capital I look-alikes (Ι, І, Ӏ) have the skeleton "l"
+            elif value == "rn":
+                value = "m"
+        self._keys[ch] = value
+        return value
+
+    def mapped(self, text: str) -> str:
+        """Cleaned text with every character read as the letters it looks like (for patterns and display)."""
+        return "".join(self.char(ch) for ch in text)
+
+    def key(self, text: str) -> str:
+        """The match key of a word: its mapped letters and digits, ``l``→``i``, ``rn``→``m``."""
+        return _key_merge("".join(c for c in self.mapped(text) if c.isalnum()))
+
+    def words(self, text: str) -> list[_Word]:
+        """UAX #29 words of ``text`` (segments with a letter or digit), split at camel-case humps."""
+        import icu
+
+        breaker = icu.BreakIterator.createWordInstance(icu.Locale.getRoot())
+        breaker.setText(text)
+        out: list[_Word] = []
+        start = 0
+        for end in breaker:
+            segment = text[start:end]
+            if any(ch.isalnum() for ch in segment):
+                for s, e in _humps(segment):
+                    key = self.key(segment[s:e])
+                    if key:
+                        out.append(_Word(start + s, start + e, key))
+            start = end
+        return out
+
+    @staticmethod
+    def boundaries(text: str) -> list[int]:
+        """Offsets where no match may cross: UAX #29 sentence ends, clause punctuation, paragraph breaks.
+
+        A single line break is not one (OCR and wrapped copy break lines mid-sentence).
+        """
+        import icu
+
+        flat = re.sub(r"(?<!\n)\n(?!\n)", " ", text)
+        breaker = icu.BreakIterator.createSentenceInstance(icu.Locale.getRoot())
+        breaker.setText(flat)
+        cuts = [int(end) for end in breaker]
+        cuts += [m.start() + 1 for m in _CLAUSE.finditer(text)]
+        return sorted(cuts)
+
+
+def _humps(segment: str) -> list[tuple[int, int]]:
+    """Spans of ``segment`` split where a lower-case letter is followed by an upper-case one."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for i in range(1, len(segment)):
+        if segment[i].isupper() and segment[i - 1].islower():
+            spans.append((start, i))
+            start = i
+    spans.append((start, len(segment)))
+    return spans
+
+
+def _find_key(words: Sequence[_Word], cuts: Sequence[int], key: str) -> list[tuple[int, int]]:
+    """Spans of consecutive words, not crossing a cut, whose keys concatenate to ``key``."""
+    found: list[tuple[int, int]] = []
+    for i, first in enumerate(words):
+        if not key.startswith(first.key):
+            continue
+        acc = first.key
+        j = i
+        while len(acc) < len(key) and j + 1 < len(words):
+            nxt = words[j + 1]
+            if words[j].end < nxt.start and any(words[j].end <= cut <= nxt.start for cut in cuts):
+                break  # a cut between two segments (not between the humps of one: "Med!C0rp")
+            acc += nxt.key
+            j += 1
+            if not key.startswith(acc):
                 break
-    return None
+        if acc == key:
+            found.append((first.start, words[j].end))
+    return found
+
+
+def _plain_lowercase(span: str) -> bool:
+    """Only lower-case ASCII letters, spaces, hyphens and apostrophes: how an ordinary word is written."""
+    return any(ch.isalpha() for ch in span) and all("a" <= ch <= "z" or ch in " -'’" for ch in span)
+
+
+def _written_as_is(span: str, raw: str) -> bool:
+    """``span`` stands in the caller's raw text as a whole word, letter for letter (no disguise undone)."""
+    return re.search(rf"(?<![^\W_]){re.escape(span)}(?![^\W_])", raw) is not None
+
+
+def normalize(text: str) -> str:
+    """``text`` cleaned and with look-alike letters read as the letters they imitate (case folded)."""
+    reader = _Reader()
+    return reader.mapped(clean(text, reader))
+
+
+def tokens(text: str) -> list[str]:
+    """Whole-word match keys of ``text`` (UAX #29 words, camel-case humps split)."""
+    reader = _Reader()
+    return [w.key for w in reader.words(clean(text, reader))]
 
 
 class ForbiddenMatcher:
-    """Matches terms, competitor names and regex patterns against text, robust to evasion."""
+    """Matches terms, competitor names and regex patterns against text, robust to evasion.
+
+    Holds its own lazily built Unicode tables; build one per spec and reuse it (``find`` is safe to call
+    from several threads: the tables only grow, and each call makes its own break iterators).
+    """
 
     def __init__(
         self,
@@ -191,30 +330,52 @@ class ForbiddenMatcher:
         competitors: Iterable[str] = (),
         patterns: Iterable[str] = (),
     ) -> None:
-        self._items: list[tuple[str, str, tuple[str, ...]]] = []
+        self._reader = _Reader()
+        self._items: list[tuple[str, str, str]] = []
         for kind, source in (("term", terms), ("competitor", competitors)):
             for term in source:
-                key = _term_key(term)
+                key = "".join(w.key for w in self._reader.words(clean(term, self._reader)))
                 if key:
                     self._items.append((kind, term, key))
         self._patterns = [(p, re.compile(p, re.IGNORECASE)) for p in patterns]
 
     def find(self, text: str) -> list[ForbiddenMatch]:
         """Every forbidden item in ``text`` (empty list when clean)."""
-        if not text:
+        if not text or not text.strip():
             return []
-        norm = normalize(text)
-        leet_texts = [_leet(norm, view) for view in _LEET_VIEWS]
-        views = [tokens(norm)] + [tokens(t) for t in leet_texts]
+        cleaned = clean(text, self._reader)
+        leet = _leet(cleaned)
+        cuts = self._reader.boundaries(cleaned)
+        views = [(cleaned, self._reader.words(cleaned))]
+        for view in dict.fromkeys((leet, _leet(cleaned, numbers=True))):
+            if view != cleaned:
+                views.append((view, self._reader.words(view)))
         found: list[ForbiddenMatch] = []
         for kind, rule, key in self._items:
-            for words in views:
-                hit = _span_matches(words, key)
-                if hit is not None:
-                    found.append(ForbiddenMatch(kind, rule, hit))
-                    break
+            hit = self._first_hit(kind, key, text, cleaned, views, cuts)
+            if hit is not None:
+                found.append(ForbiddenMatch(kind, rule, hit))
+        mapped = self._reader.mapped(cleaned)
+        texts = (text, cleaned, mapped, self._reader.mapped(leet))
         for raw, pattern in self._patterns:
-            match = next((m for m in (pattern.search(t) for t in (text, norm, *leet_texts)) if m), None)
+            match = next((m for m in (pattern.search(t) for t in texts) if m), None)
             if match is not None:
                 found.append(ForbiddenMatch("pattern", raw, match.group(0)))
         return found
+
+    @staticmethod
+    def _first_hit(
+        kind: str,
+        key: str,
+        raw: str,
+        cleaned: str,
+        views: Sequence[tuple[str, list[_Word]]],
+        cuts: Sequence[int],
+    ) -> str | None:
+        for _view, words in views:
+            for start, end in _find_key(words, cuts, key):
+                span = cleaned[start:end]
+                if kind == "competitor" and _plain_lowercase(span) and _written_as_is(span, raw):
+                    continue  # "open the windows", "breathe calmly": the ordinary word, not the name
+                return span
+        return None

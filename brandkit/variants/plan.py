@@ -38,6 +38,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -72,6 +73,7 @@ __all__ = [
     "plan_from_data",
     "plan_schema",
     "plan_schema_json",
+    "variant_count",
     "variant_key",
 ]
 
@@ -818,6 +820,12 @@ def expand_plan(
         allow_paths = ()
     ex = _Expander(plan, allowed_folders(allow_paths, error=PlanError))
     entries = plan.spec_entries()
+    count = variant_count(plan)
+    if count > MAX_VARIANTS:  # refused from the axes' lengths, before loading a spec or building a variant
+        raise PlanError(
+            f"{plan.source}: the plan would expand to {count:,} variants; the limit is {MAX_VARIANTS:,}",
+            [SpecIssue(plan.source, "axes", f"too many variants: {_count_detail(plan)}", count)],
+        )
     single = plan.spec is not None
     where_of = {e.id: ("spec" if single else f"specs[{i}].path") for i, e in enumerate(entries)}
     specs = _load_specs(ex, entries, where_of)
@@ -870,6 +878,30 @@ def expand_plan(
         raise PlanError(f"{plan.source}: invalid variant plan ({len(ex.issues)} problem(s))", ex.issues)
     digest = hashlib.sha256("\n".join(v.key for v in out.variants).encode("ascii")).hexdigest()
     return ExpandedPlan(plan=plan, specs=specs, variants=tuple(out.variants), axes=tuple(axis_names), plan_hash=digest)
+
+
+def variant_count(plan: VariantPlan) -> int:
+    """How many variants ``plan`` expands to, from its axes' lengths alone (nothing expanded or loaded).
+
+    Per spec: the product of its axes' lengths (the plan's axes, those of ``specs[i].axes`` replacing or
+    adding), plus its entries; plus the plan's entries. An upper bound: combinations refused while expanding
+    (a missing translation, a duplicate key) only lower it.
+    """
+    total = len(plan.entries)
+    for entry in plan.spec_entries():
+        axes = {**plan.axes, **entry.axes}
+        total += math.prod(max(len(values), 1) for values in axes.values()) + len(entry.entries)
+    return total
+
+
+def _count_detail(plan: VariantPlan) -> str:
+    """The product behind :func:`variant_count`, per spec (``spec: 10 headline × 4 format``)."""
+    parts = []
+    for entry in plan.spec_entries():
+        axes = {**plan.axes, **entry.axes}
+        product = " × ".join(f"{max(len(values), 1):,} {name}" for name, values in axes.items()) or "1"
+        parts.append(f"{entry.id}: {product}" + (f" + {len(entry.entries)} entries" if entry.entries else ""))
+    return "; ".join(parts) + (f"; + {len(plan.entries)} plan entries" if plan.entries else "")
 
 
 def _sibling(labels: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
