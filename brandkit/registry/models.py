@@ -1,0 +1,162 @@
+"""Typed rows the registry returns: assets, attempts, review events, filters and metrics.
+
+These models are the contract between the store (:mod:`brandkit.registry.store`) and its readers
+(the ``brandkit review`` / ``brandkit report`` commands, the review web page). They carry no I/O.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReviewState(StrEnum):
+    """An asset's review state. ``pending`` until a reviewer's first decision; the latest event wins."""
+
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+    changes_requested = "changes_requested"
+
+
+AssetKind = Literal["generate", "edit", "variant", "validate", "regenerate"]
+GroupBy = Literal["spec", "run", "check", "format", "locale"]
+
+
+class AssetRow(_Row):
+    """One recorded asset, as the queue shows it (the current state is derived from its review events)."""
+
+    id: int
+    kind: AssetKind = Field(description="Which command produced or judged it.")
+    content_hash: str = Field(description="sha256 of the image file's bytes (hex).")
+    key: str = Field(description="Stable key: the variant key, else the content hash.")
+    path: str = Field(description="The image file, absolute.")
+    sidecar_path: str | None = Field(default=None, description="The sidecar JSON, when there is one.")
+    image_path: str = Field(description="The file to show as thumbnail (the image itself).")
+    spec_name: str
+    spec_version: str | None = None
+    spec_fingerprint: str
+    spec_source: str | None = Field(default=None, description="Where the spec was loaded from (for regeneration).")
+    format: str | None = None
+    locale: str | None = None
+    prompt_hash: str | None = None
+    provider: str | None = None
+    model: str | None = None
+    run_id: str
+    parent_id: int | None = None
+    created_at: datetime
+    passed: bool = Field(description="Whether the final report passed the gates.")
+    state: ReviewState = ReviewState.pending
+    attempts: int = 0
+    spend_usd: float = 0.0
+    checks: dict[str, str] = Field(default_factory=dict, description="check name → status of the final report.")
+    palette: list[str] = Field(default_factory=list, description="The spec palette's swatches, hex.")
+    failing_reasons: list[str] = Field(
+        default_factory=list, description="Blocking checks of the final report with their hint or reason."
+    )
+
+
+class CheckRow(_Row):
+    """One check's result in one attempt."""
+
+    name: str
+    status: str
+    score: float | None = None
+    hint: str | None = None
+
+
+class AttemptRow(_Row):
+    """One attempt of an asset: its checks, spend, prompt hash and timing."""
+
+    index: int
+    passed: bool
+    checks: list[CheckRow] = Field(default_factory=list)
+    spend_usd: float = 0.0
+    prompt_hash: str | None = None
+    feedback: list[str] = Field(default_factory=list, description="Feedback this attempt's prompt carried.")
+    fixes: list[str] = Field(default_factory=list)
+    elapsed_s: float | None = None
+
+
+class ReviewEvent(_Row):
+    """One reviewer decision (append-only: a later decision is a new event)."""
+
+    id: int
+    asset_id: int
+    reviewer: str
+    at: datetime
+    state: ReviewState
+    reason: str | None = None
+
+
+class AssetDetail(_Row):
+    """Everything about one asset: its row, attempts, review history, lineage and the spec rules it was held to."""
+
+    row: AssetRow
+    attempts: list[AttemptRow] = Field(default_factory=list)
+    events: list[ReviewEvent] = Field(default_factory=list)
+    ancestors: list[AssetRow] = Field(default_factory=list, description="Parent first, then its parent, …")
+    children: list[AssetRow] = Field(default_factory=list)
+    spec_rules: list[str] = Field(default_factory=list, description="The spec's rules, one line each.")
+    request: dict[str, object] | None = Field(default=None, description="The original request, as recorded.")
+    timings: dict[str, float] = Field(default_factory=dict)
+
+
+class AssetFilter(_Row):
+    """What ``list_assets`` returns: every field set narrows the list (newest first)."""
+
+    run: str | None = None
+    spec: str | None = Field(default=None, description="Spec name.")
+    state: ReviewState | None = None
+    check_failed: str | None = Field(default=None, description="A check that is blocking in the final report.")
+    kind: AssetKind | None = None
+    limit: int = Field(default=200, ge=1, le=10000)
+    offset: int = Field(default=0, ge=0)
+
+
+class CountRow(_Row):
+    """A check or reason and how many times it caused rework."""
+
+    name: str
+    count: int
+
+
+class TrendPoint(_Row):
+    """One day of the metrics (UTC)."""
+
+    day: str = Field(description="YYYY-MM-DD")
+    assets: int
+    first_pass_yield: float | None = None
+    approval_rate: float | None = None
+    revision_rate: float | None = None
+    attempts_per_accepted: float | None = None
+    spend_per_approved: float | None = None
+
+
+class Metrics(_Row):
+    """The figures a team measures itself by (definitions in ``docs/review.md``). ``None``: no data to divide by."""
+
+    assets: int = 0
+    produced: int = Field(default=0, description="Assets made by brandkit (not validate-only).")
+    accepted: int = Field(default=0, description="Produced assets whose final report passed the gates.")
+    reviewed: int = Field(default=0, description="Assets with at least one review decision.")
+    approved: int = 0
+    rejected: int = 0
+    changes_requested: int = 0
+    pending: int = 0
+    first_pass_yield: float | None = None
+    attempts_per_accepted: float | None = None
+    approval_rate: float | None = None
+    revision_rate: float | None = None
+    spend_usd: float = 0.0
+    spend_per_approved: float | None = None
+    top_rework_checks: list[CountRow] = Field(default_factory=list)
+    top_rework_reasons: list[CountRow] = Field(default_factory=list)
+    trend: list[TrendPoint] = Field(default_factory=list)

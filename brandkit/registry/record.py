@@ -1,0 +1,304 @@
+"""What the registry stores for an asset, built from brandkit's own objects (pure: no I/O, no database).
+
+:class:`AssetRecord` is one row of ``assets`` with its attempts; :func:`from_asset`, :func:`from_attempts`
+and :func:`from_report` build it from a saved :class:`~brandkit.asset.Asset`, from the attempts of a variant
+that failed its checks, or from a ``validate`` report. :func:`spec_summary` is the spec's row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from brandkit.models import AssetRequest, Attempt, EditRequest, ValidationReport
+
+if TYPE_CHECKING:
+    from brandkit.asset import Asset
+    from brandkit.spec.models import BrandSpec
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    """One attempt as stored."""
+
+    number: int
+    passed: bool
+    checks: list[dict[str, Any]]
+    spend_usd: float
+    prompt_hash: str | None
+    feedback: list[str]
+    fixes: list[str]
+    elapsed_s: float | None
+
+
+@dataclass(frozen=True)
+class SpecRecord:
+    """A spec as stored (keyed by fingerprint)."""
+
+    fingerprint: str
+    name: str
+    version: str | None
+    source: str | None
+    palette: list[str]
+    rules: list[str]
+
+
+@dataclass(frozen=True)
+class AssetRecord:
+    """One asset as stored, before it has an id."""
+
+    kind: str
+    content_hash: str
+    key: str
+    path: str
+    sidecar_path: str | None
+    spec_name: str
+    spec_fingerprint: str
+    passed: bool
+    spend_usd: float
+    checks: dict[str, str]
+    failing: list[dict[str, str]]
+    request: dict[str, Any] | None = None
+    prompt_hash: str | None = None
+    provider: str | None = None
+    model: str | None = None
+    format: str | None = None
+    locale: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    attempts: list[AttemptRecord] = field(default_factory=list)
+
+    def request_json(self) -> str | None:
+        """The request as JSON text (``None`` when there is none)."""
+        return None if self.request is None else json.dumps(self.request, ensure_ascii=False, sort_keys=True)
+
+
+def content_hash(data: bytes) -> str:
+    """sha256 of the file's bytes, hex."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def failing_of(report: ValidationReport) -> list[dict[str, str]]:
+    """The blocking checks of ``report``: name and why (hint, reason or status)."""
+    out = []
+    for result in report.failures:
+        why = result.hint or str(result.details.get("reason") or "") or result.status.value
+        out.append({"name": result.name, "reason": why[:500]})
+    return out
+
+
+def _checks_of(report: ValidationReport) -> list[dict[str, Any]]:
+    return [
+        {"name": r.name, "status": r.status.value, "score": r.score, "hint": r.hint, "blocking": r.blocking}
+        for r in report.checks.values()
+    ]
+
+
+def attempt_record(attempt: Attempt) -> AttemptRecord:
+    """One :class:`~brandkit.models.Attempt` as stored."""
+    return AttemptRecord(
+        number=attempt.number,
+        passed=attempt.report.passed,
+        checks=_checks_of(attempt.report),
+        spend_usd=attempt.cost_usd,
+        prompt_hash=attempt.prompt.prompt_hash,
+        feedback=list(attempt.prompt.feedback),
+        fixes=list(attempt.fixes),
+        elapsed_s=attempt.elapsed_s,
+    )
+
+
+def _request_fields(request: AssetRequest | EditRequest | None) -> tuple[dict[str, Any] | None, str | None, str | None]:
+    if request is None:
+        return None, None, None
+    data = request.model_dump(mode="json", exclude_none=True)
+    return data, data.get("format"), data.get("locale")
+
+
+def _sidecar_of(path: Path) -> str:
+    return str(path.with_suffix(path.suffix + ".json"))
+
+
+def from_asset(asset: Asset, path: Path, *, kind: str, key: str | None = None) -> AssetRecord:
+    """The record of a saved asset (image at ``path``, its sidecar beside it)."""
+    request, fmt, locale = _request_fields(asset.request)
+    digest = content_hash(asset.data)
+    return AssetRecord(
+        kind=kind,
+        content_hash=digest,
+        key=key or digest,
+        path=str(path),
+        sidecar_path=_sidecar_of(path),
+        spec_name=asset.prompt.spec_name,
+        spec_fingerprint=asset.prompt.spec_fingerprint,
+        passed=asset.report.passed,
+        spend_usd=asset.cost_usd,
+        checks=asset.report.summary(),
+        failing=failing_of(asset.report),
+        request=request,
+        prompt_hash=asset.prompt.prompt_hash,
+        provider=asset.provider,
+        model=asset.model,
+        format=fmt or asset.prompt.format_name,
+        locale=locale,
+        timings=dict(asset.timings),
+        attempts=[attempt_record(a) for a in asset.attempts],
+    )
+
+
+def from_attempts(
+    attempts: Sequence[Attempt],
+    best: Attempt,
+    data: bytes,
+    path: Path,
+    request: AssetRequest | EditRequest | None,
+    *,
+    kind: str,
+    key: str | None = None,
+) -> AssetRecord:
+    """The record of an asset whose checks failed after every attempt (its best attempt saved at ``path``)."""
+    req, fmt, locale = _request_fields(request)
+    digest = content_hash(data)
+    return AssetRecord(
+        kind=kind,
+        content_hash=digest,
+        key=key or digest,
+        path=str(path),
+        sidecar_path=None,
+        spec_name=best.prompt.spec_name,
+        spec_fingerprint=best.prompt.spec_fingerprint,
+        passed=False,
+        spend_usd=sum(a.cost_usd for a in attempts),
+        checks=best.report.summary(),
+        failing=failing_of(best.report),
+        request=req,
+        prompt_hash=best.prompt.prompt_hash,
+        provider=best.provider,
+        model=best.model,
+        format=fmt or best.prompt.format_name,
+        locale=locale,
+        attempts=[attempt_record(a) for a in attempts],
+    )
+
+
+def from_report(report: ValidationReport, data: bytes, path: Path, spec: BrandSpec) -> AssetRecord:
+    """The record of an existing image judged by ``validate`` (one attempt: the checks it was given)."""
+    checks = _checks_of(report)
+    return AssetRecord(
+        kind="validate",
+        content_hash=content_hash(data),
+        key=content_hash(data),
+        path=str(path),
+        sidecar_path=_sidecar_of(path) if Path(_sidecar_of(path)).is_file() else None,
+        spec_name=report.spec_name or spec.name,
+        spec_fingerprint=report.spec_fingerprint or spec.fingerprint,
+        passed=report.passed,
+        spend_usd=0.0,
+        checks=report.summary(),
+        failing=failing_of(report),
+        attempts=[AttemptRecord(1, report.passed, checks, 0.0, None, [], [], report.elapsed_ms / 1000.0)],
+    )
+
+
+def spec_summary(spec: BrandSpec) -> SpecRecord:
+    """The spec's row: its palette swatches and its rules, one line each (what a reviewer holds an asset to)."""
+    rules = [
+        "palette: " + ", ".join(f"{c.name} {c.hex}" for c in spec.palette.colors),
+        f"typography: min contrast {spec.typography.min_contrast}:1, headline ≤ "
+        f"{spec.typography.max_headline_words} words / {spec.typography.max_headline_lines} lines",
+    ]
+    rules += [
+        f"logo {logo.variant}: ≥ {logo.min_width_px}px wide, ≤ {logo.max_width_share:.0%} of the width"
+        for logo in spec.logos
+    ]
+    if spec.required.disclaimers:
+        rules.append("required: " + " · ".join(spec.required.disclaimers))
+    forbidden = spec.forbidden
+    if forbidden.terms or forbidden.competitors or forbidden.imagery:
+        rules.append(
+            f"forbidden: {len(forbidden.terms)} terms, {len(forbidden.competitors)} competitors"
+            + (f", imagery: {', '.join(forbidden.imagery)}" if forbidden.imagery else "")
+        )
+    rules += [
+        f"check {name}: {settings.policy}" + ("" if settings.enabled else " (disabled)")
+        for name, settings in spec.checks.items()
+    ]
+    return SpecRecord(
+        fingerprint=spec.fingerprint,
+        name=spec.name,
+        version=spec.version,
+        source=None if spec.source.startswith("<") else str(Path(spec.source).resolve()),
+        palette=[c.hex for c in spec.palette.colors],
+        rules=rules,
+    )
+
+
+def _blocking(status: str, policy: str) -> bool:
+    return status in ("failed", "not_checked") and policy != "warn"
+
+
+def from_sidecar(sidecar: dict[str, Any], data: bytes, path: Path, *, kind: str, key: str | None = None) -> AssetRecord:
+    """The record of a saved asset rebuilt from its sidecar JSON (``data``: the image file's bytes).
+
+    Used when an asset was saved but not recorded (a run killed between the two, resumed later). Raises
+    ``KeyError`` / ``TypeError`` / ``ValueError`` for a sidecar that is not brandkit's.
+    """
+    report = sidecar["report"]["checks"]
+    policies = {name: str(check.get("policy", "raise")) for name, check in report.items()}
+    failing = [
+        {
+            "name": name,
+            "reason": str(check.get("hint") or (check.get("details") or {}).get("reason") or check["status"])[:500],
+        }
+        for name, check in report.items()
+        if _blocking(str(check["status"]), policies[name])
+    ]
+    attempts = [
+        AttemptRecord(
+            number=int(a["number"]),
+            passed=bool(a["passed"]),
+            checks=[
+                {
+                    "name": n,
+                    "status": s,
+                    "score": None,
+                    "hint": None,
+                    "blocking": _blocking(s, policies.get(n, "raise")),
+                }
+                for n, s in a["summary"].items()
+            ],
+            spend_usd=float(a.get("cost_usd") or 0.0),
+            prompt_hash=None,
+            feedback=list(a.get("feedback") or []),
+            fixes=list(a.get("fixes") or []),
+            elapsed_s=None,
+        )
+        for a in sidecar.get("attempts") or []
+    ]
+    request = sidecar.get("request")
+    prompt = sidecar["prompt"]
+    digest = content_hash(data)
+    return AssetRecord(
+        kind=kind,
+        content_hash=digest,
+        key=key or digest,
+        path=str(path),
+        sidecar_path=_sidecar_of(path),
+        spec_name=str(sidecar["spec"]["name"]),
+        spec_fingerprint=str(sidecar["spec"]["fingerprint"]),
+        passed=bool(sidecar["report"].get("passed")),
+        spend_usd=float(sidecar.get("cost_usd") or 0.0),
+        checks={name: str(check["status"]) for name, check in report.items()},
+        failing=failing,
+        request=request if isinstance(request, dict) else None,
+        prompt_hash=prompt.get("prompt_hash"),
+        provider=sidecar.get("provider"),
+        model=sidecar.get("model"),
+        format=(request or {}).get("format") or prompt.get("format_name"),
+        locale=(request or {}).get("locale"),
+        timings={k: float(v) for k, v in (sidecar.get("timings") or {}).items()},
+        attempts=attempts,
+    )

@@ -1,0 +1,252 @@
+"""Recording from commands: a :class:`RegistryRecorder` records what a command saved or judged, and never
+lets a registry failure lose or fail a finished asset.
+
+The files (image + sidecar) are written first; only then is the asset recorded. If the registry cannot be
+opened or written, the recorder keeps a warning (``warnings``) and the count of assets it could not record
+(``unrecorded``): the command prints it and keeps its exit code — the asset is saved, its sidecar holds
+everything the registry would, and it simply is not in the review queue (it cannot be approved or exported
+until it is). Thread-safe (a variants run calls it from worker threads).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from brandkit.errors import BrandkitError, RegistryError
+from brandkit.registry.models import AssetRow
+from brandkit.registry.store import Registry
+
+if TYPE_CHECKING:
+    from brandkit.asset import Asset
+    from brandkit.models import Attempt, ValidationReport
+    from brandkit.spec.models import BrandSpec
+    from brandkit.variants.plan import Variant
+
+
+class RegistryRecorder:
+    """Records one command's assets into the registry at ``db`` as one run (``command``, ``out_dir``).
+
+    Opens the database on first use. Implements :class:`brandkit.variants.runner.VariantRecorder`.
+    """
+
+    def __init__(
+        self,
+        db: str | os.PathLike[str],
+        command: str,
+        out_dir: str | os.PathLike[str] | None = None,
+        *,
+        spec: BrandSpec | None = None,
+        kind: str | None = None,
+        parent_path: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.db = Path(db)
+        self.parent_path = None if parent_path is None else Path(parent_path)
+        self.command = command
+        self.spec = spec
+        self.kind = kind or command
+        self.out_dir = None if out_dir is None else Path(out_dir)
+        self.run_id: str | None = None
+        self.recorded = 0
+        self.unrecorded = 0
+        self.warnings: list[str] = []
+        self._registry: Registry | None = None
+        self._broken = False
+        self._lock = threading.Lock()
+        self._by_key: dict[str, int] = {}
+
+    def __repr__(self) -> str:
+        return f"RegistryRecorder({str(self.db)!r}, run={self.run_id!r})"
+
+    def __enter__(self) -> RegistryRecorder:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the database (idempotent)."""
+        with self._lock:
+            if self._registry is not None:
+                self._registry.close()
+                self._registry = None
+
+    def summary(self) -> dict[str, Any]:
+        """For ``--json``: the database, the run id, how many assets were and were not recorded, warnings."""
+        return {
+            "db": str(self.db),
+            "run_id": self.run_id,
+            "recorded": self.recorded,
+            "unrecorded": self.unrecorded,
+            "warnings": list(self.warnings),
+        }
+
+    def _guarded(self, what: str, fn: Any) -> AssetRow | None:
+        with self._lock:
+            if self._broken:
+                self.unrecorded += 1
+                return None
+            try:
+                if self._registry is None:
+                    self._registry = Registry.open(self.db)
+                    self.run_id = self._registry.start_run(self.command, self.out_dir)
+                row: AssetRow = fn(self._registry, self.run_id)
+            except (BrandkitError, OSError) as exc:
+                self.unrecorded += 1
+                self.warnings.append(f"{what}: not recorded in the registry {self.db}: {exc}")
+                if self._registry is None:
+                    self._broken = True  # cannot open it: one warning, then count
+                return None
+            self.recorded += 1
+            return row
+
+    # --- what commands call ------------------------------------------------------------------------------
+
+    def record_asset(
+        self,
+        asset: Asset,
+        path: Path,
+        *,
+        kind: str,
+        spec: BrandSpec | None = None,
+        key: str | None = None,
+        parent_id: int | None = None,
+    ) -> AssetRow | None:
+        """Record a saved asset; ``None`` (and a warning) when the registry failed."""
+        return self._guarded(
+            str(path),
+            lambda reg, run: reg.record_asset(
+                asset, path, run_id=run, kind=kind, key=key, parent_id=parent_id, spec=spec
+            ),
+        )
+
+    def record_validation(self, report: ValidationReport, path: Path, data: bytes, spec: BrandSpec) -> AssetRow | None:
+        """Record an image judged by ``validate``; ``None`` (and a warning) when the registry failed."""
+        return self._guarded(
+            str(path), lambda reg, run: reg.record_validation(report, path, data, run_id=run, spec=spec)
+        )
+
+    def add(self, asset: Asset, path: Path) -> AssetRow | None:
+        """Record an asset this command saved at ``path`` (kind and spec of the recorder; its parent is the
+        recorded asset whose file is ``parent_path``, e.g. the image an edit started from)."""
+        spec, kind, parent_path = self.spec, self.kind, self.parent_path
+
+        def record(reg: Registry, run: str) -> AssetRow:
+            parent = reg.known_file(parent_path) if parent_path is not None else None
+            parent_id = parent.id if parent is not None else None
+            return reg.record_asset(asset, path, run_id=run, kind=kind, parent_id=parent_id, spec=spec)
+
+        return self._guarded(str(path), record)
+
+    def judged(self, report: ValidationReport, path: Path) -> AssetRow | None:
+        """Record an image ``validate`` judged (its bytes are read again for the content hash)."""
+        from brandkit.imageio import read_bytes
+
+        if self.spec is None:  # pragma: no cover - the validate command always passes its spec
+            raise ValueError("a validate recorder needs the spec")
+        spec = self.spec
+        return self._guarded(
+            str(path),
+            lambda reg, run: reg.record_validation(report, path, read_bytes(path), run_id=run, spec=spec),
+        )
+
+    # --- VariantRecorder ---------------------------------------------------------------------------------
+
+    def _parent(self, reg: Registry, variant: Variant) -> int | None:
+        if variant.master_key is not None:
+            if variant.master_key in self._by_key:
+                return self._by_key[variant.master_key]
+            found = reg.list_by_key(variant.master_key)
+            return found[0].id if found else None
+        if variant.master_path is not None:
+            known = reg.known_file(variant.master_path)
+            return known.id if known is not None else None
+        return None
+
+    def saved(self, variant: Variant, asset: Asset, path: Path, spec: BrandSpec) -> None:
+        """A variant passed and is saved at ``path``."""
+
+        def record(reg: Registry, run: str) -> AssetRow:
+            row = reg.record_asset(
+                asset,
+                path,
+                run_id=run,
+                kind="variant",
+                key=variant.key,
+                parent_id=self._parent(reg, variant),
+                spec=spec,
+            )
+            self._by_key[variant.key] = row.id
+            return row
+
+        self._guarded(variant.name, record)
+
+    def failed(self, variant: Variant, attempts: Sequence[Attempt], best: Attempt, path: Path, spec: BrandSpec) -> None:
+        """A variant failed its checks; its best attempt is at ``path``."""
+        self._guarded(
+            variant.name,
+            lambda reg, run: reg.record_failed(
+                attempts,
+                best,
+                path,
+                run_id=run,
+                request=variant.request,
+                kind="variant",
+                key=variant.key,
+                parent_id=self._parent(reg, variant),
+                spec=spec,
+            ),
+        )
+
+    def reconcile(self, variants: Sequence[dict[str, Any]], out: Path) -> int:
+        """Record the succeeded variants of a run (``VariantRun.variants``) the registry does not hold yet — those
+        saved and journaled by an earlier session that was killed before it recorded them, then resumed — from
+        their sidecars. Returns how many were recorded; a sidecar that cannot be read is a warning."""
+        added = 0
+        for entry in variants:
+            files = entry.get("files") or {}
+            if entry.get("status") != "succeeded" or not files.get("image"):
+                continue
+            path = (out / files["image"]).resolve()
+
+            def record(reg: Registry, run: str, entry: dict[str, Any] = entry, path: Path = path) -> AssetRow:
+                if any(Path(r.path) == path for r in reg.list_by_key(entry["key"])):
+                    raise _AlreadyRecorded
+                return reg.record(_from_sidecar(path, "variant", entry["key"]), run_id=run)
+
+            try:
+                if self._guarded(str(entry.get("name", path)), record) is not None:
+                    added += 1
+            except _AlreadyRecorded:
+                continue
+        return added
+
+    def record_file(self, path: Path) -> AssetRow | None:
+        """Record a saved image from its sidecar (``brandkit review record``: an asset saved while the registry
+        could not be written); ``None`` (and a warning) when it cannot be."""
+        resolved = path.resolve()
+        kind = self.kind
+        return self._guarded(str(path), lambda reg, run: reg.record(_from_sidecar(resolved, kind, None), run_id=run))
+
+
+def _from_sidecar(path: Path, kind: str, key: str | None) -> Any:
+    """The record of the image at ``path`` from its sidecar; ``RegistryError`` when either cannot be read."""
+    import json
+
+    from brandkit.registry import record as rec
+
+    try:
+        sidecar = json.loads(path.with_name(path.name + ".json").read_text(encoding="utf-8"))
+        return rec.from_sidecar(sidecar, path.read_bytes(), path, kind=kind, key=key)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise RegistryError(f"{path}: its sidecar cannot be read back: {exc}") from None
+
+
+class _AlreadyRecorded(Exception):
+    """Internal: the variant is in the registry already."""

@@ -1,0 +1,141 @@
+"""Request changes: record the reviewer's decision, then make a new attempt with the note as feedback.
+
+The note goes into every attempt's prompt through the repair loop (``reviewer_feedback`` of
+:meth:`brandkit.BrandKit.generate` / :meth:`~brandkit.BrandKit.edit`), ahead of the loop's own feedback.
+What is regenerated depends on how the parent was made:
+
+* made from an :class:`~brandkit.models.AssetRequest` (``generate``, ``variant``, ``regenerate``): the same
+  request with the next seed (a new attempt, not the same image again);
+* made from an :class:`~brandkit.models.EditRequest` whose base image is a recorded parent: the same edit of
+  that parent's image;
+* anything else (a ``validate``d image, an edit of an unrecorded file): a brand-safe edit of the asset's own
+  image with the note as the instruction.
+
+The new asset is saved beside its parent (never over an existing file), recorded with ``kind="regenerate"``
+and ``parent_id`` set, in a run of its own. When no attempt passes, the best one is saved and recorded as a
+failed asset (``passed=False``, its reasons listed) and returned — the reviewer sees it in the queue.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from brandkit.atomic import atomic_write
+from brandkit.errors import BrandViolationError, ConfigurationError, RegistryError, RequestError
+from brandkit.registry.models import AssetRow, ReviewState
+
+if TYPE_CHECKING:
+    from brandkit.asset import Asset
+    from brandkit.kit import BrandKit
+    from brandkit.provider.base import ImageProvider
+    from brandkit.registry.store import Registry
+    from brandkit.spec.models import BrandSpec
+
+MAX_NOTE_CHARS = 500
+_EXT = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}
+
+
+def reviewer_note(reason: str) -> str:
+    """The reviewer's reason as one bounded line of feedback for the prompt."""
+    note = " ".join(reason.split())
+    note = note if len(note) <= MAX_NOTE_CHARS else note[: MAX_NOTE_CHARS - 1] + "…"
+    return f"Reviewer's request: {note}"
+
+
+def _spec_of(registry: Registry, row: AssetRow) -> BrandSpec:
+    from brandkit.spec.loader import load_spec
+
+    if not row.spec_source:
+        raise RegistryError(
+            f"asset {row.id}: the registry does not know where spec {row.spec_name!r} was loaded from; "
+            "it cannot be regenerated",
+            path=str(registry.path),
+        )
+    return load_spec(row.spec_source)
+
+
+def _target(parent: AssetRow, output_format: str, tail: str = "") -> Path:
+    folder = Path(parent.path).parent
+    stem = Path(parent.path).stem.split("-rev-")[0]
+    while True:  # a fresh name: never over an existing file
+        target = folder / f"{stem}-rev-{secrets.token_hex(3)}{tail}{_EXT.get(output_format, '.png')}"
+        if not target.exists():
+            return target
+
+
+def _make(kit: BrandKit, registry: Registry, row: AssetRow, request: dict[str, Any] | None, note: str) -> Asset:
+    from brandkit.models import AssetRequest, EditRequest
+
+    try:
+        if request is not None and "brief" in request:
+            req = AssetRequest.model_validate(request)
+            req = req.model_copy(update={"n": 1, "seed": (req.seed or 0) + 1})
+            return kit.generate(req, reviewer_feedback=[note])
+        if request is not None and "instruction" in request and row.parent_id is not None:
+            base = registry.get_asset(row.parent_id).row.path
+            return kit.edit(base, request=EditRequest.model_validate(request), reviewer_feedback=[note])
+    except ValidationError as exc:
+        raise RegistryError(
+            f"asset {row.id}: its recorded request is not valid any more: {exc.errors()[0]['msg']}",
+            path=str(registry.path),
+        ) from None
+    instruction = note.removeprefix("Reviewer's request: ")
+    return kit.edit(row.path, request=EditRequest(instruction=instruction), reviewer_feedback=[note])
+
+
+def request_changes(
+    registry: Registry,
+    asset_id: int,
+    reason: str,
+    reviewer: str,
+    *,
+    provider: str | ImageProvider | None = None,
+) -> AssetRow:
+    """Record ``changes_requested`` on ``asset_id``, regenerate with ``reason`` as repair feedback, record the new
+    asset (kind ``regenerate``, ``parent_id=asset_id``, saved beside its parent) and return it.
+
+    ``provider``: ``None`` uses the parent's provider (``local`` offline; ``openai`` needs ``OPENAI_API_KEY``).
+    Nothing is recorded when the asset, the reason, the spec or the provider is unusable (``AssetNotFoundError``,
+    ``ReviewStateError``, ``SpecError``, ``ConfigurationError``). Blocking; once the decision is recorded, the
+    errors of a generate/edit (``ProviderError`` …) propagate and the decision stays.
+    """
+    from brandkit.kit import BrandKit
+
+    row = registry.get_asset(asset_id).row
+    spec = _spec_of(registry, row)
+    chosen = provider if provider is not None else (row.provider or "local")
+    if chosen not in ("local", "openai") and isinstance(chosen, str):
+        raise RequestError(f"asset {asset_id}: provider {chosen!r} cannot regenerate; name one", field="provider")
+    if chosen == "openai" and not os.environ.get("OPENAI_API_KEY"):
+        raise ConfigurationError(
+            f"asset {asset_id} was made with openai: set OPENAI_API_KEY, or regenerate offline with provider 'local'",
+            setting="OPENAI_API_KEY",
+        )
+    kit = BrandKit(spec, provider=chosen)
+    request = registry.request_of(asset_id)
+    if request is not None and any(not ref.get("path") for ref in request.get("references") or []):
+        raise RegistryError(
+            f"asset {asset_id}: its request had reference images given as bytes, which the registry does not keep; "
+            "regenerate it from the SDK with the images",
+            path=str(registry.path),
+        )
+    registry.decide(asset_id, ReviewState.changes_requested, reason, reviewer)
+    note = reviewer_note(reason)
+    run_id = registry.start_run("regenerate", Path(row.path).parent)
+    try:
+        asset = _make(kit, registry, row, request, note)
+    except BrandViolationError as exc:
+        if exc.best is None:
+            raise
+        target = _target(row, exc.best.output_format, "-rejected")
+        atomic_write(target, exc.best.data)
+        return registry.record_failed(
+            exc.attempts, exc.best, target, run_id=run_id, kind="regenerate", spec=spec, parent_id=asset_id
+        )
+    path = asset.save(_target(row, asset.output_format))
+    return registry.record_asset(asset, path, run_id=run_id, kind="regenerate", parent_id=asset_id, spec=spec)

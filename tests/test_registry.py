@@ -1,0 +1,253 @@
+"""The asset registry: schema and migrations, append-only review events, recording, filters, metrics, export."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from brandkit.errors import AssetNotFoundError, OutputError, RegistryError, RequestError, ReviewStateError
+from brandkit.registry import AssetFilter, Registry, ReviewState, default_db_path
+from brandkit.registry.export import export_approved
+from brandkit.registry.schema import LATEST, migrate
+from tests.registry_support import attempt, record
+
+
+@pytest.fixture
+def reg(tmp_path: Path) -> Registry:
+    registry = Registry.open(tmp_path / "brandkit.db")
+    yield registry  # type: ignore[misc]
+    registry.close()
+
+
+def test_a_v1_database_is_migrated_in_place_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    assert migrate(db, str(path), upto=1) == 1
+    db.execute("INSERT INTO runs (id, command, started_at) VALUES ('r1', 'generate', '2026-01-01T00:00:00+00:00')")
+    db.execute(
+        "INSERT INTO assets (kind, content_hash, key, path, spec_name, spec_fingerprint, request_json, run_id, "
+        "created_at, passed) VALUES ('generate', 'h', 'k', '/x.png', 'N', 'f', ?, 'r1', '2026-01-01T00:00:00Z', 1)",
+        (json.dumps({"brief": "b", "format": "banner", "locale": "de"}),),
+    )
+    db.execute("INSERT INTO review_events (asset_id, reviewer, at, state) VALUES (1, 'ann', '2026-01-02', 'approved')")
+    db.close()
+    with Registry.open(path) as registry:
+        (row,) = registry.list_assets()
+        assert (row.format, row.locale, row.state) == ("banner", "de", ReviewState.approved)
+    db = sqlite3.connect(path)
+    versions = [v for (v,) in db.execute("SELECT version FROM schema_version ORDER BY version")]
+    assert versions == list(range(1, LATEST + 1))
+    indexes = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "review_events_asset" in indexes
+    db.close()
+
+
+def test_a_database_from_a_newer_brandkit_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    Registry.open(path).close()
+    db = sqlite3.connect(path)
+    db.execute("INSERT INTO schema_version VALUES (?, 'later')", (LATEST + 1,))
+    db.commit()
+    db.close()
+    with pytest.raises(RegistryError, match=f"schema version {LATEST + 1} is newer"):
+        Registry.open(path)
+
+
+def test_not_a_database_is_a_registry_error_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(RegistryError, match="junk.db") as info:
+        Registry.open(path)
+    assert info.value.path == str(path)
+    with pytest.raises(RegistryError, match="not a file"):
+        Registry.open(tmp_path)
+
+
+def test_wal_and_foreign_keys_are_on(reg: Registry, tmp_path: Path) -> None:
+    db = sqlite3.connect(reg.path)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.close()
+    with pytest.raises(RegistryError, match="FOREIGN KEY"):
+        reg._write(
+            lambda db: db.execute(
+                "INSERT INTO review_events (asset_id, reviewer, at, state) VALUES (99, 'a', 'x', 'approved')"
+            )
+        )
+
+
+def test_decisions_are_appended_and_the_state_is_the_latest(reg: Registry, tmp_path: Path) -> None:
+    row = reg.record(record(tmp_path, "a.png", [attempt(1)]), run_id="run")
+    assert row.state is ReviewState.pending
+    reg.decide(row.id, "approved", None, "ann")
+    reg.decide(row.id, ReviewState.changes_requested, "warmer light", "bob")  # a second reviewer: a new event
+    events = reg.events(row.id)
+    assert [(e.reviewer, e.state, e.reason) for e in events] == [
+        ("ann", ReviewState.approved, None),
+        ("bob", ReviewState.changes_requested, "warmer light"),
+    ]
+    assert reg.get_asset(row.id).row.state is ReviewState.changes_requested
+    db = sqlite3.connect(reg.path)
+    for statement in ("UPDATE review_events SET state = 'approved'", "DELETE FROM review_events"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            db.execute(statement)
+    db.close()
+    assert len(reg.events(row.id)) == 2
+
+
+def test_bad_decisions_are_refused_with_the_field_named(reg: Registry, tmp_path: Path) -> None:
+    row = reg.record(record(tmp_path, "a.png", [attempt(1)]), run_id="run")
+    with pytest.raises(ReviewStateError, match="rejected: a reason is needed"):
+        reg.decide(row.id, "rejected", "  ", "ann")
+    with pytest.raises(ReviewStateError, match="unknown review state 'maybe'"):
+        reg.decide(row.id, "maybe", None, "ann")
+    with pytest.raises(ReviewStateError, match="'pending' is not a decision"):
+        reg.decide(row.id, "pending", None, "ann")
+    with pytest.raises(ReviewStateError, match="reviewer"):
+        reg.decide(row.id, "approved", None, "")
+    with pytest.raises(AssetNotFoundError, match="no asset with id 999"):
+        reg.decide(999, "approved", None, "ann")
+    assert reg.events(row.id) == []
+
+
+def test_recording_is_idempotent_per_run_and_file(reg: Registry, tmp_path: Path) -> None:
+    first = reg.record(record(tmp_path, "a.png", [attempt(1)]), run_id="run")
+    again = reg.record(record(tmp_path, "a.png", [attempt(1)]), run_id="run")
+    other_run = reg.record(record(tmp_path, "a.png", [attempt(1)]), run_id="run2")
+    assert first.id == again.id != other_run.id
+    assert len(reg.list_assets()) == 2
+
+
+def test_filters_by_run_spec_state_and_failing_check(reg: Registry, tmp_path: Path) -> None:
+    a = reg.record(record(tmp_path, "a.png", [attempt(1)], spec="Northwind"), run_id="r1")
+    b = reg.record(record(tmp_path, "b.png", [attempt(1, ("logo",))], spec="Lumen"), run_id="r2")
+    c = reg.record(record(tmp_path, "c.png", [attempt(1, ("text",)), attempt(2)], spec="Lumen"), run_id="r2")
+    reg.decide(a.id, "approved", None, "ann")
+
+    def ids(**kw: object) -> list[int]:
+        return [r.id for r in reg.list_assets(AssetFilter(**kw))]  # type: ignore[arg-type]
+
+    assert ids() == [c.id, b.id, a.id]
+    assert ids(run="r2") == [c.id, b.id]
+    assert ids(spec="Northwind") == [a.id]
+    assert ids(state=ReviewState.approved) == [a.id]
+    assert ids(state=ReviewState.pending) == [c.id, b.id]
+    assert ids(check_failed="logo") == [b.id]  # the final report's blocking checks, not earlier attempts'
+    assert ids(check_failed="text") == []
+    assert ids(limit=1, offset=1) == [b.id]
+    assert reg.get_asset(b.id).row.failing_reasons == ["logo: off"]
+
+
+def test_metrics_follow_their_definitions(reg: Registry, tmp_path: Path) -> None:
+    # A passes at once; B passes on attempt 2 after palette failed; C fails three times on text;
+    # V is an existing image judged by validate (not produced: outside yield and attempts).
+    a = reg.record(record(tmp_path, "a.png", [attempt(1, spend=0.05)]), run_id="r")
+    b = reg.record(record(tmp_path, "b.png", [attempt(1, ("palette",), 0.05), attempt(2, spend=0.05)]), run_id="r")
+    c_attempts = [attempt(i, ("text",), 0.05) for i in (1, 2, 3)]
+    c = reg.record(record(tmp_path, "c.png", c_attempts, spec="Lumen", fmt="banner", locale="de"), run_id="r")
+    v = reg.record(record(tmp_path, "v.png", [attempt(1)], kind="validate"), run_id="r")
+    reg.decide(a.id, "approved", None, "ann")
+    reg.decide(b.id, "changes_requested", "Warmer  light", "ann")
+    reg.decide(b.id, "approved", None, "bob")
+    reg.decide(c.id, "rejected", "logo too small", "ann")
+    m = reg.metrics()
+    assert not isinstance(m, dict)
+    assert (m.assets, m.produced, m.accepted, m.reviewed) == (4, 3, 2, 3)
+    assert (m.approved, m.rejected, m.changes_requested, m.pending) == (2, 1, 0, 1)
+    assert m.first_pass_yield == round(1 / 3, 4)  # only A passed its first attempt
+    assert m.attempts_per_accepted == (1 + 2 + 3) / 2
+    assert m.approval_rate == round(2 / 3, 4)
+    assert m.revision_rate == round(1 / 3, 4)  # B was sent back once, even though approved later
+    assert m.spend_usd == pytest.approx(0.05 * 6)
+    assert m.spend_per_approved == pytest.approx(0.05 * 6 / 2)
+    assert [(r.name, r.count) for r in m.top_rework_checks] == [("text", 3), ("palette", 1)]
+    assert [(r.name, r.count) for r in m.top_rework_reasons] == [("warmer light", 1), ("logo too small", 1)]
+    assert len(m.trend) == 1 and m.trend[0].assets == 4 and m.trend[0].approval_rate == m.approval_rate
+
+    by_spec = reg.metrics(by="spec")
+    assert isinstance(by_spec, dict) and set(by_spec) == {"Northwind", "Lumen"}
+    assert by_spec["Lumen"].assets == 1 and by_spec["Lumen"].approval_rate == 0.0
+    assert by_spec["Northwind"].first_pass_yield == 0.5
+    by_check = reg.metrics(by="check")
+    assert isinstance(by_check, dict)
+    assert {k: v.assets for k, v in by_check.items()} == {"(none)": 2, "palette": 1, "text": 1}
+    by_locale = reg.metrics(by="locale")
+    assert isinstance(by_locale, dict) and by_locale["de"].assets == 1 and by_locale["-"].assets == 3
+    assert reg.metrics(since="2999-01-01").assets == 0  # type: ignore[union-attr]
+    from datetime import timedelta, timezone
+
+    at_c_elsewhere = c.created_at.astimezone(timezone(timedelta(hours=2))).isoformat()  # the same instant, UTC+2
+    assert reg.metrics(since=at_c_elsewhere).assets == 2  # type: ignore[union-attr]  # C and V
+    with pytest.raises(RequestError, match="since 'last week'"):
+        reg.metrics(since="last week")
+    assert v.id  # recorded
+
+
+def test_export_copies_only_approved_unchanged_files_and_never_overwrites_by_surprise(
+    reg: Registry, tmp_path: Path
+) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    a = reg.record(record(src, "a.png", [attempt(1)]), run_id="r")
+    (src / "a.png.json").write_text('{"sidecar": true}', encoding="utf-8")
+    b = reg.record(record(src, "b.png", [attempt(1)]), run_id="r")
+    c = reg.record(record(src, "c.png", [attempt(1)]), run_id="r")
+    with pytest.raises(RegistryError, match="no approved asset"):
+        export_approved(reg, tmp_path / "pub")
+    reg.decide(a.id, "approved", None, "ann")
+    reg.decide(b.id, "rejected", "off-brand", "ann")
+    reg.decide(c.id, "approved", None, "ann")
+    (src / "c.png").write_bytes(b"changed after approval")
+    pub = tmp_path / "pub"
+    result = export_approved(reg, pub)
+    assert sorted(p.name for p in pub.iterdir()) == ["a.png", "a.png.json", "export.json"]
+    assert (pub / "a.png").read_bytes() == (src / "a.png").read_bytes()
+    assert [r["id"] for r in result.refused] == [c.id]
+    manifest = json.loads((pub / "export.json").read_text(encoding="utf-8"))
+    assert manifest["assets"][0]["approved_by"] == "ann"
+    assert manifest["assets"][0]["sha256"] == hashlib.sha256((src / "a.png").read_bytes()).hexdigest()
+    assert export_approved(reg, pub).unchanged == [str(pub / "a.png")]
+    (pub / "a.png").write_bytes(b"someone else's file")
+    with pytest.raises(OutputError, match="a different file is already there"):
+        export_approved(reg, pub)
+    assert (pub / "a.png").read_bytes() == b"someone else's file"
+    export_approved(reg, pub, overwrite=True)
+    assert (pub / "a.png").read_bytes() == (src / "a.png").read_bytes()
+    reg.decide(b.id, "approved", "fine after all", "bob")  # a later export adds to the folder's list
+    export_approved(reg, pub, run="r")
+    files = [e["file"] for e in json.loads((pub / "export.json").read_text(encoding="utf-8"))["assets"]]
+    assert files == ["a.png", "b.png"]
+
+
+def test_default_path_is_beside_the_output_unless_the_environment_names_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BRANDKIT_DB", raising=False)
+    assert default_db_path(tmp_path / "out") == tmp_path / "out" / "brandkit.db"
+    monkeypatch.setenv("BRANDKIT_DB", str(tmp_path / "team.db"))
+    assert default_db_path(tmp_path / "out") == tmp_path / "team.db"
+
+
+def test_request_changes_that_cannot_regenerate_records_nothing(
+    reg: Registry, tmp_path: Path, northwind: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from brandkit.errors import ConfigurationError
+    from brandkit.registry.regenerate import request_changes
+
+    unknown_spec = reg.record(record(tmp_path, "a.png", [attempt(1)]), run_id="r")
+    with pytest.raises(RegistryError, match="does not know where spec 'Northwind' was loaded from"):
+        request_changes(reg, unknown_spec.id, "warmer", "ann")
+    fingerprint = northwind.fingerprint  # type: ignore[attr-defined]
+    by_openai = replace(record(tmp_path, "b.png", [attempt(1)]), provider="openai", spec_fingerprint=fingerprint)
+    made = reg.record(by_openai, run_id="r", spec=northwind)  # type: ignore[arg-type]
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(ConfigurationError, match="set OPENAI_API_KEY, or regenerate offline"):
+        request_changes(reg, made.id, "warmer", "ann")
+    with pytest.raises(ReviewStateError, match="a reason is needed"):
+        request_changes(reg, made.id, " ", "ann", provider="local")
+    assert reg.events() == []

@@ -1,0 +1,172 @@
+"""Recording from the real commands and the review CLI, end to end, offline (local renderer, real files)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+import brandkit.kit
+from brandkit.checks.base import Check
+from brandkit.checks.technical import TechnicalCheck
+from brandkit.cli import app
+from brandkit.registry import Registry, ReviewState
+
+ROOT = Path(__file__).resolve().parents[1]
+NORTHWIND = str(ROOT / "brand_specs" / "northwind")
+GENERATE = [
+    "generate", "--provider", "local", "--spec", NORTHWIND, "--format", "square", "--seed", "7",
+    "--brief", "A ceramic cup of pour-over coffee on an oak table", "--headline", "Slow mornings, bright roasts",
+]  # fmt: skip
+
+
+def light_checks() -> list[Check]:
+    """These tests are about recording, not the checks: only the technical check (the others take seconds per
+    image on a loaded machine and have their own tests)."""
+    return [TechnicalCheck()]
+
+
+@pytest.fixture(autouse=True)
+def _light(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(brandkit.kit, "default_checks", light_checks)
+
+
+def run(*args: str, code: int = 0) -> dict[str, Any]:
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One generate run into ``out`` (its registry: out/brandkit.db)."""
+    out = tmp_path_factory.mktemp("review") / "out"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(brandkit.kit, "default_checks", light_checks)
+        data = run(*GENERATE, "--out", str(out))
+    assert data["registry"]["recorded"] == 1 and data["registry"]["unrecorded"] == 0
+    return out
+
+
+def test_generate_validate_and_edit_are_recorded_with_their_lineage(
+    made: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BRANDKIT_DB", raising=False)
+    db = made / "brandkit.db"
+    image = made / "northwind-coffee-square.png"
+    run("validate", "--spec", NORTHWIND, str(image))  # finds the registry beside the image
+    run("edit", "--spec", NORTHWIND, str(image), "-i", "warmer light", "--provider", "local", "--out", str(made))
+    with Registry.open(db) as reg:
+        rows = {r.kind: r for r in reg.list_assets()}
+        generated, validated, edited = rows["generate"], rows["validate"], rows["edit"]
+        assert generated.content_hash == hashlib.sha256(image.read_bytes()).hexdigest()
+        assert (generated.spec_name, generated.spec_version) == ("Northwind Coffee", "2.3.0")
+        assert generated.provider == "local" and generated.prompt_hash and generated.attempts >= 1
+        assert generated.palette and generated.format == "square" and generated.passed
+        detail = reg.get_asset(generated.id)
+        assert detail.request is not None and detail.request["headline"] == "Slow mornings, bright roasts"
+        assert detail.spec_rules and detail.attempts[0].checks
+        assert validated.parent_id == generated.id and validated.content_hash == generated.content_hash
+        assert edited.parent_id == generated.id  # the made asset, not the later validate row
+        assert {c.id for c in reg.get_asset(generated.id).children} == {validated.id, edited.id}
+
+
+def test_review_commands_decide_list_show_export_and_report(made: Path, tmp_path: Path) -> None:
+    db = str(made / "brandkit.db")
+    listed = run("review", "list", "--db", db)["assets"]
+    first = next(a for a in listed if a["kind"] == "generate")
+    run("review", "approve", str(first["id"]), "--reviewer", "ann", "--db", db)
+    run("review", "reject", str(first["id"]), "--reason", "logo too small", "--reviewer", "bob", "--db", db)
+    error = run("review", "reject", str(first["id"]), "--reviewer", "bob", "--db", db, code=2)
+    assert "rejected: a reason is needed" in error["error"]
+    error = run("review", "reject", str(first["id"]), "--check", "palette", "--reviewer", "bob", "--db", db, code=2)
+    assert "check 'palette' does not fail on it" in error["error"]
+    shown = run("review", "show", str(first["id"]), "--db", db)
+    assert [(e["reviewer"], e["state"]) for e in shown["events"]] == [("ann", "approved"), ("bob", "rejected")]
+    assert shown["row"]["state"] == "rejected"
+    assert [a["id"] for a in run("review", "list", "--state", "rejected", "--db", db)["assets"]] == [first["id"]]
+    assert run("review", "show", "9999", "--db", db, code=2)["error"].startswith("AssetNotFoundError")
+    run("review", "approve", str(first["id"]), "--reviewer", "carol", "--db", db)
+    exported = run("review", "export", str(tmp_path / "pub"), "--db", db)
+    assert exported["written"] == [str(tmp_path / "pub" / "northwind-coffee-square.png")]
+    assert (tmp_path / "pub" / "northwind-coffee-square.png.json").is_file()
+    report = run("report", "--db", db)["metrics"]
+    assert report["approved"] >= 1 and report["revision_rate"] is not None
+    assert report["top_rework_reasons"][0]["name"] == "logo too small"
+    grouped = run("report", "--db", db, "--by", "format")["groups"]
+    assert "square" in grouped
+    assert "--by 'colour'" in run("report", "--db", db, "--by", "colour", code=2)["error"]
+    assert "--since 'yesterday'" in run("report", "--db", db, "--since", "yesterday", code=2)["error"]
+    missing = run("review", "list", "--db", str(tmp_path / "none.db"), code=2)
+    assert "no registry there" in missing["error"] and not (tmp_path / "none.db").exists()
+
+
+def test_request_changes_regenerates_with_the_note_as_feedback_and_links_the_new_asset(made: Path) -> None:
+    db = made / "brandkit.db"
+    with Registry.open(db) as reg:
+        parent = next(r for r in reg.list_assets() if r.kind == "generate")
+    data = run("review", "request-changes", str(parent.id), "-r", "warmer light, less steam", "--reviewer", "dan",
+               "--db", str(db))  # fmt: skip
+    new = data["asset"]
+    assert new["parent_id"] == parent.id and new["kind"] == "regenerate" and new["run_id"] != parent.run_id
+    path = Path(new["path"])
+    assert path.parent == Path(parent.path).parent and path.is_file() and path != Path(parent.path)
+    sidecar = json.loads(Path(new["sidecar_path"]).read_text(encoding="utf-8"))
+    assert "Reviewer's request: warmer light, less steam" in sidecar["prompt"]["text"]
+    assert sidecar["request"]["seed"] == 8  # the parent's request, next seed: a new attempt
+    with Registry.open(db) as reg:
+        assert reg.get_asset(parent.id).row.state is ReviewState.changes_requested
+        assert reg.events(parent.id)[-1].reason == "warmer light, less steam"
+        detail = reg.get_asset(new["id"])
+        assert detail.attempts[0].feedback[0] == "Reviewer's request: warmer light, less steam"
+        assert [a.id for a in detail.ancestors] == [parent.id]
+
+
+def test_a_registry_that_cannot_be_written_never_loses_or_fails_the_asset(tmp_path: Path) -> None:
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()  # a folder where the database file should be
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, [*GENERATE, "--out", str(out), "--db", str(blocked), "--json"])
+    assert result.exit_code == 0, result.stdout
+    data = json.loads(result.stdout)
+    assert data["ok"] is True and Path(data["assets"][0]["path"]).is_file()
+    assert data["registry"]["recorded"] == 0 and data["registry"]["unrecorded"] == 1
+    assert "not a file" in data["registry"]["warnings"][0]
+    assert "not recorded in the registry" in result.stderr
+    image = Path(data["assets"][0]["path"])
+    recorded = run("review", "record", str(image), "--db", str(tmp_path / "later.db"))  # recorded afterwards
+    assert recorded["recorded"] == 1
+    assert recorded["assets"][0]["content_hash"] == hashlib.sha256(image.read_bytes()).hexdigest()
+    assert recorded["assets"][0]["spec_name"] == "Northwind Coffee" and recorded["assets"][0]["kind"] == "generate"
+    missing = run("review", "record", str(tmp_path / "nope.png"), "--db", str(tmp_path / "later.db"), code=2)
+    assert "sidecar cannot be read back" in missing["warnings"][0]
+
+
+def test_a_saved_but_unrecorded_variant_is_recorded_from_its_sidecar(made: Path, tmp_path: Path) -> None:
+    from brandkit.registry.recorder import RegistryRecorder
+
+    image = made / "northwind-coffee-square.png"
+    entries = [
+        {"status": "succeeded", "key": "k1", "name": "v1", "files": {"image": image.name}},
+        {"status": "failed", "key": "k2", "name": "v2", "files": {}},
+    ]
+    with RegistryRecorder(tmp_path / "fresh.db", "variants", made) as recorder:
+        assert recorder.reconcile(entries, made) == 1
+        assert recorder.reconcile(entries, made) == 0  # already there: not twice
+    with Registry.open(tmp_path / "fresh.db") as reg:
+        (row,) = reg.list_assets()
+    sidecar = json.loads((made / (image.name + ".json")).read_text(encoding="utf-8"))
+    assert row.key == "k1" and row.content_hash == hashlib.sha256(image.read_bytes()).hexdigest()
+    assert row.checks == {name: c["status"] for name, c in sidecar["report"]["checks"].items()}
+    assert row.prompt_hash == sidecar["prompt"]["prompt_hash"] and row.attempts == len(sidecar["attempts"])
+    assert row.spec_fingerprint == sidecar["spec"]["fingerprint"] and row.format == "square"
+    (made / "broken.png").write_bytes(b"x")
+    (made / "broken.png.json").write_text("{}", encoding="utf-8")
+    with RegistryRecorder(tmp_path / "fresh.db", "variants", made) as recorder:
+        assert recorder.reconcile([{"status": "succeeded", "key": "k3", "files": {"image": "broken.png"}}], made) == 0
+        assert recorder.unrecorded == 1 and "sidecar cannot be read back" in recorder.warnings[0]
