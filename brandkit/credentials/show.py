@@ -1,0 +1,70 @@
+"""The provenance chain of one image file, for ``brandkit provenance show``: model → brandkit steps → checks →
+review, from its Content Credentials, its embedded brandkit record and its sidecar (when beside it)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from brandkit.credentials.read import ManifestSummary, read_credentials
+from brandkit.errors import ImageInputError
+from brandkit.imageio import read_bytes
+from brandkit.provenance import read_provenance_record
+
+MAX_SIDECAR_BYTES = 8 * 1024 * 1024
+
+
+def _step(manifest: ManifestSummary) -> dict[str, Any]:
+    brandkit = manifest.brandkit or {}
+    if "review" in brandkit and any(a.action == "c2pa.published" for a in manifest.actions):
+        kind = "review"
+    elif brandkit:
+        kind = "brandkit"
+    elif any(a.action == "c2pa.created" for a in manifest.actions):
+        kind = "model"
+    else:
+        kind = "other"
+    return {
+        "kind": kind,
+        "claim_generator": manifest.claim_generator,
+        "signer": manifest.signer,
+        "issuer": manifest.issuer,
+        "algorithm": manifest.algorithm,
+        "actions": [a.model_dump(exclude_none=True) for a in manifest.actions],
+        "manifest": manifest.label,
+    }
+
+
+def provenance_chain(path: Path, trust_anchors: bytes | None = None) -> dict[str, Any]:
+    """Everything known about where ``path`` came from, as plain data (no secrets: names, hashes, statuses)."""
+    data = read_bytes(path)
+    found = read_credentials(data, trust_anchors)
+    last_brandkit = next((m.brandkit for m in reversed(found.chain) if m.brandkit), None) or {}
+    reading = read_provenance_record(data)
+    sidecar_path = path.with_suffix(path.suffix + ".json")
+    sidecar_credentials: Any = None
+    sidecar_note = None
+    if sidecar_path.is_file():
+        try:
+            text = read_bytes(sidecar_path, limit=MAX_SIDECAR_BYTES).decode("utf-8")
+            sidecar = json.loads(text)
+            sidecar_credentials = sidecar.get("credentials") if isinstance(sidecar, dict) else None
+        except (ValueError, ImageInputError) as exc:  # a foreign sidecar is a note, never a crash
+            sidecar_note = f"sidecar unreadable: {type(exc).__name__}"
+    record = reading.record.model_dump(mode="json", by_alias=True) if reading.record is not None else None
+    return {
+        "file": str(path),
+        "content_credentials": found.state,
+        "codes": found.codes,
+        "message": found.message,
+        "steps": [_step(m) for m in found.chain],
+        "spec": last_brandkit.get("spec"),
+        "prompt_hash": last_brandkit.get("prompt_hash"),
+        "attempt": last_brandkit.get("attempt"),
+        "fixes": last_brandkit.get("fixes"),
+        "checks": last_brandkit.get("checks"),
+        "review": last_brandkit.get("review"),
+        "embedded_record": {"status": reading.status, "reason": reading.reason, "record": record},
+        "sidecar": {"credentials": sidecar_credentials, "note": sidecar_note} if sidecar_path.is_file() else None,
+    }
