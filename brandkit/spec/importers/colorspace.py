@@ -1,0 +1,281 @@
+"""Colours of imported brand files → sRGB ``#RRGGBB`` plus alpha, with a note on every approximation.
+
+Accepts CSS colour strings (``#rgb``, ``#rgba``, ``#rrggbb``, ``#rrggbbaa``, ``rgb()``/``rgba()``, ``hsl()``,
+``oklch()``, ``oklab()``, ``color(display-p3 …)``, ``color(srgb …)``, ``color(srgb-linear …)``) and DTCG colour
+objects (``{colorSpace, components, alpha, hex}``; spaces srgb, srgb-linear, hsl, display-p3, oklab, oklch).
+
+Colours outside sRGB are gamut-mapped with the CSS Color 4 algorithm (css-color-4 §13.2): binary search on
+OKLCh chroma at constant lightness and hue until the clipped colour is within a ΔEOK "just noticeable
+difference" of 0.02 of the chroma-reduced one. Every gamut mapping and every rounding that moves a colour by
+more than one 8-bit step is reported by the caller from :attr:`ParsedColor.note`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from brandkit.errors import SpecError
+
+JND = 0.02
+_EPSILON = 0.0001
+
+Vec = tuple[float, float, float]
+
+
+class ColorParseError(SpecError):
+    """A colour value that is not a colour brandkit can read; the message names the value."""
+
+
+@dataclass(frozen=True)
+class ParsedColor:
+    """An sRGB colour (``#RRGGBB``, upper case), its alpha (0–1) and how it was approximated (empty: exact)."""
+
+    hex: str
+    alpha: float = 1.0
+    note: str = ""
+
+
+def _mul(m: tuple[Vec, Vec, Vec], v: Vec) -> Vec:
+    return (
+        m[0][0] * v[0] + m[0][1] * v[1] + m[0][2] * v[2],
+        m[1][0] * v[0] + m[1][1] * v[1] + m[1][2] * v[2],
+        m[2][0] * v[0] + m[2][1] * v[1] + m[2][2] * v[2],
+    )
+
+
+_P3_TO_XYZ = (
+    (0.4865709486482162, 0.26566769316909306, 0.1982172852343625),
+    (0.2289745640697488, 0.6917385218365064, 0.079286914093745),
+    (0.0, 0.04511338185890264, 1.043944368900976),
+)
+_XYZ_TO_SRGB = (
+    (3.2409699419045226, -1.537383177570094, -0.4986107602930034),
+    (-0.9692436362808796, 1.8759675015077202, 0.04155505740717559),
+    (0.05563007969699366, -0.20397695888897652, 1.0569715142428786),
+)
+_SRGB_TO_LMS = (
+    (0.4122214708, 0.5363325363, 0.0514459929),
+    (0.2119034982, 0.6806995451, 0.1073969566),
+    (0.0883024619, 0.2817188376, 0.6299787005),
+)
+_LMS_TO_OKLAB = (
+    (0.2104542553, 0.7936177850, -0.0040720468),
+    (1.9779984951, -2.4285922050, 0.4505937099),
+    (0.0259040371, 0.7827717662, -0.8086757660),
+)
+_OKLAB_TO_LMS = (
+    (1.0, 0.3963377774, 0.2158037573),
+    (1.0, -0.1055613458, -0.0638541728),
+    (1.0, -0.0894841775, -1.2914855480),
+)
+_LMS_TO_SRGB = (
+    (4.0767416621, -3.3077115913, 0.2309699292),
+    (-1.2684380046, 2.6097574011, -0.3413193965),
+    (-0.0041960863, -0.7034186147, 1.7076147010),
+)
+
+
+def _to_linear(c: float) -> float:
+    sign = -1.0 if c < 0 else 1.0
+    a = abs(c)
+    return sign * (a / 12.92 if a <= 0.04045 else ((a + 0.055) / 1.055) ** 2.4)
+
+
+def _to_gamma(c: float) -> float:
+    sign = -1.0 if c < 0 else 1.0
+    a = abs(c)
+    return sign * (12.92 * a if a <= 0.0031308 else 1.055 * a ** (1 / 2.4) - 0.055)
+
+
+def oklab_to_linear_srgb(lab: Vec) -> Vec:
+    """OKLab → linear-light sRGB (may be out of gamut)."""
+    lms = _mul(_OKLAB_TO_LMS, lab)
+    return _mul(_LMS_TO_SRGB, (lms[0] ** 3, lms[1] ** 3, lms[2] ** 3))
+
+
+def linear_srgb_to_oklab(rgb: Vec) -> Vec:
+    """Linear-light sRGB → OKLab."""
+    lms = _mul(_SRGB_TO_LMS, rgb)
+    return _mul(_LMS_TO_OKLAB, (math.cbrt(lms[0]), math.cbrt(lms[1]), math.cbrt(lms[2])))
+
+
+def oklch_to_oklab(lch: Vec) -> Vec:
+    """OKLCh → OKLab (hue in degrees)."""
+    h = math.radians(lch[2])
+    return (lch[0], lch[1] * math.cos(h), lch[1] * math.sin(h))
+
+
+def oklab_to_oklch(lab: Vec) -> Vec:
+    """OKLab → OKLCh (hue in degrees)."""
+    return (lab[0], math.hypot(lab[1], lab[2]), math.degrees(math.atan2(lab[2], lab[1])) % 360)
+
+
+def p3_to_linear_srgb(rgb: Vec) -> Vec:
+    """display-p3 (gamma-encoded, 0–1) → linear-light sRGB (may be out of gamut)."""
+    linear = (_to_linear(rgb[0]), _to_linear(rgb[1]), _to_linear(rgb[2]))
+    return _mul(_XYZ_TO_SRGB, _mul(_P3_TO_XYZ, linear))
+
+
+def _in_gamut(linear: Vec) -> bool:
+    return all(-5e-4 <= _to_gamma(c) <= 1 + 5e-4 for c in linear)
+
+
+def _clip(linear: Vec) -> Vec:
+    return tuple(_to_linear(min(1.0, max(0.0, _to_gamma(c)))) for c in linear)  # type: ignore[return-value]
+
+
+def _delta_eok(a: Vec, b: Vec) -> float:
+    return math.dist(a, b)
+
+
+def gamut_map(lab: Vec) -> tuple[Vec, bool]:
+    """CSS Color 4 gamut mapping of an OKLab colour into sRGB: ``(linear sRGB, was_mapped)``."""
+    linear = oklab_to_linear_srgb(lab)
+    if _in_gamut(linear):
+        return linear, False
+    lightness, chroma, hue = oklab_to_oklch(lab)
+    if lightness >= 1.0:
+        return (1.0, 1.0, 1.0), True
+    if lightness <= 0.0:
+        return (0.0, 0.0, 0.0), True
+    clipped = _clip(linear)
+    if _delta_eok(linear_srgb_to_oklab(clipped), lab) < JND:
+        return clipped, True
+    low, high, low_in_gamut = 0.0, chroma, True
+    while high - low > _EPSILON:
+        mid = (low + high) / 2
+        current = oklch_to_oklab((lightness, mid, hue))
+        current_linear = oklab_to_linear_srgb(current)
+        if low_in_gamut and _in_gamut(current_linear):
+            low = mid
+            continue
+        clipped = _clip(current_linear)
+        error = _delta_eok(linear_srgb_to_oklab(clipped), current)
+        if error < JND:
+            if JND - error < _EPSILON:
+                return clipped, True
+            low_in_gamut = False
+            low = mid
+        else:
+            high = mid
+    return clipped, True
+
+
+def _hex_of_gamma(rgb: Vec) -> str:
+    return "#" + "".join(f"{round(min(1.0, max(0.0, c)) * 255):02X}" for c in rgb)
+
+
+def _from_linear(linear: Vec, alpha: float, space: str, value: str) -> ParsedColor:
+    lab = linear_srgb_to_oklab(linear)
+    mapped_linear, mapped = gamut_map(lab)
+    gamma = (_to_gamma(mapped_linear[0]), _to_gamma(mapped_linear[1]), _to_gamma(mapped_linear[2]))
+    hex_value = _hex_of_gamma(gamma)
+    if mapped:
+        de = _delta_eok(linear_srgb_to_oklab(_clip(mapped_linear)), lab)
+        note = (
+            f"{value} ({space}) is outside sRGB: gamut-mapped to {hex_value} with the CSS Color 4 algorithm "
+            f"(OKLCh chroma reduction, JND ΔEOK {JND}); ΔEOK {de:.3f} from the original"
+        )
+    else:
+        note = f"{value} ({space}) converted to sRGB {hex_value} (inside the sRGB gamut; 8-bit rounding)"
+    return ParsedColor(hex_value, _alpha(alpha, value), note)
+
+
+def _alpha(alpha: float, value: object) -> float:
+    if not 0.0 <= alpha <= 1.0 or math.isnan(alpha):
+        raise ColorParseError(f"colour {value!r}: alpha {alpha} is outside 0–1")
+    return round(alpha, 4)
+
+
+def from_components(space: str, components: list[float], alpha: float, value: object) -> ParsedColor:
+    """A colour given by colour space and components (the DTCG colour object)."""
+    shown = f"{space}({' '.join(f'{c:g}' for c in components)})"
+    if len(components) != 3:
+        raise ColorParseError(f"colour {value!r}: {space} needs 3 components, got {len(components)}")
+    a, b, c = components
+    if space == "srgb":
+        if all(0.0 <= x <= 1.0 for x in components):
+            return ParsedColor(_hex_of_gamma((a, b, c)), _alpha(alpha, value))
+        return _from_linear((_to_linear(a), _to_linear(b), _to_linear(c)), alpha, space, shown)
+    if space == "srgb-linear":
+        return _from_linear((a, b, c), alpha, space, shown)
+    if space == "hsl":
+        return ParsedColor(
+            _hex_of_gamma(_hsl(a, b / 100 if b > 1 else b, c / 100 if c > 1 else c)), _alpha(alpha, value)
+        )
+    if space == "display-p3":
+        return _from_linear(p3_to_linear_srgb((a, b, c)), alpha, space, shown)
+    if space == "oklab":
+        return _from_linear(oklab_to_linear_srgb((a, b, c)), alpha, space, shown)
+    if space == "oklch":
+        return _from_linear(oklab_to_linear_srgb(oklch_to_oklab((a, b, c))), alpha, space, shown)
+    raise ColorParseError(
+        f"colour {value!r}: colour space {space!r} is not supported (srgb, srgb-linear, hsl, display-p3, oklab, oklch)"
+    )
+
+
+def _hsl(h: float, s: float, lightness: float) -> Vec:
+    def f(n: float) -> float:
+        k = (n + h / 30) % 12
+        a = s * min(lightness, 1 - lightness)
+        return lightness - a * max(-1.0, min(k - 3, 9 - k, 1.0))
+
+    return (f(0), f(8), f(4))
+
+
+_HEX = re.compile(r"^#([0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
+_FUNC = re.compile(r"^([a-z-]+)\(\s*(.*?)\s*\)$", re.IGNORECASE)
+
+
+def _number(token: str, scale: float, value: str) -> float:
+    try:
+        if token.endswith("%"):
+            return float(token[:-1]) / 100 * scale
+        if token == "none":
+            return 0.0
+        return float(token.removesuffix("deg"))
+    except ValueError:
+        raise ColorParseError(f"colour {value!r}: {token!r} is not a number") from None
+
+
+def parse_css_color(value: str) -> ParsedColor:
+    """A CSS colour string → :class:`ParsedColor`; raises :class:`ColorParseError` naming the value."""
+    text = value.strip()
+    match = _HEX.match(text)
+    if match:
+        digits = match.group(1)
+        if len(digits) in (3, 4):
+            digits = "".join(ch * 2 for ch in digits)
+        alpha = int(digits[6:8], 16) / 255 if len(digits) == 8 else 1.0
+        return ParsedColor("#" + digits[:6].upper(), round(alpha, 4))
+    match = _FUNC.match(text)
+    if not match:
+        raise ColorParseError(
+            f"colour {value!r} is not a CSS colour (#hex, rgb(), hsl(), oklch(), color(display-p3 …))"
+        )
+    func, body = match.group(1).lower(), match.group(2)
+    main, _, alpha_text = body.replace(",", " ").partition("/")
+    parts = main.split()
+    if func in ("rgba", "hsla") and not alpha_text and len(parts) == 4:
+        parts, alpha_text = parts[:3], parts[3]
+    alpha = _number(alpha_text.strip(), 1.0, value) if alpha_text.strip() else 1.0
+    if func == "color":
+        if not parts:
+            raise ColorParseError(f"colour {value!r}: color() needs a colour space")
+        space, numbers = parts[0].lower(), [_number(p, 1.0, value) for p in parts[1:]]
+        return from_components(space, numbers, alpha, value)
+    if func in ("rgb", "rgba"):
+        numbers = [_number(p, 255.0, value) / 255 for p in parts]
+        return from_components("srgb", numbers, alpha, value)
+    if func in ("hsl", "hsla"):
+        nums = [_number(parts[0], 1.0, value)] + [_number(p, 1.0, value) for p in parts[1:]]
+        return from_components("hsl", nums, alpha, value)
+    if func == "oklch":
+        nums = [_number(parts[0], 1.0, value), _number(parts[1], 0.4, value), _number(parts[2], 1.0, value)]
+        return from_components("oklch", nums, alpha, value)
+    if func == "oklab":
+        nums = [_number(parts[0], 1.0, value), _number(parts[1], 0.4, value), _number(parts[2], 0.4, value)]
+        return from_components("oklab", nums, alpha, value)
+    raise ColorParseError(f"colour {value!r}: {func}() is not supported")

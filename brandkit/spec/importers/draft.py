@@ -1,0 +1,132 @@
+"""What an importer reads from a foreign brand file, before it becomes a brandkit spec (:mod:`.build`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from brandkit.errors import SpecError
+from brandkit.paths import confined_file
+from brandkit.spec.importers.report import MappingReport
+
+#: brandkit's six palette roles, and where the other semantic roles of brand formats go (kept in palette.roles)
+CORE_ROLES = ("primary", "secondary", "accent", "neutral", "background", "text")
+ROLE_FALLBACK = {
+    "foreground": "text",
+    "fg": "text",
+    "heading": "text",
+    "body": "text",
+    "label": "text",
+    "tertiary": "accent",
+    "success": "accent",
+    "info": "accent",
+    "warning": "accent",
+    "danger": "accent",
+    "error": "accent",
+    "link": "accent",
+    "highlight": "accent",
+    "light": "neutral",
+    "dark": "neutral",
+    "border": "neutral",
+    "divider": "neutral",
+    "surface": "background",
+    "surface_1": "background",
+    "surface_2": "background",
+    "bg": "background",
+}
+
+
+@dataclass
+class DraftColor:
+    """A named colour of the source file (``#RRGGBB`` + alpha) with where it came from."""
+
+    name: str
+    hex: str
+    alpha: float
+    source: str
+
+
+@dataclass
+class DraftLogo:
+    """A logo file (local path) with its variant name and the backgrounds it is for."""
+
+    variant: str
+    path: Path
+    backgrounds: list[str]
+    source: str
+    alt: str = ""
+    placements: list[str] | None = None
+    clear_space: float | None = None
+    min_width_px: int | None = None
+    max_width_share: float | None = None
+
+
+@dataclass
+class DraftFont:
+    """A font by family (and weight), with candidate files the source names (local paths)."""
+
+    family: str
+    weight: int
+    source: str
+    files: list[Path] = field(default_factory=list)
+    origin: str = ""  # e.g. "google", "system", "file"
+
+
+@dataclass
+class BrandDraft:
+    """A brand read from a foreign file, format-independent; :func:`brandkit.spec.importers.build.build_spec`
+    turns it into a spec. Every field is optional except the name; the report records every decision."""
+
+    name: str
+    report: MappingReport
+    base_dir: Path
+    description: str = ""
+    colors: list[DraftColor] = field(default_factory=list)
+    #: semantic role (primary, success, link, …) → colour name in ``colors``, in the source's order
+    roles: dict[str, str] = field(default_factory=dict)
+    #: mode (e.g. dark) → semantic role or colour name → (hex, alpha)
+    modes: dict[str, dict[str, str]] = field(default_factory=dict)
+    logos: list[DraftLogo] = field(default_factory=list)
+    fonts: dict[str, DraftFont] = field(default_factory=dict)  # headline / body / cta
+    tone: list[str] = field(default_factory=list)
+    do: list[str] = field(default_factory=list)
+    dont: list[str] = field(default_factory=list)
+    disclaimers: list[str] = field(default_factory=list)
+    imagery_forbidden: list[str] = field(default_factory=list)
+    style: dict[str, str] = field(default_factory=dict)
+    logo_placement: str | None = None
+    logo_clear_space: float | None = None
+    #: brandkit-only settings carried by an export's extension (forbidden, formats, generation, checks, repair,
+    #: palette and typography rules), merged into the spec as they are
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def color(self, name: str) -> DraftColor | None:
+        """Colour by name (case-insensitive)."""
+        folded = name.casefold()
+        return next((c for c in self.colors if c.name.casefold() == folded), None)
+
+    def add_color(self, color: DraftColor) -> DraftColor:
+        """Add ``color`` unless a colour of that name exists; returns the colour kept."""
+        existing = self.color(color.name)
+        if existing is not None:
+            return existing
+        self.colors.append(color)
+        return color
+
+
+def local_file(ref: str, base: Path, what: str, where: str, source: str) -> Path:
+    """The file ``ref`` (relative to the brand file's folder ``base``) names, confined to that folder like a spec's
+    assets: no absolute paths, no ``..``, no symlinks leading out. Raises :class:`SpecError` naming ``where``."""
+    try:
+        return confined_file(ref, base, relative_only=True, what=what, folder="the brand file's folder")
+    except SpecError as exc:
+        raise SpecError(f"{source}: {where}: {exc.message}") from None
+
+
+def humanize(path: str) -> str:
+    """``color.brand.blue-600`` → ``Brand Blue 600`` (drops a leading ``color``/``colors``/``palette``)."""
+    parts = [p for p in path.replace("_", " ").replace("-", " ").replace(".", " ").split() if p]
+    while len(parts) > 1 and parts[0].casefold() in ("color", "colors", "colour", "colours", "palette"):
+        parts = parts[1:]
+    return " ".join(p if p.isdigit() else p[:1].upper() + p[1:] for p in parts)[:80] or path[:80]

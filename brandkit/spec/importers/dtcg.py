@@ -1,0 +1,373 @@
+"""W3C Design Tokens (DTCG format module 2025.10, colour and resolver modules) → :class:`BrandDraft`.
+
+Read from the specification: a token is an object with ``$value`` (``$type`` on it or inherited from its groups;
+``$description``, ``$extensions``, ``$deprecated``); groups nest; ``$root`` is a group's own token; aliases are
+``"{group.token}"`` or ``{"$ref": "#/group/token"}`` JSON pointers, resolved transitively (cycles are errors).
+Colours are objects ``{colorSpace, components, alpha, hex}`` (older string values are read as CSS colours).
+Modes (themes) are separate token sets: a ``.resolver.json`` (``sets``, ``modifiers`` with ``contexts`` and a
+``default``, ``resolutionOrder``), or, in a folder without one, token files named ``light``/``dark``.
+
+DTCG has no semantic roles: a colour token plays a role when its name (last segment, or the one before
+``default``/``base``) is a role word (primary, text, background, success, link, …). Other colour tokens are
+the brand's tints and ramps. brandkit keeps its own data (name, voice, logos, …) under
+``$extensions["com.brandkit"]`` when it exports, and reads it back here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from brandkit.documents import read_document
+from brandkit.errors import SpecError
+from brandkit.spec.importers.colorspace import ColorParseError, ParsedColor, from_components, parse_css_color
+from brandkit.spec.importers.draft import (
+    CORE_ROLES,
+    ROLE_FALLBACK,
+    BrandDraft,
+    DraftColor,
+    DraftFont,
+    DraftLogo,
+    humanize,
+    local_file,
+)
+from brandkit.spec.importers.extension import EXTENSION_KEY, apply_color_names, read_extension
+from brandkit.spec.importers.fonts import weight_of
+from brandkit.spec.importers.report import MappingReport
+
+MAX_TOKEN_FILE_BYTES = 8 * 1024 * 1024
+ROLE_WORDS = set(CORE_ROLES) | set(ROLE_FALLBACK)
+_DEFAULT_WORDS = {"default", "base", "main", "root", "$root"}
+_FONT_ROLES = {
+    "headline": {"headline", "heading", "headings", "display", "title", "h1"},
+    "body": {"body", "text", "base", "paragraph", "copy"},
+    "cta": {"cta", "button", "action"},
+}
+_ALIAS = re.compile(r"^\{([^{}]+)\}$")
+_MODE_WORDS = ("light", "dark")
+
+
+@dataclass
+class Token:
+    """One token after inheritance: its path, type and raw value."""
+
+    path: str
+    type: str | None
+    value: Any
+
+
+def _load(path: Path) -> Any:
+    return read_document(path, max_bytes=MAX_TOKEN_FILE_BYTES, what="design tokens file")
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and "$value" not in value:
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def flatten(doc: dict[str, Any], report: MappingReport | None = None) -> dict[str, Token]:
+    """Every token of a (merged) DTCG document by dotted path, ``$type`` inherited from groups."""
+    tokens: dict[str, Token] = {}
+
+    def walk(node: dict[str, Any], path: list[str], inherited: str | None) -> None:
+        kind = node.get("$type", inherited)
+        if "$value" in node:
+            tokens[".".join(path)] = Token(".".join(path), kind, node["$value"])
+            return
+        for key, child in node.items():
+            if key == "$root" and isinstance(child, dict):
+                tokens[".".join(path)] = Token(".".join(path), child.get("$type", kind), child.get("$value"))
+            elif key == "$extends" and report is not None:
+                report.dropped(
+                    ".".join([*path, key]), "group inheritance ($extends) is not read; tokens kept as written"
+                )
+            elif not key.startswith("$") and isinstance(child, dict):
+                walk(child, [*path, key], kind)
+
+    walk(doc, [], None)
+    return tokens
+
+
+def _ref_path(value: Any) -> str | None:
+    if isinstance(value, str):
+        match = _ALIAS.match(value.strip())
+        return match.group(1) if match else None
+    if isinstance(value, dict) and set(value) == {"$ref"} and isinstance(value["$ref"], str):
+        pointer = value["$ref"].removeprefix("#/").split("/")
+        if pointer and pointer[-1] == "$value":
+            pointer = pointer[:-1]
+        return ".".join(p.replace("~1", "/").replace("~0", "~") for p in pointer)
+    return None
+
+
+def resolve(tokens: dict[str, Token], path: str, source: str, trail: tuple[str, ...] = ()) -> Token:
+    """The token ``path`` with aliases followed to a value (type from the target when missing)."""
+    if path in trail:
+        raise SpecError(f"{source}: alias cycle {' → '.join((*trail, path))}")
+    if path not in tokens:
+        where = f" (from {trail[-1]})" if trail else ""
+        raise SpecError(f"{source}: alias to {{{path}}}{where}, which is not a token")
+    token = tokens[path]
+    target = _ref_path(token.value)
+    if target is None:
+        return token
+    final = resolve(tokens, target, source, (*trail, path))
+    return Token(final.path, token.type or final.type, final.value)
+
+
+def parse_color(value: Any, where: str) -> ParsedColor:
+    """A DTCG colour value (object, or a legacy CSS string) → :class:`ParsedColor`."""
+    if isinstance(value, str):
+        return parse_css_color(value)
+    if not isinstance(value, dict) or "colorSpace" not in value:
+        raise ColorParseError(f"{where}: a colour value is {{colorSpace, components, alpha}}, got {value!r}")
+    components = value.get("components")
+    if not isinstance(components, list):
+        raise ColorParseError(f"{where}: components must be a list, got {components!r}")
+    numbers = [0.0 if c == "none" else float(c) for c in components]
+    alpha = value.get("alpha", 1.0)
+    return from_components(str(value["colorSpace"]), numbers, float(alpha), where)
+
+
+def role_of(path: str) -> str | None:
+    """The semantic role a colour token's name says it plays, if any."""
+    parts = [p.casefold().replace("-", "_") for p in path.split(".")]
+    if parts and parts[-1] in _DEFAULT_WORDS and len(parts) > 1:
+        parts = parts[:-1]
+    last = parts[-1] if parts else ""
+    return last if last in ROLE_WORDS else None
+
+
+def _token_sets(path: Path, report: MappingReport) -> tuple[dict[str, Any], dict[str, dict[str, Any]], str]:
+    """The merged default document, each other mode's merged document, and a name hint."""
+    if path.is_dir():
+        resolvers = sorted(path.glob("*.resolver.json"))
+        if resolvers:
+            return _resolver(resolvers[0], report)
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith((".tokens.json", ".tokens")))
+        if not files:
+            files = sorted(p for p in path.glob("*.json") if p.is_file())
+        base: dict[str, Any] = {}
+        modes: dict[str, dict[str, Any]] = {}
+        for file in files:
+            words = re.split(r"[^a-z]+", file.name.casefold())
+            mode = next((w for w in _MODE_WORDS if w in words), None)
+            doc = _load(file)
+            if not isinstance(doc, dict):
+                raise SpecError(f"{file}: a design tokens file is a JSON object")
+            if mode is None:
+                base = _merge(base, doc)
+            else:
+                modes[mode] = _merge(modes.get(mode, {}), doc)
+            report.mapped(str(file.relative_to(path)), f"token set{' (mode ' + mode + ')' if mode else ''}")
+        default = "light" if "light" in modes else None
+        merged = _merge(base, modes.pop(default)) if default else base
+        return merged, {m: _merge(base, d) for m, d in modes.items()}, path.name
+    doc = _load(path)
+    if isinstance(doc, dict) and "resolutionOrder" in doc:
+        return _resolver(path, report)
+    if not isinstance(doc, dict):
+        raise SpecError(f"{path}: a design tokens file is a JSON object")
+    return doc, {}, path.name.split(".")[0]
+
+
+def _resolver(path: Path, report: MappingReport) -> tuple[dict[str, Any], dict[str, dict[str, Any]], str]:
+    doc = _load(path)
+    if not isinstance(doc, dict):
+        raise SpecError(f"{path}: a resolver document is a JSON object")
+    sets = doc.get("sets") or {}
+    modifiers = doc.get("modifiers") or {}
+
+    def sources(items: Any, where: str) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for item in items or []:
+            ref = item.get("$ref") if isinstance(item, dict) else None
+            if isinstance(ref, str) and ref.startswith("#/sets/"):
+                merged = _merge(merged, sources((sets.get(ref[7:]) or {}).get("sources"), ref))
+            elif isinstance(ref, str) and not ref.startswith("#"):
+                doc_part = _load(local_file(ref, path.parent, "token file", where, str(path)))
+                merged = _merge(merged, doc_part if isinstance(doc_part, dict) else {})
+            elif isinstance(item, dict) and "$ref" not in item:
+                merged = _merge(merged, item)  # inline tokens
+            else:
+                report.dropped(f"{where}: {ref}", "a reference the resolver importer does not follow")
+        return merged
+
+    base: dict[str, Any] = {}
+    mode_docs: dict[str, dict[str, Any]] = {}
+    for step in doc.get("resolutionOrder") or []:
+        ref = step.get("$ref") if isinstance(step, dict) else None
+        if isinstance(ref, str) and ref.startswith("#/sets/"):
+            base = _merge(base, sources((sets.get(ref[7:]) or {}).get("sources"), ref))
+        elif isinstance(ref, str) and ref.startswith("#/modifiers/"):
+            modifier = modifiers.get(ref[12:]) or {}
+            contexts = modifier.get("contexts") or {}
+            default = modifier.get("default") or next(iter(contexts), None)
+            for name, items in contexts.items():
+                mode_docs[name] = sources(items, f"{ref}/contexts/{name}")
+            report.mapped(f"{ref} ({', '.join(contexts)})", f"palette default = {default}, other contexts → modes")
+            if default in mode_docs:
+                base = _merge(base, mode_docs.pop(default))
+        else:
+            report.dropped(f"resolutionOrder: {step!r}"[:120], "not a set or modifier reference")
+    return base, {m: _merge(base, d) for m, d in mode_docs.items()}, str(doc.get("name") or path.name.split(".")[0])
+
+
+def _colors(draft: BrandDraft, tokens: dict[str, Token], source: str) -> dict[str, str]:
+    """Add the colours of ``tokens`` to the draft; returns role → colour name."""
+    report = draft.report
+    roles: dict[str, str] = {}
+    for path, token in tokens.items():
+        if token.type != "color" and not (token.type is None and _ref_path(token.value)):
+            continue
+        final = resolve(tokens, path, source)
+        if final.type != "color":
+            continue
+        try:
+            parsed = parse_color(final.value, final.path)
+        except ColorParseError as exc:
+            report.dropped(path, exc.message)
+            continue
+        if final.path != path:
+            report.mapped(path, f"alias of {humanize(final.path)}")
+        elif parsed.note:
+            report.approximated(path, f"colour {humanize(path)}", parsed.note)
+        elif isinstance(final.value, str):
+            report.approximated(path, f"colour {humanize(path)}", "a CSS colour string (pre-2025 format) read as CSS")
+        color = draft.add_color(DraftColor(humanize(final.path), parsed.hex, parsed.alpha, final.path))
+        role = role_of(path)
+        if role is not None and role not in roles:
+            roles[role] = color.name
+    return roles
+
+
+def _fonts(draft: BrandDraft, tokens: dict[str, Token], source: str) -> None:
+    report = draft.report
+    found: dict[str, DraftFont] = {}
+    first: DraftFont | None = None
+    for path, token in tokens.items():
+        final = resolve(tokens, path, source)
+        kind = token.type or final.type
+        family: Any = None
+        weight = 400
+        if kind == "fontFamily":
+            family = final.value
+        elif kind == "typography" and isinstance(final.value, dict):
+            value = final.value
+            family = value.get("fontFamily")
+            if _ref_path(family):
+                family = resolve(tokens, _ref_path(family) or "", source).value
+            raw_weight = value.get("fontWeight")
+            if _ref_path(raw_weight):
+                raw_weight = resolve(tokens, _ref_path(raw_weight) or "", source).value
+            weight = weight_of(raw_weight, 400)
+        else:
+            continue
+        if isinstance(family, list):
+            if len(family) > 1:
+                report.dropped(f"{path} fallbacks", f"CSS fallback families {family[1:]} (brandkit draws one file)")
+            family = family[0] if family else None
+        if not isinstance(family, str) or not family:
+            report.dropped(path, "no font family")
+            continue
+        words = {p.casefold() for p in path.split(".")}
+        font = DraftFont(family, weight, path)
+        first = first or font
+        for role, names in _FONT_ROLES.items():
+            if words & names and role not in found:
+                found[role] = font
+    if "headline" not in found and first is not None:
+        found["headline"] = DraftFont(first.family, 700, first.source)
+        report.approximated(first.source, "typography.headline", "no headline/heading token: this family, weight 700")
+    draft.fonts.update(found)
+
+
+def read_dtcg(path: Path, report: MappingReport) -> BrandDraft:
+    """A draft of the brand in the DTCG token file, resolver or folder of token files at ``path``."""
+    source = str(path)
+    doc, modes, hint = _token_sets(path, report)
+    ext = doc.get("$extensions", {}).get(EXTENSION_KEY) if isinstance(doc.get("$extensions"), dict) else None
+    name = ext.get("name") if isinstance(ext, dict) and isinstance(ext.get("name"), str) else None
+    if name is None:
+        name = humanize(hint) or "Imported brand"
+        report.decide("name", f"design tokens carry no brand name; named {name!r} after the file")
+    base_dir = path if path.is_dir() else path.parent
+    draft = BrandDraft(name=name, report=report, base_dir=base_dir)
+    if isinstance(doc.get("$description"), str):
+        draft.description = doc["$description"]
+        report.mapped("$description", "description")
+    tokens = flatten(doc, report)
+    draft.roles = _colors(draft, tokens, source)
+    if isinstance(ext, dict):
+        apply_color_names(draft, ext)  # before the modes, which name colours
+    base_hex = _hexes(tokens, source)
+    for mode, mode_doc in modes.items():
+        for token_path, hex_value in _hexes(flatten(mode_doc), source).items():
+            if base_hex.get(token_path) == hex_value:
+                continue
+            role = role_of(token_path)
+            owner = next((c.name for c in draft.colors if c.source == token_path), None)
+            key = role if role in draft.roles else owner
+            if key is not None:
+                draft.modes.setdefault(mode, {}).setdefault(key, hex_value)
+    _fonts(draft, tokens, source)
+    others = Counter(
+        t.type or "untyped" for t in tokens.values() if t.type not in ("color", "fontFamily", "typography")
+    )
+    for kind, count in sorted(others.items()):
+        if kind != "fontWeight":
+            report.dropped(f"{count} {kind} token(s)", "brandkit lays out and sizes images itself")
+    if isinstance(ext, dict):
+        read_extension(draft, ext, base_dir, f"$extensions.{EXTENSION_KEY}")
+    else:
+        _logo_folder(draft, base_dir)
+    report.brand = draft.name
+    return draft
+
+
+def _hexes(tokens: dict[str, Token], source: str) -> dict[str, str]:
+    """path → hex of every colour token (aliases followed); unreadable colours are left out."""
+    out: dict[str, str] = {}
+    for path, token in tokens.items():
+        try:
+            final = resolve(tokens, path, source)
+            if (token.type or final.type) == "color":
+                out[path] = parse_color(final.value, final.path).hex
+        except (ColorParseError, SpecError):
+            continue
+    return out
+
+
+def _logo_folder(draft: BrandDraft, base_dir: Path) -> None:
+    folder = base_dir / "logos"
+    if not folder.is_dir():
+        draft.report.decide("logos", "design tokens carry no logo; put SVG/PNG files in a logos/ folder beside them")
+        return
+    for file in sorted(folder.iterdir()):
+        if file.suffix.lower() not in (".svg", ".png", ".webp"):
+            continue
+        words = set(re.split(r"[^a-z]+", file.stem.casefold()))
+        dark = bool(words & {"dark", "inverse", "reversed", "white", "negative"})
+        if not file.is_file() or file.is_symlink():
+            draft.report.dropped(f"logos/{file.name}", "not a regular file")
+            continue
+        draft.logos.append(DraftLogo(file.stem, file, ["dark" if dark else "light"], f"logos/{file.name}"))
+        draft.report.approximated(
+            f"logos/{file.name}",
+            f"logos[{file.stem}]",
+            f"a logo beside the tokens; for {'dark' if dark else 'light'} backgrounds (from its name)",
+        )
+
+
+def dump_tokens(doc: dict[str, Any]) -> str:
+    """Stable JSON text of a token document."""
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

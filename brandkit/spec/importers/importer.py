@@ -1,0 +1,94 @@
+"""``import_brand``: detect the format, read it, build the spec, write the folder, keep the report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from brandkit.documents import read_document
+from brandkit.errors import SpecError
+from brandkit.spec.importers.adcp import read_adcp
+from brandkit.spec.importers.brand_yml import read_brand_yml
+from brandkit.spec.importers.build import build_spec
+from brandkit.spec.importers.detect import FORMAT_TITLES, MAX_DETECT_BYTES, FormatName, detect_data, detect_path
+from brandkit.spec.importers.draft import DraftFont
+from brandkit.spec.importers.dtcg import read_dtcg
+from brandkit.spec.importers.fonts import weight_of
+from brandkit.spec.importers.report import MappingReport
+from brandkit.spec.importers.writer import write_spec_folder
+from brandkit.spec.models import BrandSpec
+
+__all__ = ["ImportResult", "MappingReport", "import_brand"]
+
+
+@dataclass
+class ImportResult:
+    """One imported brand: its report, the folder written and the spec loaded back from it."""
+
+    report: MappingReport
+    out: Path
+    spec: BrandSpec
+
+
+def _slug(text: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:60] or "brand"
+
+
+def import_brand(
+    path: Path,
+    out: Path,
+    fmt: str = "auto",
+    *,
+    fonts_dir: Path | None = None,
+    headline_font: str | None = None,
+    force: bool = False,
+) -> list[ImportResult]:
+    """Import the brand file or folder at ``path`` into a spec folder at ``out``.
+
+    ``fmt`` is ``auto`` (detected; the report says from what), ``brand-yml``, ``dtcg`` or ``adcp``. An AdCP house
+    file with several brands writes one folder per brand under ``out`` (``out/<brand id>``). Fonts named by family
+    are looked up in the brand's own files, ``fonts_dir`` (default: a ``fonts`` folder beside the source) and the
+    system. Raises :class:`~brandkit.errors.SpecError` subclasses naming the file, field or family.
+    """
+    if fmt == "auto":
+        detected, why, file = detect_path(path)
+    elif fmt in FORMAT_TITLES:
+        detected, why, file = fmt, "--format", path  # type: ignore[assignment]
+        if path.is_dir() and fmt != "dtcg":
+            detected, _, file = detect_path(path)
+            if detected != fmt:
+                raise SpecError(f"{path}: the brand file found is {FORMAT_TITLES[detected]}, not {FORMAT_TITLES[fmt]}")
+    else:
+        raise SpecError(f"--format {fmt!r}: expected auto, brand-yml, dtcg or adcp")
+    chosen: FormatName = detected
+
+    def new_report() -> MappingReport:
+        return MappingReport(format=FORMAT_TITLES[chosen], source=str(file), detected_by=why)
+
+    if chosen == "dtcg":
+        drafts = [read_dtcg(file, new_report())]
+    else:
+        data = read_document(file, max_bytes=MAX_DETECT_BYTES, what="brand file")
+        seen = detect_data(data)
+        if fmt != "auto" and seen is not None and seen[0] != chosen:
+            raise SpecError(f"{file}: this is {FORMAT_TITLES[seen[0]]} ({seen[1]}), not {FORMAT_TITLES[chosen]}")
+        if chosen == "brand-yml":
+            drafts = [read_brand_yml(data, file, new_report())]
+        else:
+            drafts = read_adcp(data, file, new_report)
+    results: list[ImportResult] = []
+    several = len(drafts) > 1
+    for i, draft in enumerate(drafts):
+        if headline_font and "headline" not in draft.fonts:
+            draft.fonts["headline"] = DraftFont(headline_font, weight_of(None, 700), "--headline-font")
+        base_fonts = fonts_dir or (draft.base_dir / "fonts" if (draft.base_dir / "fonts").is_dir() else None)
+        built = build_spec(draft, base_fonts)
+        target = out / _slug(draft.name) if several else out
+        if several:
+            draft.report.mapped(f"brands[{i}]", str(target), "a house file: one spec folder per brand")
+        spec = write_spec_folder(built, draft.report, target, force=force)
+        draft.report.out = str(target)
+        results.append(ImportResult(draft.report, target, spec))
+    return results
