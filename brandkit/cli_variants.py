@@ -80,7 +80,7 @@ def _run_output(run: Any) -> None:
         for name in run.output["lost_variants"]:
             console.print(f"  [red]lost[/] (paid, could not be kept anywhere): {name}", markup=True)
     elif run.stopped:
-        console.print(f"[yellow]stopped early:[/] {run.stopped} — continue with --resume")
+        console.print(f"[yellow]stopped early:[/] {run.stop_reason or run.stopped} — continue with --resume")
     mark = "[bold green]✓[/]" if run.ok else "[bold yellow]![/]"
     console.print(f"{mark} contact sheet: {run.index_path}\n  manifest: {run.manifest_path}")
 
@@ -101,6 +101,7 @@ def register(app: typer.Typer) -> None:
     if any(command.name == "variants" for command in app.registered_commands):
         return
     from brandkit.cli import EXIT_USAGE, JsonOpt, _emit_json, _errors, _fail, _resolve_provider
+    from brandkit.cli_review import DbOpt, report_recording, variants_recorder
 
     @app.command("variants")
     def variants_cmd(
@@ -150,6 +151,7 @@ def register(app: typer.Typer) -> None:
                 help="Folder the plan's images may also come from (besides the plan's folder); repeatable.",
             ),
         ] = None,
+        db: DbOpt = None,
         json_out: JsonOpt = False,
     ) -> None:
         """Make ad variants from a plan: matrix of headlines × formats × locales, exactly once, resumable."""
@@ -180,6 +182,7 @@ def register(app: typer.Typer) -> None:
         batch_options: dict[str, Any] = {"poll_interval_s": poll_interval}
         if not json_out:
             batch_options["on_status"] = _batch_status_printer()
+        recorder = variants_recorder(db, out)
         try:
             with _errors(json_out):
                 run = run_variants(
@@ -194,7 +197,10 @@ def register(app: typer.Typer) -> None:
                     rate_window_s=rate_window,
                     engine=engine,
                     batch_options=batch_options if engine == "openai-batch" else None,
+                    recorder=recorder,
                 )
+                recorder.reconcile(run.variants, run.out)  # saved by a killed session but not recorded: from sidecars
+                registry = report_recording(recorder, json_out)
                 if json_out:
                     _emit_json(
                         {
@@ -204,8 +210,10 @@ def register(app: typer.Typer) -> None:
                             "manifest": str(run.manifest_path),
                             "index": str(run.index_path),
                             "stopped": run.stopped,
+                            "stop_reason": run.stop_reason,
                             "output": run.output,
                             "summary": run.summary,
+                            **registry,
                             "failed": [
                                 {"name": v["name"], "key": v["key"], "kind": v["kind"], "reason": v["reason"]}
                                 for v in run.variants

@@ -22,7 +22,6 @@ import subprocess
 import sys
 import textwrap
 import zlib
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +40,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SCALE = max(1, int(os.environ.get("BRANDKIT_FUZZ_EXAMPLES", "1")))
 
 
-def fuzz_settings(examples: int, deadline_s: float = 3.0) -> Any:
+def fuzz_settings(examples: int) -> Any:
     return settings(
         max_examples=examples * SCALE,
-        deadline=timedelta(seconds=deadline_s),
+        deadline=None,  # no wall-clock assertion: a loaded machine is slow, not wrong
         derandomize=os.environ.get("BRANDKIT_FUZZ_RANDOM") != "1",
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
         database=None,
@@ -406,14 +405,20 @@ def test_device_files_and_fifos_are_refused(tmp_path: Path, kind: str) -> None:
 
 CHILD_BOMBS = textwrap.dedent(
     """
-    import json, resource, sys, time
+    import json, resource, sys
+    from PIL import ImageFile
     from brandkit.errors import ImageInputError
     from brandkit.imageio import load_image
     from tests.test_fuzz_images import bombs
     cases = bombs()
+    pixel_loads = []
+    real_load = ImageFile.ImageFile.load
+    def counting_load(self):
+        pixel_loads.append(self.format)
+        return real_load(self)
+    ImageFile.ImageFile.load = counting_load
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     outcomes = {}
-    started = time.perf_counter()
     for name, data in cases:
         try:
             image = load_image(data)
@@ -424,7 +429,7 @@ CHILD_BOMBS = textwrap.dedent(
             outcomes[name] = "UNTYPED " + type(exc).__name__
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"outcomes": outcomes, "rss_growth_kb": after - before,
-                      "seconds": time.perf_counter() - started, "sizes": {n: len(d) for n, d in cases}}))
+                      "pixel_loads": pixel_loads, "sizes": {n: len(d) for n, d in cases}}))
     """
 )
 
@@ -451,7 +456,7 @@ def test_decompression_bombs_are_refused_with_flat_memory() -> None:
     assert set(result["outcomes"].values()) == {"ImageInputError"}, result["outcomes"]
     assert max(result["sizes"].values()) < 400_000
     assert result["rss_growth_kb"] < 32 * 1024, result  # refused from the header: no pixel buffer was made
-    assert result["seconds"] < 5.0, result
+    assert result["pixel_loads"] == [], result  # no pixel data decoded (work counted, not timed)
 
 
 # --------------------------------------------------------------------------------------------
@@ -473,12 +478,12 @@ def _validate(kit: brandkit.BrandKit, data: bytes) -> None:
     except ImageInputError as exc:
         assert "bytes>" in str(exc)
         return
-    assert set(report.checks) == {"palette", "text", "logo", "contrast", "technical", "moderation"}
+    assert set(report.checks) == {"palette", "text", "logo", "contrast", "technical", "moderation", "credentials"}
     assert all(isinstance(result.status, CheckStatus) for result in report.checks.values())
     assert isinstance(report.passed, bool)
 
 
-@fuzz_settings(12, deadline_s=20.0)
+@fuzz_settings(12)
 @given(data=st.one_of(damaged_images(), real_images(), st.binary(max_size=512)))
 def test_validate_sees_fuzzed_images_end_to_end(local_kit: brandkit.BrandKit, data: bytes) -> None:
     _validate(local_kit, data)

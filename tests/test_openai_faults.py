@@ -202,7 +202,9 @@ async def test_total_time_budget_bounds_retries(
     provider = make_openai_provider(retry=RetryPolicy(max_attempts=50, max_total_s=0.3, base_s=0.05, max_wait_s=0.1))
     with pytest.raises(ServerError) as info:
         await render(provider, generate_call(), mode)
-    assert 2 <= openai_server.count() < 10
+    # far fewer than the 50 attempts allowed; how many fit in 0.3 s depends on the machine's load (on a busy one
+    # the first answer alone can take that long), so only the bound is asserted, not a lower count
+    assert 1 <= openai_server.count() < 10
     assert "retry budget" in str(info.value)
 
 

@@ -296,12 +296,17 @@ def test_sixty_concurrent_connections(openai_spec: Contract) -> None:
             barrier.wait(timeout=10)
             return client.post(server.url + "/images/generations", json=body, headers=AUTH).status_code
 
-        started = time.monotonic()
         with ThreadPoolExecutor(max_workers=60) as pool:
             statuses = list(pool.map(one, range(60)))
-        elapsed = time.monotonic() - started
     assert statuses == [200] * 60
-    assert elapsed < 2.0, elapsed  # served in parallel: far less than 60 × 0.3 s
+    # served in parallel: many requests were being answered at the same moment (counted from the server's own
+    # start/finish order, not timed: a loaded machine is slower, not less parallel)
+    marks = sorted([(r.started, 1) for r in server.records()] + [(r.finished or 0.0, -1) for r in server.records()])
+    in_flight = peak = 0
+    for _, step in marks:
+        in_flight += step
+        peak = max(peak, in_flight)
+    assert peak >= 10, peak
     assert all(record.elapsed_s is not None and record.elapsed_s >= 0.3 for record in server.records())
     assert all(record.validation_errors == [] for record in server.records())
 

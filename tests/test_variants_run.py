@@ -29,6 +29,7 @@ from brandkit.variants.plan import expand_plan
 from tests.support.openai_plugin import FAKE_API_KEY
 from tests.support.openai_server import OpenAIServer
 from tests.support.variants import FAST, openai_options
+from tests.support.virtual_time import run_virtual
 
 ROOT = Path(__file__).resolve().parents[1]
 NORTHWIND = str(ROOT / "brand_specs" / "northwind")
@@ -109,21 +110,35 @@ def test_journal_lines_are_durable_and_a_torn_tail_is_skipped(tmp_path: Path) ->
         Journal(path).append("x")  # not open
 
 
-async def test_limiter_paces_starts_within_the_window() -> None:
-    limiter = AdaptiveRateLimiter(window_s=0.4, limit=3, margin_s=0.0)
-    started = time.monotonic()
-    stamps = []
-    for _ in range(7):
-        ticket = await limiter.acquire()
-        stamps.append(time.monotonic() - started)
-        limiter.release(ticket)  # answered at once: the slot is busy for one window from now
-    assert max(stamps[:3]) < 0.1  # the first window's worth at once
+# The limiter tests run on virtual time (tests/support/virtual_time.py): the loop's clock jumps to the next
+# timer instead of sleeping, so the schedule is asserted exactly and no assertion depends on the machine's load.
+
+
+def test_limiter_paces_starts_within_the_window() -> None:
+    async def main() -> list[float]:
+        loop = asyncio.get_running_loop()
+        limiter = AdaptiveRateLimiter(window_s=0.4, limit=3, margin_s=0.0, clock=loop.time)
+        stamps = []
+        for _ in range(7):
+            ticket = await limiter.acquire()
+            stamps.append(loop.time())
+            limiter.release(ticket)  # answered at once: the slot is busy for one window from now
+        return stamps
+
+    stamps = run_virtual(main())
+    assert stamps[:3] == [0.0, 0.0, 0.0]  # the first window's worth at once
     assert 0.4 <= stamps[3] < 0.6 and 0.8 <= stamps[6] < 1.1
     for i in range(len(stamps) - 3):
-        assert stamps[i + 3] - stamps[i] >= 0.4 - 1e-3  # never more than 3 starts in any 0.4 s
+        assert stamps[i + 3] - stamps[i] >= 0.4 - 1e-9  # never more than 3 starts in any 0.4 s
 
 
-async def test_limiter_learns_the_limit_and_pauses_on_429_and_exhaustion() -> None:
+def test_limiter_learns_the_limit_and_pauses_on_429_and_exhaustion() -> None:
+    run_virtual(_learns_the_limit_and_pauses())
+
+
+async def _learns_the_limit_and_pauses() -> None:
+    loop = asyncio.get_running_loop()
+
     class Info:
         def __init__(self, **fields: Any) -> None:
             self.observed_at = time.time()
@@ -133,7 +148,7 @@ async def test_limiter_learns_the_limit_and_pauses_on_429_and_exhaustion() -> No
             self.retry_after_s = fields.get("retry_after")
             self.status_code = fields.get("status", 200)
 
-    limiter = AdaptiveRateLimiter(window_s=60.0)
+    limiter = AdaptiveRateLimiter(window_s=60.0, clock=loop.time)
     probe = await limiter.acquire()  # the probe: the next caller waits for its answer
     second = asyncio.create_task(limiter.acquire())
     await asyncio.sleep(0.05)
@@ -143,14 +158,14 @@ async def test_limiter_learns_the_limit_and_pauses_on_429_and_exhaustion() -> No
     limiter.release(await asyncio.wait_for(second, 1.0))
     assert limiter.effective_limit() == 50
     limiter.observe(Info(limit=50, remaining=0, reset=0.3))  # someone else used the quota up
-    started = time.monotonic()
+    started = loop.time()
     limiter.release(await limiter.acquire())
-    assert time.monotonic() - started >= 0.25
+    assert loop.time() - started >= 0.25
     limiter.rate_limited(0.3)
     assert limiter.effective_limit() == 45 and limiter.stats.rate_limited == 1
-    started = time.monotonic()
+    started = loop.time()
     limiter.release(await limiter.acquire())
-    assert time.monotonic() - started >= 0.25
+    assert loop.time() - started >= 0.25
 
 
 class _Info:
@@ -198,19 +213,25 @@ async def test_kinds_share_one_window_until_the_headers_show_separate_limits() -
     assert not same_value.stats.shared
 
 
-async def test_a_slot_is_held_until_the_server_has_surely_counted_the_request() -> None:
-    limiter = AdaptiveRateLimiter(window_s=0.8, limit=2, margin_s=0.0, arrival_lag_s=0.2)
-    first = await limiter.acquire()
-    await limiter.acquire()  # a long request: it counts until start + arrival lag + window at most
-    third = asyncio.create_task(limiter.acquire())
-    await asyncio.sleep(0.1)
-    limiter.release(first)  # answered after 0.1 s: its slot comes back one window later
-    answered = time.monotonic()
-    await asyncio.wait_for(third, 2.0)
-    assert 0.75 <= time.monotonic() - answered < 0.95
-    started = time.monotonic()
-    await limiter.acquire()  # the long one never answered: its slot is back 0.2 s + 0.8 s after its start
-    assert 0.05 <= time.monotonic() - started < 0.4
+def test_a_slot_is_held_until_the_server_has_surely_counted_the_request() -> None:
+    async def main() -> tuple[float, float]:
+        loop = asyncio.get_running_loop()
+        limiter = AdaptiveRateLimiter(window_s=0.8, limit=2, margin_s=0.0, arrival_lag_s=0.2, clock=loop.time)
+        first = await limiter.acquire()
+        await limiter.acquire()  # a long request: it counts until start + arrival lag + window at most
+        third = asyncio.create_task(limiter.acquire())
+        await asyncio.sleep(0.1)
+        limiter.release(first)  # answered after 0.1 s: its slot comes back one window later
+        answered = loop.time()
+        await asyncio.wait_for(third, 2.0)
+        third_after = loop.time() - answered
+        started = loop.time()
+        await limiter.acquire()  # the long one never answered: its slot is back 0.2 s + 0.8 s after its start
+        return third_after, loop.time() - started
+
+    third_after, fourth_after = run_virtual(main())
+    assert 0.75 <= third_after < 0.95
+    assert 0.05 <= fourth_after < 0.4
 
 
 # --- runs against the loopback server -------------------------------------------------------------------------
@@ -259,16 +280,14 @@ async def test_the_rate_limit_is_learned_and_never_tripped(tmp_path: Path, opena
     openai_server.rate_limit_rpm = 4
     openai_server.rate_limit_window_s = 1.0
     plan = write_plan(tmp_path, headlines=3, formats=("square", "landscape"))  # 6 variants = 12 requests
-    started = time.monotonic()
     run = await arun_variants(
         tmp_path / "plan.yaml", tmp_path / "out", concurrency=6, rate_window_s=1.0, **openai_options(openai_server)
     )
-    elapsed = time.monotonic() - started
     assert run.ok, run.variants
     assert [r.status for r in openai_server.records() if r.status == 429] == []
     assert run.limiter is not None and run.limiter.limit == 4 and run.limiter.waits > 0
     assert run.limiter.shared  # the loopback server counts images and moderations in one window
-    assert elapsed >= 2.0  # 12 requests at 4 per second cannot take less than two windows
+    assert run.limiter.requests == 12  # 12 requests through a 4-per-window limit, and the server never said 429
     assert plan.exists()
 
 
@@ -331,14 +350,18 @@ async def test_budget_stops_before_spending_past_it_and_resume_finishes(
 ) -> None:
     plan = write_plan(tmp_path, headlines=4)
     out = tmp_path / "out"
-    # worst case per variant: $0.053 (gpt-image-2 medium 1024²) × 3 attempts × 1.25 margin ≈ $0.199
+    # each call reserves its worst case (gpt-image-2 medium 1024²: $0.053 output, plus every prompt byte as a
+    # text token) and is billed ~$0.034 by the loopback server: $0.10 holds two calls, not a third
     options = openai_options(openai_server, checks=minimal_checks())
-    run = await arun_variants(plan, out, concurrency=1, budget_usd=0.30, **options)
+    run = await arun_variants(plan, out, concurrency=1, budget_usd=0.10, **options)
     assert run.stopped == "budget" and run.exit_code == 1
     made = run.summary["succeeded"]
-    assert 1 <= made < 4 and run.summary["spend_usd"] <= 0.30
+    assert 1 <= made < 4 and run.summary["spend_usd"] <= 0.10
+    assert generations(openai_server) == made  # nothing sent that was not kept
     assert {v["status"] for v in run.variants} == {"succeeded", "skipped"}
-    assert any(e["event"] == "budget_stop" for e in events(out))
+    stop = next(e for e in events(out) if e["event"] == "budget_stop")
+    assert stop["spent_usd"] + stop["reserved_usd"] + stop["needed_usd"] > 0.10 >= stop["spent_usd"]
+    assert stop["spent_usd"] <= run.summary["spend_usd"]  # (another variant's call may still have been in flight)
     done = await arun_variants(plan, out, resume=True, **options)
     assert done.ok and generations(openai_server) == 4
 

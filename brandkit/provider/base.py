@@ -31,6 +31,25 @@ class ImageProvider(Protocol):
 
 
 @runtime_checkable
+class PricedProvider(Protocol):
+    """A provider that can bound a call's cost before sending it (what budgets reserve)."""
+
+    def worst_case_cost(self, call: RenderCall) -> float | None:
+        """The most ``call`` can cost in USD (never less than what it is billed); ``None`` when unknown (a
+        wrapper around a provider that states no price)."""
+        ...
+
+
+def worst_case_cost_of(provider: object, call: RenderCall) -> float | None:
+    """The most ``call`` can cost on ``provider``, or ``None`` when the provider states no price (then a
+    budget can only be checked after each call, not reserved before it)."""
+    if isinstance(provider, PricedProvider):
+        bound = provider.worst_case_cost(call)
+        return None if bound is None else float(bound)
+    return None
+
+
+@runtime_checkable
 class Moderator(Protocol):
     """A moderation service: scores an image and a text by category."""
 

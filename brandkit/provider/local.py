@@ -60,6 +60,10 @@ class LocalRenderer:
             images=images, provider=self.name, model=self.model, cost_usd=0.0, elapsed_s=time.perf_counter() - started
         )
 
+    def worst_case_cost(self, call: RenderCall) -> float:
+        """The local renderer costs nothing."""
+        return 0.0
+
     async def arender(self, call: RenderCall) -> RenderResult:
         """Async twin of :meth:`render` (runs in a worker thread)."""
         return await asyncio.to_thread(self.render, call)

@@ -66,6 +66,7 @@ from brandkit.errors import (
     ProviderTimeoutError,
     QuotaExceededError,
     RateLimitError,
+    RequestError,
     ServerError,
     redact,
 )
@@ -260,6 +261,27 @@ class RenderPlan:
             else:
                 out[key] = value
         return out
+
+
+def worst_case_of_plan(prices: PriceTable, plan: RenderPlan, call: RenderCall, *, batch: bool = False) -> float:
+    """The worst-case cost of a checked request (prompt bytes, input images, partial images, size, quality, n)."""
+    kwargs = plan.kwargs
+    images = kwargs.get("image") or []
+    try:
+        return prices.worst_case_cost(
+            plan.model,
+            str(kwargs.get("quality", "auto")),
+            plan.width or call.prompt.width,
+            plan.height or call.prompt.height,
+            plan.n,
+            prompt_bytes=len(str(kwargs.get("prompt", "")).encode("utf-8")),
+            input_images=(len(images) if isinstance(images, list) else 1) + (1 if kwargs.get("mask") else 0),
+            partial_images=int(kwargs.get("partial_images") or 0),
+            batch=batch,
+        )
+    except ValueError as exc:
+        raise RequestError(f"cannot bound the cost of a call before sending it: {exc}", "model", plan.model) from exc
+
 
 
 # --------------------------------------------------------------------------------------------
@@ -679,6 +701,13 @@ class OpenAIProvider:
         width = plan.width or call.prompt.width
         height = plan.height or call.prompt.height
         return self.prices.estimate_cost(plan.model, quality, width, height, plan.n)
+
+    def worst_case_cost(self, call: RenderCall, *, transport: Transport = "live") -> float:
+        """The most ``call`` can cost in USD (what a spend budget reserves before sending; see
+        :meth:`~brandkit.provider.pricing.PriceTable.worst_case_cost`). Raises :class:`RequestError` naming the
+        model when the price table has no entry for it (a budget cannot be reserved then)."""
+        plan = self.plan(call, transport=transport)
+        return worst_case_of_plan(self.prices, plan, call, batch=transport == "batch")
 
     def render(self, call: RenderCall) -> RenderResult:
         """Generate or edit images for ``call``; raises a :class:`ProviderError` subclass on failure."""

@@ -338,6 +338,10 @@ class OpenAIBatchProvider:
         check_batchable(plan)
         return plan
 
+    def worst_case_cost(self, call: RenderCall) -> float:
+        """The most ``call`` can cost at Batch API prices (what a spend budget reserves before sending)."""
+        return self.api.worst_case_cost(call, transport="batch")
+
     def render(self, call: RenderCall) -> RenderResult:
         """Not available: a batch can take hours; use :meth:`arender` (``AsyncBrandKit``, ``brandkit variants``)."""
         raise RequestError(

@@ -7,6 +7,14 @@
   table are an **estimate**: the 1024x1024 price scaled by pixel count
   (``price(1024x1024) * width * height / 1024**2``). Quality ``auto`` is
   estimated as ``high`` (the most it can cost). Input tokens are not included.
+* :func:`worst_case_cost` bounds a request before it is sent (what budgets
+  reserve): the per-image output price (quality ``auto`` as ``high``) plus
+  100 output tokens per partial image, every prompt byte billed as one text
+  input token (a token is at least one byte) and every input image (edit
+  image, references, mask) billed as :attr:`PriceTable.input_image_tokens_max`
+  image input tokens — an assumed bound: no input-token formula is published
+  for gpt-image-2; it defaults to the largest per-image token count the
+  reference lists (7,024: gpt-image-2 high 1024x1024), rounded up.
 
 Prices are USD, per 1M tokens for :class:`TokenPrices` and per image for the
 per-image table, from the reference (``shared/reference/openai-images-api.md``
@@ -16,6 +24,7 @@ provider (``OpenAIProvider(prices=...)``) when prices change.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -28,9 +37,12 @@ __all__ = [
     "TokenPrices",
     "cost_from_usage",
     "estimate_cost",
+    "worst_case_cost",
 ]
 
 _REFERENCE_EDGE = 1024
+PARTIAL_IMAGE_TOKENS = 100
+"""Output tokens billed per partial image (streaming), per the reference (§2.5)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,8 @@ class PriceTable:
     tokens: Mapping[str, TokenPrices]
     per_image: Mapping[str, Mapping[str, Mapping[str, float]]] = field(default_factory=dict)
     batch_factor: float = 0.5
+    input_image_tokens_max: int = 7_100
+    """The most image input tokens one input image is assumed to cost (the worst-case bound; see the module)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tokens", MappingProxyType(dict(self.tokens)))
@@ -170,6 +184,33 @@ class PriceTable:
         return round(each * n * (self.batch_factor if batch else 1.0), 6)
 
 
+    def worst_case_cost(
+        self,
+        model: str,
+        quality: str,
+        width: int,
+        height: int,
+        n: int = 1,
+        *,
+        prompt_bytes: int = 0,
+        input_images: int = 0,
+        partial_images: int = 0,
+        batch: bool = False,
+    ) -> float:
+        """The most a request can cost in USD (see the module docstring): what a budget reserves before
+        sending. Raises ``ValueError`` like :meth:`estimate_cost` for an unlisted model or quality."""
+        output = self.estimate_cost(model, quality, width, height, n)
+        prices = self.token_prices(model)
+        tokens = (
+            max(0, partial_images) * PARTIAL_IMAGE_TOKENS * n * prices.image_output
+            + max(0, prompt_bytes) * prices.text_input
+            + max(0, input_images) * self.input_image_tokens_max * prices.image_input
+        )
+        total = output + tokens / 1_000_000
+        # rounded up to the micro-dollar: a bound must never round below the bill
+        return math.ceil(total * (self.batch_factor if batch else 1.0) * 1_000_000 - 1e-6) / 1_000_000
+
+
 def _or(value: float | None, fallback: float) -> float:
     return fallback if value is None else value
 
@@ -260,3 +301,30 @@ def estimate_cost(
 ) -> float:
     """Estimated USD for ``n`` images before sending (see :meth:`PriceTable.estimate_cost`)."""
     return prices.estimate_cost(model, quality, width, height, n, batch=batch)
+
+
+def worst_case_cost(
+    model: str,
+    quality: str,
+    width: int,
+    height: int,
+    n: int = 1,
+    prices: PriceTable = DEFAULT_PRICES,
+    *,
+    prompt_bytes: int = 0,
+    input_images: int = 0,
+    partial_images: int = 0,
+    batch: bool = False,
+) -> float:
+    """The most a request can cost (see :meth:`PriceTable.worst_case_cost`)."""
+    return prices.worst_case_cost(
+        model,
+        quality,
+        width,
+        height,
+        n,
+        prompt_bytes=prompt_bytes,
+        input_images=input_images,
+        partial_images=partial_images,
+        batch=batch,
+    )

@@ -5,6 +5,10 @@ It is the run's source of truth. Events:
 * ``run_started`` — a session begins (plan name and hash, provider, concurrency, budget, resume).
 * ``planned`` — a variant of the plan (key, name, spec, axes, operation), written once per key.
 * ``started`` — a variant is being made (its spend may begin).
+* ``paid`` — a render was answered and paid for (written the moment it arrives, before any check): attempt,
+  cost, request id, usage, call digest, and its image files in ``DIR/spool/paid/<key>/``
+  (:mod:`brandkit.variants.paid`). The ``paid`` lines are the run's spend; a resumed run re-checks the
+  paid renders of an unsettled variant instead of paying for them again.
 * ``succeeded`` — its files are on disk (written atomically *before* this line): names, bytes, sha256,
   cost, attempts, checks summary.
 * ``failed`` — it did not produce an accepted asset: ``kind`` (checks, request, blocked, provider, master,
@@ -14,6 +18,10 @@ It is the run's source of truth. Events:
 * ``succeeded`` with ``from_spool: true`` — a spooled result saved by a later session (``cost_usd`` and
   ``attempts`` 0: the earlier ``failed`` line counted them).
 * ``budget_stop`` / ``aborted`` / ``run_finished`` — why and how a session ended.
+
+Spend: a variant's ``cost_usd`` is the sum of its ``paid`` lines; a ``succeeded``/``failed`` line marked
+``billing: "paid"`` repeats that sum for reading and is not counted again (older journals, without ``paid``
+lines, count the settling lines' ``cost_usd``).
 
 A ``kill -9`` can leave a torn last line: :func:`read_journal` skips lines that do not parse, and
 :class:`Journal` starts a fresh line before appending. :func:`replay` folds the events into the state
@@ -39,7 +47,7 @@ __all__ = [
 ]
 
 JOURNAL_NAME = "journal.jsonl"
-RETRY_ON_RESUME = frozenset({"provider", "master", "output", "error"})
+RETRY_ON_RESUME = frozenset({"provider", "master", "output", "error", "budget"})
 """Failure kinds a resumed run tries again (transient); ``checks``, ``request`` and ``blocked`` are final
 unless the run is resumed with ``retry_failed``."""
 
@@ -58,6 +66,8 @@ class VariantState:
     """Spend attributed to this variant over every session (succeeded and failed attempts)."""
     attempts: int = 0
     """Provider attempts over every session."""
+    paid: list[dict[str, Any]] = field(default_factory=list)
+    """``paid`` records not settled for good yet: what a resumed run re-checks instead of paying again."""
 
     @property
     def files(self) -> dict[str, str]:
@@ -128,9 +138,16 @@ def replay(records: Iterable[Mapping[str, Any]], skipped_lines: int = 0) -> Jour
         elif event == "started":
             variant.status = "started"
             variant.starts += 1
+        elif event == "paid":
+            variant.cost_usd += float(record.get("cost_usd") or 0.0)
+            variant.paid = [p for p in variant.paid if p.get("attempt") != record.get("attempt")]
+            variant.paid.append(dict(record))
         elif event in ("succeeded", "failed"):
             variant.status = str(event)
             variant.last = dict(record)
-            variant.cost_usd += float(record.get("cost_usd") or 0.0)
+            if record.get("billing") != "paid":
+                variant.cost_usd += float(record.get("cost_usd") or 0.0)
             variant.attempts += int(record.get("attempts") or 0)
+            if event == "succeeded" or record.get("kind") not in RETRY_ON_RESUME:
+                variant.paid = []  # settled for good: nothing to re-check
     return state

@@ -61,7 +61,7 @@ from typing import Any, TypeVar
 from brandkit.checks.base import ModerationScores
 from brandkit.errors import ProviderError, RateLimitError
 from brandkit.models import RenderCall, RenderResult
-from brandkit.provider.base import ImageProvider, Moderator
+from brandkit.provider.base import ImageProvider, Moderator, worst_case_cost_of
 from brandkit.provider.retry import RetryPolicy
 
 __all__ = ["AdaptiveRateLimiter", "LimiterStats", "RateLimitedModeratingProvider", "RateLimitedProvider", "wrap"]
@@ -525,6 +525,10 @@ class RateLimitedProvider:
         result = await self._limited(lambda: self.inner.arender(call), "render", f"{self.name} render")
         self.spent_usd += result.cost_usd
         return result
+
+    def worst_case_cost(self, call: RenderCall) -> float | None:
+        """The wrapped provider's bound (``None`` when it states none)."""
+        return worst_case_cost_of(self.inner, call)
 
     async def aclose(self) -> None:
         """Close the wrapped provider's clients, when it has any."""

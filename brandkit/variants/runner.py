@@ -13,8 +13,10 @@ Exactly once, nothing lost: each variant's state change is journaled (``DIR/jour
 files are written atomically *before* the ``succeeded`` line. ``resume=True`` after a crash skips a
 variant whose journal says succeeded and whose files exist, and redoes one that was started but not
 finished. A failed variant never touches a finished one's files (its best rejected attempt goes to
-``DIR/rejected/``). ``budget_usd`` reserves each variant's worst-case cost (price table × attempts)
-before starting it and stops before the total could pass the budget.
+``DIR/rejected/``). Paid means recorded (:mod:`brandkit.variants.paid`): each render is journaled (``paid``,
+its bytes in the spool) the moment it arrives, before any check, and a resumed run re-checks such renders
+instead of paying again. ``budget_usd`` reserves each call's worst-case cost (price table) before sending it
+and stops before the spend could pass the budget.
 
 Never paid for nothing: before the first request the output folder gets its pre-flight
 (:func:`brandkit.outputs.preflight`: usable, room for the session's estimate); at the first failed write the
@@ -39,6 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from brandkit.asset import Asset, atomic_write
+from brandkit.budget import BudgetExceededError, SpendBudget
 from brandkit.errors import (
     AuthenticationError,
     BrandkitError,
@@ -50,13 +53,15 @@ from brandkit.errors import (
     RateLimitError,
     RequestError,
 )
-from brandkit.models import AssetRequest, Attempt, EditRequest, ValidationReport
+from brandkit.models import AssetRequest, Attempt, EditRequest, RenderCall, ValidationReport
 from brandkit.outputs import preflight
-from brandkit.provider.base import ImageProvider, Moderator
+from brandkit.provider.base import ImageProvider, Moderator, worst_case_cost_of
 from brandkit.provider.pricing import DEFAULT_PRICES, PriceTable
 from brandkit.provider.retry import RetryPolicy
 from brandkit.spec.models import BrandSpec
+from brandkit.variants.eta import EtaEstimator, eta_column
 from brandkit.variants.journal import JOURNAL_NAME, RETRY_ON_RESUME, Journal, JournalState, read_journal, replay
+from brandkit.variants.paid import PaidLedger
 from brandkit.variants.plan import ExpandedPlan, PlanError, Variant, VariantPlan, expand_plan
 from brandkit.variants.ratelimit import AdaptiveRateLimiter, LimiterStats, wrap
 from brandkit.variants.report import build_manifest, make_thumbnail, report_summary, write_reports
@@ -101,6 +106,18 @@ _EXT = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}
 # --------------------------------------------------------------------------------------------
 
 
+class VariantRecorder(Protocol):
+    """Told about each variant once its files are written and journaled (e.g. the asset registry,
+    :class:`brandkit.registry.recorder.RegistryRecorder`). Called in a worker thread; it must not raise:
+    a recording failure is its own to report, never the run's (the files and the journal are already safe)."""
+
+    def saved(self, variant: Variant, asset: Asset, path: Path, spec: BrandSpec) -> None:
+        """``variant`` passed: ``asset`` is saved at ``path``."""
+
+    def failed(self, variant: Variant, attempts: Sequence[Attempt], best: Attempt, path: Path, spec: BrandSpec) -> None:
+        """``variant`` failed its checks: its best attempt's image is at ``path``."""
+
+
 class ProgressSink(Protocol):
     """Receives progress of a run (the CLI's rich bar, or your own)."""
 
@@ -118,9 +135,10 @@ class ProgressSink(Protocol):
 
 
 class RichProgress:
-    """A rich progress bar on stderr: done / failed / spend / ETA."""
+    """A rich progress bar on stderr: done / failed / spend / ETA (:class:`~brandkit.variants.eta.EtaEstimator`:
+    from the session's throughput since it started, counted down between settlements)."""
 
-    def __init__(self, description: str = "variants") -> None:
+    def __init__(self, description: str = "variants", clock: Callable[[], float] = time.monotonic) -> None:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -129,8 +147,10 @@ class RichProgress:
             SpinnerColumn,
             TextColumn,
             TimeElapsedColumn,
-            TimeRemainingColumn,
         )
+
+        self.eta = EtaEstimator(clock)
+        """The estimate the bar shows."""
 
         self._progress = Progress(
             SpinnerColumn(),
@@ -140,8 +160,7 @@ class RichProgress:
             TextColumn("[red]{task.fields[failed]} failed"),
             TextColumn("${task.fields[spent]:.2f}"),
             TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
+            eta_column(self.eta),
             console=Console(stderr=True),
             transient=False,
         )
@@ -151,12 +170,14 @@ class RichProgress:
     def start(self, total: int, done: int, failed: int) -> None:
         """Show the bar."""
         self._progress.start()
+        self.eta.start(total, done + failed)
         self._task = self._progress.add_task(
             self._description, total=total, completed=done + failed, failed=failed, spent=0.0
         )
 
     def update(self, done: int, failed: int, spent_usd: float) -> None:
         """Advance the bar."""
+        self.eta.update(done + failed)
         if self._task is not None:
             self._progress.update(self._task, completed=done + failed, failed=failed, spent=spent_usd)
 
@@ -180,6 +201,8 @@ class VariantRun:
     manifest: dict[str, Any]
     stopped: str | None = None
     """Why the session stopped early: ``budget``, ``aborted: <error>``, ``output: <error>`` (or ``None``)."""
+    stop_reason: str | None = None
+    """The budget stop in words: the budget, what was spent and reserved, and what the refused call needed."""
     limiter: LimiterStats | None = None
     output: dict[str, Any] | None = None
     """``None`` when every write worked; else ``saved``/``kept``/``lost`` counts, the variants kept in the spool
@@ -586,8 +609,10 @@ class _Runner:
         max_attempts: int | None,
         max_spend_usd: float | None,
         label: str,
+        recorder: VariantRecorder | None = None,
     ) -> None:
         self.plan = plan
+        self.recorder = recorder
         self.out = out
         self.kits = kits
         self.wrapped = wrapped
@@ -603,9 +628,10 @@ class _Runner:
         self.done = 0
         self.failed = 0
         self.prior_spend = 0.0
-        self.attributed = 0.0
-        self.reserved: dict[str, float] = {}
-        self.worst: dict[str, float] = {}
+        self.worst: dict[str, float | None] = {}
+        """Worst-case cost of each variant's first call (``None``: the provider states no price)."""
+        self.ledger = PaidLedger(out, self.journal, SpendBudget(budget_usd, label="run budget"))
+        self.stop_reason: str | None = None
         self.stopped: str | None = None
         self.settled_events: dict[str, asyncio.Event] = {}
         self.outcome: dict[str, str] = {}
@@ -628,15 +654,23 @@ class _Runner:
         """Spend of earlier sessions plus this one."""
         return self.prior_spend + self.session_spend
 
-    def _reserve(self, variant: Variant) -> bool:
-        if self.budget is None:
+    def _can_start(self, variant: Variant) -> bool:
+        """Whether ``variant``'s first call fits in the run budget now (each call reserves its own worst
+        case when it is sent; a variant with paid renders to re-check starts in any case)."""
+        budget = self.ledger.budget
+        if budget.limit_usd is None or self.ledger.has_replay(variant.key):
             return True
-        need = self.worst.get(variant.key, 0.0)
-        committed = self.total_spend + sum(self.reserved.values())
-        if committed + need > self.budget + 1e-9:
-            return False
-        self.reserved[variant.key] = need
-        return True
+        need = self.worst.get(variant.key)
+        if need is None:  # the provider states no price: the budget is checked after each call
+            return budget.spent_usd + budget.reserved_usd < budget.limit_usd
+        return budget.fits(need)
+
+    def _budget_stop(self, variant: Variant, error: BudgetExceededError) -> None:
+        """Stop the run before a call that could pass the budget; the journal says by how much."""
+        if self.stopped is None:
+            self.stopped = "budget"
+            self.stop_reason = str(error)
+        self.journal.append("budget_stop", key=variant.key, reason=str(error), **error.as_fields())
 
     # -- journal ------------------------------------------------------------------------------
 
@@ -663,7 +697,6 @@ class _Runner:
             self.done += 1
         else:
             self.failed += 1
-        self.reserved.pop(variant.key, None)
         event = self.settled_events.get(variant.key)
         if event is not None:
             event.set()
@@ -698,7 +731,8 @@ class _Runner:
         return record["image"]
 
     async def _make(self, variant: Variant) -> Asset:
-        kit = self.kits[variant.spec_id]
+        shared = self.kits[variant.spec_id]
+        kit = shared.using(self.ledger.provider_for(variant.key, shared.provider))  # paid means recorded
         if isinstance(variant.request, EditRequest):
             master = await self._master_bytes(variant)
             return await kit.edit(master, request=variant.request)
@@ -711,7 +745,7 @@ class _Runner:
         files = fields["files"]
 
         def write() -> OutputError | None:
-            asset.save(self.out / files["image"])
+            asset.save(self.out / files["image"], overwrite=True)  # the run owns its keyed names
             try:
                 make_thumbnail(asset.data, self.out / files["thumb"])
             except OutputError as exc:  # the image is saved; the contact sheet redraws a missing thumbnail
@@ -758,6 +792,13 @@ class _Runner:
         except RenderRefused:
             self._not_made(variant)
             return
+        except BudgetExceededError as exc:  # the next call could pass the run budget: not sent
+            self._budget_stop(variant, exc)
+            if variant.key in self.ledger.paid_keys:  # paid renders are kept: resume re-checks them
+                self._record_failure(variant, "budget", str(exc), started)
+            else:
+                self._not_made(variant)
+            return
         except RateLimitError as exc:
             count = self.requeues.get(variant.key, 0)
             if count < MAX_REQUEUES and self.stopped is None:
@@ -772,6 +813,10 @@ class _Runner:
             return
         except BrandViolationError as exc:
             files = await self._save_rejected(variant, exc.best)
+            if self.recorder is not None and exc.best is not None and files.get("rejected"):
+                spec = self.kits[variant.spec_id].spec
+                path = self.out / files["rejected"]
+                await asyncio.to_thread(self.recorder.failed, variant, exc.attempts, exc.best, path, spec)
             cost = sum(a.cost_usd for a in exc.attempts)
             self._record_failure(
                 variant, "checks", _failure_reason(exc), started, cost, len(exc.attempts), exc.report, files
@@ -780,6 +825,7 @@ class _Runner:
         except Exception as exc:
             self._record_failure(variant, _failure_kind(exc), _failure_reason(exc), started)
             return
+        self.ledger.crash_point("checked")
         try:
             fields = await self._save(variant, asset)
         except OutputError as exc:  # paid for but not saved: keep it in the spool, stop paying on a storage failure
@@ -789,14 +835,18 @@ class _Runner:
             cost, attempts, report = asset.cost_usd, len(asset.attempts), asset.report
             self._record_failure(variant, "output", _failure_reason(exc), started, cost, attempts, report, None, extra)
             return
-        self.attributed += asset.cost_usd
+        self.ledger.crash_point("saved")
         self.finished_files[variant.key] = fields["files"]
         elapsed = round(time.perf_counter() - started, 3)
         try:
-            self.journal.append("succeeded", key=variant.key, **fields, elapsed_s=elapsed)
+            self.journal.append("succeeded", key=variant.key, **fields, billing="paid", elapsed_s=elapsed)
         except OutputError as exc:  # saved, but not journaled: the spool notes it so resume does not pay again
             self._storage_failed(exc)
             await asyncio.to_thread(self.guard.keep_saved, variant.key, variant.name, fields)
+        self.ledger.discard(variant.key)
+        if self.recorder is not None:
+            path = self.out / fields["files"]["image"]
+            await asyncio.to_thread(self.recorder.saved, variant, asset, path, self.kits[variant.spec_id].spec)
         self._settle(variant, "succeeded")
 
     async def _recover(self, variant: Variant, started: float) -> bool:
@@ -811,9 +861,10 @@ class _Runner:
         if fields is None:
             return False
         self.finished_files[variant.key] = fields["files"]
-        fields.update(cost_usd=0.0, attempts=0, from_spool=True)  # paid and counted by the earlier session
+        fields.update(cost_usd=0.0, attempts=0, from_spool=True, billing="paid")  # paid and counted earlier
         self.journal.append("succeeded", key=variant.key, **fields, elapsed_s=round(time.perf_counter() - started, 3))
         self.guard.discard(variant.key)
+        self.ledger.discard(variant.key)
         self._settle(variant, "succeeded")
         return True
 
@@ -823,8 +874,8 @@ class _Runner:
             self.stopped = f"output: {self.guard.failure}"
 
     def _not_made(self, variant: Variant) -> None:
-        """A started variant whose render the guard refused: nothing spent; resume makes it."""
-        self.reserved.pop(variant.key, None)
+        """A started variant whose render was refused (writes failed, or the budget): nothing spent in this
+        session; resume makes it."""
         event = self.settled_events.get(variant.key)
         if event is not None:
             event.set()
@@ -841,7 +892,6 @@ class _Runner:
         files: Mapping[str, str] | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> None:
-        self.attributed += cost
         self.journal.append(
             "failed",
             key=variant.key,
@@ -852,8 +902,11 @@ class _Runner:
             files=dict(files or {}),
             report=report_summary(report) if report is not None else None,
             elapsed_s=round(time.perf_counter() - started, 3),
+            billing="paid",
             **dict(extra or {}),
         )
+        if kind not in RETRY_ON_RESUME:  # settled for good: its paid renders need no re-check
+            self.ledger.discard(variant.key)
         self._settle(variant, "failed")
 
     # -- the session --------------------------------------------------------------------------
@@ -881,21 +934,13 @@ class _Runner:
             try:
                 if self.stopped is not None:
                     continue
-                if not self._reserve(variant):
-                    self.stopped = "budget"
-                    self.journal.append(
-                        "budget_stop",
-                        key=variant.key,
-                        budget_usd=self.budget,
-                        spent_usd=round(self.total_spend, 6),
-                        reserved_usd=round(sum(self.reserved.values()), 6),
-                        needed_usd=round(self.worst.get(variant.key, 0.0), 6),
-                    )
+                if not self._can_start(variant):
+                    need = self.worst.get(variant.key)
+                    self._budget_stop(variant, self.ledger.budget.refusal(need or 0.0, f"variant {variant.name}"))
                     continue
                 try:
                     await self._run_one(variant)
                 except (_Requeue, _Defer):
-                    self.reserved.pop(variant.key, None)
                     queue.put_nowait(variant)
                 except OutputError as exc:  # the journal could not be written: stop paying, resume redoes it
                     self._storage_failed(exc)
@@ -958,7 +1003,7 @@ class _Runner:
                     "run_finished",
                     stopped=self.stopped,
                     spent_usd=round(self.session_spend, 6),
-                    unattributed_usd=round(max(0.0, self.session_spend - self.attributed), 6),
+                    unattributed_usd=round(max(0.0, self.session_spend - self.ledger.recorded_usd), 6),
                 )
             except OutputError as exc:
                 self._storage_failed(exc)
@@ -1085,6 +1130,7 @@ async def arun_variants(
     engine: str = "live",
     batch_options: Mapping[str, Any] | None = None,
     allow_paths: Sequence[str | os.PathLike[str]] = (),
+    recorder: VariantRecorder | None = None,
     **provider_options: Any,
 ) -> VariantRun:
     """Make every variant of ``plan`` into ``out``; returns the manifest and summary (see module docstring).
@@ -1095,7 +1141,8 @@ async def arun_variants(
     provider's request limit (60 s for OpenAI); ``rate_limit`` fixes the limit instead of learning it.
     ``checks``, ``max_attempts`` and ``max_spend_usd`` configure the kits as in :class:`~brandkit.BrandKit`.
     ``concurrency`` bounds the provider requests in flight at once; twice as many variants are in progress
-    (one asset each in memory at most), so checks and saving overlap the requests.
+    (one asset each in memory at most), so checks and saving overlap the requests. ``recorder`` (a
+    :class:`VariantRecorder`, e.g. the asset registry's) is told about each variant once it is saved.
 
     ``engine="openai-batch"`` sends every image request through the OpenAI Batch API instead (half price;
     ``provider`` must be ``"openai"``, an ``OpenAIProvider`` or an ``OpenAIBatchProvider``): every variant
@@ -1187,6 +1234,7 @@ async def arun_variants(
             max_attempts=max_attempts,
             max_spend_usd=max_spend_usd,
             label=label,
+            recorder=recorder,
         )
         runner.state = state
         runner.guard = guard
@@ -1195,22 +1243,23 @@ async def arun_variants(
         runner.prior_spend = sum(v.cost_usd for v in state.variants.values()) + sum(
             s.unattributed_usd for s in state.sessions
         )
-        prices = _prices_of(wrapped[0]) if wrapped else DEFAULT_PRICES
-        factor = prices.batch_factor if engine == "openai-batch" else 1.0
-        for variant in todo:
-            estimate = 0.0 if label == "local" else _estimate(compiled[variant.key], prices)
-            if estimate is not None:
-                estimate *= factor
-            runner.worst[variant.key] = _worst_case(
-                estimate if estimate is not None else 0.0,
-                expanded.specs[variant.spec_id],
-                max_attempts,
-                max_spend_usd,
-            )
+        runner.ledger = PaidLedger(
+            target,
+            runner.journal,
+            SpendBudget(budget_usd, label="run budget", spent_usd=runner.prior_spend),
+            pending={key: v.paid for key, v in state.variants.items() if v.paid and key in {t.key for t in todo}},
+        )
+        runner.ledger.storage_stopped = lambda: guard.stopped
+        runner.ledger.sweep()  # paid renders of variants settled for good (a kill can leave them behind)
+        if budget_usd is not None:  # what each variant's first call reserves (its later calls reserve their own)
+            for variant in todo:
+                first = RenderCall(prompt=compiled[variant.key])
+                runner.worst[variant.key] = worst_case_cost_of(kits[variant.spec_id].provider, first)
         started = time.time()
         try:
             await runner.run(todo, settled, resume)
         finally:
+            runner.ledger.close()
             guard.close()
             for item in owned:
                 with contextlib.suppress(Exception):
@@ -1222,6 +1271,7 @@ async def arun_variants(
         index_path=target / "index.html",
         manifest=manifest,
         stopped=runner.stopped,
+        stop_reason=runner.stop_reason,
         limiter=limiter.stats,
         output=guard.summary(int(manifest["summary"]["succeeded"])),
     )

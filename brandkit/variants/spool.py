@@ -39,7 +39,7 @@ from brandkit.outputs import (
     estimate_output_bytes,
     is_storage_failure,
 )
-from brandkit.provider.base import ImageProvider, Moderator
+from brandkit.provider.base import ImageProvider, Moderator, worst_case_cost_of
 
 if TYPE_CHECKING:
     from brandkit.asset import Asset
@@ -149,7 +149,7 @@ class OutputGuard:
         entry = self.folder / key
         image_name = Path(fields["files"]["image"]).name
         try:
-            asset.save(entry / image_name)
+            asset.save(entry / image_name, overwrite=True)  # the spool owns its keyed names
             record = {**fields, "spool_image": image_name}
             atomic_write(entry / RECORD_NAME, json.dumps(record, ensure_ascii=False, default=str).encode("utf-8"))
         except (BrandkitError, OSError) as exc:
@@ -249,6 +249,10 @@ class _Gate:
     def _check(self) -> None:
         if self.guard.stopped:
             raise RenderRefused(f"not sent: writes into {self.guard.out} failed ({self.guard.failure})")
+
+    def worst_case_cost(self, call: RenderCall) -> float | None:
+        """The wrapped provider's bound (``None`` when it states none)."""
+        return worst_case_cost_of(self.inner, call)
 
     def render(self, call: RenderCall) -> RenderResult:
         """Render unless writes failed."""
