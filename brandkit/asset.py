@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from brandkit.atomic import atomic_write as atomic_write  # re-exported: the atomic writes live in brandkit.atomic
 from brandkit.atomic import atomic_write_all
+from brandkit.edit_inherit import EditReport
 from brandkit.errors import OutputError
 from brandkit.imageio import load_image
 from brandkit.models import AssetRequest, Attempt, CompiledPrompt, EditRequest, ValidationReport
@@ -49,6 +50,14 @@ class Asset(BaseModel):
     cost_usd: float = 0.0
     fixes: list[str] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict)
+    edit: EditReport | None = Field(
+        default=None, description="Edits: what was kept from the edited asset, what changed, what was removed."
+    )
+    credentials: dict[str, Any] | None = Field(
+        default=None,
+        description="Content Credentials: content_credentials 'signed' or 'unsigned', the provider's manifest "
+        "(kept as the parent ingredient, or as a reference here when unsigned), the signer (docs/provenance.md).",
+    )
 
     @cached_property
     def image(self) -> Image.Image:
@@ -102,13 +111,18 @@ class Asset(BaseModel):
             ],
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "provenance": self.provenance(),
+            "edit": self.edit.model_dump(mode="json") if self.edit is not None else None,
+            "content_credentials": (self.credentials or {}).get("content_credentials", "unsigned"),
+            "credentials": self.credentials,
         }
 
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the image to ``path`` and the sidecar to ``path`` with ``.json``, each atomically.
+    def save(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+        """Write the image to ``path`` and the sidecar to ``path`` with ``.json``, as one atomic unit.
 
         The image's extension must match its format (``.png``, ``.jpg``/``.jpeg``, ``.webp``); a missing
-        extension is added. Returns the image path.
+        extension is added. Returns the image path. An existing image or sidecar is never replaced unless
+        ``overwrite=True``: :class:`~brandkit.OutputExistsError` names the file, and nothing is written (the
+        check and the write are one atomic step, :func:`brandkit.atomic.atomic_write_all`).
         """
         target = Path(path)
         expected = {"png": {".png"}, "jpeg": {".jpg", ".jpeg"}, "webp": {".webp"}}[self.output_format]
@@ -121,7 +135,8 @@ class Asset(BaseModel):
             )
         sidecar = json.dumps(self.sidecar(), indent=2, ensure_ascii=False, sort_keys=False)
         atomic_write_all(
-            [(target, self.data), (target.with_suffix(target.suffix + SIDECAR_SUFFIX), sidecar.encode("utf-8"))]
+            [(target, self.data), (target.with_suffix(target.suffix + SIDECAR_SUFFIX), sidecar.encode("utf-8"))],
+            overwrite=overwrite,
         )
         return target
 
@@ -151,6 +166,9 @@ def provenance_record(
         "logo_variant": prompt.logo_variant,
         "logo_box": list(prompt.layout.logo_box.as_tuple()) if prompt.layout.logo_box is not None else None,
         "photo_box": list(prompt.layout.hero_box.as_tuple()) if prompt.layout.hero_box is not None else [0, 0, 0, 0],
+        "copy_boxes": [
+            list(b.as_tuple()) for b in (prompt.layout.copy_box, prompt.layout.disclaimer_box) if b is not None
+        ],
         "copy": prompt.copy_block.model_dump(mode="json"),
         "checks": report.summary() if report is not None else {},
     }

@@ -19,16 +19,18 @@ A foundation module: imports only :mod:`brandkit.errors`.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
+import secrets
 import socket
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from brandkit.errors import OutputError
+from brandkit.errors import OutputError, OutputExistsError
 
 __all__ = [
     "STALE_AGE_S",
@@ -61,9 +63,23 @@ def _temp_prefix(name: str) -> str:
     return f".{name}{tail}"
 
 
-def make_temp(folder: Path, name: str) -> tuple[int, str]:
-    """Create a new temp file of brandkit's naming for target ``name`` in ``folder``: (open fd, path)."""
-    return tempfile.mkstemp(prefix=_temp_prefix(name), suffix=".tmp", dir=folder)
+def make_temp(folder: Path, name: str, mode: int = 0o666) -> tuple[int, str]:
+    """Create a new temp file of brandkit's naming for target ``name`` in ``folder``: (open fd, path).
+
+    Created with ``mode`` (default ``0o666``) through ``O_CREAT | O_EXCL``, so the process umask (and a folder's
+    default ACL) decides its permissions, as for any file a program creates (``tempfile.mkstemp`` would make it
+    ``0600``); pass ``0o600`` for a secret (a private key), which is then never readable by others, not even
+    for a moment.
+    """
+    prefix = _temp_prefix(name)
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(tempfile.TMP_MAX):
+        path = os.path.join(folder, f"{prefix}{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(path, flags, mode), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no unused temp file name", str(folder))
 
 
 def is_brandkit_temp(name: str) -> bool:
@@ -130,13 +146,14 @@ def sweep_tree(root: str | os.PathLike[str]) -> list[Path]:
     return removed
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, *, overwrite: bool = True, mode: int = 0o666) -> None:
     """Write ``data`` to ``path`` atomically (temp file in the same folder, fsync, rename).
 
     Raises :class:`OutputError` naming the path when the folder is a file, cannot be made, or nothing can be
-    written there. An existing file at ``path`` is replaced only once the new one is complete.
+    written there. An existing file at ``path`` is replaced only once the new one is complete — or, with
+    ``overwrite=False``, never: :class:`OutputExistsError` (see :func:`atomic_write_all`).
     """
-    atomic_write_all([(path, data)])
+    atomic_write_all([(path, data)], overwrite=overwrite, mode=mode)
 
 
 def _prepare_folder(path: Path) -> None:
@@ -150,8 +167,8 @@ def _prepare_folder(path: Path) -> None:
         raise OutputError(f"{path}: is a folder; cannot write a file there", path=str(path))
 
 
-def _write_temp(path: Path, data: bytes) -> str:
-    fd, tmp = make_temp(path.parent, path.name)
+def _write_temp(path: Path, data: bytes, mode: int = 0o666) -> str:
+    fd, tmp = make_temp(path.parent, path.name, mode)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -183,7 +200,7 @@ def _backup_of(path: Path) -> Path:
     return Path(name)
 
 
-def atomic_write_all(items: list[tuple[Path, bytes]]) -> None:
+def atomic_write_all(items: list[tuple[Path, bytes]], *, overwrite: bool = True, mode: int = 0o666) -> None:
     """Write several files as one unit: all complete, or none changed.
 
     Every file is first written to a temp file beside its target and fsynced; then each target is replaced in
@@ -191,6 +208,13 @@ def atomic_write_all(items: list[tuple[Path, bytes]]) -> None:
     the targets already replaced are restored from their backups, so a failed save never destroys a finished file.
     Stale temp files of brandkit's naming in the targets' folders are removed first (:func:`sweep_stale_temps`).
     The :class:`OutputError` raised keeps the ``OSError`` (and its ``errno``) as ``__cause__``.
+
+    With ``overwrite=False`` no existing file is ever replaced: each complete temp file is hard-linked to its
+    target name, which fails if that name exists — the check and the write are one step, so two writers
+    racing for one name cannot both win. The loser gets :class:`OutputExistsError` naming the file, and the
+    files of this call already linked are removed again. (Where the filesystem cannot hard-link, the name is
+    claimed with ``O_CREAT | O_EXCL`` and the temp file renamed onto it.) Files are created with mode
+    ``mode`` (default ``0o666``) less the umask (:func:`make_temp`).
     """
     temps: list[str] = []
     backups: list[tuple[Path, Path | None]] = []
@@ -203,9 +227,13 @@ def atomic_write_all(items: list[tuple[Path, bytes]]) -> None:
             if path.parent not in swept:
                 swept.add(path.parent)
                 sweep_stale_temps(path.parent)
-            temps.append(_write_temp(path, data))
+            temps.append(_write_temp(path, data, mode))
         for (path, _), tmp in zip(items, temps, strict=True):
             current = path
+            if not overwrite:
+                _link_new(tmp, path)
+                backups.append((path, None))
+                continue
             backup = None
             if path.exists():
                 backup = _backup_of(path)
@@ -231,6 +259,37 @@ def atomic_write_all(items: list[tuple[Path, bytes]]) -> None:
         if backup is not None:
             with contextlib.suppress(OSError):
                 backup.unlink()
+
+
+_NO_LINK = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK, errno.ENOSYS})
+
+
+def _link_new(tmp: str, path: Path) -> None:
+    """Give the complete temp file ``tmp`` the name ``path`` only if no file has it (atomic check and write)."""
+    try:
+        os.link(tmp, path, follow_symlinks=False)
+    except FileExistsError:
+        raise _exists(path) from None
+    except OSError as exc:
+        if exc.errno not in _NO_LINK:
+            raise
+        try:  # no hard links here: claim the name, then rename the complete file onto the claimed name
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666))
+        except FileExistsError:
+            raise _exists(path) from None
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                path.unlink()
+            raise
+        return
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+
+
+def _exists(path: Path) -> OutputExistsError:
+    return OutputExistsError(f"{path}: already exists; not replaced (pass overwrite=True to replace it)", str(path))
 
 
 def _rollback(backups: list[tuple[Path, Path | None]], temps: list[str]) -> None:

@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from brandkit.cli_review import DbOpt, output_recorder, report_recording
 from brandkit.errors import (
     BrandkitError,
     BrandViolationError,
@@ -47,6 +48,24 @@ app.add_typer(spec_app, name="spec")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
 SpecOpt = Annotated[Path, typer.Option("--spec", "-s", help="Brand spec folder or brand.yaml/.json file.")]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from brandkit import __version__
+
+        sys.stdout.write(f"brandkit {__version__}\n")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", "-V", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Brand-safe AI image generation: specs, prompts, generation and validation."""
 
 
 def _console(stderr: bool = False) -> Console:
@@ -179,25 +198,19 @@ def _request(
     disclaimer: list[str] | None,
     background: str,
 ) -> Any:
-    from pydantic import ValidationError
-
     from brandkit.models import AssetRequest
 
-    try:
-        return AssetRequest(
-            brief=brief,
-            headline=headline,
-            subhead=subhead,
-            cta=cta,
-            format=fmt,
-            seed=seed,
-            n=n,
-            disclaimers=disclaimer or [],
-            background=background,
-        )
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise RequestError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}", field=str(first["loc"][0])) from None
+    return AssetRequest(  # a bad value raises RequestValidationError naming the field (exit 2)
+        brief=brief,
+        headline=headline,
+        subhead=subhead,
+        cta=cta,
+        format=fmt,
+        seed=seed,
+        n=n,
+        disclaimers=disclaimer or [],
+        background=background,
+    )
 
 
 Brief = Annotated[str, typer.Option("--brief", "-b", help="What the image should show.")]
@@ -208,6 +221,13 @@ Fmt = Annotated[str, typer.Option("--format", "-f", help="Format name from the s
 Disclaimer = Annotated[Optional[list[str]], typer.Option("--disclaimer", help="Extra legal line (repeatable).")]  # noqa: UP045
 Background = Annotated[str, typer.Option("--background", help="light, dark or auto.")]
 Provider = Annotated[Optional[str], typer.Option("--provider", "-p", help="local (offline) or openai.")]  # noqa: UP045
+Overwrite = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        help="Replace files of the same name in the output folder (default: never; a taken name gets -2, -3, …).",
+    ),
+]
 
 
 @app.command("compile")
@@ -296,14 +316,39 @@ def _asset_summary(asset: Any, path: Path) -> dict[str, Any]:
         "cost_usd": round(asset.cost_usd, 6),
         "fixes": asset.fixes,
         "checks": asset.report.summary(),
+        **({"edit": asset.edit.model_dump(mode="json")} if asset.edit is not None else {}),
     }
 
 
+def _save_new(asset: Any, out: Path, name: str, overwrite: bool) -> Path:
+    """Save ``asset`` as ``out/name`` — or, unless ``overwrite``, under the first free name ``name-2``,
+    ``name-3``… (the check and the write are one atomic step in :meth:`Asset.save`, so runs racing for a
+    name never replace each other's paid assets)."""
+    from brandkit.errors import OutputExistsError
+
+    if overwrite:
+        return Path(asset.save(out / name, overwrite=True))
+    for k in range(1, 10_000):
+        try:
+            return Path(asset.save(out / (name if k == 1 else f"{name}-{k}")))
+        except OutputExistsError:
+            continue
+    raise OutputError(f"{out}: no free name for {name!r} after 9999 tries", path=str(out))
+
+
 def _run_assets(
-    make: Callable[[], list[Any]], out: Path, stem: str, json_out: bool, prompt: Any = None, count: int = 1
+    make: Callable[[], list[Any]],
+    out: Path,
+    stem: str,
+    json_out: bool,
+    prompt: Any = None,
+    count: int = 1,
+    overwrite: bool = False,
+    recorder: Any = None,
 ) -> None:
     """Pre-flight ``out`` for ``count`` images like ``prompt`` (nothing spent if it is unusable or too small),
-    make the assets, save them; a save that fails raises OutputFailedError (exit 4) saying what was kept."""
+    make the assets, save them (never over an existing file unless ``overwrite``); a save that fails raises
+    OutputFailedError (exit 4) saying what was kept."""
     from brandkit.outputs import estimate_output_bytes, keep_elsewhere, preflight
 
     if out.exists() and not out.is_dir():
@@ -319,16 +364,19 @@ def _run_assets(
     for i, asset in enumerate(assets):
         name = f"{stem}{'' if len(assets) == 1 else f'-{i + 1}'}"
         try:
-            path = asset.save(out / name)
+            path = _save_new(asset, out, name, overwrite)
         except OutputError as exc:
             unsaved.append((asset, name, exc))
             continue
         written.append(_asset_summary(asset, path))
+        if recorder is not None:  # after the files are safe; a registry failure is a warning (cli_review)
+            recorder.add(asset, path)
+    registry = {} if recorder is None else report_recording(recorder, json_out)
     if unsaved:  # paid for, not saved: keep them elsewhere if possible, then say what happened (exit 4)
         items = [(name, asset.cost_usd, asset.save) for asset, name, _ in unsaved]
         raise keep_elsewhere(items, len(written), out, unsaved[0][2])
     if json_out:
-        _emit_json({"ok": True, "assets": written})
+        _emit_json({"ok": True, "assets": written, **registry})
         return
     console = _console()
     for asset, info in zip(assets, written, strict=True):
@@ -337,6 +385,8 @@ def _run_assets(
             f"[bold green]✓[/] {info['path']}  (attempt {info['attempt']}, {info['provider']}/"
             f"{info['model']}, ${info['cost_usd']:.4f}{fixes})"
         )
+        for line in asset.edit.lines() if asset.edit is not None else []:
+            console.print(f"  {line}", markup=False)
         console.print(_report_rows(asset.report))
 
 
@@ -354,9 +404,14 @@ def generate_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
     disclaimer: Disclaimer = None,
     background: Background = "auto",
+    overwrite: Overwrite = False,
+    db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Generate validated on-brand assets; writes each image and its sidecar JSON."""
+    """Generate validated on-brand assets; writes each image and its sidecar JSON.
+
+    An existing file is never replaced: a taken name gets the next free suffix (-2, -3, …) unless --overwrite.
+    """
     from brandkit.kit import BrandKit
 
     chosen = _resolve_provider(provider, json_out)
@@ -365,7 +420,10 @@ def generate_cmd(
         request = _request(brief, headline, subhead, cta, fmt, seed, n, disclaimer, background)
         kit = BrandKit(loaded, provider=chosen)
         stem = f"{_slug(loaded.name)}-{fmt}"
-        _run_assets(lambda: kit.generate_many(request), out, stem, json_out, kit.compile(request), n)
+        recorder = output_recorder(db, "generate", out, loaded)
+        _run_assets(
+            lambda: kit.generate_many(request), out, stem, json_out, kit.compile(request), n, overwrite, recorder
+        )
 
 
 @app.command("edit")
@@ -377,114 +435,79 @@ def edit_cmd(
     subhead: Subhead = None,
     cta: Cta = None,
     keep: Annotated[Optional[list[str]], typer.Option("--keep", help="What must stay (repeatable).")] = None,  # noqa: UP045
+    disclaimer: Disclaimer = None,
+    locale: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--locale", help="Locale of the edited asset (its required legal lines come from the spec)."),
+    ] = None,
+    remove: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--remove", help="Copy to take off: headline, subhead, cta or disclaimers (repeatable)."),
+    ] = None,
     provider: Provider = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
+    overwrite: Overwrite = False,
+    db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Brand-safe edit: change only what is asked (e.g. localize the headline), keep the rest, check again."""
+    """Brand-safe edit: change only what is asked (e.g. localize the headline), keep the rest, check again.
+
+    Copy, legal lines, logo and format not given are kept from the image's provenance; the output lists
+    what was kept, changed and removed.
+    """
+    from brandkit.compile import compile_edit
+    from brandkit.edit_inherit import inherit_edit
+    from brandkit.imageio import read_bytes
     from brandkit.kit import BrandKit
     from brandkit.models import EditRequest
 
     chosen = _resolve_provider(provider, json_out)
     with _errors(json_out):
         loaded = _load(spec)
-        request = EditRequest(instruction=instruction, keep=keep or [], headline=headline, subhead=subhead, cta=cta)
+        fields: dict[str, Any] = {"headline": headline, "subhead": subhead, "cta": cta, "locale": locale}
+        if disclaimer:
+            fields["disclaimers"] = disclaimer
+        request = EditRequest(instruction=instruction, keep=keep or [], remove=remove or [], **fields)
         kit = BrandKit(loaded, provider=chosen)
-        from brandkit.compile import compile_edit
-        from brandkit.imageio import read_bytes
-
-        prompt = compile_edit(loaded, request, read_bytes(image))  # the size the edit will have; sends nothing
-        _run_assets(lambda: [kit.edit(image, request=request)], out, f"{image.stem}-edited", json_out, prompt)
-
-
-@app.command("validate")
-def validate_cmd(
-    spec: SpecOpt,
-    images: Annotated[list[Path], typer.Argument(help="Images to validate.")],
-    headline: Headline = None,
-    subhead: Subhead = None,
-    cta: Cta = None,
-    disclaimer: Disclaimer = None,
-    fmt: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option("--format", "-f", help="Spec format of the images (default: the one of their size)."),
-    ] = None,
-    json_out: JsonOpt = False,
-) -> None:
-    """Run every check on existing images.
-
-    The expected copy is --headline/--subhead/--cta/--disclaimer when given, else the copy recorded in each
-    image's embedded provenance. A malformed or foreign record is reported ("provenance unreadable: …"), never
-    fatal. Exit 0 all passed · 1 checks failed · 2 an image could not be read (or a usage/spec error).
-    """
-    from brandkit.kit import BrandKit
-
-    with _errors(json_out):
-        loaded = _load(spec)
-        kit = BrandKit(loaded, provider="local")
-        expected = None
-        if headline or subhead or cta or disclaimer:  # the caller's copy, checked once for every image
-            expected = _request("validate an existing image", headline, subhead, cta, "-", None, 1, disclaimer, "auto")
-        results: list[tuple[Path, Any, str | None]] = []
-        for image in images:
-            try:
-                request = _validation_request(loaded, image, expected, fmt) if expected is not None else None
-                results.append((image, kit.validate(image, request=request), None))
-            except (ImageInputError, RequestError) as exc:
-                results.append((image, None, f"{type(exc).__name__}: {exc}"))
-        unreadable = any(error is not None for _, _, error in results)
-        all_passed = not unreadable and all(report.passed for _, report, _ in results)
-        if json_out:
-            entries = [
-                {"path": str(p), "error": error} if report is None else {"path": str(p), **report.model_dump_report()}
-                for p, report, error in results
-            ]
-            _emit_json({"ok": all_passed, "images": entries})
-        else:
-            console = _console()
-            for path, report, error in results:
-                if report is None:
-                    console.print(f"[bold red]✗ unreadable[/] {path}: {error}", markup=True)
-                    continue
-                mark = "[bold green]✓ passed[/]" if report.passed else "[bold red]✗ failed[/]"
-                console.print(f"{mark} {path}")
-                if report.provenance is not None and report.provenance.status == "unreadable":
-                    console.print(f"[yellow]{report.provenance.message}[/]", markup=True)
-                console.print(_report_rows(report))
-        if unreadable:
-            raise typer.Exit(EXIT_USAGE)
-        if not all_passed:
-            raise typer.Exit(EXIT_CHECKS)
-
-
-def _validation_request(spec: Any, image: Path, expected: Any, fmt: str | None) -> Any:
-    """``expected`` (the caller's copy) for ``image``: its format is ``fmt`` or the spec's of the image's size."""
-    from brandkit.imageio import read_bytes, verify_image
-
-    kind, width, height = verify_image(read_bytes(image))
-    if fmt is None:
-        sizes = {name: f.size for name, f in spec.formats.items()}
-        fmt = next((name for name, size in sizes.items() if size == f"{width}x{height}"), None)
-        if fmt is None:
-            known = ", ".join(f"{name} {size}" for name, size in sizes.items())
-            raise RequestError(
-                f"{image}: no format of the spec is {width}x{height} ({known}); name one with --format",
-                field="format",
-                value=f"{width}x{height}",
-            )
-    output_format = kind if kind in ("png", "jpeg", "webp") else None
-    return expected.model_copy(update={"format": fmt, "output_format": output_format})
+        data = read_bytes(image)
+        merged = inherit_edit(loaded, request, data).request
+        prompt = compile_edit(loaded, merged, data)  # the size the edit will have; sends nothing
+        recorder = output_recorder(db, "edit", out, loaded)
+        recorder.parent_path = image  # the edit's lineage: its parent is the recorded asset it started from
+        _run_assets(
+            lambda: [kit.edit(data, request=request)],
+            out,
+            f"{image.stem}-edited",
+            json_out,
+            prompt,
+            1,
+            overwrite,
+            recorder,
+        )
 
 
 def _register_extra_commands() -> None:
+    from brandkit.cli_validate import register as register_validate
+
+    register_validate(app)
     from brandkit.cli_calibrate import register as register_calibrate
     from brandkit.cli_variants import register
 
     register(app)
     register_calibrate(spec_app)
+    from brandkit.cli_spec_import import register as register_spec_import
 
+    register_spec_import(spec_app)
+    from brandkit.cli_review import register as register_review
 
-_register_extra_commands()
+    register_review(app)
+    from brandkit.cli_review import review_app
+    from brandkit.cli_review_web import register as register_review_web
+
+    register_review_web(review_app)
+    from brandkit.cli_provenance import register as register_provenance
+
+    register_provenance(app)
 
 
 def main() -> None:
@@ -493,4 +516,11 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    # `python -m brandkit.cli`: this file runs as `__main__`, a second copy of the module. The command modules
+    # import `brandkit.cli`, so run that one (it registers them) rather than registering from this copy, which
+    # would import them while they import it.
+    from brandkit.cli import main as run_main
+
+    run_main()
+else:
+    _register_extra_commands()

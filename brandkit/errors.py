@@ -5,13 +5,18 @@ Every error raised on purpose by brandkit derives from :class:`BrandkitError`::
     BrandkitError
     ├── SpecError                  bad brand spec (file, field path, value)
     ├── RequestError               bad request / parameters, caught before any provider call
+    │   ├── RequestValidationError a request model got a bad or unknown field (also a ValueError)
     │   └── ForbiddenContentError  forbidden term, competitor or pattern in brief or copy
     ├── ImageInputError            an image that cannot be read safely (truncated, bomb, …)
     ├── OutputError                an output folder or file that cannot be written
+    │   ├── OutputExistsError      a file is already there and overwriting was not asked for (``path``)
     │   ├── OutputFolderError      pre-flight: the output folder is unusable or too small; nothing was spent
     │   └── OutputFailedError      paid results could not be saved (full disk, read-only…): saved/kept/lost
     ├── ConfigurationError         unusable configuration (an API key that cannot be sent); nothing was sent
     ├── BrandViolationError        checks failed after every allowed attempt
+    ├── RegistryError              the asset registry (SQLite) cannot be opened, read or written
+    │   ├── AssetNotFoundError     no asset with that id
+    │   └── ReviewStateError       a review decision that is not allowed (unknown state, empty reason)
     └── ProviderError              the image service failed (keeps request id, ``__cause__``)
         ├── ProviderConnectionError / ProviderTimeoutError
         ├── RateLimitError
@@ -122,6 +127,21 @@ class RequestError(BrandkitError):
         super().__init__(message)
 
 
+class RequestValidationError(RequestError, ValueError):
+    """A request model (``AssetRequest``, ``EditRequest``…) was given a bad or unknown field.
+
+    Raised instead of pydantic's ``ValidationError`` so that ``except brandkit.BrandkitError`` catches it; also a
+    ``ValueError``. ``field`` is the first bad field's path, ``problems`` every problem (``field``, ``message`` —
+    with "did you mean" for an unknown field — and ``value``).
+    """
+
+    def __init__(
+        self, message: str, field: str | None = None, value: Any = None, problems: Sequence[dict[str, Any]] = ()
+    ) -> None:
+        self.problems = list(problems)
+        super().__init__(message, field=field, value=value)
+
+
 class ForbiddenContentError(RequestError):
     """The brief or the copy contains something the brand forbids."""
 
@@ -144,6 +164,10 @@ class OutputError(BrandkitError):
     def __init__(self, message: str, path: str | None = None) -> None:
         self.path = path
         super().__init__(message)
+
+
+class OutputExistsError(OutputError):
+    """A file is already at ``path`` and the write was not allowed to replace it (``overwrite=False``)."""
 
 
 class OutputFolderError(OutputError):
@@ -225,6 +249,26 @@ class BrandViolationError(BrandkitError):
         self.best = best
         self.attempts = list(attempts)
         super().__init__(message)
+
+
+class RegistryError(BrandkitError):
+    """The asset registry cannot be opened, migrated, read or written (``path``: the database file)."""
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        self.path = path
+        super().__init__(message)
+
+
+class AssetNotFoundError(RegistryError):
+    """No asset with this id in the registry."""
+
+    def __init__(self, message: str, asset_id: int | None = None, path: str | None = None) -> None:
+        self.asset_id = asset_id
+        super().__init__(message, path=path)
+
+
+class ReviewStateError(RegistryError):
+    """A review decision that is not allowed (unknown state, a rejection without a reason, …)."""
 
 
 class ProviderError(BrandkitError):

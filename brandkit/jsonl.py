@@ -40,7 +40,7 @@ class Journal:
         """Open for appending; if the last line was torn by a crash, start a new line after it."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)  # less the umask, as outputs
         except OSError as exc:
             raise OutputError(f"{self.path}: cannot open the journal ({exc.strerror or exc})", str(self.path)) from exc
         size = os.fstat(fd).st_size

@@ -51,7 +51,18 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_ex)
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
+    for var in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "OPENAI_ORG_ID",
+        "OPENAI_PROJECT_ID",
+        # a developer's own signer, registry or reviewer name must not change what unrelated tests see
+        "BRANDKIT_C2PA_CERT",
+        "BRANDKIT_C2PA_KEY",
+        "BRANDKIT_C2PA_TRUST_ANCHORS",
+        "BRANDKIT_DB",
+        "BRANDKIT_REVIEWER",
+    ):
         monkeypatch.delenv(var, raising=False)
     yield
 

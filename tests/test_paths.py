@@ -334,7 +334,7 @@ def test_failure_mid_write_keeps_the_old_file(
 
         monkeypatch.setattr(failing, boom)
     with pytest.raises(OutputError, match="cannot write") as info:
-        other_asset.save(path)
+        other_asset.save(path, overwrite=True)  # the replace path (a save never replaces unless asked)
     assert info.value.path == str(path)
     monkeypatch.undo()
     assert snapshot(tmp_path) == before, "the old image or sidecar changed, or a temp file was left"
@@ -360,7 +360,7 @@ def test_failed_sidecar_write_keeps_the_old_image_and_sidecar(
 
     monkeypatch.setattr(os, "replace", replace)
     with pytest.raises(OutputError):
-        other_asset.save(path)
+        other_asset.save(path, overwrite=True)  # the replace path (a save never replaces unless asked)
     monkeypatch.undo()
     after = snapshot(tmp_path)
     assert not [name for name in after if name.endswith(".tmp")], "a temp file was left"
@@ -371,7 +371,7 @@ def test_successful_replace_writes_only_the_pair(
     finished: tuple[Path, dict[str, str]], other_asset: Asset, tmp_path: Path
 ) -> None:
     path, before = finished
-    other_asset.save(path)
+    other_asset.save(path, overwrite=True)
     after = snapshot(tmp_path)
     assert set(after) == set(before)  # no new entry anywhere: no temp files, nothing beside the pair
     assert after["out/hero.png"] != before["out/hero.png"] and path.read_bytes() == other_asset.data

@@ -78,7 +78,10 @@ def test_provenance_is_embedded_and_validate_reads_it(kits: dict[str, brandkit.B
     Image.open(path).save(bare)
     bare_report = kit.validate(bare)
     assert bare_report.checks["palette"].status == CheckStatus.passed
-    assert bare_report.checks["logo"].status == CheckStatus.skipped
+    # issue 13: never `skipped` for the logo the spec demands: searched for anywhere and judged by the spec's rules
+    bare_logo = bare_report.checks["logo"]
+    assert bare_logo.status == CheckStatus.passed and bare_logo.details["provenance"] == "none"
+    assert bare_report.checks["text"].details["unverified_copy"] == ["headline", "subhead", "cta", "disclaimers"]
 
 
 def test_validate_with_request_catches_wrong_copy(kits: dict[str, brandkit.BrandKit], tmp_path: Path) -> None:
@@ -252,7 +255,10 @@ def test_save_errors_are_typed_and_nothing_is_left_behind(kits: dict[str, brandk
         asset.save(tmp_path / "a.jpg")
     target = tmp_path / "keep.png"
     target.write_bytes(b"old")
-    asset.save(target)
+    with pytest.raises(brandkit.OutputExistsError, match="keep.png: already exists"):
+        asset.save(target)  # never replaced unless asked (issue 13)
+    assert target.read_bytes() == b"old"
+    asset.save(target, overwrite=True)
     assert target.read_bytes() == asset.data
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 

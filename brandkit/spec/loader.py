@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from brandkit.documents import field_path, read_document, value_at
 from brandkit.errors import ImageInputError, RequestError, SpecError, SpecIssue
+from brandkit.field_errors import field_message
 from brandkit.imageio import load_image
 from brandkit.paths import confined_file
 from brandkit.spec.assets import copy_glyph_problems, font_problems, image_problem, logo_problems, provider_image
@@ -38,7 +39,10 @@ def _find_spec_file(path: Path) -> Path:
             candidate = path / name
             if candidate.is_file():
                 return candidate
-        raise SpecError(f"{path}: no brand spec found (expected one of {', '.join(SPEC_FILENAMES)})")
+        from brandkit.spec.importers.detect import foreign_folder_hint
+
+        hint = foreign_folder_hint(path)  # _brand.yml, design tokens: say what it is and how to import it
+        raise SpecError(f"{path}: no brand spec found (expected one of {', '.join(SPEC_FILENAMES)}){hint}")
     if not path.exists():
         raise SpecError(f"{path}: no such file or folder")
     if path.suffix.lower() not in {".yaml", ".yml", ".json"}:
@@ -53,8 +57,18 @@ def spec_from_data(data: Any, source: str = "<memory>", root: Path | None = None
     try:
         spec = BrandSpec.model_validate(data)
     except ValidationError as exc:
+        from brandkit.spec.importers.detect import foreign_format_error
+
+        foreign = foreign_format_error(data, source)  # a brand.yml / design tokens / brand.json file: say so
+        if foreign is not None:
+            raise foreign from None
         issues = [
-            SpecIssue(source, field_path(err["loc"]), err["msg"], err.get("input", value_at(data, err["loc"])))
+            SpecIssue(
+                source,
+                field_path(err["loc"]),
+                field_message(BrandSpec, err),  # an unknown field gets "did you mean" the closest allowed one
+                err.get("input", value_at(data, err["loc"])),
+            )
             for err in exc.errors(include_url=False)
         ]
         raise SpecError(f"{source}: invalid brand spec ({len(issues)} problem(s))", issues) from None
@@ -81,13 +95,14 @@ def resolve_asset(root: Path, relative: str, source: str, field: str) -> Path:
         raise SpecError(f"{source}: {field}: {exc.message}") from None
 
 
-AssetKind = Literal["logo", "font", "fallback", "license", "photo"]
+AssetKind = Literal["logo", "font", "fallback", "license", "photo", "vector"]
 _SUFFIXES: dict[AssetKind, set[str]] = {
     "logo": LOGO_SUFFIXES,
     "font": FONT_SUFFIXES,
     "fallback": FONT_SUFFIXES,
     "photo": LOGO_SUFFIXES,
     "license": set(),
+    "vector": {".svg"},
 }
 
 
@@ -102,6 +117,8 @@ def _asset_fields(spec: BrandSpec) -> list[_AssetField]:
     fields: list[_AssetField] = []
     for i, logo in enumerate(spec.logos):
         fields.append(_AssetField(f"logos[{i}].file", logo.file, "logo", logo))
+        if logo.source:  # the SVG the raster was made from: confined and fingerprinted, not drawn
+            fields.append(_AssetField(f"logos[{i}].source", logo.source, "vector"))
     for role in ("headline", "body", "cta"):
         font = getattr(spec.typography, role)
         if font is not None:
@@ -128,6 +145,8 @@ def _content_problems(spec: BrandSpec, asset: _AssetField, real: Path, data: byt
         return [f"{relative!r} is not a usable font: {p}" for p in font_problems(real, role_font=kind == "font")]
     if kind == "license":
         return [] if data.strip() else [f"licence file {relative!r} is empty"]
+    if kind == "vector":
+        return [] if b"<svg" in data[:65536] else [f"{relative!r} is not an SVG document"]
     try:
         if asset.logo is None:  # a photo: used by the local renderer, never sent
             load_image(data)

@@ -1,0 +1,230 @@
+"""Edits keep what they do not change: the edited asset's copy, legal lines, logo and format, from its provenance.
+
+An :class:`~brandkit.models.EditRequest` names only what changes. Before an edit is compiled,
+:func:`inherit_edit` reads the provenance embedded in the image (:func:`brandkit.provenance.read_provenance_record`)
+and fills in what the request leaves out:
+
+- ``headline`` / ``subhead`` / ``cta``: a field the request does not set (``None``) keeps the asset's; one listed
+  in ``remove`` (or set to ``""``) is taken off.
+- ``disclaimers``: the asset's extra legal lines are kept unless the request gives ``disclaimers`` (or removes
+  them). The spec's required lines are always those of the edit's locale (``required.locales`` in the spec,
+  :meth:`brandkit.spec.models.Required.disclaimers_for`), so a German edit of an English asset gets the German
+  legal line instead of keeping the English one.
+- ``locale``: the request's; else the one whose required lines the asset carries (recorded lines → locale).
+- ``logo_variant`` (and with it the logo's placement, which the layout derives from the variant) and ``format``:
+  the asset's, unless the request sets them.
+
+The :class:`EditReport` says what was kept, what changed (before → after), what was removed, and notes (no
+provenance, a record for another spec, a locale without its own legal lines). A foundation-level helper of the
+edit flow: it imports models, the spec and :mod:`brandkit.provenance`, and no stage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from brandkit.errors import ImageInputError
+from brandkit.imageio import verify_image
+from brandkit.models import EditRequest
+from brandkit.provenance import ProvenanceRecord, read_provenance_record
+from brandkit.spec.models import BrandSpec
+
+__all__ = ["COPY_ROLES", "EditReport", "FieldChange", "InheritedEdit", "inherit_edit"]
+
+COPY_ROLES = ("headline", "subhead", "cta")
+
+
+class FieldChange(BaseModel):
+    """One field an edit changed: its value on the edited asset and after the edit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    before: Any = None
+    after: Any = None
+
+
+class EditReport(BaseModel):
+    """What an edit kept from the asset it edited, what it changed and what it removed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    provenance: Literal["read", "absent", "unreadable"] = Field(
+        description="The edited image's provenance: read (fields inherited), absent or unreadable (nothing was)."
+    )
+    kept: dict[str, Any] = Field(default_factory=dict, description="Field → value kept from the edited asset.")
+    changed: dict[str, FieldChange] = Field(default_factory=dict, description="Field → before/after.")
+    removed: list[str] = Field(default_factory=list, description="Fields taken off the asset.")
+    notes: list[str] = Field(default_factory=list, description="What could not be inherited, and why.")
+
+    def confirm_logo_box(self, box: list[int] | None) -> EditReport:
+        """This report after the edit was laid out: a kept logo box the new layout moved is reported as changed."""
+        kept = self.kept.get("logo_box")
+        if kept is None or box == kept:
+            return self
+        others = {k: v for k, v in self.kept.items() if k != "logo_box"}
+        changed = {**self.changed, "logo_box": FieldChange(before=kept, after=box)}
+        return self.model_copy(update={"kept": others, "changed": changed})
+
+    def lines(self) -> list[str]:
+        """The report for people, one line per field."""
+        out = [f"kept {name}: {_shown(value)}" for name, value in self.kept.items()]
+        out += [f"changed {name}: {_shown(c.before)} → {_shown(c.after)}" for name, c in self.changed.items()]
+        out += [f"removed {name}" for name in self.removed]
+        return out + [f"note: {note}" for note in self.notes]
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, list):
+        return "[" + ", ".join(repr(v) for v in value) + "]"
+    return repr(value)
+
+
+@dataclass(frozen=True)
+class InheritedEdit:
+    """The request to compile (the caller's, completed from the asset) and the report of what was kept."""
+
+    request: EditRequest
+    report: EditReport
+
+
+def inherit_edit(spec: BrandSpec, request: EditRequest, image: bytes) -> InheritedEdit:
+    """Complete ``request`` from the provenance embedded in ``image`` (rules: module docstring)."""
+    variants = [logo.variant for logo in spec.logos]
+    reading = read_provenance_record(image).against(spec.name, variants)
+    record = reading.record
+    notes: list[str] = []
+    if record is None:
+        why = "the image has no brandkit provenance" if reading.status == "absent" else (
+            f"the image's provenance is unreadable ({reading.reason})"
+        )
+        notes.append(f"{why}: nothing was inherited; the copy is only what the edit gives")
+    updates: dict[str, Any] = {}
+    report = EditReport(provenance=reading.status if record is None else "read", notes=notes)
+    removed = set(request.remove)
+    before_copy = record.copy_ if record is not None else None
+    for role in COPY_ROLES:
+        asked: str | None = getattr(request, role)
+        before = getattr(before_copy, role) if before_copy is not None else None
+        if role in removed or asked == "":
+            updates[role] = None
+            if before is not None:
+                report.removed.append(role)
+        elif asked is None:
+            if before is not None:
+                updates[role] = before
+                report.kept[role] = before
+        elif before is not None and asked == before:
+            report.kept[role] = before
+        else:
+            report.changed[role] = FieldChange(before=before, after=asked)
+    locale = _locale(spec, request, record, report)
+    if locale != request.locale:
+        updates["locale"] = locale
+    _disclaimers(spec, request, record, locale, updates, report)
+    if record is not None:
+        _logo_and_format(spec, request, record, image, updates, report)
+    return InheritedEdit(request=request.model_copy(update=updates), report=report)
+
+
+def _required_lines(spec: BrandSpec) -> set[str]:
+    """Every required legal line of the spec, in every locale."""
+    lines = set(spec.required.disclaimers)
+    for entry in spec.required.locales.values():
+        lines.update(entry)
+    return lines
+
+
+def _locale(spec: BrandSpec, request: EditRequest, record: ProvenanceRecord | None, report: EditReport) -> str | None:
+    """The edit's locale: the request's, else the one whose required legal lines the asset carries."""
+    before = None
+    if record is not None:
+        carried = set(record.copy_.disclaimers)
+        for code, lines in spec.required.locales.items():
+            if lines and set(lines) <= carried and not set(lines) <= set(spec.required.disclaimers):
+                before = code
+                break
+    if request.locale is None:
+        if before is not None:
+            report.kept["locale"] = before
+        return before
+    if record is not None and request.locale != before:
+        report.changed["locale"] = FieldChange(before=before, after=request.locale)
+    return request.locale
+
+
+def _disclaimers(
+    spec: BrandSpec,
+    request: EditRequest,
+    record: ProvenanceRecord | None,
+    locale: str | None,
+    updates: dict[str, Any],
+    report: EditReport,
+) -> None:
+    """Extra legal lines kept unless given or removed; the required ones are the locale's; report the result."""
+    before = list(record.copy_.disclaimers) if record is not None else []
+    required = spec.required.disclaimers_for(locale)
+    if locale and spec.required.disclaimers and spec.required.locale_key(locale) is None:
+        report.notes.append(
+            f"spec {spec.name!r} has no required legal lines for locale {locale!r} (required.locales): "
+            "its default lines are used"
+        )
+    if "disclaimers" in request.remove:
+        extras: list[str] = []
+        updates["disclaimers"] = extras
+    elif "disclaimers" in request.model_fields_set:
+        extras = list(request.disclaimers)
+    else:
+        every_required = _required_lines(spec)
+        extras = [line for line in before if line not in every_required]
+        updates["disclaimers"] = extras
+    after = list(dict.fromkeys([*required, *extras]))
+    if record is None:
+        return
+    if after == before:
+        report.kept["disclaimers"] = before
+    elif not after:
+        report.removed.append("disclaimers")
+    else:
+        report.changed["disclaimers"] = FieldChange(before=before, after=after)
+
+
+def _logo_and_format(
+    spec: BrandSpec,
+    request: EditRequest,
+    record: ProvenanceRecord,
+    image: bytes,
+    updates: dict[str, Any],
+    report: EditReport,
+) -> None:
+    """The asset's logo variant (its placement follows from it) and spec format, unless the request sets them."""
+    if request.logo_variant is None and record.logo_variant is not None:
+        updates["logo_variant"] = record.logo_variant
+        report.kept["logo_variant"] = record.logo_variant
+        if record.logo_box is not None:
+            report.kept["logo_box"] = list(record.logo_box)
+    elif request.logo_variant is not None and request.logo_variant != record.logo_variant:
+        report.changed["logo_variant"] = FieldChange(before=record.logo_variant, after=request.logo_variant)
+    if request.format is not None:
+        if request.format != record.format:
+            report.changed["format"] = FieldChange(before=record.format, after=request.format)
+        return
+    fmt = spec.formats.get(record.format)
+    if fmt is None:
+        return
+    try:
+        _kind, width, height = verify_image(image)
+    except ImageInputError:  # compile_edit reports an unreadable image with its typed error
+        return
+    if (fmt.width, fmt.height) == (width, height):
+        updates["format"] = record.format
+        report.kept["format"] = record.format
+    else:
+        report.notes.append(
+            f"the asset was made as format {record.format!r} ({fmt.size}) but the image is {width}x{height}: "
+            "the format is detected from the image"
+        )

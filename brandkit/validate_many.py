@@ -1,0 +1,172 @@
+"""Validate many image files: one result per file, streamed as each finishes, in parallel across processes.
+
+:func:`validate_files` yields a :class:`FileResult` for every file — a report, or the error that made the
+file unreadable, named by the file — in the order they finish. A bad file never stops the others. With
+``jobs > 1`` the files are shared out to that many worker processes (``spawn``), each loading the spec and
+building its own :class:`~brandkit.BrandKit` (checks, OCR engine) once, then taking files from a common queue;
+with ``jobs == 1`` they are validated in this process. Nothing is shared between processes but the queues.
+
+Used by ``brandkit validate FILE...`` (:mod:`brandkit.cli`); the SDK's ``BrandKit.validate`` checks one image.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import queue
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from brandkit.errors import BrandkitError, ImageInputError, RequestError
+from brandkit.models import AssetRequest, ValidationReport
+from brandkit.spec.models import BrandSpec
+
+__all__ = ["FileResult", "default_jobs", "validate_files", "validation_request"]
+
+_POLL_S = 0.5
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """The outcome for one file: ``report`` when it could be checked, else ``error`` (type: message)."""
+
+    index: int
+    path: Path
+    report: ValidationReport | None = None
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        """True when the file was read and every check passed."""
+        return self.report is not None and self.report.passed
+
+
+def default_jobs() -> int:
+    """The CPU cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def validation_request(spec: BrandSpec, image: Path, expected: AssetRequest, fmt: str | None) -> AssetRequest:
+    """``expected`` (the caller's copy) for ``image``: its format is ``fmt`` or the spec's of the image's size."""
+    from brandkit.imageio import read_bytes, verify_image
+
+    kind, width, height = verify_image(read_bytes(image))
+    if fmt is None:
+        sizes = {name: f.size for name, f in spec.formats.items()}
+        fmt = next((name for name, size in sizes.items() if size == f"{width}x{height}"), None)
+        if fmt is None:
+            known = ", ".join(f"{name} {size}" for name, size in sizes.items())
+            raise RequestError(
+                f"{image}: no format of the spec is {width}x{height} ({known}); name one with --format",
+                field="format",
+                value=f"{width}x{height}",
+            )
+    output_format = kind if kind in ("png", "jpeg", "webp") else None
+    return expected.model_copy(update={"format": fmt, "output_format": output_format})
+
+
+def _validate_one(kit: Any, index: int, path: Path, expected: AssetRequest | None, fmt: str | None) -> FileResult:
+    """Check one file with ``kit``; a file that cannot be read or matched is an error result naming it."""
+    try:
+        request = validation_request(kit.spec, path, expected, fmt) if expected is not None else None
+        return FileResult(index, path, report=kit.validate(path, request=request))
+    except (ImageInputError, RequestError) as exc:
+        return FileResult(index, path, error=f"{type(exc).__name__}: {exc}")
+
+
+def validate_files(
+    spec: BrandSpec,
+    spec_source: str | os.PathLike[str],
+    images: Sequence[Path],
+    *,
+    expected: AssetRequest | None = None,
+    fmt: str | None = None,
+    jobs: int | None = None,
+) -> Iterator[FileResult]:
+    """Validate every file of ``images``, yielding each result as it finishes (see the module docstring).
+
+    ``spec`` is the loaded spec (used in this process); ``spec_source`` the folder or file it was loaded from
+    (each worker loads it again). ``jobs``: worker processes (default: the cores; never more than the files).
+    """
+    workers = min(jobs or default_jobs(), len(images))
+    if workers <= 1:
+        from brandkit.kit import BrandKit
+
+        kit = BrandKit(spec, provider="local")
+        for index, path in enumerate(images):
+            yield _validate_one(kit, index, path, expected, fmt)
+        return
+    yield from _parallel(str(spec_source), list(images), expected, fmt, workers)
+
+
+def _parallel(
+    spec_source: str, images: list[Path], expected: AssetRequest | None, fmt: str | None, workers: int
+) -> Iterator[FileResult]:
+    context = multiprocessing.get_context("spawn")  # no fork of a process with threads and loaded engines
+    tasks: Any = context.Queue()
+    results: Any = context.Queue()
+    for index, path in enumerate(images):
+        tasks.put((index, str(path)))
+    for _ in range(workers):
+        tasks.put(None)
+    processes = [
+        context.Process(target=_worker, args=(spec_source, expected, fmt, tasks, results), daemon=True)
+        for _ in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    pending = set(range(len(images)))
+    try:
+        while pending:
+            try:
+                index, report, error = results.get(timeout=_POLL_S)
+            except queue.Empty:
+                if any(process.is_alive() for process in processes):
+                    continue
+                for index in sorted(pending):  # every worker ended without answering for these files
+                    yield FileResult(index, images[index], error="WorkerError: the validating process ended early")
+                return
+            if index in pending:
+                pending.discard(index)
+                yield FileResult(index, images[index], report=report, error=error)
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+            process.join(timeout=5)
+        for channel in (tasks, results):
+            channel.close()
+            channel.cancel_join_thread()
+
+
+def _worker(spec_source: str, expected: AssetRequest | None, fmt: str | None, tasks: Any, results: Any) -> None:
+    """One worker process: its own spec and kit, then files from ``tasks`` until the end marker."""
+    from brandkit.kit import BrandKit
+    from brandkit.spec.loader import load_spec
+
+    kit: Any = None
+    setup_error: str | None = None
+    try:
+        kit = BrandKit(load_spec(spec_source), provider="local")
+    except BrandkitError as exc:
+        setup_error = f"{type(exc).__name__}: {exc}"
+    while True:
+        item = tasks.get()
+        if item is None:
+            break
+        index, path = item
+        if kit is None:
+            results.put((index, None, setup_error))
+            continue
+        try:
+            result = _validate_one(kit, index, Path(path), expected, fmt)
+            results.put((index, result.report, result.error))
+        except Exception as exc:  # one file's failure is that file's result, never the run's
+            with contextlib.suppress(Exception):
+                results.put((index, None, f"{type(exc).__name__}: {exc}"))

@@ -1,0 +1,167 @@
+"""Edits keep what they do not change (issue 13, item 3): copy, legal lines, logo and format come from the
+edited asset's provenance; a locale's required legal lines come from the spec's `required.locales`; the edit
+report says what was kept, changed and removed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import brandkit
+from brandkit.edit_inherit import inherit_edit
+from brandkit.imageio import encode_image
+from brandkit.spec.models import BrandSpec, Required
+
+ROOT = Path(__file__).resolve().parents[1]
+EN_LINE = "Offer valid at participating cafés."
+DE_LINE = "Angebot gültig in teilnehmenden Cafés."
+COPY = dict(
+    headline="Slow mornings, bright roasts",
+    subhead="Roasted this week in small batches.",
+    cta="Order ahead",
+)
+
+
+@pytest.fixture(scope="module")
+def spec() -> BrandSpec:
+    loaded = brandkit.load_spec(ROOT / "brand_specs" / "northwind").model_copy(deep=True)
+    loaded.required = Required(disclaimers=[EN_LINE], locales={"de": [DE_LINE]})
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def kit(spec: BrandSpec) -> brandkit.BrandKit:
+    return brandkit.BrandKit(spec, provider="local")
+
+
+@pytest.fixture(scope="module")
+def master(kit: brandkit.BrandKit) -> brandkit.Asset:
+    request = brandkit.AssetRequest(brief="A ceramic cup of coffee on an oak table", seed=4, **COPY)
+    return kit.generate(request)
+
+
+def test_localising_only_the_headline_keeps_the_cta_subhead_and_logo(
+    kit: brandkit.BrandKit, master: brandkit.Asset, tmp_path: Path
+) -> None:
+    edited = kit.edit(master.data, "Translate the headline to German", headline="Langsame Morgen", locale="de")
+    assert edited.report.passed, edited.report.model_dump_report()
+    block = edited.prompt.copy_block
+    assert (block.headline, block.subhead, block.cta) == ("Langsame Morgen", COPY["subhead"], COPY["cta"])
+    assert block.disclaimers == [DE_LINE]  # the German legal line, not the English one kept
+    report = edited.edit
+    assert report is not None and report.provenance == "read"
+    assert report.kept["cta"] == COPY["cta"] and report.kept["subhead"] == COPY["subhead"]
+    assert report.kept["logo_variant"] == master.prompt.logo_variant
+    assert report.kept["format"] == "square"
+    assert report.changed["headline"].before == COPY["headline"]
+    assert report.changed["headline"].after == "Langsame Morgen"
+    assert report.changed["disclaimers"].before == [EN_LINE] and report.changed["disclaimers"].after == [DE_LINE]
+    assert report.changed["locale"].after == "de"
+    assert edited.prompt.layout.logo_box == master.prompt.layout.logo_box
+    # the text check read the kept CTA on the edited image
+    assert "Order ahead" in json.dumps(edited.report.checks["text"].details, ensure_ascii=False)
+    saved = edited.save(tmp_path / "de.png")
+    sidecar = json.loads(Path(str(saved) + ".json").read_text("utf-8"))
+    assert sidecar["edit"]["kept"]["cta"] == COPY["cta"]
+    assert sidecar["request"]["cta"] == COPY["cta"]
+
+
+def test_a_german_asset_edited_without_a_locale_keeps_its_german_legal_line(
+    spec: BrandSpec, kit: brandkit.BrandKit, master: brandkit.Asset
+) -> None:
+    german = kit.edit(master.data, "Translate the headline", headline="Langsame Morgen", locale="de")
+    again = inherit_edit(spec, brandkit.EditRequest(instruction="Brighten the photo"), german.data)
+    assert again.request.locale == "de" and again.report.kept["locale"] == "de"
+    assert again.report.kept["disclaimers"] == [DE_LINE]
+    assert again.request.headline == "Langsame Morgen" and again.request.cta == COPY["cta"]
+    assert again.report.changed == {} and again.report.removed == []
+
+
+def test_remove_takes_copy_off_and_given_disclaimers_replace_the_extras(
+    spec: BrandSpec, master: brandkit.Asset
+) -> None:
+    request = brandkit.EditRequest(instruction="Drop the button", remove=["cta"], disclaimers=["Limited stock."])
+    inherited = inherit_edit(spec, request, master.data)
+    assert inherited.request.cta is None and inherited.report.removed == ["cta"]
+    assert inherited.request.headline == COPY["headline"]
+    assert inherited.request.disclaimers == ["Limited stock."]
+    assert inherited.report.changed["disclaimers"].after == [EN_LINE, "Limited stock."]
+    blank = brandkit.EditRequest(instruction="Drop the subhead", subhead="")
+    assert inherit_edit(spec, blank, master.data).report.removed == ["subhead"]
+
+
+def test_extra_legal_lines_of_the_asset_are_kept(kit: brandkit.BrandKit, spec: BrandSpec) -> None:
+    request = brandkit.AssetRequest(brief="A cup", seed=2, disclaimers=["While stocks last."], **COPY)
+    asset = kit.generate(request)
+    inherited = inherit_edit(spec, brandkit.EditRequest(instruction="Warmer light", locale="de"), asset.data)
+    assert inherited.request.disclaimers == ["While stocks last."]  # the extra, not the English required line
+    assert inherited.report.changed["disclaimers"].after == [DE_LINE, "While stocks last."]
+
+
+def test_an_image_without_provenance_inherits_nothing_and_says_so(spec: BrandSpec) -> None:
+    from PIL import Image
+
+    plain = encode_image(Image.new("RGB", (1024, 1024), (240, 230, 210)), "png")
+    inherited = inherit_edit(spec, brandkit.EditRequest(instruction="x", headline="Hello"), plain)
+    assert inherited.report.provenance == "absent"
+    assert inherited.request.cta is None and inherited.report.kept == {}
+    assert any("nothing was inherited" in note for note in inherited.report.notes)
+
+
+def test_a_locale_without_its_own_legal_lines_is_noted(spec: BrandSpec, master: brandkit.Asset) -> None:
+    inherited = inherit_edit(spec, brandkit.EditRequest(instruction="x", locale="fr"), master.data)
+    assert any("no required legal lines for locale 'fr'" in note for note in inherited.report.notes)
+    assert "disclaimers" in inherited.report.kept  # the default line stays
+
+
+def test_required_disclaimers_for_a_locale() -> None:
+    required = Required(disclaimers=["Terms apply."], locales={"de": ["Es gelten die AGB."], "fr-CA": ["Voir."]})
+    assert required.disclaimers_for(None) == ["Terms apply."]
+    assert required.disclaimers_for("de-AT") == ["Es gelten die AGB."]
+    assert required.disclaimers_for("DE") == ["Es gelten die AGB."]
+    assert required.disclaimers_for("fr-ca") == ["Voir."]
+    assert required.disclaimers_for("fr") == ["Terms apply."]
+
+
+def test_generate_in_a_locale_draws_that_locales_legal_line(kit: brandkit.BrandKit) -> None:
+    prompt = kit.compile(brandkit.AssetRequest(brief="A cup", locale="de", **COPY))
+    assert prompt.copy_block.disclaimers == [DE_LINE]
+
+
+def test_cli_edit_reports_what_it_kept(
+    master: brandkit.Asset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from brandkit.checks.technical import TechnicalCheck
+    from brandkit.cli import app
+
+    monkeypatch.setattr("brandkit.kit.default_checks", lambda: [TechnicalCheck()])
+    image = master.save(tmp_path / "master.png")
+    args = ["edit", "-s", str(ROOT / "brand_specs" / "northwind"), str(image), "-i", "Translate the headline"]
+    args += ["--headline", "Langsame Morgen", "--locale", "de", "--remove", "subhead", "-p", "local"]
+    result = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "out"), "--json"])
+    assert result.exit_code == 0, result.stdout
+    edit = json.loads(result.stdout)["assets"][0]["edit"]
+    assert edit["kept"]["cta"] == COPY["cta"] and edit["removed"] == ["subhead"]
+    assert edit["changed"]["disclaimers"]["after"] == [DE_LINE]  # the shipped spec's required.locales.de
+    text = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "out")])
+    assert text.exit_code == 0, text.stdout
+    assert "kept cta: 'Order ahead'" in text.stdout and "removed subhead" in text.stdout
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == ["master-edited-2.png", "master-edited.png"]
+
+
+def test_locale_legal_lines_must_be_drawable(tmp_path: Path) -> None:
+    import yaml
+
+    from tests.test_spec_assets import make_spec
+
+    folder = make_spec(tmp_path / "zh", disclaimers=["Offer valid."])
+    data = yaml.safe_load((folder / "brand.yaml").read_text("utf-8"))
+    data["required"]["locales"] = {"zh": ["优惠有效"]}
+    (folder / "brand.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(brandkit.SpecError) as caught:
+        brandkit.load_spec(folder)
+    assert any(issue.location == "required.locales.zh[0]" for issue in caught.value.issues), str(caught.value)
