@@ -335,10 +335,19 @@ def draw_logo(
     return comp
 
 
-def zone_color(image: Image.Image, spec: BrandSpec, box: Box) -> RGB:
-    """The brand colour closest to what is in ``box`` now: used to repaint a zone flat for a fix."""
+def zone_color(image: Image.Image, spec: BrandSpec, box: Box, for_logo: LogoVariant | None = None) -> RGB:
+    """The brand colour closest to what is in ``box`` now: used to repaint a zone flat for a fix.
+
+    With ``for_logo``, only colours that variant is meant to sit on (its ``backgrounds``: light/dark, a palette
+    colour's name, any) are candidates, so the repainted clear space never hides the logo drawn on it.
+    """
     current = mean_color(image, box)
-    options = [hex_to_rgb(c.hex) for c in spec.palette.colors]
+    named = [(c.name.casefold(), hex_to_rgb(c.hex)) for c in spec.palette.colors]
     if spec.palette.allow_neutrals:
-        options += [(255, 255, 255), (0, 0, 0)]
+        named += [("white", (255, 255, 255)), ("black", (0, 0, 0))]
+    options = [rgb for _, rgb in named]
+    if for_logo is not None:
+        wanted = {b.casefold() for b in for_logo.backgrounds}
+        fitting = [rgb for name, rgb in named if "any" in wanted or name in wanted or tone_of(rgb) in wanted]
+        options = fitting or options
     return min(options, key=lambda c: sum((a - b) ** 2 for a, b in zip(c, current, strict=True)))

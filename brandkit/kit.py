@@ -6,14 +6,20 @@ flows from :mod:`brandkit.pipeline`; they differ only in the driver.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import os
-from collections.abc import Sequence
-from typing import Any, Literal
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Literal, Self
 
 from brandkit.asset import Asset
 from brandkit.checks import default_checks
 from brandkit.checks.base import Check, CheckResources
+from brandkit.checks.credentials import TRUST_RESOURCE
 from brandkit.compile import compile_prompt
+from brandkit.credentials.signer import CredentialSigner, resolve_signer, resolve_trust_anchors
+from brandkit.errors import ImageInputError, RequestError
 from brandkit.models import AssetRequest, CompiledPrompt, EditRequest, ValidationReport
 from brandkit.pipeline import (
     KitContext,
@@ -43,9 +49,13 @@ class _KitBase:
         checks: Sequence[Check] | None = None,
         max_attempts: int | None = None,
         max_spend_usd: float | None = None,
+        signer: CredentialSigner | Literal["env"] | None = "env",
+        trust_anchors: bytes | str | os.PathLike[str] | None = None,
         **provider_options: Any,
     ) -> None:
         self.spec = spec
+        signing = resolve_signer(signer)  # Content Credentials (docs/provenance.md); checked before anything runs
+        anchors = resolve_trust_anchors(trust_anchors)
         self.provider = make_provider(provider, spec, **provider_options)
         chosen = default_moderator(self.provider) if moderator == "auto" else moderator
         self._ctx = KitContext(
@@ -54,20 +64,38 @@ class _KitBase:
             moderator=chosen,
             checks=list(checks) if checks is not None else default_checks(),
             resources=CheckResources(),
+            signer=signing,
         )
+        self._ctx.resources.put(TRUST_RESOURCE, anchors)
         self._budget: dict[str, Any] = {"max_attempts": max_attempts, "max_spend_usd": max_spend_usd}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(spec={self.spec.name!r}, provider={self.provider.name!r})"
 
     @property
+    def signer(self) -> CredentialSigner | None:
+        """The Content Credentials signer of returned assets (``None``: assets are returned unsigned)."""
+        return self._ctx.signer
+
+    @property
     def moderator(self) -> Moderator | None:
         """The moderation service or local classifier in use (``None``: the moderation check is not_checked)."""
         return self._ctx.moderator
 
-    def compile(self, request: AssetRequest) -> CompiledPrompt:
-        """The exact prompt, parameters and reference images a generate call would send (spends nothing)."""
-        return compile_prompt(self.spec, request)
+    def using(self, provider: ImageProvider) -> Self:
+        """This kit with ``provider`` for its renders: same spec, moderator, checks, budget and the check
+        resources already loaded (cheap; e.g. a wrapper that records or limits each call of one job)."""
+        twin = copy.copy(self)
+        twin.provider = provider
+        twin._ctx = dataclasses.replace(self._ctx, provider=provider)
+        return twin
+
+    def compile(self, request: AssetRequest | Mapping[str, Any]) -> CompiledPrompt:
+        """The exact prompt, parameters and reference images a generate call would send (spends nothing).
+
+        Pure and immediate on both kits (not awaitable on :class:`AsyncBrandKit`): it does no I/O.
+        """
+        return compile_prompt(self.spec, as_asset_request(request))
 
     def _variant_options(self, options: dict[str, Any]) -> dict[str, Any]:
         options.setdefault("checks", self._ctx.checks)
@@ -77,8 +105,13 @@ class _KitBase:
 
     @staticmethod
     def _edit_request(
-        instruction: str, keep: Sequence[str] | None, request: EditRequest | None, copy: dict[str, Any]
+        instruction: str,
+        keep: Sequence[str] | None,
+        request: EditRequest | Mapping[str, Any] | None,
+        copy: dict[str, Any],
     ) -> EditRequest:
+        if isinstance(request, Mapping):
+            return EditRequest(**{str(k): v for k, v in request.items()})  # bad fields: RequestValidationError
         if request is not None:
             return request
         return EditRequest(instruction=instruction, keep=list(keep or []), **copy)
@@ -89,18 +122,28 @@ class BrandKit(_KitBase):
 
     ``provider`` is ``"openai"`` (default), ``"local"`` (offline renderer) or a provider object;
     extra keyword arguments configure the OpenAI provider (``api_key``, ``base_url``, ``client``…).
+    ``signer`` signs returned assets with Content Credentials (a :class:`~brandkit.credentials.CredentialSigner`;
+    default ``"env"``: ``BRANDKIT_C2PA_CERT`` / ``BRANDKIT_C2PA_KEY`` when set); ``trust_anchors`` (PEM bytes or
+    a file; default ``BRANDKIT_C2PA_TRUST_ANCHORS``) decides which credentials ``validate`` reports as trusted.
     """
 
-    def generate(self, request: AssetRequest) -> Asset:
+    def generate(
+        self, request: AssetRequest | Mapping[str, Any], *, reviewer_feedback: Sequence[str] = ()
+    ) -> Asset:
         """Generate one asset that passes every check, repairing within the spec's budget.
+
+        ``reviewer_feedback``: a reviewer's notes (request changes) that go into every attempt's prompt.
 
         Raises :class:`~brandkit.BrandViolationError` (with every attempt) when none passes,
         :class:`~brandkit.ForbiddenContentError` / :class:`~brandkit.RequestError` before any call,
         :class:`~brandkit.ProviderError` when the service fails.
         """
-        return run_sync(generate_flow(self._ctx, request, **self._budget), self._ctx)
+        flow = generate_flow(
+            self._ctx, as_asset_request(request), **self._budget, reviewer_feedback=reviewer_feedback
+        )
+        return run_sync(flow, self._ctx)
 
-    def generate_many(self, request: AssetRequest) -> list[Asset]:
+    def generate_many(self, request: AssetRequest | Mapping[str, Any]) -> list[Asset]:
         """``request.n`` independent assets (seeds ``seed``, ``seed+1000``, …), each validated."""
         return [self.generate(r) for r in _variants(request)]
 
@@ -111,7 +154,8 @@ class BrandKit(_KitBase):
         keep: Sequence[str] | None = None,
         mask: bytes | None = None,
         *,
-        request: EditRequest | None = None,
+        request: EditRequest | Mapping[str, Any] | None = None,
+        reviewer_feedback: Sequence[str] = (),
         **copy: Any,
     ) -> Asset:
         """Change only what ``instruction`` asks (e.g. localize the headline), keeping layout, logo,
@@ -119,13 +163,21 @@ class BrandKit(_KitBase):
         (``headline=…``, ``subhead=…``, ``cta=…``) so the text check knows what to expect."""
         req = self._edit_request(instruction, keep, request, copy)
         data = read_image_source(image)
-        return run_sync(edit_flow(self._ctx, req, data, mask, **self._budget), self._ctx)
+        flow = edit_flow(self._ctx, req, data, mask, **self._budget, reviewer_feedback=reviewer_feedback)
+        return run_sync(flow, self._ctx)
 
     def validate(
-        self, image: ImageInput, request: AssetRequest | None = None, policies: dict[str, CheckPolicy] | None = None
+        self,
+        image: ImageInput,
+        request: AssetRequest | Mapping[str, Any] | None = None,
+        policies: dict[str, CheckPolicy] | None = None,
     ) -> ValidationReport:
-        """Run every check on an existing image. Expected copy comes from ``request`` or the image's provenance."""
-        return run_sync(validate_flow(self._ctx, read_image_source(image), request, policies), self._ctx)
+        """Run every check on an existing image. Expected copy comes from ``request`` or the image's provenance.
+
+        An image that cannot be read raises :class:`~brandkit.ImageInputError` naming the file."""
+        with named_image_errors(image):
+            flow = validate_flow(self._ctx, read_image_source(image), _optional_request(request), policies)
+            return run_sync(flow, self._ctx)
 
 
     def variants(self, plan: Any, out: str | os.PathLike[str], **options: Any) -> Any:
@@ -139,11 +191,16 @@ class BrandKit(_KitBase):
 class AsyncBrandKit(_KitBase):
     """The same methods as :class:`BrandKit`, awaitable; one shared implementation."""
 
-    async def generate(self, request: AssetRequest) -> Asset:
+    async def generate(
+        self, request: AssetRequest | Mapping[str, Any], *, reviewer_feedback: Sequence[str] = ()
+    ) -> Asset:
         """Async twin of :meth:`BrandKit.generate`."""
-        return await run_async(generate_flow(self._ctx, request, **self._budget), self._ctx)
+        flow = generate_flow(
+            self._ctx, as_asset_request(request), **self._budget, reviewer_feedback=reviewer_feedback
+        )
+        return await run_async(flow, self._ctx)
 
-    async def generate_many(self, request: AssetRequest) -> list[Asset]:
+    async def generate_many(self, request: AssetRequest | Mapping[str, Any]) -> list[Asset]:
         """Async twin of :meth:`BrandKit.generate_many` (assets generated concurrently)."""
         import asyncio
 
@@ -156,19 +213,26 @@ class AsyncBrandKit(_KitBase):
         keep: Sequence[str] | None = None,
         mask: bytes | None = None,
         *,
-        request: EditRequest | None = None,
+        request: EditRequest | Mapping[str, Any] | None = None,
+        reviewer_feedback: Sequence[str] = (),
         **copy: Any,
     ) -> Asset:
         """Async twin of :meth:`BrandKit.edit`."""
         req = self._edit_request(instruction, keep, request, copy)
         data = read_image_source(image)
-        return await run_async(edit_flow(self._ctx, req, data, mask, **self._budget), self._ctx)
+        flow = edit_flow(self._ctx, req, data, mask, **self._budget, reviewer_feedback=reviewer_feedback)
+        return await run_async(flow, self._ctx)
 
     async def validate(
-        self, image: ImageInput, request: AssetRequest | None = None, policies: dict[str, CheckPolicy] | None = None
+        self,
+        image: ImageInput,
+        request: AssetRequest | Mapping[str, Any] | None = None,
+        policies: dict[str, CheckPolicy] | None = None,
     ) -> ValidationReport:
         """Async twin of :meth:`BrandKit.validate`."""
-        return await run_async(validate_flow(self._ctx, read_image_source(image), request, policies), self._ctx)
+        with named_image_errors(image):
+            flow = validate_flow(self._ctx, read_image_source(image), _optional_request(request), policies)
+            return await run_async(flow, self._ctx)
 
     async def variants(self, plan: Any, out: str | os.PathLike[str], **options: Any) -> Any:
         """Async twin of :meth:`BrandKit.variants`."""
@@ -177,6 +241,40 @@ class AsyncBrandKit(_KitBase):
         return await arun_variants(plan, out, **self._variant_options(options))
 
 
-def _variants(request: AssetRequest) -> list[AssetRequest]:
+@contextmanager
+def named_image_errors(image: ImageInput) -> Iterator[None]:
+    """Make an :class:`ImageInputError` about an image given as a path name the file (the decoder only sees
+    bytes and would say ``<6 bytes>``)."""
+    try:
+        yield
+    except ImageInputError as exc:
+        if isinstance(image, bytes) or exc.source == os.fspath(image):
+            raise
+        name = os.fspath(image)
+        problem = exc.message
+        if exc.source and problem.startswith(exc.source + ": "):
+            problem = problem[len(exc.source) + 2 :]
+        raise ImageInputError(f"{name}: {problem}", source=str(name)) from exc
+
+
+def as_asset_request(request: AssetRequest | Mapping[str, Any]) -> AssetRequest:
+    """``request`` as an :class:`AssetRequest`: a mapping is validated (a bad or unknown field raises
+    :class:`~brandkit.RequestValidationError` naming it, with "did you mean"); anything else is a RequestError."""
+    if isinstance(request, AssetRequest):
+        return request
+    if isinstance(request, Mapping):
+        return AssetRequest(**{str(k): v for k, v in request.items()})
+    raise RequestError(
+        f"request: expected an AssetRequest or a mapping of its fields, got {type(request).__name__}",
+        field="request",
+    )
+
+
+def _optional_request(request: AssetRequest | Mapping[str, Any] | None) -> AssetRequest | None:
+    return None if request is None else as_asset_request(request)
+
+
+def _variants(request: AssetRequest | Mapping[str, Any]) -> list[AssetRequest]:
+    request = as_asset_request(request)
     base = request.seed if request.seed is not None else 0
     return [request.model_copy(update={"n": 1, "seed": base + 1000 * i}) for i in range(request.n)]

@@ -12,9 +12,9 @@ import hashlib
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator
 
 from brandkit.layout import Box, Layout
 from brandkit.spec.models import CheckPolicy, OutputFormat, Quality
@@ -24,10 +24,36 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+if TYPE_CHECKING:  # the typed constructor signature the pydantic mypy plugin derives stays as it is
+
+    class _RequestModel(_Model):
+        """Base of the models callers build (see below)."""
+
+else:
+
+    class _RequestMeta(type(BaseModel)):
+        """Constructing a request model (``AssetRequest(...)``) with a bad or unknown field raises
+        :class:`~brandkit.RequestValidationError` instead of pydantic's ``ValidationError``. Only the
+        constructor call goes through here: ``model_validate`` keeps pydantic's error, for code that collects
+        every issue itself (plans)."""
+
+        def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return super().__call__(*args, **kwargs)
+            except ValidationError as exc:
+                from brandkit.field_errors import request_error
+
+                raise request_error(cls, exc) from None
+
+    class _RequestModel(_Model, metaclass=_RequestMeta):
+        """Base of the models callers build: a bad or unknown field raises ``RequestValidationError`` (a
+        ``BrandkitError`` naming the field, with "did you mean") instead of pydantic's ``ValidationError``."""
+
+
 ReferenceRole = Literal["logo", "product", "style", "master", "other"]
 
 
-class ReferenceInput(_Model):
+class ReferenceInput(_RequestModel):
     """An extra image the caller wants the model to use (product shot, style reference, …)."""
 
     path: str | None = None
@@ -50,7 +76,7 @@ class ReferenceInput(_Model):
         return read_bytes(self.path)
 
 
-class AssetRequest(_Model):
+class AssetRequest(_RequestModel):
     """What the caller wants: a brief plus exact copy, in one of the spec's formats."""
 
     brief: str = Field(min_length=1, max_length=8000, description="What the image should show (data, not orders).")
@@ -94,7 +120,7 @@ class AssetRequest(_Model):
         return out
 
 
-class EditRequest(_Model):
+class EditRequest(_RequestModel):
     """A brand-safe edit: change only what ``instruction`` says, keep the rest."""
 
     instruction: str = Field(min_length=1, max_length=4000)
@@ -102,7 +128,12 @@ class EditRequest(_Model):
     headline: str | None = Field(default=None, max_length=200, description="New exact headline, if it changes.")
     subhead: str | None = Field(default=None, max_length=300)
     cta: str | None = Field(default=None, max_length=60)
-    disclaimers: list[str] = Field(default_factory=list)
+    disclaimers: list[str] = Field(
+        default_factory=list, description="Extra legal lines; when not given, the edited asset's are kept."
+    )
+    remove: list[Literal["headline", "subhead", "cta", "disclaimers"]] = Field(
+        default_factory=list, description="Copy to take off the asset (otherwise copy not given is kept)."
+    )
     format: str | None = Field(default=None, description="Spec format; detected from the image size if omitted.")
     logo_variant: str | None = None
     text: Literal["render", "overlay"] | None = None

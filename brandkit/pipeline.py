@@ -21,16 +21,21 @@ import os
 import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar, cast
+from functools import partial
+from typing import Any, Generic, Literal, TypeVar, cast
 
 from PIL import Image
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_none
 from tenacity.stop import stop_base
 
 from brandkit.asset import Asset, embed_provenance, provenance_record
+from brandkit.budget import BudgetExceededError, SpendBudget
 from brandkit.checks.base import Check, CheckContext, CheckResources, Expectation, ModerationScores, run_checks
 from brandkit.compile import compile_edit, compile_prompt
 from brandkit.compose import draw_copy, draw_logo, zone_color
+from brandkit.credentials.signer import CredentialSigner
+from brandkit.credentials.step import finish_asset, on_return, require_signer
+from brandkit.edit_inherit import inherit_edit
 from brandkit.errors import BrandViolationError, ImageInputError, ProviderError, ProviderResponseError
 from brandkit.imageio import detect_format, encode_image, load_image, read_bytes, verify_image
 from brandkit.models import (
@@ -45,7 +50,7 @@ from brandkit.models import (
     ValidationReport,
 )
 from brandkit.provenance import ProvenanceReading, ProvenanceRecord, read_provenance_record
-from brandkit.provider.base import ImageProvider, Moderator
+from brandkit.provider.base import ImageProvider, Moderator, worst_case_cost_of
 from brandkit.repair import best_attempt, decide, feedback_for
 from brandkit.spec.models import BrandSpec, CheckPolicy
 
@@ -92,6 +97,7 @@ class KitContext:
     moderator: Moderator | None
     checks: Sequence[Check]
     resources: CheckResources = field(default_factory=CheckResources)
+    signer: CredentialSigner | None = None  # signs returned assets (Content Credentials); None: unsigned
 
 
 # --- drivers -----------------------------------------------------------------------------------------------
@@ -158,9 +164,14 @@ async def run_async(flow: Flow[T], ctx: KitContext) -> T:
 # --- shared steps --------------------------------------------------------------------------------------------
 
 
-def expectation_for(prompt: CompiledPrompt, copy_source: str = "request") -> Expectation:
-    """What the checks expect of an image made for ``prompt``."""
+def expectation_for(
+    prompt: CompiledPrompt,
+    copy_source: str = "request",
+    credentials_on_return: Literal["signed", "unsigned"] | None = None,
+) -> Expectation:
+    """What the checks expect of an image made for ``prompt`` (``credentials_on_return``: generation only)."""
     return Expectation(
+        credentials_on_return=credentials_on_return,
         width=prompt.width,
         height=prompt.height,
         output_format=str(prompt.params.get("output_format", "png")),
@@ -169,6 +180,7 @@ def expectation_for(prompt: CompiledPrompt, copy_source: str = "request") -> Exp
         logo_variant=prompt.logo_variant,
         logo_box=prompt.layout.logo_box.as_tuple() if prompt.layout.logo_box is not None else None,
         photo_box=prompt.layout.hero_box.as_tuple() if prompt.layout.hero_box is not None else (0, 0, 0, 0),
+        copy_boxes=[b.as_tuple() for b in (prompt.layout.copy_box, prompt.layout.disclaimer_box) if b is not None],
         background_tone=prompt.background_tone,
         copy_source=copy_source,
     )
@@ -225,8 +237,9 @@ def _overlay(
         color = zone_color(canvas, spec, layout.copy_box) if repaint else None
         draw_copy(canvas, spec, layout, prompt.copy_block, repaint=color)
     if "logo" in zones and prompt.logo_variant and layout.logo_clear_box is not None:
-        color = zone_color(canvas, spec, layout.logo_clear_box) if repaint else None
-        draw_logo(canvas, spec, layout, spec.logo(prompt.logo_variant), repaint=color)
+        variant = spec.logo(prompt.logo_variant)
+        color = zone_color(canvas, spec, layout.logo_clear_box, for_logo=variant) if repaint else None
+        draw_logo(canvas, spec, layout, variant, repaint=color)
     out = canvas
     if alpha is not None:
         out = canvas.convert("RGBA")
@@ -274,7 +287,8 @@ def _evaluate(
     data, decoded = yield Compute(prepare)
     moderation, moderation_error = yield from _moderate(ctx, data, fmt, prompt.text)
     try:
-        report = yield from _check(ctx, data, expectation_for(prompt), policies, moderation, moderation_error, decoded)
+        expectation = expectation_for(prompt, credentials_on_return=on_return(ctx.signer))
+        report = yield from _check(ctx, data, expectation, policies, moderation, moderation_error, decoded)
     except ImageInputError as exc:  # only the provider's own bytes can fail here (verified, not decoded)
         raise undecodable(exc) from exc
     fixes = [f"overlay:{z}" for z in sorted(zones)]
@@ -305,7 +319,8 @@ def _fix(
 ) -> Flow[Attempt]:
     prompt = attempt.prompt
     data: bytes = yield Compute(lambda: _overlay(ctx, prompt, attempt.data, attempt.output_format, zones, repaint=True))
-    report = yield from _check(ctx, data, expectation_for(prompt), policies, *moderation)
+    expectation = expectation_for(prompt, credentials_on_return=on_return(ctx.signer))
+    report = yield from _check(ctx, data, expectation, policies, *moderation)
     return attempt.model_copy(
         update={
             "data": data,
@@ -324,10 +339,19 @@ class _Stop(Exception):
     """Raised inside an attempt when a failure must not be repaired."""
 
 
-@dataclass
-class _LoopState:
-    spent: float = 0.0
-    budget: float | None = None
+class _OverBudget(_Stop):
+    """Raised inside an attempt when the next call's worst case does not fit in the asset's spend budget."""
+
+    def __init__(self, error: BudgetExceededError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _unpriced_note(provider: ImageProvider) -> str:
+    return (
+        f"provider {provider.name!r} states no worst-case cost: the spend budget (max_spend_usd) is checked "
+        "after each call, not reserved before it"
+    )
 
 
 def _seed(request: AssetRequest | EditRequest) -> int:
@@ -346,20 +370,28 @@ def attempt_flow(
     mask: bytes | None = None,
     max_attempts: int | None = None,
     max_spend_usd: float | None = None,
+    reviewer_feedback: Sequence[str] = (),
 ) -> Flow[Asset]:
-    """Generate → check → fix/regenerate until an attempt passes or the budget is spent."""
+    """Generate → check → fix/regenerate until an attempt passes or the budget is spent.
+
+    ``reviewer_feedback`` (a reviewer's request for changes) goes into every attempt's prompt, before the
+    repair loop's own feedback from the previous attempt.
+    """
     spec = ctx.spec
     policies: dict[str, CheckPolicy] = dict(request.policies)
-    state = _LoopState(budget=max_spend_usd if max_spend_usd is not None else spec.repair.max_spend_usd)
+    require_signer(spec, policies, ctx.signer)
+    budget = SpendBudget(
+        max_spend_usd if max_spend_usd is not None else spec.repair.max_spend_usd, label="max_spend_usd"
+    )
     attempts: list[Attempt] = []
-    feedback: list[str] = []
+    feedback: list[str] = list(reviewer_feedback)
     seed = _seed(request)
     total_started = time.perf_counter()
     timings: dict[str, float] = {}
 
     class over_budget(stop_base):
         def __call__(self, retry_state: RetryCallState) -> bool:
-            return state.budget is not None and state.spent >= state.budget
+            return budget.limit_usd is not None and budget.spent_usd >= budget.limit_usd
 
     retrying = Retrying(
         stop=stop_after_attempt(max_attempts or spec.repair.max_attempts) | over_budget(),
@@ -375,13 +407,24 @@ def attempt_flow(
                 prompt = compile_fn(feedback)
                 timings["compile_s"] = time.perf_counter() - t0
                 t0 = time.perf_counter()
-                result: RenderResult = yield Render(
-                    RenderCall(
-                        prompt=prompt, n=1, seed=seed + number - 1, attempt=number, base_image=base_image, mask=mask
-                    )
+                call = RenderCall(
+                    prompt=prompt, n=1, seed=seed + number - 1, attempt=number, base_image=base_image, mask=mask
                 )
+                reservation, worst = None, None
+                if budget.limit_usd is not None:  # reserve the call's worst case before sending it
+                    worst = worst_case_cost_of(ctx.provider, call)
+                    try:
+                        reservation = budget.reserve(worst, f"attempt {number}") if worst is not None else None
+                    except BudgetExceededError as exc:
+                        raise _OverBudget(exc) from None
+                result: RenderResult = yield Render(call)
                 timings["render_s"] = timings.get("render_s", 0.0) + time.perf_counter() - t0
-                state.spent += result.cost_usd
+                if reservation is not None:
+                    budget.settle(reservation, result.cost_usd)
+                else:
+                    budget.spent_usd += result.cost_usd
+                if budget.limit_usd is not None and worst is None:
+                    result = result.model_copy(update={"notes": [*result.notes, _unpriced_note(ctx.provider)]})
                 t0 = time.perf_counter()
                 attempt, moderation = yield from _evaluate(ctx, prompt, result, number, policies)
                 attempts.append(attempt)
@@ -393,16 +436,23 @@ def attempt_flow(
                 timings["checks_s"] = timings.get("checks_s", 0.0) + time.perf_counter() - t0
                 if decision.action == "accept":
                     timings["total_s"] = time.perf_counter() - total_started
-                    return _asset(attempt, attempts, request, state.spent, timings)
+                    asset = _asset(attempt, attempts, request, budget.spent_usd, timings)
+                    source = result.images[0].data  # the provider's own bytes: their manifest is the ingredient
+                    finished: Asset = yield Compute(partial(finish_asset, asset, spec, ctx.signer, source))
+                    return finished
                 if decision.action == "stop":
                     raise _Stop(decision.reason)
-                feedback = feedback_for(attempt.report)
+                feedback = [*reviewer_feedback, *feedback_for(attempt.report)]
                 raise _Regenerate(decision.reason)
     except (_Regenerate, _Stop) as exc:
+        if isinstance(exc, _OverBudget) and not attempts:
+            raise exc.error from None  # not one call fits: nothing was sent
         best = best_attempt(attempts)
         why = "stopped" if isinstance(exc, _Stop) else f"no attempt passed after {len(attempts)} attempt(s)"
-        if isinstance(exc, _Regenerate) and state.budget is not None and state.spent >= state.budget:
-            why += f" (spend budget ${state.budget:.2f} reached: ${state.spent:.4f} spent)"
+        if isinstance(exc, _OverBudget):
+            why = f"no attempt passed after {len(attempts)} attempt(s), the next one was not sent"
+        elif isinstance(exc, _Regenerate) and budget.limit_usd is not None and budget.spent_usd >= budget.limit_usd:
+            why += f" (spend budget ${budget.limit_usd:.2f} reached: ${budget.spent_usd:.4f} spent)"
         raise BrandViolationError(
             f"brand checks failed for {spec.name!r}: {why}: {exc}",
             report=best.report if best else None,
@@ -448,10 +498,19 @@ def generate_flow(ctx: KitContext, request: AssetRequest, **budget: Any) -> Flow
 def edit_flow(
     ctx: KitContext, request: EditRequest, image: bytes, mask: bytes | None = None, **budget: Any
 ) -> Flow[Asset]:
-    """The brand-safe edit flow: the image to edit travels as reference 1 ('master')."""
-    return attempt_flow(
-        ctx, request, lambda feedback: compile_edit(ctx.spec, request, image, feedback), mask=mask, **budget
+    """The brand-safe edit flow: the image to edit travels as reference 1 ('master').
+
+    What the request does not change (copy, legal lines, logo, format) is kept from the image's provenance
+    (:func:`brandkit.edit_inherit.inherit_edit`); the asset's ``edit`` report says what was kept and changed.
+    """
+    inherited = inherit_edit(ctx.spec, request, image)
+    merged = inherited.request
+    asset = yield from attempt_flow(
+        ctx, merged, lambda feedback: compile_edit(ctx.spec, merged, image, feedback), mask=mask, **budget
     )
+    box = asset.prompt.layout.logo_box
+    report = inherited.report.confirm_logo_box(list(box.as_tuple()) if box is not None else None)
+    return asset.model_copy(update={"edit": report})
 
 
 def read_image_source(source: str | os.PathLike[str] | bytes) -> bytes:
@@ -514,5 +573,6 @@ def expectation_from_record(record: ProvenanceRecord | None, fmt: str) -> Expect
         photo_box=(record.photo_box[0], record.photo_box[1], record.photo_box[2], record.photo_box[3])
         if record.photo_box is not None
         else None,
+        copy_boxes=[(b[0], b[1], b[2], b[3]) for b in record.copy_boxes or []],
         copy_source="provenance",
     )

@@ -27,7 +27,7 @@ import struct
 import zlib
 from collections.abc import Collection
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -87,6 +87,7 @@ class ProvenanceRecord(_Strict):
     logo_variant: str | None = Field(max_length=100)
     logo_box: list[int] | None = Field(min_length=4, max_length=4)
     photo_box: list[int] | None = Field(default=None, min_length=4, max_length=4)
+    copy_boxes: list[Annotated[list[int], Field(min_length=4, max_length=4)]] | None = Field(default=None, max_length=4)
     copy_: ProvenanceCopy = Field(alias="copy")
     checks: dict[str, CheckState] = Field(max_length=64)
 

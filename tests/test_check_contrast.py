@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw
 
 from brandkit.checks.contrast import ContrastCheck, contrast_ratio, measure_contrast, relative_luminance
-from brandkit.models import CheckStatus
+from brandkit.models import CheckResult, CheckStatus
 from brandkit.ocr import OcrLine, RapidOcrEngine
 from brandkit.spec.models import BrandSpec
-from tests.checks_support import FakeOcr, Poster, Text, context, make_spec, ocr_engine, resources_with
+from tests.checks_support import FakeOcr, Poster, Text, context, font, make_spec, ocr_engine, resources_with
 
 __all__ = ["ocr_engine"]  # the session fixture, re-exported for pytest
 
@@ -117,3 +120,49 @@ def test_transparent_image_is_flattened(spec: BrandSpec) -> None:
     assert res.status is CheckStatus.passed  # composited over white
     dark = ContrastCheck().run(context(spec, image, resources_with(fake), background_tone="dark"))
     assert dark.status is CheckStatus.failed  # dark text over a dark background
+
+
+def test_contrast_is_measured_inside_the_layout_copy_area(tmp_path: Path) -> None:
+    """Issue 13: a thin panel at 5.6:1 with white imagery around it; the OCR box (padded) reaches the white,
+    which Otsu then takes for the text (measured 4.0:1). Cut to the layout's copy area, the pixels behind the
+    glyphs are the panel's, and the ratio is the panel's."""
+    spec = make_spec(tmp_path)
+    image = Image.new("RGB", (800, 300), "#FFFFFF")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((40, 62, 599, 101), fill="#7A9E7E")  # the panel the fix painted
+    text = "Offer valid while stocks last"
+    draw.text((50, 60), text, font=font(36, bold=False), fill="#1E1B18")
+    x0, y0, x1, y1 = draw.textbbox((50, 60), text, font=font(36, bold=False))
+    line = OcrLine(text, (x0 - 4, y0 - 6, x1 + 4, y1 + 8), 0.98)  # OCR boxes overhang the glyphs
+    expected = contrast_ratio((0x1E, 0x1B, 0x18), (0x7A, 0x9E, 0x7E))
+    copy = {"disclaimers": [text]}
+
+    def measured(boxes: list[tuple[int, int, int, int]]) -> CheckResult:
+        ctx = context(
+            spec, image, resources_with(FakeOcr([line])), copy_block=copy, copy_boxes=boxes, width=800, height=300
+        )
+        return ContrastCheck().run(ctx)
+
+    inside = measured([(40, 62, 600, 102)])
+    assert inside.status is CheckStatus.passed
+    assert inside.score == pytest.approx(expected, rel=0.03)
+    entry = inside.details["lines"][0]
+    assert entry["within"] == "layout copy area" and entry["measured_box"][1] >= 62 and entry["measured_box"][3] <= 102
+    # without a layout (a file with no provenance) the padded OCR box is all there is, and it says so
+    outside = measured([])
+    assert outside.details["lines"][0]["within"].startswith("padded OCR box")
+    assert outside.score is not None and outside.score < inside.score
+    # the layout scales with a resized file
+    half = image.resize((400, 150), Image.Resampling.LANCZOS)
+    small = OcrLine(text, tuple(v // 2 for v in line.box), 0.98)  # type: ignore[arg-type]
+    ctx = context(
+        spec,
+        half,
+        resources_with(FakeOcr([small])),
+        copy_block=copy,
+        copy_boxes=[(40, 62, 600, 102)],
+        width=800,
+        height=300,
+    )
+    scaled = ContrastCheck().run(ctx)
+    assert scaled.details["lines"][0]["measured_box"][3] <= 51

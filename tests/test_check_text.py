@@ -227,8 +227,11 @@ def test_wrapped_reordered_and_fragmented_lines() -> None:
     fragment = match_string("headline", HEADLINE, lines("Fresh R Roast Friday"))
     assert not fragment.found and fragment.rendered == "Fresh R Roast Friday"
     # OCR missing the word gap: spacing-only difference passes
-    squeezed = match_string("cta", "Order now", lines("ORDERNOW"))
+    squeezed = match_string("cta", "Order now", lines("Ordernow"))
     assert squeezed.spacing_only and squeezed.found and not squeezed.exact
+    # ... but letter case still counts (issue 13: case is part of the copy)
+    shouted = match_string("cta", "Order now", lines("ORDERNOW"))
+    assert not shouted.found and shouted.difference == "letter case"
     # nothing similar at all
     absent = match_string("cta", "Order now", lines("Completely different words here"))
     assert not absent.found and not absent.located

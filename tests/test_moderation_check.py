@@ -15,7 +15,7 @@ from brandkit.checks.base import (
     ModerationScores,
     run_checks,
 )
-from brandkit.checks.moderation import DEFAULT_THRESHOLD, ModerationCheck
+from brandkit.checks.moderation import DEFAULT_THRESHOLD, MODERATION_CATEGORIES, ModerationCheck, coverage_of
 from brandkit.models import CheckStatus
 from brandkit.provider.openai import OpenAIProvider
 from brandkit.spec.models import BrandSpec
@@ -126,14 +126,40 @@ def test_default_threshold_for_unlisted_categories(spec: BrandSpec) -> None:
 def test_partial_coverage_is_reported(spec: BrandSpec) -> None:
     local = scores({"sexual": 0.02}, covered=["sexual"], source="local:nudenet")
     outcome = ModerationCheck().run(context(spec, local))
-    assert outcome.status == CheckStatus.passed
-    assert outcome.details["uncovered"] == ["self_harm", "violence"]
+    assert outcome.status == CheckStatus.passed  # the spec's default: forbidden.moderation_unjudged: allow
+    # issue 13: every category the classifier cannot judge is named, not only those with a threshold
+    assert outcome.details["uncovered"] == [c for c in MODERATION_CATEGORIES if c != "sexual"]
+    assert "does not judge" in outcome.details["warning"] and "passed on sexual only" in outcome.details["warning"]
     strict = ModerationCheck(require_full_coverage=True).run(context(spec, local))
     assert strict.status == CheckStatus.not_checked and "violence" in strict.details["reason"]
     failing = ModerationCheck(require_full_coverage=True).run(
         context(spec, scores({"sexual": 0.5}, covered=["sexual"]))
     )
     assert failing.status == CheckStatus.failed
+
+
+def test_coverage_per_category_is_typed_and_the_spec_decides_if_unjudged_blocks(spec: BrandSpec) -> None:
+    """Issue 13, item 6: the offline classifier judges only 'sexual'; the other categories are not_checked."""
+    local = scores({"sexual": 0.02}, covered=["sexual"], source="local:nudenet")
+    outcome = ModerationCheck().run(context(spec, local))
+    coverage = {v.category: v for v in coverage_of(outcome)}
+    assert set(coverage) == set(MODERATION_CATEGORIES)
+    assert coverage["sexual"].status == "passed" and coverage["sexual"].judged_by == "local:nudenet"
+    assert coverage["sexual"].score == pytest.approx(0.02) and coverage["sexual"].threshold == 0.1
+    unjudged = [v for v in coverage.values() if v.category != "sexual"]
+    assert unjudged and all(v.status == "not_checked" and v.score is None and v.judged_by is None for v in unjudged)
+    assert coverage["violence"].threshold == 0.2  # the spec's threshold, still shown
+    # the spec's policy: block
+    blocking = spec.model_copy(update={"forbidden": spec.forbidden.model_copy(update={"moderation_unjudged": "block"})})
+    blocked = ModerationCheck().run(context(blocking, local))
+    assert blocked.status == CheckStatus.not_checked
+    assert "local:nudenet does not judge" in blocked.details["reason"] and "violence" in blocked.details["reason"]
+    report = run_checks(context(blocking, local), [ModerationCheck()])
+    assert not report.passed
+    # full coverage (OpenAI): every category judged, nothing not_checked
+    full = ModerationCheck().run(context(blocking, scores(dict.fromkeys(MODERATION_CATEGORIES, 0.01))))
+    assert full.status == CheckStatus.passed
+    assert all(v.status == "passed" for v in coverage_of(full))
 
 
 def test_empty_scores_are_not_checked(spec: BrandSpec) -> None:

@@ -9,19 +9,28 @@ from __future__ import annotations
 
 from brandkit.checks.base import Check, CheckContext, CheckResources, Expectation, ModerationScores, run_checks
 
-CHECK_NAMES = ("palette", "text", "logo", "contrast", "technical", "moderation")
+CHECK_NAMES = ("palette", "text", "logo", "contrast", "technical", "moderation", "credentials")
 
 
 def default_checks() -> list[Check]:
     """One instance of every built-in check, in report order."""
     from brandkit.checks.contrast import ContrastCheck
+    from brandkit.checks.credentials import CredentialsCheck
     from brandkit.checks.logo import LogoCheck
     from brandkit.checks.moderation import ModerationCheck
     from brandkit.checks.palette import PaletteCheck
     from brandkit.checks.technical import TechnicalCheck
     from brandkit.checks.text import TextCheck
 
-    return [PaletteCheck(), TextCheck(), LogoCheck(), ContrastCheck(), TechnicalCheck(), ModerationCheck()]
+    return [
+        PaletteCheck(),
+        TextCheck(),
+        LogoCheck(),
+        ContrastCheck(),
+        TechnicalCheck(),
+        ModerationCheck(),
+        CredentialsCheck(),
+    ]
 
 
 __all__ = [

@@ -43,9 +43,19 @@ class Expectation(BaseModel):
         description="The layout's photographic region (its hero box, x0, y0, x1, y1): the palette check judges "
         "it by colour character and everything else on the canvas as brand zones. None: no layout known.",
     )
+    copy_boxes: list[tuple[int, int, int, int]] = Field(
+        default_factory=list,
+        description="The layout's copy areas (copy box, disclaimer box; x0, y0, x1, y1) the copy is drawn in: the "
+        "contrast check measures each line inside the area that holds it. Empty: no layout known.",
+    )
     background_tone: Literal["light", "dark"] | None = None
     max_file_bytes: int | None = None
     copy_source: str = Field(default="request", description="Where the expected copy came from.")
+    credentials_on_return: Literal["signed", "unsigned"] | None = Field(
+        default=None,
+        description="Generation only: whether brandkit signs the asset it returns (the credentials check reports "
+        "that instead of reading the attempt's bytes). None: validate the file's own Content Credentials.",
+    )
 
 
 class ModerationScores(BaseModel):

@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from brandkit.checks.base import CheckContext, result
+from brandkit.checks.copy_match import copy_matches_for_context, required_copy
 from brandkit.checks.ocr_reading import ocr_for_context
-from brandkit.checks.text import copy_matches_for_context, required_copy
 from brandkit.models import CheckResult, CheckStatus, Measure
 from brandkit.ocr import OcrLine
 from brandkit.wcag import contrast_ratio, relative_luminance
@@ -38,7 +38,9 @@ __all__ = [
     "ContrastCheck",
     "LineContrast",
     "contrast_ratio",
+    "copy_areas",
     "measure_contrast",
+    "measurement_box",
     "relative_luminance",
 ]
 
@@ -153,10 +155,37 @@ def measure_contrast(rgb: np.ndarray, box: tuple[int, int, int, int], padding: f
     return _measure_patch(np.ascontiguousarray(rgb[y0:y1, x0:x1, :3]))
 
 
-def _patch(ctx: CheckContext, box: tuple[int, int, int, int]) -> np.ndarray:
-    """The padded box of ``ctx.image`` as RGB uint8, transparent pixels composited over the backdrop."""
+def copy_areas(ctx: CheckContext) -> list[tuple[int, int, int, int]]:
+    """The layout's copy areas (``Expectation.copy_boxes``) in image pixels, scaled when the file was resized."""
+    exp = ctx.expectation
+    w, h = ctx.image.size
+    sx = w / exp.width if exp.width else 1.0
+    sy = h / exp.height if exp.height else 1.0
+    return [(round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy)) for x0, y0, x1, y1 in exp.copy_boxes]
+
+
+def measurement_box(
+    ctx: CheckContext, box: tuple[int, int, int, int]
+) -> tuple[tuple[int, int, int, int], tuple[int, int, int, int] | None]:
+    """Where one OCR line's contrast is measured, and the copy area it was clipped to (``None``: no layout).
+
+    The OCR box widened by :data:`BOX_PADDING`, then cut to the layout's copy area that holds the line's centre:
+    the pixels behind the glyphs are those of the area the copy was drawn in, never the imagery around it.
+    """
     image = ctx.image
-    region = image.crop(_padded(box, image.width, image.height, BOX_PADDING))
+    x0, y0, x1, y1 = _padded(box, image.width, image.height, BOX_PADDING)
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    for area in copy_areas(ctx):
+        if area[0] <= cx < area[2] and area[1] <= cy < area[3]:
+            clipped = (max(x0, area[0]), max(y0, area[1]), min(x1, area[2]), min(y1, area[3]))
+            if clipped[0] < clipped[2] and clipped[1] < clipped[3]:
+                return clipped, area
+    return (x0, y0, x1, y1), None
+
+
+def _patch(ctx: CheckContext, region_box: tuple[int, int, int, int]) -> np.ndarray:
+    """``region_box`` of ``ctx.image`` as RGB uint8, transparent pixels composited over the backdrop."""
+    region = ctx.image.crop(region_box)
     if region.mode == "RGB":
         rgb: np.ndarray = np.asarray(region, dtype=np.uint8)
         return rgb
@@ -217,8 +246,16 @@ class ContrastCheck:
         low: list[tuple[OcrLine, LineContrast]] = []
         worst = float("inf")
         for index, line, roles in selected:
-            measured = _measure_patch(_patch(ctx, line.box))
-            entry = {"line": index, "text": line.text, "box": list(line.box), "height_px": line.height}
+            region_box, area = measurement_box(ctx, line.box)
+            measured = _measure_patch(_patch(ctx, region_box))
+            entry = {
+                "line": index,
+                "text": line.text,
+                "box": list(line.box),
+                "measured_box": list(region_box),
+                "within": "layout copy area" if area is not None else "padded OCR box (no layout known)",
+                "height_px": line.height,
+            }
             if roles:
                 entry["roles"] = roles
             entry.update(measured.as_details())

@@ -837,10 +837,63 @@ class LogoCheck:
         return prepared
 
     def run(self, ctx: CheckContext) -> CheckResult:
-        """Detect the logo in ``ctx.image`` and check size, placement, distortion and clear space."""
+        """Detect the logo in ``ctx.image`` and check size, placement, distortion and clear space.
+
+        A file with no provenance and no request (``expectation.copy_source == "none"``) of a brand that has
+        logos is searched for every variant anywhere (see :meth:`_search_anywhere`): never ``skipped``.
+        """
         variant = ctx.expectation.logo_variant
         if variant is None:
+            if ctx.expectation.copy_source == "none" and ctx.spec.logos:
+                return self._search_anywhere(ctx)
             return result(self.name, CheckStatus.skipped, details={"reason": "no logo variant expected"})
+        return self._check_variant(ctx, variant)
+
+    def _search_anywhere(self, ctx: CheckContext) -> CheckResult:
+        """No provenance: which variant was ordered and where the layout put it are unknown.
+
+        Every variant of the spec is searched for on the whole image; the best one found is judged by the spec's
+        rules (size, allowed placements, distortion, clear space). None found: ``failed`` (the spec demands a
+        logo). The details say what could not be known.
+        """
+        unknown = "no provenance: the expected logo variant and placement are unknown"
+        outcomes: list[CheckResult] = []
+        for logo in ctx.spec.logos:  # in the spec's order; the first variant found within the rules ends it
+            outcomes.append(self._check_variant(ctx, logo.variant))
+            if outcomes[-1].status is CheckStatus.passed:
+                break
+        found = [o for o in outcomes if o.details.get("found")]
+        searched = [logo.variant for logo in ctx.spec.logos]
+        if not found:
+            worst = next((o for o in outcomes if o.status is CheckStatus.not_checked), None)
+            if worst is not None:  # an engine or file problem: say so rather than claim absence
+                worst.details.update(provenance="none", searched_variants=searched)
+                return worst
+            variants = " or ".join(f"'{v}'" for v in searched)
+            return result(
+                self.name,
+                CheckStatus.failed,
+                score=0.0,
+                threshold=TEMPLATE_THRESHOLD,
+                details={
+                    "found": False,
+                    "provenance": "none",
+                    "searched_variants": searched,
+                    "reason": f"{unknown}; searched the whole image for every variant and found none",
+                },
+                hint=f"the brand's logo ({variants}) must appear on the image; none was found anywhere",
+            )
+        best = max(found, key=lambda o: (o.status is CheckStatus.passed, o.score or 0.0))
+        best.details.update(
+            provenance="none",
+            searched_variants=searched,
+            reason=f"{unknown}; searched the whole image, found '{best.details.get('variant')}' and judged it by "
+            "the spec's rules",
+        )
+        return best
+
+    def _check_variant(self, ctx: CheckContext, variant: str) -> CheckResult:
+        """Detect logo ``variant`` and judge it (the body of :meth:`run`)."""
         try:
             logo = ctx.spec.logo(variant)
         except KeyError as exc:

@@ -1,28 +1,75 @@
-"""The ``moderation`` check: category scores against the brand's thresholds.
+"""The ``moderation`` check: category scores against the brand's thresholds, with honest coverage.
 
 The scores are gathered by the pipeline before the checks run (a network call
 to a :class:`~brandkit.provider.base.Moderator`, e.g. OpenAI's
-omni-moderation) and handed over as ``ctx.moderation``. This check only
-compares them with ``spec.forbidden.moderation_thresholds``; a category
-without a threshold gets :data:`DEFAULT_THRESHOLD`.
+omni-moderation, or the offline nudity classifier) and handed over as
+``ctx.moderation``. This check compares them with
+``spec.forbidden.moderation_thresholds``; a category without a threshold gets
+:data:`DEFAULT_THRESHOLD`.
+
+**Coverage per category.** The categories that must be judged are
+:data:`MODERATION_CATEGORIES` (OpenAI's omni-moderation categories) plus any
+the spec sets a threshold for. Each gets a :class:`CategoryVerdict` in
+``details["coverage"]``: ``passed`` / ``failed`` when the moderator judged
+it, ``not_checked`` when it did not (the offline classifier judges only
+``sexual``). A judged category over its threshold fails the check. Unjudged
+categories make the check ``not_checked`` when the spec says
+``forbidden.moderation_unjudged: block`` (or the check is built with
+``require_full_coverage=True``); with the default ``allow`` the check passes
+on the categories judged, and ``details["not_checked_categories"]`` and
+``details["warning"]`` say what was not judged — never a blanket pass.
 
 Fail closed: without scores (no moderator configured, or the call failed)
-the result is ``not_checked`` with the reason, never ``passed``. Categories
-the spec gives a threshold for but the moderator does not score (a local
-classifier covers few categories) are listed in ``details["uncovered"]``;
-with ``require_full_coverage=True`` they make the result ``not_checked``
-(unless another category already fails).
+the result is ``not_checked`` with the reason, never ``passed``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
 
 from brandkit.checks.base import CheckContext, ModerationScores, result
 from brandkit.models import CheckResult, CheckStatus
 
-__all__ = ["DEFAULT_THRESHOLD", "ModerationCheck"]
+__all__ = ["DEFAULT_THRESHOLD", "MODERATION_CATEGORIES", "CategoryVerdict", "ModerationCheck", "coverage_of"]
+
+MODERATION_CATEGORIES = (
+    "harassment",
+    "harassment/threatening",
+    "hate",
+    "hate/threatening",
+    "illicit",
+    "illicit/violent",
+    "self-harm",
+    "self-harm/instructions",
+    "self-harm/intent",
+    "sexual",
+    "sexual/minors",
+    "violence",
+    "violence/graphic",
+)
+"""Categories every image must be judged on (OpenAI omni-moderation's; the spec may add more)."""
+
+
+class CategoryVerdict(BaseModel):
+    """What the moderation check could say about one category."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    category: str
+    status: Literal["passed", "failed", "not_checked"]
+    score: float | None = None
+    threshold: float
+    judged_by: str | None = None
+
+
+def coverage_of(res: CheckResult) -> list[CategoryVerdict]:
+    """The typed per-category coverage of a moderation result (empty when there were no scores)."""
+    return [CategoryVerdict.model_validate(row) for row in res.details.get("coverage", [])]
+
 
 DEFAULT_THRESHOLD = 0.5
 """Highest score allowed for a category the spec gives no threshold for."""
@@ -39,9 +86,9 @@ class ModerationCheck:
     """Fails when any moderation category scores above its threshold.
 
     ``default_threshold`` applies to categories the spec does not list.
-    ``details`` lists every category with its score and threshold; the hint
-    names the categories that failed. ``require_full_coverage`` turns
-    thresholds the moderator cannot score into ``not_checked``.
+    ``details["coverage"]`` gives every category's :class:`CategoryVerdict`; the
+    hint names the categories that failed. ``require_full_coverage`` blocks on
+    unjudged categories whatever the spec says.
     """
 
     name = "moderation"
@@ -63,9 +110,12 @@ class ModerationCheck:
                 details={"reason": reason},
                 hint=None,
             )
-        return self.evaluate(moderation, ctx.spec.forbidden.moderation_thresholds)
+        forbidden = ctx.spec.forbidden
+        return self.evaluate(moderation, forbidden.moderation_thresholds, forbidden.moderation_unjudged)
 
-    def evaluate(self, moderation: ModerationScores, limits: Mapping[str, float]) -> CheckResult:
+    def evaluate(
+        self, moderation: ModerationScores, limits: Mapping[str, float], unjudged: Literal["block", "allow"] = "allow"
+    ) -> CheckResult:
         """The verdict for ``moderation`` given per-category ``limits`` (names compared loosely)."""
         thresholds = {_key(name): (name, float(value)) for name, value in limits.items()}
         if not moderation.scores:
@@ -77,34 +127,64 @@ class ModerationCheck:
                     "source": moderation.source,
                 },
             )
-        rows: list[dict[str, object]] = []
-        exceeded: list[str] = []
-        worst = 0.0
-        for category, score in sorted(moderation.scores.items()):
-            _, threshold = thresholds.get(_key(category), (category, self.default_threshold))
-            over = score > threshold
-            rows.append({"category": category, "score": round(score, 6), "threshold": threshold, "exceeded": over})
-            if over:
-                exceeded.append(category)
-            worst = max(worst, score)
-        covered = {_key(name) for name in (moderation.covered_categories or list(moderation.scores))}
-        covered |= {_key(name) for name in moderation.scores}
-        uncovered = sorted(name for key, (name, _) in thresholds.items() if key not in covered)
+        scores = {_key(name): (name, float(score)) for name, score in moderation.scores.items()}
+        judged = {_key(name) for name in moderation.covered_categories} | set(scores)
+        wanted: dict[str, str] = {_key(name): name for name in MODERATION_CATEGORIES}
+        for key, (name, _) in thresholds.items():
+            wanted.setdefault(key, name)
+        for key, (name, _) in scores.items():
+            wanted.setdefault(key, name)
+        coverage: list[CategoryVerdict] = []
+        for key in sorted(wanted, key=lambda k: wanted[k]):
+            threshold = thresholds.get(key, ("", self.default_threshold))[1]
+            if key in scores:
+                score = scores[key][1]
+                status: Literal["passed", "failed", "not_checked"] = "failed" if score > threshold else "passed"
+                coverage.append(
+                    CategoryVerdict(
+                        category=wanted[key],
+                        status=status,
+                        score=round(score, 6),
+                        threshold=threshold,
+                        judged_by=moderation.source,
+                    )
+                )
+            else:
+                status = "passed" if key in judged else "not_checked"  # covered but no score reported: nothing seen
+                coverage.append(
+                    CategoryVerdict(
+                        category=wanted[key],
+                        status=status,
+                        score=0.0 if key in judged else None,
+                        threshold=threshold,
+                        judged_by=moderation.source if key in judged else None,
+                    )
+                )
+        exceeded = [v.category for v in coverage if v.status == "failed"]
+        unchecked = [v.category for v in coverage if v.status == "not_checked"]
+        worst = max((v.score or 0.0 for v in coverage), default=0.0)
         details: dict[str, object] = {
             "source": moderation.source,
             "flagged_by_service": moderation.flagged,
-            "categories": rows,
-            "covered_categories": sorted(covered),
+            "coverage": [v.model_dump() for v in coverage],
+            "categories": [
+                {"category": v.category, "score": v.score, "threshold": v.threshold, "exceeded": v.status == "failed"}
+                for v in coverage
+                if v.score is not None
+            ],
+            "covered_categories": sorted(v.category for v in coverage if v.status != "not_checked"),
+            "not_checked_categories": unchecked,
+            "unjudged_policy": "block" if self.require_full_coverage else unjudged,
             "exceeded": exceeded,
             "default_threshold": self.default_threshold,
             "request_ids": list(moderation.request_ids),
         }
-        if uncovered:
-            details["uncovered"] = uncovered
+        if unchecked:
+            details["uncovered"] = unchecked
         score = round(max(0.0, 1.0 - worst), 6)
         if exceeded:
             listed = ", ".join(
-                f"{row['category']} {row['score']:.3f} > {row['threshold']:.3f}" for row in rows if row["exceeded"]
+                f"{v.category} {v.score:.3f} > {v.threshold:.3f}" for v in coverage if v.status == "failed"
             )
             return result(
                 self.name,
@@ -116,9 +196,13 @@ class ModerationCheck:
                     f"read as {' or '.join(exceeded)} content from the image and the copy."
                 ),
             )
-        if uncovered and self.require_full_coverage:
-            details["reason"] = (
-                f"{moderation.source} does not score {', '.join(uncovered)}, which the spec sets thresholds for"
+        if unchecked:
+            what = f"{moderation.source} does not judge {', '.join(unchecked)}"
+            if details["unjudged_policy"] == "block":
+                details["reason"] = f"{what} (forbidden.moderation_unjudged: block)"
+                return result(self.name, CheckStatus.not_checked, score=score, details=details)
+            details["warning"] = (
+                f"{what}: passed on {', '.join(details['covered_categories'])} only "  # type: ignore[arg-type]
+                "(forbidden.moderation_unjudged: allow)"
             )
-            return result(self.name, CheckStatus.not_checked, score=score, details=details)
         return result(self.name, CheckStatus.passed, score=score, details=details)

@@ -59,6 +59,7 @@ def _palette_key(palette: Palette) -> str:
     trying other photo or share settings (calibration) reuses the tables."""
     key = {
         "colors": [c.hex for c in palette.colors],
+        "allowed": [c.hex for c in palette.allowed],
         "neutrals": [palette.allow_neutrals, palette.neutral_steps],
         "tolerance": palette.tolerance,
         "forbidden": [[f.name, f.hex, f.tolerance] for f in palette.forbidden_colors],

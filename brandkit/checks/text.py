@@ -5,31 +5,22 @@ The image is read once with OCR (shared with the contrast check through
 CTA, disclaimers, plus the spec's required disclaimers) is looked up in the
 OCR text:
 
-* **Normalization** (both sides): NFKC, invisible characters removed, curly
-  quotes made straight, case folded, split on whitespace, punctuation
-  stripped from the edges of each token (``"Friday!"`` → ``friday``), empty
-  tokens dropped. In scripts written without spaces (Han, kana) every
-  character is a token (:func:`brandkit.linebreak.split_unspaced`), so a
-  CJK line break, where no space is drawn, matches exactly; their
-  punctuation (、。「」) is dropped. Comparison is on the tokens joined by
-  single spaces, with no space next to a CJK token (:func:`join_tokens`).
-* **Best window**: the expected token sequence is first searched exactly in
-  the OCR tokens (in reading order and in the engine's own order, because
-  OCR engines sometimes reorder boxes; line breaks are ignored, so a headline
-  wrapped over two lines still matches). If it is not there, an approximate
-  substring alignment (Sellers' edit-distance DP, vectorised) finds the
-  closest stretch of OCR text, which is snapped to whole tokens and then
-  widened/narrowed by a token at either end to the lowest edit distance.
-* **Metrics per string**: ``exact`` (normalized token sequences equal),
-  ``ned`` (Levenshtein distance / longer length of the window and the
-  expected text, 0 = identical), ``rendered`` (the OCR text of that window
-  as read), ``spacing_only`` (the window equals the expected text once all
-  spaces are removed: OCR engines do not see word gaps reliably).
-* **Pass rule**: a string is found when it is ``exact`` or ``spacing_only``;
-  strings of **20 or more characters** (normalized; long lines such as
-  disclaimers, where OCR slips on one character are common) also pass at
-  ``ned <= 0.05``. Shorter strings (headlines, CTAs) must match exactly.
-  Score = share of strings matched exactly.
+* **Locating and judging** (:mod:`brandkit.checks.copy_match`, shared with the
+  contrast check): each string is located in the OCR words with a loose
+  normalization (case folded, edge punctuation stripped; line breaks and
+  reordered boxes handled), then the window *as read* is judged against the
+  ordered string with a strict one: only whitespace and line breaks are
+  normalized — **case, accents and punctuation count** ('Cafe' is not
+  'Café') unless ``typography.copy_match.case`` is ``ignore``.
+* **Pass rule per field**: headline, subhead and CTA must be ``exact`` (or
+  ``spacing_only``: equal once spaces are removed, as OCR engines do not see
+  word gaps reliably). Only disclaimers of at least
+  ``copy_match.disclaimer_min_chars`` characters get a bounded allowance for
+  OCR slips (``copy_match.disclaimer_max_ned``: one character per word, never
+  in a number, never a missing or extra word). Reported per string:
+  ``exact``, ``ned``, ``rendered``, ``difference`` (letter case, accents,
+  punctuation, letters or words), ``rule``. Score = share of strings matched
+  exactly.
 
 Forbidden terms, competitor names and patterns are searched in the whole OCR
 text with :class:`~brandkit.spec.forbidden.ForbiddenMatcher`; any hit fails
@@ -49,28 +40,38 @@ the readable strings and forbidden terms as usual, and is otherwise
 Status: OCR unavailable or failing → ``not_checked``. No copy expected →
 ``skipped``, unless the spec forbids terms (or ``flag_unexpected`` is set):
 then the scan runs anyway and passes/fails on it, with
-``copy_expected: false`` in the details.
+``copy_expected: false`` in the details. A file with no provenance and no
+request (``expectation.copy_source == "none"``): the ordered copy is unknown;
+the check verifies what the spec itself demands (required disclaimers,
+forbidden terms) and lists the rest in ``details.unverified_copy`` with the
+reason; with nothing the spec demands to verify it is ``not_checked``, never
+``skipped``.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from brandkit.checks.base import CheckContext, result
+from brandkit.checks.copy_match import (
+    StringMatch,
+    copy_matches_for_context,
+    edit_distance,
+    join_tokens,
+    line_tokens,
+    match_copy,
+    match_string,
+    normalize_tokens,
+    required_copy,
+    strict_form,
+)
 from brandkit.checks.ocr_reading import ocr_for_context
-from brandkit.linebreak import is_unspaced, split_unspaced
 from brandkit.models import CheckResult, CheckStatus
-from brandkit.ocr import RAPIDOCR_READABLE_SCRIPTS, OcrLine, reading_order, unreadable_scripts
+from brandkit.ocr import RAPIDOCR_READABLE_SCRIPTS, OcrLine, unreadable_scripts
 from brandkit.spec.forbidden import ForbiddenMatcher
 
 __all__ = [
-    "LONG_STRING_CHARS",
-    "LONG_STRING_MAX_NED",
     "StringMatch",
     "TextCheck",
     "copy_matches_for_context",
@@ -79,324 +80,8 @@ __all__ = [
     "match_string",
     "normalize_tokens",
     "required_copy",
+    "strict_form",
 ]
-
-LONG_STRING_CHARS = 20
-"""Strings at least this long (normalized) may pass on NED instead of an exact match."""
-
-LONG_STRING_MAX_NED = 0.05
-"""Largest normalized edit distance that still passes for long strings."""
-
-LOCATED_MAX_NED = 0.5
-"""A best window closer than this is where the string was rendered (used by contrast, unexpected text)."""
-
-_INVISIBLE = dict.fromkeys([0x00AD, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF])
-_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "′": "'"})
-
-
-def _strip_edges(token: str) -> str:
-    start, end = 0, len(token)
-    while start < end and unicodedata.category(token[start]).startswith("P"):
-        start += 1
-    while end > start and unicodedata.category(token[end - 1]).startswith("P"):
-        end -= 1
-    return token[start:end]
-
-
-def _normalize_token(raw: str) -> str:
-    text = unicodedata.normalize("NFKC", raw).translate(_INVISIBLE).translate(_QUOTES).casefold()
-    return _strip_edges(text)
-
-
-def _pieces(text: str) -> list[str]:
-    """Whitespace-separated words, each character of a CJK (unspaced) script standing alone."""
-    return [piece for word in text.split() for piece in split_unspaced(word)]
-
-
-def normalize_tokens(text: str) -> list[str]:
-    """Normalized word tokens of ``text`` (NFKC, casefold, edge punctuation stripped, empties dropped).
-
-    In scripts written without spaces (Han, kana) every character is a token, so a line break or a space the
-    OCR engine sees (or misses) between two of them changes nothing; their punctuation (、。「」) is dropped
-    like the edge punctuation of a Latin word.
-    """
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
-    out: list[str] = []
-    for raw in _pieces(text):
-        token = _normalize_token(raw)
-        if token:
-            out.append(token)
-    return out
-
-
-def _sep(previous: str, token: str) -> str:
-    return "" if is_unspaced(previous[-1]) or is_unspaced(token[0]) else " "
-
-
-def join_tokens(tokens: Sequence[str]) -> str:
-    """Tokens joined by single spaces, but with no space next to a CJK (unspaced) token."""
-    out: list[str] = []
-    for i, token in enumerate(tokens):
-        if i:
-            out.append(_sep(tokens[i - 1], token))
-        out.append(token)
-    return "".join(out)
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance between ``a`` and ``b`` (unit costs)."""
-    if a == b:
-        return 0
-    if not a:
-        return len(b)
-    if not b:
-        return len(a)
-    if len(a) < len(b):
-        a, b = b, a
-    if len(b) > 24:
-        return _edit_distance_np(a, b)
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
-
-
-def _edit_distance_np(a: str, b: str) -> int:
-    """Levenshtein distance, one vectorised row per character of ``a``."""
-    av = np.frombuffer(a.encode("utf-32-le"), dtype=np.uint32)
-    bv = np.frombuffer(b.encode("utf-32-le"), dtype=np.uint32)
-    n = len(bv)
-    offsets = np.arange(n + 1, dtype=np.int32)
-    row = offsets.copy()
-    for i in range(1, len(av) + 1):
-        cand = np.empty(n + 1, dtype=np.int32)
-        cand[0] = i
-        cand[1:] = np.minimum(row[1:] + 1, row[:-1] + (bv != av[i - 1]))
-        row = np.minimum.accumulate(cand - offsets) + offsets
-    return int(row[-1])
-
-
-def _ned(a: str, b: str) -> float:
-    longest = max(len(a), len(b))
-    return edit_distance(a, b) / longest if longest else 0.0
-
-
-@dataclass(frozen=True)
-class _Token:
-    norm: str
-    raw: str
-    line: int
-    pos: int  # position among the non-empty tokens of its line
-
-
-def _line_tokens(index: int, text: str) -> list[_Token]:
-    out: list[_Token] = []
-    for raw in _pieces(unicodedata.normalize("NFKC", text).translate(_INVISIBLE)):
-        norm = _normalize_token(raw)
-        if norm:
-            out.append(_Token(norm, raw, index, len(out)))
-    return out
-
-
-def _tokens_of(lines: Sequence[OcrLine], order: Sequence[int]) -> list[_Token]:
-    return [tok for index in order for tok in _line_tokens(index, lines[index].text)]
-
-
-def _best_substring(pattern: str, text: str) -> tuple[int, int, int]:
-    """Sellers' approximate substring match: (cost, start, end) of the best-matching ``text[start:end]``."""
-    m, n = len(pattern), len(text)
-    p = np.frombuffer(pattern.encode("utf-32-le"), dtype=np.uint32)
-    t = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    rows = np.empty((m + 1, n + 1), dtype=np.int32)
-    rows[0, :] = 0  # free start anywhere in the text
-    offsets = np.arange(n + 1, dtype=np.int32)
-    for i in range(1, m + 1):
-        prev = rows[i - 1]
-        cost = (t != p[i - 1]).astype(np.int32)
-        a = np.empty(n + 1, dtype=np.int32)
-        a[0] = i
-        a[1:] = np.minimum(prev[1:] + 1, prev[:-1] + cost)
-        # insertion chain: row[j] = min_k<=j (a[k] + j - k)
-        rows[i] = np.minimum.accumulate(a - offsets) + offsets
-    end = int(np.argmin(rows[m]))
-    best = int(rows[m, end])
-    i, j = m, end
-    while i > 0 and j > 0:
-        here = rows[i, j]
-        if here == rows[i - 1, j - 1] + (text[j - 1] != pattern[i - 1]):
-            i, j = i - 1, j - 1
-        elif here == rows[i - 1, j] + 1:
-            i -= 1
-        else:
-            j -= 1
-    return best, j, end
-
-
-@dataclass
-class StringMatch:
-    """Where one required string was found in the OCR text, and how well it matched."""
-
-    role: str
-    expected: str
-    normalized: str
-    exact: bool = False
-    spacing_only: bool = False
-    ned: float = 1.0
-    rendered: str | None = None
-    lines: list[int] = field(default_factory=list)
-    token_keys: list[tuple[int, int]] = field(default_factory=list)
-
-    @property
-    def long(self) -> bool:
-        """True when the NED rule applies (≥ :data:`LONG_STRING_CHARS` characters)."""
-        return len(self.normalized) >= LONG_STRING_CHARS
-
-    @property
-    def found(self) -> bool:
-        """Pass rule: exact, spacing-only, or a long string within :data:`LONG_STRING_MAX_NED`."""
-        return self.exact or self.spacing_only or (self.long and self.ned <= LONG_STRING_MAX_NED)
-
-    @property
-    def located(self) -> bool:
-        """True when the best window is close enough to be this string's rendering."""
-        return self.rendered is not None and self.ned <= LOCATED_MAX_NED
-
-    def as_details(self) -> dict[str, Any]:
-        """JSON-friendly summary for the check details."""
-        return {
-            "expected": self.expected,
-            "found": self.found,
-            "exact": self.exact,
-            "spacing_only": self.spacing_only,
-            "ned": round(self.ned, 4),
-            "rendered": self.rendered,
-            "rule": f"exact or ned<={LONG_STRING_MAX_NED}" if self.long else "exact",
-        }
-
-
-def _match_in(tokens: Sequence[_Token], expected: list[str]) -> tuple[float, bool, int, int]:
-    """(ned, exact, start, stop) of the best window of ``tokens`` for ``expected``."""
-    n = len(expected)
-    norms = [t.norm for t in tokens]
-    for i in range(len(norms) - n + 1):
-        if norms[i : i + n] == expected:
-            return 0.0, True, i, i + n
-    if not norms:
-        return 1.0, False, 0, 0
-    target = join_tokens(expected)
-    text = join_tokens(norms)
-    starts: list[int] = []
-    pos = 0
-    for i, norm in enumerate(norms):
-        pos += len(_sep(norms[i - 1], norm)) if i else 0
-        starts.append(pos)
-        pos += len(norm)
-    _, c0, c1 = _best_substring(target, text)
-    first = max(0, int(np.searchsorted(starts, c0, side="right")) - 1)
-    last = max(first, int(np.searchsorted(starts, max(c0, c1 - 1), side="right")) - 1)
-    best = (_ned(join_tokens(norms[first : last + 1]), target), first, last + 1)
-    for d0 in (-1, 0, 1):
-        for d1 in (-1, 0, 1):
-            a, b = first + d0, last + 1 + d1
-            if 0 <= a < b <= len(norms):
-                score = _ned(join_tokens(norms[a:b]), target)
-                if score < best[0]:
-                    best = (score, a, b)
-    return best[0], False, best[1], best[2]
-
-
-def match_string(
-    role: str, expected: str, lines: Sequence[OcrLine], exclude: frozenset[tuple[int, int]] = frozenset()
-) -> StringMatch:
-    """Find ``expected`` in the OCR ``lines`` (see the module docstring for the method).
-
-    ``exclude`` holds ``(line, position)`` keys of tokens already claimed by another string.
-    """
-    exp_tokens = normalize_tokens(expected)
-    match = StringMatch(role=role, expected=expected, normalized=join_tokens(exp_tokens))
-    if not exp_tokens:
-        match.exact = True
-        match.ned = 0.0
-        match.rendered = ""
-        return match
-    engine_order = list(range(len(lines)))
-    index_of = {id(line): i for i, line in enumerate(lines)}
-    sorted_order = [index_of[id(line)] for line in reading_order(list(lines))]
-    orders = [engine_order] if sorted_order == engine_order else [engine_order, sorted_order]
-    best: tuple[float, bool, list[_Token]] | None = None
-    for order in orders:
-        tokens = [tok for tok in _tokens_of(lines, order) if (tok.line, tok.pos) not in exclude]
-        ned, exact, start, stop = _match_in(tokens, exp_tokens)
-        window = tokens[start:stop]
-        if best is None or (exact and not best[1]) or (ned < best[0] and not best[1]):
-            best = (ned, exact, window)
-        if exact:
-            break
-    assert best is not None
-    ned, exact, window = best
-    if not window:
-        return match
-    match.exact = exact
-    match.ned = ned
-    match.rendered = join_tokens([tok.raw for tok in window])
-    joined = "".join(tok.norm for tok in window)
-    match.spacing_only = not exact and joined == "".join(exp_tokens)
-    match.lines = sorted({tok.line for tok in window})
-    match.token_keys = [(tok.line, tok.pos) for tok in window]
-    return match
-
-
-def required_copy(ctx: CheckContext) -> dict[str, str]:
-    """Every string that must be on the image, by role.
-
-    The expected copy block's strings, plus the spec's required disclaimers
-    not already among them (they must be on every asset), as
-    ``required[i]``.
-    """
-    block = ctx.expectation.copy_block
-    strings = dict(block.required_strings()) if block is not None else {}
-    present = {" ".join(normalize_tokens(s)) for s in strings.values()}
-    for i, line in enumerate(ctx.spec.required.disclaimers):
-        norm = " ".join(normalize_tokens(line))
-        if norm and norm not in present:
-            strings[f"required[{i}]"] = line
-            present.add(norm)
-    return {role: s for role, s in strings.items() if normalize_tokens(s)}
-
-
-def match_copy(strings: dict[str, str], lines: Sequence[OcrLine]) -> dict[str, StringMatch]:
-    """Match every required string; each rendered word belongs to at most one string.
-
-    Strings found exactly claim their words first; the others are then matched
-    against the remaining words, best first, so that a near miss does not borrow
-    a word from the neighbouring line of another string (e.g. the CTA below it).
-    """
-    first = {role: match_string(role, text, lines) for role, text in strings.items()}
-    claimed: set[tuple[int, int]] = set()
-    for match in first.values():
-        if match.exact:
-            claimed.update(match.token_keys)
-    out: dict[str, StringMatch] = {}
-    pending = sorted((m for m in first.values() if not m.exact), key=lambda m: m.ned)
-    for match in pending:
-        again = match_string(match.role, match.expected, lines, frozenset(claimed)) if claimed else match
-        if again.located:
-            claimed.update(again.token_keys)
-        out[match.role] = again
-    return {role: out.get(role, first[role]) for role in strings}
-
-
-def copy_matches_for_context(ctx: CheckContext, lines: Sequence[OcrLine]) -> dict[str, StringMatch]:
-    """Matches of every required string against ``lines`` (OCR of ``ctx.image``), computed once per image."""
-
-    def compute() -> dict[str, StringMatch]:
-        return match_copy(required_copy(ctx), lines)
-
-    matches: dict[str, StringMatch] = ctx.memo("text:matches", compute)
-    return matches
 
 
 def _script_names(scripts: Sequence[str]) -> str:
@@ -413,10 +98,27 @@ def _role_label(role: str) -> str:
     return {"cta": "the call to action"}.get(role, f"the {role}")
 
 
+_ORDERED_ROLES = ("headline", "subhead", "cta", "disclaimers")
+_UNKNOWN_COPY = (
+    "no provenance: the copy ordered for this image (headline, subhead, CTA, disclaimers) is unknown and was not "
+    "verified; pass it (brandkit validate --headline/--subhead/--cta/--disclaimer, or an AssetRequest) to verify it"
+)
+
+_DIFFERENCE_WORDS = {
+    "letter case": "the letter case differs",
+    "accents": "accents differ",
+    "punctuation": "the punctuation differs",
+    "letters or words": "letters or words differ",
+}
+
+
 def _string_hint(match: StringMatch) -> str:
     label = _role_label(match.role)
     if match.located:
-        return f"{label} must read exactly '{match.expected}'; the last attempt rendered '{match.rendered}'"
+        return (
+            f"{label} must read exactly '{match.expected}'; the last attempt rendered '{match.rendered}' "
+            f"({_DIFFERENCE_WORDS.get(match.difference, match.difference)})"
+        )
     return f"{label} must read exactly '{match.expected}'; it was not found on the last attempt"
 
 
@@ -451,7 +153,7 @@ class TextCheck:
         for index, line in enumerate(lines):
             words = [
                 tok.raw
-                for tok in _line_tokens(index, line.text)
+                for tok in line_tokens(index, line.text)
                 if (tok.line, tok.pos) not in consumed and tok.norm not in allowed
             ]
             if words:
@@ -463,7 +165,14 @@ class TextCheck:
         strings = required_copy(ctx)
         forbidden = ctx.spec.forbidden
         has_forbidden = bool(forbidden.terms or forbidden.competitors or forbidden.patterns)
+        unknown_copy = ctx.expectation.copy_source == "none"
         if not strings and not has_forbidden and not self.flag_unexpected:
+            if unknown_copy:
+                return result(
+                    self.name,
+                    CheckStatus.not_checked,
+                    details={"reason": _UNKNOWN_COPY, "unverified_copy": list(_ORDERED_ROLES), "copy_expected": None},
+                )
             return result(
                 self.name,
                 CheckStatus.skipped,
@@ -515,7 +224,14 @@ class TextCheck:
                 {"text": ln.text, "box": list(ln.box), "confidence": round(ln.confidence, 3)} for ln in lines
             ],
         }
-        if not strings:
+        if unknown_copy:
+            details["unverified_copy"] = list(_ORDERED_ROLES)
+            details["note"] = _UNKNOWN_COPY + (
+                "; checked the spec's required disclaimers and forbidden terms only"
+                if strings
+                else "; scanned the rendered text for forbidden terms only"
+            )
+        elif not strings:
             details["note"] = "no copy expected; scanned the rendered text for forbidden terms only"
 
         problems: list[str] = []

@@ -1,8 +1,10 @@
 """Local moderation with a classifier that ships its own weights (nudenet's bundled 320n detector).
 
-It covers one category only — ``sexual`` (exposed nudity) — and says so: the
-moderation check reports the covered categories, and every other category
-of the spec's thresholds is listed as not covered.
+It judges one category only — ``sexual`` (exposed nudity) — and says so in
+``covered_categories``: the moderation check reports every other category
+(OpenAI's omni-moderation categories and any the spec sets a threshold for)
+as ``not_checked`` in its per-category coverage, and the spec's
+``forbidden.moderation_unjudged`` decides whether that blocks (docs/checks.md).
 """
 
 from __future__ import annotations

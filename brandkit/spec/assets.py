@@ -197,6 +197,8 @@ def copy_glyph_problems(spec: BrandSpec, font_path: dict[str, Path]) -> list[tup
     except (OSError, ValueError):
         return []
     fields = [(f"required.disclaimers[{i}]", text, chain) for i, text in enumerate(spec.required.disclaimers)]
+    for code, lines in spec.required.locales.items():
+        fields += [(f"required.locales.{code}[{i}]", text, chain) for i, text in enumerate(lines)]
     return [
         (p.field, f"no glyph for {p.describe()} in the body font {body.file!r} or its fallbacks")
         for p in glyph_problems(fields)

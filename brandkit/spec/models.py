@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 # the palette models live in spec/palette.py; re-exported here so existing imports keep working
 from brandkit.spec.palette import HEX_PATTERN as HEX_PATTERN
+from brandkit.spec.palette import AllowedColor as AllowedColor
 from brandkit.spec.palette import ColorRange as ColorRange
 from brandkit.spec.palette import ColorRole as ColorRole
 from brandkit.spec.palette import ColorTemperature as ColorTemperature
@@ -44,6 +45,11 @@ class LogoVariant(StrictModel):
 
     variant: str = Field(min_length=1, max_length=40, description="primary, mono, inverse, …")
     file: str = Field(description="Image file inside the spec folder (PNG/WebP with alpha recommended).")
+    source: str | None = Field(
+        default=None,
+        description="Vector source of the logo inside the spec folder (an .svg), kept beside the raster `file` "
+        "drawn and sent (brandkit spec import rasterises it at the size the formats need).",
+    )
     min_width_px: int = Field(default=96, ge=8, le=4096, description="Smallest allowed rendered width.")
     max_width_share: Share = Field(default=0.3, description="Largest rendered width as a share of image width.")
     clear_space: float = Field(
@@ -66,6 +72,11 @@ class FontRef(StrictModel):
 
     file: str = Field(description="TTF or OTF file inside the spec folder.")
     license: str | None = Field(default=None, description="License file inside the spec folder.")
+    family: str | None = Field(
+        default=None,
+        description="Font family name the brand uses (e.g. from an imported brand file); the `file` is what draws.",
+    )
+    weight: int | None = Field(default=None, ge=1, le=1000, description="CSS weight of the family (e.g. 700).")
 
 
 FontRole = Literal["headline", "body", "cta"]
@@ -105,6 +116,27 @@ class FallbackFont(StrictModel):
         return scripts
 
 
+class CopyMatch(StrictModel):
+    """How exactly the text check compares the copy read on an image with the copy ordered (docs/checks.md)."""
+
+    case: Literal["exact", "ignore"] = Field(
+        default="exact",
+        description="'exact': letter case must match the ordered copy (after headline_case); 'ignore': case may "
+        "differ (a design that sets copy in capitals).",
+    )
+    disclaimer_min_chars: int = Field(
+        default=20, ge=10, le=1000, description="Disclaimers at least this long get the OCR slip allowance."
+    )
+    disclaimer_max_ned: float = Field(
+        default=0.05,
+        ge=0,
+        le=0.1,
+        description="Allowance for long disclaimers: at most this share of their characters may differ, one "
+        "character per word, never in a number, never a missing or extra word. Headline, subhead and CTA "
+        "always match exactly.",
+    )
+
+
 class Typography(StrictModel):
     """Fonts per role and the rules for copy set in them."""
 
@@ -121,6 +153,9 @@ class Typography(StrictModel):
     max_headline_words: int = Field(default=8, ge=1, le=40, description="Longer headlines are rejected.")
     max_headline_lines: int = Field(default=2, ge=1, le=6, description="Lines a headline may wrap to.")
     min_contrast: float = Field(default=4.5, ge=1, le=21, description="Minimum WCAG contrast ratio for text.")
+    copy_match: CopyMatch = Field(
+        default_factory=CopyMatch, description="How exactly the text check compares rendered copy (per field)."
+    )
 
     def fallbacks_for(self, role: FontRole) -> list[FallbackFont]:
         """The fallback fonts ``role``'s copy may use, in the order they are tried."""
@@ -146,6 +181,12 @@ class Forbidden(StrictModel):
         default_factory=dict,
         description="Per moderation category (e.g. 'sexual', 'violence'), the highest score allowed.",
     )
+    moderation_unjudged: Literal["block", "allow"] = Field(
+        default="allow",
+        description="Moderation categories the moderator cannot judge (the offline classifier judges only "
+        "'sexual') are reported not_checked per category; 'block' makes the moderation check not_checked then "
+        "(the asset is blocked unless the check's policy is warn), 'allow' lets it pass on the categories judged.",
+    )
 
     @field_validator("patterns")
     @classmethod
@@ -162,6 +203,24 @@ class Required(StrictModel):
     """Copy that must appear on every asset."""
 
     disclaimers: list[str] = Field(default_factory=list, description="Legal lines drawn on every asset.")
+    locales: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="The legal lines in other languages: locale code ('de', 'fr-CA') → lines that replace "
+        "`disclaimers` on assets of that locale (a request's `locale`; 'de-AT' falls back to 'de').",
+    )
+
+    def locale_key(self, locale: str | None) -> str | None:
+        """The key of ``locales`` that applies to ``locale`` (exact code, then its language), or ``None``."""
+        if not locale:
+            return None
+        by_lower = {code.lower(): code for code in self.locales}
+        wanted = locale.lower().replace("_", "-")
+        return by_lower.get(wanted) or by_lower.get(wanted.split("-", 1)[0])
+
+    def disclaimers_for(self, locale: str | None) -> list[str]:
+        """The required legal lines of an asset in ``locale``: its entry in ``locales``, else ``disclaimers``."""
+        key = self.locale_key(locale)
+        return list(self.locales[key]) if key is not None else list(self.disclaimers)
 
 
 class Voice(StrictModel):
@@ -246,6 +305,7 @@ def _default_checks() -> dict[str, CheckSettings]:
         "contrast": CheckSettings(policy="fix"),
         "technical": CheckSettings(policy="raise"),
         "moderation": CheckSettings(policy="raise"),
+        "credentials": CheckSettings(policy="warn"),
     }
 
 
@@ -285,7 +345,7 @@ class BrandSpec(StrictModel):
     generation: Generation = Field(default_factory=Generation, description="Generation defaults.")
     checks: dict[str, CheckSettings] = Field(
         default_factory=_default_checks,
-        description="Per-check policy: palette, text, logo, contrast, technical, moderation.",
+        description="Per-check policy: palette, text, logo, contrast, technical, moderation, credentials.",
     )
     repair: Repair = Field(default_factory=Repair, description="Repair loop budget.")
     photos: PhotoLibrary = Field(
@@ -317,7 +377,8 @@ class BrandSpec(StrictModel):
         photo_problems = photo_format_problems(self.photos, self.formats)
         if photo_problems:
             raise ValueError("; ".join(photo_problems))
-        unknown = sorted(set(self.checks) - {"palette", "text", "logo", "contrast", "technical", "moderation"})
+        known_checks = {"palette", "text", "logo", "contrast", "technical", "moderation", "credentials"}
+        unknown = sorted(set(self.checks) - known_checks)
         if unknown:
             raise ValueError(f"unknown checks {unknown}")
         return self

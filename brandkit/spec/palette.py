@@ -19,6 +19,7 @@ Re-exported from :mod:`brandkit.spec.models`. How the rules are measured is in
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -71,6 +72,11 @@ class PaletteColor(_PaletteModel):
         default="image",
         description="Area min_share/max_share are measured over: 'image' (every opaque pixel), 'brand_zones' "
         "or 'photo'.",
+    )
+    alpha: Share = Field(
+        default=1.0,
+        description="Opacity the brand uses this colour at (1: opaque; e.g. 0.5 for an #RRGGBB80 tint). Kept for "
+        "prompts and export; the palette check matches the colour itself.",
     )
 
     @field_validator("hex")
@@ -187,6 +193,23 @@ class NeutralRule(_PaletteModel):
     )
 
 
+class AllowedColor(_PaletteModel):
+    """An on-palette colour that is not a brand colour (a tint, a data-viz ramp step): matched, never asked for.
+
+    It counts as on-palette in the coverage rule, has no role and is never asked for in prompts. Keep the list
+    short: every allowed colour widens what the palette check accepts (``brandkit spec check`` warns when the
+    palette covers too much of colour space)."""
+
+    name: str = Field(min_length=1, max_length=80, description="Name shown in reports.")
+    hex: HexColor
+    alpha: Share = Field(default=1.0, description="Opacity the brand uses this colour at (1: opaque).")
+
+    @field_validator("hex")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
+
+
 class Palette(_PaletteModel):
     """Brand colours and how strictly outputs must keep to them."""
 
@@ -222,25 +245,90 @@ class Palette(_PaletteModel):
     forbidden_colors: list[ForbiddenColor] = Field(
         default_factory=list, description="Colours that must not appear beyond a small share."
     )
+    allowed: list[AllowedColor] = Field(
+        default_factory=list,
+        description="Further on-palette colours without a role (tints, data-viz ramps): matched like the colours "
+        "by the coverage rule, never asked for in prompts.",
+    )
+    roles: dict[str, str] = Field(
+        default_factory=dict,
+        description="Semantic roles beyond the six (success, warning, danger, info, link, …) → the name of the "
+        "palette colour that plays it.",
+    )
+    modes: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Colour variants per mode (e.g. dark): mode → {colour name, role or semantic role → hex}. "
+        "The spec's colours are the default mode; see Palette.for_mode.",
+    )
+
+    @field_validator("modes")
+    @classmethod
+    def _mode_hexes(cls, modes: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for mode, overrides in modes.items():
+            for key, value in overrides.items():
+                if not re.fullmatch(HEX_PATTERN, value):
+                    raise ValueError(f"palette.modes.{mode}.{key}: {value!r} is not an sRGB colour #RRGGBB")
+        return {mode: {k: v.upper() for k, v in o.items()} for mode, o in modes.items()}
 
     @model_validator(mode="after")
     def _unique(self) -> Palette:
-        counts = Counter(c.name.casefold() for c in self.colors)
+        counts = Counter(c.name.casefold() for c in self.all_colors())
         dupes = sorted(n for n, k in counts.items() if k > 1)
         if dupes:
-            raise ValueError(f"palette colour names must be unique; repeated: {dupes}")
-        refs = len(self.colors) + (self.neutral_steps if self.allow_neutrals else 0)
+            raise ValueError(f"palette colour names must be unique (colours and allowed); repeated: {dupes}")
+        refs = len(self.colors) + len(self.allowed) + (self.neutral_steps if self.allow_neutrals else 0)
         if refs > 127:
             raise ValueError(
-                f"palette has {refs} reference colours ({len(self.colors)} colours + neutral steps); at most 127"
+                f"palette has {refs} reference colours ({len(self.colors)} colours + {len(self.allowed)} allowed + "
+                "neutral steps); at most 127"
             )
+        names = {c.name.casefold() for c in self.colors}
+        bad_roles = sorted(r for r, n in self.roles.items() if n.casefold() not in names)
+        if bad_roles:
+            known = [c.name for c in self.colors]
+            raise ValueError(f"palette.roles {bad_roles} name no palette colour; known: {known}")
+        for mode, overrides in self.modes.items():
+            unknown = sorted(k for k in overrides if self._mode_target(k) is None)
+            if unknown:
+                raise ValueError(
+                    f"palette.modes.{mode}: {unknown} are neither palette colour names, roles nor palette.roles"
+                )
         return self
 
+    def all_colors(self) -> list[PaletteColor | AllowedColor]:
+        """The palette colours, then the allowed colours."""
+        return [*self.colors, *self.allowed]
+
+    def _mode_target(self, key: str) -> int | None:
+        """Index of the colour a ``modes`` key names: a colour name, a role, or a key of ``roles``."""
+        folded = key.casefold()
+        for i, color in enumerate(self.colors):
+            if color.name.casefold() == folded:
+                return i
+        for role, name in self.roles.items():
+            if role.casefold() == folded:
+                return self._mode_target(name)
+        for i, color in enumerate(self.colors):
+            if color.role.value == folded:
+                return i
+        return None
+
+    def for_mode(self, mode: str) -> Palette:
+        """This palette with the colours of ``mode`` (a key of ``modes``) in place of the default ones."""
+        if mode not in self.modes:
+            raise KeyError(f"no palette mode {mode!r}; known: {sorted(self.modes)}")
+        colors = list(self.colors)
+        for key, hex_value in self.modes[mode].items():
+            index = self._mode_target(key)
+            if index is not None:
+                colors[index] = colors[index].model_copy(update={"hex": hex_value.upper()})
+        return self.model_copy(update={"colors": colors, "modes": {}})
+
     def reference_colors(self) -> tuple[list[tuple[int, int, int]], list[str]]:
-        """The colours a pixel may match: the palette colours plus, with ``allow_neutrals``, black, white and
-        ``neutral_steps`` greys — with a display name for each."""
-        colors = [hex_to_rgb(c.hex) for c in self.colors]
-        names = [f"{c.name} {c.hex}" for c in self.colors]
+        """The colours a pixel may match: the palette colours, the allowed colours and, with
+        ``allow_neutrals``, black, white and ``neutral_steps`` greys — with a display name for each."""
+        colors = [hex_to_rgb(c.hex) for c in self.all_colors()]
+        names = [f"{c.name} {c.hex}" for c in self.all_colors()]
         if self.allow_neutrals:
             steps = self.neutral_steps
             for i in range(steps):

@@ -55,9 +55,11 @@ ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "tests" / "data" / "gate_corpus.yaml"
 SPECS = ROOT / "brand_specs"
 GENERATOR_VERSION = "1"
-# files whose code decides the pixels: part of the cache key
+# files whose code decides the pixels or the provenance written into the files: part of the cache key
 _SOURCES = (
     Path(__file__),
+    ROOT / "brandkit" / "asset.py",
+    ROOT / "brandkit" / "provenance.py",
     ROOT / "brandkit" / "provider" / "local.py",
     ROOT / "brandkit" / "provider" / "photo_library.py",
     ROOT / "brandkit" / "compose.py",

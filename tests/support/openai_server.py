@@ -949,6 +949,9 @@ class OpenAIServer:
         # Optional painter for the returned images: (width, height, output_format, transparent, params) -> bytes.
         # Tests use it to return on-brand imagery (as a well-behaved model would) or deliberately broken imagery.
         self.image_factory: Callable[[int, int, str, bool, Mapping[str, Any]], bytes] | None = None
+        # Optional Content Credentials signer for the returned images: (image bytes, params) -> signed bytes, as
+        # OpenAI signs its outputs (tests.support.c2pa_certs.openai_signer makes one with a test CA).
+        self.content_credentials: Callable[[bytes, Mapping[str, Any]], bytes] | None = None
         self.requests: list[RequestRecord] = []
         self.routes: dict[tuple[str, str], Route] = {}
         self._faults: list[_Fault] = []
@@ -1539,6 +1542,8 @@ class OpenAIServer:
             if factory is not None
             else render_image(width, height, output_format, transparent)
         )
+        if self.content_credentials is not None:
+            image = self.content_credentials(image, params)
         encoded = base64.b64encode(image).decode("ascii")
         if fault == "truncated_b64":
             encoded = encoded[: len(encoded) // 2 // 4 * 4]

@@ -1,0 +1,106 @@
+"""Validating a file without provenance says what it could not know (issue 13, item 6).
+
+The file is a real asset made by the local renderer whose embedded provenance was lost the way copies lose it
+(decoded and saved again). Without provenance the ordered copy, logo variant and layout are unknown: the logo
+check searches the whole image for every variant of the spec and judges what it finds (never ``skipped``), and
+the text check verifies what the spec itself demands and names the copy it could not verify.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image, ImageDraw
+
+import brandkit
+from brandkit.checks.logo import LogoCheck
+from brandkit.checks.text import TextCheck
+from brandkit.models import AssetRequest, CheckStatus
+from brandkit.spec.models import BrandSpec
+
+
+def _strip(data: bytes, paint: tuple[int, int, int, int] | None = None) -> bytes:
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    if paint is not None:
+        ImageDraw.Draw(image).rectangle(paint, fill=(243, 233, 220))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def spec() -> BrandSpec:
+    base = brandkit.load_spec("brand_specs/northwind")
+    required = base.required.model_copy(update={"disclaimers": ["Offer valid at participating cafés."]})
+    return base.model_copy(update={"required": required})
+
+
+@pytest.fixture(scope="module")
+def asset(spec: BrandSpec) -> brandkit.Asset:
+    kit = brandkit.BrandKit(spec, provider="local", moderator=None, checks=[], signer=None)
+    request = AssetRequest(
+        brief="a cup of coffee", headline="Slow mornings, bright roasts", cta="Order now", format="landscape"
+    )
+    return kit.generate(request)
+
+
+@pytest.fixture(scope="module")
+def kit(spec: BrandSpec) -> brandkit.BrandKit:
+    """One kit for the module: its OCR engine and logo templates load once."""
+    return brandkit.BrandKit(spec, provider="local", moderator=None, checks=[TextCheck(), LogoCheck()], signer=None)
+
+
+def test_logo_is_searched_for_and_copy_named_as_unverified(
+    spec: BrandSpec, kit: brandkit.BrandKit, asset: brandkit.Asset
+) -> None:
+    report = kit.validate(_strip(asset.data))
+    assert report.provenance is not None and report.provenance.status == "absent"
+    logo = report.checks["logo"]
+    assert logo.status is CheckStatus.passed, logo.hint  # found by the search and within the spec's rules
+    assert logo.details["provenance"] == "none" and logo.details["found"] is True
+    assert logo.details["searched_variants"] == [v.variant for v in spec.logos]
+    assert logo.details["variant"] == spec.logos[0].variant
+    assert "the expected logo variant and placement are unknown" in logo.details["reason"]
+    text = report.checks["text"]
+    assert text.status is CheckStatus.passed  # the spec's required disclaimer is there, nothing forbidden
+    assert set(text.details["strings"]) == {"required[0]"}
+    assert text.details["unverified_copy"] == ["headline", "subhead", "cta", "disclaimers"]
+    assert "no provenance" in text.details["note"]
+
+
+def test_a_missing_logo_fails_even_without_provenance(kit: brandkit.BrandKit, asset: brandkit.Asset) -> None:
+    box = asset.prompt.layout.logo_clear_box
+    assert box is not None
+    report = kit.validate(_strip(asset.data, paint=(box.x0, box.y0, box.x1, box.y1)))
+    logo = report.checks["logo"]
+    assert logo.status is CheckStatus.failed  # was `skipped` before issue 13
+    assert logo.details["provenance"] == "none"
+    assert not report.passed
+
+
+def test_a_missing_required_disclaimer_fails_without_provenance(kit: brandkit.BrandKit, asset: brandkit.Asset) -> None:
+    box = asset.prompt.layout.disclaimer_box
+    assert box is not None
+    report = kit.validate(_strip(asset.data, paint=(box.x0, box.y0, box.x1, box.y1)))
+    text = report.checks["text"]
+    assert text.status is CheckStatus.failed
+    assert text.details["strings"]["required[0]"]["found"] is False
+
+
+def test_nothing_to_verify_is_not_checked_never_skipped(asset: brandkit.Asset) -> None:
+    bare = brandkit.load_spec("brand_specs/northwind")
+    bare = bare.model_copy(
+        update={
+            "forbidden": bare.forbidden.model_copy(update={"terms": [], "competitors": [], "patterns": []}),
+            "required": bare.required.model_copy(update={"disclaimers": []}),
+        }
+    )
+    bare_kit = brandkit.BrandKit(bare, provider="local", moderator=None, checks=[TextCheck()], signer=None)
+    text = bare_kit.validate(_strip(asset.data)).checks["text"]
+    assert text.status is CheckStatus.not_checked
+    assert "no provenance" in text.details["reason"]
+    # with the copy given, it is verified
+    request = AssetRequest(brief="x", headline="Slow mornings, bright roasts", cta="Order now", format="landscape")
+    given = bare_kit.validate(_strip(asset.data), request=request).checks["text"]
+    assert given.status is CheckStatus.passed and given.details["strings"]["headline"]["exact"] is True
