@@ -64,8 +64,8 @@ def test_construction_does_no_io_and_repr_hides_the_key(monkeypatch: pytest.Monk
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("no client may be created in __init__")
 
-    monkeypatch.setattr("brandkit.provider.openai.OpenAI", refuse)
-    monkeypatch.setattr("brandkit.provider.openai.AsyncOpenAI", refuse)
+    monkeypatch.setattr("brandkit.provider.openai.transport.OpenAI", refuse)
+    monkeypatch.setattr("brandkit.provider.openai.transport.AsyncOpenAI", refuse)
     provider = OpenAIProvider(api_key=FAKE_API_KEY, base_url="http://127.0.0.1:9/v1")
     assert FAKE_API_KEY not in repr(provider)
     assert FAKE_API_KEY not in str(vars(provider))
@@ -263,7 +263,7 @@ async def test_an_async_multipart_edit_leaves_in_one_write_unless_the_client_is_
     given = openai.AsyncOpenAI(api_key=FAKE_API_KEY, base_url=openai_server.url, http_client=httpx2.AsyncClient())
     await OpenAIProvider(async_client=given).arender(edit_call())
     await given.close()
-    import brandkit.provider.openai as module
+    import brandkit.provider.openai.transport as module
 
     monkeypatch.setattr(module, "WHOLE_BODY_MAX_BYTES", 1000)  # a larger body streams part by part
     await make_openai_provider().arender(edit_call())

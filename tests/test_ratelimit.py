@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from brandkit.checks.technical import TechnicalCheck
+from brandkit.rate_limits import RateLimitInfo
 from brandkit.variants import AdaptiveRateLimiter, arun_variants
 from tests.test_variants_run import write_plan
 
@@ -176,8 +177,13 @@ async def test_the_servers_processing_time_dates_when_it_counted_the_request() -
     assert limiter.next_start() == pytest.approx(start + 0.4 + 60.0 + 0.05)
 
 
+def _record(processing_s: float, request_id: str = "req_1") -> RateLimitInfo:
+    """A typed rate-limit record as the OpenAI provider attaches it to its answer: read now."""
+    return RateLimitInfo(processing_s=processing_s, request_id=request_id, status_code=200, observed_at=time.time())
+
+
 async def test_a_slot_is_dated_from_this_requests_own_record_never_another_concurrent_ones() -> None:
-    """The wrapper dates a request from the provider's record with its request id (``rate_limit_of``); the
+    """The wrapper dates a request from the record its own answer carries (``RenderResult.rate_limit``); the
     provider's latest record may be another request's, whose processing time says nothing about this one."""
     from brandkit.models import RenderedImage, RenderResult
     from brandkit.variants.ratelimit import wrap
@@ -187,11 +193,11 @@ async def test_a_slot_is_dated_from_this_requests_own_record_never_another_concu
     class Provider:
         name = "fake"
 
-        def __init__(self, own: _Answer | None) -> None:
+        def __init__(self, own: RateLimitInfo | None) -> None:
             self.own = own
-            self.last_rate_limit = _Answer(1.99, "req_other")  # another image request answered last
+            self.last_rate_limit = _record(1.99, "req_other")  # another image request answered last
 
-        def rate_limit_of(self, request_id: str | None) -> _Answer | None:
+        def rate_limit_of(self, request_id: str | None) -> RateLimitInfo | None:
             return self.own if self.own is not None and request_id == self.own.request_id else None
 
         def render(self, call: Any) -> RenderResult:
@@ -200,9 +206,9 @@ async def test_a_slot_is_dated_from_this_requests_own_record_never_another_concu
         async def arender(self, call: Any) -> RenderResult:
             clock.now += 2.0
             image = RenderedImage(data=b"png", output_format="png", width=1, height=1)
-            return RenderResult(images=[image], provider="fake", model="x", request_id="req_1")
+            return RenderResult(images=[image], provider="fake", model="x", request_id="req_1", rate_limit=self.own)
 
-    for own, freed_after in ((_Answer(1.95), 0.05), (None, 2.0)):
+    for own, freed_after in ((_record(1.95), 0.05), (None, 2.0)):
         limiter = AdaptiveRateLimiter(window_s=60.0, limit=1, margin_s=0.05, clock=clock)
         start = clock.now = limiter.next_start()
         await wrap(Provider(own), limiter).arender(None)  # type: ignore[arg-type]

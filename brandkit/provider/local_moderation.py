@@ -17,7 +17,7 @@ from typing import Any
 
 from PIL import Image
 
-from brandkit.checks.base import ModerationScores
+from brandkit.moderation_scores import ModerationScores
 
 # nudenet detector classes that count as sexual content
 _EXPLICIT = frozenset(

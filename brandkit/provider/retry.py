@@ -21,92 +21,22 @@ message saying how many attempts were made.
 
 from __future__ import annotations
 
-import email.utils
 import logging
-import math
 import random
-import re
-import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception
 
 from brandkit.errors import ProviderError, RateLimitError
+from brandkit.rate_limits import parse_duration, parse_milliseconds, parse_retry_after
 
 __all__ = ["RetryPolicy", "parse_duration", "parse_milliseconds", "parse_retry_after"]
 
 T = TypeVar("T")
 
 _log = logging.getLogger("brandkit.provider.retry")
-
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)")
-_DURATION_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
-
-
-def parse_duration(value: str | None) -> float | None:
-    """Seconds from a rate-limit duration such as ``20ms``, ``1s``, ``6m0s`` or ``1h2m3.5s``.
-
-    A bare number is read as seconds. Returns ``None`` for anything unreadable.
-    """
-    if value is None:
-        return None
-    text = value.strip().lower()
-    if not text:
-        return None
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    total = 0.0
-    position = 0
-    for match in _DURATION_PART.finditer(text):
-        if match.start() != position:
-            return None
-        total += float(match.group(1)) * _DURATION_UNITS[match.group(2)]
-        position = match.end()
-    return total if position == len(text) and position > 0 else None
-
-
-def parse_milliseconds(value: str | None) -> float | None:
-    """Seconds from a header counting milliseconds (``retry-after-ms``, ``openai-processing-ms``);
-    ``None`` when absent, unreadable, negative or not finite."""
-    if value is None:
-        return None
-    try:
-        milliseconds = float(value)
-    except ValueError:
-        return None
-    if not math.isfinite(milliseconds) or milliseconds < 0:
-        return None
-    return milliseconds / 1000.0
-
-
-def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """Seconds the server asks us to wait, from ``retry-after-ms`` or ``retry-after``.
-
-    ``retry-after`` may be a number of seconds or an HTTP date. Returns
-    ``None`` when neither header is present or readable, or when the value
-    is negative.
-    """
-    lowered = {key.lower(): value for key, value in headers.items()}
-    millis = parse_milliseconds(lowered.get("retry-after-ms"))
-    if millis is not None:
-        return millis
-    seconds = lowered.get("retry-after")
-    if seconds is None:
-        return None
-    try:
-        value = float(seconds)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(seconds)
-        except (TypeError, ValueError):
-            return None
-        value = when.timestamp() - (time.time() if now is None else now)
-        return max(0.0, value)
-    return value if value >= 0 else None
 
 
 def _server_wait(exc: BaseException | None) -> float | None:
