@@ -100,7 +100,7 @@ def test_the_eta_reads_as_minutes_and_seconds() -> None:
 
 
 def test_the_progress_bar_shows_this_estimate() -> None:
-    from brandkit.variants import RichProgress
+    from brandkit.cli.progress import RichProgress
     from brandkit.variants.eta import eta_column
 
     clock = FakeClock()

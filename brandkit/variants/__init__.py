@@ -3,7 +3,10 @@
 * :mod:`~brandkit.variants.plan` — the plan file (YAML, JSON Schema in ``schemas/variant-plan.schema.json``),
   matrix expansion and stable variant keys;
 * :mod:`~brandkit.variants.runner` — the async runner (bounded concurrency, adaptive rate limiting,
-  budget, journal, resume) and the dry run;
+  budget, journal, resume), configured by a :class:`~brandkit.variants.config.RunConfig`; its parts:
+  :mod:`~brandkit.variants.engines` (live / OpenAI Batch), :mod:`~brandkit.variants.session` (the workers),
+  :mod:`~brandkit.variants.preflight`, :mod:`~brandkit.variants.dryrun` (the dry run),
+  :mod:`~brandkit.variants.progress` (what a run reports; the CLI draws the progress bar);
 * :mod:`~brandkit.variants.journal` — the fsynced JSONL journal that makes a run exactly-once;
 * :mod:`~brandkit.variants.ratelimit` — the adaptive rate limiter and the provider wrapper;
 * :mod:`~brandkit.variants.report` — ``manifest.json`` and the offline contact sheet ``index.html``.
@@ -39,8 +42,10 @@ from brandkit.variants.report import build_manifest, contact_sheet_html, write_r
 from brandkit.variants.runner import (
     DryRun,
     ProgressSink,
-    RichProgress,
+    RunConfig,
+    VariantRecorder,
     VariantRun,
+    arun,
     arun_variants,
     dry_run,
     run_variants,
@@ -55,10 +60,12 @@ __all__ = [
     "PlanError",
     "ProgressSink",
     "RateLimitedProvider",
-    "RichProgress",
+    "RunConfig",
     "Variant",
     "VariantPlan",
+    "VariantRecorder",
     "VariantRun",
+    "arun",
     "arun_variants",
     "build_manifest",
     "contact_sheet_html",

@@ -171,8 +171,9 @@ class PaidLedger:
                 data = (self.folder / key / str(meta["file"])).read_bytes()
                 if hashlib.sha256(data).hexdigest() != meta["sha256"]:
                     return f"{meta['file']} changed on disk"
-                RenderedImage.model_validate({**{k: v for k, v in meta.items() if k not in ("file", "sha256")},
-                                              "data": b""})
+                RenderedImage.model_validate(
+                    {**{k: v for k, v in meta.items() if k not in ("file", "sha256")}, "data": b""}
+                )
         except OSError as exc:
             return f"its bytes cannot be read ({exc.strerror or exc})"
         except (KeyError, TypeError, ValueError) as exc:

@@ -10,7 +10,6 @@ thumbnails are small JPEG files under ``DIR/thumbs/``) that works offline.
 
 from __future__ import annotations
 
-import html
 import json
 import time
 from collections.abc import Mapping, Sequence
@@ -18,8 +17,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from brandkit.asset import atomic_write
-from brandkit.models import ValidationReport
+import jinja2
+
+from brandkit.atomic import atomic_write
+from brandkit.check_catalog import CheckDetails
+from brandkit.checks.palette import PaletteCheck
+from brandkit.checks.palette_details import PaletteDetails
+from brandkit.models import CheckResult, ValidationReport
 from brandkit.variants.journal import JournalState
 from brandkit.variants.plan import ExpandedPlan, Variant
 
@@ -37,6 +41,10 @@ _PALETTE_COLORS = 8
 _DOMINANT = 6
 
 
+def _reason(result: CheckResult) -> str:
+    return CheckDetails.of(result.details).reason or ""
+
+
 def report_summary(report: ValidationReport | None) -> dict[str, Any] | None:
     """A compact, JSON-friendly summary of a report for the journal and the manifest.
 
@@ -47,28 +55,23 @@ def report_summary(report: ValidationReport | None) -> dict[str, Any] | None:
         return None
     palette: dict[str, Any] | None = None
     result = report.checks.get("palette")
-    if result is not None and result.details.get("coverage") is not None:
-        details = result.details
+    details = PaletteCheck.info.details(result) if result is not None else None
+    if isinstance(details, PaletteDetails) and details.coverage is not None:
         palette = {
-            "coverage": details.get("coverage"),
-            "min_coverage": details.get("min_coverage"),
+            "coverage": details.coverage,
+            "min_coverage": details.min_coverage,
             "colors": [
-                {"name": c.get("name"), "hex": c.get("hex"), "share": c.get("share"), "ok": c.get("ok", True)}
-                for c in (details.get("colors") or [])[:_PALETTE_COLORS]
-                if isinstance(c, dict)
+                {"name": c.name, "hex": c.hex, "share": c.share, "ok": c.ok} for c in details.colors[:_PALETTE_COLORS]
             ],
             "dominant": [
-                {"hex": d.get("hex"), "share": d.get("share"), "on_palette": d.get("on_palette")}
-                for d in (details.get("dominant") or [])[:_DOMINANT]
-                if isinstance(d, dict)
+                {"hex": d.hex, "share": d.share, "on_palette": d.on_palette} for d in details.dominant[:_DOMINANT]
             ],
         }
     return {
         "passed": report.passed,
         "checks": report.summary(),
         "failures": [
-            {"name": r.name, "status": r.status.value, "hint": (r.hint or str(r.details.get("reason") or ""))[:300]}
-            for r in report.failures
+            {"name": r.name, "status": r.status.value, "hint": (r.hint or _reason(r))[:300]} for r in report.failures
         ],
         "warnings": [r.name for r in report.checks.values() if r.status.value == "failed" and not r.blocking],
         "palette": palette,
@@ -182,50 +185,15 @@ def build_manifest(
 # The contact sheet
 # --------------------------------------------------------------------------------------------
 
-_CSS = """
-:root{--ok:#1b7f3b;--bad:#b42318;--warn:#b54708;--muted:#667085;--line:#e4e7ec;--bg:#f7f7f5}
-*{box-sizing:border-box}
-body{margin:0;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#101828;background:var(--bg)}
-header{padding:20px 28px;background:#fff;border-bottom:1px solid var(--line)}
-h1{margin:0 0 4px;font-size:22px} h2{margin:28px 0 8px;font-size:18px} h3{margin:18px 0 8px;font-size:14px;
-color:var(--muted);font-weight:600;text-transform:none}
-main{padding:0 28px 40px}
-.desc{color:var(--muted);margin:0 0 14px}
-.stats{display:flex;flex-wrap:wrap;gap:10px}
-.stat{background:var(--bg);border:1px solid var(--line);border-radius:8px;padding:8px 14px;min-width:130px}
-.stat b{display:block;font-size:20px}
-.stat span{color:var(--muted);font-size:12px}
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));gap:14px}
-.card{background:#fff;border:1px solid var(--line);border-radius:10px;overflow:hidden;margin:0;
-display:flex;flex-direction:column}
-.card.failed{border-color:#f5b5ad}.card.pending,.card.skipped,.card.interrupted{opacity:.7}
-.thumb{display:flex;align-items:center;justify-content:center;height:190px;background:#eaecf0}
-.thumb img{max-width:100%;max-height:190px;display:block}
-.thumb .none{color:var(--muted);font-size:12px}
-figcaption{padding:8px 10px;display:flex;flex-direction:column;gap:6px}
-.status{font-weight:700;font-size:12px;text-transform:uppercase;letter-spacing:.04em}
-.status.succeeded{color:var(--ok)}.status.failed{color:var(--bad)}.status.pending,.status.skipped,
-.status.interrupted{color:var(--muted)}
-.copy{font-weight:600}
-.chips,.badges{display:flex;flex-wrap:wrap;gap:4px}
-.chip{background:#f2f4f7;border-radius:10px;padding:1px 8px;font-size:11px;color:#344054}
-.badge{border-radius:4px;padding:1px 6px;font-size:11px;color:#fff;background:var(--muted)}
-.badge.passed{background:var(--ok)}.badge.failed{background:var(--bad)}.badge.not_checked{background:var(--warn)}
-.badge.warn{background:var(--warn)}.badge.skipped{background:#98a2b3}
-.swatches{display:flex;height:14px;border-radius:3px;overflow:hidden;border:1px solid var(--line)}
-.sw{display:block;height:100%;min-width:2px}
-.palette{font-size:11px;color:var(--muted);display:flex;align-items:center;gap:6px;flex-wrap:wrap}
-.doms{display:inline-flex;gap:3px}
-.dom{display:inline-block;width:12px;height:12px;border-radius:2px;border:1px solid var(--line)}
-.dom.off{outline:2px solid var(--bad);outline-offset:1px}
-.meta{font-size:11px;color:var(--muted)}
-.reason{margin:0;font-size:12px;color:var(--bad);background:#fef3f2;border-radius:6px;padding:6px 8px}
-footer{padding:16px 28px;color:var(--muted);font-size:12px}
-"""
 
-
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+def _environment() -> jinja2.Environment:
+    """The contact sheet's template environment (built per page: no module-level state; autoescape on)."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("brandkit.variants", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
 
 
 def _pct(value: float | None) -> str:
@@ -242,133 +210,139 @@ def _duration(seconds: float | None) -> str:
     return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {secs:02d} s"
 
 
-def _stat(value: str, label: str, name: str) -> str:
-    return f'<div class="stat" data-stat="{_e(name)}"><b>{_e(value)}</b><span>{_e(label)}</span></div>'
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
-def _swatches(palette: Mapping[str, Any] | None) -> str:
+def _swatches(palette: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not palette:
-        return ""
+        return None
     colors = [c for c in palette.get("colors") or [] if c.get("hex")]
     shares = [max(0.0, float(c.get("share") or 0.0)) for c in colors]
     total = sum(shares) or 1.0
-    spans = "".join(
-        f'<span class="sw" style="background:{_e(c["hex"])};flex-grow:{share / total:.4f}" '
-        f'title="{_e(c.get("name"))} {_e(c["hex"])}: {_pct(share)}"></span>'
+    spans = [
+        {"hex": c["hex"], "grow": f"{share / total:.4f}", "title": f"{_text(c.get('name'))} {c['hex']}: {_pct(share)}"}
         for c, share in zip(colors, shares, strict=True)
         if share > 0
-    )
-    dominant = "".join(
-        f'<span class="dom{"" if d.get("on_palette", True) else " off"}" style="background:{_e(d["hex"])}" '
-        f'title="{_e(d["hex"])}: {_pct(d.get("share"))}{"" if d.get("on_palette", True) else " — off palette"}">'
-        "</span>"
+    ]
+    dominant = [
+        {
+            "hex": d["hex"],
+            "off": not d.get("on_palette", True),
+            "title": f"{d['hex']}: {_pct(d.get('share'))}{'' if d.get('on_palette', True) else ' — off palette'}",
+        }
         for d in (palette.get("dominant") or [])
         if d.get("hex")
-    )
-    return (
-        f'<div class="swatches" title="brand colours by share of the image">{spans}</div>'
-        f'<div class="palette">palette coverage <b class="coverage">{_pct(palette.get("coverage"))}</b>'
-        f'<span class="doms" title="dominant colours of the image">{dominant}</span></div>'
-    )
+    ]
+    return {"spans": spans, "dominant": dominant, "coverage": _pct(palette.get("coverage"))}
 
 
-def _badges(item: Mapping[str, Any]) -> str:
+def _badges(item: Mapping[str, Any]) -> list[dict[str, str]]:
     warnings = set(item.get("warnings") or [])
     hints = {f.get("name"): f.get("hint") for f in item.get("failures") or []}
-    out = []
-    for name, status in (item.get("checks") or {}).items():
-        css = "warn" if name in warnings else status
-        title = f"{name}: {status}" + (f" — {hints[name]}" if hints.get(name) else "")
-        out.append(f'<span class="badge {_e(css)}" title="{_e(title)}">{_e(name)}</span>')
-    return f'<div class="badges">{"".join(out)}</div>' if out else ""
+    return [
+        {
+            "css": _text("warn" if name in warnings else status),
+            "title": f"{name}: {status}" + (f" — {hints[name]}" if hints.get(name) else ""),
+            "name": _text(name),
+        }
+        for name, status in (item.get("checks") or {}).items()
+    ]
 
 
-def _card(item: Mapping[str, Any], group_axis: str) -> str:
+def _card(item: Mapping[str, Any], group_axis: str) -> dict[str, Any]:
     files = item.get("files") or {}
     status = item["status"]
-    image = files.get("image") or files.get("rejected")
-    thumb = files.get("thumb")
     copy = item.get("copy") or {}
-    alt = f"{item['spec']} · " + " · ".join(f"{k} {v}" for k, v in item["axes"].items() if k != "spec")
-    if thumb:
-        picture = f'<img src="{_e(thumb)}" alt="{_e(alt)}" loading="lazy">'
-        picture = f'<a href="{_e(image)}">{picture}</a>' if image else picture
-    else:
-        picture = '<span class="none">no image</span>'
-    chips = "".join(
-        f'<span class="chip" title="{_e(k)}">{_e(k)}: {_e(v)}</span>'
-        for k, v in item["axes"].items()
-        if k not in ("spec", group_axis)
-    )
-    label = {"succeeded": "accepted", "failed": "rejected"}.get(status, status)
     meta = f"{item.get('attempts') or 0} attempt(s) · ${float(item.get('cost_usd') or 0):.4f}"
     if item.get("operation") == "edit":
         meta += " · adapted from the master"
-    reason = f'<p class="reason">{_e(item.get("reason"))}</p>' if item.get("reason") else ""
-    headline = copy.get("headline") or copy.get("cta") or ""
-    return (
-        f'<figure class="card {_e(status)}" data-key="{_e(item["key"])}" data-status="{_e(status)}">'
-        f'<div class="thumb">{picture}</div><figcaption>'
-        f'<span class="status {_e(status)}">{_e(label)}</span>'
-        f'<span class="copy" lang="{_e(copy.get("locale") or "")}">{_e(headline)}</span>'
-        f'<div class="chips">{chips}</div>{_badges(item)}{_swatches(item.get("palette"))}'
-        f'<span class="meta">{_e(meta)}</span>{reason}</figcaption></figure>'
-    )
+    return {
+        "status": status,
+        "key": item["key"],
+        "label": {"succeeded": "accepted", "failed": "rejected"}.get(status, status),
+        "image": files.get("image") or files.get("rejected"),
+        "thumb": files.get("thumb"),
+        "alt": f"{item['spec']} · " + " · ".join(f"{k} {v}" for k, v in item["axes"].items() if k != "spec"),
+        "locale": _text(copy.get("locale")),
+        "headline": copy.get("headline") or copy.get("cta") or "",
+        "chips": [(k, _text(v)) for k, v in item["axes"].items() if k not in ("spec", group_axis)],
+        "badges": _badges(item),
+        "palette": _swatches(item.get("palette")),
+        "meta": meta,
+        "reason": item.get("reason") or None,
+    }
 
 
-def contact_sheet_html(manifest: Mapping[str, Any]) -> str:
-    """The offline contact sheet for a manifest: summary, then thumbnails by spec and by the group axis."""
-    plan = manifest["plan"]
-    summary = manifest["summary"]
-    group_axis = plan.get("group_by") or "spec"
+def _stats(summary: Mapping[str, Any]) -> list[dict[str, str]]:
+    per = summary["attempts_per_accepted"]
     stats = [
-        _stat(f"{summary['succeeded']}/{summary['total']}", "accepted", "accepted"),
-        _stat(_pct(summary["pass_rate"]), "pass rate", "pass-rate"),
-        _stat(
-            "–" if summary["attempts_per_accepted"] is None else f"{summary['attempts_per_accepted']:.2f}",
-            "attempts per accepted asset",
-            "attempts-per-accepted",
-        ),
-        _stat(f"${summary['spend_usd']:.2f}", "spend", "spend"),
-        _stat(_duration(summary.get("wall_total_s")), "wall time", "wall-time"),
+        (f"{summary['succeeded']}/{summary['total']}", "accepted", "accepted"),
+        (_pct(summary["pass_rate"]), "pass rate", "pass-rate"),
+        ("–" if per is None else f"{per:.2f}", "attempts per accepted asset", "attempts-per-accepted"),
+        (f"${summary['spend_usd']:.2f}", "spend", "spend"),
+        (_duration(summary.get("wall_total_s")), "wall time", "wall-time"),
     ]
     if summary["failed"]:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(summary["by_kind"].items()))
-        stats.append(_stat(str(summary["failed"]), f"rejected ({kinds})", "failed"))
+        stats.append((str(summary["failed"]), f"rejected ({kinds})", "failed"))
     if summary["not_made"]:
-        stats.append(_stat(str(summary["not_made"]), "not made", "not-made"))
-    sections: list[str] = []
+        stats.append((str(summary["not_made"]), "not made", "not-made"))
+    return [{"value": value, "label": label, "name": name} for value, label, name in stats]
+
+
+def _sections(manifest: Mapping[str, Any], group_axis: str) -> list[dict[str, Any]]:
+    plan = manifest["plan"]
     specs: dict[str, list[Mapping[str, Any]]] = {}
     for item in manifest["variants"]:
         specs.setdefault(item["spec"], []).append(item)
+    sections = []
     for spec_id, items in specs.items():
-        spec_name = plan.get("specs", {}).get(spec_id, {}).get("name", spec_id)
-        accepted = sum(1 for i in items if i["status"] == "succeeded")
-        sections.append(
-            f'<section class="spec" data-spec="{_e(spec_id)}"><h2>{_e(spec_name)} '
-            f'<small class="meta">({accepted}/{len(items)} accepted)</small></h2>'
-        )
         groups: dict[str, list[Mapping[str, Any]]] = {}
         for item in items:
             groups.setdefault(str(item["axes"].get(group_axis, "other")), []).append(item)
-        for value, members in groups.items():
-            title = f"{group_axis}: {value}" if group_axis != "spec" else value
-            cards = "".join(_card(m, group_axis) for m in members)
-            sections.append(f'<h3 class="group">{_e(title)}</h3><div class="grid">{cards}</div>')
-        sections.append("</section>")
-    stopped = summary.get("stopped")
-    banner = f'<p class="reason">The last session stopped early: {_e(stopped)}</p>' if stopped else ""
+        sections.append(
+            {
+                "id": spec_id,
+                "name": plan.get("specs", {}).get(spec_id, {}).get("name", spec_id),
+                "accepted": sum(1 for i in items if i["status"] == "succeeded"),
+                "count": len(items),
+                "groups": [
+                    {
+                        "title": f"{group_axis}: {value}" if group_axis != "spec" else value,
+                        "cards": [_card(m, group_axis) for m in members],
+                    }
+                    for value, members in groups.items()
+                ],
+            }
+        )
+    return sections
+
+
+def contact_sheet_html(manifest: Mapping[str, Any]) -> str:
+    """The offline contact sheet for a manifest: summary, then thumbnails by spec and by the group axis.
+
+    Rendered from ``templates/contact_sheet.html`` with jinja2 autoescape: every value is escaped as data.
+    """
+    plan = manifest["plan"]
+    summary = manifest["summary"]
+    group_axis = plan.get("group_by") or "spec"
     return (
-        "<!doctype html>\n"
-        f'<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
-        f"<title>{_e(plan['name'])} — variants</title><style>{_CSS}</style></head><body>"
-        f"<header><h1>{_e(plan['name'])}</h1>"
-        f'<p class="desc">{_e(plan.get("description"))}</p>'
-        f'<div class="stats">{"".join(stats)}</div>{banner}</header>'
-        f"<main>{''.join(sections)}</main>"
-        f"<footer>Generated {_e(manifest['generated_at'])} by brandkit · provider {_e(manifest.get('provider'))}"
-        f" · spend ${summary['spend_usd']:.4f} · {summary['attempts']} attempts over {summary['sessions']}"
-        f" session(s) · plan hash {_e(plan['hash'][:12])}</footer></body></html>\n"
+        _environment()
+        .get_template("contact_sheet.html")
+        .render(
+            name=plan["name"],
+            description=_text(plan.get("description")),
+            stats=_stats(summary),
+            stopped=summary.get("stopped") or None,
+            specs=_sections(manifest, group_axis),
+            generated_at=manifest["generated_at"],
+            provider=_text(manifest.get("provider")),
+            spend=f"{summary['spend_usd']:.4f}",
+            attempts=summary["attempts"],
+            sessions=summary["sessions"],
+            plan_hash=plan["hash"][:12],
+        )
     )
 
 

@@ -281,7 +281,6 @@ class _ModeratingGate(_Gate):
         return scores
 
 
-
 def result_fields(name: str, key: str, asset: Asset) -> dict[str, Any]:
     """The fields of a variant's ``succeeded`` journal line for ``asset``: file names (relative to the output
     folder), size, sha256, cost, attempts, checks summary. Computed only; nothing is written."""
