@@ -18,9 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from brandkit.check_catalog import CATALOG, CheckDetails, fix_zone
 from brandkit.models import Attempt, CheckResult, CheckStatus, ValidationReport
 
-FIXABLE = frozenset({"text", "logo", "contrast"})
+# the checks whose failure a deterministic fix can repair, and the zone each redraws: brandkit/check_catalog.py
+FIXABLE = frozenset(e.name for e in CATALOG if e.fix_zone is not None)
 MAX_FEEDBACK_NOTES = 6
 MAX_NOTE_CHARS = 280
 
@@ -45,7 +47,7 @@ def decide(report: ValidationReport, already_fixed: bool = False) -> Decision:
     fixes = [r for r in failures if r.policy == "fix" and r.name in FIXABLE and r.status == CheckStatus.failed]
     if fixes and not already_fixed:
         # a fix first: it may also make a dependent check runnable (contrast needs the copy to be there)
-        zones = {"logo" if r.name == "logo" else "text" for r in fixes}
+        zones = {zone for r in fixes if (zone := fix_zone(r.name)) is not None}
         return Decision("fix", fix=frozenset(zones), reason="; ".join(_describe(r) for r in fixes))
     unrunnable = [r for r in failures if r.status == CheckStatus.not_checked]
     if unrunnable:
@@ -55,7 +57,7 @@ def decide(report: ValidationReport, already_fixed: bool = False) -> Decision:
 
 def _describe(result: CheckResult) -> str:
     if result.status == CheckStatus.not_checked:
-        return f"{result.name} could not run ({result.details.get('reason') or result.details.get('error', '')})"
+        return f"{result.name} could not run ({CheckDetails.of(result.details).why()})"
     return f"{result.name} failed" + (f": {result.hint}" if result.hint else "")
 
 

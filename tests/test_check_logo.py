@@ -155,7 +155,7 @@ def test_unreadable_logo_file_is_not_checked(tmp_path_factory: pytest.TempPathFa
 
 
 def test_prepared_logo_is_cached_in_resources(spec: BrandSpec, monkeypatch: pytest.MonkeyPatch) -> None:
-    import brandkit.checks.logo as logo_module
+    import brandkit.checks.logo.check as logo_module  # where LogoCheck looks prepare_logo up
 
     calls = []
     real = logo_module.prepare_logo

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, Protocol, runtime_checkable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from PIL import Image
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from brandkit.check_catalog import CheckDetails, CheckPolicy, FixZone, check_entry
 from brandkit.models import CheckResult, CheckStatus, CopyBlock, Measure, ValidationReport
-from brandkit.spec.models import BrandSpec, CheckPolicy
+from brandkit.moderation_scores import ModerationScores as ModerationScores  # re-exported
+from brandkit.spec.models import BrandSpec, CheckSettings
 
 
 class Expectation(BaseModel):
@@ -56,18 +59,6 @@ class Expectation(BaseModel):
         description="Generation only: whether brandkit signs the asset it returns (the credentials check reports "
         "that instead of reading the attempt's bytes). None: validate the file's own Content Credentials.",
     )
-
-
-class ModerationScores(BaseModel):
-    """Category scores from a moderation service or a local classifier."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    source: str = Field(description="e.g. 'openai:omni-moderation-latest' or 'local:nudenet'.")
-    scores: dict[str, float]
-    flagged: bool = False
-    covered_categories: list[str] = Field(default_factory=list)
-    request_ids: list[str] = Field(default_factory=list)
 
 
 class CheckContext:
@@ -120,6 +111,36 @@ class CheckResources:
         return self._items[key]
 
 
+@dataclass(frozen=True)
+class CheckInfo:
+    """What a check declares about itself, as its ``info`` class attribute.
+
+    ``name`` (its key in reports and in the spec's ``checks``), ``default_policy``, ``fix_zone`` (the compose zone
+    its ``fix`` redraws, or ``None``) and ``details_model`` (the typed view of its ``CheckResult.details``). A
+    built-in check takes the first three from its row in ``brandkit/check_catalog.py`` with :meth:`builtin`.
+    """
+
+    name: str
+    default_policy: CheckPolicy
+    fix_zone: FixZone | None = None
+    details_model: type[CheckDetails] = CheckDetails
+
+    @classmethod
+    def builtin(cls, name: str, details_model: type[CheckDetails] = CheckDetails) -> CheckInfo:
+        """The declaration of built-in check ``name`` (its catalog row) with its details model."""
+        entry = check_entry(name)
+        return cls(entry.name, entry.default_policy, entry.fix_zone, details_model)
+
+    def details(self, outcome: CheckResult) -> CheckDetails:
+        """``outcome.details`` read through :attr:`details_model` (``ValueError`` naming the check if malformed)."""
+        if outcome.name != self.name:
+            raise ValueError(f"a {outcome.name!r} result read as a {self.name!r} result")
+        try:
+            return self.details_model.model_validate(outcome.details)
+        except ValidationError as exc:
+            raise ValueError(f"check {self.name!r}: details do not match {self.details_model.__name__}: {exc}") from exc
+
+
 @runtime_checkable
 class Check(Protocol):
     """A validation check. ``name`` is the key in the report and in the spec's ``checks`` policies."""
@@ -129,6 +150,13 @@ class Check(Protocol):
     def run(self, ctx: CheckContext) -> CheckResult:
         """Inspect ``ctx`` and return a result (never raise for a bad image: fail or not_checked)."""
         ...
+
+
+@runtime_checkable
+class DeclaredCheck(Check, Protocol):
+    """A check that declares itself (every built-in check): ``info`` is its :class:`CheckInfo`."""
+
+    info: ClassVar[CheckInfo]
 
 
 def result(
@@ -164,6 +192,9 @@ def run_checks(
     started = time.perf_counter()
     for check in checks:
         settings = ctx.spec.policy(check.name)
+        if check.name not in ctx.spec.checks and isinstance(check, DeclaredCheck):
+            # a check the spec does not name runs with its declared default (the catalog's, for a built-in)
+            settings = CheckSettings(policy=check.info.default_policy)
         if not settings.enabled:
             continue
         t0 = time.perf_counter()

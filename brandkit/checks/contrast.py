@@ -23,11 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from brandkit.checks.base import CheckContext, result
+from brandkit.checks.base import CheckContext, CheckInfo, result
 from brandkit.checks.copy_match import copy_matches_for_context, required_copy
 from brandkit.checks.ocr_reading import ocr_for_context
 from brandkit.models import CheckResult, CheckStatus, Measure
@@ -199,7 +199,8 @@ def _patch(ctx: CheckContext, region_box: tuple[int, int, int, int]) -> np.ndarr
 class ContrastCheck:
     """WCAG contrast of every line of copy against its background (see the module docstring)."""
 
-    name = "contrast"
+    info: ClassVar[CheckInfo] = CheckInfo.builtin("contrast")
+    name = info.name
 
     def run(self, ctx: CheckContext) -> CheckResult:
         """Measure each copy line's contrast and compare it with ``spec.typography.min_contrast``."""

@@ -11,7 +11,9 @@ The default policy is ``warn``: reported, never blocking. A spec that requires c
 
 from __future__ import annotations
 
-from brandkit.checks.base import CheckContext, result
+from typing import ClassVar
+
+from brandkit.checks.base import CheckContext, CheckInfo, result
 from brandkit.models import CheckResult, CheckStatus
 
 TRUST_RESOURCE = "credentials.trust_anchors"
@@ -20,7 +22,8 @@ TRUST_RESOURCE = "credentials.trust_anchors"
 class CredentialsCheck:
     """Content Credentials present and valid (``trusted`` / ``valid`` pass; ``invalid`` / ``absent`` fail)."""
 
-    name = "credentials"
+    info: ClassVar[CheckInfo] = CheckInfo.builtin("credentials")
+    name = info.name
 
     def run(self, ctx: CheckContext) -> CheckResult:
         """Validate the manifest store of ``ctx.data`` (or, during generation, say what the asset will carry)."""

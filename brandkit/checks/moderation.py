@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from brandkit.checks.base import CheckContext, ModerationScores, result
+from brandkit.checks.base import CheckContext, CheckInfo, ModerationScores, result
 from brandkit.models import CheckResult, CheckStatus
 
 __all__ = ["DEFAULT_THRESHOLD", "MODERATION_CATEGORIES", "CategoryVerdict", "ModerationCheck", "coverage_of"]
@@ -91,7 +91,8 @@ class ModerationCheck:
     unjudged categories whatever the spec says.
     """
 
-    name = "moderation"
+    info: ClassVar[CheckInfo] = CheckInfo.builtin("moderation")
+    name = info.name
 
     def __init__(self, default_threshold: float = DEFAULT_THRESHOLD, *, require_full_coverage: bool = False) -> None:
         if not 0.0 <= default_threshold <= 1.0:

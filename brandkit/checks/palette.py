@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from brandkit.checks.base import CheckContext, result
+from brandkit.checks.base import CheckContext, CheckInfo, result
+from brandkit.checks.palette_details import PaletteDetails
 from brandkit.checks.palette_photo import judge_photo
 from brandkit.checks.palette_rules import RegionCounts, forbidden_rule, palette_measures, share_rules, zone_rule
 from brandkit.color import PaletteMatcher, hex_to_rgb, rgb_to_hex, srgb_to_lab
@@ -146,7 +147,8 @@ def _dominant(distinct: DistinctColors, counts: npt.NDArray[np.int64], names: li
 class PaletteCheck:
     """The ``palette`` check (see module docstring)."""
 
-    name = "palette"
+    info: ClassVar[CheckInfo] = CheckInfo.builtin("palette", PaletteDetails)
+    name = info.name
 
     def _matchers(self, ctx: CheckContext) -> _Matchers:
         palette = ctx.spec.palette

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import io
 import struct
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from PIL import Image
 
-from brandkit.checks.base import CheckContext, result
+from brandkit.checks.base import CheckContext, CheckInfo, result
 from brandkit.imageio import MAX_PIXELS, detect_format, load_image
 from brandkit.models import CheckResult, CheckStatus
 
@@ -100,7 +100,8 @@ def _sub(ok: bool | None, expected: Any, actual: Any, **extra: Any) -> dict[str,
 class TechnicalCheck:
     """Dimensions, format, colour mode, transparency, file size, decodability (see the module docstring)."""
 
-    name = "technical"
+    info: ClassVar[CheckInfo] = CheckInfo.builtin("technical")
+    name = info.name
 
     def run(self, ctx: CheckContext) -> CheckResult:
         """Compare the encoded file and decoded image with ``ctx.expectation``."""

@@ -51,9 +51,9 @@ reason; with nothing the spec demands to verify it is ``not_checked``, never
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
-from brandkit.checks.base import CheckContext, result
+from brandkit.checks.base import CheckContext, CheckInfo, result
 from brandkit.checks.copy_match import (
     StringMatch,
     copy_matches_for_context,
@@ -130,7 +130,8 @@ class TextCheck:
     that are never unexpected (the brand name's words always are allowed).
     """
 
-    name = "text"
+    info: ClassVar[CheckInfo] = CheckInfo.builtin("text")
+    name = info.name
 
     def __init__(
         self,

@@ -1,0 +1,245 @@
+"""``LogoCheck``: find the expected logo variant and judge it by the spec's rules (see the package docstring)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from brandkit.checks.base import CheckContext, CheckInfo, result
+from brandkit.checks.logo.constants import (
+    SEARCH_MAX_WIDTH_SHARE,
+    SEARCH_MIN_WIDTH_SHARE,
+    TEMPLATE_THRESHOLD,
+    WIDTH_TOLERANCE,
+)
+from brandkit.checks.logo.detection import detect_logo
+from brandkit.checks.logo.prepare import PreparedLogo, grey_scene, prepare_logo
+from brandkit.checks.logo.rules import clear_space_problem, distortion_problem, pct, placement_of
+from brandkit.models import CheckResult, CheckStatus, Measure
+from brandkit.spec.models import LogoVariant
+
+
+class LogoCheck:
+    """Find the expected logo variant and enforce the spec's logo rules (see the module docstring).
+
+    ``require_edge_margin``: the clear-space band must also fit inside the image.
+    """
+
+    info: ClassVar[CheckInfo] = CheckInfo.builtin("logo")
+    name = info.name
+
+    def __init__(self, *, require_edge_margin: bool = True) -> None:
+        self.require_edge_margin = require_edge_margin
+
+    def _prepared(self, ctx: CheckContext, logo: LogoVariant, backdrop: int) -> PreparedLogo:
+        path = ctx.spec.asset_path(logo.file)
+        ident = ctx.spec.fingerprint
+        if not ident:
+            stat = path.stat()
+            ident = f"{path.resolve()}:{stat.st_mtime_ns}:{stat.st_size}"
+        key = f"logo:{ident}:{logo.variant}:{logo.file}:{backdrop}"
+
+        def factory() -> PreparedLogo:
+            from brandkit.imageio import load_image
+
+            return prepare_logo(load_image(path), logo.variant, backdrop)
+
+        prepared: PreparedLogo = ctx.resources.get(key, factory)
+        return prepared
+
+    def run(self, ctx: CheckContext) -> CheckResult:
+        """Detect the logo in ``ctx.image`` and check size, placement, distortion and clear space.
+
+        A file with no provenance and no request (``expectation.copy_source == "none"``) of a brand that has
+        logos is searched for every variant anywhere (see :meth:`_search_anywhere`): never ``skipped``.
+        """
+        variant = ctx.expectation.logo_variant
+        if variant is None:
+            if ctx.expectation.copy_source == "none" and ctx.spec.logos:
+                return self._search_anywhere(ctx)
+            return result(self.name, CheckStatus.skipped, details={"reason": "no logo variant expected"})
+        return self._check_variant(ctx, variant)
+
+    def _search_anywhere(self, ctx: CheckContext) -> CheckResult:
+        """No provenance: which variant was ordered and where the layout put it are unknown.
+
+        Every variant of the spec is searched for on the whole image; the best one found is judged by the spec's
+        rules (size, allowed placements, distortion, clear space). None found: ``failed`` (the spec demands a
+        logo). The details say what could not be known.
+        """
+        unknown = "no provenance: the expected logo variant and placement are unknown"
+        outcomes: list[CheckResult] = []
+        for logo in ctx.spec.logos:  # in the spec's order; the first variant found within the rules ends it
+            outcomes.append(self._check_variant(ctx, logo.variant))
+            if outcomes[-1].status is CheckStatus.passed:
+                break
+        found = [o for o in outcomes if o.details.get("found")]
+        searched = [logo.variant for logo in ctx.spec.logos]
+        if not found:
+            worst = next((o for o in outcomes if o.status is CheckStatus.not_checked), None)
+            if worst is not None:  # an engine or file problem: say so rather than claim absence
+                worst.details.update(provenance="none", searched_variants=searched)
+                return worst
+            variants = " or ".join(f"'{v}'" for v in searched)
+            return result(
+                self.name,
+                CheckStatus.failed,
+                score=0.0,
+                threshold=TEMPLATE_THRESHOLD,
+                details={
+                    "found": False,
+                    "provenance": "none",
+                    "searched_variants": searched,
+                    "reason": f"{unknown}; searched the whole image for every variant and found none",
+                },
+                hint=f"the brand's logo ({variants}) must appear on the image; none was found anywhere",
+            )
+        best = max(found, key=lambda o: (o.status is CheckStatus.passed, o.score or 0.0))
+        best.details.update(
+            provenance="none",
+            searched_variants=searched,
+            reason=f"{unknown}; searched the whole image, found '{best.details.get('variant')}' and judged it by "
+            "the spec's rules",
+        )
+        return best
+
+    def _check_variant(self, ctx: CheckContext, variant: str) -> CheckResult:
+        """Detect logo ``variant`` and judge it (the body of :meth:`run`)."""
+        try:
+            logo = ctx.spec.logo(variant)
+        except KeyError as exc:
+            return result(self.name, CheckStatus.not_checked, details={"reason": str(exc.args[0]), "variant": variant})
+        try:
+            import cv2  # noqa: F401 - availability probe
+        except ImportError as exc:
+            return result(
+                self.name,
+                CheckStatus.not_checked,
+                details={"reason": f"OpenCV unavailable: {exc}", "variant": variant},
+            )
+        backdrop = 0 if ctx.expectation.background_tone == "dark" else 255
+        try:
+            prepared = self._prepared(ctx, logo, backdrop)
+        except Exception as exc:  # unreadable logo file: cannot check, fail closed
+            return result(
+                self.name,
+                CheckStatus.not_checked,
+                details={"reason": f"logo file {logo.file!r} unusable: {type(exc).__name__}: {exc}"},
+            )
+
+        width, height = ctx.image.size
+        scene = grey_scene(ctx.image, backdrop)
+        search_min = SEARCH_MIN_WIDTH_SHARE * logo.min_width_px / prepared.trim_scale
+        search_max = max(search_min, min(0.95 * width, SEARCH_MAX_WIDTH_SHARE * logo.max_width_share * width))
+        detection, info = detect_logo(scene, prepared, search_min, search_max, ctx.expectation.logo_box)
+        placements = ", ".join(logo.placements)
+        wanted = (
+            f"the logo '{variant}' must appear {' or '.join(logo.placements)} "
+            f"at ≥ {logo.min_width_px} px wide with clear space of {pct(logo.clear_space)} of its height"
+        )
+        rules: dict[str, Any] = {
+            "min_width_px": logo.min_width_px,
+            "max_width_share": logo.max_width_share,
+            "clear_space": logo.clear_space,
+            "placements": list(logo.placements),
+        }
+        details: dict[str, Any] = {"variant": variant, "rules": rules, "detection": info}
+        if detection is None:
+            details["found"] = False
+            return result(
+                self.name,
+                CheckStatus.failed,
+                score=0.0,
+                threshold=TEMPLATE_THRESHOLD,
+                details=details,
+                hint=f"{wanted}; it was not found on the last attempt",
+            )
+
+        details["found"] = True
+        details.update(detection.as_details())
+        problems: list[str] = []
+        failed: list[str] = []
+
+        # distortion
+        distortion = distortion_problem(detection, variant)
+        details["distorted"] = distortion is not None
+        if distortion is not None:
+            failed.append("distorted")
+            problems.append(distortion)
+
+        # size: in widths of the whole logo file, as the compose stage sizes it
+        rendered = detection.width * prepared.trim_scale
+        max_width = logo.max_width_share * width
+        details["rendered_width_px"] = round(rendered, 1)
+        details["scale"] = round(rendered / (prepared.source_size[0] * prepared.trim_scale), 4)
+        details["max_width_px"] = round(max_width, 1)
+        index = ctx.spec.logos.index(logo)
+        measures = [
+            Measure(
+                setting=f"logos[{index}].min_width_px",
+                label=f"rendered width of the logo '{variant}' (px)",
+                value=round(rendered, 1),
+                threshold=logo.min_width_px,
+                bound="min",
+                step=4,
+                lower=8,
+            ),
+            Measure(
+                setting=f"logos[{index}].max_width_share",
+                label=f"width of the logo '{variant}' as a share of the image width",
+                value=round(rendered / width, 4),
+                threshold=logo.max_width_share,
+                bound="max",
+                step=0.01,
+                lower=0.01,
+                upper=1.0,
+            ),
+        ]
+        if rendered < logo.min_width_px * (1.0 - WIDTH_TOLERANCE):
+            failed.append("too_small")
+            problems.append(
+                f"the logo '{variant}' must be at least {logo.min_width_px} px wide; "
+                f"it was {rendered:.0f} px on the last attempt"
+            )
+        if rendered > max_width * (1.0 + WIDTH_TOLERANCE):
+            failed.append("too_large")
+            problems.append(
+                f"the logo '{variant}' may be at most {pct(logo.max_width_share)} of the image width "
+                f"({max_width:.0f} px); it was {rendered:.0f} px"
+            )
+
+        # placement
+        x0, y0, x1, y1 = detection.box
+        cx, cy = (x0 + x1) / 2.0, (y0 + y1) / 2.0
+        where = placement_of(cx, cy, width, height)
+        details["placement"] = where
+        details["center"] = [round(cx, 1), round(cy, 1)]
+        if where not in logo.placements:
+            failed.append("misplaced")
+            problems.append(f"the logo '{variant}' must be placed {placements}; it was found {where}")
+
+        # clear space
+        crowding = clear_space_problem(scene, detection, logo, self.require_edge_margin)
+        if crowding is not None:
+            details["clear_space"], problem = crowding
+            if problem is not None:
+                failed.append("crowded")
+                problems.append(problem)
+        details["failed_rules"] = failed
+        if problems:
+            return result(
+                self.name,
+                CheckStatus.failed,
+                score=round(detection.score, 4),
+                threshold=TEMPLATE_THRESHOLD,
+                details=details,
+                hint="; ".join(problems),
+                measures=measures,
+            )
+        return result(
+            self.name,
+            CheckStatus.passed,
+            score=round(detection.score, 4),
+            threshold=TEMPLATE_THRESHOLD,
+            details=details,
+            measures=measures,
+        )

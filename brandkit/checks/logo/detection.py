@@ -1,0 +1,71 @@
+"""``detect_logo``: at the layout's box first, then ORB, then template matching (see the package docstring)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from brandkit.checks.logo.constants import (
+    ORB_MAX_SCENE_SIDE,
+    ORB_MAX_UPSCALE,
+    ORB_MAX_UPSCALED_PIXELS,
+    ORB_SMALL_LOGO_PX,
+    ORB_VERIFY_MIN,
+)
+from brandkit.checks.logo.orb import orb_detect
+from brandkit.checks.logo.prepare import LogoDetection, PreparedLogo
+from brandkit.checks.logo.template import at_expected_box, template_detect
+
+
+def detect_logo(
+    scene: np.ndarray,
+    logo: PreparedLogo,
+    min_width: float | None = None,
+    max_width: float | None = None,
+    expected_box: tuple[int, int, int, int] | None = None,
+) -> tuple[LogoDetection | None, dict[str, Any]]:
+    """Find ``logo`` in the grey uint8 ``scene``: at ``expected_box`` first (where the layout puts the logo
+    file, when known), then ORB, then masked template matching as fallback.
+
+    ``min_width``/``max_width`` bound the template search (rendered width in pixels);
+    by default 3%–60% of the scene width.
+    """
+    info: dict[str, Any] = {}
+    if expected_box is not None:
+        at_box = at_expected_box(scene, logo, expected_box)
+        if at_box is not None:
+            info["expected_box"] = "found"
+            return at_box, info
+        info["expected_box"] = "not there; searched the whole image"
+    width = scene.shape[1]
+    lo = min_width if min_width is not None else 0.03 * width
+    hi = max_width if max_width is not None else 0.6 * width
+    long_side = max(scene.shape[:2])
+    factors = [min(1.0, ORB_MAX_SCENE_SIDE / long_side)]
+    # Small logos have too few corners at their rendered size: try again on an upsampled scene.
+    pixels = float(scene.shape[0] * scene.shape[1])
+    up = min(ORB_MAX_UPSCALE, ORB_SMALL_LOGO_PX / max(lo, 1.0), math.sqrt(ORB_MAX_UPSCALED_PIXELS / pixels))
+    if up >= 1.25:
+        factors.append(up)
+    notes: list[str] = []
+    for factor in factors:
+        found = orb_detect(scene, logo, factor)
+        label = f"x{factor:.2g}"
+        if found is not None and found.score >= ORB_VERIFY_MIN:
+            notes.append(f"{label}: found")
+            info["orb"] = "; ".join(notes)
+            if factor > 1.0:
+                found.method = "orb-upsampled"
+            return found, info
+        if found is not None:
+            # Features agree but the pixels do not (e.g. the brand name set as text near a
+            # different mark): not the logo.
+            notes.append(f"{label}: rejected (verification score {found.score:.2f} < {ORB_VERIFY_MIN})")
+        else:
+            notes.append(f"{label}: no match")
+    info["orb"] = "; ".join(notes)
+    found, extra = template_detect(scene, logo, lo, max(lo, hi))
+    info.update(extra)
+    return found, info

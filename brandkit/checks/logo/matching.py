@@ -1,0 +1,135 @@
+"""Masked-correlation primitives shared by ORB verification and template matching (scores, resizing, verify)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from brandkit.checks.logo.constants import (
+    MASK_ALPHA,
+    MIN_WINDOW_STD,
+)
+from brandkit.checks.logo.prepare import PreparedLogo
+
+
+def masked_score(scene: np.ndarray, templ: np.ndarray, mask: np.ndarray, masked: bool) -> np.ndarray:
+    """``TM_CCOEFF_NORMED`` map (masked when ``masked``), with degenerate places set to -1.
+
+    Masked normalised correlation is numerically unstable where the scene is
+    (nearly) flat: such windows can score close to 1. Windows whose standard
+    deviation is below :data:`MIN_WINDOW_STD` grey levels, and non-finite or
+    out-of-range values, are therefore discarded.
+    """
+    import cv2
+
+    if masked:
+        res = cv2.matchTemplate(scene, templ, cv2.TM_CCOEFF_NORMED, mask=mask)
+    else:
+        res = cv2.matchTemplate(scene, templ, cv2.TM_CCOEFF_NORMED)
+    res = np.array(res, dtype=np.float32)
+    res[~np.isfinite(res) | (res > 1.0001)] = -1.0
+    th, tw = templ.shape[:2]
+    sums, sqsums = cv2.integral2(scene, sdepth=cv2.CV_64F, sqdepth=cv2.CV_64F)
+    n = float(th * tw)
+    total = sums[th:, tw:] - sums[:-th, tw:] - sums[th:, :-tw] + sums[:-th, :-tw]
+    squares = sqsums[th:, tw:] - sqsums[:-th, tw:] - sqsums[th:, :-tw] + sqsums[:-th, :-tw]
+    variance = squares / n - (total / n) ** 2
+    res[variance[: res.shape[0], : res.shape[1]] < MIN_WINDOW_STD**2] = -1.0
+    return res
+
+
+def resized(logo: PreparedLogo, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """The logo template and its mask resized to ``width``×``height``."""
+    import cv2
+
+    interp = cv2.INTER_AREA if width < logo.grey.shape[1] else cv2.INTER_LINEAR
+    templ = cv2.resize(logo.grey, (width, height), interpolation=interp)
+    if not logo.masked:
+        return templ, np.full((height, width), 255, dtype=np.uint8)
+    # Only (nearly) fully opaque pixels: anti-aliased edges blend with the scene's
+    # background in the image but with the backdrop in the template.
+    alpha = cv2.resize(logo.alpha, (width, height), interpolation=cv2.INTER_AREA)
+    mask = np.where(alpha >= MASK_ALPHA, 255, 0).astype(np.uint8)
+    if np.count_nonzero(mask) < 0.05 * mask.size:
+        mask = np.where(alpha >= 128, 255, 0).astype(np.uint8)
+    return templ, mask
+
+
+def verify(
+    scene: np.ndarray, logo: PreparedLogo, cx: float, cy: float, w: float, h: float
+) -> tuple[float, tuple[int, int, int, int]]:
+    """Best masked correlation of the logo sized about ``w``×``h`` near centre (``cx``, ``cy``).
+
+    Searches ±5% of the width and ±15% of the height around the centre; widths
+    ×0.97/1/1.03 first, then ±1% and both roundings of the height around the
+    best, which absorbs the localisation and scale error of a homography (thin
+    wordmarks lose much of their score at 3% scale error). Returns (score, box);
+    score -1 when the logo does not fit in the scene.
+    """
+    ratio = h / max(w, 1e-6)
+    coarse = [(round(w * k), round(w * k * ratio)) for k in (0.97, 1.0, 1.03)]
+    best = _verify_sizes(scene, logo, cx, cy, coarse)
+    if best[0] <= -1.0:
+        return best
+    bw = best[1][2] - best[1][0]
+    fine: set[tuple[int, int]] = set()
+    for tw in {round(bw * 0.99), bw, round(bw * 1.01)}:
+        exact = tw * ratio
+        fine.update({(tw, math.floor(exact)), (tw, math.ceil(exact))})
+    fine -= set(coarse)
+    refined = _verify_sizes(scene, logo, cx, cy, sorted(fine))
+    return refined if refined[0] > best[0] else best
+
+
+def _verify_sizes(
+    scene: np.ndarray, logo: PreparedLogo, cx: float, cy: float, sizes: list[tuple[int, int]]
+) -> tuple[float, tuple[int, int, int, int]]:
+    best: tuple[float, tuple[int, int, int, int]] = (-1.0, (0, 0, 0, 0))
+    for tw, th in sizes:
+        if tw < 8 or th < 4:
+            continue
+        hit = match_near(scene, logo, cx, cy, tw, th, 0.05, 0.15)
+        if hit is not None and hit[0] > best[0]:
+            score, x, y = hit
+            best = (score, (x, y, x + tw, y + th))
+    return best
+
+
+def match_near(
+    scene: np.ndarray, logo: PreparedLogo, cx: float, cy: float, tw: int, th: int, margin_w: float, margin_h: float
+) -> tuple[float, int, int] | None:
+    """Best masked correlation of the logo resized to ``tw``×``th`` in a window around (``cx``, ``cy``) that
+    leaves ``margin_w``×width and ``margin_h``×height of play (at least 3 px); returns (score, x, y) or ``None``
+    when the template does not fit."""
+    sh, sw = scene.shape[:2]
+    if tw > sw or th > sh:
+        return None
+    mx, my = max(3, round(margin_w * tw)), max(3, round(margin_h * th))
+    x0, y0 = max(0, round(cx - tw / 2) - mx), max(0, round(cy - th / 2) - my)
+    x1, y1 = min(sw, round(cx + tw / 2) + mx + 1), min(sh, round(cy + th / 2) + my + 1)
+    roi = scene[y0:y1, x0:x1]
+    if roi.shape[0] < th or roi.shape[1] < tw:
+        return None
+    templ, mask = resized(logo, tw, th)
+    score, (x, y) = min_max(masked_score(roi, templ, mask, logo.masked))
+    return score, x0 + x, y0 + y
+
+
+def min_max(res: np.ndarray) -> tuple[float, tuple[int, int]]:
+    """Best score of a match map and its location (x, y)."""
+    import cv2
+
+    _, hi, _, hi_loc = cv2.minMaxLoc(res)
+    return float(hi), (int(hi_loc[0]), int(hi_loc[1]))
+
+
+def downscaled(scene: np.ndarray, factor: float) -> np.ndarray:
+    """``scene`` shrunk by ``factor`` (area interpolation); unchanged when ``factor`` is 1 or more."""
+    import cv2
+
+    if factor >= 1.0:
+        return scene
+    h, w = scene.shape[:2]
+    size = (max(1, round(w * factor)), max(1, round(h * factor)))
+    return np.asarray(cv2.resize(scene, size, interpolation=cv2.INTER_AREA))

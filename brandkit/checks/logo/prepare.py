@@ -1,0 +1,116 @@
+"""A logo variant prepared for detection (trimmed template, mask, ORB features), detections, the grey scene."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from brandkit.checks.logo.constants import TEMPLATE_WORK_WIDTH
+
+
+@dataclass
+class PreparedLogo:
+    """A logo variant ready for detection (cached per spec fingerprint, variant and backdrop)."""
+
+    variant: str
+    grey: np.ndarray  # template at work width, composited over the backdrop, uint8
+    mask: np.ndarray  # 255 where the logo is opaque, uint8, same shape
+    alpha: np.ndarray  # alpha channel at work size, uint8
+    aspect: float  # visible height / width of the logo file
+    source_size: tuple[int, int]  # visible (alpha-trimmed) width, height in the file
+    trim_scale: float  # file width / visible width (>= 1 when the file has transparent padding)
+    keypoints: np.ndarray  # N×2 float32 coordinates in ``grey``
+    descriptors: np.ndarray | None
+    masked: bool  # whether template matching uses the alpha mask
+
+
+def prepare_logo(rgba: Image.Image, variant: str, backdrop: int = 255) -> PreparedLogo:
+    """Trim ``rgba`` to its visible pixels, build the template and its ORB features."""
+    import cv2
+
+    image = rgba.convert("RGBA")
+    alpha = np.asarray(image.getchannel("A"))
+    ys, xs = np.nonzero(alpha > 8)
+    if xs.size == 0:
+        raise ValueError("the logo file is fully transparent")
+    box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    file_w = image.width
+    image = image.crop(box)
+    vis_w, vis_h = image.size
+    work_w = TEMPLATE_WORK_WIDTH
+    work_h = max(8, round(work_w * vis_h / vis_w))
+    image = image.resize((work_w, work_h), Image.Resampling.LANCZOS)
+    arr = np.asarray(image, dtype=np.float32)
+    a = arr[..., 3:4] / 255.0
+    rgb = arr[..., :3] * a + backdrop * (1.0 - a)
+    grey = cv2.cvtColor(np.clip(np.rint(rgb), 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
+    alpha_u8 = np.clip(np.rint(arr[..., 3]), 0, 255).astype(np.uint8)
+    mask = np.where(alpha_u8 > 127, 255, 0).astype(np.uint8)
+    masked = bool(mask.min() == 0) and float(grey[mask > 0].std()) >= 2.0
+    if float(grey[mask > 0].std()) < 2.0:
+        mask = np.full_like(mask, 255)  # single-colour silhouette: match its outline against the backdrop
+    # ORB needs a border: pad with the backdrop so features near the logo's edge survive.
+    pad = 32
+    padded = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=int(backdrop))
+    orb = cv2.ORB.create(nfeatures=1500, fastThreshold=10)
+    kps, desc = orb.detectAndCompute(padded, None)
+    points = np.array([kp.pt for kp in kps], dtype=np.float32).reshape(-1, 2) - pad
+    return PreparedLogo(
+        variant=variant,
+        grey=grey,
+        mask=mask,
+        alpha=alpha_u8,
+        aspect=vis_h / vis_w,
+        source_size=(vis_w, vis_h),
+        trim_scale=file_w / vis_w,
+        keypoints=points,
+        descriptors=desc,
+        masked=masked,
+    )
+
+
+@dataclass
+class LogoDetection:
+    """Where the logo was found (original image pixels)."""
+
+    box: tuple[int, int, int, int]
+    width: float  # rendered width along the logo's own axis, px
+    height: float
+    score: float
+    method: str
+    aspect_change: float  # (detected aspect / file aspect) - 1
+    rotation_deg: float = 0.0
+    skew: float = 0.0
+    inliers: int | None = None
+
+    def as_details(self) -> dict[str, Any]:
+        """JSON-friendly summary."""
+        out: dict[str, Any] = {
+            "box": list(self.box),
+            "visible_width_px": round(self.width, 1),
+            "visible_height_px": round(self.height, 1),
+            "match_score": round(self.score, 4),
+            "method": self.method,
+            "aspect_change": round(self.aspect_change, 4),
+            "rotation_deg": round(self.rotation_deg, 2),
+        }
+        if self.inliers is not None:
+            out["inliers"] = self.inliers
+        return out
+
+
+def grey_scene(image: Image.Image, backdrop: int) -> np.ndarray:
+    """The image in grey, transparent pixels composited over ``backdrop``."""
+    import cv2
+
+    if image.mode == "RGBA":
+        arr = np.asarray(image, dtype=np.float32)
+        a = arr[..., 3:4] / 255.0
+        rgb = np.clip(np.rint(arr[..., :3] * a + backdrop * (1.0 - a)), 0, 255).astype(np.uint8)
+    else:
+        rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
+    grey: np.ndarray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    return grey

@@ -1,0 +1,239 @@
+"""Masked multi-scale template matching, coarse to fine, with squashed/stretched variants (distortion)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from brandkit.checks.logo.constants import (
+    COARSE_BLUR,
+    COARSE_CANDIDATES,
+    COARSE_MIN_SIDE,
+    COARSE_MIN_TEMPLATE,
+    COARSE_MIN_TEMPLATE_HEIGHT,
+    COARSE_STEP,
+    DISTORTED_ASPECTS,
+    DISTORTED_CANDIDATES,
+    DISTORTION_MARGIN,
+    FINE_SCALE_RANGE,
+    FINE_SCALE_STEPS,
+    NEAR_ASPECTS,
+    TEMPLATE_SCENE_SIDE,
+    TEMPLATE_THRESHOLD,
+)
+from brandkit.checks.logo.matching import downscaled, masked_score, match_near, min_max, resized, verify
+from brandkit.checks.logo.prepare import LogoDetection, PreparedLogo
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    score: float
+    x: float  # top-left and size in original image pixels
+    y: float
+    w: float
+    h: float
+
+
+def _coarse_candidates(scene: np.ndarray, logo: PreparedLogo, min_width: float, max_width: float) -> list[_Candidate]:
+    """Blurred multi-scale masked search on a pyramid of small copies of the scene; the best few places.
+
+    Each logo width is searched on the smallest pyramid level (halving from the
+    level the smallest width needs) at which the template is still at least
+    :data:`COARSE_MIN_TEMPLATE` × :data:`COARSE_MIN_TEMPLATE_HEIGHT` px, so large
+    widths cost a quarter, a sixteenth… of the small ones.
+    """
+    import cv2
+
+    h, w = scene.shape[:2]
+    long_side = max(h, w)
+    floor = min(1.0, COARSE_MIN_SIDE / long_side)
+
+    def needed(width: float) -> float:
+        return float(
+            max(
+                COARSE_MIN_TEMPLATE / max(width, 1.0),
+                COARSE_MIN_TEMPLATE_HEIGHT / max(width * logo.aspect, 1.0),
+                floor,
+            )
+        )
+
+    top = min(1.0, TEMPLATE_SCENE_SIDE / long_side, needed(min_width))
+    levels: dict[int, np.ndarray] = {}
+
+    def level(k: int) -> np.ndarray:
+        if k not in levels:
+            levels[k] = np.asarray(cv2.GaussianBlur(downscaled(scene, top / 2**k), (0, 0), COARSE_BLUR))
+        return levels[k]
+
+    ratio = max_width / min_width
+    steps = max(2, math.ceil(math.log(ratio) / math.log(COARSE_STEP)) + 1) if ratio > 1 else 1
+    found: list[_Candidate] = []
+    for width in np.geomspace(min_width, max(min_width, max_width), steps):
+        k = 0
+        while top / 2 ** (k + 1) >= needed(float(width)):
+            k += 1
+        factor = top / 2**k
+        small = level(k)
+        sh, sw = small.shape[:2]
+        tw = round(float(width) * factor)
+        th = round(tw * logo.aspect)
+        if tw < 8 or th < 5 or tw > sw or th > sh:
+            continue
+        templ, mask = resized(logo, tw, th)
+        templ = cv2.GaussianBlur(templ, (0, 0), COARSE_BLUR)
+        res = masked_score(small, templ, mask, logo.masked)
+        for _ in range(2):  # the best two places at this scale
+            score, (x, y) = min_max(res)
+            if score <= 0:
+                break
+            found.append(_Candidate(score, x / factor, y / factor, tw / factor, th / factor))
+            rx, ry = max(1, tw // 2), max(1, th // 2)
+            res[max(0, y - ry) : y + ry + 1, max(0, x - rx) : x + rx + 1] = -1.0
+    found.sort(key=lambda c: -c.score)
+    distinct: list[_Candidate] = []
+    for cand in found:
+        cx, cy = cand.x + cand.w / 2, cand.y + cand.h / 2
+        if all(abs(cx - (o.x + o.w / 2)) > o.w / 3 or abs(cy - (o.y + o.h / 2)) > o.h / 2 for o in distinct):
+            distinct.append(cand)
+        if len(distinct) >= COARSE_CANDIDATES:
+            break
+    return distinct
+
+
+def _fine_scales(aspect: float, steps: int, scale_range: float = FINE_SCALE_RANGE) -> np.ndarray:
+    """Width factors to try around a candidate found with the undistorted template.
+
+    A logo squashed to ``aspect`` × its height is best matched by the undistorted
+    template at a width between its true width and ``aspect`` × that, so the range
+    is widened towards ``1 / aspect``.
+    """
+    if aspect == 1.0 or scale_range < FINE_SCALE_RANGE:
+        return np.linspace(1.0 - scale_range, 1.0 + scale_range, steps)
+    lo = min(1.0, 1.0 / aspect) * (1.0 - scale_range)
+    hi = max(1.0, 1.0 / aspect) * (1.0 + scale_range)
+    return np.geomspace(lo, hi, steps)
+
+
+def _fine_match(
+    scene: np.ndarray,
+    factor: float,
+    logo: PreparedLogo,
+    cand: _Candidate,
+    aspects: tuple[float, ...],
+    steps: int,
+    scale_range: float = FINE_SCALE_RANGE,
+) -> tuple[float, float, float, float, float, float]:
+    """Best (score, x, y, w, h, aspect) near ``cand`` on the fine scene (coordinates in original pixels)."""
+    sh, sw = scene.shape[:2]
+    best = (-1.0, 0.0, 0.0, 0.0, 0.0, 1.0)
+    cx, cy = (cand.x + cand.w / 2) * factor, (cand.y + cand.h / 2) * factor
+    for aspect in aspects:
+        for k in _fine_scales(aspect, steps, scale_range):
+            tw = round(cand.w * factor * float(k))
+            th = round(tw * logo.aspect * aspect)
+            if tw < 8 or th < 5 or tw > sw or th > sh:
+                continue
+            mx, my = max(4, round(0.2 * tw)), max(4, round(0.35 * cand.h * factor))
+            rx0, ry0 = max(0, round(cx - tw / 2) - mx), max(0, round(cy - th / 2) - my)
+            rx1, ry1 = min(sw, round(cx + tw / 2) + mx + 1), min(sh, round(cy + th / 2) + my + 1)
+            roi = scene[ry0:ry1, rx0:rx1]
+            if roi.shape[0] < th or roi.shape[1] < tw:
+                continue
+            templ, mask = resized(logo, tw, th)
+            score, (x, y) = min_max(masked_score(roi, templ, mask, logo.masked))
+            if score > best[0]:
+                best = (score, (rx0 + x) / factor, (ry0 + y) / factor, tw / factor, th / factor, aspect)
+    return best
+
+
+def _polish(
+    scene: np.ndarray, logo: PreparedLogo, hit: tuple[float, float, float, float, float, float]
+) -> tuple[float, float, float, float, float, float]:
+    """Full-resolution polish of a hit: widths ±2% and both roundings of the height.
+
+    Thin logos lose much of their score when the template is one pixel too
+    short or too tall, so the height is tried rounded down and up.
+    """
+    _, x, y, w, h, aspect = hit
+    best = (-1.0, 0.0, 0.0, 0.0, 0.0, aspect)
+    widths = sorted({round(w * k) for k in np.linspace(0.98, 1.02, 9)})
+    cx, cy = x + w / 2, y + h / 2
+    for tw in widths:
+        exact = tw * logo.aspect * aspect
+        for th in sorted({math.floor(exact), math.ceil(exact)}):
+            if tw < 8 or th < 5:
+                continue
+            near = match_near(scene, logo, cx, cy, tw, th, 0.03, 0.1)
+            if near is not None and near[0] > best[0]:
+                best = (near[0], float(near[1]), float(near[2]), float(tw), float(th), aspect)
+    return best
+
+
+def template_detect(
+    scene: np.ndarray, logo: PreparedLogo, min_width: float, max_width: float
+) -> tuple[LogoDetection | None, dict[str, Any]]:
+    """Masked multi-scale template matching, coarse to fine (see the module docstring)."""
+    info: dict[str, Any] = {}
+    h, w = scene.shape[:2]
+    candidates = _coarse_candidates(scene, logo, min_width, max_width)
+    info["template_candidates"] = len(candidates)
+    if not candidates:
+        return None, info
+    factor = min(1.0, TEMPLATE_SCENE_SIDE / max(h, w))
+    fine_scene = downscaled(scene, factor)
+    best_uniform: tuple[float, float, float, float, float, float] = (-1.0, 0, 0, 0, 0, 1.0)
+    best_cand = candidates[0]
+    for cand in candidates:
+        hit = _fine_match(fine_scene, factor, logo, cand, (1.0,), FINE_SCALE_STEPS)
+        if hit[0] > best_uniform[0]:
+            best_uniform = hit
+            best_cand = cand
+    best_uniform = max(best_uniform, _polish(scene, logo, best_uniform))
+    info["template_best_score"] = round(best_uniform[0], 4)
+    method = "template"
+    best = best_uniform
+    if best_uniform[0] >= TEMPLATE_THRESHOLD:
+        # Slightly squashed or stretched? Only accept another aspect if it is clearly better.
+        near = _fine_match(fine_scene, factor, logo, best_cand, NEAR_ASPECTS, 7)
+        if near[0] > best_uniform[0] + DISTORTION_MARGIN:
+            best = max(near, _polish(scene, logo, near))
+    else:
+        # Not there undistorted: is it there squashed or stretched?
+        best_distorted: tuple[float, float, float, float, float, float] = (-1.0, 0, 0, 0, 0, 1.0)
+        for cand in candidates[:DISTORTED_CANDIDATES]:
+            hit = _fine_match(fine_scene, factor, logo, cand, DISTORTED_ASPECTS, 9)
+            if hit[0] > best_distorted[0]:
+                best_distorted = hit
+        best_distorted = max(best_distorted, _polish(scene, logo, best_distorted))
+        info["distorted_best_score"] = round(best_distorted[0], 4)
+        if best_distorted[0] < TEMPLATE_THRESHOLD or best_distorted[0] < best_uniform[0] + DISTORTION_MARGIN:
+            return None, info
+        best, method = best_distorted, "template-distorted"
+    score, x, y, tw, th, aspect = best
+    box = (max(0, round(x)), max(0, round(y)), min(w, round(x + tw)), min(h, round(y + th)))
+    detection = LogoDetection(box=box, width=tw, height=th, score=score, method=method, aspect_change=aspect - 1.0)
+    return detection, info
+
+
+def at_expected_box(scene: np.ndarray, logo: PreparedLogo, box: tuple[int, int, int, int]) -> LogoDetection | None:
+    """The logo verified where the layout put the logo file (a masked correlation at that size), or ``None``."""
+    x0, y0, x1, y1 = box
+    visible_w = (x1 - x0) / max(logo.trim_scale, 1e-6)
+    if visible_w < 8:
+        return None
+    visible_h = visible_w * logo.aspect
+    score, found = verify(scene, logo, (x0 + x1) / 2, (y0 + y1) / 2, visible_w, visible_h)
+    if score < TEMPLATE_THRESHOLD:
+        return None
+    fw, fh = found[2] - found[0], found[3] - found[1]
+    return LogoDetection(
+        box=found,
+        width=float(fw),
+        height=float(fh),
+        score=float(score),
+        method="expected-box",
+        aspect_change=(fh / max(fw, 1)) / logo.aspect - 1.0,
+    )
