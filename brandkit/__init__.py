@@ -15,6 +15,7 @@ the OpenAI client) are created on first use.
 
 from __future__ import annotations
 
+from brandkit._version import __version__
 from brandkit.asset import Asset
 from brandkit.compile import compile_prompt as compile
 from brandkit.errors import (
@@ -57,8 +58,6 @@ from brandkit.models import (
 from brandkit.spec.loader import load_spec
 from brandkit.spec.models import BrandSpec
 
-__version__ = "0.1.0"
-
 __all__ = [
     "Asset",
     "AssetRequest",
@@ -96,6 +95,7 @@ __all__ = [
     "ServerError",
     "SpecError",
     "ValidationReport",
+    "__version__",
     "compile",
     "load_spec",
 ]

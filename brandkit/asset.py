@@ -20,7 +20,6 @@ from typing import Any
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
-from brandkit.atomic import atomic_write as atomic_write  # re-exported: the atomic writes live in brandkit.atomic
 from brandkit.atomic import atomic_write_all
 from brandkit.edit_inherit import EditReport
 from brandkit.errors import OutputError
@@ -142,7 +141,7 @@ class Asset(BaseModel):
 
 
 def _version() -> str:
-    from brandkit import __version__
+    from brandkit._version import __version__
 
     return __version__
 

@@ -13,7 +13,6 @@ Used three ways:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -35,6 +34,7 @@ from brandkit.layout import (
     plan_layout,
     resize_logo,
 )
+from brandkit.memo import memoized
 from brandkit.models import CopyBlock
 from brandkit.spec.models import BrandSpec, ColorRole, LogoVariant
 from brandkit.wcag import relative_luminance
@@ -42,7 +42,7 @@ from brandkit.wcag import relative_luminance
 RGB = tuple[int, int, int]
 
 
-@lru_cache(maxsize=32)
+@memoized("compose.logo_image", 32)
 def _logo_image(path: str, mtime_ns: int) -> Image.Image:
     return load_image(path).convert("RGBA")
 

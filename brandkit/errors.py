@@ -38,6 +38,8 @@ import reprlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from brandkit.rate_limits import RateLimitInfo
+
 if TYPE_CHECKING:  # pragma: no cover
     from brandkit.models import Attempt, ValidationReport
 
@@ -275,7 +277,9 @@ class ProviderError(BrandkitError):
     """The image or moderation service failed.
 
     ``request_id`` is the provider's request id when one was returned,
-    ``status_code`` the HTTP status, ``code`` the provider's error code; the
+    ``status_code`` the HTTP status, ``code`` the provider's error code,
+    ``rate_limit`` the rate-limit headers of the error answer (a typed
+    :class:`~brandkit.rate_limits.RateLimitInfo`, when the provider reports them); the
     original exception is chained as ``__cause__``.
     """
 
@@ -289,11 +293,13 @@ class ProviderError(BrandkitError):
         status_code: int | None = None,
         code: str | None = None,
         provider: str | None = None,
+        rate_limit: RateLimitInfo | None = None,
     ) -> None:
         self.request_id = request_id
         self.status_code = status_code
         self.code = code
         self.provider = provider
+        self.rate_limit = rate_limit
         extra = []
         if status_code is not None:
             extra.append(f"status={status_code}")

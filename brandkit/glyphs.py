@@ -28,11 +28,12 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from fontTools import unicodedata as ucd
 from fontTools.ttLib import TTFont, TTLibError
+
+from brandkit.memo import memoized
 
 __all__ = [
     "FontChain",
@@ -84,7 +85,7 @@ class FontCoverage:
         return ord(ch) in self.codepoints
 
 
-@lru_cache(maxsize=32)
+@memoized("glyphs.coverage", 32)
 def _coverage(path: str, size: int, mtime_ns: int, index: int) -> FontCoverage:
     del size, mtime_ns  # part of the key only: a changed file is read again
     try:

@@ -15,7 +15,7 @@ from typing import Any, Literal, Self
 
 from brandkit.asset import Asset
 from brandkit.checks import default_checks
-from brandkit.checks.base import Check, CheckResources
+from brandkit.checks.base import Check
 from brandkit.checks.credentials import TRUST_RESOURCE
 from brandkit.compile import compile_prompt
 from brandkit.credentials.signer import CredentialSigner, resolve_signer, resolve_trust_anchors
@@ -32,6 +32,7 @@ from brandkit.pipeline import (
 )
 from brandkit.provider import default_moderator, make_provider
 from brandkit.provider.base import ImageProvider, Moderator
+from brandkit.resources import KitResources
 from brandkit.spec.models import BrandSpec, CheckPolicy
 
 ImageInput = str | os.PathLike[str] | bytes
@@ -51,9 +52,11 @@ class _KitBase:
         max_spend_usd: float | None = None,
         signer: CredentialSigner | Literal["env"] | None = "env",
         trust_anchors: bytes | str | os.PathLike[str] | None = None,
+        resources: KitResources | None = None,
         **provider_options: Any,
     ) -> None:
         self.spec = spec
+        self.resources = resources if resources is not None else KitResources()
         signing = resolve_signer(signer)  # Content Credentials (docs/provenance.md); checked before anything runs
         anchors = resolve_trust_anchors(trust_anchors)
         self.provider = make_provider(provider, spec, **provider_options)
@@ -63,7 +66,7 @@ class _KitBase:
             provider=self.provider,
             moderator=chosen,
             checks=list(checks) if checks is not None else default_checks(),
-            resources=CheckResources(),
+            resources=self.resources.for_kit(),  # this kit's settings over the shared engines
             signer=signing,
         )
         self._ctx.resources.put(TRUST_RESOURCE, anchors)
@@ -95,7 +98,8 @@ class _KitBase:
 
         Pure and immediate on both kits (not awaitable on :class:`AsyncBrandKit`): it does no I/O.
         """
-        return compile_prompt(self.spec, as_asset_request(request))
+        with self.resources.active():
+            return compile_prompt(self.spec, as_asset_request(request))
 
     def _variant_options(self, options: dict[str, Any]) -> dict[str, Any]:
         options.setdefault("checks", self._ctx.checks)
@@ -125,6 +129,9 @@ class BrandKit(_KitBase):
     ``signer`` signs returned assets with Content Credentials (a :class:`~brandkit.credentials.CredentialSigner`;
     default ``"env"``: ``BRANDKIT_C2PA_CERT`` / ``BRANDKIT_C2PA_KEY`` when set); ``trust_anchors`` (PEM bytes or
     a file; default ``BRANDKIT_C2PA_TRUST_ANCHORS``) decides which credentials ``validate`` reports as trusted.
+    ``resources`` (:class:`~brandkit.resources.KitResources`): the check engines (OCR, moderation classifier) and
+    the font / glyph / logo / forbidden-term caches, loaded lazily; pass one object to several kits to share
+    them (default: a new one per kit).
     """
 
     def generate(
@@ -141,7 +148,8 @@ class BrandKit(_KitBase):
         flow = generate_flow(
             self._ctx, as_asset_request(request), **self._budget, reviewer_feedback=reviewer_feedback
         )
-        return run_sync(flow, self._ctx)
+        with self.resources.active():
+            return run_sync(flow, self._ctx)
 
     def generate_many(self, request: AssetRequest | Mapping[str, Any]) -> list[Asset]:
         """``request.n`` independent assets (seeds ``seed``, ``seed+1000``, …), each validated."""
@@ -164,7 +172,8 @@ class BrandKit(_KitBase):
         req = self._edit_request(instruction, keep, request, copy)
         data = read_image_source(image)
         flow = edit_flow(self._ctx, req, data, mask, **self._budget, reviewer_feedback=reviewer_feedback)
-        return run_sync(flow, self._ctx)
+        with self.resources.active():
+            return run_sync(flow, self._ctx)
 
     def validate(
         self,
@@ -175,7 +184,7 @@ class BrandKit(_KitBase):
         """Run every check on an existing image. Expected copy comes from ``request`` or the image's provenance.
 
         An image that cannot be read raises :class:`~brandkit.ImageInputError` naming the file."""
-        with named_image_errors(image):
+        with named_image_errors(image), self.resources.active():
             flow = validate_flow(self._ctx, read_image_source(image), _optional_request(request), policies)
             return run_sync(flow, self._ctx)
 
@@ -198,7 +207,8 @@ class AsyncBrandKit(_KitBase):
         flow = generate_flow(
             self._ctx, as_asset_request(request), **self._budget, reviewer_feedback=reviewer_feedback
         )
-        return await run_async(flow, self._ctx)
+        with self.resources.active():
+            return await run_async(flow, self._ctx)
 
     async def generate_many(self, request: AssetRequest | Mapping[str, Any]) -> list[Asset]:
         """Async twin of :meth:`BrandKit.generate_many` (assets generated concurrently)."""
@@ -221,7 +231,8 @@ class AsyncBrandKit(_KitBase):
         req = self._edit_request(instruction, keep, request, copy)
         data = read_image_source(image)
         flow = edit_flow(self._ctx, req, data, mask, **self._budget, reviewer_feedback=reviewer_feedback)
-        return await run_async(flow, self._ctx)
+        with self.resources.active():
+            return await run_async(flow, self._ctx)
 
     async def validate(
         self,
@@ -230,7 +241,7 @@ class AsyncBrandKit(_KitBase):
         policies: dict[str, CheckPolicy] | None = None,
     ) -> ValidationReport:
         """Async twin of :meth:`BrandKit.validate`."""
-        with named_image_errors(image):
+        with named_image_errors(image), self.resources.active():
             flow = validate_flow(self._ctx, read_image_source(image), _optional_request(request), policies)
             return await run_async(flow, self._ctx)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -21,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from brandkit.glyphs import FontChain, font_runs
 from brandkit.linebreak import segments
+from brandkit.memo import memoized
 from brandkit.wcag import contrast_ratio
 
 
@@ -188,7 +188,7 @@ def _cut(box: Box, obstacle: Box, gap: int) -> Box:
     return above if above.height >= below.height else below
 
 
-@lru_cache(maxsize=64)
+@memoized("layout.font", 64)
 def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
 

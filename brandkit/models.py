@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator
 
 from brandkit.layout import Box, Layout
+from brandkit.rate_limits import RateLimitInfo
 from brandkit.spec.models import CheckPolicy, OutputFormat, Quality
 
 
@@ -272,6 +273,9 @@ class RenderResult(_Model):
     elapsed_s: float = 0.0
     notes: list[str] = Field(
         default_factory=list, description="Parameters the provider left out or changed, and why (never silent)."
+    )
+    rate_limit: RateLimitInfo | None = Field(
+        default=None, description="The rate-limit headers of the answer, when the provider reports them."
     )
 
 

@@ -15,7 +15,6 @@ explains (:data:`QUOTING_NOTE`), so it can neither end its quotation nor start a
 
 from __future__ import annotations
 
-import functools
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from brandkit.errors import ForbiddenContentError, RequestError
+from brandkit.memo import memoized
 from brandkit.spec.forbidden import ForbiddenMatch, ForbiddenMatcher
 from brandkit.spec.models import BrandSpec
 
@@ -47,13 +47,13 @@ def forbidden_matcher(spec: BrandSpec) -> ForbiddenMatcher:
     return ForbiddenMatcher(terms=f.terms, competitors=f.competitors, patterns=f.patterns)
 
 
-@functools.lru_cache(maxsize=16)
+@memoized("screening.matcher", 16)
 def _shared_matcher(rules: _Rules) -> ForbiddenMatcher:
     terms, competitors, patterns = rules
     return ForbiddenMatcher(terms=terms, competitors=competitors, patterns=patterns)
 
 
-@functools.lru_cache(maxsize=4096)
+@memoized("screening.matches", 4096)
 def _forbidden_in(rules: _Rules, text: str) -> tuple[ForbiddenMatch, ...]:
     """The matches of ``text`` under ``rules`` (cached: a plan's variants share their brief and most copy)."""
     return tuple(_shared_matcher(rules).find(text))

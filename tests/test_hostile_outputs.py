@@ -391,7 +391,7 @@ def test_generate_keeps_a_paid_image_it_cannot_save_and_exits_4(
 WRITER = """
 import sys
 from pathlib import Path
-from brandkit.asset import atomic_write
+from brandkit.atomic import atomic_write
 data = b"x" * (32 << 20)
 while True:
     atomic_write(Path(sys.argv[1]) / "hero.png", data)
@@ -414,7 +414,7 @@ def _kill_writer_mid_write(folder: Path, script: Path) -> int:
 
 def test_temp_files_left_by_repeated_kill_9_are_removed_by_the_next_write(tmp_path: Path) -> None:
     """Before: every kill left one ``.hero.png.XXXX.tmp`` (5 kills, 5 leftovers, forever)."""
-    from brandkit.asset import atomic_write
+    from brandkit.atomic import atomic_write
 
     folder = tmp_path / "out"
     folder.mkdir()

@@ -37,7 +37,7 @@ _DRAWN = {
 
 
 def _version() -> str:
-    from brandkit import __version__
+    from brandkit._version import __version__
 
     return __version__
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from brandkit.check_catalog import CheckDetails
 from brandkit.models import AssetRequest, Attempt, EditRequest, ValidationReport
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def failing_of(report: ValidationReport) -> list[dict[str, str]]:
     """The blocking checks of ``report``: name and why (hint, reason or status)."""
     out = []
     for result in report.failures:
-        why = result.hint or str(result.details.get("reason") or "") or result.status.value
+        why = result.hint or CheckDetails.of(result.details).reason or result.status.value
         out.append({"name": result.name, "reason": why[:500]})
     return out
 

@@ -151,7 +151,7 @@ def _value_at(doc: Any, parts: list[str | int]) -> Any:
 
 def edit_settings(spec_file: str | os.PathLike[str], edits: list[SettingEdit]) -> None:
     """Apply ``edits`` to the YAML spec ``spec_file``; nothing is written unless the result is a valid spec."""
-    from brandkit.asset import atomic_write
+    from brandkit.atomic import atomic_write
     from brandkit.spec.loader import load_spec
 
     path = Path(spec_file)

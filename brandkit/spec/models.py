@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 # the palette models live in spec/palette.py; re-exported here so existing imports keep working
+from brandkit.check_catalog import CheckPolicy as CheckPolicy
+from brandkit.check_catalog import check_names, default_policies
 from brandkit.spec.palette import HEX_PATTERN as HEX_PATTERN
 from brandkit.spec.palette import AllowedColor as AllowedColor
 from brandkit.spec.palette import ColorRange as ColorRange
@@ -259,7 +261,6 @@ class Format(StrictModel):
 Quality = Literal["low", "medium", "high", "auto"]
 OutputFormat = Literal["png", "jpeg", "webp"]
 Background = Literal["transparent", "opaque", "auto"]
-CheckPolicy = Literal["regenerate", "fix", "warn", "raise"]
 
 
 class Generation(StrictModel):
@@ -298,15 +299,8 @@ class CheckSettings(StrictModel):
 
 
 def _default_checks() -> dict[str, CheckSettings]:
-    return {
-        "palette": CheckSettings(policy="regenerate"),
-        "text": CheckSettings(policy="fix"),
-        "logo": CheckSettings(policy="fix"),
-        "contrast": CheckSettings(policy="fix"),
-        "technical": CheckSettings(policy="raise"),
-        "moderation": CheckSettings(policy="raise"),
-        "credentials": CheckSettings(policy="warn"),
-    }
+    """Default settings of every built-in check, from its declaration in ``brandkit/check_catalog.py``."""
+    return {name: CheckSettings(policy=policy) for name, policy in default_policies().items()}
 
 
 class Repair(StrictModel):
@@ -345,7 +339,7 @@ class BrandSpec(StrictModel):
     generation: Generation = Field(default_factory=Generation, description="Generation defaults.")
     checks: dict[str, CheckSettings] = Field(
         default_factory=_default_checks,
-        description="Per-check policy: palette, text, logo, contrast, technical, moderation, credentials.",
+        description=f"Per-check policy: {', '.join(check_names())}.",
     )
     repair: Repair = Field(default_factory=Repair, description="Repair loop budget.")
     photos: PhotoLibrary = Field(
@@ -377,7 +371,7 @@ class BrandSpec(StrictModel):
         photo_problems = photo_format_problems(self.photos, self.formats)
         if photo_problems:
             raise ValueError("; ".join(photo_problems))
-        known_checks = {"palette", "text", "logo", "contrast", "technical", "moderation", "credentials"}
+        known_checks = set(check_names())
         unknown = sorted(set(self.checks) - known_checks)
         if unknown:
             raise ValueError(f"unknown checks {unknown}")

@@ -1,0 +1,197 @@
+"""What every command module of the CLI shares: exit codes, option types, output helpers and the error mapping.
+
+Exit codes: 0 ok · 1 checks failed · 2 usage or spec error (an unusable output folder too: nothing was spent) ·
+3 provider error · 4 output failed (paid results could not be written: saved / kept / lost are reported).
+Command modules import these public names; no command module imports another's private helpers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from brandkit.check_catalog import CheckDetails
+from brandkit.errors import (
+    BrandkitError,
+    BrandViolationError,
+    ImageInputError,
+    OutputError,
+    OutputFailedError,
+    OutputFolderError,
+    ProviderError,
+    RequestError,
+    SpecError,
+)
+
+__all__ = [
+    "EXIT_CHECKS",
+    "EXIT_OK",
+    "EXIT_OUTPUT",
+    "EXIT_PROVIDER",
+    "EXIT_USAGE",
+    "Background",
+    "Brief",
+    "Cta",
+    "Disclaimer",
+    "Fmt",
+    "Headline",
+    "JsonOpt",
+    "Overwrite",
+    "Provider",
+    "SpecOpt",
+    "Subhead",
+    "build_request",
+    "emit_json",
+    "fail",
+    "load_spec_arg",
+    "make_console",
+    "map_errors",
+    "report_rows",
+    "resolve_provider",
+]
+
+EXIT_OK, EXIT_CHECKS, EXIT_USAGE, EXIT_PROVIDER = 0, 1, 2, 3
+EXIT_OUTPUT = 4
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
+SpecOpt = Annotated[Path, typer.Option("--spec", "-s", help="Brand spec folder or brand.yaml/.json file.")]
+
+
+def make_console(stderr: bool = False) -> Console:
+    """A rich console on stdout (or stderr) that never guesses markup colours."""
+    return Console(stderr=stderr, soft_wrap=True, highlight=False)
+
+
+def emit_json(data: Any) -> None:
+    """Print ``data`` as the command's one JSON document."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def fail(code: int, message: str, as_json: bool, extra: dict[str, Any] | None = None) -> NoReturn:
+    """Print ``message`` (as JSON or on stderr) and exit with ``code``."""
+    if as_json:
+        emit_json({"ok": False, "exit_code": code, "error": message, **(extra or {})})
+    else:
+        make_console(stderr=True).print(f"[bold red]error:[/] {message}", markup=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def map_errors(as_json: bool) -> Iterator[None]:
+    """Map brandkit errors to exit codes and clear messages."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except BrandViolationError as exc:
+        extra = {"report": exc.report.model_dump_report() if exc.report else None, "attempts": len(exc.attempts)}
+        fail(EXIT_CHECKS, str(exc), as_json, extra)
+    except ProviderError as exc:
+        fail(
+            EXIT_PROVIDER,
+            f"{type(exc).__name__}: {exc}",
+            as_json,
+            {"request_id": exc.request_id, "status_code": exc.status_code, "code": exc.code},
+        )
+    except SpecError as exc:
+        fail(EXIT_USAGE, str(exc), as_json, {"issues": [i.as_dict() for i in exc.issues]})
+    except OutputFolderError as exc:
+        fail(EXIT_USAGE, f"{type(exc).__name__}: {exc}", as_json, {"path": exc.path, "problem": exc.problem})
+    except OutputFailedError as exc:
+        counts: dict[str, Any] = {"saved": exc.saved, "kept": exc.kept, "lost": exc.lost, "kept_at": exc.kept_at}
+        fail(EXIT_OUTPUT, f"{type(exc).__name__}: {exc}", as_json, {**counts, "cost_usd": round(exc.cost_usd, 6)})
+    except (RequestError, ImageInputError, OutputError) as exc:
+        fail(EXIT_USAGE, f"{type(exc).__name__}: {exc}", as_json)
+    except BrandkitError as exc:
+        fail(EXIT_USAGE, f"{type(exc).__name__}: {exc}", as_json)
+
+
+def load_spec_arg(spec: Path) -> Any:
+    """Load the spec a command was given (a bad one raises :class:`SpecError`, mapped to exit 2)."""
+    from brandkit.spec.loader import load_spec
+
+    return load_spec(spec)
+
+
+def build_request(
+    brief: str,
+    headline: str | None,
+    subhead: str | None,
+    cta: str | None,
+    fmt: str,
+    seed: int | None,
+    n: int,
+    disclaimer: list[str] | None,
+    background: str,
+) -> Any:
+    """The :class:`~brandkit.models.AssetRequest` of a command's options (a bad value: exit 2 naming the field)."""
+    from brandkit.models import AssetRequest
+
+    return AssetRequest(  # a bad value raises RequestValidationError naming the field (exit 2)
+        brief=brief,
+        headline=headline,
+        subhead=subhead,
+        cta=cta,
+        format=fmt,
+        seed=seed,
+        n=n,
+        disclaimers=disclaimer or [],
+        background=background,
+    )
+
+
+Brief = Annotated[str, typer.Option("--brief", "-b", help="What the image should show.")]
+Headline = Annotated[Optional[str], typer.Option("--headline", help="Exact headline.")]  # noqa: UP045
+Subhead = Annotated[Optional[str], typer.Option("--subhead", help="Exact subheading.")]  # noqa: UP045
+Cta = Annotated[Optional[str], typer.Option("--cta", help="Exact button label.")]  # noqa: UP045
+Fmt = Annotated[str, typer.Option("--format", "-f", help="Format name from the spec.")]
+Disclaimer = Annotated[Optional[list[str]], typer.Option("--disclaimer", help="Extra legal line (repeatable).")]  # noqa: UP045
+Background = Annotated[str, typer.Option("--background", help="light, dark or auto.")]
+Provider = Annotated[Optional[str], typer.Option("--provider", "-p", help="local (offline) or openai.")]  # noqa: UP045
+Overwrite = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        help="Replace files of the same name in the output folder (default: never; a taken name gets -2, -3, …).",
+    ),
+]
+
+
+def resolve_provider(provider: str | None, as_json: bool) -> str:
+    """The provider to use: ``--provider`` if given (``local`` or ``openai``), else openai when a key is set."""
+    if provider is None:
+        if not os.environ.get("OPENAI_API_KEY"):
+            fail(
+                EXIT_USAGE,
+                "no OpenAI API key: set OPENAI_API_KEY to use the OpenAI provider, or run offline "
+                "with the built-in renderer: --provider local",
+                as_json,
+            )
+        return "openai"
+    if provider not in ("local", "openai"):
+        fail(EXIT_USAGE, f"unknown provider {provider!r}: use --provider local or --provider openai", as_json)
+    if provider == "openai" and not os.environ.get("OPENAI_API_KEY"):
+        fail(EXIT_USAGE, "--provider openai needs OPENAI_API_KEY; to run offline use --provider local", as_json)
+    return provider
+
+
+def report_rows(report: Any) -> Table:
+    """A table of a validation report's checks."""
+    table = Table("check", "status", "score", "policy", "note")
+    colors = {"passed": "green", "failed": "red", "not_checked": "yellow", "skipped": "dim"}
+    for name, res in report.checks.items():
+        note = res.hint or CheckDetails.of(res.details).reason or ""
+        score = "" if res.score is None else f"{res.score:.3f}"
+        table.add_row(
+            name, f"[{colors.get(res.status.value, 'white')}]{res.status.value}[/]", score, res.policy, str(note)[:80]
+        )
+    return table

@@ -1,0 +1,269 @@
+"""``brandkit compile``, ``generate`` and ``edit``: one request through the SDK, the assets saved and reported."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from brandkit.cli.common import (
+    Background,
+    Brief,
+    Cta,
+    Disclaimer,
+    Fmt,
+    Headline,
+    JsonOpt,
+    Overwrite,
+    Provider,
+    SpecOpt,
+    Subhead,
+    build_request,
+    emit_json,
+    load_spec_arg,
+    make_console,
+    map_errors,
+    report_rows,
+    resolve_provider,
+)
+from brandkit.cli.recording import DbOpt, output_recorder, report_recording
+from brandkit.errors import OutputError
+
+__all__ = ["compile_cmd", "edit_cmd", "generate_cmd", "register"]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``compile``, ``generate`` and ``edit`` to ``app``."""
+    app.command("compile")(compile_cmd)
+    app.command("generate")(generate_cmd)
+    app.command("edit")(edit_cmd)
+
+
+def compile_cmd(
+    spec: SpecOpt,
+    brief: Brief,
+    headline: Headline = None,
+    subhead: Subhead = None,
+    cta: Cta = None,
+    fmt: Fmt = "square",
+    disclaimer: Disclaimer = None,
+    background: Background = "auto",
+    json_out: JsonOpt = False,
+) -> None:
+    """Dry run: show the compiled prompt, parameters and reference images. Spends nothing."""
+    from brandkit.compile import compile_prompt
+
+    with map_errors(json_out):
+        loaded = load_spec_arg(spec)
+        prompt = compile_prompt(
+            loaded, build_request(brief, headline, subhead, cta, fmt, None, 1, disclaimer, background)
+        )
+        refs = [
+            {"index": r.index, "role": r.role, "name": r.name, "mime": r.mime, "bytes": len(r.data), "sha256": r.sha256}
+            for r in prompt.references
+        ]
+        if json_out:
+            data = prompt.model_dump(mode="json", exclude={"layout"})
+            data.update(
+                ok=True,
+                references=refs,
+                prompt_hash=prompt.prompt_hash,
+                endpoint=f"/v1/images/{'edits' if prompt.operation == 'edit' else 'generations'}",
+            )
+            emit_json(data)
+            return
+        console = make_console()
+        console.rule(f"{loaded.name} · {prompt.format_name} {prompt.size} · {prompt.operation}")
+        console.print(prompt.text, markup=False)
+        console.rule("parameters")
+        console.print_json(json.dumps(prompt.params))
+        for ref in refs:
+            console.print(f"Image {ref['index']}: {ref['role']} — {ref['name']} ({ref['mime']}, {ref['bytes']} bytes)")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "asset"
+
+
+def _asset_summary(asset: Any, path: Path) -> dict[str, Any]:
+    return {
+        "path": str(path),
+        "sidecar": str(path) + ".json",
+        "passed": asset.report.passed,
+        "attempt": asset.attempt_number,
+        "attempts": len(asset.attempts),
+        "provider": asset.provider,
+        "model": asset.model,
+        "cost_usd": round(asset.cost_usd, 6),
+        "fixes": asset.fixes,
+        "checks": asset.report.summary(),
+        **({"edit": asset.edit.model_dump(mode="json")} if asset.edit is not None else {}),
+    }
+
+
+def _save_new(asset: Any, out: Path, name: str, overwrite: bool) -> Path:
+    """Save ``asset`` as ``out/name`` — or, unless ``overwrite``, under the first free name ``name-2``,
+    ``name-3``… (the check and the write are one atomic step in :meth:`Asset.save`, so runs racing for a
+    name never replace each other's paid assets)."""
+    from brandkit.errors import OutputExistsError
+
+    if overwrite:
+        return Path(asset.save(out / name, overwrite=True))
+    for k in range(1, 10_000):
+        try:
+            return Path(asset.save(out / (name if k == 1 else f"{name}-{k}")))
+        except OutputExistsError:
+            continue
+    raise OutputError(f"{out}: no free name for {name!r} after 9999 tries", path=str(out))
+
+
+def _run_assets(
+    make: Callable[[], list[Any]],
+    out: Path,
+    stem: str,
+    json_out: bool,
+    prompt: Any = None,
+    count: int = 1,
+    overwrite: bool = False,
+    recorder: Any = None,
+) -> None:
+    """Pre-flight ``out`` for ``count`` images like ``prompt`` (nothing spent if it is unusable or too small),
+    make the assets, save them (never over an existing file unless ``overwrite``); a save that fails raises
+    OutputFailedError (exit 4) saying what was kept."""
+    from brandkit.outputs import estimate_output_bytes, keep_elsewhere, preflight
+
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: output folder is a file", path=str(out))
+    images = []
+    if prompt is not None:
+        transparent = prompt.params.get("background") == "transparent"
+        images = [(prompt.width, prompt.height, str(prompt.params.get("output_format", "png")), transparent)] * count
+    preflight(out, estimate_output_bytes(images))
+    assets = make()
+    written: list[dict[str, Any]] = []
+    unsaved: list[tuple[Any, str, OutputError]] = []
+    for i, asset in enumerate(assets):
+        name = f"{stem}{'' if len(assets) == 1 else f'-{i + 1}'}"
+        try:
+            path = _save_new(asset, out, name, overwrite)
+        except OutputError as exc:
+            unsaved.append((asset, name, exc))
+            continue
+        written.append(_asset_summary(asset, path))
+        if recorder is not None:  # after the files are safe; a registry failure is a warning (cli/recording.py)
+            recorder.add(asset, path)
+    registry = {} if recorder is None else report_recording(recorder, json_out)
+    if unsaved:  # paid for, not saved: keep them elsewhere if possible, then say what happened (exit 4)
+        items = [(name, asset.cost_usd, asset.save) for asset, name, _ in unsaved]
+        raise keep_elsewhere(items, len(written), out, unsaved[0][2])
+    if json_out:
+        emit_json({"ok": True, "assets": written, **registry})
+        return
+    console = make_console()
+    for asset, info in zip(assets, written, strict=True):
+        fixes = f", fixes: {', '.join(info['fixes'])}" if info["fixes"] else ""
+        console.print(
+            f"[bold green]✓[/] {info['path']}  (attempt {info['attempt']}, {info['provider']}/"
+            f"{info['model']}, ${info['cost_usd']:.4f}{fixes})"
+        )
+        for line in asset.edit.lines() if asset.edit is not None else []:
+            console.print(f"  {line}", markup=False)
+        console.print(report_rows(asset.report))
+
+
+def generate_cmd(
+    spec: SpecOpt,
+    brief: Brief,
+    headline: Headline = None,
+    subhead: Subhead = None,
+    cta: Cta = None,
+    fmt: Fmt = "square",
+    provider: Provider = None,
+    n: Annotated[int, typer.Option("--n", min=1, max=10, help="Number of assets.")] = 1,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Seed for repeatable output.")] = None,  # noqa: UP045
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
+    disclaimer: Disclaimer = None,
+    background: Background = "auto",
+    overwrite: Overwrite = False,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Generate validated on-brand assets; writes each image and its sidecar JSON.
+
+    An existing file is never replaced: a taken name gets the next free suffix (-2, -3, …) unless --overwrite.
+    """
+    from brandkit.kit import BrandKit
+
+    chosen = resolve_provider(provider, json_out)
+    with map_errors(json_out):
+        loaded = load_spec_arg(spec)
+        request = build_request(brief, headline, subhead, cta, fmt, seed, n, disclaimer, background)
+        kit = BrandKit(loaded, provider=chosen)
+        stem = f"{_slug(loaded.name)}-{fmt}"
+        recorder = output_recorder(db, "generate", out, loaded)
+        _run_assets(
+            lambda: kit.generate_many(request), out, stem, json_out, kit.compile(request), n, overwrite, recorder
+        )
+
+
+def edit_cmd(
+    spec: SpecOpt,
+    image: Annotated[Path, typer.Argument(help="Image to edit.")],
+    instruction: Annotated[str, typer.Option("--instruction", "-i", help="What to change.")],
+    headline: Headline = None,
+    subhead: Subhead = None,
+    cta: Cta = None,
+    keep: Annotated[Optional[list[str]], typer.Option("--keep", help="What must stay (repeatable).")] = None,  # noqa: UP045
+    disclaimer: Disclaimer = None,
+    locale: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--locale", help="Locale of the edited asset (its required legal lines come from the spec)."),
+    ] = None,
+    remove: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--remove", help="Copy to take off: headline, subhead, cta or disclaimers (repeatable)."),
+    ] = None,
+    provider: Provider = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
+    overwrite: Overwrite = False,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Brand-safe edit: change only what is asked (e.g. localize the headline), keep the rest, check again.
+
+    Copy, legal lines, logo and format not given are kept from the image's provenance; the output lists
+    what was kept, changed and removed.
+    """
+    from brandkit.compile import compile_edit
+    from brandkit.edit_inherit import inherit_edit
+    from brandkit.imageio import read_bytes
+    from brandkit.kit import BrandKit
+    from brandkit.models import EditRequest
+
+    chosen = resolve_provider(provider, json_out)
+    with map_errors(json_out):
+        loaded = load_spec_arg(spec)
+        fields: dict[str, Any] = {"headline": headline, "subhead": subhead, "cta": cta, "locale": locale}
+        if disclaimer:
+            fields["disclaimers"] = disclaimer
+        request = EditRequest(instruction=instruction, keep=keep or [], remove=remove or [], **fields)
+        kit = BrandKit(loaded, provider=chosen)
+        data = read_bytes(image)
+        merged = inherit_edit(loaded, request, data).request
+        prompt = compile_edit(loaded, merged, data)  # the size the edit will have; sends nothing
+        recorder = output_recorder(db, "edit", out, loaded)
+        recorder.parent_path = image  # the edit's lineage: its parent is the recorded asset it started from
+        _run_assets(
+            lambda: [kit.edit(data, request=request)],
+            out,
+            f"{image.stem}-edited",
+            json_out,
+            prompt,
+            1,
+            overwrite,
+            recorder,
+        )

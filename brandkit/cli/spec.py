@@ -1,0 +1,84 @@
+"""``brandkit spec check|schema|calibrate|import|export``: the ``spec`` command group."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.table import Table
+
+from brandkit.cli.common import JsonOpt, emit_json, load_spec_arg, make_console, map_errors
+
+__all__ = ["register"]
+
+
+def register(spec_app: typer.Typer) -> None:
+    """Add ``check``, ``schema``, ``calibrate``, ``import`` and ``export`` to the ``spec`` group."""
+    spec_app.command("check")(spec_check)
+    spec_app.command("schema")(spec_schema)
+    from brandkit.cli.spec_calibrate import register as register_calibrate
+    from brandkit.cli.spec_import import register as register_import
+
+    register_calibrate(spec_app)
+    register_import(spec_app)
+
+
+def spec_check(path: Annotated[Path, typer.Argument(help="Spec folder or file.")], json_out: JsonOpt = False) -> None:
+    """Validate a brand spec and check that every asset is usable (decoded, drawn, as compile needs it)."""
+    with map_errors(json_out):
+        spec = load_spec_arg(path)
+        summary = {
+            "ok": True,
+            "name": spec.name,
+            "version": spec.version,
+            "source": spec.source,
+            "fingerprint": spec.fingerprint,
+            "colors": [c.hex for c in spec.palette.colors],
+            "logos": [logo.variant for logo in spec.logos],
+            "formats": {k: v.size for k, v in spec.formats.items()},
+            "forbidden_terms": len(spec.forbidden.terms),
+            "required_disclaimers": spec.required.disclaimers,
+            "model": spec.generation.model,
+            "warnings": _spec_warnings(spec),
+        }
+        if json_out:
+            emit_json(summary)
+            return
+        console = make_console()
+        console.print(f"[bold green]✓[/] {spec.name} {spec.version} — {spec.source}")
+        table = Table(show_header=False, box=None)
+        for key in ("fingerprint", "colors", "logos", "formats", "forbidden_terms", "required_disclaimers", "model"):
+            table.add_row(key, str(summary[key]))
+        console.print(table)
+        for warning in summary["warnings"]:
+            console.print(f"[bold yellow]warning:[/] {warning}")
+
+
+def _spec_warnings(spec: Any) -> list[str]:
+    """Spec check warnings: rules that load but are weak (e.g. a palette covering much of colour space)."""
+    from brandkit.spec.palette import palette_warnings
+
+    return palette_warnings(spec.palette)
+
+
+def spec_schema(
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the schema to this file.")] = None,  # noqa: UP045
+    json_out: JsonOpt = False,
+) -> None:
+    """Print (or write) the JSON Schema of the brand spec, generated from the models."""
+    from brandkit.schema import spec_schema_json
+
+    text = spec_schema_json()
+    if out is None:
+        sys.stdout.write(text)
+        return
+    with map_errors(json_out):
+        from brandkit.atomic import atomic_write
+
+        atomic_write(out, text.encode("utf-8"))
+        if json_out:
+            emit_json({"ok": True, "written": str(out)})
+        else:
+            make_console().print(f"wrote {out}")

@@ -1,0 +1,1 @@
+"""The brand spec: models, loader, sizes, forbidden content, photos, assets, importers (imports nothing itself)."""
