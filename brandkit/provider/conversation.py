@@ -62,6 +62,11 @@ class TurnCall(_Model):
     model: str = Field(default="gpt-5", description="The Responses model that drives the image tool.")
     instructions: str = Field(description="The brand rules, compiled once per conversation.")
     input_text: str = Field(description="This turn's message: the instruction, changed copy, repair feedback.")
+    instruction: str = Field(
+        default="",
+        description="The person's instruction alone, as given to the turn (``input_text`` adds copy and repair "
+        "feedback to it): what the local renderer parses.",
+    )
     input_images: list[TurnImage] = Field(default_factory=list, description="Logo and references.")
     previous_response_id: str | None = Field(
         default=None, description="The accepted response this turn continues; None on the first turn."
@@ -88,6 +93,9 @@ class TurnUsage(_Model):
     output_image_tokens: int = 0
     tool_input_text_tokens: int = 0
     tool_input_image_tokens: int = 0
+    input_cached_tokens: int = Field(
+        default=0, description="Of ``input_text_tokens``, those read from the prompt cache (billed at the cached rate)."
+    )
 
 
 class TurnResult(_Model):
@@ -137,4 +145,13 @@ class ConversationProvider(Protocol):
 
     async def arespond(self, call: TurnCall, on_partial: PartialCallback | None = None) -> TurnResult:
         """Async twin of :meth:`respond` (share request building and parsing with it)."""
+        ...
+
+
+@runtime_checkable
+class PricedConversationProvider(Protocol):
+    """A conversation provider that can bound a turn's cost before sending it (what spend budgets reserve)."""
+
+    def worst_case_cost(self, call: TurnCall) -> float | None:
+        """The most ``call`` can cost in USD (never less than it is billed); ``None`` when unknown."""
         ...

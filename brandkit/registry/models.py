@@ -26,7 +26,7 @@ class ReviewState(StrEnum):
     changes_requested = "changes_requested"
 
 
-AssetKind = Literal["generate", "edit", "variant", "validate", "regenerate"]
+AssetKind = Literal["generate", "edit", "variant", "validate", "regenerate", "conversation"]
 GroupBy = Literal["spec", "run", "check", "format", "locale"]
 
 

@@ -12,6 +12,7 @@ It serves, on ``http://127.0.0.1:<free port>/v1``:
 * the **Batch** API for image endpoints: ``POST /v1/batches``, ``GET /v1/batches`` (``after``,
   ``limit``), ``GET /v1/batches/{batch_id}``, ``POST /v1/batches/{batch_id}/cancel``; batches live in
   :attr:`OpenAIServer.batches` (see "Batches" below),
+* the **Responses** API (``POST /v1/responses``, streamed or not, ``GET /v1/responses/{id}``): ``responses_routes.py``,
 
 and **validates every request against the official OpenAI API description**
 in ``<project>/../shared/contracts/`` (``openai-openapi.json``, the same
@@ -112,6 +113,8 @@ FAULT_KINDS = frozenset(
         "insufficient_quota",  # 429 insufficient_quota
         "auth",  # 401 invalid_api_key (the message echoes the key, to prove clients redact it)
         "bad_request",  # 400 invalid_request_error (opts: message, param, code)
+        "stream_error",  # /responses: an error event mid-stream (see tests/support/responses_routes.py)
+        "stream_drop",  # /responses: the connection closes mid-stream (see tests/support/responses_routes.py)
     }
 )
 
@@ -213,7 +216,9 @@ class Contract:
         from referencing import Registry, Resource
         from referencing.jsonschema import DRAFT202012
 
-        self.document = document
+        from tests.support.contract_discriminators import explicit_discriminators
+
+        self.document = document = explicit_discriminators(document)  # openapi-core needs explicit mappings
         self.source = source
         self._app = OpenAPI.from_dict(document, config=Config(spec_validator_cls=None))
         self._uri = "urn:openai-openapi"
@@ -982,6 +987,9 @@ class OpenAIServer:
         self.add_route("GET", "/batches", _batches_list)
         self.add_route("GET", "/batches/{batch_id}", _batches_retrieve)
         self.add_route("POST", "/batches/{batch_id}/cancel", _batches_cancel)
+        from tests.support.responses_routes import install  # it imports this module: imported late, no cycle
+
+        self.responses = install(self)  # /v1/responses (create, stream, retrieve)
 
     # -- lifecycle ----------------------------------------------------------------------------
 

@@ -26,6 +26,10 @@ only the awaited transport call differs. One module per step:
 Each answer's rate-limit headers travel with it as a typed :class:`RateLimitInfo`
 (:attr:`brandkit.models.RenderResult.rate_limit`, :attr:`brandkit.errors.ProviderError.rate_limit`).
 
+:class:`OpenAIConversationProvider` (:mod:`.responses_api`, with :mod:`.responses_request` and
+:mod:`.responses_stream`) answers conversation turns through the Responses API and its ``image_generation``
+tool, on the same clients, error translation and retry policy.
+
 The API key is never stored in plain sight: ``repr(provider)`` omits it and
 every message is passed through :func:`brandkit.errors.redact` with the key as
 an explicit secret.
@@ -45,6 +49,7 @@ from brandkit.provider.openai.plan import (
     plan_render,
     worst_case_of_plan,
 )
+from brandkit.provider.openai.responses_api import OpenAIConversationProvider
 from brandkit.provider.openai.transport import CONNECT_TIMEOUT_S, DEFAULT_TIMEOUT_S, WHOLE_BODY_MAX_BYTES
 from brandkit.rate_limits import RateLimitInfo
 
@@ -58,6 +63,7 @@ __all__ = [
     "RATE_LIMIT_RECORDS",
     "WHOLE_BODY_MAX_BYTES",
     "LocalParameterError",
+    "OpenAIConversationProvider",
     "OpenAIProvider",
     "RateLimitInfo",
     "RenderPlan",

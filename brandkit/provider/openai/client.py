@@ -351,15 +351,8 @@ class OpenAIProvider:
     @contextmanager
     def _translating(self, label: str) -> Iterator[None]:
         """Turn SDK exceptions raised inside the block into typed, redacted :class:`ProviderError` s."""
-        try:
+        with _errors.translating(label, self._secrets, timeout_s=self._clients.timeout.read, observe=self._observe):
             yield
-        except ProviderError:
-            raise
-        except openai.OpenAIError as exc:
-            _errors.scrub(exc, self._secrets())
-            raise _errors.typed_error(
-                label, exc, self._redact, timeout_s=self._clients.timeout.read, observe=self._observe
-            ) from exc
 
     def status_error(
         self,

@@ -36,6 +36,7 @@ __all__ = [
     "response_error",
     "scrub",
     "status_error",
+    "translating",
     "typed_error",
     "unsupported",
 ]
@@ -213,6 +214,26 @@ def _error_for(
     if 400 <= status < 500:
         return InvalidParameterError(message, **common)
     return ProviderError(message, **common)
+
+
+@contextmanager
+def translating(
+    label: str,
+    secrets: Callable[[], list[str]],
+    *,
+    timeout_s: float | None,
+    observe: Callable[[Mapping[str, str], int | None], RateLimitInfo | None],
+) -> Iterator[None]:
+    """A block in which SDK exceptions become typed, redacted :class:`ProviderError` s (the SDK exception,
+    scrubbed of ``secrets()``, chained as ``__cause__``); a :class:`ProviderError` passes unchanged."""
+    try:
+        yield
+    except ProviderError:
+        raise
+    except openai.OpenAIError as exc:
+        keys = secrets()
+        scrub(exc, keys)
+        raise typed_error(label, exc, lambda text: redact(text, keys), timeout_s=timeout_s, observe=observe) from exc
 
 
 @contextmanager

@@ -31,6 +31,9 @@ __all__ = [
     "MAX_INPUT_IMAGE_BYTES",
     "MAX_PROMPT_CHARS",
     "RenderPlan",
+    "check_image_output",
+    "check_input_image",
+    "check_size",
     "moderation_input",
     "plan_render",
     "worst_case_of_plan",
@@ -148,6 +151,28 @@ def _parse_size(model: str, value: Any) -> tuple[int, int] | None:
     if problem:
         raise LocalParameterError("size", value, problem)
     return width, height
+
+
+def check_size(model: str, value: Any) -> tuple[int, int] | None:
+    """``(width, height)`` of a ``WIDTHxHEIGHT`` size valid for ``model`` (``None`` for ``auto``); raises
+    :class:`LocalParameterError` naming the size otherwise (the Responses tool shares the Images API's rules)."""
+    return _parse_size(model, value)
+
+
+def check_image_output(model: str, output_format: str, background: str, compression: int | None) -> None:
+    """Check an output format / background / compression combination for ``model`` like :func:`plan_render`
+    does (raises :class:`LocalParameterError` naming the parameter)."""
+    _choice("output_format", output_format, _FORMATS)
+    params: dict[str, Any] = {"background": background, "output_compression": compression}
+    _background(params, output_format, model, rules_for(model))
+    if compression is not None:
+        _compression(params, output_format)
+
+
+def check_input_image(field: str, data: bytes, mime: str | None) -> str:
+    """The format (png/jpeg/webp) of an input image; raises :class:`LocalParameterError` naming ``field``
+    for an empty, oversized, unsupported or mislabelled image."""
+    return _check_input_image(field, data, mime)
 
 
 def _check_input_image(field: str, data: bytes, mime: str | None) -> str:

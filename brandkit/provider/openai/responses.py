@@ -20,7 +20,7 @@ from brandkit.imageio import detect_format, load_image
 from brandkit.models import RenderedImage, Usage
 from brandkit.provider.openai.plan import RenderPlan
 
-__all__ = ["Fail", "read_images", "read_moderation", "usage_of"]
+__all__ = ["Fail", "decode_b64_image", "read_images", "read_moderation", "usage_of"]
 
 
 class Fail(Protocol):
@@ -33,14 +33,22 @@ def _decode(position: int, item: Any, fail: Fail) -> tuple[bytes, int, int]:
     encoded = getattr(item, "b64_json", None)
     if not isinstance(encoded, str) or not encoded:
         raise fail(f"image {position} has no b64_json")
+    return decode_b64_image(f"image {position}", encoded, fail)
+
+
+def decode_b64_image(what: str, encoded: Any, fail: Fail) -> tuple[bytes, int, int]:
+    """``(bytes, width, height)`` of a base64 image answer (``what`` names it in the error ``fail`` builds
+    for a missing, non-base64 or undecodable image). Shared with the Responses API reader."""
+    if not isinstance(encoded, str) or not encoded:
+        raise fail(f"{what} has no image data")
     try:
         blob = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise fail(f"image {position}: invalid base64 ({exc})") from exc
+        raise fail(f"{what}: invalid base64 ({exc})") from exc
     try:
         decoded = load_image(blob)
     except ImageInputError as exc:
-        raise fail(f"image {position}: {exc}") from exc
+        raise fail(f"{what}: {exc}") from exc
     return blob, decoded.width, decoded.height
 
 

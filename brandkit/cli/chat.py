@@ -1,0 +1,202 @@
+"""``brandkit chat``: an interactive conversation in a terminal (``BrandKit.conversation()``, docs/conversation.md).
+
+Reads one line at a time from stdin (a terminal or a pipe): a line is a turn's instruction; ``/headline TEXT``,
+``/subhead TEXT``, ``/cta TEXT``, ``/locale CODE``, ``/brief TEXT`` set a field for the next turn (without TEXT:
+remove it), ``/go`` makes a turn with no instruction, ``/help`` lists the commands, ``/quit`` ends the session.
+Each partial image is shown as a progress line; each checked image is saved (atomically, with its sidecar) and
+its path and check summary printed. A failed turn prints why and the session goes on.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from brandkit.cli.common import (
+    EXIT_CHECKS,
+    EXIT_OK,
+    Background,
+    Brief,
+    Cta,
+    Fmt,
+    Headline,
+    JsonOpt,
+    Provider,
+    SpecOpt,
+    Subhead,
+    build_request,
+    emit_json,
+    load_spec_arg,
+    make_console,
+    map_errors,
+    resolve_provider,
+)
+from brandkit.cli.recording import DbOpt, output_recorder, report_recording
+from brandkit.errors import BrandkitError, BrandViolationError
+
+__all__ = ["chat_cmd", "register"]
+
+FIELD_COMMANDS = ("headline", "subhead", "cta", "locale", "brief")
+HELP = (
+    "type an instruction (e.g. 'warmer light, move the cup left'); /headline TEXT, /subhead TEXT, /cta TEXT, "
+    "/locale CODE, /brief TEXT set a field for the next turn (no TEXT: remove it); /go renders a turn with no "
+    "instruction; /quit ends the session"
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``chat`` to ``app``."""
+    app.command("chat")(chat_cmd)
+
+
+def chat_cmd(
+    spec: SpecOpt,
+    brief: Brief,
+    headline: Headline = None,
+    subhead: Subhead = None,
+    cta: Cta = None,
+    fmt: Fmt = "square",
+    background: Background = "auto",
+    provider: Provider = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder the checked images are saved in.")] = Path("out"),
+    partial_images: Annotated[
+        int, typer.Option("--partial-images", min=0, max=3, help="Partial images streamed per turn (0–3).")
+    ] = 2,
+    budget: Annotated[
+        Optional[float],  # noqa: UP045 - typer needs Optional
+        typer.Option("--budget", min=0.0, help="Spend budget of the conversation in USD (checked before each turn)."),
+    ] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Seed for repeatable output.")] = None,  # noqa: UP045
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Refine one on-brand image over several turns, reading instructions from stdin (one per line).
+
+    Every turn's image passes the same compose / checks / repair path as generate; each checked image is saved
+    in --out with its sidecar and recorded in the registry with the previous turn's image as its parent.
+    """
+    from brandkit.kit import BrandKit
+
+    with map_errors(json_out):
+        name = resolve_provider(provider, json_out)
+        loaded = load_spec_arg(spec)
+        request = build_request(brief, headline, subhead, cta, fmt, seed, 1, None, background)
+        kit = BrandKit(loaded, provider=name)
+        recorder = output_recorder(db, "chat", out, loaded)
+        conv = kit.conversation(
+            request, provider=name, max_spend_usd=budget, partial_images=partial_images, out=out, recorder=recorder
+        )
+        session = _Chat(conv, partial_images, json_out)
+        session.run()
+        registry = report_recording(recorder, json_out)
+    summary = session.summary()
+    if json_out:
+        emit_json({"ok": session.failed == 0, **summary, **registry})
+    else:
+        make_console().print(
+            f"conversation {summary['conversation_id']}: {len(summary['turns'])} turn(s) saved, "
+            f"{session.failed} failed, ${summary['spent_usd']:.4f} spent"
+        )
+    raise typer.Exit(EXIT_OK if session.failed == 0 or summary["turns"] else EXIT_CHECKS)
+
+
+class _Chat:
+    """The read–turn–print loop of one ``brandkit chat`` session."""
+
+    def __init__(self, conv: Any, partial_images: int, json_out: bool) -> None:
+        self.conv = conv
+        self.partial_images = partial_images
+        self.json_out = json_out
+        self.console = make_console(stderr=json_out)  # --json: progress on stderr, one document on stdout
+        self.errors = make_console(stderr=True)
+        self.pending: dict[str, Any] = {}
+        self.failed = 0
+        self.results: list[dict[str, Any]] = []
+
+    def run(self) -> None:
+        """Read lines until ``/quit`` or the end of the input."""
+        interactive = sys.stdin.isatty()
+        if interactive:
+            self.console.print(HELP)
+        while True:
+            if interactive:
+                self.console.print("> ", end="")
+            line = sys.stdin.readline()
+            if not line:
+                return
+            text = line.strip()
+            if not text:
+                continue
+            if text in ("/quit", "/exit"):
+                return
+            if text.startswith("/"):
+                self._command(text)
+            else:
+                self._turn(text)
+
+    def _command(self, text: str) -> None:
+        command, _, arg = text[1:].partition(" ")
+        arg = arg.strip()
+        if command in FIELD_COMMANDS:
+            self.pending[command] = arg or None
+            self.console.print(f"{command} {'set' if arg else 'removed'} for the next turn", markup=False)
+        elif command == "go":
+            self._turn("")
+        elif command == "help":
+            self.console.print(HELP, markup=False)
+        else:
+            self.errors.print(f"unknown command /{command}: {HELP}", markup=False)
+
+    def _partial(self, image: Any) -> None:
+        self.console.print(
+            f"  partial {image.index + 1}/{self.partial_images} ({len(image.data)} bytes, {image.output_format})",
+            markup=False,
+        )
+
+    def _turn(self, instruction: str) -> None:
+        changes, self.pending = self.pending, {}
+        number = len(self.conv.turns) + 1
+        self.console.print(f"turn {number}: {instruction or '(no instruction)'}", markup=False)
+        try:
+            outcome = self.conv.turn(instruction, on_partial=self._partial, **changes)
+        except BrandViolationError as exc:
+            self.failed += 1
+            failing = ", ".join(r.name for r in exc.report.failures) if exc.report is not None else "unknown"
+            self.errors.print(f"turn {number} failed the brand checks ({failing}): {exc}", markup=False)
+            self.errors.print("the conversation stays at the last accepted image", markup=False)
+            return
+        except BrandkitError as exc:
+            self.failed += 1
+            self.errors.print(f"turn {number} failed: {type(exc).__name__}: {exc}", markup=False)
+            return
+        checks = outcome.asset.report.summary()
+        info = {
+            "turn": outcome.turn,
+            "path": str(outcome.path),
+            "response_id": outcome.response_id,
+            "attempts": outcome.attempts,
+            "cost_usd": round(outcome.cost_usd, 6),
+            "checks": checks,
+            "notes": outcome.notes,
+            "partial_images": outcome.partial_images,
+        }
+        self.results.append(info)
+        self.console.print(
+            f"✓ {outcome.path}  (turn {outcome.turn}, attempt {outcome.attempts}, ${outcome.cost_usd:.4f})",
+            markup=False,
+        )
+        self.console.print("  checks: " + ", ".join(f"{k} {v}" for k, v in checks.items()), markup=False)
+        for note in outcome.notes:
+            self.console.print(f"  note: {note}", markup=False)
+
+    def summary(self) -> dict[str, Any]:
+        """The session for ``--json`` and the closing line."""
+        return {
+            "conversation_id": self.conv.id,
+            "turns": self.results,
+            "failed": self.failed,
+            "spent_usd": round(self.conv.spent_usd, 6),
+        }

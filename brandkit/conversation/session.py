@@ -1,0 +1,154 @@
+"""Conversations: :class:`Conversation` (blocking) and :class:`AsyncConversation` (awaitable) share one
+implementation, :class:`~brandkit.conversation.core.TurnSession`; they differ only in the driver (``run_sync`` /
+``run_async``). ``AsyncConversation.stream`` turns the partial-image callback into an async iterator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+from brandkit.budget import SpendBudget
+from brandkit.conversation.core import TurnSession
+from brandkit.conversation.models import TurnOutcome
+from brandkit.models import AssetRequest
+from brandkit.pipeline import KitContext, run_async, run_sync
+from brandkit.provider.conversation import ConversationProvider, PartialCallback, PartialImage, TurnUsage
+from brandkit.resources import KitResources
+
+__all__ = ["AsyncConversation", "Conversation"]
+
+
+class _ConversationBase:
+    """What both conversations show: id, turns, spend, the current request.
+
+    Made by ``BrandKit.conversation()`` / ``AsyncBrandKit.conversation()`` (the kit's context: spec, moderator,
+    checks, signer and resources), with ``provider`` answering the turns and ``request`` the first turn's
+    request. ``max_spend_usd``: the conversation's budget (checked before each turn); ``turn_max_spend_usd`` /
+    ``max_attempts``: each turn's repair budget (default: the spec's ``repair``); ``partial_images``: 0–3 per
+    turn; ``out``: save each accepted turn's asset there (``NAME-turn-NN.png`` + sidecar, atomically, never over
+    a file); ``recorder``: record each saved asset with the previous turn's as parent (needs ``out``);
+    ``stored_conversation``: a provider-side conversation to append to instead of chaining response ids.
+    """
+
+    def __init__(
+        self,
+        ctx: KitContext,
+        resources: KitResources,
+        provider: ConversationProvider,
+        request: AssetRequest,
+        **options: Any,
+    ) -> None:
+        self._session = TurnSession(ctx, resources, provider, request, **options)
+
+    def __repr__(self) -> str:
+        s = self._session
+        return f"{type(self).__name__}(id={s.id!r}, provider={s.provider.name!r}, turns={len(s.turns)})"
+
+    @property
+    def id(self) -> str:
+        """The conversation's id (recorded in each asset's ``conversation`` provenance)."""
+        return self._session.id
+
+    @property
+    def turns(self) -> list[TurnOutcome]:
+        """The accepted turns, in order."""
+        return list(self._session.turns)
+
+    @property
+    def request(self) -> AssetRequest:
+        """The request the last accepted turn was made from (the next turn starts from it)."""
+        return self._session.request
+
+    @property
+    def last_response_id(self) -> str | None:
+        """The response the next turn continues (``None`` before the first turn)."""
+        return self._session.last_response_id
+
+    @property
+    def spent_usd(self) -> float:
+        """What every turn cost so far, failed turns included."""
+        return self._session.budget.spent_usd
+
+    @property
+    def usage(self) -> TurnUsage:
+        """Every turn's tokens, summed (failed turns included)."""
+        return self._session.usage
+
+    @property
+    def budget(self) -> SpendBudget:
+        """The conversation's spend budget (``limit_usd`` None: unlimited, spend still counted)."""
+        return self._session.budget
+
+    @property
+    def notes(self) -> list[str]:
+        """Notes about the conversation itself (e.g. a provider that states no worst-case cost)."""
+        return list(self._session.notes)
+
+
+class Conversation(_ConversationBase):
+    """A multi-turn image session (blocking); made by :meth:`brandkit.BrandKit.conversation`."""
+
+    def turn(self, instruction: str = "", *, on_partial: PartialCallback | None = None, **changes: Any) -> TurnOutcome:
+        """Refine the image: ``instruction`` in words, ``changes`` any :class:`~brandkit.AssetRequest` field
+        (``headline=``, ``subhead=``, ``cta=``, ``disclaimers=``, ``locale=``, ``policies=``, …).
+
+        ``on_partial`` gets each :class:`PartialImage` while the image forms. Raises
+        :class:`~brandkit.BrandViolationError` when no attempt passes the checks (the conversation does not
+        advance), :class:`~brandkit.BudgetExceededError` before anything is sent when the conversation's budget
+        cannot hold the turn, :class:`~brandkit.RequestError` for a bad change, :class:`~brandkit.ProviderError`.
+        """
+        session = self._session
+        flow, ctx = session.begin(instruction, changes, on_partial)
+        try:
+            with session.resources.active():
+                return run_sync(flow, ctx)
+        finally:
+            session.abandon(flow)
+
+
+class AsyncConversation(_ConversationBase):
+    """The same session, awaitable; made by :meth:`brandkit.AsyncBrandKit.conversation`."""
+
+    async def turn(
+        self, instruction: str = "", *, on_partial: PartialCallback | None = None, **changes: Any
+    ) -> TurnOutcome:
+        """Async twin of :meth:`Conversation.turn`; ``on_partial`` is called on the event loop's thread."""
+        session = self._session
+        callback: PartialCallback | None = None
+        if on_partial is not None:
+            loop = asyncio.get_running_loop()
+            user = on_partial
+
+            def callback(image: PartialImage) -> None:
+                loop.call_soon_threadsafe(user, image)
+
+        flow, ctx = session.begin(instruction, changes, callback)
+        try:
+            with session.resources.active():
+                return await run_async(flow, ctx)
+        finally:
+            session.abandon(flow)
+
+    async def stream(self, instruction: str = "", **changes: Any) -> AsyncIterator[PartialImage | TurnOutcome]:
+        """``async for event in conv.stream(...)``: each :class:`PartialImage` as it arrives, then the turn's
+        :class:`TurnOutcome`. A failed turn raises its error after the partial images it streamed."""
+        queue: asyncio.Queue[PartialImage] = asyncio.Queue()
+        task = asyncio.ensure_future(self.turn(instruction, on_partial=queue.put_nowait, **changes))
+        try:
+            while True:
+                getter = asyncio.ensure_future(queue.get())
+                done, _ = await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
+                if getter in done:
+                    yield getter.result()
+                    continue
+                getter.cancel()
+                while not queue.empty():
+                    yield queue.get_nowait()
+                yield task.result()
+                return
+        finally:
+            if not task.done():  # the caller stopped listening: cancel the turn and let it settle
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)

@@ -1,0 +1,473 @@
+"""Conversations (issue 18, SDK side): multi-turn sessions through the same compose / checks / repair path as
+``generate``, offline with the local conversation provider and against the loopback Responses API.
+
+The offline three-turn session is the script of ``docs/conversation.md``, run as written."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import brandkit
+from brandkit.asset import read_embedded_provenance
+from brandkit.budget import BudgetExceededError
+from brandkit.compile import compile_prompt
+from brandkit.conversation import PartialImage, TurnOutcome
+from brandkit.errors import BrandViolationError, InvalidParameterError, RequestError, RequestValidationError
+from brandkit.imageio import load_image
+from brandkit.models import AssetRequest, CheckStatus
+from brandkit.provider.conversation import (
+    ImageToolParams,
+    PartialCallback,
+    TurnCall,
+    TurnResult,
+    TurnUsage,
+)
+from brandkit.provider.local_conversation import LocalConversationProvider
+from brandkit.provider.local_instructions import LocalEdits, parse_instruction
+from brandkit.registry.store import Registry
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "conversation.md"
+REQ = {"brief": "A ceramic cup of coffee on an oak table", "headline": "Slow mornings", "cta": "Order ahead"}
+
+
+def doc_script(name: str) -> str:
+    """The python block after ``<!-- script: NAME -->`` in docs/conversation.md."""
+    text = DOC.read_text(encoding="utf-8")
+    found = re.search(rf"<!-- script: {name} -->\s*```python\n(.*?)```", text, re.DOTALL)
+    assert found, f"docs/conversation.md has no '{name}' script"
+    return found.group(1)
+
+
+def run_doc_script(name: str, folder: Path) -> dict[str, Any]:
+    """Run a docs script in ``folder`` (which sees the project's brand_specs/), return its globals."""
+    link = folder / "brand_specs"
+    if not link.exists():
+        link.symlink_to(ROOT / "brand_specs", target_is_directory=True)
+    before = Path.cwd()
+    os.chdir(folder)
+    try:
+        namespace: dict[str, Any] = {"__name__": f"docs_conversation_{name}"}
+        exec(compile(doc_script(name), f"docs/conversation.md:{name}", "exec"), namespace)
+        return namespace
+    finally:
+        os.chdir(before)
+
+
+@pytest.fixture(scope="module")
+def offline(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The offline three-turn session of docs/conversation.md, run once for the tests that read it."""
+    folder = tmp_path_factory.mktemp("conversation")
+    namespace = run_doc_script("offline", folder)
+    namespace["folder"] = folder
+    return namespace
+
+
+@pytest.fixture(scope="module")
+def kit(northwind: brandkit.BrandSpec) -> brandkit.BrandKit:
+    return brandkit.BrandKit(northwind, provider="local")
+
+
+@pytest.fixture(scope="module")
+def akit(northwind: brandkit.BrandSpec) -> brandkit.AsyncBrandKit:
+    return brandkit.AsyncBrandKit(northwind, provider="local")
+
+
+def hero(image: Image.Image, outcome: TurnOutcome) -> np.ndarray:
+    box = outcome.asset.prompt.layout.hero_box
+    assert box is not None
+    return np.asarray(image.convert("RGB").crop(box.as_tuple()), dtype=np.int16)
+
+
+# --- the offline session (the docs script) --------------------------------------------------------------------
+
+
+def test_three_turn_session_offline_every_turn_checked_with_provenance(offline: dict[str, Any]) -> None:
+    conv = offline["conv"]
+    turns: list[TurnOutcome] = conv.turns
+    assert [t.turn for t in turns] == [1, 2, 3]
+    previous: TurnOutcome | None = None
+    for outcome in turns:
+        asset = outcome.asset
+        assert asset.report.passed, asset.report.model_dump_report()
+        for name in ("palette", "text", "logo", "contrast", "technical"):
+            assert asset.report.checks[name].status == CheckStatus.passed, (outcome.turn, name)
+        link = asset.conversation
+        assert link is not None and link.conversation_id == conv.id and link.turn == outcome.turn
+        assert link.response_id == outcome.response_id
+        assert link.previous_response_id == (previous.response_id if previous else None)
+        assert link.parent_sha256 == (hashlib.sha256(previous.asset.data).hexdigest() if previous else None)
+        embedded = read_embedded_provenance(asset.data)  # the usual provenance is in the file too
+        assert embedded is not None and embedded["checks"] == asset.report.summary()
+        assert outcome.path is not None and outcome.path.is_file()
+        assert outcome.path.read_bytes() == asset.data
+        sidecar = json.loads(outcome.path.with_name(outcome.path.name + ".json").read_text())
+        assert sidecar["conversation"]["response_id"] == outcome.response_id
+        assert sidecar["conversation"]["turn"] == outcome.turn and sidecar["report"]["passed"] is True
+        previous = outcome
+    assert conv.last_response_id == turns[-1].response_id
+    assert conv.spent_usd == 0.0 and conv.usage == TurnUsage()
+    assert all(t.cost_usd == 0.0 and t.usage == TurnUsage() for t in turns)
+
+
+def test_offline_instructions_applied_on_pixels_and_copy(offline: dict[str, Any]) -> None:
+    first, second, third = offline["conv"].turns
+    assert second.revised_prompt is not None and "warmer" in second.revised_prompt
+    one, two = hero(first.asset.image, first), hero(second.asset.image, second)
+    assert one.shape == two.shape
+    # moved left by 8 % of the hero area, and warmer: red +3, blue -3 where the content overlaps
+    dx = round(0.08 * one.shape[1])
+    diff = two[:, : one.shape[1] - dx] - one[:, dx:]
+    assert float(np.median(diff[..., 0])) == 3.0 and float(np.median(diff[..., 2])) == -3.0
+    assert float(np.median(diff[..., 1])) == 0.0
+    # the German copy is on the image and checked as such
+    assert third.asset.prompt.copy_block.headline == "Langsame Morgen"
+    assert third.asset.prompt.copy_block.cta == "Jetzt bestellen"
+    assert third.asset.report.checks["text"].status == CheckStatus.passed
+    assert offline["conv"].request.headline == "Langsame Morgen"
+    assert first.notes == [] and second.notes == []
+    assert third.notes == ["not understood by the local renderer: 'make it sparkle'"]
+
+
+def test_offline_partial_images_in_order(offline: dict[str, Any]) -> None:
+    partials: list[PartialImage] = offline["partials"]
+    turns = offline["conv"].turns
+    assert [(p.response_id, p.index) for p in partials] == [(t.response_id, i) for t in turns for i in (0, 1)]
+    assert all(t.partial_images == 2 for t in turns)
+    final = np.asarray(load_image(turns[1].asset.data).convert("RGB"), dtype=np.float32)
+    errors = []
+    for partial in partials[2:4]:
+        image = load_image(partial.data)
+        assert image.size == (1024, 1024) and partial.output_format == "png"
+        errors.append(float(np.abs(np.asarray(image.convert("RGB"), dtype=np.float32) - final).mean()))
+    assert errors[0] > errors[1] > 0  # each preview sharper than the one before, none the final image
+
+
+def test_offline_turns_are_a_lineage_in_the_registry(offline: dict[str, Any]) -> None:
+    turns = offline["conv"].turns
+    ids = [t.registry_id for t in turns]
+    assert all(isinstance(i, int) for i in ids)
+    with Registry.open(offline["folder"] / "conversation-out" / "brandkit.db") as registry:
+        last = registry.get_asset(ids[2])
+        assert last.row.parent_id == ids[1] and last.row.kind == "conversation"
+        assert [a.id for a in last.ancestors] == [ids[1], ids[0]]
+        assert registry.get_asset(ids[0]).row.parent_id is None
+        assert Path(last.row.path) == turns[2].path
+
+
+# --- async: turn, stream, same answers as sync --------------------------------------------------------------
+
+
+def test_async_session_streams_and_matches_the_sync_one(akit: brandkit.AsyncBrandKit, offline: dict[str, Any]) -> None:
+    sync_turns: list[TurnOutcome] = offline["conv"].turns
+
+    async def session() -> tuple[list[TurnOutcome], list[Any], list[PartialImage]]:
+        conv = akit.conversation(REQ, partial_images=2)
+        await conv.turn()
+        events = [event async for event in conv.stream("warmer light, move the cup left")]
+        seen: list[PartialImage] = []
+        await conv.turn(
+            "now the German version and make it sparkle",
+            headline="Langsame Morgen",
+            cta="Jetzt bestellen",
+            on_partial=seen.append,
+        )
+        return conv.turns, events, seen
+
+    turns, events, seen = asyncio.run(session())
+    assert [type(e).__name__ for e in events] == ["PartialImage", "PartialImage", "TurnOutcome"]
+    assert [e.index for e in events[:2]] == [0, 1] and events[2] is turns[1]
+    assert [p.index for p in seen] == [0, 1] and {p.response_id for p in seen} == {turns[2].response_id}
+    # deterministic response ids and pixels: the async session is the sync one
+    assert [t.response_id for t in turns] == [t.response_id for t in sync_turns]
+    for a, b in zip(turns, sync_turns, strict=True):
+        assert np.array_equal(np.asarray(a.asset.image), np.asarray(b.asset.image))
+        assert a.asset.report.summary() == b.asset.report.summary()
+    assert turns[2].notes == sync_turns[2].notes
+
+
+def test_one_turn_at_a_time_and_an_abandoned_stream_frees_the_conversation(akit: brandkit.AsyncBrandKit) -> None:
+    async def scenario() -> tuple[TurnOutcome, TurnOutcome]:
+        conv = akit.conversation(REQ, partial_images=1)
+        first = asyncio.ensure_future(conv.turn())
+        await asyncio.sleep(0)  # the first turn has begun
+        with pytest.raises(RequestError, match="still running"):
+            await conv.turn("warmer")
+        done = await first
+        events = conv.stream("cooler")
+        assert isinstance(await events.__anext__(), PartialImage)
+        await events.aclose()  # the caller walks away: the turn is cancelled, nothing is accepted
+        assert conv.turns == [done]
+        again = await conv.turn("cooler")
+        return done, again
+
+    done, again = asyncio.run(scenario())
+    assert again.turn == 2 and again.previous_response_id == done.response_id
+
+
+# --- repair inside a turn; a failed turn does not advance -----------------------------------------------------
+
+
+def test_a_turn_failing_after_repair_raises_and_does_not_advance(kit: brandkit.BrandKit) -> None:
+    provider = CountingProvider(LocalConversationProvider(kit.spec), worst=0.02, cost=0.01)
+    conv = kit.conversation(REQ, provider=provider, max_attempts=1)
+    with pytest.raises(BrandViolationError) as failed:
+        conv.turn("make the background neon green")
+    assert failed.value.report is not None and failed.value.report.checks["palette"].status == CheckStatus.failed
+    assert conv.turns == [] and conv.last_response_id is None and conv.request.headline == REQ["headline"]
+    assert conv.spent_usd == pytest.approx(0.01) and conv.budget.reserved_usd == 0.0  # paid is paid
+    outcome = conv.turn(headline="Fresh roast")  # the next turn starts from the last accepted state (none)
+    assert outcome.turn == 1 and outcome.previous_response_id is None
+    assert outcome.asset.conversation is not None and outcome.asset.conversation.turn == 1
+    assert provider.edits_background(outcome.response_id) is None  # the failed turn's edits were not kept
+    assert conv.spent_usd == pytest.approx(0.02) and conv.usage.input_text_tokens == 200
+
+
+def test_a_bad_change_is_refused_before_anything_is_sent(kit: brandkit.BrandKit) -> None:
+    provider = CountingProvider(LocalConversationProvider(kit.spec))
+    conv = kit.conversation(REQ, provider=provider)
+    with pytest.raises(RequestValidationError, match="headlin"):
+        conv.turn("warmer", headlin="typo")
+    with pytest.raises(RequestError, match="n"):
+        conv.turn(n=2)
+    with pytest.raises(RequestError, match="partial_images"):
+        kit.conversation(REQ, partial_images=4)
+    with pytest.raises(RequestError, match="out="):
+        kit.conversation(REQ, recorder=object())
+    assert provider.calls == [] and conv.turns == []
+
+
+# --- spend ---------------------------------------------------------------------------------------------------
+
+
+class CountingProvider:
+    """A conversation provider around another, counting calls; with ``price``, it states a worst case and bills
+    ``cost`` per turn (a priced provider for budget tests)."""
+
+    def __init__(self, inner: LocalConversationProvider, worst: float | None = None, cost: float = 0.0) -> None:
+        self.inner = inner
+        self.name = "counting"
+        self.worst = worst
+        self.cost = cost
+        self.calls: list[TurnCall] = []
+
+    def _bill(self, result: TurnResult) -> TurnResult:
+        usage = TurnUsage(input_text_tokens=100, output_image_tokens=200)
+        return result.model_copy(update={"cost_usd": self.cost, "usage": usage})
+
+    def respond(self, call: TurnCall, on_partial: PartialCallback | None = None) -> TurnResult:
+        self.calls.append(call)
+        return self._bill(self.inner.respond(call, on_partial))
+
+    async def arespond(self, call: TurnCall, on_partial: PartialCallback | None = None) -> TurnResult:
+        self.calls.append(call)
+        return self._bill(await self.inner.arespond(call, on_partial))
+
+    def worst_case_cost(self, call: TurnCall) -> float | None:
+        return self.worst
+
+    def edits_background(self, response_id: str) -> str | None:
+        return self.inner.edits_of(response_id).background
+
+
+def test_conversation_budget_bounds_repairs_and_refuses_the_next_turn_before_sending(kit: brandkit.BrandKit) -> None:
+    provider = CountingProvider(LocalConversationProvider(kit.spec), worst=0.05, cost=0.04)
+    conv = kit.conversation(REQ, provider=provider, max_spend_usd=0.10)
+    first = conv.turn()
+    assert first.cost_usd == pytest.approx(0.04)
+    assert first.usage == TurnUsage(input_text_tokens=100, output_image_tokens=200)
+    # the repair loop inside a turn may spend only what is left of the conversation's budget: attempt 1 failed
+    # the palette check, attempt 2 (worst case 0.05 on top of 0.08 spent) was not sent
+    with pytest.raises(BrandViolationError, match="the next one was not sent"):
+        conv.turn("make the background neon green")
+    assert len(provider.calls) == 2 and conv.spent_usd == pytest.approx(0.08)
+    assert conv.usage == TurnUsage(input_text_tokens=200, output_image_tokens=400)
+    with pytest.raises(BudgetExceededError) as refused:
+        conv.turn("cooler")  # 0.08 spent + 0.05 worst case > 0.10: refused before anything is sent
+    assert refused.value.needed_usd == pytest.approx(0.05) and refused.value.spent_usd == pytest.approx(0.08)
+    assert len(provider.calls) == 2 and len(conv.turns) == 1
+    assert conv.budget.reserved_usd == 0.0
+
+
+def test_turn_calls_chain_ids_and_a_palette_break_is_repaired_inside_the_turn(kit: brandkit.BrandKit) -> None:
+    provider = CountingProvider(LocalConversationProvider(kit.spec))
+    conv = kit.conversation(REQ, provider=provider, partial_images=1)
+    first = conv.turn()
+    outcome = conv.turn("make the background neon green", subhead="Roasted this week")
+    # repaired inside the turn: attempt 1 failed the palette check, attempt 2 (with the feedback) passed
+    assert outcome.attempts == 2 and outcome.asset.attempt_number == 2 and outcome.turn == 2
+    failed, passed = outcome.asset.attempts
+    assert failed.report.checks["palette"].status == CheckStatus.failed
+    assert passed.report.passed and passed.prompt.feedback
+    assert any(n.startswith("repair (attempt 2)") and "#39FF14" in n for n in outcome.notes)
+    neon = np.all(np.asarray(load_image(failed.data).convert("RGB")) == (0x39, 0xFF, 0x14), axis=-1)
+    assert neon.mean() > 0.2  # the first image really had the off-brand background
+    assert not np.any(np.all(np.asarray(outcome.asset.image.convert("RGB")) == (0x39, 0xFF, 0x14), axis=-1))
+    assert outcome.partial_images == 2  # one per attempt
+    # what each call carried
+    calls = provider.calls
+    assert len(calls) == 3  # turn 1, then turn 2's first attempt and its repair
+    assert {c.instructions for c in calls} == {calls[0].instructions} and "Northwind" in calls[0].instructions
+    assert [i.role for i in calls[0].input_images] == ["logo"] and calls[1].input_images == []
+    assert [c.previous_response_id for c in calls] == [None, first.response_id, first.response_id]
+    assert [c.attempt for c in calls] == [1, 1, 2]
+    assert "Change the subhead to exactly: 'Roasted this week'" in calls[1].input_text
+    assert "brand checks rejected" not in calls[1].input_text and "brand checks rejected" in calls[2].input_text
+    assert calls[1].instruction == "make the background neon green"
+    assert calls[0].tool == ImageToolParams(
+        size="1024x1024", quality="medium", output_format="png", background="opaque", partial_images=1
+    )
+
+
+# --- the local provider on its own ---------------------------------------------------------------------------
+
+
+def _call(spec: brandkit.BrandSpec, instruction: str, previous: str | None, **request: Any) -> TurnCall:
+    prompt = compile_prompt(spec, AssetRequest(**{**REQ, **request}))
+    return TurnCall(
+        instructions="rules",
+        input_text=instruction,
+        instruction=instruction,
+        tool=ImageToolParams(size=prompt.size, partial_images=0),
+        prompt=prompt,
+        previous_response_id=previous,
+        seed=7,
+    )
+
+
+def test_local_provider_moves_and_recolours_exactly(northwind: brandkit.BrandSpec) -> None:
+    provider = LocalConversationProvider(northwind)
+    base = provider.respond(_call(northwind, "", None))
+    moved = provider.respond(_call(northwind, "move the cup to the left", base.response_id))
+    sage = provider.respond(_call(northwind, "background Sage", moved.response_id))
+    assert provider.edits_of(sage.response_id) == LocalEdits(shift_x=-1, background="#7A9E7E")
+    prompt = _call(northwind, "", None).prompt
+    box = prompt.layout.hero_box
+    assert box is not None
+    a = np.asarray(load_image(base.images[0].data).convert("RGB").crop(box.as_tuple()))
+    b = np.asarray(load_image(moved.images[0].data).convert("RGB").crop(box.as_tuple()))
+    dx = round(0.08 * box.width)
+    assert np.array_equal(b[:, : box.width - dx], a[:, dx:])  # the hero content, moved left by 8 %
+    bg = tuple(int(prompt.background_hex[i : i + 2], 16) for i in (1, 3, 5))
+    before = np.all(np.asarray(load_image(moved.images[0].data).convert("RGB")) == bg, axis=-1)
+    after = np.asarray(load_image(sage.images[0].data).convert("RGB"))
+    assert before.mean() > 0.1 and np.all(after[before] == (0x7A, 0x9E, 0x7E))
+    assert (
+        base.usage == TurnUsage() and base.cost_usd == 0.0 and provider.worst_case_cost(_call(northwind, "", None)) == 0
+    )
+
+
+def test_local_provider_ids_are_deterministic_and_unknown_ids_typed(northwind: brandkit.BrandSpec) -> None:
+    one, two = LocalConversationProvider(northwind), LocalConversationProvider(northwind)
+    a, b = one.respond(_call(northwind, "warmer", None)), two.respond(_call(northwind, "warmer", None))
+    assert a.response_id == b.response_id and a.images[0].data == b.images[0].data
+    assert one.respond(_call(northwind, "cooler", None)).response_id != a.response_id
+    with pytest.raises(InvalidParameterError, match="resp_nope") as unknown:
+        one.respond(_call(northwind, "warmer", "resp_nope"))
+    assert unknown.value.code == "previous_response_not_found"
+
+
+def test_local_provider_partials_through_the_callback(northwind: brandkit.BrandSpec) -> None:
+    provider = LocalConversationProvider(northwind)
+    call = _call(northwind, "", None).model_copy(update={"tool": ImageToolParams(size="1024x1024", partial_images=3)})
+    seen: list[PartialImage] = []
+    result = provider.respond(call, seen.append)
+    assert [p.index for p in seen] == [0, 1, 2] and result.partial_count == 3
+    assert {p.response_id for p in seen} == {result.response_id}
+    assert len({p.data for p in seen}) == 3 and all(p.data != result.images[0].data for p in seen)
+
+
+def test_parse_instruction_understands_the_documented_list() -> None:
+    palette = {"sage": "#7A9E7E", "roast brown": "#4B2E2A"}
+    parsed = parse_instruction(
+        "Much warmer, a bit darker; move the product up and make it bigger. Background Roast Brown",
+        LocalEdits(),
+        palette,
+    )
+    assert parsed.edits == LocalEdits(warmth=2, brightness=-1, shift_y=-1, scale=1, background="#4B2E2A")
+    assert parsed.not_understood == []
+    german = parse_instruction("now the German version", parsed.edits, palette)
+    assert german.edits.locale == "de" and german.language == "German"
+    assert parse_instruction("reset", german.edits, palette).edits == LocalEdits()
+    odd = parse_instruction("move the logo left, bigger headline, add a unicorn", LocalEdits(), palette)
+    assert odd.edits == LocalEdits() and odd.not_understood == ["add a unicorn"]
+    assert [n.split(":")[0] for n in odd.not_applied] == ["'move the logo left'", "'bigger headline'"]
+    bounded = parse_instruction(", ".join(["warmer"] * 9), LocalEdits(), palette)
+    assert bounded.edits.warmth == 3
+
+
+def test_local_turn_without_the_translated_copy_says_so(northwind: brandkit.BrandSpec) -> None:
+    provider = LocalConversationProvider(northwind)
+    first = provider.respond(_call(northwind, "", None))
+    same = provider.respond(_call(northwind, "now the French version", first.response_id))
+    assert any("cannot translate" in n and "French" in n for n in same.notes)
+    given = provider.respond(_call(northwind, "now the French version", first.response_id, headline="Matins lents"))
+    assert not any("cannot translate" in n for n in given.notes)
+
+
+# --- against the loopback Responses API ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def loopback_env(openai_server: Any, monkeypatch: pytest.MonkeyPatch, lumen: brandkit.BrandSpec) -> Iterator[Any]:
+    from tests.support.openai_plugin import FAKE_API_KEY
+    from tests.test_openai_kit import brand_imagery
+
+    openai_server.image_factory = brand_imagery(lumen)
+    monkeypatch.setenv("OPENAI_API_KEY", FAKE_API_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.url)
+    yield openai_server
+
+
+def test_three_turn_session_against_the_loopback_server(loopback_env: Any, tmp_path: Path) -> None:
+    server = loopback_env
+    namespace = run_doc_script("loopback", tmp_path)
+    outcomes: list[TurnOutcome] = namespace["outcomes"]
+    assert [o.turn for o in outcomes] == [1, 2, 3]
+    sent = [r.fields.get("previous_response_id") for r in server.records("/responses")]
+    assert sent == [None, outcomes[0].response_id, outcomes[1].response_id]
+    assert server.responses.chain(outcomes[2].response_id) == [o.response_id for o in outcomes]
+    for outcome in outcomes:
+        assert outcome.asset.report.passed, outcome.asset.report.model_dump_report()
+        assert outcome.asset.conversation is not None and outcome.asset.conversation.response_id == outcome.response_id
+        assert outcome.asset.provider == "openai" and outcome.cost_usd > 0
+        assert outcome.usage.output_image_tokens > 0
+    assert outcomes[1].partial_images == 2
+    assert outcomes[2].asset.prompt.copy_block.headline == "Kleine Schritte, jeden Tag"
+    records = server.records("/responses")
+    assert len({r.fields.get("instructions") for r in records}) == 1 and records[0].fields.get("instructions")
+    # lumen-health draws its logo in overlay: compose places the real file, so no logo goes to the model
+    assert outcomes[0].asset.prompt.logo_mode == "overlay" and "overlay:logo" in outcomes[0].asset.fixes
+    assert "input_image" not in json.dumps([r.fields.get("input") for r in records])
+    assert namespace["outcomes"][2].asset.conversation.turn == 3
+    assert server.invalid_requests() == []
+
+
+def test_an_openai_kit_lends_its_connection_to_the_conversation(
+    openai_server: Any, lumen: brandkit.BrandSpec, tmp_path: Path
+) -> None:
+    from tests.support.openai_plugin import FAKE_API_KEY, FAST_RETRY
+    from tests.test_openai_kit import brand_imagery
+
+    openai_server.image_factory = brand_imagery(lumen)
+    kit = brandkit.BrandKit(
+        lumen, provider="openai", api_key=FAKE_API_KEY, base_url=openai_server.url, retry=FAST_RETRY
+    )
+    conv = kit.conversation(
+        {"brief": "A person stretching at sunrise", "headline": "Small steps, every day"}, out=tmp_path / "out"
+    )
+    outcome = conv.turn()  # no OPENAI_API_KEY / OPENAI_BASE_URL in the environment: the kit's own are used
+    assert outcome.asset.report.passed and outcome.path is not None and outcome.path.is_file()
+    assert openai_server.count("/responses") == 1 and outcome.cost_usd > 0
+    assert conv.spent_usd == pytest.approx(outcome.cost_usd)
