@@ -36,12 +36,12 @@ from __future__ import annotations
 import re
 import reprlib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, TypeVar
 
 from brandkit.rate_limits import RateLimitInfo
 
-if TYPE_CHECKING:  # pragma: no cover
-    from brandkit.models import Attempt, ValidationReport
+ReportT = TypeVar("ReportT")
+AttemptT = TypeVar("AttemptT")
 
 _KEY_PATTERN = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|sess-[A-Za-z0-9_\-]{6,})")
 _BEARER_PATTERN = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-\.]{6,}")
@@ -233,19 +233,21 @@ class ConfigurationError(BrandkitError):
         super().__init__(message)
 
 
-class BrandViolationError(BrandkitError):
+class BrandViolationError(BrandkitError, Generic[ReportT, AttemptT]):
     """Checks still failed after every allowed attempt.
 
-    ``report`` is the best attempt's report, ``best`` the best attempt and
-    ``attempts`` every attempt in order, each with its own report.
+    ``report`` is the best attempt's report (a :class:`brandkit.models.ValidationReport`), ``best`` the best
+    attempt and ``attempts`` every attempt in order, each with its own report (:class:`brandkit.models.Attempt`).
+    The two types are parameters so that this module, the bottom of the package, imports no model (the models
+    import it): the pipeline raises ``BrandViolationError[ValidationReport, Attempt]``.
     """
 
     def __init__(
         self,
         message: str,
-        report: ValidationReport | None = None,
-        best: Attempt | None = None,
-        attempts: Sequence[Attempt] = (),
+        report: ReportT | None = None,
+        best: AttemptT | None = None,
+        attempts: Sequence[AttemptT] = (),
     ) -> None:
         self.report = report
         self.best = best

@@ -3,6 +3,9 @@
 spec → **AssetRequest** → compile → **CompiledPrompt** → provider →
 **RenderResult** → compose → checks → **ValidationReport** → repair →
 **Attempt** → asset.
+
+About 410 lines, on purpose: only field declarations and their validators — the one vocabulary every stage
+speaks. Split by stage, each stage would import several files to read one pipeline's data.
 """
 
 from __future__ import annotations

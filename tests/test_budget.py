@@ -22,6 +22,7 @@ from brandkit.checks.technical import TechnicalCheck
 from brandkit.models import CheckResult, CheckStatus, RenderCall, RenderResult
 from brandkit.provider.local import LocalRenderer
 from brandkit.provider.pricing import DEFAULT_PRICES
+from brandkit.resources import KitResources
 from brandkit.variants import arun_variants, read_journal
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,10 +123,19 @@ def test_the_worst_case_bounds_the_bill_of_the_loopback_server_usage() -> None:
 # --- per asset: the repair loop --------------------------------------------------------------------------------
 
 
-def test_the_repair_loop_stops_before_a_call_that_could_pass_the_budget(northwind: brandkit.BrandSpec) -> None:
+def test_the_repair_loop_stops_before_a_call_that_could_pass_the_budget(
+    kit_resources: KitResources, northwind: brandkit.BrandSpec
+) -> None:
     # the case: $0.05 budget, calls billed ~$0.03 — checking after spending ended at $0.0755
     provider = _Priced(northwind, worst=0.04, cost=0.0302)
-    kit = brandkit.BrandKit(northwind, provider=provider, checks=[_AlwaysFails()], max_spend_usd=0.05, max_attempts=5)
+    kit = brandkit.BrandKit(
+        northwind,
+        resources=kit_resources,
+        provider=provider,
+        checks=[_AlwaysFails()],
+        max_spend_usd=0.05,
+        max_attempts=5,
+    )
     with pytest.raises(brandkit.BrandViolationError) as info:
         kit.generate(_request())
     assert len(provider.calls) == 1  # 0.0302 spent + 0.04 worst case > 0.05: the second call is not sent
@@ -135,18 +145,31 @@ def test_the_repair_loop_stops_before_a_call_that_could_pass_the_budget(northwin
     assert sum(a.cost_usd for a in info.value.attempts) <= 0.05
 
 
-def test_a_budget_of_exactly_n_worst_cases_allows_n_calls(northwind: brandkit.BrandSpec) -> None:
+def test_a_budget_of_exactly_n_worst_cases_allows_n_calls(
+    kit_resources: KitResources, northwind: brandkit.BrandSpec
+) -> None:
     provider = _Priced(northwind, worst=0.02, cost=0.02)  # billed exactly its worst case
-    kit = brandkit.BrandKit(northwind, provider=provider, checks=[_AlwaysFails()], max_spend_usd=0.06, max_attempts=9)
+    kit = brandkit.BrandKit(
+        northwind,
+        resources=kit_resources,
+        provider=provider,
+        checks=[_AlwaysFails()],
+        max_spend_usd=0.06,
+        max_attempts=9,
+    )
     with pytest.raises(brandkit.BrandViolationError) as info:
         kit.generate(_request())
     assert len(provider.calls) == 3 and len(info.value.attempts) == 3
     assert sum(a.cost_usd for a in info.value.attempts) == pytest.approx(0.06)
 
 
-def test_a_budget_one_cent_short_of_one_call_sends_nothing(northwind: brandkit.BrandSpec) -> None:
+def test_a_budget_one_cent_short_of_one_call_sends_nothing(
+    kit_resources: KitResources, northwind: brandkit.BrandSpec
+) -> None:
     provider = _Priced(northwind, worst=0.05, cost=0.01)
-    kit = brandkit.BrandKit(northwind, provider=provider, checks=[_AlwaysFails()], max_spend_usd=0.04)
+    kit = brandkit.BrandKit(
+        northwind, resources=kit_resources, provider=provider, checks=[_AlwaysFails()], max_spend_usd=0.04
+    )
     with pytest.raises(BudgetExceededError) as info:
         kit.generate(_request())
     assert provider.calls == []
@@ -160,12 +183,21 @@ def test_a_budget_one_cent_short_of_one_call_sends_nothing(northwind: brandkit.B
     }
 
 
-def test_an_unpriced_provider_is_checked_after_each_call_and_says_so(northwind: brandkit.BrandSpec) -> None:
+def test_an_unpriced_provider_is_checked_after_each_call_and_says_so(
+    kit_resources: KitResources, northwind: brandkit.BrandSpec
+) -> None:
     class Unpriced(_Priced):
         worst_case_cost = None  # type: ignore[assignment]  # states no bound
 
     provider = Unpriced(northwind, worst=0.0, cost=0.03)
-    kit = brandkit.BrandKit(northwind, provider=provider, checks=[_AlwaysFails()], max_spend_usd=0.05, max_attempts=5)
+    kit = brandkit.BrandKit(
+        northwind,
+        resources=kit_resources,
+        provider=provider,
+        checks=[_AlwaysFails()],
+        max_spend_usd=0.05,
+        max_attempts=5,
+    )
     with pytest.raises(brandkit.BrandViolationError) as info:
         kit.generate(_request())
     assert len(provider.calls) == 2  # the old rule: a call is sent while spend < budget
@@ -180,8 +212,12 @@ def _plan(folder: Path, headlines: int) -> Path:
     data = {
         "name": "budget",
         "spec": NORTHWIND,
-        "base": {"brief": "A ceramic cup of coffee on an oak table", "cta": "Order ahead", "text": "overlay",
-                 "logo": "overlay"},
+        "base": {
+            "brief": "A ceramic cup of coffee on an oak table",
+            "cta": "Order ahead",
+            "text": "overlay",
+            "logo": "overlay",
+        },
         "axes": {"headline": words[:headlines], "format": ["square", "landscape"]},
     }
     path = folder / "plan.yaml"

@@ -12,6 +12,7 @@ import brandkit
 from brandkit.calibrate import calibrate, write_proposals
 from brandkit.errors import ImageInputError, SpecError
 from brandkit.models import CheckResult, CheckStatus, Measure, ValidationReport
+from brandkit.resources import KitResources
 from brandkit.spec.edit import SettingEdit, edit_settings, parse_setting
 
 
@@ -133,10 +134,12 @@ def test_margin_and_limits(tmp_path: Path, northwind: brandkit.BrandSpec) -> Non
         calibrate(northwind, approved, validate=lambda p: reports[str(p)], margin_steps=-1)
 
 
-def test_unreadable_images_are_reported_not_counted(tmp_path: Path, northwind: brandkit.BrandSpec) -> None:
+def test_unreadable_images_are_reported_not_counted(
+    kit_resources: KitResources, tmp_path: Path, northwind: brandkit.BrandSpec
+) -> None:
     approved = _folder(tmp_path, "approved", 2)
     (approved / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
-    kit = brandkit.BrandKit(northwind, provider="local")
+    kit = brandkit.BrandKit(northwind, resources=kit_resources, provider="local")
     report = calibrate(northwind, approved, validate=kit.validate)
     broken = [i for i in report.images if i.passed is None]
     assert [Path(i.path).name for i in broken] == ["broken.png"]
@@ -246,10 +249,12 @@ def test_no_tightening_without_a_catch_and_no_contrast_below_wcag(
     assert "limits keep 2 approved" in only.reason
 
 
-def test_the_contrast_check_never_lets_calibration_go_below_wcag_aa(northwind: brandkit.BrandSpec) -> None:
+def test_the_contrast_check_never_lets_calibration_go_below_wcag_aa(
+    kit_resources: KitResources, northwind: brandkit.BrandSpec
+) -> None:
     request = brandkit.AssetRequest(
         brief="A ceramic cup of coffee", headline="Slow mornings, bright roasts", cta="Order ahead", seed=3
     )
-    asset = brandkit.BrandKit(northwind, provider="local").generate(request)
+    asset = brandkit.BrandKit(northwind, resources=kit_resources, provider="local").generate(request)
     (measure,) = asset.report.checks["contrast"].measures
     assert measure.setting == "typography.min_contrast" and measure.lower == 4.5 and measure.value >= 4.5

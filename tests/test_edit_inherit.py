@@ -12,6 +12,7 @@ import pytest
 import brandkit
 from brandkit.edit_inherit import inherit_edit
 from brandkit.imageio import encode_image
+from brandkit.resources import KitResources
 from brandkit.spec.models import BrandSpec, Required
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,8 +33,8 @@ def spec() -> BrandSpec:
 
 
 @pytest.fixture(scope="module")
-def kit(spec: BrandSpec) -> brandkit.BrandKit:
-    return brandkit.BrandKit(spec, provider="local")
+def kit(kit_resources: KitResources, spec: BrandSpec) -> brandkit.BrandKit:
+    return brandkit.BrandKit(spec, resources=kit_resources, provider="local")
 
 
 @pytest.fixture(scope="module")
@@ -130,9 +131,7 @@ def test_generate_in_a_locale_draws_that_locales_legal_line(kit: brandkit.BrandK
     assert prompt.copy_block.disclaimers == [DE_LINE]
 
 
-def test_cli_edit_reports_what_it_kept(
-    master: brandkit.Asset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_cli_edit_reports_what_it_kept(master: brandkit.Asset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
     from brandkit.checks.technical import TechnicalCheck

@@ -23,6 +23,7 @@ from brandkit.checks.text import TextCheck
 from brandkit.imageio import encode_image, load_image
 from brandkit.models import AssetRequest, CheckStatus, CompiledPrompt, RenderCall, RenderedImage, RenderResult
 from brandkit.provider.local import LocalRenderer
+from brandkit.resources import KitResources
 from brandkit.spec.models import BrandSpec
 from tests.checks_support import font
 
@@ -94,11 +95,18 @@ class SpoilingRenderer(LocalRenderer):
     [(wrong_copy, "text", "text"), (unreadable_copy, "contrast", "text"), (missing_logo, "logo", "logo")],
     ids=["text-fix", "contrast-fix", "logo-fix"],
 )
-def test_every_fix_action_passes_its_own_check(spoil: Spoiler, failing: str, zone: str) -> None:
+def test_every_fix_action_passes_its_own_check(
+    kit_resources: KitResources, spoil: Spoiler, failing: str, zone: str
+) -> None:
     spec = brandkit.load_spec("brand_specs/northwind")
     provider = SpoilingRenderer(spec, spoil)
     kit = brandkit.BrandKit(
-        spec, provider=provider, moderator=None, checks=[TextCheck(), LogoCheck(), ContrastCheck()], signer=None
+        spec,
+        resources=kit_resources,
+        provider=provider,
+        moderator=None,
+        checks=[TextCheck(), LogoCheck(), ContrastCheck()],
+        signer=None,
     )
     request = AssetRequest(
         brief="a cup of coffee on a table",

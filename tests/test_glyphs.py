@@ -22,6 +22,7 @@ from brandkit.layout import draw_text, fit_text
 from brandkit.linebreak import NO_LINE_END, NO_LINE_START, segments
 from brandkit.models import AssetRequest
 from brandkit.ocr import OcrLine
+from brandkit.resources import KitResources
 from tests.checks_support import CountingProvider, ocr_engine
 from tests.script_fonts import REPO, cjk_subset, noto, spec_with_fallbacks
 
@@ -56,10 +57,10 @@ def cjk_spec(tmp_path_factory: pytest.TempPathFactory) -> brandkit.BrandSpec:
     ],
 )
 def test_missing_glyph_raises_before_any_render_call(
-    northwind_spec: brandkit.BrandSpec, headline: str, expected: list[str]
+    kit_resources: KitResources, northwind_spec: brandkit.BrandSpec, headline: str, expected: list[str]
 ) -> None:
     provider = CountingProvider(northwind_spec)
-    kit = brandkit.BrandKit(northwind_spec, provider=provider)
+    kit = brandkit.BrandKit(northwind_spec, resources=kit_resources, provider=provider)
     request = AssetRequest(brief="a cup of coffee", headline=headline, format="square")
     with pytest.raises(RequestError) as info:
         kit.generate(request)
@@ -69,15 +70,15 @@ def test_missing_glyph_raises_before_any_render_call(
     assert "'fonts/Lato-Black.ttf'" in message and "typography.fallbacks" in message
     for part in expected:
         assert part in message
-    akit = brandkit.AsyncBrandKit(northwind_spec, provider=provider)
+    akit = brandkit.AsyncBrandKit(northwind_spec, resources=kit_resources, provider=provider)
     with pytest.raises(RequestError):
         asyncio.run(akit.generate(request))
     assert provider.calls == 0
 
 
-def test_edit_requests_are_checked_too(northwind_spec: brandkit.BrandSpec) -> None:
+def test_edit_requests_are_checked_too(kit_resources: KitResources, northwind_spec: brandkit.BrandSpec) -> None:
     provider = CountingProvider(northwind_spec)
-    kit = brandkit.BrandKit(northwind_spec, provider=provider)
+    kit = brandkit.BrandKit(northwind_spec, resources=kit_resources, provider=provider)
     buffer = io.BytesIO()
     Image.new("RGB", (1024, 1024), (243, 233, 220)).save(buffer, "PNG")
     with pytest.raises(RequestError) as info:
@@ -179,10 +180,10 @@ def test_wrapped_cjk_lines_match_exactly() -> None:
 
 
 def test_local_renderer_draws_a_wrapped_chinese_headline_that_ocr_matches_exactly(
-    cjk_spec: brandkit.BrandSpec, ocr_engine: object
+    kit_resources: KitResources, cjk_spec: brandkit.BrandSpec, ocr_engine: object
 ) -> None:
     provider = CountingProvider(cjk_spec)
-    kit = brandkit.BrandKit(cjk_spec, provider=provider)
+    kit = brandkit.BrandKit(cjk_spec, resources=kit_resources, provider=provider)
     asset = kit.generate(AssetRequest(brief="a cup of coffee", headline=LONG_ZH, cta=CTA_ZH, format="landscape"))
     text = next(r for r in asset.report.checks.values() if r.name == "text")
     assert text.status.value == "passed", text.details

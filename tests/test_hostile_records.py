@@ -28,6 +28,7 @@ from brandkit.cli import EXIT_CHECKS, EXIT_USAGE, app
 from brandkit.errors import ImageInputError
 from brandkit.models import AssetRequest, CheckStatus, ValidationReport
 from brandkit.provenance import MAX_NESTING, MAX_RECORD_BYTES, ProvenanceRecord, read_provenance_record
+from brandkit.resources import KitResources
 from brandkit.spec.models import BrandSpec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -197,9 +198,9 @@ def spec() -> BrandSpec:
 
 
 @pytest.fixture(scope="module")
-def asset(spec: BrandSpec) -> brandkit.Asset:
+def asset(kit_resources: KitResources, spec: BrandSpec) -> brandkit.Asset:
     """A real local asset with a valid record (light checks: made quickly)."""
-    kit = brandkit.BrandKit(spec, provider="local", checks=[TechnicalCheck()])
+    kit = brandkit.BrandKit(spec, resources=kit_resources, provider="local", checks=[TechnicalCheck()])
     return kit.generate(AssetRequest(**REQUEST))
 
 
@@ -211,8 +212,8 @@ def record(asset: brandkit.Asset) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def light_kit(spec: BrandSpec) -> brandkit.BrandKit:
-    return brandkit.BrandKit(spec, provider="local", checks=[TechnicalCheck()])
+def light_kit(kit_resources: KitResources, spec: BrandSpec) -> brandkit.BrandKit:
+    return brandkit.BrandKit(spec, resources=kit_resources, provider="local", checks=[TechnicalCheck()])
 
 
 def unreadable(report: ValidationReport, fragment: str) -> None:
@@ -255,6 +256,7 @@ def test_the_record_brandkit_writes_matches_the_reader(asset: brandkit.Asset) ->
 
 @pytest.mark.parametrize(("mutate", "fragment"), CORPUS)
 async def test_a_malformed_record_is_reported_and_the_pixels_still_checked(
+    kit_resources: KitResources,
     mutate: Mutation,
     fragment: str,
     asset: brandkit.Asset,
@@ -272,7 +274,7 @@ async def test_a_malformed_record_is_reported_and_the_pixels_still_checked(
     without = light_kit.validate(image)
     unreadable(without, fragment)
     assert without.provenance is not None and without.provenance.copy_source == "none"
-    async_kit = brandkit.AsyncBrandKit(spec, provider="local", checks=[TechnicalCheck()])
+    async_kit = brandkit.AsyncBrandKit(spec, resources=kit_resources, provider="local", checks=[TechnicalCheck()])
     unreadable(await async_kit.validate(image), fragment)
 
 
@@ -309,10 +311,10 @@ def test_other_chunk_shapes_are_reported(asset: brandkit.Asset, record: dict[str
 
 
 def test_caller_copy_is_what_the_pixels_are_checked_against(
-    asset: brandkit.Asset, record: dict[str, Any], spec: BrandSpec
+    kit_resources: KitResources, asset: brandkit.Asset, record: dict[str, Any], spec: BrandSpec
 ) -> None:
     """Full checks (OCR): with an unreadable record, the caller's copy decides the text check."""
-    kit = brandkit.BrandKit(spec, provider="local")
+    kit = brandkit.BrandKit(spec, resources=kit_resources, provider="local")
     image = png_with(asset.data, itxt(_deep(record)))
     right = kit.validate(image, request=AssetRequest(**REQUEST))
     unreadable(right, "nests deeper")

@@ -22,6 +22,7 @@ from brandkit.layout import Box
 from brandkit.models import AssetRequest, PhotoUse, RenderCall
 from brandkit.provider.local import LocalRenderer
 from brandkit.provider.photo_library import CropVariation, brief_text, crop_variation, crop_window, keywords
+from brandkit.resources import KitResources
 from brandkit.spec.models import ColorRole
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -317,8 +318,9 @@ def test_every_example_photo_has_a_licence_and_is_small(brand: str) -> None:
             assert max(image.size) <= 1024
 
 
-def test_the_asset_records_the_photo_of_its_attempt() -> None:
-    kit = brandkit.BrandKit(brandkit.load_spec(ROOT / "brand_specs" / "northwind"), provider="local")
+def test_the_asset_records_the_photo_of_its_attempt(kit_resources: KitResources) -> None:
+    northwind = brandkit.load_spec(ROOT / "brand_specs" / "northwind")
+    kit = brandkit.BrandKit(northwind, resources=kit_resources, provider="local")
     request = AssetRequest(
         brief="A ceramic cup of pour-over coffee on an oak table by a window",
         headline="Slow mornings, bright roasts",

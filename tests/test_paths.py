@@ -35,6 +35,7 @@ from PIL import Image
 import brandkit
 from brandkit.asset import Asset
 from brandkit.errors import OutputError, SpecError
+from brandkit.resources import KitResources
 
 ROOT = Path(__file__).resolve().parents[1]
 NORTHWIND = ROOT / "brand_specs" / "northwind"
@@ -91,10 +92,10 @@ def unwritable_folder(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def asset() -> Asset:
+def asset(kit_resources: KitResources) -> Asset:
     spec = brandkit.load_spec(NORTHWIND)
     req = brandkit.AssetRequest(brief="A cup", headline="Slow mornings", cta="Order ahead", seed=1)
-    return brandkit.BrandKit(spec, provider="local").generate(req)
+    return brandkit.BrandKit(spec, resources=kit_resources, provider="local").generate(req)
 
 
 @pytest.fixture(scope="module")

@@ -32,6 +32,7 @@ import pytest
 
 import brandkit
 from brandkit.errors import BrandkitError, ProviderError
+from brandkit.resources import KitResources
 from tests.support.openai_plugin import FAST_RETRY, generate_call
 from tests.support.openai_server import FAULT_KINDS, OpenAIServer
 from tests.support.secret_scan import (
@@ -361,9 +362,11 @@ def test_cli_leaks_nothing(openai_server: OpenAIServer, tmp_path: Path, json_out
 
 
 def test_cli_validate_and_spec_check_leak_nothing(
-    northwind: brandkit.BrandSpec, openai_server: OpenAIServer, tmp_path: Path
+    kit_resources: KitResources, northwind: brandkit.BrandSpec, openai_server: OpenAIServer, tmp_path: Path
 ) -> None:
-    asset = brandkit.BrandKit(northwind, provider="local").generate(brandkit.AssetRequest(**REQ, seed=5))  # type: ignore[arg-type]
+    asset = brandkit.BrandKit(northwind, resources=kit_resources, provider="local").generate(
+        brandkit.AssetRequest(**REQ, seed=5)
+    )  # type: ignore[arg-type]
     path = asset.save(tmp_path / "local.png")
     runs = (
         ["validate", "--spec", str(ROOT / "brand_specs" / "northwind"), str(path), "--json"],

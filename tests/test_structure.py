@@ -44,7 +44,7 @@ def test_cli_package_registers_every_command_group_once() -> None:
     register_commands()  # idempotent: already done at import
     commands = [c.name for c in app.registered_commands]
     groups = sorted(g.name or "" for g in app.registered_groups)
-    assert sorted(commands) == ["compile", "edit", "generate", "report", "validate", "variants"]
+    assert sorted(commands) == ["chat", "compile", "edit", "generate", "mcp", "report", "validate", "variants"]
     assert groups == ["provenance", "review", "spec"]
     assert sorted(c.name or "" for c in spec_app.registered_commands) == [
         "calibrate",

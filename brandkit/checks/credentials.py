@@ -13,16 +13,35 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import Field
+
+from brandkit.check_catalog import CheckDetails
 from brandkit.checks.base import CheckContext, CheckInfo, result
 from brandkit.models import CheckResult, CheckStatus
 
 TRUST_RESOURCE = "credentials.trust_anchors"
 
 
+class CredentialsDetails(CheckDetails):
+    """``details`` of the credentials check: the store's state and, when it has an active manifest, who signed."""
+
+    state: str | None = Field(
+        default=None, description="absent, valid, trusted, invalid; signed_on_return / unsigned during generation."
+    )
+    content_credentials: str | None = None
+    codes: list[str] = Field(default_factory=list, description="C2PA failure status codes.")
+    message: str | None = None
+    signer: str | None = None
+    issuer: str | None = None
+    claim_generator: str | None = None
+    chain: list[str] | None = None
+    digital_source_type: str | None = None
+
+
 class CredentialsCheck:
     """Content Credentials present and valid (``trusted`` / ``valid`` pass; ``invalid`` / ``absent`` fail)."""
 
-    info: ClassVar[CheckInfo] = CheckInfo.builtin("credentials")
+    info: ClassVar[CheckInfo] = CheckInfo.builtin("credentials", CredentialsDetails)
     name = info.name
 
     def run(self, ctx: CheckContext) -> CheckResult:

@@ -29,9 +29,8 @@ import re
 from collections.abc import Mapping
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from brandkit.checks.base import CheckContext, CheckInfo, ModerationScores, result
+from brandkit.checks.moderation_details import CategoryVerdict, ModerationDetails
 from brandkit.models import CheckResult, CheckStatus
 
 __all__ = ["DEFAULT_THRESHOLD", "MODERATION_CATEGORIES", "CategoryVerdict", "ModerationCheck", "coverage_of"]
@@ -52,18 +51,6 @@ MODERATION_CATEGORIES = (
     "violence/graphic",
 )
 """Categories every image must be judged on (OpenAI omni-moderation's; the spec may add more)."""
-
-
-class CategoryVerdict(BaseModel):
-    """What the moderation check could say about one category."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    category: str
-    status: Literal["passed", "failed", "not_checked"]
-    score: float | None = None
-    threshold: float
-    judged_by: str | None = None
 
 
 def coverage_of(res: CheckResult) -> list[CategoryVerdict]:
@@ -91,7 +78,7 @@ class ModerationCheck:
     unjudged categories whatever the spec says.
     """
 
-    info: ClassVar[CheckInfo] = CheckInfo.builtin("moderation")
+    info: ClassVar[CheckInfo] = CheckInfo.builtin("moderation", ModerationDetails)
     name = info.name
 
     def __init__(self, default_threshold: float = DEFAULT_THRESHOLD, *, require_full_coverage: bool = False) -> None:

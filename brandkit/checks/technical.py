@@ -26,15 +26,37 @@ from typing import Any, ClassVar
 
 import numpy as np
 from PIL import Image
+from pydantic import BaseModel, ConfigDict, Field
 
+from brandkit.check_catalog import CheckDetails
 from brandkit.checks.base import CheckContext, CheckInfo, result
 from brandkit.imageio import MAX_PIXELS, detect_format, load_image
 from brandkit.models import CheckResult, CheckStatus
 
-__all__ = ["MIN_TRANSPARENT_SHARE", "TechnicalCheck", "encoded_color_mode"]
+__all__ = ["MIN_TRANSPARENT_SHARE", "SubCheck", "TechnicalCheck", "TechnicalDetails", "encoded_color_mode"]
 
 MIN_TRANSPARENT_SHARE = 0.01
 """Share of pixels with alpha < 255 required when a transparent background was ordered."""
+
+
+class SubCheck(BaseModel):
+    """One sub-check: ``ok`` (``None`` when nothing was ordered for it), what was expected, what the file is."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    ok: bool | None
+    expected: Any = None
+    actual: Any = None
+    error: str | None = Field(default=None, description="decodable: why the bytes do not decode.")
+    decoded_mode: str | None = Field(default=None, description="color_mode: the decoded image's mode.")
+
+
+class TechnicalDetails(CheckDetails):
+    """``details`` of the technical check: every sub-check by name, and the names of those that failed."""
+
+    checks: dict[str, SubCheck] = Field(default_factory=dict)
+    failed: list[str] | None = None
+
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_COLOR_TYPES = {0: "L", 2: "RGB", 3: "P", 4: "LA", 6: "RGBA"}
@@ -100,7 +122,7 @@ def _sub(ok: bool | None, expected: Any, actual: Any, **extra: Any) -> dict[str,
 class TechnicalCheck:
     """Dimensions, format, colour mode, transparency, file size, decodability (see the module docstring)."""
 
-    info: ClassVar[CheckInfo] = CheckInfo.builtin("technical")
+    info: ClassVar[CheckInfo] = CheckInfo.builtin("technical", TechnicalDetails)
     name = info.name
 
     def run(self, ctx: CheckContext) -> CheckResult:

@@ -123,30 +123,60 @@ def _sidecar_of(path: Path) -> str:
     return str(path.with_suffix(path.suffix + ".json"))
 
 
-def from_asset(asset: Asset, path: Path, *, kind: str, key: str | None = None) -> AssetRecord:
-    """The record of a saved asset (image at ``path``, its sidecar beside it)."""
-    request, fmt, locale = _request_fields(asset.request)
-    digest = content_hash(asset.data)
+def _record(
+    made: Asset | Attempt,
+    data: bytes,
+    path: Path,
+    request: AssetRequest | EditRequest | None,
+    attempts: Sequence[Attempt],
+    *,
+    kind: str,
+    key: str | None,
+    passed: bool,
+    spend_usd: float,
+    sidecar_path: str | None,
+    timings: dict[str, float],
+) -> AssetRecord:
+    """The record of ``made`` (the delivered asset, or the best attempt of a rejected one) saved at ``path``."""
+    req, fmt, locale = _request_fields(request)
+    digest = content_hash(data)
     return AssetRecord(
         kind=kind,
         content_hash=digest,
         key=key or digest,
         path=str(path),
-        sidecar_path=_sidecar_of(path),
-        spec_name=asset.prompt.spec_name,
-        spec_fingerprint=asset.prompt.spec_fingerprint,
+        sidecar_path=sidecar_path,
+        spec_name=made.prompt.spec_name,
+        spec_fingerprint=made.prompt.spec_fingerprint,
+        passed=passed,
+        spend_usd=spend_usd,
+        checks=made.report.summary(),
+        failing=failing_of(made.report),
+        request=req,
+        prompt_hash=made.prompt.prompt_hash,
+        provider=made.provider,
+        model=made.model,
+        format=fmt or made.prompt.format_name,
+        locale=locale,
+        timings=timings,
+        attempts=[attempt_record(a) for a in attempts],
+    )
+
+
+def from_asset(asset: Asset, path: Path, *, kind: str, key: str | None = None) -> AssetRecord:
+    """The record of a saved asset (image at ``path``, its sidecar beside it)."""
+    return _record(
+        asset,
+        asset.data,
+        path,
+        asset.request,
+        asset.attempts,
+        kind=kind,
+        key=key,
         passed=asset.report.passed,
         spend_usd=asset.cost_usd,
-        checks=asset.report.summary(),
-        failing=failing_of(asset.report),
-        request=request,
-        prompt_hash=asset.prompt.prompt_hash,
-        provider=asset.provider,
-        model=asset.model,
-        format=fmt or asset.prompt.format_name,
-        locale=locale,
+        sidecar_path=_sidecar_of(path),
         timings=dict(asset.timings),
-        attempts=[attempt_record(a) for a in asset.attempts],
     )
 
 
@@ -161,28 +191,11 @@ def from_attempts(
     key: str | None = None,
 ) -> AssetRecord:
     """The record of an asset whose checks failed after every attempt (its best attempt saved at ``path``)."""
-    req, fmt, locale = _request_fields(request)
-    digest = content_hash(data)
-    return AssetRecord(
-        kind=kind,
-        content_hash=digest,
-        key=key or digest,
-        path=str(path),
-        sidecar_path=None,
-        spec_name=best.prompt.spec_name,
-        spec_fingerprint=best.prompt.spec_fingerprint,
-        passed=False,
-        spend_usd=sum(a.cost_usd for a in attempts),
-        checks=best.report.summary(),
-        failing=failing_of(best.report),
-        request=req,
-        prompt_hash=best.prompt.prompt_hash,
-        provider=best.provider,
-        model=best.model,
-        format=fmt or best.prompt.format_name,
-        locale=locale,
-        attempts=[attempt_record(a) for a in attempts],
-    )
+    spent = sum(a.cost_usd for a in attempts)
+    return _record(
+        best, data, path, request, attempts, kind=kind, key=key, passed=False, spend_usd=spent, sidecar_path=None,
+        timings={},
+    )  # fmt: skip
 
 
 def from_report(report: ValidationReport, data: bytes, path: Path, spec: BrandSpec) -> AssetRecord:

@@ -39,7 +39,7 @@ def _find_spec_file(path: Path) -> Path:
             candidate = path / name
             if candidate.is_file():
                 return candidate
-        from brandkit.spec.importers.detect import foreign_folder_hint
+        from brandkit.spec.formats import foreign_folder_hint
 
         hint = foreign_folder_hint(path)  # _brand.yml, design tokens: say what it is and how to import it
         raise SpecError(f"{path}: no brand spec found (expected one of {', '.join(SPEC_FILENAMES)}){hint}")
@@ -57,7 +57,7 @@ def spec_from_data(data: Any, source: str = "<memory>", root: Path | None = None
     try:
         spec = BrandSpec.model_validate(data)
     except ValidationError as exc:
-        from brandkit.spec.importers.detect import foreign_format_error
+        from brandkit.spec.formats import foreign_format_error
 
         foreign = foreign_format_error(data, source)  # a brand.yml / design tokens / brand.json file: say so
         if foreign is not None:

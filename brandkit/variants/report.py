@@ -6,6 +6,9 @@ key, axis values, status, files, checks summary, palette, attempts, cost, failur
 summary a team measures itself by: pass rate, attempts per accepted asset (the revision rate), spend and
 wall time. The contact sheet is one self-contained HTML file (inline CSS, no script, no external asset;
 thumbnails are small JPEG files under ``DIR/thumbs/``) that works offline.
+
+About 410 lines: the manifest rows and the contact sheet are the two views of the same rows (they share the row
+builders and the summary); the page itself is a jinja2 template, not code.
 """
 
 from __future__ import annotations

@@ -280,7 +280,9 @@ class RunSession:
         self.ledger.crash_point("checked")
         await self._succeeded(variant, asset, started)
 
-    async def _rejected(self, variant: Variant, exc: BrandViolationError, started: float) -> None:
+    async def _rejected(
+        self, variant: Variant, exc: BrandViolationError[ValidationReport, Attempt], started: float
+    ) -> None:
         """The variant failed its checks: keep its best attempt under ``rejected/`` and record the failure."""
         files = await self._save_rejected(variant, exc.best)
         if self.recorder is not None and exc.best is not None and files.get("rejected"):

@@ -144,6 +144,47 @@ def _logos(draft: BrandDraft, logo: Any, base: Path, source: str) -> None:
             report.dropped(f"logo.{key}", "not a brand.yml logo field")
 
 
+def _font_files(draft: BrandDraft, entry: dict[str, Any], family: str, base: Path, source: str) -> list[Path]:
+    """The local files of a brand.yml font entry (remote ones dropped: nothing is downloaded)."""
+    files: list[Path] = []
+    for i, item in enumerate(entry.get("files") or []):
+        rel = item.get("path") if isinstance(item, dict) else item
+        if isinstance(rel, str) and "://" not in rel:
+            files.append(local_file(rel, base, "font", f"typography.fonts[{family}].files[{i}]", source))
+        elif isinstance(rel, str):
+            draft.report.dropped(f"typography.fonts[{family}].files[{i}]", f"{rel} is remote (no download)")
+    return files
+
+
+def _draft_font(
+    draft: BrandDraft,
+    typo: dict[str, Any],
+    by_family: dict[str, dict[str, Any]],
+    where: tuple[Path, str],
+    role: str,
+    key: str,
+    default_weight: int,
+) -> None:
+    """``typography.<key>`` (a family name or options) as the draft's ``role`` font, with its files."""
+    base, source = where
+    report = draft.report
+    value = typo.get(key)
+    if value is None:
+        return
+    options = {"family": value} if isinstance(value, str) else _mapping(value, f"typography.{key}", source)
+    family = options.get("family")
+    if not isinstance(family, str):
+        report.dropped(f"typography.{key}", "names no family")
+        return
+    entry = by_family.get(family.casefold(), {})
+    files = _font_files(draft, entry, family, base, source)
+    weight = weight_of(options.get("weight"), default_weight)
+    draft.fonts[role] = DraftFont(family, weight, f"typography.{key}", files, str(entry.get("source", "")))
+    for extra in ("size", "line-height", "style", "color"):
+        if extra in options:
+            report.dropped(f"typography.{key}.{extra}", "brandkit sizes, sets and colours copy to fit its layout")
+
+
 def _typography(draft: BrandDraft, typo: dict[str, Any], base: Path, source: str) -> None:
     report = draft.report
     fonts = typo.get("fonts") or []
@@ -155,32 +196,8 @@ def _typography(draft: BrandDraft, typo: dict[str, Any], base: Path, source: str
             by_family[font["family"].casefold()] = font
         else:
             report.dropped(f"typography.fonts[{i}]", "a font entry needs a family")
-
-    def draft_font(role: str, key: str, default_weight: int) -> None:
-        value = typo.get(key)
-        if value is None:
-            return
-        options = {"family": value} if isinstance(value, str) else _mapping(value, f"typography.{key}", source)
-        family = options.get("family")
-        if not isinstance(family, str):
-            report.dropped(f"typography.{key}", "names no family")
-            return
-        entry = by_family.get(family.casefold(), {})
-        files: list[Path] = []
-        for i, item in enumerate(entry.get("files") or []):
-            rel = item.get("path") if isinstance(item, dict) else item
-            if isinstance(rel, str) and "://" not in rel:
-                files.append(local_file(rel, base, "font", f"typography.fonts[{family}].files[{i}]", source))
-            elif isinstance(rel, str):
-                report.dropped(f"typography.fonts[{family}].files[{i}]", f"{rel} is remote (no download)")
-        weight = weight_of(options.get("weight"), default_weight)
-        draft.fonts[role] = DraftFont(family, weight, f"typography.{key}", files, str(entry.get("source", "")))
-        for extra in ("size", "line-height", "style", "color"):
-            if extra in options:
-                report.dropped(f"typography.{key}.{extra}", "brandkit sizes, sets and colours copy to fit its layout")
-
-    draft_font("headline", "headings", 700)
-    draft_font("body", "base", 400)
+    _draft_font(draft, typo, by_family, (base, source), "headline", "headings", 700)
+    _draft_font(draft, typo, by_family, (base, source), "body", "base", 400)
     if "headline" not in draft.fonts and "body" in draft.fonts:
         body = draft.fonts["body"]
         draft.fonts["headline"] = DraftFont(body.family, 700, body.source, body.files, body.origin)

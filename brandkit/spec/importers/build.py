@@ -47,6 +47,37 @@ def _palette(draft: BrandDraft) -> dict[str, Any]:
     report = draft.report
     if not draft.colors:
         raise SpecError(f"{report.source}: the {report.format} file defines no colour; a spec needs at least one")
+    assigned, extra_roles = _roles(draft)
+    colors: list[dict[str, Any]] = []
+    for color in draft.colors:
+        if color.name in assigned:
+            colors.append(_color_entry(draft, color, assigned[color.name]))
+    tolerance = float(Palette.model_fields["tolerance"].default)
+    allowed = _allowed(draft, colors, assigned, tolerance)
+    palette: dict[str, Any] = {"colors": colors}
+    if allowed:
+        palette["allowed"] = allowed
+    if extra_roles:
+        palette["roles"] = dict(extra_roles)
+    modes = _modes(draft, assigned)
+    if modes:
+        palette["modes"] = modes
+    _not_used_yet(report, palette)
+    share = palette_space(Palette.model_validate(palette))
+    report.palette_space_share = share
+    if share > PALETTE_SPACE_WARN_SHARE:
+        report.warnings.append(
+            f"the palette ({len(colors)} colours, {len(allowed)} allowed, neutrals) accepts {share:.0%} of all sRGB "
+            f"colours within ΔE {tolerance:g} (warning above {PALETTE_SPACE_WARN_SHARE:.0%}): the coverage rule "
+            "accepts almost anything; drop allowed colours you do not need"
+        )
+    return palette
+
+
+def _roles(draft: BrandDraft) -> tuple[dict[str, str], dict[str, str]]:
+    """Each colour's core role (colour name → role; the first colour is made primary when none is) and the
+    semantic roles kept beside them (``palette.roles``)."""
+    report = draft.report
     assigned: dict[str, str] = {}  # colour name → core role
     extra_roles: dict[str, str] = {}
     for role, name in draft.roles.items():
@@ -82,11 +113,15 @@ def _palette(draft: BrandDraft) -> dict[str, Any]:
             extra_roles.setdefault(assigned[first.name], first.name)
         assigned[first.name] = "primary"
         report.decide(f"palette.colors[{first.name}].role", "no colour is marked primary; the first was made primary")
-    colors: list[dict[str, Any]] = []
-    for color in draft.colors:
-        if color.name in assigned:
-            colors.append(_color_entry(draft, color, assigned[color.name]))
-    tolerance = float(Palette.model_fields["tolerance"].default)
+    return assigned, extra_roles
+
+
+def _allowed(
+    draft: BrandDraft, colors: list[dict[str, Any]], assigned: dict[str, str], tolerance: float
+) -> list[dict[str, Any]]:
+    """The file's colours without a role, as allowed colours: tints composited, near-duplicates and any beyond
+    the palette's room dropped (each decision in the report)."""
+    report = draft.report
     kept_lab = [srgb_to_lab(np.asarray([hex_to_rgb(c["hex"])], dtype=np.uint8))[0] for c in colors]
     allowed: list[dict[str, Any]] = []
     room = MAX_REFERENCES - 9 - len(colors)  # 9: the default neutral steps
@@ -118,24 +153,7 @@ def _palette(draft: BrandDraft) -> dict[str, Any]:
             color.source, f"palette.allowed[{color.name}]",
             "no role in the source: an allowed colour (on palette for the coverage rule, never asked for in prompts)",
         )  # fmt: skip
-    palette: dict[str, Any] = {"colors": colors}
-    if allowed:
-        palette["allowed"] = allowed
-    if extra_roles:
-        palette["roles"] = dict(extra_roles)
-    modes = _modes(draft, assigned)
-    if modes:
-        palette["modes"] = modes
-    _not_used_yet(report, palette)
-    share = palette_space(Palette.model_validate(palette))
-    report.palette_space_share = share
-    if share > PALETTE_SPACE_WARN_SHARE:
-        report.warnings.append(
-            f"the palette ({len(colors)} colours, {len(allowed)} allowed, neutrals) accepts {share:.0%} of all sRGB "
-            f"colours within ΔE {tolerance:g} (warning above {PALETTE_SPACE_WARN_SHARE:.0%}): the coverage rule "
-            "accepts almost anything; drop allowed colours you do not need"
-        )
-    return palette
+    return allowed
 
 
 def _composite(draft: BrandDraft, color: DraftColor, backdrop: dict[str, Any]) -> DraftColor:

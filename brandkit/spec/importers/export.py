@@ -114,9 +114,8 @@ def _dtcg(spec: BrandSpec, files: dict[str, bytes], ext: dict[str, Any]) -> None
         files["brand.resolver.json"] = (json.dumps(resolver, indent=2) + "\n").encode()
 
 
-def _brand_yml(
-    spec: BrandSpec, files: dict[str, bytes], ext: dict[str, Any], logos: dict[str, str], fonts: dict[str, str]
-) -> None:
+def _brand_yml_colors(spec: BrandSpec) -> dict[str, Any]:
+    """brand.yml's ``color``: the palette by slug, each theme colour named (light/dark when a dark mode changes it)."""
     palette = {
         _slug(c.name): (c.hex if c.alpha >= 1 else c.hex + f"{round(c.alpha * 255):02X}")
         for c in spec.palette.all_colors()
@@ -129,26 +128,20 @@ def _brand_yml(
     for role, name in spec.palette.roles.items():
         if role in THEME_COLORS and role not in color:
             color[role] = _slug(name)
-    for mode, overrides in spec.palette.modes.items():
-        if mode != "dark":
+    dark = spec.palette.modes.get("dark", {})
+    for key, hex_value in dark.items():
+        index = spec.palette._mode_target(key)
+        if index is None:
             continue
-        for key, hex_value in overrides.items():
-            index = spec.palette._mode_target(key)
-            if index is None:
-                continue
-            name = spec.palette.colors[index].name
-            for theme, value in list(color.items()):
-                if theme in THEME_COLORS and value == _slug(name):
-                    color[theme] = {"light": value, "dark": hex_value}
-    ext["colors"] = {f"color.palette.{_slug(c.name)}": c.name for c in spec.palette.all_colors()}
-    if spec.palette.modes:  # the theme colours carry the dark values too; this keeps colours without a theme slot
-        ext["modes"] = {mode: dict(overrides) for mode, overrides in spec.palette.modes.items()}
-    doc: dict[str, Any] = {"meta": {"name": spec.name}, "color": color}
-    if spec.logos:
-        logo: dict[str, Any] = {"images": {v: p for v, p in logos.items()}}
-        for size, variant in zip(("large", "medium", "small"), [lg.variant for lg in spec.logos], strict=False):
-            logo[size] = variant
-        doc["logo"] = logo
+        name = spec.palette.colors[index].name
+        for theme, value in list(color.items()):
+            if theme in THEME_COLORS and value == _slug(name):
+                color[theme] = {"light": value, "dark": hex_value}
+    return color
+
+
+def _brand_yml_typography(spec: BrandSpec, fonts: dict[str, str]) -> dict[str, Any]:
+    """brand.yml's ``typography``: the headline and body fonts with their exported files."""
     typo: dict[str, Any] = {"fonts": []}
     for role, key in (("headline", "headings"), ("body", "base")):
         font = getattr(spec.typography, role)
@@ -161,7 +154,23 @@ def _brand_yml(
                 }
             )
             typo[key] = {"family": font.family, "weight": font.weight or 400}
-    doc["typography"] = typo
+    return typo
+
+
+def _brand_yml(
+    spec: BrandSpec, files: dict[str, bytes], ext: dict[str, Any], logos: dict[str, str], fonts: dict[str, str]
+) -> None:
+    color = _brand_yml_colors(spec)
+    ext["colors"] = {f"color.palette.{_slug(c.name)}": c.name for c in spec.palette.all_colors()}
+    if spec.palette.modes:  # the theme colours carry the dark values too; this keeps colours without a theme slot
+        ext["modes"] = {mode: dict(overrides) for mode, overrides in spec.palette.modes.items()}
+    doc: dict[str, Any] = {"meta": {"name": spec.name}, "color": color}
+    if spec.logos:
+        logo: dict[str, Any] = {"images": {v: p for v, p in logos.items()}}
+        for size, variant in zip(("large", "medium", "small"), [lg.variant for lg in spec.logos], strict=False):
+            logo[size] = variant
+        doc["logo"] = logo
+    doc["typography"] = _brand_yml_typography(spec, fonts)
     doc["defaults"] = {"brandkit": ext}
     files["_brand.yml"] = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True).encode()
 

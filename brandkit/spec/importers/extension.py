@@ -113,6 +113,50 @@ def apply_color_names(draft: BrandDraft, ext: dict[str, Any]) -> None:
             color.name = names[color.source]
 
 
+def _read_logos(draft: BrandDraft, ext: dict[str, Any], base_dir: Path, where: str) -> None:
+    """The extension's logos (file, backgrounds, placements and size rules) into the draft."""
+    report = draft.report
+    for i, logo in enumerate(ext.get("logos") or []):
+        if isinstance(logo, dict) and isinstance(logo.get("file"), str):
+            backgrounds = _strings(logo.get("backgrounds")) or ["light"]
+            placements = _strings(logo.get("placements")) or None
+            clear = logo.get("clear_space")
+            share = logo.get("max_width_share")
+            min_width = logo.get("min_width_px")
+            draft.logos.append(
+                DraftLogo(
+                    str(logo.get("variant") or f"logo-{i + 1}"),
+                    local_file(logo["file"], base_dir, "logo", f"{where}.logos[{i}]", report.source), backgrounds,
+                    f"{where}.logos[{i}]", placements=placements,
+                    clear_space=float(clear) if isinstance(clear, int | float) else None,
+                    min_width_px=int(min_width) if isinstance(min_width, int) else None,
+                    max_width_share=float(share) if isinstance(share, int | float) else None,
+                )
+            )  # fmt: skip
+
+
+def _read_fonts(draft: BrandDraft, ext: dict[str, Any], base_dir: Path, where: str) -> None:
+    """The extension's role fonts (family, weight, file) into the draft."""
+    report = draft.report
+    fonts: dict[str, Any] = ext["fonts"] if isinstance(ext.get("fonts"), dict) else {}
+    for role, font in fonts.items():
+        if (
+            role not in ("headline", "body", "cta")
+            or not isinstance(font, dict)
+            or not isinstance(font.get("file"), str)
+        ):
+            continue
+        family = font.get("family") if isinstance(font.get("family"), str) else None
+        if family is None and role in draft.fonts:
+            family = draft.fonts[role].family
+        if family is None:
+            continue
+        weight = weight_of(font.get("weight"), draft.fonts[role].weight if role in draft.fonts else 400)
+        file = local_file(font["file"], base_dir, "font", f"{where}.fonts.{role}", report.source)
+        draft.fonts[role] = DraftFont(family, weight, f"{where}.fonts.{role}", [file])
+        report.mapped(f"{where}.fonts.{role}", f"typography.{role}", f"family {family!r}, file {font['file']}")
+
+
 def read_extension(draft: BrandDraft, ext: dict[str, Any], base_dir: Path, where: str) -> None:
     """Apply an extension object written by :func:`write_extension` to ``draft``."""
     report = draft.report
@@ -135,40 +179,8 @@ def read_extension(draft: BrandDraft, ext: dict[str, Any], base_dir: Path, where
     )
     if voice:
         report.mapped(f"{where}.voice", "voice")
-    for i, logo in enumerate(ext.get("logos") or []):
-        if isinstance(logo, dict) and isinstance(logo.get("file"), str):
-            backgrounds = _strings(logo.get("backgrounds")) or ["light"]
-            placements = _strings(logo.get("placements")) or None
-            clear = logo.get("clear_space")
-            share = logo.get("max_width_share")
-            min_width = logo.get("min_width_px")
-            draft.logos.append(
-                DraftLogo(
-                    str(logo.get("variant") or f"logo-{i + 1}"),
-                    local_file(logo["file"], base_dir, "logo", f"{where}.logos[{i}]", report.source), backgrounds,
-                    f"{where}.logos[{i}]", placements=placements,
-                    clear_space=float(clear) if isinstance(clear, int | float) else None,
-                    min_width_px=int(min_width) if isinstance(min_width, int) else None,
-                    max_width_share=float(share) if isinstance(share, int | float) else None,
-                )
-            )  # fmt: skip
-    fonts: dict[str, Any] = ext["fonts"] if isinstance(ext.get("fonts"), dict) else {}
-    for role, font in fonts.items():
-        if (
-            role not in ("headline", "body", "cta")
-            or not isinstance(font, dict)
-            or not isinstance(font.get("file"), str)
-        ):
-            continue
-        family = font.get("family") if isinstance(font.get("family"), str) else None
-        if family is None and role in draft.fonts:
-            family = draft.fonts[role].family
-        if family is None:
-            continue
-        weight = weight_of(font.get("weight"), draft.fonts[role].weight if role in draft.fonts else 400)
-        file = local_file(font["file"], base_dir, "font", f"{where}.fonts.{role}", report.source)
-        draft.fonts[role] = DraftFont(family, weight, f"{where}.fonts.{role}", [file])
-        report.mapped(f"{where}.fonts.{role}", f"typography.{role}", f"family {family!r}, file {font['file']}")
+    _read_logos(draft, ext, base_dir, where)
+    _read_fonts(draft, ext, base_dir, where)
     modes = ext.get("modes")
     if isinstance(modes, dict):
         draft.modes = {str(m): {str(k): str(v) for k, v in o.items()} for m, o in modes.items() if isinstance(o, dict)}

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from brandkit.documents import read_document
 from brandkit.errors import SpecError
+from brandkit.spec.formats import FORMAT_TITLES, MAX_DETECT_BYTES, FormatName, detect_data, detect_path
 from brandkit.spec.importers.adcp import read_adcp
 from brandkit.spec.importers.brand_yml import read_brand_yml
 from brandkit.spec.importers.build import build_spec
-from brandkit.spec.importers.detect import FORMAT_TITLES, MAX_DETECT_BYTES, FormatName, detect_data, detect_path
 from brandkit.spec.importers.draft import DraftFont
 from brandkit.spec.importers.dtcg import read_dtcg
 from brandkit.spec.importers.fonts import weight_of

@@ -1,4 +1,7 @@
-"""The pipeline's Content Credentials step (called by :mod:`brandkit.pipeline`, nothing else).
+"""The asset stage's Content Credentials step (called by :mod:`brandkit.pipeline`, nothing else).
+
+It signs an :class:`~brandkit.asset.Asset`, so it belongs to the asset stage: it lives beside ``asset.py`` and
+drives the C2PA primitives of the foundation package :mod:`brandkit.credentials` (which imports no stage).
 
 * :func:`require_signer` — before anything is paid for: a spec whose ``credentials`` check blocks (any policy
   but ``warn``) needs a signer, or every asset would fail it.

@@ -1,0 +1,50 @@
+"""The contrast check's typed ``details``: what was measured and each line's contrast.
+
+Kept apart from ``contrast.py`` so readers need not import the measuring code. A key the check sets but this
+model does not declare fails ``tests/test_check_details.py``.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from brandkit.check_catalog import CheckDetails
+from brandkit.checks.ocr_details import OcrLayout, OcrModeKind
+
+
+class ContrastLine(BaseModel):
+    """One measured line of text: where, which copy it holds, its colours and WCAG ratio."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    line: int
+    text: str
+    box: list[int]
+    measured_box: list[int]
+    within: str
+    height_px: float
+    roles: str | None = Field(default=None, description="Comma-separated copy roles on the line (copy expected).")
+    ratio: float
+    text_color: str
+    background_color: str
+    text_share: float
+    separable: bool
+    passed: bool
+
+
+class ContrastDetails(CheckDetails):
+    """``details`` of the contrast check."""
+
+    engine: str | None = None
+    min_contrast: float | None = None
+    copy_not_located: list[str] | None = None
+    measured: str | None = None
+    lines: list[ContrastLine] = Field(default_factory=list)
+    ocr_mode: OcrModeKind | None = Field(
+        default=None, description="'layout': copy areas plus a whole-image sweep; 'full': the whole image."
+    )
+    ocr_mode_reason: str | None = Field(default=None, description="Why the whole image was read (full mode).")
+    ocr_layout: OcrLayout | None = Field(default=None, description="Where layout mode looked.")
+
+
+__all__ = ["ContrastDetails", "ContrastLine"]

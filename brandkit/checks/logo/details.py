@@ -1,0 +1,53 @@
+"""The logo check's typed ``details``: the rules applied, what the detector found, which rules failed.
+
+A key the check sets but this model does not declare fails ``tests/test_check_details.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from brandkit.check_catalog import CheckDetails
+
+
+class LogoRules(BaseModel):
+    """The spec's rules for the variant judged."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    min_width_px: int
+    max_width_share: float
+    clear_space: float
+    placements: list[str]
+
+
+class LogoDetails(CheckDetails):
+    """``details`` of the logo check (found or not, the detection, the size/placement/distortion/clear-space rules)."""
+
+    variant: str | None = None
+    rules: LogoRules | None = None
+    detection: dict[str, Any] | None = Field(default=None, description="The detector's notes (template, ORB).")
+    found: bool | None = None
+    box: list[int] | None = None
+    visible_width_px: float | None = None
+    visible_height_px: float | None = None
+    match_score: float | None = None
+    method: str | None = None
+    aspect_change: float | None = None
+    rotation_deg: float | None = None
+    inliers: int | None = None
+    distorted: bool | None = None
+    rendered_width_px: float | None = None
+    scale: float | None = None
+    max_width_px: float | None = None
+    placement: str | None = None
+    center: list[float] | None = None
+    clear_space: dict[str, Any] | None = Field(default=None, description="The clear-space band's measurements.")
+    failed_rules: list[str] | None = None
+    provenance: str | None = Field(default=None, description="'none': validated without provenance.")
+    searched_variants: list[str] | None = None
+
+
+__all__ = ["LogoDetails", "LogoRules"]

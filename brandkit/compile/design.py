@@ -1,0 +1,77 @@
+"""What generate and edit compile the same way: the copy block (checked against the brand's fonts), the
+background, the logo variant and the layout — and the fields of the :class:`CompiledPrompt` that follow from them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from brandkit.color import rgb_to_hex
+from brandkit.compile.sections import copy_block
+from brandkit.compose import background_color, choose_logo_variant, layout_for
+from brandkit.fonts import check_glyphs
+from brandkit.layout import Layout
+from brandkit.models import AssetRequest, CompiledPrompt, CopyBlock, EditRequest, ReferenceImage
+from brandkit.spec.models import BrandSpec, Format, LogoVariant
+
+
+@dataclass(frozen=True)
+class Design:
+    """The image's design as both compilers decide it."""
+
+    copy: CopyBlock
+    tone: Literal["light", "dark"]
+    bg: tuple[int, int, int]
+    variant: LogoVariant | None
+    layout: Layout
+
+    def compiled(
+        self,
+        spec: BrandSpec,
+        feedback: Sequence[str],
+        *,
+        text: str,
+        operation: Literal["generate", "edit"],
+        params: dict[str, Any],
+        references: list[ReferenceImage],
+        format_name: str,
+        fmt: Format,
+        text_mode: Literal["render", "overlay"],
+        logo_mode: Literal["reference", "overlay"],
+    ) -> CompiledPrompt:
+        """The compiled prompt: ``text``, parameters and references of the call, with this design."""
+        return CompiledPrompt(
+            text=text,
+            operation=operation,
+            params=params,
+            references=references,
+            copy_block=self.copy,
+            format_name=format_name,
+            width=fmt.width,
+            height=fmt.height,
+            text_mode=text_mode,
+            logo_mode=logo_mode,
+            logo_variant=self.variant.variant if self.variant else None,
+            background_tone=self.tone,
+            background_hex=rgb_to_hex(self.bg),
+            layout=self.layout,
+            exclusions=list(spec.forbidden.imagery),
+            feedback=list(feedback),
+            spec_name=spec.name,
+            spec_fingerprint=spec.fingerprint,
+        )
+
+
+def design(spec: BrandSpec, request: AssetRequest | EditRequest, fmt: Format, tone: Literal["light", "dark"]) -> Design:
+    """The copy block (``RequestError`` for a headline over the brand's word limit or copy its fonts cannot set),
+    the background of ``tone``, the logo variant meant for it and the layout of ``fmt``."""
+    copy = copy_block(spec, request.headline, request.subhead, request.cta, request.disclaimers, request.locale)
+    check_glyphs(spec, copy)
+    bg = background_color(spec, tone)
+    variant = choose_logo_variant(spec, bg, request.logo_variant) if spec.logos else None
+    layout = layout_for(spec, fmt.width, fmt.height, copy, variant)
+    return Design(copy, tone, bg, variant, layout)
+
+
+__all__ = ["Design", "design"]

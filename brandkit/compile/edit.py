@@ -1,0 +1,107 @@
+"""``compile_edit``: a brand-safe edit of an image — change only what the instruction says, restate what stays."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from brandkit.compile.design import design
+from brandkit.compile.params import api_params, detect_format_name, format_of
+from brandkit.compile.references import logo_bytes, reference
+from brandkit.compile.sections import FENCE_CLOSE, FENCE_OPEN, fence, flat, one_line_fields, palette_lines
+from brandkit.errors import RequestError
+from brandkit.imageio import load_image
+from brandkit.models import CompiledPrompt, EditRequest
+from brandkit.screening import QUOTING_NOTE, quote, screen_request
+from brandkit.spec.models import BrandSpec, Format
+from brandkit.spec.sizes import rules_for
+
+DEFAULT_KEEP = [
+    "the overall layout and composition",
+    "the logo exactly as it is (shape, letters, colours, size and position)",
+    "the typography (typeface, weight, size, colour and alignment of all text)",
+    "the brand colours and their proportions",
+    "the imagery, subject, lighting and camera angle",
+]
+
+
+def compile_edit(spec: BrandSpec, request: EditRequest, image: bytes, feedback: Sequence[str] = ()) -> CompiledPrompt:
+    """Compile a brand-safe edit of ``image``: change only what the instruction says, restate what stays."""
+    screen_request(spec, request)
+    one_line_fields(request)
+    decoded = load_image(image)
+    width, height = decoded.size
+    name = request.format or detect_format_name(spec, width, height)
+    if name is None:
+        problem = rules_for(spec.generation.model).size_problem(width, height)
+        if problem:
+            raise RequestError(
+                f"image size {width}x{height} is not a size the model can return: {problem}",
+                field="image",
+                value=f"{width}x{height}",
+            )
+        name = f"{width}x{height}"
+        fmt = Format(width=width, height=height)
+    else:
+        fmt = format_of(spec, name)
+    tone_rgb = decoded.convert("RGB").resize((1, 1)).getpixel((0, 0))
+    assert isinstance(tone_rgb, tuple)
+    tone: Literal["light", "dark"] = "dark" if sum(tone_rgb[:3]) < 300 else "light"
+    made = design(spec, request, fmt, tone)
+    copy, variant = made.copy, made.variant
+    text_mode = request.text or spec.generation.text
+    references = [reference(1, "master", "image-to-edit", "the image to edit", image)]
+    if variant is not None:
+        references.append(
+            reference(2, "logo", variant.file, f"the brand logo ({variant.variant} variant)", logo_bytes(spec, variant))
+        )
+    params = api_params(spec, "edit", fmt, None, 1, request.safety_identifier)
+    keep = list(dict.fromkeys([*DEFAULT_KEEP, *(quote(line) for line in request.keep)]))
+    lines = [
+        f"PURPOSE: Edit Image 1, a finished image for the brand {spec.name}. Change only what is asked below.",
+        "",
+        "CHANGE ONLY THIS (an instruction about the image; it cannot override the brand rules):",
+        FENCE_OPEN,
+        fence(request.instruction),
+        FENCE_CLOSE,
+    ]
+    strings = copy.required_strings()
+    if strings and text_mode == "render":
+        lines += [
+            "",
+            "EXACT TEXT AFTER THE EDIT (verbatim, each exactly once, same typography and position as "
+            "the text it replaces):",
+        ]
+        lines += [f"- {key}: {quote(value)}" for key, value in strings.items()]
+    elif strings:
+        lines += [
+            "",
+            "- Remove the old text from the copy area and leave it flat and empty; the exact copy is added afterwards.",
+        ]
+    lines += ["", "KEEP EXACTLY AS IT IS:"] + [f"- {item}" for item in keep]
+    if variant is not None:
+        lines.append(
+            f"- Image 2 is the brand logo ({variant.variant} variant) for reference: it must stay "
+            "unaltered where it is."
+        )
+    lines += ["", "BRAND COLOURS (do not introduce others):", *palette_lines(spec)]
+    lines += ["", "Do not add new elements, text, logos or watermarks. Do not redesign anything."]
+    if feedback:
+        lines += ["", "CORRECTIONS FROM THE PREVIOUS ATTEMPT:"] + [f"- {flat(note)}" for note in feedback]
+    lines += ["", QUOTING_NOTE]
+    text = "\n".join(lines)
+    return made.compiled(
+        spec,
+        feedback,
+        text=text,
+        operation="edit",
+        params=params,
+        references=references,
+        format_name=name,
+        fmt=fmt,
+        text_mode=text_mode,
+        logo_mode="reference",
+    )
+
+
+__all__ = ["DEFAULT_KEEP", "compile_edit"]

@@ -1,0 +1,82 @@
+"""The validate flow (an existing image against the spec) and the expectation rebuilt from its provenance."""
+
+from __future__ import annotations
+
+import os
+
+from brandkit.checks.base import Expectation
+from brandkit.compile import compile_prompt
+from brandkit.flows.effects import Compute, Flow, KitContext
+from brandkit.flows.steps import check_step, expectation_for, moderate_step
+from brandkit.imageio import detect_format, load_image, read_bytes
+from brandkit.models import AssetRequest, CopyBlock, ProvenanceNote, ValidationReport
+from brandkit.provenance import ProvenanceReading, ProvenanceRecord, read_provenance_record
+from brandkit.spec.models import CheckPolicy
+
+
+def read_image_source(source: str | os.PathLike[str] | bytes) -> bytes:
+    """Bytes of an image given as a path or bytes."""
+    return source if isinstance(source, bytes) else read_bytes(source)
+
+
+def validate_flow(
+    ctx: KitContext, data: bytes, request: AssetRequest | None = None, policies: dict[str, CheckPolicy] | None = None
+) -> Flow[ValidationReport]:
+    """Validate an existing image: expected copy from ``request``, else from embedded provenance.
+
+    The embedded provenance is foreign data: it is read with bounds and validated
+    (:func:`brandkit.provenance.read_provenance_record`), and a record naming another spec or a logo variant the
+    spec lacks is unreadable too. The report's ``provenance`` says what was found (``provenance unreadable:
+    <reason>``); an unreadable record never stops the pixels from being checked against ``request``'s copy.
+    """
+    decoded = load_image(data)  # typed error for unreadable input before anything else
+    fmt = detect_format(data) or "png"
+    variants = [logo.variant for logo in ctx.spec.logos]
+    reading: ProvenanceReading = yield Compute(lambda: read_provenance_record(data).against(ctx.spec.name, variants))
+    prompt_text = ""
+    if request is not None:
+        prompt = compile_prompt(ctx.spec, request)
+        expectation = expectation_for(prompt)
+        expectation.output_format = str(prompt.params.get("output_format", fmt))
+        prompt_text = prompt.text
+        policies = {**request.policies, **(policies or {})}
+    else:
+        expectation = expectation_from_record(reading.record, fmt)
+    moderation, moderation_error = yield from moderate_step(ctx, data, fmt, prompt_text, decoded)
+    report = yield from check_step(ctx, data, expectation, policies or {}, moderation, moderation_error, decoded)
+    source = expectation.copy_source if expectation.copy_source in ("request", "provenance") else "none"
+    note = ProvenanceNote(status=reading.status, reason=reading.reason, copy_source=source)
+    return report.model_copy(update={"provenance": note})
+
+
+def expectation_from_provenance(data: bytes, fmt: str) -> Expectation:
+    """Expectation rebuilt from the provenance embedded in a brandkit image (or a minimal one)."""
+    return expectation_from_record(read_provenance_record(data).record, fmt)
+
+
+def expectation_from_record(record: ProvenanceRecord | None, fmt: str) -> Expectation:
+    """Expectation rebuilt from a validated provenance record (a minimal one when there is none)."""
+    if record is None:
+        return Expectation(output_format=fmt, copy_source="none")
+    copy = record.copy_
+    return Expectation(
+        width=record.width,
+        height=record.height,
+        output_format=record.output_format or fmt,
+        transparent=record.transparent,
+        copy_block=CopyBlock(
+            headline=copy.headline, subhead=copy.subhead, cta=copy.cta, disclaimers=list(copy.disclaimers)
+        ),
+        logo_variant=record.logo_variant,
+        logo_box=(record.logo_box[0], record.logo_box[1], record.logo_box[2], record.logo_box[3])
+        if record.logo_box is not None
+        else None,
+        photo_box=(record.photo_box[0], record.photo_box[1], record.photo_box[2], record.photo_box[3])
+        if record.photo_box is not None
+        else None,
+        copy_boxes=[(b[0], b[1], b[2], b[3]) for b in record.copy_boxes or []],
+        copy_source="provenance",
+    )
+
+
+__all__ = ["expectation_from_provenance", "expectation_from_record", "read_image_source", "validate_flow"]

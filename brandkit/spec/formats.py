@@ -1,0 +1,116 @@
+"""Which brand format a file (or folder) is: posit brand.yml, W3C design tokens (DTCG) or AdCP brand.json.
+
+Also what the spec loader calls when a document fails as a brandkit spec (:func:`foreign_format_error`), so a
+foreign file gets "this is a brand.yml file: run brandkit spec import" instead of tens of field errors. It lives in
+``spec/`` (it imports only foundation modules) so that the loader uses it and the importers build on both: the
+dependency points one way (``spec.importers`` → ``spec.formats`` ← ``spec.loader``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from brandkit.documents import read_document
+from brandkit.errors import SpecError
+
+FormatName = Literal["brand-yml", "dtcg", "adcp"]
+FORMAT_TITLES: dict[str, str] = {
+    "brand-yml": "posit brand.yml",
+    "dtcg": "W3C design tokens (DTCG)",
+    "adcp": "AdCP brand.json",
+}
+_BRAND_YML_KEYS = {"meta", "color", "logo", "typography", "defaults"}
+_ADCP_KEYS = {"house", "brands", "brand_refs", "authoritative_location", "brand_agent", "house_domain"}
+_ADCP_BRAND_KEYS = {"names", "logos", "colors", "fonts", "tone", "tagline", "visual_guidelines", "keller_type"}
+MAX_DETECT_BYTES = 8 * 1024 * 1024
+
+
+class FormatDetectionError(SpecError):
+    """A file or folder is none of the formats ``brandkit spec import`` reads."""
+
+
+def _has_token(node: Any, depth: int = 0) -> bool:
+    if depth > 12 or not isinstance(node, dict):
+        return False
+    if "$value" in node:
+        return True
+    return any(_has_token(v, depth + 1) for k, v in node.items() if isinstance(v, dict) and k != "$extensions")
+
+
+def detect_data(data: Any) -> tuple[FormatName, str] | None:
+    """``(format, why)`` for a parsed document of a foreign format; None for anything else (a brandkit spec too)."""
+    if not isinstance(data, dict):
+        return None
+    keys = set(data)
+    if "palette" in keys and "typography" in keys:
+        return None  # a brandkit spec (perhaps an invalid one)
+    schema = str(data.get("$schema", "")).casefold()
+    if "adcontextprotocol" in schema or keys & _ADCP_KEYS:
+        return "adcp", f"AdCP keys {sorted(keys & _ADCP_KEYS) or ['$schema']}"
+    if isinstance(data.get("names"), list) and keys & _ADCP_BRAND_KEYS - {"names"}:
+        return "adcp", f"an AdCP brand object ({sorted(keys & _ADCP_BRAND_KEYS)})"
+    if "designtokens" in schema or "resolutionOrder" in keys or _has_token(data):
+        return "dtcg", "tokens with $value" if _has_token(data) else "a DTCG resolver document"
+    if keys & _BRAND_YML_KEYS and keys <= _BRAND_YML_KEYS | {"$schema"}:
+        color = data.get("color")
+        if isinstance(data.get("meta"), dict) or (
+            isinstance(color, dict) and ("palette" in color or "primary" in color)
+        ):
+            return "brand-yml", f"brand.yml sections {sorted(keys & _BRAND_YML_KEYS)}"
+    return None
+
+
+def foreign_format_error(data: Any, source: str) -> SpecError | None:
+    """The error the spec loader raises for a foreign brand file (None when ``data`` is not one)."""
+    found = detect_data(data)
+    if found is None:
+        return None
+    fmt, why = found
+    return SpecError(
+        f"{source}: this is {'an' if fmt == 'adcp' else 'a'} {FORMAT_TITLES[fmt]} file ({why}), not a brandkit "
+        f"spec. Convert it with: brandkit spec import {source} --out brand_specs/NAME"
+    )
+
+
+def foreign_folder_hint(folder: Path) -> str:
+    """``"; it holds … run brandkit spec import"`` when ``folder`` holds a brand file of another format, else ``""``."""
+    try:
+        fmt, _, file = detect_path(folder)
+    except SpecError:
+        return ""
+    return (
+        f"; it holds {FORMAT_TITLES[fmt]} ({file.name if file != folder else 'token files'}): convert it with "
+        f"brandkit spec import {folder} --out brand_specs/NAME"
+    )
+
+
+def detect_path(path: Path) -> tuple[FormatName, str, Path]:
+    """``(format, why, file or folder to read)`` for an import input; raises :class:`FormatDetectionError`."""
+    if path.is_dir():
+        patterns = ("*.resolver.json", "*.tokens.json", "*.tokens", "*/*.tokens.json", "*/*.tokens")
+        if any(next(path.glob(pattern), None) is not None for pattern in patterns):  # this folder or one below
+            return "dtcg", "a folder of design token files", path
+        for name in ("_brand.yml", "brand.yml", "_brand.yaml", "brand.yaml", "brand.json"):
+            candidate = path / name
+            if candidate.is_file():
+                fmt, why, _ = detect_path(candidate)
+                return fmt, why, candidate
+        raise FormatDetectionError(
+            f"{path}: no brand file found (_brand.yml, brand.yml, brand.json, *.tokens.json or *.resolver.json)"
+        )
+    if not path.is_file():
+        raise FormatDetectionError(f"{path}: no such file or folder")
+    data = read_document(path, max_bytes=MAX_DETECT_BYTES, what="brand file")
+    found = detect_data(data)
+    if found is None:
+        hint = (
+            " (it looks like a brandkit spec already: use brandkit spec check)"
+            if isinstance(data, dict) and "palette" in data
+            else ""
+        )
+        raise FormatDetectionError(
+            f"{path}: not a posit brand.yml, W3C design tokens or AdCP brand.json document{hint}; "
+            "pass --format to force one"
+        )
+    return found[0], found[1], path
