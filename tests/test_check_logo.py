@@ -155,7 +155,8 @@ def test_unreadable_logo_file_is_not_checked(tmp_path_factory: pytest.TempPathFa
 
 
 def test_prepared_logo_is_cached_in_resources(spec: BrandSpec, monkeypatch: pytest.MonkeyPatch) -> None:
-    import brandkit.checks.logo.check as logo_module  # where LogoCheck looks prepare_logo up
+    import brandkit.checks.logo.features_cache as logo_module  # where LogoCheck's preparation looks it up
+    from brandkit.warm_cache import RESOURCE_KEY, WarmCache
 
     calls = []
     real = logo_module.prepare_logo
@@ -166,6 +167,7 @@ def test_prepared_logo_is_cached_in_resources(spec: BrandSpec, monkeypatch: pyte
 
     monkeypatch.setattr(logo_module, "prepare_logo", counting)
     resources = CheckResources()
+    resources.put(RESOURCE_KEY, WarmCache(None))  # no disk cache: the kit's memory is what is tested here
     image = Poster(logo=LOGO).render()
     for _ in range(3):
         LogoCheck().run(context(spec, image, resources, logo_variant="primary"))

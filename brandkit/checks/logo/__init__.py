@@ -16,6 +16,9 @@
    :data:`ORB_MAX_UPSCALED_PIXELS` pixels), which recovers many logos of 90–130 px.
    Every reading is verified at full resolution (widths ±4%, both roundings of
    the height) and compared with the undistorted logo at the same place.
+   *Early exit*: when ORB at full resolution finds nothing, the coarse template search below runs before the
+   upsampled ORB; when its best score is under :data:`COARSE_EXIT_SCORE` nothing in the image resembles the
+   logo at any allowed size and the search ends (``detection.early_exit``). Otherwise its candidates are reused.
 2. *Masked multi-scale template matching* when ORB finds nothing
    (``TM_CCOEFF_NORMED`` with the logo's alpha as mask), coarse to fine. Coarse:
    a pyramid of the grey scene, each logo width matched on the smallest level at
@@ -79,7 +82,9 @@ measurements; each failure adds a precise repair hint.
 
 **Layout of this package**: ``constants.py`` (every tunable above), ``prepare.py`` (:class:`PreparedLogo`,
 :class:`LogoDetection`, the grey scene), ``matching.py`` (masked-correlation primitives), ``orb.py`` (step 1),
-``template.py`` (step 2), ``detection.py`` (:func:`detect_logo`: the layout's box first, then 1, then 2),
+``template.py`` (step 2),
+``features_cache.py`` (prepared logos in the warm disk cache), ``detection.py`` (:func:`detect_logo`: the layout's
+box first, then 1, then 2),
 ``rules.py`` (placement grid, clear-space band), ``check.py`` (:class:`LogoCheck`, which applies the rules).
 This module re-exports the names the single ``logo.py`` module had.
 """
@@ -93,6 +98,7 @@ from brandkit.checks.logo.constants import (
     CLEAR_SPACE_OUTER_SLACK,
     COARSE_BLUR,
     COARSE_CANDIDATES,
+    COARSE_EXIT_SCORE,
     COARSE_MIN_SIDE,
     COARSE_MIN_TEMPLATE,
     COARSE_MIN_TEMPLATE_HEIGHT,
@@ -132,6 +138,7 @@ __all__ = [
     "CLEAR_SPACE_OUTER_SLACK",
     "COARSE_BLUR",
     "COARSE_CANDIDATES",
+    "COARSE_EXIT_SCORE",
     "COARSE_MIN_SIDE",
     "COARSE_MIN_TEMPLATE",
     "COARSE_MIN_TEMPLATE_HEIGHT",

@@ -11,11 +11,14 @@ from brandkit.checks.logo.constants import (
     TEMPLATE_THRESHOLD,
     WIDTH_TOLERANCE,
 )
+from brandkit.checks.logo.details import LogoDetails
 from brandkit.checks.logo.detection import detect_logo
-from brandkit.checks.logo.prepare import PreparedLogo, grey_scene, prepare_logo
+from brandkit.checks.logo.features_cache import prepared_from_file
+from brandkit.checks.logo.prepare import PreparedLogo, grey_scene
 from brandkit.checks.logo.rules import clear_space_problem, distortion_problem, pct, placement_of
 from brandkit.models import CheckResult, CheckStatus, Measure
 from brandkit.spec.models import LogoVariant
+from brandkit.warm_cache import WarmCache
 
 
 class LogoCheck:
@@ -24,7 +27,7 @@ class LogoCheck:
     ``require_edge_margin``: the clear-space band must also fit inside the image.
     """
 
-    info: ClassVar[CheckInfo] = CheckInfo.builtin("logo")
+    info: ClassVar[CheckInfo] = CheckInfo.builtin("logo", LogoDetails)
     name = info.name
 
     def __init__(self, *, require_edge_margin: bool = True) -> None:
@@ -38,10 +41,8 @@ class LogoCheck:
             ident = f"{path.resolve()}:{stat.st_mtime_ns}:{stat.st_size}"
         key = f"logo:{ident}:{logo.variant}:{logo.file}:{backdrop}"
 
-        def factory() -> PreparedLogo:
-            from brandkit.imageio import load_image
-
-            return prepare_logo(load_image(path), logo.variant, backdrop)
+        def factory() -> PreparedLogo:  # once per kit; across processes through the warm disk cache
+            return prepared_from_file(path, logo.variant, backdrop, WarmCache.of(ctx.resources))
 
         prepared: PreparedLogo = ctx.resources.get(key, factory)
         return prepared

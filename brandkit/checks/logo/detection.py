@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from brandkit.checks.logo.constants import (
+    COARSE_EXIT_SCORE,
     ORB_MAX_SCENE_SIDE,
     ORB_MAX_UPSCALE,
     ORB_MAX_UPSCALED_PIXELS,
@@ -16,7 +17,7 @@ from brandkit.checks.logo.constants import (
 )
 from brandkit.checks.logo.orb import orb_detect
 from brandkit.checks.logo.prepare import LogoDetection, PreparedLogo
-from brandkit.checks.logo.template import at_expected_box, template_detect
+from brandkit.checks.logo.template import at_expected_box, coarse_candidates, template_detect
 
 
 def detect_logo(
@@ -50,22 +51,48 @@ def detect_logo(
     if up >= 1.25:
         factors.append(up)
     notes: list[str] = []
-    for factor in factors:
-        found = orb_detect(scene, logo, factor)
-        label = f"x{factor:.2g}"
-        if found is not None and found.score >= ORB_VERIFY_MIN:
-            notes.append(f"{label}: found")
-            info["orb"] = "; ".join(notes)
-            if factor > 1.0:
-                found.method = "orb-upsampled"
-            return found, info
+    found = _orb_attempt(scene, logo, factors[0], notes)
+    if found is not None:
+        info["orb"] = "; ".join(notes)
+        return found, info
+    # Early exit: the coarse template search (low resolution) finds where anything resembles the logo at an
+    # allowed size; when nothing comes near, neither upsampled ORB nor the fine search can succeed. Otherwise
+    # its candidates are reused by the fine search.
+    candidates = coarse_candidates(scene, logo, lo, max(lo, hi))
+    best = candidates[0].score if candidates else -1.0
+    info["coarse_best_score"] = round(best, 4)
+    if best < COARSE_EXIT_SCORE:
+        info["orb"] = "; ".join(notes)
+        info["template_candidates"] = len(candidates)
+        info["early_exit"] = (
+            f"nothing resembles the logo at any allowed size (best coarse score {best:.2f} < "
+            f"{COARSE_EXIT_SCORE}): upsampled ORB and the fine template search skipped"
+        )
+        return None, info
+    for factor in factors[1:]:
+        found = _orb_attempt(scene, logo, factor, notes)
         if found is not None:
-            # Features agree but the pixels do not (e.g. the brand name set as text near a
-            # different mark): not the logo.
-            notes.append(f"{label}: rejected (verification score {found.score:.2f} < {ORB_VERIFY_MIN})")
-        else:
-            notes.append(f"{label}: no match")
+            info["orb"] = "; ".join(notes)
+            return found, info
     info["orb"] = "; ".join(notes)
-    found, extra = template_detect(scene, logo, lo, max(lo, hi))
+    found, extra = template_detect(scene, logo, lo, max(lo, hi), candidates)
     info.update(extra)
     return found, info
+
+
+def _orb_attempt(scene: np.ndarray, logo: PreparedLogo, factor: float, notes: list[str]) -> LogoDetection | None:
+    """ORB on the scene resized by ``factor``: the verified detection, or ``None`` (``notes`` says why)."""
+    found = orb_detect(scene, logo, factor)
+    label = f"x{factor:.2g}"
+    if found is not None and found.score >= ORB_VERIFY_MIN:
+        notes.append(f"{label}: found")
+        if factor > 1.0:
+            found.method = "orb-upsampled"
+        return found
+    if found is not None:
+        # Features agree but the pixels do not (e.g. the brand name set as text near a
+        # different mark): not the logo.
+        notes.append(f"{label}: rejected (verification score {found.score:.2f} < {ORB_VERIFY_MIN})")
+    else:
+        notes.append(f"{label}: no match")
+    return None

@@ -10,6 +10,11 @@ from PIL import Image
 
 from brandkit.checks.logo.constants import TEMPLATE_WORK_WIDTH
 
+LOGO_ORB_FEATURES = 1500
+LOGO_ORB_FAST_THRESHOLD = 10
+LOGO_ORB_PAD = 32
+"""ORB on the logo template: at most this many features, FAST threshold, backdrop padding (px) around it."""
+
 
 @dataclass
 class PreparedLogo:
@@ -53,9 +58,9 @@ def prepare_logo(rgba: Image.Image, variant: str, backdrop: int = 255) -> Prepar
     if float(grey[mask > 0].std()) < 2.0:
         mask = np.full_like(mask, 255)  # single-colour silhouette: match its outline against the backdrop
     # ORB needs a border: pad with the backdrop so features near the logo's edge survive.
-    pad = 32
+    pad = LOGO_ORB_PAD
     padded = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=int(backdrop))
-    orb = cv2.ORB.create(nfeatures=1500, fastThreshold=10)
+    orb = cv2.ORB.create(nfeatures=LOGO_ORB_FEATURES, fastThreshold=LOGO_ORB_FAST_THRESHOLD)
     kps, desc = orb.detectAndCompute(padded, None)
     points = np.array([kp.pt for kp in kps], dtype=np.float32).reshape(-1, 2) - pad
     return PreparedLogo(

@@ -24,12 +24,22 @@ from brandkit.checks.logo.constants import (
     TEMPLATE_SCENE_SIDE,
     TEMPLATE_THRESHOLD,
 )
-from brandkit.checks.logo.matching import downscaled, masked_score, match_near, min_max, resized, verify
+from brandkit.checks.logo.matching import (
+    SceneStats,
+    downscaled,
+    masked_score,
+    match_near,
+    min_max,
+    resized,
+    verify,
+)
 from brandkit.checks.logo.prepare import LogoDetection, PreparedLogo
 
 
 @dataclass(frozen=True)
-class _Candidate:
+class Candidate:
+    """A place found by the coarse search: its blurred correlation and box in original image pixels."""
+
     score: float
     x: float  # top-left and size in original image pixels
     y: float
@@ -37,7 +47,7 @@ class _Candidate:
     h: float
 
 
-def _coarse_candidates(scene: np.ndarray, logo: PreparedLogo, min_width: float, max_width: float) -> list[_Candidate]:
+def coarse_candidates(scene: np.ndarray, logo: PreparedLogo, min_width: float, max_width: float) -> list[Candidate]:
     """Blurred multi-scale masked search on a pyramid of small copies of the scene; the best few places.
 
     Each logo width is searched on the smallest pyramid level (halving from the
@@ -61,39 +71,39 @@ def _coarse_candidates(scene: np.ndarray, logo: PreparedLogo, min_width: float, 
         )
 
     top = min(1.0, TEMPLATE_SCENE_SIDE / long_side, needed(min_width))
-    levels: dict[int, np.ndarray] = {}
+    levels: dict[int, SceneStats] = {}
 
-    def level(k: int) -> np.ndarray:
+    def level(k: int) -> SceneStats:
         if k not in levels:
-            levels[k] = np.asarray(cv2.GaussianBlur(downscaled(scene, top / 2**k), (0, 0), COARSE_BLUR))
+            levels[k] = SceneStats(np.asarray(cv2.GaussianBlur(downscaled(scene, top / 2**k), (0, 0), COARSE_BLUR)))
         return levels[k]
 
     ratio = max_width / min_width
     steps = max(2, math.ceil(math.log(ratio) / math.log(COARSE_STEP)) + 1) if ratio > 1 else 1
-    found: list[_Candidate] = []
+    found: list[Candidate] = []
     for width in np.geomspace(min_width, max(min_width, max_width), steps):
         k = 0
         while top / 2 ** (k + 1) >= needed(float(width)):
             k += 1
         factor = top / 2**k
-        small = level(k)
-        sh, sw = small.shape[:2]
+        stats = level(k)
+        sh, sw = stats.scene.shape[:2]
         tw = round(float(width) * factor)
         th = round(tw * logo.aspect)
         if tw < 8 or th < 5 or tw > sw or th > sh:
             continue
         templ, mask = resized(logo, tw, th)
         templ = cv2.GaussianBlur(templ, (0, 0), COARSE_BLUR)
-        res = masked_score(small, templ, mask, logo.masked)
+        res = masked_score(stats.scene, templ, mask, logo.masked, stats)
         for _ in range(2):  # the best two places at this scale
             score, (x, y) = min_max(res)
             if score <= 0:
                 break
-            found.append(_Candidate(score, x / factor, y / factor, tw / factor, th / factor))
+            found.append(Candidate(score, x / factor, y / factor, tw / factor, th / factor))
             rx, ry = max(1, tw // 2), max(1, th // 2)
             res[max(0, y - ry) : y + ry + 1, max(0, x - rx) : x + rx + 1] = -1.0
     found.sort(key=lambda c: -c.score)
-    distinct: list[_Candidate] = []
+    distinct: list[Candidate] = []
     for cand in found:
         cx, cy = cand.x + cand.w / 2, cand.y + cand.h / 2
         if all(abs(cx - (o.x + o.w / 2)) > o.w / 3 or abs(cy - (o.y + o.h / 2)) > o.h / 2 for o in distinct):
@@ -121,7 +131,7 @@ def _fine_match(
     scene: np.ndarray,
     factor: float,
     logo: PreparedLogo,
-    cand: _Candidate,
+    cand: Candidate,
     aspects: tuple[float, ...],
     steps: int,
     scale_range: float = FINE_SCALE_RANGE,
@@ -173,12 +183,18 @@ def _polish(
 
 
 def template_detect(
-    scene: np.ndarray, logo: PreparedLogo, min_width: float, max_width: float
+    scene: np.ndarray,
+    logo: PreparedLogo,
+    min_width: float,
+    max_width: float,
+    candidates: list[Candidate] | None = None,
 ) -> tuple[LogoDetection | None, dict[str, Any]]:
-    """Masked multi-scale template matching, coarse to fine (see the module docstring)."""
+    """Masked multi-scale template matching, coarse to fine (see the module docstring); ``candidates``: the
+    coarse search's result when already computed for these widths."""
     info: dict[str, Any] = {}
     h, w = scene.shape[:2]
-    candidates = _coarse_candidates(scene, logo, min_width, max_width)
+    if candidates is None:
+        candidates = coarse_candidates(scene, logo, min_width, max_width)
     info["template_candidates"] = len(candidates)
     if not candidates:
         return None, info

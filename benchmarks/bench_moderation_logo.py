@@ -1,0 +1,247 @@
+"""Moderation (local NudeNet) and logo check at 1024²: this tree against the previous implementation, one run.
+
+Run from the project root::
+
+    python -m benchmarks.bench_moderation_logo                 # previous = a git worktree of b3f7802
+    python -m benchmarks.bench_moderation_logo --base /path    # another checkout of the previous implementation
+    python -m benchmarks.bench_moderation_logo --runs 15
+
+The main process draws the images (``benchmarks.bench_checks.make_poster``: the Northwind brand's poster with its
+logo at 246 px — found by ORB —, at 110 px — found by upsampled ORB after the coarse search —, and without logo)
+and writes them as PNG files. It then runs this file as a worker twice, in subprocesses: once with the previous
+implementation first on ``sys.path`` (``git worktree add <tmp> b3f7802``, made when missing; read-only use of
+git) and once with this tree. Each worker times every row on the same files and reports the median **CPU time**
+(``time.process_time``, all threads of the process) and the median wall time per call. The machine's load average
+is printed at the start and the end: wall times under load are inflated, CPU time is the primary figure.
+
+Rows:
+
+* ``moderation (bytes)`` — ``NudeNetModerator.moderate`` on the PNG bytes (decodes them), the previous path;
+  ``moderation (decoded)`` — ``moderate_image`` on the decoded image, what the pipeline calls now.
+* ``next check after moderation`` — the logo check (logo present) timed right after a moderation call: the
+  previous onnxruntime session's threads kept spinning and slowed what came next.
+* ``logo, present`` / ``logo, small`` / ``logo, missing`` — the logo check on a fresh context per run with the
+  prepared logo shared (as a kit does), the expected box unknown (whole-image search).
+  ``logo, missing (full search)`` — this tree with the early exit disabled: what a logo-free image that resembles
+  the logo somewhere (coarse score ≥ the exit bar) costs.
+* ``logo preparation`` — preparing the logo's template and ORB features (first check of a process), and with this
+  tree from a warm disk cache (:mod:`brandkit.checks.logo.features_cache`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE_COMMIT = "b3f7802"
+TARGET_MS = 40.0
+TARGET_ABSENT_MS = 100.0
+
+
+def _timed(fn: Callable[[], Any], runs: int) -> dict[str, float]:
+    fn()  # warm-up
+    cpu: list[float] = []
+    wall: list[float] = []
+    for _ in range(runs):
+        c, w = time.process_time(), time.perf_counter()
+        fn()
+        cpu.append((time.process_time() - c) * 1000.0)
+        wall.append((time.perf_counter() - w) * 1000.0)
+    return {"cpu_ms": statistics.median(cpu), "wall_ms": statistics.median(wall)}
+
+
+def worker(images: Path, runs: int) -> dict[str, Any]:
+    """Time every row with whatever ``brandkit`` is first on ``sys.path`` (run in a subprocess)."""
+    import brandkit
+    from brandkit.checks.base import CheckContext, CheckResources, Expectation
+    from brandkit.checks.logo import LogoCheck
+    from brandkit.imageio import load_image
+    from brandkit.models import CopyBlock
+    from brandkit.provider.local_moderation import NudeNetModerator
+    from brandkit.spec.loader import load_spec
+
+    tree = Path(brandkit.__file__).resolve().parents[1]
+    spec = load_spec(tree / "brand_specs" / "northwind")
+    resources = CheckResources()
+    copy = CopyBlock(headline="Fresh Roast Friday", subhead="", cta="Order now", disclaimers=[])
+    exp = Expectation(
+        width=1024,
+        height=1024,
+        output_format="png",
+        transparent=False,
+        copy_block=copy,
+        logo_variant="primary",
+        background_tone="light",
+    )
+    rows: dict[str, Any] = {"tree": str(tree)}
+    files = {name: (images / f"{name}.png").read_bytes() for name in ("present", "small", "missing")}
+    decoded = {name: load_image(data) for name, data in files.items()}
+
+    def logo(name: str) -> Callable[[], Any]:
+        def run() -> Any:
+            ctx = CheckContext(spec=spec, image=decoded[name], data=files[name], expectation=exp, resources=resources)
+            return LogoCheck().run(ctx)
+
+        return run
+
+    moderator = NudeNetModerator()
+    rows["moderation (bytes)"] = _timed(lambda: moderator.moderate(files["present"], "image/png", ""), runs)
+    if hasattr(moderator, "moderate_image"):  # this tree only (a feature probe of the tree under test)
+        rows["moderation (decoded)"] = _timed(lambda: moderator.moderate_image(decoded["present"], ""), runs)
+
+    def after_moderation() -> None:
+        moderator.moderate(files["present"], "image/png", "")
+
+    present = logo("present")
+    cpu: list[float] = []
+    wall: list[float] = []
+    for _ in range(runs):
+        after_moderation()
+        c, w = time.process_time(), time.perf_counter()
+        present()
+        cpu.append((time.process_time() - c) * 1000.0)
+        wall.append((time.perf_counter() - w) * 1000.0)
+    rows["next check after moderation (logo, present)"] = {
+        "cpu_ms": statistics.median(cpu),
+        "wall_ms": statistics.median(wall),
+    }
+    for name in ("present", "small", "missing"):
+        rows[f"logo, {name}"] = _timed(logo(name), runs)
+        res = logo(name)()
+        rows[f"logo, {name}"]["note"] = f"{res.status.value}, {res.details.get('method') or 'not found'}"
+    try:
+        import brandkit.checks.logo.detection as detection
+
+        if hasattr(detection, "COARSE_EXIT_SCORE"):
+            bar = detection.COARSE_EXIT_SCORE
+            detection.COARSE_EXIT_SCORE = -2.0  # the full search, for the row below (this process only)
+            rows["logo, missing (full search)"] = _timed(logo("missing"), runs)
+            detection.COARSE_EXIT_SCORE = bar
+    except ImportError:
+        pass
+
+    from brandkit.checks.logo import prepare_logo
+
+    logo_file = spec.asset_path(spec.logo("primary").file)
+    rows["logo preparation"] = _timed(lambda: prepare_logo(load_image(logo_file), "primary", 255), runs)
+    try:
+        from brandkit.checks.logo.features_cache import prepared_from_file
+        from brandkit.warm_cache import WarmCache
+    except ImportError:
+        pass
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            cache = WarmCache(Path(folder))
+            prepared_from_file(logo_file, "primary", 255, cache)
+            rows["logo preparation (warm disk cache)"] = _timed(
+                lambda: prepared_from_file(logo_file, "primary", 255, cache), runs
+            )
+    return rows
+
+
+def _base_tree(requested: str | None) -> Path:
+    if requested:
+        return Path(requested)
+    tree = Path(tempfile.gettempdir()) / f"bk-base-{BASE_COMMIT}"
+    if not (tree / "brandkit").is_dir():
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), BASE_COMMIT], check=True)
+    return tree
+
+
+def _run_worker(tree: Path, images: Path, runs: int) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--worker", str(images), "--runs", str(runs)],
+        env=env,
+        cwd=tempfile.gettempdir(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Draw the images, time both trees, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=11)
+    parser.add_argument("--base", help="checkout of the previous implementation (default: worktree of b3f7802)")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(Path(args.worker), args.runs)))
+        return 0
+
+    from benchmarks.bench_checks import make_poster
+    from brandkit.imageio import encode_image
+    from brandkit.spec.loader import load_spec
+
+    load_start = os.getloadavg()
+    started = time.perf_counter()
+    spec = load_spec(ROOT / "brand_specs" / "northwind")
+    with tempfile.TemporaryDirectory() as folder:
+        images = Path(folder)
+        posters = {
+            "present": make_poster(spec, 1024, 1024, logo_px=246),
+            "small": make_poster(spec, 1024, 1024, logo_px=110, seed=1),
+            "missing": make_poster(spec, 1024, 1024, logo_px=None, seed=2),
+        }
+        for name, image in posters.items():
+            (images / f"{name}.png").write_bytes(encode_image(image, "png"))
+        before = _run_worker(_base_tree(args.base), images, args.runs)
+        after = _run_worker(ROOT, images, args.runs)
+    load_end = os.getloadavg()
+    print(
+        f"load average at start {load_start[0]:.2f} / {load_start[1]:.2f} / {load_start[2]:.2f} (1/5/15 min), "
+        f"at end {load_end[0]:.2f} / {load_end[1]:.2f} / {load_end[2]:.2f}; {os.cpu_count()} CPUs; "
+        f"{args.runs} runs per row, medians; run took {time.perf_counter() - started:.0f} s"
+    )
+    print(f"previous: {before['tree']} ({BASE_COMMIT}); this tree: {after['tree']}\n")
+    print("| row (1024²) | previous CPU ms | previous wall ms | now CPU ms | now wall ms | CPU ratio | now |")
+    print("|---|---|---|---|---|---|---|")
+    pairs = [
+        ("moderation (bytes)", "moderation (decoded)"),
+        ("moderation (bytes)", "moderation (bytes)"),
+        ("next check after moderation (logo, present)", "next check after moderation (logo, present)"),
+        ("logo, present", "logo, present"),
+        ("logo, small", "logo, small"),
+        ("logo, missing", "logo, missing"),
+        ("logo, missing", "logo, missing (full search)"),
+        ("logo preparation", "logo preparation"),
+        ("logo preparation", "logo preparation (warm disk cache)"),
+    ]
+    for old, new in pairs:
+        if old not in before or new not in after:
+            continue
+        b, a = before[old], after[new]
+        label = new if old == new else f"{new} (previous: {old})"
+        note = a.get("note", "")
+        print(
+            f"| {label} | {b['cpu_ms']:.1f} | {b['wall_ms']:.1f} | {a['cpu_ms']:.1f} | {a['wall_ms']:.1f} | "
+            f"{b['cpu_ms'] / max(a['cpu_ms'], 1e-9):.1f}× | {note} |"
+        )
+    checks = [
+        ("moderation (decoded)", TARGET_MS),
+        ("logo, present", TARGET_MS),
+        ("logo, missing", TARGET_ABSENT_MS),
+    ]
+    print()
+    for row, target in checks:
+        cpu = after[row]["cpu_ms"]
+        print(f"target {row} ≤ {target:.0f} ms CPU: {'PASS' if cpu <= target else 'FAIL'} ({cpu:.1f} ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
