@@ -4,6 +4,9 @@
 (an unusable output folder too: nothing was spent) · 3 provider error · 4 output failed (paid results could not be
 written: saved / kept / lost are reported).
 
+Startup: importing this package loads typer and no command module, no SDK: ``brandkit --help`` lists the
+commands from :data:`COMMANDS`; running one registers every command group (:func:`register_commands`) first.
+
 Layout: :mod:`~brandkit.cli.app` (the typer app and the ``spec`` group), :mod:`~brandkit.cli.common` (exit codes,
 option types, output helpers, the error mapping), :mod:`~brandkit.cli.recording` (the asset registry as commands
 use it) and the command modules — :mod:`~brandkit.cli.generate` (compile, generate, edit),
@@ -16,8 +19,15 @@ has a ``register(app)``; :func:`register_commands` calls them all. A command mod
 
 from __future__ import annotations
 
-from brandkit.cli.app import app, spec_app
-from brandkit.cli.common import EXIT_CHECKS, EXIT_OK, EXIT_OUTPUT, EXIT_PROVIDER, EXIT_USAGE, JsonOpt, SpecOpt
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from brandkit.cli.app import app, deferred_group, spec_app
+
+if TYPE_CHECKING:
+    from brandkit.cli.common import EXIT_CHECKS, EXIT_OK, EXIT_OUTPUT, EXIT_PROVIDER, EXIT_USAGE, JsonOpt, SpecOpt
+
+_FROM_COMMON = frozenset({"EXIT_CHECKS", "EXIT_OK", "EXIT_OUTPUT", "EXIT_PROVIDER", "EXIT_USAGE", "JsonOpt", "SpecOpt"})
 
 __all__ = [
     "EXIT_CHECKS",
@@ -34,11 +44,51 @@ __all__ = [
 ]
 
 
+#: Every top-level command and the first paragraph of its help, in the order ``brandkit --help`` lists them:
+#: the listing is drawn from this table without importing the command modules (``cli/app.py::deferred_group``).
+#: A new command adds its row here beside its line in :func:`register_commands`; ``tests/test_lazy_imports.py``
+#: fails, naming the command, when the two disagree.
+COMMANDS: dict[str, str] = {
+    "compile": "Dry run: show the compiled prompt, parameters and reference images. Spends nothing.",
+    "generate": "Generate validated on-brand assets; writes each image and its sidecar JSON.",
+    "edit": "Brand-safe edit: change only what is asked (e.g. localize the headline), keep the rest, check again.",
+    "validate": "Run every check on existing images (recorded in the registry: --db, $BRANDKIT_DB or one beside them).",
+    "variants": "Make ad variants from a plan: matrix of headlines × formats × locales, exactly once, resumable.",
+    "report": "Review metrics: first-pass yield, attempts per accepted asset, approval and revision rates, spend per\n"
+    "approved asset, the checks and reasons behind most rework, and their trend per day (see docs/review.md).",
+    "chat": "Refine one on-brand image over several turns, reading instructions from stdin (one per line).",
+    "mcp": "Serve brands to MCP clients (assistants, IDEs): list brands, show rules, compile, generate, edit, "
+    "validate\nand — with --db — the review queue. stdio by default; --http serves http://127.0.0.1:PORT/mcp, "
+    "every request\n"
+    "carrying Authorization: Bearer $BRANDKIT_MCP_TOKEN (one is generated and printed on stderr when unset).\n"
+    "Spending tools need a budget_usd argument, capped by --max-budget.",
+    "spec": "Brand spec tools.",
+    "review": "Review recorded assets: list, show, decide, export.",
+    "provenance": "Content Credentials (C2PA): show an image's provenance chain, make a test signer. See "
+    "docs/provenance.md.",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The exit codes and option types of :mod:`brandkit.cli.common`, imported on first use."""
+    if name in _FROM_COMMON:
+        return getattr(importlib.import_module("brandkit.cli.common"), name)
+    raise AttributeError(f"module 'brandkit.cli' has no attribute {name!r}")
+
+
+def _registered() -> bool:
+    return any(command.name == "generate" for command in app.registered_commands)
+
+
 def register_commands() -> None:
-    """Add every command group to :data:`app` (idempotent: typer keeps the first registration of a name)."""
+    """Add every command group to :data:`app` (idempotent: typer keeps the first registration of a name).
+
+    Called when a command is about to run (not at import): each line imports one command module. A new
+    command group adds one line here and its row to :data:`COMMANDS`.
+    """
     from brandkit.cli import generate, provenance, review, spec, validate, variants
 
-    if any(command.name == "generate" for command in app.registered_commands):
+    if _registered():
         return
     generate.register(app)
     validate.register(app)
@@ -46,6 +96,12 @@ def register_commands() -> None:
     spec.register(spec_app)
     review.register(app)
     provenance.register(app)
+    from brandkit.cli import chat as chat_command  # issue 18: brandkit chat
+
+    chat_command.register(app)
+    from brandkit.cli import mcp as mcp_command
+
+    mcp_command.register(app)
 
 
 _register_extra_commands = register_commands  # the name helpers of earlier issues were told to extend
@@ -56,4 +112,4 @@ def main() -> None:
     app()
 
 
-register_commands()
+app.info.cls = deferred_group(COMMANDS, register_commands, _registered)

@@ -1,15 +1,22 @@
-"""The ``brandkit`` typer application and its ``spec`` group; the command modules register on them."""
+"""The ``brandkit`` typer application and its ``spec`` group; the command modules register on them.
+
+The top-level group is deferred (:func:`deferred_group`): ``brandkit --help`` lists the commands from a table of
+their names and one-line help (``brandkit/cli/__init__.py::COMMANDS``) without importing a command module or
+the SDK; running a command — or asking for its own help — registers every command group first
+(``register_commands``) and then dispatches to the real command.
+"""
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any
 
 import typer
+import typer.main
+from typer.core import TyperCommand, TyperGroup
 
-from brandkit.cli.common import EXIT_OK
-
-__all__ = ["app", "spec_app"]
+__all__ = ["app", "deferred_group", "spec_app"]
 
 app = typer.Typer(
     add_completion=False,
@@ -21,12 +28,55 @@ spec_app = typer.Typer(no_args_is_help=True, help="Brand spec tools.")
 app.add_typer(spec_app, name="spec")
 
 
+def deferred_group(
+    commands: Mapping[str, str], load: Callable[[], None], loaded: Callable[[], bool]
+) -> type[TyperGroup]:
+    """A group class for :data:`app` that lists ``commands`` (name → first paragraph of its help) without
+    loading them, and calls ``load`` (registration of every command group) before it resolves a command.
+    ``loaded()`` tells whether registration already happened (then it is a plain typer group)."""
+
+    class DeferredGroup(TyperGroup):
+        """The top-level group: commands listed from a table, imported only to run (see the module docstring)."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._full: TyperGroup | None = self if loaded() else None
+
+        def _complete(self) -> TyperGroup:
+            if self._full is None:
+                load()
+                self._full = typer.main.get_group(app)
+            return self._full
+
+        def list_commands(self, ctx: Any) -> list[str]:
+            if self._full is self:
+                return super().list_commands(ctx)
+            if self._full is not None:
+                return self._full.list_commands(ctx)
+            return list(commands)
+
+        def get_command(self, ctx: Any, cmd_name: str) -> Any:
+            if self._full is self:
+                return super().get_command(ctx, cmd_name)
+            if self._full is not None:
+                return self._full.get_command(ctx, cmd_name)
+            if cmd_name in commands:  # a listing entry only: resolve_command loads the real one to run it
+                return TyperCommand(cmd_name, help=commands[cmd_name])
+            return None
+
+        def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+            self._complete()
+            return super().resolve_command(ctx, args)
+
+    return DeferredGroup
+
+
 def _print_version(value: bool) -> None:
     if value:
         from brandkit._version import __version__
 
         sys.stdout.write(f"brandkit {__version__}\n")
-        raise typer.Exit(EXIT_OK)
+        raise typer.Exit()
 
 
 @app.callback()

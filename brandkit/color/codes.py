@@ -6,7 +6,7 @@ bit 7 (:data:`OUTSIDE`) is set when the pixel's minimum ΔE00 is above the toler
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
@@ -71,6 +71,21 @@ class ColorMatch:
 
     codes: CodeArray
     stats: CoverageStats
+    forbidden: npt.NDArray[np.unsignedinteger] | None = field(default=None, repr=False)
+    """Per pixel, bit ``i`` set when the pixel is within forbidden colour ``i``'s radius (``None`` when the
+    matcher has no forbidden colours); answered by the same gather as ``codes``."""
+    n_forbidden: int = 0
+
+    def forbidden_counts(self, mask: npt.NDArray[np.bool_] | None = None) -> npt.NDArray[np.int64]:
+        """(F,) pixels (inside ``mask``, default all) within each forbidden colour's radius (exact)."""
+        if self.forbidden is None or self.n_forbidden == 0:
+            return np.zeros(0, dtype=np.int64)
+        bits = self.forbidden if mask is None else self.forbidden[mask]
+        if bits.dtype == np.uint8:
+            hist = np.bincount(bits.reshape(-1), minlength=256)
+            values = np.arange(256)
+            return np.array([int(hist[(values >> i) & 1 == 1].sum()) for i in range(self.n_forbidden)], np.int64)
+        return np.array([np.count_nonzero((bits >> i) & 1) for i in range(self.n_forbidden)], dtype=np.int64)
 
     @property
     def within(self) -> npt.NDArray[np.bool_]:

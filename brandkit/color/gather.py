@@ -9,7 +9,7 @@ import numpy.typing as npt
 
 from brandkit.color.codes import MIXED, CodeArray
 
-__all__ = ["as_pixels", "gather_codes", "packed_colors"]
+__all__ = ["as_pixels", "gather_codes", "gather_folded", "packed_colors"]
 
 _PIXEL_CHUNK: Final = 1 << 15  # pixels per step on the per-image path
 _COUNT_SEGMENT: Final = 1 << 18  # codes per bincount (must be a multiple of _PIXEL_CHUNK)
@@ -82,3 +82,34 @@ def gather_codes(
     if codes is not None:
         codes[-1] = last
     return counts
+
+
+def gather_folded(
+    px: npt.NDArray[np.uint8],
+    tables: tuple[npt.NDArray[np.unsignedinteger], npt.NDArray[np.unsignedinteger]],
+    out: npt.NDArray[np.unsignedinteger],
+) -> None:
+    """Look up the folded code (palette code + forbidden bits, see ``table_build.fold_forbidden``) of every
+    pixel into ``out`` (flat, the tables' dtype): the same one-gather-per-pixel path as :func:`gather_codes`
+    (cell table first, the full table for pixels of mixed cells), without the counting."""
+    table, cells = tables
+    flat = px.reshape(-1)
+    n_px = flat.size // 3
+    if n_px == 0:
+        return
+    mixed_code = int(np.iinfo(cells.dtype).max)
+    idx = np.empty(min(_PIXEL_CHUNK, n_px), dtype=np.intp)
+    body = n_px - 1  # the 4-byte view of the last pixel would read past the end
+    for s in range(0, body, _PIXEL_CHUNK):
+        n = min(_PIXEL_CHUNK, body - s)
+        view = np.ndarray((n,), dtype="<u4", buffer=flat, offset=3 * s, strides=(3,))
+        ii = idx[:n]
+        np.right_shift(view, 2, out=ii)
+        np.bitwise_and(ii, 0x3F3F3F, out=ii)
+        chunk = out[s : s + n]
+        np.take(cells, ii, out=chunk, mode="clip")
+        mixed = np.flatnonzero(chunk == mixed_code)
+        if mixed.size:
+            chunk[mixed] = np.take(table, np.bitwise_and(view[mixed], 0xFFFFFF), mode="clip")
+    r, g, b = (int(v) for v in flat[-3:])
+    out[n_px - 1] = table[r | (g << 8) | (b << 16)]

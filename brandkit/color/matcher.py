@@ -17,10 +17,22 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from brandkit.color.bounds import HueRangeTables
 from brandkit.color.codes import OUTSIDE, CodeArray, ColorMatch, CoverageStats, IntArray
 from brandkit.color.convert import FloatArray, rgb_to_hex, srgb_to_lab
-from brandkit.color.gather import as_pixels, gather_codes, packed_colors
-from brandkit.color.table_build import BUILD_CHUNK, CodeTableBuilder, cell_table, exact_delta_e
+from brandkit.color.gather import as_pixels, gather_codes, gather_folded, packed_colors
+from brandkit.color.table_build import (
+    BUILD_CHUNK,
+    MAX_FORBIDDEN,
+    CodeTableBuilder,
+    dense_cells,
+    exact_delta_e,
+    expand_cells,
+    fold_forbidden,
+    forbidden_flags,
+)
+from brandkit.color.table_store import TABLE_KIND, Tables, load_tables, store_tables, table_key
+from brandkit.warm_cache import WarmCache
 
 __all__ = ["PaletteMatcher"]
 
@@ -56,6 +68,15 @@ class PaletteMatcher:
     :meth:`min_delta_e` returns an approximate minimum ΔE00 (for statistics) and
     :meth:`exact_min_delta_e` the exact values (the oracle; slow on large images).
 
+    **Forbidden colours** (``forbidden=[(rgb, radius), ...]``, up to 24) are folded into the same table: each
+    entry also carries one bit per forbidden colour, set where the colour is within that colour's ΔE00 radius
+    (exact, like the tolerance test), so one gather per pixel answers both (:attr:`ColorMatch.forbidden`). The
+    table is then uint16 (≤ 8 forbidden colours) or uint32.
+
+    **Disk cache**: with a ``warm_cache`` (:class:`~brandkit.warm_cache.WarmCache`), a table is loaded from disk
+    when an earlier process built it for the same colours, forbidden colours, tolerance and format version
+    (:mod:`brandkit.color.table_store`), and stored after it is built.
+
     Thread-safe: tables are built under a lock and never mutated afterwards.
     """
 
@@ -65,16 +86,20 @@ class PaletteMatcher:
         self,
         colors: Sequence[tuple[int, int, int]],
         *,
+        forbidden: Sequence[tuple[tuple[int, int, int], float]] = (),
         nearest_slack: float = 0.25,
         cache_size: int = 4,
+        warm_cache: WarmCache | None = None,
     ) -> None:
         """Create a matcher for reference colours given as ``(r, g, b)`` ints 0..255.
 
         Args:
             colors: the reference colours (1 to 127 of them; duplicates allowed).
+            forbidden: forbidden colours ``((r, g, b), radius)`` folded into the tables (at most 24).
             nearest_slack: ΔE00 gap below which the nearest index of a within-tolerance
                 pixel may differ from the exact one (must be >= 0).
-            cache_size: number of per-tolerance tables kept (about 20 MiB each).
+            cache_size: number of per-tolerance tables kept (about 20 MiB each; 40 with forbidden colours).
+            warm_cache: disk cache to load built tables from and store them in (``None``: build in memory only).
 
         Raises:
             ValueError: on an empty or too long palette, a malformed colour, a negative
@@ -89,6 +114,17 @@ class PaletteMatcher:
             raise ValueError(f"nearest_slack must be >= 0, got {nearest_slack!r}")
         if cache_size < 1:
             raise ValueError(f"cache_size must be >= 1, got {cache_size!r}")
+        if len(forbidden) > MAX_FORBIDDEN:
+            raise ValueError(f"at most {MAX_FORBIDDEN} forbidden colours, got {len(forbidden)}")
+        for c, radius in forbidden:
+            if len(c) != 3 or not all(isinstance(v, int | np.integer) and 0 <= int(v) <= 255 for v in c):
+                raise ValueError(f"invalid forbidden colour {c!r}: expected three ints in 0..255")
+            if not (math.isfinite(float(radius)) and float(radius) >= 0.0):
+                raise ValueError(f"forbidden colour radius must be a finite number >= 0, got {radius!r}")
+        self._forbidden: tuple[tuple[tuple[int, int, int], float], ...] = tuple(
+            ((int(c[0]), int(c[1]), int(c[2])), float(radius)) for c, radius in forbidden
+        )
+        self._warm = warm_cache
         rgb = np.array([[int(v) for v in c] for c in colors], dtype=np.uint8)
         rgb.setflags(write=False)
         lab = srgb_to_lab(rgb)
@@ -97,7 +133,7 @@ class PaletteMatcher:
         self._lab = lab
         self._slack = float(nearest_slack)
         self._cache_size = cache_size
-        self._tables: OrderedDict[float, tuple[CodeArray, CodeArray]] = OrderedDict()
+        self._tables: OrderedDict[float, Tables] = OrderedDict()
         self._build_seconds: dict[float, float] = {}
         self._approx: tuple[npt.NDArray[np.float32], CodeArray] | None = None
         self._builder: CodeTableBuilder | None = None  # created with the first table
@@ -115,6 +151,11 @@ class PaletteMatcher:
         """(K, 3) CIELAB of the reference colours (read-only)."""
         return self._lab
 
+    @property
+    def forbidden(self) -> tuple[tuple[tuple[int, int, int], float], ...]:
+        """The folded forbidden colours ``((r, g, b), radius)``, in bit order."""
+        return self._forbidden
+
     def __len__(self) -> int:
         """Number of reference colours."""
         return int(self._rgb.shape[0])
@@ -124,7 +165,7 @@ class PaletteMatcher:
         return f"PaletteMatcher([{', '.join(rgb_to_hex(c) for c in self.colors)}])"
 
     def build_seconds(self, tolerance: float) -> float | None:
-        """Wall time the table for ``tolerance`` took to build, or None if never built."""
+        """Wall time the table for ``tolerance`` took to build or load from disk, or None if never prepared."""
         return self._build_seconds.get(float(tolerance))
 
     # -- tables ------------------------------------------------------------------------
@@ -132,11 +173,17 @@ class PaletteMatcher:
     def code_table(self, tolerance: float) -> CodeArray:
         """The (2²⁴,) code table for ``tolerance``, built on first use (read-only).
 
-        Index ``r | g << 8 | b << 16``; value as in :attr:`ColorMatch.codes`.
+        Index ``r | g << 8 | b << 16``; value as in :attr:`ColorMatch.codes` (the palette code byte; with
+        forbidden colours, the low byte of the folded table, as a new array).
         """
-        return self._tables_for(tolerance)[0]
+        table = self._tables_for(tolerance)[0]
+        if table.dtype == np.uint8:
+            return table
+        codes = (table & 0xFF).astype(np.uint8)
+        codes.setflags(write=False)
+        return codes
 
-    def _tables_for(self, tolerance: float) -> tuple[CodeArray, CodeArray]:
+    def _tables_for(self, tolerance: float) -> Tables:
         """``(code table, cell table)`` for ``tolerance``, built on first use.
 
         The cell table is indexed ``r >> 2 | (g >> 2) << 8 | (b >> 2) << 16`` (a sparse
@@ -156,10 +203,7 @@ class PaletteMatcher:
             tables = self._tables.get(tol)
             if tables is None:
                 t0 = time.perf_counter()
-                if self._builder is None:
-                    self._builder = CodeTableBuilder(self._lab, self._slack)
-                table = self._builder.build(tol)
-                cells = cell_table(table)
+                table, cells = self._load_or_build(tol)
                 table.setflags(write=False)
                 cells.setflags(write=False)
                 tables = (table, cells)
@@ -168,6 +212,35 @@ class PaletteMatcher:
                 while len(self._tables) > self._cache_size:
                     self._tables.popitem(last=False)
             return tables
+
+    def _load_or_build(self, tol: float) -> Tables:
+        """The tables for ``tol`` from the disk cache, else built (and stored there). Called under the lock."""
+        key = table_key(self.colors, self._forbidden, tol, self._slack)
+        if self._warm is None:
+            return self._build(tol, None, key)
+        loaded = load_tables(self._warm, key, len(self._forbidden))
+        if loaded is not None:
+            return loaded
+        with self._warm.building(TABLE_KIND, key):  # another process building it: wait, then load its file
+            loaded = load_tables(self._warm, key, len(self._forbidden))
+            return loaded if loaded is not None else self._build(tol, self._warm, key)
+
+    def _build(self, tol: float, warm: WarmCache | None, key: str) -> Tables:
+        """Build the tables for ``tol`` (and store them in ``warm``)."""
+        if self._builder is None:
+            self._builder = CodeTableBuilder(self._lab, self._slack)
+        table: npt.NDArray[np.unsignedinteger] = self._builder.build(tol)
+        if self._forbidden:
+            hue = HueRangeTables.build()
+            flags = [
+                forbidden_flags(srgb_to_lab(np.asarray(rgb, dtype=np.uint8)), radius, hue)
+                for rgb, radius in self._forbidden
+            ]
+            table = fold_forbidden(table, flags)
+        dense = dense_cells(table)
+        if warm is not None:
+            store_tables(warm, key, table, dense)
+        return table, expand_cells(dense)
 
     def prepare(self, tolerance: float) -> float:
         """Build (if needed) the table for ``tolerance``; return its build time in seconds."""
@@ -195,14 +268,35 @@ class PaletteMatcher:
         """
         px = as_pixels(pixels)
         tables = self._tables_for(tolerance)
+        if tables[0].dtype != np.uint8:
+            return self._match_folded(px, tables, tolerance)
         codes = np.empty(px.shape[:-1], dtype=np.uint8)
         counts = gather_codes(px, tables, codes.reshape(-1))
         return ColorMatch(codes=codes, stats=self._stats(counts, tolerance, codes.size))
 
+    def _match_folded(self, px: npt.NDArray[np.uint8], tables: Tables, tolerance: float) -> ColorMatch:
+        """One gather of the folded table: palette codes and forbidden bits of every pixel."""
+        folded = np.empty(px.shape[:-1], dtype=tables[0].dtype)
+        gather_folded(px, tables, folded.reshape(-1))
+        codes = np.empty(folded.shape, dtype=np.uint8)
+        np.bitwise_and(folded, 0xFF, out=codes, casting="unsafe")
+        bits_dtype = np.uint8 if len(self._forbidden) <= 8 else np.uint32
+        bits: npt.NDArray[np.unsignedinteger] = np.right_shift(folded, 8).astype(bits_dtype)
+        counts = np.bincount(codes.reshape(-1), minlength=256).astype(np.int64)
+        return ColorMatch(
+            codes=codes,
+            stats=self._stats(counts, tolerance, codes.size),
+            forbidden=bits,
+            n_forbidden=len(self._forbidden),
+        )
+
     def coverage(self, pixels: npt.ArrayLike, tolerance: float) -> CoverageStats:
         """Coverage statistics only (no per-pixel output; the fastest call)."""
         px = as_pixels(pixels)
-        counts = gather_codes(px, self._tables_for(tolerance), None)
+        tables = self._tables_for(tolerance)
+        if tables[0].dtype != np.uint8:
+            return self._match_folded(px, tables, tolerance).stats
+        counts = gather_codes(px, tables, None)
         return self._stats(counts, tolerance, px.size // 3)
 
     def within(self, pixels: npt.ArrayLike, tolerance: float) -> npt.NDArray[np.bool_]:

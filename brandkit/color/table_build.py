@@ -18,11 +18,23 @@ from brandkit.color.ciede2000 import ciede2000_core
 from brandkit.color.codes import MIXED, OUTSIDE, CodeArray
 from brandkit.color.convert import FloatArray, srgb_to_lab
 
-__all__ = ["BUILD_CHUNK", "CodeTableBuilder", "cell_table", "exact_delta_e"]
+__all__ = [
+    "BUILD_CHUNK",
+    "MAX_FORBIDDEN",
+    "CodeTableBuilder",
+    "cell_table",
+    "dense_cells",
+    "exact_delta_e",
+    "expand_cells",
+    "fold_forbidden",
+    "forbidden_flags",
+    "mixed_value",
+]
 
 _ROOT_BOX: Final = 32
 BUILD_CHUNK: Final = 8192  # boxes per vectorised step (temporaries stay in L2)
 _NEAREST_CELL: Final = 4  # nearest-colour resolution for colours outside the tolerance
+MAX_FORBIDDEN: Final = 24  # forbidden colours a folded (uint32) table holds above the palette code byte
 
 
 def exact_delta_e(lab: FloatArray, refs: FloatArray, cand: npt.NDArray[np.bool_] | None = None) -> FloatArray:
@@ -40,24 +52,63 @@ def exact_delta_e(lab: FloatArray, refs: FloatArray, cand: npt.NDArray[np.bool_]
     return out
 
 
-def cell_table(table: CodeArray) -> CodeArray:
-    """Cell table for a code table (layout: ``PaletteMatcher._tables_for`` in :mod:`brandkit.color.matcher`)."""
+def cell_table(table: npt.NDArray[np.unsignedinteger]) -> npt.NDArray[np.unsignedinteger]:
+    """Cell table for a code table (layout: ``PaletteMatcher._tables_for`` in :mod:`brandkit.color.matcher`).
+
+    Works for a plain code table (uint8, mixed cells hold :data:`MIXED`) and a folded one (uint16/uint32, see
+    :func:`fold_forbidden`; mixed cells hold the dtype's largest value, never a valid folded code).
+    """
+    return expand_cells(dense_cells(table))
+
+
+def mixed_value(dtype: np.dtype[np.unsignedinteger] | type[np.unsignedinteger]) -> int:
+    """The cell-table value of a mixed cell for tables of ``dtype``."""
+    return MIXED if np.dtype(dtype) == np.uint8 else int(np.iinfo(dtype).max)
+
+
+def dense_cells(table: npt.NDArray[np.unsignedinteger]) -> npt.NDArray[np.unsignedinteger]:
+    """(64, 64, 64) shared code of each 4×4×4 cell (indexed ``[b >> 2, g >> 2, r >> 2]``), or the mixed value."""
     t6 = table.reshape(64, 4, 64, 4, 64, 4)  # (b >> 2, b & 3, g >> 2, g & 3, r >> 2, r & 3)
     first = t6[:, 0, :, 0, :, 0]
     uniform = (t6 == first[:, None, :, None, :, None]).all(axis=(1, 3, 5))
-    cells = np.full((64, 256, 256), MIXED, dtype=np.uint8)
-    cells[:, :64, :64] = np.where(uniform, first, np.uint8(MIXED))
+    return np.where(uniform, first, table.dtype.type(mixed_value(table.dtype)))
+
+
+def expand_cells(dense: npt.NDArray[np.unsignedinteger]) -> npt.NDArray[np.unsignedinteger]:
+    """The sparse cell table the gather indexes (``r >> 2 | (g >> 2) << 8 | (b >> 2) << 16``) from
+    :func:`dense_cells`."""
+    cells = np.full((64, 256, 256), mixed_value(dense.dtype), dtype=dense.dtype)
+    cells[:, :64, :64] = dense
     return cells.reshape(-1)
+
+
+def forbidden_flags(lab: FloatArray, tolerance: float, hue: HueRangeTables) -> npt.NDArray[np.bool_]:
+    """(2²⁴,) exact ``ΔE00(colour, lab) <= tolerance`` for every sRGB colour (one forbidden colour's radius)."""
+    return CodeTableBuilder(lab.reshape(1, 3), 0.0, hue).build(tolerance) < OUTSIDE
+
+
+def fold_forbidden(table: CodeArray, flags: list[npt.NDArray[np.bool_]]) -> npt.NDArray[np.unsignedinteger]:
+    """A palette code table with each forbidden colour's radius folded in: bits 0–7 the palette code, bit
+    ``8 + i`` set where the colour is within forbidden colour ``i``'s radius (uint16 up to 8 forbidden colours,
+    uint32 up to :data:`MAX_FORBIDDEN`)."""
+    if len(flags) > MAX_FORBIDDEN:
+        raise ValueError(f"at most {MAX_FORBIDDEN} forbidden colours can be folded, got {len(flags)}")
+    dtype = np.dtype(np.uint16) if len(flags) <= 8 else np.dtype(np.uint32)
+    folded: npt.NDArray[np.unsignedinteger] = table.astype(dtype)
+    for i, flag in enumerate(flags):
+        np.bitwise_or(folded, dtype.type(1 << (8 + i)), out=folded, where=flag)
+    return folded
 
 
 class CodeTableBuilder:
     """Builds code tables for one palette (see the module docstring)."""
 
-    def __init__(self, lab: FloatArray, nearest_slack: float) -> None:
-        """Create a builder for reference colours ``lab`` (K, 3) and the matcher's ``nearest_slack``."""
+    def __init__(self, lab: FloatArray, nearest_slack: float, hue: HueRangeTables | None = None) -> None:
+        """Create a builder for reference colours ``lab`` (K, 3) and the matcher's ``nearest_slack`` (``hue``:
+        hue range tables to share, else built here)."""
         self._lab = lab
         self._slack = nearest_slack
-        self._hue = HueRangeTables.build()
+        self._hue = hue if hue is not None else HueRangeTables.build()
         # Exact nearest reference at the middle of each 4×4×4 cell (255 = not computed yet).
         self._cell_nearest = np.full(1 << 18, 255, dtype=np.uint8)
 
