@@ -28,18 +28,24 @@ Rows:
 * ``OCR baseline`` – what a naive integration does: a fresh ``rapidocr.RapidOCR()`` with
   default settings for every image (model load + default detector sizing) — measured in
   this run; our OCR is reported as a speed-up against it.
-* One-offs: OCR engine load, logo template/ORB preparation.
+* ``moderation`` – the local classifier (``NudeNetModerator.moderate_image`` on the decoded
+  image, what ``validate`` and the offline path run) plus the moderation check judging its
+  scores: part of every image's cost, so part of the totals.
+* One-offs: OCR engine load, moderation model load, logo template/ORB preparation.
 
-Targets (printed with PASS/FAIL): all checks but OCR ≤ 80 ms at 1024² (sum of
-technical, palette, logo (ORB path), text and contrast after OCR); OCR ≤ 0.5 s at 1024².
-Timings depend on the machine being otherwise idle: the load average is printed; on a
-shared machine run it twice.
+Every row shows the median **CPU time** (``time.process_time``: all threads of this
+process) beside the median wall time; the load average is printed at the start and the
+end (``benchmarks/_measure.py``). Under load (1-min load above the cores) wall times are
+inflated and CPU time is the figure; the targets are judged on CPU time.
+
+Targets (printed with PASS/FAIL): all checks but OCR — technical, palette, logo (ORB
+path), text and contrast after OCR, **and moderation** — ≤ 40 ms at 1024² (issue 21);
+OCR ≤ 0.5 s at 1024².
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 from collections.abc import Callable
@@ -52,9 +58,11 @@ from PIL import Image, ImageDraw, ImageFont
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks._measure import load_average, load_note
 from brandkit.checks.base import CheckContext, CheckResources, Expectation
 from brandkit.checks.contrast import ContrastCheck
 from brandkit.checks.logo import LogoCheck
+from brandkit.checks.moderation import ModerationCheck
 from brandkit.checks.technical import TechnicalCheck
 from brandkit.checks.text import TextCheck
 from brandkit.imageio import encode_image, load_image
@@ -72,7 +80,7 @@ COPY = CopyBlock(
     cta="Order now",
     disclaimers=["Offer valid at participating cafés."],
 )
-TARGET_OTHER_MS = 80.0
+TARGET_OTHER_MS = 40.0  # issue 21: everything but OCR, moderation included
 TARGET_OCR_S = 0.5
 
 
@@ -139,19 +147,27 @@ class Row:
     median_ms: float
     runs: int
     note: str = ""
+    cpu_ms: float = float("nan")  # median CPU time (all threads of this process)
+
+
+def timed_cpu(fn: Callable[[], Any], runs: int, warmup: int = 1) -> tuple[float, float, Any]:
+    """Median wall and CPU time in ms over ``runs`` calls after ``warmup`` calls, and the last result."""
+    out: Any = None
+    for _ in range(warmup):
+        out = fn()
+    wall, cpu = [], []
+    for _ in range(runs):
+        c0, t0 = time.process_time(), time.perf_counter()
+        out = fn()
+        wall.append((time.perf_counter() - t0) * 1000.0)
+        cpu.append((time.process_time() - c0) * 1000.0)
+    return statistics.median(wall), statistics.median(cpu), out
 
 
 def timed(fn: Callable[[], Any], runs: int, warmup: int = 1) -> tuple[float, Any]:
     """Median wall time in ms over ``runs`` calls after ``warmup`` calls, and the last result."""
-    out: Any = None
-    for _ in range(warmup):
-        out = fn()
-    samples = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        out = fn()
-        samples.append((time.perf_counter() - t0) * 1000.0)
-    return statistics.median(samples), out
+    wall, _cpu, out = timed_cpu(fn, runs, warmup)
+    return wall, out
 
 
 def _naive_ocr(image: Image.Image) -> Any:
@@ -171,9 +187,10 @@ class Bench:
     palette: Any
     runs: int
     baseline_runs: int
+    moderator: Any
     rows: list[Row]
     one_offs: list[tuple[str, str]]
-    summary: list[tuple[str, float, float, float]]
+    summary: list[tuple[str, float, float, float, float]]  # size, other (CPU), OCR (CPU), baseline (wall), other wall
 
     def context(self, image: Image.Image, data: bytes, expectation: Expectation) -> CheckContext:
         """A fresh per-image context on the shared resources."""
@@ -189,17 +206,38 @@ class Bench:
         expectation: Expectation,
         memo: dict[str, Any] | None = None,
         note: Callable[[Any], str] | None = None,
-    ) -> float:
-        """Median time of ``check.run`` on fresh contexts (pre-filled with ``memo``); adds a row."""
+    ) -> tuple[float, float]:
+        """Median wall and CPU time of ``check.run`` on fresh contexts (pre-filled with ``memo``); adds a row."""
 
         def run() -> Any:
             ctx = self.context(image, data, expectation)
             ctx._cache.update(memo or {})  # what earlier checks leave in the per-image memo
             return check.run(ctx)
 
-        ms, res = timed(run, self.runs)
-        self.rows.append(Row(size, name, ms, self.runs, note(res) if note else res.status.value))
-        return ms
+        ms, cpu, res = timed_cpu(run, self.runs)
+        self.rows.append(Row(size, name, ms, self.runs, note(res) if note else res.status.value, cpu))
+        return ms, cpu
+
+    def time_moderation(
+        self, size: str, image: Image.Image, data: bytes, expectation: Expectation
+    ) -> tuple[float, float]:
+        """The local classifier on the decoded image plus the check judging its scores; adds a row."""
+
+        def run() -> Any:
+            scores = self.moderator.moderate_image(image, "")
+            ctx = CheckContext(
+                spec=self.spec,
+                image=image,
+                data=data,
+                expectation=expectation,
+                resources=self.resources,
+                moderation=scores,
+            )
+            return ModerationCheck().run(ctx)
+
+        ms, cpu, res = timed_cpu(run, self.runs)
+        self.rows.append(Row(size, "moderation (local NudeNet + check)", ms, self.runs, res.status.value, cpu))
+        return ms, cpu
 
     def size(self, width: int, height: int) -> None:
         """Every row for one image size."""
@@ -223,13 +261,15 @@ class Bench:
         memo = dict(pre._cache)
         lines = memo[OCR_MEMO_KEY].lines or []
 
-        ocr_ms, _ = timed(lambda: self.engine.read(image), self.runs)
-        self.rows.append(Row(size, "ocr", ocr_ms, self.runs, f"{len(lines)} lines"))
+        ocr_ms, ocr_cpu, _ = timed_cpu(lambda: self.engine.read(image), self.runs)
+        self.rows.append(Row(size, "ocr", ocr_ms, self.runs, f"{len(lines)} lines", ocr_cpu))
         self.time_check(size, "text (incl. OCR)", TextCheck(), image, data, exp)
-        text_ms = self.time_check(
+        text_ms, text_cpu = self.time_check(
             size, "text (after OCR)", TextCheck(), image, data, exp, memo={OCR_MEMO_KEY: memo[OCR_MEMO_KEY]}
         )
-        contrast_ms = self.time_check(size, "contrast (after text)", ContrastCheck(), image, data, exp, memo=memo)
+        contrast_ms, contrast_cpu = self.time_check(
+            size, "contrast (after text)", ContrastCheck(), image, data, exp, memo=memo
+        )
 
         t0 = time.perf_counter()
         LogoCheck().run(self.context(image, data, exp))  # first call prepares the logo (cached in resources)
@@ -238,37 +278,44 @@ class Bench:
         def method(res: Any) -> str:
             return f"{res.status.value}, {res.details.get('method') or 'not found'}"
 
-        logo_ms = self.time_check(size, "logo", LogoCheck(), image, data, exp, note=method)
+        logo_ms, logo_cpu = self.time_check(size, "logo", LogoCheck(), image, data, exp, note=method)
         if width == 1024:
             self.one_offs.append(
                 ("logo preparation (first logo check − steady state)", f"{first_logo_ms - logo_ms:.0f} ms")
             )
         self.time_check(size, "logo, small (fallback)", LogoCheck(), small, data, exp, note=method)
         self.time_check(size, "logo, missing (worst case)", LogoCheck(), missing, data, exp, note=method)
-        tech_ms = self.time_check(size, "technical", TechnicalCheck(), image, data, exp)
+        tech_ms, tech_cpu = self.time_check(size, "technical", TechnicalCheck(), image, data, exp)
         if self.palette is not None:
-            pal_ms = self.time_check(size, "palette", self.palette, image, data, exp)
+            pal_ms, pal_cpu = self.time_check(size, "palette", self.palette, image, data, exp)
         else:
-            pal_ms = 0.0
+            pal_ms = pal_cpu = 0.0
             self.rows.append(Row(size, "palette", float("nan"), 0, "TODO(lead): PaletteCheck missing"))
+        mod_ms, mod_cpu = self.time_moderation(size, image, data, exp)
 
-        ours = tech_ms + logo_ms + text_ms + contrast_ms
-        other = ours + pal_ms
-        self.rows.append(Row(size, "text+contrast+logo+technical, no OCR", ours, self.runs))
-        self.rows.append(Row(size, "all checks but OCR (+ palette)", other, self.runs))
-        self.rows.append(Row(size, "all checks, one image (OCR once)", other + ocr_ms, self.runs))
-        base_ms, _ = timed(lambda: _naive_ocr(image), self.baseline_runs)
-        self.rows.append(Row(size, "OCR baseline: fresh default RapidOCR() per image", base_ms, self.baseline_runs))
-        self.summary.append((size, other, ocr_ms, base_ms))
+        ours, ours_cpu = tech_ms + logo_ms + text_ms + contrast_ms, tech_cpu + logo_cpu + text_cpu + contrast_cpu
+        other, other_cpu = ours + pal_ms + mod_ms, ours_cpu + pal_cpu + mod_cpu
+        self.rows.append(Row(size, "text+contrast+logo+technical, no OCR", ours, self.runs, "", ours_cpu))
+        self.rows.append(Row(size, "all checks but OCR (+ palette, moderation)", other, self.runs, "", other_cpu))
+        self.rows.append(
+            Row(size, "all checks, one image (OCR once)", other + ocr_ms, self.runs, "", other_cpu + ocr_cpu)
+        )
+        base_ms, base_cpu, _ = timed_cpu(lambda: _naive_ocr(image), self.baseline_runs)
+        self.rows.append(
+            Row(size, "OCR baseline: fresh default RapidOCR() per image", base_ms, self.baseline_runs, "", base_cpu)
+        )
+        self.summary.append((size, other_cpu, ocr_cpu, base_cpu, other))
 
     def banner(self) -> None:
         """OCR on a 3:1 web banner, where the detector sizing matters most (default: short side to 736 px)."""
         banner = make_poster(self.spec, 1536, 512, logo_px=None, seed=3)
-        ms, _ = timed(lambda: self.engine.read(banner), self.runs)
-        self.rows.append(Row("1536×512", "ocr", ms, self.runs))
-        base, _ = timed(lambda: _naive_ocr(banner), self.baseline_runs)
-        self.rows.append(Row("1536×512", "OCR baseline: fresh default RapidOCR() per image", base, self.baseline_runs))
-        self.summary.append(("1536×512", float("nan"), ms, base))
+        ms, cpu, _ = timed_cpu(lambda: self.engine.read(banner), self.runs)
+        self.rows.append(Row("1536×512", "ocr", ms, self.runs, "", cpu))
+        base, base_cpu, _ = timed_cpu(lambda: _naive_ocr(banner), self.baseline_runs)
+        self.rows.append(
+            Row("1536×512", "OCR baseline: fresh default RapidOCR() per image", base, self.baseline_runs, "", base_cpu)
+        )
+        self.summary.append(("1536×512", float("nan"), cpu, base_cpu, float("nan")))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -277,7 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=7, help="timed runs per row (default 7, at least 5)")
     parser.add_argument("--quick", action="store_true", help="5 runs per row, 3 for the naive baseline")
     args = parser.parse_args(argv)
-    console = Console()
+    console = Console(width=max(140, Console().width))
+    load_start = load_average()
 
     spec = load_spec(SPEC_DIR)
     resources = CheckResources()
@@ -296,27 +344,38 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:  # TODO(lead): the palette check did not exist when this benchmark was written
         palette = None
 
+    from brandkit.provider.local_moderation import NudeNetModerator
+
+    moderator = NudeNetModerator()
+    t0 = time.perf_counter()
+    moderator.moderate_image(Image.new("RGB", (64, 64), "white"), "")  # model load + first call
+    moderation_load_s = time.perf_counter() - t0
     bench = Bench(
         spec=spec,
         resources=resources,
         engine=engine,
         palette=palette,
+        moderator=moderator,
         runs=5 if args.quick else max(5, args.runs),
         baseline_runs=3 if args.quick else 5,
         rows=[],
-        one_offs=[("OCR engine load (import + models + first call)", f"{load_s * 1000:.0f} ms")],
+        one_offs=[
+            ("OCR engine load (import + models + first call)", f"{load_s * 1000:.0f} ms"),
+            ("moderation model load (import + model + first call)", f"{moderation_load_s * 1000:.0f} ms"),
+        ],
         summary=[],
     )
     for width, height in SIZES:
         bench.size(width, height)
     bench.banner()
 
-    table = Table(title="brandkit checks — median wall time per image")
-    for col in ("image", "row", "median", "runs", "note"):
-        table.add_column(col, justify="right" if col in ("median", "runs") else "left")
+    table = Table(title="brandkit checks — median CPU and wall time per image")
+    for col in ("image", "row", "CPU", "wall", "runs", "note"):
+        table.add_column(col, justify="right" if col in ("CPU", "wall", "runs") else "left")
     for row in bench.rows:
         median = "–" if row.median_ms != row.median_ms else f"{row.median_ms:.1f} ms"
-        table.add_row(row.size, row.name, median, str(row.runs), row.note)
+        cpu = "–" if row.cpu_ms != row.cpu_ms else f"{row.cpu_ms:.1f} ms"
+        table.add_row(row.size, row.name, cpu, median, str(row.runs), row.note)
     console.print(table)
 
     once = Table(title="one-off costs (per kit, not per image)")
@@ -330,21 +389,21 @@ def main(argv: list[str] | None = None) -> int:
     for col in ("image", "target", "measured", "result"):
         verdict.add_column(col)
     ok = True
-    for size, other, ocr_ms, base_ms in bench.summary:
-        speedup = f"{base_ms / ocr_ms:.1f}× ({base_ms:.0f} → {ocr_ms:.0f} ms)"
-        verdict.add_row(size, "OCR speed-up vs naive baseline (same run)", speedup, "info")
+    for size, other, ocr_ms, base_ms, other_wall in bench.summary:
+        speedup = f"{base_ms / ocr_ms:.1f}× ({base_ms:.0f} → {ocr_ms:.0f} ms CPU)"
+        verdict.add_row(size, "OCR speed-up vs naive baseline (same run, CPU time)", speedup, "info")
         if size.startswith("1024"):
+            shown_other = f"{other:.1f} ms CPU ({other_wall:.1f} ms wall)"
             targets: list[tuple[str, float, float, str]] = [
-                (f"all checks but OCR ≤ {TARGET_OTHER_MS:.0f} ms", other, TARGET_OTHER_MS, f"{other:.1f} ms"),
-                (f"OCR ≤ {TARGET_OCR_S:.1f} s", ocr_ms, TARGET_OCR_S * 1000, f"{ocr_ms / 1000:.3f} s"),
+                (f"all checks but OCR, moderation in, ≤ {TARGET_OTHER_MS:.0f} ms", other, TARGET_OTHER_MS, shown_other),
+                (f"OCR ≤ {TARGET_OCR_S:.1f} s (CPU)", ocr_ms, TARGET_OCR_S * 1000, f"{ocr_ms / 1000:.3f} s"),
             ]
             for label, value, limit, shown in targets:
                 good = value <= limit
                 ok &= good
                 verdict.add_row(size, label, shown, "[green]PASS[/green]" if good else "[red]FAIL[/red]")
     console.print(verdict)
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    console.print(f"cpus: {os.cpu_count()}, load average (1 min): {load:.2f} — rerun on an idle machine if high")
+    console.print(load_note(load_start, load_average()))
     return 0 if ok else 1
 
 

@@ -12,10 +12,11 @@ Used by ``brandkit validate FILE...`` (:mod:`brandkit.cli`); the SDK's ``BrandKi
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import multiprocessing
 import os
 import queue
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ class FileResult:
     path: Path
     report: ValidationReport | None = None
     error: str | None = None
+    sha256: str | None = None  # of the bytes read (``None`` when the file could not be read)
 
     @property
     def passed(self) -> bool:
@@ -72,12 +74,19 @@ def validation_request(spec: BrandSpec, image: Path, expected: AssetRequest, fmt
 
 
 def _validate_one(kit: Any, index: int, path: Path, expected: AssetRequest | None, fmt: str | None) -> FileResult:
-    """Check one file with ``kit``; a file that cannot be read or matched is an error result naming it."""
+    """Check one file with ``kit``; a file that cannot be read or matched is an error result naming it.
+
+    The result carries the sha256 of the file's bytes (what ``validate --resume`` compares), read just before.
+    """
+    from brandkit.imageio import read_bytes
+
+    digest: str | None = None
     try:
+        digest = hashlib.sha256(read_bytes(path)).hexdigest()
         request = validation_request(kit.spec, path, expected, fmt) if expected is not None else None
-        return FileResult(index, path, report=kit.validate(path, request=request))
+        return FileResult(index, path, report=kit.validate(path, request=request), sha256=digest)
     except (ImageInputError, RequestError) as exc:
-        return FileResult(index, path, error=f"{type(exc).__name__}: {exc}")
+        return FileResult(index, path, error=f"{type(exc).__name__}: {exc}", sha256=digest)
 
 
 def validate_files(
@@ -88,7 +97,7 @@ def validate_files(
     expected: AssetRequest | None = None,
     fmt: str | None = None,
     jobs: int | None = None,
-) -> Iterator[FileResult]:
+) -> Generator[FileResult, None, None]:
     """Validate every file of ``images``, yielding each result as it finishes (see the module docstring).
 
     ``spec`` is the loaded spec (used in this process); ``spec_source`` the folder or file it was loaded from
@@ -100,7 +109,11 @@ def validate_files(
 
         kit = BrandKit(spec, provider="local")
         for index, path in enumerate(images):
-            yield _validate_one(kit, index, path, expected, fmt)
+            try:
+                result = _validate_one(kit, index, path, expected, fmt)
+            except Exception as exc:  # as in a worker: one file's failure is that file's result, never the run's
+                result = FileResult(index, path, error=f"{type(exc).__name__}: {exc}")
+            yield result
         return
     yield from _parallel(str(spec_source), list(images), expected, fmt, workers)
 
@@ -125,7 +138,7 @@ def _parallel(
     try:
         while pending:
             try:
-                index, report, error = results.get(timeout=_POLL_S)
+                index, report, error, digest = results.get(timeout=_POLL_S)
             except queue.Empty:
                 if any(process.is_alive() for process in processes):
                     continue
@@ -134,7 +147,7 @@ def _parallel(
                 return
             if index in pending:
                 pending.discard(index)
-                yield FileResult(index, images[index], report=report, error=error)
+                yield FileResult(index, images[index], report=report, error=error, sha256=digest)
     finally:
         for process in processes:
             if process.is_alive():
@@ -146,9 +159,15 @@ def _parallel(
 
 
 def _worker(spec_source: str, expected: AssetRequest | None, fmt: str | None, tasks: Any, results: Any) -> None:
-    """One worker process: its own spec and kit, then files from ``tasks`` until the end marker."""
+    """One worker process: its own spec and kit, then files from ``tasks`` until the end marker.
+
+    A worker whose parent died (``kill -9`` of the command) stops at its next file instead of running on as an
+    orphan: nobody would read its results.
+    """
     from brandkit.kit import BrandKit
     from brandkit.spec.loader import load_spec
+
+    parent = multiprocessing.parent_process()
 
     kit: Any = None
     setup_error: str | None = None
@@ -157,16 +176,22 @@ def _worker(spec_source: str, expected: AssetRequest | None, fmt: str | None, ta
     except BrandkitError as exc:
         setup_error = f"{type(exc).__name__}: {exc}"
     while True:
-        item = tasks.get()
+        if parent is not None and not parent.is_alive():
+            results.cancel_join_thread()  # exit now: the results pipe has no reader left
+            return
+        try:
+            item = tasks.get(timeout=_POLL_S)
+        except queue.Empty:
+            continue
         if item is None:
             break
         index, path = item
         if kit is None:
-            results.put((index, None, setup_error))
+            results.put((index, None, setup_error, None))
             continue
         try:
             result = _validate_one(kit, index, Path(path), expected, fmt)
-            results.put((index, result.report, result.error))
+            results.put((index, result.report, result.error, result.sha256))
         except Exception as exc:  # one file's failure is that file's result, never the run's
             with contextlib.suppress(Exception):
-                results.put((index, None, f"{type(exc).__name__}: {exc}"))
+                results.put((index, None, f"{type(exc).__name__}: {exc}", None))

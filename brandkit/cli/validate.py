@@ -15,6 +15,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from brandkit.cli.common import (
     EXIT_CHECKS,
@@ -37,6 +38,8 @@ from brandkit.cli.recording import DbOpt, report_recording, validate_recorder
 
 __all__ = ["register", "validate_cmd"]
 
+_TABLES_UP_TO = 20  # files; above it each file is one line (with the failed checks) and the summary follows
+
 
 def register(app: typer.Typer) -> None:
     """Add ``validate`` to ``app``."""
@@ -45,7 +48,14 @@ def register(app: typer.Typer) -> None:
 
 def validate_cmd(
     spec: SpecOpt,
-    images: Annotated[list[Path], typer.Argument(help="Images to validate.")],
+    images: Annotated[
+        list[str],
+        typer.Argument(
+            help="Images, folders (searched recursively for image files) or glob patterns (quote them: 'a/**/*.png').",
+            show_default=False,
+            metavar="IMAGE|DIR|GLOB",
+        ),
+    ],
     headline: Headline = None,
     subhead: Subhead = None,
     cta: Cta = None,
@@ -61,18 +71,49 @@ def validate_cmd(
     jsonl: Annotated[
         bool, typer.Option("--jsonl", help="Print one JSON line per file as it finishes, then a summary line.")
     ] = False,
+    out: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--out",
+            "-o",
+            help="Append one JSON line per file (fsynced as each finishes), then the summary, to this JSONL file.",
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="Skip the files --out already holds with the same content (sha256)."),
+    ] = False,
+    shard: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--shard", help="Check only shard I of N (I/N, e.g. 2/8): a stable share of the files."),
+    ] = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
+    report: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--report",
+            help="Also write a verification report with evidence (heat map, OCR boxes, logo, contrast, score): "
+            "a .html page or .json; with several images, a folder (one report per image).",
+        ),
+    ] = None,
+    report_format: Annotated[
+        str, typer.Option("--report-format", help="native, or adcp (an AdCP get_creative_features response, JSON).")
+    ] = "native",
 ) -> None:
     """Run every check on existing images (recorded in the registry: --db, $BRANDKIT_DB or one beside them).
 
     The expected copy is --headline/--subhead/--cta/--disclaimer when given, else the copy recorded in each
     image's embedded provenance. A malformed or foreign record is reported ("provenance unreadable: …"), never
-    fatal. Each file is reported by name as it finishes (progress on stderr); a file that cannot be read is
-    reported and the others go on. Exit 0 all passed · 1 some failed checks · 2 some file could not be read
-    (or a usage/spec error).
+    fatal. Each file is reported by name as it finishes (progress and time left on stderr); a file that cannot
+    be read is reported and the others go on. Folders and patterns audit a whole library: --out keeps the results
+    (--resume continues an interrupted audit), --shard splits it across machines, and a summary ends the run
+    (pass rate per check, worst offenders). Exit 0 all passed · 1 some failed checks · 2 some file could not be
+    read (or a usage/spec error).
     """
-    from brandkit.validate_many import validate_files
+    from brandkit.audit import audit
+    from brandkit.evidence.files import ReportWriter
+    from brandkit.variants.eta import EtaEstimator, format_eta
 
     as_json = json_out or jsonl
     with map_errors(as_json):
@@ -82,36 +123,54 @@ def validate_cmd(
             expected = build_request(
                 "validate an existing image", headline, subhead, cta, "-", None, 1, disclaimer, "auto"
             )
-        recorder = validate_recorder(db, images, loaded)
-        results: list[Any] = [None] * len(images)
+        run = audit(
+            loaded, images, spec_source=spec, jobs=jobs, out=out, resume=resume, shard=shard, expected=expected, fmt=fmt
+        )
+        todo = [item.path for item in run.todo]
+        reports = None  # --report: one verification report per image (brandkit/evidence/files.py)
+        if report is not None:
+            reports = ReportWriter(report, todo, report_format, expected=expected, spec_format=fmt)
+        recorder = validate_recorder(db, [item.path for item in run.files], loaded)
+        results: list[Any] = [None] * len(todo) if json_out else []
         progress = make_console(stderr=True)
         console = make_console()
-        finished = validate_files(loaded, spec, images, expected=expected, fmt=fmt, jobs=jobs)
-        for done, result in enumerate(finished, start=1):
+        total = len(run.files)
+        if run.resumed:
+            progress.print(f"resumed: {run.resumed} of {total} file(s) already in {out}", markup=False)
+        eta = EtaEstimator()
+        eta.start(total, settled=run.resumed)
+        for done, item in enumerate(run, start=run.resumed + 1):
             # the one place each file's result is handled: kept, recorded, streamed
-            results[result.index] = result
+            result = item.result
+            if json_out:
+                results[result.index] = result
             if recorder is not None and result.report is not None:
                 recorder.judged(result.report, result.path)
-            state = "unreadable" if result.report is None else "passed" if result.passed else "failed"
-            progress.print(f"[{done}/{len(images)}] {state}: {result.path}", markup=False)
+            if reports is not None and result.report is not None:
+                for written in reports.write(loaded, result.index, result.path, result.report):
+                    progress.print(f"report: {written}", markup=False)
+            eta.update(done)
+            progress.print(
+                f"[{done}/{total}] {item.record.state}: {result.path} · {format_eta(eta.remaining_s())}", markup=False
+            )
             if jsonl:
                 sys.stdout.write(json.dumps(_file_entry(result), ensure_ascii=False, default=str) + "\n")
                 sys.stdout.flush()
             elif not json_out:
-                _print_file_result(console, result)
+                _print_file_result(console, result, table=total <= _TABLES_UP_TO)
         registry = report_recording(recorder, as_json)
-        unreadable = sum(1 for r in results if r.report is None)
-        failed = sum(1 for r in results if r.report is not None and not r.report.passed)
-        code = EXIT_USAGE if unreadable else EXIT_CHECKS if failed else EXIT_OK
-        summary = {"ok": code == EXIT_OK, "exit_code": code, "files": len(images), "failed": failed}
-        summary["unreadable"] = unreadable
+        summary = run.summary
+        code = EXIT_USAGE if summary.unreadable else EXIT_CHECKS if summary.failed else EXIT_OK
+        counts = {"ok": code == EXIT_OK, "exit_code": code, "files": summary.files, "failed": summary.failed}
+        counts["unreadable"] = summary.unreadable
+        audit_summary = summary.model_dump(mode="json")
         if jsonl:
-            sys.stdout.write(json.dumps({"summary": True, **summary, **registry}, default=str) + "\n")
+            line = {"summary": True, **counts, "audit": audit_summary, **registry}
+            sys.stdout.write(json.dumps(line, default=str) + "\n")
         elif json_out:
-            emit_json({**summary, "images": [_file_entry(r) for r in results], **registry})
+            emit_json({**counts, "images": [_file_entry(r) for r in results], "audit": audit_summary, **registry})
         else:
-            passed = len(images) - unreadable - failed
-            console.print(f"{len(images)} file(s): {passed} passed, {failed} failed, {unreadable} unreadable")
+            _print_summary(console, summary)
         if code != EXIT_OK:
             raise typer.Exit(code)
 
@@ -123,13 +182,45 @@ def _file_entry(result: Any) -> dict[str, Any]:
     return {"path": str(result.path), **result.report.model_dump_report()}
 
 
-def _print_file_result(console: Console, result: Any) -> None:
+def _print_file_result(console: Console, result: Any, table: bool = True) -> None:
+    """One file's result: its line, and (``table``) its provenance note and every check's row."""
     report = result.report
     if report is None:
         console.print(f"[bold red]✗ unreadable[/] {escape(str(result.path))}: {escape(str(result.error))}")
         return
     mark = "[bold green]✓ passed[/]" if report.passed else "[bold red]✗ failed[/]"
+    if not table:  # an audit of many files: one line each (the JSON forms and --out keep every check)
+        failed = ", ".join(check.name for check in report.failures)
+        console.print(f"{mark} {escape(str(result.path))}" + (f": {escape(failed)}" if failed else ""))
+        return
     console.print(f"{mark} {escape(str(result.path))}")
     if report.provenance is not None and report.provenance.status == "unreadable":
         console.print(f"[yellow]{escape(report.provenance.message)}[/]")
     console.print(report_rows(report))
+
+
+def _print_summary(console: Console, summary: Any) -> None:
+    """The audit's end: counts, each check's pass rate, the worst offenders."""
+    resumed = f" ({summary.resumed} from the earlier run)" if summary.resumed else ""
+    console.print(
+        f"{summary.files} file(s){resumed}: {summary.passed} passed, {summary.failed} failed, "
+        f"{summary.unreadable} unreadable",
+        markup=False,
+    )
+    if summary.files < 2:
+        return
+    table = Table("check", "passed", "failed", "not checked", "skipped", "pass rate", title="pass rate per check")
+    for name, tally in summary.checks.items():
+        rate = "-" if tally.pass_rate is None else f"{tally.pass_rate:.1%}"
+        table.add_row(name, str(tally.passed), str(tally.failed), str(tally.not_checked), str(tally.skipped), rate)
+    console.print(table)
+    worst = (("lowest scores", summary.worst_by_score), ("most off-palette", summary.worst_by_off_palette))
+    for title, offenders in worst:
+        if offenders:
+            console.print(f"worst offenders, {title}:", markup=False)
+            for offender in offenders[:5]:
+                share = "-" if offender.off_palette_share is None else f"{offender.off_palette_share:.1%}"
+                failed = ", ".join(offender.failed_checks) or "none"
+                console.print(f"  {offender.path}  off-palette {share}  failed: {failed}", markup=False)
+    for line in summary.unreadable_files[:5]:
+        console.print(f"  unreadable: {line}", markup=False)

@@ -1,0 +1,134 @@
+"""What every benchmark reports beside a wall time: CPU time (this process and its waited-for children) and the
+load average at the start and the end — so a figure taken on a busy machine can be read for what it is.
+
+Usage::
+
+    from benchmarks._measure import measure, Span
+
+    with measure() as span:          # a Span: wall, CPU (self + children), load at start and end
+        work()
+    print(span.row())                # "wall 1.234 s · CPU 1.100 s (self 0.300 + children 0.800) · load 2.1→3.0"
+
+    span.cpu_share()                 # CPU ÷ wall: near 1 per busy core when the machine gave the work its cores
+
+* **wall** — ``time.perf_counter``.
+* **CPU** — ``resource.getrusage`` user + system time of this process (every thread) plus that of its children
+  that have been *waited for* (a worker pool's processes count once joined; a still-running child does not).
+  CPU time is what the work cost; it barely moves with the machine's load, where wall time can double.
+* **load** — ``os.getloadavg()`` (1, 5, 15 min) before and after. A 1-min load above the cores means other
+  processes competed for them: read the CPU time as the figure, and the wall time as an upper bound.
+
+Functions only; no state kept between measurements.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+__all__ = ["Span", "cores", "cpu_seconds", "load_average", "load_note", "measure"]
+
+
+def cores() -> int:
+    """The CPU cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def load_average() -> tuple[float, float, float]:
+    """The 1, 5 and 15 minute load averages (zeros where the system has none)."""
+    try:
+        return os.getloadavg()
+    except OSError:
+        return (0.0, 0.0, 0.0)
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """(this process's user+system seconds, its waited-for children's user+system seconds)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+@dataclass
+class Span:
+    """One measured stretch of work (filled in when the ``measure`` block ends)."""
+
+    wall_s: float = 0.0
+    cpu_self_s: float = 0.0
+    cpu_children_s: float = 0.0
+    load_start: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    load_end: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    cores: int = field(default_factory=cores)
+
+    @property
+    def cpu_s(self) -> float:
+        """CPU seconds of this process and its waited-for children."""
+        return self.cpu_self_s + self.cpu_children_s
+
+    def cpu_share(self) -> float:
+        """CPU ÷ wall (0 for an empty span): about the cores the work actually had."""
+        return self.cpu_s / self.wall_s if self.wall_s > 0 else 0.0
+
+    def loaded(self) -> bool:
+        """True when the 1-min load at the start or the end was above the cores: wall times are inflated."""
+        return max(self.load_start[0], self.load_end[0]) > self.cores
+
+    def load_text(self) -> str:
+        """``load 2.10→3.05 (1 min, 2 cores)``."""
+        return f"load {self.load_start[0]:.2f}→{self.load_end[0]:.2f} (1 min, {self.cores} cores)"
+
+    def row(self) -> str:
+        """One line: wall, CPU (self + children) and the load at start and end."""
+        return (
+            f"wall {self.wall_s:.3f} s · CPU {self.cpu_s:.3f} s (self {self.cpu_self_s:.3f} + children "
+            f"{self.cpu_children_s:.3f}) · {self.load_text()}"
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        """The span as JSON-ready numbers."""
+        return {
+            "wall_s": round(self.wall_s, 4),
+            "cpu_s": round(self.cpu_s, 4),
+            "cpu_self_s": round(self.cpu_self_s, 4),
+            "cpu_children_s": round(self.cpu_children_s, 4),
+            "load_start": [round(x, 2) for x in self.load_start],
+            "load_end": [round(x, 2) for x in self.load_end],
+            "cores": self.cores,
+        }
+
+
+@contextmanager
+def measure() -> Iterator[Span]:
+    """Measure the block: wall time, CPU time (self + waited-for children), load average before and after."""
+    span = Span(load_start=load_average())
+    own0, children0 = cpu_seconds()
+    start = time.perf_counter()
+    try:
+        yield span
+    finally:
+        span.wall_s = time.perf_counter() - start
+        own1, children1 = cpu_seconds()
+        span.cpu_self_s, span.cpu_children_s = own1 - own0, children1 - children0
+        span.load_end = load_average()
+
+
+def load_note(start: tuple[float, float, float], end: tuple[float, float, float], n_cores: int | None = None) -> str:
+    """The sentence a benchmark prints under its table about the machine's load during the run."""
+    n = n_cores or cores()
+    busy = max(start[0], end[0]) > n
+    verdict = (
+        "the machine was busy (load above the cores): wall times are inflated — read CPU time as the figure"
+        if busy
+        else "the machine was quiet enough (load at most the cores): wall times are representative"
+    )
+    return (
+        f"load average (1/5/15 min) at start {start[0]:.2f} {start[1]:.2f} {start[2]:.2f}, at end "
+        f"{end[0]:.2f} {end[1]:.2f} {end[2]:.2f} on {n} cores: {verdict}"
+    )

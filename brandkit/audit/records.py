@@ -1,0 +1,143 @@
+"""An audit's typed records: one :class:`AuditRecord` per file (one JSON line each) and the :class:`AuditSummary`.
+
+A record holds what the summary and a later ``--resume`` need — the file, its content hash, its state, each
+check's status, the report's rank score, the palette check's off-palette share — and the whole validation report
+(``report``), so a JSONL file is complete on its own. :func:`summarize` is pure arithmetic over records: the run
+that wrote them and a resumed run that read some back give the same summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from brandkit.checks.palette_details import PaletteDetails
+from brandkit.models import CheckStatus, ValidationReport
+from brandkit.validate_many import FileResult
+
+__all__ = ["AuditRecord", "AuditSummary", "CheckTally", "Offender", "record_of", "summarize"]
+
+FileState = Literal["passed", "failed", "unreadable"]
+
+
+class AuditRecord(BaseModel):
+    """One file's line in the audit's JSONL (the ``file`` event)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(description="The file as found (relative to the working folder when it was given so).")
+    rel: str = Field(description="Its relative path inside the source it came from: what --shard hashes.")
+    sha256: str | None = Field(description="sha256 of its bytes; None when they could not be read.")
+    state: FileState
+    error: str | None = Field(default=None, description="Why it is unreadable: the error type and message.")
+    checks: dict[str, CheckStatus] = Field(default_factory=dict, description="Each check's status.")
+    failed_checks: list[str] = Field(default_factory=list, description="The blocking checks, in check order.")
+    score: float | None = Field(default=None, description="ValidationReport.score(): higher is better.")
+    off_palette_share: float | None = Field(default=None, description="The palette check's off-palette share.")
+    report: dict[str, Any] | None = Field(default=None, description="The whole validation report (JSON form).")
+
+
+class CheckTally(BaseModel):
+    """How one check went over the audited files that were read."""
+
+    passed: int = 0
+    failed: int = 0
+    not_checked: int = 0
+    skipped: int = 0
+    pass_rate: float | None = Field(
+        default=None, description="passed / (passed + failed + not_checked); None when the check never ran."
+    )
+
+
+class Offender(BaseModel):
+    """A file among the worst: its path, rank score, off-palette share and failed checks."""
+
+    path: str
+    score: float | None
+    off_palette_share: float | None
+    failed_checks: list[str]
+
+
+class AuditSummary(BaseModel):
+    """The end of an audit: counts, each check's pass rate and the worst offenders."""
+
+    files: int = Field(description="Files in the audit (this shard), resumed ones included.")
+    checked: int = Field(description="Files checked by this run.")
+    resumed: int = Field(description="Files skipped because the JSONL already held them with the same hash.")
+    passed: int
+    failed: int
+    unreadable: int
+    pass_rate: float | None = Field(description="passed / files read; None when no file was read.")
+    checks: dict[str, CheckTally]
+    worst_by_score: list[Offender] = Field(description="Failed files, lowest score first.")
+    worst_by_off_palette: list[Offender] = Field(description="Read files, largest off-palette share first.")
+    unreadable_files: list[str] = Field(description="The unreadable files with their errors (up to the limit).")
+
+
+def record_of(result: FileResult, rel: str) -> AuditRecord:
+    """The record of one validated (or unreadable) file."""
+    report = result.report
+    if report is None:
+        return AuditRecord(path=str(result.path), rel=rel, sha256=result.sha256, state="unreadable", error=result.error)
+    return AuditRecord(
+        path=str(result.path),
+        rel=rel,
+        sha256=result.sha256,
+        state="passed" if report.passed else "failed",
+        checks={name: check.status for name, check in report.checks.items()},
+        failed_checks=[check.name for check in report.failures],
+        score=round(report.score(), 6),
+        off_palette_share=_off_palette(report),
+        report=report.model_dump_report(),
+    )
+
+
+def _off_palette(report: ValidationReport) -> float | None:
+    palette = report.checks.get("palette")
+    if palette is None or palette.status == CheckStatus.skipped:
+        return None
+    return PaletteDetails.model_validate(palette.details).off_palette_share
+
+
+def summarize(records: Iterable[AuditRecord], *, resumed: int = 0, worst: int = 10) -> AuditSummary:
+    """The summary of ``records`` (one per file); ``resumed`` of them came from an earlier run's JSONL."""
+    records = list(records)
+    tallies: dict[str, CheckTally] = {}
+    for record in records:
+        for name, status in record.checks.items():
+            tally = tallies.setdefault(name, CheckTally())
+            setattr(tally, status.value, getattr(tally, status.value) + 1)
+    for tally in tallies.values():
+        ran = tally.passed + tally.failed + tally.not_checked
+        tally.pass_rate = round(tally.passed / ran, 6) if ran else None
+    read = [record for record in records if record.state != "unreadable"]
+    passed = sum(1 for record in read if record.state == "passed")
+    failed_files = [record for record in read if record.state == "failed"]
+    by_score = sorted(failed_files, key=lambda r: (r.score if r.score is not None else 0.0, r.path))
+    shared = [record for record in read if record.off_palette_share is not None]
+    by_off = sorted(shared, key=lambda r: (-(r.off_palette_share or 0.0), r.path))
+    unreadable = [record for record in records if record.state == "unreadable"]
+    return AuditSummary(
+        files=len(records),
+        checked=len(records) - resumed,
+        resumed=resumed,
+        passed=passed,
+        failed=len(failed_files),
+        unreadable=len(unreadable),
+        pass_rate=round(passed / len(read), 6) if read else None,
+        checks=dict(sorted(tallies.items())),
+        worst_by_score=[_offender(record) for record in by_score[:worst]],
+        worst_by_off_palette=[_offender(record) for record in by_off[:worst]],
+        unreadable_files=[f"{record.path}: {record.error}" for record in unreadable[:worst]],
+    )
+
+
+def _offender(record: AuditRecord) -> Offender:
+    return Offender(
+        path=record.path,
+        score=record.score,
+        off_palette_share=record.off_palette_share,
+        failed_checks=record.failed_checks,
+    )

@@ -1,0 +1,186 @@
+"""``audit``: validate a whole asset library against the brand — in parallel, streamed, resumable, shardable.
+
+:func:`audit` expands the sources (:mod:`brandkit.audit.sources`), keeps its shard, skips the files a previous
+run already wrote to ``out`` with the same content hash (``resume``), and returns an :class:`AuditRun`: iterate
+it to validate the rest (:func:`brandkit.validate_many.validate_files`: ``jobs`` worker processes, each building
+its kit once and sharing the warm disk caches of :class:`~brandkit.warm_cache.WarmCache` with the others). Each
+finished file is appended to ``out`` as one fsynced JSON line (:class:`~brandkit.jsonl.Journal`) *before* the
+iterator yields it, so a ``kill -9`` loses at most the files in flight; its ``summary`` is then appended.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from brandkit.audit.records import AuditRecord, AuditSummary, record_of, summarize
+from brandkit.audit.sources import AuditFile, Shard, expand_sources, parse_shard, select_shard
+from brandkit.errors import OutputError, RequestError
+from brandkit.jsonl import Journal, read_journal
+from brandkit.models import AssetRequest
+from brandkit.spec.models import BrandSpec
+from brandkit.validate_many import FileResult, default_jobs, validate_files
+
+__all__ = ["AuditItem", "AuditRun", "audit", "file_digest"]
+
+FILE_EVENT = "file"
+SUMMARY_EVENT = "summary"
+
+
+@dataclass(frozen=True)
+class AuditItem:
+    """One file checked by this run: the validation ``result`` (report or error) and its JSONL ``record``."""
+
+    result: FileResult
+    record: AuditRecord
+
+
+def file_digest(path: Path) -> str | None:
+    """sha256 of the file's bytes, ``None`` when it cannot be read."""
+    import hashlib
+
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+class AuditRun:
+    """An audit under way: iterate it for the files checked now (in the order they finish), then read
+    :attr:`summary`. ``files`` is the audit's list (this shard), ``todo`` what is left to check, ``resumed`` how
+    many were skipped because ``out`` held them already."""
+
+    def __init__(
+        self,
+        spec: BrandSpec,
+        spec_source: str | os.PathLike[str],
+        files: list[AuditFile],
+        todo: list[AuditFile],
+        previous: dict[str, AuditRecord],
+        *,
+        jobs: int | None,
+        out: Path | None,
+        expected: AssetRequest | None,
+        fmt: str | None,
+        worst: int,
+    ) -> None:
+        self.spec = spec
+        self.spec_source = spec_source
+        self.files = files
+        self.todo = todo
+        self.resumed = len(previous)
+        self.out = out
+        self._previous = previous
+        self._jobs = jobs
+        self._expected = expected
+        self._fmt = fmt
+        self._worst = worst
+        self._records: list[AuditRecord] = []
+        self._summary: AuditSummary | None = None
+        self._started = False
+
+    def __repr__(self) -> str:
+        return f"AuditRun(files={len(self.files)}, todo={len(self.todo)}, resumed={self.resumed}, out={self.out})"
+
+    def __iter__(self) -> Iterator[AuditItem]:
+        if self._started:
+            raise RuntimeError("an AuditRun is iterated once")
+        self._started = True
+        journal = Journal(self.out).open() if self.out is not None else None
+        paths = [item.path for item in self.todo]
+        finished = validate_files(
+            self.spec, self.spec_source, paths, expected=self._expected, fmt=self._fmt, jobs=self._jobs
+        )
+        try:
+            for result in finished:
+                record = record_of(result, self.todo[result.index].rel)
+                if journal is not None:
+                    journal.append(FILE_EVENT, **record.model_dump(mode="json"))
+                self._records.append(record)
+                yield AuditItem(result, record)
+            every = [*self._previous.values(), *self._records]
+            self._summary = summarize(every, resumed=self.resumed, worst=self._worst)
+            if journal is not None:
+                journal.append(SUMMARY_EVENT, **self._summary.model_dump(mode="json"))
+        finally:
+            finished.close()  # an abandoned iteration stops the worker processes now
+            if journal is not None:
+                journal.close()
+
+    @property
+    def summary(self) -> AuditSummary:
+        """The summary over every file of the audit (resumed ones included); set once the run is iterated."""
+        if self._summary is None:
+            raise RuntimeError("the summary is known once the AuditRun has been iterated to the end")
+        return self._summary
+
+
+def audit(
+    spec: BrandSpec,
+    sources: Sequence[str | os.PathLike[str]],
+    *,
+    spec_source: str | os.PathLike[str] | None = None,
+    jobs: int | None = None,
+    out: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    shard: Shard | str | None = None,
+    expected: AssetRequest | None = None,
+    fmt: str | None = None,
+    worst: int = 10,
+) -> AuditRun:
+    """Prepare the audit of ``sources`` (folders, glob patterns, files) against ``spec``; iterate the result.
+
+    ``spec_source``: where worker processes load the spec from (default ``spec.source``). ``out``: the JSONL
+    file the records are appended to. ``resume``: skip the files ``out`` already holds with the same sha256
+    (a torn last line is ignored; needs ``out``). ``shard``: a :class:`Shard` or ``"I/N"``. ``expected`` /
+    ``fmt``: the copy and format every image is checked against (default: each image's provenance). ``worst``:
+    how many offenders the summary lists.
+    """
+    if resume and out is None:
+        raise RequestError("resume needs the JSONL file of the earlier run (out=, --out)", field="resume", value=True)
+    source = spec_source if spec_source is not None else spec.source
+    chosen = parse_shard(shard) if isinstance(shard, str) else shard
+    files = select_shard(expand_sources(sources), chosen)
+    out_path = Path(out) if out is not None else None
+    if out_path is not None and out_path.is_dir():
+        raise OutputError(f"{out_path}: is a folder; name the JSONL file to write", str(out_path))
+    previous = _done(out_path, files) if resume and out_path is not None else {}
+    todo = [item for item in files if _key(item.path) not in previous]
+    if min(jobs or default_jobs(), len(todo)) > 1 and not Path(source).exists():
+        raise RequestError(
+            f"spec_source {str(source)!r}: worker processes load the spec from a file; name it (or use jobs=1)",
+            field="spec_source",
+            value=str(source),
+        )
+    return AuditRun(
+        spec, source, files, todo, previous, jobs=jobs, out=out_path, expected=expected, fmt=fmt, worst=worst
+    )
+
+
+def _key(path: Path) -> str:
+    return os.path.normcase(os.path.abspath(path))
+
+
+def _done(out: Path, files: list[AuditFile]) -> dict[str, AuditRecord]:
+    """The records of ``out`` for files of this audit whose bytes have not changed since (last record wins)."""
+    events, _torn = read_journal(out)
+    latest: dict[str, AuditRecord] = {}
+    for event in events:
+        if event.get("event") != FILE_EVENT:
+            continue
+        fields = {k: v for k, v in event.items() if k not in ("ts", "event")}
+        try:
+            record = AuditRecord.model_validate(fields)
+        except ValueError:
+            continue  # a line from another program or version: the file is checked again
+        latest[_key(Path(record.path))] = record
+    wanted = {_key(item.path): item for item in files}
+    done: dict[str, AuditRecord] = {}
+    for key, record in latest.items():
+        item = wanted.get(key)
+        if item is not None and record.sha256 is not None and file_digest(item.path) == record.sha256:
+            done[key] = record
+    return done

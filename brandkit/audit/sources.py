@@ -1,0 +1,148 @@
+"""Which files an audit checks: folders, glob patterns and files expanded into one list, and its shards.
+
+Each source gives its own files in sorted order; the sources' lists follow each other in the order given, each
+file once. A folder is searched recursively for image files (:data:`IMAGE_EXTENSIONS`); a glob pattern (``*``,
+``?``, ``[…]``; ``**`` crosses folders) gives the image files it matches and the image files inside the folders
+it matches; a file named outright is kept whatever its extension (a missing one too: its result says so). A
+folder or pattern with no image file in it is a :class:`~brandkit.errors.RequestError` naming it — an audit of
+nothing is a mistake, not a pass.
+
+Every file has a *relative path*: inside the folder or below the pattern's fixed prefix it came from (a file
+named outright: its name). :func:`shard_of` hashes that relative path (sha256, stable across machines, Python
+versions and checkouts), so a shard (``--shard I/N``) is a deterministic share of the list and adding a file
+never moves another file to a different shard.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from brandkit.errors import RequestError
+
+__all__ = ["IMAGE_EXTENSIONS", "AuditFile", "Shard", "expand_sources", "parse_shard", "select_shard", "shard_of"]
+
+IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff"})
+_MAGIC = re.compile(r"[*?\[]")
+_SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+
+
+@dataclass(frozen=True)
+class AuditFile:
+    """One file of an audit: ``path`` as found (what reports show) and ``rel``, the path its shard hashes."""
+
+    path: Path
+    rel: str
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard ``index`` of ``count`` (1-based: ``1/4`` … ``4/4``)."""
+
+    index: int
+    count: int
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
+def parse_shard(text: str) -> Shard:
+    """``"I/N"`` → :class:`Shard` (1 ≤ I ≤ N); anything else is a :class:`RequestError` naming the value."""
+    match = _SHARD.match(text)
+    if match is None:
+        raise RequestError(f"--shard {text!r}: expected I/N, e.g. 1/4 (shard 1 of 4)", field="shard", value=text)
+    index, count = int(match.group(1)), int(match.group(2))
+    if count < 1 or not 1 <= index <= count:
+        raise RequestError(
+            f"--shard {text!r}: the index must be 1 to {count} and the count at least 1", field="shard", value=text
+        )
+    return Shard(index, count)
+
+
+def shard_of(rel: str, count: int) -> int:
+    """The shard (1-based, of ``count``) that the file with relative path ``rel`` belongs to."""
+    key = PurePosixPath(rel.replace(os.sep, "/")).as_posix().encode("utf-8")
+    return int.from_bytes(hashlib.sha256(key).digest()[:8], "big") % count + 1
+
+
+def select_shard(files: Iterable[AuditFile], shard: Shard | None) -> list[AuditFile]:
+    """The files of ``shard`` in their order (all of them when ``shard`` is ``None``)."""
+    if shard is None:
+        return list(files)
+    return [item for item in files if shard_of(item.rel, shard.count) == shard.index]
+
+
+def expand_sources(sources: Sequence[str | os.PathLike[str]]) -> list[AuditFile]:
+    """Every file the ``sources`` name (see the module docstring), each once, in order."""
+    seen: set[str] = set()
+    files: list[AuditFile] = []
+    for source in sources:
+        for item in _expand(os.fspath(source)):
+            key = os.path.normcase(os.path.abspath(item.path))
+            if key not in seen:
+                seen.add(key)
+                files.append(item)
+    return files
+
+
+def _expand(source: str) -> list[AuditFile]:
+    path = Path(source)
+    if path.is_dir():
+        found = _folder_images(path)
+        if not found:
+            message = f"{source}: no image file in this folder ({_extensions()})"
+            raise RequestError(message, field="images", value=source)
+        return found
+    if path.exists() or not _MAGIC.search(source):
+        return [AuditFile(path, path.name)]  # a file named outright (a missing one is reported as unreadable)
+    base = _fixed_prefix(source)
+    found = []
+    for match in sorted(glob.glob(source, recursive=True)):
+        matched = Path(match)
+        if matched.is_dir():
+            found.extend(AuditFile(item.path, _rel(item.path, base)) for item in _folder_images(matched))
+        elif matched.suffix.lower() in IMAGE_EXTENSIONS:
+            found.append(AuditFile(matched, _rel(matched, base)))
+    if not found:
+        message = f"{source}: the pattern matches no image file ({_extensions()})"
+        raise RequestError(message, field="images", value=source)
+    return found
+
+
+def _folder_images(folder: Path) -> list[AuditFile]:
+    """Image files under ``folder`` (recursively, hidden folders included), sorted by relative path."""
+    found: list[AuditFile] = []
+    for current, dirs, names in os.walk(folder):
+        dirs.sort()
+        for name in names:
+            if Path(name).suffix.lower() in IMAGE_EXTENSIONS:
+                full = Path(current) / name
+                found.append(AuditFile(full, full.relative_to(folder).as_posix()))
+    return sorted(found, key=lambda item: item.rel)
+
+
+def _fixed_prefix(pattern: str) -> Path:
+    """The folder part of ``pattern`` before its first wildcard."""
+    parts = Path(pattern).parts
+    fixed: list[str] = []
+    for part in parts[:-1]:
+        if _MAGIC.search(part):
+            break
+        fixed.append(part)
+    return Path(*fixed) if fixed else Path()
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _extensions() -> str:
+    return " ".join(sorted(IMAGE_EXTENSIONS))

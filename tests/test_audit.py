@@ -1,0 +1,322 @@
+"""Issue 21, item 4: audit at scale — ``brandkit validate DIR|GLOB|FILE... --jobs N --out F.jsonl --resume --shard I/N``
+and its SDK form ``brandkit.audit.audit``: expansion, shards, typed JSONL records, summary arithmetic, registry
+records, resume after a real ``kill -9``, and ``--jobs 2`` agreeing with ``--jobs 1``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+import brandkit
+from brandkit.audit import (
+    AuditFile,
+    AuditRecord,
+    AuditSummary,
+    Shard,
+    audit,
+    expand_sources,
+    parse_shard,
+    select_shard,
+    shard_of,
+    summarize,
+)
+from brandkit.checks.technical import TechnicalCheck
+from brandkit.cli import EXIT_USAGE, app
+from brandkit.errors import RequestError
+from brandkit.jsonl import read_journal
+from brandkit.models import CheckStatus
+from brandkit.registry.store import Registry
+
+ROOT = Path(__file__).resolve().parents[1]
+NORTHWIND = ROOT / "brand_specs" / "northwind"
+
+
+@pytest.fixture
+def light_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kits made in this process run only the technical check (files, JSONL, registry and summary stay real)."""
+    monkeypatch.setattr("brandkit.kit.default_checks", lambda: [TechnicalCheck()])
+
+
+@pytest.fixture(scope="module")
+def rendered() -> Image.Image:
+    kit = brandkit.BrandKit(brandkit.load_spec(NORTHWIND), provider="local", checks=[TechnicalCheck()])
+    request = brandkit.AssetRequest(brief="A ceramic cup on an oak table", seed=3, headline="Slow mornings")
+    return kit.generate(request).image
+
+
+def _library(root: Path, image: Image.Image, sizes: tuple[int, ...] = (96, 128, 160)) -> dict[str, Path]:
+    """A small library: nested folders, resized renders, a JPEG, a broken PNG and files that are no images."""
+    (root / "b" / "deep").mkdir(parents=True)
+    files = {
+        "a.png": root / "a.png",
+        "b/x.jpg": root / "b" / "x.jpg",
+        "b/deep/y.png": root / "b" / "deep" / "y.png",
+        "b/broken.png": root / "b" / "broken.png",
+    }
+    image.resize((sizes[0], sizes[0])).save(files["a.png"])
+    image.convert("RGB").resize((sizes[1], sizes[1])).save(files["b/x.jpg"], quality=90)
+    image.resize((sizes[2], sizes[2])).save(files["b/deep/y.png"])
+    files["b/broken.png"].write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    (root / "notes.txt").write_text("not an image")
+    (root / "b" / "a.png.json").write_text("{}")
+    return files
+
+
+def _file_lines(path: Path) -> list[dict[str, Any]]:
+    return [event for event in read_journal(path)[0] if event["event"] == "file"]
+
+
+# --- which files ---------------------------------------------------------------------------------------------
+
+
+def test_folders_globs_and_files_expand_sorted_each_once(tmp_path: Path, rendered: Image.Image) -> None:
+    lib = tmp_path / "lib"
+    files = _library(lib, rendered)
+    expanded = expand_sources([lib])
+    assert [item.path for item in expanded] == [files[k] for k in ("a.png", "b/broken.png", "b/deep/y.png", "b/x.jpg")]
+    assert [item.rel for item in expanded] == ["a.png", "b/broken.png", "b/deep/y.png", "b/x.jpg"]
+    # a recursive glob: relative to the pattern's fixed prefix; a file named outright is kept (even a missing one)
+    missing = tmp_path / "gone.png"
+    mixed = expand_sources([str(lib / "b" / "**" / "*.png"), files["a.png"], missing, lib])
+    assert [item.path for item in mixed] == [
+        files["b/broken.png"],
+        files["b/deep/y.png"],
+        files["a.png"],
+        missing,
+        files["b/x.jpg"],  # the folder's other files; those already listed are not listed again
+    ]
+    assert [item.rel for item in mixed[:2]] == ["broken.png", "deep/y.png"]
+    with pytest.raises(RequestError, match=r"\*\.webp: the pattern matches no image file") as caught:
+        expand_sources([str(lib / "*.webp")])
+    assert caught.value.field == "images"
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(RequestError, match=r"empty: no image file in this folder"):
+        expand_sources([tmp_path / "empty"])
+
+
+def test_shards_partition_the_list_and_stay_put_when_files_are_added() -> None:
+    files = [AuditFile(Path(f"lib/{i // 10}/img{i}.png"), f"{i // 10}/img{i}.png") for i in range(300)]
+    for count in (1, 2, 3, 7):
+        shards = [select_shard(files, Shard(index, count)) for index in range(1, count + 1)]
+        chosen = [item for shard in shards for item in shard]
+        assert sorted(chosen, key=files.index) == files and len(chosen) == len(files)  # union = all, disjoint
+        for shard in shards:
+            assert shard == sorted(shard, key=files.index)  # each shard keeps the list's order
+        if count > 1:
+            assert all(0 < len(shard) < len(files) for shard in shards)
+    before = {item.rel: shard_of(item.rel, 4) for item in files}
+    grown = [*files, *(AuditFile(Path(f"lib/new{i}.png"), f"new{i}.png") for i in range(50))]
+    assert {item.rel: shard_of(item.rel, 4) for item in grown[:300]} == before
+    assert select_shard(files, None) == files
+    assert parse_shard(" 2/8 ") == Shard(2, 8) and str(Shard(2, 8)) == "2/8"
+    for bad in ("0/4", "5/4", "1/0", "x", "1-4"):
+        with pytest.raises(RequestError, match="--shard") as caught:
+            parse_shard(bad)
+        assert caught.value.field == "shard" and caught.value.value == bad
+
+
+# --- the summary ---------------------------------------------------------------------------------------------
+
+
+def _record(path: str, state: str, checks: dict[str, str], score: float | None, off: float | None) -> AuditRecord:
+    failed = [name for name, status in checks.items() if status in ("failed", "not_checked")]
+    return AuditRecord(
+        path=path,
+        rel=path,
+        sha256=None if state == "unreadable" else "0" * 64,
+        state=state,  # type: ignore[arg-type]
+        error="ImageInputError: bad" if state == "unreadable" else None,
+        checks={name: CheckStatus(status) for name, status in checks.items()},
+        failed_checks=failed,
+        score=score,
+        off_palette_share=off,
+    )
+
+
+def test_summary_arithmetic() -> None:
+    records = [
+        _record("a", "passed", {"palette": "passed", "text": "passed"}, 2.1, 0.01),
+        _record("b", "failed", {"palette": "failed", "text": "passed"}, 1.05, 0.40),
+        _record("c", "failed", {"palette": "passed", "text": "not_checked"}, 1.09, 0.02),
+        _record("d", "passed", {"palette": "passed", "text": "skipped"}, 2.0, None),
+        _record("e", "unreadable", {}, None, None),
+    ]
+    summary = summarize(records, resumed=2, worst=2)
+    assert (summary.files, summary.checked, summary.resumed) == (5, 3, 2)
+    assert (summary.passed, summary.failed, summary.unreadable) == (2, 2, 1)
+    assert summary.pass_rate == 0.5  # 2 of the 4 files read
+    palette, text = summary.checks["palette"], summary.checks["text"]
+    assert (palette.passed, palette.failed, palette.pass_rate) == (3, 1, 0.75)
+    assert (text.passed, text.not_checked, text.skipped, text.pass_rate) == (2, 1, 1, round(2 / 3, 6))
+    assert [o.path for o in summary.worst_by_score] == ["b", "c"]  # failed files only, lowest score first
+    assert [o.path for o in summary.worst_by_off_palette] == ["b", "c"]  # largest share first, limited to 2
+    assert summary.worst_by_score[0].failed_checks == ["palette"]
+    assert summary.unreadable_files == ["e: ImageInputError: bad"]
+    empty = summarize([])
+    assert (empty.files, empty.pass_rate, empty.checks) == (0, None, {})
+
+
+# --- the command ---------------------------------------------------------------------------------------------
+
+
+def test_folder_audit_keeps_going_past_a_bad_file_with_typed_complete_lines(
+    light_cli: None, tmp_path: Path, rendered: Image.Image
+) -> None:
+    files = _library(tmp_path / "lib", rendered)
+    out = tmp_path / "audit.jsonl"
+    db = tmp_path / "reg.db"
+    args = ["validate", "-s", str(NORTHWIND), str(tmp_path / "lib"), "--jobs", "1", "--out", str(out), "--db", str(db)]
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == EXIT_USAGE, result.stdout  # one file unreadable
+    lines = _file_lines(out)
+    records = [
+        AuditRecord.model_validate({k: v for k, v in line.items() if k not in ("ts", "event")}) for line in lines
+    ]
+    assert sorted(r.path for r in records) == sorted(str(p) for p in files.values())
+    by_rel = {r.rel: r for r in records}
+    broken = by_rel["b/broken.png"]
+    assert broken.state == "unreadable" and broken.sha256 is not None and broken.report is None
+    assert broken.error is not None and str(files["b/broken.png"]) in broken.error
+    for rel in ("a.png", "b/x.jpg", "b/deep/y.png"):
+        record = by_rel[rel]
+        assert record.state == "passed" and record.checks == {"technical": CheckStatus.passed}
+        assert record.report is not None and record.report["passed"] is True
+        assert record.sha256 == hashlib.sha256(files[rel].read_bytes()).hexdigest()
+    last = read_journal(out)[0][-1]
+    assert last["event"] == "summary"
+    summary = AuditSummary.model_validate({k: v for k, v in last.items() if k not in ("ts", "event")})
+    assert (summary.files, summary.passed, summary.unreadable) == (4, 3, 1)
+    document = json.loads(result.stdout)
+    assert document["audit"] == summary.model_dump(mode="json")
+    assert "[4/4]" in result.stderr and "ETA" in result.stderr and "Traceback" not in result.stderr
+    # the registry: every file that was read is recorded, the unreadable one is not
+    with Registry.open(db) as registry:
+        recorded = sorted(Path(row.path).name for row in registry.list_assets())
+    assert recorded == ["a.png", "x.jpg", "y.png"]
+    assert document["registry"]["recorded"] == 3
+
+
+def test_shards_of_the_command_cover_the_library_once(light_cli: None, tmp_path: Path, rendered: Image.Image) -> None:
+    files = _library(tmp_path / "lib", rendered)
+    seen: list[str] = []
+    for index in (1, 2, 3):
+        out = tmp_path / f"shard{index}.jsonl"
+        args = [
+            "validate",
+            "-s",
+            str(NORTHWIND),
+            str(tmp_path / "lib"),
+            "-j",
+            "1",
+            "--shard",
+            f"{index}/3",
+            "-o",
+            str(out),
+        ]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code in (0, EXIT_USAGE) and "Traceback" not in result.stderr
+        seen.extend(line["path"] for line in _file_lines(out))
+    assert sorted(seen) == sorted(str(p) for p in files.values())
+    bad = CliRunner().invoke(app, ["validate", "-s", str(NORTHWIND), str(tmp_path / "lib"), "--shard", "4/3"])
+    assert bad.exit_code == EXIT_USAGE and "--shard '4/3'" in bad.stderr
+    no_out = CliRunner().invoke(app, ["validate", "-s", str(NORTHWIND), str(tmp_path / "lib"), "--resume"])
+    assert no_out.exit_code == EXIT_USAGE and "resume needs" in no_out.stderr
+
+
+@pytest.mark.slow
+def test_resume_after_kill_checks_every_file_exactly_once(tmp_path: Path, rendered: Image.Image) -> None:
+    """A real ``brandkit validate`` (two worker processes) killed with SIGKILL midway; --resume finishes the rest."""
+    import psutil
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for i in range(10):
+        rendered.resize((64 + 8 * i, 64 + 8 * i)).save(lib / f"img{i:02d}.png")
+    (lib / "zz-broken.png").write_bytes(b"broken")
+    out = tmp_path / "audit.jsonl"
+    command = [
+        sys.executable,
+        "-m",
+        "brandkit.cli",
+        "validate",
+        "-s",
+        str(NORTHWIND),
+        str(lib),
+        "-j",
+        "2",
+        "-o",
+        str(out),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while len(_file_lines(out)) < 3:
+            assert process.poll() is None, "the run ended before it could be killed"
+            assert time.monotonic() < deadline, "no file finished within 120 s"
+            time.sleep(0.05)
+        workers = psutil.Process(process.pid).children(recursive=True)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    # the workers notice their parent is gone and end instead of running on as orphans
+    _gone, alive = psutil.wait_procs(workers, timeout=20)
+    assert alive == [], f"orphaned workers still running: {alive}"
+    done_before = [line["path"] for line in _file_lines(out)]
+    assert 3 <= len(done_before) < 11
+    with out.open("ab") as handle:  # a torn last line, as a kill during a write leaves it
+        handle.write(b'{"ts":1,"event":"file","path":"' + str(lib / "img09.png").encode())
+    changed = Path(done_before[0])
+    if changed.name != "zz-broken.png":
+        rendered.resize((50, 50)).save(changed)  # changed since: its old line does not count
+    again = [*command[:-4], "-j", "1", "-o", str(out), "--resume", "--json"]  # one process is enough now
+    resumed = subprocess.run(again, capture_output=True, text=True, timeout=300, check=False)
+    assert resumed.returncode == EXIT_USAGE, resumed.stderr  # the broken file is unreadable
+    document = json.loads(resumed.stdout)
+    summary = document["audit"]
+    skipped = len(done_before) - (1 if changed.name != "zz-broken.png" else 0)
+    assert (summary["files"], summary["resumed"], summary["checked"]) == (11, skipped, 11 - skipped)
+    final = _file_lines(out)
+    every = sorted(str(p) for p in lib.iterdir())
+    # every file exactly once, except the one changed after it was checked: checked again
+    counts = {path: sum(1 for line in final if line["path"] == path) for path in every}
+    expected = {path: 2 if Path(path) == changed and changed.name != "zz-broken.png" else 1 for path in every}
+    assert counts == expected
+    redone = changed.name != "zz-broken.png"
+    todo = [path for path in every if path not in done_before or (redone and Path(path) == changed)]
+    assert [entry["path"] for entry in document["images"]] == todo
+
+
+@pytest.mark.slow
+def test_two_jobs_give_the_same_results_as_one(tmp_path: Path, rendered: Image.Image) -> None:
+    files = _library(tmp_path / "lib", rendered, sizes=(200, 160, 240))
+    spec = brandkit.load_spec(NORTHWIND)
+    runs = []
+    for jobs in (1, 2):
+        run = audit(spec, [tmp_path / "lib"], jobs=jobs, out=tmp_path / f"j{jobs}.jsonl")
+        records = sorted((item.record for item in run), key=lambda r: r.path)
+        assert run.summary.files == len(files)
+        runs.append((records, run.summary))
+
+    def untimed(value: Any) -> Any:  # everything but the timings (elapsed_ms, ocr_ms, …)
+        if isinstance(value, dict):
+            return {k: untimed(v) for k, v in value.items() if not k.endswith("_ms")}
+        return [untimed(v) for v in value] if isinstance(value, list) else value
+
+    def comparable(record: AuditRecord) -> Any:
+        return untimed(record.model_dump(mode="json"))
+
+    assert [comparable(r) for r in runs[0][0]] == [comparable(r) for r in runs[1][0]]
+    assert runs[0][1] == runs[1][1]
+    assert {r.state for r in runs[0][0]} >= {"unreadable"} and len(runs[0][0]) == 4
