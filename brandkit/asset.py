@@ -30,6 +30,21 @@ from brandkit.provenance import PROVENANCE_KEY, read_provenance_record
 SIDECAR_SUFFIX = ".json"
 
 
+class ConversationLink(BaseModel):
+    """Where an asset made by a conversation turn comes from (``BrandKit.conversation()``, docs/conversation.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    conversation_id: str = Field(description="The conversation's id.")
+    turn: int = Field(ge=1, description="The turn number (1-based; only accepted turns count).")
+    response_id: str = Field(description="The provider's response id of the accepted image.")
+    previous_response_id: str | None = Field(default=None, description="The response this turn continued.")
+    parent_sha256: str | None = Field(
+        default=None, description="sha256 of the previous turn's asset file bytes (None on the first turn)."
+    )
+    instruction: str = Field(default="", description="The turn's instruction, as given.")
+
+
 class Asset(BaseModel):
     """A generated image that went through every check, with its report, prompt and attempts."""
 
@@ -51,6 +66,9 @@ class Asset(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict)
     edit: EditReport | None = Field(
         default=None, description="Edits: what was kept from the edited asset, what changed, what was removed."
+    )
+    conversation: ConversationLink | None = Field(
+        default=None, description="Conversation turns: the conversation, turn, response and parent asset."
     )
     credentials: dict[str, Any] | None = Field(
         default=None,
@@ -111,6 +129,7 @@ class Asset(BaseModel):
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "provenance": self.provenance(),
             "edit": self.edit.model_dump(mode="json") if self.edit is not None else None,
+            "conversation": self.conversation.model_dump(mode="json") if self.conversation is not None else None,
             "content_credentials": (self.credentials or {}).get("content_credentials", "unsigned"),
             "credentials": self.credentials,
         }

@@ -11,8 +11,9 @@ import dataclasses
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
+from brandkit.app_entry import async_variants_runner, variants_runner
 from brandkit.asset import Asset
 from brandkit.checks import default_checks
 from brandkit.checks.base import Check
@@ -35,7 +36,21 @@ from brandkit.provider.base import ImageProvider, Moderator
 from brandkit.resources import KitResources
 from brandkit.spec.models import BrandSpec, CheckPolicy
 
+if TYPE_CHECKING:
+    from brandkit.conversation import AsyncConversation, Conversation
+    from brandkit.provider.conversation import ConversationProvider
+
 ImageInput = str | os.PathLike[str] | bytes
+_CONNECTION_OPTIONS = (
+    "api_key",
+    "base_url",
+    "organization",
+    "project",
+    "timeout",
+    "retry",
+    "prices",
+    "safety_identifier",
+)
 
 
 class _KitBase:
@@ -60,7 +75,9 @@ class _KitBase:
         signing = resolve_signer(signer)  # Content Credentials (docs/provenance.md); checked before anything runs
         anchors = resolve_trust_anchors(trust_anchors)
         self.provider = make_provider(provider, spec, **provider_options)
-        chosen = default_moderator(self.provider) if moderator == "auto" else moderator
+        # what a conversation on the OpenAI Responses API reuses of the kit's own connection (docs/conversation.md)
+        self._connection = {k: v for k, v in provider_options.items() if k in _CONNECTION_OPTIONS}
+        chosen = default_moderator(self.provider, self.resources.local_moderator) if moderator == "auto" else moderator
         self._ctx = KitContext(
             spec=spec,
             provider=self.provider,
@@ -100,6 +117,22 @@ class _KitBase:
         """
         with self.resources.active():
             return compile_prompt(self.spec, as_asset_request(request))
+
+    def _conversation_args(
+        self, request: AssetRequest | Mapping[str, Any], provider: str | ConversationProvider | None, options: Any
+    ) -> tuple[KitContext, KitResources, ConversationProvider, AssetRequest]:
+        from brandkit.provider import make_conversation_provider
+
+        name = provider if provider is not None else ("local" if self.provider.name == "local" else "openai")
+        if options is None and name == "openai" and self.provider.name == "openai":
+            options = self._connection  # the kit's connection, retry policy, prices and safety identifier
+        chosen = make_conversation_provider(name, self.spec, **(options or {}))
+        return self._ctx, self.resources, chosen, as_asset_request(request)
+
+    def _conversation_budget(self, options: dict[str, Any]) -> dict[str, Any]:
+        options.setdefault("max_attempts", self._budget["max_attempts"])
+        options.setdefault("turn_max_spend_usd", self._budget["max_spend_usd"])
+        return options
 
     def _variant_options(self, options: dict[str, Any]) -> dict[str, Any]:
         options.setdefault("checks", self._ctx.checks)
@@ -188,13 +221,32 @@ class BrandKit(_KitBase):
             flow = validate_flow(self._ctx, read_image_source(image), _optional_request(request), policies)
             return run_sync(flow, self._ctx)
 
+    def conversation(
+        self,
+        request: AssetRequest | Mapping[str, Any],
+        *,
+        provider: str | ConversationProvider | None = None,
+        provider_options: Mapping[str, Any] | None = None,
+        **options: Any,
+    ) -> Conversation:
+        """A multi-turn session refining one image from ``request`` (see docs/conversation.md): each
+        ``conv.turn(instruction, headline=…)`` goes through compose / checks / repair like :meth:`generate`.
+
+        ``provider``: ``"local"`` (offline), ``"openai"`` (the Responses API) or a
+        :class:`~brandkit.provider.conversation.ConversationProvider` (default: ``"local"`` for a local kit, else
+        ``"openai"``); ``provider_options`` configure it. ``options``: ``max_spend_usd`` (the conversation's
+        budget), ``partial_images``, ``out``, ``recorder``, ``name``, ``model``, ``turn_max_spend_usd``,
+        ``max_attempts`` (see :class:`~brandkit.conversation.Conversation`)."""
+        from brandkit.conversation import Conversation
+
+        return Conversation(
+            *self._conversation_args(request, provider, provider_options), **self._conversation_budget(options)
+        )
 
     def variants(self, plan: Any, out: str | os.PathLike[str], **options: Any) -> Any:
         """Make every variant of a plan (see :mod:`brandkit.variants`) with this kit's provider, checks and
         budget; returns the :class:`~brandkit.variants.VariantRun` summary. Resumable with ``resume=True``."""
-        from brandkit.variants import run_variants
-
-        return run_variants(plan, out, **self._variant_options(options))
+        return variants_runner()(plan, out, **self._variant_options(options))
 
 
 class AsyncBrandKit(_KitBase):
@@ -245,11 +297,25 @@ class AsyncBrandKit(_KitBase):
             flow = validate_flow(self._ctx, read_image_source(image), _optional_request(request), policies)
             return await run_async(flow, self._ctx)
 
+    def conversation(
+        self,
+        request: AssetRequest | Mapping[str, Any],
+        *,
+        provider: str | ConversationProvider | None = None,
+        provider_options: Mapping[str, Any] | None = None,
+        **options: Any,
+    ) -> AsyncConversation:
+        """Async twin of :meth:`BrandKit.conversation` (its turns are awaited; ``stream()`` yields partial
+        images then the outcome)."""
+        from brandkit.conversation import AsyncConversation
+
+        return AsyncConversation(
+            *self._conversation_args(request, provider, provider_options), **self._conversation_budget(options)
+        )
+
     async def variants(self, plan: Any, out: str | os.PathLike[str], **options: Any) -> Any:
         """Async twin of :meth:`BrandKit.variants`."""
-        from brandkit.variants import arun_variants
-
-        return await arun_variants(plan, out, **self._variant_options(options))
+        return await async_variants_runner()(plan, out, **self._variant_options(options))
 
 
 @contextmanager

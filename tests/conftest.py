@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import brandkit
+from brandkit.resources import KitResources
 from brandkit.spec.models import BrandSpec
 
 pytest_plugins = ["tests.support.openai_plugin", "tests.support.secret_scan"]
@@ -65,6 +66,32 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     ):
         monkeypatch.delenv(var, raising=False)
     yield
+
+
+@pytest.fixture(scope="session")
+def _warm_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One warm-cache folder for the whole session (tables built once are loaded by later tests)."""
+    return tmp_path_factory.mktemp("warm-cache")
+
+
+@pytest.fixture(autouse=True)
+def _warm_cache_env(_warm_cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never write to the home folder's cache: ``BRANDKIT_CACHE_DIR`` is the session's tmp folder."""
+    monkeypatch.setenv("BRANDKIT_CACHE_DIR", str(_warm_cache_dir))
+
+
+@pytest.fixture(scope="session")
+def kit_resources() -> KitResources:
+    """One :class:`~brandkit.resources.KitResources` for the session's kits (``BrandKit(spec, resources=...)``):
+    the OCR engine and the local moderation classifier load once per session, not once per kit. A test of the
+    resources themselves, or one that needs its own engines (a substituted or failing engine, trust anchors set
+    on the shared layer), builds its own."""
+    from brandkit.ocr import OCR_RESOURCE_KEY
+    from tests.checks_support import shared_ocr_engine
+
+    resources = KitResources()
+    resources.checks.put(OCR_RESOURCE_KEY, shared_ocr_engine())  # the ocr_engine fixture's: one engine in all
+    return resources
 
 
 @pytest.fixture(scope="session")

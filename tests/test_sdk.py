@@ -15,6 +15,7 @@ from brandkit.asset import read_embedded_provenance
 from brandkit.imageio import encode_image, load_image
 from brandkit.models import CheckStatus, RenderCall, RenderResult
 from brandkit.provider.local import LocalRenderer
+from brandkit.resources import KitResources
 
 REQ = dict(
     brief="A ceramic cup of coffee on an oak table",
@@ -25,10 +26,10 @@ REQ = dict(
 
 
 @pytest.fixture(scope="module")
-def kits() -> dict[str, brandkit.BrandKit]:
+def kits(kit_resources: KitResources) -> dict[str, brandkit.BrandKit]:
     root = Path(__file__).resolve().parents[1] / "brand_specs"
     return {
-        name: brandkit.BrandKit(brandkit.load_spec(root / name), provider="local")
+        name: brandkit.BrandKit(brandkit.load_spec(root / name), resources=kit_resources, provider="local")
         for name in ("northwind", "lumen-health")
     }
 
@@ -94,14 +95,16 @@ def test_validate_with_request_catches_wrong_copy(kits: dict[str, brandkit.Brand
     assert "Fast mornings, dark roasts" in (report.checks["text"].hint or "")
 
 
-def test_deterministic_for_a_seed_and_async_is_identical(kits: dict[str, brandkit.BrandKit]) -> None:
+def test_deterministic_for_a_seed_and_async_is_identical(
+    kit_resources: KitResources, kits: dict[str, brandkit.BrandKit]
+) -> None:
     import asyncio
 
     kit = kits["northwind"]
     req = brandkit.AssetRequest(**REQ, format="banner", seed=11)  # type: ignore[arg-type]
     a, b = kit.generate(req), kit.generate(req)
     assert a.data == b.data
-    akit = brandkit.AsyncBrandKit(kit.spec, provider="local")
+    akit = brandkit.AsyncBrandKit(kit.spec, resources=kit_resources, provider="local")
     c = asyncio.run(akit.generate(req))
     assert c.data == a.data and c.report.summary() == a.report.summary()
     other = kit.generate(req.model_copy(update={"seed": 12}))
@@ -134,9 +137,9 @@ class _Misspeller:
         return self.render(call)
 
 
-def test_fix_policy_composites_exact_copy(northwind: brandkit.BrandSpec) -> None:
+def test_fix_policy_composites_exact_copy(kit_resources: KitResources, northwind: brandkit.BrandSpec) -> None:
     provider = _Misspeller(northwind, bad=1)
-    kit = brandkit.BrandKit(northwind, provider=provider)
+    kit = brandkit.BrandKit(northwind, resources=kit_resources, provider=provider)
     asset = kit.generate(brandkit.AssetRequest(**REQ, seed=5, text="render"))  # type: ignore[arg-type]
     assert asset.report.passed and "fix:text" in asset.fixes
     assert len(provider.calls) == 1  # fixed deterministically, no second generation paid for
@@ -145,9 +148,11 @@ def test_fix_policy_composites_exact_copy(northwind: brandkit.BrandSpec) -> None
     assert before is not None and before.checks["text"].status == CheckStatus.failed
 
 
-def test_regenerate_policy_feeds_back_the_exact_copy(northwind: brandkit.BrandSpec) -> None:
+def test_regenerate_policy_feeds_back_the_exact_copy(
+    kit_resources: KitResources, northwind: brandkit.BrandSpec
+) -> None:
     provider = _Misspeller(northwind, bad=1)
-    kit = brandkit.BrandKit(northwind, provider=provider)
+    kit = brandkit.BrandKit(northwind, resources=kit_resources, provider=provider)
     req = brandkit.AssetRequest(**REQ, seed=5, text="render", policies={"text": "regenerate"})  # type: ignore[arg-type]
     asset = kit.generate(req)
     assert asset.report.passed and asset.attempt_number == 2 and len(provider.calls) == 2
@@ -158,9 +163,9 @@ def test_regenerate_policy_feeds_back_the_exact_copy(northwind: brandkit.BrandSp
     assert provider.calls[1].prompt.text == second.prompt.text
 
 
-def test_violation_keeps_every_attempt_and_the_best(northwind: brandkit.BrandSpec) -> None:
+def test_violation_keeps_every_attempt_and_the_best(kit_resources: KitResources, northwind: brandkit.BrandSpec) -> None:
     provider = _Misspeller(northwind, bad=99)
-    kit = brandkit.BrandKit(northwind, provider=provider)
+    kit = brandkit.BrandKit(northwind, resources=kit_resources, provider=provider)
     req = brandkit.AssetRequest(**REQ, seed=5, text="render", policies={"text": "regenerate"})  # type: ignore[arg-type]
     with pytest.raises(brandkit.BrandViolationError) as info:
         kit.generate(req)
@@ -175,33 +180,33 @@ def test_violation_keeps_every_attempt_and_the_best(northwind: brandkit.BrandSpe
         assert len(after.prompt.feedback) <= MAX_FEEDBACK_NOTES
 
 
-def test_spend_budget_stops_the_loop(northwind: brandkit.BrandSpec) -> None:
+def test_spend_budget_stops_the_loop(kit_resources: KitResources, northwind: brandkit.BrandSpec) -> None:
     provider = _Misspeller(northwind, bad=99, cost=0.6)
-    kit = brandkit.BrandKit(northwind, provider=provider, max_spend_usd=1.0, max_attempts=5)
+    kit = brandkit.BrandKit(northwind, resources=kit_resources, provider=provider, max_spend_usd=1.0, max_attempts=5)
     req = brandkit.AssetRequest(**REQ, seed=5, text="render", policies={"text": "regenerate"})  # type: ignore[arg-type]
     with pytest.raises(brandkit.BrandViolationError, match="spend budget"):
         kit.generate(req)
     assert len(provider.calls) == 2
 
 
-def test_raise_policy_stops_at_once(northwind: brandkit.BrandSpec) -> None:
+def test_raise_policy_stops_at_once(kit_resources: KitResources, northwind: brandkit.BrandSpec) -> None:
     provider = _Misspeller(northwind, bad=99)
-    kit = brandkit.BrandKit(northwind, provider=provider)
+    kit = brandkit.BrandKit(northwind, resources=kit_resources, provider=provider)
     req = brandkit.AssetRequest(**REQ, seed=5, text="render", policies={"text": "raise"})  # type: ignore[arg-type]
     with pytest.raises(brandkit.BrandViolationError, match="stopped"):
         kit.generate(req)
     assert len(provider.calls) == 1
 
 
-def test_warn_policy_does_not_block(northwind: brandkit.BrandSpec) -> None:
-    kit = brandkit.BrandKit(northwind, provider=_Misspeller(northwind, bad=99))
+def test_warn_policy_does_not_block(kit_resources: KitResources, northwind: brandkit.BrandSpec) -> None:
+    kit = brandkit.BrandKit(northwind, resources=kit_resources, provider=_Misspeller(northwind, bad=99))
     req = brandkit.AssetRequest(**REQ, seed=5, text="render", policies={"text": "warn"})  # type: ignore[arg-type]
     asset = kit.generate(req)
     assert asset.report.passed and asset.report.checks["text"].status == CheckStatus.failed
 
 
-def test_without_moderation_the_report_fails_closed(northwind: brandkit.BrandSpec) -> None:
-    kit = brandkit.BrandKit(northwind, provider="local", moderator=None)
+def test_without_moderation_the_report_fails_closed(kit_resources: KitResources, northwind: brandkit.BrandSpec) -> None:
+    kit = brandkit.BrandKit(northwind, resources=kit_resources, provider="local", moderator=None)
     with pytest.raises(brandkit.BrandViolationError) as info:
         kit.generate(brandkit.AssetRequest(**REQ, seed=1))  # type: ignore[arg-type]
     report = info.value.report
@@ -210,7 +215,9 @@ def test_without_moderation_the_report_fails_closed(northwind: brandkit.BrandSpe
     assert warn.report.passed and warn.report.checks["moderation"].status == CheckStatus.not_checked
 
 
-def test_a_crashing_check_is_not_checked_never_passed(northwind: brandkit.BrandSpec) -> None:
+def test_a_crashing_check_is_not_checked_never_passed(
+    kit_resources: KitResources, northwind: brandkit.BrandSpec
+) -> None:
     class Broken:
         name = "text"
 
@@ -220,7 +227,7 @@ def test_a_crashing_check_is_not_checked_never_passed(northwind: brandkit.BrandS
     from brandkit.checks import default_checks
 
     checks = [c if c.name != "text" else Broken() for c in default_checks()]
-    kit = brandkit.BrandKit(northwind, provider="local", checks=checks)
+    kit = brandkit.BrandKit(northwind, resources=kit_resources, provider="local", checks=checks)
     with pytest.raises(brandkit.BrandViolationError) as info:
         kit.generate(brandkit.AssetRequest(**REQ, seed=1))  # type: ignore[arg-type]
     result = info.value.report.checks["text"]  # type: ignore[union-attr]
@@ -263,8 +270,8 @@ def test_save_errors_are_typed_and_nothing_is_left_behind(kits: dict[str, brandk
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
-def test_transparent_webp_and_jpeg_outputs(northwind: brandkit.BrandSpec) -> None:
-    kit = brandkit.BrandKit(northwind, provider="local")
+def test_transparent_webp_and_jpeg_outputs(kit_resources: KitResources, northwind: brandkit.BrandSpec) -> None:
+    kit = brandkit.BrandKit(northwind, resources=kit_resources, provider="local")
     webp = kit.generate(brandkit.AssetRequest(**REQ, seed=1, output_format="webp", transparent=True))  # type: ignore[arg-type]
     assert webp.report.passed and webp.image.mode == "RGBA"
     assert read_embedded_provenance(webp.data) is not None
@@ -273,7 +280,7 @@ def test_transparent_webp_and_jpeg_outputs(northwind: brandkit.BrandSpec) -> Non
     assert read_embedded_provenance(jpeg.data) is not None
 
 
-def test_overlay_draws_into_model_imagery(lumen: brandkit.BrandSpec) -> None:
+def test_overlay_draws_into_model_imagery(kit_resources: KitResources, lumen: brandkit.BrandSpec) -> None:
     """A provider that returns imagery with clear space: copy and logo are composited exactly."""
 
     class Imagery:
@@ -297,7 +304,7 @@ def test_overlay_draws_into_model_imagery(lumen: brandkit.BrandSpec) -> None:
         async def arender(self, call: RenderCall) -> RenderResult:
             return self.render(call)
 
-    kit = brandkit.BrandKit(lumen, provider=Imagery())
+    kit = brandkit.BrandKit(lumen, resources=kit_resources, provider=Imagery())
     asset = kit.generate(brandkit.AssetRequest(**{**REQ, "headline": "Small steps, every day"}, seed=1))  # type: ignore[arg-type]
     assert asset.report.passed and asset.fixes == ["overlay:logo", "overlay:text"]
 
@@ -322,7 +329,7 @@ def _damaged_png(spec: brandkit.BrandSpec, call: RenderCall, *, keep_crcs: bool)
 @pytest.mark.parametrize("keep_crcs", [False, True], ids=["truncated", "garbled-inside-intact-chunks"])
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_an_undecodable_provider_image_is_a_provider_error(
-    northwind: brandkit.BrandSpec, keep_crcs: bool, mode: str
+    kit_resources: KitResources, northwind: brandkit.BrandSpec, keep_crcs: bool, mode: str
 ) -> None:
     """Before moderation the provider's image is only verified (no pixel decode); what the checks' decode
     finds after it is the same typed provider error. A structurally broken image costs no moderation call."""
@@ -356,9 +363,11 @@ def test_an_undecodable_provider_image_is_a_provider_error(
     request = brandkit.AssetRequest(**REQ, seed=1)  # type: ignore[arg-type]
     with pytest.raises(brandkit.ProviderResponseError, match="undecodable image") as info:
         if mode == "sync":
-            brandkit.BrandKit(northwind, provider=Damaging(), moderator=Counting()).generate(request)
+            brandkit.BrandKit(northwind, resources=kit_resources, provider=Damaging(), moderator=Counting()).generate(
+                request
+            )
         else:
-            kit = brandkit.AsyncBrandKit(northwind, provider=Damaging(), moderator=Counting())
+            kit = brandkit.AsyncBrandKit(northwind, resources=kit_resources, provider=Damaging(), moderator=Counting())
             asyncio.run(kit.generate(request))
     assert info.value.request_id == "req_damaged"
     assert isinstance(info.value.__cause__, brandkit.ImageInputError)

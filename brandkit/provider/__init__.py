@@ -7,10 +7,12 @@ Images API (gpt-image-2). A caller may pass any object implementing
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from brandkit.errors import RequestError
 from brandkit.provider.base import ImageProvider, Moderator
+from brandkit.provider.conversation import ConversationProvider
 from brandkit.spec.models import BrandSpec
 
 PROVIDER_NAMES = ("local", "openai")
@@ -40,14 +42,65 @@ def make_provider(provider: str | ImageProvider, spec: BrandSpec, **options: Any
     )
 
 
-def default_moderator(provider: ImageProvider) -> Moderator | None:
+CONVERSATION_PROVIDER_NAMES = ("local", "openai")
+
+
+def make_conversation_provider(
+    provider: str | ConversationProvider, spec: BrandSpec, **options: Any
+) -> ConversationProvider:
+    """The conversation provider named ``provider`` (``"local"`` or ``"openai"``), or ``provider`` itself when it
+    is one. ``options`` go to the OpenAI Responses provider (``api_key``, ``base_url``, ``prices``, ``retry``,
+    ``stream``, ``max_output_tokens``…)."""
+    if not isinstance(provider, str):
+        if not isinstance(provider, ConversationProvider):
+            raise RequestError(f"provider {provider!r} has no respond/arespond methods", field="provider")
+        return provider
+    if provider == "local":
+        if options:
+            raise RequestError(
+                f"the local conversation provider takes no options, got {sorted(options)}", field="provider"
+            )
+        from brandkit.provider.local_conversation import LocalConversationProvider
+
+        return LocalConversationProvider(spec)
+    if provider == "openai":
+        from brandkit.provider.openai.responses_api import OpenAIConversationProvider
+
+        return OpenAIConversationProvider(**options)
+    raise RequestError(
+        f"unknown conversation provider {provider!r}; use one of {CONVERSATION_PROVIDER_NAMES} or a provider object",
+        field="provider",
+        value=provider,
+    )
+
+
+def default_moderator(provider: ImageProvider, local: Callable[[], Moderator | None] | None = None) -> Moderator | None:
     """The moderator used when none is given: the provider itself if it moderates (OpenAI), else the local
-    nudity classifier when it is installed, else ``None`` (the moderation check then reports not_checked)."""
+    nudity classifier when it is installed, else ``None`` (the moderation check then reports not_checked).
+
+    ``local`` gives the local classifier (a kit passes its resources' shared one,
+    :meth:`brandkit.resources.KitResources.local_moderator`, so its model loads once); default: a new one.
+    """
     if isinstance(provider, Moderator):
         return provider
+    return (local or local_moderator)()
+
+
+def local_moderator() -> Moderator | None:
+    """A new offline nudity classifier (its model loads on first use), or ``None`` when nudenet is not installed."""
     from brandkit.provider.local_moderation import NudeNetModerator
 
     return NudeNetModerator() if NudeNetModerator.available() else None
 
 
-__all__ = ["PROVIDER_NAMES", "ImageProvider", "Moderator", "default_moderator", "make_provider"]
+__all__ = [
+    "CONVERSATION_PROVIDER_NAMES",
+    "PROVIDER_NAMES",
+    "ConversationProvider",
+    "ImageProvider",
+    "Moderator",
+    "default_moderator",
+    "local_moderator",
+    "make_conversation_provider",
+    "make_provider",
+]
