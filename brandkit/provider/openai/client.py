@@ -12,11 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from types import TracebackType
 from typing import Any
 
 import httpx2
@@ -28,12 +26,12 @@ from brandkit.errors import ProviderError, ProviderResponseError, redact
 from brandkit.models import RenderCall, RenderResult, Usage
 from brandkit.moderation_scores import ModerationScores
 from brandkit.provider.openai import errors as _errors
-from brandkit.provider.openai.headers import RateLimitBook, request_id_of
+from brandkit.provider.openai.headers import request_id_of
 from brandkit.provider.openai.params import Transport
 from brandkit.provider.openai.plan import RenderPlan, moderation_input, plan_render, worst_case_of_plan
 from brandkit.provider.openai.responses import read_images, read_moderation, usage_of
-from brandkit.provider.openai.transport import DEFAULT_TIMEOUT_S, Clients
-from brandkit.provider.pricing import DEFAULT_PRICES, PriceTable
+from brandkit.provider.openai.transport import DEFAULT_TIMEOUT_S, OwnsClients
+from brandkit.provider.pricing import PriceTable
 from brandkit.provider.retry import RetryPolicy
 from brandkit.rate_limits import RateLimitInfo
 
@@ -42,7 +40,7 @@ __all__ = ["OpenAIProvider"]
 _log = logging.getLogger("brandkit.provider.openai")
 
 
-class OpenAIProvider:
+class OpenAIProvider(OwnsClients):
     """OpenAI Images API (gpt-image-2 and family) plus omni-moderation, sync and async.
 
     Every argument is optional; ``api_key``, ``base_url``, ``organization``
@@ -74,7 +72,7 @@ class OpenAIProvider:
         safety_identifier: str | None = None,
         moderation_model: str = "omni-moderation-latest",
     ) -> None:
-        self._clients = Clients(
+        self._connect(
             api_key=api_key,
             base_url=base_url,
             organization=organization,
@@ -82,19 +80,12 @@ class OpenAIProvider:
             client=client,
             async_client=async_client,
             timeout=timeout,
+            retry=retry,
+            prices=prices,
+            safety_identifier=safety_identifier,
         )
-        self.retry = retry or RetryPolicy()
-        self.prices = prices or DEFAULT_PRICES
-        self.safety_identifier = safety_identifier
         self.moderation_model = moderation_model
-        self._rate_limits = RateLimitBook()
 
-    def __repr__(self) -> str:
-        base_url = self._clients.base_url or os.environ.get("OPENAI_BASE_URL") or "default"
-        return (
-            f"OpenAIProvider(base_url={base_url!r}, api_key=<{self._clients.key_source()}>, "
-            f"timeout={self._clients.timeout.read}s, retry={self.retry!r})"
-        )
 
     # -- configuration ------------------------------------------------------------------------
 
@@ -122,29 +113,6 @@ class OpenAIProvider:
     def _async(self) -> AsyncOpenAI:
         return self._clients.async_()
 
-    def close(self) -> None:
-        """Close the sync client brandkit created (a client you passed in stays open)."""
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        """Close the clients brandkit created (clients you passed in stay open)."""
-        await self._clients.aclose()
-
-    def __enter__(self) -> OpenAIProvider:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    async def __aenter__(self) -> OpenAIProvider:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
     def price_table(self) -> PriceTable:
         """The table this provider bills with (:attr:`prices`; see :class:`~brandkit.provider.base.StatesPrices`)."""

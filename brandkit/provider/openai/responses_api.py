@@ -18,12 +18,10 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
-import os
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from types import TracebackType
 from typing import Any
 
 import httpx2
@@ -34,11 +32,11 @@ from openai import AsyncOpenAI, OpenAI
 from brandkit.errors import ProviderError, ProviderResponseError, redact
 from brandkit.provider.conversation import PartialCallback, TurnCall, TurnResult
 from brandkit.provider.openai import errors as _errors
-from brandkit.provider.openai.headers import RateLimitBook, request_id_of
+from brandkit.provider.openai.headers import request_id_of
 from brandkit.provider.openai.responses_request import LABEL, TurnPlan, plan_turn
 from brandkit.provider.openai.responses_stream import TurnOutcome, TurnReader, stream_error
-from brandkit.provider.openai.transport import DEFAULT_TIMEOUT_S, Clients
-from brandkit.provider.pricing import DEFAULT_PRICES, PriceTable
+from brandkit.provider.openai.transport import DEFAULT_TIMEOUT_S, OwnsClients
+from brandkit.provider.pricing import PriceTable
 from brandkit.provider.retry import RetryPolicy
 from brandkit.provider.turn_pricing import turn_cost, turn_worst_case
 from brandkit.rate_limits import RateLimitInfo
@@ -57,7 +55,7 @@ CONTEXT_IMAGES_MAX = 8
 _CONTEXT_RECORDS = 512
 
 
-class OpenAIConversationProvider:
+class OpenAIConversationProvider(OwnsClients):
     """Conversation turns through the OpenAI Responses API and its ``image_generation`` tool, sync and async.
 
     The connection arguments are :class:`~brandkit.provider.openai.OpenAIProvider`'s (``api_key``,
@@ -88,7 +86,7 @@ class OpenAIConversationProvider:
     ) -> None:
         if max_output_tokens < 16:
             raise ValueError(f"max_output_tokens must be at least 16, got {max_output_tokens}")
-        self._clients = Clients(
+        self._connect(
             api_key=api_key,
             base_url=base_url,
             organization=organization,
@@ -96,49 +94,19 @@ class OpenAIConversationProvider:
             client=client,
             async_client=async_client,
             timeout=timeout,
+            retry=retry,
+            prices=prices,
+            safety_identifier=safety_identifier,
         )
-        self.retry = retry or RetryPolicy()
-        self.prices = prices or DEFAULT_PRICES
-        self.safety_identifier = safety_identifier
         self.max_output_tokens = max_output_tokens
         self.stream = stream
-        self._rate_limits = RateLimitBook()
         # response id -> (context tokens, context images) a turn continuing it carries: worst-case bounds only
         self._context: collections.OrderedDict[str, tuple[int, int]] = collections.OrderedDict()
         self._context_lock = threading.Lock()
 
-    def __repr__(self) -> str:
-        base_url = self._clients.base_url or os.environ.get("OPENAI_BASE_URL") or "default"
-        return (
-            f"OpenAIConversationProvider(base_url={base_url!r}, api_key=<{self._clients.key_source()}>, "
-            f"timeout={self._clients.timeout.read}s, retry={self.retry!r})"
-        )
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    def close(self) -> None:
-        """Close the sync client brandkit created (a client you passed in stays open)."""
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        """Close the clients brandkit created (clients you passed in stay open)."""
-        await self._clients.aclose()
-
-    def __enter__(self) -> OpenAIConversationProvider:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    async def __aenter__(self) -> OpenAIConversationProvider:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
     @property
     def last_rate_limit(self) -> RateLimitInfo | None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import httpx2
 import openai
@@ -17,6 +18,9 @@ from openai import AsyncOpenAI, OpenAI
 
 from brandkit.errors import AuthenticationError
 from brandkit.provider.keys import check_api_key
+from brandkit.provider.openai.headers import RateLimitBook
+from brandkit.provider.pricing import DEFAULT_PRICES, PriceTable
+from brandkit.provider.retry import RetryPolicy
 
 __all__ = ["CONNECT_TIMEOUT_S", "DEFAULT_TIMEOUT_S", "WHOLE_BODY_MAX_BYTES", "Clients"]
 
@@ -166,3 +170,74 @@ class Clients:
         if client is not None and self._given_async_client is None:
             await client.close()
         self.close()
+
+
+class OwnsClients:
+    """Closing and ``with`` / ``async with`` for a provider that holds its :class:`Clients` in ``_clients`` (the
+    Images provider and the Responses provider share it)."""
+
+    _clients: Clients
+    retry: RetryPolicy
+    prices: PriceTable
+    safety_identifier: str | None
+    _rate_limits: RateLimitBook
+
+    def _connect(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str | None,
+        organization: str | None,
+        project: str | None,
+        client: OpenAI | None,
+        async_client: AsyncOpenAI | None,
+        timeout: float | httpx2.Timeout,
+        retry: RetryPolicy | None,
+        prices: PriceTable | None,
+        safety_identifier: str | None,
+    ) -> None:
+        """Set up the clients (created on first use), retry policy, price table and rate-limit book."""
+        self._clients = Clients(
+            api_key=api_key,
+            base_url=base_url,
+            organization=organization,
+            project=project,
+            client=client,
+            async_client=async_client,
+            timeout=timeout,
+        )
+        self.retry = retry or RetryPolicy()
+        self.prices = prices or DEFAULT_PRICES
+        self.safety_identifier = safety_identifier
+        self._rate_limits = RateLimitBook()
+
+    def __repr__(self) -> str:
+        base_url = self._clients.base_url or os.environ.get("OPENAI_BASE_URL") or "default"
+        return (
+            f"{type(self).__name__}(base_url={base_url!r}, api_key=<{self._clients.key_source()}>, "
+            f"timeout={self._clients.timeout.read}s, retry={self.retry!r})"
+        )
+
+    def close(self) -> None:
+        """Close the sync client brandkit created (a client you passed in stays open)."""
+        self._clients.close()
+
+    async def aclose(self) -> None:
+        """Close the clients brandkit created (clients you passed in stay open)."""
+        await self._clients.aclose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
