@@ -4,6 +4,7 @@ Run from the project root::
 
     python -m benchmarks.bench_palette          # full run (a few minutes: the 4K baseline is slow)
     python -m benchmarks.bench_palette --quick  # fewer repeats, a single 4K baseline run
+    python -m benchmarks.bench_palette --check [--baseline DIR]  # the whole palette check, before/after
 
 Only the palette computation is timed: the image is already a decoded uint8 array.
 
@@ -15,9 +16,13 @@ Only the palette computation is timed: the image is already a decoded uint8 arra
 * ours exact – ``PaletteMatcher.exact_min_delta_e`` (every distinct colour evaluated),
   then coverage.
 * exact figures – what the palette check pays for its exact descriptive figures
-  (``brandkit.color_stats.DistinctColors``: distinct colours, exact ΔE00 of each, weighted
-  off-palette share / mean / p95 / per-colour shares), next to the approximate figures it
-  replaced (a 1-in-16 sample looked up in the 64³ grid of ``min_delta_e``).
+  (``brandkit.color.stats.DistinctColors``: distinct colours, exact ΔE00 of each, weighted
+  off-palette share / mean / p95 / per-colour shares) — against every reference, and against
+  each colour's candidate nearest references (``NearestCells``, the check's path: same values) —
+  next to the approximate figures it replaced (a 1-in-16 sample looked up in the 64³ grid of
+  ``min_delta_e``).
+* ``--check`` – the whole palette check at 1024², this tree against the previous implementation
+  (``benchmarks/palette_check_table.py``).
 
 The process is pinned to one core and BLAS/OpenMP pools to one thread, so numbers are
 single-core.
@@ -36,12 +41,15 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import numpy.typing as npt  # noqa: E402
 
 from brandkit.color import PaletteMatcher  # noqa: E402
-from brandkit.color_stats import DistinctColors  # noqa: E402
+from brandkit.color.nearest_cells import NearestCells  # noqa: E402
+from brandkit.color.stats import DistinctColors  # noqa: E402
+from brandkit.warm_cache import WarmCache  # noqa: E402
 from tests.support.posters import PALETTE, make_poster  # noqa: E402
 
 NEUTRALS: list[tuple[int, int, int]] = [(255, 255, 255), (0, 0, 0)]
@@ -69,9 +77,10 @@ def ours_fast(matcher: PaletteMatcher, img: npt.NDArray[np.uint8]) -> float:
     return matcher.match(img, TOLERANCE).stats.coverage
 
 
-def exact_figures(matcher: PaletteMatcher, img: npt.NDArray[np.uint8]) -> float:
-    """The palette check's exact descriptive figures: distinct colours, exact ΔE00 each, weighted statistics."""
-    distinct = DistinctColors(img, matcher.lab)
+def exact_figures(matcher: PaletteMatcher, img: npt.NDArray[np.uint8], cells: NearestCells | None = None) -> float:
+    """The palette check's exact descriptive figures: distinct colours, exact ΔE00 each (against every reference,
+    or against each colour's candidate nearest references with ``cells``: the same values), weighted statistics."""
+    distinct = DistinctColors(img, matcher.lab, cells)
     return distinct.stats(distinct.counts(), TOLERANCE, 20.0, 8.0).within_share
 
 
@@ -153,9 +162,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repeats; one 4K baseline run, no warm-up")
     parser.add_argument("--runs", type=int, default=None, help="timed runs per method (default 7, quick 5)")
+    parser.add_argument(
+        "--forbidden",
+        action="store_true",
+        help="only the per-image pass with the example brands' forbidden colours: one folded gather vs the "
+        "previous palette pass plus one pass per forbidden colour",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="only the whole palette check at 1024², this tree vs --baseline (benchmarks/palette_check_table.py)",
+    )
+    parser.add_argument("--baseline", type=Path, default=None, help="tree of the previous implementation (--check)")
     args = parser.parse_args(argv)
     runs = args.runs or (5 if args.quick else 7)
+    if args.check:
+        from benchmarks.palette_check_table import DEFAULT_BASELINE, check_table
+
+        return check_table(args.baseline or DEFAULT_BASELINE, runs)
     pinning = pin_one_core()
+    if args.forbidden:
+        return forbidden_pass(runs, pinning)
     refs = PALETTE + NEUTRALS
 
     rows: list[Row] = []
@@ -167,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     rows.append(Row("-", f"LUT build tol {TOLERANCE:g} (one-off)", build_ms, (time.process_time() - c0) * 1e3, 1))
     matcher = PaletteMatcher(refs)
     matcher.prepare(TOLERANCE)
+    cells = NearestCells(matcher.lab, WarmCache.default())  # built (then cached on disk) before any timing
 
     for h, w in TARGET_MS:
         img = make_poster(h, w, seed=1)
@@ -185,7 +213,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         x_ms, x_cpu, x_cov = measure(lambda img=img: exact_figures(matcher, img), e_runs, not args.quick)
         rows.append(
-            Row(label, "exact figures (DistinctColors)", x_ms, x_cpu, e_runs, x_cov, b_ms / x_ms, abs(x_cov - b_cov))
+            Row(label, "exact figures, every reference", x_ms, x_cpu, e_runs, x_cov, b_ms / x_ms, abs(x_cov - b_cov))
+        )
+        n_ms, n_cpu, n_cov = measure(lambda img=img: exact_figures(matcher, img, cells), e_runs, not args.quick)
+        rows.append(
+            Row(label, "exact figures, NearestCells", n_ms, n_cpu, e_runs, n_cov, b_ms / n_ms, abs(n_cov - b_cov))
         )
         a_ms, a_cpu, a_cov = measure(lambda img=img: approx_figures(matcher, img), runs, True)
         rows.append(
@@ -193,6 +225,78 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     render(rows, pinning, args.quick)
+    return 0
+
+
+def _separate_passes(
+    plain: PaletteMatcher,
+    singles: list[PaletteMatcher],
+    forbidden: list[tuple[tuple[int, int, int], float]],
+    img: npt.NDArray[np.uint8],
+    tol: float,
+) -> tuple[npt.NDArray[np.uint8], list[int]]:
+    """The previous check: the palette pass, then one pass per forbidden colour (its own matcher)."""
+    codes = plain.match(img, tol).codes
+    return codes, [m.coverage(img, r).within_count for m, (_, r) in zip(singles, forbidden, strict=True)]
+
+
+def _folded_pass(
+    folded: PaletteMatcher, img: npt.NDArray[np.uint8], tol: float
+) -> tuple[npt.NDArray[np.uint8], list[int]]:
+    """Today's check: one gather of the folded table answers the palette codes and every forbidden share."""
+    match = folded.match(img, tol)
+    return match.codes, [int(n) for n in match.forbidden_counts()]
+
+
+def forbidden_pass(runs: int, pinning: str) -> int:
+    """Per image at 1024²: the palette rule and every forbidden colour's share, as the check measures them —
+    before (a palette pass, then one matcher pass per forbidden colour over the opaque pixels) and now (one gather
+    of the folded table). Both paths are today's code (a matcher without ``forbidden`` is the previous one); the
+    results must be identical."""
+    from brandkit import load_spec
+    from brandkit.color import hex_to_rgb
+
+    load0 = os.getloadavg()
+    print(f"{pinning}; load average at start {load0[0]:.2f}; {runs} runs; CPU ms (median), wall ms in brackets")
+    print()
+    print(
+        "| brand | forbidden colours | image | before: palette + one pass per forbidden | now: one folded pass "
+        "| CPU ratio | same result |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    root = Path(__file__).resolve().parents[1]
+    for brand in sorted(p.name for p in (root / "brand_specs").iterdir() if (p / "brand.yaml").is_file()):
+        palette = load_spec(root / "brand_specs" / brand).palette
+        colors, _ = palette.reference_colors()
+        forbidden = [(hex_to_rgb(f.hex), f.tolerance) for f in palette.forbidden_colors]
+        plain = PaletteMatcher(colors)
+        singles = [PaletteMatcher([rgb]) for rgb, _ in forbidden]
+        folded = PaletteMatcher(colors, forbidden=forbidden)
+        plain.prepare(palette.tolerance)
+        folded.prepare(palette.tolerance)
+        for single, (_, radius) in zip(singles, forbidden, strict=True):
+            single.prepare(radius)
+        rng = np.random.default_rng(3)
+        poster = make_poster(1024, 1024, seed=1)
+        noisy = rng.integers(0, 256, size=(1024, 1024, 3), dtype=np.uint8)
+        for label, img in (("poster 1024²", poster), ("random colours 1024²", noisy)):
+            tol = palette.tolerance
+            b_codes, b_counts = _separate_passes(plain, singles, forbidden, img, tol)
+            n_codes, n_counts = _folded_pass(folded, img, tol)
+            same = bool(np.array_equal(b_codes, n_codes)) and b_counts == n_counts
+            b_ms, b_cpu, _ = measure(
+                lambda p=plain, s=singles, f=forbidden, i=img, t=tol: float(len(_separate_passes(p, s, f, i, t)[1])),
+                runs,
+                True,
+            )
+            n_ms, n_cpu, _ = measure(lambda m=folded, i=img, t=tol: float(len(_folded_pass(m, i, t)[1])), runs, True)
+            print(
+                f"| {brand} | {len(forbidden)} | {label} | {b_cpu:.1f} ({b_ms:.1f}) | {n_cpu:.1f} ({n_ms:.1f}) | "
+                f"{b_cpu / max(n_cpu, 1e-9):.2f}× | {'yes' if same else 'NO'} |"
+            )
+    load1 = os.getloadavg()
+    print()
+    print(f"load average at end {load1[0]:.2f}")
     return 0
 
 

@@ -46,25 +46,37 @@ def _blocks(rgb: npt.NDArray[np.uint8], block: int) -> tuple[npt.NDArray[np.bool
     pad = np.pad(rgb, ((0, gh * block - h), (0, gw * block - w), (0, 0)), mode="edge")
     blocks = pad.reshape(gh, block, gw, block, 3).transpose(0, 2, 1, 3, 4).reshape(gh, gw, block * block, 3)
     med = np.median(blocks, axis=2, keepdims=True)
-    near = (np.abs(blocks.astype(np.int16) - med.astype(np.int16)) <= FLAT_RADIUS).all(axis=3)
-    flat: npt.NDArray[np.bool_] = near.mean(axis=2) >= FLAT_SHARE
+    diff = blocks.astype(np.int16) - med.astype(np.int16)
+    np.abs(diff, out=diff)
+    ok = diff <= FLAT_RADIUS
+    near = ok[..., 0] & ok[..., 1] & ok[..., 2]  # all three channels close (ndarray.all over 3 is slow)
+    flat: npt.NDArray[np.bool_] = np.count_nonzero(near, axis=2) / near.shape[2] >= FLAT_SHARE
     return flat | (_top_two_share(blocks) >= TWO_COLOR_SHARE), med[:, :, 0, :].astype(np.int16)
 
 
 def _top_two_share(blocks: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
-    """(gh, gw) share of each block's pixels in its two most common 4-bit colours (text on a flat panel: high)."""
+    """(gh, gw) share of each block's pixels in its two most common 4-bit colours (text on a flat panel: high).
+
+    One sort of (block, colour) keys; per block the largest count, then the largest once one colour holding it
+    is left out (ties: the same sum whichever of the tied colours leaves)."""
     gh, gw, n, _ = blocks.shape
-    q = (blocks >> 4).astype(np.int64)
-    codes = (q[..., 0] << 8) | (q[..., 1] << 4) | q[..., 2]
-    keys = np.arange(gh * gw, dtype=np.int64)[:, None] * 4096 + codes.reshape(gh * gw, n)
-    uniq, counts = np.unique(keys, return_counts=True)
-    block = uniq // 4096
-    order = np.lexsort((-counts, block))
-    block, counts = block[order], counts[order]
-    first = np.ones(block.size, dtype=bool)
-    first[1:] = block[1:] != block[:-1]
-    rank = np.arange(block.size) - np.maximum.accumulate(np.where(first, np.arange(block.size), 0))
-    top = np.bincount(block[rank < 2], weights=counts[rank < 2], minlength=gh * gw)
+    q = blocks >> 4
+    codes = (q[..., 0].astype(np.uint32) << 8) | (q[..., 1].astype(np.uint32) << 4) | q[..., 2]
+    key_type = np.uint32 if gh * gw <= (1 << 20) else np.uint64
+    keys = np.arange(gh * gw, dtype=key_type)[:, None] * 4096 + codes.reshape(gh * gw, n).astype(key_type)
+    ordered = np.sort(keys.reshape(-1))
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    counts = np.diff(np.append(starts, ordered.size))
+    block = (ordered[starts] // 4096).astype(np.intp)
+    first = np.flatnonzero(np.concatenate(([True], block[1:] != block[:-1])))
+    top1 = np.maximum.reduceat(counts, first)
+    group = np.repeat(np.arange(first.size), np.diff(np.append(first, block.size)))
+    top_pos = np.flatnonzero(counts == top1[group])
+    _, first_top = np.unique(group[top_pos], return_index=True)
+    rest = counts.copy()
+    rest[top_pos[first_top]] = 0
+    top = np.zeros(gh * gw)
+    top[block[first]] = top1 + np.maximum.reduceat(rest, first)
     share: npt.NDArray[np.float64] = (top / n).reshape(gh, gw)
     return share
 

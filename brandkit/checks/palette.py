@@ -20,7 +20,7 @@ Pass/fail rules (all exact):
 and forbidden colours, no photo or neutral rule.
 
 Descriptive figures (off-palette share ΔE > 20, mean and p95 ΔE, neutral share) are exact,
-computed per distinct colour (:class:`~brandkit.color_stats.DistinctColors`). Transparent
+computed per distinct colour (:class:`~brandkit.color.stats.DistinctColors`). Transparent
 pixels (alpha < 128) are ignored.
 """
 
@@ -39,10 +39,12 @@ from brandkit.checks.palette_details import PaletteDetails
 from brandkit.checks.palette_photo import judge_photo
 from brandkit.checks.palette_rules import RegionCounts, forbidden_rule, palette_measures, share_rules, zone_rule
 from brandkit.color import PaletteMatcher, hex_to_rgb, rgb_to_hex, srgb_to_lab
-from brandkit.color_stats import DistinctColors, palette_space_share
+from brandkit.color.nearest_cells import MAX_REFERENCES, NearestCells
+from brandkit.color.stats import DistinctColors, palette_space_share
 from brandkit.models import CheckResult, CheckStatus
 from brandkit.segment import box_mask, photo_mask
-from brandkit.spec.palette import PALETTE_SPACE_WARN_SHARE, ForbiddenColor, Palette
+from brandkit.spec.palette import PALETTE_SPACE_WARN_SHARE, Palette
+from brandkit.warm_cache import WarmCache
 
 OFF_PALETTE_DE = 20.0
 DOMINANT_COLORS = 6
@@ -69,30 +71,35 @@ def _palette_key(palette: Palette) -> str:
 
 
 class _Matchers:
-    """The palette matcher and one matcher per forbidden colour, built once per palette."""
+    """The palette matcher, with the forbidden colours folded into its table (one gather answers both), built
+    once per palette — or loaded from the kit's warm disk cache."""
 
-    def __init__(self, palette: Palette) -> None:
+    def __init__(self, palette: Palette, warm_cache: WarmCache) -> None:
         colors, self.names = reference_colors(palette)
-        self.palette = PaletteMatcher(colors)
+        forbidden = [(hex_to_rgb(f.hex), f.tolerance) for f in palette.forbidden_colors]
+        self.palette = PaletteMatcher(colors, forbidden=forbidden, warm_cache=warm_cache)
         self.n_brand = len(palette.colors)
-        self.forbidden = [(f, PaletteMatcher([hex_to_rgb(f.hex)])) for f in palette.forbidden_colors]
         self.ref_lab = srgb_to_lab(np.asarray(colors, dtype=np.uint8))
         self.forbidden_lab = srgb_to_lab(
             np.asarray([hex_to_rgb(f.hex) for f in palette.forbidden_colors], dtype=np.uint8).reshape(-1, 3)
         )
         self._space: float | None = None
         self._tolerance = palette.tolerance
+        self._warm_cache = warm_cache
+        self._cells: NearestCells | None = None
+
+    def cells(self) -> NearestCells | None:
+        """The candidate nearest references per sRGB cell (built or loaded once; None above
+        :data:`~brandkit.color.nearest_cells.MAX_REFERENCES` references: every reference is evaluated)."""
+        if self._cells is None and len(self.ref_lab) <= MAX_REFERENCES:
+            self._cells = NearestCells(self.ref_lab, self._warm_cache)
+        return self._cells
 
     def space_share(self) -> float:
         """Share of the sRGB cube within tolerance of the palette (computed once)."""
         if self._space is None:
             self._space = palette_space_share(self.palette, self._tolerance)
         return self._space
-
-
-def _current(palette: Palette, m: _Matchers) -> list[tuple[ForbiddenColor, PaletteMatcher]]:
-    """The spec's forbidden colours (their limits as set now) with the cached matcher of each."""
-    return [(f, matcher) for f, (_, matcher) in zip(palette.forbidden_colors, m.forbidden, strict=True)]
 
 
 def image_pixels(image: Image.Image) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_] | None]:
@@ -103,6 +110,15 @@ def image_pixels(image: Image.Image) -> tuple[npt.NDArray[np.uint8], npt.NDArray
     alpha = rgba[..., 3]
     rgb = np.ascontiguousarray(rgba[..., :3])
     return (rgb, None) if bool(alpha.min() >= 128) else (rgb, alpha >= 128)
+
+
+def masked_pixels(rgb: npt.NDArray[np.uint8], mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint8]:
+    """``rgb[mask]`` ((N, 3), row-major order); a rectangular mask (a layout's photo box) is sliced, not gathered."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size and (rows[-1] - rows[0] + 1) * (cols[-1] - cols[0] + 1) == np.count_nonzero(mask):
+        return rgb[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].reshape(-1, 3)
+    out: npt.NDArray[np.uint8] = rgb[mask]
+    return out
 
 
 def _photo_region(ctx: CheckContext, rgb: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.bool_], str]:
@@ -152,7 +168,9 @@ class PaletteCheck:
 
     def _matchers(self, ctx: CheckContext) -> _Matchers:
         palette = ctx.spec.palette
-        matchers: _Matchers = ctx.resources.get(f"palette:{_palette_key(palette)}", lambda: _Matchers(palette))
+        matchers: _Matchers = ctx.resources.get(
+            f"palette:{_palette_key(palette)}", lambda: _Matchers(palette, WarmCache.of(ctx.resources))
+        )
         return matchers
 
     def run(self, ctx: CheckContext) -> CheckResult:
@@ -176,9 +194,10 @@ class PaletteCheck:
         else:
             photo, source = np.zeros_like(image_mask), "whole image"
             zones = image_mask
-        codes = m.palette.match(rgb, palette.tolerance).codes
-        counts = RegionCounts.of(codes, {"image": image_mask, "brand_zones": zones, "photo": photo})
-        distinct = DistinctColors(rgb, m.ref_lab)
+        match = m.palette.match(rgb, palette.tolerance)
+        codes = match.codes
+        counts = RegionCounts.split(codes, opaque, photo)  # photo ⊂ image_mask, zones = image_mask & ~photo
+        distinct = DistinctColors(rgb, m.ref_lab, m.cells())
         all_counts = distinct.counts(None if opaque is None else image_mask)
         stats = distinct.stats(all_counts, palette.tolerance, OFF_PALETTE_DE, palette.neutrals.chroma)
         zone_stats = distinct.stats(distinct.counts(zones), palette.tolerance, OFF_PALETTE_DE, palette.neutrals.chroma)
@@ -198,11 +217,13 @@ class PaletteCheck:
         if zone_share > 0 or not regions:
             offending = rgb[zones & (codes >= 128)]
             coverage = zone_rule(palette, counts, offending, m.ref_lab, m.names, regions, problems, hints)
-        forbidden = forbidden_rule(_current(palette, m), rgb if opaque is None else rgb[opaque], problems, hints)
+        in_forbidden = match.forbidden_counts(opaque)
+        shares = [(f, int(n) / total) for f, n in zip(palette.forbidden_colors, in_forbidden, strict=True)]
+        forbidden = forbidden_rule(shares, problems, hints)
         photo_details: dict[str, Any] | None = None
         photo_share = counts.total("photo") / total
         if regions and photo_share > 0:
-            verdict = judge_photo(rgb[photo], palette, m.ref_lab, m.names, m.forbidden_lab)
+            verdict = judge_photo(masked_pixels(rgb, photo), palette, m.ref_lab, m.names, m.forbidden_lab)
             photo_details = verdict.details
             problems += verdict.problems
             hints += verdict.hints

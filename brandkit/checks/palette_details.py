@@ -1,10 +1,12 @@
 """The palette check's typed ``details`` (the part that reports and the contact sheet read).
 
 Kept apart from ``palette.py`` so readers (``variants/report.py``) need not import the check's
-colour machinery. Other keys the check sets stay in the model as extras.
+colour machinery. Every key the check sets is declared (``tests/test_check_details.py``).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,6 +22,11 @@ class PaletteColorShare(BaseModel):
     hex: str | None = None
     share: float | None = None
     ok: bool = True
+    role: str | None = None
+    where: str | None = Field(default=None, description="The area the share is of: image, brand_zones or photo.")
+    area_pixels: int | None = None
+    present: bool | None = None
+    max_share: float | None = Field(default=None, description="Forbidden colours: the most allowed.")
 
 
 class DominantColor(BaseModel):
@@ -30,6 +37,8 @@ class DominantColor(BaseModel):
     hex: str | None = None
     share: float | None = None
     on_palette: bool | None = None
+    nearest: str | None = None
+    delta_e: float | None = None
 
 
 class PaletteDetails(CheckDetails):
@@ -39,6 +48,23 @@ class PaletteDetails(CheckDetails):
     min_coverage: float | None = None
     colors: list[PaletteColorShare] = Field(default_factory=list)
     dominant: list[DominantColor] = Field(default_factory=list)
+    measure: str | None = Field(default=None, description="'regions' or 'all-pixels'.")
+    regions: dict[str, Any] | None = Field(default=None, description="Brand-zone and photo shares, their source.")
+    coverage_scope: str | None = None
+    tolerance: float | None = None
+    pixels: int | None = None
+    off_palette_share: float | None = None
+    mean_delta_e: float | None = None
+    p95_delta_e: float | None = None
+    exact_coverage_all_pixels: float | None = None
+    brand_zones: dict[str, Any] | None = None
+    neutral_share: float | None = None
+    neutral_max_share: float | None = None
+    palette_space_share: float | None = None
+    forbidden_colors: list[PaletteColorShare] = Field(default_factory=list)
+    photo: dict[str, Any] | None = Field(default=None, description="The photographic rule's findings.")
+    problems: list[str] = Field(default_factory=list)
+    warning: str | None = None
 
 
 __all__ = ["DominantColor", "PaletteColorShare", "PaletteDetails"]

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from brandkit.color import ciede2000, rgb_to_hex
-from brandkit.color_character import (
+from brandkit.color.character import (
     correlated_color_temperature,
     dark_share,
     describe_color,

@@ -11,6 +11,8 @@ import: tables belong to the objects that use them (a :class:`PaletteMatcher` bu
   of an image, with an exact "within tolerance" test that costs about one table
   look-up per pixel (:mod:`.matcher`; tables built in :mod:`.table_build` from the rigorous
   box bounds of :mod:`.bounds`; per-pixel gather in :mod:`.gather`; result types in :mod:`.codes`).
+  Forbidden colours can be folded into the same table (one gather answers both), and tables are kept in the
+  warm disk cache (:mod:`.table_store`, :mod:`brandkit.warm_cache`) so a later process loads them.
 """
 
 from __future__ import annotations

@@ -102,6 +102,28 @@ def _merge_close(centres: FloatArray, mass: FloatArray, distance: float) -> tupl
     return np.asarray(kept_c).reshape(-1, 3), np.asarray(kept_m)
 
 
+def _nearest_centre(channels: list[FloatArray], centres: FloatArray) -> npt.NDArray[np.intp]:
+    """Index of the nearest centre (squared ΔE76) of each colour: ``((lab[:, None] - centres) ** 2).sum(-1)
+    .argmin(-1)`` bit for bit — each distance summed as (ΔL² + Δa²) + Δb² like that sum, centres taken in order
+    and replaced only when strictly nearer like argmin — one centre at a time on contiguous columns."""
+    n = channels[0].shape[0]
+    best = np.full(n, np.inf)
+    labels = np.zeros(n, dtype=np.intp)
+    d, t = np.empty(n), np.empty(n)
+    nearer = np.empty(n, dtype=bool)
+    for j in range(centres.shape[0]):
+        np.subtract(channels[0], centres[j, 0], out=d)
+        np.multiply(d, d, out=d)
+        for c in (1, 2):
+            np.subtract(channels[c], centres[j, c], out=t)
+            np.multiply(t, t, out=t)
+            np.add(d, t, out=d)
+        np.less(d, best, out=nearer)
+        np.minimum(best, d, out=best)
+        np.copyto(labels, j, where=nearer)
+    return labels
+
+
 def dominant_colors(pixels: npt.NDArray[np.uint8], k: int = 8, merge_distance: float = 8.0) -> list[Cluster]:
     """Weighted colour clusters of ``pixels`` ((N, 3) or (H, W, 3) uint8), largest first.
 
@@ -136,13 +158,13 @@ def dominant_colors(pixels: npt.NDArray[np.uint8], k: int = 8, merge_distance: f
         centres[j] = lab[int(rng.choice(lab.shape[0], p=p / total))]
         d2 = np.minimum(d2, ((lab - centres[j]) ** 2).sum(axis=1))
     labels = np.zeros(lab.shape[0], dtype=np.intp)
+    # per channel (see _nearest_centre)
+    channels = [np.ascontiguousarray(lab[:, c]) for c in range(3)]
+    weighted = [weights * channels[c] for c in range(3)]
     for it in range(_ITERATIONS):
-        dist = ((lab[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
-        new_labels = dist.argmin(axis=1)
+        new_labels = _nearest_centre(channels, centres)
         counts_j = np.bincount(new_labels, weights=weights, minlength=centres.shape[0])
-        sums = np.stack(
-            [np.bincount(new_labels, weights=weights * lab[:, c], minlength=centres.shape[0]) for c in range(3)], axis=1
-        )
+        sums = np.stack([np.bincount(new_labels, weights=weighted[c], minlength=centres.shape[0]) for c in range(3)], 1)
         keep = counts_j > 0
         new_centres = centres.copy()
         new_centres[keep] = sums[keep] / counts_j[keep, None]
@@ -190,6 +212,13 @@ def in_lch_range(
     return lo <= h <= hi if lo <= hi else (h >= lo or h <= hi)
 
 
+def _linear_lut() -> FloatArray:
+    """Linear-light value of each 8-bit sRGB level (the sRGB transfer function, elementwise as on pixels)."""
+    v = np.arange(256, dtype=np.float64) / 255.0
+    lut: FloatArray = np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+    return lut
+
+
 def correlated_color_temperature(pixels: npt.NDArray[np.uint8]) -> float | None:
     """Grey-world correlated colour temperature (kelvin, clamped to 1000–25000) of ``pixels``.
 
@@ -198,13 +227,13 @@ def correlated_color_temperature(pixels: npt.NDArray[np.uint8]) -> float | None:
     approximation ``CCT = 449 n³ + 3525 n² + 6823.3 n + 5520.33`` with
     ``n = (x − 0.3320) / (0.1858 − y)`` gives the temperature. ``None`` when no pixel qualifies.
     """
-    flat = _downsample(np.ascontiguousarray(pixels, dtype=np.uint8), 4 * MAX_CLUSTER_PIXELS).astype(np.float64)
-    if flat.shape[0] == 0:
+    sample = _downsample(np.ascontiguousarray(pixels, dtype=np.uint8), 4 * MAX_CLUSTER_PIXELS)
+    if sample.shape[0] == 0:
         return None
-    v = flat / 255.0
-    lin = np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+    lin = _linear_lut()[sample]  # the same values as the formula on each pixel, from its 256 entries
     luminance = lin @ _RGB_TO_XYZ[1]
-    keep = (flat.max(axis=1) < 250) & (luminance >= 0.01)
+    brightest = np.maximum(np.maximum(sample[:, 0], sample[:, 1]), sample[:, 2])
+    keep = (brightest < 250) & (luminance >= 0.01)
     if not bool(keep.any()):
         return None
     xyz = _RGB_TO_XYZ @ lin[keep].mean(axis=0)
@@ -251,8 +280,7 @@ def dark_share(pixels: npt.NDArray[np.uint8], lightness: float = 20.0) -> float:
     flat = np.ascontiguousarray(pixels, dtype=np.uint8).reshape(-1, 3)
     if flat.shape[0] == 0:
         return 0.0
-    v = np.arange(256, dtype=np.float64) / 255.0
-    lut = np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+    lut = _linear_lut()
     y = lut[flat[:, 0]] * _RGB_TO_XYZ[1, 0] + lut[flat[:, 1]] * _RGB_TO_XYZ[1, 1] + lut[flat[:, 2]] * _RGB_TO_XYZ[1, 2]
     fy = (lightness + 16.0) / 116.0
     limit = fy**3 if fy > 6.0 / 29.0 else 3 * (6.0 / 29.0) ** 2 * (fy - 4.0 / 29.0)

@@ -4,9 +4,11 @@ A foundation module (plain arrays, no spec types). The palette check's pass/fail
 rules use :class:`brandkit.color.PaletteMatcher`'s table (one gather per pixel); the
 figures that feed hints and reports — off-palette share, mean and p95 ΔE00, share within
 tolerance of each reference colour, neutral share — come from here and are **exact**:
-the image's distinct colours are found with ``np.unique`` over packed RGB, CIEDE2000 is
-evaluated exactly for each distinct colour against every reference, and the results are
-weighted by how many pixels of a region have that colour.
+the image's distinct colours are found with one sort over packed RGB, CIEDE2000 is
+evaluated exactly for each distinct colour (against every reference, or — given a
+:class:`~brandkit.color.nearest_cells.NearestCells` — against the references that can be its
+nearest, which gives the same minimum and nearest index), and the results are weighted by how
+many pixels of a region have that colour.
 
 :func:`palette_space_share` reports how much of the sRGB cube a palette covers at a
 tolerance (from the matcher's exact table), which tells when a large palette makes the
@@ -23,6 +25,7 @@ import numpy.typing as npt
 from brandkit.color.ciede2000 import ciede2000
 from brandkit.color.convert import srgb_to_lab
 from brandkit.color.matcher import PaletteMatcher
+from brandkit.color.nearest_cells import NearestCells, exact_nearest
 
 __all__ = ["DistinctColors", "RegionStats", "palette_space_share"]
 
@@ -50,9 +53,11 @@ class DistinctColors:
     Args:
         pixels: (H, W, 3) or (N, 3) uint8.
         ref_lab: (K, 3) CIELAB of the reference colours.
+        cells: the candidate nearest references per sRGB cell for ``ref_lab`` (same values, ~7× fewer ΔE00
+            evaluations); None evaluates every reference.
     """
 
-    def __init__(self, pixels: npt.NDArray[np.uint8], ref_lab: FloatArray) -> None:
+    def __init__(self, pixels: npt.NDArray[np.uint8], ref_lab: FloatArray, cells: NearestCells | None = None) -> None:
         flat = np.ascontiguousarray(pixels, dtype=np.uint8).reshape(-1, 3)
         packed = (
             flat[:, 0].astype(np.uint32) | (flat[:, 1].astype(np.uint32) << 8) | (flat[:, 2].astype(np.uint32) << 16)
@@ -62,6 +67,13 @@ class DistinctColors:
         self.rgb = rgb
         self.lab = srgb_to_lab(rgb)
         self.chroma = np.hypot(self.lab[:, 1], self.lab[:, 2])
+        self.n_refs = int(ref_lab.shape[0])
+        self._order: npt.NDArray[np.intp] | None = None
+        if cells is not None:
+            if not np.array_equal(cells.ref_lab, ref_lab):
+                raise ValueError("DistinctColors: the NearestCells were built for other reference colours")
+            self.min_de, self.nearest = exact_nearest(self.lab, rgb, cells)
+            return
         n = rgb.shape[0]
         self.min_de = np.empty(n, dtype=np.float64)
         self.nearest = np.empty(n, dtype=np.intp)
@@ -70,7 +82,12 @@ class DistinctColors:
             best = d.argmin(axis=1)
             self.nearest[s : s + _CHUNK] = best
             self.min_de[s : s + _CHUNK] = d[np.arange(d.shape[0]), best]
-        self.n_refs = int(ref_lab.shape[0])
+
+    def _de_order(self) -> npt.NDArray[np.intp]:
+        """The distinct colours by increasing ΔE (stable), sorted once for every region's p95."""
+        if self._order is None:
+            self._order = np.argsort(self.min_de, kind="stable")
+        return self._order
 
     def __len__(self) -> int:
         """Number of distinct colours."""
@@ -95,7 +112,7 @@ class DistinctColors:
         w = counts.astype(np.float64)
         within = self.min_de <= tolerance
         per_ref = np.bincount(self.nearest[within], weights=w[within], minlength=self.n_refs) / total
-        order = np.argsort(self.min_de, kind="stable")
+        order = self._de_order()
         cum = np.cumsum(w[order])
         p95 = float(self.min_de[order][int(np.searchsorted(cum, 0.95 * total, side="left"))])
         return RegionStats(
@@ -110,9 +127,13 @@ class DistinctColors:
 
 
 def _unique_inverse(packed: npt.NDArray[np.integer]) -> tuple[npt.NDArray[np.integer], npt.NDArray[np.intp]]:
-    """``np.unique(packed, return_inverse=True)``, from one stable (radix) sort: about 5× faster on a
-    megapixel than numpy's, whose inverse costs a second sort."""
-    order = np.argsort(packed, kind="stable")
+    """``np.unique(packed, return_inverse=True)`` of 24-bit keys, from one least-significant-digit radix sort
+    (numpy's stable argsort is a radix sort on 16- and 8-bit keys: low 16 bits, then high 8 bits): about 7× faster
+    on a megapixel than numpy's, whose inverse costs a second sort."""
+    low = (packed & 0xFFFF).astype(np.uint16)
+    high = (packed >> 16).astype(np.uint8)
+    by_low = np.argsort(low, kind="stable")
+    order = by_low[np.argsort(high[by_low], kind="stable")]
     ordered = packed[order]
     starts = np.empty(ordered.shape[0], dtype=bool)
     starts[:1] = True

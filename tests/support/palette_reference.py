@@ -1,0 +1,168 @@
+"""The palette check's pieces as they were before issue 21 made them fast — reference implementations for tests.
+
+Each one is the previous code, kept verbatim where it mattered (np.unique over packed RGB, CIEDE2000 of every
+distinct colour to every reference, the (N, k, 3) k-means distances, np.unique for the segmentation's two most
+common colours, per-region boolean gathers), so a test can run the check both ways and demand identical reports.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from brandkit import segment
+from brandkit.checks import palette as palette_module
+from brandkit.checks import palette_photo, palette_rules
+from brandkit.color import character, ciede2000, srgb_to_lab
+from brandkit.color.stats import DistinctColors
+
+FloatArray = npt.NDArray[np.float64]
+
+
+class ReferenceDistinctColors(DistinctColors):
+    """Distinct colours from ``np.unique``; exact ΔE00 of each against every reference."""
+
+    def __init__(self, pixels: npt.NDArray[np.uint8], ref_lab: FloatArray, cells: Any = None) -> None:
+        flat = np.ascontiguousarray(pixels, dtype=np.uint8).reshape(-1, 3)
+        packed = (
+            flat[:, 0].astype(np.uint32) | (flat[:, 1].astype(np.uint32) << 8) | (flat[:, 2].astype(np.uint32) << 16)
+        )
+        uniq, inverse = np.unique(packed, return_inverse=True)
+        self.inverse = inverse.reshape(-1)
+        self.rgb = np.stack([uniq & 0xFF, (uniq >> 8) & 0xFF, (uniq >> 16) & 0xFF], axis=1).astype(np.uint8)
+        self.lab = srgb_to_lab(self.rgb)
+        self.chroma = np.hypot(self.lab[:, 1], self.lab[:, 2])
+        d = ciede2000(self.lab[:, None, :], ref_lab[None, :, :])
+        self.nearest = d.argmin(axis=1)
+        self.min_de = d[np.arange(d.shape[0]), self.nearest]
+        self.n_refs = int(ref_lab.shape[0])
+        self._order = None
+
+
+def reference_dominant_colors(pixels: npt.NDArray[np.uint8], k: int = 8, merge_distance: float = 8.0) -> list[Any]:
+    """The previous k-means: (N, k, 3) squared distances summed over the last axis, argmin."""
+    sample = character._downsample(np.ascontiguousarray(pixels, dtype=np.uint8), character.MAX_CLUSTER_PIXELS)
+    if sample.shape[0] == 0:
+        return []
+    packed = (
+        sample[:, 0].astype(np.uint32) | (sample[:, 1].astype(np.uint32) << 8) | (sample[:, 2].astype(np.uint32) << 16)
+    )
+    uniq, counts = np.unique(packed, return_counts=True)
+    rgb = np.stack([uniq & 0xFF, (uniq >> 8) & 0xFF, (uniq >> 16) & 0xFF], axis=1).astype(np.uint8)
+    lab = srgb_to_lab(rgb)
+    weights = counts.astype(np.float64)
+    k = max(1, min(k, lab.shape[0]))
+    rng = np.random.default_rng(character._SEED)
+    centres = np.empty((k, 3))
+    centres[0] = lab[int(np.argmax(weights))]
+    d2 = ((lab - centres[0]) ** 2).sum(axis=1)
+    for j in range(1, k):
+        p = weights * d2
+        total = float(p.sum())
+        if total <= 0.0:
+            centres = centres[:j]
+            break
+        centres[j] = lab[int(rng.choice(lab.shape[0], p=p / total))]
+        d2 = np.minimum(d2, ((lab - centres[j]) ** 2).sum(axis=1))
+    labels = np.zeros(lab.shape[0], dtype=np.intp)
+    for it in range(character._ITERATIONS):
+        dist = ((lab[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+        new_labels = dist.argmin(axis=1)
+        counts_j = np.bincount(new_labels, weights=weights, minlength=centres.shape[0])
+        sums = np.stack(
+            [np.bincount(new_labels, weights=weights * lab[:, c], minlength=centres.shape[0]) for c in range(3)], axis=1
+        )
+        keep = counts_j > 0
+        new_centres = centres.copy()
+        new_centres[keep] = sums[keep] / counts_j[keep, None]
+        converged = it > 0 and bool(np.array_equal(new_labels, labels))
+        labels, centres = new_labels, new_centres
+        if converged:
+            break
+    centres, mass = character._merge_close(
+        centres, np.bincount(labels, weights=weights, minlength=centres.shape[0]).astype(np.float64), merge_distance
+    )
+    total = float(weights.sum())
+    out = []
+    for j in np.argsort(-mass, kind="stable"):
+        if mass[j] <= 0:
+            continue
+        c = centres[j]
+        out.append(
+            character.Cluster(
+                lab=(float(c[0]), float(c[1]), float(c[2])), rgb=character._lab_to_rgb(c), share=float(mass[j] / total)
+            )
+        )
+    return out
+
+
+def reference_cct(pixels: npt.NDArray[np.uint8]) -> float | None:
+    """The previous colour temperature: the sRGB transfer function evaluated on every sampled channel value."""
+    flat = character._downsample(np.ascontiguousarray(pixels, dtype=np.uint8), 4 * character.MAX_CLUSTER_PIXELS)
+    flat = flat.astype(np.float64)
+    if flat.shape[0] == 0:
+        return None
+    v = flat / 255.0
+    lin = np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+    luminance = lin @ character._RGB_TO_XYZ[1]
+    keep = (flat.max(axis=1) < 250) & (luminance >= 0.01)
+    if not bool(keep.any()):
+        return None
+    xyz = character._RGB_TO_XYZ @ lin[keep].mean(axis=0)
+    s = float(xyz.sum())
+    if s <= 0:
+        return None
+    x, y = xyz[0] / s, xyz[1] / s
+    n = (x - 0.3320) / (0.1858 - y)
+    return float(min(25000.0, max(1000.0, 449.0 * n**3 + 3525.0 * n**2 + 6823.3 * n + 5520.33)))
+
+
+def reference_top_two_share(blocks: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
+    """The previous two-most-common-colours share: np.unique with counts, then a lexsort rank."""
+    gh, gw, n, _ = blocks.shape
+    q = (blocks >> 4).astype(np.int64)
+    codes = (q[..., 0] << 8) | (q[..., 1] << 4) | q[..., 2]
+    keys = np.arange(gh * gw, dtype=np.int64)[:, None] * 4096 + codes.reshape(gh * gw, n)
+    uniq, counts = np.unique(keys, return_counts=True)
+    block = uniq // 4096
+    order = np.lexsort((-counts, block))
+    block, counts = block[order], counts[order]
+    first = np.ones(block.size, dtype=bool)
+    first[1:] = block[1:] != block[:-1]
+    rank = np.arange(block.size) - np.maximum.accumulate(np.where(first, np.arange(block.size), 0))
+    top = np.bincount(block[rank < 2], weights=counts[rank < 2], minlength=gh * gw)
+    share: npt.NDArray[np.float64] = (top / n).reshape(gh, gw)
+    return share
+
+
+def reference_blocks(rgb: npt.NDArray[np.uint8], block: int) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int16]]:
+    """The previous per-block flatness (``ndarray.all`` over the channels, ``mean`` over the pixels)."""
+    h, w = rgb.shape[:2]
+    gh, gw = -(-h // block), -(-w // block)
+    pad = np.pad(rgb, ((0, gh * block - h), (0, gw * block - w), (0, 0)), mode="edge")
+    blocks = pad.reshape(gh, block, gw, block, 3).transpose(0, 2, 1, 3, 4).reshape(gh, gw, block * block, 3)
+    med = np.median(blocks, axis=2, keepdims=True)
+    near = (np.abs(blocks.astype(np.int16) - med.astype(np.int16)) <= segment.FLAT_RADIUS).all(axis=3)
+    flat: npt.NDArray[np.bool_] = near.mean(axis=2) >= segment.FLAT_SHARE
+    return flat | (reference_top_two_share(blocks) >= segment.TWO_COLOR_SHARE), med[:, :, 0, :].astype(np.int16)
+
+
+def _reference_split(
+    codes: npt.NDArray[np.uint8], image: npt.NDArray[np.bool_] | None, photo: npt.NDArray[np.bool_]
+) -> palette_rules.RegionCounts:
+    mask = np.ones(codes.shape, dtype=bool) if image is None else image
+    return palette_rules.RegionCounts.of(codes, {"image": mask, "brand_zones": mask & ~photo, "photo": photo})
+
+
+def use_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the palette check run on the reference pieces (undone by ``monkeypatch`` at the end of the test)."""
+    monkeypatch.setattr(palette_module, "DistinctColors", ReferenceDistinctColors)
+    monkeypatch.setattr(palette_module, "masked_pixels", lambda rgb, mask: rgb[mask])
+    monkeypatch.setattr(palette_rules.RegionCounts, "split", staticmethod(_reference_split))
+    monkeypatch.setattr(palette_photo, "dominant_colors", reference_dominant_colors)
+    monkeypatch.setattr(palette_photo, "correlated_color_temperature", reference_cct)
+    monkeypatch.setattr(palette_rules, "dominant_colors", reference_dominant_colors)
+    monkeypatch.setattr(segment, "_blocks", reference_blocks)
