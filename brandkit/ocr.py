@@ -1,25 +1,20 @@
 """OCR engine wrapper: read the text rendered on an image, offline.
 
-:class:`RapidOcrEngine` wraps rapidocr 3.x (PP-OCRv6 small detection and
-recognition models, bundled in the wheel, so it works with no network). The
-engine is created lazily on first use, once per :class:`RapidOcrEngine`
-instance, and every call is serialised with a lock (rapidocr mutates its own
-parameters on each call, so one instance must not be used by two threads at
-once).
+:class:`RapidOcrEngine` wraps rapidocr 3.x (PP-OCRv6 small models bundled in the wheel: no network), created
+lazily once per instance; every call is serialised with a lock (rapidocr mutates its own parameters per call).
 
-Configuration (measured in ``offline-components.md`` §3): the detector resizes
-so that the *long* side is at most 960 px (``Det.limit_type=max``,
-``Det.limit_side_len=960``; the default ``min``/736 blows a 1024×200 banner
-up to ~3800×736 and is 9× slower) and the angle classifier is off
-(``Global.use_cls=False``; marketing copy is upright). onnxruntime's CPU memory
-arena is on (the engine is long-lived; ~5–10% faster per call). A smaller
-detector side (800) is ~15% faster on 1024² images with the same results on the
-test corpus, but loses 10 px light-on-dark text, so 960 stays.
+Configuration (measured in ``offline-components.md`` §3): the detector resizes so that the *long* side is at most
+960 px (``Det.limit_type=max``; the default ``min``/736 blows a 1024×200 banner up to ~3800×736, 9× slower; 800
+is ~15% faster but loses 10 px light-on-dark text), the angle classifier is off (marketing copy is upright),
+onnxruntime's CPU memory arena is on (~5–10% faster per call). onnxruntime runs two intra-op threads and one
+inter-op thread whose pools do not spin between reads (:mod:`brandkit.ocr_rapid`; spinning threads kept a core
+busy after every read and slowed the next check).
 
-There is no global engine: callers keep one in
-:class:`brandkit.checks.base.CheckResources` under :data:`OCR_RESOURCE_KEY`
-(``ctx.resources.get("ocr", default_ocr_engine)``) and share the reading of
-one image between checks with :func:`ocr_for_context`.
+Besides :meth:`RapidOcrEngine.read` (the whole image), the engine detects and recognises separately
+(:class:`RegionOcrEngine`): :mod:`brandkit.ocr_regions` reads only where the layout put copy, plus a cheap
+whole-image sweep. There is no global engine: callers keep one in
+:class:`brandkit.checks.base.CheckResources` under :data:`OCR_RESOURCE_KEY` and share the reading of one image
+between checks with :func:`brandkit.checks.ocr_reading.ocr_for_context`.
 """
 
 from __future__ import annotations
@@ -32,6 +27,8 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from PIL import Image
 
+from brandkit.ocr_rapid import to_bgr
+
 __all__ = [
     "DEFAULT_RAPIDOCR_PARAMS",
     "OCR_MEMO_KEY",
@@ -41,9 +38,12 @@ __all__ = [
     "OcrLine",
     "OcrReading",
     "OcrUnavailableError",
+    "Quad",
     "RapidOcrEngine",
+    "RegionOcrEngine",
     "default_ocr_engine",
     "reading_order",
+    "to_bgr",
     "unreadable_scripts",
 ]
 
@@ -61,7 +61,10 @@ DEFAULT_RAPIDOCR_PARAMS: Mapping[str, Any] = {
     # padding changes what is read (measured: "your rhythm" read as "yourrhythm" beside a longer line)
     "Rec.rec_batch_num": 1,
     "Global.log_level": "error",
+    "Global.text_score": 0.5,
     "EngineConfig.onnxruntime.enable_cpu_mem_arena": True,
+    "EngineConfig.onnxruntime.intra_op_num_threads": 2,
+    "EngineConfig.onnxruntime.inter_op_num_threads": 1,
 }
 """rapidocr 3.x parameters used by :func:`default_ocr_engine` (see the module docstring)."""
 
@@ -147,18 +150,28 @@ class OcrEngine(Protocol):
         ...
 
 
-def _to_rgb_array(image: Image.Image) -> np.ndarray:
-    """RGB uint8 array; transparent pixels composited over white."""
-    if image.mode == "RGB":
-        rgb8: np.ndarray = np.asarray(image, dtype=np.uint8)
-        return rgb8
-    if image.mode != "RGBA":
-        image = image.convert("RGBA")
-    rgba = np.asarray(image, dtype=np.float32)
-    alpha = rgba[..., 3:4] / 255.0
-    rgb = rgba[..., :3] * alpha + 255.0 * (1.0 - alpha)
-    out: np.ndarray = np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
-    return out
+Quad = np.ndarray
+"""A detected text line: a 4×2 float32 array of corners (x, y) in image pixels, clockwise from top-left."""
+
+
+@runtime_checkable
+class RegionOcrEngine(OcrEngine, Protocol):
+    """An engine that also detects and recognises separately (what layout-guided reading needs).
+
+    Both take the image as a BGR uint8 array (:func:`to_bgr`), so one conversion serves every region.
+    """
+
+    def detect(self, bgr: np.ndarray, box: tuple[int, int, int, int], scale: float) -> list[Quad]:
+        """Text lines found in ``bgr[y0:y1, x0:x1]`` resized by ``scale``, as quads in image pixels."""
+        ...
+
+    def recognize(self, bgr: np.ndarray, quads: list[Quad]) -> list[OcrLine]:
+        """Read each quad from the full-resolution ``bgr`` (lines read as empty or below the score dropped)."""
+        ...
+
+    def detect_grid(self, bgr: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[list[Quad]]:
+        """Text lines in each box, detected on the whole-image read's own detector input (the same pixels)."""
+        ...
 
 
 def reading_order(lines: list[OcrLine]) -> list[OcrLine]:
@@ -184,14 +197,15 @@ class RapidOcrEngine:
     """rapidocr 3.x (PP-OCRv6, onnxruntime) loaded lazily once, thread-safe.
 
     ``params`` override :data:`DEFAULT_RAPIDOCR_PARAMS` (rapidocr's dotted
-    config keys). Checking :attr:`available` loads the engine (about 1–2 s
+    config keys); ``quiet_threads=False`` keeps onnxruntime's spinning thread
+    pools (the previous behaviour, for benchmarks). Checking :attr:`available` loads the engine (about 1–2 s
     the first time); a failure to import or load is remembered and reported
     through :attr:`unavailable_reason` instead of raising.
     """
 
     name = "rapidocr"
 
-    def __init__(self, params: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, params: Mapping[str, Any] | None = None, *, quiet_threads: bool = True) -> None:
         self._params: dict[str, Any] = dict(DEFAULT_RAPIDOCR_PARAMS)
         if params:
             self._params.update(params)
@@ -199,7 +213,10 @@ class RapidOcrEngine:
         self._engine: Any = None
         self._error: str | None = None
         self._loaded = False
+        self._quiet_threads = quiet_threads
         self.load_seconds: float | None = None
+        self.spinning: str | None = None
+        """``None`` once the engine's threads are quiet between reads; else why they still spin."""
 
     @property
     def params(self) -> dict[str, Any]:
@@ -216,9 +233,20 @@ class RapidOcrEngine:
             from rapidocr import RapidOCR
 
             engine = RapidOCR(params=dict(self._params))
-            # The models load on the first call; run it now on a tiny image so
+            # The models load on the first call; run both now on a tiny image so
             # that a broken model file or runtime shows up here, not mid-check.
-            engine(np.full((32, 96, 3), 255, dtype=np.uint8))
+            blank = np.full((32, 96, 3), 255, dtype=np.uint8)
+            engine(blank, use_det=True, use_cls=False, use_rec=False)
+            engine(blank, use_det=False, use_cls=False, use_rec=True)
+            from brandkit.ocr_rapid import quiet_sessions
+
+            self.spinning = "kept (quiet_threads=False)"
+            if self._quiet_threads:
+                self.spinning = quiet_sessions([engine.text_det, engine.text_rec])
+            if self.spinning is not None and self._quiet_threads:
+                import warnings
+
+                warnings.warn(f"OCR engine threads still spin between reads: {self.spinning}", stacklevel=2)
         except Exception as exc:  # any failure means "unavailable", with the reason
             self._error = f"rapidocr could not be loaded: {type(exc).__name__}: {exc}"
             self._engine = None
@@ -250,14 +278,12 @@ class RapidOcrEngine:
 
         Raises :class:`OcrUnavailableError` when the engine is unavailable.
         """
-        array = _to_rgb_array(image)
-        bgr = np.ascontiguousarray(array[..., ::-1])
-        height, width = array.shape[:2]
+        from brandkit.ocr_rapid import quad_box
+
+        bgr = to_bgr(image)
+        height, width = bgr.shape[:2]
         with self._lock:
-            self._load_locked()
-            if self._engine is None:
-                raise OcrUnavailableError(self._error or "rapidocr is unavailable")
-            output = self._engine(bgr)
+            output = self._loaded_engine()(bgr, use_det=True, use_cls=self._params["Global.use_cls"], use_rec=True)
         boxes = getattr(output, "boxes", None)
         texts = getattr(output, "txts", None)
         scores = getattr(output, "scores", None)
@@ -267,15 +293,82 @@ class RapidOcrEngine:
         for quad, text, score in zip(boxes, texts, scores or [1.0] * len(texts), strict=False):
             if not str(text).strip():
                 continue
-            pts = np.asarray(quad, dtype=np.float64).reshape(-1, 2)
-            x0 = int(np.clip(np.floor(pts[:, 0].min()), 0, width))
-            y0 = int(np.clip(np.floor(pts[:, 1].min()), 0, height))
-            x1 = int(np.clip(np.ceil(pts[:, 0].max()), 0, width))
-            y1 = int(np.clip(np.ceil(pts[:, 1].max()), 0, height))
+            x0, y0, x1, y1 = quad_box(quad, width, height)
             if x1 <= x0 or y1 <= y0:
                 continue
             lines.append(OcrLine(str(text), (x0, y0, x1, y1), float(score)))
         return reading_order(lines)
+
+    def _loaded_engine(self) -> Any:
+        """The rapidocr engine (call with the lock held); raises :class:`OcrUnavailableError`."""
+        self._load_locked()
+        if self._engine is None:
+            raise OcrUnavailableError(self._error or "rapidocr is unavailable")
+        return self._engine
+
+    def detect(self, bgr: np.ndarray, box: tuple[int, int, int, int], scale: float) -> list[Quad]:
+        """Text lines found in ``bgr[y0:y1, x0:x1]`` resized by ``scale``, as quads in image pixels.
+
+        The detector's own sizing still applies (long side at most 960 px): choose ``scale`` within it.
+        """
+        from brandkit.ocr_rapid import quads_in_image, scaled_crop
+
+        crop = scaled_crop(bgr, box, scale)
+        if crop.size == 0:
+            return []
+        with self._lock:
+            output = self._loaded_engine()(crop, use_det=True, use_cls=False, use_rec=False)
+        return quads_in_image(getattr(output, "boxes", None), box, crop.shape)
+
+    def detect_grid(self, bgr: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[list[Quad]]:
+        """Text lines in each box (image px), as quads in image pixels, detected on the whole-image read's input.
+
+        The image is resized once as :meth:`read` resizes it for the detector; each box is cut from that on its
+        32-px grid (:func:`brandkit.ocr_rapid.grid_window`), so the detector sees the pixels the whole-image read
+        gives it there.
+        """
+        from brandkit.ocr_rapid import detector_grid, grid_window
+
+        grid, fx, fy = detector_grid(bgr, int(self._params["Det.limit_side_len"]))
+        factor = np.array([fx, fy], dtype=np.float32)
+        out: list[list[Quad]] = []
+        for box in boxes:
+            x0, y0, x1, y1 = grid_window(box, fx, fy, grid.shape)
+            crop = np.ascontiguousarray(grid[y0:y1, x0:x1])
+            found: list[Quad] = []
+            if crop.size:
+                with self._lock:
+                    output = self._loaded_engine()(crop, use_det=True, use_cls=False, use_rec=False)
+                offset = np.array([x0, y0], dtype=np.float32)
+                detected = getattr(output, "boxes", None)
+                for quad in detected if detected is not None else []:
+                    found.append((np.asarray(quad, dtype=np.float32).reshape(4, 2) + offset) / factor)
+            out.append(found)
+        return out
+
+    def recognize(self, bgr: np.ndarray, quads: list[Quad]) -> list[OcrLine]:
+        """Read each quad from the full-resolution ``bgr`` (the crop :meth:`read` makes), one line per pass.
+
+        Lines read as empty, or with a score below ``Global.text_score``, are dropped (as :meth:`read` does).
+        """
+        from brandkit.ocr_rapid import line_crop, quad_box
+
+        height, width = bgr.shape[:2]
+        min_score = float(self._params["Global.text_score"])
+        lines: list[OcrLine] = []
+        for quad in quads:
+            crop = line_crop(bgr, quad)
+            if min(crop.shape[:2]) < 2:
+                continue
+            with self._lock:
+                output = self._loaded_engine()(crop, use_det=False, use_cls=False, use_rec=True)
+            texts: list[Any] = list(getattr(output, "txts", None) or ())
+            scores: list[Any] = list(getattr(output, "scores", None) or ())
+            box = quad_box(quad, width, height)
+            readable = bool(texts) and bool(str(texts[0]).strip()) and float(scores[0]) >= min_score
+            if readable and box[2] > box[0] and box[3] > box[1]:
+                lines.append(OcrLine(str(texts[0]), box, float(scores[0])))
+        return lines
 
 
 def default_ocr_engine() -> RapidOcrEngine:
@@ -290,7 +383,8 @@ def default_ocr_engine() -> RapidOcrEngine:
 class OcrReading:
     """The OCR result of one image, shared between checks through ``ctx.memo``.
 
-    Exactly one of ``lines`` (possibly empty) and ``error`` is set.
+    Exactly one of ``lines`` (possibly empty) and ``error`` is set. ``mode``: ``"layout"`` (copy areas plus a
+    sweep, :mod:`brandkit.ocr_regions`) or ``"full"`` (the whole image), ``mode_reason`` why not by layout.
     """
 
     engine: str
@@ -298,6 +392,8 @@ class OcrReading:
     error: str | None = None
     elapsed_ms: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    mode: str = "full"
+    mode_reason: str | None = None
 
     @property
     def ok(self) -> bool:

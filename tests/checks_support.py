@@ -234,6 +234,12 @@ def _shared_engine() -> RapidOcrEngine:
     return default_ocr_engine()
 
 
+def shared_ocr_engine() -> RapidOcrEngine:
+    """The session's one OCR engine (its models load on first use): the ``ocr_engine`` fixture's, and the one
+    the session's ``kit_resources`` give every kit."""
+    return _shared_engine()
+
+
 @pytest.fixture(scope="session")
 def ocr_engine() -> Iterator[RapidOcrEngine]:
     """One real OCR engine for the whole test session (shared by every module that imports this fixture).

@@ -14,6 +14,7 @@ from brandkit.errors import BrandViolationError
 from brandkit.models import AssetRequest, CheckResult, CheckStatus
 from brandkit.ocr import OcrLine, RapidOcrEngine, unreadable_scripts
 from brandkit.provider.local import LocalRenderer
+from brandkit.resources import KitResources
 from tests.checks_support import CountingProvider, FakeOcr, context, ocr_engine, resources_with
 from tests.script_fonts import cjk_subset, noto, spec_with_fallbacks
 
@@ -123,10 +124,10 @@ def test_wrong_chinese_copy_fails(hindi_spec: brandkit.BrandSpec) -> None:
 
 
 def test_unreadable_copy_stops_after_one_attempt_instead_of_regenerating(
-    hindi_spec: brandkit.BrandSpec, ocr_engine: RapidOcrEngine
+    kit_resources: KitResources, hindi_spec: brandkit.BrandSpec, ocr_engine: RapidOcrEngine
 ) -> None:
     provider = CountingProvider(hindi_spec)
-    kit = brandkit.BrandKit(hindi_spec, provider=provider)
+    kit = brandkit.BrandKit(hindi_spec, resources=kit_resources, provider=provider)
     with pytest.raises(BrandViolationError) as info:
         kit.generate(AssetRequest(brief="coffee", format="landscape", headline=HINDI))
     assert provider.calls == 1  # not_checked cannot be repaired by paying for another image

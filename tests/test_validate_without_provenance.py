@@ -17,6 +17,7 @@ import brandkit
 from brandkit.checks.logo import LogoCheck
 from brandkit.checks.text import TextCheck
 from brandkit.models import AssetRequest, CheckStatus
+from brandkit.resources import KitResources
 from brandkit.spec.models import BrandSpec
 
 
@@ -37,8 +38,8 @@ def spec() -> BrandSpec:
 
 
 @pytest.fixture(scope="module")
-def asset(spec: BrandSpec) -> brandkit.Asset:
-    kit = brandkit.BrandKit(spec, provider="local", moderator=None, checks=[], signer=None)
+def asset(kit_resources: KitResources, spec: BrandSpec) -> brandkit.Asset:
+    kit = brandkit.BrandKit(spec, resources=kit_resources, provider="local", moderator=None, checks=[], signer=None)
     request = AssetRequest(
         brief="a cup of coffee", headline="Slow mornings, bright roasts", cta="Order now", format="landscape"
     )
@@ -46,9 +47,11 @@ def asset(spec: BrandSpec) -> brandkit.Asset:
 
 
 @pytest.fixture(scope="module")
-def kit(spec: BrandSpec) -> brandkit.BrandKit:
+def kit(kit_resources: KitResources, spec: BrandSpec) -> brandkit.BrandKit:
     """One kit for the module: its OCR engine and logo templates load once."""
-    return brandkit.BrandKit(spec, provider="local", moderator=None, checks=[TextCheck(), LogoCheck()], signer=None)
+    return brandkit.BrandKit(
+        spec, resources=kit_resources, provider="local", moderator=None, checks=[TextCheck(), LogoCheck()], signer=None
+    )
 
 
 def test_logo_is_searched_for_and_copy_named_as_unverified(
@@ -88,7 +91,7 @@ def test_a_missing_required_disclaimer_fails_without_provenance(kit: brandkit.Br
     assert text.details["strings"]["required[0]"]["found"] is False
 
 
-def test_nothing_to_verify_is_not_checked_never_skipped(asset: brandkit.Asset) -> None:
+def test_nothing_to_verify_is_not_checked_never_skipped(kit_resources: KitResources, asset: brandkit.Asset) -> None:
     bare = brandkit.load_spec("brand_specs/northwind")
     bare = bare.model_copy(
         update={
@@ -96,7 +99,9 @@ def test_nothing_to_verify_is_not_checked_never_skipped(asset: brandkit.Asset) -
             "required": bare.required.model_copy(update={"disclaimers": []}),
         }
     )
-    bare_kit = brandkit.BrandKit(bare, provider="local", moderator=None, checks=[TextCheck()], signer=None)
+    bare_kit = brandkit.BrandKit(
+        bare, resources=kit_resources, provider="local", moderator=None, checks=[TextCheck()], signer=None
+    )
     text = bare_kit.validate(_strip(asset.data)).checks["text"]
     assert text.status is CheckStatus.not_checked
     assert "no provenance" in text.details["reason"]

@@ -28,8 +28,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from brandkit.checks.base import CheckContext, CheckInfo, result
+from brandkit.checks.contrast_details import ContrastDetails
 from brandkit.checks.copy_match import copy_matches_for_context, required_copy
-from brandkit.checks.ocr_reading import ocr_for_context
+from brandkit.checks.ocr_reading import copy_areas, ocr_for_context, ocr_mode_details
 from brandkit.models import CheckResult, CheckStatus, Measure
 from brandkit.ocr import OcrLine
 from brandkit.wcag import contrast_ratio, relative_luminance
@@ -155,15 +156,6 @@ def measure_contrast(rgb: np.ndarray, box: tuple[int, int, int, int], padding: f
     return _measure_patch(np.ascontiguousarray(rgb[y0:y1, x0:x1, :3]))
 
 
-def copy_areas(ctx: CheckContext) -> list[tuple[int, int, int, int]]:
-    """The layout's copy areas (``Expectation.copy_boxes``) in image pixels, scaled when the file was resized."""
-    exp = ctx.expectation
-    w, h = ctx.image.size
-    sx = w / exp.width if exp.width else 1.0
-    sy = h / exp.height if exp.height else 1.0
-    return [(round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy)) for x0, y0, x1, y1 in exp.copy_boxes]
-
-
 def measurement_box(
     ctx: CheckContext, box: tuple[int, int, int, int]
 ) -> tuple[tuple[int, int, int, int], tuple[int, int, int, int] | None]:
@@ -199,7 +191,7 @@ def _patch(ctx: CheckContext, region_box: tuple[int, int, int, int]) -> np.ndarr
 class ContrastCheck:
     """WCAG contrast of every line of copy against its background (see the module docstring)."""
 
-    info: ClassVar[CheckInfo] = CheckInfo.builtin("contrast")
+    info: ClassVar[CheckInfo] = CheckInfo.builtin("contrast", ContrastDetails)
     name = info.name
 
     def run(self, ctx: CheckContext) -> CheckResult:
@@ -218,7 +210,7 @@ class ContrastCheck:
                 },
             )
         lines = reading.lines
-        details: dict[str, Any] = {"engine": reading.engine, "min_contrast": minimum}
+        details: dict[str, Any] = {"engine": reading.engine, "min_contrast": minimum, **ocr_mode_details(reading)}
         selected: list[tuple[int, OcrLine, str | None]] = []
         if required_copy(ctx):
             matches = copy_matches_for_context(ctx, lines)

@@ -1,7 +1,9 @@
 """Text check: is the exact copy on the image, and nothing forbidden?
 
 The image is read once with OCR (shared with the contrast check through
-``ctx.memo``). Every required string of the expected copy (headline, subhead,
+``ctx.memo``): where the layout put copy plus a cheap sweep of the whole
+image when the layout is known, else the whole image — ``details.ocr_mode``
+says which (:mod:`brandkit.checks.ocr_reading`). Every required string of the expected copy (headline, subhead,
 CTA, disclaimers, plus the spec's required disclaimers) is looked up in the
 OCR text:
 
@@ -66,7 +68,8 @@ from brandkit.checks.copy_match import (
     required_copy,
     strict_form,
 )
-from brandkit.checks.ocr_reading import ocr_for_context
+from brandkit.checks.ocr_reading import ocr_for_context, ocr_mode_details
+from brandkit.checks.text_details import TextDetails
 from brandkit.models import CheckResult, CheckStatus
 from brandkit.ocr import RAPIDOCR_READABLE_SCRIPTS, OcrLine, unreadable_scripts
 from brandkit.spec.forbidden import ForbiddenMatcher
@@ -130,7 +133,7 @@ class TextCheck:
     that are never unexpected (the brand name's words always are allowed).
     """
 
-    info: ClassVar[CheckInfo] = CheckInfo.builtin("text")
+    info: ClassVar[CheckInfo] = CheckInfo.builtin("text", TextDetails)
     name = info.name
 
     def __init__(
@@ -216,6 +219,7 @@ class TextCheck:
         details: dict[str, Any] = {
             "engine": reading.engine,
             "ocr_ms": reading.elapsed_ms,
+            **ocr_mode_details(reading),
             "copy_expected": bool(strings),
             "strings": per_string,
             "forbidden": [{"kind": h.kind, "rule": h.rule, "found": h.found} for h in hits],

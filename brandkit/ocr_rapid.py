@@ -1,0 +1,190 @@
+"""What :class:`brandkit.ocr.RapidOcrEngine` needs from rapidocr's and onnxruntime's insides, in one place.
+
+**Quiet threads.**
+onnxruntime's CPU thread pools spin-wait after each run by default (``session.intra_op.allow_spinning`` and
+``session.inter_op.allow_spinning`` are ``"1"``), so a worker thread keeps a core busy for a while after every
+read and slows whatever runs next (the other checks, another image). rapidocr 3.x passes the thread *counts*
+through its config (``EngineConfig.onnxruntime.intra_op_num_threads`` / ``inter_op_num_threads``, set in
+:data:`brandkit.ocr.DEFAULT_RAPIDOCR_PARAMS`) but not session config entries, so :func:`quiet_sessions`
+rebuilds each loaded session from the same model file with the same options plus spinning switched off.
+
+Measured (``python -m benchmarks.bench_ocr``): CPU time burnt in the half second after a read drops from
+~33 ms to ~0 ms, and the whole-image read costs ~35 % less CPU time under load.
+
+**Regions.** :func:`scaled_crop` cuts and resizes one box of the image for the detector (the sweep) and
+:func:`quads_in_image` maps the detector's quads back to image pixels; :func:`detector_grid` is the image as
+the whole-image read's detector sees it and :func:`grid_window` a box on its 32-px grid (copy areas);
+:func:`line_crop` cuts one line for the recogniser from the full-resolution image exactly as rapidocr's
+whole-image read does (``rapidocr.utils.process_img.get_rotate_crop_image``), and :func:`quad_box` is the
+line's axis-aligned box as :meth:`~brandkit.ocr.RapidOcrEngine.read` reports it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+__all__ = [
+    "NO_SPINNING",
+    "detector_grid",
+    "grid_window",
+    "line_crop",
+    "quad_box",
+    "quads_in_image",
+    "quiet_sessions",
+    "scaled_crop",
+    "spinning_entries",
+    "to_bgr",
+]
+
+NO_SPINNING: dict[str, str] = {
+    "session.intra_op.allow_spinning": "0",
+    "session.inter_op.allow_spinning": "0",
+}
+"""onnxruntime session config entries that stop the thread pools from spin-waiting between runs."""
+
+
+def _rebuilt(session: Any) -> Any:
+    """A new ``InferenceSession`` on ``session``'s model file, with its options and :data:`NO_SPINNING`."""
+    import onnxruntime as ort
+
+    model_path = session._model_path  # onnxruntime keeps the file it loaded here (no public accessor)
+    if not isinstance(model_path, (str, Path)) or not Path(model_path).is_file():
+        raise RuntimeError("the OCR model's file is unknown, so its session cannot be rebuilt without spinning")
+    options = session.get_session_options()
+    for key, value in NO_SPINNING.items():
+        options.add_session_config_entry(key, value)
+    return ort.InferenceSession(str(model_path), sess_options=options, providers=session.get_providers())
+
+
+def quiet_sessions(parts: list[Any]) -> str | None:
+    """Rebuild the onnxruntime session of each rapidocr model wrapper in ``parts`` without spinning.
+
+    Each part is a rapidocr ``TextDetector`` / ``TextRecognizer`` (its ``session`` is rapidocr's
+    ``OrtInferSession``, whose ``session`` is the ``onnxruntime.InferenceSession``). Returns ``None`` when every
+    session was rebuilt, else why not (the engine still reads, with spinning threads: the caller warns and
+    reports it, never silently).
+    """
+    for part in parts:
+        wrapper = getattr(part, "session", None)
+        session = getattr(wrapper, "session", None)
+        if session is None:
+            return f"rapidocr's {type(part).__name__} holds no onnxruntime session to rebuild"
+        try:
+            wrapper.session = _rebuilt(session)  # type: ignore[union-attr]
+        except Exception as exc:  # keep the working session; say why it still spins
+            return f"{type(part).__name__}: {type(exc).__name__}: {exc}"
+    return None
+
+
+def spinning_entries(session: Any) -> dict[str, str]:
+    """The spinning config entries of an ``InferenceSession`` (``"1"``, onnxruntime's default, when unset)."""
+    options = session.get_session_options()
+    out: dict[str, str] = {}
+    for key in NO_SPINNING:
+        try:
+            out[key] = options.get_session_config_entry(key)
+        except Exception:  # onnxruntime raises when the entry was never set
+            out[key] = "1"
+    return out
+
+
+def scaled_crop(bgr: np.ndarray, box: tuple[int, int, int, int], scale: float) -> np.ndarray:
+    """``bgr[y0:y1, x0:x1]`` resized by ``scale`` (area interpolation when shrinking, cubic when enlarging)."""
+    import cv2
+
+    x0, y0, x1, y1 = box
+    crop = bgr[y0:y1, x0:x1]
+    if crop.size == 0 or scale == 1.0:
+        return np.ascontiguousarray(crop)
+    size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+    interpolation = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_CUBIC
+    return np.ascontiguousarray(cv2.resize(crop, size, interpolation=interpolation))
+
+
+def quads_in_image(boxes: Any, box: tuple[int, int, int, int], crop_shape: tuple[int, ...]) -> list[np.ndarray]:
+    """The detector's quads on a :func:`scaled_crop` of ``box`` (``crop_shape``), as 4×2 float32 image pixels."""
+    if boxes is None:
+        return []
+    x0, y0, x1, y1 = box
+    factor = np.array([(x1 - x0) / max(1, crop_shape[1]), (y1 - y0) / max(1, crop_shape[0])], dtype=np.float32)
+    offset = np.array([x0, y0], dtype=np.float32)
+    return [np.asarray(quad, dtype=np.float32).reshape(4, 2) * factor + offset for quad in boxes]
+
+
+def line_crop(bgr: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """The recogniser's input for one line: the quad cut (and straightened) from the full-resolution image."""
+    from rapidocr.utils.process_img import get_rotate_crop_image
+
+    height, width = bgr.shape[:2]
+    pts = np.clip(np.asarray(quad, dtype=np.float32).reshape(4, 2), 0, [width - 1, height - 1]).astype(np.float32)
+    crop: np.ndarray = get_rotate_crop_image(bgr, pts)
+    return crop
+
+
+def quad_box(quad: np.ndarray, width: int, height: int) -> tuple[int, int, int, int]:
+    """Axis-aligned box ``(x0, y0, x1, y1)`` of a quad, clipped to the image (as the whole-image read reports)."""
+    pts = np.asarray(quad, dtype=np.float64).reshape(-1, 2)
+    x0 = int(np.clip(np.floor(pts[:, 0].min()), 0, width))
+    y0 = int(np.clip(np.floor(pts[:, 1].min()), 0, height))
+    x1 = int(np.clip(np.ceil(pts[:, 0].max()), 0, width))
+    y1 = int(np.clip(np.ceil(pts[:, 1].max()), 0, height))
+    return x0, y0, x1, y1
+
+
+def to_bgr(image: Image.Image) -> np.ndarray:
+    """The contiguous BGR uint8 array the engine reads (transparent pixels over white)."""
+    return np.ascontiguousarray(_to_rgb_array(image)[..., ::-1])
+
+
+def _to_rgb_array(image: Image.Image) -> np.ndarray:
+    """RGB uint8 array; transparent pixels composited over white."""
+    if image.mode == "RGB":
+        rgb8: np.ndarray = np.asarray(image, dtype=np.uint8)
+        return rgb8
+    if image.mode != "RGBA":
+        image = image.convert("RGBA")
+    rgba = np.asarray(image, dtype=np.float32)
+    alpha = rgba[..., 3:4] / 255.0
+    rgb = rgba[..., :3] * alpha + 255.0 * (1.0 - alpha)
+    out: np.ndarray = np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
+    return out
+
+
+def detector_grid(bgr: np.ndarray, side: int) -> tuple[np.ndarray, float, float]:
+    """The image as the whole-image read's detector sees it, and its x / y scale factors.
+
+    rapidocr first bounds the image to 2000 px (``Global.max_side_len``), then resizes it so the long side is at
+    most ``side`` and each side a multiple of 32 (``DetPreProcess.resize``, linear interpolation). Cutting copy
+    areas from this one image on its 32-px grid gives the detector the very pixels the whole-image read gives it.
+    """
+    import cv2
+
+    height, width = bgr.shape[:2]
+    bound = min(1.0, 2000 / max(width, height))
+    ratio = bound * min(1.0, side / (max(width, height) * bound))
+    grid_h = max(32, round(int(height * ratio) / 32) * 32)
+    grid_w = max(32, round(int(width * ratio) / 32) * 32)
+    if bound < 1.0:  # as rapidocr's preprocessing does first
+        bgr = cv2.resize(bgr, (int(width * bound), int(height * bound)))
+    resized = cv2.resize(bgr, (grid_w, grid_h))
+    return resized, grid_w / width, grid_h / height
+
+
+def grid_window(
+    box: tuple[int, int, int, int], fx: float, fy: float, shape: tuple[int, ...]
+) -> tuple[int, int, int, int]:
+    """``box`` (image px) on the detector grid: 32-px aligned, no wider than 8× its height (rapidocr pads strips
+    wider than that with blank rows; a taller window of real pixels keeps the whole-image read's input)."""
+    grid_h, grid_w = shape[0], shape[1]
+    x0 = max(0, int(box[0] * fx) // 32 * 32)
+    y0 = max(0, int(box[1] * fy) // 32 * 32)
+    x1 = min(grid_w, -(-int(np.ceil(box[2] * fx)) // 32) * 32)
+    y1 = min(grid_h, -(-int(np.ceil(box[3] * fy)) // 32) * 32)
+    need = -(-(x1 - x0) // 8 // 32) * 32 + 32
+    while y1 - y0 < need and (y0 > 0 or y1 < grid_h):
+        y0, y1 = max(0, y0 - 32), min(grid_h, y1 + 32)
+    return x0, y0, x1, y1

@@ -1,0 +1,260 @@
+"""Layout-guided OCR: read where the layout put copy, plus one cheap sweep of the whole image.
+
+The whole-image read (:meth:`brandkit.ocr.OcrEngine.read`) runs the text detector on the image scaled to
+960 px on its long side, wherever the copy is. When the layout is known (the copy areas of
+:attr:`brandkit.checks.base.Expectation.copy_boxes`, from the request or the file's provenance),
+:func:`read_layout` does less, in four steps:
+
+1. **Sweep**: the detector on the whole image at a reduced size (long side :data:`SWEEP_SIDE`). It finds
+   text anywhere (unexpected or forbidden text, a wordmark, text in a photo) and the height of the lines in
+   each copy area.
+2. **Copy areas**: each area, widened by a margin (:data:`AREA_MARGIN` of the image's short side; areas that
+   then overlap are merged), is cut out and detected again at the scale its smallest line needs: that line
+   :data:`TARGET_LINE_PX` high for the detector, never below :data:`AREA_MIN_FACTOR` × the sweep's scale (text
+   too small for the sweep is still found), never above 1:1 or 960 px. An area where the sweep found nothing is
+   detected at that limit. Measured trade-off: near-invisible copy (near-black on black, 1.07:1 — which the
+   contrast check fails anyway) is found less often than by the whole-image read; detecting the areas on that
+   read's own grid instead (:meth:`~brandkit.ocr.RapidOcrEngine.detect_grid`) was tried: it still differed on
+   such borderline text and saved almost nothing.
+3. **Outside the areas**: each sweep line whose centre lies outside every area is detected again in a small
+   window around it (:data:`REFINE_MARGIN`), on the same grid as the areas: the coarse sweep cuts lines
+   imprecisely and takes some texture for text; the window gives the whole-image read's quad, or nothing.
+4. **Recognition**: every line found in steps 2 and 3 is recognised from the full-resolution image (the same
+   crop the whole-image read makes).
+
+What it cannot see: text outside the copy areas smaller than the sweep detects (below about 11 px font size on a
+1024² image; the whole-image read sees ~8 px) — the forbidden-text rule still reads everything the sweep finds,
+anywhere. Lines cut by an area's edge are read as cut (the margin makes that rare). Borderline text (faint, near
+an area's edge) can still be found slightly differently from the whole-image read: the detector looks far
+around each pixel, and an area's window has less around it (gate corpus: see ``docs/benchmarks.md``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+
+from brandkit.ocr import OcrLine, Quad, RegionOcrEngine, reading_order, to_bgr
+
+__all__ = [
+    "AREA_MARGIN",
+    "AREA_MIN_FACTOR",
+    "DETECTOR_SIDE",
+    "REFINE_MARGIN",
+    "SWEEP_SIDE",
+    "TARGET_LINE_PX",
+    "AreaRead",
+    "Box",
+    "LayoutReading",
+    "area_scale",
+    "full_scale",
+    "merge_areas",
+    "quad_height",
+    "read_layout",
+    "sweep_scale",
+]
+
+Box = tuple[int, int, int, int]
+
+SWEEP_SIDE = 480
+"""Long side (px) of the whole-image sweep."""
+
+AREA_MARGIN = 0.025
+"""Margin added around each copy area, as a share of the image's short side (at least 8 px)."""
+
+TARGET_LINE_PX = 24.0
+"""Height (px) the smallest line of a copy area is given for the detector."""
+
+AREA_MIN_FACTOR = 1.3
+"""A copy area is detected at ≥ this × the sweep's scale: text the sweep was too coarse to see is still found."""
+
+REFINE_MARGIN = 0.5
+"""Margin above and below a sweep line outside the copy areas, as a share of its height, for its re-detection
+(four times as much to the left and right, where a line the coarse sweep cut short continues)."""
+
+DETECTOR_SIDE = 960
+"""The detector's long-side limit (``Det.limit_side_len`` of :data:`brandkit.ocr.DEFAULT_RAPIDOCR_PARAMS`)."""
+
+
+@dataclass(frozen=True)
+class AreaRead:
+    """One copy area as read: the box cut out (image px), the detector scale, the lines found there."""
+
+    box: Box
+    scale: float
+    lines: int
+
+
+@dataclass
+class LayoutReading:
+    """The result of :func:`read_layout`: the lines in reading order and how they were found."""
+
+    lines: list[OcrLine]
+    areas: list[AreaRead]
+    sweep_scale: float
+    swept_lines: int = 0
+    """Lines the sweep found outside every copy area (recognised too)."""
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+def sweep_scale(width: int, height: int, side: int | None = None) -> float:
+    """Scale of the whole-image sweep: long side to ``side`` px (default :data:`SWEEP_SIDE`; never enlarged)."""
+    return min(1.0, (SWEEP_SIDE if side is None else side) / max(1, width, height))
+
+
+def quad_height(quad: Quad) -> float:
+    """Height of a detected line: the longer of its two vertical edges."""
+    pts = np.asarray(quad, dtype=np.float64).reshape(4, 2)
+    return float(max(np.linalg.norm(pts[0] - pts[3]), np.linalg.norm(pts[1] - pts[2])))
+
+
+def _centre(quad: Quad) -> tuple[float, float]:
+    pts = np.asarray(quad, dtype=np.float64).reshape(4, 2)
+    return float(pts[:, 0].mean()), float(pts[:, 1].mean())
+
+
+def _inside(point: tuple[float, float], box: Box) -> bool:
+    return box[0] <= point[0] < box[2] and box[1] <= point[1] < box[3]
+
+
+def merge_areas(areas: Sequence[Box], width: int, height: int, margin: int) -> list[Box]:
+    """Each area widened by ``margin`` and clipped to the image; areas that then overlap become their union."""
+    boxes = [
+        (max(0, x0 - margin), max(0, y0 - margin), min(width, x1 + margin), min(height, y1 + margin))
+        for x0, y0, x1, y1 in areas
+    ]
+    boxes = [b for b in boxes if b[2] > b[0] and b[3] > b[1]]
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(boxes)):
+            for j in range(i + 1, len(boxes)):
+                a, b = boxes[i], boxes[j]
+                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
+                    boxes[i] = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+                    del boxes[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return boxes
+
+
+def area_scale(box: Box, heights: Sequence[float], sweep: float, floor: float = 0.0) -> float:
+    """Detector scale for one copy area (module docstring, step 2); ``heights``: the sweep's lines in it.
+
+    ``floor``: the whole-image read's scale (:func:`full_scale`). An area is never detected more coarsely than the
+    whole-image read would detect it: the sweep measures a CTA's *button* as its line (a Lumen Health story's
+    87 px button around 48 px text), and a scale chosen from that height gave a box around the whole button, whose
+    two colours (button and page) the contrast check then measured instead of text and button (2.3:1 instead of
+    5.0:1, a false reject found by ``tests/test_sdk.py``).
+    """
+    top = min(1.0, DETECTOR_SIDE / max(1, box[2] - box[0], box[3] - box[1]))
+    if not heights:
+        return top
+    wanted = TARGET_LINE_PX / max(1.0, min(heights))
+    return float(min(top, max(wanted, AREA_MIN_FACTOR * sweep, floor)))
+
+
+def full_scale(width: int, height: int) -> float:
+    """The whole-image read's detector scale: long side to :data:`DETECTOR_SIDE` px (never enlarged)."""
+    return min(1.0, DETECTOR_SIDE / max(1, width, height))
+
+
+def _refine(engine: RegionOcrEngine, bgr: np.ndarray, swept: Sequence[Quad], areas: Sequence[Box]) -> list[Quad]:
+    """The sweep's lines outside the copy areas, detected again around each on the whole-image read's grid.
+
+    The sweep's coarse quads cut a line imprecisely (a logo's edge read as ')' before a wordmark, a last letter
+    lost) and it sees texture as text at a coarse scale; a small window around each line, detected at the scale the
+    whole-image read uses, gives that read's quads and drops what is not text there. Lines whose centre lies in a
+    copy area are left to the area (already read).
+    """
+    if not swept:
+        return []
+    height, width = bgr.shape[:2]
+    padded = []
+    for quad in swept:
+        x0, y0, x1, y1 = _bounds(quad)
+        pad = max(8, round(REFINE_MARGIN * quad_height(quad)))
+        padded.append((x0 - 4 * pad, y0 - pad, x1 + 4 * pad, y1 + pad))  # a cut line continues sideways
+    windows = merge_areas(padded, width, height, 0)
+    out: list[Quad] = []
+    for window, quads in zip(windows, engine.detect_grid(bgr, windows), strict=True):
+        for quad in quads:
+            centre = _centre(quad)
+            if _inside(centre, window) and not any(_inside(centre, area) for area in areas):
+                out.append(quad)
+    return out
+
+
+def _bounds(quad: Quad) -> Box:
+    pts = np.asarray(quad, dtype=np.float64).reshape(4, 2)
+    return (
+        int(np.floor(pts[:, 0].min())),
+        int(np.floor(pts[:, 1].min())),
+        int(np.ceil(pts[:, 0].max())),
+        int(np.ceil(pts[:, 1].max())),
+    )
+
+
+class _Clock:
+    """Wall and CPU time (this process, all threads) since the last lap."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def lap(self, into: dict[str, float], name: str) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        into[f"{name}_ms"] = (wall - self.wall) * 1000.0
+        into[f"{name}_cpu_ms"] = (cpu - self.cpu) * 1000.0
+        self.wall, self.cpu = wall, cpu
+
+
+def read_layout(engine: RegionOcrEngine, image: Image.Image, areas: Sequence[Box]) -> LayoutReading:
+    """Read ``image`` where the layout put copy (``areas``, image pixels) plus one cheap sweep (module docstring).
+
+    Raises what the engine raises (:class:`~brandkit.ocr.OcrUnavailableError`, engine errors).
+    """
+    bgr = to_bgr(image)
+    height, width = bgr.shape[:2]
+    margin = max(8, round(AREA_MARGIN * min(width, height)))
+    boxes = merge_areas(areas, width, height, margin)
+    scale = sweep_scale(width, height)
+    timings: dict[str, float] = {}
+
+    clock = _Clock()
+    swept = engine.detect(bgr, (0, 0, width, height), scale)
+    clock.lap(timings, "sweep")
+
+    outside: list[Quad] = []
+    heights: list[list[float]] = [[] for _ in boxes]
+    for quad in swept:
+        holders = [i for i, box in enumerate(boxes) if _inside(_centre(quad), box)]
+        if not holders:
+            outside.append(quad)
+        for i in holders:
+            heights[i].append(quad_height(quad))
+
+    found: list[Quad] = []
+    reads: list[AreaRead] = []
+    for box, area_heights in zip(boxes, heights, strict=True):
+        area = area_scale(box, area_heights, scale, full_scale(width, height))
+        mine = [q for q in engine.detect(bgr, box, area) if _inside(_centre(q), box)]
+        reads.append(AreaRead(box=box, scale=round(area, 4), lines=len(mine)))
+        found.extend(mine)
+    clock.lap(timings, "areas")
+    refined = _refine(engine, bgr, outside, boxes)
+    clock.lap(timings, "refine")
+    lines = engine.recognize(bgr, found + refined)
+    clock.lap(timings, "recognize")
+    return LayoutReading(
+        lines=reading_order(lines),
+        areas=reads,
+        sweep_scale=round(scale, 4),
+        swept_lines=len(refined),
+        timings_ms={k: round(v, 3) for k, v in timings.items()},
+    )
