@@ -82,3 +82,21 @@ def test_a_render_that_cannot_stand_in_is_requested_again_and_the_log_says_why(
         ledger, _ = _session(tmp_path, northwind, call)
     assert _Counting.calls == 2 and ledger.replayed == 0
     assert why in caplog.text and "requested again" in caplog.text
+
+
+@pytest.mark.parametrize(("line_reached_the_file", "unattributed"), [(True, 0.0), (False, 0.034)])
+def test_a_paid_line_whose_write_raised_is_counted_once(line_reached_the_file: bool, unattributed: float) -> None:
+    """A full disk can make a journal write raise after the line reached the file: the runner then states the render
+    as unattributed on ``run_finished`` while replay attributes the line to its variant. The run's spend must count
+    it once (found as a 0.034 USD overstatement in tests/test_hostile_outputs.py under load)."""
+    records: list[dict[str, object]] = [{"event": "run_started", "ts": 1.0}]
+    if line_reached_the_file:
+        records.append({"event": "paid", "ts": 2.0, "key": "k1", "attempt": 1, "cost_usd": 0.034})
+    records.append({"event": "run_finished", "ts": 3.0, "spent_usd": 0.034, "unattributed_usd": 0.034})
+    state = replay(records)
+    counted = sum(v.cost_usd for v in state.variants.values()) + sum(s.unattributed_usd for s in state.sessions)
+    assert counted == pytest.approx(0.034)
+    assert state.sessions[0].unattributed_usd == pytest.approx(unattributed)
+    # an older journal without the session's total keeps the runner's figure
+    old = replay([{"event": "run_started", "ts": 1.0}, {"event": "run_finished", "ts": 2.0, "unattributed_usd": 0.01}])
+    assert old.sessions[0].unattributed_usd == pytest.approx(0.01)

@@ -92,6 +92,8 @@ class Session:
     """True when the session wrote ``run_finished`` (false: killed or still running)."""
     unattributed_usd: float = 0.0
     """Spend the session measured but could not attribute to a variant (e.g. provider errors mid-repair)."""
+    attributed_usd: float = 0.0
+    """Spend the journal attributes to variants in this session (its ``paid`` lines and outcome costs)."""
 
     @property
     def wall_s(self) -> float:
@@ -126,8 +128,9 @@ def replay(records: Iterable[Mapping[str, Any]], skipped_lines: int = 0) -> Jour
         if state.sessions:
             state.sessions[-1].ended = max(state.sessions[-1].ended, ts)
         if event == "run_finished" and state.sessions:
-            state.sessions[-1].finished = True
-            state.sessions[-1].unattributed_usd = float(record.get("unattributed_usd") or 0.0)
+            session = state.sessions[-1]
+            session.finished = True
+            session.unattributed_usd = _unattributed(session, record)
             continue
         key = record.get("key")
         if not isinstance(key, str):
@@ -140,6 +143,8 @@ def replay(records: Iterable[Mapping[str, Any]], skipped_lines: int = 0) -> Jour
             variant.starts += 1
         elif event == "paid":
             variant.cost_usd += float(record.get("cost_usd") or 0.0)
+            if state.sessions:
+                state.sessions[-1].attributed_usd += float(record.get("cost_usd") or 0.0)
             variant.paid = [p for p in variant.paid if p.get("attempt") != record.get("attempt")]
             variant.paid.append(dict(record))
         elif event in ("succeeded", "failed"):
@@ -147,7 +152,26 @@ def replay(records: Iterable[Mapping[str, Any]], skipped_lines: int = 0) -> Jour
             variant.last = dict(record)
             if record.get("billing") != "paid":
                 variant.cost_usd += float(record.get("cost_usd") or 0.0)
+                if state.sessions:
+                    state.sessions[-1].attributed_usd += float(record.get("cost_usd") or 0.0)
             variant.attempts += int(record.get("attempts") or 0)
             if event == "succeeded" or record.get("kind") not in RETRY_ON_RESUME:
                 variant.paid = []  # settled for good: nothing to re-check
     return state
+
+
+def _unattributed(session: Session, finished: Mapping[str, Any]) -> float:
+    """The spend of ``session`` that no journal line attributes to a variant.
+
+    ``run_finished`` states the session's unattributed spend as the runner counted it: spend minus the ``paid``
+    lines it knew it had written. A line whose write raised (a full disk) may still have reached the file, and then
+    replay attributes it to its variant too; counting it twice would overstate the run's spend. So when the
+    session's total is known, the figure is recomputed from the lines the journal really holds and the smaller of
+    the two is kept.
+    """
+    stated = float(finished.get("unattributed_usd") or 0.0)
+    spent = finished.get("spent_usd")
+    if not isinstance(spent, int | float):
+        return stated
+    return min(stated, round(max(0.0, float(spent) - session.attributed_usd), 6))
+
