@@ -154,7 +154,7 @@ def test_a_kill_between_answer_and_save_never_pays_twice_and_records_every_paid_
     render: ``answered`` (the answer is in memory, nothing written: the one window no record can cover),
     ``recorded`` (bytes in the spool and the ``paid`` line written, checks not run), ``checked`` (asset made,
     not saved), ``saved`` (files written, no ``succeeded`` line). One request at a time (``--concurrency 1``),
-    so at most one other request can be in flight at the kill."""
+    so at most one other request can be in flight (or answered and recorded) at the kill."""
     from brandkit.variants.paid import CRASH_ENV
 
     openai_server.allow_invalid = True
@@ -219,7 +219,11 @@ def test_a_kill_between_answer_and_save_never_pays_twice_and_records_every_paid_
     if point == "answered":
         assert len(paid_before) == 1  # the second answer died with the process: it is requested again
     else:
-        assert len(paid_before) == 2
+        # the second render and the one before it were recorded; the run keeps two variants per request slot
+        # (checks and saving overlap the next request: engines.py::WORKERS_PER_REQUEST_SLOT), so while the second
+        # is checked or saved the third's request may have been answered and recorded too — never more, with one
+        # request at a time (once the checks got faster with warm caches, this happened in the full suite)
+        assert 2 <= len(paid_before) <= 3, paid_before
         assert not set(after) & paid_before, "a render paid for before the kill was requested again"
     assert Counter(after) == Counter(set(after))  # once each after the resume
     assert all(v["status"] == "succeeded" for v in manifest["variants"])
