@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -132,6 +133,7 @@ def validate_cmd(
             reports = ReportWriter(report, todo, report_format, expected=expected, spec_format=fmt)
         recorder = validate_recorder(db, [item.path for item in run.files], loaded)
         results: list[Any] = [None] * len(todo) if json_out else []
+        report_files: list[list[Path]] = [[] for _ in results]  # --json: the --report files of each image
         progress = make_console(stderr=True)
         console = make_console()
         total = len(run.files)
@@ -146,15 +148,19 @@ def validate_cmd(
                 results[result.index] = result
             if recorder is not None and result.report is not None:
                 recorder.judged(result.report, result.path)
+            written: list[Path] = []
             if reports is not None and result.report is not None:
-                for written in reports.write(loaded, result.index, result.path, result.report):
-                    progress.print(f"report: {written}", markup=False)
+                written = reports.write(loaded, result.index, result.path, result.report)
+                for file in written:
+                    progress.print(f"report: {file}", markup=False)
+            if json_out:
+                report_files[result.index] = written
             eta.update(done)
             progress.print(
                 f"[{done}/{total}] {item.record.state}: {result.path} · {format_eta(eta.remaining_s())}", markup=False
             )
             if jsonl:
-                sys.stdout.write(json.dumps(_file_entry(result), ensure_ascii=False, default=str) + "\n")
+                sys.stdout.write(json.dumps(_file_entry(result, written), ensure_ascii=False, default=str) + "\n")
                 sys.stdout.flush()
             elif not json_out:
                 _print_file_result(console, result, table=total <= _TABLES_UP_TO)
@@ -168,18 +174,21 @@ def validate_cmd(
             line = {"summary": True, **counts, "audit": audit_summary, **registry}
             sys.stdout.write(json.dumps(line, default=str) + "\n")
         elif json_out:
-            emit_json({**counts, "images": [_file_entry(r) for r in results], "audit": audit_summary, **registry})
+            entries = [_file_entry(r, files) for r, files in zip(results, report_files, strict=True)]
+            emit_json({**counts, "images": entries, "audit": audit_summary, **registry})
         else:
             _print_summary(console, summary)
         if code != EXIT_OK:
             raise typer.Exit(code)
 
 
-def _file_entry(result: Any) -> dict[str, Any]:
-    """One file's JSON record: its path and report, or its path and the error that made it unreadable."""
+def _file_entry(result: Any, report_files: Sequence[Path]) -> dict[str, Any]:
+    """One file's JSON record: its path and report, or its path and the error that made it unreadable; and
+    ``report_files``, the verification reports ``--report`` wrote for it (paths; empty without ``--report``)."""
+    files = [str(file) for file in report_files]
     if result.report is None:
-        return {"path": str(result.path), "error": result.error}
-    return {"path": str(result.path), **result.report.model_dump_report()}
+        return {"path": str(result.path), "error": result.error, "report_files": files}
+    return {"path": str(result.path), **result.report.model_dump_report(), "report_files": files}
 
 
 def _print_file_result(console: Console, result: Any, table: bool = True) -> None:

@@ -17,7 +17,8 @@ The stage is a package, by concern: ``prompt.py`` (:func:`compile_prompt` and th
 ``edit.py`` (:func:`compile_edit`), ``design.py`` (what both decide alike: copy block, background, logo
 variant, layout — the one module that uses compose's layout helpers), ``sections.py`` (the fenced brief, the copy
 block, palette lines), ``params.py`` (the API parameters, the spec's formats), ``references.py`` (reference images,
-each checked and decoded once). Import the public names from ``brandkit.compile``.
+each checked and decoded once per :class:`ReferenceImageCache` — the running kit's, or one the caller passes).
+Import the public names from ``brandkit.compile``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 from brandkit.compile.edit import DEFAULT_KEEP, compile_edit
 from brandkit.compile.params import detect_format_name
 from brandkit.compile.prompt import compile_prompt
+from brandkit.compile.references import ReferenceImageCache
 from brandkit.compile.sections import FENCE_CLOSE, FENCE_OPEN, MAX_PROMPT_CHARS
 from brandkit.screening import forbidden_matcher as forbidden_matcher
 from brandkit.screening import screen_text as screen_text
@@ -34,6 +36,7 @@ __all__ = [
     "FENCE_CLOSE",
     "FENCE_OPEN",
     "MAX_PROMPT_CHARS",
+    "ReferenceImageCache",
     "compile_edit",
     "compile_prompt",
     "detect_format_name",

@@ -7,7 +7,7 @@ from typing import Literal
 
 from brandkit.compile.design import design
 from brandkit.compile.params import api_params, detect_format_name, format_of
-from brandkit.compile.references import logo_bytes, reference
+from brandkit.compile.references import ReferenceImageCache, logo_bytes, reference, reference_cache
 from brandkit.compile.sections import FENCE_CLOSE, FENCE_OPEN, fence, flat, one_line_fields, palette_lines
 from brandkit.errors import RequestError
 from brandkit.imageio import load_image
@@ -25,8 +25,18 @@ DEFAULT_KEEP = [
 ]
 
 
-def compile_edit(spec: BrandSpec, request: EditRequest, image: bytes, feedback: Sequence[str] = ()) -> CompiledPrompt:
-    """Compile a brand-safe edit of ``image``: change only what the instruction says, restate what stays."""
+def compile_edit(
+    spec: BrandSpec,
+    request: EditRequest,
+    image: bytes,
+    feedback: Sequence[str] = (),
+    *,
+    references_cache: ReferenceImageCache | None = None,
+) -> CompiledPrompt:
+    """Compile a brand-safe edit of ``image``: change only what the instruction says, restate what stays.
+
+    ``references_cache``: as :func:`~brandkit.compile.compile_prompt`'s (the image to edit and the logo).
+    """
     screen_request(spec, request)
     one_line_fields(request)
     decoded = load_image(image)
@@ -50,11 +60,11 @@ def compile_edit(spec: BrandSpec, request: EditRequest, image: bytes, feedback: 
     made = design(spec, request, fmt, tone)
     copy, variant = made.copy, made.variant
     text_mode = request.text or spec.generation.text
-    references = [reference(1, "master", "image-to-edit", "the image to edit", image)]
+    cache = reference_cache(references_cache)
+    references = [reference(1, "master", "image-to-edit", "the image to edit", image, cache)]
     if variant is not None:
-        references.append(
-            reference(2, "logo", variant.file, f"the brand logo ({variant.variant} variant)", logo_bytes(spec, variant))
-        )
+        logo, described = logo_bytes(spec, variant), f"the brand logo ({variant.variant} variant)"
+        references.append(reference(2, "logo", variant.file, described, logo, cache))
     params = api_params(spec, "edit", fmt, None, 1, request.safety_identifier)
     keep = list(dict.fromkeys([*DEFAULT_KEEP, *(quote(line) for line in request.keep)]))
     lines = [

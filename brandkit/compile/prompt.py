@@ -7,7 +7,7 @@ from typing import Literal
 
 from brandkit.compile.design import design
 from brandkit.compile.params import api_params, format_of
-from brandkit.compile.references import logo_bytes, reference
+from brandkit.compile.references import ReferenceImageCache, logo_bytes, reference, reference_cache
 from brandkit.compile.sections import (
     FENCE_CLOSE,
     FENCE_OPEN,
@@ -25,10 +25,18 @@ from brandkit.spec.models import BrandSpec, LogoVariant
 from brandkit.spec.sizes import rules_for
 
 
-def compile_prompt(spec: BrandSpec, request: AssetRequest, feedback: Sequence[str] = ()) -> CompiledPrompt:
+def compile_prompt(
+    spec: BrandSpec,
+    request: AssetRequest,
+    feedback: Sequence[str] = (),
+    *,
+    references_cache: ReferenceImageCache | None = None,
+) -> CompiledPrompt:
     """Compile ``request`` under ``spec`` into the exact prompt, parameters and reference images.
 
     ``feedback`` holds targeted notes from earlier failed attempts (kept short by the repair loop).
+    ``references_cache``: the reference images already checked (the logo of every variant decoded once); default:
+    the running kit's (:meth:`ReferenceImageCache.active`), else each image is decoded now.
     Raises :class:`ForbiddenContentError` or :class:`RequestError` before anything is sent.
     """
     screen_request(spec, request)
@@ -40,18 +48,18 @@ def compile_prompt(spec: BrandSpec, request: AssetRequest, feedback: Sequence[st
     text_mode = request.text or spec.generation.text
     logo_mode = request.logo or spec.generation.logo
 
+    cache = reference_cache(references_cache)
     references: list[ReferenceImage] = []
     if variant is not None and logo_mode == "reference":
-        references.append(
-            reference(1, "logo", variant.file, f"the brand logo ({variant.variant} variant)", logo_bytes(spec, variant))
-        )
+        logo, described = logo_bytes(spec, variant), f"the brand logo ({variant.variant} variant)"
+        references.append(reference(1, "logo", variant.file, described, logo, cache))
     for ref in request.references:
         name = ref.path or f"reference-{len(references) + 1}"
         try:
             data = ref.read()
         except Exception as exc:
             raise RequestError(f"cannot read reference image {name!r}: {exc}", field="references", value=name) from exc
-        references.append(reference(len(references) + 1, ref.role, name, ref.description or ref.role, data))
+        references.append(reference(len(references) + 1, ref.role, name, ref.description or ref.role, data, cache))
     rules = rules_for(str(spec.generation.model if request.model is None else request.model))
     if len(references) > rules.max_reference_images:
         raise RequestError(

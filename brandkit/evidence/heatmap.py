@@ -30,6 +30,9 @@ from brandkit.spec.palette import Palette
 MIN_REGION_SHARE = 0.01
 #: regions reported, largest pixels × mean ΔE00 first
 WORST_REGIONS = 5
+#: side of the square opening applied to the off-palette mask before regions are found: a strip narrower than this
+#: (the 1–2 px anti-aliased edges along glyphs and shapes, blends of two palette colours) is no region
+SLIVER_OPENING_PX = 3
 #: overlay alpha of an off-palette pixel just above the tolerance, and at or beyond ``tolerance + RAMP_DE``
 ALPHA_MIN, ALPHA_MAX = 110, 235
 RAMP_DE = 30.0
@@ -142,11 +145,30 @@ def overlay_png(heat: HeatMap, tolerance: float) -> bytes:
     return buffer.getvalue()
 
 
-def worst_regions(heat: HeatMap, limit: int = WORST_REGIONS) -> list[OffPaletteRegion]:
-    """The ``limit`` largest 8-connected off-palette areas by pixels × mean ΔE00, with their bounding boxes."""
+def solid_off_palette(off_palette: npt.NDArray[np.bool_], size: int = SLIVER_OPENING_PX) -> npt.NDArray[np.bool_]:
+    """The off-palette pixels that belong to an area at least ``size`` px wide everywhere: a morphological opening
+    with a ``size`` × ``size`` square (erosion then dilation; the image's edge pixels are repeated beyond it, so an
+    area touching the border keeps its edge). Anti-aliasing slivers along glyph and shape edges are removed; a solid
+    area keeps every pixel, corners included."""
     import cv2
 
-    mask = heat.off_palette.astype(np.uint8)
+    if size <= 1 or not off_palette.any():
+        return off_palette.copy()
+    kernel = np.ones((size, size), dtype=np.uint8)
+    opened = cv2.morphologyEx(off_palette.astype(np.uint8), cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_REPLICATE)
+    return np.asarray(opened, dtype=bool)
+
+
+def worst_regions(heat: HeatMap, limit: int = WORST_REGIONS) -> list[OffPaletteRegion]:
+    """The ``limit`` largest 8-connected off-palette areas by pixels × mean ΔE00, with their bounding boxes.
+
+    Areas are found in :func:`solid_off_palette` of the map: the thin anti-aliased strips along text and shape edges
+    are not regions (they stay in the heat map and in ``off_palette_pixels``); a region's pixels and ΔE00 figures
+    are those of its solid area.
+    """
+    import cv2
+
+    mask = solid_off_palette(heat.off_palette).astype(np.uint8)
     if not mask.any():
         return []
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
@@ -218,5 +240,6 @@ __all__ = [
     "palette_evidence",
     "palette_matcher",
     "photo_region",
+    "solid_off_palette",
     "worst_regions",
 ]

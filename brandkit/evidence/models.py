@@ -24,7 +24,8 @@ class _Model(BaseModel):
 
 
 class OffPaletteRegion(_Model):
-    """One connected area of off-palette pixels (8-connected), ranked by pixels × mean ΔE00."""
+    """One connected area of off-palette pixels (8-connected), ranked by pixels × mean ΔE00: a solid area (at least
+    3 px wide everywhere), never the anti-aliased slivers along text and shape edges."""
 
     box: Box
     pixels: int

@@ -6,16 +6,25 @@ opened or written, the recorder keeps a warning (``warnings``) and the count of 
 (``unrecorded``): the command prints it and keeps its exit code — the asset is saved, its sidecar holds
 everything the registry would, and it simply is not in the review queue (it cannot be approved or exported
 until it is). Thread-safe (a variants run calls it from worker threads).
+
+What counts as a registry failure is :data:`REGISTRY_FAILURES`, and only that: brandkit's typed errors (the store
+turns SQLite errors into :class:`~brandkit.errors.RegistryError`), the file system's, SQLite's own, and a stored row
+or record that fails its model (pydantic's ``ValidationError``) or cannot be decoded (``ValueError``: bad JSON, a
+date or a review state the registry does not know). Anything else — a ``TypeError``, ``AttributeError``,
+``KeyError`` … — is a programming error and propagates.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+
+import pydantic
 
 from brandkit.errors import BrandkitError, RegistryError
 from brandkit.registry.models import AssetRow
@@ -26,6 +35,16 @@ if TYPE_CHECKING:
     from brandkit.models import Attempt, ValidationReport
     from brandkit.spec.models import BrandSpec
     from brandkit.variants.plan import Variant
+
+
+REGISTRY_FAILURES: tuple[type[Exception], ...] = (
+    BrandkitError,
+    OSError,
+    sqlite3.Error,
+    pydantic.ValidationError,
+    ValueError,
+)
+"""What the recorder turns into a warning and an ``unrecorded`` count (see the module docstring)."""
 
 
 class RegistryRecorder:
@@ -97,9 +116,9 @@ class RegistryRecorder:
                     self._registry = Registry.open(self.db)
                     self.run_id = self._registry.start_run(self.command, self.out_dir)
                 row: AssetRow = fn(self._registry, self.run_id)
-            except (BrandkitError, OSError) as exc:
+            except REGISTRY_FAILURES as exc:
                 self.unrecorded += 1
-                self.warnings.append(f"{what}: not recorded in the registry {self.db}: {exc}")
+                self.warnings.append(f"{what}: not recorded in the registry {self.db}: {_reason(exc)}")
                 if self._registry is None:
                     self._broken = True  # cannot open it: one warning, then count
                 return None
@@ -233,6 +252,18 @@ class RegistryRecorder:
         resolved = path.resolve()
         kind = self.kind
         return self._guarded(str(path), lambda reg, run: reg.record(_from_sidecar(resolved, kind, None), run_id=run))
+
+
+def _reason(exc: Exception) -> str:
+    """One line for the warning: pydantic's own text lists every failing field on lines of its own."""
+    if isinstance(exc, pydantic.ValidationError):
+        fields = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']) or 'row'}: {error['msg']}" for error in exc.errors()[:3]
+        )
+        return f"a registry {exc.title} does not validate ({fields})"
+    if isinstance(exc, BrandkitError | OSError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _from_sidecar(path: Path, kind: str, key: str | None) -> Any:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from brandkit.errors import RequestError
+from brandkit.memo import memo_scope
 from brandkit.models import EditRequest
 from brandkit.provider.pricing import PriceTable
 from brandkit.spec.models import BrandSpec
@@ -80,12 +81,13 @@ def preflight_requests(plan: ExpandedPlan, variants: Sequence[Variant]) -> dict[
     compiled: dict[str, Any] = {}
     issues: list[SpecIssue] = []
     blanks: dict[tuple[int, int], bytes] = {}
-    for variant in variants:
-        try:
-            compiled[variant.key] = _compile(plan.specs[variant.spec_id], variant, blanks)
-        except RequestError as exc:
-            where = f"variant {variant.name}" + (f" ({exc.field})" if exc.field else "")
-            issues.append(SpecIssue(plan.plan.source, where, exc.message, exc.value))
+    with memo_scope():  # one memo for the whole plan: the logo decoded once, fonts and glyphs looked up once
+        for variant in variants:
+            try:
+                compiled[variant.key] = _compile(plan.specs[variant.spec_id], variant, blanks)
+            except RequestError as exc:
+                where = f"variant {variant.name}" + (f" ({exc.field})" if exc.field else "")
+                issues.append(SpecIssue(plan.plan.source, where, exc.message, exc.value))
     if issues:
         raise PlanError(
             f"{plan.plan.source}: {len(issues)} variant(s) would be refused before sending; nothing was spent",
