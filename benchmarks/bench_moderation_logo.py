@@ -1,18 +1,19 @@
-"""Moderation (local NudeNet) and logo check at 1024²: this tree against the previous implementation, one run.
+"""Moderation (local NudeNet) and logo check at 1024²: this tree against two earlier trees, in one run.
 
 Run from the project root::
 
-    python -m benchmarks.bench_moderation_logo                 # previous = a git worktree of b3f7802
-    python -m benchmarks.bench_moderation_logo --base /path    # another checkout of the previous implementation
+    python -m benchmarks.bench_moderation_logo                 # original = b3f7802, before = 80ef6b4 (worktrees)
+    python -m benchmarks.bench_moderation_logo --base /path --head /path   # other checkouts of those two
     python -m benchmarks.bench_moderation_logo --runs 15
 
 The main process draws the images (``benchmarks.bench_checks.make_poster``: the Northwind brand's poster with its
 logo at 246 px — found by ORB —, at 110 px — found by upsampled ORB after the coarse search —, and without logo)
-and writes them as PNG files. It then runs this file as a worker twice, in subprocesses: once with the previous
+and writes them as PNG files. It then runs this file as a worker three times, in subprocesses: with the original
 implementation first on ``sys.path`` (``git worktree add <tmp> b3f7802``, made when missing; read-only use of
-git) and once with this tree. Each worker times every row on the same files and reports the median **CPU time**
-(``time.process_time``, all threads of the process) and the median wall time per call. The machine's load average
-is printed at the start and the end: wall times under load are inflated, CPU time is the primary figure.
+git), with the code before the second pass of issue 21 (80ef6b4, likewise) and with this tree. Each worker times
+every row on the same files and reports the median **CPU time** (``time.process_time``, all threads of the
+process) and the median wall time per call. The machine's load average is printed at the start and the end: wall
+times under load are inflated, CPU time is the primary figure.
 
 Rows:
 
@@ -21,7 +22,8 @@ Rows:
 * ``next check after moderation`` — the logo check (logo present) timed right after a moderation call: the
   previous onnxruntime session's threads kept spinning and slowed what came next.
 * ``logo, present`` / ``logo, small`` / ``logo, missing`` — the logo check on a fresh context per run with the
-  prepared logo shared (as a kit does), the expected box unknown (whole-image search).
+  prepared logo shared (as a kit does), the expected box unknown (whole-image search). The ``now`` column notes
+  each tree's outcome (status, method): the three trees must agree.
   ``logo, missing (full search)`` — this tree with the early exit disabled: what a logo-free image that resembles
   the logo somewhere (coarse score ≥ the exit bar) costs.
 * ``logo preparation`` — preparing the logo's template and ORB features (first check of a process), and with this
@@ -44,6 +46,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE_COMMIT = "b3f7802"
+HEAD_COMMIT = "80ef6b4"
 TARGET_MS = 40.0
 TARGET_ABSENT_MS = 100.0
 
@@ -149,12 +152,12 @@ def worker(images: Path, runs: int) -> dict[str, Any]:
     return rows
 
 
-def _base_tree(requested: str | None) -> Path:
+def _tree_at(commit: str, requested: str | None) -> Path:
     if requested:
         return Path(requested)
-    tree = Path(tempfile.gettempdir()) / f"bk-base-{BASE_COMMIT}"
+    tree = Path(tempfile.gettempdir()) / f"bk-base-{commit}"
     if not (tree / "brandkit").is_dir():
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), BASE_COMMIT], check=True)
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), commit], check=True)
     return tree
 
 
@@ -176,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     """Draw the images, time both trees, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=11)
-    parser.add_argument("--base", help="checkout of the previous implementation (default: worktree of b3f7802)")
+    parser.add_argument("--base", help=f"checkout of the original implementation (default: worktree of {BASE_COMMIT})")
+    parser.add_argument("--head", help=f"checkout of the code before this pass (default: worktree of {HEAD_COMMIT})")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -199,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         }
         for name, image in posters.items():
             (images / f"{name}.png").write_bytes(encode_image(image, "png"))
-        before = _run_worker(_base_tree(args.base), images, args.runs)
+        original = _run_worker(_tree_at(BASE_COMMIT, args.base), images, args.runs)
+        before = _run_worker(_tree_at(HEAD_COMMIT, args.head), images, args.runs)
         after = _run_worker(ROOT, images, args.runs)
     load_end = os.getloadavg()
     print(
@@ -207,9 +212,13 @@ def main(argv: list[str] | None = None) -> int:
         f"at end {load_end[0]:.2f} / {load_end[1]:.2f} / {load_end[2]:.2f}; {os.cpu_count()} CPUs; "
         f"{args.runs} runs per row, medians; run took {time.perf_counter() - started:.0f} s"
     )
-    print(f"previous: {before['tree']} ({BASE_COMMIT}); this tree: {after['tree']}\n")
-    print("| row (1024²) | previous CPU ms | previous wall ms | now CPU ms | now wall ms | CPU ratio | now |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"original: {original['tree']} ({BASE_COMMIT}); before: {before['tree']} ({HEAD_COMMIT}); ", end="")
+    print(f"now: {after['tree']}\n")
+    print(
+        "| row (1024²) | original CPU ms | original wall ms | before CPU ms | before wall ms | now CPU ms "
+        "| now wall ms | CPU ratio original/now | CPU ratio before/now | outcome original / before / now |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
     pairs = [
         ("moderation (bytes)", "moderation (decoded)"),
         ("moderation (bytes)", "moderation (bytes)"),
@@ -222,19 +231,22 @@ def main(argv: list[str] | None = None) -> int:
         ("logo preparation", "logo preparation (warm disk cache)"),
     ]
     for old, new in pairs:
-        if old not in before or new not in after:
+        if old not in original or new not in after:
             continue
-        b, a = before[old], after[new]
-        label = new if old == new else f"{new} (previous: {old})"
-        note = a.get("note", "")
+        o, a = original[old], after[new]
+        b = before.get(new, before[old])  # the 80ef6b4 tree has every row this tree has, save new ones
+        label = new if old == new else f"{new} (original: {old})"
+        notes = " / ".join(str(row.get("note", "")) for row in (o, b, a)) if "note" in a else ""
         print(
-            f"| {label} | {b['cpu_ms']:.1f} | {b['wall_ms']:.1f} | {a['cpu_ms']:.1f} | {a['wall_ms']:.1f} | "
-            f"{b['cpu_ms'] / max(a['cpu_ms'], 1e-9):.1f}× | {note} |"
+            f"| {label} | {o['cpu_ms']:.1f} | {o['wall_ms']:.1f} | {b['cpu_ms']:.1f} | {b['wall_ms']:.1f} | "
+            f"{a['cpu_ms']:.1f} | {a['wall_ms']:.1f} | {o['cpu_ms'] / max(a['cpu_ms'], 1e-9):.2f}× | "
+            f"{b['cpu_ms'] / max(a['cpu_ms'], 1e-9):.2f}× | {notes} |"
         )
     checks = [
         ("moderation (decoded)", TARGET_MS),
         ("logo, present", TARGET_MS),
         ("logo, missing", TARGET_ABSENT_MS),
+        ("logo, small", original["logo, small"]["cpu_ms"]),  # no regression against the original
     ]
     print()
     for row, target in checks:

@@ -12,8 +12,9 @@
    is rejected (the brand name set in the same font elsewhere produces such
    false matches). ORB is fast (~20 ms) and finds logos of about 128 px and larger;
    when the smallest allowed logo is under :data:`ORB_SMALL_LOGO_PX` px it is run a
-   second time on the scene upsampled up to 2× (at most
-   :data:`ORB_MAX_UPSCALED_PIXELS` pixels), which recovers many logos of 90–130 px.
+   second time upsampled up to 2× (at most :data:`ORB_MAX_UPSCALED_PIXELS` pixels for the whole scene), on the
+   surroundings of each coarse candidate (step 2) rather than the whole scene, with as many keypoints per pixel,
+   which recovers many logos of 90–130 px.
    Every reading is verified at full resolution (widths ±4%, both roundings of
    the height) and compared with the undistorted logo at the same place.
    *Early exit*: when ORB at full resolution finds nothing, the coarse template search below runs before the
@@ -21,8 +22,8 @@
    logo at any allowed size and the search ends (``detection.early_exit``). Otherwise its candidates are reused.
 2. *Masked multi-scale template matching* when ORB finds nothing
    (``TM_CCOEFF_NORMED`` with the logo's alpha as mask), coarse to fine. Coarse:
-   a pyramid of the grey scene, each logo width matched on the smallest level at
-   which the template stays ≥ :data:`COARSE_MIN_TEMPLATE` px wide and
+   a pyramid of the grey scene (levels :data:`COARSE_LEVEL_RATIO` = √2 apart), each logo width matched on the
+   smallest level at which the template stays ≥ :data:`COARSE_MIN_TEMPLATE` px wide and
    :data:`COARSE_MIN_TEMPLATE_HEIGHT` px tall, scene and template
    both blurred (σ = 1 px, which makes the correlation peak tolerant to a few %
    of scale error), logo widths in 10% steps from 0.6 × ``min_width_px`` to
@@ -83,7 +84,8 @@ measurements; each failure adds a precise repair hint.
 **Layout of this package**: ``constants.py`` (every tunable above), ``prepare.py`` (:class:`PreparedLogo`,
 :class:`LogoDetection`, the grey scene), ``matching.py`` (masked-correlation primitives), ``orb.py`` (step 1),
 ``template.py`` (step 2),
-``features_cache.py`` (prepared logos in the warm disk cache), ``detection.py`` (:func:`detect_logo`: the layout's
+``features_cache.py`` (prepared logos in the warm disk cache; :func:`warm_logo` fills it ahead of use),
+``detection.py`` (:func:`detect_logo`: the layout's
 box first, then 1, then 2),
 ``rules.py`` (placement grid, clear-space band), ``check.py`` (:class:`LogoCheck`, which applies the rules).
 This module re-exports the names the single ``logo.py`` module had.
@@ -99,6 +101,7 @@ from brandkit.checks.logo.constants import (
     COARSE_BLUR,
     COARSE_CANDIDATES,
     COARSE_EXIT_SCORE,
+    COARSE_LEVEL_RATIO,
     COARSE_MIN_SIDE,
     COARSE_MIN_TEMPLATE,
     COARSE_MIN_TEMPLATE_HEIGHT,
@@ -113,10 +116,13 @@ from brandkit.checks.logo.constants import (
     MAX_ROTATION_DEG,
     MIN_WINDOW_STD,
     NEAR_ASPECTS,
+    ORB_CROP_MARGIN,
     ORB_MAX_SCENE_SIDE,
     ORB_MAX_UPSCALE,
     ORB_MAX_UPSCALED_PIXELS,
+    ORB_MIN_CROP_FEATURES,
     ORB_MIN_INLIERS,
+    ORB_PATCH_BORDER,
     ORB_RATIO,
     ORB_SCENE_FEATURES,
     ORB_SMALL_LOGO_PX,
@@ -129,6 +135,7 @@ from brandkit.checks.logo.constants import (
     WIDTH_TOLERANCE,
 )
 from brandkit.checks.logo.detection import detect_logo
+from brandkit.checks.logo.features_cache import warm_logo
 from brandkit.checks.logo.prepare import LogoDetection, PreparedLogo, prepare_logo
 from brandkit.checks.logo.rules import PLACEMENT_CELLS, placement_of
 
@@ -139,6 +146,7 @@ __all__ = [
     "COARSE_BLUR",
     "COARSE_CANDIDATES",
     "COARSE_EXIT_SCORE",
+    "COARSE_LEVEL_RATIO",
     "COARSE_MIN_SIDE",
     "COARSE_MIN_TEMPLATE",
     "COARSE_MIN_TEMPLATE_HEIGHT",
@@ -153,10 +161,13 @@ __all__ = [
     "MAX_ROTATION_DEG",
     "MIN_WINDOW_STD",
     "NEAR_ASPECTS",
+    "ORB_CROP_MARGIN",
     "ORB_MAX_SCENE_SIDE",
     "ORB_MAX_UPSCALE",
     "ORB_MAX_UPSCALED_PIXELS",
+    "ORB_MIN_CROP_FEATURES",
     "ORB_MIN_INLIERS",
+    "ORB_PATCH_BORDER",
     "ORB_RATIO",
     "ORB_SCENE_FEATURES",
     "ORB_SMALL_LOGO_PX",
@@ -174,4 +185,5 @@ __all__ = [
     "detect_logo",
     "placement_of",
     "prepare_logo",
+    "warm_logo",
 ]

@@ -13,12 +13,11 @@ from brandkit.checks.logo.constants import (
 )
 from brandkit.checks.logo.details import LogoDetails
 from brandkit.checks.logo.detection import detect_logo
-from brandkit.checks.logo.features_cache import prepared_from_file
+from brandkit.checks.logo.features_cache import prepared_for_spec
 from brandkit.checks.logo.prepare import PreparedLogo, grey_scene
 from brandkit.checks.logo.rules import clear_space_problem, distortion_problem, pct, placement_of
 from brandkit.models import CheckResult, CheckStatus, Measure
 from brandkit.spec.models import LogoVariant
-from brandkit.warm_cache import WarmCache
 
 
 class LogoCheck:
@@ -34,18 +33,8 @@ class LogoCheck:
         self.require_edge_margin = require_edge_margin
 
     def _prepared(self, ctx: CheckContext, logo: LogoVariant, backdrop: int) -> PreparedLogo:
-        path = ctx.spec.asset_path(logo.file)
-        ident = ctx.spec.fingerprint
-        if not ident:
-            stat = path.stat()
-            ident = f"{path.resolve()}:{stat.st_mtime_ns}:{stat.st_size}"
-        key = f"logo:{ident}:{logo.variant}:{logo.file}:{backdrop}"
-
-        def factory() -> PreparedLogo:  # once per kit; across processes through the warm disk cache
-            return prepared_from_file(path, logo.variant, backdrop, WarmCache.of(ctx.resources))
-
-        prepared: PreparedLogo = ctx.resources.get(key, factory)
-        return prepared
+        # once per kit; across processes through the warm disk cache (what warm_logo fills)
+        return prepared_for_spec(ctx.spec, ctx.resources, logo, backdrop)
 
     def run(self, ctx: CheckContext) -> CheckResult:
         """Detect the logo in ``ctx.image`` and check size, placement, distortion and clear space.

@@ -11,6 +11,12 @@ ORB_MAX_SCENE_SIDE = 2048
 ORB_SMALL_LOGO_PX = 200
 ORB_MAX_UPSCALE = 2.0
 ORB_MAX_UPSCALED_PIXELS = 6_000_000
+ORB_CROP_MARGIN = 1.0
+"""Upsampled ORB runs on each coarse candidate's box widened by this share of its width/height on every side."""
+ORB_MIN_CROP_FEATURES = 100
+"""At least this many keypoints on a candidate's crop."""
+ORB_PATCH_BORDER = 32
+"""ORB drops keypoints this close (upsampled px) to the image border: the crop gets that much more room."""
 TEMPLATE_SCENE_SIDE = 1024
 TEMPLATE_THRESHOLD = 0.85
 COARSE_MIN_SIDE = 200
@@ -18,6 +24,7 @@ COARSE_MIN_TEMPLATE = 24
 COARSE_MIN_TEMPLATE_HEIGHT = 10
 COARSE_BLUR = 1.0
 COARSE_STEP = 1.1
+COARSE_LEVEL_RATIO = 2.0**0.5
 COARSE_CANDIDATES = 4
 FINE_SCALE_RANGE = 0.1
 FINE_SCALE_STEPS = 11

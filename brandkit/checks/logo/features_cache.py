@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,9 +24,27 @@ from brandkit.checks.logo.prepare import (
     PreparedLogo,
     prepare_logo,
 )
+from brandkit.errors import ConfigurationError, ImageInputError
 from brandkit.warm_cache import WarmCache
 
-__all__ = ["CACHE_KIND", "FORMAT_VERSION", "features_key", "from_arrays", "prepared_from_file", "to_arrays"]
+if TYPE_CHECKING:
+    from brandkit.checks.base import CheckResources
+    from brandkit.spec.models import BrandSpec, LogoVariant
+
+__all__ = [
+    "BACKDROPS",
+    "CACHE_KIND",
+    "FORMAT_VERSION",
+    "features_key",
+    "from_arrays",
+    "prepared_for_spec",
+    "prepared_from_file",
+    "to_arrays",
+    "warm_logo",
+]
+
+BACKDROPS = (255, 0)
+"""The backdrop tones a logo is prepared over: light (255, also when the tone is unknown) and dark (0)."""
 
 CACHE_KIND = "logo-features"
 FORMAT_VERSION = 1
@@ -95,6 +114,50 @@ def prepared_from_file(path: Path, variant: str, backdrop: int, cache: WarmCache
         cached = from_arrays(arrays, variant)
         if cached is not None:
             return cached
-    prepared = prepare_logo(load_image(data), variant, backdrop)
+    try:
+        prepared = prepare_logo(load_image(data), variant, backdrop)
+    except (ImageInputError, ValueError) as exc:  # bytes decoded without a name, or a fully transparent file
+        raise ImageInputError(f"logo file {path}: {exc}", source=str(path)) from exc
     cache.store_arrays(CACHE_KIND, key, to_arrays(prepared))
     return prepared
+
+
+def prepared_for_spec(spec: BrandSpec, resources: CheckResources, logo: LogoVariant, backdrop: int) -> PreparedLogo:
+    """``logo`` of ``spec`` prepared over ``backdrop``: once per kit (kept in ``resources``) and across processes
+    through the kit's warm disk cache. What :class:`~brandkit.checks.logo.LogoCheck` and :func:`warm_logo` use.
+
+    Raises :class:`~brandkit.errors.ImageInputError` naming the file when it cannot be read or is fully
+    transparent, ``KeyError`` when ``spec`` was not loaded from a folder.
+    """
+    path = spec.asset_path(logo.file)
+    ident = spec.fingerprint
+    if not ident:
+        stat = path.stat()
+        ident = f"{path.resolve()}:{stat.st_mtime_ns}:{stat.st_size}"
+    key = f"logo:{ident}:{logo.variant}:{logo.file}:{backdrop}"
+
+    def factory() -> PreparedLogo:
+        return prepared_from_file(path, logo.variant, backdrop, WarmCache.of(resources))
+
+    prepared: PreparedLogo = resources.get(key, factory)
+    return prepared
+
+
+def warm_logo(spec: BrandSpec, resources: CheckResources) -> None:
+    """Prepare every logo variant of ``spec`` over each backdrop in :data:`BACKDROPS` into the warm disk cache of
+    ``resources`` (a kit's :class:`~brandkit.resources.KitCheckResources`; its :class:`WarmCache`), through the
+    path the logo check uses, so a later process loads them instead of preparing them. A spec without logos does
+    nothing.
+
+    Raises :class:`~brandkit.errors.ImageInputError` naming the logo file that cannot be read, and
+    :class:`~brandkit.errors.ConfigurationError` when OpenCV is not installed, rather than warm nothing silently.
+    """
+    if not spec.logos:
+        return
+    try:
+        import cv2  # noqa: F401 - availability probe
+    except ImportError as exc:
+        raise ConfigurationError(f"cannot prepare the logo features: OpenCV is unavailable ({exc})") from exc
+    for logo in spec.logos:
+        for backdrop in BACKDROPS:
+            prepared_for_spec(spec, resources, logo, backdrop)

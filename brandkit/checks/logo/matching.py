@@ -37,23 +37,64 @@ def masked_score(
     out-of-range values, are therefore discarded. ``stats``: the scene's :class:`SceneStats` when the caller
     tries many templates on it.
     """
+    if stats is None and masked:
+        stats = SceneStats(scene)  # the masked correlation and the window variances share its integral images
+    res = raw_score(scene, templ, mask, masked, stats)
+    th, tw = templ.shape[:2]
+    if stats is not None:
+        sums, sqsums = stats.sums, stats.sqsums
+    else:
+        import cv2
+
+        sums, sqsums = cv2.integral2(scene, sdepth=cv2.CV_64F, sqdepth=cv2.CV_64F)
+    n = float(th * tw)
+    total = sums[th:, tw:] - sums[:-th, tw:] - sums[th:, :-tw] + sums[:-th, :-tw]
+    squares = sqsums[th:, tw:] - sqsums[:-th, tw:] - sqsums[th:, :-tw] + sqsums[:-th, :-tw]
+    variance = squares / n - (total / n) ** 2
+    res[variance[: res.shape[0], : res.shape[1]] < MIN_WINDOW_STD**2] = -1.0
+    return res
+
+
+def raw_score(
+    scene: np.ndarray, templ: np.ndarray, mask: np.ndarray, masked: bool, stats: SceneStats | None = None
+) -> np.ndarray:
+    """The ``TM_CCOEFF_NORMED`` map of :func:`masked_score` with non-finite and out-of-range values set to -1 but
+    near-flat windows NOT yet discarded: :func:`valid_peak` checks only the peaks it returns (the coarse search
+    needs two peaks of a large map, not the whole map's window variances)."""
     import cv2
 
     if masked:
         res = _masked_ccoeff_normed(stats or SceneStats(scene), templ, mask)
     else:
         res = np.array(cv2.matchTemplate(scene, templ, cv2.TM_CCOEFF_NORMED), dtype=np.float32)
-    th, tw = templ.shape[:2]
-    if stats is not None:
-        sums, sqsums = stats.sums, stats.sqsums
-    else:
-        sums, sqsums = cv2.integral2(scene, sdepth=cv2.CV_64F, sqdepth=cv2.CV_64F)
+    res[~np.isfinite(res) | (res > 1.0001)] = -1.0
+    return res
+
+
+FLAT_PEAKS_BEFORE_FULL_MASK = 16
+""":func:`valid_peak` discards this many near-flat peaks one by one, then the whole map's flat windows at once."""
+
+
+def valid_peak(res: np.ndarray, stats: SceneStats, th: int, tw: int) -> tuple[float, tuple[int, int]]:
+    """The best score of ``res`` (a :func:`raw_score` map of a ``th``×``tw`` template on ``stats``) and its place,
+    near-flat windows discarded — the same as ``min_max(masked_score(...))``, with the window variance computed
+    at the peak only. A near-flat peak is set to -1 in ``res`` (in place) and the next one tried."""
     n = float(th * tw)
+    sums, sqsums = stats.sums, stats.sqsums
+    for _ in range(FLAT_PEAKS_BEFORE_FULL_MASK):
+        score, (x, y) = min_max(res)
+        if score <= -1.0:
+            return score, (x, y)
+        total = sums[y + th, x + tw] - sums[y, x + tw] - sums[y + th, x] + sums[y, x]
+        squares = sqsums[y + th, x + tw] - sqsums[y, x + tw] - sqsums[y + th, x] + sqsums[y, x]
+        if squares / n - (total / n) ** 2 >= MIN_WINDOW_STD**2:
+            return score, (x, y)
+        res[y, x] = -1.0
     total = sums[th:, tw:] - sums[:-th, tw:] - sums[th:, :-tw] + sums[:-th, :-tw]
     squares = sqsums[th:, tw:] - sqsums[:-th, tw:] - sqsums[th:, :-tw] + sqsums[:-th, :-tw]
     variance = squares / n - (total / n) ** 2
-    res[~np.isfinite(res) | (res > 1.0001) | (variance[: res.shape[0], : res.shape[1]] < MIN_WINDOW_STD**2)] = -1.0
-    return res
+    res[variance[: res.shape[0], : res.shape[1]] < MIN_WINDOW_STD**2] = -1.0
+    return min_max(res)
 
 
 def _masked_ccoeff_normed(stats: SceneStats, templ: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -75,11 +116,17 @@ def _masked_ccoeff_normed(stats: SceneStats, templ: np.ndarray, mask: np.ndarray
     spread = float((centred * centred).sum())
     numerator = cv2.matchTemplate(stats.image, centred, cv2.TM_CCORR)
     sums = cv2.matchTemplate(stats.image, weights, cv2.TM_CCORR)
-    squares = cv2.matchTemplate(stats.squares, weights, cv2.TM_CCORR)
-    variance = squares - sums * sums * (1.0 / n)
+    variance = cv2.matchTemplate(stats.squares, weights, cv2.TM_CCORR)
+    # variance = max(squares - sums² / n, 0); res = numerator / sqrt(variance × spread) — in place, float32
+    np.multiply(sums, sums, out=sums)
+    np.multiply(sums, 1.0 / n, out=sums)
+    np.subtract(variance, sums, out=variance)
     np.maximum(variance, 0.0, out=variance)
+    np.multiply(variance, spread, out=variance)
+    np.sqrt(variance, out=variance)
     with np.errstate(divide="ignore", invalid="ignore"):
-        res: np.ndarray = numerator / np.sqrt(variance * spread)
+        np.divide(numerator, variance, out=numerator)
+    res: np.ndarray = numerator
     return res
 
 

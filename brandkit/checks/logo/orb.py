@@ -31,8 +31,11 @@ def _verify_warped(scene: np.ndarray, logo: PreparedLogo, homography: np.ndarray
     return score
 
 
-def orb_detect(scene: np.ndarray, logo: PreparedLogo, factor: float = 1.0) -> LogoDetection | None:
-    """ORB + ratio test + RANSAC homography on the scene resized by ``factor`` (>1 upsamples)."""
+def orb_detect(
+    scene: np.ndarray, logo: PreparedLogo, factor: float = 1.0, features: int = ORB_SCENE_FEATURES
+) -> LogoDetection | None:
+    """ORB + ratio test + RANSAC homography on the scene resized by ``factor`` (>1 upsamples), keeping at most
+    ``features`` scene keypoints (the strongest)."""
     import cv2
 
     if logo.descriptors is None or len(logo.descriptors) < ORB_MIN_INLIERS:
@@ -43,7 +46,7 @@ def orb_detect(scene: np.ndarray, logo: PreparedLogo, factor: float = 1.0) -> Lo
         work = np.asarray(cv2.resize(scene, size, interpolation=cv2.INTER_LINEAR))
     else:
         work = downscaled(scene, factor)
-    orb = cv2.ORB.create(nfeatures=ORB_SCENE_FEATURES, fastThreshold=10)
+    orb = cv2.ORB.create(nfeatures=features, fastThreshold=10)
     kps, desc = orb.detectAndCompute(work, None)
     if desc is None or len(kps) < ORB_MIN_INLIERS:
         return None

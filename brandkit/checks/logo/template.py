@@ -11,6 +11,7 @@ import numpy as np
 from brandkit.checks.logo.constants import (
     COARSE_BLUR,
     COARSE_CANDIDATES,
+    COARSE_LEVEL_RATIO,
     COARSE_MIN_SIDE,
     COARSE_MIN_TEMPLATE,
     COARSE_MIN_TEMPLATE_HEIGHT,
@@ -30,7 +31,9 @@ from brandkit.checks.logo.matching import (
     masked_score,
     match_near,
     min_max,
+    raw_score,
     resized,
+    valid_peak,
     verify,
 )
 from brandkit.checks.logo.prepare import LogoDetection, PreparedLogo
@@ -50,10 +53,11 @@ class Candidate:
 def coarse_candidates(scene: np.ndarray, logo: PreparedLogo, min_width: float, max_width: float) -> list[Candidate]:
     """Blurred multi-scale masked search on a pyramid of small copies of the scene; the best few places.
 
-    Each logo width is searched on the smallest pyramid level (halving from the
-    level the smallest width needs) at which the template is still at least
+    Each logo width is searched on the smallest pyramid level (levels :data:`COARSE_LEVEL_RATIO` = √2 apart from
+    the level the smallest width needs) at which the template is still at least
     :data:`COARSE_MIN_TEMPLATE` × :data:`COARSE_MIN_TEMPLATE_HEIGHT` px, so large
-    widths cost a quarter, a sixteenth… of the small ones.
+    widths cost a half, a quarter… of the small ones. Near-flat windows are discarded at the two peaks kept per
+    width (:func:`~brandkit.checks.logo.matching.valid_peak`), not over the whole map.
     """
     import cv2
 
@@ -75,7 +79,8 @@ def coarse_candidates(scene: np.ndarray, logo: PreparedLogo, min_width: float, m
 
     def level(k: int) -> SceneStats:
         if k not in levels:
-            levels[k] = SceneStats(np.asarray(cv2.GaussianBlur(downscaled(scene, top / 2**k), (0, 0), COARSE_BLUR)))
+            small = downscaled(scene, top / COARSE_LEVEL_RATIO**k)
+            levels[k] = SceneStats(np.asarray(cv2.GaussianBlur(small, (0, 0), COARSE_BLUR)))
         return levels[k]
 
     ratio = max_width / min_width
@@ -83,9 +88,9 @@ def coarse_candidates(scene: np.ndarray, logo: PreparedLogo, min_width: float, m
     found: list[Candidate] = []
     for width in np.geomspace(min_width, max(min_width, max_width), steps):
         k = 0
-        while top / 2 ** (k + 1) >= needed(float(width)):
+        while top / COARSE_LEVEL_RATIO ** (k + 1) >= needed(float(width)):
             k += 1
-        factor = top / 2**k
+        factor = top / COARSE_LEVEL_RATIO**k
         stats = level(k)
         sh, sw = stats.scene.shape[:2]
         tw = round(float(width) * factor)
@@ -94,9 +99,9 @@ def coarse_candidates(scene: np.ndarray, logo: PreparedLogo, min_width: float, m
             continue
         templ, mask = resized(logo, tw, th)
         templ = cv2.GaussianBlur(templ, (0, 0), COARSE_BLUR)
-        res = masked_score(stats.scene, templ, mask, logo.masked, stats)
-        for _ in range(2):  # the best two places at this scale
-            score, (x, y) = min_max(res)
+        res = raw_score(stats.scene, templ, mask, logo.masked, stats)
+        for _ in range(2):  # the best two places at this scale (near-flat windows discarded at the peaks)
+            score, (x, y) = valid_peak(res, stats, th, tw)
             if score <= 0:
                 break
             found.append(Candidate(score, x / factor, y / factor, tw / factor, th / factor))
