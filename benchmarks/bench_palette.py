@@ -5,6 +5,7 @@ Run from the project root::
     python -m benchmarks.bench_palette          # full run (a few minutes: the 4K baseline is slow)
     python -m benchmarks.bench_palette --quick  # fewer repeats, a single 4K baseline run
     python -m benchmarks.bench_palette --check [--baseline DIR]  # the whole palette check, before/after
+    python -m benchmarks.bench_palette --corpus [--baseline DIR]  # every gate-corpus report, before/after
 
 Only the palette computation is timed: the image is already a decoded uint8 array.
 
@@ -174,8 +175,17 @@ def main(argv: list[str] | None = None) -> int:
         help="only the whole palette check at 1024², this tree vs --baseline (benchmarks/palette_check_table.py)",
     )
     parser.add_argument("--baseline", type=Path, default=None, help="tree of the previous implementation (--check)")
+    parser.add_argument(
+        "--corpus",
+        action="store_true",
+        help="the palette report on all gate-corpus cases, --baseline tree vs this one (both figure paths)",
+    )
     args = parser.parse_args(argv)
     runs = args.runs or (5 if args.quick else 7)
+    if args.corpus:
+        from benchmarks.palette_check_table import DEFAULT_BASELINE, corpus_reports
+
+        return corpus_reports(args.baseline or DEFAULT_BASELINE)
     if args.check:
         from benchmarks.palette_check_table import DEFAULT_BASELINE, check_table
 

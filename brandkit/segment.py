@@ -40,43 +40,54 @@ def _block_flatness(rgb: npt.NDArray[np.uint8], block: int) -> npt.NDArray[np.bo
 
 
 def _blocks(rgb: npt.NDArray[np.uint8], block: int) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int16]]:
-    """(flat (gh, gw), median colour (gh, gw, 3)) of each block."""
+    """(flat (gh, gw), median colour (gh, gw, 3), rounded down) of each block."""
     h, w = rgb.shape[:2]
     gh, gw = -(-h // block), -(-w // block)
     pad = np.pad(rgb, ((0, gh * block - h), (0, gw * block - w), (0, 0)), mode="edge")
     blocks = pad.reshape(gh, block, gw, block, 3).transpose(0, 2, 1, 3, 4).reshape(gh, gw, block * block, 3)
-    med = np.median(blocks, axis=2, keepdims=True)
-    diff = blocks.astype(np.int16) - med.astype(np.int16)
+    med = _block_median(blocks)
+    diff = blocks.astype(np.int16) - med[:, :, None, :]
     np.abs(diff, out=diff)
     ok = diff <= FLAT_RADIUS
     near = ok[..., 0] & ok[..., 1] & ok[..., 2]  # all three channels close (ndarray.all over 3 is slow)
     flat: npt.NDArray[np.bool_] = np.count_nonzero(near, axis=2) / near.shape[2] >= FLAT_SHARE
-    return flat | (_top_two_share(blocks) >= TWO_COLOR_SHARE), med[:, :, 0, :].astype(np.int16)
+    return flat | (_top_two_share(blocks) >= TWO_COLOR_SHARE), med
+
+
+def _block_median(blocks: npt.NDArray[np.uint8]) -> npt.NDArray[np.int16]:
+    """(gh, gw, 3) per-channel median of each block's pixels, rounded down: ``np.median(...).astype(int16)`` —
+    the middle value (odd count) or the floor of the mean of the two middle ones (even) — from one row-wise sort
+    of 16-bit values (vectorised: far cheaper than ``np.median``'s partition)."""
+    gh, gw, n, _ = blocks.shape
+    rows = np.sort(blocks.transpose(0, 1, 3, 2).reshape(gh * gw * 3, n).astype(np.uint16), axis=1)
+    mid = rows[:, n // 2].astype(np.int16)
+    if n % 2 == 0:  # both ≤ 255: the sum fits
+        mid = (rows[:, n // 2 - 1].astype(np.int16) + mid) >> 1
+    out: npt.NDArray[np.int16] = mid.reshape(gh, gw, 3)
+    return out
 
 
 def _top_two_share(blocks: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
     """(gh, gw) share of each block's pixels in its two most common 4-bit colours (text on a flat panel: high).
 
-    One sort of (block, colour) keys; per block the largest count, then the largest once one colour holding it
-    is left out (ties: the same sum whichever of the tied colours leaves)."""
+    The 12-bit colour codes of each block sorted as one row of 16-bit values (a vectorised row-wise sort); run
+    lengths are the colours' counts; per block the largest count, then the largest once one run holding it is
+    left out (ties: the same sum whichever of the tied colours leaves)."""
     gh, gw, n, _ = blocks.shape
     q = blocks >> 4
-    codes = (q[..., 0].astype(np.uint32) << 8) | (q[..., 1].astype(np.uint32) << 4) | q[..., 2]
-    key_type = np.uint32 if gh * gw <= (1 << 20) else np.uint64
-    keys = np.arange(gh * gw, dtype=key_type)[:, None] * 4096 + codes.reshape(gh * gw, n).astype(key_type)
-    ordered = np.sort(keys.reshape(-1))
-    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-    counts = np.diff(np.append(starts, ordered.size))
-    block = (ordered[starts] // 4096).astype(np.intp)
-    first = np.flatnonzero(np.concatenate(([True], block[1:] != block[:-1])))
-    top1 = np.maximum.reduceat(counts, first)
-    group = np.repeat(np.arange(first.size), np.diff(np.append(first, block.size)))
-    top_pos = np.flatnonzero(counts == top1[group])
-    _, first_top = np.unique(group[top_pos], return_index=True)
-    rest = counts.copy()
-    rest[top_pos[first_top]] = 0
-    top = np.zeros(gh * gw)
-    top[block[first]] = top1 + np.maximum.reduceat(rest, first)
+    codes = (q[..., 0].astype(np.uint16) << 8) | (q[..., 1].astype(np.uint16) << 4) | q[..., 2]
+    ordered = np.sort(codes.reshape(gh * gw, n), axis=1)
+    starts = np.ones(ordered.shape, dtype=bool)
+    np.not_equal(ordered[:, 1:], ordered[:, :-1], out=starts[:, 1:])  # each row starts a run
+    pos = np.flatnonzero(starts)
+    flat_runs = np.zeros(ordered.size, dtype=np.int32)  # a run is at most one block long
+    flat_runs[pos] = np.diff(np.append(pos, ordered.size))
+    runs = flat_runs.reshape(gh * gw, n)
+    rows = np.arange(gh * gw)
+    first = runs.argmax(axis=1)
+    top1 = runs[rows, first]
+    runs[rows, first] = 0
+    top = (top1 + runs.max(axis=1)).astype(np.float64)
     share: npt.NDArray[np.float64] = (top / n).reshape(gh, gw)
     return share
 
@@ -116,15 +127,15 @@ def _as_rectangles(
         x0, y0, w, h = (int(v) for v in stats[i, :4])
         x1, y1 = x0 + w, y0 + h
         grown = True
-        while grown:
+        while grown:  # "mostly not background": fewer than half of the row's / column's blocks (integers)
             grown = False
-            if x0 > 0 and background[y0:y1, x0 - 1].mean() < 0.5:
+            if x0 > 0 and 2 * np.count_nonzero(background[y0:y1, x0 - 1]) < y1 - y0:
                 x0, grown = x0 - 1, True
-            if x1 < gw and background[y0:y1, x1].mean() < 0.5:
+            if x1 < gw and 2 * np.count_nonzero(background[y0:y1, x1]) < y1 - y0:
                 x1, grown = x1 + 1, True
-            if y0 > 0 and background[y0 - 1, x0:x1].mean() < 0.5:
+            if y0 > 0 and 2 * np.count_nonzero(background[y0 - 1, x0:x1]) < x1 - x0:
                 y0, grown = y0 - 1, True
-            if y1 < gh and background[y1, x0:x1].mean() < 0.5:
+            if y1 < gh and 2 * np.count_nonzero(background[y1, x0:x1]) < x1 - x0:
                 y1, grown = y1 + 1, True
         if (x1 - x0) * (y1 - y0) >= min_cells:
             out[y0:y1, x0:x1] = True

@@ -20,31 +20,40 @@ Pass/fail rules (all exact):
 and forbidden colours, no photo or neutral rule.
 
 Descriptive figures (off-palette share ΔE > 20, mean and p95 ΔE, neutral share) are exact,
-computed per distinct colour (:class:`~brandkit.color.stats.DistinctColors`). Transparent
-pixels (alpha < 128) are ignored.
+computed per distinct colour (:class:`~brandkit.color.stats.DistinctColors`): looked up in the palette's
+gamut table (:mod:`brandkit.color.gamut_table`, every sRGB colour's exact minimum ΔE00, built by
+:func:`warm_palette` / ``brandkit cache warm``) when it is in the warm cache, else evaluated per image — the
+same values; ``details.figures_path`` names the path taken. Transparent pixels (alpha < 128) are ignored.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from brandkit.checks.base import CheckContext, CheckInfo, result
+from brandkit.checks.base import CheckContext, CheckInfo, CheckResources, result
 from brandkit.checks.palette_details import PaletteDetails
 from brandkit.checks.palette_photo import judge_photo
 from brandkit.checks.palette_rules import RegionCounts, forbidden_rule, palette_measures, share_rules, zone_rule
 from brandkit.color import PaletteMatcher, hex_to_rgb, rgb_to_hex, srgb_to_lab
+from brandkit.color.character import dark_share_of_colors
+from brandkit.color.gamut_table import GAMUT_KIND, GamutTable, build_gamut_table, gamut_key
 from brandkit.color.nearest_cells import MAX_REFERENCES, NearestCells
 from brandkit.color.stats import DistinctColors, palette_space_share
 from brandkit.models import CheckResult, CheckStatus
 from brandkit.segment import box_mask, photo_mask
+from brandkit.spec.models import BrandSpec
 from brandkit.spec.palette import PALETTE_SPACE_WARN_SHARE, Palette
 from brandkit.warm_cache import WarmCache
+
+_log = logging.getLogger(__name__)
 
 OFF_PALETTE_DE = 20.0
 DOMINANT_COLORS = 6
@@ -87,6 +96,7 @@ class _Matchers:
         self._tolerance = palette.tolerance
         self._warm_cache = warm_cache
         self._cells: NearestCells | None = None
+        self._gamut: dict[float, GamutTable] = {}
 
     def cells(self) -> NearestCells | None:
         """The candidate nearest references per sRGB cell (built or loaded once; None above
@@ -94,6 +104,31 @@ class _Matchers:
         if self._cells is None and len(self.ref_lab) <= MAX_REFERENCES:
             self._cells = NearestCells(self.ref_lab, self._warm_cache)
         return self._cells
+
+    def gamut(self, neutral_chroma: float) -> GamutTable | None:
+        """The exact min-ΔE00 table of every sRGB colour for these references, if one was built into the warm
+        cache (:func:`warm_palette`); looked for on disk again while it is missing (a file open)."""
+        table = self._gamut.get(neutral_chroma)
+        if table is None and len(self.ref_lab) <= MAX_REFERENCES:
+            table = GamutTable.load(self.ref_lab, neutral_chroma, self._warm_cache)
+            if table is not None:
+                self._gamut[neutral_chroma] = table
+        return table
+
+    def build_gamut(self, neutral_chroma: float) -> GamutTable | None:
+        """Load or build (~4–6 s CPU, 144 MiB on disk, once per palette) the gamut table (None above
+        :data:`~brandkit.color.nearest_cells.MAX_REFERENCES` references)."""
+        table = self.gamut(neutral_chroma)
+        cells = self.cells()
+        if table is not None or cells is None:
+            return table
+        # another process building it: wait, then load its file
+        with self._warm_cache.building(GAMUT_KIND, gamut_key(self.ref_lab, neutral_chroma)):
+            table = GamutTable.load(self.ref_lab, neutral_chroma, self._warm_cache)
+            if table is None:
+                table = build_gamut_table(cells, neutral_chroma, self._warm_cache)
+        self._gamut[neutral_chroma] = table
+        return table
 
     def space_share(self) -> float:
         """Share of the sRGB cube within tolerance of the palette (computed once)."""
@@ -160,6 +195,65 @@ def _dominant(distinct: DistinctColors, counts: npt.NDArray[np.int64], names: li
     return out
 
 
+def _matchers_for(palette: Palette, resources: CheckResources) -> _Matchers:
+    """The kit's shared :class:`_Matchers` for ``palette`` (created on first use, from ``resources``' warm cache)."""
+    matchers: _Matchers = resources.get(
+        f"palette:{_palette_key(palette)}", lambda: _Matchers(palette, WarmCache.of(resources))
+    )
+    return matchers
+
+
+def warm_palette(spec: BrandSpec, resources: CheckResources, *, figures_table: bool = True) -> None:
+    """Build or load everything the palette check needs for ``spec`` into ``resources`` and its warm disk cache.
+
+    The folded palette/forbidden code table for the spec's tolerance, the nearest-reference cells of the exact
+    figures and the palette's share of the sRGB cube — the same objects, by the same path
+    (``resources.get("palette:<key>")``), the check itself uses, so a later ``run`` on this kit pays no one-off
+    cost and other processes sharing the warm cache load the tables instead of building them. Idempotent.
+
+    With ``figures_table`` (the default) it also builds the palette's gamut table
+    (:mod:`brandkit.color.gamut_table`: every sRGB colour's exact minimum ΔE00, ~5–10 s of CPU and 144 MiB on
+    disk once per palette, announced by a one-line warning on the ``brandkit.checks.palette`` logger), which makes
+    every later image's exact figures a look-up; ``figures_table=False`` prepares only the rest (the check then
+    computes the figures per image, the same values).
+    """
+    m = _matchers_for(spec.palette, resources)
+    m.palette.prepare(spec.palette.tolerance)
+    m.cells()
+    m.space_share()
+    if figures_table and m.gamut(spec.palette.neutrals.chroma) is None and m.cells() is not None:
+        _log.warning(  # the one-line notice the build deserves (never silent)
+            "brandkit: building the palette figures table of %r (once per palette: ~5 s, 144 MiB in the warm cache)",
+            spec.name,
+        )
+        m.build_gamut(spec.palette.neutrals.chroma)
+
+
+def code_counts(
+    matcher: PaletteMatcher,
+    rgb: npt.NDArray[np.uint8],
+    opaque: npt.NDArray[np.bool_] | None,
+    photo: npt.NDArray[np.bool_],
+    tolerance: float,
+    distinct: DistinctColors,
+    image_counts: npt.NDArray[np.int64],
+    zone_counts: npt.NDArray[np.int64],
+) -> tuple[RegionCounts, npt.NDArray[np.int64], Callable[[], npt.NDArray[np.uint8]]]:
+    """The matcher's code histograms per region, the pixels within each forbidden colour's radius, and the
+    per-pixel codes on demand — from the image's distinct colours: a colour's code (and forbidden bits) is the
+    table entry every pixel of that colour gathers, so looking up each distinct colour once and weighting it by
+    its pixel counts gives the same integers as a gather per pixel (``rgb``, ``opaque`` and ``photo`` are only
+    read for the per-pixel codes, which the zone rule asks for when coverage fails)."""
+    folded = matcher.lookup(distinct.packed, tolerance)
+    codes = (folded & 0xFF).astype(np.intp)
+    counts = RegionCounts.from_colors(codes, image_counts, zone_counts)
+    bits = (folded >> 8).astype(np.int64)
+    in_forbidden = np.array(
+        [int(image_counts[(bits >> i) & 1 == 1].sum()) for i in range(len(matcher.forbidden))], dtype=np.int64
+    )
+    return counts, in_forbidden, lambda: matcher.match(rgb, tolerance).codes
+
+
 class PaletteCheck:
     """The ``palette`` check (see module docstring)."""
 
@@ -167,11 +261,7 @@ class PaletteCheck:
     name = info.name
 
     def _matchers(self, ctx: CheckContext) -> _Matchers:
-        palette = ctx.spec.palette
-        matchers: _Matchers = ctx.resources.get(
-            f"palette:{_palette_key(palette)}", lambda: _Matchers(palette, WarmCache.of(ctx.resources))
-        )
-        return matchers
+        return _matchers_for(ctx.spec.palette, ctx.resources)
 
     def run(self, ctx: CheckContext) -> CheckResult:
         """Measure palette adherence of ``ctx.image``."""
@@ -194,13 +284,16 @@ class PaletteCheck:
         else:
             photo, source = np.zeros_like(image_mask), "whole image"
             zones = image_mask
-        match = m.palette.match(rgb, palette.tolerance)
-        codes = match.codes
-        counts = RegionCounts.split(codes, opaque, photo)  # photo ⊂ image_mask, zones = image_mask & ~photo
-        distinct = DistinctColors(rgb, m.ref_lab, m.cells())
+        gamut = m.gamut(palette.neutrals.chroma)
+        distinct = DistinctColors(rgb, m.ref_lab, None if gamut is not None else m.cells(), gamut)
         all_counts = distinct.counts(None if opaque is None else image_mask)
+        zone_counts = distinct.counts(zones)
+        # photo ⊂ image_mask, zones = image_mask & ~photo
+        counts, in_forbidden, pixel_codes = code_counts(
+            m.palette, rgb, opaque, photo, palette.tolerance, distinct, all_counts, zone_counts
+        )
         stats = distinct.stats(all_counts, palette.tolerance, OFF_PALETTE_DE, palette.neutrals.chroma)
-        zone_stats = distinct.stats(distinct.counts(zones), palette.tolerance, OFF_PALETTE_DE, palette.neutrals.chroma)
+        zone_stats = distinct.stats(zone_counts, palette.tolerance, OFF_PALETTE_DE, palette.neutrals.chroma)
         problems: list[str] = []
         hints: list[str] = []
         zone_share = counts.total("brand_zones") / total
@@ -215,15 +308,19 @@ class PaletteCheck:
             )
         coverage = None
         if zone_share > 0 or not regions:
-            offending = rgb[zones & (codes >= 128)]
+            offending = lambda: rgb[zones & (pixel_codes() >= 128)]  # noqa: E731 - only read when coverage fails
             coverage = zone_rule(palette, counts, offending, m.ref_lab, m.names, regions, problems, hints)
-        in_forbidden = match.forbidden_counts(opaque)
         shares = [(f, int(n) / total) for f, n in zip(palette.forbidden_colors, in_forbidden, strict=True)]
         forbidden = forbidden_rule(shares, problems, hints)
         photo_details: dict[str, Any] | None = None
         photo_share = counts.total("photo") / total
         if regions and photo_share > 0:
-            verdict = judge_photo(masked_pixels(rgb, photo), palette, m.ref_lab, m.names, m.forbidden_lab)
+            photo_counts = all_counts - zone_counts  # photo ⊂ image_mask
+
+            def dark(lightness: float) -> float:
+                return dark_share_of_colors(distinct.rgb, photo_counts, lightness)
+
+            verdict = judge_photo(masked_pixels(rgb, photo), palette, m.ref_lab, m.names, m.forbidden_lab, dark)
             photo_details = verdict.details
             problems += verdict.problems
             hints += verdict.hints
@@ -267,6 +364,7 @@ class PaletteCheck:
             "forbidden_colors": forbidden,
             "photo": photo_details,
             "dominant": _dominant(distinct, all_counts, m.names, palette.tolerance),
+            "figures_path": "gamut-table" if gamut is not None else "per-image",
             "problems": problems,
         }
         if space > PALETTE_SPACE_WARN_SHARE:

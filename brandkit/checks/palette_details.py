@@ -63,6 +63,12 @@ class PaletteDetails(CheckDetails):
     palette_space_share: float | None = None
     forbidden_colors: list[PaletteColorShare] = Field(default_factory=list)
     photo: dict[str, Any] | None = Field(default=None, description="The photographic rule's findings.")
+    figures_path: str | None = Field(
+        default=None,
+        description="How the exact figures were computed: 'gamut-table' (looked up in the palette's table of every "
+        "sRGB colour, built by `brandkit cache warm`) or 'per-image' (CIEDE2000 per distinct colour); the same "
+        "values either way.",
+    )
     problems: list[str] = Field(default_factory=list)
     warning: str | None = None
 

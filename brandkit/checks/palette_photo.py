@@ -13,6 +13,7 @@ grey-world colour temperature is outside ``photo.temperature``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,11 +61,14 @@ def judge_photo(
     ref_lab: npt.NDArray[np.float64],
     ref_names: list[str],
     forbidden_lab: npt.NDArray[np.float64],
+    dark_of: Callable[[float], float] | None = None,
 ) -> PhotoVerdict:
     """Judge the photographic ``pixels`` ((N, 3) uint8) against ``palette.photo``.
 
     ``ref_lab`` / ``ref_names`` are the palette colours plus allowed neutrals; ``forbidden_lab``
-    the forbidden colours (same order as ``palette.forbidden_colors``).
+    the forbidden colours (same order as ``palette.forbidden_colors``). ``dark_of`` gives the photo's share of
+    pixels below a lightness when the caller has it cheaper (from its distinct colours; the same value), else
+    :func:`~brandkit.color.character.dark_share` of ``pixels``.
     """
     rule = palette.photo
     clusters = dominant_colors(pixels, rule.clusters)
@@ -133,7 +137,7 @@ def judge_photo(
             f"of it (ΔE {worst['delta_e']} from the nearest brand colour, {worst['nearest']}); choose or grade a "
             f"photo in the brand's colours ({brand_names}){character}"
         )
-    dark = dark_share(pixels, rule.dark_lightness)
+    dark = dark_of(rule.dark_lightness) if dark_of is not None else dark_share(pixels, rule.dark_lightness)
     verdict.details["dark_share"] = round(dark, 4)
     if dark > rule.max_dark_share:
         verdict.problems.append(

@@ -7,6 +7,7 @@ when it fails, and returns what goes in the report.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,16 @@ class RegionCounts:
         in_photo = np.bincount(codes[photo], minlength=256).astype(np.int64)
         return cls({"image": whole, "brand_zones": whole - in_photo, "photo": in_photo})
 
+    @classmethod
+    def from_colors(
+        cls, codes: npt.NDArray[np.intp], image: npt.NDArray[np.int64], zones: npt.NDArray[np.int64]
+    ) -> RegionCounts:
+        """Counts of ``image``, ``brand_zones`` and ``photo`` (the image less its zones) from each distinct colour's
+        code and its pixel counts in the image and in the brand zones: the same integers as :meth:`split`."""
+        whole = np.bincount(codes, weights=image, minlength=256).astype(np.int64)  # sums of integers: exact
+        in_zones = np.bincount(codes, weights=zones, minlength=256).astype(np.int64)
+        return cls({"image": whole, "brand_zones": in_zones, "photo": whole - in_zones})
+
     def total(self, region: str) -> int:
         """Pixels in ``region``."""
         return int(self.bins[region].sum())
@@ -58,7 +69,7 @@ class RegionCounts:
 def zone_rule(
     palette: Palette,
     counts: RegionCounts,
-    offending: npt.NDArray[np.uint8],
+    offending: Callable[[], npt.NDArray[np.uint8]],
     ref_lab: npt.NDArray[np.float64],
     ref_names: list[str],
     regions: bool,
@@ -67,7 +78,8 @@ def zone_rule(
 ) -> float:
     """Coverage of the brand zones (or of the whole image with ``measure: all-pixels``); fails under ``min_coverage``.
 
-    ``offending`` are the off-palette pixels of that area: their largest colour cluster names the change to make.
+    ``offending`` gives the off-palette pixels of that area (only called when the rule fails): their largest colour
+    cluster names the change to make.
     """
     region = "brand_zones" if regions else "image"
     total = counts.total(region)
@@ -77,12 +89,13 @@ def zone_rule(
     where = " in the brand zones (copy panel, bands, logo plate)" if regions else ""
     problems.insert(0, f"{'brand-zone ' if regions else ''}coverage {coverage:.1%} is below {palette.min_coverage:.0%}")
     note = ""
-    clusters = dominant_colors(offending, 4)
+    off = offending()
+    clusters = dominant_colors(off, 4)
     if clusters:
         worst = clusters[0]
         de = ciede2000(np.asarray(worst.lab)[None, :], ref_lab)
         j = int(np.argmin(de))
-        share = worst.share * len(offending) / total
+        share = worst.share * len(off) / total
         nearest = ref_names[j]
         if de[j] <= 2 * palette.tolerance:
             change = f"it is close to {nearest} (ΔE {de[j]:.1f}): use exactly {nearest}"

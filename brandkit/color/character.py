@@ -26,6 +26,7 @@ __all__ = [
     "Cluster",
     "correlated_color_temperature",
     "dark_share",
+    "dark_share_of_colors",
     "describe_color",
     "dominant_colors",
     "in_lch_range",
@@ -104,23 +105,17 @@ def _merge_close(centres: FloatArray, mass: FloatArray, distance: float) -> tupl
 
 def _nearest_centre(channels: list[FloatArray], centres: FloatArray) -> npt.NDArray[np.intp]:
     """Index of the nearest centre (squared ΔE76) of each colour: ``((lab[:, None] - centres) ** 2).sum(-1)
-    .argmin(-1)`` bit for bit — each distance summed as (ΔL² + Δa²) + Δb² like that sum, centres taken in order
-    and replaced only when strictly nearer like argmin — one centre at a time on contiguous columns."""
-    n = channels[0].shape[0]
-    best = np.full(n, np.inf)
-    labels = np.zeros(n, dtype=np.intp)
-    d, t = np.empty(n), np.empty(n)
-    nearer = np.empty(n, dtype=bool)
-    for j in range(centres.shape[0]):
-        np.subtract(channels[0], centres[j, 0], out=d)
-        np.multiply(d, d, out=d)
-        for c in (1, 2):
-            np.subtract(channels[c], centres[j, c], out=t)
-            np.multiply(t, t, out=t)
-            np.add(d, t, out=d)
-        np.less(d, best, out=nearer)
-        np.minimum(best, d, out=best)
-        np.copyto(labels, j, where=nearer)
+    .argmin(-1)`` bit for bit — each distance summed as (ΔL² + Δa²) + Δb² like that sum, the first nearest on
+    ties like argmin — every centre at once on contiguous (centres × colours) rows."""
+    d = channels[0][None, :] - centres[:, 0:1]
+    np.multiply(d, d, out=d)
+    t = channels[1][None, :] - centres[:, 1:2]
+    np.multiply(t, t, out=t)
+    np.add(d, t, out=d)
+    np.subtract(channels[2][None, :], centres[:, 2:3], out=t)
+    np.multiply(t, t, out=t)
+    np.add(d, t, out=d)
+    labels: npt.NDArray[np.intp] = d.argmin(axis=0)
     return labels
 
 
@@ -275,13 +270,34 @@ def describe_color(lab: tuple[float, float, float]) -> str:
     return f"{strength}{tone}{name}"
 
 
+def _luminance(flat: npt.NDArray[np.uint8]) -> FloatArray:
+    """Relative luminance Y of (N, 3) uint8 sRGB colours (the transfer function from its 256-entry table)."""
+    lut = _linear_lut()
+    y: FloatArray = (
+        lut[flat[:, 0]] * _RGB_TO_XYZ[1, 0] + lut[flat[:, 1]] * _RGB_TO_XYZ[1, 1] + lut[flat[:, 2]] * _RGB_TO_XYZ[1, 2]
+    )
+    return y
+
+
+def _dark_limit(lightness: float) -> float:
+    """The relative luminance of CIE L* = ``lightness``."""
+    fy = (lightness + 16.0) / 116.0
+    return float(fy**3 if fy > 6.0 / 29.0 else 3 * (6.0 / 29.0) ** 2 * (fy - 4.0 / 29.0))
+
+
 def dark_share(pixels: npt.NDArray[np.uint8], lightness: float = 20.0) -> float:
     """Exact share of ``pixels`` ((N, 3) uint8) whose CIE L* is below ``lightness`` (from relative luminance)."""
     flat = np.ascontiguousarray(pixels, dtype=np.uint8).reshape(-1, 3)
     if flat.shape[0] == 0:
         return 0.0
-    lut = _linear_lut()
-    y = lut[flat[:, 0]] * _RGB_TO_XYZ[1, 0] + lut[flat[:, 1]] * _RGB_TO_XYZ[1, 1] + lut[flat[:, 2]] * _RGB_TO_XYZ[1, 2]
-    fy = (lightness + 16.0) / 116.0
-    limit = fy**3 if fy > 6.0 / 29.0 else 3 * (6.0 / 29.0) ** 2 * (fy - 4.0 / 29.0)
-    return float(np.count_nonzero(y < limit) / flat.shape[0])
+    return float(np.count_nonzero(_luminance(flat) < _dark_limit(lightness)) / flat.shape[0])
+
+
+def dark_share_of_colors(rgb: npt.NDArray[np.uint8], counts: npt.NDArray[np.int64], lightness: float = 20.0) -> float:
+    """:func:`dark_share` of the pixels counted per distinct colour (``rgb`` (K, 3) uint8, ``counts`` (K,)): the
+    same test per colour, the same integers divided — the same value as on the pixels themselves."""
+    n = int(counts.sum())
+    if n == 0:
+        return 0.0
+    dark = _luminance(np.ascontiguousarray(rgb, dtype=np.uint8).reshape(-1, 3)) < _dark_limit(lightness)
+    return float(int(counts[dark].sum()) / n)

@@ -290,6 +290,17 @@ class PaletteMatcher:
             n_forbidden=len(self._forbidden),
         )
 
+    def lookup(self, packed: npt.ArrayLike, tolerance: float) -> npt.NDArray[np.unsignedinteger]:
+        """The table entry of each colour ``r | g << 8 | b << 16`` (e.g. an image's distinct colours): the code
+        byte (:attr:`ColorMatch.codes`) in the low 8 bits and, with forbidden colours, their bits above it — the
+        value :meth:`match` gives every pixel of that colour."""
+        table = self._tables_for(tolerance)[0]
+        idx = np.asarray(packed)
+        if idx.size and (idx.min() < 0 or idx.max() >= table.size):
+            raise ValueError("packed colours must be 24-bit values r | g << 8 | b << 16")
+        out: npt.NDArray[np.unsignedinteger] = table[idx.astype(np.intp, copy=False)]
+        return out
+
     def coverage(self, pixels: npt.ArrayLike, tolerance: float) -> CoverageStats:
         """Coverage statistics only (no per-pixel output; the fastest call)."""
         px = as_pixels(pixels)

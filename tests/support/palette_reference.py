@@ -17,7 +17,7 @@ from brandkit import segment
 from brandkit.checks import palette as palette_module
 from brandkit.checks import palette_photo, palette_rules
 from brandkit.color import character, ciede2000, srgb_to_lab
-from brandkit.color.stats import DistinctColors
+from brandkit.color.stats import DistinctColors, RegionStats
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -25,7 +25,9 @@ FloatArray = npt.NDArray[np.float64]
 class ReferenceDistinctColors(DistinctColors):
     """Distinct colours from ``np.unique``; exact ΔE00 of each against every reference."""
 
-    def __init__(self, pixels: npt.NDArray[np.uint8], ref_lab: FloatArray, cells: Any = None) -> None:
+    def __init__(
+        self, pixels: npt.NDArray[np.uint8], ref_lab: FloatArray, cells: Any = None, gamut: Any = None
+    ) -> None:
         flat = np.ascontiguousarray(pixels, dtype=np.uint8).reshape(-1, 3)
         packed = (
             flat[:, 0].astype(np.uint32) | (flat[:, 1].astype(np.uint32) << 8) | (flat[:, 2].astype(np.uint32) << 16)
@@ -33,13 +35,43 @@ class ReferenceDistinctColors(DistinctColors):
         uniq, inverse = np.unique(packed, return_inverse=True)
         self.inverse = inverse.reshape(-1)
         self.rgb = np.stack([uniq & 0xFF, (uniq >> 8) & 0xFF, (uniq >> 16) & 0xFF], axis=1).astype(np.uint8)
+        self._neutral = None
         self.lab = srgb_to_lab(self.rgb)
-        self.chroma = np.hypot(self.lab[:, 1], self.lab[:, 2])
         d = ciede2000(self.lab[:, None, :], ref_lab[None, :, :])
         self.nearest = d.argmin(axis=1)
         self.min_de = d[np.arange(d.shape[0]), self.nearest]
         self.n_refs = int(ref_lab.shape[0])
-        self._order = None
+        self._order: npt.NDArray[np.intp] | None = None
+
+    def counts(self, mask: npt.NDArray[np.bool_] | None = None) -> npt.NDArray[np.int64]:
+        """The previous counts: a bincount of the inverse."""
+        idx = self.inverse if mask is None else self.inverse[mask.reshape(-1)]
+        return np.bincount(idx, minlength=len(self)).astype(np.int64)
+
+    def stats(
+        self, counts: npt.NDArray[np.int64], tolerance: float, off_delta_e: float, neutral_chroma: float
+    ) -> RegionStats:
+        """The previous statistics: p95 from a stable sort of every distinct colour's ΔE."""
+        total = int(counts.sum())
+        if total == 0:
+            return RegionStats(0, 0.0, 0.0, 0.0, 0.0, np.zeros(self.n_refs), 0.0)
+        w = counts.astype(np.float64)
+        within = self.min_de <= tolerance
+        per_ref = np.bincount(self.nearest[within], weights=w[within], minlength=self.n_refs) / total
+        if self._order is None:
+            self._order = np.argsort(self.min_de, kind="stable")
+        order = self._order
+        cum = np.cumsum(w[order])
+        p95 = float(self.min_de[order][int(np.searchsorted(cum, 0.95 * total, side="left"))])
+        return RegionStats(
+            n_pixels=total,
+            within_share=float(w[within].sum() / total),
+            off_share=float(w[self.min_de > off_delta_e].sum() / total),
+            mean_delta_e=float((w * self.min_de).sum() / total),
+            p95_delta_e=p95,
+            within_shares=per_ref,
+            neutral_share=float(w[self.chroma <= neutral_chroma].sum() / total),
+        )
 
 
 def reference_dominant_colors(pixels: npt.NDArray[np.uint8], k: int = 8, merge_distance: float = 8.0) -> list[Any]:
@@ -157,12 +189,60 @@ def _reference_split(
     return palette_rules.RegionCounts.of(codes, {"image": mask, "brand_zones": mask & ~photo, "photo": photo})
 
 
+def reference_code_counts(
+    matcher: Any,
+    rgb: npt.NDArray[np.uint8],
+    opaque: npt.NDArray[np.bool_] | None,
+    photo: npt.NDArray[np.bool_],
+    tolerance: float,
+    distinct: Any,
+    image_counts: Any,
+    zone_counts: Any,
+) -> tuple[palette_rules.RegionCounts, npt.NDArray[np.int64], Any]:
+    """The previous region counts: one gather per pixel (the matcher's ``match``), codes counted under masks."""
+    match = matcher.match(rgb, tolerance)
+    counts = palette_rules.RegionCounts.split(match.codes, opaque, photo)
+    return counts, match.forbidden_counts(opaque), lambda: match.codes
+
+
 def use_reference(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the palette check run on the reference pieces (undone by ``monkeypatch`` at the end of the test)."""
     monkeypatch.setattr(palette_module, "DistinctColors", ReferenceDistinctColors)
+    monkeypatch.setattr(palette_module, "code_counts", reference_code_counts)
+    judge = palette_photo.judge_photo  # the dark share from the photo's pixels, not from its distinct colours
+    monkeypatch.setattr(palette_module, "judge_photo", lambda *args, dark_of=None: judge(*args[:5]))
     monkeypatch.setattr(palette_module, "masked_pixels", lambda rgb, mask: rgb[mask])
     monkeypatch.setattr(palette_rules.RegionCounts, "split", staticmethod(_reference_split))
     monkeypatch.setattr(palette_photo, "dominant_colors", reference_dominant_colors)
     monkeypatch.setattr(palette_photo, "correlated_color_temperature", reference_cct)
     monkeypatch.setattr(palette_rules, "dominant_colors", reference_dominant_colors)
     monkeypatch.setattr(segment, "_blocks", reference_blocks)
+    monkeypatch.setattr(segment, "_as_rectangles", reference_as_rectangles)
+
+
+def reference_as_rectangles(
+    grid: npt.NDArray[np.bool_], background: npt.NDArray[np.bool_], min_cells: int
+) -> npt.NDArray[np.bool_]:
+    """The previous rectangle growth (``mean() < 0.5`` of each next row / column of blocks)."""
+    import cv2
+
+    n, _, stats, _ = cv2.connectedComponentsWithStats(grid.astype(np.uint8), connectivity=8)
+    gh, gw = grid.shape
+    out = np.zeros_like(grid)
+    for i in range(1, n):
+        x0, y0, w, h = (int(v) for v in stats[i, :4])
+        x1, y1 = x0 + w, y0 + h
+        grown = True
+        while grown:
+            grown = False
+            if x0 > 0 and background[y0:y1, x0 - 1].mean() < 0.5:
+                x0, grown = x0 - 1, True
+            if x1 < gw and background[y0:y1, x1].mean() < 0.5:
+                x1, grown = x1 + 1, True
+            if y0 > 0 and background[y0 - 1, x0:x1].mean() < 0.5:
+                y0, grown = y0 - 1, True
+            if y1 < gh and background[y1, x0:x1].mean() < 0.5:
+                y1, grown = y1 + 1, True
+        if (x1 - x0) * (y1 - y0) >= min_cells:
+            out[y0:y1, x0:x1] = True
+    return out
