@@ -15,6 +15,9 @@ Usage::
 * **CPU** — ``resource.getrusage`` user + system time of this process (every thread) plus that of its children
   that have been *waited for* (a worker pool's processes count once joined; a still-running child does not).
   CPU time is what the work cost; it barely moves with the machine's load, where wall time can double.
+* **a child alone** — ``run_child(args, env, cwd)`` runs one process and returns its own CPU (``os.wait4``: user +
+  system, with the children *it* waited for), wall time and peak RSS (``ChildRun``): before/after comparisons
+  that run each tree in a fresh process (``bench_issue21``).
 * **load** — ``os.getloadavg()`` (1, 5, 15 min) before and after. A 1-min load above the cores means other
   processes competed for them: read the CPU time as the figure, and the wall time as an upper bound.
 
@@ -25,12 +28,15 @@ from __future__ import annotations
 
 import os
 import resource
+import subprocess
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
-__all__ = ["Span", "cores", "cpu_seconds", "load_average", "load_note", "measure"]
+__all__ = ["ChildRun", "Span", "cores", "cpu_seconds", "load_average", "load_note", "measure", "run_child"]
 
 
 def cores() -> int:
@@ -132,3 +138,42 @@ def load_note(start: tuple[float, float, float], end: tuple[float, float, float]
         f"load average (1/5/15 min) at start {start[0]:.2f} {start[1]:.2f} {start[2]:.2f}, at end "
         f"{end[0]:.2f} {end[1]:.2f} {end[2]:.2f} on {n} cores: {verdict}"
     )
+
+
+@dataclass
+class ChildRun:
+    """One measured child process: its own CPU (user + system, with the children it waited for), wall time,
+    peak RSS and what it printed."""
+
+    cpu_s: float
+    wall_s: float
+    rss_mib: float
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_child(
+    args: Sequence[str],
+    env: Mapping[str, str],
+    cwd: str | os.PathLike[str],
+    ok_codes: Sequence[int] = (0,),
+) -> ChildRun:
+    """Run ``args`` and measure that child alone (``os.wait4``: its rusage, not this process's).
+
+    Raises ``RuntimeError`` with the end of its stderr when it exits with a code outside ``ok_codes``. Peak RSS:
+    Linux keeps the parent's peak across ``exec``, so it means something only while the caller is small.
+    """
+    t0 = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(list(args), stdout=out, stderr=err, env=dict(env), cwd=Path(cwd))
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - t0
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode("utf-8", "replace")
+        stderr = err.read().decode("utf-8", "replace")
+    if code not in ok_codes:
+        raise RuntimeError(f"{' '.join(args[:4])} … exited with {code}: {stderr[-2000:]}")
+    return ChildRun(usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024, code, stdout, stderr)

@@ -8,7 +8,8 @@ Run from the project root::
 
 The library is made once into a cache folder (``--cache``, default ``<tmp>/brandkit-bench-audit-N``) and reused:
 renders of the example brands by the local renderer (Northwind and Lumen Health, three formats, with their
-embedded provenance), the brands' photographs (``brand_specs/*/photos``), resized variants of both (384–1024 px
+embedded provenance), the brands' photographs (``brand_specs/*/photos``) and the gate corpus's foreign
+photographs (scikit-image's data folder, ``tests/data/gate_corpus.yaml``), resized variants of both (384–1024 px
 on the long side; PNG, JPEG and WebP) and about 2 % broken files (truncated or not images). Every image is
 audited against Northwind, so the other brand's renders and the photographs fail: a realistic mix of passes,
 failures and unreadable files.
@@ -35,7 +36,8 @@ from typing import Any
 from benchmarks._measure import Span, load_average, load_note, measure
 
 ROOT = Path(__file__).resolve().parents[1]
-LIBRARY_VERSION = "1"
+LIBRARY_VERSION = "2"  # bump when the recipe changes: a cached library of another version is rebuilt
+GATE_PHOTOS = ("astronaut.png", "hubble_deep_field.jpg", "retina.jpg", "motorcycle_left.png")
 SIZES = (384, 512, 640, 768, 1024)
 FORMATS = ("png", "jpeg", "webp")
 
@@ -61,7 +63,21 @@ def _sources() -> list[tuple[str, Any]]:
     for photo in sorted((ROOT / "brand_specs").glob("*/photos/*.jpg")):
         with Image.open(photo) as opened:
             bases.append((f"photo-{photo.parent.parent.name}-{photo.stem}", opened.convert("RGB")))
+    for photo in _gate_corpus_photos():
+        with Image.open(photo) as opened:
+            bases.append((f"photo-skimage-{photo.stem}", opened.convert("RGB")))
     return bases
+
+
+def _gate_corpus_photos() -> list[Path]:
+    """The gate corpus's foreign photographs (``tests/data/gate_corpus.yaml``: scikit-image's data folder)."""
+    import importlib.util
+
+    found = importlib.util.find_spec("skimage")
+    if found is None or found.origin is None:
+        raise SystemExit("scikit-image is needed for the audit library's foreign photographs: pip install -e .[bench]")
+    folder = Path(found.origin).parent / "data"
+    return [folder / name for name in GATE_PHOTOS]
 
 
 def build_library(folder: Path, count: int) -> list[Path]:

@@ -1,0 +1,357 @@
+"""One item of ``benchmarks/bench_issue21.py``, measured in this fresh process against whichever brandkit is first on
+``PYTHONPATH`` (the previous implementation's worktree or today's code).
+
+Run as a *script* (never ``-m``: the project root must not shadow ``PYTHONPATH``)::
+
+    PYTHONPATH=<tree> python benchmarks/_issue21_worker.py ITEM --inputs DIR [--runs N] [--warmup W] [--brand B]
+
+It prints one line ``@@{json}``: ``cpu_ms`` and ``wall_ms`` per timed run (``time.process_time`` — every thread
+of this process — and ``time.perf_counter``), a ``note`` (what was read or found: a check's status, the OCR mode),
+``parts`` (CPU ms per part, medians, where an item has parts) and ``tree`` (the ``brandkit`` imported). An item
+this tree cannot do prints ``unsupported`` with the reason instead of figures.
+
+Only entry points that exist in both trees are used: ``brandkit.load_spec``, ``BrandKit``, the check classes,
+``CheckContext``, ``CheckResources``, ``ocr_for_context``, ``expectation_from_provenance``, ``load_image`` and
+the local moderator (``moderate_image`` on the decoded image where the tree has it, else ``moderate`` on the
+encoded bytes — the previous implementation decoded the image again, which is part of its cost).
+
+The inputs (``--inputs``) are made once by the driver with today's code, so both trees read the same files:
+``ad.png`` (a composed Northwind square ad with its provenance: copy areas, hero box, logo box), ``photo.png``
+(a photograph at 1024², no provenance), ``poster-logo.png`` / ``poster-small.png`` / ``poster-missing.png``
+(synthetic posters without a layout, the logo at ≈ 24 % of the side / 110 px / absent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+SPECS = Path(__file__).resolve().parents[1] / "brand_specs"
+COPY = {
+    "headline": "Fresh Roast Friday",
+    "subhead": "Single-origin beans, roasted this morning",
+    "cta": "Order now",
+    "disclaimers": ["Offer valid at participating cafés."],
+}
+
+
+def _spec(brand: str = "northwind") -> Any:
+    from brandkit import load_spec
+
+    return load_spec(SPECS / brand)
+
+
+def _read(inputs: Path, name: str) -> tuple[Any, bytes]:
+    from brandkit.imageio import load_image
+
+    data = (inputs / name).read_bytes()
+    return load_image(data), data
+
+
+def _provenance_expectation(data: bytes) -> Any:
+    from brandkit.pipeline import expectation_from_provenance
+
+    return expectation_from_provenance(data, "png")
+
+
+def _poster_expectation(width: int, height: int) -> Any:
+    from brandkit.checks.base import Expectation
+    from brandkit.models import CopyBlock
+
+    return Expectation(
+        width=width,
+        height=height,
+        output_format="png",
+        transparent=False,
+        copy_block=CopyBlock(**COPY),
+        logo_variant="primary",
+        background_tone="light",
+    )
+
+
+class Bench:
+    """One item's shared state: the spec, one ``CheckResources`` (engines loaded once), the timed runs."""
+
+    def __init__(self, inputs: Path) -> None:
+        from brandkit.checks.base import CheckResources
+
+        self.inputs = inputs
+        self.spec = _spec()
+        self.resources = CheckResources()
+        self.parts: dict[str, list[float]] = {}
+        self.note = ""
+
+    def context(self, image: Any, data: bytes, expectation: Any, moderation: Any = None) -> Any:
+        """A fresh per-image context on the shared resources (nothing memoised from an earlier run)."""
+        from brandkit.checks.base import CheckContext
+
+        return CheckContext(
+            spec=self.spec,
+            image=image,
+            data=data,
+            expectation=expectation,
+            resources=self.resources,
+            moderation=moderation,
+        )
+
+    def part(self, name: str, fn: Callable[[], Any]) -> Any:
+        """Run ``fn``, adding its CPU ms to part ``name``."""
+        c0 = time.process_time()
+        out = fn()
+        self.parts.setdefault(name, []).append((time.process_time() - c0) * 1000.0)
+        return out
+
+
+def _moderator() -> Any:
+    from brandkit.provider.local_moderation import NudeNetModerator
+
+    return NudeNetModerator()
+
+
+def _moderate(moderator: Any, image: Any, data: bytes) -> Any:
+    if hasattr(moderator, "moderate_image"):  # today: the decoded image
+        return moderator.moderate_image(image, "")
+    return moderator.moderate(data, "image/png", "")  # before: the encoded bytes, decoded again inside
+
+
+def _ocr(b: Bench, image: Any, data: bytes, expectation: Any) -> Callable[[], Any]:
+    from brandkit.checks.ocr_reading import ocr_for_context
+    from brandkit.checks.text import TextCheck
+
+    def once() -> Any:
+        return ocr_for_context(b.context(image, data, expectation))
+
+    reading = once()  # loads the engine
+    ctx = b.context(image, data, expectation)
+    status = TextCheck().run(ctx).status.value
+    mode = getattr(reading, "mode", None) or "full (the only mode)"
+    b.note = f"{len(reading.lines or [])} lines, mode {mode}, text check {status}"
+    if reading.error:
+        raise RuntimeError(f"OCR failed: {reading.error}")
+    return once
+
+
+def item_ocr_layout(b: Bench) -> Callable[[], Any]:
+    """OCR of the composed ad, its copy areas known from the provenance (today: layout-guided; before: full)."""
+    image, data = _read(b.inputs, "ad.png")
+    return _ocr(b, image, data, _provenance_expectation(data))
+
+
+def item_ocr_full(b: Bench) -> Callable[[], Any]:
+    """OCR of the same ad with no layout known: the whole-image read in both trees."""
+    image, data = _read(b.inputs, "ad.png")
+    expectation = _provenance_expectation(data).model_copy(update={"copy_boxes": []})
+    return _ocr(b, image, data, expectation)
+
+
+def item_moderation(b: Bench) -> Callable[[], Any]:
+    """The local moderator on the ad plus the moderation check judging its scores."""
+    from brandkit.checks.moderation import ModerationCheck
+
+    image, data = _read(b.inputs, "ad.png")
+    expectation = _provenance_expectation(data)
+    moderator = _moderator()
+    check = ModerationCheck()
+    b.note = "decoded image" if hasattr(moderator, "moderate_image") else "encoded bytes (decoded again)"
+
+    def once() -> Any:
+        scores = b.part("moderator", lambda: _moderate(moderator, image, data))
+        return b.part("check", lambda: check.run(b.context(image, data, expectation, scores)))
+
+    b.note += f", check {once().status.value}"
+    return once
+
+
+def _logo(name: str) -> Callable[[Bench], Callable[[], Any]]:
+    def item(b: Bench) -> Callable[[], Any]:
+        from brandkit.checks.logo import LogoCheck
+
+        image, data = _read(b.inputs, name)
+        expectation = _poster_expectation(*image.size)
+        check = LogoCheck()
+
+        def once() -> Any:
+            return check.run(b.context(image, data, expectation))
+
+        res = once()  # prepares the logo (kept in the resources)
+        b.note = f"{res.status.value}, {res.details.get('method') or 'not found'}"
+        return once
+
+    item.__doc__ = f"The logo check on {name}."
+    return item
+
+
+def _palette(name: str) -> Callable[[Bench], Callable[[], Any]]:
+    def item(b: Bench) -> Callable[[], Any]:
+        from brandkit.checks.palette import PaletteCheck
+
+        image, data = _read(b.inputs, name)
+        expectation = _provenance_expectation(data)
+        check = PaletteCheck()
+
+        def once() -> Any:
+            return check.run(b.context(image, data, expectation))
+
+        b.note = f"{once().status.value}, layout {'known' if expectation.photo_box else 'unknown'}"
+        return once
+
+    item.__doc__ = f"The palette check on {name} (its tables loaded once, in the warm-up)."
+    return item
+
+
+def _all_but_ocr(name: str) -> Callable[[Bench], Callable[[], Any]]:
+    def item(b: Bench) -> Callable[[], Any]:
+        from brandkit.checks.contrast import ContrastCheck
+        from brandkit.checks.logo import LogoCheck
+        from brandkit.checks.moderation import ModerationCheck
+        from brandkit.checks.ocr_reading import ocr_for_context
+        from brandkit.checks.palette import PaletteCheck
+        from brandkit.checks.technical import TechnicalCheck
+        from brandkit.checks.text import TextCheck
+        from brandkit.ocr import OCR_MEMO_KEY
+
+        image, data = _read(b.inputs, name)
+        expectation = _provenance_expectation(data)
+        if not expectation.copy_boxes:  # a poster without provenance: the copy and logo it carries
+            expectation = _poster_expectation(*image.size)
+        reading = ocr_for_context(b.context(image, data, expectation))  # OCR outside the figure
+        moderator = _moderator()
+        checks: list[Any] = [TechnicalCheck(), PaletteCheck(), LogoCheck(), TextCheck(), ContrastCheck()]
+        checks.append(ModerationCheck())
+
+        def once() -> Any:
+            scores = b.part("moderator", lambda: _moderate(moderator, image, data))
+            ctx = b.context(image, data, expectation, scores)
+            ctx.memo(OCR_MEMO_KEY, lambda: reading)
+            return [b.part(c.name, partial(c.run, ctx)).status.value for c in checks]
+
+        b.note = ", ".join(f"{c.name} {s}" for c, s in zip(checks, once(), strict=True))
+        return once
+
+    item.__doc__ = f"Every check but OCR on {name}, moderation (detector + check) in, the OCR reading memoised."
+    return item
+
+
+def item_validate(b: Bench) -> Callable[[], Any]:
+    """A whole ``BrandKit.validate`` of the ad (provenance read, moderation, every check), in-process."""
+    from brandkit import BrandKit
+
+    kit = BrandKit(b.spec, provider="local")
+    path = b.inputs / "ad.png"
+
+    def once() -> Any:
+        return kit.validate(path)
+
+    report = once()
+    failing = [name for name, res in report.checks.items() if res.status.value not in ("passed", "skipped")]
+    b.note = f"{len(report.checks)} checks, not passing: {', '.join(failing) or 'none'}"
+    return once
+
+
+def item_technical(b: Bench) -> Callable[[], Any]:
+    """The technical check on ``ad.png`` (the smallest item: the driver's self-test)."""
+    from brandkit.checks.technical import TechnicalCheck
+
+    image, data = _read(b.inputs, "ad.png")
+    expectation = _provenance_expectation(data)
+
+    def once() -> Any:
+        return TechnicalCheck().run(b.context(image, data, expectation))
+
+    b.note = once().status.value
+    return once
+
+
+ITEMS: dict[str, Callable[[Bench], Callable[[], Any]]] = {
+    "ocr-layout": item_ocr_layout,
+    "ocr-full": item_ocr_full,
+    "moderation": item_moderation,
+    "logo-present": _logo("poster-logo.png"),
+    "logo-small": _logo("poster-small.png"),
+    "logo-missing": _logo("poster-missing.png"),
+    "palette-layout": _palette("ad.png"),
+    "palette-photo": _palette("photo.png"),
+    "all-but-ocr-ad": _all_but_ocr("ad.png"),
+    "all-but-ocr-poster": _all_but_ocr("poster-logo.png"),
+    "validate": item_validate,
+    "technical": item_technical,
+}
+
+
+def palette_one_off(brand: str) -> dict[str, Any]:
+    """The first palette check of a fresh process for ``brand`` (tables built, or loaded from the warm cache)."""
+    from PIL import Image
+
+    from brandkit.checks.base import CheckContext, CheckResources, Expectation
+    from brandkit.checks.palette import PaletteCheck
+
+    spec = _spec(brand)
+    image = Image.new("RGB", (64, 64), (128, 128, 128))
+    ctx = CheckContext(
+        spec=spec, image=image, data=b"", expectation=Expectation(copy_source="none"), resources=CheckResources()
+    )
+    c0, t0 = time.process_time(), time.perf_counter()
+    PaletteCheck().run(ctx)
+    return {"cpu_ms": [(time.process_time() - c0) * 1000.0], "wall_ms": [(time.perf_counter() - t0) * 1000.0]}
+
+
+def measure(item: str, inputs: Path, runs: int, warmup: int) -> dict[str, Any]:
+    """Set ``item`` up (untimed), ``warmup`` untimed calls, then ``runs`` timed calls."""
+    b = Bench(inputs)
+    once = ITEMS[item](b)
+    for _ in range(warmup):
+        once()
+    b.parts.clear()
+    cpu, wall = [], []
+    for _ in range(runs):
+        c0, t0 = time.process_time(), time.perf_counter()
+        once()
+        wall.append((time.perf_counter() - t0) * 1000.0)
+        cpu.append((time.process_time() - c0) * 1000.0)
+    parts = {name: statistics.median(values) for name, values in b.parts.items()}
+    return {"cpu_ms": cpu, "wall_ms": wall, "note": b.note, "parts": parts}
+
+
+def _inside(module: Any, tree: Path) -> bool:
+    file = getattr(module, "__file__", None)
+    return file is None or Path(file).resolve().is_relative_to(tree)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure one item and print ``@@{json}``."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("item", choices=[*ITEMS, "palette-one-off"])
+    parser.add_argument("--inputs", type=Path, default=Path("."))
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--brand", default="northwind")
+    args = parser.parse_args(argv)
+    # the venv's editable install of today's tree would answer for a module the tree on PYTHONPATH lacks: drop it
+    sys.meta_path[:] = [f for f in sys.meta_path if not str(getattr(f, "__module__", "")).startswith("__editable__")]
+    import brandkit
+
+    tree = Path(brandkit.__file__).resolve().parents[1]
+    try:
+        if args.item == "palette-one-off":
+            out = palette_one_off(args.brand)
+        else:
+            out = measure(args.item, args.inputs, args.runs, args.warmup)
+    except ImportError as exc:  # an entry point this tree does not have
+        out = {"unsupported": f"{type(exc).__name__}: {exc}"}
+    leaked = sorted(m for m, mod in sys.modules.items() if m.startswith("brandkit") and not _inside(mod, tree))
+    if leaked:  # never a figure of mixed code
+        out = {"unsupported": f"modules imported from outside {tree}: {', '.join(leaked)}"}
+    out["tree"] = str(tree)
+    sys.stdout.write("@@" + json.dumps(out) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
