@@ -320,3 +320,54 @@ def test_two_jobs_give_the_same_results_as_one(tmp_path: Path, rendered: Image.I
     assert [comparable(r) for r in runs[0][0]] == [comparable(r) for r in runs[1][0]]
     assert runs[0][1] == runs[1][1]
     assert {r.state for r in runs[0][0]} >= {"unreadable"} and len(runs[0][0]) == 4
+
+
+# --- warm-up before the workers ------------------------------------------------------------------------------
+
+
+def _palette_details(run: Any) -> dict[str, dict[str, Any]]:
+    """The palette check's details of each file of ``run`` (iterated here), by relative path."""
+    found = {}
+    for item in run:
+        report = item.record.report
+        assert report is not None, item.record
+        found[item.record.rel] = report["checks"]["palette"]["details"]
+    return found
+
+
+@pytest.mark.slow
+def test_a_warmed_audit_looks_the_palette_figures_up_and_a_cold_one_computes_them(
+    tmp_path: Path, rendered: Image.Image, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    rendered.resize((128, 128)).save(lib / "a.png")
+    rendered.convert("RGB").resize((160, 160)).save(lib / "b.jpg", quality=90)
+    spec = brandkit.load_spec(NORTHWIND)
+    monkeypatch.setenv("BRANDKIT_CACHE_DIR", str(tmp_path / "cold-cache"))
+    cold = audit(spec, [lib], jobs=1)
+    assert cold.warm is False  # two files: below WARM_MIN_FILES, nothing is built
+    cold_details = _palette_details(cold)
+    assert [d["figures_path"] for d in cold_details.values()] == ["per-image", "per-image"]
+    assert not any((tmp_path / "cold-cache").rglob("*.gamut"))
+    monkeypatch.setenv("BRANDKIT_CACHE_DIR", str(tmp_path / "warm-cache"))
+    warmed = audit(spec, [lib], jobs=1, warm=True)
+    warm_details = _palette_details(warmed)
+    assert [d["figures_path"] for d in warm_details.values()] == ["gamut-table", "gamut-table"]
+    assert any((tmp_path / "warm-cache").rglob("*.gamut"))
+    for rel, details in warm_details.items():  # the table holds the exact values: every other figure is the same
+        assert {k: v for k, v in details.items() if k != "figures_path"} == {
+            k: v for k, v in cold_details[rel].items() if k != "figures_path"
+        }
+
+
+def test_an_audit_of_many_files_warms_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for n in range(3):
+        Image.new("RGB", (8, 8), (n, n, n)).save(lib / f"{n}.png")
+    spec = brandkit.load_spec(NORTHWIND)
+    assert audit(spec, [lib], jobs=1).warm is False
+    monkeypatch.setattr("brandkit.audit.run.WARM_MIN_FILES", 3)
+    assert audit(spec, [lib], jobs=1).warm is True
+    assert audit(spec, [lib], jobs=1, warm=False).warm is False
