@@ -5,14 +5,18 @@ Run from the project root::
     python -m benchmarks.bench_ocr            # 5 timed reads per image after a warm-up
     python -m benchmarks.bench_ocr --quick    # 2 timed reads per image, a quarter of the accuracy corpus
 
-Three configurations, each in its own worker process (so one's spinning threads never bill another's CPU time),
+Four configurations, each in its own worker process (so one's spinning threads never bill another's CPU time),
 measured in the same run:
 
 * ``before`` — the previous implementation: the whole-image read (``RapidOcrEngine.read``) with onnxruntime's
   default thread pools, which spin between reads (``quiet_threads=False``, intra/inter-op threads left to
   onnxruntime).
+* ``head`` — the code at ``HEAD_REV`` (80ef6b4, before the onnxruntime-only engine), run from a read-only git
+  worktree (``--head-tree``, made with ``git worktree add --detach`` when missing; ``PYTHONPATH`` points at it):
+  layout-guided reading with rapidocr's engine.
 * ``full`` — the whole-image read as it is today, the fallback when no layout is known: 2 intra-op threads,
-  1 inter-op thread, no spinning (:mod:`brandkit.ocr_rapid`).
+  1 inter-op thread, no spinning (:mod:`brandkit.ocr_rapid`), on the onnxruntime-only engine
+  (:mod:`brandkit.ocr_onnx`).
 * ``layout`` — the default when the layout is known: the copy areas at the scale their lines need plus one
   cheap sweep of the whole image (:mod:`brandkit.ocr_regions`), same quiet engine.
 
@@ -23,6 +27,7 @@ image (headline, subhead, CTA, disclaimer), a warm-up read then ``--runs`` reads
 time the worker burns in the 0.5 s after its last read (spinning threads). Accuracy: the OCR corpus of
 ``tests/test_ocr_corpus.py`` (both brands, every format, 8 headlines, half the grid) read by the text check in
 each configuration — exact headline and CTA rate — and whether ``layout`` read the same lines as ``full``.
+Engine load: CPU and wall time of importing the OCR module and loading the engine, first thing in the worker.
 
 The machine's load average is printed at the start and the end; on a shared machine CPU time is the figure to
 trust (wall time waits for other processes). Target: layout OCR ≤ 150 ms at 1024² (CPU time, median).
@@ -56,7 +61,8 @@ HEADLINES = [
     "Meet your new morning",
     "Calm starts here",
 ]
-CONFIGS = ("before", "full", "layout")
+CONFIGS = ("before", "head", "full", "layout")
+HEAD_REV = "80ef6b4"
 TARGET_MS = 150.0
 
 
@@ -69,7 +75,9 @@ def _engine(config: str) -> Any:
             "EngineConfig.onnxruntime.inter_op_num_threads": -1,
         }
         return RapidOcrEngine(previous, quiet_threads=False)
-    return RapidOcrEngine()
+    from brandkit.ocr import default_ocr_engine
+
+    return default_ocr_engine()
 
 
 def _context(spec: Any, prompt: Any, image: Any, resources: Any) -> Any:
@@ -107,6 +115,12 @@ def _read(ctx: Any) -> Any:
 
 def worker(config: str, runs: int, quick: bool) -> dict[str, Any]:
     """One configuration's figures (run in its own process)."""
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    engine = _engine(config)
+    engine.load()
+    load_ms = (time.perf_counter() - wall0) * 1000.0
+    load_cpu_ms = (time.process_time() - cpu0) * 1000.0
+
     import brandkit
     from brandkit.checks.base import CheckResources
     from brandkit.checks.ocr_reading import OCR_MODE_RESOURCE_KEY
@@ -114,13 +128,9 @@ def worker(config: str, runs: int, quick: bool) -> dict[str, Any]:
     from brandkit.models import AssetRequest
     from brandkit.provider.local import LocalRenderer
 
-    engine = _engine(config)
-    started = time.perf_counter()
-    engine.load()
-    load_ms = (time.perf_counter() - started) * 1000.0
     resources = CheckResources()
     resources.put("ocr", engine)
-    resources.put(OCR_MODE_RESOURCE_KEY, "layout" if config == "layout" else "full")
+    resources.put(OCR_MODE_RESOURCE_KEY, "full" if config in ("before", "full") else "layout")
     specs = {b: brandkit.load_spec(ROOT / "brand_specs" / b) for b in BRANDS}
 
     timing: list[dict[str, Any]] = []
@@ -189,6 +199,8 @@ def worker(config: str, runs: int, quick: bool) -> dict[str, Any]:
     return {
         "config": config,
         "load_ms": load_ms,
+        "load_cpu_ms": load_cpu_ms,
+        "engine": type(engine).__name__,
         "spinning": engine.spinning,
         "timing": timing,
         "idle_cpu_ms": idle_cpu_ms,
@@ -196,11 +208,27 @@ def worker(config: str, runs: int, quick: bool) -> dict[str, Any]:
     }
 
 
-def _run_worker(config: str, runs: int, quick: bool) -> tuple[dict[str, Any], float]:
+def _head_tree(path: Path) -> Path:
+    """The read-only worktree of :data:`HEAD_REV` (made with ``git worktree add --detach`` when missing)."""
+    if not (path / "brandkit").is_dir():
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(path), HEAD_REV], cwd=ROOT, check=True, capture_output=True
+        )
+    return path
+
+
+def _run_worker(config: str, runs: int, quick: bool, head_tree: Path) -> tuple[dict[str, Any], float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    args = [sys.executable, "-m", "benchmarks.bench_ocr", "--worker", config, "--runs", str(runs)]
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "OPENAI_API_KEY")}
+    if config == "head":  # this file as a script (the project root must not shadow PYTHONPATH), HEAD's code
+        args = [sys.executable, str(Path(__file__).resolve()), "--worker", config, "--runs", str(runs)]
+        env["PYTHONPATH"] = str(_head_tree(head_tree))
+        cwd = head_tree
+    else:
+        args = [sys.executable, "-m", "benchmarks.bench_ocr", "--worker", config, "--runs", str(runs)]
+        cwd = ROOT
     proc = subprocess.run(
-        [*args, *(["--quick"] if quick else [])], cwd=ROOT, capture_output=True, text=True, check=False
+        [*args, *(["--quick"] if quick else [])], cwd=cwd, env=env, capture_output=True, text=True, check=False
     )
     if proc.returncode != 0:
         raise SystemExit(f"worker {config} failed:\n{proc.stderr[-4000:]}")
@@ -231,6 +259,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer runs and a quarter of the accuracy corpus")
     parser.add_argument("--worker", choices=CONFIGS, help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, help="also write the raw figures to this file")
+    parser.add_argument(
+        "--head-tree", type=Path, default=Path(f"/tmp/bk-ocr-head-{HEAD_REV}"), help="worktree of HEAD_REV"
+    )
     args = parser.parse_args()
     runs = args.runs or (2 if args.quick else 5)
     if args.worker:
@@ -242,7 +273,7 @@ def main() -> None:
     child_cpu: dict[str, float] = {}
     for config in CONFIGS:
         console.print(f"[dim]running {config}…[/dim]")
-        results[config], child_cpu[config] = _run_worker(config, runs, args.quick)
+        results[config], child_cpu[config] = _run_worker(config, runs, args.quick, args.head_tree)
     load_end = os.getloadavg()
 
     sizes = {c: _by_size(results[c]) for c in CONFIGS}
@@ -251,34 +282,39 @@ def main() -> None:
         "size",
         "images",
         "before CPU / wall ms",
+        f"{HEAD_REV} CPU / wall ms",
         "full CPU / wall ms",
         "layout CPU / wall ms",
         "layout ÷ before (CPU)",
+        f"layout ÷ {HEAD_REV} (CPU)",
         "layout ÷ full (CPU)",
         "detector Mpx full → layout",
     ):
         table.add_column(col, justify="right" if col != "size" else "left")
     for size in sizes["layout"]:
-        b, f, lay = sizes["before"][size], sizes["full"][size], sizes["layout"][size]
+        b, h, f, lay = sizes["before"][size], sizes["head"][size], sizes["full"][size], sizes["layout"][size]
         table.add_row(
             size,
             str(lay[2]),
             f"{b[0]:.0f} / {b[1]:.0f}",
+            f"{h[0]:.0f} / {h[1]:.0f}",
             f"{f[0]:.0f} / {f[1]:.0f}",
             f"{lay[0]:.0f} / {lay[1]:.0f}",
             f"{lay[0] / b[0]:.2f}",
+            f"{lay[0] / h[0]:.2f}",
             f"{lay[0] / f[0]:.2f}",
             f"{f[3]:.2f} → {lay[3]:.2f}",
         )
     console.print(table)
-    steps: dict[str, list[float]] = {}
-    for row in results["layout"]["timing"]:
-        if row["size"] == "1024×1024":
-            for key, value in row["steps_cpu_ms"].items():
-                steps.setdefault(key, []).append(value)
-    if steps:
-        parts = ", ".join(f"{k.removesuffix('_cpu_ms')} {statistics.mean(v):.0f} ms" for k, v in steps.items())
-        console.print(f"layout at 1024², CPU per step (last timed read): {parts}")
+    for config in ("head", "layout"):
+        steps: dict[str, list[float]] = {}
+        for row in results[config]["timing"]:
+            if row["size"] == "1024×1024":
+                for key, value in row["steps_cpu_ms"].items():
+                    steps.setdefault(key, []).append(value)
+        if steps:
+            parts = ", ".join(f"{k.removesuffix('_cpu_ms')} {statistics.mean(v):.0f} ms" for k, v in steps.items())
+            console.print(f"{config} (layout mode) at 1024², CPU per step (last timed read): {parts}")
 
     acc = Table(title="Accuracy on the OCR corpus (text check, exact match) and engine facts")
     for col in (
@@ -288,7 +324,8 @@ def main() -> None:
         "CTA exact",
         "same lines as full",
         "idle CPU 0.5 s after a read",
-        "engine load",
+        "engine",
+        "engine load CPU / wall",
         "worker CPU (rusage)",
     ):
         acc.add_column(col, justify="right" if col != "config" else "left")
@@ -303,7 +340,8 @@ def main() -> None:
             f"{sum(r['cta'] for r in rows) / len(rows):.1%}",
             f"{same}/{len(rows)}",
             f"{results[config]['idle_cpu_ms']:.1f} ms",
-            f"{results[config]['load_ms']:.0f} ms",
+            results[config]["engine"],
+            f"{results[config]['load_cpu_ms']:.0f} / {results[config]['load_ms']:.0f} ms",
             f"{child_cpu[config]:.1f} s",
         )
     console.print(acc)
@@ -312,7 +350,7 @@ def main() -> None:
             console.print(
                 f"[yellow]layout ≠ full[/yellow] {row['case']}: {row['lines']} vs {full_lines.get(row['case'])}"
             )
-    for config in ("before", "layout"):
+    for config in ("before", "head", "layout"):
         for row in results[config]["accuracy"]:
             if not (row["headline"] and row["cta"]):
                 console.print(f"[yellow]{config} miss[/yellow] {row['case']}: {row['lines']}")
@@ -322,7 +360,8 @@ def main() -> None:
         verdict = "PASS" if square[0] <= TARGET_MS else "FAIL"
         console.print(
             f"target: layout OCR ≤ {TARGET_MS:.0f} ms at 1024² (CPU time): {square[0]:.0f} ms CPU, {square[1]:.0f} ms "
-            f"wall → {verdict} (before: {sizes['before']['1024×1024'][0]:.0f} ms CPU)"
+            f"wall → {verdict} (before: {sizes['before']['1024×1024'][0]:.0f} ms CPU, {HEAD_REV}: "
+            f"{sizes['head']['1024×1024'][0]:.0f} ms CPU)"
         )
     console.print(
         f"load average (1/5/15 min) at start {load_start[0]:.2f}/{load_start[1]:.2f}/{load_start[2]:.2f}, "

@@ -4,17 +4,20 @@ Run from the project root::
 
     python -m benchmarks.bench_startup                 # everything (a few minutes on a loaded machine)
     python -m benchmarks.bench_startup --quick         # fewer repeats
-    python -m benchmarks.bench_startup --base REV      # the "before" revision (default b3f7802)
+    python -m benchmarks.bench_startup --base REV      # the "before" revision (default 80ef6b4)
+    python -m benchmarks.bench_startup --palette       # also the palette tables' one-off cost (base b3f7802 only)
 
 Every figure is measured in a fresh subprocess (``os.wait4`` gives each child's own CPU time and peak RSS; Linux
 counts the parent's RSS at ``exec`` in a child's peak, so RSS is printed only while this process is still small):
 
 * ``import brandkit``, ``brandkit --help`` (``python -m brandkit.cli --help``);
 * a one-shot ``brandkit generate --provider local`` (Northwind, one square asset): with a **cold** warm cache (an
-  empty ``BRANDKIT_CACHE_DIR``) and a **warm** one (the same folder, second run);
-* the palette check's one-off cost for the example brands' real palettes (``brand_specs/*``): the base
-  revision's build (a palette matcher plus one matcher per forbidden colour), today's build of the folded table,
-  and today's load of that table from the disk cache;
+  empty ``BRANDKIT_CACHE_DIR``) and a **warm** one (the same folder, second run); today's code also with its
+  background preload switched off (the engines then load when the first check needs them: what the overlap
+  saves), and after ``brandkit cache warm`` (every table a check can load, the palette's figures table too);
+* with ``--palette``, the palette check's one-off cost for the example brands' real palettes (``brand_specs/*``):
+  the base revision's build (a palette matcher plus one matcher per forbidden colour; base b3f7802), today's
+  build of the folded table, and today's load of that table from the disk cache;
 * where the warm one-shot ``generate`` spends its CPU (a profile by process time, so its total is inflated by
   the profiler; read the shares).
 
@@ -97,6 +100,31 @@ m.palette.prepare(p.tolerance)
 print(json.dumps({"cpu": time.process_time() - c0, "wall": time.perf_counter() - t0}))
 """
 
+NO_PRELOAD = """
+import sys
+from brandkit.resources import KitResources
+KitResources.preload = lambda self, checks, moderator: None  # the ablation: engines load when first needed
+sys.argv = ["brandkit", *sys.argv[1:]]
+from brandkit.cli import main
+main()
+"""
+
+THREADS = """
+import json, sys, time
+preload = sys.argv.pop(1) == "on"
+if not preload:
+    from brandkit.resources import KitResources
+    KitResources.preload = lambda self, checks, moderator: None
+sys.argv = ["brandkit", *sys.argv[1:]]
+from brandkit.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+finally:  # the main thread's own CPU: the critical path when the other core is free for the preload
+    sys.__stdout__.write("@@" + json.dumps({"main": time.thread_time(), "process": time.process_time()}))
+"""
+
 PROFILE = """
 import cProfile, json, pstats, sys, time
 sys.argv = ["brandkit", *json.loads(sys.argv[1])]
@@ -112,7 +140,8 @@ prof.disable()
 total = time.process_time() - c0
 stats = pstats.Stats(prof).stats
 parts = {
-    "OCR engine load (brandkit/ocr.py load)": ("brandkit/ocr.py", "load"),
+    "OCR engine load, main thread (ocr_onnx.py load)": ("brandkit/ocr_onnx.py", "load"),
+    "waiting for the background preload at the end (resources.py release)": ("brandkit/resources.py", "release"),
     "OCR reading (text check)": ("brandkit/checks/ocr_reading.py", "_read"),
     "moderation (local detector, incl. model load)": ("brandkit/provider/local_moderation.py", "moderate_image"),
     "palette tables (load or build)": ("brandkit/color/matcher.py", "_load_or_build"),
@@ -186,11 +215,42 @@ def fmt(r: Run) -> str:
     return f"{r.cpu * 1000:,.0f} · {r.wall * 1000:,.0f} · {r.rss_mib:,.0f}"
 
 
+def palette_table(py: str, base: Path, out: Path) -> None:
+    """The palette tables' one-off cost per example brand: the base revision's build, today's build and load."""
+    print()
+    print("Palette check one-off cost per example brand (CPU ms; wall ms in brackets):")
+    print()
+    print(
+        "| brand | colours + forbidden | before: build (palette + one matcher per forbidden) | now: build (folded) "
+        "| now: load from disk | build → load ratio (CPU) |"
+    )
+    print("|---|---|---|---|---|---|")
+    sys.path.insert(0, str(ROOT))
+    from brandkit import load_spec
+
+    for brand in BRANDS:
+        spec = load_spec(ROOT / "brand_specs" / brand)
+        folder = str(ROOT / "brand_specs" / brand)
+        cache = out / f"pal-{brand}"
+        before = json.loads(run([py, "-c", PALETTE_BEFORE, folder], env_for(base, "off"), base).stdout)
+        built = json.loads(run([py, "-c", PALETTE_NOW, folder], env_for(None, cache)).stdout)
+        loads = [json.loads(run([py, "-c", PALETTE_NOW, folder], env_for(None, cache)).stdout) for _ in range(3)]
+        loaded = {k: statistics.median(x[k] for x in loads) for k in ("cpu", "wall")}
+        n_ref = len(spec.palette.reference_colors()[0])
+        print(
+            f"| {brand} | {n_ref} + {len(spec.palette.forbidden_colors)} | {before['cpu'] * 1000:,.0f} "
+            f"({before['wall'] * 1000:,.0f}) | {built['cpu'] * 1000:,.0f} ({built['wall'] * 1000:,.0f}) | "
+            f"{loaded['cpu'] * 1000:,.0f} ({loaded['wall'] * 1000:,.0f}) | "
+            f"{built['cpu'] / max(loaded['cpu'], 1e-9):.0f}× |"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print its tables (markdown)."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_startup", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
-    parser.add_argument("--base", default="b3f7802", help="the 'before' revision (default b3f7802)")
+    parser.add_argument("--base", default="80ef6b4", help="the 'before' revision (default 80ef6b4)")
+    parser.add_argument("--palette", action="store_true", help="the palette tables' one-off cost (base b3f7802)")
     args = parser.parse_args(argv)
     repeats = 3 if args.quick else 7
     py = sys.executable
@@ -216,50 +276,60 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         gens = max(1, repeats // 3)
-        for label, warm in (("cold cache", False), ("warm cache", True)):
+        cases = (
+            ("cold cache", "cold"),
+            ("warm cache", "warm"),
+            ("warm cache, background preload off", "no-preload"),
+            ("after `brandkit cache warm`", "cache-warm"),
+        )
+        for label, case in cases:
             b_runs: list[Run] = []
             n_runs: list[Run] = []
             for i in range(gens):
                 b_cache, n_cache = out / f"bc{i}", out / f"nc{i}"
-                if warm:  # fill the caches first
-                    run([py, "-m", "brandkit.cli", *GENERATE, "-o", str(out / "b")], env_for(base, b_cache), base)
-                    run([py, "-m", "brandkit.cli", *GENERATE, "-o", str(out / "n")], env_for(None, n_cache))
-                b_runs.append(
-                    run([py, "-m", "brandkit.cli", *GENERATE, "-o", str(out / "b")], env_for(base, b_cache), base)
-                )
-                n_runs.append(run([py, "-m", "brandkit.cli", *GENERATE, "-o", str(out / "n")], env_for(None, n_cache)))
+                gen_b = [py, "-m", "brandkit.cli", *GENERATE, "-o", str(out / "b")]
+                gen_n = [py, "-m", "brandkit.cli", *GENERATE, "-o", str(out / "n")]
+                if case == "warm":  # fill the caches first (the base is measured cold and warm only)
+                    run(gen_b, env_for(base, b_cache), base)
+                if case != "cold":
+                    run(gen_n, env_for(None, n_cache))
+                if case == "cache-warm":
+                    warm = [py, "-m", "brandkit.cli", "cache", "warm", "-s", str(ROOT / "brand_specs" / "northwind")]
+                    run(warm, env_for(None, n_cache))
+                if case in ("cold", "warm"):
+                    b_runs.append(run(gen_b, env_for(base, b_cache), base))
+                if case == "no-preload":
+                    n_runs.append(run([py, "-c", NO_PRELOAD, *GENERATE, "-o", str(out / "n")], env_for(None, n_cache)))
+                else:
+                    n_runs.append(run(gen_n, env_for(None, n_cache)))
                 for folder in (b_cache, n_cache):
                     subprocess.run(["rm", "-rf", str(folder)], check=True)
-            b = sorted(b_runs, key=lambda r: r.cpu)[len(b_runs) // 2]
             n = sorted(n_runs, key=lambda r: r.cpu)[len(n_runs) // 2]
-            ratio = b.cpu / max(n.cpu, 1e-9)
-            print(f"| one-shot `generate --provider local` ({label}) | {fmt(b)} | {fmt(n)} | {ratio:.1f}× |")
+            if b_runs:
+                b = sorted(b_runs, key=lambda r: r.cpu)[len(b_runs) // 2]
+                ratio = f"{b.cpu / max(n.cpu, 1e-9):.1f}×"
+                print(f"| one-shot `generate --provider local` ({label}) | {fmt(b)} | {fmt(n)} | {ratio} |")
+            else:
+                print(f"| one-shot `generate --provider local` ({label}) | — | {fmt(n)} | — |")
         print()
-        print("Palette check one-off cost per example brand (CPU ms; wall ms in brackets):")
+        print("The same warm one-shot `generate`, now, by thread (CPU ms, median of the runs): the main thread's CPU")
+        print("is its critical path — the wall time of an idle 2-core machine, the preload running on the other core:")
         print()
-        print(
-            "| brand | colours + forbidden | before: build (palette + one matcher per forbidden) | now: build (folded) "
-            "| now: load from disk | build → load ratio (CPU) |"
-        )
-        print("|---|---|---|---|---|---|")
-        sys.path.insert(0, str(ROOT))
-        from brandkit import load_spec
-
-        for brand in BRANDS:
-            spec = load_spec(ROOT / "brand_specs" / brand)
-            folder = str(ROOT / "brand_specs" / brand)
-            cache = out / f"pal-{brand}"
-            before = json.loads(run([py, "-c", PALETTE_BEFORE, folder], env_for(base, "off"), base).stdout)
-            built = json.loads(run([py, "-c", PALETTE_NOW, folder], env_for(None, cache)).stdout)
-            loads = [json.loads(run([py, "-c", PALETTE_NOW, folder], env_for(None, cache)).stdout) for _ in range(3)]
-            loaded = {k: statistics.median(x[k] for x in loads) for k in ("cpu", "wall")}
-            n_ref = len(spec.palette.reference_colors()[0])
-            print(
-                f"| {brand} | {n_ref} + {len(spec.palette.forbidden_colors)} | {before['cpu'] * 1000:,.0f} "
-                f"({before['wall'] * 1000:,.0f}) | {built['cpu'] * 1000:,.0f} ({built['wall'] * 1000:,.0f}) | "
-                f"{loaded['cpu'] * 1000:,.0f} ({loaded['wall'] * 1000:,.0f}) | "
-                f"{built['cpu'] / max(loaded['cpu'], 1e-9):.0f}× |"
-            )
+        print("| background preload | process CPU ms | main thread CPU ms | wall ms |")
+        print("|---|---|---|---|")
+        cache = out / "threads-cache"
+        run([py, "-m", "brandkit.cli", *GENERATE, "-o", str(out / "t")], env_for(None, cache))
+        for mode in ("on", "off"):
+            samples = []
+            for _ in range(repeats):
+                r = run([py, "-c", THREADS, mode, *GENERATE, "-o", str(out / "t")], env_for(None, cache))
+                samples.append((json.loads(r.stdout.rsplit("@@", 1)[1]), r.wall))
+            main_cpu = statistics.median(x["main"] for x, _ in samples)
+            proc_cpu = statistics.median(x["process"] for x, _ in samples)
+            wall = statistics.median(w for _, w in samples)
+            print(f"| {mode} | {proc_cpu * 1000:,.0f} | {main_cpu * 1000:,.0f} | {wall * 1000:,.0f} |")
+        if args.palette:
+            palette_table(py, base, out)
         print()
         print("Where a warm one-shot `generate --provider local` spends its CPU now (profiled by process time; the")
         print("profiler inflates the total — read the shares):")

@@ -9,9 +9,9 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Literal, Self
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar
 
 from brandkit.app_entry import async_variants_runner, variants_runner
 from brandkit.asset import Asset
@@ -23,6 +23,7 @@ from brandkit.credentials.signer import CredentialSigner, resolve_signer, resolv
 from brandkit.errors import ImageInputError, RequestError
 from brandkit.models import AssetRequest, CompiledPrompt, EditRequest, ValidationReport
 from brandkit.pipeline import (
+    Flow,
     KitContext,
     edit_flow,
     generate_flow,
@@ -33,7 +34,7 @@ from brandkit.pipeline import (
 )
 from brandkit.provider import default_moderator, make_provider
 from brandkit.provider.base import ImageProvider, Moderator
-from brandkit.resources import KitResources
+from brandkit.resources import KitResources, Preload, WarmReport, after_first_step
 from brandkit.spec.models import BrandSpec, CheckPolicy
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from brandkit.provider.conversation import ConversationProvider
 
 ImageInput = str | os.PathLike[str] | bytes
+T = TypeVar("T")
 _CONNECTION_OPTIONS = (
     "api_key",
     "base_url",
@@ -118,6 +120,49 @@ class _KitBase:
         with self.resources.active():
             return compile_prompt(self.spec, as_asset_request(request))
 
+    def _check_names(self) -> list[str]:
+        """The names of the checks this kit's calls run (the spec may disable some)."""
+        return [c.name for c in self._ctx.checks if c.name not in self.spec.checks or self.spec.checks[c.name].enabled]
+
+    def _preload(self) -> Preload | None:
+        """Start loading the engines this kit's checks need on a background thread (see
+        :meth:`KitResources.preload`); the caller releases it when its call is done."""
+        return self.resources.preload(self._check_names(), self._ctx.moderator)
+
+    def _preloading(self, started: list[Preload]) -> Callable[[Flow[T]], Flow[T]]:
+        """Wraps a flow so that the preload starts once it yields its first effect (a request that fails to
+        compile, an image that cannot be decoded, starts nothing); the preload goes into ``started``."""
+
+        def start() -> None:
+            preload = self._preload()
+            if preload is not None:
+                started.append(preload)
+
+        return lambda flow: after_first_step(flow, start)
+
+    @contextmanager
+    def _preloaded(self) -> Iterator[Callable[[Flow[T]], Flow[T]]]:
+        started: list[Preload] = []
+        try:
+            yield self._preloading(started)
+        finally:
+            for preload in started:
+                preload.release()
+
+    @asynccontextmanager
+    async def _apreloaded(self) -> AsyncIterator[Callable[[Flow[T]], Flow[T]]]:
+        import asyncio
+
+        started: list[Preload] = []
+        try:
+            yield self._preloading(started)
+        finally:
+            for preload in started:
+                await asyncio.to_thread(preload.release)  # joins the thread: never on the event loop
+
+    def _warm(self) -> WarmReport:
+        return self.resources.warm(self.spec, self._check_names(), self._ctx.moderator)
+
     def _conversation_args(
         self, request: AssetRequest | Mapping[str, Any], provider: str | ConversationProvider | None, options: Any
     ) -> tuple[KitContext, KitResources, ConversationProvider, AssetRequest]:
@@ -181,8 +226,15 @@ class BrandKit(_KitBase):
         flow = generate_flow(
             self._ctx, as_asset_request(request), **self._budget, reviewer_feedback=reviewer_feedback
         )
-        with self.resources.active():
-            return run_sync(flow, self._ctx)
+        with self.resources.active(), self._preloaded() as preloading:
+            return run_sync(preloading(flow), self._ctx)
+
+    def warm(self) -> WarmReport:
+        """Prepare now what this kit's checks need, so no later call pays for it: the palette tables and the
+        logo's features (also into the warm disk cache, for later processes), the OCR engine and the local
+        moderation model. Raises what a palette or logo preparation raises (an unreadable logo file:
+        :class:`~brandkit.ImageInputError`); an engine that cannot load is listed in ``unavailable``."""
+        return self._warm()
 
     def generate_many(self, request: AssetRequest | Mapping[str, Any]) -> list[Asset]:
         """``request.n`` independent assets (seeds ``seed``, ``seed+1000``, …), each validated."""
@@ -205,8 +257,8 @@ class BrandKit(_KitBase):
         req = self._edit_request(instruction, keep, request, copy)
         data = read_image_source(image)
         flow = edit_flow(self._ctx, req, data, mask, **self._budget, reviewer_feedback=reviewer_feedback)
-        with self.resources.active():
-            return run_sync(flow, self._ctx)
+        with self.resources.active(), self._preloaded() as preloading:
+            return run_sync(preloading(flow), self._ctx)
 
     def validate(
         self,
@@ -217,9 +269,9 @@ class BrandKit(_KitBase):
         """Run every check on an existing image. Expected copy comes from ``request`` or the image's provenance.
 
         An image that cannot be read raises :class:`~brandkit.ImageInputError` naming the file."""
-        with named_image_errors(image), self.resources.active():
+        with named_image_errors(image), self.resources.active(), self._preloaded() as preloading:
             flow = validate_flow(self._ctx, read_image_source(image), _optional_request(request), policies)
-            return run_sync(flow, self._ctx)
+            return run_sync(preloading(flow), self._ctx)
 
     def conversation(
         self,
@@ -260,7 +312,14 @@ class AsyncBrandKit(_KitBase):
             self._ctx, as_asset_request(request), **self._budget, reviewer_feedback=reviewer_feedback
         )
         with self.resources.active():
-            return await run_async(flow, self._ctx)
+            async with self._apreloaded() as preloading:
+                return await run_async(preloading(flow), self._ctx)
+
+    async def warm(self) -> WarmReport:
+        """Async twin of :meth:`BrandKit.warm` (on a worker thread)."""
+        import asyncio
+
+        return await asyncio.to_thread(self._warm)
 
     async def generate_many(self, request: AssetRequest | Mapping[str, Any]) -> list[Asset]:
         """Async twin of :meth:`BrandKit.generate_many` (assets generated concurrently)."""
@@ -284,7 +343,8 @@ class AsyncBrandKit(_KitBase):
         data = read_image_source(image)
         flow = edit_flow(self._ctx, req, data, mask, **self._budget, reviewer_feedback=reviewer_feedback)
         with self.resources.active():
-            return await run_async(flow, self._ctx)
+            async with self._apreloaded() as preloading:
+                return await run_async(preloading(flow), self._ctx)
 
     async def validate(
         self,
@@ -294,8 +354,9 @@ class AsyncBrandKit(_KitBase):
     ) -> ValidationReport:
         """Async twin of :meth:`BrandKit.validate`."""
         with named_image_errors(image), self.resources.active():
-            flow = validate_flow(self._ctx, read_image_source(image), _optional_request(request), policies)
-            return await run_async(flow, self._ctx)
+            async with self._apreloaded() as preloading:
+                flow = validate_flow(self._ctx, read_image_source(image), _optional_request(request), policies)
+                return await run_async(preloading(flow), self._ctx)
 
     def conversation(
         self,

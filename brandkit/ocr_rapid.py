@@ -15,7 +15,7 @@ Measured (``python -m benchmarks.bench_ocr``): CPU time burnt in the half second
 :func:`quads_in_image` maps the detector's quads back to image pixels; :func:`detector_grid` is the image as
 the whole-image read's detector sees it and :func:`grid_window` a box on its 32-px grid (copy areas);
 :func:`line_crop` cuts one line for the recogniser from the full-resolution image exactly as rapidocr's
-whole-image read does (``rapidocr.utils.process_img.get_rotate_crop_image``), and :func:`quad_box` is the
+whole-image read does (:func:`rotate_crop`), and :func:`quad_box` is the
 line's axis-aligned box as :meth:`~brandkit.ocr.RapidOcrEngine.read` reports it.
 """
 
@@ -35,6 +35,7 @@ __all__ = [
     "quad_box",
     "quads_in_image",
     "quiet_sessions",
+    "rotate_crop",
     "scaled_crop",
     "spinning_entries",
     "to_bgr",
@@ -117,11 +118,26 @@ def quads_in_image(boxes: Any, box: tuple[int, int, int, int], crop_shape: tuple
 
 def line_crop(bgr: np.ndarray, quad: np.ndarray) -> np.ndarray:
     """The recogniser's input for one line: the quad cut (and straightened) from the full-resolution image."""
-    from rapidocr.utils.process_img import get_rotate_crop_image
-
     height, width = bgr.shape[:2]
     pts = np.clip(np.asarray(quad, dtype=np.float32).reshape(4, 2), 0, [width - 1, height - 1]).astype(np.float32)
-    crop: np.ndarray = get_rotate_crop_image(bgr, pts)
+    return rotate_crop(bgr, pts)
+
+
+def rotate_crop(img: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """A quad (4×2 float32, clockwise from top-left) cut and straightened as rapidocr does
+    (``rapidocr.utils.process_img.get_rotate_crop_image``: cubic perspective warp, edges replicated; a crop at
+    least 1.5× taller than wide is turned a quarter)."""
+    import cv2
+
+    width = int(max(np.linalg.norm(points[0] - points[1]), np.linalg.norm(points[2] - points[3])))
+    height = int(max(np.linalg.norm(points[0] - points[3]), np.linalg.norm(points[1] - points[2])))
+    target = np.array([[0, 0], [width, 0], [width, height], [0, height]]).astype(np.float32)
+    matrix = cv2.getPerspectiveTransform(points, target)
+    crop: np.ndarray = cv2.warpPerspective(
+        img, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC
+    )
+    if crop.shape[0] * 1.0 / crop.shape[1] >= 1.5:
+        crop = np.rot90(crop)
     return crop
 
 

@@ -14,6 +14,10 @@ entry at once both write a complete file and the last rename wins (both hold the
 that takes :meth:`WarmCache.building` first makes the others wait for its file instead of building it too. A corrupt or
 unreadable file (truncated, not a zip, wrong arrays) is a miss: the caller rebuilds and stores it again.
 
+**Seeing and clearing it.** :meth:`WarmCache.usage` counts the entries by kind and their size;
+:meth:`WarmCache.clear` removes them (``brandkit cache info`` / ``clear``), touching only the cache's own file
+names, and is safe beside running processes (a removed entry is a miss; a held build lock is left alone).
+
 **Failures never fail the caller.** A load that cannot read is a miss; a store that cannot write (full disk,
 read-only folder) logs one warning per cache and carries on. :meth:`WarmCache.default` picks the folder:
 ``$BRANDKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/brandkit``, else ``~/.cache/brandkit``;
@@ -25,6 +29,7 @@ A foundation module: imports only :mod:`brandkit.atomic` and :mod:`brandkit.erro
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import logging
@@ -37,7 +42,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from brandkit.atomic import atomic_write
 from brandkit.errors import OutputError
@@ -50,7 +55,7 @@ except ImportError:  # pragma: no cover - not POSIX: builds are not coordinated 
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["CACHE_DIR_ENV", "RESOURCE_KEY", "WarmCache", "WarmCacheWarning"]
+__all__ = ["CACHE_DIR_ENV", "RESOURCE_KEY", "CacheUsage", "WarmCache", "WarmCacheWarning"]
 
 CACHE_DIR_ENV = "BRANDKIT_CACHE_DIR"
 """Environment variable naming the cache folder (``off`` disables the cache)."""
@@ -60,7 +65,15 @@ RESOURCE_KEY = "warm_cache"
 _KEY_ARRAY = "__warm_cache_key__"
 _CONTAINER_VERSION = "1"
 _KIND = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+_ENTRY = re.compile(r"^[0-9a-f]{40}\.[a-z0-9]{1,16}$")  # path_for's names, with any suffix a kind gives them
 _log = logging.getLogger("brandkit.warm_cache")
+
+
+class CacheUsage(NamedTuple):
+    """Entries of a warm cache (of one kind, or removed by :meth:`WarmCache.clear`) and their bytes on disk."""
+
+    entries: int
+    bytes: int
 
 
 class WarmCacheWarning(UserWarning):
@@ -236,6 +249,70 @@ class WarmCache:
             atomic_write(path, buffer.getvalue())
         except (OutputError, OSError) as exc:
             self._warn_once(f"warm cache: cannot write {path} ({exc}); continuing without storing it")
+
+    def _entries(self) -> Iterator[tuple[str, Path]]:
+        """``(kind, file)`` of every entry and build lock in the cache: only this cache's own file names
+        (:meth:`path_for`'s, with the suffix a kind stores under — ``.npz``, the palette's ``.gamut`` tables)."""
+        if self.root is None or not self.root.is_dir():
+            return
+        for folder in sorted(self.root.iterdir()):
+            if not _KIND.match(folder.name) or folder.is_symlink() or not folder.is_dir():
+                continue
+            for path in sorted(folder.iterdir()):
+                if _ENTRY.match(path.name) and path.is_file() and not path.is_symlink():
+                    yield folder.name, path
+
+    def usage(self) -> dict[str, CacheUsage]:
+        """The entries by kind: how many and their size on disk (empty when disabled or not created yet)."""
+        out: dict[str, CacheUsage] = {}
+        for kind, path in self._entries():
+            if path.suffix == ".lock":
+                continue
+            try:
+                size = path.stat().st_size
+            except OSError:  # removed meanwhile
+                continue
+            seen = out.get(kind, CacheUsage(0, 0))
+            out[kind] = CacheUsage(seen.entries + 1, seen.bytes + size)
+        return out
+
+    def clear(self) -> CacheUsage:
+        """Remove every entry (and the build locks no process holds, and stale temp files); returns what was
+        removed. Safe beside processes using the cache: a reader has the whole file or a miss (and rebuilds), a
+        build in progress keeps its lock and stores its entry when done. Only this cache's own files (its
+        ``<kind>/<hash>.<suffix>`` names) are touched — never anything else in the folder."""
+        from brandkit.atomic import sweep_stale_temps
+
+        removed = CacheUsage(0, 0)
+        folders: set[Path] = set()
+        for _kind, path in self._entries():
+            folders.add(path.parent)
+            if path.suffix == ".lock":
+                self._remove_free_lock(path)
+                continue
+            try:
+                size = path.stat().st_size
+                path.unlink()
+            except OSError:  # removed meanwhile, or not ours to remove
+                continue
+            removed = CacheUsage(removed.entries + 1, removed.bytes + size)
+        for folder in folders:
+            sweep_stale_temps(folder)
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only when empty
+        return removed
+
+    @staticmethod
+    def _remove_free_lock(path: Path) -> None:
+        """Remove a build lock file unless a process holds it (that build goes on under its lock)."""
+        if fcntl is None:
+            return
+        try:
+            with open(path, "a+b") as handle:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                path.unlink()
+        except OSError:  # held by a build, or already gone
+            return
 
     def _warn_once(self, message: str) -> None:
         with self._lock:

@@ -66,6 +66,8 @@ COMMANDS: dict[str, str] = {
     "review": "Review recorded assets: list, show, decide, export.",
     "provenance": "Content Credentials (C2PA): show an image's provenance chain, make a test signer. See "
     "docs/provenance.md.",
+    "cache": "The warm disk cache of prepared tables (palette tables, logo features): warm it for brands, show it, "
+    "clear it.",
 }
 
 
@@ -102,6 +104,9 @@ def register_commands() -> None:
     from brandkit.cli import mcp as mcp_command
 
     mcp_command.register(app)
+    from brandkit.cli import cache as cache_command  # issue 21: brandkit cache warm|info|clear
+
+    cache_command.register(app)
 
 
 _register_extra_commands = register_commands  # the name helpers of earlier issues were told to extend

@@ -67,11 +67,21 @@ class NudeNetModerator:
 
         rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
         with self._lock:
-            if self._detector is None:
-                from brandkit.provider.nudity_detector import NudityDetector
+            return self._loaded().detect(rgb)
 
-                self._detector = NudityDetector(threads=self._threads)
-            return self._detector.detect(rgb)
+    def load(self) -> None:
+        """Load the model now (idempotent, thread-safe; a kit's background preload calls it). Raises what the
+        model's load raises; the next use tries again."""
+        with self._lock:
+            self._loaded()
+
+    def _loaded(self) -> NudityDetector:
+        """The model (call with the lock held), loaded on first use."""
+        if self._detector is None:
+            from brandkit.provider.nudity_detector import NudityDetector
+
+            self._detector = NudityDetector(threads=self._threads)
+        return self._detector
 
     def moderate_image(self, image: Image.Image, text: str) -> ModerationScores:
         """Score a decoded ``image`` for sexual content; ``text`` is not scored by this classifier."""

@@ -1,0 +1,269 @@
+"""The OCR engine on onnxruntime alone: rapidocr's bundled PP-OCRv6 models without importing rapidocr.
+
+:class:`OnnxOcrEngine` is what :func:`brandkit.ocr.default_ocr_engine` returns. It reads exactly what
+:class:`brandkit.ocr.RapidOcrEngine` (rapidocr 3.x, kept as the reference) reads — same model files, same
+pre/post-processing (:mod:`brandkit.ocr_ppocr`), same configuration (:data:`brandkit.ocr_types.DEFAULT_RAPIDOCR_PARAMS`:
+detector long side 960, no angle classifier, one line per recognition pass, text score ≥ 0.5, CPU memory arena on,
+2 intra-op threads, 1 inter-op thread) — checked line for line on the OCR corpus by ``tests/test_ocr_onnx.py``.
+
+Why: ``from rapidocr import RapidOCR`` costs ~0.9 s of CPU (its config is YAML loaded through OmegaConf) and
+rapidocr's sessions had to be built twice (once by rapidocr, once more without spinning threads); this engine
+builds each onnxruntime session once, with spinning off (:data:`brandkit.ocr_rapid.NO_SPINNING`) from the start.
+The models are found in the installed rapidocr package's ``models`` directory (located without importing it).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from brandkit.ocr_rapid import to_bgr
+from brandkit.ocr_types import DEFAULT_RAPIDOCR_PARAMS, OcrLine, OcrUnavailableError, Quad, reading_order
+
+__all__ = ["DET_MODEL", "REC_MODEL", "OnnxOcrEngine", "model_dir"]
+
+DET_MODEL = "PP-OCRv6_det_small.onnx"
+"""The text detector's file in rapidocr's ``models`` directory."""
+REC_MODEL = "PP-OCRv6_rec_small.onnx"
+"""The text recogniser's file (its character list is in the model's metadata, key ``character``)."""
+
+
+def model_dir() -> Path:
+    """rapidocr's bundled ``models`` directory, found without importing rapidocr (raises when not installed)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("rapidocr")
+    if spec is None or not spec.submodule_search_locations:
+        raise OcrUnavailableError("rapidocr (which ships the OCR models) is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "models"
+
+
+class OnnxOcrEngine:
+    """PP-OCRv6 on onnxruntime, loaded lazily once, thread-safe (every call serialised by one lock).
+
+    ``params``: the subset of rapidocr's dotted keys this engine honours (:data:`SUPPORTED`), overriding
+    :data:`~brandkit.ocr_types.DEFAULT_RAPIDOCR_PARAMS`; any other key is refused with a ``ValueError`` (never
+    silently dropped; ``Global.log_level`` is accepted and has no effect: this engine logs nothing). :meth:`load` is
+    idempotent and thread-safe: a second caller waits for the first and never loads twice. A failure to load is
+    remembered and reported through :attr:`unavailable_reason`.
+    """
+
+    name = "rapidocr"  # reports keep naming the reading's origin: rapidocr's models and processing
+    SUPPORTED = frozenset(DEFAULT_RAPIDOCR_PARAMS)
+
+    def __init__(self, params: Mapping[str, Any] | None = None) -> None:
+        self._params: dict[str, Any] = dict(DEFAULT_RAPIDOCR_PARAMS)
+        unknown = sorted(set(params or {}) - self.SUPPORTED)
+        if unknown:
+            raise ValueError(f"OnnxOcrEngine does not support the parameter(s) {', '.join(unknown)}")
+        self._params.update(params or {})
+        if self._params["Global.use_cls"] or self._params["Det.limit_type"] != "max":
+            raise ValueError("OnnxOcrEngine reads upright text with Det.limit_type 'max' only")
+        if int(self._params["Rec.rec_batch_num"]) != 1:
+            raise ValueError("OnnxOcrEngine recognises one line per pass (Rec.rec_batch_num 1)")
+        self._lock = threading.Lock()
+        self._det: Any = None
+        self._rec: Any = None
+        self._characters: list[str] = []
+        self._error: str | None = None
+        self._loaded = False
+        self.load_seconds: float | None = None
+        self.spinning: str | None = None
+        """``None``: the sessions are built with spinning off (kept for parity with ``RapidOcrEngine``)."""
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The configuration (rapidocr's dotted keys; a copy)."""
+        return dict(self._params)
+
+    def _session(self, path: Path) -> Any:
+        import onnxruntime as ort
+
+        from brandkit.ocr_rapid import NO_SPINNING
+
+        options = ort.SessionOptions()
+        options.log_severity_level = 4
+        options.enable_cpu_mem_arena = bool(self._params["EngineConfig.onnxruntime.enable_cpu_mem_arena"])
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        for key, attr in (("intra", "intra_op_num_threads"), ("inter", "inter_op_num_threads")):
+            threads = int(self._params[f"EngineConfig.onnxruntime.{key}_op_num_threads"])
+            if threads >= 1:
+                setattr(options, attr, threads)
+        for key, value in NO_SPINNING.items():
+            options.add_session_config_entry(key, value)
+        provider = ("CPUExecutionProvider", {"arena_extend_strategy": "kSameAsRequested"})
+        return ort.InferenceSession(str(path), sess_options=options, providers=[provider])
+
+    def _load_locked(self) -> None:
+        if self._loaded:
+            return
+        import time
+
+        started = time.perf_counter()
+        try:
+            models = model_dir()
+            self._det = self._session(models / DET_MODEL)
+            self._rec = self._session(models / REC_MODEL)
+            meta = self._rec.get_modelmeta().custom_metadata_map
+            if "character" not in meta:
+                raise OcrUnavailableError(f"{REC_MODEL} holds no character list")
+            self._characters = ["blank", *meta["character"].splitlines(), " "]
+        except Exception as exc:  # any failure means "unavailable", with the reason
+            self._error = f"the OCR models could not be loaded: {type(exc).__name__}: {exc}"
+            self._det = self._rec = None
+        self.load_seconds = time.perf_counter() - started
+        self._loaded = True
+
+    def load(self) -> None:
+        """Load both models now (idempotent, thread-safe: a concurrent caller waits; never raises)."""
+        with self._lock:
+            self._load_locked()
+
+    def sessions(self) -> list[Any]:
+        """The onnxruntime sessions (detector, recogniser), loading them first; empty when unavailable."""
+        self.load()
+        return [] if self._det is None else [self._det, self._rec]
+
+    @property
+    def available(self) -> bool:
+        """True when the models loaded (loads them on first access)."""
+        self.load()
+        return self._det is not None
+
+    @property
+    def unavailable_reason(self) -> str | None:
+        """Why the models could not be loaded, or ``None`` (loads them on first access)."""
+        self.load()
+        return self._error
+
+    def _ready(self) -> None:
+        self._load_locked()
+        if self._det is None:
+            raise OcrUnavailableError(self._error or "the OCR engine is unavailable")
+
+    # -- the two models, as rapidocr calls them (lock held) ------------------------------------------------
+
+    def _detect_locked(self, img: np.ndarray) -> np.ndarray:
+        """rapidocr's ``engine(img, use_det=True, use_rec=False)`` boxes, in ``img`` pixels (N×4×2 float32)."""
+        from brandkit.ocr_ppocr import bound_image, db_boxes, det_input, pad_strip
+
+        bounded, ratio_h, ratio_w = bound_image(img)
+        padded, top = pad_strip(bounded)
+        tensor = det_input(padded, int(self._params["Det.limit_side_len"]))
+        if tensor is None:
+            return np.zeros((0, 4, 2), dtype=np.float32)
+        pred = self._det.run(None, {self._det.get_inputs()[0].name: tensor})[0]
+        boxes = db_boxes(pred, padded.shape[0], padded.shape[1])
+        return self._to_original(boxes, top, ratio_h, ratio_w, img.shape)
+
+    @staticmethod
+    def _to_original(boxes: np.ndarray, top: int, ratio_h: float, ratio_w: float, shape: tuple[int, ...]) -> np.ndarray:
+        """Boxes on the detector's bounded, padded image back in the original image (rapidocr's mapping)."""
+        boxes = boxes.copy()
+        boxes[:, :, 1] -= top
+        boxes[:, :, 0] *= ratio_w
+        boxes[:, :, 1] *= ratio_h
+        boxes = np.where(boxes < 0, 0, boxes)
+        boxes[..., 0] = np.where(boxes[..., 0] > shape[1], shape[1], boxes[..., 0])
+        boxes[..., 1] = np.where(boxes[..., 1] > shape[0], shape[0], boxes[..., 1])
+        out: np.ndarray = boxes
+        return out
+
+    def _recognize_locked(self, line: np.ndarray) -> tuple[str, float]:
+        """rapidocr's ``engine(line, use_det=False, use_rec=True)``: the line bounded as an image, then read."""
+        from brandkit.ocr_ppocr import bound_image, ctc_decode, rec_input
+
+        bounded, _, _ = bound_image(line)
+        preds = self._rec.run(None, {self._rec.get_inputs()[0].name: rec_input(bounded)})[0]
+        return ctc_decode(preds, self._characters)
+
+    # -- the OcrEngine / RegionOcrEngine API -----------------------------------------------------------------
+
+    def read(self, image: Image.Image) -> list[OcrLine]:
+        """Every text line on ``image`` in reading order (raises :class:`OcrUnavailableError` when unavailable)."""
+        from brandkit.ocr_ppocr import bound_image, ctc_decode, db_boxes, det_input, pad_strip, rec_input
+        from brandkit.ocr_rapid import quad_box, rotate_crop
+
+        bgr = to_bgr(image)
+        height, width = bgr.shape[:2]
+        min_score = float(self._params["Global.text_score"])
+        with self._lock:
+            self._ready()
+            bounded, ratio_h, ratio_w = bound_image(bgr)
+            padded, top = pad_strip(bounded)
+            tensor = det_input(padded, int(self._params["Det.limit_side_len"]))
+            if tensor is None:
+                return []
+            pred = self._det.run(None, {self._det.get_inputs()[0].name: tensor})[0]
+            boxes = db_boxes(pred, padded.shape[0], padded.shape[1])
+            read: list[tuple[str, float]] = []
+            for box in boxes:  # rapidocr crops from the detector's (bounded, padded) image, then reads each crop
+                crop = rotate_crop(padded, box.copy())
+                preds = self._rec.run(None, {self._rec.get_inputs()[0].name: rec_input(crop)})[0]
+                read.append(ctc_decode(preds, self._characters))
+        quads = self._to_original(boxes, top, ratio_h, ratio_w, bgr.shape)
+        lines: list[OcrLine] = []
+        for quad, (text, score) in zip(quads, read, strict=True):
+            if not text.strip() or score < min_score:
+                continue
+            x0, y0, x1, y1 = quad_box(quad, width, height)
+            if x1 <= x0 or y1 <= y0:
+                continue
+            lines.append(OcrLine(text, (x0, y0, x1, y1), score))
+        return reading_order(lines)
+
+    def detect(self, bgr: np.ndarray, box: tuple[int, int, int, int], scale: float) -> list[Quad]:
+        """Text lines found in ``bgr[y0:y1, x0:x1]`` resized by ``scale``, as quads in image pixels."""
+        from brandkit.ocr_rapid import quads_in_image, scaled_crop
+
+        crop = scaled_crop(bgr, box, scale)
+        if crop.size == 0:
+            return []
+        with self._lock:
+            self._ready()
+            found = self._detect_locked(crop)
+        return quads_in_image(list(found), box, crop.shape)
+
+    def detect_grid(self, bgr: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[list[Quad]]:
+        """Text lines in each box, detected on the whole-image read's own detector input (as ``RapidOcrEngine``)."""
+        from brandkit.ocr_rapid import detector_grid, grid_window
+
+        grid, fx, fy = detector_grid(bgr, int(self._params["Det.limit_side_len"]))
+        factor = np.array([fx, fy], dtype=np.float32)
+        out: list[list[Quad]] = []
+        for box in boxes:
+            x0, y0, x1, y1 = grid_window(box, fx, fy, grid.shape)
+            crop = np.ascontiguousarray(grid[y0:y1, x0:x1])
+            found: list[Quad] = []
+            if crop.size:
+                with self._lock:
+                    self._ready()
+                    detected = self._detect_locked(crop)
+                offset = np.array([x0, y0], dtype=np.float32)
+                found = [(np.asarray(q, dtype=np.float32).reshape(4, 2) + offset) / factor for q in detected]
+            out.append(found)
+        return out
+
+    def recognize(self, bgr: np.ndarray, quads: list[Quad]) -> list[OcrLine]:
+        """Read each quad from the full-resolution ``bgr``, one line per pass (empty or low-score lines dropped)."""
+        from brandkit.ocr_rapid import line_crop, quad_box
+
+        height, width = bgr.shape[:2]
+        min_score = float(self._params["Global.text_score"])
+        lines: list[OcrLine] = []
+        for quad in quads:
+            crop = line_crop(bgr, quad)
+            if min(crop.shape[:2]) < 2:
+                continue
+            with self._lock:
+                self._ready()
+                text, score = self._recognize_locked(crop)
+            box = quad_box(quad, width, height)
+            if text.strip() and score >= min_score and box[2] > box[0] and box[3] > box[1]:
+                lines.append(OcrLine(text, box, score))
+        return lines
