@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -161,3 +162,37 @@ def test_the_logo_check_uses_the_kits_warm_cache(northwind: BrandSpec, tmp_path:
     status, _ = _logo_check(northwind, image, resources)
     assert status is CheckStatus.passed
     assert list((tmp_path / "kit-cache" / CACHE_KIND).glob("*.npz"))  # stored for the next process
+
+
+@pytest.mark.parametrize("px", [246, 300])
+def test_orb_readings_share_their_correlations_and_read_the_same(
+    northwind: BrandSpec, px: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ORB's two verifications (the homography's shape and the undistorted logo, same centre) share the sizes
+    they both try: each size is correlated once, and the detection is exactly the one two independent
+    verifications give."""
+    import brandkit.checks.logo.matching as matching_module
+    import brandkit.checks.logo.orb as orb_module
+
+    logo = prepare_logo(load_image(northwind.asset_path(northwind.logo("primary").file)), "primary", 255)
+    scene = grey_scene(make_poster(northwind, 1024, 1024, logo_px=px), 255)
+    calls: list[tuple[float, float, int, int]] = []
+    real_match_near = matching_module.match_near
+
+    def counting(*args: Any) -> Any:
+        calls.append((args[2], args[3], args[4], args[5]))
+        return real_match_near(*args)
+
+    monkeypatch.setattr(matching_module, "match_near", counting)
+    shared = orb_module.orb_detect(scene, logo)
+    assert shared is not None and shared.method == "orb"
+    assert len(calls) > 9  # one verification tries at most 9 sizes: both readings ran (the case this is about)
+    assert len(calls) == len(set(calls)), "a size was correlated twice at the same centre"
+    shared_calls = len(calls)
+
+    calls.clear()
+    real_verify = matching_module.verify
+    monkeypatch.setattr(orb_module, "verify", lambda *args, seen=None: real_verify(*args[:6]))  # no sharing
+    independent = orb_module.orb_detect(scene, logo)
+    assert independent == shared  # box, size, score, aspect, rotation, skew, inliers: identical
+    assert len(calls) > shared_calls

@@ -43,3 +43,5 @@ CLEAR_SPACE_GAP = 0.06
 CLEAR_SPACE_MAX_EDGE_DENSITY = 0.02
 CLEAR_SPACE_OUTER_SLACK = 0.1
 COARSE_EXIT_SCORE = 0.6
+EXPECTED_BOX_WIDTHS = (-3, 2)
+"""At the layout's logo box, every integer visible width from the expected one −3 to +2 px is tried first."""

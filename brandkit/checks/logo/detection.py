@@ -39,11 +39,11 @@ def detect_logo(
     """
     info: dict[str, Any] = {}
     if expected_box is not None:
-        at_box = at_expected_box(scene, logo, expected_box)
+        at_box, how = at_expected_box(scene, logo, expected_box)
         if at_box is not None:
-            info["expected_box"] = "found"
+            info["expected_box"] = f"found ({how})"
             return at_box, info
-        info["expected_box"] = "not there; searched the whole image"
+        info["expected_box"] = f"not there ({how}); searched the whole image"
     width = scene.shape[1]
     lo = min_width if min_width is not None else 0.03 * width
     hi = max_width if max_width is not None else 0.6 * width

@@ -147,8 +147,18 @@ def resized(logo: PreparedLogo, width: int, height: int) -> tuple[np.ndarray, np
     return templ, mask
 
 
+Hits = dict[tuple[float, float, int, int], tuple[float, int, int] | None]
+"""Masked correlations already computed on one scene: (cx, cy, width, height) → :func:`match_near`'s result."""
+
+
 def verify(
-    scene: np.ndarray, logo: PreparedLogo, cx: float, cy: float, w: float, h: float
+    scene: np.ndarray,
+    logo: PreparedLogo,
+    cx: float,
+    cy: float,
+    w: float,
+    h: float,
+    seen: Hits | None = None,
 ) -> tuple[float, tuple[int, int, int, int]]:
     """Best masked correlation of the logo sized about ``w``×``h`` near centre (``cx``, ``cy``).
 
@@ -156,11 +166,13 @@ def verify(
     ×0.97/1/1.03 first, then ±1% and both roundings of the height around the
     best, which absorbs the localisation and scale error of a homography (thin
     wordmarks lose much of their score at 3% scale error). Returns (score, box);
-    score -1 when the logo does not fit in the scene.
+    score -1 when the logo does not fit in the scene. ``seen``: the correlations of earlier calls on the same
+    scene (filled in; a size already tried at the same centre is not computed again — the same numbers).
     """
+    seen = {} if seen is None else seen
     ratio = h / max(w, 1e-6)
     coarse = [(round(w * k), round(w * k * ratio)) for k in (0.97, 1.0, 1.03)]
-    best = _verify_sizes(scene, logo, cx, cy, coarse)
+    best = verify_sizes(scene, logo, cx, cy, coarse, seen)
     if best[0] <= -1.0:
         return best
     bw = best[1][2] - best[1][0]
@@ -169,18 +181,31 @@ def verify(
         exact = tw * ratio
         fine.update({(tw, math.floor(exact)), (tw, math.ceil(exact))})
     fine -= set(coarse)
-    refined = _verify_sizes(scene, logo, cx, cy, sorted(fine))
+    refined = verify_sizes(scene, logo, cx, cy, sorted(fine), seen)
     return refined if refined[0] > best[0] else best
 
 
-def _verify_sizes(
-    scene: np.ndarray, logo: PreparedLogo, cx: float, cy: float, sizes: list[tuple[int, int]]
+def verify_sizes(
+    scene: np.ndarray,
+    logo: PreparedLogo,
+    cx: float,
+    cy: float,
+    sizes: list[tuple[int, int]],
+    seen: Hits | None = None,
 ) -> tuple[float, tuple[int, int, int, int]]:
+    """Best masked correlation of the logo at each of ``sizes`` (width, height) near (``cx``, ``cy``), with
+    ±5% of the width and ±15% of the height of play: (score, box), score -1 when none fits."""
     best: tuple[float, tuple[int, int, int, int]] = (-1.0, (0, 0, 0, 0))
     for tw, th in sizes:
         if tw < 8 or th < 4:
             continue
-        hit = match_near(scene, logo, cx, cy, tw, th, 0.05, 0.15)
+        key = (cx, cy, tw, th)
+        if seen is None or key not in seen:
+            hit = match_near(scene, logo, cx, cy, tw, th, 0.05, 0.15)
+            if seen is not None:
+                seen[key] = hit
+        else:
+            hit = seen[key]
         if hit is not None and hit[0] > best[0]:
             score, x, y = hit
             best = (score, (x, y, x + tw, y + th))

@@ -14,7 +14,7 @@ from brandkit.checks.logo.constants import (
     ORB_RATIO,
     ORB_SCENE_FEATURES,
 )
-from brandkit.checks.logo.matching import downscaled, masked_score, min_max, verify
+from brandkit.checks.logo.matching import Hits, downscaled, masked_score, min_max, verify
 from brandkit.checks.logo.prepare import LogoDetection, PreparedLogo
 
 
@@ -86,13 +86,14 @@ def orb_detect(
     aspect_change = (height / width) / logo.aspect - 1.0
     if abs(rotation) <= MAX_ROTATION_DEG:
         cx, cy = quad.mean(axis=0)
-        score, refined = verify(scene, logo, float(cx), float(cy), float(width), float(height))
+        seen: Hits = {}  # the two readings below share most sizes at the same centre: each computed once
+        score, refined = verify(scene, logo, float(cx), float(cy), float(width), float(height), seen)
         if score > 0:
             box = refined
         # Homographies of small or thin logos are imprecise: is the undistorted logo just as good a fit?
         uniform_h = float(width) * logo.aspect
         u_score, u_box = (
-            verify(scene, logo, float(cx), float(cy), float(width), uniform_h)
+            verify(scene, logo, float(cx), float(cy), float(width), uniform_h, seen)
             if abs(aspect_change) > 0.01
             else (score, box)
         )
