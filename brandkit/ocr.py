@@ -23,7 +23,6 @@ between checks with :func:`brandkit.checks.ocr_reading.ocr_for_context`.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -32,7 +31,7 @@ import numpy as np
 from PIL import Image
 
 from brandkit.ocr_rapid import to_bgr
-from brandkit.ocr_types import DEFAULT_RAPIDOCR_PARAMS, OcrLine, OcrUnavailableError, Quad, reading_order
+from brandkit.ocr_types import DEFAULT_RAPIDOCR_PARAMS, LazyEngine, OcrLine, OcrUnavailableError, Quad, reading_order
 
 if TYPE_CHECKING:
     from brandkit.ocr_onnx import OnnxOcrEngine
@@ -135,7 +134,7 @@ class RegionOcrEngine(OcrEngine, Protocol):
         ...
 
 
-class RapidOcrEngine:
+class RapidOcrEngine(LazyEngine):
     """rapidocr 3.x (PP-OCRv6, onnxruntime) loaded lazily once, thread-safe.
 
     ``params`` override :data:`DEFAULT_RAPIDOCR_PARAMS` (rapidocr's dotted
@@ -151,12 +150,9 @@ class RapidOcrEngine:
         self._params: dict[str, Any] = dict(DEFAULT_RAPIDOCR_PARAMS)
         if params:
             self._params.update(params)
-        self._lock = threading.Lock()
+        super().__init__()
         self._engine: Any = None
-        self._error: str | None = None
-        self._loaded = False
         self._quiet_threads = quiet_threads
-        self.load_seconds: float | None = None
         self.spinning: str | None = None
         """``None`` once the engine's threads are quiet between reads; else why they still spin."""
 
@@ -165,55 +161,30 @@ class RapidOcrEngine:
         """The rapidocr parameters this engine is created with (a copy)."""
         return dict(self._params)
 
-    def _load_locked(self) -> None:
-        if self._loaded:
-            return
-        import time
+    unavailable_prefix = "rapidocr could not be loaded"
 
-        started = time.perf_counter()
-        try:
-            from rapidocr import RapidOCR
+    def _load_models(self) -> None:
+        from rapidocr import RapidOCR
 
-            engine = RapidOCR(params=dict(self._params))
-            # The models load on the first call; run both now on a tiny image so
-            # that a broken model file or runtime shows up here, not mid-check.
-            blank = np.full((32, 96, 3), 255, dtype=np.uint8)
-            engine(blank, use_det=True, use_cls=False, use_rec=False)
-            engine(blank, use_det=False, use_cls=False, use_rec=True)
-            from brandkit.ocr_rapid import quiet_sessions
+        engine = RapidOCR(params=dict(self._params))
+        # The models load on the first call; run both now on a tiny image so
+        # that a broken model file or runtime shows up here, not mid-check.
+        blank = np.full((32, 96, 3), 255, dtype=np.uint8)
+        engine(blank, use_det=True, use_cls=False, use_rec=False)
+        engine(blank, use_det=False, use_cls=False, use_rec=True)
+        from brandkit.ocr_rapid import quiet_sessions
 
-            self.spinning = "kept (quiet_threads=False)"
-            if self._quiet_threads:
-                self.spinning = quiet_sessions([engine.text_det, engine.text_rec])
-            if self.spinning is not None and self._quiet_threads:
-                import warnings
+        self.spinning = "kept (quiet_threads=False)"
+        if self._quiet_threads:
+            self.spinning = quiet_sessions([engine.text_det, engine.text_rec])
+        if self.spinning is not None and self._quiet_threads:
+            import warnings
 
-                warnings.warn(f"OCR engine threads still spin between reads: {self.spinning}", stacklevel=2)
-        except Exception as exc:  # any failure means "unavailable", with the reason
-            self._error = f"rapidocr could not be loaded: {type(exc).__name__}: {exc}"
-            self._engine = None
-        else:
-            self._engine = engine
-            self._error = None
-        self.load_seconds = time.perf_counter() - started
-        self._loaded = True
+            warnings.warn(f"OCR engine threads still spin between reads: {self.spinning}", stacklevel=2)
+        self._engine = engine
 
-    def load(self) -> None:
-        """Import and load the engine now (idempotent; never raises)."""
-        with self._lock:
-            self._load_locked()
-
-    @property
-    def available(self) -> bool:
-        """True when the engine loaded (loads it on first access)."""
-        self.load()
-        return self._engine is not None
-
-    @property
-    def unavailable_reason(self) -> str | None:
-        """Why the engine could not be loaded, or ``None`` (loads it on first access)."""
-        self.load()
-        return self._error
+    def _drop_models(self) -> None:
+        self._engine = None
 
     def read(self, image: Image.Image) -> list[OcrLine]:
         """Every text line on ``image`` in reading order.

@@ -14,7 +14,6 @@ The models are found in the installed rapidocr package's ``models`` directory (l
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ import numpy as np
 from PIL import Image
 
 from brandkit.ocr_rapid import to_bgr
-from brandkit.ocr_types import DEFAULT_RAPIDOCR_PARAMS, OcrLine, OcrUnavailableError, Quad, reading_order
+from brandkit.ocr_types import DEFAULT_RAPIDOCR_PARAMS, LazyEngine, OcrLine, OcrUnavailableError, Quad, reading_order
 
 __all__ = ["DET_MODEL", "REC_MODEL", "OnnxOcrEngine", "model_dir"]
 
@@ -43,7 +42,7 @@ def model_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "models"
 
 
-class OnnxOcrEngine:
+class OnnxOcrEngine(LazyEngine):
     """PP-OCRv6 on onnxruntime, loaded lazily once, thread-safe (every call serialised by one lock).
 
     ``params``: the subset of rapidocr's dotted keys this engine honours (:data:`SUPPORTED`), overriding
@@ -54,6 +53,7 @@ class OnnxOcrEngine:
     """
 
     name = "rapidocr"  # reports keep naming the reading's origin: rapidocr's models and processing
+    unavailable_prefix = "the OCR models could not be loaded"
     SUPPORTED = frozenset(DEFAULT_RAPIDOCR_PARAMS)
 
     def __init__(self, params: Mapping[str, Any] | None = None) -> None:
@@ -66,13 +66,10 @@ class OnnxOcrEngine:
             raise ValueError("OnnxOcrEngine reads upright text with Det.limit_type 'max' only")
         if int(self._params["Rec.rec_batch_num"]) != 1:
             raise ValueError("OnnxOcrEngine recognises one line per pass (Rec.rec_batch_num 1)")
-        self._lock = threading.Lock()
+        super().__init__()
         self._det: Any = None
         self._rec: Any = None
         self._characters: list[str] = []
-        self._error: str | None = None
-        self._loaded = False
-        self.load_seconds: float | None = None
         self.spinning: str | None = None
         """``None``: the sessions are built with spinning off (kept for parity with ``RapidOcrEngine``)."""
 
@@ -99,47 +96,22 @@ class OnnxOcrEngine:
         provider = ("CPUExecutionProvider", {"arena_extend_strategy": "kSameAsRequested"})
         return ort.InferenceSession(str(path), sess_options=options, providers=[provider])
 
-    def _load_locked(self) -> None:
-        if self._loaded:
-            return
-        import time
+    def _load_models(self) -> None:
+        models = model_dir()
+        self._det = self._session(models / DET_MODEL)
+        self._rec = self._session(models / REC_MODEL)
+        meta = self._rec.get_modelmeta().custom_metadata_map
+        if "character" not in meta:
+            raise OcrUnavailableError(f"{REC_MODEL} holds no character list")
+        self._characters = ["blank", *meta["character"].splitlines(), " "]
 
-        started = time.perf_counter()
-        try:
-            models = model_dir()
-            self._det = self._session(models / DET_MODEL)
-            self._rec = self._session(models / REC_MODEL)
-            meta = self._rec.get_modelmeta().custom_metadata_map
-            if "character" not in meta:
-                raise OcrUnavailableError(f"{REC_MODEL} holds no character list")
-            self._characters = ["blank", *meta["character"].splitlines(), " "]
-        except Exception as exc:  # any failure means "unavailable", with the reason
-            self._error = f"the OCR models could not be loaded: {type(exc).__name__}: {exc}"
-            self._det = self._rec = None
-        self.load_seconds = time.perf_counter() - started
-        self._loaded = True
-
-    def load(self) -> None:
-        """Load both models now (idempotent, thread-safe: a concurrent caller waits; never raises)."""
-        with self._lock:
-            self._load_locked()
+    def _drop_models(self) -> None:
+        self._det = self._rec = None
 
     def sessions(self) -> list[Any]:
         """The onnxruntime sessions (detector, recogniser), loading them first; empty when unavailable."""
         self.load()
         return [] if self._det is None else [self._det, self._rec]
-
-    @property
-    def available(self) -> bool:
-        """True when the models loaded (loads them on first access)."""
-        self.load()
-        return self._det is not None
-
-    @property
-    def unavailable_reason(self) -> str | None:
-        """Why the models could not be loaded, or ``None`` (loads them on first access)."""
-        self.load()
-        return self._error
 
     def _ready(self) -> None:
         self._load_locked()

@@ -7,13 +7,15 @@ default) — share it without an import cycle.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["DEFAULT_RAPIDOCR_PARAMS", "OcrLine", "OcrUnavailableError", "Quad", "reading_order"]
+__all__ = ["DEFAULT_RAPIDOCR_PARAMS", "LazyEngine", "OcrLine", "OcrUnavailableError", "Quad", "reading_order"]
 
 DEFAULT_RAPIDOCR_PARAMS: Mapping[str, Any] = {
     "Det.limit_type": "max",
@@ -80,3 +82,59 @@ def reading_order(lines: list[OcrLine]) -> list[OcrLine]:
                 continue
         rows.append([line])
     return [ln for row in rows for ln in sorted(row, key=lambda ln: ln.box[0])]
+
+
+class LazyEngine:
+    """What both OCR engines share: models loaded once, on first use or by :meth:`load` (thread-safe: one lock,
+    a concurrent caller waits for the first), and a load failure kept as "unavailable" with its reason.
+
+    A subclass implements :meth:`_load_models` (raise on failure; the message is prefixed with
+    :attr:`unavailable_prefix`) and :meth:`_drop_models` (forget what a failed load left), and holds
+    ``self._lock`` while it runs a model.
+    """
+
+    unavailable_prefix = "the OCR engine could not be loaded"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._error: str | None = None
+        self._loaded = False
+        self.load_seconds: float | None = None
+        """Wall seconds the load took (``None`` before it)."""
+
+    def _load_models(self) -> None:
+        raise NotImplementedError
+
+    def _drop_models(self) -> None:
+        raise NotImplementedError
+
+    def _load_locked(self) -> None:
+        if self._loaded:
+            return
+        started = time.perf_counter()
+        try:
+            self._load_models()
+        except Exception as exc:  # any failure means "unavailable", with the reason
+            self._error = f"{self.unavailable_prefix}: {type(exc).__name__}: {exc}"
+            self._drop_models()
+        else:
+            self._error = None
+        self.load_seconds = time.perf_counter() - started
+        self._loaded = True
+
+    def load(self) -> None:
+        """Load the models now (idempotent, thread-safe: a concurrent caller waits; never raises)."""
+        with self._lock:
+            self._load_locked()
+
+    @property
+    def available(self) -> bool:
+        """True when the models loaded (loads them on first access)."""
+        self.load()
+        return self._error is None
+
+    @property
+    def unavailable_reason(self) -> str | None:
+        """Why the models could not be loaded, or ``None`` (loads them on first access)."""
+        self.load()
+        return self._error
