@@ -13,14 +13,13 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from benchmarks.bench_checks import COPY, make_poster
-from brandkit.checks.base import CheckContext, CheckResources, Expectation
-from brandkit.checks.logo import LogoCheck
+from benchmarks.bench_checks import make_poster
+from brandkit.checks.base import CheckResources
 from brandkit.compose import logo_image
-from brandkit.imageio import encode_image
 from brandkit.layout import resize_logo
-from brandkit.models import CheckResult, CheckStatus
+from brandkit.models import CheckStatus
 from brandkit.spec.models import BrandSpec
+from tests.support.logo_checks import run_logo_check
 
 
 def _poster(spec: BrandSpec, px: int, at: tuple[int, int]) -> tuple[Image.Image, tuple[int, int, int, int]]:
@@ -31,34 +30,17 @@ def _poster(spec: BrandSpec, px: int, at: tuple[int, int]) -> tuple[Image.Image,
     return image, (at[0], at[1], at[0] + logo.width, at[1] + logo.height)
 
 
-def _check(
-    spec: BrandSpec, image: Image.Image, box: tuple[int, int, int, int] | None, resources: CheckResources
-) -> CheckResult:
-    exp = Expectation(
-        width=image.width,
-        height=image.height,
-        output_format="png",
-        transparent=False,
-        copy_block=COPY,
-        logo_variant="primary",
-        background_tone="light",
-        logo_box=box,
-    )
-    ctx = CheckContext(spec=spec, image=image, data=encode_image(image, "png"), expectation=exp, resources=resources)
-    return LogoCheck().run(ctx)
-
-
 @pytest.mark.parametrize("px", [170, 246, 300, 350])
 def test_logo_at_the_layouts_box_is_verified_there(northwind: BrandSpec, px: int) -> None:
     resources = CheckResources()
     image, box = _poster(northwind, px, (56, 56))
-    at_box = _check(northwind, image, box, resources)
+    at_box = run_logo_check(northwind, image, resources, box=box)
     assert at_box.status is CheckStatus.passed, at_box.details
     assert at_box.details["method"] == "expected-box"
     assert at_box.details["detection"]["expected_box"].startswith("found")
     assert at_box.score is not None and at_box.score >= 0.85
     # the same geometry as the whole-image search (no box given) reads, within a pixel or two and 1 % of scale
-    searched = _check(northwind, image, None, resources)
+    searched = run_logo_check(northwind, image, resources, box=None)
     assert searched.status is CheckStatus.passed and searched.details["method"] != "expected-box"
     for ours, theirs in zip(at_box.details["box"], searched.details["box"], strict=True):
         assert abs(ours - theirs) <= 2
@@ -71,7 +53,7 @@ def test_logo_elsewhere_falls_back_to_the_whole_image_search(northwind: BrandSpe
     resources = CheckResources()
     image, _ = _poster(northwind, 300, (56, 56))
     wrong_box = (400, 600, 700, 666)  # where the layout said, but the logo is top-left
-    res = _check(northwind, image, wrong_box, resources)
+    res = run_logo_check(northwind, image, resources, box=wrong_box)
     assert res.details["method"] != "expected-box"
     assert res.details["detection"]["expected_box"].startswith("not there")
     assert res.details["found"] is True and res.details["placement"] == "top-left"
@@ -86,6 +68,6 @@ def test_squashed_logo_at_the_layouts_box_is_still_read_as_distorted(northwind: 
     logo = resize_logo(logo_image(northwind, northwind.logo("primary")), 300)
     logo = logo.resize((logo.width, round(logo.height * squash)), Image.Resampling.LANCZOS)
     image.paste(logo, (56, 56), logo)
-    res = _check(northwind, image, (56, 56, 56 + logo.width, 56 + round(logo.height / squash)), resources)
+    res = run_logo_check(northwind, image, resources, box=(56, 56, 56 + logo.width, 56 + round(logo.height / squash)))
     assert res.details["method"] != "expected-box"
     assert res.status is CheckStatus.failed and "distorted" in res.details["failed_rules"], res.details

@@ -20,34 +20,25 @@ from PIL import Image
 
 import brandkit.checks.logo.detection as detection_module
 import brandkit.checks.logo.features_cache as features_module
-from benchmarks.bench_checks import COPY, make_poster
+from benchmarks.bench_checks import make_poster
 from brandkit import load_spec
-from brandkit.checks.base import CheckContext, CheckResources, Expectation
+from brandkit.checks.base import CheckContext, CheckResources
 from brandkit.checks.logo import LogoCheck, prepare_logo
 from brandkit.checks.logo.constants import COARSE_EXIT_SCORE
 from brandkit.checks.logo.features_cache import CACHE_KIND, features_key, prepared_from_file
 from brandkit.checks.logo.matching import SceneStats, masked_score, resized
 from brandkit.checks.logo.prepare import grey_scene
-from brandkit.imageio import detect_format, encode_image, load_image
+from brandkit.imageio import detect_format, load_image
 from brandkit.models import CheckStatus
 from brandkit.pipeline import expectation_from_provenance
 from brandkit.spec.models import BrandSpec
 from brandkit.warm_cache import RESOURCE_KEY, WarmCache
 from tests.support.gate_corpus import load_cases, render_all
+from tests.support.logo_checks import count_logo_preparations, run_logo_check
 
 
 def _logo_check(spec: BrandSpec, image: Image.Image, resources: CheckResources) -> tuple[CheckStatus, dict]:
-    exp = Expectation(
-        width=image.width,
-        height=image.height,
-        output_format="png",
-        transparent=False,
-        copy_block=COPY,
-        logo_variant="primary",
-        background_tone="light",
-    )
-    ctx = CheckContext(spec=spec, image=image, data=encode_image(image, "png"), expectation=exp, resources=resources)
-    res = LogoCheck().run(ctx)
+    res = run_logo_check(spec, image, resources)
     return res.status, res.details
 
 
@@ -124,14 +115,8 @@ def test_prepared_features_come_from_the_warm_cache(
 ) -> None:
     path = northwind.asset_path(northwind.logo("primary").file)
     cache = WarmCache(tmp_path / "cache")
-    calls: list[int] = []
     real = features_module.prepare_logo
-
-    def counting(*args: object, **kwargs: object) -> object:
-        calls.append(1)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(features_module, "prepare_logo", counting)
+    calls = count_logo_preparations(monkeypatch)
     first = prepared_from_file(path, "primary", 255, cache)
     again = prepared_from_file(path, "primary", 255, cache)  # another process: same folder, nothing in memory
     assert calls == [1]

@@ -13,47 +13,19 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 import brandkit.checks.logo.features_cache as features_module
-from benchmarks.bench_checks import COPY, make_poster
+from benchmarks.bench_checks import make_poster
 from brandkit import load_spec
-from brandkit.checks.base import CheckContext, CheckResources, Expectation
-from brandkit.checks.logo import LogoCheck, warm_logo
+from brandkit.checks.base import CheckResources
+from brandkit.checks.logo import warm_logo
 from brandkit.errors import ImageInputError
-from brandkit.imageio import encode_image
-from brandkit.models import CheckResult
 from brandkit.resources import KitResources
 from brandkit.spec.models import BrandSpec
 from brandkit.warm_cache import RESOURCE_KEY, WarmCache
+from tests.support.logo_checks import count_logo_preparations, run_logo_check
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _run(spec: BrandSpec, image: Image.Image, resources: CheckResources, tone: str) -> CheckResult:
-    exp = Expectation(
-        width=image.width,
-        height=image.height,
-        output_format="png",
-        transparent=False,
-        copy_block=COPY,
-        logo_variant="primary",
-        background_tone=tone,
-    )
-    ctx = CheckContext(spec=spec, image=image, data=encode_image(image, "png"), expectation=exp, resources=resources)
-    return LogoCheck().run(ctx)
-
-
-def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    calls: list[int] = []
-    real = features_module.prepare_logo
-
-    def counting(*args: object, **kwargs: object) -> object:
-        calls.append(1)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(features_module, "prepare_logo", counting)
-    return calls
 
 
 def test_warm_logo_prepares_every_variant_and_backdrop_once_for_later_processes(
@@ -61,9 +33,9 @@ def test_warm_logo_prepares_every_variant_and_backdrop_once_for_later_processes(
 ) -> None:
     image = make_poster(northwind, 768, 768, logo_px=200)
     cold = KitResources(warm_cache=WarmCache(None)).for_kit()  # reference: no disk cache at all
-    expected = {tone: _run(northwind, image, cold, tone) for tone in ("light", "dark")}
+    expected = {tone: run_logo_check(northwind, image, cold, tone=tone) for tone in ("light", "dark")}
 
-    calls = _counting(monkeypatch)
+    calls = count_logo_preparations(monkeypatch)
     warm_logo(northwind, KitResources(warm_cache=WarmCache(tmp_path / "cache")).for_kit())
     assert len(calls) == 2 * len(northwind.logos)  # each variant over the light and the dark backdrop
     cached = list((tmp_path / "cache" / features_module.CACHE_KIND).glob("*.npz"))
@@ -72,7 +44,7 @@ def test_warm_logo_prepares_every_variant_and_backdrop_once_for_later_processes(
     later = KitResources(warm_cache=WarmCache(tmp_path / "cache")).for_kit()  # another process, same folder
     before = len(calls)
     for tone, reference in expected.items():
-        got = _run(northwind, image, later, tone)
+        got = run_logo_check(northwind, image, later, tone=tone)
         assert (got.status, got.score, got.details.get("box")) == (
             reference.status,
             reference.score,
