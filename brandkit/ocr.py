@@ -240,24 +240,14 @@ class RapidOcrEngine(LazyEngine):
         32-px grid (:func:`brandkit.ocr_rapid.grid_window`), so the detector sees the pixels the whole-image read
         gives it there.
         """
-        from brandkit.ocr_rapid import detector_grid, grid_window
+        from brandkit.ocr_rapid import detect_on_grid
 
-        grid, fx, fy = detector_grid(bgr, int(self._params["Det.limit_side_len"]))
-        factor = np.array([fx, fy], dtype=np.float32)
-        out: list[list[Quad]] = []
-        for box in boxes:
-            x0, y0, x1, y1 = grid_window(box, fx, fy, grid.shape)
-            crop = np.ascontiguousarray(grid[y0:y1, x0:x1])
-            found: list[Quad] = []
-            if crop.size:
-                with self._lock:
-                    output = self._loaded_engine()(crop, use_det=True, use_cls=False, use_rec=False)
-                offset = np.array([x0, y0], dtype=np.float32)
-                detected = getattr(output, "boxes", None)
-                for quad in detected if detected is not None else []:
-                    found.append((np.asarray(quad, dtype=np.float32).reshape(4, 2) + offset) / factor)
-            out.append(found)
-        return out
+        def detect(crop: np.ndarray) -> Any:
+            with self._lock:
+                output = self._loaded_engine()(crop, use_det=True, use_cls=False, use_rec=False)
+            return getattr(output, "boxes", None)
+
+        return detect_on_grid(bgr, boxes, int(self._params["Det.limit_side_len"]), detect)
 
     def recognize(self, bgr: np.ndarray, quads: list[Quad]) -> list[OcrLine]:
         """Read each quad from the full-resolution ``bgr`` (the crop :meth:`read` makes), one line per pass.

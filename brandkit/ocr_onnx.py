@@ -203,23 +203,14 @@ class OnnxOcrEngine(LazyEngine):
 
     def detect_grid(self, bgr: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[list[Quad]]:
         """Text lines in each box, detected on the whole-image read's own detector input (as ``RapidOcrEngine``)."""
-        from brandkit.ocr_rapid import detector_grid, grid_window
+        from brandkit.ocr_rapid import detect_on_grid
 
-        grid, fx, fy = detector_grid(bgr, int(self._params["Det.limit_side_len"]))
-        factor = np.array([fx, fy], dtype=np.float32)
-        out: list[list[Quad]] = []
-        for box in boxes:
-            x0, y0, x1, y1 = grid_window(box, fx, fy, grid.shape)
-            crop = np.ascontiguousarray(grid[y0:y1, x0:x1])
-            found: list[Quad] = []
-            if crop.size:
-                with self._lock:
-                    self._ready()
-                    detected = self._detect_locked(crop)
-                offset = np.array([x0, y0], dtype=np.float32)
-                found = [(np.asarray(q, dtype=np.float32).reshape(4, 2) + offset) / factor for q in detected]
-            out.append(found)
-        return out
+        def detect(crop: np.ndarray) -> list[Any]:
+            with self._lock:
+                self._ready()
+                return list(self._detect_locked(crop))
+
+        return detect_on_grid(bgr, boxes, int(self._params["Det.limit_side_len"]), detect)
 
     def recognize(self, bgr: np.ndarray, quads: list[Quad]) -> list[OcrLine]:
         """Read each quad from the full-resolution ``bgr``, one line per pass (empty or low-score lines dropped)."""

@@ -21,6 +21,7 @@ line's axis-aligned box as :meth:`~brandkit.ocr.RapidOcrEngine.read` reports it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from PIL import Image
 
 __all__ = [
     "NO_SPINNING",
+    "detect_on_grid",
     "detector_grid",
     "grid_window",
     "line_crop",
@@ -204,3 +206,32 @@ def grid_window(
     while y1 - y0 < need and (y0 > 0 or y1 < grid_h):
         y0, y1 = max(0, y0 - 32), min(grid_h, y1 + 32)
     return x0, y0, x1, y1
+
+
+def detect_on_grid(
+    bgr: np.ndarray,
+    boxes: list[tuple[int, int, int, int]],
+    side: int,
+    detect: Callable[[np.ndarray], Sequence[Any] | None],
+) -> list[list[np.ndarray]]:
+    """Text lines in each box (image px), as (4, 2) quads in image pixels, detected on the whole-image read's input.
+
+    The image is resized once as the whole-image read resizes it for the detector (``side``: its
+    ``Det.limit_side_len``); each box is cut from that on its 32-px grid (:func:`grid_window`), so the detector —
+    ``detect(crop)``, the engine's own, returning quads in crop pixels — sees the pixels the whole-image read gives
+    it there. What both engines' ``detect_grid`` do.
+    """
+    grid, fx, fy = detector_grid(bgr, side)
+    factor = np.array([fx, fy], dtype=np.float32)
+    out: list[list[np.ndarray]] = []
+    for box in boxes:
+        x0, y0, x1, y1 = grid_window(box, fx, fy, grid.shape)
+        crop = np.ascontiguousarray(grid[y0:y1, x0:x1])
+        found: list[np.ndarray] = []
+        if crop.size:
+            offset = np.array([x0, y0], dtype=np.float32)
+            detected = detect(crop)
+            for quad in detected if detected is not None else []:
+                found.append((np.asarray(quad, dtype=np.float32).reshape(4, 2) + offset) / factor)
+        out.append(found)
+    return out
