@@ -9,9 +9,9 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from contextlib import asynccontextmanager, contextmanager
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from brandkit.app_entry import async_variants_runner, variants_runner
 from brandkit.asset import Asset
@@ -23,7 +23,6 @@ from brandkit.credentials.signer import CredentialSigner, resolve_signer, resolv
 from brandkit.errors import ImageInputError, RequestError
 from brandkit.models import AssetRequest, CompiledPrompt, EditRequest, ValidationReport
 from brandkit.pipeline import (
-    Flow,
     KitContext,
     edit_flow,
     generate_flow,
@@ -34,7 +33,7 @@ from brandkit.pipeline import (
 )
 from brandkit.provider import default_moderator, make_provider
 from brandkit.provider.base import ImageProvider, Moderator
-from brandkit.resources import KitResources, Preload, WarmReport, after_first_step
+from brandkit.resources import KitResources, PreloadScope, WarmReport
 from brandkit.spec.models import BrandSpec, CheckPolicy
 
 if TYPE_CHECKING:
@@ -42,7 +41,6 @@ if TYPE_CHECKING:
     from brandkit.provider.conversation import ConversationProvider
 
 ImageInput = str | os.PathLike[str] | bytes
-T = TypeVar("T")
 _CONNECTION_OPTIONS = (
     "api_key",
     "base_url",
@@ -124,41 +122,13 @@ class _KitBase:
         """The names of the checks this kit's calls run (the spec may disable some)."""
         return [c.name for c in self._ctx.checks if c.name not in self.spec.checks or self.spec.checks[c.name].enabled]
 
-    def _preload(self) -> Preload | None:
-        """Start loading the engines this kit's checks need on a background thread (see
-        :meth:`KitResources.preload`); the caller releases it when its call is done."""
-        return self.resources.preload(self._check_names(), self._ctx.moderator)
+    def _preloading(self) -> AbstractContextManager[PreloadScope]:
+        """This call's share of the engines' background preload (:meth:`KitResources.preloading`)."""
+        return self.resources.preloading(self._check_names(), self._ctx.moderator)
 
-    def _preloading(self, started: list[Preload]) -> Callable[[Flow[T]], Flow[T]]:
-        """Wraps a flow so that the preload starts once it yields its first effect (a request that fails to
-        compile, an image that cannot be decoded, starts nothing); the preload goes into ``started``."""
-
-        def start() -> None:
-            preload = self._preload()
-            if preload is not None:
-                started.append(preload)
-
-        return lambda flow: after_first_step(flow, start)
-
-    @contextmanager
-    def _preloaded(self) -> Iterator[Callable[[Flow[T]], Flow[T]]]:
-        started: list[Preload] = []
-        try:
-            yield self._preloading(started)
-        finally:
-            for preload in started:
-                preload.release()
-
-    @asynccontextmanager
-    async def _apreloaded(self) -> AsyncIterator[Callable[[Flow[T]], Flow[T]]]:
-        import asyncio
-
-        started: list[Preload] = []
-        try:
-            yield self._preloading(started)
-        finally:
-            for preload in started:
-                await asyncio.to_thread(preload.release)  # joins the thread: never on the event loop
+    def _apreloading(self) -> AbstractAsyncContextManager[PreloadScope]:
+        """The async call's share (:meth:`KitResources.apreloading`)."""
+        return self.resources.apreloading(self._check_names(), self._ctx.moderator)
 
     def _warm(self) -> WarmReport:
         return self.resources.warm(self.spec, self._check_names(), self._ctx.moderator)
@@ -212,9 +182,7 @@ class BrandKit(_KitBase):
     them (default: a new one per kit).
     """
 
-    def generate(
-        self, request: AssetRequest | Mapping[str, Any], *, reviewer_feedback: Sequence[str] = ()
-    ) -> Asset:
+    def generate(self, request: AssetRequest | Mapping[str, Any], *, reviewer_feedback: Sequence[str] = ()) -> Asset:
         """Generate one asset that passes every check, repairing within the spec's budget.
 
         ``reviewer_feedback``: a reviewer's notes (request changes) that go into every attempt's prompt.
@@ -223,11 +191,9 @@ class BrandKit(_KitBase):
         :class:`~brandkit.ForbiddenContentError` / :class:`~brandkit.RequestError` before any call,
         :class:`~brandkit.ProviderError` when the service fails.
         """
-        flow = generate_flow(
-            self._ctx, as_asset_request(request), **self._budget, reviewer_feedback=reviewer_feedback
-        )
-        with self.resources.active(), self._preloaded() as preloading:
-            return run_sync(preloading(flow), self._ctx)
+        flow = generate_flow(self._ctx, as_asset_request(request), **self._budget, reviewer_feedback=reviewer_feedback)
+        with self.resources.active(), self._preloading() as preloading:
+            return run_sync(preloading.wrap(flow), self._ctx)
 
     def warm(self) -> WarmReport:
         """Prepare now what this kit's checks need, so no later call pays for it: the palette tables and the
@@ -257,8 +223,8 @@ class BrandKit(_KitBase):
         req = self._edit_request(instruction, keep, request, copy)
         data = read_image_source(image)
         flow = edit_flow(self._ctx, req, data, mask, **self._budget, reviewer_feedback=reviewer_feedback)
-        with self.resources.active(), self._preloaded() as preloading:
-            return run_sync(preloading(flow), self._ctx)
+        with self.resources.active(), self._preloading() as preloading:
+            return run_sync(preloading.wrap(flow), self._ctx)
 
     def validate(
         self,
@@ -269,9 +235,13 @@ class BrandKit(_KitBase):
         """Run every check on an existing image. Expected copy comes from ``request`` or the image's provenance.
 
         An image that cannot be read raises :class:`~brandkit.ImageInputError` naming the file."""
-        with named_image_errors(image), self.resources.active(), self._preloaded() as preloading:
+        with (
+            named_image_errors(image),
+            self.resources.active(),
+            self._preloading() as preloading,
+        ):
             flow = validate_flow(self._ctx, read_image_source(image), _optional_request(request), policies)
-            return run_sync(preloading(flow), self._ctx)
+            return run_sync(preloading.wrap(flow), self._ctx)
 
     def conversation(
         self,
@@ -308,12 +278,10 @@ class AsyncBrandKit(_KitBase):
         self, request: AssetRequest | Mapping[str, Any], *, reviewer_feedback: Sequence[str] = ()
     ) -> Asset:
         """Async twin of :meth:`BrandKit.generate`."""
-        flow = generate_flow(
-            self._ctx, as_asset_request(request), **self._budget, reviewer_feedback=reviewer_feedback
-        )
+        flow = generate_flow(self._ctx, as_asset_request(request), **self._budget, reviewer_feedback=reviewer_feedback)
         with self.resources.active():
-            async with self._apreloaded() as preloading:
-                return await run_async(preloading(flow), self._ctx)
+            async with self._apreloading() as preloading:
+                return await run_async(preloading.wrap(flow), self._ctx)
 
     async def warm(self) -> WarmReport:
         """Async twin of :meth:`BrandKit.warm` (on a worker thread)."""
@@ -343,8 +311,8 @@ class AsyncBrandKit(_KitBase):
         data = read_image_source(image)
         flow = edit_flow(self._ctx, req, data, mask, **self._budget, reviewer_feedback=reviewer_feedback)
         with self.resources.active():
-            async with self._apreloaded() as preloading:
-                return await run_async(preloading(flow), self._ctx)
+            async with self._apreloading() as preloading:
+                return await run_async(preloading.wrap(flow), self._ctx)
 
     async def validate(
         self,
@@ -354,9 +322,9 @@ class AsyncBrandKit(_KitBase):
     ) -> ValidationReport:
         """Async twin of :meth:`BrandKit.validate`."""
         with named_image_errors(image), self.resources.active():
-            async with self._apreloaded() as preloading:
+            async with self._apreloading() as preloading:
                 flow = validate_flow(self._ctx, read_image_source(image), _optional_request(request), policies)
-                return await run_async(preloading(flow), self._ctx)
+                return await run_async(preloading.wrap(flow), self._ctx)
 
     def conversation(
         self,

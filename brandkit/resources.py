@@ -28,8 +28,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Generator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Collection, Generator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
@@ -48,6 +48,7 @@ __all__ = [
     "KitResources",
     "Loadable",
     "Preload",
+    "PreloadScope",
     "WarmReport",
     "after_first_step",
 ]
@@ -178,6 +179,36 @@ def after_first_step(steps: Generator[Y, Any, R], start: Callable[[], None]) -> 
             return stop.value  # type: ignore[no-any-return]
 
 
+class PreloadScope:
+    """One kit call's share of the background preload: :meth:`wrap` its flow so the preload starts once the flow
+    yields its first step (a request that fails to compile, an image that cannot be decoded, starts nothing);
+    :meth:`release` when the call is done (what :meth:`KitResources.preloading` / :meth:`KitResources.apreloading`
+    do). Sync and async calls share this one class; only the release differs (off the event loop)."""
+
+    def __init__(self, resources: KitResources, checks: Collection[str], moderator: Moderator | None) -> None:
+        self._resources = resources
+        self._checks = list(checks)
+        self._moderator = moderator
+        self.started: list[Preload] = []
+
+    def __repr__(self) -> str:
+        return f"PreloadScope(checks={self._checks!r}, started={len(self.started)})"
+
+    def _start(self) -> None:
+        preload = self._resources.preload(self._checks, self._moderator)
+        if preload is not None:
+            self.started.append(preload)
+
+    def wrap(self, flow: Generator[Y, Any, R]) -> Generator[Y, Any, R]:
+        """``flow`` unchanged, starting the preload after its first step."""
+        return after_first_step(flow, self._start)
+
+    def release(self) -> None:
+        """This call is done with the engines (the last call joins the preload thread)."""
+        while self.started:
+            self.started.pop().release()
+
+
 class KitResources:
     """Check engines and memo tables shared by the kits given this object (thread-safe; created lazily)."""
 
@@ -255,6 +286,27 @@ class KitResources:
             preload = Preload([(name, engine.load) for name, engine in engines])
             self._preloads[key] = preload
             return preload.acquire().start()
+
+    @contextmanager
+    def preloading(self, checks: Collection[str], moderator: Moderator | None) -> Iterator[PreloadScope]:
+        """A sync kit call's :class:`PreloadScope`, released when the block ends."""
+        scope = PreloadScope(self, checks, moderator)
+        try:
+            yield scope
+        finally:
+            scope.release()
+
+    @asynccontextmanager
+    async def apreloading(self, checks: Collection[str], moderator: Moderator | None) -> AsyncIterator[PreloadScope]:
+        """An async kit call's :class:`PreloadScope`; released on a worker thread (joining the preload thread
+        never blocks the event loop)."""
+        import asyncio
+
+        scope = PreloadScope(self, checks, moderator)
+        try:
+            yield scope
+        finally:
+            await asyncio.to_thread(scope.release)
 
     def warm(self, spec: BrandSpec, checks: Collection[str], moderator: Moderator | None) -> WarmReport:
         """Prepare everything ``checks`` (the names of the checks that will run) need for ``spec``, now, on the
