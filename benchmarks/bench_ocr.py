@@ -62,6 +62,20 @@ HEADLINES = [
     "Calm starts here",
 ]
 CONFIGS = ("before", "head", "full", "layout")
+
+
+def corpus_cases(formats: dict[str, list[str]], quick: bool = False) -> list[tuple[str, str, str]]:
+    """The OCR corpus (``tests/test_ocr_corpus.py`` reads the same one): ``(brand, format, headline)`` over half the
+    grid of every brand's formats × :data:`HEADLINES` (a quarter with ``quick``)."""
+    return [
+        (brand, fmt, headline)
+        for brand, names in formats.items()
+        for i, fmt in enumerate(names)
+        for j, headline in enumerate(HEADLINES)
+        if (i + j) % 2 == 0 and not (quick and (i + j) % 4 != 0)
+    ]
+
+
 HEAD_REV = "80ef6b4"
 TARGET_MS = 150.0
 
@@ -175,27 +189,24 @@ def worker(config: str, runs: int, quick: bool) -> dict[str, Any]:
 
     accuracy: list[dict[str, Any]] = []
     check = TextCheck()
-    for brand, spec in specs.items():
-        for i, fmt in enumerate(spec.formats):
-            for j, headline in enumerate(HEADLINES):
-                if (i + j) % 2 != 0 or (quick and (i + j) % 4 != 0):
-                    continue
-                request = AssetRequest(
-                    brief="corpus", headline=headline, cta="Learn more", format=fmt, text="render", logo="reference"
-                )
-                prompt = brandkit.compile(spec, request)
-                image = LocalRenderer(spec).draw(prompt, seed=len(accuracy))
-                outcome = check.run(_context(spec, prompt, image, resources))
-                strings = outcome.details.get("strings", {})
-                accuracy.append(
-                    {
-                        "case": f"{brand}/{fmt}/{headline}",
-                        "headline": bool(strings.get("headline", {}).get("exact")),
-                        "cta": bool(strings.get("cta", {}).get("exact")),
-                        "lines": [line["text"] for line in outcome.details.get("ocr_lines", [])],
-                        "mode": outcome.details.get("ocr_mode"),
-                    }
-                )
+    for brand, fmt, headline in corpus_cases({b: list(spec.formats) for b, spec in specs.items()}, quick):
+        spec = specs[brand]
+        request = AssetRequest(
+            brief="corpus", headline=headline, cta="Learn more", format=fmt, text="render", logo="reference"
+        )
+        prompt = brandkit.compile(spec, request)
+        image = LocalRenderer(spec).draw(prompt, seed=len(accuracy))
+        outcome = check.run(_context(spec, prompt, image, resources))
+        strings = outcome.details.get("strings", {})
+        accuracy.append(
+            {
+                "case": f"{brand}/{fmt}/{headline}",
+                "headline": bool(strings.get("headline", {}).get("exact")),
+                "cta": bool(strings.get("cta", {}).get("exact")),
+                "lines": [line["text"] for line in outcome.details.get("ocr_lines", [])],
+                "mode": outcome.details.get("ocr_mode"),
+            }
+        )
     return {
         "config": config,
         "load_ms": load_ms,

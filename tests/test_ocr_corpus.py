@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import brandkit
+from benchmarks.bench_ocr import corpus_cases
 from brandkit.checks.base import CheckContext, CheckResources
 from brandkit.checks.text import TextCheck
 from brandkit.imageio import encode_image
@@ -17,27 +18,11 @@ from brandkit.provider.local import LocalRenderer
 
 ROOT = Path(__file__).resolve().parents[1]
 
-HEADLINES = [
-    "Slow mornings, bright roasts",
-    "Fresh roast Friday",
-    "Your café, your rhythm",
-    "Brewed for 7 a.m. people",
-    "Small steps, every day",
-    "Sleep better in 2 weeks",
-    "Meet your new morning",
-    "Calm starts here",
-]
-
 
 def _corpus() -> list[tuple[str, str, str]]:
-    cases = []
-    for brand in ("northwind", "lumen-health"):
-        spec = brandkit.load_spec(ROOT / "brand_specs" / brand)
-        for i, fmt in enumerate(spec.formats):
-            for j, headline in enumerate(HEADLINES):
-                if (i + j) % 2 == 0:  # half the grid: every format and every headline, both brands
-                    cases.append((brand, fmt, headline))
-    return cases
+    """Half the grid: every format and every headline, both brands (the corpus ``bench_ocr`` measures too)."""
+    brands = ("northwind", "lumen-health")
+    return corpus_cases({b: list(brandkit.load_spec(ROOT / "brand_specs" / b).formats) for b in brands})
 
 
 @pytest.mark.slow
