@@ -20,6 +20,9 @@
    *Early exit*: when ORB at full resolution finds nothing, the coarse template search below runs before the
    upsampled ORB; when its best score is under :data:`COARSE_EXIT_SCORE` nothing in the image resembles the
    logo at any allowed size and the search ends (``detection.early_exit``). Otherwise its candidates are reused.
+   RANSAC draws only the samples that can find a homography with :data:`ORB_MIN_INLIERS` inliers
+   (:func:`~brandkit.checks.logo.orb.ransac_iterations`; the same homographies as OpenCV's uncapped run).
+   OpenCV runs single-threaded while the check runs (``threads.py``: its pool only adds CPU here).
 2. *Masked multi-scale template matching* when ORB finds nothing
    (``TM_CCOEFF_NORMED`` with the logo's alpha as mask), coarse to fine. Coarse:
    a pyramid of the grey scene (levels :data:`COARSE_LEVEL_RATIO` = √2 apart), each logo width matched on the
@@ -87,7 +90,8 @@ measurements; each failure adds a precise repair hint.
 ``features_cache.py`` (prepared logos in the warm disk cache; :func:`warm_logo` fills it ahead of use),
 ``detection.py`` (:func:`detect_logo`: the layout's
 box first, then 1, then 2),
-``rules.py`` (placement grid, clear-space band), ``check.py`` (:class:`LogoCheck`, which applies the rules).
+``rules.py`` (placement grid, clear-space band), ``check.py`` (:class:`LogoCheck`, which applies the rules),
+``threads.py`` (OpenCV single-threaded for the span of a check, the process's setting restored after).
 This module re-exports the names the single ``logo.py`` module had.
 """
 

@@ -16,6 +16,7 @@ from brandkit.checks.logo.detection import detect_logo
 from brandkit.checks.logo.features_cache import prepared_for_spec
 from brandkit.checks.logo.prepare import PreparedLogo, grey_scene
 from brandkit.checks.logo.rules import clear_space_problem, distortion_problem, pct, placement_of
+from brandkit.checks.logo.threads import OpenCvThreads
 from brandkit.models import CheckResult, CheckStatus, Measure
 from brandkit.spec.models import LogoVariant
 
@@ -43,11 +44,11 @@ class LogoCheck:
         logos is searched for every variant anywhere (see :meth:`_search_anywhere`): never ``skipped``.
         """
         variant = ctx.expectation.logo_variant
-        if variant is None:
-            if ctx.expectation.copy_source == "none" and ctx.spec.logos:
-                return self._search_anywhere(ctx)
+        if variant is None and not (ctx.expectation.copy_source == "none" and ctx.spec.logos):
             return result(self.name, CheckStatus.skipped, details={"reason": "no logo variant expected"})
-        return self._check_variant(ctx, variant)
+        # OpenCV single-threaded while the check runs: its thread pool costs CPU and saves no time here
+        with OpenCvThreads.of(ctx.resources).single():
+            return self._search_anywhere(ctx) if variant is None else self._check_variant(ctx, variant)
 
     def _search_anywhere(self, ctx: CheckContext) -> CheckResult:
         """No provenance: which variant was ordered and where the layout put it are unknown.

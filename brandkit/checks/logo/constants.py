@@ -17,6 +17,14 @@ ORB_MIN_CROP_FEATURES = 100
 """At least this many keypoints on a candidate's crop."""
 ORB_PATCH_BORDER = 32
 """ORB drops keypoints this close (upsampled px) to the image border: the crop gets that much more room."""
+RANSAC_MAX_ITERS = 2000
+"""OpenCV's own default cap on RANSAC samples (``findHomography``'s ``maxIters``)."""
+RANSAC_FIND_CONFIDENCE = 0.9999
+"""RANSAC draws enough samples to find a homography with :data:`ORB_MIN_INLIERS` inliers, when one exists, with
+this probability (OpenCV's own stopping rule, at a stricter confidence than its 0.995): the cap only cuts runs that
+have found no acceptable homography by then — see :func:`~brandkit.checks.logo.orb.ransac_iterations`."""
+RANSAC_MIN_ITERS = 100
+"""…and never fewer samples than this."""
 TEMPLATE_SCENE_SIDE = 1024
 TEMPLATE_THRESHOLD = 0.85
 COARSE_MIN_SIDE = 200

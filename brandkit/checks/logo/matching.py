@@ -15,7 +15,7 @@ from brandkit.checks.logo.prepare import PreparedLogo
 
 class SceneStats:
     """What every correlation against one scene needs, computed once when many templates are tried on it: the
-    scene as float32, its squares and its integral images."""
+    scene as float32, its squares and (on first use) its integral images."""
 
     def __init__(self, scene: np.ndarray) -> None:
         import cv2
@@ -23,7 +23,32 @@ class SceneStats:
         self.scene = scene
         self.image = scene.astype(np.float32) - 128.0  # centred: smaller squares, less float32 cancellation
         self.squares = cv2.multiply(self.image, self.image)
-        self.sums, self.sqsums = cv2.integral2(scene, sdepth=cv2.CV_64F, sqdepth=cv2.CV_64F)
+        self._integrals: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def sums(self) -> np.ndarray:
+        """Integral image of the scene (float64; exact: the sums are integers far below 2^53)."""
+        return self._integral_pair()[0]
+
+    @property
+    def sqsums(self) -> np.ndarray:
+        """Integral image of the scene's squares (float64, exact)."""
+        return self._integral_pair()[1]
+
+    def _integral_pair(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._integrals is None:
+            import cv2
+
+            sums, sqsums = cv2.integral2(self.scene, sdepth=cv2.CV_64F, sqdepth=cv2.CV_64F)
+            self._integrals = (np.asarray(sums), np.asarray(sqsums))
+        return self._integrals
+
+    def window_moments(self, x: int, y: int, tw: int, th: int) -> tuple[float, float]:
+        """Sum and sum of squares of the scene's ``th``×``tw`` window at (``x``, ``y``), summed directly (the
+        coarse search needs a few windows, not the whole integral images). The same numbers as the integral
+        images give: both are exact integers."""
+        window = self.scene[y : y + th, x : x + tw].astype(np.int64)
+        return float(window.sum()), float((window * window).sum())
 
 
 def masked_score(
@@ -80,16 +105,15 @@ def valid_peak(res: np.ndarray, stats: SceneStats, th: int, tw: int) -> tuple[fl
     near-flat windows discarded — the same as ``min_max(masked_score(...))``, with the window variance computed
     at the peak only. A near-flat peak is set to -1 in ``res`` (in place) and the next one tried."""
     n = float(th * tw)
-    sums, sqsums = stats.sums, stats.sqsums
     for _ in range(FLAT_PEAKS_BEFORE_FULL_MASK):
         score, (x, y) = min_max(res)
         if score <= -1.0:
             return score, (x, y)
-        total = sums[y + th, x + tw] - sums[y, x + tw] - sums[y + th, x] + sums[y, x]
-        squares = sqsums[y + th, x + tw] - sqsums[y, x + tw] - sqsums[y + th, x] + sqsums[y, x]
+        total, squares = stats.window_moments(x, y, tw, th)
         if squares / n - (total / n) ** 2 >= MIN_WINDOW_STD**2:
             return score, (x, y)
         res[y, x] = -1.0
+    sums, sqsums = stats.sums, stats.sqsums
     total = sums[th:, tw:] - sums[:-th, tw:] - sums[th:, :-tw] + sums[:-th, :-tw]
     squares = sqsums[th:, tw:] - sqsums[:-th, tw:] - sqsums[th:, :-tw] + sqsums[:-th, :-tw]
     variance = squares / n - (total / n) ** 2

@@ -13,6 +13,9 @@ from brandkit.checks.logo.constants import (
     ORB_MIN_INLIERS,
     ORB_RATIO,
     ORB_SCENE_FEATURES,
+    RANSAC_FIND_CONFIDENCE,
+    RANSAC_MAX_ITERS,
+    RANSAC_MIN_ITERS,
 )
 from brandkit.checks.logo.matching import Hits, downscaled, masked_score, min_max, verify
 from brandkit.checks.logo.prepare import LogoDetection, PreparedLogo
@@ -29,6 +32,26 @@ def _verify_warped(scene: np.ndarray, logo: PreparedLogo, homography: np.ndarray
     warped = cv2.warpPerspective(scene, back, (tw + 2 * mx, th + 2 * my), flags=cv2.INTER_LINEAR)
     score, _ = min_max(masked_score(np.asarray(warped), logo.grey, logo.mask, logo.masked))
     return score
+
+
+def ransac_iterations(matches: int) -> int:
+    """RANSAC samples to draw on ``matches`` ratio-test survivors: enough to find a homography with
+    :data:`ORB_MIN_INLIERS` inliers, if there is one, with probability :data:`RANSAC_FIND_CONFIDENCE`.
+
+    A homography with fewer inliers is rejected anyway, so OpenCV's own stopping rule (samples until a model
+    with the inlier share found so far is found with 0.995 confidence) applied to the smallest share that can be
+    accepted, ``ORB_MIN_INLIERS / matches``, bounds the useful samples. Without the cap, RANSAC on a scene without
+    the logo (~20 survivors, ~6 agreeing by chance) drew ~650–2,000 samples looking for a better model that could
+    never be accepted (~6 ms of the logo-absent case). Once a model with at least ``ORB_MIN_INLIERS`` inliers is
+    found, OpenCV's own rule stops sooner than the cap: the same homography and inliers as without it (checked on
+    300 random scenes with a planted homography and on the gate corpus); only readings that are rejected anyway
+    (fewer inliers) can differ.
+    """
+    share = min(1.0, ORB_MIN_INLIERS / max(matches, 1))
+    if share >= 1.0:
+        return RANSAC_MIN_ITERS
+    needed = math.log(1.0 - RANSAC_FIND_CONFIDENCE) / math.log(1.0 - share**4)
+    return int(min(RANSAC_MAX_ITERS, max(RANSAC_MIN_ITERS, math.ceil(needed))))
 
 
 def orb_detect(
@@ -57,7 +80,9 @@ def orb_detect(
         return None
     src = np.array([logo.keypoints[m.queryIdx] for m in good], dtype=np.float32).reshape(-1, 1, 2)
     dst = np.array([kps[m.trainIdx].pt for m in good], dtype=np.float32).reshape(-1, 1, 2) / factor
-    homography, inlier_mask = cv2.findHomography(src, dst, cv2.RANSAC, 5.0 / factor)
+    homography, inlier_mask = cv2.findHomography(
+        src, dst, cv2.RANSAC, 5.0 / factor, maxIters=ransac_iterations(len(good))
+    )
     if homography is None or inlier_mask is None:
         return None
     inliers = int(inlier_mask.sum())

@@ -115,6 +115,8 @@ def grey_scene(image: Image.Image, backdrop: int) -> np.ndarray:
         arr = np.asarray(image, dtype=np.float32)
         a = arr[..., 3:4] / 255.0
         rgb = np.clip(np.rint(arr[..., :3] * a + backdrop * (1.0 - a)), 0, 255).astype(np.uint8)
+    elif image.mode == "RGB":  # no converted copy (~2 ms at 1024²)
+        rgb = np.asarray(image, dtype=np.uint8)
     else:
         rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
     grey: np.ndarray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
