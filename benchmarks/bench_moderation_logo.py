@@ -30,6 +30,11 @@ Rows:
   where the poster pasted the logo file (for ``missing``: where it would have been), as the pipeline and
   ``validate`` of a brandkit image pass it (the layout's logo box from the provenance): the check's common case.
   Only for trees whose ``Expectation`` has ``logo_box`` (a feature probe; the original has it too).
+* ``moderation model load`` — ``NudeNetModerator().load()`` (the original's ``_load()``: it had no public one)
+  in a fresh process (its modules imported first, untimed: the onnxruntime — or nudenet — import and the session
+  are timed), medians of 5 processes; ``… (warm cache)`` — this
+  tree with its :class:`~brandkit.warm_cache.WarmCache` already holding the model's optimised graph
+  (:mod:`brandkit.provider.nudity_session`), what every process after the first loads.
 * ``logo preparation`` — preparing the logo's template and ORB features (first check of a process), and with this
   tree from a warm disk cache (:mod:`brandkit.checks.logo.features_cache`).
 """
@@ -187,6 +192,37 @@ def _tree_at(commit: str, requested: str | None) -> Path:
     return tree
 
 
+_LOAD_SNIPPET = """
+import json, sys, time
+import numpy, cv2, PIL.Image
+from brandkit.provider.local_moderation import NudeNetModerator
+options = {}
+if sys.argv[1] != "-":
+    from pathlib import Path
+    from brandkit.warm_cache import WarmCache
+    options["warm_cache"] = WarmCache(Path(sys.argv[1]))
+moderator = NudeNetModerator(**options)
+c, w = time.process_time(), time.perf_counter()
+(moderator.load if hasattr(moderator, "load") else moderator._load)()  # the original: _load()
+print(json.dumps([(time.process_time() - c) * 1000.0, (time.perf_counter() - w) * 1000.0]))
+"""
+
+
+def _model_load(tree: Path, cache: Path | None, processes: int = 5) -> dict[str, float]:
+    """Median CPU and wall ms of the local moderator's model load in fresh processes (``cache``: a warm cache
+    folder, filled by a first untimed process)."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    argv = [sys.executable, "-c", _LOAD_SNIPPET, str(cache) if cache is not None else "-"]
+    runs = [
+        json.loads(subprocess.run(argv, env=env, capture_output=True, text=True, check=True).stdout.splitlines()[-1])
+        for _ in range(processes + (cache is not None))
+    ][cache is not None :]
+    return {
+        "cpu_ms": statistics.median(cpu for cpu, _ in runs),
+        "wall_ms": statistics.median(wall for _, wall in runs),
+    }
+
+
 def _run_worker(tree: Path, images: Path, runs: int) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(tree)}
     out = subprocess.run(
@@ -231,9 +267,11 @@ def main(argv: list[str] | None = None) -> int:
         for name, image in posters.items():
             (images / f"{name}.png").write_bytes(encode_image(image, "png"))
         (images / "boxes.json").write_text(json.dumps(_layout_boxes(spec, sizes)), encoding="utf-8")
-        original = _run_worker(_tree_at(BASE_COMMIT, args.base), images, args.runs)
-        before = _run_worker(_tree_at(HEAD_COMMIT, args.head), images, args.runs)
-        after = _run_worker(ROOT, images, args.runs)
+        trees = (_tree_at(BASE_COMMIT, args.base), _tree_at(HEAD_COMMIT, args.head), ROOT)
+        original, before, after = (_run_worker(tree, images, args.runs) for tree in trees)
+        for tree, rows in zip(trees, (original, before, after), strict=True):
+            rows["moderation model load"] = _model_load(tree, None)
+        after["moderation model load (warm cache)"] = _model_load(ROOT, images / "warm-cache")
     load_end = os.getloadavg()
     print(
         f"load average at start {load_start[0]:.2f} / {load_start[1]:.2f} / {load_start[2]:.2f} (1/5/15 min), "
@@ -251,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
         ("moderation (bytes)", "moderation (decoded)"),
         ("moderation (bytes)", "moderation (bytes)"),
         ("next check after moderation (logo, present)", "next check after moderation (logo, present)"),
+        ("moderation model load", "moderation model load"),
+        ("moderation model load", "moderation model load (warm cache)"),
         ("logo, present", "logo, present"),
         ("logo, small", "logo, small"),
         ("logo, missing", "logo, missing"),

@@ -245,9 +245,9 @@ class KitResources:
 
     def local_moderator(self) -> Moderator | None:
         """The offline nudity classifier shared by the kits given these resources (``None`` when nudenet is not
-        installed); its model loads on the first image it judges. What ``moderator="auto"`` uses without a
-        provider that moderates."""
-        moderator: Moderator | None = self.checks.get(LOCAL_MODERATOR, local_moderator)
+        installed); its model loads on the first image it judges (its optimised graph kept in
+        :attr:`warm_cache`). What ``moderator="auto"`` uses without a provider that moderates."""
+        moderator: Moderator | None = self.checks.get(LOCAL_MODERATOR, lambda: local_moderator(self.warm_cache))
         return moderator
 
     def for_kit(self) -> KitCheckResources:

@@ -8,12 +8,15 @@ Images API (gpt-image-2). A caller may pass any object implementing
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from brandkit.errors import RequestError
 from brandkit.provider.base import ImageProvider, Moderator
 from brandkit.provider.conversation import ConversationProvider
 from brandkit.spec.models import BrandSpec
+
+if TYPE_CHECKING:
+    from brandkit.warm_cache import WarmCache
 
 PROVIDER_NAMES = ("local", "openai")
 
@@ -86,11 +89,13 @@ def default_moderator(provider: ImageProvider, local: Callable[[], Moderator | N
     return (local or local_moderator)()
 
 
-def local_moderator() -> Moderator | None:
-    """A new offline nudity classifier (its model loads on first use), or ``None`` when nudenet is not installed."""
+def local_moderator(warm_cache: WarmCache | None = None) -> Moderator | None:
+    """A new offline nudity classifier (its model loads on first use), or ``None`` when nudenet is not installed.
+
+    ``warm_cache``: where its model's optimised graph is kept between processes (``None``: not kept)."""
     from brandkit.provider.local_moderation import NudeNetModerator
 
-    return NudeNetModerator() if NudeNetModerator.available() else None
+    return NudeNetModerator(warm_cache=warm_cache) if NudeNetModerator.available() else None
 
 
 __all__ = [

@@ -26,6 +26,7 @@ from brandkit.moderation_scores import ModerationScores
 
 if TYPE_CHECKING:
     from brandkit.provider.nudity_detector import Detection, NudityDetector
+    from brandkit.warm_cache import WarmCache
 
 # nudenet detector classes that count as sexual content
 _EXPLICIT = frozenset(
@@ -42,14 +43,16 @@ _EXPLICIT = frozenset(
 class NudeNetModerator:
     """:class:`~brandkit.provider.base.Moderator` backed by nudenet's model (offline; weights in the wheel).
 
-    ``threads``: onnxruntime's intra-op threads (``None``: its default).
+    ``threads``: onnxruntime's intra-op threads (``None``: its default). ``warm_cache``: where the model's
+    optimised graph is kept, so a new process loads it without optimising again (``None``: not kept).
     """
 
     name = "local:nudenet"
     covered = ("sexual",)
 
-    def __init__(self, *, threads: int | None = None) -> None:
+    def __init__(self, *, threads: int | None = None, warm_cache: WarmCache | None = None) -> None:
         self._threads = threads
+        self._warm_cache = warm_cache
         self._detector: NudityDetector | None = None
         self._lock = threading.Lock()
 
@@ -80,7 +83,7 @@ class NudeNetModerator:
         if self._detector is None:
             from brandkit.provider.nudity_detector import NudityDetector
 
-            self._detector = NudityDetector(threads=self._threads)
+            self._detector = NudityDetector(threads=self._threads, warm_cache=self._warm_cache)
         return self._detector
 
     def moderate_image(self, image: Image.Image, text: str) -> ModerationScores:

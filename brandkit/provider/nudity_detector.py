@@ -10,8 +10,9 @@ same ONNX file that ships in the ``nudenet`` wheel into its own ``onnxruntime`` 
 * post-processes all rows at once (:func:`postprocess`): the same float32 arithmetic in the same order as
   nudenet's loop, the same ``cv2.dnn.NMSBoxes`` call, so the detections are the same boxes and scores
   (``tests/test_local_moderation.py`` compares them with nudenet's own on real photographs);
-* stops onnxruntime's worker threads from spinning after each run (``session.intra_op.allow_spinning = 0``):
-  spinning threads burn a core for a while after every call and slow the checks that run next.
+* runs it in the session :mod:`brandkit.provider.nudity_session` builds: onnxruntime's worker threads do not
+  spin after a run (spinning threads burn a core and slow the checks that run next), the input shape is fixed,
+  and the optimised graph can be kept in the warm cache so that a new process loads it without optimising again.
 """
 
 from __future__ import annotations
@@ -19,9 +20,14 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from brandkit.provider.nudity_session import MODEL_SIDE, load_session
+
+if TYPE_CHECKING:
+    from brandkit.warm_cache import WarmCache
 
 __all__ = ["LABELS", "MIN_CANDIDATE_SCORE", "NMS_IOU", "NMS_SCORE", "Detection", "NudityDetector", "postprocess"]
 
@@ -52,8 +58,6 @@ MIN_CANDIDATE_SCORE = 0.2
 NMS_SCORE = 0.25
 NMS_IOU = 0.45
 """Score threshold and overlap of the class-agnostic non-maximum suppression (nudenet's values)."""
-
-MODEL_SIDE = 320
 
 
 @dataclass(frozen=True)
@@ -132,20 +136,15 @@ class NudityDetector:
     """The 320n model in an onnxruntime session whose threads sleep between runs.
 
     ``threads``: onnxruntime's intra-op thread count (``None``: its default, one per physical core).
+    ``warm_cache``: where the model's optimised graph is kept between processes
+    (:func:`~brandkit.provider.nudity_session.load_session`; ``None``: optimised at every load).
     Not thread-safe: the owner serialises :meth:`detect` calls.
     """
 
-    def __init__(self, path: Path | None = None, *, threads: int | None = None) -> None:
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
-        if threads is not None:
-            options.intra_op_num_threads = threads
-        self._session: Any = onnxruntime.InferenceSession(
-            str(path or model_path()), sess_options=options, providers=["CPUExecutionProvider"]
-        )
+    def __init__(
+        self, path: Path | None = None, *, threads: int | None = None, warm_cache: WarmCache | None = None
+    ) -> None:
+        self._session: Any = load_session(path or model_path(), threads, warm_cache)
         self._input = self._session.get_inputs()[0].name
 
     def __repr__(self) -> str:
