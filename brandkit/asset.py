@@ -33,7 +33,7 @@ SIDECAR_SUFFIX = ".json"
 class ConversationLink(BaseModel):
     """Where an asset made by a conversation turn comes from (``BrandKit.conversation()``, docs/conversation.md)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     conversation_id: str = Field(description="The conversation's id.")
     turn: int = Field(ge=1, description="The turn number (1-based; only accepted turns count).")
@@ -48,7 +48,9 @@ class ConversationLink(BaseModel):
 class Asset(BaseModel):
     """A generated image that went through every check, with its report, prompt and attempts."""
 
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, ignored_types=(cached_property,))
+    model_config = ConfigDict(
+        extra="forbid", arbitrary_types_allowed=True, ignored_types=(cached_property,), defer_build=True
+    )
 
     data: bytes = Field(repr=False, description="The encoded image, provenance embedded.")
     output_format: str

@@ -73,7 +73,7 @@ def fix_zone(name: str) -> FixZone | None:
 class CheckDetails(BaseModel):
     """The ``details`` keys every check may set; a check's own details model extends it (extra keys kept)."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     reason: str | None = None
     error: str | None = None

@@ -40,7 +40,7 @@ COPY_ROLES = ("headline", "subhead", "cta")
 class FieldChange(BaseModel):
     """One field an edit changed: its value on the edited asset and after the edit."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     before: Any = None
     after: Any = None
@@ -49,7 +49,7 @@ class FieldChange(BaseModel):
 class EditReport(BaseModel):
     """What an edit kept from the asset it edited, what it changed and what it removed."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     provenance: Literal["read", "absent", "unreadable"] = Field(
         description="The edited image's provenance: read (fields inherited), absent or unreadable (nothing was)."

@@ -25,7 +25,7 @@ from brandkit.spec.models import CheckPolicy, OutputFormat, Quality
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 if TYPE_CHECKING:  # the typed constructor signature the pydantic mypy plugin derives stays as it is

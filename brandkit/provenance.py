@@ -58,7 +58,7 @@ CheckState = Literal["passed", "failed", "not_checked", "skipped"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class ProvenanceCopy(_Strict):

@@ -118,7 +118,7 @@ class RateLimitInfo(BaseModel):
     server counted the request no later than ``observed_at - processing_s``.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     limit_requests: int | None = None
     remaining_requests: int | None = None

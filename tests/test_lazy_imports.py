@@ -130,3 +130,118 @@ def test_a_command_runs_through_the_deferred_group(root: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["ok"] is True
+
+
+#: the modules of the command groups other than ``generate``'s, and the SDK parts only they use
+OTHER_GROUPS = (
+    "brandkit.cli.review",
+    "brandkit.cli.report",
+    "brandkit.cli.serve",
+    "brandkit.cli.validate",
+    "brandkit.cli.variants",
+    "brandkit.cli.spec",
+    "brandkit.cli.chat",
+    "brandkit.cli.mcp",
+    "brandkit.cli.provenance",
+    "brandkit.cli.cache",
+    "brandkit.mcp",
+    "brandkit.review_web",
+)
+
+
+def test_command_modules_table_names_the_module_that_registers_each_command() -> None:
+    """``COMMAND_MODULES`` covers ``COMMANDS`` exactly, and registering one name's module adds that command (and
+    only commands whose row names the same module) — checked one name after another in a fresh interpreter."""
+    code = (
+        "import json, sys\nfrom brandkit.cli import COMMANDS, app, spec_app, register_command\n"
+        "def names():\n"
+        "    groups = {g.name for g in app.registered_groups} - {'spec'}  # the spec group is there from the start\n"
+        "    spec = {'spec'} if spec_app.registered_commands else set()  # ... and registered with its subcommands\n"
+        "    return sorted({c.name for c in app.registered_commands} | groups | spec)\n"
+        "steps = []\n"
+        "for name in COMMANDS:\n"
+        "    before = names()\n"
+        "    register_command(name)\n"
+        "    steps.append([name, sorted(set(names()) - set(before))])\n"
+        "sys.__stdout__.write('@@' + json.dumps(steps))\n"
+    )
+    from brandkit.cli import COMMAND_MODULES, COMMANDS
+
+    assert list(COMMAND_MODULES) == list(COMMANDS)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    steps = json.loads(done.stdout.rsplit("@@", 1)[1])
+    added_by_module: dict[str, set[str]] = {}
+    for name, added in steps:
+        module = COMMAND_MODULES[name]
+        added_by_module.setdefault(module, set()).update(added)
+        assert set(added) <= {n for n, m in COMMAND_MODULES.items() if m == module}, (name, added)
+        assert name in added_by_module[module], f"registering {module!r} did not add {name!r}"
+    assert set().union(*added_by_module.values()) == set(COMMANDS)
+
+
+def test_generate_help_registers_only_its_own_command_group() -> None:
+    """``brandkit generate --help`` imports ``cli/generate.py`` and none of the other command groups' modules
+    (each was ~380 ms CPU of imports together, the registry's and the review server's among them)."""
+    modules = _modules_after(
+        "import sys\nsys.argv = ['brandkit', 'generate', '--help']\nfrom brandkit.cli import main\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    assert exit.code in (0, None), exit.code\n"
+    )
+    assert "brandkit.cli.generate" in modules
+    assert not set(OTHER_GROUPS) & modules
+    assert "brandkit.registry" not in modules  # generate records to it only when it runs
+
+
+def test_offline_generate_imports_no_other_command_group(root: Path, tmp_path: Path) -> None:
+    """A real local ``generate`` run: the asset is written and recorded in the registry (generate's own
+    recorder: ``--db``, else the output folder's brandkit.db), and no other command group is imported."""
+    out = tmp_path / "out"
+    argv = [
+        "brandkit", "generate", "-s", str(root / "brand_specs" / "northwind"), "-b", "a cup of coffee",
+        "--headline", "Fresh roast", "-p", "local", "--seed", "1", "--json", "-o", str(out),
+    ]  # fmt: skip
+    modules = _modules_after(
+        f"import sys\nsys.argv = {argv!r}\nfrom brandkit.cli import main\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    assert exit.code in (0, None), exit.code\n"
+    )
+    assert "brandkit.cli.generate" in modules and "brandkit.registry" in modules
+    assert not set(OTHER_GROUPS) & modules, sorted(set(OTHER_GROUPS) & modules)
+    assert (out / "brandkit.db").is_file()
+    [image] = out.glob("*.png")
+    sidecar = json.loads(image.with_name(image.name + ".json").read_text(encoding="utf-8"))
+    assert sidecar["image"] and sidecar["report"]["checks"]  # written whole before the process ended
+
+
+def test_unknown_command_is_a_usage_error_naming_it_with_suggestions_from_the_whole_table() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "brandkit.cli", "generat"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+        env={**os.environ, "COLUMNS": "120", "TERM": "dumb"},
+    )
+    assert done.returncode == 2
+    assert "No such command 'generat'" in done.stderr
+    assert "Did you mean 'generate'?" in done.stderr  # the table's names, not only the registered ones
+
+
+def test_main_freezes_the_heap_once_the_command_is_done() -> None:
+    """``cli.main`` ends with ``gc.freeze()`` (the shutdown then skips collecting the whole heap); the command's
+    output and exit code are unchanged."""
+    code = (
+        "import gc, sys\nsys.argv = ['brandkit', '--version']\nfrom brandkit.cli import main\n"
+        "assert gc.get_freeze_count() == 0\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    code = exit.code\n"
+        "sys.stdout.write(f'@@{code} {gc.get_freeze_count() > 0}')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    printed, status = done.stdout.rsplit("@@", 1)
+    assert printed.strip() == f"brandkit {brandkit.__version__}"
+    assert status in ("0 True", "None True")

@@ -2,8 +2,9 @@
 
 The top-level group is deferred (:func:`deferred_group`): ``brandkit --help`` lists the commands from a table of
 their names and one-line help (``brandkit/cli/__init__.py::COMMANDS``) without importing a command module or
-the SDK; running a command — or asking for its own help — registers every command group first
-(``register_commands``) and then dispatches to the real command.
+the SDK; running a command — or asking for its own help — registers only the command group that holds it
+(``register_command``: ``generate`` does not import ``review``, the registry or the MCP server) and then
+dispatches to the real command.
 """
 
 from __future__ import annotations
@@ -30,44 +31,36 @@ app.add_typer(spec_app, name="spec")
 
 
 def deferred_group(
-    commands: Mapping[str, str], load: Callable[[], None], loaded: Callable[[], bool]
+    commands: Mapping[str, str], load: Callable[[str], None], registered: Callable[[str], bool]
 ) -> type[TyperGroup]:
     """A group class for :data:`app` that lists ``commands`` (name → first paragraph of its help) without
-    loading them, and calls ``load`` (registration of every command group) before it resolves a command.
-    ``loaded()`` tells whether registration already happened (then it is a plain typer group)."""
+    loading them, and calls ``load(name)`` (registration of the command group holding ``name``, and only that
+    one) before it runs ``name``. ``registered(name)`` tells whether that group is already registered: once
+    every one is, it is a plain typer group."""
 
     class DeferredGroup(TyperGroup):
-        """The top-level group: commands listed from a table, imported only to run (see the module docstring)."""
+        """The top-level group: commands listed from a table, each imported only to run (see the module
+        docstring). A command not yet registered is held as a listing entry (its name and help), so
+        ``brandkit --help`` and typer's "No such command … Did you mean …?" see the whole table."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self._full: TyperGroup | None = self if loaded() else None
-
-        def _complete(self) -> TyperGroup:
-            if self._full is None:
-                load()
-                self._full = typer.main.get_group(app)
-            return self._full
+            self._listed = {name for name in commands if not registered(name)}
+            for name in self._listed:  # a listing entry only: resolve_command loads the real one to run it
+                self.commands[name] = TyperCommand(name, help=commands[name])
 
         def list_commands(self, ctx: Any) -> list[str]:
-            if self._full is self:
+            if not self._listed:
                 return super().list_commands(ctx)
-            if self._full is not None:
-                return self._full.list_commands(ctx)
-            return list(commands)
-
-        def get_command(self, ctx: Any, cmd_name: str) -> Any:
-            if self._full is self:
-                return super().get_command(ctx, cmd_name)
-            if self._full is not None:
-                return self._full.get_command(ctx, cmd_name)
-            if cmd_name in commands:  # a listing entry only: resolve_command loads the real one to run it
-                return TyperCommand(cmd_name, help=commands[cmd_name])
-            return None
+            return [*commands, *(name for name in self.commands if name not in commands)]
 
         def resolve_command(self, ctx: Any, args: list[str]) -> Any:
-            self._complete()
-            return super().resolve_command(ctx, args)
+            name = args[0] if args else None
+            if name in self._listed:
+                load(name)
+                self.commands[name] = typer.main.get_group(app).commands[name]  # the group holding it only
+                self._listed.discard(name)
+            return super().resolve_command(ctx, args)  # unknown names: typer's "No such command" (exit 2)
 
         def format_help(self, ctx: Any, formatter: Any) -> None:
             """Plain help for the top-level listing (loaded or not: the same text). typer's rich renderer

@@ -13,11 +13,9 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from brandkit.check_catalog import CheckDetails
 from brandkit.errors import (
@@ -31,6 +29,10 @@ from brandkit.errors import (
     RequestError,
     SpecError,
 )
+
+if TYPE_CHECKING:  # rich is imported when a console or table is made: a --json run never needs it (~35 ms CPU)
+    from rich.console import Console
+    from rich.table import Table
 
 __all__ = [
     "EXIT_CHECKS",
@@ -68,6 +70,8 @@ SpecOpt = Annotated[Path, typer.Option("--spec", "-s", help="Brand spec folder o
 
 def make_console(stderr: bool = False) -> Console:
     """A rich console on stdout (or stderr) that never guesses markup colours."""
+    from rich.console import Console
+
     return Console(stderr=stderr, soft_wrap=True, highlight=False)
 
 
@@ -186,6 +190,8 @@ def resolve_provider(provider: str | None, as_json: bool) -> str:
 
 def report_rows(report: Any) -> Table:
     """A table of a validation report's checks."""
+    from rich.table import Table
+
     table = Table("check", "status", "score", "policy", "note")
     colors = {"passed": "green", "failed": "red", "not_checked": "yellow", "skipped": "dim"}
     for name, res in report.checks.items():

@@ -64,6 +64,8 @@ def report_recording(recorder: RegistryRecorder | None, json_out: bool) -> dict[
             make_console(stderr=True).print("note: not recorded (no registry: give --db or set BRANDKIT_DB)")
         return {"registry": None}
     recorder.close()
+    if not recorder.warnings and not (recorder.unrecorded and not json_out):
+        return {"registry": recorder.summary()}  # nothing to say: no console (nor rich) made
     console = make_console(stderr=True)
     for warning in recorder.warnings:
         console.print(f"[bold yellow]warning:[/] {warning}", markup=True)

@@ -25,7 +25,7 @@ BASE_SETTINGS: dict[str, Any] = {"verify": {"remote_manifest_fetch": False, "ocs
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class ActionSummary(_Model):

@@ -15,10 +15,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-
 from brandkit.errors import ConfigurationError
 
 CERT_ENV = "BRANDKIT_C2PA_CERT"
@@ -55,6 +51,9 @@ class CredentialSigner:
     def __init__(
         self, chain_pem: bytes, key_pem: bytes, *, cert_source: str = "<certificate>", key_source: str = "<key>"
     ) -> None:
+        from cryptography import x509  # here, not at import: ~50 ms CPU that a kit without a signer never needs
+        from cryptography.hazmat.primitives import serialization
+
         try:
             certs = x509.load_pem_x509_certificates(chain_pem)
         except ValueError:
@@ -132,11 +131,15 @@ class CredentialSigner:
 
 
 def _public_der(public_key: Any) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     data: bytes = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return data
 
 
 def _algorithm(key: Any, key_source: str) -> str:
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
     if isinstance(key, ec.EllipticCurvePrivateKey):
         alg = _CURVES.get(key.curve.name)
         if alg is None:
@@ -164,6 +167,8 @@ def trust_anchors_from_env(environ: Mapping[str, str] | None = None) -> bytes | 
 
 def load_trust_anchors(path: str | os.PathLike[str], setting: str = TRUST_ENV) -> bytes:
     """PEM CA certificates a validator trusts, read from ``path`` and checked to parse."""
+    from cryptography import x509
+
     data = read_pem_file(path, setting)
     try:
         x509.load_pem_x509_certificates(data)
@@ -188,6 +193,8 @@ def resolve_trust_anchors(anchors: bytes | str | os.PathLike[str] | None) -> byt
     if anchors is None:
         return trust_anchors_from_env()
     if isinstance(anchors, bytes):
+        from cryptography import x509
+
         try:
             x509.load_pem_x509_certificates(anchors)
         except ValueError:

@@ -26,7 +26,7 @@ from brandkit.rate_limits import RateLimitInfo
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class ImageToolParams(_Model):

@@ -41,7 +41,7 @@ PALETTE_SPACE_WARN_SHARE = 0.15
 class _PaletteModel(BaseModel):
     """Same rules as every spec model: unknown keys are errors, assignments are validated."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
 
 
 class ColorRole(StrEnum):

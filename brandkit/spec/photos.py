@@ -23,7 +23,7 @@ Orientation = Literal["any", "landscape", "portrait", "square"]
 class _PhotoModel(BaseModel):
     """Same rules as every spec model: unknown keys are errors, assignments are validated."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
 
 
 class FocalPoint(_PhotoModel):
