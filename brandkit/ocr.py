@@ -121,8 +121,14 @@ class RegionOcrEngine(OcrEngine, Protocol):
     Both take the image as a BGR uint8 array (:func:`to_bgr`), so one conversion serves every region.
     """
 
-    def detect(self, bgr: np.ndarray, box: tuple[int, int, int, int], scale: float) -> list[Quad]:
-        """Text lines found in ``bgr[y0:y1, x0:x1]`` resized by ``scale``, as quads in image pixels."""
+    def detect(
+        self, bgr: np.ndarray, box: tuple[int, int, int, int], scale: float, *, wide_padding: bool = True
+    ) -> list[Quad]:
+        """Text lines found in ``bgr[y0:y1, x0:x1]`` resized by ``scale``, as quads in image pixels.
+
+        ``wide_padding=False``: a crop wider than 8× its height is not padded with black rows for the detector
+        (:func:`brandkit.ocr_rapid.pads_wide_strip`).
+        """
         ...
 
     def recognize(self, bgr: np.ndarray, quads: list[Quad]) -> list[OcrLine]:
@@ -219,19 +225,25 @@ class RapidOcrEngine(LazyEngine):
             raise OcrUnavailableError(self._error or "rapidocr is unavailable")
         return self._engine
 
-    def detect(self, bgr: np.ndarray, box: tuple[int, int, int, int], scale: float) -> list[Quad]:
+    def detect(
+        self, bgr: np.ndarray, box: tuple[int, int, int, int], scale: float, *, wide_padding: bool = True
+    ) -> list[Quad]:
         """Text lines found in ``bgr[y0:y1, x0:x1]`` resized by ``scale``, as quads in image pixels.
 
         The detector's own sizing still applies (long side at most 960 px): choose ``scale`` within it.
+        ``wide_padding=False``: a wide strip is not padded (:func:`brandkit.ocr_rapid.pads_wide_strip`).
         """
-        from brandkit.ocr_rapid import quads_in_image, scaled_crop
+        from brandkit.ocr_rapid import grid_rows, quads_in_image, rows_removed, scaled_crop, strips_unpadded
 
         crop = scaled_crop(bgr, box, scale)
         if crop.size == 0:
             return []
+        gridded, top = grid_rows(crop, wide_padding)
         with self._lock:
-            output = self._loaded_engine()(crop, use_det=True, use_cls=False, use_rec=False)
-        return quads_in_image(getattr(output, "boxes", None), box, crop.shape)
+            engine = self._loaded_engine()
+            with strips_unpadded(engine, gridded.shape, wide_padding):
+                output = engine(gridded, use_det=True, use_cls=False, use_rec=False)
+        return quads_in_image(rows_removed(getattr(output, "boxes", None), top, crop.shape[0]), box, crop.shape)
 
     def detect_grid(self, bgr: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[list[Quad]]:
         """Text lines in each box (image px), as quads in image pixels, detected on the whole-image read's input.

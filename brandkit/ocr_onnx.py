@@ -120,12 +120,19 @@ class OnnxOcrEngine(LazyEngine):
 
     # -- the two models, as rapidocr calls them (lock held) ------------------------------------------------
 
-    def _detect_locked(self, img: np.ndarray) -> np.ndarray:
-        """rapidocr's ``engine(img, use_det=True, use_rec=False)`` boxes, in ``img`` pixels (N×4×2 float32)."""
+    def _detect_locked(self, img: np.ndarray, wide_padding: bool = True) -> np.ndarray:
+        """rapidocr's ``engine(img, use_det=True, use_rec=False)`` boxes, in ``img`` pixels (N×4×2 float32).
+
+        ``wide_padding=False``: a wide strip is not padded (:func:`brandkit.ocr_rapid.pads_wide_strip`).
+        """
         from brandkit.ocr_ppocr import bound_image, db_boxes, det_input, pad_strip
+        from brandkit.ocr_rapid import pads_wide_strip
 
         bounded, ratio_h, ratio_w = bound_image(img)
-        padded, top = pad_strip(bounded)
+        if pads_wide_strip(img.shape, wide_padding):
+            padded, top = pad_strip(bounded)
+        else:
+            padded, top = bounded, 0
         tensor = det_input(padded, int(self._params["Det.limit_side_len"]))
         if tensor is None:
             return np.zeros((0, 4, 2), dtype=np.float32)
@@ -189,17 +196,25 @@ class OnnxOcrEngine(LazyEngine):
             lines.append(OcrLine(text, (x0, y0, x1, y1), score))
         return reading_order(lines)
 
-    def detect(self, bgr: np.ndarray, box: tuple[int, int, int, int], scale: float) -> list[Quad]:
-        """Text lines found in ``bgr[y0:y1, x0:x1]`` resized by ``scale``, as quads in image pixels."""
-        from brandkit.ocr_rapid import quads_in_image, scaled_crop
+    def detect(
+        self, bgr: np.ndarray, box: tuple[int, int, int, int], scale: float, *, wide_padding: bool = True
+    ) -> list[Quad]:
+        """Text lines found in ``bgr[y0:y1, x0:x1]`` resized by ``scale``, as quads in image pixels.
+
+        ``wide_padding=False``: a crop wider than 8× its height (and over 30 px high) is detected without the black
+        rows rapidocr adds above and below it, with just the rows it lacks to the detector's 32-px grid
+        (:func:`brandkit.ocr_rapid.pads_wide_strip`, :func:`brandkit.ocr_rapid.grid_rows`).
+        """
+        from brandkit.ocr_rapid import grid_rows, quads_in_image, rows_removed, scaled_crop
 
         crop = scaled_crop(bgr, box, scale)
         if crop.size == 0:
             return []
+        gridded, top = grid_rows(crop, wide_padding)
         with self._lock:
             self._ready()
-            found = self._detect_locked(crop)
-        return quads_in_image(list(found), box, crop.shape)
+            found = self._detect_locked(gridded, wide_padding)
+        return quads_in_image(rows_removed(found, top, crop.shape[0]), box, crop.shape)
 
     def detect_grid(self, bgr: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[list[Quad]]:
         """Text lines in each box, detected on the whole-image read's own detector input (as ``RapidOcrEngine``)."""

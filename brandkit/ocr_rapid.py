@@ -12,7 +12,8 @@ Measured (``python -m benchmarks.bench_ocr``): CPU time burnt in the half second
 ~33 ms to ~0 ms, and the whole-image read costs ~35 % less CPU time under load.
 
 **Regions.** :func:`scaled_crop` cuts and resizes one box of the image for the detector (the sweep) and
-:func:`quads_in_image` maps the detector's quads back to image pixels; :func:`detector_grid` is the image as
+:func:`quads_in_image` maps the detector's quads back to image pixels (a wide copy area goes without rapidocr's strip
+padding: :func:`pads_wide_strip`, :func:`grid_rows`); :func:`detector_grid` is the image as
 the whole-image read's detector sees it and :func:`grid_window` a box on its 32-px grid (copy areas);
 :func:`line_crop` cuts one line for the recogniser from the full-resolution image exactly as rapidocr's
 whole-image read does (:func:`rotate_crop`), and :func:`quad_box` is the
@@ -21,7 +22,8 @@ line's axis-aligned box as :meth:`~brandkit.ocr.RapidOcrEngine.read` reports it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +34,18 @@ __all__ = [
     "NO_SPINNING",
     "detect_on_grid",
     "detector_grid",
+    "grid_rows",
     "grid_window",
     "line_crop",
+    "pads_wide_strip",
     "quad_box",
     "quads_in_image",
     "quiet_sessions",
     "rotate_crop",
+    "rows_removed",
     "scaled_crop",
     "spinning_entries",
+    "strips_unpadded",
     "to_bgr",
 ]
 
@@ -93,6 +99,64 @@ def spinning_entries(session: Any) -> dict[str, str]:
         except Exception:  # onnxruntime raises when the entry was never set
             out[key] = "1"
     return out
+
+
+def pads_wide_strip(shape: tuple[int, ...], wide_padding: bool) -> bool:
+    """Whether a crop of ``shape`` goes to the detector as rapidocr sends it (both engines decide alike); False only
+    for a wide strip (wider than 8× its height, over 30 px high, within 2,000 px) when ``wide_padding`` is off.
+
+    rapidocr adds black rows above and below a crop lower than 30 px or wider than 8× its height
+    (``apply_vertical_padding``; :func:`brandkit.ocr_ppocr.pad_strip`). The rows carry nothing, yet the detector
+    runs over them: a copy area one disclaimer line high (964×86 px at 0.94) becomes 904×226 px, 2.6× the pixels.
+    With ``wide_padding=False`` a crop over 30 px high whose long side is within rapidocr's 2,000 px bound is
+    detected with only the rows its height lacks to the detector's 32-px grid (:func:`grid_rows`; measured on the
+    50 OCR benchmark images: every line reads the same, boxes move 1–5 px); a lower crop is still padded, as the
+    detector needs.
+    """
+    from brandkit.ocr_ppocr import MAX_SIDE, MIN_HEIGHT, STRIP_RATIO
+
+    height, width = shape[0], shape[1]
+    wide_strip = height > MIN_HEIGHT and width > STRIP_RATIO * height and width <= MAX_SIDE
+    return wide_padding or not wide_strip
+
+
+def grid_rows(crop: np.ndarray, wide_padding: bool) -> tuple[np.ndarray, int]:
+    """A crop the detector takes without rapidocr's strip padding (:func:`pads_wide_strip` False), given black rows
+    above and below up to the next multiple of 32 px — the detector's grid, so its input is not stretched — and the
+    rows added on top; any other crop unchanged (``0`` rows). :func:`rows_removed` maps the quads back."""
+    import cv2
+
+    if pads_wide_strip(crop.shape, wide_padding) or crop.shape[0] % 32 == 0:
+        return crop, 0
+    extra = 32 - crop.shape[0] % 32
+    top = extra // 2
+    padded: np.ndarray = cv2.copyMakeBorder(crop, top, extra - top, 0, 0, cv2.BORDER_CONSTANT, value=(0, 0, 0))
+    return padded, top
+
+
+def rows_removed(quads: Any, top: int, height: int) -> list[np.ndarray]:
+    """Quads found on a :func:`grid_rows` crop, as (4, 2) float32 quads on the crop itself (``height`` rows)."""
+    out: list[np.ndarray] = []
+    for quad in quads if quads is not None else []:
+        pts = np.asarray(quad, dtype=np.float32).reshape(4, 2).copy()
+        pts[:, 1] = np.clip(pts[:, 1] - top, 0, height)
+        out.append(pts)
+    return out
+
+
+@contextmanager
+def strips_unpadded(engine: Any, shape: tuple[int, ...], wide_padding: bool) -> Iterator[None]:
+    """rapidocr's ``engine`` pads no wide strip of ``shape`` inside the block when :func:`pads_wide_strip` says
+    so (its ``width_height_ratio`` set to ``-1``, rapidocr's "no limit", then restored; call with the lock held)."""
+    if pads_wide_strip(shape, wide_padding):
+        yield
+        return
+    previous = engine.width_height_ratio
+    engine.width_height_ratio = -1
+    try:
+        yield
+    finally:
+        engine.width_height_ratio = previous
 
 
 def scaled_crop(bgr: np.ndarray, box: tuple[int, int, int, int], scale: float) -> np.ndarray:

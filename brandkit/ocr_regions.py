@@ -12,7 +12,11 @@ The whole-image read (:meth:`brandkit.ocr.OcrEngine.read`) runs the text detecto
    then overlap are merged), is cut out and detected again at the scale its smallest line needs: that line
    :data:`TARGET_LINE_PX` high for the detector, never below :data:`AREA_MIN_FACTOR` × the sweep's scale (text
    too small for the sweep is still found), never above 1:1 or 960 px. An area where the sweep found nothing is
-   detected at that limit. Measured trade-off: near-invisible copy (near-black on black, 1.07:1 — which the
+   detected at that limit. An area wider than 8× its height (a disclaimer line) is detected without the black
+   rows rapidocr would add above and below it, with only those its height lacks to the detector's 32-px grid
+   (``wide_padding=False``, :func:`brandkit.ocr_rapid.pads_wide_strip`: a 964×86 px disclaimer area gave the
+   detector 2.6× its pixels; every line of the 50 OCR benchmark images reads the same, its box moves 1–5 px).
+   Measured trade-off: near-invisible copy (near-black on black, 1.07:1 — which the
    contrast check fails anyway) is found less often than by the whole-image read; detecting the areas on that
    read's own grid instead (:meth:`~brandkit.ocr.RapidOcrEngine.detect_grid`) was tried: it still differed on
    such borderline text and saved almost nothing.
@@ -243,7 +247,7 @@ def read_layout(engine: RegionOcrEngine, image: Image.Image, areas: Sequence[Box
     reads: list[AreaRead] = []
     for box, area_heights in zip(boxes, heights, strict=True):
         area = area_scale(box, area_heights, scale, full_scale(width, height))
-        mine = [q for q in engine.detect(bgr, box, area) if _inside(_centre(q), box)]
+        mine = [q for q in engine.detect(bgr, box, area, wide_padding=False) if _inside(_centre(q), box)]
         reads.append(AreaRead(box=box, scale=round(area, 4), lines=len(mine)))
         found.extend(mine)
     clock.lap(timings, "areas")

@@ -88,6 +88,11 @@ def test_same_reading_on_strips_small_crops_and_huge_images(
     for image in (strip, huge):
         lines = ocr_engine.read(image)
         assert lines and lines == reference.read(image)
+    for wide_padding in (True, False):  # a copy area that is a wide strip: padded or not, both engines alike
+        bgr = to_bgr(strip)
+        quads = ocr_engine.detect(bgr, (0, 0, 1200, 100), 1.0, wide_padding=wide_padding)
+        expected = reference.detect(bgr, (0, 0, 1200, 100), 1.0, wide_padding=wide_padding)
+        assert quads and [q.tolist() for q in quads] == [q.tolist() for q in expected]
     bgr = to_bgr(huge)
     quads = ocr_engine.detect(bgr, (0, 0, 2600, 900), 0.35)
     assert [q.tolist() for q in quads] == [q.tolist() for q in reference.detect(bgr, (0, 0, 2600, 900), 0.35)]

@@ -4,7 +4,9 @@ the whole image for text anywhere else, the whole-image read as the named fallba
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -17,7 +19,7 @@ from brandkit.checks.text_details import TextDetails
 from brandkit.imageio import encode_image
 from brandkit.models import AssetRequest, CheckStatus
 from brandkit.ocr import OcrLine, RapidOcrEngine
-from brandkit.ocr_rapid import NO_SPINNING, grid_window, spinning_entries
+from brandkit.ocr_rapid import NO_SPINNING, grid_window, pads_wide_strip, spinning_entries, to_bgr
 from brandkit.ocr_regions import AREA_MIN_FACTOR, area_scale, full_scale, merge_areas, read_layout, sweep_scale
 from brandkit.pipeline import expectation_for
 from brandkit.provider.local import LocalRenderer
@@ -105,6 +107,48 @@ def test_layout_reading_reads_the_copy_and_text_outside_the_areas(ocr_engine: Ra
     assert [area.lines for area in reading.areas] == [2]
     full = [line.text for line in ocr_engine.read(image)]
     assert texts == full
+
+
+def test_only_low_strips_keep_the_detector_padding_when_wide_padding_is_off() -> None:
+    assert pads_wide_strip((81, 904, 3), True)  # rapidocr's behaviour: a strip wider than 8:1 is padded
+    assert not pads_wide_strip((81, 904, 3), False)  # a disclaimer area: detected as it is
+    assert pads_wide_strip((30, 904, 3), False)  # 30 px or lower: still padded (the detector needs the rows)
+    assert pads_wide_strip((81, 2100, 3), False)  # beyond rapidocr's 2,000 px bound: its own path, padded
+
+
+class _InputHeights:
+    """Stands in for the detector's onnxruntime session and records the height of every input it is given."""
+
+    def __init__(self, session: Any) -> None:
+        self.session, self.heights = session, []
+
+    def get_inputs(self) -> Any:
+        return self.session.get_inputs()
+
+    def run(self, names: Any, feed: dict[str, np.ndarray]) -> Any:
+        self.heights.extend(int(tensor.shape[2]) for tensor in feed.values())
+        return self.session.run(names, feed)
+
+
+def test_a_disclaimer_area_is_detected_without_padding_rows_and_reads_the_same(
+    ocr_engine: RapidOcrEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    legal = "Offer valid at participating cafes until 31 May."
+    image = _poster([Text(legal, (64, 948), 22, bold=False)])
+    bgr, strip = to_bgr(image), (40, 930, 984, 1000)  # 944×70 px: wider than 8× its height
+    spy = _InputHeights(ocr_engine.sessions()[0])  # type: ignore[attr-defined]
+    monkeypatch.setattr(ocr_engine, "_det", spy)
+    padded = ocr_engine.detect(bgr, strip, 0.9)
+    unpadded = ocr_engine.detect(bgr, strip, 0.9, wide_padding=False)
+    assert spy.heights[0] >= 2 * 944 * 0.9 / 8 - 32  # rapidocr's padding: rows up to an 8:1 strip, twice over
+    assert spy.heights[1] == 64  # the crop's own 63 rows and one black row: the detector's 32-px grid
+    assert len(padded) == len(unpadded) == 1
+    assert np.abs(padded[0] - unpadded[0]).max() <= 6  # the same line, its box within a few pixels
+    texts = [[line.text for line in ocr_engine.recognize(bgr, quads)] for quads in (padded, unpadded)]
+    assert texts == [[legal], [legal]]
+    monkeypatch.undo()
+    reading = read_layout(ocr_engine, image, [COPY_AREA, (48, 940, 980, 990)])
+    assert [line.text for line in reading.lines] == ["Fresh Roast Friday", "Order now", legal]
 
 
 def test_small_copy_the_sweep_cannot_see_is_read_in_its_area(ocr_engine: RapidOcrEngine) -> None:
