@@ -35,6 +35,7 @@ from brandkit.ocr_types import DEFAULT_RAPIDOCR_PARAMS, LazyEngine, OcrLine, Ocr
 
 if TYPE_CHECKING:
     from brandkit.ocr_onnx import OnnxOcrEngine
+    from brandkit.warm_cache import WarmCache
 
 __all__ = [
     "DEFAULT_RAPIDOCR_PARAMS",
@@ -286,16 +287,17 @@ class RapidOcrEngine(LazyEngine):
         return lines
 
 
-def default_ocr_engine() -> OnnxOcrEngine:
+def default_ocr_engine(warm_cache: WarmCache | None = None) -> OnnxOcrEngine:
     """A new OCR engine with the measured default configuration: :class:`brandkit.ocr_onnx.OnnxOcrEngine`.
 
     It reads exactly what :class:`RapidOcrEngine` reads (same models and processing, no rapidocr import: ~0.9 s of
     CPU less per process). Not a singleton: store it in ``CheckResources`` (key ``"ocr"``) and reuse it; its
     :meth:`~brandkit.ocr_onnx.OnnxOcrEngine.load` is idempotent and thread-safe (warm start calls it early).
+    ``warm_cache``: where the models' optimised graphs are kept between processes (``None``: not kept).
     """
     from brandkit.ocr_onnx import OnnxOcrEngine
 
-    return OnnxOcrEngine()
+    return OnnxOcrEngine(warm_cache=warm_cache)
 
 
 @dataclass

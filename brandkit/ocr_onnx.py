@@ -10,13 +10,16 @@ Why: ``from rapidocr import RapidOCR`` costs ~0.9 s of CPU (its config is YAML l
 rapidocr's sessions had to be built twice (once by rapidocr, once more without spinning threads); this engine
 builds each onnxruntime session once, with spinning off (:data:`brandkit.ocr_rapid.NO_SPINNING`) from the start.
 The models are found in the installed rapidocr package's ``models`` directory (located without importing it).
+Given a warm cache, each session's optimised graph is kept there (kind :data:`CACHE_KIND`, through
+:mod:`brandkit.onnx_graphs`): a later process loads it with the graph optimisers off — the same graph, the same
+readings — instead of optimising both models again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
@@ -24,7 +27,13 @@ from PIL import Image
 from brandkit.ocr_rapid import to_bgr
 from brandkit.ocr_types import DEFAULT_RAPIDOCR_PARAMS, LazyEngine, OcrLine, OcrUnavailableError, Quad, reading_order
 
-__all__ = ["DET_MODEL", "REC_MODEL", "OnnxOcrEngine", "model_dir"]
+if TYPE_CHECKING:
+    from brandkit.warm_cache import WarmCache
+
+__all__ = ["CACHE_KIND", "DET_MODEL", "REC_MODEL", "OnnxOcrEngine", "model_dir"]
+
+CACHE_KIND = "ocr-onnx"
+"""The warm cache's kind for the OCR models' optimised graphs."""
 
 DET_MODEL = "PP-OCRv6_det_small.onnx"
 """The text detector's file in rapidocr's ``models`` directory."""
@@ -49,14 +58,15 @@ class OnnxOcrEngine(LazyEngine):
     :data:`~brandkit.ocr_types.DEFAULT_RAPIDOCR_PARAMS`; any other key is refused with a ``ValueError`` (never
     silently dropped; ``Global.log_level`` is accepted and has no effect: this engine logs nothing). :meth:`load` is
     idempotent and thread-safe: a second caller waits for the first and never loads twice. A failure to load is
-    remembered and reported through :attr:`unavailable_reason`.
+    remembered and reported through :attr:`unavailable_reason`. ``warm_cache``: where the models' optimised graphs
+    are kept between processes (``None``: optimised at every load).
     """
 
     name = "rapidocr"  # reports keep naming the reading's origin: rapidocr's models and processing
     unavailable_prefix = "the OCR models could not be loaded"
     SUPPORTED = frozenset(DEFAULT_RAPIDOCR_PARAMS)
 
-    def __init__(self, params: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, params: Mapping[str, Any] | None = None, *, warm_cache: WarmCache | None = None) -> None:
         self._params: dict[str, Any] = dict(DEFAULT_RAPIDOCR_PARAMS)
         unknown = sorted(set(params or {}) - self.SUPPORTED)
         if unknown:
@@ -67,6 +77,7 @@ class OnnxOcrEngine(LazyEngine):
         if int(self._params["Rec.rec_batch_num"]) != 1:
             raise ValueError("OnnxOcrEngine recognises one line per pass (Rec.rec_batch_num 1)")
         super().__init__()
+        self._warm_cache = warm_cache
         self._det: Any = None
         self._rec: Any = None
         self._characters: list[str] = []
@@ -78,7 +89,9 @@ class OnnxOcrEngine(LazyEngine):
         """The configuration (rapidocr's dotted keys; a copy)."""
         return dict(self._params)
 
-    def _session(self, path: Path) -> Any:
+    def _options(self, optimise: bool) -> Any:
+        """onnxruntime session options from the configuration, spinning off; ``optimise=False``: graph optimisers
+        off (a graph loaded from the warm cache is already optimised)."""
         import onnxruntime as ort
 
         from brandkit.ocr_rapid import NO_SPINNING
@@ -86,15 +99,30 @@ class OnnxOcrEngine(LazyEngine):
         options = ort.SessionOptions()
         options.log_severity_level = 4
         options.enable_cpu_mem_arena = bool(self._params["EngineConfig.onnxruntime.enable_cpu_mem_arena"])
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.graph_optimization_level = (
+            ort.GraphOptimizationLevel.ORT_ENABLE_ALL if optimise else ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        )
         for key, attr in (("intra", "intra_op_num_threads"), ("inter", "inter_op_num_threads")):
             threads = int(self._params[f"EngineConfig.onnxruntime.{key}_op_num_threads"])
             if threads >= 1:
                 setattr(options, attr, threads)
         for key, value in NO_SPINNING.items():
             options.add_session_config_entry(key, value)
-        provider = ("CPUExecutionProvider", {"arena_extend_strategy": "kSameAsRequested"})
-        return ort.InferenceSession(str(path), sess_options=options, providers=[provider])
+        return options
+
+    def _session(self, path: Path) -> Any:
+        from brandkit.onnx_graphs import load_session
+
+        provider = ("CPUExecutionProvider", {"arena_extend_strategy": "kSameAsRequested"})  # rapidocr's
+        return load_session(
+            path,
+            self._options,
+            kind=CACHE_KIND,
+            settings={},
+            warm_cache=self._warm_cache,
+            what="OCR model",
+            providers=[provider],
+        )
 
     def _load_models(self) -> None:
         models = model_dir()

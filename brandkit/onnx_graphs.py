@@ -102,16 +102,14 @@ def with_key(model: bytes, key: str) -> bytes:
     return model + _field(14, entry)  # ModelProto.metadata_props = 14
 
 
-def _cached(path: Path, key: str, make_options: OptionsFactory) -> Any | None:
+def _cached(path: Path, key: str, make_options: OptionsFactory, providers: list[Any]) -> Any | None:
     """The session of the cached graph at ``path``, or ``None`` on a miss (absent, unreadable, another key)."""
     import onnxruntime
 
     if not path.is_file():
         return None
     try:
-        session = onnxruntime.InferenceSession(
-            str(path), sess_options=make_options(False), providers=["CPUExecutionProvider"]
-        )
+        session = onnxruntime.InferenceSession(str(path), sess_options=make_options(False), providers=providers)
     except Exception as exc:  # onnxruntime raises its own pybind types (InvalidProtobuf, Fail, ...) for a bad file
         _log.info("warm cache: %s cannot be loaded (%s); rebuilding", path, type(exc).__name__)
         return None
@@ -121,7 +119,9 @@ def _cached(path: Path, key: str, make_options: OptionsFactory) -> Any | None:
     return session
 
 
-def _build_and_store(model: Path, path: Path, key: str, make_options: OptionsFactory, what: str) -> Any:
+def _build_and_store(
+    model: Path, path: Path, key: str, make_options: OptionsFactory, providers: list[Any], what: str
+) -> Any:
     """A session built from ``model`` (graph optimised here), its optimised graph stored at ``path``."""
     import onnxruntime
 
@@ -129,7 +129,7 @@ def _build_and_store(model: Path, path: Path, key: str, make_options: OptionsFac
         options = make_options(True)
         options.optimized_model_filepath = str(Path(folder) / "optimised.onnx")
         options.log_severity_level = 3  # not onnxruntime's "hardware specific" warning: the key names the CPU
-        session = onnxruntime.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
+        session = onnxruntime.InferenceSession(str(model), sess_options=options, providers=providers)
         try:
             optimised = Path(options.optimized_model_filepath).read_bytes()
             atomic_write(path, with_key(optimised, key))
@@ -146,23 +146,24 @@ def load_session(
     settings: Mapping[str, Any],
     warm_cache: WarmCache | None,
     what: str,
+    providers: list[Any] | None = None,
 ) -> Any:
     """An onnxruntime session for ``model`` (CPU), from the optimised graph in ``warm_cache`` (entry kind
     ``kind``, key :func:`graph_key` of ``settings``) when it holds this machine's, else built from ``model`` and
     its optimised graph stored there. ``warm_cache=None``, a disabled cache or a key that cannot be named: built
-    from ``model``, nothing stored. ``what`` names the model in log lines."""
+    from ``model``, nothing stored. ``what`` names the model in log lines; ``providers``: onnxruntime's execution
+    providers (default the CPU's, with its default options)."""
     import onnxruntime
 
+    providers = providers if providers is not None else ["CPUExecutionProvider"]
     key = graph_key(model, settings) if warm_cache is not None and warm_cache.enabled else None
     entry = warm_cache.path_for(kind, key) if warm_cache is not None and key is not None else None
     if warm_cache is None or key is None or entry is None:
-        return onnxruntime.InferenceSession(
-            str(model), sess_options=make_options(True), providers=["CPUExecutionProvider"]
-        )
+        return onnxruntime.InferenceSession(str(model), sess_options=make_options(True), providers=providers)
     path = entry.with_suffix(".onnx")
-    session = _cached(path, key, make_options)
+    session = _cached(path, key, make_options, providers)
     if session is not None:
         return session
     with warm_cache.building(kind, key):  # of several processes missing it at once, one builds it
-        session = _cached(path, key, make_options)  # stored by another process while this one waited
-        return session if session is not None else _build_and_store(model, path, key, make_options, what)
+        session = _cached(path, key, make_options, providers)  # stored by another process while this one waited
+        return session if session is not None else _build_and_store(model, path, key, make_options, providers, what)

@@ -263,7 +263,7 @@ class KitResources:
         if OCR_CHECKS & set(checks):
             from brandkit.ocr import OCR_RESOURCE_KEY, default_ocr_engine
 
-            ocr = self.checks.get(OCR_RESOURCE_KEY, default_ocr_engine)
+            ocr = self.checks.get(OCR_RESOURCE_KEY, lambda: default_ocr_engine(self.warm_cache))
             if isinstance(ocr, Loadable):
                 engines.append(("ocr", ocr))
         return engines
@@ -341,7 +341,7 @@ class KitResources:
         if OCR_CHECKS & set(checks):
             from brandkit.ocr import OCR_RESOURCE_KEY, OcrEngine, default_ocr_engine
 
-            engine: OcrEngine = self.checks.get(OCR_RESOURCE_KEY, default_ocr_engine)
+            engine: OcrEngine = self.checks.get(OCR_RESOURCE_KEY, lambda: default_ocr_engine(self.warm_cache))
             reason = engine.unavailable_reason  # the engine remembers why it could not load
             if reason:
                 report.unavailable["ocr"] = reason

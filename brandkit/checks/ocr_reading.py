@@ -27,6 +27,7 @@ from brandkit.ocr import (
     default_ocr_engine,
 )
 from brandkit.ocr_regions import merge_areas, read_layout
+from brandkit.warm_cache import WarmCache
 
 __all__ = ["OCR_MODE_RESOURCE_KEY", "OcrMode", "copy_areas", "ocr_for_context", "ocr_mode_details"]
 
@@ -72,7 +73,7 @@ def _mode(ctx: CheckContext, engine: OcrEngine, name: str) -> tuple[OcrMode, str
 
 
 def _read(ctx: CheckContext) -> OcrReading:
-    engine: OcrEngine = ctx.resources.get(OCR_RESOURCE_KEY, default_ocr_engine)
+    engine: OcrEngine = ctx.resources.get(OCR_RESOURCE_KEY, lambda: default_ocr_engine(WarmCache.of(ctx.resources)))
     name = str(getattr(engine, "name", type(engine).__name__))
     try:
         mode, reason = _mode(ctx, engine, name)
