@@ -43,53 +43,75 @@ def _blocks(rgb: npt.NDArray[np.uint8], block: int) -> tuple[npt.NDArray[np.bool
     """(flat (gh, gw), median colour (gh, gw, 3), rounded down) of each block."""
     h, w = rgb.shape[:2]
     gh, gw = -(-h // block), -(-w // block)
-    pad = np.pad(rgb, ((0, gh * block - h), (0, gw * block - w), (0, 0)), mode="edge")
-    blocks = pad.reshape(gh, block, gw, block, 3).transpose(0, 2, 1, 3, 4).reshape(gh, gw, block * block, 3)
-    med = _block_median(blocks)
-    diff = blocks.astype(np.int16) - med[:, :, None, :]
-    np.abs(diff, out=diff)
-    ok = diff <= FLAT_RADIUS
-    near = ok[..., 0] & ok[..., 1] & ok[..., 2]  # all three channels close (ndarray.all over 3 is slow)
-    flat: npt.NDArray[np.bool_] = np.count_nonzero(near, axis=2) / near.shape[2] >= FLAT_SHARE
-    return flat | (_top_two_share(blocks) >= TWO_COLOR_SHARE), med
+    pad = (
+        rgb
+        if (gh * block, gw * block) == (h, w)
+        else np.pad(rgb, ((0, gh * block - h), (0, gw * block - w), (0, 0)), mode="edge")
+    )
+    n = block * block
+    # each block's pixels (row by row) per channel: one contiguous row of n values per block and channel
+    planes = np.ascontiguousarray(pad.reshape(gh, block, gw, block, 3).transpose(0, 2, 4, 1, 3)).reshape(gh * gw, 3, n)
+    med = _block_median(planes).reshape(gh, gw, 3)
+    # |value - median| ≤ FLAT_RADIUS per channel, on uint8: value - low (wrapping below low) ≤ high - low, where
+    # low / high are the median ∓ the radius clipped to 0..255 — the same test as on int16 differences
+    m = med.reshape(gh * gw, 3, 1)
+    low = np.maximum(m - FLAT_RADIUS, 0)
+    span = (np.minimum(m + FLAT_RADIUS, 255) - low).astype(np.uint8)
+    ok = (planes - low.astype(np.uint8)) <= span
+    near = ok[:, 0] & ok[:, 1]
+    near &= ok[:, 2]  # all three channels close
+    close = near.view(np.uint8).sum(axis=1, dtype=np.int32).reshape(gh, gw)
+    flat: npt.NDArray[np.bool_] = (close / n >= FLAT_SHARE) | _two_colour(planes).reshape(gh, gw)
+    return flat, med
 
 
-def _block_median(blocks: npt.NDArray[np.uint8]) -> npt.NDArray[np.int16]:
-    """(gh, gw, 3) per-channel median of each block's pixels, rounded down: ``np.median(...).astype(int16)`` —
-    the middle value (odd count) or the floor of the mean of the two middle ones (even) — from one row-wise sort
-    of 16-bit values (vectorised: far cheaper than ``np.median``'s partition)."""
-    gh, gw, n, _ = blocks.shape
-    rows = np.sort(blocks.transpose(0, 1, 3, 2).reshape(gh * gw * 3, n).astype(np.uint16), axis=1)
+def _block_median(planes: npt.NDArray[np.uint8]) -> npt.NDArray[np.int16]:
+    """(blocks, 3) per-channel median of each block's pixels (``planes``: (blocks, 3, n)), rounded down:
+    ``np.median(...).astype(int16)`` — the middle value (odd count) or the floor of the mean of the two middle
+    ones (even) — from one row-wise sort of 16-bit values (vectorised: far cheaper than ``np.median``'s
+    partition)."""
+    nb, _, n = planes.shape
+    rows = np.sort(planes.reshape(nb * 3, n).astype(np.uint16), axis=1)
     mid = rows[:, n // 2].astype(np.int16)
     if n % 2 == 0:  # both ≤ 255: the sum fits
         mid = (rows[:, n // 2 - 1].astype(np.int16) + mid) >> 1
-    out: npt.NDArray[np.int16] = mid.reshape(gh, gw, 3)
+    out: npt.NDArray[np.int16] = mid.reshape(nb, 3)
     return out
 
 
-def _top_two_share(blocks: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
-    """(gh, gw) share of each block's pixels in its two most common 4-bit colours (text on a flat panel: high).
+def _two_colour(planes: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+    """(blocks,) whether each block's two most common colours (4 bits per channel) hold ``TWO_COLOR_SHARE`` of its
+    pixels (text on a flat panel: yes; ``planes``: (blocks, 3, n)).
 
     The 12-bit colour codes of each block sorted as one row of 16-bit values (a vectorised row-wise sort); run
-    lengths are the colours' counts; per block the largest count, then the largest once one run holding it is
-    left out (ties: the same sum whichever of the tied colours leaves)."""
-    gh, gw, n, _ = blocks.shape
-    q = blocks >> 4
-    codes = (q[..., 0].astype(np.uint16) << 8) | (q[..., 1].astype(np.uint16) << 4) | q[..., 2]
-    ordered = np.sort(codes.reshape(gh * gw, n), axis=1)
-    starts = np.ones(ordered.shape, dtype=bool)
+    lengths are the colours' counts. A block of ``r`` colours holds at most ``n - (r - 2)`` pixels in its two
+    largest, so only blocks with few enough colours to reach the share are measured: per block the largest count,
+    then the largest once one run holding it is left out (ties: the same sum whichever of the tied colours
+    leaves), divided by ``n`` and compared with the share — a textured photograph's blocks are never measured."""
+    nb, _, n = planes.shape
+    codes = (planes[:, 0] >> 4).astype(np.uint16) << 8
+    codes |= (planes[:, 1] >> 4).astype(np.uint16) << 4
+    codes |= planes[:, 2] >> 4
+    ordered = np.sort(codes, axis=1)
+    starts = np.ones((nb, n), dtype=bool)
     np.not_equal(ordered[:, 1:], ordered[:, :-1], out=starts[:, 1:])  # each row starts a run
-    pos = np.flatnonzero(starts)
-    flat_runs = np.zeros(ordered.size, dtype=np.int32)  # a run is at most one block long
-    flat_runs[pos] = np.diff(np.append(pos, ordered.size))
-    runs = flat_runs.reshape(gh * gw, n)
-    rows = np.arange(gh * gw)
+    colours = starts.view(np.uint8).sum(axis=1, dtype=np.int32)
+    out = np.zeros(nb, dtype=bool)
+    few = np.flatnonzero(colours <= n - int(TWO_COLOR_SHARE * n) + 2)  # a superset of the blocks that can reach it
+    if few.size == 0:
+        return out
+    sub = starts[few]
+    pos = np.flatnonzero(sub)
+    flat_runs = np.zeros(sub.size, dtype=np.int32)  # a run is at most one block long
+    flat_runs[pos] = np.diff(np.append(pos, sub.size))
+    runs = flat_runs.reshape(few.size, n)
+    rows = np.arange(few.size)
     first = runs.argmax(axis=1)
     top1 = runs[rows, first]
     runs[rows, first] = 0
     top = (top1 + runs.max(axis=1)).astype(np.float64)
-    share: npt.NDArray[np.float64] = (top / n).reshape(gh, gw)
-    return share
+    out[few] = top / n >= TWO_COLOR_SHARE
+    return out
 
 
 def _remove_small(grid: npt.NDArray[np.bool_], min_cells: int) -> npt.NDArray[np.bool_]:

@@ -19,7 +19,7 @@ from brandkit import segment
 from brandkit.checks.palette import _Matchers, code_counts
 from brandkit.checks.palette_rules import RegionCounts
 from brandkit.color import srgb_to_lab
-from brandkit.color.character import dark_share, dark_share_of_colors
+from brandkit.color.character import _dark_limit, _luminance, dark_share, dark_share_of_colors
 from brandkit.color.stats import DistinctColors, _unique_counts, _weighted_quantile
 from brandkit.warm_cache import WarmCache
 from tests.support import palette_reference as ref
@@ -130,6 +130,21 @@ def test_dark_share_per_colour_is_the_per_pixel_share() -> None:
         for lightness in (5.0, 20.0, 35.0):
             assert dark_share_of_colors(uniq.astype(np.uint8), counts, lightness) == dark_share(flat, lightness)
     assert dark_share_of_colors(np.zeros((0, 3), np.uint8), np.zeros(0, np.int64)) == 0.0
+
+
+def test_dark_share_skips_only_colours_that_cannot_be_dark() -> None:
+    """Colours with one channel bright enough are not computed: every colour of a dense grid over the dark end
+    (where the skipping threshold of each channel lies) is judged as by the luminance of each colour itself."""
+    levels = np.arange(0, 256, 3, dtype=np.uint8)
+    grid = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), -1).reshape(-1, 3)
+    for lightness in (1.0, 20.0, 60.0, 99.0):
+        for channel in range(3):
+            single = np.zeros((256, 3), dtype=np.uint8)
+            single[:, channel] = np.arange(256)  # each level of one channel alone: the threshold itself
+            for colours in (grid, single):
+                counts = np.ones(colours.shape[0], dtype=np.int64)
+                want = int(np.count_nonzero(_luminance(colours) < _dark_limit(lightness))) / colours.shape[0]
+                assert dark_share_of_colors(colours, counts, lightness) == want
 
 
 @pytest.mark.parametrize("block", [15, 16])

@@ -174,14 +174,18 @@ def _dominant(distinct: DistinctColors, counts: npt.NDArray[np.int64], names: li
     total = int(counts.sum())
     if total == 0:
         return []
-    rgb = distinct.rgb.astype(np.int32)
-    bins = ((rgb[:, 0] >> 4) << 8) | ((rgb[:, 1] >> 4) << 4) | (rgb[:, 2] >> 4)
+    packed = distinct.packed  # r | g << 8 | b << 16: the bin (r >> 4) << 8 | (g >> 4) << 4 | b >> 4
+    bins = ((((packed >> 4) & 0xF) << 8) | (((packed >> 12) & 0xF) << 4) | (packed >> 20)).astype(np.intp)
     bin_counts = np.bincount(bins, weights=counts, minlength=4096)
+    top_bins = np.argsort(-bin_counts, kind="stable")[:DOMINANT_COLORS]
+    chosen = np.zeros(4096, dtype=bool)
+    chosen[top_bins] = True
+    candidates = np.flatnonzero(chosen[bins])  # the colours of the top bins, in order (one pass over the colours)
     out = []
-    for b in np.argsort(-bin_counts, kind="stable")[:DOMINANT_COLORS]:
+    for b in top_bins:
         if bin_counts[b] <= 0:
             break
-        members = np.flatnonzero(bins == b)
+        members = candidates[bins[candidates] == b]
         top = members[int(np.argmax(counts[members]))]
         out.append(
             {
@@ -247,9 +251,11 @@ def code_counts(
     folded = matcher.lookup(distinct.packed, tolerance)
     codes = (folded & 0xFF).astype(np.intp)
     counts = RegionCounts.from_colors(codes, image_counts, zone_counts)
-    bits = (folded >> 8).astype(np.int64)
+    hit = np.flatnonzero(folded >> 8)  # the few colours within some forbidden colour's radius
+    bits = (folded[hit] >> 8).astype(np.int64)
+    near = image_counts[hit]
     in_forbidden = np.array(
-        [int(image_counts[(bits >> i) & 1 == 1].sum()) for i in range(len(matcher.forbidden))], dtype=np.int64
+        [int(near[(bits >> i) & 1 == 1].sum()) for i in range(len(matcher.forbidden))], dtype=np.int64
     )
     return counts, in_forbidden, lambda: matcher.match(rgb, tolerance).codes
 
@@ -285,9 +291,10 @@ class PaletteCheck:
             photo, source = np.zeros_like(image_mask), "whole image"
             zones = image_mask
         gamut = m.gamut(palette.neutrals.chroma)
-        distinct = DistinctColors(rgb, m.ref_lab, None if gamut is not None else m.cells(), gamut)
-        all_counts = distinct.counts(None if opaque is None else image_mask)
-        zone_counts = distinct.counts(zones)
+        # one grouping of every pixel, the brand zones' colours apart from the rest's
+        distinct = DistinctColors(rgb, m.ref_lab, None if gamut is not None else m.cells(), gamut, split=zones)
+        zone_counts, rest_counts = distinct.split_counts()
+        all_counts = zone_counts + rest_counts if opaque is None else distinct.counts(image_mask)
         # photo ⊂ image_mask, zones = image_mask & ~photo
         counts, in_forbidden, pixel_codes = code_counts(
             m.palette, rgb, opaque, photo, palette.tolerance, distinct, all_counts, zone_counts

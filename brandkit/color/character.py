@@ -3,7 +3,8 @@
 Pure NumPy on plain arrays (a foundation module, no spec types):
 
 * :func:`dominant_colors` – weighted k-means in CIELAB on a regular downsample of the
-  pixels, k-means++ seeded with a fixed generator, so the same pixels always give the
+  pixels, k-means++ seeded with a fixed generator (:mod:`brandkit.color.kmeans`: Lloyd iterations that skip the
+  distances a bound proves unchanged — the plain algorithm's clusters bit for bit), so the same pixels always give the
   same clusters;
 * :func:`lch` and :func:`in_lch_range` – lightness, chroma and hue angle, and the test
   of a colour against a ``hue / chroma / lightness`` range (hue ranges may wrap);
@@ -20,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from brandkit.color.convert import srgb_to_lab
+from brandkit.color.kmeans import lloyd, seed_centres
 
 __all__ = [
     "MAX_CLUSTER_PIXELS",
@@ -103,22 +105,6 @@ def _merge_close(centres: FloatArray, mass: FloatArray, distance: float) -> tupl
     return np.asarray(kept_c).reshape(-1, 3), np.asarray(kept_m)
 
 
-def _nearest_centre(channels: list[FloatArray], centres: FloatArray) -> npt.NDArray[np.intp]:
-    """Index of the nearest centre (squared ΔE76) of each colour: ``((lab[:, None] - centres) ** 2).sum(-1)
-    .argmin(-1)`` bit for bit — each distance summed as (ΔL² + Δa²) + Δb² like that sum, the first nearest on
-    ties like argmin — every centre at once on contiguous (centres × colours) rows."""
-    d = channels[0][None, :] - centres[:, 0:1]
-    np.multiply(d, d, out=d)
-    t = channels[1][None, :] - centres[:, 1:2]
-    np.multiply(t, t, out=t)
-    np.add(d, t, out=d)
-    np.subtract(channels[2][None, :], centres[:, 2:3], out=t)
-    np.multiply(t, t, out=t)
-    np.add(d, t, out=d)
-    labels: npt.NDArray[np.intp] = d.argmin(axis=0)
-    return labels
-
-
 def dominant_colors(pixels: npt.NDArray[np.uint8], k: int = 8, merge_distance: float = 8.0) -> list[Cluster]:
     """Weighted colour clusters of ``pixels`` ((N, 3) or (H, W, 3) uint8), largest first.
 
@@ -140,33 +126,9 @@ def dominant_colors(pixels: npt.NDArray[np.uint8], k: int = 8, merge_distance: f
     lab = srgb_to_lab(rgb)
     weights = counts.astype(np.float64)
     k = max(1, min(k, lab.shape[0]))
-    rng = np.random.default_rng(_SEED)
-    centres = np.empty((k, 3))
-    centres[0] = lab[int(np.argmax(weights))]
-    d2 = ((lab - centres[0]) ** 2).sum(axis=1)
-    for j in range(1, k):
-        p = weights * d2
-        total = float(p.sum())
-        if total <= 0.0:
-            centres = centres[:j]
-            break
-        centres[j] = lab[int(rng.choice(lab.shape[0], p=p / total))]
-        d2 = np.minimum(d2, ((lab - centres[j]) ** 2).sum(axis=1))
-    labels = np.zeros(lab.shape[0], dtype=np.intp)
-    # per channel (see _nearest_centre)
-    channels = [np.ascontiguousarray(lab[:, c]) for c in range(3)]
-    weighted = [weights * channels[c] for c in range(3)]
-    for it in range(_ITERATIONS):
-        new_labels = _nearest_centre(channels, centres)
-        counts_j = np.bincount(new_labels, weights=weights, minlength=centres.shape[0])
-        sums = np.stack([np.bincount(new_labels, weights=weighted[c], minlength=centres.shape[0]) for c in range(3)], 1)
-        keep = counts_j > 0
-        new_centres = centres.copy()
-        new_centres[keep] = sums[keep] / counts_j[keep, None]
-        converged = it > 0 and bool(np.array_equal(new_labels, labels))
-        labels, centres = new_labels, new_centres
-        if converged:
-            break
+    channels = (np.ascontiguousarray(lab[:, 0]), np.ascontiguousarray(lab[:, 1]), np.ascontiguousarray(lab[:, 2]))
+    centres = seed_centres(channels, weights, k, np.random.default_rng(_SEED))
+    labels, centres = lloyd(channels, weights, centres, _ITERATIONS)
     centres, mass = _merge_close(
         centres, np.bincount(labels, weights=weights, minlength=centres.shape[0]).astype(np.float64), merge_distance
     )
@@ -231,7 +193,7 @@ def correlated_color_temperature(pixels: npt.NDArray[np.uint8]) -> float | None:
     keep = (brightest < 250) & (luminance >= 0.01)
     if not bool(keep.any()):
         return None
-    xyz = _RGB_TO_XYZ @ lin[keep].mean(axis=0)
+    xyz = _RGB_TO_XYZ @ _column_means(lin, keep)
     s = float(xyz.sum())
     if s <= 0:
         return None
@@ -239,6 +201,17 @@ def correlated_color_temperature(pixels: npt.NDArray[np.uint8]) -> float | None:
     n = (x - 0.3320) / (0.1858 - y)
     cct = 449.0 * n**3 + 3525.0 * n**2 + 6823.3 * n + 5520.33
     return float(min(25000.0, max(1000.0, cct)))
+
+
+def _column_means(lin: FloatArray, keep: npt.NDArray[np.bool_]) -> FloatArray:
+    """``lin[keep].mean(axis=0)`` bit for bit: NumPy sums a C-ordered (N, 3) array down its rows one after the
+    other (no pairwise summation across rows), which is each column's running sum — ``cumsum``'s last value — over
+    the kept rows in order, divided by their number; computed per contiguous column (far fewer inner-loop calls
+    than a 3-wide row at a time)."""
+    n = int(np.count_nonzero(keep))
+    sums = np.array([float(np.cumsum(lin[:, c][keep])[-1]) for c in range(3)])
+    out: FloatArray = sums / n
+    return out
 
 
 # CIELAB hue angles of the names (sRGB red ≈ 40°, yellow ≈ 100°, green ≈ 136°, cyan ≈ 196°, blue ≈ 306°)
@@ -299,5 +272,16 @@ def dark_share_of_colors(rgb: npt.NDArray[np.uint8], counts: npt.NDArray[np.int6
     n = int(counts.sum())
     if n == 0:
         return 0.0
-    dark = _luminance(np.ascontiguousarray(rgb, dtype=np.uint8).reshape(-1, 3)) < _dark_limit(lightness)
+    flat = np.ascontiguousarray(rgb, dtype=np.uint8).reshape(-1, 3)
+    limit = _dark_limit(lightness)
+    # The luminance is a sum of three non-negative products and rounding is monotonic, so a colour whose one
+    # channel's product alone reaches the limit is not dark: only the others are computed (the same test on them).
+    lut = _linear_lut()
+    maybe = np.ones(flat.shape[0], dtype=bool)
+    for c in range(3):
+        bright = np.flatnonzero(lut * _RGB_TO_XYZ[1, c] >= limit)  # lut is increasing: levels from the first on
+        if bright.size:
+            maybe &= flat[:, c] < bright[0]
+    candidates = np.flatnonzero(maybe)
+    dark = candidates[_luminance(flat[candidates]) < limit]
     return float(int(counts[dark].sum()) / n)

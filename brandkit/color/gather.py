@@ -26,12 +26,21 @@ def as_pixels(pixels: npt.ArrayLike) -> npt.NDArray[np.uint8]:
 
 
 def packed_colors(px: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint32]:
-    """Pack ``(..., 3)`` uint8 pixels into flat 24-bit ints ``r | g << 8 | b << 16``."""
-    flat = px.reshape(-1, 3)
-    return np.asarray(
-        flat[:, 0].astype(np.uint32) | (flat[:, 1].astype(np.uint32) << 8) | (flat[:, 2].astype(np.uint32) << 16),
-        dtype=np.uint32,
-    )
+    """Pack ``(..., 3)`` uint8 pixels into flat 24-bit ints ``r | g << 8 | b << 16``.
+
+    Read like :func:`gather_codes`: an unaligned little-endian uint32 view with a 3-byte stride holds
+    ``r | g << 8 | b << 16 | next_r << 24``, so one masked pass gives every pixel's value but the last one's
+    (whose view would read past the end) — about 10× fewer passes over memory than shifting each channel."""
+    flat = np.ascontiguousarray(px, dtype=np.uint8).reshape(-1)
+    n_px = flat.size // 3
+    out = np.empty(n_px, dtype=np.uint32)
+    if n_px == 0:
+        return out
+    view = np.ndarray((n_px - 1,), dtype="<u4", buffer=flat, offset=0, strides=(3,))
+    np.bitwise_and(view, 0xFFFFFF, out=out[: n_px - 1])
+    r, g, b = (int(v) for v in flat[-3:])
+    out[n_px - 1] = r | (g << 8) | (b << 16)
+    return out
 
 
 def gather_codes(

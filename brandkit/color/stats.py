@@ -5,7 +5,9 @@ rules use :class:`brandkit.color.PaletteMatcher`'s table (one gather per pixel);
 figures that feed hints and reports — off-palette share, mean and p95 ΔE00, share within
 tolerance of each reference colour, neutral share — come from here and are **exact**:
 the image's distinct colours and their pixel counts are found with one grouping sort over packed
-RGB (no per-pixel inverse: a region's counts come from sorting its smaller side), CIEDE2000 is
+RGB (:mod:`brandkit.color.grouping`; no per-pixel inverse; given a ``split`` mask — the brand zones — each side's
+colours are grouped on their own and merged, so both regions' counts cost one grouping of every pixel; a flat
+area's runs of equal pixels are grouped once), CIEDE2000 is
 evaluated exactly for each distinct colour (against every reference, or — given a
 :class:`~brandkit.color.nearest_cells.NearestCells` — against the references that can be its
 nearest, which gives the same minimum and nearest index) or looked up in a
@@ -28,6 +30,9 @@ from brandkit.color.ciede2000 import ciede2000
 from brandkit.color.convert import srgb_to_lab
 from brandkit.color.gamut_table import GamutTable
 from brandkit.color.gather import packed_colors
+from brandkit.color.grouping import union_counts, unique_counts_runs
+from brandkit.color.grouping import unique_counts as _unique_counts
+from brandkit.color.grouping import unique_inverse as _unique_inverse
 from brandkit.color.matcher import PaletteMatcher
 from brandkit.color.nearest_cells import NearestCells, exact_nearest
 
@@ -61,6 +66,9 @@ class DistinctColors:
             evaluations); None evaluates every reference.
         gamut: the exact minimum ΔE00 / nearest reference of every sRGB colour for ``ref_lab``
             (:class:`~brandkit.color.gamut_table.GamutTable`: the same values, looked up); takes precedence.
+        split: a mask of the pixels ((H, W) or flat, bool) whose counts :meth:`split_counts` gives apart from the
+            rest's: the colours of each side are grouped on their own and the two merged — one grouping of every
+            pixel, where :meth:`counts` of a mask groups the image and then the mask's smaller side again.
     """
 
     def __init__(
@@ -69,16 +77,29 @@ class DistinctColors:
         ref_lab: FloatArray,
         cells: NearestCells | None = None,
         gamut: GamutTable | None = None,
+        split: npt.NDArray[np.bool_] | None = None,
     ) -> None:
-        flat = np.ascontiguousarray(pixels, dtype=np.uint8).reshape(-1, 3)
-        packed = packed_colors(flat)
+        arr = np.ascontiguousarray(pixels, dtype=np.uint8)
+        packed = packed_colors(arr.reshape(-1, 3))
         self._packed = packed
         self._inverse: npt.NDArray[np.intp] | None = None
-        uniq, self._all_counts = _unique_counts(packed)
+        self._split: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
+        if split is None:
+            uniq, self._all_counts = unique_counts_runs(packed)
+        else:
+            if split.size != packed.size:
+                raise ValueError(f"DistinctColors: the split mask has {split.size} cells for {packed.size} pixels")
+            sides = _sides(packed.reshape(split.shape), split)
+            uniq, (inside, outside) = union_counts([unique_counts_runs(side) for side in sides])
+            self._all_counts = inside + outside
+            self._split = (inside, outside)
         self._uniq = uniq
-        rgb = np.stack([uniq & 0xFF, (uniq >> 8) & 0xFF, (uniq >> 16) & 0xFF], axis=1).astype(np.uint8)
+        # bytes r, g, b of each little-endian 24-bit value
+        rgb = np.ascontiguousarray(uniq.astype("<u4", copy=False).view(np.uint8).reshape(-1, 4)[:, :3])
         self.rgb = rgb
         self.n_refs = int(ref_lab.shape[0])
+        self._masks: dict[tuple[str, float], npt.NDArray[np.bool_]] = {}
+        self._de_bins: npt.NDArray[np.intp] | None = None
         self._lab: FloatArray | None = None
         self._chroma: FloatArray | None = None
         self._neutral: tuple[float, npt.NDArray[np.bool_]] | None = None
@@ -164,6 +185,22 @@ class DistinctColors:
         part[np.searchsorted(self._uniq, sub_uniq)] = sub_counts
         return part if smaller else self._all_counts - part
 
+    def split_counts(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Pixels of each distinct colour inside and outside the ``split`` mask given at construction (the same
+        integers as ``counts(split)`` and ``counts(~split)``)."""
+        if self._split is None:
+            raise ValueError("DistinctColors.split_counts: no split mask was given")
+        return self._split[0].copy(), self._split[1].copy()
+
+    def _compared(self, op: str, limit: float) -> npt.NDArray[np.bool_]:
+        """``min_de <= limit`` or ``min_de > limit`` (kept: every region's statistics use the same masks)."""
+        key = (op, float(limit))
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = self.min_de <= limit if op == "<=" else self.min_de > limit
+            self._masks[key] = mask
+        return mask
+
     def stats(
         self,
         counts: npt.NDArray[np.int64],
@@ -176,14 +213,17 @@ class DistinctColors:
         if total == 0:
             return RegionStats(0, 0.0, 0.0, 0.0, 0.0, np.zeros(self.n_refs), 0.0)
         w = counts.astype(np.float64)
-        within = self.min_de <= tolerance
-        per_ref = np.bincount(self.nearest[within], weights=w[within], minlength=self.n_refs) / total
+        within = self._compared("<=", tolerance)
+        w_within = w[within]
+        per_ref = np.bincount(self.nearest[within], weights=w_within, minlength=self.n_refs) / total
+        if self._de_bins is None:
+            self._de_bins = _quantile_bins(self.min_de)
         return RegionStats(
             n_pixels=total,
-            within_share=float(w[within].sum() / total),
-            off_share=float(w[self.min_de > off_delta_e].sum() / total),
+            within_share=float(w_within.sum() / total),
+            off_share=float(w[self._compared(">", off_delta_e)].sum() / total),
             mean_delta_e=float((w * self.min_de).sum() / total),
-            p95_delta_e=_weighted_quantile(self.min_de, w, 0.95 * total),
+            p95_delta_e=_weighted_quantile(self.min_de, w, 0.95 * total, self._de_bins),
             within_shares=per_ref,
             neutral_share=float(w[self.neutral(neutral_chroma)].sum() / total),
         )
@@ -193,14 +233,24 @@ _QUANTILE_BINS = 1024
 _QUANTILE_SCALE = 8.0  # bins of 1/8 ΔE00; everything above 128 in the last bin
 
 
-def _weighted_quantile(values: FloatArray, weights: FloatArray, target: float) -> float:
+def _quantile_bins(values: FloatArray) -> npt.NDArray[np.intp]:
+    """The bin of each value for :func:`_weighted_quantile` (1/8 ΔE00 wide, the last one open)."""
+    bins: npt.NDArray[np.intp] = np.minimum((values * _QUANTILE_SCALE).astype(np.intp), _QUANTILE_BINS - 1)
+    return bins
+
+
+def _weighted_quantile(
+    values: FloatArray, weights: FloatArray, target: float, bins: npt.NDArray[np.intp] | None = None
+) -> float:
     """The smallest ``v`` of ``values`` whose weight of values ``≤ v`` reaches ``target`` (weights are pixel
     counts: integers, summed exactly in float64) — what a stable sort of ``values`` followed by a cumulative sum
-    and ``searchsorted(..., side="left")`` gives, without sorting every value: the weights are binned by value,
-    and only the values of the bin where the cumulative weight reaches ``target`` are sorted."""
+    and ``searchsorted(..., side="left")`` gives, without sorting every value: the weights are binned by value
+    (``bins``: :func:`_quantile_bins` of ``values``, computed when not given), and only the values of the bin
+    where the cumulative weight reaches ``target`` are sorted."""
     if target <= 0.0:  # the first value in sorted order
         return float(values.min())
-    bins = np.minimum((values * _QUANTILE_SCALE).astype(np.intp), _QUANTILE_BINS - 1)
+    if bins is None:
+        bins = _quantile_bins(values)
     cum_bins = np.cumsum(np.bincount(bins, weights=weights, minlength=_QUANTILE_BINS))
     b = min(int(np.searchsorted(cum_bins, target, side="left")), _QUANTILE_BINS - 1)
     before = float(cum_bins[b - 1]) if b > 0 else 0.0
@@ -211,42 +261,34 @@ def _weighted_quantile(values: FloatArray, weights: FloatArray, target: float) -
     return float(values[members][order][i])
 
 
-def _unique_counts(packed: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
-    """``np.unique(packed, return_counts=True)`` of 24-bit keys: the keys grouped by their high byte (a stable
-    counting sort of 8-bit keys), each group's low 16 bits sorted in place (numpy's radix sort of 16-bit values),
-    runs counted — 1.3–2× faster than the radix sort with an inverse (:func:`_unique_inverse`)."""
-    n = packed.size
-    if n == 0:
-        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)
-    high = (packed >> 16).astype(np.uint8)
-    grouped = (packed & 0xFFFF).astype(np.uint16)[np.argsort(high, kind="stable")]
-    sizes = np.bincount(high, minlength=256)
-    bounds = np.concatenate(([0], np.cumsum(sizes)))
-    for b in np.flatnonzero(sizes):
-        grouped[bounds[b] : bounds[b + 1]].sort(kind="stable")  # a radix sort for 16-bit values
-    keys = np.repeat(np.arange(256, dtype=np.uint32) << 16, sizes) | grouped
-    starts = np.empty(n, dtype=bool)
-    starts[0] = True
-    np.not_equal(keys[1:], keys[:-1], out=starts[1:])
-    pos = np.flatnonzero(starts)
-    return keys[pos], np.diff(np.append(pos, n)).astype(np.int64)
+def _box(mask: npt.NDArray[np.bool_]) -> tuple[int, int, int, int] | None:
+    """``(y0, y1, x0, x1)`` when the true cells of ``mask`` (H, W) are exactly that rectangle, else None."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if not rows.size:
+        return None
+    y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    return (y0, y1, x0, x1) if (y1 - y0) * (x1 - x0) == np.count_nonzero(mask) else None
 
 
-def _unique_inverse(packed: npt.NDArray[np.integer]) -> tuple[npt.NDArray[np.integer], npt.NDArray[np.intp]]:
-    """``np.unique(packed, return_inverse=True)`` of 24-bit keys, from one least-significant-digit radix sort
-    (numpy's stable argsort is a radix sort on 16- and 8-bit keys: low 16 bits, then high 8 bits): about 7× faster
-    on a megapixel than numpy's, whose inverse costs a second sort."""
-    low = (packed & 0xFFFF).astype(np.uint16)
-    high = (packed >> 16).astype(np.uint8)
-    by_low = np.argsort(low, kind="stable")
-    order = by_low[np.argsort(high[by_low], kind="stable")]
-    ordered = packed[order]
-    starts = np.empty(ordered.shape[0], dtype=bool)
-    starts[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
-    inverse = np.empty(ordered.shape[0], dtype=np.intp)
-    inverse[order] = np.cumsum(starts) - 1
-    return ordered[starts], inverse
+def _sides(packed: npt.NDArray[np.uint32], mask: npt.NDArray[np.bool_]) -> list[npt.NDArray[np.uint32]]:
+    """The keys of ``packed`` (H, W) inside and outside ``mask`` (H, W), each side in any order (a count does not
+    depend on it): a rectangle (a layout's photo box, or the brand zones around it) is sliced, not gathered."""
+    if mask.ndim != 2:  # flat pixels: no rectangle to slice
+        return [packed[mask], packed[~mask]]
+    for box, rect_inside in ((_box(~mask), False), (_box(mask), True)):
+        if box is not None:
+            y0, y1, x0, x1 = box
+            rect = packed[y0:y1, x0:x1].reshape(-1)
+            rest = np.concatenate(
+                [
+                    packed[:y0].reshape(-1),
+                    packed[y0:y1, :x0].reshape(-1),
+                    packed[y0:y1, x1:].reshape(-1),
+                    packed[y1:].reshape(-1),
+                ]
+            )
+            return [rect, rest] if rect_inside else [rest, rect]
+    return [packed[mask], packed[~mask]]
 
 
 def palette_space_share(matcher: PaletteMatcher, tolerance: float) -> float:

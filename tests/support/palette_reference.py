@@ -26,14 +26,21 @@ class ReferenceDistinctColors(DistinctColors):
     """Distinct colours from ``np.unique``; exact ΔE00 of each against every reference."""
 
     def __init__(
-        self, pixels: npt.NDArray[np.uint8], ref_lab: FloatArray, cells: Any = None, gamut: Any = None
+        self,
+        pixels: npt.NDArray[np.uint8],
+        ref_lab: FloatArray,
+        cells: Any = None,
+        gamut: Any = None,
+        split: npt.NDArray[np.bool_] | None = None,
     ) -> None:
+        self._split_mask = split
         flat = np.ascontiguousarray(pixels, dtype=np.uint8).reshape(-1, 3)
         packed = (
             flat[:, 0].astype(np.uint32) | (flat[:, 1].astype(np.uint32) << 8) | (flat[:, 2].astype(np.uint32) << 16)
         )
         uniq, inverse = np.unique(packed, return_inverse=True)
         self.inverse = inverse.reshape(-1)
+        self._uniq = uniq.astype(np.uint32)  # the ``packed`` view of the same colours
         self.rgb = np.stack([uniq & 0xFF, (uniq >> 8) & 0xFF, (uniq >> 16) & 0xFF], axis=1).astype(np.uint8)
         self._neutral = None
         self.lab = srgb_to_lab(self.rgb)
@@ -47,6 +54,11 @@ class ReferenceDistinctColors(DistinctColors):
         """The previous counts: a bincount of the inverse."""
         idx = self.inverse if mask is None else self.inverse[mask.reshape(-1)]
         return np.bincount(idx, minlength=len(self)).astype(np.int64)
+
+    def split_counts(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The previous region counts: a bincount of the inverse under the mask and under its complement."""
+        assert self._split_mask is not None
+        return self.counts(self._split_mask), self.counts(~self._split_mask)
 
     def stats(
         self, counts: npt.NDArray[np.int64], tolerance: float, off_delta_e: float, neutral_chroma: float
