@@ -13,27 +13,9 @@ import pytest
 
 from brandkit.color import kmeans, srgb_to_lab
 from brandkit.color.character import _ITERATIONS, _SEED, dominant_colors
+from tests.support.palette_reference import plain_lloyd as _plain_lloyd
 from tests.support.palette_reference import reference_dominant_colors
 from tests.test_palette_exact_speed import _photo
-
-
-def _plain_lloyd(lab: np.ndarray, weights: np.ndarray, centres: np.ndarray, iterations: int) -> tuple:
-    """The textbook weighted Lloyd loop on (N, 3) colours (the previous implementation's)."""
-    labels = np.zeros(lab.shape[0], dtype=np.intp)
-    for it in range(iterations):
-        new_labels = ((lab[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
-        counts = np.bincount(new_labels, weights=weights, minlength=centres.shape[0])
-        sums = np.stack(
-            [np.bincount(new_labels, weights=weights * lab[:, c], minlength=centres.shape[0]) for c in range(3)], 1
-        )
-        keep = counts > 0
-        new_centres = centres.copy()
-        new_centres[keep] = sums[keep] / counts[keep, None]
-        converged = it > 0 and bool(np.array_equal(new_labels, labels))
-        labels, centres = new_labels, new_centres
-        if converged:
-            break
-    return labels, centres
 
 
 def _channels(lab: np.ndarray) -> kmeans.Channels:

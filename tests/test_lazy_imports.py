@@ -19,6 +19,19 @@ HEAVY = ("numpy", "PIL", "openai", "c2pa", "onnxruntime", "cv2", "rapidocr", "nu
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _python(*args: str) -> subprocess.CompletedProcess[str]:
+    """A fresh interpreter run with ``args`` in the project root, output captured, on a plain 120-column terminal."""
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+        env={**os.environ, "COLUMNS": "120", "TERM": "dumb"},
+    )
+
+
 def _modules_after(code: str) -> set[str]:
     """The modules a fresh interpreter holds after running ``code``."""
     probe = code + "\nimport json, sys\nsys.__stdout__.write('\\n@@' + json.dumps(sorted(sys.modules)))\n"
@@ -101,15 +114,7 @@ def test_deferred_help_is_the_full_help() -> None:
     )
 
     def help_text(load: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "-c", run.format(load=load)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-            cwd=ROOT,
-            env={**os.environ, "COLUMNS": "120", "TERM": "dumb"},
-        )
+        done = _python("-c", run.format(load=load))
         assert done.returncode == 0, done.stderr
         return done.stdout
 
@@ -215,15 +220,7 @@ def test_offline_generate_imports_no_other_command_group(root: Path, tmp_path: P
 
 
 def test_unknown_command_is_a_usage_error_naming_it_with_suggestions_from_the_whole_table() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "brandkit.cli", "generat"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=ROOT,
-        env={**os.environ, "COLUMNS": "120", "TERM": "dumb"},
-    )
+    done = _python("-m", "brandkit.cli", "generat")
     assert done.returncode == 2
     assert "No such command 'generat'" in done.stderr
     assert "Did you mean 'generate'?" in done.stderr  # the table's names, not only the registered ones

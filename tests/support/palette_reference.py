@@ -86,6 +86,28 @@ class ReferenceDistinctColors(DistinctColors):
         )
 
 
+def plain_lloyd(
+    lab: np.ndarray, weights: np.ndarray, centres: np.ndarray, iterations: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The textbook weighted Lloyd loop on (N, 3) colours (the previous implementation's): every distance, every
+    iteration; stops when the labels no longer change."""
+    labels = np.zeros(lab.shape[0], dtype=np.intp)
+    for it in range(iterations):
+        new_labels = ((lab[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+        counts = np.bincount(new_labels, weights=weights, minlength=centres.shape[0])
+        sums = np.stack(
+            [np.bincount(new_labels, weights=weights * lab[:, c], minlength=centres.shape[0]) for c in range(3)], 1
+        )
+        keep = counts > 0
+        new_centres = centres.copy()
+        new_centres[keep] = sums[keep] / counts[keep, None]
+        converged = it > 0 and bool(np.array_equal(new_labels, labels))
+        labels, centres = new_labels, new_centres
+        if converged:
+            break
+    return labels, centres
+
+
 def reference_dominant_colors(pixels: npt.NDArray[np.uint8], k: int = 8, merge_distance: float = 8.0) -> list[Any]:
     """The previous k-means: (N, k, 3) squared distances summed over the last axis, argmin."""
     sample = character._downsample(np.ascontiguousarray(pixels, dtype=np.uint8), character.MAX_CLUSTER_PIXELS)
@@ -111,21 +133,7 @@ def reference_dominant_colors(pixels: npt.NDArray[np.uint8], k: int = 8, merge_d
             break
         centres[j] = lab[int(rng.choice(lab.shape[0], p=p / total))]
         d2 = np.minimum(d2, ((lab - centres[j]) ** 2).sum(axis=1))
-    labels = np.zeros(lab.shape[0], dtype=np.intp)
-    for it in range(character._ITERATIONS):
-        dist = ((lab[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
-        new_labels = dist.argmin(axis=1)
-        counts_j = np.bincount(new_labels, weights=weights, minlength=centres.shape[0])
-        sums = np.stack(
-            [np.bincount(new_labels, weights=weights * lab[:, c], minlength=centres.shape[0]) for c in range(3)], axis=1
-        )
-        keep = counts_j > 0
-        new_centres = centres.copy()
-        new_centres[keep] = sums[keep] / counts_j[keep, None]
-        converged = it > 0 and bool(np.array_equal(new_labels, labels))
-        labels, centres = new_labels, new_centres
-        if converged:
-            break
+    labels, centres = plain_lloyd(lab, weights, centres, character._ITERATIONS)
     centres, mass = character._merge_close(
         centres, np.bincount(labels, weights=weights, minlength=centres.shape[0]).astype(np.float64), merge_distance
     )
