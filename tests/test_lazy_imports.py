@@ -242,3 +242,21 @@ def test_main_freezes_the_heap_once_the_command_is_done() -> None:
     printed, status = done.stdout.rsplit("@@", 1)
     assert printed.strip() == f"brandkit {brandkit.__version__}"
     assert status in ("0 True", "None True")
+
+
+def test_the_listing_keeps_the_tables_order_whatever_order_the_groups_were_registered_in() -> None:
+    """A process that ran several commands registered their groups as they came; the help lists the table's order."""
+    code = (
+        "import json, typer.main\n"
+        "from brandkit.cli import COMMANDS, app, register_command, register_commands\n"
+        "register_command('cache'); register_command('variants'); register_command('report')\n"
+        "register_commands()\n"
+        "group = typer.main.get_group(app)\n"
+        "ctx = typer.main.get_command(app).make_context('brandkit', [], resilient_parsing=True)\n"
+        "print('@@' + json.dumps([group.list_commands(ctx), list(COMMANDS)]))\n"
+    )
+    done = _python("-c", code)
+    assert done.returncode == 0, done.stderr
+    listed, table = json.loads(done.stdout.rsplit("@@", 1)[1])
+    assert listed == table
+    assert listed.index("variants") < listed.index("cache")  # registered after it, listed before it

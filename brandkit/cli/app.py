@@ -50,9 +50,10 @@ def deferred_group(
                 self.commands[name] = TyperCommand(name, help=commands[name])
 
         def list_commands(self, ctx: Any) -> list[str]:
-            if not self._listed:
-                return super().list_commands(ctx)
-            return [*commands, *(name for name in self.commands if name not in commands)]
+            """The table's order, whatever order the groups were registered in (a process that ran several
+            commands registered them as they came), then any command the table lacks."""
+            listed = [name for name in commands if name in self.commands]
+            return [*listed, *(name for name in super().list_commands(ctx) if name not in commands)]
 
         def resolve_command(self, ctx: Any, args: list[str]) -> Any:
             name = args[0] if args else None
