@@ -24,7 +24,7 @@ from brandkit.atomic import atomic_write_all
 from brandkit.edit_inherit import EditReport
 from brandkit.errors import OutputError
 from brandkit.imageio import load_image
-from brandkit.models import AssetRequest, Attempt, CompiledPrompt, EditRequest, ValidationReport
+from brandkit.models import AssetRequest, Attempt, CompiledPrompt, ComposedCopy, EditRequest, ValidationReport
 from brandkit.provenance import PROVENANCE_KEY, read_provenance_record
 
 SIDECAR_SUFFIX = ".json"
@@ -72,6 +72,9 @@ class Asset(BaseModel):
     conversation: ConversationLink | None = Field(
         default=None, description="Conversation turns: the conversation, turn, response and parent asset."
     )
+    composed: ComposedCopy | None = Field(
+        default=None, description="The copy brandkit drew itself (font sizes, CTA pill); kept in the provenance."
+    )
     credentials: dict[str, Any] | None = Field(
         default=None,
         description="Content Credentials: content_credentials 'signed' or 'unsigned', the provider's manifest "
@@ -90,7 +93,9 @@ class Asset(BaseModel):
 
     def provenance(self) -> dict[str, Any]:
         """The provenance record embedded in the file and the sidecar."""
-        return provenance_record(self.prompt, self.provider, self.model, self.attempt_number, self.report)
+        return provenance_record(
+            self.prompt, self.provider, self.model, self.attempt_number, self.report, self.composed
+        )
 
     def sidecar(self) -> dict[str, Any]:
         """The sidecar JSON: request, compiled prompt, spec, provider, model, checks, timings, attempts."""
@@ -168,9 +173,23 @@ def _version() -> str:
 
 
 def provenance_record(
-    prompt: CompiledPrompt, provider: str, model: str, attempt: int, report: ValidationReport | None
+    prompt: CompiledPrompt,
+    provider: str,
+    model: str,
+    attempt: int,
+    report: ValidationReport | None,
+    composed: ComposedCopy | None = None,
 ) -> dict[str, Any]:
-    """Compact provenance: enough to validate the file again later without the request."""
+    """Compact provenance: enough to validate the file again later without the request.
+
+    ``composed``: the copy brandkit drew itself; its font sizes and CTA pill are recorded (``copy_font_px``,
+    ``cta_box``) so a later ``validate`` reads the copy areas at the size they need. ``None``: not recorded.
+    """
+    extra: dict[str, Any] = {}
+    if composed is not None:
+        extra = {"copy_font_px": list(composed.font_px)}
+        if composed.cta_box is not None:
+            extra["cta_box"] = list(composed.cta_box)
     return {
         "generator": f"brandkit/{_version()}",
         "spec_name": prompt.spec_name,
@@ -189,6 +208,7 @@ def provenance_record(
         "copy_boxes": [
             list(b.as_tuple()) for b in (prompt.layout.copy_box, prompt.layout.disclaimer_box) if b is not None
         ],
+        **extra,
         "copy": prompt.copy_block.model_dump(mode="json"),
         "checks": report.summary() if report is not None else {},
     }

@@ -35,7 +35,7 @@ from brandkit.layout import (
     resize_logo,
 )
 from brandkit.memo import memoized
-from brandkit.models import CopyBlock
+from brandkit.models import ComposedCopy, CopyBlock
 from brandkit.spec.models import BrandSpec, ColorRole, LogoVariant
 from brandkit.wcag import relative_luminance
 
@@ -141,6 +141,19 @@ class Composition:
     contrast: dict[str, float] = field(default_factory=dict)
     logo_box: Box | None = None
     logo_variant: str | None = None
+    font_px: dict[str, int] = field(default_factory=dict)
+    """Font size (px) each copy element was set in (same keys as ``copy_boxes``)."""
+
+    def composed(self, layout: Layout) -> ComposedCopy:
+        """What was set in ``layout``'s copy areas, for the checks (:class:`~brandkit.models.ComposedCopy`):
+        the smallest font size in the copy box and in the disclaimer box, and the CTA's pill."""
+        copy = [v for k, v in self.font_px.items() if not k.startswith("disclaimer[")]
+        disclaimers = [v for k, v in self.font_px.items() if k.startswith("disclaimer[")]
+        font_px: list[int | None] = [min(copy) if copy else None]
+        if layout.disclaimer_box is not None:
+            font_px.append(min(disclaimers) if disclaimers else None)
+        cta = self.copy_boxes.get("cta")
+        return ComposedCopy(font_px=font_px, cta_box=cta.as_tuple() if cta is not None else None)
 
 
 def _paint(image: Image.Image, box: Box, color: RGB) -> None:
@@ -180,6 +193,7 @@ def draw_copy(
         color, ratio = best_text_color(bg, candidates, typo.min_contrast)
         comp.copy_boxes[role] = draw_text(image, fitted, box.x0, y, color)
         comp.copy_colors[role], comp.contrast[role] = color, ratio
+        comp.font_px[role] = fitted.size
         y += fitted.height + gap
     if copy.cta:
         _draw_cta(image, spec, layout, copy.cta, y, cta_size, comp)
@@ -207,6 +221,7 @@ def draw_copy(
             key = f"disclaimer[{i}]"
             comp.copy_boxes[key] = draw_text(image, fitted, dbox.x0, ly, color)
             comp.copy_colors[key], comp.contrast[key] = color, ratio
+            comp.font_px[key] = fitted.size
     return comp
 
 
@@ -305,6 +320,7 @@ def _draw_cta(
     draw_text(image, fitted, pill_box.x0 + pad_x, pill_box.y0 + pad_y, color)
     comp.copy_boxes["cta"] = pill_box
     comp.copy_colors["cta"], comp.contrast["cta"] = color, ratio
+    comp.font_px["cta"] = fitted.size
 
 
 def draw_logo(

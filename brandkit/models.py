@@ -386,6 +386,18 @@ class ValidationReport(_Model):
         return data
 
 
+class ComposedCopy(_Model):
+    """What the compose stage set in the layout's copy areas (``text="overlay"`` or a text fix), for the checks.
+
+    ``font_px`` runs parallel to the layout's copy areas (copy box, then disclaimer box, as in
+    :attr:`brandkit.checks.base.Expectation.copy_boxes`): the smallest font size (px) drawn in each, ``None``
+    where nothing was drawn. ``cta_box``: the CTA's pill (x0, y0, x1, y1), ``None`` without a CTA.
+    """
+
+    font_px: list[int | None] = Field(default_factory=list, max_length=4)
+    cta_box: tuple[int, int, int, int] | None = None
+
+
 class Attempt(_Model):
     """One generation attempt, kept with its report whether it passed or not."""
 
@@ -405,6 +417,9 @@ class Attempt(_Model):
     elapsed_s: float = 0.0
     photo: PhotoUse | None = Field(default=None, description="The spec library photo the renderer placed, if any.")
     notes: list[str] = Field(default_factory=list, description="The provider's notes on parameters it left out.")
+    composed: ComposedCopy | None = Field(
+        default=None, description="The copy brandkit drew itself (font sizes, CTA pill); None: the model's text."
+    )
 
     @field_serializer("data")
     def _ser(self, data: bytes) -> str:

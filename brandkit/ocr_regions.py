@@ -12,7 +12,9 @@ The whole-image read (:meth:`brandkit.ocr.OcrEngine.read`) runs the text detecto
    then overlap are merged), is cut out and detected again at the scale its smallest line needs: that line
    :data:`TARGET_LINE_PX` high for the detector, never below :data:`AREA_MIN_FACTOR` × the sweep's scale (text
    too small for the sweep is still found), never above 1:1 or 960 px. An area where the sweep found nothing is
-   detected at that limit. An area wider than 8× its height (a disclaimer line) is detected without the black
+   detected at that limit. When brandkit drew the copy itself, the smallest font size it set in the area gives
+   that line (:func:`area_scale`, ``font_px``); otherwise never more coarsely than the whole-image read.
+   An area wider than 8× its height (a disclaimer line) is detected without the black
    rows rapidocr would add above and below it, with only those its height lacks to the detector's 32-px grid
    (``wide_padding=False``, :func:`brandkit.ocr_rapid.pads_wide_strip`: a 964×86 px disclaimer area gave the
    detector 2.6× its pixels; every line of the 50 OCR benchmark images reads the same, its box moves 1–5 px).
@@ -48,12 +50,14 @@ __all__ = [
     "AREA_MARGIN",
     "AREA_MIN_FACTOR",
     "DETECTOR_SIDE",
+    "FONT_LINE_RATIO",
     "REFINE_MARGIN",
     "SWEEP_SIDE",
     "TARGET_LINE_PX",
     "AreaRead",
     "Box",
     "LayoutReading",
+    "area_fonts",
     "area_scale",
     "full_scale",
     "merge_areas",
@@ -75,6 +79,10 @@ TARGET_LINE_PX = 24.0
 
 AREA_MIN_FACTOR = 1.3
 """A copy area is detected at ≥ this × the sweep's scale: text the sweep was too coarse to see is still found."""
+
+FONT_LINE_RATIO = 1.25
+"""Height of a detected line (its quad, the detector's unclipped box) per px of font size: 1.2–1.3 measured on
+copy brandkit composed (both example brands, every format; the smallest line of each area)."""
 
 REFINE_MARGIN = 0.5
 """Margin above and below a sweep line outside the copy areas, as a share of its height, for its re-detection
@@ -148,20 +156,52 @@ def merge_areas(areas: Sequence[Box], width: int, height: int, margin: int) -> l
     return boxes
 
 
-def area_scale(box: Box, heights: Sequence[float], sweep: float, floor: float = 0.0) -> float:
+def area_scale(
+    box: Box, heights: Sequence[float], sweep: float, floor: float = 0.0, font_px: float | None = None
+) -> float:
     """Detector scale for one copy area (module docstring, step 2); ``heights``: the sweep's lines in it.
 
-    ``floor``: the whole-image read's scale (:func:`full_scale`). An area is never detected more coarsely than the
-    whole-image read would detect it: the sweep measures a CTA's *button* as its line (a Lumen Health story's
-    87 px button around 48 px text), and a scale chosen from that height gave a box around the whole button, whose
-    two colours (button and page) the contrast check then measured instead of text and button (2.3:1 instead of
-    5.0:1, a false reject found by ``tests/test_sdk.py``).
+    ``font_px``: the smallest font size (image px) brandkit set in the area, when it drew the copy itself
+    (:attr:`brandkit.checks.base.Expectation.copy_font_px`). The area's smallest line is then that size
+    (× :data:`FONT_LINE_RATIO`), or a smaller line the sweep found there (text in a photo under the copy), and
+    ``floor`` does not apply: a CTA's button, which the sweep measures as one tall line, no longer sets the scale.
+
+    ``floor`` (the font size unknown): the whole-image read's scale (:func:`full_scale`). An area is never detected
+    more coarsely than the whole-image read would detect it: the sweep measures a CTA's *button* as its line (a
+    Lumen Health story's 87 px button around 48 px text), and a scale chosen from that height gave a box around the
+    whole button, whose two colours (button and page) the contrast check then measured instead of text and button
+    (2.3:1 instead of 5.0:1, a false reject found by ``tests/test_sdk.py``).
     """
     top = min(1.0, DETECTOR_SIDE / max(1, box[2] - box[0], box[3] - box[1]))
+    if font_px is not None:
+        line = min([FONT_LINE_RATIO * font_px, *heights])
+        return float(min(top, max(TARGET_LINE_PX / max(1.0, line), AREA_MIN_FACTOR * sweep)))
     if not heights:
         return top
     wanted = TARGET_LINE_PX / max(1.0, min(heights))
     return float(min(top, max(wanted, AREA_MIN_FACTOR * sweep, floor)))
+
+
+def area_fonts(
+    areas: Sequence[Box], font_px: Sequence[float | None], merged: Sequence[Box], margin: int
+) -> list[float | None]:
+    """The smallest known font size in each merged area (:func:`merge_areas`); ``None`` when any layout area it
+    holds has no known size (or ``font_px`` does not give one per area)."""
+    if len(font_px) != len(areas):
+        return [None] * len(merged)
+    out: list[float | None] = []
+    for box in merged:
+        sizes = [
+            size
+            for area, size in zip(areas, font_px, strict=True)
+            if area[0] - margin < box[2]
+            and box[0] < area[2] + margin
+            and area[1] - margin < box[3]
+            and box[1] < area[3] + margin
+        ]
+        known = [s for s in sizes if s is not None]
+        out.append(min(known) if known and len(known) == len(sizes) else None)
+    return out
 
 
 def full_scale(width: int, height: int) -> float:
@@ -218,8 +258,13 @@ class _Clock:
         self.wall, self.cpu = wall, cpu
 
 
-def read_layout(engine: RegionOcrEngine, image: Image.Image, areas: Sequence[Box]) -> LayoutReading:
+def read_layout(
+    engine: RegionOcrEngine, image: Image.Image, areas: Sequence[Box], font_px: Sequence[float | None] = ()
+) -> LayoutReading:
     """Read ``image`` where the layout put copy (``areas``, image pixels) plus one cheap sweep (module docstring).
+
+    ``font_px``: per area, the smallest font size (image px) brandkit set there, ``None`` unknown; empty: all
+    unknown (:func:`area_scale`).
 
     Raises what the engine raises (:class:`~brandkit.ocr.OcrUnavailableError`, engine errors).
     """
@@ -227,6 +272,7 @@ def read_layout(engine: RegionOcrEngine, image: Image.Image, areas: Sequence[Box
     height, width = bgr.shape[:2]
     margin = max(8, round(AREA_MARGIN * min(width, height)))
     boxes = merge_areas(areas, width, height, margin)
+    fonts = area_fonts(areas, font_px, boxes, margin) if font_px else [None] * len(boxes)
     scale = sweep_scale(width, height)
     timings: dict[str, float] = {}
 
@@ -245,8 +291,8 @@ def read_layout(engine: RegionOcrEngine, image: Image.Image, areas: Sequence[Box
 
     found: list[Quad] = []
     reads: list[AreaRead] = []
-    for box, area_heights in zip(boxes, heights, strict=True):
-        area = area_scale(box, area_heights, scale, full_scale(width, height))
+    for box, area_heights, font in zip(boxes, heights, fonts, strict=True):
+        area = area_scale(box, area_heights, scale, full_scale(width, height), font)
         mine = [q for q in engine.detect(bgr, box, area, wide_padding=False) if _inside(_centre(q), box)]
         reads.append(AreaRead(box=box, scale=round(area, 4), lines=len(mine)))
         found.extend(mine)

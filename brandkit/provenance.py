@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
 
 from PIL import Image
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 __all__ = [
     "MAX_NESTING",
@@ -88,8 +88,20 @@ class ProvenanceRecord(_Strict):
     logo_box: list[int] | None = Field(min_length=4, max_length=4)
     photo_box: list[int] | None = Field(default=None, min_length=4, max_length=4)
     copy_boxes: list[Annotated[list[int], Field(min_length=4, max_length=4)]] | None = Field(default=None, max_length=4)
+    copy_font_px: list[Annotated[int, Field(ge=1, le=4096)] | None] | None = Field(default=None, max_length=4)
+    """Parallel to ``copy_boxes``: the smallest font size (px) brandkit drew in each (absent: unknown)."""
+    cta_box: list[int] | None = Field(default=None, min_length=4, max_length=4)
+    """The CTA's pill when brandkit drew it (absent: unknown)."""
     copy_: ProvenanceCopy = Field(alias="copy")
     checks: dict[str, CheckState] = Field(max_length=64)
+
+    @model_validator(mode="after")
+    def _sizes_match_areas(self) -> ProvenanceRecord:
+        if self.copy_font_px is not None and len(self.copy_font_px) != len(self.copy_boxes or []):
+            raise ValueError(
+                f"copy_font_px has {len(self.copy_font_px)} entries for {len(self.copy_boxes or [])} copy_boxes"
+            )
+        return self
 
     @property
     def width(self) -> int:

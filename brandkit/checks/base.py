@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+from typing import Annotated, Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -50,6 +50,16 @@ class Expectation(BaseModel):
         default_factory=list,
         description="The layout's copy areas (copy box, disclaimer box; x0, y0, x1, y1) the copy is drawn in: the "
         "contrast check measures each line inside the area that holds it. Empty: no layout known.",
+    )
+    copy_font_px: list[Annotated[int, Field(ge=1, le=4096)] | None] = Field(
+        default_factory=list,
+        max_length=4,
+        description="Parallel to copy_boxes: the smallest font size (px) brandkit set in each area when it drew the "
+        "copy itself (text overlay, text fix), None where unknown; the OCR reads each area at the detector size "
+        "that size needs. Empty: unknown (the model rendered the text, or no layout).",
+    )
+    cta_box: tuple[int, int, int, int] | None = Field(
+        default=None, description="The CTA's pill (x0, y0, x1, y1) when brandkit drew it. None: unknown."
     )
     background_tone: Literal["light", "dark"] | None = None
     max_file_bytes: int | None = None

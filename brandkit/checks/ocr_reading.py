@@ -29,7 +29,7 @@ from brandkit.ocr import (
 from brandkit.ocr_regions import merge_areas, read_layout
 from brandkit.warm_cache import WarmCache
 
-__all__ = ["OCR_MODE_RESOURCE_KEY", "OcrMode", "copy_areas", "ocr_for_context", "ocr_mode_details"]
+__all__ = ["OCR_MODE_RESOURCE_KEY", "OcrMode", "copy_areas", "copy_font_px", "ocr_for_context", "ocr_mode_details"]
 
 OcrMode = Literal["layout", "full"]
 
@@ -50,6 +50,16 @@ def copy_areas(ctx: CheckContext) -> list[tuple[int, int, int, int]]:
     sx = w / exp.width if exp.width else 1.0
     sy = h / exp.height if exp.height else 1.0
     return [(round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy)) for x0, y0, x1, y1 in exp.copy_boxes]
+
+
+def copy_font_px(ctx: CheckContext) -> list[float | None]:
+    """Per copy area, the smallest font size brandkit set there (``Expectation.copy_font_px``) in image pixels
+    (scaled like :func:`copy_areas` when the file was resized); empty when unknown."""
+    exp = ctx.expectation
+    if not exp.copy_font_px:
+        return []
+    scale = ctx.image.size[1] / exp.height if exp.height else 1.0
+    return [None if px is None else px * scale for px in exp.copy_font_px]
 
 
 def _mode(ctx: CheckContext, engine: OcrEngine, name: str) -> tuple[OcrMode, str | None]:
@@ -83,11 +93,12 @@ def _read(ctx: CheckContext) -> OcrReading:
         extra: dict[str, Any] = {}
         if mode == "layout":
             assert isinstance(engine, RegionOcrEngine)
-            layout = read_layout(engine, ctx.image, copy_areas(ctx))
+            layout = read_layout(engine, ctx.image, copy_areas(ctx), copy_font_px(ctx))
             lines = layout.lines
             extra["layout"] = {
                 "areas": [{"box": list(a.box), "scale": a.scale, "lines": a.lines} for a in layout.areas],
                 "sweep_scale": layout.sweep_scale,
+                "font_px_known": bool(ctx.expectation.copy_font_px),
                 "lines_outside_areas": layout.swept_lines,
             }
             extra["timings_ms"] = layout.timings_ms  # per step, wall and CPU (benchmarks; not in the details)

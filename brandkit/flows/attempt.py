@@ -168,7 +168,9 @@ def _asset(
     spent: float,
     timings: dict[str, float],
 ) -> Asset:
-    record = provenance_record(attempt.prompt, attempt.provider, attempt.model, attempt.number, attempt.report)
+    record = provenance_record(
+        attempt.prompt, attempt.provider, attempt.model, attempt.number, attempt.report, attempt.composed
+    )
     data = embed_provenance(attempt.data, attempt.output_format, record)
     prompt = attempt.prompt
     return Asset(
@@ -186,6 +188,7 @@ def _asset(
         cost_usd=spent,
         fixes=attempt.fixes,
         timings=timings,
+        composed=attempt.composed,
     )
 
 

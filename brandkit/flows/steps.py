@@ -17,7 +17,7 @@ from brandkit.compose import draw_copy, draw_logo, zone_color
 from brandkit.errors import ImageInputError, ProviderError, ProviderResponseError
 from brandkit.flows.effects import Compute, Flow, KitContext, Moderate
 from brandkit.imageio import encode_image, load_image, verify_image
-from brandkit.models import Attempt, CompiledPrompt, RenderResult, ValidationReport
+from brandkit.models import Attempt, CompiledPrompt, ComposedCopy, RenderResult, ValidationReport
 from brandkit.provider.decoded_moderation import ModeratesDecoded
 from brandkit.spec.models import CheckPolicy
 
@@ -28,8 +28,10 @@ def expectation_for(
     prompt: CompiledPrompt,
     copy_source: str = "request",
     credentials_on_return: Literal["signed", "unsigned"] | None = None,
+    composed: ComposedCopy | None = None,
 ) -> Expectation:
-    """What the checks expect of an image made for ``prompt`` (``credentials_on_return``: generation only)."""
+    """What the checks expect of an image made for ``prompt`` (``credentials_on_return``: generation only;
+    ``composed``: the copy brandkit drew itself — its font sizes and CTA pill guide the OCR)."""
     return Expectation(
         credentials_on_return=credentials_on_return,
         width=prompt.width,
@@ -41,6 +43,8 @@ def expectation_for(
         logo_box=prompt.layout.logo_box.as_tuple() if prompt.layout.logo_box is not None else None,
         photo_box=prompt.layout.hero_box.as_tuple() if prompt.layout.hero_box is not None else (0, 0, 0, 0),
         copy_boxes=[b.as_tuple() for b in (prompt.layout.copy_box, prompt.layout.disclaimer_box) if b is not None],
+        copy_font_px=list(composed.font_px) if composed is not None else [],
+        cta_box=composed.cta_box if composed is not None else None,
         background_tone=prompt.background_tone,
         copy_source=copy_source,
     )
@@ -88,16 +92,18 @@ def check_step(
 
 def overlay(
     ctx: KitContext, prompt: CompiledPrompt, data: bytes, fmt: str, zones: frozenset[str], repaint: bool
-) -> bytes:
-    """Composite exact copy and/or the real logo into the layout's zones; returns the re-encoded image."""
+) -> tuple[bytes, ComposedCopy | None]:
+    """Composite exact copy and/or the real logo into the layout's zones; returns the re-encoded image and, when
+    the copy was drawn, what was set where (font sizes, CTA pill)."""
     spec = ctx.spec
     image = load_image(data)
     alpha = image.getchannel("A") if image.mode == "RGBA" else None
     canvas = image.convert("RGB")
     layout = prompt.layout
+    composed = None
     if "text" in zones:
         color = zone_color(canvas, spec, layout.copy_box) if repaint else None
-        draw_copy(canvas, spec, layout, prompt.copy_block, repaint=color)
+        composed = draw_copy(canvas, spec, layout, prompt.copy_block, repaint=color).composed(layout)
     if "logo" in zones and prompt.logo_variant and layout.logo_clear_box is not None:
         variant = spec.logo(prompt.logo_variant)
         color = zone_color(canvas, spec, layout.logo_clear_box, for_logo=variant) if repaint else None
@@ -106,7 +112,7 @@ def overlay(
     if alpha is not None:
         out = canvas.convert("RGBA")
         out.putalpha(alpha)
-    return encode_image(out, fmt, prompt.params.get("output_compression"))
+    return encode_image(out, fmt, prompt.params.get("output_compression")), composed
 
 
 def evaluate_step(
@@ -131,25 +137,26 @@ def evaluate_step(
             provider=result.provider,
         )
 
-    def prepare() -> tuple[bytes, Image.Image | None]:
+    def prepare() -> tuple[bytes, Image.Image | None, ComposedCopy | None]:
         """The image to check, and its decoded form when the bytes are the provider's own and no moderation
         request comes between: a decoded image is ~3 MB per megapixel, not to be held across a request (a
         run has many variants waiting there at once). Before moderation, the image is only verified (no
         pixels decoded); the checks decode it after."""
         try:
             if zones:  # re-encoded: the checks decode the bytes as they will be delivered
-                return overlay(ctx, prompt, rendered.data, fmt, zones, repaint=False), None
+                overlaid, drawn = overlay(ctx, prompt, rendered.data, fmt, zones, repaint=False)
+                return overlaid, None, drawn
             if ctx.moderator is not None and not isinstance(ctx.moderator, ModeratesDecoded):  # a remote request
                 verify_image(rendered.data)
-                return rendered.data, None
-            return rendered.data, load_image(rendered.data)
+                return rendered.data, None, None
+            return rendered.data, load_image(rendered.data), None
         except ImageInputError as exc:
             raise undecodable(exc) from exc
 
-    data, decoded = yield Compute(prepare)
+    data, decoded, composed = yield Compute(prepare)
     moderation, moderation_error = yield from moderate_step(ctx, data, fmt, prompt.text, decoded)
     try:
-        expectation = expectation_for(prompt, credentials_on_return=on_return(ctx.signer))
+        expectation = expectation_for(prompt, credentials_on_return=on_return(ctx.signer), composed=composed)
         report = yield from check_step(ctx, data, expectation, policies, moderation, moderation_error, decoded)
     except ImageInputError as exc:  # only the provider's own bytes can fail here (verified, not decoded)
         raise undecodable(exc) from exc
@@ -168,6 +175,7 @@ def evaluate_step(
         elapsed_s=time.perf_counter() - started,
         photo=rendered.photo,
         notes=list(result.notes),
+        composed=composed,
     )
     return attempt, (moderation, moderation_error)
 
@@ -180,14 +188,19 @@ def fix_step(
     moderation: tuple[ModerationScores | None, str | None],
 ) -> Flow[Attempt]:
     prompt = attempt.prompt
-    data: bytes = yield Compute(lambda: overlay(ctx, prompt, attempt.data, attempt.output_format, zones, repaint=True))
-    expectation = expectation_for(prompt, credentials_on_return=on_return(ctx.signer))
+    fixed: tuple[bytes, ComposedCopy | None] = yield Compute(
+        lambda: overlay(ctx, prompt, attempt.data, attempt.output_format, zones, repaint=True)
+    )
+    data, drawn = fixed
+    composed = drawn if drawn is not None else attempt.composed  # a logo-only fix keeps the copy as it was
+    expectation = expectation_for(prompt, credentials_on_return=on_return(ctx.signer), composed=composed)
     report = yield from check_step(ctx, data, expectation, policies, *moderation)
     return attempt.model_copy(
         update={
             "data": data,
             "report": report,
             "report_before_fix": attempt.report,
+            "composed": composed,
             "fixes": [*attempt.fixes, *(f"fix:{z}" for z in sorted(zones))],
         }
     )

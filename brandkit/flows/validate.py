@@ -75,6 +75,10 @@ def expectation_from_record(record: ProvenanceRecord | None, fmt: str) -> Expect
         if record.photo_box is not None
         else None,
         copy_boxes=[(b[0], b[1], b[2], b[3]) for b in record.copy_boxes or []],
+        copy_font_px=list(record.copy_font_px or []),
+        cta_box=(record.cta_box[0], record.cta_box[1], record.cta_box[2], record.cta_box[3])
+        if record.cta_box is not None
+        else None,
         copy_source="provenance",
     )
 
