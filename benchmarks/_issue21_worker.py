@@ -144,6 +144,26 @@ def item_ocr_layout(b: Bench) -> Callable[[], Any]:
     return _ocr(b, image, data, _provenance_expectation(data))
 
 
+class Unsupported(Exception):
+    """What this tree cannot do for an item: its cell gets the reason, never a number."""
+
+
+def item_ocr_layout_sized(b: Bench) -> Callable[[], Any]:
+    """OCR of the same ad with the copy brandkit composed itself (``text="overlay"``): the provenance also records
+    each copy area's font size, which today's layout-guided read detects at the size it needs."""
+    image, data = _read(b.inputs, "ad-overlay.png")
+    try:
+        expectation = _provenance_expectation(data)
+    except Exception as exc:  # a tree whose provenance record has no font sizes refuses the fields
+        raise Unsupported(f"no font sizes in this tree's provenance ({type(exc).__name__})") from exc
+    knows_sizes = "copy_font_px" in type(expectation).model_fields
+    if knows_sizes and not expectation.copy_font_px:
+        raise RuntimeError("ad-overlay.png's provenance records no font sizes: remake the inputs")
+    once = _ocr(b, image, data, expectation)
+    b.note += "; font sizes " + (str(expectation.copy_font_px) if knows_sizes else "unknown to this tree")
+    return once
+
+
 def item_ocr_full(b: Bench) -> Callable[[], Any]:
     """OCR of the same ad with no layout known: the whole-image read in both trees."""
     image, data = _read(b.inputs, "ad.png")
@@ -287,6 +307,7 @@ def item_technical(b: Bench) -> Callable[[], Any]:
 
 ITEMS: dict[str, Callable[[Bench], Callable[[], Any]]] = {
     "ocr-layout": item_ocr_layout,
+    "ocr-layout-sized": item_ocr_layout_sized,
     "ocr-full": item_ocr_full,
     "moderation": item_moderation,
     "logo-present": _logo("poster-logo.png"),
@@ -365,6 +386,8 @@ def main(argv: list[str] | None = None) -> int:
             out = measure(args.item, args.inputs, args.runs, args.warmup)
     except ImportError as exc:  # an entry point this tree does not have
         out = {"unsupported": f"{type(exc).__name__}: {exc}"}
+    except Unsupported as exc:
+        out = {"unsupported": str(exc)}
     leaked = sorted(m for m, mod in sys.modules.items() if m.startswith("brandkit") and not _inside(mod, tree))
     if leaked:  # never a figure of mixed code
         out = {"unsupported": f"modules imported from outside {tree}: {', '.join(leaked)}"}

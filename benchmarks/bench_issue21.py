@@ -17,7 +17,9 @@ processes) beside **wall**; the ratio and the targets are judged on CPU (the mac
 wall is an upper bound). The load average at the start and the end is printed under the table.
 
 Items (1024² unless said): OCR of a composed ad with provenance (before: the full read, its only mode; now:
-layout-guided) and with no layout known (the full read in both); moderation (local detector + check); logo
+layout-guided), of the same ad with the copy brandkit drew itself (``text="overlay"``: today's provenance also
+records each copy area's font size, read at the detector size it needs; the old tree ignores the sizes) and with no
+layout known (the full read in both); moderation (local detector + check); logo
 present / small (110 px) / missing; palette on the ad (layout known) and on a photograph (no layout); every
 check but OCR, moderation in (on the ad and on a poster without layout; target ≤ 40 ms); a whole in-process
 ``validate``; ``import brandkit``; ``brandkit --help``; a one-shot ``brandkit generate --provider local`` with a
@@ -47,7 +49,7 @@ from benchmarks._measure import ChildRun, cores, load_average, run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKER = ROOT / "benchmarks" / "_issue21_worker.py"
-INPUTS_VERSION = "1"
+INPUTS_VERSION = "2"
 PY = sys.executable
 NORTHWIND = str(ROOT / "brand_specs" / "northwind")
 GENERATE = ["generate", "-s", NORTHWIND, "-b", "a cup of coffee on a wooden table", "--headline", "Fresh roast"]
@@ -122,6 +124,8 @@ def make_inputs(folder: Path) -> None:
         cta="Order ahead",
     )
     kit.generate(request).save(folder / "ad.png", overwrite=True)
+    # the same ad with the copy brandkit draws itself: its provenance also records each copy area's font size
+    kit.generate(request.model_copy(update={"text": "overlay"})).save(folder / "ad-overlay.png", overwrite=True)
     with Image.open(ROOT / "brand_specs" / "northwind" / "photos" / "coffee.jpg") as photo:
         side = min(photo.size)
         box = ((photo.width - side) // 2, (photo.height - side) // 2)
@@ -145,6 +149,12 @@ def worker(item: str, tree: Path, cache: Path, inputs: Path, runs: int, warmup: 
 
 ITEMS: tuple[tuple[str, str, float | None, str], ...] = (
     ("ocr-layout", "OCR, composed ad with provenance (before: full read; now: layout-guided)", 150.0, "≤ 150 ms"),
+    (
+        "ocr-layout-sized",
+        "OCR, the same ad with the copy brandkit composed (`text=overlay`: font sizes in the provenance)",
+        150.0,
+        "≤ 150 ms",
+    ),
     ("ocr-full", "OCR, the same ad with no layout known (full read)", None, ""),
     ("moderation", "moderation (local detector + check)", None, "(in the 40 ms)"),
     ("logo-present", "logo present (≈ 24 % of the side)", None, ""),
