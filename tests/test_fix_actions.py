@@ -17,6 +17,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 import brandkit
+from brandkit.checks.base import Check
 from brandkit.checks.contrast import ContrastCheck
 from brandkit.checks.logo import LogoCheck
 from brandkit.checks.text import TextCheck
@@ -90,6 +91,15 @@ class SpoilingRenderer(LocalRenderer):
         return await asyncio.to_thread(self.render, call)
 
 
+def spoiled_kit(
+    spec: BrandSpec, resources: KitResources, spoil: Spoiler, checks: list[Check]
+) -> tuple[brandkit.BrandKit, SpoilingRenderer]:
+    """A kit over a :class:`SpoilingRenderer` (no moderator, no signer) running ``checks``, and that renderer."""
+    provider = SpoilingRenderer(spec, spoil)
+    kit = brandkit.BrandKit(spec, resources=resources, provider=provider, moderator=None, checks=checks, signer=None)
+    return kit, provider
+
+
 @pytest.mark.parametrize(
     ("spoil", "failing", "zone"),
     [(wrong_copy, "text", "text"), (unreadable_copy, "contrast", "text"), (missing_logo, "logo", "logo")],
@@ -99,15 +109,7 @@ def test_every_fix_action_passes_its_own_check(
     kit_resources: KitResources, spoil: Spoiler, failing: str, zone: str
 ) -> None:
     spec = brandkit.load_spec("brand_specs/northwind")
-    provider = SpoilingRenderer(spec, spoil)
-    kit = brandkit.BrandKit(
-        spec,
-        resources=kit_resources,
-        provider=provider,
-        moderator=None,
-        checks=[TextCheck(), LogoCheck(), ContrastCheck()],
-        signer=None,
-    )
+    kit, provider = spoiled_kit(spec, kit_resources, spoil, [TextCheck(), LogoCheck(), ContrastCheck()])
     request = AssetRequest(
         brief="a cup of coffee on a table",
         headline="Slow mornings, bright roasts",

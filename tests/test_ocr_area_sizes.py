@@ -39,7 +39,7 @@ from brandkit.provenance import read_provenance_record
 from brandkit.resources import KitResources
 from brandkit.spec.models import BrandSpec
 from tests.checks_support import ocr_engine
-from tests.test_fix_actions import Spoiler, SpoilingRenderer, missing_logo, wrong_copy
+from tests.test_fix_actions import Spoiler, missing_logo, spoiled_kit, wrong_copy
 
 __all__ = ["ocr_engine"]  # the session fixture, re-exported for pytest
 
@@ -190,15 +190,7 @@ def test_sizes_are_bounded_and_must_match_the_areas() -> None:
 def test_a_text_fix_records_the_sizes_it_set_and_a_logo_fix_does_not(
     northwind: BrandSpec, kit_resources: KitResources, spoil: Spoiler, drawn: bool
 ) -> None:
-    provider = SpoilingRenderer(northwind, spoil)
-    kit = brandkit.BrandKit(
-        northwind,
-        resources=kit_resources,
-        provider=provider,
-        moderator=None,
-        checks=[TextCheck(), LogoCheck()],
-        signer=None,
-    )
+    kit, provider = spoiled_kit(northwind, kit_resources, spoil, [TextCheck(), LogoCheck()])
     request = {**REQUEST, "format": "landscape", "disclaimers": [], "text": "render", "logo": "reference"}
     asset = kit.generate(AssetRequest(**request, policies={"text": "fix", "logo": "fix"}))  # type: ignore[arg-type]
     assert provider.calls == 1 and any(f.startswith("fix:") for f in asset.fixes)
