@@ -267,24 +267,16 @@ class RapidOcrEngine(LazyEngine):
 
         Lines read as empty, or with a score below ``Global.text_score``, are dropped (as :meth:`read` does).
         """
-        from brandkit.ocr_rapid import line_crop, quad_box
+        from brandkit.ocr_rapid import recognize_quads
 
-        height, width = bgr.shape[:2]
-        min_score = float(self._params["Global.text_score"])
-        lines: list[OcrLine] = []
-        for quad in quads:
-            crop = line_crop(bgr, quad)
-            if min(crop.shape[:2]) < 2:
-                continue
+        def read_line(crop: np.ndarray) -> tuple[str, float] | None:
             with self._lock:
                 output = self._loaded_engine()(crop, use_det=False, use_cls=False, use_rec=True)
             texts: list[Any] = list(getattr(output, "txts", None) or ())
             scores: list[Any] = list(getattr(output, "scores", None) or ())
-            box = quad_box(quad, width, height)
-            readable = bool(texts) and bool(str(texts[0]).strip()) and float(scores[0]) >= min_score
-            if readable and box[2] > box[0] and box[3] > box[1]:
-                lines.append(OcrLine(str(texts[0]), box, float(scores[0])))
-        return lines
+            return (str(texts[0]), float(scores[0])) if texts else None
+
+        return recognize_quads(bgr, quads, float(self._params["Global.text_score"]), read_line)
 
 
 def default_ocr_engine(warm_cache: WarmCache | None = None) -> OnnxOcrEngine:

@@ -257,19 +257,11 @@ class OnnxOcrEngine(LazyEngine):
 
     def recognize(self, bgr: np.ndarray, quads: list[Quad]) -> list[OcrLine]:
         """Read each quad from the full-resolution ``bgr``, one line per pass (empty or low-score lines dropped)."""
-        from brandkit.ocr_rapid import line_crop, quad_box
+        from brandkit.ocr_rapid import recognize_quads
 
-        height, width = bgr.shape[:2]
-        min_score = float(self._params["Global.text_score"])
-        lines: list[OcrLine] = []
-        for quad in quads:
-            crop = line_crop(bgr, quad)
-            if min(crop.shape[:2]) < 2:
-                continue
+        def read_line(crop: np.ndarray) -> tuple[str, float]:
             with self._lock:
                 self._ready()
-                text, score = self._recognize_locked(crop)
-            box = quad_box(quad, width, height)
-            if text.strip() and score >= min_score and box[2] > box[0] and box[3] > box[1]:
-                lines.append(OcrLine(text, box, score))
-        return lines
+                return self._recognize_locked(crop)
+
+        return recognize_quads(bgr, quads, float(self._params["Global.text_score"]), read_line)

@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from brandkit.ocr_types import OcrLine
+
 __all__ = [
     "NO_SPINNING",
     "detect_on_grid",
@@ -41,6 +43,7 @@ __all__ = [
     "quad_box",
     "quads_in_image",
     "quiet_sessions",
+    "recognize_quads",
     "rotate_crop",
     "rows_removed",
     "scaled_crop",
@@ -299,3 +302,29 @@ def detect_on_grid(
                 found.append((np.asarray(quad, dtype=np.float32).reshape(4, 2) + offset) / factor)
         out.append(found)
     return out
+
+
+def recognize_quads(
+    bgr: np.ndarray,
+    quads: Sequence[Any],
+    min_score: float,
+    read_line: Callable[[np.ndarray], tuple[str, float] | None],
+) -> list[OcrLine]:
+    """Each quad read from the full-resolution ``bgr`` (the crop the whole-image read makes), one line per pass:
+    ``read_line(crop)`` is the engine's recogniser (``None``: nothing read). Lines read as empty, with a score below
+    ``min_score`` (``Global.text_score``) or with an empty box are dropped, as the whole-image read drops them.
+    What both engines' ``recognize`` do."""
+    height, width = bgr.shape[:2]
+    lines: list[OcrLine] = []
+    for quad in quads:
+        crop = line_crop(bgr, quad)
+        if min(crop.shape[:2]) < 2:
+            continue
+        read = read_line(crop)
+        if read is None:
+            continue
+        text, score = read
+        box = quad_box(quad, width, height)
+        if text.strip() and score >= min_score and box[2] > box[0] and box[3] > box[1]:
+            lines.append(OcrLine(text, box, score))
+    return lines
