@@ -80,6 +80,23 @@ HEAD_REV = "80ef6b4"
 TARGET_MS = 150.0
 
 
+def full_copy_request(brief: str, headline: str, fmt: str) -> Any:
+    """The timed images' request (also the OCR tests'): headline, subhead, CTA and a disclaimer in ``fmt``, the copy
+    rendered with the image (the layout's copy areas known, no font sizes), the logo as a reference image."""
+    from brandkit.models import AssetRequest
+
+    return AssetRequest(
+        brief=brief,
+        headline=headline,
+        subhead="Single-origin beans, roasted this morning",
+        cta="Learn more",
+        disclaimers=["Offer valid at participating cafés."],
+        format=fmt,
+        text="render",
+        logo="reference",
+    )
+
+
 def _engine(config: str) -> Any:
     from brandkit.ocr import RapidOcrEngine
 
@@ -150,16 +167,7 @@ def worker(config: str, runs: int, quick: bool) -> dict[str, Any]:
     timing: list[dict[str, Any]] = []
     for brand, spec in specs.items():
         for fmt in spec.formats:
-            request = AssetRequest(
-                brief="bench",
-                headline=HEADLINES[0],
-                subhead="Single-origin beans, roasted this morning",
-                cta="Learn more",
-                disclaimers=["Offer valid at participating cafés."],
-                format=fmt,
-                text="render",
-                logo="reference",
-            )
+            request = full_copy_request("bench", HEADLINES[0], fmt)
             prompt = brandkit.compile(spec, request)
             image = LocalRenderer(spec).draw(prompt, seed=1)
             _read(_context(spec, prompt, image, resources))  # warm-up

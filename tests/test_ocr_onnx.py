@@ -13,7 +13,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 import brandkit
-from brandkit.models import AssetRequest
+from benchmarks.bench_ocr import full_copy_request
 from brandkit.ocr import OcrUnavailableError, RapidOcrEngine, default_ocr_engine
 from brandkit.ocr_onnx import OnnxOcrEngine
 from brandkit.ocr_rapid import NO_SPINNING, spinning_entries, to_bgr
@@ -45,16 +45,7 @@ def reference() -> Iterator[RapidOcrEngine]:
 
 def _render(brand: str, fmt: str, headline: str, seed: int) -> tuple[Image.Image, list[tuple[int, int, int, int]]]:
     spec = brandkit.load_spec(ROOT / "brand_specs" / brand)
-    request = AssetRequest(
-        brief="onnx parity",
-        headline=headline,
-        subhead="Single-origin beans, roasted this morning",
-        cta="Learn more",
-        disclaimers=["Offer valid at participating cafés."],
-        format=fmt,
-        text="render",
-        logo="reference",
-    )
+    request = full_copy_request("onnx parity", headline, fmt)
     prompt = brandkit.compile(spec, request)
     image = LocalRenderer(spec).draw(prompt, seed=seed)
     return image, list(expectation_for(prompt).copy_boxes or [])

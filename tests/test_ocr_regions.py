@@ -11,13 +11,14 @@ import pytest
 from PIL import Image
 
 import brandkit
+from benchmarks.bench_ocr import full_copy_request
 from brandkit.checks.base import CheckContext, CheckResources
 from brandkit.checks.contrast import ContrastCheck
 from brandkit.checks.ocr_reading import OCR_MODE_RESOURCE_KEY, ocr_for_context
 from brandkit.checks.text import TextCheck
 from brandkit.checks.text_details import TextDetails
 from brandkit.imageio import encode_image
-from brandkit.models import AssetRequest, CheckStatus
+from brandkit.models import CheckStatus
 from brandkit.ocr import OcrLine, RapidOcrEngine
 from brandkit.ocr_rapid import NO_SPINNING, grid_window, pads_wide_strip, spinning_entries, to_bgr
 from brandkit.ocr_regions import AREA_MIN_FACTOR, area_scale, full_scale, merge_areas, read_layout, sweep_scale
@@ -211,16 +212,7 @@ def test_full_mode_can_be_asked_for(spec: BrandSpec, ocr_engine: RapidOcrEngine)
 @pytest.mark.parametrize(("brand", "fmt"), [("northwind", "square"), ("lumen-health", "banner")])
 def test_rendered_assets_read_the_same_by_layout_as_whole(brand: str, fmt: str, ocr_engine: RapidOcrEngine) -> None:
     spec = brandkit.load_spec(ROOT / "brand_specs" / brand)
-    request = AssetRequest(
-        brief="regions",
-        headline="Slow mornings, bright roasts",
-        subhead="Single-origin beans, roasted this morning",
-        cta="Learn more",
-        disclaimers=["Offer valid at participating cafés."],
-        format=fmt,
-        text="render",
-        logo="reference",
-    )
+    request = full_copy_request("regions", "Slow mornings, bright roasts", fmt)
     prompt = brandkit.compile(spec, request)
     image = LocalRenderer(spec).draw(prompt, seed=3)
     expectation = expectation_for(prompt)
