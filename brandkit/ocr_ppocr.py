@@ -150,14 +150,14 @@ def _box_score(pred: np.ndarray, box: np.ndarray) -> float:
     return float(cv2.mean(pred[ymin : ymax + 1, xmin : xmax + 1], mask)[0])
 
 
-def _unclip(box: np.ndarray) -> np.ndarray:
+def _unclip(box: np.ndarray, ratio: float = DB_UNCLIP) -> np.ndarray:
     import pyclipper
 
     pts = box.astype(np.float64)
     x, y = pts[:, 0], pts[:, 1]
     area = abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))) / 2.0
     length = float(np.sum(np.hypot(np.roll(x, -1) - x, np.roll(y, -1) - y)))
-    distance = area * DB_UNCLIP / length
+    distance = area * ratio / length
     offset = pyclipper.PyclipperOffset()
     offset.AddPath(box, pyclipper.JT_ROUND, pyclipper.ET_CLOSEDPOLYGON)
     return np.array(offset.Execute(distance)).reshape((-1, 1, 2))
@@ -179,8 +179,9 @@ def _sorted(boxes: np.ndarray) -> np.ndarray:
     return result
 
 
-def db_boxes(pred: np.ndarray, dest_h: int, dest_w: int) -> np.ndarray:
-    """Text boxes (N×4×2 float32, clockwise from top-left, in a ``dest_w``×``dest_h`` image) from the DB map."""
+def db_boxes(pred: np.ndarray, dest_h: int, dest_w: int, unclip: float = DB_UNCLIP) -> np.ndarray:
+    """Text boxes (N×4×2 float32, clockwise from top-left, in a ``dest_w``×``dest_h`` image) from the DB map;
+    ``unclip``: how far each shrunk text region is grown back (rapidocr's ``Det.unclip_ratio``)."""
     import cv2
 
     prob = pred[0, 0, :, :]
@@ -193,7 +194,7 @@ def db_boxes(pred: np.ndarray, dest_h: int, dest_w: int) -> np.ndarray:
         points, side = _mini_box(contour)
         if side < 3 or _box_score(prob, points.reshape(-1, 2)) < DB_BOX_THRESH:
             continue
-        box, side = _mini_box(_unclip(points))
+        box, side = _mini_box(_unclip(points, unclip))
         if side < 5:
             continue
         box[:, 0] = np.clip(np.round(box[:, 0] / width * dest_w), 0, dest_w)

@@ -38,7 +38,7 @@ around each pixel, and an area's window has less around it (gate corpus: see ``d
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,6 +52,7 @@ __all__ = [
     "DETECTOR_SIDE",
     "FONT_LINE_RATIO",
     "REFINE_MARGIN",
+    "REFINE_MAX_HEIGHT",
     "SWEEP_SIDE",
     "TARGET_LINE_PX",
     "AreaRead",
@@ -88,6 +89,13 @@ REFINE_MARGIN = 0.5
 """Margin above and below a sweep line outside the copy areas, as a share of its height, for its re-detection
 (four times as much to the left and right, where a line the coarse sweep cut short continues)."""
 
+REFINE_MAX_HEIGHT = 0.2
+"""In a fast read, a sweep line taller than this share of the image's short side is not detected again: the tiny
+detector sometimes takes a whole photograph for one line (444 px high on the 1024² ad), whose window on the full grid
+costs ~90 ms and at any coarser scale is found again. Such a line is read by both recognisers from its own crop and
+kept only when they agree (:func:`read_layout`): giant text reads alike, a photograph's shapes do not ('O' and '0'
+for a cup)."""
+
 DETECTOR_SIDE = 960
 """The detector's long-side limit (``Det.limit_side_len`` of :data:`brandkit.ocr.DEFAULT_RAPIDOCR_PARAMS`)."""
 
@@ -110,6 +118,10 @@ class LayoutReading:
     sweep_scale: float
     swept_lines: int = 0
     """Lines the sweep found outside every copy area (recognised too)."""
+    reread: int = 0
+    """Lines read again by the reference recogniser because ``confirm`` did not accept the first reading."""
+    tall_dropped: int = 0
+    """Sweep lines over :data:`REFINE_MAX_HEIGHT` a fast read dropped: the two recognisers read them differently."""
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -209,8 +221,11 @@ def full_scale(width: int, height: int) -> float:
     return min(1.0, DETECTOR_SIDE / max(1, width, height))
 
 
-def _refine(engine: RegionOcrEngine, bgr: np.ndarray, swept: Sequence[Quad], areas: Sequence[Box]) -> list[Quad]:
-    """The sweep's lines outside the copy areas, detected again around each on the whole-image read's grid.
+def _refine(
+    engine: RegionOcrEngine, bgr: np.ndarray, swept: Sequence[Quad], areas: Sequence[Box], fast: bool
+) -> tuple[list[Quad], list[Quad]]:
+    """The sweep's lines outside the copy areas, detected again around each on the whole-image read's grid; and,
+    in a ``fast`` read, the lines taller than :data:`REFINE_MAX_HEIGHT`, left as the sweep found them.
 
     The sweep's coarse quads cut a line imprecisely (a logo's edge read as ')' before a wordmark, a last letter
     lost) and it sees texture as text at a coarse scale; a small window around each line, detected at the scale the
@@ -218,21 +233,71 @@ def _refine(engine: RegionOcrEngine, bgr: np.ndarray, swept: Sequence[Quad], are
     copy area are left to the area (already read).
     """
     if not swept:
-        return []
+        return [], []
     height, width = bgr.shape[:2]
-    padded = []
-    for quad in swept:
-        x0, y0, x1, y1 = _bounds(quad)
-        pad = max(8, round(REFINE_MARGIN * quad_height(quad)))
-        padded.append((x0 - 4 * pad, y0 - pad, x1 + 4 * pad, y1 + pad))  # a cut line continues sideways
-    windows = merge_areas(padded, width, height, 0)
+    tall: list[Quad] = []
+    if fast:
+        limit = REFINE_MAX_HEIGHT * min(width, height)
+        tall = [q for q in swept if quad_height(q) > limit]
+        swept = [q for q in swept if quad_height(q) <= limit]
+    if not swept:
+        return [], tall
+    windows = _windows(swept, width, height)
     out: list[Quad] = []
     for window, quads in zip(windows, engine.detect_grid(bgr, windows), strict=True):
         for quad in quads:
             centre = _centre(quad)
             if _inside(centre, window) and not any(_inside(centre, area) for area in areas):
                 out.append(quad)
-    return out
+    return out, tall
+
+
+def _windows(swept: Sequence[Quad], width: int, height: int) -> list[Box]:
+    """The refine windows around sweep lines (merged where they overlap)."""
+    padded = []
+    for quad in swept:
+        x0, y0, x1, y1 = _bounds(quad)
+        pad = max(8, round(REFINE_MARGIN * quad_height(quad)))
+        padded.append((x0 - 4 * pad, y0 - pad, x1 + 4 * pad, y1 + pad))  # a cut line continues sideways
+    return merge_areas(padded, width, height, 0)
+
+
+def _small_crop(bgr: np.ndarray, quad: Quad) -> tuple[np.ndarray, Quad]:
+    """A giant line's surroundings shrunk (area interpolation) until the line is twice the recogniser's 48-px height,
+    and the line's quad there: cutting it at full size costs ~7 ms on a 1024² image."""
+    from brandkit.ocr_rapid import scaled_crop
+
+    height, width = bgr.shape[:2]
+    x0, y0, x1, y1 = _clipped(quad, width, height)
+    scale = min(1.0, 96.0 / max(1.0, quad_height(quad)))
+    small = scaled_crop(bgr, (x0, y0, x1, y1), scale)
+    factor = np.array([small.shape[1] / max(1, x1 - x0), small.shape[0] / max(1, y1 - y0)], dtype=np.float32)
+    pts = (np.asarray(quad, dtype=np.float32).reshape(4, 2) - np.array([x0, y0], dtype=np.float32)) * factor
+    return small, pts
+
+
+def _clipped(quad: Quad, width: int, height: int) -> Box:
+    x0, y0, x1, y1 = _bounds(quad)
+    return max(0, x0), max(0, y0), min(width, x1), min(height, y1)
+
+
+def _agreed(
+    engine: RegionOcrEngine, reference: RegionOcrEngine, bgr: np.ndarray, quads: Sequence[Quad]
+) -> tuple[list[OcrLine], int]:
+    """Each quad read by both recognisers; the reference's line kept when both read the same text. Returns the lines
+    and how many quads were dropped."""
+    lines: list[OcrLine] = []
+    dropped = 0
+    height, width = bgr.shape[:2]
+    for quad in quads:
+        crop, whole = _small_crop(bgr, quad)
+        first = engine.recognize(crop, [whole])
+        again = reference.recognize(crop, [whole]) if first else []  # nothing read first: nothing to agree with
+        if first and again and first[0].text.strip() == again[0].text.strip():
+            lines.append(OcrLine(again[0].text, _clipped(quad, width, height), again[0].confidence))
+        else:
+            dropped += 1
+    return lines, dropped
 
 
 def _bounds(quad: Quad) -> Box:
@@ -258,16 +323,49 @@ class _Clock:
         self.wall, self.cpu = wall, cpu
 
 
+def _recognize_confirmed(
+    engine: RegionOcrEngine,
+    reference: RegionOcrEngine,
+    bgr: np.ndarray,
+    quads: Sequence[Quad],
+    confirm: Callable[[str], bool],
+) -> tuple[list[OcrLine], int]:
+    """Each quad read by ``engine``; a reading ``confirm`` rejects (or none at all) is replaced by ``reference``'s
+    reading of the same crop. Returns the lines and how many were read again."""
+    lines: list[OcrLine] = []
+    again = 0
+    for quad in quads:
+        first = engine.recognize(bgr, [quad])
+        if first and confirm(first[0].text):
+            lines.extend(first)
+            continue
+        again += 1
+        lines.extend(reference.recognize(bgr, [quad]))
+    return lines, again
+
+
 def read_layout(
-    engine: RegionOcrEngine, image: Image.Image, areas: Sequence[Box], font_px: Sequence[float | None] = ()
+    engine: RegionOcrEngine,
+    image: Image.Image,
+    areas: Sequence[Box],
+    font_px: Sequence[float | None] = (),
+    *,
+    reference: RegionOcrEngine | None = None,
+    confirm: Callable[[str], bool] | None = None,
 ) -> LayoutReading:
     """Read ``image`` where the layout put copy (``areas``, image pixels) plus one cheap sweep (module docstring).
 
     ``font_px``: per area, the smallest font size (image px) brandkit set there, ``None`` unknown; empty: all
     unknown (:func:`area_scale`).
 
+    ``reference`` and ``confirm`` (both or neither): ``engine`` is a fast one; each line it reads is kept when
+    ``confirm(text)`` accepts it (text of the expected copy), else read again from the same crop by ``reference``'s
+    recogniser (so unexpected or forbidden text is read by the reference models; :attr:`LayoutReading.reread`).
+
     Raises what the engine raises (:class:`~brandkit.ocr.OcrUnavailableError`, engine errors).
     """
+    if (reference is None) != (confirm is None):
+        raise ValueError("read_layout takes both reference and confirm, or neither")
     bgr = to_bgr(image)
     height, width = bgr.shape[:2]
     margin = max(8, round(AREA_MARGIN * min(width, height)))
@@ -297,14 +395,22 @@ def read_layout(
         reads.append(AreaRead(box=box, scale=round(area, 4), lines=len(mine)))
         found.extend(mine)
     clock.lap(timings, "areas")
-    refined = _refine(engine, bgr, outside, boxes)
+    refined, tall = _refine(engine, bgr, outside, boxes, fast=reference is not None)
     clock.lap(timings, "refine")
-    lines = engine.recognize(bgr, found + refined)
+    reread = dropped = 0
+    if reference is not None and confirm is not None:
+        lines, reread = _recognize_confirmed(engine, reference, bgr, found + refined, confirm)
+        giant, dropped = _agreed(engine, reference, bgr, tall)
+        lines += giant
+    else:
+        lines = engine.recognize(bgr, found + refined)
     clock.lap(timings, "recognize")
     return LayoutReading(
         lines=reading_order(lines),
         areas=reads,
         sweep_scale=round(scale, 4),
-        swept_lines=len(refined),
+        swept_lines=len(refined) + len(tall) - dropped,
+        reread=reread,
+        tall_dropped=dropped,
         timings_ms={k: round(v, 3) for k, v in timings.items()},
     )

@@ -262,8 +262,12 @@ class KitResources:
             engines.append(("moderation", moderator))
         if OCR_CHECKS & set(checks):
             from brandkit.ocr import OCR_RESOURCE_KEY, default_ocr_engine
+            from brandkit.ocr_onnx import fast_ocr_engine
 
             ocr = self.checks.get(OCR_RESOURCE_KEY, lambda: default_ocr_engine(self.warm_cache))
+            fast = fast_ocr_engine(self.checks, ocr)
+            if fast is not None:  # the layout's first read (brandkit.checks.ocr_reading): needed first
+                engines.append(("ocr-fast", fast))
             if isinstance(ocr, Loadable):
                 engines.append(("ocr", ocr))
         return engines

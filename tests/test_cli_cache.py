@@ -93,7 +93,7 @@ def test_cache_warm_fills_the_cache(root: Path) -> None:
     assert code == 0, out
     brands = out["brands"]
     assert isinstance(brands, list) and len(brands) == 1
-    assert set(brands[0]["seconds"]) == {"palette", "logo", "ocr", "moderation"}
+    assert set(brands[0]["seconds"]) == {"palette", "logo", "ocr", "ocr-fast", "moderation"}
     assert brands[0]["unavailable"] == {}
     after = WarmCache.default().usage()
     assert out["cache"] == os.environ[CACHE_DIR_ENV]
@@ -105,7 +105,7 @@ def test_cache_warm_fills_the_cache(root: Path) -> None:
 def test_kit_warm_sync_and_async_prepare_the_same(northwind: brandkit.BrandSpec, kit_resources: KitResources) -> None:
     kit = brandkit.BrandKit(northwind, provider="local", resources=kit_resources, signer=None)
     report = kit.warm()
-    assert set(report.seconds) == {"palette", "logo", "ocr", "moderation"} and report.unavailable == {}
+    assert set(report.seconds) == {"palette", "logo", "ocr", "ocr-fast", "moderation"} and report.unavailable == {}
     twin = brandkit.AsyncBrandKit(northwind, provider="local", resources=kit_resources, signer=None)
     again = asyncio.run(twin.warm())
     assert set(again.seconds) == set(report.seconds)

@@ -9,7 +9,7 @@ which names the kind of difference between two strict forms.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -24,6 +24,7 @@ __all__ = [
     "ned",
     "normalize_token",
     "normalize_tokens",
+    "part_of_copy",
     "pieces",
     "sep",
     "strict_form",
@@ -113,6 +114,23 @@ def strict_form(text: str, case: str = "exact") -> str:
     """
     joined = join_tokens(_without_cjk_punctuation(pieces(clean(text))))
     return joined.casefold() if case == "ignore" else joined
+
+
+def part_of_copy(strings: Sequence[str], case: str = "exact") -> Callable[[str], bool]:
+    """A test of one OCR line: is its strict form a whole-word part of one of ``strings``' strict forms?
+
+    What the fast OCR read (:mod:`brandkit.checks.ocr_reading`) keeps without reading the line again: the line
+    can only be a piece of the expected copy, cut at word boundaries (a line break of the layout), exactly as it
+    will be judged (:func:`strict_form`; case folded only when ``case="ignore"``). Anything else — another word,
+    a slip, extra text, a spacing difference — is not confirmed. An empty line never is.
+    """
+    forms = [f" {strict_form(text, case)} " for text in strings]
+
+    def confirm(line: str) -> bool:
+        form = strict_form(line, case)
+        return bool(form) and any(f" {form} " in full for full in forms)
+
+    return confirm
 
 
 def edit_distance(a: str, b: str) -> int:

@@ -7,6 +7,20 @@ Two modes, always named in the reading (``OcrReading.mode``) and in the checks' 
   (:class:`~brandkit.ocr.RegionOcrEngine`): :func:`brandkit.ocr_regions.read_layout` reads the copy areas at
   the scale their lines need plus one cheap sweep of the whole image (text outside the areas, forbidden or
   unexpected, is still read).
+
+  **Fast first, reference when in doubt.** With the default engine (:class:`~brandkit.ocr_onnx.OnnxOcrEngine` on
+  its reference models, PP-OCRv6 small), the layout is first read with PP-OCRv6 *tiny*
+  (:data:`~brandkit.ocr_onnx.TINY_MODELS`, ~3× cheaper to detect, ~5× to recognise). Each line tiny reads that is
+  not a whole-word part of the expected copy or of the brand's name
+  (:func:`~brandkit.checks.copy_text.part_of_copy`: another word, a slip, text in a photo, nothing read) is read
+  again from the same crop by the reference recogniser, so unexpected and forbidden text is always judged on the
+  reference recogniser's reading. The fast reading is kept only when every required string then reads
+  **exactly** (:func:`fast_read_accepted`); otherwise the image is read again entirely with the reference models
+  and that reading is used: a copy mismatch is always the reference models' verdict. The boxes of a kept fast
+  reading are the tiny detector's (within a few pixels of the reference's on composed copy; what that does to the
+  contrast check is measured on the gate corpus, ``docs/benchmarks.md``). The details say which
+  (``ocr_layout.fast``). Off with
+  :data:`OCR_FAST_RESOURCE_KEY` set to ``False``; a caller's own engine is never second-guessed (no fast read).
 * ``"full"`` — the whole image at the detector's full size (:meth:`~brandkit.ocr.OcrEngine.read`), with the
   reason (``mode_reason``): no layout known (a file brandkit did not make), an engine that reads whole images
   only, or a caller that asked for it (:data:`OCR_MODE_RESOURCE_KEY` set to ``"full"`` in the kit's resources).
@@ -18,6 +32,8 @@ import time
 from typing import Any, Literal
 
 from brandkit.checks.base import CheckContext
+from brandkit.checks.copy_match import match_copy, required_copy
+from brandkit.checks.copy_text import normalize_tokens, part_of_copy
 from brandkit.ocr import (
     OCR_MEMO_KEY,
     OCR_RESOURCE_KEY,
@@ -26,10 +42,26 @@ from brandkit.ocr import (
     RegionOcrEngine,
     default_ocr_engine,
 )
-from brandkit.ocr_regions import merge_areas, read_layout
+from brandkit.ocr_onnx import (
+    OCR_FAST_ENGINE_KEY,
+    OCR_FAST_RESOURCE_KEY,
+    REFERENCE_MODELS,
+    fast_ocr_engine,
+)
+from brandkit.ocr_regions import LayoutReading, merge_areas, read_layout
 from brandkit.warm_cache import WarmCache
 
-__all__ = ["OCR_MODE_RESOURCE_KEY", "OcrMode", "copy_areas", "copy_font_px", "ocr_for_context", "ocr_mode_details"]
+__all__ = [
+    "OCR_FAST_ENGINE_KEY",
+    "OCR_FAST_RESOURCE_KEY",
+    "OCR_MODE_RESOURCE_KEY",
+    "OcrMode",
+    "copy_areas",
+    "copy_font_px",
+    "fast_read_accepted",
+    "ocr_for_context",
+    "ocr_mode_details",
+]
 
 OcrMode = Literal["layout", "full"]
 
@@ -82,6 +114,54 @@ def _mode(ctx: CheckContext, engine: OcrEngine, name: str) -> tuple[OcrMode, str
     return "layout", None
 
 
+def fast_read_accepted(ctx: CheckContext, layout: LayoutReading) -> tuple[bool, str]:
+    """Whether the fast reading stands: every required string of copy reads exactly (why not, otherwise)."""
+    matches = match_copy(required_copy(ctx), layout.lines, ctx.spec.typography.copy_match)
+    inexact = [role for role, match in matches.items() if not match.exact]
+    if inexact:
+        return False, f"not read exactly by the fast models: {', '.join(inexact)}"
+    return True, "every required string read exactly"
+
+
+def _layout(ctx: CheckContext, engine: RegionOcrEngine) -> tuple[LayoutReading, dict[str, Any]]:
+    """The layout read: fast first where it applies (module docstring), else the engine's own."""
+    areas, fonts = copy_areas(ctx), copy_font_px(ctx)
+    fast = fast_ocr_engine(ctx.resources, engine)
+    if fast is None:
+        return read_layout(engine, ctx.image, areas, fonts), {}
+    if not fast.available:  # said in the details, never silently: the reference models read alone
+        reason = f"the fast models could not load: {fast.unavailable_reason}"
+        return read_layout(engine, ctx.image, areas, fonts), {
+            "models": fast.models.name,
+            "accepted": False,
+            "reason": reason,
+        }
+    copy = part_of_copy(list(required_copy(ctx).values()), ctx.spec.typography.copy_match.case)
+    brand = set(normalize_tokens(ctx.spec.name))  # its words (a wordmark) are never unexpected text (text check)
+
+    def confirm(text: str) -> bool:
+        words = normalize_tokens(text)
+        return copy(text) or (bool(words) and set(words) <= brand)
+
+    first = read_layout(fast, ctx.image, areas, fonts, reference=engine, confirm=confirm)
+    accepted, why = fast_read_accepted(ctx, first)
+    info: dict[str, Any] = {
+        "models": fast.models.name,
+        "accepted": accepted,
+        "reason": why,
+        "reread": first.reread,
+        "tall_dropped": first.tall_dropped,
+    }
+    timings = {f"fast_{k}": v for k, v in first.timings_ms.items()}
+    if accepted:
+        first.timings_ms.update(timings)
+        return first, info
+    info["reference_models"] = REFERENCE_MODELS.name
+    again = read_layout(engine, ctx.image, areas, fonts)
+    again.timings_ms.update(timings)
+    return again, info
+
+
 def _read(ctx: CheckContext) -> OcrReading:
     engine: OcrEngine = ctx.resources.get(OCR_RESOURCE_KEY, lambda: default_ocr_engine(WarmCache.of(ctx.resources)))
     name = str(getattr(engine, "name", type(engine).__name__))
@@ -93,7 +173,7 @@ def _read(ctx: CheckContext) -> OcrReading:
         extra: dict[str, Any] = {}
         if mode == "layout":
             assert isinstance(engine, RegionOcrEngine)
-            layout = read_layout(engine, ctx.image, copy_areas(ctx), copy_font_px(ctx))
+            layout, fast = _layout(ctx, engine)
             lines = layout.lines
             extra["layout"] = {
                 "areas": [{"box": list(a.box), "scale": a.scale, "lines": a.lines} for a in layout.areas],
@@ -101,6 +181,8 @@ def _read(ctx: CheckContext) -> OcrReading:
                 "font_px_known": bool(ctx.expectation.copy_font_px),
                 "lines_outside_areas": layout.swept_lines,
             }
+            if fast:
+                extra["layout"]["fast"] = fast
             extra["timings_ms"] = layout.timings_ms  # per step, wall and CPU (benchmarks; not in the details)
         else:
             lines = engine.read(ctx.image)
