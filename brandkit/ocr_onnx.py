@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import numpy as np
 from PIL import Image
 
+from brandkit import ocr_models
 from brandkit.ocr_rapid import to_bgr
 from brandkit.ocr_types import DEFAULT_RAPIDOCR_PARAMS, LazyEngine, OcrLine, OcrUnavailableError, Quad, reading_order
 
@@ -76,8 +77,6 @@ class OcrModels:
     def folder(self) -> Path:
         """Where the files are (raises :class:`OcrUnavailableError` when rapidocr is not installed)."""
         if self.source == "brandkit":
-            from brandkit import ocr_models
-
             return ocr_models.folder()
         return model_dir()
 
@@ -103,10 +102,10 @@ REFERENCE_MODELS = OcrModels(name="PP-OCRv6 small", det=DET_MODEL, rec=REC_MODEL
 
 TINY_MODELS = OcrModels(
     name="PP-OCRv6 tiny",
-    det="PP-OCRv6_det_tiny.onnx",
-    rec="PP-OCRv6_rec_tiny.onnx",
+    det=ocr_models.DET_MODEL,
+    rec=ocr_models.REC_MODEL,
     source="brandkit",
-    dictionary="ppocrv6_tiny_dict.txt",
+    dictionary=ocr_models.DICTIONARY,
     unclip=1.4,
 )
 """The tiny models brandkit ships (:mod:`brandkit.ocr_models`): the layout read's first, fast reading."""

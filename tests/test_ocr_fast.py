@@ -27,20 +27,12 @@ from brandkit.ocr_onnx import TINY_MODELS, OnnxOcrEngine, fast_ocr_engine
 from brandkit.ocr_regions import read_layout
 from brandkit.pipeline import expectation_from_provenance
 from brandkit.spec.models import BrandSpec
+from tests.test_ocr_area_sizes import REQUEST as AREA_REQUEST
 
 ROOT = Path(__file__).resolve().parents[1]
 FONT = ROOT / "brand_specs" / "northwind" / "fonts" / "Lato-Black.ttf"
 
-REQUEST = {
-    "brief": "A ceramic cup of pour-over coffee on an oak table by a window",
-    "format": "square",
-    "seed": 1,
-    "headline": "Slow mornings, bright roasts",
-    "subhead": "Single-origin Ethiopia, roasted this week.",
-    "cta": "Order ahead",
-    "disclaimers": ["Offer valid at participating cafés."],
-    "text": "overlay",
-}
+REQUEST = {**AREA_REQUEST, "text": "overlay"}  # the Northwind square ad, copy composed by brandkit
 
 
 @pytest.fixture(scope="module")
