@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -82,7 +83,7 @@ class Registry:
         try:
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA busy_timeout = 30000")
-            mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            mode = _wal(db)
             if str(mode).lower() != "wal":
                 raise RegistryError(f"{target}: the registry needs WAL mode (got {mode})", path=str(target))
             db.execute("PRAGMA synchronous = FULL")
@@ -363,3 +364,28 @@ class Registry:
             return compute_metrics(self._db, since=since, by=by)
         except sqlite3.Error as exc:
             raise RegistryError(f"{self.path}: registry read failed: {exc}", path=str(self.path)) from None
+
+
+WAL_DEADLINE_S = 30.0
+"""How long :meth:`Registry.open` retries switching a database to WAL while another process switches it too."""
+
+
+def _wal(db: sqlite3.Connection) -> str:
+    """``PRAGMA journal_mode = WAL``, retried while it reports "database is locked".
+
+    Two processes opening a fresh database at once both switch it to WAL: each takes a shared lock and asks for the
+    exclusive one, and SQLite answers the second "database is locked" at once — without waiting on the busy timeout,
+    which would deadlock (``tests/test_registry_concurrency.py`` saw it under load). Once the first has switched, the
+    pragma finds WAL already set and returns at once; so the second retries, with a short pause, up to
+    :data:`WAL_DEADLINE_S`.
+    """
+    deadline = time.monotonic() + WAL_DEADLINE_S
+    pause = 0.005
+    while True:
+        try:
+            return str(db.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(0.2, pause * 2)
