@@ -265,10 +265,10 @@ def _windows(swept: Sequence[Quad], width: int, height: int) -> list[Box]:
 def _small_crop(bgr: np.ndarray, quad: Quad) -> tuple[np.ndarray, Quad]:
     """A giant line's surroundings shrunk (area interpolation) until the line is twice the recogniser's 48-px height,
     and the line's quad there: cutting it at full size costs ~7 ms on a 1024² image."""
-    from brandkit.ocr_rapid import scaled_crop
+    from brandkit.ocr_rapid import quad_box, scaled_crop
 
     height, width = bgr.shape[:2]
-    x0, y0, x1, y1 = _clipped(quad, width, height)
+    x0, y0, x1, y1 = quad_box(quad, width, height)
     scale = min(1.0, 96.0 / max(1.0, quad_height(quad)))
     small = scaled_crop(bgr, (x0, y0, x1, y1), scale)
     factor = np.array([small.shape[1] / max(1, x1 - x0), small.shape[0] / max(1, y1 - y0)], dtype=np.float32)
@@ -276,16 +276,13 @@ def _small_crop(bgr: np.ndarray, quad: Quad) -> tuple[np.ndarray, Quad]:
     return small, pts
 
 
-def _clipped(quad: Quad, width: int, height: int) -> Box:
-    x0, y0, x1, y1 = _bounds(quad)
-    return max(0, x0), max(0, y0), min(width, x1), min(height, y1)
-
-
 def _agreed(
     engine: RegionOcrEngine, reference: RegionOcrEngine, bgr: np.ndarray, quads: Sequence[Quad]
 ) -> tuple[list[OcrLine], int]:
     """Each quad read by both recognisers; the reference's line kept when both read the same text. Returns the lines
     and how many quads were dropped."""
+    from brandkit.ocr_rapid import quad_box
+
     lines: list[OcrLine] = []
     dropped = 0
     height, width = bgr.shape[:2]
@@ -294,7 +291,7 @@ def _agreed(
         first = engine.recognize(crop, [whole])
         again = reference.recognize(crop, [whole]) if first else []  # nothing read first: nothing to agree with
         if first and again and first[0].text.strip() == again[0].text.strip():
-            lines.append(OcrLine(again[0].text, _clipped(quad, width, height), again[0].confidence))
+            lines.append(OcrLine(again[0].text, quad_box(quad, width, height), again[0].confidence))
         else:
             dropped += 1
     return lines, dropped
