@@ -26,6 +26,7 @@ import numpy as np
 from PIL import Image
 
 from brandkit import ocr_models
+from brandkit.ocr_ppocr import DB_UNCLIP
 from brandkit.ocr_rapid import to_bgr
 from brandkit.ocr_types import DEFAULT_RAPIDOCR_PARAMS, LazyEngine, OcrLine, OcrUnavailableError, Quad, reading_order
 
@@ -71,8 +72,9 @@ class OcrModels:
     rec: str
     source: Literal["rapidocr", "brandkit"] = "rapidocr"
     dictionary: str | None = None
-    unclip: float = 1.6
-    """How far the detector's shrunk text regions are grown back into line boxes (``Det.unclip_ratio``)."""
+    unclip: float = DB_UNCLIP
+    """How far the detector's shrunk text regions are grown back into line boxes (``Det.unclip_ratio``; rapidocr's
+    default, :data:`brandkit.ocr_ppocr.DB_UNCLIP`, unless given)."""
 
     def folder(self) -> Path:
         """Where the files are (raises :class:`OcrUnavailableError` when rapidocr is not installed)."""
