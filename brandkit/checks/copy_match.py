@@ -371,10 +371,11 @@ def match_copy(
 
 
 def copy_matches_for_context(ctx: CheckContext, lines: Sequence[OcrLine]) -> dict[str, StringMatch]:
-    """Matches of every required string against ``lines`` (OCR of ``ctx.image``), computed once per image."""
-
-    def compute() -> dict[str, StringMatch]:
-        return match_copy(required_copy(ctx), lines, ctx.spec.typography.copy_match)
-
-    matches: dict[str, StringMatch] = ctx.memo("copy:matches", compute)
-    return matches
+    """Matches of every required string against ``lines`` (an OCR reading of ``ctx.image``), computed once per
+    image and reading: the fast OCR read's acceptance test and the checks that later judge the same lines share
+    one computation; other lines (the reference models' reading) get their own."""
+    computed: dict[tuple[OcrLine, ...], dict[str, StringMatch]] = ctx.memo("copy:matches", dict)
+    key = tuple(lines)
+    if key not in computed:
+        computed[key] = match_copy(required_copy(ctx), lines, ctx.spec.typography.copy_match)
+    return computed[key]

@@ -32,7 +32,7 @@ import time
 from typing import Any, Literal
 
 from brandkit.checks.base import CheckContext
-from brandkit.checks.copy_match import match_copy, required_copy
+from brandkit.checks.copy_match import copy_matches_for_context, required_copy
 from brandkit.checks.copy_text import normalize_tokens, part_of_copy
 from brandkit.ocr import (
     OCR_MEMO_KEY,
@@ -116,7 +116,7 @@ def _mode(ctx: CheckContext, engine: OcrEngine, name: str) -> tuple[OcrMode, str
 
 def fast_read_accepted(ctx: CheckContext, layout: LayoutReading) -> tuple[bool, str]:
     """Whether the fast reading stands: every required string of copy reads exactly (why not, otherwise)."""
-    matches = match_copy(required_copy(ctx), layout.lines, ctx.spec.typography.copy_match)
+    matches = copy_matches_for_context(ctx, layout.lines)  # shared with the checks when the reading stands
     inexact = [role for role, match in matches.items() if not match.exact]
     if inexact:
         return False, f"not read exactly by the fast models: {', '.join(inexact)}"
