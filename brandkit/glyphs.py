@@ -61,6 +61,8 @@ _SHARED = frozenset({"Zyyy", "Zinh", "Zzzz"})
 def is_default_ignorable(ch: str) -> bool:
     """True for characters that are invisible by default and need no glyph (ZWJ, variation selectors, …)."""
     cp = ord(ch)
+    if cp < _IGNORABLE_RANGES[0][0]:  # below the first range (ASCII and most Latin): not ignorable
+        return False
     return any(lo <= cp <= hi for lo, hi in _IGNORABLE_RANGES)
 
 

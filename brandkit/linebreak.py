@@ -75,6 +75,8 @@ def segments(text: str) -> list[tuple[str, bool]]:
 
 def split_unspaced(token: str) -> list[str]:
     """``token`` split so that every character of an unspaced script stands alone (other runs stay whole)."""
+    if token.isascii():  # no ASCII character is unspaced, combining or default-ignorable: one run (or none)
+        return [token] if token else []
     out: list[str] = []
     run = ""
     for ch in token:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import itertools
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +18,9 @@ import brandkit
 from brandkit.checks.text import match_string
 from brandkit.compile import compile_prompt
 from brandkit.errors import RequestError, SpecError
-from brandkit.glyphs import FontChain, font_runs, glyph_problems
+from brandkit.glyphs import FontChain, font_runs, glyph_problems, is_default_ignorable
 from brandkit.layout import draw_text, fit_text
-from brandkit.linebreak import NO_LINE_END, NO_LINE_START, segments
+from brandkit.linebreak import NO_LINE_END, NO_LINE_START, is_unspaced, segments, split_unspaced
 from brandkit.models import AssetRequest
 from brandkit.ocr import OcrLine
 from brandkit.resources import KitResources
@@ -157,6 +158,15 @@ def test_runs_are_drawn_in_the_fallback_font_not_tofu(cjk_spec: brandkit.BrandSp
 def test_cjk_wrap_breaks_between_characters_with_kinsoku() -> None:
     assert [p for p, _ in segments("「コーヒー」を。")] == ["「コー", "ヒー」", "を。"]
     assert segments("Fresh  roast 新品") == [("Fresh", False), ("roast", True), ("新", True), ("品", False)]
+
+
+def test_split_unspaced_keeps_ascii_whole_and_splits_cjk() -> None:
+    # the ASCII fast path rests on this: no ASCII character is unspaced, combining or default-ignorable
+    ascii_chars = [chr(c) for c in range(128)]
+    assert not any(is_unspaced(c) or unicodedata.combining(c) or is_default_ignorable(c) for c in ascii_chars)
+    assert split_unspaced("Order!") == ["Order!"] and split_unspaced("") == []
+    assert split_unspaced("Café新品。") == ["Café", "新", "品", "。"]
+    assert split_unspaced("東\u0301A\u200db") == ["東\u0301", "A\u200db"]  # a mark stays with its base
 
 
 def test_long_japanese_text_wraps_without_spaces_or_forbidden_breaks(tmp_path: Path) -> None:
