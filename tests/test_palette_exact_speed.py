@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 import brandkit
 from brandkit import segment
 from brandkit.checks.base import CheckContext, CheckResources, Expectation
-from brandkit.checks.palette import PaletteCheck, masked_pixels
+from brandkit.checks.palette import PaletteCheck
 from brandkit.color import ciede2000, srgb_to_lab
 from brandkit.color.character import correlated_color_temperature, dominant_colors
 from brandkit.color.nearest_cells import CELLS_KIND, NearestCells, exact_nearest
@@ -172,14 +172,3 @@ def test_segmentation_matches_the_previous_block_statistics() -> None:
         assert np.array_equal(med, old_med)
     photo = segment.photo_mask(samples[0])
     assert photo.any() and not photo.all()  # the ad's photograph found, its brand zone kept
-
-
-def test_masked_pixels_slices_rectangles_and_gathers_the_rest() -> None:
-    rgb = np.random.default_rng(3).integers(0, 256, (40, 50, 3), dtype=np.uint8)
-    box = np.zeros((40, 50), dtype=bool)
-    box[5:30, 10:45] = True
-    assert np.array_equal(masked_pixels(rgb, box), rgb[box])
-    odd = box.copy()
-    odd[5, 10] = False  # not a rectangle any more
-    assert np.array_equal(masked_pixels(rgb, odd), rgb[odd])
-    assert masked_pixels(rgb, np.zeros((40, 50), dtype=bool)).shape == (0, 3)

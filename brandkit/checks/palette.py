@@ -43,7 +43,6 @@ from brandkit.checks.palette_details import PaletteDetails
 from brandkit.checks.palette_photo import judge_photo
 from brandkit.checks.palette_rules import RegionCounts, forbidden_rule, palette_measures, share_rules, zone_rule
 from brandkit.color import PaletteMatcher, hex_to_rgb, rgb_to_hex, srgb_to_lab
-from brandkit.color.character import dark_share_of_colors
 from brandkit.color.gamut_table import GAMUT_KIND, GamutTable, build_gamut_table, gamut_key
 from brandkit.color.nearest_cells import MAX_REFERENCES, NearestCells
 from brandkit.color.stats import DistinctColors, palette_space_share
@@ -145,15 +144,6 @@ def image_pixels(image: Image.Image) -> tuple[npt.NDArray[np.uint8], npt.NDArray
     alpha = rgba[..., 3]
     rgb = np.ascontiguousarray(rgba[..., :3])
     return (rgb, None) if bool(alpha.min() >= 128) else (rgb, alpha >= 128)
-
-
-def masked_pixels(rgb: npt.NDArray[np.uint8], mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint8]:
-    """``rgb[mask]`` ((N, 3), row-major order); a rectangular mask (a layout's photo box) is sliced, not gathered."""
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    if rows.size and (rows[-1] - rows[0] + 1) * (cols[-1] - cols[0] + 1) == np.count_nonzero(mask):
-        return rgb[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].reshape(-1, 3)
-    out: npt.NDArray[np.uint8] = rgb[mask]
-    return out
 
 
 def _photo_region(ctx: CheckContext, rgb: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.bool_], str]:
@@ -323,11 +313,7 @@ class PaletteCheck:
         photo_share = counts.total("photo") / total
         if regions and photo_share > 0:
             photo_counts = all_counts - zone_counts  # photo ⊂ image_mask
-
-            def dark(lightness: float) -> float:
-                return dark_share_of_colors(distinct.rgb, photo_counts, lightness)
-
-            verdict = judge_photo(masked_pixels(rgb, photo), palette, m.ref_lab, m.names, m.forbidden_lab, dark)
+            verdict = judge_photo(distinct.rgb, photo_counts, palette, m.ref_lab, m.names, m.forbidden_lab)
             photo_details = verdict.details
             problems += verdict.problems
             hints += verdict.hints

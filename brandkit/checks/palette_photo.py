@@ -1,6 +1,7 @@
 """The palette check's photographic rule: colour character, not pixel coverage.
 
-The photo's dominant colours (weighted k-means in CIELAB, :func:`brandkit.color_character.dominant_colors`)
+The photo's dominant colours (weighted k-means in CIELAB over the photo's colour histogram — every pixel, from the
+distinct colours the palette check has already counted: :func:`brandkit.color.character.dominant_colors_of`)
 are judged one by one: a cluster covering at least ``palette.photo.min_share`` of the photo
 is *on brand* when it is within ``photo.max_delta_e`` ΔE00 of a palette colour (or an
 allowed neutral) or inside one of ``photo.ranges`` (hue / chroma / lightness). The rule
@@ -13,7 +14,6 @@ grey-world colour temperature is outside ``photo.temperature``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,10 +22,10 @@ import numpy.typing as npt
 
 from brandkit.color import ciede2000, rgb_to_hex
 from brandkit.color.character import (
-    correlated_color_temperature,
-    dark_share,
+    color_temperature_of,
+    dark_share_of_colors,
     describe_color,
-    dominant_colors,
+    dominant_colors_of,
     in_lch_range,
 )
 from brandkit.spec.palette import Palette
@@ -56,29 +56,31 @@ def _needed_delta_e(entries: list[dict[str, Any]], max_off_share: float) -> floa
 
 
 def judge_photo(
-    pixels: npt.NDArray[np.uint8],
+    colors: npt.NDArray[np.uint8],
+    counts: npt.NDArray[np.int64],
     palette: Palette,
     ref_lab: npt.NDArray[np.float64],
     ref_names: list[str],
     forbidden_lab: npt.NDArray[np.float64],
-    dark_of: Callable[[float], float] | None = None,
 ) -> PhotoVerdict:
-    """Judge the photographic ``pixels`` ((N, 3) uint8) against ``palette.photo``.
+    """Judge the photograph against ``palette.photo``, from its pixels counted per distinct colour (``colors``
+    (N, 3) uint8, ``counts`` (N,): the photo's pixels of each colour, zeros allowed — every pixel is counted, none
+    is sampled).
 
     ``ref_lab`` / ``ref_names`` are the palette colours plus allowed neutrals; ``forbidden_lab``
-    the forbidden colours (same order as ``palette.forbidden_colors``). ``dark_of`` gives the photo's share of
-    pixels below a lightness when the caller has it cheaper (from its distinct colours; the same value), else
-    :func:`~brandkit.color.character.dark_share` of ``pixels``.
+    the forbidden colours (same order as ``palette.forbidden_colors``).
     """
     rule = palette.photo
-    clusters = dominant_colors(pixels, rule.clusters)
+    clusters = dominant_colors_of(colors, counts, rule.clusters)
     entries: list[dict[str, Any]] = []
     off_share = 0.0
     off_entries: list[dict[str, Any]] = []
     competitor: list[dict[str, Any]] = []
-    for cl in clusters:
-        lab = np.asarray(cl.lab)
-        de = ciede2000(lab[None, :], ref_lab)
+    labs = np.asarray([cl.lab for cl in clusters], dtype=np.float64).reshape(-1, 3)
+    de_all = ciede2000(labs[:, None, :], ref_lab[None, :, :])  # every cluster against every reference at once
+    fde_all = ciede2000(labs[:, None, :], forbidden_lab[None, :, :]) if len(forbidden_lab) else None
+    for i, cl in enumerate(clusters):
+        de = de_all[i]
         j = int(np.argmin(de))
         ranges = [r.name for r in rule.ranges if in_lch_range(cl.lab, r.hue, r.chroma, r.lightness)]
         dominant = cl.share >= rule.min_share
@@ -93,8 +95,8 @@ def judge_photo(
             "dominant": dominant,
             "on_brand": on_brand,
         }
-        if len(forbidden_lab) and cl.share >= MIN_COMPETITOR_CLUSTER:
-            fde = ciede2000(lab[None, :], forbidden_lab)
+        if fde_all is not None and cl.share >= MIN_COMPETITOR_CLUSTER:
+            fde = fde_all[i]
             k = int(np.argmin(fde))
             entry["nearest_forbidden"] = palette.forbidden_colors[k].name
             entry["forbidden_delta_e"] = round(float(fde[k]), 2)
@@ -137,7 +139,7 @@ def judge_photo(
             f"of it (ΔE {worst['delta_e']} from the nearest brand colour, {worst['nearest']}); choose or grade a "
             f"photo in the brand's colours ({brand_names}){character}"
         )
-    dark = dark_of(rule.dark_lightness) if dark_of is not None else dark_share(pixels, rule.dark_lightness)
+    dark = dark_share_of_colors(colors, counts, rule.dark_lightness)
     verdict.details["dark_share"] = round(dark, 4)
     if dark > rule.max_dark_share:
         verdict.problems.append(
@@ -148,7 +150,7 @@ def judge_photo(
             f"brighter photo or lift the exposure"
         )
     if rule.temperature is not None:
-        cct = correlated_color_temperature(pixels)
+        cct = color_temperature_of(colors, counts)
         verdict.details["color_temperature_k"] = round(cct) if cct is not None else None
         verdict.details["temperature_range_k"] = [rule.temperature.min_kelvin, rule.temperature.max_kelvin]
         if cct is not None and not rule.temperature.min_kelvin <= cct <= rule.temperature.max_kelvin:

@@ -5,12 +5,14 @@ Pure NumPy on plain arrays (a foundation module, no spec types):
 * :func:`dominant_colors` – weighted k-means in CIELAB on a regular downsample of the
   pixels, k-means++ seeded with a fixed generator (:mod:`brandkit.color.kmeans`: Lloyd iterations that skip the
   distances a bound proves unchanged — the plain algorithm's clusters bit for bit), so the same pixels always give the
-  same clusters;
+  same clusters; :func:`dominant_colors_of` clusters every pixel from its colour histogram (an image's distinct
+  colours and their pixel counts, binned 32 levels a channel) — what the palette check uses;
 * :func:`lch` and :func:`in_lch_range` – lightness, chroma and hue angle, and the test
   of a colour against a ``hue / chroma / lightness`` range (hue ranges may wrap);
 * :func:`correlated_color_temperature` – the grey-world chromaticity of the pixels
   (mean linear RGB, clipped and near-black pixels left out) turned into a correlated
-  colour temperature with McCamy's cubic (1992), valid ≈ 2000–12500 K.
+  colour temperature with McCamy's cubic (1992), valid ≈ 2000–12500 K (:func:`color_temperature_of`: the
+  same of every pixel, from the distinct colours and their counts).
 """
 
 from __future__ import annotations
@@ -24,13 +26,16 @@ from brandkit.color.convert import srgb_to_lab
 from brandkit.color.kmeans import lloyd, seed_centres
 
 __all__ = [
+    "HISTOGRAM_BITS",
     "MAX_CLUSTER_PIXELS",
     "Cluster",
+    "color_temperature_of",
     "correlated_color_temperature",
     "dark_share",
     "dark_share_of_colors",
     "describe_color",
     "dominant_colors",
+    "dominant_colors_of",
     "in_lch_range",
     "lch",
 ]
@@ -39,6 +44,8 @@ FloatArray = npt.NDArray[np.float64]
 
 #: At most this many pixels enter the clustering (a regular stride over the region).
 MAX_CLUSTER_PIXELS = 20_000
+#: Bits a channel of the colour histogram :func:`dominant_colors_of` clusters (32 levels: bins of 8).
+HISTOGRAM_BITS = 5
 _ITERATIONS = 20
 _SEED = 20_251_204
 
@@ -123,8 +130,45 @@ def dominant_colors(pixels: npt.NDArray[np.uint8], k: int = 8, merge_distance: f
     )
     uniq, counts = np.unique(packed, return_counts=True)
     rgb = np.stack([uniq & 0xFF, (uniq >> 8) & 0xFF, (uniq >> 16) & 0xFF], axis=1).astype(np.uint8)
-    lab = srgb_to_lab(rgb)
-    weights = counts.astype(np.float64)
+    return _clusters(srgb_to_lab(rgb), counts.astype(np.float64), k, merge_distance)
+
+
+def dominant_colors_of(
+    rgb: npt.NDArray[np.uint8], counts: npt.NDArray[np.int64], k: int = 8, merge_distance: float = 8.0
+) -> list[Cluster]:
+    """Weighted colour clusters of the pixels counted per distinct colour (``rgb`` (N, 3) uint8, ``counts`` (N,):
+    how many pixels have each colour; zeros allowed), largest first — :func:`dominant_colors` of *every* pixel, from
+    its colour histogram instead of a strided sample.
+
+    The colours are grouped in 32 × 32 × 32 bins of sRGB (:data:`HISTOGRAM_BITS` bits a channel); each occupied
+    bin enters the clustering once, at the pixel-weighted mean colour of its members, weighted by their pixels. A
+    bin spans at most 7 levels a channel, which moves a member by a few ΔE76 at most, under the
+    ``merge_distance`` that decides whether two colours are one; a photograph's 10⁵ distinct colours become a few
+    thousand bins, so the clustering costs a few milliseconds where the sample's distinct colours cost ~10. The
+    same seeding, Lloyd iterations and merging as :func:`dominant_colors`.
+    """
+    flat = np.ascontiguousarray(rgb, dtype=np.uint8).reshape(-1, 3)
+    w = np.asarray(counts, dtype=np.float64).reshape(-1)
+    if flat.shape[0] != w.shape[0]:
+        raise ValueError(f"dominant_colors_of: {flat.shape[0]} colours but {w.shape[0]} counts")
+    shift = 8 - HISTOGRAM_BITS
+    bins = (
+        (flat[:, 0] >> shift).astype(np.intp) << (2 * HISTOGRAM_BITS)
+        | (flat[:, 1] >> shift).astype(np.intp) << HISTOGRAM_BITS
+        | (flat[:, 2] >> shift).astype(np.intp)
+    )
+    size = 1 << (3 * HISTOGRAM_BITS)
+    mass = np.bincount(bins, weights=w, minlength=size)
+    used = np.flatnonzero(mass > 0)
+    if used.size == 0:
+        return []
+    sums = np.stack([np.bincount(bins, weights=w * flat[:, c], minlength=size)[used] for c in range(3)], axis=1)
+    weights = mass[used].astype(np.float64)
+    return _clusters(srgb_to_lab(sums / weights[:, None]), weights, k, merge_distance)
+
+
+def _clusters(lab: FloatArray, weights: FloatArray, k: int, merge_distance: float) -> list[Cluster]:
+    """k-means++ seeding, Lloyd iterations and merging of weighted CIELAB colours (see :func:`dominant_colors`)."""
     k = max(1, min(k, lab.shape[0]))
     channels = (np.ascontiguousarray(lab[:, 0]), np.ascontiguousarray(lab[:, 1]), np.ascontiguousarray(lab[:, 2]))
     centres = seed_centres(channels, weights, k, np.random.default_rng(_SEED))
@@ -188,12 +232,41 @@ def correlated_color_temperature(pixels: npt.NDArray[np.uint8]) -> float | None:
     if sample.shape[0] == 0:
         return None
     lin = _linear_lut()[sample]  # the same values as the formula on each pixel, from its 256 entries
-    luminance = lin @ _RGB_TO_XYZ[1]
-    brightest = np.maximum(np.maximum(sample[:, 0], sample[:, 1]), sample[:, 2])
-    keep = (brightest < 250) & (luminance >= 0.01)
+    keep = _white_candidates(sample, lin)
     if not bool(keep.any()):
         return None
-    xyz = _RGB_TO_XYZ @ _column_means(lin, keep)
+    return _mccamy(_RGB_TO_XYZ @ _column_means(lin, keep))
+
+
+def color_temperature_of(rgb: npt.NDArray[np.uint8], counts: npt.NDArray[np.int64]) -> float | None:
+    """:func:`correlated_color_temperature` of *every* pixel counted per distinct colour (``rgb`` (N, 3) uint8,
+    ``counts`` (N,)): the grey-world white is the pixel-weighted mean linear RGB of the qualifying colours — the
+    mean over all the pixels, not over a strided sample. ``None`` when no pixel qualifies."""
+    flat = np.ascontiguousarray(rgb, dtype=np.uint8).reshape(-1, 3)
+    w = np.asarray(counts, dtype=np.float64).reshape(-1)
+    lut = _linear_lut()
+    channels = [np.ascontiguousarray(flat[:, c]) for c in range(3)]
+    lin = [lut[ch] for ch in channels]  # one channel at a time: contiguous gathers and dot products
+    luminance = lin[0] * _RGB_TO_XYZ[1, 0] + lin[1] * _RGB_TO_XYZ[1, 1] + lin[2] * _RGB_TO_XYZ[1, 2]
+    brightest = np.maximum(np.maximum(channels[0], channels[1]), channels[2])
+    kept = np.where((brightest < 250) & (luminance >= 0.01), w, 0.0)
+    total = float(kept.sum())
+    if total <= 0.0:
+        return None
+    # multiply and sum, not a dot product: BLAS threads wake up for it and cost more CPU than the sum
+    return _mccamy(_RGB_TO_XYZ @ (np.array([float((v * kept).sum()) for v in lin]) / total))
+
+
+def _white_candidates(flat: npt.NDArray[np.uint8], lin: FloatArray) -> npt.NDArray[np.bool_]:
+    """Colours that may stand for the scene's white: no channel clipped (≥ 250), luminance ≥ 1 %."""
+    luminance = lin @ _RGB_TO_XYZ[1]
+    brightest = np.maximum(np.maximum(flat[:, 0], flat[:, 1]), flat[:, 2])
+    keep: npt.NDArray[np.bool_] = (brightest < 250) & (luminance >= 0.01)
+    return keep
+
+
+def _mccamy(xyz: FloatArray) -> float | None:
+    """McCamy's correlated colour temperature of CIE XYZ ``xyz``, clamped to 1000–25000 K (``None`` for black)."""
     s = float(xyz.sum())
     if s <= 0:
         return None

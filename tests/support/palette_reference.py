@@ -15,7 +15,7 @@ import pytest
 
 from brandkit import segment
 from brandkit.checks import palette as palette_module
-from brandkit.checks import palette_photo, palette_rules
+from brandkit.checks import palette_rules
 from brandkit.color import character, ciede2000, srgb_to_lab
 from brandkit.color.stats import DistinctColors, RegionStats
 
@@ -229,12 +229,10 @@ def use_reference(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the palette check run on the reference pieces (undone by ``monkeypatch`` at the end of the test)."""
     monkeypatch.setattr(palette_module, "DistinctColors", ReferenceDistinctColors)
     monkeypatch.setattr(palette_module, "code_counts", reference_code_counts)
-    judge = palette_photo.judge_photo  # the dark share from the photo's pixels, not from its distinct colours
-    monkeypatch.setattr(palette_module, "judge_photo", lambda *args, dark_of=None: judge(*args[:5]))
-    monkeypatch.setattr(palette_module, "masked_pixels", lambda rgb, mask: rgb[mask])
+    # the photo rule is judged from the photo's colour histogram (every pixel, binned) since 2026-12-05: the same
+    # function on the reference's distinct colours and counts (tests/test_palette_photo_histogram.py compares it
+    # with the strided-sample clustering it replaced)
     monkeypatch.setattr(palette_rules.RegionCounts, "split", staticmethod(_reference_split))
-    monkeypatch.setattr(palette_photo, "dominant_colors", reference_dominant_colors)
-    monkeypatch.setattr(palette_photo, "correlated_color_temperature", reference_cct)
     monkeypatch.setattr(palette_rules, "dominant_colors", reference_dominant_colors)
     monkeypatch.setattr(segment, "_blocks", reference_blocks)
     monkeypatch.setattr(segment, "_as_rectangles", reference_as_rectangles)
