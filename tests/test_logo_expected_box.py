@@ -10,11 +10,19 @@ the logo is not at its box.
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageEnhance
 
 from benchmarks.bench_checks import make_poster
 from brandkit.checks.base import CheckResources
+from brandkit.checks.logo.constants import EXPECTED_BOX_WIDTHS
+from brandkit.checks.logo.features_cache import prepared_for_spec
+from brandkit.checks.logo.matching import Region, _near_window, match_near, verify_sizes
+from brandkit.checks.logo.prepare import PreparedLogo, SizedTemplates, grey_scene
+from brandkit.checks.logo.sized import resized_now, sized
 from brandkit.compose import logo_image
 from brandkit.layout import resize_logo
 from brandkit.models import CheckStatus
@@ -71,3 +79,84 @@ def test_squashed_logo_at_the_layouts_box_is_still_read_as_distorted(northwind: 
     res = run_logo_check(northwind, image, resources, box=(56, 56, 56 + logo.width, 56 + round(logo.height / squash)))
     assert res.details["method"] != "expected-box"
     assert res.status is CheckStatus.failed and "distorted" in res.details["failed_rules"], res.details
+
+
+# --- the pixel grid's cost: sizes kept on the prepared logo, one region's DFTs shared by every size ---------------
+
+
+def _pixel_grid(logo: PreparedLogo, box: tuple[int, int, int, int]) -> list[tuple[int, int]]:
+    """The sizes ``at_expected_box`` tries at ``box``."""
+    base = round((box[2] - box[0]) / logo.trim_scale)
+    sizes: list[tuple[int, int]] = []
+    for tw in range(base + EXPECTED_BOX_WIDTHS[0], base + EXPECTED_BOX_WIDTHS[1] + 1):
+        exact = tw * logo.aspect
+        sizes.extend((tw, th) for th in sorted({math.floor(exact), math.ceil(exact)}) if (tw, th) not in sizes)
+    return sizes
+
+
+def test_sizes_are_resized_once_per_kit_and_equal_a_fresh_resize(northwind: BrandSpec) -> None:
+    resources = CheckResources()
+    image, box = _poster(northwind, 246, (56, 56))
+    first = run_logo_check(northwind, image, resources, box=box)
+    logo = prepared_for_spec(northwind, resources, northwind.logo("primary"), 255)
+    made = logo.sized.made
+    assert made > 0 and len(logo.sized) > 0
+    for tw, th in _pixel_grid(logo, box):
+        entry = sized(logo, tw, th)
+        templ, mask = resized_now(logo, tw, th)
+        assert np.array_equal(entry.templ, templ) and np.array_equal(entry.mask, mask)
+        assert not entry.templ.flags.writeable  # shared by every image: nobody may change it
+    # the next image of the format: the same sizes (and their spectra) found, nothing resized again
+    again = run_logo_check(northwind, image, resources, box=box)
+    assert logo.sized.made == made
+    assert again.details["box"] == first.details["box"] and again.score == first.score
+
+
+def test_kept_sizes_stay_within_their_budget() -> None:
+    kept = SizedTemplates(budget=1000)
+    for size in range(10):
+        assert kept.get((size, size), lambda: np.zeros(300, np.uint8), lambda a: int(a.nbytes)).shape == (300,)
+    assert len(kept) == 3 and kept.made == 10  # the three most recent: 900 bytes
+    kept.get((9, 9), lambda: np.ones(300, np.uint8), lambda a: int(a.nbytes))
+    assert kept.made == 10
+
+
+@pytest.mark.parametrize(("px", "dark"), [(170, False), (246, False), (350, False), (246, True)])
+def test_shared_region_scores_as_each_window_alone(northwind: BrandSpec, px: int, dark: bool) -> None:
+    """The region's DFT correlations (float64, as ``matchTemplate`` transforms) give every size of the pixel grid
+    the place and score (to float32 rounding) that matching each window alone gives. A dark scene is where float32
+    transforms lose ~1e-4 of score (the squares are large there)."""
+    image, box = _poster(northwind, px, (56, 56))
+    if dark:
+        image = ImageEnhance.Brightness(image).enhance(0.12)
+    logo = prepared_for_spec(northwind, CheckResources(), northwind.logo("primary"), 255)
+    scene = grey_scene(image, 255)
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    sizes = _pixel_grid(logo, box)
+    windows = [w for w in (_near_window(scene, cx, cy, tw, th, 0.05, 0.15) for tw, th in sizes) if w is not None]
+    assert len(windows) == len(sizes)
+    region = Region(
+        scene,
+        (
+            min(w[0] for w in windows),
+            min(w[1] for w in windows),
+            max(w[2] for w in windows),
+            max(w[3] for w in windows),
+        ),
+    )
+    for tw, th in sizes:
+        alone = match_near(scene, logo, cx, cy, tw, th, 0.05, 0.15)
+        shared = match_near(scene, logo, cx, cy, tw, th, 0.05, 0.15, region)
+        assert alone is not None and shared is not None
+        assert shared[1:] == alone[1:]
+        assert shared[0] == pytest.approx(alone[0], abs=1e-6)
+    best = verify_sizes(scene, logo, cx, cy, sizes)
+    one_by_one = max(
+        (
+            (hit[0], (hit[1], hit[2], hit[1] + tw, hit[2] + th))
+            for tw, th in sizes
+            if (hit := match_near(scene, logo, cx, cy, tw, th, 0.05, 0.15)) is not None
+        ),
+        key=lambda hit: hit[0],
+    )
+    assert best[1] == one_by_one[1] and best[0] == pytest.approx(one_by_one[0], abs=1e-6)

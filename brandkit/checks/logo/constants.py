@@ -53,3 +53,6 @@ CLEAR_SPACE_OUTER_SLACK = 0.1
 COARSE_EXIT_SCORE = 0.6
 EXPECTED_BOX_WIDTHS = (-3, 2)
 """At the layout's logo box, every integer visible width from the expected one −3 to +2 px is tried first."""
+SIZED_TEMPLATES_BYTES = 32 * 2**20
+"""Each prepared logo keeps its template resized to the sizes recently asked for (the same few sizes recur image after
+image for one format) up to about this many bytes, the least recently used dropped first."""

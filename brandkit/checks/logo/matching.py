@@ -1,4 +1,5 @@
-"""Masked-correlation primitives shared by ORB verification and template matching (scores, resizing, verify)."""
+"""Masked-correlation primitives shared by ORB verification and template matching (scores, shared regions, verify;
+the template at each size lives in :mod:`~brandkit.checks.logo.sized`, ``resized`` re-exported here)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,10 @@ import math
 
 import numpy as np
 
-from brandkit.checks.logo.constants import (
-    MASK_ALPHA,
-    MIN_WINDOW_STD,
-)
+from brandkit.checks.logo.constants import MIN_WINDOW_STD
 from brandkit.checks.logo.prepare import PreparedLogo
+from brandkit.checks.logo.sized import Kernels, Sized, correlation_kernels, sized, spectra
+from brandkit.checks.logo.sized import resized as resized  # re-exported
 
 
 class SceneStats:
@@ -24,6 +24,18 @@ class SceneStats:
         self.image = scene.astype(np.float32) - 128.0  # centred: smaller squares, less float32 cancellation
         self.squares = cv2.multiply(self.image, self.image)
         self._integrals: tuple[np.ndarray, np.ndarray] | None = None
+
+    def view(self, x0: int, y0: int, x1: int, y1: int) -> SceneStats:
+        """The stats of ``scene[y0:y1, x0:x1]`` as views of these (nothing computed again). The same numbers as
+        ``SceneStats(scene[y0:y1, x0:x1])``: the window sums read from these integral images are the same exact
+        integers."""
+        sums, sqsums = self._integral_pair()
+        part = object.__new__(SceneStats)
+        part.scene = self.scene[y0:y1, x0:x1]
+        part.image = self.image[y0:y1, x0:x1]
+        part.squares = self.squares[y0:y1, x0:x1]
+        part._integrals = (sums[y0 : y1 + 1, x0 : x1 + 1], sqsums[y0 : y1 + 1, x0 : x1 + 1])
+        return part
 
     @property
     def sums(self) -> np.ndarray:
@@ -52,7 +64,12 @@ class SceneStats:
 
 
 def masked_score(
-    scene: np.ndarray, templ: np.ndarray, mask: np.ndarray, masked: bool, stats: SceneStats | None = None
+    scene: np.ndarray,
+    templ: np.ndarray,
+    mask: np.ndarray,
+    masked: bool,
+    stats: SceneStats | None = None,
+    kernels: Kernels | None = None,
 ) -> np.ndarray:
     """``TM_CCOEFF_NORMED`` map (masked when ``masked``), with degenerate places set to -1.
 
@@ -60,11 +77,11 @@ def masked_score(
     (nearly) flat: such windows can score close to 1. Windows whose standard
     deviation is below :data:`MIN_WINDOW_STD` grey levels, and non-finite or
     out-of-range values, are therefore discarded. ``stats``: the scene's :class:`SceneStats` when the caller
-    tries many templates on it.
+    tries many templates on it; ``kernels``: :func:`correlation_kernels` of ``templ`` and ``mask`` when known.
     """
     if stats is None and masked:
         stats = SceneStats(scene)  # the masked correlation and the window variances share its integral images
-    res = raw_score(scene, templ, mask, masked, stats)
+    res = raw_score(scene, templ, mask, masked, stats, kernels)
     th, tw = templ.shape[:2]
     if stats is not None:
         sums, sqsums = stats.sums, stats.sqsums
@@ -72,6 +89,11 @@ def masked_score(
         import cv2
 
         sums, sqsums = cv2.integral2(scene, sdepth=cv2.CV_64F, sqdepth=cv2.CV_64F)
+    return _discard_flat(res, sums, sqsums, th, tw)
+
+
+def _discard_flat(res: np.ndarray, sums: np.ndarray, sqsums: np.ndarray, th: int, tw: int) -> np.ndarray:
+    """``res`` with the places of near-flat ``th``×``tw`` windows (from the integral images) set to -1."""
     n = float(th * tw)
     total = sums[th:, tw:] - sums[:-th, tw:] - sums[th:, :-tw] + sums[:-th, :-tw]
     squares = sqsums[th:, tw:] - sqsums[:-th, tw:] - sqsums[th:, :-tw] + sqsums[:-th, :-tw]
@@ -81,7 +103,12 @@ def masked_score(
 
 
 def raw_score(
-    scene: np.ndarray, templ: np.ndarray, mask: np.ndarray, masked: bool, stats: SceneStats | None = None
+    scene: np.ndarray,
+    templ: np.ndarray,
+    mask: np.ndarray,
+    masked: bool,
+    stats: SceneStats | None = None,
+    kernels: Kernels | None = None,
 ) -> np.ndarray:
     """The ``TM_CCOEFF_NORMED`` map of :func:`masked_score` with non-finite and out-of-range values set to -1 but
     near-flat windows NOT yet discarded: :func:`valid_peak` checks only the peaks it returns (the coarse search
@@ -89,9 +116,14 @@ def raw_score(
     import cv2
 
     if masked:
-        res = _masked_ccoeff_normed(stats or SceneStats(scene), templ, mask)
+        res = _masked_ccoeff_normed(stats or SceneStats(scene), kernels or correlation_kernels(templ, mask))
     else:
         res = np.array(cv2.matchTemplate(scene, templ, cv2.TM_CCOEFF_NORMED), dtype=np.float32)
+    return _cleaned(res)
+
+
+def _cleaned(res: np.ndarray) -> np.ndarray:
+    """``res`` with non-finite and out-of-range values set to -1."""
     res[~np.isfinite(res) | (res > 1.0001)] = -1.0
     return res
 
@@ -121,7 +153,7 @@ def valid_peak(res: np.ndarray, stats: SceneStats, th: int, tw: int) -> tuple[fl
     return min_max(res)
 
 
-def _masked_ccoeff_normed(stats: SceneStats, templ: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def _masked_ccoeff_normed(stats: SceneStats, kernels: Kernels) -> np.ndarray:
     """``cv2.matchTemplate(scene, templ, TM_CCOEFF_NORMED, mask=mask)`` for a binary mask, in three plain
     correlations instead of OpenCV's masked path (~3× faster; equal to it within 1e-5).
 
@@ -130,17 +162,19 @@ def _masked_ccoeff_normed(stats: SceneStats, templ: np.ndarray, mask: np.ndarray
     """
     import cv2
 
-    weights = (mask > 0).astype(np.float32)
-    n = float(cv2.countNonZero(weights))
-    shape = (stats.image.shape[0] - templ.shape[0] + 1, stats.image.shape[1] - templ.shape[1] + 1)
-    if n == 0:
+    weights = kernels.weights
+    shape = (stats.image.shape[0] - weights.shape[0] + 1, stats.image.shape[1] - weights.shape[1] + 1)
+    if kernels.n == 0:
         return np.full(shape, -1.0, np.float32)
-    values = templ.astype(np.float32)
-    centred = (values - float((values * weights).sum()) / n) * weights
-    spread = float((centred * centred).sum())
-    numerator = cv2.matchTemplate(stats.image, centred, cv2.TM_CCORR)
+    numerator = cv2.matchTemplate(stats.image, kernels.centred, cv2.TM_CCORR)
     sums = cv2.matchTemplate(stats.image, weights, cv2.TM_CCORR)
     variance = cv2.matchTemplate(stats.squares, weights, cv2.TM_CCORR)
+    return _normalised(numerator, sums, variance, kernels)
+
+
+def _normalised(numerator: np.ndarray, sums: np.ndarray, variance: np.ndarray, kernels: Kernels) -> np.ndarray:
+    """The score map from the three correlations of :func:`_masked_ccoeff_normed` (overwritten: float32)."""
+    n, spread = kernels.n, kernels.spread
     # variance = max(squares - sums² / n, 0); res = numerator / sqrt(variance × spread) — in place, float32
     np.multiply(sums, sums, out=sums)
     np.multiply(sums, 1.0 / n, out=sums)
@@ -154,21 +188,68 @@ def _masked_ccoeff_normed(stats: SceneStats, templ: np.ndarray, mask: np.ndarray
     return res
 
 
-def resized(logo: PreparedLogo, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
-    """The logo template and its mask resized to ``width``×``height``."""
-    import cv2
+class Region:
+    """A part ``box`` (x0, y0, x1, y1) of a scene in which many sizes of the template are matched (the pixel grid
+    at the layout's box, :func:`verify`'s sizes), each in its own window inside it.
 
-    interp = cv2.INTER_AREA if width < logo.grey.shape[1] else cv2.INTER_LINEAR
-    templ = cv2.resize(logo.grey, (width, height), interpolation=interp)
-    if not logo.masked:
-        return templ, np.full((height, width), 255, dtype=np.uint8)
-    # Only (nearly) fully opaque pixels: anti-aliased edges blend with the scene's
-    # background in the image but with the backdrop in the template.
-    alpha = cv2.resize(logo.alpha, (width, height), interpolation=cv2.INTER_AREA)
-    mask = np.where(alpha >= MASK_ALPHA, 255, 0).astype(np.uint8)
-    if np.count_nonzero(mask) < 0.05 * mask.size:
-        mask = np.where(alpha >= 128, 255, 0).astype(np.uint8)
-    return templ, mask
+    One :class:`SceneStats` serves every window (as views: the same numbers) and, for a masked logo, the DFTs of
+    the region's centred pixels and their squares are computed once: each size then costs three spectrum products
+    and inverse DFTs against its kernels' :class:`~brandkit.checks.logo.sized.Spectra` (kept per size on the
+    logo) instead of three ``matchTemplate`` calls, each of which transforms the scene and the kernel again. The
+    correlations equal ``matchTemplate``'s within float32 rounding (both are DFT products)."""
+
+    def __init__(self, scene: np.ndarray, box: tuple[int, int, int, int]) -> None:
+        import cv2
+
+        x0, y0, x1, y1 = box
+        self.x0, self.y0 = x0, y0
+        self.stats = SceneStats(scene[y0:y1, x0:x1])
+        self.dft_size = (cv2.getOptimalDFTSize(y1 - y0), cv2.getOptimalDFTSize(x1 - x0))
+        self._spectra: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _scene_spectra(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._spectra is None:
+            import cv2
+
+            h, w = self.stats.image.shape
+            padded = np.zeros(self.dft_size, np.float64)  # as matchTemplate does: float32 transforms lose ~1e-4
+            out = []
+            for values in (self.stats.image, self.stats.squares):
+                padded[:h, :w] = values
+                out.append(cv2.dft(padded, nonzeroRows=h))
+            self._spectra = (out[0], out[1])
+        return self._spectra
+
+    def masked_score(self, box: tuple[int, int, int, int], logo: PreparedLogo, entry: Sized) -> np.ndarray:
+        """:func:`masked_score` of ``entry`` (the logo at one size) on the scene's window ``box`` (inside the
+        region)."""
+        x0, y0, x1, y1 = box
+        ox, oy = x0 - self.x0, y0 - self.y0
+        stats = self.stats.view(ox, oy, x1 - self.x0, y1 - self.y0)
+        if not logo.masked:
+            return masked_score(stats.scene, entry.templ, entry.mask, False, stats)
+        th, tw = entry.templ.shape
+        kernels = entry.kernels
+        if kernels.n == 0:
+            return np.full((y1 - y0 - th + 1, x1 - x0 - tw + 1), -1.0, np.float32)
+        import cv2
+
+        image, squares = self._scene_spectra()
+        kernel = spectra(logo, tw, th, self.dft_size)
+        rows, cols = slice(oy, oy + y1 - y0 - th + 1), slice(ox, ox + x1 - x0 - tw + 1)
+
+        def correlation(scene: np.ndarray, of: np.ndarray) -> np.ndarray:
+            product = cv2.mulSpectrums(scene, of, 0, conjB=True)
+            whole = cv2.idft(product, flags=cv2.DFT_SCALE | cv2.DFT_REAL_OUTPUT, nonzeroRows=rows.stop)
+            return np.array(whole[rows, cols], dtype=np.float32)
+
+        res = _normalised(
+            correlation(image, kernel.centred),
+            correlation(image, kernel.weights),
+            correlation(squares, kernel.weights),
+            kernels,
+        )
+        return _discard_flat(_cleaned(res), stats.sums, stats.sqsums, th, tw)
 
 
 Hits = dict[tuple[float, float, int, int], tuple[float, int, int] | None]
@@ -218,14 +299,22 @@ def verify_sizes(
     seen: Hits | None = None,
 ) -> tuple[float, tuple[int, int, int, int]]:
     """Best masked correlation of the logo at each of ``sizes`` (width, height) near (``cx``, ``cy``), with
-    ±5% of the width and ±15% of the height of play: (score, box), score -1 when none fits."""
+    ±5% of the width and ±15% of the height of play: (score, box), score -1 when none fits. The windows of all the
+    sizes share one :class:`SceneStats` (views of it: the same numbers as each window's own)."""
     best: tuple[float, tuple[int, int, int, int]] = (-1.0, (0, 0, 0, 0))
+    todo = [(tw, th) for tw, th in sizes if tw >= 8 and th >= 4 and (seen is None or (cx, cy, tw, th) not in seen)]
+    windows = [w for w in (_near_window(scene, cx, cy, tw, th, 0.05, 0.15) for tw, th in todo) if w is not None]
+    region = None
+    if len(windows) > 1:
+        x0, y0 = min(w[0] for w in windows), min(w[1] for w in windows)
+        x1, y1 = max(w[2] for w in windows), max(w[3] for w in windows)
+        region = Region(scene, (x0, y0, x1, y1))
     for tw, th in sizes:
         if tw < 8 or th < 4:
             continue
         key = (cx, cy, tw, th)
         if seen is None or key not in seen:
-            hit = match_near(scene, logo, cx, cy, tw, th, 0.05, 0.15)
+            hit = match_near(scene, logo, cx, cy, tw, th, 0.05, 0.15, region)
             if seen is not None:
                 seen[key] = hit
         else:
@@ -236,23 +325,48 @@ def verify_sizes(
     return best
 
 
-def match_near(
-    scene: np.ndarray, logo: PreparedLogo, cx: float, cy: float, tw: int, th: int, margin_w: float, margin_h: float
-) -> tuple[float, int, int] | None:
-    """Best masked correlation of the logo resized to ``tw``×``th`` in a window around (``cx``, ``cy``) that
-    leaves ``margin_w``×width and ``margin_h``×height of play (at least 3 px); returns (score, x, y) or ``None``
-    when the template does not fit."""
+def _near_window(
+    scene: np.ndarray, cx: float, cy: float, tw: int, th: int, margin_w: float, margin_h: float
+) -> tuple[int, int, int, int] | None:
+    """The part of ``scene`` (x0, y0, x1, y1) :func:`match_near` searches, or ``None`` when the template does not
+    fit in it."""
     sh, sw = scene.shape[:2]
     if tw > sw or th > sh:
         return None
     mx, my = max(3, round(margin_w * tw)), max(3, round(margin_h * th))
     x0, y0 = max(0, round(cx - tw / 2) - mx), max(0, round(cy - th / 2) - my)
     x1, y1 = min(sw, round(cx + tw / 2) + mx + 1), min(sh, round(cy + th / 2) + my + 1)
-    roi = scene[y0:y1, x0:x1]
-    if roi.shape[0] < th or roi.shape[1] < tw:
+    if y1 - y0 < th or x1 - x0 < tw:
         return None
-    templ, mask = resized(logo, tw, th)
-    score, (x, y) = min_max(masked_score(roi, templ, mask, logo.masked))
+    return x0, y0, x1, y1
+
+
+def match_near(
+    scene: np.ndarray,
+    logo: PreparedLogo,
+    cx: float,
+    cy: float,
+    tw: int,
+    th: int,
+    margin_w: float,
+    margin_h: float,
+    region: Region | None = None,
+) -> tuple[float, int, int] | None:
+    """Best masked correlation of the logo resized to ``tw``×``th`` in a window around (``cx``, ``cy``) that
+    leaves ``margin_w``×width and ``margin_h``×height of play (at least 3 px); returns (score, x, y) or ``None``
+    when the template does not fit. ``region``: a :class:`Region` of ``scene`` holding the window, when several
+    windows share it."""
+    window = _near_window(scene, cx, cy, tw, th, margin_w, margin_h)
+    if window is None:
+        return None
+    x0, y0, x1, y1 = window
+    entry = sized(logo, tw, th)
+    if region is not None:
+        res = region.masked_score(window, logo, entry)
+    else:
+        kernels = entry.kernels if logo.masked else None
+        res = masked_score(scene[y0:y1, x0:x1], entry.templ, entry.mask, logo.masked, kernels=kernels)
+    score, (x, y) = min_max(res)
     return score, x0 + x, y0 + y
 
 

@@ -2,18 +2,60 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 from PIL import Image
 
-from brandkit.checks.logo.constants import TEMPLATE_WORK_WIDTH
+from brandkit.checks.logo.constants import SIZED_TEMPLATES_BYTES, TEMPLATE_WORK_WIDTH
+
+T = TypeVar("T")
 
 LOGO_ORB_FEATURES = 1500
 LOGO_ORB_FAST_THRESHOLD = 10
 LOGO_ORB_PAD = 32
 """ORB on the logo template: at most this many features, FAST threshold, backdrop padding (px) around it."""
+
+
+class SizedTemplates:
+    """What one prepared logo derives per template size (resized template, mask, correlation kernels), kept by
+    (width, height) up to ``budget`` bytes, the least recently used dropped first. Owned by its
+    :class:`PreparedLogo` (so once per kit, in the kit's resources; no global state); thread-safe."""
+
+    def __init__(self, budget: int = SIZED_TEMPLATES_BYTES) -> None:
+        self._items: OrderedDict[tuple[int, ...], tuple[Any, int]] = OrderedDict()
+        self._bytes = 0
+        self._budget = budget
+        self._lock = threading.Lock()
+        self.made = 0
+        """How many entries were computed (not found): what a test counts."""
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, size: tuple[int, ...], make: Callable[[], T], nbytes: Callable[[T], int]) -> T:
+        """The entry for ``size``: kept, or ``make()`` now and kept (weighing ``nbytes`` of it)."""
+        with self._lock:
+            kept = self._items.get(size)
+            if kept is not None:
+                self._items.move_to_end(size)
+                found: T = kept[0]
+                return found
+        value = make()  # outside the lock: two threads may both make it, the same value
+        weight = nbytes(value)
+        with self._lock:
+            self.made += 1
+            if size not in self._items and weight <= self._budget:
+                self._items[size] = (value, weight)
+                self._bytes += weight
+                while self._bytes > self._budget:
+                    _, (_, dropped) = self._items.popitem(last=False)
+                    self._bytes -= dropped
+        return value
 
 
 @dataclass
@@ -30,6 +72,8 @@ class PreparedLogo:
     keypoints: np.ndarray  # N×2 float32 coordinates in ``grey``
     descriptors: np.ndarray | None
     masked: bool  # whether template matching uses the alpha mask
+    sized: SizedTemplates = field(default_factory=SizedTemplates, repr=False, compare=False)
+    """The template at each size matched recently (see :func:`~brandkit.checks.logo.matching.sized`)."""
 
 
 def prepare_logo(rgba: Image.Image, variant: str, backdrop: int = 255) -> PreparedLogo:

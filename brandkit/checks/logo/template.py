@@ -33,12 +33,12 @@ from brandkit.checks.logo.matching import (
     match_near,
     min_max,
     raw_score,
-    resized,
     valid_peak,
     verify,
     verify_sizes,
 )
 from brandkit.checks.logo.prepare import LogoDetection, PreparedLogo
+from brandkit.checks.logo.sized import resized, sized
 
 
 @dataclass(frozen=True)
@@ -159,8 +159,9 @@ def _fine_match(
             roi = scene[ry0:ry1, rx0:rx1]
             if roi.shape[0] < th or roi.shape[1] < tw:
                 continue
-            templ, mask = resized(logo, tw, th)
-            score, (x, y) = min_max(masked_score(roi, templ, mask, logo.masked))
+            entry = sized(logo, tw, th)
+            kernels = entry.kernels if logo.masked else None
+            score, (x, y) = min_max(masked_score(roi, entry.templ, entry.mask, logo.masked, kernels=kernels))
             if score > best[0]:
                 best = (score, (rx0 + x) / factor, (ry0 + y) / factor, tw / factor, th / factor, aspect)
     return best
