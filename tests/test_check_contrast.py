@@ -166,3 +166,47 @@ def test_contrast_is_measured_inside_the_layout_copy_area(tmp_path: Path) -> Non
     )
     scaled = ContrastCheck().run(ctx)
     assert scaled.details["lines"][0]["measured_box"][3] <= 51
+
+
+def test_a_cta_on_a_pill_is_measured_inside_the_pill(tmp_path: Path) -> None:
+    """Issue 21 (gate corpus, held-out FR): dark CTA text on an orange pill on a cream page. A detector box a few
+    pixels taller than the pill takes in the page, and Otsu splits page from pill (2.5:1) instead of text from
+    pill (5.7:1). When brandkit drew the pill (``cta_box``) the line is measured inside it."""
+    spec = make_spec(tmp_path)
+    image = Image.new("RGB", (600, 300), "#F3E9DC")
+    draw = ImageDraw.Draw(image)
+    pill = (200, 120, 400, 170)
+    draw.rounded_rectangle(pill, radius=25, fill="#E07A2E")
+    text, face = "Order now", font(28, bold=True)
+    left, top, right, bottom = draw.textbbox((0, 0), text, font=face)
+    origin = ((pill[0] + pill[2] - (right - left)) // 2 - left, (pill[1] + pill[3] - (bottom - top)) // 2 - top)
+    draw.text(origin, text, font=face, fill="#1E1B18")
+    x0, _, x1, _ = draw.textbbox(origin, text, font=face)
+    line = OcrLine(text, (x0 - 6, pill[1] - 4, x1 + 6, pill[3] + 4), 0.98)  # taller than the pill
+
+    def measured(cta_box: tuple[int, int, int, int] | None, size: tuple[int, int] = (600, 300)) -> CheckResult:
+        scale = size[0] / 600
+        shown = image if size == (600, 300) else image.resize(size, Image.Resampling.LANCZOS)
+        ocr = OcrLine(text, tuple(round(v * scale) for v in line.box), 0.98)  # type: ignore[arg-type]
+        ctx = context(
+            spec,
+            shown,
+            resources_with(FakeOcr([ocr])),
+            copy_block={"cta": text},
+            copy_boxes=[(20, 20, 580, 280)],
+            cta_box=cta_box,
+            width=600,
+            height=300,
+        )
+        return ContrastCheck().run(ctx)
+
+    unknown = measured(None)  # the model drew it, or no provenance: the copy area is all that is known
+    assert unknown.status is CheckStatus.failed and unknown.details["lines"][0]["within"] == "layout copy area"
+    drawn = measured(pill)
+    assert drawn.status is CheckStatus.passed
+    assert drawn.score == pytest.approx(contrast_ratio((0x1E, 0x1B, 0x18), (0xE0, 0x7A, 0x2E)), rel=0.03)
+    entry = drawn.details["lines"][0]
+    assert entry["within"] == "CTA pill" and entry["measured_box"][1] >= pill[1] and entry["measured_box"][3] <= pill[3]
+    # the pill scales with a resized file like the copy areas
+    half = measured(pill, (300, 150)).details["lines"][0]
+    assert half["within"] == "CTA pill" and half["measured_box"][1] >= 60 and half["measured_box"][3] <= 85

@@ -40,6 +40,7 @@ __all__ = [
     "LineContrast",
     "contrast_ratio",
     "copy_areas",
+    "cta_pill",
     "measure_contrast",
     "measurement_box",
     "relative_luminance",
@@ -156,18 +157,34 @@ def measure_contrast(rgb: np.ndarray, box: tuple[int, int, int, int], padding: f
     return _measure_patch(np.ascontiguousarray(rgb[y0:y1, x0:x1, :3]))
 
 
+def cta_pill(ctx: CheckContext) -> tuple[int, int, int, int] | None:
+    """The CTA's pill (``Expectation.cta_box``: known when brandkit drew it) in image pixels, scaled like
+    :func:`copy_areas` when the file was resized; ``None`` when unknown."""
+    exp = ctx.expectation
+    if exp.cta_box is None:
+        return None
+    w, h = ctx.image.size
+    sx = w / exp.width if exp.width else 1.0
+    sy = h / exp.height if exp.height else 1.0
+    x0, y0, x1, y1 = exp.cta_box
+    return round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy)
+
+
 def measurement_box(
     ctx: CheckContext, box: tuple[int, int, int, int]
 ) -> tuple[tuple[int, int, int, int], tuple[int, int, int, int] | None]:
-    """Where one OCR line's contrast is measured, and the copy area it was clipped to (``None``: no layout).
+    """Where one OCR line's contrast is measured, and the area it was clipped to (``None``: no layout).
 
-    The OCR box widened by :data:`BOX_PADDING`, then cut to the layout's copy area that holds the line's centre:
-    the pixels behind the glyphs are those of the area the copy was drawn in, never the imagery around it.
+    The OCR box widened by :data:`BOX_PADDING`, then cut to the innermost area of the layout that holds the
+    line's centre — the CTA's pill when brandkit drew one (:func:`cta_pill`), else the copy area: the pixels
+    behind the glyphs are those of the surface the copy was drawn on, never the page or imagery around it (an
+    OCR box a few pixels taller than the pill would otherwise measure the pill against the page).
     """
     image = ctx.image
     x0, y0, x1, y1 = _padded(box, image.width, image.height, BOX_PADDING)
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    for area in copy_areas(ctx):
+    pill = cta_pill(ctx)
+    for area in ([pill] if pill is not None else []) + copy_areas(ctx):
         if area[0] <= cx < area[2] and area[1] <= cy < area[3]:
             clipped = (max(x0, area[0]), max(y0, area[1]), min(x1, area[2]), min(y1, area[3]))
             if clipped[0] < clipped[2] and clipped[1] < clipped[3]:
@@ -240,13 +257,16 @@ class ContrastCheck:
         worst = float("inf")
         for index, line, roles in selected:
             region_box, area = measurement_box(ctx, line.box)
+            within = "padded OCR box (no layout known)"
+            if area is not None:
+                within = "CTA pill" if area == cta_pill(ctx) else "layout copy area"
             measured = _measure_patch(_patch(ctx, region_box))
             entry = {
                 "line": index,
                 "text": line.text,
                 "box": list(line.box),
                 "measured_box": list(region_box),
-                "within": "layout copy area" if area is not None else "padded OCR box (no layout known)",
+                "within": within,
                 "height_px": line.height,
             }
             if roles:
