@@ -279,17 +279,22 @@ class RapidOcrEngine(LazyEngine):
         return recognize_quads(bgr, quads, float(self._params["Global.text_score"]), read_line)
 
 
-def default_ocr_engine(warm_cache: WarmCache | None = None) -> OnnxOcrEngine:
+def default_ocr_engine(warm_cache: WarmCache | None = None, *, threads: int | None = None) -> OnnxOcrEngine:
     """A new OCR engine with the measured default configuration: :class:`brandkit.ocr_onnx.OnnxOcrEngine`.
 
     It reads exactly what :class:`RapidOcrEngine` reads (same models and processing, no rapidocr import: ~0.9 s of
     CPU less per process). Not a singleton: store it in ``CheckResources`` (key ``"ocr"``) and reuse it; its
     :meth:`~brandkit.ocr_onnx.OnnxOcrEngine.load` is idempotent and thread-safe (warm start calls it early).
     ``warm_cache``: where the models' optimised graphs are kept between processes (``None``: not kept).
+    ``threads``: onnxruntime's intra-op threads (``None``: the default configuration's 2; one per worker process is
+    what ``validate --jobs`` gives its workers when they fill the cores).
     """
     from brandkit.ocr_onnx import OnnxOcrEngine
 
-    return OnnxOcrEngine(warm_cache=warm_cache)
+    if threads is not None and threads < 1:
+        raise ValueError(f"default_ocr_engine: threads must be at least 1, not {threads}")
+    params = None if threads is None else {"EngineConfig.onnxruntime.intra_op_num_threads": threads}
+    return OnnxOcrEngine(params, warm_cache=warm_cache)
 
 
 @dataclass

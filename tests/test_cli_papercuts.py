@@ -249,3 +249,24 @@ def test_validate_many_in_worker_processes(asset: brandkit.Asset, tmp_path: Path
     assert set(document["images"][1]["checks"]) >= {"palette", "text", "logo", "contrast", "technical"}
     assert document["images"][2]["error"] == f"ImageInputError: {missing}: no such file"
     assert result.stderr.count("/3]") == 3
+
+
+def test_validate_workers_share_the_cores_between_their_engines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--jobs N: each worker's OCR and moderation engines run the cores shared out (one thread each when the
+    workers fill the cores), not one thread per core each — the threads would outnumber the cores."""
+    from brandkit import validate_many
+    from brandkit.ocr import OCR_RESOURCE_KEY
+    from brandkit.provider.local_moderation import NudeNetModerator
+    from brandkit.resources import LOCAL_MODERATOR
+
+    monkeypatch.setattr(validate_many, "default_jobs", lambda: 4)
+    assert [validate_many.worker_threads(n) for n in (1, 2, 3, 4, 8)] == [4, 2, 1, 1, 1]
+    resources = validate_many._worker_resources(1)
+    ocr = resources.checks.get(OCR_RESOURCE_KEY, lambda: None)
+    assert ocr.params["EngineConfig.onnxruntime.intra_op_num_threads"] == 1
+    moderator = resources.local_moderator()
+    assert isinstance(moderator, NudeNetModerator) and resources.checks.get(LOCAL_MODERATOR, lambda: None) is moderator
+    moderator.load()
+    assert moderator._loaded()._session.get_session_options().intra_op_num_threads == 1
+    with pytest.raises(ValueError, match="threads"):
+        brandkit.ocr.default_ocr_engine(threads=0)

@@ -89,13 +89,16 @@ def default_moderator(provider: ImageProvider, local: Callable[[], Moderator | N
     return (local or local_moderator)()
 
 
-def local_moderator(warm_cache: WarmCache | None = None) -> Moderator | None:
+def local_moderator(warm_cache: WarmCache | None = None, *, threads: int | None = None) -> Moderator | None:
     """A new offline nudity classifier (its model loads on first use), or ``None`` when nudenet is not installed.
 
-    ``warm_cache``: where its model's optimised graph is kept between processes (``None``: not kept)."""
+    ``warm_cache``: where its model's optimised graph is kept between processes (``None``: not kept).
+    ``threads``: onnxruntime's intra-op threads (``None``: its default, one per physical core)."""
     from brandkit.provider.local_moderation import NudeNetModerator
 
-    return NudeNetModerator(warm_cache=warm_cache) if NudeNetModerator.available() else None
+    if threads is not None and threads < 1:
+        raise ValueError(f"local_moderator: threads must be at least 1, not {threads}")
+    return NudeNetModerator(threads=threads, warm_cache=warm_cache) if NudeNetModerator.available() else None
 
 
 __all__ = [
