@@ -27,7 +27,7 @@ from brandkit.checks.logo.constants import ORB_MIN_INLIERS, RANSAC_MAX_ITERS
 from brandkit.checks.logo.matching import SceneStats
 from brandkit.checks.logo.orb import orb_detect, ransac_iterations
 from brandkit.checks.logo.prepare import PreparedLogo, grey_scene
-from brandkit.checks.logo.threads import OpenCvThreads
+from brandkit.checks.opencv_threads import OpenCvThreads
 from brandkit.imageio import load_image
 from brandkit.models import CheckStatus
 from brandkit.spec.models import BrandSpec
@@ -156,3 +156,29 @@ def test_grey_scene_of_an_rgb_image_equals_the_converted_copys(northwind: BrandS
     assert poster.mode == "RGB"
     expected = cv2.cvtColor(np.asarray(poster.convert("RGB"), dtype=np.uint8), cv2.COLOR_RGB2GRAY)
     assert np.array_equal(grey_scene(poster, 255), expected)
+
+
+def test_the_ocr_read_runs_opencv_single_threaded_and_shares_the_kits_counter(
+    northwind: BrandSpec, three_threads: None
+) -> None:
+    """The OCR read's resizes and warps are small too: one OpenCV thread while it reads (the same counter as the
+    logo check's, in the kit's resources), the process's setting back after — also when the engine raises."""
+    from brandkit.checks.ocr_reading import ocr_for_context
+    from tests.checks_support import FakeOcr, context, resources_with
+
+    seen: list[int] = []
+
+    class Spy(FakeOcr):
+        def read(self, image: Any) -> Any:
+            seen.append(cv2.getNumThreads())
+            return super().read(image)
+
+    image = make_poster(northwind, 320, 320, logo_px=None, seed=0)
+    resources = resources_with(Spy())
+    reading = ocr_for_context(context(northwind, image, resources))
+    assert reading.error is None and seen == [1]
+    assert cv2.getNumThreads() == 3 and OpenCvThreads.of(resources).users == 0
+    broken = resources_with(FakeOcr(error=RuntimeError("engine broke")))
+    failed = ocr_for_context(context(northwind, image, broken))
+    assert failed.error is not None and "engine broke" in failed.error  # fails closed, says why
+    assert cv2.getNumThreads() == 3 and OpenCvThreads.of(broken).users == 0

@@ -34,10 +34,12 @@ from typing import Any, Literal
 from brandkit.checks.base import CheckContext
 from brandkit.checks.copy_match import copy_matches_for_context, required_copy
 from brandkit.checks.copy_text import normalize_tokens, part_of_copy
+from brandkit.checks.opencv_threads import OpenCvThreads
 from brandkit.ocr import (
     OCR_MEMO_KEY,
     OCR_RESOURCE_KEY,
     OcrEngine,
+    OcrLine,
     OcrReading,
     RegionOcrEngine,
     default_ocr_engine,
@@ -169,27 +171,33 @@ def _read(ctx: CheckContext) -> OcrReading:
             return OcrReading(engine=name, error=engine.unavailable_reason or "OCR engine unavailable", mode=mode)
         started = time.perf_counter()
         extra: dict[str, Any] = {}
-        if mode == "layout":
-            assert isinstance(engine, RegionOcrEngine)
-            layout, fast = _layout(ctx, engine)
-            lines = layout.lines
-            extra["layout"] = {
-                "areas": [{"box": list(a.box), "scale": a.scale, "lines": a.lines} for a in layout.areas],
-                "sweep_scale": layout.sweep_scale,
-                "font_px_known": bool(ctx.expectation.copy_font_px),
-                "lines_outside_areas": layout.swept_lines,
-            }
-            if fast:
-                extra["layout"]["fast"] = fast
-            extra["timings_ms"] = layout.timings_ms  # per step, wall and CPU (benchmarks; not in the details)
-        else:
-            lines = engine.read(ctx.image)
+        with OpenCvThreads.of(ctx.resources).single():  # its resizes and warps: CPU saved, no wall time lost
+            lines, extra = _engine_read(ctx, engine, mode)
         elapsed = (time.perf_counter() - started) * 1000.0
     except Exception as exc:  # fail closed with the reason
         return OcrReading(engine=name, error=f"OCR failed: {type(exc).__name__}: {exc}")
     return OcrReading(
         engine=name, lines=list(lines), elapsed_ms=round(elapsed, 3), extra=extra, mode=mode, mode_reason=reason
     )
+
+
+def _engine_read(ctx: CheckContext, engine: OcrEngine, mode: OcrMode) -> tuple[list[OcrLine], dict[str, Any]]:
+    """The lines ``engine`` reads in ``mode`` and what the details say about the read."""
+    extra: dict[str, Any] = {}
+    if mode == "layout":
+        assert isinstance(engine, RegionOcrEngine)
+        layout, fast = _layout(ctx, engine)
+        extra["layout"] = {
+            "areas": [{"box": list(a.box), "scale": a.scale, "lines": a.lines} for a in layout.areas],
+            "sweep_scale": layout.sweep_scale,
+            "font_px_known": bool(ctx.expectation.copy_font_px),
+            "lines_outside_areas": layout.swept_lines,
+        }
+        if fast:
+            extra["layout"]["fast"] = fast
+        extra["timings_ms"] = layout.timings_ms  # per step, wall and CPU (benchmarks; not in the details)
+        return list(layout.lines), extra
+    return list(engine.read(ctx.image)), extra
 
 
 def ocr_for_context(ctx: CheckContext) -> OcrReading:

@@ -22,7 +22,8 @@
    logo at any allowed size and the search ends (``detection.early_exit``). Otherwise its candidates are reused.
    RANSAC draws only the samples that can find a homography with :data:`ORB_MIN_INLIERS` inliers
    (:func:`~brandkit.checks.logo.orb.ransac_iterations`; the same homographies as OpenCV's uncapped run).
-   OpenCV runs single-threaded while the check runs (``threads.py``: its pool only adds CPU here).
+   OpenCV runs single-threaded while the check runs (:mod:`brandkit.checks.opencv_threads`: its pool only adds
+   CPU here).
 2. *Masked multi-scale template matching* when ORB finds nothing
    (``TM_CCOEFF_NORMED`` with the logo's alpha as mask), coarse to fine. Coarse:
    a pyramid of the grey scene (levels :data:`COARSE_LEVEL_RATIO` = √2 apart), each logo width matched on the
@@ -91,7 +92,7 @@ measurements; each failure adds a precise repair hint.
 ``detection.py`` (:func:`detect_logo`: the layout's
 box first, then 1, then 2),
 ``rules.py`` (placement grid, clear-space band), ``check.py`` (:class:`LogoCheck`, which applies the rules),
-``threads.py`` (OpenCV single-threaded for the span of a check, the process's setting restored after).
+(OpenCV single-threaded for the span of a check: :mod:`brandkit.checks.opencv_threads`, shared with the OCR read.)
 This module re-exports the names the single ``logo.py`` module had.
 """
 

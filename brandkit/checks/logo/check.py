@@ -16,7 +16,7 @@ from brandkit.checks.logo.detection import detect_logo
 from brandkit.checks.logo.features_cache import prepared_for_spec
 from brandkit.checks.logo.prepare import PreparedLogo, grey_scene
 from brandkit.checks.logo.rules import clear_space_problem, distortion_problem, pct, placement_of
-from brandkit.checks.logo.threads import OpenCvThreads
+from brandkit.checks.opencv_threads import OpenCvThreads
 from brandkit.models import CheckResult, CheckStatus, Measure
 from brandkit.spec.models import LogoVariant
 
