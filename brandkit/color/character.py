@@ -48,6 +48,8 @@ MAX_CLUSTER_PIXELS = 20_000
 HISTOGRAM_BITS = 5
 _ITERATIONS = 20
 _SEED = 20_251_204
+_CLIPPED = 250  # a channel at or above this is clipped: the pixel cannot stand for the scene's white
+_MIN_LUMINANCE = 0.01  # nor can one darker than this (relative luminance)
 
 # sRGB (D65) linear RGB → CIE XYZ
 _RGB_TO_XYZ = np.array(
@@ -249,7 +251,7 @@ def color_temperature_of(rgb: npt.NDArray[np.uint8], counts: npt.NDArray[np.int6
     lin = [lut[ch] for ch in channels]  # one channel at a time: contiguous gathers and dot products
     luminance = lin[0] * _RGB_TO_XYZ[1, 0] + lin[1] * _RGB_TO_XYZ[1, 1] + lin[2] * _RGB_TO_XYZ[1, 2]
     brightest = np.maximum(np.maximum(channels[0], channels[1]), channels[2])
-    kept = np.where((brightest < 250) & (luminance >= 0.01), w, 0.0)
+    kept = np.where((brightest < _CLIPPED) & (luminance >= _MIN_LUMINANCE), w, 0.0)
     total = float(kept.sum())
     if total <= 0.0:
         return None
@@ -261,7 +263,7 @@ def _white_candidates(flat: npt.NDArray[np.uint8], lin: FloatArray) -> npt.NDArr
     """Colours that may stand for the scene's white: no channel clipped (≥ 250), luminance ≥ 1 %."""
     luminance = lin @ _RGB_TO_XYZ[1]
     brightest = np.maximum(np.maximum(flat[:, 0], flat[:, 1]), flat[:, 2])
-    keep: npt.NDArray[np.bool_] = (brightest < 250) & (luminance >= 0.01)
+    keep: npt.NDArray[np.bool_] = (brightest < _CLIPPED) & (luminance >= _MIN_LUMINANCE)
     return keep
 
 
