@@ -96,10 +96,12 @@ def run_case(
     image = load_image(data)
     out: dict[str, Any] = {"id": case.id, "brand": case.brand, "label": case.label, "kind": case.kind}
     results: dict[str, CheckResult] = {}
+    # one context for the case's checks, as run_checks gives them: what one check reads of the image (OCR, the
+    # logo's location) the next one shares
+    ctx = CheckContext(spec=spec, image=image, data=data, expectation=expectation, resources=resources)
     for check in default_checks():
         if check.name not in names:
             continue
-        ctx = CheckContext(spec=spec, image=image, data=data, expectation=expectation, resources=resources)
         try:
             results[check.name] = check.run(ctx)
         except Exception as exc:  # fail closed, as run_checks does

@@ -100,6 +100,10 @@ class CheckContext:
             self._cache[key] = compute()
         return self._cache[key]
 
+    def memoised(self, key: str) -> Any:
+        """The value :meth:`memo` holds for ``key``, ``None`` when nothing has computed it yet (nothing computed)."""
+        return self._cache.get(key)
+
 
 class CheckResources:
     """Engines and lookup tables shared across images; create one per kit, reuse it.

@@ -1,7 +1,8 @@
 """Contrast check: is the copy legible against what is behind it (WCAG 2.x)?
 
 For each OCR line that belongs to the expected copy (every OCR line when no
-copy is expected), the pixels of the line's box, widened by 15% of its
+copy is expected — but the text inside the logo the logo check found on the image, which WCAG 1.4.3 exempts as a
+logotype: :mod:`brandkit.checks.logo_location`), the pixels of the line's box, widened by 15% of its
 height on every side so that some background is always included, are split
 in two with Otsu's threshold on luma. The smaller class is the text, the
 larger the background. The text colour is the mean of the quarter of the text
@@ -30,6 +31,7 @@ import numpy as np
 from brandkit.checks.base import CheckContext, CheckInfo, result
 from brandkit.checks.contrast_details import ContrastDetails
 from brandkit.checks.copy_match import copy_matches_for_context, required_copy
+from brandkit.checks.logo_location import located_logo
 from brandkit.checks.ocr_reading import copy_areas, ocr_for_context, ocr_mode_details
 from brandkit.models import CheckResult, CheckStatus, Measure
 from brandkit.ocr import OcrLine
@@ -249,8 +251,19 @@ class ContrastCheck:
             if not lines:
                 details["reason"] = "no copy expected and no text found on the image"
                 return result(self.name, CheckStatus.skipped, threshold=minimum, details=details)
-            selected = [(i, line, None) for i, line in enumerate(lines)]
+            logo = located_logo(ctx)
+            selected = [(i, line, None) for i, line in enumerate(lines) if logo is None or not logo.holds(line.box)]
             details["measured"] = "every OCR line (no copy expected)"
+            if logo is not None and len(selected) < len(lines):
+                details["logotype"] = {  # WCAG 1.4.3: text that is part of a logo has no contrast requirement
+                    "logo_box": list(logo.box),
+                    "variant": logo.variant,
+                    "lines": [i for i, line in enumerate(lines) if logo.holds(line.box)],
+                }
+                details["measured"] = "every OCR line outside the logo (no copy expected)"
+            if not selected:
+                details["reason"] = "no copy expected and no text found on the image besides the logo's own"
+                return result(self.name, CheckStatus.skipped, threshold=minimum, details=details)
 
         per_line: list[dict[str, Any]] = []
         low: list[tuple[OcrLine, LineContrast]] = []

@@ -6,6 +6,8 @@ model does not declare fails ``tests/test_check_details.py``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from brandkit.check_catalog import CheckDetails
@@ -45,6 +47,11 @@ class ContrastDetails(CheckDetails):
     )
     ocr_mode_reason: str | None = Field(default=None, description="Why the whole image was read (full mode).")
     ocr_layout: OcrLayout | None = Field(default=None, description="Where layout mode looked.")
+    logotype: dict[str, Any] | None = Field(
+        default=None,
+        description="No copy expected: the lines inside the logo the logo check found (logo_box, variant, lines), "
+        "not measured — WCAG 1.4.3 exempts logotypes.",
+    )
 
 
 __all__ = ["ContrastDetails", "ContrastLine"]

@@ -16,6 +16,7 @@ from brandkit.checks.logo.detection import detect_logo
 from brandkit.checks.logo.features_cache import prepared_for_spec
 from brandkit.checks.logo.prepare import PreparedLogo, grey_scene
 from brandkit.checks.logo.rules import clear_space_problem, distortion_problem, pct, placement_of
+from brandkit.checks.logo_location import LogoLocation, record_logo
 from brandkit.checks.opencv_threads import OpenCvThreads
 from brandkit.models import CheckResult, CheckStatus, Measure
 from brandkit.spec.models import LogoVariant
@@ -48,7 +49,12 @@ class LogoCheck:
             return result(self.name, CheckStatus.skipped, details={"reason": "no logo variant expected"})
         # OpenCV single-threaded while the check runs: its thread pool costs CPU and saves no time here
         with OpenCvThreads.of(ctx.resources).single():
-            return self._search_anywhere(ctx) if variant is None else self._check_variant(ctx, variant)
+            outcome = self._search_anywhere(ctx) if variant is None else self._check_variant(ctx, variant)
+        found = LogoDetails.model_validate(outcome.details)
+        if found.found and found.box is not None and found.variant is not None and len(found.box) == 4:
+            x0, y0, x1, y1 = found.box
+            record_logo(ctx, LogoLocation(found.variant, (x0, y0, x1, y1)))  # the contrast check exempts its text
+        return outcome
 
     def _search_anywhere(self, ctx: CheckContext) -> CheckResult:
         """No provenance: which variant was ordered and where the layout put it are unknown.
