@@ -32,7 +32,7 @@ from brandkit.checks.base import CheckContext, CheckInfo, result
 from brandkit.checks.contrast_details import ContrastDetails
 from brandkit.checks.copy_match import copy_matches_for_context, required_copy
 from brandkit.checks.logo_location import located_logo
-from brandkit.checks.ocr_reading import copy_areas, ocr_for_context, ocr_mode_details
+from brandkit.checks.ocr_reading import copy_areas, layout_box, ocr_for_context, ocr_mode_details
 from brandkit.models import CheckResult, CheckStatus, Measure
 from brandkit.ocr import OcrLine
 from brandkit.wcag import contrast_ratio, relative_luminance
@@ -162,14 +162,7 @@ def measure_contrast(rgb: np.ndarray, box: tuple[int, int, int, int], padding: f
 def cta_pill(ctx: CheckContext) -> tuple[int, int, int, int] | None:
     """The CTA's pill (``Expectation.cta_box``: known when brandkit drew it) in image pixels, scaled like
     :func:`copy_areas` when the file was resized; ``None`` when unknown."""
-    exp = ctx.expectation
-    if exp.cta_box is None:
-        return None
-    w, h = ctx.image.size
-    sx = w / exp.width if exp.width else 1.0
-    sy = h / exp.height if exp.height else 1.0
-    x0, y0, x1, y1 = exp.cta_box
-    return round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy)
+    return None if ctx.expectation.cta_box is None else layout_box(ctx, ctx.expectation.cta_box)
 
 
 def measurement_box(
@@ -252,13 +245,14 @@ class ContrastCheck:
                 details["reason"] = "no copy expected and no text found on the image"
                 return result(self.name, CheckStatus.skipped, threshold=minimum, details=details)
             logo = located_logo(ctx)
-            selected = [(i, line, None) for i, line in enumerate(lines) if logo is None or not logo.holds(line.box)]
+            inside = {i for i, line in enumerate(lines) if logo is not None and logo.holds(line.box)}
+            selected = [(i, line, None) for i, line in enumerate(lines) if i not in inside]
             details["measured"] = "every OCR line (no copy expected)"
-            if logo is not None and len(selected) < len(lines):
+            if logo is not None and inside:
                 details["logotype"] = {  # WCAG 1.4.3: text that is part of a logo has no contrast requirement
                     "logo_box": list(logo.box),
                     "variant": logo.variant,
-                    "lines": [i for i, line in enumerate(lines) if logo.holds(line.box)],
+                    "lines": sorted(inside),
                 }
                 details["measured"] = "every OCR line outside the logo (no copy expected)"
             if not selected:

@@ -61,6 +61,7 @@ __all__ = [
     "copy_areas",
     "copy_font_px",
     "fast_read_accepted",
+    "layout_box",
     "ocr_for_context",
     "ocr_mode_details",
 ]
@@ -79,11 +80,18 @@ NO_LAYOUT = (
 
 def copy_areas(ctx: CheckContext) -> list[tuple[int, int, int, int]]:
     """The layout's copy areas (``Expectation.copy_boxes``) in image pixels, scaled when the file was resized."""
+    return [layout_box(ctx, box) for box in ctx.expectation.copy_boxes]
+
+
+def layout_box(ctx: CheckContext, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """A box of the layout (x0, y0, x1, y1 at the expectation's ``width``×``height``) in image pixels: scaled when the
+    file was resized."""
     exp = ctx.expectation
     w, h = ctx.image.size
     sx = w / exp.width if exp.width else 1.0
     sy = h / exp.height if exp.height else 1.0
-    return [(round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy)) for x0, y0, x1, y1 in exp.copy_boxes]
+    x0, y0, x1, y1 = box
+    return round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy)
 
 
 def copy_font_px(ctx: CheckContext) -> list[float | None]:
