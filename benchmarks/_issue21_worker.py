@@ -275,6 +275,57 @@ def _all_but_ocr(name: str, warmed: bool = False) -> Callable[[Bench], Callable[
     return item
 
 
+def _all_but_ocr_gathered(name: str) -> Callable[[Bench], Callable[[], Any]]:
+    def item(b: Bench) -> Callable[[], Any]:
+        from brandkit.checks.base import combine_reports, run_checks, split_checks
+        from brandkit.checks.contrast import ContrastCheck
+        from brandkit.checks.logo import LogoCheck
+        from brandkit.checks.moderation import ModerationCheck
+        from brandkit.checks.ocr_reading import ocr_for_context
+        from brandkit.checks.palette import PaletteCheck
+        from brandkit.checks.technical import TechnicalCheck
+        from brandkit.checks.text import TextCheck
+        from brandkit.ocr import OCR_MEMO_KEY
+        from brandkit.pipeline import Compute, Gather, KitContext, Moderate, run_sync
+        from brandkit.provider.local import LocalRenderer
+        from brandkit.provider.local_moderation import NudeNetModerator
+
+        image, data = _read(b.inputs, name)
+        expectation = _provenance_expectation(data)
+        if not expectation.copy_boxes:
+            expectation = _poster_expectation(*image.size)
+        reading = ocr_for_context(b.context(image, data, expectation))  # OCR outside the figure
+        checks: list[Any] = [TechnicalCheck(), PaletteCheck(), LogoCheck(), TextCheck(), ContrastCheck()]
+        checks.append(ModerationCheck())
+        before, after = split_checks(checks)
+        # the kit's local moderator: one intra-op thread, beside the checks on the calling thread
+        kit = KitContext(
+            spec=b.spec, provider=LocalRenderer(b.spec), moderator=NudeNetModerator(threads=1), checks=checks
+        )
+
+        def flow() -> Any:
+            def first() -> Any:
+                ctx = b.context(image, data, expectation)
+                ctx.memo(OCR_MEMO_KEY, lambda: reading)
+                return run_checks(ctx, before)
+
+            scores, early = yield Gather((Moderate(data, "image/png", "", image), Compute(first)))
+            late = yield Compute(lambda: run_checks(b.context(image, data, expectation, scores.get()), after))
+            return combine_reports(checks, early.get(), late)
+
+        def once() -> Any:
+            return run_sync(flow(), kit)
+
+        b.note = ", ".join(f"{n} {r.status.value}" for n, r in once().checks.items())
+        return once
+
+    item.__doc__ = (
+        f"Every check but OCR on {name}, moderation in, as the pipeline runs them: the moderator (one thread) "
+        "beside the checks that do not read its scores (``Gather``), then the moderation check."
+    )
+    return item
+
+
 def item_validate(b: Bench) -> Callable[[], Any]:
     """A whole ``BrandKit.validate`` of the ad (provenance read, moderation, every check), in-process."""
     from brandkit import BrandKit
@@ -321,6 +372,8 @@ ITEMS: dict[str, Callable[[Bench], Callable[[], Any]]] = {
     "all-but-ocr-poster": _all_but_ocr("poster-logo.png"),
     "all-but-ocr-ad-warmed": _all_but_ocr("ad.png", warmed=True),
     "all-but-ocr-poster-warmed": _all_but_ocr("poster-logo.png", warmed=True),
+    "all-but-ocr-ad-gathered": _all_but_ocr_gathered("ad.png"),
+    "all-but-ocr-poster-gathered": _all_but_ocr_gathered("poster-logo.png"),
     "validate": item_validate,
     "technical": item_technical,
 }

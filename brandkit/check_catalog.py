@@ -25,12 +25,14 @@ FixZone = Literal["text", "logo"]
 
 @dataclass(frozen=True)
 class CheckEntry:
-    """One built-in check: its report/spec name, default policy and the compose zone its ``fix`` redraws."""
+    """One built-in check: its report/spec name, default policy, the compose zone its ``fix`` redraws, and whether
+    it reads the moderation scores (the others run while the moderation request is out)."""
 
     name: str
     default_policy: CheckPolicy
     fix_zone: FixZone | None
     summary: str
+    reads_moderation: bool = False
 
 
 CATALOG: tuple[CheckEntry, ...] = (
@@ -39,7 +41,7 @@ CATALOG: tuple[CheckEntry, ...] = (
     CheckEntry("logo", "fix", "logo", "the real logo is there, large enough, in place, undistorted, given room"),
     CheckEntry("contrast", "fix", "text", "each line of copy meets its WCAG contrast ratio"),
     CheckEntry("technical", "raise", None, "format, size, dimensions, transparency"),
-    CheckEntry("moderation", "raise", None, "moderation scores within the brand's thresholds"),
+    CheckEntry("moderation", "raise", None, "moderation scores within the brand's thresholds", reads_moderation=True),
     CheckEntry("credentials", "warn", None, "Content Credentials (C2PA) of the file"),
 )
 

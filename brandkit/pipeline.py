@@ -21,7 +21,18 @@ re-exports the public names; import them from here.
 from __future__ import annotations
 
 from brandkit.flows.attempt import attempt_flow, edit_flow, generate_flow
-from brandkit.flows.effects import Compute, Effect, Flow, KitContext, Moderate, Render, run_async, run_sync
+from brandkit.flows.effects import (
+    Compute,
+    Effect,
+    Flow,
+    Gather,
+    KitContext,
+    Moderate,
+    Outcome,
+    Render,
+    run_async,
+    run_sync,
+)
 from brandkit.flows.steps import expectation_for
 from brandkit.flows.validate import (
     expectation_from_provenance,
@@ -34,8 +45,10 @@ __all__ = [
     "Compute",
     "Effect",
     "Flow",
+    "Gather",
     "KitContext",
     "Moderate",
+    "Outcome",
     "Render",
     "attempt_flow",
     "edit_flow",

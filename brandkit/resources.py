@@ -55,6 +55,8 @@ __all__ = [
 
 LOCAL_MODERATOR = "moderation.local"
 """The shared resource key of the offline moderation classifier."""
+MODERATOR_THREADS = 1
+"""The offline classifier's intra-op threads: it runs beside the checks, which take another core."""
 
 OCR_CHECKS = frozenset({"text", "contrast"})
 """The built-in checks that read the image with the OCR engine."""
@@ -246,8 +248,14 @@ class KitResources:
     def local_moderator(self) -> Moderator | None:
         """The offline nudity classifier shared by the kits given these resources (``None`` when nudenet is not
         installed); its model loads on the first image it judges (its optimised graph kept in
-        :attr:`warm_cache`). What ``moderator="auto"`` uses without a provider that moderates."""
-        moderator: Moderator | None = self.checks.get(LOCAL_MODERATOR, lambda: local_moderator(self.warm_cache))
+        :attr:`warm_cache`). What ``moderator="auto"`` uses without a provider that moderates.
+
+        One intra-op thread: the pipeline runs it beside the checks (``flows/steps.py::moderated_check_step``),
+        which take the other core; on two cores that is 22 ms of CPU a 1024² image against 26–28 with two threads,
+        and the same wall time (docs/benchmarks.md)."""
+        moderator: Moderator | None = self.checks.get(
+            LOCAL_MODERATOR, lambda: local_moderator(self.warm_cache, threads=MODERATOR_THREADS)
+        )
         return moderator
 
     def for_kit(self) -> KitCheckResources:

@@ -3,7 +3,10 @@
 A check reads a :class:`CheckContext` (decoded image, encoded bytes, the
 spec, what was ordered) and returns a :class:`~brandkit.models.CheckResult`.
 Checks are pure CPU work; anything that needs the network (moderation) is
-gathered by the pipeline beforehand and handed over in the context. Heavy
+gathered by the pipeline and handed over in the context: a check declares
+whether it reads the moderation scores (:attr:`CheckInfo.reads_moderation`),
+and the pipeline runs the checks that do not while the moderation request is
+out (:func:`split_checks`, :func:`combine_reports`). Heavy
 engines (OCR, palette lookup tables, logo templates) live in
 :class:`CheckResources`, which the caller creates once and reuses.
 
@@ -22,6 +25,7 @@ from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from brandkit.check_catalog import CheckDetails, CheckPolicy, FixZone, check_entry
+from brandkit.imageio import load_image
 from brandkit.models import CheckResult, CheckStatus, CopyBlock, Measure, ValidationReport
 from brandkit.moderation_scores import ModerationScores as ModerationScores  # re-exported
 from brandkit.spec.models import BrandSpec, CheckSettings
@@ -72,13 +76,18 @@ class Expectation(BaseModel):
 
 
 class CheckContext:
-    """Everything a check may read about one image. Built once per image, shared by all checks."""
+    """Everything a check may read about one image. Built once per image, shared by all checks.
+
+    ``image``: the decoded ``data``; ``None``: decoded when a check first reads :attr:`image` (the checks that run
+    after the moderation scores — the moderation check reads only the scores — get such a context, so that no
+    pixels are held while a moderation request is out).
+    """
 
     def __init__(
         self,
         *,
         spec: BrandSpec,
-        image: Image.Image,
+        image: Image.Image | None,
         data: bytes,
         expectation: Expectation,
         resources: CheckResources,
@@ -86,13 +95,20 @@ class CheckContext:
         moderation_error: str | None = None,
     ) -> None:
         self.spec = spec
-        self.image = image
+        self._image = image
         self.data = data
         self.expectation = expectation
         self.resources = resources
         self.moderation = moderation
         self.moderation_error = moderation_error
         self._cache: dict[str, Any] = {}
+
+    @property
+    def image(self) -> Image.Image:
+        """The decoded image (decoded from :attr:`data` on first read when the context was built without it)."""
+        if self._image is None:
+            self._image = load_image(self.data)
+        return self._image
 
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:
         """Compute ``key`` once per image (e.g. the OCR result shared by the text and contrast checks)."""
@@ -130,20 +146,24 @@ class CheckInfo:
     """What a check declares about itself, as its ``info`` class attribute.
 
     ``name`` (its key in reports and in the spec's ``checks``), ``default_policy``, ``fix_zone`` (the compose zone
-    its ``fix`` redraws, or ``None``) and ``details_model`` (the typed view of its ``CheckResult.details``). A
-    built-in check takes the first three from its row in ``brandkit/check_catalog.py`` with :meth:`builtin`.
+    its ``fix`` redraws, or ``None``), ``details_model`` (the typed view of its ``CheckResult.details``) and
+    ``reads_moderation`` (whether it reads ``ctx.moderation`` / ``ctx.moderation_error``: such a check runs once
+    the scores are in, the others while the moderation request is out; ``True`` unless declared otherwise, so a
+    check that does not say waits, as every check did before). A built-in check takes all but ``details_model``
+    from its row in ``brandkit/check_catalog.py`` with :meth:`builtin`.
     """
 
     name: str
     default_policy: CheckPolicy
     fix_zone: FixZone | None = None
     details_model: type[CheckDetails] = CheckDetails
+    reads_moderation: bool = True
 
     @classmethod
     def builtin(cls, name: str, details_model: type[CheckDetails] = CheckDetails) -> CheckInfo:
         """The declaration of built-in check ``name`` (its catalog row) with its details model."""
         entry = check_entry(name)
-        return cls(entry.name, entry.default_policy, entry.fix_zone, details_model)
+        return cls(entry.name, entry.default_policy, entry.fix_zone, details_model, entry.reads_moderation)
 
     def details(self, outcome: CheckResult) -> CheckDetails:
         """``outcome.details`` read through :attr:`details_model` (``ValueError`` naming the check if malformed)."""
@@ -195,6 +215,19 @@ def result(
     )
 
 
+def reads_moderation(check: Check) -> bool:
+    """Whether ``check`` reads the moderation scores: what it declares (:attr:`CheckInfo.reads_moderation`); a
+    check without a declaration is taken to."""
+    return check.info.reads_moderation if isinstance(check, DeclaredCheck) else True
+
+
+def split_checks(checks: Sequence[Check]) -> tuple[list[Check], list[Check]]:
+    """``checks`` (in order) as those that do not read the moderation scores and those that do."""
+    before = [check for check in checks if not reads_moderation(check)]
+    after = [check for check in checks if reads_moderation(check)]
+    return before, after
+
+
 def run_checks(
     ctx: CheckContext,
     checks: Sequence[Check],
@@ -230,3 +263,17 @@ def run_checks(
         spec_fingerprint=ctx.spec.fingerprint,
         elapsed_ms=round((time.perf_counter() - started) * 1000.0, 3),
     )
+
+
+def combine_reports(checks: Sequence[Check], first: ValidationReport, second: ValidationReport) -> ValidationReport:
+    """One report of two runs of disjoint parts of ``checks`` on the same image (:func:`split_checks`): the
+    results in ``checks``' order, as one :func:`run_checks` over all of them would list them; ``elapsed_ms`` the
+    two runs' sum (the checks' own time, not the moderation request's)."""
+    if first.spec_fingerprint != second.spec_fingerprint:
+        raise ValueError("combine_reports: the two reports are of different specs")
+    shared = first.checks.keys() & second.checks.keys()
+    if shared:
+        raise ValueError(f"combine_reports: checks run twice: {sorted(shared)}")
+    found = {**first.checks, **second.checks}
+    ordered = {check.name: found[check.name] for check in checks if check.name in found}
+    return first.model_copy(update={"checks": ordered, "elapsed_ms": round(first.elapsed_ms + second.elapsed_ms, 3)})

@@ -3,12 +3,17 @@
 A flow is a generator that *yields effects* — "render this call", "moderate this image", "compute this" — and
 receives their results; it never does I/O itself. :func:`run_sync` executes effects with blocking calls;
 :func:`run_async` awaits the providers' async twins and runs CPU work in a thread.
+
+:class:`Gather` runs several effects at once — the moderation request beside the checks that do not read its
+scores — and hands the flow one :class:`Outcome` per effect: ``run_sync`` runs the last effect on the calling
+thread and the others each on a thread of its own, ``run_async`` gathers their awaitables.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Generator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
@@ -51,7 +56,35 @@ class Compute:
     fn: Callable[[], Any]
 
 
-Effect = Render | Moderate | Compute
+Single = Render | Moderate | Compute
+
+
+@dataclass(frozen=True)
+class Gather:
+    """Execute ``effects`` at once; the flow receives a tuple of :class:`Outcome`, one per effect, in order.
+
+    An effect that raises does not stop the others: its error is in its outcome (never thrown into the flow),
+    for the flow to decide once every effect has finished.
+    """
+
+    effects: tuple[Single, ...]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one gathered effect gave: its ``value``, or the ``error`` it raised."""
+
+    value: Any = None
+    error: Exception | None = None
+
+    def get(self) -> Any:
+        """The value; raises the error instead when the effect failed."""
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+Effect = Single | Gather
 Flow = Generator[Effect, Any, T]
 
 
@@ -96,20 +129,65 @@ def _moderator(ctx: KitContext) -> Moderator:
     return ctx.moderator
 
 
+def _execute(effect: Single, ctx: KitContext) -> Any:
+    """One effect, with blocking calls."""
+    if isinstance(effect, Render):
+        return ctx.provider.render(effect.call)
+    if isinstance(effect, Moderate):
+        return moderate(_moderator(ctx), effect.image, effect.mime, effect.text, effect.decoded)
+    return effect.fn()
+
+
+def _outcome_of(effect: Single, ctx: KitContext) -> Outcome:
+    try:
+        return Outcome(value=_execute(effect, ctx))
+    except Exception as exc:
+        return Outcome(error=exc)
+
+
+def _gather_sync(gather: Gather, ctx: KitContext) -> tuple[Outcome, ...]:
+    """Every effect but the last on a thread of its own, the last on the calling thread; their outcomes."""
+    *others, last = gather.effects
+    if not others:
+        return (_outcome_of(last, ctx),)
+    with ThreadPoolExecutor(max_workers=len(others), thread_name_prefix="brandkit-gather") as pool:
+        futures = [pool.submit(_outcome_of, effect, ctx) for effect in others]
+        final = _outcome_of(last, ctx)
+        return (*(future.result() for future in futures), final)
+
+
 def run_sync(flow: Flow[T], ctx: KitContext) -> T:
     """Drive ``flow`` to completion with blocking calls."""
     step = _Stepper(flow)
     while (effect := step.next_effect()) is not None:
         try:
-            if isinstance(effect, Render):
-                step.value = ctx.provider.render(effect.call)
-            elif isinstance(effect, Moderate):
-                step.value = moderate(_moderator(ctx), effect.image, effect.mime, effect.text, effect.decoded)
-            else:
-                step.value = effect.fn()
+            step.value = _gather_sync(effect, ctx) if isinstance(effect, Gather) else _execute(effect, ctx)
         except Exception as exc:  # handed back into the flow, which decides
             step.error = exc
     return cast(T, step.result)
+
+
+async def _aexecute(effect: Single, ctx: KitContext) -> Any:
+    """One effect, awaited (CPU work in a worker thread)."""
+    if isinstance(effect, Render):
+        return await ctx.provider.arender(effect.call)
+    if isinstance(effect, Moderate):
+        return await amoderate(_moderator(ctx), effect.image, effect.mime, effect.text, effect.decoded)
+    return await asyncio.to_thread(effect.fn)
+
+
+async def _gather_async(gather: Gather, ctx: KitContext) -> tuple[Outcome, ...]:
+    """Every effect awaited at once; their outcomes (a cancellation or other ``BaseException`` propagates)."""
+    answers = await asyncio.gather(*(_aexecute(effect, ctx) for effect in gather.effects), return_exceptions=True)
+    outcomes: list[Outcome] = []
+    for answer in answers:
+        if isinstance(answer, Exception):
+            outcomes.append(Outcome(error=answer))
+        elif isinstance(answer, BaseException):
+            raise answer
+        else:
+            outcomes.append(Outcome(value=answer))
+    return tuple(outcomes)
 
 
 async def run_async(flow: Flow[T], ctx: KitContext) -> T:
@@ -117,15 +195,22 @@ async def run_async(flow: Flow[T], ctx: KitContext) -> T:
     step = _Stepper(flow)
     while (effect := step.next_effect()) is not None:
         try:
-            if isinstance(effect, Render):
-                step.value = await ctx.provider.arender(effect.call)
-            elif isinstance(effect, Moderate):
-                step.value = await amoderate(_moderator(ctx), effect.image, effect.mime, effect.text, effect.decoded)
-            else:
-                step.value = await asyncio.to_thread(effect.fn)
+            step.value = await (_gather_async(effect, ctx) if isinstance(effect, Gather) else _aexecute(effect, ctx))
         except Exception as exc:
             step.error = exc
     return cast(T, step.result)
 
 
-__all__ = ["Compute", "Effect", "Flow", "KitContext", "Moderate", "Render", "run_async", "run_sync"]
+__all__ = [
+    "Compute",
+    "Effect",
+    "Flow",
+    "Gather",
+    "KitContext",
+    "Moderate",
+    "Outcome",
+    "Render",
+    "Single",
+    "run_async",
+    "run_sync",
+]

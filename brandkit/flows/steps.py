@@ -12,10 +12,17 @@ from typing import Literal
 from PIL import Image
 
 from brandkit.asset_signing import on_return
-from brandkit.checks.base import CheckContext, Expectation, ModerationScores, run_checks
+from brandkit.checks.base import (
+    CheckContext,
+    Expectation,
+    ModerationScores,
+    combine_reports,
+    run_checks,
+    split_checks,
+)
 from brandkit.compose import draw_copy, draw_logo, zone_color
 from brandkit.errors import ImageInputError, ProviderError, ProviderResponseError
-from brandkit.flows.effects import Compute, Flow, KitContext, Moderate
+from brandkit.flows.effects import Compute, Flow, Gather, KitContext, Moderate, Outcome
 from brandkit.imageio import encode_image, load_image, verify_image
 from brandkit.models import Attempt, CompiledPrompt, ComposedCopy, RenderResult, ValidationReport
 from brandkit.provider.decoded_moderation import ModeratesDecoded
@@ -50,16 +57,37 @@ def expectation_for(
     )
 
 
-def moderate_step(
-    ctx: KitContext, data: bytes, fmt: str, text: str, decoded: Image.Image | None = None
-) -> Flow[tuple[ModerationScores | None, str | None]]:
-    if ctx.moderator is None:
-        return None, "no moderation service or local classifier configured"
-    try:
-        scores = yield Moderate(data, _MIME.get(fmt, "image/png"), text, decoded)
-    except ProviderError as exc:
-        return None, f"moderation service failed: {exc}"
+Moderation = tuple[ModerationScores | None, str | None]
+"""A moderation outcome: the scores, or ``None`` and why there are none."""
+
+_NO_MODERATOR: Moderation = (None, "no moderation service or local classifier configured")
+
+
+def _moderation_of(outcome: Outcome) -> Moderation:
+    """The scores a gathered ``Moderate`` gave; a provider's failure is a reason (the moderation check reports
+    ``not_checked``), any other error is raised."""
+    if isinstance(outcome.error, ProviderError):
+        return None, f"moderation service failed: {outcome.error}"
+    scores: ModerationScores = outcome.get()
     return scores, None
+
+
+def _context(
+    ctx: KitContext,
+    image: Image.Image | None,
+    data: bytes,
+    expectation: Expectation,
+    moderation: Moderation = (None, None),
+) -> CheckContext:
+    return CheckContext(
+        spec=ctx.spec,
+        image=image,
+        data=data,
+        expectation=expectation,
+        resources=ctx.resources,
+        moderation=moderation[0],
+        moderation_error=moderation[1],
+    )
 
 
 def check_step(
@@ -67,27 +95,59 @@ def check_step(
     image_data: bytes,
     expectation: Expectation,
     policies: dict[str, CheckPolicy],
-    moderation: ModerationScores | None,
-    moderation_error: str | None,
+    moderation: Moderation,
     decoded: Image.Image | None = None,
 ) -> Flow[ValidationReport]:
-    """Run the checks on ``image_data``; ``decoded`` is its already decoded image, when the caller has it."""
+    """Run the checks on ``image_data`` with a moderation outcome in hand (a fix reuses its attempt's);
+    ``decoded`` is its already decoded image, when the caller has it."""
 
     def work() -> ValidationReport:
         image = decoded if decoded is not None else load_image(image_data)
-        check_ctx = CheckContext(
-            spec=ctx.spec,
-            image=image,
-            data=image_data,
-            expectation=expectation,
-            resources=ctx.resources,
-            moderation=moderation,
-            moderation_error=moderation_error,
-        )
-        return run_checks(check_ctx, ctx.checks, policies)
+        return run_checks(_context(ctx, image, image_data, expectation, moderation), ctx.checks, policies)
 
     report: ValidationReport = yield Compute(work)
     return report
+
+
+def moderated_check_step(
+    ctx: KitContext,
+    data: bytes,
+    fmt: str,
+    text: str,
+    expectation: Expectation,
+    policies: dict[str, CheckPolicy],
+    decoded: Image.Image | None = None,
+) -> Flow[tuple[ValidationReport, Moderation]]:
+    """Moderate ``data`` (with the prompt ``text``) and run the checks; returns the report and the moderation
+    outcome (which a deterministic fix reuses).
+
+    The checks that do not read the scores (:func:`~brandkit.checks.base.split_checks`: all but the moderation
+    check, for the built-in ones) run while the moderation request is out — one :class:`Gather` — and those that
+    do once it is back, with a context of their own that holds no pixels unless a check reads them (nothing
+    decoded is kept across a remote request). ``decoded``: the decoded image, when the caller has it (handed to
+    a moderator that takes it, and to the checks). An image the checks cannot decode raises
+    :class:`~brandkit.errors.ImageInputError`; a moderation provider's failure is the moderation outcome's reason.
+    """
+    if ctx.moderator is None:
+        alone = yield from check_step(ctx, data, expectation, policies, _NO_MODERATOR, decoded)
+        return alone, _NO_MODERATOR
+    before, after = split_checks(ctx.checks)
+
+    def first() -> ValidationReport:
+        image = decoded if decoded is not None else load_image(data)
+        return run_checks(_context(ctx, image, data, expectation), before, policies)
+
+    moderate = Moderate(data, _MIME.get(fmt, "image/png"), text, decoded)
+    outcomes: tuple[Outcome, Outcome] = yield Gather((moderate, Compute(first)))
+    moderation = _moderation_of(outcomes[0])
+    early: ValidationReport = outcomes[1].get()
+
+    def second() -> ValidationReport:
+        late = run_checks(_context(ctx, decoded, data, expectation, moderation), after, policies)
+        return combine_reports(ctx.checks, early, late)
+
+    report: ValidationReport = yield Compute(second)
+    return report, moderation
 
 
 def overlay(
@@ -117,7 +177,7 @@ def overlay(
 
 def evaluate_step(
     ctx: KitContext, prompt: CompiledPrompt, result: RenderResult, number: int, policies: dict[str, CheckPolicy]
-) -> Flow[tuple[Attempt, tuple[ModerationScores | None, str | None]]]:
+) -> Flow[tuple[Attempt, Moderation]]:
     """Decode, compose overlays, moderate and check one provider image.
 
     Returns the attempt and the moderation outcome, which a deterministic fix (drawing only brand copy and the
@@ -138,26 +198,29 @@ def evaluate_step(
         )
 
     def prepare() -> tuple[bytes, Image.Image | None, ComposedCopy | None]:
-        """The image to check, and its decoded form when the bytes are the provider's own and no moderation
-        request comes between: a decoded image is ~3 MB per megapixel, not to be held across a request (a
-        run has many variants waiting there at once). Before moderation, the image is only verified (no
-        pixels decoded); the checks decode it after."""
+        """The image to check (the provider's bytes, or re-encoded with the overlays: the checks see the bytes
+        as they will be delivered), and its decoded form unless a remote moderation request is to come: a decoded
+        image is ~3 MB per megapixel, not to be held across a request (a run has many variants waiting there at
+        once) — the checks that run while it is out decode their own and drop it. Then the provider's bytes are
+        only verified here (no pixels decoded)."""
         try:
-            if zones:  # re-encoded: the checks decode the bytes as they will be delivered
-                overlaid, drawn = overlay(ctx, prompt, rendered.data, fmt, zones, repaint=False)
-                return overlaid, None, drawn
+            data, drawn = (rendered.data, None)
+            if zones:
+                data, drawn = overlay(ctx, prompt, rendered.data, fmt, zones, repaint=False)
             if ctx.moderator is not None and not isinstance(ctx.moderator, ModeratesDecoded):  # a remote request
-                verify_image(rendered.data)
-                return rendered.data, None, None
-            return rendered.data, load_image(rendered.data), None
+                if not zones:
+                    verify_image(data)
+                return data, None, drawn
+            return data, load_image(data), drawn
         except ImageInputError as exc:
             raise undecodable(exc) from exc
 
     data, decoded, composed = yield Compute(prepare)
-    moderation, moderation_error = yield from moderate_step(ctx, data, fmt, prompt.text, decoded)
+    expectation = expectation_for(prompt, credentials_on_return=on_return(ctx.signer), composed=composed)
     try:
-        expectation = expectation_for(prompt, credentials_on_return=on_return(ctx.signer), composed=composed)
-        report = yield from check_step(ctx, data, expectation, policies, moderation, moderation_error, decoded)
+        report, moderation = yield from moderated_check_step(
+            ctx, data, fmt, prompt.text, expectation, policies, decoded
+        )
     except ImageInputError as exc:  # only the provider's own bytes can fail here (verified, not decoded)
         raise undecodable(exc) from exc
     fixes = [f"overlay:{z}" for z in sorted(zones)]
@@ -177,7 +240,7 @@ def evaluate_step(
         notes=list(result.notes),
         composed=composed,
     )
-    return attempt, (moderation, moderation_error)
+    return attempt, moderation
 
 
 def fix_step(
@@ -185,7 +248,7 @@ def fix_step(
     attempt: Attempt,
     zones: frozenset[str],
     policies: dict[str, CheckPolicy],
-    moderation: tuple[ModerationScores | None, str | None],
+    moderation: Moderation,
 ) -> Flow[Attempt]:
     prompt = attempt.prompt
     fixed: tuple[bytes, ComposedCopy | None] = yield Compute(
@@ -194,7 +257,7 @@ def fix_step(
     data, drawn = fixed
     composed = drawn if drawn is not None else attempt.composed  # a logo-only fix keeps the copy as it was
     expectation = expectation_for(prompt, credentials_on_return=on_return(ctx.signer), composed=composed)
-    report = yield from check_step(ctx, data, expectation, policies, *moderation)
+    report = yield from check_step(ctx, data, expectation, policies, moderation)
     return attempt.model_copy(
         update={
             "data": data,
@@ -206,4 +269,12 @@ def fix_step(
     )
 
 
-__all__ = ["check_step", "evaluate_step", "expectation_for", "fix_step", "moderate_step", "overlay"]
+__all__ = [
+    "Moderation",
+    "check_step",
+    "evaluate_step",
+    "expectation_for",
+    "fix_step",
+    "moderated_check_step",
+    "overlay",
+]

@@ -7,7 +7,7 @@ import os
 from brandkit.checks.base import Expectation
 from brandkit.compile import compile_prompt
 from brandkit.flows.effects import Compute, Flow, KitContext
-from brandkit.flows.steps import check_step, expectation_for, moderate_step
+from brandkit.flows.steps import expectation_for, moderated_check_step
 from brandkit.imageio import detect_format, load_image, read_bytes
 from brandkit.models import AssetRequest, CopyBlock, ProvenanceNote, ValidationReport
 from brandkit.provenance import ProvenanceReading, ProvenanceRecord, read_provenance_record
@@ -42,8 +42,7 @@ def validate_flow(
         policies = {**request.policies, **(policies or {})}
     else:
         expectation = expectation_from_record(reading.record, fmt)
-    moderation, moderation_error = yield from moderate_step(ctx, data, fmt, prompt_text, decoded)
-    report = yield from check_step(ctx, data, expectation, policies or {}, moderation, moderation_error, decoded)
+    report, _ = yield from moderated_check_step(ctx, data, fmt, prompt_text, expectation, policies or {}, decoded)
     source = expectation.copy_source if expectation.copy_source in ("request", "provenance") else "none"
     note = ProvenanceNote(status=reading.status, reason=reading.reason, copy_source=source)
     return report.model_copy(update={"provenance": note})
