@@ -342,6 +342,42 @@ def item_validate(b: Bench) -> Callable[[], Any]:
     return once
 
 
+REMOTE_ROUND_TRIP_S = 0.2
+"""The simulated moderation service's answer time (OpenAI's moderation endpoint: a few hundred ms)."""
+
+
+class RemoteModerator:
+    """A remote-style moderator (encoded bytes, no decoded path) that answers after a network round trip."""
+
+    name = "remote:simulated"
+
+    def moderate(self, image: bytes, mime: str, text: str) -> Any:
+        from brandkit.moderation_scores import ModerationScores
+
+        time.sleep(REMOTE_ROUND_TRIP_S)
+        return ModerationScores(source=self.name, scores={"sexual": 0.0}, flagged=False)
+
+    async def amoderate(self, image: bytes, mime: str, text: str) -> Any:
+        return self.moderate(image, mime, text)
+
+
+def item_validate_remote(b: Bench) -> Callable[[], Any]:
+    """A whole ``BrandKit.validate`` of the ad with a moderation service answering in 200 ms (simulated)."""
+    from brandkit import BrandKit
+
+    kit = BrandKit(b.spec, provider="local", moderator=RemoteModerator())  # type: ignore[arg-type]
+    path = b.inputs / "ad.png"
+
+    def once() -> Any:
+        return kit.validate(path)
+
+    report = once()
+    b.note = (
+        f"moderation {report.checks['moderation'].status.value}, service round trip {REMOTE_ROUND_TRIP_S * 1000:.0f} ms"
+    )
+    return once
+
+
 def item_technical(b: Bench) -> Callable[[], Any]:
     """The technical check on ``ad.png`` (the smallest item: the driver's self-test)."""
     from brandkit.checks.technical import TechnicalCheck
@@ -375,6 +411,7 @@ ITEMS: dict[str, Callable[[Bench], Callable[[], Any]]] = {
     "all-but-ocr-ad-gathered": _all_but_ocr_gathered("ad.png"),
     "all-but-ocr-poster-gathered": _all_but_ocr_gathered("poster-logo.png"),
     "validate": item_validate,
+    "validate-remote-moderation": item_validate_remote,
     "technical": item_technical,
 }
 
