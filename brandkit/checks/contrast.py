@@ -90,16 +90,20 @@ class LineContrast:
     background_rgb: tuple[float, float, float]
     text_share: float
     separable: bool
+    surround_share: float = 0.0  # share of the patch left out as the surround of the surface the line is set on
 
     def as_details(self) -> dict[str, Any]:
         """JSON-friendly summary."""
-        return {
+        out: dict[str, Any] = {
             "ratio": round(self.ratio, 3),
             "text_color": _hex(self.text_rgb),
             "background_color": _hex(self.background_rgb),
             "text_share": round(self.text_share, 4),
             "separable": self.separable,
         }
+        if self.surround_share > 0:
+            out["surround_excluded"] = round(self.surround_share, 4)
+        return out
 
 
 def _padded(box: tuple[int, int, int, int], width: int, height: int, padding: float) -> tuple[int, int, int, int]:
@@ -108,37 +112,68 @@ def _padded(box: tuple[int, int, int, int], width: int, height: int, padding: fl
     return max(0, x0 - pad), max(0, y0 - pad), min(width, x1 + pad), min(height, y1 + pad)
 
 
+def _luma(patch: np.ndarray) -> np.ndarray:
+    """BT.601 luma of N×3 uint8 pixels in integer arithmetic (for Otsu only; the ratio uses WCAG luminance)."""
+    weighted = patch[:, 0].astype(np.uint32) * 299 + patch[:, 1].astype(np.uint32) * 587
+    weighted += patch[:, 2].astype(np.uint32) * 114 + 500
+    luma: np.ndarray = (weighted // 1000).astype(np.uint8)
+    return luma
+
+
+def _smaller_class(luma: np.ndarray) -> tuple[float, np.ndarray]:
+    """Otsu's threshold of ``luma`` and the mask of its smaller class (the text's candidate)."""
+    threshold = _otsu(luma)
+    upper = luma > threshold
+    n_upper = int(np.count_nonzero(upper))
+    return threshold, (upper if n_upper < upper.size - n_upper else ~upper)
+
+
+def _surround(mask: np.ndarray) -> np.ndarray | None:
+    """The pixels of the H×W class ``mask`` that surround a surface rather than draw glyphs: its 8-connected parts
+    that touch the patch's edge, when they hold more than half of the class (``None`` otherwise). Glyphs sit
+    inside the padded box; what reaches its edge in bulk is what lies around a pill or panel the line is set on."""
+    import cv2
+
+    count, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    if count <= 1:
+        return None
+    edge = np.unique(np.concatenate((labels[0], labels[-1], labels[:, 0], labels[:, -1])))
+    edge = edge[edge > 0]
+    if edge.size == 0:
+        return None
+    touching: np.ndarray = np.isin(labels, edge)
+    return touching if 2 * int(np.count_nonzero(touching)) > int(np.count_nonzero(mask)) else None
+
+
 def _measure_patch(patch_rgb: np.ndarray) -> LineContrast:
     """Split an H×W×3 uint8 patch into text and background and measure their contrast.
 
     Tall patches (large type, thick strokes) are sampled every ``height // 24``-th
     pixel in both directions: the colour statistics are unchanged, the cost is not.
+    When the smaller class is mostly the patch's surround (:func:`_surround`: the page around a CTA pill the box
+    reached past), those pixels are left out and the rest split again — text against the surface it is set on.
     """
     step = max(1, patch_rgb.shape[0] // 24)
     if step > 1:
         patch_rgb = patch_rgb[::step, ::step]
+    height, width = patch_rgb.shape[:2]
     patch = np.ascontiguousarray(patch_rgb).reshape(-1, 3)
     if patch.shape[0] == 0:
         return LineContrast(1.0, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0), 0.0, False)
-    # BT.601 luma in integer arithmetic (for Otsu only; the ratio uses WCAG luminance)
-    luma = (
-        (
-            patch[:, 0].astype(np.uint32) * 299
-            + patch[:, 1].astype(np.uint32) * 587
-            + patch[:, 2].astype(np.uint32) * 114
-            + 500
-        )
-        // 1000
-    ).astype(np.uint8)
-    threshold = _otsu(luma)
-    upper = luma > threshold
-    n_upper = int(np.count_nonzero(upper))
-    text_mask = upper if n_upper < upper.size - n_upper else ~upper
-    text_share = float(np.count_nonzero(text_mask)) / upper.size
+    luma = _luma(patch)
+    threshold, text_mask = _smaller_class(luma)
+    surround = _surround(text_mask.reshape(height, width)) if text_mask.any() else None
+    surround_share = 0.0
+    if surround is not None:
+        inner = ~surround.reshape(-1)
+        surround_share = 1.0 - float(np.count_nonzero(inner)) / inner.size
+        patch, luma = patch[inner], luma[inner]
+        threshold, text_mask = _smaller_class(luma)
+    text_share = float(np.count_nonzero(text_mask)) / max(1, text_mask.size)
     if text_share < MIN_TEXT_SHARE:
         mean = patch.mean(axis=0)
         colour = (float(mean[0]), float(mean[1]), float(mean[2]))
-        return LineContrast(1.0, colour, colour, text_share, False)
+        return LineContrast(1.0, colour, colour, text_share, False, surround_share)
     text_luma = luma[text_mask].astype(np.int16)
     distance = np.abs(text_luma - int(threshold))
     core = distance >= np.percentile(distance, 75)
@@ -146,7 +181,7 @@ def _measure_patch(patch_rgb: np.ndarray) -> LineContrast:
     bg_mean = patch[~text_mask].mean(axis=0)
     t = (float(text_mean[0]), float(text_mean[1]), float(text_mean[2]))
     b = (float(bg_mean[0]), float(bg_mean[1]), float(bg_mean[2]))
-    return LineContrast(contrast_ratio(t, b), t, b, text_share, True)
+    return LineContrast(contrast_ratio(t, b), t, b, text_share, True, surround_share)
 
 
 def measure_contrast(rgb: np.ndarray, box: tuple[int, int, int, int], padding: float = BOX_PADDING) -> LineContrast:

@@ -31,6 +31,11 @@ class ContrastLine(BaseModel):
     background_color: str
     text_share: float
     separable: bool
+    surround_excluded: float | None = Field(
+        default=None,
+        description="Share of the measured box left out as the surround of the surface the line is set on (the "
+        "page around a CTA pill the box reached past); absent when nothing was left out.",
+    )
     passed: bool
 
 
