@@ -171,13 +171,9 @@ def test_contrast_is_measured_inside_the_layout_copy_area(tmp_path: Path) -> Non
     assert scaled.details["lines"][0]["measured_box"][3] <= 51
 
 
-def test_a_cta_on_a_pill_is_measured_inside_the_pill(tmp_path: Path) -> None:
-    """Issue 21 (gate corpus, held-out FR): dark CTA text on an orange pill on a cream page. A detector box a few
-    pixels taller than the pill takes in the page, and Otsu split page from pill (2.5:1) instead of text from
-    pill (5.7:1). When brandkit drew the pill (``cta_box``) the line is measured inside it; when the pill is
-    unknown (the model drew it), the page around it — the smaller class, reaching the box's edge — is left out and
-    the rest split again (sixth pass: the two Northwind banner false rejects of the gate corpus)."""
-    spec = make_spec(tmp_path)
+def _pill_on_page(text_fill: str) -> tuple[Image.Image, tuple[int, int, int, int], OcrLine]:
+    """A 600×300 cream page with an orange CTA pill and "Order now" set on it in ``text_fill``: the image, the
+    pill, and an OCR line whose box is taller than the pill (a detector's box takes in some page)."""
     image = Image.new("RGB", (600, 300), "#F3E9DC")
     draw = ImageDraw.Draw(image)
     pill = (200, 120, 400, 170)
@@ -185,9 +181,20 @@ def test_a_cta_on_a_pill_is_measured_inside_the_pill(tmp_path: Path) -> None:
     text, face = "Order now", font(28, bold=True)
     left, top, right, bottom = draw.textbbox((0, 0), text, font=face)
     origin = ((pill[0] + pill[2] - (right - left)) // 2 - left, (pill[1] + pill[3] - (bottom - top)) // 2 - top)
-    draw.text(origin, text, font=face, fill="#1E1B18")
+    draw.text(origin, text, font=face, fill=text_fill)
     x0, _, x1, _ = draw.textbbox(origin, text, font=face)
-    line = OcrLine(text, (x0 - 6, pill[1] - 4, x1 + 6, pill[3] + 4), 0.98)  # taller than the pill
+    return image, pill, OcrLine(text, (x0 - 6, pill[1] - 4, x1 + 6, pill[3] + 4), 0.98)
+
+
+def test_a_cta_on_a_pill_is_measured_inside_the_pill(tmp_path: Path) -> None:
+    """Issue 21 (gate corpus, held-out FR): dark CTA text on an orange pill on a cream page. A detector box a few
+    pixels taller than the pill takes in the page, and Otsu split page from pill (2.5:1) instead of text from
+    pill (5.7:1). When brandkit drew the pill (``cta_box``) the line is measured inside it; when the pill is
+    unknown (the model drew it), the page around it — the smaller class, reaching the box's edge — is left out and
+    the rest split again (sixth pass: the two Northwind banner false rejects of the gate corpus)."""
+    spec = make_spec(tmp_path)
+    image, pill, line = _pill_on_page("#1E1B18")
+    text = line.text
 
     def measured(cta_box: tuple[int, int, int, int] | None, size: tuple[int, int] = (600, 300)) -> CheckResult:
         scale = size[0] / 600
@@ -223,18 +230,9 @@ def test_light_text_on_a_pill_still_fails_when_the_page_is_left_out(tmp_path: Pa
     """The surround rule must not hide a real failure: cream text on an orange pill on a cream page is 2.7:1 —
     the page (same colour as the text) is left out where it reaches the box's edge, the glyphs are not."""
     spec = make_spec(tmp_path)
-    image = Image.new("RGB", (600, 300), "#F3E9DC")
-    draw = ImageDraw.Draw(image)
-    pill = (200, 120, 400, 170)
-    draw.rounded_rectangle(pill, radius=25, fill="#E07A2E")
-    text, face = "Order now", font(28, bold=True)
-    left, top, right, bottom = draw.textbbox((0, 0), text, font=face)
-    origin = ((pill[0] + pill[2] - (right - left)) // 2 - left, (pill[1] + pill[3] - (bottom - top)) // 2 - top)
-    draw.text(origin, text, font=face, fill="#F3E9DC")
-    x0, _, x1, _ = draw.textbbox(origin, text, font=face)
-    line = OcrLine(text, (x0 - 6, pill[1] - 4, x1 + 6, pill[3] + 4), 0.98)
+    image, _, line = _pill_on_page("#F3E9DC")
     ctx = context(
-        spec, image, resources_with(FakeOcr([line])), copy_block={"cta": text}, copy_boxes=[(20, 20, 580, 280)]
+        spec, image, resources_with(FakeOcr([line])), copy_block={"cta": line.text}, copy_boxes=[(20, 20, 580, 280)]
     )
     checked = ContrastCheck().run(ctx)
     assert checked.status is CheckStatus.failed
