@@ -203,6 +203,7 @@ def provenance_record(
         "output_format": prompt.params.get("output_format"),
         "transparent": prompt.params.get("background") == "transparent",
         "logo_variant": prompt.logo_variant,
+        "background_tone": prompt.background_tone,
         "logo_box": list(prompt.layout.logo_box.as_tuple()) if prompt.layout.logo_box is not None else None,
         "photo_box": list(prompt.layout.hero_box.as_tuple()) if prompt.layout.hero_box is not None else [0, 0, 0, 0],
         "copy_boxes": [

@@ -37,7 +37,7 @@ from brandkit.layout import (
 from brandkit.memo import memoized
 from brandkit.models import ComposedCopy, CopyBlock
 from brandkit.spec.models import BrandSpec, ColorRole, LogoVariant
-from brandkit.wcag import relative_luminance
+from brandkit.wcag import tone_of
 
 RGB = tuple[int, int, int]
 
@@ -51,11 +51,6 @@ def logo_image(spec: BrandSpec, variant: LogoVariant) -> Image.Image:
     """The logo file of ``variant`` as RGBA (decoded once per file version)."""
     path = spec.asset_path(variant.file)
     return _logo_image(str(path), Path(path).stat().st_mtime_ns)
-
-
-def tone_of(color: RGB) -> str:
-    """``light`` or ``dark`` for a background colour."""
-    return "dark" if relative_luminance(color) < 0.2 else "light"
 
 
 def background_color(spec: BrandSpec, tone: str) -> RGB:

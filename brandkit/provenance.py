@@ -92,6 +92,8 @@ class ProvenanceRecord(_Strict):
     """Parallel to ``copy_boxes``: the smallest font size (px) brandkit drew in each (absent: unknown)."""
     cta_box: list[int] | None = Field(default=None, min_length=4, max_length=4)
     """The CTA's pill when brandkit drew it (absent: unknown)."""
+    background_tone: Literal["light", "dark"] | None = None
+    """The layout's background tone (absent: unknown — files written before it was recorded)."""
     copy_: ProvenanceCopy = Field(alias="copy")
     checks: dict[str, CheckState] = Field(max_length=64)
 

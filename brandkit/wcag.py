@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
+
+Tone = Literal["light", "dark"]
+"""A background's tone: what a logo variant's ``backgrounds`` and a layout's ``background_tone`` name."""
+
+DARK_LUMINANCE = 0.2
+"""A colour of relative luminance below this is a dark background (:func:`tone_of`)."""
 
 
 def _channel(value: float) -> float:
@@ -21,3 +28,8 @@ def contrast_ratio(rgb1: Sequence[float], rgb2: Sequence[float]) -> float:
     l1, l2 = relative_luminance(rgb1), relative_luminance(rgb2)
     hi, lo = max(l1, l2), min(l1, l2)
     return (hi + 0.05) / (lo + 0.05)
+
+
+def tone_of(rgb: Sequence[float]) -> Tone:
+    """``"light"`` or ``"dark"`` for a background colour (relative luminance below :data:`DARK_LUMINANCE`: dark)."""
+    return "dark" if relative_luminance(rgb) < DARK_LUMINANCE else "light"

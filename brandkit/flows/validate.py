@@ -78,6 +78,7 @@ def expectation_from_record(record: ProvenanceRecord | None, fmt: str) -> Expect
         cta_box=(record.cta_box[0], record.cta_box[1], record.cta_box[2], record.cta_box[3])
         if record.cta_box is not None
         else None,
+        background_tone=record.background_tone,
         copy_source="provenance",
     )
 

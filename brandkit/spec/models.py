@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 # the palette models live in spec/palette.py; re-exported here so existing imports keep working
 from brandkit.check_catalog import CheckPolicy as CheckPolicy
 from brandkit.check_catalog import check_names, default_policies
+from brandkit.color import hex_to_rgb
 from brandkit.spec.palette import HEX_PATTERN as HEX_PATTERN
 from brandkit.spec.palette import AllowedColor as AllowedColor
 from brandkit.spec.palette import ColorRange as ColorRange
@@ -35,6 +36,7 @@ from brandkit.spec.palette import PhotoRule as PhotoRule
 from brandkit.spec.palette import Share as Share
 from brandkit.spec.photos import PhotoLibrary, photo_format_problems
 from brandkit.spec.sizes import rules_for
+from brandkit.wcag import Tone, tone_of
 
 
 class StrictModel(BaseModel):
@@ -412,3 +414,19 @@ class BrandSpec(StrictModel):
             if logo.variant == variant:
                 return logo
         raise KeyError(f"no logo variant {variant!r}; known: {[logo.variant for logo in self.logos]}")
+
+    def logo_tone(self, variant: str) -> Tone | None:
+        """The background tone logo ``variant`` is made for, from its ``backgrounds``: ``light`` / ``dark`` as named,
+        a palette colour by its luminance (:func:`brandkit.wcag.tone_of`). ``None`` when they disagree or one is
+        ``any`` or not a palette colour's name. Raises ``KeyError`` naming the known variants for an unknown one."""
+        colours = {c.name.casefold(): c.hex for c in self.palette.colors}
+        tones: set[Tone] = set()
+        for name in self.logo(variant).backgrounds:
+            key = name.casefold()
+            if key == "light" or key == "dark":
+                tones.add("light" if key == "light" else "dark")
+            elif key in colours:
+                tones.add(tone_of(hex_to_rgb(colours[key])))
+            else:
+                return None
+        return tones.pop() if len(tones) == 1 else None

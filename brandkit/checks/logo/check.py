@@ -113,7 +113,10 @@ class LogoCheck:
                 CheckStatus.not_checked,
                 details={"reason": f"OpenCV unavailable: {exc}", "variant": variant},
             )
-        backdrop = 0 if ctx.expectation.background_tone == "dark" else 255
+        # the logo's transparent pixels are composited over the canvas's tone: the layout's when known, else the
+        # tone the variant is made for (an inverse logo over white would lose its light strokes' edges)
+        tone = ctx.expectation.background_tone or ctx.spec.logo_tone(variant)
+        backdrop = 0 if tone == "dark" else 255
         try:
             prepared = self._prepared(ctx, logo, backdrop)
         except Exception as exc:  # unreadable logo file: cannot check, fail closed
