@@ -87,7 +87,10 @@ measurements; each failure adds a precise repair hint.
 
 **Layout of this package**: ``constants.py`` (every tunable above), ``prepare.py`` (:class:`PreparedLogo`,
 :class:`LogoDetection`, the grey scene), ``matching.py`` (masked-correlation primitives), ``orb.py`` (step 1),
-``template.py`` (step 2),
+``template.py`` (step 2), ``scene.py`` (the grey scene's statistics, and :class:`LogoScene`: what the variants of
+one image share — a file without provenance is searched for every variant, first by ORB on the whole scene for
+all of them, then fully variant by variant, on one scene: keypoints, coarse levels and their window sums computed
+once),
 ``features_cache.py`` (prepared logos in the warm disk cache; :func:`warm_logo` fills it ahead of use),
 ``detection.py`` (:func:`detect_logo`: the layout's
 box first, then 1, then 2),

@@ -16,6 +16,7 @@ from brandkit.checks.logo.detection import detect_logo
 from brandkit.checks.logo.features_cache import prepared_for_spec
 from brandkit.checks.logo.prepare import PreparedLogo, grey_scene
 from brandkit.checks.logo.rules import clear_space_problem, distortion_problem, pct, placement_of
+from brandkit.checks.logo.scene import LogoScene
 from brandkit.checks.logo_location import LogoLocation, record_logo
 from brandkit.checks.opencv_threads import OpenCvThreads
 from brandkit.models import CheckResult, CheckStatus, Measure
@@ -49,24 +50,43 @@ class LogoCheck:
             return result(self.name, CheckStatus.skipped, details={"reason": "no logo variant expected"})
         # OpenCV single-threaded while the check runs: its thread pool costs CPU and saves no time here
         with OpenCvThreads.of(ctx.resources).single():
-            outcome = self._search_anywhere(ctx) if variant is None else self._check_variant(ctx, variant)
+            if variant is None:
+                outcome = self._search_anywhere(ctx, _Scenes(ctx, share=len(ctx.spec.logos) > 1))
+            else:
+                outcome = self._check_variant(ctx, variant, _Scenes(ctx, share=False))
         found = LogoDetails.model_validate(outcome.details)
         if found.found and found.box is not None and found.variant is not None and len(found.box) == 4:
             x0, y0, x1, y1 = found.box
             record_logo(ctx, LogoLocation(found.variant, (x0, y0, x1, y1)))  # the contrast check exempts its text
         return outcome
 
-    def _search_anywhere(self, ctx: CheckContext) -> CheckResult:
+    def _search_anywhere(self, ctx: CheckContext, scenes: _Scenes) -> CheckResult:
         """No provenance: which variant was ordered and where the layout put it are unknown.
 
         Every variant of the spec is searched for on the whole image; the best one found is judged by the spec's
         rules (size, allowed placements, distortion, clear space). None found: ``failed`` (the spec demands a
         logo). The details say what could not be known.
+
+        Two passes, the image's scene work shared by the variants (:class:`~brandkit.checks.logo.scene.LogoScene`):
+        first ORB on the whole scene for every variant (the scene's keypoints computed once), where a logo of the
+        allowed sizes is found when it is plain to see — a variant found there within the rules ends the search;
+        then the full search (coarse-to-fine template matching, upsampled ORB), variant by variant in the spec's
+        order (the first pass's readings reused), until one is found within the rules.
         """
         unknown = "no provenance: the expected logo variant and placement are unknown"
+        for logo in ctx.spec.logos:  # the fast pass
+            quick = self._check_variant(ctx, logo.variant, scenes, fast=True)
+            if quick.status is CheckStatus.passed:
+                quick.details.update(
+                    provenance="none",
+                    searched_variants=[v.variant for v in ctx.spec.logos],
+                    reason=f"{unknown}; searched the whole image, found '{logo.variant}' and judged it by the "
+                    "spec's rules",
+                )
+                return quick
         outcomes: list[CheckResult] = []
         for logo in ctx.spec.logos:  # in the spec's order; the first variant found within the rules ends it
-            outcomes.append(self._check_variant(ctx, logo.variant))
+            outcomes.append(self._check_variant(ctx, logo.variant, scenes))
             if outcomes[-1].status is CheckStatus.passed:
                 break
         found = [o for o in outcomes if o.details.get("found")]
@@ -99,8 +119,9 @@ class LogoCheck:
         )
         return best
 
-    def _check_variant(self, ctx: CheckContext, variant: str) -> CheckResult:
-        """Detect logo ``variant`` and judge it (the body of :meth:`run`)."""
+    def _check_variant(self, ctx: CheckContext, variant: str, scenes: _Scenes, fast: bool = False) -> CheckResult:
+        """Detect logo ``variant`` and judge it (the body of :meth:`run`); ``fast``: ORB on the whole scene only
+        (the first pass of :meth:`_search_anywhere`)."""
         try:
             logo = ctx.spec.logo(variant)
         except KeyError as exc:
@@ -127,10 +148,13 @@ class LogoCheck:
             )
 
         width, height = ctx.image.size
-        scene = grey_scene(ctx.image, backdrop)
+        shared = scenes.of(backdrop)
+        scene = shared.grey
         search_min = SEARCH_MIN_WIDTH_SHARE * logo.min_width_px / prepared.trim_scale
         search_max = max(search_min, min(0.95 * width, SEARCH_MAX_WIDTH_SHARE * logo.max_width_share * width))
-        detection, info = detect_logo(scene, prepared, search_min, search_max, ctx.expectation.logo_box)
+        detection, info = detect_logo(
+            scene, prepared, search_min, search_max, ctx.expectation.logo_box, shared=shared, fast_only=fast
+        )
         placements = ", ".join(logo.placements)
         wanted = (
             f"the logo '{variant}' must appear {' or '.join(logo.placements)} "
@@ -243,3 +267,20 @@ class LogoCheck:
             details=details,
             measures=measures,
         )
+
+
+class _Scenes:
+    """The image's :class:`~brandkit.checks.logo.scene.LogoScene` per backdrop tone, for one run of the check
+    (dropped with it: nothing of the image is kept for the checks after it). ``share``: several variants will be
+    searched, so the coarse levels keep their window sums per mask for the next variant."""
+
+    def __init__(self, ctx: CheckContext, *, share: bool) -> None:
+        self._ctx = ctx
+        self._share = share
+        self._scenes: dict[int, LogoScene] = {}
+
+    def of(self, backdrop: int) -> LogoScene:
+        """The scene over ``backdrop`` (grey, built on first use)."""
+        if backdrop not in self._scenes:
+            self._scenes[backdrop] = LogoScene(grey_scene(self._ctx.image, backdrop), share=self._share)
+        return self._scenes[backdrop]

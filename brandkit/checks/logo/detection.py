@@ -21,6 +21,7 @@ from brandkit.checks.logo.constants import (
 )
 from brandkit.checks.logo.orb import orb_detect
 from brandkit.checks.logo.prepare import LogoDetection, PreparedLogo
+from brandkit.checks.logo.scene import LogoScene
 from brandkit.checks.logo.template import Candidate, at_expected_box, coarse_candidates, template_detect
 
 
@@ -30,12 +31,16 @@ def detect_logo(
     min_width: float | None = None,
     max_width: float | None = None,
     expected_box: tuple[int, int, int, int] | None = None,
+    shared: LogoScene | None = None,
+    fast_only: bool = False,
 ) -> tuple[LogoDetection | None, dict[str, Any]]:
     """Find ``logo`` in the grey uint8 ``scene``: at ``expected_box`` first (where the layout puts the logo
     file, when known), then ORB, then masked template matching as fallback.
 
     ``min_width``/``max_width`` bound the template search (rendered width in pixels);
-    by default 3%–60% of the scene width.
+    by default 3%–60% of the scene width. ``shared``: the image's :class:`LogoScene` (``scene`` is its grey
+    scene), whose work the variants of one image share — the same answers. ``fast_only``: stop after ORB on the
+    whole scene (the fast pass over every variant of a file without provenance; ``info["fast_pass"]`` says so).
     """
     info: dict[str, Any] = {}
     if expected_box is not None:
@@ -54,15 +59,27 @@ def detect_logo(
     up = min(ORB_MAX_UPSCALE, ORB_SMALL_LOGO_PX / max(lo, 1.0), math.sqrt(ORB_MAX_UPSCALED_PIXELS / pixels))
     if up >= 1.25:
         factors.append(up)
-    notes: list[str] = []
-    found = _orb_attempt(scene, logo, factors[0], notes)
+    if shared is None:
+        notes: list[str] = []
+        found = _orb_attempt(scene, logo, factors[0], notes)
+    else:
+
+        def read() -> tuple[LogoDetection | None, list[str]]:
+            said: list[str] = []
+            return _orb_attempt(scene, logo, factors[0], said, shared=shared), said
+
+        found, notes = shared.orb_reading(logo.variant, factors[0], read)
     if found is not None:
         info["orb"] = "; ".join(notes)
         return found, info
+    if fast_only:
+        info["orb"] = "; ".join(notes)
+        info["fast_pass"] = "ORB on the whole scene only"
+        return None, info
     # Early exit: the coarse template search (low resolution) finds where anything resembles the logo at an
     # allowed size; when nothing comes near, neither upsampled ORB nor the fine search can succeed. Otherwise
     # its candidates are reused by the fine search.
-    candidates = coarse_candidates(scene, logo, lo, max(lo, hi))
+    candidates = coarse_candidates(scene, logo, lo, max(lo, hi), shared)
     best = candidates[0].score if candidates else -1.0
     info["coarse_best_score"] = round(best, 4)
     if best < COARSE_EXIT_SCORE:
@@ -117,9 +134,11 @@ def _orb_attempt(
     notes: list[str],
     where: str = "",
     features: int = ORB_SCENE_FEATURES,
+    shared: LogoScene | None = None,
 ) -> LogoDetection | None:
-    """ORB on the scene resized by ``factor``: the verified detection, or ``None`` (``notes`` says why)."""
-    found = orb_detect(scene, logo, factor, features)
+    """ORB on the scene resized by ``factor``: the verified detection, or ``None`` (``notes`` says why).
+    ``shared``: the :class:`LogoScene` of the whole scene (its keypoints computed once for every variant)."""
+    found = orb_detect(scene, logo, factor, features, shared)
     label = f"x{factor:.2g}" + (f" {where}" if where else "")
     if found is not None and found.score >= ORB_VERIFY_MIN:
         notes.append(f"{label}: found")

@@ -9,58 +9,9 @@ import numpy as np
 
 from brandkit.checks.logo.constants import MIN_WINDOW_STD
 from brandkit.checks.logo.prepare import PreparedLogo
+from brandkit.checks.logo.scene import SceneStats as SceneStats  # re-exported
 from brandkit.checks.logo.sized import Kernels, Sized, correlation_kernels, sized, spectra
 from brandkit.checks.logo.sized import resized as resized  # re-exported
-
-
-class SceneStats:
-    """What every correlation against one scene needs, computed once when many templates are tried on it: the
-    scene as float32, its squares and (on first use) its integral images."""
-
-    def __init__(self, scene: np.ndarray) -> None:
-        import cv2
-
-        self.scene = scene
-        self.image = scene.astype(np.float32) - 128.0  # centred: smaller squares, less float32 cancellation
-        self.squares = cv2.multiply(self.image, self.image)
-        self._integrals: tuple[np.ndarray, np.ndarray] | None = None
-
-    def view(self, x0: int, y0: int, x1: int, y1: int) -> SceneStats:
-        """The stats of ``scene[y0:y1, x0:x1]`` as views of these (nothing computed again). The same numbers as
-        ``SceneStats(scene[y0:y1, x0:x1])``: the window sums read from these integral images are the same exact
-        integers."""
-        sums, sqsums = self._integral_pair()
-        part = object.__new__(SceneStats)
-        part.scene = self.scene[y0:y1, x0:x1]
-        part.image = self.image[y0:y1, x0:x1]
-        part.squares = self.squares[y0:y1, x0:x1]
-        part._integrals = (sums[y0 : y1 + 1, x0 : x1 + 1], sqsums[y0 : y1 + 1, x0 : x1 + 1])
-        return part
-
-    @property
-    def sums(self) -> np.ndarray:
-        """Integral image of the scene (float64; exact: the sums are integers far below 2^53)."""
-        return self._integral_pair()[0]
-
-    @property
-    def sqsums(self) -> np.ndarray:
-        """Integral image of the scene's squares (float64, exact)."""
-        return self._integral_pair()[1]
-
-    def _integral_pair(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._integrals is None:
-            import cv2
-
-            sums, sqsums = cv2.integral2(self.scene, sdepth=cv2.CV_64F, sqdepth=cv2.CV_64F)
-            self._integrals = (np.asarray(sums), np.asarray(sqsums))
-        return self._integrals
-
-    def window_moments(self, x: int, y: int, tw: int, th: int) -> tuple[float, float]:
-        """Sum and sum of squares of the scene's ``th``×``tw`` window at (``x``, ``y``), summed directly (the
-        coarse search needs a few windows, not the whole integral images). The same numbers as the integral
-        images give: both are exact integers."""
-        window = self.scene[y : y + th, x : x + tw].astype(np.int64)
-        return float(window.sum()), float((window * window).sum())
 
 
 def masked_score(
@@ -167,8 +118,7 @@ def _masked_ccoeff_normed(stats: SceneStats, kernels: Kernels) -> np.ndarray:
     if kernels.n == 0:
         return np.full(shape, -1.0, np.float32)
     numerator = cv2.matchTemplate(stats.image, kernels.centred, cv2.TM_CCORR)
-    sums = cv2.matchTemplate(stats.image, weights, cv2.TM_CCORR)
-    variance = cv2.matchTemplate(stats.squares, weights, cv2.TM_CCORR)
+    sums, variance = stats.window_sums(weights)
     return _normalised(numerator, sums, variance, kernels)
 
 

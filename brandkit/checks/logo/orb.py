@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from brandkit.checks.logo.constants import (
 )
 from brandkit.checks.logo.matching import Hits, downscaled, masked_score, min_max, verify
 from brandkit.checks.logo.prepare import LogoDetection, PreparedLogo
+from brandkit.checks.logo.scene import LogoScene
 
 
 def _verify_warped(scene: np.ndarray, logo: PreparedLogo, homography: np.ndarray) -> float:
@@ -55,22 +57,31 @@ def ransac_iterations(matches: int) -> int:
 
 
 def orb_detect(
-    scene: np.ndarray, logo: PreparedLogo, factor: float = 1.0, features: int = ORB_SCENE_FEATURES
+    scene: np.ndarray,
+    logo: PreparedLogo,
+    factor: float = 1.0,
+    features: int = ORB_SCENE_FEATURES,
+    shared: LogoScene | None = None,
 ) -> LogoDetection | None:
     """ORB + ratio test + RANSAC homography on the scene resized by ``factor`` (>1 upsamples), keeping at most
-    ``features`` scene keypoints (the strongest)."""
+    ``features`` scene keypoints (the strongest). ``shared``: the :class:`LogoScene` whose whole grey scene
+    ``scene`` is — its keypoints are computed once for every logo variant."""
     import cv2
 
     if logo.descriptors is None or len(logo.descriptors) < ORB_MIN_INLIERS:
         return None
     h, w = scene.shape[:2]
-    if factor > 1.0:
-        size = (round(w * factor), round(h * factor))
-        work = np.asarray(cv2.resize(scene, size, interpolation=cv2.INTER_LINEAR))
-    else:
-        work = downscaled(scene, factor)
-    orb = cv2.ORB.create(nfeatures=features, fastThreshold=10)
-    kps, desc = orb.detectAndCompute(work, None)
+
+    def scene_features() -> tuple[Any, Any]:
+        if factor > 1.0:
+            size = (round(w * factor), round(h * factor))
+            work = np.asarray(cv2.resize(scene, size, interpolation=cv2.INTER_LINEAR))
+        else:
+            work = downscaled(scene, factor)
+        orb = cv2.ORB.create(nfeatures=features, fastThreshold=10)
+        return orb.detectAndCompute(work, None)
+
+    kps, desc = scene_features() if shared is None else shared.features(factor, features, scene_features)
     if desc is None or len(kps) < ORB_MIN_INLIERS:
         return None
     matcher = cv2.BFMatcher(cv2.NORM_HAMMING)

@@ -38,6 +38,7 @@ from brandkit.checks.logo.matching import (
     verify_sizes,
 )
 from brandkit.checks.logo.prepare import LogoDetection, PreparedLogo
+from brandkit.checks.logo.scene import LogoScene
 from brandkit.checks.logo.sized import resized, sized
 
 
@@ -52,14 +53,18 @@ class Candidate:
     h: float
 
 
-def coarse_candidates(scene: np.ndarray, logo: PreparedLogo, min_width: float, max_width: float) -> list[Candidate]:
+def coarse_candidates(
+    scene: np.ndarray, logo: PreparedLogo, min_width: float, max_width: float, shared: LogoScene | None = None
+) -> list[Candidate]:
     """Blurred multi-scale masked search on a pyramid of small copies of the scene; the best few places.
 
     Each logo width is searched on the smallest pyramid level (levels :data:`COARSE_LEVEL_RATIO` = √2 apart from
     the level the smallest width needs) at which the template is still at least
     :data:`COARSE_MIN_TEMPLATE` × :data:`COARSE_MIN_TEMPLATE_HEIGHT` px, so large
     widths cost a half, a quarter… of the small ones. Near-flat windows are discarded at the two peaks kept per
-    width (:func:`~brandkit.checks.logo.matching.valid_peak`), not over the whole map.
+    width (:func:`~brandkit.checks.logo.matching.valid_peak`), not over the whole map. ``shared``: the
+    :class:`LogoScene` whose whole scene ``scene`` is — its levels (and their window sums per mask) are shared by
+    the logo variants.
     """
     import cv2
 
@@ -81,8 +86,12 @@ def coarse_candidates(scene: np.ndarray, logo: PreparedLogo, min_width: float, m
 
     def level(k: int) -> SceneStats:
         if k not in levels:
-            small = downscaled(scene, top / COARSE_LEVEL_RATIO**k)
-            levels[k] = SceneStats(np.asarray(cv2.GaussianBlur(small, (0, 0), COARSE_BLUR)))
+            factor = top / COARSE_LEVEL_RATIO**k
+
+            def blurred() -> np.ndarray:
+                return np.asarray(cv2.GaussianBlur(downscaled(scene, factor), (0, 0), COARSE_BLUR))
+
+            levels[k] = SceneStats(blurred()) if shared is None else shared.level(factor, blurred)
         return levels[k]
 
     ratio = max_width / min_width
