@@ -28,7 +28,7 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,17 +40,66 @@ def _quantile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def measure_corpus(runs: int, all_sizes: bool, cache: Path | None) -> list[dict[str, Any]]:
-    """Every selected corpus image's CPU / wall ms for all checks but OCR (moderation beside) and per check."""
-    from brandkit import load_spec
+def _image_figures(image: Any, data: bytes, spec: Any, resources: Any, moderator: Any, runs: int) -> dict[str, Any]:
+    """One image: its CPU / wall ms for every check but OCR, moderation beside (median of ``runs``), each check's
+    CPU alone, the statuses and whether its expectation came from provenance."""
     from brandkit.checks import default_checks
-    from brandkit.checks.base import CheckContext, CheckResources, combine_reports, run_checks, split_checks
+    from brandkit.checks.base import CheckContext, combine_reports, run_checks, split_checks
     from brandkit.checks.ocr_reading import ocr_for_context
-    from brandkit.checks.palette import warm_palette
-    from brandkit.imageio import detect_format, load_image
+    from brandkit.imageio import detect_format
     from brandkit.ocr import OCR_MEMO_KEY
     from brandkit.pipeline import Compute, Gather, KitContext, Moderate, expectation_from_provenance, run_sync
     from brandkit.provider.local import LocalRenderer
+
+    expectation = expectation_from_provenance(data, detect_format(data) or "png")
+    checks = [c for c in default_checks() if c.name != "ocr"]
+    reading = ocr_for_context(
+        CheckContext(spec=spec, image=image, data=data, expectation=expectation, resources=resources)
+    )
+    before, after = split_checks(checks)
+    kit = KitContext(spec=spec, provider=LocalRenderer(spec), moderator=moderator, checks=checks)
+
+    def context(scores: Any = None) -> Any:
+        ctx = CheckContext(
+            spec=spec, image=image, data=data, expectation=expectation, resources=resources, moderation=scores
+        )
+        ctx.memo(OCR_MEMO_KEY, lambda: reading)
+        return ctx
+
+    def flow() -> Any:
+        scores, early = yield Gather(
+            (Moderate(data, "image/png", "", image), Compute(lambda: run_checks(context(), before)))
+        )
+        late = yield Compute(lambda: run_checks(context(scores.get()), after))
+        return combine_reports(checks, early.get(), late)
+
+    report = run_sync(flow(), kit)  # untimed: the sizes' templates and the tables this image needs
+    cpu, wall = [], []
+    for _ in range(runs):
+        c0, t0 = time.process_time(), time.perf_counter()
+        run_sync(flow(), kit)
+        wall.append((time.perf_counter() - t0) * 1000.0)
+        cpu.append((time.process_time() - c0) * 1000.0)
+    parts: dict[str, float] = {}
+    for check in checks:  # each check alone, no moderator beside it
+        c0 = time.process_time()
+        check.run(context())
+        parts[check.name] = (time.process_time() - c0) * 1000.0
+    return {
+        "provenance": expectation.copy_source == "provenance",
+        "cpu_ms": statistics.median(cpu),
+        "wall_ms": statistics.median(wall),
+        "parts_cpu_ms": parts,
+        "status": {name: r.status.value for name, r in report.checks.items()},
+    }
+
+
+def measure_corpus(runs: int, all_sizes: bool, cache: Path | None) -> list[dict[str, Any]]:
+    """Every selected corpus image's CPU / wall ms for all checks but OCR (moderation beside) and per check."""
+    from brandkit import load_spec
+    from brandkit.checks.base import CheckResources
+    from brandkit.checks.palette import warm_palette
+    from brandkit.imageio import load_image
     from brandkit.provider.local_moderation import NudeNetModerator
     from tests.support.gate_corpus import load_cases, render_all
 
@@ -67,54 +116,8 @@ def measure_corpus(runs: int, all_sizes: bool, cache: Path | None) -> list[dict[
         image = load_image(data)
         if not all_sizes and image.size != (1024, 1024):
             continue
-        spec = specs[case.brand]
-        expectation = expectation_from_provenance(data, detect_format(data) or "png")
-        checks = [c for c in default_checks() if c.name != "ocr"]
-        reading = ocr_for_context(
-            CheckContext(spec=spec, image=image, data=data, expectation=expectation, resources=resources)
-        )
-        before, after = split_checks(checks)
-        kit = KitContext(spec=spec, provider=LocalRenderer(spec), moderator=moderator, checks=checks)
-
-        def context(scores: Any = None, image: Any = image, data: bytes = data, exp: Any = expectation) -> Any:
-            ctx = CheckContext(spec=spec, image=image, data=data, expectation=exp, resources=resources, moderation=scores)
-            ctx.memo(OCR_MEMO_KEY, lambda reading=reading: reading)
-            return ctx
-
-        def flow(
-            before: Any = before, after: Any = after, checks: Any = checks, context: Callable[..., Any] = context
-        ) -> Any:
-            scores, early = yield Gather(
-                (Moderate(data, "image/png", "", image), Compute(lambda: run_checks(context(), before)))
-            )
-            late = yield Compute(lambda: run_checks(context(scores.get()), after))
-            return combine_reports(checks, early.get(), late)
-
-        report = run_sync(flow(), kit)  # untimed: the sizes' templates and the tables this image needs
-        cpu, wall = [], []
-        for _ in range(runs):
-            c0, t0 = time.process_time(), time.perf_counter()
-            run_sync(flow(), kit)
-            wall.append((time.perf_counter() - t0) * 1000.0)
-            cpu.append((time.process_time() - c0) * 1000.0)
-        parts: dict[str, float] = {}
-        for check in checks:  # each check alone, no moderator beside it
-            c0 = time.process_time()
-            check.run(context())
-            parts[check.name] = (time.process_time() - c0) * 1000.0
-        rows.append(
-            {
-                "id": case.id,
-                "kind": case.kind,
-                "label": case.label,
-                "size": list(image.size),
-                "provenance": expectation.copy_source == "provenance",
-                "cpu_ms": statistics.median(cpu),
-                "wall_ms": statistics.median(wall),
-                "parts_cpu_ms": parts,
-                "status": {name: r.status.value for name, r in report.checks.items()},
-            }
-        )
+        figures = _image_figures(image, data, specs[case.brand], resources, moderator, runs)
+        rows.append({"id": case.id, "kind": case.kind, "label": case.label, "size": list(image.size), **figures})
     return rows
 
 
@@ -158,7 +161,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.meta_path[:] = [f for f in sys.meta_path if not str(getattr(f, "__module__", "")).startswith("__editable__")]
     sys.path.append(str(ROOT))  # after PYTHONPATH's trees: this tree when none is given
     import brandkit
-
     from benchmarks._measure import measure
 
     with measure() as span:

@@ -152,8 +152,20 @@ class LogoCheck:
         scene = shared.grey
         search_min = SEARCH_MIN_WIDTH_SHARE * logo.min_width_px / prepared.trim_scale
         search_max = max(search_min, min(0.95 * width, SEARCH_MAX_WIDTH_SHARE * logo.max_width_share * width))
+        # the visible widths that can pass the size rule (the search goes below and above them, to say why not)
+        sized = (
+            logo.min_width_px * (1.0 - WIDTH_TOLERANCE) / prepared.trim_scale,
+            logo.max_width_share * width * (1.0 + WIDTH_TOLERANCE) / prepared.trim_scale,
+        )
         detection, info = detect_logo(
-            scene, prepared, search_min, search_max, ctx.expectation.logo_box, shared=shared, fast_only=fast
+            scene,
+            prepared,
+            search_min,
+            search_max,
+            ctx.expectation.logo_box,
+            shared=shared,
+            fast_only=fast,
+            sized=sized,
         )
         placements = ", ".join(logo.placements)
         wanted = (

@@ -34,6 +34,11 @@ COARSE_BLUR = 1.0
 COARSE_STEP = 1.1
 COARSE_LEVEL_RATIO = 2.0**0.5
 COARSE_CANDIDATES = 4
+COARSE_SIZED_CANDIDATES = 2
+"""Of the coarse candidates, at least this many are of a width the size rule allows (when there are any)."""
+COARSE_SIZE_SLACK = 1.1
+"""A coarse candidate's width counts as allowed within this factor of the allowed range (the coarse search's
+width steps are 10 % apart)."""
 FINE_SCALE_RANGE = 0.1
 FINE_SCALE_STEPS = 11
 NEAR_ASPECTS = (0.92, 1.08)

@@ -33,6 +33,7 @@ def detect_logo(
     expected_box: tuple[int, int, int, int] | None = None,
     shared: LogoScene | None = None,
     fast_only: bool = False,
+    sized: tuple[float, float] | None = None,
 ) -> tuple[LogoDetection | None, dict[str, Any]]:
     """Find ``logo`` in the grey uint8 ``scene``: at ``expected_box`` first (where the layout puts the logo
     file, when known), then ORB, then masked template matching as fallback.
@@ -41,6 +42,8 @@ def detect_logo(
     by default 3%–60% of the scene width. ``shared``: the image's :class:`LogoScene` (``scene`` is its grey
     scene), whose work the variants of one image share — the same answers. ``fast_only``: stop after ORB on the
     whole scene (the fast pass over every variant of a file without provenance; ``info["fast_pass"]`` says so).
+    ``sized``: the visible widths (min, max) that can pass the size rule (see
+    :func:`~brandkit.checks.logo.template.coarse_candidates`).
     """
     info: dict[str, Any] = {}
     if expected_box is not None:
@@ -79,7 +82,7 @@ def detect_logo(
     # Early exit: the coarse template search (low resolution) finds where anything resembles the logo at an
     # allowed size; when nothing comes near, neither upsampled ORB nor the fine search can succeed. Otherwise
     # its candidates are reused by the fine search.
-    candidates = coarse_candidates(scene, logo, lo, max(lo, hi), shared)
+    candidates = coarse_candidates(scene, logo, lo, max(lo, hi), shared, sized)
     best = candidates[0].score if candidates else -1.0
     info["coarse_best_score"] = round(best, 4)
     if best < COARSE_EXIT_SCORE:

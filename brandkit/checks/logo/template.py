@@ -15,6 +15,8 @@ from brandkit.checks.logo.constants import (
     COARSE_MIN_SIDE,
     COARSE_MIN_TEMPLATE,
     COARSE_MIN_TEMPLATE_HEIGHT,
+    COARSE_SIZE_SLACK,
+    COARSE_SIZED_CANDIDATES,
     COARSE_STEP,
     DISTORTED_ASPECTS,
     DISTORTED_CANDIDATES,
@@ -51,10 +53,25 @@ class Candidate:
     y: float
     w: float
     h: float
+    evidence: float = 0.0
+    """How unlikely ``score`` is by chance over the template's pixels (:func:`evidence_of`)."""
+
+
+def evidence_of(score: float, pixels: int) -> float:
+    """Fisher's z of a correlation ``score`` over ``pixels`` samples, ``atanh(r)·√(n − 3)``: 0.92 over the ~150
+    pixels of a small template at its pyramid level is weaker evidence than 0.89 over ~400 (a photograph's texture
+    matches a small, blob-like template by chance far more often than a larger one)."""
+    r = min(max(score, -0.999999), 0.999999)
+    return math.atanh(r) * math.sqrt(max(pixels - 3, 1))
 
 
 def coarse_candidates(
-    scene: np.ndarray, logo: PreparedLogo, min_width: float, max_width: float, shared: LogoScene | None = None
+    scene: np.ndarray,
+    logo: PreparedLogo,
+    min_width: float,
+    max_width: float,
+    shared: LogoScene | None = None,
+    sized: tuple[float, float] | None = None,
 ) -> list[Candidate]:
     """Blurred multi-scale masked search on a pyramid of small copies of the scene; the best few places.
 
@@ -65,6 +82,14 @@ def coarse_candidates(
     width (:func:`~brandkit.checks.logo.matching.valid_peak`), not over the whole map. ``shared``: the
     :class:`LogoScene` whose whole scene ``scene`` is — its levels (and their window sums per mask) are shared by
     the logo variants.
+
+    ``sized``: the visible widths (min, max) a logo may have and pass the size rule. Of the
+    :data:`COARSE_CANDIDATES` places kept, at least :data:`COARSE_SIZED_CANDIDATES` are of such a width when there
+    are any, chosen by :func:`evidence_of` (a correlation weighed by the template's pixels): on a photograph the
+    best coarse scores go to the smallest widths searched (a blob-like template matches texture by chance), and a
+    logo that could pass must not be crowded out by places that could only fail the size rule, nor by texture at
+    the smallest allowed width. The others are the best places of any width by score (a logo too small is still
+    reported as such).
     """
     import cv2
 
@@ -111,21 +136,34 @@ def coarse_candidates(
         templ, mask = resized(logo, tw, th)
         templ = cv2.GaussianBlur(templ, (0, 0), COARSE_BLUR)
         res = raw_score(stats.scene, templ, mask, logo.masked, stats)
+        pixels = int(np.count_nonzero(mask)) if logo.masked else tw * th
         for _ in range(2):  # the best two places at this scale (near-flat windows discarded at the peaks)
             score, (x, y) = valid_peak(res, stats, th, tw)
             if score <= 0:
                 break
-            found.append(Candidate(score, x / factor, y / factor, tw / factor, th / factor))
+            found.append(Candidate(score, x / factor, y / factor, tw / factor, th / factor, evidence_of(score, pixels)))
             rx, ry = max(1, tw // 2), max(1, th // 2)
             res[max(0, y - ry) : y + ry + 1, max(0, x - rx) : x + rx + 1] = -1.0
     found.sort(key=lambda c: -c.score)
     distinct: list[Candidate] = []
-    for cand in found:
+
+    def take(cand: Candidate) -> None:
         cx, cy = cand.x + cand.w / 2, cand.y + cand.h / 2
         if all(abs(cx - (o.x + o.w / 2)) > o.w / 3 or abs(cy - (o.y + o.h / 2)) > o.h / 2 for o in distinct):
             distinct.append(cand)
+
+    if sized is not None:
+        low, high = sized[0] / COARSE_SIZE_SLACK, sized[1] * COARSE_SIZE_SLACK
+        for cand in sorted((c for c in found if low <= c.w <= high), key=lambda c: -c.evidence):
+            if sum(1 for o in distinct if low <= o.w <= high) >= COARSE_SIZED_CANDIDATES:
+                break
+            take(cand)
+    for cand in found:
         if len(distinct) >= COARSE_CANDIDATES:
             break
+        if cand not in distinct:
+            take(cand)
+    distinct.sort(key=lambda c: -c.score)
     return distinct
 
 
