@@ -32,7 +32,9 @@
    both blurred (σ = 1 px, which makes the correlation peak tolerant to a few %
    of scale error), logo widths in 10% steps from 0.6 × ``min_width_px`` to
    1.5 × ``max_width_share`` × image width; the best two places per scale give up
-   to :data:`COARSE_CANDIDATES` distinct candidates. Fine: around each candidate,
+   to :data:`COARSE_CANDIDATES` distinct candidates, at least :data:`COARSE_SIZED_CANDIDATES` of them of a width
+   the size rule allows (ranked by Fisher's z of their correlation: on photographs the smallest widths' blob-like
+   templates score highest by chance and would crowd a real logo out). Fine: around each candidate,
    on the scene downscaled to at most :data:`TEMPLATE_SCENE_SIDE` px and not
    blurred, widths ±10% in 2% steps, then a full-resolution polish (±2% in 0.5%
    steps, both roundings of the height: thin-stroked wordmarks lose ~0.2 of
@@ -113,6 +115,8 @@ from brandkit.checks.logo.constants import (
     COARSE_MIN_SIDE,
     COARSE_MIN_TEMPLATE,
     COARSE_MIN_TEMPLATE_HEIGHT,
+    COARSE_SIZE_SLACK,
+    COARSE_SIZED_CANDIDATES,
     COARSE_STEP,
     DISTORTED_ASPECTS,
     DISTORTED_CANDIDATES,
@@ -158,6 +162,8 @@ __all__ = [
     "COARSE_MIN_SIDE",
     "COARSE_MIN_TEMPLATE",
     "COARSE_MIN_TEMPLATE_HEIGHT",
+    "COARSE_SIZED_CANDIDATES",
+    "COARSE_SIZE_SLACK",
     "COARSE_STEP",
     "DISTORTED_ASPECTS",
     "DISTORTED_CANDIDATES",
