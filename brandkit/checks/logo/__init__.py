@@ -105,6 +105,8 @@ from __future__ import annotations
 
 from brandkit.checks.logo.check import LogoCheck
 from brandkit.checks.logo.constants import (
+    BOX_DISTORTED_ASPECTS,
+    BOX_DISTORTED_REFINE,
     CLEAR_SPACE_GAP,
     CLEAR_SPACE_MAX_EDGE_DENSITY,
     CLEAR_SPACE_OUTER_SLACK,
@@ -152,6 +154,8 @@ from brandkit.checks.logo.prepare import LogoDetection, PreparedLogo, prepare_lo
 from brandkit.checks.logo.rules import PLACEMENT_CELLS, placement_of
 
 __all__ = [
+    "BOX_DISTORTED_ASPECTS",
+    "BOX_DISTORTED_REFINE",
     "CLEAR_SPACE_GAP",
     "CLEAR_SPACE_MAX_EDGE_DENSITY",
     "CLEAR_SPACE_OUTER_SLACK",

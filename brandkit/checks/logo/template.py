@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 
 from brandkit.checks.logo.constants import (
+    BOX_DISTORTED_ASPECTS,
+    BOX_DISTORTED_REFINE,
     COARSE_BLUR,
     COARSE_CANDIDATES,
     COARSE_LEVEL_RATIO,
@@ -299,7 +301,9 @@ def at_expected_box(
     thin wordmarks lose ~0.05 of score per pixel of width error (the Northwind wordmark at 242 px: 0.90 at the
     right width, 0.85 one pixel wider), which the ±3 % / ±1 % steps of :func:`verify` can step over. First every
     integer width from :data:`EXPECTED_BOX_WIDTHS` px around the expected one (both roundings of the height); when
-    none reaches :data:`TEMPLATE_THRESHOLD`, the ±3 % reading of :func:`verify`.
+    none reaches :data:`TEMPLATE_THRESHOLD`, the ±3 % reading of :func:`verify`. A logo found there is then tried
+    stretched and squashed in place (:data:`BOX_DISTORTED_ASPECTS`): a distorted height that fits better by
+    :data:`DISTORTION_MARGIN` is the reading kept, for the distortion rule to judge.
     """
     x0, y0, x1, y1 = box
     visible_w = (x1 - x0) / max(logo.trim_scale, 1e-6)
@@ -319,6 +323,21 @@ def at_expected_box(
     if score < TEMPLATE_THRESHOLD:
         return None, f"best score {score:.2f} < {TEMPLATE_THRESHOLD} at the layout's box"
     fw, fh = found[2] - found[0], found[3] - found[1]
+    # stretched or squashed in place? A height × BOX_DISTORTED_ASPECTS clearly better than the undistorted logo's
+    # (by DISTORTION_MARGIN, as for the other readings) is the reading kept: the distortion rule then judges it
+    cx, cy = (found[0] + found[2]) / 2, (found[1] + found[3]) / 2
+    best_aspect, d_score, d_found = 1.0, -1.0, found
+    for aspect in BOX_DISTORTED_ASPECTS:
+        a_score, a_found = verify_sizes(scene, logo, cx, cy, [(fw, round(fh * aspect))])
+        if a_score > d_score:
+            best_aspect, d_score, d_found = aspect, a_score, a_found
+    if d_score > score + DISTORTION_MARGIN:
+        sizes = [(fw, round(fh * a)) for a in BOX_DISTORTED_REFINE.get(best_aspect, ())]
+        r_score, r_found = verify_sizes(scene, logo, cx, cy, sizes) if sizes else (-1.0, found)
+        if r_score > d_score:
+            d_score, d_found = r_score, r_found
+        score, found, how = d_score, d_found, f"{how}; distorted in place"
+        fw, fh = found[2] - found[0], found[3] - found[1]
     detection = LogoDetection(
         box=found,
         width=float(fw),

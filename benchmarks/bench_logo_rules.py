@@ -1,0 +1,179 @@
+"""The logo check's error rates on real-photo ads whose logo was edited: removed, distorted, shrunk, moved.
+
+Run from the project root::
+
+    python -m benchmarks.bench_logo_rules                # every edit of every base ad (a few minutes)
+    python -m benchmarks.bench_logo_rules --json out.json
+    PYTHONPATH=/path/to/other/tree python benchmarks/bench_logo_rules.py   # another tree's code, same images
+
+The gate corpus (``bench_gates``) labels whole ads on or off brand; its off-brand ads break the palette, not the
+logo, so it cannot say how often the logo check lets a bad logo through. This benchmark makes that labelled set
+from the corpus's on-brand ads (real photographs composed by brandkit, with their provenance: the layout's logo
+box and variant): each base ad's logo is taken out (the box filled with the colour around it) and put back
+edited — **as drawn** (on brand: must pass), **removed**, **distorted** (height × 0.6 … 1.67), **too small**
+(0.75 × the variant's ``min_width_px``), **misplaced** (moved to the middle-left third, which no placement
+allows) — each check reading the file's provenance as ``brandkit validate`` does. A case is rejected when the
+check fails or cannot run (fail closed).
+
+Printed per edit: cases, **false rejects** (on-brand rejected) or **false accepts** (off-brand passed), how many
+rejections named the edit (``failed_rules`` — distorted / too_small / misplaced — or the logo not found for a
+removed one), and the median and maximum CPU ms of the check; ``--json`` writes every case.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+ASPECTS = (0.6, 0.7, 0.8, 0.9, 1.1, 1.25, 1.43, 1.67)
+TOO_SMALL = 0.75
+"""The shrunk logo's width as a share of the variant's ``min_width_px``."""
+
+
+def edits(image: Image.Image, box: tuple[int, int, int, int], logo_file: Image.Image, min_width_px: int) -> list[Any]:
+    """``(name, label, expected reason, edited image)`` for one base ad whose logo the layout put at ``box``."""
+    arr = np.asarray(image.convert("RGB")).copy()
+    x0, y0, x1, y1 = box
+    h, w = arr.shape[:2]
+    ring = np.concatenate(
+        [
+            arr[max(0, y0 - 3), x0:x1],
+            arr[min(h - 1, y1 + 2), x0:x1],
+            arr[y0:y1, max(0, x0 - 3)],
+            arr[y0:y1, min(w - 1, x1 + 2)],
+        ]
+    )
+    clean = arr.copy()
+    clean[max(0, y0 - 2) : y1 + 2, max(0, x0 - 2) : x1 + 2] = np.median(ring, axis=0).astype(np.uint8)
+    bw, bh = x1 - x0, y1 - y0
+
+    def pasted(width: int, height: int, left: int, top: int) -> Image.Image:
+        out = Image.fromarray(clean)
+        logo = logo_file.resize((width, height), Image.Resampling.LANCZOS)
+        out.paste(logo, (left, top), logo)
+        return out
+
+    cy = (y0 + y1) // 2
+    small_w = round(TOO_SMALL * min_width_px)
+    small_h = round(small_w * bh / bw)
+    out: list[Any] = [
+        ("as drawn", "on", None, pasted(bw, bh, x0, y0)),
+        ("removed", "off", "not found", Image.fromarray(clean)),
+    ]
+    for aspect in ASPECTS:
+        dh = round(bh * aspect)
+        out.append((f"distorted ×{aspect:g}", "off", "distorted", pasted(bw, dh, x0, cy - dh // 2)))
+    out.append(("too small", "off", "too_small", pasted(small_w, small_h, x0, y0)))
+    # the middle-left third of the image: no placement names it (the logo's centre moved there)
+    out.append(("misplaced", "off", "misplaced", pasted(bw, bh, x0, h // 2 - bh // 2)))
+    return out
+
+
+def run(json_out: Path | None, cache: Path | None) -> list[dict[str, Any]]:
+    """Every edit of every base ad, checked; the rows."""
+    from brandkit import load_spec
+    from brandkit.checks.base import CheckContext, CheckResources
+    from brandkit.checks.logo import LogoCheck
+    from brandkit.imageio import detect_format, encode_image, load_image
+    from brandkit.models import CheckStatus
+    from brandkit.pipeline import expectation_from_provenance
+    from tests.support.gate_corpus import load_cases, render_all
+
+    cases = [c for c in load_cases() if c.label == "on" and c.kind in ("composed", "tonal_variation")]
+    paths = render_all(cases, cache)
+    specs = {b: load_spec(ROOT / "brand_specs" / b) for b in sorted({c.brand for c in cases})}
+    resources = CheckResources()
+    rows: list[dict[str, Any]] = []
+    for case in cases:
+        data = paths[case.id].read_bytes()
+        expectation = expectation_from_provenance(data, detect_format(data) or "png")
+        if expectation.logo_box is None or expectation.logo_variant is None:
+            continue
+        spec = specs[case.brand]
+        variant = spec.logo(expectation.logo_variant)
+        logo_file = load_image(spec.asset_path(variant.file)).convert("RGBA")
+        base = load_image(data)
+        for name, label, reason, image in edits(base, expectation.logo_box, logo_file, variant.min_width_px):
+            ctx_args = {"spec": spec, "data": encode_image(image, "png"), "expectation": expectation}
+            LogoCheck().run(CheckContext(image=image, resources=resources, **ctx_args))  # untimed: templates' sizes
+            c0 = time.process_time()
+            result = LogoCheck().run(CheckContext(image=image, resources=resources, **ctx_args))
+            cpu = (time.process_time() - c0) * 1000.0
+            rejected = result.status in (CheckStatus.failed, CheckStatus.not_checked)
+            failed_rules = result.details.get("failed_rules") or []
+            named = (reason == "not found" and result.details.get("found") is False) or reason in failed_rules
+            rows.append(
+                {
+                    "id": case.id,
+                    "brand": case.brand,
+                    "edit": name,
+                    "label": label,
+                    "rejected": rejected,
+                    "named": bool(named) if reason else None,
+                    "status": result.status.value,
+                    "failed_rules": failed_rules,
+                    "found": result.details.get("found"),
+                    "method": result.details.get("method"),
+                    "cpu_ms": round(cpu, 1),
+                }
+            )
+    if json_out is not None:
+        json_out.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    return rows
+
+
+def report(rows: Sequence[dict[str, Any]]) -> None:
+    """One markdown table: per edit, the error rate and how often the rejection named the edit."""
+    print("| edit | label | cases | false rejects / false accepts | rejection names the edit | CPU ms median · max |")
+    print("|---|---|---|---|---|---|")
+    for edit in dict.fromkeys(r["edit"] for r in rows):
+        group = [r for r in rows if r["edit"] == edit]
+        label = group[0]["label"]
+        wrong = sum(1 for r in group if r["rejected"] != (label == "off"))
+        kind = "false reject" if label == "on" else "false accept"
+        rejected = [r for r in group if r["rejected"]]
+        named = f"{sum(1 for r in rejected if r['named'])}/{len(rejected)}" if label == "off" and rejected else "—"
+        cpu = [r["cpu_ms"] for r in group]
+        print(
+            f"| {edit} | {label} | {len(group)} | {kind} {wrong}/{len(group)} = {wrong / len(group):.1%} | {named} | "
+            f"{statistics.median(cpu):.0f} · {max(cpu):.0f} |"
+        )
+    on = [r for r in rows if r["label"] == "on"]
+    off = [r for r in rows if r["label"] == "off"]
+    fr = sum(1 for r in on if r["rejected"])
+    fa = sum(1 for r in off if not r["rejected"])
+    print(f"| **all** | | {len(rows)} | false reject {fr}/{len(on)}, false accept {fa}/{len(off)} | | |")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Build the edits, check them, print the table."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_logo_rules", description=__doc__.split("\n")[0])
+    parser.add_argument("--cache", type=Path, default=None, help="folder of the rendered gate corpus")
+    parser.add_argument("--json", type=Path, default=None, help="write every case here")
+    args = parser.parse_args(argv)
+    # the venv's editable install would answer for a module of another tree put first on PYTHONPATH: drop it
+    sys.meta_path[:] = [f for f in sys.meta_path if not str(getattr(f, "__module__", "")).startswith("__editable__")]
+    sys.path.append(str(ROOT))  # after PYTHONPATH's trees: this tree when none is given
+    import brandkit
+    from benchmarks._measure import measure
+
+    with measure() as span:
+        rows = run(args.json, args.cache)
+    print(f"tree {Path(brandkit.__file__).resolve().parents[1]} · {len(rows)} cases · {span.row()}")
+    print()
+    report(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

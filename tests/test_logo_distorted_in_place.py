@@ -1,0 +1,62 @@
+"""A logo stretched or squashed where the layout put it is read as distorted, not accepted as the logo.
+
+The layout's box is verified first with the undistorted template; a wide logo stretched 10 % in place still
+matched it at 0.93–0.94 (the Ubuntu ads of the gate corpus: 21 of 22 such edits passed before — see
+``benchmarks/bench_logo_rules.py``). The box reading now also tries heights × 0.9 and × 1.1 (then finer on the
+better side) and keeps a distorted one that fits clearly better.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import brandkit
+from benchmarks.bench_logo_rules import edits
+from brandkit.checks.base import CheckContext, CheckResources
+from brandkit.checks.logo import LogoCheck
+from brandkit.imageio import detect_format, encode_image, load_image
+from brandkit.models import CheckStatus
+from brandkit.pipeline import expectation_from_provenance
+from tests.support.gate_corpus import load_cases, render_all
+
+CASE = "ubuntu-astronaut-portrait-square-composed"
+
+
+@pytest.fixture(scope="module")
+def ad() -> tuple[brandkit.BrandSpec, bytes]:
+    case = next(c for c in load_cases() if c.id == CASE)
+    spec = brandkit.load_spec(Path(__file__).resolve().parents[1] / "brand_specs" / case.brand)
+    return spec, render_all([case])[case.id].read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("edit", "aspect"), [("distorted ×1.1", 1.1), ("distorted ×1.25", 1.25), ("distorted ×0.8", 0.8)]
+)
+def test_a_logo_distorted_in_place_fails_the_distortion_rule(
+    ad: tuple[brandkit.BrandSpec, bytes], edit: str, aspect: float
+) -> None:
+    spec, data = ad
+    exp = expectation_from_provenance(data, detect_format(data) or "png")
+    assert exp.logo_box is not None and exp.logo_variant is not None
+    variant = spec.logo(exp.logo_variant)
+    made = edits(load_image(data), exp.logo_box, load_image(spec.asset_path(variant.file)).convert("RGBA"), 100)
+    by_name = {name: image for name, _, _, image in made}
+    resources = CheckResources()
+
+    def run(name: str) -> brandkit.CheckResult:
+        image = by_name[name]
+        ctx = CheckContext(
+            spec=spec, image=image, data=encode_image(image, "png"), expectation=exp, resources=resources
+        )
+        return LogoCheck().run(ctx)
+
+    drawn = run("as drawn")
+    assert drawn.status is CheckStatus.passed, drawn.details
+    assert abs(drawn.details["aspect_change"]) <= 0.05
+    bad = run(edit)
+    assert bad.status is CheckStatus.failed, bad.details
+    assert "distorted" in bad.details["failed_rules"]
+    assert bad.details["aspect_change"] == pytest.approx(aspect - 1.0, abs=0.06)
+    assert "must keep its original proportions" in (bad.hint or "")
