@@ -114,15 +114,18 @@ def _orb_near_candidates(
     patch border), so the verification around the found box stays inside the crop; the detection's box is moved
     back to scene pixels."""
     sh, sw = scene.shape[:2]
-    border = math.ceil(ORB_PATCH_BORDER / factor)
     for index, cand in enumerate(candidates):
+        # upsampled for a small candidate only: a candidate as wide as ORB_SMALL_LOGO_PX is read at its own scale,
+        # where its corners already are (the crop frees them from the rest of the image's keypoints)
+        scale = factor if cand.w < ORB_SMALL_LOGO_PX else 1.0
+        border = math.ceil(ORB_PATCH_BORDER / scale)
         mx, my = ORB_CROP_MARGIN * cand.w + border, ORB_CROP_MARGIN * max(cand.h, 0.25 * cand.w) + border
         x0, y0 = max(0, math.floor(cand.x - mx)), max(0, math.floor(cand.y - my))
         x1, y1 = min(sw, math.ceil(cand.x + cand.w + mx)), min(sh, math.ceil(cand.y + cand.h + my))
         # as many keypoints per pixel as ORB keeps on the whole upsampled scene: the same density of features
         share = (x1 - x0) * (y1 - y0) / float(sw * sh)
         features = max(ORB_MIN_CROP_FEATURES, round(ORB_SCENE_FEATURES * share))
-        found = _orb_attempt(scene[y0:y1, x0:x1], logo, factor, notes, f"candidate {index + 1}", features)
+        found = _orb_attempt(scene[y0:y1, x0:x1], logo, scale, notes, f"candidate {index + 1}", features)
         if found is not None:
             bx0, by0, bx1, by1 = found.box
             found.box = (bx0 + x0, by0 + y0, bx1 + x0, by1 + y0)
