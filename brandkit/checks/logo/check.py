@@ -74,23 +74,19 @@ class LogoCheck:
         order (the first pass's readings reused), until one is found within the rules.
         """
         unknown = "no provenance: the expected logo variant and placement are unknown"
-        for logo in ctx.spec.logos:  # the fast pass
-            quick = self._check_variant(ctx, logo.variant, scenes, fast=True)
-            if quick.status is CheckStatus.passed:
-                quick.details.update(
-                    provenance="none",
-                    searched_variants=[v.variant for v in ctx.spec.logos],
-                    reason=f"{unknown}; searched the whole image, found '{logo.variant}' and judged it by the "
-                    "spec's rules",
-                )
-                return quick
-        outcomes: list[CheckResult] = []
-        for logo in ctx.spec.logos:  # in the spec's order; the first variant found within the rules ends it
-            outcomes.append(self._check_variant(ctx, logo.variant, scenes))
-            if outcomes[-1].status is CheckStatus.passed:
-                break
-        found = [o for o in outcomes if o.details.get("found")]
         searched = [logo.variant for logo in ctx.spec.logos]
+        outcomes: list[CheckResult] = []
+        for variant in searched:  # the fast pass
+            quick = self._check_variant(ctx, variant, scenes, fast=True)
+            if quick.status is CheckStatus.passed:
+                outcomes = [quick]
+                break
+        else:
+            for variant in searched:  # in the spec's order; the first variant found within the rules ends it
+                outcomes.append(self._check_variant(ctx, variant, scenes))
+                if outcomes[-1].status is CheckStatus.passed:
+                    break
+        found = [o for o in outcomes if o.details.get("found")]
         if not found:
             worst = next((o for o in outcomes if o.status is CheckStatus.not_checked), None)
             if worst is not None:  # an engine or file problem: say so rather than claim absence

@@ -72,22 +72,21 @@ class SceneStats:
         and of its squares under the mask (``TM_CCORR``), as fresh arrays the caller may overwrite. A scene built
         with ``keep_window_sums`` (a coarse level the logo variants of one image share) keeps them per mask: logo
         variants usually share one alpha shape, so the second variant reads the first one's (copied)."""
-        import cv2
-
         if self._window_sums is None:
-            return (
-                np.asarray(cv2.matchTemplate(self.image, weights, cv2.TM_CCORR)),
-                np.asarray(cv2.matchTemplate(self.squares, weights, cv2.TM_CCORR)),
-            )
+            return self._correlated(weights)  # nothing kept: the caller owns these
         key = (weights.shape, weights.tobytes())
         kept = self._window_sums.get(key)
         if kept is None:
-            kept = (
-                np.asarray(cv2.matchTemplate(self.image, weights, cv2.TM_CCORR)),
-                np.asarray(cv2.matchTemplate(self.squares, weights, cv2.TM_CCORR)),
-            )
-            self._window_sums[key] = kept
+            kept = self._window_sums[key] = self._correlated(weights)
         return kept[0].copy(), kept[1].copy()
+
+    def _correlated(self, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        import cv2
+
+        return (
+            np.asarray(cv2.matchTemplate(self.image, weights, cv2.TM_CCORR)),
+            np.asarray(cv2.matchTemplate(self.squares, weights, cv2.TM_CCORR)),
+        )
 
     def window_moments(self, x: int, y: int, tw: int, th: int) -> tuple[float, float]:
         """Sum and sum of squares of the scene's ``th``×``tw`` window at (``x``, ``y``), summed directly (the
