@@ -115,7 +115,7 @@ def distortion_problem(detection: LogoDetection, variant: str) -> str | None:
     skewed = detection.skew > math.sin(math.radians(MAX_ROTATION_DEG))
     stretched = abs(detection.aspect_change) > MAX_ASPECT_CHANGE
     rotated = abs(detection.rotation_deg) > MAX_ROTATION_DEG
-    if not (stretched or rotated or skewed or detection.method == "template-distorted"):
+    if not (stretched or rotated or skewed):
         return None
     what = []
     if stretched:
