@@ -62,16 +62,14 @@ def detect_logo(
     up = min(ORB_MAX_UPSCALE, ORB_SMALL_LOGO_PX / max(lo, 1.0), math.sqrt(ORB_MAX_UPSCALED_PIXELS / pixels))
     if up >= 1.25:
         factors.append(up)
-    if shared is None:
-        notes: list[str] = []
-        found = _orb_attempt(scene, logo, factors[0], notes)
-    else:
+    if shared is None:  # a scene of this search's own: the same calls, nothing kept beyond it
+        shared = LogoScene(scene, share=False)
 
-        def read() -> tuple[LogoDetection | None, list[str]]:
-            said: list[str] = []
-            return _orb_attempt(scene, logo, factors[0], said, shared=shared), said
+    def read() -> tuple[LogoDetection | None, list[str]]:
+        said: list[str] = []
+        return _orb_attempt(scene, logo, factors[0], said, shared=shared), said
 
-        found, notes = shared.orb_reading(logo.variant, factors[0], read)
+    found, notes = shared.orb_reading(logo.variant, factors[0], read)
     if found is not None:
         info["orb"] = "; ".join(notes)
         return found, info

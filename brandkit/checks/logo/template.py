@@ -158,11 +158,10 @@ def coarse_candidates(
             if sum(1 for o in distinct if low <= o.w <= high) >= COARSE_SIZED_CANDIDATES:
                 break
             take(cand)
-    for cand in found:
+    for cand in found:  # one already taken is not distinct from itself: take skips it
         if len(distinct) >= COARSE_CANDIDATES:
             break
-        if cand not in distinct:
-            take(cand)
+        take(cand)
     distinct.sort(key=lambda c: -c.score)
     return distinct
 
@@ -264,7 +263,6 @@ def template_detect(
             best_cand = cand
     best_uniform = max(best_uniform, _polish(scene, logo, best_uniform))
     info["template_best_score"] = round(best_uniform[0], 4)
-    method = "template"
     best = best_uniform
     if best_uniform[0] >= TEMPLATE_THRESHOLD:
         # Slightly squashed or stretched? Only accept another aspect if it is clearly better.
@@ -279,7 +277,7 @@ def template_detect(
         return None, info
     score, x, y, tw, th, aspect = best
     box = (max(0, round(x)), max(0, round(y)), min(w, round(x + tw)), min(h, round(y + th)))
-    detection = LogoDetection(box=box, width=tw, height=th, score=score, method=method, aspect_change=aspect - 1.0)
+    detection = LogoDetection(box=box, width=tw, height=th, score=score, method="template", aspect_change=aspect - 1.0)
     return detection, info
 
 
