@@ -314,15 +314,23 @@ def at_expected_box(
         return None, f"best score {score:.2f} < {TEMPLATE_THRESHOLD} at the layout's box"
     fw, fh = found[2] - found[0], found[3] - found[1]
     # stretched or squashed in place? A height × BOX_DISTORTED_ASPECTS clearly better than the undistorted logo's
-    # (by DISTORTION_MARGIN, as for the other readings) is the reading kept: the distortion rule then judges it
+    # (by DISTORTION_MARGIN, as for the other readings) is the reading kept: the distortion rule then judges it.
+    # The heights are the undistorted logo's exact height at the found width × the aspect, both roundings (the
+    # found height is already rounded: ×1.1 of it can miss the stretched logo's height by a pixel, which costs a
+    # thin logo the margin — the Ubuntu logo at 193 px stretched 10 % read 0.96 at 67 px, 0.99 at 66)
     cx, cy = (found[0] + found[2]) / 2, (found[1] + found[3]) / 2
+
+    def heights(aspects: tuple[float, ...]) -> list[tuple[int, int]]:
+        exact = [fw * logo.aspect * a for a in aspects]
+        return sorted({(fw, h) for e in exact for h in (math.floor(e), math.ceil(e)) if h >= 5})
+
     best_aspect, d_score, d_found = 1.0, -1.0, found
     for aspect in BOX_DISTORTED_ASPECTS:
-        a_score, a_found = verify_sizes(scene, logo, cx, cy, [(fw, round(fh * aspect))])
+        a_score, a_found = verify_sizes(scene, logo, cx, cy, heights((aspect,)))
         if a_score > d_score:
             best_aspect, d_score, d_found = aspect, a_score, a_found
     if d_score > score + DISTORTION_MARGIN:
-        sizes = [(fw, round(fh * a)) for a in BOX_DISTORTED_REFINE.get(best_aspect, ())]
+        sizes = heights(BOX_DISTORTED_REFINE.get(best_aspect, ()))
         r_score, r_found = verify_sizes(scene, logo, cx, cy, sizes) if sizes else (-1.0, found)
         if r_score > d_score:
             d_score, d_found = r_score, r_found
