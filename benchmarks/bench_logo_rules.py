@@ -13,7 +13,9 @@ box and variant): each base ad's logo is taken out (the box filled with the colo
 edited — **as drawn** (on brand: must pass), **removed**, **distorted** (height × 0.6 … 1.67), **too small**
 (0.75 × the variant's ``min_width_px``), **misplaced** (moved to the middle-left third, which no placement
 allows) — each check reading the file's provenance as ``brandkit validate`` does. A case is rejected when the
-check fails or cannot run (fail closed).
+check fails or cannot run (fail closed). ``--provenance stripped`` checks each edited file without its provenance
+instead — what an audit of an existing library sees: no layout, no variant, every variant searched for anywhere
+and the one found judged by the spec's rules (``both``: each case both ways).
 
 Printed per edit: cases, **false rejects** (on-brand rejected) or **false accepts** (off-brand passed), how many
 rejections named the edit (``failed_rules`` — distorted / too_small / misplaced — or the logo not found for a
@@ -79,13 +81,11 @@ def edits(image: Image.Image, box: tuple[int, int, int, int], logo_file: Image.I
     return out
 
 
-def run(json_out: Path | None, cache: Path | None) -> list[dict[str, Any]]:
-    """Every edit of every base ad, checked; the rows."""
+def run(json_out: Path | None, cache: Path | None, provenance: Sequence[str] = ("kept",)) -> list[dict[str, Any]]:
+    """Every edit of every base ad, checked with its provenance ``kept`` and/or ``stripped``; the rows."""
     from brandkit import load_spec
-    from brandkit.checks.base import CheckContext, CheckResources
-    from brandkit.checks.logo import LogoCheck
+    from brandkit.checks.base import CheckResources
     from brandkit.imageio import detect_format, encode_image, load_image
-    from brandkit.models import CheckStatus
     from brandkit.pipeline import expectation_from_provenance
     from tests.support.gate_corpus import load_cases, render_all
 
@@ -104,55 +104,83 @@ def run(json_out: Path | None, cache: Path | None) -> list[dict[str, Any]]:
         logo_file = load_image(spec.asset_path(variant.file)).convert("RGBA")
         base = load_image(data)
         for name, label, reason, image in edits(base, expectation.logo_box, logo_file, variant.min_width_px):
-            ctx_args = {"spec": spec, "data": encode_image(image, "png"), "expectation": expectation}
-            LogoCheck().run(CheckContext(image=image, resources=resources, **ctx_args))  # untimed: templates' sizes
-            c0 = time.process_time()
-            result = LogoCheck().run(CheckContext(image=image, resources=resources, **ctx_args))
-            cpu = (time.process_time() - c0) * 1000.0
-            rejected = result.status in (CheckStatus.failed, CheckStatus.not_checked)
-            failed_rules = result.details.get("failed_rules") or []
-            named = (reason == "not found" and result.details.get("found") is False) or reason in failed_rules
-            rows.append(
-                {
-                    "id": case.id,
-                    "brand": case.brand,
-                    "edit": name,
-                    "label": label,
-                    "rejected": rejected,
-                    "named": bool(named) if reason else None,
-                    "status": result.status.value,
-                    "failed_rules": failed_rules,
-                    "found": result.details.get("found"),
-                    "method": result.details.get("method"),
-                    "cpu_ms": round(cpu, 1),
-                }
-            )
+            edited = encode_image(image, "png")  # carries no provenance: "kept" hands the check the base ad's
+            for kept in provenance:
+                seen = expectation if kept == "kept" else expectation_from_provenance(edited, "png")
+                rows.append(_check(spec, image, edited, seen, resources, case, name, label, reason, kept))
     if json_out is not None:
         json_out.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     return rows
 
 
+def _check(
+    spec: Any,
+    image: Image.Image,
+    data: bytes,
+    expectation: Any,
+    resources: Any,
+    case: Any,
+    name: str,
+    label: str,
+    reason: str | None,
+    provenance: str,
+) -> dict[str, Any]:
+    """One case checked (after an untimed run that sizes the templates): its row."""
+    from brandkit.checks.base import CheckContext
+    from brandkit.checks.logo import LogoCheck
+    from brandkit.models import CheckStatus
+
+    ctx_args = {"spec": spec, "data": data, "expectation": expectation}
+    LogoCheck().run(CheckContext(image=image, resources=resources, **ctx_args))  # untimed: templates' sizes
+    c0 = time.process_time()
+    result = LogoCheck().run(CheckContext(image=image, resources=resources, **ctx_args))
+    cpu = (time.process_time() - c0) * 1000.0
+    rejected = result.status in (CheckStatus.failed, CheckStatus.not_checked)
+    failed_rules = result.details.get("failed_rules") or []
+    named = (reason == "not found" and result.details.get("found") is False) or reason in failed_rules
+    return {
+        "id": case.id,
+        "brand": case.brand,
+        "edit": name,
+        "label": label,
+        "provenance": provenance,
+        "rejected": rejected,
+        "named": bool(named) if reason else None,
+        "status": result.status.value,
+        "failed_rules": failed_rules,
+        "found": result.details.get("found"),
+        "variant": result.details.get("variant"),
+        "method": result.details.get("method"),
+        "cpu_ms": round(cpu, 1),
+    }
+
+
 def report(rows: Sequence[dict[str, Any]]) -> None:
-    """One markdown table: per edit, the error rate and how often the rejection named the edit."""
-    print("| edit | label | cases | false rejects / false accepts | rejection names the edit | CPU ms median · max |")
-    print("|---|---|---|---|---|---|")
-    for edit in dict.fromkeys(r["edit"] for r in rows):
-        group = [r for r in rows if r["edit"] == edit]
-        label = group[0]["label"]
-        wrong = sum(1 for r in group if r["rejected"] != (label == "off"))
-        kind = "false reject" if label == "on" else "false accept"
-        rejected = [r for r in group if r["rejected"]]
-        named = f"{sum(1 for r in rejected if r['named'])}/{len(rejected)}" if label == "off" and rejected else "—"
-        cpu = [r["cpu_ms"] for r in group]
-        print(
-            f"| {edit} | {label} | {len(group)} | {kind} {wrong}/{len(group)} = {wrong / len(group):.1%} | {named} | "
-            f"{statistics.median(cpu):.0f} · {max(cpu):.0f} |"
-        )
-    on = [r for r in rows if r["label"] == "on"]
-    off = [r for r in rows if r["label"] == "off"]
-    fr = sum(1 for r in on if r["rejected"])
-    fa = sum(1 for r in off if not r["rejected"])
-    print(f"| **all** | | {len(rows)} | false reject {fr}/{len(on)}, false accept {fa}/{len(off)} | | |")
+    """One markdown table: per provenance and edit, the error rate and how often the rejection named the edit."""
+    print(
+        "| provenance | edit | label | cases | false rejects / false accepts | rejection names the edit | "
+        "CPU ms median · max |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for kept in dict.fromkeys(r.get("provenance", "kept") for r in rows):
+        mine = [r for r in rows if r.get("provenance", "kept") == kept]
+        for edit in dict.fromkeys(r["edit"] for r in mine):
+            group = [r for r in mine if r["edit"] == edit]
+            label = group[0]["label"]
+            wrong = sum(1 for r in group if r["rejected"] != (label == "off"))
+            kind = "false reject" if label == "on" else "false accept"
+            rejected = [r for r in group if r["rejected"]]
+            named = f"{sum(1 for r in rejected if r['named'])}/{len(rejected)}" if label == "off" and rejected else "—"
+            cpu = [r["cpu_ms"] for r in group]
+            print(
+                f"| {kept} | {edit} | {label} | {len(group)} | {kind} {wrong}/{len(group)} = {wrong / len(group):.1%} "
+                f"| {named} | {statistics.median(cpu):.0f} · {max(cpu):.0f} |"
+            )
+        on = [r for r in mine if r["label"] == "on"]
+        off = [r for r in mine if r["label"] == "off"]
+        fr = sum(1 for r in on if r["rejected"])
+        fa = sum(1 for r in off if not r["rejected"])
+        print(f"| {kept} | **all** | | {len(mine)} | false reject {fr}/{len(on)}, false accept {fa}/{len(off)} | | |")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -160,6 +188,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_logo_rules", description=__doc__.split("\n")[0])
     parser.add_argument("--cache", type=Path, default=None, help="folder of the rendered gate corpus")
     parser.add_argument("--json", type=Path, default=None, help="write every case here")
+    parser.add_argument(
+        "--provenance",
+        choices=("kept", "stripped", "both"),
+        default="kept",
+        help="check each edited file with its provenance (as generated ads are validated), without it (as an "
+        "audit of an existing library reads files), or both",
+    )
     args = parser.parse_args(argv)
     # the venv's editable install would answer for a module of another tree put first on PYTHONPATH: drop it
     sys.meta_path[:] = [f for f in sys.meta_path if not str(getattr(f, "__module__", "")).startswith("__editable__")]
@@ -168,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from benchmarks._measure import measure
 
     with measure() as span:
-        rows = run(args.json, args.cache)
+        rows = run(args.json, args.cache, ("kept", "stripped") if args.provenance == "both" else (args.provenance,))
     print(f"tree {Path(brandkit.__file__).resolve().parents[1]} · {len(rows)} cases · {span.row()}")
     print()
     report(rows)

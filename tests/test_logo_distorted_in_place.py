@@ -80,3 +80,44 @@ def test_a_logo_distorted_in_place_fails_the_distortion_rule(
     assert "distorted" in bad.details["failed_rules"]
     assert bad.details["aspect_change"] == pytest.approx(aspect - 1.0, abs=0.06)
     assert "must keep its original proportions" in (bad.hint or "")
+
+
+LUMEN_DARK = "lumen-health-launch-evening-square-composed-dark"
+
+
+@pytest.mark.parametrize(("edit", "aspect"), [("distorted ×1.1", 1.1), ("distorted ×0.9", 0.9)])
+def test_a_logo_found_by_orb_is_tried_distorted_in_place(
+    ads: Callable[[str], tuple[brandkit.BrandSpec, bytes]], edit: str, aspect: float
+) -> None:
+    """Without provenance (an audit's file) the logo is found by ORB, whose homography of this thin inverse
+    wordmark stretched 10 % said undistorted (read at 0.83 against 0.92 as drawn): the found logo is now tried
+    stretched and squashed in place too."""
+    spec, data = ads(LUMEN_DARK)
+    exp = expectation_from_provenance(data, detect_format(data) or "png")
+    assert exp.logo_box is not None and exp.logo_variant is not None
+    variant = spec.logo(exp.logo_variant)
+    made = edits(load_image(data), exp.logo_box, load_image(spec.asset_path(variant.file)).convert("RGBA"), 100)
+    by_name = {name: image for name, _, _, image in made}
+    resources = CheckResources()
+
+    def run(name: str) -> brandkit.CheckResult:
+        image = by_name[name]
+        stripped = encode_image(image, "png")  # no provenance: every variant searched for anywhere
+        ctx = CheckContext(
+            spec=spec,
+            image=image,
+            data=stripped,
+            expectation=expectation_from_provenance(stripped, "png"),
+            resources=resources,
+        )
+        return LogoCheck().run(ctx)
+
+    drawn = run("as drawn")
+    assert drawn.status is CheckStatus.passed, drawn.details
+    assert drawn.details["provenance"] == "none" and drawn.details["method"] == "orb"
+    assert abs(drawn.details["aspect_change"]) <= 0.05
+    bad = run(edit)
+    assert bad.status is CheckStatus.failed, bad.details
+    assert bad.details["method"] == "orb"
+    assert "distorted" in bad.details["failed_rules"]
+    assert bad.details["aspect_change"] == pytest.approx(aspect - 1.0, abs=0.06)

@@ -41,7 +41,8 @@
    score at 3–5% scale error). A score of at least :data:`TEMPLATE_THRESHOLD`
    is a detection. Near-flat windows are ignored (masked correlation is unstable
    there, see :func:`_masked_score`). A squashed or stretched logo is read by ORB (its homography measures the
-   distortion) or, at the layout's box, by heights × 0.9 / 1.1 and finer (:data:`BOX_DISTORTED_ASPECTS`); a
+   distortion) and, once found at the layout's box or by ORB, by its heights × 0.9 / 1.1 and finer in place
+   (:data:`BOX_DISTORTED_ASPECTS`: a thin logo's homography can miss a 10 % stretch the pixels show); a
    distorted template search over the candidates (heights × 0.6–1.67) ran here until 2026-12-05 and was dropped:
    on 792 edited real-photo ads it named no distortion, for a fifth of every logo-free search's cost.
 

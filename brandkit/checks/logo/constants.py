@@ -55,10 +55,11 @@ CLEAR_SPACE_MAX_EDGE_DENSITY = 0.02
 CLEAR_SPACE_OUTER_SLACK = 0.1
 COARSE_EXIT_SCORE = 0.6
 BOX_DISTORTED_ASPECTS = (0.9, 1.1)
-"""At the layout's box, a found logo's height is also tried × these (the width kept): a logo stretched or squashed
-where the layout put it still matches the undistorted template there (a wide wordmark keeps its middle rows; the
-Ubuntu logo stretched 10 % scored 0.93–0.94 undistorted). When one is better by ``DISTORTION_MARGIN``, the heights
-of :data:`BOX_DISTORTED_REFINE` on its side are tried too and the best reading is kept."""
+"""A logo found at the layout's box or by ORB is also tried with its height × these (the width kept): a logo stretched
+or squashed in place still matches the undistorted template there (a wide wordmark keeps its middle rows; the
+Ubuntu logo stretched 10 % scored 0.93–0.94 undistorted), and a thin logo's ORB homography can miss the stretch.
+When one is better by ``DISTORTION_MARGIN``, the heights of :data:`BOX_DISTORTED_REFINE` on its side are tried too
+and the best reading is kept (:func:`~brandkit.checks.logo.matching.distorted_in_place`)."""
 BOX_DISTORTED_REFINE = {0.9: (0.8, 0.85, 0.94), 1.1: (1.06, 1.18, 1.25)}
 EXPECTED_BOX_WIDTHS = (-3, 2)
 """At the layout's logo box, every integer visible width from the expected one −3 to +2 px is tried first."""

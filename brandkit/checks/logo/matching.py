@@ -7,7 +7,12 @@ import math
 
 import numpy as np
 
-from brandkit.checks.logo.constants import MIN_WINDOW_STD
+from brandkit.checks.logo.constants import (
+    BOX_DISTORTED_ASPECTS,
+    BOX_DISTORTED_REFINE,
+    DISTORTION_MARGIN,
+    MIN_WINDOW_STD,
+)
 from brandkit.checks.logo.prepare import PreparedLogo
 from brandkit.checks.logo.scene import SceneStats as SceneStats  # re-exported
 from brandkit.checks.logo.sized import Kernels, Sized, correlation_kernels, sized, spectra
@@ -237,6 +242,37 @@ def verify(
         fine.update({(tw, math.floor(exact)), (tw, math.ceil(exact))})
     fine -= set(coarse)
     refined = verify_sizes(scene, logo, cx, cy, sorted(fine), seen)
+    return refined if refined[0] > best[0] else best
+
+
+def distorted_in_place(
+    scene: np.ndarray,
+    logo: PreparedLogo,
+    found: tuple[int, int, int, int],
+    score: float,
+    seen: Hits | None = None,
+) -> tuple[float, tuple[int, int, int, int]] | None:
+    """A found logo stretched or squashed in place: the logo at ``found``'s width and centre with its height ×
+    :data:`BOX_DISTORTED_ASPECTS` — the undistorted logo's exact height at that width × the aspect, both
+    roundings (a thin logo loses the margin to one pixel of height) — then × :data:`BOX_DISTORTED_REFINE` on the
+    better side. Returns the best distorted reading ``(score, box)`` when it fits better than ``score`` (the
+    undistorted reading at ``found``) by more than :data:`DISTORTION_MARGIN`, else ``None``: the logo is read
+    undistorted."""
+    fw = found[2] - found[0]
+    cx, cy = (found[0] + found[2]) / 2, (found[1] + found[3]) / 2
+
+    def heights(aspects: tuple[float, ...]) -> list[tuple[int, int]]:
+        exact = [fw * logo.aspect * a for a in aspects]
+        return sorted({(fw, h) for e in exact for h in (math.floor(e), math.ceil(e)) if h >= 5})
+
+    best_aspect, best = 1.0, (-1.0, found)
+    for aspect in BOX_DISTORTED_ASPECTS:
+        reading = verify_sizes(scene, logo, cx, cy, heights((aspect,)), seen)
+        if reading[0] > best[0]:
+            best_aspect, best = aspect, reading
+    if best[0] <= score + DISTORTION_MARGIN:
+        return None
+    refined = verify_sizes(scene, logo, cx, cy, heights(BOX_DISTORTED_REFINE.get(best_aspect, ())), seen)
     return refined if refined[0] > best[0] else best
 
 

@@ -9,8 +9,6 @@ from typing import Any
 import numpy as np
 
 from brandkit.checks.logo.constants import (
-    BOX_DISTORTED_ASPECTS,
-    BOX_DISTORTED_REFINE,
     COARSE_BLUR,
     COARSE_CANDIDATES,
     COARSE_LEVEL_RATIO,
@@ -30,6 +28,7 @@ from brandkit.checks.logo.constants import (
 )
 from brandkit.checks.logo.matching import (
     SceneStats,
+    distorted_in_place,
     downscaled,
     masked_score,
     match_near,
@@ -292,8 +291,8 @@ def at_expected_box(
     right width, 0.85 one pixel wider), which the ±3 % / ±1 % steps of :func:`verify` can step over. First every
     integer width from :data:`EXPECTED_BOX_WIDTHS` px around the expected one (both roundings of the height); when
     none reaches :data:`TEMPLATE_THRESHOLD`, the ±3 % reading of :func:`verify`. A logo found there is then tried
-    stretched and squashed in place (:data:`BOX_DISTORTED_ASPECTS`): a distorted height that fits better by
-    :data:`DISTORTION_MARGIN` is the reading kept, for the distortion rule to judge.
+    stretched and squashed in place (:func:`~brandkit.checks.logo.matching.distorted_in_place`): a distorted
+    height that fits better by :data:`DISTORTION_MARGIN` is the reading kept, for the distortion rule to judge.
     """
     x0, y0, x1, y1 = box
     visible_w = (x1 - x0) / max(logo.trim_scale, 1e-6)
@@ -312,30 +311,12 @@ def at_expected_box(
         how = "±3%"
     if score < TEMPLATE_THRESHOLD:
         return None, f"best score {score:.2f} < {TEMPLATE_THRESHOLD} at the layout's box"
+    # stretched or squashed in place? A distorted height that fits clearly better is the reading kept: the
+    # distortion rule then judges it
+    distorted = distorted_in_place(scene, logo, found, score)
+    if distorted is not None:
+        (score, found), how = distorted, f"{how}; distorted in place"
     fw, fh = found[2] - found[0], found[3] - found[1]
-    # stretched or squashed in place? A height × BOX_DISTORTED_ASPECTS clearly better than the undistorted logo's
-    # (by DISTORTION_MARGIN, as for the other readings) is the reading kept: the distortion rule then judges it.
-    # The heights are the undistorted logo's exact height at the found width × the aspect, both roundings (the
-    # found height is already rounded: ×1.1 of it can miss the stretched logo's height by a pixel, which costs a
-    # thin logo the margin — the Ubuntu logo at 193 px stretched 10 % read 0.96 at 67 px, 0.99 at 66)
-    cx, cy = (found[0] + found[2]) / 2, (found[1] + found[3]) / 2
-
-    def heights(aspects: tuple[float, ...]) -> list[tuple[int, int]]:
-        exact = [fw * logo.aspect * a for a in aspects]
-        return sorted({(fw, h) for e in exact for h in (math.floor(e), math.ceil(e)) if h >= 5})
-
-    best_aspect, d_score, d_found = 1.0, -1.0, found
-    for aspect in BOX_DISTORTED_ASPECTS:
-        a_score, a_found = verify_sizes(scene, logo, cx, cy, heights((aspect,)))
-        if a_score > d_score:
-            best_aspect, d_score, d_found = aspect, a_score, a_found
-    if d_score > score + DISTORTION_MARGIN:
-        sizes = heights(BOX_DISTORTED_REFINE.get(best_aspect, ()))
-        r_score, r_found = verify_sizes(scene, logo, cx, cy, sizes) if sizes else (-1.0, found)
-        if r_score > d_score:
-            d_score, d_found = r_score, r_found
-        score, found, how = d_score, d_found, f"{how}; distorted in place"
-        fw, fh = found[2] - found[0], found[3] - found[1]
     detection = LogoDetection(
         box=found,
         width=float(fw),
