@@ -44,6 +44,29 @@ def ads() -> Callable[[str], tuple[brandkit.BrandSpec, bytes]]:
     return get
 
 
+def _checker(
+    ads: Callable[[str], tuple[brandkit.BrandSpec, bytes]], case_id: str, *, provenance: bool
+) -> Callable[[str], brandkit.CheckResult]:
+    """The logo check of ``case_id``'s edits (by name), with the ad's provenance or without any (an audit's file:
+    every variant searched for anywhere)."""
+    spec, data = ads(case_id)
+    exp = expectation_from_provenance(data, detect_format(data) or "png")
+    assert exp.logo_box is not None and exp.logo_variant is not None
+    variant = spec.logo(exp.logo_variant)
+    made = edits(load_image(data), exp.logo_box, load_image(spec.asset_path(variant.file)).convert("RGBA"), 100)
+    by_name = {name: image for name, _, _, image in made}
+    resources = CheckResources()
+
+    def run(name: str) -> brandkit.CheckResult:
+        image = by_name[name]
+        edited = encode_image(image, "png")  # carries no provenance of its own
+        seen = exp if provenance else expectation_from_provenance(edited, "png")
+        ctx = CheckContext(spec=spec, image=image, data=edited, expectation=seen, resources=resources)
+        return LogoCheck().run(ctx)
+
+    return run
+
+
 @pytest.mark.parametrize(
     ("case_id", "edit", "aspect"),
     [
@@ -57,21 +80,7 @@ def ads() -> Callable[[str], tuple[brandkit.BrandSpec, bytes]]:
 def test_a_logo_distorted_in_place_fails_the_distortion_rule(
     ads: Callable[[str], tuple[brandkit.BrandSpec, bytes]], case_id: str, edit: str, aspect: float
 ) -> None:
-    spec, data = ads(case_id)
-    exp = expectation_from_provenance(data, detect_format(data) or "png")
-    assert exp.logo_box is not None and exp.logo_variant is not None
-    variant = spec.logo(exp.logo_variant)
-    made = edits(load_image(data), exp.logo_box, load_image(spec.asset_path(variant.file)).convert("RGBA"), 100)
-    by_name = {name: image for name, _, _, image in made}
-    resources = CheckResources()
-
-    def run(name: str) -> brandkit.CheckResult:
-        image = by_name[name]
-        ctx = CheckContext(
-            spec=spec, image=image, data=encode_image(image, "png"), expectation=exp, resources=resources
-        )
-        return LogoCheck().run(ctx)
-
+    run = _checker(ads, case_id, provenance=True)
     drawn = run("as drawn")
     assert drawn.status is CheckStatus.passed, drawn.details
     assert abs(drawn.details["aspect_change"]) <= 0.05
@@ -92,26 +101,7 @@ def test_a_logo_found_by_orb_is_tried_distorted_in_place(
     """Without provenance (an audit's file) the logo is found by ORB, whose homography of this thin inverse
     wordmark stretched 10 % said undistorted (read at 0.83 against 0.92 as drawn): the found logo is now tried
     stretched and squashed in place too."""
-    spec, data = ads(LUMEN_DARK)
-    exp = expectation_from_provenance(data, detect_format(data) or "png")
-    assert exp.logo_box is not None and exp.logo_variant is not None
-    variant = spec.logo(exp.logo_variant)
-    made = edits(load_image(data), exp.logo_box, load_image(spec.asset_path(variant.file)).convert("RGBA"), 100)
-    by_name = {name: image for name, _, _, image in made}
-    resources = CheckResources()
-
-    def run(name: str) -> brandkit.CheckResult:
-        image = by_name[name]
-        stripped = encode_image(image, "png")  # no provenance: every variant searched for anywhere
-        ctx = CheckContext(
-            spec=spec,
-            image=image,
-            data=stripped,
-            expectation=expectation_from_provenance(stripped, "png"),
-            resources=resources,
-        )
-        return LogoCheck().run(ctx)
-
+    run = _checker(ads, LUMEN_DARK, provenance=False)
     drawn = run("as drawn")
     assert drawn.status is CheckStatus.passed, drawn.details
     assert drawn.details["provenance"] == "none" and drawn.details["method"] == "orb"
