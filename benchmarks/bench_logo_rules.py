@@ -11,8 +11,9 @@ logo, so it cannot say how often the logo check lets a bad logo through. This be
 from the corpus's on-brand ads (real photographs composed by brandkit, with their provenance: the layout's logo
 box and variant): each base ad's logo is taken out (the box filled with the colour around it) and put back
 edited — **as drawn** (on brand: must pass), **removed**, **distorted** (height × 0.6 … 1.67), **too small**
-(0.75 × the variant's ``min_width_px``), **misplaced** (moved to the middle-left third, which no placement
-allows) — each check reading the file's provenance as ``brandkit validate`` does. A case is rejected when the
+(0.75 × the variant's ``min_width_px``), **misplaced** (moved to a cell of the 3×3 grid no placement of the
+variant allows, the one that covers the least of the copy: :func:`misplaced_at`)
+— each check reading the file's provenance as ``brandkit validate`` does. A case is rejected when the
 check fails or cannot run (fail closed). ``--provenance stripped`` checks each edited file without its provenance
 instead — what an audit of an existing library sees: no layout, no variant, every variant searched for anywhere
 and the one found judged by the spec's rules (``both``: each case both ways).
@@ -42,8 +43,48 @@ TOO_SMALL = 0.75
 """The shrunk logo's width as a share of the variant's ``min_width_px``."""
 
 
-def edits(image: Image.Image, box: tuple[int, int, int, int], logo_file: Image.Image, min_width_px: int) -> list[Any]:
-    """``(name, label, expected reason, edited image)`` for one base ad whose logo the layout put at ``box``."""
+Box = tuple[int, int, int, int]
+
+
+def misplaced_at(
+    size: tuple[int, int], logo: tuple[int, int], placements: Sequence[str] | None, avoid: Sequence[Box]
+) -> tuple[int, int]:
+    """Where the misplaced edit pastes a ``logo`` (width, height) on an image of ``size``: centred in a cell of the
+    3×3 grid that no placement in ``placements`` allows, the one whose logo box covers the least of the ``avoid``
+    boxes (the layout's copy and its logo box: a logo pasted over the copy is another fault, text hidden under a
+    logo), the middle-left cell first among equals. ``placements=None``: the middle-left cell."""
+    from brandkit.checks.logo.rules import placement_of
+
+    w, h = size
+    bw, bh = logo
+    cells = [(0, 1), (1, 1), (2, 1), (1, 0), (1, 2), (0, 0), (2, 0), (0, 2), (2, 2)]
+    best: tuple[int, tuple[int, int]] | None = None
+    for col, row in cells if placements is not None else [(0, 1)]:
+        left = min(max(0, round((col + 0.5) * w / 3 - bw / 2)), w - bw)
+        top = min(max(0, round((row + 0.5) * h / 3 - bh / 2)), h - bh)
+        if placements is not None and placement_of(left + bw / 2, top + bh / 2, w, h) in placements:
+            continue
+        covered = sum(
+            max(0, min(left + bw, x1) - max(left, x0)) * max(0, min(top + bh, y1) - max(top, y0))
+            for x0, y0, x1, y1 in avoid
+        )
+        if best is None or covered < best[0]:
+            best = (covered, (left, top))
+    if best is None:  # every cell allowed: no misplacement exists
+        raise ValueError("misplaced_at: every cell of the grid is an allowed placement")
+    return best[1]
+
+
+def edits(
+    image: Image.Image,
+    box: Box,
+    logo_file: Image.Image,
+    min_width_px: int,
+    placements: Sequence[str] | None = None,
+    avoid: Sequence[Box] = (),
+) -> list[Any]:
+    """``(name, label, expected reason, edited image)`` for one base ad whose logo the layout put at ``box``
+    (``placements`` / ``avoid``: see :func:`misplaced_at`)."""
     arr = np.asarray(image.convert("RGB")).copy()
     x0, y0, x1, y1 = box
     h, w = arr.shape[:2]
@@ -76,8 +117,9 @@ def edits(image: Image.Image, box: tuple[int, int, int, int], logo_file: Image.I
         dh = round(bh * aspect)
         out.append((f"distorted ×{aspect:g}", "off", "distorted", pasted(bw, dh, x0, cy - dh // 2)))
     out.append(("too small", "off", "too_small", pasted(small_w, small_h, x0, y0)))
-    # the middle-left third of the image: no placement names it (the logo's centre moved there)
-    out.append(("misplaced", "off", "misplaced", pasted(bw, bh, x0, h // 2 - bh // 2)))
+    # a cell of the grid no placement allows, clear of the copy where it can be
+    left, top = misplaced_at((w, h), (bw, bh), placements, avoid)
+    out.append(("misplaced", "off", "misplaced", pasted(bw, bh, left, top)))
     return out
 
 
@@ -103,7 +145,15 @@ def run(json_out: Path | None, cache: Path | None, provenance: Sequence[str] = (
         variant = spec.logo(expectation.logo_variant)
         logo_file = load_image(spec.asset_path(variant.file)).convert("RGBA")
         base = load_image(data)
-        for name, label, reason, image in edits(base, expectation.logo_box, logo_file, variant.min_width_px):
+        made = edits(
+            base,
+            expectation.logo_box,
+            logo_file,
+            variant.min_width_px,
+            list(variant.placements),
+            [*expectation.copy_boxes, expectation.logo_box],
+        )
+        for name, label, reason, image in made:
             edited = encode_image(image, "png")  # carries no provenance: "kept" hands the check the base ad's
             for kept in provenance:
                 seen = expectation if kept == "kept" else expectation_from_provenance(edited, "png")
