@@ -3,11 +3,11 @@ share on it (:class:`LogoScene`).
 
 A file without provenance is searched for every logo variant of the spec (``LogoCheck._search_anywhere``), on the
 same scene each time. What does not depend on the variant is computed once per image and backdrop tone — a
-:class:`LogoScene` lives in the check context's memo, never across images: ORB's keypoints and descriptors of the
-whole scene, the coarse search's blurred pyramid levels and, on each level, the masked correlation's window sums
-under each mask (a brand's logo variants usually share one alpha shape), and each variant's reading by ORB on the
-whole scene, so the full search after the fast pass does not repeat it. The same numbers as computing each
-again: the same OpenCV calls on the same arrays.
+:class:`LogoScene` lives for one run of the logo check (``check.py``'s ``_Scenes``), never across images: ORB's
+keypoints and descriptors of the whole scene, the coarse search's blurred pyramid levels and, on each level, the
+masked correlation's window sums under each mask (a brand's logo variants usually share one alpha shape), and
+each variant's reading by ORB on the whole scene, so the full search after the fast pass does not repeat it. The
+same numbers as computing each again: the same OpenCV calls on the same arrays.
 """
 
 from __future__ import annotations
