@@ -74,7 +74,7 @@ def test_missing_logo_fails(spec: BrandSpec, resources: CheckResources) -> None:
     assert res.details["found"] is False
     assert res.hint == (
         "the logo 'primary' must appear top-left or top-right at ≥ 96 px wide with clear space of 25% of its "
-        "height; it was not found on the last attempt"
+        "height; it was not found in those places on the last attempt"
     )
 
 

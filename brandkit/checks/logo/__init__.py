@@ -34,7 +34,9 @@
    1.5 × ``max_width_share`` × image width; the best two places per scale give up
    to :data:`COARSE_CANDIDATES` distinct candidates, at least :data:`COARSE_SIZED_CANDIDATES` of them of a width
    the size rule allows (ranked by Fisher's z of their correlation: on photographs the smallest widths' blob-like
-   templates score highest by chance and would crowd a real logo out). Fine: around each candidate,
+   templates score highest by chance and would crowd a real logo out). Only windows centred where the variant's
+   placements allow the logo are scored (:func:`~brandkit.checks.logo.rules.placement_regions`; ORB in step 1
+   looks everywhere): a logo found elsewhere would fail the placement rule anyway. Fine: around each candidate,
    on the scene downscaled to at most :data:`TEMPLATE_SCENE_SIDE` px and not
    blurred, widths ±10% in 2% steps, then a full-resolution polish (±2% in 0.5%
    steps, both roundings of the height: thin-stroked wordmarks lose ~0.2 of
@@ -97,7 +99,8 @@ once),
 ``features_cache.py`` (prepared logos in the warm disk cache; :func:`warm_logo` fills it ahead of use),
 ``detection.py`` (:func:`detect_logo`: the layout's
 box first, then 1, then 2),
-``rules.py`` (placement grid, clear-space band), ``check.py`` (:class:`LogoCheck`, which applies the rules),
+``rules.py`` (placement grid and the regions searched, clear-space band),
+``check.py`` (:class:`LogoCheck`, which applies the rules),
 (OpenCV single-threaded for the span of a check: :mod:`brandkit.checks.opencv_threads`, shared with the OCR read.)
 This module re-exports the names the single ``logo.py`` module had.
 """
@@ -150,7 +153,7 @@ from brandkit.checks.logo.constants import (
 from brandkit.checks.logo.detection import detect_logo
 from brandkit.checks.logo.features_cache import warm_logo
 from brandkit.checks.logo.prepare import LogoDetection, PreparedLogo, prepare_logo
-from brandkit.checks.logo.rules import PLACEMENT_CELLS, placement_of
+from brandkit.checks.logo.rules import PLACEMENT_CELLS, placement_of, placement_regions
 
 __all__ = [
     "BOX_DISTORTED_ASPECTS",
@@ -199,6 +202,7 @@ __all__ = [
     "PreparedLogo",
     "detect_logo",
     "placement_of",
+    "placement_regions",
     "prepare_logo",
     "warm_logo",
 ]

@@ -15,7 +15,7 @@ from brandkit.checks.logo.details import LogoDetails
 from brandkit.checks.logo.detection import detect_logo
 from brandkit.checks.logo.features_cache import prepared_for_spec
 from brandkit.checks.logo.prepare import PreparedLogo, grey_scene
-from brandkit.checks.logo.rules import clear_space_problem, distortion_problem, pct, placement_of
+from brandkit.checks.logo.rules import clear_space_problem, distortion_problem, pct, placement_of, placement_regions
 from brandkit.checks.logo.scene import LogoScene
 from brandkit.checks.logo_location import LogoLocation, record_logo
 from brandkit.checks.opencv_threads import OpenCvThreads
@@ -102,9 +102,11 @@ class LogoCheck:
                     "found": False,
                     "provenance": "none",
                     "searched_variants": searched,
-                    "reason": f"{unknown}; searched the whole image for every variant and found none",
+                    "reason": f"{unknown}; searched every variant (ORB on the whole image, the template search where "
+                    "the variant's placements allow it) and found none",
                 },
-                hint=f"the brand's logo ({variants}) must appear on the image; none was found anywhere",
+                hint=f"the brand's logo ({variants}) must appear on the image at one of its allowed placements; none "
+                "was found there",
             )
         best = max(found, key=lambda o: (o.status is CheckStatus.passed, o.score or 0.0))
         best.details.update(
@@ -162,6 +164,7 @@ class LogoCheck:
             shared=shared,
             fast_only=fast,
             sized=sized,
+            centres=placement_regions(logo.placements, width, height),
         )
         placements = ", ".join(logo.placements)
         wanted = (
@@ -183,7 +186,7 @@ class LogoCheck:
                 score=0.0,
                 threshold=TEMPLATE_THRESHOLD,
                 details=details,
-                hint=f"{wanted}; it was not found on the last attempt",
+                hint=f"{wanted}; it was not found in those places on the last attempt",
             )
 
         details["found"] = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ from brandkit.checks.logo.constants import (
 from brandkit.checks.logo.orb import orb_detect
 from brandkit.checks.logo.prepare import LogoDetection, PreparedLogo
 from brandkit.checks.logo.scene import LogoScene
-from brandkit.checks.logo.template import Candidate, at_expected_box, coarse_candidates, template_detect
+from brandkit.checks.logo.template import Box, Candidate, at_expected_box, coarse_candidates, template_detect
 
 
 def detect_logo(
@@ -34,6 +35,7 @@ def detect_logo(
     shared: LogoScene | None = None,
     fast_only: bool = False,
     sized: tuple[float, float] | None = None,
+    centres: Sequence[Box] | None = None,
 ) -> tuple[LogoDetection | None, dict[str, Any]]:
     """Find ``logo`` in the grey uint8 ``scene``: at ``expected_box`` first (where the layout puts the logo
     file, when known), then ORB, then masked template matching as fallback.
@@ -43,7 +45,10 @@ def detect_logo(
     scene), whose work the variants of one image share — the same answers. ``fast_only``: stop after ORB on the
     whole scene (the fast pass over every variant of a file without provenance; ``info["fast_pass"]`` says so).
     ``sized``: the visible widths (min, max) that can pass the size rule (see
-    :func:`~brandkit.checks.logo.template.coarse_candidates`).
+    :func:`~brandkit.checks.logo.template.coarse_candidates`). ``centres``: the boxes where the logo's centre must
+    lie to pass the placement rule (``rules.placement_regions``): ORB on the whole scene still looks anywhere (a
+    logo plain to see in the wrong place is named misplaced), the coarse-to-fine search only at windows centred
+    in them (a logo it would find elsewhere fails the placement rule either way); ``None``: anywhere.
     """
     info: dict[str, Any] = {}
     if expected_box is not None:
@@ -51,7 +56,9 @@ def detect_logo(
         if at_box is not None:
             info["expected_box"] = f"found ({how})"
             return at_box, info
-        info["expected_box"] = f"not there ({how}); searched the whole image"
+        info["expected_box"] = f"not there ({how}); searched the whole image" + (
+            "" if centres is None else " by ORB, the allowed placements by template"
+        )
     width = scene.shape[1]
     lo = min_width if min_width is not None else 0.03 * width
     hi = max_width if max_width is not None else 0.6 * width
@@ -80,7 +87,7 @@ def detect_logo(
     # Early exit: the coarse template search (low resolution) finds where anything resembles the logo at an
     # allowed size; when nothing comes near, neither upsampled ORB nor the fine search can succeed. Otherwise
     # its candidates are reused by the fine search.
-    candidates = coarse_candidates(scene, logo, lo, max(lo, hi), shared, sized)
+    candidates = coarse_candidates(scene, logo, lo, max(lo, hi), shared, sized, centres)
     best = candidates[0].score if candidates else -1.0
     info["coarse_best_score"] = round(best, 4)
     if best < COARSE_EXIT_SCORE:

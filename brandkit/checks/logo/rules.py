@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,35 @@ def placement_of(cx: float, cy: float, width: int, height: int) -> str:
     col = min(2, max(0, int(3 * cx / max(1, width))))
     row = min(2, max(0, int(3 * cy / max(1, height))))
     return _CELL_NAMES[(col, row)]
+
+
+def placement_regions(placements: Sequence[str], width: int, height: int) -> list[tuple[int, int, int, int]]:
+    """The boxes ``(x0, y0, x1, y1)`` (edges included, whole pixels: up to a pixel past the cells' edges) of a
+    ``width``×``height`` image holding every logo centre :func:`placement_of` puts in one of ``placements``' cells.
+    Cells side by side in a row are one box, and rows of the same span one box: the fewest boxes, each searched
+    once."""
+    cells = sorted({PLACEMENT_CELLS[p] for p in placements if p in PLACEMENT_CELLS}, key=lambda c: (c[1], c[0]))
+    runs: list[tuple[int, int, int]] = []  # (row, first column, last column)
+    for col, row in cells:
+        if runs and runs[-1][0] == row and runs[-1][2] == col - 1:
+            runs[-1] = (row, runs[-1][1], col)
+        else:
+            runs.append((row, col, col))
+    spans: list[tuple[int, int, int, int]] = []  # (first row, last row, first column, last column)
+    for row, c0, c1 in runs:
+        if spans and spans[-1][1] == row - 1 and spans[-1][2:] == (c0, c1):
+            spans[-1] = (spans[-1][0], row, c0, c1)
+        else:
+            spans.append((row, row, c0, c1))
+    return [
+        (
+            math.floor(c0 * width / 3),
+            math.floor(r0 * height / 3),
+            math.ceil((c1 + 1) * width / 3),
+            math.ceil((r1 + 1) * height / 3),
+        )
+        for r0, r1, c0, c1 in spans
+    ]
 
 
 def clear_space_band(scene: np.ndarray, box: tuple[int, int, int, int], margin: float, gap: float) -> dict[str, Any]:

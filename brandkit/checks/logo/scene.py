@@ -32,21 +32,24 @@ class SceneStats:
         self.image = scene.astype(np.float32) - 128.0  # centred: smaller squares, less float32 cancellation
         self.squares = cv2.multiply(self.image, self.image)
         self._integrals: tuple[np.ndarray, np.ndarray] | None = None
-        self._window_sums: dict[tuple[tuple[int, ...], bytes], tuple[np.ndarray, np.ndarray]] | None = (
-            {} if keep_window_sums else None
-        )
+        self._window_sums: dict[tuple[tuple[int, ...], tuple[int, ...], bytes], tuple[np.ndarray, np.ndarray]] | None
+        self._window_sums = {} if keep_window_sums else None
+        self._parent: SceneStats | None = None
+        self._crop: tuple[int, int, int, int] = (0, 0, scene.shape[1], scene.shape[0])
 
     def view(self, x0: int, y0: int, x1: int, y1: int) -> SceneStats:
         """The stats of ``scene[y0:y1, x0:x1]`` as views of these (nothing computed again). The same numbers as
-        ``SceneStats(scene[y0:y1, x0:x1])``: the window sums read from these integral images are the same exact
-        integers."""
-        sums, sqsums = self._integral_pair()
+        ``SceneStats(scene[y0:y1, x0:x1])``: the window sums read from these integral images (computed on first
+        use, for the whole scene) are the same exact integers. A view of a scene that keeps its window sums per
+        mask keeps its own in the same store, per crop."""
         part = object.__new__(SceneStats)
-        part._window_sums = None
+        part._window_sums = self._window_sums
+        part._parent = self
+        part._crop = (x0, y0, x1, y1)
         part.scene = self.scene[y0:y1, x0:x1]
         part.image = self.image[y0:y1, x0:x1]
         part.squares = self.squares[y0:y1, x0:x1]
-        part._integrals = (sums[y0 : y1 + 1, x0 : x1 + 1], sqsums[y0 : y1 + 1, x0 : x1 + 1])
+        part._integrals = None
         return part
 
     @property
@@ -61,20 +64,26 @@ class SceneStats:
 
     def _integral_pair(self) -> tuple[np.ndarray, np.ndarray]:
         if self._integrals is None:
-            import cv2
+            if self._parent is not None:  # a view: the slices of the whole scene's integral images
+                sums, sqsums = self._parent._integral_pair()
+                x0, y0, x1, y1 = self._crop
+                self._integrals = (sums[y0 : y1 + 1, x0 : x1 + 1], sqsums[y0 : y1 + 1, x0 : x1 + 1])
+            else:
+                import cv2
 
-            sums, sqsums = cv2.integral2(self.scene, sdepth=cv2.CV_64F, sqdepth=cv2.CV_64F)
-            self._integrals = (np.asarray(sums), np.asarray(sqsums))
+                sums, sqsums = cv2.integral2(self.scene, sdepth=cv2.CV_64F, sqdepth=cv2.CV_64F)
+                self._integrals = (np.asarray(sums), np.asarray(sqsums))
         return self._integrals
 
     def window_sums(self, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The masked correlation's denominators for mask ``weights`` (0/1 float32): the sliding sums of the scene
         and of its squares under the mask (``TM_CCORR``), as fresh arrays the caller may overwrite. A scene built
-        with ``keep_window_sums`` (a coarse level the logo variants of one image share) keeps them per mask: logo
-        variants usually share one alpha shape, so the second variant reads the first one's (copied)."""
+        with ``keep_window_sums`` (a coarse level the logo variants of one image share) keeps them per mask (and
+        per crop, for its views): logo variants usually share one alpha shape, so the second variant reads the
+        first one's (copied)."""
         if self._window_sums is None:
             return self._correlated(weights)  # nothing kept: the caller owns these
-        key = (weights.shape, weights.tobytes())
+        key = (self._crop, weights.shape, weights.tobytes())
         kept = self._window_sums.get(key)
         if kept is None:
             kept = self._window_sums[key] = self._correlated(weights)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,8 @@ from brandkit.checks.logo.prepare import LogoDetection, PreparedLogo
 from brandkit.checks.logo.scene import LogoScene
 from brandkit.checks.logo.sized import resized, sized
 
+Box = tuple[int, int, int, int]
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -71,6 +74,7 @@ def coarse_candidates(
     max_width: float,
     shared: LogoScene | None = None,
     sized: tuple[float, float] | None = None,
+    centres: Sequence[Box] | None = None,
 ) -> list[Candidate]:
     """Blurred multi-scale masked search on a pyramid of small copies of the scene; the best few places.
 
@@ -87,8 +91,13 @@ def coarse_candidates(
     are any, chosen by :func:`evidence_of` (a correlation weighed by the template's pixels): on a photograph the
     best coarse scores go to the smallest widths searched (a blob-like template matches texture by chance), and a
     logo that could pass must not be crowded out by places that could only fail the size rule, nor by texture at
-    the smallest allowed width. The others are the best places of any width by score (a logo too small is still
-    reported as such).
+    the smallest allowed width. The best place of all is kept first (a window of texture of an allowed width must
+    not hide a better match of another width at the same place: a logo too small is still reported as such), the
+    others are the best places of any width by score.
+
+    ``centres``: the boxes of the scene (pixels) where a logo's centre must lie to pass the placement rule; only
+    windows centred there are scored (each box's crop of the level, the template's half size around it), and the
+    best two places per width are the best two over the boxes. ``None``: anywhere.
     """
     import cv2
 
@@ -134,15 +143,19 @@ def coarse_candidates(
             continue
         templ, mask = resized(logo, tw, th)
         templ = cv2.GaussianBlur(templ, (0, 0), COARSE_BLUR)
-        res = raw_score(stats.scene, templ, mask, logo.masked, stats)
         pixels = int(np.count_nonzero(mask)) if logo.masked else tw * th
-        for _ in range(2):  # the best two places at this scale (near-flat windows discarded at the peaks)
-            score, (x, y) = valid_peak(res, stats, th, tw)
-            if score <= 0:
-                break
+        peaks: list[tuple[float, int, int]] = []
+        for ox, oy, part in _crops(stats, centres, factor, tw, th):
+            res = raw_score(part.scene, templ, mask, logo.masked, part)
+            for _ in range(2):  # the best two places at this scale (near-flat windows discarded at the peaks)
+                score, (x, y) = valid_peak(res, part, th, tw)
+                if score <= 0:
+                    break
+                peaks.append((score, x + ox, y + oy))
+                rx, ry = max(1, tw // 2), max(1, th // 2)
+                res[max(0, y - ry) : y + ry + 1, max(0, x - rx) : x + rx + 1] = -1.0
+        for score, x, y in sorted(peaks, key=lambda p: -p[0])[:2]:
             found.append(Candidate(score, x / factor, y / factor, tw / factor, th / factor, evidence_of(score, pixels)))
-            rx, ry = max(1, tw // 2), max(1, th // 2)
-            res[max(0, y - ry) : y + ry + 1, max(0, x - rx) : x + rx + 1] = -1.0
     found.sort(key=lambda c: -c.score)
     distinct: list[Candidate] = []
 
@@ -151,6 +164,8 @@ def coarse_candidates(
         if all(abs(cx - (o.x + o.w / 2)) > o.w / 3 or abs(cy - (o.y + o.h / 2)) > o.h / 2 for o in distinct):
             distinct.append(cand)
 
+    if found:  # the best place of all first: a window of texture kept for the size rule must not hide it
+        take(found[0])
     if sized is not None:
         low, high = sized[0] / COARSE_SIZE_SLACK, sized[1] * COARSE_SIZE_SLACK
         for cand in sorted((c for c in found if low <= c.w <= high), key=lambda c: -c.evidence):
@@ -163,6 +178,23 @@ def coarse_candidates(
         take(cand)
     distinct.sort(key=lambda c: -c.score)
     return distinct
+
+
+def _crops(
+    stats: SceneStats, centres: Sequence[Box] | None, factor: float, tw: int, th: int
+) -> list[tuple[int, int, SceneStats]]:
+    """``(x, y, stats)`` of each part of a coarse level to score a ``tw``×``th`` template on: the whole level, or
+    per box of ``centres`` (scene pixels, scaled by ``factor``) the crop holding every window centred in it."""
+    if centres is None:
+        return [(0, 0, stats)]
+    sh, sw = stats.scene.shape[:2]
+    out = []
+    for bx0, by0, bx1, by1 in centres:
+        x0, y0 = max(0, math.floor(bx0 * factor - tw / 2)), max(0, math.floor(by0 * factor - th / 2))
+        x1, y1 = min(sw, math.ceil(bx1 * factor + tw / 2)), min(sh, math.ceil(by1 * factor + th / 2))
+        if x1 - x0 >= tw and y1 - y0 >= th:
+            out.append((x0, y0, stats.view(x0, y0, x1, y1)))
+    return out
 
 
 def _fine_scales(aspect: float, steps: int, scale_range: float = FINE_SCALE_RANGE) -> np.ndarray:
