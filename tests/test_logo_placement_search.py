@@ -165,3 +165,32 @@ def test_a_logo_the_candidates_search_finds_only_outside_the_placements_is_not_f
     assert res.status.value == "failed" and res.details["found"] is False
     assert res.details["detection"]["orb"] == "x1: no match"
     assert (res.hint or "").endswith("it was not found in those places on the last attempt")
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_views_and_views_of_views_read_their_own_crop(keep: bool) -> None:
+    """A crop's integral images and window sums are those of the crop itself, whether it is a view of the scene
+    or of another view — and a scene that keeps window sums per mask keeps each crop's apart."""
+    from brandkit.checks.logo.scene import SceneStats
+
+    rng = np.random.default_rng(11)
+    scene = rng.integers(0, 256, (120, 160), dtype=np.uint8)
+    weights = (rng.random((9, 13)) > 0.4).astype(np.float32)
+    whole = SceneStats(scene, keep_window_sums=keep)
+    direct = whole.view(30, 20, 110, 90)
+    nested = whole.view(10, 5, 150, 110).view(20, 15, 100, 85)  # the same crop, through another view
+    other = whole.view(0, 0, 80, 70)  # same shape, another place
+    fresh = SceneStats(np.ascontiguousarray(scene[20:90, 30:110]))
+
+    def boxes(integral: np.ndarray, th: int = 7, tw: int = 5) -> np.ndarray:  # every th×tw window's sum
+        return integral[th:, tw:] - integral[:-th, tw:] - integral[th:, :-tw] + integral[:-th, :-tw]
+
+    for part in (direct, nested):
+        assert np.array_equal(part.scene, fresh.scene)
+        assert np.array_equal(boxes(part.sums), boxes(fresh.sums))
+        assert np.array_equal(boxes(part.sqsums), boxes(fresh.sqsums))
+        sums, squares = part.window_sums(weights)
+        expected = fresh.window_sums(weights)
+        assert np.allclose(sums, expected[0], atol=1e-2) and np.allclose(squares, expected[1], rtol=1e-6)
+    other_sums, _ = other.window_sums(weights)
+    assert not np.allclose(other_sums, direct.window_sums(weights)[0])

@@ -44,8 +44,9 @@ class SceneStats:
         mask keeps its own in the same store, per crop."""
         part = object.__new__(SceneStats)
         part._window_sums = self._window_sums
-        part._parent = self
-        part._crop = (x0, y0, x1, y1)
+        part._parent = self if self._parent is None else self._parent  # crops are of the whole scene
+        ox, oy = self._crop[:2]
+        part._crop = (ox + x0, oy + y0, ox + x1, oy + y1)
         part.scene = self.scene[y0:y1, x0:x1]
         part.image = self.image[y0:y1, x0:x1]
         part.squares = self.squares[y0:y1, x0:x1]
@@ -64,7 +65,7 @@ class SceneStats:
 
     def _integral_pair(self) -> tuple[np.ndarray, np.ndarray]:
         if self._integrals is None:
-            if self._parent is not None:  # a view: the slices of the whole scene's integral images
+            if self._parent is not None:  # a view: its crop of the whole scene's integral images
                 sums, sqsums = self._parent._integral_pair()
                 x0, y0, x1, y1 = self._crop
                 self._integrals = (sums[y0 : y1 + 1, x0 : x1 + 1], sqsums[y0 : y1 + 1, x0 : x1 + 1])
