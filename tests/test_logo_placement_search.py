@@ -26,6 +26,7 @@ from brandkit.checks.logo.prepare import grey_scene
 from brandkit.checks.logo.rules import PLACEMENT_CELLS, placement_of, placement_regions
 from brandkit.checks.logo.template import coarse_candidates
 from brandkit.imageio import encode_image, load_image
+from brandkit.models import CheckResult
 from brandkit.spec.models import BrandSpec
 
 PLACEMENT_SETS = [
@@ -96,6 +97,23 @@ def test_a_box_around_the_logo_finds_its_best_place_and_every_candidate_is_centr
         ), cand
 
 
+def _checked_with_box(spec: BrandSpec, image: Image.Image, box: tuple[int, int, int, int]) -> CheckResult:
+    """The logo check of ``image`` whose layout put the primary logo at ``box`` (top-left, on a light canvas)."""
+    expectation = Expectation(
+        width=image.width,
+        height=image.height,
+        output_format="png",
+        transparent=False,
+        logo_variant="primary",
+        logo_box=box,
+        background_tone="light",
+    )
+    ctx = CheckContext(
+        spec=spec, image=image, data=encode_image(image, "png"), expectation=expectation, resources=CheckResources()
+    )
+    return LogoCheck().run(ctx)
+
+
 def test_a_logo_plain_to_see_in_a_disallowed_cell_is_still_named_misplaced(northwind: BrandSpec) -> None:
     variant = northwind.logo("primary")
     assert "center" not in variant.placements
@@ -103,23 +121,7 @@ def test_a_logo_plain_to_see_in_a_disallowed_cell_is_still_named_misplaced(north
     file = load_image(northwind.asset_path(variant.file)).convert("RGBA")
     logo = file.resize((300, round(300 * file.height / file.width)), Image.Resampling.LANCZOS)
     canvas.paste(logo, (362, 512 - logo.height // 2), logo)
-    expectation = Expectation(
-        width=1024,
-        height=1024,
-        output_format="png",
-        transparent=False,
-        logo_variant="primary",
-        logo_box=(60, 60, 360, 60 + logo.height),
-        background_tone="light",
-    )
-    ctx = CheckContext(
-        spec=northwind,
-        image=canvas,
-        data=encode_image(canvas, "png"),
-        expectation=expectation,
-        resources=CheckResources(),
-    )
-    res = LogoCheck().run(ctx)
+    res = _checked_with_box(northwind, canvas, (60, 60, 360, 60 + logo.height))
     assert res.details["found"] is True and res.details["placement"] == "center"
     assert res.details["failed_rules"] == ["misplaced"]
     said = res.details["detection"]["expected_box"]
@@ -144,24 +146,7 @@ def test_a_logo_the_candidates_search_finds_only_outside_the_placements_is_not_f
     assert found is not None and found.method == "orb-upsampled", info
     x0, y0, x1, y1 = found.box
     assert placement_of((x0 + x1) / 2, (y0 + y1) / 2, 1024, 1024) == "middle-left"
-    expectation = Expectation(
-        width=1024,
-        height=1024,
-        output_format="png",
-        transparent=False,
-        logo_variant="primary",
-        logo_box=(60, 60, 230, 60 + logo.height),
-        background_tone="light",
-    )
-    res = LogoCheck().run(
-        CheckContext(
-            spec=northwind,
-            image=image,
-            data=encode_image(image, "png"),
-            expectation=expectation,
-            resources=CheckResources(),
-        )
-    )
+    res = _checked_with_box(northwind, image, (60, 60, 230, 60 + logo.height))
     assert res.status.value == "failed" and res.details["found"] is False
     assert res.details["detection"]["orb"] == "x1: no match"
     assert (res.hint or "").endswith("it was not found in those places on the last attempt")
