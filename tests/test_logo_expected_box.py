@@ -160,3 +160,44 @@ def test_shared_region_scores_as_each_window_alone(northwind: BrandSpec, px: int
         key=lambda hit: hit[0],
     )
     assert best[1] == one_by_one[1] and best[0] == pytest.approx(one_by_one[0], abs=1e-6)
+
+
+@pytest.mark.parametrize(("px", "shift", "squash"), [(246, 0, 1.0), (246, 0, 0.9), (300, 9, 1.0), (0, 0, 1.0)])
+def test_the_box_readings_share_sizes_and_read_as_each_alone(
+    northwind: BrandSpec, px: int, shift: int, squash: float
+) -> None:
+    """The layout's-box reading passes one table of sizes tried at its centre through the pixel grid, the ±3 %
+    reading and the distortion test: the same answer as the three readings each on their own (a logo at its box,
+    squashed there, a few pixels off, absent)."""
+    from brandkit.checks.logo.matching import distorted_in_place, verify
+    from brandkit.checks.logo.template import at_expected_box
+
+    logo = prepared_for_spec(northwind, CheckResources(), northwind.logo("primary"), 255)
+    image = make_poster(northwind, 1024, 1024, logo_px=None, seed=2)
+    box = (56, 56, 56 + 246, 56 + round(246 * logo.aspect))
+    if px:
+        pasted = resize_logo(logo_image(northwind, northwind.logo("primary")), px)
+        pasted = pasted.resize((pasted.width, round(pasted.height * squash)), Image.Resampling.LANCZOS)
+        image.paste(pasted, (56 + shift, 56 + shift), pasted)
+    scene = grey_scene(image, 255)
+    found, how = at_expected_box(scene, logo, box)
+    # the same readings, none sharing a size with another
+    cx, cy, visible = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2, (box[2] - box[0]) / logo.trim_scale
+    base = round(visible)
+    sizes = sorted(
+        {
+            (tw, th)
+            for tw in range(base + EXPECTED_BOX_WIDTHS[0], base + EXPECTED_BOX_WIDTHS[1] + 1)
+            for th in (math.floor(tw * logo.aspect), math.ceil(tw * logo.aspect))
+        }
+    )
+    score, at = verify_sizes(scene, logo, cx, cy, sizes)
+    if score < 0.85:
+        score, at = verify(scene, logo, cx, cy, visible, visible * logo.aspect)
+    if score < 0.85:
+        assert found is None and how.startswith("best score")
+        return
+    distorted = distorted_in_place(scene, logo, at, score)
+    if distorted is not None:
+        score, at = distorted
+    assert found is not None and found.box == at and found.score == score

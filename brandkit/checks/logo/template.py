@@ -28,6 +28,7 @@ from brandkit.checks.logo.constants import (
     TEMPLATE_THRESHOLD,
 )
 from brandkit.checks.logo.matching import (
+    Hits,
     SceneStats,
     distorted_in_place,
     downscaled,
@@ -336,16 +337,17 @@ def at_expected_box(
     for tw in range(base + EXPECTED_BOX_WIDTHS[0], base + EXPECTED_BOX_WIDTHS[1] + 1):
         exact = tw * logo.aspect
         sizes.extend((tw, th) for th in sorted({math.floor(exact), math.ceil(exact)}) if (tw, th) not in sizes)
-    score, found = verify_sizes(scene, logo, cx, cy, sizes)
+    seen: Hits = {}  # the three readings below share sizes at the same centre: each computed once
+    score, found = verify_sizes(scene, logo, cx, cy, sizes, seen)
     how = "pixel grid"
     if score < TEMPLATE_THRESHOLD:
-        score, found = verify(scene, logo, cx, cy, visible_w, visible_w * logo.aspect)
+        score, found = verify(scene, logo, cx, cy, visible_w, visible_w * logo.aspect, seen)
         how = "±3%"
     if score < TEMPLATE_THRESHOLD:
         return None, f"best score {score:.2f} < {TEMPLATE_THRESHOLD} at the layout's box"
     # stretched or squashed in place? A distorted height that fits clearly better is the reading kept: the
     # distortion rule then judges it
-    distorted = distorted_in_place(scene, logo, found, score)
+    distorted = distorted_in_place(scene, logo, found, score, seen)
     if distorted is not None:
         (score, found), how = distorted, f"{how}; distorted in place"
     fw, fh = found[2] - found[0], found[3] - found[1]
