@@ -46,7 +46,7 @@ def placement_regions(placements: Sequence[str], width: int, height: int) -> lis
     ``width``×``height`` image holding every logo centre :func:`placement_of` puts in one of ``placements``' cells.
     Cells side by side in a row are one box, and rows of the same span one box: the fewest boxes, each searched
     once."""
-    cells = sorted({PLACEMENT_CELLS[p] for p in placements if p in PLACEMENT_CELLS}, key=lambda c: (c[1], c[0]))
+    cells = sorted({PLACEMENT_CELLS[p] for p in placements}, key=lambda c: (c[1], c[0]))  # KeyError names a bad one
     runs: list[tuple[int, int, int]] = []  # (row, first column, last column)
     for col, row in cells:
         if runs and runs[-1][0] == row and runs[-1][2] == col - 1:
