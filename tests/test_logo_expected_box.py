@@ -20,7 +20,7 @@ from benchmarks.bench_checks import make_poster
 from brandkit.checks.base import CheckResources
 from brandkit.checks.logo.constants import EXPECTED_BOX_WIDTHS
 from brandkit.checks.logo.features_cache import prepared_for_spec
-from brandkit.checks.logo.matching import Region, _near_window, match_near, verify_sizes
+from brandkit.checks.logo.matching import Region, match_near, near_window, verify_sizes
 from brandkit.checks.logo.prepare import PreparedLogo, SizedTemplates, grey_scene
 from brandkit.checks.logo.sized import resized_now, sized
 from brandkit.compose import logo_image
@@ -133,7 +133,7 @@ def test_shared_region_scores_as_each_window_alone(northwind: BrandSpec, px: int
     scene = grey_scene(image, 255)
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
     sizes = _pixel_grid(logo, box)
-    windows = [w for w in (_near_window(scene, cx, cy, tw, th, 0.05, 0.15) for tw, th in sizes) if w is not None]
+    windows = [w for w in (near_window(scene, cx, cy, tw, th, 0.05, 0.15) for tw, th in sizes) if w is not None]
     assert len(windows) == len(sizes)
     region = Region(
         scene,

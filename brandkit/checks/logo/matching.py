@@ -15,7 +15,7 @@ from brandkit.checks.logo.constants import (
 )
 from brandkit.checks.logo.prepare import PreparedLogo
 from brandkit.checks.logo.scene import SceneStats as SceneStats  # re-exported
-from brandkit.checks.logo.sized import Kernels, Sized, correlation_kernels, sized, spectra
+from brandkit.checks.logo.sized import Kernels, Sized, correlation_kernels, sized, spectra, spectra_now
 from brandkit.checks.logo.sized import resized as resized  # re-exported
 
 
@@ -151,13 +151,15 @@ class Region:
     the region's centred pixels and their squares are computed once: each size then costs three spectrum products
     and inverse DFTs against its kernels' :class:`~brandkit.checks.logo.sized.Spectra` (kept per size on the
     logo) instead of three ``matchTemplate`` calls, each of which transforms the scene and the kernel again. The
-    correlations equal ``matchTemplate``'s within float32 rounding (both are DFT products)."""
+    correlations equal ``matchTemplate``'s within float32 rounding (both are DFT products). ``keep=False``: the
+    kernels' spectra are computed for this region only, not kept on the logo (sizes that will not recur)."""
 
-    def __init__(self, scene: np.ndarray, box: tuple[int, int, int, int]) -> None:
+    def __init__(self, scene: np.ndarray, box: tuple[int, int, int, int], keep: bool = True) -> None:
         import cv2
 
         x0, y0, x1, y1 = box
         self.x0, self.y0 = x0, y0
+        self.keep = keep
         self.stats = SceneStats(scene[y0:y1, x0:x1])
         self.dft_size = (cv2.getOptimalDFTSize(y1 - y0), cv2.getOptimalDFTSize(x1 - x0))
         self._spectra: tuple[np.ndarray, np.ndarray] | None = None
@@ -190,7 +192,7 @@ class Region:
         import cv2
 
         image, squares = self._scene_spectra()
-        kernel = spectra(logo, tw, th, self.dft_size)
+        kernel = (spectra if self.keep else spectra_now)(logo, tw, th, self.dft_size)
         rows, cols = slice(oy, oy + y1 - y0 - th + 1), slice(ox, ox + x1 - x0 - tw + 1)
 
         def correlation(scene: np.ndarray, of: np.ndarray) -> np.ndarray:
@@ -289,7 +291,7 @@ def verify_sizes(
     sizes share one :class:`SceneStats` (views of it: the same numbers as each window's own)."""
     best: tuple[float, tuple[int, int, int, int]] = (-1.0, (0, 0, 0, 0))
     todo = [(tw, th) for tw, th in sizes if tw >= 8 and th >= 4 and (seen is None or (cx, cy, tw, th) not in seen)]
-    windows = [w for w in (_near_window(scene, cx, cy, tw, th, 0.05, 0.15) for tw, th in todo) if w is not None]
+    windows = [w for w in (near_window(scene, cx, cy, tw, th, 0.05, 0.15) for tw, th in todo) if w is not None]
     region = None
     if len(windows) > 1:
         x0, y0 = min(w[0] for w in windows), min(w[1] for w in windows)
@@ -311,7 +313,7 @@ def verify_sizes(
     return best
 
 
-def _near_window(
+def near_window(
     scene: np.ndarray, cx: float, cy: float, tw: int, th: int, margin_w: float, margin_h: float
 ) -> tuple[int, int, int, int] | None:
     """The part of ``scene`` (x0, y0, x1, y1) :func:`match_near` searches, or ``None`` when the template does not
@@ -342,7 +344,7 @@ def match_near(
     leaves ``margin_w``×width and ``margin_h``×height of play (at least 3 px); returns (score, x, y) or ``None``
     when the template does not fit. ``region``: a :class:`Region` of ``scene`` holding the window, when several
     windows share it."""
-    window = _near_window(scene, cx, cy, tw, th, margin_w, margin_h)
+    window = near_window(scene, cx, cy, tw, th, margin_w, margin_h)
     if window is None:
         return None
     x0, y0, x1, y1 = window

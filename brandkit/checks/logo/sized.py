@@ -109,6 +109,12 @@ def spectra(logo: PreparedLogo, width: int, height: int, dft_size: tuple[int, in
     return logo.sized.get((width, height, *dft_size), lambda: _spectra(sized(logo, width, height), dft_size), _bytes)
 
 
+def spectra_now(logo: PreparedLogo, width: int, height: int, dft_size: tuple[int, int]) -> Spectra:
+    """:func:`spectra` computed, not kept: for sizes unlikely to recur (the fine search around a candidate of this
+    image), which would push the recurring sizes out of ``logo.sized``."""
+    return _spectra(sized(logo, width, height), dft_size)
+
+
 def _spectra(entry: Sized, dft_size: tuple[int, int]) -> Spectra:
     import cv2
 

@@ -29,12 +29,14 @@ from brandkit.checks.logo.constants import (
 )
 from brandkit.checks.logo.matching import (
     Hits,
+    Region,
     SceneStats,
     distorted_in_place,
     downscaled,
     masked_score,
     match_near,
     min_max,
+    near_window,
     raw_score,
     valid_peak,
     verify,
@@ -221,10 +223,12 @@ def _fine_match(
     steps: int,
     scale_range: float = FINE_SCALE_RANGE,
 ) -> tuple[float, float, float, float, float, float]:
-    """Best (score, x, y, w, h, aspect) near ``cand`` on the fine scene (coordinates in original pixels)."""
+    """Best (score, x, y, w, h, aspect) near ``cand`` on the fine scene (coordinates in original pixels). The
+    windows of every size share one :class:`Region` (see :func:`_shared_region`)."""
     sh, sw = scene.shape[:2]
     best = (-1.0, 0.0, 0.0, 0.0, 0.0, 1.0)
     cx, cy = (cand.x + cand.w / 2) * factor, (cand.y + cand.h / 2) * factor
+    tries: list[tuple[float, int, int, Box]] = []
     for aspect in aspects:
         for k in _fine_scales(aspect, steps, scale_range):
             tw = round(cand.w * factor * float(k))
@@ -234,15 +238,31 @@ def _fine_match(
             mx, my = max(4, round(0.2 * tw)), max(4, round(0.35 * cand.h * factor))
             rx0, ry0 = max(0, round(cx - tw / 2) - mx), max(0, round(cy - th / 2) - my)
             rx1, ry1 = min(sw, round(cx + tw / 2) + mx + 1), min(sh, round(cy + th / 2) + my + 1)
-            roi = scene[ry0:ry1, rx0:rx1]
-            if roi.shape[0] < th or roi.shape[1] < tw:
+            if ry1 - ry0 < th or rx1 - rx0 < tw:
                 continue
-            entry = sized(logo, tw, th)
+            tries.append((aspect, tw, th, (rx0, ry0, rx1, ry1)))
+    region = _shared_region(scene, [box for *_, box in tries])
+    for aspect, tw, th, (rx0, ry0, rx1, ry1) in tries:
+        entry = sized(logo, tw, th)
+        if region is not None:
+            res = region.masked_score((rx0, ry0, rx1, ry1), logo, entry)
+        else:
             kernels = entry.kernels if logo.masked else None
-            score, (x, y) = min_max(masked_score(roi, entry.templ, entry.mask, logo.masked, kernels=kernels))
-            if score > best[0]:
-                best = (score, (rx0 + x) / factor, (ry0 + y) / factor, tw / factor, th / factor, aspect)
+            res = masked_score(scene[ry0:ry1, rx0:rx1], entry.templ, entry.mask, logo.masked, kernels=kernels)
+        score, (x, y) = min_max(res)
+        if score > best[0]:
+            best = (score, (rx0 + x) / factor, (ry0 + y) / factor, tw / factor, th / factor, aspect)
     return best
+
+
+def _shared_region(scene: np.ndarray, windows: Sequence[Box]) -> Region | None:
+    """One :class:`Region` holding ``windows`` (sizes tried around one place), its kernels' spectra not kept (the
+    sizes of a candidate of this image will not recur); ``None`` for fewer than two windows."""
+    if len(windows) < 2:
+        return None
+    x0, y0 = min(w[0] for w in windows), min(w[1] for w in windows)
+    x1, y1 = max(w[2] for w in windows), max(w[3] for w in windows)
+    return Region(scene, (x0, y0, x1, y1), keep=False)
 
 
 def _polish(
@@ -257,14 +277,16 @@ def _polish(
     best = (-1.0, 0.0, 0.0, 0.0, 0.0, aspect)
     widths = sorted({round(w * k) for k in np.linspace(0.98, 1.02, 9)})
     cx, cy = x + w / 2, y + h / 2
+    sizes: list[tuple[int, int]] = []
     for tw in widths:
         exact = tw * logo.aspect * aspect
-        for th in sorted({math.floor(exact), math.ceil(exact)}):
-            if tw < 8 or th < 5:
-                continue
-            near = match_near(scene, logo, cx, cy, tw, th, 0.03, 0.1)
-            if near is not None and near[0] > best[0]:
-                best = (near[0], float(near[1]), float(near[2]), float(tw), float(th), aspect)
+        sizes.extend((tw, th) for th in sorted({math.floor(exact), math.ceil(exact)}) if tw >= 8 and th >= 5)
+    windows = [near_window(scene, cx, cy, tw, th, 0.03, 0.1) for tw, th in sizes]
+    region = _shared_region(scene, [box for box in windows if box is not None])
+    for tw, th in sizes:
+        near = match_near(scene, logo, cx, cy, tw, th, 0.03, 0.1, region)
+        if near is not None and near[0] > best[0]:
+            best = (near[0], float(near[1]), float(near[2]), float(tw), float(th), aspect)
     return best
 
 
