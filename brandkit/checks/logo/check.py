@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from brandkit.checks.base import CheckContext, CheckInfo, result
 from brandkit.checks.logo.constants import (
+    RIVAL_OVERLAP,
     SEARCH_MAX_WIDTH_SHARE,
     SEARCH_MIN_WIDTH_SHARE,
     TEMPLATE_THRESHOLD,
@@ -75,16 +77,19 @@ class LogoCheck:
         """
         unknown = "no provenance: the expected logo variant and placement are unknown"
         searched = [logo.variant for logo in ctx.spec.logos]
+        readings: list[CheckResult] = []  # every variant's reading so far, both passes: a pass can be overruled
         outcomes: list[CheckResult] = []
         for variant in searched:  # the fast pass
             quick = self._check_variant(ctx, variant, scenes, fast=True)
-            if quick.status is CheckStatus.passed:
+            readings.append(quick)
+            if quick.status is CheckStatus.passed and _rival(quick, readings) is None:
                 outcomes = [quick]
                 break
         else:
             for variant in searched:  # in the spec's order; the first variant found within the rules ends it
                 outcomes.append(self._check_variant(ctx, variant, scenes))
-                if outcomes[-1].status is CheckStatus.passed:
+                readings.append(outcomes[-1])
+                if outcomes[-1].status is CheckStatus.passed and _rival(outcomes[-1], readings) is None:
                     break
         found = [o for o in outcomes if o.details.get("found")]
         if not found:
@@ -108,13 +113,24 @@ class LogoCheck:
                 hint=f"the brand's logo ({variants}) must appear on the image at one of its allowed placements; none "
                 "was found there",
             )
-        best = max(found, key=lambda o: (o.status is CheckStatus.passed, o.score or 0.0))
+        overruled = [o for o in readings if o.status is CheckStatus.passed and _rival(o, readings) is not None]
+        best = max(
+            found,
+            key=lambda o: (o.status is CheckStatus.passed and _rival(o, readings) is None, o.score or 0.0),
+        )
         best.details.update(
             provenance="none",
             searched_variants=searched,
             reason=f"{unknown}; searched the whole image, found '{best.details.get('variant')}' and judged it by "
             "the spec's rules",
         )
+        if overruled and best.status is not CheckStatus.passed:
+            names = sorted({str(o.details.get("variant")) for o in overruled})
+            best.details["overruled"] = names
+            best.details["reason"] += (
+                f"; {' and '.join(repr(n) for n in names)} read the same logo undistorted, less well than "
+                "another variant reads it distorted: the better reading decides"
+            )
         return best
 
     def _check_variant(self, ctx: CheckContext, variant: str, scenes: _Scenes, fast: bool = False) -> CheckResult:
@@ -278,6 +294,34 @@ class LogoCheck:
             details=details,
             measures=measures,
         )
+
+
+def _rival(passed: CheckResult, readings: Sequence[CheckResult]) -> CheckResult | None:
+    """The reading that overrules ``passed`` (a variant found within the rules, without provenance), or ``None``:
+    another variant's reading of the same logo (their boxes overlap by at least :data:`RIVAL_OVERLAP` of the
+    smaller one) that reads it **distorted** and fits the pixels better (a higher score). Two variants of one
+    wordmark — a colour one and a one-colour one — can read one stretched logo either way; the better reading
+    decides, whatever order the variants were searched in. Only distortion overrules: size, placement and clear
+    space are each variant's own rules, not a reading of the pixels."""
+    mine = LogoDetails.model_validate(passed.details)
+    if mine.box is None or len(mine.box) != 4:
+        return None
+    for other in readings:
+        theirs = LogoDetails.model_validate(other.details)
+        if theirs.variant == mine.variant or not theirs.found or not theirs.distorted or theirs.box is None:
+            continue
+        same_logo = len(theirs.box) == 4 and _overlap(mine.box, theirs.box) >= RIVAL_OVERLAP
+        if same_logo and (other.score or 0.0) > (passed.score or 0.0):
+            return other
+    return None
+
+
+def _overlap(a: Sequence[int], b: Sequence[int]) -> float:
+    """The intersection of boxes ``a`` and ``b`` (x0, y0, x1, y1) as a share of the smaller one."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return 0.0 if w <= 0 or h <= 0 or smaller <= 0 else w * h / smaller
 
 
 class _Scenes:

@@ -54,6 +54,9 @@ CLEAR_SPACE_GAP = 0.06
 CLEAR_SPACE_MAX_EDGE_DENSITY = 0.02
 CLEAR_SPACE_OUTER_SLACK = 0.1
 COARSE_EXIT_SCORE = 0.6
+RIVAL_OVERLAP = 0.5
+"""Without provenance, another variant's distorted reading overrules a pass when their boxes overlap by at least
+this share of the smaller box (the same logo) — see ``LogoCheck``'s ``_rival``."""
 BOX_DISTORTED_ASPECTS = (0.9, 1.1)
 """A logo found at the layout's box or by ORB is also tried with its height × these (the width kept): a logo stretched
 or squashed in place still matches the undistorted template there (a wide wordmark keeps its middle rows; the

@@ -48,6 +48,11 @@ class LogoDetails(CheckDetails):
     failed_rules: list[str] | None = None
     provenance: str | None = Field(default=None, description="'none': validated without provenance.")
     searched_variants: list[str] | None = None
+    overruled: list[str] | None = Field(
+        default=None,
+        description="Without provenance: the variants whose pass another variant's better distorted reading "
+        "overruled.",
+    )
 
 
 __all__ = ["LogoDetails", "LogoRules"]
