@@ -40,7 +40,8 @@
    on the scene downscaled to at most :data:`TEMPLATE_SCENE_SIDE` px and not
    blurred, widths ±10% in 2% steps, then a full-resolution polish (±2% in 0.5%
    steps, both roundings of the height: thin-stroked wordmarks lose ~0.2 of
-   score at 3–5% scale error). A score of at least :data:`TEMPLATE_THRESHOLD`
+   score at 3–5% scale error), every size of one place matched in one shared
+   :class:`~brandkit.checks.logo.matching.Region`. A score of at least :data:`TEMPLATE_THRESHOLD`
    is a detection. Near-flat windows are ignored (masked correlation is unstable
    there, see :func:`_masked_score`). A squashed or stretched logo is read by ORB (its homography measures the
    distortion) and, once found at the layout's box or by ORB, by its heights × 0.9 / 1.1 and finer in place
@@ -66,6 +67,8 @@ file width / visible width in the file — because that is what the spec's
   only kept when the distorted template fits the pixels better than the
   undistorted one by :data:`DISTORTION_MARGIN` (homographies of small logos are
   imprecise).
+  Without provenance every variant is searched; another variant's distorted reading of the same logo that
+  fits better overrules a variant's pass (:data:`RIVAL_OVERLAP`; ``details.overruled``).
 * *Size*: rendered width ≥ ``min_width_px`` and ≤ ``max_width_share`` × image width,
   each with a :data:`WIDTH_TOLERANCE` (3%) allowance for measurement error.
 * *Placement*: the image is cut into a 3×3 grid of equal thirds; the centre of the
@@ -143,6 +146,7 @@ from brandkit.checks.logo.constants import (
     ORB_SCENE_FEATURES,
     ORB_SMALL_LOGO_PX,
     ORB_VERIFY_MIN,
+    RIVAL_OVERLAP,
     SEARCH_MAX_WIDTH_SHARE,
     SEARCH_MIN_WIDTH_SHARE,
     TEMPLATE_SCENE_SIDE,
@@ -191,6 +195,7 @@ __all__ = [
     "ORB_SMALL_LOGO_PX",
     "ORB_VERIFY_MIN",
     "PLACEMENT_CELLS",
+    "RIVAL_OVERLAP",
     "SEARCH_MAX_WIDTH_SHARE",
     "SEARCH_MIN_WIDTH_SHARE",
     "TEMPLATE_SCENE_SIDE",
