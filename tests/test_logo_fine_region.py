@@ -21,6 +21,7 @@ import brandkit.checks.logo.template as template_module
 from brandkit.checks.base import CheckResources
 from brandkit.checks.logo.constants import FINE_SCALE_STEPS, NEAR_ASPECTS
 from brandkit.checks.logo.features_cache import prepared_for_spec
+from brandkit.checks.logo.matching import both_roundings
 from brandkit.checks.logo.prepare import PreparedLogo, grey_scene
 from brandkit.checks.logo.template import Candidate, _fine_match, _polish
 from brandkit.compose import logo_image
@@ -88,3 +89,9 @@ def test_the_fine_search_reads_the_same_with_one_region_per_place(
         assert shared[2][0] >= 0.85 and abs(shared[2][1] - AT[0]) <= 3 and abs(shared[2][2] - AT[1]) <= 3
     else:  # the photograph alone: nothing near a pass
         assert shared[2][0] < 0.85
+
+
+def test_both_roundings_of_a_height() -> None:
+    assert both_roundings(12.3) == [12, 13]
+    assert both_roundings(12.0) == [12]  # a whole height: tried once
+    assert both_roundings(0.5) == [0, 1]  # callers drop heights too small to match

@@ -209,6 +209,13 @@ class Region:
         return _discard_flat(_cleaned(res), stats.sums, stats.sqsums, th, tw)
 
 
+def both_roundings(exact: float) -> list[int]:
+    """The template heights to try for an ``exact`` (fractional) height: rounded down and up, ascending (one when
+    ``exact`` is whole). A thin logo loses much of its score to one pixel of height, so every reading that sizes
+    the logo from a width tries both."""
+    return sorted({math.floor(exact), math.ceil(exact)})
+
+
 Hits = dict[tuple[float, float, int, int], tuple[float, int, int] | None]
 """Masked correlations already computed on one scene: (cx, cy, width, height) → :func:`match_near`'s result."""
 
@@ -241,7 +248,7 @@ def verify(
     fine: set[tuple[int, int]] = set()
     for tw in {round(bw * 0.99), bw, round(bw * 1.01)}:
         exact = tw * ratio
-        fine.update({(tw, math.floor(exact)), (tw, math.ceil(exact))})
+        fine.update((tw, th) for th in both_roundings(exact))
     fine -= set(coarse)
     refined = verify_sizes(scene, logo, cx, cy, sorted(fine), seen)
     return refined if refined[0] > best[0] else best
@@ -265,7 +272,7 @@ def distorted_in_place(
 
     def heights(aspects: tuple[float, ...]) -> list[tuple[int, int]]:
         exact = [fw * logo.aspect * a for a in aspects]
-        return sorted({(fw, h) for e in exact for h in (math.floor(e), math.ceil(e)) if h >= 5})
+        return sorted({(fw, h) for e in exact for h in both_roundings(e) if h >= 5})
 
     best_aspect, best = 1.0, (-1.0, found)
     for aspect in BOX_DISTORTED_ASPECTS:

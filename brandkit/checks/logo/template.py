@@ -31,6 +31,7 @@ from brandkit.checks.logo.matching import (
     Hits,
     Region,
     SceneStats,
+    both_roundings,
     distorted_in_place,
     downscaled,
     masked_score,
@@ -280,7 +281,7 @@ def _polish(
     sizes: list[tuple[int, int]] = []
     for tw in widths:
         exact = tw * logo.aspect * aspect
-        sizes.extend((tw, th) for th in sorted({math.floor(exact), math.ceil(exact)}) if tw >= 8 and th >= 5)
+        sizes.extend((tw, th) for th in both_roundings(exact) if tw >= 8 and th >= 5)
     windows = [near_window(scene, cx, cy, tw, th, 0.03, 0.1) for tw, th in sizes]
     region = _shared_region(scene, [box for box in windows if box is not None])
     for tw, th in sizes:
@@ -358,7 +359,7 @@ def at_expected_box(
     sizes: list[tuple[int, int]] = []
     for tw in range(base + EXPECTED_BOX_WIDTHS[0], base + EXPECTED_BOX_WIDTHS[1] + 1):
         exact = tw * logo.aspect
-        sizes.extend((tw, th) for th in sorted({math.floor(exact), math.ceil(exact)}) if (tw, th) not in sizes)
+        sizes.extend((tw, th) for th in both_roundings(exact) if (tw, th) not in sizes)
     seen: Hits = {}  # the three readings below share sizes at the same centre: each computed once
     score, found = verify_sizes(scene, logo, cx, cy, sizes, seen)
     how = "pixel grid"
