@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 import resource
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -36,7 +37,27 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["ChildRun", "Span", "cores", "cpu_seconds", "load_average", "load_note", "measure", "run_child"]
+__all__ = [
+    "ChildRun",
+    "Span",
+    "code_from_pythonpath",
+    "cores",
+    "cpu_seconds",
+    "load_average",
+    "load_note",
+    "measure",
+    "run_child",
+]
+
+
+def code_from_pythonpath(root: Path) -> None:
+    """Make ``import brandkit`` take the tree first on ``PYTHONPATH`` (another worktree's code, for a before/after
+    pair on the same images), else ``root``: drops the venv's editable-install finder (it would answer for
+    ``root``'s modules) and moves ``root`` after PYTHONPATH's trees (``python -m`` run from ``root`` puts it
+    first). Call before importing brandkit; the benchmark's ``tree …`` line then names the tree measured."""
+    sys.meta_path[:] = [f for f in sys.meta_path if not str(getattr(f, "__module__", "")).startswith("__editable__")]
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != root]
+    sys.path.append(str(root))
 
 
 def cores() -> int:

@@ -157,11 +157,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--slowest", type=int, default=8)
     parser.add_argument("--json", type=Path, default=None, help="write every image's figures here")
     args = parser.parse_args(argv)
-    # the venv's editable install would answer for a module of another tree put first on PYTHONPATH: drop it
-    sys.meta_path[:] = [f for f in sys.meta_path if not str(getattr(f, "__module__", "")).startswith("__editable__")]
-    sys.path.append(str(ROOT))  # after PYTHONPATH's trees: this tree when none is given
+    from benchmarks._measure import code_from_pythonpath, measure
+
+    code_from_pythonpath(ROOT)  # another tree's code when PYTHONPATH names one (see its docstring)
     import brandkit
-    from benchmarks._measure import measure
 
     with measure() as span:
         rows = measure_corpus(args.runs, args.all_sizes, args.cache)

@@ -4,7 +4,7 @@ Run from the project root::
 
     python -m benchmarks.bench_logo_rules                # every edit of every base ad (a few minutes)
     python -m benchmarks.bench_logo_rules --json out.json
-    PYTHONPATH=/path/to/other/tree python benchmarks/bench_logo_rules.py   # another tree's code, same images
+    PYTHONPATH=/path/to/other/tree python -m benchmarks.bench_logo_rules   # another tree's code, same images
 
 The gate corpus (``bench_gates``) labels whole ads on or off brand; its off-brand ads break the palette, not the
 logo, so it cannot say how often the logo check lets a bad logo through. This benchmark makes that labelled set
@@ -246,11 +246,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "audit of an existing library reads files), or both",
     )
     args = parser.parse_args(argv)
-    # the venv's editable install would answer for a module of another tree put first on PYTHONPATH: drop it
-    sys.meta_path[:] = [f for f in sys.meta_path if not str(getattr(f, "__module__", "")).startswith("__editable__")]
-    sys.path.append(str(ROOT))  # after PYTHONPATH's trees: this tree when none is given
+    from benchmarks._measure import code_from_pythonpath, measure
+
+    code_from_pythonpath(ROOT)  # another tree's code when PYTHONPATH names one (see its docstring)
     import brandkit
-    from benchmarks._measure import measure
 
     with measure() as span:
         rows = run(args.json, args.cache, ("kept", "stripped") if args.provenance == "both" else (args.provenance,))

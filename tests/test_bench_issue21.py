@@ -4,6 +4,8 @@ path end to end in a subprocess (no timing asserted)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -166,3 +168,20 @@ def test_audit_states_count_file_events_only(tmp_path: Path) -> None:
     ]
     out.write_text("".join(json.dumps(e) + "\n" for e in events))
     assert audit_states(out) == "failed 2 passed 1 unreadable 1"
+
+
+@pytest.mark.parametrize("helper", [True, False])
+def test_code_from_pythonpath_takes_the_other_tree_even_from_this_root(tmp_path: Path, helper: bool) -> None:
+    """``PYTHONPATH=<other tree> python -m benchmarks.…`` run from this tree's root measures the other tree's code:
+    the root that ``-m`` (and ``-c``) puts first moves after PYTHONPATH's trees. Without the helper, this tree's
+    ``brandkit`` is imported — the mistake a before/after pair must not make silently."""
+    root = Path(__file__).resolve().parents[1]
+    other = tmp_path / "other"
+    (other / "brandkit").mkdir(parents=True)
+    (other / "brandkit" / "__init__.py").write_text("", encoding="utf-8")
+    setup = "from benchmarks._measure import code_from_pythonpath; code_from_pythonpath(ROOT); " if helper else ""
+    code = f"from pathlib import Path; ROOT = Path({str(root)!r}); {setup}import brandkit; print(brandkit.__file__)"
+    env = {**os.environ, "PYTHONPATH": str(other)}
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True)
+    imported = Path(done.stdout.strip()).resolve()
+    assert (imported.parents[1] == other.resolve()) is helper
