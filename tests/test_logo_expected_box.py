@@ -20,7 +20,7 @@ from benchmarks.bench_checks import make_poster
 from brandkit.checks.base import CheckResources
 from brandkit.checks.logo.constants import EXPECTED_BOX_WIDTHS
 from brandkit.checks.logo.features_cache import prepared_for_spec
-from brandkit.checks.logo.matching import Region, match_near, near_window, verify_sizes
+from brandkit.checks.logo.matching import match_near, near_window, shared_region, verify_sizes
 from brandkit.checks.logo.prepare import PreparedLogo, SizedTemplates, grey_scene
 from brandkit.checks.logo.sized import resized_now, sized
 from brandkit.compose import logo_image
@@ -135,15 +135,8 @@ def test_shared_region_scores_as_each_window_alone(northwind: BrandSpec, px: int
     sizes = _pixel_grid(logo, box)
     windows = [w for w in (near_window(scene, cx, cy, tw, th, 0.05, 0.15) for tw, th in sizes) if w is not None]
     assert len(windows) == len(sizes)
-    region = Region(
-        scene,
-        (
-            min(w[0] for w in windows),
-            min(w[1] for w in windows),
-            max(w[2] for w in windows),
-            max(w[3] for w in windows),
-        ),
-    )
+    region = shared_region(scene, windows)
+    assert region is not None
     for tw, th in sizes:
         alone = match_near(scene, logo, cx, cy, tw, th, 0.05, 0.15)
         shared = match_near(scene, logo, cx, cy, tw, th, 0.05, 0.15, region)

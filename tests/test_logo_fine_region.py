@@ -53,7 +53,7 @@ def _scene(spec: brandkit.BrandSpec, photo: Image.Image, px: int | None, dark: b
 
 def _alone(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every size matched in its own window (what the search did before the shared region)."""
-    monkeypatch.setattr(template_module, "_shared_region", lambda scene, windows: None)
+    monkeypatch.setattr(template_module, "shared_region", lambda scene, windows, keep=True: None)
 
 
 def _same(shared: tuple[float, ...], alone: tuple[float, ...]) -> None:

@@ -113,11 +113,8 @@ class LogoCheck:
                 hint=f"the brand's logo ({variants}) must appear on the image at one of its allowed placements; none "
                 "was found there",
             )
-        overruled = [o for o in readings if o.status is CheckStatus.passed and _rival(o, readings) is not None]
-        best = max(
-            found,
-            key=lambda o: (o.status is CheckStatus.passed and _rival(o, readings) is None, o.score or 0.0),
-        )
+        overruled = {id(o): o for o in readings if o.status is CheckStatus.passed and _rival(o, readings) is not None}
+        best = max(found, key=lambda o: (o.status is CheckStatus.passed and id(o) not in overruled, o.score or 0.0))
         best.details.update(
             provenance="none",
             searched_variants=searched,
@@ -125,7 +122,7 @@ class LogoCheck:
             "the spec's rules",
         )
         if overruled and best.status is not CheckStatus.passed:
-            names = sorted({str(o.details.get("variant")) for o in overruled})
+            names = sorted({str(o.details.get("variant")) for o in overruled.values()})
             best.details["overruled"] = names
             best.details["reason"] += (
                 f"; {' and '.join(repr(n) for n in names)} read the same logo undistorted, less well than "

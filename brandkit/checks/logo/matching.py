@@ -4,6 +4,7 @@ the template at each size lives in :mod:`~brandkit.checks.logo.sized`, ``resized
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -209,6 +210,19 @@ class Region:
         return _discard_flat(_cleaned(res), stats.sums, stats.sqsums, th, tw)
 
 
+def shared_region(
+    scene: np.ndarray, windows: Sequence[tuple[int, int, int, int]], keep: bool = True
+) -> Region | None:
+    """One :class:`Region` of ``scene`` holding every window (x0, y0, x1, y1) of the sizes tried around one place, or
+    ``None`` for fewer than two windows (one is matched alone). ``keep``: as :class:`Region`'s — ``False`` for sizes
+    that will not recur (a candidate's of this image)."""
+    if len(windows) < 2:
+        return None
+    x0, y0 = min(w[0] for w in windows), min(w[1] for w in windows)
+    x1, y1 = max(w[2] for w in windows), max(w[3] for w in windows)
+    return Region(scene, (x0, y0, x1, y1), keep=keep)
+
+
 def both_roundings(exact: float) -> list[int]:
     """The template heights to try for an ``exact`` (fractional) height: rounded down and up, ascending (one when
     ``exact`` is whole). A thin logo loses much of its score to one pixel of height, so every reading that sizes
@@ -299,11 +313,7 @@ def verify_sizes(
     best: tuple[float, tuple[int, int, int, int]] = (-1.0, (0, 0, 0, 0))
     todo = [(tw, th) for tw, th in sizes if tw >= 8 and th >= 4 and (seen is None or (cx, cy, tw, th) not in seen)]
     windows = [w for w in (near_window(scene, cx, cy, tw, th, 0.05, 0.15) for tw, th in todo) if w is not None]
-    region = None
-    if len(windows) > 1:
-        x0, y0 = min(w[0] for w in windows), min(w[1] for w in windows)
-        x1, y1 = max(w[2] for w in windows), max(w[3] for w in windows)
-        region = Region(scene, (x0, y0, x1, y1))
+    region = shared_region(scene, windows)
     for tw, th in sizes:
         if tw < 8 or th < 4:
             continue

@@ -29,7 +29,6 @@ from brandkit.checks.logo.constants import (
 )
 from brandkit.checks.logo.matching import (
     Hits,
-    Region,
     SceneStats,
     both_roundings,
     distorted_in_place,
@@ -39,6 +38,7 @@ from brandkit.checks.logo.matching import (
     min_max,
     near_window,
     raw_score,
+    shared_region,
     valid_peak,
     verify,
     verify_sizes,
@@ -225,7 +225,8 @@ def _fine_match(
     scale_range: float = FINE_SCALE_RANGE,
 ) -> tuple[float, float, float, float, float, float]:
     """Best (score, x, y, w, h, aspect) near ``cand`` on the fine scene (coordinates in original pixels). The
-    windows of every size share one :class:`Region` (see :func:`_shared_region`)."""
+    windows of every size share one :class:`Region` (:func:`~brandkit.checks.logo.matching.shared_region`; the
+    kernels' spectra of these one-off sizes not kept)."""
     sh, sw = scene.shape[:2]
     best = (-1.0, 0.0, 0.0, 0.0, 0.0, 1.0)
     cx, cy = (cand.x + cand.w / 2) * factor, (cand.y + cand.h / 2) * factor
@@ -242,7 +243,7 @@ def _fine_match(
             if ry1 - ry0 < th or rx1 - rx0 < tw:
                 continue
             tries.append((aspect, tw, th, (rx0, ry0, rx1, ry1)))
-    region = _shared_region(scene, [box for *_, box in tries])
+    region = shared_region(scene, [box for *_, box in tries], keep=False)
     for aspect, tw, th, (rx0, ry0, rx1, ry1) in tries:
         entry = sized(logo, tw, th)
         if region is not None:
@@ -254,16 +255,6 @@ def _fine_match(
         if score > best[0]:
             best = (score, (rx0 + x) / factor, (ry0 + y) / factor, tw / factor, th / factor, aspect)
     return best
-
-
-def _shared_region(scene: np.ndarray, windows: Sequence[Box]) -> Region | None:
-    """One :class:`Region` holding ``windows`` (sizes tried around one place), its kernels' spectra not kept (the
-    sizes of a candidate of this image will not recur); ``None`` for fewer than two windows."""
-    if len(windows) < 2:
-        return None
-    x0, y0 = min(w[0] for w in windows), min(w[1] for w in windows)
-    x1, y1 = max(w[2] for w in windows), max(w[3] for w in windows)
-    return Region(scene, (x0, y0, x1, y1), keep=False)
 
 
 def _polish(
@@ -283,7 +274,7 @@ def _polish(
         exact = tw * logo.aspect * aspect
         sizes.extend((tw, th) for th in both_roundings(exact) if tw >= 8 and th >= 5)
     windows = [near_window(scene, cx, cy, tw, th, 0.03, 0.1) for tw, th in sizes]
-    region = _shared_region(scene, [box for box in windows if box is not None])
+    region = shared_region(scene, [box for box in windows if box is not None], keep=False)
     for tw, th in sizes:
         near = match_near(scene, logo, cx, cy, tw, th, 0.03, 0.1, region)
         if near is not None and near[0] > best[0]:
