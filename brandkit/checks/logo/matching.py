@@ -210,9 +210,7 @@ class Region:
         return _discard_flat(_cleaned(res), stats.sums, stats.sqsums, th, tw)
 
 
-def shared_region(
-    scene: np.ndarray, windows: Sequence[tuple[int, int, int, int]], keep: bool = True
-) -> Region | None:
+def shared_region(scene: np.ndarray, windows: Sequence[tuple[int, int, int, int]], keep: bool = True) -> Region | None:
     """One :class:`Region` of ``scene`` holding every window (x0, y0, x1, y1) of the sizes tried around one place, or
     ``None`` for fewer than two windows (one is matched alone). ``keep``: as :class:`Region`'s — ``False`` for sizes
     that will not recur (a candidate's of this image)."""
@@ -364,6 +362,20 @@ def match_near(
     window = near_window(scene, cx, cy, tw, th, margin_w, margin_h)
     if window is None:
         return None
+    return window_best(scene, logo, tw, th, window, region)
+
+
+def window_best(
+    scene: np.ndarray,
+    logo: PreparedLogo,
+    tw: int,
+    th: int,
+    window: tuple[int, int, int, int],
+    region: Region | None = None,
+) -> tuple[float, int, int]:
+    """Best masked correlation of the logo resized to ``tw``×``th`` in the scene's ``window`` (x0, y0, x1, y1; the
+    template fits in it): (score, x, y) in scene pixels. ``region``: a :class:`Region` holding the window (its
+    spectra shared with the other sizes tried there), else the window is matched alone."""
     x0, y0, x1, y1 = window
     entry = sized(logo, tw, th)
     if region is not None:

@@ -33,19 +33,18 @@ from brandkit.checks.logo.matching import (
     both_roundings,
     distorted_in_place,
     downscaled,
-    masked_score,
     match_near,
-    min_max,
     near_window,
     raw_score,
     shared_region,
     valid_peak,
     verify,
     verify_sizes,
+    window_best,
 )
 from brandkit.checks.logo.prepare import LogoDetection, PreparedLogo
 from brandkit.checks.logo.scene import LogoScene
-from brandkit.checks.logo.sized import resized, sized
+from brandkit.checks.logo.sized import resized
 
 Box = tuple[int, int, int, int]
 
@@ -244,16 +243,10 @@ def _fine_match(
                 continue
             tries.append((aspect, tw, th, (rx0, ry0, rx1, ry1)))
     region = shared_region(scene, [box for *_, box in tries], keep=False)
-    for aspect, tw, th, (rx0, ry0, rx1, ry1) in tries:
-        entry = sized(logo, tw, th)
-        if region is not None:
-            res = region.masked_score((rx0, ry0, rx1, ry1), logo, entry)
-        else:
-            kernels = entry.kernels if logo.masked else None
-            res = masked_score(scene[ry0:ry1, rx0:rx1], entry.templ, entry.mask, logo.masked, kernels=kernels)
-        score, (x, y) = min_max(res)
+    for aspect, tw, th, window in tries:
+        score, x, y = window_best(scene, logo, tw, th, window, region)
         if score > best[0]:
-            best = (score, (rx0 + x) / factor, (ry0 + y) / factor, tw / factor, th / factor, aspect)
+            best = (score, x / factor, y / factor, tw / factor, th / factor, aspect)
     return best
 
 
