@@ -15,13 +15,14 @@ import pytest
 from PIL import Image
 
 import brandkit
+import brandkit.checks.logo.check as check_module
 import brandkit.checks.logo.detection as detection_module
 from brandkit.checks.base import CheckContext, CheckResources, Expectation
 from brandkit.checks.logo import LogoCheck
 from brandkit.checks.logo.constants import SEARCH_MAX_WIDTH_SHARE, SEARCH_MIN_WIDTH_SHARE
 from brandkit.checks.logo.detection import detect_logo
 from brandkit.checks.logo.features_cache import prepared_for_spec
-from brandkit.checks.logo.prepare import grey_scene
+from brandkit.checks.logo.prepare import backdrop_shows, grey_scene
 from brandkit.checks.logo.scene import LogoScene, SceneStats
 from brandkit.checks.logo.sized import correlation_kernels, resized
 from brandkit.checks.technical import TechnicalCheck
@@ -106,3 +107,51 @@ def test_a_later_variant_plain_to_see_ends_the_search_in_the_fast_pass(
     assert result.details["variant"] == "inverse" and result.details["provenance"] == "none"
     assert result.details["method"] == "orb"
     assert coarse_runs == []  # no variant went past the fast pass
+
+
+def test_the_backdrop_shows_only_through_see_through_pixels() -> None:
+    """An opaque image has one grey scene whatever the backdrop; an RGBA image with a see-through pixel has two."""
+    _, image = _corpus_image("northwind-cafe-cat-square-bare-photo")
+    rgb = image.convert("RGB")
+    opaque = rgb.convert("RGBA")
+    holed = opaque.copy()
+    holed.putpixel((5, 5), (10, 20, 30, 0))
+    assert not backdrop_shows(rgb) and not backdrop_shows(opaque) and backdrop_shows(holed)
+    for one in (rgb, opaque):
+        assert np.array_equal(grey_scene(one, 0), grey_scene(one, 255))
+    assert not np.array_equal(grey_scene(holed, 0), grey_scene(holed, 255))
+
+
+@pytest.mark.parametrize("see_through", [False, True])
+def test_light_and_dark_variants_share_the_scene_of_an_opaque_image(
+    northwind: BrandSpec, monkeypatch: pytest.MonkeyPatch, see_through: bool
+) -> None:
+    """A photograph without a logo and without provenance: every variant is searched, the inverse one (made for a
+    dark canvas, composited over black) on the same scene as the light ones — one scene built, not two — and the
+    result is the one a scene per backdrop gives (``backdrop_shows`` patched to say the backdrop shows)."""
+    _, image = _corpus_image("northwind-cafe-cat-square-bare-photo")
+    pixels = image.convert("RGB")
+    assert {northwind.logo_tone(v.variant) for v in northwind.logos} == {"light", "dark"}
+    exp = Expectation(output_format="png", copy_source="none")
+
+    def run(shows: bool) -> tuple[dict[str, object], int]:
+        built: list[int] = []
+        real = check_module.LogoScene
+
+        def counted(grey: np.ndarray, *, share: bool = True) -> LogoScene:
+            built.append(1)
+            return real(grey, share=share)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(check_module, "LogoScene", counted)
+            if shows:
+                patch.setattr(check_module, "backdrop_shows", lambda image: True)
+            ctx = CheckContext(spec=northwind, image=pixels, data=b"", expectation=exp, resources=CheckResources())
+            result = LogoCheck().run(ctx)
+        assert result.details["searched_variants"] == ["primary", "mono", "inverse"]
+        return result.model_dump(), len(built)
+
+    shared, scenes = run(see_through)
+    assert scenes == (2 if see_through else 1)
+    if not see_through:
+        assert shared == run(True)[0]  # the same result as a scene per backdrop tone

@@ -16,7 +16,7 @@ from brandkit.checks.logo.constants import (
 from brandkit.checks.logo.details import LogoDetails
 from brandkit.checks.logo.detection import detect_logo
 from brandkit.checks.logo.features_cache import prepared_for_spec
-from brandkit.checks.logo.prepare import PreparedLogo, grey_scene
+from brandkit.checks.logo.prepare import PreparedLogo, backdrop_shows, grey_scene
 from brandkit.checks.logo.rules import clear_space_problem, distortion_problem, pct, placement_of, placement_regions
 from brandkit.checks.logo.scene import LogoScene
 from brandkit.checks.logo_location import LogoLocation, record_logo
@@ -324,15 +324,24 @@ def _overlap(a: Sequence[int], b: Sequence[int]) -> float:
 class _Scenes:
     """The image's :class:`~brandkit.checks.logo.scene.LogoScene` per backdrop tone, for one run of the check
     (dropped with it: nothing of the image is kept for the checks after it). ``share``: several variants will be
-    searched, so the coarse levels keep their window sums per mask for the next variant."""
+    searched, so the coarse levels keep their window sums per mask for the next variant.
+
+    The backdrop only changes the grey scene where the image has see-through pixels
+    (:func:`~brandkit.checks.logo.prepare.backdrop_shows`): an opaque image — every photograph, every ad — has one
+    scene, which the variants made for a dark canvas share with the others (the inverse variant no longer computes
+    the scene's ORB keypoints and coarse levels a second time on the same grey pixels)."""
 
     def __init__(self, ctx: CheckContext, *, share: bool) -> None:
         self._ctx = ctx
         self._share = share
-        self._scenes: dict[int, LogoScene] = {}
+        self._scenes: dict[int | None, LogoScene] = {}
+        self._shows: bool | None = None
 
     def of(self, backdrop: int) -> LogoScene:
-        """The scene over ``backdrop`` (grey, built on first use)."""
-        if backdrop not in self._scenes:
-            self._scenes[backdrop] = LogoScene(grey_scene(self._ctx.image, backdrop), share=self._share)
-        return self._scenes[backdrop]
+        """The scene over ``backdrop`` (grey, built on first use; one for every backdrop of an opaque image)."""
+        if self._shows is None:
+            self._shows = backdrop_shows(self._ctx.image)
+        key = backdrop if self._shows else None
+        if key not in self._scenes:
+            self._scenes[key] = LogoScene(grey_scene(self._ctx.image, backdrop), share=self._share)
+        return self._scenes[key]

@@ -151,6 +151,12 @@ class LogoDetection:
         return out
 
 
+def backdrop_shows(image: Image.Image) -> bool:
+    """Whether :func:`grey_scene` of ``image`` depends on its backdrop: an RGBA image with at least one pixel not
+    fully opaque. (Other modes are read without their transparency, as :func:`grey_scene` reads them.)"""
+    return image.mode == "RGBA" and image.getchannel("A").getextrema()[0] < 255
+
+
 def grey_scene(image: Image.Image, backdrop: int) -> np.ndarray:
     """The image in grey, transparent pixels composited over ``backdrop``."""
     import cv2
