@@ -154,7 +154,10 @@ class LogoDetection:
 def backdrop_shows(image: Image.Image) -> bool:
     """Whether :func:`grey_scene` of ``image`` depends on its backdrop: an RGBA image with at least one pixel not
     fully opaque. (Other modes are read without their transparency, as :func:`grey_scene` reads them.)"""
-    return image.mode == "RGBA" and image.getchannel("A").getextrema()[0] < 255
+    if image.mode != "RGBA":
+        return False
+    extrema = image.getchannel("A").getextrema()  # (lowest, highest) of the one band
+    return isinstance(extrema[0], (int, float)) and extrema[0] < 255
 
 
 def grey_scene(image: Image.Image, backdrop: int) -> np.ndarray:
