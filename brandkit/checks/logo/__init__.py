@@ -98,7 +98,7 @@ measurements; each failure adds a precise repair hint.
 ``template.py`` (step 2), ``scene.py`` (the grey scene's statistics, and :class:`LogoScene`: what the variants of
 one image share — a file without provenance is searched for every variant, first by ORB on the whole scene for
 all of them, then fully variant by variant, on one scene: keypoints, coarse levels and their window sums computed
-once),
+once — the dark-canvas variants' too, unless the file has see-through pixels: ``prepare.backdrop_shows``),
 ``features_cache.py`` (prepared logos in the warm disk cache; :func:`warm_logo` fills it ahead of use),
 ``detection.py`` (:func:`detect_logo`: the layout's
 box first, then 1, then 2),

@@ -2,7 +2,8 @@
 share on it (:class:`LogoScene`).
 
 A file without provenance is searched for every logo variant of the spec (``LogoCheck._search_anywhere``), on the
-same scene each time. What does not depend on the variant is computed once per image and backdrop tone — a
+same scene each time. What does not depend on the variant is computed once per image (and per backdrop tone when
+the file has see-through pixels; an opaque file's light and dark variants share one scene) — a
 :class:`LogoScene` lives for one run of the logo check (``check.py``'s ``_Scenes``), never across images: ORB's
 keypoints and descriptors of the whole scene, the coarse search's blurred pyramid levels and, on each level, the
 masked correlation's window sums under each mask (a brand's logo variants usually share one alpha shape), and
