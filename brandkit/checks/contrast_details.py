@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from brandkit.check_catalog import CheckDetails
-from brandkit.checks.ocr_details import OcrLayout, OcrModeKind
+from brandkit.checks.ocr_details import OcrFull, OcrLayout, OcrModeKind
 
 
 class ContrastLine(BaseModel):
@@ -52,6 +52,9 @@ class ContrastDetails(CheckDetails):
     )
     ocr_mode_reason: str | None = Field(default=None, description="Why the whole image was read (full mode).")
     ocr_layout: OcrLayout | None = Field(default=None, description="Where layout mode looked.")
+    ocr_full: OcrFull | None = Field(
+        default=None, description="How full mode read the whole image when no layout was known (fast detector first)."
+    )
     logotype: dict[str, Any] | None = Field(
         default=None,
         description="No copy expected: the lines inside the logo the logo check found (logo_box, variant, lines), "

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["OcrArea", "OcrLayout", "OcrModeKind"]
+__all__ = ["OcrArea", "OcrFull", "OcrLayout", "OcrModeKind"]
 
 OcrModeKind = Literal["layout", "full"]
 
@@ -33,3 +33,18 @@ class OcrLayout(BaseModel):
     areas: list[OcrArea] = Field(default_factory=list)
     sweep_scale: float = Field(description="Scale of the cheap whole-image sweep (text outside the copy areas).")
     lines_outside_areas: int = Field(description="Lines the sweep found outside every copy area (read too).")
+
+
+class OcrFull(BaseModel):
+    """How a full-mode reading of the whole image was made when no layout is known (the fast detector first)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    detector: str = Field(description="The models whose detector found the lines kept (PP-OCRv6 tiny or small).")
+    recogniser: str = Field(description="The models whose recogniser read every line kept (the reference models).")
+    fast_accepted: bool | None = Field(
+        default=None,
+        description="Whether the fast detector's lines stood (every required string read exactly); when not, the "
+        "reference models read the whole image again.",
+    )
+    reason: str | None = Field(default=None, description="Why the fast lines stood or not.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from brandkit.check_catalog import CheckDetails
-from brandkit.checks.ocr_details import OcrLayout, OcrModeKind
+from brandkit.checks.ocr_details import OcrFull, OcrLayout, OcrModeKind
 
 
 class _Row(BaseModel):
@@ -64,6 +64,9 @@ class TextDetails(CheckDetails):
     )
     ocr_mode_reason: str | None = Field(default=None, description="Why the whole image was read (full mode).")
     ocr_layout: OcrLayout | None = Field(default=None, description="Where layout mode looked.")
+    ocr_full: OcrFull | None = Field(
+        default=None, description="How full mode read the whole image when no layout was known (fast detector first)."
+    )
     unverified_copy: list[str] | None = None
     note: str | None = None
 
