@@ -8,6 +8,7 @@ every reading compared with what the reference models read themselves.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from pathlib import Path
 
@@ -155,3 +156,32 @@ def test_the_full_read_asked_for_or_the_fast_models_off_is_the_reference_read_al
     reading, _ = _read(northwind, image, UNKNOWN, engine, **{key: value})
     assert reading.mode == "full" and "full" not in reading.extra
     assert reading.lines == engine.read(image)
+
+
+def test_a_picture_the_tiny_detector_takes_for_one_line_sends_the_image_to_the_reference_models(
+    northwind: BrandSpec, engine: OnnxOcrEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audit benchmark's Northwind portrait ad resized to 384 px (JPEG): the tiny detector takes the photograph
+    and the 10-px disclaimer under it for one 177-px line, so the disclaimer would look absent; the reference models
+    read the whole image instead and find it."""
+    kit = brandkit.BrandKit(northwind, provider="local", checks=[TechnicalCheck()], moderator=None, signer=None)
+    request = AssetRequest(
+        brief="Morning light over a city street",
+        format="portrait",
+        seed=1,
+        headline="Fresh every morning",
+        cta="Order ahead",
+    )  # benchmarks/bench_audit.py's render
+    render = kit.generate(request).image.convert("RGB")
+    scale = 384 / max(render.size)
+    small = render.resize((round(render.width * scale), round(render.height * scale)), Image.Resampling.LANCZOS)
+    jpeg = io.BytesIO()
+    small.save(jpeg, format="JPEG", quality=88)
+    image = load_image(jpeg.getvalue())
+    reads = _count_reads(engine, monkeypatch)
+    reading, ctx = _read(northwind, image, UNKNOWN, engine)
+    full = reading.extra["full"]
+    assert full["fast_accepted"] is False and "taller than 20%" in full["reason"], full
+    assert full["detector"] == REFERENCE_MODELS.name and reads == [1]
+    result = TextCheck().run(ctx)
+    assert result.details["strings"]["required[0]"]["found"] is True, result.details["ocr_lines"]

@@ -32,11 +32,13 @@ Two modes, always named in the reading (``OcrReading.mode``) and in the checks' 
   disclaimers, copy) is the reference models' reading; only the boxes are tiny's. The reading stands when every
   required string reads exactly or when those that do not are nowhere in it (:func:`whole_read_accepted`), not even
   in part (a photograph without the brand's disclaimer: absent, not misread — the reference models would have to
-  find a whole line the tiny detector did not see at all); when one is read in part, the reference models read the
-  whole image again and that reading is used. Measured on the gate corpus's 384 renders against the reference
-  models' own whole-image read (``docs/benchmarks.md``): 98 % of their words read the same, ~3× less CPU. The
-  details say which (``ocr_full``). A caller that asked for the full read, its own engine, or
-  :data:`OCR_FAST_RESOURCE_KEY` set to ``False`` gets the reference read alone.
+  find a whole line the tiny detector did not see at all); when one is read in part, or when the tiny detector
+  takes something taller than :data:`~brandkit.ocr_regions.REFINE_MAX_HEIGHT` of the image's short side for one
+  line (a photograph taken for text, which can swallow a small line beside it: a 10-px disclaimer under the picture
+  of a 384-px ad), the reference models read the whole image again and that reading is used. Measured on the gate
+  corpus's 384 renders against the reference models' own whole-image read (``docs/benchmarks.md``): 98 % of their
+  words read the same, ~3× less CPU. The details say which (``ocr_full``). A caller that asked for the full read,
+  its own engine, or :data:`OCR_FAST_RESOURCE_KEY` set to ``False`` gets the reference read alone.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ from brandkit.ocr_onnx import (
     REFERENCE_MODELS,
     fast_ocr_engine,
 )
-from brandkit.ocr_regions import LayoutReading, full_scale, merge_areas, read_layout
+from brandkit.ocr_regions import REFINE_MAX_HEIGHT, LayoutReading, full_scale, merge_areas, quad_height, read_layout
 from brandkit.warm_cache import WarmCache
 
 __all__ = [
@@ -216,6 +218,14 @@ def _whole(ctx: CheckContext, engine: OcrEngine) -> tuple[list[OcrLine], dict[st
     bgr = to_bgr(ctx.image)
     height, width = bgr.shape[:2]
     quads = fast.detect(bgr, (0, 0, width, height), full_scale(width, height))
+    tall = sum(1 for quad in quads if quad_height(quad) > REFINE_MAX_HEIGHT * min(width, height))
+    if tall:  # a picture taken for one line can hide the lines in it (a 10-px disclaimer under a photograph)
+        info.update(
+            fast_accepted=False,
+            reason=f"the fast detector found {tall} line(s) taller than {REFINE_MAX_HEIGHT:.0%} of the image's short "
+            "side (a picture taken for text can hide lines)",
+        )
+        return list(engine.read(ctx.image)), info
     lines = reading_order(engine.recognize(bgr, quads))  # every line read by the reference recogniser
     accepted, why = whole_read_accepted(ctx, lines)
     info.update(fast_accepted=accepted, reason=why)
