@@ -165,7 +165,8 @@ def item_ocr_layout_sized(b: Bench) -> Callable[[], Any]:
 
 
 def item_ocr_full(b: Bench) -> Callable[[], Any]:
-    """OCR of the same ad with no layout known: the whole-image read in both trees."""
+    """OCR of the same ad with no layout known: the whole-image read (since the eleventh pass, the tiny detector's
+    lines read by the reference recogniser, the reference models again when in doubt)."""
     image, data = _read(b.inputs, "ad.png")
     expectation = _provenance_expectation(data).model_copy(update={"copy_boxes": []})
     return _ocr(b, image, data, expectation)
