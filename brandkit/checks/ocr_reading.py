@@ -193,8 +193,9 @@ def whole_read_accepted(ctx: CheckContext, lines: Sequence[OcrLine]) -> tuple[bo
     """Whether the fast detector's whole-image reading (``lines``, every one read by the reference recogniser)
     stands, and why: every required string reads exactly, or those that do not are nowhere in it, not even in part
     (absent, not misread: the reference detector would have to find a whole line the tiny one did not see at all —
-    none of 228 on the gate corpus, ``docs/benchmarks.md``). A string read in part is not enough: the reference
-    models read the whole image again."""
+    none of 228 on the gate corpus, ``docs/benchmarks.md``; a line swallowed by a picture tiny takes for one tall
+    line is caught before this, by :func:`_whole`). A string read in part is not enough: the reference models read
+    the whole image again."""
     matches = copy_matches_for_context(ctx, lines)  # shared with the checks when the reading stands
     inexact = [role for role, match in matches.items() if not match.exact]
     in_part = [role for role in inexact if matches[role].located]
