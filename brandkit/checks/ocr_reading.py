@@ -212,28 +212,31 @@ def _whole(ctx: CheckContext, engine: OcrEngine) -> tuple[list[OcrLine], dict[st
     fast = fast_ocr_engine(ctx.resources, engine)
     if fast is None or not isinstance(engine, RegionOcrEngine):
         return list(engine.read(ctx.image)), {}
-    info: dict[str, Any] = {"detector": REFERENCE_MODELS.name, "recogniser": REFERENCE_MODELS.name}
     if not fast.available:  # said in the details, never silently: the reference models read alone
-        info.update(fast_accepted=False, reason=f"the fast models could not load: {fast.unavailable_reason}")
-        return list(engine.read(ctx.image)), info
+        lines, why = None, f"the fast models could not load: {fast.unavailable_reason}"
+    else:
+        lines, why = _fast_whole(ctx, fast, engine)
+    kept = lines is not None  # else the reference models read the whole image again, and their reading is used
+    detector = fast.models.name if kept else REFERENCE_MODELS.name
+    info = {"detector": detector, "recogniser": REFERENCE_MODELS.name, "fast_accepted": kept, "reason": why}
+    return (lines if lines is not None else list(engine.read(ctx.image))), info
+
+
+def _fast_whole(ctx: CheckContext, fast: RegionOcrEngine, engine: RegionOcrEngine) -> tuple[list[OcrLine] | None, str]:
+    """``fast``'s detector on the whole image at the full read's scale, each line read by ``engine``'s recogniser:
+    the lines when they stand (:func:`whole_read_accepted`), else ``None``; and why."""
     bgr = to_bgr(ctx.image)
     height, width = bgr.shape[:2]
     quads = fast.detect(bgr, (0, 0, width, height), full_scale(width, height))
     tall = sum(1 for quad in quads if quad_height(quad) > REFINE_MAX_HEIGHT * min(width, height))
     if tall:  # a picture taken for one line can hide the lines in it (a 10-px disclaimer under a photograph)
-        info.update(
-            fast_accepted=False,
-            reason=f"the fast detector found {tall} line(s) taller than {REFINE_MAX_HEIGHT:.0%} of the image's short "
-            "side (a picture taken for text can hide lines)",
+        return None, (
+            f"the fast detector found {tall} line(s) taller than {REFINE_MAX_HEIGHT:.0%} of the image's short side "
+            "(a picture taken for text can hide lines)"
         )
-        return list(engine.read(ctx.image)), info
     lines = reading_order(engine.recognize(bgr, quads))  # every line read by the reference recogniser
     accepted, why = whole_read_accepted(ctx, lines)
-    info.update(fast_accepted=accepted, reason=why)
-    if accepted:
-        info["detector"] = fast.models.name
-        return lines, info
-    return list(engine.read(ctx.image)), info
+    return (lines if accepted else None), why
 
 
 def _read(ctx: CheckContext) -> OcrReading:
