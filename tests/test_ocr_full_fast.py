@@ -8,6 +8,7 @@ every reading compared with what the reference models read themselves.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +25,7 @@ from brandkit.checks.text_details import TextDetails
 from brandkit.imageio import encode_image, load_image
 from brandkit.models import AssetRequest
 from brandkit.ocr import OCR_RESOURCE_KEY, OcrLine, OcrReading, reading_order, to_bgr
-from brandkit.ocr_onnx import REFERENCE_MODELS, TINY_MODELS, OnnxOcrEngine, fast_ocr_engine
+from brandkit.ocr_onnx import OCR_FAST_ENGINE_KEY, REFERENCE_MODELS, TINY_MODELS, OnnxOcrEngine, fast_ocr_engine
 from brandkit.ocr_regions import full_scale
 from brandkit.pipeline import expectation_from_provenance
 from brandkit.spec.models import BrandSpec
@@ -185,3 +186,15 @@ def test_a_picture_the_tiny_detector_takes_for_one_line_sends_the_image_to_the_r
     assert full["detector"] == REFERENCE_MODELS.name and reads == [1]
     result = TextCheck().run(ctx)
     assert result.details["strings"]["required[0]"]["found"] is True, result.details["ocr_lines"]
+
+
+def test_fast_models_that_cannot_load_are_named_and_the_reference_models_read(
+    northwind: BrandSpec, ad: tuple[Image.Image, Expectation], engine: OnnxOcrEngine
+) -> None:
+    image, _ = ad
+    broken = OnnxOcrEngine(models=dataclasses.replace(TINY_MODELS, det="no-such-detector.onnx"))
+    reading, _ = _read(northwind, image, UNKNOWN, engine, **{OCR_FAST_ENGINE_KEY: broken})
+    full = reading.extra["full"]
+    assert full["fast_accepted"] is False and full["detector"] == REFERENCE_MODELS.name
+    assert full["reason"].startswith("the fast models could not load") and "no-such-detector.onnx" in full["reason"]
+    assert reading.lines == engine.read(image)
