@@ -33,7 +33,6 @@ from brandkit.checks.logo.matching import (
     both_roundings,
     distorted_in_place,
     downscaled,
-    match_near,
     near_window,
     raw_score,
     shared_region,
@@ -268,10 +267,12 @@ def _polish(
         sizes.extend((tw, th) for th in both_roundings(exact) if tw >= 8 and th >= 5)
     windows = [near_window(scene, cx, cy, tw, th, 0.03, 0.1) for tw, th in sizes]
     region = shared_region(scene, [box for box in windows if box is not None], keep=False)
-    for tw, th in sizes:
-        near = match_near(scene, logo, cx, cy, tw, th, 0.03, 0.1, region)
-        if near is not None and near[0] > best[0]:
-            best = (near[0], float(near[1]), float(near[2]), float(tw), float(th), aspect)
+    for (tw, th), window in zip(sizes, windows, strict=True):
+        if window is None:  # the template does not fit there (match_near's None)
+            continue
+        score, bx, by = window_best(scene, logo, tw, th, window, region)
+        if score > best[0]:
+            best = (score, float(bx), float(by), float(tw), float(th), aspect)
     return best
 
 
