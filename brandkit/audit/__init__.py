@@ -1,12 +1,23 @@
 """Audit an asset library against the brand: ``brandkit validate DIR|GLOB|FILE... --jobs N`` and its SDK form.
 
 ``audit(spec, sources, jobs=..., out=..., resume=..., shard=...)`` returns an :class:`AuditRun`: iterate it for each
-file's result (streamed to a fsynced JSONL file), then read its :class:`AuditSummary`. See ``docs/audit.md``.
+file's result (streamed to a fsynced JSONL file), then read its :class:`AuditSummary`. ``combine_audits(paths)``
+gives one :class:`CombinedAudit` of several JSONL files (the shards of one audit). See ``docs/audit.md``.
 """
 
 from __future__ import annotations
 
-from brandkit.audit.records import AuditRecord, AuditSummary, CheckTally, Offender, record_of, summarize
+from brandkit.audit.combine import AuditSource, CombinedAudit, combine_audits
+from brandkit.audit.records import (
+    AuditRecord,
+    AuditStart,
+    AuditSummary,
+    CheckTally,
+    Offender,
+    expectation_key,
+    record_of,
+    summarize,
+)
 from brandkit.audit.run import AuditItem, AuditRun, audit, file_digest
 from brandkit.audit.sources import (
     IMAGE_EXTENSIONS,
@@ -24,12 +35,17 @@ __all__ = [
     "AuditItem",
     "AuditRecord",
     "AuditRun",
+    "AuditSource",
+    "AuditStart",
     "AuditSummary",
     "CheckTally",
+    "CombinedAudit",
     "Offender",
     "Shard",
     "audit",
+    "combine_audits",
     "expand_sources",
+    "expectation_key",
     "file_digest",
     "parse_shard",
     "record_of",

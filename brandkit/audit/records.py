@@ -1,23 +1,35 @@
 """An audit's typed records: one :class:`AuditRecord` per file (one JSON line each) and the :class:`AuditSummary`.
 
-A record holds what the summary and a later ``--resume`` need — the file, its content hash, its state, each
-check's status, the report's rank score, the palette check's off-palette share — and the whole validation report
-(``report``), so a JSONL file is complete on its own. :func:`summarize` is pure arithmetic over records: the run
-that wrote them and a resumed run that read some back give the same summary.
+A record holds what the summary and a later ``--resume`` need — the file, its content hash, the spec and the
+expected copy it was checked against (``spec_fingerprint``, ``expectation``), its state, each check's status, the
+report's rank score, the palette check's off-palette share — and the whole validation report (``report``), so a
+JSONL file is complete on its own. :func:`summarize` is pure arithmetic over records: the run that wrote them and a
+resumed run that read some back give the same summary.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from brandkit.checks.palette_details import PaletteDetails
-from brandkit.models import CheckStatus, ValidationReport
+from brandkit.models import AssetRequest, CheckStatus, ValidationReport
 from brandkit.validate_many import FileResult
 
-__all__ = ["AuditRecord", "AuditSummary", "CheckTally", "Offender", "record_of", "summarize"]
+__all__ = [
+    "AuditRecord",
+    "AuditStart",
+    "AuditSummary",
+    "CheckTally",
+    "Offender",
+    "expectation_key",
+    "record_of",
+    "summarize",
+]
 
 FileState = Literal["passed", "failed", "unreadable"]
 
@@ -37,6 +49,24 @@ class AuditRecord(BaseModel):
     score: float | None = Field(default=None, description="ValidationReport.score(): higher is better.")
     off_palette_share: float | None = Field(default=None, description="The palette check's off-palette share.")
     report: dict[str, Any] | None = Field(default=None, description="The whole validation report (JSON form).")
+    spec_fingerprint: str | None = Field(
+        default=None, description="The fingerprint of the spec the file was checked against (BrandSpec.fingerprint)."
+    )
+    expectation: str | None = Field(
+        default=None,
+        description="What every image was checked against besides its provenance (the caller's copy and format), "
+        "as a digest (expectation_key); None: each image's own provenance.",
+    )
+
+
+class AuditStart(BaseModel):
+    """The line a run writes before its first file (the ``start`` event): what it sets out to check."""
+
+    shard: str | None = Field(default=None, description="The run's shard (I/N); None: the whole library.")
+    files: int = Field(description="Files in the audit (this shard), those already in the JSONL included.")
+    to_check: int = Field(description="Files this run checks (the others were resumed).")
+    spec_fingerprint: str | None = Field(default=None, description="The fingerprint of the spec audited against.")
+    expectation: str | None = Field(default=None, description="The run's expectation_key (None: provenance).")
 
 
 class CheckTally(BaseModel):
@@ -74,23 +104,39 @@ class AuditSummary(BaseModel):
     worst_by_score: list[Offender] = Field(description="Failed files, lowest score first.")
     worst_by_off_palette: list[Offender] = Field(description="Read files, largest off-palette share first.")
     unreadable_files: list[str] = Field(description="The unreadable files with their errors (up to the limit).")
+    shard: str | None = Field(default=None, description="The run's shard (I/N); None: the whole library.")
+    spec_fingerprint: str | None = Field(default=None, description="The fingerprint of the spec audited against.")
 
 
-def record_of(result: FileResult, rel: str) -> AuditRecord:
-    """The record of one validated (or unreadable) file."""
+def expectation_key(expected: AssetRequest | None, fmt: str | None) -> str | None:
+    """A digest of what an audit checks every image against besides its provenance — the caller's copy
+    (``expected``) and spec format (``fmt``) —, ``None`` when it is each image's own provenance. Two runs with the
+    same key check a file against the same copy and format."""
+    if expected is None and fmt is None:
+        return None
+    settings = {"expected": None if expected is None else expected.model_dump(mode="json"), "format": fmt}
+    canonical = json.dumps(settings, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def record_of(
+    result: FileResult, rel: str, *, spec_fingerprint: str | None = None, expectation: str | None = None
+) -> AuditRecord:
+    """The record of one validated (or unreadable) file, checked against the spec of ``spec_fingerprint`` and
+    the :func:`expectation_key` ``expectation``."""
     report = result.report
+    common: dict[str, Any] = {"path": str(result.path), "rel": rel, "sha256": result.sha256}
+    common.update(spec_fingerprint=spec_fingerprint, expectation=expectation)
     if report is None:
-        return AuditRecord(path=str(result.path), rel=rel, sha256=result.sha256, state="unreadable", error=result.error)
+        return AuditRecord(state="unreadable", error=result.error, **common)
     return AuditRecord(
-        path=str(result.path),
-        rel=rel,
-        sha256=result.sha256,
         state="passed" if report.passed else "failed",
         checks={name: check.status for name, check in report.checks.items()},
         failed_checks=[check.name for check in report.failures],
         score=round(report.score(), 6),
         off_palette_share=_off_palette(report),
         report=report.model_dump_report(),
+        **common,
     )
 
 
@@ -101,8 +147,16 @@ def _off_palette(report: ValidationReport) -> float | None:
     return PaletteDetails.model_validate(palette.details).off_palette_share
 
 
-def summarize(records: Iterable[AuditRecord], *, resumed: int = 0, worst: int = 10) -> AuditSummary:
-    """The summary of ``records`` (one per file); ``resumed`` of them came from an earlier run's JSONL."""
+def summarize(
+    records: Iterable[AuditRecord],
+    *,
+    resumed: int = 0,
+    worst: int = 10,
+    shard: str | None = None,
+    spec_fingerprint: str | None = None,
+) -> AuditSummary:
+    """The summary of ``records`` (one per file); ``resumed`` of them came from an earlier run's JSONL; ``shard``
+    and ``spec_fingerprint`` are the run's, carried as they are."""
     records = list(records)
     tallies: dict[str, CheckTally] = {}
     for record in records:
@@ -131,6 +185,8 @@ def summarize(records: Iterable[AuditRecord], *, resumed: int = 0, worst: int = 
         worst_by_score=[_offender(record) for record in by_score[:worst]],
         worst_by_off_palette=[_offender(record) for record in by_off[:worst]],
         unreadable_files=[f"{record.path}: {record.error}" for record in unreadable[:worst]],
+        shard=shard,
+        spec_fingerprint=spec_fingerprint,
     )
 
 

@@ -1,11 +1,13 @@
 """``audit``: validate a whole asset library against the brand — in parallel, streamed, resumable, shardable.
 
 :func:`audit` expands the sources (:mod:`brandkit.audit.sources`), keeps its shard, skips the files a previous
-run already wrote to ``out`` with the same content hash (``resume``), and returns an :class:`AuditRun`: iterate
+run already wrote to ``out`` with the same content hash, checked against the same spec and expected copy
+(``resume``), and returns an :class:`AuditRun`: iterate
 it to validate the rest (:func:`brandkit.validate_many.validate_files`: ``jobs`` worker processes, each building
 its kit once and sharing the warm disk caches of :class:`~brandkit.warm_cache.WarmCache` with the others). Each
 finished file is appended to ``out`` as one fsynced JSON line (:class:`~brandkit.jsonl.Journal`) *before* the
-iterator yields it, so a ``kill -9`` loses at most the files in flight; its ``summary`` is then appended.
+iterator yields it, so a ``kill -9`` loses at most the files in flight; a ``start`` line (:class:`AuditStart`: the
+shard, how many files) comes before them and the ``summary`` after.
 
 **Warm-up**: an audit of :data:`WARM_MIN_FILES` files or more first prepares, in this process, what the palette and
 logo checks need into the warm disk cache — the palette's gamut table included (every sRGB colour's exact minimum
@@ -21,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from brandkit.audit.records import AuditRecord, AuditSummary, record_of, summarize
+from brandkit.audit.records import AuditRecord, AuditStart, AuditSummary, expectation_key, record_of, summarize
 from brandkit.audit.sources import AuditFile, Shard, expand_sources, parse_shard, select_shard
 from brandkit.errors import OutputError, RequestError
 from brandkit.jsonl import Journal, read_journal
@@ -35,6 +37,7 @@ WARM_MIN_FILES = 200
 """From this many files to check, an audit warms the caches first (the gamut table's one-off build is then
 repaid: ≥ 200 × ~30 ms of exact palette figures per image)."""
 
+START_EVENT = "start"
 FILE_EVENT = "file"
 SUMMARY_EVENT = "summary"
 
@@ -61,7 +64,8 @@ def file_digest(path: Path) -> str | None:
 class AuditRun:
     """An audit under way: iterate it for the files checked now (in the order they finish), then read
     :attr:`summary`. ``files`` is the audit's list (this shard), ``todo`` what is left to check, ``resumed`` how
-    many were skipped because ``out`` held them already."""
+    many were skipped because ``out`` held them already, ``rechecked`` how many ``out`` held with the same bytes but
+    checked against another spec or other expected copy (they are in ``todo``: checked again)."""
 
     def __init__(
         self,
@@ -71,6 +75,8 @@ class AuditRun:
         todo: list[AuditFile],
         previous: dict[str, AuditRecord],
         *,
+        rechecked: int,
+        shard: Shard | None,
         jobs: int | None,
         out: Path | None,
         expected: AssetRequest | None,
@@ -83,6 +89,9 @@ class AuditRun:
         self.files = files
         self.todo = todo
         self.resumed = len(previous)
+        self.rechecked = rechecked
+        self.shard = shard
+        self.expectation = expectation_key(expected, fmt)
         self.out = out
         self._previous = previous
         self._jobs = jobs
@@ -96,8 +105,8 @@ class AuditRun:
 
     def __repr__(self) -> str:
         return (
-            f"AuditRun(files={len(self.files)}, todo={len(self.todo)}, resumed={self.resumed}, out={self.out}, "
-            f"warm={self.warm})"
+            f"AuditRun(files={len(self.files)}, todo={len(self.todo)}, resumed={self.resumed}, "
+            f"rechecked={self.rechecked}, out={self.out}, warm={self.warm})"
         )
 
     def __iter__(self) -> Iterator[AuditItem]:
@@ -107,19 +116,35 @@ class AuditRun:
         if self.warm and self.todo:
             _warm_caches(self.spec)
         journal = Journal(self.out).open() if self.out is not None else None
+        if journal is not None:
+            start = AuditStart(
+                shard=None if self.shard is None else str(self.shard),
+                files=len(self.files),
+                to_check=len(self.todo),
+                spec_fingerprint=self.spec.fingerprint,
+                expectation=self.expectation,
+            )
+            journal.append(START_EVENT, **start.model_dump(mode="json"))
         paths = [item.path for item in self.todo]
         finished = validate_files(
             self.spec, self.spec_source, paths, expected=self._expected, fmt=self._fmt, jobs=self._jobs
         )
         try:
             for result in finished:
-                record = record_of(result, self.todo[result.index].rel)
+                rel = self.todo[result.index].rel
+                record = record_of(result, rel, spec_fingerprint=self.spec.fingerprint, expectation=self.expectation)
                 if journal is not None:
                     journal.append(FILE_EVENT, **record.model_dump(mode="json"))
                 self._records.append(record)
                 yield AuditItem(result, record)
             every = [*self._previous.values(), *self._records]
-            self._summary = summarize(every, resumed=self.resumed, worst=self._worst)
+            self._summary = summarize(
+                every,
+                resumed=self.resumed,
+                worst=self._worst,
+                shard=None if self.shard is None else str(self.shard),
+                spec_fingerprint=self.spec.fingerprint,
+            )
             if journal is not None:
                 journal.append(SUMMARY_EVENT, **self._summary.model_dump(mode="json"))
         finally:
@@ -151,12 +176,14 @@ def audit(
 ) -> AuditRun:
     """Prepare the audit of ``sources`` (folders, glob patterns, files) against ``spec``; iterate the result.
 
-    ``spec_source``: where worker processes load the spec from (default ``spec.source``). ``out``: the JSONL
-    file the records are appended to. ``resume``: skip the files ``out`` already holds with the same sha256
-    (a torn last line is ignored; needs ``out``). ``shard``: a :class:`Shard` or ``"I/N"``. ``expected`` /
-    ``fmt``: the copy and format every image is checked against (default: each image's provenance). ``worst``:
-    how many offenders the summary lists. ``warm``: prepare the palette and logo caches (the gamut table
-    included) before the workers start; default: when at least :data:`WARM_MIN_FILES` files are to be checked.
+    ``spec_source``: where worker processes load the spec from (default ``spec.source``). ``out``: the JSONL file the
+    records are appended to. ``resume``: skip the files ``out`` already holds with the same sha256, checked against
+    this spec (its fingerprint) and the same ``expected`` / ``fmt`` — a file checked against an earlier version of
+    the brand is checked again (a torn last line is ignored; needs ``out``). ``shard``: a :class:`Shard` or
+    ``"I/N"``. ``expected`` / ``fmt``: the copy and format every image is checked against (default: each image's
+    provenance). ``worst``: how many offenders the summary lists. ``warm``: prepare the palette and logo caches (the
+    gamut table included) before the workers start; default: when at least :data:`WARM_MIN_FILES` files are to be
+    checked.
     """
     if resume and out is None:
         raise RequestError("resume needs the JSONL file of the earlier run (out=, --out)", field="resume", value=True)
@@ -166,7 +193,10 @@ def audit(
     out_path = Path(out) if out is not None else None
     if out_path is not None and out_path.is_dir():
         raise OutputError(f"{out_path}: is a folder; name the JSONL file to write", str(out_path))
-    previous = _done(out_path, files) if resume and out_path is not None else {}
+    previous: dict[str, AuditRecord] = {}
+    rechecked = 0
+    if resume and out_path is not None:
+        previous, rechecked = _done(out_path, files, spec.fingerprint, expectation_key(expected, fmt))
     todo = [item for item in files if _key(item.path) not in previous]
     if min(jobs or default_jobs(), len(todo)) > 1 and not Path(source).exists():
         raise RequestError(
@@ -180,6 +210,8 @@ def audit(
         files,
         todo,
         previous,
+        rechecked=rechecked,
+        shard=chosen,
         jobs=jobs,
         out=out_path,
         expected=expected,
@@ -201,8 +233,12 @@ def _key(path: Path) -> str:
     return os.path.normcase(os.path.abspath(path))
 
 
-def _done(out: Path, files: list[AuditFile]) -> dict[str, AuditRecord]:
-    """The records of ``out`` for files of this audit whose bytes have not changed since (last record wins)."""
+def _done(
+    out: Path, files: list[AuditFile], fingerprint: str, expectation: str | None
+) -> tuple[dict[str, AuditRecord], int]:
+    """The records of ``out`` for files of this audit whose bytes have not changed since and that were checked
+    against the spec of ``fingerprint`` and the same ``expectation`` (last record wins); and how many records had
+    the same bytes but another spec or expectation (a brand that changed since: those files are checked again)."""
     events, _torn = read_journal(out)
     latest: dict[str, AuditRecord] = {}
     for event in events:
@@ -216,8 +252,13 @@ def _done(out: Path, files: list[AuditFile]) -> dict[str, AuditRecord]:
         latest[_key(Path(record.path))] = record
     wanted = {_key(item.path): item for item in files}
     done: dict[str, AuditRecord] = {}
+    stale = 0
     for key, record in latest.items():
         item = wanted.get(key)
-        if item is not None and record.sha256 is not None and file_digest(item.path) == record.sha256:
+        if item is None or record.sha256 is None or file_digest(item.path) != record.sha256:
+            continue
+        if record.spec_fingerprint == fingerprint and record.expectation == expectation:
             done[key] = record
-    return done
+        else:
+            stale += 1
+    return done, stale

@@ -73,6 +73,7 @@ COMMANDS: dict[str, str] = {
     "docs/provenance.md.",
     "cache": "The warm disk cache of prepared tables (palette tables, logo features): warm it for brands, show it, "
     "clear it.",
+    "audit": "Audits of asset libraries (run with brandkit validate DIR --out): combine the shards' results.",
 }
 
 
@@ -99,6 +100,7 @@ COMMAND_MODULES: dict[str, str] = {
     "review": "review",
     "provenance": "provenance",
     "cache": "cache",
+    "audit": "audit",
 }
 
 

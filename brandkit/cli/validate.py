@@ -16,8 +16,8 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
+from brandkit.cli.audit import print_summary
 from brandkit.cli.common import (
     EXIT_CHECKS,
     EXIT_OK,
@@ -82,7 +82,11 @@ def validate_cmd(
     ] = None,
     resume: Annotated[
         bool,
-        typer.Option("--resume", help="Skip the files --out already holds with the same content (sha256)."),
+        typer.Option(
+            "--resume",
+            help="Skip the files --out already holds with the same content (sha256), checked against this spec "
+            "and expected copy.",
+        ),
     ] = False,
     shard: Annotated[
         Optional[str],  # noqa: UP045
@@ -156,6 +160,12 @@ def validate_cmd(
         total = len(run.files)
         if run.resumed:
             progress.print(f"resumed: {run.resumed} of {total} file(s) already in {out}", markup=False)
+        if run.rechecked:
+            progress.print(
+                f"checked again: {run.rechecked} file(s) in {out} were checked against another version of the spec "
+                "or other expected copy",
+                markup=False,
+            )
         eta = EtaEstimator()
         eta.start(total, settled=run.resumed)
         for done, item in enumerate(run, start=run.resumed + 1):
@@ -194,7 +204,7 @@ def validate_cmd(
             entries = [_file_entry(r, files) for r, files in zip(results, report_files, strict=True)]
             emit_json({**counts, "images": entries, "audit": audit_summary, **registry})
         else:
-            _print_summary(console, summary)
+            print_summary(console, summary)
         if code != EXIT_OK:
             raise typer.Exit(code)
 
@@ -223,30 +233,3 @@ def _print_file_result(console: Console, result: Any, table: bool = True) -> Non
     if report.provenance is not None and report.provenance.status == "unreadable":
         console.print(f"[yellow]{escape(report.provenance.message)}[/]")
     console.print(report_rows(report))
-
-
-def _print_summary(console: Console, summary: Any) -> None:
-    """The audit's end: counts, each check's pass rate, the worst offenders."""
-    resumed = f" ({summary.resumed} from the earlier run)" if summary.resumed else ""
-    console.print(
-        f"{summary.files} file(s){resumed}: {summary.passed} passed, {summary.failed} failed, "
-        f"{summary.unreadable} unreadable",
-        markup=False,
-    )
-    if summary.files < 2:
-        return
-    table = Table("check", "passed", "failed", "not checked", "skipped", "pass rate", title="pass rate per check")
-    for name, tally in summary.checks.items():
-        rate = "-" if tally.pass_rate is None else f"{tally.pass_rate:.1%}"
-        table.add_row(name, str(tally.passed), str(tally.failed), str(tally.not_checked), str(tally.skipped), rate)
-    console.print(table)
-    worst = (("lowest scores", summary.worst_by_score), ("most off-palette", summary.worst_by_off_palette))
-    for title, offenders in worst:
-        if offenders:
-            console.print(f"worst offenders, {title}:", markup=False)
-            for offender in offenders[:5]:
-                share = "-" if offender.off_palette_share is None else f"{offender.off_palette_share:.1%}"
-                failed = ", ".join(offender.failed_checks) or "none"
-                console.print(f"  {offender.path}  off-palette {share}  failed: {failed}", markup=False)
-    for line in summary.unreadable_files[:5]:
-        console.print(f"  unreadable: {line}", markup=False)

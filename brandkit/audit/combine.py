@@ -1,0 +1,192 @@
+"""One summary from several audit JSONL files: the shards of an audit run on several machines (``--shard I/N``).
+
+:func:`combine_audits` reads each file's ``file`` lines (:class:`~brandkit.audit.records.AuditRecord`; within a file
+the last line of a path wins, as for ``--resume``) and its runs' ``start`` and ``summary`` lines (the shard, how many
+files), and returns a :class:`CombinedAudit`: the
+:class:`~brandkit.audit.records.AuditSummary` of every file audited (the same arithmetic as one run over the whole
+library: :func:`~brandkit.audit.records.summarize`) and what it can say about its sources — each file's shard and
+whether its run finished (its last line is a summary), the shards of ``N`` that are missing, the paths found in
+more than one file (the latest check kept).
+
+It refuses, with a :class:`~brandkit.errors.RequestError` naming the files, what cannot make one audit: a file that
+does not exist or holds no audit line, files audited against different specs (their fingerprints differ: the brand
+changed between the runs), and shards of different counts (``1/4`` beside ``2/3``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from brandkit.audit.records import AuditRecord, AuditStart, AuditSummary, summarize
+from brandkit.audit.sources import Shard, parse_shard
+from brandkit.errors import RequestError
+from brandkit.jsonl import read_journal
+
+__all__ = ["AuditSource", "CombinedAudit", "combine_audits"]
+
+_START, _FILE, _SUMMARY = "start", "file", "summary"
+
+
+class AuditSource(BaseModel):
+    """One JSONL file of the combination."""
+
+    path: str = Field(description="The JSONL file.")
+    files: int = Field(description="Files it holds a record of (the last line of each path).")
+    shard: str | None = Field(description="The shard its runs checked (I/N); None: the whole library or unknown.")
+    finished: bool = Field(description="Its last line is a summary: the run that wrote it got to the end.")
+    expected_files: int | None = Field(
+        description="The files of its audit (this shard) as its last run's start line counts them; None: not said."
+    )
+    skipped_lines: int = Field(description="Lines that are not audit records (torn by a kill, or foreign).")
+
+
+class CombinedAudit(BaseModel):
+    """The summary of several audit files and what is known of their completeness."""
+
+    summary: AuditSummary = Field(description="Over every file audited; resumed is 0, checked counts every file.")
+    sources: list[AuditSource]
+    shard_count: int | None = Field(description="N of the shards combined; None when no file names a shard.")
+    missing_shards: list[str] = Field(description="Shards of N that no file holds (I/N).")
+    repeated: list[str] = Field(description="Paths with records in several files (the latest check kept).")
+
+    @property
+    def complete(self) -> bool:
+        """True when every run got to the end and no shard is missing."""
+        return not self.missing_shards and all(source.finished for source in self.sources)
+
+    def problems(self) -> list[str]:
+        """What keeps the combination from being the whole audit, one sentence each (empty when complete)."""
+        out = [f"shard {shard} is missing" for shard in self.missing_shards]
+        for source in self.sources:
+            if not source.finished:
+                total = source.expected_files
+                held = "" if total is None else f"; it holds {source.files} of {total} files"
+                out.append(f"{source.path}: the run did not finish (no summary line at its end{held})")
+        return out
+
+
+def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10) -> CombinedAudit:
+    """The :class:`CombinedAudit` of the audit JSONL files ``paths`` (``brandkit validate … --out``), in any order.
+
+    A path in several files keeps its latest check (the line's timestamp). Raises :class:`RequestError` for a
+    missing file, a file without any audit line, files audited against different specs, or shards of different
+    counts — naming the files.
+    """
+    if not paths:
+        raise RequestError("name at least one audit JSONL file", field="files", value=[])
+    sources: list[AuditSource] = []
+    latest: dict[str, tuple[float, AuditRecord, str]] = {}  # path → (time written, record, its file)
+    seen_in: dict[str, set[str]] = {}
+    fingerprints: dict[str, str] = {}  # fingerprint → the first file naming it
+    shards: dict[str, Shard] = {}  # file → its shard
+    for given in paths:
+        path = Path(given)
+        if not path.is_file():
+            raise RequestError(f"{path}: no such audit file", field="files", value=str(path))
+        events, skipped = read_journal(path)
+        records, heads, bad = _read(events)
+        if not records and not heads:
+            raise RequestError(f"{path}: holds no audit line (start, file or summary)", field="files", value=str(path))
+        shard = _shard_of(path, heads)
+        if shard is not None:
+            shards[str(path)] = shard
+        for ts, record in records.values():
+            key = record.path
+            seen_in.setdefault(key, set()).add(str(path))
+            if key not in latest or ts >= latest[key][0]:
+                latest[key] = (ts, record, str(path))
+            if record.spec_fingerprint:
+                fingerprints.setdefault(record.spec_fingerprint, str(path))
+        for head in heads:
+            if head.spec_fingerprint:
+                fingerprints.setdefault(head.spec_fingerprint, str(path))
+        starts = [head for head in heads if isinstance(head, AuditStart)]
+        sources.append(
+            AuditSource(
+                path=str(path),
+                files=len(records),
+                shard=None if shard is None else str(shard),
+                finished=bool(events) and events[-1].get("event") == _SUMMARY,
+                skipped_lines=skipped + bad,
+                expected_files=starts[-1].files if starts else None,
+            )
+        )
+    if len(fingerprints) > 1:
+        named = ", ".join(f"{fp[:12]}… ({file})" for fp, file in fingerprints.items())
+        raise RequestError(
+            f"these audits were made against different specs: {named}; combine the audits of one version of the brand",
+            field="files",
+            value=[str(p) for p in paths],
+        )
+    counts = {shard.count for shard in shards.values()}
+    if len(counts) > 1:
+        named = ", ".join(f"{shard} ({file})" for file, shard in shards.items())
+        raise RequestError(
+            f"these audits are shards of different counts: {named}; combine the shards of one split",
+            field="files",
+            value=[str(p) for p in paths],
+        )
+    count = counts.pop() if counts else None
+    missing = [] if count is None else [f"{i}/{count}" for i in range(1, count + 1) if i not in _indexes(shards)]
+    every = [record for _, record, _ in latest.values()]
+    fingerprint = next(iter(fingerprints), None)
+    return CombinedAudit(
+        summary=summarize(every, worst=worst, spec_fingerprint=fingerprint),
+        sources=sources,
+        shard_count=count,
+        missing_shards=missing,
+        repeated=sorted(key for key, files in seen_in.items() if len(files) > 1),
+    )
+
+
+def _read(
+    events: list[dict[str, Any]],
+) -> tuple[dict[str, tuple[float, AuditRecord]], list[AuditStart | AuditSummary], int]:
+    """The file records (the last line of each path, with the time it was written), the runs' start and summary
+    lines in order, and how many audit lines did not validate (another program's or version's)."""
+    records: dict[str, tuple[float, AuditRecord]] = {}
+    heads: list[AuditStart | AuditSummary] = []
+    bad = 0
+    for event in events:
+        kind = event.get("event")
+        if kind not in (_START, _FILE, _SUMMARY):
+            continue
+        fields = {k: v for k, v in event.items() if k not in ("ts", "event")}
+        try:
+            if kind == _FILE:
+                record = AuditRecord.model_validate(fields)
+                records[record.path] = (_time(event), record)
+            elif kind == _START:
+                heads.append(AuditStart.model_validate(fields))
+            else:
+                heads.append(AuditSummary.model_validate(fields))
+        except ValidationError:
+            bad += 1
+    return records, heads, bad
+
+
+def _shard_of(path: Path, heads: list[AuditStart | AuditSummary]) -> Shard | None:
+    """The shard the file's runs checked (their start and summary lines agree), ``None`` when none names one."""
+    named = {head.shard for head in heads if head.shard is not None}
+    if len(named) > 1:
+        raise RequestError(
+            f"{path}: its runs checked different shards ({', '.join(sorted(named))}); keep one JSONL file per shard",
+            field="files",
+            value=str(path),
+        )
+    return parse_shard(named.pop()) if named else None
+
+
+def _indexes(shards: dict[str, Shard]) -> set[int]:
+    return {shard.index for shard in shards.values()}
+
+
+def _time(event: dict[str, Any]) -> float:
+    """When the line was written (the journal's ``ts``, seconds since the epoch); 0 when it does not say."""
+    ts = event.get("ts")
+    return float(ts) if isinstance(ts, (int, float)) and not isinstance(ts, bool) else 0.0

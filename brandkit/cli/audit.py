@@ -1,0 +1,120 @@
+"""``brandkit audit summary FILE...``: one summary of an audit split into shards (:mod:`brandkit.audit.combine`),
+and the audit summary's terminal form, which ``brandkit validate`` prints too.
+
+An audit runs as ``brandkit validate DIR --shard I/N --out audit-I.jsonl`` on N machines; this command reads the N
+JSONL files back and prints what one run over the whole library would have printed — counts, each check's pass
+rate, the worst offenders — after saying which shards it holds. A missing shard or a run that did not finish makes
+it exit 2 (``--allow-partial``: summarise what is there and exit as for complete results).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from brandkit.cli.common import EXIT_CHECKS, EXIT_OK, EXIT_USAGE, JsonOpt, emit_json, make_console, map_errors
+
+__all__ = ["print_summary", "register"]
+
+audit_app = typer.Typer(
+    help="Audits of asset libraries (run with brandkit validate DIR --out): combine the shards' results.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``audit`` group (``summary``)."""
+    app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("summary")
+def summary_cmd(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="The audit JSONL files (brandkit validate --out), e.g. one per shard.",
+            show_default=False,
+            metavar="AUDIT.jsonl",
+        ),
+    ],
+    worst: Annotated[int, typer.Option("--worst", min=1, help="How many worst offenders to list.")] = 10,
+    allow_partial: Annotated[
+        bool,
+        typer.Option(
+            "--allow-partial", help="Summarise even when a shard is missing or a run did not finish (else exit 2)."
+        ),
+    ] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """One summary of several audit files: the shards of brandkit validate DIR --shard I/N --out.
+
+    A file checked in several runs keeps its latest result. Files audited against different versions of the brand
+    (spec fingerprints), or shards of different splits, are refused. Exit 0 all passed · 1 some file failed its
+    checks · 2 some file could not be read, a shard is missing or a run did not finish (unless --allow-partial).
+    """
+    from brandkit.audit import combine_audits
+
+    with map_errors(json_out):
+        combined = combine_audits(files, worst=worst)
+        summary = combined.summary
+        problems = combined.problems()
+        if problems and not allow_partial:
+            code = EXIT_USAGE
+        else:
+            code = EXIT_USAGE if summary.unreadable else EXIT_CHECKS if summary.failed else EXIT_OK
+        if json_out:
+            emit_json(
+                {
+                    "ok": code == EXIT_OK,
+                    "exit_code": code,
+                    "complete": combined.complete,
+                    "problems": problems,
+                    **combined.model_dump(mode="json"),
+                }
+            )
+        else:
+            console = make_console()
+            for source in combined.sources:
+                shard = f"shard {source.shard}" if source.shard else "no shard"
+                state = "finished" if source.finished else "did not finish"
+                console.print(f"{source.path}: {shard}, {source.files} file(s), {state}", markup=False)
+            if combined.repeated:
+                console.print(
+                    f"{len(combined.repeated)} file(s) checked in several runs: the latest result kept", markup=False
+                )
+            print_summary(console, summary)
+            for problem in problems:
+                make_console(stderr=True).print(f"[bold yellow]incomplete:[/] {problem}", markup=True)
+        if code != EXIT_OK:
+            raise typer.Exit(code)
+
+
+def print_summary(console: Console, summary: Any) -> None:
+    """An audit's end (:class:`brandkit.audit.AuditSummary`): counts, each check's pass rate, the worst offenders."""
+    resumed = f" ({summary.resumed} from the earlier run)" if summary.resumed else ""
+    console.print(
+        f"{summary.files} file(s){resumed}: {summary.passed} passed, {summary.failed} failed, "
+        f"{summary.unreadable} unreadable",
+        markup=False,
+    )
+    if summary.files < 2:
+        return
+    table = Table("check", "passed", "failed", "not checked", "skipped", "pass rate", title="pass rate per check")
+    for name, tally in summary.checks.items():
+        rate = "-" if tally.pass_rate is None else f"{tally.pass_rate:.1%}"
+        table.add_row(name, str(tally.passed), str(tally.failed), str(tally.not_checked), str(tally.skipped), rate)
+    console.print(table)
+    worst = (("lowest scores", summary.worst_by_score), ("most off-palette", summary.worst_by_off_palette))
+    for title, offenders in worst:
+        if offenders:
+            console.print(f"worst offenders, {title}:", markup=False)
+            for offender in offenders[:5]:
+                share = "-" if offender.off_palette_share is None else f"{offender.off_palette_share:.1%}"
+                failed = ", ".join(offender.failed_checks) or "none"
+                console.print(f"  {offender.path}  off-palette {share}  failed: {failed}", markup=False)
+    for line in summary.unreadable_files[:5]:
+        console.print(f"  unreadable: {line}", markup=False)

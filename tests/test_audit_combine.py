@@ -1,0 +1,215 @@
+"""Audits of one library split into shards, combined into one summary (``brandkit audit summary``, the SDK's
+``combine_audits``), and ``--resume`` that checks a file again when the brand or the expected copy changed.
+
+Real files, real JSONL written by real ``brandkit validate`` runs (the technical check only, so the runs are quick:
+the files, the journal, the shards and the summary arithmetic are what is tested)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+import brandkit
+from brandkit.audit import AuditSummary, audit, combine_audits
+from brandkit.checks.technical import TechnicalCheck
+from brandkit.cli import EXIT_CHECKS, EXIT_OK, EXIT_USAGE, app
+from brandkit.errors import RequestError
+from brandkit.jsonl import read_journal
+
+ROOT = Path(__file__).resolve().parents[1]
+NORTHWIND = ROOT / "brand_specs" / "northwind"
+UBUNTU = ROOT / "brand_specs" / "ubuntu"
+
+
+@pytest.fixture
+def light_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kits made in this process run only the technical check (files, JSONL and summary stay real)."""
+    monkeypatch.setattr("brandkit.kit.default_checks", lambda: [TechnicalCheck()])
+
+
+def _library(root: Path, count: int = 9) -> list[Path]:
+    """``count`` small images in two folders (the fifth in greyscale: the technical check fails it), and a broken
+    one."""
+    (root / "sub").mkdir(parents=True)
+    files = []
+    for n in range(count):
+        folder = root if n % 2 else root / "sub"
+        path = folder / f"img{n}.png"
+        image = Image.new("RGB", (64, 64), (20 * n, 90, 200 - 10 * n))
+        (image.convert("L") if n == 4 else image).save(path)  # 8-bit grey: not the RGB/RGBA an asset must be
+        files.append(path)
+    broken = root / "sub" / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    return [*files, broken]
+
+
+def _validate(spec: Path, lib: Path, out: Path, *extra: str) -> Any:
+    args = ["validate", "-s", str(spec), str(lib), "-j", "1", "-o", str(out), *extra]
+    result = CliRunner().invoke(app, args)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def _summary_line(path: Path) -> AuditSummary:
+    last = read_journal(path)[0][-1]
+    assert last["event"] == "summary"
+    return AuditSummary.model_validate({k: v for k, v in last.items() if k not in ("ts", "event")})
+
+
+def _same_results(a: AuditSummary, b: AuditSummary) -> None:
+    keys = ("files", "passed", "failed", "unreadable", "pass_rate", "checks", "worst_by_score", "worst_by_off_palette")
+    assert {k: getattr(a, k) for k in keys} == {k: getattr(b, k) for k in keys}
+    assert sorted(a.unreadable_files) == sorted(b.unreadable_files)
+
+
+def test_the_shards_combined_give_the_whole_audit_summary(light_cli: None, tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    _library(lib)
+    whole = tmp_path / "whole.jsonl"
+    _validate(NORTHWIND, lib, whole)
+    expected = _summary_line(whole)
+    assert (expected.files, expected.failed, expected.unreadable) == (10, 1, 1)  # the library is worth testing
+    shards = [tmp_path / f"audit-{i}.jsonl" for i in (1, 2, 3)]
+    for index, out in enumerate(shards, start=1):
+        _validate(NORTHWIND, lib, out, "--shard", f"{index}/3")
+        assert _summary_line(out).shard == f"{index}/3"
+        assert _summary_line(out).spec_fingerprint == brandkit.load_spec(NORTHWIND).fingerprint
+    assert all(_summary_line(out).files < expected.files for out in shards)  # each shard is a part
+
+    combined = combine_audits(list(reversed(shards)))
+    _same_results(combined.summary, expected)
+    assert combined.complete and combined.problems() == [] and combined.repeated == []
+    assert combined.shard_count == 3 and combined.missing_shards == []
+    assert sorted(source.shard or "" for source in combined.sources) == ["1/3", "2/3", "3/3"]
+    assert sum(source.files for source in combined.sources) == 10
+
+    # the command: the same summary, exit 2 (an unreadable file) as validate would
+    result = CliRunner().invoke(app, ["audit", "summary", *map(str, shards), "--json"])
+    assert result.exit_code == EXIT_USAGE, result.stdout
+    document = json.loads(result.stdout)
+    assert document["complete"] is True and document["problems"] == []
+    _same_results(AuditSummary.model_validate(document["summary"]), expected)
+    table = CliRunner().invoke(app, ["audit", "summary", *map(str, shards)])
+    assert "10 file(s): 8 passed, 1 failed, 1 unreadable" in table.stdout
+    assert "pass rate per check" in table.stdout and "shard 2/3" in table.stdout
+
+
+def test_a_missing_shard_or_an_unfinished_run_is_named_and_exits_2(light_cli: None, tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    files = _library(lib)
+    files[9].unlink()  # no unreadable file: the results alone would exit 1 (one failed file) or 0
+    shards = [tmp_path / f"audit-{i}.jsonl" for i in (1, 2, 3)]
+    for index, out in enumerate(shards, start=1):
+        _validate(NORTHWIND, lib, out, "--shard", f"{index}/3")
+    failing = next(out for out in shards if _summary_line(out).failed)  # the shard holding the grey image
+    others = [out for out in shards if out != failing]
+
+    partial = combine_audits([failing, others[0]])
+    missing = _summary_line(others[1]).shard
+    assert partial.missing_shards == [missing] and not partial.complete
+    assert partial.problems() == [f"shard {missing} is missing"]
+    result = CliRunner().invoke(app, ["audit", "summary", str(failing), str(others[0])])
+    assert result.exit_code == EXIT_USAGE and f"shard {missing} is missing" in result.stderr
+    allowed = CliRunner().invoke(app, ["audit", "summary", str(failing), str(others[0]), "--allow-partial"])
+    assert allowed.exit_code == EXIT_CHECKS  # what is there: one failed file
+    complete = CliRunner().invoke(app, ["audit", "summary", *map(str, others)])
+    assert "is missing" in complete.stderr and complete.exit_code == EXIT_USAGE
+
+    # a run killed after its first file: its start line still names the shard and how many files it holds
+    lines = others[0].read_bytes().splitlines(keepends=True)
+    assert json.loads(lines[0])["event"] == "start" and json.loads(lines[-1])["event"] == "summary"
+    total = json.loads(lines[0])["files"]
+    assert total == len(lines) - 2 >= 2
+    others[0].write_bytes(b"".join(lines[:2]) + lines[2][:10])  # the start, one file, a torn line
+    unfinished = combine_audits(shards)
+    assert unfinished.missing_shards == [] and not unfinished.complete
+    assert [s.finished for s in unfinished.sources] == [s != others[0] for s in shards]
+    assert unfinished.problems() == [
+        f"{others[0]}: the run did not finish (no summary line at its end; it holds 1 of {total} files)"
+    ]
+    assert unfinished.summary.files == 9 - (total - 1)  # what was checked is counted, and no more
+    assert next(s for s in unfinished.sources if s.path == str(others[0])).skipped_lines == 1  # the torn line
+
+
+def test_a_file_checked_in_two_runs_keeps_the_latest_result(light_cli: None, tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    files = _library(lib)
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    _validate(NORTHWIND, lib, first)
+    Image.new("RGB", (256, 256), (1, 2, 3)).save(files[4])  # the failing image mended, then checked again
+    _validate(NORTHWIND, files[4], second)
+    combined = combine_audits([second, first])  # order does not matter: the later check wins
+    assert combined.repeated == [str(files[4])]
+    assert (combined.summary.files, combined.summary.failed, combined.summary.passed) == (10, 0, 9)
+    assert combined.shard_count is None and combined.missing_shards == [] and combined.complete
+
+
+def test_what_cannot_make_one_audit_is_refused_naming_the_files(light_cli: None, tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    _library(lib, count=3)
+    northwind, ubuntu = tmp_path / "northwind.jsonl", tmp_path / "ubuntu.jsonl"
+    _validate(NORTHWIND, lib, northwind)
+    _validate(UBUNTU, lib, ubuntu)
+    with pytest.raises(RequestError, match="different specs") as caught:
+        combine_audits([northwind, ubuntu])
+    assert str(northwind) in str(caught.value) and str(ubuntu) in str(caught.value) and caught.value.field == "files"
+    result = CliRunner().invoke(app, ["audit", "summary", str(northwind), str(ubuntu)])
+    assert result.exit_code == EXIT_USAGE and "different specs" in result.stderr
+
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    _validate(NORTHWIND, lib, a, "--shard", "1/2")
+    _validate(NORTHWIND, lib, b, "--shard", "1/3")
+    with pytest.raises(RequestError, match="shards of different counts"):
+        combine_audits([a, b])
+    with pytest.raises(RequestError, match="no such audit file") as missing:
+        combine_audits([a, tmp_path / "gone.jsonl"])
+    assert missing.value.value == str(tmp_path / "gone.jsonl")
+    foreign = tmp_path / "foreign.jsonl"
+    foreign.write_text('{"event": "something else"}\nnot json\n')
+    with pytest.raises(RequestError, match="holds no audit line"):
+        combine_audits([foreign])
+    with pytest.raises(RequestError, match="at least one"):
+        combine_audits([])
+
+
+def test_resume_checks_again_what_was_checked_against_another_spec_or_copy(
+    light_cli: None, tmp_path: Path
+) -> None:
+    lib = tmp_path / "lib"
+    _library(lib, count=4)
+    spec_dir = tmp_path / "brand"
+    shutil.copytree(NORTHWIND, spec_dir)
+    out = tmp_path / "audit.jsonl"
+    spec = brandkit.load_spec(spec_dir)
+    run = audit(spec, [lib], jobs=1, out=out)
+    assert len(list(run)) == 5
+    again = audit(spec, [lib], jobs=1, out=out, resume=True)
+    assert (again.resumed, again.rechecked, len(again.todo)) == (5, 0, 0)  # nothing changed: nothing to check
+
+    # the brand changes (one colour): every file is checked again, and the records say against which spec
+    yaml = spec_dir / "brand.yaml"
+    yaml.write_text(yaml.read_text().replace('hex: "#7A9E7E"', 'hex: "#7A9E80"'))
+    changed = brandkit.load_spec(spec_dir)
+    assert changed.fingerprint != spec.fingerprint
+    rerun = audit(changed, [lib], jobs=1, out=out, resume=True)
+    assert (rerun.resumed, rerun.rechecked, len(rerun.todo)) == (0, 5, 5)
+    assert {item.record.spec_fingerprint for item in rerun} == {changed.fingerprint}
+    assert audit(changed, [lib], jobs=1, out=out, resume=True).resumed == 5
+
+    # the caller's expected copy (or format) is part of what a file was checked against
+    request = brandkit.AssetRequest(brief="validate", headline="Slow mornings")
+    with_copy = audit(changed, [lib], jobs=1, out=out, resume=True, expected=request)
+    assert (with_copy.resumed, with_copy.rechecked) == (0, 5)
+    assert {item.record.expectation for item in with_copy} == {with_copy.expectation} != {None}
+    assert audit(changed, [lib], jobs=1, out=out, resume=True, expected=request).resumed == 5
+
+    # the command says so
+    result = _validate(spec_dir, lib, out, "--resume")  # back to each image's provenance: checked again
+    assert "checked again: 5 file(s)" in result.stderr
+    assert result.exit_code in (EXIT_OK, EXIT_CHECKS, EXIT_USAGE)
