@@ -133,7 +133,7 @@ def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10) 
         )
     count = counts.pop() if counts else None
     missing = [] if count is None else [f"{i}/{count}" for i in range(1, count + 1) if i not in _indexes(shards)]
-    every = [record for _, record, _ in latest.values()]
+    every = sorted((record for _, record, _ in latest.values()), key=lambda record: record.path)  # any order in
     fingerprint = next(iter(fingerprints), None)
     return CombinedAudit(
         summary=summarize(every, worst=worst, spec_fingerprint=fingerprint),
