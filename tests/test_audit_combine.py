@@ -213,3 +213,16 @@ def test_resume_checks_again_what_was_checked_against_another_spec_or_copy(
     result = _validate(spec_dir, lib, out, "--resume")  # back to each image's provenance: checked again
     assert "checked again: 5 file(s)" in result.stderr
     assert result.exit_code in (EXIT_OK, EXIT_CHECKS, EXIT_USAGE)
+    # the file now holds runs against two versions of the brand; its latest lines are all of the last one, so it
+    # combines as one audit of that version
+    combined = combine_audits([out])
+    assert combined.summary.spec_fingerprint == changed.fingerprint and combined.summary.files == 5
+    # a run against the new version killed midway leaves lines of both: refused, naming the file
+    yaml.write_text(yaml.read_text().replace('hex: "#7A9E80"', 'hex: "#7A9E82"'))
+    newest = brandkit.load_spec(spec_dir)
+    events = read_journal(out)[0]
+    stale = audit(newest, [lib], jobs=1, out=out, resume=True)
+    next(iter(stale))  # one file checked, then the run stops (as if killed: no summary line)
+    with pytest.raises(RequestError, match="different specs"):
+        combine_audits([out])
+    assert len(read_journal(out)[0]) == len(events) + 2  # the start line and one file line

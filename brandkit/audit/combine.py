@@ -102,9 +102,8 @@ def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10) 
                 latest[key] = (ts, record, str(path))
             if record.spec_fingerprint:
                 fingerprints.setdefault(record.spec_fingerprint, str(path))
-        for head in heads:
-            if head.spec_fingerprint:
-                fingerprints.setdefault(head.spec_fingerprint, str(path))
+        if heads and heads[-1].spec_fingerprint:  # the last run's spec (an earlier run's may be older: resumed)
+            fingerprints.setdefault(heads[-1].spec_fingerprint, str(path))
         starts = [head for head in heads if isinstance(head, AuditStart)]
         sources.append(
             AuditSource(
@@ -119,7 +118,8 @@ def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10) 
     if len(fingerprints) > 1:
         named = ", ".join(f"{fp[:12]}… ({file})" for fp, file in fingerprints.items())
         raise RequestError(
-            f"these audits were made against different specs: {named}; combine the audits of one version of the brand",
+            f"these audits were made against different specs: {named}; combine the audits of one version of the "
+            "brand (files checked against an older one are checked again by validate --resume with the new spec)",
             field="files",
             value=[str(p) for p in paths],
         )
