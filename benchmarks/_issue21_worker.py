@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import time
@@ -476,7 +477,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             out = measure(args.item, args.inputs, args.runs, args.warmup)
     except ImportError as exc:  # an entry point this tree does not have
-        out = {"unsupported": f"{type(exc).__name__}: {exc}"}
+        out = {"unsupported": "not in this tree: " + re.sub(r" \([^()]*\)$", "", str(exc))}  # the path dropped
     except Unsupported as exc:
         out = {"unsupported": str(exc)}
     leaked = sorted(m for m, mod in sys.modules.items() if m.startswith("brandkit") and not _inside(mod, tree))
