@@ -110,6 +110,31 @@ def test_worker_now_path_runs_an_item_end_to_end(tmp_path: Path) -> None:
     assert answer["note"] == "passed"
 
 
+def test_worker_leaves_record_fields_the_tree_does_not_know_out_of_its_copy(tmp_path: Path) -> None:
+    """A record with a field newer than the tree (as today's records are to the previous implementation, whose
+    strict reader would refuse the whole record and see no layout): the tree reads the rest, and the note says so."""
+    import brandkit
+    from brandkit.checks.technical import TechnicalCheck
+    from brandkit.imageio import encode_image, load_image, read_provenance
+    from brandkit.pipeline import expectation_from_provenance
+
+    spec = brandkit.load_spec(ROOT / "brand_specs" / "northwind")
+    kit = brandkit.BrandKit(spec, provider="local", checks=[TechnicalCheck()])
+    asset = kit.generate(brandkit.AssetRequest(brief="A cup on a table", format="square", seed=2, headline="Hi"))
+    data = asset.save(tmp_path / "made.png").read_bytes()
+    record = json.loads(read_provenance(data) or "{}")
+    assert record["logo_box"] and expectation_from_provenance(data, "png").logo_box is not None
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    future = encode_image(load_image(data), "png", pnginfo={"brandkit": json.dumps({**record, "zz_future": 1})})
+    (inputs / "ad.png").write_bytes(future)
+    assert expectation_from_provenance(future, "png").logo_box is None  # the strict reader refuses the record
+    answer = worker("technical", ROOT, tmp_path / "cache", inputs, 1, 0)
+    assert answer["note"] == "passed; record read without zz_future (newer than this tree)"
+    (inputs / "ad.png").write_bytes(data)  # a record the tree knows entirely: read as it is, nothing said
+    assert worker("technical", ROOT, tmp_path / "cache", inputs, 1, 0)["note"] == "passed"
+
+
 def test_worker_refuses_an_unknown_item(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="invalid choice"):
         run_child([sys.executable, str(WORKER), "no-such-item"], env_for(ROOT, tmp_path), cwd=ROOT)
@@ -124,7 +149,7 @@ def test_worker_reports_a_missing_entry_point_as_unsupported(tmp_path: Path) -> 
     answer = json.loads(child.stdout.rsplit("@@", 1)[1])
     assert "cpu_ms" not in answer
     # the tree's own lack, not today's module found through the venv's editable install
-    assert answer["unsupported"] == "ModuleNotFoundError: No module named 'brandkit.checks'"
+    assert answer["unsupported"] == "not in this tree: No module named 'brandkit.checks'"
     assert answer["tree"] == str(fake.resolve())
 
 

@@ -122,11 +122,12 @@ def expectation_key(expected: AssetRequest | None, fmt: str | None) -> str | Non
 def record_of(
     result: FileResult, rel: str, *, spec_fingerprint: str | None = None, expectation: str | None = None
 ) -> AuditRecord:
-    """The record of one validated (or unreadable) file, checked against the spec of ``spec_fingerprint`` and
-    the :func:`expectation_key` ``expectation``."""
+    """The record of one validated (or unreadable) file, checked against the spec of ``spec_fingerprint`` (the
+    report's own when it names one: the spec the worker loaded) and the :func:`expectation_key` ``expectation``."""
     report = result.report
     common: dict[str, Any] = {"path": str(result.path), "rel": rel, "sha256": result.sha256}
-    common.update(spec_fingerprint=spec_fingerprint, expectation=expectation)
+    checked_with = report.spec_fingerprint if report is not None and report.spec_fingerprint else spec_fingerprint
+    common.update(spec_fingerprint=checked_with, expectation=expectation)
     if report is None:
         return AuditRecord(state="unreadable", error=result.error, **common)
     return AuditRecord(
