@@ -16,7 +16,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import brandkit
-from brandkit.audit import AuditSummary, audit, combine_audits
+from brandkit.audit import AuditSummary, audit, combine_audits, shard_of
 from brandkit.checks.technical import TechnicalCheck
 from brandkit.cli import EXIT_CHECKS, EXIT_OK, EXIT_USAGE, app
 from brandkit.errors import RequestError
@@ -86,6 +86,7 @@ def test_the_shards_combined_give_the_whole_audit_summary(light_cli: None, tmp_p
     _same_results(combined.summary, expected)
     assert combined.complete and combined.problems() == [] and combined.repeated == []
     assert combined.shard_count == 3 and combined.missing_shards == []
+    assert (combined.library_files, combined.libraries) == (10, 1)  # every start line names the same whole list
     assert sorted(source.shard or "" for source in combined.sources) == ["1/3", "2/3", "3/3"]
     assert sum(source.files for source in combined.sources) == 10
 
@@ -135,6 +136,36 @@ def test_a_missing_shard_or_an_unfinished_run_is_named_and_exits_2(light_cli: No
     ]
     assert unfinished.summary.files == 9 - (total - 1)  # what was checked is counted, and no more
     assert next(s for s in unfinished.sources if s.path == str(others[0])).skipped_lines == 1  # the torn line
+
+
+def test_shards_cut_from_different_file_lists_are_named(light_cli: None, tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    files = _library(lib, count=6)
+    first, second = tmp_path / "audit-1.jsonl", tmp_path / "audit-2.jsonl"
+    _validate(NORTHWIND, lib, first, "--shard", "1/2")
+    late = next(lib / f"late{i}.png" for i in range(100) if shard_of(f"late{i}.png", 2) == 2)  # shard 2's
+    Image.new("RGB", (64, 64), (9, 9, 9)).save(late)  # the library grew between the two machines' runs
+    _validate(NORTHWIND, lib, second, "--shard", "2/2")
+    combined = combine_audits([first, second])
+    assert combined.missing_shards == [] and combined.libraries == 2 and combined.library_files is None
+    assert not combined.complete
+    assert combined.problems() == [
+        "the runs were cut from 2 different file lists (files added, removed or renamed between them, or another "
+        "folder): the shards do not partition one library"
+    ]
+    result = CliRunner().invoke(app, ["audit", "summary", str(first), str(second)])
+    assert result.exit_code == EXIT_USAGE and "2 different file lists" in result.stderr
+    late.unlink()  # the same list again: shard 2 run once more, the latest start line counts
+    _validate(NORTHWIND, lib, second, "--shard", "2/2", "--resume")
+    again = combine_audits([first, second])
+    assert again.libraries == 1 and again.library_files == len(files)
+    # the late file, checked by the earlier run of shard 2, is still in that file: counted, and named as stale
+    assert again.summary.files == len(files) + 1
+    held = next(source for source in again.sources if source.path == str(second))
+    assert again.problems() == [
+        f"{second}: holds results for {held.files} files, its last run's list has {held.files - 1}: files checked "
+        "by an earlier run are no longer in the library (audit it afresh into a new file)"
+    ]
 
 
 def test_a_file_checked_in_two_runs_keeps_the_latest_result(light_cli: None, tmp_path: Path) -> None:

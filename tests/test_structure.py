@@ -45,7 +45,7 @@ def test_cli_package_registers_every_command_group_once() -> None:
     commands = [c.name for c in app.registered_commands]
     groups = sorted(g.name or "" for g in app.registered_groups)
     assert sorted(commands) == ["chat", "compile", "edit", "generate", "mcp", "report", "validate", "variants"]
-    assert groups == ["cache", "provenance", "review", "spec"]
+    assert groups == ["audit", "cache", "provenance", "review", "spec"]
     assert sorted(c.name or "" for c in spec_app.registered_commands) == [
         "calibrate",
         "check",

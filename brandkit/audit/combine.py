@@ -5,8 +5,9 @@ the last line of a path wins, as for ``--resume``) and its runs' ``start`` and `
 files), and returns a :class:`CombinedAudit`: the
 :class:`~brandkit.audit.records.AuditSummary` of every file audited (the same arithmetic as one run over the whole
 library: :func:`~brandkit.audit.records.summarize`) and what it can say about its sources — each file's shard and
-whether its run finished (its last line is a summary), the shards of ``N`` that are missing, the paths found in
-more than one file (the latest check kept).
+whether its run finished (its last line is a summary), the shards of ``N`` that are missing, whether the runs were
+cut from one file list (the start line's digest of the whole list before sharding), the paths found in more than one
+file (the latest check kept).
 
 It refuses, with a :class:`~brandkit.errors.RequestError` naming the files, what cannot make one audit: a file that
 does not exist or holds no audit line, files audited against different specs (their fingerprints differ: the brand
@@ -53,20 +54,38 @@ class CombinedAudit(BaseModel):
     shard_count: int | None = Field(description="N of the shards combined; None when no file names a shard.")
     missing_shards: list[str] = Field(description="Shards of N that no file holds (I/N).")
     repeated: list[str] = Field(description="Paths with records in several files (the latest check kept).")
+    library_files: int | None = Field(
+        description="Files in the whole library the shards were cut from, as their start lines count them (None: "
+        "no shard, unknown, or they disagree)."
+    )
+    libraries: int = Field(
+        description="Different file lists the shards were cut from (1: one split of one library; 0: no shard or "
+        "unknown). Unsharded files are whole audits of their own lists and may be combined freely."
+    )
 
     @property
     def complete(self) -> bool:
         """True when every run got to the end and no shard is missing."""
-        return not self.missing_shards and all(source.finished for source in self.sources)
+        return not self.problems()
 
     def problems(self) -> list[str]:
         """What keeps the combination from being the whole audit, one sentence each (empty when complete)."""
         out = [f"shard {shard} is missing" for shard in self.missing_shards]
+        if self.libraries > 1:
+            out.append(
+                f"the runs were cut from {self.libraries} different file lists (files added, removed or renamed "
+                "between them, or another folder): the shards do not partition one library"
+            )
         for source in self.sources:
+            total = source.expected_files
             if not source.finished:
-                total = source.expected_files
                 held = "" if total is None else f"; it holds {source.files} of {total} files"
                 out.append(f"{source.path}: the run did not finish (no summary line at its end{held})")
+            elif total is not None and source.files > total:
+                out.append(
+                    f"{source.path}: holds results for {source.files} files, its last run's list has {total}: files "
+                    "checked by an earlier run are no longer in the library (audit it afresh into a new file)"
+                )
         return out
 
 
@@ -84,6 +103,7 @@ def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10) 
     seen_in: dict[str, set[str]] = {}
     fingerprints: dict[str, str] = {}  # fingerprint → the first file naming it
     shards: dict[str, Shard] = {}  # file → its shard
+    libraries: dict[str, int] = {}  # per sharded file: the whole list's digest → its size (its last start line)
     for given in paths:
         path = Path(given)
         if not path.is_file():
@@ -105,6 +125,8 @@ def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10) 
         if heads and heads[-1].spec_fingerprint:  # the last run's spec (an earlier run's may be older: resumed)
             fingerprints.setdefault(heads[-1].spec_fingerprint, str(path))
         starts = [head for head in heads if isinstance(head, AuditStart)]
+        if shard is not None and starts and starts[-1].library is not None:  # shards must split one list
+            libraries[starts[-1].library] = starts[-1].library_files or 0
         sources.append(
             AuditSource(
                 path=str(path),
@@ -141,6 +163,8 @@ def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10) 
         shard_count=count,
         missing_shards=missing,
         repeated=sorted(key for key, files in seen_in.items() if len(files) > 1),
+        library_files=next(iter(libraries.values())) if len(libraries) == 1 else None,
+        libraries=len(libraries),
     )
 
 

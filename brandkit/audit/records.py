@@ -27,6 +27,7 @@ __all__ = [
     "CheckTally",
     "Offender",
     "expectation_key",
+    "library_digest",
     "record_of",
     "summarize",
 ]
@@ -67,6 +68,12 @@ class AuditStart(BaseModel):
     to_check: int = Field(description="Files this run checks (the others were resumed).")
     spec_fingerprint: str | None = Field(default=None, description="The fingerprint of the spec audited against.")
     expectation: str | None = Field(default=None, description="The run's expectation_key (None: provenance).")
+    library: str | None = Field(
+        default=None,
+        description="sha256 of the whole file list before sharding (each file's relative path, sorted): the shards "
+        "of one split share it (library_digest).",
+    )
+    library_files: int | None = Field(default=None, description="Files in that whole list (every shard).")
 
 
 class CheckTally(BaseModel):
@@ -93,8 +100,8 @@ class Offender(BaseModel):
 class AuditSummary(BaseModel):
     """The end of an audit: counts, each check's pass rate and the worst offenders."""
 
-    files: int = Field(description="Files in the audit (this shard), resumed ones included.")
-    checked: int = Field(description="Files checked by this run.")
+    files: int = Field(description="Files in the audit (this shard), resumed ones included; combined: every shard's.")
+    checked: int = Field(description="Files checked by this run (combined: every file).")
     resumed: int = Field(description="Files skipped because the JSONL already held them with the same hash.")
     passed: int
     failed: int
@@ -106,6 +113,12 @@ class AuditSummary(BaseModel):
     unreadable_files: list[str] = Field(description="The unreadable files with their errors (up to the limit).")
     shard: str | None = Field(default=None, description="The run's shard (I/N); None: the whole library.")
     spec_fingerprint: str | None = Field(default=None, description="The fingerprint of the spec audited against.")
+
+
+def library_digest(rels: Iterable[str]) -> str:
+    """sha256 of a file list — each file's relative path, sorted, one per line —: the same on every machine that
+    expands the same library (the paths relative to their source), whatever the checkout folder."""
+    return hashlib.sha256("\n".join(sorted(rels)).encode("utf-8")).hexdigest()
 
 
 def expectation_key(expected: AssetRequest | None, fmt: str | None) -> str | None:

@@ -23,7 +23,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from brandkit.audit.records import AuditRecord, AuditStart, AuditSummary, expectation_key, record_of, summarize
+from brandkit.audit.records import (
+    AuditRecord,
+    AuditStart,
+    AuditSummary,
+    expectation_key,
+    library_digest,
+    record_of,
+    summarize,
+)
 from brandkit.audit.sources import AuditFile, Shard, expand_sources, parse_shard, select_shard
 from brandkit.errors import OutputError, RequestError
 from brandkit.jsonl import Journal, read_journal
@@ -65,7 +73,8 @@ class AuditRun:
     """An audit under way: iterate it for the files checked now (in the order they finish), then read
     :attr:`summary`. ``files`` is the audit's list (this shard), ``todo`` what is left to check, ``resumed`` how
     many were skipped because ``out`` held them already, ``rechecked`` how many ``out`` held with the same bytes but
-    checked against another spec or other expected copy (they are in ``todo``: checked again)."""
+    checked against another spec or other expected copy (they are in ``todo``: checked again); ``library`` the
+    digest and size of the whole file list before sharding (:func:`~brandkit.audit.records.library_digest`)."""
 
     def __init__(
         self,
@@ -77,6 +86,7 @@ class AuditRun:
         *,
         rechecked: int,
         shard: Shard | None,
+        library: tuple[str, int],
         jobs: int | None,
         out: Path | None,
         expected: AssetRequest | None,
@@ -91,6 +101,7 @@ class AuditRun:
         self.resumed = len(previous)
         self.rechecked = rechecked
         self.shard = shard
+        self.library = library
         self.expectation = expectation_key(expected, fmt)
         self.out = out
         self._previous = previous
@@ -123,6 +134,8 @@ class AuditRun:
                 to_check=len(self.todo),
                 spec_fingerprint=self.spec.fingerprint,
                 expectation=self.expectation,
+                library=self.library[0],
+                library_files=self.library[1],
             )
             journal.append(START_EVENT, **start.model_dump(mode="json"))
         paths = [item.path for item in self.todo]
@@ -189,7 +202,8 @@ def audit(
         raise RequestError("resume needs the JSONL file of the earlier run (out=, --out)", field="resume", value=True)
     source = spec_source if spec_source is not None else spec.source
     chosen = parse_shard(shard) if isinstance(shard, str) else shard
-    files = select_shard(expand_sources(sources), chosen)
+    everything = expand_sources(sources)
+    files = select_shard(everything, chosen)
     out_path = Path(out) if out is not None else None
     if out_path is not None and out_path.is_dir():
         raise OutputError(f"{out_path}: is a folder; name the JSONL file to write", str(out_path))
@@ -212,6 +226,7 @@ def audit(
         previous,
         rechecked=rechecked,
         shard=chosen,
+        library=(library_digest(item.rel for item in everything), len(everything)),
         jobs=jobs,
         out=out_path,
         expected=expected,
