@@ -60,8 +60,6 @@ def _read(inputs: Path, name: str) -> tuple[Any, bytes]:
     top-level fields this tree's strict reader does not know (records gained fields after the previous
     implementation: ``background_tone``), which would make it refuse the whole record and see no layout — the same
     pixels with those fields left out (named in the item's note)."""
-    import json as _json
-
     from brandkit.imageio import encode_image, load_image, read_provenance
     from brandkit.provenance import ProvenanceRecord
 
@@ -70,14 +68,14 @@ def _read(inputs: Path, name: str) -> tuple[Any, bytes]:
     text = read_provenance(data)
     if text is None:
         return image, data
-    record = _json.loads(text)
+    record = json.loads(text)
     known = {field.alias or key for key, field in ProvenanceRecord.model_fields.items()}
     newer = set(record) - known
     if not newer:
         return image, data
     NEWER_RECORD_FIELDS.update(newer)
     kept = {key: value for key, value in record.items() if key in known}
-    return image, encode_image(image, "png", pnginfo={"brandkit": _json.dumps(kept, ensure_ascii=False)})
+    return image, encode_image(image, "png", pnginfo={"brandkit": json.dumps(kept, ensure_ascii=False)})
 
 
 def _provenance_expectation(data: bytes) -> Any:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from brandkit.audit.combine import AuditSource, CombinedAudit, combine_audits
 from brandkit.audit.records import (
+    AuditLines,
     AuditRecord,
     AuditStart,
     AuditSummary,
     CheckTally,
     Offender,
     expectation_key,
+    library_digest,
+    read_audit,
     record_of,
     summarize,
 )
@@ -33,6 +36,7 @@ __all__ = [
     "IMAGE_EXTENSIONS",
     "AuditFile",
     "AuditItem",
+    "AuditLines",
     "AuditRecord",
     "AuditRun",
     "AuditSource",
@@ -47,7 +51,9 @@ __all__ = [
     "expand_sources",
     "expectation_key",
     "file_digest",
+    "library_digest",
     "parse_shard",
+    "read_audit",
     "record_of",
     "select_shard",
     "shard_of",

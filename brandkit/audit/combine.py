@@ -19,18 +19,14 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
-from brandkit.audit.records import AuditRecord, AuditStart, AuditSummary, summarize
+from brandkit.audit.records import SUMMARY_EVENT, AuditRecord, AuditStart, AuditSummary, read_audit, summarize
 from brandkit.audit.sources import Shard, parse_shard
 from brandkit.errors import RequestError
-from brandkit.jsonl import read_journal
 
 __all__ = ["AuditSource", "CombinedAudit", "combine_audits"]
-
-_START, _FILE, _SUMMARY = "start", "file", "summary"
 
 
 class AuditSource(BaseModel):
@@ -65,7 +61,7 @@ class CombinedAudit(BaseModel):
 
     @property
     def complete(self) -> bool:
-        """True when every run got to the end and no shard is missing."""
+        """True when nothing keeps the combination from being the whole audit (:meth:`problems` is empty)."""
         return not self.problems()
 
     def problems(self) -> list[str]:
@@ -108,8 +104,8 @@ def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10) 
         path = Path(given)
         if not path.is_file():
             raise RequestError(f"{path}: no such audit file", field="files", value=str(path))
-        events, skipped = read_journal(path)
-        records, heads, bad = _read(events)
+        lines = read_audit(path)
+        records, heads = lines.latest(), lines.heads
         if not records and not heads:
             raise RequestError(f"{path}: holds no audit line (start, file or summary)", field="files", value=str(path))
         shard = _shard_of(path, heads)
@@ -132,8 +128,8 @@ def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10) 
                 path=str(path),
                 files=len(records),
                 shard=None if shard is None else str(shard),
-                finished=bool(events) and events[-1].get("event") == _SUMMARY,
-                skipped_lines=skipped + bad,
+                finished=lines.last_event == SUMMARY_EVENT,
+                skipped_lines=lines.skipped,
                 expected_files=starts[-1].files if starts else None,
             )
         )
@@ -168,32 +164,6 @@ def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10) 
     )
 
 
-def _read(
-    events: list[dict[str, Any]],
-) -> tuple[dict[str, tuple[float, AuditRecord]], list[AuditStart | AuditSummary], int]:
-    """The file records (the last line of each path, with the time it was written), the runs' start and summary
-    lines in order, and how many audit lines did not validate (another program's or version's)."""
-    records: dict[str, tuple[float, AuditRecord]] = {}
-    heads: list[AuditStart | AuditSummary] = []
-    bad = 0
-    for event in events:
-        kind = event.get("event")
-        if kind not in (_START, _FILE, _SUMMARY):
-            continue
-        fields = {k: v for k, v in event.items() if k not in ("ts", "event")}
-        try:
-            if kind == _FILE:
-                record = AuditRecord.model_validate(fields)
-                records[record.path] = (_time(event), record)
-            elif kind == _START:
-                heads.append(AuditStart.model_validate(fields))
-            else:
-                heads.append(AuditSummary.model_validate(fields))
-        except ValidationError:
-            bad += 1
-    return records, heads, bad
-
-
 def _shard_of(path: Path, heads: list[AuditStart | AuditSummary]) -> Shard | None:
     """The shard the file's runs checked (their start and summary lines agree), ``None`` when none names one."""
     named = {head.shard for head in heads if head.shard is not None}
@@ -209,8 +179,3 @@ def _shard_of(path: Path, heads: list[AuditStart | AuditSummary]) -> Shard | Non
 def _indexes(shards: dict[str, Shard]) -> set[int]:
     return {shard.index for shard in shards.values()}
 
-
-def _time(event: dict[str, Any]) -> float:
-    """When the line was written (the journal's ``ts``, seconds since the epoch); 0 when it does not say."""
-    ts = event.get("ts")
-    return float(ts) if isinstance(ts, (int, float)) and not isinstance(ts, bool) else 0.0

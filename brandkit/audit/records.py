@@ -11,16 +11,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from brandkit.checks.palette_details import PaletteDetails
+from brandkit.jsonl import read_journal
 from brandkit.models import AssetRequest, CheckStatus, ValidationReport
 from brandkit.validate_many import FileResult
 
 __all__ = [
+    "FILE_EVENT",
+    "START_EVENT",
+    "SUMMARY_EVENT",
+    "AuditLines",
     "AuditRecord",
     "AuditStart",
     "AuditSummary",
@@ -28,11 +35,19 @@ __all__ = [
     "Offender",
     "expectation_key",
     "library_digest",
+    "read_audit",
     "record_of",
     "summarize",
 ]
 
 FileState = Literal["passed", "failed", "unreadable"]
+
+START_EVENT = "start"
+"""The JSONL event of a run's first line (:class:`AuditStart`)."""
+FILE_EVENT = "file"
+"""The JSONL event of one file's line (:class:`AuditRecord`)."""
+SUMMARY_EVENT = "summary"
+"""The JSONL event of a run's last line (:class:`AuditSummary`)."""
 
 
 class AuditRecord(BaseModel):
@@ -211,3 +226,51 @@ def _offender(record: AuditRecord) -> Offender:
         off_palette_share=record.off_palette_share,
         failed_checks=record.failed_checks,
     )
+
+
+@dataclass(frozen=True)
+class AuditLines:
+    """An audit JSONL file read back: what ``--resume`` and :func:`~brandkit.audit.combine_audits` read."""
+
+    files: list[tuple[float, AuditRecord]]
+    """Each file line in order, with the time it was written (the journal's ``ts``; 0 when it does not say)."""
+    heads: list[AuditStart | AuditSummary]
+    """The runs' start and summary lines, in order."""
+    skipped: int
+    """Lines that are not audit lines: torn by a kill, not JSON, or audit lines that do not validate (another
+    program's or version's)."""
+    last_event: str | None
+    """The event of the file's last line (``"summary"``: the last run got to the end)."""
+
+    def latest(self) -> dict[str, tuple[float, AuditRecord]]:
+        """The last line of each path (a file checked again after a change, or by a resumed run)."""
+        return {record.path: (ts, record) for ts, record in self.files}
+
+
+def read_audit(path: str | os.PathLike[str]) -> AuditLines:
+    """The typed lines of the audit JSONL at ``path`` (a missing file: none)."""
+    events, skipped = read_journal(path)
+    files: list[tuple[float, AuditRecord]] = []
+    heads: list[AuditStart | AuditSummary] = []
+    for event in events:
+        kind = event.get("event")
+        if kind not in (START_EVENT, FILE_EVENT, SUMMARY_EVENT):
+            continue
+        fields = {k: v for k, v in event.items() if k not in ("ts", "event")}
+        try:
+            if kind == FILE_EVENT:
+                files.append((_time(event), AuditRecord.model_validate(fields)))
+            elif kind == START_EVENT:
+                heads.append(AuditStart.model_validate(fields))
+            else:
+                heads.append(AuditSummary.model_validate(fields))
+        except ValueError:  # pydantic's ValidationError
+            skipped += 1
+    last = events[-1].get("event") if events else None
+    return AuditLines(files, heads, skipped, last if isinstance(last, str) else None)
+
+
+def _time(event: dict[str, Any]) -> float:
+    """When the line was written (the journal's ``ts``, seconds since the epoch); 0 when it does not say."""
+    ts = event.get("ts")
+    return float(ts) if isinstance(ts, (int, float)) and not isinstance(ts, bool) else 0.0

@@ -24,17 +24,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from brandkit.audit.records import (
+    FILE_EVENT,
+    START_EVENT,
+    SUMMARY_EVENT,
     AuditRecord,
     AuditStart,
     AuditSummary,
     expectation_key,
     library_digest,
+    read_audit,
     record_of,
     summarize,
 )
 from brandkit.audit.sources import AuditFile, Shard, expand_sources, parse_shard, select_shard
 from brandkit.errors import OutputError, RequestError
-from brandkit.jsonl import Journal, read_journal
+from brandkit.jsonl import Journal
 from brandkit.models import AssetRequest
 from brandkit.spec.models import BrandSpec
 from brandkit.validate_many import FileResult, default_jobs, validate_files
@@ -45,9 +49,6 @@ WARM_MIN_FILES = 200
 """From this many files to check, an audit warms the caches first (the gamut table's one-off build is then
 repaid: ≥ 200 × ~30 ms of exact palette figures per image)."""
 
-START_EVENT = "start"
-FILE_EVENT = "file"
-SUMMARY_EVENT = "summary"
 
 
 @dataclass(frozen=True)
@@ -254,17 +255,8 @@ def _done(
     """The records of ``out`` for files of this audit whose bytes have not changed since and that were checked
     against the spec of ``fingerprint`` and the same ``expectation`` (last record wins); and how many records had
     the same bytes but another spec or expectation (a brand that changed since: those files are checked again)."""
-    events, _torn = read_journal(out)
-    latest: dict[str, AuditRecord] = {}
-    for event in events:
-        if event.get("event") != FILE_EVENT:
-            continue
-        fields = {k: v for k, v in event.items() if k not in ("ts", "event")}
-        try:
-            record = AuditRecord.model_validate(fields)
-        except ValueError:
-            continue  # a line from another program or version: the file is checked again
-        latest[_key(Path(record.path))] = record
+    # a line from another program or version does not count: the file is checked again
+    latest = {_key(Path(record.path)): record for _, record in read_audit(out).files}
     wanted = {_key(item.path): item for item in files}
     done: dict[str, AuditRecord] = {}
     stale = 0
