@@ -10,13 +10,16 @@ it exit 2 (``--allow-partial``: summarise what is there and exit as for complete
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from brandkit.cli.common import EXIT_CHECKS, EXIT_OK, EXIT_USAGE, JsonOpt, emit_json, make_console, map_errors
+
+if TYPE_CHECKING:
+    from brandkit.audit import AuditSummary
 
 __all__ = ["print_summary", "register"]
 
@@ -93,7 +96,7 @@ def summary_cmd(
             raise typer.Exit(code)
 
 
-def print_summary(console: Console, summary: Any) -> None:
+def print_summary(console: Console, summary: AuditSummary) -> None:
     """An audit's end (:class:`brandkit.audit.AuditSummary`): counts, each check's pass rate, the worst offenders."""
     resumed = f" ({summary.resumed} from the earlier run)" if summary.resumed else ""
     console.print(
