@@ -1,5 +1,5 @@
 """``brandkit audit summary FILE...``: one summary of an audit split into shards (:mod:`brandkit.audit.combine`),
-and the audit summary's terminal form, which ``brandkit validate`` prints too.
+printed as ``brandkit validate`` prints an audit's (``cli/common.py::print_audit_summary``).
 
 An audit runs as ``brandkit validate DIR --shard I/N --out audit-I.jsonl`` on N machines; this command reads the N
 JSONL files back and prints what one run over the whole library would have printed — counts, each check's pass
@@ -10,18 +10,22 @@ it exit 2 (``--allow-partial``: summarise what is there and exit as for complete
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from brandkit.cli.common import EXIT_CHECKS, EXIT_OK, EXIT_USAGE, JsonOpt, emit_json, make_console, map_errors
+from brandkit.cli.common import (
+    EXIT_CHECKS,
+    EXIT_OK,
+    EXIT_USAGE,
+    JsonOpt,
+    emit_json,
+    make_console,
+    map_errors,
+    print_audit_summary,
+)
 
-if TYPE_CHECKING:
-    from brandkit.audit import AuditSummary
-
-__all__ = ["print_summary", "register"]
+__all__ = ["register"]
 
 audit_app = typer.Typer(
     help="Audits of asset libraries (run with brandkit validate DIR --out): combine the shards' results.",
@@ -89,35 +93,8 @@ def summary_cmd(
                 console.print(
                     f"{len(combined.repeated)} file(s) checked in several runs: the latest result kept", markup=False
                 )
-            print_summary(console, summary)
+            print_audit_summary(console, summary)
             for problem in problems:
                 make_console(stderr=True).print(f"[bold yellow]incomplete:[/] {problem}", markup=True)
         if code != EXIT_OK:
             raise typer.Exit(code)
-
-
-def print_summary(console: Console, summary: AuditSummary) -> None:
-    """An audit's end (:class:`brandkit.audit.AuditSummary`): counts, each check's pass rate, the worst offenders."""
-    resumed = f" ({summary.resumed} from the earlier run)" if summary.resumed else ""
-    console.print(
-        f"{summary.files} file(s){resumed}: {summary.passed} passed, {summary.failed} failed, "
-        f"{summary.unreadable} unreadable",
-        markup=False,
-    )
-    if summary.files < 2:
-        return
-    table = Table("check", "passed", "failed", "not checked", "skipped", "pass rate", title="pass rate per check")
-    for name, tally in summary.checks.items():
-        rate = "-" if tally.pass_rate is None else f"{tally.pass_rate:.1%}"
-        table.add_row(name, str(tally.passed), str(tally.failed), str(tally.not_checked), str(tally.skipped), rate)
-    console.print(table)
-    worst = (("lowest scores", summary.worst_by_score), ("most off-palette", summary.worst_by_off_palette))
-    for title, offenders in worst:
-        if offenders:
-            console.print(f"worst offenders, {title}:", markup=False)
-            for offender in offenders[:5]:
-                share = "-" if offender.off_palette_share is None else f"{offender.off_palette_share:.1%}"
-                failed = ", ".join(offender.failed_checks) or "none"
-                console.print(f"  {offender.path}  off-palette {share}  failed: {failed}", markup=False)
-    for line in summary.unreadable_files[:5]:
-        console.print(f"  unreadable: {line}", markup=False)

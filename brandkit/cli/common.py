@@ -34,6 +34,8 @@ if TYPE_CHECKING:  # rich is imported when a console or table is made: a --json 
     from rich.console import Console
     from rich.table import Table
 
+    from brandkit.audit import AuditSummary
+
 __all__ = [
     "EXIT_CHECKS",
     "EXIT_OK",
@@ -57,6 +59,7 @@ __all__ = [
     "load_spec_arg",
     "make_console",
     "map_errors",
+    "print_audit_summary",
     "report_rows",
     "resolve_provider",
 ]
@@ -201,3 +204,33 @@ def report_rows(report: Any) -> Table:
             name, f"[{colors.get(res.status.value, 'white')}]{res.status.value}[/]", score, res.policy, str(note)[:80]
         )
     return table
+
+
+def print_audit_summary(console: Console, summary: AuditSummary) -> None:
+    """An audit's end (:class:`brandkit.audit.AuditSummary`): counts, each check's pass rate, the worst offenders
+    (``brandkit validate`` of a library, ``brandkit audit summary``)."""
+    from rich.table import Table
+
+    resumed = f" ({summary.resumed} from the earlier run)" if summary.resumed else ""
+    console.print(
+        f"{summary.files} file(s){resumed}: {summary.passed} passed, {summary.failed} failed, "
+        f"{summary.unreadable} unreadable",
+        markup=False,
+    )
+    if summary.files < 2:
+        return
+    table = Table("check", "passed", "failed", "not checked", "skipped", "pass rate", title="pass rate per check")
+    for name, tally in summary.checks.items():
+        rate = "-" if tally.pass_rate is None else f"{tally.pass_rate:.1%}"
+        table.add_row(name, str(tally.passed), str(tally.failed), str(tally.not_checked), str(tally.skipped), rate)
+    console.print(table)
+    worst = (("lowest scores", summary.worst_by_score), ("most off-palette", summary.worst_by_off_palette))
+    for title, offenders in worst:
+        if offenders:
+            console.print(f"worst offenders, {title}:", markup=False)
+            for offender in offenders[:5]:
+                share = "-" if offender.off_palette_share is None else f"{offender.off_palette_share:.1%}"
+                failed = ", ".join(offender.failed_checks) or "none"
+                console.print(f"  {offender.path}  off-palette {share}  failed: {failed}", markup=False)
+    for line in summary.unreadable_files[:5]:
+        console.print(f"  unreadable: {line}", markup=False)

@@ -17,7 +17,6 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from brandkit.cli.audit import print_summary
 from brandkit.cli.common import (
     EXIT_CHECKS,
     EXIT_OK,
@@ -33,6 +32,7 @@ from brandkit.cli.common import (
     load_spec_arg,
     make_console,
     map_errors,
+    print_audit_summary,
     report_rows,
 )
 from brandkit.cli.recording import DbOpt, report_recording, validate_recorder
@@ -204,7 +204,7 @@ def validate_cmd(
             entries = [_file_entry(r, files) for r, files in zip(results, report_files, strict=True)]
             emit_json({**counts, "images": entries, "audit": audit_summary, **registry})
         else:
-            print_summary(console, summary)
+            print_audit_summary(console, summary)
         if code != EXIT_OK:
             raise typer.Exit(code)
 
