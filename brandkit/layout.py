@@ -18,6 +18,7 @@ from typing import Literal
 from PIL import Image, ImageDraw, ImageFont
 from pydantic import BaseModel, ConfigDict
 
+from brandkit.geometry import PixelBox
 from brandkit.glyphs import FontChain, font_runs
 from brandkit.linebreak import segments
 from brandkit.memo import memoized
@@ -56,7 +57,7 @@ class Box(BaseModel):
         """True when the two boxes overlap."""
         return self.x0 < other.x1 and other.x0 < self.x1 and self.y0 < other.y1 and other.y0 < self.y1
 
-    def as_tuple(self) -> tuple[int, int, int, int]:
+    def as_tuple(self) -> PixelBox:
         """(x0, y0, x1, y1)."""
         return (self.x0, self.y0, self.x1, self.y1)
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator
 
+from brandkit.geometry import PixelBox
 from brandkit.layout import Box, Layout
 from brandkit.rate_limits import RateLimitInfo
 from brandkit.spec.models import CheckPolicy, OutputFormat, Quality
@@ -242,7 +243,7 @@ class PhotoUse(_Model):
     id: str = Field(description="The photo's id in the spec.")
     file: str = Field(description="Its file, relative to the spec folder.")
     sha256: str = Field(description="sha256 of the photo file's bytes.")
-    crop: tuple[int, int, int, int] = Field(description="Region of the photo used (x0, y0, x1, y1 in its pixels).")
+    crop: PixelBox = Field(description="Region of the photo used (x0, y0, x1, y1 in its pixels).")
     box: Box = Field(description="Where it was placed on the canvas (the layout's hero box).")
     matched_tags: list[str] = Field(
         default_factory=list, description="Tags that matched the brief or purpose (empty: chosen on format only)."
@@ -395,7 +396,7 @@ class ComposedCopy(_Model):
     """
 
     font_px: list[int | None] = Field(default_factory=list, max_length=4)
-    cta_box: tuple[int, int, int, int] | None = None
+    cta_box: PixelBox | None = None
 
 
 class Attempt(_Model):

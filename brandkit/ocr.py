@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 from PIL import Image
 
+from brandkit.geometry import PixelBox
 from brandkit.ocr_rapid import to_bgr
 from brandkit.ocr_types import DEFAULT_RAPIDOCR_PARAMS, LazyEngine, OcrLine, OcrUnavailableError, Quad, reading_order
 
@@ -123,7 +124,7 @@ class RegionOcrEngine(OcrEngine, Protocol):
     """
 
     def detect(
-        self, bgr: np.ndarray, box: tuple[int, int, int, int], scale: float, *, wide_padding: bool = True
+        self, bgr: np.ndarray, box: PixelBox, scale: float, *, wide_padding: bool = True
     ) -> list[Quad]:
         """Text lines found in ``bgr[y0:y1, x0:x1]`` resized by ``scale``, as quads in image pixels.
 
@@ -136,7 +137,7 @@ class RegionOcrEngine(OcrEngine, Protocol):
         """Read each quad from the full-resolution ``bgr`` (lines read as empty or below the score dropped)."""
         ...
 
-    def detect_grid(self, bgr: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[list[Quad]]:
+    def detect_grid(self, bgr: np.ndarray, boxes: list[PixelBox]) -> list[list[Quad]]:
         """Text lines in each box, detected on the whole-image read's own detector input (the same pixels)."""
         ...
 
@@ -227,7 +228,7 @@ class RapidOcrEngine(LazyEngine):
         return self._engine
 
     def detect(
-        self, bgr: np.ndarray, box: tuple[int, int, int, int], scale: float, *, wide_padding: bool = True
+        self, bgr: np.ndarray, box: PixelBox, scale: float, *, wide_padding: bool = True
     ) -> list[Quad]:
         """Text lines found in ``bgr[y0:y1, x0:x1]`` resized by ``scale``, as quads in image pixels.
 
@@ -246,7 +247,7 @@ class RapidOcrEngine(LazyEngine):
                 output = engine(gridded, use_det=True, use_cls=False, use_rec=False)
         return quads_in_image(rows_removed(getattr(output, "boxes", None), top, crop.shape[0]), box, crop.shape)
 
-    def detect_grid(self, bgr: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[list[Quad]]:
+    def detect_grid(self, bgr: np.ndarray, boxes: list[PixelBox]) -> list[list[Quad]]:
         """Text lines in each box (image px), as quads in image pixels, detected on the whole-image read's input.
 
         The image is resized once as :meth:`read` resizes it for the detector; each box is cut from that on its

@@ -26,6 +26,7 @@ import numpy as np
 from PIL import Image
 
 from brandkit import ocr_models
+from brandkit.geometry import PixelBox
 from brandkit.ocr_ppocr import DB_UNCLIP
 from brandkit.ocr_rapid import to_bgr
 from brandkit.ocr_types import DEFAULT_RAPIDOCR_PARAMS, LazyEngine, OcrLine, OcrUnavailableError, Quad, reading_order
@@ -302,7 +303,7 @@ class OnnxOcrEngine(LazyEngine):
         return reading_order(lines)
 
     def detect(
-        self, bgr: np.ndarray, box: tuple[int, int, int, int], scale: float, *, wide_padding: bool = True
+        self, bgr: np.ndarray, box: PixelBox, scale: float, *, wide_padding: bool = True
     ) -> list[Quad]:
         """Text lines found in ``bgr[y0:y1, x0:x1]`` resized by ``scale``, as quads in image pixels.
 
@@ -321,7 +322,7 @@ class OnnxOcrEngine(LazyEngine):
             found = self._detect_locked(gridded, wide_padding)
         return quads_in_image(rows_removed(found, top, crop.shape[0]), box, crop.shape)
 
-    def detect_grid(self, bgr: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[list[Quad]]:
+    def detect_grid(self, bgr: np.ndarray, boxes: list[PixelBox]) -> list[list[Quad]]:
         """Text lines in each box, detected on the whole-image read's own detector input (as ``RapidOcrEngine``)."""
         from brandkit.ocr_rapid import detect_on_grid
 

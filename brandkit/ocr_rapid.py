@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from brandkit.geometry import PixelBox
 from brandkit.ocr_types import OcrLine
 
 __all__ = [
@@ -162,7 +163,7 @@ def strips_unpadded(engine: Any, shape: tuple[int, ...], wide_padding: bool) -> 
         engine.width_height_ratio = previous
 
 
-def scaled_crop(bgr: np.ndarray, box: tuple[int, int, int, int], scale: float) -> np.ndarray:
+def scaled_crop(bgr: np.ndarray, box: PixelBox, scale: float) -> np.ndarray:
     """``bgr[y0:y1, x0:x1]`` resized by ``scale`` (area interpolation when shrinking, cubic when enlarging)."""
     import cv2
 
@@ -175,7 +176,7 @@ def scaled_crop(bgr: np.ndarray, box: tuple[int, int, int, int], scale: float) -
     return np.ascontiguousarray(cv2.resize(crop, size, interpolation=interpolation))
 
 
-def quads_in_image(boxes: Any, box: tuple[int, int, int, int], crop_shape: tuple[int, ...]) -> list[np.ndarray]:
+def quads_in_image(boxes: Any, box: PixelBox, crop_shape: tuple[int, ...]) -> list[np.ndarray]:
     """The detector's quads on a :func:`scaled_crop` of ``box`` (``crop_shape``), as 4×2 float32 image pixels."""
     if boxes is None:
         return []
@@ -210,7 +211,7 @@ def rotate_crop(img: np.ndarray, points: np.ndarray) -> np.ndarray:
     return crop
 
 
-def quad_box(quad: np.ndarray, width: int, height: int) -> tuple[int, int, int, int]:
+def quad_box(quad: np.ndarray, width: int, height: int) -> PixelBox:
     """Axis-aligned box ``(x0, y0, x1, y1)`` of a quad, clipped to the image (as the whole-image read reports)."""
     pts = np.asarray(quad, dtype=np.float64).reshape(-1, 2)
     x0 = int(np.clip(np.floor(pts[:, 0].min()), 0, width))
@@ -260,8 +261,8 @@ def detector_grid(bgr: np.ndarray, side: int) -> tuple[np.ndarray, float, float]
 
 
 def grid_window(
-    box: tuple[int, int, int, int], fx: float, fy: float, shape: tuple[int, ...]
-) -> tuple[int, int, int, int]:
+    box: PixelBox, fx: float, fy: float, shape: tuple[int, ...]
+) -> PixelBox:
     """``box`` (image px) on the detector grid: 32-px aligned, no wider than 8× its height (rapidocr pads strips
     wider than that with blank rows; a taller window of real pixels keeps the whole-image read's input)."""
     grid_h, grid_w = shape[0], shape[1]
@@ -277,7 +278,7 @@ def grid_window(
 
 def detect_on_grid(
     bgr: np.ndarray,
-    boxes: list[tuple[int, int, int, int]],
+    boxes: list[PixelBox],
     side: int,
     detect: Callable[[np.ndarray], Sequence[Any] | None],
 ) -> list[list[np.ndarray]]:

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
+from brandkit.geometry import PixelBox
 from brandkit.ocr import OcrLine, Quad, RegionOcrEngine, reading_order, to_bgr
 
 __all__ = [
@@ -56,8 +57,8 @@ __all__ = [
     "SWEEP_SIDE",
     "TARGET_LINE_PX",
     "AreaRead",
-    "Box",
     "LayoutReading",
+    "PixelBox",
     "area_fonts",
     "area_scale",
     "full_scale",
@@ -67,7 +68,6 @@ __all__ = [
     "sweep_scale",
 ]
 
-Box = tuple[int, int, int, int]
 
 SWEEP_SIDE = 480
 """Long side (px) of the whole-image sweep."""
@@ -104,7 +104,7 @@ DETECTOR_SIDE = 960
 class AreaRead:
     """One copy area as read: the box cut out (image px), the detector scale, the lines found there."""
 
-    box: Box
+    box: PixelBox
     scale: float
     lines: int
 
@@ -141,11 +141,11 @@ def _centre(quad: Quad) -> tuple[float, float]:
     return float(pts[:, 0].mean()), float(pts[:, 1].mean())
 
 
-def _inside(point: tuple[float, float], box: Box) -> bool:
+def _inside(point: tuple[float, float], box: PixelBox) -> bool:
     return box[0] <= point[0] < box[2] and box[1] <= point[1] < box[3]
 
 
-def merge_areas(areas: Sequence[Box], width: int, height: int, margin: int) -> list[Box]:
+def merge_areas(areas: Sequence[PixelBox], width: int, height: int, margin: int) -> list[PixelBox]:
     """Each area widened by ``margin`` and clipped to the image; areas that then overlap become their union."""
     boxes = [
         (max(0, x0 - margin), max(0, y0 - margin), min(width, x1 + margin), min(height, y1 + margin))
@@ -169,7 +169,7 @@ def merge_areas(areas: Sequence[Box], width: int, height: int, margin: int) -> l
 
 
 def area_scale(
-    box: Box, heights: Sequence[float], sweep: float, floor: float = 0.0, font_px: float | None = None
+    box: PixelBox, heights: Sequence[float], sweep: float, floor: float = 0.0, font_px: float | None = None
 ) -> float:
     """Detector scale for one copy area (module docstring, step 2); ``heights``: the sweep's lines in it.
 
@@ -195,7 +195,7 @@ def area_scale(
 
 
 def area_fonts(
-    areas: Sequence[Box], font_px: Sequence[float | None], merged: Sequence[Box], margin: int
+    areas: Sequence[PixelBox], font_px: Sequence[float | None], merged: Sequence[PixelBox], margin: int
 ) -> list[float | None]:
     """The smallest known font size in each merged area (:func:`merge_areas`); ``None`` when any layout area it
     holds has no known size (or ``font_px`` does not give one per area)."""
@@ -222,7 +222,7 @@ def full_scale(width: int, height: int) -> float:
 
 
 def _refine(
-    engine: RegionOcrEngine, bgr: np.ndarray, swept: Sequence[Quad], areas: Sequence[Box], fast: bool
+    engine: RegionOcrEngine, bgr: np.ndarray, swept: Sequence[Quad], areas: Sequence[PixelBox], fast: bool
 ) -> tuple[list[Quad], list[Quad]]:
     """The sweep's lines outside the copy areas, detected again around each on the whole-image read's grid; and,
     in a ``fast`` read, the lines taller than :data:`REFINE_MAX_HEIGHT`, left as the sweep found them.
@@ -252,7 +252,7 @@ def _refine(
     return out, tall
 
 
-def _windows(swept: Sequence[Quad], width: int, height: int) -> list[Box]:
+def _windows(swept: Sequence[Quad], width: int, height: int) -> list[PixelBox]:
     """The refine windows around sweep lines (merged where they overlap)."""
     padded = []
     for quad in swept:
@@ -297,7 +297,7 @@ def _agreed(
     return lines, dropped
 
 
-def _bounds(quad: Quad) -> Box:
+def _bounds(quad: Quad) -> PixelBox:
     pts = np.asarray(quad, dtype=np.float64).reshape(4, 2)
     return (
         int(np.floor(pts[:, 0].min())),
@@ -344,7 +344,7 @@ def _recognize_confirmed(
 def read_layout(
     engine: RegionOcrEngine,
     image: Image.Image,
-    areas: Sequence[Box],
+    areas: Sequence[PixelBox],
     font_px: Sequence[float | None] = (),
     *,
     reference: RegionOcrEngine | None = None,

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from brandkit.geometry import PixelBox
+
 __all__ = ["DEFAULT_RAPIDOCR_PARAMS", "LazyEngine", "OcrLine", "OcrUnavailableError", "Quad", "reading_order"]
 
 DEFAULT_RAPIDOCR_PARAMS: Mapping[str, Any] = {
@@ -47,7 +49,7 @@ class OcrLine:
     """
 
     text: str
-    box: tuple[int, int, int, int]
+    box: PixelBox
     confidence: float
 
     @property

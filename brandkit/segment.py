@@ -27,6 +27,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from brandkit.geometry import PixelBox
+
 BLOCK = 16
 FLAT_RADIUS = 6
 FLAT_SHARE = 0.6
@@ -188,7 +190,7 @@ def photo_mask(rgb: npt.NDArray[np.uint8], block: int = BLOCK) -> npt.NDArray[np
     return mask
 
 
-def box_mask(height: int, width: int, box: tuple[int, int, int, int]) -> npt.NDArray[np.bool_]:
+def box_mask(height: int, width: int, box: PixelBox) -> npt.NDArray[np.bool_]:
     """Boolean (height, width) mask, True inside ``box`` = (x0, y0, x1, y1) clipped to the canvas."""
     x0, y0, x1, y1 = box
     mask = np.zeros((height, width), dtype=bool)

@@ -25,6 +25,7 @@ from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from brandkit.check_catalog import CheckDetails, CheckPolicy, FixZone, check_entry
+from brandkit.geometry import PixelBox
 from brandkit.imageio import load_image
 from brandkit.models import CheckResult, CheckStatus, CopyBlock, Measure, ValidationReport
 from brandkit.moderation_scores import ModerationScores as ModerationScores  # re-exported
@@ -42,15 +43,15 @@ class Expectation(BaseModel):
     transparent: bool | None = None
     copy_block: CopyBlock | None = Field(default=None, description="Exact copy expected on the image.")
     logo_variant: str | None = None
-    logo_box: tuple[int, int, int, int] | None = Field(
+    logo_box: PixelBox | None = Field(
         default=None, description="Where the layout puts the logo file (x0, y0, x1, y1): checked there first."
     )
-    photo_box: tuple[int, int, int, int] | None = Field(
+    photo_box: PixelBox | None = Field(
         default=None,
         description="The layout's photographic region (its hero box, x0, y0, x1, y1): the palette check judges "
         "it by colour character and everything else on the canvas as brand zones. None: no layout known.",
     )
-    copy_boxes: list[tuple[int, int, int, int]] = Field(
+    copy_boxes: list[PixelBox] = Field(
         default_factory=list,
         description="The layout's copy areas (copy box, disclaimer box; x0, y0, x1, y1) the copy is drawn in: the "
         "contrast check measures each line inside the area that holds it. Empty: no layout known.",
@@ -62,7 +63,7 @@ class Expectation(BaseModel):
         "copy itself (text overlay, text fix), None where unknown; the OCR reads each area at the detector size "
         "that size needs. Empty: unknown (the model rendered the text, or no layout).",
     )
-    cta_box: tuple[int, int, int, int] | None = Field(
+    cta_box: PixelBox | None = Field(
         default=None, description="The CTA's pill (x0, y0, x1, y1) when brandkit drew it. None: unknown."
     )
     background_tone: Literal["light", "dark"] | None = None

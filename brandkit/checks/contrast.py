@@ -33,6 +33,7 @@ from brandkit.checks.contrast_details import ContrastDetails
 from brandkit.checks.copy_match import copy_matches_for_context, required_copy
 from brandkit.checks.logo_location import located_logo
 from brandkit.checks.ocr_reading import copy_areas, layout_box, ocr_for_context, ocr_mode_details
+from brandkit.geometry import PixelBox
 from brandkit.models import CheckResult, CheckStatus, Measure
 from brandkit.ocr import OcrLine
 from brandkit.wcag import contrast_ratio, relative_luminance
@@ -106,7 +107,7 @@ class LineContrast:
         return out
 
 
-def _padded(box: tuple[int, int, int, int], width: int, height: int, padding: float) -> tuple[int, int, int, int]:
+def _padded(box: PixelBox, width: int, height: int, padding: float) -> PixelBox:
     x0, y0, x1, y1 = box
     pad = round(padding * max(1, y1 - y0))
     return max(0, x0 - pad), max(0, y0 - pad), min(width, x1 + pad), min(height, y1 + pad)
@@ -184,7 +185,7 @@ def _measure_patch(patch_rgb: np.ndarray) -> LineContrast:
     return LineContrast(contrast_ratio(t, b), t, b, text_share, True, surround_share)
 
 
-def measure_contrast(rgb: np.ndarray, box: tuple[int, int, int, int], padding: float = BOX_PADDING) -> LineContrast:
+def measure_contrast(rgb: np.ndarray, box: PixelBox, padding: float = BOX_PADDING) -> LineContrast:
     """Contrast between text and background inside ``box`` of the H×W×3 uint8 array ``rgb``.
 
     The box is widened by ``padding`` × its height on every side first.
@@ -194,15 +195,15 @@ def measure_contrast(rgb: np.ndarray, box: tuple[int, int, int, int], padding: f
     return _measure_patch(np.ascontiguousarray(rgb[y0:y1, x0:x1, :3]))
 
 
-def cta_pill(ctx: CheckContext) -> tuple[int, int, int, int] | None:
+def cta_pill(ctx: CheckContext) -> PixelBox | None:
     """The CTA's pill (``Expectation.cta_box``: known when brandkit drew it) in image pixels, scaled like
     :func:`copy_areas` when the file was resized; ``None`` when unknown."""
     return None if ctx.expectation.cta_box is None else layout_box(ctx, ctx.expectation.cta_box)
 
 
 def measurement_box(
-    ctx: CheckContext, box: tuple[int, int, int, int]
-) -> tuple[tuple[int, int, int, int], tuple[int, int, int, int] | None]:
+    ctx: CheckContext, box: PixelBox
+) -> tuple[PixelBox, PixelBox | None]:
     """Where one OCR line's contrast is measured, and the area it was clipped to (``None``: no layout).
 
     The OCR box widened by :data:`BOX_PADDING`, then cut to the innermost area of the layout that holds the
@@ -222,7 +223,7 @@ def measurement_box(
     return (x0, y0, x1, y1), None
 
 
-def _patch(ctx: CheckContext, region_box: tuple[int, int, int, int]) -> np.ndarray:
+def _patch(ctx: CheckContext, region_box: PixelBox) -> np.ndarray:
     """``region_box`` of ``ctx.image`` as RGB uint8, transparent pixels composited over the backdrop."""
     region = ctx.image.crop(region_box)
     if region.mode == "RGB":

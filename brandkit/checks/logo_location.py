@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from brandkit.checks.base import CheckContext
+from brandkit.geometry import PixelBox
 
 __all__ = ["LOGO_LOCATION_MEMO_KEY", "LogoLocation", "located_logo", "record_logo"]
 
@@ -28,9 +29,9 @@ class LogoLocation:
     """The logo the logo check found: its variant and its box (x0, y0, x1, y1) in image pixels."""
 
     variant: str
-    box: tuple[int, int, int, int]
+    box: PixelBox
 
-    def holds(self, box: tuple[int, int, int, int]) -> bool:
+    def holds(self, box: PixelBox) -> bool:
         """True when the centre of ``box`` (a line of text) lies inside the logo's box."""
         cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
         x0, y0, x1, y1 = self.box

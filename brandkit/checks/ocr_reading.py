@@ -51,6 +51,7 @@ from brandkit.checks.base import CheckContext
 from brandkit.checks.copy_match import copy_matches_for_context, required_copy
 from brandkit.checks.copy_text import normalize_tokens, part_of_copy
 from brandkit.checks.opencv_threads import OpenCvThreads
+from brandkit.geometry import PixelBox
 from brandkit.ocr import (
     OCR_MEMO_KEY,
     OCR_RESOURCE_KEY,
@@ -97,12 +98,12 @@ NO_LAYOUT = (
 )
 
 
-def copy_areas(ctx: CheckContext) -> list[tuple[int, int, int, int]]:
+def copy_areas(ctx: CheckContext) -> list[PixelBox]:
     """The layout's copy areas (``Expectation.copy_boxes``) in image pixels, scaled when the file was resized."""
     return [layout_box(ctx, box) for box in ctx.expectation.copy_boxes]
 
 
-def layout_box(ctx: CheckContext, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+def layout_box(ctx: CheckContext, box: PixelBox) -> PixelBox:
     """A box of the layout (x0, y0, x1, y1 at the expectation's ``width``×``height``) in image pixels: scaled when the
     file was resized."""
     exp = ctx.expectation

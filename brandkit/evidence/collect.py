@@ -19,7 +19,6 @@ from brandkit.checks.registry import check_infos
 from brandkit.checks.technical import TechnicalDetails
 from brandkit.checks.text_details import TextDetails
 from brandkit.evidence.models import (
-    Box,
     ContrastMeasurement,
     ExpectedString,
     LogoEvidence,
@@ -27,6 +26,7 @@ from brandkit.evidence.models import (
     OcrBox,
     TextEvidence,
 )
+from brandkit.geometry import PixelBox
 from brandkit.models import CheckResult
 
 
@@ -46,7 +46,7 @@ def _loose(text: str) -> str:
     return " ".join(normalize_tokens(text))
 
 
-def _box(values: Sequence[float] | None) -> Box | None:
+def _box(values: Sequence[float] | None) -> PixelBox | None:
     if values is None or len(values) != 4:
         return None
     x0, y0, x1, y1 = (round(float(v)) for v in values)
@@ -59,13 +59,13 @@ def text_evidence(details: TextDetails, contrast: ContrastDetails | None = None)
     A line holds a string when the contrast check located that string on it (its ``roles``), else when the
     string as read appears in the line's text (loosely normalised: case, accents and spacing aside).
     """
-    roles_by_line: dict[Box, list[str]] = {}
+    roles_by_line: dict[PixelBox, list[str]] = {}
     for measured in contrast.lines if contrast is not None else []:
         box = _box(measured.box)
         if box is not None and measured.roles:
             roles_by_line.setdefault(box, []).extend(r for r in measured.roles.split(",") if r)
     lines: list[OcrBox] = []
-    boxes_of: dict[str, list[Box]] = {role: [] for role in details.strings}
+    boxes_of: dict[str, list[PixelBox]] = {role: [] for role in details.strings}
     for read in details.ocr_lines:
         box = _box(read.box)
         if box is None:
@@ -113,10 +113,10 @@ def text_evidence(details: TextDetails, contrast: ContrastDetails | None = None)
     )
 
 
-def logo_evidence(details: LogoDetails, size: tuple[int, int], expected_box: Box | None) -> LogoEvidence:
+def logo_evidence(details: LogoDetails, size: tuple[int, int], expected_box: PixelBox | None) -> LogoEvidence:
     """The logo found and its clear-space zone (the band the check measured, or the rule's band)."""
     box = _box(details.box) if details.found else None
-    clear_box: Box | None = None
+    clear_box: PixelBox | None = None
     clear_px: float | None = None
     crowded: list[str] = []
     if box is not None:

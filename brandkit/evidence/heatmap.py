@@ -22,7 +22,8 @@ from PIL import Image
 
 from brandkit.checks.base import CheckResources
 from brandkit.color import PaletteMatcher
-from brandkit.evidence.models import Box, OffPaletteRegion, PaletteEvidence
+from brandkit.evidence.models import OffPaletteRegion, PaletteEvidence
+from brandkit.geometry import PixelBox
 from brandkit.segment import box_mask, photo_mask
 from brandkit.spec.palette import Palette
 
@@ -69,7 +70,7 @@ def _pixels(image: Image.Image) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.b
     return np.ascontiguousarray(rgba[..., :3]), rgba[..., 3] >= 128
 
 
-def _scaled(box: Box, size: tuple[int, int], layout_size: tuple[int, int] | None) -> Box:
+def _scaled(box: PixelBox, size: tuple[int, int], layout_size: tuple[int, int] | None) -> PixelBox:
     """``box`` of a ``layout_size`` canvas in pixels of an image of ``size`` (the file may have been resized)."""
     if layout_size is None or layout_size == size or not all(layout_size):
         return box
@@ -80,7 +81,7 @@ def _scaled(box: Box, size: tuple[int, int], layout_size: tuple[int, int] | None
 def photo_region(
     rgb: npt.NDArray[np.uint8],
     opaque: npt.NDArray[np.bool_],
-    photo_box: Box | None,
+    photo_box: PixelBox | None,
     layout_size: tuple[int, int] | None = None,
 ) -> tuple[npt.NDArray[np.bool_], str]:
     """The photographic pixels and where they came from (``layout`` from ``photo_box``, else ``segmentation``).
@@ -106,7 +107,7 @@ def heat_map(
     image: Image.Image,
     palette: Palette,
     *,
-    photo_box: Box | None = None,
+    photo_box: PixelBox | None = None,
     layout_size: tuple[int, int] | None = None,
     matcher: PaletteMatcher | None = None,
 ) -> HeatMap:
@@ -198,7 +199,7 @@ def worst_regions(heat: HeatMap, limit: int = WORST_REGIONS) -> list[OffPaletteR
     return out
 
 
-def _bbox(mask: npt.NDArray[np.bool_]) -> Box | None:
+def _bbox(mask: npt.NDArray[np.bool_]) -> PixelBox | None:
     ys, xs = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
     if ys.size == 0:
         return None
@@ -209,7 +210,7 @@ def palette_evidence(
     image: Image.Image,
     palette: Palette,
     *,
-    photo_box: Box | None = None,
+    photo_box: PixelBox | None = None,
     layout_size: tuple[int, int] | None = None,
     matcher: PaletteMatcher | None = None,
 ) -> PaletteEvidence:

@@ -11,9 +11,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from brandkit.geometry import PixelBox
+
 Severity = Literal["blocker", "major", "minor", "info"]
 Verdict = Literal["pass", "pass_with_warnings", "fail"]
-Box = tuple[int, int, int, int]
 
 #: version of the report's JSON form (``schemas/verification-report.schema.json``)
 REPORT_VERSION = "1"
@@ -27,7 +28,7 @@ class OffPaletteRegion(_Model):
     """One connected area of off-palette pixels (8-connected), ranked by pixels × mean ΔE00: a solid area (at least
     3 px wide everywhere), never the anti-aliased slivers along text and shape edges."""
 
-    box: Box
+    box: PixelBox
     pixels: int
     share: float = Field(description="Share of the judged pixels this region holds.")
     mean_delta_e: float
@@ -43,7 +44,7 @@ class PaletteEvidence(_Model):
         "character, not pixel by pixel) or every opaque pixel (measure: all-pixels)."
     )
     region_source: str = Field(description="Where the photographic region came from: layout, segmentation or none.")
-    photo_box: Box | None = Field(default=None, description="Bounding box of the photographic region, if any.")
+    photo_box: PixelBox | None = Field(default=None, description="Bounding box of the photographic region, if any.")
     judged_pixels: int
     off_palette_pixels: int
     off_palette_share: float = Field(description="off_palette_pixels / judged_pixels (0 when nothing was judged).")
@@ -63,7 +64,7 @@ class PaletteEvidence(_Model):
 class OcrBox(_Model):
     """One line of text as OCR read it, with the expected string it was matched to (if any)."""
 
-    box: Box
+    box: PixelBox
     read: str
     confidence: float | None = None
     role: str | None = Field(default=None, description="The copy field this line renders (headline, cta, …).")
@@ -81,7 +82,7 @@ class ExpectedString(_Model):
     found: bool
     difference: str | None = None
     rule: str | None = None
-    boxes: list[Box] = Field(default_factory=list, description="OCR lines that hold the string as read.")
+    boxes: list[PixelBox] = Field(default_factory=list, description="OCR lines that hold the string as read.")
 
 
 class TextEvidence(_Model):
@@ -98,9 +99,9 @@ class LogoEvidence(_Model):
 
     variant: str | None = None
     found: bool = False
-    box: Box | None = None
-    expected_box: Box | None = Field(default=None, description="Where the layout put the logo, when known.")
-    clear_space_box: Box | None = Field(
+    box: PixelBox | None = None
+    expected_box: PixelBox | None = Field(default=None, description="Where the layout put the logo, when known.")
+    clear_space_box: PixelBox | None = Field(
         default=None, description="Outer edge of the clear-space zone (the logo box grown by the band)."
     )
     clear_space_px: float | None = None
@@ -115,8 +116,8 @@ class ContrastMeasurement(_Model):
     """One line of copy's WCAG contrast, measured in a box."""
 
     text: str
-    box: Box = Field(description="The OCR box of the line.")
-    measured_box: Box = Field(description="Where text and background colours were measured.")
+    box: PixelBox = Field(description="The OCR box of the line.")
+    measured_box: PixelBox = Field(description="Where text and background colours were measured.")
     ratio: float
     required: float
     passed: bool
@@ -205,7 +206,6 @@ class VerificationReport(_Model):
 
 __all__ = [
     "REPORT_VERSION",
-    "Box",
     "CheckEvidence",
     "ContrastMeasurement",
     "ExpectedString",
@@ -216,6 +216,7 @@ __all__ = [
     "OcrBox",
     "OffPaletteRegion",
     "PaletteEvidence",
+    "PixelBox",
     "Score",
     "Severity",
     "TextEvidence",

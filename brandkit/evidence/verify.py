@@ -27,8 +27,9 @@ from brandkit.compile import compile_prompt
 from brandkit.errors import RequestError
 from brandkit.evidence.collect import contrast_evidence, logo_evidence, measurements, text_evidence, typed_details
 from brandkit.evidence.heatmap import palette_evidence, palette_matcher
-from brandkit.evidence.models import Box, CheckEvidence, Finding, ImageInfo, VerificationReport
+from brandkit.evidence.models import CheckEvidence, Finding, ImageInfo, VerificationReport
 from brandkit.evidence.scoring import SEVERITY_ORDER, outcome_severity, rule_weight, score, verdict
+from brandkit.geometry import PixelBox
 from brandkit.imageio import detect_format, load_image, read_bytes
 from brandkit.kit import BrandKit, ImageInput, as_asset_request, named_image_errors
 from brandkit.models import AssetRequest, CheckResult, ValidationReport
@@ -47,8 +48,8 @@ class Layout:
 
     source: str  # "request", "read" (the provenance record), "absent", "unreadable"
     size: tuple[int, int] | None = None
-    photo_box: Box | None = None
-    logo_box: Box | None = None
+    photo_box: PixelBox | None = None
+    logo_box: PixelBox | None = None
 
 
 def layout_of(spec: BrandSpec, data: bytes, request: AssetRequest | None) -> Layout:
@@ -67,11 +68,11 @@ def layout_of(spec: BrandSpec, data: bytes, request: AssetRequest | None) -> Lay
     return Layout("read", size, _as_box(record.photo_box), _as_box(record.logo_box))
 
 
-def _as_box(values: Sequence[int] | None) -> Box | None:
+def _as_box(values: Sequence[int] | None) -> PixelBox | None:
     return None if values is None else (values[0], values[1], values[2], values[3])
 
 
-def _scale(box: Box | None, layout: Layout, size: tuple[int, int]) -> Box | None:
+def _scale(box: PixelBox | None, layout: Layout, size: tuple[int, int]) -> PixelBox | None:
     if box is None or layout.size is None or layout.size == size:
         return box
     sx, sy = size[0] / layout.size[0], size[1] / layout.size[1]

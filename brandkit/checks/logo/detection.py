@@ -23,7 +23,8 @@ from brandkit.checks.logo.constants import (
 from brandkit.checks.logo.orb import orb_detect
 from brandkit.checks.logo.prepare import LogoDetection, PreparedLogo
 from brandkit.checks.logo.scene import LogoScene
-from brandkit.checks.logo.template import Box, Candidate, at_expected_box, coarse_candidates, template_detect
+from brandkit.checks.logo.template import Candidate, at_expected_box, coarse_candidates, template_detect
+from brandkit.geometry import PixelBox
 
 
 def detect_logo(
@@ -31,11 +32,11 @@ def detect_logo(
     logo: PreparedLogo,
     min_width: float | None = None,
     max_width: float | None = None,
-    expected_box: tuple[int, int, int, int] | None = None,
+    expected_box: PixelBox | None = None,
     shared: LogoScene | None = None,
     fast_only: bool = False,
     sized: tuple[float, float] | None = None,
-    centres: Sequence[Box] | None = None,
+    centres: Sequence[PixelBox] | None = None,
 ) -> tuple[LogoDetection | None, dict[str, Any]]:
     """Find ``logo`` in the grey uint8 ``scene``: at ``expected_box`` first (where the layout puts the logo
     file, when known), then ORB, then masked template matching as fallback.

@@ -18,6 +18,7 @@ from brandkit.checks.logo.prepare import PreparedLogo
 from brandkit.checks.logo.scene import SceneStats as SceneStats  # re-exported
 from brandkit.checks.logo.sized import Kernels, Sized, correlation_kernels, sized, spectra, spectra_now
 from brandkit.checks.logo.sized import resized as resized  # re-exported
+from brandkit.geometry import PixelBox
 
 
 def masked_score(
@@ -155,7 +156,7 @@ class Region:
     correlations equal ``matchTemplate``'s within float32 rounding (both are DFT products). ``keep=False``: the
     kernels' spectra are computed for this region only, not kept on the logo (sizes that will not recur)."""
 
-    def __init__(self, scene: np.ndarray, box: tuple[int, int, int, int], keep: bool = True) -> None:
+    def __init__(self, scene: np.ndarray, box: PixelBox, keep: bool = True) -> None:
         import cv2
 
         x0, y0, x1, y1 = box
@@ -178,7 +179,7 @@ class Region:
             self._spectra = (out[0], out[1])
         return self._spectra
 
-    def masked_score(self, box: tuple[int, int, int, int], logo: PreparedLogo, entry: Sized) -> np.ndarray:
+    def masked_score(self, box: PixelBox, logo: PreparedLogo, entry: Sized) -> np.ndarray:
         """:func:`masked_score` of ``entry`` (the logo at one size) on the scene's window ``box`` (inside the
         region)."""
         x0, y0, x1, y1 = box
@@ -210,7 +211,7 @@ class Region:
         return _discard_flat(_cleaned(res), stats.sums, stats.sqsums, th, tw)
 
 
-def shared_region(scene: np.ndarray, windows: Sequence[tuple[int, int, int, int]], keep: bool = True) -> Region | None:
+def shared_region(scene: np.ndarray, windows: Sequence[PixelBox], keep: bool = True) -> Region | None:
     """One :class:`Region` of ``scene`` holding every window (x0, y0, x1, y1) of the sizes tried around one place, or
     ``None`` for fewer than two windows (one is matched alone). ``keep``: as :class:`Region`'s — ``False`` for sizes
     that will not recur (a candidate's of this image)."""
@@ -240,7 +241,7 @@ def verify(
     w: float,
     h: float,
     seen: Hits | None = None,
-) -> tuple[float, tuple[int, int, int, int]]:
+) -> tuple[float, PixelBox]:
     """Best masked correlation of the logo sized about ``w``×``h`` near centre (``cx``, ``cy``).
 
     Searches ±5% of the width and ±15% of the height around the centre; widths
@@ -269,10 +270,10 @@ def verify(
 def distorted_in_place(
     scene: np.ndarray,
     logo: PreparedLogo,
-    found: tuple[int, int, int, int],
+    found: PixelBox,
     score: float,
     seen: Hits | None = None,
-) -> tuple[float, tuple[int, int, int, int]] | None:
+) -> tuple[float, PixelBox] | None:
     """A found logo stretched or squashed in place: the logo at ``found``'s width and centre with its height ×
     :data:`BOX_DISTORTED_ASPECTS` — the undistorted logo's exact height at that width × the aspect, both
     roundings (a thin logo loses the margin to one pixel of height) — then × :data:`BOX_DISTORTED_REFINE` on the
@@ -304,11 +305,11 @@ def verify_sizes(
     cy: float,
     sizes: list[tuple[int, int]],
     seen: Hits | None = None,
-) -> tuple[float, tuple[int, int, int, int]]:
+) -> tuple[float, PixelBox]:
     """Best masked correlation of the logo at each of ``sizes`` (width, height) near (``cx``, ``cy``), with
     ±5% of the width and ±15% of the height of play: (score, box), score -1 when none fits. The windows of all the
     sizes share one :class:`SceneStats` (views of it: the same numbers as each window's own)."""
-    best: tuple[float, tuple[int, int, int, int]] = (-1.0, (0, 0, 0, 0))
+    best: tuple[float, PixelBox] = (-1.0, (0, 0, 0, 0))
     todo = [(tw, th) for tw, th in sizes if tw >= 8 and th >= 4 and (seen is None or (cx, cy, tw, th) not in seen)]
     windows = [w for w in (near_window(scene, cx, cy, tw, th, 0.05, 0.15) for tw, th in todo) if w is not None]
     region = shared_region(scene, windows)
@@ -330,7 +331,7 @@ def verify_sizes(
 
 def near_window(
     scene: np.ndarray, cx: float, cy: float, tw: int, th: int, margin_w: float, margin_h: float
-) -> tuple[int, int, int, int] | None:
+) -> PixelBox | None:
     """The part of ``scene`` (x0, y0, x1, y1) :func:`match_near` searches, or ``None`` when the template does not
     fit in it."""
     sh, sw = scene.shape[:2]
@@ -370,7 +371,7 @@ def window_best(
     logo: PreparedLogo,
     tw: int,
     th: int,
-    window: tuple[int, int, int, int],
+    window: PixelBox,
     region: Region | None = None,
 ) -> tuple[float, int, int]:
     """Best masked correlation of the logo resized to ``tw``×``th`` in the scene's ``window`` (x0, y0, x1, y1; the

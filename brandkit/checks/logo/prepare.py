@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image
 
 from brandkit.checks.logo.constants import SIZED_TEMPLATES_BYTES, TEMPLATE_WORK_WIDTH
+from brandkit.geometry import PixelBox
 
 T = TypeVar("T")
 
@@ -125,7 +126,7 @@ def prepare_logo(rgba: Image.Image, variant: str, backdrop: int = 255) -> Prepar
 class LogoDetection:
     """Where the logo was found (original image pixels)."""
 
-    box: tuple[int, int, int, int]
+    box: PixelBox
     width: float  # rendered width along the logo's own axis, px
     height: float
     score: float

@@ -16,6 +16,7 @@ from brandkit.checks.logo.constants import (
     MAX_ROTATION_DEG,
 )
 from brandkit.checks.logo.prepare import LogoDetection
+from brandkit.geometry import PixelBox
 from brandkit.spec.models import LogoVariant
 
 PLACEMENT_CELLS: dict[str, tuple[int, int]] = {
@@ -41,7 +42,7 @@ def placement_of(cx: float, cy: float, width: int, height: int) -> str:
     return _CELL_NAMES[(col, row)]
 
 
-def placement_regions(placements: Sequence[str], width: int, height: int) -> list[tuple[int, int, int, int]]:
+def placement_regions(placements: Sequence[str], width: int, height: int) -> list[PixelBox]:
     """The boxes ``(x0, y0, x1, y1)`` (edges included, whole pixels: up to a pixel past the cells' edges) of a
     ``width``×``height`` image holding every logo centre :func:`placement_of` puts in one of ``placements``' cells.
     Cells side by side in a row are one box, and rows of the same span one box: the fewest boxes, each searched
@@ -70,7 +71,7 @@ def placement_regions(placements: Sequence[str], width: int, height: int) -> lis
     ]
 
 
-def clear_space_band(scene: np.ndarray, box: tuple[int, int, int, int], margin: float, gap: float) -> dict[str, Any]:
+def clear_space_band(scene: np.ndarray, box: PixelBox, margin: float, gap: float) -> dict[str, Any]:
     """Edge density in the clear-space band around ``box`` (see the module docstring).
 
     The band runs from ``gap`` to ``margin`` minus a small slack (so an edge lying

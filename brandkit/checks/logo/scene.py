@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from brandkit.checks.logo.prepare import LogoDetection
+from brandkit.geometry import PixelBox
 
 
 class SceneStats:
@@ -36,7 +37,7 @@ class SceneStats:
         self._window_sums: dict[tuple[tuple[int, ...], tuple[int, ...], bytes], tuple[np.ndarray, np.ndarray]] | None
         self._window_sums = {} if keep_window_sums else None
         self._parent: SceneStats | None = None
-        self._crop: tuple[int, int, int, int] = (0, 0, scene.shape[1], scene.shape[0])
+        self._crop: PixelBox = (0, 0, scene.shape[1], scene.shape[0])
 
     def view(self, x0: int, y0: int, x1: int, y1: int) -> SceneStats:
         """The stats of ``scene[y0:y1, x0:x1]`` as views of these (nothing computed again). The same numbers as

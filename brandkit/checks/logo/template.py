@@ -44,8 +44,7 @@ from brandkit.checks.logo.matching import (
 from brandkit.checks.logo.prepare import LogoDetection, PreparedLogo
 from brandkit.checks.logo.scene import LogoScene
 from brandkit.checks.logo.sized import resized
-
-Box = tuple[int, int, int, int]
+from brandkit.geometry import PixelBox
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ def coarse_candidates(
     max_width: float,
     shared: LogoScene | None = None,
     sized: tuple[float, float] | None = None,
-    centres: Sequence[Box] | None = None,
+    centres: Sequence[PixelBox] | None = None,
 ) -> list[Candidate]:
     """Blurred multi-scale masked search on a pyramid of small copies of the scene; the best few places.
 
@@ -183,7 +182,7 @@ def coarse_candidates(
 
 
 def _crops(
-    stats: SceneStats, centres: Sequence[Box] | None, factor: float, tw: int, th: int
+    stats: SceneStats, centres: Sequence[PixelBox] | None, factor: float, tw: int, th: int
 ) -> list[tuple[int, int, SceneStats]]:
     """``(x, y, stats)`` of each part of a coarse level to score a ``tw``×``th`` template on: the whole level, or
     per box of ``centres`` (scene pixels, scaled by ``factor``) the crop holding every window centred in it."""
@@ -228,7 +227,7 @@ def _fine_match(
     sh, sw = scene.shape[:2]
     best = (-1.0, 0.0, 0.0, 0.0, 0.0, 1.0)
     cx, cy = (cand.x + cand.w / 2) * factor, (cand.y + cand.h / 2) * factor
-    tries: list[tuple[float, int, int, Box]] = []
+    tries: list[tuple[float, int, int, PixelBox]] = []
     for aspect in aspects:
         for k in _fine_scales(aspect, steps, scale_range):
             tw = round(cand.w * factor * float(k))
@@ -322,7 +321,7 @@ def template_detect(
 
 
 def at_expected_box(
-    scene: np.ndarray, logo: PreparedLogo, box: tuple[int, int, int, int]
+    scene: np.ndarray, logo: PreparedLogo, box: PixelBox
 ) -> tuple[LogoDetection | None, str]:
     """The logo verified where the layout put the logo file (masked correlation at that size), or ``None``; and
     which reading verified it (``"pixel grid"``, ``"±3%"``) or why not.
