@@ -123,9 +123,7 @@ class RegionOcrEngine(OcrEngine, Protocol):
     Both take the image as a BGR uint8 array (:func:`to_bgr`), so one conversion serves every region.
     """
 
-    def detect(
-        self, bgr: np.ndarray, box: PixelBox, scale: float, *, wide_padding: bool = True
-    ) -> list[Quad]:
+    def detect(self, bgr: np.ndarray, box: PixelBox, scale: float, *, wide_padding: bool = True) -> list[Quad]:
         """Text lines found in ``bgr[y0:y1, x0:x1]`` resized by ``scale``, as quads in image pixels.
 
         ``wide_padding=False``: a crop wider than 8× its height is not padded with black rows for the detector
@@ -227,9 +225,7 @@ class RapidOcrEngine(LazyEngine):
             raise OcrUnavailableError(self._error or "rapidocr is unavailable")
         return self._engine
 
-    def detect(
-        self, bgr: np.ndarray, box: PixelBox, scale: float, *, wide_padding: bool = True
-    ) -> list[Quad]:
+    def detect(self, bgr: np.ndarray, box: PixelBox, scale: float, *, wide_padding: bool = True) -> list[Quad]:
         """Text lines found in ``bgr[y0:y1, x0:x1]`` resized by ``scale``, as quads in image pixels.
 
         The detector's own sizing still applies (long side at most 960 px): choose ``scale`` within it.

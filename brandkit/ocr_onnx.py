@@ -302,9 +302,7 @@ class OnnxOcrEngine(LazyEngine):
             lines.append(OcrLine(text, (x0, y0, x1, y1), score))
         return reading_order(lines)
 
-    def detect(
-        self, bgr: np.ndarray, box: PixelBox, scale: float, *, wide_padding: bool = True
-    ) -> list[Quad]:
+    def detect(self, bgr: np.ndarray, box: PixelBox, scale: float, *, wide_padding: bool = True) -> list[Quad]:
         """Text lines found in ``bgr[y0:y1, x0:x1]`` resized by ``scale``, as quads in image pixels.
 
         ``wide_padding=False``: a crop wider than 8× its height (and over 30 px high) is detected without the black

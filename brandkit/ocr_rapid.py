@@ -260,9 +260,7 @@ def detector_grid(bgr: np.ndarray, side: int) -> tuple[np.ndarray, float, float]
     return resized, grid_w / width, grid_h / height
 
 
-def grid_window(
-    box: PixelBox, fx: float, fy: float, shape: tuple[int, ...]
-) -> PixelBox:
+def grid_window(box: PixelBox, fx: float, fy: float, shape: tuple[int, ...]) -> PixelBox:
     """``box`` (image px) on the detector grid: 32-px aligned, no wider than 8× its height (rapidocr pads strips
     wider than that with blank rows; a taller window of real pixels keeps the whole-image read's input)."""
     grid_h, grid_w = shape[0], shape[1]

@@ -209,9 +209,7 @@ def test_what_cannot_make_one_audit_is_refused_naming_the_files(light_cli: None,
         combine_audits([])
 
 
-def test_resume_checks_again_what_was_checked_against_another_spec_or_copy(
-    light_cli: None, tmp_path: Path
-) -> None:
+def test_resume_checks_again_what_was_checked_against_another_spec_or_copy(light_cli: None, tmp_path: Path) -> None:
     lib = tmp_path / "lib"
     _library(lib, count=4)
     spec_dir = tmp_path / "brand"

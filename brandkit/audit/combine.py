@@ -178,4 +178,3 @@ def _shard_of(path: Path, heads: list[AuditStart | AuditSummary]) -> Shard | Non
 
 def _indexes(shards: dict[str, Shard]) -> set[int]:
     return {shard.index for shard in shards.values()}
-

@@ -50,7 +50,6 @@ WARM_MIN_FILES = 200
 repaid: ≥ 200 × ~30 ms of exact palette figures per image)."""
 
 
-
 @dataclass(frozen=True)
 class AuditItem:
     """One file checked by this run: the validation ``result`` (report or error) and its JSONL ``record``."""

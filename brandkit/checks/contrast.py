@@ -201,9 +201,7 @@ def cta_pill(ctx: CheckContext) -> PixelBox | None:
     return None if ctx.expectation.cta_box is None else layout_box(ctx, ctx.expectation.cta_box)
 
 
-def measurement_box(
-    ctx: CheckContext, box: PixelBox
-) -> tuple[PixelBox, PixelBox | None]:
+def measurement_box(ctx: CheckContext, box: PixelBox) -> tuple[PixelBox, PixelBox | None]:
     """Where one OCR line's contrast is measured, and the area it was clipped to (``None``: no layout).
 
     The OCR box widened by :data:`BOX_PADDING`, then cut to the innermost area of the layout that holds the

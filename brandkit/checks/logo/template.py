@@ -320,9 +320,7 @@ def template_detect(
     return detection, info
 
 
-def at_expected_box(
-    scene: np.ndarray, logo: PreparedLogo, box: PixelBox
-) -> tuple[LogoDetection | None, str]:
+def at_expected_box(scene: np.ndarray, logo: PreparedLogo, box: PixelBox) -> tuple[LogoDetection | None, str]:
     """The logo verified where the layout put the logo file (masked correlation at that size), or ``None``; and
     which reading verified it (``"pixel grid"``, ``"±3%"``) or why not.
 
