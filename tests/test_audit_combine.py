@@ -83,6 +83,9 @@ def test_the_shards_combined_give_the_whole_audit_summary(light_cli: None, tmp_p
     assert all(_summary_line(out).files < expected.files for out in shards)  # each shard is a part
 
     combined = combine_audits(list(reversed(shards)))
+    pattern = combine_audits([str(tmp_path / "audit-*.jsonl")])  # a pattern passed on unexpanded: the same files
+    assert [source.path for source in pattern.sources] == [str(out) for out in shards]  # sorted
+    assert pattern.summary == combined.summary
     _same_results(combined.summary, expected)
     assert combined.complete and combined.problems() == [] and combined.repeated == []
     assert combined.shard_count == 3 and combined.missing_shards == []
@@ -198,6 +201,8 @@ def test_what_cannot_make_one_audit_is_refused_naming_the_files(light_cli: None,
     _validate(NORTHWIND, lib, b, "--shard", "1/3")
     with pytest.raises(RequestError, match="shards of different counts"):
         combine_audits([a, b])
+    with pytest.raises(RequestError, match=r"nothing-\*\.jsonl: the pattern matches no audit file"):
+        combine_audits([str(tmp_path / "nothing-*.jsonl")])
     with pytest.raises(RequestError, match="no such audit file") as missing:
         combine_audits([a, tmp_path / "gone.jsonl"])
     assert missing.value.value == str(tmp_path / "gone.jsonl")

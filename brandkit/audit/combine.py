@@ -16,6 +16,7 @@ changed between the runs), and shards of different counts (``1/4`` beside ``2/3`
 
 from __future__ import annotations
 
+import glob
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -86,7 +87,8 @@ class CombinedAudit(BaseModel):
 
 
 def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10) -> CombinedAudit:
-    """The :class:`CombinedAudit` of the audit JSONL files ``paths`` (``brandkit validate … --out``), in any order.
+    """The :class:`CombinedAudit` of the audit JSONL files ``paths`` (``brandkit validate … --out``; glob patterns
+    are expanded), in any order.
 
     A path in several files keeps its latest check (the line's timestamp). Raises :class:`RequestError` for a
     missing file, a file without any audit line, files audited against different specs, or shards of different
@@ -100,10 +102,7 @@ def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10) 
     fingerprints: dict[str, str] = {}  # fingerprint → the first file naming it
     shards: dict[str, Shard] = {}  # file → its shard
     libraries: dict[str, int] = {}  # per sharded file: the whole list's digest → its size (its last start line)
-    for given in paths:
-        path = Path(given)
-        if not path.is_file():
-            raise RequestError(f"{path}: no such audit file", field="files", value=str(path))
+    for path in _expand(paths):
         lines = read_audit(path)
         records, heads = lines.latest(), lines.heads
         if not records and not heads:
@@ -162,6 +161,24 @@ def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10) 
         library_files=next(iter(libraries.values())) if len(libraries) == 1 else None,
         libraries=len(libraries),
     )
+
+
+def _expand(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    """The files ``paths`` name: each file as given, a glob pattern (``audit-*.jsonl``: for shells and runners that
+    pass it unexpanded) as the files it matches, sorted; each file once."""
+    out: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_file():
+            found = [path]
+        elif glob.has_magic(str(given)):
+            found = sorted(Path(match) for match in glob.glob(str(given), recursive=True) if Path(match).is_file())
+            if not found:
+                raise RequestError(f"{given}: the pattern matches no audit file", field="files", value=str(given))
+        else:
+            raise RequestError(f"{path}: no such audit file", field="files", value=str(path))
+        out.extend(file for file in found if file not in out)
+    return out
 
 
 def _shard_of(path: Path, heads: list[AuditStart | AuditSummary]) -> Shard | None:

@@ -43,7 +43,7 @@ def summary_cmd(
     files: Annotated[
         list[Path],
         typer.Argument(
-            help="The audit JSONL files (brandkit validate --out), e.g. one per shard.",
+            help="The audit JSONL files (brandkit validate --out), e.g. one per shard; quoted glob patterns too.",
             show_default=False,
             metavar="AUDIT.jsonl",
         ),
