@@ -132,7 +132,22 @@ class Bench:
         return out
 
 
-def _moderator() -> Any:
+OPENAI_URL_ENV = "BRANDKIT_BENCH_OPENAI_URL"
+"""The loopback OpenAI server the driver starts for the ``…-openai`` items (its ``/v1`` base URL)."""
+
+
+def _moderator(remote: bool = False) -> Any:
+    """The local detector, or (``remote``) OpenAI's moderation endpoint through the official SDK, served by the
+    driver's loopback server (real HTTP; the server runs in the driver's process: its CPU is not this item's)."""
+    if remote:
+        import os
+
+        url = os.environ.get(OPENAI_URL_ENV)
+        if not url:
+            raise Unsupported(f"needs the loopback OpenAI server (${OPENAI_URL_ENV}; bench_issue21 starts it)")
+        from brandkit.provider.openai import OpenAIProvider
+
+        return OpenAIProvider(api_key="sk-bench-loopback-0000000000", base_url=url)
     from brandkit.provider.local_moderation import NudeNetModerator
 
     return NudeNetModerator()
@@ -264,7 +279,7 @@ def _palette(name: str, warmed: bool = False) -> Callable[[Bench], Callable[[], 
     return item
 
 
-def _all_but_ocr(name: str, warmed: bool = False) -> Callable[[Bench], Callable[[], Any]]:
+def _all_but_ocr(name: str, warmed: bool = False, remote: bool = False) -> Callable[[Bench], Callable[[], Any]]:
     def item(b: Bench) -> Callable[[], Any]:
         from brandkit.checks.contrast import ContrastCheck
         from brandkit.checks.logo import LogoCheck
@@ -282,7 +297,7 @@ def _all_but_ocr(name: str, warmed: bool = False) -> Callable[[Bench], Callable[
         if not expectation.copy_boxes:  # a poster without provenance: the copy and logo it carries
             expectation = _poster_expectation(*image.size)
         reading = ocr_for_context(b.context(image, data, expectation))  # OCR outside the figure
-        moderator = _moderator()
+        moderator = _moderator(remote)
         checks: list[Any] = [TechnicalCheck(), PaletteCheck(), LogoCheck(), TextCheck(), ContrastCheck()]
         checks.append(ModerationCheck())
 
@@ -295,11 +310,12 @@ def _all_but_ocr(name: str, warmed: bool = False) -> Callable[[Bench], Callable[
         b.note = ", ".join(f"{c.name} {s}" for c, s in zip(checks, once(), strict=True))
         return once
 
-    item.__doc__ = f"Every check but OCR on {name}, moderation (detector + check) in, the OCR reading memoised."
+    by = "OpenAI's moderation endpoint (loopback)" if remote else "detector"
+    item.__doc__ = f"Every check but OCR on {name}, moderation ({by} + check) in, the OCR reading memoised."
     return item
 
 
-def _all_but_ocr_gathered(name: str) -> Callable[[Bench], Callable[[], Any]]:
+def _all_but_ocr_gathered(name: str, remote: bool = False) -> Callable[[Bench], Callable[[], Any]]:
     def item(b: Bench) -> Callable[[], Any]:
         from brandkit.checks.base import combine_reports, run_checks, split_checks
         from brandkit.checks.contrast import ContrastCheck
@@ -322,10 +338,10 @@ def _all_but_ocr_gathered(name: str) -> Callable[[Bench], Callable[[], Any]]:
         checks: list[Any] = [TechnicalCheck(), PaletteCheck(), LogoCheck(), TextCheck(), ContrastCheck()]
         checks.append(ModerationCheck())
         before, after = split_checks(checks)
-        # the kit's local moderator: one intra-op thread, beside the checks on the calling thread
-        kit = KitContext(
-            spec=b.spec, provider=LocalRenderer(b.spec), moderator=NudeNetModerator(threads=1), checks=checks
-        )
+        # the kit's local moderator (one intra-op thread) or the OpenAI endpoint, beside the checks on the calling
+        # thread
+        moderator = _moderator(remote=True) if remote else NudeNetModerator(threads=1)
+        kit = KitContext(spec=b.spec, provider=LocalRenderer(b.spec), moderator=moderator, checks=checks)
 
         def flow() -> Any:
             def first() -> Any:
@@ -434,6 +450,8 @@ ITEMS: dict[str, Callable[[Bench], Callable[[], Any]]] = {
     "all-but-ocr-poster-warmed": _all_but_ocr("poster-logo.png", warmed=True),
     "all-but-ocr-ad-gathered": _all_but_ocr_gathered("ad.png"),
     "all-but-ocr-poster-gathered": _all_but_ocr_gathered("poster-logo.png"),
+    "all-but-ocr-ad-openai": _all_but_ocr("ad.png", remote=True),
+    "all-but-ocr-ad-openai-gathered": _all_but_ocr_gathered("ad.png", remote=True),
     "validate": item_validate,
     "validate-remote-moderation": item_validate_remote,
     "technical": item_technical,

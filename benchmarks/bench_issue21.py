@@ -36,6 +36,7 @@ with ``--quick``) with ``brandkit validate DIR --jobs N --out FILE.jsonl`` at ``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -43,7 +44,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -203,6 +204,19 @@ ITEMS: tuple[tuple[str, str, float | None, str], ...] = (
         40.0,
         "≤ 40 ms",
     ),
+    (
+        "all-but-ocr-ad-openai",
+        "all checks but OCR — composed ad, moderation by OpenAI's endpoint (official SDK, real HTTP to a loopback "
+        "server), one after the other",
+        40.0,
+        "(≤ 40 ms)",
+    ),
+    (
+        "all-but-ocr-ad-openai-gathered",
+        "all checks but OCR — composed ad, moderation by OpenAI's endpoint beside the checks (the provider path)",
+        40.0,
+        "(≤ 40 ms)",
+    ),
     ("validate", "whole `validate` of the ad, in-process", None, ""),
     (
         "validate-remote-moderation",
@@ -217,24 +231,61 @@ def worker_rows(args: argparse.Namespace, trees: dict[str, Path], caches: dict[s
     """The in-process items, before and now interleaved, ``rounds`` fresh processes per tree."""
     wanted = {i for i in args.items.split(",") if i}
     rows = []
-    for key, label, target, target_text in ITEMS:
-        if wanted and key not in wanted:
-            continue
-        cells: dict[str, Cell] = {}
-        answers: dict[str, list[dict[str, Any]]] = {"before": [], "now": []}
-        for _ in range(args.rounds):
-            for side in ("before", "now"):
-                answers[side].append(worker(key, trees[side], caches[side], inputs, args.runs, args.warmup))
-        for side, got in answers.items():
-            if "unsupported" in got[0]:
-                cells[side] = Cell(missing=got[0]["unsupported"])
+    with openai_loopback():
+        for key, label, target, target_text in ITEMS:
+            if wanted and key not in wanted:
                 continue
-            parts = {k: statistics.median(a["parts"][k] for a in got) for k in got[0]["parts"]}
-            note = got[0]["note"] + ("; CPU ms " + ", ".join(f"{k} {v:.0f}" for k, v in parts.items()) if parts else "")
-            cells[side] = Cell.of(_pooled(got, "cpu_ms"), _pooled(got, "wall_ms"), note)
-        rows.append(Row(key, label, cells["before"], cells["now"], target, target_text))
-        print(f"  {label}: before {cells['before'].text()} · now {cells['now'].text()}", flush=True)
+            rows.append(worker_row(args, trees, caches, inputs, key, label, target, target_text))
     return rows
+
+
+@contextlib.contextmanager
+def openai_loopback() -> Iterator[str]:
+    """The loopback OpenAI server of the ``…-openai`` items, in this process (its CPU is not the workers'), its URL
+    in the workers' environment (``_issue21_worker.OPENAI_URL_ENV``); it checks every request against the
+    project's OpenAPI contract, as the tests' server does."""
+    from benchmarks._issue21_worker import OPENAI_URL_ENV
+    from tests.support.openai_server import OpenAIServer
+
+    server = OpenAIServer(validate_responses=False).start()
+    previous = os.environ.get(OPENAI_URL_ENV)
+    os.environ[OPENAI_URL_ENV] = server.url
+    try:
+        yield server.url
+    finally:
+        server.stop()
+        if previous is None:
+            os.environ.pop(OPENAI_URL_ENV, None)
+        else:
+            os.environ[OPENAI_URL_ENV] = previous
+
+
+def worker_row(
+    args: argparse.Namespace,
+    trees: dict[str, Path],
+    caches: dict[str, Path],
+    inputs: Path,
+    key: str,
+    label: str,
+    target: float | None,
+    target_text: str,
+) -> Row:
+    """One in-process item: ``rounds`` fresh processes per tree, before and now interleaved."""
+    cells: dict[str, Cell] = {}
+    answers: dict[str, list[dict[str, Any]]] = {"before": [], "now": []}
+    for _ in range(args.rounds):
+        for side in ("before", "now"):
+            answers[side].append(worker(key, trees[side], caches[side], inputs, args.runs, args.warmup))
+    for side, got in answers.items():
+        if "unsupported" in got[0]:
+            cells[side] = Cell(missing=got[0]["unsupported"])
+            continue
+        parts = {k: statistics.median(a["parts"][k] for a in got) for k in got[0]["parts"]}
+        note = got[0]["note"] + ("; CPU ms " + ", ".join(f"{k} {v:.0f}" for k, v in parts.items()) if parts else "")
+        cells[side] = Cell.of(_pooled(got, "cpu_ms"), _pooled(got, "wall_ms"), note)
+    row = Row(key, label, cells["before"], cells["now"], target, target_text)
+    print(f"  {label}: before {cells['before'].text()} · now {cells['now'].text()}", flush=True)
+    return row
 
 
 def process_cell(runs: Sequence[ChildRun], note: str = "") -> Cell:
