@@ -24,7 +24,9 @@ layout known (the full read in both); moderation (local detector + check); logo
 present / small (110 px) / missing; palette on the ad (layout known) and on a photograph (no layout); every
 check but OCR, moderation in (on the ad and on a poster without layout; target ≤ 40 ms), also as the pipeline
 runs them since the sixth pass (the moderator on its own thread beside the checks that do not read its scores: the
-old tree has no ``Gather`` and shows none); a whole in-process ``validate``, also with a moderation service that
+old tree has no ``Gather`` and shows none), and with moderation by OpenAI's endpoint — the official SDK, real HTTP
+to a loopback server this driver starts in its own process (``tests/support/openai_server.py``, every request
+checked against the OpenAPI contract): the provider path's local CPU —; a whole in-process ``validate``, also with a moderation service that
 answers in 200 ms (simulated: a sleep, the old tree waits for it before the checks, today's runs them meanwhile);
 ``import brandkit``; ``brandkit --help``; a one-shot ``brandkit generate --provider local`` with a
 cold and a warm cache (wall, CPU, peak RSS); the palette check's one-off cost per example brand (cold: built;

@@ -135,6 +135,36 @@ def test_worker_leaves_record_fields_the_tree_does_not_know_out_of_its_copy(tmp_
     assert worker("technical", ROOT, tmp_path / "cache", inputs, 1, 0)["note"] == "passed"
 
 
+def test_worker_openai_items_moderate_through_the_loopback_server_or_say_they_cannot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ``…-openai`` items send each image to the moderation endpoint the driver serves (every request checked
+    against the OpenAPI contract); without the server they are unsupported, never a figure."""
+    import brandkit
+    from benchmarks._issue21_worker import OPENAI_URL_ENV
+    from brandkit.checks.technical import TechnicalCheck
+    from tests.support.openai_server import OpenAIServer
+
+    spec = brandkit.load_spec(ROOT / "brand_specs" / "northwind")
+    kit = brandkit.BrandKit(spec, provider="local", checks=[TechnicalCheck()])
+    inputs = tmp_path / "inputs"
+    kit.generate(brandkit.AssetRequest(brief="A cup on a table", format="square", seed=2, headline="Hi")).save(
+        inputs / "ad.png"
+    )
+    args = [sys.executable, str(WORKER), "all-but-ocr-ad-openai", "--inputs", str(inputs), "--runs", "2"]
+    alone = run_child(args, env_for(ROOT, tmp_path / "cache"), cwd=ROOT)
+    assert "needs the loopback OpenAI server" in json.loads(alone.stdout.rsplit("@@", 1)[1])["unsupported"]
+    server = OpenAIServer(validate_responses=False).start()
+    try:
+        monkeypatch.setenv(OPENAI_URL_ENV, server.url)
+        answer = worker("all-but-ocr-ad-openai", ROOT, tmp_path / "cache", inputs, 2, 1)
+    finally:
+        server.stop()
+    assert "moderation passed" in answer["note"] and len(answer["cpu_ms"]) == 2
+    sent = server.records("/moderations")
+    assert len(sent) == 4 and all(r.status == 200 and not r.validation_errors for r in sent)  # note, warm-up, 2 runs
+
+
 def test_worker_refuses_an_unknown_item(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="invalid choice"):
         run_child([sys.executable, str(WORKER), "no-such-item"], env_for(ROOT, tmp_path), cwd=ROOT)
