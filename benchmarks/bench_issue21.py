@@ -20,19 +20,19 @@ wall is an upper bound). The load average at the start and the end is printed un
 Items (1024² unless said): OCR of a composed ad with provenance (before: the full read, its only mode; now:
 layout-guided), of the same ad with the copy brandkit drew itself (``text="overlay"``: today's provenance also
 records each copy area's font size, read at the detector size it needs; the old tree ignores the sizes) and with no
-layout known (the full read in both); moderation (local detector + check); logo
-present / small (110 px) / missing; palette on the ad (layout known) and on a photograph (no layout); every
-check but OCR, moderation in (on the ad and on a poster without layout; target ≤ 40 ms), also as the pipeline
-runs them since the sixth pass (the moderator on its own thread beside the checks that do not read its scores: the
-old tree has no ``Gather`` and shows none), and with moderation by OpenAI's endpoint — the official SDK, real HTTP
-to a loopback server this driver starts in its own process (``tests/support/openai_server.py``, every request
-checked against the OpenAPI contract): the provider path's local CPU —; a whole in-process ``validate``, also with a moderation service that
-answers in 200 ms (simulated: a sleep, the old tree waits for it before the checks, today's runs them meanwhile);
-``import brandkit``; ``brandkit --help``; a one-shot ``brandkit generate --provider local`` with a
-cold and a warm cache (wall, CPU, peak RSS); the palette check's one-off cost per example brand (cold: built;
-warm: loaded from the disk cache where the tree has one); ``brandkit validate FILES --jobs 2 --jsonl`` on the
-same files in both trees; and the audit of a mixed library (``benchmarks/bench_audit.py``'s, 1,000 images, 100
-with ``--quick``) with ``brandkit validate DIR --jobs N --out FILE.jsonl`` at ``--jobs 1`` and ``2``.
+layout known (the full read in both); moderation (local detector + check); logo present / small (110 px) / missing;
+palette on the ad (layout known) and on a photograph (no layout); every check but OCR, moderation in (on the ad and
+on a poster without layout; target ≤ 40 ms), also as the pipeline runs them since the sixth pass (the moderator on
+its own thread beside the checks that do not read its scores: the old tree has no ``Gather`` and shows none), and
+with moderation by OpenAI's endpoint — the official SDK, real HTTP to a loopback server this driver starts in its
+own process (``tests/support/openai_server.py``, every request checked against the OpenAPI contract): the provider
+path's local CPU —; a whole in-process ``validate``, also with a moderation service that answers in 200 ms
+(simulated: a sleep, the old tree waits for it before the checks, today's runs them meanwhile); ``import brandkit``;
+``brandkit --help``; a one-shot ``brandkit generate --provider local`` with a cold and a warm cache (wall, CPU, peak
+RSS); the palette check's one-off cost per example brand (cold: built; warm: loaded from the disk cache where the
+tree has one); ``brandkit validate FILES --jobs 2 --jsonl`` on the same files in both trees; and the audit of a
+mixed library (``benchmarks/bench_audit.py``'s, 1,000 images, 100 with ``--quick``) with ``brandkit validate DIR
+--jobs N --out FILE.jsonl`` at ``--jobs 1`` and ``2``.
 """
 
 from __future__ import annotations
