@@ -149,7 +149,8 @@ def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10) 
             value=[str(p) for p in paths],
         )
     count = counts.pop() if counts else None
-    missing = [] if count is None else [f"{i}/{count}" for i in range(1, count + 1) if i not in _indexes(shards)]
+    held = {shard.index for shard in shards.values()}
+    missing = [] if count is None else [f"{i}/{count}" for i in range(1, count + 1) if i not in held]
     every = sorted((record for _, record, _ in latest.values()), key=lambda record: record.path)  # any order in
     fingerprint = next(iter(fingerprints), None)
     return CombinedAudit(
@@ -191,7 +192,3 @@ def _shard_of(path: Path, heads: list[AuditStart | AuditSummary]) -> Shard | Non
             value=str(path),
         )
     return parse_shard(named.pop()) if named else None
-
-
-def _indexes(shards: dict[str, Shard]) -> set[int]:
-    return {shard.index for shard in shards.values()}

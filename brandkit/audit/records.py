@@ -117,7 +117,9 @@ class AuditSummary(BaseModel):
 
     files: int = Field(description="Files in the audit (this shard), resumed ones included; combined: every shard's.")
     checked: int = Field(description="Files checked by this run (combined: every file).")
-    resumed: int = Field(description="Files skipped because the JSONL already held them with the same hash.")
+    resumed: int = Field(
+        description="Files skipped because the JSONL already held them with the same hash, spec and expectation."
+    )
     passed: int
     failed: int
     unreadable: int

@@ -87,6 +87,7 @@ class AuditRun:
         rechecked: int,
         shard: Shard | None,
         library: tuple[str, int],
+        expectation: str | None,
         jobs: int | None,
         out: Path | None,
         expected: AssetRequest | None,
@@ -102,7 +103,7 @@ class AuditRun:
         self.rechecked = rechecked
         self.shard = shard
         self.library = library
-        self.expectation = expectation_key(expected, fmt)
+        self.expectation = expectation
         self.out = out
         self._previous = previous
         self._jobs = jobs
@@ -207,10 +208,11 @@ def audit(
     out_path = Path(out) if out is not None else None
     if out_path is not None and out_path.is_dir():
         raise OutputError(f"{out_path}: is a folder; name the JSONL file to write", str(out_path))
+    expectation = expectation_key(expected, fmt)
     previous: dict[str, AuditRecord] = {}
     rechecked = 0
     if resume and out_path is not None:
-        previous, rechecked = _done(out_path, files, spec.fingerprint, expectation_key(expected, fmt))
+        previous, rechecked = _done(out_path, files, spec.fingerprint, expectation)
     todo = [item for item in files if _key(item.path) not in previous]
     if min(jobs or default_jobs(), len(todo)) > 1 and not Path(source).exists():
         raise RequestError(
@@ -227,6 +229,7 @@ def audit(
         rechecked=rechecked,
         shard=chosen,
         library=(library_digest(item.rel for item in everything), len(everything)),
+        expectation=expectation,
         jobs=jobs,
         out=out_path,
         expected=expected,
