@@ -150,7 +150,11 @@ def _moderator(remote: bool = False) -> Any:
         return OpenAIProvider(api_key="sk-bench-loopback-0000000000", base_url=url)
     from brandkit.provider.local_moderation import NudeNetModerator
 
-    return NudeNetModerator()
+    try:  # as the tree's kit makes it (KitResources.local_moderator): one intra-op thread today
+        from brandkit.resources import MODERATOR_THREADS
+    except ImportError:  # the previous implementation's kit: onnxruntime's default threads
+        return NudeNetModerator()
+    return NudeNetModerator(threads=MODERATOR_THREADS)
 
 
 def _moderate(moderator: Any, image: Any, data: bytes) -> Any:
@@ -328,7 +332,6 @@ def _all_but_ocr_gathered(name: str, remote: bool = False) -> Callable[[Bench], 
         from brandkit.ocr import OCR_MEMO_KEY
         from brandkit.pipeline import Compute, Gather, KitContext, Moderate, run_sync
         from brandkit.provider.local import LocalRenderer
-        from brandkit.provider.local_moderation import NudeNetModerator
 
         image, data = _read(b.inputs, name)
         expectation = _provenance_expectation(data)
@@ -340,7 +343,7 @@ def _all_but_ocr_gathered(name: str, remote: bool = False) -> Callable[[Bench], 
         before, after = split_checks(checks)
         # the kit's local moderator (one intra-op thread) or the OpenAI endpoint, beside the checks on the calling
         # thread
-        moderator = _moderator(remote=True) if remote else NudeNetModerator(threads=1)
+        moderator = _moderator(remote)
         kit = KitContext(spec=b.spec, provider=LocalRenderer(b.spec), moderator=moderator, checks=checks)
 
         def flow() -> Any:
