@@ -118,4 +118,3 @@ class SpendBudget:
         if reservation.open:
             reservation.open = False
             self._reservations.remove(reservation)
-

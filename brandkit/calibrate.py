@@ -299,11 +299,7 @@ def _proposals(judged: Sequence[_Judged], margin_steps: float) -> list[Proposal]
             f"{'less' if first.bound == 'min' else 'plus'} a margin of {margin_steps:g} × {first.step:g}"
         )
         tighter = proposed > current if first.bound == "min" else proposed < current
-        if (
-            tighter
-            and failing_now == 0
-            and sum(1 for m in rejected if _violates(m, proposed)) <= caught_now
-        ):
+        if tighter and failing_now == 0 and sum(1 for m in rejected if _violates(m, proposed)) <= caught_now:
             # the value in force accepts every approved image: tightening would only add risk, no catch
             reason += f"; kept {current:g}: tightening to {proposed:g} would catch no more rejected images"
             proposed = current

@@ -99,8 +99,10 @@ def inherit_edit(spec: BrandSpec, request: EditRequest, image: bytes) -> Inherit
     record = reading.record
     notes: list[str] = []
     if record is None:
-        why = "the image has no brandkit provenance" if reading.status == "absent" else (
-            f"the image's provenance is unreadable ({reading.reason})"
+        why = (
+            "the image has no brandkit provenance"
+            if reading.status == "absent"
+            else (f"the image's provenance is unreadable ({reading.reason})")
         )
         notes.append(f"{why}: nothing was inherited; the copy is only what the edit gives")
     updates: dict[str, Any] = {}

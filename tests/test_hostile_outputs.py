@@ -449,9 +449,7 @@ async def test_resume_sweeps_stale_temp_files_but_never_a_live_writers(
         os.close(fd)
         live_name = Path(name).name.replace(f"-{os.getpid()}-", f"-{live.pid}-")  # a temp of the live process
         os.rename(name, sub / live_name)
-        again = await arun_variants(
-            plan, out, resume=True, **openai_options(openai_server, checks=[TechnicalCheck()])
-        )
+        again = await arun_variants(plan, out, resume=True, **openai_options(openai_server, checks=[TechnicalCheck()]))
         assert again.ok and generations(openai_server) == 2
         assert brandkit_temps(out) == [sub / live_name], "stale temps removed; the live writer's kept"
     finally:

@@ -288,7 +288,9 @@ async def test_500_variants_with_20_percent_faults(
     discarded_clean = [
         (str(r.fields.get("safety_identifier")), r.request_id)
         for r in image_records
-        if r.status == 200 and r.fault is None and r.request_id not in accepted_ids
+        if r.status == 200
+        and r.fault is None
+        and r.request_id not in accepted_ids
         and str(r.fields.get("safety_identifier")) in by_id
     ]
     assert not discarded_clean, f"clean image answers that were paid for and thrown away: {discarded_clean}"

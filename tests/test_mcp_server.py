@@ -41,8 +41,11 @@ def server(place: Path) -> BrandServer:
     """One server for the module: two brands, the registry, the technical check only (the checks have their own
     tests; the full set runs in the stdio test)."""
     config = ServerConfig(
-        brands=discover_brands([NORTHWIND, LUMEN], None), out=place / "out", roots=(place / "extra",),
-        db=place / "brandkit.db", max_budget_usd=2.0,
+        brands=discover_brands([NORTHWIND, LUMEN], None),
+        out=place / "out",
+        roots=(place / "extra",),
+        db=place / "brandkit.db",
+        max_budget_usd=2.0,
     )
     return build_server(config, checks=[TechnicalCheck()])
 
@@ -70,8 +73,16 @@ def generated(server: BrandServer, place: Path) -> dict[str, Any]:
 async def test_tools_are_listed_with_schemas_from_the_sdk_models(server: BrandServer, place: Path) -> None:
     async with Client(server.mcp, mode="legacy") as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
-    assert set(tools) == {"list_brands", "show_rules", "compile", "generate", "edit", "validate", "review_queue",
-                          "review_decide"}
+    assert set(tools) == {
+        "list_brands",
+        "show_rules",
+        "compile",
+        "generate",
+        "edit",
+        "validate",
+        "review_queue",
+        "review_decide",
+    }
     generate = tools["generate"].input_schema
     assert set(generate["required"]) == {"brand", "request", "budget_usd"}  # spending needs a budget
     assert "AssetRequest" in generate["$defs"] and "headline" in generate["$defs"]["AssetRequest"]["properties"]
@@ -107,8 +118,9 @@ async def test_compile_is_a_dry_run_with_the_price_table_cost(server: BrandServe
     spec = load_spec(NORTHWIND)
     story = spec.formats["portrait"]
     assert data["size"] == f"{story.width}x{story.height}" and "Slow mornings" in data["prompt"]
-    expected = DEFAULT_PRICES.estimate_cost(data["params"]["model"], data["params"]["quality"], story.width,
-                                            story.height)
+    expected = DEFAULT_PRICES.estimate_cost(
+        data["params"]["model"], data["params"]["quality"], story.width, story.height
+    )
     assert data["estimated_cost_usd"] == pytest.approx(expected)
     assert data["worst_case_usd"] >= data["estimated_cost_usd"] > 0
     assert outputs(place) == before  # nothing written, nothing spent
@@ -117,8 +129,9 @@ async def test_compile_is_a_dry_run_with_the_price_table_cost(server: BrandServe
 # --- spending tools ----------------------------------------------------------------------------------------
 
 
-async def test_generate_without_or_over_budget_is_refused_before_anything_runs(server: BrandServer,
-                                                                               place: Path) -> None:
+async def test_generate_without_or_over_budget_is_refused_before_anything_runs(
+    server: BrandServer, place: Path
+) -> None:
     before = outputs(place)
     missing = error_of(await call(server, "generate", {"brand": "northwind", "request": REQUEST}))
     assert missing["error"] == "RequestValidationError" and missing["field"] == "budget_usd"
@@ -151,11 +164,22 @@ async def test_edit_offline_changes_the_headline_within_its_budget(
     server: BrandServer, generated: dict[str, Any], place: Path
 ) -> None:
     path = generated["data"]["path"]
-    refused = error_of(await call(server, "edit", {"brand": "northwind", "image_path": path,
-                                                   "request": {"instruction": "Say it in French"}}))
+    refused = error_of(
+        await call(
+            server, "edit", {"brand": "northwind", "image_path": path, "request": {"instruction": "Say it in French"}}
+        )
+    )
     assert refused["field"] == "budget_usd"
-    result = await call(server, "edit", {"brand": "northwind", "image_path": path, "budget_usd": 0.5,
-                                         "request": {"instruction": "Localize the headline", "headline": "Bonjour"}})
+    result = await call(
+        server,
+        "edit",
+        {
+            "brand": "northwind",
+            "image_path": path,
+            "budget_usd": 0.5,
+            "request": {"instruction": "Localize the headline", "headline": "Bonjour"},
+        },
+    )
     assert not result.is_error, result.content
     data = result.structured_content
     assert Path(data["path"]).is_file() and data["path"] != path and "-edited-" in Path(data["path"]).name
@@ -165,8 +189,9 @@ async def test_edit_offline_changes_the_headline_within_its_budget(
 
 
 async def test_an_unusable_output_folder_is_refused_before_anything_is_rendered(tmp_path: Path) -> None:
-    server = build_server(ServerConfig(brands=discover_brands([NORTHWIND], None), out=tmp_path / "out"),
-                          checks=[TechnicalCheck()])
+    server = build_server(
+        ServerConfig(brands=discover_brands([NORTHWIND], None), out=tmp_path / "out"), checks=[TechnicalCheck()]
+    )
     (tmp_path / "out").write_bytes(b"a file where the output folder should be")
     failure = error_of(await call(server, "generate", {"brand": "northwind", "request": REQUEST, "budget_usd": 0.1}))
     assert failure["error"] == "OutputFolderError" and "OutputError" in failure["kinds"]
@@ -184,8 +209,10 @@ class _NeverPasses:
 
 
 async def test_a_generation_no_attempt_of_which_passes_reports_why(place: Path) -> None:
-    strict = build_server(ServerConfig(brands=discover_brands([NORTHWIND], None), out=place / "strict"),
-                          checks=[TechnicalCheck(), _NeverPasses()])
+    strict = build_server(
+        ServerConfig(brands=discover_brands([NORTHWIND], None), out=place / "strict"),
+        checks=[TechnicalCheck(), _NeverPasses()],
+    )
     failure = error_of(await call(strict, "generate", {"brand": "northwind", "request": REQUEST, "budget_usd": 1}))
     assert failure["error"] == "BrandViolationError"
     assert failure["report"]["checks"]["never"]["status"] == "failed"
@@ -201,6 +228,7 @@ async def test_validate_by_path_and_by_base64_agree(server: BrandServer, generat
     encoded = base64.b64encode(Path(path).read_bytes()).decode("ascii")
     by_data = await call(server, "validate", {"brand": "northwind", "image_base64": encoded})
     assert not by_path.is_error and not by_data.is_error
+
     def verdicts(result: CallToolResult) -> dict[str, tuple[str, Any]]:
         checks = result.structured_content["report"]["checks"]
         return {name: (check["status"], check["score"]) for name, check in checks.items()}
@@ -213,8 +241,17 @@ async def test_validate_by_path_and_by_base64_agree(server: BrandServer, generat
     assert alone["field"] == "format"  # a format with no copy to place would be ignored: refused instead
     odd = io.BytesIO()
     Image.new("RGB", (300, 200), "#F3E9DC").save(odd, "PNG")
-    sized = error_of(await call(server, "validate", {"brand": "northwind", "headline": "Slow mornings",
-                                                     "image_base64": base64.b64encode(odd.getvalue()).decode()}))
+    sized = error_of(
+        await call(
+            server,
+            "validate",
+            {
+                "brand": "northwind",
+                "headline": "Slow mornings",
+                "image_base64": base64.b64encode(odd.getvalue()).decode(),
+            },
+        )
+    )
     assert sized["field"] == "format" and "300x200" in sized["message"]  # the format follows the image's size
     relative = await call(server, "validate", {"brand": "northwind", "image_path": Path(path).name})
     assert not relative.is_error and relative.structured_content["source"] == str(Path(path).resolve())
@@ -249,16 +286,21 @@ async def test_errors_are_typed_and_name_the_field(server: BrandServer) -> None:
     assert dropped["field"] == "headlin" and "did you mean 'headline'" in dropped["message"]  # never ignored
     extra = error_of(await call(server, "list_brands", {"brand": "northwind"}))
     assert extra["error"] == "RequestValidationError" and extra["field"] == "brand"
-    leaked = error_of(await call(server, "compile", {"brand": "northwind",
-                                                     "request": {**REQUEST, "references": [{"path": "/etc/hosts"}]}}))
+    leaked = error_of(
+        await call(
+            server, "compile", {"brand": "northwind", "request": {**REQUEST, "references": [{"path": "/etc/hosts"}]}}
+        )
+    )
     assert leaked["field"] == "request.references[0].path" and "allowed roots" in leaked["message"]
-    inline = error_of(await call(server, "compile", {"brand": "northwind",
-                                                     "request": {**REQUEST, "references": [{"data": "abc"}]}}))
+    inline = error_of(
+        await call(server, "compile", {"brand": "northwind", "request": {**REQUEST, "references": [{"data": "abc"}]}})
+    )
     assert inline["field"] == "request.references[0]"
     spec = load_spec(NORTHWIND)
     banned = spec.forbidden.terms[0]
-    forbidden = error_of(await call(server, "compile", {"brand": "northwind",
-                                                        "request": {**REQUEST, "headline": f"Now {banned}"}}))
+    forbidden = error_of(
+        await call(server, "compile", {"brand": "northwind", "request": {**REQUEST, "headline": f"Now {banned}"}})
+    )
     assert forbidden["error"] == "ForbiddenContentError" and "RequestError" in forbidden["kinds"]
     both = error_of(await call(server, "validate", {"brand": "northwind"}))
     assert both["field"] == "image_path" and "exactly one" in both["message"]
@@ -270,8 +312,9 @@ async def test_errors_are_typed_and_name_the_field(server: BrandServer) -> None:
 
 
 async def test_one_kit_per_brand_is_built_lazily_and_kept(place: Path) -> None:
-    fresh = build_server(ServerConfig(brands=discover_brands([NORTHWIND, LUMEN], None), out=place / "out"),
-                         checks=[TechnicalCheck()])
+    fresh = build_server(
+        ServerConfig(brands=discover_brands([NORTHWIND, LUMEN], None), out=place / "out"), checks=[TechnicalCheck()]
+    )
     assert fresh.service.built_kits() == []
     listed = await call(fresh, "compile", {"brand": "northwind", "request": REQUEST})
     assert not listed.is_error and fresh.service.built_kits() == ["northwind"]
@@ -284,8 +327,9 @@ async def test_a_path_a_tool_returns_can_be_given_back_from_a_relative_out(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    relative = build_server(ServerConfig(brands=discover_brands([NORTHWIND], None), out=Path("out")),
-                            checks=[TechnicalCheck()])
+    relative = build_server(
+        ServerConfig(brands=discover_brands([NORTHWIND], None), out=Path("out")), checks=[TechnicalCheck()]
+    )
     made = await call(relative, "generate", {"brand": "northwind", "request": REQUEST, "budget_usd": 0.1})
     path = made.structured_content["path"]
     assert Path(path).is_absolute() and Path(path).parent == tmp_path / "out"
@@ -310,8 +354,11 @@ async def test_review_queue_and_decisions_go_through_the_registry(
     assert no_note["error"] == "ReviewStateError"
     missing = error_of(await call(server, "review_decide", {"asset_id": 999999, "decision": "approve"}))
     assert missing["error"] == "AssetNotFoundError"
-    changed = await call(server, "review_decide", {"asset_id": asset_id, "decision": "request_changes",
-                                                   "note": "Warmer light on the cup", "reviewer": "ana"})
+    changed = await call(
+        server,
+        "review_decide",
+        {"asset_id": asset_id, "decision": "request_changes", "note": "Warmer light on the cup", "reviewer": "ana"},
+    )
     assert not changed.is_error, changed.content
     new = changed.structured_content["regenerated"]
     assert new["id"] != asset_id and Path(new["path"]).is_file()
@@ -337,14 +384,18 @@ async def test_openai_generate_is_held_to_its_budget_and_never_shows_the_key(
     monkeypatch.setenv("OPENAI_BASE_URL", openai_server.url)
     Registry.open(tmp_path / "brandkit.db").close()
     paid = build_server(
-        ServerConfig(brands=discover_brands([NORTHWIND], None), provider="openai", out=tmp_path / "out",
-                     db=tmp_path / "brandkit.db"),
+        ServerConfig(
+            brands=discover_brands([NORTHWIND], None),
+            provider="openai",
+            out=tmp_path / "out",
+            db=tmp_path / "brandkit.db",
+        ),
         checks=[TechnicalCheck()],
     )
     worst = (await call(paid, "compile", {"brand": "northwind", "request": REQUEST})).structured_content[
-        "worst_case_usd"]
-    short = error_of(await call(paid, "generate", {"brand": "northwind", "request": REQUEST,
-                                                   "budget_usd": worst / 2}))
+        "worst_case_usd"
+    ]
+    short = error_of(await call(paid, "generate", {"brand": "northwind", "request": REQUEST, "budget_usd": worst / 2}))
     renders = ("/images/generations", "/images/edits")  # a logo sent as a reference image goes to /edits
     assert short["error"] == "BudgetExceededError", short
     assert short["amounts"]["needed_usd"] > short["amounts"]["budget_usd"] == pytest.approx(worst / 2, abs=1e-6)
@@ -354,8 +405,11 @@ async def test_openai_generate_is_held_to_its_budget_and_never_shows_the_key(
     data = made.structured_content
     assert data["provider"] == "openai" and 0 < data["cost_usd"] <= worst * 4
     assert sum(openai_server.count(p) for p in renders) == data["attempts"]
-    regenerate = error_of(await call(paid, "review_decide", {"asset_id": data["registry_id"],
-                                                             "decision": "request_changes", "note": "warmer"}))
+    regenerate = error_of(
+        await call(
+            paid, "review_decide", {"asset_id": data["registry_id"], "decision": "request_changes", "note": "warmer"}
+        )
+    )
     assert regenerate["field"] == "decision" and "--provider local" in regenerate["message"]
     everything = json.dumps([made.model_dump(mode="json"), short, regenerate])
     assert FAKE_API_KEY not in everything and FAKE_API_KEY[:12] not in everything

@@ -36,8 +36,10 @@ def _env() -> dict[str, str]:
 async def test_stdio_subprocess_runs_the_real_command_with_every_check(tmp_path: Path) -> None:
     out = tmp_path / "out"
     params = StdioServerParameters(
-        command=sys.executable, args=["-m", "brandkit.cli", "mcp", "--spec", str(NORTHWIND), "--out", str(out)],
-        env=_env(), cwd=str(tmp_path),
+        command=sys.executable,
+        args=["-m", "brandkit.cli", "mcp", "--spec", str(NORTHWIND), "--out", str(out)],
+        env=_env(),
+        cwd=str(tmp_path),
     )
     async with Client(params, mode="legacy") as client:
         names = {tool.name for tool in (await client.list_tools()).tools}
@@ -57,8 +59,10 @@ async def test_stdio_subprocess_runs_the_real_command_with_every_check(tmp_path:
         assert 0 <= evidence["score"]["value"] <= 1
         heatmap = checked.content[0]  # the off-palette heat map comes back as image content
         assert heatmap.type == "image" and Image.open(io.BytesIO(base64.b64decode(heatmap.data))).format == "PNG"
-    assert Path(made.structured_content["path"]).parent == out.resolve() or Path(
-        made.structured_content["path"]).parent == out
+    assert (
+        Path(made.structured_content["path"]).parent == out.resolve()
+        or Path(made.structured_content["path"]).parent == out
+    )
 
 
 def _free_port() -> int:
@@ -71,9 +75,22 @@ def _free_port() -> int:
 def http_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     port, token = _free_port(), "test-token-" + "x" * 24
     process = subprocess.Popen(
-        [sys.executable, "-m", "brandkit.cli", "mcp", "--spec", str(NORTHWIND), "--out", str(tmp_path / "out"),
-         "--http", "--port", str(port)],
-        env={**_env(), "BRANDKIT_MCP_TOKEN": token}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "brandkit.cli",
+            "mcp",
+            "--spec",
+            str(NORTHWIND),
+            "--out",
+            str(tmp_path / "out"),
+            "--http",
+            "--port",
+            str(port),
+        ],
+        env={**_env(), "BRANDKIT_MCP_TOKEN": token},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 60
@@ -116,8 +133,11 @@ def test_the_command_refuses_a_host_that_is_not_loopback_and_a_missing_spec(tmp_
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = str(taken.getsockname()[1])
-        busy = runner.invoke(app, ["mcp", "--spec", str(NORTHWIND), "--out", str(tmp_path / "out"), "--http",
-                                   "--port", port], env={"BRANDKIT_MCP_TOKEN": "t" * 32})
+        busy = runner.invoke(
+            app,
+            ["mcp", "--spec", str(NORTHWIND), "--out", str(tmp_path / "out"), "--http", "--port", port],
+            env={"BRANDKIT_MCP_TOKEN": "t" * 32},
+        )
     assert busy.exit_code == 2 and f"--port {port}" in busy.stderr, busy.stderr
 
 

@@ -74,8 +74,9 @@ def _make() -> Made:
     spec = brandkit.load_spec(NORTHWIND)
     kit = brandkit.BrandKit(spec, provider="local")
     requests = [
-        brandkit.AssetRequest(brief="A ceramic cup of coffee on an oak table", headline="Slow mornings", format=f,
-                              seed=i)
+        brandkit.AssetRequest(
+            brief="A ceramic cup of coffee on an oak table", headline="Slow mornings", format=f, seed=i
+        )
         for i, f in enumerate(("square", "banner", "portrait"))
     ]
     assets = [kit.generate(r) for r in requests]
@@ -101,8 +102,9 @@ def fill_registry(made: Made, folder: Path) -> tuple[Path, list[AssetRow]]:
         off = out / "off-brand.png"
         off.write_bytes(made.off_brand)
         check_run = registry.start_run("validate", out)
-        rows.append(registry.record_validation(made.off_brand_report, off, made.off_brand, run_id=check_run,
-                                               spec=made.spec))
+        rows.append(
+            registry.record_validation(made.off_brand_report, off, made.off_brand, run_id=check_run, spec=made.spec)
+        )
     return db, rows
 
 
@@ -157,8 +159,14 @@ class Answer:
         return self.body.decode("utf-8", "replace")
 
 
-def fetch(srv: Running, path: str, *, method: str = "GET", headers: dict[str, str] | None = None,
-          form: dict[str, str] | None = None) -> Answer:
+def fetch(
+    srv: Running,
+    path: str,
+    *,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+) -> Answer:
     """One request to the server, redirects not followed."""
     conn = http.client.HTTPConnection(srv.host, timeout=60)
     body = urlencode(form).encode() if form is not None else None
@@ -209,16 +217,23 @@ def served(made: Made, tmp_path: Path) -> Iterator[tuple[Running, list[AssetRow]
 
 def test_every_page_refuses_a_request_without_the_token(served: tuple[Running, list[AssetRow]]) -> None:
     srv, rows = served
-    for path in ("/", f"/asset/{rows[0].id}", f"/asset/{rows[0].id}/image", f"/asset/{rows[0].id}/thumb",
-                 "/report", "/nowhere"):
+    for path in (
+        "/",
+        f"/asset/{rows[0].id}",
+        f"/asset/{rows[0].id}/image",
+        f"/asset/{rows[0].id}/thumb",
+        "/report",
+        "/nowhere",
+    ):
         answer = fetch(srv, path)
         assert answer.status == 403, path
         assert "token is required" in answer.text and rows[0].key not in answer.text
     assert fetch(srv, "/?token=not-the-token").status == 403
     forged = fetch(srv, "/", headers={"Cookie": f"{srv.policy.cookie_name}=abc.def"})
     assert forged.status == 403
-    posted = fetch(srv, f"/asset/{rows[0].id}/decide", method="POST",
-                   form={"decision": "approve", "reviewer": "mallory"})
+    posted = fetch(
+        srv, f"/asset/{rows[0].id}/decide", method="POST", form={"decision": "approve", "reviewer": "mallory"}
+    )
     assert posted.status == 403
     assert events_of(srv.db, rows[0].id) == []
 
@@ -269,8 +284,10 @@ def test_state_changes_need_the_csrf_token_and_the_page_s_own_origin(
     other_origin = {"Cookie": cookie, "Origin": "http://evil.example"}
     assert fetch(srv, target, method="POST", headers=other_origin, form=form).status == 403
     _, other_csrf = sign_in(srv)  # another session's token is not this session's
-    assert fetch(srv, target, method="POST", headers=same_origin(srv, cookie),
-                 form={**form, "csrf": other_csrf}).status == 403
+    assert (
+        fetch(srv, target, method="POST", headers=same_origin(srv, cookie), form={**form, "csrf": other_csrf}).status
+        == 403
+    )
     assert events_of(srv.db, rows[0].id) == []
     ok = fetch(srv, target, method="POST", headers=same_origin(srv, cookie), form=form)
     assert ok.status == 303 and ok.headers["location"] == f"/?decided={rows[0].id}"
@@ -282,32 +299,73 @@ def test_a_second_decision_is_a_new_event_and_redirects_stay_local(served: tuple
     cookie, csrf = sign_in(srv)
     target = f"/asset/{rows[1].id}/decide"
     base = {"csrf": csrf}
-    fetch(srv, target, method="POST", headers=same_origin(srv, cookie),
-          form={**base, "decision": "approve", "reviewer": "ana", "next": "/"})
-    second = fetch(srv, target, method="POST", headers=same_origin(srv, cookie),
-                   form={**base, "decision": "reject", "reviewer": "ben", "reason_choice": "logo",
-                         "reason": "logo too small", "next": "//evil.example/x"})
+    fetch(
+        srv,
+        target,
+        method="POST",
+        headers=same_origin(srv, cookie),
+        form={**base, "decision": "approve", "reviewer": "ana", "next": "/"},
+    )
+    second = fetch(
+        srv,
+        target,
+        method="POST",
+        headers=same_origin(srv, cookie),
+        form={
+            **base,
+            "decision": "reject",
+            "reviewer": "ben",
+            "reason_choice": "logo",
+            "reason": "logo too small",
+            "next": "//evil.example/x",
+        },
+    )
     assert second.status == 303 and second.headers["location"].startswith("/?")
     assert events_of(srv.db, rows[1].id) == [("ana", "approved", None), ("ben", "rejected", "logo: logo too small")]
     with Registry.open(srv.db) as registry:
         assert registry.get_asset(rows[1].id).row.state is ReviewState.rejected
     remembered = second.headers["set-cookie"].split(";")[0]
     assert remembered == "brandkit_reviewer=ben"
-    nobody = fetch(srv, target, method="POST", headers=same_origin(srv, cookie),
-                   form={**base, "decision": "approve", "reviewer": ""})
+    nobody = fetch(
+        srv,
+        target,
+        method="POST",
+        headers=same_origin(srv, cookie),
+        form={**base, "decision": "approve", "reviewer": ""},
+    )
     assert nobody.status == 400 and "reviewer" in nobody.text
-    nameless = fetch(srv, target, method="POST", headers=same_origin(srv, f"{cookie}; {remembered}"),
-                     form={**base, "decision": "approve", "reviewer": ""})
+    nameless = fetch(
+        srv,
+        target,
+        method="POST",
+        headers=same_origin(srv, f"{cookie}; {remembered}"),
+        form={**base, "decision": "approve", "reviewer": ""},
+    )
     assert nameless.status == 303  # the reviewer cookie set by the last decision names "ben"
     assert events_of(srv.db, rows[1].id)[-1] == ("ben", "approved", None)
-    bad = fetch(srv, target, method="POST", headers=same_origin(srv, cookie),
-                form={**base, "decision": "publish", "reviewer": "ana"})
+    bad = fetch(
+        srv,
+        target,
+        method="POST",
+        headers=same_origin(srv, cookie),
+        form={**base, "decision": "publish", "reviewer": "ana"},
+    )
     assert bad.status == 400 and "publish" in bad.text
-    too_long = fetch(srv, target, method="POST", headers=same_origin(srv, cookie),
-                     form={**base, "decision": "approve", "reviewer": "x" * 500})
+    too_long = fetch(
+        srv,
+        target,
+        method="POST",
+        headers=same_origin(srv, cookie),
+        form={**base, "decision": "approve", "reviewer": "x" * 500},
+    )
     assert too_long.status == 400 and "reviewer" in too_long.text
-    reasonless = fetch(srv, target, method="POST", headers=same_origin(srv, cookie),
-                       form={**base, "decision": "changes", "reviewer": "ana"})
+    reasonless = fetch(
+        srv,
+        target,
+        method="POST",
+        headers=same_origin(srv, cookie),
+        form={**base, "decision": "changes", "reviewer": "ana"},
+    )
     assert reasonless.status == 400 and "reason" in reasonless.text
     assert len(events_of(srv.db, rows[1].id)) == 3
 
@@ -315,8 +373,13 @@ def test_a_second_decision_is_a_new_event_and_redirects_stay_local(served: tuple
 def test_what_a_reviewer_typed_is_shown_escaped(served: tuple[Running, list[AssetRow]]) -> None:
     srv, rows = served
     cookie, csrf = sign_in(srv)
-    fetch(srv, f"/asset/{rows[0].id}/decide", method="POST", headers=same_origin(srv, cookie),
-          form={"csrf": csrf, "decision": "reject", "reviewer": "<b>eve</b>", "reason": "<script>alert(1)</script>"})
+    fetch(
+        srv,
+        f"/asset/{rows[0].id}/decide",
+        method="POST",
+        headers=same_origin(srv, cookie),
+        form={"csrf": csrf, "decision": "reject", "reviewer": "<b>eve</b>", "reason": "<script>alert(1)</script>"},
+    )
     page = fetch(srv, f"/asset/{rows[0].id}", headers={"Cookie": cookie})
     assert page.status == 200
     assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
@@ -405,7 +468,7 @@ def test_report_page_shows_the_registry_s_metrics_as_charts_and_table(
     cookie, _ = sign_in(srv)
     page = fetch(srv, "/report", headers={"Cookie": cookie})
     assert page.status == 200
-    table = page.text[page.text.index('id="figures"'):]
+    table = page.text[page.text.index('id="figures"') :]
     assert f'<td class="num">{charts.pct(metrics.approval_rate)}</td>' in table
     assert f'<td class="num">{charts.pct(metrics.revision_rate)}</td>' in table
     assert f'<td class="num">{metrics.assets}</td>' in table
@@ -459,9 +522,23 @@ def test_review_serve_prints_a_token_url_that_opens_the_queue(made: Made, tmp_pa
     errors = tmp_path / "stderr.txt"
     with errors.open("w") as sink:
         proc = subprocess.Popen(
-            [sys.executable, "-c", "from brandkit.cli import main; main()",
-             "review", "serve", "--db", str(db), "--port", "0", *extra],
-            stdout=subprocess.PIPE, stderr=sink, text=True, env=env, cwd=tmp_path,
+            [
+                sys.executable,
+                "-c",
+                "from brandkit.cli import main; main()",
+                "review",
+                "serve",
+                "--db",
+                str(db),
+                "--port",
+                "0",
+                *extra,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=sink,
+            text=True,
+            env=env,
+            cwd=tmp_path,
         )
     try:
         assert proc.stdout is not None
@@ -476,8 +553,9 @@ def test_review_serve_prints_a_token_url_that_opens_the_queue(made: Made, tmp_pa
         assert re.fullmatch(r"token=[A-Za-z0-9_\-]{20,}", parts.query)
         assert (parts.hostname != "127.0.0.1") if remote else (parts.hostname == "127.0.0.1")
         token = parts.query.removeprefix("token=")
-        srv = Running(base=f"http://127.0.0.1:{parts.port}/", policy=AccessPolicy.create("127.0.0.1", token=token),
-                      db=db)
+        srv = Running(
+            base=f"http://127.0.0.1:{parts.port}/", policy=AccessPolicy.create("127.0.0.1", token=token), db=db
+        )
         assert fetch(srv, "/").status == 403
         renamed = fetch(srv, "/", headers={"Host": f"review.lan:{parts.port}"})
         assert renamed.status == (403 if remote else 400)
@@ -550,9 +628,23 @@ def test_the_page_reads_the_registry_while_a_variants_run_records_into_it(tmp_pa
     log = tmp_path / "variants.log"
     with log.open("w") as sink:  # a file, not a pipe: nothing blocks the run if no one reads
         proc = subprocess.Popen(
-            [sys.executable, str(launcher), "variants", str(plan), "--out", str(out), "--provider", "local",
-             "--concurrency", "2", "--json"],
-            stdout=sink, stderr=subprocess.STDOUT, text=True, env=env,
+            [
+                sys.executable,
+                str(launcher),
+                "variants",
+                str(plan),
+                "--out",
+                str(out),
+                "--provider",
+                "local",
+                "--concurrency",
+                "2",
+                "--json",
+            ],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
         )
     counts: list[int] = []
     try:

@@ -222,8 +222,7 @@ def test_forged_cross_site_posts_are_refused(browser: Browser, served: tuple[Run
         '<script>document.getElementById("f").submit()</script>'
     )
     for origin in ("http://127.0.0.1:9/", "http://attacker.example/"):
-        page.route(origin + "evil.html", lambda route: route.fulfill(status=200, content_type="text/html",
-                                                                      body=forged))
+        page.route(origin + "evil.html", lambda route: route.fulfill(status=200, content_type="text/html", body=forged))
         with page.expect_response(lambda r: r.url == target) as answer:
             page.goto(origin + "evil.html")
         assert answer.value.status == 403, origin
@@ -246,8 +245,10 @@ def test_the_report_page_draws_the_metrics(
     kpis = page.locator("#kpis .kpi b").all_inner_texts()
     assert kpis[0] == charts.pct(metrics.first_pass_yield) and kpis[2] == charts.pct(metrics.approval_rate)
     assert kpis[3] == charts.pct(metrics.revision_rate)
-    bar_widths = page.locator(".charts section").first.locator("svg.bars rect").evaluate_all(
-        "rs => rs.map(r => r.getBBox().width)"
+    bar_widths = (
+        page.locator(".charts section")
+        .first.locator("svg.bars rect")
+        .evaluate_all("rs => rs.map(r => r.getBBox().width)")
     )
     expected = [b.fraction * charts.BAR_MAX for b in charts.rate_bars(metrics)]
     assert bar_widths == pytest.approx(expected, abs=0.1)

@@ -69,7 +69,11 @@ def mcp_cmd(
 
         roots = allowed_folders(root or [])
         config = ServerConfig(
-            brands=discover_brands(spec or [], specs_root), provider=provider, out=out, roots=roots, db=db,
+            brands=discover_brands(spec or [], specs_root),
+            provider=provider,
+            out=out,
+            roots=roots,
+            db=db,
             max_budget_usd=max_budget,
         )
         _one_line_logs()
@@ -80,8 +84,11 @@ def mcp_cmd(
                 anyio.run(run_stdio, server)
                 return
             settings = HttpSettings.build(host, port)
-            console.print(f"brandkit MCP server: http://{settings.host}:{settings.port}/mcp "
-                          f"({len(config.brands)} brand(s), provider {config.provider})", markup=False)
+            console.print(
+                f"brandkit MCP server: http://{settings.host}:{settings.port}/mcp "
+                f"({len(config.brands)} brand(s), provider {config.provider})",
+                markup=False,
+            )
             if settings.generated:
                 console.print(f"bearer token (set {_token_env()} to choose it): {settings.token}", markup=False)
             anyio.run(run_http, server, settings)

@@ -111,8 +111,9 @@ class HttpSettings:
             raise ConfigurationError(f"--port {port}: use a port from 1 to 65535", setting="port")
         given = token if token is not None else os.environ.get(TOKEN_ENV)
         if given is not None and len(given.strip()) < MIN_TOKEN_CHARS:
-            raise ConfigurationError(f"{TOKEN_ENV}: a token of at least {MIN_TOKEN_CHARS} characters is needed",
-                                     setting=TOKEN_ENV)
+            raise ConfigurationError(
+                f"{TOKEN_ENV}: a token of at least {MIN_TOKEN_CHARS} characters is needed", setting=TOKEN_ENV
+            )
         if given is None:
             return cls(chosen, port, secrets.token_urlsafe(32), generated=True)
         return cls(chosen, port, given.strip())
@@ -153,8 +154,9 @@ class ServerConfig:
         if not self.max_budget_usd > 0:
             raise ConfigurationError(f"--max-budget {self.max_budget_usd}: must be above 0", setting="max_budget")
         if self.db is not None and not self.db.is_file():
-            raise ConfigurationError(f"--db {self.db}: no registry there (generate or validate creates one)",
-                                     setting="db")
+            raise ConfigurationError(
+                f"--db {self.db}: no registry there (generate or validate creates one)", setting="db"
+            )
         if self.out.exists() and not self.out.is_dir():
             raise ConfigurationError(f"--out {self.out}: is a file, not a folder", setting="out")
 
@@ -180,8 +182,9 @@ class ServerConfig:
         roots = [root.resolve() for root in self.allowed_roots()]
         if not any(is_inside(real, root) for root in roots):
             shown = ", ".join(str(root) for root in roots)
-            raise RequestError(f"{field_name}: {text!r} is outside the server's allowed roots ({shown})",
-                               field=field_name, value=text)
+            raise RequestError(
+                f"{field_name}: {text!r} is outside the server's allowed roots ({shown})", field=field_name, value=text
+            )
         if not real.is_file():
             raise RequestError(f"{field_name}: {text!r} is not a regular file", field=field_name, value=text)
         return real

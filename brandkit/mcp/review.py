@@ -25,8 +25,15 @@ _STATES = {"approve": ReviewState.approved, "reject": ReviewState.rejected}
 
 def _item(row: AssetRow) -> QueueItem:
     return QueueItem(
-        id=row.id, kind=row.kind, path=row.path, spec_name=row.spec_name, format=row.format, passed=row.passed,
-        state=row.state.value, created_at=row.created_at.isoformat(), failing_reasons=row.failing_reasons,
+        id=row.id,
+        kind=row.kind,
+        path=row.path,
+        spec_name=row.spec_name,
+        format=row.format,
+        passed=row.passed,
+        state=row.state.value,
+        created_at=row.created_at.isoformat(),
+        failing_reasons=row.failing_reasons,
     )
 
 
@@ -60,7 +67,8 @@ class ReviewTools:
                     "decision: request_changes regenerates the asset, and a regeneration through this server "
                     "cannot be held to a budget_usd; run the server with --provider local, or use "
                     "`brandkit review request-changes`",
-                    field="decision", value=args.decision,
+                    field="decision",
+                    value=args.decision,
                 )
             if not (args.note or "").strip():
                 raise RequestError("note: request_changes needs a note (what to change)", field="note")
@@ -69,8 +77,9 @@ class ReviewTools:
         def write() -> DecisionResult:
             with Registry.open(self.db) as registry:
                 event = registry.decide(args.asset_id, _STATES[args.decision], args.note, args.reviewer)
-            return DecisionResult(asset_id=event.asset_id, state=event.state.value, reviewer=event.reviewer,
-                                  note=event.reason)
+            return DecisionResult(
+                asset_id=event.asset_id, state=event.state.value, reviewer=event.reviewer, note=event.reason
+            )
 
         return await anyio.to_thread.run_sync(write)
 
@@ -78,5 +87,10 @@ class ReviewTools:
         note = (args.note or "").strip()
         with Registry.open(self.db) as registry:
             row = request_changes(registry, args.asset_id, note, args.reviewer, provider=self.provider)
-        return DecisionResult(asset_id=args.asset_id, state=ReviewState.changes_requested.value,
-                              reviewer=args.reviewer, note=note, regenerated=_item(row))
+        return DecisionResult(
+            asset_id=args.asset_id,
+            state=ReviewState.changes_requested.value,
+            reviewer=args.reviewer,
+            note=note,
+            regenerated=_item(row),
+        )

@@ -71,17 +71,24 @@ def tool_failure(exc: BrandkitError, secrets: Sequence[str] = ()) -> CallToolRes
     where = _where(exc)
     issues = [issue.as_dict() for issue in exc.issues] if isinstance(exc, SpecError) else []
     if isinstance(exc, RequestValidationError):
-        issues = [{k: None if v is None else redact(str(v), secrets) for k, v in problem.items()}
-                  for problem in exc.problems]
+        issues = [
+            {k: None if v is None else redact(str(v), secrets) for k, v in problem.items()} for problem in exc.problems
+        ]
     failure = m.ToolFailure(
-        error=kinds[0], kinds=kinds, message=message,
+        error=kinds[0],
+        kinds=kinds,
+        message=message,
         field=exc.field if isinstance(exc, RequestError) else None,
-        path=redact(where, secrets) if where else None, issues=issues,
+        path=redact(where, secrets) if where else None,
+        issues=issues,
         report=exc.report if isinstance(exc, BrandViolationError) else None,
         amounts=exc.as_fields() if isinstance(exc, BudgetExceededError) else None,
     )
-    return CallToolResult(content=[TextContent(text=f"{failure.error}: {message}")],
-                          structured_content=failure.model_dump(mode="json", exclude_none=True), is_error=True)
+    return CallToolResult(
+        content=[TextContent(text=f"{failure.error}: {message}")],
+        structured_content=failure.model_dump(mode="json", exclude_none=True),
+        is_error=True,
+    )
 
 
 def _where(exc: BrandkitError) -> str | None:
@@ -149,7 +156,11 @@ class BrandServer:
         self.review = ReviewTools(config.db, config.provider) if config.db is not None else None
         self._secrets = [v for v in (os.environ.get("OPENAI_API_KEY"),) if v]
         self.mcp: MCPServer[Any] = MCPServer(
-            "brandkit", title="brandkit", version=__version__, instructions=INSTRUCTIONS, tools=self._tools(),
+            "brandkit",
+            title="brandkit",
+            version=__version__,
+            instructions=INSTRUCTIONS,
+            tools=self._tools(),
             log_level="WARNING",
         )
 
@@ -158,32 +169,104 @@ class BrandServer:
 
     def _tools(self) -> list[Tool]:
         rows: list[tuple[_ToolSpec, Handler]] = [
-            (_ToolSpec("list_brands", "List brands", "The brands this server serves (key, name, formats).", m.NoArgs,
-                       m.BrandList, True), self._list_brands),
-            (_ToolSpec("show_rules", "Show a brand's rules", "A brand's palette, logo rules, typography, forbidden "
-                       "content, required copy, formats and check policies.", m.BrandArgs, m.BrandRules, True),
-             self._show_rules),
-            (_ToolSpec("compile", "Compile (dry run)", "The exact prompt and parameters a generate call would send, "
-                       "with the estimated cost of one attempt from the price table. Spends nothing.",
-                       m.CompileArgs, m.CompileResult, True), self._compile),
-            (_ToolSpec("generate", "Generate an on-brand image", "Generate one image that passes the brand's checks "
-                       "(repairing within budget_usd), save it in the server's output folder and return it with "
-                       "its report. SPENDS MONEY with the openai provider: budget_usd is required.",
-                       m.GenerateArgs, m.AssetResult, False), self._generate),
-            (_ToolSpec("edit", "Brand-safe edit", "Change only what the instruction asks (e.g. localize the "
-                       "headline), keep the rest, check again, save and return it. SPENDS MONEY with the openai "
-                       "provider: budget_usd is required.", m.EditArgs, m.AssetResult, False), self._edit),
-            (_ToolSpec("validate", "Validate an image", "Run every brand check on an image (a path inside the "
-                       "server's allowed roots, or base64).", m.ValidateArgs, m.ValidateResult, True),
-             self._validate),
+            (
+                _ToolSpec(
+                    "list_brands",
+                    "List brands",
+                    "The brands this server serves (key, name, formats).",
+                    m.NoArgs,
+                    m.BrandList,
+                    True,
+                ),
+                self._list_brands,
+            ),
+            (
+                _ToolSpec(
+                    "show_rules",
+                    "Show a brand's rules",
+                    "A brand's palette, logo rules, typography, forbidden "
+                    "content, required copy, formats and check policies.",
+                    m.BrandArgs,
+                    m.BrandRules,
+                    True,
+                ),
+                self._show_rules,
+            ),
+            (
+                _ToolSpec(
+                    "compile",
+                    "Compile (dry run)",
+                    "The exact prompt and parameters a generate call would send, "
+                    "with the estimated cost of one attempt from the price table. Spends nothing.",
+                    m.CompileArgs,
+                    m.CompileResult,
+                    True,
+                ),
+                self._compile,
+            ),
+            (
+                _ToolSpec(
+                    "generate",
+                    "Generate an on-brand image",
+                    "Generate one image that passes the brand's checks "
+                    "(repairing within budget_usd), save it in the server's output folder and return it with "
+                    "its report. SPENDS MONEY with the openai provider: budget_usd is required.",
+                    m.GenerateArgs,
+                    m.AssetResult,
+                    False,
+                ),
+                self._generate,
+            ),
+            (
+                _ToolSpec(
+                    "edit",
+                    "Brand-safe edit",
+                    "Change only what the instruction asks (e.g. localize the "
+                    "headline), keep the rest, check again, save and return it. SPENDS MONEY with the openai "
+                    "provider: budget_usd is required.",
+                    m.EditArgs,
+                    m.AssetResult,
+                    False,
+                ),
+                self._edit,
+            ),
+            (
+                _ToolSpec(
+                    "validate",
+                    "Validate an image",
+                    "Run every brand check on an image (a path inside the server's allowed roots, or base64).",
+                    m.ValidateArgs,
+                    m.ValidateResult,
+                    True,
+                ),
+                self._validate,
+            ),
         ]
         if self.review is not None:
             rows += [
-                (_ToolSpec("review_queue", "Review queue", "Assets of the registry in a review state (pending by "
-                           "default), newest first.", m.QueueArgs, m.QueueResult, True), self._queue),
-                (_ToolSpec("review_decide", "Record a review decision", "Approve, reject (note required) or "
-                           "request changes (note required; regenerates with the note as feedback).",
-                           m.DecideArgs, m.DecisionResult, False), self._decide),
+                (
+                    _ToolSpec(
+                        "review_queue",
+                        "Review queue",
+                        "Assets of the registry in a review state (pending by default), newest first.",
+                        m.QueueArgs,
+                        m.QueueResult,
+                        True,
+                    ),
+                    self._queue,
+                ),
+                (
+                    _ToolSpec(
+                        "review_decide",
+                        "Record a review decision",
+                        "Approve, reject (note required) or "
+                        "request changes (note required; regenerates with the note as feedback).",
+                        m.DecideArgs,
+                        m.DecisionResult,
+                        False,
+                    ),
+                    self._decide,
+                ),
             ]
         return [self._tool(spec, handler) for spec, handler in rows]
 
@@ -213,8 +296,11 @@ class BrandServer:
     async def _compile(self, args: m.CompileArgs) -> CallToolResult:
         result = await self.service.compile(args)
         cost = "no price" if result.estimated_cost_usd is None else f"~${result.estimated_cost_usd:.4f}"
-        return _result(result, f"compiled {result.format} {result.size}: {cost} per attempt with openai "
-                       f"(at most {result.max_attempts} attempts); nothing was spent")
+        return _result(
+            result,
+            f"compiled {result.format} {result.size}: {cost} per attempt with openai "
+            f"(at most {result.max_attempts} attempts); nothing was spent",
+        )
 
     async def _generate(self, args: m.GenerateArgs) -> CallToolResult:
         result = await self.service.generate(args)
@@ -248,8 +334,10 @@ class BrandServer:
 
 def _asset_line(result: m.AssetResult) -> str:
     verdict = "passed" if result.passed else "failed"
-    return (f"{verdict}: saved {result.path} (attempt {result.attempt}/{result.attempts}, {result.provider}/"
-            f"{result.model}, ${result.cost_usd:.4f} of ${result.budget_usd:.2f})")
+    return (
+        f"{verdict}: saved {result.path} (attempt {result.attempt}/{result.attempts}, {result.provider}/"
+        f"{result.model}, ${result.cost_usd:.4f} of ${result.budget_usd:.2f})"
+    )
 
 
 def _read(path: str) -> bytes:
@@ -280,9 +368,13 @@ def _entry_point(spec: _ToolSpec, call: Callable[[dict[str, Any]], Awaitable[Cal
     # evaluated annotations (this module's are strings): the SDK derives the output schema from the return one
     entry.__annotations__ = {"given": dict[str, Any], "return": Annotated[CallToolResult, spec.result]}
     tool = Tool.from_function(
-        entry, name=spec.name, title=spec.title, description=spec.description,
-        annotations=ToolAnnotations(read_only_hint=spec.read_only, destructive_hint=False,
-                                    open_world_hint=not spec.read_only),
+        entry,
+        name=spec.name,
+        title=spec.title,
+        description=spec.description,
+        annotations=ToolAnnotations(
+            read_only_hint=spec.read_only, destructive_hint=False, open_world_hint=not spec.read_only
+        ),
     )
     schema = spec.arguments.model_json_schema()
     metadata = tool.fn_metadata.model_copy(update={"arg_model": _AllArguments})

@@ -55,8 +55,9 @@ def decode_image(text: str, field_name: str) -> bytes:
     """The bytes of a base64 image argument (a ``data:`` URL prefix is accepted); a
     :class:`~brandkit.errors.RequestError` naming ``field_name`` when it is not base64 or too large."""
     if len(text) > MAX_BASE64_CHARS:
-        raise RequestError(f"{field_name}: {len(text):,} characters is over the {MAX_BASE64_CHARS:,} limit",
-                           field=field_name)
+        raise RequestError(
+            f"{field_name}: {len(text):,} characters is over the {MAX_BASE64_CHARS:,} limit", field=field_name
+        )
     payload = text.split(",", 1)[1] if text.startswith("data:") and "," in text else text
     try:
         return base64.b64decode(payload.strip(), validate=True)
@@ -87,8 +88,9 @@ class BrandService:
         folder = self.config.brands.get(brand)
         if folder is None:
             known = ", ".join(sorted(self.config.brands))
-            raise RequestError(f"brand: unknown brand {brand!r} (this server serves: {known})", field="brand",
-                               value=brand)
+            raise RequestError(
+                f"brand: unknown brand {brand!r} (this server serves: {known})", field="brand", value=brand
+            )
         return folder
 
     async def spec(self, brand: str) -> BrandSpec:
@@ -130,7 +132,8 @@ class BrandService:
         if budget_usd > cap:
             raise RequestError(
                 f"budget_usd: {budget_usd} is over this server's cap of {cap} USD per call (--max-budget)",
-                field="budget_usd", value=budget_usd,
+                field="budget_usd",
+                value=budget_usd,
             )
         spec = await self.spec(brand)
         options = self._kit_options(brand)
@@ -151,17 +154,33 @@ class BrandService:
                 unusable[str(folder)] = exc.message
                 continue
             formats = {name: f"{fmt.width}x{fmt.height}" for name, fmt in spec.formats.items()}
-            brands.append(BrandInfo(key=key, name=spec.name, version=spec.version, description=spec.description,
-                                    folder=str(folder), formats=formats))
+            brands.append(
+                BrandInfo(
+                    key=key,
+                    name=spec.name,
+                    version=spec.version,
+                    description=spec.description,
+                    folder=str(folder),
+                    formats=formats,
+                )
+            )
         return BrandList(brands=brands, unusable=unusable)
 
     async def show_rules(self, brand: str) -> BrandRules:
         """The brand's palette, logo rules, typography, forbidden content, required copy, formats and policies."""
         spec = await self.spec(brand)
         return BrandRules(
-            key=brand, name=spec.name, version=spec.version, palette=spec.palette, logos=spec.logos,
-            typography=spec.typography, forbidden=spec.forbidden, required=spec.required, formats=spec.formats,
-            checks=spec.checks, repair=spec.repair,
+            key=brand,
+            name=spec.name,
+            version=spec.version,
+            palette=spec.palette,
+            logos=spec.logos,
+            typography=spec.typography,
+            forbidden=spec.forbidden,
+            required=spec.required,
+            formats=spec.formats,
+            checks=spec.checks,
+            repair=spec.repair,
         )
 
     async def compile(self, args: CompileArgs) -> CompileResult:
@@ -171,12 +190,22 @@ class BrandService:
         prompt = await anyio.to_thread.run_sync(kit.compile, request)
         estimate, worst = _one_attempt_cost(prompt)
         spec = kit.spec
-        refs = [{"index": r.index, "role": r.role, "name": r.name, "mime": r.mime, "bytes": len(r.data)}
-                for r in prompt.references]
+        refs = [
+            {"index": r.index, "role": r.role, "name": r.name, "mime": r.mime, "bytes": len(r.data)}
+            for r in prompt.references
+        ]
         return CompileResult(
-            prompt=prompt.text, operation=prompt.operation, params=prompt.params, format=prompt.format_name,
-            size=prompt.size, prompt_hash=prompt.prompt_hash, references=refs, estimated_cost_usd=estimate,
-            worst_case_usd=worst, max_attempts=spec.repair.max_attempts, provider=self.config.provider,
+            prompt=prompt.text,
+            operation=prompt.operation,
+            params=prompt.params,
+            format=prompt.format_name,
+            size=prompt.size,
+            prompt_hash=prompt.prompt_hash,
+            references=refs,
+            estimated_cost_usd=estimate,
+            worst_case_usd=worst,
+            max_attempts=spec.repair.max_attempts,
+            provider=self.config.provider,
         )
 
     async def validate(self, args: ValidateArgs) -> tuple[ValidateResult, bytes | None]:
@@ -202,8 +231,11 @@ class BrandService:
         kit = await self._budgeted(args.brand, args.budget_usd)
         request = self._confined_request(args.request)
         if request.n != 1:
-            raise RequestError(f"request.n: one asset per call (got {request.n}); call generate again",
-                               field="request.n", value=request.n)
+            raise RequestError(
+                f"request.n: one asset per call (got {request.n}); call generate again",
+                field="request.n",
+                value=request.n,
+            )
         prompt = await anyio.to_thread.run_sync(kit.compile, request)  # forbidden content and bad copy: here
         await self._preflight(prompt)
         asset = await kit.generate(request)
@@ -230,8 +262,9 @@ class BrandService:
         for i, ref in enumerate(request.references):
             name = f"request.references[{i}]"
             if ref.data is not None or ref.path is None:
-                raise RequestError(f"{name}: give a reference image by path (inside the server's allowed roots)",
-                                   field=name)
+                raise RequestError(
+                    f"{name}: give a reference image by path (inside the server's allowed roots)", field=name
+                )
             refs.append(ref.model_copy(update={"path": str(self.config.confined(ref.path, f"{name}.path"))}))
         return request.model_copy(update={"references": refs})
 
@@ -263,10 +296,19 @@ class BrandService:
             raise keep_elsewhere([(stem, asset.cost_usd, asset.save)], 0, self.config.out, exc) from exc
         registry_id, warnings = await anyio.to_thread.run_sync(self._record, asset, path, brand, parent)
         return AssetResult(
-            path=str(path), sidecar=str(path) + ".json", passed=asset.report.passed, provider=asset.provider,
-            model=asset.model, attempt=asset.attempt_number, attempts=len(asset.attempts),
-            cost_usd=round(asset.cost_usd, 6), budget_usd=budget_usd, fixes=list(asset.fixes), report=asset.report,
-            edit=asset.edit.model_dump(mode="json") if asset.edit is not None else None, registry_id=registry_id,
+            path=str(path),
+            sidecar=str(path) + ".json",
+            passed=asset.report.passed,
+            provider=asset.provider,
+            model=asset.model,
+            attempt=asset.attempt_number,
+            attempts=len(asset.attempts),
+            cost_usd=round(asset.cost_usd, 6),
+            budget_usd=budget_usd,
+            fixes=list(asset.fixes),
+            report=asset.report,
+            edit=asset.edit.model_dump(mode="json") if asset.edit is not None else None,
+            registry_id=registry_id,
             warnings=warnings,
         )
 
@@ -289,8 +331,9 @@ class BrandService:
 
         kind = "edit" if asset.edit is not None else "generate"
         spec = self._spec_sync(brand)
-        with RegistryRecorder(self.config.db, f"mcp {kind}", self.config.out, spec=spec, kind=kind,
-                              parent_path=parent) as recorder:
+        with RegistryRecorder(
+            self.config.db, f"mcp {kind}", self.config.out, spec=spec, kind=kind, parent_path=parent
+        ) as recorder:
             row = recorder.add(asset, path)
         return (None if row is None else row.id), list(recorder.warnings)
 
@@ -302,19 +345,32 @@ def _expected(spec: BrandSpec, data: bytes, args: ValidateArgs) -> AssetRequest 
 
     if not (args.headline or args.subhead or args.cta or args.disclaimers):
         if args.format is not None:
-            raise RequestError("format: it places the expected copy; give headline, subhead, cta or disclaimers "
-                               "with it (without them the image's provenance says both)", field="format")
+            raise RequestError(
+                "format: it places the expected copy; give headline, subhead, cta or disclaimers "
+                "with it (without them the image's provenance says both)",
+                field="format",
+            )
         return None
     kind, width, height = verify_image(data)
-    fmt = args.format or next((name for name, f in spec.formats.items() if (f.width, f.height) == (width, height)),
-                              None)
+    fmt = args.format or next(
+        (name for name, f in spec.formats.items() if (f.width, f.height) == (width, height)), None
+    )
     if fmt is None:
         known = ", ".join(f"{name} {f.width}x{f.height}" for name, f in spec.formats.items())
-        raise RequestError(f"format: no format of the spec is {width}x{height} ({known}); name one",
-                           field="format", value=f"{width}x{height}")
-    return AssetRequest(brief="validate an existing image", headline=args.headline, subhead=args.subhead,
-                        cta=args.cta, disclaimers=args.disclaimers, format=fmt,
-                        output_format=kind if kind in ("png", "jpeg", "webp") else None)
+        raise RequestError(
+            f"format: no format of the spec is {width}x{height} ({known}); name one",
+            field="format",
+            value=f"{width}x{height}",
+        )
+    return AssetRequest(
+        brief="validate an existing image",
+        headline=args.headline,
+        subhead=args.subhead,
+        cta=args.cta,
+        disclaimers=args.disclaimers,
+        format=fmt,
+        output_format=kind if kind in ("png", "jpeg", "webp") else None,
+    )
 
 
 def _one_attempt_cost(prompt: CompiledPrompt) -> tuple[float | None, float | None]:
@@ -324,7 +380,11 @@ def _one_attempt_cost(prompt: CompiledPrompt) -> tuple[float | None, float | Non
     try:
         estimate = DEFAULT_PRICES.estimate_cost(model, quality, prompt.width, prompt.height)
         worst = DEFAULT_PRICES.worst_case_cost(
-            model, quality, prompt.width, prompt.height, prompt_bytes=len(prompt.text.encode("utf-8")),
+            model,
+            quality,
+            prompt.width,
+            prompt.height,
+            prompt_bytes=len(prompt.text.encode("utf-8")),
             input_images=len(prompt.references),
         )
     except ValueError:

@@ -35,9 +35,17 @@ class BearerGuard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not self._authorized(scope):
             body = json.dumps({"error": "unauthorized: send Authorization: Bearer <token>"}).encode("utf-8")
-            await send({"type": "http.response.start", "status": 401, "headers": [
-                (b"content-type", b"application/json"), (b"www-authenticate", b'Bearer realm="brandkit-mcp"'),
-                (b"content-length", str(len(body)).encode("ascii"))]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 401,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"www-authenticate", b'Bearer realm="brandkit-mcp"'),
+                        (b"content-length", str(len(body)).encode("ascii")),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             return
         await self.app(scope, receive, send)
@@ -83,6 +91,7 @@ async def run_http(server: BrandServer, settings: HttpSettings, *, log_level: st
     import uvicorn
 
     _check_free(settings)
-    config: Any = uvicorn.Config(http_app(server, settings), host=settings.host, port=settings.port,
-                                 log_level=log_level, access_log=False)
+    config: Any = uvicorn.Config(
+        http_app(server, settings), host=settings.host, port=settings.port, log_level=log_level, access_log=False
+    )
     await uvicorn.Server(config).serve()

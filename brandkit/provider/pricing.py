@@ -183,7 +183,6 @@ class PriceTable:
             each = square * (width * height) / (_REFERENCE_EDGE * _REFERENCE_EDGE)
         return round(each * n * (self.batch_factor if batch else 1.0), 6)
 
-
     def worst_case_cost(
         self,
         model: str,

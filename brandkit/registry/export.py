@@ -115,6 +115,7 @@ def export_approved(
                 sidecar_file.read_bytes() if sidecar_file and sidecar_file.is_file() else None,
             )
         )
+
     def already_there(row: AssetRow, dest: Path, data: bytes) -> bool:
         """The file at ``dest`` is this asset's export: the same bytes, or this asset's earlier signed export."""
         digest = _digest(dest)

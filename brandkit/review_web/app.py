@@ -319,7 +319,10 @@ class ContainErrors:
         except Exception as exc:
             _log.error(
                 "review page: unexpected %s on %s %s: %s",
-                type(exc).__name__, scope.get("method", ""), scope.get("path", ""), redact(str(exc))[:300],
+                type(exc).__name__,
+                scope.get("method", ""),
+                scope.get("path", ""),
+                redact(str(exc))[:300],
             )
             if not started:
                 await plain_response(send, 500, f"unexpected error ({type(exc).__name__}); see the server's log")

@@ -174,4 +174,3 @@ def _unattributed(session: Session, finished: Mapping[str, Any]) -> float:
     if not isinstance(spent, int | float):
         return stated
     return min(stated, round(max(0.0, float(spent) - session.attributed_usd), 6))
-

@@ -50,8 +50,7 @@ class LogoDetails(CheckDetails):
     searched_variants: list[str] | None = None
     overruled: list[str] | None = Field(
         default=None,
-        description="Without provenance: the variants whose pass another variant's better distorted reading "
-        "overruled.",
+        description="Without provenance: the variants whose pass another variant's better distorted reading overruled.",
     )
 
 

@@ -86,7 +86,6 @@ class OpenAIProvider(OwnsClients):
         )
         self.moderation_model = moderation_model
 
-
     # -- configuration ------------------------------------------------------------------------
 
     @property
@@ -112,7 +111,6 @@ class OpenAIProvider(OwnsClients):
 
     def _async(self) -> AsyncOpenAI:
         return self._clients.async_()
-
 
     def price_table(self) -> PriceTable:
         """The table this provider bills with (:attr:`prices`; see :class:`~brandkit.provider.base.StatesPrices`)."""

@@ -104,9 +104,7 @@ class OpenAIConversationProvider(OwnsClients):
         self._context: collections.OrderedDict[str, tuple[int, int]] = collections.OrderedDict()
         self._context_lock = threading.Lock()
 
-
     # -- lifecycle ----------------------------------------------------------------------------
-
 
     @property
     def last_rate_limit(self) -> RateLimitInfo | None:
