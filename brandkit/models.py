@@ -386,6 +386,16 @@ class ValidationReport(_Model):
         data["passed"] = self.passed
         return data
 
+    @classmethod
+    def from_report_json(cls, data: dict[str, Any]) -> ValidationReport:
+        """The report back from its JSON form (:meth:`model_dump_report`, e.g. an audit's JSONL line): ``passed``
+        is derived, so it is left out — and must agree with the checks when present (a ``ValueError`` otherwise)."""
+        fields = {key: value for key, value in data.items() if key != "passed"}
+        report = cls.model_validate(fields)
+        if "passed" in data and data["passed"] != report.passed:
+            raise ValueError(f"a report whose passed ({data['passed']}) disagrees with its checks")
+        return report
+
 
 class ComposedCopy(_Model):
     """What the compose stage set in the layout's copy areas (``text="overlay"`` or a text fix), for the checks.

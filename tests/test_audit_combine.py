@@ -260,3 +260,92 @@ def test_resume_checks_again_what_was_checked_against_another_spec_or_copy(light
     with pytest.raises(RequestError, match="different specs"):
         combine_audits([out])
     assert len(read_journal(out)[0]) == len(events) + 2  # the start line and one file line
+
+
+def _registry_rows(db: Path) -> list[Any]:
+    from brandkit.registry.store import Registry
+
+    with Registry.open(db) as registry:
+        return registry.list_assets()
+
+
+def test_the_shards_recorded_in_one_registry(light_cli: None, tmp_path: Path) -> None:
+    """``audit summary --db --spec``: every file read, with the report and content hash its JSONL line holds, in one
+    registry — once (the same audits combined again add nothing); the spec checked; files moved or changed since
+    the audit are named."""
+    from brandkit.audit import file_digest
+
+    lib = tmp_path / "lib"
+    files = _library(lib)
+    shards = [tmp_path / f"audit-{i}.jsonl" for i in (1, 2, 3)]
+    for index, out in enumerate(shards, start=1):
+        _validate(NORTHWIND, lib, out, "--shard", f"{index}/3")
+    db = tmp_path / "review" / "brandkit.db"
+    (tmp_path / "review").mkdir()
+    args = ["audit", "summary", *map(str, shards), "--db", str(db), "--spec", str(NORTHWIND), "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == EXIT_USAGE, result.stdout  # the broken file, as validate would exit
+    recorded = json.loads(result.stdout)["registry"]
+    assert (recorded["recorded"], recorded["already"], recorded["unreadable"]) == (9, 0, 1)
+    assert (recorded["not_here"], recorded["changed"], recorded["warnings"]) == (0, 0, [])
+    lines = {line.path: line for line in combine_audits(shards).records}
+    rows = _registry_rows(db)
+    assert sorted(Path(row.path) for row in rows) == sorted(f.resolve() for f in files[:9])  # not the broken one
+    for row in rows:
+        line = lines[str(Path(row.path))]
+        assert row.kind == "validate" and row.run_id == recorded["run_id"]
+        assert row.content_hash == file_digest(Path(row.path)) == line.sha256
+        assert row.passed is (line.state == "passed")
+        assert row.checks == {name: status.value for name, status in line.checks.items()}
+        assert row.spec_fingerprint == brandkit.load_spec(NORTHWIND).fingerprint
+    assert sum(not row.passed for row in rows) == 1  # the grey image
+
+    again = json.loads(CliRunner().invoke(app, args).stdout)["registry"]
+    assert (again["recorded"], again["already"]) == (0, 9)
+    assert len(_registry_rows(db)) == 9
+
+    # a file changed and one moved since the audit: recorded (the verdict is on the bytes checked), and named
+    files[1].write_bytes(files[3].read_bytes())
+    files[2].rename(tmp_path / "moved.png")
+    other = tmp_path / "other.db"
+    table = CliRunner().invoke(app, [*args[:-5], "--db", str(other), "--spec", str(NORTHWIND)])
+    assert "recorded 9 file(s)" in table.stderr and "1 unreadable (not recorded)" in table.stderr
+    assert "1 are not at their audited path on this machine and 1 hold other bytes" in table.stderr
+    assert len(_registry_rows(other)) == 9
+
+
+def test_recording_a_combination_needs_its_spec_and_a_complete_one(light_cli: None, tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    _library(lib)
+    shards = [tmp_path / f"audit-{i}.jsonl" for i in (1, 2)]
+    for index, out in enumerate(shards, start=1):
+        _validate(NORTHWIND, lib, out, "--shard", f"{index}/2")
+    db = tmp_path / "brandkit.db"
+
+    no_spec = CliRunner().invoke(app, ["audit", "summary", *map(str, shards), "--db", str(db)])
+    assert no_spec.exit_code == EXIT_USAGE and "--db needs --spec" in no_spec.stderr
+    wrong = CliRunner().invoke(app, ["audit", "summary", *map(str, shards), "--db", str(db), "-s", str(UBUNTU)])
+    assert wrong.exit_code == EXIT_USAGE
+    assert "is not the spec these audits were made against" in wrong.stderr
+    assert brandkit.load_spec(NORTHWIND).fingerprint[:12] in wrong.stderr
+    assert not db.exists()  # refused before anything was opened
+
+    partial = ["audit", "summary", str(shards[0]), "--db", str(db), "-s", str(NORTHWIND), "--json"]
+    result = CliRunner().invoke(app, partial)
+    assert result.exit_code == EXIT_USAGE and json.loads(result.stdout)["registry"] is None
+    assert "not recorded" in result.stderr and not db.exists()
+    allowed = json.loads(CliRunner().invoke(app, [*partial, "--allow-partial"]).stdout)["registry"]
+    held = len(combine_audits([shards[0]]).records)
+    assert allowed["recorded"] + allowed["unreadable"] == held > 0
+    assert len(_registry_rows(db)) == allowed["recorded"]
+
+
+def test_a_report_read_back_from_its_json_form() -> None:
+    from brandkit.models import CheckResult, CheckStatus, ValidationReport
+
+    report = ValidationReport(checks={"technical": CheckResult(name="technical", status=CheckStatus.failed, score=0.2)})
+    data = report.model_dump_report()
+    assert data["passed"] is False
+    assert ValidationReport.from_report_json(data) == report
+    with pytest.raises(ValueError, match="disagrees with its checks"):
+        ValidationReport.from_report_json({**data, "passed": True})

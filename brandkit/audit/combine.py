@@ -59,6 +59,13 @@ class CombinedAudit(BaseModel):
         description="Different file lists the shards were cut from (1: one split of one library; 0: no shard or "
         "unknown). Unsharded files are whole audits of their own lists and may be combined freely."
     )
+    records: list[AuditRecord] = Field(
+        default_factory=list,
+        exclude=True,
+        repr=False,
+        description="The latest line of every file, by path (what the summary counts; what `audit summary --db` "
+        "records). Left out of the JSON form.",
+    )
 
     @property
     def complete(self) -> bool:
@@ -161,6 +168,7 @@ def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10) 
         repeated=sorted(key for key, files in seen_in.items() if len(files) > 1),
         library_files=next(iter(libraries.values())) if len(libraries) == 1 else None,
         libraries=len(libraries),
+        records=every,
     )
 
 

@@ -198,13 +198,14 @@ def from_attempts(
     )  # fmt: skip
 
 
-def from_report(report: ValidationReport, data: bytes, path: Path, spec: BrandSpec) -> AssetRecord:
-    """The record of an existing image judged by ``validate`` (one attempt: the checks it was given)."""
+def from_report(report: ValidationReport, digest: str, path: Path, spec: BrandSpec) -> AssetRecord:
+    """The record of an existing image judged by ``validate`` (one attempt: the checks it was given); ``digest``:
+    the sha256 of the bytes checked (:func:`content_hash`)."""
     checks = _checks_of(report)
     return AssetRecord(
         kind="validate",
-        content_hash=content_hash(data),
-        key=content_hash(data),
+        content_hash=digest,
+        key=digest,
         path=str(path),
         sidecar_path=_sidecar_of(path) if Path(_sidecar_of(path)).is_file() else None,
         spec_name=report.spec_name or spec.name,

@@ -72,6 +72,8 @@ class RegistryRecorder:
         self.run_id: str | None = None
         self.recorded = 0
         self.unrecorded = 0
+        self.already = 0
+        """Images :meth:`audited` found recorded already (same path, content and spec)."""
         self.warnings: list[str] = []
         self._registry: Registry | None = None
         self._broken = False
@@ -174,6 +176,34 @@ class RegistryRecorder:
             str(path),
             lambda reg, run: reg.record_validation(report, path, read_bytes(path), run_id=run, spec=spec),
         )
+
+    def audited(self, report: ValidationReport, path: Path, digest: str) -> bool | None:
+        """Record an image an audit judged, on this machine or another (``brandkit audit summary --db``), from what
+        the audit's JSONL holds — its report and ``digest``, the sha256 of the bytes checked; the file is not read.
+
+        Returns ``True`` when recorded, ``False`` when the registry's newest ``validate`` row of ``path`` already
+        holds that content judged against the same spec (combining the same audits again adds nothing; counted in
+        :attr:`already`), ``None`` (and a warning) when the registry failed."""
+        if self.spec is None:  # pragma: no cover - the audit command always passes its spec
+            raise ValueError("an audit recorder needs the spec")
+        spec = self.spec
+
+        def record(reg: Registry, run: str) -> AssetRow:
+            known = reg.latest_validation(path)
+            if (
+                known is not None
+                and known.content_hash == digest
+                and known.spec_fingerprint == (report.spec_fingerprint or spec.fingerprint)
+            ):
+                raise _AlreadyRecorded
+            return reg.record_validation(report, path, None, run_id=run, spec=spec, digest=digest)
+
+        try:
+            row = self._guarded(str(path), record)
+        except _AlreadyRecorded:
+            self.already += 1
+            return False
+        return None if row is None else True
 
     # --- VariantRecorder ---------------------------------------------------------------------------------
 

@@ -209,13 +209,25 @@ class Registry:
         return self.record(record, run_id=run_id, parent_id=parent_id, spec=spec)
 
     def record_validation(
-        self, report: ValidationReport, path: str | os.PathLike[str], data: bytes, *, run_id: str, spec: BrandSpec
+        self,
+        report: ValidationReport,
+        path: str | os.PathLike[str],
+        data: bytes | None,
+        *,
+        run_id: str,
+        spec: BrandSpec,
+        digest: str | None = None,
     ) -> AssetRow:
-        """Record an existing image judged by ``validate`` (``data``: the file's bytes as checked).
+        """Record an existing image judged by ``validate`` (``data``: the file's bytes as checked; or ``None`` with
+        ``digest``, their sha256, when the bytes are not at hand — a file audited on another machine).
 
         When the same file (path and content) is already recorded, the new row is linked to it as its parent.
         """
-        record = rec.from_report(report, data, Path(path), spec)
+        if data is not None:
+            digest = rec.content_hash(data)
+        if digest is None:
+            raise ValueError(f"{path}: record_validation needs the file's bytes or their sha256 (digest)")
+        record = rec.from_report(report, digest, Path(path), spec)
         known = self.known_file(path)
         parent = known.id if known is not None and known.content_hash == record.content_hash else None
         return self.record(record, run_id=run_id, parent_id=parent, spec=spec)
@@ -301,6 +313,12 @@ class Registry:
             ROW_SQL + " WHERE a.path = ? OR a.sidecar_path = ? ORDER BY (a.kind = 'validate'), a.id DESC LIMIT 1",
             (resolved, resolved),
         )
+        return row_of(rows[0]) if rows else None
+
+    def latest_validation(self, path: str | os.PathLike[str]) -> AssetRow | None:
+        """The newest ``validate`` row of the image ``path`` (resolved), else ``None``."""
+        resolved = str(Path(path).resolve())
+        rows = self._read(ROW_SQL + " WHERE a.path = ? AND a.kind = 'validate' ORDER BY a.id DESC LIMIT 1", (resolved,))
         return row_of(rows[0]) if rows else None
 
     # --- review ------------------------------------------------------------------------------------------
