@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -301,8 +302,10 @@ def test_the_shards_recorded_in_one_registry(light_cli: None, tmp_path: Path) ->
     assert sum(not row.passed for row in rows) == 1  # the grey image
 
     again = json.loads(CliRunner().invoke(app, args).stdout)["registry"]
-    assert (again["recorded"], again["already"]) == (0, 9)
+    assert (again["recorded"], again["already"], again["run_id"]) == (0, 9, None)  # no run without a record
     assert len(_registry_rows(db)) == 9
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT id, command FROM runs").fetchall() == [(recorded["run_id"], "audit summary")]
 
     # a file changed and one moved since the audit: recorded (the verdict is on the bytes checked), and named
     files[1].write_bytes(files[3].read_bytes())

@@ -116,6 +116,7 @@ class RegistryRecorder:
             try:
                 if self._registry is None:
                     self._registry = Registry.open(self.db)
+                if self.run_id is None:  # the run starts with its first record (audited may open the file first)
                     self.run_id = self._registry.start_run(self.command, self.out_dir)
                 row: AssetRow = fn(self._registry, self.run_id)
             except REGISTRY_FAILURES as exc:
@@ -188,21 +189,20 @@ class RegistryRecorder:
             raise ValueError("an audit recorder needs the spec")
         spec = self.spec
 
-        def record(reg: Registry, run: str) -> AssetRow:
-            known = reg.latest_validation(path)
-            if (
-                known is not None
-                and known.content_hash == digest
-                and known.spec_fingerprint == (report.spec_fingerprint or spec.fingerprint)
-            ):
-                raise _AlreadyRecorded
-            return reg.record_validation(report, path, None, run_id=run, spec=spec, digest=digest)
-
-        try:
-            row = self._guarded(str(path), record)
-        except _AlreadyRecorded:
-            self.already += 1
-            return False
+        fingerprint = report.spec_fingerprint or spec.fingerprint
+        with self._lock:  # looked up before the run is started: combining the same audits again makes no run
+            try:
+                if self._registry is None and not self._broken:
+                    self._registry = Registry.open(self.db)
+                known = None if self._registry is None else self._registry.latest_validation(path)
+            except REGISTRY_FAILURES:
+                known = None  # recording below meets the same failure and reports it
+            if known is not None and known.content_hash == digest and known.spec_fingerprint == fingerprint:
+                self.already += 1
+                return False
+        row = self._guarded(
+            str(path), lambda reg, run: reg.record_validation(report, path, None, run_id=run, spec=spec, digest=digest)
+        )
         return None if row is None else True
 
     # --- VariantRecorder ---------------------------------------------------------------------------------
