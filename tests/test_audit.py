@@ -201,8 +201,11 @@ def test_folder_audit_keeps_going_past_a_bad_file_with_typed_complete_lines(
     assert "[4/4]" in result.stderr and "ETA" in result.stderr and "Traceback" not in result.stderr
     # the registry: every file that was read is recorded, the unreadable one is not
     with Registry.open(db) as registry:
-        recorded = sorted(Path(row.path).name for row in registry.list_assets())
-    assert recorded == ["a.png", "x.jpg", "y.png"]
+        rows = registry.list_assets()
+    assert sorted(Path(row.path).name for row in rows) == ["a.png", "x.jpg", "y.png"]
+    for row in rows:  # the hash the audit took of the bytes it checked (not a second read of the file)
+        assert row.content_hash == hashlib.sha256(Path(row.path).read_bytes()).hexdigest()
+        assert row.content_hash == next(r.sha256 for r in records if Path(r.path).resolve() == Path(row.path))
     assert document["registry"]["recorded"] == 3
 
 

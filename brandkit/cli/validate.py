@@ -174,7 +174,7 @@ def validate_cmd(
             if json_out:
                 results[result.index] = result
             if recorder is not None and result.report is not None:
-                recorder.judged(result.report, result.path)
+                recorder.judged(result.report, result.path, result.sha256)
             written: list[Path] = []
             if reports is not None and result.report is not None:
                 written = reports.write(loaded, result.index, result.path, result.report)

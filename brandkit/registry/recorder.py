@@ -166,8 +166,9 @@ class RegistryRecorder:
 
         return self._guarded(str(path), record)
 
-    def judged(self, report: ValidationReport, path: Path) -> AssetRow | None:
-        """Record an image ``validate`` judged (its bytes are read again for the content hash)."""
+    def judged(self, report: ValidationReport, path: Path, digest: str | None = None) -> AssetRow | None:
+        """Record an image ``validate`` judged: ``digest``, the sha256 of the bytes checked, when the caller has it
+        (the audit hashes each file it reads); else the bytes are read again for it."""
         from brandkit.imageio import read_bytes
 
         if self.spec is None:  # pragma: no cover - the validate command always passes its spec
@@ -175,7 +176,9 @@ class RegistryRecorder:
         spec = self.spec
         return self._guarded(
             str(path),
-            lambda reg, run: reg.record_validation(report, path, read_bytes(path), run_id=run, spec=spec),
+            lambda reg, run: reg.record_validation(
+                report, path, None if digest is not None else read_bytes(path), run_id=run, spec=spec, digest=digest
+            ),
         )
 
     def audited(self, report: ValidationReport, path: Path, digest: str) -> bool | None:
