@@ -17,7 +17,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import brandkit
-from brandkit.audit import AuditSummary, audit, combine_audits, shard_of
+from brandkit.audit import AuditSummary, audit, combine_audits, record_combined, shard_of
 from brandkit.checks.technical import TechnicalCheck
 from brandkit.cli import EXIT_CHECKS, EXIT_OK, EXIT_USAGE, app
 from brandkit.errors import RequestError
@@ -332,6 +332,9 @@ def test_recording_a_combination_needs_its_spec_and_a_complete_one(light_cli: No
     assert "is not the spec these audits were made against" in wrong.stderr
     assert brandkit.load_spec(NORTHWIND).fingerprint[:12] in wrong.stderr
     assert not db.exists()  # refused before anything was opened
+    with pytest.raises(RequestError, match="is not the spec these audits were made against") as refused:
+        record_combined(combine_audits(shards), db, brandkit.load_spec(UBUNTU))
+    assert refused.value.field == "spec" and not db.exists()
 
     partial = ["audit", "summary", str(shards[0]), "--db", str(db), "-s", str(NORTHWIND), "--json"]
     result = CliRunner().invoke(app, partial)

@@ -2,12 +2,14 @@
 
 ``audit(spec, sources, jobs=..., out=..., resume=..., shard=...)`` returns an :class:`AuditRun`: iterate it for each
 file's result (streamed to a fsynced JSONL file), then read its :class:`AuditSummary`. ``combine_audits(paths)``
-gives one :class:`CombinedAudit` of several JSONL files (the shards of one audit). See ``docs/audit.md``.
+gives one :class:`CombinedAudit` of several JSONL files (the shards of one audit); ``record_combined(combined, db,
+spec)`` records it in one registry. See ``docs/audit.md``.
 """
 
 from __future__ import annotations
 
 from brandkit.audit.combine import AuditSource, CombinedAudit, combine_audits
+from brandkit.audit.recording import AuditRecording, record_combined
 from brandkit.audit.records import (
     AuditLines,
     AuditRecord,
@@ -38,6 +40,7 @@ __all__ = [
     "AuditItem",
     "AuditLines",
     "AuditRecord",
+    "AuditRecording",
     "AuditRun",
     "AuditSource",
     "AuditStart",
@@ -54,6 +57,7 @@ __all__ = [
     "library_digest",
     "parse_shard",
     "read_audit",
+    "record_combined",
     "record_of",
     "select_shard",
     "shard_of",

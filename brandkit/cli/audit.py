@@ -5,7 +5,7 @@ An audit runs as ``brandkit validate DIR --shard I/N --out audit-I.jsonl`` on N 
 JSONL files back and prints what one run over the whole library would have printed — counts, each check's pass
 rate, the worst offenders — after saying which shards it holds. A missing shard or a run that did not finish makes
 it exit 2 (``--allow-partial``: summarise what is there and exit as for complete results). ``--db`` (with
-``--spec``) records the combined results in one registry (``cli/recording.py::record_combined_audit``).
+``--spec``) records the combined results in one registry (:func:`brandkit.audit.recording.record_combined`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from brandkit.cli.common import (
     map_errors,
     print_audit_summary,
 )
-from brandkit.cli.recording import record_combined_audit
 from brandkit.errors import RequestError
 
 __all__ = ["register"]
@@ -109,8 +108,11 @@ def summary_cmd(
                     markup=False,
                 )
             else:
-                registry = record_combined_audit(db, loaded, combined)
-                _print_recording(registry["registry"], json_out)
+                from brandkit.audit.recording import record_combined
+
+                recorded = record_combined(combined, db, loaded).model_dump(mode="json")
+                registry = {"registry": recorded}
+                _print_recording(recorded, json_out)
         if json_out:
             emit_json(
                 {

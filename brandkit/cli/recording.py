@@ -1,7 +1,6 @@
 """The asset registry as the commands use it: ``--db``, the recorders of ``generate`` / ``edit`` / ``validate`` /
 ``variants`` (:func:`output_recorder`, :func:`variants_recorder`, :func:`validate_recorder`), how a command reports
-what was recorded (:func:`report_recording`), the shards of an audit recorded in one registry
-(:func:`record_combined_audit`) and the registry the review commands open (:func:`open_registry`).
+what was recorded (:func:`report_recording`) and the registry the review commands open (:func:`open_registry`).
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 if TYPE_CHECKING:
-    from brandkit.audit import CombinedAudit
     from brandkit.registry.recorder import RegistryRecorder
     from brandkit.spec.models import BrandSpec
 
@@ -78,53 +76,6 @@ def report_recording(recorder: RegistryRecorder | None, json_out: bool) -> dict[
             markup=True,
         )
     return {"registry": recorder.summary()}
-
-
-def record_combined_audit(db: Path, spec: BrandSpec, combined: CombinedAudit) -> dict[str, Any]:
-    """``brandkit audit summary --db``: record every file of ``combined`` that was read — its latest report and the
-    sha256 of the bytes checked, from the JSONL, as one ``audit summary`` run — so the shards of an audit made on
-    several machines land in one review queue. A file already recorded with the same content against the same spec
-    is not recorded again. ``spec`` must be the one the audits were made against (its fingerprint), else a
-    :class:`~brandkit.errors.RequestError`. Returns the ``registry`` field (the recorder's summary, plus
-    ``already``, ``unreadable`` — files with no report, not recorded —, and ``not_here`` / ``changed``: files
-    recorded whose path on this machine is missing or holds other bytes than those checked)."""
-    from brandkit.audit import file_digest
-    from brandkit.errors import RequestError
-    from brandkit.models import ValidationReport
-    from brandkit.registry.recorder import RegistryRecorder
-
-    audited_with = combined.summary.spec_fingerprint
-    if audited_with != spec.fingerprint:
-        said = (
-            "do not name the spec they were made against (lines written before audits recorded it: run validate "
-            "--resume with this spec to check them again)"
-            if audited_with is None
-            else f"were made against the spec {audited_with[:12]}…"
-        )
-        raise RequestError(
-            f"--spec {spec.name} (fingerprint {spec.fingerprint[:12]}…) is not the spec these audits were made "
-            f"against: they {said}; --db records each file with the spec it was checked against",
-            field="spec",
-            value=spec.fingerprint,
-        )
-    recorder = RegistryRecorder(db, "audit summary", None, spec=spec, kind="validate")
-    unreadable = not_here = changed = 0
-    try:
-        for record in combined.records:
-            if record.report is None or record.sha256 is None:
-                unreadable += 1
-                continue
-            report = ValidationReport.from_report_json(record.report)
-            path = Path(record.path)
-            if recorder.audited(report, path, record.sha256):
-                here = file_digest(path) if path.is_file() else None
-                not_here += here is None
-                changed += here is not None and here != record.sha256
-    finally:
-        recorder.close()
-    summary = recorder.summary()
-    summary.update(already=recorder.already, unreadable=unreadable, not_here=not_here, changed=changed)
-    return {"registry": summary}
 
 
 def open_registry(db: Path | None) -> Any:
