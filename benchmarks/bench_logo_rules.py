@@ -20,7 +20,11 @@ and the one found judged by the spec's rules (``both``: each case both ways).
 
 Printed per edit: cases, **false rejects** (on-brand rejected) or **false accepts** (off-brand passed), how many
 rejections named the edit (``failed_rules`` — distorted / too_small / misplaced — or the logo not found for a
-removed one), and the median and maximum CPU ms of the check; ``--json`` writes every case.
+removed one), and the median and maximum CPU ms of the check; ``--json`` writes every case. A second table, the
+**margins**, says how far the detection thresholds sit from what these photographs score: the lowest score of a logo
+found unedited, per method, against the bar it cleared; the lowest coarse score among the cases whose logo was found
+after the coarse search (its early exit skips everything below ``COARSE_EXIT_SCORE``); the highest scores the
+searches reached on the ads whose logo was removed.
 """
 
 from __future__ import annotations
@@ -188,6 +192,7 @@ def _check(
     rejected = result.status in (CheckStatus.failed, CheckStatus.not_checked)
     failed_rules = result.details.get("failed_rules") or []
     named = (reason == "not found" and result.details.get("found") is False) or reason in failed_rules
+    detection = result.details.get("detection") or {}
     return {
         "id": case.id,
         "brand": case.brand,
@@ -201,6 +206,9 @@ def _check(
         "found": result.details.get("found"),
         "variant": result.details.get("variant"),
         "method": result.details.get("method"),
+        "score": result.details.get("match_score"),
+        "coarse_best": detection.get("coarse_best_score"),
+        "template_best": detection.get("template_best_score"),
         "cpu_ms": round(cpu, 1),
     }
 
@@ -233,6 +241,51 @@ def report(rows: Sequence[dict[str, Any]]) -> None:
         print(f"| {kept} | **all** | | {len(mine)} | false reject {fr}/{len(on)}, false accept {fa}/{len(off)} | | |")
 
 
+def margins(rows: Sequence[dict[str, Any]]) -> None:
+    """How far the detection thresholds sit from what these photographs score, per provenance: the lowest score of
+    a logo found where it was drawn unedited (on brand) by each method against the bar it had to clear, the lowest
+    coarse score of any case whose logo was found (the early exit skips the search below ``COARSE_EXIT_SCORE``), and
+    the best any search reached on the removed-logo ads (coarse, and the fine template search where it ran)."""
+    from brandkit.checks.logo.constants import COARSE_EXIT_SCORE, ORB_VERIFY_MIN, TEMPLATE_THRESHOLD
+
+    bars = {"orb": ORB_VERIFY_MIN, "orb-upsampled": ORB_VERIFY_MIN}
+    print()
+    print("| provenance | reading | cases | lowest / highest score | bar | margin |")
+    print("|---|---|---|---|---|---|")
+    for kept in dict.fromkeys(r.get("provenance", "kept") for r in rows):
+        mine = [r for r in rows if r.get("provenance", "kept") == kept]
+        drawn = [r for r in mine if r["label"] == "on" and r.get("score") is not None]
+        for method in sorted({str(r["method"]) for r in drawn}):
+            scores = [float(r["score"]) for r in drawn if str(r["method"]) == method]
+            bar = bars.get(method, TEMPLATE_THRESHOLD)
+            low = min(scores)
+            print(
+                f"| {kept} | on brand, found by {method}: lowest | {len(scores)} | {low:.3f} | {bar} | "
+                f"{low - bar:+.3f} |"
+            )
+        found = [r for r in mine if r.get("found") and r.get("coarse_best") is not None]
+        if found:
+            low = min(float(r["coarse_best"]) for r in found)
+            print(
+                f"| {kept} | logo found after the coarse search (any edit): lowest coarse score | {len(found)} | "
+                f"{low:.3f} | {COARSE_EXIT_SCORE} | {low - COARSE_EXIT_SCORE:+.3f} |"
+            )
+        removed = [r for r in mine if r["edit"] == "removed"]
+        for key, bar, what in (
+            ("coarse_best", COARSE_EXIT_SCORE, "coarse"),
+            ("template_best", TEMPLATE_THRESHOLD, "fine template"),
+        ):
+            scores = [float(r[key]) for r in removed if r.get(key) is not None]
+            if scores:
+                high = max(scores)
+                exits = sum(1 for value in scores if value < COARSE_EXIT_SCORE) if key == "coarse_best" else None
+                said = f" ({exits} exit early)" if exits is not None else ""
+                print(
+                    f"| {kept} | logo removed: highest {what} score{said} | {len(scores)} | {high:.3f} | {bar} | "
+                    f"{bar - high:+.3f} |"
+                )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Build the edits, check them, print the table."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_logo_rules", description=__doc__.split("\n")[0])
@@ -256,6 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"tree {Path(brandkit.__file__).resolve().parents[1]} · {len(rows)} cases · {span.row()}")
     print()
     report(rows)
+    margins(rows)
     return 0
 
 

@@ -1,0 +1,77 @@
+"""``bench_logo_rules``' rows carry the scores its margins table reads, and the table reads them right (issue 21,
+thirteenth pass: how far the logo check's detection thresholds sit from what real photographs score)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import brandkit
+from benchmarks.bench_logo_rules import _check, edits, margins
+from brandkit.checks.base import CheckResources
+from brandkit.checks.logo.constants import COARSE_EXIT_SCORE, ORB_VERIFY_MIN, TEMPLATE_THRESHOLD
+from brandkit.imageio import encode_image, load_image
+from brandkit.pipeline import expectation_from_provenance
+from tests.support.gate_corpus import load_cases, render_all
+
+ROOT = Path(__file__).resolve().parents[1]
+CASE = "northwind-coffee-cup-square-composed"
+
+
+def test_a_real_case_row_carries_the_scores() -> None:
+    """One corpus ad, its logo as drawn, removed and too small, checked as the benchmark checks them."""
+    case = next(c for c in load_cases() if c.id == CASE)
+    data = render_all([case])[case.id].read_bytes()
+    spec = brandkit.load_spec(ROOT / "brand_specs" / case.brand)
+    seen = expectation_from_provenance(data, "png")
+    assert seen.logo_box is not None and seen.logo_variant is not None
+    variant = spec.logo(seen.logo_variant)
+    logo_file = load_image(spec.asset_path(variant.file)).convert("RGBA")
+    made = {
+        name: (label, reason, image)
+        for name, label, reason, image in edits(load_image(data), seen.logo_box, logo_file, variant.min_width_px)
+    }
+    resources = CheckResources()
+    rows = {}
+    for name in ("as drawn", "removed", "too small"):
+        label, reason, image = made[name]
+        rows[name] = _check(spec, image, encode_image(image, "png"), seen, resources, case, name, label, reason, "kept")
+    drawn, removed, small = rows["as drawn"], rows["removed"], rows["too small"]
+    assert not drawn["rejected"] and drawn["method"] == "expected-box" and drawn["score"] >= TEMPLATE_THRESHOLD
+    assert drawn["coarse_best"] is None  # found at the layout's box: no coarse search
+    assert removed["rejected"] and removed["found"] is False and removed["score"] is None
+    assert removed["coarse_best"] is not None and -1.0 <= removed["coarse_best"] <= 1.0
+    assert small["rejected"] and small["found"] and small["coarse_best"] is not None
+
+
+def _row(**fields: Any) -> dict[str, Any]:
+    base = {"provenance": "kept", "label": "off", "edit": "distorted ×1.1", "found": False, "method": None}
+    return {"score": None, "coarse_best": None, "template_best": None, **base, **fields}
+
+
+def test_the_margins_table(capsys: pytest.CaptureFixture[str]) -> None:
+    rows = [
+        _row(label="on", edit="as drawn", found=True, method="expected-box", score=0.91),
+        _row(label="on", edit="as drawn", found=True, method="expected-box", score=0.88),
+        _row(label="on", edit="as drawn", found=True, method="orb", score=0.7, coarse_best=None),
+        _row(found=True, method="orb-upsampled", score=0.95, coarse_best=0.83),
+        _row(found=True, method="template", score=0.9, coarse_best=0.71),
+        _row(edit="removed", coarse_best=0.55),
+        _row(edit="removed", coarse_best=0.8, template_best=0.79),
+        _row(provenance="stripped", edit="removed", coarse_best=0.9, template_best=0.84),
+    ]
+    margins(rows)
+    out = capsys.readouterr().out
+    bar = TEMPLATE_THRESHOLD
+    assert f"| kept | on brand, found by expected-box: lowest | 2 | 0.880 | {bar} | {0.88 - bar:+.3f} |" in out
+    assert (
+        f"| kept | on brand, found by orb: lowest | 1 | 0.700 | {ORB_VERIFY_MIN} | {0.7 - ORB_VERIFY_MIN:+.3f} |" in out
+    )
+    assert f"lowest coarse score | 2 | 0.710 | {COARSE_EXIT_SCORE} | {0.71 - COARSE_EXIT_SCORE:+.3f} |" in out
+    exits = sum(value < COARSE_EXIT_SCORE for value in (0.55, 0.8))
+    assert f"| kept | logo removed: highest coarse score ({exits} exit early) | 2 | 0.800 |" in out
+    assert f"| kept | logo removed: highest fine template score | 1 | 0.790 | {bar} | {bar - 0.79:+.3f} |" in out
+    assert f"| stripped | logo removed: highest fine template score | 1 | 0.840 | {bar} | {bar - 0.84:+.3f} |" in out
+    assert "stripped | on brand" not in out  # no on-brand row without provenance here
