@@ -61,6 +61,9 @@ def test_the_margins_table(capsys: pytest.CaptureFixture[str]) -> None:
         _row(edit="removed", coarse_best=0.55),
         _row(edit="removed", coarse_best=0.8, template_best=0.79),
         _row(provenance="stripped", edit="removed", coarse_best=0.9, template_best=0.84),
+        _row(
+            provenance="stripped", label="on", edit="as drawn", found=True, method="orb", score=0.94, coarse_best=0.95
+        ),
     ]
     margins(rows)
     out = capsys.readouterr().out
@@ -69,9 +72,17 @@ def test_the_margins_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert (
         f"| kept | on brand, found by orb: lowest | 1 | 0.700 | {ORB_VERIFY_MIN} | {0.7 - ORB_VERIFY_MIN:+.3f} |" in out
     )
-    assert f"lowest coarse score | 2 | 0.710 | {COARSE_EXIT_SCORE} | {0.71 - COARSE_EXIT_SCORE:+.3f} |" in out
+    assert (
+        f"an edit (an early exit: named not found instead): lowest coarse score | 2 | 0.710 | {COARSE_EXIT_SCORE}"
+        in out
+    )
+    assert "kept | logo found after the coarse search, on brand" not in out  # no on-brand row went past the coarse
     exits = sum(value < COARSE_EXIT_SCORE for value in (0.55, 0.8))
-    assert f"| kept | logo removed: highest coarse score ({exits} exit early) | 2 | 0.800 |" in out
+    assert (
+        f"| kept | logo removed: highest coarse score ({exits} exit early) | 2 | 0.800 | {COARSE_EXIT_SCORE} | — |"
+        in out
+    )
     assert f"| kept | logo removed: highest fine template score | 1 | 0.790 | {bar} | {bar - 0.79:+.3f} |" in out
     assert f"| stripped | logo removed: highest fine template score | 1 | 0.840 | {bar} | {bar - 0.84:+.3f} |" in out
-    assert "stripped | on brand" not in out  # no on-brand row without provenance here
+    assert "| stripped | on brand, found by orb: lowest | 1 | 0.940 |" in out
+    assert f"on brand (an early exit: a false reject): lowest coarse score | 1 | 0.950 | {COARSE_EXIT_SCORE}" in out
