@@ -327,6 +327,8 @@ def test_recording_a_combination_needs_its_spec_and_a_complete_one(light_cli: No
 
     no_spec = CliRunner().invoke(app, ["audit", "summary", *map(str, shards), "--db", str(db)])
     assert no_spec.exit_code == EXIT_USAGE and "--db needs --spec" in no_spec.stderr
+    no_db = CliRunner().invoke(app, ["audit", "summary", *map(str, shards), "-s", str(NORTHWIND)])
+    assert no_db.exit_code == EXIT_USAGE and "--spec is read with --db only" in no_db.stderr  # never dropped silently
     wrong = CliRunner().invoke(app, ["audit", "summary", *map(str, shards), "--db", str(db), "-s", str(UBUNTU)])
     assert wrong.exit_code == EXIT_USAGE
     assert "is not the spec these audits were made against" in wrong.stderr

@@ -84,11 +84,13 @@ def summary_cmd(
     from brandkit.audit import combine_audits
 
     with map_errors(json_out):
-        if db is not None and spec is None:
+        if (db is None) != (spec is None):
             raise RequestError(
-                "--db needs --spec: the brand spec the audits were made against (the registry keeps its rules)",
-                field="spec",
-                value=None,
+                "--db needs --spec: the brand spec the audits were made against (the registry keeps its rules)"
+                if spec is None
+                else "--spec is read with --db only (the summary needs no spec: the audits name theirs)",
+                field="spec" if spec is None else "db",
+                value=None if spec is None else str(spec),
             )
         loaded = load_spec_arg(spec) if spec is not None else None
         combined = combine_audits(files, worst=worst)

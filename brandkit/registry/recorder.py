@@ -108,17 +108,22 @@ class RegistryRecorder:
             "warnings": list(self.warnings),
         }
 
+    def _open(self) -> Registry:
+        """The registry, opened on first use (under the lock)."""
+        if self._registry is None:
+            self._registry = Registry.open(self.db)
+        return self._registry
+
     def _guarded(self, what: str, fn: Any) -> AssetRow | None:
         with self._lock:
             if self._broken:
                 self.unrecorded += 1
                 return None
             try:
-                if self._registry is None:
-                    self._registry = Registry.open(self.db)
+                registry = self._open()
                 if self.run_id is None:  # the run starts with its first record (audited may open the file first)
-                    self.run_id = self._registry.start_run(self.command, self.out_dir)
-                row: AssetRow = fn(self._registry, self.run_id)
+                    self.run_id = registry.start_run(self.command, self.out_dir)
+                row: AssetRow = fn(registry, self.run_id)
             except REGISTRY_FAILURES as exc:
                 self.unrecorded += 1
                 self.warnings.append(f"{what}: not recorded in the registry {self.db}: {_reason(exc)}")
@@ -195,9 +200,7 @@ class RegistryRecorder:
         fingerprint = report.spec_fingerprint or spec.fingerprint
         with self._lock:  # looked up before the run is started: combining the same audits again makes no run
             try:
-                if self._registry is None and not self._broken:
-                    self._registry = Registry.open(self.db)
-                known = None if self._registry is None else self._registry.latest_validation(path)
+                known = None if self._broken else self._open().latest_validation(path)
             except REGISTRY_FAILURES:
                 known = None  # recording below meets the same failure and reports it
             if known is not None and known.content_hash == digest and known.spec_fingerprint == fingerprint:
