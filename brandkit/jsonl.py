@@ -12,14 +12,14 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from brandkit.errors import OutputError
 
-__all__ = ["Journal", "read_journal"]
+__all__ = ["Journal", "iter_journal", "read_journal"]
 
 
 class Journal:
@@ -98,23 +98,36 @@ def read_journal(path: str | os.PathLike[str]) -> tuple[list[dict[str, Any]], in
     """All events of a journal in order, and how many lines were skipped (torn or not JSON objects)."""
     records: list[dict[str, Any]] = []
     skipped = 0
+    for record in iter_journal(path):
+        if record is None:
+            skipped += 1
+        else:
+            records.append(record)
+    return records, skipped
+
+
+def iter_journal(path: str | os.PathLike[str]) -> Iterator[dict[str, Any] | None]:
+    """The journal's events in order, read a line at a time (a reader that keeps only part of each event holds
+    only that): ``None`` for each skipped line (torn or not a JSON object with an ``event``). A missing file: none.
+    """
     try:
-        data = Path(path).read_bytes()
+        handle = Path(path).open("rb")  # noqa: SIM115 - closed by the with below, after the open's own errors
     except FileNotFoundError:
-        return records, 0
+        return
     except OSError as exc:
         raise OutputError(f"{path}: cannot read the journal ({exc.strerror or exc})", str(path)) from exc
-    for raw in data.splitlines():
-        line = raw.strip()
-        if not line:
-            continue
+    with handle:
         try:
-            record = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            skipped += 1
-            continue
-        if isinstance(record, dict) and isinstance(record.get("event"), str):
-            records.append(record)
-        else:
-            skipped += 1
-    return records, skipped
+            for raw in handle:
+                line = raw.strip()
+                if not line:
+                    continue
+                try:
+                    record = json.loads(line)
+                except (json.JSONDecodeError, UnicodeDecodeError):
+                    yield None
+                    continue
+                ok = isinstance(record, dict) and isinstance(record.get("event"), str)
+                yield record if ok else None
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot read the journal ({exc.strerror or exc})", str(path)) from exc

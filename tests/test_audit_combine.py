@@ -357,3 +357,44 @@ def test_a_report_read_back_from_its_json_form() -> None:
     assert ValidationReport.from_report_json(data) == report
     with pytest.raises(ValueError, match="disagrees with its checks"):
         ValidationReport.from_report_json({**data, "passed": True})
+
+
+def test_what_is_kept_in_memory_leaves_the_reports_out(light_cli: None, tmp_path: Path) -> None:
+    """A report is ~20× the rest of a file's line: the run's summary records, resume and the combination read the
+    lines without it (the JSONL keeps it); the combination keeps it when asked, for the registry."""
+    from brandkit.audit import read_audit, record_combined
+    from brandkit.jsonl import iter_journal
+
+    lib = tmp_path / "lib"
+    _library(lib)
+    out = tmp_path / "audit.jsonl"
+    spec = brandkit.load_spec(NORTHWIND)
+    run = audit(spec, [lib], jobs=1, out=out)
+    items = list(run)
+    assert all(item.record.report is not None for item in items if item.record.state != "unreadable")  # as before
+    assert [r.report for r in run._records] == [None] * len(items)  # what the summary keeps
+    with_reports = read_audit(out)
+    without = read_audit(out, reports=False)
+    assert [r.report is None for _, r in without.files] == [True] * len(items)
+    assert [(ts, r.model_copy(update={"report": None})) for ts, r in with_reports.files] == without.files
+    assert (without.heads, without.skipped, without.last_event) == (
+        with_reports.heads,
+        with_reports.skipped,
+        with_reports.last_event,
+    )
+
+    slim = combine_audits([out])
+    full = combine_audits([out], reports=True)
+    assert slim.summary == full.summary and all(r.report is None for r in slim.records)
+    assert sum(r.report is not None for r in full.records) == sum(r.state != "unreadable" for r in full.records) > 0
+    with pytest.raises(ValueError, match="reports=True"):
+        record_combined(slim, tmp_path / "brandkit.db", spec)
+    assert not (tmp_path / "brandkit.db").exists()
+
+    # the journal is read a line at a time: a torn last line is one skipped line, as before
+    with out.open("ab") as handle:
+        handle.write(b'{"ts": 1, "event": "fi')
+    assert list(iter_journal(out))[-1] is None
+    assert read_audit(out, reports=False).skipped == without.skipped + 1
+    assert read_journal(out)[1] == without.skipped + 1  # the list reader counts it the same way
+    assert list(iter_journal(tmp_path / "missing.jsonl")) == []

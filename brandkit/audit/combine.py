@@ -64,7 +64,7 @@ class CombinedAudit(BaseModel):
         exclude=True,
         repr=False,
         description="The latest line of every file, by path (what the summary counts; what `audit summary --db` "
-        "records). Left out of the JSON form.",
+        "records) — with its report only when combined with reports=True. Left out of the JSON form.",
     )
 
     @property
@@ -93,9 +93,11 @@ class CombinedAudit(BaseModel):
         return out
 
 
-def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10) -> CombinedAudit:
+def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10, reports: bool = False) -> CombinedAudit:
     """The :class:`CombinedAudit` of the audit JSONL files ``paths`` (``brandkit validate … --out``; glob patterns
-    are expanded), in any order.
+    are expanded), in any order. ``reports``: keep each file's whole validation report in :attr:`~CombinedAudit.records`
+    (what :func:`~brandkit.audit.recording.record_combined` records; ~20× the memory of the rest of a line);
+    without it, ``report`` is ``None``.
 
     A path in several files keeps its latest check (the line's timestamp). Raises :class:`RequestError` for a
     missing file, a file without any audit line, files audited against different specs, or shards of different
@@ -110,7 +112,7 @@ def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10) 
     shards: dict[str, Shard] = {}  # file → its shard
     libraries: dict[str, int] = {}  # per sharded file: the whole list's digest → its size (its last start line)
     for path in _expand(paths):
-        lines = read_audit(path)
+        lines = read_audit(path, reports=reports)
         records, heads = lines.latest(), lines.heads
         if not records and not heads:
             raise RequestError(f"{path}: holds no audit line (start, file or summary)", field="files", value=str(path))

@@ -41,7 +41,8 @@ class AuditRecording(BaseModel):
 def record_combined(
     combined: CombinedAudit, db: str | os.PathLike[str], spec: BrandSpec, *, command: str = "audit summary"
 ) -> AuditRecording:
-    """Record every file of ``combined`` that was read into the registry ``db`` (created if needed) as one run.
+    """Record every file of ``combined`` (``combine_audits(..., reports=True)``: the reports are what is recorded)
+    that was read into the registry ``db`` (created if needed) as one run.
 
     A file whose newest ``validate`` row holds the same content checked against the same spec is not recorded again
     (combining the same shards twice, or once more after another shard came in, adds only what is new). The paths
@@ -68,6 +69,8 @@ def record_combined(
             field="spec",
             value=spec.fingerprint,
         )
+    if any(record.report is None and record.state != "unreadable" for record in combined.records):
+        raise ValueError("record_combined needs the reports: combine the audits with combine_audits(..., reports=True)")
     recorder = RegistryRecorder(db, command, None, spec=spec, kind="validate")
     unreadable = not_here = changed = 0
     try:

@@ -149,7 +149,8 @@ class AuditRun:
                 record = record_of(result, rel, spec_fingerprint=self.spec.fingerprint, expectation=self.expectation)
                 if journal is not None:
                     journal.append(FILE_EVENT, **record.model_dump(mode="json"))
-                self._records.append(record)
+                # kept for the summary without its report (in the JSONL and the item): a flat ~3 KB a file
+                self._records.append(record.model_copy(update={"report": None}))
                 yield AuditItem(result, record)
             every = [*self._previous.values(), *self._records]
             self._summary = summarize(
@@ -258,7 +259,7 @@ def _done(
     against the spec of ``fingerprint`` and the same ``expectation`` (last record wins); and how many records had
     the same bytes but another spec or expectation (a brand that changed since: those files are checked again)."""
     # a line from another program or version does not count: the file is checked again
-    latest = {_key(Path(record.path)): record for _, record in read_audit(out).files}
+    latest = {_key(Path(record.path)): record for _, record in read_audit(out, reports=False).files}
     wanted = {_key(item.path): item for item in files}
     done: dict[str, AuditRecord] = {}
     stale = 0
