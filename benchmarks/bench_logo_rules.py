@@ -25,7 +25,7 @@ removed one), and the median and maximum CPU ms of the check; ``--json`` writes 
 found unedited, per method, against the bar it cleared; the lowest coarse score among the cases whose logo was found
 after the coarse search (its early exit skips everything below ``COARSE_EXIT_SCORE``: on an on-brand ad that is a
 false reject, on an edited one the rejection says "not found" instead of naming the edit); the highest scores the
-searches reached on the ads whose logo was removed.
+searches reached on the ads whose logo was removed (without provenance: the best over the variants searched).
 """
 
 from __future__ import annotations
@@ -194,6 +194,12 @@ def _check(
     failed_rules = result.details.get("failed_rules") or []
     named = (reason == "not found" and result.details.get("found") is False) or reason in failed_rules
     detection = result.details.get("detection") or {}
+    searches = result.details.get("searches") or {}  # without provenance, nothing found: each variant's search
+    if searches:
+        detection = {
+            key: max((d[key] for d in searches.values() if d.get(key) is not None), default=None)
+            for key in ("coarse_best_score", "template_best_score")
+        }
     return {
         "id": case.id,
         "brand": case.brand,

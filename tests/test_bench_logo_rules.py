@@ -44,6 +44,13 @@ def test_a_real_case_row_carries_the_scores() -> None:
     assert removed["rejected"] and removed["found"] is False and removed["score"] is None
     assert removed["coarse_best"] is not None and -1.0 <= removed["coarse_best"] <= 1.0
     assert small["rejected"] and small["found"] and small["coarse_best"] is not None
+    # without provenance every variant is searched: the row reads the best of their searches (details.searches)
+    image = made["removed"][2]
+    edited = encode_image(image, "png")
+    bare = _check(spec, image, edited, expectation_from_provenance(edited, "png"), resources, case, "removed", "off",
+                  "not found", "stripped")  # fmt: skip
+    assert bare["rejected"] and bare["found"] is False and bare["coarse_best"] is not None
+    assert -1.0 <= bare["coarse_best"] <= 1.0
 
 
 def _row(**fields: Any) -> dict[str, Any]:

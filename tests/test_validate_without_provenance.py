@@ -80,6 +80,12 @@ def test_a_missing_logo_fails_even_without_provenance(kit: brandkit.BrandKit, as
     assert logo.status is CheckStatus.failed  # was `skipped` before issue 13
     assert logo.details["provenance"] == "none"
     assert not report.passed
+    # how near each variant's search came: its own notes (the best coarse score, and the fine search's if it ran)
+    searches = logo.details["searches"]
+    assert set(searches) == set(logo.details["searched_variants"])
+    for notes in searches.values():
+        assert -1.0 <= notes["coarse_best_score"] <= 1.0
+        assert "template_best_score" in notes or "early_exit" in notes
 
 
 def test_a_missing_required_disclaimer_fails_without_provenance(kit: brandkit.BrandKit, asset: brandkit.Asset) -> None:

@@ -107,6 +107,11 @@ class LogoCheck:
                     "found": False,
                     "provenance": "none",
                     "searched_variants": searched,
+                    "searches": {
+                        str(o.details.get("variant")): o.details["detection"]
+                        for o in outcomes
+                        if o.details.get("detection") is not None
+                    },
                     "reason": f"{unknown}; searched every variant (ORB on the whole image, the template search where "
                     "the variant's placements allow it) and found none",
                 },

@@ -48,6 +48,11 @@ class LogoDetails(CheckDetails):
     failed_rules: list[str] | None = None
     provenance: str | None = Field(default=None, description="'none': validated without provenance.")
     searched_variants: list[str] | None = None
+    searches: dict[str, dict[str, Any]] | None = Field(
+        default=None,
+        description="Without provenance, when no variant was found: each variant's search notes (its best coarse "
+        "and fine template scores, ORB, the early exit) — how near anything came.",
+    )
     overruled: list[str] | None = Field(
         default=None,
         description="Without provenance: the variants whose pass another variant's better distorted reading overruled.",
