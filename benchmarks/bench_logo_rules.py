@@ -25,13 +25,15 @@ removed one), and the median and maximum CPU ms of the check; ``--json`` writes 
 found unedited, per method, against the bar it cleared; the lowest coarse score among the cases whose logo was found
 after the coarse search (its early exit skips everything below ``COARSE_EXIT_SCORE``: on an on-brand ad that is a
 false reject, on an edited one the rejection says "not found" instead of naming the edit); the highest scores the
-searches reached on the ads whose logo was removed (without provenance: the best over the variants searched).
+searches reached on the ads whose logo was removed (without provenance: the best over the variants searched); the
+highest verification score of an ORB reading refused by it (features that agree on pixels that do not).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import time
@@ -195,11 +197,14 @@ def _check(
     named = (reason == "not found" and result.details.get("found") is False) or reason in failed_rules
     detection = result.details.get("detection") or {}
     searches = result.details.get("searches") or {}  # without provenance, nothing found: each variant's search
+    notes = list(searches.values()) if searches else [detection]
     if searches:
         detection = {
             key: max((d[key] for d in searches.values() if d.get(key) is not None), default=None)
             for key in ("coarse_best_score", "template_best_score")
         }
+    # ORB readings whose features agreed but whose pixels did not ("rejected (verification score 0.42 < 0.6)")
+    refused = [float(m) for d in notes for m in re.findall(r"verification score (-?[0-9.]+) <", str(d.get("orb", "")))]
     return {
         "id": case.id,
         "brand": case.brand,
@@ -216,6 +221,7 @@ def _check(
         "score": result.details.get("match_score"),
         "coarse_best": detection.get("coarse_best_score"),
         "template_best": detection.get("template_best_score"),
+        "orb_refused_best": max(refused, default=None),
         "cpu_ms": round(cpu, 1),
     }
 
@@ -281,6 +287,13 @@ def margins(rows: Sequence[dict[str, Any]]) -> None:
                     f"| {kept} | logo found after the coarse search, {what}: lowest coarse score | {len(found)} | "
                     f"{low:.3f} | {COARSE_EXIT_SCORE} | {low - COARSE_EXIT_SCORE:+.3f} |"
                 )
+        refused = [float(r["orb_refused_best"]) for r in mine if r.get("orb_refused_best") is not None]
+        if refused:
+            high = max(refused)
+            print(
+                f"| {kept} | an ORB reading refused by its verification (features agree, pixels do not): highest "
+                f"score | {len(refused)} | {high:.3f} | {ORB_VERIFY_MIN} | {ORB_VERIFY_MIN - high:+.3f} |"
+            )
         removed = [r for r in mine if r["edit"] == "removed"]
         for key, bar, what in (
             ("coarse_best", COARSE_EXIT_SCORE, "coarse"),

@@ -71,6 +71,8 @@ def test_the_margins_table(capsys: pytest.CaptureFixture[str]) -> None:
         _row(
             provenance="stripped", label="on", edit="as drawn", found=True, method="orb", score=0.94, coarse_best=0.95
         ),
+        _row(edit="misplaced", orb_refused_best=0.41),
+        _row(edit="removed", orb_refused_best=0.52, coarse_best=0.5),
     ]
     margins(rows)
     out = capsys.readouterr().out
@@ -84,9 +86,14 @@ def test_the_margins_table(capsys: pytest.CaptureFixture[str]) -> None:
         in out
     )
     assert "kept | logo found after the coarse search, on brand" not in out  # no on-brand row went past the coarse
-    exits = sum(value < COARSE_EXIT_SCORE for value in (0.55, 0.8))
+    exits = sum(value < COARSE_EXIT_SCORE for value in (0.55, 0.8, 0.5))
     assert (
-        f"| kept | logo removed: highest coarse score ({exits} exit early) | 2 | 0.800 | {COARSE_EXIT_SCORE} | — |"
+        f"| kept | logo removed: highest coarse score ({exits} exit early) | 3 | 0.800 | {COARSE_EXIT_SCORE} | — |"
+        in out
+    )
+    refused = f"| 2 | 0.520 | {ORB_VERIFY_MIN} | {ORB_VERIFY_MIN - 0.52:+.3f} |"
+    assert (
+        f"| kept | an ORB reading refused by its verification (features agree, pixels do not): highest score {refused}"
         in out
     )
     assert f"| kept | logo removed: highest fine template score | 1 | 0.790 | {bar} | {bar - 0.79:+.3f} |" in out
