@@ -387,14 +387,31 @@ def test_what_is_kept_in_memory_leaves_the_reports_out(light_cli: None, tmp_path
     full = combine_audits([out], reports=True)
     assert slim.summary == full.summary and all(r.report is None for r in slim.records)
     assert sum(r.report is not None for r in full.records) == sum(r.state != "unreadable" for r in full.records) > 0
-    with pytest.raises(ValueError, match="reports=True"):
-        record_combined(slim, tmp_path / "brandkit.db", spec)
-    assert not (tmp_path / "brandkit.db").exists()
+    # the registry reads each kept line's report again, a line at a time: the slim combination records them all
+    recorded = record_combined(slim, tmp_path / "brandkit.db", spec)
+    assert (recorded.recorded, recorded.unreadable) == (9, 1)
+
+    # a later line of one path wins, its report read from its own line (and a report that is not one is refused)
+    winner = next(r for r in full.records if r.state == "passed")
+    line = {"ts": 9e9, "event": "file", **winner.model_dump(mode="json")}
+    line["report"] = {**line["report"], "checks": "not a mapping"}
+    with out.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(line) + "\n")
+    again = combine_audits([out])
+    assert again.chosen_lines(str(out)) == frozenset(range(len(items) + 1)) - {
+        next(i for i, (_, r) in enumerate(read_audit(out, reports=False).files) if r.path == winner.path)
+    }
+    refused = record_combined(again, tmp_path / "other.db", spec)
+    assert (refused.recorded, refused.unrecorded, refused.unreadable) == (8, 1, 1)
+    assert (
+        len(refused.warnings) == 1 and winner.path in refused.warnings[0] and "no usable report" in refused.warnings[0]
+    )
 
     # the journal is read a line at a time: a torn last line is one skipped line, as before
+    before = read_audit(out, reports=False).skipped
     with out.open("ab") as handle:
         handle.write(b'{"ts": 1, "event": "fi')
     assert list(iter_journal(out))[-1] is None
-    assert read_audit(out, reports=False).skipped == without.skipped + 1
-    assert read_journal(out)[1] == without.skipped + 1  # the list reader counts it the same way
+    assert read_audit(out, reports=False).skipped == before + 1
+    assert read_journal(out)[1] == before + 1  # the list reader counts it the same way
     assert list(iter_journal(tmp_path / "missing.jsonl")) == []

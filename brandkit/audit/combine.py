@@ -21,7 +21,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from brandkit.audit.records import SUMMARY_EVENT, AuditRecord, AuditStart, AuditSummary, read_audit, summarize
 from brandkit.audit.sources import Shard, parse_shard
@@ -64,8 +64,18 @@ class CombinedAudit(BaseModel):
         exclude=True,
         repr=False,
         description="The latest line of every file, by path (what the summary counts; what `audit summary --db` "
-        "records) — with its report only when combined with reports=True. Left out of the JSON form.",
+        "reads again with its report) — with its report only when combined with reports=True. Left out of the JSON "
+        "form.",
     )
+
+    _chosen: dict[str, frozenset[int]] = PrivateAttr(default_factory=dict)
+
+    def chosen_lines(self, source: str) -> frozenset[int]:
+        """Which file lines of the JSONL ``source`` (a :attr:`sources` path; positions among its file lines, as
+        :func:`~brandkit.audit.records.iter_audit_files` gives them) are the latest of their path: the lines
+        :attr:`records` holds — what :func:`~brandkit.audit.recording.record_combined` reads again with their
+        reports."""
+        return self._chosen.get(source, frozenset())
 
     @property
     def complete(self) -> bool:
@@ -96,8 +106,8 @@ class CombinedAudit(BaseModel):
 def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10, reports: bool = False) -> CombinedAudit:
     """The :class:`CombinedAudit` of the audit JSONL files ``paths`` (``brandkit validate … --out``; glob patterns
     are expanded), in any order. ``reports``: keep each file's whole validation report in :attr:`~CombinedAudit.records`
-    (what :func:`~brandkit.audit.recording.record_combined` records; ~20× the memory of the rest of a line);
-    without it, ``report`` is ``None``.
+    (~20× the memory of the rest of a line); without it, ``report`` is ``None`` —
+    :func:`~brandkit.audit.recording.record_combined` reads the kept lines' reports again, one at a time.
 
     A path in several files keeps its latest check (the line's timestamp). Raises :class:`RequestError` for a
     missing file, a file without any audit line, files audited against different specs, or shards of different
@@ -106,7 +116,7 @@ def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10, 
     if not paths:
         raise RequestError("name at least one audit JSONL file", field="files", value=[])
     sources: list[AuditSource] = []
-    latest: dict[str, tuple[float, AuditRecord, str]] = {}  # path → (time written, record, its file)
+    latest: dict[str, tuple[float, AuditRecord, str, int]] = {}  # path → (time written, record, its file, its line)
     seen_in: dict[str, set[str]] = {}
     fingerprints: dict[str, str] = {}  # fingerprint → the first file naming it
     shards: dict[str, Shard] = {}  # file → its shard
@@ -114,6 +124,7 @@ def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10, 
     for path in _expand(paths):
         lines = read_audit(path, reports=reports)
         records, heads = lines.latest(), lines.heads
+        position = {record.path: index for index, (_, record) in enumerate(lines.files)}  # each path's last line
         if not records and not heads:
             raise RequestError(f"{path}: holds no audit line (start, file or summary)", field="files", value=str(path))
         shard = _shard_of(path, heads)
@@ -123,7 +134,7 @@ def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10, 
             key = record.path
             seen_in.setdefault(key, set()).add(str(path))
             if key not in latest or ts >= latest[key][0]:
-                latest[key] = (ts, record, str(path))
+                latest[key] = (ts, record, str(path), position[key])
             if record.spec_fingerprint:
                 fingerprints.setdefault(record.spec_fingerprint, str(path))
         if heads and heads[-1].spec_fingerprint:  # the last run's spec (an earlier run's may be older: resumed)
@@ -160,9 +171,12 @@ def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10, 
     count = counts.pop() if counts else None
     held = {shard.index for shard in shards.values()}
     missing = [] if count is None else [f"{i}/{count}" for i in range(1, count + 1) if i not in held]
-    every = sorted((record for _, record, _ in latest.values()), key=lambda record: record.path)  # any order in
+    every = sorted((record for _, record, _, _ in latest.values()), key=lambda record: record.path)  # any order in
+    chosen: dict[str, set[int]] = {}
+    for _, _, source, line in latest.values():
+        chosen.setdefault(source, set()).add(line)
     fingerprint = next(iter(fingerprints), None)
-    return CombinedAudit(
+    combined = CombinedAudit(
         summary=summarize(every, worst=worst, spec_fingerprint=fingerprint),
         sources=sources,
         shard_count=count,
@@ -172,6 +186,8 @@ def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10, 
         libraries=len(libraries),
         records=every,
     )
+    combined._chosen = {source: frozenset(lines) for source, lines in chosen.items()}
+    return combined
 
 
 def _expand(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:

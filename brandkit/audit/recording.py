@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from brandkit.audit.combine import CombinedAudit
+from brandkit.audit.records import iter_audit_files
 from brandkit.audit.run import file_digest
 from brandkit.errors import RequestError
 
@@ -34,15 +35,22 @@ class AuditRecording(BaseModel):
     unreadable: int = Field(description="Files the audits could not read: no report, not recorded.")
     not_here: int = Field(description="Files recorded whose audited path does not exist where this ran.")
     changed: int = Field(description="Files recorded whose audited path here holds other bytes than those checked.")
-    unrecorded: int = Field(description="Files the registry failed to record (see warnings).")
-    warnings: list[str] = Field(default_factory=list, description="Why the registry failed, per file.")
+    unrecorded: int = Field(
+        description="Files not recorded for a failure (see warnings): the registry's, or a line whose report is "
+        "not a validation report."
+    )
+    warnings: list[str] = Field(
+        default_factory=list, description="Why a file was not recorded: the registry failed, or its report is unusable."
+    )
 
 
 def record_combined(
     combined: CombinedAudit, db: str | os.PathLike[str], spec: BrandSpec, *, command: str = "audit summary"
 ) -> AuditRecording:
-    """Record every file of ``combined`` (``combine_audits(..., reports=True)``: the reports are what is recorded)
-    that was read into the registry ``db`` (created if needed) as one run.
+    """Record every file of ``combined`` that was read into the registry ``db`` (created if needed) as one run.
+
+    Each file's latest line is read again from its JSONL with its report, one line at a time, and recorded as it is
+    read: memory stays flat however large the library (``combined`` itself holds the lines without their reports).
 
     A file whose newest ``validate`` row holds the same content checked against the same spec is not recorded again
     (combining the same shards twice, or once more after another shard came in, adds only what is new). The paths
@@ -69,20 +77,32 @@ def record_combined(
             field="spec",
             value=spec.fingerprint,
         )
-    if any(record.report is None and record.state != "unreadable" for record in combined.records):
-        raise ValueError("record_combined needs the reports: combine the audits with combine_audits(..., reports=True)")
     recorder = RegistryRecorder(db, command, None, spec=spec, kind="validate")
-    unreadable = not_here = changed = 0
+    unreadable = not_here = changed = malformed = 0
+    warnings: list[str] = []
     try:
-        for record in combined.records:
-            if record.report is None or record.sha256 is None:
-                unreadable += 1
-                continue
-            path = Path(record.path)
-            if recorder.audited(ValidationReport.from_report_json(record.report), path, record.sha256):
-                here = file_digest(path) if path.is_file() else None
-                not_here += here is None
-                changed += here is not None and here != record.sha256
+        for source in combined.sources:  # each kept line read again with its report, one at a time
+            chosen = combined.chosen_lines(source.path)
+            for line, (_, record) in enumerate(iter_audit_files(source.path)):
+                if line not in chosen:
+                    continue
+                if record.state == "unreadable" or record.sha256 is None:
+                    unreadable += 1
+                    continue
+                try:
+                    if record.report is None:
+                        raise ValueError("no report")
+                    report = ValidationReport.from_report_json(record.report)
+                except ValueError as exc:  # pydantic's ValidationError included
+                    malformed += 1
+                    reason = str(exc).splitlines()[0]
+                    warnings.append(f"{record.path}: its line in {source.path} holds no usable report ({reason})")
+                    continue
+                path = Path(record.path)
+                if recorder.audited(report, path, record.sha256):
+                    here = file_digest(path) if path.is_file() else None
+                    not_here += here is None
+                    changed += here is not None and here != record.sha256
     finally:
         recorder.close()
     return AuditRecording(
@@ -93,6 +113,6 @@ def record_combined(
         unreadable=unreadable,
         not_here=not_here,
         changed=changed,
-        unrecorded=recorder.unrecorded,
-        warnings=list(recorder.warnings),
+        unrecorded=recorder.unrecorded + malformed,
+        warnings=[*warnings, *recorder.warnings],
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -34,6 +34,7 @@ __all__ = [
     "CheckTally",
     "Offender",
     "expectation_key",
+    "iter_audit_files",
     "library_digest",
     "read_audit",
     "record_of",
@@ -255,32 +256,64 @@ def read_audit(path: str | os.PathLike[str], *, reports: bool = True) -> AuditLi
     ``reports=False`` leaves each file line's whole validation report out (``report`` is ``None``): what the
     summary, ``--resume`` and the combination read is the rest of the line, and a report is ~20× the rest in
     memory (~54 KB against ~2.7 KB a file on the 1,000-image benchmark library) — a library of 100,000 files read
-    with its reports would hold ~5 GB."""
+    with its reports would hold ~5 GB. A file line is kept or skipped on the rest of the line either way (a report
+    that is not a JSON object is left out), so ``files`` is the same list with and without the reports."""
     files: list[tuple[float, AuditRecord]] = []
     heads: list[AuditStart | AuditSummary] = []
     skipped = 0
     last: str | None = None
+    for kind, item in _audit_lines(path, reports):
+        if kind is None or item is None:  # a torn or foreign line, or an audit line that does not validate
+            skipped += 1
+            if kind is None:
+                continue
+        last = kind
+        if isinstance(item, tuple):
+            files.append(item)
+        elif isinstance(item, (AuditStart, AuditSummary)):
+            heads.append(item)
+    return AuditLines(files, heads, skipped, last)
+
+
+def iter_audit_files(path: str | os.PathLike[str], *, reports: bool = True) -> Iterator[tuple[float, AuditRecord]]:
+    """The file lines of the audit JSONL at ``path``, one at a time, as :func:`read_audit` lists them in ``files``
+    (the same lines in the same order): what reads each kept line's report back without holding them all."""
+    for kind, item in _audit_lines(path, reports):
+        if kind == FILE_EVENT and isinstance(item, tuple):
+            yield item
+
+
+_OTHER = "other"
+"""What :func:`_audit_lines` gives for a line of another event (not an audit line, not an error)."""
+
+
+def _audit_lines(
+    path: str | os.PathLike[str], reports: bool
+) -> Iterator[tuple[str | None, tuple[float, AuditRecord] | AuditStart | AuditSummary | str | None]]:
+    """Each line of the JSONL: ``(None, None)`` torn or not JSON; ``(event, "other")`` another event; ``(event,
+    None)`` an audit line that does not validate; else the event and its typed line (a file line with its time)."""
     for event in iter_journal(path):
         if event is None:
-            skipped += 1
+            yield None, None
             continue
-        kind = event.get("event")
-        last = kind if isinstance(kind, str) else None
+        kind = str(event["event"])
         if kind not in (START_EVENT, FILE_EVENT, SUMMARY_EVENT):
+            yield kind, _OTHER
             continue
         fields = {k: v for k, v in event.items() if k not in ("ts", "event")}
         try:
             if kind == FILE_EVENT:
-                if not reports and fields.get("report") is not None:
-                    fields["report"] = None
-                files.append((_time(event), AuditRecord.model_validate(fields)))
+                report = fields.pop("report", None)
+                record = AuditRecord.model_validate(fields)
+                if reports and isinstance(report, dict):
+                    record = record.model_copy(update={"report": report})
+                yield kind, (_time(event), record)
             elif kind == START_EVENT:
-                heads.append(AuditStart.model_validate(fields))
+                yield kind, AuditStart.model_validate(fields)
             else:
-                heads.append(AuditSummary.model_validate(fields))
+                yield kind, AuditSummary.model_validate(fields)
         except ValueError:  # pydantic's ValidationError
-            skipped += 1
-    return AuditLines(files, heads, skipped, last)
+            yield kind, None
 
 
 def _time(event: dict[str, Any]) -> float:

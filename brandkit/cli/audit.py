@@ -93,7 +93,7 @@ def summary_cmd(
                 value=None if spec is None else str(spec),
             )
         loaded = load_spec_arg(spec) if spec is not None else None
-        combined = combine_audits(files, worst=worst, reports=db is not None)
+        combined = combine_audits(files, worst=worst)
         summary = combined.summary
         problems = combined.problems()
         if problems and not allow_partial:
