@@ -342,6 +342,16 @@ def test_recording_a_combination_needs_its_spec_and_a_complete_one(light_cli: No
     result = CliRunner().invoke(app, partial)
     assert result.exit_code == EXIT_USAGE and json.loads(result.stdout)["registry"] is None
     assert "not recorded" in result.stderr and not db.exists()
+    # a registry that cannot be written: each file a warning, and exit 2 even when every file passed
+    good = tmp_path / "good"
+    good.mkdir()
+    for n in range(2):
+        Image.new("RGB", (64, 64), (40 * n, 90, 200)).save(good / f"ok{n}.png")
+    passing = tmp_path / "good.jsonl"
+    assert _validate(NORTHWIND, good, passing).exit_code == EXIT_OK
+    broken = CliRunner().invoke(app, ["audit", "summary", str(passing), "-s", str(NORTHWIND), "--db", "/proc/x.db"])
+    assert broken.exit_code == EXIT_USAGE and "cannot open the registry" in broken.stderr
+    assert "2 not recorded (registry failure)" in broken.stderr
     allowed = json.loads(CliRunner().invoke(app, [*partial, "--allow-partial"]).stdout)["registry"]
     held = len(combine_audits([shards[0]]).records)
     assert allowed["recorded"] + allowed["unreadable"] == held > 0

@@ -79,7 +79,7 @@ def summary_cmd(
     (spec fingerprints), or shards of different splits, are refused. --db records the combined results in one
     registry (paths as the audits found them: run it where they ran, or where the library sits at the same paths).
     Exit 0 all passed · 1 some file failed its checks · 2 some file could not be read, a shard is missing or a run
-    did not finish (unless --allow-partial).
+    did not finish (unless --allow-partial), or --db could not record a file.
     """
     from brandkit.audit import combine_audits
 
@@ -115,6 +115,8 @@ def summary_cmd(
                 recorded = record_combined(combined, db, loaded).model_dump(mode="json")
                 registry = {"registry": recorded}
                 _print_recording(recorded, json_out)
+                if recorded["unrecorded"]:  # what --db was asked for did not happen: a script must not read success
+                    code = EXIT_USAGE
         if json_out:
             emit_json(
                 {
