@@ -394,15 +394,13 @@ def test_what_is_kept_in_memory_leaves_the_reports_out(light_cli: None, tmp_path
     )
 
     slim = combine_audits([out])
-    full = combine_audits([out], reports=True)
-    assert slim.summary == full.summary and all(r.report is None for r in slim.records)
-    assert sum(r.report is not None for r in full.records) == sum(r.state != "unreadable" for r in full.records) > 0
+    assert all(r.report is None for r in slim.records) and len(slim.records) == len(items)
     # the registry reads each kept line's report again, a line at a time: the slim combination records them all
     recorded = record_combined(slim, tmp_path / "brandkit.db", spec)
     assert (recorded.recorded, recorded.unreadable) == (9, 1)
 
     # a later line of one path wins, its report read from its own line (and a report that is not one is refused)
-    winner = next(r for r in full.records if r.state == "passed")
+    winner = next(r for _, r in with_reports.files if r.state == "passed")
     line = {"ts": 9e9, "event": "file", **winner.model_dump(mode="json")}
     line["report"] = {**line["report"], "checks": "not a mapping"}
     with out.open("a", encoding="utf-8") as handle:

@@ -64,8 +64,7 @@ class CombinedAudit(BaseModel):
         exclude=True,
         repr=False,
         description="The latest line of every file, by path (what the summary counts; what `audit summary --db` "
-        "reads again with its report) — with its report only when combined with reports=True. Left out of the JSON "
-        "form.",
+        "reads again with its report), without its report. Left out of the JSON form.",
     )
 
     _chosen: dict[str, frozenset[int]] = PrivateAttr(default_factory=dict)
@@ -103,10 +102,9 @@ class CombinedAudit(BaseModel):
         return out
 
 
-def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10, reports: bool = False) -> CombinedAudit:
+def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10) -> CombinedAudit:
     """The :class:`CombinedAudit` of the audit JSONL files ``paths`` (``brandkit validate … --out``; glob patterns
-    are expanded), in any order. ``reports``: keep each file's whole validation report in :attr:`~CombinedAudit.records`
-    (~20× the memory of the rest of a line); without it, ``report`` is ``None`` —
+    are expanded), in any order. Its records leave each file's report out (~20× the memory of the rest of a line):
     :func:`~brandkit.audit.recording.record_combined` reads the kept lines' reports again, one at a time.
 
     A path in several files keeps its latest check (the line's timestamp). Raises :class:`RequestError` for a
@@ -122,19 +120,20 @@ def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10, 
     shards: dict[str, Shard] = {}  # file → its shard
     libraries: dict[str, int] = {}  # per sharded file: the whole list's digest → its size (its last start line)
     for path in _expand(paths):
-        lines = read_audit(path, reports=reports)
-        records, heads = lines.latest(), lines.heads
-        position = {record.path: index for index, (_, record) in enumerate(lines.files)}  # each path's last line
+        lines = read_audit(path, reports=False)
+        heads = lines.heads
+        # each path's last line in this file, with its position among the file lines
+        records = {record.path: (ts, record, index) for index, (ts, record) in enumerate(lines.files)}
         if not records and not heads:
             raise RequestError(f"{path}: holds no audit line (start, file or summary)", field="files", value=str(path))
         shard = _shard_of(path, heads)
         if shard is not None:
             shards[str(path)] = shard
-        for ts, record in records.values():
+        for ts, record, line in records.values():
             key = record.path
             seen_in.setdefault(key, set()).add(str(path))
             if key not in latest or ts >= latest[key][0]:
-                latest[key] = (ts, record, str(path), position[key])
+                latest[key] = (ts, record, str(path), line)
             if record.spec_fingerprint:
                 fingerprints.setdefault(record.spec_fingerprint, str(path))
         if heads and heads[-1].spec_fingerprint:  # the last run's spec (an earlier run's may be older: resumed)
