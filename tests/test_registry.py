@@ -113,6 +113,25 @@ def test_bad_decisions_are_refused_with_the_field_named(reg: Registry, tmp_path:
     assert reg.events(row.id) == []
 
 
+def test_approval_is_refused_for_a_file_changed_or_missing_since_it_was_checked(reg: Registry, tmp_path: Path) -> None:
+    changed = reg.record(record(tmp_path, "changed.png", [attempt(1)]), run_id="run")
+    gone = reg.record(record(tmp_path, "gone.png", [attempt(1)]), run_id="run")
+    kept = reg.record(record(tmp_path, "kept.png", [attempt(1)]), run_id="run")
+    (tmp_path / "changed.png").write_bytes(b"edited after the check")
+    (tmp_path / "gone.png").unlink()
+    now = hashlib.sha256(b"edited after the check").hexdigest()
+    with pytest.raises(ReviewStateError, match="changed since it was checked") as caught:
+        reg.decide(changed.id, "approved", None, "ann")
+    assert str(tmp_path / "changed.png") in str(caught.value)
+    assert changed.content_hash[:12] in str(caught.value) and now[:12] in str(caught.value)
+    with pytest.raises(ReviewStateError, match="gone.png is missing"):
+        reg.decide(gone.id, "approved", None, "ann")
+    assert reg.events(changed.id) == [] and reg.events(gone.id) == []
+    # what was not approved can still be rejected; an unchanged file is approved
+    assert reg.decide(changed.id, "rejected", "edited by hand", "ann").state is ReviewState.rejected
+    assert reg.decide(kept.id, "approved", None, "ann").state is ReviewState.approved
+
+
 def test_recording_is_idempotent_per_run_and_file(reg: Registry, tmp_path: Path) -> None:
     first = reg.record(record(tmp_path, "a.png", [attempt(1)]), run_id="run")
     again = reg.record(record(tmp_path, "a.png", [attempt(1)]), run_id="run")

@@ -170,3 +170,24 @@ def test_a_saved_but_unrecorded_variant_is_recorded_from_its_sidecar(made: Path,
     with RegistryRecorder(tmp_path / "fresh.db", "variants", made) as recorder:
         assert recorder.reconcile([{"status": "succeeded", "key": "k3", "files": {"image": "broken.png"}}], made) == 0
         assert recorder.unrecorded == 1 and "sidecar cannot be read back" in recorder.warnings[0]
+
+
+def test_deciding_several_assets_records_none_when_one_is_refused(tmp_path: Path) -> None:
+    from tests.registry_support import attempt, record
+
+    db = tmp_path / "brandkit.db"
+    with Registry.open(db) as reg:
+        kept = reg.record(record(tmp_path, "kept.png", [attempt(1)]), run_id="r")
+        edited = reg.record(record(tmp_path, "edited.png", [attempt(1)]), run_id="r")
+    (tmp_path / "edited.png").write_bytes(b"edited after the check")
+    ids = [str(kept.id), str(edited.id), "999"]
+    error = run("review", "approve", *ids, "--reviewer", "ann", "--db", str(db), code=2)["error"]
+    assert error.startswith("ReviewStateError: nothing recorded")
+    assert f"asset {edited.id}: its file {tmp_path / 'edited.png'} changed since it was checked" in error
+    assert "no asset with id 999" in error and f"asset {kept.id}" not in error
+    with Registry.open(db) as reg:
+        assert reg.events() == []
+    approved = run("review", "approve", str(kept.id), str(kept.id), "--reviewer", "ann", "--db", str(db))
+    assert [(e["asset_id"], e["state"]) for e in approved["events"]] == [(kept.id, "approved")]
+    rejected = run("review", "reject", str(edited.id), "-r", "hand-edited", "--reviewer", "ann", "--db", str(db))
+    assert rejected["events"][0]["state"] == "rejected"

@@ -430,6 +430,44 @@ def test_thumbnails_are_made_with_pillow_and_cached_beside_the_database(
     assert second.body == first.body and cached[0].stat().st_mtime_ns == stamp
 
 
+def test_a_file_changed_after_it_was_checked_is_neither_shown_nor_approvable(
+    served: tuple[Running, list[AssetRow]],
+) -> None:
+    srv, rows = served
+    cookie, csrf = sign_in(srv)
+    row = rows[0]
+    before = fetch(srv, f"/asset/{row.id}/thumb", headers={"Cookie": cookie})
+    assert before.status == 200
+    checked = Path(row.path).read_bytes()
+    picture = Image.open(io.BytesIO(checked)).convert("RGB")
+    ImageDraw.Draw(picture).rectangle((0, 0, 200, 200), fill=(255, 0, 0))  # edited after it was checked
+    picture.save(row.path, "PNG")
+    image = fetch(srv, f"/asset/{row.id}/image", headers={"Cookie": cookie})
+    assert image.status == 404
+    assert "changed since it was checked" in image.text and row.content_hash[:12] in image.text
+    # the thumbnail made earlier is of the checked bytes: it is still what the queue shows
+    assert fetch(srv, f"/asset/{row.id}/thumb", headers={"Cookie": cookie}).body == before.body
+    detail = fetch(srv, f"/asset/{row.id}", headers={"Cookie": cookie})
+    assert detail.status == 200 and 'class="warning"' in detail.text and "changed since it was checked" in detail.text
+    form = {"csrf": csrf, "decision": "approve", "reviewer": "ann", "next": "/"}
+    refused = fetch(srv, f"/asset/{row.id}/decide", method="POST", headers=same_origin(srv, cookie), form=form)
+    assert refused.status == 400 and "approve refused" in refused.text
+    assert events_of(srv.db, row.id) == []
+    rejected = {**form, "decision": "reject", "reason": "edited by hand after the check"}
+    assert (
+        fetch(srv, f"/asset/{row.id}/decide", method="POST", headers=same_origin(srv, cookie), form=rejected).status
+        == 303
+    )
+    assert events_of(srv.db, row.id) == [("ann", "rejected", "edited by hand after the check")]
+    # a second asset with no thumbnail yet: nothing is made from the changed bytes
+    other = rows[1]
+    Path(other.path).write_bytes(checked)  # another asset's (valid) picture in its place
+    assert fetch(srv, f"/asset/{other.id}/thumb", headers={"Cookie": cookie}).status == 404
+    assert not any(thumbnail_folder(srv.db).glob(f"{other.content_hash}-*"))
+    fine = fetch(srv, f"/asset/{rows[2].id}", headers={"Cookie": cookie})
+    assert fine.status == 200 and 'class="warning"' not in fine.text
+
+
 # --- pages ----------------------------------------------------------------------------------------------------
 
 

@@ -191,10 +191,23 @@ def _decide(
     json_out: bool,
 ) -> None:
     from brandkit.cli.common import emit_json, make_console, map_errors
+    from brandkit.errors import RegistryError, ReviewStateError
 
     with map_errors(json_out):
         with open_registry(db) as reg:
-            events = [reg.decide(i, state, _reason(reg, i, reason, check), _reviewer(reviewer)) for i in ids]
+            who = _reviewer(reviewer)
+            decisions: list[tuple[int, str | None]] = []
+            refused: list[str] = []
+            for i in dict.fromkeys(ids):  # every asset checked first: one refusal records none of them
+                try:
+                    why = _reason(reg, i, reason, check)
+                    reg.check_decision(i, state, why, who)
+                    decisions.append((i, why))
+                except RegistryError as exc:
+                    refused.append(str(exc))
+            if refused:
+                raise ReviewStateError("nothing recorded: " + "; ".join(dict.fromkeys(refused)))
+            events = [reg.decide(i, state, why, who) for i, why in decisions]
         if json_out:
             emit_json({"ok": True, "events": [e.model_dump(mode="json") for e in events]})
             return

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from brandkit.atomic import atomic_write, atomic_write_all
 from brandkit.errors import OutputError, RegistryError
+from brandkit.registry.files import recorded_file
 from brandkit.registry.models import AssetFilter, AssetRow, ReviewState
 from brandkit.registry.store import Registry
 
@@ -96,9 +97,10 @@ def export_approved(
     conflicts: list[str] = []
     for row in rows:
         source = Path(row.path)
-        if _digest(source) != row.content_hash:
+        now = recorded_file(row, source)
+        if now.data is None or not now.unchanged:
             result.refused.append(
-                {"id": row.id, "path": row.path, "reason": "the file changed or is missing since it was recorded"}
+                {"id": row.id, "path": row.path, "reason": f"the file is {now.state.value} since it was recorded"}
             )
             continue
         name = source.name
@@ -111,7 +113,7 @@ def export_approved(
             (
                 row,
                 target / name,
-                source.read_bytes(),
+                now.data,
                 sidecar_file.read_bytes() if sidecar_file and sidecar_file.is_file() else None,
             )
         )

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from brandkit.errors import AssetNotFoundError, RegistryError, ReviewStateError
 from brandkit.registry import record as rec
+from brandkit.registry.files import recorded_file
 from brandkit.registry.metrics import compute_metrics
 from brandkit.registry.models import (
     AssetDetail,
@@ -323,11 +324,15 @@ class Registry:
 
     # --- review ------------------------------------------------------------------------------------------
 
-    def decide(self, asset_id: int, state: ReviewState | str, reason: str | None, reviewer: str) -> ReviewEvent:
-        """Append a review decision (a second decision is a new event; nothing is overwritten).
+    def check_decision(
+        self, asset_id: int, state: ReviewState | str, reason: str | None, reviewer: str
+    ) -> tuple[ReviewState, str | None, str]:
+        """What :meth:`decide` would record (state, reason, reviewer, normalised), or the error it would raise —
+        nothing is written. A caller deciding several assets checks them all first, so a refusal records none.
 
-        ``rejected`` and ``changes_requested`` need a reason; raises ``ReviewStateError`` /
-        ``AssetNotFoundError``.
+        ``rejected`` and ``changes_requested`` need a reason. ``approved`` needs the asset's file to hold the bytes
+        that were checked (their recorded sha256): a file changed or missing since is refused — approve what was
+        checked, or validate the new file first. Raises ``ReviewStateError`` / ``AssetNotFoundError``.
         """
         try:
             chosen = ReviewState(state)
@@ -348,7 +353,24 @@ class Registry:
             raise ReviewStateError(f"reason: at most {MAX_REASON} characters (got {len(reason)})", str(self.path))
         if reason is None and chosen in (ReviewState.rejected, ReviewState.changes_requested):
             raise ReviewStateError(f"{chosen.value}: a reason is needed (a failing check or free text)", str(self.path))
-        self._get_row(asset_id)
+        row = self._get_row(asset_id)
+        if chosen is ReviewState.approved:
+            now = recorded_file(row)
+            if not now.unchanged:
+                raise ReviewStateError(
+                    f"approve refused: {now.describe(asset_id)}; approve only what was checked (validate the file "
+                    "again to record it)",
+                    path=row.path,
+                )
+        return chosen, reason, reviewer
+
+    def decide(self, asset_id: int, state: ReviewState | str, reason: str | None, reviewer: str) -> ReviewEvent:
+        """Append a review decision (a second decision is a new event; nothing is overwritten).
+
+        Refused as :meth:`check_decision` says (an approval only of the file that was checked); raises
+        ``ReviewStateError`` / ``AssetNotFoundError``.
+        """
+        chosen, reason, reviewer = self.check_decision(asset_id, state, reason, reviewer)
 
         def write(db: sqlite3.Connection) -> int:
             cursor = db.execute(

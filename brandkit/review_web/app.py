@@ -8,7 +8,8 @@ Pages (all behind :class:`~brandkit.review_web.security.AccessMiddleware`):
 * ``GET /asset/{id}`` — one asset: the image large, its attempts, the spec rules it was held to, the lineage and
   the review history.
 * ``GET /asset/{id}/image`` and ``/asset/{id}/thumb`` — the image (only a file the registry recorded, inside its
-  asset folders) and its cached thumbnail. There is no route that takes a path.
+  asset folders, holding the bytes that were checked) and its cached thumbnail. There is no route that takes a
+  path.
 * ``POST /asset/{id}/decide`` — approve / reject / request changes (CSRF token required); request changes
   regenerates in a worker thread via :func:`brandkit.registry.regenerate.request_changes`.
 * ``GET /report`` — the metrics as inline SVG charts and as a table.
@@ -36,10 +37,11 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from brandkit.errors import AssetNotFoundError, BrandkitError, ReviewStateError, redact
-from brandkit.registry.models import AssetFilter, GroupBy, Metrics, ReviewState
+from brandkit.registry.files import recorded_file
+from brandkit.registry.models import AssetDetail, AssetFilter, GroupBy, Metrics, ReviewState
 from brandkit.registry.store import Registry
 from brandkit.review_web import charts
-from brandkit.review_web.files import MEDIA_TYPES, confined_image, thumbnail, thumbnail_folder
+from brandkit.review_web.files import MEDIA_TYPES, cached_thumbnail, checked_image, thumbnail, thumbnail_folder
 from brandkit.review_web.security import (
     AccessMiddleware,
     AccessPolicy,
@@ -172,32 +174,42 @@ def _asset_id(request: Request) -> int:
 
 
 async def detail(request: Request) -> Response:
-    """One asset, large."""
+    """One asset, large; a notice when its file is no longer the one that was checked (approval is then refused)."""
     asset_id = _asset_id(request)
-    item = await _with_registry(request, lambda r: r.get_asset(asset_id))
-    return _page(request, "detail.html", {"item": item, "notice": _notice(request), "path": request.url.path})
+
+    def work(registry: Registry) -> tuple[AssetDetail, str | None]:
+        item = registry.get_asset(asset_id)
+        now = recorded_file(item.row)
+        return item, None if now.unchanged else now.describe(asset_id)
+
+    item, file_notice = await _with_registry(request, work)
+    context = {"item": item, "notice": _notice(request), "file_notice": file_notice, "path": request.url.path}
+    return _page(request, "detail.html", context)
 
 
 async def image(request: Request) -> Response:
-    """The asset's image file, from the registry's asset folders only."""
+    """The asset's image: the checked bytes, from the registry's asset folders only."""
     asset_id = _asset_id(request)
 
-    def work(registry: Registry) -> Path:
-        row = registry.get_asset(asset_id).row
-        return confined_image(row.image_path, registry.asset_folders(), asset_id)
+    def work(registry: Registry) -> tuple[Path, bytes]:
+        return checked_image(registry.get_asset(asset_id).row, registry.asset_folders())
 
-    path = await _with_registry(request, work)
-    return FileResponse(path, media_type=MEDIA_TYPES[path.suffix.lower()], headers={"cache-control": "no-store"})
+    path, data = await _with_registry(request, work)
+    return Response(data, media_type=MEDIA_TYPES[path.suffix.lower()], headers={"cache-control": "no-store"})
 
 
 async def thumb(request: Request) -> Response:
-    """The asset's thumbnail (made once, cached on disk beside the database)."""
+    """The asset's thumbnail (made once from the checked bytes, cached on disk beside the database)."""
     asset_id = _asset_id(request)
     cache = thumbnail_folder(_config(request).db_path)
 
     def work(registry: Registry) -> Path:
         row = registry.get_asset(asset_id).row
-        return thumbnail(confined_image(row.image_path, registry.asset_folders(), asset_id), cache, row.content_hash)
+        made = cached_thumbnail(cache, row.content_hash)
+        if made is not None:  # made from bytes with this hash: it shows what was checked, wherever the file is now
+            return made
+        _, data = checked_image(row, registry.asset_folders())
+        return thumbnail(data, cache, row.content_hash)
 
     path = await _with_registry(request, work)
     return FileResponse(path, media_type="image/png", headers={"cache-control": "private, max-age=3600"})

@@ -1,14 +1,17 @@
-"""Images for the review page: only files the registry knows, inside its asset folders; thumbnails on disk.
+"""Images for the review page: only files the registry knows, inside its asset folders, holding the bytes that
+were checked; thumbnails on disk.
 
 The page never takes a path: it asks for an asset id, the registry gives the asset's recorded image path, and
-:func:`confined_image` serves it only when its real path (symlinks followed) is a regular file inside one of
-:meth:`Registry.asset_folders`. Thumbnails are made with Pillow (safe decode via :func:`brandkit.imageio.load_image`)
-and cached in a folder beside the database, named by the image's content hash and size, written atomically.
+:func:`checked_image` serves it only when its real path (symlinks followed) is a regular file inside one of
+:meth:`Registry.asset_folders` *and* its bytes have the sha256 the registry recorded — a reviewer never sees (and
+so never approves) a file edited or replaced after it was checked, and a path recorded from an untrusted audit
+cannot make the page serve a file whose content the registry does not already hold the hash of. Thumbnails are
+made with Pillow (safe decode via :func:`brandkit.imageio.load_image`) from those checked bytes and cached in a
+folder beside the database, named by the content hash and size, written atomically.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,8 +19,10 @@ from PIL import Image
 
 from brandkit.atomic import atomic_write
 from brandkit.errors import AssetNotFoundError, ImageInputError
-from brandkit.imageio import encode_image, load_image, read_bytes
+from brandkit.imageio import encode_image, load_image
 from brandkit.paths import is_inside
+from brandkit.registry.files import recorded_file
+from brandkit.registry.models import AssetRow
 
 THUMB_SIZE = 360
 """Longest side of a queue thumbnail, pixels."""
@@ -53,25 +58,49 @@ def confined_image(path: str, folders: Sequence[Path], asset_id: int) -> Path:
     return real
 
 
-def thumbnail(image: Path, cache: Path, content_hash: str, size: int = THUMB_SIZE) -> Path:
-    """A PNG thumbnail of ``image`` (longest side ``size``) in ``cache``, made once per content hash and size.
+def checked_image(row: AssetRow, folders: Sequence[Path]) -> tuple[Path, bytes]:
+    """Asset ``row``'s image (its real path and bytes) when it is confined to ``folders`` (:func:`confined_image`)
+    and holds the bytes that were checked.
 
-    The name comes from the recorded content hash (hex only is kept), so a changed file gets a new thumbnail.
-    Raises :class:`~brandkit.errors.ImageInputError` when the image cannot be decoded safely, and
-    :class:`~brandkit.errors.OutputError` when the cache folder cannot be written.
+    Raises :class:`~brandkit.errors.AssetNotFoundError` (the page answers 404) naming the file and both hashes when
+    the file changed since it was checked; the bytes returned are those compared (the file is read once).
     """
-    safe = "".join(c for c in content_hash.lower() if c in "0123456789abcdef")[:64]
-    if not safe:
-        safe = hashlib.sha256(str(image).encode()).hexdigest()
-    target = cache / f"{safe}-{size}.png"
+    real = confined_image(row.image_path, folders, row.id)
+    now = recorded_file(row, real)
+    if now.data is None or not now.unchanged:
+        raise AssetNotFoundError(now.describe(row.id) + ": the checked image is no longer there", asset_id=row.id)
+    return real, now.data
+
+
+def thumbnail_path(cache: Path, content_hash: str, size: int = THUMB_SIZE) -> Path | None:
+    """Where the thumbnail of the content ``content_hash`` at ``size`` is cached (``None``: not a sha256 hex)."""
+    safe = content_hash.lower()
+    if len(safe) != 64 or any(c not in "0123456789abcdef" for c in safe):
+        return None
+    return cache / f"{safe}-{size}.png"
+
+
+def cached_thumbnail(cache: Path, content_hash: str, size: int = THUMB_SIZE) -> Path | None:
+    """The thumbnail already made of the checked content ``content_hash`` (made only from bytes with that hash)."""
+    target = thumbnail_path(cache, content_hash, size)
+    return target if target is not None and target.is_file() else None
+
+
+def thumbnail(data: bytes, cache: Path, content_hash: str, size: int = THUMB_SIZE) -> Path:
+    """A PNG thumbnail (longest side ``size``) of ``data`` — bytes whose sha256 is ``content_hash``, as
+    :func:`checked_image` returns them — in ``cache``, made once per content hash and size.
+
+    Raises :class:`~brandkit.errors.ImageInputError` when the image cannot be decoded safely or the hash is not a
+    sha256, and :class:`~brandkit.errors.OutputError` when the cache folder cannot be written.
+    """
+    target = thumbnail_path(cache, content_hash, size)
+    if target is None:
+        raise ImageInputError(f"content hash {content_hash[:16]!r} is not a sha256 hex digest")
     if target.is_file():
         return target
-    picture = load_image(read_bytes(image))
+    picture = load_image(data)
     if picture.mode not in ("RGB", "RGBA"):
         picture = picture.convert("RGBA")
     picture.thumbnail((size, size), Image.Resampling.LANCZOS)
-    try:
-        atomic_write(target, encode_image(picture, "png"))
-    except ImageInputError:
-        raise
+    atomic_write(target, encode_image(picture, "png"))
     return target

@@ -1,0 +1,73 @@
+"""Is an asset's file still the one the registry recorded? The one answer approval, export and the review page use.
+
+The registry records the sha256 of the bytes each asset was checked with (``AssetRow.content_hash``). What is
+approved, exported or shown to a reviewer must be those bytes: a file edited, replaced or removed after it was
+checked is *changed* or *missing*, never silently taken for the checked one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from brandkit.registry.models import AssetRow
+
+
+class FileState(StrEnum):
+    """Where an asset's recorded file stands against the bytes that were checked."""
+
+    unchanged = "unchanged"
+    changed = "changed"
+    missing = "missing"
+
+
+@dataclass(frozen=True)
+class RecordedFile:
+    """An asset's file as it is now: its state and, when it could be read, its bytes and their sha256."""
+
+    path: Path
+    state: FileState
+    recorded: str
+    data: bytes | None = None
+    digest: str | None = None
+
+    @property
+    def unchanged(self) -> bool:
+        """The file holds exactly the bytes that were checked."""
+        return self.state is FileState.unchanged
+
+    def describe(self, asset_id: int) -> str:
+        """One sentence for an error or a notice, naming the file and both hashes (never the bytes)."""
+        if self.state is FileState.missing:
+            return f"asset {asset_id}: its file {self.path} is missing or unreadable"
+        if self.state is FileState.changed:
+            return (
+                f"asset {asset_id}: its file {self.path} changed since it was checked "
+                f"(recorded sha256 {self.recorded[:12]}…, now {(self.digest or '')[:12]}…)"
+            )
+        return f"asset {asset_id}: its file {self.path} is the one that was checked"
+
+
+def read_bytes_of(path: Path) -> bytes | None:
+    """The file's bytes, or ``None`` when it is missing, not a regular file or unreadable."""
+    try:
+        return path.read_bytes() if path.is_file() else None
+    except OSError:
+        return None
+
+
+def recorded_file(row: AssetRow, path: Path | None = None) -> RecordedFile:
+    """Read ``row``'s file (or ``path``, its already resolved location) once and compare it with the recorded hash.
+
+    The bytes are returned with the state, so a caller that serves or copies them uses exactly what was compared
+    (the file is not read a second time and cannot change in between).
+    """
+    where = path if path is not None else Path(row.path)
+    data = read_bytes_of(where)
+    if data is None:
+        return RecordedFile(where, FileState.missing, row.content_hash)
+    digest = hashlib.sha256(data).hexdigest()
+    state = FileState.unchanged if digest == row.content_hash else FileState.changed
+    return RecordedFile(where, state, row.content_hash, data, digest)
