@@ -18,9 +18,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from brandkit.errors import AssetNotFoundError, RegistryError, ReviewStateError
+from brandkit.errors import AssetNotFoundError, RegistryError
 from brandkit.registry import record as rec
-from brandkit.registry.files import recorded_file
+from brandkit.registry.decisions import Decision, checked_decision
 from brandkit.registry.metrics import compute_metrics
 from brandkit.registry.models import (
     AssetDetail,
@@ -41,10 +41,6 @@ if TYPE_CHECKING:
 
 DB_NAME = "brandkit.db"
 DB_ENV = "BRANDKIT_DB"
-
-
-MAX_REASON = 2000
-MAX_REVIEWER = 120
 
 
 def default_db_path(out_dir: str | os.PathLike[str]) -> Path:
@@ -324,45 +320,15 @@ class Registry:
 
     # --- review ------------------------------------------------------------------------------------------
 
-    def check_decision(
-        self, asset_id: int, state: ReviewState | str, reason: str | None, reviewer: str
-    ) -> tuple[ReviewState, str | None, str]:
-        """What :meth:`decide` would record (state, reason, reviewer, normalised), or the error it would raise —
-        nothing is written. A caller deciding several assets checks them all first, so a refusal records none.
+    def check_decision(self, asset_id: int, state: ReviewState | str, reason: str | None, reviewer: str) -> Decision:
+        """What :meth:`decide` would record, or the error it would raise — nothing is written. A caller deciding
+        several assets checks them all first, so a refusal records none.
 
         ``rejected`` and ``changes_requested`` need a reason. ``approved`` needs the asset's file to hold the bytes
         that were checked (their recorded sha256): a file changed or missing since is refused — approve what was
         checked, or validate the new file first. Raises ``ReviewStateError`` / ``AssetNotFoundError``.
         """
-        try:
-            chosen = ReviewState(state)
-        except ValueError:
-            allowed = ", ".join(s.value for s in ReviewState if s is not ReviewState.pending)
-            raise ReviewStateError(
-                f"unknown review state {state!r}: use one of {allowed}", path=str(self.path)
-            ) from None
-        if chosen is ReviewState.pending:
-            raise ReviewStateError("'pending' is not a decision: approve, reject or request changes", str(self.path))
-        reviewer = (reviewer or "").strip()
-        if not reviewer or len(reviewer) > MAX_REVIEWER:
-            raise ReviewStateError(
-                f"reviewer: a name of 1 to {MAX_REVIEWER} characters is needed (got {reviewer!r})", path=str(self.path)
-            )
-        reason = (reason or "").strip() or None
-        if reason is not None and len(reason) > MAX_REASON:
-            raise ReviewStateError(f"reason: at most {MAX_REASON} characters (got {len(reason)})", str(self.path))
-        if reason is None and chosen in (ReviewState.rejected, ReviewState.changes_requested):
-            raise ReviewStateError(f"{chosen.value}: a reason is needed (a failing check or free text)", str(self.path))
-        row = self._get_row(asset_id)
-        if chosen is ReviewState.approved:
-            now = recorded_file(row)
-            if not now.unchanged:
-                raise ReviewStateError(
-                    f"approve refused: {now.describe(asset_id)}; approve only what was checked (validate the file "
-                    "again to record it)",
-                    path=row.path,
-                )
-        return chosen, reason, reviewer
+        return checked_decision(self._get_row(asset_id), state, reason, reviewer, str(self.path))
 
     def decide(self, asset_id: int, state: ReviewState | str, reason: str | None, reviewer: str) -> ReviewEvent:
         """Append a review decision (a second decision is a new event; nothing is overwritten).
@@ -370,12 +336,12 @@ class Registry:
         Refused as :meth:`check_decision` says (an approval only of the file that was checked); raises
         ``ReviewStateError`` / ``AssetNotFoundError``.
         """
-        chosen, reason, reviewer = self.check_decision(asset_id, state, reason, reviewer)
+        decision = self.check_decision(asset_id, state, reason, reviewer)
 
         def write(db: sqlite3.Connection) -> int:
             cursor = db.execute(
                 "INSERT INTO review_events (asset_id, reviewer, at, state, reason) VALUES (?, ?, ?, ?, ?)",
-                (asset_id, reviewer, now_iso(), chosen.value, reason),
+                (asset_id, decision.reviewer, now_iso(), decision.state.value, decision.reason),
             )
             return int(cursor.lastrowid or 0)
 
