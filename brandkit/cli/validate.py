@@ -7,6 +7,7 @@ registry, streamed. Registered by :func:`brandkit.cli.register_commands`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -28,7 +29,6 @@ from brandkit.cli.common import (
     SpecOpt,
     Subhead,
     build_request,
-    emit_json,
     load_spec_arg,
     make_console,
     map_errors,
@@ -125,11 +125,12 @@ def validate_cmd(
     read (or a usage/spec error).
     """
     from brandkit.audit import audit
+    from brandkit.cli.ordered_json import OrderedEntries, emit_json_with_list
     from brandkit.evidence.files import ReportWriter
     from brandkit.variants.eta import EtaEstimator, format_eta
 
     as_json = json_out or jsonl
-    with map_errors(as_json):
+    with map_errors(as_json), contextlib.ExitStack() as stack:
         loaded = load_spec_arg(spec)
         expected = None
         if headline or subhead or cta or disclaimer:  # the caller's copy, checked once for every image
@@ -153,8 +154,8 @@ def validate_cmd(
         if report is not None:
             reports = ReportWriter(report, todo, report_format, expected=expected, spec_format=fmt)
         recorder = validate_recorder(db, [item.path for item in run.files], loaded)
-        results: list[Any] = [None] * len(todo) if json_out else []
-        report_files: list[list[Path]] = [[] for _ in results]  # --json: the --report files of each image
+        # --json: each file's entry kept on disk as it finishes, printed in the order given (flat memory)
+        entries = stack.enter_context(OrderedEntries(len(todo))) if json_out else None
         progress = make_console(stderr=True)
         console = make_console()
         total = len(run.files)
@@ -171,8 +172,6 @@ def validate_cmd(
         for done, item in enumerate(run, start=run.resumed + 1):
             # the one place each file's result is handled: kept, recorded, streamed
             result = item.result
-            if json_out:
-                results[result.index] = result
             if recorder is not None and result.report is not None:
                 recorder.judged(result.report, result.path, result.sha256)
             written: list[Path] = []
@@ -180,8 +179,8 @@ def validate_cmd(
                 written = reports.write(loaded, result.index, result.path, result.report)
                 for file in written:
                     progress.print(f"report: {file}", markup=False)
-            if json_out:
-                report_files[result.index] = written
+            if entries is not None:
+                entries.put(result.index, _file_entry(result, written))
             eta.update(done)
             progress.print(
                 f"[{done}/{total}] {item.record.state}: {result.path} · {format_eta(eta.remaining_s())}", markup=False
@@ -200,9 +199,8 @@ def validate_cmd(
         if jsonl:
             line = {"summary": True, **counts, "audit": audit_summary, **registry}
             sys.stdout.write(json.dumps(line, default=str) + "\n")
-        elif json_out:
-            entries = [_file_entry(r, files) for r, files in zip(results, report_files, strict=True)]
-            emit_json({**counts, "images": entries, "audit": audit_summary, **registry})
+        elif entries is not None:
+            emit_json_with_list({**counts, "images": None, "audit": audit_summary, **registry}, "images", entries)
         else:
             print_audit_summary(console, summary)
         if code != EXIT_OK:
