@@ -131,3 +131,22 @@ def test_exif_orientation_is_applied(northwind: brandkit.BrandSpec) -> None:
     image.save(buf, "JPEG", exif=exif, quality=95)
     decoded = load_image(buf.getvalue())
     assert decoded.size == (100, 300)
+
+
+def test_the_off_palette_share_is_the_evidence_report_s_and_a_near_miss_colour_is_off(
+    northwind: brandkit.BrandSpec,
+) -> None:
+    from brandkit.evidence.heatmap import palette_evidence
+
+    # vivid red: ΔE 18 from Ember Orange — beyond the tolerance (10), not "far off" (ΔE > 20)
+    red = Image.new("RGB", (256, 256), (255, 0, 0))
+    res = _run(northwind, red)
+    assert res.status == CheckStatus.failed and res.details["coverage"] == 0.0
+    assert res.details["off_palette_share"] == 1.0 and res.details["far_off_palette_share"] == 0.0
+    # the limit a hint names is the spec's, unrounded (Roast Brown's min_share 0.005)
+    assert "needs at least 0.5%)" in (res.hint or "") and "(needs ≥ 0.5%)" in " ".join(res.details["problems"])
+    for image in (red, _scene(northwind, off=(63, 163, 77), off_share=0.3)):
+        details = _run(northwind, image).details
+        evidence = palette_evidence(image, northwind.palette)
+        assert details["off_palette_share"] == pytest.approx(evidence.off_palette_share, abs=1e-4)
+        assert details["off_palette_share"] == pytest.approx(1 - details["coverage"], abs=1e-5)

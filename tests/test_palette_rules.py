@@ -208,7 +208,8 @@ def test_descriptive_figures_are_exact_on_flat_areas_near_the_tolerance(northwin
     de = ciede2000(srgb_to_lab(arr.reshape(-1, 3))[:, None, :], srgb_to_lab(np.asarray(colors, dtype=np.uint8))[None])
     dmin = de.min(axis=1)
     d = res.details
-    assert d["off_palette_share"] == pytest.approx(float(np.mean(dmin > 20)), abs=1e-5)
+    assert d["far_off_palette_share"] == pytest.approx(float(np.mean(dmin > 20)), abs=1e-5)
+    assert d["off_palette_share"] == pytest.approx(float(np.mean(dmin > 10)), abs=1e-5)  # beyond the tolerance
     assert d["mean_delta_e"] == pytest.approx(float(dmin.mean()), abs=1e-3)
     assert d["exact_coverage_all_pixels"] == pytest.approx(float(np.mean(dmin <= 10)), abs=1e-5)
     assert d["coverage"] == d["exact_coverage_all_pixels"]  # the fast per-pixel rule agrees with the exact figures

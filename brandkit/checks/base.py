@@ -194,6 +194,12 @@ class DeclaredCheck(Check, Protocol):
     info: ClassVar[CheckInfo]
 
 
+def limit_pct(value: float) -> str:
+    """A spec limit as a percentage, exactly as it was set (``0.005`` → ``0.5%``, ``0.85`` → ``85%``): a hint
+    never rounds the bound it names (a ``min_share`` of 0.5 % is not "at least 0%")."""
+    return f"{round(value * 100, 4):g}%"
+
+
 def result(
     name: str,
     status: CheckStatus,

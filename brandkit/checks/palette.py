@@ -19,7 +19,8 @@ Pass/fail rules (all exact):
 ``measure: all-pixels`` is the previous rule: ``min_coverage`` over every opaque pixel, shares
 and forbidden colours, no photo or neutral rule.
 
-Descriptive figures (off-palette share ΔE > 20, mean and p95 ΔE, neutral share) are exact,
+Descriptive figures (the off-palette share — beyond the tolerance, over the pixels the coverage judged:
+``1 − coverage``, the evidence report's figure —, the far-off share ΔE > 20, mean and p95 ΔE, neutral share) are exact,
 computed per distinct colour (:class:`~brandkit.color.stats.DistinctColors`): looked up in the palette's
 gamut table (:mod:`brandkit.color.gamut_table`, every sRGB colour's exact minimum ΔE00, built by
 :func:`warm_palette` / ``brandkit cache warm``) when it is in the warm cache, else evaluated per image — the
@@ -38,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from brandkit.checks.base import CheckContext, CheckInfo, CheckResources, result
+from brandkit.checks.base import CheckContext, CheckInfo, CheckResources, limit_pct, result
 from brandkit.checks.palette_details import PaletteDetails
 from brandkit.checks.palette_photo import judge_photo
 from brandkit.checks.palette_rules import RegionCounts, forbidden_rule, palette_measures, share_rules, zone_rule
@@ -296,11 +297,11 @@ class PaletteCheck:
         zone_share = counts.total("brand_zones") / total
         if regions and zone_share < palette.min_brand_zone_share:
             problems.append(
-                f"brand zones cover {zone_share:.0%} of the image (needs ≥ {palette.min_brand_zone_share:.0%})"
+                f"brand zones cover {zone_share:.0%} of the image (needs ≥ {limit_pct(palette.min_brand_zone_share)})"
             )
             hints.append(
                 f"the image has {'no' if zone_share == 0 else 'too little'} brand zones ({zone_share:.0%}; at least "
-                f"{palette.min_brand_zone_share:.0%}): lay the photograph out with the brand's flat areas (copy "
+                f"{limit_pct(palette.min_brand_zone_share)}): lay the photograph out with the brand's flat areas (copy "
                 f"panel, band, CTA, logo plate) in its colours"
             )
         coverage = None
@@ -320,11 +321,11 @@ class PaletteCheck:
         if regions and stats.neutral_share > palette.neutrals.max_share:
             problems.append(
                 f"neutral greys/black/white cover {stats.neutral_share:.0%} "
-                f"(allowed ≤ {palette.neutrals.max_share:.0%})"
+                f"(allowed ≤ {limit_pct(palette.neutrals.max_share)})"
             )
             hints.append(
                 f"the image is mostly grey, black or white ({stats.neutral_share:.0%}; at most "
-                f"{palette.neutrals.max_share:.0%} allowed): bring in the brand colours "
+                f"{limit_pct(palette.neutrals.max_share)} allowed): bring in the brand colours "
                 + ", ".join(f"{c.name} {c.hex}" for c in palette.colors if c.role.value in ("primary", "secondary"))
             )
         colors = share_rules(palette, counts, problems, hints)
@@ -342,12 +343,15 @@ class PaletteCheck:
             "min_coverage": palette.min_coverage,
             "tolerance": palette.tolerance,
             "pixels": total,
-            "off_palette_share": round(stats.off_share, 5),
+            # beyond the tolerance, over the pixels the coverage judged (what the evidence report's heat map
+            # counts); far off (ΔE > 20) over every pixel
+            "off_palette_share": round(1.0 - coverage, 5) if coverage is not None else None,
+            "far_off_palette_share": round(stats.off_share, 5),
             "mean_delta_e": round(stats.mean_delta_e, 3),
             "p95_delta_e": round(stats.p95_delta_e, 3),
             "exact_coverage_all_pixels": round(stats.within_share, 5),
             "brand_zones": {
-                "off_palette_share": round(zone_stats.off_share, 5),
+                "far_off_palette_share": round(zone_stats.off_share, 5),
                 "mean_delta_e": round(zone_stats.mean_delta_e, 3),
             },
             "neutral_share": round(stats.neutral_share, 5),

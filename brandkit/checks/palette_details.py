@@ -53,7 +53,12 @@ class PaletteDetails(CheckDetails):
     coverage_scope: str | None = None
     tolerance: float | None = None
     pixels: int | None = None
-    off_palette_share: float | None = None
+    off_palette_share: float | None = Field(
+        default=None,
+        description="Share of the judged pixels (coverage_scope) beyond the tolerance: 1 - coverage; None when "
+        "nothing was judged (no brand zones).",
+    )
+    far_off_palette_share: float | None = Field(default=None, description="Share of every pixel with ΔE00 > 20.")
     mean_delta_e: float | None = None
     p95_delta_e: float | None = None
     exact_coverage_all_pixels: float | None = None

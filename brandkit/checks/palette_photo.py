@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from brandkit.checks.base import limit_pct
 from brandkit.color import ciede2000, rgb_to_hex
 from brandkit.color.character import (
     color_temperature_of,
@@ -132,7 +133,7 @@ def judge_photo(
     if off_share > rule.max_off_share:
         worst = max(off_entries, key=lambda e: e["share"])
         verdict.problems.append(
-            f"off-brand colours cover {off_share:.0%} of the photo (allowed ≤ {rule.max_off_share:.0%})"
+            f"off-brand colours cover {off_share:.0%} of the photo (allowed ≤ {limit_pct(rule.max_off_share)})"
         )
         verdict.hints.append(
             f"the photograph's colours are off-brand: {worst['looks']} {worst['hex']} covers {worst['share']:.0%} "
@@ -143,10 +144,12 @@ def judge_photo(
     verdict.details["dark_share"] = round(dark, 4)
     if dark > rule.max_dark_share:
         verdict.problems.append(
-            f"{dark:.0%} of the photo is near-black (L* < {rule.dark_lightness:g}; allowed ≤ {rule.max_dark_share:.0%})"
+            f"{dark:.0%} of the photo is near-black (L* < {rule.dark_lightness:g}; "
+            f"allowed ≤ {limit_pct(rule.max_dark_share)})"
         )
         verdict.hints.append(
-            f"the photograph is too dark: {dark:.0%} of it is near-black (at most {rule.max_dark_share:.0%}); use a "
+            f"the photograph is too dark: {dark:.0%} of it is near-black "
+            f"(at most {limit_pct(rule.max_dark_share)}); use a "
             f"brighter photo or lift the exposure"
         )
     if rule.temperature is not None:

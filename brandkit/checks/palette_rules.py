@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from brandkit.checks.base import limit_pct
 from brandkit.color import ciede2000, rgb_to_hex
 from brandkit.color.character import describe_color, dominant_colors
 from brandkit.models import Measure
@@ -87,7 +88,9 @@ def zone_rule(
     if coverage >= palette.min_coverage:
         return coverage
     where = " in the brand zones (copy panel, bands, logo plate)" if regions else ""
-    problems.insert(0, f"{'brand-zone ' if regions else ''}coverage {coverage:.1%} is below {palette.min_coverage:.0%}")
+    problems.insert(
+        0, f"{'brand-zone ' if regions else ''}coverage {coverage:.1%} is below {limit_pct(palette.min_coverage)}"
+    )
     note = ""
     off = offending()
     clusters = dominant_colors(off, 4)
@@ -106,7 +109,7 @@ def zone_rule(
     hints.insert(
         0,
         f"keep to the brand palette{where}: only {coverage:.0%} of {'their' if regions else 'the'} pixels are "
-        f"within ΔE {palette.tolerance:g} of it (needs {palette.min_coverage:.0%}){note}",
+        f"within ΔE {palette.tolerance:g} of it (needs {limit_pct(palette.min_coverage)}){note}",
     )
     return coverage
 
@@ -132,19 +135,20 @@ def share_rules(palette: Palette, counts: RegionCounts, problems: list[str], hin
             problems.append(f"{color.name} is missing: the image has no {area[4:]}")
             hints.append(
                 f"the image has no {area[4:]} (flat brand areas: copy panel, band, CTA, logo plate): lay it out "
-                f"with them and use {color.name} {color.hex} there (at least {color.min_share:.0%})"
+                f"with them and use {color.name} {color.hex} there (at least {limit_pct(color.min_share)})"
             )
             entry["ok"] = False
         elif color.min_share is not None and share < color.min_share:
-            problems.append(f"{color.name} covers {share:.1%} of {area} (needs ≥ {color.min_share:.0%})")
+            problems.append(f"{color.name} covers {share:.1%} of {area} (needs ≥ {limit_pct(color.min_share)})")
             hints.append(
-                f"use more {color.name} {color.hex} (now {share:.1%} of {area}, needs at least {color.min_share:.0%})"
+                f"use more {color.name} {color.hex} (now {share:.1%} of {area}, "
+                f"needs at least {limit_pct(color.min_share)})"
             )
             entry["ok"] = False
         elif color.max_share is not None and share > color.max_share:
-            problems.append(f"{color.name} covers {share:.1%} of {area} (allowed ≤ {color.max_share:.0%})")
+            problems.append(f"{color.name} covers {share:.1%} of {area} (allowed ≤ {limit_pct(color.max_share)})")
             hints.append(
-                f"reduce {color.name} {color.hex} to at most {color.max_share:.0%} of {area} (now {share:.1%})"
+                f"reduce {color.name} {color.hex} to at most {limit_pct(color.max_share)} of {area} (now {share:.1%})"
             )
             entry["ok"] = False
         out.append(entry)

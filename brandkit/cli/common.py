@@ -192,7 +192,9 @@ def resolve_provider(provider: str | None, as_json: bool) -> str:
 
 
 def report_rows(report: Any) -> Table:
-    """A table of a validation report's checks."""
+    """A table of a validation report's checks: each one's whole hint (or reason), wrapped, never cut, and never
+    read as markup."""
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table("check", "status", "score", "policy", "note")
@@ -200,9 +202,8 @@ def report_rows(report: Any) -> Table:
     for name, res in report.checks.items():
         note = res.hint or CheckDetails.of(res.details).reason or ""
         score = "" if res.score is None else f"{res.score:.3f}"
-        table.add_row(
-            name, f"[{colors.get(res.status.value, 'white')}]{res.status.value}[/]", score, res.policy, str(note)[:80]
-        )
+        status = f"[{colors.get(res.status.value, 'white')}]{res.status.value}[/]"
+        table.add_row(name, status, score, res.policy, escape(str(note)))
     return table
 
 

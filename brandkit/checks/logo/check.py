@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from brandkit.checks.base import CheckContext, CheckInfo, result
+from brandkit.checks.base import CheckContext, CheckInfo, limit_pct, result
 from brandkit.checks.logo.constants import (
     RIVAL_OVERLAP,
     SEARCH_MAX_WIDTH_SHARE,
@@ -17,7 +17,7 @@ from brandkit.checks.logo.details import LogoDetails
 from brandkit.checks.logo.detection import detect_logo
 from brandkit.checks.logo.features_cache import prepared_for_spec
 from brandkit.checks.logo.prepare import PreparedLogo, backdrop_shows, grey_scene
-from brandkit.checks.logo.rules import clear_space_problem, distortion_problem, pct, placement_of, placement_regions
+from brandkit.checks.logo.rules import clear_space_problem, distortion_problem, placement_of, placement_regions
 from brandkit.checks.logo.scene import LogoScene
 from brandkit.checks.logo_location import LogoLocation, record_logo
 from brandkit.checks.opencv_threads import OpenCvThreads
@@ -187,7 +187,7 @@ class LogoCheck:
         placements = ", ".join(logo.placements)
         wanted = (
             f"the logo '{variant}' must appear {' or '.join(logo.placements)} "
-            f"at ≥ {logo.min_width_px} px wide with clear space of {pct(logo.clear_space)} of its height"
+            f"at ≥ {logo.min_width_px} px wide with clear space of {limit_pct(logo.clear_space)} of its height"
         )
         rules: dict[str, Any] = {
             "min_width_px": logo.min_width_px,
@@ -256,7 +256,7 @@ class LogoCheck:
         if rendered > max_width * (1.0 + WIDTH_TOLERANCE):
             failed.append("too_large")
             problems.append(
-                f"the logo '{variant}' may be at most {pct(logo.max_width_share)} of the image width "
+                f"the logo '{variant}' may be at most {limit_pct(logo.max_width_share)} of the image width "
                 f"({max_width:.0f} px); it was {rendered:.0f} px"
             )
 

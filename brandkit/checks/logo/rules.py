@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from brandkit.checks.base import limit_pct
 from brandkit.checks.logo.constants import (
     CLEAR_SPACE_GAP,
     CLEAR_SPACE_MAX_EDGE_DENSITY,
@@ -136,11 +137,6 @@ def clear_space_band(scene: np.ndarray, box: PixelBox, margin: float, gap: float
     }
 
 
-def pct(value: float) -> str:
-    """``value`` as a whole percentage."""
-    return f"{value * 100:.0f}%"
-
-
 def distortion_problem(detection: LogoDetection, variant: str) -> str | None:
     """The distortion rule: ``None`` when the logo kept its proportions, else the repair hint saying how not."""
     skewed = detection.skew > math.sin(math.radians(MAX_ROTATION_DEG))
@@ -150,7 +146,7 @@ def distortion_problem(detection: LogoDetection, variant: str) -> str | None:
         return None
     what = []
     if stretched:
-        what.append(f"its height-to-width ratio was {pct(1.0 + detection.aspect_change)} of the original")
+        what.append(f"its height-to-width ratio was {(1.0 + detection.aspect_change) * 100:.0f}% of the original")
     if rotated:
         what.append(f"it was rotated by {detection.rotation_deg:.0f}°")
     if skewed:
@@ -182,6 +178,6 @@ def clear_space_problem(
     if edge_sides:
         parts.append(f"it is closer than that to the image edge on its {', '.join(edge_sides)} side(s)")
     return band, (
-        f"keep a clear space of {pct(logo.clear_space)} of the logo height ({margin:.0f} px) "
+        f"keep a clear space of {limit_pct(logo.clear_space)} of the logo height ({margin:.0f} px) "
         f"around the logo '{logo.variant}' free of text and other elements; on the last attempt " + " and ".join(parts)
     )
