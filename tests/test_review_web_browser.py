@@ -258,3 +258,27 @@ def test_the_report_page_draws_the_metrics(
     assert f"{metrics.approved} approved of {metrics.reviewed} reviewed" in rows_text
     keep_screenshot(page, tmp_path, "review-report.png")
     page.context.close()
+
+
+def test_a_file_changed_after_its_check_is_flagged_and_cannot_be_approved_in_the_browser(
+    browser: Browser, served: tuple[Running, list[AssetRow]], tmp_path: Path
+) -> None:
+    srv, rows = served
+    row = rows[0]
+    page = open_page(browser, srv, reviewer="Eve")
+    wait_for_images(page)  # the queue's thumbnails are made now, from the checked bytes
+    Path(row.path).write_bytes(Path(rows[1].path).read_bytes())  # another picture in its place
+    page.goto(f"{srv.base}asset/{row.id}")
+    warning = page.locator("p.warning")
+    assert warning.is_visible() and "changed since it was checked" in warning.inner_text()
+    wait_for_images(page)
+    shown = page.locator("img.large").evaluate("i => [i.src, i.naturalWidth]")
+    assert shown[0].endswith(f"/asset/{row.id}/thumb") and shown[1] == 360  # the checked image, not the file
+    keep_screenshot(page, tmp_path, "review-changed-file.png")
+    assert page.locator("section.decidable button.approve").is_disabled()
+    page.keyboard.press("a")  # the shortcut does nothing either
+    page.wait_for_timeout(300)
+    assert "decided=" not in page.url and events_of(srv.db, row.id) == []
+    page.goto(srv.base)
+    wait_for_images(page)  # the queue still shows the checked image's thumbnail
+    page.context.close()

@@ -106,6 +106,7 @@ def _page(request: Request, name: str, context: dict[str, Any], status: int = 20
         "csrf": _config(request).policy.csrf_token(sid) if sid else "",
         "reviewer": request.cookies.get(REVIEWER_COOKIE, ""),
         "notice": None,
+        "approvable": True,
         **context,
     }
     templates: Jinja2Templates = request.app.state.templates
@@ -183,7 +184,13 @@ async def detail(request: Request) -> Response:
         return item, None if now.unchanged else now.describe(asset_id)
 
     item, file_notice = await _with_registry(request, work)
-    context = {"item": item, "notice": _notice(request), "file_notice": file_notice, "path": request.url.path}
+    context = {
+        "item": item,
+        "notice": _notice(request),
+        "file_notice": file_notice,
+        "approvable": file_notice is None,
+        "path": request.url.path,
+    }
     return _page(request, "detail.html", context)
 
 
