@@ -18,7 +18,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from brandkit.color import hex_to_rgb
-from brandkit.fonts import font_chain
+from brandkit.copy_fit import fit_copy
 from brandkit.imageio import load_image
 from brandkit.layout import (
     Box,
@@ -28,7 +28,6 @@ from brandkit.layout import (
     best_text_color,
     disclaimer_font_size,
     draw_text,
-    fit_text,
     logo_size,
     mean_color,
     plan_layout,
@@ -176,12 +175,11 @@ def draw_copy(
         _paint(image, box, repaint)
         if layout.disclaimer_box is not None:
             _paint(image, layout.disclaimer_box, repaint)
-    short = min(layout.width, layout.height)
     candidates = text_candidates(spec)
-    gap = round(0.025 * short)
-    headline, subhead, cta_size = _fit_copy(spec, layout, copy, gap)
+    fitted_copy = fit_copy(spec, layout, copy)
+    gap = fitted_copy.gap
     y = box.y0
-    for role, fitted in (("headline", headline), ("subhead", subhead)):
+    for role, fitted in (("headline", fitted_copy.headline), ("subhead", fitted_copy.subhead)):
         if fitted is None:
             continue
         bg = mean_color(image, Box(x0=box.x0, y0=y, x1=box.x0 + fitted.width, y1=y + fitted.height))
@@ -190,26 +188,12 @@ def draw_copy(
         comp.copy_colors[role], comp.contrast[role] = color, ratio
         comp.font_px[role] = fitted.size
         y += fitted.height + gap
-    if copy.cta:
-        _draw_cta(image, spec, layout, copy.cta, y, cta_size, comp)
-    if copy.disclaimers and layout.disclaimer_box is not None:
+    if fitted_copy.cta is not None:
+        _draw_cta(image, spec, layout, fitted_copy.cta, y, fitted_copy.cta_size, comp)
+    if layout.disclaimer_box is not None:
         dbox = layout.disclaimer_box
-        size = disclaimer_font_size(layout.width, layout.height)
-        line_h = round(size * 1.35)
-        body_chain = font_chain(spec, "body")
-        for i, line in enumerate(copy.disclaimers):
-            fitted = fit_text(
-                line,
-                spec.asset_path(typo.font_for("body").file),
-                dbox.width,
-                line_h + 2,
-                max_lines=1,
-                max_size=size,
-                min_size=12,
-                chain=body_chain,
-            )
-            if fitted is None:
-                raise ValueError(f"disclaimer {line!r} does not fit on one line of {dbox.width} px")
+        line_h = round(disclaimer_font_size(layout.width, layout.height) * 1.35)
+        for i, fitted in enumerate(fitted_copy.disclaimers):
             ly = dbox.y0 + i * line_h
             bg = mean_color(image, Box(x0=dbox.x0, y0=ly, x1=dbox.x0 + fitted.width, y1=ly + fitted.height))
             color, ratio = best_text_color(bg, candidates, typo.min_contrast)
@@ -220,83 +204,15 @@ def draw_copy(
     return comp
 
 
-def _fit_copy(
-    spec: BrandSpec, layout: Layout, copy: CopyBlock, gap: int
-) -> tuple[FittedText | None, FittedText | None, int]:
-    """Fit headline, subhead and CTA together into the copy box, shrinking the headline until all fit."""
-    typo = spec.typography
-    box = layout.copy_box
-    short = min(layout.width, layout.height)
-    cta_size = max(18, round(0.038 * short))
-    cta_h = round(cta_size * 1.25 * 1.12) + 2 * round(cta_size * 0.55) if copy.cta else 0
-    headline_max = round(0.12 * short)
-    body_font = spec.asset_path(typo.font_for("body").file)
-    headline_chain, body_chain = font_chain(spec, "headline"), font_chain(spec, "body")
-    for _ in range(12):
-        headline = None
-        if copy.headline:
-            headline = fit_text(
-                copy.headline,
-                spec.asset_path(typo.headline.file),
-                box.width,
-                box.height,
-                max_lines=typo.max_headline_lines,
-                max_size=headline_max,
-                min_size=18,
-                chain=headline_chain,
-            )
-            if headline is None:
-                raise ValueError(
-                    f"headline {copy.headline!r} does not fit {box.width}x{box.height} px in ≤ "
-                    f"{typo.max_headline_lines} lines"
-                )
-        subhead = None
-        if copy.subhead:
-            sub_max = max(18, round((headline.size if headline else 0.1 * short) * 0.45))
-            subhead = fit_text(
-                copy.subhead,
-                body_font,
-                box.width,
-                box.height,
-                max_lines=3,
-                max_size=sub_max,
-                min_size=16,
-                chain=body_chain,
-            )
-            if subhead is None:
-                raise ValueError(f"subhead {copy.subhead!r} does not fit the copy area")
-        parts = [p.height for p in (headline, subhead) if p is not None] + ([cta_h] if cta_h else [])
-        total = sum(parts) + gap * (len(parts) - 1)
-        if total <= box.height or headline is None or headline.size <= 18:
-            if total > box.height:
-                raise ValueError(f"copy needs {total} px but the copy area is {box.height} px high")
-            return headline, subhead, cta_size
-        headline_max = max(18, int(headline.size * 0.88))
-    raise ValueError("copy does not fit the copy area")
-
-
 def _draw_cta(
-    image: Image.Image, spec: BrandSpec, layout: Layout, text: str, y: int, size: int, comp: Composition
+    image: Image.Image, spec: BrandSpec, layout: Layout, fitted: FittedText, y: int, size: int, comp: Composition
 ) -> None:
     box = layout.copy_box
     accents = [hex_to_rgb(c.hex) for c in spec.palette.by_role(ColorRole.accent)] or [
         hex_to_rgb(spec.palette.colors[0].hex)
     ]
     typo = spec.typography
-    font_path = spec.asset_path(typo.font_for("cta").file)
     pad_x, pad_y = round(size * 0.9), round(size * 0.55)
-    fitted = fit_text(
-        text,
-        font_path,
-        box.width - 2 * pad_x,
-        size * 2,
-        max_lines=1,
-        max_size=size,
-        min_size=12,
-        chain=font_chain(spec, "cta"),
-    )
-    if fitted is None:
-        raise ValueError(f"CTA {text!r} does not fit the copy area")
     pill_h = fitted.height + 2 * pad_y
     top = min(y, box.y1 - pill_h)
     # the first accent (then primary) colour on which some text colour reaches the minimum contrast

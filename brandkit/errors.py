@@ -6,7 +6,8 @@ Every error raised on purpose by brandkit derives from :class:`BrandkitError`::
     ├── SpecError                  bad brand spec (file, field path, value)
     ├── RequestError               bad request / parameters, caught before any provider call
     │   ├── RequestValidationError a request model got a bad or unknown field (also a ValueError)
-    │   └── ForbiddenContentError  forbidden term, competitor or pattern in brief or copy
+    │   ├── ForbiddenContentError  forbidden term, competitor or pattern in brief or copy
+    │   └── CopyFitError           the copy cannot be set in the format's layout (``field``: which element)
     ├── ImageInputError            an image that cannot be read safely (truncated, bomb, …)
     ├── OutputError                an output folder or file that cannot be written
     │   ├── OutputExistsError      a file is already there and overwriting was not asked for (``path``)
@@ -142,6 +143,13 @@ class RequestValidationError(RequestError, ValueError):
     ) -> None:
         self.problems = list(problems)
         super().__init__(message, field=field, value=value)
+
+
+class CopyFitError(RequestError):
+    """The copy cannot be set in the layout of the requested format, even at the smallest legible size.
+
+    ``field`` names the element (``headline``, ``subhead``, ``cta``, ``disclaimers[i]``, or ``copy`` when they do not
+    fit together) and ``value`` its text. Raised by the compile step, before anything is rendered or paid."""
 
 
 class ForbiddenContentError(RequestError):

@@ -9,6 +9,7 @@ to leave clear space and the checks know where to look.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -105,11 +106,17 @@ class Layout(BaseModel):
         return boxes
 
 
+WORDMARK_ASPECT = 2.5
+"""Width-to-height ratio from which a logo is sized by its width; a narrower one by area (:func:`logo_size`)."""
+
+
 def logo_size(
     width: int, height: int, logo_aspect: float, min_width_px: int, max_width_share: float
 ) -> tuple[int, int]:
-    """Rendered logo size for a canvas: about a quarter of the short side's scale, within the spec's bounds."""
-    target = round(0.24 * min(width, 1.6 * height))
+    """Rendered logo size for a canvas: a wordmark about a quarter of the short side's scale wide, within the spec's
+    bounds. A logo narrower than :data:`WORDMARK_ASPECT` (a square mark, a stacked lockup) gets the area such a
+    wordmark would have, not its width — a square mark a quarter of the image wide would eat the copy area."""
+    target = round(0.24 * min(width, 1.6 * height) * min(1.0, math.sqrt(logo_aspect / WORDMARK_ASPECT)))
     lw = max(min_width_px, min(target, int(max_width_share * width)))
     lw = max(lw, min_width_px)
     return lw, max(1, round(lw / logo_aspect))

@@ -173,3 +173,50 @@ def test_bad_reference_image_is_a_typed_error(northwind: brandkit.BrandSpec, tmp
 def test_dark_background_picks_inverse_logo(northwind: brandkit.BrandSpec) -> None:
     prompt = brandkit.compile(northwind, AssetRequest(**REQUEST, background="dark"))  # type: ignore[arg-type]
     assert prompt.logo_variant == "inverse" and prompt.background_hex == "#4B2E2A"
+
+
+def _big_logo(northwind: brandkit.BrandSpec) -> brandkit.BrandSpec:
+    """Northwind with a logo so large (and such clear space) that little copy area is left."""
+    logos = [
+        v.model_copy(update={"min_width_px": 900, "max_width_share": 0.9, "clear_space": 1.0}) for v in northwind.logos
+    ]
+    return northwind.model_copy(update={"logos": logos})
+
+
+def test_copy_that_cannot_be_set_is_a_typed_error_at_compile_before_any_render(
+    northwind: brandkit.BrandSpec,
+) -> None:
+    from brandkit.provider.local import LocalRenderer
+
+    class NeverCalled(LocalRenderer):
+        def render(self, call: object) -> object:  # type: ignore[override]
+            raise AssertionError("rendered although the copy cannot be set")
+
+    spec = _big_logo(northwind)
+    kit = brandkit.BrandKit(spec, provider=NeverCalled(spec))
+    request = AssetRequest(brief="coffee", headline="Slow mornings, bright roasts", cta="Order ahead")
+    with pytest.raises(brandkit.CopyFitError) as caught:
+        kit.compile(request)
+    assert isinstance(caught.value, RequestError) and caught.value.field == "copy"
+    assert caught.value.value == {"headline": "Slow mornings, bright roasts", "cta": "Order ahead"}
+    message = str(caught.value)
+    assert "1024x1024 layout" in message and "make the logo smaller" in message and "drop the subhead" not in message
+    with pytest.raises(brandkit.CopyFitError):
+        kit.generate(request)
+    banner = AssetRequest(brief="coffee", format="banner", headline="Slow mornings, bright roasts")
+    with pytest.raises(brandkit.CopyFitError, match="headline 'Slow mornings, bright roasts' does not fit") as caught:
+        kit.compile(banner)
+    assert caught.value.field == "headline"
+    assert kit.compile(AssetRequest(brief="coffee")).layout is not None  # no copy: nothing to fit
+
+
+def test_logo_size_gives_a_narrow_mark_the_area_of_a_wordmark_not_its_width() -> None:
+    from brandkit.layout import WORDMARK_ASPECT, logo_size
+
+    for aspect in (WORDMARK_ASPECT, 2.87, 4.58):  # wordmarks (the example brands'): sized by width, as before
+        assert logo_size(1024, 1024, aspect, 96, 0.35)[0] == round(0.24 * 1024)
+    wide_w, wide_h = logo_size(1024, 1024, WORDMARK_ASPECT, 96, 0.35)
+    for aspect in (1.0, 0.6):  # a square mark, a stacked lockup
+        w, h = logo_size(1024, 1024, aspect, 96, 0.35)
+        assert w < wide_w and abs(w * h - wide_w * wide_h) / (wide_w * wide_h) < 0.03
+    assert logo_size(1024, 1024, 1.0, 200, 0.35)[0] == 200  # the spec's min_width_px still holds

@@ -446,3 +446,43 @@ def test_a_hand_written_spec_exports_and_imports_back(fmt: str, tmp_path: Path) 
     assert (typo.headline.file, typo.headline.family, typo.headline.weight) == ("fonts/Lato-Black.ttf", "Lato", 900)
     assert typo.max_headline_words == original.typography.max_headline_words == 7
     assert "photos" not in b  # photographs are not exported (documented)
+
+
+def test_a_square_svg_mark_with_text_imports_with_its_text_and_leaves_room_for_the_copy(tmp_path: Path) -> None:
+    """A monogram mark (square, its letter set in a font rather than outlined): resvg's default fonts are rarely
+    installed, so the letter used to vanish silently; and a square mark sized like a wordmark ate the copy area."""
+    src = tmp_path / "acme"
+    src.mkdir()
+    (src / "mark.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200" viewBox="0 0 200 200">'
+        '<circle cx="100" cy="100" r="90" fill="#D62828"/>'
+        '<text x="100" y="130" font-size="90" text-anchor="middle" fill="#FCF7EE">A</text></svg>',
+        encoding="utf-8",
+    )
+    (src / "_brand.yml").write_text(
+        "meta: {name: Acme Rockets}\n"
+        "color:\n  palette: {red: '#D62828', navy: '#003049', cream: '#FCF7EE'}\n"
+        "  primary: red\n  secondary: navy\n  background: cream\n  foreground: '#111111'\n"
+        "typography: {fonts: [{family: DejaVu Sans, source: system}], base: DejaVu Sans}\n"
+        "logo: {images: {mark: mark.svg}, small: mark}\n",
+        encoding="utf-8",
+    )
+    [result] = import_brand(src / "_brand.yml", tmp_path / "spec")
+    notes = [e.note for e in result.report.of("approximated") if e.target.endswith(".file")]
+    assert any("not outlines" in n and "outline the text" in n for n in notes), notes
+    logo = np.asarray(Image.open(tmp_path / "spec" / "logos" / "small.png").convert("RGBA"))
+    disc = logo[..., 3] > 0
+    cream = disc & (logo[..., 0] > 230) & (logo[..., 1] > 220)  # the letter, inside the red disc
+    assert cream.sum() > 0.02 * disc.sum()
+    out = tmp_path / "out"
+    run = CliRunner().invoke(
+        app,
+        ["generate", "--spec", str(tmp_path / "spec"), "--brief", "A rocket at dawn", "--headline", "Go further",
+         "--cta", "Launch now", "--provider", "local", "--out", str(out), "--json"],
+    )  # fmt: skip
+    assert run.exit_code == 0, run.output
+    asset = json.loads(run.output)["assets"][0]
+    assert asset["checks"]["logo"] == "passed" and asset["checks"]["text"] == "passed"
+    sidecar = json.loads(Path(asset["sidecar"]).read_text(encoding="utf-8"))
+    x0, y0, x1, y1 = sidecar["provenance"]["logo_box"]
+    assert x1 - x0 == y1 - y0 < 0.2 * 1024  # the area of a wordmark, not a quarter of the width

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from brandkit.color import rgb_to_hex
 from brandkit.compile.sections import copy_block
 from brandkit.compose import background_color, choose_logo_variant, layout_for
+from brandkit.copy_fit import fit_copy
 from brandkit.fonts import check_glyphs
 from brandkit.layout import Layout
 from brandkit.models import AssetRequest, CompiledPrompt, CopyBlock, EditRequest, ReferenceImage
@@ -65,12 +66,14 @@ class Design:
 
 def design(spec: BrandSpec, request: AssetRequest | EditRequest, fmt: Format, tone: Literal["light", "dark"]) -> Design:
     """The copy block (``RequestError`` for a headline over the brand's word limit or copy its fonts cannot set),
-    the background of ``tone``, the logo variant meant for it and the layout of ``fmt``."""
+    the background of ``tone``, the logo variant meant for it and the layout of ``fmt`` (``CopyFitError`` when
+    the copy cannot be set in it)."""
     copy = copy_block(spec, request.headline, request.subhead, request.cta, request.disclaimers, request.locale)
     check_glyphs(spec, copy)
     bg = background_color(spec, tone)
     variant = choose_logo_variant(spec, bg, request.logo_variant) if spec.logos else None
     layout = layout_for(spec, fmt.width, fmt.height, copy, variant)
+    fit_copy(spec, layout, copy)  # CopyFitError now, not after a paid render
     return Design(copy, tone, bg, variant, layout)
 
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import io
 import math
+import re
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from brandkit.imageio import load_image
 
 RASTER_SUFFIXES = (".png", ".webp", ".jpg", ".jpeg")
 MAX_LOGO_SOURCE_BYTES = 10 * 1024 * 1024
+_SVG_TEXT = re.compile(r"<(?:svg:)?(?:text|tspan|textPath)\b")
 
 
 class LogoImportError(SpecError):
@@ -44,18 +48,63 @@ def raster_width(max_format_width: int, max_width_share: float, min_width_px: in
 
 
 def rasterize_svg(data: bytes, width: int, name: str) -> bytes:
-    """PNG bytes (RGBA) of the SVG ``data`` rendered ``width`` pixels wide."""
+    """PNG bytes (RGBA) of the SVG ``data`` rendered ``width`` pixels wide (text, if any, in :func:`svg_fonts`)."""
+    return _rasterize(data, width, name)[0]
+
+
+def svg_fonts() -> dict[str, str]:
+    """The families this machine's fontconfig gives the generic names (``sans-serif``, ``serif``, ``monospace``),
+    as resvg's defaults: resvg's own (Times New Roman, Arial…) are rarely installed on Linux, and text whose font
+    is missing is silently left out of the picture. Empty without ``fc-match``."""
+    fc_match = shutil.which("fc-match")
+    families: dict[str, str] = {}
+    if not fc_match:
+        return families
+    for generic, key in (
+        ("sans-serif", "sans_serif_family"),
+        ("serif", "serif_family"),
+        ("monospace", "monospace_family"),
+    ):
+        try:
+            out = subprocess.run(
+                [fc_match, "--format", "%{family[0]}", generic], capture_output=True, text=True, timeout=20, check=False
+            )
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if out.returncode == 0 and out.stdout.strip():
+            families[key] = out.stdout.strip()
+    return families
+
+
+def _rasterize(data: bytes, width: int, name: str) -> tuple[bytes, str]:
+    """The PNG and a note on the fonts its text was set in (empty when the SVG has no text elements)."""
     import resvg_py
 
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise LogoImportError(f"logo {name!r}: the SVG is not UTF-8 text") from None
+    fonts: dict[str, str] = {}
+    note = ""
+    if _SVG_TEXT.search(text):
+        fonts = svg_fonts()
+        named = ", ".join(f"{k.removesuffix('_family').replace('_', '-')} → {v}" for k, v in fonts.items())
+        note = (
+            f"; its text is set in fonts, not outlines: drawn with this machine's fonts ({named or 'none found'}), "
+            "which may differ from the brand's — outline the text in the logo for an exact mark"
+        )
     try:
-        png = resvg_py.svg_to_bytes(svg_string=text, width=width)
+        png = resvg_py.svg_to_bytes(
+            svg_string=text,
+            width=width,
+            font_family=fonts.get("sans_serif_family"),  # text without a family, or with one not installed
+            sans_serif_family=fonts.get("sans_serif_family"),
+            serif_family=fonts.get("serif_family"),
+            monospace_family=fonts.get("monospace_family"),
+        )
     except Exception as exc:
         raise LogoImportError(f"logo {name!r}: resvg cannot render the SVG ({exc})") from None
-    return bytes(png)
+    return bytes(png), note
 
 
 def logo_files(path: Path, stem: str, width: int) -> LogoFiles:
@@ -69,12 +118,13 @@ def logo_files(path: Path, stem: str, width: int) -> LogoFiles:
         raise LogoImportError(f"logo {str(path)!r}: cannot read it ({exc.strerror or exc})") from None
     suffix = path.suffix.lower()
     if suffix in (".svg", ".svgz") or b"<svg" in data[:4096]:
-        png = rasterize_svg(data, width, str(path))
+        png, fonts_note = _rasterize(data, width, str(path))
         with Image.open(io.BytesIO(png)) as image:
             w, h = image.size
         return LogoFiles(
             f"logos/{stem}.png", png, w, h, f"logos/{stem}.svg", data,
-            f"SVG rasterised by resvg at {w}x{h} px (the width the formats need); the SVG is kept as logos/{stem}.svg",
+            f"SVG rasterised by resvg at {w}x{h} px (the width the formats need); the SVG is kept as "
+            f"logos/{stem}.svg{fonts_note}",
         )  # fmt: skip
     if suffix not in RASTER_SUFFIXES:
         raise LogoImportError(f"logo {str(path)!r}: {suffix or 'no suffix'} is neither SVG, PNG, WebP nor JPEG")
