@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from brandkit.errors import CopyFitError
 from brandkit.fonts import font_chain
 from brandkit.layout import Box, FittedText, Layout, disclaimer_font_size, fit_text
+from brandkit.memo import active_store
 from brandkit.models import CopyBlock
 from brandkit.spec.models import BrandSpec
 
@@ -38,7 +39,18 @@ def fit_copy(spec: BrandSpec, layout: Layout, copy: CopyBlock) -> FittedCopy:
 
     Raises :class:`~brandkit.errors.CopyFitError` naming the element, its text and the area it must fit: the
     compile step calls it, so a request whose copy cannot be set is refused before anything is rendered or paid.
+    Memoized in the active store (keyed by the spec's fingerprint — its fonts included —, the layout and the
+    copy): the compile step and compose fit the same copy once per kit call.
     """
+    key = (spec.fingerprint, layout, copy.headline, copy.subhead, copy.cta, tuple(copy.disclaimers))
+    store = active_store()
+    if store is None:
+        return _fit_copy(spec, layout, copy)
+    return store.lookup("copy_fit.fit_copy", 64, key, lambda: _fit_copy(spec, layout, copy))
+
+
+def _fit_copy(spec: BrandSpec, layout: Layout, copy: CopyBlock) -> FittedCopy:
+    """The work of :func:`fit_copy`."""
     short = min(layout.width, layout.height)
     gap = round(0.025 * short)
     headline, subhead, cta_size = _fit_stack(spec, layout, copy, gap)

@@ -151,8 +151,12 @@ class Run:
     font: FontCoverage | None
 
 
-def font_runs(text: str, chain: FontChain) -> list[Run]:
-    """Split NFC ``text`` into runs of one font each (see the module docstring for the rules)."""
+@memoized("glyphs.font_runs", 4096)
+def font_runs(text: str, chain: FontChain) -> tuple[Run, ...]:
+    """Split NFC ``text`` into runs of one font each (see the module docstring for the rules).
+
+    Memoized in the active store: fitting copy measures the same words at many sizes, and the runs do not depend
+    on the size."""
     text = unicodedata.normalize("NFC", text)
     runs: list[Run] = []
     current: FontCoverage | None = None
@@ -176,7 +180,7 @@ def font_runs(text: str, chain: FontChain) -> list[Run]:
         current, pieces, started = font, [ch], True
     if started:
         runs.append(Run("".join(pieces), current))
-    return runs
+    return tuple(runs)
 
 
 @dataclass(frozen=True)

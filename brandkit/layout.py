@@ -241,16 +241,18 @@ def _runs(line: str, chain: FontChain, size: int) -> list[tuple[str, ImageFont.F
     return [(run.text, load_font((run.font or chain.primary).path, size)) for run in font_runs(line, chain)]
 
 
+@memoized("layout.length", 8192)
 def _length(line: str, chain: FontChain, size: int) -> float:
+    """Advance width of ``line`` at ``size`` (memoized: fitting measures the same lines at the same sizes again)."""
     return sum(font.getlength(text) for text, font in _runs(line, chain, size))
 
 
-def _wrap(text: str, chain: FontChain, size: int, max_width: int) -> list[str] | None:
-    """Greedy wrap at the break opportunities of :func:`brandkit.linebreak.segments` (spaces, and between CJK
-    characters with the kinsoku rules); ``None`` when one unbreakable piece is wider than the box."""
+def _wrap(pieces: Sequence[tuple[str, bool]], chain: FontChain, size: int, max_width: int) -> list[str] | None:
+    """Greedy wrap of a text's ``pieces`` — its break opportunities, :func:`brandkit.linebreak.segments` (spaces,
+    and between CJK characters with the kinsoku rules) —; ``None`` when one unbreakable piece is wider than the box."""
     lines: list[str] = []
     current = ""
-    for piece, spaced in segments(text):
+    for piece, spaced in pieces:
         candidate = f"{current} {piece}" if current and spaced else current + piece
         if _length(candidate, chain, size) <= max_width:
             current = candidate
@@ -295,9 +297,10 @@ def fit_text(
     chain = chain or FontChain.of(font_path)
     lo, hi = min_size, max(min_size, max_size)
     best: FittedText | None = None
+    pieces = list(segments(text))  # the break opportunities do not depend on the size
     while lo <= hi:
         size = (lo + hi) // 2
-        lines = _wrap(text, chain, size, max_width)
+        lines = _wrap(pieces, chain, size, max_width)
         ascent, descent = _metrics(text, chain, size)
         line_height = round((ascent + descent) * line_spacing)
         ok = lines is not None and len(lines) <= max_lines and line_height * len(lines) <= max_height
