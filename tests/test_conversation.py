@@ -471,3 +471,56 @@ def test_an_openai_kit_lends_its_connection_to_the_conversation(
     assert outcome.asset.report.passed and outcome.path is not None and outcome.path.is_file()
     assert openai_server.count("/responses") == 1 and outcome.cost_usd > 0
     assert conv.spent_usd == pytest.approx(outcome.cost_usd)
+
+
+# --- copy changed in words ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("said", "changes", "rest"),
+    [
+        ('change the headline to "Fly higher"', {"headline": "Fly higher"}, ""),
+        ("make it warmer and change the headline to “Fly higher”", {"headline": "Fly higher"}, "make it warmer"),
+        ("make the button say 'Book now'", {"cta": "Book now"}, ""),
+        ('subhead: "Roasted today" and brighter', {"subhead": "Roasted today"}, "brighter"),
+        ("set the call to action to «Jetzt buchen»", {"cta": "Jetzt buchen"}, ""),
+        ("remove the subhead", {"subhead": None}, ""),
+        ("no cta, darker", {"cta": None}, "darker"),
+        ("no headline changes, just warmer", {}, "no headline changes, just warmer"),
+        ("don't remove the headline", {}, "don't remove the headline"),
+        ("keep today's headline, move the cup left", {}, "keep today's headline, move the cup left"),
+        ("make the headline say something bolder", {}, "make the headline say something bolder"),
+    ],
+)
+def test_copy_edits_reads_only_the_unambiguous_forms(said: str, changes: dict[str, Any], rest: str) -> None:
+    from brandkit.conversation.copy_edits import copy_edits
+
+    edits = copy_edits(said)
+    assert edits.changes == changes and edits.rest == rest
+    unquoted = "bolder" in said
+    assert any("without its new text in quotes" in n for n in edits.notes) is unquoted
+
+
+def test_a_copy_change_in_words_changes_the_request_so_the_text_check_holds_the_new_copy(
+    kit: brandkit.BrandKit,
+) -> None:
+    provider = CountingProvider(LocalConversationProvider(kit.spec))
+    conv = kit.conversation(REQ, provider=provider)
+    first = conv.turn()
+    said = 'make it warmer and change the headline to "Fresh every morning"'
+    second = conv.turn(said)
+    assert second.asset.prompt.copy_block.headline == "Fresh every morning"
+    assert second.asset.report.checks["text"].status is CheckStatus.passed
+    assert second.instruction == said and second.asset.conversation is not None
+    assert second.asset.conversation.instruction == said
+    assert provider.calls[-1].instruction == "make it warmer"  # what the renderer is asked in words
+    assert "Change the headline to exactly: 'Fresh every morning'" in provider.calls[-1].input_text
+    assert "copy from the instruction: headline → 'Fresh every morning'" in second.notes
+    assert not any("not understood" in n for n in second.notes)
+    assert hero(load_image(second.asset.data), second).mean() != hero(load_image(first.asset.data), first).mean()
+    third = conv.turn("remove the cta")
+    assert third.asset.prompt.copy_block.cta is None and third.asset.report.passed
+    sent = len(provider.calls)
+    with pytest.raises(RequestError, match="headline: the instruction says 'A' but headline= says 'B'"):
+        conv.turn('change the headline to "A"', headline="B")
+    assert len(provider.calls) == sent and len(conv.turns) == 3

@@ -35,13 +35,15 @@ class TurnPlan:
     """What every call of one turn shares."""
 
     instructions: str
-    instruction: str
+    instruction: str  # what the provider is asked in words (copy changes read from it taken out)
     message: str  # the instruction and the changed copy, in words
     previous_response_id: str | None
     conversation_id: str | None = None  # a stored conversation (provider side), when the caller gave one
     model: str = "gpt-5"
     partial_images: int = 0
     safety_identifier: str | None = None
+    asked: str = ""  # the turn's instruction as the caller gave it (recorded in the outcome and the asset's link)
+    notes: tuple[str, ...] = ()  # what brandkit read from the instruction (copy changes), for the outcome
 
 
 def tool_params(call: RenderCall, partial_images: int) -> ImageToolParams:

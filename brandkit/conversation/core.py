@@ -24,6 +24,7 @@ from brandkit.asset import Asset, ConversationLink
 from brandkit.budget import Reservation, SpendBudget
 from brandkit.compile import compile_prompt
 from brandkit.conversation.adapter import TurnAdapter, TurnPlan
+from brandkit.conversation.copy_edits import copy_edits
 from brandkit.conversation.models import TurnOutcome, TurnRecorder, add_usage
 from brandkit.errors import OutputError, OutputExistsError, RequestError
 from brandkit.models import AssetRequest, RenderCall
@@ -126,6 +127,15 @@ class TurnSession:
         spend budget (:class:`~brandkit.BudgetExceededError` when the next turn's worst case does not fit)."""
         if self._busy:
             raise RequestError("a turn of this conversation is still running: wait for it", field="turn")
+        asked = instruction
+        edits = copy_edits(instruction)  # copy reworded in the words: the request changes, not only the picture
+        for name, value in edits.changes.items():
+            if name in changes and changes[name] != value:
+                raise RequestError(
+                    f"{name}: the instruction says {value!r} but {name}= says {changes[name]!r}: give one", field=name
+                )
+        changes = {**edits.changes, **changes}
+        instruction = edits.rest
         request = self._next_request(changes)
         spec = self.ctx.spec
         first_prompt = compile_prompt(spec, request)  # forbidden content, bad copy: raised before any call
@@ -140,6 +150,8 @@ class TurnSession:
             model=self.model,
             partial_images=self.partial_images,
             safety_identifier=request.safety_identifier,
+            asked=asked,
+            notes=tuple(edits.notes),
         )
         adapter = TurnAdapter(self.provider, plan, on_partial)
         number = len(self.turns) + 1
@@ -201,7 +213,7 @@ class TurnSession:
             response_id=accepted.response_id,
             previous_response_id=adapter.plan.previous_response_id,
             parent_sha256=hashlib.sha256(self.turns[-1].asset.data).hexdigest() if self.turns else None,
-            instruction=adapter.plan.instruction,
+            instruction=adapter.plan.asked,
         )
         asset = asset.model_copy(update={"conversation": link})
         path = None
@@ -215,13 +227,13 @@ class TurnSession:
             )
             row_id = row.id if row is not None else None
         usage = TurnUsage()
-        notes: list[str] = []
+        notes: list[str] = list(adapter.plan.notes)
         for result in adapter.results:
             usage = add_usage(usage, result.usage)
             notes += [n for n in result.notes if n not in notes]
         outcome = TurnOutcome(
             turn=number,
-            instruction=adapter.plan.instruction,
+            instruction=adapter.plan.asked,
             asset=asset,
             response_id=accepted.response_id,
             previous_response_id=adapter.plan.previous_response_id,

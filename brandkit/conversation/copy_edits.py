@@ -1,0 +1,117 @@
+"""Copy changes said in a turn's words: ``change the headline to "Fly higher"``, ``remove the subhead``.
+
+A conversation's copy is exact — the text check holds the image to the request's ``headline`` / ``subhead`` /
+``cta`` — so an instruction that rewords the copy must change the request, not only ask the model: otherwise the
+model draws the new words, the check expects the old ones, and the repair puts the old ones back. This module reads
+the unambiguous forms deterministically, for every provider:
+
+* a copy element named with its new text **in quotes** (straight or typographic: ``"…"``, ``'…'``, ``“…”``,
+  ``‘…’``, ``«…»``, ``„…“``), e.g. ``change the headline to "Fly higher"``, ``make the button say 'Book now'``,
+  ``subhead: “Roasted today”``;
+* ``remove`` / ``drop`` / ``delete`` / ``no`` / ``without`` + a copy element ending the clause (``remove the subhead``,
+  ``no cta, darker``; not ``no headline changes``, not after ``don't`` / ``not`` / ``never``): that element is removed.
+
+Names: ``headline`` (``title``, ``heading``), ``subhead`` (``subheading``, ``subtitle``, ``sub-headline``,
+``tagline``), ``cta`` (``button``, ``button text``, ``call to action``). What is read is taken out of the
+instruction the provider gets (the turn's message states the new copy exactly); an element named with words that
+are not quoted (``make the headline say something warmer``) is left to the model, with a note that the exact copy
+did not change.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+__all__ = ["CopyEdits", "copy_edits"]
+
+_FIELDS = {
+    "headline": "headline",
+    "title": "headline",
+    "heading": "headline",
+    "subhead": "subhead",
+    "subheading": "subhead",
+    "subtitle": "subhead",
+    "sub-headline": "subhead",
+    "subheadline": "subhead",
+    "tagline": "subhead",
+    "cta": "cta",
+    "button": "cta",
+    "button text": "cta",
+    "button label": "cta",
+    "call to action": "cta",
+    "call-to-action": "cta",
+}
+_NAME = r"(?P<name>" + "|".join(sorted((re.escape(k) for k in _FIELDS), key=len, reverse=True)) + r")"
+_QUOTED = (
+    r"(?:\"(?P<q1>[^\"]+)\"|“(?P<q2>[^”]+)”|„(?P<q3>[^“”]+)[“”]|«\s?(?P<q4>[^»]+?)\s?»|‘(?P<q5>[^’]+)’"
+    r"|(?<![\w])'(?P<q6>[^']+)'(?![\w]))"
+)
+_SET = re.compile(
+    r"(?:\b(?:change|set|make|update|replace|rewrite|use)\s+)?(?:\bthe\s+)?\b"
+    + _NAME
+    + r"\b\s*(?:text\s+)?(?:(?:to|say|says|read|reads|as|with|into)\b\s*|[:=]\s*)?"
+    + _QUOTED,
+    re.IGNORECASE,
+)
+_REMOVE = re.compile(
+    r"(?<!n't )(?<!not )(?<!never )\b(?:remove|drop|delete|no|without)\s+(?:the\s+)?"
+    + _NAME
+    + r"\b(?=\s*(?:$|[,;.!]|\band\b|\bthen\b))",  # the clause ends there: "no headline changes" is not a removal
+    re.IGNORECASE,
+)
+_MENTION = re.compile(r"\b" + _NAME + r"\b.*\b(?:to|say|says|read|reads)\b", re.IGNORECASE)
+_LEFTOVER = re.compile(r"^[\s,;.!]*(?:and|then)?[\s,;.!]*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class CopyEdits:
+    """What a turn's words change in the copy (``None``: removed), the rest of the instruction, and notes."""
+
+    changes: dict[str, str | None] = field(default_factory=dict)
+    rest: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def copy_edits(instruction: str) -> CopyEdits:
+    """The copy changes ``instruction`` states unambiguously (see the module docstring)."""
+    changes: dict[str, str | None] = {}
+    spans: list[tuple[int, int]] = []
+    for match in _SET.finditer(instruction):
+        name = _FIELDS[match.group("name").lower()]
+        text = next(g for g in (match.group(f"q{i}") for i in range(1, 7)) if g is not None).strip()
+        changes[name] = text
+        spans.append(match.span())
+    for match in _REMOVE.finditer(instruction):
+        if any(a <= match.start() < b for a, b in spans):
+            continue
+        changes[_FIELDS[match.group("name").lower()]] = None
+        spans.append(match.span())
+    rest = instruction
+    for start, end in sorted(spans, reverse=True):
+        rest = rest[:start] + " " + rest[end:]
+    rest = _tidy(rest)
+    notes = [
+        f"copy from the instruction: {name} → {value!r}"
+        if value is not None
+        else f"copy from the instruction: {name} removed"
+        for name, value in changes.items()
+    ]
+    mention = _MENTION.search(rest)
+    if mention is not None:
+        name = _FIELDS[mention.group("name").lower()]
+        notes.append(
+            f"the {name} was named without its new text in quotes: the exact copy did not change (quote it, "
+            f'e.g. change the {name} to "…", or give {name}= / /{name})'
+        )
+    return CopyEdits(changes, rest, notes)
+
+
+def _tidy(text: str) -> str:
+    """The instruction without the removed clauses: empty pieces and dangling joiners dropped."""
+    pieces = [p.strip() for p in re.split(r"(?<=[,;.!])|\b(?=and\b|then\b)", text) if p is not None]
+    kept = [p for p in pieces if p and not _LEFTOVER.match(p)]
+    out = " ".join(kept)
+    out = re.sub(r"^(?:and|then)\b\s*", "", out, flags=re.IGNORECASE)
+    out = re.sub(r"\s*(?:,|\band\b|\bthen\b)\s*$", "", out, flags=re.IGNORECASE)
+    return re.sub(r"\s{2,}", " ", out).strip(" ,;")
