@@ -490,6 +490,11 @@ def test_an_openai_kit_lends_its_connection_to_the_conversation(
         ("don't remove the headline", {}, "don't remove the headline"),
         ("keep today's headline, move the cup left", {}, "keep today's headline, move the cup left"),
         ("make the headline say something bolder", {}, "make the headline say something bolder"),
+        ("switch to a dark background", {"background": "dark"}, ""),
+        ("a light background and warmer", {"background": "light"}, "warmer"),
+        ("dark mode please", {"background": "dark"}, ""),
+        ("make the background dark green", {}, "make the background dark green"),
+        ("use a darker background", {}, "use a darker background"),
     ],
 )
 def test_copy_edits_reads_only_the_unambiguous_forms(said: str, changes: dict[str, Any], rest: str) -> None:
@@ -518,8 +523,11 @@ def test_a_copy_change_in_words_changes_the_request_so_the_text_check_holds_the_
     assert "copy from the instruction: headline → 'Fresh every morning'" in second.notes
     assert not any("not understood" in n for n in second.notes)
     assert hero(load_image(second.asset.data), second).mean() != hero(load_image(first.asset.data), first).mean()
-    third = conv.turn("remove the cta")
+    third = conv.turn("remove the cta, then switch to a dark background")
     assert third.asset.prompt.copy_block.cta is None and third.asset.report.passed
+    assert third.asset.prompt.background_tone == "dark" and second.asset.prompt.background_tone == "light"
+    assert third.asset.prompt.logo_variant == "inverse"  # the variant made for the dark background
+    assert "setting from the instruction: background → 'dark'" in third.notes
     sent = len(provider.calls)
     with pytest.raises(RequestError, match="headline: the instruction says 'A' but headline= says 'B'"):
         conv.turn('change the headline to "A"', headline="B")

@@ -1,4 +1,5 @@
-"""Copy changes said in a turn's words: ``change the headline to "Fly higher"``, ``remove the subhead``.
+"""Copy changes said in a turn's words: ``change the headline to "Fly higher"``, ``remove the subhead`` (and the
+background tone: ``a dark background``).
 
 A conversation's copy is exact — the text check holds the image to the request's ``headline`` / ``subhead`` /
 ``cta`` — so an instruction that rewords the copy must change the request, not only ask the model: otherwise the
@@ -10,6 +11,10 @@ the unambiguous forms deterministically, for every provider:
   ``subhead: “Roasted today”``;
 * ``remove`` / ``drop`` / ``delete`` / ``no`` / ``without`` + a copy element ending the clause (``remove the subhead``,
   ``no cta, darker``; not ``no headline changes``, not after ``don't`` / ``not`` / ``never``): that element is removed.
+
+* ``a dark background`` / ``light background`` / ``switch to the dark version`` / ``make the background dark``
+  (not ``a dark green background``): the request's ``background`` (``dark`` / ``light``) — the brand's background
+  of that tone and the logo variant made for it, chosen by the compile step, not a colour the model guesses.
 
 Names: ``headline`` (``title``, ``heading``), ``subhead`` (``subheading``, ``subtitle``, ``sub-headline``,
 ``tagline``), ``cta`` (``button``, ``button text``, ``call to action``). What is read is taken out of the
@@ -60,8 +65,17 @@ _REMOVE = re.compile(
     + r"\b(?=\s*(?:$|[,;.!]|\band\b|\bthen\b))",  # the clause ends there: "no headline changes" is not a removal
     re.IGNORECASE,
 )
+_END = r"(?=\s*(?:$|[,;.!]|\band\b|\bthen\b|\bplease\b))"
+_TONE = re.compile(
+    r"(?:\b(?:switch|change|go|move)\s+(?:it\s+)?to\s+)?(?:\b(?:use|make\s+it|give\s+it)\s+)?(?:\b(?:an?|the)\s+)?"
+    r"\b(?P<tone1>dark|light)\s+(?:background|mode|theme|version)\b"
+    + _END
+    + r"|(?:\b(?:make|set|change|switch)\s+)?(?:\bthe\s+)?\bbackground\s+(?:to\s+)?(?P<tone2>dark|light)\b"
+    + _END,
+    re.IGNORECASE,
+)
 _MENTION = re.compile(r"\b" + _NAME + r"\b.*\b(?:to|say|says|read|reads)\b", re.IGNORECASE)
-_LEFTOVER = re.compile(r"^[\s,;.!]*(?:and|then)?[\s,;.!]*$", re.IGNORECASE)
+_LEFTOVER = re.compile(r"^[\s,;.!]*(?:and|then|please)?[\s,;.!]*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -87,12 +101,17 @@ def copy_edits(instruction: str) -> CopyEdits:
             continue
         changes[_FIELDS[match.group("name").lower()]] = None
         spans.append(match.span())
+    for match in _TONE.finditer(instruction):
+        if any(a <= match.start() < b for a, b in spans):
+            continue
+        changes["background"] = (match.group("tone1") or match.group("tone2")).lower()
+        spans.append(match.span())
     rest = instruction
     for start, end in sorted(spans, reverse=True):
         rest = rest[:start] + " " + rest[end:]
     rest = _tidy(rest)
     notes = [
-        f"copy from the instruction: {name} → {value!r}"
+        f"{'setting' if name == 'background' else 'copy'} from the instruction: {name} → {value!r}"
         if value is not None
         else f"copy from the instruction: {name} removed"
         for name, value in changes.items()
