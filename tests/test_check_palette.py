@@ -150,3 +150,22 @@ def test_the_off_palette_share_is_the_evidence_report_s_and_a_near_miss_colour_i
         evidence = palette_evidence(image, northwind.palette)
         assert details["off_palette_share"] == pytest.approx(evidence.off_palette_share, abs=1e-4)
         assert details["off_palette_share"] == pytest.approx(1 - details["coverage"], abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("value", "limit", "shown", "bound"),
+    [
+        (0.0046, 0.005, "0.46%", "0.5%"),  # not "now 0.5%, needs at least 0.5%"
+        (0.0099, 0.01, "0.99%", "1%"),
+        (0.0104, 0.01, "1.04%", "1%"),
+        (0.3, 0.05, "30.0%", "5%"),
+        (0.0, 0.005, "0.0%", "0.5%"),
+        (0.12345, 0.125, "12.3%", "12.5%"),
+    ],
+)
+def test_a_share_is_shown_so_that_it_differs_from_the_limit_it_broke(
+    value: float, limit: float, shown: str, bound: str
+) -> None:
+    from brandkit.checks.base import limit_pct, measured_pct
+
+    assert (measured_pct(value, limit), limit_pct(limit)) == (shown, bound)

@@ -164,3 +164,26 @@ def test_locale_legal_lines_must_be_drawable(tmp_path: Path) -> None:
     with pytest.raises(brandkit.SpecError) as caught:
         brandkit.load_spec(folder)
     assert any(issue.location == "required.locales.zh[0]" for issue in caught.value.issues), str(caught.value)
+
+
+def test_cli_edit_format_edits_an_image_of_any_size_into_a_spec_format(
+    master: brandkit.Asset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PIL import Image
+    from typer.testing import CliRunner
+
+    from brandkit.checks.technical import TechnicalCheck
+    from brandkit.cli import app
+
+    monkeypatch.setattr("brandkit.kit.default_checks", lambda: [TechnicalCheck()])
+    small = tmp_path / "phone.png"  # re-saved at a size the model cannot return: no provenance, no format
+    Image.open(master.save(tmp_path / "master.png")).convert("RGB").resize((800, 800)).save(small)
+    args = ["edit", "-s", str(ROOT / "brand_specs" / "northwind"), str(small), "-i", "warmer", "-p", "local"]
+    refused = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "out"), "--json"])
+    assert refused.exit_code == 2
+    error = json.loads(refused.stdout)["error"]
+    assert "800x800 is not a size the model can return" in error and "--format: square, portrait" in error
+    made = CliRunner().invoke(app, [*args, "--format", "square", "-o", str(tmp_path / "out"), "--json"])
+    assert made.exit_code == 0, made.stdout
+    path = Path(json.loads(made.stdout)["assets"][0]["path"])
+    assert Image.open(path).size == (1024, 1024)

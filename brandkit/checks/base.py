@@ -200,6 +200,17 @@ def limit_pct(value: float) -> str:
     return f"{round(value * 100, 4):g}%"
 
 
+def measured_pct(value: float, limit: float) -> str:
+    """A measured share beside the limit it broke, with the decimals it takes to differ from that limit as
+    :func:`limit_pct` writes it (0.0046 against 0.005: ``0.46%``, not ``0.5%`` — "0.5%, needs at least 0.5%")."""
+    bound = limit_pct(limit)
+    for decimals in (1, 2, 3, 4):
+        shown = f"{value * 100:.{decimals}f}%"
+        if shown != bound and f"{float(shown[:-1]):g}%" != bound:
+            return shown
+    return f"{value * 100:.4f}%"
+
+
 def result(
     name: str,
     status: CheckStatus,

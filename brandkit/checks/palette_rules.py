@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from brandkit.checks.base import limit_pct
+from brandkit.checks.base import limit_pct, measured_pct
 from brandkit.color import ciede2000, rgb_to_hex
 from brandkit.color.character import describe_color, dominant_colors
 from brandkit.models import Measure
@@ -139,17 +139,14 @@ def share_rules(palette: Palette, counts: RegionCounts, problems: list[str], hin
             )
             entry["ok"] = False
         elif color.min_share is not None and share < color.min_share:
-            problems.append(f"{color.name} covers {share:.1%} of {area} (needs ≥ {limit_pct(color.min_share)})")
-            hints.append(
-                f"use more {color.name} {color.hex} (now {share:.1%} of {area}, "
-                f"needs at least {limit_pct(color.min_share)})"
-            )
+            now, bound = measured_pct(share, color.min_share), limit_pct(color.min_share)
+            problems.append(f"{color.name} covers {now} of {area} (needs ≥ {bound})")
+            hints.append(f"use more {color.name} {color.hex} (now {now} of {area}, needs at least {bound})")
             entry["ok"] = False
         elif color.max_share is not None and share > color.max_share:
-            problems.append(f"{color.name} covers {share:.1%} of {area} (allowed ≤ {limit_pct(color.max_share)})")
-            hints.append(
-                f"reduce {color.name} {color.hex} to at most {limit_pct(color.max_share)} of {area} (now {share:.1%})"
-            )
+            now, bound = measured_pct(share, color.max_share), limit_pct(color.max_share)
+            problems.append(f"{color.name} covers {now} of {area} (allowed ≤ {bound})")
+            hints.append(f"reduce {color.name} {color.hex} to at most {bound} of {area} (now {now})")
             entry["ok"] = False
         out.append(entry)
     return out
@@ -169,11 +166,9 @@ def forbidden_rule(
             {"name": fcolor.name, "hex": fcolor.hex, "share": round(share, 5), "max_share": fcolor.max_share, "ok": ok}
         )
         if not ok:
-            problems.insert(0, f"forbidden colour {fcolor.name} covers {share:.1%} (allowed ≤ {fcolor.max_share:.1%})")
-            hints.insert(
-                0,
-                f"remove {fcolor.name} {fcolor.hex} ({share:.1%} of the area; at most {fcolor.max_share:.1%} allowed)",
-            )
+            now, bound = measured_pct(share, fcolor.max_share), limit_pct(fcolor.max_share)
+            problems.insert(0, f"forbidden colour {fcolor.name} covers {now} (allowed ≤ {bound})")
+            hints.insert(0, f"remove {fcolor.name} {fcolor.hex} ({now} of the area; at most {bound} allowed)")
     return out
 
 

@@ -227,6 +227,15 @@ def edit_cmd(
         Optional[list[str]],  # noqa: UP045
         typer.Option("--remove", help="Copy to take off: headline, subhead, cta or disclaimers (repeatable)."),
     ] = None,
+    fmt: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--format",
+            "-f",
+            help="Spec format of the edited asset (default: from the image's provenance, else its size): an image "
+            "of any other size — a phone photo — is edited into this format.",
+        ),
+    ] = None,
     provider: Provider = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
     overwrite: Overwrite = False,
@@ -247,7 +256,7 @@ def edit_cmd(
     chosen = resolve_provider(provider, json_out)
     with map_errors(json_out):
         loaded = load_spec_arg(spec)
-        fields: dict[str, Any] = {"headline": headline, "subhead": subhead, "cta": cta, "locale": locale}
+        fields: dict[str, Any] = {"headline": headline, "subhead": subhead, "cta": cta, "locale": locale, "format": fmt}
         if disclaimer:
             fields["disclaimers"] = disclaimer
         request = EditRequest(instruction=instruction, keep=keep or [], remove=remove or [], **fields)

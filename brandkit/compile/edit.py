@@ -46,7 +46,8 @@ def compile_edit(
         problem = rules_for(spec.generation.model).size_problem(width, height)
         if problem:
             raise RequestError(
-                f"image size {width}x{height} is not a size the model can return: {problem}",
+                f"image size {width}x{height} is not a size the model can return: {problem}; name the format to "
+                f"edit it into (EditRequest.format, --format: {', '.join(spec.formats)})",
                 field="image",
                 value=f"{width}x{height}",
             )
