@@ -76,7 +76,11 @@ def test_show_reports_absent_and_unreadable(lumen: brandkit.BrandSpec, tmp_path:
     not_an_image = tmp_path / "notes.png"
     not_an_image.write_bytes(b"hello")
     code, shown = _run("provenance", "show", str(not_an_image), "--json")
-    assert code == 1 and shown["content_credentials"] == "absent"
+    assert code == 2 and "notes.png: not a readable PNG, JPEG or WebP image" in shown["error"]  # not "absent"
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    code, shown = _run("provenance", "show", str(empty), "--json")
+    assert code == 2 and "empty.png: empty file" in shown["error"]
     code, shown = _run("provenance", "show", str(tmp_path / "missing.png"), "--json")
     assert code == 2 and "missing.png" in shown["error"]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from brandkit.credentials.read import ManifestSummary, read_credentials
 from brandkit.errors import ImageInputError
-from brandkit.imageio import read_bytes
+from brandkit.imageio import detect_format, read_bytes
 from brandkit.provenance import read_provenance_record
 
 MAX_SIDECAR_BYTES = 8 * 1024 * 1024
@@ -36,9 +36,19 @@ def _step(manifest: ManifestSummary) -> dict[str, Any]:
     }
 
 
+_IMAGE_FORMATS = ("png", "jpeg", "webp")
+
+
 def provenance_chain(path: Path, trust_anchors: bytes | None = None) -> dict[str, Any]:
-    """Everything known about where ``path`` came from, as plain data (no secrets: names, hashes, statuses)."""
+    """Everything known about where ``path`` came from, as plain data (no secrets: names, hashes, statuses).
+
+    Raises :class:`~brandkit.errors.ImageInputError` for a file that is missing, empty, or not a PNG, JPEG or WebP
+    image (its provenance cannot be read: the command exits 2, not 1 as for an image without credentials)."""
     data = read_bytes(path)
+    if not data:
+        raise ImageInputError(f"{path}: empty file", source=str(path))
+    if detect_format(data) not in _IMAGE_FORMATS:
+        raise ImageInputError(f"{path}: not a readable PNG, JPEG or WebP image", source=str(path))
     found = read_credentials(data, trust_anchors)
     last_brandkit = next((m.brandkit for m in reversed(found.chain) if m.brandkit), None) or {}
     reading = read_provenance_record(data)
