@@ -424,7 +424,7 @@ def test_thumbnails_are_made_with_pillow_and_cached_beside_the_database(
     assert max(thumb.size) == 360 and max(original.size) > 360
     assert abs(thumb.width / thumb.height - original.width / original.height) < 0.02
     cached = list(thumbnail_folder(srv.db).iterdir())
-    assert [p.name for p in cached] == [f"{rows[1].content_hash}-360.png"]
+    assert [p.name for p in cached] == [f"{rows[1].content_hash}-360.checked.png"]
     stamp = cached[0].stat().st_mtime_ns
     second = fetch(srv, f"/asset/{rows[1].id}/thumb", headers={"Cookie": cookie})
     assert second.body == first.body and cached[0].stat().st_mtime_ns == stamp

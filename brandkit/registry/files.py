@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from brandkit.errors import ImageInputError
+from brandkit.imageio import read_bytes
 from brandkit.registry.models import AssetRow
 
 
@@ -51,10 +53,11 @@ class RecordedFile:
 
 
 def read_bytes_of(path: Path) -> bytes | None:
-    """The file's bytes, or ``None`` when it is missing, not a regular file or unreadable."""
+    """The file's bytes, or ``None`` when it is missing, not a regular file, unreadable or over the image size
+    limit (:data:`brandkit.imageio.MAX_FILE_BYTES`: no asset brandkit made or checked is larger)."""
     try:
-        return path.read_bytes() if path.is_file() else None
-    except OSError:
+        return read_bytes(path)
+    except ImageInputError:
         return None
 
 

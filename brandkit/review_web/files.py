@@ -77,7 +77,9 @@ def thumbnail_path(cache: Path, content_hash: str, size: int = THUMB_SIZE) -> Pa
     safe = content_hash.lower()
     if len(safe) != 64 or any(c not in "0123456789abcdef" for c in safe):
         return None
-    return cache / f"{safe}-{size}.png"
+    return (
+        cache / f"{safe}-{size}.checked.png"
+    )  # ".checked": made only from bytes with that hash (older caches were not)
 
 
 def cached_thumbnail(cache: Path, content_hash: str, size: int = THUMB_SIZE) -> Path | None:
