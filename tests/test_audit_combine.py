@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 import brandkit
 from brandkit.audit import AuditSummary, audit, combine_audits, record_combined, shard_of
+from brandkit.audit.records import RECORD_REVISION
 from brandkit.checks.technical import TechnicalCheck
 from brandkit.cli import EXIT_CHECKS, EXIT_OK, EXIT_USAGE, app
 from brandkit.errors import RequestError
@@ -226,6 +227,22 @@ def test_resume_checks_again_what_was_checked_against_another_spec_or_copy(light
     assert len(list(run)) == 5
     again = audit(spec, [lib], jobs=1, out=out, resume=True)
     assert (again.resumed, again.rechecked, len(again.todo)) == (5, 0, 0)  # nothing changed: nothing to check
+
+    # lines an older brandkit wrote (before record revisions: their off_palette_share meant ΔE > 20) are checked
+    # again, never mixed with this version's figures
+    lines = out.read_text(encoding="utf-8").splitlines()
+    older = [json.loads(line) for line in lines]
+    for line in older[1:3]:
+        if line.get("event") == "file":
+            line.pop("revision")
+    out.write_text("".join(json.dumps(line) + "\n" for line in older), encoding="utf-8")
+    with pytest.raises(RequestError, match=r"record revisions none \(.*\), 2 \(|record revisions 2 \(.*\), none \("):
+        combine_audits([out])  # old and new figures in one summary: refused
+    upgraded = audit(spec, [lib], jobs=1, out=out, resume=True)
+    stale = sum(1 for line in older[1:3] if line.get("event") == "file")
+    assert (upgraded.resumed, upgraded.rechecked) == (5 - stale, stale) and stale > 0
+    assert {item.record.revision for item in upgraded} == {RECORD_REVISION}
+    assert combine_audits([out]).summary.files == 5  # the older lines are superseded: one revision again
 
     # the brand changes (one colour): every file is checked again, and the records say against which spec
     yaml = spec_dir / "brand.yaml"

@@ -108,7 +108,8 @@ def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10) 
     :func:`~brandkit.audit.recording.record_combined` reads the kept lines' reports again, one at a time.
 
     A path in several files keeps its latest check (the line's timestamp). Raises :class:`RequestError` for a
-    missing file, a file without any audit line, files audited against different specs, or shards of different
+    missing file, a file without any audit line, files audited against different specs, files whose latest lines
+    are of different record revisions (:data:`~brandkit.audit.records.RECORD_REVISION`), or shards of different
     counts — naming the files.
     """
     if not paths:
@@ -171,6 +172,15 @@ def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10) 
     held = {shard.index for shard in shards.values()}
     missing = [] if count is None else [f"{i}/{count}" for i in range(1, count + 1) if i not in held]
     every = sorted((record for _, record, _, _ in latest.values()), key=lambda record: record.path)  # any order in
+    revisions = {record.revision: source for _, record, source, _ in latest.values()}
+    if len(revisions) > 1:  # figures that mean different things (an older brandkit's lines): never one summary
+        named = ", ".join(f"{'none' if rev is None else rev} ({file})" for rev, file in revisions.items())
+        raise RequestError(
+            f"these audit lines were written by brandkit versions whose figures differ (record revisions {named}); "
+            "run validate --resume with this version to check the older lines again",
+            field="files",
+            value=[str(p) for p in paths],
+        )
     chosen: dict[str, set[int]] = {}
     for _, _, source, line in latest.values():
         chosen.setdefault(source, set()).add(line)

@@ -51,6 +51,12 @@ SUMMARY_EVENT = "summary"
 """The JSONL event of a run's last line (:class:`AuditSummary`)."""
 
 
+RECORD_REVISION = 2
+"""What a record's figures mean, as of this brandkit: bumped when a check's decision or a recorded figure changes
+meaning (2: ``off_palette_share`` became the judged pixels beyond the tolerance, ``1 − coverage``; before, ΔE > 20
+over every pixel). ``--resume`` checks again a file whose line is of another revision (or has none)."""
+
+
 class AuditRecord(BaseModel):
     """One file's line in the audit's JSONL (the ``file`` event)."""
 
@@ -73,6 +79,11 @@ class AuditRecord(BaseModel):
         default=None,
         description="What every image was checked against besides its provenance (the caller's copy and format), "
         "as a digest (expectation_key); None: each image's own provenance.",
+    )
+    revision: int | None = Field(
+        default=None,
+        description="RECORD_REVISION of the brandkit that wrote it (None: written before revisions): what its "
+        "figures mean; --resume checks again a file whose line is of another revision.",
     )
 
 
@@ -158,7 +169,7 @@ def record_of(
     report = result.report
     common: dict[str, Any] = {"path": str(result.path), "rel": rel, "sha256": result.sha256}
     checked_with = report.spec_fingerprint if report is not None and report.spec_fingerprint else spec_fingerprint
-    common.update(spec_fingerprint=checked_with, expectation=expectation)
+    common.update(spec_fingerprint=checked_with, expectation=expectation, revision=RECORD_REVISION)
     if report is None:
         return AuditRecord(state="unreadable", error=result.error, **common)
     return AuditRecord(

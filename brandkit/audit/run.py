@@ -25,6 +25,7 @@ from pathlib import Path
 
 from brandkit.audit.records import (
     FILE_EVENT,
+    RECORD_REVISION,
     START_EVENT,
     SUMMARY_EVENT,
     AuditRecord,
@@ -256,8 +257,9 @@ def _done(
     out: Path, files: list[AuditFile], fingerprint: str, expectation: str | None
 ) -> tuple[dict[str, AuditRecord], int]:
     """The records of ``out`` for files of this audit whose bytes have not changed since and that were checked
-    against the spec of ``fingerprint`` and the same ``expectation`` (last record wins); and how many records had
-    the same bytes but another spec or expectation (a brand that changed since: those files are checked again)."""
+    against the spec of ``fingerprint`` and the same ``expectation`` by this brandkit's checks (the record's
+    :data:`RECORD_REVISION`; last record wins); and how many records had the same bytes but another spec,
+    expectation or revision (a brand or a check that changed since: those files are checked again)."""
     # a line from another program or version does not count: the file is checked again
     latest = {_key(Path(record.path)): record for _, record in read_audit(out, reports=False).files}
     wanted = {_key(item.path): item for item in files}
@@ -267,7 +269,11 @@ def _done(
         item = wanted.get(key)
         if item is None or record.sha256 is None or file_digest(item.path) != record.sha256:
             continue
-        if record.spec_fingerprint == fingerprint and record.expectation == expectation:
+        if (
+            record.spec_fingerprint == fingerprint
+            and record.expectation == expectation
+            and record.revision == (RECORD_REVISION)
+        ):
             done[key] = record
         else:
             stale += 1

@@ -85,7 +85,7 @@ def validate_cmd(
         typer.Option(
             "--resume",
             help="Skip the files --out already holds with the same content (sha256), checked against this spec "
-            "and expected copy.",
+            "and expected copy by this version's checks.",
         ),
     ] = False,
     shard: Annotated[
@@ -163,8 +163,8 @@ def validate_cmd(
             progress.print(f"resumed: {run.resumed} of {total} file(s) already in {out}", markup=False)
         if run.rechecked:
             progress.print(
-                f"checked again: {run.rechecked} file(s) in {out} were checked against another version of the spec "
-                "or other expected copy",
+                f"checked again: {run.rechecked} file(s) in {out} were checked against another version of the spec, "
+                "other expected copy, or by an older brandkit whose figures meant something else",
                 markup=False,
             )
         eta = EtaEstimator()
