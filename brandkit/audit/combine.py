@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, Field, PrivateAttr
@@ -152,35 +152,33 @@ def combine_audits(paths: Sequence[str | os.PathLike[str]], *, worst: int = 10) 
                 expected_files=starts[-1].files if starts else None,
             )
         )
-    if len(fingerprints) > 1:
-        named = ", ".join(f"{fp[:12]}… ({file})" for fp, file in fingerprints.items())
-        raise RequestError(
-            f"these audits were made against different specs: {named}; combine the audits of one version of the "
-            "brand (files checked against an older one are checked again by validate --resume with the new spec)",
-            field="files",
-            value=[str(p) for p in paths],
-        )
+    _refuse_mixed(
+        fingerprints,
+        "these audits were made against different specs: {named}; combine the audits of one version of the brand "
+        "(files checked against an older one are checked again by validate --resume with the new spec)",
+        paths,
+        shown=lambda fp: f"{fp[:12]}…",
+    )
     counts = {shard.count for shard in shards.values()}
     if len(counts) > 1:
-        named = ", ".join(f"{shard} ({file})" for file, shard in shards.items())
-        raise RequestError(
-            f"these audits are shards of different counts: {named}; combine the shards of one split",
-            field="files",
-            value=[str(p) for p in paths],
+        _refuse_mixed(
+            {str(shard): file for file, shard in shards.items()},
+            "these audits are shards of different counts: {named}; combine the shards of one split",
+            paths,
         )
     count = counts.pop() if counts else None
     held = {shard.index for shard in shards.values()}
     missing = [] if count is None else [f"{i}/{count}" for i in range(1, count + 1) if i not in held]
     every = sorted((record for _, record, _, _ in latest.values()), key=lambda record: record.path)  # any order in
-    revisions = {record.revision: source for _, record, source, _ in latest.values()}
-    if len(revisions) > 1:  # figures that mean different things (an older brandkit's lines): never one summary
-        named = ", ".join(f"{'none' if rev is None else rev} ({file})" for rev, file in revisions.items())
-        raise RequestError(
-            f"these audit lines were written by brandkit versions whose figures differ (record revisions {named}); "
-            "run validate --resume with this version to check the older lines again",
-            field="files",
-            value=[str(p) for p in paths],
-        )
+    _refuse_mixed(  # figures that mean different things (an older brandkit's lines): never one summary
+        {
+            ("none" if record.revision is None else str(record.revision)): source
+            for _, record, source, _ in latest.values()
+        },
+        "these audit lines were written by brandkit versions whose figures differ (record revisions {named}); run "
+        "validate --resume with this version to check the older lines again",
+        paths,
+    )
     chosen: dict[str, set[int]] = {}
     for _, _, source, line in latest.values():
         chosen.setdefault(source, set()).add(line)
@@ -227,3 +225,16 @@ def _shard_of(path: Path, heads: list[AuditStart | AuditSummary]) -> Shard | Non
             value=str(path),
         )
     return parse_shard(named.pop()) if named else None
+
+
+def _refuse_mixed(
+    found: dict[str, str],
+    message: str,
+    paths: Sequence[str | os.PathLike[str]],
+    shown: Callable[[str], str] = str,
+) -> None:
+    """Raise :class:`RequestError` with ``message`` (its ``{named}``: each value found, as ``shown``, and the file it
+    came from) when ``found`` holds more than one value: what cannot make one audit."""
+    if len(found) > 1:
+        named = ", ".join(f"{shown(value)} ({file})" for value, file in found.items())
+        raise RequestError(message.format(named=named), field="files", value=[str(p) for p in paths])
