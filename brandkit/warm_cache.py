@@ -95,8 +95,10 @@ class WarmCache:
     ``root=None`` is a disabled cache: every load misses and stores do nothing.
     """
 
-    def __init__(self, root: Path | None) -> None:
+    def __init__(self, root: Path | None, disabled: str | None = None) -> None:
         self.root = Path(root) if root is not None else None
+        self.disabled = None if self.root is not None else (disabled or "no folder given")
+        """Why the cache is disabled (``None`` when it is enabled): what ``brandkit cache info`` says."""
         self._warned = False
         self._lock = threading.Lock()
 
@@ -114,7 +116,7 @@ class WarmCache:
         ``$XDG_CACHE_HOME/brandkit``, else ``~/.cache/brandkit``. An unusable folder: disabled, one warning."""
         configured = os.environ.get(CACHE_DIR_ENV, "").strip()
         if configured.lower() in ("off", "0", "none", "disabled"):
-            return cls(None)
+            return cls(None, f"{CACHE_DIR_ENV}={configured}")
         if configured:
             root = Path(configured).expanduser().absolute()  # as the user named it, from the current folder
         else:
@@ -122,13 +124,13 @@ class WarmCache:
             base = Path(xdg).expanduser() if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
             root = base / "brandkit"
         if not root.is_absolute():  # no usable home folder: never a default cache relative to the current folder
+            why = f"no home folder for the default {root}"
             warnings.warn(
-                f"warm cache disabled: no home folder for the default {root}; set {CACHE_DIR_ENV} to a folder, "
-                f"or to 'off'",
+                f"warm cache disabled: {why}; set {CACHE_DIR_ENV} to a folder, or to 'off'",
                 WarmCacheWarning,
                 stacklevel=2,
             )
-            return cls(None)
+            return cls(None, why)
         try:
             root.mkdir(parents=True, exist_ok=True)
             usable = root.is_dir() and os.access(root, os.W_OK | os.X_OK)
@@ -137,13 +139,13 @@ class WarmCache:
             usable = False
             reason = exc.strerror or type(exc).__name__
         if not usable:
+            why = f"{root} cannot be used ({reason})"
             warnings.warn(
-                f"warm cache disabled: {root} cannot be used ({reason}); set {CACHE_DIR_ENV} to a writable "
-                f"folder, or to 'off'",
+                f"warm cache disabled: {why}; set {CACHE_DIR_ENV} to a writable folder, or to 'off'",
                 WarmCacheWarning,
                 stacklevel=2,
             )
-            return cls(None)
+            return cls(None, why)
         return cls(root)
 
     @classmethod

@@ -73,6 +73,25 @@ def test_disabled_cache_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     assert code == 0 and info["cache"] is None and info["total"] == {"entries": 0, "bytes": 0}
     code, cleared = _invoke("clear")
     assert code == 0 and cleared["removed"] == {"entries": 0, "bytes": 0}
+    assert info["disabled"] == f"{CACHE_DIR_ENV}=off"
+
+
+def test_an_unusable_cache_folder_says_why_and_warns_as_the_command_line_does(tmp_path: Path) -> None:
+    """A file where the cache folder should be: ``cache info`` names it (not "=off"), and the real command (its
+    console script) prints the warning as one ``warning:`` line, not Python's ``file:line: Category`` form."""
+    import subprocess
+    import sys
+
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("x")
+    env = {**os.environ, CACHE_DIR_ENV: str(blocked)}
+    run = subprocess.run(
+        [sys.executable, "-m", "brandkit.cli", "cache", "info"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert f"warm cache: disabled ({blocked} cannot be used" in run.stdout
+    assert run.stderr.startswith(f"warning: warm cache disabled: {blocked} cannot be used")
+    assert "WarmCacheWarning" not in run.stderr and ".py:" not in run.stderr
 
 
 def test_warm_without_a_spec_is_a_usage_error() -> None:

@@ -141,19 +141,41 @@ _register_extra_commands = register_commands  # the name helpers of earlier issu
 def main() -> None:
     """Console-script entry point.
 
-    When the command is done (exit code and output already decided), every object left is frozen
+    Warnings are printed as ``warning: MESSAGE`` lines on stderr (:func:`_show_warning`). When the command is done
+    (exit code and output already decided), every object left is frozen
     (``gc.freeze``): the interpreter's shutdown then skips the collections over them — ~110 ms CPU of a one-shot
     ``generate`` (tens of thousands of objects: modules, pydantic schemas, engines) spent on memory the process
     returns to the system anyway. Refcounting still frees them; ``atexit`` handlers and ``weakref.finalize``
     still run; only cyclic garbage left at exit is not collected (brandkit closes its files, databases and
     threads explicitly before a command returns).
     """
+    import warnings
+
+    warnings.showwarning = _show_warning  # this process is the command line: a warning is a line for its user
     try:
         app()
     finally:
         import gc
 
         gc.freeze()
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """A warning as the command line shows it: ``warning: MESSAGE`` on stderr (the category named when it is not a
+    user-facing one), never Python's ``file:line: Category: …`` and the source line."""
+    import contextlib
+    import sys
+
+    label = "warning" if issubclass(category, UserWarning) else f"warning ({category.__name__})"
+    with contextlib.suppress(OSError):  # stderr gone (a closed pipe): nothing to tell
+        (file or sys.stderr).write(f"{label}: {message}\n")
 
 
 app.info.cls = deferred_group(COMMANDS, register_command, is_registered)

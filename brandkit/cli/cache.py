@@ -103,11 +103,12 @@ def cache_info(json_out: JsonOpt = False) -> None:
         kinds = {kind: {"entries": u.entries, "bytes": u.bytes} for kind, u in sorted(usage.items())}
         total = {"entries": sum(u.entries for u in usage.values()), "bytes": sum(u.bytes for u in usage.values())}
         if json_out:
-            emit_json({"ok": True, "cache": str(cache.root) if cache.enabled else None, "kinds": kinds, "total": total})
+            document = {"ok": True, "cache": str(cache.root) if cache.enabled else None, "disabled": cache.disabled}
+            emit_json({**document, "kinds": kinds, "total": total})
             return
         console = make_console()
         if not cache.enabled:
-            console.print("warm cache: disabled ($BRANDKIT_CACHE_DIR=off)")
+            console.print(f"warm cache: disabled ({cache.disabled})", markup=False)
             return
         console.print(f"warm cache: {cache.root}")
         from rich.table import Table
@@ -133,6 +134,6 @@ def cache_clear(json_out: JsonOpt = False) -> None:
         if json_out:
             emit_json(result)
         elif not cache.enabled:
-            make_console().print("warm cache: disabled ($BRANDKIT_CACHE_DIR=off); nothing to clear")
+            make_console().print(f"warm cache: disabled ({cache.disabled}); nothing to clear", markup=False)
         else:
             make_console().print(f"removed {removed.entries} entries ({_size(removed.bytes)}) from {cache.root}")
