@@ -125,6 +125,16 @@ def test_the_report_shows_the_heat_map_over_the_image(
         shown = page.locator("#score").inner_text().strip()
         assert report.score.value is not None and shown == f"{round(report.score.value * 100, 1)}%"
 
+        # nothing wider than the window at the widths people read it at: the long notes wrap in their column
+        for width in (1400, 1200, 1024):
+            page.set_viewport_size({"width": width, "height": 1000})
+            overflow = page.evaluate(
+                """() => [document.documentElement.scrollWidth - window.innerWidth,
+                    ...Array.from(document.querySelectorAll("section")).map(s => s.scrollWidth - s.clientWidth)]"""
+            )
+            assert max(overflow) <= 1, (width, overflow)
+        page.set_viewport_size({"width": 1400, "height": 1000})
+
         shot = tmp_path / "verification-report.png"
         page.evaluate("() => window.scrollTo(0, 0)")
         page.screenshot(path=str(shot), full_page=True)
