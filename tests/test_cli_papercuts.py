@@ -270,3 +270,23 @@ def test_validate_workers_share_the_cores_between_their_engines(monkeypatch: pyt
     assert moderator._loaded()._session.get_session_options().intra_op_num_threads == 1
     with pytest.raises(ValueError, match="threads"):
         brandkit.ocr.default_ocr_engine(threads=0)
+
+
+def test_the_check_table_shows_whole_hints_and_a_warn_failure_in_yellow() -> None:
+    """A failed check whose policy is ``warn`` (reported, never blocking: the credentials of an unsigned image) is
+    not a red failure; every hint is shown whole (not its first 80 characters) and never read as markup."""
+    from brandkit.cli.common import report_rows
+    from brandkit.models import CheckResult, CheckStatus, ValidationReport
+
+    long_hint = "keep to the brand palette [in the brand zones] " + "and more words " * 10
+    report = ValidationReport(
+        checks={
+            "palette": CheckResult(name="palette", status=CheckStatus.failed, hint=long_hint, policy="regenerate"),
+            "credentials": CheckResult(name="credentials", status=CheckStatus.failed, hint="sign it", policy="warn"),
+        }
+    )
+    table = report_rows(report)
+    statuses = list(table.columns[1]._cells)
+    notes = list(table.columns[4]._cells)
+    assert statuses == ["[red]failed[/]", "[yellow]failed[/]"]
+    assert notes[0] == long_hint.replace("[in", "\\[in")  # whole, escaped

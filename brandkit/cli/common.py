@@ -202,7 +202,10 @@ def report_rows(report: Any) -> Table:
     for name, res in report.checks.items():
         note = res.hint or CheckDetails.of(res.details).reason or ""
         score = "" if res.score is None else f"{res.score:.3f}"
-        status = f"[{colors.get(res.status.value, 'white')}]{res.status.value}[/]"
+        color = colors.get(res.status.value, "white")
+        if res.status.value == "failed" and res.policy == "warn":  # reported, never blocking: not a red failure
+            color = "yellow"
+        status = f"[{color}]{res.status.value}[/]"
         table.add_row(name, status, score, res.policy, escape(str(note)))
     return table
 
