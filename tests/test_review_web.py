@@ -466,6 +466,21 @@ def test_a_file_changed_after_it_was_checked_is_neither_shown_nor_approvable(
     assert not any(thumbnail_folder(srv.db).glob(f"{other.content_hash}-*"))
     fine = fetch(srv, f"/asset/{rows[2].id}", headers={"Cookie": cookie})
     assert fine.status == 200 and 'class="warning"' not in fine.text
+    # the queue stats each card's file (no read): modified after its check, or missing (then no approve form)
+    import os
+
+    later = time.time() + 60
+    os.utime(row.path, (later, later))  # as a later edit leaves it
+    Path(rows[2].path).unlink()
+    queue = fetch(srv, "/?state=all", headers={"Cookie": cookie}).text
+
+    def card(asset_id: int) -> str:
+        start = queue.index(f'id="asset-{asset_id}"')
+        return queue[start : queue.index("</article>", start)]
+
+    assert "file modified" in card(row.id) and "file missing" in card(rows[2].id)
+    assert 'class="decision approve"' not in card(rows[2].id) and 'class="decision approve"' in card(row.id)
+    assert "file-hint" not in card(rows[-1].id)
 
 
 # --- pages ----------------------------------------------------------------------------------------------------

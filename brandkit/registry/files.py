@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import UTC
 from enum import StrEnum
 from pathlib import Path
 
@@ -74,3 +75,15 @@ def recorded_file(row: AssetRow, path: Path | None = None) -> RecordedFile:
     digest = hashlib.sha256(data).hexdigest()
     state = FileState.unchanged if digest == row.content_hash else FileState.changed
     return RecordedFile(where, state, row.content_hash, data, digest)
+
+
+def file_hint(row: AssetRow, slack_s: float = 2.0) -> str | None:
+    """What a stat of ``row``'s file says, without reading it (for a list of many assets): ``"missing"`` when it is
+    not there, ``"modified"`` when it was modified after the asset was recorded (it may have changed: the bytes are
+    compared — :func:`recorded_file` — when it is opened or approved), else ``None``."""
+    try:
+        info = Path(row.path).stat()
+    except OSError:
+        return "missing"
+    recorded = row.created_at if row.created_at.tzinfo is not None else row.created_at.replace(tzinfo=UTC)
+    return "modified" if info.st_mtime > recorded.timestamp() + slack_s else None

@@ -37,7 +37,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from brandkit.errors import AssetNotFoundError, BrandkitError, ReviewStateError, redact
-from brandkit.registry.files import recorded_file
+from brandkit.registry.files import file_hint, recorded_file
 from brandkit.registry.models import AssetDetail, AssetFilter, GroupBy, Metrics, ReviewState
 from brandkit.registry.store import Registry
 from brandkit.review_web import charts
@@ -146,12 +146,21 @@ async def queue(request: Request) -> Response:
     """The queue grid."""
     f, chosen = _filter_from(request)
 
-    def work(registry: Registry) -> list[Any]:
-        return [registry.get_asset(row.id) for row in registry.list_assets(f)]
+    def work(registry: Registry) -> tuple[list[Any], dict[int, str]]:
+        rows = registry.list_assets(f)
+        hints = {row.id: hint for row in rows if (hint := file_hint(row)) is not None}  # a stat each, no read
+        return [registry.get_asset(row.id) for row in rows], hints
 
-    details = await _with_registry(request, work)
+    details, hints = await _with_registry(request, work)
     notice = _notice(request)
-    context = {"items": details, "chosen": chosen, "states": list(ReviewState), "limit": QUEUE_LIMIT, "notice": notice}
+    context = {
+        "items": details,
+        "file_hints": hints,
+        "chosen": chosen,
+        "states": list(ReviewState),
+        "limit": QUEUE_LIMIT,
+        "notice": notice,
+    }
     return _page(request, "queue.html", {**context, "path": request.url.path + _query(request)})
 
 
