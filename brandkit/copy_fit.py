@@ -28,7 +28,7 @@ class FittedCopy:
     subhead: FittedText | None
     cta: FittedText | None
     cta_size: int
-    disclaimers: list[FittedText]
+    disclaimers: tuple[FittedText, ...]
     gap: int
     """Vertical gap between the copy box's elements, px."""
 
@@ -92,7 +92,7 @@ def _fit_copy(spec: BrandSpec, layout: Layout, copy: CopyBlock) -> FittedCopy:
             if fitted is None:
                 raise _no_fit(f"disclaimers[{i}]", line, f"one line of {dbox.width} px", layout)
             disclaimers.append(fitted)
-    return FittedCopy(headline, subhead, cta, cta_size, disclaimers, gap)
+    return FittedCopy(headline, subhead, cta, cta_size, tuple(disclaimers), gap)
 
 
 def _no_fit(field_name: str, text: str, area: str, layout: Layout) -> CopyFitError:
