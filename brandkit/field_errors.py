@@ -14,6 +14,7 @@ A foundation module: imports only pydantic and :mod:`brandkit.errors`.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Union, get_args, get_origin
@@ -82,12 +83,18 @@ def known_fields(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
 
 
 def field_message(model: type[BaseModel], err: Mapping[str, Any]) -> str:
-    """pydantic's message for one error, with "did you mean" when the error is an unknown field."""
+    """pydantic's message for one error, with "did you mean" when the error is an unknown field or a misspelt
+    choice of a fixed set (an enum or a literal)."""
     message = str(err["msg"])
     loc = tuple(err.get("loc") or ())
     if err.get("type") == "extra_forbidden" and loc:
         guess = did_you_mean(str(loc[-1]), known_fields(model, loc[:-1]))
         if guess is not None:
+            message += f" (did you mean {guess!r}?)"
+    elif err.get("type") in ("enum", "literal_error") and isinstance(err.get("input"), str):
+        allowed = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+        guess = did_you_mean(err["input"], allowed)  # a misspelt choice: 'secondry' → 'secondary'
+        if guess is not None and guess != err["input"]:
             message += f" (did you mean {guess!r}?)"
     return message
 

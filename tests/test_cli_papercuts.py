@@ -154,6 +154,22 @@ def test_request_typos_raise_a_brandkit_error_with_did_you_mean() -> None:
         brandkit.EditRequest(instructions="x")  # type: ignore[call-arg]
 
 
+def test_a_misspelt_choice_gets_did_you_mean_too(tmp_path: Path) -> None:
+    with pytest.raises(brandkit.RequestError, match=r"background: .*\(did you mean 'dark'\?\) \(got 'drak'\)"):
+        brandkit.AssetRequest(brief="A cup", background="drak")  # type: ignore[arg-type]
+    with pytest.raises(brandkit.RequestError) as far:
+        brandkit.AssetRequest(brief="A cup", background="purple")  # type: ignore[arg-type]
+    assert "did you mean" not in str(far.value)  # nothing close: no guess
+    import shutil
+
+    spec_dir = tmp_path / "brand"
+    shutil.copytree(NORTHWIND, spec_dir)
+    yaml_file = spec_dir / "brand.yaml"
+    yaml_file.write_text(yaml_file.read_text(encoding="utf-8").replace("role: secondary", "role: secondry", 1))
+    with pytest.raises(brandkit.SpecError, match=r"role: .*\(did you mean 'secondary'\?\)"):
+        brandkit.load_spec(spec_dir)
+
+
 def test_sdk_entry_points_take_dicts_and_wrap_their_errors(asset: brandkit.Asset) -> None:
     kit = brandkit.BrandKit(brandkit.load_spec(NORTHWIND), provider="local", checks=[TechnicalCheck()])
     prompt = kit.compile({"brief": "A cup", "headline": "Hello"})
