@@ -168,6 +168,10 @@ def test_a_misspelt_choice_gets_did_you_mean_too(tmp_path: Path) -> None:
     yaml_file.write_text(yaml_file.read_text(encoding="utf-8").replace("role: secondary", "role: secondry", 1))
     with pytest.raises(brandkit.SpecError, match=r"role: .*\(did you mean 'secondary'\?\)"):
         brandkit.load_spec(spec_dir)
+    kit = brandkit.BrandKit(brandkit.load_spec(NORTHWIND), provider="local")
+    with pytest.raises(brandkit.RequestError, match=r"format 'sqaure' .*\(did you mean 'square'\?\)") as caught:
+        kit.compile({"brief": "A cup", "format": "sqaure"})
+    assert caught.value.field == "format"
 
 
 def test_sdk_entry_points_take_dicts_and_wrap_their_errors(asset: brandkit.Asset) -> None:

@@ -5,15 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from brandkit.errors import RequestError
+from brandkit.field_errors import did_you_mean
 from brandkit.models import AssetRequest
 from brandkit.spec.models import BrandSpec, Format
 from brandkit.spec.sizes import rules_for
 
 
 def format_of(spec: BrandSpec, name: str) -> Format:
+    """The spec's format ``name``; a :class:`RequestError` naming the known ones (and the closest) otherwise."""
     if name not in spec.formats:
+        guess = did_you_mean(name, spec.formats)
+        hint = f" (did you mean {guess!r}?)" if guess is not None else ""
         raise RequestError(
-            f"format {name!r} is not defined by brand {spec.name!r}; known formats: {sorted(spec.formats)}",
+            f"format {name!r} is not defined by brand {spec.name!r}{hint}; known formats: {sorted(spec.formats)}",
             field="format",
             value=name,
         )

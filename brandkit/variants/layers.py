@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from brandkit.errors import SpecError, SpecIssue
+from brandkit.field_errors import did_you_mean
 from brandkit.models import AssetRequest, EditRequest, ReferenceInput
 from brandkit.paths import confined_file
 from brandkit.spec.models import BrandSpec
@@ -221,7 +222,9 @@ class Expander:
         if not format_ok:
             self.issue(
                 layered.origin.get("format", where),
-                f"format {format_name!r} is not defined by brand {spec.name!r} (known: {', '.join(spec.formats)})",
+                f"format {format_name!r} is not defined by brand {spec.name!r}"
+                + (f" (did you mean {guess!r}?)" if (guess := did_you_mean(str(format_name), spec.formats)) else "")
+                + f" (known: {', '.join(spec.formats)})",
                 format_name,
             )
         try:
