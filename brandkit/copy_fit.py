@@ -42,13 +42,13 @@ def fit_copy(spec: BrandSpec, layout: Layout, copy: CopyBlock) -> FittedCopy:
     Memoized in the active store (keyed by the spec's fingerprint, its typography and folder, the layout and the
     copy): the compile step and compose fit the same copy once per kit call.
     """
+    store = active_store()
+    if store is None:
+        return _fit_copy(spec, layout, copy)
     # the fingerprint names the loaded spec; its typography and folder are in the key too, for a copy of the spec
     # changed in memory (model_copy keeps the fingerprint)
     typography = (spec.typography.model_dump_json(), str(spec.root))
     key = (spec.fingerprint, typography, layout, copy.headline, copy.subhead, copy.cta, tuple(copy.disclaimers))
-    store = active_store()
-    if store is None:
-        return _fit_copy(spec, layout, copy)
     return store.lookup("copy_fit.fit_copy", 64, key, lambda: _fit_copy(spec, layout, copy))
 
 
