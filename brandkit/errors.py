@@ -15,6 +15,7 @@ Every error raised on purpose by brandkit derives from :class:`BrandkitError`::
     │   └── OutputFailedError      paid results could not be saved (full disk, read-only…): saved/kept/lost
     ├── ConfigurationError         unusable configuration (an API key that cannot be sent); nothing was sent
     ├── BrandViolationError        checks failed after every allowed attempt
+    ├── PartialGenerationError     generate_many made some of its n assets, not all (``assets``, ``failures``)
     ├── RegistryError              the asset registry (SQLite) cannot be opened, read or written
     │   ├── AssetNotFoundError     no asset with that id
     │   └── ReviewStateError       a review decision that is not allowed (unknown state, empty reason)
@@ -28,6 +29,9 @@ Every error raised on purpose by brandkit derives from :class:`BrandkitError`::
         ├── ProviderResponseError  malformed body, undecodable image, wrong size
         └── BatchIncompleteError   a Batch API batch ended (expired, cancelled, failed) without answering
 
+The whole tree is one module on purpose (as httpx keeps its exceptions together): one place to read what can
+be raised and what each error carries.
+
 Error messages never contain secrets: :func:`redact` scrubs anything that
 looks like an API key before a message is stored.
 """
@@ -37,12 +41,14 @@ from __future__ import annotations
 import re
 import reprlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from brandkit.rate_limits import RateLimitInfo
 
 ReportT = TypeVar("ReportT")
 AttemptT = TypeVar("AttemptT")
+AssetT = TypeVar("AssetT")
 
 _KEY_PATTERN = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|sess-[A-Za-z0-9_\-]{6,})")
 _BEARER_PATTERN = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-\.]{6,}")
@@ -261,6 +267,54 @@ class BrandViolationError(BrandkitError, Generic[ReportT, AttemptT]):
         self.best = best
         self.attempts = list(attempts)
         super().__init__(message)
+
+
+@dataclass(frozen=True)
+class VariantFailure:
+    """One variant of ``generate_many`` that was not made: its 0-based ``index``, its ``seed``, and the
+    ``error`` it raised — or ``None`` when it was not attempted (the run stopped at an earlier provider error)."""
+
+    index: int
+    seed: int | None
+    error: Exception | None
+
+    def describe(self) -> str:
+        """One line: which variant, and why it was not made."""
+        what = (
+            "not attempted (stopped after an earlier variant's error)"
+            if self.error is None
+            else f"{type(self.error).__name__}: {self.error}"
+        )
+        return f"variant {self.index + 1} (seed {self.seed}): {what}"
+
+
+class PartialGenerationError(BrandkitError, Generic[AssetT]):
+    """``generate_many`` made some of the assets asked for, not all: the finished ones are not lost.
+
+    ``assets`` are the assets made (validated, paid for), in the request's order; ``asset_indices`` their
+    0-based variant numbers; ``failures`` the variants not made (:class:`VariantFailure`); ``requested`` is ``n``.
+    The first failure is chained as ``__cause__``. Raised only when at least one asset was made — when none was,
+    the first variant's own error is raised unchanged.
+    """
+
+    def __init__(
+        self,
+        assets: Sequence[AssetT],
+        asset_indices: Sequence[int],
+        failures: Sequence[VariantFailure],
+        requested: int,
+    ) -> None:
+        self.assets = list(assets)
+        self.asset_indices = list(asset_indices)
+        self.failures = list(failures)
+        self.requested = requested
+        lines = "; ".join(failure.describe() for failure in self.failures)
+        super().__init__(f"{len(self.assets)} of {requested} assets made; not made: {lines}")
+
+    @property
+    def first_error(self) -> Exception | None:
+        """The first variant error raised (what decides the CLI's exit code)."""
+        return next((failure.error for failure in self.failures if failure.error is not None), None)
 
 
 class RegistryError(BrandkitError):

@@ -21,6 +21,7 @@ from brandkit.checks.credentials import TRUST_RESOURCE
 from brandkit.compile import compile_prompt
 from brandkit.credentials.signer import CredentialSigner, resolve_signer, resolve_trust_anchors
 from brandkit.errors import ImageInputError, RequestError
+from brandkit.generate_many import collect, run_in_turn, variant_requests
 from brandkit.models import AssetRequest, CompiledPrompt, EditRequest, ValidationReport
 from brandkit.pipeline import (
     KitContext,
@@ -191,7 +192,7 @@ class BrandKit(_KitBase):
         :class:`~brandkit.ForbiddenContentError` / :class:`~brandkit.RequestError` before any call,
         :class:`~brandkit.ProviderError` when the service fails.
         """
-        flow = generate_flow(self._ctx, as_asset_request(request), **self._budget, reviewer_feedback=reviewer_feedback)
+        flow = generate_flow(self._ctx, _single(request), **self._budget, reviewer_feedback=reviewer_feedback)
         with self.resources.active(), self._preloading() as preloading:
             return run_sync(preloading.wrap(flow), self._ctx)
 
@@ -203,8 +204,13 @@ class BrandKit(_KitBase):
         return self._warm()
 
     def generate_many(self, request: AssetRequest | Mapping[str, Any]) -> list[Asset]:
-        """``request.n`` independent assets (seeds ``seed``, ``seed+1000``, …), each validated."""
-        return [self.generate(r) for r in _variants(request)]
+        """``request.n`` independent assets (seeds ``seed``, ``seed+1000``, …), each validated, made in turn.
+
+        A variant whose checks fail does not stop the others; any other error stops the run. When some assets were
+        made and others not, :class:`~brandkit.PartialGenerationError` carries the finished ones (``assets``) and
+        each failure; when none was made, the first variant's own error is raised (see ``brandkit.generate_many``).
+        """
+        return run_in_turn(self.generate, variant_requests(as_asset_request(request)))
 
     def edit(
         self,
@@ -278,7 +284,7 @@ class AsyncBrandKit(_KitBase):
         self, request: AssetRequest | Mapping[str, Any], *, reviewer_feedback: Sequence[str] = ()
     ) -> Asset:
         """Async twin of :meth:`BrandKit.generate`."""
-        flow = generate_flow(self._ctx, as_asset_request(request), **self._budget, reviewer_feedback=reviewer_feedback)
+        flow = generate_flow(self._ctx, _single(request), **self._budget, reviewer_feedback=reviewer_feedback)
         with self.resources.active():
             async with self._apreloading() as preloading:
                 return await run_async(preloading.wrap(flow), self._ctx)
@@ -290,10 +296,13 @@ class AsyncBrandKit(_KitBase):
         return await asyncio.to_thread(self._warm)
 
     async def generate_many(self, request: AssetRequest | Mapping[str, Any]) -> list[Asset]:
-        """Async twin of :meth:`BrandKit.generate_many` (assets generated concurrently)."""
+        """Async twin of :meth:`BrandKit.generate_many`: the variants are generated concurrently, each to its end
+        (an error in one neither cancels nor loses the others); the same result or errors as the sync twin."""
         import asyncio
 
-        return list(await asyncio.gather(*(self.generate(r) for r in _variants(request))))
+        requests = variant_requests(as_asset_request(request))
+        outcomes = await asyncio.gather(*(self.generate(r) for r in requests), return_exceptions=True)
+        return collect(requests, outcomes)
 
     async def edit(
         self,
@@ -380,7 +389,13 @@ def _optional_request(request: AssetRequest | Mapping[str, Any] | None) -> Asset
     return None if request is None else as_asset_request(request)
 
 
-def _variants(request: AssetRequest | Mapping[str, Any]) -> list[AssetRequest]:
+def _single(request: AssetRequest | Mapping[str, Any]) -> AssetRequest:
+    """The request of one ``generate`` call: ``n`` must be 1 (``n`` images are ``generate_many``'s)."""
     request = as_asset_request(request)
-    base = request.seed if request.seed is not None else 0
-    return [request.model_copy(update={"n": 1, "seed": base + 1000 * i}) for i in range(request.n)]
+    if request.n != 1:
+        raise RequestError(
+            f"n: generate makes one asset (got n={request.n}); use generate_many for {request.n} variants",
+            field="n",
+            value=request.n,
+        )
+    return request

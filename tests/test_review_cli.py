@@ -191,3 +191,27 @@ def test_deciding_several_assets_records_none_when_one_is_refused(tmp_path: Path
     assert [(e["asset_id"], e["state"]) for e in approved["events"]] == [(kept.id, "approved")]
     rejected = run("review", "reject", str(edited.id), "-r", "hand-edited", "--reviewer", "ann", "--db", str(db))
     assert rejected["events"][0]["state"] == "rejected"
+
+
+def test_tables_and_errors_print_brackets_as_text_not_markup(tmp_path: Path) -> None:
+    """A file name, a reviewer's words and an error message with brackets print as written (rich markup would
+    drop ``[draft]`` as a style tag and fail on a stray ``[/]``)."""
+    from tests.registry_support import attempt, record
+
+    db = tmp_path / "brandkit.db"
+    with Registry.open(db) as reg:
+        asset = reg.record(record(tmp_path, "ad [draft].png", [attempt(1)]), run_id="r")
+    reason = "logo [bold]too small[/] — see [guide p.4]"
+    result = CliRunner().invoke(
+        app, ["review", "reject", str(asset.id), "-r", reason, "--reviewer", "a", "--db", str(db)]
+    )
+    assert result.exit_code == 0, result.output
+    listed = CliRunner().invoke(app, ["review", "list", "--db", str(db)])
+    assert listed.exit_code == 0 and "ad [draft].png" in listed.stdout
+    report = CliRunner().invoke(app, ["report", "--db", str(db)])
+    assert report.exit_code == 0, report.output
+    assert reason in report.stdout
+    missing = CliRunner().invoke(app, ["review", "show", "99", "--db", str(db)])
+    assert missing.exit_code == 2
+    refused = CliRunner().invoke(app, ["review", "reject", str(asset.id), "-r", " ", "--db", str(db)])
+    assert refused.exit_code == 2 and "[bold red]" not in refused.stderr

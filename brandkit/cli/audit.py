@@ -21,6 +21,7 @@ from brandkit.cli.common import (
     EXIT_USAGE,
     JsonOpt,
     emit_json,
+    esc,
     load_spec_arg,
     make_console,
     map_errors,
@@ -140,7 +141,7 @@ def summary_cmd(
                 )
             print_audit_summary(console, summary)
             for problem in problems:
-                make_console(stderr=True).print(f"[bold yellow]incomplete:[/] {problem}", markup=True)
+                make_console(stderr=True).print(f"[bold yellow]incomplete:[/] {esc(problem)}", markup=True)
         if code != EXIT_OK:
             raise typer.Exit(code)
 
@@ -149,7 +150,7 @@ def _print_recording(recorded: dict[str, Any], json_out: bool) -> None:
     """What ``--db`` recorded, on stderr (its warnings always; the counts unless ``--json`` carries them)."""
     console = make_console(stderr=True)
     for warning in recorded["warnings"]:
-        console.print(f"[bold yellow]warning:[/] {warning}", markup=True)
+        console.print(f"[bold yellow]warning:[/] {esc(warning)}", markup=True)
     if json_out:
         return
     line = (

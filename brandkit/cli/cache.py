@@ -13,7 +13,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from brandkit.cli.common import EXIT_USAGE, JsonOpt, emit_json, fail, load_spec_arg, make_console, map_errors
+from brandkit.cli.common import EXIT_USAGE, JsonOpt, emit_json, esc, fail, load_spec_arg, make_console, map_errors
 
 __all__ = ["register"]
 
@@ -84,11 +84,13 @@ def cache_warm(specs: SpecsOpt = None, json_out: JsonOpt = False) -> None:
                 console.print("[bold yellow]warning:[/] the warm cache is disabled: nothing was stored", markup=True)
             for brand in brands:
                 parts = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in brand["seconds"].items())
-                console.print(f"[bold green]✓[/] {brand['name']}: {parts or 'nothing to prepare'}", markup=True)
+                console.print(
+                    f"[bold green]✓[/] {esc(brand['name'])}: {esc(parts or 'nothing to prepare')}", markup=True
+                )
                 for name, why in brand["unavailable"].items():
-                    console.print(f"  [bold red]✗[/] {name} unavailable: {why}", markup=True)
+                    console.print(f"  [bold red]✗[/] {esc(name)} unavailable: {esc(why)}", markup=True)
             if cache.enabled:
-                console.print(f"cache: {cache.root}")
+                console.print(f"cache: {cache.root}", markup=False)
         if not ok:
             raise typer.Exit(EXIT_USAGE)
 
@@ -110,7 +112,7 @@ def cache_info(json_out: JsonOpt = False) -> None:
         if not cache.enabled:
             console.print(f"warm cache: disabled ({cache.disabled})", markup=False)
             return
-        console.print(f"warm cache: {cache.root}")
+        console.print(f"warm cache: {cache.root}", markup=False)
         from rich.table import Table
 
         table = Table("kind", "entries", "size")
@@ -136,4 +138,6 @@ def cache_clear(json_out: JsonOpt = False) -> None:
         elif not cache.enabled:
             make_console().print(f"warm cache: disabled ({cache.disabled}); nothing to clear", markup=False)
         else:
-            make_console().print(f"removed {removed.entries} entries ({_size(removed.bytes)}) from {cache.root}")
+            make_console().print(
+                f"removed {removed.entries} entries ({_size(removed.bytes)}) from {cache.root}", markup=False
+            )

@@ -55,6 +55,8 @@ __all__ = [
     "Subhead",
     "build_request",
     "emit_json",
+    "esc",
+    "exit_code_of",
     "fail",
     "load_spec_arg",
     "make_console",
@@ -78,6 +80,15 @@ def make_console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, soft_wrap=True, highlight=False)
 
 
+def esc(value: object) -> str:
+    """``value`` as text for a rich markup string: its own brackets (a path ``[draft]/x.png``, a provider's
+    ``[status=429, request_id=…]``) print as they are instead of being read as markup tags (and dropped, or failing
+    on a stray ``[/]``)."""
+    from rich.markup import escape
+
+    return escape(str(value))
+
+
 def emit_json(data: Any) -> None:
     """Print ``data`` as the command's one JSON document."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
@@ -88,8 +99,20 @@ def fail(code: int, message: str, as_json: bool, extra: dict[str, Any] | None = 
     if as_json:
         emit_json({"ok": False, "exit_code": code, "error": message, **(extra or {})})
     else:
-        make_console(stderr=True).print(f"[bold red]error:[/] {message}", markup=True)
+        make_console(stderr=True).print(f"[bold red]error:[/] {esc(message)}", markup=True)
     raise typer.Exit(code)
+
+
+def exit_code_of(error: BaseException) -> int:
+    """The exit code of a brandkit error (see the module docstring): 1 checks failed, 3 provider, 4 output
+    failed, 2 anything else (usage, spec, input)."""
+    if isinstance(error, BrandViolationError):
+        return EXIT_CHECKS
+    if isinstance(error, ProviderError):
+        return EXIT_PROVIDER
+    if isinstance(error, OutputFailedError):
+        return EXIT_OUTPUT
+    return EXIT_USAGE
 
 
 @contextmanager

@@ -6,11 +6,12 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, NoReturn, Optional
 
 import typer
 
 from brandkit.cli.common import (
+    EXIT_USAGE,
     Background,
     Brief,
     Cta,
@@ -24,6 +25,8 @@ from brandkit.cli.common import (
     Subhead,
     build_request,
     emit_json,
+    exit_code_of,
+    fail,
     load_spec_arg,
     make_console,
     map_errors,
@@ -31,7 +34,7 @@ from brandkit.cli.common import (
     resolve_provider,
 )
 from brandkit.cli.recording import DbOpt, output_recorder, report_recording
-from brandkit.errors import OutputError
+from brandkit.errors import OutputError, PartialGenerationError
 
 __all__ = ["compile_cmd", "edit_cmd", "generate_cmd", "register"]
 
@@ -82,7 +85,10 @@ def compile_cmd(
         console.rule("parameters")
         console.print_json(json.dumps(prompt.params))
         for ref in refs:
-            console.print(f"Image {ref['index']}: {ref['role']} — {ref['name']} ({ref['mime']}, {ref['bytes']} bytes)")
+            console.print(
+                f"Image {ref['index']}: {ref['role']} — {ref['name']} ({ref['mime']}, {ref['bytes']} bytes)",
+                markup=False,
+            )
 
 
 def _slug(text: str) -> str:
@@ -143,11 +149,16 @@ def _run_assets(
         transparent = prompt.params.get("background") == "transparent"
         images = [(prompt.width, prompt.height, str(prompt.params.get("output_format", "png")), transparent)] * count
     preflight(out, estimate_output_bytes(images))
-    assets = make()
+    partial: PartialGenerationError[Any] | None = None
+    try:
+        assets = make()
+        indices = list(range(len(assets)))
+    except PartialGenerationError as exc:  # some variants made: save them, then fail with the first error's code
+        partial, assets, indices = exc, exc.assets, exc.asset_indices
     written: list[dict[str, Any]] = []
     unsaved: list[tuple[Any, str, OutputError]] = []
-    for i, asset in enumerate(assets):
-        name = f"{stem}{'' if len(assets) == 1 else f'-{i + 1}'}"
+    for index, asset in zip(indices, assets, strict=True):
+        name = f"{stem}{'' if count == 1 else f'-{index + 1}'}"
         try:
             path = _save_new(asset, out, name, overwrite)
         except OutputError as exc:
@@ -160,9 +171,15 @@ def _run_assets(
     if unsaved:  # paid for, not saved: keep them elsewhere if possible, then say what happened (exit 4)
         items = [(name, asset.cost_usd, asset.save) for asset, name, _ in unsaved]
         raise keep_elsewhere(items, len(written), out, unsaved[0][2])
+    if partial is not None:
+        _fail_partial(partial, written, registry, json_out)
     if json_out:
         emit_json({"ok": True, "assets": written, **registry})
         return
+    _print_saved(assets, written)
+
+
+def _print_saved(assets: list[Any], written: list[dict[str, Any]]) -> None:
     console = make_console()
     for asset, info in zip(assets, written, strict=True):
         fixes = f", fixes: {', '.join(info['fixes'])}" if info["fixes"] else ""
@@ -173,6 +190,30 @@ def _run_assets(
         for line in asset.edit.lines() if asset.edit is not None else []:
             console.print(f"  {line}", markup=False)
         console.print(report_rows(asset.report))
+
+
+def _fail_partial(
+    partial: PartialGenerationError[Any], written: list[dict[str, Any]], registry: dict[str, Any], json_out: bool
+) -> NoReturn:
+    """Some of ``n`` variants were made (and are saved): say which, and which were not, and exit with the code
+    of the first variant error (1 checks failed, 3 provider error, …)."""
+    failed = [
+        {
+            "variant": failure.index + 1,
+            "seed": failure.seed,
+            "error": None if failure.error is None else f"{type(failure.error).__name__}: {failure.error}",
+            "attempted": failure.error is not None,
+        }
+        for failure in partial.failures
+    ]
+    first = partial.first_error
+    code = exit_code_of(first) if first is not None else EXIT_USAGE
+    saved = ", ".join(str(info["path"]) for info in written) or "none"
+    if json_out:
+        fail(code, str(partial), True, {"assets": written, "failed": failed, **registry})
+    if written:  # every made asset reached here saved (an unsaved one raised OutputFailedError above)
+        _print_saved(partial.assets, written)
+    fail(code, f"{partial} — saved: {saved}", False)
 
 
 def generate_cmd(

@@ -19,22 +19,25 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output."
 
 
 def _print_chain(chain: dict[str, Any]) -> None:
-    from brandkit.cli.common import make_console
+    from brandkit.cli.common import esc, make_console
 
     console = make_console()
     state = chain["content_credentials"]
     colour = {"trusted": "green", "valid": "green", "invalid": "red"}.get(state, "yellow")
-    console.print(f"[bold]{chain['file']}[/]: Content Credentials [bold {colour}]{state}[/]", markup=True)
+    console.print(f"[bold]{esc(chain['file'])}[/]: Content Credentials [bold {colour}]{state}[/]", markup=True)
     if chain["codes"]:
-        console.print(f"  status codes: {', '.join(chain['codes'])}")
+        console.print(f"  status codes: {', '.join(chain['codes'])}", markup=False)
     if chain["message"]:
-        console.print(f"  {chain['message']}")
+        console.print(f"  {chain['message']}", markup=False)
     for number, step in enumerate(chain["steps"], 1):
         who = step["signer"] or "?"
-        console.print(f"{number}. {step['kind']}: {step['claim_generator'] or '?'} (signed by {who}, {step['issuer']})")
+        console.print(
+            f"{number}. {step['kind']}: {step['claim_generator'] or '?'} (signed by {who}, {step['issuer']})",
+            markup=False,
+        )
         for action in step["actions"]:
             extra = [action.get(k) for k in ("software_agent", "digital_source_type", "description") if action.get(k)]
-            console.print(f"   - {action['action']}" + (f": {'; '.join(extra)}" if extra else ""))
+            console.print(f"   - {action['action']}" + (f": {'; '.join(extra)}" if extra else ""), markup=False)
     if chain["spec"]:
         spec = chain["spec"]
         console.print(
@@ -132,6 +135,6 @@ def make_test_signer_cmd(
             emit_json({"ok": True, **paths})
         else:
             console = make_console()
-            console.print(f"test signer written to {folder} ({algorithm}); to sign and verify:")
-            console.print(f"  export BRANDKIT_C2PA_CERT={cert} BRANDKIT_C2PA_KEY={key}")
-            console.print(f"  export BRANDKIT_C2PA_TRUST_ANCHORS={ca}")
+            console.print(f"test signer written to {folder} ({algorithm}); to sign and verify:", markup=False)
+            console.print(f"  export BRANDKIT_C2PA_CERT={cert} BRANDKIT_C2PA_KEY={key}", markup=False)
+            console.print(f"  export BRANDKIT_C2PA_TRUST_ANCHORS={ca}", markup=False)

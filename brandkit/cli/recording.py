@@ -57,7 +57,7 @@ def validate_recorder(db: Path | None, images: list[Path], spec: BrandSpec) -> R
 def report_recording(recorder: RegistryRecorder | None, json_out: bool) -> dict[str, Any]:
     """Close ``recorder``, print its warnings (stderr; the exit code is unchanged) and return the ``registry`` field
     for ``--json`` output (``None`` when nothing was recorded anywhere)."""
-    from brandkit.cli.common import make_console
+    from brandkit.cli.common import esc, make_console
 
     if recorder is None:
         if not json_out:
@@ -68,7 +68,7 @@ def report_recording(recorder: RegistryRecorder | None, json_out: bool) -> dict[
         return {"registry": recorder.summary()}  # nothing to say: no console (nor rich) made
     console = make_console(stderr=True)
     for warning in recorder.warnings:
-        console.print(f"[bold yellow]warning:[/] {warning}", markup=True)
+        console.print(f"[bold yellow]warning:[/] {esc(warning)}", markup=True)
     if recorder.unrecorded and not json_out:
         console.print(
             f"[bold yellow]warning:[/] {recorder.unrecorded} saved asset(s) are not in the registry "

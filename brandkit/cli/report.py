@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from brandkit.cli.common import JsonOpt
+from brandkit.cli.common import JsonOpt, esc
 from brandkit.cli.recording import DbOpt
 from brandkit.errors import RequestError
 from brandkit.registry.metrics import since_key
@@ -62,21 +62,21 @@ def print_metrics(metrics: Metrics | dict[str, Metrics], by: str | None, console
     if not groups:
         console.print("no assets recorded in this period")
         return
-    table = Table("metric", *groups.keys(), title=f"review metrics{f' by {by}' if by else ''}")
+    table = Table("metric", *(esc(key) for key in groups), title=f"review metrics{f' by {by}' if by else ''}")
     for name, label in _FIGURES:
         table.add_row(label, *(_cell(name, getattr(m, name)) for m in groups.values()))
     console.print(table)
     for key, m in groups.items():
-        prefix = f"{key}: " if by else ""
+        prefix = f"{esc(key)}: " if by else ""
         if m.top_rework_checks:
             checks = Table("check", "failed attempts", title=f"{prefix}checks causing most rework")
             for row in m.top_rework_checks:
-                checks.add_row(row.name, str(row.count))
+                checks.add_row(esc(row.name), str(row.count))
             console.print(checks)
         if m.top_rework_reasons:
             reasons = Table("reason", "times", title=f"{prefix}reviewers' reasons (rejected / changes requested)")
             for row in m.top_rework_reasons:
-                reasons.add_row(row.name, str(row.count))
+                reasons.add_row(esc(row.name), str(row.count))  # a reviewer's own words
             console.print(reasons)
         if len(m.trend) > 0 and not by:
             trend = Table(

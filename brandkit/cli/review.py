@@ -13,7 +13,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from brandkit.cli.common import JsonOpt
+from brandkit.cli.common import JsonOpt, esc
 from brandkit.cli.recording import DbOpt, open_registry
 
 __all__ = ["register", "review_app"]
@@ -124,11 +124,11 @@ def review_list(
                 f"[{colors[r.state.value]}]{r.state.value}[/]",
                 r.kind,
                 "passed" if r.passed else "[red]failed[/]",
-                f"{r.spec_name} {r.spec_version or ''}".strip(),
-                "/".join(x for x in (r.format, r.locale) if x),
+                esc(f"{r.spec_name} {r.spec_version or ''}".strip()),
+                esc("/".join(x for x in (r.format, r.locale) if x)),
                 str(r.attempts),
                 f"{r.spend_usd:.3f}",
-                Path(r.path).name,
+                esc(Path(r.path).name),
             )
         console = make_console()
         if not console.is_terminal:  # piped: one line per asset, whatever the width
@@ -155,7 +155,9 @@ def review_show(
         console.rule(f"asset {row.id} · {row.state.value} · {row.kind}")
         console.print(f"file      {row.path}", markup=False)
         console.print(f"spec      {row.spec_name} {row.spec_version or ''} ({row.spec_fingerprint[:12]})", markup=False)
-        console.print(f"made by   {row.provider}/{row.model}, run {row.run_id}, {row.created_at:%Y-%m-%d %H:%M}Z")
+        console.print(
+            f"made by   {row.provider}/{row.model}, run {row.run_id}, {row.created_at:%Y-%m-%d %H:%M}Z", markup=False
+        )
         console.print(
             f"gates     {'passed' if row.passed else 'failed'}, {row.attempts} attempt(s), ${row.spend_usd:.4f}"
         )
@@ -298,7 +300,7 @@ def review_record(
             for row in rows:
                 make_console().print(f"recorded asset {row.id}: {row.path}", markup=False)
             for warning in recorder.warnings:
-                make_console(stderr=True).print(f"[bold red]error:[/] {warning}", markup=True)
+                make_console(stderr=True).print(f"[bold red]error:[/] {esc(warning)}", markup=True)
         if recorder.unrecorded:
             raise typer.Exit(2)
 
@@ -343,6 +345,10 @@ def review_export(
             emit_json({"ok": True, **result.as_dict()})
             return
         console = make_console()
-        console.print(f"exported {len(result.written)} asset(s) to {out} ({len(result.unchanged)} already there)")
+        console.print(
+            f"exported {len(result.written)} asset(s) to {out} ({len(result.unchanged)} already there)", markup=False
+        )
         for refused in result.refused:
-            console.print(f"[yellow]not exported[/] asset {refused['id']} {refused['path']}: {refused['reason']}")
+            console.print(
+                f"[yellow]not exported[/] asset {refused['id']} {esc(refused['path'])}: {esc(refused['reason'])}"
+            )

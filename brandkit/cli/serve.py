@@ -31,7 +31,7 @@ def register(review_app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Serve the review page: queue, detail, decisions (keyboard j/k/a/r/c) and the report, behind a token."""
-        from brandkit.cli.common import make_console, map_errors
+        from brandkit.cli.common import esc, make_console, map_errors
         from brandkit.registry.store import default_db_path
         from brandkit.review_web.server import serve
 
@@ -44,5 +44,5 @@ def register(review_app: typer.Typer) -> None:
                 allow_remote=allow_remote,
                 provider=provider,
                 say=lambda text: make_console().print(text, markup=False),
-                warn=lambda text: err.print(f"[bold yellow]{text}[/]", markup=True),
+                warn=lambda text: err.print(f"[bold yellow]{esc(text)}[/]", markup=True),
             )

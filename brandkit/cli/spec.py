@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.table import Table
 
-from brandkit.cli.common import JsonOpt, emit_json, load_spec_arg, make_console, map_errors
+from brandkit.cli.common import JsonOpt, emit_json, esc, load_spec_arg, make_console, map_errors
 
 __all__ = ["register"]
 
@@ -47,13 +47,13 @@ def spec_check(path: Annotated[Path, typer.Argument(help="Spec folder or file.")
             emit_json(summary)
             return
         console = make_console()
-        console.print(f"[bold green]✓[/] {spec.name} {spec.version} — {spec.source}")
+        console.print(f"[bold green]✓[/] {esc(spec.name)} {esc(spec.version)} — {esc(spec.source)}")
         table = Table(show_header=False, box=None)
         for key in ("fingerprint", "colors", "logos", "formats", "forbidden_terms", "required_disclaimers", "model"):
             table.add_row(key, str(summary[key]))
         console.print(table)
         for warning in summary["warnings"]:
-            console.print(f"[bold yellow]warning:[/] {warning}")
+            console.print(f"[bold yellow]warning:[/] {esc(warning)}")
 
 
 def _spec_warnings(spec: Any) -> list[str]:
@@ -81,4 +81,4 @@ def spec_schema(
         if json_out:
             emit_json({"ok": True, "written": str(out)})
         else:
-            make_console().print(f"wrote {out}")
+            make_console().print(f"wrote {out}", markup=False)

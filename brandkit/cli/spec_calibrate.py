@@ -18,13 +18,13 @@ def _pct(value: float | None) -> str:
 
 
 def _print(report: Any, written: list[Any], dry_run: bool) -> None:
-    from brandkit.cli.common import make_console
+    from brandkit.cli.common import esc, make_console
 
     console = make_console()
     n_ok = sum(1 for i in report.images if i.label == "approved")
     n_bad = sum(1 for i in report.images if i.label == "rejected")
     unreadable = [i for i in report.images if i.passed is None]
-    console.print(f"[bold]{report.spec_name}[/]: {n_ok} approved, {n_bad} rejected image(s)")
+    console.print(f"[bold]{esc(report.spec_name)}[/]: {n_ok} approved, {n_bad} rejected image(s)")
     table = Table("check", "false reject", "false accept", "not checked", "est. FR after", "est. FA after")
     after = {c.check: c for c in report.estimated_after}
     for rates in [*report.checks, report.overall]:
@@ -46,16 +46,16 @@ def _print(report: Any, written: list[Any], dry_run: bool) -> None:
             f"[bold]{p.proposed:g}[/]" if p.changed else f"{p.proposed:g} (kept)",
             f"{p.approved_failing_now} → {p.approved_failing_after}",
             f"{p.rejected_caught_now} → {p.rejected_caught_after}",
-            p.reason,
+            esc(p.reason),
         )
     if report.proposals:
         console.print(proposals)
     else:
         console.print("no check reported a measured threshold for these images; nothing to propose")
     for image in unreadable:
-        console.print(f"[yellow]unreadable[/] {image.path}: {image.error}")
+        console.print(f"[yellow]unreadable[/] {esc(image.path)}: {esc(image.error)}")
     if written:
-        console.print(f"[bold green]✓[/] wrote {len(written)} setting(s) into {report.spec_source}")
+        console.print(f"[bold green]✓[/] wrote {len(written)} setting(s) into {esc(report.spec_source)}")
     elif dry_run and any(p.changed for p in report.proposals):
         console.print("dry run: the spec was not changed")
 

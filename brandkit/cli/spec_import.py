@@ -14,10 +14,12 @@ import typer
 
 
 def _print_report(report: Any) -> None:
-    from brandkit.cli.common import make_console
+    from brandkit.cli.common import esc, make_console
 
     console = make_console()
-    console.print(f"[bold]{report.brand}[/]: recognised {report.format} ({report.detected_by}) in {report.source}")
+    console.print(
+        f"[bold]{esc(report.brand)}[/]: recognised {report.format} ({esc(report.detected_by)}) in {esc(report.source)}"
+    )
     labels = {
         "mapped": "[green]mapped[/]",
         "approximated": "[yellow]approximated[/]",
@@ -28,7 +30,7 @@ def _print_report(report: Any) -> None:
         entries = report.of(kind)
         if not entries:
             continue
-        console.print(f"{label} ({len(entries)})")
+        console.print(f"{label} ({len(entries)})", markup=False)
         for e in entries:
             arrow = f" → {e.target}" if e.target else ""
             note = f": {e.note}" if e.note else ""
@@ -36,10 +38,10 @@ def _print_report(report: Any) -> None:
     if report.palette_space_share is not None:
         console.print(f"palette covers {report.palette_space_share:.1%} of sRGB colours within its tolerance")
     for note in report.not_used_yet:
-        console.print(f"[cyan]not used yet:[/] {note}", markup=True)
+        console.print(f"[cyan]not used yet:[/] {esc(note)}", markup=True)
     for warning in report.warnings:
-        console.print(f"[bold yellow]warning:[/] {warning}")
-    console.print(f"[bold green]✓[/] wrote {report.out}")
+        console.print(f"[bold yellow]warning:[/] {esc(warning)}")
+    console.print(f"[bold green]✓[/] wrote {esc(report.out)}")
 
 
 def register(spec_app: typer.Typer) -> None:
@@ -86,7 +88,7 @@ def register(spec_app: typer.Typer) -> None:
         json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
     ) -> None:
         """Write a brandkit spec out as W3C design tokens (DTCG) or posit brand.yml, with its logos and fonts."""
-        from brandkit.cli.common import emit_json, load_spec_arg, make_console, map_errors
+        from brandkit.cli.common import emit_json, esc, load_spec_arg, make_console, map_errors
         from brandkit.spec.importers.export import export_spec
 
         with map_errors(json_out):
@@ -94,4 +96,4 @@ def register(spec_app: typer.Typer) -> None:
             if json_out:
                 emit_json({"ok": True, "format": fmt, "files": [str(p) for p in written]})
                 return
-            make_console().print(f"[bold green]✓[/] wrote {len(written)} file(s) into {out}")
+            make_console().print(f"[bold green]✓[/] wrote {len(written)} file(s) into {esc(out)}")

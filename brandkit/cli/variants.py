@@ -24,14 +24,14 @@ __all__ = ["register"]
 def _dry_run_output(result: Any, show_prompts: bool) -> None:
     from rich.table import Table
 
-    from brandkit.cli.common import make_console
+    from brandkit.cli.common import esc, make_console
 
     console = make_console()
     table = Table("#", "spec", "variant", "op", "status", "est. USD", title=f"{result.plan.plan.name} — dry run")
     for i, row in enumerate(result.variants, 1):
         axes = ", ".join(f"{k}={v}" for k, v in row.variant.axes.items() if k != "spec")
         estimate = "–" if row.estimate_usd is None else f"{row.estimate_usd:.4f}"
-        table.add_row(str(i), row.variant.spec_id, axes, row.variant.operation, row.status, estimate)
+        table.add_row(str(i), esc(row.variant.spec_id), esc(axes), row.variant.operation, row.status, estimate)
     console.print(table)
     shown = result.variants if show_prompts else result.variants[:1]
     for row in shown:
@@ -45,13 +45,13 @@ def _dry_run_output(result: Any, show_prompts: bool) -> None:
         f"worst case ${result.worst_case_usd:.2f} (every repair attempt)"
     )
     for note in result.notes:
-        console.print(f"[dim]note: {note}[/]")
+        console.print(f"[dim]note: {esc(note)}[/]")
 
 
 def _run_output(run: Any) -> None:
     from rich.table import Table
 
-    from brandkit.cli.common import make_console
+    from brandkit.cli.common import esc, make_console
 
     console = make_console()
     summary = run.summary
@@ -72,17 +72,19 @@ def _run_output(run: Any) -> None:
     console.print(table)
     for item in run.variants:
         if item["status"] == "failed":
-            console.print(f"[red]✗[/] {item['name']}: [dim]{item['kind']}[/] {item['reason']}", markup=True)
+            console.print(
+                f"[red]✗[/] {esc(item['name'])}: [dim]{esc(item['kind'])}[/] {esc(item['reason'])}", markup=True
+            )
     if run.output is not None:
-        console.print(f"[bold red]{run.output['message']}[/] — {run.output['reason']}", markup=True)
+        console.print(f"[bold red]{esc(run.output['message'])}[/] — {esc(run.output['reason'])}", markup=True)
         if run.output["kept"]:
             console.print("  the kept results are in the spool: free space, then --resume saves them without paying")
         for name in run.output["lost_variants"]:
-            console.print(f"  [red]lost[/] (paid, could not be kept anywhere): {name}", markup=True)
+            console.print(f"  [red]lost[/] (paid, could not be kept anywhere): {esc(name)}", markup=True)
     elif run.stopped:
-        console.print(f"[yellow]stopped early:[/] {run.stop_reason or run.stopped} — continue with --resume")
+        console.print(f"[yellow]stopped early:[/] {esc(run.stop_reason or run.stopped)} — continue with --resume")
     mark = "[bold green]✓[/]" if run.ok else "[bold yellow]![/]"
-    console.print(f"{mark} contact sheet: {run.index_path}\n  manifest: {run.manifest_path}")
+    console.print(f"{mark} contact sheet: {esc(run.index_path)}\n  manifest: {esc(run.manifest_path)}")
 
 
 def _batch_status_printer() -> Any:

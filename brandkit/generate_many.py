@@ -1,0 +1,78 @@
+"""``generate_many``: ``n`` independent variants of one request, where no variant's failure loses another's asset.
+
+Shared by :class:`~brandkit.BrandKit` and :class:`~brandkit.AsyncBrandKit` (the sync kit makes the variants one
+after the other, the async one concurrently); both end in :func:`collect`, which decides what is returned or raised:
+
+* every variant made → the assets, in order;
+* none made → the first variant's own error, unchanged (so ``except BrandViolationError`` keeps working for
+  ``n = 1`` and for a request every variant fails);
+* some made → :class:`~brandkit.errors.PartialGenerationError` carrying the finished assets (paid for and
+  validated) and each failure, the first chained as ``__cause__``.
+
+The sync kit goes on past a variant whose checks failed (:class:`~brandkit.errors.BrandViolationError` is about that
+image: the next seed may pass) and stops at any other error (a provider refusal, an exhausted quota, a bad key repeat
+for every variant: the rest are reported "not attempted" rather than paid for again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from brandkit.errors import BrandViolationError, PartialGenerationError, VariantFailure
+from brandkit.models import AssetRequest
+
+T = TypeVar("T")
+
+SEED_STRIDE = 1000
+"""Variant ``i`` gets seed ``seed + SEED_STRIDE * i`` (``seed`` 0 when the request has none)."""
+
+
+def variant_requests(request: AssetRequest) -> list[AssetRequest]:
+    """The ``request.n`` single-image requests of ``request``: ``n = 1`` and seeds ``seed``, ``seed+1000``, …"""
+    base = request.seed if request.seed is not None else 0
+    return [request.model_copy(update={"n": 1, "seed": base + SEED_STRIDE * i}) for i in range(request.n)]
+
+
+def goes_on_after(error: Exception) -> bool:
+    """Whether the sync kit tries the next variant after ``error``: only after failed checks (that image's)."""
+    return isinstance(error, BrandViolationError)
+
+
+def run_in_turn(make: Callable[[AssetRequest], T], requests: Sequence[AssetRequest]) -> list[T]:
+    """Make each variant with ``make`` in order (stopping at an error other than failed checks); :func:`collect`."""
+    outcomes: list[T | Exception | None] = []
+    stopped = False
+    for request in requests:
+        if stopped:
+            outcomes.append(None)
+            continue
+        try:
+            outcomes.append(make(request))
+        except Exception as exc:  # every variant error is kept: collect() raises it or reports it
+            outcomes.append(exc)
+            stopped = not goes_on_after(exc)
+    return collect(requests, outcomes)
+
+
+def collect(requests: Sequence[AssetRequest], outcomes: Sequence[T | BaseException | None]) -> list[T]:
+    """The assets of ``outcomes`` (one per request: an asset, the error it raised, or ``None`` = not attempted),
+    or the error to raise (see the module docstring). An interruption (``KeyboardInterrupt``, a cancellation)
+    among the outcomes is raised as it is."""
+    assets: list[T] = []
+    indices: list[int] = []
+    failures: list[VariantFailure] = []
+    for index, (request, outcome) in enumerate(zip(requests, outcomes, strict=True)):
+        if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
+            raise outcome
+        if outcome is None or isinstance(outcome, Exception):
+            failures.append(VariantFailure(index=index, seed=request.seed, error=outcome))
+        else:
+            assets.append(outcome)
+            indices.append(index)
+    if not failures:
+        return assets
+    first = next(failure.error for failure in failures if failure.error is not None)
+    if not assets:
+        raise first
+    raise PartialGenerationError(assets, indices, failures, requested=len(requests)) from first
