@@ -217,7 +217,7 @@ class BrandKit(_KitBase):
         image: ImageInput,
         instruction: str = "",
         keep: Sequence[str] | None = None,
-        mask: bytes | None = None,
+        mask: ImageInput | None = None,
         *,
         request: EditRequest | Mapping[str, Any] | None = None,
         reviewer_feedback: Sequence[str] = (),
@@ -225,10 +225,14 @@ class BrandKit(_KitBase):
     ) -> Asset:
         """Change only what ``instruction`` asks (e.g. localize the headline), keeping layout, logo,
         typography and colours; the result goes through the same checks. New copy goes in ``copy``
-        (``headline=…``, ``subhead=…``, ``cta=…``) so the text check knows what to expect."""
+        (``headline=…``, ``subhead=…``, ``cta=…``) so the text check knows what to expect.
+
+        ``mask`` (bytes or a path): a PNG with alpha, the size of ``image``, fully transparent where the image may
+        change (the API's convention; the local renderer keeps every other pixel). One that does not fit raises
+        :class:`~brandkit.RequestError` (``field="mask"``) before anything is rendered."""
         req = self._edit_request(instruction, keep, request, copy)
         data = read_image_source(image)
-        flow = edit_flow(self._ctx, req, data, mask, **self._budget, reviewer_feedback=reviewer_feedback)
+        flow = edit_flow(self._ctx, req, data, _mask_bytes(mask), **self._budget, reviewer_feedback=reviewer_feedback)
         with self.resources.active(), self._preloading() as preloading:
             return run_sync(preloading.wrap(flow), self._ctx)
 
@@ -309,7 +313,7 @@ class AsyncBrandKit(_KitBase):
         image: ImageInput,
         instruction: str = "",
         keep: Sequence[str] | None = None,
-        mask: bytes | None = None,
+        mask: ImageInput | None = None,
         *,
         request: EditRequest | Mapping[str, Any] | None = None,
         reviewer_feedback: Sequence[str] = (),
@@ -318,7 +322,7 @@ class AsyncBrandKit(_KitBase):
         """Async twin of :meth:`BrandKit.edit`."""
         req = self._edit_request(instruction, keep, request, copy)
         data = read_image_source(image)
-        flow = edit_flow(self._ctx, req, data, mask, **self._budget, reviewer_feedback=reviewer_feedback)
+        flow = edit_flow(self._ctx, req, data, _mask_bytes(mask), **self._budget, reviewer_feedback=reviewer_feedback)
         with self.resources.active():
             async with self._apreloading() as preloading:
                 return await run_async(preloading.wrap(flow), self._ctx)
@@ -387,6 +391,11 @@ def as_asset_request(request: AssetRequest | Mapping[str, Any]) -> AssetRequest:
 
 def _optional_request(request: AssetRequest | Mapping[str, Any] | None) -> AssetRequest | None:
     return None if request is None else as_asset_request(request)
+
+
+def _mask_bytes(mask: ImageInput | None) -> bytes | None:
+    """An edit's mask as bytes (a path is read like the image: size limit, errors naming the file)."""
+    return None if mask is None else read_image_source(mask)
 
 
 def _single(request: AssetRequest | Mapping[str, Any]) -> AssetRequest:

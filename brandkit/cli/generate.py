@@ -277,6 +277,13 @@ def edit_cmd(
             "of any other size — a phone photo — is edited into this format.",
         ),
     ] = None,
+    mask: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--mask",
+            help="PNG with alpha, the image's size: fully transparent where the image may change (the rest stays).",
+        ),
+    ] = None,
     provider: Provider = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
     overwrite: Overwrite = False,
@@ -290,6 +297,7 @@ def edit_cmd(
     """
     from brandkit.compile import compile_edit
     from brandkit.edit_inherit import inherit_edit
+    from brandkit.edit_mask import check_mask
     from brandkit.imageio import read_bytes
     from brandkit.kit import BrandKit
     from brandkit.models import EditRequest
@@ -303,12 +311,15 @@ def edit_cmd(
         request = EditRequest(instruction=instruction, keep=keep or [], remove=remove or [], **fields)
         kit = BrandKit(loaded, provider=chosen)
         data = read_bytes(image)
+        mask_data = None if mask is None else read_bytes(mask)
+        if mask_data is not None:
+            check_mask(mask_data, data)  # a mask that does not fit: exit 2 before the output folder is touched
         merged = inherit_edit(loaded, request, data).request
         prompt = compile_edit(loaded, merged, data)  # the size the edit will have; sends nothing
         recorder = output_recorder(db, "edit", out, loaded)
         recorder.parent_path = image  # the edit's lineage: its parent is the recorded asset it started from
         _run_assets(
-            lambda: [kit.edit(data, request=request)],
+            lambda: [kit.edit(data, mask=mask_data, request=request)],
             out,
             f"{image.stem}-edited",
             json_out,

@@ -21,6 +21,7 @@ from brandkit.asset_signing import finish_asset, require_signer
 from brandkit.budget import BudgetExceededError, SpendBudget
 from brandkit.compile import compile_edit, compile_prompt
 from brandkit.edit_inherit import inherit_edit
+from brandkit.edit_mask import check_mask
 from brandkit.errors import BrandViolationError
 from brandkit.flows.effects import Compute, Flow, KitContext, Render
 from brandkit.flows.steps import evaluate_step, fix_step
@@ -204,7 +205,11 @@ def edit_flow(
 
     What the request does not change (copy, legal lines, logo, format) is kept from the image's provenance
     (:func:`brandkit.edit_inherit.inherit_edit`); the asset's ``edit`` report says what was kept and changed.
+    A ``mask`` (PNG with alpha, the image's size; alpha 0 where it may change) goes to every attempt; one that does
+    not fit is refused here, before anything is rendered (:func:`brandkit.edit_mask.check_mask`).
     """
+    if mask is not None:
+        check_mask(mask, image)
     inherited = inherit_edit(ctx.spec, request, image)
     merged = inherited.request
     asset = yield from attempt_flow(

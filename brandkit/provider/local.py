@@ -24,6 +24,8 @@ from PIL import Image, ImageDraw
 
 from brandkit.color import hex_to_rgb
 from brandkit.compose import background_color, draw_copy, draw_logo, zone_color
+from brandkit.edit_mask import keep_outside_mask
+from brandkit.errors import RequestError
 from brandkit.imageio import encode_image, load_image
 from brandkit.layout import Box
 from brandkit.models import CompiledPrompt, PhotoUse, RenderCall, RenderedImage, RenderResult
@@ -50,7 +52,7 @@ class LocalRenderer:
         started = time.perf_counter()
         images = []
         for i in range(call.n):
-            image, photo = self.draw_with_photo(call.prompt, call.seed + i, call.base_image)
+            image, photo = self.draw_with_photo(call.prompt, call.seed + i, call.base_image, call.mask)
             fmt = str(call.prompt.params.get("output_format", "png"))
             data = encode_image(image, fmt, call.prompt.params.get("output_compression"))
             images.append(
@@ -73,18 +75,25 @@ class LocalRenderer:
         return self.draw_with_photo(prompt, seed, base_image)[0]
 
     def draw_with_photo(
-        self, prompt: CompiledPrompt, seed: int, base_image: bytes | None = None
+        self, prompt: CompiledPrompt, seed: int, base_image: bytes | None = None, mask: bytes | None = None
     ) -> tuple[Image.Image, PhotoUse | None]:
-        """:meth:`draw`, also returning the library photo placed in the hero box (``None`` when none was)."""
+        """:meth:`draw`, also returning the library photo placed in the hero box (``None`` when none was).
+
+        An edit (a base image or a ``master`` reference) with a ``mask`` changes only the mask's fully transparent
+        pixels, as the API's convention says (:mod:`brandkit.edit_mask`); a mask without an image to edit is
+        refused, as the API refuses it."""
         spec = self.spec
         layout = prompt.layout
         master = base_image or next((r.data for r in prompt.references if r.role == "master"), None)
         transparent = prompt.params.get("background") == "transparent"
         if master is not None:
-            image = load_image(master).convert("RGB").resize((prompt.width, prompt.height))
+            original = load_image(master).convert("RGB")
+            image = original.resize((prompt.width, prompt.height))
             repaint: RGB | None = zone_color(image, spec, layout.copy_box)
             draw_copy(image, spec, layout, prompt.copy_block, repaint=repaint)
-            return image, None
+            return (image if mask is None else keep_outside_mask(image, original, mask)), None
+        if mask is not None:
+            raise RequestError("mask: a mask needs an image to edit", field="mask")
         bg = background_color(spec, prompt.background_tone)
         image = Image.new("RGB", (prompt.width, prompt.height), bg)
         photo: PhotoUse | None = None
