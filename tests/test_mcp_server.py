@@ -188,6 +188,32 @@ async def test_edit_offline_changes_the_headline_within_its_budget(
         assert registry.get_asset(data["registry_id"]).row.parent_id == generated["data"]["registry_id"]
 
 
+async def test_edit_takes_a_mask_by_path_or_base64_and_refuses_one_that_does_not_fit(
+    server: BrandServer, generated: dict[str, Any], place: Path
+) -> None:
+    path = generated["data"]["path"]
+    edit = {"brand": "northwind", "image_path": path, "budget_usd": 0.5, "request": {"instruction": "Warmer light"}}
+    rgba = Image.new("RGBA", (1024, 1024), (0, 0, 0, 255))
+    rgba.paste((0, 0, 0, 0), (0, 0, 1024, 300))  # the top may change
+    buffer = io.BytesIO()
+    rgba.save(buffer, "PNG")
+    mask_file = place / "out" / "mask.png"
+    mask_file.write_bytes(buffer.getvalue())
+    result = await call(server, "edit", {**edit, "mask_path": str(mask_file)})
+    assert not result.is_error, result.content
+    before = Image.open(path).convert("RGB").crop((0, 300, 1024, 1024))
+    after = Image.open(result.structured_content["path"]).convert("RGB").crop((0, 300, 1024, 1024))
+    assert before.tobytes() == after.tobytes()  # the opaque part of the mask kept every pixel (local renderer)
+    small = io.BytesIO()
+    rgba.resize((64, 64)).save(small, "PNG")
+    refused = error_of(await call(server, "edit", {**edit, "mask_base64": base64.b64encode(small.getvalue()).decode()}))
+    assert refused["field"] == "mask" and "64x64 is not the size of the image to edit (1024x1024)" in refused["message"]
+    both = error_of(await call(server, "edit", {**edit, "mask_path": str(mask_file), "mask_base64": "AAAA"}))
+    assert both["field"] == "mask_path"
+    outside = error_of(await call(server, "edit", {**edit, "mask_path": "/etc/hostname"}))
+    assert outside["field"] == "mask_path"
+
+
 async def test_an_unusable_output_folder_is_refused_before_anything_is_rendered(tmp_path: Path) -> None:
     server = build_server(
         ServerConfig(brands=discover_brands([NORTHWIND], None), out=tmp_path / "out"), checks=[TechnicalCheck()]

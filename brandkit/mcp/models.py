@@ -62,6 +62,12 @@ class EditArgs(_Args):
     request: EditRequest
     image_path: str | None = ImagePath
     image_base64: str | None = ImageBase64
+    mask_path: str | None = Field(
+        default=None,
+        description="Optional mask, a PNG file inside the allowed roots: alpha channel, the image's size, fully "
+        "transparent where the image may change.",
+    )
+    mask_base64: str | None = Field(default=None, description="The mask itself, base64 (instead of mask_path).")
     budget_usd: float = Budget
 
 

@@ -245,9 +245,10 @@ class BrandService:
         """Edit an image (path inside the allowed roots, or base64) within ``args.budget_usd``; save the result."""
         kit = await self._budgeted(args.brand, args.budget_usd)
         data, source = await self._image(args.image_path, args.image_base64)
+        mask = await self._mask(args.mask_path, args.mask_base64)
         stem = Path(source).stem if args.image_path else f"{args.brand}-image"
         await self._preflight(None)
-        asset = await kit.edit(data, request=args.request)
+        asset = await kit.edit(data, mask=mask, request=args.request)
         parent = Path(source) if args.image_path else None
         return await self._saved(asset, f"{stem}-edited", args.budget_usd, args.brand, parent)
 
@@ -278,6 +279,16 @@ class BrandService:
             return await anyio.to_thread.run_sync(read_bytes, real), str(real)
         assert data is not None
         return decode_image(data, "image_base64"), "<base64>"
+
+    async def _mask(self, path: str | None, data: str | None) -> bytes | None:
+        """An edit's mask by path (inside the allowed roots) or base64, or none; both is refused."""
+        from brandkit.imageio import read_bytes
+
+        if path is not None and data is not None:
+            raise RequestError("mask_path / mask_base64: give at most one of them", field="mask_path")
+        if path is not None:
+            return await anyio.to_thread.run_sync(read_bytes, self.config.confined(path, "mask_path"))
+        return None if data is None else decode_image(data, "mask_base64")
 
     async def _preflight(self, prompt: CompiledPrompt | None) -> None:
         """The output folder is usable (and, for a known size, large enough) before anything is spent."""
