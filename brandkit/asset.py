@@ -145,11 +145,19 @@ class Asset(BaseModel):
         """Write the image to ``path`` and the sidecar to ``path`` with ``.json``, as one atomic unit.
 
         The image's extension must match its format (``.png``, ``.jpg``/``.jpeg``, ``.webp``); a missing
-        extension is added. Returns the image path. An existing image or sidecar is never replaced unless
+        extension is added. A folder (an existing one, or a path ending in ``/``) is refused with
+        :class:`~brandkit.OutputError`: ``save`` names a file. Returns the image path. An existing image or sidecar is never replaced unless
         ``overwrite=True``: :class:`~brandkit.OutputExistsError` names the file, and nothing is written (the
         check and the write are one atomic step, :func:`brandkit.atomic.atomic_write_all`).
         """
+        text = os.fspath(path)
         target = Path(path)
+        if text.endswith(("/", os.sep)) or target.is_dir():  # "out/" is a folder, not the file "out.png"
+            raise OutputError(
+                f"{text}: is a folder; give the image's file name (for example {target / 'asset'}"
+                f"{'.jpg' if self.output_format == 'jpeg' else '.' + self.output_format})",
+                path=text,
+            )
         expected = {"png": {".png"}, "jpeg": {".jpg", ".jpeg"}, "webp": {".webp"}}[self.output_format]
         if target.suffix == "":
             target = target.with_suffix(sorted(expected)[0] if self.output_format != "jpeg" else ".jpg")

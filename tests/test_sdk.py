@@ -260,6 +260,11 @@ def test_save_errors_are_typed_and_nothing_is_left_behind(kits: dict[str, brandk
         asset.save(blocker / "a.png")
     with pytest.raises(brandkit.OutputError, match="does not match the image format"):
         asset.save(tmp_path / "a.jpg")
+    (tmp_path / "folder").mkdir()
+    for folder in (tmp_path / "folder", f"{tmp_path / 'new'}/"):  # not written as folder.png / new.png beside it
+        with pytest.raises(brandkit.OutputError, match="is a folder; give the image's file name"):
+            asset.save(folder)
+    assert not (tmp_path / "folder.png").exists() and not (tmp_path / "new").exists()
     target = tmp_path / "keep.png"
     target.write_bytes(b"old")
     with pytest.raises(brandkit.OutputExistsError, match="keep.png: already exists"):
