@@ -146,9 +146,10 @@ class Asset(BaseModel):
 
         The image's extension must match its format (``.png``, ``.jpg``/``.jpeg``, ``.webp``); a missing
         extension is added. A folder (an existing one, or a path ending in ``/``) is refused with
-        :class:`~brandkit.OutputError`: ``save`` names a file. Returns the image path. An existing image or sidecar is never replaced unless
-        ``overwrite=True``: :class:`~brandkit.OutputExistsError` names the file, and nothing is written (the
-        check and the write are one atomic step, :func:`brandkit.atomic.atomic_write_all`).
+        :class:`~brandkit.OutputError`: ``save`` names a file. Returns the image path. An existing image or
+        sidecar is never replaced unless ``overwrite=True``: :class:`~brandkit.OutputExistsError` names the file,
+        and nothing is written (the check and the write are one atomic step,
+        :func:`brandkit.atomic.atomic_write_all`).
         """
         text = os.fspath(path)
         target = Path(path)
