@@ -22,6 +22,7 @@ from brandkit.compile import compile_prompt
 from brandkit.credentials.signer import CredentialSigner, resolve_signer, resolve_trust_anchors
 from brandkit.errors import ImageInputError, RequestError
 from brandkit.generate_many import collect, run_in_turn, variant_requests
+from brandkit.kit_args import checked_budget, checked_checks, checked_spec
 from brandkit.models import AssetRequest, CompiledPrompt, EditRequest, ValidationReport
 from brandkit.pipeline import (
     KitContext,
@@ -59,11 +60,11 @@ class _KitBase:
 
     def __init__(
         self,
-        spec: BrandSpec,
+        spec: BrandSpec | str | os.PathLike[str],
         provider: str | ImageProvider = "openai",
         *,
         moderator: Moderator | Literal["auto"] | None = "auto",
-        checks: Sequence[Check] | None = None,
+        checks: Sequence[Check | str] | None = None,
         max_attempts: int | None = None,
         max_spend_usd: float | None = None,
         signer: CredentialSigner | Literal["env"] | None = "env",
@@ -71,7 +72,10 @@ class _KitBase:
         resources: KitResources | None = None,
         **provider_options: Any,
     ) -> None:
-        self.spec = spec
+        self.spec = checked_spec(spec)  # a path is loaded; anything else that is no spec: RequestError naming it
+        spec = self.spec
+        chosen_checks = checked_checks(checks)
+        checked_budget(max_attempts, max_spend_usd)
         self.resources = resources if resources is not None else KitResources()
         signing = resolve_signer(signer)  # Content Credentials (docs/provenance.md); checked before anything runs
         anchors = resolve_trust_anchors(trust_anchors)
@@ -83,7 +87,7 @@ class _KitBase:
             spec=spec,
             provider=self.provider,
             moderator=chosen,
-            checks=list(checks) if checks is not None else default_checks(),
+            checks=chosen_checks if chosen_checks is not None else default_checks(),
             resources=self.resources.for_kit(),  # this kit's settings over the shared engines
             signer=signing,
         )
@@ -173,8 +177,12 @@ class _KitBase:
 class BrandKit(_KitBase):
     """Generate, edit and validate on-brand images (blocking calls).
 
-    ``provider`` is ``"openai"`` (default), ``"local"`` (offline renderer) or a provider object;
-    extra keyword arguments configure the OpenAI provider (``api_key``, ``base_url``, ``client``…).
+    ``spec``: a :class:`~brandkit.BrandSpec` or the path of one. ``provider`` is ``"openai"`` (default),
+    ``"local"`` (offline renderer) or a provider object; extra keyword arguments configure the OpenAI provider
+    (``api_key``, ``base_url``, ``client``…) — given to the local renderer or a provider object, or misspelt, they
+    are refused (:class:`~brandkit.RequestError`), never ignored. ``checks``: check objects or built-in check
+    names (``["palette", "text"]``; default: every built-in check). ``max_attempts`` (1–10) and ``max_spend_usd``
+    (≥ 0) override the spec's ``repair`` budget.
     ``signer`` signs returned assets with Content Credentials (a :class:`~brandkit.credentials.CredentialSigner`;
     default ``"env"``: ``BRANDKIT_C2PA_CERT`` / ``BRANDKIT_C2PA_KEY`` when set); ``trust_anchors`` (PEM bytes or
     a file; default ``BRANDKIT_C2PA_TRUST_ANCHORS``) decides which credentials ``validate`` reports as trusted.
@@ -367,8 +375,8 @@ def named_image_errors(image: ImageInput) -> Iterator[None]:
     try:
         yield
     except ImageInputError as exc:
-        if isinstance(image, bytes) or exc.source == os.fspath(image):
-            raise
+        if not isinstance(image, str | os.PathLike) or exc.source == os.fspath(image):
+            raise  # bytes (or a wrong type, which the error already names)
         name = os.fspath(image)
         problem = exc.message
         if exc.source and problem.startswith(exc.source + ": "):

@@ -6,6 +6,7 @@ import os
 
 from brandkit.checks.base import Expectation
 from brandkit.compile import compile_prompt
+from brandkit.errors import ImageInputError
 from brandkit.flows.effects import Compute, Flow, KitContext
 from brandkit.flows.steps import expectation_for, moderated_check_step
 from brandkit.imageio import detect_format, load_image, read_bytes
@@ -15,8 +16,18 @@ from brandkit.spec.models import CheckPolicy
 
 
 def read_image_source(source: str | os.PathLike[str] | bytes) -> bytes:
-    """Bytes of an image given as a path or bytes."""
-    return source if isinstance(source, bytes) else read_bytes(source)
+    """Bytes of an image given as a path or bytes (anything else: :class:`~brandkit.ImageInputError` naming its
+    type, not a ``TypeError`` from deep inside)."""
+    if isinstance(source, bytes):
+        return source
+    if isinstance(source, bytearray | memoryview):
+        return bytes(source)
+    if not isinstance(source, str | os.PathLike):
+        raise ImageInputError(
+            f"image: expected a file path or the image's bytes, got {type(source).__name__}",
+            source=type(source).__name__,
+        )
+    return read_bytes(source)
 
 
 def validate_flow(

@@ -7,10 +7,12 @@ Images API (gpt-image-2). A caller may pass any object implementing
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from brandkit.errors import RequestError
+from brandkit.field_errors import did_you_mean
 from brandkit.provider.base import ImageProvider, Moderator
 from brandkit.provider.conversation import ConversationProvider
 from brandkit.spec.models import BrandSpec
@@ -29,14 +31,17 @@ def make_provider(provider: str | ImageProvider, spec: BrandSpec, **options: Any
     if not isinstance(provider, str):
         if not isinstance(provider, ImageProvider):
             raise RequestError(f"provider {provider!r} has no render/arender methods", field="provider")
+        check_provider_options(provider, options)
         return provider
     if provider == "local":
         from brandkit.provider.local import LocalRenderer
 
+        check_provider_options(provider, options)
         return LocalRenderer(spec)
     if provider == "openai":
         from brandkit.provider.openai import OpenAIProvider
 
+        check_provider_options(provider, options)
         return OpenAIProvider(**options)
     raise RequestError(
         f"unknown provider {provider!r}; use one of {PROVIDER_NAMES} or a provider object",
@@ -69,12 +74,46 @@ def make_conversation_provider(
     if provider == "openai":
         from brandkit.provider.openai.responses_api import OpenAIConversationProvider
 
+        _known_options(options, OpenAIConversationProvider, "the OpenAI conversation provider")
         return OpenAIConversationProvider(**options)
     raise RequestError(
         f"unknown conversation provider {provider!r}; use one of {CONVERSATION_PROVIDER_NAMES} or a provider object",
         field="provider",
         value=provider,
     )
+
+
+def check_provider_options(provider: object, options: Mapping[str, Any]) -> None:
+    """Refuse provider options that would be ignored or misread, naming them (never their values: one may be a
+    key): the OpenAI provider takes its own (a misspelt one gets "did you mean"); the local renderer, a provider
+    object or a factory of providers take none. Unknown provider names are left to the caller."""
+    if provider == "openai":
+        from brandkit.provider.openai import OpenAIProvider
+
+        _known_options(options, OpenAIProvider, "the OpenAI provider")
+    elif provider == "local":
+        _no_options(options, "the local renderer takes no options")
+    elif not isinstance(provider, str):
+        _no_options(options, f"a provider object ({type(provider).__name__}) is already configured")
+
+
+def _no_options(options: Mapping[str, Any], why: str) -> None:
+    """Refuse provider options that would be dropped without a word (their names only: values may be keys)."""
+    if options:
+        raise RequestError(f"{why}: {', '.join(sorted(options))} would be ignored", field=sorted(options)[0])
+
+
+def _known_options(options: Mapping[str, Any], factory: Callable[..., object], what: str) -> None:
+    """Refuse an option ``factory`` does not take, with "did you mean" (a misspelt ``timeot`` is not a TypeError)."""
+    known = [name for name in inspect.signature(factory).parameters if name != "self"]
+    for name in options:
+        if name not in known:
+            hint = did_you_mean(name, known)
+            raise RequestError(
+                f"{what} has no option {name!r}{f'; did you mean {hint!r}?' if hint else ''} "
+                f"(its options: {', '.join(known)})",
+                field=name,
+            )
 
 
 def default_moderator(provider: ImageProvider, local: Callable[[], Moderator | None] | None = None) -> Moderator | None:
@@ -107,6 +146,7 @@ __all__ = [
     "ConversationProvider",
     "ImageProvider",
     "Moderator",
+    "check_provider_options",
     "default_moderator",
     "local_moderator",
     "make_conversation_provider",

@@ -178,6 +178,8 @@ def load_spec(path: str | os.PathLike[str]) -> BrandSpec:
     Raises :class:`brandkit.SpecError` naming the file, the field path and the bad value; asset problems are
     all collected, one :class:`~brandkit.errors.SpecIssue` each.
     """
+    if not isinstance(path, str | os.PathLike):
+        raise SpecError(f"spec path: expected a folder or file path, got {type(path).__name__}")
     file = _find_spec_file(Path(path))
     root = file.parent
     source = str(file)

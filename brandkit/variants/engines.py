@@ -173,9 +173,10 @@ class LiveEngine:
         out: Path,
     ) -> EngineProviders:
         """A provider object shared by the specs gets one wrapper, so ``in_flight`` bounds its requests overall."""
-        from brandkit.provider import make_provider
+        from brandkit.provider import check_provider_options, make_provider
         from brandkit.provider.local import LocalRenderer
 
+        check_provider_options(chosen, provider_options)  # none is dropped without a word
         if chosen == "local" or isinstance(chosen, LocalRenderer):  # the local renderer is bound to its spec
             local = {sid: wrap(LocalRenderer(spec), limiter, max_in_flight=in_flight) for sid, spec in specs.items()}
             return EngineProviders(dict(local), list(local.values()))

@@ -279,6 +279,8 @@ def load_plan(path: str | os.PathLike[str], *, allow_paths: Sequence[str | os.Pa
     The plan's images must resolve (after ``..``, ``~`` and symlinks) inside the plan file's folder or inside
     one of the ``allow_paths`` folders (relative ones from the current folder; CLI ``--allow-path``).
     """
+    if not isinstance(path, str | os.PathLike):
+        raise PlanError(f"plan: expected a plan file's path (or a loaded plan), got {type(path).__name__}")
     file = Path(path)
     if file.is_dir():
         raise PlanError(f"{file}: is a folder; give the plan file (e.g. plans/demo-24.yaml)")
