@@ -96,3 +96,12 @@ def test_a_variant_run_refuses_options_the_local_renderer_would_ignore(tmp_path:
     with pytest.raises(RequestError, match="the local renderer takes no options: api_key would be ignored"):
         run_variants(ROOT / "plans" / "demo-24.yaml", tmp_path / "run", provider="local", api_key=KEY, progress=False)
     assert not list((tmp_path / "run").glob("*.png"))
+
+
+def test_a_misspelt_run_option_is_named_as_one(tmp_path: Path) -> None:
+    from brandkit.variants import run_variants
+
+    with pytest.raises(RequestError, match="run_variants has no option 'concurency'; did you mean 'concurrency'"):
+        run_variants(ROOT / "plans" / "demo-24.yaml", tmp_path / "run", provider="local", concurency=2)
+    with pytest.raises(RequestError, match="the OpenAI provider has no option 'timeot'"):
+        run_variants(ROOT / "plans" / "demo-24.yaml", tmp_path / "run", api_key=KEY, timeot=5, progress=False)

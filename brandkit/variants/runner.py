@@ -45,7 +45,7 @@ from typing import Any
 
 from brandkit.budget import SpendBudget
 from brandkit.checks.base import Check
-from brandkit.errors import OutputError
+from brandkit.errors import OutputError, RequestError
 from brandkit.models import RenderCall
 from brandkit.outputs import preflight
 from brandkit.provider.base import ImageProvider, worst_case_cost_of
@@ -179,6 +179,7 @@ async def arun_variants(
     when ``out`` is unusable or has no room for the variants to make (see ``docs/variants.md``, *When writes
     fail*). A write failing mid-run ends the run with ``VariantRun.output`` set (exit code 4).
     """
+    _misspelt_run_options(provider_options)
     config = RunConfig(
         provider=provider,
         kit=kit,
@@ -319,6 +320,24 @@ async def _reports(runner: RunSession, plan: ExpandedPlan, out: Path, started: f
         runner.guard.noticed(exc, always=True)
         runner.storage_failed(exc)
         return build_manifest(plan, state, session_started=started, stopped=runner.stopped, provider=label)
+
+
+def _misspelt_run_options(provider_options: Mapping[str, Any]) -> None:
+    """A provider option that is a run option misspelt (``concurency``) is named as such, not passed to the
+    provider (where it would be refused as a provider option, or ignored)."""
+    if not provider_options:
+        return
+    import inspect
+
+    from brandkit.field_errors import did_you_mean
+    from brandkit.provider.openai import OpenAIProvider
+
+    ours = [name for name in inspect.signature(arun_variants).parameters if name != "provider_options"]
+    theirs = set(inspect.signature(OpenAIProvider).parameters)
+    for name in provider_options:
+        hint = None if name in theirs else did_you_mean(name, ours)  # "timeout" is the provider's, not "out"
+        if hint is not None:
+            raise RequestError(f"run_variants has no option {name!r}; did you mean {hint!r}?", field=name)
 
 
 def run_variants(plan: PlanInput, out: str | os.PathLike[str], **options: Any) -> VariantRun:
