@@ -21,6 +21,47 @@ def spec_schema_json() -> str:
     return json.dumps(spec_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
+SCHEMA_BASE = "https://brandkit.dev/schemas/"
+
+SCHEMA_NAMES = ("brand-spec", "asset-request", "edit-request", "validation-report")
+"""The documents ``schemas/<name>.schema.json`` describes (``brandkit spec schema --of NAME``)."""
+
+
+def schema_of(name: str) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of one of :data:`SCHEMA_NAMES`: the brand spec; the requests a service
+    sends (``AssetRequest`` for ``generate``/``compile``, ``EditRequest`` for ``edit``; what their ``kit`` methods
+    and the MCP tools accept); the validation report as written in sidecars and ``--json`` output (its
+    ``model_dump_report()`` form, ``passed`` included)."""
+    from brandkit.models import AssetRequest, EditRequest, ValidationReport
+
+    if name == "brand-spec":
+        return spec_schema()
+    if name == "asset-request":
+        schema = AssetRequest.model_json_schema(mode="validation")
+    elif name == "edit-request":
+        schema = EditRequest.model_json_schema(mode="validation")
+    elif name == "validation-report":
+        schema = ValidationReport.model_json_schema(mode="serialization")
+        schema["properties"]["passed"] = {
+            "type": "boolean",
+            "title": "Passed",
+            "description": "True when no check result is blocking (derived from the checks).",
+        }
+        schema["required"] = sorted({*schema.get("required", []), "passed"})
+    else:
+        raise ValueError(f"no schema named {name!r}; the schemas: {', '.join(SCHEMA_NAMES)}")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{SCHEMA_BASE}{name}.schema.json",
+        **schema,
+    }
+
+
+def schema_json(name: str) -> str:
+    """:func:`schema_of` as stable, pretty JSON text (what ``schemas/<name>.schema.json`` holds)."""
+    return json.dumps(schema_of(name), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
 def _type_name(annotation: Any) -> str:
     text = str(annotation).replace("typing.", "").replace("brandkit.spec.models.", "")
     text = text.replace("<class '", "").replace("'>", "").replace("NoneType", "None")

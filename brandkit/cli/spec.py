@@ -65,12 +65,31 @@ def _spec_warnings(spec: Any) -> list[str]:
 
 def spec_schema(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the schema to this file.")] = None,  # noqa: UP045
+    of: Annotated[
+        str,
+        typer.Option(
+            "--of",
+            help="Which document: brand-spec (default), asset-request, edit-request or validation-report.",
+        ),
+    ] = "brand-spec",
     json_out: JsonOpt = False,
 ) -> None:
-    """Print (or write) the JSON Schema of the brand spec, generated from the models."""
-    from brandkit.schema import spec_schema_json
+    """Print (or write) a JSON Schema generated from the models: the brand spec, or a request or report document."""
+    from brandkit.schema import SCHEMA_NAMES, schema_json
 
-    text = spec_schema_json()
+    with map_errors(json_out):
+        if of not in SCHEMA_NAMES:
+            from brandkit.errors import RequestError
+            from brandkit.field_errors import did_you_mean
+
+            hint = did_you_mean(of, SCHEMA_NAMES)
+            raise RequestError(
+                f"--of {of!r}: no such schema{f'; did you mean {hint!r}?' if hint else ''} "
+                f"(the schemas: {', '.join(SCHEMA_NAMES)})",
+                field="of",
+                value=of,
+            )
+    text = schema_json(of)
     if out is None:
         sys.stdout.write(text)
         return
