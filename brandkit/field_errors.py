@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from brandkit.errors import RequestValidationError, _short_repr
 
-__all__ = ["did_you_mean", "field_message", "known_fields", "request_error"]
+__all__ = ["did_you_mean", "field_message", "known_fields", "request_error", "suggestion"]
 
 
 def did_you_mean(name: str, candidates: Collection[str]) -> str | None:
@@ -31,6 +31,13 @@ def did_you_mean(name: str, candidates: Collection[str]) -> str | None:
     lowered = {candidate.lower(): candidate for candidate in candidates}
     close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
     return lowered[close[0]] if close else None
+
+
+def suggestion(name: str, candidates: Collection[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest of ``candidates`` (:func:`did_you_mean`), or ``""``: the tail of an
+    "unknown name" message."""
+    hint = did_you_mean(name, candidates)
+    return f"; did you mean {hint!r}?" if hint is not None else ""
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:

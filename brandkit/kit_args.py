@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from brandkit.checks.base import Check
 from brandkit.checks.registry import check_classes
 from brandkit.errors import RequestError
-from brandkit.field_errors import did_you_mean
+from brandkit.field_errors import suggestion
 from brandkit.spec.models import BrandSpec
 
 __all__ = ["checked_budget", "checked_checks", "checked_spec"]
@@ -53,9 +53,8 @@ def checked_checks(checks: Sequence[Check | str] | None) -> list[Check] | None:
         where = f"checks[{index}]"
         if isinstance(item, str):
             if item not in builtin:
-                hint = did_you_mean(item, builtin)
                 raise RequestError(
-                    f"{where}: no built-in check named {item!r}{f'; did you mean {hint!r}?' if hint else ''} "
+                    f"{where}: no built-in check named {item!r}{suggestion(item, builtin)} "
                     f"(the checks: {', '.join(builtin)})",
                     field=where,
                     value=item,

@@ -80,12 +80,10 @@ def spec_schema(
     with map_errors(json_out):
         if of not in SCHEMA_NAMES:
             from brandkit.errors import RequestError
-            from brandkit.field_errors import did_you_mean
+            from brandkit.field_errors import suggestion
 
-            hint = did_you_mean(of, SCHEMA_NAMES)
             raise RequestError(
-                f"--of {of!r}: no such schema{f'; did you mean {hint!r}?' if hint else ''} "
-                f"(the schemas: {', '.join(SCHEMA_NAMES)})",
+                f"--of {of!r}: no such schema{suggestion(of, SCHEMA_NAMES)} (the schemas: {', '.join(SCHEMA_NAMES)})",
                 field="of",
                 value=of,
             )

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from brandkit.errors import RequestError
-from brandkit.field_errors import did_you_mean
+from brandkit.field_errors import suggestion
 from brandkit.provider.base import ImageProvider, Moderator
 from brandkit.provider.conversation import ConversationProvider
 from brandkit.spec.models import BrandSpec
@@ -108,11 +108,8 @@ def _known_options(options: Mapping[str, Any], factory: Callable[..., object], w
     known = [name for name in inspect.signature(factory).parameters if name != "self"]
     for name in options:
         if name not in known:
-            hint = did_you_mean(name, known)
             raise RequestError(
-                f"{what} has no option {name!r}{f'; did you mean {hint!r}?' if hint else ''} "
-                f"(its options: {', '.join(known)})",
-                field=name,
+                f"{what} has no option {name!r}{suggestion(name, known)} (its options: {', '.join(known)})", field=name
             )
 
 
