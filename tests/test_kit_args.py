@@ -105,3 +105,21 @@ def test_a_misspelt_run_option_is_named_as_one(tmp_path: Path) -> None:
         run_variants(ROOT / "plans" / "demo-24.yaml", tmp_path / "run", provider="local", concurency=2)
     with pytest.raises(RequestError, match="the OpenAI provider has no option 'timeot'"):
         run_variants(ROOT / "plans" / "demo-24.yaml", tmp_path / "run", api_key=KEY, timeot=5, progress=False)
+
+
+def test_policies_name_real_checks_and_real_policies(northwind: brandkit.BrandSpec) -> None:
+    kit = brandkit.BrandKit(northwind, provider="local", checks=["technical", "palette"])
+    data = kit.generate({"brief": "A cup of coffee", "headline": "Slow mornings"}).data
+    refused = {
+        "policies.palete: no check is named 'palete'; did you mean 'palette'?": {"palete": "warn"},
+        "policies.palette: 'wrn' is not a policy; did you mean 'warn'?": {"palette": "wrn"},
+    }
+    for message, policies in refused.items():
+        with pytest.raises(RequestError, match=message.replace("?", r"\?")) as caught:
+            kit.validate(data, policies=policies)  # type: ignore[arg-type]
+        assert caught.value.field == message.split(":")[0]
+        with pytest.raises(RequestError, match=message.split(":")[0]):  # a bad value: the request model's own error
+            kit.generate({"brief": "A cup of coffee", "policies": policies})
+    assert kit.validate(data, policies={"palette": "warn"}).checks["palette"].policy == "warn"
+    report = kit.validate(data, policies={"logo": "warn"})  # a built-in check this kit does not run: no effect
+    assert list(report.checks) == ["technical", "palette"]

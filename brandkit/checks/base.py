@@ -17,14 +17,16 @@ one that does not apply returns ``skipped`` with the reason.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Literal, Protocol, runtime_checkable
+from typing import Annotated, Any, ClassVar, Literal, Protocol, get_args, runtime_checkable
 
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from brandkit.check_catalog import CheckDetails, CheckPolicy, FixZone, check_entry
+from brandkit.check_catalog import CheckDetails, CheckPolicy, FixZone, check_entry, check_names
+from brandkit.errors import RequestError
+from brandkit.field_errors import suggestion
 from brandkit.geometry import PixelBox
 from brandkit.imageio import load_image
 from brandkit.models import CheckResult, CheckStatus, CopyBlock, Measure, ValidationReport
@@ -245,6 +247,36 @@ def split_checks(checks: Sequence[Check]) -> tuple[list[Check], list[Check]]:
     before = [check for check in checks if not reads_moderation(check)]
     after = [check for check in checks if reads_moderation(check)]
     return before, after
+
+
+POLICIES: tuple[CheckPolicy, ...] = get_args(CheckPolicy)
+
+
+def checked_policies(policies: Mapping[str, object] | None, checks: Sequence[Check]) -> dict[str, CheckPolicy]:
+    """``policies`` (check name → policy, from a request or a ``validate`` call) for a kit running ``checks``: a
+    name that is neither a built-in check nor one of ``checks`` (a misspelling), or a value that is not a policy,
+    is a :class:`~brandkit.RequestError` naming it (``policies.<name>``) — never ignored, never reported as given.
+    A built-in check the kit does not run may be named (a plan shared by kits with other checks): it has no
+    effect."""
+    names = list(dict.fromkeys([*(check.name for check in checks), *check_names()]))
+    chosen: dict[str, CheckPolicy] = {}
+    for name, policy in (policies or {}).items():
+        if name not in names:
+            raise RequestError(
+                f"policies.{name}: no check is named {name!r}{suggestion(name, names)} "
+                f"(the checks: {', '.join(names)})",
+                field=f"policies.{name}",
+                value=name,
+            )
+        if policy not in POLICIES:
+            raise RequestError(
+                f"policies.{name}: {policy!r} is not a policy{suggestion(str(policy), POLICIES)} "
+                f"(one of {', '.join(POLICIES)})",
+                field=f"policies.{name}",
+                value=policy,
+            )
+        chosen[name] = policy  # narrowed to a CheckPolicy by the test against POLICIES above
+    return chosen
 
 
 def run_checks(

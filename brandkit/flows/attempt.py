@@ -19,6 +19,7 @@ from tenacity.stop import stop_base
 from brandkit.asset import Asset, embed_provenance, provenance_record
 from brandkit.asset_signing import finish_asset, require_signer
 from brandkit.budget import BudgetExceededError, SpendBudget
+from brandkit.checks.base import checked_policies
 from brandkit.compile import compile_edit, compile_prompt
 from brandkit.edit_inherit import inherit_edit
 from brandkit.edit_mask import check_mask
@@ -78,7 +79,7 @@ def attempt_flow(
     repair loop's own feedback from the previous attempt.
     """
     spec = ctx.spec
-    policies: dict[str, CheckPolicy] = dict(request.policies)
+    policies: dict[str, CheckPolicy] = checked_policies(request.policies, ctx.checks)
     require_signer(spec, policies, ctx.signer)
     budget = SpendBudget(
         max_spend_usd if max_spend_usd is not None else spec.repair.max_spend_usd, label="max_spend_usd"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from brandkit.checks.base import Expectation
+from brandkit.checks.base import Expectation, checked_policies
 from brandkit.compile import compile_prompt
 from brandkit.errors import ImageInputError
 from brandkit.flows.effects import Compute, Flow, KitContext
@@ -39,7 +39,11 @@ def validate_flow(
     (:func:`brandkit.provenance.read_provenance_record`), and a record naming another spec or a logo variant the
     spec lacks is unreadable too. The report's ``provenance`` says what was found (``provenance unreadable:
     <reason>``); an unreadable record never stops the pixels from being checked against ``request``'s copy.
+    ``policies`` override the request's; a check name the kit does not run or a value that is not a policy is a
+    :class:`~brandkit.RequestError` (never ignored).
     """
+    # a misspelt check or policy: RequestError before anything is decoded, never ignored
+    chosen = checked_policies({**(request.policies if request is not None else {}), **(policies or {})}, ctx.checks)
     decoded = load_image(data)  # typed error for unreadable input before anything else
     fmt = detect_format(data) or "png"
     variants = [logo.variant for logo in ctx.spec.logos]
@@ -50,10 +54,9 @@ def validate_flow(
         expectation = expectation_for(prompt)
         expectation.output_format = str(prompt.params.get("output_format", fmt))
         prompt_text = prompt.text
-        policies = {**request.policies, **(policies or {})}
     else:
         expectation = expectation_from_record(reading.record, fmt)
-    report, _ = yield from moderated_check_step(ctx, data, fmt, prompt_text, expectation, policies or {}, decoded)
+    report, _ = yield from moderated_check_step(ctx, data, fmt, prompt_text, expectation, chosen, decoded)
     source = expectation.copy_source if expectation.copy_source in ("request", "provenance") else "none"
     note = ProvenanceNote(status=reading.status, reason=reading.reason, copy_source=source)
     return report.model_copy(update={"provenance": note})
