@@ -102,7 +102,13 @@ class AssetRequest(_RequestModel):
     logo: Literal["reference", "overlay"] | None = None
     policies: dict[str, CheckPolicy] = Field(default_factory=dict)
     n: int = Field(default=1, ge=1, le=10)
-    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    seed: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**63 - 1,
+        description="Makes the local renderer's output repeatable (its photo and layout choices). The OpenAI Images "
+        "API takes no seed: it is not sent there, and the model's output is not repeatable.",
+    )
     locale: str | None = Field(default=None, max_length=35)
     safety_identifier: str | None = Field(default=None, max_length=256)
     model: str | None = None
@@ -144,7 +150,13 @@ class EditRequest(_RequestModel):
     text: Literal["render", "overlay"] | None = None
     policies: dict[str, CheckPolicy] = Field(default_factory=dict)
     locale: str | None = None
-    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    seed: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**63 - 1,
+        description="Makes the local renderer's output repeatable (its photo and layout choices). The OpenAI Images "
+        "API takes no seed: it is not sent there, and the model's output is not repeatable.",
+    )
     safety_identifier: str | None = Field(default=None, max_length=256)
 
 

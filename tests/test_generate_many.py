@@ -201,3 +201,18 @@ def test_cli_generate_n_without_json_lists_the_saved_file_and_the_provider_error
     error = " ".join(result.stderr.split())  # the console wraps long lines
     assert "1 of 2 assets made" in error and f"saved: {saved}" in error
     assert "[status=429, code=insufficient_quota, request_id=req_" in error  # brackets printed, not read as markup
+
+
+def test_seed_with_openai_is_said_not_to_be_sent(
+    northwind: brandkit.BrandSpec, openai_server: OpenAIServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    openai_server.image_factory = brand_imagery(northwind)
+    monkeypatch.setenv("OPENAI_API_KEY", FAKE_API_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.url)
+    args = ["generate", "--spec", "brand_specs/northwind", "--brief", REQ["brief"], "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(app, [*args, "--seed", "7", "--db", str(tmp_path / "r.db")])
+    assert result.exit_code == 0, result.output
+    assert "--seed is not sent to OpenAI" in result.stderr
+    assert all("seed" not in record.fields for record in openai_server.records() if record.path.endswith(IMAGE_PATHS))
+    local = CliRunner().invoke(app, [*args, "--seed", "7", "--provider", "local", "--db", str(tmp_path / "r.db")])
+    assert local.exit_code == 0 and "--seed is not sent" not in local.stderr

@@ -33,6 +33,7 @@ from brandkit.cli.common import (
     make_console,
     map_errors,
     resolve_provider,
+    warn_unsent_seed,
 )
 from brandkit.cli.recording import DbOpt, output_recorder, report_recording
 from brandkit.errors import BrandkitError, BrandViolationError
@@ -69,7 +70,10 @@ def chat_cmd(
         Optional[float],  # noqa: UP045 - typer needs Optional
         typer.Option("--budget", min=0.0, help="Spend budget of the conversation in USD (checked before each turn)."),
     ] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Seed for repeatable output.")] = None,  # noqa: UP045
+    seed: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--seed", help="Seed: repeatable output of the local renderer (not sent to OpenAI)."),
+    ] = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -82,6 +86,7 @@ def chat_cmd(
 
     with map_errors(json_out):
         name = resolve_provider(provider, json_out)
+        warn_unsent_seed(seed, name, json_out)
         loaded = load_spec_arg(spec)
         request = build_request(brief, headline, subhead, cta, fmt, seed, 1, None, background)
         kit = BrandKit(loaded, provider=name)

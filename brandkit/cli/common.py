@@ -64,6 +64,7 @@ __all__ = [
     "print_audit_summary",
     "report_rows",
     "resolve_provider",
+    "warn_unsent_seed",
 ]
 
 EXIT_OK, EXIT_CHECKS, EXIT_USAGE, EXIT_PROVIDER = 0, 1, 2, 3
@@ -212,6 +213,16 @@ def resolve_provider(provider: str | None, as_json: bool) -> str:
     if provider == "openai" and not os.environ.get("OPENAI_API_KEY"):
         fail(EXIT_USAGE, "--provider openai needs OPENAI_API_KEY; to run offline use --provider local", as_json)
     return provider
+
+
+def warn_unsent_seed(seed: int | None, provider: str, as_json: bool) -> None:
+    """Say, on stderr, that ``--seed`` does not make OpenAI's output repeatable (the Images API takes no seed)."""
+    if seed is not None and provider == "openai" and not as_json:
+        make_console(stderr=True).print(
+            "warning: --seed is not sent to OpenAI (the Images API takes no seed): the images are not repeatable; "
+            "it still numbers the variants",
+            markup=False,
+        )
 
 
 def report_rows(report: Any) -> Table:

@@ -32,6 +32,7 @@ from brandkit.cli.common import (
     map_errors,
     report_rows,
     resolve_provider,
+    warn_unsent_seed,
 )
 from brandkit.cli.recording import DbOpt, output_recorder, report_recording
 from brandkit.errors import OutputError, PartialGenerationError
@@ -225,7 +226,10 @@ def generate_cmd(
     fmt: Fmt = "square",
     provider: Provider = None,
     n: Annotated[int, typer.Option("--n", min=1, max=10, help="Number of assets.")] = 1,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Seed for repeatable output.")] = None,  # noqa: UP045
+    seed: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--seed", help="Seed: repeatable output of the local renderer (not sent to OpenAI)."),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
     disclaimer: Disclaimer = None,
     background: Background = "auto",
@@ -240,6 +244,7 @@ def generate_cmd(
     from brandkit.kit import BrandKit
 
     chosen = resolve_provider(provider, json_out)
+    warn_unsent_seed(seed, chosen, json_out)
     with map_errors(json_out):
         loaded = load_spec_arg(spec)
         request = build_request(brief, headline, subhead, cta, fmt, seed, n, disclaimer, background)
