@@ -9,8 +9,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, AbstractContextManager, contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 from brandkit.app_entry import async_variants_runner, variants_runner
@@ -20,9 +20,18 @@ from brandkit.checks.base import Check
 from brandkit.checks.credentials import TRUST_RESOURCE
 from brandkit.compile import compile_prompt
 from brandkit.credentials.signer import CredentialSigner, resolve_signer, resolve_trust_anchors
-from brandkit.errors import ImageInputError, RequestError
 from brandkit.generate_many import collect, run_in_turn, variant_requests
-from brandkit.kit_args import checked_budget, checked_checks, checked_spec
+from brandkit.kit_args import (
+    ImageInput,
+    as_asset_request,
+    checked_budget,
+    checked_checks,
+    checked_spec,
+    mask_bytes,
+    named_image_errors,
+    optional_request,
+    single_request,
+)
 from brandkit.models import AssetRequest, CompiledPrompt, EditRequest, ValidationReport
 from brandkit.pipeline import (
     KitContext,
@@ -34,7 +43,7 @@ from brandkit.pipeline import (
     validate_flow,
 )
 from brandkit.provider import default_moderator, make_provider
-from brandkit.provider.base import ImageProvider, Moderator
+from brandkit.provider.base import AsyncClosable, Closable, ImageProvider, Moderator
 from brandkit.resources import KitResources, PreloadScope, WarmReport
 from brandkit.spec.models import BrandSpec, CheckPolicy
 
@@ -42,7 +51,6 @@ if TYPE_CHECKING:
     from brandkit.conversation import AsyncConversation, Conversation
     from brandkit.provider.conversation import ConversationProvider
 
-ImageInput = str | os.PathLike[str] | bytes
 _CONNECTION_OPTIONS = (
     "api_key",
     "base_url",
@@ -80,6 +88,7 @@ class _KitBase:
         signing = resolve_signer(signer)  # Content Credentials (docs/provenance.md); checked before anything runs
         anchors = resolve_trust_anchors(trust_anchors)
         self.provider = make_provider(provider, spec, **provider_options)
+        self._owns_provider = isinstance(provider, str)  # made here from a name: closed by close()/aclose()
         # what a conversation on the OpenAI Responses API reuses of the kit's own connection (docs/conversation.md)
         self._connection = {k: v for k, v in provider_options.items() if k in _CONNECTION_OPTIONS}
         chosen = default_moderator(self.provider, self.resources.local_moderator) if moderator == "auto" else moderator
@@ -191,6 +200,18 @@ class BrandKit(_KitBase):
     them (default: a new one per kit).
     """
 
+    def close(self) -> None:
+        """Close the HTTP clients of the provider this kit made from a name (``"openai"``); a provider object you
+        passed in is yours to close. The kit may be used again (its clients reopen on first use)."""
+        if self._owns_provider and isinstance(self.provider, Closable):
+            self.provider.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def generate(self, request: AssetRequest | Mapping[str, Any], *, reviewer_feedback: Sequence[str] = ()) -> Asset:
         """Generate one asset that passes every check, repairing within the spec's budget.
 
@@ -200,7 +221,7 @@ class BrandKit(_KitBase):
         :class:`~brandkit.ForbiddenContentError` / :class:`~brandkit.RequestError` before any call,
         :class:`~brandkit.ProviderError` when the service fails.
         """
-        flow = generate_flow(self._ctx, _single(request), **self._budget, reviewer_feedback=reviewer_feedback)
+        flow = generate_flow(self._ctx, single_request(request), **self._budget, reviewer_feedback=reviewer_feedback)
         with self.resources.active(), self._preloading() as preloading:
             return run_sync(preloading.wrap(flow), self._ctx)
 
@@ -240,7 +261,7 @@ class BrandKit(_KitBase):
         :class:`~brandkit.RequestError` (``field="mask"``) before anything is rendered."""
         req = self._edit_request(instruction, keep, request, copy)
         data = read_image_source(image)
-        flow = edit_flow(self._ctx, req, data, _mask_bytes(mask), **self._budget, reviewer_feedback=reviewer_feedback)
+        flow = edit_flow(self._ctx, req, data, mask_bytes(mask), **self._budget, reviewer_feedback=reviewer_feedback)
         with self.resources.active(), self._preloading() as preloading:
             return run_sync(preloading.wrap(flow), self._ctx)
 
@@ -258,7 +279,7 @@ class BrandKit(_KitBase):
             self.resources.active(),
             self._preloading() as preloading,
         ):
-            flow = validate_flow(self._ctx, read_image_source(image), _optional_request(request), policies)
+            flow = validate_flow(self._ctx, read_image_source(image), optional_request(request), policies)
             return run_sync(preloading.wrap(flow), self._ctx)
 
     def conversation(
@@ -292,11 +313,22 @@ class BrandKit(_KitBase):
 class AsyncBrandKit(_KitBase):
     """The same methods as :class:`BrandKit`, awaitable; one shared implementation."""
 
+    async def aclose(self) -> None:
+        """Async twin of :meth:`BrandKit.close` (the provider's async and sync clients)."""
+        if self._owns_provider and isinstance(self.provider, AsyncClosable):
+            await self.provider.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
     async def generate(
         self, request: AssetRequest | Mapping[str, Any], *, reviewer_feedback: Sequence[str] = ()
     ) -> Asset:
         """Async twin of :meth:`BrandKit.generate`."""
-        flow = generate_flow(self._ctx, _single(request), **self._budget, reviewer_feedback=reviewer_feedback)
+        flow = generate_flow(self._ctx, single_request(request), **self._budget, reviewer_feedback=reviewer_feedback)
         with self.resources.active():
             async with self._apreloading() as preloading:
                 return await run_async(preloading.wrap(flow), self._ctx)
@@ -330,7 +362,7 @@ class AsyncBrandKit(_KitBase):
         """Async twin of :meth:`BrandKit.edit`."""
         req = self._edit_request(instruction, keep, request, copy)
         data = read_image_source(image)
-        flow = edit_flow(self._ctx, req, data, _mask_bytes(mask), **self._budget, reviewer_feedback=reviewer_feedback)
+        flow = edit_flow(self._ctx, req, data, mask_bytes(mask), **self._budget, reviewer_feedback=reviewer_feedback)
         with self.resources.active():
             async with self._apreloading() as preloading:
                 return await run_async(preloading.wrap(flow), self._ctx)
@@ -344,7 +376,7 @@ class AsyncBrandKit(_KitBase):
         """Async twin of :meth:`BrandKit.validate`."""
         with named_image_errors(image), self.resources.active():
             async with self._apreloading() as preloading:
-                flow = validate_flow(self._ctx, read_image_source(image), _optional_request(request), policies)
+                flow = validate_flow(self._ctx, read_image_source(image), optional_request(request), policies)
                 return await run_async(preloading.wrap(flow), self._ctx)
 
     def conversation(
@@ -366,53 +398,3 @@ class AsyncBrandKit(_KitBase):
     async def variants(self, plan: Any, out: str | os.PathLike[str], **options: Any) -> Any:
         """Async twin of :meth:`BrandKit.variants`."""
         return await async_variants_runner()(plan, out, **self._variant_options(options))
-
-
-@contextmanager
-def named_image_errors(image: ImageInput) -> Iterator[None]:
-    """Make an :class:`ImageInputError` about an image given as a path name the file (the decoder only sees
-    bytes and would say ``<6 bytes>``)."""
-    try:
-        yield
-    except ImageInputError as exc:
-        if not isinstance(image, str | os.PathLike) or exc.source == os.fspath(image):
-            raise  # bytes (or a wrong type, which the error already names)
-        name = os.fspath(image)
-        problem = exc.message
-        if exc.source and problem.startswith(exc.source + ": "):
-            problem = problem[len(exc.source) + 2 :]
-        raise ImageInputError(f"{name}: {problem}", source=str(name)) from exc
-
-
-def as_asset_request(request: AssetRequest | Mapping[str, Any]) -> AssetRequest:
-    """``request`` as an :class:`AssetRequest`: a mapping is validated (a bad or unknown field raises
-    :class:`~brandkit.RequestValidationError` naming it, with "did you mean"); anything else is a RequestError."""
-    if isinstance(request, AssetRequest):
-        return request
-    if isinstance(request, Mapping):
-        return AssetRequest(**{str(k): v for k, v in request.items()})
-    raise RequestError(
-        f"request: expected an AssetRequest or a mapping of its fields, got {type(request).__name__}",
-        field="request",
-    )
-
-
-def _optional_request(request: AssetRequest | Mapping[str, Any] | None) -> AssetRequest | None:
-    return None if request is None else as_asset_request(request)
-
-
-def _mask_bytes(mask: ImageInput | None) -> bytes | None:
-    """An edit's mask as bytes (a path is read like the image: size limit, errors naming the file)."""
-    return None if mask is None else read_image_source(mask)
-
-
-def _single(request: AssetRequest | Mapping[str, Any]) -> AssetRequest:
-    """The request of one ``generate`` call: ``n`` must be 1 (``n`` images are ``generate_many``'s)."""
-    request = as_asset_request(request)
-    if request.n != 1:
-        raise RequestError(
-            f"n: generate makes one asset (got n={request.n}); use generate_many for {request.n} variants",
-            field="n",
-            value=request.n,
-        )
-    return request

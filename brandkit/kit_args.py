@@ -4,22 +4,43 @@ the value, instead of an ``AttributeError`` at the first ``generate`` (or a valu
 * ``spec``: a :class:`~brandkit.BrandSpec`, or the path of one (loaded with :func:`~brandkit.load_spec`);
 * ``checks``: check objects (anything with a ``name`` and a ``run(ctx)``), or built-in check names (``"palette"``);
   a class instead of an instance, an unknown name (with "did you mean") or two checks of one name are refused;
-* ``max_attempts`` 1–10 and ``max_spend_usd`` ≥ 0, the spec's own ``repair`` bounds.
+* ``max_attempts`` 1–10 and ``max_spend_usd`` ≥ 0, the spec's own ``repair`` bounds;
+
+and what the kit's methods are given: a request as a model or a mapping (:func:`as_asset_request`), one asset per
+``generate`` (:func:`single_request`), an image or a mask as a path or bytes (:data:`ImageInput`), errors about a file
+naming it (:func:`named_image_errors`).
 """
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 from brandkit.checks.base import Check
 from brandkit.checks.registry import check_classes
-from brandkit.errors import RequestError
+from brandkit.errors import ImageInputError, RequestError
 from brandkit.field_errors import suggestion
+from brandkit.flows.validate import read_image_source
+from brandkit.models import AssetRequest
 from brandkit.spec.models import BrandSpec
 
-__all__ = ["checked_budget", "checked_checks", "checked_spec"]
+__all__ = [
+    "ImageInput",
+    "as_asset_request",
+    "checked_budget",
+    "checked_checks",
+    "checked_spec",
+    "mask_bytes",
+    "named_image_errors",
+    "optional_request",
+    "single_request",
+]
+
+ImageInput = str | os.PathLike[str] | bytes
+"""An image given to a kit: a file path or the file's bytes."""
 
 MAX_ATTEMPTS = 10
 """The most generations per asset a kit may allow (the spec's ``repair.max_attempts`` bound)."""
@@ -106,3 +127,54 @@ def checked_budget(max_attempts: object, max_spend_usd: object) -> None:
             field="max_spend_usd",
             value=max_spend_usd,
         )
+
+
+@contextmanager
+def named_image_errors(image: ImageInput) -> Iterator[None]:
+    """Make an :class:`ImageInputError` about an image given as a path name the file (the decoder only sees
+    bytes and would say ``<6 bytes>``)."""
+    try:
+        yield
+    except ImageInputError as exc:
+        if not isinstance(image, str | os.PathLike) or exc.source == os.fspath(image):
+            raise  # bytes (or a wrong type, which the error already names)
+        name = os.fspath(image)
+        problem = exc.message
+        if exc.source and problem.startswith(exc.source + ": "):
+            problem = problem[len(exc.source) + 2 :]
+        raise ImageInputError(f"{name}: {problem}", source=str(name)) from exc
+
+
+def as_asset_request(request: AssetRequest | Mapping[str, Any]) -> AssetRequest:
+    """``request`` as an :class:`AssetRequest`: a mapping is validated (a bad or unknown field raises
+    :class:`~brandkit.RequestValidationError` naming it, with "did you mean"); anything else is a RequestError."""
+    if isinstance(request, AssetRequest):
+        return request
+    if isinstance(request, Mapping):
+        return AssetRequest(**{str(k): v for k, v in request.items()})
+    raise RequestError(
+        f"request: expected an AssetRequest or a mapping of its fields, got {type(request).__name__}",
+        field="request",
+    )
+
+
+def optional_request(request: AssetRequest | Mapping[str, Any] | None) -> AssetRequest | None:
+    """:func:`as_asset_request`, or ``None``."""
+    return None if request is None else as_asset_request(request)
+
+
+def mask_bytes(mask: ImageInput | None) -> bytes | None:
+    """An edit's mask as bytes (a path is read like the image: size limit, errors naming the file)."""
+    return None if mask is None else read_image_source(mask)
+
+
+def single_request(request: AssetRequest | Mapping[str, Any]) -> AssetRequest:
+    """The request of one ``generate`` call: ``n`` must be 1 (``n`` images are ``generate_many``'s)."""
+    request = as_asset_request(request)
+    if request.n != 1:
+        raise RequestError(
+            f"n: generate makes one asset (got n={request.n}); use generate_many for {request.n} variants",
+            field="n",
+            value=request.n,
+        )
+    return request

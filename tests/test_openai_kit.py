@@ -217,3 +217,37 @@ def test_cli_without_key_points_to_local(tmp_path: Path, root: Path) -> None:
     )
     assert proc.returncode == 2 and "--provider local" in proc.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_a_kit_closes_the_clients_it_made_and_only_those(
+    northwind: brandkit.BrandSpec, openai_server: OpenAIServer
+) -> None:
+    from openai import OpenAI
+
+    openai_server.image_factory = brand_imagery(northwind)
+    with _kit(northwind, openai_server) as kit:
+        assert kit.generate(REQ).report.passed
+        made = kit.provider._clients.sync()  # the SDK client brandkit made for this kit
+        assert not made.is_closed()
+    assert made.is_closed()
+    mine = OpenAI(api_key=FAKE_API_KEY, base_url=openai_server.url)
+    with brandkit.BrandKit(northwind, provider="openai", client=mine, retry=FAST_RETRY) as kit:
+        kit.generate(REQ)
+    assert not mine.is_closed()  # a client you pass in is yours to close
+    mine.close()
+    local = brandkit.BrandKit(northwind, provider="local")
+    local.close()  # nothing to close: no error
+    assert local.generate(REQ).report.passed  # and still usable
+
+
+def test_an_async_kit_closes_its_clients(northwind: brandkit.BrandSpec, openai_server: OpenAIServer) -> None:
+    openai_server.image_factory = brand_imagery(northwind)
+
+    async def run() -> Any:
+        async with _kit(northwind, openai_server, brandkit.AsyncBrandKit) as kit:
+            assert (await kit.generate(REQ)).report.passed
+            made = kit.provider._clients.async_()
+            assert not made.is_closed()
+        return made
+
+    assert asyncio.run(run()).is_closed()

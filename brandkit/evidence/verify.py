@@ -31,7 +31,8 @@ from brandkit.evidence.models import CheckEvidence, Finding, ImageInfo, Verifica
 from brandkit.evidence.scoring import SEVERITY_ORDER, outcome_severity, rule_weight, score, verdict
 from brandkit.geometry import PixelBox
 from brandkit.imageio import detect_format, load_image, read_bytes
-from brandkit.kit import BrandKit, ImageInput, as_asset_request, named_image_errors
+from brandkit.kit import BrandKit
+from brandkit.kit_args import ImageInput, as_asset_request, named_image_errors
 from brandkit.models import AssetRequest, CheckResult, ValidationReport
 from brandkit.provenance import read_provenance_record
 from brandkit.spec.models import BrandSpec

@@ -60,6 +60,15 @@ class StatesPrices(Protocol):
 
 
 @runtime_checkable
+class Closable(Protocol):
+    """A provider with clients to close from sync code (the OpenAI providers)."""
+
+    def close(self) -> None:
+        """Close the provider's sync clients."""
+        ...
+
+
+@runtime_checkable
 class AsyncClosable(Protocol):
     """A provider with clients to close (wrappers close what they wrap)."""
 
