@@ -158,7 +158,8 @@ class _KitBase:
         chosen = make_conversation_provider(name, self.spec, **(options or {}))
         return self._ctx, self.resources, chosen, as_asset_request(request)
 
-    def _conversation_budget(self, options: dict[str, Any]) -> dict[str, Any]:
+    def _conversation_budget(self, options: dict[str, Any], provider: object) -> dict[str, Any]:
+        options["owns_provider"] = provider is None or isinstance(provider, str)  # made here: closed with it
         options.setdefault("max_attempts", self._budget["max_attempts"])
         options.setdefault("turn_max_spend_usd", self._budget["max_spend_usd"])
         return options
@@ -301,7 +302,8 @@ class BrandKit(_KitBase):
         from brandkit.conversation import Conversation
 
         return Conversation(
-            *self._conversation_args(request, provider, provider_options), **self._conversation_budget(options)
+            *self._conversation_args(request, provider, provider_options),
+            **self._conversation_budget(options, provider),
         )
 
     def variants(self, plan: Any, out: str | os.PathLike[str], **options: Any) -> Any:
@@ -392,7 +394,8 @@ class AsyncBrandKit(_KitBase):
         from brandkit.conversation import AsyncConversation
 
         return AsyncConversation(
-            *self._conversation_args(request, provider, provider_options), **self._conversation_budget(options)
+            *self._conversation_args(request, provider, provider_options),
+            **self._conversation_budget(options, provider),
         )
 
     async def variants(self, plan: Any, out: str | os.PathLike[str], **options: Any) -> Any:

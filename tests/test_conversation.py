@@ -467,10 +467,13 @@ def test_an_openai_kit_lends_its_connection_to_the_conversation(
     conv = kit.conversation(
         {"brief": "A person stretching at sunrise", "headline": "Small steps, every day"}, out=tmp_path / "out"
     )
-    outcome = conv.turn()  # no OPENAI_API_KEY / OPENAI_BASE_URL in the environment: the kit's own are used
+    with conv:
+        outcome = conv.turn()  # no OPENAI_API_KEY / OPENAI_BASE_URL in the environment: the kit's own are used
+        made = conv._session.provider._clients.sync()  # type: ignore[attr-defined]  # the client it made
     assert outcome.asset.report.passed and outcome.path is not None and outcome.path.is_file()
     assert openai_server.count("/responses") == 1 and outcome.cost_usd > 0
     assert conv.spent_usd == pytest.approx(outcome.cost_usd)
+    assert made.is_closed()  # the conversation made its Responses client: leaving `with` closed it
 
 
 # --- copy changed in words ---------------------------------------------------------------------------------------

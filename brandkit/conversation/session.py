@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Self
 
 from brandkit.budget import SpendBudget
 from brandkit.conversation.core import TurnSession
 from brandkit.conversation.models import TurnOutcome
 from brandkit.models import AssetRequest
 from brandkit.pipeline import KitContext, run_async, run_sync
+from brandkit.provider.base import AsyncClosable, Closable
 from brandkit.provider.conversation import ConversationProvider, PartialCallback, PartialImage, TurnUsage
 from brandkit.resources import KitResources
 
@@ -30,6 +31,8 @@ class _ConversationBase:
     turn; ``out``: save each accepted turn's asset there (``NAME-turn-NN.png`` + sidecar, atomically, never over
     a file); ``recorder``: record each saved asset with the previous turn's as parent (needs ``out``);
     ``stored_conversation``: a provider-side conversation to append to instead of chaining response ids.
+    ``owns_provider``: the conversation made ``provider`` (from a name), so ``close()`` / ``aclose()`` (or leaving a
+    ``with`` block) closes its clients; a provider object passed in stays open.
     """
 
     def __init__(
@@ -38,9 +41,12 @@ class _ConversationBase:
         resources: KitResources,
         provider: ConversationProvider,
         request: AssetRequest,
+        *,
+        owns_provider: bool = False,
         **options: Any,
     ) -> None:
         self._session = TurnSession(ctx, resources, provider, request, **options)
+        self._owns_provider = owns_provider
 
     def __repr__(self) -> str:
         s = self._session
@@ -90,6 +96,18 @@ class _ConversationBase:
 class Conversation(_ConversationBase):
     """A multi-turn image session (blocking); made by :meth:`brandkit.BrandKit.conversation`."""
 
+    def close(self) -> None:
+        """Close the clients of the provider this conversation made (see :class:`_ConversationBase`)."""
+        provider = self._session.provider
+        if self._owns_provider and isinstance(provider, Closable):
+            provider.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def turn(self, instruction: str = "", *, on_partial: PartialCallback | None = None, **changes: Any) -> TurnOutcome:
         """Refine the image: ``instruction`` in words, ``changes`` any :class:`~brandkit.AssetRequest` field
         (``headline=``, ``subhead=``, ``cta=``, ``disclaimers=``, ``locale=``, ``policies=``, …).
@@ -110,6 +128,18 @@ class Conversation(_ConversationBase):
 
 class AsyncConversation(_ConversationBase):
     """The same session, awaitable; made by :meth:`brandkit.AsyncBrandKit.conversation`."""
+
+    async def aclose(self) -> None:
+        """Async twin of :meth:`Conversation.close`."""
+        provider = self._session.provider
+        if self._owns_provider and isinstance(provider, AsyncClosable):
+            await provider.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
     async def turn(
         self, instruction: str = "", *, on_partial: PartialCallback | None = None, **changes: Any

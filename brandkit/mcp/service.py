@@ -228,7 +228,6 @@ class BrandService:
 
     async def generate(self, args: GenerateArgs) -> AssetResult:
         """Generate one asset within ``args.budget_usd``, save it atomically into the output folder."""
-        kit = await self._budgeted(args.brand, args.budget_usd)
         request = self._confined_request(args.request)
         if request.n != 1:
             raise RequestError(
@@ -236,19 +235,20 @@ class BrandService:
                 field="request.n",
                 value=request.n,
             )
-        prompt = await anyio.to_thread.run_sync(kit.compile, request)  # forbidden content and bad copy: here
-        await self._preflight(prompt)
-        asset = await kit.generate(request)
+        async with await self._budgeted(args.brand, args.budget_usd) as kit:  # its clients closed after the call
+            prompt = await anyio.to_thread.run_sync(kit.compile, request)  # forbidden content and bad copy: here
+            await self._preflight(prompt)
+            asset = await kit.generate(request)
         return await self._saved(asset, f"{args.brand}-{prompt.format_name}", args.budget_usd, args.brand)
 
     async def edit(self, args: EditArgs) -> AssetResult:
         """Edit an image (path inside the allowed roots, or base64) within ``args.budget_usd``; save the result."""
-        kit = await self._budgeted(args.brand, args.budget_usd)
         data, source = await self._image(args.image_path, args.image_base64)
         mask = await self._mask(args.mask_path, args.mask_base64)
         stem = Path(source).stem if args.image_path else f"{args.brand}-image"
         await self._preflight(None)
-        asset = await kit.edit(data, mask=mask, request=args.request)
+        async with await self._budgeted(args.brand, args.budget_usd) as kit:  # its clients closed after the call
+            asset = await kit.edit(data, mask=mask, request=args.request)
         parent = Path(source) if args.image_path else None
         return await self._saved(asset, f"{stem}-edited", args.budget_usd, args.brand, parent)
 

@@ -128,7 +128,8 @@ def request_changes(
     note = reviewer_note(reason)
     run_id = registry.start_run("regenerate", Path(row.path).parent)
     try:
-        asset = _make(kit, registry, row, request, note)
+        with kit:  # the clients it made are closed after the call (the review page is a long-running process)
+            asset = _make(kit, registry, row, request, note)
     except BrandViolationError as exc:
         if exc.best is None:
             raise
