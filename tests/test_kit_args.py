@@ -123,3 +123,15 @@ def test_policies_name_real_checks_and_real_policies(northwind: brandkit.BrandSp
     assert kit.validate(data, policies={"palette": "warn"}).checks["palette"].policy == "warn"
     report = kit.validate(data, policies={"logo": "warn"})  # a built-in check this kit does not run: no effect
     assert list(report.checks) == ["technical", "palette"]
+
+
+def test_validate_hints_speak_of_the_image_not_of_an_attempt(
+    northwind: brandkit.BrandSpec,
+) -> None:
+    kit = brandkit.BrandKit(northwind, provider="local", checks=["text", "technical"])
+    data = kit.generate({"brief": "A cup of coffee", "headline": "Slow mornings"}).data
+    report = kit.validate(data, request={"brief": "A cup of coffee", "headline": "Fast evenings", "format": "wide"})
+    text, technical = report.checks["text"].hint or "", report.checks["technical"].hint or ""
+    assert "the headline must read exactly 'Fast evenings'" in text and "in the image" in text
+    assert "the image is 1024x1024" in technical
+    assert "last attempt" not in text + technical

@@ -71,6 +71,12 @@ class Expectation(BaseModel):
     background_tone: Literal["light", "dark"] | None = None
     max_file_bytes: int | None = None
     copy_source: str = Field(default="request", description="Where the expected copy came from.")
+    subject: Literal["attempt", "image"] = Field(
+        default="attempt",
+        description="What the checks' hints call the image: 'attempt' in generation and edits (a hint goes into the "
+        "next attempt's prompt: 'the last attempt rendered …'), 'image' when an existing file is validated ('the "
+        "image reads …').",
+    )
     credentials_on_return: Literal["signed", "unsigned"] | None = Field(
         default=None,
         description="Generation only: whether brandkit signs the asset it returns (the credentials check reports "
@@ -195,6 +201,22 @@ class DeclaredCheck(Check, Protocol):
     """A check that declares itself (every built-in check): ``info`` is its :class:`CheckInfo`."""
 
     info: ClassVar[CheckInfo]
+
+
+def the_image(expectation: Expectation) -> str:
+    """What a hint calls the image checked: ``"the last attempt"`` (generation) or ``"the image"`` (``validate``)."""
+    return "the last attempt" if expectation.subject == "attempt" else "the image"
+
+
+def in_the_image(expectation: Expectation) -> str:
+    """:func:`the_image` after a preposition: ``"on the last attempt"`` or ``"in the image"``."""
+    return "on the last attempt" if expectation.subject == "attempt" else "in the image"
+
+
+def said(expectation: Expectation, past: str, present: str) -> str:
+    """``past`` of a generation attempt ("the last attempt rendered"), ``present`` of a validated file ("the image
+    reads")."""
+    return past if expectation.subject == "attempt" else present
 
 
 def limit_pct(value: float) -> str:

@@ -29,7 +29,7 @@ from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
 from brandkit.check_catalog import CheckDetails
-from brandkit.checks.base import CheckContext, CheckInfo, result
+from brandkit.checks.base import CheckContext, CheckInfo, result, said, the_image
 from brandkit.imageio import MAX_PIXELS, detect_format, load_image
 from brandkit.models import CheckResult, CheckStatus
 
@@ -145,7 +145,9 @@ class TechnicalCheck:
             want = f"{exp.width or '*'}x{exp.height or '*'}"
             checks["dimensions"] = _sub(ok, want, f"{width}x{height}")
             if not ok:
-                problems.append(f"the image must be {want} px; the last attempt was {width}x{height}")
+                problems.append(
+                    f"the image must be {want} px; {the_image(exp)} {said(exp, 'was', 'is')} {width}x{height}"
+                )
         else:
             checks["dimensions"] = _sub(None, None, f"{width}x{height}")
 
@@ -183,7 +185,7 @@ class TechnicalCheck:
             if not ok:
                 problems.append(
                     "the background must be transparent (alpha channel with transparent pixels); "
-                    f"the last attempt had {transparent_share:.1%} transparent pixels"
+                    f"{the_image(exp)} {said(exp, 'had', 'has')} {transparent_share:.1%} transparent pixels"
                 )
         elif exp.transparent is False:
             ok = transparent_share == 0.0

@@ -55,7 +55,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from brandkit.checks.base import CheckContext, CheckInfo, result
+from brandkit.checks.base import CheckContext, CheckInfo, Expectation, in_the_image, result, said, the_image
 from brandkit.checks.copy_match import (
     StringMatch,
     copy_matches_for_context,
@@ -115,14 +115,15 @@ _DIFFERENCE_WORDS = {
 }
 
 
-def _string_hint(match: StringMatch) -> str:
+def _string_hint(match: StringMatch, expectation: Expectation) -> str:
     label = _role_label(match.role)
     if match.located:
         return (
-            f"{label} must read exactly '{match.expected}'; the last attempt rendered '{match.rendered}' "
+            f"{label} must read exactly '{match.expected}'; {the_image(expectation)} "
+            f"{said(expectation, 'rendered', 'reads')} '{match.rendered}' "
             f"({_DIFFERENCE_WORDS.get(match.difference, match.difference)})"
         )
-    return f"{label} must read exactly '{match.expected}'; it was not found on the last attempt"
+    return f"{label} must read exactly '{match.expected}'; it was not found {in_the_image(expectation)}"
 
 
 class TextCheck:
@@ -242,12 +243,13 @@ class TextCheck:
         problems: list[str] = []
         for role, match in matches.items():
             if not match.found and role not in unreadable:
-                problems.append(_string_hint(match))
+                problems.append(_string_hint(match, ctx.expectation))
         for hit in hits:
             problems.append(f"remove the forbidden {hit.kind} '{hit.rule}' from the image (OCR read '{hit.found}')")
         if unexpected and self.flag_unexpected and not unreadable:
             extra = "; ".join(f"'{item['text']}'" for item in unexpected[:5])
-            problems.append(f"render no text besides the required copy; the last attempt also showed {extra}")
+            shown = said(ctx.expectation, "also showed", "also shows")
+            problems.append(f"render no text besides the required copy; {the_image(ctx.expectation)} {shown} {extra}")
 
         checked = [m for role, m in matches.items() if role not in unreadable]
         score = (sum(1 for m in checked if m.exact) / len(checked)) if checked else None

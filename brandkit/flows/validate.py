@@ -56,6 +56,7 @@ def validate_flow(
         prompt_text = prompt.text
     else:
         expectation = expectation_from_record(reading.record, fmt)
+    expectation.subject = "image"  # hints about a file: "the image reads …", not "the last attempt rendered …"
     report, _ = yield from moderated_check_step(ctx, data, fmt, prompt_text, expectation, chosen, decoded)
     source = expectation.copy_source if expectation.copy_source in ("request", "provenance") else "none"
     note = ProvenanceNote(status=reading.status, reason=reading.reason, copy_source=source)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from brandkit.checks.base import CheckContext, CheckInfo, limit_pct, result
+from brandkit.checks.base import CheckContext, CheckInfo, in_the_image, limit_pct, result, said
 from brandkit.checks.logo.constants import (
     RIVAL_OVERLAP,
     SEARCH_MAX_WIDTH_SHARE,
@@ -204,7 +204,7 @@ class LogoCheck:
                 score=0.0,
                 threshold=TEMPLATE_THRESHOLD,
                 details=details,
-                hint=f"{wanted}; it was not found in those places on the last attempt",
+                hint=f"{wanted}; it was not found in those places {in_the_image(ctx.expectation)}",
             )
 
         details["found"] = True
@@ -251,7 +251,7 @@ class LogoCheck:
             failed.append("too_small")
             problems.append(
                 f"the logo '{variant}' must be at least {logo.min_width_px} px wide; "
-                f"it was {rendered:.0f} px on the last attempt"
+                f"it {said(ctx.expectation, 'was', 'is')} {rendered:.0f} px {in_the_image(ctx.expectation)}"
             )
         if rendered > max_width * (1.0 + WIDTH_TOLERANCE):
             failed.append("too_large")
@@ -271,7 +271,7 @@ class LogoCheck:
             problems.append(f"the logo '{variant}' must be placed {placements}; it was found {where}")
 
         # clear space
-        crowding = clear_space_problem(scene, detection, logo, self.require_edge_margin)
+        crowding = clear_space_problem(scene, detection, logo, self.require_edge_margin, in_the_image(ctx.expectation))
         if crowding is not None:
             details["clear_space"], problem = crowding
             if problem is not None:

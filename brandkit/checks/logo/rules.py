@@ -158,10 +158,15 @@ def distortion_problem(detection: LogoDetection, variant: str) -> str | None:
 
 
 def clear_space_problem(
-    scene: np.ndarray, detection: LogoDetection, logo: LogoVariant, require_edge_margin: bool
+    scene: np.ndarray,
+    detection: LogoDetection,
+    logo: LogoVariant,
+    require_edge_margin: bool,
+    where: str = "on the last attempt",
 ) -> tuple[dict[str, Any], str | None] | None:
     """The clear-space rule: ``None`` when the band is under a pixel, else (the band's measurements, the hint or
-    ``None`` when it holds). With ``require_edge_margin`` the band must also fit inside the image."""
+    ``None`` when it holds). With ``require_edge_margin`` the band must also fit inside the image. ``where``: how
+    the hint names the image (:func:`~brandkit.checks.base.in_the_image`)."""
     logo_h = detection.height
     margin = logo.clear_space * logo_h
     if margin < 1.0:
@@ -179,5 +184,5 @@ def clear_space_problem(
         parts.append(f"it is closer than that to the image edge on its {', '.join(edge_sides)} side(s)")
     return band, (
         f"keep a clear space of {limit_pct(logo.clear_space)} of the logo height ({margin:.0f} px) "
-        f"around the logo '{logo.variant}' free of text and other elements; on the last attempt " + " and ".join(parts)
+        f"around the logo '{logo.variant}' free of text and other elements; {where} " + " and ".join(parts)
     )
