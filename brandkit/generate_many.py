@@ -16,7 +16,7 @@ for every variant: the rest are reported "not attempted" rather than paid for ag
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from brandkit.errors import BrandViolationError, PartialGenerationError, VariantFailure
@@ -39,20 +39,40 @@ def goes_on_after(error: Exception) -> bool:
     return isinstance(error, BrandViolationError)
 
 
-def run_in_turn(make: Callable[[AssetRequest], T], requests: Sequence[AssetRequest]) -> list[T]:
-    """Make each variant with ``make`` in order (stopping at an error other than failed checks); :func:`collect`."""
+OnAsset = Callable[[int, T], None]
+"""Told each variant as soon as it is made: its 0-based index and the asset (the CLI saves it there, so an
+interruption later loses nothing finished). An exception it raises propagates."""
+
+
+def run_in_turn(
+    make: Callable[[AssetRequest], T], requests: Sequence[AssetRequest], on_asset: OnAsset[T] | None = None
+) -> list[T]:
+    """Make each variant with ``make`` in order (stopping at an error other than failed checks), telling
+    ``on_asset`` of each one made; :func:`collect`."""
     outcomes: list[T | Exception | None] = []
     stopped = False
-    for request in requests:
+    for index, request in enumerate(requests):
         if stopped:
             outcomes.append(None)
             continue
         try:
-            outcomes.append(make(request))
+            asset = make(request)
         except Exception as exc:  # every variant error is kept: collect() raises it or reports it
             outcomes.append(exc)
             stopped = not goes_on_after(exc)
+            continue
+        outcomes.append(asset)
+        if on_asset is not None:
+            on_asset(index, asset)
     return collect(requests, outcomes)
+
+
+async def made_then_told(index: int, asset: Awaitable[T], on_asset: OnAsset[T] | None) -> T:
+    """Await one variant and tell ``on_asset`` of it (the async kit's form of :func:`run_in_turn`'s call)."""
+    made = await asset
+    if on_asset is not None:
+        on_asset(index, made)
+    return made
 
 
 def collect(requests: Sequence[AssetRequest], outcomes: Sequence[T | BaseException | None]) -> list[T]:

@@ -20,13 +20,14 @@ from brandkit.checks.base import Check
 from brandkit.checks.credentials import TRUST_RESOURCE
 from brandkit.compile import compile_prompt
 from brandkit.credentials.signer import CredentialSigner, resolve_signer, resolve_trust_anchors
-from brandkit.generate_many import collect, run_in_turn, variant_requests
+from brandkit.generate_many import OnAsset, collect, made_then_told, run_in_turn, variant_requests
 from brandkit.kit_args import (
     ImageInput,
     as_asset_request,
     checked_budget,
     checked_checks,
     checked_spec,
+    edit_request,
     mask_bytes,
     named_image_errors,
     optional_request,
@@ -170,19 +171,6 @@ class _KitBase:
         options.setdefault("max_spend_usd", self._budget["max_spend_usd"])
         return {**options, "kit": self}
 
-    @staticmethod
-    def _edit_request(
-        instruction: str,
-        keep: Sequence[str] | None,
-        request: EditRequest | Mapping[str, Any] | None,
-        copy: dict[str, Any],
-    ) -> EditRequest:
-        if isinstance(request, Mapping):
-            return EditRequest(**{str(k): v for k, v in request.items()})  # bad fields: RequestValidationError
-        if request is not None:
-            return request
-        return EditRequest(instruction=instruction, keep=list(keep or []), **copy)
-
 
 class BrandKit(_KitBase):
     """Generate, edit and validate on-brand images (blocking calls).
@@ -233,14 +221,18 @@ class BrandKit(_KitBase):
         :class:`~brandkit.ImageInputError`); an engine that cannot load is listed in ``unavailable``."""
         return self._warm()
 
-    def generate_many(self, request: AssetRequest | Mapping[str, Any]) -> list[Asset]:
+    def generate_many(
+        self, request: AssetRequest | Mapping[str, Any], *, on_asset: OnAsset[Asset] | None = None
+    ) -> list[Asset]:
         """``request.n`` independent assets (seeds ``seed``, ``seed+1000``, …), each validated, made in turn.
 
         A variant whose checks fail does not stop the others; any other error stops the run. When some assets were
         made and others not, :class:`~brandkit.PartialGenerationError` carries the finished ones (``assets``) and
         each failure; when none was made, the first variant's own error is raised (see ``brandkit.generate_many``).
+        ``on_asset(index, asset)`` is told of each variant as soon as it is made (save it there: an interruption
+        later loses nothing finished).
         """
-        return run_in_turn(self.generate, variant_requests(as_asset_request(request)))
+        return run_in_turn(self.generate, variant_requests(as_asset_request(request)), on_asset)
 
     def edit(
         self,
@@ -260,7 +252,7 @@ class BrandKit(_KitBase):
         ``mask`` (bytes or a path): a PNG with alpha, the size of ``image``, fully transparent where the image may
         change (the API's convention; the local renderer keeps every other pixel). One that does not fit raises
         :class:`~brandkit.RequestError` (``field="mask"``) before anything is rendered."""
-        req = self._edit_request(instruction, keep, request, copy)
+        req = edit_request(instruction, keep, request, copy)
         data = read_image_source(image)
         flow = edit_flow(self._ctx, req, data, mask_bytes(mask), **self._budget, reviewer_feedback=reviewer_feedback)
         with self.resources.active(), self._preloading() as preloading:
@@ -341,13 +333,16 @@ class AsyncBrandKit(_KitBase):
 
         return await asyncio.to_thread(self._warm)
 
-    async def generate_many(self, request: AssetRequest | Mapping[str, Any]) -> list[Asset]:
+    async def generate_many(
+        self, request: AssetRequest | Mapping[str, Any], *, on_asset: OnAsset[Asset] | None = None
+    ) -> list[Asset]:
         """Async twin of :meth:`BrandKit.generate_many`: the variants are generated concurrently, each to its end
         (an error in one neither cancels nor loses the others); the same result or errors as the sync twin."""
         import asyncio
 
         requests = variant_requests(as_asset_request(request))
-        outcomes = await asyncio.gather(*(self.generate(r) for r in requests), return_exceptions=True)
+        made = (made_then_told(i, self.generate(r), on_asset) for i, r in enumerate(requests))
+        outcomes = await asyncio.gather(*made, return_exceptions=True)
         return collect(requests, outcomes)
 
     async def edit(
@@ -362,7 +357,7 @@ class AsyncBrandKit(_KitBase):
         **copy: Any,
     ) -> Asset:
         """Async twin of :meth:`BrandKit.edit`."""
-        req = self._edit_request(instruction, keep, request, copy)
+        req = edit_request(instruction, keep, request, copy)
         data = read_image_source(image)
         flow = edit_flow(self._ctx, req, data, mask_bytes(mask), **self._budget, reviewer_feedback=reviewer_feedback)
         with self.resources.active():

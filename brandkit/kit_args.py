@@ -24,7 +24,7 @@ from brandkit.checks.registry import check_classes
 from brandkit.errors import ImageInputError, RequestError
 from brandkit.field_errors import suggestion
 from brandkit.flows.validate import read_image_source
-from brandkit.models import AssetRequest
+from brandkit.models import AssetRequest, EditRequest
 from brandkit.spec.models import BrandSpec
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "checked_budget",
     "checked_checks",
     "checked_spec",
+    "edit_request",
     "mask_bytes",
     "named_image_errors",
     "optional_request",
@@ -156,6 +157,27 @@ def as_asset_request(request: AssetRequest | Mapping[str, Any]) -> AssetRequest:
         f"request: expected an AssetRequest or a mapping of its fields, got {type(request).__name__}",
         field="request",
     )
+
+
+def edit_request(
+    instruction: str,
+    keep: Sequence[str] | None,
+    request: EditRequest | Mapping[str, Any] | None,
+    copy: Mapping[str, Any],
+) -> EditRequest:
+    """The :class:`EditRequest` of a ``kit.edit`` call: ``request`` (a model or a mapping), or the one made of
+    ``instruction``, ``keep`` and the copy keywords — not both (what would be dropped is refused, naming it)."""
+    if request is None:
+        return EditRequest(instruction=instruction, keep=list(keep or []), **copy)
+    given = [name for name, value in (("instruction", instruction), ("keep", keep)) if value] + sorted(copy)
+    if given:
+        raise RequestError(
+            f"edit: {', '.join(given)} given beside request=, which would be ignored; put them in the request",
+            field=given[0],
+        )
+    if isinstance(request, Mapping):
+        return EditRequest(**{str(k): v for k, v in request.items()})  # bad fields: RequestValidationError
+    return request
 
 
 def optional_request(request: AssetRequest | Mapping[str, Any] | None) -> AssetRequest | None:

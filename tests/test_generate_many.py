@@ -216,3 +216,44 @@ def test_seed_with_openai_is_said_not_to_be_sent(
     assert all("seed" not in record.fields for record in openai_server.records() if record.path.endswith(IMAGE_PATHS))
     local = CliRunner().invoke(app, [*args, "--seed", "7", "--provider", "local", "--db", str(tmp_path / "r.db")])
     assert local.exit_code == 0 and "--seed is not sent" not in local.stderr
+
+
+def test_on_asset_is_told_of_each_variant_as_it_is_made(northwind: brandkit.BrandSpec) -> None:
+    kit = brandkit.BrandKit(northwind, provider="local", checks=["technical"])
+    told: list[tuple[int, int | None]] = []
+    assets = kit.generate_many({**REQ, "n": 3, "seed": 5}, on_asset=lambda i, a: told.append((i, a.request.seed)))
+    assert told == [(0, 5), (1, 1005), (2, 2005)] and [a.request.seed for a in assets] == [5, 1005, 2005]
+
+    async def run() -> list[int]:
+        seen: list[int] = []
+        akit = brandkit.AsyncBrandKit(northwind, provider="local", checks=["technical"])
+        await akit.generate_many({**REQ, "n": 2}, on_asset=lambda i, a: seen.append(i))
+        return sorted(seen)
+
+    assert asyncio.run(run()) == [0, 1]
+
+
+def test_an_interrupted_cli_run_keeps_the_variants_already_made(
+    northwind: brandkit.BrandSpec, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Ctrl-C during the third of three variants: the two finished ones are on disk (they were saved as they came,
+    not at the end)."""
+    real = brandkit.BrandKit.generate
+    calls = {"n": 0}
+
+    def interrupted(self: Any, request: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real(self, request, **kwargs)
+
+    monkeypatch.setattr(brandkit.BrandKit, "generate", interrupted)
+    out = tmp_path / "out"
+    args = ["generate", "--spec", "brand_specs/northwind", "--brief", REQ["brief"], "--provider", "local"]
+    result = CliRunner().invoke(app, [*args, "--n", "3", "--out", str(out), "--db", str(tmp_path / "r.db")])
+    assert result.exit_code != 0  # interrupted
+    assert sorted(p.name for p in out.glob("*.png")) == [
+        "northwind-coffee-square-1.png",
+        "northwind-coffee-square-2.png",
+    ]
+    assert all((out / f"{p.name}.json").is_file() for p in out.glob("*.png"))

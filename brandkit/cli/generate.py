@@ -25,6 +25,7 @@ from brandkit.cli.common import (
     Subhead,
     build_request,
     emit_json,
+    esc,
     exit_code_of,
     fail,
     load_spec_arg,
@@ -129,7 +130,7 @@ def _save_new(asset: Any, out: Path, name: str, overwrite: bool) -> Path:
 
 
 def _run_assets(
-    make: Callable[[], list[Any]],
+    make: Callable[[Callable[[int, Any], None]], object],
     out: Path,
     stem: str,
     json_out: bool,
@@ -139,8 +140,9 @@ def _run_assets(
     recorder: Any = None,
 ) -> None:
     """Pre-flight ``out`` for ``count`` images like ``prompt`` (nothing spent if it is unusable or too small),
-    make the assets, save them (never over an existing file unless ``overwrite``); a save that fails raises
-    OutputFailedError (exit 4) saying what was kept."""
+    make the assets — ``make(save)`` hands ``save(index, asset)`` each one as soon as it is made, so an
+    interruption later loses nothing finished —, save them (never over an existing file unless ``overwrite``); a
+    save that fails raises OutputFailedError (exit 4) saying what was kept."""
     from brandkit.outputs import estimate_output_bytes, keep_elsewhere, preflight
 
     if out.exists() and not out.is_dir():
@@ -150,34 +152,37 @@ def _run_assets(
         transparent = prompt.params.get("background") == "transparent"
         images = [(prompt.width, prompt.height, str(prompt.params.get("output_format", "png")), transparent)] * count
     preflight(out, estimate_output_bytes(images))
-    partial: PartialGenerationError[Any] | None = None
-    try:
-        assets = make()
-        indices = list(range(len(assets)))
-    except PartialGenerationError as exc:  # some variants made: save them, then fail with the first error's code
-        partial, assets, indices = exc, exc.assets, exc.asset_indices
+    saved: list[Any] = []
     written: list[dict[str, Any]] = []
     unsaved: list[tuple[Any, str, OutputError]] = []
-    for index, asset in zip(indices, assets, strict=True):
+
+    def save(index: int, asset: Any) -> None:
         name = f"{stem}{'' if count == 1 else f'-{index + 1}'}"
         try:
             path = _save_new(asset, out, name, overwrite)
         except OutputError as exc:
             unsaved.append((asset, name, exc))
-            continue
+            return
+        saved.append(asset)
         written.append(_asset_summary(asset, path))
         if recorder is not None:  # after the files are safe; a registry failure is a warning (cli/recording.py)
             recorder.add(asset, path)
+
+    partial: PartialGenerationError[Any] | None = None
+    try:
+        make(save)
+    except PartialGenerationError as exc:  # some variants made (and saved): fail with the first error's code
+        partial = exc
     registry = {} if recorder is None else report_recording(recorder, json_out)
     if unsaved:  # paid for, not saved: keep them elsewhere if possible, then say what happened (exit 4)
         items = [(name, asset.cost_usd, asset.save) for asset, name, _ in unsaved]
         raise keep_elsewhere(items, len(written), out, unsaved[0][2])
     if partial is not None:
-        _fail_partial(partial, written, registry, json_out)
+        _fail_partial(partial, saved, written, registry, json_out)
     if json_out:
         emit_json({"ok": True, "assets": written, **registry})
         return
-    _print_saved(assets, written)
+    _print_saved(saved, written)
 
 
 def _print_saved(assets: list[Any], written: list[dict[str, Any]]) -> None:
@@ -185,8 +190,8 @@ def _print_saved(assets: list[Any], written: list[dict[str, Any]]) -> None:
     for asset, info in zip(assets, written, strict=True):
         fixes = f", fixes: {', '.join(info['fixes'])}" if info["fixes"] else ""
         console.print(
-            f"[bold green]✓[/] {info['path']}  (attempt {info['attempt']}, {info['provider']}/"
-            f"{info['model']}, ${info['cost_usd']:.4f}{fixes})"
+            f"[bold green]✓[/] {esc(info['path'])}  (attempt {info['attempt']}, {esc(info['provider'])}/"
+            f"{esc(info['model'])}, ${info['cost_usd']:.4f}{esc(fixes)})"
         )
         for line in asset.edit.lines() if asset.edit is not None else []:
             console.print(f"  {line}", markup=False)
@@ -194,7 +199,11 @@ def _print_saved(assets: list[Any], written: list[dict[str, Any]]) -> None:
 
 
 def _fail_partial(
-    partial: PartialGenerationError[Any], written: list[dict[str, Any]], registry: dict[str, Any], json_out: bool
+    partial: PartialGenerationError[Any],
+    saved: list[Any],
+    written: list[dict[str, Any]],
+    registry: dict[str, Any],
+    json_out: bool,
 ) -> NoReturn:
     """Some of ``n`` variants were made (and are saved): say which, and which were not, and exit with the code
     of the first variant error (1 checks failed, 3 provider error, …)."""
@@ -209,12 +218,12 @@ def _fail_partial(
     ]
     first = partial.first_error
     code = exit_code_of(first) if first is not None else EXIT_USAGE
-    saved = ", ".join(str(info["path"]) for info in written) or "none"
+    paths = ", ".join(str(info["path"]) for info in written) or "none"
     if json_out:
         fail(code, str(partial), True, {"assets": written, "failed": failed, **registry})
     if written:  # every made asset reached here saved (an unsaved one raised OutputFailedError above)
-        _print_saved(partial.assets, written)
-    fail(code, f"{partial} — saved: {saved}", False)
+        _print_saved(saved, written)
+    fail(code, f"{partial} — saved: {paths}", False)
 
 
 def generate_cmd(
@@ -252,7 +261,14 @@ def generate_cmd(
         stem = f"{_slug(loaded.name)}-{fmt}"
         recorder = output_recorder(db, "generate", out, loaded)
         _run_assets(
-            lambda: kit.generate_many(request), out, stem, json_out, kit.compile(request), n, overwrite, recorder
+            lambda save: kit.generate_many(request, on_asset=save),
+            out,
+            stem,
+            json_out,
+            kit.compile(request),
+            n,
+            overwrite,
+            recorder,
         )
 
 
@@ -324,7 +340,7 @@ def edit_cmd(
         recorder = output_recorder(db, "edit", out, loaded)
         recorder.parent_path = image  # the edit's lineage: its parent is the recorded asset it started from
         _run_assets(
-            lambda: [kit.edit(data, mask=mask_data, request=request)],
+            lambda save: save(0, kit.edit(data, mask=mask_data, request=request)),
             out,
             f"{image.stem}-edited",
             json_out,
