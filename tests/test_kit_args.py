@@ -135,3 +135,15 @@ def test_validate_hints_speak_of_the_image_not_of_an_attempt(
     assert "the headline must read exactly 'Fast evenings'" in text and "in the image" in text
     assert "the image is 1024x1024" in technical
     assert "last attempt" not in text + technical
+
+
+def test_edit_refuses_keywords_beside_a_request_they_would_be_dropped_from(northwind: brandkit.BrandSpec) -> None:
+    kit = brandkit.BrandKit(northwind, provider="local", checks=["technical"])
+    data = kit.generate({"brief": "A cup of coffee", "headline": "Slow mornings"}).data
+    with pytest.raises(RequestError, match="headline given beside request=, which would be ignored") as caught:
+        kit.edit(data, request={"instruction": "Warmer"}, headline="Bright evenings")
+    assert caught.value.field == "headline"
+    with pytest.raises(RequestError, match="instruction, keep given beside request="):
+        kit.edit(data, "Warmer", ["the cup"], request={"instruction": "Warmer"})
+    edited = kit.edit(data, request={"instruction": "Warmer", "headline": "Bright evenings"})
+    assert edited.request is not None and edited.request.headline == "Bright evenings"
