@@ -257,3 +257,21 @@ def test_an_interrupted_cli_run_keeps_the_variants_already_made(
         "northwind-coffee-square-2.png",
     ]
     assert all((out / f"{p.name}.json").is_file() for p in out.glob("*.png"))
+
+
+def test_cli_json_gives_a_failed_variants_report(
+    northwind: brandkit.BrandSpec, openai_server: OpenAIServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    openai_server.image_factory = brand_imagery(northwind, off_palette_first=northwind.repair.max_attempts)
+    monkeypatch.setenv("OPENAI_API_KEY", FAKE_API_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.url)
+    args = ["generate", "--spec", "brand_specs/northwind", "--brief", REQ["brief"], "--headline", REQ["headline"]]
+    result = CliRunner().invoke(
+        app, [*args, "--n", "2", "--out", str(tmp_path / "o"), "--json", "--db", str(tmp_path / "r.db")]
+    )
+    doc = json.loads(result.stdout)
+    assert result.exit_code == 1 and doc["exit_code"] == 1, result.output  # the first failure: checks (1)
+    (failed,) = doc["failed"]
+    assert failed["variant"] == 1 and failed["error"].startswith("BrandViolationError")
+    assert failed["report"]["passed"] is False and failed["report"]["checks"]["palette"]["status"] == "failed"
+    assert [Path(a["path"]).name for a in doc["assets"]] == ["northwind-coffee-square-2.png"]

@@ -36,7 +36,7 @@ from brandkit.cli.common import (
     warn_unsent_seed,
 )
 from brandkit.cli.recording import DbOpt, output_recorder, report_recording
-from brandkit.errors import OutputError, PartialGenerationError
+from brandkit.errors import BrandViolationError, OutputError, PartialGenerationError
 
 __all__ = ["compile_cmd", "edit_cmd", "generate_cmd", "register"]
 
@@ -213,6 +213,12 @@ def _fail_partial(
             "seed": failure.seed,
             "error": None if failure.error is None else f"{type(failure.error).__name__}: {failure.error}",
             "attempted": failure.error is not None,
+            # a variant whose checks failed: its best attempt's report, as a lone failed generate prints it
+            **(
+                {"report": failure.error.report.model_dump_report()}
+                if isinstance(failure.error, BrandViolationError) and failure.error.report is not None
+                else {}
+            ),
         }
         for failure in partial.failures
     ]
