@@ -13,6 +13,12 @@ flags cannot be read (no ``/proc/cpuinfo``) nothing is cached. The key is also w
 metadata entry) and compared on load: a file holding another key, or one onnxruntime cannot read, is a miss
 (logged) and is rebuilt. Of several processes missing it at once (``validate --jobs``), one builds it and the
 others wait for its file (:meth:`~brandkit.warm_cache.WarmCache.building`).
+
+The key names the model file by path and modification time (cheap to compute at every start), so every fresh
+virtual environment or reinstall makes new entries (~12 MB for the moderator, more for OCR). Storing one prunes the
+kind's **stale** entries (:func:`prune_stale`): those whose model file is gone or changed, and those this machine's
+current key supersedes (same model file, another onnxruntime or format). Entries of model files that still exist
+unchanged — another virtual environment on this machine — are kept.
 """
 
 from __future__ import annotations
@@ -31,7 +37,16 @@ from brandkit.errors import OutputError
 if TYPE_CHECKING:
     from brandkit.warm_cache import WarmCache
 
-__all__ = ["KEY_ENTRY", "OptionsFactory", "cpu_features", "graph_key", "load_session", "with_key"]
+__all__ = [
+    "KEY_ENTRY",
+    "OptionsFactory",
+    "cpu_features",
+    "graph_key",
+    "load_session",
+    "prune_stale",
+    "stored_key",
+    "with_key",
+]
 
 OptionsFactory = Callable[[bool], Any]
 """``make(optimise)`` → onnxruntime ``SessionOptions``; ``optimise=False`` must turn the graph optimisers off
@@ -102,6 +117,76 @@ def with_key(model: bytes, key: str) -> bytes:
     return model + _field(14, entry)  # ModelProto.metadata_props = 14
 
 
+_KEY_TAIL_BYTES = 16_384
+"""How much of an entry's end :func:`stored_key` reads: the key entry is appended last (:func:`with_key`)."""
+
+
+def stored_key(path: Path) -> str | None:
+    """The key written into a cached graph by :func:`with_key` (read from the file's last bytes, without
+    loading the model), or ``None`` when it cannot be read."""
+    marker = _field(1, KEY_ENTRY.encode()) + bytes([2 << 3 | 2])  # the entry's name, then field 2's tag
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(max(0, handle.seek(0, 2) - _KEY_TAIL_BYTES))
+            tail = handle.read()
+    except OSError:
+        return None
+    at = tail.rfind(marker)
+    if at < 0:
+        return None
+    length, shift, pos = 0, 0, at + len(marker)
+    while pos < len(tail):
+        byte = tail[pos]
+        length |= (byte & 0x7F) << shift
+        pos, shift = pos + 1, shift + 7
+        if not byte & 0x80:
+            break
+    raw = tail[pos : pos + length]
+    return raw.decode("utf-8", "replace") if len(raw) == length else None
+
+
+def _stale(stored: str | None, current: dict[str, Any]) -> bool:
+    """Whether an entry keyed ``stored`` can no longer be used on this machine (see the module docstring)."""
+    if stored is None:
+        return True  # no key this module wrote: nothing could ever match it
+    try:
+        key = json.loads(stored)
+        path, size, mtime = key["model"]
+    except (ValueError, TypeError, KeyError):
+        return True
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return True  # its model file is gone (a deleted virtual environment)
+    if (stat.st_size, stat.st_mtime_ns) != (size, mtime):
+        return True  # its model file changed (reinstalled)
+    same_source = {k: key.get(k) for k in ("model", "machine", "cpu")} == {
+        k: current.get(k) for k in ("model", "machine", "cpu")
+    }
+    return same_source and key != current  # superseded here: another onnxruntime or format for this very file
+
+
+def prune_stale(folder: Path, keep: Path, key: str) -> int:
+    """Remove the stale entries (and their free build locks) of the kind in ``folder`` after ``keep`` was stored
+    under ``key``; returns how many entries were removed. Errors are skipped (another process may prune too)."""
+    from brandkit.warm_cache import WarmCache
+
+    current = json.loads(key)
+    removed = 0
+    for entry in sorted(folder.glob("*.onnx")):
+        if entry == keep or not _stale(stored_key(entry), current):
+            continue
+        try:
+            entry.unlink()
+        except OSError:
+            continue
+        removed += 1
+        WarmCache.remove_free_lock(entry.with_suffix(".lock"))
+    if removed:
+        _log.info("warm cache: removed %d stale entries from %s", removed, folder)
+    return removed
+
+
 def _cached(path: Path, key: str, make_options: OptionsFactory, providers: list[Any]) -> Any | None:
     """The session of the cached graph at ``path``, or ``None`` on a miss (absent, unreadable, another key)."""
     import onnxruntime
@@ -135,6 +220,8 @@ def _build_and_store(
             atomic_write(path, with_key(optimised, key))
         except (OutputError, OSError) as exc:
             _log.warning("warm cache: cannot store the %s's optimised graph at %s (%s)", what, path, exc)
+        else:
+            prune_stale(path.parent, path, key)
     return session
 
 

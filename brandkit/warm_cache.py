@@ -290,7 +290,7 @@ class WarmCache:
         for _kind, path in self._entries():
             folders.add(path.parent)
             if path.suffix == ".lock":
-                self._remove_free_lock(path)
+                self.remove_free_lock(path)
                 continue
             try:
                 size = path.stat().st_size
@@ -305,9 +305,10 @@ class WarmCache:
         return removed
 
     @staticmethod
-    def _remove_free_lock(path: Path) -> None:
-        """Remove a build lock file unless a process holds it (that build goes on under its lock)."""
-        if fcntl is None:
+    def remove_free_lock(path: Path) -> None:
+        """Remove a build lock file unless a process holds it (that build goes on under its lock); a missing one
+        is nothing to do."""
+        if fcntl is None or not path.exists():
             return
         try:
             with open(path, "a+b") as handle:
