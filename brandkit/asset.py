@@ -153,7 +153,7 @@ class Asset(BaseModel):
         """
         text = os.fspath(path)
         target = Path(path)
-        if text.endswith(("/", os.sep)) or target.is_dir():  # "out/" is a folder, not the file "out.png"
+        if text.endswith(("/", os.sep)) or os.path.isdir(target):  # "out/" is a folder; isdir: no OSError
             raise OutputError(
                 f"{text}: is a folder; give the image's file name (for example {target / 'asset'}"
                 f"{'.jpg' if self.output_format == 'jpeg' else '.' + self.output_format})",
