@@ -152,7 +152,6 @@ def _run_assets(
         transparent = prompt.params.get("background") == "transparent"
         images = [(prompt.width, prompt.height, str(prompt.params.get("output_format", "png")), transparent)] * count
     preflight(out, estimate_output_bytes(images))
-    saved: list[Any] = []
     written: list[dict[str, Any]] = []
     unsaved: list[tuple[Any, str, OutputError]] = []
 
@@ -163,10 +162,11 @@ def _run_assets(
         except OutputError as exc:
             unsaved.append((asset, name, exc))
             return
-        saved.append(asset)
         written.append(_asset_summary(asset, path))
         if recorder is not None:  # after the files are safe; a registry failure is a warning (cli/recording.py)
             recorder.add(asset, path)
+        if not json_out:  # said as it is saved: a long run shows each variant as it comes
+            _print_saved([asset], written[-1:])
 
     partial: PartialGenerationError[Any] | None = None
     try:
@@ -178,11 +178,9 @@ def _run_assets(
         items = [(name, asset.cost_usd, asset.save) for asset, name, _ in unsaved]
         raise keep_elsewhere(items, len(written), out, unsaved[0][2])
     if partial is not None:
-        _fail_partial(partial, saved, written, registry, json_out)
+        _fail_partial(partial, written, registry, json_out)
     if json_out:
         emit_json({"ok": True, "assets": written, **registry})
-        return
-    _print_saved(saved, written)
 
 
 def _print_saved(assets: list[Any], written: list[dict[str, Any]]) -> None:
@@ -199,14 +197,10 @@ def _print_saved(assets: list[Any], written: list[dict[str, Any]]) -> None:
 
 
 def _fail_partial(
-    partial: PartialGenerationError[Any],
-    saved: list[Any],
-    written: list[dict[str, Any]],
-    registry: dict[str, Any],
-    json_out: bool,
+    partial: PartialGenerationError[Any], written: list[dict[str, Any]], registry: dict[str, Any], json_out: bool
 ) -> NoReturn:
-    """Some of ``n`` variants were made (and are saved): say which, and which were not, and exit with the code
-    of the first variant error (1 checks failed, 3 provider error, …)."""
+    """Some of ``n`` variants were made (saved, and printed as they were): say which, and which were not, and exit
+    with the code of the first variant error (1 checks failed, 3 provider error, …)."""
     failed = [
         {
             "variant": failure.index + 1,
@@ -227,8 +221,6 @@ def _fail_partial(
     paths = ", ".join(str(info["path"]) for info in written) or "none"
     if json_out:
         fail(code, str(partial), True, {"assets": written, "failed": failed, **registry})
-    if written:  # every made asset reached here saved (an unsaved one raised OutputFailedError above)
-        _print_saved(saved, written)
     fail(code, f"{partial} — saved: {paths}", False)
 
 
