@@ -15,7 +15,7 @@ import hashlib
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator
 
@@ -81,6 +81,18 @@ class ReferenceInput(_RequestModel):
         return read_bytes(self.path)
 
 
+Seed = Annotated[
+    int | None,
+    Field(
+        ge=0,
+        le=2**63 - 1,
+        description="Makes the local renderer's output repeatable (its photo and layout choices). The OpenAI Images "
+        "API takes no seed: it is not sent there, and the model's output is not repeatable.",
+    ),
+]
+"""A request's ``seed`` (generate and edit requests alike)."""
+
+
 class AssetRequest(_RequestModel):
     """What the caller wants: a brief plus exact copy, in one of the spec's formats."""
 
@@ -102,13 +114,7 @@ class AssetRequest(_RequestModel):
     logo: Literal["reference", "overlay"] | None = None
     policies: dict[str, CheckPolicy] = Field(default_factory=dict)
     n: int = Field(default=1, ge=1, le=10)
-    seed: int | None = Field(
-        default=None,
-        ge=0,
-        le=2**63 - 1,
-        description="Makes the local renderer's output repeatable (its photo and layout choices). The OpenAI Images "
-        "API takes no seed: it is not sent there, and the model's output is not repeatable.",
-    )
+    seed: Seed = None
     locale: str | None = Field(default=None, max_length=35)
     safety_identifier: str | None = Field(default=None, max_length=256)
     model: str | None = None
@@ -150,13 +156,7 @@ class EditRequest(_RequestModel):
     text: Literal["render", "overlay"] | None = None
     policies: dict[str, CheckPolicy] = Field(default_factory=dict)
     locale: str | None = None
-    seed: int | None = Field(
-        default=None,
-        ge=0,
-        le=2**63 - 1,
-        description="Makes the local renderer's output repeatable (its photo and layout choices). The OpenAI Images "
-        "API takes no seed: it is not sent there, and the model's output is not repeatable.",
-    )
+    seed: Seed = None
     safety_identifier: str | None = Field(default=None, max_length=256)
 
 

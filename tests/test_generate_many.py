@@ -152,25 +152,28 @@ def test_an_interruption_among_the_outcomes_is_raised_as_it_is() -> None:
         collect(requests, ["asset", KeyboardInterrupt()])
 
 
-def _generate_n2_until_quota_runs_out(
-    spec: brandkit.BrandSpec, server: OpenAIServer, monkeypatch: pytest.MonkeyPatch, out: Path, *extra: str
-) -> Any:
-    """``brandkit generate --n 2`` against the loopback server, whose quota runs out after the first image."""
-    server.image_factory = _quota_after(server, spec, images=1)
+@pytest.fixture
+def quota_cli(
+    northwind: brandkit.BrandSpec, openai_server: OpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Any]:
+    """``run(out, *extra)``: ``brandkit generate --n 2`` against the loopback server, whose quota runs out after
+    the first image."""
+    openai_server.image_factory = _quota_after(openai_server, northwind, images=1)
     monkeypatch.setenv("OPENAI_API_KEY", FAKE_API_KEY)
-    monkeypatch.setenv("OPENAI_BASE_URL", server.url)
-    args = ["generate", "--spec", "brand_specs/northwind", "--brief", REQ["brief"], "--headline", REQ["headline"]]
-    return CliRunner().invoke(app, [*args, "--n", "2", "--out", str(out), "--db", str(out.parent / "r.db"), *extra])
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.url)
+
+    def run(out: Path, *extra: str) -> Any:
+        args = ["generate", "--spec", "brand_specs/northwind", "--brief", REQ["brief"], "--headline", REQ["headline"]]
+        return CliRunner().invoke(app, [*args, "--n", "2", "--out", str(out), "--db", str(out.parent / "r.db"), *extra])
+
+    return run
 
 
 def test_cli_generate_n_saves_the_variants_made_and_exits_with_the_errors_code(
-    northwind: brandkit.BrandSpec,
-    openai_server: OpenAIServer,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
+    quota_cli: Callable[..., Any], tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    result = _generate_n2_until_quota_runs_out(northwind, openai_server, monkeypatch, out, "--json")
+    result = quota_cli(out, "--json")
     assert result.exit_code == 3, result.output  # a provider error's code
     doc = json.loads(result.stdout)
     assert doc["ok"] is False and doc["exit_code"] == 3
@@ -188,13 +191,10 @@ def test_cli_generate_n_saves_the_variants_made_and_exits_with_the_errors_code(
 
 
 def test_cli_generate_n_without_json_lists_the_saved_file_and_the_provider_error_whole(
-    northwind: brandkit.BrandSpec,
-    openai_server: OpenAIServer,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
+    quota_cli: Callable[..., Any], tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    result = _generate_n2_until_quota_runs_out(northwind, openai_server, monkeypatch, out)
+    result = quota_cli(out)
     assert result.exit_code == 3, result.output
     saved = out / "northwind-coffee-square-1.png"
     assert saved.is_file() and f"✓ {saved}" in result.stdout
