@@ -21,12 +21,9 @@ from brandkit.check_catalog import CheckDetails
 from brandkit.errors import (
     BrandkitError,
     BrandViolationError,
-    ImageInputError,
-    OutputError,
     OutputFailedError,
     OutputFolderError,
     ProviderError,
-    RequestError,
     SpecError,
 )
 
@@ -116,34 +113,33 @@ def exit_code_of(error: BaseException) -> int:
     return EXIT_USAGE
 
 
+def _error_fields(exc: BrandkitError) -> dict[str, Any]:
+    """What ``--json`` adds about ``exc`` beside its message: the report, the request id, the spec issues…"""
+    if isinstance(exc, BrandViolationError):
+        return {"report": exc.report.model_dump_report() if exc.report else None, "attempts": len(exc.attempts)}
+    if isinstance(exc, ProviderError):
+        return {"request_id": exc.request_id, "status_code": exc.status_code, "code": exc.code}
+    if isinstance(exc, SpecError):
+        return {"issues": [i.as_dict() for i in exc.issues]}
+    if isinstance(exc, OutputFolderError):
+        return {"path": exc.path, "problem": exc.problem}
+    if isinstance(exc, OutputFailedError):
+        counts = {"saved": exc.saved, "kept": exc.kept, "lost": exc.lost, "kept_at": exc.kept_at}
+        return {**counts, "cost_usd": round(exc.cost_usd, 6)}
+    return {}
+
+
 @contextmanager
 def map_errors(as_json: bool) -> Iterator[None]:
-    """Map brandkit errors to exit codes and clear messages."""
+    """Map brandkit errors to exit codes (:func:`exit_code_of`) and clear messages (with ``--json``, the error's
+    own fields too)."""
     try:
         yield
     except typer.Exit:
         raise
-    except BrandViolationError as exc:
-        extra = {"report": exc.report.model_dump_report() if exc.report else None, "attempts": len(exc.attempts)}
-        fail(EXIT_CHECKS, str(exc), as_json, extra)
-    except ProviderError as exc:
-        fail(
-            EXIT_PROVIDER,
-            f"{type(exc).__name__}: {exc}",
-            as_json,
-            {"request_id": exc.request_id, "status_code": exc.status_code, "code": exc.code},
-        )
-    except SpecError as exc:
-        fail(EXIT_USAGE, str(exc), as_json, {"issues": [i.as_dict() for i in exc.issues]})
-    except OutputFolderError as exc:
-        fail(EXIT_USAGE, f"{type(exc).__name__}: {exc}", as_json, {"path": exc.path, "problem": exc.problem})
-    except OutputFailedError as exc:
-        counts: dict[str, Any] = {"saved": exc.saved, "kept": exc.kept, "lost": exc.lost, "kept_at": exc.kept_at}
-        fail(EXIT_OUTPUT, f"{type(exc).__name__}: {exc}", as_json, {**counts, "cost_usd": round(exc.cost_usd, 6)})
-    except (RequestError, ImageInputError, OutputError) as exc:
-        fail(EXIT_USAGE, f"{type(exc).__name__}: {exc}", as_json)
     except BrandkitError as exc:
-        fail(EXIT_USAGE, f"{type(exc).__name__}: {exc}", as_json)
+        named = not isinstance(exc, BrandViolationError | SpecError)  # those two messages say what they are
+        fail(exit_code_of(exc), f"{type(exc).__name__}: {exc}" if named else str(exc), as_json, _error_fields(exc))
 
 
 def load_spec_arg(spec: Path) -> Any:
@@ -228,7 +224,6 @@ def warn_unsent_seed(seed: int | None, provider: str, as_json: bool) -> None:
 def report_rows(report: Any) -> Table:
     """A table of a validation report's checks: each one's whole hint (or reason), wrapped, never cut, and never
     read as markup."""
-    from rich.markup import escape
     from rich.table import Table
 
     table = Table("check", "status", "score", "policy", "note")
@@ -240,7 +235,7 @@ def report_rows(report: Any) -> Table:
         if res.status.value == "failed" and res.policy == "warn":  # reported, never blocking: not a red failure
             color = "yellow"
         status = f"[{color}]{res.status.value}[/]"
-        table.add_row(name, status, score, res.policy, escape(str(note)))
+        table.add_row(name, status, score, res.policy, esc(note))
     return table
 
 

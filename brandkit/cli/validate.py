@@ -12,11 +12,9 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from brandkit.cli.common import (
     EXIT_CHECKS,
@@ -29,6 +27,7 @@ from brandkit.cli.common import (
     SpecOpt,
     Subhead,
     build_request,
+    esc,
     load_spec_arg,
     make_console,
     map_errors,
@@ -36,6 +35,9 @@ from brandkit.cli.common import (
     report_rows,
 )
 from brandkit.cli.recording import DbOpt, report_recording, validate_recorder
+
+if TYPE_CHECKING:  # rich is imported when a console is made: a --json run never needs it
+    from rich.console import Console
 
 __all__ = ["register", "validate_cmd"]
 
@@ -220,14 +222,14 @@ def _print_file_result(console: Console, result: Any, table: bool = True) -> Non
     """One file's result: its line, and (``table``) its provenance note and every check's row."""
     report = result.report
     if report is None:
-        console.print(f"[bold red]✗ unreadable[/] {escape(str(result.path))}: {escape(str(result.error))}")
+        console.print(f"[bold red]✗ unreadable[/] {esc(str(result.path))}: {esc(str(result.error))}")
         return
     mark = "[bold green]✓ passed[/]" if report.passed else "[bold red]✗ failed[/]"
     if not table:  # an audit of many files: one line each (the JSON forms and --out keep every check)
         failed = ", ".join(check.name for check in report.failures)
-        console.print(f"{mark} {escape(str(result.path))}" + (f": {escape(failed)}" if failed else ""))
+        console.print(f"{mark} {esc(str(result.path))}" + (f": {esc(failed)}" if failed else ""))
         return
-    console.print(f"{mark} {escape(str(result.path))}")
+    console.print(f"{mark} {esc(str(result.path))}")
     if report.provenance is not None and report.provenance.status == "unreadable":
-        console.print(f"[yellow]{escape(report.provenance.message)}[/]")
+        console.print(f"[yellow]{esc(report.provenance.message)}[/]")
     console.print(report_rows(report))
