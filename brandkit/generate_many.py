@@ -67,11 +67,23 @@ def run_in_turn(
     return collect(requests, outcomes)
 
 
+class _TellingFailed(Exception):
+    """Internal: ``on_asset`` raised (carried through ``asyncio.gather`` as an outcome; :func:`collect` raises the
+    caller's own exception, as the sync kit lets it propagate)."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 async def made_then_told(index: int, asset: Awaitable[T], on_asset: OnAsset[T] | None) -> T:
     """Await one variant and tell ``on_asset`` of it (the async kit's form of :func:`run_in_turn`'s call)."""
     made = await asset
     if on_asset is not None:
-        on_asset(index, made)
+        try:
+            on_asset(index, made)
+        except Exception as exc:
+            raise _TellingFailed(exc) from exc
     return made
 
 
@@ -79,6 +91,9 @@ def collect(requests: Sequence[AssetRequest], outcomes: Sequence[T | BaseExcepti
     """The assets of ``outcomes`` (one per request: an asset, the error it raised, or ``None`` = not attempted),
     or the error to raise (see the module docstring). An interruption (``KeyboardInterrupt``, a cancellation)
     among the outcomes is raised as it is."""
+    for outcome in outcomes:
+        if isinstance(outcome, _TellingFailed):
+            raise outcome.error  # the caller's on_asset failed: its own exception, not a variant's failure
     assets: list[T] = []
     indices: list[int] = []
     failures: list[VariantFailure] = []

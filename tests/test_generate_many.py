@@ -275,3 +275,19 @@ def test_cli_json_gives_a_failed_variants_report(
     assert failed["variant"] == 1 and failed["error"].startswith("BrandViolationError")
     assert failed["report"]["passed"] is False and failed["report"]["checks"]["palette"]["status"] == "failed"
     assert [Path(a["path"]).name for a in doc["assets"]] == ["northwind-coffee-square-2.png"]
+
+
+def test_an_on_asset_error_propagates_as_the_callers_own(northwind: brandkit.BrandSpec) -> None:
+    def refuse(index: int, asset: Any) -> None:
+        raise OSError(f"disk full while keeping variant {index + 1}")
+
+    kit = brandkit.BrandKit(northwind, provider="local", checks=["technical"])
+    with pytest.raises(OSError, match="variant 1"):
+        kit.generate_many({**REQ, "n": 2}, on_asset=refuse)
+
+    async def run() -> None:
+        akit = brandkit.AsyncBrandKit(northwind, provider="local", checks=["technical"])
+        await akit.generate_many({**REQ, "n": 2}, on_asset=refuse)
+
+    with pytest.raises(OSError, match="disk full"):  # not a PartialGenerationError: no variant failed
+        asyncio.run(run())
