@@ -25,7 +25,7 @@ from brandkit.errors import ImageInputError, RequestError
 from brandkit.field_errors import suggestion
 from brandkit.flows.validate import read_image_source
 from brandkit.models import AssetRequest, EditRequest
-from brandkit.spec.models import BrandSpec
+from brandkit.spec.models import MAX_ATTEMPTS, BrandSpec
 
 __all__ = [
     "ImageInput",
@@ -42,10 +42,6 @@ __all__ = [
 
 ImageInput = str | os.PathLike[str] | bytes
 """An image given to a kit: a file path or the file's bytes."""
-
-MAX_ATTEMPTS = 10
-"""The most generations per asset a kit may allow (the spec's ``repair.max_attempts`` bound)."""
-
 
 def checked_spec(spec: object) -> BrandSpec:
     """``spec`` as a :class:`BrandSpec`: itself, or the spec at that path (a bad one raises ``SpecError``)."""

@@ -309,10 +309,14 @@ def _default_checks() -> dict[str, CheckSettings]:
     return {name: CheckSettings(policy=policy) for name, policy in default_policies().items()}
 
 
+MAX_ATTEMPTS = 10
+"""The most generations per asset a spec's ``repair`` (or a kit's ``max_attempts``) may allow."""
+
+
 class Repair(StrictModel):
     """Budget of the repair loop."""
 
-    max_attempts: int = Field(default=3, ge=1, le=10, description="Generations per asset, first included.")
+    max_attempts: int = Field(default=3, ge=1, le=MAX_ATTEMPTS, description="Generations per asset, first included.")
     max_spend_usd: float | None = Field(default=None, ge=0, description="Stop repairing once this much is spent.")
 
 
