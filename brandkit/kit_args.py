@@ -43,6 +43,7 @@ __all__ = [
 ImageInput = str | os.PathLike[str] | bytes
 """An image given to a kit: a file path or the file's bytes."""
 
+
 def checked_spec(spec: object) -> BrandSpec:
     """``spec`` as a :class:`BrandSpec`: itself, or the spec at that path (a bad one raises ``SpecError``)."""
     if isinstance(spec, BrandSpec):

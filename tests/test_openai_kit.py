@@ -251,3 +251,16 @@ def test_an_async_kit_closes_its_clients(northwind: brandkit.BrandSpec, openai_s
         return made
 
     assert asyncio.run(run()).is_closed()
+
+
+def test_an_async_kit_works_from_one_asyncio_run_to_the_next(
+    northwind: brandkit.BrandSpec, openai_server: OpenAIServer
+) -> None:
+    """A script or a task queue calling ``asyncio.run`` per job with one module-level kit: the second run reused
+    the first loop's connections and failed with ``RuntimeError: Event loop is closed``."""
+    openai_server.image_factory = brand_imagery(northwind)
+    kit = _kit(northwind, openai_server, brandkit.AsyncBrandKit)
+    first = asyncio.run(kit.generate(REQ))
+    second = asyncio.run(kit.generate(REQ))
+    assert first.report.passed and second.report.passed
+    assert openai_server.count("/images/edits") + openai_server.count("/images/generations") == 2

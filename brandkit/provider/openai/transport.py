@@ -7,6 +7,7 @@ created). The async client sends each request body in one write (:func:`_whole_b
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from types import TracebackType
@@ -91,6 +92,7 @@ class Clients:
         self._given_async_client = async_client
         self._client: OpenAI | None = None
         self._async_client: AsyncOpenAI | None = None
+        self._async_loop: asyncio.AbstractEventLoop | None = None  # the loop the async client's connections live on
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -145,9 +147,17 @@ class Clients:
             return self._client
 
     def async_(self) -> AsyncOpenAI:
-        """The async client (created on first use; retries off)."""
+        """The async client (created on first use; retries off). One brandkit made is made again on a new event
+        loop: a kit used from one ``asyncio.run`` to the next would otherwise reuse connections of a closed loop
+        ("Event loop is closed"); the earlier client is dropped with its loop. A client you passed in is yours, on
+        whichever loop you use it."""
+        loop = _running_loop()
         with self._lock:
+            moved = loop is not None and self._async_loop is not None and loop is not self._async_loop
+            if moved and self._given_async_client is None:
+                self._async_client = None  # its connections belong to the earlier loop
             if self._async_client is None:
+                self._async_loop = loop
                 if self._given_async_client is not None:
                     self._async_client = self._given_async_client.with_options(max_retries=0)
                 else:
@@ -170,6 +180,13 @@ class Clients:
         if client is not None and self._given_async_client is None:
             await client.close()
         self.close()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:  # called outside a coroutine
+        return None
 
 
 class OwnsClients:
