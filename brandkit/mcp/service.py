@@ -244,11 +244,11 @@ class BrandService:
     async def edit(self, args: EditArgs) -> AssetResult:
         """Edit an image (path inside the allowed roots, or base64) within ``args.budget_usd``; save the result."""
         data, source = await self._image(args.image_path, args.image_base64)
-        mask = await self._mask(args.mask_path, args.mask_base64)
+        mask = await self._file_or_base64(args.mask_path, args.mask_base64, "mask")
         stem = Path(source).stem if args.image_path else f"{args.brand}-image"
         await self._preflight(None)
         async with await self._budgeted(args.brand, args.budget_usd) as kit:  # its clients closed after the call
-            asset = await kit.edit(data, mask=mask, request=args.request)
+            asset = await kit.edit(data, mask=None if mask is None else mask[0], request=args.request)
         parent = Path(source) if args.image_path else None
         return await self._saved(asset, f"{stem}-edited", args.budget_usd, args.brand, parent)
 
@@ -270,25 +270,23 @@ class BrandService:
         return request.model_copy(update={"references": refs})
 
     async def _image(self, path: str | None, data: str | None) -> tuple[bytes, str]:
-        from brandkit.imageio import read_bytes
-
-        if (path is None) == (data is None):
+        """The image by path (inside the allowed roots) or base64 — exactly one — and where it came from."""
+        found = await self._file_or_base64(path, data, "image")
+        if found is None:
             raise RequestError("image_path / image_base64: give exactly one of them", field="image_path")
-        if path is not None:
-            real = self.config.confined(path, "image_path")
-            return await anyio.to_thread.run_sync(read_bytes, real), str(real)
-        assert data is not None
-        return decode_image(data, "image_base64"), "<base64>"
+        return found
 
-    async def _mask(self, path: str | None, data: str | None) -> bytes | None:
-        """An edit's mask by path (inside the allowed roots) or base64, or none; both is refused."""
+    async def _file_or_base64(self, path: str | None, data: str | None, name: str) -> tuple[bytes, str] | None:
+        """``<name>_path`` (inside the allowed roots) or ``<name>_base64``, or ``None`` when neither; both is
+        refused."""
         from brandkit.imageio import read_bytes
 
         if path is not None and data is not None:
-            raise RequestError("mask_path / mask_base64: give at most one of them", field="mask_path")
+            raise RequestError(f"{name}_path / {name}_base64: give one of them, not both", field=f"{name}_path")
         if path is not None:
-            return await anyio.to_thread.run_sync(read_bytes, self.config.confined(path, "mask_path"))
-        return None if data is None else decode_image(data, "mask_base64")
+            real = self.config.confined(path, f"{name}_path")
+            return await anyio.to_thread.run_sync(read_bytes, real), str(real)
+        return None if data is None else (decode_image(data, f"{name}_base64"), "<base64>")
 
     async def _preflight(self, prompt: CompiledPrompt | None) -> None:
         """The output folder is usable (and, for a known size, large enough) before anything is spent."""
