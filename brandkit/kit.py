@@ -159,7 +159,7 @@ class _KitBase:
         chosen = make_conversation_provider(name, self.spec, **(options or {}))
         return self._ctx, self.resources, chosen, as_asset_request(request)
 
-    def _conversation_budget(self, options: dict[str, Any], provider: object) -> dict[str, Any]:
+    def _conversation_options(self, options: dict[str, Any], provider: object) -> dict[str, Any]:
         options["owns_provider"] = provider is None or isinstance(provider, str)  # made here: closed with it
         options.setdefault("max_attempts", self._budget["max_attempts"])
         options.setdefault("turn_max_spend_usd", self._budget["max_spend_usd"])
@@ -295,7 +295,7 @@ class BrandKit(_KitBase):
 
         return Conversation(
             *self._conversation_args(request, provider, provider_options),
-            **self._conversation_budget(options, provider),
+            **self._conversation_options(options, provider),
         )
 
     def variants(self, plan: Any, out: str | os.PathLike[str], **options: Any) -> Any:
@@ -390,7 +390,7 @@ class AsyncBrandKit(_KitBase):
 
         return AsyncConversation(
             *self._conversation_args(request, provider, provider_options),
-            **self._conversation_budget(options, provider),
+            **self._conversation_options(options, provider),
         )
 
     async def variants(self, plan: Any, out: str | os.PathLike[str], **options: Any) -> Any:

@@ -166,7 +166,7 @@ def _run_assets(
         if recorder is not None:  # after the files are safe; a registry failure is a warning (cli/recording.py)
             recorder.add(asset, path)
         if not json_out:  # said as it is saved: a long run shows each variant as it comes
-            _print_saved([asset], written[-1:])
+            _print_saved(asset, written[-1])
 
     partial: PartialGenerationError[Any] | None = None
     try:
@@ -183,17 +183,17 @@ def _run_assets(
         emit_json({"ok": True, "assets": written, **registry})
 
 
-def _print_saved(assets: list[Any], written: list[dict[str, Any]]) -> None:
+def _print_saved(asset: Any, info: dict[str, Any]) -> None:
+    """One saved asset: its path and cost line (``info``: its ``--json`` summary), what an edit kept, its checks."""
     console = make_console()
-    for asset, info in zip(assets, written, strict=True):
-        fixes = f", fixes: {', '.join(info['fixes'])}" if info["fixes"] else ""
-        console.print(
-            f"[bold green]✓[/] {esc(info['path'])}  (attempt {info['attempt']}, {esc(info['provider'])}/"
-            f"{esc(info['model'])}, ${info['cost_usd']:.4f}{esc(fixes)})"
-        )
-        for line in asset.edit.lines() if asset.edit is not None else []:
-            console.print(f"  {line}", markup=False)
-        console.print(report_rows(asset.report))
+    fixes = f", fixes: {', '.join(info['fixes'])}" if info["fixes"] else ""
+    console.print(
+        f"[bold green]✓[/] {esc(info['path'])}  (attempt {info['attempt']}, {esc(info['provider'])}/"
+        f"{esc(info['model'])}, ${info['cost_usd']:.4f}{esc(fixes)})"
+    )
+    for line in asset.edit.lines() if asset.edit is not None else []:
+        console.print(f"  {line}", markup=False)
+    console.print(report_rows(asset.report))
 
 
 def _fail_partial(
