@@ -144,8 +144,9 @@ class Asset(BaseModel):
     def save(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
         """Write the image to ``path`` and the sidecar to ``path`` with ``.json``, as one atomic unit.
 
-        The image's extension must match its format (``.png``, ``.jpg``/``.jpeg``, ``.webp``); a missing
-        extension is added. A folder (an existing one, or a path ending in ``/``) is refused with
+        An image extension must match the format (``.png``, ``.jpg``/``.jpeg``, ``.webp``; ``ad.jpg`` for a PNG
+        is refused); a name without one gets it — ``ad`` and ``photo.v2`` are saved as ``ad.png``,
+        ``photo.v2.png``. A folder (an existing one, or a path ending in ``/``) is refused with
         :class:`~brandkit.OutputError`: ``save`` names a file. Returns the image path. An existing image or
         sidecar is never replaced unless ``overwrite=True``: :class:`~brandkit.OutputExistsError` names the file,
         and nothing is written (the check and the write are one atomic step,
@@ -160,8 +161,10 @@ class Asset(BaseModel):
                 path=text,
             )
         expected = {"png": {".png"}, "jpeg": {".jpg", ".jpeg"}, "webp": {".webp"}}[self.output_format]
-        if target.suffix == "":
-            target = target.with_suffix(sorted(expected)[0] if self.output_format != "jpeg" else ".jpg")
+        if target.suffix.lower() not in _IMAGE_EXTENSIONS:  # none, or a dot in the name ("photo.v2"): added
+            target = target.with_name(
+                target.name + (".jpg" if self.output_format == "jpeg" else f".{self.output_format}")
+            )
         elif target.suffix.lower() not in expected:
             raise OutputError(
                 f"{target}: extension {target.suffix!r} does not match the image format {self.output_format!r}",
@@ -173,6 +176,12 @@ class Asset(BaseModel):
             overwrite=overwrite,
         )
         return target
+
+
+_IMAGE_EXTENSIONS = frozenset(
+    {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".avif", ".heic", ".heif", ".jxl"}
+)
+"""Extensions that name an image format: one of them that is not the asset's format is refused, not appended to."""
 
 
 def _version() -> str:

@@ -120,6 +120,38 @@ def test_two_generate_runs_into_one_folder_keep_both(light_cli: None, tmp_path: 
     assert sorted(p.name for p in tmp_path.glob("*.png")) == images
 
 
+def test_out_may_name_the_image_file_and_its_extension_chooses_the_format(light_cli: None, tmp_path: Path) -> None:
+    base = ["generate", "-s", str(NORTHWIND), "-b", "A cup", "--headline", COPY["headline"], "-p", "local"]
+    one = CliRunner().invoke(app, [*base, "-o", str(tmp_path / "banner.jpg"), "--json"])
+    assert one.exit_code == EXIT_OK, one.stdout
+    assert json.loads(one.stdout)["assets"][0]["path"] == str(tmp_path / "banner.jpg")  # not banner.jpg/…
+    assert (tmp_path / "banner.jpg").read_bytes()[:3] == b"\xff\xd8\xff"  # a JPEG, as the name says
+    assert json.loads((tmp_path / "banner.jpg.json").read_text())["request"]["output_format"] == "jpeg"
+    two = CliRunner().invoke(app, [*base, "--n", "2", "-o", str(tmp_path / "sub" / "ad.webp"), "--json"])
+    assert two.exit_code == EXIT_OK, two.stdout
+    paths = [Path(a["path"]) for a in json.loads(two.stdout)["assets"]]
+    assert [p.name for p in paths] == ["ad-1.webp", "ad-2.webp"] and all(p.read_bytes()[8:12] == b"WEBP" for p in paths)
+    folder = tmp_path / "kept.png"  # an existing folder with an image-like name stays a folder
+    folder.mkdir()
+    three = CliRunner().invoke(app, [*base, "-o", str(folder), "--json"])
+    assert three.exit_code == EXIT_OK and Path(json.loads(three.stdout)["assets"][0]["path"]).parent == folder
+
+
+def test_edit_out_names_a_file_of_the_edits_format_and_keeps_a_dotted_stem(
+    asset: brandkit.Asset, tmp_path: Path
+) -> None:
+    source = asset.save(tmp_path / "photo.v2.png")  # a dot in the stem: was read as the extension '.v2-edited'
+    base = ["edit", "-s", str(NORTHWIND), str(source), "-i", "Change the headline", "--headline", "Bright roasts"]
+    base += ["-p", "local", "--json"]
+    wrong = CliRunner().invoke(app, [*base, "-o", str(tmp_path / "edited.jpg")])  # the edit is a PNG
+    assert wrong.exit_code == EXIT_USAGE and "name the file with '.png'" in wrong.stdout
+    assert not (tmp_path / "edited.jpg").exists()
+    made = CliRunner().invoke(app, [*base, "-o", str(tmp_path / "out")])
+    assert made.exit_code in (EXIT_OK, EXIT_CHECKS), made.stdout
+    assert json.loads(made.stdout)["assets"][0]["path"] == str(tmp_path / "out" / "photo.v2-edited.png")
+    assert (tmp_path / "out" / "photo.v2-edited.png.json").is_file()
+
+
 # --- permissions ---------------------------------------------------------------------------------------------
 
 

@@ -251,6 +251,16 @@ def test_wrong_extension(tmp_path: Path, asset: Asset) -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "saved"), [("hero", "hero.png"), ("photo.v2", "photo.v2.png"), ("a.b.PNG", "a.b.PNG")]
+)
+def test_a_name_without_an_image_extension_gets_the_formats(
+    tmp_path: Path, asset: Asset, name: str, saved: str
+) -> None:
+    assert asset.save(tmp_path / name) == tmp_path / saved
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([saved, saved + ".json"])
+
+
+@pytest.mark.parametrize(
     "name",
     [
         "héro café.png",

@@ -35,10 +35,17 @@ from brandkit.cli.common import (
     resolve_provider,
     warn_unsent_seed,
 )
+from brandkit.cli.output_target import OutputTarget, output_target
 from brandkit.cli.recording import DbOpt, output_recorder, report_recording
 from brandkit.errors import BrandViolationError, OutputError, PartialGenerationError
 
 __all__ = ["compile_cmd", "edit_cmd", "generate_cmd", "register"]
+
+
+OUT_HELP = (
+    "Output folder, or the image's file name (.png, .jpg, .webp: the extension chooses the format; more variants "
+    "get -2, -3…)."
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -113,25 +120,26 @@ def _asset_summary(asset: Any, path: Path) -> dict[str, Any]:
     }
 
 
-def _save_new(asset: Any, out: Path, name: str, overwrite: bool) -> Path:
-    """Save ``asset`` as ``out/name`` — or, unless ``overwrite``, under the first free name ``name-2``,
-    ``name-3``… (the check and the write are one atomic step in :meth:`Asset.save`, so runs racing for a
-    name never replace each other's paid assets)."""
+def _save_new(asset: Any, out: Path, stem: str, suffix: str, overwrite: bool) -> Path:
+    """Save ``asset`` as ``out/stem+suffix`` — or, unless ``overwrite``, under the first free name ``stem-2``,
+    ``stem-3``… (the check and the write are one atomic step in :meth:`Asset.save`, so runs racing for a
+    name never replace each other's paid assets). ``suffix`` is always given, so a stem with a dot —
+    ``photo.v2-edited`` — is never read as an extension."""
     from brandkit.errors import OutputExistsError
 
     if overwrite:
-        return Path(asset.save(out / name, overwrite=True))
+        return Path(asset.save(out / f"{stem}{suffix}", overwrite=True))
     for k in range(1, 10_000):
         try:
-            return Path(asset.save(out / (name if k == 1 else f"{name}-{k}")))
+            return Path(asset.save(out / f"{stem if k == 1 else f'{stem}-{k}'}{suffix}"))
         except OutputExistsError:
             continue
-    raise OutputError(f"{out}: no free name for {name!r} after 9999 tries", path=str(out))
+    raise OutputError(f"{out}: no free name for {stem + suffix!r} after 9999 tries", path=str(out))
 
 
 def _run_assets(
     make: Callable[[Callable[[int, Any], None]], object],
-    out: Path,
+    target: OutputTarget,
     stem: str,
     json_out: bool,
     prompt: Any = None,
@@ -139,16 +147,19 @@ def _run_assets(
     overwrite: bool = False,
     recorder: Any = None,
 ) -> None:
-    """Pre-flight ``out`` for ``count`` images like ``prompt`` (nothing spent if it is unusable or too small),
-    make the assets — ``make(save)`` hands ``save(index, asset)`` each one as soon as it is made, so an
+    """Pre-flight ``target``'s folder for ``count`` images like ``prompt`` (nothing spent if it is unusable or too
+    small, or if the file ``--out`` names has another format's extension), make the assets — ``make(save)``
+    hands ``save(index, asset)`` each one as soon as it is made, so an
     interruption later loses nothing finished —, save them (never over an existing file unless ``overwrite``); a
     save that fails raises OutputFailedError (exit 4) saying what was kept."""
     from brandkit.outputs import estimate_output_bytes, keep_elsewhere, preflight
 
+    out = target.folder
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: output folder is a file", path=str(out))
     images = []
     if prompt is not None:
+        target.check_format(str(prompt.params.get("output_format", "png")))
         transparent = prompt.params.get("background") == "transparent"
         images = [(prompt.width, prompt.height, str(prompt.params.get("output_format", "png")), transparent)] * count
     preflight(out, estimate_output_bytes(images))
@@ -156,11 +167,12 @@ def _run_assets(
     unsaved: list[tuple[Any, str, OutputError]] = []
 
     def save(index: int, asset: Any) -> None:
-        name = f"{stem}{'' if count == 1 else f'-{index + 1}'}"
+        name, suffix = target.name(stem, index, count)
+        suffix = suffix or (".jpg" if asset.output_format == "jpeg" else f".{asset.output_format}")
         try:
-            path = _save_new(asset, out, name, overwrite)
+            path = _save_new(asset, out, name, suffix, overwrite)
         except OutputError as exc:
-            unsaved.append((asset, name, exc))
+            unsaved.append((asset, name + suffix, exc))
             return
         written.append(_asset_summary(asset, path))
         if recorder is not None:  # after the files are safe; a registry failure is a warning (cli/recording.py)
@@ -237,7 +249,7 @@ def generate_cmd(
         Optional[int],  # noqa: UP045
         typer.Option("--seed", help="Seed: repeatable output of the local renderer (not sent to OpenAI)."),
     ] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
+    out: Annotated[Path, typer.Option("--out", "-o", help=OUT_HELP)] = Path("out"),
     disclaimer: Disclaimer = None,
     background: Background = "auto",
     overwrite: Overwrite = False,
@@ -254,13 +266,16 @@ def generate_cmd(
     warn_unsent_seed(seed, chosen, json_out)
     with map_errors(json_out):
         loaded = load_spec_arg(spec)
+        target = output_target(out)
         request = build_request(brief, headline, subhead, cta, fmt, seed, n, disclaimer, background)
+        if target.image_format is not None:  # -o banner.jpg: a JPEG
+            request = request.model_copy(update={"output_format": target.image_format})
         kit = BrandKit(loaded, provider=chosen)
         stem = f"{_slug(loaded.name)}-{fmt}"
-        recorder = output_recorder(db, "generate", out, loaded)
+        recorder = output_recorder(db, "generate", target.folder, loaded)
         _run_assets(
             lambda save: kit.generate_many(request, on_asset=save),
-            out,
+            target,
             stem,
             json_out,
             kit.compile(request),
@@ -304,7 +319,7 @@ def edit_cmd(
         ),
     ] = None,
     provider: Provider = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
+    out: Annotated[Path, typer.Option("--out", "-o", help=OUT_HELP)] = Path("out"),
     overwrite: Overwrite = False,
     db: DbOpt = None,
     json_out: JsonOpt = False,
@@ -335,11 +350,12 @@ def edit_cmd(
             check_mask(mask_data, data)  # a mask that does not fit: exit 2 before the output folder is touched
         merged = inherit_edit(loaded, request, data).request
         prompt = compile_edit(loaded, merged, data)  # the size the edit will have; sends nothing
-        recorder = output_recorder(db, "edit", out, loaded)
+        target = output_target(out)
+        recorder = output_recorder(db, "edit", target.folder, loaded)
         recorder.parent_path = image  # the edit's lineage: its parent is the recorded asset it started from
         _run_assets(
             lambda save: save(0, kit.edit(data, mask=mask_data, request=request)),
-            out,
+            target,
             f"{image.stem}-edited",
             json_out,
             prompt,
