@@ -25,6 +25,7 @@ from brandkit._version import __version__
 
 if TYPE_CHECKING:
     from brandkit.asset import Asset
+    from brandkit.asset_sidecar import AssetSidecar, read_sidecar
     from brandkit.compile import compile_prompt as compile
     from brandkit.errors import (
         AuthenticationError,
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
         RequestError,
         RequestValidationError,
         ServerError,
+        SidecarError,
         SpecError,
     )
     from brandkit.kit import AsyncBrandKit, BrandKit
@@ -72,6 +74,8 @@ if TYPE_CHECKING:
 # no NumPy, Pillow, pydantic or OpenAI SDK: a command that never touches the SDK never pays for it.
 _LAZY: dict[str, tuple[str, str]] = {
     "Asset": ("brandkit.asset", "Asset"),
+    "AssetSidecar": ("brandkit.asset_sidecar", "AssetSidecar"),
+    "read_sidecar": ("brandkit.asset_sidecar", "read_sidecar"),
     "AsyncBrandKit": ("brandkit.kit", "AsyncBrandKit"),
     "BrandKit": ("brandkit.kit", "BrandKit"),
     "load_spec": ("brandkit.spec.loader", "load_spec"),
@@ -117,6 +121,7 @@ _LAZY: dict[str, tuple[str, str]] = {
             "RequestError",
             "RequestValidationError",
             "ServerError",
+            "SidecarError",
             "SpecError",
         )
     },
@@ -161,6 +166,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "Asset",
     "AssetRequest",
+    "AssetSidecar",
     "AsyncBrandKit",
     "Attempt",
     "AuthenticationError",
@@ -195,9 +201,11 @@ __all__ = [
     "RequestError",
     "RequestValidationError",
     "ServerError",
+    "SidecarError",
     "SpecError",
     "ValidationReport",
     "__version__",
     "compile",
     "load_spec",
+    "read_sidecar",
 ]

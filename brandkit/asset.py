@@ -20,29 +20,22 @@ from typing import Any
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
+from brandkit.asset_sidecar import (
+    AssetSidecar,
+    ConversationLink,
+    SidecarAttempt,
+    SidecarImage,
+    SidecarPrompt,
+    SidecarSpec,
+)
 from brandkit.atomic import atomic_write_all
 from brandkit.edit_inherit import EditReport
 from brandkit.errors import OutputError
 from brandkit.imageio import load_image
 from brandkit.models import AssetRequest, Attempt, CompiledPrompt, ComposedCopy, EditRequest, ValidationReport
-from brandkit.provenance import PROVENANCE_KEY, read_provenance_record
+from brandkit.provenance import PROVENANCE_KEY, ProvenanceRecord, read_provenance_record
 
 SIDECAR_SUFFIX = ".json"
-
-
-class ConversationLink(BaseModel):
-    """Where an asset made by a conversation turn comes from (``BrandKit.conversation()``, docs/conversation.md)."""
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-    conversation_id: str = Field(description="The conversation's id.")
-    turn: int = Field(ge=1, description="The turn number (1-based; only accepted turns count).")
-    response_id: str = Field(description="The provider's response id of the accepted image.")
-    previous_response_id: str | None = Field(default=None, description="The response this turn continued.")
-    parent_sha256: str | None = Field(
-        default=None, description="sha256 of the previous turn's asset file bytes (None on the first turn)."
-    )
-    instruction: str = Field(default="", description="The turn's instruction, as given.")
 
 
 class Asset(BaseModel):
@@ -97,49 +90,51 @@ class Asset(BaseModel):
             self.prompt, self.provider, self.model, self.attempt_number, self.report, self.composed
         )
 
-    def sidecar(self) -> dict[str, Any]:
-        """The sidecar JSON: request, compiled prompt, spec, provider, model, checks, timings, attempts."""
-        prompt = self.prompt.model_dump(mode="json")
-        prompt["prompt_hash"] = self.prompt.prompt_hash
-        return {
-            "brandkit_version": _version(),
-            "spec": {"name": self.prompt.spec_name, "fingerprint": self.prompt.spec_fingerprint},
-            "request": self.request.model_dump(mode="json") if self.request is not None else None,
-            "prompt": prompt,
-            "provider": self.provider,
-            "model": self.model,
-            "image": {
-                "format": self.output_format,
-                "width": self.width,
-                "height": self.height,
-                "bytes": len(self.data),
-            },
-            "attempt": self.attempt_number,
-            "fixes": self.fixes,
-            "cost_usd": round(self.cost_usd, 6),
-            "report": self.report.model_dump_report(),
-            "attempts": [
-                {
-                    "number": a.number,
-                    "passed": a.report.passed,
-                    "summary": a.report.summary(),
-                    "cost_usd": round(a.cost_usd, 6),
-                    "fixes": a.fixes,
-                    "request_id": a.request_id,
-                    "feedback": a.prompt.feedback,
-                    "before_fix": a.report_before_fix.summary() if a.report_before_fix else None,
-                    "photo": a.photo.model_dump(mode="json") if a.photo is not None else None,
-                    "notes": a.notes,
-                }
+    def sidecar_record(self) -> AssetSidecar:
+        """The sidecar, typed (:class:`~brandkit.asset_sidecar.AssetSidecar`; :func:`~brandkit.read_sidecar` reads
+        a saved one back)."""
+        prompt = {**self.prompt.model_dump(), "prompt_hash": self.prompt.prompt_hash}  # references without bytes
+        return AssetSidecar(
+            brandkit_version=_version(),
+            spec=SidecarSpec(name=self.prompt.spec_name, fingerprint=self.prompt.spec_fingerprint),
+            request=self.request,
+            prompt=SidecarPrompt.model_validate(prompt),
+            provider=self.provider,
+            model=self.model,
+            image=SidecarImage.model_validate(
+                {"format": self.output_format, "width": self.width, "height": self.height, "bytes": len(self.data)}
+            ),
+            attempt=self.attempt_number,
+            fixes=self.fixes,
+            cost_usd=round(self.cost_usd, 6),
+            report=self.report,
+            attempts=[
+                SidecarAttempt(
+                    number=a.number,
+                    passed=a.report.passed,
+                    summary=a.report.summary(),
+                    cost_usd=round(a.cost_usd, 6),
+                    fixes=a.fixes,
+                    request_id=a.request_id,
+                    feedback=a.prompt.feedback,
+                    before_fix=a.report_before_fix.summary() if a.report_before_fix else None,
+                    photo=a.photo,
+                    notes=a.notes,
+                )
                 for a in self.attempts
             ],
-            "timings": {k: round(v, 4) for k, v in self.timings.items()},
-            "provenance": self.provenance(),
-            "edit": self.edit.model_dump(mode="json") if self.edit is not None else None,
-            "conversation": self.conversation.model_dump(mode="json") if self.conversation is not None else None,
-            "content_credentials": (self.credentials or {}).get("content_credentials", "unsigned"),
-            "credentials": self.credentials,
-        }
+            timings={k: round(v, 4) for k, v in self.timings.items()},
+            provenance=ProvenanceRecord.model_validate(self.provenance()),
+            edit=self.edit,
+            conversation=self.conversation,
+            content_credentials=(self.credentials or {}).get("content_credentials", "unsigned"),
+            credentials=self.credentials,
+        )
+
+    def sidecar(self) -> dict[str, Any]:
+        """The sidecar JSON: request, compiled prompt, spec, provider, model, checks, timings, attempts
+        (:meth:`sidecar_record`'s JSON form: what :meth:`save` writes)."""
+        return self.sidecar_record().to_json()
 
     def save(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
         """Write the image to ``path`` and the sidecar to ``path`` with ``.json``, as one atomic unit.

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from brandkit.errors import SpecError
+from brandkit.errors import BrandkitError, SpecError
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -37,7 +37,7 @@ _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 
 
 def read_document(
-    file: Path, *, max_bytes: int, what: str = "spec", error: Callable[[str], SpecError] = SpecError
+    file: Path, *, max_bytes: int, what: str = "spec", error: Callable[[str], BrandkitError] = SpecError
 ) -> Any:
     """Parse a ``.json`` file as JSON and anything else as YAML (safe loader, duplicate keys rejected).
 

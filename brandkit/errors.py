@@ -174,6 +174,16 @@ class ImageInputError(BrandkitError):
         super().__init__(message)
 
 
+class SidecarError(BrandkitError):
+    """A sidecar JSON (``<image>.json``, written by :meth:`~brandkit.Asset.save`) is missing, unreadable or not
+    brandkit's: ``path`` names the file and ``field`` the first bad field (``None``: the whole file)."""
+
+    def __init__(self, message: str, path: str | None = None, field: str | None = None) -> None:
+        self.path = path
+        self.field = field
+        super().__init__(message)
+
+
 class OutputError(BrandkitError):
     """An output path cannot be written (is a file, not writable, outside the output folder)."""
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -160,8 +161,8 @@ class EditRequest(_RequestModel):
     safety_identifier: str | None = Field(default=None, max_length=256)
 
 
-class ReferenceImage(_Model):
-    """One image sent with an edit request, by position and role."""
+class ReferenceRecord(_Model):
+    """One image sent with a request, by position and role, as recorded (sidecars): its digest, not its bytes."""
 
     index: int = Field(ge=1, description="1-based position, as the prompt names it ('Image 1').")
     role: ReferenceRole
@@ -169,6 +170,11 @@ class ReferenceImage(_Model):
     description: str
     mime: str
     sha256: str
+
+
+class ReferenceImage(ReferenceRecord):
+    """One image sent with an edit request, by position and role."""
+
     data: bytes = Field(repr=False, exclude=True)
 
 
@@ -188,13 +194,14 @@ class CopyBlock(_Model):
         return out
 
 
-class CompiledPrompt(_Model):
-    """The exact request brandkit would send: prompt text, API parameters and reference images."""
+class PromptRecord(_Model):
+    """A compiled prompt as recorded in a sidecar: what :class:`CompiledPrompt` holds, its reference images by
+    digest (:class:`ReferenceRecord`) rather than with their bytes."""
 
     text: str
     operation: Literal["generate", "edit"]
     params: dict[str, Any] = Field(description="API parameters besides prompt and images.")
-    references: list[ReferenceImage] = Field(default_factory=list)
+    references: Sequence[ReferenceRecord] = Field(default_factory=list)
     copy_block: CopyBlock = Field(default_factory=CopyBlock)
     format_name: str
     width: int
@@ -223,6 +230,13 @@ class CompiledPrompt(_Model):
     def size(self) -> str:
         """``WIDTHxHEIGHT``."""
         return f"{self.width}x{self.height}"
+
+
+class CompiledPrompt(PromptRecord):
+    """The exact request brandkit would send: prompt text, API parameters and reference images (with their
+    bytes)."""
+
+    references: list[ReferenceImage] = Field(default_factory=list)
 
 
 class RenderCall(_Model):

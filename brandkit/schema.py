@@ -23,7 +23,7 @@ def spec_schema_json() -> str:
 
 SCHEMA_BASE = "https://brandkit.dev/schemas/"
 
-SCHEMA_NAMES = ("brand-spec", "asset-request", "edit-request", "validation-report")
+SCHEMA_NAMES = ("brand-spec", "asset-request", "edit-request", "validation-report", "asset-sidecar")
 """The documents ``schemas/<name>.schema.json`` describes (``brandkit spec schema --of NAME``)."""
 
 
@@ -31,7 +31,9 @@ def schema_of(name: str) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of one of :data:`SCHEMA_NAMES`: the brand spec; the requests a service
     sends (``AssetRequest`` for ``generate``/``compile``, ``EditRequest`` for ``edit``; what their ``kit`` methods
     and the MCP tools accept); the validation report as written in sidecars and ``--json`` output (its
-    ``model_dump_report()`` form, ``passed`` included)."""
+    ``model_dump_report()`` form, ``passed`` included); the sidecar saved beside every asset
+    (:class:`~brandkit.asset_sidecar.AssetSidecar`, its report with ``passed`` too)."""
+    from brandkit.asset_sidecar import AssetSidecar
     from brandkit.models import AssetRequest, EditRequest, ValidationReport
 
     if name == "brand-spec":
@@ -41,13 +43,10 @@ def schema_of(name: str) -> dict[str, Any]:
     elif name == "edit-request":
         schema = EditRequest.model_json_schema(mode="validation")
     elif name == "validation-report":
-        schema = ValidationReport.model_json_schema(mode="serialization")
-        schema["properties"]["passed"] = {
-            "type": "boolean",
-            "title": "Passed",
-            "description": "True when no check result is blocking (derived from the checks).",
-        }
-        schema["required"] = sorted({*schema.get("required", []), "passed"})
+        schema = _with_passed(ValidationReport.model_json_schema(mode="serialization"))
+    elif name == "asset-sidecar":
+        schema = AssetSidecar.model_json_schema(mode="serialization", by_alias=True)
+        _with_passed(schema["$defs"]["ValidationReport"])
     else:
         raise ValueError(f"no schema named {name!r}; the schemas: {', '.join(SCHEMA_NAMES)}")
     return {
@@ -55,6 +54,17 @@ def schema_of(name: str) -> dict[str, Any]:
         "$id": f"{SCHEMA_BASE}{name}.schema.json",
         **schema,
     }
+
+
+def _with_passed(schema: dict[str, Any]) -> dict[str, Any]:
+    """A report's schema with the derived ``passed`` its JSON form carries (required)."""
+    schema["properties"]["passed"] = {
+        "type": "boolean",
+        "title": "Passed",
+        "description": "True when no check result is blocking (derived from the checks).",
+    }
+    schema["required"] = sorted({*schema.get("required", []), "passed"})
+    return schema
 
 
 def schema_json(name: str) -> str:

@@ -73,6 +73,11 @@ def test_show_reports_absent_and_unreadable(lumen: brandkit.BrandSpec, tmp_path:
     assert code == 1 and shown["content_credentials"] == "absent" and shown["steps"] == []
     assert shown["embedded_record"]["status"] == "read"  # brandkit's unsigned record is still there
     assert shown["sidecar"]["credentials"]["content_credentials"] == "unsigned"
+    sidecar = tmp_path / "plain.png.json"
+    sidecar.write_text(sidecar.read_text(encoding="utf-8").replace('"content_credentials"', '"contentcredentials"'))
+    code, shown = _run("provenance", "show", str(unsigned), "--json")  # a sidecar not brandkit's: a note, no crash
+    assert code == 1 and shown["sidecar"]["credentials"] is None
+    assert "plain.png.json: contentcredentials: Extra inputs are not permitted" in shown["sidecar"]["note"]
     not_an_image = tmp_path / "notes.png"
     not_an_image.write_bytes(b"hello")
     code, shown = _run("provenance", "show", str(not_an_image), "--json")

@@ -170,6 +170,7 @@ def test_a_saved_but_unrecorded_variant_is_recorded_from_its_sidecar(made: Path,
     with RegistryRecorder(tmp_path / "fresh.db", "variants", made) as recorder:
         assert recorder.reconcile([{"status": "succeeded", "key": "k3", "files": {"image": "broken.png"}}], made) == 0
         assert recorder.unrecorded == 1 and "sidecar cannot be read back" in recorder.warnings[0]
+        assert "broken.png.json: brandkit_version: Field required" in recorder.warnings[0]  # the file and field
 
 
 def test_deciding_several_assets_records_none_when_one_is_refused(tmp_path: Path) -> None:

@@ -69,7 +69,7 @@ def spec_schema(
         str,
         typer.Option(
             "--of",
-            help="Which document: brand-spec (default), asset-request, edit-request or validation-report.",
+            help="Which document: brand-spec (default), asset-request, edit-request, validation-report, asset-sidecar.",
         ),
     ] = "brand-spec",
     json_out: JsonOpt = False,

@@ -20,7 +20,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from brandkit.asset import Asset, ConversationLink
+from brandkit.asset import Asset
+from brandkit.asset_sidecar import ConversationLink
 from brandkit.budget import Reservation, SpendBudget
 from brandkit.compile import compile_prompt
 from brandkit.conversation.adapter import TurnAdapter, TurnPlan

@@ -3,16 +3,14 @@ review, from its Content Credentials, its embedded brandkit record and its sidec
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from brandkit.asset_sidecar import read_sidecar
 from brandkit.credentials.read import ManifestSummary, read_credentials
-from brandkit.errors import ImageInputError
+from brandkit.errors import ImageInputError, SidecarError
 from brandkit.imageio import detect_format, read_bytes
 from brandkit.provenance import read_provenance_record
-
-MAX_SIDECAR_BYTES = 8 * 1024 * 1024
 
 
 def _step(manifest: ManifestSummary) -> dict[str, Any]:
@@ -57,11 +55,9 @@ def provenance_chain(path: Path, trust_anchors: bytes | None = None) -> dict[str
     sidecar_note = None
     if sidecar_path.is_file():
         try:
-            text = read_bytes(sidecar_path, limit=MAX_SIDECAR_BYTES).decode("utf-8")
-            sidecar = json.loads(text)
-            sidecar_credentials = sidecar.get("credentials") if isinstance(sidecar, dict) else None
-        except (ValueError, ImageInputError) as exc:  # a foreign sidecar is a note, never a crash
-            sidecar_note = f"sidecar unreadable: {type(exc).__name__}"
+            sidecar_credentials = read_sidecar(sidecar_path).credentials
+        except SidecarError as exc:  # a foreign sidecar is a note naming the file and field, never a crash
+            sidecar_note = f"sidecar unreadable: {exc}"
     record = reading.record.model_dump(mode="json", by_alias=True) if reading.record is not None else None
     return {
         "file": str(path),

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from brandkit.check_catalog import CheckDetails
-from brandkit.models import AssetRequest, Attempt, EditRequest, ValidationReport
+from brandkit.models import AssetRequest, Attempt, CheckStatus, EditRequest, ValidationReport
 
 if TYPE_CHECKING:
     from brandkit.asset import Asset
+    from brandkit.asset_sidecar import AssetSidecar
     from brandkit.spec.models import BrandSpec
 
 
@@ -251,50 +252,38 @@ def spec_summary(spec: BrandSpec) -> SpecRecord:
     )
 
 
-def _blocking(status: str, policy: str) -> bool:
-    return status in ("failed", "not_checked") and policy != "warn"
+def from_sidecar(sidecar: AssetSidecar, data: bytes, path: Path, *, kind: str, key: str | None = None) -> AssetRecord:
+    """The record of a saved asset rebuilt from its sidecar (:func:`~brandkit.asset_sidecar.read_sidecar`;
+    ``data``: the image file's bytes).
 
-
-def from_sidecar(sidecar: dict[str, Any], data: bytes, path: Path, *, kind: str, key: str | None = None) -> AssetRecord:
-    """The record of a saved asset rebuilt from its sidecar JSON (``data``: the image file's bytes).
-
-    Used when an asset was saved but not recorded (a run killed between the two, resumed later). Raises
-    ``KeyError`` / ``TypeError`` / ``ValueError`` for a sidecar that is not brandkit's.
+    Used when an asset was saved but not recorded (a run killed between the two, resumed later).
     """
-    report = sidecar["report"]["checks"]
-    policies = {name: str(check.get("policy", "raise")) for name, check in report.items()}
-    failing = [
-        {
-            "name": name,
-            "reason": str(check.get("hint") or (check.get("details") or {}).get("reason") or check["status"])[:500],
-        }
-        for name, check in report.items()
-        if _blocking(str(check["status"]), policies[name])
-    ]
+    report = sidecar.report
+    policies = {name: check.policy for name, check in report.checks.items()}
     attempts = [
         AttemptRecord(
-            number=int(a["number"]),
-            passed=bool(a["passed"]),
+            number=a.number,
+            passed=a.passed,
             checks=[
                 {
-                    "name": n,
-                    "status": s,
+                    "name": name,
+                    "status": status.value,
                     "score": None,
                     "hint": None,
-                    "blocking": _blocking(s, policies.get(n, "raise")),
+                    "blocking": status in (CheckStatus.failed, CheckStatus.not_checked)
+                    and policies.get(name, "raise") != "warn",
                 }
-                for n, s in a["summary"].items()
+                for name, status in a.summary.items()
             ],
-            spend_usd=float(a.get("cost_usd") or 0.0),
+            spend_usd=a.cost_usd,
             prompt_hash=None,
-            feedback=list(a.get("feedback") or []),
-            fixes=list(a.get("fixes") or []),
+            feedback=list(a.feedback),
+            fixes=list(a.fixes),
             elapsed_s=None,
         )
-        for a in sidecar.get("attempts") or []
+        for a in sidecar.attempts
     ]
-    request = sidecar.get("request")
-    prompt = sidecar["prompt"]
+    request, request_format, locale = _request_fields(sidecar.request)
     digest = content_hash(data)
     return AssetRecord(
         kind=kind,
@@ -302,18 +291,18 @@ def from_sidecar(sidecar: dict[str, Any], data: bytes, path: Path, *, kind: str,
         key=key or digest,
         path=str(path),
         sidecar_path=_sidecar_of(path),
-        spec_name=str(sidecar["spec"]["name"]),
-        spec_fingerprint=str(sidecar["spec"]["fingerprint"]),
-        passed=bool(sidecar["report"].get("passed")),
-        spend_usd=float(sidecar.get("cost_usd") or 0.0),
-        checks={name: str(check["status"]) for name, check in report.items()},
-        failing=failing,
-        request=request if isinstance(request, dict) else None,
-        prompt_hash=prompt.get("prompt_hash"),
-        provider=sidecar.get("provider"),
-        model=sidecar.get("model"),
-        format=(request or {}).get("format") or prompt.get("format_name"),
-        locale=(request or {}).get("locale"),
-        timings={k: float(v) for k, v in (sidecar.get("timings") or {}).items()},
+        spec_name=sidecar.spec.name,
+        spec_fingerprint=sidecar.spec.fingerprint,
+        passed=report.passed,
+        spend_usd=sidecar.cost_usd,
+        checks=report.summary(),
+        failing=failing_of(report),
+        request=request,
+        prompt_hash=sidecar.prompt.recorded_hash,
+        provider=sidecar.provider,
+        model=sidecar.model,
+        format=request_format or sidecar.prompt.format_name,
+        locale=locale,
+        timings=dict(sidecar.timings),
         attempts=attempts,
     )

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pydantic
 
-from brandkit.errors import BrandkitError, RegistryError
+from brandkit.errors import BrandkitError, RegistryError, SidecarError
 from brandkit.registry.models import AssetRow
 from brandkit.registry.store import Registry
 
@@ -304,15 +304,15 @@ def _reason(exc: Exception) -> str:
 
 def _from_sidecar(path: Path, kind: str, key: str | None) -> Any:
     """The record of the image at ``path`` from its sidecar; ``RegistryError`` when either cannot be read."""
-    import json
-
+    from brandkit.asset_sidecar import read_sidecar
     from brandkit.registry import record as rec
 
     try:
-        sidecar = json.loads(path.with_name(path.name + ".json").read_text(encoding="utf-8"))
-        return rec.from_sidecar(sidecar, path.read_bytes(), path, kind=kind, key=key)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        return rec.from_sidecar(read_sidecar(path), path.read_bytes(), path, kind=kind, key=key)
+    except SidecarError as exc:
         raise RegistryError(f"{path}: its sidecar cannot be read back: {exc}") from None
+    except OSError as exc:
+        raise RegistryError(f"{path}: cannot be read: {exc.strerror or exc}") from None
 
 
 class _AlreadyRecorded(Exception):
