@@ -219,6 +219,22 @@ def test_offline_generate_imports_no_other_command_group(root: Path, tmp_path: P
     assert sidecar["image"] and sidecar["report"]["checks"]  # written whole before the process ended
 
 
+def test_validate_json_imports_no_rich(root: Path, tmp_path: Path) -> None:
+    """``validate --json`` prints its progress lines on stderr as plain text: rich (~35 ms of imports a process,
+    paid by every audit worker's parent) is never imported, and the document and the lines are whole."""
+    kit = brandkit.BrandKit(root / "brand_specs" / "northwind", provider="local", checks=["technical"])
+    image = kit.generate({"brief": "a cup of coffee", "headline": "Fresh roast", "seed": 1}).save(tmp_path / "a.png")
+    argv = ["brandkit", "validate", "-s", str(root / "brand_specs" / "northwind"), str(image), "--json"]
+    modules = _modules_after(
+        f"import sys\nsys.argv = {argv!r}\nfrom brandkit.cli import main\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    assert exit.code in (0, 1, None), exit.code\n"
+    )
+    assert "brandkit.cli.validate" in modules and not {m for m in modules if m.split(".")[0] == "rich"}
+    done = _python("-c", f"import sys\nsys.argv = {argv!r}\nfrom brandkit.cli import main\nmain()")
+    assert json.loads(done.stdout)["files"] == 1, done.stderr
+    assert "[1/1] " in done.stderr and f"{image} · ETA" in done.stderr
+
+
 def test_unknown_command_is_a_usage_error_naming_it_with_suggestions_from_the_whole_table() -> None:
     done = _python("-m", "brandkit.cli", "generat")
     assert done.returncode == 2

@@ -78,6 +78,12 @@ def make_console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, soft_wrap=True, highlight=False)
 
 
+def stderr_line(text: str) -> None:
+    """One line of plain text on stderr, flushed (progress beside a ``--json`` document: no rich, no markup)."""
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
 def esc(value: object) -> str:
     """``value`` as text for a rich markup string: its own brackets (a path ``[draft]/x.png``, a provider's
     ``[status=429, request_id=…]``) print as they are instead of being read as markup tags (and dropped, or failing

@@ -33,6 +33,7 @@ from brandkit.cli.common import (
     map_errors,
     print_audit_summary,
     report_rows,
+    stderr_line,
 )
 from brandkit.cli.recording import DbOpt, report_recording, validate_recorder
 
@@ -158,16 +159,14 @@ def validate_cmd(
         recorder = validate_recorder(db, [item.path for item in run.files], loaded)
         # --json: each file's entry kept on disk as it finishes, printed in the order given (flat memory)
         entries = stack.enter_context(OrderedEntries(len(todo))) if json_out else None
-        progress = make_console(stderr=True)
-        console = make_console()
+        console = None if json_out or jsonl else make_console()  # --json / --jsonl: no rich at all
         total = len(run.files)
         if run.resumed:
-            progress.print(f"resumed: {run.resumed} of {total} file(s) already in {out}", markup=False)
+            stderr_line(f"resumed: {run.resumed} of {total} file(s) already in {out}")
         if run.rechecked:
-            progress.print(
+            stderr_line(
                 f"checked again: {run.rechecked} file(s) in {out} were checked against another version of the spec, "
-                "other expected copy, or by an older brandkit whose figures meant something else",
-                markup=False,
+                "other expected copy, or by an older brandkit whose figures meant something else"
             )
         eta = EtaEstimator()
         eta.start(total, settled=run.resumed)
@@ -180,17 +179,15 @@ def validate_cmd(
             if reports is not None and result.report is not None:
                 written = reports.write(loaded, result.index, result.path, result.report)
                 for file in written:
-                    progress.print(f"report: {file}", markup=False)
+                    stderr_line(f"report: {file}")
             if entries is not None:
                 entries.put(result.index, _file_entry(result, written))
             eta.update(done)
-            progress.print(
-                f"[{done}/{total}] {item.record.state}: {result.path} · {format_eta(eta.remaining_s())}", markup=False
-            )
+            stderr_line(f"[{done}/{total}] {item.record.state}: {result.path} · {format_eta(eta.remaining_s())}")
             if jsonl:
                 sys.stdout.write(json.dumps(_file_entry(result, written), ensure_ascii=False, default=str) + "\n")
                 sys.stdout.flush()
-            elif not json_out:
+            elif console is not None:
                 _print_file_result(console, result, table=total <= _TABLES_UP_TO)
         registry = report_recording(recorder, as_json)
         summary = run.summary
@@ -203,7 +200,7 @@ def validate_cmd(
             sys.stdout.write(json.dumps(line, default=str) + "\n")
         elif entries is not None:
             emit_json_with_list({**counts, "images": None, "audit": audit_summary, **registry}, "images", entries)
-        else:
+        elif console is not None:
             print_audit_summary(console, summary)
         if code != EXIT_OK:
             raise typer.Exit(code)
