@@ -9,6 +9,7 @@ the written folders loaded back by the spec loader.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -209,6 +210,7 @@ def test_cli_import_says_what_it_recognised_and_spec_check_passes(tmp_path: Path
     assert "recognised posit brand.yml" in result.output
     assert "gamut-mapped" in result.output  # color(display-p3 …) outside sRGB
     assert "not used yet: alpha of Foreground" in result.output  # #102A20E6: kept, said to be unused
+    assert re.search(r"^mapped \(\d+\)$", result.output, re.M) and "[green]" not in result.output  # no raw markup
     text = yaml.safe_load((out / "brand.yaml").read_text(encoding="utf-8"))["palette"]["colors"]
     assert {"name": "Foreground", "hex": "#102A20", "role": "text", "alpha": 0.902} in text  # 0xE6 / 255
     check = CliRunner().invoke(app, ["spec", "check", str(out), "--json"])

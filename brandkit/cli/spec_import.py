@@ -30,7 +30,7 @@ def _print_report(report: Any) -> None:
         entries = report.of(kind)
         if not entries:
             continue
-        console.print(f"{label} ({len(entries)})", markup=False)
+        console.print(f"{label} ({len(entries)})")  # our own markup: the label is coloured, nothing else is read
         for e in entries:
             arrow = f" → {e.target}" if e.target else ""
             note = f": {e.note}" if e.note else ""
