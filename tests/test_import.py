@@ -450,6 +450,32 @@ def test_a_hand_written_spec_exports_and_imports_back(fmt: str, tmp_path: Path) 
     assert "photos" not in b  # photographs are not exported (documented)
 
 
+def test_brand_yml_export_puts_each_logo_at_its_size_and_theme(tmp_path: Path) -> None:
+    """primary / mono / inverse: the inverse logo (dark backgrounds only) is the dark theme of the large logo, not
+    a light ``small``; variants named for a size (what ``spec import`` makes) keep that size."""
+    northwind = load_spec(ROOT / "brand_specs" / "northwind")
+    export_spec(northwind, tmp_path / "nw", "brand-yml")
+    logo = yaml.safe_load((tmp_path / "nw" / "_brand.yml").read_text(encoding="utf-8"))["logo"]
+    assert {k: v for k, v in logo.items() if k != "images"} == {
+        "large": {"light": "primary", "dark": "inverse"},
+        "medium": "mono",
+    }
+    primary, _, inverse = northwind.logos
+    renamed = northwind.model_copy(
+        update={
+            "logos": [
+                primary.model_copy(update={"variant": "medium"}),
+                inverse.model_copy(update={"variant": "small-dark"}),
+            ]
+        }
+    )
+    export_spec(renamed, tmp_path / "sized", "brand-yml")
+    logo = yaml.safe_load((tmp_path / "sized" / "_brand.yml").read_text(encoding="utf-8"))["logo"]
+    assert {k: v for k, v in logo.items() if k != "images"} == {"medium": "medium", "small": {"dark": "small-dark"}}
+    [back] = import_brand(tmp_path / "sized", tmp_path / "back")
+    assert [lg.variant for lg in back.spec.logos] == ["medium", "small-dark"]
+
+
 def test_a_square_svg_mark_with_text_imports_with_its_text_and_leaves_room_for_the_copy(tmp_path: Path) -> None:
     """A monogram mark (square, its letter set in a font rather than outlined): resvg's default fonts are rarely
     installed, so the letter used to vanish silently; and a square mark sized like a wordmark ate the copy area."""

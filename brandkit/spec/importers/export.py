@@ -166,13 +166,45 @@ def _brand_yml(
         ext["modes"] = {mode: dict(overrides) for mode, overrides in spec.palette.modes.items()}
     doc: dict[str, Any] = {"meta": {"name": spec.name}, "color": color}
     if spec.logos:
-        logo: dict[str, Any] = {"images": {v: p for v, p in logos.items()}}
-        for size, variant in zip(("large", "medium", "small"), [lg.variant for lg in spec.logos], strict=False):
-            logo[size] = variant
-        doc["logo"] = logo
+        doc["logo"] = {"images": {v: p for v, p in logos.items()}, **_logo_sizes(spec)}
     doc["typography"] = _brand_yml_typography(spec, fonts)
     doc["defaults"] = {"brandkit": ext}
     files["_brand.yml"] = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True).encode()
+
+
+_SIZES = ("large", "medium", "small")
+
+
+def _logo_sizes(spec: BrandSpec) -> dict[str, str | dict[str, str]]:
+    """brand.yml's ``small``/``medium``/``large`` from the spec's logo variants. A variant named for a size
+    (``medium``, ``large-dark`` — what ``spec import`` names them) goes to that size and theme; the others fill the
+    free sizes, largest first, in the spec's order — except a logo for dark backgrounds only (``inverse``), which
+    becomes the ``dark`` theme of the largest size without one. (By order alone, a lone ``medium`` logo was exported
+    as ``large``, and ``inverse`` as a light ``small``.)"""
+    by_size: dict[str, dict[str, str]] = {}
+    light: list[str] = []
+    dark: list[str] = []
+    for logo in spec.logos:
+        size, _, theme = logo.variant.partition("-")
+        for_dark = "dark" in logo.backgrounds and "light" not in logo.backgrounds
+        if size in _SIZES and theme in ("", "light", "dark"):
+            by_size.setdefault(size, {}).setdefault("dark" if theme == "dark" or for_dark else "light", logo.variant)
+        else:
+            (dark if for_dark else light).append(logo.variant)
+    for variant in light:
+        free = [size for size in _SIZES if size not in by_size]
+        if free:
+            by_size[free[0]] = {"light": variant}
+    for variant in dark:
+        open_ = [size for size in _SIZES if "dark" not in by_size.get(size, {"dark": ""})]
+        free = [size for size in _SIZES if size not in by_size]
+        if open_ or free:
+            by_size.setdefault((open_ or free)[0], {})["dark"] = variant
+    return {
+        size: themes["light"] if set(themes) == {"light"} else themes
+        for size in _SIZES
+        if (themes := by_size.get(size))
+    }
 
 
 def _with_families(spec: BrandSpec) -> BrandSpec:
