@@ -125,11 +125,11 @@ def _sidecar_of(path: Path) -> str:
 
 
 def _record(
-    made: Asset | Attempt,
+    made: Asset | Attempt | AssetSidecar,
     data: bytes,
     path: Path,
     request: AssetRequest | EditRequest | None,
-    attempts: Sequence[Attempt],
+    attempts: Sequence[AttemptRecord],
     *,
     kind: str,
     key: str | None,
@@ -138,7 +138,8 @@ def _record(
     sidecar_path: str | None,
     timings: dict[str, float],
 ) -> AssetRecord:
-    """The record of ``made`` (the delivered asset, or the best attempt of a rejected one) saved at ``path``."""
+    """The record of ``made`` (the delivered asset, the best attempt of a rejected one, or a saved asset's sidecar)
+    saved at ``path``."""
     req, fmt, locale = _request_fields(request)
     digest = content_hash(data)
     return AssetRecord(
@@ -160,7 +161,7 @@ def _record(
         format=fmt or made.prompt.format_name,
         locale=locale,
         timings=timings,
-        attempts=[attempt_record(a) for a in attempts],
+        attempts=list(attempts),
     )
 
 
@@ -171,7 +172,7 @@ def from_asset(asset: Asset, path: Path, *, kind: str, key: str | None = None) -
         asset.data,
         path,
         asset.request,
-        asset.attempts,
+        [attempt_record(a) for a in asset.attempts],
         kind=kind,
         key=key,
         passed=asset.report.passed,
@@ -194,8 +195,8 @@ def from_attempts(
     """The record of an asset whose checks failed after every attempt (its best attempt saved at ``path``)."""
     spent = sum(a.cost_usd for a in attempts)
     return _record(
-        best, data, path, request, attempts, kind=kind, key=key, passed=False, spend_usd=spent, sidecar_path=None,
-        timings={},
+        best, data, path, request, [attempt_record(a) for a in attempts], kind=kind, key=key, passed=False,
+        spend_usd=spent, sidecar_path=None, timings={},
     )  # fmt: skip
 
 
@@ -283,26 +284,16 @@ def from_sidecar(sidecar: AssetSidecar, data: bytes, path: Path, *, kind: str, k
         )
         for a in sidecar.attempts
     ]
-    request, request_format, locale = _request_fields(sidecar.request)
-    digest = content_hash(data)
-    return AssetRecord(
+    return _record(
+        sidecar,
+        data,
+        path,
+        sidecar.request,
+        attempts,
         kind=kind,
-        content_hash=digest,
-        key=key or digest,
-        path=str(path),
-        sidecar_path=_sidecar_of(path),
-        spec_name=sidecar.spec.name,
-        spec_fingerprint=sidecar.spec.fingerprint,
+        key=key,
         passed=report.passed,
         spend_usd=sidecar.cost_usd,
-        checks=report.summary(),
-        failing=failing_of(report),
-        request=request,
-        prompt_hash=sidecar.prompt.recorded_hash,
-        provider=sidecar.provider,
-        model=sidecar.model,
-        format=request_format or sidecar.prompt.format_name,
-        locale=locale,
+        sidecar_path=_sidecar_of(path),
         timings=dict(sidecar.timings),
-        attempts=attempts,
     )
