@@ -236,7 +236,10 @@ def test_resume_checks_again_what_was_checked_against_another_spec_or_copy(light
         if line.get("event") == "file":
             line.pop("revision")
     out.write_text("".join(json.dumps(line) + "\n" for line in older), encoding="utf-8")
-    with pytest.raises(RequestError, match=r"record revisions none \(.*\), 2 \(|record revisions 2 \(.*\), none \("):
+    revision = RECORD_REVISION
+    with pytest.raises(
+        RequestError, match=rf"record revisions none \(.*\), {revision} \(|record revisions {revision} \(.*\), none \("
+    ):
         combine_audits([out])  # old and new figures in one summary: refused
     upgraded = audit(spec, [lib], jobs=1, out=out, resume=True)
     stale = sum(1 for line in older[1:3] if line.get("event") == "file")

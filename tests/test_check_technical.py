@@ -41,7 +41,8 @@ def test_correct_png_passes(spec: BrandSpec, poster: Image.Image) -> None:
     assert res.status is CheckStatus.passed, res.details
     assert res.score == 1.0
     checks = res.details["checks"]
-    assert all(checks[name]["ok"] for name in ("decodable", "dimensions", "format", "color_mode", "transparency"))
+    names = ("decodable", "dimensions", "format", "color_mode", "transparency", "frames")
+    assert all(checks[name]["ok"] for name in names)
     assert checks["file_size"]["ok"] is True
     assert res.hint is None
 
@@ -125,6 +126,23 @@ def test_palette_and_16_bit_pngs_fail_colour_mode(spec: BrandSpec, poster: Image
     res = run(spec, load_image(data), data)
     assert res.status is CheckStatus.failed
     assert "color_mode" in res.details["failed"]
+
+
+@pytest.mark.parametrize(("fmt", "ordered"), [("png", "png"), ("webp", "webp"), ("gif", None)])
+def test_an_animated_file_fails_frames_as_only_its_first_frame_is_checked(
+    spec: BrandSpec, poster: Image.Image, fmt: str, ordered: str | None
+) -> None:
+    """APNG, animated WebP and GIF: the pixel checks read frame 1; frames 2… (here: the copy gone) went unseen."""
+    blank = Image.new("RGB", poster.size, "white")
+    buffer = io.BytesIO()
+    poster.convert("RGB").save(buffer, fmt.upper(), save_all=True, append_images=[blank], duration=500, loop=0)
+    data = buffer.getvalue()
+    res = run(spec, poster, data, output_format=ordered)
+    assert res.status is CheckStatus.failed
+    assert res.details["checks"]["frames"] == {"ok": False, "expected": 1, "actual": 2}
+    assert "animated (2 frames)" in (res.hint or "") and "frames" in res.details["failed"]
+    still = run(spec, poster, encode(poster, "png"))  # the same image as a still: one frame
+    assert still.details["checks"]["frames"] == {"ok": True, "expected": 1, "actual": 1}
 
 
 def test_nothing_ordered_still_checks_decodability(spec: BrandSpec, poster: Image.Image) -> None:

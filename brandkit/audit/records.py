@@ -51,10 +51,11 @@ SUMMARY_EVENT = "summary"
 """The JSONL event of a run's last line (:class:`AuditSummary`)."""
 
 
-RECORD_REVISION = 2
+RECORD_REVISION = 3
 """What a record's figures mean, as of this brandkit: bumped when a check's decision or a recorded figure changes
 meaning (2: ``off_palette_share`` became the judged pixels beyond the tolerance, ``1 − coverage``; before, ΔE > 20
-over every pixel). ``--resume`` checks again a file whose line is of another revision (or has none)."""
+over every pixel; 3: the technical check fails an animated file, whose frames after the first went unchecked).
+``--resume`` checks again a file whose line is of another revision (or has none)."""
 
 
 class AuditRecord(BaseModel):

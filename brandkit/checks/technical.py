@@ -14,6 +14,8 @@ Sub-checks, each reported in ``details["checks"]`` as ``{"ok", "expected", "actu
   :data:`MIN_TRANSPARENT_SHARE` of the pixels with alpha < 255; ordered opaque: no pixel
   with alpha < 255.
 * ``file_size`` – at most ``max_file_bytes`` when set.
+* ``frames`` – one still image: an animated file (GIF, APNG, animated WebP) fails, as only its first frame is
+  what the other checks read — the rest would pass unseen.
 
 Any failing sub-check fails the check; score = share of applicable sub-checks passed.
 """
@@ -33,7 +35,14 @@ from brandkit.checks.base import CheckContext, CheckInfo, result, said, the_imag
 from brandkit.imageio import MAX_PIXELS, detect_format, load_image
 from brandkit.models import CheckResult, CheckStatus
 
-__all__ = ["MIN_TRANSPARENT_SHARE", "SubCheck", "TechnicalCheck", "TechnicalDetails", "encoded_color_mode"]
+__all__ = [
+    "MIN_TRANSPARENT_SHARE",
+    "SubCheck",
+    "TechnicalCheck",
+    "TechnicalDetails",
+    "encoded_color_mode",
+    "frame_count",
+]
 
 MIN_TRANSPARENT_SHARE = 0.01
 """Share of pixels with alpha < 255 required when a transparent background was ordered."""
@@ -89,6 +98,16 @@ def encoded_color_mode(data: bytes) -> tuple[str | None, int | None]:
     return mode, bits
 
 
+def frame_count(data: bytes) -> int | None:
+    """How many frames the file holds (an animated GIF, APNG or WebP: more than one); ``None`` when unreadable.
+    Read from the headers Pillow parses when it opens the file (a GIF's frames are counted by seeking)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return int(getattr(image, "n_frames", 1))
+    except Exception:  # unreadable: reported by the decodable sub-check
+        return None
+
+
 def _decode_problem(data: bytes) -> str | None:
     """Why ``data`` is not a complete, safely decodable image, or ``None``.
 
@@ -120,7 +139,7 @@ def _sub(ok: bool | None, expected: Any, actual: Any, **extra: Any) -> dict[str,
 
 
 class TechnicalCheck:
-    """Dimensions, format, colour mode, transparency, file size, decodability (see the module docstring)."""
+    """Dimensions, format, colour mode, transparency, file size, decodability, one frame (the module docstring)."""
 
     info: ClassVar[CheckInfo] = CheckInfo.builtin("technical", TechnicalDetails)
     name = info.name
@@ -208,6 +227,15 @@ class TechnicalCheck:
                 )
         else:
             checks["file_size"] = _sub(None, None, len(data))
+
+        # frames: the other checks read the first frame only
+        frames = frame_count(data) if data else None
+        checks["frames"] = _sub(None if frames is None else frames == 1, 1, frames)
+        if frames is not None and frames > 1:
+            problems.append(
+                f"the file must be one still image; it is animated ({frames} frames) and only its first frame was "
+                "checked: export a still"
+            )
 
         applicable = [c["ok"] for c in checks.values() if c["ok"] is not None]
         score = sum(1 for ok in applicable if ok) / len(applicable) if applicable else 1.0
