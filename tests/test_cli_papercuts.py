@@ -152,6 +152,20 @@ def test_edit_out_names_a_file_of_the_edits_format_and_keeps_a_dotted_stem(
     assert (tmp_path / "out" / "photo.v2-edited.png.json").is_file()
 
 
+def test_command_help_paragraphs_are_wrapped_by_the_terminal_not_at_the_source_line_breaks() -> None:
+    """typer's rich help kept a docstring's line breaks after its first paragraph: source lines of ~115 columns
+    wrapped at 80 came out ragged (a line of three words, then a full one)."""
+    wide = CliRunner().invoke(app, ["validate", "--help"], env={"COLUMNS": "240", "TERM": "dumb"})
+    assert wide.exit_code == EXIT_OK
+    # one source line ended after "recorded in each"; at 240 columns the sentence is one line now
+    assert "else the copy recorded in each image's embedded provenance. A malformed or foreign record" in wide.stdout
+    narrow = CliRunner().invoke(app, ["validate", "--help"], env={"COLUMNS": "80", "TERM": "dumb"})
+    lines = [line.strip() for line in narrow.stdout.splitlines()]
+    start = next(i for i, line in enumerate(lines) if line.startswith("The expected copy is"))
+    paragraph = lines[start : lines.index("", start)]
+    assert all(len(line) > 60 for line in paragraph[:-1]), paragraph  # every line but the last filled
+
+
 # --- permissions ---------------------------------------------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from brandkit.cli.app import app, deferred_group, spec_app
+from brandkit.cli.app import app, deferred_group, reflow_help, spec_app
 
 if TYPE_CHECKING:
     from brandkit.cli.common import EXIT_CHECKS, EXIT_OK, EXIT_OUTPUT, EXIT_PROVIDER, EXIT_USAGE, JsonOpt, SpecOpt
@@ -59,14 +59,13 @@ COMMANDS: dict[str, str] = {
     "edit": "Brand-safe edit: change only what is asked (e.g. localize the headline), keep the rest, check again.",
     "validate": "Run every check on existing images (recorded in the registry: --db, $BRANDKIT_DB or one beside them).",
     "variants": "Make ad variants from a plan: matrix of headlines × formats × locales, exactly once, resumable.",
-    "report": "Review metrics: first-pass yield, attempts per accepted asset, approval and revision rates, spend per\n"
+    "report": "Review metrics: first-pass yield, attempts per accepted asset, approval and revision rates, spend per "
     "approved asset, the checks and reasons behind most rework, and their trend per day (see docs/review.md).",
     "chat": "Refine one on-brand image over several turns, reading instructions from stdin (one per line).",
     "mcp": "Serve brands to MCP clients (assistants, IDEs): list brands, show rules, compile, generate, edit, "
-    "validate\nand — with --db — the review queue. stdio by default; --http serves http://127.0.0.1:PORT/mcp, "
-    "every request\n"
-    "carrying Authorization: Bearer $BRANDKIT_MCP_TOKEN (one is generated and printed on stderr when unset).\n"
-    "Spending tools need a budget_usd argument, capped by --max-budget.",
+    "validate and — with --db — the review queue. stdio by default; --http serves http://127.0.0.1:PORT/mcp, "
+    "every request carrying Authorization: Bearer $BRANDKIT_MCP_TOKEN (one is generated and printed on stderr "
+    "when unset). Spending tools need a budget_usd argument, capped by --max-budget.",
     "spec": "Brand spec tools.",
     "review": "Review recorded assets: list, show, decide, export.",
     "provenance": "Content Credentials (C2PA): show an image's provenance chain, make a test signer. See "
@@ -122,7 +121,9 @@ def register_command(name: str) -> None:
     """
     module = importlib.import_module(f"brandkit.cli.{COMMAND_MODULES[name]}")
     if not is_registered(name):
-        module.register(spec_app if name == "spec" else app)
+        group = spec_app if name == "spec" else app
+        module.register(group)
+        reflow_help(group)  # docstrings as paragraphs the terminal wraps
 
 
 def register_commands() -> None:

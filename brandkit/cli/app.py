@@ -18,7 +18,7 @@ import typer
 import typer.main
 from typer.core import TyperCommand, TyperGroup
 
-__all__ = ["app", "deferred_group", "spec_app"]
+__all__ = ["app", "deferred_group", "prose", "reflow_help", "spec_app"]
 
 app = typer.Typer(
     add_completion=False,
@@ -28,6 +28,29 @@ app = typer.Typer(
 )
 spec_app = typer.Typer(no_args_is_help=True, help="Brand spec tools.")
 app.add_typer(spec_app, name="spec")
+
+
+def prose(text: str) -> str:
+    """Help text as paragraphs: each paragraph's lines joined, so the terminal wraps it (typer's rich help keeps
+    a docstring's line breaks after the first paragraph — source lines of ~115 columns wrapped at 80 came out
+    ragged). A paragraph of list items (lines starting ``-``, ``*``, ``•`` or indented) keeps its lines."""
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    out = []
+    for paragraph in paragraphs:
+        lines = paragraph.splitlines()
+        listed = any(line.startswith(("-", "*", "•", " ", "\b")) for line in lines[1:])
+        out.append(paragraph if listed else " ".join(line.strip() for line in lines))
+    return "\n\n".join(out)
+
+
+def reflow_help(group: typer.Typer) -> None:
+    """Give every command registered on ``group`` (and on its sub-groups) its help as :func:`prose`."""
+    for command in group.registered_commands:
+        text = command.help or inspect.getdoc(command.callback) or ""
+        command.help = prose(text) if text else command.help
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            reflow_help(sub.typer_instance)
 
 
 def deferred_group(
