@@ -498,8 +498,16 @@ def test_queue_filters_and_detail_show_the_recorded_facts(served: tuple[Running,
     assert f'id="asset-{rows[0].id}"' not in failed.text  # it passed every gate
     for reason in off.failing_reasons:
         assert str(markupsafe.escape(reason)) in failed.text
+    assert f'<li class="badge s-failed">{blocking}: failed</li>' in failed.text
     wrong = fetch(srv, "/?state=bogus", headers={"Cookie": cookie})
     assert wrong.status == 400 and "bogus" in wrong.text
+    # a check failed under its warn policy (no signer: credentials) did not block the gates: a warning, not red
+    warned = [name for name, status in rows[0].checks.items() if status == "failed" and name not in rows[0].blocking]
+    assert rows[0].passed and warned == ["credentials"]
+    for path in ("/?state=all", f"/asset/{rows[0].id}"):
+        shown = fetch(srv, path, headers={"Cookie": cookie}).text
+        assert 'class="badge s-warned"' in shown and "credentials: failed (warn)" in shown
+        assert "credentials: failed</li>" not in shown
     page = fetch(srv, f"/asset/{rows[0].id}", headers={"Cookie": cookie})
     with Registry.open(srv.db) as registry:
         detail = registry.get_asset(rows[0].id)

@@ -61,6 +61,11 @@ class AssetRow(_Row):
     failing_reasons: list[str] = Field(
         default_factory=list, description="Blocking checks of the final report with their hint or reason."
     )
+    blocking: list[str] = Field(
+        default_factory=list,
+        description="The names of the final report's blocking checks; a check failed but not named here failed "
+        "under its warn policy (shown, never blocking).",
+    )
 
 
 class CheckRow(_Row):
@@ -70,6 +75,7 @@ class CheckRow(_Row):
     status: str
     score: float | None = None
     hint: str | None = None
+    blocking: bool | None = Field(default=None, description="Whether it blocked the attempt (None: not recorded).")
 
 
 class AttemptRow(_Row):

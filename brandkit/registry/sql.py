@@ -56,6 +56,7 @@ def row_of(r: sqlite3.Row) -> AssetRow:
         checks=json.loads(r["checks_json"]),
         palette=json.loads(r["palette_json"]) if r["palette_json"] else [],
         failing_reasons=[f"{f['name']}: {f['reason']}" for f in failing],
+        blocking=[f["name"] for f in failing],
     )
 
 
@@ -76,7 +77,9 @@ def attempt_of(r: sqlite3.Row) -> AttemptRow:
         index=r["number"],
         passed=bool(r["passed"]),
         checks=[
-            CheckRow(name=c["name"], status=c["status"], score=c.get("score"), hint=c.get("hint"))
+            CheckRow(
+                name=c["name"], status=c["status"], score=c.get("score"), hint=c.get("hint"), blocking=c.get("blocking")
+            )
             for c in json.loads(r["checks_json"])
         ],
         spend_usd=r["spend_usd"],
