@@ -61,6 +61,7 @@ def test_piped_session_saves_each_checked_turn_and_goes_on_after_a_failed_one(tm
         assert f"✓ {image}" in text
         assert load_image(image.read_bytes()).size == (1024, 1024)
     assert "checks: palette passed, text passed, logo passed" in text
+    assert "credentials failed (warn)" in text  # no signer: a failure under the warn policy, not blocking
     second = json.loads(Path(str(images[1]) + ".json").read_text())
     assert second["request"]["headline"] == "Langsame Morgen" and second["conversation"]["turn"] == 2
     assert "2 turn(s) saved, 1 failed" in text
