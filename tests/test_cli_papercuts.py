@@ -164,6 +164,12 @@ def test_command_help_paragraphs_are_wrapped_by_the_terminal_not_at_the_source_l
     start = next(i for i, line in enumerate(lines) if line.startswith("The expected copy is"))
     paragraph = lines[start : lines.index("", start)]
     assert all(len(line) > 60 for line in paragraph[:-1]), paragraph  # every line but the last filled
+    # flags take no value: no "<bool>" type beside them (typer labels every parameter with its type)
+    for command in (["validate"], ["review", "approve"], ["review"], ["spec", "calibrate"]):
+        shown = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "120", "TERM": "dumb"}).stdout
+        flags = [line for line in shown.splitlines() if "--help" in line or "--json" in line]
+        assert flags and not [line for line in flags if "<bool>" in line], (command, flags)
+    assert "<path>" in wide.stdout  # the options that take a value keep their type
 
 
 # --- permissions ---------------------------------------------------------------------------------------------

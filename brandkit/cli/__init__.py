@@ -121,9 +121,8 @@ def register_command(name: str) -> None:
     """
     module = importlib.import_module(f"brandkit.cli.{COMMAND_MODULES[name]}")
     if not is_registered(name):
-        group = spec_app if name == "spec" else app
-        module.register(group)
-        reflow_help(group)  # docstrings as paragraphs the terminal wraps
+        module.register(spec_app if name == "spec" else app)
+        reflow_help(app)  # docstrings as paragraphs the terminal wraps, flags without a type
 
 
 def register_commands() -> None:

@@ -18,7 +18,7 @@ import typer
 import typer.main
 from typer.core import TyperCommand, TyperGroup
 
-__all__ = ["app", "deferred_group", "prose", "reflow_help", "spec_app"]
+__all__ = ["FlagsCommand", "FlagsGroup", "app", "deferred_group", "prose", "reflow_help", "spec_app"]
 
 app = typer.Typer(
     add_completion=False,
@@ -43,13 +43,43 @@ def prose(text: str) -> str:
     return "\n\n".join(out)
 
 
+def _flags_without_type(params: list[Any]) -> list[Any]:
+    """``params`` with each on/off flag's type column left empty in the rich help: typer 0.29 labels every
+    parameter with its type, so ``--json`` and ``--help`` read ``<bool>`` as if they took a value."""
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class FlagsCommand(TyperCommand):
+    """A command whose help shows no type for its flags (:func:`_flags_without_type`)."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The command's parameters, the help option included."""
+        return _flags_without_type(super().get_params(ctx))
+
+
+class FlagsGroup(TyperGroup):
+    """A command group whose help shows no type for its flags (:func:`_flags_without_type`)."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The group's parameters, the help option included."""
+        return _flags_without_type(super().get_params(ctx))
+
+
 def reflow_help(group: typer.Typer) -> None:
-    """Give every command registered on ``group`` (and on its sub-groups) its help as :func:`prose`."""
+    """Give every command registered on ``group`` (and on its sub-groups) its help as :func:`prose`, and flags
+    without a ``<bool>`` type (:class:`FlagsCommand`, :class:`FlagsGroup`)."""
     for command in group.registered_commands:
         text = command.help or inspect.getdoc(command.callback) or ""
         command.help = prose(text) if text else command.help
+        if command.cls is None or command.cls is TyperCommand:  # typer's default: no class of the command's own
+            command.cls = FlagsCommand
     for sub in group.registered_groups:
+        sub.cls = FlagsGroup
         if sub.typer_instance is not None:
+            sub.typer_instance.info.cls = FlagsGroup
             reflow_help(sub.typer_instance)
 
 
