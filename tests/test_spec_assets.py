@@ -217,3 +217,32 @@ def test_shipped_assets_are_still_fingerprinted_the_same(tmp_path: Path) -> None
     copy = tmp_path / "northwind"
     shutil.copytree(NORTHWIND, copy)
     assert brandkit.load_spec(copy).fingerprint == brandkit.load_spec(NORTHWIND).fingerprint
+
+
+def test_spec_check_warns_of_checks_turned_off_or_made_warnings(tmp_path: Path) -> None:
+    """A spec that loads can still let images through unchecked: `spec check` says so, naming the setting."""
+    import shutil
+
+    folder = tmp_path / "northwind"
+    shutil.copytree(ROOT / "brand_specs" / "northwind", folder)
+    spec_file = folder / "brand.yaml"
+    text = spec_file.read_text(encoding="utf-8")
+    edited = text.replace("  text: { policy: fix }", "  text: { policy: warn }")
+    edited = edited.replace("  moderation: { policy: raise }", "  moderation: { policy: raise, enabled: false }")
+    assert edited != text
+    spec_file.write_text(edited, encoding="utf-8")
+    data = json.loads(CliRunner().invoke(app, ["spec", "check", str(folder), "--json"]).stdout)
+    assert data["ok"] is True and data["warnings"] == [
+        "checks.moderation.enabled: false — no image is checked for moderation",
+        "checks.text.policy: warn — a failed text check never blocks an image (its default is fix)",
+    ]
+    names = ("palette", "text", "logo", "contrast", "technical", "moderation", "credentials")
+    block = "checks:\n" + "".join(f"  {name}: {{ enabled: false }}\n" for name in names)
+    start, end = edited.index("checks:\n"), edited.index("repair:")
+    spec_file.write_text(edited[:start] + block + "\n" + edited[end:], encoding="utf-8")
+    data = json.loads(CliRunner().invoke(app, ["spec", "check", str(folder), "--json"]).stdout)
+    assert data["warnings"] == ["every check is disabled (checks.*.enabled: false): every image passes unchecked"]
+    unchanged = json.loads(
+        CliRunner().invoke(app, ["spec", "check", str(ROOT / "brand_specs" / "northwind"), "--json"]).stdout
+    )
+    assert not [w for w in unchanged["warnings"] if w.startswith(("checks.", "every check"))]

@@ -57,10 +57,24 @@ def spec_check(path: Annotated[Path, typer.Argument(help="Spec folder or file.")
 
 
 def _spec_warnings(spec: Any) -> list[str]:
-    """Spec check warnings: rules that load but are weak (e.g. a palette covering much of colour space)."""
+    """Spec check warnings: rules that load but are weak (e.g. a palette covering much of colour space, a check
+    turned off or made a warning where it blocks by default)."""
+    from brandkit.check_catalog import default_policies
     from brandkit.spec.palette import palette_warnings
 
-    return palette_warnings(spec.palette)
+    warnings = palette_warnings(spec.palette)
+    defaults = default_policies()
+    off = [name for name in defaults if name in spec.checks and not spec.checks[name].enabled]
+    if len(off) == len(defaults):
+        warnings.append("every check is disabled (checks.*.enabled: false): every image passes unchecked")
+    else:
+        warnings += [f"checks.{name}.enabled: false — no image is checked for {name}" for name in off]
+    warnings += [
+        f"checks.{name}.policy: warn — a failed {name} check never blocks an image (its default is {default})"
+        for name, default in defaults.items()
+        if name in spec.checks and spec.checks[name].enabled and spec.checks[name].policy == "warn" != default
+    ]
+    return warnings
 
 
 def spec_schema(
