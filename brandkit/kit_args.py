@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -29,6 +30,7 @@ from brandkit.spec.models import MAX_ATTEMPTS, BrandSpec
 
 __all__ = [
     "ImageInput",
+    "UncheckedWarning",
     "as_asset_request",
     "checked_budget",
     "checked_checks",
@@ -59,7 +61,8 @@ def checked_spec(spec: object) -> BrandSpec:
 
 
 def checked_checks(checks: Sequence[Check | str] | None) -> list[Check] | None:
-    """``checks`` as check objects (a name becomes that built-in check), or ``None`` (the default checks)."""
+    """``checks`` as check objects (a name becomes that built-in check), or ``None`` (the default checks). An
+    empty list is allowed — nothing is checked — and warned of (:class:`UncheckedWarning`)."""
     if checks is None:
         return None
     if isinstance(checks, str | bytes) or not isinstance(checks, Sequence):
@@ -100,7 +103,17 @@ def checked_checks(checks: Sequence[Check | str] | None) -> list[Check] | None:
             field="checks",
             value=repeated,
         )
+    if not made:  # an explicit choice (a raw generation), said rather than passed over in silence
+        warnings.warn(
+            "checks=[]: the kit runs no check — every image it makes or validates passes unchecked",
+            UncheckedWarning,
+            stacklevel=3,
+        )
     return made
+
+
+class UncheckedWarning(UserWarning):
+    """A kit was built with no check (``checks=[]``): its reports pass with nothing checked."""
 
 
 def checked_budget(max_attempts: object, max_spend_usd: object) -> None:

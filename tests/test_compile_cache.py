@@ -73,8 +73,8 @@ def test_a_kit_owns_its_cache_and_two_kits_share_nothing(
     northwind: brandkit.BrandSpec, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     decoded = _counting_decodes(monkeypatch)
-    first = brandkit.BrandKit(northwind, provider="local", moderator=None, checks=[], signer=None)
-    second = brandkit.BrandKit(northwind, provider="local", moderator=None, checks=[], signer=None)
+    first = brandkit.BrandKit(northwind, provider="local", moderator=None, checks=["technical"], signer=None)
+    second = brandkit.BrandKit(northwind, provider="local", moderator=None, checks=["technical"], signer=None)
     request = AssetRequest(**REQUEST)  # type: ignore[arg-type]
     one, two = first.compile(request), first.compile(request)
     assert len(decoded) == 1 and one.references[0].data is two.references[0].data
@@ -84,7 +84,7 @@ def test_a_kit_owns_its_cache_and_two_kits_share_nothing(
     assert len(decoded) == 2 and three.references[0].data is not one.references[0].data
     assert ReferenceImageCache.active() is None  # outside a kit's call no store is active
     shared = brandkit.BrandKit(
-        northwind, provider="local", moderator=None, checks=[], signer=None, resources=first.resources
+        northwind, provider="local", moderator=None, checks=["technical"], signer=None, resources=first.resources
     )
     shared.compile(request)
     assert len(decoded) == 2  # a kit given the first kit's resources shares its cache

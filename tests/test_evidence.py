@@ -270,7 +270,7 @@ def kit(spec: BrandSpec) -> brandkit.BrandKit:
 
 @pytest.fixture(scope="module")
 def ad(spec: BrandSpec) -> bytes:
-    maker = brandkit.BrandKit(spec, provider="local", moderator=None, checks=[], signer=None)
+    maker = brandkit.BrandKit(spec, provider="local", moderator=None, checks=["technical"], signer=None)
     request = AssetRequest(
         brief="a cup of coffee", headline="Slow mornings, bright roasts", cta="Order now", format="landscape"
     )

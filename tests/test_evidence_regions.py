@@ -31,7 +31,7 @@ def spec() -> brandkit.BrandSpec:
 @pytest.fixture(scope="module")
 def ad(spec: brandkit.BrandSpec) -> bytes:
     """A real render: the local renderer's landscape ad with headline, button, legal line and logo set in it."""
-    maker = brandkit.BrandKit(spec, provider="local", moderator=None, checks=[], signer=None)
+    maker = brandkit.BrandKit(spec, provider="local", moderator=None, checks=["technical"], signer=None)
     return maker.generate(REQUEST).data
 
 

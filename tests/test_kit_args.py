@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +71,19 @@ def test_check_names_make_the_built_in_checks_in_the_given_order(northwind: bran
     kit = brandkit.BrandKit(northwind, provider="local", checks=["technical", "palette"])
     report = kit.validate(kit.generate({"brief": "A cup of coffee", "headline": "Slow mornings"}).data)
     assert list(report.checks) == ["technical", "palette"]
+
+
+def test_a_kit_with_no_check_says_its_reports_pass_unchecked(northwind: brandkit.BrandSpec) -> None:
+    from brandkit.kit_args import UncheckedWarning
+
+    with pytest.warns(UncheckedWarning, match="every image it makes or validates passes unchecked") as caught:
+        kit = brandkit.AsyncBrandKit(northwind, provider="local", checks=[])
+    assert caught[0].filename == __file__  # pointed at the caller's line, not brandkit's
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # one check, or the defaults: no warning
+        one = brandkit.BrandKit(northwind, provider="local", checks=["technical"])
+    report = asyncio.run(kit.validate(one.generate({"brief": "A cup of coffee", "headline": "Slow mornings"}).data))
+    assert report.checks == {} and report.passed  # what the warning is about: a pass with nothing checked
 
 
 def test_wrong_argument_types_are_typed_errors(northwind: brandkit.BrandSpec, tmp_path: Path) -> None:

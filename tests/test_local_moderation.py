@@ -158,19 +158,23 @@ def _png(size: tuple[int, int] = (320, 200)) -> bytes:
 
 def test_validate_hands_the_decoded_image_to_a_moderator_that_takes_it(northwind: BrandSpec) -> None:
     decoded = _RecordingDecoded()
-    brandkit.BrandKit(northwind, provider="local", moderator=decoded, checks=[]).validate(_png())
+    brandkit.BrandKit(northwind, provider="local", moderator=decoded, checks=["technical"]).validate(_png())
     assert decoded.calls == [("decoded", (320, 200))]
     plain = _Recording()
-    brandkit.BrandKit(northwind, provider="local", moderator=plain, checks=[]).validate(_png())
+    brandkit.BrandKit(northwind, provider="local", moderator=plain, checks=["technical"]).validate(_png())
     assert plain.calls == [("bytes", len(_png()))]
 
 
 def test_generate_hands_the_decoded_image_sync_and_async(northwind: BrandSpec) -> None:
     request = brandkit.AssetRequest(**REQ, seed=3)  # type: ignore[arg-type]
     sync = _RecordingDecoded()
-    brandkit.BrandKit(northwind, provider="local", moderator=sync, max_attempts=1, checks=[]).generate(request)
+    brandkit.BrandKit(northwind, provider="local", moderator=sync, max_attempts=1, checks=["technical"]).generate(
+        request
+    )
     assert sync.calls and all(kind == "decoded" for kind, _ in sync.calls)
     asynchronous = _RecordingDecoded()
-    kit = brandkit.AsyncBrandKit(northwind, provider="local", moderator=asynchronous, max_attempts=1, checks=[])
+    kit = brandkit.AsyncBrandKit(
+        northwind, provider="local", moderator=asynchronous, max_attempts=1, checks=["technical"]
+    )
     asyncio.run(kit.generate(request))
     assert asynchronous.calls and all(kind == "decoded" for kind, _ in asynchronous.calls)

@@ -30,7 +30,7 @@ def _photo() -> Image.Image:
 
 
 def _ad(spec: brandkit.BrandSpec) -> Image.Image:
-    kit = brandkit.BrandKit(spec, provider="local", moderator=None, checks=[], signer=None)
+    kit = brandkit.BrandKit(spec, provider="local", moderator=None, checks=["technical"], signer=None)
     asset = kit.generate(brandkit.AssetRequest(brief="a cup of coffee on a table", headline="Fresh Roast"))
     return load_image(asset.data)
 

@@ -39,7 +39,9 @@ def spec() -> BrandSpec:
 
 @pytest.fixture(scope="module")
 def asset(kit_resources: KitResources, spec: BrandSpec) -> brandkit.Asset:
-    kit = brandkit.BrandKit(spec, resources=kit_resources, provider="local", moderator=None, checks=[], signer=None)
+    kit = brandkit.BrandKit(
+        spec, resources=kit_resources, provider="local", moderator=None, checks=["technical"], signer=None
+    )
     request = AssetRequest(
         brief="a cup of coffee", headline="Slow mornings, bright roasts", cta="Order now", format="landscape"
     )
