@@ -128,8 +128,10 @@ def test_shards_partition_the_list_and_stay_put_when_files_are_added() -> None:
 # --- the summary ---------------------------------------------------------------------------------------------
 
 
-def _record(path: str, state: str, checks: dict[str, str], score: float | None, off: float | None) -> AuditRecord:
-    failed = [name for name, status in checks.items() if status in ("failed", "not_checked")]
+def _record(
+    path: str, state: str, checks: dict[str, str], score: float | None, off: float | None, warn: tuple[str, ...] = ()
+) -> AuditRecord:
+    failed = [name for name, status in checks.items() if status in ("failed", "not_checked") and name not in warn]
     return AuditRecord(
         path=path,
         rel=path,
@@ -148,7 +150,14 @@ def test_summary_arithmetic() -> None:
         _record("a", "passed", {"palette": "passed", "text": "passed"}, 2.1, 0.01),
         _record("b", "failed", {"palette": "failed", "text": "passed"}, 1.05, 0.40),
         _record("c", "failed", {"palette": "passed", "text": "not_checked"}, 1.09, 0.02),
-        _record("d", "passed", {"palette": "passed", "text": "skipped"}, 2.0, None),
+        _record(
+            "d",
+            "passed",
+            {"palette": "passed", "text": "skipped", "credentials": "failed"},
+            2.0,
+            None,
+            ("credentials",),
+        ),
         _record("e", "unreadable", {}, None, None),
     ]
     summary = summarize(records, resumed=2, worst=2)
@@ -158,6 +167,19 @@ def test_summary_arithmetic() -> None:
     palette, text = summary.checks["palette"], summary.checks["text"]
     assert (palette.passed, palette.failed, palette.pass_rate) == (3, 1, 0.75)
     assert (text.passed, text.not_checked, text.skipped, text.pass_rate) == (2, 1, 1, round(2 / 3, 6))
+    assert (palette.warned, text.warned) == (0, 0)  # their failures failed the files
+    credentials = summary.checks["credentials"]
+    assert (credentials.failed, credentials.warned) == (1, 1)  # under warn: d still passed
+    from io import StringIO
+
+    from rich.console import Console
+
+    from brandkit.cli.common import print_audit_summary
+
+    shown = StringIO()
+    print_audit_summary(Console(file=shown, width=120), summary)
+    assert "credentials (warn)" in shown.getvalue() and "palette (" not in shown.getvalue()
+    assert "(warn): failed under the check's warn policy" in shown.getvalue()
     assert [o.path for o in summary.worst_by_score] == ["b", "c"]  # failed files only, lowest score first
     assert [o.path for o in summary.worst_by_off_palette] == ["b", "c"]  # largest share first, limited to 2
     assert summary.worst_by_score[0].failed_checks == ["palette"]

@@ -111,6 +111,10 @@ class CheckTally(BaseModel):
     failed: int = 0
     not_checked: int = 0
     skipped: int = 0
+    warned: int = Field(
+        default=0,
+        description="Of the failed and not_checked: those under the check's warn policy (they did not fail the file).",
+    )
     pass_rate: float | None = Field(
         default=None, description="passed / (passed + failed + not_checked); None when the check never ran."
     )
@@ -207,6 +211,8 @@ def summarize(
         for name, status in record.checks.items():
             tally = tallies.setdefault(name, CheckTally())
             setattr(tally, status.value, getattr(tally, status.value) + 1)
+            if status in (CheckStatus.failed, CheckStatus.not_checked) and name not in record.failed_checks:
+                tally.warned += 1
     for tally in tallies.values():
         ran = tally.passed + tally.failed + tally.not_checked
         tally.pass_rate = round(tally.passed / ran, 6) if ran else None

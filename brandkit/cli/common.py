@@ -261,8 +261,15 @@ def print_audit_summary(console: Console, summary: AuditSummary) -> None:
     table = Table("check", "passed", "failed", "not checked", "skipped", "pass rate", title="pass rate per check")
     for name, tally in summary.checks.items():
         rate = "-" if tally.pass_rate is None else f"{tally.pass_rate:.1%}"
-        table.add_row(name, str(tally.passed), str(tally.failed), str(tally.not_checked), str(tally.skipped), rate)
+        # failures under the warn policy did not fail a file: the check says so (all of them) or counts them
+        warned = tally.warned and tally.warned == tally.failed + tally.not_checked
+        label = f"{name} (warn)" if warned else name if not tally.warned else f"{name} ({tally.warned} warn)"
+        table.add_row(
+            esc(label), str(tally.passed), str(tally.failed), str(tally.not_checked), str(tally.skipped), rate
+        )
     console.print(table)
+    if any(tally.warned for tally in summary.checks.values()):
+        console.print("(warn): failed under the check's warn policy — shown, not failing the file", markup=False)
     worst = (("lowest scores", summary.worst_by_score), ("most off-palette", summary.worst_by_off_palette))
     for title, offenders in worst:
         if offenders:
