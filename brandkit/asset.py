@@ -33,6 +33,7 @@ from brandkit.edit_inherit import EditReport
 from brandkit.errors import OutputError
 from brandkit.imageio import load_image
 from brandkit.models import AssetRequest, Attempt, CompiledPrompt, ComposedCopy, EditRequest, ValidationReport
+from brandkit.outputs import image_extension
 from brandkit.provenance import PROVENANCE_KEY, ProvenanceRecord, read_provenance_record
 
 SIDECAR_SUFFIX = ".json"
@@ -151,15 +152,13 @@ class Asset(BaseModel):
         target = Path(path)
         if text.endswith(("/", os.sep)) or os.path.isdir(target):  # "out/" is a folder; isdir: no OSError
             raise OutputError(
-                f"{text}: is a folder; give the image's file name (for example {target / 'asset'}"
-                f"{'.jpg' if self.output_format == 'jpeg' else '.' + self.output_format})",
+                f"{text}: is a folder; give the image's file name (for example "
+                f"{target / 'asset'}{image_extension(self.output_format)})",
                 path=text,
             )
         expected = {"png": {".png"}, "jpeg": {".jpg", ".jpeg"}, "webp": {".webp"}}[self.output_format]
         if target.suffix.lower() not in _IMAGE_EXTENSIONS:  # none, or a dot in the name ("photo.v2"): added
-            target = target.with_name(
-                target.name + (".jpg" if self.output_format == "jpeg" else f".{self.output_format}")
-            )
+            target = target.with_name(target.name + image_extension(self.output_format))
         elif target.suffix.lower() not in expected:
             raise OutputError(
                 f"{target}: extension {target.suffix!r} does not match the image format {self.output_format!r}",

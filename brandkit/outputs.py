@@ -31,10 +31,12 @@ from brandkit.atomic import make_temp
 from brandkit.errors import OutputError, OutputFailedError, OutputFolderError
 
 __all__ = [
+    "FILE_EXTENSIONS",
     "STORAGE_ERRNOS",
     "OutputEstimate",
     "estimate_image_bytes",
     "estimate_output_bytes",
+    "image_extension",
     "is_storage_failure",
     "keep_elsewhere",
     "preflight",
@@ -47,6 +49,15 @@ STORAGE_ERRNOS = frozenset(
     if code is not None
 )
 """Write failures that every later write into the same folder would hit too: stop paying at the first one."""
+
+FILE_EXTENSIONS = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}
+"""The file extension brandkit names an image of each output format with."""
+
+
+def image_extension(output_format: str) -> str:
+    """The extension of an image file of ``output_format`` (``jpeg`` → ``.jpg``); ``.png`` for an unknown one."""
+    return FILE_EXTENSIONS.get(output_format, ".png")
+
 
 BYTES_PER_PIXEL = {"png": 3.0, "webp": 3.0, "jpeg": 1.5}
 """Estimate of an encoded image: PNG and WebP (brandkit re-encodes WebP losslessly to embed provenance) are

@@ -152,7 +152,7 @@ def _run_assets(
     hands ``save(index, asset)`` each one as soon as it is made, so an
     interruption later loses nothing finished —, save them (never over an existing file unless ``overwrite``); a
     save that fails raises OutputFailedError (exit 4) saying what was kept."""
-    from brandkit.outputs import estimate_output_bytes, keep_elsewhere, preflight
+    from brandkit.outputs import estimate_output_bytes, image_extension, keep_elsewhere, preflight
 
     out = target.folder
     if out.exists() and not out.is_dir():
@@ -168,7 +168,7 @@ def _run_assets(
 
     def save(index: int, asset: Any) -> None:
         name, suffix = target.name(stem, index, count)
-        suffix = suffix or (".jpg" if asset.output_format == "jpeg" else f".{asset.output_format}")
+        suffix = suffix or image_extension(asset.output_format)
         try:
             path = _save_new(asset, out, name, suffix, overwrite)
         except OutputError as exc:

@@ -44,7 +44,9 @@ class OutputTarget:
         wanted = self.image_format
         if wanted is None or wanted == output_format:
             return
-        right = ".jpg" if output_format == "jpeg" else f".{output_format}"
+        from brandkit.outputs import image_extension
+
+        right = image_extension(output_format)
         path = self.folder / f"{self.stem}{self.suffix}"
         raise OutputError(
             f"{path}: the image will be {output_format.upper()} (the spec's output format), not what "

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from brandkit.atomic import atomic_write
 from brandkit.errors import BrandViolationError, ConfigurationError, RegistryError, RequestError
+from brandkit.outputs import image_extension
 from brandkit.registry.models import AssetRow, ReviewState
 
 if TYPE_CHECKING:
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from brandkit.spec.models import BrandSpec
 
 MAX_NOTE_CHARS = 500
-_EXT = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}
 
 
 def reviewer_note(reason: str) -> str:
@@ -63,7 +63,7 @@ def _target(parent: AssetRow, output_format: str, tail: str = "") -> Path:
     folder = Path(parent.path).parent
     stem = Path(parent.path).stem.split("-rev-")[0]
     while True:  # a fresh name: never over an existing file
-        target = folder / f"{stem}-rev-{secrets.token_hex(3)}{tail}{_EXT.get(output_format, '.png')}"
+        target = folder / f"{stem}-rev-{secrets.token_hex(3)}{tail}{image_extension(output_format)}"
         if not target.exists():
             return target
 

@@ -47,6 +47,7 @@ from brandkit.budget import Reservation, SpendBudget
 from brandkit.errors import BrandkitError, OutputError
 from brandkit.jsonl import Journal
 from brandkit.models import RenderCall, RenderedImage, RenderResult
+from brandkit.outputs import FILE_EXTENSIONS
 from brandkit.provider.base import ImageProvider, worst_case_cost_of
 
 __all__ = ["CRASH_ENV", "PAID_DIR", "PaidLedger", "call_digest"]
@@ -58,7 +59,6 @@ PAID_DIR = "paid"
 CRASH_ENV = "BRANDKIT_TEST_CRASH_AT"
 """Test-only: ``<point>:<n>`` makes the runner kill itself at the ``n``-th ``<point>`` (see the module)."""
 CRASH_POINTS = ("answered", "recorded", "checked", "saved")
-_EXT = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}
 
 
 def call_digest(call: RenderCall) -> str:
@@ -191,7 +191,7 @@ class PaidLedger:
     def files_of(self, key: str, call: RenderCall, result: RenderResult) -> list[tuple[Path, bytes]]:
         """Where the result's images go in the spool."""
         return [
-            (self.folder / key / f"a{call.attempt}-{i}{_EXT.get(image.output_format, '.img')}", image.data)
+            (self.folder / key / f"a{call.attempt}-{i}{FILE_EXTENSIONS.get(image.output_format, '.img')}", image.data)
             for i, image in enumerate(result.images)
         ]
 
@@ -199,7 +199,7 @@ class PaidLedger:
         """Journal the ``paid`` line of ``result`` (its bytes are in the spool when ``written``)."""
         images = [
             {
-                "file": f"a{call.attempt}-{i}{_EXT.get(image.output_format, '.img')}",
+                "file": f"a{call.attempt}-{i}{FILE_EXTENSIONS.get(image.output_format, '.img')}",
                 "sha256": hashlib.sha256(image.data).hexdigest(),
                 **image.model_dump(mode="json", exclude={"data"}),
             }

@@ -26,6 +26,7 @@ from brandkit.errors import (
     RateLimitError,
 )
 from brandkit.models import AssetRequest, Attempt, EditRequest, ValidationReport
+from brandkit.outputs import image_extension
 from brandkit.variants.config import RunConfig
 from brandkit.variants.engines import Engine, EngineProviders
 from brandkit.variants.journal import RETRY_ON_RESUME, Journal, JournalState
@@ -46,7 +47,6 @@ FATAL_ERRORS = (AuthenticationError, QuotaExceededError)
 """Provider errors that stop the whole run: every further request would fail the same way."""
 MAX_REQUEUES = 3
 """How often a variant that still hit the rate limit after its retries goes back into the queue."""
-_EXT = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}
 
 
 class RunSession:
@@ -220,7 +220,7 @@ class RunSession:
     async def _save_rejected(self, variant: Variant, best: Attempt | None) -> dict[str, str]:
         if best is None:
             return {}
-        image_rel = f"rejected/{variant.name}{_EXT.get(best.output_format, '.png')}"
+        image_rel = f"rejected/{variant.name}{image_extension(best.output_format)}"
         thumb_rel = f"thumbs/{variant.key[:16]}.rejected.jpg"
 
         def write() -> None:

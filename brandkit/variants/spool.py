@@ -37,6 +37,7 @@ from brandkit.outputs import (
     OutputEstimate,
     estimate_image_bytes,
     estimate_output_bytes,
+    image_extension,
     is_storage_failure,
 )
 from brandkit.provider.base import ImageProvider, Moderator, worst_case_cost_of
@@ -51,7 +52,6 @@ __all__ = ["SPOOL_DIR", "OutputGuard", "RenderRefused", "result_fields", "run_es
 SPOOL_DIR = "spool"
 RESERVE_NAME = ".reserve"
 RECORD_NAME = "record.json"
-_EXT = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}
 RESERVE_CAP = 256 * 1024 * 1024
 """At most this much is reserved for the spool (a tmpfs reserve is memory; very wide runs get a partial one)."""
 
@@ -286,7 +286,7 @@ def result_fields(name: str, key: str, asset: Asset) -> dict[str, Any]:
     folder), size, sha256, cost, attempts, checks summary. Computed only; nothing is written."""
     from brandkit.variants.report import report_summary
 
-    image_rel = f"{name}{_EXT.get(asset.output_format, '.png')}"
+    image_rel = f"{name}{image_extension(asset.output_format)}"
     return {
         "files": {"image": image_rel, "sidecar": image_rel + ".json", "thumb": f"thumbs/{key[:16]}.jpg"},
         "bytes": len(asset.data),
