@@ -187,3 +187,24 @@ def test_cli_edit_format_edits_an_image_of_any_size_into_a_spec_format(
     assert made.exit_code == 0, made.stdout
     path = Path(json.loads(made.stdout)["assets"][0]["path"])
     assert Image.open(path).size == (1024, 1024)
+
+
+def test_the_local_renderer_crops_an_image_of_another_aspect_into_the_format_never_stretches_it(
+    tmp_path: Path,
+) -> None:
+    """A 4:3 photo edited into the 3:2 landscape format: a round subject stays round (the plain resize the local
+    renderer used distorted it by 12.5 %)."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    photo = Image.new("RGB", (1600, 1200), (240, 233, 220))
+    ImageDraw.Draw(photo).ellipse((1000, 400, 1400, 800), fill=(0, 200, 255))  # a circle right of the copy
+    photo.save(tmp_path / "photo.png")
+    kit = brandkit.BrandKit(ROOT / "brand_specs" / "northwind", provider="local", checks=["technical"])
+    edited = kit.edit(tmp_path / "photo.png", "Make it an ad", headline="Slow mornings", format="landscape")
+    pixels = np.asarray(edited.image.convert("RGB"), dtype=np.int16)
+    ys, xs = np.nonzero(np.abs(pixels - np.array([0, 200, 255])).sum(axis=-1) < 30)
+    width, height = xs.max() - xs.min() + 1, ys.max() - ys.min() + 1
+    assert (edited.width, edited.height) == (1536, 1024)
+    assert abs(width / height - 1.0) < 0.02, (width, height)  # stretched, it was 384 x 341
+    assert abs(width - 384) <= 3  # 400 px x 0.96: cover-cropped (1600 x 1067 of the 1600 x 1200) and scaled

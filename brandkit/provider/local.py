@@ -9,7 +9,8 @@ marks the top edge) or geometric imagery in the palette (no library); and —
 when the prompt asks the "model" to render them — the exact copy in the brand
 font and the logo reference image in its corner. In overlay modes it leaves
 those zones clear, exactly as the API model is asked to, and the compose
-stage draws them. Edits start from the image being edited and redraw only the
+stage draws them. Edits start from the image being edited (fitted to the format:
+cover-cropped, never stretched, when its aspect differs) and redraw only the
 copy area. The photo used is recorded in ``RenderedImage.photo``.
 """
 
@@ -29,7 +30,7 @@ from brandkit.errors import RequestError
 from brandkit.imageio import encode_image, load_image
 from brandkit.layout import Box
 from brandkit.models import CompiledPrompt, PhotoUse, RenderCall, RenderedImage, RenderResult
-from brandkit.provider.photo_library import brief_text, choose_photo, place_photo
+from brandkit.provider.photo_library import brief_text, choose_photo, cover_crop, place_photo
 from brandkit.spec.models import BrandSpec, ColorRole
 
 RGB = tuple[int, int, int]
@@ -88,7 +89,7 @@ class LocalRenderer:
         transparent = prompt.params.get("background") == "transparent"
         if master is not None:
             original = load_image(master).convert("RGB")
-            image = original.resize((prompt.width, prompt.height))
+            image = fitted(original, (prompt.width, prompt.height))
             repaint: RGB | None = zone_color(image, spec, layout.copy_box)
             draw_copy(image, spec, layout, prompt.copy_block, repaint=repaint)
             return (image if mask is None else keep_outside_mask(image, original, mask)), None
@@ -171,3 +172,15 @@ class LocalRenderer:
             draw.ellipse((dx - dr, dy - dr, dx + dr, dy + dr), fill=colors[rng.randrange(len(colors))])
         band_y = box.y1 - max(6, h // 14)
         draw.rectangle((box.x0, band_y, box.x1 - 1, box.y1 - 1), fill=colors[-1])
+
+
+def fitted(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """``image`` at ``size`` for an edit: resized when it has the format's aspect (within 1 %: a resized asset),
+    otherwise cover-cropped around its centre — a 4:3 phone photo edited into a 3:2 format is cropped, never
+    stretched (the plain resize distorted it by 12.5 %)."""
+    if image.size == size:
+        return image.copy()
+    width, height = image.size
+    if abs((width / height) / (size[0] / size[1]) - 1.0) <= 0.01:
+        return image.resize(size)
+    return cover_crop(image, (0.5, 0.5), size)[0]
