@@ -208,3 +208,16 @@ def test_the_local_renderer_crops_an_image_of_another_aspect_into_the_format_nev
     assert (edited.width, edited.height) == (1536, 1024)
     assert abs(width / height - 1.0) < 0.02, (width, height)  # stretched, it was 384 x 341
     assert abs(width - 384) <= 3  # 400 px x 0.96: cover-cropped (1600 x 1067 of the 1600 x 1200) and scaled
+    # with a mask (the photo's size: the left half may change), what stays is the original fitted the same way
+    import io
+
+    from brandkit.edit_mask import fitted
+
+    mask = Image.new("RGBA", photo.size, (0, 0, 0, 255))
+    mask.paste((0, 0, 0, 0), (0, 0, 800, 1200))
+    buffer = io.BytesIO()
+    mask.save(buffer, "PNG")
+    masked = kit.edit(tmp_path / "photo.png", "Make it an ad", headline="Slow mornings", format="landscape",
+                      mask=buffer.getvalue())  # fmt: skip
+    kept = np.asarray(masked.image.convert("RGB"))[:, 800:]
+    assert np.array_equal(kept, np.asarray(fitted(photo, (1536, 1024)))[:, 800:])  # not a stretched original

@@ -25,12 +25,12 @@ from PIL import Image, ImageDraw
 
 from brandkit.color import hex_to_rgb
 from brandkit.compose import background_color, draw_copy, draw_logo, zone_color
-from brandkit.edit_mask import keep_outside_mask
+from brandkit.edit_mask import fitted, keep_outside_mask
 from brandkit.errors import RequestError
 from brandkit.imageio import encode_image, load_image
 from brandkit.layout import Box
 from brandkit.models import CompiledPrompt, PhotoUse, RenderCall, RenderedImage, RenderResult
-from brandkit.provider.photo_library import brief_text, choose_photo, cover_crop, place_photo
+from brandkit.provider.photo_library import brief_text, choose_photo, place_photo
 from brandkit.spec.models import BrandSpec, ColorRole
 
 RGB = tuple[int, int, int]
@@ -172,15 +172,3 @@ class LocalRenderer:
             draw.ellipse((dx - dr, dy - dr, dx + dr, dy + dr), fill=colors[rng.randrange(len(colors))])
         band_y = box.y1 - max(6, h // 14)
         draw.rectangle((box.x0, band_y, box.x1 - 1, box.y1 - 1), fill=colors[-1])
-
-
-def fitted(image: Image.Image, size: tuple[int, int]) -> Image.Image:
-    """``image`` at ``size`` for an edit: resized when it has the format's aspect (within 1 %: a resized asset),
-    otherwise cover-cropped around its centre — a 4:3 phone photo edited into a 3:2 format is cropped, never
-    stretched (the plain resize distorted it by 12.5 %)."""
-    if image.size == size:
-        return image.copy()
-    width, height = image.size
-    if abs((width / height) / (size[0] / size[1]) - 1.0) <= 0.01:
-        return image.resize(size)
-    return cover_crop(image, (0.5, 0.5), size)[0]
