@@ -355,6 +355,11 @@ class CheckResult(_Model):
         """True when this result makes the report fail (failed or not_checked, unless the policy is warn)."""
         return self.status in (CheckStatus.failed, CheckStatus.not_checked) and self.policy != "warn"
 
+    @property
+    def warned(self) -> bool:
+        """True when it failed (or could not run) under the warn policy: shown, never blocking."""
+        return self.status in (CheckStatus.failed, CheckStatus.not_checked) and self.policy == "warn"
+
 
 class ProvenanceNote(_Model):
     """``validate`` only: what the image's embedded provenance gave and where the expected copy came from."""

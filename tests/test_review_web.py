@@ -26,8 +26,10 @@ from urllib.parse import urlencode, urlsplit
 import markupsafe
 import pytest
 from PIL import Image, ImageDraw
+from typer.testing import CliRunner
 
 import brandkit
+from brandkit.cli import app
 from brandkit.errors import AssetNotFoundError, RegistryError, RequestError
 from brandkit.registry.models import AssetRow, Metrics, ReviewState
 from brandkit.registry.store import Registry
@@ -504,6 +506,8 @@ def test_queue_filters_and_detail_show_the_recorded_facts(served: tuple[Running,
     # a check failed under its warn policy (no signer: credentials) did not block the gates: a warning, not red
     warned = [name for name, status in rows[0].checks.items() if status == "failed" and name not in rows[0].blocking]
     assert rows[0].passed and warned == ["credentials"]
+    shown_cli = CliRunner().invoke(app, ["review", "show", str(rows[0].id), "--db", str(srv.db)]).stdout
+    assert "credentials failed (warn)" in shown_cli and "passed (warn)" not in shown_cli  # `review show` alike
     for path in ("/?state=all", f"/asset/{rows[0].id}"):
         shown = fetch(srv, path, headers={"Cookie": cookie}).text
         assert 'class="badge s-warned"' in shown and "credentials: failed (warn)" in shown

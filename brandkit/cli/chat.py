@@ -108,9 +108,6 @@ def chat_cmd(
     raise typer.Exit(EXIT_OK if session.failed == 0 or summary["turns"] else EXIT_CHECKS)
 
 
-_FAILED = ("failed", "not_checked")
-
-
 class _Chat:
     """The read–turn–print loop of one ``brandkit chat`` session."""
 
@@ -196,7 +193,7 @@ class _Chat:
             f"✓ {outcome.path}  (turn {outcome.turn}, attempt {outcome.attempts}, ${outcome.cost_usd:.4f})",
             markup=False,
         )
-        warned = {r.name for r in outcome.asset.report.checks.values() if r.status.value in _FAILED and not r.blocking}
+        warned = {r.name for r in outcome.asset.report.checks.values() if r.warned}
         shown = [f"{name} {status}{' (warn)' if name in warned else ''}" for name, status in checks.items()]
         self.console.print("  checks: " + ", ".join(shown), markup=False)  # warn: a failure that did not block
         for note in outcome.notes:

@@ -164,7 +164,9 @@ def review_show(
         for reason in row.failing_reasons:
             console.print(f"  ✗ {reason}", markup=False)
         for attempt in detail.attempts:
-            statuses = ", ".join(f"{c.name} {c.status}" for c in attempt.checks)
+            statuses = ", ".join(  # a failure that did not block (warn policy) says so, as on the review page
+                f"{c.name} {c.status}{' (warn)' if c.warned else ''}" for c in attempt.checks
+            )
             console.print(
                 f"attempt {attempt.index}: {'passed' if attempt.passed else 'failed'} — {statuses}", markup=False
             )

@@ -77,6 +77,11 @@ class CheckRow(_Row):
     hint: str | None = None
     blocking: bool | None = Field(default=None, description="Whether it blocked the attempt (None: not recorded).")
 
+    @property
+    def warned(self) -> bool:
+        """It failed (or could not run) without blocking the attempt: under the warn policy."""
+        return self.status in ("failed", "not_checked") and self.blocking is False
+
 
 class AttemptRow(_Row):
     """One attempt of an asset: its checks, spend, prompt hash and timing."""

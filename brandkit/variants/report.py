@@ -76,7 +76,7 @@ def report_summary(report: ValidationReport | None) -> dict[str, Any] | None:
         "failures": [
             {"name": r.name, "status": r.status.value, "hint": (r.hint or _reason(r))[:300]} for r in report.failures
         ],
-        "warnings": [r.name for r in report.checks.values() if r.status.value == "failed" and not r.blocking],
+        "warnings": [r.name for r in report.checks.values() if r.warned],
         "palette": palette,
     }
 
