@@ -366,6 +366,15 @@ def test_bad_inputs_raise_typed_errors_naming_what_is_wrong(
     assert same_stem.value.field == "report"
     with pytest.raises(RequestError, match="unknown report format"):
         plan_reports(tmp_path / "r.json", [tmp_path / "x.png"], "xml")
+    # a folder works for one image too (a script's --report reports/ whatever the number of files)
+    one = [tmp_path / "a" / "x.png"]
+    assert plan_reports(tmp_path / "reports", one, "native") == [
+        [tmp_path / "reports" / "x.html", tmp_path / "reports" / "x.json"]
+    ]
+    assert plan_reports(tmp_path / "reports", one, "adcp") == [[tmp_path / "reports" / "x.adcp.json"]]
+    assert plan_reports(tmp_path / "r.html", one, "native") == [[tmp_path / "r.html"]]
+    with pytest.raises(RequestError, match=r"\.html or \.json \(got '\.txt'\)"):
+        plan_reports(tmp_path / "r.txt", one, "native")
 
 
 # --- the JSON form and its schema ---------------------------------------------------------------------------------

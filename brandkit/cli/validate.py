@@ -110,7 +110,7 @@ def validate_cmd(
         typer.Option(
             "--report",
             help="Also write a verification report with evidence (heat map, OCR boxes, logo, contrast, score): "
-            "a .html page or .json; with several images, a folder (one report per image).",
+            "a .html page or .json file (one image), or a folder: <stem>.html and <stem>.json per image.",
         ),
     ] = None,
     report_format: Annotated[

@@ -1,9 +1,10 @@
 """Report files for ``brandkit validate --report PATH``: where each image's report goes, and writing it.
 
-One image: ``PATH`` is the report file (``.html`` or ``.json``). Several images: ``PATH`` is a folder (made if
-missing; a name ending in ``.html`` / ``.json`` is refused) that gets, per image, ``<stem>.html`` and
-``<stem>.json`` (``--report-format native``) or ``<stem>.adcp.json`` (``adcp``); two images with the same stem
-are refused before anything is checked.
+``PATH`` ending in ``.html`` or ``.json`` is the report file (one image only). Otherwise it is a folder (made if
+missing; a name ending in ``.html`` / ``.json`` is refused with several images) that gets, per image,
+``<stem>.html`` and ``<stem>.json`` (``--report-format native``) or ``<stem>.adcp.json`` (``adcp``) — for one image
+too, so a script's ``--report reports/`` works whatever the number of files; two images with the same stem are
+refused before anything is checked.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from brandkit.validate_many import validation_request
 def plan_reports(path: str | os.PathLike[str], images: Sequence[Path], fmt: str) -> list[list[Path]]:
     """The report files of each image (in ``images`` order); :class:`~brandkit.RequestError` for a bad plan."""
     target = Path(path)
-    if len(images) == 1:
-        check_report_options(target, fmt)
+    if len(images) == 1 and (target.suffix or target.is_file()) and not target.is_dir():
+        check_report_options(target, fmt)  # a file: .html or .json (another suffix is refused, naming it)
         return [[target]]
     if fmt not in REPORT_FORMATS:
         check_report_options(target.with_suffix(".json"), fmt)  # raises naming the known formats
