@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageDraw
 
 from brandkit.color import hex_to_rgb
@@ -278,3 +279,27 @@ def zone_color(image: Image.Image, spec: BrandSpec, box: Box, for_logo: LogoVari
         fitting = [rgb for name, rgb in named if "any" in wanted or name in wanted or tone_of(rgb) in wanted]
         options = fitting or options
     return min(options, key=lambda c: sum((a - b) ** 2 for a, b in zip(c, current, strict=True)))
+
+
+class TransparentCanvas:
+    """Drawing brand copy and the logo onto an image with an alpha channel (a transparent background).
+
+    The canvas is RGB — what the drawing functions take —, its fully transparent pixels painted the layout's
+    background colour first (their colour is whatever the provider left there, and antialiased text blends into
+    it); :meth:`result` makes every pixel the drawing changed opaque. Without this the copy and logo drawn into
+    transparent areas kept alpha 0: invisible, and the text check could not find them.
+    """
+
+    def __init__(self, image: Image.Image, background_hex: str) -> None:
+        self.alpha = np.asarray(image.getchannel("A"))
+        rgb = np.array(image.convert("RGB"))
+        rgb[self.alpha == 0] = hex_to_rgb(background_hex)
+        self._before = rgb
+        self.canvas = Image.fromarray(rgb, "RGB")
+
+    def result(self) -> Image.Image:
+        """The drawn canvas with its alpha: the image's own, opaque wherever copy, logo or a panel was drawn."""
+        drawn = np.any(np.asarray(self.canvas) != self._before, axis=-1)
+        out = self.canvas.convert("RGBA")
+        out.putalpha(Image.fromarray(np.where(drawn, np.uint8(255), self.alpha).astype(np.uint8), "L"))
+        return out

@@ -285,6 +285,25 @@ def test_transparent_webp_and_jpeg_outputs(kit_resources: KitResources, northwin
     assert read_embedded_provenance(jpeg.data) is not None
 
 
+def test_copy_and_logo_composited_onto_a_transparent_background_are_opaque(
+    kits: dict[str, brandkit.BrandKit],
+) -> None:
+    """Lumen Health composites its copy and logo (``text: overlay``): onto a transparent image they were drawn with
+    the image's alpha 0 kept — invisible, the text check could not find them and every attempt failed."""
+    import numpy as np
+
+    asset = kits["lumen-health"].generate(brandkit.AssetRequest(**REQ, seed=1, transparent=True))  # type: ignore[arg-type]
+    assert asset.report.passed and asset.image.mode == "RGBA", asset.report.summary()
+    assert "overlay:text" in asset.fixes and "overlay:logo" in asset.fixes
+    alpha = np.asarray(asset.image.getchannel("A"))
+    layout = asset.prompt.layout
+    assert layout.copy_box is not None and layout.logo_box is not None
+    for box in (layout.copy_box, layout.logo_box):  # what was drawn there is opaque; around it, transparent
+        region = alpha[box.y0 : box.y1, box.x0 : box.x1]
+        assert (region == 255).mean() > 0.05 and (region == 0).mean() > 0.2, box
+    assert asset.report.checks["text"].status.value == "passed"
+
+
 def test_overlay_draws_into_model_imagery(kit_resources: KitResources, lumen: brandkit.BrandSpec) -> None:
     """A provider that returns imagery with clear space: copy and logo are composited exactly."""
 

@@ -20,7 +20,7 @@ from brandkit.checks.base import (
     run_checks,
     split_checks,
 )
-from brandkit.compose import draw_copy, draw_logo, zone_color
+from brandkit.compose import TransparentCanvas, draw_copy, draw_logo, zone_color
 from brandkit.errors import ImageInputError, ProviderError, ProviderResponseError
 from brandkit.flows.effects import Compute, Flow, Gather, KitContext, Moderate, Outcome
 from brandkit.imageio import encode_image, load_image, verify_image
@@ -157,8 +157,8 @@ def overlay(
     the copy was drawn, what was set where (font sizes, CTA pill)."""
     spec = ctx.spec
     image = load_image(data)
-    alpha = image.getchannel("A") if image.mode == "RGBA" else None
-    canvas = image.convert("RGB")
+    transparent = TransparentCanvas(image, prompt.background_hex) if image.mode == "RGBA" else None
+    canvas = image.convert("RGB") if transparent is None else transparent.canvas
     layout = prompt.layout
     composed = None
     if "text" in zones:
@@ -168,10 +168,7 @@ def overlay(
         variant = spec.logo(prompt.logo_variant)
         color = zone_color(canvas, spec, layout.logo_clear_box, for_logo=variant) if repaint else None
         draw_logo(canvas, spec, layout, variant, repaint=color)
-    out = canvas
-    if alpha is not None:
-        out = canvas.convert("RGBA")
-        out.putalpha(alpha)
+    out = canvas if transparent is None else transparent.result()  # what was drawn is opaque
     return encode_image(out, fmt, prompt.params.get("output_compression")), composed
 
 
