@@ -294,7 +294,7 @@ class TransparentCanvas:
         self.alpha = np.asarray(image.getchannel("A"))
         rgb = np.array(image.convert("RGB"))
         rgb[self.alpha == 0] = hex_to_rgb(background_hex)
-        self._before = rgb
+        self._before = rgb.copy()  # the canvas must not share it: what the drawing changed is told apart
         self.canvas = Image.fromarray(rgb, "RGB")
 
     def result(self) -> Image.Image:
