@@ -24,10 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from brandkit.errors import ImageInputError
-from brandkit.imageio import verify_image
+from brandkit.imageio import load_image, verify_image
 from brandkit.models import EditRequest
 from brandkit.provenance import ProvenanceRecord, read_provenance_record
 from brandkit.spec.models import BrandSpec
@@ -128,6 +129,9 @@ def inherit_edit(spec: BrandSpec, request: EditRequest, image: bytes) -> Inherit
     if locale != request.locale:
         updates["locale"] = locale
     _disclaimers(spec, request, record, locale, updates, report)
+    transparent = _transparent(request, record, image, report)
+    if transparent != request.transparent:
+        updates["transparent"] = transparent
     if record is not None:
         _logo_and_format(spec, request, record, image, updates, report)
     return InheritedEdit(request=request.model_copy(update=updates), report=report)
@@ -193,6 +197,35 @@ def _disclaimers(
         report.removed.append("disclaimers")
     else:
         report.changed["disclaimers"] = FieldChange(before=before, after=after)
+
+
+def _transparent(
+    request: EditRequest, record: ProvenanceRecord | None, image: bytes, report: EditReport
+) -> bool | None:
+    """The edit's background: the request's; else a transparent one kept from the edited image — its provenance
+    says so, or (none) its own alpha channel has transparent pixels; else ``None`` (the spec's default)."""
+    before = record.transparent if record is not None else has_transparent_background(image)
+    if request.transparent is None:
+        if before:
+            report.kept["transparent"] = True
+            return True
+        return None
+    if before != request.transparent and (record is not None or before):
+        report.changed["transparent"] = FieldChange(before=before, after=request.transparent)
+    return request.transparent
+
+
+def has_transparent_background(image: bytes) -> bool:
+    """Whether ``image`` has an alpha channel with at least 1 % of its pixels not fully opaque (the technical
+    check's bar for an ordered transparent background); ``False`` for an image that cannot be read."""
+    try:
+        decoded = load_image(image)
+    except ImageInputError:
+        return False
+    if decoded.mode != "RGBA":
+        return False
+    alpha = np.asarray(decoded.getchannel("A"))
+    return bool(np.count_nonzero(alpha < 255) >= 0.01 * alpha.size)
 
 
 def _logo_and_format(

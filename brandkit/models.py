@@ -155,6 +155,11 @@ class EditRequest(_RequestModel):
     format: str | None = Field(default=None, description="Spec format; detected from the image size if omitted.")
     logo_variant: str | None = None
     text: Literal["render", "overlay"] | None = None
+    transparent: bool | None = Field(
+        default=None,
+        description="A transparent background (png or webp output); None: kept from the edited image (its "
+        "provenance, else its own alpha channel).",
+    )
     policies: dict[str, CheckPolicy] = Field(default_factory=dict)
     locale: str | None = None
     seed: Seed = None

@@ -221,3 +221,25 @@ def test_the_local_renderer_crops_an_image_of_another_aspect_into_the_format_nev
                       mask=buffer.getvalue())  # fmt: skip
     kept = np.asarray(masked.image.convert("RGB"))[:, 800:]
     assert np.array_equal(kept, np.asarray(fitted(photo, (1536, 1024)))[:, 800:])  # not a stretched original
+
+
+def test_an_edit_keeps_a_transparent_background(tmp_path: Path) -> None:
+    """A transparent asset (a brand with copy and logo composited: Lumen Health) edited without a word about its
+    background stays transparent — the edit report says it was kept —, and ``transparent=False`` changes it; the
+    local renderer clears the old copy to transparent (no panel, no ghost of the old headline)."""
+    import numpy as np
+
+    kit = brandkit.BrandKit(ROOT / "brand_specs" / "lumen-health", provider="local", checks=["technical", "text"])
+    request = {"brief": "A calm clinic", "headline": "Fresh ideas, every day", "cta": "Learn more"}
+    made = kit.generate({**request, "transparent": True})
+    edited = kit.edit(made.data, "Change the headline", headline="Bright ideas, every day")
+    assert edited.image.mode == "RGBA" and edited.prompt.params["background"] == "transparent"
+    assert "kept transparent: True" in edited.edit.lines()  # type: ignore[union-attr]
+    assert edited.report.passed, edited.report.summary()  # technical: the ordered transparency is there
+    alpha = np.asarray(edited.image.getchannel("A"))
+    box = edited.prompt.layout.copy_box
+    assert box is not None
+    copy_area = alpha[box.y0 : box.y1, box.x0 : box.x1]
+    assert (copy_area == 0).mean() > 0.5 and (copy_area == 255).mean() > 0.02  # the new copy on transparency
+    opaque = kit.edit(made.data, "Change the headline", headline="Bright ideas", transparent=False)
+    assert opaque.image.mode == "RGB" and "changed transparent: True → False" in opaque.edit.lines()  # type: ignore[union-attr]

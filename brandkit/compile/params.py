@@ -25,8 +25,16 @@ def format_of(spec: BrandSpec, name: str) -> Format:
 
 
 def api_params(
-    spec: BrandSpec, operation: str, fmt: Format, request: AssetRequest | None, n: int, safety_identifier: str | None
+    spec: BrandSpec,
+    operation: str,
+    fmt: Format,
+    request: AssetRequest | None,
+    n: int,
+    safety_identifier: str | None,
+    transparent: bool | None = None,
 ) -> dict[str, Any]:
+    """The call's API parameters; ``transparent`` (an edit's, without an ``AssetRequest``) overrides the spec's
+    background as ``request.transparent`` does."""
     gen = spec.generation
     model = (request.model if request else None) or gen.model
     rules = rules_for(model)
@@ -39,9 +47,10 @@ def api_params(
         if request and request.output_compression is not None
         else (gen.output_compression if output_format == gen.output_format else None)
     )
-    transparent = (
-        request.transparent if request and request.transparent is not None else (gen.background == "transparent")
-    )
+    if request is not None and request.transparent is not None:
+        transparent = request.transparent
+    elif transparent is None:
+        transparent = gen.background == "transparent"
     if compression is not None and output_format == "png":
         raise RequestError(
             "output_compression applies only to jpeg or webp", field="output_compression", value=compression

@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from brandkit.color import hex_to_rgb
-from brandkit.compose import background_color, draw_copy, draw_logo, zone_color
+from brandkit.compose import TransparentCanvas, background_color, draw_copy, draw_logo, zone_color
 from brandkit.edit_mask import fitted, keep_outside_mask
 from brandkit.errors import RequestError
 from brandkit.imageio import encode_image, load_image
@@ -88,11 +88,14 @@ class LocalRenderer:
         master = base_image or next((r.data for r in prompt.references if r.role == "master"), None)
         transparent = prompt.params.get("background") == "transparent"
         if master is not None:
-            original = load_image(master).convert("RGB")
-            image = fitted(original, (prompt.width, prompt.height))
-            repaint: RGB | None = zone_color(image, spec, layout.copy_box)
-            draw_copy(image, spec, layout, prompt.copy_block, repaint=repaint)
-            return (image if mask is None else keep_outside_mask(image, original, mask)), None
+            loaded = load_image(master)
+            if transparent:
+                image = self._transparent_edit(loaded, prompt)
+            else:
+                image = fitted(loaded.convert("RGB"), (prompt.width, prompt.height))
+                repaint: RGB | None = zone_color(image, spec, layout.copy_box)
+                draw_copy(image, spec, layout, prompt.copy_block, repaint=repaint)
+            return (image if mask is None else keep_outside_mask(image, loaded, mask)), None
         if mask is not None:
             raise RequestError("mask: a mask needs an image to edit", field="mask")
         bg = background_color(spec, prompt.background_tone)
@@ -119,6 +122,18 @@ class LocalRenderer:
             rgba.putalpha(Image.fromarray(alpha, "L"))
             return rgba, photo
         return image, photo
+
+    def _transparent_edit(self, loaded: Image.Image, prompt: CompiledPrompt) -> Image.Image:
+        """An edit that keeps a transparent background: the copy areas are cleared to transparent (no panel is
+        painted over the old copy) and the new copy is drawn opaque (:class:`~brandkit.compose.TransparentCanvas`)."""
+        layout = prompt.layout
+        pixels = np.array(fitted(loaded.convert("RGBA"), (prompt.width, prompt.height)))
+        for box in (layout.copy_box, layout.disclaimer_box):
+            if box is not None:
+                pixels[box.y0 : box.y1, box.x0 : box.x1, 3] = 0
+        canvas = TransparentCanvas(Image.fromarray(pixels, "RGBA"), prompt.background_hex)
+        draw_copy(canvas.canvas, self.spec, layout, prompt.copy_block)
+        return canvas.result()
 
     def _primary_band(self, image: Image.Image, prompt: CompiledPrompt, bg: RGB) -> None:
         """A band in the primary colour along the top edge (half the margin high, so the primary colour is
