@@ -24,11 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from brandkit.errors import ImageInputError
-from brandkit.imageio import load_image, verify_image
+from brandkit.imageio import MIN_TRANSPARENT_SHARE, load_image, transparent_share, verify_image
 from brandkit.models import EditRequest
 from brandkit.provenance import ProvenanceRecord, read_provenance_record
 from brandkit.spec.models import BrandSpec
@@ -222,10 +221,7 @@ def has_transparent_background(image: bytes) -> bool:
         decoded = load_image(image)
     except ImageInputError:
         return False
-    if decoded.mode != "RGBA":
-        return False
-    alpha = np.asarray(decoded.getchannel("A"))
-    return bool(np.count_nonzero(alpha < 255) >= 0.01 * alpha.size)
+    return transparent_share(decoded) >= MIN_TRANSPARENT_SHARE
 
 
 def _logo_and_format(

@@ -230,3 +230,16 @@ def rgba_array(image: Image.Image) -> np.ndarray:
     if image.mode == "RGBA":
         return np.asarray(image, dtype=np.uint8)
     return np.asarray(image.convert("RGBA"), dtype=np.uint8)
+
+
+MIN_TRANSPARENT_SHARE = 0.01
+"""Share of pixels with alpha < 255 that makes a transparent background (an ordered one, for the technical check;
+a kept one, for an edit)."""
+
+
+def transparent_share(image: Image.Image) -> float:
+    """The share of ``image``'s pixels that are not fully opaque (0 without an alpha channel)."""
+    if image.mode != "RGBA":
+        return 0.0
+    alpha = np.asarray(image.getchannel("A"), dtype=np.uint8)
+    return float(np.count_nonzero(alpha < 255)) / max(1, alpha.size)

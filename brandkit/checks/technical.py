@@ -26,13 +26,12 @@ import io
 import struct
 from typing import Any, ClassVar
 
-import numpy as np
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
 from brandkit.check_catalog import CheckDetails
 from brandkit.checks.base import CheckContext, CheckInfo, result, said, the_image
-from brandkit.imageio import MAX_PIXELS, detect_format, load_image
+from brandkit.imageio import MAX_PIXELS, MIN_TRANSPARENT_SHARE, detect_format, load_image, transparent_share
 from brandkit.models import CheckResult, CheckStatus
 
 __all__ = [
@@ -43,9 +42,6 @@ __all__ = [
     "encoded_color_mode",
     "frame_count",
 ]
-
-MIN_TRANSPARENT_SHARE = 0.01
-"""Share of pixels with alpha < 255 required when a transparent background was ordered."""
 
 
 class SubCheck(BaseModel):
@@ -191,28 +187,22 @@ class TechnicalCheck:
             problems.append(f"encode the image as 8-bit RGB or RGBA (it is {bits}-bit {mode})")
 
         # transparency
-        if ctx.image.mode == "RGBA":
-            alpha = np.asarray(ctx.image.getchannel("A"), dtype=np.uint8)
-            transparent_share = float(np.count_nonzero(alpha < 255)) / max(1, alpha.size)
-        else:
-            transparent_share = 0.0
+        share = transparent_share(ctx.image)
         has_alpha = ctx.image.mode == "RGBA"
-        actual_transparency = {"has_alpha": has_alpha, "transparent_share": round(transparent_share, 5)}
+        actual_transparency = {"has_alpha": has_alpha, "transparent_share": round(share, 5)}
         if exp.transparent is True:
-            ok = has_alpha and transparent_share >= MIN_TRANSPARENT_SHARE
+            ok = has_alpha and share >= MIN_TRANSPARENT_SHARE
             checks["transparency"] = _sub(ok, "transparent background", actual_transparency)
             if not ok:
                 problems.append(
                     "the background must be transparent (alpha channel with transparent pixels); "
-                    f"{the_image(exp)} {said(exp, 'had', 'has')} {transparent_share:.1%} transparent pixels"
+                    f"{the_image(exp)} {said(exp, 'had', 'has')} {share:.1%} transparent pixels"
                 )
         elif exp.transparent is False:
-            ok = transparent_share == 0.0
+            ok = share == 0.0
             checks["transparency"] = _sub(ok, "opaque", actual_transparency)
             if not ok:
-                problems.append(
-                    f"the image must be fully opaque; {transparent_share:.1%} of its pixels are transparent"
-                )
+                problems.append(f"the image must be fully opaque; {share:.1%} of its pixels are transparent")
         else:
             checks["transparency"] = _sub(None, None, actual_transparency)
 
