@@ -229,7 +229,8 @@ def test_an_edit_keeps_a_transparent_background(tmp_path: Path) -> None:
     local renderer clears the old copy to transparent (no panel, no ghost of the old headline)."""
     import numpy as np
 
-    kit = brandkit.BrandKit(ROOT / "brand_specs" / "lumen-health", provider="local", checks=["technical", "text"])
+    checks = ["technical", "text", "palette"]
+    kit = brandkit.BrandKit(ROOT / "brand_specs" / "lumen-health", provider="local", checks=checks)
     request = {"brief": "A calm clinic", "headline": "Fresh ideas, every day", "cta": "Learn more"}
     made = kit.generate({**request, "transparent": True})
     edited = kit.edit(made.data, "Change the headline", headline="Bright ideas, every day")
@@ -243,3 +244,39 @@ def test_an_edit_keeps_a_transparent_background(tmp_path: Path) -> None:
     assert (copy_area == 0).mean() > 0.5 and (copy_area == 255).mean() > 0.02  # the new copy on transparency
     opaque = kit.edit(made.data, "Change the headline", headline="Bright ideas", transparent=False)
     assert opaque.image.mode == "RGB" and "changed transparent: True → False" in opaque.edit.lines()  # type: ignore[union-attr]
+    assert opaque.report.passed, opaque.report.summary()  # flattened onto the background, not its hidden colours
+    # the CLI: --transparent to generate one, an edit keeps it by default, --opaque flattens it
+    from typer.testing import CliRunner
+
+    from brandkit.cli import app
+
+    base = ["-s", str(ROOT / "brand_specs" / "lumen-health"), "-p", "local", "--json"]
+    args = ["generate", *base, "-b", "A calm clinic", "--headline", "Fresh ideas, every day", "--cta", "Learn more"]
+    made_cli = CliRunner().invoke(app, [*args, "--transparent", "-o", str(tmp_path / "t.png")])
+    assert made_cli.exit_code == 0, made_cli.stdout
+    assert json.loads((tmp_path / "t.png.json").read_text())["request"]["transparent"] is True
+    for flag, mode in (([], "RGBA"), (["--opaque"], "RGB")):
+        out = tmp_path / f"edit{len(flag)}.png"
+        done = CliRunner().invoke(
+            app,
+            [
+                "edit",
+                *base,
+                str(tmp_path / "t.png"),
+                "-i",
+                "headline",
+                "--headline",
+                "Bright ideas",
+                *flag,
+                "-o",
+                str(out),
+            ],
+        )
+        assert done.exit_code == 0, done.stdout
+        assert (
+            brandkit.AssetSidecar.model_validate_json((out.parent / (out.name + ".json")).read_text()).image.format
+            == "png"
+        )
+        from PIL import Image
+
+        assert Image.open(out).mode == mode

@@ -252,6 +252,10 @@ def generate_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help=OUT_HELP)] = Path("out"),
     disclaimer: Disclaimer = None,
     background: Background = "auto",
+    transparent: Annotated[
+        bool,
+        typer.Option("--transparent", help="A transparent background (png or webp output; the model must allow it)."),
+    ] = False,
     overwrite: Overwrite = False,
     db: DbOpt = None,
     json_out: JsonOpt = False,
@@ -270,6 +274,8 @@ def generate_cmd(
         request = build_request(brief, headline, subhead, cta, fmt, seed, n, disclaimer, background)
         if target.image_format is not None:  # -o banner.jpg: a JPEG
             request = request.model_copy(update={"output_format": target.image_format})
+        if transparent:  # checked at compile: png or webp, a model that allows it (exit 2 naming the field)
+            request = request.model_copy(update={"transparent": True})
         kit = BrandKit(loaded, provider=chosen)
         stem = f"{_slug(loaded.name)}-{fmt}"
         recorder = output_recorder(db, "generate", target.folder, loaded)
@@ -318,6 +324,13 @@ def edit_cmd(
             help="PNG with alpha, the image's size: fully transparent where the image may change (the rest stays).",
         ),
     ] = None,
+    transparent: Annotated[
+        Optional[bool],  # noqa: UP045
+        typer.Option(
+            "--transparent/--opaque",
+            help="The edit's background (default: kept — transparent when the edited image's is).",
+        ),
+    ] = None,
     provider: Provider = None,
     out: Annotated[Path, typer.Option("--out", "-o", help=OUT_HELP)] = Path("out"),
     overwrite: Overwrite = False,
@@ -340,6 +353,7 @@ def edit_cmd(
     with map_errors(json_out):
         loaded = load_spec_arg(spec)
         fields: dict[str, Any] = {"headline": headline, "subhead": subhead, "cta": cta, "locale": locale, "format": fmt}
+        fields["transparent"] = transparent
         if disclaimer:
             fields["disclaimers"] = disclaimer
         request = EditRequest(instruction=instruction, keep=keep or [], remove=remove or [], **fields)

@@ -91,8 +91,13 @@ class LocalRenderer:
             loaded = load_image(master)
             if transparent:
                 image = self._transparent_edit(loaded, prompt)
-            else:
-                image = fitted(loaded.convert("RGB"), (prompt.width, prompt.height))
+            else:  # an image with transparency is flattened onto the layout's background, not its hidden colours
+                flat = loaded.convert("RGB")
+                if loaded.mode == "RGBA":
+                    flat = Image.new("RGBA", loaded.size, prompt.background_hex)
+                    flat.alpha_composite(loaded)
+                    flat = flat.convert("RGB")
+                image = fitted(flat, (prompt.width, prompt.height))
                 repaint: RGB | None = zone_color(image, spec, layout.copy_box)
                 draw_copy(image, spec, layout, prompt.copy_block, repaint=repaint)
             return (image if mask is None else keep_outside_mask(image, loaded, mask)), None
