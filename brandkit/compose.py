@@ -281,6 +281,16 @@ def zone_color(image: Image.Image, spec: BrandSpec, box: Box, for_logo: LogoVari
     return min(options, key=lambda c: sum((a - b) ** 2 for a, b in zip(c, current, strict=True)))
 
 
+def flattened(image: Image.Image, background_hex: str) -> Image.Image:
+    """``image`` as RGB: one with an alpha channel composited onto ``background_hex`` (the colours under its
+    transparent pixels are whatever its maker left there: never shown)."""
+    if image.mode != "RGBA":
+        return image.convert("RGB")
+    canvas = Image.new("RGBA", image.size, background_hex)
+    canvas.alpha_composite(image)
+    return canvas.convert("RGB")
+
+
 class TransparentCanvas:
     """Drawing brand copy and the logo onto an image with an alpha channel (a transparent background).
 

@@ -245,6 +245,34 @@ def test_an_edit_keeps_a_transparent_background(tmp_path: Path) -> None:
     opaque = kit.edit(made.data, "Change the headline", headline="Bright ideas", transparent=False)
     assert opaque.image.mode == "RGB" and "changed transparent: True → False" in opaque.edit.lines()  # type: ignore[union-attr]
     assert opaque.report.passed, opaque.report.summary()  # flattened onto the background, not its hidden colours
+    import io
+
+    from PIL import Image
+
+    from brandkit.compose import flattened
+
+    mask = Image.new("RGBA", made.image.size, (0, 0, 0, 255))
+    mask.paste((0, 0, 0, 0), (0, 0, made.width // 2, made.height))
+    buffer = io.BytesIO()
+    mask.save(buffer, "PNG")
+    hidden = np.array(made.image)  # another maker's file: magenta under its transparent pixels
+    hidden[hidden[..., 3] == 0, :3] = (255, 0, 255)
+    source = io.BytesIO()
+    Image.fromarray(hidden, "RGBA").save(source, "PNG")
+    masked = kit.edit(
+        source.getvalue(), "Change the headline", headline="Bright ideas", transparent=False, mask=buffer.getvalue()
+    )
+    # outside the mask, where the original was transparent and nothing is drawn: the background, not what was hidden
+    where = np.asarray(made.image.getchannel("A")) == 0
+    where[:, : made.width // 2] = False
+    layout = made.prompt.layout
+    for box in (layout.copy_box, layout.disclaimer_box, layout.logo_clear_box):
+        if box is not None:
+            where[box.y0 : box.y1, box.x0 : box.x1] = False
+    assert where.sum() > 1000
+    kept = np.asarray(masked.image.convert("RGB"))[where]
+    assert np.array_equal(kept, np.asarray(flattened(made.image, made.prompt.background_hex))[where])
+    assert not (kept == (255, 0, 255)).all(axis=-1).any()
     # the CLI: --transparent to generate one, an edit keeps it by default, --opaque flattens it
     from typer.testing import CliRunner
 

@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from brandkit.color import hex_to_rgb
-from brandkit.compose import TransparentCanvas, background_color, draw_copy, draw_logo, zone_color
+from brandkit.compose import TransparentCanvas, background_color, draw_copy, draw_logo, flattened, zone_color
 from brandkit.edit_mask import fitted, keep_outside_mask
 from brandkit.errors import RequestError
 from brandkit.imageio import encode_image, load_image
@@ -88,19 +88,15 @@ class LocalRenderer:
         master = base_image or next((r.data for r in prompt.references if r.role == "master"), None)
         transparent = prompt.params.get("background") == "transparent"
         if master is not None:
-            loaded = load_image(master)
+            original = load_image(master)
             if transparent:
-                image = self._transparent_edit(loaded, prompt)
+                image = self._transparent_edit(original, prompt)
             else:  # an image with transparency is flattened onto the layout's background, not its hidden colours
-                flat = loaded.convert("RGB")
-                if loaded.mode == "RGBA":
-                    flat = Image.new("RGBA", loaded.size, prompt.background_hex)
-                    flat.alpha_composite(loaded)
-                    flat = flat.convert("RGB")
-                image = fitted(flat, (prompt.width, prompt.height))
+                original = flattened(original, prompt.background_hex)
+                image = fitted(original, (prompt.width, prompt.height))
                 repaint: RGB | None = zone_color(image, spec, layout.copy_box)
                 draw_copy(image, spec, layout, prompt.copy_block, repaint=repaint)
-            return (image if mask is None else keep_outside_mask(image, loaded, mask)), None
+            return (image if mask is None else keep_outside_mask(image, original, mask)), None
         if mask is not None:
             raise RequestError("mask: a mask needs an image to edit", field="mask")
         bg = background_color(spec, prompt.background_tone)
