@@ -143,9 +143,9 @@ def test_edit_out_names_a_file_of_the_edits_format_and_keeps_a_dotted_stem(
     source = asset.save(tmp_path / "photo.v2.png")  # a dot in the stem: was read as the extension '.v2-edited'
     base = ["edit", "-s", str(NORTHWIND), str(source), "-i", "Change the headline", "--headline", "Bright roasts"]
     base += ["-p", "local", "--json"]
-    wrong = CliRunner().invoke(app, [*base, "-o", str(tmp_path / "edited.jpg")])  # the edit is a PNG
-    assert wrong.exit_code == EXIT_USAGE and "name the file with '.png'" in wrong.stdout
-    assert not (tmp_path / "edited.jpg").exists()
+    jpeg = CliRunner().invoke(app, [*base, "-o", str(tmp_path / "edited.jpg")])  # the name chooses the format
+    assert jpeg.exit_code in (EXIT_OK, EXIT_CHECKS), jpeg.stdout
+    assert (tmp_path / "edited.jpg").read_bytes()[:3] == b"\xff\xd8\xff"
     made = CliRunner().invoke(app, [*base, "-o", str(tmp_path / "out")])
     assert made.exit_code in (EXIT_OK, EXIT_CHECKS), made.stdout
     assert json.loads(made.stdout)["assets"][0]["path"] == str(tmp_path / "out" / "photo.v2-edited.png")
@@ -362,3 +362,28 @@ def test_the_check_table_shows_whole_hints_and_a_warn_failure_in_yellow() -> Non
     notes = list(table.columns[4]._cells)
     assert statuses == ["[red]failed[/]", "[yellow]failed[/]"]
     assert notes[0] == long_hint.replace("[in", "\\[in")  # whole, escaped
+
+
+@pytest.mark.parametrize(
+    ("args", "field", "words"),
+    [
+        (["generate", "-s", str(NORTHWIND), "-b", "A cup", "--n", "99"], "--n", "less than or equal to 10"),
+        (["generate", "-b", "A cup"], "--spec", "Missing option"),
+        (["validate", "--jsonl"], "images", "Missing argument"),
+        (["generate", "-s", str(NORTHWIND), "-b", "A cup", "--bogus"], None, "No such option: --bogus"),
+        (["nosuch"], None, "No such command 'nosuch'"),
+    ],
+)
+def test_a_usage_error_under_json_is_one_json_document_on_stdout(
+    args: list[str], field: str | None, words: str
+) -> None:
+    """click printed usage errors on stderr only: a script reading ``--json`` output got an empty stdout."""
+    flag = "--jsonl" if "--jsonl" in args else "--json"
+    result = CliRunner().invoke(app, args if flag in args else [*args, flag])
+    assert result.exit_code == EXIT_USAGE
+    error = json.loads(result.stdout)
+    assert error["ok"] is False and error["exit_code"] == EXIT_USAGE and words in error["error"]
+    assert error.get("field") == field
+    assert words in result.stderr  # the person at the terminal still reads it
+    plain = CliRunner().invoke(app, [a for a in args if a != "--jsonl"])  # without --json: click's own output
+    assert plain.exit_code == EXIT_USAGE and plain.stdout.strip() == ""

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import inspect
 import sys
-from collections.abc import Callable, Mapping
-from typing import Annotated, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated, Any, NoReturn
 
 import typer
 import typer.main
@@ -83,6 +83,34 @@ def reflow_help(group: typer.Typer) -> None:
             reflow_help(sub.typer_instance)
 
 
+def wants_json(argv: list[str]) -> bool:
+    """Whether a command line asks for JSON output (``--json`` or ``--jsonl`` before any ``--``)."""
+    head = argv[: argv.index("--")] if "--" in argv else argv
+    return "--json" in head or "--jsonl" in head
+
+
+def run_json_aware(run: Callable[[], Any]) -> NoReturn:
+    """Run a command line in click's non-standalone mode (``run``) and exit as its standalone mode would, except
+    that a usage error is printed on stderr *and* as ``{"ok": false, "exit_code": 2, "error": "UsageError: …",
+    "field": "--n"}`` on stdout (``field``: the option, when the error names one)."""
+    try:
+        code = run()
+    except typer.TyperException as exc:  # typer's click: UsageError, BadParameter, NoSuchOption, MissingParameter
+        message = exc.format_message()
+        sys.stderr.write(f"error: {message}\n")
+        error: dict[str, Any] = {"ok": False, "exit_code": exc.exit_code, "error": f"UsageError: {message}"}
+        if isinstance(exc, typer.BadParameter) and exc.param is not None:  # MissingParameter too
+            error["field"] = exc.param.opts[0] if exc.param.opts else exc.param.name
+        from brandkit.cli.common import emit_json
+
+        emit_json(error)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.stderr.write("Aborted!\n")
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
 def deferred_group(
     commands: Mapping[str, str], load: Callable[[str], None], registered: Callable[[str], bool]
 ) -> type[TyperGroup]:
@@ -101,6 +129,27 @@ def deferred_group(
             self._listed = {name for name in commands if not registered(name)}
             for name in self._listed:  # a listing entry only: resolve_command loads the real one to run it
                 self.commands[name] = TyperCommand(name, help=commands[name])
+
+        def main(
+            self,
+            args: Sequence[str] | None = None,
+            prog_name: str | None = None,
+            complete_var: str | None = None,
+            standalone_mode: bool = True,
+            windows_expand_args: bool = True,
+            **extra: Any,
+        ) -> Any:
+            """Run the command line; with ``--json`` / ``--jsonl`` among the arguments, a usage error (an unknown
+            option, a bad or missing value) is also the one JSON document on stdout that those options promise
+            (:func:`run_json_aware`) — click printed it on stderr only, leaving a script an empty stdout."""
+            argv = list(sys.argv[1:] if args is None else args)
+            if not standalone_mode or not wants_json(argv):
+                return super().main(args, prog_name, complete_var, standalone_mode, windows_expand_args, **extra)
+            return run_json_aware(
+                lambda: super(DeferredGroup, self).main(
+                    args, prog_name, complete_var, False, windows_expand_args, **extra
+                )
+            )
 
         def list_commands(self, ctx: Any) -> list[str]:
             """The table's order, whatever order the groups were registered in (a process that ran several
