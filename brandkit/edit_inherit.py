@@ -13,6 +13,9 @@ and fills in what the request leaves out:
 - ``locale``: the request's; else the one whose required lines the asset carries (recorded lines → locale).
 - ``logo_variant`` (and with it the logo's placement, which the layout derives from the variant) and ``format``:
   the asset's, unless the request sets them.
+- ``transparent``: the request's; else kept transparent when the asset is (its provenance, else its alpha channel).
+- ``output_format`` (png, jpeg, webp): the request's; else the asset's, from its provenance (not a JPEG when the
+  edit is transparent); else the spec's.
 
 The :class:`EditReport` says what was kept, what changed (before → after), what was removed, and notes (no
 provenance, a record for another spec, a locale without its own legal lines). A foundation-level helper of the
@@ -131,6 +134,9 @@ def inherit_edit(spec: BrandSpec, request: EditRequest, image: bytes) -> Inherit
     transparent = _transparent(request, record, image, report)
     if transparent != request.transparent:
         updates["transparent"] = transparent
+    output_format = _output_format(request, record, transparent, report)
+    if output_format != request.output_format:
+        updates["output_format"] = output_format
     if record is not None:
         _logo_and_format(spec, request, record, image, updates, report)
     return InheritedEdit(request=request.model_copy(update=updates), report=report)
@@ -212,6 +218,28 @@ def _transparent(
     if before != request.transparent and (record is not None or before):
         report.changed["transparent"] = FieldChange(before=before, after=request.transparent)
     return request.transparent
+
+
+def _output_format(
+    request: EditRequest, record: ProvenanceRecord | None, transparent: bool | None, report: EditReport
+) -> str | None:
+    """The edit's file format: the request's; else the edited asset's (its provenance), unless that is JPEG and
+    the edit has a transparent background; else ``None`` (the spec's)."""
+    before = record.output_format if record is not None else None
+    if request.output_format is not None:
+        if before is not None and before != request.output_format:
+            report.changed["output_format"] = FieldChange(before=before, after=request.output_format)
+        return request.output_format
+    if before is None:
+        return None
+    if before == "jpeg" and transparent:
+        report.notes.append(
+            "the asset is a JPEG but the edit has a transparent background: its output format is the spec's "
+            "(give output_format 'png' or 'webp' to choose)"
+        )
+        return None
+    report.kept["output_format"] = before
+    return before
 
 
 def has_transparent_background(image: bytes) -> bool:

@@ -160,6 +160,13 @@ class EditRequest(_RequestModel):
         description="A transparent background (png or webp output); None: kept from the edited image (its "
         "provenance, else its own alpha channel).",
     )
+    output_format: OutputFormat | None = Field(
+        default=None,
+        description="png, jpeg or webp; None: kept from the edited asset's provenance, else the spec's.",
+    )
+    output_compression: int | None = Field(
+        default=None, ge=0, le=100, description="jpeg or webp quality (0-100); None: the spec's for its format."
+    )
     policies: dict[str, CheckPolicy] = Field(default_factory=dict)
     locale: str | None = None
     seed: Seed = None

@@ -152,6 +152,20 @@ def test_edit_mode_adapts_the_source_locale_twin(tmp_path: Path) -> None:
     assert isinstance(german.request, EditRequest)
     assert german.request.headline == "Langsame Morgen" and german.request.cta == "Jetzt bestellen"
     assert "German" in german.request.instruction and german.request.format == "square"
+    # the request's delivery fields reach the edits too (they were dropped: a JPEG plan's locales came back PNG)
+    jpeg = _base_plan(
+        axes={"headline": ["Slow mornings"], "locale": ["en", "de"]},
+        locales={"de": {"headline": {"Slow mornings": "Langsame Morgen"}, "cta": "Jetzt bestellen"}},
+        mode="edit",
+    )
+    jpeg["base"].update(output_format="jpeg", output_compression=80, transparent=False)
+    (edit,) = [v for v in expand_plan(_plan(tmp_path, jpeg)).variants if v.operation == "edit"]
+    assert isinstance(edit.request, EditRequest)
+    assert (edit.request.output_format, edit.request.output_compression, edit.request.transparent) == (
+        "jpeg",
+        80,
+        False,
+    )
     # the master's identity is part of the key
     spec = plan.specs["northwind"]
     assert variant_key(spec.fingerprint, german.request, master=f"variant:{masters[0].key}") == german.key
@@ -319,3 +333,12 @@ def test_plan_with_relative_paths_is_portable(tmp_path: Path) -> None:
     data = _base_plan(spec="../brands/northwind")
     plan = expand_plan(_plan(tmp_path / "plans", data))
     assert len(plan) == 4 and plan.variants[0].spec_id == "northwind"
+
+
+def test_every_field_an_edit_shares_with_a_generate_request_is_handed_to_the_edit() -> None:
+    """A field both request models have and the plan's edits do not take would be dropped without a word."""
+    from brandkit.models import AssetRequest
+    from brandkit.variants.layers import _EDIT_FIELDS
+
+    shared = set(AssetRequest.model_fields) & set(EditRequest.model_fields)
+    assert shared == set(_EDIT_FIELDS)

@@ -24,6 +24,8 @@ from brandkit.errors import (
     OutputFailedError,
     OutputFolderError,
     ProviderError,
+    RequestError,
+    RequestValidationError,
     SpecError,
 )
 
@@ -132,7 +134,26 @@ def _error_fields(exc: BrandkitError) -> dict[str, Any]:
     if isinstance(exc, OutputFailedError):
         counts = {"saved": exc.saved, "kept": exc.kept, "lost": exc.lost, "kept_at": exc.kept_at}
         return {**counts, "cost_usd": round(exc.cost_usd, 6)}
+    if isinstance(exc, RequestError):
+        fields: dict[str, Any] = {"field": exc.field, "value": _json_value(exc.value)}
+        if isinstance(exc, RequestValidationError):
+            fields["problems"] = [{**p, "value": _json_value(p.get("value"))} for p in exc.problems]
+        return fields
     return {}
+
+
+def _json_value(value: Any, limit: int = 200) -> Any:
+    """``value`` as JSON can hold it: scalars and lists of them, long strings cut at ``limit`` characters; anything
+    else (bytes, objects) as a short description."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[:limit] + "…"
+    if isinstance(value, list | tuple):
+        return [_json_value(item, limit) for item in value[:20]]
+    if isinstance(value, bytes | bytearray):
+        return f"<{len(value)} bytes>"
+    return f"<{type(value).__name__}>"
 
 
 @contextmanager

@@ -354,6 +354,8 @@ def edit_cmd(
         loaded = load_spec_arg(spec)
         fields: dict[str, Any] = {"headline": headline, "subhead": subhead, "cta": cta, "locale": locale, "format": fmt}
         fields["transparent"] = transparent
+        target = output_target(out)
+        fields["output_format"] = target.image_format  # -o edited.jpg: a JPEG (None: kept from the asset)
         if disclaimer:
             fields["disclaimers"] = disclaimer
         request = EditRequest(instruction=instruction, keep=keep or [], remove=remove or [], **fields)
@@ -364,7 +366,6 @@ def edit_cmd(
             check_mask(mask_data, data)  # a mask that does not fit: exit 2 before the output folder is touched
         merged = inherit_edit(loaded, request, data).request
         prompt = compile_edit(loaded, merged, data)  # the size the edit will have; sends nothing
-        target = output_target(out)
         recorder = output_recorder(db, "edit", target.folder, loaded)
         recorder.parent_path = image  # the edit's lineage: its parent is the recorded asset it started from
         _run_assets(

@@ -49,8 +49,8 @@ class OutputTarget:
         right = image_extension(output_format)
         path = self.folder / f"{self.stem}{self.suffix}"
         raise OutputError(
-            f"{path}: the image will be {output_format.upper()} (the spec's output format), not what "
-            f"{self.suffix!r} names; name the file with {right!r}, or give a folder",
+            f"{path}: the image will be {output_format.upper()}, not what {self.suffix!r} names; name the file "
+            f"with {right!r}, or give a folder",
             path=str(path),
         )
 

@@ -66,7 +66,17 @@ def compile_edit(
     if variant is not None:
         logo, described = logo_bytes(spec, variant), f"the brand logo ({variant.variant} variant)"
         references.append(reference(2, "logo", variant.file, described, logo, cache))
-    params = api_params(spec, "edit", fmt, None, 1, request.safety_identifier, transparent=request.transparent)
+    params = api_params(
+        spec,
+        "edit",
+        fmt,
+        None,
+        1,
+        request.safety_identifier,
+        transparent=request.transparent,
+        output_format=request.output_format,
+        output_compression=request.output_compression,
+    )
     keep = list(dict.fromkeys([*DEFAULT_KEEP, *(quote(line) for line in request.keep)]))
     lines = [
         f"PURPOSE: Edit Image 1, a finished image for the brand {spec.name}. Change only what is asked below.",

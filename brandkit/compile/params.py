@@ -32,19 +32,23 @@ def api_params(
     n: int,
     safety_identifier: str | None,
     transparent: bool | None = None,
+    output_format: str | None = None,
+    output_compression: int | None = None,
 ) -> dict[str, Any]:
-    """The call's API parameters; ``transparent`` (an edit's, without an ``AssetRequest``) overrides the spec's
-    background as ``request.transparent`` does."""
+    """The call's API parameters; ``transparent``, ``output_format`` and ``output_compression`` (an edit's, without
+    an ``AssetRequest``) override the spec's as the request's fields do."""
     gen = spec.generation
     model = (request.model if request else None) or gen.model
     rules = rules_for(model)
     problem = rules.size_problem(fmt.width, fmt.height)
     if problem:
         raise RequestError(f"size {fmt.size} not allowed for {model}: {problem}", field="format", value=fmt.size)
-    output_format = (request.output_format if request else None) or gen.output_format
+    if request is not None:
+        output_format, output_compression = request.output_format, request.output_compression
+    output_format = output_format or gen.output_format
     compression = (
-        request.output_compression
-        if request and request.output_compression is not None
+        output_compression
+        if output_compression is not None
         else (gen.output_compression if output_format == gen.output_format else None)
     )
     if request is not None and request.transparent is not None:
@@ -57,7 +61,9 @@ def api_params(
         )
     if transparent and output_format == "jpeg":
         raise RequestError(
-            "a transparent background needs png or webp output", field="output_format", value=output_format
+            f"output_format {output_format!r}: a transparent background needs png or webp output",
+            field="output_format",
+            value=output_format,
         )
     if transparent and not rules.transparent_background:
         raise RequestError(f"{model} does not support a transparent background", field="transparent", value=True)

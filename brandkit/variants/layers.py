@@ -42,7 +42,12 @@ _EDIT_FIELDS = (
     "locale",
     "seed",
     "safety_identifier",
+    "transparent",
+    "output_format",
+    "output_compression",
 )
+"""The fields a variant's request hands its edit of the master (the others — brief, references… — only a
+generate uses). A field left out here would be dropped without a word."""
 
 
 @dataclass
