@@ -153,8 +153,51 @@ def verify_image(data: bytes, max_pixels: int = MAX_PIXELS) -> tuple[str, int, i
     """
     with _opened(data, _describe(data), max_pixels) as image:
         fmt, (width, height) = (image.format or "").lower(), image.size
+        if orientation(image) in TURNED:  # the size it is shown at, as load_image returns it
+            width, height = height, width
         image.verify()
     return fmt, width, height
+
+
+TURNED = frozenset({5, 6, 7, 8})
+"""The EXIF orientations that show an image a quarter turn from how it is stored (width and height swap)."""
+
+
+def orientation(image: Image.Image) -> int:
+    """The EXIF orientation of an opened image (1–8; 1 when it has none), read from its header's EXIF block
+    only — never by decoding the pixels."""
+    raw = image.info.get("exif")
+    if not isinstance(raw, bytes) or not raw:
+        return 1
+    try:
+        value = Image.Exif()
+        value.load(raw)
+        tag = int(value.get(0x0112, 1))
+    except Exception:  # a damaged EXIF block: load_image ignores it the same way
+        return 1
+    return tag if 1 <= tag <= 8 else 1
+
+
+def upright(data: bytes, name: str | None = None) -> bytes:
+    """``data``, or — when its EXIF orientation turns it (a phone photo) — its pixels turned as it is shown,
+    re-encoded in its own format (JPEG and WebP at quality 95; PNG lossless; its colour profile kept, the rest of
+    its EXIF — orientation, camera, location — dropped). What a provider is sent, so the model and a mask drawn
+    on the image as people see it agree with every check (they read it through :func:`load_image`)."""
+    label = name or _describe(data)
+    with _opened(data, label, MAX_PIXELS) as image:
+        if orientation(image) == 1:
+            return data
+        fmt = (image.format or "PNG").upper()
+        image.load()
+        turned = ImageOps.exif_transpose(image)
+        options: dict[str, object] = {"icc_profile": image.info.get("icc_profile")}
+        if fmt in ("JPEG", "WEBP"):
+            options["quality"] = 95
+        else:
+            fmt = "PNG"
+        out = io.BytesIO()
+        turned.save(out, fmt, **{k: v for k, v in options.items() if v is not None})
+    return out.getvalue()
 
 
 def detect_format(data: bytes) -> str | None:

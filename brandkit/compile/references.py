@@ -15,6 +15,7 @@ from typing import Literal, NamedTuple
 
 from PIL import Image
 
+from brandkit.imageio import upright
 from brandkit.memo import MemoStore, active_store
 from brandkit.models import ReferenceImage
 from brandkit.spec.assets import PROVIDER_IMAGE_TYPES, provider_image
@@ -40,8 +41,11 @@ class CheckedImage(NamedTuple):
 
 def check_image(data: bytes, name: str) -> CheckedImage:
     """Decode ``data`` fully under the provider-image rules (format, colour mode, size — the rules the spec loader
-    holds logos to as well); raises what :func:`~brandkit.spec.assets.provider_image` raises, naming ``name``."""
-    return CheckedImage(provider_image(data, name).format, data, hashlib.sha256(data).hexdigest())
+    holds logos to as well); raises what :func:`~brandkit.spec.assets.provider_image` raises, naming ``name``.
+    A photo its EXIF orientation turns is sent turned as it is shown (:func:`~brandkit.imageio.upright`)."""
+    fmt = provider_image(data, name).format
+    sent = upright(data, name)
+    return CheckedImage(fmt, sent, hashlib.sha256(sent).hexdigest())
 
 
 class ReferenceImageCache:
@@ -74,12 +78,16 @@ class ReferenceImageCache:
         digest = hashlib.sha256(data).hexdigest()
         key = (digest, len(data), Image.MAX_IMAGE_PIXELS)
 
-        def decode() -> tuple[str, bytes | None]:
-            fmt = check_image(data, name).format
-            return fmt, (data if len(data) <= SHARED_BYTES_MAX else None)
+        def decode() -> tuple[str, bytes | None, bool]:
+            checked = check_image(data, name)
+            turned = checked.data is not data
+            return checked.format, (checked.data if len(checked.data) <= SHARED_BYTES_MAX else None), turned
 
-        fmt, shared = self._store.lookup(TABLE, MAX_ENTRIES, key, decode)
-        return CheckedImage(fmt, shared if shared is not None and shared == data else data, digest)
+        fmt, shared, turned = self._store.lookup(TABLE, MAX_ENTRIES, key, decode)
+        if not turned:
+            return CheckedImage(fmt, shared if shared is not None and shared == data else data, digest)
+        sent = shared if shared is not None else upright(data, name)  # a large turned photo: turned again
+        return CheckedImage(fmt, sent, hashlib.sha256(sent).hexdigest())
 
 
 def reference(

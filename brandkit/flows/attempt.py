@@ -26,6 +26,7 @@ from brandkit.edit_mask import check_mask
 from brandkit.errors import BrandViolationError
 from brandkit.flows.effects import Compute, Flow, KitContext, Render
 from brandkit.flows.steps import evaluate_step, fix_step
+from brandkit.imageio import upright
 from brandkit.models import AssetRequest, Attempt, CompiledPrompt, EditRequest, RenderCall, RenderResult
 from brandkit.provider.base import ImageProvider, worst_case_cost_of
 from brandkit.repair import best_attempt, decide, feedback_for
@@ -209,6 +210,7 @@ def edit_flow(
     A ``mask`` (PNG with alpha, the image's size; alpha 0 where it may change) goes to every attempt; one that does
     not fit is refused here, before anything is rendered (:func:`brandkit.edit_mask.check_mask`).
     """
+    image = upright(image)  # a phone photo turned by its EXIF orientation: sent as it is shown (and masked)
     if mask is not None:
         check_mask(mask, image)
     inherited = inherit_edit(ctx.spec, request, image)
