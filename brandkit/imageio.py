@@ -3,8 +3,10 @@
 Every image brandkit reads goes through :func:`load_image`: a size limit on
 the file, a pixel limit checked from the header before decoding (no
 decompression bombs), a full decode (truncated files fail here, not later),
-EXIF orientation applied, the first frame of animations, and every mode
-(P, LA, L, I;16, CMYK, …) converted to RGB or RGBA 8-bit.
+EXIF orientation applied, the first frame of animations, every mode
+(P, LA, L, I;16, CMYK, …) converted to RGB or RGBA 8-bit, and the colours of a
+file with an ICC profile (Display P3, Adobe RGB, a CMYK press profile)
+converted to sRGB (:func:`in_srgb`).
 """
 
 from __future__ import annotations
@@ -138,10 +140,48 @@ def load_image(source: ImageSource, max_pixels: int = MAX_PIXELS) -> Image.Image
             image = ImageOps.exif_transpose(image) or image
         else:  # ours: turn it in place (a copy of every pixel otherwise, even with no EXIF orientation)
             ImageOps.exif_transpose(image, in_place=True)
+    profile = image.info.get("icc_profile")
     try:
-        return _normalize_mode(image)
+        if profile and image.mode in ("CMYK", "L"):  # their profile says what their values are, before any convert
+            image = in_srgb(image, profile)
+        image = _normalize_mode(image)
+        return in_srgb(image, profile) if profile and image.mode in ("RGB", "RGBA") else image
     except (OSError, ValueError) as exc:
         raise ImageInputError(f"{name}: cannot convert image mode {image.mode!r} ({exc})", source=name) from exc
+
+
+_PROFILE_SPACES = {"RGB": "RGB ", "RGBA": "RGB ", "L": "GRAY", "CMYK": "CMYK"}
+"""The ICC colour space of each image mode a profile can be applied to."""
+
+
+def in_srgb(image: Image.Image, profile: bytes) -> Image.Image:
+    """``image`` with its pixels converted from its embedded ICC ``profile`` to sRGB (relative colorimetric, as
+    browsers and viewers show it) — every check measures colours as sRGB, so the values of a Display P3 or Adobe
+    RGB file (a designer's export, a phone photo, a Mac screenshot) are not read as if they were sRGB (ΔE2000 up
+    to 6 on the example brands' colours). RGBA keeps its alpha; CMYK and grey become RGB.
+
+    Unchanged — as a viewer shows it — when the profile is sRGB (its description says so: the conversion would be
+    the identity), unreadable, or of another colour space than the image's mode."""
+    from PIL import ImageCms
+
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+        description = source.profile.profile_description or ""
+        if "srgb" in description.lower() or source.profile.xcolor_space != _PROFILE_SPACES.get(image.mode):
+            return image
+        mode = "RGBA" if image.mode == "RGBA" else "RGB"
+        converted = ImageCms.profileToProfile(
+            image,
+            source,
+            ImageCms.createProfile("sRGB"),
+            renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+            outputMode=mode,
+        )
+    except (OSError, ImageCms.PyCMSError):  # a damaged profile: shown, and read, as if it were absent
+        return image
+    assert converted is not None  # profileToProfile returns the new image unless inPlace
+    converted.info = {k: v for k, v in image.info.items() if k != "icc_profile"}
+    return converted
 
 
 def verify_image(data: bytes, max_pixels: int = MAX_PIXELS) -> tuple[str, int, int]:

@@ -21,7 +21,8 @@ from PIL import Image
 
 from brandkit.models import CheckResult, CheckStatus, ValidationReport
 from brandkit.variants import Journal, expand_plan, read_journal, replay, write_reports
-from brandkit.variants.report import make_thumbnail, report_summary
+from brandkit.variants.report import report_summary
+from brandkit.variants.thumbnails import make_thumbnail
 
 ROOT = Path(__file__).resolve().parents[1]
 THUMB_RGB = (0, 170, 120)
@@ -196,3 +197,25 @@ def test_contact_sheet_renders_offline_in_chromium(tmp_path: Path) -> None:
         pixels = np.asarray(image.convert("RGB"), dtype=np.int16)
     thumb_pixels = int(np.count_nonzero(np.all(np.abs(pixels - np.array(THUMB_RGB)) <= 12, axis=-1)))
     assert thumb_pixels > 50_000, "the thumbnails did not load from disk"
+
+
+def test_a_thumbnail_shows_transparency_as_a_checkerboard_and_keeps_the_colour_profile(tmp_path: Path) -> None:
+    """Converted to RGB, a cut-out's transparent pixels showed whatever colour was hidden under them (here magenta),
+    so the sheet could not tell a cut-out from an opaque ad; and the thumbnail dropped the image's ICC profile."""
+    import io
+
+    from tests.support.icc import display_p3
+
+    pixels = np.zeros((400, 400, 4), np.uint8)
+    pixels[..., :3] = (255, 0, 255)  # hidden under alpha 0
+    pixels[100:300, 100:300] = (0, 170, 120, 255)
+    source = io.BytesIO()
+    Image.fromarray(pixels, "RGBA").save(source, "PNG", icc_profile=display_p3())
+    make_thumbnail(source.getvalue(), tmp_path / "t.jpg", size=200)
+    with Image.open(tmp_path / "t.jpg") as thumb:
+        assert thumb.size == (200, 200) and thumb.info.get("icc_profile") == display_p3()
+        seen = np.asarray(thumb.convert("RGB")).astype(int)
+    corner = seen[:40, :40]
+    assert not ((corner[..., 0] > 200) & (corner[..., 1] < 80)).any()  # no magenta
+    assert {int(v) for v in np.unique(corner[..., 1] // 20)} >= {10, 12}  # two greys: the board (214, 255)
+    assert abs(seen[100, 100] - (0, 170, 120)).max() < 12  # the opaque middle as it is

@@ -29,12 +29,12 @@ from brandkit.checks.palette_details import PaletteDetails
 from brandkit.models import CheckResult, ValidationReport
 from brandkit.variants.journal import JournalState
 from brandkit.variants.plan import ExpandedPlan, Variant
+from brandkit.variants.thumbnails import make_thumbnail
 
 __all__ = [
     "MANIFEST_SCHEMA",
     "build_manifest",
     "contact_sheet_html",
-    "make_thumbnail",
     "report_summary",
     "write_reports",
 ]
@@ -347,38 +347,6 @@ def contact_sheet_html(manifest: Mapping[str, Any]) -> str:
             plan_hash=plan["hash"][:12],
         )
     )
-
-
-THUMB_PX = 320
-
-
-_REDUCIBLE = frozenset({"L", "RGB"})  # shrunk before conversion (RGBA: converting first is quicker)
-
-
-def make_thumbnail(data: bytes, path: Path, size: int = THUMB_PX) -> None:
-    """Write a small JPEG of the image ``data`` to ``path`` (atomically), at most ``size`` pixels a side.
-
-    ``data`` is an image brandkit already decoded safely (an accepted asset or a rejected attempt).
-    """
-    import io
-
-    from PIL import Image
-
-    with Image.open(io.BytesIO(data)) as source:
-        source.draft("RGB", (size, size))  # JPEG: decode at a reduced scale
-        source.load()
-        image: Image.Image = source
-        factor = min(image.width, image.height) // size
-        if factor > 1 and image.mode in _REDUCIBLE:  # shrink before any conversion: a conversion copies
-            image, factor = image.reduce(factor), 1
-        if image.mode != "RGB":
-            image = image.convert("RGB")
-    if factor > 1:
-        image = image.reduce(factor)
-    image.thumbnail((size, size))
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=80)
-    atomic_write(path, buffer.getvalue())
 
 
 def _repair_thumbnails(out: Path, variants: Sequence[Mapping[str, Any]]) -> None:

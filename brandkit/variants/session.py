@@ -35,8 +35,9 @@ from brandkit.variants.paid import PaidLedger
 from brandkit.variants.plan import ExpandedPlan, Variant
 from brandkit.variants.preflight import finished
 from brandkit.variants.ratelimit import AdaptiveRateLimiter
-from brandkit.variants.report import make_thumbnail, report_summary
+from brandkit.variants.report import report_summary
 from brandkit.variants.spool import OutputGuard, RenderRefused, result_fields
+from brandkit.variants.thumbnails import make_thumbnail
 
 if TYPE_CHECKING:
     from brandkit.kit import AsyncBrandKit

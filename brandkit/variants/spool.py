@@ -182,7 +182,7 @@ class OutputGuard:
         """Save the spooled result of ``key`` into its place (image and sidecar atomically, then the thumbnail)
         and return the fields of its ``succeeded`` line; ``None`` (entry dropped) when the entry is unusable.
         Raises :class:`OutputError` when the final save fails again (the entry stays)."""
-        from brandkit.variants.report import make_thumbnail
+        from brandkit.variants.thumbnails import make_thumbnail
 
         entry = self.folder / key
         try:
