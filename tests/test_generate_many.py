@@ -291,3 +291,9 @@ def test_an_on_asset_error_propagates_as_the_callers_own(northwind: brandkit.Bra
 
     with pytest.raises(OSError, match="disk full"):  # not a PartialGenerationError: no variant failed
         asyncio.run(run())
+
+
+def test_compile_shows_what_each_call_sends_for_several_variants(northwind: brandkit.BrandSpec) -> None:
+    """``n = 3`` is three calls of one image each: the dry run said ``params.n: 3``."""
+    kit = brandkit.BrandKit(northwind, provider="local")
+    assert kit.compile({**REQ, "n": 3}).params["n"] == 1
