@@ -71,6 +71,11 @@ def test_construction_does_no_io_and_repr_hides_the_key(monkeypatch: pytest.Monk
     assert FAKE_API_KEY not in str(vars(provider))
     monkeypatch.setenv("OPENAI_API_KEY", FAKE_API_KEY)
     assert FAKE_API_KEY not in repr(OpenAIProvider())
+    # a gateway's credentials in the base URL (a password, a key in the query) are secrets too
+    gateway = OpenAIProvider(api_key=FAKE_API_KEY, base_url="https://team:gw-pass-0042@proxy.example/v1?key=gw-key-77")
+    shown = repr(gateway)
+    assert "gw-pass-0042" not in shown and "gw-key-77" not in shown and "team:***@proxy.example/v1?***" in shown
+    assert {"gw-pass-0042", "gw-key-77"} <= set(gateway._clients.secrets())  # redacted from error messages too
 
 
 @MODES

@@ -12,6 +12,7 @@ import os
 import threading
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx2
 import openai
@@ -41,6 +42,27 @@ async def _whole_body(request: httpx2.Request) -> None:
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) <= WHOLE_BODY_MAX_BYTES:
         await request.aread()
+
+
+def shown_url(url: str | None) -> str | None:
+    """``url`` as it may be shown: a password in it (``https://user:PASSWORD@proxy/v1``) and its query string
+    (``?key=…``, which some gateways take) replaced by ``***``."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = f"{parts.username or ''}:***@{netloc.rpartition('@')[2]}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "***" if parts.query else "", parts.fragment))
+
+
+def url_secrets(url: str | None) -> list[str]:
+    """The secrets a base URL may carry (its password, its query values), to redact from messages."""
+    if not url:
+        return []
+    parts = urlsplit(url)
+    found = [parts.password or ""] + [value for _, value in parse_qsl(parts.query)]
+    return [secret for secret in found if len(secret) >= 4]  # a two-letter value would redact half the text
 
 
 class _Secret:
@@ -96,7 +118,7 @@ class Clients:
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"Clients(base_url={self.base_url!r}, api_key=<{self.key_source()}>)"
+        return f"Clients(base_url={shown_url(self.base_url)!r}, api_key=<{self.key_source()}>)"
 
     def key_source(self) -> str:
         """Where the key comes from: ``given``, ``env`` or ``missing`` (never the key)."""
@@ -107,7 +129,7 @@ class Clients:
 
     def secrets(self) -> list[str]:
         """Every key this provider may send (to redact from messages)."""
-        secrets = [self._key() or ""]
+        secrets = [self._key() or "", *url_secrets(self.base_url or os.environ.get("OPENAI_BASE_URL"))]
         for client in (self._given_client, self._given_async_client, self._client, self._async_client):
             key = client.api_key if client is not None else None
             if isinstance(key, str):
@@ -229,7 +251,7 @@ class OwnsClients:
         self._rate_limits = RateLimitBook()
 
     def __repr__(self) -> str:
-        base_url = self._clients.base_url or os.environ.get("OPENAI_BASE_URL") or "default"
+        base_url = shown_url(self._clients.base_url or os.environ.get("OPENAI_BASE_URL")) or "default"
         return (
             f"{type(self).__name__}(base_url={base_url!r}, api_key=<{self._clients.key_source()}>, "
             f"timeout={self._clients.timeout.read}s, retry={self.retry!r})"
