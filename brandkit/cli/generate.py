@@ -12,18 +12,14 @@ import typer
 
 from brandkit.cli.common import (
     EXIT_USAGE,
-    Background,
-    Brief,
     Cta,
     Disclaimer,
-    Fmt,
     Headline,
     JsonOpt,
     Overwrite,
     Provider,
     SpecOpt,
     Subhead,
-    build_request,
     emit_json,
     esc,
     exit_code_of,
@@ -37,6 +33,17 @@ from brandkit.cli.common import (
 )
 from brandkit.cli.output_target import OutputTarget, output_target
 from brandkit.cli.recording import DbOpt, output_recorder, report_recording
+from brandkit.cli.request_options import (
+    BackgroundOpt,
+    BriefOpt,
+    FormatOpt,
+    LocaleOpt,
+    LogoVariantOpt,
+    QualityOpt,
+    ReferenceOpt,
+    RequestFileOpt,
+    asset_request,
+)
 from brandkit.errors import BrandViolationError, OutputError, PartialGenerationError
 
 __all__ = ["compile_cmd", "edit_cmd", "generate_cmd", "register"]
@@ -57,23 +64,43 @@ def register(app: typer.Typer) -> None:
 
 def compile_cmd(
     spec: SpecOpt,
-    brief: Brief,
+    brief: BriefOpt = None,
     headline: Headline = None,
     subhead: Subhead = None,
     cta: Cta = None,
-    fmt: Fmt = "square",
+    fmt: FormatOpt = None,
     disclaimer: Disclaimer = None,
-    background: Background = "auto",
+    background: BackgroundOpt = None,
+    reference: ReferenceOpt = None,
+    quality: QualityOpt = None,
+    locale: LocaleOpt = None,
+    logo_variant: LogoVariantOpt = None,
+    request_file: RequestFileOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Dry run: show the compiled prompt, parameters and reference images. Spends nothing."""
+    """Dry run: show the compiled prompt, parameters and reference images. Spends nothing.
+
+    Takes the request as generate does (--request FILE and the options).
+    """
     from brandkit.compile import compile_prompt
 
     with map_errors(json_out):
         loaded = load_spec_arg(spec)
-        prompt = compile_prompt(
-            loaded, build_request(brief, headline, subhead, cta, fmt, None, 1, disclaimer, background)
+        request = asset_request(
+            request_file,
+            brief=brief,
+            headline=headline,
+            subhead=subhead,
+            cta=cta,
+            format=fmt,
+            disclaimers=disclaimer,
+            background=background,
+            references=reference,
+            quality=quality,
+            locale=locale,
+            logo_variant=logo_variant,
         )
+        prompt = compile_prompt(loaded, request)
         refs = [
             {"index": r.index, "role": r.role, "name": r.name, "mime": r.mime, "bytes": len(r.data), "sha256": r.sha256}
             for r in prompt.references
@@ -238,46 +265,69 @@ def _fail_partial(
 
 def generate_cmd(
     spec: SpecOpt,
-    brief: Brief,
+    brief: BriefOpt = None,
     headline: Headline = None,
     subhead: Subhead = None,
     cta: Cta = None,
-    fmt: Fmt = "square",
+    fmt: FormatOpt = None,
     provider: Provider = None,
-    n: Annotated[int, typer.Option("--n", min=1, max=10, help="Number of assets.")] = 1,
+    n: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--n", min=1, max=10, help="Number of assets (default 1)."),
+    ] = None,
     seed: Annotated[
         Optional[int],  # noqa: UP045
         typer.Option("--seed", help="Seed: repeatable output of the local renderer (not sent to OpenAI)."),
     ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help=OUT_HELP)] = Path("out"),
     disclaimer: Disclaimer = None,
-    background: Background = "auto",
+    background: BackgroundOpt = None,
     transparent: Annotated[
         bool,
         typer.Option("--transparent", help="A transparent background (png or webp output; the model must allow it)."),
     ] = False,
+    reference: ReferenceOpt = None,
+    quality: QualityOpt = None,
+    locale: LocaleOpt = None,
+    logo_variant: LogoVariantOpt = None,
+    request_file: RequestFileOpt = None,
     overwrite: Overwrite = False,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Generate validated on-brand assets; writes each image and its sidecar JSON.
 
-    An existing file is never replaced: a taken name gets the next free suffix (-2, -3, …) unless --overwrite.
+    The request comes from the options, or from --request FILE (JSON or YAML: every field the SDK takes), whose
+    fields the options given replace. An existing file is never replaced: a taken name gets the next free suffix
+    (-2, -3, …) unless --overwrite.
     """
     from brandkit.kit import BrandKit
 
     chosen = resolve_provider(provider, json_out)
-    warn_unsent_seed(seed, chosen, json_out)
     with map_errors(json_out):
         loaded = load_spec_arg(spec)
         target = output_target(out)
-        request = build_request(brief, headline, subhead, cta, fmt, seed, n, disclaimer, background)
-        if target.image_format is not None:  # -o banner.jpg: a JPEG
-            request = request.model_copy(update={"output_format": target.image_format})
-        if transparent:  # checked at compile: png or webp, a model that allows it (exit 2 naming the field)
-            request = request.model_copy(update={"transparent": True})
+        request = asset_request(
+            request_file,
+            brief=brief,
+            headline=headline,
+            subhead=subhead,
+            cta=cta,
+            format=fmt,
+            seed=seed,
+            n=n,
+            disclaimers=disclaimer,
+            background=background,
+            references=reference,
+            quality=quality,
+            locale=locale,
+            logo_variant=logo_variant,
+            output_format=target.image_format,  # -o banner.jpg: a JPEG
+            transparent=True if transparent else None,  # checked at compile: png or webp, a model that allows it
+        )
+        warn_unsent_seed(request.seed, chosen, json_out)
         kit = BrandKit(loaded, provider=chosen)
-        stem = f"{_slug(loaded.name)}-{fmt}"
+        stem = f"{_slug(loaded.name)}-{request.format}"
         recorder = output_recorder(db, "generate", target.folder, loaded)
         _run_assets(
             lambda save: kit.generate_many(request, on_asset=save),
@@ -285,7 +335,7 @@ def generate_cmd(
             stem,
             json_out,
             kit.compile(request),
-            n,
+            request.n,
             overwrite,
             recorder,
         )
