@@ -18,16 +18,12 @@ import typer
 from brandkit.cli.common import (
     EXIT_CHECKS,
     EXIT_OK,
-    Background,
-    Brief,
     Cta,
-    Fmt,
     Headline,
     JsonOpt,
     Provider,
     SpecOpt,
     Subhead,
-    build_request,
     emit_json,
     load_spec_arg,
     make_console,
@@ -36,6 +32,17 @@ from brandkit.cli.common import (
     warn_unsent_seed,
 )
 from brandkit.cli.recording import DbOpt, output_recorder, report_recording
+from brandkit.cli.request_options import (
+    BackgroundOpt,
+    BriefOpt,
+    FormatOpt,
+    LocaleOpt,
+    LogoVariantOpt,
+    QualityOpt,
+    ReferenceOpt,
+    RequestFileOpt,
+    asset_request,
+)
 from brandkit.errors import BrandkitError, BrandViolationError
 
 __all__ = ["chat_cmd", "register"]
@@ -55,12 +62,17 @@ def register(app: typer.Typer) -> None:
 
 def chat_cmd(
     spec: SpecOpt,
-    brief: Brief,
+    brief: BriefOpt = None,
     headline: Headline = None,
     subhead: Subhead = None,
     cta: Cta = None,
-    fmt: Fmt = "square",
-    background: Background = "auto",
+    fmt: FormatOpt = None,
+    background: BackgroundOpt = None,
+    reference: ReferenceOpt = None,
+    quality: QualityOpt = None,
+    locale: LocaleOpt = None,
+    logo_variant: LogoVariantOpt = None,
+    request_file: RequestFileOpt = None,
     provider: Provider = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder the checked images are saved in.")] = Path("out"),
     partial_images: Annotated[
@@ -80,15 +92,29 @@ def chat_cmd(
     """Refine one on-brand image over several turns, reading instructions from stdin (one per line).
 
     Every turn's image passes the same compose / checks / repair path as generate; each checked image is saved
-    in --out with its sidecar and recorded in the registry with the previous turn's image as its parent.
+    in --out with its sidecar and recorded in the registry with the previous turn's image as its parent. The first
+    request is given as to generate (--request FILE and the options).
     """
     from brandkit.kit import BrandKit
 
     with map_errors(json_out):
         name = resolve_provider(provider, json_out)
-        warn_unsent_seed(seed, name, json_out)
         loaded = load_spec_arg(spec)
-        request = build_request(brief, headline, subhead, cta, fmt, seed, 1, None, background)
+        request = asset_request(
+            request_file,
+            brief=brief,
+            headline=headline,
+            subhead=subhead,
+            cta=cta,
+            format=fmt,
+            seed=seed,
+            background=background,
+            references=reference,
+            quality=quality,
+            locale=locale,
+            logo_variant=logo_variant,
+        )
+        warn_unsent_seed(request.seed, name, json_out)
         kit = BrandKit(loaded, provider=name)
         recorder = output_recorder(db, "chat", out, loaded)
         conv = kit.conversation(

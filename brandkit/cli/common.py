@@ -41,18 +41,14 @@ __all__ = [
     "EXIT_OUTPUT",
     "EXIT_PROVIDER",
     "EXIT_USAGE",
-    "Background",
-    "Brief",
     "Cta",
     "Disclaimer",
-    "Fmt",
     "Headline",
     "JsonOpt",
     "Overwrite",
     "Provider",
     "SpecOpt",
     "Subhead",
-    "build_request",
     "emit_json",
     "esc",
     "exit_code_of",
@@ -176,40 +172,10 @@ def load_spec_arg(spec: Path) -> Any:
     return load_spec(spec)
 
 
-def build_request(
-    brief: str,
-    headline: str | None,
-    subhead: str | None,
-    cta: str | None,
-    fmt: str,
-    seed: int | None,
-    n: int,
-    disclaimer: list[str] | None,
-    background: str,
-) -> Any:
-    """The :class:`~brandkit.models.AssetRequest` of a command's options (a bad value: exit 2 naming the field)."""
-    from brandkit.models import AssetRequest
-
-    return AssetRequest(  # a bad value raises RequestValidationError naming the field (exit 2)
-        brief=brief,
-        headline=headline,
-        subhead=subhead,
-        cta=cta,
-        format=fmt,
-        seed=seed,
-        n=n,
-        disclaimers=disclaimer or [],
-        background=background,
-    )
-
-
-Brief = Annotated[str, typer.Option("--brief", "-b", help="What the image should show.")]
 Headline = Annotated[Optional[str], typer.Option("--headline", help="Exact headline.")]  # noqa: UP045
 Subhead = Annotated[Optional[str], typer.Option("--subhead", help="Exact subheading.")]  # noqa: UP045
 Cta = Annotated[Optional[str], typer.Option("--cta", help="Exact button label.")]  # noqa: UP045
-Fmt = Annotated[str, typer.Option("--format", "-f", help="Format name from the spec.")]
 Disclaimer = Annotated[Optional[list[str]], typer.Option("--disclaimer", help="Extra legal line (repeatable).")]  # noqa: UP045
-Background = Annotated[str, typer.Option("--background", help="light, dark or auto.")]
 Provider = Annotated[Optional[str], typer.Option("--provider", "-p", help="local (offline) or openai.")]  # noqa: UP045
 Overwrite = Annotated[
     bool,

@@ -26,7 +26,6 @@ from brandkit.cli.common import (
     JsonOpt,
     SpecOpt,
     Subhead,
-    build_request,
     esc,
     load_spec_arg,
     make_console,
@@ -36,6 +35,7 @@ from brandkit.cli.common import (
     stderr_line,
 )
 from brandkit.cli.recording import DbOpt, report_recording, validate_recorder
+from brandkit.cli.request_options import asset_request
 
 if TYPE_CHECKING:  # rich is imported when a console is made: a --json run never needs it
     from rich.console import Console
@@ -137,8 +137,14 @@ def validate_cmd(
         loaded = load_spec_arg(spec)
         expected = None
         if headline or subhead or cta or disclaimer:  # the caller's copy, checked once for every image
-            expected = build_request(
-                "validate an existing image", headline, subhead, cta, "-", None, 1, disclaimer, "auto"
+            expected = asset_request(
+                None,
+                brief="validate an existing image",
+                headline=headline,
+                subhead=subhead,
+                cta=cta,
+                format="-",
+                disclaimers=disclaimer,
             )
         run = audit(
             loaded,
