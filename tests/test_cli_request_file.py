@@ -114,3 +114,18 @@ def test_parse_reference_reads_a_role_only_when_it_is_one(tmp_path: Path) -> Non
     assert parse_reference("style=a.png") == {"path": "a.png", "role": "style"}
     assert parse_reference("a=b.png") == {"path": "a=b.png", "role": "product"}  # '=' in a file name
     assert parse_reference("mug.jpg", tmp_path) == {"path": str(tmp_path / "mug.jpg"), "role": "product"}
+
+
+def test_chat_starts_from_a_request_file(request_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "chat"
+    args = ["chat", "-s", NORTHWIND, "-p", "local", "-f", "square", "--out", str(out), "--partial-images", "0"]
+    several = CliRunner().invoke(app, [*args, "--request", str(request_folder / "ad.yaml"), "--json"], input="/go\n")
+    assert several.exit_code == EXIT_USAGE and json.loads(several.stdout)["field"] == "n"  # n: 2, said, not dropped
+    one = request_folder / "one.yaml"
+    one.write_text((request_folder / "ad.yaml").read_text().replace("n: 2\n", ""), encoding="utf-8")
+    result = CliRunner().invoke(app, [*args, "--request", str(one), "--json"], input="/go\n")
+    assert result.exit_code == EXIT_OK, result.output
+    (sidecar,) = out.glob("*.json")
+    recorded = json.loads(sidecar.read_text())["request"]
+    assert recorded["headline"] == "Slow mornings, bright roasts" and recorded["format"] == "square"
+    assert recorded["quality"] == "high" and recorded["references"][0]["role"] == "product"

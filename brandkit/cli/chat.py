@@ -18,12 +18,9 @@ import typer
 from brandkit.cli.common import (
     EXIT_CHECKS,
     EXIT_OK,
-    Cta,
-    Headline,
     JsonOpt,
     Provider,
     SpecOpt,
-    Subhead,
     emit_json,
     load_spec_arg,
     make_console,
@@ -32,17 +29,7 @@ from brandkit.cli.common import (
     warn_unsent_seed,
 )
 from brandkit.cli.recording import DbOpt, output_recorder, report_recording
-from brandkit.cli.request_options import (
-    BackgroundOpt,
-    BriefOpt,
-    FormatOpt,
-    LocaleOpt,
-    LogoVariantOpt,
-    QualityOpt,
-    ReferenceOpt,
-    RequestFileOpt,
-    asset_request,
-)
+from brandkit.cli.request_options import RequestOptions, with_request_options
 from brandkit.errors import BrandkitError, BrandViolationError
 
 __all__ = ["chat_cmd", "register"]
@@ -60,19 +47,10 @@ def register(app: typer.Typer) -> None:
     app.command("chat")(chat_cmd)
 
 
+@with_request_options
 def chat_cmd(
     spec: SpecOpt,
-    brief: BriefOpt = None,
-    headline: Headline = None,
-    subhead: Subhead = None,
-    cta: Cta = None,
-    fmt: FormatOpt = None,
-    background: BackgroundOpt = None,
-    reference: ReferenceOpt = None,
-    quality: QualityOpt = None,
-    locale: LocaleOpt = None,
-    logo_variant: LogoVariantOpt = None,
-    request_file: RequestFileOpt = None,
+    options: RequestOptions,
     provider: Provider = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder the checked images are saved in.")] = Path("out"),
     partial_images: Annotated[
@@ -100,20 +78,7 @@ def chat_cmd(
     with map_errors(json_out):
         name = resolve_provider(provider, json_out)
         loaded = load_spec_arg(spec)
-        request = asset_request(
-            request_file,
-            brief=brief,
-            headline=headline,
-            subhead=subhead,
-            cta=cta,
-            format=fmt,
-            seed=seed,
-            background=background,
-            references=reference,
-            quality=quality,
-            locale=locale,
-            logo_variant=logo_variant,
-        )
+        request = options.request(seed=seed)
         warn_unsent_seed(request.seed, name, json_out)
         kit = BrandKit(loaded, provider=name)
         recorder = output_recorder(db, "chat", out, loaded)

@@ -33,17 +33,7 @@ from brandkit.cli.common import (
 )
 from brandkit.cli.output_target import OutputTarget, output_target
 from brandkit.cli.recording import DbOpt, output_recorder, report_recording
-from brandkit.cli.request_options import (
-    BackgroundOpt,
-    BriefOpt,
-    FormatOpt,
-    LocaleOpt,
-    LogoVariantOpt,
-    QualityOpt,
-    ReferenceOpt,
-    RequestFileOpt,
-    asset_request,
-)
+from brandkit.cli.request_options import RequestOptions, with_request_options
 from brandkit.errors import BrandViolationError, OutputError, PartialGenerationError
 
 __all__ = ["compile_cmd", "edit_cmd", "generate_cmd", "register"]
@@ -62,22 +52,8 @@ def register(app: typer.Typer) -> None:
     app.command("edit")(edit_cmd)
 
 
-def compile_cmd(
-    spec: SpecOpt,
-    brief: BriefOpt = None,
-    headline: Headline = None,
-    subhead: Subhead = None,
-    cta: Cta = None,
-    fmt: FormatOpt = None,
-    disclaimer: Disclaimer = None,
-    background: BackgroundOpt = None,
-    reference: ReferenceOpt = None,
-    quality: QualityOpt = None,
-    locale: LocaleOpt = None,
-    logo_variant: LogoVariantOpt = None,
-    request_file: RequestFileOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+@with_request_options
+def compile_cmd(spec: SpecOpt, options: RequestOptions, json_out: JsonOpt = False) -> None:
     """Dry run: show the compiled prompt, parameters and reference images. Spends nothing.
 
     Takes the request as generate does (--request FILE and the options).
@@ -86,21 +62,7 @@ def compile_cmd(
 
     with map_errors(json_out):
         loaded = load_spec_arg(spec)
-        request = asset_request(
-            request_file,
-            brief=brief,
-            headline=headline,
-            subhead=subhead,
-            cta=cta,
-            format=fmt,
-            disclaimers=disclaimer,
-            background=background,
-            references=reference,
-            quality=quality,
-            locale=locale,
-            logo_variant=logo_variant,
-        )
-        prompt = compile_prompt(loaded, request)
+        prompt = compile_prompt(loaded, options.request())
         refs = [
             {"index": r.index, "role": r.role, "name": r.name, "mime": r.mime, "bytes": len(r.data), "sha256": r.sha256}
             for r in prompt.references
@@ -263,13 +225,10 @@ def _fail_partial(
     fail(code, f"{partial} — saved: {paths}", False)
 
 
+@with_request_options
 def generate_cmd(
     spec: SpecOpt,
-    brief: BriefOpt = None,
-    headline: Headline = None,
-    subhead: Subhead = None,
-    cta: Cta = None,
-    fmt: FormatOpt = None,
+    options: RequestOptions,
     provider: Provider = None,
     n: Annotated[
         Optional[int],  # noqa: UP045
@@ -280,17 +239,10 @@ def generate_cmd(
         typer.Option("--seed", help="Seed: repeatable output of the local renderer (not sent to OpenAI)."),
     ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help=OUT_HELP)] = Path("out"),
-    disclaimer: Disclaimer = None,
-    background: BackgroundOpt = None,
     transparent: Annotated[
         bool,
         typer.Option("--transparent", help="A transparent background (png or webp output; the model must allow it)."),
     ] = False,
-    reference: ReferenceOpt = None,
-    quality: QualityOpt = None,
-    locale: LocaleOpt = None,
-    logo_variant: LogoVariantOpt = None,
-    request_file: RequestFileOpt = None,
     overwrite: Overwrite = False,
     db: DbOpt = None,
     json_out: JsonOpt = False,
@@ -307,21 +259,9 @@ def generate_cmd(
     with map_errors(json_out):
         loaded = load_spec_arg(spec)
         target = output_target(out)
-        request = asset_request(
-            request_file,
-            brief=brief,
-            headline=headline,
-            subhead=subhead,
-            cta=cta,
-            format=fmt,
+        request = options.request(
             seed=seed,
             n=n,
-            disclaimers=disclaimer,
-            background=background,
-            references=reference,
-            quality=quality,
-            locale=locale,
-            logo_variant=logo_variant,
             output_format=target.image_format,  # -o banner.jpg: a JPEG
             transparent=True if transparent else None,  # checked at compile: png or webp, a model that allows it
         )

@@ -12,25 +12,19 @@ unless it names another (``style=moodboard.png``; ``product``, ``style``, ``logo
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 
+from brandkit.cli.common import Cta, Disclaimer, Headline, Subhead
 from brandkit.errors import RequestError, RequestValidationError
 
-__all__ = [
-    "BackgroundOpt",
-    "BriefOpt",
-    "FormatOpt",
-    "LocaleOpt",
-    "LogoVariantOpt",
-    "QualityOpt",
-    "ReferenceOpt",
-    "RequestFileOpt",
-    "asset_request",
-    "parse_reference",
-]
+__all__ = ["RequestOptions", "asset_request", "parse_reference", "with_request_options"]
 
 MAX_REQUEST_BYTES = 1024 * 1024
 """The largest ``--request`` file read (a request is a few hundred bytes; references are paths, not images)."""
@@ -146,3 +140,51 @@ def asset_request(request_file: Path | None, **given: Any) -> Any:
         raise RequestValidationError(
             f"{request_file}: {exc}", field=exc.field, value=exc.value, problems=exc.problems
         ) from None
+
+
+@dataclass(frozen=True)
+class RequestOptions:
+    """The request options of a command (:func:`with_request_options`), as given (``None``: not given)."""
+
+    request_file: RequestFileOpt = None
+    brief: BriefOpt = None
+    headline: Headline = None
+    subhead: Subhead = None
+    cta: Cta = None
+    format: FormatOpt = None
+    disclaimers: Disclaimer = None
+    background: BackgroundOpt = None
+    references: ReferenceOpt = None
+    quality: QualityOpt = None
+    locale: LocaleOpt = None
+    logo_variant: LogoVariantOpt = None
+
+    def request(self, **more: Any) -> Any:
+        """The :class:`~brandkit.models.AssetRequest` of these options and ``more`` (a command's own: ``n``,
+        ``seed``, ``output_format``…; ``None``: not given) — :func:`asset_request`."""
+        given = {name: value for name, value in asdict(self).items() if name != "request_file"}
+        return asset_request(self.request_file, **given, **more)
+
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def with_request_options(command: _Command) -> _Command:
+    """Give ``command`` (a typer command with an ``options: RequestOptions`` parameter) the request options — the
+    fields of :class:`RequestOptions`, after its first parameter (the spec) — and call it with them gathered in
+    ``options``: one list of options for ``compile``, ``generate`` and ``chat``."""
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != "options"]
+    hints = inspect.get_annotations(RequestOptions, eval_str=True)
+    names = [f.name for f in fields(RequestOptions)]
+    added = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=hints[n]) for n in names]
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        options = RequestOptions(**{name: kwargs.pop(name) for name in list(kwargs) if name in names})
+        return command(*args, options=options, **kwargs)
+
+    keyword = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own]
+    run.__signature__ = signature.replace(parameters=[*keyword[:1], *added, *keyword[1:]])  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in run.__signature__.parameters.values()}  # type: ignore[attr-defined]
+    return run  # type: ignore[return-value]
