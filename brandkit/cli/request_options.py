@@ -1,4 +1,4 @@
-"""The asset request of ``generate`` and ``compile``: ``--request FILE`` and the options that override it.
+"""The asset request of ``compile``, ``generate`` and ``chat``: ``--request FILE`` and the options that override it.
 
 ``--request FILE`` is an :class:`~brandkit.models.AssetRequest` as JSON or YAML (the ``asset-request`` schema:
 ``brandkit spec schema --of asset-request``) — every field the SDK takes, reference images and policies included;
