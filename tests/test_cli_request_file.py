@@ -129,3 +129,27 @@ def test_chat_starts_from_a_request_file(request_folder: Path, tmp_path: Path) -
     recorded = json.loads(sidecar.read_text())["request"]
     assert recorded["headline"] == "Slow mornings, bright roasts" and recorded["format"] == "square"
     assert recorded["quality"] == "high" and recorded["references"][0]["role"] == "product"
+
+
+def test_edit_takes_an_edit_request_file(tmp_path: Path) -> None:
+    made = CliRunner().invoke(
+        app,
+        ["generate", "-s", NORTHWIND, "-b", "A cup", "--headline", "Slow mornings", "--cta", "Order ahead"]
+        + ["-p", "local", "-o", str(tmp_path / "ad.png"), "--json"],
+    )
+    assert made.exit_code == EXIT_OK, made.stdout
+    edit = tmp_path / "edit.yaml"
+    edit.write_text(
+        "instruction: Translate the headline to German\nheadline: Langsame Morgen\nremove: [cta]\nlocale: de\n",
+        encoding="utf-8",
+    )
+    base = ["edit", "-s", NORTHWIND, str(tmp_path / "ad.png"), "--request", str(edit), "-p", "local", "--json"]
+    done = CliRunner().invoke(app, [*base, "-o", str(tmp_path / "de.png")])
+    assert done.exit_code == EXIT_OK, done.stdout
+    report = json.loads(done.stdout)["assets"][0]["edit"]
+    assert report["changed"]["headline"]["after"] == "Langsame Morgen" and "cta" in report["removed"]
+    override = CliRunner().invoke(app, [*base, "--headline", "Helle Röstungen", "-o", str(tmp_path / "de2.png")])
+    assert json.loads(override.stdout)["assets"][0]["edit"]["changed"]["headline"]["after"] == "Helle Röstungen"
+    edit.write_text("headline: Langsame Morgen\n", encoding="utf-8")  # no instruction anywhere
+    missing = CliRunner().invoke(app, [*base, "-o", str(tmp_path / "de3.png")])
+    assert missing.exit_code == EXIT_USAGE and json.loads(missing.stdout)["field"] == "instruction"

@@ -33,7 +33,7 @@ from brandkit.cli.common import (
 )
 from brandkit.cli.output_target import OutputTarget, output_target
 from brandkit.cli.recording import DbOpt, output_recorder, report_recording
-from brandkit.cli.request_options import RequestOptions, with_request_options
+from brandkit.cli.request_options import RequestOptions, edit_request, with_request_options
 from brandkit.errors import BrandViolationError, OutputError, PartialGenerationError
 
 __all__ = ["compile_cmd", "edit_cmd", "generate_cmd", "register"]
@@ -284,7 +284,10 @@ def generate_cmd(
 def edit_cmd(
     spec: SpecOpt,
     image: Annotated[Path, typer.Argument(help="Image to edit.")],
-    instruction: Annotated[str, typer.Option("--instruction", "-i", help="What to change.")],
+    instruction: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--instruction", "-i", help="What to change (required unless --request gives it)."),
+    ] = None,
     headline: Headline = None,
     subhead: Subhead = None,
     cta: Cta = None,
@@ -323,32 +326,47 @@ def edit_cmd(
     ] = None,
     provider: Provider = None,
     out: Annotated[Path, typer.Option("--out", "-o", help=OUT_HELP)] = Path("out"),
+    request_file: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--request",
+            help="An edit request as JSON or YAML (every SDK field; schema: brandkit spec schema --of "
+            "edit-request); options given replace its fields.",
+        ),
+    ] = None,
     overwrite: Overwrite = False,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Brand-safe edit: change only what is asked (e.g. localize the headline), keep the rest, check again.
 
-    Copy, legal lines, logo and format not given are kept from the image's provenance; the output lists
-    what was kept, changed and removed.
+    Copy, legal lines, logo, format, file format and a transparent background not given are kept from the image's
+    provenance; the output lists what was kept, changed and removed.
     """
     from brandkit.compile import compile_edit
     from brandkit.edit_inherit import inherit_edit
     from brandkit.edit_mask import check_mask
     from brandkit.imageio import read_bytes
     from brandkit.kit import BrandKit
-    from brandkit.models import EditRequest
 
     chosen = resolve_provider(provider, json_out)
     with map_errors(json_out):
         loaded = load_spec_arg(spec)
-        fields: dict[str, Any] = {"headline": headline, "subhead": subhead, "cta": cta, "locale": locale, "format": fmt}
-        fields["transparent"] = transparent
         target = output_target(out)
-        fields["output_format"] = target.image_format  # -o edited.jpg: a JPEG (None: kept from the asset)
-        if disclaimer:
-            fields["disclaimers"] = disclaimer
-        request = EditRequest(instruction=instruction, keep=keep or [], remove=remove or [], **fields)
+        request = edit_request(
+            request_file,
+            instruction=instruction,
+            keep=keep,
+            remove=remove,
+            headline=headline,
+            subhead=subhead,
+            cta=cta,
+            locale=locale,
+            format=fmt,
+            disclaimers=disclaimer,
+            transparent=transparent,
+            output_format=target.image_format,  # -o edited.jpg: a JPEG (None: kept from the asset)
+        )
         kit = BrandKit(loaded, provider=chosen)
         data = read_bytes(image)
         mask_data = None if mask is None else read_bytes(mask)

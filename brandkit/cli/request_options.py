@@ -24,7 +24,7 @@ import typer
 from brandkit.cli.common import Cta, Disclaimer, Headline, Subhead
 from brandkit.errors import RequestError, RequestValidationError
 
-__all__ = ["RequestOptions", "asset_request", "parse_reference", "with_request_options"]
+__all__ = ["RequestOptions", "asset_request", "edit_request", "parse_reference", "with_request_options"]
 
 MAX_REQUEST_BYTES = 1024 * 1024
 """The largest ``--request`` file read (a request is a few hundred bytes; references are paths, not images)."""
@@ -95,7 +95,8 @@ def _request_file(file: Path) -> dict[str, Any]:
     )
     if not isinstance(data, dict):
         raise RequestError(
-            f"{file}: an asset request is a mapping of fields (brief, headline, format…), not {type(data).__name__}",
+            f"{file}: a request is a mapping of fields (brief or instruction, headline, format…), not "
+            f"{type(data).__name__}",
             field="request",
             value=str(file),
         )
@@ -121,6 +122,18 @@ def asset_request(request_file: Path | None, **given: Any) -> Any:
     :class:`~brandkit.RequestValidationError` naming it (and the file when it came from there)."""
     from brandkit.models import AssetRequest
 
+    return _merged(AssetRequest, request_file, ("brief", "--brief"), given)
+
+
+def edit_request(request_file: Path | None, **given: Any) -> Any:
+    """The :class:`~brandkit.models.EditRequest` of ``edit --request FILE`` and the options ``given``, as
+    :func:`asset_request` builds an asset request (``instruction`` required from one or the other)."""
+    from brandkit.models import EditRequest
+
+    return _merged(EditRequest, request_file, ("instruction", "--instruction"), given)
+
+
+def _merged(model: type[Any], request_file: Path | None, required: tuple[str, str], given: dict[str, Any]) -> Any:
     data = _request_file(request_file) if request_file is not None else {}
     from_file = set(data)
     for name, value in given.items():
@@ -128,11 +141,12 @@ def asset_request(request_file: Path | None, **given: Any) -> Any:
             continue
         data[name] = [parse_reference(v) for v in value] if name == "references" else value
         from_file.discard(name)
-    if not data.get("brief"):
+    field, option = required
+    if not data.get(field):
         where = f" (none in {request_file})" if request_file is not None else ""
-        raise RequestError(f"brief: give --brief or a brief in --request FILE{where}", field="brief")
+        raise RequestError(f"{field}: give {option} or {field} in --request FILE{where}", field=field)
     try:
-        return AssetRequest(**data)
+        return model(**data)
     except RequestValidationError as exc:
         top = (exc.field or "").split(".")[0].split("[")[0]
         if request_file is None or top not in from_file:
