@@ -113,9 +113,20 @@ def _opened(data: bytes, name: str, max_pixels: int) -> Iterator[Image.Image]:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageInputError(f"{name}: refused as a decompression bomb ({exc})", source=name) from exc
     except UnidentifiedImageError as exc:
-        raise ImageInputError(f"{name}: not a recognised image format", source=name) from exc
+        raise ImageInputError(f"{name}: {_unrecognised(data)}", source=name) from exc
     except (OSError, ValueError, SyntaxError, EOFError, RuntimeError) as exc:  # AVIF's decoder raises RuntimeError
         raise ImageInputError(f"{name}: cannot decode image ({exc})", source=name) from exc
+
+
+_HEIF_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"})
+"""ISO base media brands of HEIC/HEIF still images (``ftyp`` box): what iPhones save by default."""
+
+
+def _unrecognised(data: bytes) -> str:
+    """Why Pillow could not identify ``data``: HEIC/HEIF said by name (its decoder is not installed), else generic."""
+    if data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
+        return "HEIC/HEIF image (an iPhone's default photo format) is not supported: export it as JPEG or PNG"
+    return "not a recognised image format"
 
 
 def load_image(source: ImageSource, max_pixels: int = MAX_PIXELS) -> Image.Image:

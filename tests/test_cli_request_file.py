@@ -132,11 +132,8 @@ def test_chat_starts_from_a_request_file(request_folder: Path, tmp_path: Path) -
 
 
 def test_edit_takes_an_edit_request_file(tmp_path: Path) -> None:
-    made = CliRunner().invoke(
-        app,
-        ["generate", "-s", NORTHWIND, "-b", "A cup", "--headline", "Slow mornings", "--cta", "Order ahead"]
-        + ["-p", "local", "-o", str(tmp_path / "ad.png"), "--json"],
-    )
+    args = ["generate", "-s", NORTHWIND, "-b", "A cup", "--headline", "Slow mornings", "--cta", "Order ahead"]
+    made = CliRunner().invoke(app, [*args, "-p", "local", "-o", str(tmp_path / "ad.png"), "--json"])
     assert made.exit_code == EXIT_OK, made.stdout
     edit = tmp_path / "edit.yaml"
     edit.write_text(

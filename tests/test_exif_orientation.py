@@ -114,3 +114,22 @@ def test_openai_is_sent_the_photo_as_shown(openai_server: OpenAIServer) -> None:
         assert sent.size == (1200, 1600) and orientation(sent) == 1
     generate = openai_server.records("/images/edits")[-1]  # references go to the edits endpoint
     assert product.sha256 in [item["sha256"] for item in generate.image_files]
+
+
+def test_a_heic_photo_is_refused_by_name_not_as_an_unknown_format(tmp_path: Path) -> None:
+    """iPhones save HEIC by default; Pillow has no decoder for it here, and the error said only "not a recognised
+    image format"."""
+    import struct
+
+    heic = tmp_path / "IMG_0001.HEIC"
+    heic.write_bytes(struct.pack(">I", 24) + b"ftypheic" + b"\0\0\0\0" + b"mif1heic" + b"\0" * 200)
+    kit = brandkit.BrandKit(NORTHWIND, provider="local", checks=["technical"])
+    with pytest.raises(brandkit.ImageInputError) as refused:
+        kit.validate(heic)
+    assert (
+        "IMG_0001.HEIC" in str(refused.value)
+        and "HEIC/HEIF" in str(refused.value)
+        and "JPEG or PNG" in str(refused.value)
+    )
+    with pytest.raises(brandkit.ImageInputError, match="not a recognised image format"):
+        load_image(b"\0" * 64)
