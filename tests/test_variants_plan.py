@@ -187,6 +187,13 @@ def test_edit_mode_with_a_master_file_checks_its_size(tmp_path: Path) -> None:
     plan = expand_plan(_plan(tmp_path, data))
     assert [v.operation for v in plan.variants] == ["edit"]
     assert plan.variants[0].master_path == (tmp_path / "master.png").resolve()
+    # a master turned by its EXIF orientation is judged at the size it is shown at (stored 1024x1536, shown 3:2)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.new("RGB", (1024, 1536), (240, 230, 220)).save(tmp_path / "turned.jpg", exif=exif.tobytes())
+    data.update(edit={"master": "turned.jpg"})
+    data["axes"]["format"] = ["landscape"]
+    assert [v.operation for v in expand_plan(_plan(tmp_path, data)).variants] == ["edit"]
 
 
 # --- errors name the file, the field and the value --------------------------------------------------------------

@@ -243,16 +243,16 @@ class Expander:
 
     def check_master_size(self, master: Path, spec: BrandSpec, format_name: str) -> None:
         """An issue when the master image is not of the variant's format (an edit keeps the image size)."""
-        from PIL import Image
+        from brandkit.errors import ImageInputError
+        from brandkit.imageio import read_bytes, verify_image
 
         fmt = spec.formats[format_name]
         try:
-            with Image.open(master) as image:
-                size = image.size
-        except OSError as exc:
+            _kind, *size = verify_image(read_bytes(master))  # the size as shown (a phone photo's EXIF turn applied)
+        except ImageInputError as exc:
             self.issue("edit.master", f"cannot read the image ({exc})", str(master))
             return
-        if size != (fmt.width, fmt.height):
+        if tuple(size) != (fmt.width, fmt.height):
             self.issue(
                 "edit.master",
                 f"the master is {size[0]}x{size[1]} but format {format_name!r} of {spec.name!r} is {fmt.size}; "
