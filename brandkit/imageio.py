@@ -195,6 +195,24 @@ def in_srgb(image: Image.Image, profile: bytes) -> Image.Image:
     return converted
 
 
+def color_profile(data: bytes) -> str | None:
+    """The description of the ICC profile embedded in ``data`` (``"Display P3"``; ``"unreadable"`` for a damaged
+    one), read from the header; ``None`` without one (or for bytes that are not an image)."""
+    from PIL import ImageCms
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            profile = image.info.get("icc_profile")
+    except Exception:  # not an image: the technical check's decodable sub-check says so
+        return None
+    if not profile:
+        return None
+    try:
+        return ImageCms.ImageCmsProfile(io.BytesIO(profile)).profile.profile_description or "unnamed"
+    except (OSError, ImageCms.PyCMSError):
+        return "unreadable"
+
+
 def verify_image(data: bytes, max_pixels: int = MAX_PIXELS) -> tuple[str, int, int]:
     """Check ``data`` without decoding its pixels: a recognised image within the pixel limit whose structure
     Pillow's ``verify`` accepts (PNG: every chunk's CRC). Returns ``(format, width, height)``.

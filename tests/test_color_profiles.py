@@ -86,3 +86,15 @@ def test_the_palette_check_measures_an_adobe_rgb_export_as_the_srgb_original() -
     assert abs(export["far_off_palette_share"] - original["far_off_palette_share"]) < 0.002
     orange = next(c for c in export["dominant"] if c["nearest"].startswith("Ubuntu Orange"))
     assert orange["delta_e"] < 0.5, orange
+
+
+def test_the_technical_check_says_which_profile_the_file_carries() -> None:
+    kit = brandkit.BrandKit(ROOT / "brand_specs" / "northwind", provider="local", checks=["technical"])
+    image = Image.new("RGB", (1024, 1024), (243, 233, 220))
+    with_p3 = kit.validate(encoded(image, display_p3())).checks["technical"]
+    assert with_p3.details["checks"]["color_profile"] == {"ok": None, "expected": None, "actual": "Display P3 (test)"}
+    plain = io.BytesIO()
+    image.save(plain, "PNG")
+    without = kit.validate(plain.getvalue()).checks["technical"]
+    assert without.details["checks"]["color_profile"]["actual"] is None
+    assert with_p3.status == without.status and with_p3.score == without.score  # said, not judged

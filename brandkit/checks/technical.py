@@ -16,6 +16,8 @@ Sub-checks, each reported in ``details["checks"]`` as ``{"ok", "expected", "actu
 * ``file_size`` – at most ``max_file_bytes`` when set.
 * ``frames`` – one still image: an animated file (GIF, APNG, animated WebP) fails, as only its first frame is
   what the other checks read — the rest would pass unseen.
+* ``color_profile`` – said, never judged (``ok`` is ``None``): the embedded ICC profile's description (``None``:
+  none, read as sRGB); the other checks read the pixels converted from it to sRGB.
 
 Any failing sub-check fails the check; score = share of applicable sub-checks passed.
 """
@@ -31,7 +33,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from brandkit.check_catalog import CheckDetails
 from brandkit.checks.base import CheckContext, CheckInfo, result, said, the_image
-from brandkit.imageio import MAX_PIXELS, MIN_TRANSPARENT_SHARE, detect_format, load_image, transparent_share
+from brandkit.imageio import (
+    MAX_PIXELS,
+    MIN_TRANSPARENT_SHARE,
+    color_profile,
+    detect_format,
+    load_image,
+    transparent_share,
+)
 from brandkit.models import CheckResult, CheckStatus
 
 __all__ = [
@@ -226,6 +235,9 @@ class TechnicalCheck:
                 f"the file must be one still image; it is animated ({frames} frames) and only its first frame was "
                 "checked: export a still"
             )
+
+        # colour profile: said, not judged (the pixels were read in sRGB through it: imageio.in_srgb)
+        checks["color_profile"] = _sub(None, None, color_profile(data) if data else None)
 
         applicable = [c["ok"] for c in checks.values() if c["ok"] is not None]
         score = sum(1 for ok in applicable if ok) / len(applicable) if applicable else 1.0
