@@ -154,7 +154,7 @@ def load_image(source: ImageSource, max_pixels: int = MAX_PIXELS) -> Image.Image
     profile = image.info.get("icc_profile")
     try:
         if profile and image.mode in ("CMYK", "L"):  # their profile says what their values are, before any convert
-            image = in_srgb(image, profile)
+            image, profile = in_srgb(image, profile), None  # converted, or a profile that does not fit: done
         image = _normalize_mode(image)
         return in_srgb(image, profile) if profile and image.mode in ("RGB", "RGBA") else image
     except (OSError, ValueError) as exc:

@@ -74,7 +74,7 @@ def test_srgb_unreadable_and_mismatched_profiles_leave_the_numbers_as_they_are()
     srgb = ImageCms.ImageCmsProfile(SRGB).tobytes()
     assert load_image(with_profile(srgb)).getpixel((0, 0)) == (10, 200, 90)
     assert load_image(with_profile(b"not a profile" * 16)).getpixel((0, 0)) == (10, 200, 90)  # as viewers show it
-    assert load_image(with_profile(display_p3(), "L")).getpixel((0, 0)) == (77, 77, 77)  # an RGB profile on grey
+    assert load_image(with_profile(adobe_rgb(), "L")).getpixel((0, 0)) == (77, 77, 77)  # an RGB profile on grey
 
 
 def test_the_palette_check_measures_an_adobe_rgb_export_as_the_srgb_original() -> None:
