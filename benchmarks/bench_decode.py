@@ -1,0 +1,118 @@
+"""Decode benchmark: what reading an image the way users' files come costs, against a plain file.
+
+Run from the project root::
+
+    python -m benchmarks.bench_decode          # 7 timed runs per case
+    python -m benchmarks.bench_decode --runs 15
+
+``load_image`` of the same picture (a smooth photo-like gradient with noise) as a plain PNG or JPEG — the
+baseline, measured in the same run — and as the files users bring: with an sRGB profile (parsed, left as it is),
+with a Display P3 or Adobe RGB profile (converted to sRGB, ``imageio.in_srgb``), and as a phone JPEG stored on its
+side with EXIF orientation 6 (turned as shown); plus ``upright`` (what an edit sends for that phone JPEG: turned and
+re-encoded) and ``verify_image`` (header only). Sizes: 1024² and a 12 MP phone photo (4032×3024).
+
+Each row is the median wall time of ``--runs`` runs after one warm-up, next to its CPU time
+(``time.process_time``: when they differ, other processes took the core and the run should be repeated), and the
+ratio of its CPU time to the plain file of its format and size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageCms
+
+from brandkit.imageio import load_image, upright, verify_image
+from tests.support.icc import adobe_rgb, display_p3
+
+SIZES = {"1024²": (1024, 1024), "12 MP": (4032, 3024)}
+
+
+def _picture(width: int, height: int) -> Image.Image:
+    """A photo-like picture: smooth colour gradients with noise (what a codec and a colour transform work on)."""
+    rng = np.random.default_rng(7)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    base = np.stack([x / width * 200 + 30, y / height * 180 + 40, (x + y) / (width + height) * 150 + 60], axis=-1)
+    noisy = np.clip(base + rng.normal(0, 6, base.shape), 0, 255).astype(np.uint8)
+    return Image.fromarray(noisy, "RGB")
+
+
+def _encoded(image: Image.Image, fmt: str, **options: Any) -> bytes:
+    out = io.BytesIO()
+    image.save(out, fmt, **options)
+    return out.getvalue()
+
+
+def _in_profile(image: Image.Image, profile: bytes) -> Image.Image:
+    """``image`` (sRGB) as the numbers of ``profile`` (what a file in that space stores)."""
+    target = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+    srgb = ImageCms.createProfile("sRGB")
+    out = ImageCms.profileToProfile(image, srgb, target, renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
+    assert out is not None
+    return out
+
+
+def _timed(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
+    fn()  # warm-up
+    walls, cpus = [], []
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        fn()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls) * 1000, statistics.median(cpus) * 1000
+
+
+def cases(width: int, height: int) -> list[tuple[str, str, Callable[[], Any]]]:
+    """(name, the plain case it is compared with, the call) for one size."""
+    picture = _picture(width, height)
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    png = _encoded(picture, "PNG")
+    jpeg = _encoded(picture, "JPEG", quality=90)
+    png_srgb = _encoded(picture, "PNG", icc_profile=srgb)
+    png_p3 = _encoded(_in_profile(picture, display_p3()), "PNG", icc_profile=display_p3())
+    jpeg_adobe = _encoded(_in_profile(picture, adobe_rgb()), "JPEG", quality=90, icc_profile=adobe_rgb())
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    turned = _encoded(picture.transpose(Image.Transpose.ROTATE_90), "JPEG", quality=90, exif=exif.tobytes())
+    return [
+        ("PNG, no profile (baseline)", "png", lambda: load_image(png)),
+        ("PNG, sRGB profile", "png", lambda: load_image(png_srgb)),
+        ("PNG, Display P3 → sRGB", "png", lambda: load_image(png_p3)),
+        ("JPEG, no profile (baseline)", "jpeg", lambda: load_image(jpeg)),
+        ("JPEG, Adobe RGB → sRGB", "jpeg", lambda: load_image(jpeg_adobe)),
+        ("JPEG, EXIF 6 (turned as shown)", "jpeg", lambda: load_image(turned)),
+        ("upright(JPEG, EXIF 6): turn + re-encode", "jpeg", lambda: upright(turned)),
+        ("verify_image(JPEG, EXIF 6): header", "jpeg", lambda: verify_image(turned)),
+    ]
+
+
+def main() -> None:
+    """Print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    load = os.getloadavg()[0]
+    print(f"load average at start: {load:.2f}\n")
+    print("| size | case | wall ms | CPU ms | CPU × plain |")
+    print("|---|---|---:|---:|---:|")
+    for label, (width, height) in SIZES.items():
+        plain: dict[str, float] = {}
+        for name, kind, call in cases(width, height):
+            wall, cpu = _timed(call, args.runs)
+            if name.endswith("(baseline)"):
+                plain[kind] = cpu
+            ratio = cpu / plain[kind] if plain.get(kind) else float("nan")
+            print(f"| {label} | {name} | {wall:.1f} | {cpu:.1f} | {ratio:.2f} |")
+    print(f"\nload average at end: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
