@@ -285,3 +285,43 @@ def test_a_file_changed_after_its_check_is_flagged_and_cannot_be_approved_in_the
     page.goto(srv.base)
     wait_for_images(page)  # the queue still shows the checked image's thumbnail
     page.context.close()
+
+
+def test_images_hug_their_pixels_over_a_checkerboard_so_a_cut_out_shows_as_one(
+    browser: Browser, served: tuple[Running, list[AssetRow]]
+) -> None:
+    """A transparent asset showed over the card's flat grey, which read as its own background. Each image now hugs
+    its pixels (no letterbox inside the element) over a checkerboard that an opaque image covers."""
+    import io
+
+    srv, rows = served
+    page = open_page(browser, srv)
+    wait_for_images(page)
+    for row in rows:
+        image = page.locator(f"#asset-{row.id} img.thumb")
+        natural = image.evaluate("i => i.naturalWidth / i.naturalHeight")
+        box = image.bounding_box()
+        assert box is not None and abs(box["width"] / box["height"] - natural) < 0.02  # no letterbox
+        assert "conic-gradient" in image.evaluate("i => getComputedStyle(i).backgroundImage")
+    cut_out = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
+    cut_out.paste((31, 90, 166, 255), (60, 60, 140, 140))
+    encoded = io.BytesIO()
+    cut_out.save(encoded, "PNG")
+    first = rows[0].id  # its thumbnail answered with a cut-out, under the page's own markup, style and CSP
+    page.route(
+        f"**/asset/{first}/thumb", lambda route: route.fulfill(body=encoded.getvalue(), content_type="image/png")
+    )
+    page.reload()
+    wait_for_images(page)
+    shot = Image.open(io.BytesIO(page.locator(f"#asset-{first} img.thumb").screenshot())).convert("RGB")
+    corner = {shot.getpixel((x, y)) for x in range(0, 40, 2) for y in range(0, 40, 2)}
+    assert {(215, 217, 222), (255, 255, 255)} <= corner  # both squares of the board where the asset is transparent
+    middle = shot.getpixel((shot.width // 2, shot.height // 2))
+    assert isinstance(middle, tuple) and max(abs(a - b) for a, b in zip(middle, (31, 90, 166), strict=True)) < 4
+    page.goto(srv.base + f"asset/{rows[0].id}")
+    wait_for_images(page)
+    large = page.locator("img.large")
+    natural = large.evaluate("i => i.naturalWidth / i.naturalHeight")
+    box = large.bounding_box()
+    assert box is not None and abs(box["width"] / box["height"] - natural) < 0.02
+    page.context.close()
