@@ -76,6 +76,29 @@ def test_generate_validate_and_edit_are_recorded_with_their_lineage(
         assert {c.id for c in reg.get_asset(generated.id).children} == {validated.id, edited.id}
 
 
+def test_an_edit_saved_elsewhere_joins_its_parents_registry(
+    made: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``edit out/ad.png -o edits/`` recorded into edits/brandkit.db, where its parent is unknown: the lineage and
+    the review queue were split without a word."""
+    monkeypatch.delenv("BRANDKIT_DB", raising=False)
+    image = made / "northwind-coffee-square.png"
+    edits = tmp_path / "edits"
+    data = run(
+        "edit", "--spec", NORTHWIND, str(image), "-i", "warmer light", "--provider", "local", "--out", str(edits)
+    )
+    assert data["registry"]["db"] == str(made / "brandkit.db") and not (edits / "brandkit.db").exists()
+    with Registry.open(made / "brandkit.db") as reg:
+        edited = reg.known_file(edits / "northwind-coffee-square-edited.png")
+        parent = reg.known_file(image)
+        assert edited is not None and parent is not None and edited.parent_id == parent.id
+    other = tmp_path / "other.db"  # a registry named by hand that lacks the parent: said, not silent
+    data = run("edit", "--spec", NORTHWIND, str(image), "-i", "warmer", "--provider", "local", "--out", str(edits),
+               "--db", str(other))  # fmt: skip
+    (warning,) = data["registry"]["warnings"]
+    assert "recorded without its parent" in warning and f"--db {made / 'brandkit.db'}" in warning
+
+
 def test_review_commands_decide_list_show_export_and_report(made: Path, tmp_path: Path) -> None:
     db = str(made / "brandkit.db")
     listed = run("review", "list", "--db", db)["assets"]

@@ -32,7 +32,7 @@ from brandkit.cli.common import (
     warn_unsent_seed,
 )
 from brandkit.cli.output_target import OutputTarget, output_target
-from brandkit.cli.recording import DbOpt, output_recorder, report_recording
+from brandkit.cli.recording import DbOpt, EditDbOpt, edit_recorder, output_recorder, report_recording
 from brandkit.cli.request_options import RequestOptions, edit_request, with_request_options
 from brandkit.errors import BrandViolationError, OutputError, PartialGenerationError
 
@@ -335,7 +335,7 @@ def edit_cmd(
         ),
     ] = None,
     overwrite: Overwrite = False,
-    db: DbOpt = None,
+    db: EditDbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Brand-safe edit: change only what is asked (e.g. localize the headline), keep the rest, check again.
@@ -374,8 +374,7 @@ def edit_cmd(
             check_mask(mask_data, data)  # a mask that does not fit: exit 2 before the output folder is touched
         merged = inherit_edit(loaded, request, data).request
         prompt = compile_edit(loaded, merged, data)  # the size the edit will have; sends nothing
-        recorder = output_recorder(db, "edit", target.folder, loaded)
-        recorder.parent_path = image  # the edit's lineage: its parent is the recorded asset it started from
+        recorder = edit_recorder(db, target.folder, loaded, image)  # its parent's registry: the lineage kept
         _run_assets(
             lambda save: save(0, kit.edit(data, mask=mask_data, request=request)),
             target,

@@ -19,6 +19,14 @@ DbOpt = Annotated[
     Optional[Path],  # noqa: UP045 - typer needs Optional
     typer.Option("--db", help="Asset registry (SQLite). Default: $BRANDKIT_DB, else brandkit.db in the output folder."),
 ]
+EditDbOpt = Annotated[
+    Optional[Path],  # noqa: UP045 - typer needs Optional
+    typer.Option(
+        "--db",
+        help="Asset registry (SQLite). Default: $BRANDKIT_DB, else the brandkit.db beside the edited image (its "
+        "parent's), else brandkit.db in the output folder.",
+    ),
+]
 
 
 # --- recording from generate / edit / validate ----------------------------------------------------------------
@@ -30,6 +38,19 @@ def output_recorder(db: Path | None, command: str, out: Path, spec: BrandSpec) -
     from brandkit.registry.store import default_db_path
 
     return RegistryRecorder(db or default_db_path(out), command, out, spec=spec)
+
+
+def edit_recorder(db: Path | None, out: Path, spec: BrandSpec, image: Path) -> RegistryRecorder:
+    """The recorder of ``edit``: ``--db``, else ``$BRANDKIT_DB``, else the registry beside the edited image when
+    there is one (its parent's: the edit joins its lineage and review queue), else ``out/brandkit.db``."""
+    from brandkit.registry.recorder import RegistryRecorder
+    from brandkit.registry.store import DB_ENV, DB_NAME
+
+    beside = image.parent / DB_NAME
+    chosen = db or (Path(os.environ[DB_ENV]) if os.environ.get(DB_ENV) else None)
+    if chosen is None:
+        chosen = beside if beside.is_file() else out / DB_NAME
+    return RegistryRecorder(chosen, "edit", out, spec=spec, parent_path=image)
 
 
 def variants_recorder(db: Path | None, out: Path) -> RegistryRecorder:

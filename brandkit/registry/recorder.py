@@ -28,7 +28,7 @@ import pydantic
 
 from brandkit.errors import BrandkitError, RegistryError, SidecarError
 from brandkit.registry.models import AssetRow
-from brandkit.registry.store import Registry
+from brandkit.registry.store import DB_NAME, Registry
 
 if TYPE_CHECKING:
     from brandkit.asset import Asset
@@ -166,6 +166,13 @@ class RegistryRecorder:
 
         def record(reg: Registry, run: str) -> AssetRow:
             parent = reg.known_file(parent_path) if parent_path is not None else None
+            if parent_path is not None and parent is None:
+                beside = parent_path.parent / DB_NAME
+                if beside.is_file() and beside.resolve() != self.db.resolve():  # its parent is in another registry
+                    self.warnings.append(
+                        f"{path}: recorded without its parent ({parent_path} is not in {self.db}; the registry "
+                        f"beside it, {beside}, may hold it: --db {beside} keeps the lineage)"
+                    )
             parent_id = parent.id if parent is not None else None
             return reg.record_asset(asset, path, run_id=run, kind=kind, parent_id=parent_id, spec=spec)
 
