@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ __all__ = [
     "load_note",
     "measure",
     "run_child",
+    "timed_median",
 ]
 
 
@@ -129,6 +131,19 @@ class Span:
             "load_end": [round(x, 2) for x in self.load_end],
             "cores": self.cores,
         }
+
+
+def timed_median(fn: Callable[[], object], runs: int) -> tuple[float, float]:
+    """(wall, CPU) seconds, the medians of ``runs`` calls of ``fn`` after one warm-up call (CPU: this process's
+    ``time.process_time``; when it is well under the wall time, other processes took the core)."""
+    fn()
+    walls, cpus = [], []
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        fn()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 @contextmanager

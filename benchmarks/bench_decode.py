@@ -21,14 +21,13 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from PIL import Image, ImageCms
 
+from benchmarks._measure import timed_median
 from brandkit.imageio import load_image, upright, verify_image
 from tests.support.icc import adobe_rgb, display_p3
 
@@ -57,17 +56,6 @@ def _in_profile(image: Image.Image, profile: bytes) -> Image.Image:
     out = ImageCms.profileToProfile(image, srgb, target, renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
     assert out is not None
     return out
-
-
-def _timed(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
-    fn()  # warm-up
-    walls, cpus = [], []
-    for _ in range(runs):
-        wall, cpu = time.perf_counter(), time.process_time()
-        fn()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return statistics.median(walls) * 1000, statistics.median(cpus) * 1000
 
 
 def cases(width: int, height: int) -> list[tuple[str, str, Callable[[], Any]]]:
@@ -106,7 +94,7 @@ def main() -> None:
     for label, (width, height) in SIZES.items():
         plain: dict[str, float] = {}
         for name, kind, call in cases(width, height):
-            wall, cpu = _timed(call, args.runs)
+            wall, cpu = (1000 * t for t in timed_median(call, args.runs))
             if name.endswith("(baseline)"):
                 plain[kind] = cpu
             ratio = cpu / plain[kind] if plain.get(kind) else float("nan")

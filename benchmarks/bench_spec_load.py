@@ -23,31 +23,17 @@ import argparse
 import contextlib
 import copy
 import json
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import yaml
 
+from benchmarks._measure import timed_median
 from brandkit.errors import SpecError
 from brandkit.spec.loader import MAX_SPEC_BYTES, load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 NORTHWIND = ROOT / "brand_specs" / "northwind"
-
-
-def _timed(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
-    fn()  # warm-up
-    walls, cpus = [], []
-    for _ in range(runs):
-        wall, cpu = time.perf_counter(), time.process_time()
-        fn()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return statistics.median(walls), statistics.median(cpus)
 
 
 def _palette_spec(folder: Path, colours: int) -> Path:
@@ -78,17 +64,17 @@ def main() -> None:
         times: dict[int, float] = {}
         for colours in (5_000, 20_000, 40_000):
             path = _palette_spec(folder, colours)
-            wall, cpu = _timed(lambda p=path: _load_or_refuse(p), args.runs)  # type: ignore[misc]
+            wall, cpu = timed_median(lambda p=path: _load_or_refuse(p), args.runs)  # type: ignore[misc]
             times[colours] = wall
             rows.append((f"palette {colours:,} colours ({path.stat().st_size:,} B)", wall, cpu))
         text = (NORTHWIND / "brand.yaml").read_text(encoding="utf-8")
         filler = ("# " + "x" * 97 + "\n") * ((MAX_SPEC_BYTES - len(text.encode()) - 200) // 100)
         under = folder / "under.yaml"
         under.write_text(text + filler, encoding="utf-8")
-        rows.append(("just under the limit", *_timed(lambda: _load_or_refuse(under), args.runs)))
+        rows.append(("just under the limit", *timed_median(lambda: _load_or_refuse(under), args.runs)))
         over = folder / "over.yaml"
         over.write_text(text + "#" + "x" * MAX_SPEC_BYTES + "\n", encoding="utf-8")
-        rows.append(("over the limit", *_timed(lambda: _load_or_refuse(over), args.runs)))
+        rows.append(("over the limit", *timed_median(lambda: _load_or_refuse(over), args.runs)))
     print(f"{'case':<48} {'wall ms':>10} {'cpu ms':>10}")
     for name, wall, cpu in rows:
         print(f"{name:<48} {wall * 1000:>10.1f} {cpu * 1000:>10.1f}")
