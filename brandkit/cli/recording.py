@@ -44,12 +44,9 @@ def edit_recorder(db: Path | None, out: Path, spec: BrandSpec, image: Path) -> R
     """The recorder of ``edit``: ``--db``, else ``$BRANDKIT_DB``, else the registry beside the edited image when
     there is one (its parent's: the edit joins its lineage and review queue), else ``out/brandkit.db``."""
     from brandkit.registry.recorder import RegistryRecorder
-    from brandkit.registry.store import DB_ENV, DB_NAME
+    from brandkit.registry.store import DB_NAME
 
-    beside = image.parent / DB_NAME
-    chosen = db or (Path(os.environ[DB_ENV]) if os.environ.get(DB_ENV) else None)
-    if chosen is None:
-        chosen = beside if beside.is_file() else out / DB_NAME
+    chosen = _given_or_beside(db, [image]) or out / DB_NAME
     return RegistryRecorder(chosen, "edit", out, spec=spec, parent_path=image)
 
 
@@ -65,14 +62,22 @@ def validate_recorder(db: Path | None, images: list[Path], spec: BrandSpec) -> R
     """The recorder of ``validate``: ``--db``, else ``$BRANDKIT_DB``, else an existing ``brandkit.db`` beside the
     images (the output folder they were generated into); ``None`` when there is none (said in the output)."""
     from brandkit.registry.recorder import RegistryRecorder
+
+    chosen = _given_or_beside(db, images)
+    if chosen is None:
+        return None
+    return RegistryRecorder(chosen, "validate", None, spec=spec, kind="validate")
+
+
+def _given_or_beside(db: Path | None, images: list[Path]) -> Path | None:
+    """``--db``, else ``$BRANDKIT_DB``, else the first existing ``brandkit.db`` beside one of ``images`` (the
+    registry they were recorded in); ``None`` when there is none."""
     from brandkit.registry.store import DB_ENV, DB_NAME
 
     chosen = db or (Path(os.environ[DB_ENV]) if os.environ.get(DB_ENV) else None)
     if chosen is None:
         chosen = next((image.parent / DB_NAME for image in images if (image.parent / DB_NAME).is_file()), None)
-    if chosen is None:
-        return None
-    return RegistryRecorder(chosen, "validate", None, spec=spec, kind="validate")
+    return chosen
 
 
 def report_recording(recorder: RegistryRecorder | None, json_out: bool) -> dict[str, Any]:
