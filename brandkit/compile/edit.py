@@ -71,7 +71,6 @@ def compile_edit(
         "edit",
         fmt,
         None,
-        1,
         request.safety_identifier,
         transparent=request.transparent,
         output_format=request.output_format,

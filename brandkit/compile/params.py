@@ -29,14 +29,14 @@ def api_params(
     operation: str,
     fmt: Format,
     request: AssetRequest | None,
-    n: int,
     safety_identifier: str | None,
     transparent: bool | None = None,
     output_format: str | None = None,
     output_compression: int | None = None,
 ) -> dict[str, Any]:
     """The call's API parameters; ``transparent``, ``output_format`` and ``output_compression`` (an edit's, without
-    an ``AssetRequest``) override the spec's as the request's fields do."""
+    an ``AssetRequest``) override the spec's as the request's fields do. ``n`` is 1: every call makes one image
+    (``generate_many`` makes ``request.n`` variants as that many calls, each checked and repaired on its own)."""
     gen = spec.generation
     model = (request.model if request else None) or gen.model
     rules = rules_for(model)
@@ -73,7 +73,7 @@ def api_params(
         "quality": (request.quality if request else None) or gen.quality,
         "output_format": output_format,
         "background": "transparent" if transparent else ("opaque" if gen.background != "auto" else "auto"),
-        "n": n,
+        "n": 1,
     }
     if compression is not None:
         params["output_compression"] = compression

@@ -68,9 +68,7 @@ def compile_prompt(
             value=len(references),
         )
     operation: Literal["generate", "edit"] = "edit" if references else "generate"
-    # one image per call: generate_many makes request.n variants as n separate calls (each checked and repaired on
-    # its own), so the parameters say what each call sends (the providers send RenderCall.n, always 1)
-    params = api_params(spec, operation, fmt, request, 1, request.safety_identifier)
+    params = api_params(spec, operation, fmt, request, request.safety_identifier)  # n: 1 a call
 
     text = render_prompt(
         spec,
