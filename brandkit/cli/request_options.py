@@ -82,8 +82,12 @@ def parse_reference(text: str, base: Path | None = None) -> dict[str, Any]:
         role, path = "product", text
     if not path:
         raise RequestError(f"--reference {text!r}: no file given", field="references", value=text)
-    resolved = Path(path) if base is None or Path(path).is_absolute() else base / path
-    return {"path": str(resolved), "role": role}
+    return {"path": _from(base, path), "role": role}
+
+
+def _from(base: Path | None, path: str) -> str:
+    """``path``, taken from ``base`` when it is relative and a base is given."""
+    return path if base is None or Path(path).is_absolute() else str(base / path)
 
 
 def _request_file(file: Path) -> dict[str, Any]:
@@ -111,8 +115,8 @@ def _file_reference(item: Any, base: Path) -> Any:
     request model to refuse naming the field)."""
     if isinstance(item, str):
         return parse_reference(item, base)
-    if isinstance(item, dict) and isinstance(item.get("path"), str) and not Path(item["path"]).is_absolute():
-        return {**item, "path": str(base / item["path"])}
+    if isinstance(item, dict) and isinstance(item.get("path"), str):
+        return {**item, "path": _from(base, item["path"])}
     return item
 
 
