@@ -24,6 +24,7 @@ from brandkit.audit import (
     AuditSummary,
     Shard,
     audit,
+    expand_library,
     expand_sources,
     parse_shard,
     select_shard,
@@ -104,6 +105,32 @@ def test_folders_globs_and_files_expand_sorted_each_once(tmp_path: Path, rendere
         expand_sources([tmp_path / "empty"])
 
 
+_APPLE_DOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + bytes(64)
+"""The head of the AppleDouble file a Mac writes beside ``name`` as ``._name`` (RFC 1740)."""
+
+
+def test_macos_metadata_files_are_left_out_and_counted(tmp_path: Path, rendered: Image.Image) -> None:
+    lib = tmp_path / "lib"
+    files = _library(lib, rendered)
+    (lib / "._a.png").write_bytes(_APPLE_DOUBLE)  # beside a.png on a shared drive
+    (lib / "__MACOSX" / "b").mkdir(parents=True)  # and in a zip made on a Mac
+    (lib / "__MACOSX" / "b" / "._x.jpg").write_bytes(_APPLE_DOUBLE)
+    named = lib / "._named.png"  # an image whose name starts with ._ is an image: checked
+    rendered.save(named)
+    found = expand_library([lib])
+    assert [item.path for item in found.files] == [
+        named,
+        *(files[k] for k in ("a.png", "b/broken.png", "b/deep/y.png", "b/x.jpg")),
+    ]
+    assert found.skipped == [lib / "._a.png", lib / "__MACOSX" / "b" / "._x.jpg"]
+    assert expand_sources([lib]) == found.files
+    by_pattern = expand_library([str(lib / "**" / "._*"), lib])  # a pattern leaves them out too, each counted once
+    assert [item.path for item in by_pattern.files] == [named, *(item.path for item in found.files[1:])]
+    assert by_pattern.skipped == found.skipped
+    # named outright, the file is checked (and reported unreadable): never left out without a word
+    assert [item.path for item in expand_library([lib / "._a.png"]).files] == [lib / "._a.png"]
+
+
 def test_shards_partition_the_list_and_stay_put_when_files_are_added() -> None:
     files = [AuditFile(Path(f"lib/{i // 10}/img{i}.png"), f"{i // 10}/img{i}.png") for i in range(300)]
     for count in (1, 2, 3, 7):
@@ -159,13 +186,14 @@ def test_summary_arithmetic() -> None:
             ("credentials",),
         ),
         _record("e", "unreadable", {}, None, None),
+        _record("f", "failed", {"palette": "failed"}, 0.0, 0.0),  # failed elsewhere: no off-palette pixel
     ]
     summary = summarize(records, resumed=2, worst=2)
-    assert (summary.files, summary.checked, summary.resumed) == (5, 3, 2)
-    assert (summary.passed, summary.failed, summary.unreadable) == (2, 2, 1)
-    assert summary.pass_rate == 0.5  # 2 of the 4 files read
+    assert (summary.files, summary.checked, summary.resumed) == (6, 4, 2)
+    assert (summary.passed, summary.failed, summary.unreadable) == (2, 3, 1)
+    assert summary.pass_rate == 0.4  # 2 of the 5 files read
     palette, text = summary.checks["palette"], summary.checks["text"]
-    assert (palette.passed, palette.failed, palette.pass_rate) == (3, 1, 0.75)
+    assert (palette.passed, palette.failed, palette.pass_rate) == (3, 2, 0.6)
     assert (text.passed, text.not_checked, text.skipped, text.pass_rate) == (2, 1, 1, round(2 / 3, 6))
     assert (palette.warned, text.warned) == (0, 0)  # their failures failed the files
     credentials = summary.checks["credentials"]
@@ -180,9 +208,15 @@ def test_summary_arithmetic() -> None:
     print_audit_summary(Console(file=shown, width=120), summary)
     assert "credentials (warn)" in shown.getvalue() and "palette (" not in shown.getvalue()
     assert "(warn): failed under the check's warn policy" in shown.getvalue()
-    assert [o.path for o in summary.worst_by_score] == ["b", "c"]  # failed files only, lowest score first
-    assert [o.path for o in summary.worst_by_off_palette] == ["b", "c"]  # largest share first, limited to 2
-    assert summary.worst_by_score[0].failed_checks == ["palette"]
+    assert [o.path for o in summary.worst_by_score] == ["f", "b"]  # failed files only, lowest score first
+    # largest share first, limited to 2; f (0 %) and d (not measured) are no off-palette offenders
+    assert [o.path for o in summary.worst_by_off_palette] == ["b", "c"]
+    everything = summarize(records)
+    assert [o.path for o in everything.worst_by_off_palette] == ["b", "c", "a"]
+    lines = shown.getvalue().splitlines()
+    assert "  f  score 0.00  off-palette 0.0%  failed: palette" in lines  # each list says its figure
+    assert "  b  score 1.05  off-palette 40.0%  failed: palette" in lines
+    assert summary.worst_by_score[1].failed_checks == ["palette"]
     assert summary.unreadable_files == ["e: ImageInputError: bad"]
     empty = summarize([])
     assert (empty.files, empty.pass_rate, empty.checks) == (0, None, {})
@@ -195,6 +229,7 @@ def test_folder_audit_keeps_going_past_a_bad_file_with_typed_complete_lines(
     light_cli: None, tmp_path: Path, rendered: Image.Image
 ) -> None:
     files = _library(tmp_path / "lib", rendered)
+    (tmp_path / "lib" / "b" / "._x.jpg").write_bytes(_APPLE_DOUBLE)  # a Mac's metadata: left out, said
     out = tmp_path / "audit.jsonl"
     db = tmp_path / "reg.db"
     args = ["validate", "-s", str(NORTHWIND), str(tmp_path / "lib"), "--jobs", "1", "--out", str(out), "--db", str(db)]
@@ -221,6 +256,9 @@ def test_folder_audit_keeps_going_past_a_bad_file_with_typed_complete_lines(
     document = json.loads(result.stdout)
     assert document["audit"] == summary.model_dump(mode="json")
     assert "[4/4]" in result.stderr and "ETA" in result.stderr and "Traceback" not in result.stderr
+    assert "left out: 1 macOS metadata file(s) (AppleDouble ._name, not images): " in result.stderr
+    start = read_journal(out)[0][0]
+    assert start["event"] == "start" and (start["files"], start["skipped_metadata"]) == (4, 1)
     # the registry: every file that was read is recorded, the unreadable one is not
     with Registry.open(db) as registry:
         rows = registry.list_assets()

@@ -292,6 +292,11 @@ def test_a_bare_photo_without_brand_zones_fails_for_a_brand_zone_primary(northwi
     assert res.details["regions"]["photo_share"] == 1.0 and res.details["coverage"] is None
     assert res.status == CheckStatus.failed
     assert "the image has no brand zones" in (res.hint or "")
+    # the zone-share rule and the primary's rule in the zones fail alike: the layout advice is given once, and
+    # the colour wanted in the zones is still named
+    assert (res.hint or "").count("copy panel, band, CTA, logo plate") == 1, res.hint
+    assert "use Roast Brown #4B2E2A in the brand zones (at least 0.5%)" in (res.hint or "")
+    assert "Roast Brown is missing: the image has no brand zones" in res.details["problems"]
     # the same photo placed in a layout with the primary in its brand zones passes
     assert _run(spec, _ad()).status == CheckStatus.passed
     # with the primary measured over the whole image, min_brand_zone_share is what rejects a bare photo

@@ -102,6 +102,11 @@ class AuditStart(BaseModel):
         "of one split share it (library_digest).",
     )
     library_files: int | None = Field(default=None, description="Files in that whole list (every shard).")
+    skipped_metadata: int = Field(
+        default=0,
+        description="macOS AppleDouble files (._name: a Mac's metadata, not images) the folders and patterns held, "
+        "left out of the list.",
+    )
 
 
 class CheckTally(BaseModel):
@@ -143,7 +148,7 @@ class AuditSummary(BaseModel):
     pass_rate: float | None = Field(description="passed / files read; None when no file was read.")
     checks: dict[str, CheckTally]
     worst_by_score: list[Offender] = Field(description="Failed files, lowest score first.")
-    worst_by_off_palette: list[Offender] = Field(description="Read files, largest off-palette share first.")
+    worst_by_off_palette: list[Offender] = Field(description="Read files with off-palette pixels, largest share first.")
     unreadable_files: list[str] = Field(description="The unreadable files with their errors (up to the limit).")
     shard: str | None = Field(default=None, description="The run's shard (I/N); None: the whole library.")
     spec_fingerprint: str | None = Field(default=None, description="The fingerprint of the spec audited against.")
@@ -220,7 +225,8 @@ def summarize(
     passed = sum(1 for record in read if record.state == "passed")
     failed_files = [record for record in read if record.state == "failed"]
     by_score = sorted(failed_files, key=lambda r: (r.score if r.score is not None else 0.0, r.path))
-    shared = [record for record in read if record.off_palette_share is not None]
+    # an offender has off-palette pixels: a file at 0 % (or not measured: no brand zones) is none
+    shared = [record for record in read if record.off_palette_share]
     by_off = sorted(shared, key=lambda r: (-(r.off_palette_share or 0.0), r.path))
     unreadable = [record for record in records if record.state == "unreadable"]
     return AuditSummary(

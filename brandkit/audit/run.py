@@ -37,7 +37,7 @@ from brandkit.audit.records import (
     record_of,
     summarize,
 )
-from brandkit.audit.sources import AuditFile, Shard, expand_sources, parse_shard, select_shard
+from brandkit.audit.sources import AuditFile, Shard, expand_library, parse_shard, select_shard
 from brandkit.errors import OutputError, RequestError
 from brandkit.jsonl import Journal
 from brandkit.models import AssetRequest
@@ -75,7 +75,8 @@ class AuditRun:
     :attr:`summary`. ``files`` is the audit's list (this shard), ``todo`` what is left to check, ``resumed`` how
     many were skipped because ``out`` held them already, ``rechecked`` how many ``out`` held with the same bytes but
     checked against another spec or other expected copy (they are in ``todo``: checked again); ``library`` the
-    digest and size of the whole file list before sharding (:func:`~brandkit.audit.records.library_digest`)."""
+    digest and size of the whole file list before sharding (:func:`~brandkit.audit.records.library_digest`);
+    ``skipped`` the macOS metadata files (``._name``) the folders and patterns held, left out."""
 
     def __init__(
         self,
@@ -88,6 +89,7 @@ class AuditRun:
         rechecked: int,
         shard: Shard | None,
         library: tuple[str, int],
+        skipped: list[Path],
         expectation: str | None,
         jobs: int | None,
         out: Path | None,
@@ -104,6 +106,7 @@ class AuditRun:
         self.rechecked = rechecked
         self.shard = shard
         self.library = library
+        self.skipped = skipped
         self.expectation = expectation
         self.out = out
         self._previous = previous
@@ -138,6 +141,7 @@ class AuditRun:
                 expectation=self.expectation,
                 library=self.library[0],
                 library_files=self.library[1],
+                skipped_metadata=len(self.skipped),
             )
             journal.append(START_EVENT, **start.model_dump(mode="json"))
         paths = [item.path for item in self.todo]
@@ -205,7 +209,8 @@ def audit(
         raise RequestError("resume needs the JSONL file of the earlier run (out=, --out)", field="resume", value=True)
     source = spec_source if spec_source is not None else spec.source
     chosen = parse_shard(shard) if isinstance(shard, str) else shard
-    everything = expand_sources(sources)
+    library = expand_library(sources)
+    everything = library.files
     files = select_shard(everything, chosen)
     out_path = Path(out) if out is not None else None
     if out_path is not None and out_path.is_dir():
@@ -231,6 +236,7 @@ def audit(
         rechecked=rechecked,
         shard=chosen,
         library=(library_digest(item.rel for item in everything), len(everything)),
+        skipped=library.skipped,
         expectation=expectation,
         jobs=jobs,
         out=out_path,

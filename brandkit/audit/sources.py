@@ -11,6 +11,11 @@ Every file has a *relative path*: inside the folder or below the pattern's fixed
 named outright: its name). :func:`shard_of` hashes that relative path (sha256, stable across machines, Python
 versions and checkouts), so a shard (``--shard I/N``) is a deterministic share of the list and adding a file
 never moves another file to a different shard.
+
+Folders and patterns leave out macOS's AppleDouble files (``._name.png`` beside ``name.png``: a Mac writes them on
+shared drives and into zip files, ``__MACOSX/``), recognised by their content's magic number — metadata, not
+images; :func:`expand_library` counts them (``Library.skipped``) so that a run says how many it left out. A file
+named outright is never left out.
 """
 
 from __future__ import annotations
@@ -25,11 +30,23 @@ from pathlib import Path, PurePosixPath
 
 from brandkit.errors import RequestError
 
-__all__ = ["IMAGE_EXTENSIONS", "AuditFile", "Shard", "expand_sources", "parse_shard", "select_shard", "shard_of"]
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "AuditFile",
+    "Library",
+    "Shard",
+    "expand_library",
+    "expand_sources",
+    "parse_shard",
+    "select_shard",
+    "shard_of",
+]
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff"})
 _MAGIC = re.compile(r"[*?\[]")
 _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+_APPLE_DOUBLE = b"\x00\x05\x16\x07"
+"""The first bytes of an AppleDouble file (RFC 1740): a Mac's metadata for the file of the same name."""
 
 
 @dataclass(frozen=True)
@@ -77,23 +94,40 @@ def select_shard(files: Iterable[AuditFile], shard: Shard | None) -> list[AuditF
     return [item for item in files if shard_of(item.rel, shard.count) == shard.index]
 
 
+@dataclass(frozen=True)
+class Library:
+    """What :func:`expand_library` found: the ``files`` to check, and the AppleDouble metadata files (``._name``)
+    the folders and patterns held, left out (``skipped``)."""
+
+    files: list[AuditFile]
+    skipped: list[Path]
+
+
 def expand_sources(sources: Sequence[str | os.PathLike[str]]) -> list[AuditFile]:
     """Every file the ``sources`` name (see the module docstring), each once, in order."""
+    return expand_library(sources).files
+
+
+def expand_library(sources: Sequence[str | os.PathLike[str]]) -> Library:
+    """Every file the ``sources`` name, each once, in order, and the macOS metadata files left out of them (see
+    the module docstring)."""
     seen: set[str] = set()
     files: list[AuditFile] = []
+    skipped: list[Path] = []
     for source in sources:
-        for item in _expand(os.fspath(source)):
+        for item in _expand(os.fspath(source), skipped):
             key = os.path.normcase(os.path.abspath(item.path))
             if key not in seen:
                 seen.add(key)
                 files.append(item)
-    return files
+    unique = {os.path.normcase(os.path.abspath(path)): path for path in skipped}
+    return Library(files, list(unique.values()))
 
 
-def _expand(source: str) -> list[AuditFile]:
+def _expand(source: str, skipped: list[Path]) -> list[AuditFile]:
     path = Path(source)
     if path.is_dir():
-        found = _folder_images(path)
+        found = _folder_images(path, skipped)
         if not found:
             message = f"{source}: no image file in this folder ({_extensions()})"
             raise RequestError(message, field="images", value=source)
@@ -105,25 +139,44 @@ def _expand(source: str) -> list[AuditFile]:
     for match in sorted(glob.glob(source, recursive=True)):
         matched = Path(match)
         if matched.is_dir():
-            found.extend(AuditFile(item.path, _rel(item.path, base)) for item in _folder_images(matched))
+            found.extend(AuditFile(item.path, _rel(item.path, base)) for item in _folder_images(matched, skipped))
         elif matched.suffix.lower() in IMAGE_EXTENSIONS:
-            found.append(AuditFile(matched, _rel(matched, base)))
+            if _apple_double(matched):
+                skipped.append(matched)
+            else:
+                found.append(AuditFile(matched, _rel(matched, base)))
     if not found:
         message = f"{source}: the pattern matches no image file ({_extensions()})"
         raise RequestError(message, field="images", value=source)
     return found
 
 
-def _folder_images(folder: Path) -> list[AuditFile]:
-    """Image files under ``folder`` (recursively, hidden folders included), sorted by relative path."""
+def _folder_images(folder: Path, skipped: list[Path]) -> list[AuditFile]:
+    """Image files under ``folder`` (recursively, hidden folders included), sorted by relative path; the
+    AppleDouble files among them go to ``skipped``."""
     found: list[AuditFile] = []
     for current, dirs, names in os.walk(folder):
         dirs.sort()
         for name in names:
             if Path(name).suffix.lower() in IMAGE_EXTENSIONS:
                 full = Path(current) / name
-                found.append(AuditFile(full, full.relative_to(folder).as_posix()))
+                if _apple_double(full):
+                    skipped.append(full)
+                else:
+                    found.append(AuditFile(full, full.relative_to(folder).as_posix()))
     return sorted(found, key=lambda item: item.rel)
+
+
+def _apple_double(path: Path) -> bool:
+    """Whether ``path`` is a Mac's AppleDouble metadata file: named ``._…`` and starting with its magic number (a
+    file that cannot be read is not: its result says why)."""
+    if not path.name.startswith("._"):
+        return False
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(_APPLE_DOUBLE)) == _APPLE_DOUBLE
+    except OSError:
+        return False
 
 
 def _fixed_prefix(pattern: str) -> Path:

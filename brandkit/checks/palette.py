@@ -328,7 +328,8 @@ class PaletteCheck:
                 f"{limit_pct(palette.neutrals.max_share)} allowed): bring in the brand colours "
                 + ", ".join(f"{c.name} {c.hex}" for c in palette.colors if c.role.value in ("primary", "secondary"))
             )
-        colors = share_rules(palette, counts, problems, hints)
+        zones_said = regions and zone_share == 0 < palette.min_brand_zone_share  # the hint above said "no brand zones"
+        colors = share_rules(palette, counts, problems, hints, zones_said=zones_said)
         space = m.space_share()
         details: dict[str, Any] = {
             "measure": palette.measure,

@@ -114,8 +114,12 @@ def zone_rule(
     return coverage
 
 
-def share_rules(palette: Palette, counts: RegionCounts, problems: list[str], hints: list[str]) -> list[dict[str, Any]]:
-    """Each colour's share of the area its ``where`` names, against its ``min_share`` / ``max_share``."""
+def share_rules(
+    palette: Palette, counts: RegionCounts, problems: list[str], hints: list[str], *, zones_said: bool = False
+) -> list[dict[str, Any]]:
+    """Each colour's share of the area its ``where`` names, against its ``min_share`` / ``max_share``.
+    ``zones_said``: a hint already says the image has no brand zones and how to lay them out; a colour wanted
+    there then only adds its own name (the advice is not given twice)."""
     out: list[dict[str, Any]] = []
     for i, color in enumerate(palette.colors):
         region = "image" if palette.measure == "all-pixels" else color.where
@@ -133,10 +137,13 @@ def share_rules(palette: Palette, counts: RegionCounts, problems: list[str], hin
         }
         if color.min_share is not None and share < color.min_share and total == 0:
             problems.append(f"{color.name} is missing: the image has no {area[4:]}")
-            hints.append(
-                f"the image has no {area[4:]} (flat brand areas: copy panel, band, CTA, logo plate): lay it out "
-                f"with them and use {color.name} {color.hex} there (at least {limit_pct(color.min_share)})"
-            )
+            if zones_said and region == "brand_zones":
+                hints.append(f"use {color.name} {color.hex} in the brand zones (at least {limit_pct(color.min_share)})")
+            else:
+                hints.append(
+                    f"the image has no {area[4:]} (flat brand areas: copy panel, band, CTA, logo plate): lay it out "
+                    f"with them and use {color.name} {color.hex} there (at least {limit_pct(color.min_share)})"
+                )
             entry["ok"] = False
         elif color.min_share is not None and share < color.min_share:
             now, bound = measured_pct(share, color.min_share), limit_pct(color.min_share)

@@ -263,8 +263,10 @@ def print_audit_summary(console: Console, summary: AuditSummary) -> None:
         if offenders:
             console.print(f"worst offenders, {title}:", markup=False)
             for offender in offenders[:5]:
-                share = "-" if offender.off_palette_share is None else f"{offender.off_palette_share:.1%}"
+                figures = [] if offender.score is None else [f"score {offender.score:.2f}"]
+                if offender.off_palette_share is not None:
+                    figures.append(f"off-palette {offender.off_palette_share:.1%}")
                 failed = ", ".join(offender.failed_checks) or "none"
-                console.print(f"  {offender.path}  off-palette {share}  failed: {failed}", markup=False)
+                console.print(f"  {offender.path}  {'  '.join([*figures, f'failed: {failed}'])}", markup=False)
     for line in summary.unreadable_files[:5]:
         console.print(f"  unreadable: {line}", markup=False)

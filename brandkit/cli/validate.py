@@ -169,6 +169,10 @@ def validate_cmd(
         total = len(run.files)
         if run.resumed:
             stderr_line(f"resumed: {run.resumed} of {total} file(s) already in {out}")
+        if run.skipped:
+            first = ", ".join(str(path) for path in run.skipped[:3]) + (", …" if len(run.skipped) > 3 else "")
+            count = len(run.skipped)
+            stderr_line(f"left out: {count} macOS metadata file(s) (AppleDouble ._name, not images): {first}")
         if run.rechecked:
             stderr_line(
                 f"checked again: {run.rechecked} file(s) in {out} were checked against another version of the spec, "
