@@ -233,18 +233,41 @@ TURNED = frozenset({5, 6, 7, 8})
 
 
 def orientation(image: Image.Image) -> int:
-    """The EXIF orientation of an opened image (1–8; 1 when it has none), read from its header's EXIF block
-    only — never by decoding the pixels."""
+    """The EXIF orientation of an opened image (1–8; 1 when it has none), read from its header's EXIF block —
+    or, when that has no orientation, from its XMP packet's ``tiff:Orientation``, as Pillow's ``exif_transpose``
+    (what :func:`load_image` turns the pixels with) reads it — never by decoding the pixels."""
     raw = image.info.get("exif")
-    if not isinstance(raw, bytes) or not raw:
-        return 1
-    try:
-        value = Image.Exif()
-        value.load(raw)
-        tag = int(value.get(0x0112, 1))
-    except Exception:  # a damaged EXIF block: load_image ignores it the same way
-        return 1
-    return tag if 1 <= tag <= 8 else 1
+    tag: int | None = None
+    if isinstance(raw, bytes) and raw:
+        try:
+            value = Image.Exif()
+            value.load(raw)
+            found = value.get(0x0112)
+            tag = None if found is None else int(found)
+        except Exception:  # a damaged EXIF block: load_image ignores it the same way
+            return 1
+    if tag is None:
+        tag = _xmp_orientation(image.info)
+    return tag if tag is not None and 1 <= tag <= 8 else 1
+
+
+_XMP_ORIENTATION = r'tiff:Orientation(="|>)([0-9])'
+"""Pillow's pattern for the orientation in an XMP packet (``Image.getexif``): the same reading, the same result."""
+
+
+def _xmp_orientation(info: dict[str, object]) -> int | None:
+    """``tiff:Orientation`` of the XMP packet in an opened image's ``info`` (PNG: ``XML:com.adobe.xmp`` text; JPEG
+    and WebP: ``xmp`` bytes), ``None`` without one."""
+    import re
+
+    text, packet = info.get("XML:com.adobe.xmp"), info.get("xmp")
+    if isinstance(text, str) and text:
+        match = re.search(_XMP_ORIENTATION, text)
+    elif isinstance(packet, bytes) and packet:
+        match = re.search(_XMP_ORIENTATION.encode(), packet)
+    else:
+        return None
+    return int(match[2]) if match else None
 
 
 def upright(data: bytes, name: str | None = None) -> bytes:

@@ -63,6 +63,37 @@ def test_upright_turns_the_pixels_as_shown_and_keeps_the_format(fmt: str) -> Non
     assert upright(same) is same and verify_image(same)[1:] == (1600, 1200)
 
 
+_XMP = (
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    '<rdf:Description xmlns:tiff="http://ns.adobe.com/tiff/1.0/" tiff:Orientation="6"/></rdf:RDF></x:xmpmeta>'
+)
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_an_orientation_only_in_xmp_is_read_as_load_image_turns_it(fmt: str) -> None:
+    """Some editors write the orientation in the XMP packet only; Pillow's ``exif_transpose`` (load_image) turns
+    the pixels by it, so the size as shown and the bytes sent must follow it too."""
+    image = Image.new("RGB", (1600, 1200), (200, 180, 150))
+    ImageDraw.Draw(image).rectangle((0, 0, 399, 1199), fill=(40, 40, 40))
+    out = io.BytesIO()
+    if fmt == "PNG":
+        from PIL import PngImagePlugin
+
+        info = PngImagePlugin.PngInfo()
+        info.add_itxt("XML:com.adobe.xmp", _XMP)
+        image.save(out, "PNG", pnginfo=info)
+    else:
+        image.save(out, "JPEG", xmp=_XMP.encode(), quality=92)
+    data = out.getvalue()
+    with Image.open(io.BytesIO(data)) as opened:
+        assert "exif" not in opened.info and orientation(opened) == 6
+    assert load_image(data).size == (1200, 1600) == verify_image(data)[1:]  # the two readings agree
+    with Image.open(io.BytesIO(upright(data))) as turned:
+        assert turned.size == (1200, 1600) and orientation(turned) == 1
+        pixels = np.asarray(turned.convert("RGB")).astype(int)
+    assert pixels[:300].mean() < 60 and pixels[-300:].mean() > 150  # the band on top, as shown
+
+
 def test_a_mask_drawn_on_the_photo_as_shown_fits_and_the_edit_is_upright() -> None:
     kit = brandkit.BrandKit(NORTHWIND, provider="local", checks=["technical"])
     data = phone_photo()
