@@ -30,7 +30,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from brandkit.errors import ImageInputError
-from brandkit.imageio import MIN_TRANSPARENT_SHARE, load_image, transparent_share, verify_image
+from brandkit.imageio import MIN_TRANSPARENT_SHARE, load_image, may_be_transparent, transparent_share, verify_image
 from brandkit.models import EditRequest
 from brandkit.provenance import ProvenanceRecord, read_provenance_record
 from brandkit.spec.models import BrandSpec
@@ -244,7 +244,10 @@ def _output_format(
 
 def has_transparent_background(image: bytes) -> bool:
     """Whether ``image`` has an alpha channel with at least 1 % of its pixels not fully opaque (the technical
-    check's bar for an ordered transparent background); ``False`` for an image that cannot be read."""
+    check's bar for an ordered transparent background); ``False`` for an image that cannot be read. An image
+    whose header rules transparency out (a JPEG, an RGB PNG) is not decoded for it."""
+    if not may_be_transparent(image):
+        return False
     try:
         decoded = load_image(image)
     except ImageInputError:

@@ -17,8 +17,9 @@ import os
 import stat
 import warnings
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -67,6 +68,10 @@ def read_bytes(source: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> b
 
 def _normalize_mode(image: Image.Image) -> Image.Image:
     mode = image.mode
+    if mode in ("RGB", "L", "1") and "transparency" in image.info:
+        # a PNG's transparent colour (tRNS) on an RGB or grey image: its pixels are shown see-through, so they are
+        # read as such (alpha 0), as a palette image's are
+        return image.convert("RGBA")
     if mode in ("RGB", "RGBA"):
         return image
     if mode == "P":
@@ -255,18 +260,17 @@ _XMP_ORIENTATION = r'tiff:Orientation(="|>)([0-9])'
 """Pillow's pattern for the orientation in an XMP packet (``Image.getexif``): the same reading, the same result."""
 
 
-def _xmp_orientation(info: dict[str, object]) -> int | None:
+def _xmp_orientation(info: Mapping[Any, object]) -> int | None:
     """``tiff:Orientation`` of the XMP packet in an opened image's ``info`` (PNG: ``XML:com.adobe.xmp`` text; JPEG
     and WebP: ``xmp`` bytes), ``None`` without one."""
     import re
 
     text, packet = info.get("XML:com.adobe.xmp"), info.get("xmp")
-    if isinstance(text, str) and text:
-        match = re.search(_XMP_ORIENTATION, text)
-    elif isinstance(packet, bytes) and packet:
-        match = re.search(_XMP_ORIENTATION.encode(), packet)
-    else:
+    if isinstance(packet, bytes) and not text:
+        text = packet.decode("utf-8", "replace")
+    if not isinstance(text, str) or not text:
         return None
+    match = re.search(_XMP_ORIENTATION, text)
     return int(match[2]) if match else None
 
 
@@ -370,6 +374,17 @@ def rgba_array(image: Image.Image) -> np.ndarray:
 MIN_TRANSPARENT_SHARE = 0.01
 """Share of pixels with alpha < 255 that makes a transparent background (an ordered one, for the technical check;
 a kept one, for an edit)."""
+
+
+def may_be_transparent(data: bytes) -> bool:
+    """Whether ``data``'s header allows transparent pixels (an alpha channel, or a palette or grey image with a
+    transparent colour), read without decoding the pixels; ``True`` for bytes it cannot read (the decode says
+    why). ``False`` spares a caller the decode :func:`transparent_share` needs — every JPEG, every opaque PNG."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
+    except Exception:
+        return True
 
 
 def transparent_share(image: Image.Image) -> float:

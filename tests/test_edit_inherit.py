@@ -308,3 +308,45 @@ def test_an_edit_keeps_a_transparent_background(tmp_path: Path) -> None:
         from PIL import Image
 
         assert Image.open(out).mode == mode
+
+
+def test_transparency_is_read_from_the_header_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit without provenance reads the image's transparency: a JPEG or an RGB PNG (the header rules it out) is
+    not decoded for it; an alpha channel, a palette's or a grey image's transparent colour are."""
+    import io
+
+    from PIL import Image
+
+    import brandkit.edit_inherit as inherit
+    from brandkit.imageio import may_be_transparent
+
+    def encoded(image: Image.Image, fmt: str = "PNG", **options: object) -> bytes:
+        out = io.BytesIO()
+        image.save(out, fmt, **options)
+        return out.getvalue()
+
+    clear = Image.new("RGBA", (40, 40), (10, 20, 30, 0))
+    opaque_alpha = Image.new("RGBA", (40, 40), (10, 20, 30, 255))
+    files = {
+        "jpeg": (encoded(Image.new("RGB", (40, 40), "white"), "JPEG"), False, False),
+        "rgb png": (encoded(Image.new("RGB", (40, 40), "white")), False, False),
+        "rgba png, clear": (encoded(clear), True, True),
+        "rgba png, opaque": (encoded(opaque_alpha), True, False),  # an alpha channel, nothing see-through
+        "palette png with a transparent colour": (encoded(clear.convert("P"), transparency=0), True, True),
+        "grey png with a transparent colour": (encoded(Image.new("L", (40, 40), 0), transparency=0), True, True),
+        "rgb png with a transparent colour": (
+            encoded(Image.new("RGB", (40, 40), (1, 2, 3)), transparency=(1, 2, 3)),
+            True,
+            True,
+        ),
+        "la png": (encoded(Image.new("LA", (40, 40), (0, 0))), True, True),
+        "not an image": (b"garbage", True, False),  # the decode says why, and it cannot be read: not transparent
+    }
+    decoded: list[bytes] = []
+    real = inherit.load_image
+    monkeypatch.setattr(inherit, "load_image", lambda data: decoded.append(data) or real(data))
+    for name, (data, may, has) in files.items():
+        assert may_be_transparent(data) is may, name
+        before = len(decoded)
+        assert inherit.has_transparent_background(data) is has, name
+        assert (len(decoded) > before) is may, f"{name}: decoded {len(decoded) - before} time(s)"

@@ -313,6 +313,18 @@ def test_palette_with_transparency_keeps_alpha() -> None:
     assert loaded.mode == "RGBA" and loaded.getpixel((0, 0))[3] == 0
 
 
+@pytest.mark.parametrize(("mode", "key", "other"), [("RGB", (1, 2, 3), (9, 9, 9)), ("L", 7, 200), ("1", 0, 1)])
+def test_a_transparent_colour_of_an_rgb_or_grey_png_is_read_see_through(mode: str, key: Any, other: Any) -> None:
+    """A PNG's tRNS colour key on a truecolour or grey image: browsers show those pixels see-through, so they are
+    read with alpha 0 (they were read opaque: a cut-out's hidden background measured as its colours)."""
+    image = Image.new(mode, (8, 8), key)
+    image.paste(other, (0, 0, 4, 8))
+    loaded = load_image(encode(image, "PNG", transparency=key))
+    assert loaded.mode == "RGBA"
+    assert loaded.getpixel((6, 0))[3] == 0 and loaded.getpixel((1, 0))[3] == 255  # the key only
+    assert load_image(encode(image, "PNG")).mode == "RGB"  # without a key: opaque, as before
+
+
 def test_float_image_with_nan_does_not_crash() -> None:
     array = np.array([[np.nan, np.inf, -np.inf, 0.5]], dtype=np.float32)
     image = load_image(encode(Image.fromarray(array), "TIFF"))
