@@ -8,6 +8,7 @@ The browser tests are in ``test_review_web_browser.py`` and reuse the helpers he
 
 from __future__ import annotations
 
+import html
 import http.client
 import io
 import os
@@ -519,6 +520,41 @@ def test_queue_filters_and_detail_show_the_recorded_facts(served: tuple[Running,
     for hex_color in rows[0].palette:
         assert f'fill="{hex_color}"' in page.text
     assert fetch(srv, "/asset/9999", headers={"Cookie": cookie}).status == 404
+
+
+def test_the_queue_pages_through_a_library_larger_than_a_page(made: Made, tmp_path: Path) -> None:
+    """An audit records hundreds of files: the queue shows a page at a time, says how many match, and its "older"
+    link reaches every asset — a keyset page (before an asset id), unmoved by decisions made meanwhile."""
+    from brandkit.review_web.app import QUEUE_LIMIT
+
+    db, rows = fill_registry(made, tmp_path)
+    with Registry.open(db) as registry:
+        run = registry.start_run("validate", tmp_path / "out")
+        for index in range(QUEUE_LIMIT + 7 - len(rows)):
+            copy = tmp_path / "out" / f"library-{index}.png"
+            copy.write_bytes(made.off_brand)
+            registry.record_validation(made.off_brand_report, copy, made.off_brand, run_id=run, spec=made.spec)
+        assert registry.count_assets() == QUEUE_LIMIT + 7
+    ids = lambda page: [int(i) for i in re.findall(r'<article class="card[^"]*" data-id="(\d+)"', page)]  # noqa: E731
+    with running(db) as srv:
+        cookie, _ = sign_in(srv)
+        first = fetch(srv, "/?state=all", headers={"Cookie": cookie}).text
+        assert ids(first) == list(range(QUEUE_LIMIT + 7, 7, -1))  # the newest page
+        assert f"{QUEUE_LIMIT} of {QUEUE_LIMIT + 7} asset(s), the newest" in first
+        older = re.findall(r'<a class="page-link" href="([^"]+)">older →</a>', first)
+        assert len(older) == 2 and {html.unescape(link) for link in older} == {"/?state=all&before=8"}  # top, bottom
+        with Registry.open(db) as registry:  # meanwhile, a reviewer decides on the first page
+            registry.decide(QUEUE_LIMIT + 7, ReviewState.rejected, "off brand", "Dana")
+        second = fetch(srv, html.unescape(older[0]), headers={"Cookie": cookie}).text
+        assert ids(second) == [7, 6, 5, 4, 3, 2, 1]  # the rest, none skipped or shown twice
+        assert f"7 of {QUEUE_LIMIT + 7} asset(s), older ones" in second
+        assert "older →" not in second and '<a class="page-link" href="/?state=all">newest</a>' in second
+        pending = fetch(srv, "/", headers={"Cookie": cookie}).text  # the filters count too
+        assert f"{QUEUE_LIMIT} of {QUEUE_LIMIT + 6} asset(s), the newest" in pending
+        assert ids(pending)[0] == QUEUE_LIMIT + 6
+        short = fetch(srv, "/?state=rejected", headers={"Cookie": cookie}).text  # one page: no pager
+        assert ids(short) == [QUEUE_LIMIT + 7] and "1 asset(s)" in short and "page-link" not in short
+        assert fetch(srv, "/?before=x", headers={"Cookie": cookie}).status == 400
 
 
 def test_report_page_shows_the_registry_s_metrics_as_charts_and_table(

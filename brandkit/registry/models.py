@@ -130,6 +130,12 @@ class AssetFilter(_Row):
     kind: AssetKind | None = None
     limit: int = Field(default=200, ge=1, le=10000)
     offset: int = Field(default=0, ge=0)
+    before: int | None = Field(
+        default=None,
+        ge=1,
+        description="Only assets recorded before this asset id (newest first: the page after the one that ended "
+        "with it — unlike an offset, it does not shift when assets are recorded or decided meanwhile).",
+    )
 
 
 class CountRow(_Row):

@@ -6,9 +6,10 @@ import json
 import secrets
 import sqlite3
 from datetime import UTC, datetime
+from typing import Any
 
 from brandkit.registry import record as rec
-from brandkit.registry.models import AssetRow, AttemptRow, CheckRow, ReviewEvent, ReviewState
+from brandkit.registry.models import AssetFilter, AssetRow, AttemptRow, CheckRow, ReviewEvent, ReviewState
 
 ROW_SQL = """
     SELECT a.*, s.state AS state, sp.source AS spec_source, sp.palette_json AS palette_json,
@@ -181,3 +182,21 @@ def insert_record(
         ],
     )
     return asset_id
+
+
+def filter_sql(f: AssetFilter) -> tuple[str, list[Any]]:
+    """The ``WHERE`` clause over ``assets a`` and ``asset_state s`` (with its leading space; empty when nothing
+    narrows) and the arguments of ``f``'s filters — what :meth:`Registry.list_assets` and ``count_assets`` share."""
+    where: list[str] = []
+    args: list[Any] = []
+    for column, value in (("a.run_id", f.run), ("a.spec_name", f.spec), ("a.kind", f.kind)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            args.append(value)
+    if f.state is not None:
+        where.append("s.state = ?")
+        args.append(f.state.value)
+    if f.check_failed is not None:
+        where.append("EXISTS (SELECT 1 FROM json_each(a.failing_json) j WHERE json_extract(j.value, '$.name') = ?)")
+        args.append(f.check_failed)
+    return (" WHERE " + " AND ".join(where) if where else ""), args

@@ -32,7 +32,16 @@ from brandkit.registry.models import (
     ReviewState,
 )
 from brandkit.registry.schema import migrate
-from brandkit.registry.sql import ROW_SQL, attempt_of, event_of, insert_record, new_run_id, now_iso, row_of
+from brandkit.registry.sql import (
+    ROW_SQL,
+    attempt_of,
+    event_of,
+    filter_sql,
+    insert_record,
+    new_run_id,
+    now_iso,
+    row_of,
+)
 
 if TYPE_CHECKING:
     from brandkit.asset import Asset
@@ -242,20 +251,19 @@ class Registry:
     def list_assets(self, f: AssetFilter | None = None) -> list[AssetRow]:
         """Assets matching ``f`` (newest first)."""
         f = f or AssetFilter()
-        where: list[str] = []
-        args: list[Any] = []
-        for column, value in (("a.run_id", f.run), ("a.spec_name", f.spec), ("a.kind", f.kind)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                args.append(value)
-        if f.state is not None:
-            where.append("s.state = ?")
-            args.append(f.state.value)
-        if f.check_failed is not None:
-            where.append("EXISTS (SELECT 1 FROM json_each(a.failing_json) j WHERE json_extract(j.value, '$.name') = ?)")
-            args.append(f.check_failed)
-        sql = ROW_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY a.id DESC LIMIT ? OFFSET ?"
+        where, args = filter_sql(f)
+        if f.before is not None:
+            where += " AND a.id < ?" if where else " WHERE a.id < ?"
+            args.append(f.before)
+        sql = ROW_SQL + where + " ORDER BY a.id DESC LIMIT ? OFFSET ?"
         return [row_of(r) for r in self._read(sql, [*args, f.limit, f.offset])]
+
+    def count_assets(self, f: AssetFilter | None = None) -> int:
+        """How many assets match ``f``'s filters (its ``limit``, ``offset`` and ``before`` left aside): the size
+        of the whole list that :meth:`list_assets` pages through."""
+        where, args = filter_sql(f or AssetFilter())
+        rows = self._read(f"SELECT COUNT(*) AS n FROM assets a JOIN asset_state s ON s.asset_id = a.id{where}", args)
+        return int(rows[0]["n"])
 
     def get_asset(self, asset_id: int) -> AssetDetail:
         """Everything about one asset; raises ``AssetNotFoundError``."""

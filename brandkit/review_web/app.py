@@ -132,12 +132,16 @@ def _filter_from(request: Request) -> tuple[AssetFilter, dict[str, str]]:
     chosen["state"] = state
     if state not in ("all", *(s.value for s in ReviewState)):
         raise ReviewStateError(f"state {state!r} is not one of all, {', '.join(s.value for s in ReviewState)}")
+    before = q.get("before", "")
+    if before and not (before.isdigit() and int(before) >= 1):
+        raise ReviewStateError(f"before {before!r} is not an asset id (a whole number from 1)")
     f = AssetFilter(
         state=None if state == "all" else ReviewState(state),
         run=chosen["run"] or None,
         spec=chosen["spec"] or None,
         check_failed=chosen["check"] or None,
         limit=QUEUE_LIMIT,
+        before=int(before) if before else None,
     )
     return f, chosen
 
@@ -146,19 +150,27 @@ async def queue(request: Request) -> Response:
     """The queue grid."""
     f, chosen = _filter_from(request)
 
-    def work(registry: Registry) -> tuple[list[Any], dict[int, str]]:
-        rows = registry.list_assets(f)
+    def work(registry: Registry) -> tuple[list[Any], dict[int, str], int, bool]:
+        rows = registry.list_assets(f.model_copy(update={"limit": QUEUE_LIMIT + 1}))  # one more: is there a next?
+        more, rows = len(rows) > QUEUE_LIMIT, rows[:QUEUE_LIMIT]
         hints = {row.id: hint for row in rows if (hint := file_hint(row)) is not None}  # a stat each, no read
-        return [registry.get_asset(row.id) for row in rows], hints
+        return [registry.get_asset(row.id) for row in rows], hints, registry.count_assets(f), more
 
-    details, hints = await _with_registry(request, work)
+    details, hints, total, more = await _with_registry(request, work)
     notice = _notice(request)
+    filters = {key: value for key, value in chosen.items() if value}
     context = {
         "items": details,
         "file_hints": hints,
         "chosen": chosen,
         "states": list(ReviewState),
         "limit": QUEUE_LIMIT,
+        "total": total,
+        "paged": f.before is not None,
+        # keyset pages (newest first): the next page starts after this page's last asset, whatever was recorded or
+        # decided meanwhile; the first page is the filters alone
+        "older": "/?" + urlencode({**filters, "before": details[-1].row.id}) if more else None,
+        "newest": "/?" + urlencode(filters) if f.before is not None else None,
         "notice": notice,
     }
     return _page(request, "queue.html", {**context, "path": request.url.path + _query(request)})
