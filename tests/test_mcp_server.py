@@ -396,6 +396,24 @@ async def test_review_queue_and_decisions_go_through_the_registry(
         assert [e.reviewer for e in registry.events(new["id"])] == ["ana"]
     listed = (await call(server, "review_queue", {"state": "approved"})).structured_content
     assert [item["id"] for item in listed["items"]] == [new["id"]]
+    assert (listed["total"], listed["next_before"]) == (1, None)
+    # a queue longer than a page is paged (total, next_before), never cut without a word
+    from tests.registry_support import attempt, record
+
+    with Registry.open(place / "brandkit.db") as registry:
+        extra = [registry.record(record(place, f"old-{i}.png", [attempt(1)]), run_id="r").id for i in range(3)]
+    seen: list[int] = []
+    page: dict[str, Any] = {"next_before": None}
+    for _ in range(10):
+        args: dict[str, Any] = {"state": "pending", "limit": 2}
+        if page["next_before"] is not None:
+            args["before"] = page["next_before"]
+        page = (await call(server, "review_queue", args)).structured_content
+        seen += [item["id"] for item in page["items"]]
+        if page["next_before"] is None:
+            break
+    assert seen == sorted(seen, reverse=True) and set(extra) <= set(seen) and len(seen) == len(set(seen))
+    assert page["total"] == len(seen) >= 3
 
 
 # --- the openai provider (loopback server, fake key) ----------------------------------------------------------

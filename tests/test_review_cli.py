@@ -232,6 +232,7 @@ def test_tables_and_errors_print_brackets_as_text_not_markup(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     listed = CliRunner().invoke(app, ["review", "list", "--db", str(db)])
     assert listed.exit_code == 0 and "ad [draft].png" in listed.stdout
+    assert listed.stdout.rstrip().endswith("\n1 asset(s)")  # one page: no pager
     report = CliRunner().invoke(app, ["report", "--db", str(db)])
     assert report.exit_code == 0, report.output
     assert reason in report.stdout
@@ -239,3 +240,24 @@ def test_tables_and_errors_print_brackets_as_text_not_markup(tmp_path: Path) -> 
     assert missing.exit_code == 2
     refused = CliRunner().invoke(app, ["review", "reject", str(asset.id), "-r", " ", "--db", str(db)])
     assert refused.exit_code == 2 and "[bold red]" not in refused.stderr
+
+
+def test_review_list_pages_and_never_cuts_the_list_without_a_word(tmp_path: Path) -> None:
+    """``review list`` showed the newest 200 and said "200 asset(s)" of an audit's 980: a script reading --json
+    could not tell the list was cut. Now the end line and the JSON say how many match and how to go on."""
+    from tests.registry_support import attempt, record
+
+    db = tmp_path / "brandkit.db"
+    with Registry.open(db) as reg:
+        ids = [reg.record(record(tmp_path, f"ad-{i}.png", [attempt(1)]), run_id="r").id for i in range(7)]
+    page = run("review", "list", "--db", str(db), "--limit", "3")
+    assert (page["total"], [a["id"] for a in page["assets"]]) == (7, ids[6:3:-1])
+    pages = [page]
+    while pages[-1]["next_before"] is not None:
+        pages.append(run("review", "list", "--db", str(db), "--limit", "3", "--before", str(pages[-1]["next_before"])))
+    assert [a["id"] for p in pages for a in p["assets"]] == ids[::-1]  # every asset once, newest first
+    assert len(pages) == 3 and pages[-1]["next_before"] is None
+    shown = CliRunner().invoke(app, ["review", "list", "--db", str(db), "--limit", "3"])
+    assert shown.exit_code == 0 and f"3 of 7 asset(s); the next page: --before {ids[4]}" in shown.stdout
+    last = CliRunner().invoke(app, ["review", "list", "--db", str(db), "--limit", "3", "--before", str(ids[1])])
+    assert "1 of 7 asset(s); the last page" in last.stdout

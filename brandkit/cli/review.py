@@ -93,9 +93,14 @@ def review_list(
         typer.Option("--check-failed", help="Only assets on which this check blocks."),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=10000, help="At most this many rows.")] = 200,
+    before: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--before", min=1, help="Only assets recorded before this id: the next page (see the end line)."),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """List recorded assets, newest first, with their review state."""
+    """List recorded assets, newest first, with their review state; a page at a time (--limit, --before): the
+    end line says how many match and how to get the next page (--json: total, next_before)."""
     from rich.table import Table
 
     from brandkit.cli.common import emit_json, make_console, map_errors
@@ -107,11 +112,13 @@ def review_list(
             raise ReviewStateError(f"--state {state!r}: use pending, approved, rejected or changes_requested")
         with open_registry(db) as reg:
             chosen = ReviewState(state) if state is not None else None
-            rows = reg.list_assets(
-                AssetFilter(run=run, spec=spec, state=chosen, check_failed=check_failed, limit=limit)
-            )
+            f = AssetFilter(run=run, spec=spec, state=chosen, check_failed=check_failed, limit=limit, before=before)
+            rows = reg.list_assets(f.model_copy(update={"limit": limit + 1}))  # one more: is there a next page?
+            total = reg.count_assets(f)
+        more, rows = len(rows) > limit, rows[:limit]
+        next_before = rows[-1].id if more else None
         if json_out:
-            emit_json({"ok": True, "assets": [_row_json(r) for r in rows]})
+            emit_json({"ok": True, "total": total, "next_before": next_before, "assets": [_row_json(r) for r in rows]})
             return
         table = Table("id", "state", "kind", "gates", "spec", "format", "tries", "$", "file", box=None)
         for column in table.columns[:4]:
@@ -134,7 +141,11 @@ def review_list(
         if not console.is_terminal:  # piped: one line per asset, whatever the width
             console.width = 200
         console.print(table)
-        console.print(f"{len(rows)} asset(s)")
+        if next_before is None and before is None:
+            console.print(f"{len(rows)} asset(s)")
+        else:  # a page: never a silent cut
+            follow = f"; the next page: --before {next_before}" if next_before is not None else "; the last page"
+            console.print(f"{len(rows)} of {total} asset(s){follow}")
 
 
 @review_app.command("show")

@@ -92,6 +92,9 @@ class QueueArgs(_Args):
     state: Literal["pending", "approved", "rejected", "changes_requested"] = "pending"
     brand: str | None = Field(default=None, description="Only this brand's assets (its key, as list_brands names it).")
     limit: int = Field(default=50, ge=1, le=500)
+    before: int | None = Field(
+        default=None, ge=1, description="Only assets recorded before this id: the next page (a result's next_before)."
+    )
 
 
 class DecideArgs(_Args):
@@ -202,10 +205,14 @@ class QueueItem(BaseModel):
 
 
 class QueueResult(BaseModel):
-    """``review_queue``."""
+    """``review_queue``: a page of the queue, newest first."""
 
     state: str
     items: list[QueueItem]
+    total: int = Field(description="How many assets match (every page).")
+    next_before: int | None = Field(
+        description="Pass as before= for the next page; None: this is the last page.",
+    )
 
 
 class DecisionResult(BaseModel):

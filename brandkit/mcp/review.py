@@ -50,14 +50,21 @@ class ReviewTools:
 
     async def queue(self, args: QueueArgs, spec_name: str | None) -> QueueResult:
         """Assets in ``args.state`` (newest first), of one spec when ``spec_name`` is given."""
-        wanted = AssetFilter(state=ReviewState(args.state), spec=spec_name, limit=args.limit)
+        wanted = AssetFilter(state=ReviewState(args.state), spec=spec_name, limit=args.limit, before=args.before)
 
-        def read() -> list[AssetRow]:
+        def read() -> tuple[list[AssetRow], int]:
             with Registry.open(self.db) as registry:
-                return registry.list_assets(wanted)
+                page = registry.list_assets(wanted.model_copy(update={"limit": args.limit + 1}))  # one more: a next?
+                return page, registry.count_assets(wanted)
 
-        rows = await anyio.to_thread.run_sync(read)
-        return QueueResult(state=args.state, items=[_item(row) for row in rows])
+        rows, total = await anyio.to_thread.run_sync(read)
+        more, rows = len(rows) > args.limit, rows[: args.limit]
+        return QueueResult(
+            state=args.state,
+            items=[_item(row) for row in rows],
+            total=total,
+            next_before=rows[-1].id if more else None,
+        )
 
     async def decide(self, args: DecideArgs) -> DecisionResult:
         """Record ``args.decision`` on ``args.asset_id`` (``request_changes`` also regenerates with the note)."""
