@@ -205,6 +205,23 @@ def test_metrics_follow_their_definitions(reg: Registry, tmp_path: Path) -> None
     assert v.id  # recorded
 
 
+def test_export_reads_every_approved_asset_page_by_page(
+    reg: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The export read the newest 10,000 approved assets and left the rest out without a word; it reads pages
+    (here of 2) until none is left."""
+    import brandkit.registry.export as export
+
+    monkeypatch.setattr(export, "EXPORT_PAGE", 2)
+    src = tmp_path / "src"
+    src.mkdir()
+    rows = [reg.record(record(src, f"ad-{i}.png", [attempt(1)]), run_id="r") for i in range(5)]
+    for row in rows:
+        reg.decide(row.id, "approved", None, "ann")
+    result = export_approved(reg, tmp_path / "pub")
+    assert sorted(Path(p).name for p in result.written) == [f"ad-{i}.png" for i in range(5)]
+
+
 def test_export_copies_only_approved_unchanged_files_and_never_overwrites_by_surprise(
     reg: Registry, tmp_path: Path
 ) -> None:

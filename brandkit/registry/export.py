@@ -70,6 +70,21 @@ def _earlier_manifest(path: Path) -> list[dict[str, Any]]:
     )
 
 
+EXPORT_PAGE = 1000
+"""The approved assets are read a page of this many rows at a time (every page: nothing is left out)."""
+
+
+def _approved(registry: Registry, f: AssetFilter) -> list[AssetRow]:
+    """Every asset ``f`` matches, newest first, read page by page (it read the newest 10,000 only)."""
+    rows: list[AssetRow] = []
+    while True:
+        page = registry.list_assets(f)
+        rows += page
+        if len(page) < f.limit:
+            return rows
+        f = f.model_copy(update={"before": page[-1].id})
+
+
 def export_approved(
     registry: Registry,
     out: str | os.PathLike[str],
@@ -88,7 +103,7 @@ def export_approved(
     """
     target = Path(out)
     result = ExportResult(out=target)
-    rows = registry.list_assets(AssetFilter(run=run, spec=spec, state=ReviewState.approved, limit=10000))
+    rows = _approved(registry, AssetFilter(run=run, spec=spec, state=ReviewState.approved, limit=EXPORT_PAGE))
     if not rows:
         raise RegistryError(f"{registry.path}: no approved asset to export", path=str(registry.path))
     earlier = {entry["file"]: entry for entry in _earlier_manifest(target / MANIFEST_NAME)}
