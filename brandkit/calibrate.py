@@ -28,11 +28,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from brandkit.errors import ImageInputError, SpecError
+from brandkit.audit.sources import IMAGE_EXTENSIONS, expand_library
+from brandkit.errors import ImageInputError, RequestError, SpecError
 from brandkit.models import CheckStatus, Measure, ValidationReport
 from brandkit.spec.models import BrandSpec
 
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff"})
+IMAGE_SUFFIXES = IMAGE_EXTENSIONS
+"""The image files a folder is searched for (the audit's list: :data:`brandkit.audit.sources.IMAGE_EXTENSIONS`)."""
 Label = Literal["approved", "rejected"]
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each image."""
@@ -128,14 +130,18 @@ class CalibrationReport(_Model):
 
 
 def list_images(folder: str | os.PathLike[str]) -> list[Path]:
-    """Image files under ``folder`` (recursively, sorted); a clear error when it is not a folder or holds none."""
+    """Image files under ``folder`` (recursively, sorted), found as an audit finds them (a Mac's AppleDouble
+    ``._name`` files left out: metadata, not images); a clear error when it is not a folder or holds none."""
     root = Path(folder)
     if not root.is_dir():
         raise ImageInputError(f"{root}: not a folder of images")
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
+    try:
+        found = expand_library([root]).files
+    except RequestError:  # a folder without an image file
+        found = []
+    if not found:
         raise ImageInputError(f"{root}: no images found (looked for {', '.join(sorted(IMAGE_SUFFIXES))})")
-    return files
+    return sorted(item.path for item in found)
 
 
 class _Judged:

@@ -139,6 +139,7 @@ def test_unreadable_images_are_reported_not_counted(
 ) -> None:
     approved = _folder(tmp_path, "approved", 2)
     (approved / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    (approved / "._0.png").write_bytes(b"\x00\x05\x16\x07" + bytes(60))  # a Mac's metadata: not an image, left out
     kit = brandkit.BrandKit(northwind, resources=kit_resources, provider="local")
     report = calibrate(northwind, approved, validate=kit.validate)
     broken = [i for i in report.images if i.passed is None]
@@ -151,6 +152,9 @@ def test_folder_errors(tmp_path: Path, northwind: brandkit.BrandSpec) -> None:
     with pytest.raises(ImageInputError, match="not a folder"):
         calibrate(northwind, tmp_path / "missing")
     (tmp_path / "empty").mkdir()
+    with pytest.raises(ImageInputError, match="no images found"):
+        calibrate(northwind, tmp_path / "empty")
+    (tmp_path / "empty" / "._a.png").write_bytes(b"\x00\x05\x16\x07" + bytes(60))  # metadata only: still none
     with pytest.raises(ImageInputError, match="no images found"):
         calibrate(northwind, tmp_path / "empty")
 
