@@ -144,7 +144,9 @@ class AssetSidecar(_Record):
     conversation: ConversationLink | None = None
     content_credentials: Literal["signed", "unsigned"] = "unsigned"
     credentials: dict[str, Any] | None = Field(
-        default=None, description="Content Credentials: the state, the provider's manifest, the signer."
+        default=None,
+        description="Content Credentials: the state, the provider's manifest, the signer and, for an edit, the asset "
+        "it was made from (edited_from: its sha256, its own credentials, how it is kept).",
     )
 
     @field_validator("report", mode="wrap")

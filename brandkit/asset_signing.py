@@ -8,8 +8,8 @@ drives the C2PA primitives of the foundation package :mod:`brandkit.credentials`
 * :func:`on_return` — what the ``credentials`` check is told during generation (the attempt's bytes are not yet
   the delivered file: brandkit signs the accepted one, or returns it unsigned).
 * :func:`finish_asset` — the accepted asset: the provider's manifest (which brandkit's embedded metadata would
-  break) is removed from the file, then the asset is signed with it as the parent ingredient, or left unsigned
-  with it described in the sidecar.
+  break) is removed from the file, then the asset is signed with it as the parent ingredient (an edit: the edited
+  asset is the parent, the provider's image a component), or left unsigned with them described in the sidecar.
 """
 
 from __future__ import annotations
@@ -45,8 +45,15 @@ def on_return(signer: CredentialSigner | None) -> Literal["signed", "unsigned"]:
     return "signed" if signer is not None else "unsigned"
 
 
-def finish_asset(asset: Asset, spec: BrandSpec, signer: CredentialSigner | None, provider_image: bytes) -> Asset:
-    """The asset as delivered: signed (with the provider's manifest as parent ingredient) or unsigned."""
+def finish_asset(
+    asset: Asset,
+    spec: BrandSpec,
+    signer: CredentialSigner | None,
+    provider_image: bytes,
+    edited_image: bytes | None = None,
+) -> Asset:
+    """The asset as delivered: signed (with the provider's manifest as parent ingredient — or, for an edit, the
+    edited asset ``edited_image`` as parent and the provider's manifest as a component) or unsigned."""
     prompt = asset.prompt
     assertion = brandkit_assertion(
         spec_name=spec.name,
@@ -67,5 +74,6 @@ def finish_asset(asset: Asset, spec: BrandSpec, signer: CredentialSigner | None,
         provider_image=provider_image,
         assertion=assertion,
         title=title,
+        edited_image=edited_image,
     )
     return asset.model_copy(update={"data": data, "credentials": info})

@@ -125,6 +125,74 @@ def test_provider_manifest_survives_as_ingredient_after_overlay_fix(
     assert brandkit.asset.read_embedded_provenance(asset.data) is not None  # brandkit's record still embedded
 
 
+def test_an_edit_names_the_asset_it_edits_as_its_parent(lumen: brandkit.BrandSpec) -> None:
+    """An edit of a signed asset read as a fresh creation ("c2pa.created") and its Content Credentials dropped
+    the original's history. Now the edited asset is the ``parentOf`` ingredient: the chain reads the original's
+    manifest, then the edit's (opened, edited); unsigned, the sidecar names it."""
+    import hashlib
+
+    chain = make_chain()
+    kit = _local(lumen, signer=_signer(chain))
+    original = kit.generate(brandkit.AssetRequest(**REQ, seed=3))  # type: ignore[arg-type]
+    edited = kit.edit(original.data, "Change the headline", headline="Fresh ideas")
+    found = read_credentials(edited.data, chain.ca_pem)
+    assert found.state == "trusted", found.codes
+    before, after = found.chain
+    assert before.label == read_credentials(original.data).active.label  # type: ignore[union-attr]
+    assert before.actions[0].action == "c2pa.created"
+    assert [a.action for a in after.actions] == ["c2pa.opened", "c2pa.edited"] + ["c2pa.edited"] * len(edited.fixes)
+    assert after.actions[1].software_agent == original.model and "edited by" in (after.actions[1].description or "")
+    assert [(i.relationship, i.manifest) for i in after.ingredients] == [("parentOf", before.label)]
+    assert after.brandkit is not None and after.brandkit["prompt_hash"] == edited.prompt.prompt_hash
+    info = edited.sidecar()["credentials"]
+    assert info["edited_from"] == {
+        "image_sha256": hashlib.sha256(original.data).hexdigest(),
+        "state": "valid",  # read without trust anchors: the signature holds
+        "manifest": before.label,
+        "kept_as": "parent ingredient",
+    }
+    # a conversation's next turn is an edit of the turn before it: the same chain
+    talk = kit.conversation({**REQ, "seed": 5})
+    first = talk.turn()
+    second = talk.turn("make the background warmer")
+    talk.close()
+    turns = read_credentials(second.asset.data, chain.ca_pem)
+    assert (
+        turns.state == "trusted"
+        and [m.label for m in turns.chain][-2] == read_credentials(first.asset.data).active.label
+    )  # type: ignore[union-attr]
+    # without a signer nothing is signed, and the sidecar says what was edited
+    plain = _local(lumen).edit(original.data, "Change the headline", headline="Fresh ideas")
+    assert read_credentials(plain.data).state == "absent"
+    assert plain.sidecar()["credentials"]["edited_from"]["kept_as"] == "sidecar only"
+    assert plain.sidecar()["credentials"]["edited_from"]["image_sha256"] == hashlib.sha256(original.data).hexdigest()
+
+
+def test_an_openai_edit_keeps_the_original_as_parent_and_the_model_image_as_a_component(
+    northwind: brandkit.BrandSpec, openai_server: OpenAIServer
+) -> None:
+    openai_ca, brandkit_ca = make_chain("OpenAI test CA signer"), make_chain("Acme brand studio")
+    openai_server.image_factory = brand_imagery(northwind)
+    openai_server.content_credentials = openai_signer(openai_ca)
+    kit = _openai_kit(northwind, openai_server, signer=_signer(brandkit_ca))
+    original = kit.generate(brandkit.AssetRequest(**REQ, seed=1))  # type: ignore[arg-type]
+    edited = kit.edit(original.data, "Warmer light", seed=2)
+    assert openai_server.records("/images/edits")  # the edit went to the model
+    found = read_credentials(edited.data, openai_ca.ca_pem + brandkit_ca.ca_pem)
+    assert found.state == "trusted", found.codes
+    model, first, ours = found.chain  # the original's chain (model, brandkit), then the edit
+    assert first.label == read_credentials(original.data).active.label  # type: ignore[union-attr]
+    relations = {i.relationship: i for i in ours.ingredients}
+    assert set(relations) == {"parentOf", "componentOf"} and relations["parentOf"].manifest == first.label
+    component = relations["componentOf"].manifest
+    assert component is not None and component != model.label  # the edit's own model image, signed by "OpenAI"
+    assert [a.action for a in ours.actions][:2] == ["c2pa.opened", "c2pa.edited"]
+    assert ours.actions[1].digital_source_type == TRAINED and ours.actions[1].software_agent == "gpt-image-2"
+    info = edited.sidecar()["credentials"]
+    assert info["provider_manifest"]["kept_as"] == "component ingredient (embedded)"
+    assert info["edited_from"]["kept_as"] == "parent ingredient"
+
+
 def test_without_signer_nothing_pretends(lumen: brandkit.BrandSpec, openai_server: OpenAIServer) -> None:
     openai_ca = make_chain("OpenAI test CA signer")
     openai_server.image_factory = brand_imagery(lumen)

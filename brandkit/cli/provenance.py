@@ -61,6 +61,13 @@ def _print_chain(chain: dict[str, Any]) -> None:
     sidecar = chain["sidecar"]
     if sidecar is not None:
         provider = (sidecar["credentials"] or {}).get("provider_manifest")
+        edited = (sidecar["credentials"] or {}).get("edited_from")
+        if edited:  # an edit: the asset it was made from
+            console.print(
+                f"edited from ({edited.get('kept_as')}): sha256 {str(edited.get('image_sha256'))[:16]}…, its "
+                f"credentials {edited.get('state')}",
+                markup=False,
+            )
         if provider:
             console.print(
                 f"provider manifest ({provider.get('kept_as')}): {provider.get('state')}, "

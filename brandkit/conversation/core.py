@@ -203,6 +203,7 @@ class TurnSession:
                 lambda feedback: compile_prompt(spec, request, feedback),
                 max_attempts=self.max_attempts,
                 max_spend_usd=limit,
+                edited_image=self.turns[-1].asset.data if self.turns else None,  # the turn it refines
             )
         finally:  # paid is paid: a failed turn's spend counts too
             self._busy = False

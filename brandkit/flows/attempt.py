@@ -73,11 +73,13 @@ def attempt_flow(
     max_attempts: int | None = None,
     max_spend_usd: float | None = None,
     reviewer_feedback: Sequence[str] = (),
+    edited_image: bytes | None = None,
 ) -> Flow[Asset]:
     """Generate → check → fix/regenerate until an attempt passes or the budget is spent.
 
     ``reviewer_feedback`` (a reviewer's request for changes) goes into every attempt's prompt, before the
-    repair loop's own feedback from the previous attempt.
+    repair loop's own feedback from the previous attempt. ``edited_image``: the asset this one edits, as given
+    (an edit, a conversation's next turn) — the signed asset's Content Credentials name it as the parent.
     """
     spec = ctx.spec
     policies: dict[str, CheckPolicy] = checked_policies(request.policies, ctx.checks)
@@ -140,7 +142,8 @@ def attempt_flow(
                     timings["total_s"] = time.perf_counter() - total_started
                     asset = _asset(attempt, attempts, request, budget.spent_usd, timings)
                     source = result.images[0].data  # the provider's own bytes: their manifest is the ingredient
-                    finished: Asset = yield Compute(partial(finish_asset, asset, spec, ctx.signer, source))
+                    finish = partial(finish_asset, asset, spec, ctx.signer, source, edited_image)
+                    finished: Asset = yield Compute(finish)
                     return finished
                 if decision.action == "stop":
                     raise _Stop(decision.reason)
@@ -210,13 +213,19 @@ def edit_flow(
     A ``mask`` (PNG with alpha, the image's size; alpha 0 where it may change) goes to every attempt; one that does
     not fit is refused here, before anything is rendered (:func:`brandkit.edit_mask.check_mask`).
     """
+    given = image  # as given, its Content Credentials included: the signed edit's parent ingredient
     image = upright(image)  # a phone photo turned by its EXIF orientation: sent as it is shown (and masked)
     if mask is not None:
         check_mask(mask, image)
     inherited = inherit_edit(ctx.spec, request, image)
     merged = inherited.request
     asset = yield from attempt_flow(
-        ctx, merged, lambda feedback: compile_edit(ctx.spec, merged, image, feedback), mask=mask, **budget
+        ctx,
+        merged,
+        lambda feedback: compile_edit(ctx.spec, merged, image, feedback),
+        mask=mask,
+        edited_image=given,
+        **budget,
     )
     box = asset.prompt.layout.logo_box
     report = inherited.report.confirm_logo_box(list(box.as_tuple()) if box is not None else None)
