@@ -6,6 +6,7 @@ import hashlib
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -220,6 +221,35 @@ def test_export_reads_every_approved_asset_page_by_page(
         reg.decide(row.id, "approved", None, "ann")
     result = export_approved(reg, tmp_path / "pub")
     assert sorted(Path(p).name for p in result.written) == [f"ad-{i}.png" for i in range(5)]
+
+
+def test_export_holds_no_file_between_its_check_and_its_write(
+    reg: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each file is read when it is checked and again when it is written (an export of thousands of assets held
+    every file's bytes at once): a file changed in between is refused, not exported."""
+    import brandkit.registry.export as export
+
+    src = tmp_path / "src"
+    src.mkdir()
+    a = reg.record(record(src, "a.png", [attempt(1)]), run_id="r")
+    b = reg.record(record(src, "b.png", [attempt(1)]), run_id="r")
+    for row in (a, b):
+        reg.decide(row.id, "approved", None, "ann")
+    reads: list[str] = []
+    real = export.recorded_file
+
+    def reading(row: Any, path: Any = None) -> Any:
+        reads.append(Path(row.path).name)
+        if reads.count("b.png") == 2:  # b changes after its check, before its write
+            (src / "b.png").write_bytes(b"changed meanwhile")
+        return real(row, path)
+
+    monkeypatch.setattr(export, "recorded_file", reading)
+    result = export_approved(reg, tmp_path / "pub")
+    assert sorted(reads) == ["a.png", "a.png", "b.png", "b.png"]  # each checked, then read again to write
+    assert [Path(p).name for p in result.written] == ["a.png"] and [r["id"] for r in result.refused] == [b.id]
+    assert not (tmp_path / "pub" / "b.png").exists()
 
 
 def test_export_copies_only_approved_unchanged_files_and_never_overwrites_by_surprise(

@@ -107,7 +107,9 @@ def export_approved(
     if not rows:
         raise RegistryError(f"{registry.path}: no approved asset to export", path=str(registry.path))
     earlier = {entry["file"]: entry for entry in _earlier_manifest(target / MANIFEST_NAME)}
-    plan: list[tuple[AssetRow, Path, bytes, bytes | None]] = []
+    # the plan holds paths, never bytes: each file is read when it is checked and again when it is written (an
+    # export of thousands of approved assets holds one file at a time, not all of them)
+    plan: list[tuple[AssetRow, Path, Path]] = []
     names: dict[str, int] = {}
     conflicts: list[str] = []
     for row in rows:
@@ -123,38 +125,40 @@ def export_approved(
             conflicts.append(f"{name}: assets {names[name]} and {row.id} have the same file name")
             continue
         names[name] = row.id
-        sidecar_file = Path(row.sidecar_path) if row.sidecar_path else None
-        plan.append(
-            (
-                row,
-                target / name,
-                now.data,
-                sidecar_file.read_bytes() if sidecar_file and sidecar_file.is_file() else None,
-            )
-        )
+        plan.append((row, source, target / name))
 
-    def already_there(row: AssetRow, dest: Path, data: bytes) -> bool:
-        """The file at ``dest`` is this asset's export: the same bytes, or this asset's earlier signed export."""
+    def already_there(row: AssetRow, dest: Path) -> bool:
+        """The file at ``dest`` is this asset's export: the checked bytes (``content_hash``), or this asset's
+        earlier signed export."""
         digest = _digest(dest)
-        if digest == hashlib.sha256(data).hexdigest():
+        if digest == row.content_hash:
             return True
         entry = earlier.get(dest.name)
         return entry is not None and entry.get("sha256") == row.content_hash and entry.get("exported_sha256") == digest
 
-    for row, dest, data, _ in plan:
-        if dest.exists() and not overwrite and not already_there(row, dest, data):
+    for row, _, dest in plan:
+        if dest.exists() and not overwrite and not already_there(row, dest):
             conflicts.append(f"{dest}: a different file is already there (asset {row.id}; --overwrite replaces it)")
     if conflicts:
         raise OutputError(
             "export stopped, nothing written:\n" + "\n".join(f"  - {c}" for c in conflicts), path=str(target)
         )
     manifest = []
-    for row, dest, data, sidecar in plan:
+    for row, source, dest in plan:
+        now = recorded_file(row, source)  # read again to write: still the checked bytes?
+        if now.data is None or not now.unchanged:
+            result.refused.append(
+                {"id": row.id, "path": row.path, "reason": f"the file is {now.state.value} since it was recorded"}
+            )
+            continue
+        data = now.data
+        sidecar_file = Path(row.sidecar_path) if row.sidecar_path else None
+        sidecar = sidecar_file.read_bytes() if sidecar_file and sidecar_file.is_file() else None
         items: list[tuple[Path, bytes]] = [(dest, data)]
         if sidecar is not None:
             items.append((dest.with_name(dest.name + ".json"), sidecar))
         approval = [e for e in registry.events(row.id) if e.state is ReviewState.approved][-1]
-        if dest.exists() and not overwrite and already_there(row, dest, data):
+        if dest.exists() and not overwrite and already_there(row, dest):
             result.unchanged.append(str(dest))
             exported = _digest(dest)
         else:
