@@ -179,6 +179,18 @@ def test_colour_temperature_range(northwind: brandkit.BrandSpec) -> None:
     cool = _run(spec, _ad(blue))
     assert cool.details["photo"]["color_temperature_k"] > 6000
     assert cool.status == CheckStatus.failed and "too cool" in (cool.hint or "")
+    assert "monochrome" not in cool.details["photo"]
+    # a black-and-white photograph has no colour cast: its grey-world white is the display's (~6500 K), which
+    # the hint says instead of calling it blue; a sepia print is warm colour, judged as such
+    grey = _photo().convert("L").convert("RGB")
+    mono = _run(spec, _ad(grey))
+    assert mono.status == CheckStatus.failed and 6400 < mono.details["photo"]["color_temperature_k"] < 6600
+    assert mono.details["photo"]["monochrome"] is True
+    assert "the photograph is black and white" in (mono.hint or "") and "too cool" not in (mono.hint or "")
+    tone = np.asarray(grey, dtype=np.float64) * np.array([1.07, 0.94, 0.74])
+    sepia = Image.fromarray(np.clip(tone, 0, 255).astype(np.uint8), "RGB")
+    toned = _run(spec, _ad(sepia))
+    assert toned.details["photo"]["color_temperature_k"] < 6000 and "monochrome" not in toned.details["photo"]
 
 
 def _near(target: str, delta: float, direction: tuple[int, int, int]) -> tuple[int, int, int]:

@@ -158,13 +158,33 @@ def judge_photo(
         verdict.details["temperature_range_k"] = [rule.temperature.min_kelvin, rule.temperature.max_kelvin]
         if cct is not None and not rule.temperature.min_kelvin <= cct <= rule.temperature.max_kelvin:
             warmer = cct > rule.temperature.max_kelvin
-            verdict.problems.append(
-                f"photo colour temperature ≈{cct:.0f} K is outside {rule.temperature.min_kelvin:.0f}–"
-                f"{rule.temperature.max_kelvin:.0f} K"
-            )
-            verdict.hints.append(
-                f"the photograph looks too {'cool (blue)' if warmer else 'warm (orange)'} at about {cct:.0f} K; "
-                f"use a {'warmer' if warmer else 'cooler'} light or grade (the brand wants "
-                f"{rule.temperature.min_kelvin:.0f}–{rule.temperature.max_kelvin:.0f} K)"
-            )
+            wanted = f"{rule.temperature.min_kelvin:.0f}–{rule.temperature.max_kelvin:.0f} K"
+            verdict.problems.append(f"photo colour temperature ≈{cct:.0f} K is outside {wanted}")
+            if _grey_share(colors, counts) >= MONOCHROME_SHARE:  # a grey image's grey-world white is the display's
+                verdict.details["monochrome"] = True
+                verdict.hints.append(
+                    f"the photograph is black and white (neutral greys read as about {cct:.0f} K, the display's "
+                    f"white); the brand wants colour graded {'warm' if warmer else 'cool'} ({wanted})"
+                )
+            else:
+                verdict.hints.append(
+                    f"the photograph looks too {'cool (blue)' if warmer else 'warm (orange)'} at about {cct:.0f} K; "
+                    f"use a {'warmer' if warmer else 'cooler'} light or grade (the brand wants {wanted})"
+                )
     return verdict
+
+
+MONOCHROME_SHARE = 0.99
+"""The share of a photo's pixels that must be grey (:func:`_grey_share`) for it to be called black and white."""
+
+
+def _grey_share(colors: npt.NDArray[np.uint8], counts: npt.NDArray[np.int64]) -> float:
+    """The pixel-weighted share of ``colors`` whose channels are within 2 of each other (greys, JPEG noise
+    included; a sepia or blue-toned print is not grey)."""
+    rgb = np.asarray(colors, dtype=np.int16).reshape(-1, 3)
+    weights = np.asarray(counts, dtype=np.float64).reshape(-1)
+    total = float(weights.sum())
+    if total <= 0:
+        return 0.0
+    spread = rgb.max(axis=1) - rgb.min(axis=1)
+    return float(weights[spread <= 2].sum()) / total
