@@ -56,6 +56,17 @@ def _openai_kit(spec: brandkit.BrandSpec, server: OpenAIServer, **options: objec
     )
 
 
+def _signed_openai_kit(
+    spec: brandkit.BrandSpec, server: OpenAIServer
+) -> tuple[brandkit.BrandKit, SignerChain, SignerChain]:
+    """A kit on the loopback OpenAI server, which signs what it returns as OpenAI does (one test CA), signing its
+    own assets with another CA; the kit and the two chains ("OpenAI", brandkit's)."""
+    openai_ca, brandkit_ca = make_chain("OpenAI test CA signer"), make_chain("Acme brand studio")
+    server.image_factory = brand_imagery(spec)
+    server.content_credentials = openai_signer(openai_ca)
+    return _openai_kit(spec, server, signer=_signer(brandkit_ca)), openai_ca, brandkit_ca
+
+
 def _png_chunk(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
 
@@ -89,10 +100,7 @@ def _flip_png_pixels(data: bytes) -> bytes:
 def test_provider_manifest_survives_as_ingredient_after_overlay_fix(
     northwind: brandkit.BrandSpec, openai_server: OpenAIServer
 ) -> None:
-    openai_ca, brandkit_ca = make_chain("OpenAI test CA signer"), make_chain("Acme brand studio")
-    openai_server.image_factory = brand_imagery(northwind)
-    openai_server.content_credentials = openai_signer(openai_ca)
-    kit = _openai_kit(northwind, openai_server, signer=_signer(brandkit_ca))
+    kit, openai_ca, brandkit_ca = _signed_openai_kit(northwind, openai_server)
     asset = kit.generate(brandkit.AssetRequest(**REQ, seed=1))  # type: ignore[arg-type]
     assert {"fix:logo", "fix:text"} <= set(asset.fixes)  # brandkit composited copy and logo: pixels changed
 
@@ -171,10 +179,7 @@ def test_an_edit_names_the_asset_it_edits_as_its_parent(lumen: brandkit.BrandSpe
 def test_an_openai_edit_keeps_the_original_as_parent_and_the_model_image_as_a_component(
     northwind: brandkit.BrandSpec, openai_server: OpenAIServer
 ) -> None:
-    openai_ca, brandkit_ca = make_chain("OpenAI test CA signer"), make_chain("Acme brand studio")
-    openai_server.image_factory = brand_imagery(northwind)
-    openai_server.content_credentials = openai_signer(openai_ca)
-    kit = _openai_kit(northwind, openai_server, signer=_signer(brandkit_ca))
+    kit, openai_ca, brandkit_ca = _signed_openai_kit(northwind, openai_server)
     original = kit.generate(brandkit.AssetRequest(**REQ, seed=1))  # type: ignore[arg-type]
     edited = kit.edit(original.data, "Warmer light", seed=2)
     assert openai_server.records("/images/edits")  # the edit went to the model
