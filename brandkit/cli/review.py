@@ -112,13 +112,14 @@ def review_list(
             raise ReviewStateError(f"--state {state!r}: use pending, approved, rejected or changes_requested")
         with open_registry(db) as reg:
             chosen = ReviewState(state) if state is not None else None
-            f = AssetFilter(run=run, spec=spec, state=chosen, check_failed=check_failed, limit=limit, before=before)
-            rows = reg.list_assets(f.model_copy(update={"limit": limit + 1}))  # one more: is there a next page?
-            total = reg.count_assets(f)
-        more, rows = len(rows) > limit, rows[:limit]
-        next_before = rows[-1].id if more else None
+            page = reg.page_assets(
+                AssetFilter(run=run, spec=spec, state=chosen, check_failed=check_failed, limit=limit, before=before)
+            )
+        rows, next_before = page.rows, page.next_before
         if json_out:
-            emit_json({"ok": True, "total": total, "next_before": next_before, "assets": [_row_json(r) for r in rows]})
+            emit_json(
+                {"ok": True, "total": page.total, "next_before": next_before, "assets": [_row_json(r) for r in rows]}
+            )
             return
         table = Table("id", "state", "kind", "gates", "spec", "format", "tries", "$", "file", box=None)
         for column in table.columns[:4]:
@@ -145,7 +146,7 @@ def review_list(
             console.print(f"{len(rows)} asset(s)")
         else:  # a page: never a silent cut
             follow = f"; the next page: --before {next_before}" if next_before is not None else "; the last page"
-            console.print(f"{len(rows)} of {total} asset(s){follow}")
+            console.print(f"{len(rows)} of {page.total} asset(s){follow}")
 
 
 @review_app.command("show")

@@ -14,7 +14,7 @@ import anyio
 
 from brandkit.errors import RequestError
 from brandkit.mcp.models import DecideArgs, DecisionResult, QueueArgs, QueueItem, QueueResult
-from brandkit.registry.models import AssetFilter, AssetRow, ReviewState
+from brandkit.registry.models import AssetFilter, AssetPage, AssetRow, ReviewState
 from brandkit.registry.regenerate import request_changes
 from brandkit.registry.store import Registry
 
@@ -52,18 +52,16 @@ class ReviewTools:
         """Assets in ``args.state`` (newest first), of one spec when ``spec_name`` is given."""
         wanted = AssetFilter(state=ReviewState(args.state), spec=spec_name, limit=args.limit, before=args.before)
 
-        def read() -> tuple[list[AssetRow], int]:
+        def read() -> AssetPage:
             with Registry.open(self.db) as registry:
-                page = registry.list_assets(wanted.model_copy(update={"limit": args.limit + 1}))  # one more: a next?
-                return page, registry.count_assets(wanted)
+                return registry.page_assets(wanted)
 
-        rows, total = await anyio.to_thread.run_sync(read)
-        more, rows = len(rows) > args.limit, rows[: args.limit]
+        page = await anyio.to_thread.run_sync(read)
         return QueueResult(
             state=args.state,
-            items=[_item(row) for row in rows],
-            total=total,
-            next_before=rows[-1].id if more else None,
+            items=[_item(row) for row in page.rows],
+            total=page.total,
+            next_before=page.next_before,
         )
 
     async def decide(self, args: DecideArgs) -> DecisionResult:

@@ -3,6 +3,7 @@
 from brandkit.registry.models import (
     AssetDetail,
     AssetFilter,
+    AssetPage,
     AssetRow,
     AttemptRow,
     Metrics,
@@ -17,6 +18,7 @@ __all__ = [
     "DB_NAME",
     "AssetDetail",
     "AssetFilter",
+    "AssetPage",
     "AssetRow",
     "AttemptRow",
     "Metrics",

@@ -78,11 +78,11 @@ def _approved(registry: Registry, f: AssetFilter) -> list[AssetRow]:
     """Every asset ``f`` matches, newest first, read page by page (it read the newest 10,000 only)."""
     rows: list[AssetRow] = []
     while True:
-        page = registry.list_assets(f)
-        rows += page
-        if len(page) < f.limit:
+        page = registry.page_assets(f)
+        rows += page.rows
+        if page.next_before is None:
             return rows
-        f = f.model_copy(update={"before": page[-1].id})
+        f = f.model_copy(update={"before": page.next_before})
 
 
 def export_approved(

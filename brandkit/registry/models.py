@@ -138,6 +138,15 @@ class AssetFilter(_Row):
     )
 
 
+class AssetPage(_Row):
+    """One page of :meth:`~brandkit.registry.store.Registry.page_assets`: its rows (newest first), how many assets
+    match every page, and the ``before`` of the next page (``None``: the last)."""
+
+    rows: list[AssetRow]
+    total: int
+    next_before: int | None
+
+
 class CountRow(_Row):
     """A check or reason and how many times it caused rework."""
 

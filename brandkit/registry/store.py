@@ -25,6 +25,7 @@ from brandkit.registry.metrics import compute_metrics
 from brandkit.registry.models import (
     AssetDetail,
     AssetFilter,
+    AssetPage,
     AssetRow,
     GroupBy,
     Metrics,
@@ -257,6 +258,14 @@ class Registry:
             args.append(f.before)
         sql = ROW_SQL + where + " ORDER BY a.id DESC LIMIT ? OFFSET ?"
         return [row_of(r) for r in self._read(sql, [*args, f.limit, f.offset])]
+
+    def page_assets(self, f: AssetFilter | None = None) -> AssetPage:
+        """The page of ``f`` (``f.limit`` rows before ``f.before``, newest first), the number of assets its filters
+        match and the next page's ``before`` — one row more is read to know whether there is one."""
+        f = f or AssetFilter()
+        rows = self.list_assets(f.model_copy(update={"limit": f.limit + 1}))
+        more, rows = len(rows) > f.limit, rows[: f.limit]
+        return AssetPage(rows=rows, total=self.count_assets(f), next_before=rows[-1].id if more else None)
 
     def count_assets(self, f: AssetFilter | None = None) -> int:
         """How many assets match ``f``'s filters (its ``limit``, ``offset`` and ``before`` left aside): the size

@@ -38,7 +38,7 @@ from starlette.templating import Jinja2Templates
 
 from brandkit.errors import AssetNotFoundError, BrandkitError, ReviewStateError, redact
 from brandkit.registry.files import file_hint, recorded_file
-from brandkit.registry.models import AssetDetail, AssetFilter, GroupBy, Metrics, ReviewState
+from brandkit.registry.models import AssetDetail, AssetFilter, AssetPage, GroupBy, Metrics, ReviewState
 from brandkit.registry.store import Registry
 from brandkit.review_web import charts
 from brandkit.review_web.files import MEDIA_TYPES, cached_thumbnail, checked_image, thumbnail, thumbnail_folder
@@ -150,13 +150,12 @@ async def queue(request: Request) -> Response:
     """The queue grid."""
     f, chosen = _filter_from(request)
 
-    def work(registry: Registry) -> tuple[list[Any], dict[int, str], int, bool]:
-        rows = registry.list_assets(f.model_copy(update={"limit": QUEUE_LIMIT + 1}))  # one more: is there a next?
-        more, rows = len(rows) > QUEUE_LIMIT, rows[:QUEUE_LIMIT]
-        hints = {row.id: hint for row in rows if (hint := file_hint(row)) is not None}  # a stat each, no read
-        return [registry.get_asset(row.id) for row in rows], hints, registry.count_assets(f), more
+    def work(registry: Registry) -> tuple[list[Any], dict[int, str], AssetPage]:
+        page = registry.page_assets(f)
+        hints = {row.id: hint for row in page.rows if (hint := file_hint(row)) is not None}  # a stat each, no read
+        return [registry.get_asset(row.id) for row in page.rows], hints, page
 
-    details, hints, total, more = await _with_registry(request, work)
+    details, hints, page = await _with_registry(request, work)
     notice = _notice(request)
     filters = {key: value for key, value in chosen.items() if value}
     context = {
@@ -165,11 +164,11 @@ async def queue(request: Request) -> Response:
         "chosen": chosen,
         "states": list(ReviewState),
         "limit": QUEUE_LIMIT,
-        "total": total,
+        "total": page.total,
         "paged": f.before is not None,
         # keyset pages (newest first): the next page starts after this page's last asset, whatever was recorded or
         # decided meanwhile; the first page is the filters alone
-        "older": "/?" + urlencode({**filters, "before": details[-1].row.id}) if more else None,
+        "older": "/?" + urlencode({**filters, "before": page.next_before}) if page.next_before else None,
         "newest": "/?" + urlencode(filters) if f.before is not None else None,
         "notice": notice,
     }
