@@ -127,10 +127,18 @@ _HEIF_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", 
 """ISO base media brands of HEIC/HEIF still images (``ftyp`` box): what iPhones save by default."""
 
 
+APPLE_DOUBLE = b"\x00\x05\x16\x07"
+"""The first bytes of an AppleDouble file (RFC 1740): the metadata a Mac writes as ``._name`` beside ``name`` on
+shared drives and into zip files (``__MACOSX/``) — an image's extension, no image."""
+
+
 def _unrecognised(data: bytes) -> str:
-    """Why Pillow could not identify ``data``: HEIC/HEIF said by name (its decoder is not installed), else generic."""
+    """Why Pillow could not identify ``data``: HEIC/HEIF and a Mac's AppleDouble metadata said by name, else
+    generic."""
     if data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
         return "HEIC/HEIF image (an iPhone's default photo format) is not supported: export it as JPEG or PNG"
+    if data.startswith(APPLE_DOUBLE):
+        return "a Mac's metadata file (AppleDouble, '._name'), not an image: the image is the file without '._'"
     return "not a recognised image format"
 
 

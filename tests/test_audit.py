@@ -127,8 +127,14 @@ def test_macos_metadata_files_are_left_out_and_counted(tmp_path: Path, rendered:
     by_pattern = expand_library([str(lib / "**" / "._*"), lib])  # a pattern leaves them out too, each counted once
     assert [item.path for item in by_pattern.files] == [named, *(item.path for item in found.files[1:])]
     assert by_pattern.skipped == found.skipped
-    # named outright, the file is checked (and reported unreadable): never left out without a word
+    # named outright, the file is checked (and reported unreadable): never left out without a word, and the
+    # error says what it is
     assert [item.path for item in expand_library([lib / "._a.png"]).files] == [lib / "._a.png"]
+    from brandkit.errors import ImageInputError
+    from brandkit.imageio import load_image
+
+    with pytest.raises(ImageInputError, match=r"a Mac's metadata file \(AppleDouble, '\._name'\), not an image"):
+        load_image(lib / "._a.png")
 
 
 def test_shards_partition_the_list_and_stay_put_when_files_are_added() -> None:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from brandkit.errors import RequestError
+from brandkit.imageio import APPLE_DOUBLE
 
 __all__ = [
     "IMAGE_EXTENSIONS",
@@ -45,8 +46,6 @@ __all__ = [
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff"})
 _MAGIC = re.compile(r"[*?\[]")
 _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
-_APPLE_DOUBLE = b"\x00\x05\x16\x07"
-"""The first bytes of an AppleDouble file (RFC 1740): a Mac's metadata for the file of the same name."""
 
 
 @dataclass(frozen=True)
@@ -174,7 +173,7 @@ def _apple_double(path: Path) -> bool:
         return False
     try:
         with path.open("rb") as handle:
-            return handle.read(len(_APPLE_DOUBLE)) == _APPLE_DOUBLE
+            return handle.read(len(APPLE_DOUBLE)) == APPLE_DOUBLE
     except OSError:
         return False
 
