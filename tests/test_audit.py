@@ -137,6 +137,27 @@ def test_macos_metadata_files_are_left_out_and_counted(tmp_path: Path, rendered:
         load_image(lib / "._a.png")
 
 
+def test_every_image_a_library_holds_is_listed_even_one_brandkit_cannot_read(tmp_path: Path) -> None:
+    """A browser's ``.jfif`` download and an ``.avif`` export were left out of a folder audit without a word (and an
+    iPhone's ``.heic``): they are listed — read when brandkit can decode them, reported unreadable by name else."""
+    from brandkit.errors import ImageInputError
+    from brandkit.imageio import load_image
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    image = Image.new("RGB", (48, 32), (200, 100, 50))
+    for name, fmt in (("download.jfif", "JPEG"), ("old.JPE", "JPEG"), ("export.avif", "AVIF")):
+        image.save(lib / name, fmt)
+    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(64)  # an iPhone photo's header
+    (lib / "IMG_0001.HEIC").write_bytes(heic)
+    listed = [item.rel for item in expand_sources([lib])]
+    assert listed == ["IMG_0001.HEIC", "download.jfif", "export.avif", "old.JPE"]
+    for rel in listed[1:]:
+        assert load_image(lib / rel).size == (48, 32), rel
+    with pytest.raises(ImageInputError, match="HEIC/HEIF image .* export it as JPEG or PNG"):
+        load_image(lib / "IMG_0001.HEIC")
+
+
 def test_shards_partition_the_list_and_stay_put_when_files_are_added() -> None:
     files = [AuditFile(Path(f"lib/{i // 10}/img{i}.png"), f"{i // 10}/img{i}.png") for i in range(300)]
     for count in (1, 2, 3, 7):

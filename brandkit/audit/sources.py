@@ -43,7 +43,12 @@ __all__ = [
     "shard_of",
 ]
 
-IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff"})
+IMAGE_EXTENSIONS = frozenset(
+    {".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".webp", ".avif", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".heif"}
+)
+"""What a folder or pattern is searched for: what brandkit decodes, and HEIC/HEIF, which it cannot — listed so that
+a library's iPhone photos are reported unreadable by name ("export it as JPEG or PNG") rather than left out of the
+audit without a word (as a browser's ``.jfif`` download or an ``.avif`` export were)."""
 _MAGIC = re.compile(r"[*?\[]")
 _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
