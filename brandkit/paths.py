@@ -40,10 +40,12 @@ def confined_file(
     relative_only: bool = False,
     what: str = "asset",
     folder: str = "the spec folder",
+    allow_option: str = "--allow-path / allow_paths",
 ) -> Path:
     """The real path of the regular file ``text`` names, relative to ``base``, inside ``base`` or ``allowed``.
 
-    ``what`` and ``folder`` only word the messages (``"reference image"``, ``"the plan folder"``). Raises
+    ``what`` and ``folder`` only word the messages (``"reference image"``, ``"the plan folder"``), and
+    ``allow_option`` names the caller's way to allow more folders (``""``: it has none). Raises
     :class:`~brandkit.errors.SpecError` naming ``text`` (and, when it leads out, the real target).
     """
     if relative_only:
@@ -66,7 +68,7 @@ def confined_file(
         raise SpecError(f"cannot resolve {what} {text!r}: {exc}") from exc
     roots = [base.resolve(), *(root.resolve() for root in allowed)]
     if not any(is_inside(real, root) for root in roots):
-        extra = "" if relative_only else " and every folder allowed with --allow-path / allow_paths"
+        extra = "" if relative_only or not allow_option else f" and every folder allowed with {allow_option}"
         raise SpecError(f"{what} {text!r} leads outside {folder}{extra} (to {real})")
     if not real.is_file():
         raise SpecError(f"{what} {text!r} is not a regular file")

@@ -21,6 +21,8 @@ FORMAT_TITLES: dict[str, str] = {
     "adcp": "AdCP brand.json",
 }
 _BRAND_YML_KEYS = {"meta", "color", "logo", "typography", "defaults"}
+_BRANDKIT_KEYS = {"schema_version", "name", "version", "voice", "palette", "logos", "forbidden", "required", "style"}
+_BRANDKIT_KEYS |= {"formats", "generation", "checks", "repair", "photos"}
 _ADCP_KEYS = {"house", "brands", "brand_refs", "authoritative_location", "brand_agent", "house_domain"}
 _ADCP_BRAND_KEYS = {"names", "logos", "colors", "fonts", "tone", "tagline", "visual_guidelines", "keller_type"}
 MAX_DETECT_BYTES = 8 * 1024 * 1024
@@ -52,13 +54,28 @@ def detect_data(data: Any) -> tuple[FormatName, str] | None:
         return "adcp", f"an AdCP brand object ({sorted(keys & _ADCP_BRAND_KEYS)})"
     if "designtokens" in schema or "resolutionOrder" in keys or _has_token(data):
         return "dtcg", "tokens with $value" if _has_token(data) else "a DTCG resolver document"
-    if keys & _BRAND_YML_KEYS and keys <= _BRAND_YML_KEYS | {"$schema"}:
-        color = data.get("color")
-        if isinstance(data.get("meta"), dict) or (
-            isinstance(color, dict) and ("palette" in color or "primary" in color)
-        ):
-            return "brand-yml", f"brand.yml sections {sorted(keys & _BRAND_YML_KEYS)}"
-    return None
+    return _brand_yml(data)
+
+
+def _brand_yml(data: dict[Any, Any]) -> tuple[FormatName, str] | None:
+    """A posit brand.yml: one of its own sections (``meta``, ``color``, ``logo``, ``defaults``; ``typography`` is
+    also a brandkit spec's), no field of a brandkit spec, and a ``meta`` or ``color`` mapping or else every section
+    shaped as brand.yml has it (an invalid brand file is still recognised, so its import says what is wrong). Keys
+    brand.yml does not define (``button:``, ``card:`` — real files carry their own) do not hide it: the importer
+    drops them and says so."""
+    keys = {str(key) for key in data}
+    sections = keys & _BRAND_YML_KEYS
+    if not sections - {"typography"} or keys & _BRANDKIT_KEYS:
+        return None
+    shapes = {"meta": (dict, str), "color": (dict,), "logo": (dict, str), "typography": (dict,), "defaults": (dict,)}
+    plain = isinstance(data.get("meta"), dict) or isinstance(data.get("color"), dict)
+    if not plain and not all(isinstance(data[key], shapes[key]) or data[key] is None for key in sections):
+        return None  # e.g. a site's config with a ``logo:`` list: not a brand file
+    why = f"brand.yml sections {sorted(sections)}"
+    other = sorted(keys - _BRAND_YML_KEYS - {"$schema"})
+    if other:
+        why += f"; other keys {other} are not brand.yml's"
+    return "brand-yml", why
 
 
 def foreign_format_error(data: Any, source: str) -> SpecError | None:

@@ -10,12 +10,21 @@ success, info, warning, danger, light, dark, link — each a colour, a palette n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from brandkit.errors import SpecError
 from brandkit.spec.importers.colorspace import ColorParseError, parse_css_color
-from brandkit.spec.importers.draft import BrandDraft, DraftColor, DraftFont, DraftLogo, humanize, local_file
+from brandkit.spec.importers.draft import (
+    BrandDraft,
+    DraftColor,
+    DraftFont,
+    DraftLogo,
+    humanize,
+    local_file,
+    quarto_project,
+)
 from brandkit.spec.importers.extension import read_extension
 from brandkit.spec.importers.fonts import weight_of
 from brandkit.spec.importers.report import MappingReport
@@ -25,6 +34,25 @@ THEME_COLORS = (
     "light", "dark", "link",
 )  # fmt: skip
 _SIZES = ("large", "medium", "small")
+
+
+@dataclass(frozen=True)
+class _Files:
+    """Where a brand.yml's logo and font files are read from: its folder, the Quarto project it is in (None: not
+    in one; see :func:`~brandkit.spec.importers.draft.local_file`) and the file's name for messages."""
+
+    base: Path
+    source: str
+    project: Path | None
+    report: MappingReport
+
+    def file(self, ref: str, what: str, where: str) -> Path:
+        """The file ``ref`` names (``where``: the field, for messages); a path read by Quarto's rules is reported."""
+        found = local_file(ref, self.base, what, where, self.source, self.project)
+        if self.project is not None and (ref.startswith("/") or ".." in ref.replace("\\", "/").split("/")):
+            rel = found.relative_to(self.project) if found.is_relative_to(self.project) else found
+            self.report.mapped(where, f"{rel} in the Quarto project {self.project}", f"{ref!r} read as Quarto does")
+        return found
 
 
 def _mapping(value: Any, where: str, source: str) -> dict[str, Any]:
@@ -99,25 +127,29 @@ def _parsed(draft: BrandDraft, name: str, value: Any, where: str, add: bool = Tr
     return draft.add_color(color) if add else color
 
 
-def _logos(draft: BrandDraft, logo: Any, base: Path, source: str) -> None:
-    report = draft.report
+def _logos(draft: BrandDraft, logo: Any, files: _Files) -> None:
+    report, source = draft.report, files.source
     if isinstance(logo, str):
         logo = {"medium": logo}
     logo = _mapping(logo, "logo", source)
     images = _mapping(logo.get("images"), "logo.images", source)
     seen: set[tuple[str, str]] = set()
 
-    def path_of(ref: Any, where: str) -> tuple[Path, str]:
+    used: set[str] = set()
+
+    def path_of(ref: Any, where: str) -> tuple[Path, str] | None:
         alt = ""
         if isinstance(ref, str) and ref in images:
+            used.add(ref)
             ref = images[ref]
         if isinstance(ref, dict):
             alt, ref = str(ref.get("alt", "")), ref.get("path")
         if not isinstance(ref, str) or not ref:
             raise SpecError(f"{source}: {where}: a logo is a path or an image name, got {ref!r}")
         if "://" in ref:
-            raise SpecError(f"{source}: {where}: {ref!r} is a URL; brandkit imports local files only (no network)")
-        return local_file(ref, base, "logo", where, source), alt
+            report.dropped(where, f"{ref} is remote: brandkit imports local files only (no download)")
+            return None
+        return files.file(ref, "logo", where), alt
 
     for size in _SIZES:
         value = logo.get(size)
@@ -128,7 +160,10 @@ def _logos(draft: BrandDraft, logo: Any, base: Path, source: str) -> None:
             if theme not in ("", "light", "dark"):
                 report.dropped(f"logo.{size}.{theme}", "brand.yml logos have light and dark variants only")
                 continue
-            path, alt = path_of(ref, f"logo.{size}{'.' + theme if theme else ''}")
+            found = path_of(ref, f"logo.{size}{'.' + theme if theme else ''}")
+            if found is None:
+                continue
+            path, alt = found
             key = (str(path), theme or "light")
             if key in seen:
                 report.mapped(f"logo.{size}.{theme or 'light'}", "same file as a larger size; one variant kept")
@@ -142,15 +177,32 @@ def _logos(draft: BrandDraft, logo: Any, base: Path, source: str) -> None:
     for key in logo:
         if key not in (*_SIZES, "images"):
             report.dropped(f"logo.{key}", "not a brand.yml logo field")
+    for name in images:
+        if name not in used:
+            report.dropped(
+                f"logo.images.{name}",
+                "no size (small, medium, large) names it: not a logo variant (name it there, as light or dark, to import it)",
+            )
 
 
-def _font_files(draft: BrandDraft, entry: dict[str, Any], family: str, base: Path, source: str) -> list[Path]:
+def font_stack(family: str) -> list[str]:
+    """The families of a CSS ``font-family`` value (``"'Noto Sans', Aptos, sans-serif"`` → three), unquoted, in
+    order; a plain family name is a stack of one."""
+    names: list[str] = []
+    for part in family.split(","):
+        name = part.strip().strip("'\"").strip()
+        if name:
+            names.append(name)
+    return names
+
+
+def _font_files(draft: BrandDraft, entry: dict[str, Any], family: str, files_at: _Files) -> list[Path]:
     """The local files of a brand.yml font entry (remote ones dropped: nothing is downloaded)."""
     files: list[Path] = []
     for i, item in enumerate(entry.get("files") or []):
         rel = item.get("path") if isinstance(item, dict) else item
         if isinstance(rel, str) and "://" not in rel:
-            files.append(local_file(rel, base, "font", f"typography.fonts[{family}].files[{i}]", source))
+            files.append(files_at.file(rel, "font", f"typography.fonts[{family}].files[{i}]"))
         elif isinstance(rel, str):
             draft.report.dropped(f"typography.fonts[{family}].files[{i}]", f"{rel} is remote (no download)")
     return files
@@ -160,24 +212,32 @@ def _draft_font(
     draft: BrandDraft,
     typo: dict[str, Any],
     by_family: dict[str, dict[str, Any]],
-    where: tuple[Path, str],
+    where: _Files,
     role: str,
     key: str,
     default_weight: int,
 ) -> None:
     """``typography.<key>`` (a family name or options) as the draft's ``role`` font, with its files."""
-    base, source = where
+    source = where.source
     report = draft.report
     value = typo.get(key)
     if value is None:
         return
     options = {"family": value} if isinstance(value, str) else _mapping(value, f"typography.{key}", source)
     family = options.get("family")
-    if not isinstance(family, str):
+    if not isinstance(family, str) or not font_stack(family):
         report.dropped(f"typography.{key}", "names no family")
         return
+    stack = font_stack(family)
+    if len(stack) > 1:
+        report.approximated(
+            f"typography.{key}.family",
+            f"family {stack[0]!r}",
+            f"a CSS font stack: its first family is the brand's; the fallbacks {stack[1:]} are for browsers",
+        )
+    family = stack[0]
     entry = by_family.get(family.casefold(), {})
-    files = _font_files(draft, entry, family, base, source)
+    files = _font_files(draft, entry, family, where)
     weight = weight_of(options.get("weight"), default_weight)
     draft.fonts[role] = DraftFont(family, weight, f"typography.{key}", files, str(entry.get("source", "")))
     for extra in ("size", "line-height", "style", "color"):
@@ -185,8 +245,8 @@ def _draft_font(
             report.dropped(f"typography.{key}.{extra}", "brandkit sizes, sets and colours copy to fit its layout")
 
 
-def _typography(draft: BrandDraft, typo: dict[str, Any], base: Path, source: str) -> None:
-    report = draft.report
+def _typography(draft: BrandDraft, typo: dict[str, Any], files: _Files) -> None:
+    report, source = draft.report, files.source
     fonts = typo.get("fonts") or []
     if not isinstance(fonts, list):
         raise SpecError(f"{source}: typography.fonts must be a list")
@@ -196,8 +256,8 @@ def _typography(draft: BrandDraft, typo: dict[str, Any], base: Path, source: str
             by_family[font["family"].casefold()] = font
         else:
             report.dropped(f"typography.fonts[{i}]", "a font entry needs a family")
-    _draft_font(draft, typo, by_family, (base, source), "headline", "headings", 700)
-    _draft_font(draft, typo, by_family, (base, source), "body", "base", 400)
+    _draft_font(draft, typo, by_family, files, "headline", "headings", 700)
+    _draft_font(draft, typo, by_family, files, "body", "base", 400)
     if "headline" not in draft.fonts and "body" in draft.fonts:
         body = draft.fonts["body"]
         draft.fonts["headline"] = DraftFont(body.family, 700, body.source, body.files, body.origin)
@@ -228,17 +288,21 @@ def read_brand_yml(data: Any, path: Path, report: MappingReport) -> BrandDraft:
         name = path.parent.name if path.stem.lstrip("_") == "brand" else path.stem
         report.decide("name", f"the file has no meta.name; named {name!r} after the file")
     draft = BrandDraft(name=name, report=report, base_dir=path.parent)
-    if "link" in meta:
-        report.dropped("meta.link", "links are not used in images")
+    for key in meta:
+        if key in ("link", "links"):
+            report.dropped(f"meta.{key}", "links are not used in images")
+        elif key not in ("name", "description"):
+            report.dropped(f"meta.{key}", "not used in images")
     if "description" in meta and isinstance(meta["description"], str):
         draft.description = meta["description"]
         report.mapped("meta.description", "description")
     defaults = _mapping(data.get("defaults"), "defaults", source)
     ext = defaults.get("brandkit") if isinstance(defaults.get("brandkit"), dict) else None
     _colors(draft, _mapping(data.get("color"), "color", source), source)
+    files = _Files(path.parent, source, quarto_project(path.parent), report)
     if data.get("logo") is not None and ext is None:
-        _logos(draft, data["logo"], path.parent, source)
-    _typography(draft, _mapping(data.get("typography"), "typography", source), path.parent, source)
+        _logos(draft, data["logo"], files)
+    _typography(draft, _mapping(data.get("typography"), "typography", source), files)
     if ext is not None:
         read_extension(draft, ext, path.parent, "defaults.brandkit")
     for key in defaults:

@@ -1,6 +1,7 @@
 """Colours of imported brand files → sRGB ``#RRGGBB`` plus alpha, with a note on every approximation.
 
-Accepts CSS colour strings (``#rgb``, ``#rgba``, ``#rrggbb``, ``#rrggbbaa``, ``rgb()``/``rgba()``, ``hsl()``,
+Accepts CSS colour strings (``#rgb``, ``#rgba``, ``#rrggbb``, ``#rrggbbaa``, the 148 CSS named colours such as
+``white`` or ``rebeccapurple`` (Pillow's table of them), ``rgb()``/``rgba()``, ``hsl()``,
 ``oklch()``, ``oklab()``, ``color(display-p3 …)``, ``color(srgb …)``, ``color(srgb-linear …)``) and DTCG colour
 objects (``{colorSpace, components, alpha, hex}``; spaces srgb, srgb-linear, hsl, display-p3, oklab, oklch).
 
@@ -15,6 +16,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+
+from PIL import ImageColor
 
 from brandkit.errors import SpecError
 
@@ -250,10 +253,15 @@ def parse_css_color(value: str) -> ParsedColor:
             digits = "".join(ch * 2 for ch in digits)
         alpha = int(digits[6:8], 16) / 255 if len(digits) == 8 else 1.0
         return ParsedColor("#" + digits[:6].upper(), round(alpha, 4))
+    if text.casefold() in ImageColor.colormap:  # a CSS named colour (css-color-4 §6.1): ``white``, ``navy``…
+        red, green, blue = ImageColor.getrgb(text.casefold())[:3]
+        return ParsedColor(f"#{red:02X}{green:02X}{blue:02X}")
     match = _FUNC.match(text)
     if not match:
+        hint = " ('transparent' has no colour to check: name one)" if text.casefold() == "transparent" else ""
         raise ColorParseError(
-            f"colour {value!r} is not a CSS colour (#hex, rgb(), hsl(), oklch(), color(display-p3 …))"
+            f"colour {value!r} is not a CSS colour (#hex, a colour name such as white, rgb(), hsl(), oklch(), "
+            f"color(display-p3 …)){hint}"
         )
     func, body = match.group(1).lower(), match.group(2)
     main, _, alpha_text = body.replace(",", " ").partition("/")

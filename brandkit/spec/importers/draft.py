@@ -115,13 +115,35 @@ class BrandDraft:
         return color
 
 
-def local_file(ref: str, base: Path, what: str, where: str, source: str) -> Path:
+def local_file(ref: str, base: Path, what: str, where: str, source: str, project: Path | None = None) -> Path:
     """The file ``ref`` (relative to the brand file's folder ``base``) names, confined to that folder like a spec's
-    assets: no absolute paths, no ``..``, no symlinks leading out. Raises :class:`SpecError` naming ``where``."""
+    assets: no absolute paths, no ``..``, no symlinks leading out. Raises :class:`SpecError` naming ``where``.
+
+    Inside a Quarto project (``project``: the folder holding ``_quarto.yml``, see :func:`quarto_project`) paths
+    are read as Quarto reads them: ``/assets/logo.svg`` from the project's folder, ``../logos/logo.png`` from the
+    brand file's folder — and confined to the project instead."""
     try:
-        return confined_file(ref, base, relative_only=True, what=what, folder="the brand file's folder")
+        if project is None:
+            return confined_file(ref, base, relative_only=True, what=what, folder="the brand file's folder")
+        text = ref.replace("\\", "/")
+        if text.startswith("/"):
+            text, base = text.lstrip("/"), project
+        if not text or Path(text).expanduser().is_absolute() or (len(text) > 1 and text[1] == ":"):
+            raise SpecError(f"{what} path {ref!r} must be relative to the brand file's folder or start with '/'")
+        folder = f"the Quarto project ({project})"
+        return confined_file(text, base, allowed=(project,), what=what, folder=folder, allow_option="")
     except SpecError as exc:
         raise SpecError(f"{source}: {where}: {exc.message}") from None
+
+
+def quarto_project(folder: Path) -> Path | None:
+    """The Quarto project ``folder`` is in: the nearest folder at or above it holding ``_quarto.yml`` (or
+    ``_quarto.yaml``), else None."""
+    real = folder.resolve()
+    for candidate in (real, *real.parents):
+        if (candidate / "_quarto.yml").is_file() or (candidate / "_quarto.yaml").is_file():
+            return candidate
+    return None
 
 
 def humanize(path: str) -> str:

@@ -1,0 +1,212 @@
+"""posit brand.yml files as Quarto projects write them: what ``brandkit spec import`` must read beyond the schema's
+own examples.
+
+Each case is a shape found in public ``_brand.yml`` files (written here from scratch, no file copied): CSS colour
+names (``background: white``), keys of the file's own beside the brand.yml sections (``button:``), a file with only
+``logo`` and ``typography``, CSS font stacks (``"'Noto Sans', Aptos, sans-serif"``), logo paths read by Quarto's
+rules (``/assets/logo.svg`` from the project's folder, ``../logos/logo.png`` from a ``brand/`` folder), remote
+logos, images no size names, and ``meta`` fields brandkit has no use for. Imports run for real (resvg, fontconfig,
+the written folder loaded back).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from PIL import Image
+
+from brandkit.errors import SpecError
+from brandkit.spec.formats import detect_data
+from brandkit.spec.importers.colorspace import ColorParseError, parse_css_color
+from brandkit.spec.importers.detect import detect_path
+from brandkit.spec.importers.fonts import FontNotFoundError
+from brandkit.spec.importers.importer import import_brand
+
+SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="100">'
+    '<rect width="300" height="100" fill="#2E3192"/></svg>'
+)
+
+
+def _spec(folder: Path) -> dict[str, Any]:
+    loaded = yaml.safe_load((folder / "brand.yaml").read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def _entries(result: Any, kind: str) -> dict[str, str]:
+    return {e.source: f"{e.target} {e.note}" for e in result.report.entries if e.kind == kind}
+
+
+def _png(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGBA", (240, 80), (28, 132, 120, 255)).save(path)
+
+
+@pytest.mark.parametrize(
+    ("value", "hex_"),
+    [("white", "#FFFFFF"), ("Navy", "#000080"), ("rebeccapurple", "#663399"), (" grey ", "#808080")],
+)
+def test_css_colour_names_are_colours(value: str, hex_: str) -> None:
+    parsed = parse_css_color(value)
+    assert (parsed.hex, parsed.alpha, parsed.note) == (hex_, 1.0, "")
+
+
+@pytest.mark.parametrize(("value", "said"), [("whitish", "a colour name such as white"), ("transparent", "name one")])
+def test_what_is_not_a_colour_is_refused_by_name(value: str, said: str) -> None:
+    with pytest.raises(ColorParseError) as info:
+        parse_css_color(value)
+    assert repr(value) in info.value.message and said in info.value.message
+
+
+def test_a_theme_colour_given_by_its_css_name_is_imported(tmp_path: Path) -> None:
+    (tmp_path / "_brand.yml").write_text(
+        "meta: {name: Named}\n"
+        "color:\n  palette: {navy: '#25406A', ink: '#505050'}\n"
+        "  background: white\n  foreground: ink\n  primary: navy\n"
+        "typography: {base: DejaVu Sans}\n",
+        encoding="utf-8",
+    )
+    [result] = import_brand(tmp_path / "_brand.yml", tmp_path / "out")
+    colors = {c["role"]: c["hex"] for c in _spec(result.out)["palette"]["colors"]}
+    assert colors["background"] == "#FFFFFF" and colors["primary"] == "#25406A"
+
+
+def test_a_brand_file_with_keys_of_its_own_is_recognised_and_they_are_dropped(tmp_path: Path) -> None:
+    _png(tmp_path / "logo.png")
+    (tmp_path / "_brand.yml").write_text(
+        "meta: {name: {full: Example Organization, short: EXORG}}\n"
+        "logo: {images: {full: {path: logo.png, alt: Logo}}, large: full}\n"
+        "color: {palette: {teal: '#1c8478'}, primary: teal}\n"
+        "typography: {base: DejaVu Sans}\n"
+        "button: {style: {borderRadius: 4px}}\ncard: {style: {background: white}}\n",
+        encoding="utf-8",
+    )
+    fmt, why, _ = detect_path(tmp_path / "_brand.yml")
+    assert fmt == "brand-yml" and "['button', 'card'] are not brand.yml's" in why
+    [result] = import_brand(tmp_path / "_brand.yml", tmp_path / "out")
+    dropped = _entries(result, "dropped")
+    assert "not a brand.yml field" in dropped["button"] and "not a brand.yml field" in dropped["card"]
+    assert [logo["variant"] for logo in _spec(result.out)["logos"]] == ["large"]
+
+
+def test_an_invalid_brand_file_is_recognised_and_its_import_says_what_is_wrong(tmp_path: Path) -> None:
+    (tmp_path / "_brand.yml").write_text("meta: {name: Wrong}\ncolor: blue\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="color must be a mapping"):
+        import_brand(tmp_path / "_brand.yml", tmp_path / "out")
+
+
+def test_a_brand_file_with_only_a_logo_and_fonts_is_recognised(tmp_path: Path) -> None:
+    (tmp_path / "_brand.yml").write_text("logo:\n  small: logo.png\ntypography: {base: Jura}\n", encoding="utf-8")
+    assert detect_path(tmp_path / "_brand.yml")[0] == "brand-yml"
+    _png(tmp_path / "logo.png")
+    with pytest.raises(SpecError, match="defines no colour"):  # what it lacks, not "not a brand.yml document"
+        import_brand(tmp_path / "_brand.yml", tmp_path / "out")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"name": "Acme", "color": {"primary": "#123456"}, "typography": {}},  # a brandkit spec's own field: name
+        {"palette": {}, "typography": {}, "logo": "x.png"},  # a brandkit spec (an invalid one)
+        {"typography": {"base": "Inter"}},  # typography alone: a brandkit spec's section too
+        {"logo": ["a.png", "b.png"], "title": "My blog"},  # a site's config: a list of logos is not brand.yml's
+        {"button": {}, "card": {}},
+    ],
+)
+def test_what_is_not_a_brand_yml_file_is_not_taken_for_one(data: dict[str, Any]) -> None:
+    found = detect_data(data)
+    assert found is None or found[0] != "brand-yml"
+
+
+def test_a_css_font_stack_is_read_as_its_first_family(tmp_path: Path) -> None:
+    (tmp_path / "_brand.yml").write_text(
+        "meta: {name: Stack}\ncolor: {primary: '#2E3192'}\n"
+        "typography:\n  base: {family: \"'DejaVu Sans', Aptos, sans-serif\"}\n"
+        "  headings: {family: '\"DejaVu Serif\", Georgia, serif', weight: 700}\n",
+        encoding="utf-8",
+    )
+    [result] = import_brand(tmp_path / "_brand.yml", tmp_path / "out")
+    typography = _spec(result.out)["typography"]
+    assert typography["body"]["file"] == "fonts/DejaVuSans.ttf"
+    assert typography["headline"]["file"] == "fonts/DejaVuSerif-Bold.ttf"
+    approximated = _entries(result, "approximated")
+    assert "['Aptos', 'sans-serif'] are for browsers" in approximated["typography.base.family"]
+
+
+def test_a_font_stack_whose_first_family_is_missing_names_that_family(tmp_path: Path) -> None:
+    (tmp_path / "_brand.yml").write_text(
+        "meta: {name: Stack}\ncolor: {primary: '#2E3192'}\n"
+        "typography: {base: {family: \"'Brandfont Nowhere', DejaVu Sans, sans-serif\"}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(FontNotFoundError) as info:  # the brand's font is the first: never a fallback instead
+        import_brand(tmp_path / "_brand.yml", tmp_path / "out")
+    assert "'Brandfont Nowhere'" in info.value.message and "DejaVu" not in info.value.message
+
+
+def _quarto_project(root: Path, logo_ref: str, brand_dir: str = "") -> Path:
+    root.mkdir(parents=True)
+    (root / "_quarto.yml").write_text("project: {type: website}\n", encoding="utf-8")
+    (root / "assets").mkdir()
+    (root / "assets" / "logo.svg").write_text(SVG, encoding="utf-8")
+    brand = root / brand_dir if brand_dir else root
+    brand.mkdir(parents=True, exist_ok=True)
+    (brand / "_brand.yml").write_text(
+        f"meta: {{name: Project}}\nlogo: {{medium: {logo_ref}}}\ncolor: {{primary: '#2E3192'}}\n"
+        "typography: {base: DejaVu Sans}\n",
+        encoding="utf-8",
+    )
+    return brand / "_brand.yml"
+
+
+@pytest.mark.parametrize(("ref", "brand_dir"), [("/assets/logo.svg", ""), ("../assets/logo.svg", "brand")])
+def test_logo_paths_in_a_quarto_project_are_read_as_quarto_reads_them(ref: str, brand_dir: str, tmp_path: Path) -> None:
+    source = _quarto_project(tmp_path / "site", ref, brand_dir)
+    [result] = import_brand(source, tmp_path / "out")
+    [logo] = _spec(result.out)["logos"]
+    with Image.open(result.out / logo["file"]) as image:
+        assert image.getpixel((image.width // 2, image.height // 2))[:3] == (0x2E, 0x31, 0x92)
+    mapped = _entries(result, "mapped")
+    assert (
+        "assets/logo.svg in the Quarto project" in mapped["logo.medium"]
+        and "read as Quarto does" in mapped["logo.medium"]
+    )
+
+
+def test_a_project_path_outside_a_quarto_project_is_refused(tmp_path: Path) -> None:
+    source = _quarto_project(tmp_path / "site", "/assets/logo.svg")
+    (tmp_path / "site" / "_quarto.yml").unlink()
+    with pytest.raises(SpecError, match=r"logo\.medium: logo path '/assets/logo\.svg' must be relative"):
+        import_brand(source, tmp_path / "out")
+
+
+def test_a_path_leading_out_of_the_quarto_project_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "outside.svg").write_text(SVG, encoding="utf-8")
+    source = _quarto_project(tmp_path / "site", "../../outside.svg", "brand")
+    with pytest.raises(SpecError) as info:
+        import_brand(source, tmp_path / "out")
+    assert "leads outside the Quarto project" in info.value.message and "--allow-path" not in info.value.message
+    assert not (tmp_path / "out").exists()
+
+
+def test_remote_logos_unnamed_images_and_unused_meta_are_dropped_with_a_reason(tmp_path: Path) -> None:
+    _png(tmp_path / "logos" / "wide.png")
+    _png(tmp_path / "logos" / "wide-dark.png")
+    (tmp_path / "_brand.yml").write_text(
+        "meta: {name: Drops, address: 1 Main St, links: {home: 'https://example.org'}}\n"
+        "logo:\n  images: {wide: logos/wide.png, wide-dark: logos/wide-dark.png, cdn: 'https://cdn.example/x.png'}\n"
+        "  small: cdn\n  medium: wide\n"
+        "color: {primary: '#2E3192'}\ntypography: {base: DejaVu Sans}\n",
+        encoding="utf-8",
+    )
+    [result] = import_brand(tmp_path / "_brand.yml", tmp_path / "out")
+    dropped = _entries(result, "dropped")
+    assert "is remote" in dropped["logo.small"] and "no download" in dropped["logo.small"]
+    assert "no size (small, medium, large) names it" in dropped["logo.images.wide-dark"]
+    assert "logo.images.wide" not in dropped and "logo.images.cdn" not in dropped
+    assert "not used in images" in dropped["meta.address"] and "links" in dropped["meta.links"]
+    assert [logo["variant"] for logo in _spec(result.out)["logos"]] == ["medium"]
