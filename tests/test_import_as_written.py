@@ -1,16 +1,20 @@
-"""posit brand.yml files as Quarto projects write them: what ``brandkit spec import`` must read beyond the schema's
-own examples.
+"""Brand files as teams keep them: posit brand.yml files as Quarto projects write them, and token files written
+before the W3C format (Tokens Studio for Figma, Style Dictionary) — what ``brandkit spec import`` must read beyond
+the formats' own examples.
 
 Each case is a shape found in public ``_brand.yml`` files (written here from scratch, no file copied): CSS colour
 names (``background: white``), keys of the file's own beside the brand.yml sections (``button:``), a file with only
 ``logo`` and ``typography``, CSS font stacks (``"'Noto Sans', Aptos, sans-serif"``), logo paths read by Quarto's
 rules (``/assets/logo.svg`` from the project's folder, ``../logos/logo.png`` from a ``brand/`` folder), remote
 logos, images no size names, and ``meta`` fields brandkit has no use for. Imports run for real (resvg, fontconfig,
-the written folder loaded back).
+the written folder loaded back). The token files: Tokens Studio's sets (a single file, with and without
+``$themes``/``$metadata``, and a synced folder), ``$`` and ``{}`` aliases, composite typography, design tools'
+weight names ("SemiBold"); Style Dictionary's untyped tokens and ``{a.b.value}`` aliases.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +26,7 @@ from brandkit.errors import SpecError
 from brandkit.spec.formats import detect_data
 from brandkit.spec.importers.colorspace import ColorParseError, parse_css_color
 from brandkit.spec.importers.detect import detect_path
-from brandkit.spec.importers.fonts import FontNotFoundError
+from brandkit.spec.importers.fonts import FontNotFoundError, weight_of
 from brandkit.spec.importers.importer import import_brand
 
 SVG = (
@@ -210,3 +214,146 @@ def test_remote_logos_unnamed_images_and_unused_meta_are_dropped_with_a_reason(t
     assert "logo.images.wide" not in dropped and "logo.images.cdn" not in dropped
     assert "not used in images" in dropped["meta.address"] and "links" in dropped["meta.links"]
     assert [logo["variant"] for logo in _spec(result.out)["logos"]] == ["medium"]
+
+
+# --- token files written before the W3C format: Tokens Studio for Figma, Style Dictionary (classic) ---------------
+
+STUDIO_FILE = {
+    "core": {
+        "core": {
+            "teal": {
+                "600": {"value": "#006d70", "type": "color"},
+                "100": {"value": "#7fcbcd", "type": "color"},
+                "600-10": {"value": "#006d701a", "type": "color"},
+            },
+            "grey": {"ink": {"value": "#4e5b61", "type": "color"}, "white": {"value": "#ffffff", "type": "color"}},
+            "black": {"value": "#000000", "type": "color"},
+            "gradient": {"value": "linear-gradient(270deg, #ecf1f1 5%, #f39c1200 100%)", "type": "color"},
+            "fontFamilies": {"sans": {"value": "DejaVu Sans", "type": "fontFamilies"}},
+            "fontWeights": {"semibold": {"value": "SemiBold", "type": "fontWeights"}},
+        }
+    },
+    "brand-light": {
+        "semantic": {
+            "fg": {"default": {"value": "$core.grey.ink", "type": "color"}},
+            "bg": {"default": {"value": "{core.grey.white}", "type": "color"}},
+            "primary": {"default": {"value": "$core.teal.600", "type": "color"}},
+            "heading": {
+                "value": {"fontFamily": "{core.fontFamilies.sans}", "fontWeight": "$core.fontWeights.semibold"},
+                "type": "typography",
+            },
+            "disabled": {"value": "0.4", "type": "opacity"},
+        }
+    },
+    "brand-dark": {
+        "semantic": {
+            "fg": {"default": {"value": "$core.grey.white", "type": "color"}},
+            "bg": {"default": {"value": "$core.black", "type": "color"}},
+            "primary": {"default": {"value": "$core.teal.100", "type": "color"}},
+        }
+    },
+}
+
+
+def _import_json(tmp_path: Path, name: str, doc: Any) -> Any:
+    (tmp_path / name).write_text(json.dumps(doc), encoding="utf-8")
+    fmt, why, _ = detect_path(tmp_path / name)
+    assert fmt == "dtcg" and "Tokens Studio / Style Dictionary" in why
+    [result] = import_brand(tmp_path / name, tmp_path / "out")
+    return result
+
+
+def test_a_tokens_studio_file_imports_with_its_sets_aliases_modes_and_typography(tmp_path: Path) -> None:
+    result = _import_json(tmp_path, "tokens.json", STUDIO_FILE)  # no $metadata: the aliases say the keys are sets
+    spec = _spec(result.out)
+    roles = {c["role"]: c["hex"] for c in spec["palette"]["colors"]}
+    assert roles["primary"] == "#006D70" and roles["background"] == "#FFFFFF" and roles["text"] == "#4E5B61"
+    dark = spec["palette"]["modes"]["dark"]
+    assert {dark[name] for name in dark} == {"#7FCBCD", "#000000", "#FFFFFF"}  # the dark set's values
+    assert {"hex": "#E5F0F0"}.items() <= next(  # #006d70 at alpha 0x1a over the white background
+        c for c in spec["palette"]["allowed"] if c["name"] == "Core Teal 600 10"
+    ).items()
+    assert spec["typography"]["headline"]["file"] == "fonts/DejaVuSans-Bold.ttf"  # SemiBold → 600 → the bold face
+    dropped = _entries(result, "dropped")
+    assert "linear-gradient() is not supported" in dropped["core.gradient"]
+    assert not any("pre-2025" in note for note in _entries(result, "approximated").values())  # hex strings: exact
+    mapped = _entries(result, "mapped")
+    assert "(mode dark)" in mapped["tokens.json token set 'brand-dark'"]
+
+
+def test_tokens_studio_themes_choose_the_palette_and_the_modes(tmp_path: Path) -> None:
+    doc = {
+        **STUDIO_FILE,
+        "$themes": [
+            {"name": "Dark", "group": "Mode", "selectedTokenSets": {"core": "source", "brand-dark": "enabled"}},
+            {"name": "Light", "group": "Mode", "selectedTokenSets": {"core": "source", "brand-light": "enabled"}},
+            {"name": "Kids", "group": "Brand", "selectedTokenSets": {"core": "enabled"}},
+        ],
+        "$metadata": {"tokenSetOrder": ["core", "brand-light", "brand-dark"]},
+    }
+    result = _import_json(tmp_path, "tokens.json", doc)
+    spec = _spec(result.out)
+    roles = {c["role"]: c["hex"] for c in spec["palette"]["colors"]}
+    assert roles["primary"] == "#006D70"  # the Light theme is the palette although Dark is listed first
+    assert set(spec["palette"]["modes"]) == {"dark"}
+    dropped = _entries(result, "dropped")
+    assert "another theme group (Brand)" in dropped["tokens.json $themes[Kids]"]
+
+
+def test_a_tokens_studio_sync_folder_imports(tmp_path: Path) -> None:
+    folder = tmp_path / "tokens"
+    (folder / "core").mkdir(parents=True)
+    (folder / "$metadata.json").write_text(json.dumps({"tokenSetOrder": ["core/colors", "light"]}), encoding="utf-8")
+    (folder / "$themes.json").write_text(
+        json.dumps([{"name": "Light", "selectedTokenSets": {"core/colors": "source", "light": "enabled"}}]),
+        encoding="utf-8",
+    )
+    (folder / "core" / "colors.json").write_text(
+        json.dumps({"blue": {"value": "#1E40AF", "type": "color"}, "white": {"value": "#FFFFFF", "type": "color"}}),
+        encoding="utf-8",
+    )
+    (folder / "light.json").write_text(
+        json.dumps(
+            {"primary": {"value": "{blue}", "type": "color"}, "background": {"value": "$white", "type": "color"}}
+        ),
+        encoding="utf-8",
+    )
+    assert "Tokens Studio folder" in detect_path(folder)[1]
+    [result] = import_brand(folder, tmp_path / "out", headline_font="DejaVu Sans")
+    roles = {c["role"]: c["hex"] for c in _spec(result.out)["palette"]["colors"]}
+    assert roles == {"primary": "#1E40AF", "background": "#FFFFFF"}
+
+
+def test_a_style_dictionary_file_imports_with_untyped_tokens_and_value_suffixed_aliases(tmp_path: Path) -> None:
+    doc = {
+        "color": {
+            "base": {"red": {"value": "#E4002B"}, "gray": {"dark": {"value": "#111111", "comment": "body copy"}}},
+            "brand": {
+                "primary": {"value": "{color.base.red.value}"},
+                "background": {"value": "#ffffff"},
+                "text": {"value": "{color.base.gray.dark.value}"},
+            },
+        },
+        "size": {"font": {"base": {"value": "16px"}}},
+        "font": {"family": {"heading": {"value": "DejaVu Serif, Georgia, serif"}}},
+    }
+    result = _import_json(tmp_path, "tokens.json", doc)
+    spec = _spec(result.out)
+    roles = {c["role"]: c["hex"] for c in spec["palette"]["colors"]}
+    assert roles["primary"] == "#E4002B" and roles["background"] == "#FFFFFF"
+    assert spec["typography"]["headline"]["family"] == "DejaVu Serif"  # the family by its path; the stack's first
+    dropped = _entries(result, "dropped")
+    assert "1 untyped token(s)" in dropped  # the font size only: the aliases are colours, read
+    assert "['Georgia', 'serif']" in dropped["font.family.heading fallbacks"]
+
+
+@pytest.mark.parametrize(
+    ("name", "weight"), [("SemiBold", 600), ("Semi Bold", 600), ("ExtraLight", 200), ("Bold Italic", 700)]
+)
+def test_design_tool_weight_names_are_weights(name: str, weight: int) -> None:
+    assert weight_of(name) == weight
+
+
+def test_a_weight_that_is_no_weight_is_refused_by_name() -> None:
+    with pytest.raises(SpecError, match="'Chunky' is neither a number nor a CSS weight name"):
+        weight_of("Chunky")

@@ -67,8 +67,9 @@ def register(spec_app: typer.Typer) -> None:
             bool, typer.Option("--json", help="Print the mapping report as one JSON document.")
         ] = False,
     ) -> None:
-        """Import a posit brand.yml, W3C design tokens (DTCG) or AdCP brand.json into a spec folder and print
-        the mapping report: mapped, approximated (how), dropped (why), and what is still to decide."""
+        """Import a posit brand.yml, W3C design tokens (DTCG; Tokens Studio and Style Dictionary files too) or AdCP
+        brand.json into a spec folder and print the mapping report: mapped, approximated (how), dropped (why), and
+        what is still to decide."""
         from brandkit.cli.common import emit_json, map_errors
         from brandkit.spec.importers.importer import import_brand
 

@@ -8,6 +8,7 @@ dependency points one way (``spec.importers`` → ``spec.formats`` ← ``spec.lo
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,12 +33,33 @@ class FormatDetectionError(SpecError):
     """A file or folder is none of the formats ``brandkit spec import`` reads."""
 
 
-def _has_token(node: Any, depth: int = 0) -> bool:
+LEGACY_TOKEN_KEYS = frozenset(
+    {"value", "type", "description", "comment", "attributes", "name", "themeable", "original", "path", "filePath"}
+    | {"isSource", "$extensions", "$type", "$description"}
+)
+"""The keys a Tokens Studio / Style Dictionary (classic) token may carry beside ``value``."""
+_COLOUR_TEXT = re.compile(r"^\s*(#[0-9a-f]{3,8}|(rgba?|hsla?)\(.*\))\s*$", re.IGNORECASE)
+
+
+def has_legacy_token(node: Any, depth: int = 0) -> bool:
+    """True when ``node`` holds a token written before the W3C format: ``{"value": …, "type": "color"}`` (Tokens
+    Studio for Figma) or ``{"value": "#0a4bb7"}`` (Style Dictionary's classic files, often untyped)."""
+    if depth > 12 or not isinstance(node, dict):
+        return False
+    if "value" in node and set(node) <= LEGACY_TOKEN_KEYS:
+        value = node["value"]
+        if isinstance(node.get("type"), str) or (isinstance(value, str) and _COLOUR_TEXT.match(value)):
+            return True
+    return any(has_legacy_token(v, depth + 1) for k, v in node.items() if isinstance(v, dict) and k != "$extensions")
+
+
+def has_dtcg_token(node: Any, depth: int = 0) -> bool:
+    """True when ``node`` holds a W3C design token (an object with ``$value``) at any depth (≤ 12)."""
     if depth > 12 or not isinstance(node, dict):
         return False
     if "$value" in node:
         return True
-    return any(_has_token(v, depth + 1) for k, v in node.items() if isinstance(v, dict) and k != "$extensions")
+    return any(has_dtcg_token(v, depth + 1) for k, v in node.items() if isinstance(v, dict) and k != "$extensions")
 
 
 def detect_data(data: Any) -> tuple[FormatName, str] | None:
@@ -52,8 +74,10 @@ def detect_data(data: Any) -> tuple[FormatName, str] | None:
         return "adcp", f"AdCP keys {sorted(keys & _ADCP_KEYS) or ['$schema']}"
     if isinstance(data.get("names"), list) and keys & _ADCP_BRAND_KEYS - {"names"}:
         return "adcp", f"an AdCP brand object ({sorted(keys & _ADCP_BRAND_KEYS)})"
-    if "designtokens" in schema or "resolutionOrder" in keys or _has_token(data):
-        return "dtcg", "tokens with $value" if _has_token(data) else "a DTCG resolver document"
+    if "designtokens" in schema or "resolutionOrder" in keys or has_dtcg_token(data):
+        return "dtcg", "tokens with $value" if has_dtcg_token(data) else "a DTCG resolver document"
+    if "palette" not in keys and has_legacy_token(data):
+        return "dtcg", "Tokens Studio / Style Dictionary tokens (value and type without $)"
     return _brand_yml(data)
 
 
@@ -108,6 +132,8 @@ def detect_path(path: Path) -> tuple[FormatName, str, Path]:
         patterns = ("*.resolver.json", "*.tokens.json", "*.tokens", "*/*.tokens.json", "*/*.tokens")
         if any(next(path.glob(pattern), None) is not None for pattern in patterns):  # this folder or one below
             return "dtcg", "a folder of design token files", path
+        if (path / "$metadata.json").is_file() or (path / "$themes.json").is_file():
+            return "dtcg", "a Tokens Studio folder (token sets beside $metadata.json / $themes.json)", path
         for name in ("_brand.yml", "brand.yml", "_brand.yaml", "brand.yaml", "brand.json"):
             candidate = path / name
             if candidate.is_file():

@@ -26,7 +26,7 @@ from brandkit.spec.importers.draft import (
     quarto_project,
 )
 from brandkit.spec.importers.extension import read_extension
-from brandkit.spec.importers.fonts import weight_of
+from brandkit.spec.importers.fonts import font_stack, weight_of
 from brandkit.spec.importers.report import MappingReport
 
 THEME_COLORS = (
@@ -181,19 +181,8 @@ def _logos(draft: BrandDraft, logo: Any, files: _Files) -> None:
         if name not in used:
             report.dropped(
                 f"logo.images.{name}",
-                "no size (small, medium, large) names it: not a logo variant (name it there, as light or dark, to import it)",
+                "no size (small, medium, large) names it: not a logo variant (name it in a size to import it)",
             )
-
-
-def font_stack(family: str) -> list[str]:
-    """The families of a CSS ``font-family`` value (``"'Noto Sans', Aptos, sans-serif"`` → three), unquoted, in
-    order; a plain family name is a stack of one."""
-    names: list[str] = []
-    for part in family.split(","):
-        name = part.strip().strip("'\"").strip()
-        if name:
-            names.append(name)
-    return names
 
 
 def _font_files(draft: BrandDraft, entry: dict[str, Any], family: str, files_at: _Files) -> list[Path]:

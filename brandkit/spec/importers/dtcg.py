@@ -24,6 +24,7 @@ from typing import Any
 
 from brandkit.documents import read_document
 from brandkit.errors import SpecError
+from brandkit.spec.formats import has_dtcg_token
 from brandkit.spec.importers.colorspace import ColorParseError, ParsedColor, from_components, parse_css_color
 from brandkit.spec.importers.draft import (
     CORE_ROLES,
@@ -36,7 +37,14 @@ from brandkit.spec.importers.draft import (
     local_file,
 )
 from brandkit.spec.importers.extension import EXTENSION_KEY, apply_color_names, read_extension
-from brandkit.spec.importers.fonts import weight_of
+from brandkit.spec.importers.fonts import font_stack, weight_of
+from brandkit.spec.importers.legacy_tokens import (
+    has_legacy_token,
+    is_studio_folder,
+    legacy_sets,
+    studio_folder_sets,
+    to_dtcg,
+)
 from brandkit.spec.importers.report import MappingReport
 
 MAX_TOKEN_FILE_BYTES = 8 * 1024 * 1024
@@ -153,6 +161,8 @@ def _token_sets(path: Path, report: MappingReport) -> tuple[dict[str, Any], dict
         resolvers = sorted(path.glob("*.resolver.json"))
         if resolvers:
             return _resolver(resolvers[0], report)
+        if is_studio_folder(path):
+            return (*studio_folder_sets(path, report), path.name)
         files = sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith((".tokens.json", ".tokens")))
         if not files:
             files = sorted(p for p in path.glob("*.json") if p.is_file())
@@ -164,6 +174,9 @@ def _token_sets(path: Path, report: MappingReport) -> tuple[dict[str, Any], dict
             doc = _load(file)
             if not isinstance(doc, dict):
                 raise SpecError(f"{file}: a design tokens file is a JSON object")
+            if _is_legacy(doc):
+                doc = to_dtcg(doc)
+                report.approximated(str(file.relative_to(path)), "tokens", "value/type without $ read as $value/$type")
             if mode is None:
                 base = _merge(base, doc)
             else:
@@ -177,7 +190,14 @@ def _token_sets(path: Path, report: MappingReport) -> tuple[dict[str, Any], dict
         return _resolver(path, report)
     if not isinstance(doc, dict):
         raise SpecError(f"{path}: a design tokens file is a JSON object")
+    if _is_legacy(doc):
+        return (*legacy_sets(doc, report, path.name), path.name.split(".")[0])
     return doc, {}, path.name.split(".")[0]
+
+
+def _is_legacy(doc: dict[str, Any]) -> bool:
+    """A Tokens Studio / Style Dictionary document (``value``/``type`` without ``$``, no DTCG token in it)."""
+    return not has_dtcg_token(doc) and has_legacy_token(doc)
 
 
 def _resolver(path: Path, report: MappingReport) -> tuple[dict[str, Any], dict[str, dict[str, Any]], str]:
@@ -272,6 +292,8 @@ def _fonts(draft: BrandDraft, tokens: dict[str, Token], source: str) -> None:
             weight = weight_of(raw_weight, 400)
         else:
             continue
+        if isinstance(family, str) and "," in family:  # a CSS font stack written as one string
+            family = font_stack(family)
         if isinstance(family, list):
             if len(family) > 1:
                 report.dropped(f"{path} fallbacks", f"CSS fallback families {family[1:]} (brandkit draws one file)")
@@ -320,8 +342,11 @@ def read_dtcg(path: Path, report: MappingReport) -> BrandDraft:
             if key is not None:
                 draft.modes.setdefault(mode, {}).setdefault(key, hex_value)
     _fonts(draft, tokens, source)
+    read = ("color", "fontFamily", "typography")
     others = Counter(
-        t.type or "untyped" for t in tokens.values() if t.type not in ("color", "fontFamily", "typography")
+        t.type or "untyped"
+        for path, t in tokens.items()
+        if t.type not in read and not (t.type is None and _ref_path(t.value) and _resolved_type(tokens, path) in read)
     )
     for kind, count in sorted(others.items()):
         if kind != "fontWeight":
@@ -332,6 +357,14 @@ def read_dtcg(path: Path, report: MappingReport) -> BrandDraft:
         _logo_folder(draft, base_dir)
     report.brand = draft.name
     return draft
+
+
+def _resolved_type(tokens: dict[str, Token], path: str) -> str | None:
+    """The type an alias token takes from what it points to (None when the alias leads nowhere)."""
+    try:
+        return resolve(tokens, path, "").type
+    except SpecError:
+        return None
 
 
 def _hexes(tokens: dict[str, Token], source: str) -> dict[str, str]:

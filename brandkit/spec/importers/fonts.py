@@ -26,6 +26,18 @@ WEIGHT_NAMES = {
     "regular": 400, "book": 400, "medium": 500, "semi-bold": 600, "demi-bold": 600, "bold": 700,
     "extra-bold": 800, "ultra-bold": 800, "black": 900, "heavy": 900, "extra-black": 950, "ultra-black": 950,
 }  # fmt: skip
+_SLANTS = ("italic", "oblique")
+
+
+def font_stack(family: str) -> list[str]:
+    """The families of a CSS ``font-family`` value (``"'Noto Sans', Aptos, sans-serif"`` → three), unquoted, in
+    order; a plain family name is a stack of one."""
+    names: list[str] = []
+    for part in family.split(","):
+        name = part.strip().strip("'\"").strip()
+        if name:
+            names.append(name)
+    return names
 
 
 class FontNotFoundError(SpecError):
@@ -53,11 +65,16 @@ def weight_of(value: object, default: int = 400) -> int:
     if isinstance(value, int | float):
         return max(1, min(1000, int(value)))
     if isinstance(value, str):
-        text = value.strip().casefold().replace(" ", "-").replace("_", "-")
+        text = value.strip().casefold()
         if text.isdigit():
             return max(1, min(1000, int(text)))
-        if text in WEIGHT_NAMES:
-            return WEIGHT_NAMES[text]
+        # a design tool's style name: "SemiBold", "Extra Light", "Bold Italic" (the slant is not a weight)
+        key = "".join(word for word in text.replace("-", " ").replace("_", " ").split() if word not in _SLANTS)
+        named = {name.replace("-", ""): weight for name, weight in WEIGHT_NAMES.items()}
+        if key in named:
+            return named[key]
+        if not key and text:  # "Italic" alone: the regular weight
+            return 400
     raise SpecError(f"font weight {value!r} is neither a number nor a CSS weight name")
 
 
