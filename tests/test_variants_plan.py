@@ -244,6 +244,22 @@ def test_missing_translation_and_missing_locale_are_named(tmp_path: Path) -> Non
     assert any(i["location"] == "axes.locale[2]" and i["value"] == "'fr'" for i in issues), issues
 
 
+def test_a_headline_split_by_a_yaml_comma_is_named_with_what_was_meant(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        f"name: t\nspec: {NORTHWIND}\nbase: {{brief: A cup of coffee, cta: Order ahead}}\n"
+        "axes:\n  headline: [Slow mornings, bright roasts]\n  locale: [de]\n"  # two headlines, not one
+        "locales:\n  de:\n    cta: Jetzt bestellen\n"
+        "    headline: {'Slow mornings, bright roasts': 'Langsame Morgen, helle Röstungen'}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(PlanError) as exc:
+        expand_plan(plan)
+    [first, *_] = [i for i in _issues(exc) if i["location"] == "locales.de.headline"]
+    assert first["value"] == "'Slow mornings'"
+    assert "the table has 'Slow mornings, bright roasts'" in first["message"] and "quote it" in first["message"]
+
+
 def test_untranslated_copy_is_an_error(tmp_path: Path) -> None:
     data = _base_plan(
         axes={"headline": ["Slow mornings"], "locale": ["de"]},

@@ -197,7 +197,7 @@ class Expander:
             elif current in rule:
                 layered.values[name] = rule[current]
             else:
-                self.issue(at, f"no {code!r} translation for this {name}", current)
+                self.issue(at, f"no {code!r} translation for this {name}{_split_hint(current, rule)}", current)
                 ok = False
                 continue
             layered.origin[name] = at
@@ -267,3 +267,15 @@ class Expander:
         instruction = instruction.replace("{locale}", code).replace("{language}", language)
         fields = {name: getattr(request, name) for name in _EDIT_FIELDS}
         return EditRequest(instruction=instruction, keep=list(self.plan.edit.keep), **fields)
+
+
+def _split_hint(current: Any, table: Mapping[str, Any]) -> str:
+    """When ``current`` is the start of a translated text up to a comma (``[Slow mornings, bright roasts]`` in YAML
+    is two values), say so: the table's key is what the author meant."""
+    if not isinstance(current, str):
+        return ""
+    meant = next((key for key in table if isinstance(key, str) and key.startswith(current + ",")), None)
+    if meant is None:
+        return ""
+    return f"; the table has {meant!r}: in a YAML list [a, b] a comma splits a value, so quote it"
+
