@@ -68,5 +68,5 @@ def check_glyphs(spec: BrandSpec, copy: CopyBlock) -> None:
     raise RequestError(
         f"brand {spec.name!r} cannot set this copy in its fonts: " + "; ".join(parts),
         field=first.field,
-        value="".join(first.missing),
+        value=first.text,  # the copy as given (the message names each missing glyph)
     )

@@ -67,7 +67,7 @@ def test_missing_glyph_raises_before_any_render_call(
         kit.generate(request)
     assert provider.calls == 0
     message = str(info.value)
-    assert info.value.field == "headline"
+    assert info.value.field == "headline" and info.value.value == headline  # the copy, not its missing letters
     assert "'fonts/Lato-Black.ttf'" in message and "typography.fallbacks" in message
     for part in expected:
         assert part in message
@@ -220,6 +220,7 @@ def test_variant_plan_preflight_names_the_locale_variant_that_cannot_be_set(tmp_
     issues = list(info.value.issues)
     assert len(issues) == 1, issues
     assert "zh" in str(issues[0]) and "U+6162" in str(issues[0]) and "Lato-Black.ttf" in str(issues[0])
+    assert issues[0].value == "慢慢的早晨"  # the headline as written (its missing glyphs: 慢的早晨)
 
 
 _ALPHABET = "新鲜咖啡每天供应いらっしゃいませコーヒーゃっァ、。，「」（）！？ー々 abcXYZ12%€"
