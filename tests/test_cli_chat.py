@@ -72,6 +72,20 @@ def test_piped_session_saves_each_checked_turn_and_goes_on_after_a_failed_one(tm
         assert rows[1].kind == "conversation"
 
 
+def test_format_and_background_commands_set_the_next_turn(tmp_path: Path) -> None:
+    out = tmp_path / "chat"
+    script = "\n".join(["/format portrait", "/background dark", "/go", "/format huge", "/go", "/format", "/quit"])
+    result = CliRunner().invoke(app, [*BASE, "--out", str(out), "--partial-images", "0"], input=script + "\n")
+    text = result.output
+    assert "Traceback" not in text and "format portrait for the next turn" in text
+    assert "turn 2 failed: RequestError: format 'huge' is not defined" in text  # named, the session goes on
+    assert "/format needs a value" in text
+    [image] = sorted(out.glob("*.png"))
+    assert load_image(image.read_bytes()).size == (1024, 1536)
+    sidecar = json.loads(Path(str(image) + ".json").read_text())
+    assert sidecar["request"]["format"] == "portrait" and sidecar["request"]["background"] == "dark"
+
+
 def test_json_summary_and_budget(tmp_path: Path) -> None:
     out = tmp_path / "chat"
     db = tmp_path / "registry.db"

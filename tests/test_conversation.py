@@ -509,6 +509,54 @@ def test_copy_edits_reads_only_the_unambiguous_forms(said: str, changes: dict[st
     assert any("without its new text in quotes" in n for n in edits.notes) is unquoted
 
 
+FORMATS = ("square", "portrait", "landscape", "banner", "wide")
+
+
+@pytest.mark.parametrize(
+    ("said", "changes", "rest"),
+    [
+        ("make it landscape", {"format": "landscape"}, ""),
+        ("switch to the banner, warmer", {"format": "banner"}, "warmer"),
+        ("as a portrait please", {"format": "portrait"}, ""),
+        ("the square version", {"format": "square"}, ""),
+        ("Landscape format and darker", {"format": "landscape"}, "darker"),
+        ('change the headline to "Hi" and make it wide', {"headline": "Hi", "format": "wide"}, ""),
+        ("a portrait of the barista", {}, "a portrait of the barista"),  # a subject, not the image's shape
+        ("put the cup on a square table", {}, "put the cup on a square table"),
+        ("make it wider", {}, "make it wider"),
+        ("make it vertical", {}, "make it vertical"),  # not one of the brand's formats
+    ],
+)
+def test_copy_edits_reads_a_format_of_the_brand(said: str, changes: dict[str, Any], rest: str) -> None:
+    from brandkit.conversation.copy_edits import copy_edits
+
+    edits = copy_edits(said, FORMATS)
+    assert edits.changes == changes and edits.rest == rest
+    if "format" in changes:
+        assert f"setting from the instruction: format → {changes['format']!r}" in edits.notes
+    assert copy_edits(said).changes.get("format") is None  # without the brand's formats, no format is read
+
+
+def test_removing_copy_the_image_does_not_have_says_so() -> None:
+    from brandkit.conversation.copy_edits import copy_edits
+
+    edits = copy_edits("remove the subhead, remove the cta", current={"subhead": None, "cta": "Order now"})
+    assert edits.changes == {"subhead": None, "cta": None}
+    assert "copy from the instruction: no subhead to remove (the image has none)" in edits.notes
+    assert "copy from the instruction: cta removed" in edits.notes
+
+
+def test_a_format_asked_in_words_reshapes_the_next_turn(kit: brandkit.BrandKit) -> None:
+    conv = kit.conversation(REQ, provider=LocalConversationProvider(kit.spec))
+    first = conv.turn()
+    second = conv.turn("make it landscape, warmer")
+    assert load_image(first.asset.data).size == (1024, 1024)
+    assert load_image(second.asset.data).size == (1536, 1024) and second.asset.report.passed
+    assert second.asset.request.format == "landscape"
+    assert "setting from the instruction: format → 'landscape'" in second.notes
+    assert not any("not understood" in n for n in second.notes)  # 'warmer' was understood, the format read
+
+
 def test_a_copy_change_in_words_changes_the_request_so_the_text_check_holds_the_new_copy(
     kit: brandkit.BrandKit,
 ) -> None:

@@ -2,9 +2,10 @@
 
 Reads one line at a time from stdin (a terminal or a pipe): a line is a turn's instruction; ``/headline TEXT``,
 ``/subhead TEXT``, ``/cta TEXT``, ``/locale CODE``, ``/brief TEXT`` set a field for the next turn (without TEXT:
-remove it), ``/go`` makes a turn with no instruction, ``/help`` lists the commands, ``/quit`` ends the session.
-Each partial image is shown as a progress line; each checked image is saved (atomically, with its sidecar) and
-its path and check summary printed. A failed turn prints why and the session goes on.
+remove it), ``/format NAME`` (one of the brand's formats) and ``/background dark|light`` a setting, ``/go`` makes
+a turn with no instruction, ``/help`` lists the commands, ``/quit`` ends the session. Each partial image is shown
+as a progress line; each checked image is saved (atomically, with its sidecar) and its path and check summary
+printed. A failed turn prints why and the session goes on.
 """
 
 from __future__ import annotations
@@ -35,10 +36,11 @@ from brandkit.errors import BrandkitError, BrandViolationError
 __all__ = ["chat_cmd", "register"]
 
 FIELD_COMMANDS = ("headline", "subhead", "cta", "locale", "brief")
+SETTING_COMMANDS = ("format", "background")
 HELP = (
     "type an instruction (e.g. 'warmer light, move the cup left'); /headline TEXT, /subhead TEXT, /cta TEXT, "
-    "/locale CODE, /brief TEXT set a field for the next turn (no TEXT: remove it); /go renders a turn with no "
-    "instruction; /quit ends the session"
+    "/locale CODE, /brief TEXT set a field for the next turn (no TEXT: remove it); /format NAME (the brand's "
+    "formats) and /background dark|light a setting; /go renders a turn with no instruction; /quit ends the session"
 )
 
 
@@ -139,6 +141,11 @@ class _Chat:
         if command in FIELD_COMMANDS:
             self.pending[command] = arg or None
             self.console.print(f"{command} {'set' if arg else 'removed'} for the next turn", markup=False)
+        elif command in SETTING_COMMANDS and not arg:
+            self.errors.print(f"/{command} needs a value: {HELP}", markup=False)
+        elif command in SETTING_COMMANDS:
+            self.pending[command] = arg  # checked with the turn's request (a typed error naming the field)
+            self.console.print(f"{command} {arg} for the next turn", markup=False)
         elif command == "go":
             self._turn("")
         elif command == "help":

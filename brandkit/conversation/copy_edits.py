@@ -1,5 +1,5 @@
-"""Copy changes said in a turn's words: ``change the headline to "Fly higher"``, ``remove the subhead`` (and the
-background tone: ``a dark background``).
+"""Copy changes said in a turn's words: ``change the headline to "Fly higher"``, ``remove the subhead`` (and two
+settings: the background tone, ``a dark background``, and the format, ``make it landscape``).
 
 A conversation's copy is exact — the text check holds the image to the request's ``headline`` / ``subhead`` /
 ``cta`` — so an instruction that rewords the copy must change the request, not only ask the model: otherwise the
@@ -15,6 +15,9 @@ the unambiguous forms deterministically, for every provider:
 * ``a dark background`` / ``light background`` / ``switch to the dark version`` / ``make the background dark``
   (not ``a dark green background``): the request's ``background`` (``dark`` / ``light``) — the brand's background
   of that tone and the logo variant made for it, chosen by the compile step, not a colour the model guesses.
+* one of the brand's formats named as the image's shape: ``make it landscape``, ``switch to the banner``, ``as a
+  portrait``, ``the square version``, ``landscape format`` (not ``a portrait of the barista``, not ``a square
+  table``): the request's ``format`` — its size and layout, which only the request can change.
 
 Names: ``headline`` (``title``, ``heading``), ``subhead`` (``subheading``, ``subtitle``, ``sub-headline``,
 ``tagline``), ``cta`` (``button``, ``button text``, ``call to action``). What is read is taken out of the
@@ -26,6 +29,7 @@ did not change.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 __all__ = ["CopyEdits", "copy_edits"]
@@ -65,6 +69,7 @@ _REMOVE = re.compile(
     + r"\b(?=\s*(?:$|[,;.!]|\band\b|\bthen\b))",  # the clause ends there: "no headline changes" is not a removal
     re.IGNORECASE,
 )
+_SETTINGS = ("background", "format")
 _END = r"(?=\s*(?:$|[,;.!]|\band\b|\bthen\b|\bplease\b))"
 _TONE = re.compile(
     r"(?:\b(?:switch|change|go|move)\s+(?:it\s+)?to\s+)?(?:\b(?:use|make\s+it|give\s+it)\s+)?(?:\b(?:an?|the)\s+)?"
@@ -74,6 +79,26 @@ _TONE = re.compile(
     + _END,
     re.IGNORECASE,
 )
+_LEAD = (
+    r"(?:\b(?:make|turn|switch|change|convert|resize|reframe|redo)\s+(?:it\s+|this\s+|the\s+(?:image|ad|picture)\s+)?"
+    r"(?:in)?to\s+|\bmake\s+it\s+|\b(?:as|in)\s+)"
+)
+_SHAPE = r"(?:format|version|size|layout|crop)"
+
+
+def _format_pattern(formats: Sequence[str]) -> re.Pattern[str] | None:
+    """The format phrases of the brand's ``formats`` (None when it has none)."""
+    names = sorted((re.escape(name) for name in formats if name), key=len, reverse=True)
+    if not names:
+        return None
+    group = "|".join(names)
+    return re.compile(
+        _LEAD + rf"(?:an?\s+|the\s+)?(?P<fmt1>{group})(?:\s+(?:{_SHAPE}|one))?\b" + _END
+        + rf"|\b(?:an?\s+|the\s+)?(?P<fmt2>{group})\s+{_SHAPE}\b" + _END,
+        re.IGNORECASE,
+    )  # fmt: skip
+
+
 _MENTION = re.compile(r"\b" + _NAME + r"\b.*\b(?:to|say|says|read|reads)\b", re.IGNORECASE)
 _LEFTOVER = re.compile(r"^[\s,;.!]*(?:and|then|please)?[\s,;.!]*$", re.IGNORECASE)
 
@@ -87,8 +112,10 @@ class CopyEdits:
     notes: list[str] = field(default_factory=list)
 
 
-def copy_edits(instruction: str) -> CopyEdits:
-    """The copy changes ``instruction`` states unambiguously (see the module docstring)."""
+def copy_edits(instruction: str, formats: Sequence[str] = (), current: Mapping[str, object] | None = None) -> CopyEdits:
+    """The copy changes ``instruction`` states unambiguously, and the settings (see the module docstring);
+    ``formats``: the brand's format names, the only ones a turn's words can switch to; ``current``: the request
+    so far (its copy), so that removing copy the image does not have is said, not reported as done."""
     changes: dict[str, str | None] = {}
     spans: list[tuple[int, int]] = []
     for match in _SET.finditer(instruction):
@@ -106,13 +133,22 @@ def copy_edits(instruction: str) -> CopyEdits:
             continue
         changes["background"] = (match.group("tone1") or match.group("tone2")).lower()
         spans.append(match.span())
+    pattern = _format_pattern(formats)
+    for match in pattern.finditer(instruction) if pattern is not None else ():
+        if any(a <= match.start() < b for a, b in spans):
+            continue
+        said = (match.group("fmt1") or match.group("fmt2")).casefold()
+        changes["format"] = next(name for name in formats if name.casefold() == said)
+        spans.append(match.span())
     rest = instruction
     for start, end in sorted(spans, reverse=True):
         rest = rest[:start] + " " + rest[end:]
     rest = _tidy(rest)
     notes = [
-        f"{'setting' if name == 'background' else 'copy'} from the instruction: {name} → {value!r}"
+        f"{'setting' if name in _SETTINGS else 'copy'} from the instruction: {name} → {value!r}"
         if value is not None
+        else f"copy from the instruction: no {name} to remove (the image has none)"
+        if current is not None and not current.get(name)
         else f"copy from the instruction: {name} removed"
         for name, value in changes.items()
     ]

@@ -129,7 +129,9 @@ class TurnSession:
         if self._busy:
             raise RequestError("a turn of this conversation is still running: wait for it", field="turn")
         asked = instruction
-        edits = copy_edits(instruction)  # copy reworded in the words: the request changes, not only the picture
+        spec = self.ctx.spec
+        # copy reworded in the words (and the tone or format asked for): the request changes, not only the picture
+        edits = copy_edits(instruction, tuple(spec.formats), self.request.model_dump())
         for name, value in edits.changes.items():
             if name in changes and changes[name] != value:
                 raise RequestError(
@@ -138,7 +140,6 @@ class TurnSession:
         changes = {**edits.changes, **changes}
         instruction = edits.rest
         request = self._next_request(changes)
-        spec = self.ctx.spec
         first_prompt = compile_prompt(spec, request)  # forbidden content, bad copy: raised before any call
         if self.instructions is None:
             self.instructions = first_prompt.text  # the brand rules and the brief, compiled once
