@@ -583,3 +583,27 @@ def test_a_copy_change_in_words_changes_the_request_so_the_text_check_holds_the_
     with pytest.raises(RequestError, match="headline: the instruction says 'A' but headline= says 'B'"):
         conv.turn('change the headline to "A"', headline="B")
     assert len(provider.calls) == sent and len(conv.turns) == 3
+
+
+def test_a_format_asked_in_words_changes_the_image_tool_size_on_the_openai_path(
+    openai_server: Any, lumen: brandkit.BrandSpec, tmp_path: Path
+) -> None:
+    from tests.support.openai_plugin import FAKE_API_KEY, FAST_RETRY
+    from tests.test_openai_kit import brand_imagery
+
+    openai_server.image_factory = brand_imagery(lumen)
+    kit = brandkit.BrandKit(
+        lumen, provider="openai", api_key=FAKE_API_KEY, base_url=openai_server.url, retry=FAST_RETRY
+    )
+    conv = kit.conversation({"brief": "A person stretching at sunrise", "headline": "Small steps, every day"})
+    with conv:
+        first = conv.turn()
+        second = conv.turn("make it landscape")
+    sizes = [
+        next(t["size"] for t in r.fields["tools"] if t.get("type") == "image_generation")
+        for r in openai_server.records("/responses")
+    ]
+    assert sizes == ["1024x1024", "1536x1024"]  # the second turn asks the model for the landscape size
+    assert load_image(second.asset.data).size == (1536, 1024) and second.asset.report.passed
+    assert openai_server.responses.chain(second.response_id) == [first.response_id, second.response_id]
+    assert openai_server.invalid_requests() == []
