@@ -357,3 +357,25 @@ def test_design_tool_weight_names_are_weights(name: str, weight: int) -> None:
 def test_a_weight_that_is_no_weight_is_refused_by_name() -> None:
     with pytest.raises(SpecError, match="'Chunky' is neither a number nor a CSS weight name"):
         weight_of("Chunky")
+
+
+@pytest.mark.parametrize(
+    "size",
+    ['width="3in" height="1in"', 'width="79.375mm" height="26.458mm"', 'width="225pt" height="75pt"', ""],
+)
+def test_svg_logos_sized_in_physical_units_are_rasterised(size: str, tmp_path: Path) -> None:
+    (tmp_path / "logo.svg").write_text(  # Illustrator's and Inkscape's exports: sizes in in/mm/pt, CSS classes
+        f'<svg xmlns="http://www.w3.org/2000/svg" {size} viewBox="0 0 300 100">'
+        "<style>.st0{fill:#2E3192;}.st1{fill:#FFFFFF;}</style>"
+        '<rect class="st0" width="300" height="100"/><circle class="st1" cx="50" cy="50" r="30"/></svg>',
+        encoding="utf-8",
+    )
+    (tmp_path / "_brand.yml").write_text(
+        "meta: {name: Units}\nlogo: logo.svg\ncolor: {primary: '#2E3192'}\ntypography: {base: DejaVu Sans}\n",
+        encoding="utf-8",
+    )
+    [result] = import_brand(tmp_path / "_brand.yml", tmp_path / "out")
+    [logo] = _spec(result.out)["logos"]
+    with Image.open(result.out / logo["file"]) as image:
+        assert image.size == (461, 154)  # the width the formats need, the SVG's 3:1 shape
+        assert image.getpixel((77, 77))[:3] == (255, 255, 255) and image.getpixel((400, 20))[:3] == (46, 49, 146)

@@ -42,6 +42,10 @@ class LogoFiles:
     note: str = ""
 
 
+CSS_DPI = 96.0
+"""Pixels per inch of an SVG's physical units (``width="3in"``, ``"79.4mm"``, ``"225pt"``): CSS's reference pixel."""
+
+
 def raster_width(max_format_width: int, max_width_share: float, min_width_px: int) -> int:
     """Width a logo must be rasterised at to be drawn without enlargement in every format."""
     return max(2 * min_width_px, math.ceil(max_format_width * max_width_share))
@@ -97,6 +101,7 @@ def _rasterize(data: bytes, width: int, name: str) -> tuple[bytes, str]:
         png = resvg_py.svg_to_bytes(
             svg_string=text,
             width=width,
+            dpi=CSS_DPI,  # the default 0 makes a size in in/mm/cm/pt (Illustrator's, Inkscape's) an "invalid size"
             font_family=fonts.get("sans_serif_family"),  # text without a family, or with one not installed
             sans_serif_family=fonts.get("sans_serif_family"),
             serif_family=fonts.get("serif_family"),
