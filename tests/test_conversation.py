@@ -454,16 +454,21 @@ def test_three_turn_session_against_the_loopback_server(loopback_env: Any, tmp_p
     assert server.invalid_requests() == []
 
 
-def test_an_openai_kit_lends_its_connection_to_the_conversation(
-    openai_server: Any, lumen: brandkit.BrandSpec, tmp_path: Path
-) -> None:
+def _openai_kit(openai_server: Any, lumen: brandkit.BrandSpec) -> brandkit.BrandKit:
+    """An OpenAI kit on the loopback server (its own key and URL, none in the environment), serving brand imagery."""
     from tests.support.openai_plugin import FAKE_API_KEY, FAST_RETRY
     from tests.test_openai_kit import brand_imagery
 
     openai_server.image_factory = brand_imagery(lumen)
-    kit = brandkit.BrandKit(
+    return brandkit.BrandKit(
         lumen, provider="openai", api_key=FAKE_API_KEY, base_url=openai_server.url, retry=FAST_RETRY
     )
+
+
+def test_an_openai_kit_lends_its_connection_to_the_conversation(
+    openai_server: Any, lumen: brandkit.BrandSpec, tmp_path: Path
+) -> None:
+    kit = _openai_kit(openai_server, lumen)
     conv = kit.conversation(
         {"brief": "A person stretching at sunrise", "headline": "Small steps, every day"}, out=tmp_path / "out"
     )
@@ -586,16 +591,11 @@ def test_a_copy_change_in_words_changes_the_request_so_the_text_check_holds_the_
 
 
 def test_a_format_asked_in_words_changes_the_image_tool_size_on_the_openai_path(
-    openai_server: Any, lumen: brandkit.BrandSpec, tmp_path: Path
+    openai_server: Any, lumen: brandkit.BrandSpec
 ) -> None:
-    from tests.support.openai_plugin import FAKE_API_KEY, FAST_RETRY
-    from tests.test_openai_kit import brand_imagery
-
-    openai_server.image_factory = brand_imagery(lumen)
-    kit = brandkit.BrandKit(
-        lumen, provider="openai", api_key=FAKE_API_KEY, base_url=openai_server.url, retry=FAST_RETRY
+    conv = _openai_kit(openai_server, lumen).conversation(
+        {"brief": "A person stretching at sunrise", "headline": "Small steps, every day"}
     )
-    conv = kit.conversation({"brief": "A person stretching at sunrise", "headline": "Small steps, every day"})
     with conv:
         first = conv.turn()
         second = conv.turn("make it landscape")

@@ -46,6 +46,7 @@ from brandkit.spec.importers.legacy_tokens import (
     to_dtcg,
 )
 from brandkit.spec.importers.report import MappingReport
+from brandkit.spec.importers.token_docs import merge_tokens
 
 MAX_TOKEN_FILE_BYTES = 8 * 1024 * 1024
 ROLE_WORDS = set(CORE_ROLES) | set(ROLE_FALLBACK)
@@ -70,16 +71,6 @@ class Token:
 
 def _load(path: Path) -> Any:
     return read_document(path, max_bytes=MAX_TOKEN_FILE_BYTES, what="design tokens file")
-
-
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and "$value" not in value:
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
 
 
 def flatten(doc: dict[str, Any], report: MappingReport | None = None) -> dict[str, Token]:
@@ -178,13 +169,13 @@ def _token_sets(path: Path, report: MappingReport) -> tuple[dict[str, Any], dict
                 doc = to_dtcg(doc)
                 report.approximated(str(file.relative_to(path)), "tokens", "value/type without $ read as $value/$type")
             if mode is None:
-                base = _merge(base, doc)
+                base = merge_tokens(base, doc)
             else:
-                modes[mode] = _merge(modes.get(mode, {}), doc)
+                modes[mode] = merge_tokens(modes.get(mode, {}), doc)
             report.mapped(str(file.relative_to(path)), f"token set{' (mode ' + mode + ')' if mode else ''}")
         default = "light" if "light" in modes else None
-        merged = _merge(base, modes.pop(default)) if default else base
-        return merged, {m: _merge(base, d) for m, d in modes.items()}, path.name
+        merged = merge_tokens(base, modes.pop(default)) if default else base
+        return merged, {m: merge_tokens(base, d) for m, d in modes.items()}, path.name
     doc = _load(path)
     if isinstance(doc, dict) and "resolutionOrder" in doc:
         return _resolver(path, report)
@@ -212,12 +203,12 @@ def _resolver(path: Path, report: MappingReport) -> tuple[dict[str, Any], dict[s
         for item in items or []:
             ref = item.get("$ref") if isinstance(item, dict) else None
             if isinstance(ref, str) and ref.startswith("#/sets/"):
-                merged = _merge(merged, sources((sets.get(ref[7:]) or {}).get("sources"), ref))
+                merged = merge_tokens(merged, sources((sets.get(ref[7:]) or {}).get("sources"), ref))
             elif isinstance(ref, str) and not ref.startswith("#"):
                 doc_part = _load(local_file(ref, path.parent, "token file", where, str(path)))
-                merged = _merge(merged, doc_part if isinstance(doc_part, dict) else {})
+                merged = merge_tokens(merged, doc_part if isinstance(doc_part, dict) else {})
             elif isinstance(item, dict) and "$ref" not in item:
-                merged = _merge(merged, item)  # inline tokens
+                merged = merge_tokens(merged, item)  # inline tokens
             else:
                 report.dropped(f"{where}: {ref}", "a reference the resolver importer does not follow")
         return merged
@@ -227,7 +218,7 @@ def _resolver(path: Path, report: MappingReport) -> tuple[dict[str, Any], dict[s
     for step in doc.get("resolutionOrder") or []:
         ref = step.get("$ref") if isinstance(step, dict) else None
         if isinstance(ref, str) and ref.startswith("#/sets/"):
-            base = _merge(base, sources((sets.get(ref[7:]) or {}).get("sources"), ref))
+            base = merge_tokens(base, sources((sets.get(ref[7:]) or {}).get("sources"), ref))
         elif isinstance(ref, str) and ref.startswith("#/modifiers/"):
             modifier = modifiers.get(ref[12:]) or {}
             contexts = modifier.get("contexts") or {}
@@ -236,10 +227,14 @@ def _resolver(path: Path, report: MappingReport) -> tuple[dict[str, Any], dict[s
                 mode_docs[name] = sources(items, f"{ref}/contexts/{name}")
             report.mapped(f"{ref} ({', '.join(contexts)})", f"palette default = {default}, other contexts → modes")
             if default in mode_docs:
-                base = _merge(base, mode_docs.pop(default))
+                base = merge_tokens(base, mode_docs.pop(default))
         else:
             report.dropped(f"resolutionOrder: {step!r}"[:120], "not a set or modifier reference")
-    return base, {m: _merge(base, d) for m, d in mode_docs.items()}, str(doc.get("name") or path.name.split(".")[0])
+    return (
+        base,
+        {m: merge_tokens(base, d) for m, d in mode_docs.items()},
+        str(doc.get("name") or path.name.split(".")[0]),
+    )
 
 
 def _colors(draft: BrandDraft, tokens: dict[str, Token], source: str) -> dict[str, str]:

@@ -29,6 +29,7 @@ from brandkit.errors import SpecError
 from brandkit.spec.formats import LEGACY_TOKEN_KEYS, has_legacy_token
 from brandkit.spec.importers.colorspace import ColorParseError, parse_css_color
 from brandkit.spec.importers.report import MappingReport
+from brandkit.spec.importers.token_docs import merge_tokens
 
 __all__ = ["has_legacy_token", "is_studio_folder", "legacy_sets", "studio_folder_sets", "to_dtcg"]
 
@@ -145,16 +146,6 @@ def to_dtcg(node: Any, path: tuple[str, ...] = ()) -> Any:
     return out
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and "$value" not in value:
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
 def _paths(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """Every token's value by dotted path."""
     out: dict[str, Any] = {}
@@ -210,7 +201,7 @@ def studio_sets(
         doc: dict[str, Any] = {}
         for name in names:
             if selected.get(name) in _ON:
-                doc = _merge(doc, sets[name])
+                doc = merge_tokens(doc, sets[name])
         return doc
 
     valid = [t for t in themes if isinstance(t, dict) and isinstance(t.get("selectedTokenSets"), dict)] if (
@@ -242,13 +233,13 @@ def studio_sets(
     for name in names:
         mode = next((word for word in _MODE_WORDS if word in _words(name)), None)
         if mode is None:
-            base = _merge(base, sets[name])
+            base = merge_tokens(base, sets[name])
         else:
-            mode_docs[mode] = _merge(mode_docs.get(mode, {}), sets[name])
+            mode_docs[mode] = merge_tokens(mode_docs.get(mode, {}), sets[name])
         report.mapped(f"{where} token set {name!r}", f"tokens{' (mode ' + mode + ')' if mode else ''}")
     if "light" in mode_docs:
-        base = _merge(base, mode_docs.pop("light"))
-    return base, {mode: _merge(base, doc) for mode, doc in mode_docs.items()}
+        base = merge_tokens(base, mode_docs.pop("light"))
+    return base, {mode: merge_tokens(base, doc) for mode, doc in mode_docs.items()}
 
 
 def legacy_sets(doc: dict[str, Any], report: MappingReport, where: str) -> tuple[dict[str, Any], dict[str, Any]]:
