@@ -56,7 +56,7 @@ def read_document(
             raw = handle.read(max_bytes + 1)
         if len(raw) > max_bytes:
             raise error(f"{file}: larger than the {max_bytes:,}-byte limit for a {what}")
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a leading byte-order mark (Windows tools write one) is not content
     except UnicodeDecodeError as exc:
         raise error(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except OSError as exc:

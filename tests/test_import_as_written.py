@@ -15,6 +15,7 @@ weight names ("SemiBold"); Style Dictionary's untyped tokens and ``{a.b.value}``
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -379,3 +380,24 @@ def test_svg_logos_sized_in_physical_units_are_rasterised(size: str, tmp_path: P
     with Image.open(result.out / logo["file"]) as image:
         assert image.size == (461, 154)  # the width the formats need, the SVG's 3:1 shape
         assert image.getpixel((77, 77))[:3] == (255, 255, 255) and image.getpixel((400, 20))[:3] == (46, 49, 146)
+
+
+def test_json_files_saved_with_a_byte_order_mark_are_read(tmp_path: Path) -> None:
+    """Windows tools (PowerShell 5's ``Out-File -Encoding utf8``, older Notepad) start UTF-8 files with a BOM:
+    a brand file, a brandkit spec and a variant plan saved that way are read, not 'invalid JSON at line 1'."""
+    from brandkit.spec.loader import load_spec
+    from brandkit.variants.plan import load_plan
+
+    northwind = Path(__file__).resolve().parents[1] / "brand_specs" / "northwind"
+    brand = {"meta": {"name": "Bom"}, "color": {"primary": "#123456"}, "typography": {"base": "DejaVu Sans"}}
+    (tmp_path / "brand.json").write_text(json.dumps(brand), encoding="utf-8-sig")
+    [result] = import_brand(tmp_path / "brand.json", tmp_path / "out")
+    assert result.spec.name == "Bom"
+    spec_dir = tmp_path / "northwind"
+    shutil.copytree(northwind, spec_dir, ignore=shutil.ignore_patterns("brand.yaml"))
+    spec_data = yaml.safe_load((northwind / "brand.yaml").read_text(encoding="utf-8"))
+    (spec_dir / "brand.json").write_text(json.dumps(spec_data, ensure_ascii=False), encoding="utf-8-sig")
+    assert load_spec(spec_dir).name == "Northwind Coffee"
+    plan = {"name": "p", "spec": str(northwind), "base": {"brief": "A cup"}, "axes": {"format": ["square"]}}
+    (tmp_path / "plan.json").write_text(json.dumps(plan), encoding="utf-8-sig")
+    assert load_plan(tmp_path / "plan.json").name == "p"
