@@ -56,9 +56,11 @@ def read_document(
             raw = handle.read(max_bytes + 1)
         if len(raw) > max_bytes:
             raise error(f"{file}: larger than the {max_bytes:,}-byte limit for a {what}")
-        text = raw.decode("utf-8-sig")  # a leading byte-order mark (Windows tools write one) is not content
+        # a leading byte-order mark is not content: UTF-8 with one (Notepad, PowerShell's Out-File), or UTF-16,
+        # which PowerShell 5 writes for `> file` and which nothing else would start with
+        text = raw.decode("utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise error(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        raise error(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start}): save it as UTF-8") from exc
     except OSError as exc:
         raise error(f"{file}: cannot read the {what} ({exc.strerror or exc})") from exc
     try:

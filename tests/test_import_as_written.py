@@ -401,3 +401,8 @@ def test_json_files_saved_with_a_byte_order_mark_are_read(tmp_path: Path) -> Non
     plan = {"name": "p", "spec": str(northwind), "base": {"brief": "A cup"}, "axes": {"format": ["square"]}}
     (tmp_path / "plan.json").write_text(json.dumps(plan), encoding="utf-8-sig")
     assert load_plan(tmp_path / "plan.json").name == "p"
+    (tmp_path / "plan.yaml").write_text(yaml.safe_dump(plan), encoding="utf-16")  # PowerShell 5's `> file`
+    assert load_plan(tmp_path / "plan.yaml").name == "p"
+    (tmp_path / "latin1.yaml").write_bytes("name: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(SpecError, match="not UTF-8 text .*save it as UTF-8"):
+        load_plan(tmp_path / "latin1.yaml")
