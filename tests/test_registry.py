@@ -203,6 +203,14 @@ def test_metrics_follow_their_definitions(reg: Registry, tmp_path: Path) -> None
     assert reg.metrics(since=at_c_elsewhere).assets == 2  # type: ignore[union-attr]  # C and V
     with pytest.raises(RequestError, match="since 'last week'"):
         reg.metrics(since="last week")
+    assert reg.metrics(until=at_c_elsewhere).assets == 2  # type: ignore[union-attr]  # A and B: before C
+    day = c.created_at.date().isoformat()
+    assert reg.metrics(since=day, until=day).assets == 4  # type: ignore[union-attr]  # a date counts its whole day
+    assert reg.metrics(until="2000-01-01").assets == 0  # type: ignore[union-attr]
+    with pytest.raises(RequestError, match="until '2000-01-01' is not after since"):
+        reg.metrics(since=day, until="2000-01-01")
+    with pytest.raises(RequestError, match="until 'soon'"):
+        reg.metrics(until="soon")
     assert v.id  # recorded
 
 

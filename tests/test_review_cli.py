@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,13 @@ def test_review_commands_decide_list_show_export_and_report(made: Path, tmp_path
     assert "square" in grouped
     assert "--by 'colour'" in run("report", "--db", db, "--by", "colour", code=2)["error"]
     assert "--since 'yesterday'" in run("report", "--db", db, "--since", "yesterday", code=2)["error"]
+    today = datetime.now(UTC).date().isoformat()
+    period = run("report", "--db", db, "--since", "2000-01-01", "--until", today)
+    assert period["until"] == today and period["metrics"]["assets"] == report["assets"]  # today's day included
+    assert run("report", "--db", db, "--until", "2000-12-31")["metrics"]["assets"] == 0
+    assert "--until 'soon'" in run("report", "--db", db, "--until", "soon", code=2)["error"]
+    backwards = run("report", "--db", db, "--since", today, "--until", "2000-01-01", code=2)["error"]
+    assert "until '2000-01-01' is not after since" in backwards
     missing = run("review", "list", "--db", str(tmp_path / "none.db"), code=2)
     assert "no registry there" in missing["error"] and not (tmp_path / "none.db").exists()
 

@@ -12,7 +12,7 @@ from rich.table import Table
 from brandkit.cli.common import JsonOpt, esc
 from brandkit.cli.recording import DbOpt
 from brandkit.errors import RequestError
-from brandkit.registry.metrics import since_key
+from brandkit.registry.metrics import period_keys, since_key, until_key
 from brandkit.registry.models import Metrics
 
 _FIGURES = (
@@ -29,6 +29,17 @@ _FIGURES = (
     ("pending", "pending review"),
 )
 _RATES = {"first_pass_yield", "approval_rate", "revision_rate"}
+
+
+def valid_until(until: str | None) -> str | None:
+    """``--until`` checked like ``--since``; raises ``RequestError`` naming it."""
+    if until is None:
+        return None
+    try:
+        until_key(until)
+    except RequestError:
+        raise RequestError(f"--until {until!r}: use a date like 2026-05-31", field="until", value=until) from None
+    return until
 
 
 def valid_since(since: str | None) -> str | None:
@@ -108,6 +119,10 @@ def report_cmd(
         Optional[str],  # noqa: UP045
         typer.Option("--since", help="Only assets created on or after this date (YYYY-MM-DD, UTC)."),
     ] = None,
+    until: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--until", help="Only assets created on or before this date (YYYY-MM-DD, UTC; the day included)."),
+    ] = None,
     by: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option("--by", help="Group by spec, run, check, format or locale."),
@@ -123,20 +138,24 @@ def report_cmd(
     with map_errors(json_out):
         if by is not None and by not in ("spec", "run", "check", "format", "locale"):
             raise RequestError(f"--by {by!r}: use spec, run, check, format or locale", field="by", value=by)
-        start = valid_since(since)
+        start, end = valid_since(since), valid_until(until)
+        period_keys(start, end)  # an end before the start: refused, naming both
         with open_registry(db) as reg:
-            metrics = reg.metrics(since=start, by=by)
+            metrics = reg.metrics(since=start, until=end, by=by)
         if json_out:
             if isinstance(metrics, dict):
                 emit_json(
                     {
                         "ok": True,
                         "since": start,
+                        "until": end,
                         "by": by,
                         "groups": {k: m.model_dump(mode="json") for k, m in metrics.items()},
                     }
                 )
             else:
-                emit_json({"ok": True, "since": start, "by": None, "metrics": metrics.model_dump(mode="json")})
+                emit_json(
+                    {"ok": True, "since": start, "until": end, "by": None, "metrics": metrics.model_dump(mode="json")}
+                )
             return
         print_metrics(metrics, by)

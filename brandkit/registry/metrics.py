@@ -12,7 +12,7 @@ import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from brandkit.errors import RequestError
 from brandkit.registry.models import CountRow, GroupBy, Metrics, TrendPoint
@@ -26,7 +26,7 @@ _FACTS_SQL = """
            (SELECT COUNT(*) FROM review_events e WHERE e.asset_id = a.id) AS events,
            (SELECT COUNT(*) FROM review_events e WHERE e.asset_id = a.id AND e.state = 'changes_requested') AS sent_back
     FROM assets a JOIN asset_state s ON s.asset_id = a.id
-    WHERE a.created_at >= ?
+    WHERE a.created_at >= ? AND (? = '' OR a.created_at < ?)
     ORDER BY a.id
 """
 
@@ -140,14 +140,42 @@ def since_key(since: str | None) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def until_key(until: str | None) -> str:
+    """``until`` as the text ``created_at`` values must be below: a date counts its whole day (the next day's
+    midnight, UTC), a date-time is the moment itself (naive is UTC); ``""`` for no end.
+
+    Raises :class:`~brandkit.errors.RequestError` naming the value when it is neither."""
+    if not until:
+        return ""
+    try:
+        if len(until) == 10:
+            return (date.fromisoformat(until) + timedelta(days=1)).isoformat()
+        moment = datetime.fromisoformat(until)
+    except ValueError:
+        raise RequestError(f"until {until!r}: use a date like 2026-05-31 or a date-time", field="until") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def period_keys(since: str | None, until: str | None) -> tuple[str, str]:
+    """``(since_key, until_key)`` of a period, checked: an end before its start is a ``RequestError``."""
+    start, end = since_key(since), until_key(until)
+    if start and end and end <= start:
+        raise RequestError(f"until {until!r} is not after since {since!r}: the period is empty", field="until")
+    return start, end
+
+
 def compute_metrics(
-    db: sqlite3.Connection, *, since: str | None = None, by: GroupBy | None = None
+    db: sqlite3.Connection, *, since: str | None = None, until: str | None = None, by: GroupBy | None = None
 ) -> Metrics | dict[str, Metrics]:
-    """The metrics of every asset created at or after ``since`` (ISO date or date-time, UTC); per group with ``by``.
+    """The metrics of every asset created at or after ``since`` and up to ``until`` (ISO dates — ``until``'s day
+    included — or date-times, UTC); per group with ``by``.
 
     ``by="check"`` puts an asset in the group of every check that blocked one of its attempts (``(none)``
     when none did), so groups may overlap; the other groupings partition the assets.
     """
+    start, end = period_keys(since, until)
     facts = [
         _Facts(
             id=r[0],
@@ -162,7 +190,7 @@ def compute_metrics(
             reviewed=int(r[12]) > 0,
             sent_back=int(r[13]) > 0,
         )
-        for r in db.execute(_FACTS_SQL, (since_key(since),))
+        for r in db.execute(_FACTS_SQL, (start, end, end))
     ]
     if by is None:
         return _metrics(db, facts)

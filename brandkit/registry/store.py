@@ -381,10 +381,13 @@ class Registry:
 
     # --- metrics -----------------------------------------------------------------------------------------
 
-    def metrics(self, since: str | None = None, by: GroupBy | None = None) -> Metrics | dict[str, Metrics]:
-        """The metrics over assets created since ``since`` (ISO date/time); grouped by ``by`` → dict."""
+    def metrics(
+        self, since: str | None = None, by: GroupBy | None = None, *, until: str | None = None
+    ) -> Metrics | dict[str, Metrics]:
+        """The metrics over assets created since ``since`` and up to ``until`` (ISO dates, ``until``'s day included,
+        or date-times); grouped by ``by`` → dict."""
         try:
-            return compute_metrics(self._db, since=since, by=by)
+            return compute_metrics(self._db, since=since, until=until, by=by)
         except sqlite3.Error as exc:
             raise RegistryError(f"{self.path}: registry read failed: {exc}", path=str(self.path)) from None
 

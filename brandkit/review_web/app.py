@@ -294,14 +294,15 @@ async def decide(request: Request) -> Response:
 async def report(request: Request) -> Response:
     """The metrics as charts and as a table; ``?by=spec|run|check|format|locale`` adds a per-group table."""
     since = request.query_params.get("since") or None
+    until = request.query_params.get("until") or None
     by_value = request.query_params.get("by") or None
     by = next((g for g in GROUPS if g == by_value), None)
     if by_value and by is None:
         return _error(request, 400, f"by {by_value!r} is not one of {', '.join(GROUPS)}")
 
     def work(registry: Registry) -> tuple[Metrics, dict[str, Metrics]]:
-        overall = registry.metrics(since=since)
-        grouped = registry.metrics(since=since, by=by) if by else {}
+        overall = registry.metrics(since=since, until=until)
+        grouped = registry.metrics(since=since, until=until, by=by) if by else {}
         assert isinstance(overall, Metrics) and isinstance(grouped, dict)
         return overall, grouped
 
@@ -314,6 +315,7 @@ async def report(request: Request) -> Response:
             "groups": grouped,
             "by": by or "",
             "since": since or "",
+            "until": until or "",
             "all_groups": GROUPS,
             "rate_bars": charts.rate_bars(overall),
             "check_bars": charts.count_bars(overall.top_rework_checks),

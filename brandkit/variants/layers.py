@@ -278,4 +278,3 @@ def _split_hint(current: Any, table: Mapping[str, Any]) -> str:
     if meant is None:
         return ""
     return f"; the table has {meant!r}: in a YAML list [a, b] a comma splits a value, so quote it"
-
