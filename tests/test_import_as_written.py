@@ -406,3 +406,61 @@ def test_json_files_saved_with_a_byte_order_mark_are_read(tmp_path: Path) -> Non
     (tmp_path / "latin1.yaml").write_bytes("name: caf\xe9\n".encode("latin-1"))
     with pytest.raises(SpecError, match="not UTF-8 text .*save it as UTF-8"):
         load_plan(tmp_path / "latin1.yaml")
+
+
+# --- every colour space of CSS Color 4 and the DTCG colour module ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "hex_"),
+    [
+        ("lab(50% 0 0)", "#777777"),
+        ("lab(100 0 0)", "#FFFFFF"),
+        ("lch(54.29% 71.2% 40.85)", "#FF0000"),  # sRGB red in CIE LCh (D50): C as a percentage of 150
+        ("hwb(0 0% 0%)", "#FF0000"),
+        ("hwb(0 60% 60%)", "#808080"),  # whiteness + blackness ≥ 100 %: a grey
+        ("color(a98-rgb 1 1 1)", "#FFFFFF"),
+        ("color(rec2020 1 1 1)", "#FFFFFF"),
+        ("color(prophoto-rgb 1 1 1)", "#FFFFFF"),
+        ("color(xyz-d65 0.9505 1 1.089)", "#FFFFFF"),
+        ("color(xyz-d50 0.9642 1 0.8251)", "#FFFFFF"),
+    ],
+)
+def test_css_colour_4_spaces_are_read(value: str, hex_: str) -> None:
+    assert parse_css_color(value).hex == hex_
+
+
+def test_cie_lab_agrees_with_colormath_inside_srgb() -> None:
+    """lab() is D50 (CSS Color 4), adapted to sRGB's D65 with Bradford: what colormath2 (the design card's colour
+    library) computes, within 8-bit rounding, on 300 random colours inside sRGB."""
+    import random
+
+    from colormath2.color_conversions import convert_color
+    from colormath2.color_objects import LabColor, sRGBColor
+
+    rng = random.Random(7)
+    checked = 0
+    while checked < 300:
+        lab = (rng.uniform(5, 95), rng.uniform(-60, 60), rng.uniform(-60, 60))
+        parsed = parse_css_color("lab({} {} {})".format(*lab))
+        if "outside sRGB" in parsed.note:
+            continue  # gamut-mapped (CSS Color 4), where a clip would differ by design
+        reference = convert_color(LabColor(*lab, illuminant="d50"), sRGBColor).get_rgb_hex().upper()
+        assert max(abs(int(reference[i : i + 2], 16) - int(parsed.hex[i : i + 2], 16)) for i in (1, 3, 5)) <= 1
+        checked += 1
+
+
+def test_a_dtcg_colour_in_lab_or_rec2020_is_imported(tmp_path: Path) -> None:
+    tokens = {
+        "color": {
+            "$type": "color",
+            "primary": {"$value": {"colorSpace": "lab", "components": [50, 40, 59.5]}},
+            "background": {"$value": {"colorSpace": "rec2020", "components": [1, 1, 1]}},
+            "accent": {"$value": {"colorSpace": "rec2020", "components": [1, 0, 0]}},
+        }
+    }
+    (tmp_path / "brand.tokens.json").write_text(json.dumps(tokens), encoding="utf-8")
+    [result] = import_brand(tmp_path / "brand.tokens.json", tmp_path / "out", headline_font="DejaVu Sans")
+    roles = {c["role"]: c["hex"] for c in _spec(result.out)["palette"]["colors"]}
+    assert roles["primary"] == "#BF5700" and roles["background"] == "#FFFFFF"
+    assert "outside sRGB: gamut-mapped" in _entries(result, "approximated")["color.accent"]  # rec2020 red

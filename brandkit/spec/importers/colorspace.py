@@ -121,6 +121,94 @@ def p3_to_linear_srgb(rgb: Vec) -> Vec:
     return _mul(_XYZ_TO_SRGB, _mul(_P3_TO_XYZ, linear))
 
 
+# CSS Color 4 (§10, "Sample code for colour conversions"): D50 → D65 (Bradford), the D50 white, and the RGB
+# spaces' matrices to XYZ (exact fractions where the specification gives them)
+_D50_TO_D65 = (
+    (0.955473421488075, -0.02309845494876471, 0.06325924320057072),
+    (-0.0283697093338637, 1.0099953980813041, 0.021041441191917323),
+    (0.012314014864481998, -0.020507649298898964, 1.330365926242124),
+)
+_D50_WHITE = (0.3457 / 0.3585, 1.0, (1.0 - 0.3457 - 0.3585) / 0.3585)
+_A98_TO_XYZ = (
+    (573536 / 994567, 263643 / 1420810, 187206 / 994567),
+    (591459 / 1989134, 6239551 / 9945670, 374412 / 4972835),
+    (53769 / 1989134, 351524 / 4972835, 4929758 / 4972835),
+)
+_REC2020_TO_XYZ = (
+    (63426534 / 99577255, 20160776 / 139408157, 47086771 / 278816314),
+    (26158966 / 99577255, 472592308 / 697040785, 8267143 / 139408157),
+    (0.0, 19567812 / 697040785, 295819943 / 278816314),
+)
+_PROPHOTO_TO_XYZ_D50 = (
+    (0.7977666449006423, 0.13518129740053308, 0.0313477341283922),
+    (0.2880748288194013, 0.711835234241873, 0.00008993693872564),
+    (0.0, 0.0, 0.8251046025104602),
+)
+_KAPPA, _EPS = 24389 / 27, 216 / 24389
+
+
+def _signed_power(c: float, exponent: float) -> float:
+    return math.copysign(abs(c) ** exponent, c)
+
+
+def lab_to_linear_srgb(lab: Vec) -> Vec:
+    """CIE Lab (D50, as CSS ``lab()``) → linear-light sRGB (may be out of gamut)."""
+    lightness, a, b = lab
+    f1 = (lightness + 16) / 116
+    f0, f2 = a / 500 + f1, f1 - b / 200
+    xyz = (
+        f0**3 if f0**3 > _EPS else (116 * f0 - 16) / _KAPPA,
+        ((lightness + 16) / 116) ** 3 if lightness > _KAPPA * _EPS else lightness / _KAPPA,
+        f2**3 if f2**3 > _EPS else (116 * f2 - 16) / _KAPPA,
+    )
+    d50 = (xyz[0] * _D50_WHITE[0], xyz[1] * _D50_WHITE[1], xyz[2] * _D50_WHITE[2])
+    return _mul(_XYZ_TO_SRGB, _mul(_D50_TO_D65, d50))
+
+
+def lch_to_lab(lch: Vec) -> Vec:
+    """CIE LCh → CIE Lab (hue in degrees)."""
+    h = math.radians(lch[2])
+    return (lch[0], lch[1] * math.cos(h), lch[1] * math.sin(h))
+
+
+def _hwb(h: float, white: float, black: float) -> Vec:
+    if white + black >= 1:
+        grey = white / (white + black)
+        return (grey, grey, grey)
+    rgb = _hsl(h, 1.0, 0.5)
+    return (
+        rgb[0] * (1 - white - black) + white,
+        rgb[1] * (1 - white - black) + white,
+        rgb[2] * (1 - white - black) + white,
+    )
+
+
+def _rec2020_linear(c: float) -> float:
+    alpha, beta = 1.09929682680944, 0.018053968510807
+    a = abs(c)
+    return math.copysign(a / 4.5 if a < beta * 4.5 else ((a + alpha - 1) / alpha) ** (1 / 0.45), c)
+
+
+def _prophoto_linear(c: float) -> float:
+    return c / 16 if abs(c) <= 16 / 512 else _signed_power(c, 1.8)
+
+
+def rgb_space_to_linear_srgb(space: str, rgb: Vec) -> Vec | None:
+    """A CSS Color 4 RGB or XYZ space's components → linear-light sRGB; None for a space not listed here."""
+    if space == "a98-rgb":
+        return _mul(_XYZ_TO_SRGB, _mul(_A98_TO_XYZ, tuple(_signed_power(c, 563 / 256) for c in rgb)))  # type: ignore[arg-type]
+    if space == "rec2020":
+        return _mul(_XYZ_TO_SRGB, _mul(_REC2020_TO_XYZ, tuple(_rec2020_linear(c) for c in rgb)))  # type: ignore[arg-type]
+    if space == "prophoto-rgb":
+        d50 = _mul(_PROPHOTO_TO_XYZ_D50, tuple(_prophoto_linear(c) for c in rgb))  # type: ignore[arg-type]
+        return _mul(_XYZ_TO_SRGB, _mul(_D50_TO_D65, d50))
+    if space in ("xyz", "xyz-d65"):
+        return _mul(_XYZ_TO_SRGB, rgb)
+    if space == "xyz-d50":
+        return _mul(_XYZ_TO_SRGB, _mul(_D50_TO_D65, rgb))
+    return None
+
+
 def _in_gamut(linear: Vec) -> bool:
     return all(-5e-4 <= _to_gamma(c) <= 1 + 5e-4 for c in linear)
 
@@ -214,8 +302,19 @@ def from_components(space: str, components: list[float], alpha: float, value: ob
         return _from_linear(oklab_to_linear_srgb((a, b, c)), alpha, space, shown)
     if space == "oklch":
         return _from_linear(oklab_to_linear_srgb(oklch_to_oklab((a, b, c))), alpha, space, shown)
+    if space == "lab":
+        return _from_linear(lab_to_linear_srgb((a, b, c)), alpha, space, shown)
+    if space == "lch":
+        return _from_linear(lab_to_linear_srgb(lch_to_lab((a, b, c))), alpha, space, shown)
+    if space == "hwb":
+        rgb = _hwb(a, b / 100 if b > 1 else b, c / 100 if c > 1 else c)
+        return ParsedColor(_hex_of_gamma(rgb), _alpha(alpha, value))
+    linear = rgb_space_to_linear_srgb(space, (a, b, c))
+    if linear is not None:
+        return _from_linear(linear, alpha, space, shown)
     raise ColorParseError(
-        f"colour {value!r}: colour space {space!r} is not supported (srgb, srgb-linear, hsl, display-p3, oklab, oklch)"
+        f"colour {value!r}: colour space {space!r} is not supported (srgb, srgb-linear, hsl, hwb, lab, lch, oklab, "
+        "oklch, display-p3, a98-rgb, rec2020, prophoto-rgb, xyz-d65, xyz-d50)"
     )
 
 
@@ -286,4 +385,13 @@ def parse_css_color(value: str) -> ParsedColor:
     if func == "oklab":
         nums = [_number(parts[0], 1.0, value), _number(parts[1], 0.4, value), _number(parts[2], 0.4, value)]
         return from_components("oklab", nums, alpha, value)
+    if func == "lab":  # L 0–100 (100% = 100), a and b ±125 at ±100%
+        nums = [_number(parts[0], 100.0, value), _number(parts[1], 125.0, value), _number(parts[2], 125.0, value)]
+        return from_components("lab", nums, alpha, value)
+    if func == "lch":  # L 0–100, C 0–150 (100% = 150), hue in degrees
+        nums = [_number(parts[0], 100.0, value), _number(parts[1], 150.0, value), _number(parts[2], 1.0, value)]
+        return from_components("lch", nums, alpha, value)
+    if func == "hwb":
+        nums = [_number(parts[0], 1.0, value)] + [_number(p, 1.0, value) for p in parts[1:]]
+        return from_components("hwb", nums, alpha, value)
     raise ColorParseError(f"colour {value!r}: {func}() is not supported")
