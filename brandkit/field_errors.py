@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from brandkit.errors import RequestValidationError, _short_repr
 
-__all__ = ["did_you_mean", "field_message", "known_fields", "request_error", "suggestion"]
+__all__ = ["YAML_COMMENT_HINT", "did_you_mean", "field_message", "known_fields", "request_error", "suggestion"]
 
 
 def did_you_mean(name: str, candidates: Collection[str]) -> str | None:
@@ -89,6 +89,10 @@ def known_fields(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+YAML_COMMENT_HINT = ': in YAML a value starting with an unquoted # is a comment — quote it ("#1B3264")'
+"""What an empty value most often is in a YAML brand file: an unquoted colour (``hex: #1B3264``)."""
+
+
 def field_message(model: type[BaseModel], err: Mapping[str, Any]) -> str:
     """pydantic's message for one error, with "did you mean" when the error is an unknown field or a misspelt
     choice of a fixed set (an enum or a literal)."""
@@ -103,6 +107,8 @@ def field_message(model: type[BaseModel], err: Mapping[str, Any]) -> str:
         guess = did_you_mean(err["input"], allowed)  # a misspelt choice: 'secondry' → 'secondary'
         if guess is not None and guess != err["input"]:
             message += f" (did you mean {guess!r}?)"
+    elif err.get("type") == "string_type" and err.get("input", "") is None:
+        message += f" (it is empty{YAML_COMMENT_HINT})"
     return message
 
 

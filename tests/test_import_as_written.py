@@ -464,3 +464,31 @@ def test_a_dtcg_colour_in_lab_or_rec2020_is_imported(tmp_path: Path) -> None:
     roles = {c["role"]: c["hex"] for c in _spec(result.out)["palette"]["colors"]}
     assert roles["primary"] == "#BF5700" and roles["background"] == "#FFFFFF"
     assert "outside sRGB: gamut-mapped" in _entries(result, "approximated")["color.accent"]  # rec2020 red
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("meta: {name: H}\ncolor:\n  palette:\n    navy: #1B3264\n  primary: navy\n", "color.palette.navy is empty"),
+        ("meta: {name: H}\ncolor:\n  primary: #1B3264\n", "color.primary is empty"),  # was: 'defines no colour'
+    ],
+)
+def test_an_unquoted_hex_colour_in_yaml_is_named_not_lost(text: str, where: str, tmp_path: Path) -> None:
+    (tmp_path / "_brand.yml").write_text(text + "typography: {base: DejaVu Sans}\n", encoding="utf-8")
+    with pytest.raises(SpecError) as info:
+        import_brand(tmp_path / "_brand.yml", tmp_path / "out")
+    assert where in info.value.message and "unquoted # is a comment" in info.value.message
+
+
+def test_a_spec_colour_written_without_quotes_says_why_it_is_empty(tmp_path: Path) -> None:
+    from brandkit.spec.loader import load_spec
+
+    northwind = Path(__file__).resolve().parents[1] / "brand_specs" / "northwind"
+    shutil.copytree(northwind, tmp_path / "nw")
+    data = yaml.safe_load((northwind / "brand.yaml").read_text(encoding="utf-8"))
+    data["palette"]["colors"][0]["hex"] = "PLACEHOLDER"
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True).replace("hex: PLACEHOLDER", "hex: #3B2A26")
+    (tmp_path / "nw" / "brand.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(SpecError) as info:
+        load_spec(tmp_path / "nw")
+    assert "palette.colors[0].hex" in str(info.value) and "unquoted # is a comment" in str(info.value)

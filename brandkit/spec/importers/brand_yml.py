@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from brandkit.errors import SpecError
+from brandkit.field_errors import YAML_COMMENT_HINT
 from brandkit.spec.importers.colorspace import ColorParseError, parse_css_color
 from brandkit.spec.importers.draft import (
     BrandDraft,
@@ -82,6 +83,8 @@ def _colors(draft: BrandDraft, color: dict[str, Any], source: str) -> None:
         resolved[name] = palette_color(str(name)).name
     for theme in THEME_COLORS:
         value = color.get(theme)
+        if value is None and theme in color:  # written, but empty: `primary: #1B3264` is a comment in YAML
+            raise SpecError(f"{source}: color.{theme} is empty{YAML_COMMENT_HINT}")
         if value is None:
             continue
         if isinstance(value, dict):  # {light, dark}: the light theme is the default mode
@@ -115,6 +118,8 @@ def _theme_value(
 
 
 def _parsed(draft: BrandDraft, name: str, value: Any, where: str, add: bool = True) -> DraftColor:
+    if value is None:
+        raise SpecError(f"{draft.report.source}: {where} is empty{YAML_COMMENT_HINT}")
     if not isinstance(value, str):
         raise SpecError(f"{draft.report.source}: {where}: a colour must be a string, got {value!r}")
     try:
