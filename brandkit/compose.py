@@ -54,20 +54,9 @@ def logo_image(spec: BrandSpec, variant: LogoVariant) -> Image.Image:
 
 
 def background_color(spec: BrandSpec, tone: str) -> RGB:
-    """The flat background colour the brand uses for a ``light`` or ``dark`` canvas."""
-    palette = spec.palette
-    if tone == "dark":
-        for role in (ColorRole.primary, ColorRole.text, ColorRole.secondary):
-            for color in palette.by_role(role):
-                rgb = hex_to_rgb(color.hex)
-                if tone_of(rgb) == "dark":
-                    return rgb
-        return (20, 20, 20)
-    for color in palette.by_role(ColorRole.background):
-        rgb = hex_to_rgb(color.hex)
-        if tone_of(rgb) == "light":
-            return rgb
-    return (255, 255, 255)
+    """The flat background colour the brand uses for a ``light`` or ``dark`` canvas
+    (:meth:`~brandkit.spec.models.Palette.background_rgb`)."""
+    return spec.palette.background_rgb("dark" if tone == "dark" else "light")
 
 
 def choose_logo_variant(spec: BrandSpec, background: RGB, requested: str | None = None) -> LogoVariant | None:

@@ -16,6 +16,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 from PIL import Image
@@ -141,7 +142,7 @@ def test_a_cmyk_logo_is_refused(tmp_path: Path) -> None:
 
 def test_palette_and_16_bit_logos_are_handled(tmp_path: Path) -> None:
     palette = _encode(_logo_rgba().convert("P"), "PNG", transparency=0)
-    grey16 = Image.new("I;16", (400, 100), 40000)
+    grey16 = Image.fromarray(np.tile(np.linspace(0, 65535, 400), (100, 1)).astype(np.uint16))  # a 16-bit ramp
     for name, data in (("palette", palette), ("grey16", _encode(grey16, "PNG"))):
         spec = brandkit.load_spec(make_spec(tmp_path / name, logo=data))
         prompt = compile_prompt(spec, brandkit.AssetRequest(brief="a cup", headline="Hello"))
@@ -171,7 +172,25 @@ def test_an_opaque_logo_is_refused_where_the_spec_needs_transparency(tmp_path: P
         "'any'",
     )
     _one(make_spec(tmp_path / "transparent", logo=opaque, background="transparent"), "logos[0].file", "opaque box")
-    assert brandkit.load_spec(make_spec(tmp_path / "light", logo=opaque))  # on its own light ground: fine
+    on_paper = Image.new("RGB", (400, 100), (0xF3, 0xE9, 0xDC))  # the mark saved on the brand's own Paper
+    on_paper.paste((30, 27, 24), (50, 25, 350, 75))
+    assert brandkit.load_spec(make_spec(tmp_path / "light", logo=_encode(on_paper, "JPEG", quality=90)))
+
+
+@pytest.mark.parametrize(("box", "refused"), [((255, 255, 255), True), ((0, 0, 0), True), ((0x1E, 0x1B, 0x18), False)])
+def test_an_opaque_logo_on_a_box_that_shows_on_the_brand_background_is_refused(
+    box: tuple[int, int, int], refused: bool, tmp_path: Path
+) -> None:
+    """A logo exported as JPEG on white (or black) draws a white (black) rectangle on the cream brand background;
+    a box in one of the brand's own colours (Ink) is a badge, meant."""
+    logo = Image.new("RGB", (400, 100), box)
+    logo.paste((0xC0, 0x39, 0x2B), (50, 25, 350, 75))
+    folder = make_spec(tmp_path / "box", logo=_encode(logo, "JPEG", quality=90), logo_name="logos/logo.jpg")
+    if not refused:
+        assert brandkit.load_spec(folder).logos[0].file == "logos/logo.jpg"
+        return
+    issue = _one(folder, "logos[0].file", "the logo is opaque", "box", "the light background #F3E9DC", "transparent")
+    assert f"#{box[0]:02X}{box[1]:02X}{box[2]:02X}" in issue["message"]
 
 
 def test_a_truncated_font_that_opens_but_draws_nothing_is_refused(tmp_path: Path) -> None:

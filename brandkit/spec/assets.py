@@ -31,8 +31,10 @@ import string
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
+from brandkit.color import ciede2000, hex_to_rgb, rgb_to_hex, srgb_to_lab
 from brandkit.errors import BrandkitError, ImageInputError, RequestError
 from brandkit.glyphs import FontChain, font_coverage, glyph_problems
 from brandkit.imageio import load_image
@@ -75,6 +77,9 @@ class ImageFacts:
     size_bytes: int
     transparent: bool
     """True when at least one pixel is not fully opaque."""
+    border: tuple[int, int, int] | None = None
+    """The colour of the image's one-pixel border when it is opaque and that border is one colour (a logo saved on
+    a white box: ``(255, 255, 255)``); None otherwise."""
 
     @property
     def mime(self) -> str:
@@ -116,7 +121,25 @@ def provider_image(data: bytes, name: str, what: str = "reference image") -> Ima
     decoded = load_image(data)  # decodes fully: truncated or bomb images fail here, before anything is sent
     lowest_alpha = decoded.getchannel("A").getextrema()[0] if decoded.mode == "RGBA" else 255
     transparent = isinstance(lowest_alpha, int | float) and lowest_alpha < 255
-    return ImageFacts(fmt, mode, decoded.width, decoded.height, len(data), transparent)
+    border = None if transparent else _uniform_border(decoded)
+    return ImageFacts(fmt, mode, decoded.width, decoded.height, len(data), transparent, border)
+
+
+BORDER_TOLERANCE = 12
+"""How far (per channel, 0–255) a border pixel may be from the border's median and the border still count as one
+colour: JPEG ringing and noise, not a drawing touching the edge."""
+
+
+def _uniform_border(image: Image.Image) -> tuple[int, int, int] | None:
+    """The median colour of ``image``'s one-pixel border when every border pixel is within
+    :data:`BORDER_TOLERANCE` of it, else None."""
+    pixels = np.asarray(image.convert("RGB"), dtype=np.int16)
+    ring = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
+    median = np.median(ring, axis=0)
+    if np.abs(ring - median).max() > BORDER_TOLERANCE:
+        return None
+    red, green, blue = (round(float(v)) for v in median)
+    return (red, green, blue)
 
 
 def logo_problems(facts: ImageFacts, logo: LogoVariant, spec: BrandSpec) -> list[str]:
@@ -137,7 +160,46 @@ def logo_problems(facts: ImageFacts, logo: LogoVariant, spec: BrandSpec) -> list
             f"the logo has no transparent pixels, but {' and '.join(reasons)}: it would be drawn as an opaque "
             "box; export it as PNG or WebP with alpha"
         )
+    elif facts.border is not None:
+        problems.extend(_box_problems(facts.border, logo, spec))
     return problems
+
+
+BOX_VISIBLE_DE00 = 3.0
+"""ΔE00 above which an opaque logo's background box shows on the brand background it is drawn on."""
+
+
+def _box_problems(border: tuple[int, int, int], logo: LogoVariant, spec: BrandSpec) -> list[str]:
+    """An opaque logo saved on a box of one colour (``border``) shows that box on every background it is made for
+    whose colour differs from the box: a white rectangle on a cream brand background. A box in one of the brand's
+    own colours is taken as meant (a badge in brand red)."""
+    border_lab = srgb_to_lab(np.array([border]))
+    brand = [hex_to_rgb(c.hex) for c in spec.palette.colors] + [hex_to_rgb(c.hex) for c in spec.palette.allowed]
+    if brand and float(ciede2000(border_lab, srgb_to_lab(np.array(brand))).min()) <= BOX_VISIBLE_DE00:
+        return []
+    colours = {c.name.casefold(): (c.name, hex_to_rgb(c.hex)) for c in spec.palette.colors}
+    grounds: list[tuple[str, tuple[int, int, int]]] = []
+    for name in logo.backgrounds:
+        key = name.casefold()
+        if key in ("light", "dark"):
+            grounds.append(
+                (f"the {key} background", spec.palette.background_rgb("light" if key == "light" else "dark"))
+            )
+        elif key in colours:
+            grounds.append((colours[key][0], colours[key][1]))
+    out = []
+    shown: set[tuple[int, int, int]] = set()
+    for label, ground in grounds:
+        if ground in shown:  # "light" and the palette colour it is ("Crema"): one problem
+            continue
+        shown.add(ground)
+        distance = float(ciede2000(border_lab, srgb_to_lab(np.array([ground])))[0])
+        if distance > BOX_VISIBLE_DE00:
+            out.append(
+                f"the logo is opaque, on a {rgb_to_hex(border)} box: it would be drawn as that box on {label} "
+                f"{rgb_to_hex(ground)} (ΔE00 {distance:.1f}); export it as PNG or WebP with a transparent background"
+            )
+    return out
 
 
 def _draws(font: ImageFont.FreeTypeFont, ch: str) -> bool:

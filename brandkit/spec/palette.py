@@ -28,6 +28,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from brandkit.color import ciede2000, hex_to_rgb, rgb_to_hex, srgb_to_lab
+from brandkit.wcag import tone_of
 
 HEX_PATTERN = r"^#[0-9A-Fa-f]{6}$"
 HexColor = Annotated[
@@ -329,6 +330,22 @@ class Palette(_PaletteModel):
     def by_role(self, role: ColorRole) -> list[PaletteColor]:
         """Colours with ``role``, in spec order."""
         return [c for c in self.colors if c.role == role]
+
+    def background_rgb(self, tone: Literal["light", "dark"]) -> tuple[int, int, int]:
+        """The flat background the brand uses for a ``light`` or ``dark`` canvas: the first light background
+        colour (else white); for dark, the first dark primary, text or secondary colour (else near-black)."""
+        if tone == "dark":
+            for role in (ColorRole.primary, ColorRole.text, ColorRole.secondary):
+                for color in self.by_role(role):
+                    rgb = hex_to_rgb(color.hex)
+                    if tone_of(rgb) == "dark":
+                        return rgb
+            return (20, 20, 20)
+        for color in self.by_role(ColorRole.background):
+            rgb = hex_to_rgb(color.hex)
+            if tone_of(rgb) == "light":
+                return rgb
+        return (255, 255, 255)
 
     def find(self, name_or_hex: str) -> PaletteColor | None:
         """Colour by name (case-insensitive) or hex."""
