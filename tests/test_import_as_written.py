@@ -47,8 +47,11 @@ def _entries(result: Any, kind: str) -> dict[str, str]:
 
 
 def _png(path: Path) -> None:
+    """A logo as brands export it: the mark on a transparent ground."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("RGBA", (240, 80), (28, 132, 120, 255)).save(path)
+    image = Image.new("RGBA", (240, 80), (0, 0, 0, 0))
+    image.paste((28, 132, 120, 255), (10, 10, 230, 70))
+    image.save(path)
 
 
 @pytest.mark.parametrize(

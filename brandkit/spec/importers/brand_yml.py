@@ -51,7 +51,7 @@ class _Files:
         """The file ``ref`` names (``where``: the field, for messages); a path read by Quarto's rules is reported."""
         found = local_file(ref, self.base, what, where, self.source, self.project)
         if self.project is not None and (ref.startswith("/") or ".." in ref.replace("\\", "/").split("/")):
-            rel = found.relative_to(self.project) if found.is_relative_to(self.project) else found
+            rel = found.relative_to(self.project)  # local_file confined it to the project
             self.report.mapped(where, f"{rel} in the Quarto project {self.project}", f"{ref!r} read as Quarto does")
         return found
 
@@ -139,8 +139,7 @@ def _logos(draft: BrandDraft, logo: Any, files: _Files) -> None:
     logo = _mapping(logo, "logo", source)
     images = _mapping(logo.get("images"), "logo.images", source)
     seen: set[tuple[str, str]] = set()
-
-    used: set[str] = set()
+    used: set[str] = set()  # the image names a size refers to
 
     def path_of(ref: Any, where: str) -> tuple[Path, str] | None:
         alt = ""
