@@ -3,6 +3,7 @@ checks and reasons behind rework (definitions in ``docs/review.md``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Optional
 
 import typer
@@ -33,24 +34,22 @@ _RATES = {"first_pass_yield", "approval_rate", "revision_rate"}
 
 def valid_until(until: str | None) -> str | None:
     """``--until`` checked like ``--since``; raises ``RequestError`` naming it."""
-    if until is None:
-        return None
-    try:
-        until_key(until)
-    except RequestError:
-        raise RequestError(f"--until {until!r}: use a date like 2026-05-31", field="until", value=until) from None
-    return until
+    return _valid_date(until, "until", until_key, "2026-05-31")
 
 
 def valid_since(since: str | None) -> str | None:
     """``--since`` checked: an ISO date (``YYYY-MM-DD``) or date-time; raises ``RequestError`` naming it."""
-    if since is None:
+    return _valid_date(since, "since", since_key, "2026-05-01")
+
+
+def _valid_date(value: str | None, option: str, key: Callable[[str | None], str], example: str) -> str | None:
+    if value is None:
         return None
     try:
-        since_key(since)
+        key(value)
     except RequestError:
-        raise RequestError(f"--since {since!r}: use a date like 2026-05-01", field="since", value=since) from None
-    return since
+        raise RequestError(f"--{option} {value!r}: use a date like {example}", field=option, value=value) from None
+    return value
 
 
 def _cell(name: str, value: object) -> str:

@@ -127,17 +127,7 @@ def since_key(since: str | None) -> str:
     """``since`` (an ISO date, or a date-time: naive is UTC) as the text ``created_at`` values compare with.
 
     Raises :class:`~brandkit.errors.RequestError` naming the value when it is neither."""
-    if not since:
-        return ""
-    try:
-        if len(since) == 10:
-            return date.fromisoformat(since).isoformat()
-        moment = datetime.fromisoformat(since)
-    except ValueError:
-        raise RequestError(f"since {since!r}: use a date like 2026-05-01 or a date-time", field="since") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    return _moment_key(since, "since", "2026-05-01", next_day=False)
 
 
 def until_key(until: str | None) -> str:
@@ -145,14 +135,20 @@ def until_key(until: str | None) -> str:
     midnight, UTC), a date-time is the moment itself (naive is UTC); ``""`` for no end.
 
     Raises :class:`~brandkit.errors.RequestError` naming the value when it is neither."""
-    if not until:
+    return _moment_key(until, "until", "2026-05-31", next_day=True)
+
+
+def _moment_key(text: str | None, field: str, example: str, *, next_day: bool) -> str:
+    """A date (the day itself, or with ``next_day`` the midnight after it) or date-time as comparable UTC text."""
+    if not text:
         return ""
     try:
-        if len(until) == 10:
-            return (date.fromisoformat(until) + timedelta(days=1)).isoformat()
-        moment = datetime.fromisoformat(until)
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return (day + timedelta(days=1) if next_day else day).isoformat()
+        moment = datetime.fromisoformat(text)
     except ValueError:
-        raise RequestError(f"until {until!r}: use a date like 2026-05-31 or a date-time", field="until") from None
+        raise RequestError(f"{field} {text!r}: use a date like {example} or a date-time", field=field) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
