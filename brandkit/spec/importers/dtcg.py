@@ -46,7 +46,7 @@ from brandkit.spec.importers.legacy_tokens import (
     to_dtcg,
 )
 from brandkit.spec.importers.report import MappingReport
-from brandkit.spec.importers.token_docs import merge_tokens
+from brandkit.spec.importers.token_docs import merge_tokens, mode_of, split_modes
 
 MAX_TOKEN_FILE_BYTES = 8 * 1024 * 1024
 ROLE_WORDS = set(CORE_ROLES) | set(ROLE_FALLBACK)
@@ -57,7 +57,6 @@ _FONT_ROLES = {
     "cta": {"cta", "button", "action"},
 }
 _ALIAS = re.compile(r"^\{([^{}]+)\}$")
-_MODE_WORDS = ("light", "dark")
 
 
 @dataclass
@@ -157,25 +156,18 @@ def _token_sets(path: Path, report: MappingReport) -> tuple[dict[str, Any], dict
         files = sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith((".tokens.json", ".tokens")))
         if not files:
             files = sorted(p for p in path.glob("*.json") if p.is_file())
-        base: dict[str, Any] = {}
-        modes: dict[str, dict[str, Any]] = {}
+        named: list[tuple[str, dict[str, Any]]] = []
         for file in files:
-            words = re.split(r"[^a-z]+", file.name.casefold())
-            mode = next((w for w in _MODE_WORDS if w in words), None)
             doc = _load(file)
             if not isinstance(doc, dict):
                 raise SpecError(f"{file}: a design tokens file is a JSON object")
             if _is_legacy(doc):
                 doc = to_dtcg(doc)
                 report.approximated(str(file.relative_to(path)), "tokens", "value/type without $ read as $value/$type")
-            if mode is None:
-                base = merge_tokens(base, doc)
-            else:
-                modes[mode] = merge_tokens(modes.get(mode, {}), doc)
+            mode = mode_of(file.name)
+            named.append((file.name, doc))
             report.mapped(str(file.relative_to(path)), f"token set{' (mode ' + mode + ')' if mode else ''}")
-        default = "light" if "light" in modes else None
-        merged = merge_tokens(base, modes.pop(default)) if default else base
-        return merged, {m: merge_tokens(base, d) for m, d in modes.items()}, path.name
+        return (*split_modes(named), path.name)
     doc = _load(path)
     if isinstance(doc, dict) and "resolutionOrder" in doc:
         return _resolver(path, report)

@@ -29,7 +29,7 @@ from brandkit.errors import SpecError
 from brandkit.spec.formats import LEGACY_TOKEN_KEYS, has_legacy_token
 from brandkit.spec.importers.colorspace import ColorParseError, parse_css_color
 from brandkit.spec.importers.report import MappingReport
-from brandkit.spec.importers.token_docs import merge_tokens
+from brandkit.spec.importers.token_docs import merge_tokens, mode_of, split_modes
 
 __all__ = ["has_legacy_token", "is_studio_folder", "legacy_sets", "studio_folder_sets", "to_dtcg"]
 
@@ -54,7 +54,6 @@ TYPE_NAMES = {
 }  # fmt: skip
 _STUDIO_ALIAS = re.compile(r"^\$([A-Za-z0-9_\-][^\s{}$]*)$")
 _ALIAS = re.compile(r"^\{([^{}]+)\}$")
-_MODE_WORDS = ("light", "dark")
 _ON = ("enabled", "source")
 
 
@@ -228,18 +227,10 @@ def studio_sets(
             + (f"; {', '.join(repr(m) for m in modes)} → palette.modes" if modes else ""),
         )
         return merged(default["selectedTokenSets"]), modes
-    base: dict[str, Any] = {}
-    mode_docs: dict[str, dict[str, Any]] = {}
     for name in names:
-        mode = next((word for word in _MODE_WORDS if word in _words(name)), None)
-        if mode is None:
-            base = merge_tokens(base, sets[name])
-        else:
-            mode_docs[mode] = merge_tokens(mode_docs.get(mode, {}), sets[name])
+        mode = mode_of(name)
         report.mapped(f"{where} token set {name!r}", f"tokens{' (mode ' + mode + ')' if mode else ''}")
-    if "light" in mode_docs:
-        base = merge_tokens(base, mode_docs.pop("light"))
-    return base, {mode: merge_tokens(base, doc) for mode, doc in mode_docs.items()}
+    return split_modes((name, sets[name]) for name in names)
 
 
 def legacy_sets(doc: dict[str, Any], report: MappingReport, where: str) -> tuple[dict[str, Any], dict[str, Any]]:
