@@ -200,7 +200,8 @@ class OutputFolderError(OutputError):
     """Pre-flight refused the output folder before anything was spent.
 
     ``path`` is the folder, ``problem`` what is wrong (``not_a_folder``, ``dangling_link``, ``pseudo_filesystem``,
-    ``read_only``, ``not_writable``, ``no_space``, ``no_inodes``); with ``no_space``, ``need_bytes`` is the
+    ``read_only``, ``not_writable``, ``no_space``, ``no_inodes``; ``not_empty`` and ``holds_source`` for a spec
+    import's folder); with ``no_space``, ``need_bytes`` is the
     estimate for the run and ``free_bytes`` what the filesystem has.
     """
 

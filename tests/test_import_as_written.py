@@ -495,3 +495,23 @@ def test_a_spec_colour_written_without_quotes_says_why_it_is_empty(tmp_path: Pat
     with pytest.raises(SpecError) as info:
         load_spec(tmp_path / "nw")
     assert "palette.colors[0].hex" in str(info.value) and "unquoted # is a comment" in str(info.value)
+
+
+@pytest.mark.parametrize("layout", ["same", "parent"])
+def test_an_out_folder_holding_the_brand_being_imported_is_refused_even_with_force(layout: str, tmp_path: Path) -> None:
+    from brandkit.errors import OutputFolderError
+
+    source = tmp_path / "brand"
+    source.mkdir()
+    _png(source / "logo.png")
+    (source / "_brand.yml").write_text(
+        "meta: {name: Keep}\nlogo: logo.png\ncolor: {primary: '#2E3192'}\ntypography: {base: DejaVu Sans}\n",
+        encoding="utf-8",
+    )
+    out = source if layout == "same" else tmp_path  # the source folder, or a folder holding it
+    with pytest.raises(OutputFolderError) as info:
+        import_brand(source, out, force=True)
+    assert info.value.problem == "holds_source" and "would delete it" in info.value.message
+    assert (source / "_brand.yml").is_file() and (source / "logo.png").is_file()  # nothing lost
+    [result] = import_brand(source, source / "spec")  # inside the source folder: nothing is replaced
+    assert result.spec.name == "Keep" and (source / "_brand.yml").is_file()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from brandkit.documents import read_document
-from brandkit.errors import SpecError
+from brandkit.errors import OutputFolderError, SpecError
 from brandkit.spec.formats import FORMAT_TITLES, MAX_DETECT_BYTES, FormatName, detect_data, detect_path
 from brandkit.spec.importers.adcp import read_adcp
 from brandkit.spec.importers.brand_yml import read_brand_yml
@@ -36,6 +36,23 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:60] or "brand"
 
 
+def _refuse_replacing_inputs(out: Path, source: Path, fonts_dir: Path | None) -> None:
+    """An ``out`` that is, or holds, the brand being imported (or the fonts folder) is refused: writing the spec
+    replaces ``out`` whole (with ``--force``), which would delete the files being read."""
+    real_out = out.resolve()
+    for what, given in (("the brand being imported", source), ("the fonts folder", fonts_dir)):
+        if given is None:
+            continue
+        real = given.resolve()
+        if real == real_out or real_out in real.parents:
+            raise OutputFolderError(
+                f"{out}: it holds {what} ({given}); writing the spec there replaces the folder and would delete "
+                "it: choose another --out",
+                str(out),
+                "holds_source",
+            )
+
+
 def import_brand(
     path: Path,
     out: Path,
@@ -52,6 +69,7 @@ def import_brand(
     are looked up in the brand's own files, ``fonts_dir`` (default: a ``fonts`` folder beside the source) and the
     system. Raises :class:`~brandkit.errors.SpecError` subclasses naming the file, field or family.
     """
+    _refuse_replacing_inputs(out, path, fonts_dir)
     if fmt == "auto":
         detected, why, file = detect_path(path)
     elif fmt in FORMAT_TITLES:
