@@ -515,3 +515,21 @@ def test_an_out_folder_holding_the_brand_being_imported_is_refused_even_with_for
     assert (source / "_brand.yml").is_file() and (source / "logo.png").is_file()  # nothing lost
     [result] = import_brand(source, source / "spec")  # inside the source folder: nothing is replaced
     assert result.spec.name == "Keep" and (source / "_brand.yml").is_file()
+
+
+def test_spec_export_never_replaces_a_file_with_other_contents_without_force(tmp_path: Path) -> None:
+    from brandkit.errors import OutputExistsError
+    from brandkit.spec.importers.export import export_spec
+    from brandkit.spec.loader import load_spec
+
+    spec = load_spec(Path(__file__).resolve().parents[1] / "brand_specs" / "northwind")
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "_brand.yml").write_text("meta: {name: Hand-made}\n", encoding="utf-8")
+    with pytest.raises(OutputExistsError) as info:
+        export_spec(spec, out, "brand-yml")
+    assert str(out / "_brand.yml") in info.value.message and "--force" in info.value.message
+    assert (out / "_brand.yml").read_text(encoding="utf-8") == "meta: {name: Hand-made}\n"  # untouched
+    assert list(out.iterdir()) == [out / "_brand.yml"]  # nothing else written either
+    written = export_spec(spec, out, "brand-yml", force=True)
+    assert export_spec(spec, out, "brand-yml") == written  # the same bytes again: no --force needed

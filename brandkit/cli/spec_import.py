@@ -86,14 +86,18 @@ def register(spec_app: typer.Typer) -> None:
         spec: Annotated[Path, typer.Argument(help="Spec folder or brand.yaml.")],
         out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the exported brand into.")],
         fmt: Annotated[str, typer.Option("--format", "-f", help="dtcg or brand-yml.")] = "dtcg",
+        force: Annotated[
+            bool, typer.Option("--force", help="Replace files already in --out that have other contents.")
+        ] = False,
         json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
     ) -> None:
-        """Write a brandkit spec out as W3C design tokens (DTCG) or posit brand.yml, with its logos and fonts."""
+        """Write a brandkit spec out as W3C design tokens (DTCG) or posit brand.yml, with its logos and fonts (a
+        file already there with other contents is refused without --force)."""
         from brandkit.cli.common import emit_json, esc, load_spec_arg, make_console, map_errors
         from brandkit.spec.importers.export import export_spec
 
         with map_errors(json_out):
-            written = export_spec(load_spec_arg(spec), out, fmt)
+            written = export_spec(load_spec_arg(spec), out, fmt, force=force)
             if json_out:
                 emit_json({"ok": True, "format": fmt, "files": [str(p) for p in written]})
                 return

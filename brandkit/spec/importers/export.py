@@ -17,7 +17,7 @@ import yaml
 
 from brandkit.atomic import atomic_write_all
 from brandkit.color import hex_to_rgb
-from brandkit.errors import SpecError
+from brandkit.errors import OutputExistsError, SpecError
 from brandkit.spec.importers.brand_yml import THEME_COLORS
 from brandkit.spec.importers.extension import EXTENSION_KEY, write_extension
 from brandkit.spec.importers.fonts import read_face
@@ -223,8 +223,12 @@ def _with_families(spec: BrandSpec) -> BrandSpec:
     return spec.model_copy(update={"typography": spec.typography.model_copy(update=updates)})
 
 
-def export_spec(spec: BrandSpec, out: Path, fmt: str) -> list[Path]:
-    """Write ``spec`` as ``fmt`` (dtcg or brand-yml) into the folder ``out``; returns the files written."""
+def export_spec(spec: BrandSpec, out: Path, fmt: str, *, force: bool = False) -> list[Path]:
+    """Write ``spec`` as ``fmt`` (dtcg or brand-yml) into the folder ``out``; returns the files written.
+
+    A file already there with other contents (a hand-made ``_brand.yml``, another brand's logo) is never replaced
+    without ``force``: :class:`~brandkit.errors.OutputExistsError` names them all before anything is written. The
+    same bytes again (an export repeated) are fine."""
     if fmt not in EXPORT_FORMATS:
         raise SpecError(f"--format {fmt!r}: expected one of {', '.join(EXPORT_FORMATS)}")
     spec = _with_families(spec)
@@ -235,6 +239,14 @@ def export_spec(spec: BrandSpec, out: Path, fmt: str) -> list[Path]:
     else:
         _brand_yml(spec, files, ext, logos, fonts)
     items = [(out / name, data) for name, data in sorted(files.items())]
+    if not force:
+        differing = [path for path, data in items if path.is_file() and path.read_bytes() != data]
+        others = [path for path, _ in items if path.exists() and not path.is_file()]
+        if differing or others:
+            shown = ", ".join(str(path) for path in (*differing, *others))
+            raise OutputExistsError(
+                f"{out}: {shown} already there with other contents (pass --force to replace)", str(out)
+            )
     for path, _ in items:
         path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_all(items)
