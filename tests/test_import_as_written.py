@@ -533,3 +533,20 @@ def test_spec_export_never_replaces_a_file_with_other_contents_without_force(tmp
     assert list(out.iterdir()) == [out / "_brand.yml"]  # nothing else written either
     written = export_spec(spec, out, "brand-yml", force=True)
     assert export_spec(spec, out, "brand-yml") == written  # the same bytes again: no --force needed
+
+
+def test_a_colour_tokens_studio_modifies_is_dropped_not_imported_as_its_base(tmp_path: Path) -> None:
+    doc = {
+        "blue": {"value": "#1E40AF", "type": "color"},
+        "primary": {"value": "{blue}", "type": "color"},
+        "font": {"family": {"heading": {"value": "DejaVu Sans"}}},
+        "hover": {
+            "value": "{blue}",
+            "type": "color",
+            "$extensions": {"studio.tokens": {"modify": {"type": "lighten", "value": "0.2", "space": "hsl"}}},
+        },
+    }
+    result = _import_json(tmp_path, "tokens.json", doc)
+    dropped = _entries(result, "dropped")
+    assert "tokens-studio-modifier(lighten 0.2 in hsl of {blue})" in dropped["hover"]
+    assert "hover" not in _entries(result, "mapped")  # not 'alias of Blue': the lightened colour is not #1E40AF

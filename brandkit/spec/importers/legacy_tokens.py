@@ -88,6 +88,20 @@ def _is_colour(value: Any) -> bool:
     return True
 
 
+def _studio_modifier(node: dict[str, Any]) -> str:
+    """``"lighten 0.2 in hsl"`` for a token Tokens Studio modifies (``$extensions["studio.tokens"].modify``)."""
+    extensions = node.get("$extensions")
+    studio = extensions.get("studio.tokens") if isinstance(extensions, dict) else None
+    modify = studio.get("modify") if isinstance(studio, dict) else None
+    if not isinstance(modify, dict):
+        return ""
+    return " ".join(
+        str(part)
+        for part in (modify.get("type", "?"), modify.get("value", ""), "in", modify.get("space", "?"))
+        if part != ""
+    )
+
+
 def _colour_object(value: Any) -> Any:
     """A colour string that sRGB holds exactly (``#005c5f1a``, ``rgb(0 92 95)``) as a DTCG colour object — the
     format these files predate, so their ordinary colours are not each reported as read from CSS; anything else
@@ -129,7 +143,12 @@ def to_dtcg(node: Any, path: tuple[str, ...] = ()) -> Any:
             token["$type"] = TYPE_NAMES.get(kind, kind)
         elif (inferred := _inferred_type(path, node["value"])) is not None:
             token["$type"] = inferred
-        if token.get("$type") == "color":
+        modify = _studio_modifier(node)
+        if token.get("$type") == "color" and modify:
+            # Tokens Studio computes this colour (lighten, darken, mix, alpha) from another: not imported as the
+            # colour it starts from — the DTCG reader drops it, saying what it was ("modifier() is not supported")
+            token["$value"] = f"tokens-studio-modifier({modify} of {node['value']})"
+        elif token.get("$type") == "color":
             token["$value"] = _colour_object(token["$value"])
         if isinstance(node.get("description"), str):
             token["$description"] = node["description"]
