@@ -115,6 +115,10 @@ def oklab_to_oklch(lab: Vec) -> Vec:
     return (lab[0], math.hypot(lab[1], lab[2]), math.degrees(math.atan2(lab[2], lab[1])) % 360)
 
 
+lch_to_lab = oklch_to_oklab
+"""CIE LCh → CIE Lab (hue in degrees): the same polar form as OKLCh → OKLab."""
+
+
 def p3_to_linear_srgb(rgb: Vec) -> Vec:
     """display-p3 (gamma-encoded, 0–1) → linear-light sRGB (may be out of gamut)."""
     linear = (_to_linear(rgb[0]), _to_linear(rgb[1]), _to_linear(rgb[2]))
@@ -163,12 +167,6 @@ def lab_to_linear_srgb(lab: Vec) -> Vec:
     )
     d50 = (xyz[0] * _D50_WHITE[0], xyz[1] * _D50_WHITE[1], xyz[2] * _D50_WHITE[2])
     return _mul(_XYZ_TO_SRGB, _mul(_D50_TO_D65, d50))
-
-
-def lch_to_lab(lch: Vec) -> Vec:
-    """CIE LCh → CIE Lab (hue in degrees)."""
-    h = math.radians(lch[2])
-    return (lch[0], lch[1] * math.cos(h), lch[1] * math.sin(h))
 
 
 def _hwb(h: float, white: float, black: float) -> Vec:
