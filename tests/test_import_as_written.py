@@ -550,3 +550,39 @@ def test_a_colour_tokens_studio_modifies_is_dropped_not_imported_as_its_base(tmp
     dropped = _entries(result, "dropped")
     assert "tokens-studio-modifier(lighten 0.2 in hsl of {blue})" in dropped["hover"]
     assert "hover" not in _entries(result, "mapped")  # not 'alias of Blue': the lightened colour is not #1E40AF
+
+
+@pytest.mark.parametrize(
+    "brand_key", ["brand: brand/acme.yml", "brand: /brand/acme.yml", "brand:\n  light: brand/acme.yml\n  dark: x.yml"]
+)
+def test_a_quarto_project_names_its_brand_file_in_quarto_yml(brand_key: str, tmp_path: Path) -> None:
+    project = tmp_path / "site"
+    (project / "brand").mkdir(parents=True)
+    _png(project / "assets" / "logo.png")
+    (project / "_quarto.yml").write_text(f"project: {{type: website}}\n{brand_key}\n", encoding="utf-8")
+    (project / "brand" / "acme.yml").write_text(
+        "meta: {name: Acme}\nlogo: /assets/logo.png\ncolor: {primary: '#123456'}\ntypography: {base: DejaVu Sans}\n",
+        encoding="utf-8",
+    )
+    for given in (project, project / "_quarto.yml"):  # the project folder, or its _quarto.yml
+        fmt, why, file = detect_path(given)
+        assert (fmt, file) == ("brand-yml", (project / "brand" / "acme.yml").resolve()) and "_quarto.yml" in why
+    [result] = import_brand(project, tmp_path / "out")
+    assert result.spec.name == "Acme" and [logo["variant"] for logo in _spec(result.out)["logos"]] == ["medium"]
+
+
+@pytest.mark.parametrize(
+    ("brand_key", "said"),
+    [
+        ("brand:\n  meta: {name: Inline}\n  color: {primary: '#123456'}", "move it to _brand.yml"),
+        ("brand: ../outside/_brand.yml", "may not contain '..'"),
+        ("brand: brand/missing.yml", "does not exist"),
+        ("format: html", "without a brand:"),
+    ],
+)
+def test_a_quarto_brand_that_cannot_be_followed_says_why(brand_key: str, said: str, tmp_path: Path) -> None:
+    from brandkit.spec.formats import FormatDetectionError
+
+    (tmp_path / "_quarto.yml").write_text(f"project: {{type: website}}\n{brand_key}\n", encoding="utf-8")
+    with pytest.raises(FormatDetectionError, match=said):
+        detect_path(tmp_path)

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from brandkit.documents import read_document
 from brandkit.errors import SpecError
+from brandkit.paths import confined_file
 
 FormatName = Literal["brand-yml", "dtcg", "adcp"]
 FORMAT_TITLES: dict[str, str] = {
@@ -126,6 +127,33 @@ def foreign_folder_hint(folder: Path) -> str:
     )
 
 
+QUARTO_FILES = ("_quarto.yml", "_quarto.yaml")
+
+
+def quarto_brand_file(project_file: Path) -> Path:
+    """The brand file a Quarto project file names in ``brand:`` — a path, or ``{light, dark}`` paths (the light one),
+    read from the project's folder (a leading ``/`` too) and confined to it. Raises
+    :class:`FormatDetectionError` when it names none, names it inline, or names a file that is not there."""
+    data = read_document(project_file, max_bytes=MAX_DETECT_BYTES, what="Quarto project file")
+    brand = data.get("brand") if isinstance(data, dict) else None
+    if isinstance(brand, dict) and isinstance(brand.get("light", brand.get("dark")), str):
+        brand = brand.get("light", brand.get("dark"))
+    if isinstance(brand, dict):
+        raise FormatDetectionError(
+            f"{project_file}: the brand is written inside it (brand: …): move it to _brand.yml beside it (Quarto "
+            "reads it there too) and import that"
+        )
+    if not isinstance(brand, str) or not brand.strip():
+        raise FormatDetectionError(f"{project_file}: a Quarto project without a brand: (and no _brand.yml beside it)")
+    try:
+        return confined_file(
+            brand.strip().lstrip("/"), project_file.parent, relative_only=True, what="brand file",
+            folder="the Quarto project's folder",
+        )  # fmt: skip
+    except SpecError as exc:
+        raise FormatDetectionError(f"{project_file}: brand: {exc.message}") from None
+
+
 def detect_path(path: Path) -> tuple[FormatName, str, Path]:
     """``(format, why, file or folder to read)`` for an import input; raises :class:`FormatDetectionError`."""
     if path.is_dir():
@@ -139,11 +167,18 @@ def detect_path(path: Path) -> tuple[FormatName, str, Path]:
             if candidate.is_file():
                 fmt, why, _ = detect_path(candidate)
                 return fmt, why, candidate
+        for name in QUARTO_FILES:
+            if (path / name).is_file():
+                return detect_path(path / name)
         raise FormatDetectionError(
             f"{path}: no brand file found (_brand.yml, brand.yml, brand.json, *.tokens.json or *.resolver.json)"
         )
     if not path.is_file():
         raise FormatDetectionError(f"{path}: no such file or folder")
+    if path.name in QUARTO_FILES:
+        brand = quarto_brand_file(path)
+        fmt, why, _ = detect_path(brand)
+        return fmt, f"{why}; named by {path.name}'s brand:", brand
     data = read_document(path, max_bytes=MAX_DETECT_BYTES, what="brand file")
     found = detect_data(data)
     if found is None:

@@ -7,7 +7,14 @@ from pathlib import Path
 
 from brandkit.documents import read_document
 from brandkit.errors import OutputFolderError, SpecError
-from brandkit.spec.formats import FORMAT_TITLES, MAX_DETECT_BYTES, FormatName, detect_data, detect_path
+from brandkit.spec.formats import (
+    FORMAT_TITLES,
+    MAX_DETECT_BYTES,
+    QUARTO_FILES,
+    FormatName,
+    detect_data,
+    detect_path,
+)
 from brandkit.spec.importers.adcp import read_adcp
 from brandkit.spec.importers.brand_yml import read_brand_yml
 from brandkit.spec.importers.build import build_spec
@@ -74,7 +81,7 @@ def import_brand(
         detected, why, file = detect_path(path)
     elif fmt in FORMAT_TITLES:
         detected, why, file = fmt, "--format", path  # type: ignore[assignment]
-        if path.is_dir() and fmt != "dtcg":
+        if (path.is_dir() or path.name in QUARTO_FILES) and fmt != "dtcg":
             detected, _, file = detect_path(path)
             if detected != fmt:
                 raise SpecError(f"{path}: the brand file found is {FORMAT_TITLES[detected]}, not {FORMAT_TITLES[fmt]}")
