@@ -586,3 +586,73 @@ def test_a_quarto_brand_that_cannot_be_followed_says_why(brand_key: str, said: s
     (tmp_path / "_quarto.yml").write_text(f"project: {{type: website}}\n{brand_key}\n", encoding="utf-8")
     with pytest.raises(FormatDetectionError, match=said):
         detect_path(tmp_path)
+
+
+# --- Adobe Swatch Exchange (.ase): the palette brand guides ship for Adobe's apps --------------------------------
+
+
+def _ase(entries: list[tuple[str, Any]]) -> bytes:
+    """An ASE file written from Adobe's layout (big-endian): ``("group", name)``, ``("end", None)`` or
+    ``("colour", (name, model, values, kind))``."""
+    import struct
+
+    def name(text: str) -> bytes:
+        units = (text + "\x00").encode("utf-16-be")
+        return struct.pack(">H", len(units) // 2) + units
+
+    blocks = []
+    for kind, body in entries:
+        if kind == "group":
+            payload, code = name(body), 0xC001
+        elif kind == "end":
+            payload, code = b"", 0xC002
+        else:
+            label, model, values, colour_kind = body
+            payload = name(label) + model.encode("ascii") + struct.pack(f">{len(values)}fH", *values, colour_kind)
+            code = 0x0001
+        blocks.append(struct.pack(">HI", code, len(payload)) + payload)
+    return b"ASEF" + struct.pack(">HHI", 1, 0, len(blocks)) + b"".join(blocks)
+
+
+ASE_ENTRIES: list[tuple[str, Any]] = [
+    ("colour", ("[Registration]", "CMYK", (1, 1, 1, 1), 0)),
+    ("group", "Primary"),
+    ("colour", ("Harbour Blue", "RGB ", (0x1E / 255, 0x40 / 255, 0xAF / 255), 0)),
+    ("end", None),
+    ("colour", ("Paper background", "Gray", (1.0,), 2)),
+    ("colour", ("Ink text", "LAB ", (0.2, 0.0, 0.0), 2)),
+    ("colour", ("PANTONE 1505 C", "CMYK", (0.0, 0.56, 0.9, 0.0), 1)),
+]
+
+
+def test_an_adobe_swatch_file_imports_as_the_palette(tmp_path: Path) -> None:
+    (tmp_path / "Harbour Colours.ase").write_bytes(_ase(ASE_ENTRIES))
+    fmt, why, _ = detect_path(tmp_path / "Harbour Colours.ase")
+    assert fmt == "ase" and "ASEF" in why
+    [result] = import_brand(tmp_path / "Harbour Colours.ase", tmp_path / "out", headline_font="DejaVu Sans")
+    spec = _spec(result.out)
+    roles = {c["role"]: (c["name"], c["hex"]) for c in spec["palette"]["colors"]}
+    assert roles["primary"] == ("Harbour Blue", "#1E40AF")  # the role from its group's name; RGB read exactly
+    assert roles["background"] == ("Paper background", "#FFFFFF") and roles["text"][1] == "#303030"  # L 20, D50
+    allowed = {c["name"]: c["hex"] for c in spec["palette"].get("allowed", [])}
+    assert allowed["PANTONE 1505 C"] == "#FF701A"  # CMYK 0 56 90 0, naively: (1 - c)(1 - k)
+    notes = [e.note for e in result.report.entries if e.kind == "approximated" and e.source == "PANTONE 1505 C"]
+    assert any("without a print profile" in note for note in notes)
+    assert "Illustrator swatch" in _entries(result, "dropped")["[Registration]"]
+    assert "a swatch file carries no logo" in " ".join(e.note for e in result.report.entries if e.kind == "decide")
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (_ase(ASE_ENTRIES)[:-7], "runs past the end of the file"),
+        (b"ASEF" + (2).to_bytes(2, "big") + bytes(6), "ASE version 2"),
+        (_ase([("colour", ("Odd", "HSB ", (0.1, 0.2, 0.3), 0))]), "unknown colour model 'HSB '"),
+        (_ase([("group", "Empty"), ("end", None)]), "holds no colour"),
+    ],
+)
+def test_a_swatch_file_that_cannot_be_read_says_where(data: bytes, said: str, tmp_path: Path) -> None:
+    (tmp_path / "broken.ase").write_bytes(data)
+    with pytest.raises(SpecError, match=said) as info:
+        import_brand(tmp_path / "broken.ase", tmp_path / "out", headline_font="DejaVu Sans")
+    assert str(tmp_path / "broken.ase") in info.value.message and not (tmp_path / "out").exists()

@@ -49,10 +49,12 @@ def register(spec_app: typer.Typer) -> None:
 
     @spec_app.command("import")
     def import_cmd(
-        source: Annotated[Path, typer.Argument(help="Brand file or folder: _brand.yml, *.tokens.json, brand.json.")],
+        source: Annotated[
+            Path, typer.Argument(help="Brand file or folder: _brand.yml, *.tokens.json, brand.json, *.ase.")
+        ],
         out: Annotated[Path, typer.Option("--out", "-o", help="Spec folder to write (e.g. brand_specs/NAME).")],
         fmt: Annotated[
-            str, typer.Option("--format", "-f", help="auto, brand-yml, dtcg or adcp (default: detected).")
+            str, typer.Option("--format", "-f", help="auto, brand-yml, dtcg, adcp or ase (default: detected).")
         ] = "auto",
         fonts: Annotated[
             Optional[Path],  # noqa: UP045
@@ -67,9 +69,9 @@ def register(spec_app: typer.Typer) -> None:
             bool, typer.Option("--json", help="Print the mapping report as one JSON document.")
         ] = False,
     ) -> None:
-        """Import a posit brand.yml, W3C design tokens (DTCG; Tokens Studio and Style Dictionary files too) or AdCP
-        brand.json into a spec folder and print the mapping report: mapped, approximated (how), dropped (why), and
-        what is still to decide."""
+        """Import a posit brand.yml, W3C design tokens (DTCG; Tokens Studio and Style Dictionary files too), AdCP
+        brand.json or an Adobe swatch file (.ase, colours only) into a spec folder and print the mapping report:
+        mapped, approximated (how), dropped (why), and what is still to decide."""
         from brandkit.cli.common import emit_json, map_errors
         from brandkit.spec.importers.importer import import_brand
 

@@ -16,11 +16,12 @@ from brandkit.documents import read_document
 from brandkit.errors import SpecError
 from brandkit.paths import confined_file
 
-FormatName = Literal["brand-yml", "dtcg", "adcp"]
+FormatName = Literal["brand-yml", "dtcg", "adcp", "ase"]
 FORMAT_TITLES: dict[str, str] = {
     "brand-yml": "posit brand.yml",
     "dtcg": "W3C design tokens (DTCG)",
     "adcp": "AdCP brand.json",
+    "ase": "Adobe Swatch Exchange (.ase)",
 }
 _BRAND_YML_KEYS = {"meta", "color", "logo", "typography", "defaults"}
 _BRANDKIT_KEYS = {"schema_version", "name", "version", "voice", "palette", "logos", "forbidden", "required", "style"}
@@ -130,6 +131,14 @@ def foreign_folder_hint(folder: Path) -> str:
 QUARTO_FILES = ("_quarto.yml", "_quarto.yaml")
 
 
+def _starts_with(path: Path, magic: bytes) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(magic)) == magic
+    except OSError:
+        return False
+
+
 def quarto_brand_file(project_file: Path) -> Path:
     """The brand file a Quarto project file names in ``brand:`` — a path, or ``{light, dark}`` paths (the light one),
     read from the project's folder (a leading ``/`` too) and confined to it. Raises
@@ -175,6 +184,8 @@ def detect_path(path: Path) -> tuple[FormatName, str, Path]:
         )
     if not path.is_file():
         raise FormatDetectionError(f"{path}: no such file or folder")
+    if _starts_with(path, b"ASEF"):  # binary: read before any text parser sees it
+        return "ase", "the ASEF signature", path
     if path.name in QUARTO_FILES:
         brand = quarto_brand_file(path)
         fmt, why, _ = detect_path(brand)

@@ -247,7 +247,7 @@ def _logos(draft: BrandDraft, files: dict[str, bytes]) -> list[dict[str, Any]]:
         else:
             report.mapped(logo.source, f"logos[{variant}].file")
         logos.append(entry)
-    if not logos:
+    if not logos and not any(e.kind == "decide" and e.target == "logos" for e in report.entries):
         report.decide("logos", "the source has no logo brandkit can read: add a PNG/SVG logo variant")
     return logos
 

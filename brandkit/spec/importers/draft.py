@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,30 @@ def quarto_project(folder: Path) -> Path | None:
         if (candidate / "_quarto.yml").is_file() or (candidate / "_quarto.yaml").is_file():
             return candidate
     return None
+
+
+def logo_folder(draft: BrandDraft, base_dir: Path, carrier: str, beside: str) -> None:
+    """The SVG/PNG/WebP files of a ``logos/`` folder beside a source that carries no logo (design tokens, a swatch
+    file) as logo variants, for dark backgrounds when the name says so (``dark``, ``inverse``, ``white``…);
+    ``carrier`` / ``beside`` word the report ("design tokens carry" … "the tokens")."""
+    folder = base_dir / "logos"
+    if not folder.is_dir():
+        draft.report.decide("logos", f"{carrier} no logo; put SVG/PNG files in a logos/ folder beside them")
+        return
+    for file in sorted(folder.iterdir()):
+        if file.suffix.lower() not in (".svg", ".png", ".webp"):
+            continue
+        words = set(re.split(r"[^a-z]+", file.stem.casefold()))
+        dark = bool(words & {"dark", "inverse", "reversed", "white", "negative"})
+        if not file.is_file() or file.is_symlink():
+            draft.report.dropped(f"logos/{file.name}", "not a regular file")
+            continue
+        draft.logos.append(DraftLogo(file.stem, file, ["dark" if dark else "light"], f"logos/{file.name}"))
+        draft.report.approximated(
+            f"logos/{file.name}",
+            f"logos[{file.stem}]",
+            f"a logo beside {beside}; for {'dark' if dark else 'light'} backgrounds (from its name)",
+        )
 
 
 def humanize(path: str) -> str:

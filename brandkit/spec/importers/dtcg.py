@@ -32,9 +32,9 @@ from brandkit.spec.importers.draft import (
     BrandDraft,
     DraftColor,
     DraftFont,
-    DraftLogo,
     humanize,
     local_file,
+    logo_folder,
 )
 from brandkit.spec.importers.extension import EXTENSION_KEY, apply_color_names, read_extension
 from brandkit.spec.importers.fonts import font_stack, weight_of
@@ -341,7 +341,7 @@ def read_dtcg(path: Path, report: MappingReport) -> BrandDraft:
     if isinstance(ext, dict):
         read_extension(draft, ext, base_dir, f"$extensions.{EXTENSION_KEY}")
     else:
-        _logo_folder(draft, base_dir)
+        logo_folder(draft, base_dir, "design tokens carry", "the tokens")
     report.brand = draft.name
     return draft
 
@@ -365,27 +365,6 @@ def _hexes(tokens: dict[str, Token], source: str) -> dict[str, str]:
         except (ColorParseError, SpecError):
             continue
     return out
-
-
-def _logo_folder(draft: BrandDraft, base_dir: Path) -> None:
-    folder = base_dir / "logos"
-    if not folder.is_dir():
-        draft.report.decide("logos", "design tokens carry no logo; put SVG/PNG files in a logos/ folder beside them")
-        return
-    for file in sorted(folder.iterdir()):
-        if file.suffix.lower() not in (".svg", ".png", ".webp"):
-            continue
-        words = set(re.split(r"[^a-z]+", file.stem.casefold()))
-        dark = bool(words & {"dark", "inverse", "reversed", "white", "negative"})
-        if not file.is_file() or file.is_symlink():
-            draft.report.dropped(f"logos/{file.name}", "not a regular file")
-            continue
-        draft.logos.append(DraftLogo(file.stem, file, ["dark" if dark else "light"], f"logos/{file.name}"))
-        draft.report.approximated(
-            f"logos/{file.name}",
-            f"logos[{file.stem}]",
-            f"a logo beside the tokens; for {'dark' if dark else 'light'} backgrounds (from its name)",
-        )
 
 
 def dump_tokens(doc: dict[str, Any]) -> str:
