@@ -656,3 +656,11 @@ def test_a_swatch_file_that_cannot_be_read_says_where(data: bytes, said: str, tm
     with pytest.raises(SpecError, match=said) as info:
         import_brand(tmp_path / "broken.ase", tmp_path / "out", headline_font="DejaVu Sans")
     assert str(tmp_path / "broken.ase") in info.value.message and not (tmp_path / "out").exists()
+
+
+def test_a_swatch_file_given_as_a_spec_says_what_it_is(tmp_path: Path) -> None:
+    from brandkit.spec.loader import load_spec
+
+    (tmp_path / "colours.ase").write_bytes(_ase(ASE_ENTRIES))
+    with pytest.raises(SpecError, match=r"it is Adobe Swatch Exchange \(\.ase\): convert it with brandkit spec import"):
+        load_spec(tmp_path / "colours.ase")

@@ -117,15 +117,17 @@ def foreign_format_error(data: Any, source: str) -> SpecError | None:
 
 
 def foreign_folder_hint(folder: Path) -> str:
-    """``"; it holds … run brandkit spec import"`` when ``folder`` holds a brand file of another format, else ``""``."""
+    """``"; it holds … run brandkit spec import"`` when ``folder`` holds (or, a file, is) a brand file of another
+    format, else ``""``."""
     try:
         fmt, _, file = detect_path(folder)
     except SpecError:
         return ""
-    return (
-        f"; it holds {FORMAT_TITLES[fmt]} ({file.name if file != folder else 'token files'}): convert it with "
-        f"brandkit spec import {folder} --out brand_specs/NAME"
-    )
+    if not folder.is_dir():
+        what = f"it is {FORMAT_TITLES[fmt]}"
+    else:
+        what = f"it holds {FORMAT_TITLES[fmt]} ({file.name if file != folder else 'token files'})"
+    return f"; {what}: convert it with brandkit spec import {folder} --out brand_specs/NAME"
 
 
 QUARTO_FILES = ("_quarto.yml", "_quarto.yaml")

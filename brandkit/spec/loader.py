@@ -46,7 +46,10 @@ def _find_spec_file(path: Path) -> Path:
     if not path.exists():
         raise SpecError(f"{path}: no such file or folder")
     if path.suffix.lower() not in {".yaml", ".yml", ".json"}:
-        raise SpecError(f"{path}: a brand spec must be a .yaml, .yml or .json file or a folder with brand.yaml")
+        from brandkit.spec.formats import foreign_folder_hint
+
+        hint = foreign_folder_hint(path)  # an Adobe swatch file: say what it is and how to import it
+        raise SpecError(f"{path}: a brand spec must be a .yaml, .yml or .json file or a folder with brand.yaml{hint}")
     return path
 
 
