@@ -132,6 +132,15 @@ APPLE_DOUBLE = b"\x00\x05\x16\x07"
 shared drives and into zip files (``__MACOSX/``) — an image's extension, no image."""
 
 
+def starts_with(path: Path, magic: bytes) -> bool:
+    """Whether the file ``path`` begins with ``magic`` (a file that cannot be read does not)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(magic)) == magic
+    except OSError:
+        return False
+
+
 def _unrecognised(data: bytes) -> str:
     """Why Pillow could not identify ``data``: HEIC/HEIF and a Mac's AppleDouble metadata said by name, else
     generic."""

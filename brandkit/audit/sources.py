@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from brandkit.errors import RequestError
-from brandkit.imageio import APPLE_DOUBLE
+from brandkit.imageio import APPLE_DOUBLE, starts_with
 
 __all__ = [
     "IMAGE_EXTENSIONS",
@@ -174,13 +174,7 @@ def _folder_images(folder: Path, skipped: list[Path]) -> list[AuditFile]:
 def _apple_double(path: Path) -> bool:
     """Whether ``path`` is a Mac's AppleDouble metadata file: named ``._…`` and starting with its magic number (a
     file that cannot be read is not: its result says why)."""
-    if not path.name.startswith("._"):
-        return False
-    try:
-        with path.open("rb") as handle:
-            return handle.read(len(APPLE_DOUBLE)) == APPLE_DOUBLE
-    except OSError:
-        return False
+    return path.name.startswith("._") and starts_with(path, APPLE_DOUBLE)
 
 
 def _fixed_prefix(pattern: str) -> Path:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from brandkit.documents import read_document
 from brandkit.errors import SpecError
+from brandkit.imageio import starts_with
 from brandkit.paths import confined_file
 
 FormatName = Literal["brand-yml", "dtcg", "adcp", "ase"]
@@ -133,14 +134,6 @@ def foreign_folder_hint(folder: Path) -> str:
 QUARTO_FILES = ("_quarto.yml", "_quarto.yaml")
 
 
-def _starts_with(path: Path, magic: bytes) -> bool:
-    try:
-        with path.open("rb") as handle:
-            return handle.read(len(magic)) == magic
-    except OSError:
-        return False
-
-
 def quarto_brand_file(project_file: Path) -> Path:
     """The brand file a Quarto project file names in ``brand:`` — a path, or ``{light, dark}`` paths (the light one),
     read from the project's folder (a leading ``/`` too) and confined to it. Raises
@@ -186,7 +179,7 @@ def detect_path(path: Path) -> tuple[FormatName, str, Path]:
         )
     if not path.is_file():
         raise FormatDetectionError(f"{path}: no such file or folder")
-    if _starts_with(path, b"ASEF"):  # binary: read before any text parser sees it
+    if starts_with(path, b"ASEF"):  # binary: read before any text parser sees it
         return "ase", "the ASEF signature", path
     if path.name in QUARTO_FILES:
         brand = quarto_brand_file(path)
