@@ -36,13 +36,11 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def read_document(
+def read_text(
     file: Path, *, max_bytes: int, what: str = "spec", error: Callable[[str], BrandkitError] = SpecError
-) -> Any:
-    """Parse a ``.json`` file as JSON and anything else as YAML (safe loader, duplicate keys rejected).
-
-    Every failure raises ``error(message)`` naming the file and, for syntax errors, the line and column.
-    """
+) -> str:
+    """The text of ``file``: a regular file within ``max_bytes``, UTF-8 (a leading byte-order mark dropped) or
+    UTF-16 with one. Every failure raises ``error(message)`` naming the file."""
     try:
         info = file.stat()
     except (OSError, ValueError) as exc:
@@ -58,11 +56,21 @@ def read_document(
             raise error(f"{file}: larger than the {max_bytes:,}-byte limit for a {what}")
         # a leading byte-order mark is not content: UTF-8 with one (Notepad, PowerShell's Out-File), or UTF-16,
         # which PowerShell 5 writes for `> file` and which nothing else would start with
-        text = raw.decode("utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig")
+        return raw.decode("utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig")
     except UnicodeDecodeError as exc:
         raise error(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start}): save it as UTF-8") from exc
     except OSError as exc:
         raise error(f"{file}: cannot read the {what} ({exc.strerror or exc})") from exc
+
+
+def read_document(
+    file: Path, *, max_bytes: int, what: str = "spec", error: Callable[[str], BrandkitError] = SpecError
+) -> Any:
+    """Parse a ``.json`` file as JSON and anything else as YAML (safe loader, duplicate keys rejected).
+
+    Every failure raises ``error(message)`` naming the file and, for syntax errors, the line and column.
+    """
+    text = read_text(file, max_bytes=max_bytes, what=what, error=error)
     try:
         if file.suffix.lower() == ".json":
             return json.loads(text)

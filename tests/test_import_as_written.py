@@ -664,3 +664,60 @@ def test_a_swatch_file_given_as_a_spec_says_what_it_is(tmp_path: Path) -> None:
     (tmp_path / "colours.ase").write_bytes(_ase(ASE_ENTRIES))
     with pytest.raises(SpecError, match=r"it is Adobe Swatch Exchange \(\.ase\): convert it with brandkit spec import"):
         load_spec(tmp_path / "colours.ase")
+
+
+# --- a web team's stylesheet: CSS custom properties, Tailwind's @theme, Sass and Less variables ------------------
+
+BRAND_CSS = """/* exported from the design system */
+@import url("https://fonts.googleapis.com/css2?family=Inter");
+@theme {
+  --color-brand-primary: #0a4bb7;
+  --color-brand-secondary: oklch(0.7 0.12 200);
+  --color-background: white;
+  --color-text: rgb(20 20 20);
+  --color-accent: var(--color-brand-secondary, #123456);
+  --font-heading: "DejaVu Serif", Georgia, serif;
+  --font-body: 'DejaVu Sans', system-ui, sans-serif;
+  --font-weight-bold: bold;
+  --font-size-base: 1rem;
+  --radius-md: 8px;
+}
+@media (prefers-color-scheme: dark) {
+  :root { --color-background: #0b0b0f; --color-text: #f5f5f5; }
+}
+.button { color: var(--color-brand-primary); background: url(//cdn.example/x.png); }
+"""
+
+
+def test_css_custom_properties_import_as_the_brand(tmp_path: Path) -> None:
+    (tmp_path / "brand.css").write_text(BRAND_CSS, encoding="utf-8")
+    assert detect_path(tmp_path / "brand.css")[0] == "css"
+    [result] = import_brand(tmp_path / "brand.css", tmp_path / "out")
+    spec = _spec(result.out)
+    roles = {c["role"]: c["hex"] for c in spec["palette"]["colors"]}
+    assert roles["primary"] == "#0A4BB7" and roles["background"] == "#FFFFFF" and roles["text"] == "#141414"
+    assert roles["secondary"] == "#00B4BC"  # oklch, gamut-mapped and reported
+    assert set(spec["palette"]["modes"]["dark"].values()) == {"#0B0B0F", "#F5F5F5"}  # the dark media query
+    assert spec["typography"]["headline"]["family"] == "DejaVu Serif"
+    assert spec["typography"]["body"]["family"] == "DejaVu Sans"
+    mapped = _entries(result, "mapped")
+    assert "alias of Brand Secondary" in mapped["color.accent"]  # var() with a fallback
+    assert not any("pre-2025" in note for note in _entries(result, "approximated").values())
+    assert "2 untyped token(s)" in _entries(result, "dropped")  # the font size and the radius, counted
+
+
+def test_sass_variables_import_with_their_aliases(tmp_path: Path) -> None:
+    (tmp_path / "_vars.scss").write_text(
+        "// brand\n$brand-primary: #E4002B !default;\n$ink: #1B1B1B;\n$background: $white;\n$white: #FFFFFF;\n"
+        "$text: $ink;\n$font-family-heading: 'DejaVu Serif', serif;\n",
+        encoding="utf-8",
+    )
+    [result] = import_brand(tmp_path / "_vars.scss", tmp_path / "out")
+    roles = {c["role"]: c["hex"] for c in _spec(result.out)["palette"]["colors"]}
+    assert roles == {"primary": "#E4002B", "background": "#FFFFFF", "text": "#1B1B1B"}
+
+
+def test_a_stylesheet_without_variables_says_so(tmp_path: Path) -> None:
+    (tmp_path / "site.css").write_text("body { color: #333; }\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="no CSS custom properties or Sass/Less variables"):
+        import_brand(tmp_path / "site.css", tmp_path / "out")

@@ -50,11 +50,11 @@ def register(spec_app: typer.Typer) -> None:
     @spec_app.command("import")
     def import_cmd(
         source: Annotated[
-            Path, typer.Argument(help="Brand file or folder: _brand.yml, *.tokens.json, brand.json, *.ase.")
+            Path, typer.Argument(help="Brand file or folder: _brand.yml, *.tokens.json, brand.json, *.ase, *.css.")
         ],
         out: Annotated[Path, typer.Option("--out", "-o", help="Spec folder to write (e.g. brand_specs/NAME).")],
         fmt: Annotated[
-            str, typer.Option("--format", "-f", help="auto, brand-yml, dtcg, adcp or ase (default: detected).")
+            str, typer.Option("--format", "-f", help="auto, brand-yml, dtcg, adcp, ase or css (default: detected).")
         ] = "auto",
         fonts: Annotated[
             Optional[Path],  # noqa: UP045
@@ -70,8 +70,8 @@ def register(spec_app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Import a posit brand.yml, W3C design tokens (DTCG; Tokens Studio and Style Dictionary files too), AdCP
-        brand.json or an Adobe swatch file (.ase, colours only) into a spec folder and print the mapping report:
-        mapped, approximated (how), dropped (why), and what is still to decide."""
+        brand.json, an Adobe swatch file (.ase) or a stylesheet's variables (.css/.scss/.less) into a spec folder
+        and print the mapping report: mapped, approximated (how), dropped (why), and what is still to decide."""
         from brandkit.cli.common import emit_json, map_errors
         from brandkit.spec.importers.importer import import_brand
 

@@ -17,13 +17,15 @@ from brandkit.errors import SpecError
 from brandkit.imageio import starts_with
 from brandkit.paths import confined_file
 
-FormatName = Literal["brand-yml", "dtcg", "adcp", "ase"]
+FormatName = Literal["brand-yml", "dtcg", "adcp", "ase", "css"]
 FORMAT_TITLES: dict[str, str] = {
     "brand-yml": "posit brand.yml",
     "dtcg": "W3C design tokens (DTCG)",
     "adcp": "AdCP brand.json",
     "ase": "Adobe Swatch Exchange (.ase)",
+    "css": "CSS custom properties / Sass / Less variables",
 }
+CSS_SUFFIXES = (".css", ".scss", ".sass", ".less")
 _BRAND_YML_KEYS = {"meta", "color", "logo", "typography", "defaults"}
 _BRANDKIT_KEYS = {"schema_version", "name", "version", "voice", "palette", "logos", "forbidden", "required", "style"}
 _BRANDKIT_KEYS |= {"formats", "generation", "checks", "repair", "photos"}
@@ -181,6 +183,8 @@ def detect_path(path: Path) -> tuple[FormatName, str, Path]:
         raise FormatDetectionError(f"{path}: no such file or folder")
     if starts_with(path, b"ASEF"):  # binary: read before any text parser sees it
         return "ase", "the ASEF signature", path
+    if path.suffix.lower() in CSS_SUFFIXES:
+        return "css", f"a stylesheet ({path.suffix.lower()})", path
     if path.name in QUARTO_FILES:
         brand = quarto_brand_file(path)
         fmt, why, _ = detect_path(brand)

@@ -393,3 +393,20 @@ def parse_css_color(value: str) -> ParsedColor:
         nums = [_number(parts[0], 1.0, value)] + [_number(p, 1.0, value) for p in parts[1:]]
         return from_components("hwb", nums, alpha, value)
     raise ColorParseError(f"colour {value!r}: {func}() is not supported")
+
+
+def dtcg_colour(value: object) -> object:
+    """A colour string that sRGB holds exactly (``#005c5f1a``, ``rgb(0 92 95)``, ``white``) as a DTCG colour object
+    — what a source older than, or other than, the DTCG format writes as its ordinary colours, so they are not each
+    reported as read from CSS; anything else (an alias, an out-of-gamut ``oklch()``, a gradient) is returned as it
+    is, for the DTCG reader to judge."""
+    if not isinstance(value, str) or value.strip().startswith(("{", "$")):
+        return value
+    try:
+        parsed = parse_css_color(value)
+    except ColorParseError:
+        return value
+    if parsed.note:
+        return value
+    components = [int(parsed.hex[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    return {"colorSpace": "srgb", "components": components, "alpha": parsed.alpha, "hex": parsed.hex}

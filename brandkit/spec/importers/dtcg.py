@@ -302,14 +302,29 @@ def _fonts(draft: BrandDraft, tokens: dict[str, Token], source: str) -> None:
 
 def read_dtcg(path: Path, report: MappingReport) -> BrandDraft:
     """A draft of the brand in the DTCG token file, resolver or folder of token files at ``path``."""
-    source = str(path)
     doc, modes, hint = _token_sets(path, report)
+    base_dir = path if path.is_dir() else path.parent
+    return draft_from_tokens(doc, modes, report, source=str(path), hint=hint, base_dir=base_dir)
+
+
+def draft_from_tokens(
+    doc: dict[str, Any],
+    modes: dict[str, dict[str, Any]],
+    report: MappingReport,
+    *,
+    source: str,
+    hint: str,
+    base_dir: Path,
+    carrier: tuple[str, str] = ("design tokens", "the tokens"),
+) -> BrandDraft:
+    """A draft of the brand in the DTCG document ``doc`` (and its ``modes``' documents) — what a token file reads
+    as, and what other sources made into tokens (CSS variables) are read as. ``hint`` names the brand when the
+    tokens do not; ``carrier`` words the report ("design tokens" carry no name … beside "the tokens")."""
     ext = doc.get("$extensions", {}).get(EXTENSION_KEY) if isinstance(doc.get("$extensions"), dict) else None
     name = ext.get("name") if isinstance(ext, dict) and isinstance(ext.get("name"), str) else None
     if name is None:
         name = humanize(hint) or "Imported brand"
-        report.decide("name", f"design tokens carry no brand name; named {name!r} after the file")
-    base_dir = path if path.is_dir() else path.parent
+        report.decide("name", f"{carrier[0]} carry no brand name; named {name!r} after the file")
     draft = BrandDraft(name=name, report=report, base_dir=base_dir)
     if isinstance(doc.get("$description"), str):
         draft.description = doc["$description"]
@@ -341,7 +356,7 @@ def read_dtcg(path: Path, report: MappingReport) -> BrandDraft:
     if isinstance(ext, dict):
         read_extension(draft, ext, base_dir, f"$extensions.{EXTENSION_KEY}")
     else:
-        logo_folder(draft, base_dir, "design tokens carry", "the tokens")
+        logo_folder(draft, base_dir, f"{carrier[0]} carry", carrier[1])
     report.brand = draft.name
     return draft
 

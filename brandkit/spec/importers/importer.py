@@ -19,6 +19,7 @@ from brandkit.spec.importers.adcp import read_adcp
 from brandkit.spec.importers.ase import read_ase
 from brandkit.spec.importers.brand_yml import read_brand_yml
 from brandkit.spec.importers.build import build_spec
+from brandkit.spec.importers.css_vars import read_css
 from brandkit.spec.importers.draft import DraftFont
 from brandkit.spec.importers.dtcg import read_dtcg
 from brandkit.spec.importers.fonts import weight_of
@@ -87,7 +88,7 @@ def import_brand(
             if detected != fmt:
                 raise SpecError(f"{path}: the brand file found is {FORMAT_TITLES[detected]}, not {FORMAT_TITLES[fmt]}")
     else:
-        raise SpecError(f"--format {fmt!r}: expected auto, brand-yml, dtcg, adcp or ase")
+        raise SpecError(f"--format {fmt!r}: expected auto, brand-yml, dtcg, adcp, ase or css")
     chosen: FormatName = detected
 
     def new_report() -> MappingReport:
@@ -97,6 +98,8 @@ def import_brand(
         drafts = [read_dtcg(file, new_report())]
     elif chosen == "ase":
         drafts = [read_ase(file, new_report())]
+    elif chosen == "css":
+        drafts = [read_css(file, new_report())]
     else:
         data = read_document(file, max_bytes=MAX_DETECT_BYTES, what="brand file")
         seen = detect_data(data)

@@ -27,7 +27,7 @@ from typing import Any
 from brandkit.documents import read_document
 from brandkit.errors import SpecError
 from brandkit.spec.formats import LEGACY_TOKEN_KEYS, has_legacy_token
-from brandkit.spec.importers.colorspace import ColorParseError, parse_css_color
+from brandkit.spec.importers.colorspace import ColorParseError, dtcg_colour, parse_css_color
 from brandkit.spec.importers.report import MappingReport
 from brandkit.spec.importers.token_docs import merge_tokens, mode_of, split_modes
 
@@ -102,22 +102,6 @@ def _studio_modifier(node: dict[str, Any]) -> str:
     )
 
 
-def _colour_object(value: Any) -> Any:
-    """A colour string that sRGB holds exactly (``#005c5f1a``, ``rgb(0 92 95)``) as a DTCG colour object — the
-    format these files predate, so their ordinary colours are not each reported as read from CSS; anything else
-    (an alias, an out-of-gamut ``oklch()``, a gradient) stays as written for the DTCG reader to judge."""
-    if not isinstance(value, str) or _alias(value) is not None:
-        return value
-    try:
-        parsed = parse_css_color(value)
-    except ColorParseError:
-        return value
-    if parsed.note:
-        return value
-    components = [int(parsed.hex[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-    return {"colorSpace": "srgb", "components": components, "alpha": parsed.alpha, "hex": parsed.hex}
-
-
 def _inferred_type(path: tuple[str, ...], value: Any) -> str | None:
     """An untyped Style Dictionary token's type: a colour by its value, a font family or weight by its path
     (``font.family.heading``, ``typography.fontWeight.bold`` — the classic category/type/item names)."""
@@ -149,7 +133,7 @@ def to_dtcg(node: Any, path: tuple[str, ...] = ()) -> Any:
             # colour it starts from — the DTCG reader drops it, saying what it was ("modifier() is not supported")
             token["$value"] = f"tokens-studio-modifier({modify} of {node['value']})"
         elif token.get("$type") == "color":
-            token["$value"] = _colour_object(token["$value"])
+            token["$value"] = dtcg_colour(token["$value"])
         if isinstance(node.get("description"), str):
             token["$description"] = node["description"]
         return token

@@ -1,0 +1,110 @@
+"""A web team's brand stylesheet → :class:`BrandDraft`: CSS custom properties (``:root { --brand-primary: … }``,
+Tailwind 4's ``@theme { --color-brand: oklch(…) }``) and Sass/Less variables (``$brand-primary: …;``,
+``@brand-primary: …;``), read as design tokens.
+
+Each declaration becomes a token named by its name's parts (``--color-brand-primary`` → ``color.brand.primary``,
+so the DTCG rules apply: a role word ends the name → that role; ``color.`` is dropped from the colour's name):
+
+* a value that reads as a CSS colour (hex, names, ``rgb()``, ``hsl()``, ``oklch()``, ``lab()``…) is a colour;
+* ``var(--x)`` (its fallback ignored), ``$x`` and ``@x`` are aliases of ``x``;
+* a ``--font-*`` / ``$font-*`` value (``"Inter", system-ui, sans-serif``) is a font family, its role from the name
+  (``heading``/``display`` → headline, ``body``/``sans``/``base`` → body);
+* anything else (sizes, spacing, shadows) is dropped, counted;
+* declarations under a selector or media query that says ``dark`` (``.dark``, ``[data-theme="dark"]``,
+  ``@media (prefers-color-scheme: dark)``) are the dark mode.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from brandkit.documents import read_text
+from brandkit.errors import SpecError
+from brandkit.spec.importers.colorspace import ColorParseError, dtcg_colour, parse_css_color
+from brandkit.spec.importers.draft import BrandDraft
+from brandkit.spec.importers.dtcg import draft_from_tokens
+from brandkit.spec.importers.report import MappingReport
+
+__all__ = ["declarations", "read_css"]
+
+MAX_CSS_BYTES = 4 * 1024 * 1024
+_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+_LINE_COMMENT = re.compile(r"(?m)(?<![:\w])//.*$")  # Sass/Less line comments, not the // of a url()
+_NAME = re.compile(r"^(--|\$|@)([A-Za-z_][\w-]*)$")
+_REFERENCE = re.compile(r"^(?:var\(\s*--([\w-]+)\s*(?:,[^)]*)?\)|\$([\w-]+)|@([\w-]+))$")
+_FONT_WORDS = {"font", "fonts", "family", "typeface"}
+_NOT_FAMILY = {"size", "sizes", "height", "leading", "spacing", "tracking", "style", "variant", "feature", "features"}
+
+
+def declarations(text: str) -> list[tuple[str, str, bool]]:
+    """``(name, value, dark)`` of every variable declared in the stylesheet ``text``, in order: ``name`` without
+    its ``--`` / ``$`` / ``@``, ``dark`` when a selector or media query around it says dark."""
+    text = _LINE_COMMENT.sub("", _COMMENT.sub("", text))
+    out: list[tuple[str, str, bool]] = []
+    stack: list[str] = []
+    start = 0
+    for i, ch in enumerate(text):
+        if ch == "{":
+            stack.append(text[start:i].strip().split(";")[-1].strip().casefold())
+            start = i + 1
+        elif ch in ";}":
+            piece = text[start:i].strip()
+            if ch == "}" and stack:
+                stack.pop()
+            start = i + 1
+            name, colon, value = piece.partition(":")
+            match = _NAME.match(name.strip())
+            if colon and match and not (match.group(1) == "@" and name.strip()[1:] in ("media", "import", "use")):
+                dark = any("dark" in re.split(r"[^a-z]+", selector) for selector in stack)
+                out.append((match.group(2), value.strip().removesuffix("!default").strip(), dark))
+    return out
+
+
+def _is_colour(value: str) -> bool:
+    try:
+        parse_css_color(value)
+    except ColorParseError:
+        return False
+    return True
+
+
+def _token(name: str, value: str) -> dict[str, Any]:
+    """The DTCG token of one declaration."""
+    reference = _REFERENCE.match(value)
+    if reference is not None:
+        target = next(group for group in reference.groups() if group)
+        return {"$value": "{" + target.replace("-", ".") + "}"}
+    words = set(name.casefold().split("-"))
+    if words & _FONT_WORDS or name.casefold().startswith("font"):
+        if words & {"weight", "weights"}:
+            return {"$value": value, "$type": "fontWeight"}
+        if words & _NOT_FAMILY or re.match(r"^[\d.]", value):
+            return {"$value": value}  # a size, line height, letter spacing…: not brandkit's to take
+        return {"$value": value, "$type": "fontFamily"}
+    if _is_colour(value):
+        return {"$value": dtcg_colour(value), "$type": "color"}
+    return {"$value": value}
+
+
+def read_css(path: Path, report: MappingReport) -> BrandDraft:
+    """A draft of the brand in the stylesheet ``path`` (see the module docstring)."""
+    found = declarations(read_text(path, max_bytes=MAX_CSS_BYTES, what="stylesheet"))
+    if not found:
+        raise SpecError(f"{path}: no CSS custom properties or Sass/Less variables (--name: value;) in it")
+    base: dict[str, Any] = {}
+    dark: dict[str, Any] = {}
+    for name, value, is_dark in found:
+        (dark if is_dark else base)[name.replace("-", ".")] = _token(name, value)
+    report.mapped(path.name, f"{len(found)} variable(s) read as design tokens ({len(dark)} in a dark theme)")
+    modes = {"dark": {**base, **dark}} if dark else {}
+    return draft_from_tokens(
+        base,
+        modes,
+        report,
+        source=str(path),
+        hint=path.stem,
+        base_dir=path.parent,
+        carrier=("CSS variables", "the stylesheet"),
+    )
