@@ -721,3 +721,18 @@ def test_a_stylesheet_without_variables_says_so(tmp_path: Path) -> None:
     (tmp_path / "site.css").write_text("body { color: #333; }\n", encoding="utf-8")
     with pytest.raises(SpecError, match="no CSS custom properties or Sass/Less variables"):
         import_brand(tmp_path / "site.css", tmp_path / "out")
+
+
+def test_a_url_in_a_stylesheet_is_not_a_comment() -> None:
+    from brandkit.spec.importers.css_vars import declarations
+
+    css = (
+        ".hero { background: url(//cdn.example/a.png); }\n"
+        ".dark { --color-text: #f5f5f5; }\n:root { --color-text: #111; }\n"
+    )
+    assert declarations(css) == [("color-text", "#f5f5f5", True), ("color-text", "#111", False)]
+    scss = "$primary: #E4002B; // the brand red\n$bg: url(//cdn.example/a.png); // not a colour\n"
+    assert declarations(scss, line_comments=True) == [
+        ("primary", "#E4002B", False),
+        ("bg", "url(//cdn.example/a.png)", False),
+    ]

@@ -31,17 +31,20 @@ __all__ = ["declarations", "read_css"]
 
 MAX_CSS_BYTES = 4 * 1024 * 1024
 _COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
-_LINE_COMMENT = re.compile(r"(?m)(?<![:\w])//.*$")  # Sass/Less line comments, not the // of a url()
+_LINE_COMMENT = re.compile(r"(?m)(?<![:(\w/])//.*$")  # Sass/Less line comments (not the // of a url())
 _NAME = re.compile(r"^(--|\$|@)([A-Za-z_][\w-]*)$")
 _REFERENCE = re.compile(r"^(?:var\(\s*--([\w-]+)\s*(?:,[^)]*)?\)|\$([\w-]+)|@([\w-]+))$")
 _FONT_WORDS = {"font", "fonts", "family", "typeface"}
 _NOT_FAMILY = {"size", "sizes", "height", "leading", "spacing", "tracking", "style", "variant", "feature", "features"}
 
 
-def declarations(text: str) -> list[tuple[str, str, bool]]:
+def declarations(text: str, *, line_comments: bool = False) -> list[tuple[str, str, bool]]:
     """``(name, value, dark)`` of every variable declared in the stylesheet ``text``, in order: ``name`` without
-    its ``--`` / ``$`` / ``@``, ``dark`` when a selector or media query around it says dark."""
-    text = _LINE_COMMENT.sub("", _COMMENT.sub("", text))
+    its ``--`` / ``$`` / ``@``, ``dark`` when a selector or media query around it says dark. ``line_comments``:
+    ``// …`` is a comment (Sass, Less; in CSS it is not)."""
+    text = _COMMENT.sub("", text)
+    if line_comments:
+        text = _LINE_COMMENT.sub("", text)
     out: list[tuple[str, str, bool]] = []
     stack: list[str] = []
     start = 0
@@ -90,7 +93,8 @@ def _token(name: str, value: str) -> dict[str, Any]:
 
 def read_css(path: Path, report: MappingReport) -> BrandDraft:
     """A draft of the brand in the stylesheet ``path`` (see the module docstring)."""
-    found = declarations(read_text(path, max_bytes=MAX_CSS_BYTES, what="stylesheet"))
+    text = read_text(path, max_bytes=MAX_CSS_BYTES, what="stylesheet")
+    found = declarations(text, line_comments=path.suffix.lower() != ".css")
     if not found:
         raise SpecError(f"{path}: no CSS custom properties or Sass/Less variables (--name: value;) in it")
     base: dict[str, Any] = {}
