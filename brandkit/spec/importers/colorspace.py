@@ -410,3 +410,14 @@ def dtcg_colour(value: object) -> object:
         return value
     components = [int(parsed.hex[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     return {"colorSpace": "srgb", "components": components, "alpha": parsed.alpha, "hex": parsed.hex}
+
+
+def is_css_color(value: object) -> bool:
+    """Whether ``value`` is a string :func:`parse_css_color` reads."""
+    if not isinstance(value, str):
+        return False
+    try:
+        parse_css_color(value)
+    except ColorParseError:
+        return False
+    return True

@@ -7,8 +7,9 @@ so the DTCG rules apply: a role word ends the name → that role; ``color.`` is 
 
 * a value that reads as a CSS colour (hex, names, ``rgb()``, ``hsl()``, ``oklch()``, ``lab()``…) is a colour;
 * ``var(--x)`` (its fallback ignored), ``$x`` and ``@x`` are aliases of ``x``;
-* a ``--font-*`` / ``$font-*`` value (``"Inter", system-ui, sans-serif``) is a font family, its role from the name
-  (``heading``/``display`` → headline, ``body``/``sans``/``base`` → body);
+* a ``--font-*`` / ``$font-*`` value (``"Inter", system-ui, sans-serif``) is a font family (the stack's first), its
+  role from the name as for DTCG tokens (``heading``/``display``/``title`` → headline, ``body``/``text``/``base`` →
+  body; no headline named: the first family at weight 700); ``…-weight`` is a weight;
 * anything else (sizes, spacing, shadows) is dropped, counted;
 * declarations under a selector or media query that says ``dark`` (``.dark``, ``[data-theme="dark"]``,
   ``@media (prefers-color-scheme: dark)``) are the dark mode.
@@ -22,7 +23,7 @@ from typing import Any
 
 from brandkit.documents import read_text
 from brandkit.errors import SpecError
-from brandkit.spec.importers.colorspace import ColorParseError, dtcg_colour, parse_css_color
+from brandkit.spec.importers.colorspace import dtcg_colour, is_css_color
 from brandkit.spec.importers.draft import BrandDraft
 from brandkit.spec.importers.dtcg import draft_from_tokens
 from brandkit.spec.importers.report import MappingReport
@@ -65,14 +66,6 @@ def declarations(text: str, *, line_comments: bool = False) -> list[tuple[str, s
     return out
 
 
-def _is_colour(value: str) -> bool:
-    try:
-        parse_css_color(value)
-    except ColorParseError:
-        return False
-    return True
-
-
 def _token(name: str, value: str) -> dict[str, Any]:
     """The DTCG token of one declaration."""
     reference = _REFERENCE.match(value)
@@ -86,7 +79,7 @@ def _token(name: str, value: str) -> dict[str, Any]:
         if words & _NOT_FAMILY or re.match(r"^[\d.]", value):
             return {"$value": value}  # a size, line height, letter spacing…: not brandkit's to take
         return {"$value": value, "$type": "fontFamily"}
-    if _is_colour(value):
+    if is_css_color(value):
         return {"$value": dtcg_colour(value), "$type": "color"}
     return {"$value": value}
 

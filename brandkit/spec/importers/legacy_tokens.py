@@ -27,7 +27,7 @@ from typing import Any
 from brandkit.documents import read_document
 from brandkit.errors import SpecError
 from brandkit.spec.formats import LEGACY_TOKEN_KEYS, has_legacy_token
-from brandkit.spec.importers.colorspace import ColorParseError, dtcg_colour, parse_css_color
+from brandkit.spec.importers.colorspace import dtcg_colour, is_css_color
 from brandkit.spec.importers.report import MappingReport
 from brandkit.spec.importers.token_docs import merge_tokens, mode_of, split_modes
 
@@ -78,16 +78,6 @@ def _value(value: Any) -> Any:
     return value
 
 
-def _is_colour(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        parse_css_color(value)
-    except ColorParseError:
-        return False
-    return True
-
-
 def _studio_modifier(node: dict[str, Any]) -> str:
     """``"lighten 0.2 in hsl"`` for a token Tokens Studio modifies (``$extensions["studio.tokens"].modify``)."""
     extensions = node.get("$extensions")
@@ -105,7 +95,7 @@ def _studio_modifier(node: dict[str, Any]) -> str:
 def _inferred_type(path: tuple[str, ...], value: Any) -> str | None:
     """An untyped Style Dictionary token's type: a colour by its value, a font family or weight by its path
     (``font.family.heading``, ``typography.fontWeight.bold`` — the classic category/type/item names)."""
-    if _is_colour(value):
+    if is_css_color(value):
         return "color"
     words = {re.sub(r"[^a-z]", "", part.casefold()) for part in path}
     if words & {"family", "families", "fontfamily", "fontfamilies"} and isinstance(value, str | list):
