@@ -196,6 +196,7 @@ def _record(
         failed_checks=failed,
         score=score,
         off_palette_share=off,
+        off_brand_share=off,
     )
 
 
@@ -236,13 +237,16 @@ def test_summary_arithmetic() -> None:
     assert "credentials (warn)" in shown.getvalue() and "palette (" not in shown.getvalue()
     assert "(warn): failed under the check's warn policy" in shown.getvalue()
     assert [o.path for o in summary.worst_by_score] == ["f", "b"]  # failed files only, lowest score first
-    # largest share first, limited to 2; f (0 %) and d (not measured) are no off-palette offenders
+    # largest share first, limited to 2; f (0 %) and d (not measured) are no off-brand offenders
     assert [o.path for o in summary.worst_by_off_palette] == ["b", "c"]
     everything = summarize(records)
     assert [o.path for o in everything.worst_by_off_palette] == ["b", "c", "a"]
     lines = shown.getvalue().splitlines()
-    assert "  f  score 0.00  off-palette 0.0%  failed: palette" in lines  # each list says its figure
-    assert "  b  score 1.05  off-palette 40.0%  failed: palette" in lines
+    assert "  f  score 0.00  off-brand 0.0% of the image  failed: palette" in lines  # each list says its figures
+    assert (
+        "  b  score 1.05  off-brand 40.0% of the image  off-palette 40.0% of the judged pixels  failed: palette"
+        in lines
+    )
     assert summary.worst_by_score[1].failed_checks == ["palette"]
     assert summary.unreadable_files == ["e: ImageInputError: bad"]
     empty = summarize([])
@@ -461,3 +465,46 @@ def test_an_audit_of_many_files_warms_by_default(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr("brandkit.audit.run.WARM_MIN_FILES", 3)
     assert audit(spec, [lib], jobs=1).warm is True
     assert audit(spec, [lib], jobs=1, warm=False).warm is False
+
+
+def test_a_bare_photograph_is_ranked_by_its_off_brand_share_beside_an_ad(tmp_path: Path, rendered: Image.Image) -> None:
+    # a photograph has no brand zones, so no off-palette share: the audit ranked only ads (a passing ad at 0.2 %
+    # was a library's "most off-palette" file while photographs 40 % off-brand were not listed at all)
+    import numpy as np
+
+    from brandkit.audit.records import read_audit
+
+    rng = np.random.default_rng(5)
+    violet = np.zeros((384, 384, 3), dtype=np.int16)  # a violet photograph, far from Northwind's warm range
+    violet[:] = (150, 30, 170)
+    violet += rng.integers(-12, 13, size=violet.shape, dtype=np.int16)
+    library = tmp_path / "lib"
+    library.mkdir()
+    Image.fromarray(np.clip(violet, 0, 255).astype(np.uint8)).save(library / "violet.png")
+    rendered.save(library / "ad.png")
+    out = tmp_path / "audit.jsonl"
+    run = audit(brandkit.load_spec(NORTHWIND), [library], jobs=1, out=out)
+    records = {item.record.rel: item.record for item in run}
+    photo, ad = records["violet.png"], records["ad.png"]
+    assert photo.off_palette_share is None  # no brand zones: nothing judged pixel by pixel
+    assert photo.report is not None
+    details = photo.report["checks"]["palette"]["details"]
+    assert details["regions"]["photo_share"] == 1.0 and details["photo"]["off_brand_share"] > 0.5
+    assert photo.off_brand_share == details["photo"]["off_brand_share"]  # the whole image is photo
+    assert ad.report is not None
+    details = ad.report["checks"]["palette"]["details"]
+    regions, photo_rule = details["regions"], details["photo"]
+    expected = regions["brand_zone_share"] * details["off_palette_share"]
+    expected += regions["photo_share"] * photo_rule["off_brand_share"]
+    assert ad.off_brand_share == pytest.approx(expected, abs=1e-6) and ad.off_brand_share < photo.off_brand_share
+    assert run.summary.worst_by_off_palette[0].path == photo.path
+    assert run.summary.worst_by_off_palette[0].off_brand_share == photo.off_brand_share
+    # a line written before the figure existed gets it from its report when read back (resume, audit summary)
+    lines = out.read_text().splitlines()
+    old = [json.loads(line) for line in lines]
+    for line in old:
+        line.pop("off_brand_share", None)
+    out.write_text("".join(json.dumps(line) + "\n" for line in old))
+    read_back = {record.rel: record for _, record in read_audit(out, reports=False).files}
+    assert read_back["violet.png"].off_brand_share == photo.off_brand_share
+    assert read_back["ad.png"].off_brand_share == ad.off_brand_share

@@ -72,6 +72,13 @@ class AuditRecord(BaseModel):
     failed_checks: list[str] = Field(default_factory=list, description="The blocking checks, in check order.")
     score: float | None = Field(default=None, description="ValidationReport.score(): higher is better.")
     off_palette_share: float | None = Field(default=None, description="The palette check's off-palette share.")
+    off_brand_share: float | None = Field(
+        default=None,
+        description="Share of the whole image in off-brand colour (PaletteDetails.image_off_brand_share): the brand "
+        "zones' off-palette pixels plus the photo area off-brand dominant colours cover — what ranks an ad and a bare "
+        "photograph alike; None when the palette check judged nothing. Lines written without it get it from their "
+        "report when read back.",
+    )
     report: dict[str, Any] | None = Field(default=None, description="The whole validation report (JSON form).")
     spec_fingerprint: str | None = Field(
         default=None, description="The fingerprint of the spec the file was checked against (BrandSpec.fingerprint)."
@@ -131,6 +138,7 @@ class Offender(BaseModel):
     path: str
     score: float | None
     off_palette_share: float | None
+    off_brand_share: float | None = None
     failed_checks: list[str]
 
 
@@ -148,7 +156,10 @@ class AuditSummary(BaseModel):
     pass_rate: float | None = Field(description="passed / files read; None when no file was read.")
     checks: dict[str, CheckTally]
     worst_by_score: list[Offender] = Field(description="Failed files, lowest score first.")
-    worst_by_off_palette: list[Offender] = Field(description="Read files with off-palette pixels, largest share first.")
+    worst_by_off_palette: list[Offender] = Field(
+        description="Read files with off-brand colour (off_brand_share: the brand zones' off-palette pixels and the "
+        "photo's off-brand colours, as a share of the image), largest share first."
+    )
     unreadable_files: list[str] = Field(description="The unreadable files with their errors (up to the limit).")
     shard: str | None = Field(default=None, description="The run's shard (I/N); None: the whole library.")
     spec_fingerprint: str | None = Field(default=None, description="The fingerprint of the spec audited against.")
@@ -187,17 +198,37 @@ def record_of(
         checks={name: check.status for name, check in report.checks.items()},
         failed_checks=[check.name for check in report.failures],
         score=round(report.score(), 6),
-        off_palette_share=_off_palette(report),
+        off_palette_share=_palette_share(report, whole_image=False),
+        off_brand_share=_palette_share(report, whole_image=True),
         report=report.model_dump_report(),
         **common,
     )
 
 
-def _off_palette(report: ValidationReport) -> float | None:
+def _palette_share(report: ValidationReport, *, whole_image: bool) -> float | None:
+    """The palette check's off-palette share of the pixels it judged, or (``whole_image``) the image's off-brand
+    share; None when the check did not run."""
     palette = report.checks.get("palette")
     if palette is None or palette.status == CheckStatus.skipped:
         return None
-    return PaletteDetails.model_validate(palette.details).off_palette_share
+    details = PaletteDetails.model_validate(palette.details)
+    return details.image_off_brand_share() if whole_image else details.off_palette_share
+
+
+def _off_brand_of(report: dict[str, Any]) -> float | None:
+    """The image's off-brand share read from a JSON report (a line written before ``off_brand_share``); None when it
+    does not say."""
+    checks = report.get("checks")
+    palette = checks.get("palette") if isinstance(checks, dict) else None
+    if not isinstance(palette, dict) or palette.get("status") in (None, CheckStatus.skipped.value):
+        return None
+    details = palette.get("details")
+    if not isinstance(details, dict):
+        return None
+    try:
+        return PaletteDetails.model_validate(details).image_off_brand_share()
+    except ValueError:  # pydantic's ValidationError: another version's details
+        return None
 
 
 def summarize(
@@ -225,9 +256,9 @@ def summarize(
     passed = sum(1 for record in read if record.state == "passed")
     failed_files = [record for record in read if record.state == "failed"]
     by_score = sorted(failed_files, key=lambda r: (r.score if r.score is not None else 0.0, r.path))
-    # an offender has off-palette pixels: a file at 0 % (or not measured: no brand zones) is none
-    shared = [record for record in read if record.off_palette_share]
-    by_off = sorted(shared, key=lambda r: (-(r.off_palette_share or 0.0), r.path))
+    # an offender has off-brand colour: a file at 0 % (or not measured) is none
+    shared = [record for record in read if record.off_brand_share]
+    by_off = sorted(shared, key=lambda r: (-(r.off_brand_share or 0.0), r.path))
     unreadable = [record for record in records if record.state == "unreadable"]
     return AuditSummary(
         files=len(records),
@@ -251,6 +282,7 @@ def _offender(record: AuditRecord) -> Offender:
         path=record.path,
         score=record.score,
         off_palette_share=record.off_palette_share,
+        off_brand_share=record.off_brand_share,
         failed_checks=record.failed_checks,
     )
 
@@ -329,6 +361,8 @@ def _audit_lines(
             if kind == FILE_EVENT:
                 report = fields.pop("report", None)
                 record = AuditRecord.model_validate(fields)
+                if record.off_brand_share is None and isinstance(report, dict):
+                    record = record.model_copy(update={"off_brand_share": _off_brand_of(report)})
                 if reports and isinstance(report, dict):
                     record = record.model_copy(update={"report": report})
                 yield kind, (_time(event), record)

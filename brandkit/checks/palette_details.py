@@ -77,5 +77,27 @@ class PaletteDetails(CheckDetails):
     problems: list[str] = Field(default_factory=list)
     warning: str | None = None
 
+    def image_off_brand_share(self) -> float | None:
+        """Share of the whole image in colour the check found off-brand, comparable between an ad and a bare
+        photograph: the brand zones' off-palette pixels (``off_palette_share`` × their share of the image) plus the
+        photo area its off-brand dominant colours cover (``photo.off_brand_share`` × the photo's share); with
+        ``measure: all-pixels``, ``off_palette_share`` itself. None when the details say neither (nothing judged)."""
+        if self.measure != "regions" or not self.regions:
+            return self.off_palette_share
+        zones = _share(self.regions.get("brand_zone_share"))
+        photo_area = _share(self.regions.get("photo_share"))
+        photo_off = _share((self.photo or {}).get("off_brand_share"))
+        parts = []
+        if zones is not None and self.off_palette_share is not None:
+            parts.append(zones * self.off_palette_share)
+        if photo_area is not None and photo_off is not None:
+            parts.append(photo_area * photo_off)
+        return round(sum(parts), 6) if parts else None
+
+
+def _share(value: Any) -> float | None:
+    """``value`` when it is a share (a number, not a boolean), else None."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
 
 __all__ = ["DominantColor", "PaletteColorShare", "PaletteDetails"]

@@ -258,14 +258,16 @@ def print_audit_summary(console: Console, summary: AuditSummary) -> None:
     console.print(table)
     if any(tally.warned for tally in summary.checks.values()):
         console.print("(warn): failed under the check's warn policy — shown, not failing the file", markup=False)
-    worst = (("lowest scores", summary.worst_by_score), ("most off-palette", summary.worst_by_off_palette))
+    worst = (("lowest scores", summary.worst_by_score), ("most off-brand colour", summary.worst_by_off_palette))
     for title, offenders in worst:
         if offenders:
             console.print(f"worst offenders, {title}:", markup=False)
             for offender in offenders[:5]:
                 figures = [] if offender.score is None else [f"score {offender.score:.2f}"]
-                if offender.off_palette_share is not None:
-                    figures.append(f"off-palette {offender.off_palette_share:.1%}")
+                if offender.off_brand_share is not None:
+                    figures.append(f"off-brand {offender.off_brand_share:.1%} of the image")
+                if offender.off_palette_share:
+                    figures.append(f"off-palette {offender.off_palette_share:.1%} of the judged pixels")
                 failed = ", ".join(offender.failed_checks) or "none"
                 console.print(f"  {offender.path}  {'  '.join([*figures, f'failed: {failed}'])}", markup=False)
     for line in summary.unreadable_files[:5]:
