@@ -607,3 +607,87 @@ def test_a_format_asked_in_words_changes_the_image_tool_size_on_the_openai_path(
     assert load_image(second.asset.data).size == (1536, 1024) and second.asset.report.passed
     assert openai_server.responses.chain(second.response_id) == [first.response_id, second.response_id]
     assert openai_server.invalid_requests() == []
+
+
+# --- going back to an earlier turn ----------------------------------------------------------------------------
+
+
+def test_back_to_an_earlier_turn_branches_from_its_image_request_and_response(
+    kit: brandkit.BrandKit, tmp_path: Path
+) -> None:
+    from brandkit.registry.recorder import RegistryRecorder
+
+    out = tmp_path / "out"
+    recorder = RegistryRecorder(out / "brandkit.db", "conversation", out, spec=kit.spec)
+    with Registry.open(out / "brandkit.db") as registry:
+        conv = kit.conversation(REQ, out=out, recorder=recorder)
+        first = conv.turn("warmer")
+        second = conv.turn("make the background dark")
+        assert conv.request.background == "dark"
+        assert conv.back_to() == first  # undo: the turn the current one refined
+        assert conv.current_turn == first and conv.request.background != "dark"
+        assert conv.last_response_id == first.response_id and len(conv.turns) == 2  # nothing lost
+        third = conv.turn("cooler")
+        assert (third.turn, third.parent_turn, third.previous_response_id) == (3, 1, first.response_id)
+        assert third.asset.request is not None and third.asset.request.background != "dark"
+        link = third.asset.conversation
+        assert link is not None and link.parent_sha256 == hashlib.sha256(first.asset.data).hexdigest()
+        # the dark turn's edits are not in the branch: its hero is the first turn's, made cooler
+        assert hero(third.asset.image, third).mean(axis=(0, 1))[2] > hero(first.asset.image, first).mean(axis=(0, 1))[2]
+        assert not np.array_equal(np.asarray(third.asset.image), np.asarray(second.asset.image))
+        assert conv.back_to(2) == second  # any accepted turn, forward too
+        fourth = conv.turn("brighter")
+        assert (fourth.parent_turn, fourth.previous_response_id) == (2, second.response_id)
+        assert fourth.asset.request is not None and fourth.asset.request.background == "dark"
+        assert [t.turn for t in conv.turns] == [1, 2, 3, 4] and all(t.path and t.path.exists() for t in conv.turns)
+        rows = {t.turn: registry.get_asset(t.registry_id or 0).row for t in conv.turns}  # a tree of turns
+        assert rows[3].parent_id == first.registry_id and rows[4].parent_id == second.registry_id
+        with pytest.raises(RequestError, match="turn: 7 is not an accepted turn .*accepted: 1, 2, 3, 4"):
+            conv.back_to(7)
+        conv.back_to(1)
+        with pytest.raises(RequestError, match="turn 1 is the first image"):
+            conv.back_to()
+        assert conv.current_turn == first  # a refused back_to changes nothing
+
+
+def test_back_to_before_any_turn_or_in_a_stored_conversation_is_refused(kit: brandkit.BrandKit) -> None:
+    with pytest.raises(RequestError, match="no turn yet"):
+        kit.conversation(REQ).back_to()
+    stored = kit.conversation(REQ, stored_conversation="conv_abc")
+    with pytest.raises(RequestError, match="only appends") as raised:
+        stored.back_to(1)
+    assert raised.value.field == "stored_conversation"
+
+
+def test_back_to_chains_the_next_responses_call_from_that_turn(openai_server: Any, lumen: brandkit.BrandSpec) -> None:
+    conv = _openai_kit(openai_server, lumen).conversation(
+        {"brief": "A person stretching at sunrise", "headline": "Small steps, every day"}
+    )
+    with conv:
+        first = conv.turn()
+        second = conv.turn("warmer light")
+        conv.back_to(1)
+        third = conv.turn("cooler light")
+    sent = [r.fields.get("previous_response_id") for r in openai_server.records("/responses")]
+    assert sent == [None, first.response_id, first.response_id]  # the branch chains from turn 1, not turn 2
+    assert openai_server.responses.chain(third.response_id) == [first.response_id, third.response_id]
+    assert second.response_id not in openai_server.responses.chain(third.response_id)
+    assert third.parent_turn == 1 and third.asset.report.passed
+    assert openai_server.invalid_requests() == []
+
+
+def test_chat_undo_and_back_go_to_an_earlier_turn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from brandkit.cli import app
+
+    spec = ROOT / "brand_specs" / "northwind"
+    lines = "warmer\nmake the background dark\n/undo\ncooler\n/back 9\n/back two\n/undo now\n/back 2\n/go\n"
+    args = ["chat", "-s", str(spec), "-p", "local", "--out", str(tmp_path), "--brief", REQ["brief"], "--json"]
+    result = CliRunner().invoke(app, [*args, "--partial-images", "0"], input=lines)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    turns = json.loads(result.stdout)["turns"]
+    assert [(t["turn"], t["refines"]) for t in turns] == [(1, None), (2, 1), (3, 1), (4, 2)]
+    assert "back to turn 1" in result.stderr and "back to turn 2" in result.stderr
+    assert "turn: 9 is not an accepted turn of this conversation (accepted: 1, 2, 3)" in result.stderr
+    assert "/back needs a turn number, got 'two'" in result.stderr and "/undo takes no value" in result.stderr

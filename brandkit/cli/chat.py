@@ -40,7 +40,9 @@ SETTING_COMMANDS = ("format", "background")
 HELP = (
     "type an instruction (e.g. 'warmer light, move the cup left'); /headline TEXT, /subhead TEXT, /cta TEXT, "
     "/locale CODE, /brief TEXT set a field for the next turn (no TEXT: remove it); /format NAME (the brand's "
-    "formats) and /background dark|light a setting; /go renders a turn with no instruction; /quit ends the session"
+    "formats) and /background dark|light a setting; /go renders a turn with no instruction; /undo goes back to the "
+    "image the current one refined, /back N to turn N (the next turn refines it; nothing is spent); /quit ends the "
+    "session"
 )
 
 
@@ -148,10 +150,29 @@ class _Chat:
             self.console.print(f"{command} {arg} for the next turn", markup=False)
         elif command == "go":
             self._turn("")
+        elif command in ("undo", "back"):
+            self._back(command, arg)
         elif command == "help":
             self.console.print(HELP, markup=False)
         else:
             self.errors.print(f"unknown command /{command}: {HELP}", markup=False)
+
+    def _back(self, command: str, arg: str) -> None:
+        if command == "undo" and arg:
+            self.errors.print(f"/undo takes no value (/back N goes to turn N): {HELP}", markup=False)
+            return
+        if command == "back" and not arg.isdigit():
+            self.errors.print(f"/back needs a turn number, got {arg!r}: {HELP}", markup=False)
+            return
+        try:
+            target = self.conv.back_to(int(arg) if arg else None)
+        except BrandkitError as exc:
+            self.errors.print(f"/{command}: {exc}", markup=False)
+            return
+        where = f" ({target.path})" if target.path is not None else ""
+        self.console.print(f"back to turn {target.turn}{where}: the next turn refines it", markup=False)
+        if self.pending:  # set for the next turn: still set
+            self.console.print(f"still set for the next turn: {', '.join(sorted(self.pending))}", markup=False)
 
     def _partial(self, image: Any) -> None:
         self.console.print(
@@ -169,7 +190,7 @@ class _Chat:
             self.failed += 1
             failing = ", ".join(r.name for r in exc.report.failures) if exc.report is not None else "unknown"
             self.errors.print(f"turn {number} failed the brand checks ({failing}): {exc}", markup=False)
-            self.errors.print("the conversation stays at the last accepted image", markup=False)
+            self.errors.print("the conversation stays at the current image", markup=False)
             return
         except BrandkitError as exc:
             self.failed += 1
@@ -178,6 +199,7 @@ class _Chat:
         checks = outcome.asset.report.summary()
         info = {
             "turn": outcome.turn,
+            "refines": outcome.parent_turn,
             "path": str(outcome.path),
             "response_id": outcome.response_id,
             "attempts": outcome.attempts,
@@ -187,8 +209,10 @@ class _Chat:
             "partial_images": outcome.partial_images,
         }
         self.results.append(info)
+        branched = outcome.parent_turn is not None and outcome.parent_turn != outcome.turn - 1
+        refines = f", refines turn {outcome.parent_turn}" if branched else ""
         self.console.print(
-            f"✓ {outcome.path}  (turn {outcome.turn}, attempt {outcome.attempts}, ${outcome.cost_usd:.4f})",
+            f"✓ {outcome.path}  (turn {outcome.turn}{refines}, attempt {outcome.attempts}, ${outcome.cost_usd:.4f})",
             markup=False,
         )
         warned = {r.name for r in outcome.asset.report.checks.values() if r.warned}

@@ -86,16 +86,57 @@ class TurnSession:
         self.stored_conversation = stored_conversation
         self.instructions: str | None = None
         self.turns: list[TurnOutcome] = []
+        self.current: TurnOutcome | None = None  # the turn the next one refines (the last, unless gone back)
         self.usage = TurnUsage()
         self.notes: list[str] = []
         self._parent_row: int | None = None
+        self._states: dict[int, tuple[AssetRequest, int | None]] = {}  # each turn's request and registry parent
         self._busy = False
 
     # --- state -------------------------------------------------------------------------------------------------
 
     @property
     def last_response_id(self) -> str | None:
-        return self.turns[-1].response_id if self.turns else None
+        return self.current.response_id if self.current is not None else None
+
+    def back_to(self, turn: int | None) -> TurnOutcome:
+        """Make accepted turn ``turn`` (default: the turn the current one refined) the one the next turn refines:
+        its image, request, response id and registry row. Nothing is sent or spent; later turns stay in
+        ``turns`` (and on disk), and the next turn is numbered after them. Raises :class:`RequestError` for a turn
+        that is not an accepted one, for going back from the first turn, while a turn runs, and in a provider-side
+        stored conversation (it only appends)."""
+        if self._busy:
+            raise RequestError("a turn of this conversation is still running: wait for it", field="turn")
+        if self.stored_conversation is not None:
+            raise RequestError(
+                f"stored_conversation {self.stored_conversation!r}: a provider-side conversation only appends; going "
+                "back needs turns chained by response id (a conversation without stored_conversation)",
+                field="stored_conversation",
+                value=self.stored_conversation,
+            )
+        if self.current is None:
+            raise RequestError("no turn yet: there is nothing to go back to", field="turn", value=turn)
+        if turn is None:
+            if self.current.parent_turn is None:
+                raise RequestError(
+                    f"turn {self.current.turn} is the first image: there is no earlier turn to go back to "
+                    "(start a new conversation for a new first image)",
+                    field="turn",
+                    value=turn,
+                )
+            turn = self.current.parent_turn
+        numbers = [outcome.turn for outcome in self.turns]
+        if isinstance(turn, bool) or not isinstance(turn, int) or turn not in numbers:
+            raise RequestError(
+                f"turn: {turn!r} is not an accepted turn of this conversation (accepted: "
+                f"{', '.join(map(str, numbers))})",
+                field="turn",
+                value=turn,
+            )
+        target = self.turns[numbers.index(turn)]
+        self.current = target
+        self.request, self._parent_row = self._states[target.turn]
+        return target
 
     def _next_request(self, changes: dict[str, Any]) -> AssetRequest:
         if "n" in changes:
@@ -143,6 +184,7 @@ class TurnSession:
         first_prompt = compile_prompt(spec, request)  # forbidden content, bad copy: raised before any call
         if self.instructions is None:
             self.instructions = first_prompt.text  # the brand rules and the brief, compiled once
+        current = self.current
         plan = TurnPlan(
             instructions=self.instructions,
             instruction=instruction,
@@ -156,11 +198,11 @@ class TurnSession:
             notes=tuple(edits.notes),
         )
         adapter = TurnAdapter(self.provider, plan, on_partial)
-        number = len(self.turns) + 1
+        number = len(self.turns) + 1  # after every accepted turn, those gone back from included
         reservation, limit = self._reserve(adapter, RenderCall(prompt=first_prompt, seed=request.seed or 0), number)
         self._busy = True
         turn_ctx = dataclasses.replace(self.ctx, provider=adapter)  # the flow prices and renders through the adapter
-        return self._flow(turn_ctx, request, adapter, reservation, limit, number), turn_ctx
+        return self._flow(turn_ctx, request, adapter, reservation, limit, number, current), turn_ctx
 
     def _reserve(self, adapter: TurnAdapter, call: RenderCall, number: int) -> tuple[Reservation | None, float | None]:
         """Hold the turn's first call's worst case on the conversation budget; the turn's own repair budget is
@@ -195,6 +237,7 @@ class TurnSession:
         reservation: Reservation | None,
         limit: float | None,
         number: int,
+        current: TurnOutcome | None,
     ) -> Flow[TurnOutcome]:
         spec = self.ctx.spec
         try:
@@ -204,7 +247,7 @@ class TurnSession:
                 lambda feedback: compile_prompt(spec, request, feedback),
                 max_attempts=self.max_attempts,
                 max_spend_usd=limit,
-                edited_image=self.turns[-1].asset.data if self.turns else None,  # the turn it refines
+                edited_image=current.asset.data if current is not None else None,  # the turn it refines
             )
         finally:  # paid is paid: a failed turn's spend counts too
             self._busy = False
@@ -215,7 +258,7 @@ class TurnSession:
             turn=number,
             response_id=accepted.response_id,
             previous_response_id=adapter.plan.previous_response_id,
-            parent_sha256=hashlib.sha256(self.turns[-1].asset.data).hexdigest() if self.turns else None,
+            parent_sha256=hashlib.sha256(current.asset.data).hexdigest() if current is not None else None,
             instruction=adapter.plan.asked,
         )
         asset = asset.model_copy(update={"conversation": link})
@@ -240,6 +283,7 @@ class TurnSession:
             asset=asset,
             response_id=accepted.response_id,
             previous_response_id=adapter.plan.previous_response_id,
+            parent_turn=current.turn if current is not None else None,
             notes=notes,
             revised_prompt=accepted.revised_prompt,
             usage=usage,
@@ -251,8 +295,10 @@ class TurnSession:
         )
         self.request = request  # the conversation advances only now
         self.turns.append(outcome)
+        self.current = outcome
         if row_id is not None:
             self._parent_row = row_id
+        self._states[number] = (request, self._parent_row)
         return outcome
 
     def _settle(self, adapter: TurnAdapter, reservation: Reservation | None) -> None:

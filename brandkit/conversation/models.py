@@ -25,6 +25,9 @@ class TurnOutcome(BaseModel):
     asset: Asset = Field(description="The checked asset (provenance: asset.conversation).")
     response_id: str = Field(description="The provider's response id of the accepted image.")
     previous_response_id: str | None = None
+    parent_turn: int | None = Field(
+        default=None, description="The turn this one refined (None: the first); after a back_to, an earlier one."
+    )
     notes: list[str] = Field(
         default_factory=list, description="What the provider left out, did not understand or changed (every attempt)."
     )

@@ -64,12 +64,28 @@ class _ConversationBase:
 
     @property
     def request(self) -> AssetRequest:
-        """The request the last accepted turn was made from (the next turn starts from it)."""
+        """The request the current turn was made from (the next turn starts from it)."""
         return self._session.request
 
     @property
+    def current_turn(self) -> TurnOutcome | None:
+        """The turn the next one refines: the last accepted turn, or the one :meth:`back_to` went back to
+        (``None`` before the first turn)."""
+        return self._session.current
+
+    def back_to(self, turn: int | None = None) -> TurnOutcome:
+        """Go back to an accepted turn — by default the one the current turn refined (an undo) — so the next turn
+        refines its image, from its request and its response id: a branch, exact and free (nothing is sent; with
+        the OpenAI Responses API the next call chains from that turn's ``previous_response_id``). The turns after
+        it stay in :attr:`turns` and on disk; the next turn is numbered after them and records the turn it
+        refined (``TurnOutcome.parent_turn``, the registry parent). Returns the turn gone back to. Raises
+        :class:`~brandkit.RequestError` naming the turn when it is not an accepted one, when there is no earlier
+        turn, while a turn runs, or for a ``stored_conversation`` (a provider-side conversation only appends)."""
+        return self._session.back_to(turn)
+
+    @property
     def last_response_id(self) -> str | None:
-        """The response the next turn continues (``None`` before the first turn)."""
+        """The response the next turn continues: the current turn's (``None`` before the first turn)."""
         return self._session.last_response_id
 
     @property
