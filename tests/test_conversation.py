@@ -682,12 +682,13 @@ def test_chat_undo_and_back_go_to_an_earlier_turn(tmp_path: Path, monkeypatch: p
     from brandkit.cli import app
 
     spec = ROOT / "brand_specs" / "northwind"
-    lines = "warmer\nmake the background dark\n/undo\ncooler\n/back 9\n/back two\n/undo now\n/back 2\n/go\n"
+    lines = "warmer\nmake the background dark\nUndo!\ncooler\n/back 9\n/back two\n/undo now\n/back 2\n/go\n"
     args = ["chat", "-s", str(spec), "-p", "local", "--out", str(tmp_path), "--brief", REQ["brief"], "--json"]
     result = CliRunner().invoke(app, [*args, "--partial-images", "0"], input=lines)
     assert result.exit_code == 0, result.stdout + result.stderr
     turns = json.loads(result.stdout)["turns"]
     assert [(t["turn"], t["refines"]) for t in turns] == [(1, None), (2, 1), (3, 1), (4, 2)]
+    assert "'Undo!' read as /undo (no image is made for it)" in result.stderr  # not a paid turn
     assert "back to turn 1" in result.stderr and "back to turn 2" in result.stderr
     assert "turn: 9 is not an accepted turn of this conversation (accepted: 1, 2, 3)" in result.stderr
     assert "/back needs a turn number, got 'two'" in result.stderr and "/undo takes no value" in result.stderr

@@ -36,6 +36,8 @@ from brandkit.errors import BrandkitError, BrandViolationError
 __all__ = ["chat_cmd", "register"]
 
 FIELD_COMMANDS = ("headline", "subhead", "cta", "locale", "brief")
+UNDO_WORDS = frozenset({"undo", "undo that", "undo it", "undo the last change", "go back", "revert", "revert that"})
+"""A whole line saying only this is ``/undo`` (exact and free), not an instruction a model would pay to imitate."""
 SETTING_COMMANDS = ("format", "background")
 HELP = (
     "type an instruction (e.g. 'warmer light, move the cup left'); /headline TEXT, /subhead TEXT, /cta TEXT, "
@@ -134,6 +136,9 @@ class _Chat:
                 return
             if text.startswith("/"):
                 self._command(text)
+            elif text.lower().rstrip(".!") in UNDO_WORDS:
+                self.console.print(f"{text!r} read as /undo (no image is made for it)", markup=False)
+                self._back("undo", "")
             else:
                 self._turn(text)
 
