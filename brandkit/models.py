@@ -67,6 +67,16 @@ class ReferenceInput(_RequestModel):
     role: ReferenceRole = "product"
     description: str = ""
 
+    @field_validator("path", mode="before")
+    @classmethod
+    def _path_like(cls, value: Any) -> Any:
+        """A ``pathlib.Path`` (any ``os.PathLike`` of text) is its path string: ``references=[{"path": folder /
+        "mug.jpg"}]`` is how Python callers name files."""
+        if isinstance(value, os.PathLike):
+            path = os.fspath(value)
+            return path if isinstance(path, str) else value
+        return value
+
     @field_serializer("data")
     def _ser_data(self, data: bytes | None) -> str | None:
         return None if data is None else f"<{len(data)} bytes sha256={hashlib.sha256(data).hexdigest()[:16]}>"

@@ -357,3 +357,97 @@ def test_a_transparent_background_keeps_the_photo_opaque(tmp_path: Path) -> None
     assert (alpha[box.y0 : box.y1, box.x0 : box.x1] == 255).all()
     copy = prompt.layout.copy_box
     assert (alpha[copy.y1 - 5, copy.x0 : copy.x1] == 0).any()  # the flat brand background did become transparent
+
+
+# --- a product image of the request --------------------------------------------------------------------------
+
+
+def _reference_file(tmp_path: Path, name: str, image: Image.Image) -> Path:
+    path = tmp_path / name
+    image.save(path)
+    return path
+
+
+def test_a_product_image_is_the_hero_and_every_reference_is_said(tmp_path: Path) -> None:
+    # the local renderer ignored every reference image without a word: `--reference mug.jpg` gave a stock photo
+    spec = brandkit.load_spec(ROOT / "brand_specs" / "northwind")
+    rng = np.random.default_rng(3)
+    product = Image.fromarray(rng.integers(60, 200, size=(300, 450, 3), dtype=np.uint8))  # landscape, opaque
+    refs = [
+        {"path": _reference_file(tmp_path, "mug.png", product)},
+        {"path": _reference_file(tmp_path, "bottle.png", Image.new("RGB", (64, 64), (20, 90, 40))), "role": "product"},
+        {"path": _reference_file(tmp_path, "mood.png", Image.new("RGB", (64, 64), (200, 10, 10))), "role": "style"},
+    ]
+    prompt = compile_prompt(spec, AssetRequest(brief="Our new mug", headline="Hello there", references=refs, seed=7))
+    result = LocalRenderer(spec).render(RenderCall(prompt=prompt, seed=7))
+    rendered = result.images[0]
+    assert rendered.photo is None  # no library photo: the request's product is the hero
+    hero = prompt.layout.hero_box
+    assert hero is not None
+    placed = np.asarray(load_image(rendered.data).convert("RGB").crop(hero.as_tuple()), dtype=np.int16)
+    from brandkit.provider.photo_library import cover_crop
+
+    expected, _ = cover_crop(product, (0.5, 0.5), (hero.width, hero.height))
+    assert np.abs(placed - np.asarray(expected, dtype=np.int16)).max() <= 1  # (the PNG round trip is exact)
+    given = {Path(r.name).name: (r.name, r.index) for r in prompt.references}  # named as the caller gave them
+    (mood, m), (mug, g), (bottle, b) = given["mood.png"], given["mug.png"], given["bottle.png"]
+    assert result.notes == [
+        f"not applied by the local renderer: the style image {mood!r} (Image {m}); a model follows it",
+        f"the product image {mug!r} (Image {g}) is the hero, cover-cropped at its centre: the local renderer lays the "
+        "brand out around it (a model stages the product in a new scene)",
+        f"not applied by the local renderer: the product image {bottle!r} (Image {b}); only the first product image "
+        "is placed",
+    ]
+
+
+def test_a_cut_out_product_is_fitted_whole_over_the_brand_background(tmp_path: Path) -> None:
+    spec = brandkit.load_spec(ROOT / "brand_specs" / "northwind")
+    cut_out = Image.new("RGBA", (200, 400), (0, 0, 0, 0))
+    cut_out.paste((10, 200, 30, 255), (50, 50, 150, 350))  # a green box on transparency (hidden colour: black)
+    path = _reference_file(tmp_path, "bottle.png", cut_out)
+    prompt = compile_prompt(spec, AssetRequest(brief="A bottle", headline="Hello", references=[{"path": path}], seed=1))
+    result = LocalRenderer(spec).render(RenderCall(prompt=prompt, seed=1))
+    image = np.asarray(load_image(result.images[0].data).convert("RGB"))
+    hero = prompt.layout.hero_box
+    assert hero is not None
+    area = image[hero.y0 : hero.y1, hero.x0 : hero.x1].reshape(-1, 3)
+    bg = np.array(background_color(spec, prompt.background_tone))
+    green = np.all(np.abs(area.astype(int) - (10, 200, 30)) <= 2, axis=1).mean()
+    assert 0.05 < green < 0.5  # the product whole (fitted, not cropped to cover the box)
+    assert not np.any(np.all(area < 8, axis=1))  # no hidden black from the transparent pixels
+    background = np.all(area == bg, axis=1).mean()
+    assert green + background > 0.99  # the rest is the brand background (and the cut-out's smoothed edge)
+    assert "fitted whole and centred (it has transparency)" in result.notes[0]
+
+
+def test_references_in_an_edit_are_said_not_applied(tmp_path: Path) -> None:
+    spec = brandkit.load_spec(ROOT / "brand_specs" / "northwind")
+    base = _reference_file(tmp_path, "base.png", Image.new("RGB", (1024, 1024), background_color(spec, "light")))
+    mug = _reference_file(tmp_path, "mug.png", Image.new("RGB", (64, 64), (90, 60, 40)))
+    refs = [{"path": base, "role": "master"}, {"path": mug}]  # a master reference: the call edits it
+    prompt = compile_prompt(spec, AssetRequest(brief="A cup", headline="Hello", references=refs, seed=2))
+    result = LocalRenderer(spec).render(RenderCall(prompt=prompt, seed=2))
+    name, index = next((r.name, r.index) for r in prompt.references if r.role == "product")
+    assert result.notes == [
+        f"not applied by the local renderer: the product image {name!r} (Image {index}) in an edit, which keeps the "
+        "image being edited"
+    ]
+
+
+def test_generate_says_what_the_renderer_did_with_the_references(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from brandkit.cli import app
+
+    mug = _reference_file(tmp_path, "mug.png", Image.new("RGB", (300, 200), (150, 90, 50)))
+    mood = _reference_file(tmp_path, "mood.png", Image.new("RGB", (64, 64), (150, 90, 50)))
+    args = ["generate", "-s", str(ROOT / "brand_specs" / "northwind"), "--brief", "Our mug", "--headline", "Hello"]
+    args += ["--reference", str(mug), "--reference", f"style={mood}", "-p", "local", "--out", str(tmp_path / "out")]
+    shown = CliRunner().invoke(app, args)
+    assert f"note: the product image {str(mug)!r} (Image 2) is the hero" in shown.stdout, shown.stdout
+    assert f"note: not applied by the local renderer: the style image {str(mood)!r} (Image 3)" in shown.stdout
+    as_json = CliRunner().invoke(app, [*args, "--json"])
+    notes = json.loads(as_json.stdout)["assets"][0]["notes"]
+    assert len(notes) == 2 and notes[1].startswith("the product image")

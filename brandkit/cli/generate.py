@@ -105,8 +105,18 @@ def _asset_summary(asset: Any, path: Path) -> dict[str, Any]:
         "cost_usd": round(asset.cost_usd, 6),
         "fixes": asset.fixes,
         "checks": asset.report.summary(),
+        "notes": _provider_notes(asset),
         **({"edit": asset.edit.model_dump(mode="json")} if asset.edit is not None else {}),
     }
+
+
+def _provider_notes(asset: Any) -> list[str]:
+    """What the provider said about the call across the asset's attempts (a reference image not applied, a parameter
+    left out), each once."""
+    notes: list[str] = []
+    for attempt in asset.attempts:
+        notes += [note for note in attempt.notes if note not in notes]
+    return notes
 
 
 def _save_new(asset: Any, out: Path, stem: str, suffix: str, overwrite: bool) -> Path:
@@ -194,6 +204,8 @@ def _print_saved(asset: Any, info: dict[str, Any]) -> None:
     )
     for line in asset.edit.lines() if asset.edit is not None else []:
         console.print(f"  {line}", markup=False)
+    for note in info["notes"]:
+        console.print(f"  note: {note}", markup=False)
     console.print(report_rows(asset.report))
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -30,10 +31,19 @@ from brandkit.errors import RequestError
 from brandkit.imageio import encode_image, load_image
 from brandkit.layout import Box
 from brandkit.models import CompiledPrompt, PhotoUse, RenderCall, RenderedImage, RenderResult
-from brandkit.provider.photo_library import brief_text, choose_photo, place_photo
+from brandkit.provider.photo_library import brief_text, choose_photo, place_photo, place_product
 from brandkit.spec.models import BrandSpec, ColorRole
 
 RGB = tuple[int, int, int]
+
+
+class LocalDrawing(NamedTuple):
+    """One image the local renderer drew, the library photo it placed (``None``: none) and what it did with the
+    call's reference images (each one used or not, said: nothing is dropped without a word)."""
+
+    image: Image.Image
+    photo: PhotoUse | None
+    notes: list[str]
 
 
 class LocalRenderer:
@@ -52,15 +62,22 @@ class LocalRenderer:
         """Draw ``call.n`` images; image ``i`` uses seed ``call.seed + i``."""
         started = time.perf_counter()
         images = []
+        notes: list[str] = []
         for i in range(call.n):
-            image, photo = self.draw_with_photo(call.prompt, call.seed + i, call.base_image, call.mask)
+            image, photo, drawn = self.draw_with_photo(call.prompt, call.seed + i, call.base_image, call.mask)
+            notes += [note for note in drawn if note not in notes]
             fmt = str(call.prompt.params.get("output_format", "png"))
             data = encode_image(image, fmt, call.prompt.params.get("output_compression"))
             images.append(
                 RenderedImage(data=data, output_format=fmt, width=image.width, height=image.height, photo=photo)
             )
         return RenderResult(
-            images=images, provider=self.name, model=self.model, cost_usd=0.0, elapsed_s=time.perf_counter() - started
+            images=images,
+            provider=self.name,
+            model=self.model,
+            cost_usd=0.0,
+            elapsed_s=time.perf_counter() - started,
+            notes=notes,
         )
 
     def worst_case_cost(self, call: RenderCall) -> float:
@@ -73,21 +90,34 @@ class LocalRenderer:
 
     def draw(self, prompt: CompiledPrompt, seed: int, base_image: bytes | None = None) -> Image.Image:
         """One image for ``prompt`` (RGBA when a transparent background is asked, else RGB)."""
-        return self.draw_with_photo(prompt, seed, base_image)[0]
+        return self.draw_with_photo(prompt, seed, base_image).image
 
     def draw_with_photo(
         self, prompt: CompiledPrompt, seed: int, base_image: bytes | None = None, mask: bytes | None = None
-    ) -> tuple[Image.Image, PhotoUse | None]:
-        """:meth:`draw`, also returning the library photo placed in the hero box (``None`` when none was).
+    ) -> LocalDrawing:
+        """:meth:`draw`, also returning the library photo placed in the hero box and notes on the references.
 
-        An edit (a base image or a ``master`` reference) with a ``mask`` changes only the mask's fully transparent
-        pixels, as the API's convention says (:mod:`brandkit.edit_mask`); a mask without an image to edit is
-        refused, as the API refuses it."""
+        A ``product`` reference is the hero of a new image: placed in the layout's hero box (instead of a library
+        photo); ``style`` and ``other`` references — and product images beyond the first, or in an edit — are not
+        applied, and a note says so. An edit (a base image or a ``master`` reference) with a ``mask`` changes only
+        the mask's fully transparent pixels, as the API's convention says (:mod:`brandkit.edit_mask`); a mask
+        without an image to edit is refused, as the API refuses it."""
         spec = self.spec
         layout = prompt.layout
         master = base_image or next((r.data for r in prompt.references if r.role == "master"), None)
         transparent = prompt.params.get("background") == "transparent"
+        products = [r for r in prompt.references if r.role == "product"]
+        notes = [
+            f"not applied by the local renderer: the {r.role} image {r.name!r} (Image {r.index}); a model follows it"
+            for r in prompt.references
+            if r.role in ("style", "other")
+        ]
         if master is not None:
+            notes += [
+                f"not applied by the local renderer: the product image {r.name!r} (Image {r.index}) in an edit, which "
+                "keeps the image being edited"
+                for r in products
+            ]
             original = load_image(master)
             if transparent:
                 image = self._transparent_edit(original, prompt)
@@ -96,14 +126,32 @@ class LocalRenderer:
                 image = fitted(original, (prompt.width, prompt.height))
                 repaint: RGB | None = zone_color(image, spec, layout.copy_box)
                 draw_copy(image, spec, layout, prompt.copy_block, repaint=repaint)
-            return (image if mask is None else keep_outside_mask(image, original, mask)), None
+            return LocalDrawing(image if mask is None else keep_outside_mask(image, original, mask), None, notes)
         if mask is not None:
             raise RequestError("mask: a mask needs an image to edit", field="mask")
         bg = background_color(spec, prompt.background_tone)
         image = Image.new("RGB", (prompt.width, prompt.height), bg)
         photo: PhotoUse | None = None
         hero = layout.hero_box
-        if hero is not None and hero.width > 0 and hero.height > 0 and spec.photos:
+        if products and hero is not None and hero.width > 0 and hero.height > 0:
+            self._primary_band(image, prompt, bg)
+            how = place_product(image, products[0].data, hero)
+            notes.append(
+                f"the product image {products[0].name!r} (Image {products[0].index}) is the hero, {how}: the local "
+                "renderer lays the brand out around it (a model stages the product in a new scene)"
+            )
+            notes += [
+                f"not applied by the local renderer: the product image {r.name!r} (Image {r.index}); only the first "
+                "product image is placed"
+                for r in products[1:]
+            ]
+        elif products:
+            notes += [
+                f"not applied by the local renderer: the product image {r.name!r} (Image {r.index}); the layout has no "
+                "hero area"
+                for r in products
+            ]
+        elif hero is not None and hero.width > 0 and hero.height > 0 and spec.photos:
             choice = choose_photo(spec, brief_text(prompt), prompt.format_name, hero, seed)
             if choice is not None:
                 self._primary_band(image, prompt, bg)
@@ -121,8 +169,8 @@ class LocalRenderer:
                 flat[photo.box.y0 : photo.box.y1, photo.box.x0 : photo.box.x1] = False
             alpha = np.where(flat, 0, 255).astype(np.uint8)
             rgba.putalpha(Image.fromarray(alpha, "L"))
-            return rgba, photo
-        return image, photo
+            return LocalDrawing(rgba, photo, notes)
+        return LocalDrawing(image, photo, notes)
 
     def _transparent_edit(self, loaded: Image.Image, prompt: CompiledPrompt) -> Image.Image:
         """An edit that keeps a transparent background: the copy areas are cleared to transparent (no panel is

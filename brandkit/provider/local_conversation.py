@@ -110,7 +110,7 @@ class LocalConversationProvider:
                 "not applied by the local renderer: this format has no hero area to warm, light, move or scale"
             )
         response_id = self._response_id(call)
-        image = self._draw(call, edits)
+        image = self._draw(call, edits, notes)
         fmt = call.tool.output_format
         data = encode_image(image, fmt, call.tool.output_compression)
         if on_partial is not None:
@@ -186,9 +186,13 @@ class LocalConversationProvider:
         digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode("utf-8")).hexdigest()
         return f"resp_local_{digest[:24]}"
 
-    def _draw(self, call: TurnCall, edits: LocalEdits) -> Image.Image:
+    def _draw(self, call: TurnCall, edits: LocalEdits, notes: list[str]) -> Image.Image:
+        """The turn's image: the compiled prompt drawn (the notes on its reference images said on the first turn,
+        the one they are sent with), then ``edits`` applied."""
         prompt = call.prompt
-        image = self._renderer.draw(prompt, call.seed)
+        image, _, drawn = self._renderer.draw_with_photo(prompt, call.seed)
+        if call.previous_response_id is None:
+            notes += [note for note in drawn if note not in notes]
         alpha = image.getchannel("A") if image.mode == "RGBA" else None
         rgb = image.convert("RGB")
         if edits.background is not None:
