@@ -18,7 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator, model_validator
 
 from brandkit.geometry import PixelBox
 from brandkit.layout import Box, Layout
@@ -66,6 +66,14 @@ class ReferenceInput(_RequestModel):
     data: bytes | None = Field(default=None, repr=False)
     role: ReferenceRole = "product"
     description: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_path(cls, value: Any) -> Any:
+        """A bare path (text or ``pathlib.Path``) is a product image at that path: ``references=["mug.jpg"]``."""
+        if isinstance(value, (str, os.PathLike)):
+            return {"path": value}
+        return value
 
     @field_validator("path", mode="before")
     @classmethod

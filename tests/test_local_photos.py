@@ -451,3 +451,16 @@ def test_generate_says_what_the_renderer_did_with_the_references(tmp_path: Path)
     as_json = CliRunner().invoke(app, [*args, "--json"])
     notes = json.loads(as_json.stdout)["assets"][0]["notes"]
     assert len(notes) == 2 and notes[1].startswith("the product image")
+
+
+def test_a_reference_may_be_given_as_a_bare_path(tmp_path: Path) -> None:
+    mug = _reference_file(tmp_path, "mug.png", Image.new("RGB", (64, 64), (150, 90, 50)))
+    request = AssetRequest(brief="Our mug", references=[mug, str(mug), {"path": mug, "role": "style"}])
+    assert [(r.path, r.role) for r in request.references] == [
+        (str(mug), "product"),
+        (str(mug), "product"),
+        (str(mug), "style"),
+    ]
+    assert request.references[0].read() == mug.read_bytes()
+    with pytest.raises(brandkit.RequestValidationError, match=r"references\.0: Input should be a valid dictionary"):
+        AssetRequest(brief="Our mug", references=[3])
