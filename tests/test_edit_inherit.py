@@ -350,3 +350,41 @@ def test_transparency_is_read_from_the_header_first(monkeypatch: pytest.MonkeyPa
         before = len(decoded)
         assert inherit.has_transparent_background(data) is has, name
         assert (len(decoded) > before) is may, f"{name}: decoded {len(decoded) - before} time(s)"
+
+
+def test_an_ad_edited_into_another_format_is_recomposed_not_cropped_with_pieces_of_its_copy(
+    kit: brandkit.BrandKit, master: brandkit.Asset
+) -> None:
+    """`edit ad.png --format portrait`: the local renderer cover-cropped the whole square ad into the portrait
+    canvas and drew the copy again over its copy panel only — halves of the old headline, the old CTA pill and a
+    second disclaimer stayed beside the new ones, and every check passed. Now the ad's photograph (its provenance's
+    photo area) is the hero of the portrait layout, and nothing of the old copy is left."""
+    import numpy as np
+
+    from brandkit.compose import background_color
+    from brandkit.provider.photo_library import cover_crop
+
+    portrait = kit.edit(master.data, "Make the portrait version", format="portrait")
+    assert (portrait.width, portrait.height) == (1024, 1536) and portrait.report.passed
+    notes = [note for attempt in portrait.attempts for note in attempt.notes]
+    assert any(note.startswith("recomposed into the portrait layout (1024x1024 → 1024x1536)") for note in notes)
+    hero, source = portrait.prompt.layout.hero_box, master.prompt.layout.hero_box
+    assert hero is not None and source is not None
+    pixels = np.asarray(portrait.image.convert("RGB"), dtype=np.int16)
+    photo = master.image.convert("RGB").crop(source.as_tuple())
+    expected = np.asarray(cover_crop(photo, (0.5, 0.5), (hero.width, hero.height))[0], dtype=np.int16)
+    assert np.abs(pixels[hero.y0 : hero.y1, hero.x0 : hero.x1] - expected).max() <= 1  # the ad's photograph
+    zones = np.ones(pixels.shape[:2], dtype=bool)  # what is neither hero, copy, nor logo is the flat background
+    for box in (hero, portrait.prompt.layout.copy_box, portrait.prompt.layout.disclaimer_box):
+        if box is not None:
+            zones[box.y0 : box.y1, box.x0 : box.x1] = False
+    logo = portrait.prompt.layout.logo_box
+    assert logo is not None
+    zones[: logo.y1 + 16, :] = False  # the band and the logo
+    bg = np.array(background_color(kit.spec, portrait.prompt.background_tone))
+    assert np.all(pixels[zones] == bg)  # no piece of the square ad's copy anywhere
+    text = portrait.report.checks["text"].details
+    assert text["unexpected_text"] == [], text["unexpected_text"]
+    # the same size keeps the image and redraws only its copy (a localisation): no recomposition then
+    same = kit.edit(master.data, "German headline", headline="Langsame Morgen", locale="de")
+    assert not any("recomposed" in note for attempt in same.attempts for note in attempt.notes)

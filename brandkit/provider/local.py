@@ -11,7 +11,12 @@ font and the logo reference image in its corner. In overlay modes it leaves
 those zones clear, exactly as the API model is asked to, and the compose
 stage draws them. Edits start from the image being edited (fitted to the format:
 cover-cropped, never stretched, when its aspect differs) and redraw only the
-copy area. The photo used is recorded in ``RenderedImage.photo``.
+copy area — except one of the brand's own images edited into another size,
+which is recomposed: its photograph (the photo area its provenance records) is
+the hero of the new layout, and the brand zones, copy and logo are drawn again.
+A request's product image is the hero of a new image. The photo used is
+recorded in ``RenderedImage.photo``; what was done with each reference image in
+``RenderResult.notes``.
 """
 
 from __future__ import annotations
@@ -31,10 +36,19 @@ from brandkit.errors import RequestError
 from brandkit.imageio import encode_image, load_image
 from brandkit.layout import Box
 from brandkit.models import CompiledPrompt, PhotoUse, RenderCall, RenderedImage, RenderResult
-from brandkit.provider.photo_library import brief_text, choose_photo, place_photo, place_product
+from brandkit.provenance import read_provenance_record
+from brandkit.provider.photo_library import brief_text, choose_photo, cover_crop, place_photo, place_product
 from brandkit.spec.models import BrandSpec, ColorRole
 
 RGB = tuple[int, int, int]
+
+
+class Recomposed(NamedTuple):
+    """An edit into another size drawn as a new layout: the edited image's photograph (``None``: it had none) and
+    the note saying so."""
+
+    photo: Image.Image | None
+    note: str
 
 
 class LocalDrawing(NamedTuple):
@@ -112,6 +126,7 @@ class LocalRenderer:
             for r in prompt.references
             if r.role in ("style", "other")
         ]
+        recomposed: Recomposed | None = None
         if master is not None:
             notes += [
                 f"not applied by the local renderer: the product image {r.name!r} (Image {r.index}) in an edit, which "
@@ -119,21 +134,31 @@ class LocalRenderer:
                 for r in products
             ]
             original = load_image(master)
-            if transparent:
-                image = self._transparent_edit(original, prompt)
-            else:  # an image with transparency is flattened onto the layout's background, not its hidden colours
-                original = flattened(original, prompt.background_hex)
-                image = fitted(original, (prompt.width, prompt.height))
-                repaint: RGB | None = zone_color(image, spec, layout.copy_box)
-                draw_copy(image, spec, layout, prompt.copy_block, repaint=repaint)
-            return LocalDrawing(image if mask is None else keep_outside_mask(image, original, mask), None, notes)
-        if mask is not None:
+            recomposed = self._recomposed(master, original, prompt) if mask is None else None
+            if recomposed is None:
+                if transparent:
+                    image = self._transparent_edit(original, prompt)
+                else:  # an image with transparency is flattened onto the layout's background, not its hidden colours
+                    original = flattened(original, prompt.background_hex)
+                    image = fitted(original, (prompt.width, prompt.height))
+                    repaint: RGB | None = zone_color(image, spec, layout.copy_box)
+                    draw_copy(image, spec, layout, prompt.copy_block, repaint=repaint)
+                return LocalDrawing(image if mask is None else keep_outside_mask(image, original, mask), None, notes)
+            notes.append(recomposed.note)
+        elif mask is not None:
             raise RequestError("mask: a mask needs an image to edit", field="mask")
         bg = background_color(spec, prompt.background_tone)
         image = Image.new("RGB", (prompt.width, prompt.height), bg)
         photo: PhotoUse | None = None
+        opaque: Box | None = None  # a photograph stays opaque on a transparent background
         hero = layout.hero_box
-        if products and hero is not None and hero.width > 0 and hero.height > 0:
+        if hero is not None and (hero.width <= 0 or hero.height <= 0):
+            hero = None
+        if recomposed is not None and recomposed.photo is not None and hero is not None:
+            self._primary_band(image, prompt, bg)
+            image.paste(cover_crop(recomposed.photo, (0.5, 0.5), (hero.width, hero.height))[0], (hero.x0, hero.y0))
+            opaque = hero
+        elif recomposed is None and products and hero is not None:
             self._primary_band(image, prompt, bg)
             how = place_product(image, products[0].data, hero)
             notes.append(
@@ -145,17 +170,18 @@ class LocalRenderer:
                 "product image is placed"
                 for r in products[1:]
             ]
-        elif products:
+        elif recomposed is None and products:
             notes += [
                 f"not applied by the local renderer: the product image {r.name!r} (Image {r.index}); the layout has no "
                 "hero area"
                 for r in products
             ]
-        elif hero is not None and hero.width > 0 and hero.height > 0 and spec.photos:
+        elif recomposed is None and hero is not None and spec.photos:
             choice = choose_photo(spec, brief_text(prompt), prompt.format_name, hero, seed)
             if choice is not None:
                 self._primary_band(image, prompt, bg)
                 photo = place_photo(image, spec, choice, hero)
+                opaque = photo.box
         elif hero is not None:
             self._imagery(image, hero, bg, seed)
         if prompt.text_mode == "render":
@@ -165,12 +191,38 @@ class LocalRenderer:
         if transparent:  # the flat background becomes transparent; subject, copy and logo stay opaque
             rgba = image.convert("RGBA")
             flat = np.all(np.asarray(image) == np.asarray(bg, dtype=np.uint8), axis=-1)
-            if photo is not None:  # a photograph stays opaque, even where a pixel equals the background
-                flat[photo.box.y0 : photo.box.y1, photo.box.x0 : photo.box.x1] = False
+            if opaque is not None:  # a photograph stays opaque, even where a pixel equals the background
+                flat[opaque.y0 : opaque.y1, opaque.x0 : opaque.x1] = False
             alpha = np.where(flat, 0, 255).astype(np.uint8)
             rgba.putalpha(Image.fromarray(alpha, "L"))
             return LocalDrawing(rgba, photo, notes)
         return LocalDrawing(image, photo, notes)
+
+    def _recomposed(self, data: bytes, original: Image.Image, prompt: CompiledPrompt) -> Recomposed | None:
+        """An edit of one of this brand's images into another size, recomposed rather than fitted: its photograph
+        (the photo area its embedded provenance records) becomes the hero of the new format's layout, and the
+        brand zones, copy and logo are drawn again. ``None`` (the image is fitted, its copy area redrawn) when the
+        size is kept, or the image carries no readable provenance of this brand at its present size."""
+        size = (prompt.width, prompt.height)
+        if original.size == size:
+            return None
+        record = read_provenance_record(data).record
+        if record is None or record.spec_name != self.spec.name or record.size != "{}x{}".format(*original.size):
+            return None
+        box = record.photo_box
+        inside = box is not None and 0 <= box[0] < box[2] <= original.width and 0 <= box[1] < box[3] <= original.height
+        photo = None
+        if box is not None and inside:
+            photo = flattened(original, prompt.background_hex).crop((box[0], box[1], box[2], box[3]))
+        where = f"its photograph (the provenance's photo area {box})" if photo is not None else "it has no photograph:"
+        note = (
+            f"recomposed into the {prompt.format_name} layout ({original.width}x{original.height} → {size[0]}x"
+            f"{size[1]}): {where} "
+            + ("placed in the new hero area, " if photo is not None else "")
+            + "the brand zones, copy and logo drawn again (fitting the whole image would cut its copy and leave "
+            "pieces of it)"
+        )
+        return Recomposed(photo, note)
 
     def _transparent_edit(self, loaded: Image.Image, prompt: CompiledPrompt) -> Image.Image:
         """An edit that keeps a transparent background: the copy areas are cleared to transparent (no panel is
