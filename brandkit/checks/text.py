@@ -68,6 +68,7 @@ from brandkit.checks.copy_match import (
     required_copy,
     strict_form,
 )
+from brandkit.checks.copy_repeats import repeated_copy
 from brandkit.checks.ocr_reading import ocr_for_context, ocr_mode_details
 from brandkit.checks.text_details import TextDetails
 from brandkit.models import CheckResult, CheckStatus
@@ -148,12 +149,17 @@ class TextCheck:
         self.allowed_text = list(allowed_text)
         self.readable_scripts = readable_scripts
 
-    def _unexpected(
-        self, ctx: CheckContext, lines: Sequence[OcrLine], consumed: set[tuple[int, int]]
-    ) -> list[dict[str, Any]]:
+    def _allowed(self, ctx: CheckContext) -> set[str]:
+        """The loose words that are never unexpected: the brand name's and ``allowed_text``'s."""
         allowed = set(normalize_tokens(ctx.spec.name))
         for text in self.allowed_text:
             allowed.update(normalize_tokens(text))
+        return allowed
+
+    def _unexpected(
+        self, ctx: CheckContext, lines: Sequence[OcrLine], consumed: set[tuple[int, int]]
+    ) -> list[dict[str, Any]]:
+        allowed = self._allowed(ctx)
         out: list[dict[str, Any]] = []
         for index, line in enumerate(lines):
             words = [
@@ -210,6 +216,8 @@ class TextCheck:
             for role, text in strings.items()
             if (scripts := unreadable_scripts(text, self.readable_scripts))
         }
+        found = {role: strings[role] for role, m in matches.items() if m.found and role not in unreadable}
+        repeats = repeated_copy(lines, consumed, self._allowed(ctx), found)
         per_string = {role: m.as_details() for role, m in matches.items()}
         for role, scripts in unreadable.items():
             per_string[role].update(
@@ -225,6 +233,7 @@ class TextCheck:
             "strings": per_string,
             "forbidden": [{"kind": h.kind, "rule": h.rule, "found": h.found} for h in hits],
             "unexpected_text": unexpected,
+            "repeated_copy": [{"text": r.text, "box": list(r.box), "repeats": r.role} for r in repeats],
             "flag_unexpected": self.flag_unexpected,
             "ocr_lines": [
                 {"text": ln.text, "box": list(ln.box), "confidence": round(ln.confidence, 3)} for ln in lines
@@ -244,6 +253,12 @@ class TextCheck:
         for role, match in matches.items():
             if not match.found and role not in unreadable:
                 problems.append(_string_hint(match, ctx.expectation))
+        for repeat in repeats:
+            shown = said(ctx.expectation, "showed", "shows")
+            problems.append(
+                f"render each line of copy once: {the_image(ctx.expectation)} {shown} '{repeat.text}' again, part of "
+                f"the {repeat.role} outside where it is set (a piece of an earlier layout, or the copy drawn twice)"
+            )
         for hit in hits:
             problems.append(f"remove the forbidden {hit.kind} '{hit.rule}' from the image (OCR read '{hit.found}')")
         if unexpected and self.flag_unexpected and not unreadable:

@@ -48,6 +48,14 @@ class ReadLine(_Row):
     confidence: float
 
 
+class RepeatedLine(_Row):
+    """Part of a found string read a second time: the words, the OCR line's box, the string's role."""
+
+    text: str
+    box: list[int]
+    repeats: str
+
+
 class TextDetails(CheckDetails):
     """``details`` of the text check."""
 
@@ -57,6 +65,11 @@ class TextDetails(CheckDetails):
     strings: dict[str, StringDetails] = Field(default_factory=dict)
     forbidden: list[ForbiddenHit] = Field(default_factory=list)
     unexpected_text: list[ReadLine] = Field(default_factory=list)
+    repeated_copy: list[RepeatedLine] = Field(
+        default_factory=list,
+        description="Words of a found string read again outside its window (a piece of an earlier layout, the copy "
+        "drawn twice): each fails the check.",
+    )
     flag_unexpected: bool | None = None
     ocr_lines: list[ReadLine] = Field(default_factory=list)
     ocr_mode: OcrModeKind | None = Field(
@@ -71,4 +84,4 @@ class TextDetails(CheckDetails):
     note: str | None = None
 
 
-__all__ = ["ForbiddenHit", "ReadLine", "StringDetails", "TextDetails"]
+__all__ = ["ForbiddenHit", "ReadLine", "RepeatedLine", "StringDetails", "TextDetails"]
