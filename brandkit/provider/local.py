@@ -113,7 +113,8 @@ class LocalRenderer:
 
         A ``product`` reference is the hero of a new image: placed in the layout's hero box (instead of a library
         photo); ``style`` and ``other`` references — and product images beyond the first, or in an edit — are not
-        applied, and a note says so. An edit (a base image or a ``master`` reference) with a ``mask`` changes only
+        applied, and a note says so. One of the brand's images edited into another size is recomposed (see
+        :meth:`_recomposed`). An edit (a base image or a ``master`` reference) with a ``mask`` changes only
         the mask's fully transparent pixels, as the API's convention says (:mod:`brandkit.edit_mask`); a mask
         without an image to edit is refused, as the API refuses it."""
         spec = self.spec
@@ -214,13 +215,20 @@ class LocalRenderer:
         photo = None
         if box is not None and inside:
             photo = flattened(original, prompt.background_hex).crop((box[0], box[1], box[2], box[3]))
-        where = f"its photograph (the provenance's photo area {box})" if photo is not None else "it has no photograph:"
+        hero = prompt.layout.hero_box
+        if photo is None:
+            where = "it has no photograph;"
+        elif hero is None or hero.width <= 0 or hero.height <= 0:
+            where, photo = (
+                f"its photograph (the provenance's photo area {box}) left out: the layout has no hero area;",
+                None,
+            )
+        else:
+            where = f"its photograph (the provenance's photo area {box}) placed in the new hero area,"
         note = (
             f"recomposed into the {prompt.format_name} layout ({original.width}x{original.height} → {size[0]}x"
-            f"{size[1]}): {where} "
-            + ("placed in the new hero area, " if photo is not None else "")
-            + "the brand zones, copy and logo drawn again (fitting the whole image would cut its copy and leave "
-            "pieces of it)"
+            f"{size[1]}): {where} the brand zones, copy and logo drawn again (fitting the whole image would cut its "
+            "copy and leave pieces of it)"
         )
         return Recomposed(photo, note)
 
