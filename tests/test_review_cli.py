@@ -269,3 +269,29 @@ def test_review_list_pages_and_never_cuts_the_list_without_a_word(tmp_path: Path
     assert shown.exit_code == 0 and f"3 of 7 asset(s); the next page: --before {ids[4]}" in shown.stdout
     last = CliRunner().invoke(app, ["review", "list", "--db", str(db), "--limit", "3", "--before", str(ids[1])])
     assert "1 of 7 asset(s); the last page" in last.stdout
+
+
+def test_request_changes_on_a_conversation_turn_edits_that_image(tmp_path: Path) -> None:
+    # a turn's request is not the image: regenerated from it, the turns' refinements (here a dark background and a
+    # warmer light) were lost and the reviewer got a different, un-refined ad
+    import numpy as np
+    from PIL import Image
+
+    out = tmp_path / "chat"
+    lines = "make the background dark\nwarmer\n"
+    args = ["chat", "-s", NORTHWIND, "-p", "local", "--out", str(out), "--partial-images", "0", "--json"]
+    chat = CliRunner().invoke(app, [*args, "--brief", "A ceramic cup of coffee on an oak table"], input=lines)
+    assert chat.exit_code == 0, chat.stdout + chat.stderr
+    db = out / "brandkit.db"
+    with Registry.open(db) as reg:
+        turn = max((r for r in reg.list_assets() if r.kind == "conversation"), key=lambda r: r.id)
+    data = run(
+        "review", "request-changes", str(turn.id), "-r", "a little brighter", "--reviewer", "dan", "--db", str(db)
+    )
+    new = data["asset"]
+    assert new["parent_id"] == turn.id and new["kind"] == "regenerate"
+    sidecar = json.loads(Path(new["sidecar_path"]).read_text(encoding="utf-8"))
+    assert sidecar["prompt"]["operation"] == "edit" and sidecar["request"]["instruction"] == "a little brighter"
+    before = np.asarray(Image.open(turn.path).convert("RGB"), dtype=np.int16)
+    after = np.asarray(Image.open(new["path"]).convert("RGB"), dtype=np.int16)
+    assert before.shape == after.shape and np.abs(before - after).mean() < 3  # the refined image, kept

@@ -8,8 +8,10 @@ What is regenerated depends on how the parent was made:
   request with the next seed (a new attempt, not the same image again);
 * made from an :class:`~brandkit.models.EditRequest` whose base image is a recorded parent: the same edit of
   that parent's image;
-* anything else (a ``validate``d image, an edit of an unrecorded file): a brand-safe edit of the asset's own
-  image with the note as the instruction.
+* a conversation turn (``kind="conversation"``), and anything else (a ``validate``d image, an edit of an
+  unrecorded file): a brand-safe edit of the asset's own image with the note as the instruction — a turn's
+  request alone is not the image: generated again from it, every refinement the turns made (the light, the
+  crop, the background) would be lost.
 
 The new asset is saved beside its parent (never over an existing file), recorded with ``kind="regenerate"``
 and ``parent_id`` set, in a run of its own. When no attempt passes, the best one is saved and recorded as a
@@ -72,7 +74,9 @@ def _make(kit: BrandKit, registry: Registry, row: AssetRow, request: dict[str, A
     from brandkit.models import AssetRequest, EditRequest
 
     try:
-        if request is not None and "brief" in request:
+        if row.kind == "conversation":  # its request is not the image: the turns refined it (see the docstring)
+            pass
+        elif request is not None and "brief" in request:
             req = AssetRequest.model_validate(request)
             req = req.model_copy(update={"n": 1, "seed": (req.seed or 0) + 1})
             return kit.generate(req, reviewer_feedback=[note])
