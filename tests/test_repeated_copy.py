@@ -86,11 +86,19 @@ def test_an_ad_fitted_whole_into_another_format_fails_on_its_leftover_legal_line
     copy = {"brief": "A ceramic cup of pour-over coffee on an oak table", "headline": FOUND["headline"]}
     square = kit.generate(AssetRequest(**copy, cta="Order ahead", seed=3))
     portrait = AssetRequest(**copy, cta="Order ahead", format="portrait")
-    text = kit.validate(_fitted_whole(spec, square.data, portrait), request=portrait).checks["text"]
+    leftover = _fitted_whole(spec, square.data, portrait)
+    text = kit.validate(leftover, request=portrait).checks["text"]
     assert text.status == brandkit.CheckStatus.failed
     assert all(s["found"] for s in text.details["strings"].values())  # the copy itself is there, exact
     assert [r["repeats"] for r in text.details["repeated_copy"]] == ["disclaimer[0]"]
     assert text.hint is not None and "render each line of copy once: the image shows 'participating" in text.hint
+    from brandkit.evidence import verify
+    from brandkit.evidence.html import render_html
+
+    evidence = verify(kit, leftover, request=portrait)  # the verification report shows it, and its page
+    assert evidence.checks["text"].text is not None
+    assert [r.split("' repeats the ")[1] for r in evidence.checks["text"].text.repeated_copy] == ["disclaimer[0]"]
+    assert "Read twice: &#39;participating" in render_html(evidence, leftover)
     recomposed = kit.edit(square.data, "the portrait version", format="portrait")  # the renderer as it is now
     assert recomposed.report.checks["text"].details["repeated_copy"] == []
     assert recomposed.report.passed

@@ -109,6 +109,7 @@ def text_evidence(details: TextDetails, contrast: ContrastDetails | None = None)
         lines=lines,
         strings=strings,
         forbidden=[f"{hit.kind} '{hit.rule}': read '{hit.found}'" for hit in details.forbidden],
+        repeated_copy=[f"'{r.text}' repeats the {r.repeats}" for r in details.repeated_copy],
         unverified_copy=list(details.unverified_copy or []),
     )
 

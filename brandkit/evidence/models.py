@@ -91,6 +91,9 @@ class TextEvidence(_Model):
     lines: list[OcrBox] = Field(default_factory=list)
     strings: list[ExpectedString] = Field(default_factory=list)
     forbidden: list[str] = Field(default_factory=list, description="Forbidden terms found (kind 'rule': read).")
+    repeated_copy: list[str] = Field(
+        default_factory=list, description="Copy read a second time outside its window ('read' repeats the role)."
+    )
     unverified_copy: list[str] = Field(default_factory=list, description="Copy fields that could not be verified.")
 
 
