@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from brandkit.checks.palette_details import PaletteDetails
 from brandkit.jsonl import iter_journal
-from brandkit.models import AssetRequest, CheckStatus, ValidationReport
+from brandkit.models import AssetRequest, CheckResult, CheckStatus
 from brandkit.validate_many import FileResult
 
 __all__ = [
@@ -193,42 +193,43 @@ def record_of(
     common.update(spec_fingerprint=checked_with, expectation=expectation, revision=RECORD_REVISION)
     if report is None:
         return AuditRecord(state="unreadable", error=result.error, **common)
+    details = _palette_details(report.checks.get("palette"))
     return AuditRecord(
         state="passed" if report.passed else "failed",
         checks={name: check.status for name, check in report.checks.items()},
         failed_checks=[check.name for check in report.failures],
         score=round(report.score(), 6),
-        off_palette_share=_palette_share(report, whole_image=False),
-        off_brand_share=_palette_share(report, whole_image=True),
+        off_palette_share=details.off_palette_share if details is not None else None,
+        off_brand_share=details.image_off_brand_share() if details is not None else None,
         report=report.model_dump_report(),
         **common,
     )
 
 
-def _palette_share(report: ValidationReport, *, whole_image: bool) -> float | None:
-    """The palette check's off-palette share of the pixels it judged, or (``whole_image``) the image's off-brand
-    share; None when the check did not run."""
-    palette = report.checks.get("palette")
-    if palette is None or palette.status == CheckStatus.skipped:
+def _palette_details(palette: Any) -> PaletteDetails | None:
+    """The palette check's typed details from its result — a :class:`CheckResult` or its JSON form (a line written
+    before ``off_brand_share``) —; None when it did not run (absent, skipped) or its details do not validate."""
+    status: Any
+    details: Any
+    if isinstance(palette, CheckResult):
+        status, details = palette.status, palette.details
+    elif isinstance(palette, dict):
+        status, details = palette.get("status"), palette.get("details")
+    else:
         return None
-    details = PaletteDetails.model_validate(palette.details)
-    return details.image_off_brand_share() if whole_image else details.off_palette_share
+    if status in (None, CheckStatus.skipped) or not isinstance(details, dict):  # a StrEnum: "skipped" too
+        return None
+    try:
+        return PaletteDetails.model_validate(details)
+    except ValueError:  # pydantic's ValidationError: another version's details
+        return None
 
 
 def _off_brand_of(report: dict[str, Any]) -> float | None:
-    """The image's off-brand share read from a JSON report (a line written before ``off_brand_share``); None when it
-    does not say."""
+    """The image's off-brand share read from a JSON report (a line written before ``off_brand_share``)."""
     checks = report.get("checks")
-    palette = checks.get("palette") if isinstance(checks, dict) else None
-    if not isinstance(palette, dict) or palette.get("status") in (None, CheckStatus.skipped.value):
-        return None
-    details = palette.get("details")
-    if not isinstance(details, dict):
-        return None
-    try:
-        return PaletteDetails.model_validate(details).image_off_brand_share()
-    except ValueError:  # pydantic's ValidationError: another version's details
-        return None
+    details = _palette_details(checks.get("palette") if isinstance(checks, dict) else None)
+    return details.image_off_brand_share() if details is not None else None
 
 
 def summarize(

@@ -156,10 +156,10 @@ class TextCheck:
             allowed.update(normalize_tokens(text))
         return allowed
 
+    @staticmethod
     def _unexpected(
-        self, ctx: CheckContext, lines: Sequence[OcrLine], consumed: set[tuple[int, int]]
+        lines: Sequence[OcrLine], consumed: set[tuple[int, int]], allowed: set[str]
     ) -> list[dict[str, Any]]:
-        allowed = self._allowed(ctx)
         out: list[dict[str, Any]] = []
         for index, line in enumerate(lines):
             words = [
@@ -209,7 +209,8 @@ class TextCheck:
         for match in matches.values():
             if match.located:
                 consumed.update(match.token_keys)
-        unexpected = self._unexpected(ctx, lines, consumed)
+        allowed = self._allowed(ctx)
+        unexpected = self._unexpected(lines, consumed, allowed)
 
         unreadable = {
             role: scripts
@@ -217,7 +218,7 @@ class TextCheck:
             if (scripts := unreadable_scripts(text, self.readable_scripts))
         }
         found = {role: strings[role] for role, m in matches.items() if m.found and role not in unreadable}
-        repeats = repeated_copy(lines, consumed, self._allowed(ctx), found)
+        repeats = repeated_copy(lines, consumed, allowed, found)
         per_string = {role: m.as_details() for role, m in matches.items()}
         for role, scripts in unreadable.items():
             per_string[role].update(
