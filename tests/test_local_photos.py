@@ -464,3 +464,18 @@ def test_a_reference_may_be_given_as_a_bare_path(tmp_path: Path) -> None:
     assert request.references[0].read() == mug.read_bytes()
     with pytest.raises(brandkit.RequestValidationError, match=r"references\.0: Input should be a valid dictionary"):
         AssetRequest(brief="Our mug", references=[3])
+
+
+def test_a_product_photograph_stays_opaque_on_a_transparent_background(tmp_path: Path) -> None:
+    spec = brandkit.load_spec(ROOT / "brand_specs" / "northwind")
+    flat = Image.new("RGB", (300, 200), background_color(spec, "light"))  # a photo whose pixels equal the background
+    flat.paste((120, 70, 40), (100, 50, 200, 150))
+    path = _reference_file(tmp_path, "mug.png", flat)
+    request = AssetRequest(brief="Our mug", headline="Hello", references=[path], seed=1, transparent=True)
+    prompt = compile_prompt(spec, request)
+    image = load_image(LocalRenderer(spec).render(RenderCall(prompt=prompt, seed=1)).images[0].data)
+    hero = prompt.layout.hero_box
+    assert hero is not None and image.mode == "RGBA"
+    alpha = np.asarray(image.getchannel("A"))
+    assert np.all(alpha[hero.y0 : hero.y1, hero.x0 : hero.x1] == 255)  # the photograph whole, as a library photo
+    assert (alpha == 0).mean() > 0.2  # the flat background around it is transparent

@@ -35,7 +35,7 @@ from brandkit.edit_mask import fitted, keep_outside_mask
 from brandkit.errors import RequestError
 from brandkit.imageio import encode_image, load_image
 from brandkit.layout import Box
-from brandkit.models import CompiledPrompt, PhotoUse, RenderCall, RenderedImage, RenderResult
+from brandkit.models import CompiledPrompt, PhotoUse, ReferenceImage, RenderCall, RenderedImage, RenderResult
 from brandkit.provenance import read_provenance_record
 from brandkit.provider.photo_library import brief_text, choose_photo, cover_crop, place_photo, place_product
 from brandkit.spec.models import BrandSpec, ColorRole
@@ -150,41 +150,7 @@ class LocalRenderer:
             raise RequestError("mask: a mask needs an image to edit", field="mask")
         bg = background_color(spec, prompt.background_tone)
         image = Image.new("RGB", (prompt.width, prompt.height), bg)
-        photo: PhotoUse | None = None
-        opaque: Box | None = None  # a photograph stays opaque on a transparent background
-        hero = layout.hero_box
-        if hero is not None and (hero.width <= 0 or hero.height <= 0):
-            hero = None
-        if recomposed is not None and recomposed.photo is not None and hero is not None:
-            self._primary_band(image, prompt, bg)
-            image.paste(cover_crop(recomposed.photo, (0.5, 0.5), (hero.width, hero.height))[0], (hero.x0, hero.y0))
-            opaque = hero
-        elif recomposed is None and products and hero is not None:
-            self._primary_band(image, prompt, bg)
-            how = place_product(image, products[0].data, hero)
-            notes.append(
-                f"the product image {products[0].name!r} (Image {products[0].index}) is the hero, {how}: the local "
-                "renderer lays the brand out around it (a model stages the product in a new scene)"
-            )
-            notes += [
-                f"not applied by the local renderer: the product image {r.name!r} (Image {r.index}); only the first "
-                "product image is placed"
-                for r in products[1:]
-            ]
-        elif recomposed is None and products:
-            notes += [
-                f"not applied by the local renderer: the product image {r.name!r} (Image {r.index}); the layout has no "
-                "hero area"
-                for r in products
-            ]
-        elif recomposed is None and hero is not None and spec.photos:
-            choice = choose_photo(spec, brief_text(prompt), prompt.format_name, hero, seed)
-            if choice is not None:
-                self._primary_band(image, prompt, bg)
-                photo = place_photo(image, spec, choice, hero)
-                opaque = photo.box
-        elif hero is not None:
-            self._imagery(image, hero, bg, seed)
+        photo, opaque = self._hero(image, prompt, seed, bg, recomposed, products, notes)
         if prompt.text_mode == "render":
             draw_copy(image, spec, layout, prompt.copy_block)
         if prompt.logo_mode == "reference" and prompt.logo_variant:
@@ -198,6 +164,62 @@ class LocalRenderer:
             rgba.putalpha(Image.fromarray(alpha, "L"))
             return LocalDrawing(rgba, photo, notes)
         return LocalDrawing(image, photo, notes)
+
+    def _hero(
+        self,
+        image: Image.Image,
+        prompt: CompiledPrompt,
+        seed: int,
+        bg: RGB,
+        recomposed: Recomposed | None,
+        products: list[ReferenceImage],
+        notes: list[str],
+    ) -> tuple[PhotoUse | None, Box | None]:
+        """Fill the layout's hero box of ``image``: an edited ad's own photograph (``recomposed``), else the request's
+        first product image, else the library photo the brief picks, else geometric imagery; the primary band
+        above a photograph. Returns the library photo placed and the box that stays opaque on a transparent
+        background (a photograph); says in ``notes`` what it did with the product images."""
+        hero = prompt.layout.hero_box
+        if hero is not None and (hero.width <= 0 or hero.height <= 0):
+            hero = None
+        if recomposed is not None:
+            if recomposed.photo is None or hero is None:
+                if hero is not None:
+                    self._imagery(image, hero, bg, seed)
+                return None, None
+            self._primary_band(image, prompt, bg)
+            image.paste(cover_crop(recomposed.photo, (0.5, 0.5), (hero.width, hero.height))[0], (hero.x0, hero.y0))
+            return None, hero
+        if products:
+            if hero is None:
+                notes += [
+                    f"not applied by the local renderer: the product image {r.name!r} (Image {r.index}); the layout "
+                    "has no hero area"
+                    for r in products
+                ]
+                return None, None
+            self._primary_band(image, prompt, bg)
+            how, whole = place_product(image, products[0].data, hero)
+            notes.append(
+                f"the product image {products[0].name!r} (Image {products[0].index}) is the hero, {how}: the local "
+                "renderer lays the brand out around it (a model stages the product in a new scene)"
+            )
+            notes += [
+                f"not applied by the local renderer: the product image {r.name!r} (Image {r.index}); only the first "
+                "product image is placed"
+                for r in products[1:]
+            ]
+            return None, None if whole else hero  # a cut-out's surround is background; a photograph stays opaque
+        if hero is not None and self.spec.photos:
+            choice = choose_photo(self.spec, brief_text(prompt), prompt.format_name, hero, seed)
+            if choice is not None:
+                self._primary_band(image, prompt, bg)
+                photo = place_photo(image, self.spec, choice, hero)
+                return photo, photo.box
+            return None, None
+        if hero is not None:
+            self._imagery(image, hero, bg, seed)
+        return None, None
 
     def _recomposed(self, data: bytes, original: Image.Image, prompt: CompiledPrompt) -> Recomposed | None:
         """An edit of one of this brand's images into another size, recomposed rather than fitted: its photograph

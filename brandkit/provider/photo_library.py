@@ -229,8 +229,9 @@ def place_photo(canvas: Image.Image, spec: BrandSpec, choice: PhotoChoice, box: 
     )
 
 
-def place_product(canvas: Image.Image, data: bytes, box: Box) -> str:
-    """Paste a caller's product image (a ``product`` reference) into ``box`` of ``canvas``; says how.
+def place_product(canvas: Image.Image, data: bytes, box: Box) -> tuple[str, bool]:
+    """Paste a caller's product image (a ``product`` reference) into ``box`` of ``canvas``; says how, and whether
+    it was fitted whole (a cut-out: the rest of ``box`` shows what it showed before).
 
     An opaque image is cover-cropped around its centre, like a library photo without a focal point; one with
     transparency (a cut-out packshot) is fitted whole, centred, over what ``box`` already shows, so its transparent
@@ -241,11 +242,11 @@ def place_product(canvas: Image.Image, data: bytes, box: Box) -> str:
     if rgba is None or rgba.getchannel("A").getextrema()[0] == 255:
         cropped, _ = cover_crop(image, (0.5, 0.5), (box.width, box.height))
         canvas.paste(cropped, (box.x0, box.y0))
-        return "cover-cropped at its centre"
+        return "cover-cropped at its centre", False
     scale = min(box.width / rgba.width, box.height / rgba.height)
     size = (max(1, round(rgba.width * scale)), max(1, round(rgba.height * scale)))
     fitted = rgba.resize(size, Image.Resampling.LANCZOS)
     x, y = box.x0 + (box.width - size[0]) // 2, box.y0 + (box.height - size[1]) // 2
     area = canvas.crop((x, y, x + size[0], y + size[1])).convert("RGBA")
     canvas.paste(Image.alpha_composite(area, fitted).convert(canvas.mode), (x, y))
-    return "fitted whole and centred (it has transparency)"
+    return "fitted whole and centred (it has transparency)", True
