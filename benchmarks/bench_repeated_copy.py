@@ -42,7 +42,8 @@ from brandkit.compile import compile_edit
 from brandkit.compose import draw_copy, zone_color
 from brandkit.edit_mask import fitted
 from brandkit.imageio import encode_image, load_image
-from brandkit.models import AssetRequest, CheckResult, EditRequest
+from brandkit.models import AssetRequest, CheckResult, EditRequest, RenderCall, RenderResult
+from brandkit.provider.local import LocalRenderer
 from tests.support.gate_corpus import GateCase, load_cases, render_all
 
 
@@ -60,6 +61,67 @@ def leftover(spec: brandkit.BrandSpec, data: bytes, wanted: AssetRequest) -> byt
     layout = prompt.layout
     draw_copy(image, spec, layout, prompt.copy_block, repaint=zone_color(image, spec, layout.copy_box))
     return encode_image(image, "png", None)
+
+
+class KeepsOldHeadline:
+    """An image provider that edits like the local renderer, then leaves the edited ad's old headline in the photo
+    area (a model asked to change the headline can draw the new one and keep the old)."""
+
+    name = "keeps-old-headline"
+    model = "bench"
+
+    def __init__(self, spec: brandkit.BrandSpec, old: bytes, box: tuple[int, int, int, int]) -> None:
+        self.inner = LocalRenderer(spec)
+        self.old = load_image(old).convert("RGB").crop(box)
+
+    def render(self, call: RenderCall) -> RenderResult:
+        result = self.inner.render(call)
+        image = load_image(result.images[0].data).convert("RGB")
+        hero = call.prompt.layout.hero_box
+        if hero is not None:
+            image.paste(self.old.resize((min(self.old.width, hero.width), self.old.height)), (hero.x0, hero.y0))
+        edited = result.images[0].model_copy(update={"data": encode_image(image, "png", None)})
+        return result.model_copy(update={"images": [edited]})
+
+    async def arender(self, call: RenderCall) -> RenderResult:
+        return self.render(call)
+
+    def worst_case_cost(self, call: RenderCall) -> float:
+        return 0.0
+
+
+def copy_edits(cases: Sequence[GateCase], files: dict[str, Path]) -> list[dict[str, Any]]:
+    """Each ad's headline changed by an edit: the local renderer's (labelled on-brand: the copy area repainted)
+    and one that keeps the old headline (labelled off); the text check of the edit flow decides (no repair)."""
+    rows: list[dict[str, Any]] = []
+    for case in cases:
+        spec = brandkit.load_spec(Path("brand_specs") / case.brand)
+        data = files[case.id].read_bytes()
+        made = brandkit.BrandKit(spec, provider="local", checks=["text"])
+        source = made.validate(data).checks["text"]
+        box = next(
+            (line["box"] for line in source.details.get("ocr_lines", []) if case.headline.startswith(line["text"])),
+            None,
+        )
+        if box is None:
+            continue
+        for label, provider in (("on", "local"), ("off", KeepsOldHeadline(spec, data, tuple(box)))):
+            kit = brandkit.BrandKit(spec, provider=provider, checks=["text"], max_attempts=1)
+            try:
+                text = kit.edit(data, "a new headline", headline="A brand new headline").report.checks["text"]
+            except brandkit.BrandViolationError as failed:
+                assert failed.report is not None
+                text = failed.report.checks["text"]
+            rows.append(
+                {
+                    "case": case.id,
+                    "label": label,
+                    "now": "reject" if text.status.value in ("failed", "not_checked") else "accept",
+                    "previous": "reject" if previous_blocks(text) else "accept",
+                    "old_copy": text.details.get("old_copy", []),
+                }
+            )
+    return rows
 
 
 def previous_blocks(result: CheckResult) -> bool:
@@ -156,9 +218,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     blocked = [r for r in rows if r["label"] == "on" and r["all checks"] == "reject"]
     for r in blocked:
         print(f"  recomposed, blocked: {r['case']} ({r['copy']}) → {r['format']}: {', '.join(r['failed'])}")
-    print(f"\n{len(rows)} images, {time.monotonic() - started:.0f} s")
+    edits = copy_edits(cases, files)
+    print("\n### The text check on headline edits that keep the old headline (the same ads)\n")
+    print("| rule | false reject (local edit blocked) | false accept (old headline kept, passed) |")
+    print("|---|---|---|")
+    for rule, name in (("now", "text, now (old copy fails)"), ("previous", "text, previous")):
+        on = [r for r in edits if r["label"] == "on"]
+        off = [r for r in edits if r["label"] == "off"]
+        fr = sum(1 for r in on if r[rule] == "reject")
+        fa = sum(1 for r in off if r[rule] == "accept")
+        print(f"| {name} | {fr}/{len(on)} | {fa}/{len(off)} |")
+    print(f"\n{len(rows) + len(edits)} images, {time.monotonic() - started:.0f} s")
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
+        document = {"formats": rows, "copy_edits": edits}
+        args.json.write_text(json.dumps(document, indent=1, ensure_ascii=False), encoding="utf-8")
     return 0
 
 

@@ -60,6 +60,11 @@ class EditReport(BaseModel):
     kept: dict[str, Any] = Field(default_factory=dict, description="Field → value kept from the edited asset.")
     changed: dict[str, FieldChange] = Field(default_factory=dict, description="Field → before/after.")
     removed: list[str] = Field(default_factory=list, description="Fields taken off the asset.")
+    replaced_copy: dict[str, str] = Field(
+        default_factory=dict,
+        description="The copy the edited asset carried that this edit changes or removes (role → old text: "
+        "'headline', 'disclaimer[i]'): what must not stay on the edited image.",
+    )
     notes: list[str] = Field(default_factory=list, description="What could not be inherited, and why.")
 
     def confirm_logo_box(self, box: list[int] | None) -> EditReport:
@@ -119,6 +124,7 @@ def inherit_edit(spec: BrandSpec, request: EditRequest, image: bytes) -> Inherit
             updates[role] = None
             if before is not None:
                 report.removed.append(role)
+                report.replaced_copy[role] = before
         elif asked is None:
             if before is not None:
                 updates[role] = before
@@ -127,6 +133,8 @@ def inherit_edit(spec: BrandSpec, request: EditRequest, image: bytes) -> Inherit
             report.kept[role] = before
         else:
             report.changed[role] = FieldChange(before=before, after=asked)
+            if before is not None:
+                report.replaced_copy[role] = before
     locale = _locale(spec, request, record, report)
     if locale != request.locale:
         updates["locale"] = locale
@@ -198,10 +206,14 @@ def _disclaimers(
         return
     if after == before:
         report.kept["disclaimers"] = before
-    elif not after:
+        return
+    if not after:
         report.removed.append("disclaimers")
     else:
         report.changed["disclaimers"] = FieldChange(before=before, after=after)
+    for i, line in enumerate(before):  # a legal line the edit replaces (another locale's) or takes off
+        if line not in after:
+            report.replaced_copy[f"disclaimer[{i}]"] = line
 
 
 def _transparent(

@@ -244,6 +244,11 @@ class PromptRecord(_Model):
     layout: Layout
     exclusions: list[str] = Field(default_factory=list)
     feedback: list[str] = Field(default_factory=list, description="Repair feedback from earlier attempts.")
+    replaced_copy: dict[str, str] = Field(
+        default_factory=dict,
+        description="An edit's: the copy the edited image carried that the edit changes or removes (role → its old "
+        "text); the text check fails when it is still read on the image.",
+    )
     spec_name: str
     spec_fingerprint: str
 

@@ -71,6 +71,11 @@ class Expectation(BaseModel):
     background_tone: Literal["light", "dark"] | None = None
     max_file_bytes: int | None = None
     copy_source: str = Field(default="request", description="Where the expected copy came from.")
+    replaced_copy: dict[str, str] = Field(
+        default_factory=dict,
+        description="An edit's: copy the edited image carried that the edit changes or removes (role → old text); "
+        "the text check fails when it is still read.",
+    )
     subject: Literal["attempt", "image"] = Field(
         default="attempt",
         description="What the checks' hints call the image: 'attempt' in generation and edits (a hint goes into the "

@@ -1,5 +1,6 @@
-"""Copy that appears a second time: words of a required string the OCR read again outside the window where that
-string was found — the pieces of an old layout left beside the new copy, or a model drawing a line twice.
+"""Copy that should not be there: words of a required string the OCR read again outside the window where that
+string was found — the pieces of an old layout left beside the new copy, or a model drawing a line twice —, and
+(:func:`old_copy_read`) the copy an edit replaced or removed, still on the edited image.
 
 The text check (``brandkit/checks/text.py``) fails on them: the exact copy is found, and yet the image shows
 part of it again (a half headline at the edge, a second disclaimer), which no brand ships. Only strings that were
@@ -16,10 +17,18 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from brandkit.checks.copy_match import line_tokens
-from brandkit.checks.copy_text import edit_distance
+from brandkit.checks.copy_text import edit_distance, normalize_tokens
 from brandkit.ocr import OcrLine
 
-__all__ = ["FUZZY_MIN_LETTERS", "MIN_LETTERS", "MIN_WORDS", "RepeatedCopy", "repeated_copy"]
+__all__ = [
+    "FUZZY_MIN_LETTERS",
+    "MIN_LETTERS",
+    "MIN_WORDS",
+    "OldCopy",
+    "RepeatedCopy",
+    "old_copy_read",
+    "repeated_copy",
+]
 
 MIN_WORDS = 2
 """The fewest consecutive words of a required string that make a repeat."""
@@ -91,3 +100,27 @@ def _same_word(read: str, word: str) -> bool:
 
 def _unaccented(word: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFD", word) if not unicodedata.combining(ch))
+
+
+@dataclass(frozen=True)
+class OldCopy:
+    """Copy an edit replaced or removed, still read on the edited image: its role, old text and what was read."""
+
+    role: str
+    old: str
+    read: str
+
+
+def old_copy_read(
+    lines: Sequence[OcrLine],
+    consumed: Collection[tuple[int, int]],
+    ignored: Collection[str],
+    replaced: Mapping[str, str],
+    current: Collection[str],
+) -> list[OldCopy]:
+    """The ``replaced`` copy (role → old text) read among the words of ``lines`` that the current strings'
+    windows did not consume, by the repeat rule of :func:`repeated_copy` (two words, eight letters, OCR slips);
+    an old text that is still ordered (``current``: moved to another field) is none."""
+    ordered = {" ".join(normalize_tokens(text)) for text in current}
+    stale = {role: old for role, old in replaced.items() if " ".join(normalize_tokens(old)) not in ordered}
+    return [OldCopy(r.role, stale[r.role], r.text) for r in repeated_copy(lines, consumed, ignored, stale)]

@@ -68,7 +68,7 @@ from brandkit.checks.copy_match import (
     required_copy,
     strict_form,
 )
-from brandkit.checks.copy_repeats import repeated_copy
+from brandkit.checks.copy_repeats import old_copy_read, repeated_copy
 from brandkit.checks.ocr_reading import ocr_for_context, ocr_mode_details
 from brandkit.checks.text_details import TextDetails
 from brandkit.models import CheckResult, CheckStatus
@@ -219,6 +219,12 @@ class TextCheck:
         }
         found = {role: strings[role] for role, m in matches.items() if m.found and role not in unreadable}
         repeats = repeated_copy(lines, consumed, allowed, found)
+        replaced = {
+            role: text
+            for role, text in ctx.expectation.replaced_copy.items()
+            if not unreadable_scripts(text, self.readable_scripts)
+        }
+        old = old_copy_read(lines, consumed, allowed, replaced, strings.values())
         per_string = {role: m.as_details() for role, m in matches.items()}
         for role, scripts in unreadable.items():
             per_string[role].update(
@@ -235,6 +241,7 @@ class TextCheck:
             "forbidden": [{"kind": h.kind, "rule": h.rule, "found": h.found} for h in hits],
             "unexpected_text": unexpected,
             "repeated_copy": [{"text": r.text, "box": list(r.box), "repeats": r.role} for r in repeats],
+            "old_copy": [{"role": o.role, "old": o.old, "read": o.read} for o in old],
             "flag_unexpected": self.flag_unexpected,
             "ocr_lines": [
                 {"text": ln.text, "box": list(ln.box), "confidence": round(ln.confidence, 3)} for ln in lines
@@ -259,6 +266,12 @@ class TextCheck:
             problems.append(
                 f"render each line of copy once: {the_image(ctx.expectation)} {shown} '{repeat.text}' again, part of "
                 f"the {repeat.role} outside where it is set (a piece of an earlier layout, or the copy drawn twice)"
+            )
+        for stale in old:
+            shown = said(ctx.expectation, "still showed", "still shows")
+            problems.append(
+                f"take the old {stale.role} off: the edit replaces '{stale.old}', and {the_image(ctx.expectation)} "
+                f"{shown} it ('{stale.read}')"
             )
         for hit in hits:
             problems.append(f"remove the forbidden {hit.kind} '{hit.rule}' from the image (OCR read '{hit.found}')")

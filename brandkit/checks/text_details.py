@@ -56,6 +56,14 @@ class RepeatedLine(_Row):
     repeats: str
 
 
+class OldCopyLine(_Row):
+    """Copy an edit replaced or removed, still read on the image: the field, its old text, what was read."""
+
+    role: str
+    old: str
+    read: str
+
+
 class TextDetails(CheckDetails):
     """``details`` of the text check."""
 
@@ -69,6 +77,11 @@ class TextDetails(CheckDetails):
         default_factory=list,
         description="Words of a found string read again outside its window (a piece of an earlier layout, the copy "
         "drawn twice): each fails the check.",
+    )
+    old_copy: list[OldCopyLine] = Field(
+        default_factory=list,
+        description="An edit's: copy it replaced or removed (Expectation.replaced_copy) still read on the image: each "
+        "fails the check.",
     )
     flag_unexpected: bool | None = None
     ocr_lines: list[ReadLine] = Field(default_factory=list)
@@ -84,4 +97,4 @@ class TextDetails(CheckDetails):
     note: str | None = None
 
 
-__all__ = ["ForbiddenHit", "ReadLine", "RepeatedLine", "StringDetails", "TextDetails"]
+__all__ = ["ForbiddenHit", "OldCopyLine", "ReadLine", "RepeatedLine", "StringDetails", "TextDetails"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from brandkit.compile.design import design
@@ -32,10 +32,13 @@ def compile_edit(
     feedback: Sequence[str] = (),
     *,
     references_cache: ReferenceImageCache | None = None,
+    replaced: Mapping[str, str] | None = None,
 ) -> CompiledPrompt:
     """Compile a brand-safe edit of ``image``: change only what the instruction says, restate what stays.
 
     ``references_cache``: as :func:`~brandkit.compile.compile_prompt`'s (the image to edit and the logo).
+    ``replaced``: the copy ``image`` carries that the edit changes or removes (role → old text; the edit flow's
+    :attr:`~brandkit.edit_inherit.EditReport.replaced_copy`), kept on the prompt for the text check.
     """
     screen_request(spec, request)
     one_line_fields(request)
@@ -110,7 +113,7 @@ def compile_edit(
         lines += ["", "CORRECTIONS FROM THE PREVIOUS ATTEMPT:"] + [f"- {flat(note)}" for note in feedback]
     lines += ["", QUOTING_NOTE]
     text = "\n".join(lines)
-    return made.compiled(
+    compiled = made.compiled(
         spec,
         feedback,
         text=text,
@@ -122,6 +125,7 @@ def compile_edit(
         text_mode=text_mode,
         logo_mode="reference",
     )
+    return compiled.model_copy(update={"replaced_copy": dict(replaced)}) if replaced else compiled
 
 
 __all__ = ["DEFAULT_KEEP", "compile_edit"]

@@ -110,6 +110,7 @@ def text_evidence(details: TextDetails, contrast: ContrastDetails | None = None)
         strings=strings,
         forbidden=[f"{hit.kind} '{hit.rule}': read '{hit.found}'" for hit in details.forbidden],
         repeated_copy=[f"'{r.text}' repeats the {r.repeats}" for r in details.repeated_copy],
+        old_copy=[f"'{o.read}', the old {o.role} ('{o.old}')" for o in details.old_copy],
         unverified_copy=list(details.unverified_copy or []),
     )
 

@@ -94,6 +94,9 @@ class TextEvidence(_Model):
     repeated_copy: list[str] = Field(
         default_factory=list, description="Copy read a second time outside its window ('read' repeats the role)."
     )
+    old_copy: list[str] = Field(
+        default_factory=list, description="An edit's replaced or removed copy still read ('read', the old role)."
+    )
     unverified_copy: list[str] = Field(default_factory=list, description="Copy fields that could not be verified.")
 
 

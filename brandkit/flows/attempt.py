@@ -222,7 +222,7 @@ def edit_flow(
     asset = yield from attempt_flow(
         ctx,
         merged,
-        lambda feedback: compile_edit(ctx.spec, merged, image, feedback),
+        lambda feedback: compile_edit(ctx.spec, merged, image, feedback, replaced=inherited.report.replaced_copy),
         mask=mask,
         edited_image=given,
         **budget,

@@ -54,6 +54,7 @@ def expectation_for(
         cta_box=composed.cta_box if composed is not None else None,
         background_tone=prompt.background_tone,
         copy_source=copy_source,
+        replaced_copy=dict(prompt.replaced_copy),
     )
 
 
