@@ -223,6 +223,12 @@ class CopyBlock(_Model):
             out[f"disclaimer[{i}]"] = line
         return out
 
+    def replaced_by(self, new: CopyBlock) -> dict[str, str]:
+        """The strings of this copy that ``new`` no longer orders anywhere (role → text): what an image refined
+        from one with this copy must not keep."""
+        ordered = set(new.required_strings().values())
+        return {role: text for role, text in self.required_strings().items() if text not in ordered}
+
 
 class PromptRecord(_Model):
     """A compiled prompt as recorded in a sidecar: what :class:`CompiledPrompt` holds, its reference images by

@@ -692,3 +692,28 @@ def test_chat_undo_and_back_go_to_an_earlier_turn(tmp_path: Path, monkeypatch: p
     assert "back to turn 1" in result.stderr and "back to turn 2" in result.stderr
     assert "turn: 9 is not an accepted turn of this conversation (accepted: 1, 2, 3)" in result.stderr
     assert "/back needs a turn number, got 'two'" in result.stderr and "/undo takes no value" in result.stderr
+
+
+def test_a_turn_that_changes_the_copy_must_not_keep_the_old_copy(kit: brandkit.BrandKit) -> None:
+    conv = kit.conversation(REQ)
+    first = conv.turn()
+    assert first.asset.prompt.replaced_copy == {}
+    second = conv.turn('change the headline to "Fly higher"')
+    # the previous turn's headline is what this turn's image must not keep: the text check reads for it
+    assert second.asset.prompt.replaced_copy == {"headline": REQ["headline"]}
+    text = second.asset.report.checks["text"]
+    assert text.status == CheckStatus.passed and text.details["old_copy"] == []  # the local renderer redraws
+
+
+def test_copy_replaced_by_lists_what_the_new_copy_no_longer_orders() -> None:
+    from brandkit.models import CopyBlock
+
+    old = CopyBlock(headline="Slow mornings", cta="Order ahead", disclaimers=["Offer valid.", "18+ only."])
+    new = CopyBlock(headline="Langsame Morgen", cta="Order ahead", disclaimers=["Angebot gültig.", "18+ only."])
+    assert old.replaced_by(new) == {"headline": "Slow mornings", "disclaimer[0]": "Offer valid."}
+    moved = CopyBlock(headline="Order ahead")  # the old CTA's words are still ordered, as the headline
+    assert old.replaced_by(moved) == {
+        "headline": "Slow mornings",
+        "disclaimer[0]": "Offer valid.",
+        "disclaimer[1]": "18+ only.",
+    }

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import uuid
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from brandkit.conversation.adapter import TurnAdapter, TurnPlan
 from brandkit.conversation.copy_edits import copy_edits
 from brandkit.conversation.models import TurnOutcome, TurnRecorder, add_usage
 from brandkit.errors import OutputError, OutputExistsError, RequestError
-from brandkit.models import AssetRequest, RenderCall
+from brandkit.models import AssetRequest, CompiledPrompt, RenderCall
 from brandkit.pipeline import Compute, Flow, KitContext, attempt_flow
 from brandkit.provider.conversation import ConversationProvider, PartialCallback, TurnUsage
 from brandkit.resources import KitResources
@@ -240,11 +241,18 @@ class TurnSession:
         current: TurnOutcome | None,
     ) -> Flow[TurnOutcome]:
         spec = self.ctx.spec
+        before = current.asset.prompt.copy_block if current is not None else None
+
+        def compiled(feedback: Sequence[str]) -> CompiledPrompt:
+            prompt = compile_prompt(spec, request, feedback)
+            gone = before.replaced_by(prompt.copy_block) if before is not None else {}
+            return prompt.model_copy(update={"replaced_copy": gone}) if gone else prompt  # must not stay: checked
+
         try:
             asset: Asset = yield from attempt_flow(
                 ctx,
                 request,
-                lambda feedback: compile_prompt(spec, request, feedback),
+                compiled,
                 max_attempts=self.max_attempts,
                 max_spend_usd=limit,
                 edited_image=current.asset.data if current is not None else None,  # the turn it refines
