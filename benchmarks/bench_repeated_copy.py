@@ -42,9 +42,9 @@ from brandkit.compile import compile_edit
 from brandkit.compose import draw_copy, zone_color
 from brandkit.edit_mask import fitted
 from brandkit.imageio import encode_image, load_image
-from brandkit.models import AssetRequest, CheckResult, EditRequest, RenderCall, RenderResult
-from brandkit.provider.local import LocalRenderer
+from brandkit.models import AssetRequest, CheckResult, EditRequest
 from tests.support.gate_corpus import GateCase, load_cases, render_all
+from tests.support.old_copy import KeepsOldHeadline
 
 
 def leftover(spec: brandkit.BrandSpec, data: bytes, wanted: AssetRequest) -> bytes:
@@ -61,33 +61,6 @@ def leftover(spec: brandkit.BrandSpec, data: bytes, wanted: AssetRequest) -> byt
     layout = prompt.layout
     draw_copy(image, spec, layout, prompt.copy_block, repaint=zone_color(image, spec, layout.copy_box))
     return encode_image(image, "png", None)
-
-
-class KeepsOldHeadline:
-    """An image provider that edits like the local renderer, then leaves the edited ad's old headline in the photo
-    area (a model asked to change the headline can draw the new one and keep the old)."""
-
-    name = "keeps-old-headline"
-    model = "bench"
-
-    def __init__(self, spec: brandkit.BrandSpec, old: bytes, box: tuple[int, int, int, int]) -> None:
-        self.inner = LocalRenderer(spec)
-        self.old = load_image(old).convert("RGB").crop(box)
-
-    def render(self, call: RenderCall) -> RenderResult:
-        result = self.inner.render(call)
-        image = load_image(result.images[0].data).convert("RGB")
-        hero = call.prompt.layout.hero_box
-        if hero is not None:
-            image.paste(self.old.resize((min(self.old.width, hero.width), self.old.height)), (hero.x0, hero.y0))
-        edited = result.images[0].model_copy(update={"data": encode_image(image, "png", None)})
-        return result.model_copy(update={"images": [edited]})
-
-    async def arender(self, call: RenderCall) -> RenderResult:
-        return self.render(call)
-
-    def worst_case_cost(self, call: RenderCall) -> float:
-        return 0.0
 
 
 def copy_edits(cases: Sequence[GateCase], files: dict[str, Path]) -> list[dict[str, Any]]:

@@ -5,7 +5,6 @@ fitted whole into another format), or a line drawn twice. Measured on real-photo
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,6 +17,7 @@ from brandkit.edit_mask import fitted
 from brandkit.imageio import encode_image, load_image
 from brandkit.models import AssetRequest, EditRequest
 from brandkit.ocr import OcrLine
+from tests.support.old_copy import KeepsOldHeadline
 
 ROOT = Path(__file__).resolve().parents[1]
 DISCLAIMER = "Offer valid at participating cafés."
@@ -105,34 +105,6 @@ def test_an_ad_fitted_whole_into_another_format_fails_on_its_leftover_legal_line
     assert recomposed.report.passed
 
 
-class _KeepsTheOldHeadline:
-    """An image provider that edits like the local renderer, then leaves the old headline in the photo area (what a
-    model asked to change the headline can do: draw the new one and keep the old one)."""
-
-    name = "keeps-old-headline"
-    model = "test"
-
-    def __init__(self, spec: brandkit.BrandSpec, old: bytes, old_box: tuple[int, int, int, int]) -> None:
-        from brandkit.provider.local import LocalRenderer
-
-        self.inner = LocalRenderer(spec)
-        self.old_headline = load_image(old).convert("RGB").crop(old_box)
-
-    def render(self, call: Any) -> Any:
-        result = self.inner.render(call)
-        image = load_image(result.images[0].data).convert("RGB")
-        hero = call.prompt.layout.hero_box
-        image.paste(self.old_headline, (hero.x0 + 20, hero.y0 + 20))
-        edited = result.images[0].model_copy(update={"data": encode_image(image, "png", None)})
-        return result.model_copy(update={"images": [edited]})
-
-    async def arender(self, call: Any) -> Any:
-        return self.render(call)
-
-    def worst_case_cost(self, call: Any) -> float:
-        return 0.0
-
-
 def test_an_edit_that_leaves_the_old_headline_on_the_image_fails() -> None:
     # the new headline was read exactly and the old one beside it was only "unexpected text": the edit passed
     spec = brandkit.load_spec(ROOT / "brand_specs" / "northwind")
@@ -142,7 +114,7 @@ def test_an_edit_that_leaves_the_old_headline_on_the_image_fails() -> None:
     box = made.prompt.layout.copy_box
     assert box is not None
     old_box = (box.x0, box.y0, box.x1, box.y0 + (box.y1 - box.y0) // 3)  # the headline's lines
-    kit = brandkit.BrandKit(spec, provider=_KeepsTheOldHeadline(spec, made.data, old_box), checks=["text"])
+    kit = brandkit.BrandKit(spec, provider=KeepsOldHeadline(spec, made.data, old_box), checks=["text"])
     with pytest.raises(brandkit.BrandViolationError) as failed:
         kit.edit(made.data, "German headline", headline="Langsame Morgen", locale="de")
     report = failed.value.report
