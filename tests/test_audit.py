@@ -248,6 +248,9 @@ def test_summary_arithmetic() -> None:
         in lines
     )
     assert summary.worst_by_score[1].failed_checks == ["palette"]
+    # a blocking check that could not run is said as such, not as failed
+    assert [o.not_checked for o in summary.worst_by_off_palette] == [[], ["text"]]
+    assert any(line.startswith("  c  ") and line.endswith("failed: none  not checked: text") for line in lines)
     assert summary.unreadable_files == ["e: ImageInputError: bad"]
     empty = summarize([])
     assert (empty.files, empty.pass_rate, empty.checks) == (0, None, {})

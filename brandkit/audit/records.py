@@ -133,13 +133,16 @@ class CheckTally(BaseModel):
 
 
 class Offender(BaseModel):
-    """A file among the worst: its path, rank score, off-palette share and failed checks."""
+    """A file among the worst: its path, rank score, off-palette share and blocking checks."""
 
     path: str
     score: float | None
     off_palette_share: float | None
     off_brand_share: float | None = None
-    failed_checks: list[str]
+    failed_checks: list[str] = Field(description="The blocking checks (failed or not_checked), in check order.")
+    not_checked: list[str] = Field(
+        default_factory=list, description="Those of ``failed_checks`` that could not run (status not_checked)."
+    )
 
 
 class AuditSummary(BaseModel):
@@ -285,6 +288,7 @@ def _offender(record: AuditRecord) -> Offender:
         off_palette_share=record.off_palette_share,
         off_brand_share=record.off_brand_share,
         failed_checks=record.failed_checks,
+        not_checked=[name for name in record.failed_checks if record.checks.get(name) == CheckStatus.not_checked],
     )
 
 

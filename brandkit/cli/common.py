@@ -268,7 +268,10 @@ def print_audit_summary(console: Console, summary: AuditSummary) -> None:
                     figures.append(f"off-brand {offender.off_brand_share:.1%} of the image")
                 if offender.off_palette_share:
                     figures.append(f"off-palette {offender.off_palette_share:.1%} of the judged pixels")
-                failed = ", ".join(offender.failed_checks) or "none"
-                console.print(f"  {offender.path}  {'  '.join([*figures, f'failed: {failed}'])}", markup=False)
+                failed = ", ".join(n for n in offender.failed_checks if n not in offender.not_checked) or "none"
+                figures.append(f"failed: {failed}")
+                if offender.not_checked:
+                    figures.append(f"not checked: {', '.join(offender.not_checked)}")
+                console.print(f"  {offender.path}  {'  '.join(figures)}", markup=False)
     for line in summary.unreadable_files[:5]:
         console.print(f"  unreadable: {line}", markup=False)
