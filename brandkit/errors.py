@@ -258,13 +258,16 @@ class ConfigurationError(BrandkitError):
         super().__init__(message)
 
 
-class BrandViolationError(BrandkitError, Generic[ReportT, AttemptT]):
+class BrandViolationError(BrandkitError, Generic[ReportT, AttemptT, AssetT]):
     """Checks still failed after every allowed attempt.
 
     ``report`` is the best attempt's report (a :class:`brandkit.models.ValidationReport`), ``best`` the best
     attempt and ``attempts`` every attempt in order, each with its own report (:class:`brandkit.models.Attempt`).
-    The two types are parameters so that this module, the bottom of the package, imports no model (the models
-    import it): the pipeline raises ``BrandViolationError[ValidationReport, Attempt]``.
+    ``asset`` is the best attempt as an unsaved :class:`brandkit.Asset` — its failing report, its provenance
+    embedded, never signed — so what was paid for can be kept for review (``exc.asset.save("out/ad-rejected.png")``
+    writes the image and its sidecar; ``brandkit generate`` and ``brandkit edit`` do it); ``None`` when no attempt
+    was rendered. The types are parameters so that this module, the bottom of the package, imports no model (the
+    models import it): the pipeline raises ``BrandViolationError[ValidationReport, Attempt, Asset]``.
     """
 
     def __init__(
@@ -273,10 +276,12 @@ class BrandViolationError(BrandkitError, Generic[ReportT, AttemptT]):
         report: ReportT | None = None,
         best: AttemptT | None = None,
         attempts: Sequence[AttemptT] = (),
+        asset: AssetT | None = None,
     ) -> None:
         self.report = report
         self.best = best
         self.attempts = list(attempts)
+        self.asset = asset
         super().__init__(message)
 
 

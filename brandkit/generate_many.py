@@ -17,7 +17,7 @@ for every variant: the rest are reported "not attempted" rather than paid for ag
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from brandkit.errors import BrandViolationError, PartialGenerationError, VariantFailure
 from brandkit.models import AssetRequest
@@ -43,12 +43,20 @@ OnAsset = Callable[[int, T], None]
 """Told each variant as soon as it is made: its 0-based index and the asset (the CLI saves it there, so an
 interruption later loses nothing finished). An exception it raises propagates."""
 
+OnRejected = Callable[[int, BrandViolationError[Any, Any, Any]], None]
+"""Told each variant whose checks failed on every attempt, as soon as it failed: its 0-based index and the error,
+whose ``asset`` is the best attempt (the CLI keeps it as ``…-rejected``: paid for, never thrown away). An exception
+it raises propagates, as :data:`OnAsset`'s."""
+
 
 def run_in_turn(
-    make: Callable[[AssetRequest], T], requests: Sequence[AssetRequest], on_asset: OnAsset[T] | None = None
+    make: Callable[[AssetRequest], T],
+    requests: Sequence[AssetRequest],
+    on_asset: OnAsset[T] | None = None,
+    on_rejected: OnRejected | None = None,
 ) -> list[T]:
     """Make each variant with ``make`` in order (stopping at an error other than failed checks), telling
-    ``on_asset`` of each one made; :func:`collect`."""
+    ``on_asset`` of each one made and ``on_rejected`` of each one whose checks failed; :func:`collect`."""
     outcomes: list[T | Exception | None] = []
     stopped = False
     for index, request in enumerate(requests):
@@ -60,6 +68,8 @@ def run_in_turn(
         except Exception as exc:  # every variant error is kept: collect() raises it or reports it
             outcomes.append(exc)
             stopped = not goes_on_after(exc)
+            if on_rejected is not None and isinstance(exc, BrandViolationError):
+                on_rejected(index, exc)
             continue
         outcomes.append(asset)
         if on_asset is not None:
@@ -76,9 +86,20 @@ class _TellingFailed(Exception):
         self.error = error
 
 
-async def made_then_told(index: int, asset: Awaitable[T], on_asset: OnAsset[T] | None) -> T:
-    """Await one variant and tell ``on_asset`` of it (the async kit's form of :func:`run_in_turn`'s call)."""
-    made = await asset
+async def made_then_told(
+    index: int, asset: Awaitable[T], on_asset: OnAsset[T] | None, on_rejected: OnRejected | None = None
+) -> T:
+    """Await one variant and tell ``on_asset`` of it, or ``on_rejected`` when its checks failed (the async kit's form
+    of :func:`run_in_turn`'s calls)."""
+    try:
+        made = await asset
+    except BrandViolationError as exc:
+        if on_rejected is not None:
+            try:
+                on_rejected(index, exc)
+            except Exception as told:
+                raise _TellingFailed(told) from told
+        raise
     if on_asset is not None:
         try:
             on_asset(index, made)

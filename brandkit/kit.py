@@ -20,7 +20,7 @@ from brandkit.checks.base import Check
 from brandkit.checks.credentials import TRUST_RESOURCE
 from brandkit.compile import compile_prompt
 from brandkit.credentials.signer import CredentialSigner, resolve_signer, resolve_trust_anchors
-from brandkit.generate_many import OnAsset, collect, made_then_told, run_in_turn, variant_requests
+from brandkit.generate_many import OnAsset, OnRejected, collect, made_then_told, run_in_turn, variant_requests
 from brandkit.kit_args import (
     ImageInput,
     as_asset_request,
@@ -222,7 +222,11 @@ class BrandKit(_KitBase):
         return self._warm()
 
     def generate_many(
-        self, request: AssetRequest | Mapping[str, Any], *, on_asset: OnAsset[Asset] | None = None
+        self,
+        request: AssetRequest | Mapping[str, Any],
+        *,
+        on_asset: OnAsset[Asset] | None = None,
+        on_rejected: OnRejected | None = None,
     ) -> list[Asset]:
         """``request.n`` independent assets (seeds ``seed``, ``seed+1000``, …), each validated, made in turn.
 
@@ -230,9 +234,11 @@ class BrandKit(_KitBase):
         made and others not, :class:`~brandkit.PartialGenerationError` carries the finished ones (``assets``) and
         each failure; when none was made, the first variant's own error is raised (see ``brandkit.generate_many``).
         ``on_asset(index, asset)`` is told of each variant as soon as it is made (save it there: an interruption
-        later loses nothing finished).
+        later loses nothing finished); ``on_rejected(index, error)`` of each variant whose checks failed on every
+        attempt (``error.asset``: its best attempt, paid for — keep it there for review).
         """
-        return run_in_turn(self.generate, variant_requests(as_asset_request(request)), on_asset)
+        requests = variant_requests(as_asset_request(request))
+        return run_in_turn(self.generate, requests, on_asset, on_rejected)
 
     def edit(
         self,
@@ -334,14 +340,18 @@ class AsyncBrandKit(_KitBase):
         return await asyncio.to_thread(self._warm)
 
     async def generate_many(
-        self, request: AssetRequest | Mapping[str, Any], *, on_asset: OnAsset[Asset] | None = None
+        self,
+        request: AssetRequest | Mapping[str, Any],
+        *,
+        on_asset: OnAsset[Asset] | None = None,
+        on_rejected: OnRejected | None = None,
     ) -> list[Asset]:
         """Async twin of :meth:`BrandKit.generate_many`: the variants are generated concurrently, each to its end
-        (an error in one neither cancels nor loses the others); the same result or errors as the sync twin."""
+        (an error in one neither cancels nor loses the others); the same result, errors and calls as the sync twin."""
         import asyncio
 
         requests = variant_requests(as_asset_request(request))
-        made = (made_then_told(i, self.generate(r), on_asset) for i, r in enumerate(requests))
+        made = (made_then_told(i, self.generate(r), on_asset, on_rejected) for i, r in enumerate(requests))
         outcomes = await asyncio.gather(*made, return_exceptions=True)
         return collect(requests, outcomes)
 

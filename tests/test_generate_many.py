@@ -275,6 +275,9 @@ def test_cli_json_gives_a_failed_variants_report(
     assert failed["variant"] == 1 and failed["error"].startswith("BrandViolationError")
     assert failed["report"]["passed"] is False and failed["report"]["checks"]["palette"]["status"] == "failed"
     assert [Path(a["path"]).name for a in doc["assets"]] == ["northwind-coffee-square-2.png"]
+    # the failed variant's best attempt is kept beside the made one, with its failing report
+    assert Path(failed["rejected"]["path"]).name == "northwind-coffee-square-1-rejected.png"
+    assert failed["rejected"]["passed"] is False and Path(failed["rejected"]["sidecar"]).is_file()
 
 
 def test_an_on_asset_error_propagates_as_the_callers_own(northwind: brandkit.BrandSpec) -> None:

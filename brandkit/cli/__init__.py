@@ -10,7 +10,8 @@ holds it (:data:`COMMAND_MODULES`, :func:`register_command`).
 
 Layout: :mod:`~brandkit.cli.app` (the typer app and the ``spec`` group), :mod:`~brandkit.cli.common` (exit codes,
 option types, output helpers, the error mapping), :mod:`~brandkit.cli.recording` (the asset registry as commands
-use it) and the command modules — :mod:`~brandkit.cli.generate` (compile, generate, edit),
+use it), :mod:`~brandkit.cli.saving` (what generate and edit made: saved, printed, a rejected best attempt kept) and
+the command modules — :mod:`~brandkit.cli.generate` (compile, generate, edit),
 :mod:`~brandkit.cli.validate`, :mod:`~brandkit.cli.variants`, :mod:`~brandkit.cli.spec` (check, schema, with
 :mod:`~brandkit.cli.spec_calibrate` and :mod:`~brandkit.cli.spec_import`), :mod:`~brandkit.cli.review` (with
 :mod:`~brandkit.cli.report` and :mod:`~brandkit.cli.serve`), :mod:`~brandkit.cli.provenance`. Each command module

@@ -50,6 +50,7 @@ __all__ = [
     "SpecOpt",
     "Subhead",
     "emit_json",
+    "error_fields",
     "esc",
     "exit_code_of",
     "fail",
@@ -117,7 +118,7 @@ def exit_code_of(error: BaseException) -> int:
     return EXIT_USAGE
 
 
-def _error_fields(exc: BrandkitError) -> dict[str, Any]:
+def error_fields(exc: BrandkitError) -> dict[str, Any]:
     """What ``--json`` adds about ``exc`` beside its message: the report, the request id, the spec issues…"""
     if isinstance(exc, BrandViolationError):
         return {"report": exc.report.model_dump_report() if exc.report else None, "attempts": len(exc.attempts)}
@@ -162,7 +163,7 @@ def map_errors(as_json: bool) -> Iterator[None]:
         raise
     except BrandkitError as exc:
         named = not isinstance(exc, BrandViolationError | SpecError)  # those two messages say what they are
-        fail(exit_code_of(exc), f"{type(exc).__name__}: {exc}" if named else str(exc), as_json, _error_fields(exc))
+        fail(exit_code_of(exc), f"{type(exc).__name__}: {exc}" if named else str(exc), as_json, error_fields(exc))
 
 
 def load_spec_arg(spec: Path) -> Any:

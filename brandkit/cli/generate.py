@@ -6,12 +6,11 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from brandkit.cli.common import (
-    EXIT_USAGE,
     Cta,
     Disclaimer,
     Headline,
@@ -21,20 +20,21 @@ from brandkit.cli.common import (
     SpecOpt,
     Subhead,
     emit_json,
-    esc,
-    exit_code_of,
-    fail,
     load_spec_arg,
     make_console,
     map_errors,
-    report_rows,
     resolve_provider,
     warn_unsent_seed,
 )
-from brandkit.cli.output_target import OutputTarget, output_target
-from brandkit.cli.recording import DbOpt, EditDbOpt, edit_recorder, output_recorder, report_recording
+from brandkit.cli.output_target import output_target
+from brandkit.cli.recording import DbOpt, EditDbOpt, edit_recorder, output_recorder
 from brandkit.cli.request_options import RequestOptions, edit_request, with_request_options
-from brandkit.errors import BrandViolationError, OutputError, PartialGenerationError
+from brandkit.cli.saving import run_assets
+from brandkit.errors import BrandViolationError
+
+if TYPE_CHECKING:
+    from brandkit.kit import BrandKit
+    from brandkit.models import EditRequest
 
 __all__ = ["compile_cmd", "edit_cmd", "generate_cmd", "register"]
 
@@ -93,148 +93,22 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "asset"
 
 
-def _asset_summary(asset: Any, path: Path) -> dict[str, Any]:
-    return {
-        "path": str(path),
-        "sidecar": str(path) + ".json",
-        "passed": asset.report.passed,
-        "attempt": asset.attempt_number,
-        "attempts": len(asset.attempts),
-        "provider": asset.provider,
-        "model": asset.model,
-        "cost_usd": round(asset.cost_usd, 6),
-        "fixes": asset.fixes,
-        "checks": asset.report.summary(),
-        "notes": _provider_notes(asset),
-        **({"edit": asset.edit.model_dump(mode="json")} if asset.edit is not None else {}),
-    }
-
-
-def _provider_notes(asset: Any) -> list[str]:
-    """What the provider said about the call across the asset's attempts (a reference image not applied, a parameter
-    left out), each once."""
-    notes: list[str] = []
-    for attempt in asset.attempts:
-        notes += [note for note in attempt.notes if note not in notes]
-    return notes
-
-
-def _save_new(asset: Any, out: Path, stem: str, suffix: str, overwrite: bool) -> Path:
-    """Save ``asset`` as ``out/stem+suffix`` — or, unless ``overwrite``, under the first free name ``stem-2``,
-    ``stem-3``… (the check and the write are one atomic step in :meth:`Asset.save`, so runs racing for a
-    name never replace each other's paid assets). ``suffix`` is always given, so a stem with a dot —
-    ``photo.v2-edited`` — is never read as an extension."""
-    from brandkit.errors import OutputExistsError
-
-    if overwrite:
-        return Path(asset.save(out / f"{stem}{suffix}", overwrite=True))
-    for k in range(1, 10_000):
-        try:
-            return Path(asset.save(out / f"{stem if k == 1 else f'{stem}-{k}'}{suffix}"))
-        except OutputExistsError:
-            continue
-    raise OutputError(f"{out}: no free name for {stem + suffix!r} after 9999 tries", path=str(out))
-
-
-def _run_assets(
-    make: Callable[[Callable[[int, Any], None]], object],
-    target: OutputTarget,
-    stem: str,
-    json_out: bool,
-    prompt: Any = None,
-    count: int = 1,
-    overwrite: bool = False,
-    recorder: Any = None,
+def _edit_one(
+    kit: BrandKit,
+    data: bytes,
+    mask: bytes | None,
+    request: EditRequest,
+    save: Callable[[int, Any], None],
+    rejected: Callable[[int, Any], None],
 ) -> None:
-    """Pre-flight ``target``'s folder for ``count`` images like ``prompt`` (nothing spent if it is unusable or too
-    small, or if the file ``--out`` names has another format's extension), make the assets — ``make(save)``
-    hands ``save(index, asset)`` each one as soon as it is made, so an
-    interruption later loses nothing finished —, save them (never over an existing file unless ``overwrite``); a
-    save that fails raises OutputFailedError (exit 4) saying what was kept."""
-    from brandkit.outputs import estimate_output_bytes, image_extension, keep_elsewhere, preflight
-
-    out = target.folder
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out}: output folder is a file", path=str(out))
-    images = []
-    if prompt is not None:
-        target.check_format(str(prompt.params.get("output_format", "png")))
-        transparent = prompt.params.get("background") == "transparent"
-        images = [(prompt.width, prompt.height, str(prompt.params.get("output_format", "png")), transparent)] * count
-    preflight(out, estimate_output_bytes(images))
-    written: list[dict[str, Any]] = []
-    unsaved: list[tuple[Any, str, OutputError]] = []
-
-    def save(index: int, asset: Any) -> None:
-        name, suffix = target.name(stem, index, count)
-        suffix = suffix or image_extension(asset.output_format)
-        try:
-            path = _save_new(asset, out, name, suffix, overwrite)
-        except OutputError as exc:
-            unsaved.append((asset, name + suffix, exc))
-            return
-        written.append(_asset_summary(asset, path))
-        if recorder is not None:  # after the files are safe; a registry failure is a warning (cli/recording.py)
-            recorder.add(asset, path)
-        if not json_out:  # said as it is saved: a long run shows each variant as it comes
-            _print_saved(asset, written[-1])
-
-    partial: PartialGenerationError[Any] | None = None
+    """Make the edit and hand it to ``save`` — or, when its checks failed on every attempt, hand the error (its best
+    attempt) to ``rejected`` and raise it."""
     try:
-        make(save)
-    except PartialGenerationError as exc:  # some variants made (and saved): fail with the first error's code
-        partial = exc
-    registry = {} if recorder is None else report_recording(recorder, json_out)
-    if unsaved:  # paid for, not saved: keep them elsewhere if possible, then say what happened (exit 4)
-        items = [(name, asset.cost_usd, asset.save) for asset, name, _ in unsaved]
-        raise keep_elsewhere(items, len(written), out, unsaved[0][2])
-    if partial is not None:
-        _fail_partial(partial, written, registry, json_out)
-    if json_out:
-        emit_json({"ok": True, "assets": written, **registry})
-
-
-def _print_saved(asset: Any, info: dict[str, Any]) -> None:
-    """One saved asset: its path and cost line (``info``: its ``--json`` summary), what an edit kept, its checks."""
-    console = make_console()
-    fixes = f", fixes: {', '.join(info['fixes'])}" if info["fixes"] else ""
-    console.print(
-        f"[bold green]✓[/] {esc(info['path'])}  (attempt {info['attempt']}, {esc(info['provider'])}/"
-        f"{esc(info['model'])}, ${info['cost_usd']:.4f}{esc(fixes)})"
-    )
-    for line in asset.edit.lines() if asset.edit is not None else []:
-        console.print(f"  {line}", markup=False)
-    for note in info["notes"]:
-        console.print(f"  note: {note}", markup=False)
-    console.print(report_rows(asset.report))
-
-
-def _fail_partial(
-    partial: PartialGenerationError[Any], written: list[dict[str, Any]], registry: dict[str, Any], json_out: bool
-) -> NoReturn:
-    """Some of ``n`` variants were made (saved, and printed as they were): say which, and which were not, and exit
-    with the code of the first variant error (1 checks failed, 3 provider error, …)."""
-    failed = [
-        {
-            "variant": failure.index + 1,
-            "seed": failure.seed,
-            "error": None if failure.error is None else f"{type(failure.error).__name__}: {failure.error}",
-            "attempted": failure.error is not None,
-            # a variant whose checks failed: its best attempt's report, as a lone failed generate prints it
-            **(
-                {"report": failure.error.report.model_dump_report()}
-                if isinstance(failure.error, BrandViolationError) and failure.error.report is not None
-                else {}
-            ),
-        }
-        for failure in partial.failures
-    ]
-    first = partial.first_error
-    code = exit_code_of(first) if first is not None else EXIT_USAGE
-    paths = ", ".join(str(info["path"]) for info in written) or "none"
-    if json_out:
-        fail(code, str(partial), True, {"assets": written, "failed": failed, **registry})
-    fail(code, f"{partial} — saved: {paths}", False)
+        asset = kit.edit(data, mask=mask, request=request)
+    except BrandViolationError as exc:
+        rejected(0, exc)
+        raise
+    save(0, asset)
 
 
 @with_request_options
@@ -281,8 +155,8 @@ def generate_cmd(
         kit = BrandKit(loaded, provider=chosen)
         stem = f"{_slug(loaded.name)}-{request.format}"
         recorder = output_recorder(db, "generate", target.folder, loaded)
-        _run_assets(
-            lambda save: kit.generate_many(request, on_asset=save),
+        run_assets(
+            lambda save, rejected: kit.generate_many(request, on_asset=save, on_rejected=rejected),
             target,
             stem,
             json_out,
@@ -387,8 +261,8 @@ def edit_cmd(
         merged = inherit_edit(loaded, request, data).request
         prompt = compile_edit(loaded, merged, data)  # the size the edit will have; sends nothing
         recorder = edit_recorder(db, target.folder, loaded, image)  # its parent's registry: the lineage kept
-        _run_assets(
-            lambda save: save(0, kit.edit(data, mask=mask_data, request=request)),
+        run_assets(
+            lambda save, rejected: _edit_one(kit, data, mask_data, request, save, rejected),
             target,
             f"{image.stem}-edited",
             json_out,

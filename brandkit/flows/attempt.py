@@ -21,7 +21,7 @@ from brandkit.asset_signing import finish_asset, require_signer
 from brandkit.budget import BudgetExceededError, SpendBudget
 from brandkit.checks.base import checked_policies
 from brandkit.compile import compile_edit, compile_prompt
-from brandkit.edit_inherit import inherit_edit
+from brandkit.edit_inherit import EditReport, inherit_edit
 from brandkit.edit_mask import check_mask
 from brandkit.errors import BrandViolationError
 from brandkit.flows.effects import Compute, Flow, KitContext, Render
@@ -158,11 +158,13 @@ def attempt_flow(
             why = f"no attempt passed after {len(attempts)} attempt(s), the next one was not sent"
         elif isinstance(exc, _Regenerate) and budget.limit_usd is not None and budget.spent_usd >= budget.limit_usd:
             why += f" (spend budget ${budget.limit_usd:.2f} reached: ${budget.spent_usd:.4f} spent)"
+        timings["total_s"] = time.perf_counter() - total_started
         raise BrandViolationError(
             f"brand checks failed for {spec.name!r}: {why}: {exc}",
             report=best.report if best else None,
             best=best,
             attempts=attempts,
+            asset=_asset(best, attempts, request, budget.spent_usd, timings) if best else None,
         ) from None
     raise AssertionError("unreachable: tenacity always returns or raises")  # pragma: no cover
 
@@ -219,17 +221,27 @@ def edit_flow(
         check_mask(mask, image)
     inherited = inherit_edit(ctx.spec, request, image)
     merged = inherited.request
-    asset = yield from attempt_flow(
-        ctx,
-        merged,
-        lambda feedback: compile_edit(ctx.spec, merged, image, feedback, replaced=inherited.report.replaced_copy),
-        mask=mask,
-        edited_image=given,
-        **budget,
-    )
+    try:
+        asset = yield from attempt_flow(
+            ctx,
+            merged,
+            lambda feedback: compile_edit(ctx.spec, merged, image, feedback, replaced=inherited.report.replaced_copy),
+            mask=mask,
+            edited_image=given,
+            **budget,
+        )
+    except BrandViolationError as exc:  # the rejected edit says what it kept and changed, as a passing one does
+        if isinstance(exc.asset, Asset):
+            exc.asset = _edited(exc.asset, inherited.report)
+        raise
+    return _edited(asset, inherited.report)
+
+
+def _edited(asset: Asset, report: EditReport) -> Asset:
+    """``asset`` with its edit report, the logo box confirmed from the layout the edit drew."""
     box = asset.prompt.layout.logo_box
-    report = inherited.report.confirm_logo_box(list(box.as_tuple()) if box is not None else None)
-    return asset.model_copy(update={"edit": report})
+    confirmed = report.confirm_logo_box(list(box.as_tuple()) if box is not None else None)
+    return asset.model_copy(update={"edit": confirmed})
 
 
 __all__ = ["attempt_flow", "edit_flow", "generate_flow"]

@@ -282,7 +282,7 @@ class RunSession:
         await self._succeeded(variant, asset, started)
 
     async def _rejected(
-        self, variant: Variant, exc: BrandViolationError[ValidationReport, Attempt], started: float
+        self, variant: Variant, exc: BrandViolationError[ValidationReport, Attempt, Asset], started: float
     ) -> None:
         """The variant failed its checks: keep its best attempt under ``rejected/`` and record the failure."""
         files = await self._save_rejected(variant, exc.best)

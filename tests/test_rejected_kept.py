@@ -1,0 +1,130 @@
+"""A request whose checks fail on every attempt keeps its best attempt: paid for, never thrown away.
+
+``BrandViolationError.asset`` (the SDK: the best attempt as an unsaved asset, its failing report and provenance
+embedded), ``generate_many(on_rejected=…)`` (sync and async), and ``brandkit generate`` / ``brandkit edit``, which
+save it as ``…-rejected.<ext>`` with its sidecar and record it in the registry as failed — over real HTTP against
+the loopback OpenAI server, whose imagery is off-palette for every attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+import brandkit
+from brandkit.cli import app
+from brandkit.errors import BrandViolationError
+from brandkit.imageio import read_provenance
+from brandkit.registry import Registry
+from tests.support.openai_plugin import FAKE_API_KEY, FAST_RETRY
+from tests.support.openai_server import OpenAIServer
+from tests.test_openai_kit import REQ, brand_imagery
+
+ARGS = ["generate", "--spec", "brand_specs/northwind", "--brief", REQ["brief"], "--headline", REQ["headline"]]
+
+
+def _kit(spec: brandkit.BrandSpec, server: OpenAIServer, cls: Any = brandkit.BrandKit) -> Any:
+    return cls(spec, provider="openai", api_key=FAKE_API_KEY, base_url=server.url, retry=FAST_RETRY)
+
+
+@pytest.fixture
+def failing(northwind: brandkit.BrandSpec, openai_server: OpenAIServer, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Every image the server paints is off-palette (for 10 requests' attempts); the CLI pointed at the server.
+    Returns the attempts a request makes."""
+    attempts = northwind.repair.max_attempts
+    openai_server.image_factory = brand_imagery(northwind, off_palette_first=10 * attempts)
+    monkeypatch.setenv("OPENAI_API_KEY", FAKE_API_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.url)
+    return attempts
+
+
+def test_the_error_carries_the_best_attempt_as_an_asset_to_keep(
+    northwind: brandkit.BrandSpec, openai_server: OpenAIServer, failing: int, tmp_path: Path
+) -> None:
+    with pytest.raises(BrandViolationError) as caught:
+        _kit(northwind, openai_server).generate(REQ)
+    err = caught.value
+    asset = err.asset
+    assert isinstance(asset, brandkit.Asset) and err.best is not None
+    assert asset.passed is False and asset.report is err.report and asset.attempt_number == err.best.number
+    assert len(asset.attempts) == failing == len(err.attempts)
+    assert asset.cost_usd == pytest.approx(sum(a.cost_usd for a in err.attempts)) and asset.cost_usd > 0
+    assert asset.request is not None and asset.request.headline == REQ["headline"]
+    record = json.loads(read_provenance(asset.data) or "{}")  # the provenance is embedded, as in a passing asset
+    assert record["checks"]["palette"] == "failed" and record["attempt"] == err.best.number
+    path = asset.save(tmp_path / "kept.png")
+    sidecar = brandkit.read_sidecar(path)
+    assert sidecar.report.passed is False and sidecar.report.checks["palette"].status.value == "failed"
+    assert [a.passed for a in sidecar.attempts] == [False] * failing
+    assert FAKE_API_KEY not in path.with_name("kept.png.json").read_text()
+
+
+def test_generate_many_tells_on_rejected_of_each_failed_variant_sync_and_async(
+    northwind: brandkit.BrandSpec, openai_server: OpenAIServer, failing: int
+) -> None:
+    told: list[tuple[int, bool]] = []
+    with pytest.raises(BrandViolationError):  # none made: the first variant's own error
+        _kit(northwind, openai_server).generate_many(
+            {**REQ, "n": 2}, on_rejected=lambda i, e: told.append((i, e.asset.passed))
+        )
+    assert told == [(0, False), (1, False)]  # the second variant's best attempt is not lost with it
+
+    async def run() -> list[int]:
+        seen: list[int] = []
+        kit = _kit(northwind, openai_server, brandkit.AsyncBrandKit)
+        with pytest.raises(BrandViolationError):
+            await kit.generate_many({**REQ, "n": 2}, on_rejected=lambda i, e: seen.append(i))
+        return sorted(seen)
+
+    assert asyncio.run(run()) == [0, 1]
+
+
+def test_cli_generate_keeps_the_best_rejected_attempt_with_its_sidecar_and_record(failing: int, tmp_path: Path) -> None:
+    out, db = tmp_path / "out", tmp_path / "r.db"
+    result = CliRunner().invoke(app, [*ARGS, "--out", str(out), "--db", str(db)])
+    assert result.exit_code == 1, result.output  # still a failure: checks (1)
+    kept = out / "northwind-coffee-square-rejected.png"
+    assert sorted(p.name for p in out.iterdir()) == [kept.name, f"{kept.name}.json"]
+    assert f"✗ rejected, kept for review: {kept}" in result.stdout
+    assert f"best attempt kept for review: {kept}" in " ".join(result.stderr.split())
+    sidecar = brandkit.read_sidecar(kept)
+    assert sidecar.report.passed is False and len(sidecar.attempts) == failing
+    with Registry.open(db) as registry:
+        (row,) = registry.list_assets()
+        assert (row.passed, row.kind, Path(row.path).name, row.attempts) == (False, "generate", kept.name, failing)
+    again = CliRunner().invoke(app, [*ARGS, "--out", str(out), "--db", str(db), "--json"])
+    doc = json.loads(again.stdout)
+    assert again.exit_code == 1 and doc["exit_code"] == 1 and doc["report"]["passed"] is False
+    (rejected,) = doc["rejected"]
+    assert Path(rejected["path"]).name == "northwind-coffee-square-rejected-2.png"  # never over the first one
+    assert rejected["passed"] is False and rejected["checks"]["palette"] == "failed"
+    assert kept.is_file() and Path(rejected["sidecar"]).is_file()
+
+
+def test_cli_generate_n_keeps_every_failed_variants_best_attempt(failing: int, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, [*ARGS, "--n", "2", "--out", str(out), "--db", str(tmp_path / "r.db")])
+    assert result.exit_code == 1, result.output
+    assert sorted(p.name for p in out.glob("*.png")) == [
+        "northwind-coffee-square-1-rejected.png",
+        "northwind-coffee-square-2-rejected.png",
+    ]
+
+
+def test_cli_edit_keeps_its_rejected_attempt_with_what_it_kept(
+    northwind: brandkit.BrandSpec, failing: int, tmp_path: Path
+) -> None:
+    source = brandkit.BrandKit(northwind, provider="local").generate(REQ).save(tmp_path / "ad.png")
+    out = tmp_path / "edits"
+    args = ["edit", "--spec", "brand_specs/northwind", str(source), "-i", "Warmer light", "--headline", "Neu"]
+    result = CliRunner().invoke(app, [*args, "--out", str(out), "--db", str(tmp_path / "r.db"), "--json"])
+    assert result.exit_code == 1, result.output
+    (rejected,) = json.loads(result.stdout)["rejected"]
+    assert Path(rejected["path"]).name == "ad-edited-rejected.png"
+    assert rejected["edit"]["changed"]["headline"]["after"] == "Neu"  # the edit report, as a passing edit has it
+    assert brandkit.read_sidecar(Path(rejected["path"])).edit is not None
