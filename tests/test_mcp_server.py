@@ -234,15 +234,36 @@ class _NeverPasses:
         return result(self.name, CheckStatus.failed, hint="this check fails every image")
 
 
-async def test_a_generation_no_attempt_of_which_passes_reports_why(place: Path) -> None:
+async def test_a_generation_no_attempt_of_which_passes_reports_why_and_keeps_the_best(place: Path) -> None:
+    db = place / "strict.db"
+    Registry.open(db).close()  # the server reads and writes an existing registry
     strict = build_server(
-        ServerConfig(brands=discover_brands([NORTHWIND], None), out=place / "strict"),
+        ServerConfig(brands=discover_brands([NORTHWIND], None), out=place / "strict", db=db),
         checks=[TechnicalCheck(), _NeverPasses()],
     )
-    failure = error_of(await call(strict, "generate", {"brand": "northwind", "request": REQUEST, "budget_usd": 1}))
+    answer = await call(strict, "generate", {"brand": "northwind", "request": REQUEST, "budget_usd": 1})
+    failure = error_of(answer)
     assert failure["error"] == "BrandViolationError"
     assert failure["report"]["checks"]["never"]["status"] == "failed"
     assert failure["report"]["checks"]["technical"]["status"] == "passed"
+    kept = failure["rejected"]  # what the budget paid for: saved, recorded as failed, said
+    path = Path(kept["path"])
+    assert kept["passed"] is False and path.is_file() and Path(kept["sidecar"]).is_file()
+    assert path.parent == place / "strict" and path.name.startswith("northwind-square-rejected-")
+    assert f"best attempt kept for review: {path}" in answer.content[0].text  # type: ignore[union-attr]
+    edited = error_of(
+        await call(
+            strict,
+            "edit",
+            {"brand": "northwind", "image_path": str(path), "request": {"instruction": "Warmer"}, "budget_usd": 1},
+        )
+    )
+    assert Path(edited["rejected"]["path"]).name.startswith(f"{path.stem}-edited-rejected-")
+    assert edited["rejected"]["edit"] is not None
+    with Registry.open(db) as registry:
+        rows = registry.list_assets()
+    assert sorted((r.kind, r.passed) for r in rows) == [("edit", False), ("generate", False)]
+    assert {r.id for r in rows} >= {kept["registry_id"], edited["rejected"]["registry_id"]}
 
 
 # --- validate ----------------------------------------------------------------------------------------------

@@ -240,3 +240,8 @@ class ToolFailure(BaseModel):
     amounts: dict[str, Any] | None = Field(
         default=None, description="BudgetExceededError: the budget, spent, reserved and needed amounts (USD)."
     )
+    rejected: AssetResult | None = Field(
+        default=None,
+        description="BrandViolationError from generate or edit: the best attempt, saved (…-rejected-…) with its "
+        "sidecar and recorded as failed — what the budget paid for, kept for review (passed is false).",
+    )

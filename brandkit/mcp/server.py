@@ -46,7 +46,7 @@ from brandkit.imageio import detect_format
 from brandkit.mcp import models as m
 from brandkit.mcp.config import ServerConfig
 from brandkit.mcp.review import ReviewTools
-from brandkit.mcp.service import BrandService
+from brandkit.mcp.service import BrandService, Rejected
 
 __all__ = ["BrandServer", "build_server", "tool_failure"]
 
@@ -63,9 +63,12 @@ MAX_TEXT_STRING = 4000
 Handler = Callable[[Any], Awaitable[CallToolResult]]
 
 
-def tool_failure(exc: BrandkitError, secrets: Sequence[str] = ()) -> CallToolResult:
+def tool_failure(
+    exc: BrandkitError, secrets: Sequence[str] = (), rejected: m.AssetResult | None = None
+) -> CallToolResult:
     """The ``isError`` result of a brandkit error: its class (and parents), message, field or file, and — for
-    a brand violation or an exhausted budget — the report or the amounts."""
+    a brand violation or an exhausted budget — the report or the amounts; ``rejected``: a brand violation's best
+    attempt, saved and recorded (its path is said in the text too)."""
     kinds = [k.__name__ for k in type(exc).__mro__ if issubclass(k, BrandkitError)]
     message = redact(exc.message, secrets)
     where = _where(exc)
@@ -83,9 +86,11 @@ def tool_failure(exc: BrandkitError, secrets: Sequence[str] = ()) -> CallToolRes
         issues=issues,
         report=exc.report if isinstance(exc, BrandViolationError) else None,
         amounts=exc.as_fields() if isinstance(exc, BudgetExceededError) else None,
+        rejected=rejected,
     )
+    kept = f" — best attempt kept for review: {rejected.path}" if rejected is not None else ""
     return CallToolResult(
-        content=[TextContent(text=f"{failure.error}: {message}")],
+        content=[TextContent(text=f"{failure.error}: {message}{kept}")],
         structured_content=failure.model_dump(mode="json", exclude_none=True),
         is_error=True,
     )
@@ -276,6 +281,8 @@ class BrandServer:
         async def call(arguments: dict[str, Any]) -> CallToolResult:
             try:
                 return await handler(_parse(spec.name, spec.arguments, arguments))
+            except Rejected as exc:  # no attempt passed; the best one is saved and recorded
+                return tool_failure(exc.error, secrets, exc.kept)
             except BrandkitError as exc:
                 return tool_failure(exc, secrets)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import secrets
 import threading
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ import anyio
 
 from brandkit.asset import Asset
 from brandkit.checks.base import Check
-from brandkit.errors import OutputError, OutputExistsError, RequestError
+from brandkit.errors import BrandkitError, BrandViolationError, OutputError, OutputExistsError, RequestError
 from brandkit.evidence import build_verification
 from brandkit.kit import AsyncBrandKit
 from brandkit.mcp.config import ServerConfig
@@ -45,7 +46,9 @@ from brandkit.resources import KitResources
 from brandkit.spec.loader import load_spec
 from brandkit.spec.models import BrandSpec
 
-__all__ = ["BrandService", "decode_image"]
+__all__ = ["BrandService", "Rejected", "decode_image"]
+
+_log = logging.getLogger("brandkit.mcp")
 
 MAX_BASE64_CHARS = 70_000_000
 """About 50 MB of image: larger base64 input is refused before decoding."""
@@ -63,6 +66,16 @@ def decode_image(text: str, field_name: str) -> bytes:
         return base64.b64decode(payload.strip(), validate=True)
     except (binascii.Error, ValueError):
         raise RequestError(f"{field_name}: not valid base64", field=field_name) from None
+
+
+class Rejected(Exception):
+    """``generate`` / ``edit``: no attempt passed (``error``), and the best attempt was saved and recorded (``kept``,
+    ``passed`` false); the server reports the error with it."""
+
+    def __init__(self, error: BrandViolationError[Any, Any, Asset], kept: AssetResult) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.kept = kept
 
 
 class BrandService:
@@ -238,8 +251,12 @@ class BrandService:
         async with await self._budgeted(args.brand, args.budget_usd) as kit:  # its clients closed after the call
             prompt = await anyio.to_thread.run_sync(kit.compile, request)  # forbidden content and bad copy: here
             await self._preflight(prompt)
-            asset = await kit.generate(request)
-        return await self._saved(asset, f"{args.brand}-{prompt.format_name}", args.budget_usd, args.brand)
+            stem = f"{args.brand}-{prompt.format_name}"
+            try:
+                asset = await kit.generate(request)
+            except BrandViolationError as exc:
+                raise await self._rejected(exc, stem, args.budget_usd, args.brand, None) from None
+        return await self._saved(asset, stem, args.budget_usd, args.brand)
 
     async def edit(self, args: EditArgs) -> AssetResult:
         """Edit an image (path inside the allowed roots, or base64) within ``args.budget_usd``; save the result."""
@@ -247,10 +264,28 @@ class BrandService:
         mask = await self._file_or_base64(args.mask_path, args.mask_base64, "mask")
         stem = Path(source).stem if args.image_path else f"{args.brand}-image"
         await self._preflight(None)
-        async with await self._budgeted(args.brand, args.budget_usd) as kit:  # its clients closed after the call
-            asset = await kit.edit(data, mask=None if mask is None else mask[0], request=args.request)
         parent = Path(source) if args.image_path else None
+        async with await self._budgeted(args.brand, args.budget_usd) as kit:  # its clients closed after the call
+            try:
+                asset = await kit.edit(data, mask=None if mask is None else mask[0], request=args.request)
+            except BrandViolationError as exc:
+                raise await self._rejected(exc, f"{stem}-edited", args.budget_usd, args.brand, parent) from None
         return await self._saved(asset, f"{stem}-edited", args.budget_usd, args.brand, parent)
+
+    async def _rejected(
+        self, error: BrandViolationError[Any, Any, Asset], stem: str, budget_usd: float, brand: str, parent: Path | None
+    ) -> Exception:
+        """What to raise when no attempt passed: :class:`Rejected`, the best attempt saved (``STEM-rejected-…``) and
+        recorded as failed — paid for, kept for review —; the error itself when nothing was rendered or the save
+        failed (said in the server's log: the error is what the client must see)."""
+        if error.asset is None:
+            return error
+        try:
+            kept = await self._saved(error.asset, f"{stem}-rejected", budget_usd, brand, parent)
+        except BrandkitError as exc:
+            _log.warning("brandkit mcp: the rejected attempt could not be kept: %s", exc)
+            return error
+        return Rejected(error, kept)
 
     # --- helpers -----------------------------------------------------------------------------------------
 
