@@ -8,22 +8,20 @@ import base64
 import io
 import json
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 from mcp import Client
 from mcp_types import CallToolResult
 from PIL import Image
 
-from brandkit.check_catalog import CheckDetails
-from brandkit.checks.base import CheckContext, CheckInfo, result
 from brandkit.checks.technical import TechnicalCheck
 from brandkit.mcp import BrandServer, ServerConfig, build_server, discover_brands
-from brandkit.models import CheckResult, CheckStatus
 from brandkit.provider.pricing import DEFAULT_PRICES
 from brandkit.registry import Registry
 from brandkit.spec.loader import load_spec
 from tests.mcp_support import LUMEN, NORTHWIND, REQUEST, ROOT, call, error_of
+from tests.support.never_passes import NeverPasses
 
 
 @pytest.fixture(scope="module")
@@ -224,22 +222,12 @@ async def test_an_unusable_output_folder_is_refused_before_anything_is_rendered(
     assert failure["path"] == str(tmp_path / "out")
 
 
-class _NeverPasses:
-    """A check that fails every image (so no attempt can pass)."""
-
-    info: ClassVar[CheckInfo] = CheckInfo(name="never", default_policy="regenerate", details_model=CheckDetails)
-    name = info.name
-
-    def run(self, ctx: CheckContext) -> CheckResult:
-        return result(self.name, CheckStatus.failed, hint="this check fails every image")
-
-
 async def test_a_generation_no_attempt_of_which_passes_reports_why_and_keeps_the_best(place: Path) -> None:
     db = place / "strict.db"
     Registry.open(db).close()  # the server reads and writes an existing registry
     strict = build_server(
         ServerConfig(brands=discover_brands([NORTHWIND], None), out=place / "strict", db=db),
-        checks=[TechnicalCheck(), _NeverPasses()],
+        checks=[TechnicalCheck(), NeverPasses()],
     )
     answer = await call(strict, "generate", {"brand": "northwind", "request": REQUEST, "budget_usd": 1})
     failure = error_of(answer)

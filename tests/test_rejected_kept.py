@@ -3,12 +3,14 @@
 ``BrandViolationError.asset`` (the SDK: the best attempt as an unsaved asset, its failing report and provenance
 embedded), ``generate_many(on_rejected=…)`` (sync and async), and ``brandkit generate`` / ``brandkit edit``, which
 save it as ``…-rejected.<ext>`` with its sidecar and record it in the registry as failed — over real HTTP against
-the loopback OpenAI server, whose imagery is off-palette for every attempt.
+the loopback OpenAI server, whose imagery is off-palette for every attempt; a review's regeneration and a variant
+that fail keep theirs the same way (with the local renderer and a check that fails every image).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -17,13 +19,18 @@ import pytest
 from typer.testing import CliRunner
 
 import brandkit
+from brandkit.checks.technical import TechnicalCheck
 from brandkit.cli import app
 from brandkit.errors import BrandViolationError
 from brandkit.imageio import read_provenance
+from brandkit.models import CheckStatus
 from brandkit.registry import Registry
+from brandkit.variants import arun_variants
+from tests.support.never_passes import NeverPasses
 from tests.support.openai_plugin import FAKE_API_KEY, FAST_RETRY
 from tests.support.openai_server import OpenAIServer
 from tests.test_openai_kit import REQ, brand_imagery
+from tests.test_variants_run import write_plan
 
 ARGS = ["generate", "--spec", "brand_specs/northwind", "--brief", REQ["brief"], "--headline", REQ["headline"]]
 
@@ -128,3 +135,39 @@ def test_cli_edit_keeps_its_rejected_attempt_with_what_it_kept(
     assert Path(rejected["path"]).name == "ad-edited-rejected.png"
     assert rejected["edit"]["changed"]["headline"]["after"] == "Neu"  # the edit report, as a passing edit has it
     assert brandkit.read_sidecar(Path(rejected["path"])).edit is not None
+
+
+LOCAL = ["generate", "--provider", "local", "--spec", "brand_specs/northwind", "--brief", REQ["brief"], "--seed", "7"]
+
+
+def test_a_review_regeneration_that_fails_keeps_its_best_attempt_as_a_checkable_asset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(brandkit.kit, "default_checks", lambda: [TechnicalCheck()])
+    out = tmp_path / "out"
+    assert CliRunner().invoke(app, [*LOCAL, "--out", str(out)]).exit_code == 0
+    monkeypatch.setattr(brandkit.kit, "default_checks", lambda: [TechnicalCheck(), NeverPasses()])
+    db = out / "brandkit.db"
+    args = ["review", "request-changes", "1", "-r", "warmer light", "--reviewer", "dan", "--db", str(db), "--json"]
+    result = CliRunner().invoke(app, args)
+    new = json.loads(result.stdout)["asset"]
+    path = Path(new["path"])
+    assert path.name.endswith("-rejected.png") and new["passed"] is False and new["kind"] == "regenerate"
+    assert new["content_hash"] == hashlib.sha256(path.read_bytes()).hexdigest()  # the bytes on disk, approvable
+    assert read_provenance(path.read_bytes()) is not None  # checkable again from its provenance
+    assert brandkit.read_sidecar(path).report.checks["never"].status is CheckStatus.failed
+
+
+async def test_a_variant_that_fails_keeps_its_best_attempt_with_provenance_and_sidecar(
+    tmp_path: Path, northwind: brandkit.BrandSpec
+) -> None:
+    plan = write_plan(tmp_path, headlines=1)
+    out = tmp_path / "out"
+    run = await arun_variants(plan, out, provider="local", checks=[TechnicalCheck(), NeverPasses()], max_attempts=2)
+    (failed,) = run.variants
+    assert failed["status"] == "failed" and failed["kind"] == "checks"
+    kept = out / failed["files"]["rejected"]
+    record = json.loads(read_provenance(kept.read_bytes()) or "{}")
+    assert record["checks"]["never"] == "failed"  # a later `brandkit validate` knows its copy and layout
+    sidecar = brandkit.read_sidecar(kept)
+    assert sidecar.report.passed is False and len(sidecar.attempts) == 2

@@ -1,8 +1,9 @@
 """What the registry stores for an asset, built from brandkit's own objects (pure: no I/O, no database).
 
-:class:`AssetRecord` is one row of ``assets`` with its attempts; :func:`from_asset`, :func:`from_attempts`
-and :func:`from_report` build it from a saved :class:`~brandkit.asset.Asset`, from the attempts of a variant
-that failed its checks, or from a ``validate`` report. :func:`spec_summary` is the spec's row.
+:class:`AssetRecord` is one row of ``assets`` with its attempts; :func:`from_asset` and :func:`from_report` build
+it from a saved :class:`~brandkit.asset.Asset` (a passing one, or the best attempt of a request whose checks failed:
+``BrandViolationError.asset``, its report failed) or from a ``validate`` report. :func:`spec_summary` is the spec's
+row.
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ def _sidecar_of(path: Path) -> str:
 
 
 def _record(
-    made: Asset | Attempt | AssetSidecar,
+    made: Asset | AssetSidecar,
     data: bytes,
     path: Path,
     request: AssetRequest | EditRequest | None,
@@ -138,8 +139,8 @@ def _record(
     sidecar_path: str | None,
     timings: dict[str, float],
 ) -> AssetRecord:
-    """The record of ``made`` (the delivered asset, the best attempt of a rejected one, or a saved asset's sidecar)
-    saved at ``path``."""
+    """The record of ``made`` (the delivered asset — or the best attempt of a rejected request, as an asset — or a
+    saved asset's sidecar) saved at ``path``."""
     req, fmt, locale = _request_fields(request)
     digest = content_hash(data)
     return AssetRecord(
@@ -180,24 +181,6 @@ def from_asset(asset: Asset, path: Path, *, kind: str, key: str | None = None) -
         sidecar_path=_sidecar_of(path),
         timings=dict(asset.timings),
     )
-
-
-def from_attempts(
-    attempts: Sequence[Attempt],
-    best: Attempt,
-    data: bytes,
-    path: Path,
-    request: AssetRequest | EditRequest | None,
-    *,
-    kind: str,
-    key: str | None = None,
-) -> AssetRecord:
-    """The record of an asset whose checks failed after every attempt (its best attempt saved at ``path``)."""
-    spent = sum(a.cost_usd for a in attempts)
-    return _record(
-        best, data, path, request, [attempt_record(a) for a in attempts], kind=kind, key=key, passed=False,
-        spend_usd=spent, sidecar_path=None, timings={},
-    )  # fmt: skip
 
 
 def from_report(report: ValidationReport, digest: str, path: Path, spec: BrandSpec) -> AssetRecord:

@@ -32,7 +32,7 @@ from brandkit.registry.store import DB_NAME, Registry
 
 if TYPE_CHECKING:
     from brandkit.asset import Asset
-    from brandkit.models import Attempt, ValidationReport
+    from brandkit.models import ValidationReport
     from brandkit.spec.models import BrandSpec
     from brandkit.variants.plan import Variant
 
@@ -249,16 +249,14 @@ class RegistryRecorder:
 
         self._guarded(variant.name, record)
 
-    def failed(self, variant: Variant, attempts: Sequence[Attempt], best: Attempt, path: Path, spec: BrandSpec) -> None:
-        """A variant failed its checks; its best attempt is at ``path``."""
+    def failed(self, variant: Variant, rejected: Asset, path: Path, spec: BrandSpec) -> None:
+        """A variant failed its checks; ``rejected``, its best attempt, is saved at ``path``."""
         self._guarded(
             variant.name,
-            lambda reg, run: reg.record_failed(
-                attempts,
-                best,
+            lambda reg, run: reg.record_asset(
+                rejected,
                 path,
                 run_id=run,
-                request=variant.request,
                 kind="variant",
                 key=variant.key,
                 parent_id=self._parent(reg, variant),

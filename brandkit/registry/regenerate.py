@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from brandkit.atomic import atomic_write
 from brandkit.errors import BrandViolationError, ConfigurationError, RegistryError, RequestError
 from brandkit.outputs import image_extension
 from brandkit.registry.models import AssetRow, ReviewState
@@ -135,12 +134,9 @@ def request_changes(
         with kit:  # the clients it made are closed after the call (the review page is a long-running process)
             asset = _make(kit, registry, row, request, note)
     except BrandViolationError as exc:
-        if exc.best is None:
+        if exc.asset is None:
             raise
-        target = _target(row, exc.best.output_format, "-rejected")
-        atomic_write(target, exc.best.data)
-        return registry.record_failed(
-            exc.attempts, exc.best, target, run_id=run_id, kind="regenerate", spec=spec, parent_id=asset_id
-        )
+        kept = exc.asset.save(_target(row, exc.asset.output_format, "-rejected"))  # with its sidecar, never over a file
+        return registry.record_asset(exc.asset, kept, run_id=run_id, kind="regenerate", parent_id=asset_id, spec=spec)
     path = asset.save(_target(row, asset.output_format))
     return registry.record_asset(asset, path, run_id=run_id, kind="regenerate", parent_id=asset_id, spec=spec)

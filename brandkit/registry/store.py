@@ -46,7 +46,7 @@ from brandkit.registry.sql import (
 
 if TYPE_CHECKING:
     from brandkit.asset import Asset
-    from brandkit.models import AssetRequest, Attempt, EditRequest, ValidationReport
+    from brandkit.models import ValidationReport
     from brandkit.spec.models import BrandSpec
 
 DB_NAME = "brandkit.db"
@@ -196,23 +196,6 @@ class Registry:
         (run_id, path, content hash): recording the same file twice returns the existing row.
         """
         record = rec.from_asset(asset, Path(path), kind=kind, key=key)
-        return self.record(record, run_id=run_id, parent_id=parent_id, spec=spec)
-
-    def record_failed(
-        self,
-        attempts: Sequence[Attempt],
-        best: Attempt,
-        path: str | os.PathLike[str],
-        *,
-        run_id: str,
-        request: AssetRequest | EditRequest | None = None,
-        kind: str = "variant",
-        key: str | None = None,
-        parent_id: int | None = None,
-        spec: BrandSpec | None = None,
-    ) -> AssetRow:
-        """Record an asset that failed its checks after every attempt (its best attempt's image at ``path``)."""
-        record = rec.from_attempts(attempts, best, best.data, Path(path), request, kind=kind, key=key)
         return self.record(record, run_id=run_id, parent_id=parent_id, spec=spec)
 
     def record_validation(

@@ -6,12 +6,10 @@ CLI's (``brandkit.cli.progress.RichProgress``), so this package never imports a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
 from brandkit.asset import Asset
-from brandkit.models import Attempt
 from brandkit.spec.models import BrandSpec
 from brandkit.variants.plan import Variant
 
@@ -26,8 +24,8 @@ class VariantRecorder(Protocol):
     def saved(self, variant: Variant, asset: Asset, path: Path, spec: BrandSpec) -> None:
         """``variant`` passed: ``asset`` is saved at ``path``."""
 
-    def failed(self, variant: Variant, attempts: Sequence[Attempt], best: Attempt, path: Path, spec: BrandSpec) -> None:
-        """``variant`` failed its checks: its best attempt's image is at ``path``."""
+    def failed(self, variant: Variant, rejected: Asset, path: Path, spec: BrandSpec) -> None:
+        """``variant`` failed its checks: ``rejected``, its best attempt (its report failed), is saved at ``path``."""
 
 
 class ProgressSink(Protocol):

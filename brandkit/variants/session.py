@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from brandkit.asset import Asset
-from brandkit.atomic import atomic_write
 from brandkit.budget import BudgetExceededError
 from brandkit.errors import (
     AuthenticationError,
@@ -218,15 +217,17 @@ class RunSession:
             self.storage_failed(thumb_error)
         return fields
 
-    async def _save_rejected(self, variant: Variant, best: Attempt | None) -> dict[str, str]:
-        if best is None:
+    async def _save_rejected(self, variant: Variant, rejected: Asset | None) -> dict[str, str]:
+        """The best attempt of a variant whose checks failed, as an asset (its failing report, provenance embedded):
+        ``rejected/<name>.<ext>`` with its sidecar, and a thumbnail."""
+        if rejected is None:
             return {}
-        image_rel = f"rejected/{variant.name}{image_extension(best.output_format)}"
+        image_rel = f"rejected/{variant.name}{image_extension(rejected.output_format)}"
         thumb_rel = f"thumbs/{variant.key[:16]}.rejected.jpg"
 
         def write() -> None:
-            atomic_write(self.out / image_rel, best.data)
-            make_thumbnail(best.data, self.out / thumb_rel)
+            rejected.save(self.out / image_rel, overwrite=True)  # a variant made again (--retry-failed) replaces it
+            make_thumbnail(rejected.data, self.out / thumb_rel)
 
         try:
             await asyncio.to_thread(write)
@@ -285,11 +286,11 @@ class RunSession:
         self, variant: Variant, exc: BrandViolationError[ValidationReport, Attempt, Asset], started: float
     ) -> None:
         """The variant failed its checks: keep its best attempt under ``rejected/`` and record the failure."""
-        files = await self._save_rejected(variant, exc.best)
-        if self.recorder is not None and exc.best is not None and files.get("rejected"):
+        files = await self._save_rejected(variant, exc.asset)
+        if self.recorder is not None and exc.asset is not None and files.get("rejected"):
             spec = self.kits[variant.spec_id].spec
             path = self.out / files["rejected"]
-            await asyncio.to_thread(self.recorder.failed, variant, exc.attempts, exc.best, path, spec)
+            await asyncio.to_thread(self.recorder.failed, variant, exc.asset, path, spec)
         cost = sum(a.cost_usd for a in exc.attempts)
         self._record_failure(
             variant, "checks", failure_reason(exc), started, cost, len(exc.attempts), exc.report, files
