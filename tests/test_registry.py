@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from brandkit.errors import AssetNotFoundError, OutputError, RegistryError, RequestError, ReviewStateError
-from brandkit.registry import AssetFilter, Registry, ReviewState, default_db_path
+from brandkit.registry import AssetFilter, Metrics, Registry, ReviewState, default_db_path
 from brandkit.registry.export import export_approved
 from brandkit.registry.schema import LATEST, migrate
 from tests.registry_support import attempt, record
@@ -112,6 +112,21 @@ def test_bad_decisions_are_refused_with_the_field_named(reg: Registry, tmp_path:
     with pytest.raises(AssetNotFoundError, match="no asset with id 999"):
         reg.decide(999, "approved", None, "ann")
     assert reg.events(row.id) == []
+
+
+def test_approving_an_asset_whose_checks_failed_overrides_them_with_a_reason(reg: Registry, tmp_path: Path) -> None:
+    failed = reg.record(record(tmp_path, "off.png", [attempt(1, failing=("palette",))]), run_id="run")
+    assert failed.passed is False
+    with pytest.raises(ReviewStateError, match=r"failed its checks \(palette\); approving it overrides them"):
+        reg.decide(failed.id, "approved", "  ", "ann")
+    assert reg.events(failed.id) == []  # nothing recorded
+    event = reg.decide(failed.id, "approved", "the green is the client's own product", "ann")
+    assert (event.state, event.reason) == (ReviewState.approved, "the green is the client's own product")
+    passing = reg.record(record(tmp_path, "on.png", [attempt(1)]), run_id="run")
+    reg.decide(passing.id, "approved", None, "ann")
+    metrics = reg.metrics()
+    assert isinstance(metrics, Metrics)
+    assert (metrics.approved, metrics.approved_over_failed_checks) == (2, 1)  # the overrides, counted apart
 
 
 def test_approval_is_refused_for_a_file_changed_or_missing_since_it_was_checked(reg: Registry, tmp_path: Path) -> None:

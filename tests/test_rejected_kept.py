@@ -104,6 +104,11 @@ def test_cli_generate_keeps_the_best_rejected_attempt_with_its_sidecar_and_recor
     with Registry.open(db) as registry:
         (row,) = registry.list_assets()
         assert (row.passed, row.kind, Path(row.path).name, row.attempts) == (False, "generate", kept.name, failing)
+    # in the review queue: approving it overrides its failed checks, so only with a reason
+    approve = ["review", "approve", str(row.id), "--reviewer", "ann", "--db", str(db)]
+    refused = CliRunner().invoke(app, approve)
+    assert refused.exit_code == 2 and "overrides them" in " ".join(refused.stderr.split())
+    assert CliRunner().invoke(app, [*approve, "--reason", "the client supplied this green"]).exit_code == 0
     again = CliRunner().invoke(app, [*ARGS, "--out", str(out), "--db", str(db), "--json"])
     doc = json.loads(again.stdout)
     assert again.exit_code == 1 and doc["exit_code"] == 1 and doc["report"]["passed"] is False

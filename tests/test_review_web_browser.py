@@ -148,12 +148,21 @@ def test_approve_and_reject_with_the_mouse_and_a_second_reviewer(
     card.locator("details.reject button.reject").click()
     page.wait_for_url(f"**decided={off.id}*")
     assert events_of(srv.db, off.id) == [("Ben", "rejected", f"{choice}: and the cup is missing")]
-    # a second reviewer overrules on the detail page: a new event, the first one kept
+    # a second reviewer overrules on the detail page: a new event, the first one kept; its checks failed, so the
+    # approval overrides them and needs the reason ("Approve anyway": the key opens it, an empty reason is not sent)
     other = open_page(browser, srv, f"/asset/{off.id}", reviewer="Cleo")
-    other.click("section.decidable button.approve")
+    assert other.locator("section.decidable form.approve button.approve").is_hidden()
+    other.keyboard.press("a")
+    override = other.locator("section.decidable details.approve")
+    assert override.get_attribute("open") is not None and override.locator("input[name=reason]").is_visible()
+    override.locator("button.approve").click()  # no reason: the browser keeps the form (required)
+    assert [e[:2] for e in events_of(srv.db, off.id)] == [("Ben", "rejected")]
+    override.locator("input[name=reason]").fill("the green is the client's own product")
+    override.locator("button.approve").click()
     other.wait_for_url(f"**/asset/{off.id}?decided={off.id}")
     history = other.locator(".panel table").nth(1).inner_text()
     assert "Ben" in history and "Cleo" in history and "and the cup is missing" in history
+    assert "the green is the client's own product" in history
     assert [e[:2] for e in events_of(srv.db, off.id)] == [("Ben", "rejected"), ("Cleo", "approved")]
     with Registry.open(srv.db) as registry:
         assert registry.get_asset(off.id).row.state is ReviewState.approved

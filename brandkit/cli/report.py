@@ -25,6 +25,7 @@ _FIGURES = (
     ("spend_usd", "spend (USD)"),
     ("spend_per_approved", "spend per approved asset (USD)"),
     ("approved", "approved"),
+    ("approved_over_failed_checks", "approved over failed checks"),
     ("rejected", "rejected"),
     ("changes_requested", "changes requested"),
     ("pending", "pending review"),

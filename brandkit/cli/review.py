@@ -236,7 +236,8 @@ def _decide(
 def review_approve(
     ids: IdsArg, reason: ReasonOpt = None, reviewer: ReviewerOpt = None, db: DbOpt = None, json_out: JsonOpt = False
 ) -> None:
-    """Approve assets (a new review event; earlier decisions stay in the history)."""
+    """Approve assets (a new review event; earlier decisions stay in the history). An asset whose checks failed is
+    approved only with --reason: the approval overrides them, and the history says why."""
     _decide(ids, "approved", reason, None, reviewer, db, json_out)
 
 

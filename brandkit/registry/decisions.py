@@ -33,7 +33,9 @@ def checked_decision(row: AssetRow, state: ReviewState | str, reason: str | None
     what is wrong (``db``: the registry's path, for the error).
 
     ``rejected`` and ``changes_requested`` need a reason. ``approved`` needs the asset's file to hold the bytes
-    that were checked (their recorded sha256): a file changed or missing since is refused.
+    that were checked (their recorded sha256): a file changed or missing since is refused; and an asset whose checks
+    failed (the best attempt of a rejected request, a validated file that failed) is approved only with a reason —
+    the approval overrides its checks, and the history says why.
     """
     try:
         chosen = ReviewState(state)
@@ -50,6 +52,13 @@ def checked_decision(row: AssetRow, state: ReviewState | str, reason: str | None
         raise ReviewStateError(f"reason: at most {MAX_REASON} characters (got {len(reason)})", db)
     if reason is None and chosen in (ReviewState.rejected, ReviewState.changes_requested):
         raise ReviewStateError(f"{chosen.value}: a reason is needed (a failing check or free text)", db)
+    if chosen is ReviewState.approved and not row.passed and reason is None:
+        failing = ", ".join(name for name, status in row.checks.items() if status in ("failed", "not_checked"))
+        raise ReviewStateError(
+            f"approve refused: asset {row.id} failed its checks ({failing or 'see its report'}); approving it "
+            "overrides them — give the reason (a note on why they do not apply)",
+            path=row.path,
+        )
     if chosen is ReviewState.approved:
         now = recorded_file(row)
         if not now.unchanged:

@@ -63,6 +63,7 @@ def _figures(facts: Sequence[_Facts]) -> dict[str, object]:
         "accepted": len(accepted),
         "reviewed": len(reviewed),
         "approved": states["approved"],
+        "approved_over_failed_checks": sum(1 for f in facts if f.state == "approved" and not f.passed),
         "rejected": states["rejected"],
         "changes_requested": states["changes_requested"],
         "pending": states["pending"],

@@ -174,6 +174,9 @@ class Metrics(_Row):
     accepted: int = Field(default=0, description="Produced assets whose final report passed the gates.")
     reviewed: int = Field(default=0, description="Assets with at least one review decision.")
     approved: int = 0
+    approved_over_failed_checks: int = Field(
+        default=0, description="Approved assets whose checks failed: a reviewer overrode them (with a reason)."
+    )
     rejected: int = 0
     changes_requested: int = 0
     pending: int = 0
