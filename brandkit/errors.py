@@ -42,6 +42,7 @@ import re
 import reprlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from brandkit.rate_limits import RateLimitInfo
@@ -282,6 +283,8 @@ class BrandViolationError(BrandkitError, Generic[ReportT, AttemptT, AssetT]):
         self.best = best
         self.attempts = list(attempts)
         self.asset = asset
+        self.kept_path: Path | None = None
+        """Where the call itself saved ``asset``, when it did (a conversation turn with an ``out`` folder)."""
         super().__init__(message)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -133,3 +134,18 @@ def test_openai_session_against_the_loopback_server_shows_streamed_partials(
     sent = [r.fields.get("previous_response_id") for r in openai_server.records("/responses")]
     assert sent[0] is None and sent[1] is not None
     assert FAKE_API_KEY not in result.output
+
+
+def test_a_turn_that_fails_its_checks_says_where_its_best_attempt_is_kept(tmp_path: Path) -> None:
+    spec = tmp_path / "northwind"
+    shutil.copytree("brand_specs/northwind", spec)
+    brand = spec / "brand.yaml"
+    brand.write_text(brand.read_text().replace("max_attempts: 3", "max_attempts: 1"))  # no repair within a turn
+    out = tmp_path / "chat"
+    args = ["chat", "--spec", str(spec), *BASE[3:], "--out", str(out)]
+    result = CliRunner().invoke(app, args, input="make the background neon green\n")
+    assert result.exit_code == 1, result.output  # a turn failed
+    (kept,) = out.glob("*-turn-01-rejected.png")
+    text = " ".join(result.output.split())
+    assert "turn 1 failed the brand checks (palette)" in text and f"best attempt is kept for review: {kept}" in text
+    assert kept.is_file() and brandkit.read_sidecar(kept).report.passed is False

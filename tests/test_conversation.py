@@ -234,6 +234,30 @@ def test_a_turn_failing_after_repair_raises_and_does_not_advance(kit: brandkit.B
     assert conv.spent_usd == pytest.approx(0.02) and conv.usage.input_text_tokens == 200
 
 
+def test_a_failed_turn_keeps_its_best_attempt_in_the_folder_and_the_registry(
+    kit: brandkit.BrandKit, tmp_path: Path
+) -> None:
+    from brandkit.registry.recorder import RegistryRecorder
+
+    out = tmp_path / "out"
+    recorder = RegistryRecorder(out / "brandkit.db", "conversation", out, spec=kit.spec)
+    conv = kit.conversation(REQ, out=out, recorder=recorder, max_attempts=1, name="cafe")
+    first = conv.turn("warmer")
+    with pytest.raises(BrandViolationError) as failed:
+        conv.turn("make the background neon green")
+    kept = failed.value.kept_path
+    assert kept is not None and kept.name == "cafe-turn-02-rejected.png" and kept.is_file()
+    link = brandkit.read_sidecar(kept).conversation
+    assert link is not None and (link.turn, link.conversation_id) == (2, conv.id)  # paid for: kept, linked
+    assert link.parent_sha256 == hashlib.sha256(first.asset.data).hexdigest()
+    assert len(conv.turns) == 1 and conv.current_turn == first  # the conversation did not advance
+    with Registry.open(out / "brandkit.db") as registry:
+        row = registry.known_file(kept)
+        assert row is not None and row.passed is False and row.parent_id == first.registry_id
+    again = conv.turn("cooler")  # the next accepted turn takes the number, beside the rejected one
+    assert again.path is not None and again.path.name == "cafe-turn-02.png" and kept.is_file()
+
+
 def test_a_bad_change_is_refused_before_anything_is_sent(kit: brandkit.BrandKit) -> None:
     provider = CountingProvider(LocalConversationProvider(kit.spec))
     conv = kit.conversation(REQ, provider=provider)

@@ -195,6 +195,8 @@ class _Chat:
             self.failed += 1
             failing = ", ".join(r.name for r in exc.report.failures) if exc.report is not None else "unknown"
             self.errors.print(f"turn {number} failed the brand checks ({failing}): {exc}", markup=False)
+            if exc.kept_path is not None:
+                self.errors.print(f"its best attempt is kept for review: {exc.kept_path}", markup=False)
             self.errors.print("the conversation stays at the current image", markup=False)
             return
         except BrandkitError as exc:

@@ -8,7 +8,8 @@ with a :class:`~brandkit.conversation.adapter.TurnAdapter` as the provider, and,
 asset to the conversation (:class:`~brandkit.asset.ConversationLink`), saves it (when the conversation has an
 ``out`` folder) and records it with the previous turn's asset as parent (when it has a recorder). A turn that
 fails the gates raises :class:`~brandkit.BrandViolationError` and does not advance the conversation; its spend is
-counted all the same.
+counted all the same, and its best attempt (``error.asset``, linked to the conversation) is kept: saved as
+``<name>-turn-NN-rejected`` in the ``out`` folder (``error.kept_path``) and recorded as failed.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from brandkit.compile import compile_prompt
 from brandkit.conversation.adapter import TurnAdapter, TurnPlan
 from brandkit.conversation.copy_edits import copy_edits
 from brandkit.conversation.models import TurnOutcome, TurnRecorder, add_usage
-from brandkit.errors import OutputError, OutputExistsError, RequestError
+from brandkit.errors import BrandViolationError, OutputError, OutputExistsError, RequestError
 from brandkit.models import AssetRequest, CompiledPrompt, RenderCall
 from brandkit.pipeline import Compute, Flow, KitContext, attempt_flow
 from brandkit.provider.conversation import ConversationProvider, PartialCallback, TurnUsage
@@ -257,29 +258,21 @@ class TurnSession:
                 max_spend_usd=limit,
                 edited_image=current.asset.data if current is not None else None,  # the turn it refines
             )
+        except BrandViolationError as exc:  # paid for: the best attempt is kept (saved, recorded), not advanced to
+            if isinstance(exc.asset, Asset):
+                exc.asset = self._linked(exc.asset, adapter, number, current)
+                if self.out is not None:
+                    exc.kept_path, _ = yield from self._keep(exc.asset, f"{self.name}-turn-{number:02d}-rejected")
+            raise
         finally:  # paid is paid: a failed turn's spend counts too
             self._busy = False
             self._settle(adapter, reservation)
+        asset = self._linked(asset, adapter, number, current)
         accepted = adapter.results[asset.attempt_number - 1]
-        link = ConversationLink(
-            conversation_id=self.id,
-            turn=number,
-            response_id=accepted.response_id,
-            previous_response_id=adapter.plan.previous_response_id,
-            parent_sha256=hashlib.sha256(current.asset.data).hexdigest() if current is not None else None,
-            instruction=adapter.plan.asked,
-        )
-        asset = asset.model_copy(update={"conversation": link})
-        path = None
+        path: Path | None = None
+        row_id: int | None = None
         if self.out is not None:
-            path = yield Compute(partial(_save, asset, self.out, f"{self.name}-turn-{number:02d}"))
-        row_id = None
-        if self.recorder is not None and path is not None:
-            recorder = self.recorder
-            row = yield Compute(
-                partial(recorder.record_asset, asset, path, kind="conversation", spec=spec, parent_id=self._parent_row)
-            )
-            row_id = row.id if row is not None else None
+            path, row_id = yield from self._keep(asset, f"{self.name}-turn-{number:02d}")
         usage = TurnUsage()
         notes: list[str] = list(adapter.plan.notes)
         for result in adapter.results:
@@ -308,6 +301,31 @@ class TurnSession:
             self._parent_row = row_id
         self._states[number] = (request, self._parent_row)
         return outcome
+
+    def _linked(self, asset: Asset, adapter: TurnAdapter, number: int, current: TurnOutcome | None) -> Asset:
+        """``asset`` (turn ``number``'s accepted or best attempt) linked to the conversation."""
+        link = ConversationLink(
+            conversation_id=self.id,
+            turn=number,
+            response_id=adapter.results[asset.attempt_number - 1].response_id,
+            previous_response_id=adapter.plan.previous_response_id,
+            parent_sha256=hashlib.sha256(current.asset.data).hexdigest() if current is not None else None,
+            instruction=adapter.plan.asked,
+        )
+        return asset.model_copy(update={"conversation": link})
+
+    def _keep(self, asset: Asset, stem: str) -> Flow[tuple[Path, int | None]]:
+        """Save ``asset`` into the conversation's folder as ``stem`` (never over a file) and record it, the current
+        turn's row as its parent: its path and registry row id (``None`` without a recorder, or when it failed)."""
+        assert self.out is not None
+        path: Path = yield Compute(partial(_save, asset, self.out, stem))
+        if self.recorder is None:
+            return path, None
+        record = partial(
+            self.recorder.record_asset, asset, path, kind="conversation", spec=self.ctx.spec, parent_id=self._parent_row
+        )
+        row = yield Compute(record)
+        return path, row.id if row is not None else None
 
     def _settle(self, adapter: TurnAdapter, reservation: Reservation | None) -> None:
         for result in adapter.results:
