@@ -45,8 +45,9 @@ from brandkit.field_errors import request_error
 from brandkit.imageio import detect_format
 from brandkit.mcp import models as m
 from brandkit.mcp.config import ServerConfig
+from brandkit.mcp.outputs import Rejected
 from brandkit.mcp.review import ReviewTools
-from brandkit.mcp.service import BrandService, Rejected
+from brandkit.mcp.service import BrandService
 
 __all__ = ["BrandServer", "build_server", "tool_failure"]
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import logging
-import secrets
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,9 +19,8 @@ from typing import Any
 
 import anyio
 
-from brandkit.asset import Asset
 from brandkit.checks.base import Check
-from brandkit.errors import BrandkitError, BrandViolationError, OutputError, OutputExistsError, RequestError
+from brandkit.errors import BrandViolationError, RequestError
 from brandkit.evidence import build_verification
 from brandkit.kit import AsyncBrandKit
 from brandkit.mcp.config import ServerConfig
@@ -39,16 +36,14 @@ from brandkit.mcp.models import (
     ValidateArgs,
     ValidateResult,
 )
+from brandkit.mcp.outputs import OutputFolder
 from brandkit.models import AssetRequest, CompiledPrompt
-from brandkit.outputs import estimate_output_bytes, keep_elsewhere, preflight
 from brandkit.provider.pricing import DEFAULT_PRICES
 from brandkit.resources import KitResources
 from brandkit.spec.loader import load_spec
 from brandkit.spec.models import BrandSpec
 
-__all__ = ["BrandService", "Rejected", "decode_image"]
-
-_log = logging.getLogger("brandkit.mcp")
+__all__ = ["BrandService", "decode_image"]
 
 MAX_BASE64_CHARS = 70_000_000
 """About 50 MB of image: larger base64 input is refused before decoding."""
@@ -68,16 +63,6 @@ def decode_image(text: str, field_name: str) -> bytes:
         raise RequestError(f"{field_name}: not valid base64", field=field_name) from None
 
 
-class Rejected(Exception):
-    """``generate`` / ``edit``: no attempt passed (``error``), and the best attempt was saved and recorded (``kept``,
-    ``passed`` false); the server reports the error with it."""
-
-    def __init__(self, error: BrandViolationError[Any, Any, Asset], kept: AssetResult) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.kept = kept
-
-
 class BrandService:
     """The tools' logic over :class:`~brandkit.kit.AsyncBrandKit`; one per server (no module-level state).
 
@@ -91,6 +76,7 @@ class BrandService:
         self._resources: dict[str, KitResources] = {}
         self._kits: dict[str, AsyncBrandKit] = {}
         self._lock = threading.Lock()  # guards the three dicts (held briefly; spec loading runs in a worker thread)
+        self.outputs = OutputFolder(config, self._spec_sync)
 
     def __repr__(self) -> str:
         return f"BrandService(brands={sorted(self.config.brands)}, provider={self.config.provider!r})"
@@ -250,42 +236,27 @@ class BrandService:
             )
         async with await self._budgeted(args.brand, args.budget_usd) as kit:  # its clients closed after the call
             prompt = await anyio.to_thread.run_sync(kit.compile, request)  # forbidden content and bad copy: here
-            await self._preflight(prompt)
+            await self.outputs.preflight(prompt)
             stem = f"{args.brand}-{prompt.format_name}"
             try:
                 asset = await kit.generate(request)
             except BrandViolationError as exc:
-                raise await self._rejected(exc, stem, args.budget_usd, args.brand, None) from None
-        return await self._saved(asset, stem, args.budget_usd, args.brand)
+                raise await self.outputs.rejected(exc, stem, args.budget_usd, args.brand, None) from None
+        return await self.outputs.saved(asset, stem, args.budget_usd, args.brand)
 
     async def edit(self, args: EditArgs) -> AssetResult:
         """Edit an image (path inside the allowed roots, or base64) within ``args.budget_usd``; save the result."""
         data, source = await self._image(args.image_path, args.image_base64)
         mask = await self._file_or_base64(args.mask_path, args.mask_base64, "mask")
         stem = Path(source).stem if args.image_path else f"{args.brand}-image"
-        await self._preflight(None)
+        await self.outputs.preflight(None)
         parent = Path(source) if args.image_path else None
         async with await self._budgeted(args.brand, args.budget_usd) as kit:  # its clients closed after the call
             try:
                 asset = await kit.edit(data, mask=None if mask is None else mask[0], request=args.request)
             except BrandViolationError as exc:
-                raise await self._rejected(exc, f"{stem}-edited", args.budget_usd, args.brand, parent) from None
-        return await self._saved(asset, f"{stem}-edited", args.budget_usd, args.brand, parent)
-
-    async def _rejected(
-        self, error: BrandViolationError[Any, Any, Asset], stem: str, budget_usd: float, brand: str, parent: Path | None
-    ) -> Exception:
-        """What to raise when no attempt passed: :class:`Rejected`, the best attempt saved (``STEM-rejected-…``) and
-        recorded as failed — paid for, kept for review —; the error itself when nothing was rendered or the save
-        failed (said in the server's log: the error is what the client must see)."""
-        if error.asset is None:
-            return error
-        try:
-            kept = await self._saved(error.asset, f"{stem}-rejected", budget_usd, brand, parent)
-        except BrandkitError as exc:
-            _log.warning("brandkit mcp: the rejected attempt could not be kept: %s", exc)
-            return error
-        return Rejected(error, kept)
+                raise await self.outputs.rejected(exc, f"{stem}-edited", args.budget_usd, args.brand, parent) from None
+        return await self.outputs.saved(asset, f"{stem}-edited", args.budget_usd, args.brand, parent)
 
     # --- helpers -----------------------------------------------------------------------------------------
 
@@ -322,64 +293,6 @@ class BrandService:
             real = self.config.confined(path, f"{name}_path")
             return await anyio.to_thread.run_sync(read_bytes, real), str(real)
         return None if data is None else (decode_image(data, f"{name}_base64"), "<base64>")
-
-    async def _preflight(self, prompt: CompiledPrompt | None) -> None:
-        """The output folder is usable (and, for a known size, large enough) before anything is spent."""
-        images = []
-        if prompt is not None:
-            transparent = prompt.params.get("background") == "transparent"
-            images = [(prompt.width, prompt.height, str(prompt.params.get("output_format", "png")), transparent)]
-        await anyio.to_thread.run_sync(preflight, self.config.out, estimate_output_bytes(images))
-
-    async def _saved(
-        self, asset: Asset, stem: str, budget_usd: float, brand: str, parent: Path | None = None
-    ) -> AssetResult:
-        try:
-            path = await anyio.to_thread.run_sync(self._save_new, asset, stem)
-        except OutputError as exc:  # paid for, not saved: kept elsewhere when possible, and said (as the CLI does)
-            raise keep_elsewhere([(stem, asset.cost_usd, asset.save)], 0, self.config.out, exc) from exc
-        registry_id, warnings = await anyio.to_thread.run_sync(self._record, asset, path, brand, parent)
-        return AssetResult(
-            path=str(path),
-            sidecar=str(path) + ".json",
-            passed=asset.report.passed,
-            provider=asset.provider,
-            model=asset.model,
-            attempt=asset.attempt_number,
-            attempts=len(asset.attempts),
-            cost_usd=round(asset.cost_usd, 6),
-            budget_usd=budget_usd,
-            fixes=list(asset.fixes),
-            report=asset.report,
-            edit=asset.edit.model_dump(mode="json") if asset.edit is not None else None,
-            registry_id=registry_id,
-            warnings=warnings,
-        )
-
-    def _save_new(self, asset: Asset, stem: str) -> Path:
-        """Save under ``out/<stem>-<random>`` (atomic; never over an existing file)."""
-        for _ in range(100):
-            try:
-                return asset.save(self.config.out / f"{stem}-{secrets.token_hex(4)}")
-            except OutputExistsError:
-                continue
-        raise OutputExistsError(f"{self.config.out}: no free name for {stem!r}", path=str(self.config.out))
-
-    def _record(self, asset: Asset, path: Path, brand: str, parent: Path | None) -> tuple[int | None, list[str]]:
-        """Record the saved asset in the registry when the server has one: its id (an edit linked to the recorded
-        asset it started from, ``parent``) and the registry's warnings (a registry failure never fails the call:
-        the files are safe)."""
-        if self.config.db is None:
-            return None, []
-        from brandkit.registry.recorder import RegistryRecorder
-
-        kind = "edit" if asset.edit is not None else "generate"
-        spec = self._spec_sync(brand)
-        with RegistryRecorder(
-            self.config.db, f"mcp {kind}", self.config.out, spec=spec, kind=kind, parent_path=parent
-        ) as recorder:
-            row = recorder.add(asset, path)
-        return (None if row is None else row.id), list(recorder.warnings)
 
 
 def _expected(spec: BrandSpec, data: bytes, args: ValidateArgs) -> AssetRequest | None:
