@@ -109,6 +109,10 @@ def test_cli_generate_keeps_the_best_rejected_attempt_with_its_sidecar_and_recor
     refused = CliRunner().invoke(app, approve)
     assert refused.exit_code == 2 and "overrides them" in " ".join(refused.stderr.split())
     assert CliRunner().invoke(app, [*approve, "--reason", "the client supplied this green"]).exit_code == 0
+    exported = CliRunner().invoke(app, ["review", "export", str(tmp_path / "pub"), "--db", str(db)])
+    assert exported.exit_code == 0, exported.output
+    (entry,) = json.loads((tmp_path / "pub" / "export.json").read_text())["assets"]
+    assert (entry["checks_passed"], entry["approval_reason"]) == (False, "the client supplied this green")
     again = CliRunner().invoke(app, [*ARGS, "--out", str(out), "--db", str(db), "--json"])
     doc = json.loads(again.stdout)
     assert again.exit_code == 1 and doc["exit_code"] == 1 and doc["report"]["passed"] is False

@@ -6,7 +6,8 @@ Each image and its sidecar are written together atomically, under the image's ow
 ever replaced by surprise: an identical file already there is skipped; a different file with that name, or two
 approved assets that would share a name, stop the export before anything is written (``overwrite=True``
 replaces existing files; two assets sharing a name always stop it). ``export.json`` lists what the folder holds
-(this export's assets merged into an earlier export's list) and who approved each when.
+(this export's assets merged into an earlier export's list), who approved each when and why, and whether its checks
+passed (``checks_passed`` false: the approval overrode them).
 
 With a :class:`~brandkit.credentials.CredentialSigner`, each exported image is re-signed with the review decision
 (:func:`~brandkit.credentials.sign_with_review`: the chain then reads model → brandkit → review); the exported
@@ -187,6 +188,8 @@ def export_approved(
                 "spec": {"name": row.spec_name, "version": row.spec_version, "fingerprint": row.spec_fingerprint},
                 "approved_by": approval.reviewer,
                 "approved_at": approval.at.isoformat(),
+                "approval_reason": approval.reason,
+                "checks_passed": row.passed,  # false: the approval overrode failed checks (its reason says why)
             }
         )
     merged = dict(earlier)
