@@ -102,42 +102,41 @@ def run_assets(
     written: list[dict[str, Any]] = []
     unsaved: list[tuple[Any, str, OutputError]] = []
 
-    def save(index: int, asset: Any) -> None:
-        name, suffix = target.name(stem, index, count)
-        suffix = suffix or image_extension(asset.output_format)
-        try:
-            path = _save_new(asset, out, name, suffix, overwrite)
-        except OutputError as exc:
-            unsaved.append((asset, name + suffix, exc))
-            return
-        written.append(_asset_summary(asset, path))
-        if recorder is not None:  # after the files are safe; a registry failure is a warning (cli/recording.py)
-            recorder.add(asset, path)
-        if not json_out:  # said as it is saved: a long run shows each variant as it comes
-            _print_saved(asset, written[-1])
-
     rejected: dict[int, dict[str, Any]] = {}  # variant index → its kept best attempt's summary
     not_kept: list[str] = []
 
+    def file_name(index: int, asset: Any, tail: str = "") -> tuple[str, str]:
+        name, suffix = target.name(stem, index, count)
+        return name + tail, suffix or image_extension(asset.output_format)
+
+    def keep(asset: Any, name: str, suffix: str) -> dict[str, Any]:
+        """``asset`` saved (never over a file unless ``overwrite``; OutputError when it cannot be), recorded and
+        printed: its ``--json`` summary."""
+        path = _save_new(asset, out, name, suffix, overwrite)
+        info = _asset_summary(asset, path)
+        if recorder is not None:  # after the files are safe; a registry failure is a warning (cli/recording.py)
+            recorder.add(asset, path)
+        if not json_out:  # said as it is saved: a long run shows each variant as it comes
+            _print_saved(asset, info)
+        return info
+
+    def save(index: int, asset: Any) -> None:
+        name, suffix = file_name(index, asset)
+        try:
+            written.append(keep(asset, name, suffix))
+        except OutputError as exc:
+            unsaved.append((asset, name + suffix, exc))
+
     def keep_rejected(index: int, error: BaseException) -> None:
-        """The best attempt of a variant whose checks failed on every attempt (paid for): saved as
-        ``<name>-rejected`` with its sidecar (its failing report; never over a file unless ``overwrite``),
-        recorded as failed — the review queue shows it — and printed."""
+        """The best attempt of a variant whose checks failed on every attempt (paid for), kept as ``<name>-rejected``
+        with its sidecar (its failing report), recorded as failed — the review queue shows it — and printed."""
         if not isinstance(error, BrandViolationError) or error.asset is None:
             return
-        asset = error.asset
-        name, suffix = target.name(stem, index, count)
-        suffix = suffix or image_extension(asset.output_format)
+        name, suffix = file_name(index, error.asset, "-rejected")
         try:
-            path = _save_new(asset, out, f"{name}-rejected", suffix, overwrite)
+            rejected[index] = keep(error.asset, name, suffix)
         except OutputError as exc:
-            not_kept.append(f"{name}-rejected{suffix}: {exc}")
-            return
-        rejected[index] = _asset_summary(asset, path)
-        if recorder is not None:
-            recorder.add(asset, path)
-        if not json_out:
-            _print_saved(asset, rejected[index])
+            not_kept.append(f"{name}{suffix}: {exc}")
 
     partial: PartialGenerationError[Any] | None = None
     violation: BrandViolationError[Any, Any, Any] | None = None
