@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -256,6 +257,20 @@ def test_a_failed_turn_keeps_its_best_attempt_in_the_folder_and_the_registry(
         assert row is not None and row.passed is False and row.parent_id == first.registry_id
     again = conv.turn("cooler")  # the next accepted turn takes the number, beside the rejected one
     assert again.path is not None and again.path.name == "cafe-turn-02.png" and kept.is_file()
+
+
+def test_a_failed_turn_whose_best_attempt_cannot_be_kept_still_fails_on_its_checks(
+    kit: brandkit.BrandKit, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    conv = kit.conversation(REQ, out=out, max_attempts=1)
+    conv.turn("warmer")
+    shutil.rmtree(out)
+    out.write_text("a file where the conversation's folder was")  # the rejected attempt cannot be saved
+    with pytest.raises(BrandViolationError) as failed:  # the checks' failure, not the output's
+        conv.turn("make the background neon green")
+    assert failed.value.kept_path is None and failed.value.asset is not None
+    assert any("its best attempt could not be kept" in note for note in failed.value.__notes__)
 
 
 def test_a_bad_change_is_refused_before_anything_is_sent(kit: brandkit.BrandKit) -> None:

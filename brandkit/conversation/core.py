@@ -262,7 +262,10 @@ class TurnSession:
             if isinstance(exc.asset, Asset):
                 exc.asset = self._linked(exc.asset, adapter, number, current)
                 if self.out is not None:
-                    exc.kept_path, _ = yield from self._keep(exc.asset, f"{self.name}-turn-{number:02d}-rejected")
+                    try:
+                        exc.kept_path, _ = yield from self._keep(exc.asset, f"{self.name}-turn-{number:02d}-rejected")
+                    except OutputError as lost:  # the checks' failure stays the error; why it was not kept is said
+                        exc.add_note(f"its best attempt could not be kept: {lost}")
             raise
         finally:  # paid is paid: a failed turn's spend counts too
             self._busy = False
