@@ -25,6 +25,7 @@ from brandkit.errors import BrandViolationError
 from brandkit.imageio import read_provenance
 from brandkit.models import CheckStatus
 from brandkit.registry import Registry
+from brandkit.registry.recorder import RegistryRecorder
 from brandkit.variants import arun_variants
 from tests.support.never_passes import NeverPasses
 from tests.support.openai_plugin import FAKE_API_KEY, FAST_RETRY
@@ -172,7 +173,10 @@ async def test_a_variant_that_fails_keeps_its_best_attempt_with_provenance_and_s
 ) -> None:
     plan = write_plan(tmp_path, headlines=1)
     out = tmp_path / "out"
-    run = await arun_variants(plan, out, provider="local", checks=[TechnicalCheck(), NeverPasses()], max_attempts=2)
+    recorder = RegistryRecorder(tmp_path / "r.db", "variants", out)
+    checks = [TechnicalCheck(), NeverPasses()]
+    with recorder:
+        run = await arun_variants(plan, out, provider="local", checks=checks, max_attempts=2, recorder=recorder)
     (failed,) = run.variants
     assert failed["status"] == "failed" and failed["kind"] == "checks"
     kept = out / failed["files"]["rejected"]
@@ -180,3 +184,7 @@ async def test_a_variant_that_fails_keeps_its_best_attempt_with_provenance_and_s
     assert record["checks"]["never"] == "failed"  # a later `brandkit validate` knows its copy and layout
     sidecar = brandkit.read_sidecar(kept)
     assert sidecar.report.passed is False and len(sidecar.attempts) == 2
+    with Registry.open(tmp_path / "r.db") as registry:
+        row = registry.known_file(kept)
+    assert row is not None and (row.kind, row.passed, row.attempts) == ("variant", False, 2)
+    assert row.content_hash == hashlib.sha256(kept.read_bytes()).hexdigest()  # what is on disk: approvable

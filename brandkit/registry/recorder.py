@@ -232,7 +232,8 @@ class RegistryRecorder:
         return None
 
     def saved(self, variant: Variant, asset: Asset, path: Path, spec: BrandSpec) -> None:
-        """A variant passed and is saved at ``path``."""
+        """A variant is saved at ``path``: ``asset`` passed — or, its report failed, is its best attempt (then it is
+        no master of another variant)."""
 
         def record(reg: Registry, run: str) -> AssetRow:
             row = reg.record_asset(
@@ -244,25 +245,15 @@ class RegistryRecorder:
                 parent_id=self._parent(reg, variant),
                 spec=spec,
             )
-            self._by_key[variant.key] = row.id
+            if asset.report.passed:
+                self._by_key[variant.key] = row.id
             return row
 
         self._guarded(variant.name, record)
 
     def failed(self, variant: Variant, rejected: Asset, path: Path, spec: BrandSpec) -> None:
         """A variant failed its checks; ``rejected``, its best attempt, is saved at ``path``."""
-        self._guarded(
-            variant.name,
-            lambda reg, run: reg.record_asset(
-                rejected,
-                path,
-                run_id=run,
-                kind="variant",
-                key=variant.key,
-                parent_id=self._parent(reg, variant),
-                spec=spec,
-            ),
-        )
+        self.saved(variant, rejected, path, spec)
 
     def reconcile(self, variants: Sequence[dict[str, Any]], out: Path) -> int:
         """Record the succeeded variants of a run (``VariantRun.variants``) the registry does not hold yet — those
