@@ -32,7 +32,15 @@ from brandkit.atomic import atomic_write_all
 from brandkit.edit_inherit import EditReport
 from brandkit.errors import OutputError
 from brandkit.imageio import load_image
-from brandkit.models import AssetRequest, Attempt, CompiledPrompt, ComposedCopy, EditRequest, ValidationReport
+from brandkit.models import (
+    AssetRequest,
+    Attempt,
+    CompiledPrompt,
+    ComposedCopy,
+    EditRequest,
+    PhotoUse,
+    ValidationReport,
+)
 from brandkit.outputs import image_extension
 from brandkit.provenance import PROVENANCE_KEY, ProvenanceRecord, read_provenance_record
 
@@ -87,8 +95,9 @@ class Asset(BaseModel):
 
     def provenance(self) -> dict[str, Any]:
         """The provenance record embedded in the file and the sidecar."""
+        placed = next((a.photo for a in self.attempts if a.number == self.attempt_number), None)
         return provenance_record(
-            self.prompt, self.provider, self.model, self.attempt_number, self.report, self.composed
+            self.prompt, self.provider, self.model, self.attempt_number, self.report, self.composed, placed
         )
 
     def sidecar_record(self) -> AssetSidecar:
@@ -191,17 +200,22 @@ def provenance_record(
     attempt: int,
     report: ValidationReport | None,
     composed: ComposedCopy | None = None,
+    photo: PhotoUse | None = None,
 ) -> dict[str, Any]:
     """Compact provenance: enough to validate the file again later without the request.
 
     ``composed``: the copy brandkit drew itself; its font sizes and CTA pill are recorded (``copy_font_px``,
     ``cta_box``) so a later ``validate`` reads the copy areas at the size they need. ``None``: not recorded.
+    ``photo``: the spec library photo placed in the photo area (its id and file's sha256 are recorded, so an edit
+    into another size crops the photograph afresh rather than the ad's crop of it).
     """
     extra: dict[str, Any] = {}
     if composed is not None:
         extra = {"copy_font_px": list(composed.font_px)}
         if composed.cta_box is not None:
             extra["cta_box"] = list(composed.cta_box)
+    if photo is not None:
+        extra["photo"] = {"id": photo.id, "sha256": photo.sha256}
     return {
         "generator": f"brandkit/{_version()}",
         "spec_name": prompt.spec_name,

@@ -70,6 +70,14 @@ class ProvenanceCopy(_Strict):
     disclaimers: list[str] = Field(default_factory=list, max_length=50)
 
 
+class ProvenancePhoto(_Strict):
+    """The spec library photograph brandkit placed in the photo area: its id in the spec and the sha256 of its file
+    (an edit into another size crops it afresh, around its focal point, when the spec still holds that file)."""
+
+    id: str = Field(max_length=200)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
 class ProvenanceRecord(_Strict):
     """A provenance record as brandkit writes it (:func:`brandkit.asset.provenance_record`), typed."""
 
@@ -94,6 +102,8 @@ class ProvenanceRecord(_Strict):
     """The CTA's pill when brandkit drew it (absent: unknown)."""
     background_tone: Literal["light", "dark"] | None = None
     """The layout's background tone (absent: unknown — files written before it was recorded)."""
+    photo: ProvenancePhoto | None = None
+    """The library photo in ``photo_box`` (absent: none, another image, or a file written before it was recorded)."""
     copy_: ProvenanceCopy = Field(alias="copy")
     checks: dict[str, CheckState] = Field(max_length=64)
 

@@ -357,23 +357,33 @@ def test_an_ad_edited_into_another_format_is_recomposed_not_cropped_with_pieces_
 ) -> None:
     """`edit ad.png --format portrait`: the local renderer cover-cropped the whole square ad into the portrait
     canvas and drew the copy again over its copy panel only — halves of the old headline, the old CTA pill and a
-    second disclaimer stayed beside the new ones, and every check passed. Now the ad's photograph (its provenance's
-    photo area) is the hero of the portrait layout, and nothing of the old copy is left."""
+    second disclaimer stayed beside the new ones, and every check passed. Now the ad's photograph — the library photo
+    its provenance names, cropped afresh around its focal point — is the hero of the portrait layout, and nothing of
+    the old copy is left."""
     import numpy as np
 
     from brandkit.compose import background_color
+    from brandkit.imageio import load_image
     from brandkit.provider.photo_library import cover_crop
 
+    placed = master.attempts[-1].photo
+    assert placed is not None and master.provenance()["photo"] == {"id": placed.id, "sha256": placed.sha256}
     portrait = kit.edit(master.data, "Make the portrait version", format="portrait")
     assert (portrait.width, portrait.height) == (1024, 1536) and portrait.report.passed
     notes = [note for attempt in portrait.attempts for note in attempt.notes]
     assert any(note.startswith("recomposed into the portrait layout (1024x1024 → 1024x1536)") for note in notes)
-    hero, source = portrait.prompt.layout.hero_box, master.prompt.layout.hero_box
-    assert hero is not None and source is not None
+    assert any(f"the library photo {placed.id!r}, cropped afresh" in note for note in notes)
+    hero = portrait.prompt.layout.hero_box
+    assert hero is not None and portrait.attempts[-1].photo is not None
+    assert portrait.attempts[-1].photo.id == placed.id and portrait.provenance()["photo"]["id"] == placed.id
     pixels = np.asarray(portrait.image.convert("RGB"), dtype=np.int16)
-    photo = master.image.convert("RGB").crop(source.as_tuple())
-    expected = np.asarray(cover_crop(photo, (0.5, 0.5), (hero.width, hero.height))[0], dtype=np.int16)
-    assert np.abs(pixels[hero.y0 : hero.y1, hero.x0 : hero.x1] - expected).max() <= 1  # the ad's photograph
+    library = next(photo for photo in kit.spec.photos if photo.id == placed.id)
+    whole = load_image(kit.spec.asset_path(library.file).read_bytes())
+    focal = (library.focal_point.x, library.focal_point.y)
+    expected = np.asarray(cover_crop(whole, focal, (hero.width, hero.height))[0], dtype=np.int16)
+    assert (
+        np.abs(pixels[hero.y0 : hero.y1, hero.x0 : hero.x1] - expected).max() <= 1
+    )  # the photograph, not the ad's crop
     zones = np.ones(pixels.shape[:2], dtype=bool)  # what is neither hero, copy, nor logo is the flat background
     for box in (hero, portrait.prompt.layout.copy_box, portrait.prompt.layout.disclaimer_box):
         if box is not None:
@@ -384,7 +394,39 @@ def test_an_ad_edited_into_another_format_is_recomposed_not_cropped_with_pieces_
     bg = np.array(background_color(kit.spec, portrait.prompt.background_tone))
     assert np.all(pixels[zones] == bg)  # no piece of the square ad's copy anywhere
     text = portrait.report.checks["text"].details
-    assert text["unexpected_text"] == [], text["unexpected_text"]
+    assert text["repeated_copy"] == []  # no piece of the old copy read a second time
+    for found in text["unexpected_text"]:  # what else the OCR read is in the photograph (a cup read as "8"), not copy
+        x0, y0, x1, y1 = found["box"]
+        assert hero.x0 <= (x0 + x1) / 2 <= hero.x1 and hero.y0 <= (y0 + y1) / 2 <= hero.y1, found
     # the same size keeps the image and redraws only its copy (a localisation): no recomposition then
     same = kit.edit(master.data, "German headline", headline="Langsame Morgen", locale="de")
     assert not any("recomposed" in note for attempt in same.attempts for note in attempt.notes)
+
+
+def test_a_recomposed_edit_whose_library_photo_changed_crops_the_ads_own_photo_area(
+    kit: brandkit.BrandKit, master: brandkit.Asset, spec: BrandSpec, kit_resources: KitResources
+) -> None:
+    """The spec's photo file is not the one the ad recorded (replaced since): the ad's own photo area, cut from the
+    image, is the hero — never another photograph under the same id."""
+    import numpy as np
+
+    from brandkit.provider.photo_library import cover_crop
+
+    placed = master.attempts[-1].photo
+    assert placed is not None
+    other = next(photo.file for photo in spec.photos if photo.id != placed.id)  # the id now names another file
+    changed = spec.model_copy(
+        update={"photos": [p.model_copy(update={"file": other}) if p.id == placed.id else p for p in spec.photos]}
+    )
+    portrait = brandkit.BrandKit(changed, resources=kit_resources, provider="local").edit(
+        master.data, "Make the portrait version", format="portrait"
+    )
+    notes = [note for attempt in portrait.attempts for note in attempt.notes]
+    assert any("its photograph (the provenance's photo area" in note for note in notes)
+    assert portrait.attempts[-1].photo is None and "photo" not in portrait.provenance()
+    hero, source = portrait.prompt.layout.hero_box, master.prompt.layout.hero_box
+    assert hero is not None and source is not None
+    pixels = np.asarray(portrait.image.convert("RGB"), dtype=np.int16)
+    photo = master.image.convert("RGB").crop(source.as_tuple())
+    expected = np.asarray(cover_crop(photo, (0.5, 0.5), (hero.width, hero.height))[0], dtype=np.int16)
+    assert np.abs(pixels[hero.y0 : hero.y1, hero.x0 : hero.x1] - expected).max() <= 1

@@ -177,7 +177,7 @@ def _asset(
     timings: dict[str, float],
 ) -> Asset:
     record = provenance_record(
-        attempt.prompt, attempt.provider, attempt.model, attempt.number, attempt.report, attempt.composed
+        attempt.prompt, attempt.provider, attempt.model, attempt.number, attempt.report, attempt.composed, attempt.photo
     )
     data = embed_provenance(attempt.data, attempt.output_format, record)
     prompt = attempt.prompt

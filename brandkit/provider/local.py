@@ -37,18 +37,27 @@ from brandkit.imageio import encode_image, load_image
 from brandkit.layout import Box
 from brandkit.models import CompiledPrompt, PhotoUse, ReferenceImage, RenderCall, RenderedImage, RenderResult
 from brandkit.provenance import read_provenance_record
-from brandkit.provider.photo_library import brief_text, choose_photo, cover_crop, place_photo, place_product
+from brandkit.provider.photo_library import (
+    PhotoChoice,
+    brief_text,
+    choose_photo,
+    cover_crop,
+    library_photo,
+    place_photo,
+    place_product,
+)
 from brandkit.spec.models import BrandSpec, ColorRole
 
 RGB = tuple[int, int, int]
 
 
 class Recomposed(NamedTuple):
-    """An edit into another size drawn as a new layout: the edited image's photograph (``None``: it had none) and
-    the note saying so."""
+    """An edit into another size drawn as a new layout: the edited image's photograph (``None``: it had none) — or
+    the library photo it showed, to crop afresh (``library``) — and the note saying so."""
 
     photo: Image.Image | None
     note: str
+    library: PhotoChoice | None = None
 
 
 class LocalDrawing(NamedTuple):
@@ -183,6 +192,10 @@ class LocalRenderer:
         if hero is not None and (hero.width <= 0 or hero.height <= 0):
             hero = None
         if recomposed is not None:
+            if recomposed.library is not None and hero is not None:  # the photograph itself, cropped for this area
+                self._primary_band(image, prompt, bg)
+                placed = place_photo(image, self.spec, recomposed.library, hero)
+                return placed, placed.box
             if recomposed.photo is None or hero is None:
                 if hero is not None:
                     self._imagery(image, hero, bg, seed)
@@ -223,24 +236,33 @@ class LocalRenderer:
 
     def _recomposed(self, data: bytes, original: Image.Image, prompt: CompiledPrompt) -> Recomposed | None:
         """An edit of one of this brand's images into another size, recomposed rather than fitted: its photograph
-        (the photo area its embedded provenance records) becomes the hero of the new format's layout, and the
-        brand zones, copy and logo are drawn again. ``None`` (the image is fitted, its copy area redrawn) when the
-        size is kept, or the image carries no readable provenance of this brand at its present size."""
+        becomes the hero of the new format's layout — the library photo its embedded provenance names, cropped
+        afresh around its focal point (when the spec still holds that file), else the photo area the provenance
+        records, cut from the image —, and the brand zones, copy and logo are drawn again. ``None`` (the image is
+        fitted, its copy area redrawn) when the size is kept, or the image carries no readable provenance of this
+        brand at its present size."""
         size = (prompt.width, prompt.height)
         if original.size == size:
             return None
         record = read_provenance_record(data).record
         if record is None or record.spec_name != self.spec.name or record.size != "{}x{}".format(*original.size):
             return None
+        hero = prompt.layout.hero_box
+        has_hero = hero is not None and hero.width > 0 and hero.height > 0
+        library = library_photo(self.spec, record.photo.id, record.photo.sha256) if record.photo and has_hero else None
+        change = f"recomposed into the {prompt.format_name} layout ({original.width}x{original.height} → "
+        change += f"{size[0]}x{size[1]}):"
+        if library is not None:
+            where = f"its photograph, the library photo {library.photo.id!r}, cropped afresh for the new hero area,"
+            return Recomposed(None, f"{change} {where} the brand zones, copy and logo drawn again", library)
         box = record.photo_box
         inside = box is not None and 0 <= box[0] < box[2] <= original.width and 0 <= box[1] < box[3] <= original.height
         photo = None
         if box is not None and inside:
             photo = flattened(original, prompt.background_hex).crop((box[0], box[1], box[2], box[3]))
-        hero = prompt.layout.hero_box
         if photo is None:
             where = "it has no photograph;"
-        elif hero is None or hero.width <= 0 or hero.height <= 0:
+        elif not has_hero:
             where, photo = (
                 f"its photograph (the provenance's photo area {box}) left out: the layout has no hero area;",
                 None,
@@ -248,9 +270,8 @@ class LocalRenderer:
         else:
             where = f"its photograph (the provenance's photo area {box}) placed in the new hero area,"
         note = (
-            f"recomposed into the {prompt.format_name} layout ({original.width}x{original.height} → {size[0]}x"
-            f"{size[1]}): {where} the brand zones, copy and logo drawn again (fitting the whole image would cut its "
-            "copy and leave pieces of it)"
+            f"{change} {where} the brand zones, copy and logo drawn again (fitting the whole image would cut its copy "
+            "and leave pieces of it)"
         )
         return Recomposed(photo, note)
 

@@ -229,6 +229,22 @@ def place_photo(canvas: Image.Image, spec: BrandSpec, choice: PhotoChoice, box: 
     )
 
 
+def library_photo(spec: BrandSpec, photo_id: str, sha256: str) -> PhotoChoice | None:
+    """The spec's library photo ``photo_id`` as a choice to place again (no variation: its focal-point crop) — when
+    the spec still holds it and its file is the one recorded (``sha256``); ``None`` otherwise (a photo since removed
+    or replaced: the caller falls back to what the image itself shows)."""
+    photo = next((p for p in spec.photos if p.id == photo_id), None)
+    if photo is None:
+        return None
+    try:
+        data = spec.asset_path(photo.file).read_bytes()
+    except OSError:
+        return None
+    if hashlib.sha256(data).hexdigest() != sha256:
+        return None
+    return PhotoChoice(photo=photo, score=0.0, matched_tags=(), ties=0)
+
+
 def place_product(canvas: Image.Image, data: bytes, box: Box) -> tuple[str, bool]:
     """Paste a caller's product image (a ``product`` reference) into ``box`` of ``canvas``; says how, and whether
     it was fitted whole (a cut-out: the rest of ``box`` shows what it showed before).
