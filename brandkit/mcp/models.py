@@ -98,11 +98,16 @@ class QueueArgs(_Args):
 
 
 class DecideArgs(_Args):
-    """Arguments of ``review_decide``: ``reject`` and ``request_changes`` need a ``note``."""
+    """Arguments of ``review_decide``: ``reject`` and ``request_changes`` need a ``note``, and so does ``approve`` of
+    an asset whose checks failed (the approval overrides them)."""
 
     asset_id: int = Field(ge=1)
     decision: Literal["approve", "reject", "request_changes"]
-    note: str | None = Field(default=None, max_length=2000, description="Why (required to reject or request changes).")
+    note: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="Why (required to reject, to request changes, and to approve an asset whose checks failed).",
+    )
     reviewer: str = Field(default="mcp", min_length=1, max_length=120, description="Who decides (recorded).")
 
 

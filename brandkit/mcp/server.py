@@ -265,8 +265,8 @@ class BrandServer:
                     _ToolSpec(
                         "review_decide",
                         "Record a review decision",
-                        "Approve, reject (note required) or "
-                        "request changes (note required; regenerates with the note as feedback).",
+                        "Approve (note required when the asset's checks failed: the approval overrides them), reject "
+                        "(note required) or request changes (note required; regenerates with the note as feedback).",
                         m.DecideArgs,
                         m.DecisionResult,
                         False,
