@@ -252,6 +252,9 @@ async def test_a_generation_no_attempt_of_which_passes_reports_why_and_keeps_the
         rows = registry.list_assets()
     assert sorted((r.kind, r.passed) for r in rows) == [("edit", False), ("generate", False)]
     assert {r.id for r in rows} >= {kept["registry_id"], edited["rejected"]["registry_id"]}
+    queue = await call(strict, "review_queue", {"gates": "failed"})
+    assert sorted(i["id"] for i in queue.structured_content["items"]) == sorted(r.id for r in rows)
+    assert (await call(strict, "review_queue", {"gates": "passed"})).structured_content["items"] == []
     # approving it overrides its failed checks: only with a note
     decide = {"asset_id": kept["registry_id"], "decision": "approve", "reviewer": "ann"}
     refused = error_of(await call(strict, "review_decide", decide))

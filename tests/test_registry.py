@@ -172,6 +172,9 @@ def test_filters_by_run_spec_state_and_failing_check(reg: Registry, tmp_path: Pa
     assert ids(state=ReviewState.pending) == [c.id, b.id]
     assert ids(check_failed="logo") == [b.id]  # the final report's blocking checks, not earlier attempts'
     assert ids(check_failed="text") == []
+    assert ids(gates="failed") == [b.id] and ids(gates="passed") == [c.id, a.id]  # the final report's verdict
+    assert ids(state=ReviewState.pending, gates="passed") == [c.id]  # ready to ship, awaiting a decision
+    assert reg.count_assets(AssetFilter(gates="failed")) == 1
     assert ids(limit=1, offset=1) == [b.id]
     assert reg.get_asset(b.id).row.failing_reasons == ["logo: off"]
 

@@ -105,6 +105,14 @@ def test_cli_generate_keeps_the_best_rejected_attempt_with_its_sidecar_and_recor
     with Registry.open(db) as registry:
         (row,) = registry.list_assets()
         assert (row.passed, row.kind, Path(row.path).name, row.attempts) == (False, "generate", kept.name, failing)
+    listed = CliRunner().invoke(app, ["review", "list", "--gates", "failed", "--db", str(db), "--json"])
+    assert [a["id"] for a in json.loads(listed.stdout)["assets"]] == [row.id]
+    ready = CliRunner().invoke(
+        app, ["review", "list", "--state", "pending", "--gates", "passed", "--db", str(db), "--json"]
+    )
+    assert json.loads(ready.stdout)["assets"] == []  # nothing that passed its checks awaits a decision
+    bad = CliRunner().invoke(app, ["review", "list", "--gates", "green", "--db", str(db)])
+    assert bad.exit_code == 2 and "'green' is not one of passed, failed" in bad.stderr
     # in the review queue: approving it overrides its failed checks, so only with a reason
     approve = ["review", "approve", str(row.id), "--reviewer", "ann", "--db", str(db)]
     refused = CliRunner().invoke(app, approve)

@@ -504,6 +504,13 @@ def test_queue_filters_and_detail_show_the_recorded_facts(served: tuple[Running,
     assert f'<li class="badge s-failed">{blocking}: failed</li>' in failed.text
     wrong = fetch(srv, "/?state=bogus", headers={"Cookie": cookie})
     assert wrong.status == 400 and "bogus" in wrong.text
+    gated = fetch(srv, "/?state=all&gates=failed", headers={"Cookie": cookie})  # the verdict, whatever the check
+    assert f'id="asset-{off.id}"' in gated.text and f'id="asset-{rows[0].id}"' not in gated.text
+    assert '<option value="failed" selected>' in gated.text
+    passing = fetch(srv, "/?state=all&gates=passed", headers={"Cookie": cookie})
+    assert f'id="asset-{off.id}"' not in passing.text and f'id="asset-{rows[0].id}"' in passing.text
+    unknown = fetch(srv, "/?gates=maybe", headers={"Cookie": cookie})
+    assert unknown.status == 400 and "maybe" in unknown.text
     # a check failed under its warn policy (no signer: credentials) did not block the gates: a warning, not red
     warned = [name for name, status in rows[0].checks.items() if status == "failed" and name not in rows[0].blocking]
     assert rows[0].passed and warned == ["credentials"]

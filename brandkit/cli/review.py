@@ -92,6 +92,10 @@ def review_list(
         Optional[str],  # noqa: UP045
         typer.Option("--check-failed", help="Only assets on which this check blocks."),
     ] = None,
+    gates: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--gates", help="passed or failed: only assets whose final report passed (or failed) the gates."),
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=10000, help="At most this many rows.")] = 200,
     before: Annotated[
         Optional[int],  # noqa: UP045
@@ -105,16 +109,27 @@ def review_list(
 
     from brandkit.cli.common import emit_json, make_console, map_errors
     from brandkit.errors import ReviewStateError
-    from brandkit.registry.models import AssetFilter, ReviewState
+    from brandkit.registry.models import AssetFilter, ReviewState, gates_named
 
     with map_errors(json_out):
         if state is not None and state not in {s.value for s in ReviewState}:
             raise ReviewStateError(f"--state {state!r}: use pending, approved, rejected or changes_requested")
+        try:
+            narrowed = gates_named(gates)
+        except ValueError as exc:
+            raise ReviewStateError(f"--gates: {exc}") from None
         with open_registry(db) as reg:
             chosen = ReviewState(state) if state is not None else None
-            page = reg.page_assets(
-                AssetFilter(run=run, spec=spec, state=chosen, check_failed=check_failed, limit=limit, before=before)
+            wanted = AssetFilter(
+                run=run,
+                spec=spec,
+                state=chosen,
+                check_failed=check_failed,
+                gates=narrowed,
+                limit=limit,
+                before=before,
             )
+            page = reg.page_assets(wanted)
         rows, next_before = page.rows, page.next_before
         if json_out:
             emit_json(

@@ -91,6 +91,9 @@ class QueueArgs(_Args):
 
     state: Literal["pending", "approved", "rejected", "changes_requested"] = "pending"
     brand: str | None = Field(default=None, description="Only this brand's assets (its key, as list_brands names it).")
+    gates: Literal["passed", "failed"] | None = Field(
+        default=None, description="Only assets whose final report passed (or failed) the gates."
+    )
     limit: int = Field(default=50, ge=1, le=500)
     before: int | None = Field(
         default=None, ge=1, description="Only assets recorded before this id: the next page (a result's next_before)."

@@ -50,7 +50,9 @@ class ReviewTools:
 
     async def queue(self, args: QueueArgs, spec_name: str | None) -> QueueResult:
         """Assets in ``args.state`` (newest first), of one spec when ``spec_name`` is given."""
-        wanted = AssetFilter(state=ReviewState(args.state), spec=spec_name, limit=args.limit, before=args.before)
+        wanted = AssetFilter(
+            state=ReviewState(args.state), spec=spec_name, gates=args.gates, limit=args.limit, before=args.before
+        )
 
         def read() -> AssetPage:
             with Registry.open(self.db) as registry:

@@ -120,6 +120,21 @@ class AssetDetail(_Row):
     timings: dict[str, float] = Field(default_factory=dict)
 
 
+Gates = Literal["passed", "failed"]
+"""Whether an asset's final report passed the gates (what :attr:`AssetFilter.gates` narrows to)."""
+
+
+def gates_named(value: str | None) -> Gates | None:
+    """``value`` as a gates filter (``None`` or empty: no filter); ``ValueError`` for anything but passed / failed."""
+    if not value:
+        return None
+    if value == "passed":
+        return "passed"
+    if value == "failed":
+        return "failed"
+    raise ValueError(f"{value!r} is not one of passed, failed")
+
+
 class AssetFilter(_Row):
     """What ``list_assets`` returns: every field set narrows the list (newest first)."""
 
@@ -127,6 +142,11 @@ class AssetFilter(_Row):
     spec: str | None = Field(default=None, description="Spec name.")
     state: ReviewState | None = None
     check_failed: str | None = Field(default=None, description="A check that is blocking in the final report.")
+    gates: Gates | None = Field(
+        default=None,
+        description="Whether the final report passed the gates (failed: a rejected best attempt, a validated file "
+        "that failed — approving one overrides its checks).",
+    )
     kind: AssetKind | None = None
     limit: int = Field(default=200, ge=1, le=10000)
     offset: int = Field(default=0, ge=0)

@@ -199,4 +199,7 @@ def filter_sql(f: AssetFilter) -> tuple[str, list[Any]]:
     if f.check_failed is not None:
         where.append("EXISTS (SELECT 1 FROM json_each(a.failing_json) j WHERE json_extract(j.value, '$.name') = ?)")
         args.append(f.check_failed)
+    if f.gates is not None:
+        where.append("a.passed = ?")
+        args.append(int(f.gates == "passed"))
     return (" WHERE " + " AND ".join(where) if where else ""), args

@@ -38,7 +38,7 @@ from starlette.templating import Jinja2Templates
 
 from brandkit.errors import AssetNotFoundError, BrandkitError, ReviewStateError, redact
 from brandkit.registry.files import file_hint, recorded_file
-from brandkit.registry.models import AssetDetail, AssetFilter, AssetPage, GroupBy, Metrics, ReviewState
+from brandkit.registry.models import AssetDetail, AssetFilter, AssetPage, GroupBy, Metrics, ReviewState, gates_named
 from brandkit.registry.store import Registry
 from brandkit.review_web import charts
 from brandkit.review_web.files import MEDIA_TYPES, cached_thumbnail, checked_image, thumbnail, thumbnail_folder
@@ -128,10 +128,14 @@ def _error(request: Request, status: int, message: str) -> Response:
 def _filter_from(request: Request) -> tuple[AssetFilter, dict[str, str]]:
     q = request.query_params
     state = q.get("state", "pending")
-    chosen = {k: q.get(k, "") for k in ("run", "spec", "check")}
+    chosen = {k: q.get(k, "") for k in ("run", "spec", "check", "gates")}
     chosen["state"] = state
     if state not in ("all", *(s.value for s in ReviewState)):
         raise ReviewStateError(f"state {state!r} is not one of all, {', '.join(s.value for s in ReviewState)}")
+    try:
+        gates = gates_named(chosen["gates"])
+    except ValueError as exc:
+        raise ReviewStateError(f"gates: {exc}") from None
     before = q.get("before", "")
     if before and not (before.isdigit() and int(before) >= 1):
         raise ReviewStateError(f"before {before!r} is not an asset id (a whole number from 1)")
@@ -140,6 +144,7 @@ def _filter_from(request: Request) -> tuple[AssetFilter, dict[str, str]]:
         run=chosen["run"] or None,
         spec=chosen["spec"] or None,
         check_failed=chosen["check"] or None,
+        gates=gates,
         limit=QUEUE_LIMIT,
         before=int(before) if before else None,
     )
