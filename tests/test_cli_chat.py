@@ -149,3 +149,8 @@ def test_a_turn_that_fails_its_checks_says_where_its_best_attempt_is_kept(tmp_pa
     text = " ".join(result.output.split())
     assert "turn 1 failed the brand checks (palette)" in text and f"best attempt is kept for review: {kept}" in text
     assert kept.is_file() and brandkit.read_sidecar(kept).report.passed is False
+    again = CliRunner().invoke(app, [*args, "--json"], input="make the background neon green\n")
+    doc = json.loads(again.stdout)
+    (rejected,) = doc["rejected"]
+    assert doc["failed"] == 1 and rejected["turn"] == 1 and rejected["failed_checks"] == ["palette"]
+    assert Path(rejected["path"]).is_file() and Path(rejected["path"]) != kept  # a second session's own file

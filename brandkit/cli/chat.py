@@ -116,6 +116,7 @@ class _Chat:
         self.errors = make_console(stderr=True)
         self.pending: dict[str, Any] = {}
         self.failed = 0
+        self.rejected: list[dict[str, Any]] = []  # failed turns whose best attempt was kept (turn, path, checks)
         self.results: list[dict[str, Any]] = []
 
     def run(self) -> None:
@@ -193,10 +194,12 @@ class _Chat:
             outcome = self.conv.turn(instruction, on_partial=self._partial, **changes)
         except BrandViolationError as exc:
             self.failed += 1
-            failing = ", ".join(r.name for r in exc.report.failures) if exc.report is not None else "unknown"
+            names = [r.name for r in exc.report.failures] if exc.report is not None else []
+            failing = ", ".join(names) or "unknown"
             self.errors.print(f"turn {number} failed the brand checks ({failing}): {exc}", markup=False)
             if exc.kept_path is not None:
                 self.errors.print(f"its best attempt is kept for review: {exc.kept_path}", markup=False)
+                self.rejected.append({"turn": number, "path": str(exc.kept_path), "failed_checks": names})
             self.errors.print("the conversation stays at the current image", markup=False)
             return
         except BrandkitError as exc:
@@ -234,5 +237,6 @@ class _Chat:
             "conversation_id": self.conv.id,
             "turns": self.results,
             "failed": self.failed,
+            "rejected": self.rejected,
             "spent_usd": round(self.conv.spent_usd, 6),
         }
