@@ -26,9 +26,13 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from brandkit.atomic import make_temp
 from brandkit.errors import OutputError, OutputFailedError, OutputFolderError
+
+if TYPE_CHECKING:
+    from brandkit.models import CompiledPrompt
 
 __all__ = [
     "FILE_EXTENSIONS",
@@ -90,6 +94,13 @@ def estimate_image_bytes(width: int, height: int, output_format: str = "png", tr
     if transparent and output_format != "jpeg":
         per_pixel = 4.0
     return int(width * height * per_pixel) + IMAGE_OVERHEAD
+
+
+def prompt_output(prompt: CompiledPrompt) -> tuple[int, int, str, bool]:
+    """What one image of ``prompt`` is saved as: (width, height, output format, transparent) — an entry of
+    :func:`estimate_output_bytes`."""
+    fmt = str(prompt.params.get("output_format", "png"))
+    return prompt.width, prompt.height, fmt, prompt.params.get("background") == "transparent"
 
 
 def estimate_output_bytes(

@@ -88,16 +88,15 @@ def run_assets(
     finished, and ``rejected(index, error)`` each request whose checks failed on every attempt (its best attempt is
     kept) —, save them (never over an existing file unless ``overwrite``); a save that fails raises
     OutputFailedError (exit 4) saying what was kept."""
-    from brandkit.outputs import estimate_output_bytes, image_extension, keep_elsewhere, preflight
+    from brandkit.outputs import estimate_output_bytes, image_extension, keep_elsewhere, preflight, prompt_output
 
     out = target.folder
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: output folder is a file", path=str(out))
     images = []
     if prompt is not None:
-        target.check_format(str(prompt.params.get("output_format", "png")))
-        transparent = prompt.params.get("background") == "transparent"
-        images = [(prompt.width, prompt.height, str(prompt.params.get("output_format", "png")), transparent)] * count
+        images = [prompt_output(prompt)] * count
+        target.check_format(images[0][2])
     preflight(out, estimate_output_bytes(images))
     written: list[dict[str, Any]] = []
     unsaved: list[tuple[Any, str, OutputError]] = []

@@ -17,7 +17,7 @@ from brandkit.errors import BrandkitError, BrandViolationError, OutputError, Out
 from brandkit.mcp.config import ServerConfig
 from brandkit.mcp.models import AssetResult
 from brandkit.models import CompiledPrompt
-from brandkit.outputs import estimate_output_bytes, keep_elsewhere, preflight
+from brandkit.outputs import estimate_output_bytes, keep_elsewhere, preflight, prompt_output
 from brandkit.spec.models import BrandSpec
 
 __all__ = ["OutputFolder", "Rejected"]
@@ -60,10 +60,7 @@ class OutputFolder:
 
     async def preflight(self, prompt: CompiledPrompt | None) -> None:
         """The output folder is usable (and, for a known size, large enough) before anything is spent."""
-        images = []
-        if prompt is not None:
-            transparent = prompt.params.get("background") == "transparent"
-            images = [(prompt.width, prompt.height, str(prompt.params.get("output_format", "png")), transparent)]
+        images = [] if prompt is None else [prompt_output(prompt)]
         await anyio.to_thread.run_sync(preflight, self.config.out, estimate_output_bytes(images))
 
     async def saved(

@@ -39,6 +39,7 @@ from brandkit.outputs import (
     estimate_output_bytes,
     image_extension,
     is_storage_failure,
+    prompt_output,
 )
 from brandkit.provider.base import ImageProvider, Moderator, worst_case_cost_of
 
@@ -309,10 +310,7 @@ def run_estimate(
     """What a session will write: the estimate (every variant to make, its thumbnail and records, plus the
     spool reserve), the reserve itself (``slots`` results in progress at once), and the sub-folders that must
     not be blocked by files."""
-    images = [
-        (p.width, p.height, str(p.params.get("output_format", "png")), p.params.get("background") == "transparent")
-        for p in prompts
-    ]
+    images = [prompt_output(p) for p in prompts]
     need = estimate_output_bytes(images, per_image_extra=VARIANT_EXTRA)
     largest = max((estimate_image_bytes(*image) for image in images), default=0)
     reserve = min(RESERVE_CAP, min(slots, len(images)) * (largest + SIDECAR_BYTES + 16 * 1024))
