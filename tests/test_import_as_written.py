@@ -24,7 +24,7 @@ import yaml
 from PIL import Image
 
 from brandkit.errors import SpecError
-from brandkit.spec.formats import detect_data
+from brandkit.spec.formats import detect_data, looks_like_brandkit_spec
 from brandkit.spec.importers.colorspace import ColorParseError, parse_css_color
 from brandkit.spec.importers.detect import detect_path
 from brandkit.spec.importers.fonts import FontNotFoundError, weight_of
@@ -283,6 +283,28 @@ def test_a_tokens_studio_file_imports_with_its_sets_aliases_modes_and_typography
     assert not any("pre-2025" in note for note in _entries(result, "approximated").values())  # hex strings: exact
     mapped = _entries(result, "mapped")
     assert "(mode dark)" in mapped["tokens.json token set 'brand-dark'"]
+
+
+def test_a_tokens_studio_set_with_palette_and_typography_at_the_top_is_tokens_not_a_brandkit_spec(
+    tmp_path: Path,
+) -> None:
+    # as ClickHouse's click-ui primitives set is written: a `palette` group of colour ramps and a `typography` group
+    # at the top, which read as a brandkit spec's two sections before ("it looks like a brandkit spec already")
+    doc = {
+        "palette": {
+            "brand": {"300": {"value": "#FAFF69", "type": "color"}, "700": {"value": "#686B00", "type": "color"}},
+            "neutral": {"0": {"value": "#FFFFFF", "type": "color"}, "900": {"value": "#161517", "type": "color"}},
+        },
+        "typography": {"font": {"families": {"regular": {"value": "DejaVu Sans", "type": "fontFamilies"}}}},
+        "sizes": {"1": {"value": "4px", "type": "sizing"}},
+    }
+    result = _import_json(tmp_path, "primitives.json", doc)
+    hexes = {c["hex"] for c in _spec(result.out)["palette"]["colors"]}
+    assert "#FAFF69" in hexes
+    assert not looks_like_brandkit_spec(doc)
+    assert looks_like_brandkit_spec(yaml.safe_load(Path("brand_specs/northwind/brand.yaml").read_text("utf-8")))
+    spec_like = {"palette": {"colors": [{"name": "Blue", "hex": "#0000FF", "role": "primary"}]}, "typography": {}}
+    assert detect_data(spec_like) is None  # a brandkit spec with a broken typography is still one
 
 
 def test_tokens_studio_themes_choose_the_palette_and_the_modes(tmp_path: Path) -> None:
@@ -736,3 +758,22 @@ def test_a_url_in_a_stylesheet_is_not_a_comment() -> None:
         ("primary", "#E4002B", False),
         ("bg", "url(//cdn.example/a.png)", False),
     ]
+
+
+def test_colour_values_without_a_type_are_named_not_reported_as_no_colour(tmp_path: Path) -> None:
+    # as Neat Pagos' colors.tokens.json is written: `$value` hex strings and no `$type` anywhere. The format forbids
+    # guessing a type from a value, so the import still refuses — but says why and how to fix it, where it said
+    # "defines no colour" before
+    doc = {"primary": {"5": {"$value": "#F5F8FE"}, "100": {"$value": "#3369F0"}}, "space": {"1": {"$value": "4px"}}}
+    (tmp_path / "colors.tokens.json").write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(
+        SpecError, match=r"2 token\(s\) without a \$type hold colour values \(primary\.5, primary\.100\)"
+    ):
+        import_brand(tmp_path / "colors.tokens.json", tmp_path / "out")
+    doc["primary"]["$type"] = "color"  # the fix the message gives
+    (tmp_path / "colors.tokens.json").write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(SpecError, match="headline"):  # past the colours: now it lacks a headline font
+        import_brand(tmp_path / "colors.tokens.json", tmp_path / "out")
+    [result] = import_brand(tmp_path / "colors.tokens.json", tmp_path / "out", headline_font="DejaVu Sans")
+    palette = _spec(result.out)["palette"]
+    assert {c["hex"] for c in palette["colors"] + palette.get("allowed", [])} == {"#F5F8FE", "#3369F0"}

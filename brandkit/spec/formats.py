@@ -67,12 +67,24 @@ def has_dtcg_token(node: Any, depth: int = 0) -> bool:
     return any(has_dtcg_token(v, depth + 1) for k, v in node.items() if isinstance(v, dict) and k != "$extensions")
 
 
+def looks_like_brandkit_spec(data: Any) -> bool:
+    """A brandkit spec, perhaps an invalid one: a ``palette`` with its ``colors`` list, or a section only a spec has
+    (``schema_version``, ``logos``, ``forbidden``…). A token file's own ``palette`` group (Tokens Studio sets often
+    have ``palette`` and ``typography`` at the top: ``{"palette": {"brand": {"500": {"value": …}}}}``) is not one."""
+    if not isinstance(data, dict):
+        return False
+    palette = data.get("palette")
+    if isinstance(palette, dict) and isinstance(palette.get("colors"), list):
+        return True
+    return bool(set(data) & (_BRANDKIT_KEYS - {"palette", "name", "version"}))
+
+
 def detect_data(data: Any) -> tuple[FormatName, str] | None:
     """``(format, why)`` for a parsed document of a foreign format; None for anything else (a brandkit spec too)."""
     if not isinstance(data, dict):
         return None
     keys = set(data)
-    if "palette" in keys and "typography" in keys:
+    if "palette" in keys and "typography" in keys and looks_like_brandkit_spec(data):
         return None  # a brandkit spec (perhaps an invalid one)
     schema = str(data.get("$schema", "")).casefold()
     if "adcontextprotocol" in schema or keys & _ADCP_KEYS:
@@ -81,7 +93,7 @@ def detect_data(data: Any) -> tuple[FormatName, str] | None:
         return "adcp", f"an AdCP brand object ({sorted(keys & _ADCP_BRAND_KEYS)})"
     if "designtokens" in schema or "resolutionOrder" in keys or has_dtcg_token(data):
         return "dtcg", "tokens with $value" if has_dtcg_token(data) else "a DTCG resolver document"
-    if "palette" not in keys and has_legacy_token(data):
+    if not looks_like_brandkit_spec(data) and has_legacy_token(data):
         return "dtcg", "Tokens Studio / Style Dictionary tokens (value and type without $)"
     return _brand_yml(data)
 
@@ -194,7 +206,7 @@ def detect_path(path: Path) -> tuple[FormatName, str, Path]:
     if found is None:
         hint = (
             " (it looks like a brandkit spec already: use brandkit spec check)"
-            if isinstance(data, dict) and "palette" in data
+            if looks_like_brandkit_spec(data)
             else ""
         )
         raise FormatDetectionError(

@@ -257,6 +257,26 @@ def _colors(draft: BrandDraft, tokens: dict[str, Token], source: str) -> dict[st
     return roles
 
 
+def _refuse_untyped_colours(tokens: dict[str, Token], source: str) -> None:
+    """No colour token, yet tokens without a type (their own or a group's) hold colour values: say that, not "defines
+    no colour" — the format forbids guessing a token's type from its value, so the file must say it."""
+    untyped: list[str] = []
+    for path, token in tokens.items():
+        if token.type is None and _ref_path(token.value) is None:
+            try:
+                parse_color(token.value, path)
+            except (ColorParseError, SpecError, TypeError, ValueError):
+                continue
+            untyped.append(path)
+    if untyped:
+        raise SpecError(
+            f"{source}: no token has the type color, but {len(untyped)} token(s) without a $type hold colour values "
+            f"({', '.join(untyped[:3])}{', …' if len(untyped) > 3 else ''}); the W3C design tokens format forbids "
+            'guessing a type from a value: add "$type": "color" to the group that holds them (a group\'s $type '
+            "applies to every token inside)"
+        )
+
+
 def _fonts(draft: BrandDraft, tokens: dict[str, Token], source: str) -> None:
     report = draft.report
     found: dict[str, DraftFont] = {}
@@ -331,6 +351,8 @@ def draft_from_tokens(
         report.mapped("$description", "description")
     tokens = flatten(doc, report)
     draft.roles = _colors(draft, tokens, source)
+    if not draft.colors:
+        _refuse_untyped_colours(tokens, source)
     if isinstance(ext, dict):
         apply_color_names(draft, ext)  # before the modes, which name colours
     base_hex = _hexes(tokens, source)
