@@ -65,6 +65,15 @@ def register(spec_app: typer.Typer) -> None:
             typer.Option("--headline-font", help="Font family for headlines when the source names none."),
         ] = None,
         force: Annotated[bool, typer.Option("--force", help="Replace a non-empty --out folder.")] = False,
+        download_fonts: Annotated[
+            Optional[bool],  # noqa: UP045
+            typer.Option(
+                "--download-fonts/--no-download-fonts",
+                help="Fonts found nowhere on this machine: by default those the brand file says come from Google "
+                "Fonts are downloaded (into the spec folder); --download-fonts tries Google Fonts for any family, "
+                "--no-download-fonts none (offline). $BRANDKIT_GOOGLE_FONTS_URL names a mirror of its CSS API.",
+            ),
+        ] = None,
         json_out: Annotated[
             bool, typer.Option("--json", help="Print the mapping report as one JSON document.")
         ] = False,
@@ -73,10 +82,14 @@ def register(spec_app: typer.Typer) -> None:
         brand.json, an Adobe swatch file (.ase) or a stylesheet's variables (.css/.scss/.less) into a spec folder
         and print the mapping report: mapped, approximated (how), dropped (why), and what is still to decide."""
         from brandkit.cli.common import emit_json, map_errors
+        from brandkit.spec.importers.font_download import FontDownload
         from brandkit.spec.importers.importer import import_brand
 
         with map_errors(json_out):
-            results = import_brand(source, out, fmt, fonts_dir=fonts, headline_font=headline_font, force=force)
+            downloads: FontDownload = "declared" if download_fonts is None else "always" if download_fonts else "never"
+            results = import_brand(
+                source, out, fmt, fonts_dir=fonts, headline_font=headline_font, force=force, download_fonts=downloads
+            )
             if json_out:
                 emit_json({"ok": True, "brands": [r.report.as_dict() for r in results]})
                 return

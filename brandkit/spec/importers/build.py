@@ -12,6 +12,8 @@ widen nothing) or the 127-reference limit is reached. The share of sRGB the resu
 from __future__ import annotations
 
 import re
+import tempfile
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,8 @@ import numpy as np
 from brandkit.color import ciede2000, hex_to_rgb, srgb_to_lab
 from brandkit.errors import SpecError
 from brandkit.spec.importers.draft import CORE_ROLES, ROLE_FALLBACK, BrandDraft, DraftColor
-from brandkit.spec.importers.fonts import resolve_font
+from brandkit.spec.importers.font_download import FontFetcher
+from brandkit.spec.importers.fonts import FontFace, FontNotFoundError, resolve_font
 from brandkit.spec.importers.logos import logo_files, raster_width
 from brandkit.spec.importers.report import MappingReport
 from brandkit.spec.models import DEFAULT_FORMATS, BrandSpec
@@ -252,7 +255,9 @@ def _logos(draft: BrandDraft, files: dict[str, bytes]) -> list[dict[str, Any]]:
     return logos
 
 
-def _typography(draft: BrandDraft, files: dict[str, bytes], fonts_dir: Path | None) -> dict[str, Any]:
+def _typography(
+    draft: BrandDraft, files: dict[str, bytes], fonts_dir: Path | None, fetcher: FontFetcher
+) -> dict[str, Any]:
     report = draft.report
     if "headline" not in draft.fonts:
         raise SpecError(
@@ -260,33 +265,60 @@ def _typography(draft: BrandDraft, files: dict[str, bytes], fonts_dir: Path | No
             "add one, or pass --headline-font FAMILY"
         )
     typography: dict[str, Any] = {}
-    for role in ("headline", "body", "cta"):
-        font = draft.fonts.get(role)
-        if font is None:
-            continue
-        face = resolve_font(font, fonts_dir)
-        name = f"fonts/{face.path.name}"
-        files[name] = face.path.read_bytes()
-        entry: dict[str, Any] = {"file": name, "family": font.family, "weight": font.weight}
-        licence = _licence_beside(face.path)
-        if licence is not None:
-            lic_name = f"fonts/{licence.name}"
-            files[lic_name] = licence.read_bytes()
-            entry["license"] = lic_name
-        else:
-            report.decide(f"typography.{role}.license", f"no licence file found beside {face.path.name}: add one")
-        typography[role] = entry
-        weight_note = (
-            f" (weight {face.weight_min}–{face.weight_max}, asked {font.weight})"
-            if not face.weight_min <= font.weight <= face.weight_max
-            else ""
-        )
-        target = f"typography.{role} = {name}"
-        if weight_note:
-            report.approximated(font.source, target, f"family {font.family!r} resolved to {face.path}{weight_note}")
-        else:
-            report.mapped(font.source, target, f"family {font.family!r} resolved to {face.path}")
+    with ExitStack() as stack:
+        downloads: Path | None = None
+        for role in ("headline", "body", "cta"):
+            font = draft.fonts.get(role)
+            if font is None:
+                continue
+            fetched_from = ""
+            try:
+                face = resolve_font(font, fonts_dir)
+            except FontNotFoundError as exc:
+                if not fetcher.wants(font):
+                    raise FontNotFoundError(font.family, font.source, exc.searched, fetcher.hint(font)) from None
+                if downloads is None:
+                    downloads = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="brandkit-fonts-")))
+                face, fetched_from = fetcher.fetch(font, downloads)
+            typography[role] = _font_entry(draft, role, font.family, font.weight, face, fetched_from, files)
     return typography
+
+
+def _font_entry(
+    draft: BrandDraft, role: str, family: str, weight: int, face: FontFace, fetched_from: str, files: dict[str, bytes]
+) -> dict[str, Any]:
+    """The spec's entry for one font role, its file (and licence) added to ``files``, the decision reported."""
+    report = draft.report
+    font = draft.fonts[role]
+    name = f"fonts/{face.path.name}"
+    files[name] = face.path.read_bytes()
+    entry: dict[str, Any] = {"file": name, "family": family, "weight": weight}
+    licence = _licence_beside(face.path) if not fetched_from else None
+    if licence is not None:
+        lic_name = f"fonts/{licence.name}"
+        files[lic_name] = licence.read_bytes()
+        entry["license"] = lic_name
+    elif fetched_from:
+        page = f"https://fonts.google.com/specimen/{family.strip().replace(' ', '+')}/license"
+        report.decide(
+            f"typography.{role}.license",
+            f"{face.path.name} was downloaded from Google Fonts, whose families are under the SIL Open Font "
+            f"License, Apache 2.0 or the Ubuntu Font Licence: add its licence file ({page})",
+        )
+    else:
+        report.decide(f"typography.{role}.license", f"no licence file found beside {face.path.name}: add one")
+    weight_note = (
+        f" (weight {face.weight_min}–{face.weight_max}, asked {weight})"
+        if not face.weight_min <= weight <= face.weight_max
+        else ""
+    )
+    target = f"typography.{role} = {name}"
+    how = f"downloaded from Google Fonts ({fetched_from})" if fetched_from else f"resolved to {face.path}"
+    if weight_note:
+        report.approximated(font.source, target, f"family {family!r} {how}{weight_note}")
+    else:
+        report.mapped(font.source, target, f"family {family!r} {how}")
+    return entry
 
 
 def _licence_beside(font: Path) -> Path | None:
@@ -312,8 +344,11 @@ def _merge_settings(data: dict[str, Any], settings: dict[str, Any]) -> None:
             data[key] = value
 
 
-def build_spec(draft: BrandDraft, fonts_dir: Path | None = None) -> BuiltSpec:
-    """The spec for ``draft``; raises :class:`~brandkit.errors.SpecError` subclasses naming what is missing."""
+def build_spec(draft: BrandDraft, fonts_dir: Path | None = None, fetcher: FontFetcher | None = None) -> BuiltSpec:
+    """The spec for ``draft``; raises :class:`~brandkit.errors.SpecError` subclasses naming what is missing.
+
+    Fonts are looked up in the draft's files, ``fonts_dir`` and the system; one found nowhere is downloaded when
+    ``fetcher`` allows it (default: a :class:`FontFetcher` — the families the source says come from Google Fonts)."""
     report = draft.report
     files: dict[str, bytes] = {}
     data: dict[str, Any] = {"schema_version": 1, "name": draft.name[:120]}
@@ -326,7 +361,7 @@ def build_spec(draft: BrandDraft, fonts_dir: Path | None = None) -> BuiltSpec:
     logos = _logos(draft, files)
     if logos:
         data["logos"] = logos
-    data["typography"] = _typography(draft, files, fonts_dir)
+    data["typography"] = _typography(draft, files, fonts_dir, fetcher or FontFetcher())
     if draft.imagery_forbidden:
         data["forbidden"] = {"imagery": list(draft.imagery_forbidden)}
     if not (draft.settings.get("forbidden") or {}).get("terms"):

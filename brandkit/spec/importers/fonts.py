@@ -1,5 +1,6 @@
 """Fonts named by family → a TTF/OTF file: the source's own files, a fonts folder, then the system's fonts
-(fontconfig's ``fc-list`` when installed, else the usual font folders). Nothing is downloaded.
+(fontconfig's ``fc-list`` when installed, else the usual font folders). Nothing is downloaded here: a family found
+nowhere may be, by :mod:`.font_download`, when the import allows it.
 
 A family is matched on the font's own name table (typographic family, else family), never on a file name,
 and never replaced by a look-alike: a family that is not found raises :class:`FontNotFoundError` naming it.
@@ -43,13 +44,9 @@ def font_stack(family: str) -> list[str]:
 class FontNotFoundError(SpecError):
     """A font family the brand names is neither in its files, the fonts folder nor installed on this system."""
 
-    def __init__(self, family: str, source: str, searched: list[str], origin: str = "") -> None:
+    def __init__(self, family: str, source: str, searched: list[str], hint: str = "") -> None:
         self.family = family
-        hint = (
-            f" (the brand file says it comes from {origin!r}; brandkit does not download fonts)"
-            if origin in ("google", "bunny")
-            else ""
-        )
+        self.searched = list(searched)
         super().__init__(
             f"{source}: font family {family!r} not found{hint}; searched {', '.join(searched)}. It may be a "
             "licensed font: put its TTF/OTF files in a folder and pass --fonts DIR, or install it"
@@ -185,4 +182,4 @@ def resolve_font(font: DraftFont, fonts_dir: Path | None) -> FontFace:
         best = _best(faces, font.family, font.weight)
         if best is not None:
             return best
-    raise FontNotFoundError(font.family, font.source, searched, font.origin)
+    raise FontNotFoundError(font.family, font.source, searched)

@@ -22,6 +22,7 @@ from brandkit.spec.importers.build import build_spec
 from brandkit.spec.importers.css_vars import read_css
 from brandkit.spec.importers.draft import DraftFont
 from brandkit.spec.importers.dtcg import read_dtcg
+from brandkit.spec.importers.font_download import FontDownload, FontFetcher
 from brandkit.spec.importers.fonts import weight_of
 from brandkit.spec.importers.report import MappingReport
 from brandkit.spec.importers.writer import write_spec_folder
@@ -70,14 +71,22 @@ def import_brand(
     fonts_dir: Path | None = None,
     headline_font: str | None = None,
     force: bool = False,
+    download_fonts: FontDownload = "declared",
+    fonts_url: str | None = None,
 ) -> list[ImportResult]:
     """Import the brand file or folder at ``path`` into a spec folder at ``out``.
 
     ``fmt`` is ``auto`` (detected; the report says from what), ``brand-yml``, ``dtcg`` or ``adcp``. An AdCP house
     file with several brands writes one folder per brand under ``out`` (``out/<brand id>``). Fonts named by family
     are looked up in the brand's own files, ``fonts_dir`` (default: a ``fonts`` folder beside the source) and the
-    system. Raises :class:`~brandkit.errors.SpecError` subclasses naming the file, field or family.
+    system; one found nowhere is downloaded from Google Fonts when ``download_fonts`` allows it (``declared``: the
+    families the source says come from there; ``always``: any; ``never``) — from ``fonts_url`` (a mirror of the
+    Google Fonts CSS API; default ``$BRANDKIT_GOOGLE_FONTS_URL``, else Google's) — and written into the spec folder.
+    Raises :class:`~brandkit.errors.SpecError` subclasses naming the file, field or family.
     """
+    if download_fonts not in ("declared", "always", "never"):
+        raise SpecError(f"download_fonts {download_fonts!r}: expected declared, always or never")
+    fetcher = FontFetcher(download_fonts, fonts_url) if fonts_url else FontFetcher(download_fonts)
     _refuse_replacing_inputs(out, path, fonts_dir)
     if fmt == "auto":
         detected, why, file = detect_path(path)
@@ -115,7 +124,7 @@ def import_brand(
         if headline_font and "headline" not in draft.fonts:
             draft.fonts["headline"] = DraftFont(headline_font, weight_of(None, 700), "--headline-font")
         base_fonts = fonts_dir or (draft.base_dir / "fonts" if (draft.base_dir / "fonts").is_dir() else None)
-        built = build_spec(draft, base_fonts)
+        built = build_spec(draft, base_fonts, fetcher)
         target = out / _slug(draft.name) if several else out
         if several:
             draft.report.mapped(f"brands[{i}]", str(target), "a house file: one spec folder per brand")
