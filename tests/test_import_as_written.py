@@ -23,6 +23,7 @@ import pytest
 import yaml
 from PIL import Image
 
+import brandkit
 from brandkit.errors import SpecError
 from brandkit.spec.formats import detect_data, looks_like_brandkit_spec
 from brandkit.spec.importers.colorspace import ColorParseError, parse_css_color
@@ -777,3 +778,21 @@ def test_colour_values_without_a_type_are_named_not_reported_as_no_colour(tmp_pa
     [result] = import_brand(tmp_path / "colors.tokens.json", tmp_path / "out", headline_font="DejaVu Sans")
     palette = _spec(result.out)["palette"]
     assert {c["hex"] for c in palette["colors"] + palette.get("allowed", [])} == {"#F5F8FE", "#3369F0"}
+
+
+def test_a_monochrome_brand_imports_to_a_spec_its_own_images_pass(tmp_path: Path) -> None:
+    # as felixmil.com's and apaquarto's brand files are written: black and greys only. The default neutral limit
+    # (≤ 90 % grey/black/white pixels) made every image in the brand's own colours fail the palette check, three
+    # attempts each ("bring in the brand colours Black #000000")
+    (tmp_path / "_brand.yml").write_text(
+        "meta: {name: Mono}\ncolor:\n  palette: {black: '#000000', dark-gray: '#333333'}\n"
+        "  primary: black\n  foreground: dark-gray\n  background: '#FFFFFF'\n"
+        "typography: {headings: {family: DejaVu Sans, weight: 700}, base: DejaVu Sans}\n",
+        encoding="utf-8",
+    )
+    [result] = import_brand(tmp_path / "_brand.yml", tmp_path / "out")
+    assert _spec(result.out)["palette"]["neutrals"] == {"max_share": 1.0}
+    assert "every brand colour is neutral" in _entries(result, "approximated")["palette"]
+    kit = brandkit.BrandKit(result.out, provider="local", checks=["palette"])
+    asset = kit.generate({"brief": "A desk by a window", "headline": "Plain and clear", "format": "square"})
+    assert asset.report.passed and len(asset.attempts) == 1

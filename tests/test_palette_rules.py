@@ -317,3 +317,20 @@ def test_a_bare_photo_without_brand_zones_fails_for_a_brand_zone_primary(northwi
     assert res.status == CheckStatus.failed
     assert res.details["problems"][0] == "brand zones cover 0% of the image (needs ≥ 20%)"
     assert _run(whole, _ad()).status == CheckStatus.passed
+
+
+def test_a_monochrome_palette_with_a_neutral_limit_is_warned() -> None:
+    # every brand colour neutral (a black-and-white brand): the default neutrals.max_share 0.9 fails an image made in
+    # the brand's own colours — spec check says so; with max_share 1, or one chromatic colour, nothing is said
+    mono = [
+        {"name": "Black", "hex": "#000000", "role": "primary"},
+        {"name": "Dark Gray", "hex": "#333333", "role": "text"},
+        {"name": "Paper", "hex": "#FAFAF7", "role": "background"},
+    ]
+    (warning,) = palette_warnings(Palette.model_validate({"colors": mono}))
+    assert "every brand colour is neutral (Black #000000, Dark Gray #333333, Paper #FAFAF7)" in warning
+    assert "neutrals.max_share is 0.9" in warning
+    assert palette_warnings(Palette.model_validate({"colors": mono, "neutrals": {"max_share": 1}})) == []
+    blue = [*mono, {"name": "Technic Blue", "hex": "#12017C", "role": "accent"}]
+    assert palette_warnings(Palette.model_validate({"colors": blue})) == []
+    assert palette_warnings(Palette.model_validate({"colors": mono, "measure": "all-pixels"})) == []  # no such rule

@@ -375,14 +375,28 @@ def palette_space(palette: Palette, levels: int = 32) -> float:
     return float(within.mean())
 
 
+def monochrome(palette: Palette) -> bool:
+    """Every brand colour is neutral (C*ab within ``neutrals.chroma``: black, white, greys — a monochrome brand):
+    an image in the brand's own colours is all neutral pixels, so ``neutrals.max_share`` under 1 fails it."""
+    lab = srgb_to_lab(np.asarray([hex_to_rgb(c.hex) for c in palette.colors], dtype=np.uint8))
+    return bool((np.hypot(lab[:, 1], lab[:, 2]) <= palette.neutrals.chroma).all())
+
+
 def palette_warnings(palette: Palette) -> list[str]:
-    """Warnings about a palette that make its rules weak (for ``brandkit spec check`` and reports)."""
+    """Warnings about a palette that make its rules weak or unsatisfiable (for ``brandkit spec check``)."""
+    warnings = []
+    if palette.measure == "regions" and palette.neutrals.max_share < 1 and monochrome(palette):
+        warnings.append(
+            f"palette: every brand colour is neutral ({', '.join(f'{c.name} {c.hex}' for c in palette.colors)}), "
+            f"yet neutrals.max_share is {palette.neutrals.max_share:g}: an image in the brand's own colours fails "
+            "the palette check; set palette.neutrals.max_share: 1 for a monochrome brand"
+        )
     share = palette_space(palette)
-    if share <= PALETTE_SPACE_WARN_SHARE:
-        return []
-    return [
-        f"palette: the {len(palette.colors)} colours{' and allowed neutrals' if palette.allow_neutrals else ''} "
-        f"within ΔE {palette.tolerance:g} cover {share:.0%} of all sRGB colours (warning above "
-        f"{PALETTE_SPACE_WARN_SHARE:.0%}): the coverage rule accepts almost anything; remove tints, "
-        f"lower palette.tolerance or set allow_neutrals: false"
-    ]
+    if share > PALETTE_SPACE_WARN_SHARE:
+        warnings.append(
+            f"palette: the {len(palette.colors)} colours{' and allowed neutrals' if palette.allow_neutrals else ''} "
+            f"within ΔE {palette.tolerance:g} cover {share:.0%} of all sRGB colours (warning above "
+            f"{PALETTE_SPACE_WARN_SHARE:.0%}): the coverage rule accepts almost anything; remove tints, "
+            f"lower palette.tolerance or set allow_neutrals: false"
+        )
+    return warnings

@@ -28,7 +28,7 @@ from brandkit.spec.importers.fonts import FontFace, FontNotFoundError, resolve_f
 from brandkit.spec.importers.logos import logo_files, raster_width
 from brandkit.spec.importers.report import MappingReport
 from brandkit.spec.models import DEFAULT_FORMATS, BrandSpec
-from brandkit.spec.palette import PALETTE_SPACE_WARN_SHARE, Palette, palette_space
+from brandkit.spec.palette import PALETTE_SPACE_WARN_SHARE, Palette, monochrome, palette_space
 
 MAX_REFERENCES = 127
 _LICENSE_NAMES = re.compile(r"^(ofl|license|licence|copying)([._-].*)?$|\.license(\.txt)?$", re.IGNORECASE)
@@ -66,6 +66,14 @@ def _palette(draft: BrandDraft) -> dict[str, Any]:
     if modes:
         palette["modes"] = modes
     _not_used_yet(report, palette)
+    if monochrome(Palette.model_validate(palette)):
+        palette["neutrals"] = {"max_share": 1.0}
+        report.approximated(
+            "palette",
+            "palette.neutrals.max_share = 1",
+            "every brand colour is neutral (black, white, greys): the limit on neutral pixels (0.9 by default) is "
+            "lifted, else an image in the brand's own colours would fail the palette check",
+        )
     share = palette_space(Palette.model_validate(palette))
     report.palette_space_share = share
     if share > PALETTE_SPACE_WARN_SHARE:

@@ -162,7 +162,9 @@ def _truetype_url(css: str, weight: int, font: DraftFont, url: str) -> str:
     for src, fmt in sources:
         if fmt.lower() in ("truetype", "opentype") or (not fmt and src.lower().endswith((".ttf", ".otf"))):
             return src
-    formats = ", ".join(fmt or Path(src).suffix or "?" for src, fmt in sources) or "none"
+    if not sources:
+        raise FontDownloadError(font.family, font.source, url, "the CSS answered names no font file (src)")
+    formats = ", ".join(fmt or Path(src).suffix or "?" for src, fmt in sources)
     raise FontDownloadError(
         font.family, font.source, url, f"only web-font formats were offered ({formats}), which a spec cannot use"
     )
