@@ -14,16 +14,19 @@ weight names ("SemiBold"); Style Dictionary's untyped tokens and ``{a.b.value}``
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 from PIL import Image
 
 import brandkit
+from brandkit.color import hex_to_rgb
 from brandkit.errors import SpecError
 from brandkit.spec.formats import detect_data, looks_like_brandkit_spec
 from brandkit.spec.importers.colorspace import ColorParseError, parse_css_color
@@ -796,3 +799,24 @@ def test_a_monochrome_brand_imports_to_a_spec_its_own_images_pass(tmp_path: Path
     kit = brandkit.BrandKit(result.out, provider="local", checks=["palette"])
     asset = kit.generate({"brief": "A desk by a window", "headline": "Plain and clear", "format": "square"})
     assert asset.report.passed and len(asset.attempts) == 1
+
+
+def test_a_brand_whose_primary_is_black_renders_offline_in_its_colour(tmp_path: Path) -> None:
+    # as AnhaltAI's brand file is written: primary Base Black on a white ground, the colour in secondary/accent. The
+    # local renderer filled its large disc with the primary, the image was 91 % neutral and failed three attempts
+    (tmp_path / "_brand.yml").write_text(
+        "meta: {name: Anhalt}\ncolor:\n  palette: {base-black: '#000000', technic-blue: '#12017C', red: '#D40009'}\n"
+        "  primary: base-black\n  secondary: technic-blue\n  tertiary: red\n  background: '#FFFFFF'\n"
+        "typography: {headings: {family: DejaVu Sans, weight: 700}, base: DejaVu Sans}\n",
+        encoding="utf-8",
+    )
+    [result] = import_brand(tmp_path / "_brand.yml", tmp_path / "out")
+    assert "neutrals" not in _spec(result.out)["palette"]  # a colour in the palette: the neutral limit stays
+    kit = brandkit.BrandKit(result.out, provider="local", checks=["palette"])
+    asset = kit.generate(
+        {"brief": "A team at work", "headline": "Data you can trust", "cta": "Learn more", "format": "square"}
+    )
+    assert asset.report.passed and len(asset.attempts) == 1
+    pixels = np.asarray(Image.open(io.BytesIO(asset.data)).convert("RGB")).reshape(-1, 3)
+    shares = {hex_: float(np.all(pixels == hex_to_rgb(hex_), axis=1).mean()) for hex_ in ("#12017C", "#000000")}
+    assert shares["#12017C"] > 0.05 and shares["#000000"] > 0.005  # the blue leads, the black is still there

@@ -22,7 +22,15 @@ from brandkit.compile import compile_prompt
 from brandkit.imageio import encode_image, load_image
 from brandkit.models import AssetRequest, CheckStatus
 from brandkit.pipeline import expectation_from_provenance
-from brandkit.spec.palette import ColorRange, NeutralRule, Palette, PhotoRule, palette_space, palette_warnings
+from brandkit.spec.palette import (
+    ColorRange,
+    NeutralRule,
+    Palette,
+    PaletteColor,
+    PhotoRule,
+    palette_space,
+    palette_warnings,
+)
 
 RESOURCES = CheckResources()
 SIZE = 384
@@ -334,3 +342,19 @@ def test_a_monochrome_palette_with_a_neutral_limit_is_warned() -> None:
     blue = [*mono, {"name": "Technic Blue", "hex": "#12017C", "role": "accent"}]
     assert palette_warnings(Palette.model_validate({"colors": blue})) == []
     assert palette_warnings(Palette.model_validate({"colors": mono, "measure": "all-pixels"})) == []  # no such rule
+
+
+def test_the_too_grey_hint_names_the_colours_that_bring_colour(northwind: brandkit.BrandSpec) -> None:
+    # a brand whose primary is black: "bring in the brand colours Base Black #000000" asked for more grey
+    colors = [
+        PaletteColor(name="Base Black", hex="#000000", role="primary"),
+        PaletteColor(name="Paper", hex="#FFFFFF", role="background"),
+        PaletteColor(name="Technic Blue", hex="#12017C", role="secondary"),
+        PaletteColor(name="Anhalt Red", hex="#D40009", role="accent"),
+    ]
+    spec = _spec(northwind, colors=colors, forbidden_colors=[], photo=PhotoRule())
+    image = Image.new("RGB", (SIZE, SIZE), "#FFFFFF")
+    ImageDraw.Draw(image).rectangle((24, 24, 360, 120), fill="#000000")
+    res = _run(spec, image, box=None)
+    assert res.hint is not None
+    assert "allowed): bring in the brand colours Technic Blue #12017C, Anhalt Red #D40009" in res.hint

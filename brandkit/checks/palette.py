@@ -50,7 +50,7 @@ from brandkit.color.stats import DistinctColors, palette_space_share
 from brandkit.models import CheckResult, CheckStatus
 from brandkit.segment import box_mask, photo_mask
 from brandkit.spec.models import BrandSpec
-from brandkit.spec.palette import PALETTE_SPACE_WARN_SHARE, Palette
+from brandkit.spec.palette import PALETTE_SPACE_WARN_SHARE, Palette, chromatic_colors
 from brandkit.warm_cache import WarmCache
 
 _log = logging.getLogger(__name__)
@@ -326,7 +326,7 @@ class PaletteCheck:
             hints.append(
                 f"the image is mostly grey, black or white ({stats.neutral_share:.0%}; at most "
                 f"{limit_pct(palette.neutrals.max_share)} allowed): bring in the brand colours "
-                + ", ".join(f"{c.name} {c.hex}" for c in palette.colors if c.role.value in ("primary", "secondary"))
+                + ", ".join(f"{c.name} {c.hex}" for c in chromatic_colors(palette)[:3])
             )
         zones_said = regions and zone_share == 0 < palette.min_brand_zone_share  # the hint above said "no brand zones"
         colors = share_rules(palette, counts, problems, hints, zones_said=zones_said)

@@ -47,6 +47,7 @@ from brandkit.provider.photo_library import (
     place_product,
 )
 from brandkit.spec.models import BrandSpec, ColorRole
+from brandkit.spec.palette import chromatic_colors
 
 RGB = tuple[int, int, int]
 
@@ -312,10 +313,16 @@ class LocalRenderer:
         if not colors:
             return
         primary = [hex_to_rgb(c.hex) for c in self.spec.palette.by_role(ColorRole.primary) if hex_to_rgb(c.hex) != bg]
+        vivid = [rgb for c in chromatic_colors(self.spec.palette) if (rgb := hex_to_rgb(c.hex)) in colors]
         rng.shuffle(colors)
-        if primary:  # the brand's primary colour always fills the large disc, so it is always present
-            colors.remove(primary[0])
-            colors.insert(0, primary[0])
+        # the brand's primary colour fills the large disc, so it is always present — unless it is neutral (black, a
+        # grey) and the brand has a colour: that colour fills the disc and the band, the primary the product, else
+        # an image on a white or grey ground is mostly neutral and fails the palette check's neutral limit
+        grey_primary = bool(primary and vivid and primary[0] not in vivid)
+        lead = [vivid[0], primary[0]] if grey_primary else primary[:1]
+        for rgb in reversed(lead):
+            colors.remove(rgb)
+            colors.insert(0, rgb)
         draw = ImageDraw.Draw(image)
         w, h = box.width, box.height
         cx, cy = box.x0 + w // 2, box.y0 + h // 2
@@ -338,4 +345,4 @@ class LocalRenderer:
             dy = rng.randint(box.y0 + dr, max(box.y0 + dr, box.y1 - dr))
             draw.ellipse((dx - dr, dy - dr, dx + dr, dy + dr), fill=colors[rng.randrange(len(colors))])
         band_y = box.y1 - max(6, h // 14)
-        draw.rectangle((box.x0, band_y, box.x1 - 1, box.y1 - 1), fill=colors[-1])
+        draw.rectangle((box.x0, band_y, box.x1 - 1, box.y1 - 1), fill=vivid[-1] if grey_primary else colors[-1])

@@ -375,11 +375,20 @@ def palette_space(palette: Palette, levels: int = 32) -> float:
     return float(within.mean())
 
 
-def monochrome(palette: Palette) -> bool:
-    """Every brand colour is neutral (C*ab within ``neutrals.chroma``: black, white, greys — a monochrome brand):
-    an image in the brand's own colours is all neutral pixels, so ``neutrals.max_share`` under 1 fails it."""
+def chromatic_colors(palette: Palette) -> list[PaletteColor]:
+    """The brand colours that are not neutral (C*ab above ``neutrals.chroma``) — what brings colour into an image the
+    neutral rule finds too grey —, primary, secondary and accent first, then in the palette's order."""
     lab = srgb_to_lab(np.asarray([hex_to_rgb(c.hex) for c in palette.colors], dtype=np.uint8))
-    return bool((np.hypot(lab[:, 1], lab[:, 2]) <= palette.neutrals.chroma).all())
+    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    found = [c for c, value in zip(palette.colors, chroma, strict=True) if value > palette.neutrals.chroma]
+    order = ("primary", "secondary", "accent")
+    return sorted(found, key=lambda c: order.index(c.role.value) if c.role.value in order else len(order))
+
+
+def monochrome(palette: Palette) -> bool:
+    """Every brand colour is neutral (black, white, greys — a monochrome brand): an image in the brand's own colours
+    is all neutral pixels, so ``neutrals.max_share`` under 1 fails it."""
+    return not chromatic_colors(palette)
 
 
 def palette_warnings(palette: Palette) -> list[str]:
