@@ -209,3 +209,18 @@ def test_a_family_without_a_declared_source_is_downloaded_only_when_asked(
         app, ["spec", "import", str(_brand_yml(tmp_path / "g")), "--out", str(tmp_path / "o2"), "--no-download-fonts"]
     )
     assert refused.exit_code == 2 and "downloads are off" in refused.output
+
+
+def test_a_system_ui_stack_downloads_the_first_family_google_fonts_has(
+    tmp_path: Path, fonts_api: tuple[str, list[tuple[str, str]]]
+) -> None:
+    url, requests = fonts_api
+    source = _brand_yml(tmp_path / "src", "{family: \"-apple-system, 'Nowhere Sans', Lato, sans-serif\", weight: 900}")
+    [result] = import_brand(source, tmp_path / "out", fonts_url=url, download_fonts="always")
+    spec = yaml.safe_load((result.out / "brand.yaml").read_text("utf-8"))
+    assert spec["typography"]["headline"] == {"file": "fonts/Lato-900.ttf", "family": "Lato", "weight": 900}
+    assert any("Nowhere+Sans" in path for path, _ in requests)  # asked first, unknown: the next family of the stack
+    note = _entries(result, "approximated")["typography.headline = fonts/Lato-900.ttf"]
+    assert "standing in for 'Nowhere Sans'" in note
+    with pytest.raises(FontDownloadError, match=r"each family of its stack was refused \(Nowhere Sans: .*; Lato: "):
+        import_brand(source, tmp_path / "out2", fonts_url="http://127.0.0.1:9/css2", download_fonts="always")

@@ -31,7 +31,7 @@ from brandkit.errors import SpecError
 from brandkit.spec.formats import detect_data, looks_like_brandkit_spec
 from brandkit.spec.importers.colorspace import ColorParseError, parse_css_color
 from brandkit.spec.importers.detect import detect_path
-from brandkit.spec.importers.fonts import FontNotFoundError, weight_of
+from brandkit.spec.importers.fonts import FontNotFoundError, brand_family, font_stack, weight_of
 from brandkit.spec.importers.importer import import_brand
 
 SVG = (
@@ -820,3 +820,34 @@ def test_a_brand_whose_primary_is_black_renders_offline_in_its_colour(tmp_path: 
     pixels = np.asarray(Image.open(io.BytesIO(asset.data)).convert("RGB")).reshape(-1, 3)
     shares = {hex_: float(np.all(pixels == hex_to_rgb(hex_), axis=1).mean()) for hex_ in ("#12017C", "#000000")}
     assert shares["#12017C"] > 0.05 and shares["#000000"] > 0.005  # the blue leads, the black is still there
+
+
+def test_a_system_ui_font_stack_takes_the_first_of_its_families_found(tmp_path: Path) -> None:
+    # as Airtime's typography tokens are written: a stack that begins with the platform's UI font. Its first entry
+    # was taken for the brand's family ("font family '-apple-system' not found"); now the stack's named families
+    # stand in, in order, for a platform UI font — and only for one: a stack led by a family keeps it
+    assert brand_family(font_stack("-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, sans-serif")) == (
+        "Segoe UI",
+        ("Roboto",),
+    )
+    assert brand_family(font_stack("'Brand Sans', Roboto, sans-serif")) == ("Brand Sans", ())
+    assert brand_family(font_stack("system-ui, sans-serif")) == (None, ())
+    doc = {
+        "color": {"$type": "color", "brand": {"$value": "#0B5FFF"}, "ink": {"$value": "#111111"}},
+        "font": {
+            "$type": "fontFamily",
+            "heading": {"$value": "-apple-system, BlinkMacSystemFont, 'Segoe UI', 'DejaVu Sans', sans-serif"},
+            "body": {"$value": ["system-ui", "DejaVu Serif", "serif"]},
+        },
+    }
+    (tmp_path / "brand.tokens.json").write_text(json.dumps(doc), encoding="utf-8")
+    [result] = import_brand(tmp_path / "brand.tokens.json", tmp_path / "out", download_fonts="never")
+    typography = _spec(result.out)["typography"]
+    assert typography["headline"]["family"] == "DejaVu Sans" and typography["body"]["family"] == "DejaVu Serif"
+    notes = [e.note for e in result.report.entries if e.kind == "approximated" and e.source == "font.heading"]
+    assert any("asks for the platform's UI font (-apple-system)" in note for note in notes)
+    assert any("'DejaVu Sans' resolved to" in n and "standing in for 'Segoe UI' (not found)" in n for n in notes)
+    doc["font"]["heading"]["$value"] = "'Brand Sans', 'DejaVu Sans', sans-serif"  # the brand's own: never replaced
+    (tmp_path / "brand.tokens.json").write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(FontNotFoundError, match="'Brand Sans' not found"):
+        import_brand(tmp_path / "brand.tokens.json", tmp_path / "out2", download_fonts="never")

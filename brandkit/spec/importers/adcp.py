@@ -17,6 +17,7 @@ URLs: brandkit does not download; a URL is used when a file of the same name lie
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -24,6 +25,7 @@ from urllib.parse import urlparse
 from brandkit.errors import SpecError
 from brandkit.spec.importers.colorspace import ColorParseError, parse_css_color
 from brandkit.spec.importers.draft import BrandDraft, DraftColor, DraftFont, DraftLogo, humanize, local_file
+from brandkit.spec.importers.fonts import brand_family, font_stack, stack_note
 from brandkit.spec.importers.report import MappingReport
 
 _BACKGROUNDS = {"dark-bg": ["dark"], "light-bg": ["light"], "transparent-bg": ["any"]}
@@ -192,10 +194,13 @@ def _fonts(draft: BrandDraft, fonts: Any, base: Path, prefix: str) -> None:
         if not isinstance(family, str) or role is None or role in draft.fonts:
             report.dropped(where, "a font role brandkit has no use for (it sets headline, body and CTA)")
             continue
-        families = [f.strip().strip("'\"") for f in family.split(",") if f.strip()]
-        family = families[0] if families else family
-        if len(families) > 1:
-            report.dropped(f"{where} fallbacks", f"CSS fallback families {families[1:]} (brandkit draws one file)")
+        stack = font_stack(family)
+        family, stand_ins = brand_family(stack)
+        if family is None:
+            report.dropped(where, f"only generic families {stack}")
+            continue
+        if len(stack) > 1:
+            report.approximated(where, f"family {family!r}", stack_note(stack, family, stand_ins))
         files: list[Path] = []
         weight = 700 if role == "headline" else 400
         for i, item in enumerate((value.get("files") or []) if isinstance(value, dict) else []):
@@ -209,12 +214,12 @@ def _fonts(draft: BrandDraft, fonts: Any, base: Path, prefix: str) -> None:
                     f"{where}.files[{i}]",
                     f"{url} is remote and no copy lies beside the brand.json; the family is looked up by name",
                 )
-        draft.fonts[role] = DraftFont(family, weight, where, files)
+        draft.fonts[role] = DraftFont(family, weight, where, files, stand_ins=stand_ins)
         if isinstance(value, dict) and (value.get("fallbacks") or value.get("opentype_features")):
             report.dropped(f"{where}.fallbacks/opentype_features", "brandkit draws with one file per role")
     if "headline" not in draft.fonts and "body" in draft.fonts:
         body = draft.fonts["body"]
-        draft.fonts["headline"] = DraftFont(body.family, 700, body.source, body.files)
+        draft.fonts["headline"] = replace(body, weight=700)
         report.approximated(body.source, "typography.headline", "no primary font: the secondary family")
 
 

@@ -10,7 +10,7 @@ success, info, warning, danger, light, dark, link — each a colour, a palette n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from brandkit.spec.importers.draft import (
     quarto_project,
 )
 from brandkit.spec.importers.extension import read_extension
-from brandkit.spec.importers.fonts import font_stack, weight_of
+from brandkit.spec.importers.fonts import brand_family, font_stack, stack_note, weight_of
 from brandkit.spec.importers.report import MappingReport
 
 THEME_COLORS = (
@@ -218,21 +218,18 @@ def _draft_font(
         return
     options = {"family": value} if isinstance(value, str) else _mapping(value, f"typography.{key}", source)
     family = options.get("family")
-    if not isinstance(family, str) or not font_stack(family):
-        report.dropped(f"typography.{key}", "names no family")
+    stack = font_stack(family) if isinstance(family, str) else []
+    family, stand_ins = brand_family(stack)
+    if family is None:
+        report.dropped(f"typography.{key}", "names no family" if not stack else f"names only generic families {stack}")
         return
-    stack = font_stack(family)
     if len(stack) > 1:
-        report.approximated(
-            f"typography.{key}.family",
-            f"family {stack[0]!r}",
-            f"a CSS font stack: its first family is the brand's; the fallbacks {stack[1:]} are for browsers",
-        )
-    family = stack[0]
+        report.approximated(f"typography.{key}.family", f"family {family!r}", stack_note(stack, family, stand_ins))
     entry = by_family.get(family.casefold(), {})
     files = _font_files(draft, entry, family, where)
     weight = weight_of(options.get("weight"), default_weight)
-    draft.fonts[role] = DraftFont(family, weight, f"typography.{key}", files, str(entry.get("source", "")))
+    source = f"typography.{key}"
+    draft.fonts[role] = DraftFont(family, weight, source, files, str(entry.get("source", "")), stand_ins)
     for extra in ("size", "line-height", "style", "color"):
         if extra in options:
             report.dropped(f"typography.{key}.{extra}", "brandkit sizes, sets and colours copy to fit its layout")
@@ -253,7 +250,7 @@ def _typography(draft: BrandDraft, typo: dict[str, Any], files: _Files) -> None:
     _draft_font(draft, typo, by_family, files, "body", "base", 400)
     if "headline" not in draft.fonts and "body" in draft.fonts:
         body = draft.fonts["body"]
-        draft.fonts["headline"] = DraftFont(body.family, 700, body.source, body.files, body.origin)
+        draft.fonts["headline"] = replace(body, weight=700)
         report.approximated(body.source, "typography.headline", "no headings font: the base family, weight 700")
     for key in typo:
         if key in ("monospace", "monospace-inline", "monospace-block", "link"):

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,8 @@ import numpy as np
 
 from brandkit.color import ciede2000, hex_to_rgb, srgb_to_lab
 from brandkit.errors import SpecError
-from brandkit.spec.importers.draft import CORE_ROLES, ROLE_FALLBACK, BrandDraft, DraftColor
-from brandkit.spec.importers.font_download import FontFetcher
+from brandkit.spec.importers.draft import CORE_ROLES, ROLE_FALLBACK, BrandDraft, DraftColor, DraftFont
+from brandkit.spec.importers.font_download import FontDownloadError, FontFetcher
 from brandkit.spec.importers.fonts import FontFace, FontNotFoundError, resolve_font
 from brandkit.spec.importers.logos import logo_files, raster_width
 from brandkit.spec.importers.report import MappingReport
@@ -274,22 +275,47 @@ def _typography(
         )
     typography: dict[str, Any] = {}
     with ExitStack() as stack:
-        downloads: Path | None = None
+        downloads: list[Path] = []
+
+        def folder() -> Path:
+            if not downloads:
+                downloads.append(Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="brandkit-fonts-"))))
+            return downloads[0]
+
         for role in ("headline", "body", "cta"):
             font = draft.fonts.get(role)
-            if font is None:
-                continue
-            fetched_from = ""
-            try:
-                face = resolve_font(font, fonts_dir)
-            except FontNotFoundError as exc:
-                if not fetcher.wants(font):
-                    raise FontNotFoundError(font.family, font.source, exc.searched, fetcher.hint(font)) from None
-                if downloads is None:
-                    downloads = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="brandkit-fonts-")))
-                face, fetched_from = fetcher.fetch(font, downloads)
-            typography[role] = _font_entry(draft, role, font.family, font.weight, face, fetched_from, files)
+            if font is not None:
+                face, fetched_from, family = _find_font(font, fonts_dir, fetcher, folder)
+                typography[role] = _font_entry(draft, role, family, font.weight, face, fetched_from, files)
     return typography
+
+
+def _find_font(
+    font: DraftFont, fonts_dir: Path | None, fetcher: FontFetcher, folder: Callable[[], Path]
+) -> tuple[FontFace, str, str]:
+    """The face that draws ``font``, the URL it was downloaded from ("" when found here) and its family: the family
+    on this machine, else a stand-in of its stack on this machine, else the first of them the fetcher downloads."""
+    candidates = [font, *(replace(font, family=name, files=[], stand_ins=()) for name in font.stand_ins)]
+    searched: list[str] = []
+    for candidate in candidates:
+        try:
+            return resolve_font(candidate, fonts_dir), "", candidate.family
+        except FontNotFoundError as exc:
+            searched = searched or exc.searched
+    failed: list[FontDownloadError] = []
+    for candidate in (candidate for candidate in candidates if fetcher.wants(candidate)):
+        try:
+            face, url = fetcher.fetch(candidate, folder())
+            return face, url, candidate.family
+        except FontDownloadError as exc:
+            failed.append(exc)
+    if len(failed) > 1:  # a stack's families, each refused: say why for each
+        why = "; ".join(f"{exc.family}: {exc.reason}" for exc in failed)
+        raise FontDownloadError(font.family, font.source, failed[0].url, f"each family of its stack was refused ({why})")
+    if failed:
+        raise failed[0]
+    stack = f", nor any family of its stack ({', '.join(font.stand_ins)})" if font.stand_ins else ""
+    raise FontNotFoundError(font.family, font.source, searched, stack + fetcher.hint(font))
 
 
 def _font_entry(
@@ -322,7 +348,9 @@ def _font_entry(
     )
     target = f"typography.{role} = {name}"
     how = f"downloaded from Google Fonts ({fetched_from})" if fetched_from else f"resolved to {face.path}"
-    if weight_note:
+    if family != font.family:
+        how += f", standing in for {font.family!r} (not found): the stack asks for the platform's UI font"
+    if weight_note or family != font.family:
         report.approximated(font.source, target, f"family {family!r} {how}{weight_note}")
     else:
         report.mapped(font.source, target, f"family {family!r} {how}")

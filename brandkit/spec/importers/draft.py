@@ -72,6 +72,9 @@ class DraftFont:
     source: str
     files: list[Path] = field(default_factory=list)
     origin: str = ""  # e.g. "google", "system", "file"
+    stand_ins: tuple[str, ...] = ()
+    """Families that may stand in for ``family``: the other named families of a font stack that asks for the
+    platform's UI font (``-apple-system, 'Segoe UI', Roboto, sans-serif``), tried in order when it is not found."""
 
 
 @dataclass

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ from brandkit.spec.importers.draft import (
     logo_folder,
 )
 from brandkit.spec.importers.extension import EXTENSION_KEY, apply_color_names, read_extension
-from brandkit.spec.importers.fonts import font_stack, weight_of
+from brandkit.spec.importers.fonts import brand_family, font_stack, stack_note, weight_of
 from brandkit.spec.importers.legacy_tokens import (
     has_legacy_token,
     is_studio_folder,
@@ -299,23 +299,27 @@ def _fonts(draft: BrandDraft, tokens: dict[str, Token], source: str) -> None:
             weight = weight_of(raw_weight, 400)
         else:
             continue
-        if isinstance(family, str) and "," in family:  # a CSS font stack written as one string
-            family = font_stack(family)
-        if isinstance(family, list):
-            if len(family) > 1:
-                report.dropped(f"{path} fallbacks", f"CSS fallback families {family[1:]} (brandkit draws one file)")
-            family = family[0] if family else None
-        if not isinstance(family, str) or not family:
-            report.dropped(path, "no font family")
+        stack = (
+            font_stack(family)
+            if isinstance(family, str)
+            else [str(f) for f in family if f]
+            if isinstance(family, list)
+            else []
+        )
+        family, stand_ins = brand_family(stack)
+        if family is None:
+            report.dropped(path, "no font family" if not stack else f"only generic families {stack}")
             continue
+        if len(stack) > 1:
+            report.approximated(f"{path}", f"family {family!r}", stack_note(stack, family, stand_ins))
         words = {p.casefold() for p in path.split(".")}
-        font = DraftFont(family, weight, path)
+        font = DraftFont(family, weight, path, stand_ins=stand_ins)
         first = first or font
         for role, names in _FONT_ROLES.items():
             if words & names and role not in found:
                 found[role] = font
     if "headline" not in found and first is not None:
-        found["headline"] = DraftFont(first.family, 700, first.source)
+        found["headline"] = replace(first, weight=700)
         report.approximated(first.source, "typography.headline", "no headline/heading token: this family, weight 700")
     draft.fonts.update(found)
 

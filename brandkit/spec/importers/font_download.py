@@ -49,6 +49,7 @@ class FontDownloadError(SpecError):
     def __init__(self, family: str, source: str, url: str, reason: str) -> None:
         self.family = family
         self.url = url
+        self.reason = reason
         super().__init__(
             f"{source}: font family {family!r} is not on this machine and could not be downloaded from Google Fonts "
             f"({url}): {reason}. Put its TTF/OTF files in a folder and pass --fonts DIR, or install it"

@@ -41,6 +41,39 @@ def font_stack(family: str) -> list[str]:
     return names
 
 
+SYSTEM_UI_FAMILIES = frozenset({"system-ui", "-apple-system", "blinkmacsystemfont", "ui-sans-serif", "ui-serif"})
+"""Names a CSS font stack uses for the platform's own UI font: no font file answers to them."""
+GENERIC_FAMILIES = SYSTEM_UI_FAMILIES | {
+    "serif", "sans-serif", "monospace", "cursive", "fantasy", "math", "emoji", "fangsong", "ui-monospace", "ui-rounded",
+}  # fmt: skip
+
+
+def brand_family(stack: list[str]) -> tuple[str | None, tuple[str, ...]]:
+    """The family a font stack names for the brand, and the families that may stand in for it.
+
+    The first family that is not a CSS generic (``sans-serif``) or a name for the platform's UI font
+    (``-apple-system``, ``system-ui``). A stack that *begins* with the platform's UI font asks for whatever UI font
+    the platform has, not for one family: its other named families may stand in, in order (``-apple-system,
+    'SF Pro', 'Segoe UI', Roboto, Arial, sans-serif`` → SF Pro, or Segoe UI, Roboto, Arial). Otherwise the first
+    named family is the brand's and the rest are a browser's fallbacks, never used instead."""
+    named = [family for family in stack if family.casefold() not in GENERIC_FAMILIES]
+    if not named:
+        return None, ()
+    system_first = bool(stack) and stack[0].casefold() in SYSTEM_UI_FAMILIES
+    return named[0], tuple(named[1:]) if system_first else ()
+
+
+def stack_note(stack: list[str], family: str, stand_ins: tuple[str, ...]) -> str:
+    """How the mapping report says what a font stack became."""
+    if stand_ins:
+        return (
+            f"a CSS font stack that asks for the platform's UI font ({stack[0]}): {family!r}, or when this machine "
+            f"has it not, the first of {list(stand_ins)} found"
+        )
+    others = [f for f in stack if f != family]
+    return f"a CSS font stack: its first family is the brand's; the fallbacks {others} are for browsers"
+
+
 class FontNotFoundError(SpecError):
     """A font family the brand names is neither in its files, the fonts folder nor installed on this system."""
 
