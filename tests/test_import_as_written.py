@@ -852,3 +852,26 @@ def test_a_system_ui_font_stack_takes_the_first_of_its_families_found(tmp_path: 
     (tmp_path / "brand.tokens.json").write_text(json.dumps(doc), encoding="utf-8")
     with pytest.raises(FontNotFoundError, match="'Brand Sans' not found"):
         import_brand(tmp_path / "brand.tokens.json", tmp_path / "out2", download_fonts="never")
+
+
+def test_the_colour_marked_primary_stays_primary_when_it_plays_another_role_first(tmp_path: Path) -> None:
+    # as palaeoverse's brand file is written: `background: light-blue` before `primary: light-blue`. The primary
+    # became a semantic role, "no colour is marked primary" was reported, and an export read back lost a role
+    (tmp_path / "_brand.yml").write_text(
+        "meta: {name: Palaeo}\ncolor:\n"
+        "  palette: {light-blue: '#BFE0E2', dark-green: '#0D725A', dark-grey: '#575756'}\n"
+        "  background: light-blue\n  foreground: dark-grey\n  primary: light-blue\n  secondary: dark-green\n"
+        "typography: {headings: {family: DejaVu Sans, weight: 700}, base: DejaVu Sans}\n",
+        encoding="utf-8",
+    )
+    [result] = import_brand(tmp_path / "_brand.yml", tmp_path / "out")
+    palette = _spec(result.out)["palette"]
+    assert {c["name"]: c["role"] for c in palette["colors"]}["Light Blue"] == "primary"
+    assert palette["roles"] == {"foreground": "Dark Grey", "background": "Light Blue"}
+    assert not any(e.kind == "decide" and "primary" in e.target for e in result.report.entries)
+    from brandkit.spec.importers.export import export_spec
+    from brandkit.spec.loader import load_spec
+
+    export_spec(load_spec(result.out), tmp_path / "yml", "brand-yml")
+    [back] = import_brand(tmp_path / "yml", tmp_path / "back")
+    assert _spec(back.out)["palette"] == palette  # the round trip keeps every role

@@ -92,7 +92,11 @@ def _roles(draft: BrandDraft) -> tuple[dict[str, str], dict[str, str]]:
     report = draft.report
     assigned: dict[str, str] = {}  # colour name → core role
     extra_roles: dict[str, str] = {}
-    for role, name in draft.roles.items():
+    # the colour the source marks primary is made primary whatever else it plays (palaeoverse: background and
+    # primary both light-blue; read in file order, primary became a semantic role and "no colour is marked
+    # primary" was reported)
+    ordered = sorted(draft.roles.items(), key=lambda item: item[0] != "primary")
+    for role, name in ordered:
         color = draft.color(name)
         if color is None:
             report.dropped(f"role {role}", f"names colour {name!r}, which the file does not define")
