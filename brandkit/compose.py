@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from brandkit.color import hex_to_rgb
+from brandkit.color import ciede2000, hex_to_rgb, srgb_to_lab
 from brandkit.copy_fit import fit_copy
 from brandkit.imageio import load_image
 from brandkit.layout import (
@@ -205,9 +205,15 @@ def _draw_cta(
     pad_x, pad_y = round(size * 0.9), round(size * 0.55)
     pill_h = fitted.height + 2 * pad_y
     top = min(y, box.y1 - pill_h)
-    # the first accent (then primary) colour on which some text colour reaches the minimum contrast
+    # the first accent (then primary) colour on which some text colour reaches the minimum contrast — and that is
+    # not the colour of the ground the pill sits on (within the palette's tolerance, the same colour by the spec's
+    # own measure: an Off White pill on a white panel is no button); when every candidate is, the rule without it
+    fills = accents + [hex_to_rgb(c.hex) for c in spec.palette.by_role(ColorRole.primary)]
+    ground = np.median(np.asarray(image.convert("RGB"))[top : top + pill_h, box.x0 : box.x1].reshape(-1, 3), axis=0)
+    distance = ciede2000(srgb_to_lab(np.asarray(fills, dtype=np.uint8)), srgb_to_lab(ground.astype(np.uint8))[None])
+    visible = [fill for fill, d in zip(fills, distance, strict=True) if d > spec.palette.tolerance]
     scored = []
-    for fill in accents + [hex_to_rgb(c.hex) for c in spec.palette.by_role(ColorRole.primary)]:
+    for fill in visible or fills:
         color, ratio = best_text_color(fill, text_candidates(spec), typo.min_contrast)
         if ratio >= typo.min_contrast:
             scored = [(ratio, fill, color)]

@@ -875,3 +875,25 @@ def test_the_colour_marked_primary_stays_primary_when_it_plays_another_role_firs
     export_spec(load_spec(result.out), tmp_path / "yml", "brand-yml")
     [back] = import_brand(tmp_path / "yml", tmp_path / "back")
     assert _spec(back.out)["palette"] == palette  # the round trip keeps every role
+
+
+def test_the_cta_pill_is_not_drawn_in_the_colour_of_its_ground(tmp_path: Path) -> None:
+    # as Posit's brand file is written: its first accent is Off White #F3F6F8, on a white panel — the pill that
+    # carried the CTA was invisible (ΔE00 ≈ 2). A pill within the palette's tolerance of its ground is the same
+    # colour by the spec's own measure: the next accent that is not is used
+    (tmp_path / "_brand.yml").write_text(
+        "meta: {name: Posit}\ncolor:\n  palette: {blue: '#447099', off-white: '#F3F6F8', green: '#72994E'}\n"
+        "  primary: blue\n  tertiary: off-white\n  success: green\n  background: '#FFFFFF'\n  foreground: '#404041'\n"
+        "typography: {headings: {family: DejaVu Sans, weight: 700}, base: DejaVu Sans}\n",
+        encoding="utf-8",
+    )
+    [result] = import_brand(tmp_path / "_brand.yml", tmp_path / "out")
+    accents = [c["name"] for c in _spec(result.out)["palette"]["colors"] if c["role"] == "accent"]
+    assert accents == ["Off White", "Green"]  # the brand's order: Off White first
+    kit = brandkit.BrandKit(result.out, provider="local", checks=["contrast"])
+    asset = kit.generate({"brief": "A team at work", "headline": "Data you can trust", "cta": "Learn more"})
+    pixels = np.asarray(Image.open(io.BytesIO(asset.data)).convert("RGB"))
+    copy_area = pixels[: pixels.shape[0] // 2].reshape(-1, 3)  # headline and CTA; the imagery is below
+    share = {hex_: float(np.all(copy_area == hex_to_rgb(hex_), axis=1).mean()) for hex_ in ("#72994E", "#F3F6F8")}
+    assert share["#72994E"] > 0.01 and share["#F3F6F8"] == 0  # a green pill, no off-white one
+    assert asset.report.passed  # and its label is legible on it
