@@ -50,6 +50,15 @@ def _entries(result: Any, kind: str) -> dict[str, str]:
     return {e.source: f"{e.target} {e.note}" for e in result.report.entries if e.kind == kind}
 
 
+def _import_yml(tmp_path: Path, text: str) -> Any:
+    """Import a brand.yml written as ``text`` (its fonts DejaVu, which every test machine has) into ``tmp_path/out``."""
+    (tmp_path / "_brand.yml").write_text(
+        text + "typography: {headings: {family: DejaVu Sans, weight: 700}, base: DejaVu Sans}\n", encoding="utf-8"
+    )
+    [result] = import_brand(tmp_path / "_brand.yml", tmp_path / "out")
+    return result
+
+
 def _png(path: Path) -> None:
     """A logo as brands export it: the mark on a transparent ground."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -788,13 +797,11 @@ def test_a_monochrome_brand_imports_to_a_spec_its_own_images_pass(tmp_path: Path
     # as felixmil.com's and apaquarto's brand files are written: black and greys only. The default neutral limit
     # (≤ 90 % grey/black/white pixels) made every image in the brand's own colours fail the palette check, three
     # attempts each ("bring in the brand colours Black #000000")
-    (tmp_path / "_brand.yml").write_text(
+    result = _import_yml(
+        tmp_path,
         "meta: {name: Mono}\ncolor:\n  palette: {black: '#000000', dark-gray: '#333333'}\n"
-        "  primary: black\n  foreground: dark-gray\n  background: '#FFFFFF'\n"
-        "typography: {headings: {family: DejaVu Sans, weight: 700}, base: DejaVu Sans}\n",
-        encoding="utf-8",
+        "  primary: black\n  foreground: dark-gray\n  background: '#FFFFFF'\n",
     )
-    [result] = import_brand(tmp_path / "_brand.yml", tmp_path / "out")
     assert _spec(result.out)["palette"]["neutrals"] == {"max_share": 1.0}
     assert "every brand colour is neutral" in _entries(result, "approximated")["palette"]
     kit = brandkit.BrandKit(result.out, provider="local", checks=["palette"])
@@ -805,13 +812,11 @@ def test_a_monochrome_brand_imports_to_a_spec_its_own_images_pass(tmp_path: Path
 def test_a_brand_whose_primary_is_black_renders_offline_in_its_colour(tmp_path: Path) -> None:
     # as AnhaltAI's brand file is written: primary Base Black on a white ground, the colour in secondary/accent. The
     # local renderer filled its large disc with the primary, the image was 91 % neutral and failed three attempts
-    (tmp_path / "_brand.yml").write_text(
+    result = _import_yml(
+        tmp_path,
         "meta: {name: Anhalt}\ncolor:\n  palette: {base-black: '#000000', technic-blue: '#12017C', red: '#D40009'}\n"
-        "  primary: base-black\n  secondary: technic-blue\n  tertiary: red\n  background: '#FFFFFF'\n"
-        "typography: {headings: {family: DejaVu Sans, weight: 700}, base: DejaVu Sans}\n",
-        encoding="utf-8",
+        "  primary: base-black\n  secondary: technic-blue\n  tertiary: red\n  background: '#FFFFFF'\n",
     )
-    [result] = import_brand(tmp_path / "_brand.yml", tmp_path / "out")
     assert "neutrals" not in _spec(result.out)["palette"]  # a colour in the palette: the neutral limit stays
     kit = brandkit.BrandKit(result.out, provider="local", checks=["palette"])
     asset = kit.generate(
@@ -857,14 +862,12 @@ def test_a_system_ui_font_stack_takes_the_first_of_its_families_found(tmp_path: 
 def test_the_colour_marked_primary_stays_primary_when_it_plays_another_role_first(tmp_path: Path) -> None:
     # as palaeoverse's brand file is written: `background: light-blue` before `primary: light-blue`. The primary
     # became a semantic role, "no colour is marked primary" was reported, and an export read back lost a role
-    (tmp_path / "_brand.yml").write_text(
+    result = _import_yml(
+        tmp_path,
         "meta: {name: Palaeo}\ncolor:\n"
         "  palette: {light-blue: '#BFE0E2', dark-green: '#0D725A', dark-grey: '#575756'}\n"
-        "  background: light-blue\n  foreground: dark-grey\n  primary: light-blue\n  secondary: dark-green\n"
-        "typography: {headings: {family: DejaVu Sans, weight: 700}, base: DejaVu Sans}\n",
-        encoding="utf-8",
+        "  background: light-blue\n  foreground: dark-grey\n  primary: light-blue\n  secondary: dark-green\n",
     )
-    [result] = import_brand(tmp_path / "_brand.yml", tmp_path / "out")
     palette = _spec(result.out)["palette"]
     assert {c["name"]: c["role"] for c in palette["colors"]}["Light Blue"] == "primary"
     assert palette["roles"] == {"foreground": "Dark Grey", "background": "Light Blue"}
@@ -881,13 +884,11 @@ def test_the_cta_pill_is_not_drawn_in_the_colour_of_its_ground(tmp_path: Path) -
     # as Posit's brand file is written: its first accent is Off White #F3F6F8, on a white panel — the pill that
     # carried the CTA was invisible (ΔE00 ≈ 2). A pill within the palette's tolerance of its ground is the same
     # colour by the spec's own measure: the next accent that is not is used
-    (tmp_path / "_brand.yml").write_text(
+    result = _import_yml(
+        tmp_path,
         "meta: {name: Posit}\ncolor:\n  palette: {blue: '#447099', off-white: '#F3F6F8', green: '#72994E'}\n"
-        "  primary: blue\n  tertiary: off-white\n  success: green\n  background: '#FFFFFF'\n  foreground: '#404041'\n"
-        "typography: {headings: {family: DejaVu Sans, weight: 700}, base: DejaVu Sans}\n",
-        encoding="utf-8",
+        "  primary: blue\n  tertiary: off-white\n  success: green\n  background: '#FFFFFF'\n  foreground: '#404041'\n",
     )
-    [result] = import_brand(tmp_path / "_brand.yml", tmp_path / "out")
     accents = [c["name"] for c in _spec(result.out)["palette"]["colors"] if c["role"] == "accent"]
     assert accents == ["Off White", "Green"]  # the brand's order: Off White first
     kit = brandkit.BrandKit(result.out, provider="local", checks=["contrast"])
