@@ -209,7 +209,9 @@ def _draw_cta(
     # not the colour of the ground the pill sits on (within the palette's tolerance, the same colour by the spec's
     # own measure: an Off White pill on a white panel is no button); when every candidate is, the rule without it
     fills = accents + [hex_to_rgb(c.hex) for c in spec.palette.by_role(ColorRole.primary)]
-    ground = np.median(np.asarray(image.convert("RGB"))[top : top + pill_h, box.x0 : box.x1].reshape(-1, 3), axis=0)
+    ground = np.median(
+        np.asarray(image.crop((box.x0, top, box.x1, top + pill_h)).convert("RGB")).reshape(-1, 3), axis=0
+    )
     distance = ciede2000(srgb_to_lab(np.asarray(fills, dtype=np.uint8)), srgb_to_lab(ground.astype(np.uint8))[None])
     visible = [fill for fill, d in zip(fills, distance, strict=True) if d > spec.palette.tolerance]
     scored = []

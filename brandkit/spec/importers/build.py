@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable
-from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -67,7 +65,8 @@ def _palette(draft: BrandDraft) -> dict[str, Any]:
     if modes:
         palette["modes"] = modes
     _not_used_yet(report, palette)
-    if monochrome(Palette.model_validate(palette)):
+    model = Palette.model_validate(palette)
+    if monochrome(model):
         palette["neutrals"] = {"max_share": 1.0}
         report.approximated(
             "palette",
@@ -75,7 +74,7 @@ def _palette(draft: BrandDraft) -> dict[str, Any]:
             "every brand colour is neutral (black, white, greys): the limit on neutral pixels (0.9 by default) is "
             "lifted, else an image in the brand's own colours would fail the palette check",
         )
-    share = palette_space(Palette.model_validate(palette))
+    share = palette_space(model)  # the neutral limit plays no part in it
     report.palette_space_share = share
     if share > PALETTE_SPACE_WARN_SHARE:
         report.warnings.append(
@@ -278,14 +277,8 @@ def _typography(
             "add one, or pass --headline-font FAMILY"
         )
     typography: dict[str, Any] = {}
-    with ExitStack() as stack:
-        downloads: list[Path] = []
-
-        def folder() -> Path:
-            if not downloads:
-                downloads.append(Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="brandkit-fonts-"))))
-            return downloads[0]
-
+    with tempfile.TemporaryDirectory(prefix="brandkit-fonts-") as downloads:  # what is downloaded, until copied
+        folder = Path(downloads)
         for role in ("headline", "body", "cta"):
             font = draft.fonts.get(role)
             if font is not None:
@@ -295,7 +288,7 @@ def _typography(
 
 
 def _find_font(
-    font: DraftFont, fonts_dir: Path | None, fetcher: FontFetcher, folder: Callable[[], Path]
+    font: DraftFont, fonts_dir: Path | None, fetcher: FontFetcher, folder: Path
 ) -> tuple[FontFace, str, str]:
     """The face that draws ``font``, the URL it was downloaded from ("" when found here) and its family: the family
     on this machine, else a stand-in of its stack on this machine, else the first of them the fetcher downloads."""
@@ -309,13 +302,15 @@ def _find_font(
     failed: list[FontDownloadError] = []
     for candidate in (candidate for candidate in candidates if fetcher.wants(candidate)):
         try:
-            face, url = fetcher.fetch(candidate, folder())
+            face, url = fetcher.fetch(candidate, folder)
             return face, url, candidate.family
         except FontDownloadError as exc:
             failed.append(exc)
     if len(failed) > 1:  # a stack's families, each refused: say why for each
         why = "; ".join(f"{exc.family}: {exc.reason}" for exc in failed)
-        raise FontDownloadError(font.family, font.source, failed[0].url, f"each family of its stack was refused ({why})")
+        raise FontDownloadError(
+            font.family, font.source, failed[0].url, f"each family of its stack was refused ({why})"
+        )
     if failed:
         raise failed[0]
     stack = f", nor any family of its stack ({', '.join(font.stand_ins)})" if font.stand_ins else ""
