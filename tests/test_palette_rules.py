@@ -253,7 +253,12 @@ def test_the_palette_space_warning(northwind: brandkit.BrandSpec, lumen: brandki
     share = palette_space(big)
     assert share > 0.5
     (warning,) = palette_warnings(big)
-    assert "60 colours" in warning and f"{share:.0%}" in warning
+    assert "the 60 colours and the neutrals within ΔE 10" in warning and f"{share:.0%}" in warning
+    # what widens it is named: one colour and the allowed colours (an imported brand.yml's palette: ramps allowed)
+    allowed = [{"name": c["name"], "hex": c["hex"]} for c in colors[1:40]]
+    one = Palette.model_validate({"colors": colors[:1], "allowed": allowed})
+    (warning,) = palette_warnings(one)
+    assert warning.startswith("palette: the 1 colour, 39 allowed and the neutrals within ΔE 10 cover")
     # the check reports the exact share from its table; the grid estimate agrees with it
     res = _run(northwind, _ad())
     assert res.details["palette_space_share"] == pytest.approx(palette_space(northwind.palette), abs=0.01)

@@ -403,9 +403,11 @@ def palette_warnings(palette: Palette) -> list[str]:
     share = palette_space(palette)
     if share > PALETTE_SPACE_WARN_SHARE:
         warnings.append(
-            f"palette: the {len(palette.colors)} colours{' and allowed neutrals' if palette.allow_neutrals else ''} "
-            f"within ΔE {palette.tolerance:g} cover {share:.0%} of all sRGB colours (warning above "
-            f"{PALETTE_SPACE_WARN_SHARE:.0%}): the coverage rule accepts almost anything; remove tints, "
-            f"lower palette.tolerance or set allow_neutrals: false"
+            f"palette: the {len(palette.colors)} colour{'s' if len(palette.colors) != 1 else ''}"
+            + (f", {len(palette.allowed)} allowed" if palette.allowed else "")
+            + (" and the neutrals" if palette.allow_neutrals else "")
+            + f" within ΔE {palette.tolerance:g} cover {share:.0%} of all sRGB colours (warning above "
+            f"{PALETTE_SPACE_WARN_SHARE:.0%}): the coverage rule accepts almost anything; remove allowed colours and "
+            "tints, lower palette.tolerance or set allow_neutrals: false"
         )
     return warnings
