@@ -947,17 +947,3 @@ def test_a_variable_font_is_judged_by_the_weight_it_is_drawn_at(tmp_path: Path) 
     [result] = import_brand(tmp_path / "_brand.yml", tmp_path / "out2", fonts_dir=fonts)
     note = _entries(result, "approximated")["typography.headings"]
     assert "drawn at weight 400, asked 700; a variable font (wght 100–900) is drawn at its default instance" in note
-    # spec check says it of any spec (a hand-written one too); of the first, with its static Bold, nothing
-    from typer.testing import CliRunner
-
-    from brandkit.cli import app
-
-    checked = CliRunner().invoke(app, ["spec", "check", str(tmp_path / "out2"), "--json"])
-    warnings = json.loads(checked.output)["warnings"]
-    assert any("typography.headline: fonts/Brand-Variable.ttf is a variable font" in w for w in warnings), warnings
-    assert not any(
-        "variable font" in w
-        for w in json.loads(CliRunner().invoke(app, ["spec", "check", str(tmp_path / "out"), "--json"]).output)[
-            "warnings"
-        ]
-    )

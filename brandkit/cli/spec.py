@@ -74,24 +74,6 @@ def _spec_warnings(spec: Any) -> list[str]:
         for name, default in defaults.items()
         if name in spec.checks and spec.checks[name].enabled and spec.checks[name].policy == "warn" != default
     ]
-    return warnings + _variable_font_warnings(spec)
-
-
-def _variable_font_warnings(spec: Any) -> list[str]:
-    """A variable font file with a weight the spec asks that is not its default instance: brandkit draws the default
-    (it sets no variation), so a 700 headline in ``Inter[wght].ttf`` comes out at 400."""
-    from brandkit.spec.importers.fonts import read_face
-
-    warnings = []
-    for role, font in (("headline", spec.typography.headline), ("body", spec.typography.body),
-                       ("cta", spec.typography.cta)):  # fmt: skip
-        face = read_face(spec.asset_path(font.file)) if font is not None and font.weight is not None else None
-        if face is not None and face.weight_min < face.weight_max and face.drawn_weight != font.weight:
-            warnings.append(
-                f"typography.{role}: {font.file} is a variable font (wght {face.weight_min}–{face.weight_max}); "
-                f"brandkit draws its default instance, weight {face.drawn_weight}, not the {font.weight} asked: use "
-                "a static file of that weight (Google Fonts downloads hold them under static/)"
-            )
     return warnings
 
 
