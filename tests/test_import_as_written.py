@@ -31,7 +31,7 @@ from brandkit.errors import SpecError
 from brandkit.spec.formats import detect_data, looks_like_brandkit_spec
 from brandkit.spec.importers.colorspace import ColorParseError, parse_css_color
 from brandkit.spec.importers.detect import detect_path
-from brandkit.spec.importers.fonts import FontNotFoundError, brand_family, font_stack, system_font_files, weight_of
+from brandkit.spec.importers.fonts import FontNotFoundError, brand_family, font_stack, weight_of
 from brandkit.spec.importers.importer import import_brand
 
 SVG = (
@@ -898,52 +898,3 @@ def test_the_cta_pill_is_not_drawn_in_the_colour_of_its_ground(tmp_path: Path) -
     share = {hex_: float(np.all(copy_area == hex_to_rgb(hex_), axis=1).mean()) for hex_ in ("#72994E", "#F3F6F8")}
     assert share["#72994E"] > 0.01 and share["#F3F6F8"] == 0  # a green pill, no off-white one
     assert asset.report.passed  # and its label is legible on it
-
-
-def _variable_copy(source: Path, target: Path, family: str) -> None:
-    """``source`` renamed ``family`` with a ``wght`` axis 100–900 (default 400), as a variable font file says."""
-    from fontTools.ttLib import TTFont, newTable
-    from fontTools.ttLib.tables._f_v_a_r import Axis
-
-    font = TTFont(str(source))
-    for record in font["name"].names:
-        if record.nameID in (1, 16):
-            record.string = family
-    axis = Axis()
-    axis.axisTag, axis.minValue, axis.defaultValue, axis.maxValue = "wght", 100.0, 400.0, 900.0
-    axis.axisNameID = font["name"].addMultilingualName({"en": "Weight"}, font)
-    fvar = newTable("fvar")
-    fvar.axes, fvar.instances = [axis], []
-    font["fvar"] = fvar
-    font.save(str(target))
-
-
-def test_a_variable_font_is_judged_by_the_weight_it_is_drawn_at(tmp_path: Path) -> None:
-    # a family downloaded from Google Fonts' site holds the variable file beside static/…-Bold.ttf. The variable file
-    # won for 700 (its range holds 700; its path sorts first), but brandkit draws a variable font at its default
-    # instance: every headline came out Regular
-    fonts = tmp_path / "fonts"
-    (fonts / "static").mkdir(parents=True)
-    dejavu = next(p for p in system_font_files("DejaVu Sans")[0] if p.name == "DejaVuSans.ttf").parent
-    _variable_copy(dejavu / "DejaVuSans.ttf", fonts / "Brand-Variable.ttf", "Brand Sans")
-    _variable_copy(dejavu / "DejaVuSans-Bold.ttf", fonts / "static" / "Brand-Bold.ttf", "Brand Sans")
-    bold = fonts / "static" / "Brand-Bold.ttf"
-    from fontTools.ttLib import TTFont
-
-    static = TTFont(str(bold))
-    del static["fvar"]
-    static["OS/2"].usWeightClass = 700
-    static.save(str(bold))
-    (tmp_path / "_brand.yml").write_text(
-        "meta: {name: Brand}\ncolor: {primary: '#0B5FFF'}\n"
-        "typography: {headings: {family: Brand Sans, weight: 700}, base: Brand Sans}\n",
-        encoding="utf-8",
-    )
-    [result] = import_brand(tmp_path / "_brand.yml", tmp_path / "out", fonts_dir=fonts)
-    typography = _spec(result.out)["typography"]
-    assert typography["headline"]["file"] == "fonts/Brand-Bold.ttf"  # the static Bold, not the variable file
-    assert typography["body"]["file"] == "fonts/Brand-Variable.ttf"  # 400: its default instance is right
-    bold.unlink()  # only the variable file: taken, and the report says it draws at 400
-    [result] = import_brand(tmp_path / "_brand.yml", tmp_path / "out2", fonts_dir=fonts)
-    note = _entries(result, "approximated")["typography.headings"]
-    assert "drawn at weight 400, asked 700; a variable font (wght 100–900) is drawn at its default instance" in note

@@ -340,14 +340,11 @@ def _font_entry(
         )
     else:
         report.decide(f"typography.{role}.license", f"no licence file found beside {face.path.name}: add one")
-    weight_note = ""
-    if face.drawn_weight != weight:
-        variable = face.weight_min < face.weight_max
-        weight_note = f" (drawn at weight {face.drawn_weight}, asked {weight}" + (
-            f"; a variable font (wght {face.weight_min}–{face.weight_max}) is drawn at its default instance)"
-            if variable
-            else ")"
-        )
+    weight_note = (
+        f" (weight {face.weight_min}–{face.weight_max}, asked {weight})"
+        if not face.weight_min <= weight <= face.weight_max
+        else ""
+    )
     target = f"typography.{role} = {name}"
     how = f"downloaded from Google Fonts ({fetched_from})" if fetched_from else f"resolved to {face.path}"
     if family != font.family:

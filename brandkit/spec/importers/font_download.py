@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -110,7 +110,7 @@ class FontFetcher:
         if face is None or not _same_family(face.family, font.family):
             found = "an unreadable font" if face is None else f"family {face.family!r}"
             raise FontDownloadError(font.family, font.source, font_url, f"the file served is {found}")
-        return replace(face, family=font.family), url
+        return FontFace(path, font.family, face.weight_min, face.weight_max, face.italic), url
 
     def _css(self, client: httpx2.Client, font: DraftFont) -> tuple[str, str, int]:
         """The CSS for the offered weight nearest ``font.weight``, its URL and that weight. The weight asked first;

@@ -117,9 +117,6 @@ class FontFace:
     weight_min: int
     weight_max: int
     italic: bool
-    drawn_weight: int = 400
-    """The weight brandkit draws it at: a static font's own; a variable font's default instance (its ``wght``
-    axis default — the typesetter sets no variation, so a variable file asked for 700 draws its default 400)."""
 
 
 def _norm(name: str) -> str:
@@ -137,14 +134,14 @@ def read_face(path: Path) -> FontFace | None:
             os2 = font.get("OS/2")
             weight = int(os2.usWeightClass) if os2 is not None else 400
             italic = bool(os2 is not None and os2.fsSelection & 1) or "italic" in (name.getDebugName(2) or "").lower()
-            low = high = drawn = weight
+            low = high = weight
             if "fvar" in font:
                 for axis in font["fvar"].axes:
                     if axis.axisTag == "wght":
-                        low, high, drawn = int(axis.minValue), int(axis.maxValue), int(axis.defaultValue)
+                        low, high = int(axis.minValue), int(axis.maxValue)
     except (TTLibError, OSError, KeyError, ValueError, AssertionError, struct.error):
         return None
-    return FontFace(path, family, low, high, italic, drawn) if family else None
+    return FontFace(path, family, low, high, italic) if family else None
 
 
 def _folder_fonts(folder: Path) -> list[Path]:
@@ -189,9 +186,12 @@ def _best(faces: list[FontFace], family: str, weight: int) -> FontFace | None:
         return None
 
     def distance(face: FontFace) -> tuple[int, int, str]:
-        # by the weight it is drawn at: a variable font's default instance, not the range it could reach (a Google
-        # Fonts download holds the variable file beside static/…-Bold.ttf: for 700, the static Bold)
-        return (int(face.italic), abs(face.drawn_weight - weight), str(face.path))
+        off = (
+            0
+            if face.weight_min <= weight <= face.weight_max
+            else min(abs(face.weight_min - weight), abs(face.weight_max - weight))
+        )
+        return (int(face.italic), off, str(face.path))
 
     return min(matching, key=distance)
 
