@@ -19,9 +19,11 @@ __all__ = ["check_glyphs", "font_chain"]
 def font_chain(spec: BrandSpec, role: FontRole) -> FontChain:
     """The font of ``role`` (headline, body, cta) and the spec's fallback fonts for it, as a :class:`FontChain`."""
     typo = spec.typography
+    font = typo.font_for(role)
     return FontChain.of(
-        spec.asset_path(typo.font_for(role).file),
+        spec.asset_path(font.file),
         [(spec.asset_path(fb.file), fb.scripts) for fb in typo.fallbacks_for(role)],
+        weight=font.weight,
     )
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from fontTools import unicodedata as ucd
@@ -77,10 +77,12 @@ def _scripts_of(ch: str) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class FontCoverage:
-    """The code points a font file maps to glyphs (its best cmap)."""
+    """The code points a font file maps to glyphs (its best cmap), and the weight it is drawn at: ``weight`` sets a
+    variable font's ``wght`` axis (None: its default instance; a static font ignores it)."""
 
     path: str
     codepoints: frozenset[int]
+    weight: int | None = None
 
     def has(self, ch: str) -> bool:
         """True when the font has a glyph for ``ch``."""
@@ -115,12 +117,17 @@ class FontChain:
     fallbacks: tuple[tuple[FontCoverage, frozenset[str]], ...] = ()
 
     @classmethod
-    def of(cls, primary: Path | str, fallbacks: Sequence[tuple[Path | str, Sequence[str]]] = ()) -> FontChain:
-        """A chain from font paths: ``fallbacks`` as (path, ISO 15924 script codes), in the order tried."""
-        return cls(
-            font_coverage(primary),
-            tuple((font_coverage(path), frozenset(scripts)) for path, scripts in fallbacks),
-        )
+    def of(
+        cls, primary: Path | str, fallbacks: Sequence[tuple[Path | str, Sequence[str]]] = (), weight: int | None = None
+    ) -> FontChain:
+        """A chain from font paths: ``fallbacks`` as (path, ISO 15924 script codes), in the order tried; ``weight``
+        (the role's CSS weight) is what its variable fonts are drawn at."""
+
+        def face(path: Path | str) -> FontCoverage:
+            coverage = font_coverage(path)
+            return coverage if weight is None else replace(coverage, weight=weight)
+
+        return cls(face(primary), tuple((face(path), frozenset(scripts)) for path, scripts in fallbacks))
 
     @property
     def paths(self) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw, ImageFont
 from pydantic import BaseModel, ConfigDict
 
 from brandkit.geometry import PixelBox
-from brandkit.glyphs import FontChain, font_runs
+from brandkit.glyphs import FontChain, FontCoverage, font_runs
 from brandkit.linebreak import segments
 from brandkit.memo import memoized
 from brandkit.wcag import contrast_ratio
@@ -197,13 +197,32 @@ def _cut(box: Box, obstacle: Box, gap: int) -> Box:
 
 
 @memoized("layout.font", 64)
-def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(path, size)
+def _font(path: str, size: int, weight: int | None) -> ImageFont.FreeTypeFont:
+    font = ImageFont.truetype(path, size)
+    axes = variation_axes(path) if weight is not None else ()
+    if weight is not None and any(tag == "wght" for tag, *_ in axes):
+        font.set_variation_by_axes(
+            [min(hi, max(lo, weight)) if tag == "wght" else default for tag, lo, default, hi in axes]
+        )
+    return font
 
 
-def load_font(path: Path | str, size: int) -> ImageFont.FreeTypeFont:
-    """A FreeType font at ``size`` px (cached per path and size; fonts are immutable)."""
-    return _font(str(path), int(size))
+@memoized("layout.axes", 32)
+def variation_axes(path: str) -> tuple[tuple[str, float, float, float], ...]:
+    """A variable font's axes in its ``fvar`` order — (tag, minimum, default, maximum), the order FreeType takes
+    their values in —; empty for a static font."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, lazy=True) as font:
+        if "fvar" not in font:
+            return ()
+        return tuple((a.axisTag, a.minValue, a.defaultValue, a.maxValue) for a in font["fvar"].axes)
+
+
+def load_font(path: Path | str, size: int, weight: int | None = None) -> ImageFont.FreeTypeFont:
+    """A FreeType font at ``size`` px (cached per path, size and weight; fonts are immutable). ``weight`` (a CSS
+    weight) sets a variable font's ``wght`` axis, clamped to its range; None, or a static font: as the file is."""
+    return _font(str(path), int(size), weight)
 
 
 @dataclass(frozen=True)
@@ -225,8 +244,8 @@ class FittedText:
 
     @property
     def font(self) -> ImageFont.FreeTypeFont:
-        """The main font at the fitted size."""
-        return load_font(self.font_path, self.size)
+        """The main font at the fitted size (and the chain's weight)."""
+        return load_font(self.font_path, self.size, self.chain.primary.weight if self.chain else None)
 
     def runs(self, line: str) -> list[tuple[str, ImageFont.FreeTypeFont]]:
         """``line`` as (text, font at the fitted size) runs, main font where no font of the chain has a glyph."""
@@ -238,7 +257,11 @@ class FittedText:
 
 
 def _runs(line: str, chain: FontChain, size: int) -> list[tuple[str, ImageFont.FreeTypeFont]]:
-    return [(run.text, load_font((run.font or chain.primary).path, size)) for run in font_runs(line, chain)]
+    return [(run.text, _load(run.font or chain.primary, size)) for run in font_runs(line, chain)]
+
+
+def _load(face: FontCoverage, size: int) -> ImageFont.FreeTypeFont:
+    return load_font(face.path, size, face.weight)
 
 
 @memoized("layout.length", 8192)
@@ -270,9 +293,8 @@ def _wrap(pieces: Sequence[tuple[str, bool]], chain: FontChain, size: int, max_w
 
 def _metrics(text: str, chain: FontChain, size: int) -> tuple[int, int]:
     """Largest ascent and descent among the fonts that draw ``text`` (a fallback may be taller)."""
-    fonts = {run.font.path if run.font else chain.primary.path for run in font_runs(text, chain)}
-    fonts.add(chain.primary.path)
-    metrics = [load_font(path, size).getmetrics() for path in sorted(fonts)]
+    fonts = {run.font or chain.primary for run in font_runs(text, chain)} | {chain.primary}
+    metrics = [_load(face, size).getmetrics() for face in sorted(fonts, key=lambda face: face.path)]
     return max(m[0] for m in metrics), max(m[1] for m in metrics)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import itertools
+import shutil
 import unicodedata
 from pathlib import Path
 
@@ -235,3 +236,29 @@ def test_segments_keep_the_text_and_never_break_against_kinsoku(text: str) -> No
     for (before, _), (after, spaced) in itertools.pairwise(pieces):
         if not spaced:  # a break inside a word: allowed only by the CJK rules
             assert after[0] not in NO_LINE_START and before[-1] not in NO_LINE_END, (before, after)
+
+
+def test_a_variable_font_is_drawn_at_the_weight_the_spec_names(tmp_path: Path) -> None:
+    # a brand's variable font (Google Fonts ships Inter, Roboto Flex… as one variable file): brandkit drew its
+    # default instance whatever typography.headline.weight said — a 900 headline came out at 400
+    from tests.support.variable_font import build_variable_font
+
+    def inked(weight: int | None) -> float:
+        folder = tmp_path / f"spec-{weight}"
+        shutil.copytree(Path(__file__).parent.parent / "brand_specs" / "northwind", folder)
+        build_variable_font(folder / "fonts" / "BrandVariable.ttf")
+        text = (folder / "brand.yaml").read_text(encoding="utf-8")
+        weight_field = f", weight: {weight}" if weight is not None else ""
+        text = text.replace(
+            "headline: { file: fonts/Lato-Black.ttf, license: fonts/OFL.txt }",
+            f"headline: {{ file: fonts/BrandVariable.ttf, license: fonts/OFL.txt{weight_field} }}",
+        )
+        (folder / "brand.yaml").write_text(text, encoding="utf-8")
+        kit = brandkit.BrandKit(folder, provider="local", checks=["technical"])
+        asset = kit.generate({"brief": "A cup of coffee", "headline": "Slow mornings", "format": "square"})
+        pixels = np.asarray(Image.open(io.BytesIO(asset.data)).convert("L"))
+        return float((pixels[: pixels.shape[0] // 2] < 80).mean())  # dark ink in the copy half
+
+    default, light, black = inked(None), inked(100), inked(900)
+    assert light < default < black  # the axis follows the spec; no weight: the file's default instance
+    assert black > 1.2 * default and light < 0.8 * default  # not noise: the headline strokes

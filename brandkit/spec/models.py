@@ -84,7 +84,12 @@ class FontRef(StrictModel):
         default=None,
         description="Font family name the brand uses (e.g. from an imported brand file); the `file` is what draws.",
     )
-    weight: int | None = Field(default=None, ge=1, le=1000, description="CSS weight of the family (e.g. 700).")
+    weight: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="CSS weight of the family (e.g. 700); a variable font file is drawn at it (its wght axis).",
+    )
 
 
 FontRole = Literal["headline", "body", "cta"]
