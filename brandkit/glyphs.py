@@ -100,6 +100,16 @@ def _coverage(path: str, size: int, mtime_ns: int, index: int) -> FontCoverage:
     return FontCoverage(path, frozenset(cmap))
 
 
+@memoized("glyphs.axes", 32)
+def variation_axes(path: str) -> tuple[tuple[str, float, float, float], ...]:
+    """A variable font's axes in its ``fvar`` order — (tag, minimum, default, maximum), the order FreeType takes
+    their values in —; empty for a static font."""
+    with TTFont(path, lazy=True) as font:
+        if "fvar" not in font:
+            return ()
+        return tuple((a.axisTag, a.minValue, a.defaultValue, a.maxValue) for a in font["fvar"].axes)
+
+
 def font_coverage(path: Path | str, index: int = 0) -> FontCoverage:
     """The coverage of the font at ``path`` (face ``index`` of a collection); read once per file version.
 

@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw, ImageFont
 from pydantic import BaseModel, ConfigDict
 
 from brandkit.geometry import PixelBox
-from brandkit.glyphs import FontChain, FontCoverage, font_runs
+from brandkit.glyphs import FontChain, FontCoverage, font_runs, variation_axes
 from brandkit.linebreak import segments
 from brandkit.memo import memoized
 from brandkit.wcag import contrast_ratio
@@ -205,18 +205,6 @@ def _font(path: str, size: int, weight: int | None) -> ImageFont.FreeTypeFont:
             [min(hi, max(lo, weight)) if tag == "wght" else default for tag, lo, default, hi in axes]
         )
     return font
-
-
-@memoized("layout.axes", 32)
-def variation_axes(path: str) -> tuple[tuple[str, float, float, float], ...]:
-    """A variable font's axes in its ``fvar`` order — (tag, minimum, default, maximum), the order FreeType takes
-    their values in —; empty for a static font."""
-    from fontTools.ttLib import TTFont
-
-    with TTFont(path, lazy=True) as font:
-        if "fvar" not in font:
-            return ()
-        return tuple((a.axisTag, a.minValue, a.defaultValue, a.maxValue) for a in font["fvar"].axes)
 
 
 def load_font(path: Path | str, size: int, weight: int | None = None) -> ImageFont.FreeTypeFont:
