@@ -127,11 +127,11 @@ def test_short_fields_must_be_exact(role: str, expected: str, read: str) -> None
 
 def test_disclaimer_allowance_is_bounded() -> None:
     legal = "Offer valid at participating cafés while stocks last"  # 52 characters: 2 slips at 0.05
-    one_slip = match_string("disclaimer[0]", legal, lines("Offer valid at participating cafés whiIe stocks last"))
+    one_slip = match_string("disclaimer[0]", legal, lines("Offer valid at participating cafés whiie stocks last"))
     assert one_slip.found and not one_slip.exact and one_slip.slips == 1
-    two = match_string("disclaimer[0]", legal, lines("Offer valid at participatinq cafés whiIe stocks last"))
+    two = match_string("disclaimer[0]", legal, lines("Offer valid at participatinq cafés whiie stocks last"))
     assert two.found and two.slips == 2
-    three = match_string("disclaimer[0]", legal, lines("Offer valid at participatinq cafés whiIe stocks Iast"))
+    three = match_string("disclaimer[0]", legal, lines("Offer valid at participatinq cafés whiie stocks lasl"))
     assert not three.found  # over floor(0.05 × 52) = 2
     missing_word = match_string("disclaimer[0]", legal, lines("Offer valid at participating cafés while stocks"))
     assert not missing_word.found
@@ -140,14 +140,14 @@ def test_disclaimer_allowance_is_bounded() -> None:
     dated = "Offer valid at participating cafés until 31 May 2027"
     digit = match_string("required[0]", dated, lines("Offer valid at participating cafés until 31 May 2021"))
     assert not digit.found  # numbers are never tolerated
-    # the same slip in a headline of the same length is not forgiven
-    headline = match_string("headline", legal, lines("Offer valid at participating cafés whiIe stocks last"))
+    # the same slip in a headline of the same length is not forgiven (an I read for an l is no slip: one letter)
+    headline = match_string("headline", legal, lines("Offer valid at participating cafés whiie stocks last"))
     assert not headline.found and headline.slips is None
 
 
 def test_disclaimer_allowance_comes_from_the_spec() -> None:
     legal = "Offer valid at participating cafés while stocks last"
-    read = lines("Offer valid at participating cafés whiIe stocks last")
+    read = lines("Offer valid at participating cafés whiie stocks last")
     strict = CopyMatch(disclaimer_max_ned=0.0)
     assert not match_string("disclaimer[0]", legal, read, rules=strict).found
     short_only = CopyMatch(disclaimer_min_chars=60)
@@ -162,3 +162,33 @@ def test_strict_form() -> None:
     assert strict_form("Café") != strict_form("Cafe")
     assert strict_form("Café", case="ignore") == strict_form("CAFÉ", case="ignore")
     assert strict_form("新鲜咖啡，欢迎光临。") == strict_form("新鲜咖啡 欢迎光临")
+
+
+@pytest.mark.parametrize(
+    ("expected", "read", "alike"),
+    [
+        ("Built with AI", "Built with Al", True),  # the OCR's misread of a correct 'AI': one vertical stroke
+        ("Your AI coach", "Your Al coach", True),
+        ("Fill it up", "FiIl it up", True),
+        ("Built with AI", "Built with A1", False),  # a digit is never one of them
+        ("Built with AI", "Built with Ai", False),  # nor a dotted i
+        ("Built with AI", "Built with AIl", False),  # nor a letter more
+        ("Built with AI", "Built with Al!", False),  # the rest of the string still counts
+    ],
+)
+def test_capital_i_and_lowercase_l_are_one_letter_to_the_check(expected: str, read: str, alike: bool) -> None:
+    # measured on local ads of the three shipped brands: 'AI' in a headline was read 'Al' in 17 of 24 (and failed
+    # all three attempts: no headline could say AI); no other letter pair was confused in 84 ads
+    match = match_string("headline", expected, lines(read))
+    assert match.found is alike and match.alike is alike and not match.exact
+    assert "I/l aside" in match.rule
+    ignored = match_string("headline", expected, lines(read.lower()), rules=CopyMatch(case="ignore"))
+    assert ignored.found is (alike or read.lower() == expected.lower())  # I/l made one before case folding
+
+
+def test_an_i_read_for_an_l_spends_no_disclaimer_slip() -> None:
+    legal = "Offer valid at participating cafés while stocks last"
+    alike = match_string("disclaimer[0]", legal, lines("Offer valid at participating cafés whiIe stocks Iast"))
+    assert alike.found and alike.alike and alike.slips is None
+    both = match_string("disclaimer[0]", legal, lines("Offer valid at participatinq cafés whiIe stocks Iast"))
+    assert both.found and both.slips == 1  # the q for g; the two I for l are not counted

@@ -39,6 +39,8 @@ import numpy as np
 from brandkit.checks.base import CheckContext
 from brandkit.checks.copy_text import (
     INVISIBLE,
+    OCR_ALIKE,
+    alike_form,
     difference,
     edit_distance,
     join_tokens,
@@ -140,7 +142,8 @@ def is_disclaimer_role(role: str) -> bool:
 class StringMatch:
     """Where one required string was found in the OCR text, and how well it matched.
 
-    ``exact``: strict forms equal (:func:`strict_form`); ``spacing_only``: equal once spaces are removed;
+    ``exact``: strict forms equal (:func:`strict_form`); ``spacing_only``: equal once spaces are removed; ``alike``:
+    equal once I and l are one letter too (:func:`~brandkit.checks.copy_text.alike_form`: the OCR confuses them);
     ``ned``: normalized edit distance of the strict forms; ``slips``: characters the disclaimer allowance
     forgave (``None`` when it was not used); ``difference``: what kind of difference there is.
     """
@@ -151,6 +154,7 @@ class StringMatch:
     rules: CopyMatch = field(default_factory=CopyMatch)
     exact: bool = False
     spacing_only: bool = False
+    alike: bool = False
     ned: float = 1.0
     loose_ned: float = 1.0
     rendered: str | None = None
@@ -169,8 +173,9 @@ class StringMatch:
 
     @property
     def found(self) -> bool:
-        """Pass rule: exact, spacing-only, or a long disclaimer within its allowance (module docstring)."""
-        return self.exact or self.spacing_only or self.slips is not None
+        """Pass rule: exact, spacing-only, alike (I read for l or l for I), or a long disclaimer within its allowance
+        (module docstring)."""
+        return self.exact or self.spacing_only or self.alike or self.slips is not None
 
     @property
     def located(self) -> bool:
@@ -183,7 +188,9 @@ class StringMatch:
         allowance = self.allowance
         if allowance:
             return f"exact, or up to {allowance} one-letter slips in words without digits (disclaimer allowance)"
-        return "exact (whitespace and line breaks aside)" + (", case ignored" if self.rules.case == "ignore" else "")
+        return "exact (whitespace, line breaks and I/l aside)" + (
+            ", case ignored" if self.rules.case == "ignore" else ""
+        )
 
     def as_details(self) -> dict[str, Any]:
         """JSON-friendly summary for the check details."""
@@ -192,6 +199,7 @@ class StringMatch:
             "found": self.found,
             "exact": self.exact,
             "spacing_only": self.spacing_only,
+            "alike": self.alike,
             "ned": round(self.ned, 4),
             "rendered": self.rendered,
             "difference": self.difference,
@@ -303,16 +311,19 @@ def match_string(
     loose_ned, _, window = best
     if not window:
         return match
-    want = strict_form(expected, rules.case)
-    got = strict_form(_window_text(lines, window), rules.case)
+    read = _window_text(lines, window)
+    want, got = strict_form(expected, rules.case), strict_form(read, rules.case)
     match.loose_ned = loose_ned
-    match.rendered = join_tokens(pieces(_window_text(lines, window)))
+    match.rendered = join_tokens(pieces(read))
     match.exact = want == got
     match.spacing_only = not match.exact and want.replace(" ", "") == got.replace(" ", "")
+    if not (match.exact or match.spacing_only):  # I and l made one letter before any case folding ("AI" / "al")
+        alike = [alike_form(strict_form(text)) for text in (expected, read)]
+        match.alike = len({form.casefold() if rules.case == "ignore" else form for form in alike}) == 1
     match.ned = ned(want, got)
     match.difference = difference(want, got)
-    if not (match.exact or match.spacing_only):
-        match.slips = _slips(want, got, match.allowance)
+    if not (match.exact or match.spacing_only or match.alike):  # an I read for an l is no slip either
+        match.slips = _slips(want.translate(OCR_ALIKE), got.translate(OCR_ALIKE), match.allowance)
     match.lines = sorted({tok.line for tok in window})
     match.token_keys = [(tok.line, tok.pos) for tok in window]
     return match

@@ -16,7 +16,8 @@ OCR text:
   'Café') unless ``typography.copy_match.case`` is ``ignore``.
 * **Pass rule per field**: headline, subhead and CTA must be ``exact`` (or
   ``spacing_only``: equal once spaces are removed, as OCR engines do not see
-  word gaps reliably). Only disclaimers of at least
+  word gaps reliably; or ``alike``: equal once capital I and lowercase l are
+  one letter, which the OCR reads one for the other — 'AI' read 'Al'). Only disclaimers of at least
   ``copy_match.disclaimer_min_chars`` characters get a bounded allowance for
   OCR slips (``copy_match.disclaimer_max_ned``: one character per word, never
   in a number, never a missing or extra word). Reported per string:

@@ -23,6 +23,7 @@ class StringDetails(_Row):
     found: bool | None = Field(description="Passed its rule; None when the OCR engine cannot read its script.")
     exact: bool = False
     spacing_only: bool = False
+    alike: bool = Field(default=False, description="Equal once I and l are one letter (the OCR confuses them).")
     ned: float = 1.0
     rendered: str | None = None
     difference: str = "not found"
