@@ -312,14 +312,16 @@ def match_string(
     if not window:
         return match
     read = _window_text(lines, window)
-    want, got = strict_form(expected, rules.case), strict_form(read, rules.case)
+    as_written = strict_form(expected), strict_form(read)
+    fold = rules.case == "ignore"
+    want, got = (form.casefold() if fold else form for form in as_written)
     match.loose_ned = loose_ned
     match.rendered = join_tokens(pieces(read))
     match.exact = want == got
     match.spacing_only = not match.exact and want.replace(" ", "") == got.replace(" ", "")
     if not (match.exact or match.spacing_only):  # I and l made one letter before any case folding ("AI" / "al")
-        alike = [alike_form(strict_form(text)) for text in (expected, read)]
-        match.alike = len({form.casefold() if rules.case == "ignore" else form for form in alike}) == 1
+        alike = [alike_form(form) for form in as_written]
+        match.alike = len({form.casefold() if fold else form for form in alike}) == 1
     match.ned = ned(want, got)
     match.difference = difference(want, got)
     if not (match.exact or match.spacing_only or match.alike):  # an I read for an l is no slip either
