@@ -135,14 +135,20 @@ def part_of_copy(strings: Sequence[str], case: str = "exact") -> Callable[[str],
 
     What the fast OCR read (:mod:`brandkit.checks.ocr_reading`) keeps without reading the line again: the line
     can only be a piece of the expected copy, cut at word boundaries (a line break of the layout), exactly as it
-    will be judged (:func:`strict_form`; case folded only when ``case="ignore"``). Anything else — another word,
-    a slip, extra text, a spacing difference — is not confirmed. An empty line never is.
+    will be judged (:func:`strict_form` with I and l one letter, :data:`OCR_ALIKE`; case folded only when
+    ``case="ignore"``). Anything else — another word, a slip, extra text, a spacing difference — is not confirmed.
+    An empty line never is.
     """
-    forms = [f" {strict_form(text, case)} " for text in strings]
+
+    def form(text: str) -> str:
+        alike = strict_form(text).translate(OCR_ALIKE)
+        return alike.casefold() if case == "ignore" else alike
+
+    forms = [f" {form(text)} " for text in strings]
 
     def confirm(line: str) -> bool:
-        form = strict_form(line, case)
-        return bool(form) and any(f" {form} " in full for full in forms)
+        read = form(line)
+        return bool(read) and any(f" {read} " in full for full in forms)
 
     return confirm
 

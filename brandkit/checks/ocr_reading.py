@@ -147,7 +147,7 @@ def _mode(ctx: CheckContext, engine: OcrEngine, name: str) -> tuple[OcrMode, str
 def fast_read_accepted(ctx: CheckContext, layout: LayoutReading) -> tuple[bool, str]:
     """Whether the fast reading stands: every required string of copy reads exactly (why not, otherwise)."""
     matches = copy_matches_for_context(ctx, layout.lines)  # shared with the checks when the reading stands
-    inexact = [role for role, match in matches.items() if not match.exact]
+    inexact = [role for role, match in matches.items() if not (match.exact or match.alike)]  # I/l: one letter
     if inexact:
         return False, f"not read exactly by the fast models: {', '.join(inexact)}"
     return True, "every required string read exactly"
@@ -198,7 +198,7 @@ def whole_read_accepted(ctx: CheckContext, lines: Sequence[OcrLine]) -> tuple[bo
     line is caught before this, by :func:`_whole`). A string read in part is not enough: the reference models read
     the whole image again."""
     matches = copy_matches_for_context(ctx, lines)  # shared with the checks when the reading stands
-    inexact = [role for role, match in matches.items() if not match.exact]
+    inexact = [role for role, match in matches.items() if not (match.exact or match.alike)]  # I/l: one letter
     in_part = [role for role in inexact if matches[role].located]
     if in_part:
         return False, f"read in part, not exactly: {', '.join(in_part)}"
