@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ def test_a_v1_database_is_migrated_in_place_and_keeps_its_rows(tmp_path: Path) -
     versions = [v for (v,) in db.execute("SELECT version FROM schema_version ORDER BY version")]
     assert versions == list(range(1, LATEST + 1))
     indexes = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    assert "review_events_asset" in indexes
+    assert {"review_events_asset", "assets_key"} <= indexes
     db.close()
 
 
@@ -99,6 +100,63 @@ def test_decisions_are_appended_and_the_state_is_the_latest(reg: Registry, tmp_p
     assert len(reg.events(row.id)) == 2
 
 
+def _variant(reg: Registry, folder: Path, name: str, key: str, out: Path, *, failing: tuple[str, ...] = ()) -> Any:
+    """A variant row of key ``key`` recorded by a run of its own writing into ``out``."""
+    made = replace(record(folder, name, [attempt(1, failing)], kind="variant"), key=key)
+    return reg.record(made, run_id=reg.start_run("variants", out))
+
+
+def test_a_variant_made_again_in_its_folder_supersedes_its_undecided_rows(reg: Registry, tmp_path: Path) -> None:
+    out, other = tmp_path / "out", tmp_path / "other"
+    first = _variant(reg, tmp_path, "v1.png", "k", out, failing=("palette",))
+    decided = _variant(reg, tmp_path, "w1.png", "w", out, failing=("logo",))
+    reg.decide(decided.id, "rejected", "logo too small", "ann")
+    second = _variant(reg, tmp_path, "v2.png", "k", out, failing=("palette",))
+    third = _variant(reg, tmp_path, "v3.png", "k", out)
+    _variant(reg, tmp_path, "w2.png", "w", out)
+    elsewhere = _variant(reg, tmp_path, "v4.png", "k", other)  # the same plan run into another folder
+    generated = reg.record(replace(record(tmp_path, "g.png", [attempt(1)]), key="k"), run_id="gen")
+    rows = {r.id: r for r in reg.list_assets(AssetFilter(state=None))}
+    # every earlier row of the variant names the latest one; the decided row keeps its decision
+    assert [(rows[a.id].state, rows[a.id].superseded_by) for a in (first, second, third)] == [
+        (ReviewState.superseded, third.id),
+        (ReviewState.superseded, third.id),
+        (ReviewState.pending, None),
+    ]
+    assert (rows[decided.id].state, rows[decided.id].superseded_by) == (ReviewState.rejected, decided.id + 3)
+    assert rows[elsewhere.id].state is ReviewState.pending and rows[generated.id].state is ReviewState.pending
+    pending = [r.id for r in reg.list_assets(AssetFilter(state=ReviewState.pending))]
+    assert first.id not in pending and second.id not in pending and third.id in pending
+    assert [r.id for r in reg.list_assets(AssetFilter(state=ReviewState.superseded))] == [second.id, first.id]
+    assert reg.count_assets(AssetFilter(state=ReviewState.superseded)) == 2
+    m = reg.metrics()
+    assert not isinstance(m, dict) and (m.pending, m.superseded, m.rejected) == (4, 2, 1)
+    # a reviewer may still decide a superseded row: the decision wins
+    reg.decide(first.id, "rejected", "the earlier try", "bob")
+    assert reg.get_asset(first.id).row.state is ReviewState.rejected
+
+
+def test_a_v2_database_gets_the_superseded_state_for_its_variants(tmp_path: Path) -> None:
+    path = tmp_path / "v2.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    assert migrate(db, str(path), upto=2) == 2
+    for run in ("r1", "r2"):
+        db.execute(
+            "INSERT INTO runs (id, command, started_at, out_dir) VALUES (?, 'variants', '2026-01-01', '/o')", (run,)
+        )
+        db.execute(
+            "INSERT INTO assets (kind, content_hash, key, path, spec_name, spec_fingerprint, run_id, created_at, "
+            "passed) VALUES ('variant', ?, 'k', '/o/x.png', 'N', 'f', ?, '2026-01-01T00:00:00Z', 0)",
+            (run, run),
+        )
+    db.close()
+    with Registry.open(path) as registry:
+        assert [(r.id, r.state, r.superseded_by) for r in registry.list_assets()] == [
+            (2, ReviewState.pending, None),
+            (1, ReviewState.superseded, 2),
+        ]
+
+
 def test_bad_decisions_are_refused_with_the_field_named(reg: Registry, tmp_path: Path) -> None:
     row = reg.record(record(tmp_path, "a.png", [attempt(1)]), run_id="run")
     with pytest.raises(ReviewStateError, match="rejected: a reason is needed"):
@@ -107,6 +165,8 @@ def test_bad_decisions_are_refused_with_the_field_named(reg: Registry, tmp_path:
         reg.decide(row.id, "maybe", None, "ann")
     with pytest.raises(ReviewStateError, match="'pending' is not a decision"):
         reg.decide(row.id, "pending", None, "ann")
+    with pytest.raises(ReviewStateError, match="'superseded' is not a decision"):
+        reg.decide(row.id, "superseded", None, "ann")
     with pytest.raises(ReviewStateError, match="reviewer"):
         reg.decide(row.id, "approved", None, "")
     with pytest.raises(AssetNotFoundError, match="no asset with id 999"):

@@ -24,7 +24,7 @@ from brandkit.cli import app
 from brandkit.errors import BrandViolationError
 from brandkit.imageio import read_provenance
 from brandkit.models import CheckStatus
-from brandkit.registry import Registry
+from brandkit.registry import AssetFilter, Registry, ReviewState
 from brandkit.registry.recorder import RegistryRecorder
 from brandkit.variants import arun_variants
 from tests.support.never_passes import NeverPasses
@@ -196,3 +196,45 @@ async def test_a_variant_that_fails_keeps_its_best_attempt_with_provenance_and_s
         row = registry.known_file(kept)
     assert row is not None and (row.kind, row.passed, row.attempts) == ("variant", False, 2)
     assert row.content_hash == hashlib.sha256(kept.read_bytes()).hexdigest()  # what is on disk: approvable
+
+
+async def test_a_variant_made_again_supersedes_its_rejected_row_in_the_queue(
+    tmp_path: Path, northwind: brandkit.BrandSpec
+) -> None:
+    plan = write_plan(tmp_path, headlines=1)
+    out, db = tmp_path / "out", tmp_path / "r.db"
+    with RegistryRecorder(db, "variants", out) as recorder:
+        first = await arun_variants(
+            plan, out, provider="local", checks=[TechnicalCheck(), NeverPasses()], **_two(recorder)
+        )
+    assert first.variants[0]["status"] == "failed"
+    # --retry-failed: the same variant made again into the same folder, this time passing
+    with RegistryRecorder(db, "variants", out) as recorder:
+        again = await arun_variants(
+            plan, out, provider="local", checks=[TechnicalCheck()], resume=True, retry_failed=True, **_two(recorder)
+        )
+    assert again.variants[0]["status"] == "succeeded"
+    with Registry.open(db) as registry:
+        old, new = sorted(registry.list_assets(), key=lambda r: r.id)
+        queue = registry.list_assets(AssetFilter(state=ReviewState.pending))
+        metrics = registry.metrics()
+    assert old.key == new.key and (old.passed, new.passed) == (False, True)
+    assert (old.state, old.superseded_by) == (ReviewState.superseded, new.id)
+    assert (new.state, new.superseded_by) == (ReviewState.pending, None)
+    assert [r.id for r in queue] == [new.id]  # the reviewer sees the variant once: as it is now
+    assert not isinstance(metrics, dict) and (metrics.pending, metrics.superseded) == (1, 1)
+    # the same plan run into another folder is another set of variants: nothing there supersedes this one
+    with RegistryRecorder(db, "variants", tmp_path / "elsewhere") as recorder:
+        await arun_variants(
+            plan, tmp_path / "elsewhere", provider="local", checks=[TechnicalCheck()], recorder=recorder
+        )
+    with Registry.open(db) as registry:
+        assert [r.state for r in registry.list_assets()] == [
+            ReviewState.pending,
+            ReviewState.pending,
+            ReviewState.superseded,
+        ]
+
+
+def _two(recorder: RegistryRecorder) -> dict[str, Any]:
+    return {"max_attempts": 2, "recorder": recorder}

@@ -529,6 +529,35 @@ def test_queue_filters_and_detail_show_the_recorded_facts(served: tuple[Running,
     assert fetch(srv, "/asset/9999", headers={"Cookie": cookie}).status == 404
 
 
+def test_a_variant_made_again_leaves_the_queue_and_points_to_its_new_row(made: Made, tmp_path: Path) -> None:
+    db, _ = fill_registry(made, tmp_path)
+    out = db.parent
+    with Registry.open(db) as registry:  # one variant, made in a run and made again (--retry-failed) in the next
+        old, new = (
+            registry.record_asset(
+                made.assets[i],
+                made.assets[i].save(out / f"variant-{i}.png"),
+                kind="variant",
+                key="k",
+                run_id=registry.start_run("variants", out),
+                spec=made.spec,
+            )
+            for i in (0, 1)
+        )
+    with running(db) as srv:
+        cookie, _ = sign_in(srv)
+        queue = fetch(srv, "/", headers={"Cookie": cookie}).text  # pending by default
+        assert f'id="asset-{new.id}"' in queue and f'id="asset-{old.id}"' not in queue
+        superseded = fetch(srv, "/?state=superseded", headers={"Cookie": cookie}).text
+        assert f'id="asset-{old.id}"' in superseded and f'id="asset-{new.id}"' not in superseded
+        assert f'made again: <a href="/asset/{new.id}">#{new.id}</a>' in superseded
+        assert '<span class="badge st-superseded">superseded</span>' in superseded
+        detail = fetch(srv, f"/asset/{old.id}", headers={"Cookie": cookie}).text
+        assert f'review <a href="/asset/{new.id}">#{new.id}</a> instead' in detail
+        report = fetch(srv, "/report", headers={"Cookie": cookie}).text
+        assert re.search(r"<td>superseded</td><td class=\"num\">1</td>", report)
+
+
 def test_the_queue_pages_through_a_library_larger_than_a_page(made: Made, tmp_path: Path) -> None:
     """An audit records hundreds of files: the queue shows a page at a time, says how many match, and its "older"
     link reaches every asset — a keyset page (before an asset id), unmoved by decisions made meanwhile."""

@@ -29,6 +29,7 @@ _FIGURES = (
     ("rejected", "rejected"),
     ("changes_requested", "changes requested"),
     ("pending", "pending review"),
+    ("superseded", "superseded (a variant made again)"),
 )
 _RATES = {"first_pass_yield", "approval_rate", "revision_rate"}
 

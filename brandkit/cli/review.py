@@ -86,7 +86,11 @@ def review_list(
     spec: Annotated[Optional[str], typer.Option("--spec", help="Only this spec name.")] = None,  # noqa: UP045
     state: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--state", help="pending, approved, rejected or changes_requested."),
+        typer.Option(
+            "--state",
+            help="pending, approved, rejected, changes_requested or superseded (an undecided variant made again: "
+            "the later row is the one to review).",
+        ),
     ] = None,
     check_failed: Annotated[
         Optional[str],  # noqa: UP045
@@ -113,7 +117,8 @@ def review_list(
 
     with map_errors(json_out):
         if state is not None and state not in {s.value for s in ReviewState}:
-            raise ReviewStateError(f"--state {state!r}: use pending, approved, rejected or changes_requested")
+            allowed = ", ".join(s.value for s in ReviewState)
+            raise ReviewStateError(f"--state {state!r}: use one of {allowed}")
         try:
             narrowed = gates_named(gates)
         except ValueError as exc:
@@ -140,7 +145,13 @@ def review_list(
         for column in table.columns[:4]:
             column.no_wrap = True
         table.columns[-1].overflow = "fold"
-        colors = {"approved": "green", "rejected": "red", "changes_requested": "yellow", "pending": "white"}
+        colors = {
+            "approved": "green",
+            "rejected": "red",
+            "changes_requested": "yellow",
+            "pending": "white",
+            "superseded": "bright_black",
+        }
         for r in rows:
             table.add_row(
                 str(r.id),
@@ -190,6 +201,8 @@ def review_show(
         )
         for reason in row.failing_reasons:
             console.print(f"  ✗ {reason}", markup=False)
+        if row.superseded_by is not None:
+            console.print(f"superseded by asset {row.superseded_by}: the same variant made again in this folder")
         for attempt in detail.attempts:
             statuses = ", ".join(  # a failure that did not block (warn policy) says so, as on the review page
                 f"{c.name} {c.status}{' (warn)' if c.warned else ''}" for c in attempt.checks

@@ -89,7 +89,11 @@ class ValidateArgs(_Args):
 class QueueArgs(_Args):
     """Arguments of ``review_queue``."""
 
-    state: Literal["pending", "approved", "rejected", "changes_requested"] = "pending"
+    state: Literal["pending", "approved", "rejected", "changes_requested", "superseded"] = Field(
+        default="pending",
+        description="superseded: undecided variants made again in the same folder (the later row is the one to "
+        "review).",
+    )
     brand: str | None = Field(default=None, description="Only this brand's assets (its key, as list_brands names it).")
     gates: Literal["passed", "failed"] | None = Field(
         default=None, description="Only assets whose final report passed (or failed) the gates."

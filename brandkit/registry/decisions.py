@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from brandkit.errors import ReviewStateError
 from brandkit.registry.files import recorded_file
-from brandkit.registry.models import AssetRow, ReviewState
+from brandkit.registry.models import UNDECIDED, AssetRow, ReviewState
 
 MAX_REASON = 2000
 """The longest reason a decision may carry, characters."""
@@ -40,10 +40,10 @@ def checked_decision(row: AssetRow, state: ReviewState | str, reason: str | None
     try:
         chosen = ReviewState(state)
     except ValueError:
-        allowed = ", ".join(s.value for s in ReviewState if s is not ReviewState.pending)
+        allowed = ", ".join(s.value for s in ReviewState if s not in UNDECIDED)
         raise ReviewStateError(f"unknown review state {state!r}: use one of {allowed}", path=db) from None
-    if chosen is ReviewState.pending:
-        raise ReviewStateError("'pending' is not a decision: approve, reject or request changes", db)
+    if chosen in UNDECIDED:
+        raise ReviewStateError(f"{chosen.value!r} is not a decision: approve, reject or request changes", db)
     reviewer = (reviewer or "").strip()
     if not reviewer or len(reviewer) > MAX_REVIEWER:
         raise ReviewStateError(f"reviewer: a name of 1 to {MAX_REVIEWER} characters is needed (got {reviewer!r})", db)

@@ -67,6 +67,7 @@ def _figures(facts: Sequence[_Facts]) -> dict[str, object]:
         "rejected": states["rejected"],
         "changes_requested": states["changes_requested"],
         "pending": states["pending"],
+        "superseded": states["superseded"],
         "first_pass_yield": _ratio(sum(1 for f in first if f.first_passed), len(first)),
         "attempts_per_accepted": _ratio(sum(f.attempts for f in produced), len(accepted)),
         "approval_rate": _ratio(states["approved"], len(reviewed)),

@@ -18,12 +18,21 @@ class _Row(BaseModel):
 
 
 class ReviewState(StrEnum):
-    """An asset's review state. ``pending`` until a reviewer's first decision; the latest event wins."""
+    """An asset's review state. ``pending`` until a reviewer's first decision; the latest event wins.
+
+    ``superseded`` is derived, like ``pending``, and is not a decision: an undecided variant made again in the same
+    output folder (``brandkit variants --resume --retry-failed``) — the later row is the one to review
+    (:attr:`AssetRow.superseded_by`)."""
 
     pending = "pending"
     approved = "approved"
     rejected = "rejected"
     changes_requested = "changes_requested"
+    superseded = "superseded"
+
+
+#: the states that are not decisions: derived from the events (none) and the rows recorded after
+UNDECIDED = (ReviewState.pending, ReviewState.superseded)
 
 
 AssetKind = Literal["generate", "edit", "variant", "validate", "regenerate", "conversation"]
@@ -51,6 +60,11 @@ class AssetRow(_Row):
     model: str | None = None
     run_id: str
     parent_id: int | None = None
+    superseded_by: int | None = Field(
+        default=None,
+        description="The latest row of the same variant made again in the same output folder (a retried variant), "
+        "if any; the state is then superseded unless a reviewer decided this one.",
+    )
     created_at: datetime
     passed: bool = Field(description="Whether the final report passed the gates.")
     state: ReviewState = ReviewState.pending
@@ -200,6 +214,9 @@ class Metrics(_Row):
     rejected: int = 0
     changes_requested: int = 0
     pending: int = 0
+    superseded: int = Field(
+        default=0, description="Undecided variants made again in the same folder: the later row is reviewed instead."
+    )
     first_pass_yield: float | None = None
     attempts_per_accepted: float | None = None
     approval_rate: float | None = None

@@ -125,8 +125,38 @@ def _v2(db: sqlite3.Connection) -> None:
     )
 
 
+def _v3(db: sqlite3.Connection) -> None:
+    """A variant made again in the same output folder (``--retry-failed``) supersedes its earlier rows.
+
+    ``asset_state`` gains ``superseded_by`` — the latest later ``variant`` row with the same key whose run wrote to
+    the same folder — and the state ``superseded`` for a row that has one and no review event (a decision still
+    wins: it is derived, never stored). Variant keys are looked up by an index."""
+    _script(
+        db,
+        """
+        DROP VIEW asset_state;
+        CREATE INDEX assets_key ON assets (key, id);
+        CREATE VIEW asset_state AS
+            SELECT x.asset_id, x.superseded_by,
+                   COALESCE(x.decided, CASE WHEN x.superseded_by IS NULL THEN 'pending' ELSE 'superseded' END)
+                       AS state
+            FROM (
+                SELECT a.id AS asset_id,
+                       (SELECT e.state FROM review_events e WHERE e.asset_id = a.id
+                        ORDER BY e.id DESC LIMIT 1) AS decided,
+                       CASE WHEN a.kind = 'variant' THEN
+                           (SELECT MAX(b.id) FROM assets b JOIN runs rb ON rb.id = b.run_id
+                            WHERE b.key = a.key AND b.id > a.id AND b.kind = 'variant'
+                              AND rb.out_dir = (SELECT ra.out_dir FROM runs ra WHERE ra.id = a.run_id))
+                       END AS superseded_by
+                FROM assets a
+            ) x;
+        """,
+    )
+
+
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: Sequence[Migration] = (_v1, _v2)
+MIGRATIONS: Sequence[Migration] = (_v1, _v2, _v3)
 LATEST = len(MIGRATIONS)
 
 

@@ -12,7 +12,8 @@ from brandkit.registry import record as rec
 from brandkit.registry.models import AssetFilter, AssetRow, AttemptRow, CheckRow, ReviewEvent, ReviewState
 
 ROW_SQL = """
-    SELECT a.*, s.state AS state, sp.source AS spec_source, sp.palette_json AS palette_json,
+    SELECT a.*, s.state AS state, s.superseded_by AS superseded_by, sp.source AS spec_source,
+           sp.palette_json AS palette_json,
            (SELECT COUNT(*) FROM attempts t WHERE t.asset_id = a.id) AS attempt_count
     FROM assets a JOIN asset_state s ON s.asset_id = a.id LEFT JOIN specs sp ON sp.fingerprint = a.spec_fingerprint
 """
@@ -49,6 +50,7 @@ def row_of(r: sqlite3.Row) -> AssetRow:
         model=r["model"],
         run_id=r["run_id"],
         parent_id=r["parent_id"],
+        superseded_by=r["superseded_by"],
         created_at=datetime.fromisoformat(r["created_at"]),
         passed=bool(r["passed"]),
         state=ReviewState(r["state"]),
