@@ -303,6 +303,28 @@ def test_folder_audit_keeps_going_past_a_bad_file_with_typed_complete_lines(
     assert document["registry"]["recorded"] == 3
 
 
+def test_a_file_name_cannot_drive_the_terminal(light_cli: None, tmp_path: Path, rendered: Image.Image) -> None:
+    # names an uploaded library may hold: an escape sequence that moves the cursor up and erases the line above
+    # (a failed file's line), one that recolours, a newline that writes a fake result line of its own
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    names = ["up\x1b[1A\x1b[2Kx.png", "red\x1b[32mok.png", "two\n✓ passed fake.png", "c1\x9bx.png"]
+    for name in names:
+        rendered.resize((64, 64)).save(lib / name, format="PNG")
+    (lib / "bad\x1b[0m.png").write_bytes(b"not an image")
+    out = tmp_path / "audit.jsonl"
+    result = CliRunner().invoke(app, ["validate", "-s", str(NORTHWIND), str(lib), "--jobs", "1", "--out", str(out)])
+    assert result.exit_code == EXIT_USAGE  # one unreadable file
+    for stream in (result.stdout, result.stderr):
+        assert not any(ch in stream for ch in "\x1b\x9b"), stream
+        assert "\n✓ passed fake.png" not in stream
+    for shown in ("up\\x1b[1A\\x1b[2Kx.png", "red\\x1b[32mok.png", "two\\n✓ passed fake.png", "c1\\x9bx.png"):
+        assert shown in result.stdout and shown in result.stderr  # the result lines and the progress lines
+    assert "bad\\x1b[0m.png" in result.stdout  # the unreadable file, named in its line and in the summary
+    # the JSONL keeps every name exactly (a program reads it, not a terminal)
+    assert sorted(Path(line["path"]).name for line in _file_lines(out)) == sorted([*names, "bad\x1b[0m.png"])
+
+
 def test_shards_of_the_command_cover_the_library_once(light_cli: None, tmp_path: Path, rendered: Image.Image) -> None:
     files = _library(tmp_path / "lib", rendered)
     seen: list[str] = []

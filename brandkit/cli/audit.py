@@ -26,6 +26,7 @@ from brandkit.cli.common import (
     make_console,
     map_errors,
     print_audit_summary,
+    visible,
 )
 from brandkit.errors import RequestError
 
@@ -134,7 +135,7 @@ def summary_cmd(
             for source in combined.sources:
                 shard = f"shard {source.shard}" if source.shard else "no shard"
                 state = "finished" if source.finished else "did not finish"
-                console.print(f"{source.path}: {shard}, {source.files} file(s), {state}", markup=False)
+                console.print(f"{visible(source.path)}: {shard}, {source.files} file(s), {state}", markup=False)
             if combined.repeated:
                 console.print(
                     f"{len(combined.repeated)} file(s) checked in several runs: the latest result kept", markup=False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,19 +78,40 @@ def make_console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, soft_wrap=True, highlight=False)
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return repr(match.group())[1:-1]  # "\x1b", "\n", "\x9b"
+
+
+def visible(value: object) -> str:
+    """``value`` (a file name, a path) as a terminal shows it: every control character written as its escape
+    (``\x1b``, ``\n``…). A name from a folder of unknown origin cannot then move the cursor, recolour, erase or
+    split the lines around it — making a failed file look passed."""
+    return _CONTROL.sub(_escaped, str(value))
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with its control characters but newlines and tabs written as escapes (see :func:`visible`)."""
+    return _CONTROL_BUT_LINES.sub(_escaped, text)
+
+
 def stderr_line(text: str) -> None:
-    """One line of plain text on stderr, flushed (progress beside a ``--json`` document: no rich, no markup)."""
-    sys.stderr.write(text + "\n")
+    """One line of plain text on stderr, flushed (progress beside a ``--json`` document: no rich, no markup);
+    control characters in it are written as escapes (:func:`terminal_safe`)."""
+    sys.stderr.write(terminal_safe(text) + "\n")
     sys.stderr.flush()
 
 
 def esc(value: object) -> str:
     """``value`` as text for a rich markup string: its own brackets (a path ``[draft]/x.png``, a provider's
     ``[status=429, request_id=…]``) print as they are instead of being read as markup tags (and dropped, or failing
-    on a stray ``[/]``)."""
+    on a stray ``[/]``); its control characters but newlines and tabs as escapes (:func:`terminal_safe`)."""
     from rich.markup import escape
 
-    return escape(str(value))
+    return escape(terminal_safe(str(value)))
 
 
 def emit_json(data: Any) -> None:
@@ -273,6 +295,6 @@ def print_audit_summary(console: Console, summary: AuditSummary) -> None:
                 figures.append(f"failed: {failed}")
                 if offender.not_checked:
                     figures.append(f"not checked: {', '.join(offender.not_checked)}")
-                console.print(f"  {offender.path}  {'  '.join(figures)}", markup=False)
+                console.print(f"  {visible(offender.path)}  {'  '.join(figures)}", markup=False)
     for line in summary.unreadable_files[:5]:
-        console.print(f"  unreadable: {line}", markup=False)
+        console.print(f"  unreadable: {visible(line)}", markup=False)

@@ -33,6 +33,7 @@ from brandkit.cli.common import (
     print_audit_summary,
     report_rows,
     stderr_line,
+    visible,
 )
 from brandkit.cli.recording import DbOpt, report_recording, validate_recorder
 from brandkit.cli.request_options import asset_request
@@ -170,7 +171,7 @@ def validate_cmd(
         if run.resumed:
             stderr_line(f"resumed: {run.resumed} of {total} file(s) already in {out}")
         if run.skipped:
-            first = ", ".join(str(path) for path in run.skipped[:3]) + (", …" if len(run.skipped) > 3 else "")
+            first = ", ".join(visible(path) for path in run.skipped[:3]) + (", …" if len(run.skipped) > 3 else "")
             count = len(run.skipped)
             stderr_line(f"left out: {count} macOS metadata file(s) (AppleDouble ._name, not images): {first}")
         if run.rechecked:
@@ -189,11 +190,13 @@ def validate_cmd(
             if reports is not None and result.report is not None:
                 written = reports.write(loaded, result.index, result.path, result.report)
                 for file in written:
-                    stderr_line(f"report: {file}")
+                    stderr_line(f"report: {visible(file)}")
             if entries is not None:
                 entries.put(result.index, _file_entry(result, written))
             eta.update(done)
-            stderr_line(f"[{done}/{total}] {item.record.state}: {result.path} · {format_eta(eta.remaining_s())}")
+            stderr_line(
+                f"[{done}/{total}] {item.record.state}: {visible(result.path)} · {format_eta(eta.remaining_s())}"
+            )
             if jsonl:
                 sys.stdout.write(json.dumps(_file_entry(result, written), ensure_ascii=False, default=str) + "\n")
                 sys.stdout.flush()
@@ -229,14 +232,14 @@ def _print_file_result(console: Console, result: Any, table: bool = True) -> Non
     """One file's result: its line, and (``table``) its provenance note and every check's row."""
     report = result.report
     if report is None:
-        console.print(f"[bold red]✗ unreadable[/] {esc(str(result.path))}: {esc(str(result.error))}")
+        console.print(f"[bold red]✗ unreadable[/] {esc(visible(result.path))}: {esc(str(result.error))}")
         return
     mark = "[bold green]✓ passed[/]" if report.passed else "[bold red]✗ failed[/]"
     if not table:  # an audit of many files: one line each (the JSON forms and --out keep every check)
         failed = ", ".join(check.name for check in report.failures)
-        console.print(f"{mark} {esc(str(result.path))}" + (f": {esc(failed)}" if failed else ""))
+        console.print(f"{mark} {esc(visible(result.path))}" + (f": {esc(failed)}" if failed else ""))
         return
-    console.print(f"{mark} {esc(str(result.path))}")
+    console.print(f"{mark} {esc(visible(result.path))}")
     if report.provenance is not None and report.provenance.status == "unreadable":
         console.print(f"[yellow]{esc(report.provenance.message)}[/]")
     console.print(report_rows(report))
