@@ -274,6 +274,32 @@ def test_fonts_folder_resolves_a_family_the_system_lacks(tmp_path: Path) -> None
     assert result.spec.typography.headline.license == "fonts/LICENSE.txt"
 
 
+def test_a_brand_yml_without_fonts_is_set_in_what_quarto_sets_it_in(tmp_path: Path) -> None:
+    # 5 of 45 real brand.yml files name colours only: their sites are set in Bootstrap's default font stack
+    src = tmp_path / "_brand.yml"
+    src.write_text(
+        "meta:\n  name: Elder Research\ncolor:\n  palette:\n    darkblue: '#063157'\n    darkred: '#D0073A'\n"
+        "  primary: darkblue\n",
+        encoding="utf-8",
+    )
+    [result] = import_brand(src, tmp_path / "out")
+    stack = ["Segoe UI", "Roboto", "Helvetica Neue", "Noto Sans", "Liberation Sans", "Arial"]
+    typography = result.spec.typography
+    assert typography.headline.family in stack and typography.body is not None
+    assert typography.body.family == typography.headline.family
+    assert (typography.headline.weight, typography.body.weight) == (700, 400)
+    assert (tmp_path / "out" / typography.headline.file).is_file()
+    notes = [e.note for e in result.report.entries if e.target.startswith("typography")]
+    assert any("Bootstrap's default font stack" in note and "--headline-font" in note for note in notes), notes
+    # the option still names the headline font when given; the file's own fonts are never replaced
+    [chosen] = import_brand(src, tmp_path / "out2", headline_font="DejaVu Sans")
+    assert chosen.spec.typography.headline.family == "DejaVu Sans"
+    src.write_text(src.read_text() + "typography:\n  base: DejaVu Serif\n", encoding="utf-8")
+    [own] = import_brand(src, tmp_path / "out3")
+    assert own.spec.typography.body is not None and own.spec.typography.body.family == "DejaVu Serif"
+    assert not any("Bootstrap" in e.note for e in own.report.entries)
+
+
 def test_alias_cycle_is_an_error_naming_the_chain(tmp_path: Path) -> None:
     tokens = {"color": {"$type": "color", "a": {"$value": "{color.b}"}, "b": {"$value": "{color.a}"}}}
     src = tmp_path / "cycle.tokens.json"

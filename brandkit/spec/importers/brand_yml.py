@@ -235,6 +235,25 @@ def _draft_font(
             report.dropped(f"typography.{key}.{extra}", "brandkit sizes, sets and colours copy to fit its layout")
 
 
+BOOTSTRAP_SANS_SERIF = (
+    "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', 'Noto Sans', 'Liberation Sans', Arial, sans-serif"
+)
+"""Bootstrap 5's ``$font-family-sans-serif`` without its emoji fonts: what Quarto sets a site in when its brand.yml
+names no font (Quarto's HTML themes are Bootstrap's)."""
+
+
+def _default_font(draft: BrandDraft) -> None:
+    """A brand.yml that names no font for headings or base text: the family its own site is set in stands by."""
+    family, stand_ins = brand_family(font_stack(BOOTSTRAP_SANS_SERIF))
+    assert family is not None
+    draft.default_font = DraftFont(family, 400, "typography", [], "", stand_ins)
+    draft.default_font_note = (
+        "the file names no font: Quarto sets such a site in Bootstrap's default font stack "
+        f"({BOOTSTRAP_SANS_SERIF}); its first family found here (or downloaded) sets headlines (weight 700) and "
+        "body text — name the brand's font in typography.base / headings, or pass --headline-font"
+    )
+
+
 def _typography(draft: BrandDraft, typo: dict[str, Any], files: _Files) -> None:
     report, source = draft.report, files.source
     fonts = typo.get("fonts") or []
@@ -295,6 +314,8 @@ def read_brand_yml(data: Any, path: Path, report: MappingReport) -> BrandDraft:
     _typography(draft, _mapping(data.get("typography"), "typography", source), files)
     if ext is not None:
         read_extension(draft, ext, path.parent, "defaults.brandkit")
+    if "headline" not in draft.fonts and "body" not in draft.fonts:
+        _default_font(draft)
     for key in defaults:
         if key != "brandkit":
             report.dropped(f"defaults.{key}", "settings of other tools (Bootstrap, Quarto, Shiny), not brand data")

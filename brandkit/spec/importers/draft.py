@@ -104,6 +104,10 @@ class BrandDraft:
     #: brandkit-only settings carried by an export's extension (forbidden, formats, generation, checks, repair,
     #: palette and typography rules), merged into the spec as they are
     settings: dict[str, Any] = field(default_factory=dict)
+    #: the font the format's own renderer sets the brand in when the file names none (brand.yml: Quarto's Bootstrap
+    #: default stack) — used for headlines and body unless ``--headline-font`` names one; reported when used
+    default_font: DraftFont | None = None
+    default_font_note: str = ""
 
     def color(self, name: str) -> DraftColor | None:
         """Colour by name (case-insensitive)."""

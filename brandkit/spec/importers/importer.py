@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from brandkit.documents import read_document
@@ -123,6 +123,10 @@ def import_brand(
     for i, draft in enumerate(drafts):
         if headline_font and "headline" not in draft.fonts:
             draft.fonts["headline"] = DraftFont(headline_font, weight_of(None, 700), "--headline-font")
+        elif "headline" not in draft.fonts and draft.default_font is not None:
+            draft.fonts["headline"] = replace(draft.default_font, weight=700)
+            draft.fonts["body"] = draft.default_font
+            draft.report.approximated("typography", "typography.headline, typography.body", draft.default_font_note)
         base_fonts = fonts_dir or (draft.base_dir / "fonts" if (draft.base_dir / "fonts").is_dir() else None)
         built = build_spec(draft, base_fonts, fetcher)
         target = out / _slug(draft.name) if several else out
