@@ -607,10 +607,30 @@ def test_a_quarto_project_names_its_brand_file_in_quarto_yml(brand_key: str, tmp
     assert result.spec.name == "Acme" and [logo["variant"] for logo in _spec(result.out)["logos"]] == ["medium"]
 
 
+@pytest.mark.parametrize("themes", [False, True])
+def test_a_brand_written_inside_quarto_yml_is_imported_from_there(themes: bool, tmp_path: Path) -> None:
+    project = tmp_path / "site"
+    _png(project / "assets" / "logo.png")
+    brand = "    meta: {name: Inline}\n    logo: /assets/logo.png\n    color: {primary: '#123456'}\n"
+    brand += "    typography: {base: DejaVu Sans}\n"
+    if themes:  # brand: {light: {…}, dark: {…}}: the light one is read, the dark one dropped and named
+        brand = "  light:\n" + brand.replace("    ", "      ") + "  dark:\n    color: {background: '#000000'}\n"
+    else:
+        brand = brand.replace("    ", "  ")
+    (project / "_quarto.yml").write_text(f"project: {{type: website}}\nbrand:\n{brand}", encoding="utf-8")
+    for given in (project, project / "_quarto.yml"):
+        fmt, why, file = detect_path(given)
+        assert (fmt, file.name) == ("brand-yml", "_quarto.yml") and "written inside _quarto.yml" in why
+    [result] = import_brand(project, tmp_path / "out")
+    assert result.spec.name == "Inline" and result.spec.palette.colors[0].hex == "#123456"
+    assert [logo["variant"] for logo in _spec(result.out)["logos"]] == ["medium"]  # /assets/… from the project
+    dropped = _entries(result, "dropped")
+    assert ("brand.dark" in dropped) is themes and "project" not in dropped  # Quarto's own settings are not brand
+
+
 @pytest.mark.parametrize(
     ("brand_key", "said"),
     [
-        ("brand:\n  meta: {name: Inline}\n  color: {primary: '#123456'}", "move it to _brand.yml"),
         ("brand: ../outside/_brand.yml", "may not contain '..'"),
         ("brand: brand/missing.yml", "does not exist"),
         ("format: html", "without a brand:"),

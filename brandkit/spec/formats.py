@@ -148,19 +148,30 @@ def foreign_folder_hint(folder: Path) -> str:
 QUARTO_FILES = ("_quarto.yml", "_quarto.yaml")
 
 
+def _quarto_brand(project_file: Path) -> tuple[Any, str]:
+    """A Quarto project file's ``brand:`` value — a path, or a mapping written inline — and which of its themes it
+    is: ``{light, dark}`` gives the light one (``"light"``), else ``""``."""
+    data = read_document(project_file, max_bytes=MAX_DETECT_BYTES, what="Quarto project file")
+    brand = data.get("brand") if isinstance(data, dict) else None
+    if isinstance(brand, dict) and ("light" in brand or "dark" in brand) and not brand.keys() - {"light", "dark"}:
+        theme = "light" if "light" in brand else "dark"
+        return brand[theme], theme
+    return brand, ""
+
+
+def quarto_inline_brand(project_file: Path) -> tuple[dict[str, Any], str] | None:
+    """The brand a Quarto project file writes inline (``brand: {meta: …, color: …}``, or ``brand: {light: {…},
+    dark: …}``: the light one) and its theme (``"light"`` or ``""``); None when ``brand:`` names a file or nothing."""
+    brand, theme = _quarto_brand(project_file)
+    return (brand, theme) if isinstance(brand, dict) else None
+
+
 def quarto_brand_file(project_file: Path) -> Path:
     """The brand file a Quarto project file names in ``brand:`` — a path, or ``{light, dark}`` paths (the light one),
     read from the project's folder (a leading ``/`` too) and confined to it. Raises
-    :class:`FormatDetectionError` when it names none, names it inline, or names a file that is not there."""
-    data = read_document(project_file, max_bytes=MAX_DETECT_BYTES, what="Quarto project file")
-    brand = data.get("brand") if isinstance(data, dict) else None
-    if isinstance(brand, dict) and isinstance(brand.get("light", brand.get("dark")), str):
-        brand = brand.get("light", brand.get("dark"))
-    if isinstance(brand, dict):
-        raise FormatDetectionError(
-            f"{project_file}: the brand is written inside it (brand: …): move it to _brand.yml beside it (Quarto "
-            "reads it there too) and import that"
-        )
+    :class:`FormatDetectionError` when it names none or names a file that is not there (a brand written inline is
+    :func:`quarto_inline_brand`'s)."""
+    brand, _ = _quarto_brand(project_file)
     if not isinstance(brand, str) or not brand.strip():
         raise FormatDetectionError(f"{project_file}: a Quarto project without a brand: (and no _brand.yml beside it)")
     try:
@@ -198,6 +209,8 @@ def detect_path(path: Path) -> tuple[FormatName, str, Path]:
     if path.suffix.lower() in CSS_SUFFIXES:
         return "css", f"a stylesheet ({path.suffix.lower()})", path
     if path.name in QUARTO_FILES:
+        if quarto_inline_brand(path) is not None:
+            return "brand-yml", f"a posit brand.yml written inside {path.name} (brand:)", path
         brand = quarto_brand_file(path)
         fmt, why, _ = detect_path(brand)
         return fmt, f"{why}; named by {path.name}'s brand:", brand

@@ -294,7 +294,7 @@ def read_brand_yml(data: Any, path: Path, report: MappingReport) -> BrandDraft:
     if name:
         report.mapped("meta.name", "name")
     else:
-        name = path.parent.name if path.stem.lstrip("_") == "brand" else path.stem
+        name = path.parent.name if path.stem.lstrip("_") in ("brand", "quarto") else path.stem
         report.decide("name", f"the file has no meta.name; named {name!r} after the file")
     draft = BrandDraft(name=name, report=report, base_dir=path.parent)
     for key in meta:

@@ -14,6 +14,7 @@ from brandkit.spec.formats import (
     FormatName,
     detect_data,
     detect_path,
+    quarto_inline_brand,
 )
 from brandkit.spec.importers.adcp import read_adcp
 from brandkit.spec.importers.ase import read_ase
@@ -110,12 +111,18 @@ def import_brand(
     elif chosen == "css":
         drafts = [read_css(file, new_report())]
     else:
-        data = read_document(file, max_bytes=MAX_DETECT_BYTES, what="brand file")
+        inline = quarto_inline_brand(file) if file.name in QUARTO_FILES else None
+        data = inline[0] if inline else read_document(file, max_bytes=MAX_DETECT_BYTES, what="brand file")
         seen = detect_data(data)
         if fmt != "auto" and seen is not None and seen[0] != chosen:
             raise SpecError(f"{file}: this is {FORMAT_TITLES[seen[0]]} ({seen[1]}), not {FORMAT_TITLES[chosen]}")
         if chosen == "brand-yml":
-            drafts = [read_brand_yml(data, file, new_report())]
+            report = new_report()
+            if inline and inline[1]:  # brand: {light: {…}, dark: {…}}
+                report.approximated("brand", f"brand.{inline[1]}", "a Quarto brand with themes: this one is read")
+                other = "dark" if inline[1] == "light" else "light"
+                report.dropped(f"brand.{other}", "brandkit reads one theme of a brand: the light one")
+            drafts = [read_brand_yml(data, file, report)]
         else:
             drafts = read_adcp(data, file, new_report)
     results: list[ImportResult] = []
