@@ -31,7 +31,7 @@ class ReviewState(StrEnum):
     superseded = "superseded"
 
 
-#: the states that are not decisions: derived from the events (none) and the rows recorded after
+#: the states no reviewer sets: derived — pending (no event yet), superseded (the variant was made again)
 UNDECIDED = (ReviewState.pending, ReviewState.superseded)
 
 
