@@ -231,7 +231,7 @@ def provenance_record(
         "logo_variant": prompt.logo_variant,
         "background_tone": prompt.background_tone,
         "logo_box": list(prompt.layout.logo_box.as_tuple()) if prompt.layout.logo_box is not None else None,
-        "photo_box": list(prompt.layout.hero_box.as_tuple()) if prompt.layout.hero_box is not None else [0, 0, 0, 0],
+        "photo_box": None if prompt.photo_area is None else list(prompt.photo_area),
         "copy_boxes": [
             list(b.as_tuple()) for b in (prompt.layout.copy_box, prompt.layout.disclaimer_box) if b is not None
         ],

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from brandkit.errors import ImageInputError
 from brandkit.imageio import MIN_TRANSPARENT_SHARE, load_image, may_be_transparent, transparent_share, verify_image
 from brandkit.models import EditRequest
-from brandkit.provenance import ProvenanceRecord, read_provenance_record
+from brandkit.provenance import ProvenanceRecord, follows_layout, read_provenance_record
 from brandkit.spec.models import BrandSpec
 
 __all__ = ["COPY_ROLES", "EditReport", "FieldChange", "InheritedEdit", "inherit_edit"]
@@ -66,6 +66,11 @@ class EditReport(BaseModel):
         "'headline', 'disclaimer[i]'): what must not stay on the edited image.",
     )
     notes: list[str] = Field(default_factory=list, description="What could not be inherited, and why.")
+    own_composition: bool = Field(
+        default=False,
+        description="The edited image's composition is its own — it has no brandkit provenance, or its record has "
+        "no photo area —: the edit keeps it, and the checks find its photograph rather than assume the layout's.",
+    )
 
     def confirm_logo_box(self, box: list[int] | None) -> EditReport:
         """This report after the edit was laid out: a kept logo box the new layout moved is reported as changed."""
@@ -114,7 +119,11 @@ def inherit_edit(spec: BrandSpec, request: EditRequest, image: bytes) -> Inherit
         )
         notes.append(f"{why}: nothing was inherited; the copy is only what the edit gives")
     updates: dict[str, Any] = {}
-    report = EditReport(provenance=reading.status if record is None else "read", notes=notes)
+    report = EditReport(
+        provenance=reading.status if record is None else "read",
+        notes=notes,
+        own_composition=not follows_layout(record),
+    )
     removed = set(request.remove)
     before_copy = record.copy_ if record is not None else None
     for role in COPY_ROLES:

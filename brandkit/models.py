@@ -255,6 +255,12 @@ class PromptRecord(_Model):
         description="An edit's: the copy the edited image carried that the edit changes or removes (role → its old "
         "text); the text check fails when it is still read on the image.",
     )
+    own_composition: bool = Field(
+        default=False,
+        description="An edit of an image whose composition is its own (no brandkit provenance, or a record without "
+        "a photo area): the edit keeps it, so the layout's hero area says nothing of where its photograph is — the "
+        "checks find it (the palette check segments the image) and the provenance records no photo area.",
+    )
     spec_name: str
     spec_fingerprint: str
 
@@ -271,6 +277,15 @@ class PromptRecord(_Model):
     def size(self) -> str:
         """``WIDTHxHEIGHT``."""
         return f"{self.width}x{self.height}"
+
+    @property
+    def photo_area(self) -> PixelBox | None:
+        """Where the photograph of an image made for this prompt is: the layout's hero box (``(0, 0, 0, 0)``: the
+        layout has none), or ``None`` — unknown, the checks find it — for an edit that keeps the image's own
+        composition (:attr:`own_composition`)."""
+        if self.own_composition:
+            return None
+        return self.layout.hero_box.as_tuple() if self.layout.hero_box is not None else (0, 0, 0, 0)
 
 
 class CompiledPrompt(PromptRecord):

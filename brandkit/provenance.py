@@ -40,6 +40,7 @@ __all__ = [
     "ProvenanceReading",
     "ProvenanceRecord",
     "embedded_record_bytes",
+    "follows_layout",
     "parse_record",
     "read_provenance_record",
 ]
@@ -331,3 +332,11 @@ def _webp_record(data: bytes) -> bytes | None:
         return description.encode("latin-1")
     except UnicodeEncodeError:
         return description.encode("utf-8")
+
+
+def follows_layout(record: ProvenanceRecord | None) -> bool:
+    """Whether an image with this provenance record was laid out by brandkit: a record that says where its photo
+    area is. A file without one (made elsewhere, its metadata stripped, an edit that kept a photo's own
+    composition) is checked for what it is: the palette check segments it rather than judge the layout's brand
+    zones on pixels the layout never painted."""
+    return record is not None and record.photo_box is not None

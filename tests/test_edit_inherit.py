@@ -430,3 +430,36 @@ def test_a_recomposed_edit_whose_library_photo_changed_crops_the_ads_own_photo_a
     photo = master.image.convert("RGB").crop(source.as_tuple())
     expected = np.asarray(cover_crop(photo, (0.5, 0.5), (hero.width, hero.height))[0], dtype=np.int16)
     assert np.abs(pixels[hero.y0 : hero.y1, hero.x0 : hero.x1] - expected).max() <= 1
+
+
+def test_a_photo_edited_into_an_ad_keeps_its_own_composition_and_its_photograph_is_found(
+    kit: brandkit.BrandKit, master: brandkit.Asset, tmp_path: Path
+) -> None:
+    # a phone photo edited into the square format: fitted whole (the local renderer) or kept as it is (the edit
+    # prompt), so the layout's hero area says nothing of where its photograph is: it is found, as `validate` finds
+    # it in the saved file (before, its own pixels around the hero area were judged as the layout's brand zones).
+    photo = ROOT / "brand_specs" / "northwind" / "photos" / "coffee.jpg"
+    request = brandkit.EditRequest(instruction="Make it an ad", headline="Slow mornings", format="square")
+    try:
+        edited = kit.edit(photo, request=request)
+    except brandkit.BrandViolationError as exc:  # the brand's share rules may still fail it: that is not this
+        assert isinstance(exc.asset, brandkit.Asset)
+        edited = exc.asset
+    assert edited.edit is not None and edited.edit.own_composition and edited.prompt.own_composition
+    for attempt in edited.attempts:
+        regions = attempt.report.checks["palette"].details["regions"]
+        assert regions["source"] == "segmentation" and regions["photo_box"] is None
+    saved = edited.save(tmp_path / "photo-ad.png")
+    record = json.loads(brandkit.imageio.read_provenance(saved.read_bytes()) or "{}")
+    assert record["photo_box"] is None  # the file does not claim the layout's hero area either
+    again = kit.validate(saved)  # so a later check finds the photograph too
+    assert again.checks["palette"].details["regions"]["source"] == "segmentation"
+    # validated with the copy it should carry, a file brandkit did not lay out is judged the same way …
+    asked = brandkit.AssetRequest(brief="-", headline="Slow mornings", format="square")
+    assert kit.validate(saved, request=asked).checks["palette"].details["regions"]["source"] == "segmentation"
+    # … while brandkit's own ad keeps its layout, edited or validated with a request
+    localised = kit.edit(master.data, "Translate the headline to German", headline="Langsame Morgen", locale="de")
+    assert localised.edit is not None and not localised.edit.own_composition
+    assert localised.report.checks["palette"].details["regions"]["source"] == "layout"
+    with_request = kit.validate(master.data, request=brandkit.AssetRequest(brief="-", **COPY))
+    assert with_request.checks["palette"].details["regions"]["source"] == "layout"

@@ -13,6 +13,7 @@ import brandkit
 from brandkit.checks.palette import PaletteCheck
 from brandkit.evidence import verify
 from brandkit.evidence.heatmap import solid_off_palette
+from brandkit.imageio import encode_image, read_provenance
 from brandkit.models import AssetRequest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,12 +36,12 @@ def ad(spec: brandkit.BrandSpec) -> bytes:
     return maker.generate(REQUEST).data
 
 
-def _with_patch(data: bytes) -> bytes:
+def _with_patch(data: bytes, *, keep_provenance: bool = True) -> bytes:
+    """The ad with the off-palette patch painted in; its provenance (the layout brandkit laid it out with) kept."""
     image = Image.open(io.BytesIO(data)).convert("RGB")
     ImageDraw.Draw(image).rectangle((PATCH[0], PATCH[1], PATCH[2] - 1, PATCH[3] - 1), fill=OFF)
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
+    record = read_provenance(data)
+    return encode_image(image, "png", pnginfo={"brandkit": record} if keep_provenance and record else None)
 
 
 def test_the_patch_is_listed_and_the_text_edges_are_not(spec: brandkit.BrandSpec, ad: bytes) -> None:
@@ -56,6 +57,12 @@ def test_the_patch_is_listed_and_the_text_edges_are_not(spec: brandkit.BrandSpec
     assert palette.worst_regions[0].mean_delta_e > spec.palette.tolerance
     clean = verify(kit, ad, request=REQUEST).checks["palette"].palette
     assert clean is not None and clean.off_palette_pixels > 200 and clean.worst_regions == []
+    # the same file with its metadata stripped: nothing says brandkit laid it out, so its zones are found (the
+    # palette check segments it, to its blocks: slivers of the photograph's edge come along) — the patch is still
+    # the worst region named
+    stripped = verify(kit, _with_patch(ad, keep_provenance=False), request=REQUEST).checks["palette"].palette
+    assert stripped is not None and stripped.region_source == "segmentation"
+    assert stripped.worst_regions[0].box == PATCH
 
 
 def test_the_opening_removes_strips_under_three_pixels_and_keeps_solid_areas() -> None:

@@ -33,12 +33,15 @@ def compile_edit(
     *,
     references_cache: ReferenceImageCache | None = None,
     replaced: Mapping[str, str] | None = None,
+    own_composition: bool = False,
 ) -> CompiledPrompt:
     """Compile a brand-safe edit of ``image``: change only what the instruction says, restate what stays.
 
     ``references_cache``: as :func:`~brandkit.compile.compile_prompt`'s (the image to edit and the logo).
     ``replaced``: the copy ``image`` carries that the edit changes or removes (role → old text; the edit flow's
     :attr:`~brandkit.edit_inherit.EditReport.replaced_copy`), kept on the prompt for the text check.
+    ``own_composition``: ``image``'s composition is its own (the edit flow's
+    :attr:`~brandkit.edit_inherit.EditReport.own_composition`), kept on the prompt for the checks.
     """
     screen_request(spec, request)
     one_line_fields(request)
@@ -125,7 +128,10 @@ def compile_edit(
         text_mode=text_mode,
         logo_mode="reference",
     )
-    return compiled.model_copy(update={"replaced_copy": dict(replaced)}) if replaced else compiled
+    update: dict[str, object] = {"replaced_copy": dict(replaced)} if replaced else {}
+    if own_composition:
+        update["own_composition"] = True
+    return compiled.model_copy(update=update) if update else compiled
 
 
 __all__ = ["DEFAULT_KEEP", "compile_edit"]

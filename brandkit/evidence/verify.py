@@ -34,7 +34,7 @@ from brandkit.imageio import detect_format, load_image, read_bytes
 from brandkit.kit import BrandKit
 from brandkit.kit_args import ImageInput, as_asset_request, named_image_errors
 from brandkit.models import AssetRequest, CheckResult, ValidationReport
-from brandkit.provenance import read_provenance_record
+from brandkit.provenance import follows_layout, read_provenance_record
 from brandkit.spec.models import BrandSpec
 
 _NO_LAYOUT = (
@@ -55,14 +55,14 @@ class Layout:
 
 def layout_of(spec: BrandSpec, data: bytes, request: AssetRequest | None) -> Layout:
     """The layout from ``request`` (compiled, nothing sent) or from the provenance embedded in ``data``."""
+    reading = read_provenance_record(data).against(spec.name, [logo.variant for logo in spec.logos])
+    record = reading.record
     if request is not None:
         prompt = compile_prompt(spec, request)
         layout = prompt.layout
-        hero = layout.hero_box.as_tuple() if layout.hero_box is not None else (0, 0, 0, 0)  # no hero: no photo
+        hero = prompt.photo_area if follows_layout(record) else None  # as the validate flow judges it
         logo = layout.logo_box.as_tuple() if layout.logo_box is not None else None
         return Layout("request", (prompt.width, prompt.height), hero, logo)
-    reading = read_provenance_record(data).against(spec.name, [logo.variant for logo in spec.logos])
-    record = reading.record
     if record is None:
         return Layout(reading.status)
     size = (record.width, record.height) if record.width and record.height else None

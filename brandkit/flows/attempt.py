@@ -225,7 +225,14 @@ def edit_flow(
         asset = yield from attempt_flow(
             ctx,
             merged,
-            lambda feedback: compile_edit(ctx.spec, merged, image, feedback, replaced=inherited.report.replaced_copy),
+            lambda feedback: compile_edit(
+                ctx.spec,
+                merged,
+                image,
+                feedback,
+                replaced=inherited.report.replaced_copy,
+                own_composition=inherited.report.own_composition,
+            ),
             mask=mask,
             edited_image=given,
             **budget,

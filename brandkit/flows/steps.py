@@ -48,7 +48,7 @@ def expectation_for(
         copy_block=prompt.copy_block,
         logo_variant=prompt.logo_variant,
         logo_box=prompt.layout.logo_box.as_tuple() if prompt.layout.logo_box is not None else None,
-        photo_box=prompt.layout.hero_box.as_tuple() if prompt.layout.hero_box is not None else (0, 0, 0, 0),
+        photo_box=prompt.photo_area,
         copy_boxes=[b.as_tuple() for b in (prompt.layout.copy_box, prompt.layout.disclaimer_box) if b is not None],
         copy_font_px=list(composed.font_px) if composed is not None else [],
         cta_box=composed.cta_box if composed is not None else None,

@@ -11,7 +11,7 @@ from brandkit.flows.effects import Compute, Flow, KitContext
 from brandkit.flows.steps import expectation_for, moderated_check_step
 from brandkit.imageio import detect_format, load_image, read_bytes
 from brandkit.models import AssetRequest, CopyBlock, ProvenanceNote, ValidationReport
-from brandkit.provenance import ProvenanceReading, ProvenanceRecord, read_provenance_record
+from brandkit.provenance import ProvenanceReading, ProvenanceRecord, follows_layout, read_provenance_record
 from brandkit.spec.models import CheckPolicy
 
 
@@ -53,6 +53,8 @@ def validate_flow(
         prompt = compile_prompt(ctx.spec, request)
         expectation = expectation_for(prompt)
         expectation.output_format = str(prompt.params.get("output_format", fmt))
+        if not follows_layout(reading.record):  # a file brandkit did not lay out: its photograph is found, not assumed
+            expectation.photo_box = None
         prompt_text = prompt.text
     else:
         expectation = expectation_from_record(reading.record, fmt)

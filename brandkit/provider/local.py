@@ -36,7 +36,7 @@ from brandkit.errors import RequestError
 from brandkit.imageio import encode_image, load_image
 from brandkit.layout import Box
 from brandkit.models import CompiledPrompt, PhotoUse, ReferenceImage, RenderCall, RenderedImage, RenderResult
-from brandkit.provenance import read_provenance_record
+from brandkit.provenance import follows_layout, read_provenance_record
 from brandkit.provider.photo_library import (
     PhotoChoice,
     brief_text,
@@ -241,12 +241,14 @@ class LocalRenderer:
         afresh around its focal point (when the spec still holds that file), else the photo area the provenance
         records, cut from the image —, and the brand zones, copy and logo are drawn again. ``None`` (the image is
         fitted, its copy area redrawn) when the size is kept, or the image carries no readable provenance of this
-        brand at its present size."""
+        brand at its present size, or a record that places no photo area (the image kept its own composition)."""
         size = (prompt.width, prompt.height)
         if original.size == size:
             return None
         record = read_provenance_record(data).record
         if record is None or record.spec_name != self.spec.name or record.size != "{}x{}".format(*original.size):
+            return None
+        if not follows_layout(record):  # an image that kept its own composition: fitted whole, as any other
             return None
         hero = prompt.layout.hero_box
         has_hero = hero is not None and hero.width > 0 and hero.height > 0
