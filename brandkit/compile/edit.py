@@ -128,10 +128,7 @@ def compile_edit(
         text_mode=text_mode,
         logo_mode="reference",
     )
-    update: dict[str, object] = {"replaced_copy": dict(replaced)} if replaced else {}
-    if own_composition:
-        update["own_composition"] = True
-    return compiled.model_copy(update=update) if update else compiled
+    return compiled.model_copy(update={"replaced_copy": dict(replaced or {}), "own_composition": own_composition})
 
 
 __all__ = ["DEFAULT_KEEP", "compile_edit"]
