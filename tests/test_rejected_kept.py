@@ -236,5 +236,34 @@ async def test_a_variant_made_again_supersedes_its_rejected_row_in_the_queue(
         ]
 
 
+async def test_a_variant_made_again_never_replaces_its_earlier_rejected_file(
+    tmp_path: Path, northwind: brandkit.BrandSpec
+) -> None:
+    plan = write_plan(tmp_path, headlines=1)
+    out = tmp_path / "out"
+    checks = [TechnicalCheck(), NeverPasses()]
+    first = await arun_variants(plan, out, provider="local", checks=checks, max_attempts=2)
+    kept = out / first.variants[0]["files"]["rejected"]
+    made = kept.read_bytes()
+    # a session that saves the same bytes again (the local renderer is deterministic) reuses the name
+    again = await arun_variants(
+        plan, out, provider="local", checks=checks, max_attempts=2, resume=True, retry_failed=True
+    )
+    assert (
+        again.variants[0]["files"]["rejected"] == first.variants[0]["files"]["rejected"] and kept.read_bytes() == made
+    )
+    # an earlier session's best attempt that differs (a paid model answers differently each time) — perhaps approved
+    # in review over its checks, its hash in the registry — stays as it is: the new one goes beside it
+    earlier = made[:-8] + b"earlier."
+    kept.write_bytes(earlier)
+    third = await arun_variants(
+        plan, out, provider="local", checks=checks, max_attempts=2, resume=True, retry_failed=True
+    )
+    beside = out / third.variants[0]["files"]["rejected"]
+    assert beside.name == kept.stem + "-2" + kept.suffix and beside.read_bytes() == made
+    assert (beside.parent / (beside.name + ".json")).is_file()  # with its sidecar
+    assert kept.read_bytes() == earlier  # before: replaced in place
+
+
 def _two(recorder: RegistryRecorder) -> dict[str, Any]:
     return {"max_attempts": 2, "recorder": recorder}

@@ -12,7 +12,7 @@ from typing import Any
 
 from brandkit.models import AssetRequest, EditRequest
 
-__all__ = ["canonical_request", "sha256_file", "slug", "variant_key", "variant_name"]
+__all__ = ["canonical_request", "rejected_name", "sha256_file", "slug", "variant_key", "variant_name"]
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -72,3 +72,18 @@ def variant_name(spec_id: str, labels: Mapping[str, str], key: str) -> str:
     parts = [slug(v)[:28].strip("-") for k, v in labels.items() if k != "spec"]
     stem = "_".join(p for p in parts if p) or "variant"
     return f"{spec_id}/{stem}-{key[:10]}"
+
+
+def rejected_name(out: Path, name: str, extension: str, data: bytes) -> str:
+    """Where a variant's best rejected attempt goes in the run folder ``out``: ``rejected/<name><extension>``, or
+    ``-2``, ``-3``… beside it when an earlier session kept other bytes there. A variant made again
+    (``--retry-failed``) never replaces its earlier best attempt: a reviewer may have approved it (over its
+    checks), and the registry's row for it holds that file's hash. The same bytes again (a resumed session saving
+    what it saved before) reuse their name."""
+    number = 1
+    while True:
+        rel = f"rejected/{name}{'' if number == 1 else f'-{number}'}{extension}"
+        path = out / rel
+        if not path.exists() or (path.is_file() and path.read_bytes() == data):
+            return rel
+        number += 1

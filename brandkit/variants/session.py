@@ -29,6 +29,7 @@ from brandkit.outputs import image_extension
 from brandkit.variants.config import RunConfig
 from brandkit.variants.engines import Engine, EngineProviders
 from brandkit.variants.journal import RETRY_ON_RESUME, Journal, JournalState
+from brandkit.variants.keys import rejected_name
 from brandkit.variants.outcome import failure_kind, failure_reason
 from brandkit.variants.paid import PaidLedger
 from brandkit.variants.plan import ExpandedPlan, Variant
@@ -219,18 +220,21 @@ class RunSession:
 
     async def _save_rejected(self, variant: Variant, rejected: Asset | None) -> dict[str, str]:
         """The best attempt of a variant whose checks failed, as an asset (its failing report, provenance embedded):
-        ``rejected/<name>.<ext>`` with its sidecar, and a thumbnail."""
+        ``rejected/<name>.<ext>`` (``-2``… beside other bytes an earlier session kept: :func:`rejected_name`) with its
+        sidecar, and a thumbnail."""
         if rejected is None:
             return {}
-        image_rel = f"rejected/{variant.name}{image_extension(rejected.output_format)}"
         thumb_rel = f"thumbs/{variant.key[:16]}.rejected.jpg"
 
-        def write() -> None:
-            rejected.save(self.out / image_rel, overwrite=True)  # a variant made again (--retry-failed) replaces it
-            make_thumbnail(rejected.data, self.out / thumb_rel)
+        def write() -> str:
+            extension = image_extension(rejected.output_format)
+            image_rel = rejected_name(self.out, variant.name, extension, rejected.data)  # never over other bytes
+            rejected.save(self.out / image_rel, overwrite=True)  # a fresh name, or these bytes again (resumed)
+            make_thumbnail(rejected.data, self.out / thumb_rel)  # the contact sheet shows the latest
+            return image_rel
 
         try:
-            await asyncio.to_thread(write)
+            image_rel = await asyncio.to_thread(write)
         except (OutputError, BrandkitError) as exc:
             self.storage_failed(exc)
             return {}
