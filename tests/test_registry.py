@@ -292,6 +292,42 @@ def test_metrics_follow_their_definitions(reg: Registry, tmp_path: Path) -> None
     assert v.id  # recorded
 
 
+def test_review_rates_count_each_deliverable_once_across_its_regenerations(reg: Registry, tmp_path: Path) -> None:
+    # A is sent back, its regeneration A2 sent back again, A3 approved: one deliverable, revised, approved.
+    # B is approved at once. C is sent back and its regeneration C2 rejected. Counted per asset, A's chain alone
+    # was three reviewed assets of which one approved (33 %), though the deliverable shipped.
+    a = reg.record(record(tmp_path, "a.png", [attempt(1, spend=0.04)]), run_id="r")
+    reg.decide(a.id, "changes_requested", "warmer", "ann")
+    a2 = reg.record(
+        record(tmp_path, "a2.png", [attempt(1, spend=0.04)], kind="regenerate"), run_id="r2", parent_id=a.id
+    )
+    reg.decide(a2.id, "changes_requested", "smaller logo", "ann")
+    a3 = reg.record(
+        record(tmp_path, "a3.png", [attempt(1, spend=0.04)], kind="regenerate"), run_id="r3", parent_id=a2.id
+    )
+    reg.decide(a3.id, "approved", None, "bob")
+    b = reg.record(record(tmp_path, "b.png", [attempt(1, spend=0.04)]), run_id="r")
+    reg.decide(b.id, "approved", None, "bob")
+    c = reg.record(record(tmp_path, "c.png", [attempt(1, spend=0.04)]), run_id="r")
+    reg.decide(c.id, "changes_requested", "off tone", "ann")
+    c2 = reg.record(
+        record(tmp_path, "c2.png", [attempt(1, spend=0.04)], kind="regenerate"), run_id="r2", parent_id=c.id
+    )
+    reg.decide(c2.id, "rejected", "still off tone", "ann")
+    # an edit of an approved asset is a new deliverable, not a revision of it
+    e = reg.record(record(tmp_path, "e.png", [attempt(1, spend=0.04)], kind="edit"), run_id="r4", parent_id=b.id)
+    reg.decide(e.id, "approved", None, "bob")
+    m = reg.metrics()
+    assert not isinstance(m, dict)
+    assert (m.reviewed, m.approved, m.changes_requested, m.rejected) == (7, 3, 3, 1)  # the assets' states
+    assert (m.reviewed_deliverables, m.approved_deliverables, m.revised_deliverables) == (4, 3, 2)
+    assert m.approval_rate == 0.75 and m.revision_rate == 0.5  # per asset: 3/7 and 3/7
+    assert m.spend_per_approved == round(0.04 * 7 / 3, 4)  # all spend, rework included, per shipped deliverable
+    # a period holding only C's regeneration (and E) still counts it as a revised deliverable
+    late = reg.metrics(since=c2.created_at.isoformat())
+    assert not isinstance(late, dict) and (late.reviewed_deliverables, late.revised_deliverables) == (2, 1)
+
+
 def test_export_reads_every_approved_asset_page_by_page(
     reg: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -23,13 +23,16 @@ _FIGURES = (
     ("approval_rate", "human approval rate"),
     ("revision_rate", "revision rate"),
     ("spend_usd", "spend (USD)"),
-    ("spend_per_approved", "spend per approved asset (USD)"),
-    ("approved", "approved"),
-    ("approved_over_failed_checks", "approved over failed checks"),
-    ("rejected", "rejected"),
-    ("changes_requested", "changes requested"),
-    ("pending", "pending review"),
-    ("superseded", "superseded (a variant made again)"),
+    ("spend_per_approved", "spend per approved deliverable (USD)"),
+    ("reviewed_deliverables", "reviewed deliverables (an asset and its regenerations)"),
+    ("approved_deliverables", "approved deliverables"),
+    ("revised_deliverables", "revised deliverables (sent back at least once)"),
+    ("approved", "assets approved"),
+    ("approved_over_failed_checks", "assets approved over failed checks"),
+    ("rejected", "assets rejected"),
+    ("changes_requested", "assets sent back (changes requested)"),
+    ("pending", "assets pending review"),
+    ("superseded", "assets superseded (a variant made again)"),
 )
 _RATES = {"first_pass_yield", "approval_rate", "revision_rate"}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -44,10 +44,30 @@ class _Facts:
     first_passed: bool | None
     reviewed: bool
     sent_back: bool
+    deliverable: int  # the first asset of its request-changes chain: an asset and the regenerations made from it
+    revision: bool  # a regeneration a reviewer asked for
 
 
 def _ratio(num: float, den: float) -> float | None:
     return None if den == 0 else round(num / den, 4)
+
+
+def _deliverables(facts: Sequence[_Facts]) -> tuple[int, int, int]:
+    """``(reviewed, approved, revised)`` deliverables among ``facts``: an asset and the regenerations a reviewer's
+    request for changes made from it are one deliverable — reviewed when any of them was, approved when the
+    latest one reviewed is, revised when any was sent back (a regeneration is one)."""
+    chains: dict[int, list[_Facts]] = defaultdict(list)
+    for fact in facts:
+        chains[fact.deliverable].append(fact)
+    reviewed = approved = revised = 0
+    for members in chains.values():
+        decided = [m for m in members if m.reviewed]
+        if not decided:
+            continue
+        reviewed += 1
+        approved += max(decided, key=lambda m: m.id).state == "approved"
+        revised += any(m.sent_back or m.revision for m in members)
+    return reviewed, approved, revised
 
 
 def _figures(facts: Sequence[_Facts]) -> dict[str, object]:
@@ -57,6 +77,7 @@ def _figures(facts: Sequence[_Facts]) -> dict[str, object]:
     reviewed = [f for f in facts if f.reviewed]
     states = Counter(f.state for f in facts)
     spend = sum(f.spend for f in facts)
+    deliverables, approved, revised = _deliverables(facts)
     return {
         "assets": len(facts),
         "produced": len(produced),
@@ -70,10 +91,13 @@ def _figures(facts: Sequence[_Facts]) -> dict[str, object]:
         "superseded": states["superseded"],
         "first_pass_yield": _ratio(sum(1 for f in first if f.first_passed), len(first)),
         "attempts_per_accepted": _ratio(sum(f.attempts for f in produced), len(accepted)),
-        "approval_rate": _ratio(states["approved"], len(reviewed)),
-        "revision_rate": _ratio(sum(1 for f in reviewed if f.sent_back), len(reviewed)),
+        "reviewed_deliverables": deliverables,
+        "approved_deliverables": approved,
+        "revised_deliverables": revised,
+        "approval_rate": _ratio(approved, deliverables),
+        "revision_rate": _ratio(revised, deliverables),
         "spend_usd": round(spend, 6),
-        "spend_per_approved": _ratio(spend, states["approved"]),
+        "spend_per_approved": _ratio(spend, approved),
     }
 
 
@@ -164,6 +188,27 @@ def period_keys(since: str | None, until: str | None) -> tuple[str, str]:
     return start, end
 
 
+def _chain_roots(db: sqlite3.Connection) -> Callable[[int], int]:
+    """For an asset id, the first asset of its request-changes chain (a ``regenerate`` asset's parent, and so on),
+    read over the whole registry: a regeneration in the period whose first version is older still counts as a
+    revision of that deliverable."""
+    links = {
+        int(i): (int(p) if p is not None else None, k)
+        for i, p, k in db.execute("SELECT id, parent_id, kind FROM assets")
+    }
+
+    def root(asset_id: int) -> int:
+        seen = {asset_id}
+        parent, kind = links.get(asset_id, (None, ""))
+        while kind == "regenerate" and parent is not None and parent not in seen:
+            asset_id = parent
+            seen.add(asset_id)
+            parent, kind = links.get(asset_id, (None, ""))
+        return asset_id
+
+    return root
+
+
 def compute_metrics(
     db: sqlite3.Connection, *, since: str | None = None, until: str | None = None, by: GroupBy | None = None
 ) -> Metrics | dict[str, Metrics]:
@@ -174,6 +219,7 @@ def compute_metrics(
     when none did), so groups may overlap; the other groupings partition the assets.
     """
     start, end = period_keys(since, until)
+    root = _chain_roots(db)
     facts = [
         _Facts(
             id=r[0],
@@ -187,6 +233,8 @@ def compute_metrics(
             first_passed=None if r[11] is None else bool(r[11]),
             reviewed=int(r[12]) > 0,
             sent_back=int(r[13]) > 0,
+            deliverable=root(r[0]),
+            revision=r[1] == "regenerate",
         )
         for r in db.execute(_FACTS_SQL, (start, end, end))
     ]

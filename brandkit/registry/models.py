@@ -207,6 +207,17 @@ class Metrics(_Row):
     produced: int = Field(default=0, description="Assets made by brandkit (not validate-only).")
     accepted: int = Field(default=0, description="Produced assets whose final report passed the gates.")
     reviewed: int = Field(default=0, description="Assets with at least one review decision.")
+    reviewed_deliverables: int = Field(
+        default=0,
+        description="Deliverables with a review decision: an asset and the regenerations a reviewer's request for "
+        "changes made from it are one deliverable (the rates below count deliverables).",
+    )
+    approved_deliverables: int = Field(
+        default=0, description="Reviewed deliverables whose latest reviewed version is approved."
+    )
+    revised_deliverables: int = Field(
+        default=0, description="Reviewed deliverables sent back at least once (a regeneration is a revision)."
+    )
     approved: int = 0
     approved_over_failed_checks: int = Field(
         default=0, description="Approved assets whose checks failed: a reviewer overrode them (with a reason)."
@@ -219,10 +230,12 @@ class Metrics(_Row):
     )
     first_pass_yield: float | None = None
     attempts_per_accepted: float | None = None
-    approval_rate: float | None = None
-    revision_rate: float | None = None
+    approval_rate: float | None = Field(default=None, description="approved_deliverables ÷ reviewed_deliverables.")
+    revision_rate: float | None = Field(default=None, description="revised_deliverables ÷ reviewed_deliverables.")
     spend_usd: float = 0.0
-    spend_per_approved: float | None = None
+    spend_per_approved: float | None = Field(
+        default=None, description="All spend in scope (rework included) ÷ approved_deliverables."
+    )
     top_rework_checks: list[CountRow] = Field(default_factory=list)
     top_rework_reasons: list[CountRow] = Field(default_factory=list)
     trend: list[TrendPoint] = Field(default_factory=list)
