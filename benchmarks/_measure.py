@@ -189,6 +189,16 @@ class ChildRun:
     stderr: str
 
 
+def worktree(root: Path, rev: str, name: str) -> Path:
+    """A read-only checkout of ``rev`` of the repository at ``root``, in ``<tmp>/<name>`` (``git worktree add
+    --detach``; reused when present): the previous implementation a before/after benchmark runs."""
+    path = Path(tempfile.gettempdir()) / name
+    if not (path / "brandkit" / "__init__.py").is_file():
+        command = ["git", "worktree", "add", "--detach", str(path), rev]
+        subprocess.run(command, cwd=root, check=True, capture_output=True)
+    return path
+
+
 def run_child(
     args: Sequence[str],
     env: Mapping[str, str],

@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._issue21_table import Cell, Row, markdown
-from benchmarks._measure import ChildRun, cores, load_average, run_child
+from benchmarks._measure import ChildRun, cores, load_average, run_child, worktree
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKER = ROOT / "benchmarks" / "_issue21_worker.py"
@@ -85,13 +85,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def base_tree(rev: str) -> Path:
-    """The read-only worktree of ``rev`` (made with ``git worktree add --detach`` when missing)."""
-    path = Path(tempfile.gettempdir()) / f"bk-issue21-base-{rev}"
-    if not (path / "brandkit" / "__init__.py").is_file():
-        subprocess.run(
-            ["git", "worktree", "add", "--detach", str(path), rev], cwd=ROOT, check=True, capture_output=True
-        )
-    return path
+    """The read-only worktree of ``rev`` (:func:`benchmarks._measure.worktree`)."""
+    return worktree(ROOT, rev, f"bk-issue21-base-{rev}")
 
 
 def now_label() -> str:

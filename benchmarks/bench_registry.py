@@ -31,7 +31,6 @@ import argparse
 import hashlib
 import json
 import sqlite3
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -141,13 +140,11 @@ def worker(assets: int, runs: int) -> dict[str, Any]:
 
 
 def base_tree(rev: str) -> Path:
-    """The read-only worktree of ``rev`` (made with ``git worktree add --detach`` when missing)."""
-    path = Path(tempfile.gettempdir()) / f"bk-bench-registry-{rev}"
-    if not (path / "brandkit" / "__init__.py").is_file():
-        subprocess.run(
-            ["git", "worktree", "add", "--detach", str(path), rev], cwd=ROOT, check=True, capture_output=True
-        )
-    return path
+    """The read-only worktree of ``rev`` (:func:`benchmarks._measure.worktree`; imported here: the worker runs
+    this file with the base tree's ``benchmarks`` package, which may not have it)."""
+    from benchmarks._measure import worktree
+
+    return worktree(ROOT, rev, f"bk-bench-registry-{rev}")
 
 
 def _run(tree: Path, assets: int, runs: int) -> dict[str, Any]:

@@ -40,6 +40,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks._measure import worktree
+
 ROOT = Path(__file__).resolve().parents[1]
 BRANDS = sorted(p.name for p in (ROOT / "brand_specs").iterdir() if (p / "brand.yaml").is_file())
 GENERATE = [
@@ -187,13 +189,8 @@ def run(args: Sequence[str], env: dict[str, str], cwd: Path = ROOT) -> Run:
 
 
 def base_tree(rev: str) -> Path:
-    """A read-only checkout of ``rev`` (``git worktree add --detach``; reused when present)."""
-    path = Path(tempfile.gettempdir()) / f"bk-base-startup-{rev}"
-    if not (path / "brandkit" / "__init__.py").is_file():
-        subprocess.run(
-            ["git", "worktree", "add", "--detach", str(path), rev], cwd=ROOT, check=True, capture_output=True
-        )
-    return path
+    """The read-only worktree of ``rev`` (:func:`benchmarks._measure.worktree`)."""
+    return worktree(ROOT, rev, f"bk-base-startup-{rev}")
 
 
 def env_for(tree: Path | None, cache: Path | str) -> dict[str, str]:
