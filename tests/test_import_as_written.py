@@ -607,14 +607,16 @@ def test_a_quarto_project_names_its_brand_file_in_quarto_yml(brand_key: str, tmp
     assert result.spec.name == "Acme" and [logo["variant"] for logo in _spec(result.out)["logos"]] == ["medium"]
 
 
-@pytest.mark.parametrize("themes", [False, True])
-def test_a_brand_written_inside_quarto_yml_is_imported_from_there(themes: bool, tmp_path: Path) -> None:
+@pytest.mark.parametrize("themes", ["", "light and dark", "dark"])
+def test_a_brand_written_inside_quarto_yml_is_imported_from_there(themes: str, tmp_path: Path) -> None:
     project = tmp_path / "site"
     _png(project / "assets" / "logo.png")
     brand = "    meta: {name: Inline}\n    logo: /assets/logo.png\n    color: {primary: '#123456'}\n"
     brand += "    typography: {base: DejaVu Sans}\n"
-    if themes:  # brand: {light: {…}, dark: {…}}: the light one is read, the dark one dropped and named
+    if themes == "light and dark":  # the light one is read, the dark one dropped and named
         brand = "  light:\n" + brand.replace("    ", "      ") + "  dark:\n    color: {background: '#000000'}\n"
+    elif themes == "dark":  # a lone theme is the brand
+        brand = "  dark:\n" + brand.replace("    ", "      ")
     else:
         brand = brand.replace("    ", "  ")
     (project / "_quarto.yml").write_text(f"project: {{type: website}}\nbrand:\n{brand}", encoding="utf-8")
@@ -625,7 +627,8 @@ def test_a_brand_written_inside_quarto_yml_is_imported_from_there(themes: bool, 
     assert result.spec.name == "Inline" and result.spec.palette.colors[0].hex == "#123456"
     assert [logo["variant"] for logo in _spec(result.out)["logos"]] == ["medium"]  # /assets/… from the project
     dropped = _entries(result, "dropped")
-    assert ("brand.dark" in dropped) is themes and "project" not in dropped  # Quarto's own settings are not brand
+    assert [k for k in dropped if k.startswith("brand.")] == (["brand.dark"] if themes == "light and dark" else [])
+    assert "project" not in dropped  # Quarto's own settings are not brand data
 
 
 @pytest.mark.parametrize(

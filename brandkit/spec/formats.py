@@ -148,22 +148,24 @@ def foreign_folder_hint(folder: Path) -> str:
 QUARTO_FILES = ("_quarto.yml", "_quarto.yaml")
 
 
-def _quarto_brand(project_file: Path) -> tuple[Any, str]:
-    """A Quarto project file's ``brand:`` value — a path, or a mapping written inline — and which of its themes it
-    is: ``{light, dark}`` gives the light one (``"light"``), else ``""``."""
+def _quarto_brand(project_file: Path) -> tuple[Any, str, str]:
+    """A Quarto project file's ``brand:`` value — a path, or a mapping written inline —, which of its themes it is
+    and the theme left out: ``{light, dark}`` gives the light one (``("…", "light", "dark")``), a lone theme that
+    one, a brand without themes ``("…", "", "")``."""
     data = read_document(project_file, max_bytes=MAX_DETECT_BYTES, what="Quarto project file")
     brand = data.get("brand") if isinstance(data, dict) else None
     if isinstance(brand, dict) and ("light" in brand or "dark" in brand) and not brand.keys() - {"light", "dark"}:
         theme = "light" if "light" in brand else "dark"
-        return brand[theme], theme
-    return brand, ""
+        return brand[theme], theme, "dark" if theme == "light" and "dark" in brand else ""
+    return brand, "", ""
 
 
-def quarto_inline_brand(project_file: Path) -> tuple[dict[str, Any], str] | None:
+def quarto_inline_brand(project_file: Path) -> tuple[dict[str, Any], str, str] | None:
     """The brand a Quarto project file writes inline (``brand: {meta: …, color: …}``, or ``brand: {light: {…},
-    dark: …}``: the light one) and its theme (``"light"`` or ``""``); None when ``brand:`` names a file or nothing."""
-    brand, theme = _quarto_brand(project_file)
-    return (brand, theme) if isinstance(brand, dict) else None
+    dark: …}``: the light one), its theme and the theme left out (``""`` for none); None when ``brand:`` names a
+    file or nothing."""
+    brand, theme, left_out = _quarto_brand(project_file)
+    return (brand, theme, left_out) if isinstance(brand, dict) else None
 
 
 def quarto_brand_file(project_file: Path) -> Path:
@@ -171,7 +173,7 @@ def quarto_brand_file(project_file: Path) -> Path:
     read from the project's folder (a leading ``/`` too) and confined to it. Raises
     :class:`FormatDetectionError` when it names none or names a file that is not there (a brand written inline is
     :func:`quarto_inline_brand`'s)."""
-    brand, _ = _quarto_brand(project_file)
+    brand, _, _ = _quarto_brand(project_file)
     if not isinstance(brand, str) or not brand.strip():
         raise FormatDetectionError(f"{project_file}: a Quarto project without a brand: (and no _brand.yml beside it)")
     try:

@@ -120,8 +120,8 @@ def import_brand(
             report = new_report()
             if inline and inline[1]:  # brand: {light: {…}, dark: {…}}
                 report.approximated("brand", f"brand.{inline[1]}", "a Quarto brand with themes: this one is read")
-                other = "dark" if inline[1] == "light" else "light"
-                report.dropped(f"brand.{other}", "brandkit reads one theme of a brand: the light one")
+            if inline and inline[2]:
+                report.dropped(f"brand.{inline[2]}", "brandkit reads one theme of a brand: the light one")
             drafts = [read_brand_yml(data, file, report)]
         else:
             drafts = read_adcp(data, file, new_report)
