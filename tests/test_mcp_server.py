@@ -80,6 +80,7 @@ async def test_tools_are_listed_with_schemas_from_the_sdk_models(server: BrandSe
         "validate",
         "review_queue",
         "review_decide",
+        "review_report",
     }
     generate = tools["generate"].input_schema
     assert set(generate["required"]) == {"brand", "request", "budget_usd"}  # spending needs a budget
@@ -91,7 +92,8 @@ async def test_tools_are_listed_with_schemas_from_the_sdk_models(server: BrandSe
     assert tools["generate"].annotations is not None and not tools["generate"].annotations.read_only_hint
     without_db = build_server(ServerConfig(brands=discover_brands([NORTHWIND], None), out=place / "out"))
     names = {tool.name for tool in await without_db.mcp.list_tools()}
-    assert "review_queue" not in names and "review_decide" not in names and "generate" in names
+    assert not {"review_queue", "review_decide", "review_report"} & names and "generate" in names
+    assert tools["review_report"].annotations is not None and tools["review_report"].annotations.read_only_hint
 
 
 async def test_list_brands_and_show_rules_come_from_the_specs(server: BrandServer) -> None:
@@ -412,6 +414,16 @@ async def test_review_queue_and_decisions_go_through_the_registry(
         assert registry.get_asset(asset_id).row.state.value == "changes_requested"
         assert registry.get_asset(new["id"]).row.parent_id == asset_id
         assert [e.reviewer for e in registry.events(new["id"])] == ["ana"]
+    # the team's figures: the asset sent back and its approved regeneration are one deliverable, revised, approved
+    report = await call(server, "review_report", {"by": "spec"})
+    assert not report.is_error, report.content
+    figures = report.structured_content["metrics"]
+    assert (figures["reviewed_deliverables"], figures["approved_deliverables"]) == (1, 1)
+    assert (figures["approval_rate"], figures["revision_rate"]) == (1.0, 1.0)
+    assert set(report.structured_content["groups"]) == {"Northwind Coffee"}
+    assert "1 deliverable(s) reviewed: approval 100%, revision 100%" in report.content[0].text
+    bad_date = error_of(await call(server, "review_report", {"since": "last week"}))
+    assert bad_date["error"] == "RequestError" and "since 'last week'" in bad_date["message"]
     listed = (await call(server, "review_queue", {"state": "approved"})).structured_content
     assert [item["id"] for item in listed["items"]] == [new["id"]]
     assert (listed["total"], listed["next_before"]) == (1, None)

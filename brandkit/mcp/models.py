@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from brandkit.evidence.models import VerificationReport
 from brandkit.models import AssetRequest, EditRequest, ValidationReport
+from brandkit.registry.models import Metrics
 from brandkit.spec.models import CheckSettings, Forbidden, Format, LogoVariant, Palette, Repair, Required, Typography
 
 
@@ -116,6 +117,17 @@ class DecideArgs(_Args):
         description="Why (required to reject, to request changes, and to approve an asset whose checks failed).",
     )
     reviewer: str = Field(default="mcp", min_length=1, max_length=120, description="Who decides (recorded).")
+
+
+class ReportArgs(_Args):
+    """Arguments of ``review_report``: the period (UTC dates or date-times, ``until``'s day included) and a
+    grouping."""
+
+    since: str | None = Field(default=None, description="From this date (YYYY-MM-DD) or date-time.")
+    until: str | None = Field(default=None, description="Up to this date (its whole day) or date-time.")
+    by: Literal["spec", "run", "check", "format", "locale"] | None = Field(
+        default=None, description="Also the figures per group."
+    )
 
 
 # --- results ------------------------------------------------------------------------------------------------
@@ -257,3 +269,20 @@ class ToolFailure(BaseModel):
         description="BrandViolationError from generate or edit: the best attempt, saved (…-rejected-…) with its "
         "sidecar and recorded as failed — what the budget paid for, kept for review (passed is false).",
     )
+
+
+class ReportResult(BaseModel):
+    """``review_report``: the team's figures over the period (``brandkit report``: first-pass yield, approval and
+    revision rate per deliverable, spend per approved deliverable, what caused rework), and per group with ``by``."""
+
+    metrics: Metrics
+    groups: dict[str, Metrics] | None = Field(default=None, description="Per group, with by.")
+
+    def summary(self) -> str:
+        """The figures in one line (the tool's text content)."""
+        m = self.metrics
+        rates = ", ".join(
+            f"{name} {'—' if value is None else f'{value:.0%}'}"
+            for name, value in (("approval", m.approval_rate), ("revision", m.revision_rate))
+        )
+        return f"{m.assets} asset(s), {m.reviewed_deliverables} deliverable(s) reviewed: {rates}"

@@ -1,4 +1,4 @@
-"""The review tools (``review_queue``, ``review_decide``) over the asset registry's public API.
+"""The review tools (``review_queue``, ``review_decide``, ``review_report``) over the asset registry's public API.
 
 Each call opens its own :class:`~brandkit.registry.store.Registry` in a worker thread (one connection per
 thread, as the registry requires) and closes it. Requesting changes goes through
@@ -13,7 +13,15 @@ from pathlib import Path
 import anyio
 
 from brandkit.errors import RequestError
-from brandkit.mcp.models import DecideArgs, DecisionResult, QueueArgs, QueueItem, QueueResult
+from brandkit.mcp.models import (
+    DecideArgs,
+    DecisionResult,
+    QueueArgs,
+    QueueItem,
+    QueueResult,
+    ReportArgs,
+    ReportResult,
+)
 from brandkit.registry.models import AssetFilter, AssetPage, AssetRow, ReviewState
 from brandkit.registry.regenerate import request_changes
 from brandkit.registry.store import Registry
@@ -89,6 +97,19 @@ class ReviewTools:
             )
 
         return await anyio.to_thread.run_sync(write)
+
+    async def report(self, args: ReportArgs) -> ReportResult:
+        """The registry's metrics over ``args``' period (and per group with ``args.by``); a date that is not one is
+        a :class:`~brandkit.errors.RequestError` naming it."""
+
+        def read() -> ReportResult:
+            with Registry.open(self.db) as registry:
+                overall = registry.metrics(since=args.since, until=args.until)
+                groups = registry.metrics(since=args.since, until=args.until, by=args.by) if args.by else None
+            assert not isinstance(overall, dict) and (groups is None or isinstance(groups, dict))
+            return ReportResult(metrics=overall, groups=groups)
+
+        return await anyio.to_thread.run_sync(read)
 
     def _request_changes(self, args: DecideArgs) -> DecisionResult:
         note = (args.note or "").strip()

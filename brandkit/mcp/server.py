@@ -16,15 +16,13 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import Annotated, Any
+from collections.abc import Sequence
+from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.tools import Tool
-from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
-from mcp_types import CallToolResult, ContentBlock, ImageContent, TextContent, ToolAnnotations
-from pydantic import BaseModel, ConfigDict, ValidationError
+from mcp_types import CallToolResult, ContentBlock, ImageContent, TextContent
+from pydantic import BaseModel, ValidationError
 
 from brandkit._version import __version__
 from brandkit.budget import BudgetExceededError
@@ -48,6 +46,7 @@ from brandkit.mcp.config import ServerConfig
 from brandkit.mcp.outputs import Rejected
 from brandkit.mcp.review import ReviewTools
 from brandkit.mcp.service import BrandService
+from brandkit.mcp.tools import Handler, ToolSpec, entry_point
 
 __all__ = ["BrandServer", "build_server", "tool_failure"]
 
@@ -60,8 +59,6 @@ INSTRUCTIONS = (
 _MIME = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 MAX_TEXT_STRING = 4000
 """Longer strings (base64 images) are left out of the text copy of a result (they stay in the structured content)."""
-
-Handler = Callable[[Any], Awaitable[CallToolResult]]
 
 
 def tool_failure(
@@ -141,16 +138,6 @@ def _compact(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True)
-class _ToolSpec:
-    name: str
-    title: str
-    description: str
-    arguments: type[BaseModel]
-    result: type[BaseModel]
-    read_only: bool
-
-
 class BrandServer:
     """The brandkit MCP server: a :class:`BrandService` (brands, kits) and an SDK :class:`MCPServer` with the
     tools. ``server.mcp`` is what transports run (``run_stdio_async``, ``streamable_http_app``) and what an
@@ -174,9 +161,9 @@ class BrandServer:
         return f"BrandServer(brands={sorted(self.config.brands)}, provider={self.config.provider!r})"
 
     def _tools(self) -> list[Tool]:
-        rows: list[tuple[_ToolSpec, Handler]] = [
+        rows: list[tuple[ToolSpec, Handler]] = [
             (
-                _ToolSpec(
+                ToolSpec(
                     "list_brands",
                     "List brands",
                     "The brands this server serves (key, name, formats).",
@@ -187,7 +174,7 @@ class BrandServer:
                 self._list_brands,
             ),
             (
-                _ToolSpec(
+                ToolSpec(
                     "show_rules",
                     "Show a brand's rules",
                     "A brand's palette, logo rules, typography, forbidden "
@@ -199,7 +186,7 @@ class BrandServer:
                 self._show_rules,
             ),
             (
-                _ToolSpec(
+                ToolSpec(
                     "compile",
                     "Compile (dry run)",
                     "The exact prompt and parameters a generate call would send, "
@@ -211,7 +198,7 @@ class BrandServer:
                 self._compile,
             ),
             (
-                _ToolSpec(
+                ToolSpec(
                     "generate",
                     "Generate an on-brand image",
                     "Generate one image that passes the brand's checks "
@@ -224,7 +211,7 @@ class BrandServer:
                 self._generate,
             ),
             (
-                _ToolSpec(
+                ToolSpec(
                     "edit",
                     "Brand-safe edit",
                     "Change only what the instruction asks (e.g. localize the "
@@ -237,7 +224,7 @@ class BrandServer:
                 self._edit,
             ),
             (
-                _ToolSpec(
+                ToolSpec(
                     "validate",
                     "Validate an image",
                     "Run every brand check on an image (a path inside the server's allowed roots, or base64).",
@@ -251,7 +238,7 @@ class BrandServer:
         if self.review is not None:
             rows += [
                 (
-                    _ToolSpec(
+                    ToolSpec(
                         "review_queue",
                         "Review queue",
                         "Assets of the registry in a review state (pending by default), newest first.",
@@ -262,7 +249,7 @@ class BrandServer:
                     self._queue,
                 ),
                 (
-                    _ToolSpec(
+                    ToolSpec(
                         "review_decide",
                         "Record a review decision",
                         "Approve (note required when the asset's checks failed: the approval overrides them), reject "
@@ -273,10 +260,22 @@ class BrandServer:
                     ),
                     self._decide,
                 ),
+                (
+                    ToolSpec(
+                        "review_report",
+                        "Review metrics",
+                        "First-pass yield, approval and revision rate (per deliverable: an asset and its "
+                        "regenerations), spend per approved deliverable and what caused rework, over a period.",
+                        m.ReportArgs,
+                        m.ReportResult,
+                        True,
+                    ),
+                    self._report,
+                ),
             ]
         return [self._tool(spec, handler) for spec, handler in rows]
 
-    def _tool(self, spec: _ToolSpec, handler: Handler) -> Tool:
+    def _tool(self, spec: ToolSpec, handler: Handler) -> Tool:
         secrets = self._secrets
 
         async def call(arguments: dict[str, Any]) -> CallToolResult:
@@ -287,7 +286,7 @@ class BrandServer:
             except BrandkitError as exc:
                 return tool_failure(exc, secrets)
 
-        return _entry_point(spec, call)
+        return entry_point(spec, call)
 
     # --- handlers ----------------------------------------------------------------------------------------
 
@@ -339,6 +338,11 @@ class BrandServer:
         extra = f"; regenerated as asset {result.regenerated.id}" if result.regenerated else ""
         return _result(result, f"asset {result.asset_id}: {result.state}{extra}")
 
+    async def _report(self, args: m.ReportArgs) -> CallToolResult:
+        assert self.review is not None
+        result = await self.review.report(args)
+        return _result(result, result.summary())
+
 
 def _asset_line(result: m.AssetResult) -> str:
     verdict = "passed" if result.passed else "failed"
@@ -351,42 +355,6 @@ def _asset_line(result: m.AssetResult) -> str:
 def _read(path: str) -> bytes:
     with open(path, "rb") as handle:
         return handle.read()
-
-
-class _AllArguments(ArgModelBase):
-    """The SDK-side argument model of every tool: it keeps every argument the client sent — unknown ones too, so
-    the tool's own arguments model can name them ("did you mean") instead of the SDK dropping them unseen — and
-    hands them to the tool as one mapping."""
-
-    model_config = ConfigDict(extra="allow")
-
-    def model_dump_one_level(self) -> dict[str, Any]:
-        return {"given": dict(self.__pydantic_extra__ or {})}
-
-
-def _entry_point(spec: _ToolSpec, call: Callable[[dict[str, Any]], Awaitable[CallToolResult]]) -> Tool:
-    """The SDK tool of ``spec``: its published input schema is ``spec.arguments``' JSON Schema, every argument
-    sent reaches ``call`` as is (``null`` counts as not given), and the result is validated against
-    ``spec.result`` (the published output schema)."""
-
-    async def entry(given: dict[str, Any]) -> CallToolResult:
-        return await call({k: v for k, v in given.items() if v is not None})
-
-    entry.__name__ = entry.__qualname__ = spec.name
-    # evaluated annotations (this module's are strings): the SDK derives the output schema from the return one
-    entry.__annotations__ = {"given": dict[str, Any], "return": Annotated[CallToolResult, spec.result]}
-    tool = Tool.from_function(
-        entry,
-        name=spec.name,
-        title=spec.title,
-        description=spec.description,
-        annotations=ToolAnnotations(
-            read_only_hint=spec.read_only, destructive_hint=False, open_world_hint=not spec.read_only
-        ),
-    )
-    schema = spec.arguments.model_json_schema()
-    metadata = tool.fn_metadata.model_copy(update={"arg_model": _AllArguments})
-    return tool.model_copy(update={"parameters": schema, "fn_metadata": metadata})
 
 
 def build_server(config: ServerConfig, *, checks: Sequence[Check] | None = None) -> BrandServer:
