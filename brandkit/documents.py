@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -63,20 +64,37 @@ def read_text(
         raise error(f"{file}: cannot read the {what} ({exc.strerror or exc})") from exc
 
 
-def read_document(
-    file: Path, *, max_bytes: int, what: str = "spec", error: Callable[[str], BrandkitError] = SpecError
-) -> Any:
-    """Parse a ``.json`` file as JSON and anything else as YAML (safe loader, duplicate keys rejected).
+JSON_SUFFIXES = (".json", ".tokens")
+"""Read as JSON: ``.tokens`` is the W3C design tokens format's own extension (its files are JSON)."""
+JSON5_SUFFIXES = (".json5", ".jsonc")
+"""Read as JSON5 (comments, trailing commas, unquoted keys, single quotes): GitHub Primer's token sources."""
+MAX_DEPTH = 256
+"""Nesting a JSON5 document may have (JSON's is the interpreter's recursion limit)."""
 
+
+def read_document(
+    file: Path,
+    *,
+    max_bytes: int,
+    what: str = "spec",
+    error: Callable[[str], BrandkitError] = SpecError,
+    json5: bool = False,
+) -> Any:
+    """Parse ``file`` by its suffix: ``.json`` and ``.tokens`` as JSON, ``.json5`` and ``.jsonc`` as JSON5,
+    anything else as YAML (safe loader, duplicate keys rejected).
+
+    ``json5``: a JSON file that is not strict JSON is read as JSON5 when it is that (design tokens: Style
+    Dictionary and Primer read theirs so); files brandkit writes and its own formats stay strict.
     Every failure raises ``error(message)`` naming the file and, for syntax errors, the line and column.
     """
     text = read_text(file, max_bytes=max_bytes, what=what, error=error)
+    suffix = file.suffix.lower()
     try:
-        if file.suffix.lower() == ".json":
-            return json.loads(text)
+        if suffix in JSON5_SUFFIXES:
+            return _json5(text, file, error)
+        if suffix in JSON_SUFFIXES:
+            return _json(text, file, error, json5=json5)
         return yaml.load(text, Loader=_UniqueKeyLoader)
-    except json.JSONDecodeError as exc:
-        raise error(f"{file}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -84,6 +102,48 @@ def read_document(
         raise error(f"{file}: invalid YAML{where}: {problem}") from exc
     except RecursionError as exc:
         raise error(f"{file}: the document is nested too deeply") from exc
+
+
+def _json(text: str, file: Path, error: Callable[[str], BrandkitError], *, json5: bool) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        strict = error(f"{file}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
+        if not json5:
+            raise strict from exc
+        import pyjson5  # only for a file that needs it (10 ms)
+
+        try:
+            return pyjson5.decode(text, maxdepth=MAX_DEPTH)
+        except pyjson5.Json5Exception:
+            raise strict from exc  # not JSON5 either: JSON's own message, the one its author expects
+
+
+def _json5(text: str, file: Path, error: Callable[[str], BrandkitError]) -> Any:
+    import pyjson5  # only for a file that needs it (10 ms)
+
+    try:
+        return pyjson5.decode(text, maxdepth=MAX_DEPTH)
+    except pyjson5.Json5NestingTooDeep as exc:
+        raise error(f"{file}: the document is nested too deeply") from exc
+    except pyjson5.Json5Exception as exc:
+        message = str(exc.args[0]) if exc.args else str(exc)
+        near = re.search(r" (?:starting )?near (\d+)", message)
+        where = ""
+        if near is not None:
+            offset = min(max(int(near.group(1)) - 1, 0), len(text))  # pyjson5 counts the character read
+            if isinstance(exc, pyjson5.Json5ExtraData) and len(exc.args) > 2 and isinstance(exc.args[2], str):
+                offset = max(text.find(exc.args[2], offset), offset)  # it counts the end of the document
+            line_start = text.rfind("\n", 0, offset) + 1
+            where = f" at line {text.count(chr(10), 0, offset) + 1}, column {offset - line_start + 1}"
+            message = message.replace(near.group(0), "")
+        raise error(f"{file}: invalid JSON5{where}: {_readable(message)}") from exc
+
+
+def _readable(message: str) -> str:
+    """pyjson5's message with its code points and byte-string names as characters: ``U+007d`` → ``'}'``."""
+    message = re.sub(r"U\+([0-9A-Fa-f]{4,6})", lambda m: repr(chr(int(m.group(1), 16))), message)
+    return re.sub(r"b'(\w+)'", r"\1", message)
 
 
 def field_path(loc: Sequence[int | str]) -> str:

@@ -447,6 +447,94 @@ def test_json_files_saved_with_a_byte_order_mark_are_read(tmp_path: Path) -> Non
         load_plan(tmp_path / "latin1.yaml")
 
 
+_PRIMER_LIKE = """/**
+ * Light mode (a token source as GitHub Primer keeps its own: JSON5)
+ */
+{
+  brand: {
+    color: {
+      ink: {
+        $value: '#1f2328', // body text
+        $type: 'color',
+        $extensions: {'org.example.figma': {collection: 'base/color/light',},},
+      },
+      blue: {
+        '5': {$value: '#0969da', $type: 'color', $description: 'links & primary actions',},
+        '9': {$value: '#002155', $type: 'color',},
+      },
+      primary: {$value: '{brand.color.blue.5}', $type: 'color',},
+      coral: {$value: '#C4432B', $type: 'color',}, /* trailing commas everywhere */
+    },
+  },
+}
+"""
+
+
+def test_json5_token_sources_are_read_as_primer_writes_them(tmp_path: Path) -> None:
+    """GitHub Primer keeps its DTCG tokens as JSON5 — comments, unquoted keys, single quotes, trailing commas —
+    and so may any Style Dictionary project. Such a file, and a folder of them, are imported (before: 'invalid
+    YAML at line 6'); a folder's ``dark`` file is a mode."""
+    (tmp_path / "light.json5").write_text(_PRIMER_LIKE, encoding="utf-8")
+    assert detect_path(tmp_path / "light.json5")[0] == "dtcg"
+    [result] = import_brand(tmp_path / "light.json5", tmp_path / "one", headline_font="DejaVu Sans")
+    hexes = {c.hex for c in [*result.spec.palette.colors, *result.spec.palette.allowed]}
+    assert {"#1F2328", "#0969DA", "#002155", "#C4432B"} <= hexes
+    primary = [c for c in result.spec.palette.colors if c.role.value == "primary"]
+    assert [c.hex for c in primary] == ["#0969DA"]  # the alias resolved to the colour it names
+
+    folder = tmp_path / "tokens"
+    folder.mkdir()
+    (folder / "light.json5").write_text(_PRIMER_LIKE, encoding="utf-8")
+    (folder / "dark.json5").write_text("{brand: {color: {blue: {'5': {$value: '#4493f8', $type: 'color'}}}}}")
+    assert detect_path(folder)[:2] == ("dtcg", "a folder of JSON5 design token files")
+    [result] = import_brand(folder, tmp_path / "two", headline_font="DejaVu Sans")
+    assert "#4493F8" in result.spec.palette.modes["dark"].values()
+
+
+def test_a_folder_whose_json5_file_is_a_tool_config_is_still_read_for_its_brand_file(tmp_path: Path) -> None:
+    """A Quarto project with a ``renovate.json5`` beside its ``_brand.yml``: the brand file is what is read."""
+    (tmp_path / "_brand.yml").write_text("meta: {name: Tide}\ncolor: {primary: '#123456'}\n", encoding="utf-8")
+    (tmp_path / "renovate.json5").write_text("{extends: ['config:recommended']}", encoding="utf-8")
+    assert detect_path(tmp_path)[0] == "brand-yml"
+
+
+def test_a_tokens_file_is_json_whatever_its_indentation_and_escapes(tmp_path: Path) -> None:
+    """``.tokens`` is the W3C format's own extension and its files are JSON: one indented with tabs, with ``\\/``
+    in a string (as PHP's json_encode writes it), is read (before: read as YAML, 'found character \\t')."""
+    entry = '{"$value": "#0969da", "$description": "https:\\/\\/x"}'
+    text = '{\n\t"brand": {\n\t\t"$type": "color",\n\t\t"primary": ' + entry + "\n\t}\n}\n"
+    (tmp_path / "brand.tokens").write_text(text, encoding="utf-8")
+    [result] = import_brand(tmp_path / "brand.tokens", tmp_path / "out", headline_font="DejaVu Sans")
+    assert [c.hex for c in result.spec.palette.colors] == ["#0969DA"]
+
+
+def test_json_with_comments_is_read_for_tokens_but_not_for_brandkit_s_own_files(tmp_path: Path) -> None:
+    """A token ``.json`` with a comment and a trailing comma is read as JSON5 (as Style Dictionary reads such
+    sources); a spec, a plan or a sidecar in JSON stays strict JSON. A JSON5 file that is not JSON5 either is an
+    error naming its line and column."""
+    from brandkit.spec.loader import load_spec
+
+    (tmp_path / "brand.tokens.json").write_text(
+        '{\n  // the brand blue\n  "blue": {"$type": "color", "$value": "#0969da"},\n}\n', encoding="utf-8"
+    )
+    [result] = import_brand(tmp_path / "brand.tokens.json", tmp_path / "out", headline_font="DejaVu Sans")
+    assert [c.hex for c in result.spec.palette.colors] == ["#0969DA"]
+    spec_dir = tmp_path / "spec"
+    spec_dir.mkdir()
+    (spec_dir / "brand.json").write_text('{\n  // a comment\n  "name": "x"\n}\n', encoding="utf-8")
+    with pytest.raises(SpecError, match=r"brand\.json: invalid JSON at line 2, column 3"):
+        load_spec(spec_dir)
+    (tmp_path / "bad.json5").write_text("{\n  a: 1,\n  b: [1, 2,, ],\n}\n", encoding="utf-8")
+    with pytest.raises(SpecError, match=r"bad\.json5: invalid JSON5 at line 3, column 12: Stray comma"):
+        import_brand(tmp_path / "bad.json5", tmp_path / "bad")
+    (tmp_path / "extra.json5").write_text("{a: 1}\n  {b: 2}", encoding="utf-8")
+    with pytest.raises(SpecError, match=r"extra\.json5: invalid JSON5 at line 2, column 3: Extra data '\{'"):
+        import_brand(tmp_path / "extra.json5", tmp_path / "extra")
+    (tmp_path / "deep.json5").write_text("{a: " + "[" * 10_000 + "]" * 10_000 + "}", encoding="utf-8")
+    with pytest.raises(SpecError, match="nested too deeply"):
+        import_brand(tmp_path / "deep.json5", tmp_path / "deep")
+
+
 # --- every colour space of CSS Color 4 and the DTCG colour module ------------------------------------------------
 
 

@@ -50,7 +50,8 @@ def register(spec_app: typer.Typer) -> None:
     @spec_app.command("import")
     def import_cmd(
         source: Annotated[
-            Path, typer.Argument(help="Brand file or folder: _brand.yml, *.tokens.json, brand.json, *.ase, *.css.")
+            Path,
+            typer.Argument(help="Brand file or folder: _brand.yml, *.tokens.json, *.json5, brand.json, *.ase, *.css."),
         ],
         out: Annotated[Path, typer.Option("--out", "-o", help="Spec folder to write (e.g. brand_specs/NAME).")],
         fmt: Annotated[

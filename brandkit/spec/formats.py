@@ -201,8 +201,11 @@ def detect_path(path: Path) -> tuple[FormatName, str, Path]:
         for name in QUARTO_FILES:
             if (path / name).is_file():
                 return detect_path(path / name)
+        if next(path.glob("*.json5"), None) is not None:  # after the brand files: a project's renovate.json5
+            return "dtcg", "a folder of JSON5 design token files", path
         raise FormatDetectionError(
-            f"{path}: no brand file found (_brand.yml, brand.yml, brand.json, *.tokens.json or *.resolver.json)"
+            f"{path}: no brand file found (_brand.yml, brand.yml, brand.json, *.tokens.json, *.resolver.json "
+            "or *.json5 design tokens)"
         )
     if not path.is_file():
         raise FormatDetectionError(f"{path}: no such file or folder")
@@ -216,7 +219,7 @@ def detect_path(path: Path) -> tuple[FormatName, str, Path]:
         brand = quarto_brand_file(path)
         fmt, why, _ = detect_path(brand)
         return fmt, f"{why}; named by {path.name}'s brand:", brand
-    data = read_document(path, max_bytes=MAX_DETECT_BYTES, what="brand file")
+    data = read_document(path, max_bytes=MAX_DETECT_BYTES, what="brand file", json5=True)
     found = detect_data(data)
     if found is None:
         hint = (

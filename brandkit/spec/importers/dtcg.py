@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from brandkit.documents import read_document
+from brandkit.documents import JSON5_SUFFIXES, read_document
 from brandkit.errors import SpecError
 from brandkit.spec.formats import has_dtcg_token
 from brandkit.spec.importers.colorspace import ColorParseError, ParsedColor, from_components, parse_css_color
@@ -69,7 +69,7 @@ class Token:
 
 
 def _load(path: Path) -> Any:
-    return read_document(path, max_bytes=MAX_TOKEN_FILE_BYTES, what="design tokens file")
+    return read_document(path, max_bytes=MAX_TOKEN_FILE_BYTES, what="design tokens file", json5=True)
 
 
 def flatten(doc: dict[str, Any], report: MappingReport | None = None) -> dict[str, Token]:
@@ -155,7 +155,7 @@ def _token_sets(path: Path, report: MappingReport) -> tuple[dict[str, Any], dict
             return (*studio_folder_sets(path, report), path.name)
         files = sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith((".tokens.json", ".tokens")))
         if not files:
-            files = sorted(p for p in path.glob("*.json") if p.is_file())
+            files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".json", *JSON5_SUFFIXES))
         named: list[tuple[str, dict[str, Any]]] = []
         for file in files:
             doc = _load(file)

@@ -112,7 +112,7 @@ def import_brand(
         drafts = [read_css(file, new_report())]
     else:
         inline = quarto_inline_brand(file) if file.name in QUARTO_FILES else None
-        data = inline[0] if inline else read_document(file, max_bytes=MAX_DETECT_BYTES, what="brand file")
+        data = inline[0] if inline else read_document(file, max_bytes=MAX_DETECT_BYTES, what="brand file", json5=True)
         seen = detect_data(data)
         if fmt != "auto" and seen is not None and seen[0] != chosen:
             raise SpecError(f"{file}: this is {FORMAT_TITLES[seen[0]]} ({seen[1]}), not {FORMAT_TITLES[chosen]}")

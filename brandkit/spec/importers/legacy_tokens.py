@@ -249,7 +249,7 @@ def is_studio_folder(folder: Path) -> bool:
 
 
 def _load(path: Path) -> Any:
-    return read_document(path, max_bytes=MAX_FILE_BYTES, what="design tokens file")
+    return read_document(path, max_bytes=MAX_FILE_BYTES, what="design tokens file", json5=True)
 
 
 def studio_folder_sets(folder: Path, report: MappingReport) -> tuple[dict[str, Any], dict[str, Any]]:
