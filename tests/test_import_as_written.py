@@ -864,6 +864,71 @@ def test_sass_variables_import_with_their_aliases(tmp_path: Path) -> None:
     assert roles == {"primary": "#E4002B", "background": "#FFFFFF", "text": "#1B1B1B"}
 
 
+def test_a_role_named_before_the_word_colour_is_that_role(tmp_path: Path) -> None:
+    """The commonest stylesheet names put the role first: ``--primary-color``, ``--text-color``, ``--bg-color``.
+    Each plays its role (before: ``primary.color`` was read as a colour named 'color' — no role; the accent, text
+    and background became allowed colours, and the first colour was made primary only by its place)."""
+    (tmp_path / "site.css").write_text(
+        ":root {\n  --accent-color: #FF6B35;\n  --primary-color: #0072DB;\n  --text-color: #111111;\n"
+        "  --bg-colour: #FAFAFA;\n  --font-family: 'DejaVu Sans';\n}\n",
+        encoding="utf-8",
+    )
+    [result] = import_brand(tmp_path / "site.css", tmp_path / "out")
+    roles = {c["role"]: c["hex"] for c in _spec(result.out)["palette"]["colors"]}
+    assert roles == {"primary": "#0072DB", "accent": "#FF6B35", "text": "#111111", "background": "#FAFAFA"}
+    assert not any("made primary" in e.note for e in result.report.entries)
+
+
+def test_the_brand_colour_is_the_primary_and_a_brand_scale_gives_its_purest_step(tmp_path: Path) -> None:
+    """Tailwind 4's ``--color-brand`` is the brand's colour: primary (before: an allowed colour, and the accent made
+    primary). A scale named for a role and no single colour (``--color-brand-50`` … ``-950``, Tailwind's shape)
+    gives the role its most chromatic step, reported; its palest step is never the primary (before: the accent or,
+    without one, the first step — a near-white — was made primary)."""
+    (tmp_path / "one.css").write_text(
+        "@theme {\n  --color-accent: #FF6B35;\n  --color-brand: #0072DB;\n  --font-sans: 'DejaVu Sans';\n}\n",
+        encoding="utf-8",
+    )
+    [result] = import_brand(tmp_path / "one.css", tmp_path / "one")
+    roles = {c["role"]: c["hex"] for c in _spec(result.out)["palette"]["colors"]}
+    assert roles == {"primary": "#0072DB", "accent": "#FF6B35"}
+
+    lightness = {50: 0.97, 100: 0.93, 200: 0.88, 300: 0.81, 400: 0.71, 500: 0.62, 600: 0.55, 700: 0.49, 800: 0.42}
+    chroma = {50: 0.02, 100: 0.04, 200: 0.07, 300: 0.11, 400: 0.16, 500: 0.2, 600: 0.19, 700: 0.16, 800: 0.13}
+    steps = "".join(f"  --color-brand-{n}: oklch({lightness[n]} {chroma[n]} 255);\n" for n in lightness)
+    (tmp_path / "scale.css").write_text(
+        f"@theme {{\n{steps}  --color-ink: #0B1020;\n  --font-sans: 'DejaVu Sans';\n}}\n", encoding="utf-8"
+    )
+    [result] = import_brand(tmp_path / "scale.css", tmp_path / "scale")
+    spec = _spec(result.out)
+    [primary] = [c for c in spec["palette"]["colors"] if c["role"] == "primary"]
+    assert primary["name"] == "Brand 500"
+    allowed = {c["name"] for c in spec["palette"].get("allowed", [])}
+    assert "Brand 50" not in {c["name"] for c in spec["palette"]["colors"]} and "Brand 800" in allowed
+    note = _entries(result, "approximated")["color.brand"]
+    assert "9 steps (50–800)" in note and "most saturated step, 500" in note
+
+    explicit = steps + "  --color-brand: #5B21B6;\n"  # a colour of its own wins over the scale
+    (tmp_path / "both.css").write_text(f"@theme {{\n{explicit}  --font-sans: 'DejaVu Sans';\n}}\n", encoding="utf-8")
+    [result] = import_brand(tmp_path / "both.css", tmp_path / "both")
+    [primary] = [c for c in _spec(result.out)["palette"]["colors"] if c["role"] == "primary"]
+    assert primary["hex"] == "#5B21B6"
+
+
+def test_a_swatch_group_named_brand_colours_gives_no_swatch_a_role(tmp_path: Path) -> None:
+    """In a swatch file "Brand colours" is a group's name for every swatch in it, not one colour's role: the
+    first swatch is made primary and the report asks to decide (as before ``brand`` became a role word)."""
+    entries: list[tuple[str, Any]] = [
+        ("group", "Brand colours"),
+        ("colour", ("Sand", "RGB ", (0.9, 0.85, 0.7), 0)),
+        ("colour", ("Harbour Blue", "RGB ", (0x1E / 255, 0x40 / 255, 0xAF / 255), 0)),
+        ("end", None),
+    ]
+    (tmp_path / "swatches.ase").write_bytes(_ase(entries))
+    [result] = import_brand(tmp_path / "swatches.ase", tmp_path / "out", headline_font="DejaVu Sans")
+    assert [c["name"] for c in _spec(result.out)["palette"]["colors"]] == ["Sand"]
+    assert any("made primary" in e.note for e in result.report.entries if e.kind == "decide")
+
+
 def test_a_stylesheet_without_variables_says_so(tmp_path: Path) -> None:
     (tmp_path / "site.css").write_text("body { color: #333; }\n", encoding="utf-8")
     with pytest.raises(SpecError, match="no CSS custom properties or Sass/Less variables"):

@@ -120,7 +120,7 @@ def _colour(swatch: Swatch, where: str) -> tuple[ParsedColor, str]:
 
 
 def _role(swatch: Swatch) -> str | None:
-    roles = set(CORE_ROLES) | set(ROLE_FALLBACK)
+    roles = (set(CORE_ROLES) | set(ROLE_FALLBACK)) - {"brand"}  # a group "Brand colours" names every swatch
     for text in (swatch.name, swatch.group):
         for word in re.split(r"[^a-z0-9_]+", text.casefold()):
             if word in roles:

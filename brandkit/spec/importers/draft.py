@@ -14,6 +14,7 @@ from brandkit.spec.importers.report import MappingReport
 #: brandkit's six palette roles, and where the other semantic roles of brand formats go (kept in palette.roles)
 CORE_ROLES = ("primary", "secondary", "accent", "neutral", "background", "text")
 ROLE_FALLBACK = {
+    "brand": "primary",  # Tailwind's --color-brand, a token file's color.brand: the brand's own colour
     "foreground": "text",
     "fg": "text",
     "heading": "text",

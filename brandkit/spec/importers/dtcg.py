@@ -27,8 +27,6 @@ from brandkit.errors import SpecError
 from brandkit.spec.formats import has_dtcg_token
 from brandkit.spec.importers.colorspace import ColorParseError, ParsedColor, from_components, parse_css_color
 from brandkit.spec.importers.draft import (
-    CORE_ROLES,
-    ROLE_FALLBACK,
     BrandDraft,
     DraftColor,
     DraftFont,
@@ -47,10 +45,9 @@ from brandkit.spec.importers.legacy_tokens import (
 )
 from brandkit.spec.importers.report import MappingReport
 from brandkit.spec.importers.token_docs import merge_tokens, mode_of, split_modes
+from brandkit.spec.importers.token_roles import role_of, scale_of, scale_roles
 
 MAX_TOKEN_FILE_BYTES = 8 * 1024 * 1024
-ROLE_WORDS = set(CORE_ROLES) | set(ROLE_FALLBACK)
-_DEFAULT_WORDS = {"default", "base", "main", "root", "$root"}
 _FONT_ROLES = {
     "headline": {"headline", "heading", "headings", "display", "title", "h1"},
     "body": {"body", "text", "base", "paragraph", "copy"},
@@ -134,15 +131,6 @@ def parse_color(value: Any, where: str) -> ParsedColor:
     numbers = [0.0 if c == "none" else float(c) for c in components]
     alpha = value.get("alpha", 1.0)
     return from_components(str(value["colorSpace"]), numbers, float(alpha), where)
-
-
-def role_of(path: str) -> str | None:
-    """The semantic role a colour token's name says it plays, if any."""
-    parts = [p.casefold().replace("-", "_") for p in path.split(".")]
-    if parts and parts[-1] in _DEFAULT_WORDS and len(parts) > 1:
-        parts = parts[:-1]
-    last = parts[-1] if parts else ""
-    return last if last in ROLE_WORDS else None
 
 
 def _token_sets(path: Path, report: MappingReport) -> tuple[dict[str, Any], dict[str, dict[str, Any]], str]:
@@ -233,6 +221,7 @@ def _colors(draft: BrandDraft, tokens: dict[str, Token], source: str) -> dict[st
     """Add the colours of ``tokens`` to the draft; returns role → colour name."""
     report = draft.report
     roles: dict[str, str] = {}
+    steps: list[tuple[str, str, str, str]] = []  # (scale, step, colour name, hex) of the scales named for a role
     for path, token in tokens.items():
         if token.type != "color" and not (token.type is None and _ref_path(token.value)):
             continue
@@ -254,7 +243,10 @@ def _colors(draft: BrandDraft, tokens: dict[str, Token], source: str) -> dict[st
         role = role_of(path)
         if role is not None and role not in roles:
             roles[role] = color.name
-    return roles
+        scale = scale_of(path)
+        if scale is not None:
+            steps.append((*scale, color.name, color.hex))
+    return roles | scale_roles(steps, roles, report)
 
 
 def _refuse_untyped_colours(tokens: dict[str, Token], source: str) -> None:

@@ -1,0 +1,78 @@
+"""The role a colour token's name gives it: ``color.primary``, a stylesheet's ``--primary-color``, Tailwind's
+``--color-brand``, and a scale named for a role (``--color-brand-50`` … ``--color-brand-950``).
+
+Design token files and stylesheets mark roles by name only. Names put the role first or last
+(``color.primary`` / ``primary.color``), add a default step (``brand.DEFAULT``, ``primary.base``), or give a role a
+whole scale of steps and no single colour: Tailwind's, Material's and Radix's palettes. A scale's colour for its
+role is the step where its hue is purest (the highest CIELAB chroma): Tailwind's 500–600, Material's 500, Radix's 9,
+Carbon's 60 — read from the colours, not from a convention about step numbers that differs between systems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from brandkit.color import hex_to_rgb, srgb_to_lab
+from brandkit.spec.importers.draft import CORE_ROLES, ROLE_FALLBACK
+from brandkit.spec.importers.report import MappingReport
+
+ROLE_WORDS = set(CORE_ROLES) | set(ROLE_FALLBACK)
+_DEFAULT_WORDS = {"default", "base", "main", "root", "$root"}
+_COLOUR_WORDS = {"color", "colour", "colors", "colours"}
+MIN_SCALE_STEPS = 3
+"""A group of at least this many numbered colours is a scale (two are a pair: ``primary.1`` / ``primary.2``)."""
+
+
+def _words(path: str) -> list[str]:
+    """The name's words without the default step and the word "colour" at its end (``primary.color.default``)."""
+    parts = [p.casefold().replace("-", "_") for p in path.split(".")]
+    while len(parts) > 1 and (parts[-1] in _DEFAULT_WORDS or parts[-1] in _COLOUR_WORDS):
+        parts.pop()
+    return parts
+
+
+def role_of(path: str) -> str | None:
+    """The semantic role a colour token's name says it plays, if any."""
+    words = _words(path)
+    last = words[-1] if words else ""
+    return last if last in ROLE_WORDS else None
+
+
+def scale_of(path: str) -> tuple[str, str] | None:
+    """``(the scale's path, the step)`` when ``path`` is a numbered step of a group named for a role
+    (``color.brand.500`` → ``("color.brand", "500")``), else None."""
+    head, _, step = path.rpartition(".")
+    if not head or not step.isdigit() or role_of(head) is None:
+        return None
+    return head, step
+
+
+def scale_roles(
+    steps: Iterable[tuple[str, str, str, str]], roles: dict[str, str], report: MappingReport
+) -> dict[str, str]:
+    """Roles taken from scales: ``steps`` are ``(scale path, step, colour name, hex)``; a scale whose role no colour
+    plays yet (``roles``: role → colour name) gives it its most chromatic step. Returns the roles added."""
+    scales: dict[str, list[tuple[str, str, str]]] = {}
+    for scale, step, name, hex_value in steps:
+        scales.setdefault(scale, []).append((step, name, hex_value))
+    added: dict[str, str] = {}
+    for scale, members in scales.items():
+        role = role_of(scale)
+        if role is None or role in roles or role in added or len(members) < MIN_SCALE_STEPS:
+            continue
+        lab = srgb_to_lab(np.asarray([hex_to_rgb(h) for _, _, h in members], dtype=np.uint8))
+        chroma = np.hypot(lab[:, 1], lab[:, 2])
+        best = int(np.argmax(chroma))
+        step, name, _ = members[best]
+        numbers = sorted(int(s) for s, _, _ in members)
+        added[role] = name
+        report.approximated(
+            scale,
+            f"{name}: the {role} colour",
+            f"a scale of {len(members)} steps ({numbers[0]}–{numbers[-1]}) named for a role and no single colour: "
+            f"its most saturated step, {step} (CIELAB chroma {chroma[best]:.0f}), plays the role; the other steps "
+            "are allowed colours",
+        )
+    return added
