@@ -929,6 +929,49 @@ def test_a_swatch_group_named_brand_colours_gives_no_swatch_a_role(tmp_path: Pat
     assert any("made primary" in e.note for e in result.report.entries if e.kind == "decide")
 
 
+SHADCN_LIKE_CSS = """@import "tailwindcss";
+@custom-variant dark (&:is(.dark *));
+@theme inline {
+  --color-background: var(--background);
+  --color-foreground: var(--foreground);
+  --color-primary: var(--primary);
+  --color-muted: var(--muted);
+  --font-sans: var(--font-geist-sans);
+  --font-display: var(--font-brand, "DejaVu Serif", serif);
+  --color-chart-1: var(--chart-1, oklch(0.646 0.222 41.116));
+}
+:root {
+  --background: oklch(1 0 0);
+  --foreground: oklch(0.145 0 0);
+  --primary: oklch(0.546 0.245 262.881);
+  --muted: oklch(0.97 0 0);
+}
+.dark {
+  --background: oklch(0.145 0 0);
+  --primary: oklch(0.623 0.214 259.815);
+}
+@layer base { body { @apply bg-background text-foreground; } }
+"""
+
+
+def test_a_variable_set_elsewhere_is_dropped_or_read_from_its_fallback(tmp_path: Path) -> None:
+    """A shadcn/ui + Next.js stylesheet: ``@theme inline`` maps Tailwind's names onto ``:root``'s, and
+    ``--font-sans: var(--font-geist-sans)`` names a variable next/font sets on the page at run time. That one is
+    dropped and named (before, the whole import stopped: "alias to {font.geist.sans}, which is not a token"); a
+    ``var()`` to an undeclared variable with a fallback is its fallback, as in a browser (here a font stack and a
+    colour whose fallback holds parentheses)."""
+    (tmp_path / "globals.css").write_text(SHADCN_LIKE_CSS, encoding="utf-8")
+    [result] = import_brand(tmp_path / "globals.css", tmp_path / "out")
+    spec = _spec(result.out)
+    roles = {c["role"]: c["hex"] for c in spec["palette"]["colors"]}
+    assert roles == {"background": "#FFFFFF", "text": "#0A0A0A", "primary": "#155DFC", "neutral": "#F5F5F5"}
+    assert spec["palette"]["modes"]["dark"] == {"Background": "#0A0A0A", "Primary": "#2B7FFF"}
+    assert spec["typography"]["headline"]["family"] == "DejaVu Serif"  # --font-display's fallback stack
+    assert {c["name"]: c["hex"] for c in spec["palette"]["allowed"]}["Chart 1"] == "#F54900"  # gamut-mapped
+    dropped = _entries(result, "dropped")
+    assert "var(--font-geist-sans) names a variable globals.css does not declare" in dropped["--font-sans"]
+
+
 def test_a_stylesheet_without_variables_says_so(tmp_path: Path) -> None:
     (tmp_path / "site.css").write_text("body { color: #333; }\n", encoding="utf-8")
     with pytest.raises(SpecError, match="no CSS custom properties or Sass/Less variables"):

@@ -6,7 +6,10 @@ Each declaration becomes a token named by its name's parts (``--color-brand-prim
 so the DTCG rules apply: a role word ends the name → that role; ``color.`` is dropped from the colour's name):
 
 * a value that reads as a CSS colour (hex, names, ``rgb()``, ``hsl()``, ``oklch()``, ``lab()``…) is a colour;
-* ``var(--x)`` (its fallback ignored), ``$x`` and ``@x`` are aliases of ``x``;
+* ``var(--x)``, ``$x`` and ``@x`` are aliases of ``x`` when the stylesheet declares ``x``; when it does not (a
+  variable set elsewhere: another stylesheet, or a framework at run time — Next.js's ``next/font`` sets
+  ``--font-geist-sans`` on the page), ``var(--x, fallback)`` is its fallback, as in a browser, and a reference
+  without one is dropped, named in the report (before, the whole import stopped at it);
 * a ``--font-*`` / ``$font-*`` value (``"Inter", system-ui, sans-serif``) is a font family (the stack's first), its
   role from the name as for DTCG tokens (``heading``/``display``/``title`` → headline, ``body``/``text``/``base`` →
   body; no headline named: the first family at weight 700); ``…-weight`` is a weight;
@@ -34,7 +37,7 @@ MAX_CSS_BYTES = 4 * 1024 * 1024
 _COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 _LINE_COMMENT = re.compile(r"(?m)(?<![:(\w/])//.*$")  # Sass/Less line comments (not the // of a url())
 _NAME = re.compile(r"^(--|\$|@)([A-Za-z_][\w-]*)$")
-_REFERENCE = re.compile(r"^(?:var\(\s*--([\w-]+)\s*(?:,[^)]*)?\)|\$([\w-]+)|@([\w-]+))$")
+_REFERENCE = re.compile(r"^(?:var\(\s*--([\w-]+)\s*(?:,(.*))?\)|\$([\w-]+)|@([\w-]+))$", re.DOTALL)
 _FONT_WORDS = {"font", "fonts", "family", "typeface"}
 _NOT_FAMILY = {"size", "sizes", "height", "leading", "spacing", "tracking", "style", "variant", "feature", "features"}
 
@@ -66,12 +69,25 @@ def declarations(text: str, *, line_comments: bool = False) -> list[tuple[str, s
     return out
 
 
-def _token(name: str, value: str) -> dict[str, Any]:
-    """The DTCG token of one declaration."""
-    reference = _REFERENCE.match(value)
+def _reference(value: str) -> tuple[str, str | None] | None:
+    """``(variable named, the var() fallback or None)`` when ``value`` is a reference to one variable."""
+    match = _REFERENCE.match(value)
+    if match is None:
+        return None
+    target = match.group(1) or match.group(3) or match.group(4)
+    fallback = match.group(2).strip() if match.group(2) is not None else None
+    return target, fallback or None
+
+
+def _token(name: str, value: str, declared: set[str]) -> dict[str, Any] | None:
+    """The DTCG token of one declaration (``declared``: every variable the stylesheet declares); None for a
+    reference to a variable declared elsewhere, without a fallback."""
+    reference = _reference(value)
     if reference is not None:
-        target = next(group for group in reference.groups() if group)
-        return {"$value": "{" + target.replace("-", ".") + "}"}
+        target, fallback = reference
+        if target in declared:
+            return {"$value": "{" + target.replace("-", ".") + "}"}
+        return None if fallback is None else _token(name, fallback, declared)
     words = set(name.casefold().split("-"))
     if words & _FONT_WORDS or name.casefold().startswith("font"):
         if words & {"weight", "weights"}:
@@ -92,8 +108,17 @@ def read_css(path: Path, report: MappingReport) -> BrandDraft:
         raise SpecError(f"{path}: no CSS custom properties or Sass/Less variables (--name: value;) in it")
     base: dict[str, Any] = {}
     dark: dict[str, Any] = {}
+    declared = {name for name, _, _ in found}
     for name, value, is_dark in found:
-        (dark if is_dark else base)[name.replace("-", ".")] = _token(name, value)
+        token = _token(name, value, declared)
+        if token is None:
+            report.dropped(
+                f"--{name}",
+                f"{value} names a variable {path.name} does not declare (set elsewhere: another stylesheet, or a "
+                "framework at run time such as next/font), and gives no fallback",
+            )
+            continue
+        (dark if is_dark else base)[name.replace("-", ".")] = token
     report.mapped(path.name, f"{len(found)} variable(s) read as design tokens ({len(dark)} in a dark theme)")
     modes = {"dark": {**base, **dark}} if dark else {}
     return draft_from_tokens(

@@ -32,6 +32,7 @@ ROLE_FALLBACK = {
     "dark": "neutral",
     "border": "neutral",
     "divider": "neutral",
+    "muted": "neutral",  # shadcn/ui's muted surface
     "surface": "background",
     "surface_1": "background",
     "surface_2": "background",
