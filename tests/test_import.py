@@ -308,6 +308,32 @@ def test_alias_cycle_is_an_error_naming_the_chain(tmp_path: Path) -> None:
         import_brand(src, tmp_path / "out")
 
 
+def test_an_alias_to_a_token_of_another_file_drops_that_token_only(tmp_path: Path) -> None:
+    """Token files refer to tokens of other sets and libraries (a Tokens Studio set exported alone, a core
+    library): such a token is dropped and named, the rest imported (before, the first one stopped the import:
+    "alias to {color.blue.600} (from color.hover), which is not a token"). A cycle stays an error (above)."""
+    tokens = {
+        "color": {
+            "$type": "color",
+            "blue": {"$value": "#0969da"},
+            "primary": {"$value": "{color.blue}"},
+            "hover": {"$value": "{color.blue.600}"},
+        },
+        "font": {
+            "heading": {"$type": "fontFamily", "$value": "{typeface.brand}"},
+            "body": {"$type": "fontFamily", "$value": "DejaVu Sans"},
+        },
+    }
+    src = tmp_path / "brand.tokens.json"
+    src.write_text(json.dumps(tokens), encoding="utf-8")
+    [result] = import_brand(src, tmp_path / "out")
+    assert [(c.hex, c.role.value) for c in result.spec.palette.colors] == [("#0969DA", "primary")]
+    assert result.spec.typography.headline.family == "DejaVu Sans"
+    dropped = {e.source: e.note for e in result.report.entries if e.kind == "dropped"}
+    assert "{color.blue.600}, which this file does not hold" in dropped["color.hover"]
+    assert "{typeface.brand}, which this file does not hold" in dropped["font.heading"]
+
+
 @pytest.mark.parametrize("name", ["_brand.yml", "house.json", "harbor.tokens.json"])
 def test_loader_given_a_foreign_file_says_so(name: str) -> None:
     path = {

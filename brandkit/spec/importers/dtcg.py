@@ -104,13 +104,23 @@ def _ref_path(value: Any) -> str | None:
     return None
 
 
+class MissingAliasError(SpecError):
+    """An alias to a token the file does not hold (one of another token set or library): the token is dropped and
+    named; a cycle stays an error of the file."""
+
+    def __init__(self, source: str, target: str, via: str | None) -> None:
+        self.target = target
+        where = f" (from {via})" if via else ""
+        super().__init__(f"{source}: alias to {{{target}}}{where}, which is not a token")
+
+
 def resolve(tokens: dict[str, Token], path: str, source: str, trail: tuple[str, ...] = ()) -> Token:
-    """The token ``path`` with aliases followed to a value (type from the target when missing)."""
+    """The token ``path`` with aliases followed to a value (type from the target when missing); raises
+    :class:`MissingAliasError` for an alias that leads out of the file, :class:`SpecError` for a cycle."""
     if path in trail:
         raise SpecError(f"{source}: alias cycle {' → '.join((*trail, path))}")
     if path not in tokens:
-        where = f" (from {trail[-1]})" if trail else ""
-        raise SpecError(f"{source}: alias to {{{path}}}{where}, which is not a token")
+        raise MissingAliasError(source, path, trail[-1] if trail else None)
     token = tokens[path]
     target = _ref_path(token.value)
     if target is None:
@@ -225,7 +235,11 @@ def _colors(draft: BrandDraft, tokens: dict[str, Token], source: str) -> dict[st
     for path, token in tokens.items():
         if token.type != "color" and not (token.type is None and _ref_path(token.value)):
             continue
-        final = resolve(tokens, path, source)
+        try:
+            final = resolve(tokens, path, source)
+        except MissingAliasError as exc:
+            report.dropped(path, _outside(exc))
+            continue
         if final.type != "color":
             continue
         try:
@@ -247,6 +261,10 @@ def _colors(draft: BrandDraft, tokens: dict[str, Token], source: str) -> dict[st
         if scale is not None:
             steps.append((*scale, color.name, color.hex))
     return roles | scale_roles(steps, roles, report)
+
+
+def _outside(exc: MissingAliasError) -> str:
+    return f"an alias to {{{exc.target}}}, which this file does not hold (a token of another set or library)"
 
 
 def _refuse_untyped_colours(tokens: dict[str, Token], source: str) -> None:
@@ -274,22 +292,27 @@ def _fonts(draft: BrandDraft, tokens: dict[str, Token], source: str) -> None:
     found: dict[str, DraftFont] = {}
     first: DraftFont | None = None
     for path, token in tokens.items():
-        final = resolve(tokens, path, source)
-        kind = token.type or final.type
-        family: Any = None
-        weight = 400
-        if kind == "fontFamily":
-            family = final.value
-        elif kind == "typography" and isinstance(final.value, dict):
-            value = final.value
-            family = value.get("fontFamily")
-            if _ref_path(family):
-                family = resolve(tokens, _ref_path(family) or "", source).value
-            raw_weight = value.get("fontWeight")
-            if _ref_path(raw_weight):
-                raw_weight = resolve(tokens, _ref_path(raw_weight) or "", source).value
-            weight = weight_of(raw_weight, 400)
-        else:
+        try:
+            final = resolve(tokens, path, source)
+            kind = token.type or final.type
+            family: Any = None
+            weight = 400
+            if kind == "fontFamily":
+                family = final.value
+            elif kind == "typography" and isinstance(final.value, dict):
+                value = final.value
+                family = value.get("fontFamily")
+                if _ref_path(family):
+                    family = resolve(tokens, _ref_path(family) or "", source).value
+                raw_weight = value.get("fontWeight")
+                if _ref_path(raw_weight):
+                    raw_weight = resolve(tokens, _ref_path(raw_weight) or "", source).value
+                weight = weight_of(raw_weight, 400)
+            else:
+                continue
+        except MissingAliasError as exc:
+            if token.type in ("fontFamily", "typography"):  # other kinds are not read: their aliases do not matter
+                report.dropped(path, _outside(exc))
             continue
         stack = (
             font_stack(family)
