@@ -334,6 +334,20 @@ def test_an_alias_to_a_token_of_another_file_drops_that_token_only(tmp_path: Pat
     assert "{typeface.brand}, which this file does not hold" in dropped["font.heading"]
 
 
+def test_a_file_whose_colours_all_alias_another_file_says_so(tmp_path: Path) -> None:
+    """A brand set whose colours all point at a core library's tokens (Visma's ``brand.json`` → ``{vud.green-05}``)
+    imports no colour: the error says why and what to import (before: "defines no colour")."""
+    tokens = {"brand": {"primary": {"$type": "color", "$value": "{core.green.500}"}}}
+    src = tmp_path / "brand.tokens.json"
+    src.write_text(json.dumps(tokens), encoding="utf-8")
+    with pytest.raises(
+        SpecError,
+        match=r"its 1 colour token\(s\) are aliases to tokens this file does not hold "
+        r"\(brand\.primary → \{core\.green\.500\}\): import the folder",
+    ):
+        import_brand(src, tmp_path / "out", headline_font="DejaVu Sans")
+
+
 @pytest.mark.parametrize("name", ["_brand.yml", "house.json", "harbor.tokens.json"])
 def test_loader_given_a_foreign_file_says_so(name: str) -> None:
     path = {

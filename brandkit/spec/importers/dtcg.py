@@ -7,10 +7,11 @@ Colours are objects ``{colorSpace, components, alpha, hex}`` (older string value
 Modes (themes) are separate token sets: a ``.resolver.json`` (``sets``, ``modifiers`` with ``contexts`` and a
 ``default``, ``resolutionOrder``), or, in a folder without one, token files named ``light``/``dark``.
 
-DTCG has no semantic roles: a colour token plays a role when its name (last segment, or the one before
-``default``/``base``) is a role word (primary, text, background, success, link, …). Other colour tokens are
-the brand's tints and ramps. brandkit keeps its own data (name, voice, logos, …) under
-``$extensions["com.brandkit"]`` when it exports, and reads it back here.
+DTCG has no semantic roles: a colour token plays a role when its name says so (:mod:`.token_roles`: the last
+segment, or the one before ``default``/``base``/``color``, is a role word — primary, brand, text, background,
+success, link, … —, or a scale named for a role gives its purest step). Other colour tokens are the brand's tints
+and ramps. Which documents a path holds (files, folders, resolvers) is :mod:`.token_files`'. brandkit keeps its
+own data (name, voice, logos, …) under ``$extensions["com.brandkit"]`` when it exports, and reads it back here.
 """
 
 from __future__ import annotations
@@ -22,32 +23,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from brandkit.documents import JSON5_SUFFIXES, read_document
 from brandkit.errors import SpecError
-from brandkit.spec.formats import has_dtcg_token
 from brandkit.spec.importers.colorspace import ColorParseError, ParsedColor, from_components, parse_css_color
-from brandkit.spec.importers.draft import (
-    BrandDraft,
-    DraftColor,
-    DraftFont,
-    humanize,
-    local_file,
-    logo_folder,
-)
+from brandkit.spec.importers.draft import BrandDraft, DraftColor, DraftFont, humanize, logo_folder
 from brandkit.spec.importers.extension import EXTENSION_KEY, apply_color_names, read_extension
 from brandkit.spec.importers.fonts import brand_family, font_stack, stack_note, weight_of
-from brandkit.spec.importers.legacy_tokens import (
-    has_legacy_token,
-    is_studio_folder,
-    legacy_sets,
-    studio_folder_sets,
-    to_dtcg,
-)
 from brandkit.spec.importers.report import MappingReport
-from brandkit.spec.importers.token_docs import merge_tokens, mode_of, split_modes
+from brandkit.spec.importers.token_files import token_sets
 from brandkit.spec.importers.token_roles import role_of, scale_of, scale_roles
 
-MAX_TOKEN_FILE_BYTES = 8 * 1024 * 1024
 _FONT_ROLES = {
     "headline": {"headline", "heading", "headings", "display", "title", "h1"},
     "body": {"body", "text", "base", "paragraph", "copy"},
@@ -63,10 +47,6 @@ class Token:
     path: str
     type: str | None
     value: Any
-
-
-def _load(path: Path) -> Any:
-    return read_document(path, max_bytes=MAX_TOKEN_FILE_BYTES, what="design tokens file", json5=True)
 
 
 def flatten(doc: dict[str, Any], report: MappingReport | None = None) -> dict[str, Token]:
@@ -143,90 +123,6 @@ def parse_color(value: Any, where: str) -> ParsedColor:
     return from_components(str(value["colorSpace"]), numbers, float(alpha), where)
 
 
-def _token_sets(path: Path, report: MappingReport) -> tuple[dict[str, Any], dict[str, dict[str, Any]], str]:
-    """The merged default document, each other mode's merged document, and a name hint."""
-    if path.is_dir():
-        resolvers = sorted(path.glob("*.resolver.json"))
-        if resolvers:
-            return _resolver(resolvers[0], report)
-        if is_studio_folder(path):
-            return (*studio_folder_sets(path, report), path.name)
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith((".tokens.json", ".tokens")))
-        if not files:
-            files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".json", *JSON5_SUFFIXES))
-        named: list[tuple[str, dict[str, Any]]] = []
-        for file in files:
-            doc = _load(file)
-            if not isinstance(doc, dict):
-                raise SpecError(f"{file}: a design tokens file is a JSON object")
-            if _is_legacy(doc):
-                doc = to_dtcg(doc)
-                report.approximated(str(file.relative_to(path)), "tokens", "value/type without $ read as $value/$type")
-            mode = mode_of(file.name)
-            named.append((file.name, doc))
-            report.mapped(str(file.relative_to(path)), f"token set{' (mode ' + mode + ')' if mode else ''}")
-        return (*split_modes(named), path.name)
-    doc = _load(path)
-    if isinstance(doc, dict) and "resolutionOrder" in doc:
-        return _resolver(path, report)
-    if not isinstance(doc, dict):
-        raise SpecError(f"{path}: a design tokens file is a JSON object")
-    if _is_legacy(doc):
-        return (*legacy_sets(doc, report, path.name), path.name.split(".")[0])
-    return doc, {}, path.name.split(".")[0]
-
-
-def _is_legacy(doc: dict[str, Any]) -> bool:
-    """A Tokens Studio / Style Dictionary document (``value``/``type`` without ``$``, no DTCG token in it)."""
-    return not has_dtcg_token(doc) and has_legacy_token(doc)
-
-
-def _resolver(path: Path, report: MappingReport) -> tuple[dict[str, Any], dict[str, dict[str, Any]], str]:
-    doc = _load(path)
-    if not isinstance(doc, dict):
-        raise SpecError(f"{path}: a resolver document is a JSON object")
-    sets = doc.get("sets") or {}
-    modifiers = doc.get("modifiers") or {}
-
-    def sources(items: Any, where: str) -> dict[str, Any]:
-        merged: dict[str, Any] = {}
-        for item in items or []:
-            ref = item.get("$ref") if isinstance(item, dict) else None
-            if isinstance(ref, str) and ref.startswith("#/sets/"):
-                merged = merge_tokens(merged, sources((sets.get(ref[7:]) or {}).get("sources"), ref))
-            elif isinstance(ref, str) and not ref.startswith("#"):
-                doc_part = _load(local_file(ref, path.parent, "token file", where, str(path)))
-                merged = merge_tokens(merged, doc_part if isinstance(doc_part, dict) else {})
-            elif isinstance(item, dict) and "$ref" not in item:
-                merged = merge_tokens(merged, item)  # inline tokens
-            else:
-                report.dropped(f"{where}: {ref}", "a reference the resolver importer does not follow")
-        return merged
-
-    base: dict[str, Any] = {}
-    mode_docs: dict[str, dict[str, Any]] = {}
-    for step in doc.get("resolutionOrder") or []:
-        ref = step.get("$ref") if isinstance(step, dict) else None
-        if isinstance(ref, str) and ref.startswith("#/sets/"):
-            base = merge_tokens(base, sources((sets.get(ref[7:]) or {}).get("sources"), ref))
-        elif isinstance(ref, str) and ref.startswith("#/modifiers/"):
-            modifier = modifiers.get(ref[12:]) or {}
-            contexts = modifier.get("contexts") or {}
-            default = modifier.get("default") or next(iter(contexts), None)
-            for name, items in contexts.items():
-                mode_docs[name] = sources(items, f"{ref}/contexts/{name}")
-            report.mapped(f"{ref} ({', '.join(contexts)})", f"palette default = {default}, other contexts → modes")
-            if default in mode_docs:
-                base = merge_tokens(base, mode_docs.pop(default))
-        else:
-            report.dropped(f"resolutionOrder: {step!r}"[:120], "not a set or modifier reference")
-    return (
-        base,
-        {m: merge_tokens(base, d) for m, d in mode_docs.items()},
-        str(doc.get("name") or path.name.split(".")[0]),
-    )
-
-
 def _colors(draft: BrandDraft, tokens: dict[str, Token], source: str) -> dict[str, str]:
     """Add the colours of ``tokens`` to the draft; returns role → colour name."""
     report = draft.report
@@ -268,8 +164,20 @@ def _outside(exc: MissingAliasError) -> str:
 
 
 def _refuse_untyped_colours(tokens: dict[str, Token], source: str) -> None:
-    """No colour token, yet tokens without a type (their own or a group's) hold colour values: say that, not "defines
-    no colour" — the format forbids guessing a token's type from its value, so the file must say it."""
+    """No colour imported, yet colour tokens alias another file's tokens, or tokens without a type (their own or a
+    group's) hold colour values: say that, not "defines no colour" — the format forbids guessing a token's type from
+    its value, so the file must say it."""
+    outside = [
+        f"{path} → {{{target}}}"
+        for path, token in tokens.items()
+        if token.type == "color" and (target := _ref_path(token.value)) is not None and target not in tokens
+    ]
+    if outside:
+        raise SpecError(
+            f"{source}: its {len(outside)} colour token(s) are aliases to tokens this file does not hold "
+            f"({', '.join(outside[:3])}{', …' if len(outside) > 3 else ''}): import the folder that holds their "
+            "token sets together, or the file they come from"
+        )
     untyped: list[str] = []
     for path, token in tokens.items():
         if token.type is None and _ref_path(token.value) is None:
@@ -341,7 +249,7 @@ def _fonts(draft: BrandDraft, tokens: dict[str, Token], source: str) -> None:
 
 def read_dtcg(path: Path, report: MappingReport) -> BrandDraft:
     """A draft of the brand in the DTCG token file, resolver or folder of token files at ``path``."""
-    doc, modes, hint = _token_sets(path, report)
+    doc, modes, hint = token_sets(path, report)
     base_dir = path if path.is_dir() else path.parent
     return draft_from_tokens(doc, modes, report, source=str(path), hint=hint, base_dir=base_dir)
 
