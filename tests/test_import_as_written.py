@@ -895,11 +895,13 @@ def test_the_brand_colour_is_the_primary_and_a_brand_scale_gives_its_purest_step
     lightness = {50: 0.97, 100: 0.93, 200: 0.88, 300: 0.81, 400: 0.71, 500: 0.62, 600: 0.55, 700: 0.49, 800: 0.42}
     chroma = {50: 0.02, 100: 0.04, 200: 0.07, 300: 0.11, 400: 0.16, 500: 0.2, 600: 0.19, 700: 0.16, 800: 0.13}
     steps = "".join(f"  --color-brand-{n}: oklch({lightness[n]} {chroma[n]} 255);\n" for n in lightness)
+    danger = "".join(f"  --color-danger-{n}: oklch({lightness[n]} {chroma[n]} 25);\n" for n in lightness)
     (tmp_path / "scale.css").write_text(
-        f"@theme {{\n{steps}  --color-ink: #0B1020;\n  --font-sans: 'DejaVu Sans';\n}}\n", encoding="utf-8"
+        f"@theme {{\n{steps}{danger}  --color-ink: #0B1020;\n  --font-sans: 'DejaVu Sans';\n}}\n", encoding="utf-8"
     )
     [result] = import_brand(tmp_path / "scale.css", tmp_path / "scale")
     spec = _spec(result.out)
+    assert [c["role"] for c in spec["palette"]["colors"]] == ["primary"]  # a status scale plays no role
     [primary] = [c for c in spec["palette"]["colors"] if c["role"] == "primary"]
     assert primary["name"] == "Brand 500"
     allowed = {c["name"] for c in spec["palette"].get("allowed", [])}

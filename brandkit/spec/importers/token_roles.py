@@ -23,6 +23,9 @@ _DEFAULT_WORDS = {"default", "base", "main", "root", "$root"}
 _COLOUR_WORDS = {"color", "colour", "colors", "colours"}
 MIN_SCALE_STEPS = 3
 """A group of at least this many numbered colours is a scale (two are a pair: ``primary.1`` / ``primary.2``)."""
+SCALE_ROLES = {"primary", "secondary", "accent", "brand"}
+"""The roles a scale gives a step to: the brand's own colours. A grey ramp (``neutral.50`` …) has no purest step,
+and status scales (``danger.100`` …, ``success``) are the interface's, not colours an image should bring in."""
 
 
 def _words(path: str) -> list[str]:
@@ -41,10 +44,10 @@ def role_of(path: str) -> str | None:
 
 
 def scale_of(path: str) -> tuple[str, str] | None:
-    """``(the scale's path, the step)`` when ``path`` is a numbered step of a group named for a role
-    (``color.brand.500`` → ``("color.brand", "500")``), else None."""
+    """``(the scale's path, the step)`` when ``path`` is a numbered step of a group named for one of
+    :data:`SCALE_ROLES` (``color.brand.500`` → ``("color.brand", "500")``), else None."""
     head, _, step = path.rpartition(".")
-    if not head or not step.isdigit() or role_of(head) is None:
+    if not head or not step.isdigit() or role_of(head) not in SCALE_ROLES:
         return None
     return head, step
 
