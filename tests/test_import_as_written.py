@@ -974,6 +974,28 @@ def test_a_variable_set_elsewhere_is_dropped_or_read_from_its_fallback(tmp_path:
     assert "var(--font-geist-sans) names a variable globals.css does not declare" in dropped["--font-sans"]
 
 
+def test_a_tailwind_3_theme_s_bare_channels_are_its_colours(tmp_path: Path) -> None:
+    """Tailwind 3 themes keep channels bare for ``hsl(var(--primary))`` in tailwind.config.js — shadcn/ui's
+    ``--primary: 221.2 83.2% 53.3%`` — or ``rgb(var(--color-primary) / <alpha-value>)`` (Tailwind's own docs:
+    ``--color-primary: 255 115 179``). They are read as the colours they make, reported (before: not colours, and
+    the file "defines no colour"); three bare numbers under a name that says nothing of colour stay a number."""
+    (tmp_path / "globals.css").write_text(
+        "@tailwind base;\n@layer base {\n  :root {\n    --background: 0 0% 100%;\n    --foreground: 222.2 84% 4.9%;\n"
+        "    --primary: 221.2 83.2% 53.3%;\n    --color-accent: 255 115 179;\n    --grid-span: 1 2 3;\n"
+        "    --radius: 0.5rem;\n  }\n  .dark { --primary: 217.2 91.2% 59.8%; }\n}\n",
+        encoding="utf-8",
+    )
+    [result] = import_brand(tmp_path / "globals.css", tmp_path / "out", headline_font="DejaVu Sans")
+    spec = _spec(result.out)
+    roles = {c["role"]: c["hex"] for c in spec["palette"]["colors"]}
+    assert roles == {"background": "#FFFFFF", "text": "#020817", "primary": "#2563EB", "accent": "#FF73B3"}
+    assert spec["palette"]["modes"]["dark"] == {"Primary": "#3B82F6"}
+    notes = _entries(result, "approximated")
+    assert "bare channels read as hsl(221.2 83.2% 53.3%)" in notes["--primary"]
+    assert "bare channels read as rgb(255 115 179)" in notes["--color-accent"]
+    assert "--grid-span" not in notes and "2 untyped token(s)" in _entries(result, "dropped")
+
+
 def test_a_stylesheet_without_variables_says_so(tmp_path: Path) -> None:
     (tmp_path / "site.css").write_text("body { color: #333; }\n", encoding="utf-8")
     with pytest.raises(SpecError, match="no CSS custom properties or Sass/Less variables"):

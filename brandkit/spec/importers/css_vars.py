@@ -26,10 +26,11 @@ from typing import Any
 
 from brandkit.documents import read_text
 from brandkit.errors import SpecError
-from brandkit.spec.importers.colorspace import dtcg_colour, is_css_color
+from brandkit.spec.importers.colorspace import dtcg_colour, is_css_color, parse_css_color
 from brandkit.spec.importers.draft import BrandDraft
 from brandkit.spec.importers.dtcg import draft_from_tokens
 from brandkit.spec.importers.report import MappingReport
+from brandkit.spec.importers.token_roles import role_of
 
 __all__ = ["declarations", "read_css"]
 
@@ -39,6 +40,11 @@ _LINE_COMMENT = re.compile(r"(?m)(?<![:(\w/])//.*$")  # Sass/Less line comments 
 _NAME = re.compile(r"^(--|\$|@)([A-Za-z_][\w-]*)$")
 _REFERENCE = re.compile(r"^(?:var\(\s*--([\w-]+)\s*(?:,(.*))?\)|\$([\w-]+)|@([\w-]+))$", re.DOTALL)
 _FONT_WORDS = {"font", "fonts", "family", "typeface"}
+# Tailwind 3 themes keep a colour's channels bare, for `hsl(var(--primary))` / `rgb(var(--c) / <alpha-value>)` in
+# tailwind.config.js: shadcn/ui's `--primary: 221.2 83.2% 53.3%`, Tailwind's docs' `--color-primary: 255 115 179`
+_BARE_HSL = re.compile(r"^-?\d+(?:\.\d+)?(?:deg)?\s+\d+(?:\.\d+)?%\s+\d+(?:\.\d+)?%$")
+_BARE_RGB = re.compile(r"^(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\s+(?:25[0-5]|2[0-4]\d|1?\d?\d)){2}$")
+_COLOUR_NAME_WORDS = {"color", "colour", "colors", "colours", "bg", "background", "foreground", "fg"}
 _NOT_FAMILY = {"size", "sizes", "height", "leading", "spacing", "tracking", "style", "variant", "feature", "features"}
 
 
@@ -97,7 +103,22 @@ def _token(name: str, value: str, declared: set[str]) -> dict[str, Any] | None:
         return {"$value": value, "$type": "fontFamily"}
     if is_css_color(value):
         return {"$value": dtcg_colour(value), "$type": "color"}
+    bare = bare_channels(name, value)
+    if bare is not None:
+        return {"$value": dtcg_colour(bare), "$type": "color"}
     return {"$value": value}
+
+
+def bare_channels(name: str, value: str) -> str | None:
+    """The colour a Tailwind 3 theme's bare channels stand for: ``221.2 83.2% 53.3%`` → ``hsl(221.2 83.2% 53.3%)``
+    (the percentages make it HSL); ``255 115 179`` → ``rgb(255 115 179)`` when the name says colour (``--color-…``,
+    ``--primary``: a role word), else None."""
+    if _BARE_HSL.match(value):
+        return f"hsl({value})"
+    words = set(name.casefold().split("-"))
+    if _BARE_RGB.match(value) and (words & _COLOUR_NAME_WORDS or role_of(name.replace("-", ".")) is not None):
+        return f"rgb({value})"
+    return None
 
 
 def read_css(path: Path, report: MappingReport) -> BrandDraft:
@@ -119,6 +140,13 @@ def read_css(path: Path, report: MappingReport) -> BrandDraft:
             )
             continue
         (dark if is_dark else base)[name.replace("-", ".")] = token
+        bare = bare_channels(name, value) if token.get("$type") == "color" else None
+        if bare is not None:
+            report.approximated(
+                f"--{name}{' (dark)' if is_dark else ''}",
+                f"colour {parse_css_color(bare).hex}",
+                f"bare channels read as {bare} (a Tailwind 3 theme's: used as hsl(var(--x)) / rgb(var(--x) / …))",
+            )
     report.mapped(path.name, f"{len(found)} variable(s) read as design tokens ({len(dark)} in a dark theme)")
     modes = {"dark": {**base, **dark}} if dark else {}
     return draft_from_tokens(
