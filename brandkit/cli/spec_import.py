@@ -51,11 +51,17 @@ def register(spec_app: typer.Typer) -> None:
     def import_cmd(
         source: Annotated[
             Path,
-            typer.Argument(help="Brand file or folder: _brand.yml, *.tokens.json, *.json5, brand.json, *.ase, *.css."),
+            typer.Argument(
+                help="Brand file or folder: _brand.yml, *.tokens.json, *.json5, brand.json, *.ase, *.css, "
+                "tailwind.config.js."
+            ),
         ],
         out: Annotated[Path, typer.Option("--out", "-o", help="Spec folder to write (e.g. brand_specs/NAME).")],
         fmt: Annotated[
-            str, typer.Option("--format", "-f", help="auto, brand-yml, dtcg, adcp, ase or css (default: detected).")
+            str,
+            typer.Option(
+                "--format", "-f", help="auto, brand-yml, dtcg, adcp, ase, css or tailwind (default: detected)."
+            ),
         ] = "auto",
         fonts: Annotated[
             Optional[Path],  # noqa: UP045

@@ -17,15 +17,18 @@ from brandkit.errors import SpecError
 from brandkit.imageio import starts_with
 from brandkit.paths import confined_file
 
-FormatName = Literal["brand-yml", "dtcg", "adcp", "ase", "css"]
+FormatName = Literal["brand-yml", "dtcg", "adcp", "ase", "css", "tailwind"]
 FORMAT_TITLES: dict[str, str] = {
     "brand-yml": "posit brand.yml",
     "dtcg": "W3C design tokens (DTCG)",
     "adcp": "AdCP brand.json",
     "ase": "Adobe Swatch Exchange (.ase)",
     "css": "CSS custom properties / Sass / Less variables",
+    "tailwind": "Tailwind CSS configuration",
 }
 CSS_SUFFIXES = (".css", ".scss", ".sass", ".less")
+TAILWIND_CONFIG = re.compile(r"^tailwind\.config\.(?:js|cjs|mjs|ts|cts|mts)$")
+"""A Tailwind 3 configuration's file name (Tailwind 4 keeps its theme in CSS)."""
 _BRAND_YML_KEYS = {"meta", "color", "logo", "typography", "defaults"}
 _BRANDKIT_KEYS = {"schema_version", "name", "version", "voice", "palette", "logos", "forbidden", "required", "style"}
 _BRANDKIT_KEYS |= {"formats", "generation", "checks", "repair", "photos"}
@@ -201,11 +204,14 @@ def detect_path(path: Path) -> tuple[FormatName, str, Path]:
         for name in QUARTO_FILES:
             if (path / name).is_file():
                 return detect_path(path / name)
+        configs = sorted(p for p in path.iterdir() if TAILWIND_CONFIG.match(p.name))
+        if configs:  # a web project's folder: its Tailwind configuration (before a renovate.json5 beside it)
+            return "tailwind", f"a Tailwind CSS configuration ({configs[0].name})", configs[0]
         if next(path.glob("*.json5"), None) is not None:  # after the brand files: a project's renovate.json5
             return "dtcg", "a folder of JSON5 design token files", path
         raise FormatDetectionError(
-            f"{path}: no brand file found (_brand.yml, brand.yml, brand.json, *.tokens.json, *.resolver.json "
-            "or *.json5 design tokens)"
+            f"{path}: no brand file found (_brand.yml, brand.yml, brand.json, *.tokens.json, *.resolver.json, "
+            "*.json5 design tokens or tailwind.config.js)"
         )
     if not path.is_file():
         raise FormatDetectionError(f"{path}: no such file or folder")
@@ -213,6 +219,8 @@ def detect_path(path: Path) -> tuple[FormatName, str, Path]:
         return "ase", "the ASEF signature", path
     if path.suffix.lower() in CSS_SUFFIXES:
         return "css", f"a stylesheet ({path.suffix.lower()})", path
+    if TAILWIND_CONFIG.match(path.name):
+        return "tailwind", f"a Tailwind CSS configuration ({path.name})", path
     if path.name in QUARTO_FILES:
         if quarto_inline_brand(path) is not None:
             return "brand-yml", f"a posit brand.yml written inside {path.name} (brand:)", path

@@ -34,7 +34,7 @@ from brandkit.spec.importers.token_roles import role_of, scale_of, scale_roles
 
 _FONT_ROLES = {
     "headline": {"headline", "heading", "headings", "display", "title", "h1"},
-    "body": {"body", "text", "base", "paragraph", "copy"},
+    "body": {"body", "text", "base", "paragraph", "copy", "sans"},  # Tailwind's font-sans: the page's own
     "cta": {"cta", "button", "action"},
 }
 _ALIAS = re.compile(r"^\{([^{}]+)\}$")
@@ -263,15 +263,17 @@ def draft_from_tokens(
     hint: str,
     base_dir: Path,
     carrier: tuple[str, str] = ("design tokens", "the tokens"),
+    named_after: str = "the file",
 ) -> BrandDraft:
     """A draft of the brand in the DTCG document ``doc`` (and its ``modes``' documents) — what a token file reads
     as, and what other sources made into tokens (CSS variables) are read as. ``hint`` names the brand when the
-    tokens do not; ``carrier`` words the report ("design tokens" carry no name … beside "the tokens")."""
+    tokens do not (the file's name, or what ``named_after`` says); ``carrier`` words the report ("design tokens"
+    carry no name … beside "the tokens")."""
     ext = doc.get("$extensions", {}).get(EXTENSION_KEY) if isinstance(doc.get("$extensions"), dict) else None
     name = ext.get("name") if isinstance(ext, dict) and isinstance(ext.get("name"), str) else None
     if name is None:
         name = humanize(hint) or "Imported brand"
-        report.decide("name", f"{carrier[0]} carry no brand name; named {name!r} after the file")
+        report.decide("name", f"{carrier[0]} carry no brand name; named {name!r} after {named_after}")
     draft = BrandDraft(name=name, report=report, base_dir=base_dir)
     if isinstance(doc.get("$description"), str):
         draft.description = doc["$description"]

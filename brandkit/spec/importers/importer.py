@@ -26,6 +26,7 @@ from brandkit.spec.importers.dtcg import read_dtcg
 from brandkit.spec.importers.font_download import FontDownload, FontFetcher
 from brandkit.spec.importers.fonts import weight_of
 from brandkit.spec.importers.report import MappingReport
+from brandkit.spec.importers.tailwind_config import read_tailwind_config
 from brandkit.spec.importers.writer import write_spec_folder
 from brandkit.spec.models import BrandSpec
 
@@ -98,7 +99,7 @@ def import_brand(
             if detected != fmt:
                 raise SpecError(f"{path}: the brand file found is {FORMAT_TITLES[detected]}, not {FORMAT_TITLES[fmt]}")
     else:
-        raise SpecError(f"--format {fmt!r}: expected auto, brand-yml, dtcg, adcp, ase or css")
+        raise SpecError(f"--format {fmt!r}: expected auto, brand-yml, dtcg, adcp, ase, css or tailwind")
     chosen: FormatName = detected
 
     def new_report() -> MappingReport:
@@ -110,6 +111,8 @@ def import_brand(
         drafts = [read_ase(file, new_report())]
     elif chosen == "css":
         drafts = [read_css(file, new_report())]
+    elif chosen == "tailwind":
+        drafts = [read_tailwind_config(file, new_report())]
     else:
         inline = quarto_inline_brand(file) if file.name in QUARTO_FILES else None
         data = inline[0] if inline else read_document(file, max_bytes=MAX_DETECT_BYTES, what="brand file", json5=True)

@@ -1,0 +1,143 @@
+"""``brandkit spec import`` of a Tailwind CSS 3 configuration: its theme read as written, never run.
+
+The configurations are written here from scratch in the shapes Tailwind's documentation and web projects use:
+CommonJS and ESM/TypeScript, ``theme.colors`` beside ``theme.extend.colors``, nested palettes with ``DEFAULT``,
+``require('tailwindcss/colors')`` references, spreads of ``defaultTheme``, functions, CSS variables (shadcn/ui),
+``presets``. Imports run for real (fontconfig, the written folder loaded back).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from brandkit.errors import SpecError
+from brandkit.spec.importers.detect import detect_path
+from brandkit.spec.importers.importer import ImportResult, import_brand
+from brandkit.spec.importers.tailwind_config import Expression, read_theme
+
+COMMONJS = """/** @type {import('tailwindcss').Config} */
+const defaultTheme = require('tailwindcss/defaultTheme')
+const colors = require("tailwindcss/colors")
+
+module.exports = {
+  content: ['./src/**/*.{js,ts,jsx,tsx}', "./index.html"],  // globs hold quotes and slashes
+  darkMode: 'class',
+  presets: [require('./brand-preset')],
+  theme: {
+    colors: {
+      transparent: 'transparent',
+      white: '#ffffff',
+      gray: colors.slate,
+      brand: {
+        50: '#eef7ff',
+        500: '#0b72db', // the brand blue
+        900: '#0a2f59',
+        DEFAULT: '#0b72db',
+      },
+      'accent': { DEFAULT: `#ff6b35`, soft: 'rgb(255 107 53 / 0.2)' },
+    },
+    extend: {
+      colors: {
+        ink: "#0b1020",
+        primary: { DEFAULT: 'hsl(var(--primary))', foreground: 'hsl(var(--primary-foreground))' },
+        [`dynamic-${1}`]: '#123456',
+      },
+      fontFamily: {
+        sans: ['"DejaVu Sans"', ...defaultTheme.fontFamily.sans],
+        display: [['DejaVu Serif', 'serif'], { fontFeatureSettings: '"ss01"' }],
+      },
+      borderRadius: ({ theme }) => ({ xl: theme('spacing.4') }),
+    },
+  },
+  plugins: [require('@tailwindcss/forms')],
+}
+"""
+
+
+def _import(tmp_path: Path, name: str, text: str) -> ImportResult:
+    project = tmp_path / "acme-web"
+    project.mkdir(exist_ok=True)
+    (project / name).write_text(text, encoding="utf-8")
+    [result] = import_brand(project, tmp_path / "out")
+    return result
+
+
+def _dropped(result: ImportResult) -> dict[str, str]:
+    return {e.source: e.note for e in result.report.entries if e.kind == "dropped"}
+
+
+def test_a_tailwind_config_imports_its_theme_without_running_it(tmp_path: Path) -> None:
+    """A project folder with tailwind.config.js is read as the brand: ``brand.DEFAULT`` is the primary (named
+    ``brand``, as ``bg-brand``), the accent its own ``DEFAULT``, the rest allowed; ``font-sans`` the body and
+    ``display`` the headline (its tuple form read). What only running the file would tell is dropped and named."""
+    result = _import(tmp_path, "tailwind.config.js", COMMONJS)
+    assert result.report.format == "Tailwind CSS configuration"
+    spec = yaml.safe_load((result.out / "brand.yaml").read_text(encoding="utf-8"))
+    roles = {c["role"]: (c["name"], c["hex"]) for c in spec["palette"]["colors"]}
+    assert roles == {"primary": ("Brand", "#0B72DB"), "accent": ("Accent", "#FF6B35")}
+    allowed = {c["name"]: c["hex"] for c in spec["palette"]["allowed"]}
+    assert allowed["Ink"] == "#0B1020" and allowed["Brand 50"] == "#EEF7FF" and allowed["Brand 900"] == "#0A2F59"
+    assert spec["typography"]["headline"]["family"] == "DejaVu Serif"
+    assert spec["typography"]["body"]["family"] == "DejaVu Sans"
+    dropped = _dropped(result)
+    assert dropped["theme.colors.gray"] == "colors.slate: JavaScript (read without running the file)"
+    assert "a CSS variable — the colour is in the stylesheet" in dropped["theme.extend.colors.primary.DEFAULT"]
+    assert "a CSS keyword" in dropped["theme.colors.transparent"]
+    assert "a spread" in dropped["...defaultTheme.fontFamily.sans"]
+    assert "import that file" in dropped["presets"]
+    assert "#123456" not in allowed.values()  # a computed key: never guessed
+    decide = " ".join(e.note for e in result.report.entries if e.kind == "decide")
+    assert "named 'Acme Web' after its project's folder" in decide
+
+
+def test_an_esm_typescript_config_is_read_the_same(tmp_path: Path) -> None:
+    config = (
+        "import type { Config } from 'tailwindcss'\n\nexport default {\n  content: [],\n  theme: {\n"
+        "    extend: {\n      colors: { primary: '#7C3AED', secondary: { DEFAULT: '#0EA5E9' } },\n"
+        "      fontFamily: { heading: 'DejaVu Serif' },\n    },\n  },\n} satisfies Config\n"
+    )
+    result = _import(tmp_path, "tailwind.config.ts", config)
+    assert {(c.role.value, c.hex) for c in result.spec.palette.colors} == {
+        ("primary", "#7C3AED"),
+        ("secondary", "#0EA5E9"),
+    }
+    assert result.spec.typography.headline.family == "DejaVu Serif"
+
+
+def test_a_config_whose_theme_only_running_it_gives_says_so(tmp_path: Path) -> None:
+    project = tmp_path / "web"
+    project.mkdir()
+    (project / "tailwind.config.js").write_text("module.exports = { theme: makeTheme('acme') }\n", encoding="utf-8")
+    with pytest.raises(SpecError, match=r"theme is not an object literal \(makeTheme\('acme'\) …\)"):
+        import_brand(project, tmp_path / "out")
+    (project / "tailwind.config.js").write_text("module.exports = { content: [], plugins: [] }\n", encoding="utf-8")
+    with pytest.raises(SpecError, match=r"no theme: \{…\} in this Tailwind configuration"):
+        import_brand(project / "tailwind.config.js", tmp_path / "out")
+
+
+def test_a_project_folder_is_read_for_its_brand_file_before_its_tailwind_config(tmp_path: Path) -> None:
+    (tmp_path / "tailwind.config.js").write_text(COMMONJS, encoding="utf-8")
+    assert detect_path(tmp_path)[0] == "tailwind"
+    (tmp_path / "_brand.yml").write_text("color: {primary: '#123456'}\n", encoding="utf-8")
+    assert detect_path(tmp_path)[0] == "brand-yml"
+
+
+def test_the_reader_keeps_values_as_written_and_expressions_as_text() -> None:
+    theme, spreads, presets = read_theme(
+        "export default { theme: { a: 'x\\'y', b: [1, 'two', `t`], c: { d: -2.5 }, e: fn(1, {f: 2}), "
+        "g() { return 1 }, h, ...rest, i: `${x}` } }",
+        "cfg",
+    )
+    assert theme == {
+        "a": "x'y",
+        "b": ["1", "two", "t"],
+        "c": {"d": "-2.5"},
+        "e": Expression("fn(1, {f: 2})"),
+        "g": Expression("g() { return 1 }"),
+        "h": Expression("h"),
+        "i": Expression("`${x}`"),
+    }
+    assert spreads == ["...rest"] and presets is False
