@@ -85,28 +85,29 @@ def _reference(value: str) -> tuple[str, str | None] | None:
     return target, fallback or None
 
 
-def _token(name: str, value: str, declared: set[str]) -> dict[str, Any] | None:
-    """The DTCG token of one declaration (``declared``: every variable the stylesheet declares); None for a
-    reference to a variable declared elsewhere, without a fallback."""
+def _token(name: str, value: str, declared: set[str]) -> tuple[dict[str, Any] | None, str | None]:
+    """The DTCG token of one declaration (``declared``: every variable the stylesheet declares) — None for a
+    reference to a variable declared elsewhere, without a fallback — and the colour its bare channels were read
+    as (:func:`bare_channels`), if they were."""
     reference = _reference(value)
     if reference is not None:
         target, fallback = reference
         if target in declared:
-            return {"$value": "{" + target.replace("-", ".") + "}"}
-        return None if fallback is None else _token(name, fallback, declared)
+            return {"$value": "{" + target.replace("-", ".") + "}"}, None
+        return (None, None) if fallback is None else _token(name, fallback, declared)
     words = set(name.casefold().split("-"))
     if words & _FONT_WORDS or name.casefold().startswith("font"):
         if words & {"weight", "weights"}:
-            return {"$value": value, "$type": "fontWeight"}
+            return {"$value": value, "$type": "fontWeight"}, None
         if words & _NOT_FAMILY or re.match(r"^[\d.]", value):
-            return {"$value": value}  # a size, line height, letter spacing…: not brandkit's to take
-        return {"$value": value, "$type": "fontFamily"}
+            return {"$value": value}, None  # a size, line height, letter spacing…: not brandkit's to take
+        return {"$value": value, "$type": "fontFamily"}, None
     if is_css_color(value):
-        return {"$value": dtcg_colour(value), "$type": "color"}
+        return {"$value": dtcg_colour(value), "$type": "color"}, None
     bare = bare_channels(name, value)
     if bare is not None:
-        return {"$value": dtcg_colour(bare), "$type": "color"}
-    return {"$value": value}
+        return {"$value": dtcg_colour(bare), "$type": "color"}, bare
+    return {"$value": value}, None
 
 
 def bare_channels(name: str, value: str) -> str | None:
@@ -131,7 +132,7 @@ def read_css(path: Path, report: MappingReport) -> BrandDraft:
     dark: dict[str, Any] = {}
     declared = {name for name, _, _ in found}
     for name, value, is_dark in found:
-        token = _token(name, value, declared)
+        token, bare = _token(name, value, declared)
         if token is None:
             report.dropped(
                 f"--{name}",
@@ -140,7 +141,6 @@ def read_css(path: Path, report: MappingReport) -> BrandDraft:
             )
             continue
         (dark if is_dark else base)[name.replace("-", ".")] = token
-        bare = bare_channels(name, value) if token.get("$type") == "color" else None
         if bare is not None:
             report.approximated(
                 f"--{name}{' (dark)' if is_dark else ''}",
