@@ -94,16 +94,19 @@ def test_a_tailwind_config_imports_its_theme_without_running_it(tmp_path: Path) 
 
 
 def test_an_esm_typescript_config_is_read_the_same(tmp_path: Path) -> None:
+    """``export default {…} satisfies Config``; a colour's ``light`` / ``dark`` shades are allowed colours, not the
+    neutral role ``color.light`` / ``color.dark`` name (before, ``secondary.light`` became a neutral)."""
     config = (
         "import type { Config } from 'tailwindcss'\n\nexport default {\n  content: [],\n  theme: {\n"
-        "    extend: {\n      colors: { primary: '#7C3AED', secondary: { DEFAULT: '#0EA5E9' } },\n"
-        "      fontFamily: { heading: 'DejaVu Serif' },\n    },\n  },\n} satisfies Config\n"
+        "    extend: {\n      colors: { primary: '#7C3AED', secondary: { light: '#7DD3FC', DEFAULT: '#0EA5E9', "
+        "dark: '#075985' } },\n      fontFamily: { heading: 'DejaVu Serif' },\n    },\n  },\n} satisfies Config\n"
     )
     result = _import(tmp_path, "tailwind.config.ts", config)
     assert {(c.role.value, c.hex) for c in result.spec.palette.colors} == {
         ("primary", "#7C3AED"),
         ("secondary", "#0EA5E9"),
     }
+    assert {c.hex for c in result.spec.palette.allowed} == {"#7DD3FC", "#075985"}
     assert result.spec.typography.headline.family == "DejaVu Serif"
 
 

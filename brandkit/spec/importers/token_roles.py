@@ -21,6 +21,7 @@ from brandkit.spec.importers.report import MappingReport
 ROLE_WORDS = set(CORE_ROLES) | set(ROLE_FALLBACK)
 _DEFAULT_WORDS = {"default", "base", "main", "root", "$root"}
 _COLOUR_WORDS = {"color", "colour", "colors", "colours"}
+_SHADE_WORDS = {"light", "dark"}
 MIN_SCALE_STEPS = 3
 """A group of at least this many numbered colours is a scale (two are a pair: ``primary.1`` / ``primary.2``)."""
 SCALE_ROLES = {"primary", "secondary", "accent", "brand"}
@@ -37,9 +38,12 @@ def _words(path: str) -> list[str]:
 
 
 def role_of(path: str) -> str | None:
-    """The semantic role a colour token's name says it plays, if any."""
+    """The semantic role a colour token's name says it plays, if any. ``light`` / ``dark`` are roles on their
+    own (``color.light``) and a shade of another colour after a name (``primary.light``, ``brand.dark``: none)."""
     words = _words(path)
     last = words[-1] if words else ""
+    if last in _SHADE_WORDS and len(words) > 1 and words[-2] not in _COLOUR_WORDS:
+        return None
     return last if last in ROLE_WORDS else None
 
 
