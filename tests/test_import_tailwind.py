@@ -79,12 +79,14 @@ def test_a_tailwind_config_imports_its_theme_without_running_it(tmp_path: Path) 
     roles = {c["role"]: (c["name"], c["hex"]) for c in spec["palette"]["colors"]}
     assert roles == {"primary": ("Brand", "#0B72DB"), "accent": ("Accent", "#FF6B35")}
     allowed = {c["name"]: c["hex"] for c in spec["palette"]["allowed"]}
-    assert allowed["Ink"] == "#0B1020" and allowed["Brand 50"] == "#EEF7FF" and allowed["Brand 900"] == "#0A2F59"
+    assert allowed["Brand 900"] == "#0A2F59" and allowed["Accent Soft"] == "#FFE1D7"  # rgb(… / 0.2) over white
+    assert allowed["Gray 500"] == "#64748B" and allowed["Gray 950"] == "#020617"  # gray: colors.slate, Tailwind's
     assert spec["typography"]["headline"]["family"] == "DejaVu Serif"
     assert spec["typography"]["body"]["family"] == "DejaVu Sans"
     dropped = _dropped(result)
-    assert dropped["theme.colors.gray"] == "colors.slate: JavaScript (read without running the file)"
-    assert "a CSS variable — the colour is in the stylesheet" in dropped["theme.extend.colors.primary.DEFAULT"]
+    notes = {e.source: e.note for e in result.report.entries if e.kind == "approximated"}
+    assert "Tailwind's own palette (tailwindcss/colors" in notes["colors.slate"]
+    assert "a CSS variable no stylesheet of the project declares" in dropped["theme.extend.colors.primary.DEFAULT"]
     assert "a CSS keyword" in dropped["theme.colors.transparent"]
     assert "a spread" in dropped["...defaultTheme.fontFamily.sans"]
     assert "import that file" in dropped["presets"]
@@ -129,7 +131,7 @@ def test_a_project_folder_is_read_for_its_brand_file_before_its_tailwind_config(
 
 
 def test_the_reader_keeps_values_as_written_and_expressions_as_text() -> None:
-    theme, spreads, presets = read_theme(
+    theme, reader, presets = read_theme(
         "export default { theme: { a: 'x\\'y', b: [1, 'two', `t`], c: { d: -2.5 }, e: fn(1, {f: 2}), "
         "g() { return 1 }, h, ...rest, i: `${x}` } }",
         "cfg",
@@ -143,4 +145,113 @@ def test_the_reader_keeps_values_as_written_and_expressions_as_text() -> None:
         "h": Expression("h"),
         "i": Expression("`${x}`"),
     }
-    assert spreads == ["...rest"] and presets is False
+    assert reader.spreads == ["...rest"] and presets is False
+
+
+SHADCN_CONFIG = """import type { Config } from "tailwindcss"
+
+const config = {
+  darkMode: ["class"],
+  theme: {
+    extend: {
+      colors: {
+        border: "hsl(var(--border))",
+        background: "hsl(var(--background))",
+        foreground: "hsl(var(--foreground))",
+        primary: { DEFAULT: "hsl(var(--primary))", foreground: "hsl(var(--primary-foreground))" },
+        brand: "rgb(var(--brand) / <alpha-value>)",
+      },
+      fontFamily: { sans: ["var(--font-geist-sans)"], display: ["var(--font-display)", "serif"] },
+    },
+  },
+} satisfies Config
+
+export default config
+"""
+GLOBALS = """@tailwind base;
+@layer base {
+  :root {
+    --background: 0 0% 100%;
+    --foreground: 222.2 84% 4.9%;
+    --primary: 221.2 83.2% 53.3%;
+    --primary-foreground: 210 40% 98%;
+    --border: 214.3 31.8% 91.4%;
+    --brand: 255 115 53;
+    --font-display: "DejaVu Serif";
+  }
+  .dark { --background: 222.2 84% 4.9%; --primary: 217.2 91.2% 59.8%; }
+}
+"""
+
+
+def test_a_project_s_css_variables_are_read_from_its_own_stylesheet(tmp_path: Path) -> None:
+    """shadcn/ui's Tailwind 3 project: the configuration names CSS variables (``hsl(var(--primary))``), the
+    stylesheet declares them as bare channels. Importing the project folder reads both: the stylesheet is found
+    (not one under node_modules declaring the same names), its dark block is the dark mode; a font variable set by
+    next/font at run time is dropped and named (before: every colour dropped, "defines no colour")."""
+    project = tmp_path / "shop"
+    (project / "app").mkdir(parents=True)
+    (project / "tailwind.config.ts").write_text(SHADCN_CONFIG, encoding="utf-8")
+    (project / "app" / "globals.css").write_text(GLOBALS, encoding="utf-8")
+    (project / "node_modules" / "kit").mkdir(parents=True)
+    (project / "node_modules" / "kit" / "theme.css").write_text(
+        ":root { --primary: 0 100% 50%; --background: 0 0% 0%; --foreground: 0 0% 100%; --border: 0 0% 50%; }",
+        encoding="utf-8",
+    )
+    [result] = import_brand(project, tmp_path / "out")
+    roles = {c.role.value: c.hex for c in result.spec.palette.colors}
+    assert roles["primary"] == "#2563EB" and roles["background"] == "#FFFFFF" and roles["text"] == "#020817"
+    assert result.spec.palette.modes["dark"]["Primary"] == "#3B82F6"
+    assert "#FF7335" in {c.hex for c in result.spec.palette.allowed}  # rgb(var(--brand) / …); primary is marked
+    assert result.spec.typography.headline.family == "DejaVu Serif"  # display: var(--font-display), declared
+    mapped = {e.source: e.target for e in result.report.entries if e.kind == "mapped"}
+    assert "the stylesheet declaring 7 of the 8 CSS variable(s)" in mapped["app/globals.css"]
+    assert "next/font sets such variables" in _dropped(result)["theme.extend.fontFamily.sans"]
+
+
+def test_names_the_file_binds_to_data_are_read(tmp_path: Path) -> None:
+    """A configuration's own constants (``const brand = {…}``, spread or named) and Tailwind's palette
+    (``require('tailwindcss/colors')``, destructured from ``defaultTheme``) read as the values they name."""
+    config = (
+        "const colors = require('tailwindcss/colors')\n"
+        "const { colors: defaults } = require('tailwindcss/defaultTheme')\n"
+        "const brand = { ink: '#0B1020', sea: { 500: '#0B72DB' } }\n\nmodule.exports = {\n  theme: {\n    extend: {\n"
+        "      colors: { ...brand, primary: brand.sea[500], accent: colors.orange[500], neutral: defaults.stone },\n"
+        "      fontFamily: { heading: 'DejaVu Serif' },\n    },\n  },\n}\n"
+    )
+    result = _import(tmp_path, "tailwind.config.js", config)
+    roles = {c.role.value: c.hex for c in result.spec.palette.colors}
+    assert roles == {"primary": "#0B72DB", "accent": "#F97316"}
+    allowed = {c.name: c.hex for c in result.spec.palette.allowed}
+    assert allowed["Ink"] == "#0B1020" and allowed["Neutral 500"] == "#78716C"  # stone, as a neutral scale's steps
+    notes = {e.source: e.note for e in result.report.entries if e.kind == "approximated"}
+    assert "Tailwind's own palette" in notes["colors.orange[500]"] and "...brand" in notes
+
+
+def test_tailwind_4_s_palette_is_not_taken_for_tailwind_3_s(tmp_path: Path) -> None:
+    """With tailwindcss 4 in package.json, ``colors.indigo`` is OKLCH values brandkit does not bundle: dropped, and
+    the error says what the theme holds instead."""
+    project = tmp_path / "web"
+    project.mkdir()
+    (project / "package.json").write_text('{"devDependencies": {"tailwindcss": "^4.1.3"}}', encoding="utf-8")
+    (project / "tailwind.config.js").write_text(
+        "const colors = require('tailwindcss/colors')\n"
+        "module.exports = { theme: { colors: { primary: colors.indigo }, fontFamily: { sans: 'DejaVu Sans' } } }",
+        encoding="utf-8",
+    )
+    with pytest.raises(SpecError, match=r"1 is JavaScript only running the file would give \(colors\.indigo\)"):
+        import_brand(project, tmp_path / "out")
+    (project / "package.json").write_text('{"devDependencies": {"tailwindcss": "^3.4.17"}}', encoding="utf-8")
+    [result] = import_brand(project, tmp_path / "out")
+    assert [c.hex for c in result.spec.palette.colors] == ["#4F46E5"]  # indigo's purest step: 600
+
+
+def test_a_theme_of_css_variables_without_their_stylesheet_says_what_to_import(tmp_path: Path) -> None:
+    project = tmp_path / "web"
+    project.mkdir()
+    (project / "tailwind.config.js").write_text(
+        "module.exports = { theme: { extend: { colors: { primary: 'hsl(var(--primary) / <alpha-value>)' } } } }",
+        encoding="utf-8",
+    )
+    with pytest.raises(SpecError, match=r"1 is a CSS variable no stylesheet of the project declares \(hsl\(var"):
+        import_brand(project, tmp_path / "out")

@@ -32,7 +32,7 @@ from brandkit.spec.importers.dtcg import draft_from_tokens
 from brandkit.spec.importers.report import MappingReport
 from brandkit.spec.importers.token_roles import role_of
 
-__all__ = ["declarations", "read_css"]
+__all__ = ["declarations", "read_css", "stylesheet_tokens"]
 
 MAX_CSS_BYTES = 4 * 1024 * 1024
 _COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
@@ -122,8 +122,9 @@ def bare_channels(name: str, value: str) -> str | None:
     return None
 
 
-def read_css(path: Path, report: MappingReport) -> BrandDraft:
-    """A draft of the brand in the stylesheet ``path`` (see the module docstring)."""
+def stylesheet_tokens(path: Path, report: MappingReport) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The design tokens of the stylesheet ``path``: those of its base declarations and those of its dark theme
+    (each reported as the module docstring says); raises :class:`SpecError` for a stylesheet without variables."""
     text = read_text(path, max_bytes=MAX_CSS_BYTES, what="stylesheet")
     found = declarations(text, line_comments=path.suffix.lower() != ".css")
     if not found:
@@ -148,10 +149,15 @@ def read_css(path: Path, report: MappingReport) -> BrandDraft:
                 f"bare channels read as {bare} (a Tailwind 3 theme's: used as hsl(var(--x)) / rgb(var(--x) / …))",
             )
     report.mapped(path.name, f"{len(found)} variable(s) read as design tokens ({len(dark)} in a dark theme)")
-    modes = {"dark": {**base, **dark}} if dark else {}
+    return base, dark
+
+
+def read_css(path: Path, report: MappingReport) -> BrandDraft:
+    """A draft of the brand in the stylesheet ``path`` (see the module docstring)."""
+    base, dark = stylesheet_tokens(path, report)
     return draft_from_tokens(
         base,
-        modes,
+        {"dark": {**base, **dark}} if dark else {},
         report,
         source=str(path),
         hint=path.stem,

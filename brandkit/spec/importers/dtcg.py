@@ -30,7 +30,7 @@ from brandkit.spec.importers.extension import EXTENSION_KEY, apply_color_names, 
 from brandkit.spec.importers.fonts import brand_family, font_stack, stack_note, weight_of
 from brandkit.spec.importers.report import MappingReport
 from brandkit.spec.importers.token_files import token_sets
-from brandkit.spec.importers.token_roles import role_of, scale_of, scale_roles
+from brandkit.spec.importers.token_roles import role_of, scale_of, scale_roles, settle_brand
 
 _FONT_ROLES = {
     "headline": {"headline", "heading", "headings", "display", "title", "h1"},
@@ -156,7 +156,7 @@ def _colors(draft: BrandDraft, tokens: dict[str, Token], source: str) -> dict[st
         scale = scale_of(path)
         if scale is not None:
             steps.append((*scale, color.name, color.hex))
-    return roles | scale_roles(steps, roles, report)
+    return settle_brand(roles | scale_roles(steps, roles, report), report)
 
 
 def _outside(exc: MissingAliasError) -> str:

@@ -14,160 +14,75 @@ the stylesheet: the report says to import that. Tailwind 4 keeps its theme in CS
 from __future__ import annotations
 
 import itertools
+import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from brandkit.documents import read_text
+from brandkit.documents import read_document, read_text
 from brandkit.errors import SpecError
 from brandkit.spec.importers.colorspace import dtcg_colour, is_css_color
+from brandkit.spec.importers.css_vars import MAX_CSS_BYTES, declarations, stylesheet_tokens
 from brandkit.spec.importers.draft import BrandDraft
 from brandkit.spec.importers.dtcg import draft_from_tokens
+from brandkit.spec.importers.js_literals import Expression, LiteralReader, tokens
 from brandkit.spec.importers.report import MappingReport
+from brandkit.spec.importers.tailwind_palette import tailwind_palette
 
 __all__ = ["read_tailwind_config", "read_theme"]
 
 MAX_CONFIG_BYTES = 2 * 1024 * 1024
-_TOKEN = re.compile(
-    r"""(?P<space>\s+)|(?P<comment>//[^\n]*|/\*.*?\*/)
-    |(?P<string>'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`)
-    |(?P<number>-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
-    |(?P<name>[A-Za-z_$][\w$]*)
-    |(?P<spread>\.\.\.)|(?P<punct>[{}\[\]():,])|(?P<other>.)""",
-    re.DOTALL | re.VERBOSE,
+_VAR_COLOUR = re.compile(
+    r"^(?:(?:hsla?|rgba?)\(\s*var\(\s*--([\w-]+)\s*\)\s*(?:/\s*<alpha-value>\s*)?\)|var\(\s*--([\w-]+)\s*\))$"
 )
-_OPEN = {"{": "}", "[": "]", "(": ")"}
+_STYLESHEET_SUFFIXES = (".css", ".scss", ".sass", ".less", ".pcss", ".postcss")
+_SKIPPED_DIRS = {"node_modules", "dist", "build", "out", "vendor", "coverage", "public", "storybook-static"}
+MAX_STYLESHEETS = 400
+"""Stylesheets a project's search for the CSS variables of its configuration reads at most."""
 _KEYWORDS = {"transparent", "currentcolor", "inherit", "initial", "unset", "revert", "revert-layer"}
 
 
-@dataclass(frozen=True)
-class Expression:
-    """A value only running the file would give: its source text, as written."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class _Tok:
-    kind: str
-    text: str
-    start: int
-    end: int
-
-
-def _tokens(text: str) -> list[_Tok]:
-    out = []
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup or "other"
-        if kind not in ("space", "comment"):
-            out.append(_Tok(kind, match.group(), match.start(), match.end()))
-    return out
-
-
-def _string(token: _Tok) -> str | Expression:
-    body = token.text[1:-1]
-    if token.text.startswith("`") and "${" in body:
-        return Expression(token.text)
-    return re.sub(r"\\(.)", r"\1", body)
-
-
-class _Reader:
-    """A recursive reader of the object literals of a token list; anything else becomes an :class:`Expression`."""
-
-    def __init__(self, tokens: list[_Tok], text: str) -> None:
-        self.tokens = tokens
-        self.text = text
-        self.spreads: list[str] = []
-
-    def source(self, start: int, end: int) -> str:
-        """The file's own text of tokens ``start`` to ``end`` (exclusive), as written."""
-        if end <= start:
-            return ""
-        return " ".join(self.text[self.tokens[start].start : self.tokens[end - 1].end].split())
-
-    def value(self, i: int) -> tuple[Any, int]:
-        token = self.tokens[i]
-        if token.text == "{":
-            return self.object(i + 1)
-        if token.text == "[":
-            return self.array(i + 1)
-        end = self.skip(i)
-        if end == i + 1 and token.kind == "string":
-            return _string(token), end
-        if end == i + 1 and token.kind == "number":
-            return token.text, end
-        return Expression(self.source(i, end)), end
-
-    def skip(self, i: int) -> int:
-        """The index after the expression starting at ``i`` (up to a ``,``, ``}`` or ``]`` outside brackets)."""
-        depth = 0
-        while i < len(self.tokens):
-            text = self.tokens[i].text
-            if depth == 0 and text in (",", "}", "]", ")"):
-                return i
-            if text in _OPEN:
-                depth += 1
-            elif text in ("}", "]", ")"):
-                depth -= 1
-            i += 1
-        return i
-
-    def object(self, i: int) -> tuple[dict[str, Any], int]:
-        out: dict[str, Any] = {}
-        while i < len(self.tokens) and self.tokens[i].text != "}":
-            token = self.tokens[i]
-            if token.kind == "spread":
-                end = self.skip(i + 1)
-                self.spreads.append(self.source(i, end))
-                i = end
-            elif token.kind in ("name", "string", "number") and i + 1 < len(self.tokens):
-                key = str(_string(token)) if token.kind == "string" else token.text
-                if self.tokens[i + 1].text == ":":
-                    out[key], i = self.value(i + 2)
-                else:  # shorthand `{ colors }` or a method `foo() {…}`: only running the file says what it is
-                    end = self.skip(i)
-                    out[key] = Expression(self.source(i, end))
-                    i = end
-            else:  # a computed key `[x]: …` or something else: skipped whole
-                end = self.skip(i)
-                i = end if end > i else i + 1
-            if i < len(self.tokens) and self.tokens[i].text == ",":
-                i += 1
-        return out, i + 1
-
-    def array(self, i: int) -> tuple[list[Any], int]:
-        out: list[Any] = []
-        while i < len(self.tokens) and self.tokens[i].text != "]":
-            if self.tokens[i].kind == "spread":
-                end = self.skip(i + 1)
-                self.spreads.append(self.source(i, end))
-                i = end
-            else:
-                item, i = self.value(i)
-                out.append(item)
-            if i < len(self.tokens) and self.tokens[i].text == ",":
-                i += 1
-        return out, i + 1
-
-
-def read_theme(text: str, source: str) -> tuple[dict[str, Any], list[str], bool]:
-    """The ``theme`` object literal of a configuration's text, the spreads dropped from it and whether the
-    configuration names ``presets``; raises :class:`SpecError` when the file has no ``theme: {…}``."""
-    tokens = _tokens(text)
-    presets = any(a.text == "presets" and b.text == ":" for a, b in itertools.pairwise(tokens))
-    for i in range(len(tokens) - 2):
-        if tokens[i].text == "theme" and tokens[i + 1].text == ":":
-            reader = _Reader(tokens, text)
-            if tokens[i + 2].text != "{":
+def read_theme(
+    text: str, source: str, palette: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], LiteralReader, bool]:
+    """The ``theme`` object literal of a configuration's text, the reader that read it (its ``spreads`` not read,
+    the names it ``resolved``) and whether the configuration names ``presets``. ``palette``: what
+    ``tailwindcss/colors`` exports (None: not known). Raises :class:`SpecError` without ``theme: {…}``."""
+    toks = tokens(text)
+    modules: dict[str, Any] = {}
+    if palette is not None:
+        modules = {"tailwindcss/colors": palette, "tailwindcss/defaultTheme": {"colors": palette}}
+    reader = LiteralReader(toks, text, modules)
+    reader.bind_top_level()
+    presets = any(a.text == "presets" and b.text == ":" for a, b in itertools.pairwise(toks))
+    for i in range(len(toks) - 2):
+        if toks[i].text == "theme" and toks[i + 1].text == ":":
+            if toks[i + 2].text != "{":
                 found = reader.source(i + 2, reader.skip(i + 2))[:80]
                 raise SpecError(
                     f"{source}: theme is not an object literal ({found} …): brandkit reads the configuration without "
                     "running it; write the brand's colours in theme.extend.colors, or import the stylesheet"
                 )
             theme, _ = reader.object(i + 3)
-            return theme, reader.spreads, presets
+            return theme, reader, presets
     raise SpecError(f"{source}: no theme: {{…}} in this Tailwind configuration (its colours would be Tailwind's own)")
+
+
+def tailwind_major(folder: Path) -> int | None:
+    """The major version of Tailwind CSS the project's ``package.json`` (beside the configuration) depends on."""
+    package = folder / "package.json"
+    if not package.is_file():
+        return None
+    try:
+        data = read_document(package, max_bytes=MAX_CONFIG_BYTES, what="package.json")
+    except SpecError:
+        return None
+    for section in ("dependencies", "devDependencies", "peerDependencies"):
+        deps = data.get(section) if isinstance(data, dict) else None
+        version = deps.get("tailwindcss") if isinstance(deps, dict) else None
+        if isinstance(version, str) and (match := re.search(r"\d+", version)):
+            return int(match.group())
+    return None
 
 
 def _leaves(node: Any, path: list[str]) -> list[tuple[list[str], Any]]:
@@ -182,16 +97,32 @@ def _token_path(prefix: str, path: list[str]) -> str:
     return ".".join([prefix, *words])
 
 
-def _colour_tokens(colors: dict[str, Any], where: str, report: MappingReport) -> dict[str, Any]:
+def _variable(value: str) -> str | None:
+    """The CSS variable a colour value stands for: ``hsl(var(--primary))``, ``rgb(var(--c) / <alpha-value>)``,
+    ``var(--c)`` (channels or a colour declared in the project's stylesheet)."""
+    match = _VAR_COLOUR.match(value.strip())
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def _colour_tokens(colors: dict[str, Any], where: str, declared: set[str], report: MappingReport) -> dict[str, Any]:
+    """Tokens of the colours of a ``colors`` object; one naming a CSS variable of ``declared`` (the variables the
+    project's stylesheet declares) is an alias of the stylesheet's token."""
     doc: dict[str, Any] = {}
     for path, value in _leaves(colors, []):
         source = ".".join([where, *path])
+        variable = _variable(value) if isinstance(value, str) else None
         if isinstance(value, Expression):
             report.dropped(source, f"{value.text}: JavaScript (read without running the file)")
         elif isinstance(value, str) and value.casefold() in _KEYWORDS:
             report.dropped(source, f"{value}: a CSS keyword, not a brand colour")
+        elif variable is not None and variable in declared:
+            target = variable.replace("-", ".")
+            if _token_path("color", path) != target:  # the same name: the stylesheet's own token stands
+                doc[_token_path("color", path)] = {"$value": "{" + target + "}", "$type": "color"}
         elif isinstance(value, str) and "var(--" in value:
-            report.dropped(source, f"{value}: a CSS variable — the colour is in the stylesheet: import that")
+            report.dropped(
+                source, f"{value}: a CSS variable no stylesheet of the project declares — import the one that does"
+            )
         elif isinstance(value, str) and is_css_color(value):
             doc[_token_path("color", path)] = {"$value": dtcg_colour(value), "$type": "color"}
         else:
@@ -199,7 +130,7 @@ def _colour_tokens(colors: dict[str, Any], where: str, report: MappingReport) ->
     return doc
 
 
-def _font_tokens(families: dict[str, Any], where: str, report: MappingReport) -> dict[str, Any]:
+def _font_tokens(families: dict[str, Any], where: str, declared: set[str], report: MappingReport) -> dict[str, Any]:
     doc: dict[str, Any] = {}
     for key, value in families.items():
         stack = value[0] if isinstance(value, list) and value and isinstance(value[0], list) else value
@@ -209,37 +140,143 @@ def _font_tokens(families: dict[str, Any], where: str, report: MappingReport) ->
         skipped = [v.text for v in stack if isinstance(v, Expression)] if isinstance(stack, list) else []
         if skipped:
             report.dropped(f"{where}.{key}", f"{', '.join(skipped)}: JavaScript (read without running the file)")
-        if names:
+        variable = _variable(names[0]) if names else None
+        if variable is not None and variable in declared:
+            target = variable.replace("-", ".")
+            if f"font.{key}" != target:  # the same name: the stylesheet's own token stands
+                doc[f"font.{key}"] = {"$value": "{" + target + "}", "$type": "fontFamily"}
+        elif variable is not None:
+            report.dropped(
+                f"{where}.{key}",
+                f"{names[0]}: a CSS variable no stylesheet of the project declares (next/font sets such variables "
+                "on the page at run time)",
+            )
+        elif names:
             doc[f"font.{key}"] = {"$value": names, "$type": "fontFamily"}
         elif not skipped:
             report.dropped(f"{where}.{key}", f"{value!r}: no font family")
     return doc
 
 
+def _variables_named(theme: dict[str, Any]) -> set[str]:
+    """The CSS variables the theme's colours and font families name."""
+    extend = theme.get("extend")
+    sections: list[dict[str, Any]] = [theme, extend if isinstance(extend, dict) else {}]
+    values = [
+        leaf
+        for section in sections
+        for key in ("colors", "fontFamily")
+        if isinstance(section.get(key), dict)
+        for _, leaf in _leaves(section[key], [])
+    ]
+    flat = [item for v in values for item in (v if isinstance(v, list) else [v])]
+    return {name for v in flat if isinstance(v, str) and (name := _variable(v)) is not None}
+
+
+def project_stylesheet(folder: Path, variables: set[str]) -> tuple[Path, int] | None:
+    """The project's stylesheet that declares the most of ``variables`` (and how many), searched under ``folder``
+    — the configuration's — without its dependencies and build output; shadcn/ui's ``components.json`` names it."""
+    best: tuple[int, int, Path] | None = None
+    seen = 0
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS and not d.startswith("."))
+        for name in sorted(files):
+            candidate = Path(root) / name
+            if candidate.suffix.lower() not in _STYLESHEET_SUFFIXES:
+                continue
+            seen += 1
+            if seen > MAX_STYLESHEETS:
+                return None if best is None else (best[2], best[0])
+            try:
+                text = read_text(candidate, max_bytes=MAX_CSS_BYTES, what="stylesheet")
+            except SpecError:
+                continue
+            found = {n for n, _, _ in declarations(text, line_comments=candidate.suffix.lower() != ".css")}
+            count = len(found & variables)
+            depth = len(candidate.relative_to(folder).parts)
+            if count and (best is None or (count, -depth) > (best[0], -best[1])):
+                best = (count, depth, candidate)
+    return None if best is None else (best[2], best[0])
+
+
+def _no_colour(path: Path, theme: dict[str, Any]) -> SpecError:
+    """The error for a configuration whose theme gives no colour: what its colours are instead."""
+    extend = theme.get("extend")
+    sections = [theme, extend if isinstance(extend, dict) else {}]
+    values = [
+        value
+        for section in sections
+        for value in (
+            [leaf for _, leaf in _leaves(section["colors"], [])]
+            if isinstance(section.get("colors"), dict)
+            else [section.get("colors")]
+        )
+        if value is not None
+    ]
+    css = [v for v in values if isinstance(v, str) and "var(--" in v]
+    code = [v.text for v in values if isinstance(v, Expression)]
+    why = []
+    if css:
+        why.append(
+            f"{len(css)} {'is a CSS variable' if len(css) == 1 else 'are CSS variables'} no stylesheet of the project "
+            f"declares ({', '.join(css[:2])}{', …' if len(css) > 2 else ''}): import the stylesheet that does "
+            "(brandkit spec import app/globals.css), or the project folder that holds both"
+        )
+    if code:
+        why.append(
+            f"{len(code)} {'is' if len(code) == 1 else 'are'} JavaScript only running the file would give "
+            f"({', '.join(code[:2])}{', …' if len(code) > 2 else ''})"
+        )
+    if not why:
+        return SpecError(f"{path}: its theme names no colour (theme.colors, theme.extend.colors)")
+    return SpecError(f"{path}: its theme gives no colour brandkit can read: " + "; ".join(why))
+
+
 def read_tailwind_config(path: Path, report: MappingReport) -> BrandDraft:
     """A draft of the brand in the Tailwind configuration ``path`` (see the module docstring)."""
     text = read_text(path, max_bytes=MAX_CONFIG_BYTES, what="Tailwind configuration")
-    theme, spreads, presets = read_theme(text, str(path))
-    for spread in spreads:
+    major = tailwind_major(path.parent)
+    theme, reader, presets = read_theme(text, str(path), tailwind_palette() if major in (None, 2, 3) else None)
+    for spread in reader.spreads:
         report.dropped(spread, "a spread: only running the configuration says what it adds")
-    extend = theme.get("extend")
+    for name in dict.fromkeys(reader.resolved):
+        report.approximated(
+            name,
+            "the values it names",
+            "read without running the file: a constant of the file, or Tailwind's own palette (tailwindcss/colors; "
+            "Tailwind 3.4's values, bundled — Tailwind 2's are the same)",
+        )
     doc: dict[str, Any] = {}
+    dark: dict[str, Any] = {}
+    variables = _variables_named(theme)
+    found = project_stylesheet(path.parent, variables) if variables else None
+    if found is not None:
+        sheet, count = found
+        doc, dark = stylesheet_tokens(sheet, report)
+        report.mapped(
+            str(sheet.relative_to(path.parent)),
+            f"the stylesheet declaring {count} of the {len(variables)} CSS variable(s) the configuration's colours "
+            "and fonts name: its variables read as tokens (its dark theme a mode)",
+        )
+    declared = {token_path.replace(".", "-") for token_path in (*doc, *dark)}
+    extend = theme.get("extend")
     for where, section in (("theme", theme), ("theme.extend", extend if isinstance(extend, dict) else {})):
         colors = section.get("colors")
         if isinstance(colors, dict):
-            doc |= _colour_tokens(colors, f"{where}.colors", report)
+            doc |= _colour_tokens(colors, f"{where}.colors", declared, report)
         elif isinstance(colors, Expression):
             report.dropped(f"{where}.colors", f"{colors.text}: JavaScript (read without running the file)")
         families = section.get("fontFamily")
         if isinstance(families, dict):
-            doc |= _font_tokens(families, f"{where}.fontFamily", report)
+            doc |= _font_tokens(families, f"{where}.fontFamily", declared, report)
     if presets:
         report.dropped("presets", "a preset's theme is another file: import that file")
-    colours = sum(1 for token in doc.values() if token.get("$type") == "color")
-    report.mapped(path.name, f"{colours} colour(s) and {len(doc) - colours} font family token(s) read from its theme")
+    report.mapped(path.name, "its theme's colours and font families read as tokens")
+    if not any(token.get("$type") == "color" for token in doc.values()):
+        raise _no_colour(path, theme)
     return draft_from_tokens(
         doc,
-        {},
+        {"dark": {**doc, **dark}} if dark else {},
         report,
         source=str(path),
         hint=path.resolve().parent.name,

@@ -83,3 +83,14 @@ def scale_roles(
             "are allowed colours",
         )
     return added
+
+
+def settle_brand(roles: dict[str, str], report: MappingReport) -> dict[str, str]:
+    """``roles`` without ``brand`` when the file also marks a ``primary`` (another colour): one primary, the brand
+    colour left an allowed colour, reported. ``brand`` alone plays primary (:data:`ROLE_FALLBACK`)."""
+    if "brand" in roles and "primary" in roles and roles["brand"] != roles["primary"]:
+        report.approximated(
+            roles["brand"], "an allowed colour", "named brand, but the file marks another colour primary: that one is"
+        )
+        return {role: name for role, name in roles.items() if role != "brand"}
+    return roles
