@@ -255,3 +255,27 @@ def test_a_theme_of_css_variables_without_their_stylesheet_says_what_to_import(t
     )
     with pytest.raises(SpecError, match=r"1 is a CSS variable no stylesheet of the project declares \(hsl\(var"):
         import_brand(project, tmp_path / "out")
+
+
+def test_a_tailwind_4_project_folder_is_read_from_its_stylesheet(tmp_path: Path) -> None:
+    """Tailwind 4 keeps its theme in CSS and a project has no configuration: the folder is read from the stylesheet
+    shadcn/ui's components.json names, else from where its framework keeps it (app/globals.css, src/index.css…),
+    named after the project; a components.json naming a file outside the project is not followed."""
+    project = tmp_path / "harbour-web"
+    (project / "src").mkdir(parents=True)
+    (project / "src" / "index.css").write_text(
+        '@import "tailwindcss";\n@theme {\n  --color-brand: #0b72db;\n  --font-display: "DejaVu Serif";\n}\n',
+        encoding="utf-8",
+    )
+    outside = tmp_path / "elsewhere.css"
+    outside.write_text(":root { --color-brand: #ff0000; }", encoding="utf-8")
+    (project / "components.json").write_text('{"tailwind": {"css": "../elsewhere.css"}}', encoding="utf-8")
+    fmt, why, file = detect_path(project)
+    assert (fmt, file) == ("css", project / "src" / "index.css") and "src/index.css" in why
+    [result] = import_brand(project, tmp_path / "out")
+    assert [(c.role.value, c.hex) for c in result.spec.palette.colors] == [("primary", "#0B72DB")]
+    assert result.spec.name == "Harbour Web"
+    (project / "styles").mkdir()
+    (project / "styles" / "theme.css").write_text(":root { --color-brand: #123456; }", encoding="utf-8")
+    (project / "components.json").write_text('{"tailwind": {"css": "styles/theme.css"}}', encoding="utf-8")
+    assert detect_path(project)[2] == project / "styles" / "theme.css"

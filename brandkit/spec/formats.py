@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from brandkit.documents import read_document
+from brandkit.documents import read_document, read_text
 from brandkit.errors import SpecError
 from brandkit.imageio import starts_with
 from brandkit.paths import confined_file
@@ -188,6 +188,46 @@ def quarto_brand_file(project_file: Path) -> Path:
         raise FormatDetectionError(f"{project_file}: brand: {exc.message}") from None
 
 
+WEB_STYLESHEETS = (
+    "app/globals.css",  # Next.js (app router), shadcn/ui
+    "src/app/globals.css",
+    "styles/globals.css",  # Next.js (pages)
+    "src/styles/globals.css",
+    "src/index.css",  # Vite
+    "src/app.css",  # SvelteKit
+    "src/styles.css",  # Angular
+    "assets/css/main.css",  # Nuxt
+    "resources/css/app.css",  # Laravel
+)
+"""Where web frameworks keep the stylesheet that holds a Tailwind 4 theme (``@theme``) or a shadcn/ui theme."""
+_DECLARES_VARIABLES = re.compile(r"--[A-Za-z_][\w-]*\s*:")
+
+
+def web_stylesheet(folder: Path) -> Path | None:
+    """The stylesheet of the web project in ``folder`` that declares CSS variables: the one shadcn/ui's
+    ``components.json`` names (``tailwind.css``), else the first of :data:`WEB_STYLESHEETS` that does."""
+    candidates: list[str] = []
+    if (folder / "components.json").is_file():
+        try:
+            config = read_document(folder / "components.json", max_bytes=MAX_DETECT_BYTES, what="components.json")
+        except SpecError:
+            config = None
+        named = config.get("tailwind", {}).get("css") if isinstance(config, dict) else None
+        if isinstance(named, str):
+            candidates.append(named)
+    for relative in (*candidates, *WEB_STYLESHEETS):
+        candidate = folder / relative
+        if not candidate.is_file() or not candidate.resolve().is_relative_to(folder.resolve()):
+            continue  # components.json may name any path: only the project's own files are read
+        try:
+            text = read_text(candidate, max_bytes=MAX_DETECT_BYTES, what="stylesheet")
+        except SpecError:
+            continue
+        if _DECLARES_VARIABLES.search(text):
+            return candidate
+    return None
+
+
 def detect_path(path: Path) -> tuple[FormatName, str, Path]:
     """``(format, why, file or folder to read)`` for an import input; raises :class:`FormatDetectionError`."""
     if path.is_dir():
@@ -207,11 +247,14 @@ def detect_path(path: Path) -> tuple[FormatName, str, Path]:
         configs = sorted(p for p in path.iterdir() if TAILWIND_CONFIG.match(p.name))
         if configs:  # a web project's folder: its Tailwind configuration (before a renovate.json5 beside it)
             return "tailwind", f"a Tailwind CSS configuration ({configs[0].name})", configs[0]
+        sheet = web_stylesheet(path)
+        if sheet is not None:  # Tailwind 4 keeps its theme in CSS: a web project without a configuration
+            return "css", f"a web project's stylesheet ({sheet.relative_to(path).as_posix()})", sheet
         if next(path.glob("*.json5"), None) is not None:  # after the brand files: a project's renovate.json5
             return "dtcg", "a folder of JSON5 design token files", path
         raise FormatDetectionError(
             f"{path}: no brand file found (_brand.yml, brand.yml, brand.json, *.tokens.json, *.resolver.json, "
-            "*.json5 design tokens or tailwind.config.js)"
+            "*.json5 design tokens, tailwind.config.js or a web project's stylesheet such as app/globals.css)"
         )
     if not path.is_file():
         raise FormatDetectionError(f"{path}: no such file or folder")

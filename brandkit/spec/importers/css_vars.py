@@ -152,15 +152,17 @@ def stylesheet_tokens(path: Path, report: MappingReport) -> tuple[dict[str, Any]
     return base, dark
 
 
-def read_css(path: Path, report: MappingReport) -> BrandDraft:
-    """A draft of the brand in the stylesheet ``path`` (see the module docstring)."""
+def read_css(path: Path, report: MappingReport, *, project: Path | None = None) -> BrandDraft:
+    """A draft of the brand in the stylesheet ``path`` (see the module docstring); ``project``: the web project's
+    folder it was found in (the brand is named after it, and its ``logos/`` folder is looked for there)."""
     base, dark = stylesheet_tokens(path, report)
     return draft_from_tokens(
         base,
         {"dark": {**base, **dark}} if dark else {},
         report,
         source=str(path),
-        hint=path.stem,
-        base_dir=path.parent,
+        hint=project.resolve().name if project is not None else path.stem,
+        base_dir=project if project is not None else path.parent,
         carrier=("CSS variables", "the stylesheet"),
+        named_after="its project's folder" if project is not None else "the file",
     )

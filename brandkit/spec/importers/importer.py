@@ -110,7 +110,7 @@ def import_brand(
     elif chosen == "ase":
         drafts = [read_ase(file, new_report())]
     elif chosen == "css":
-        drafts = [read_css(file, new_report())]
+        drafts = [read_css(file, new_report(), project=path if path.is_dir() else None)]
     elif chosen == "tailwind":
         drafts = [read_tailwind_config(file, new_report())]
     else:
