@@ -279,3 +279,22 @@ def test_a_tailwind_4_project_folder_is_read_from_its_stylesheet(tmp_path: Path)
     (project / "styles" / "theme.css").write_text(":root { --color-brand: #123456; }", encoding="utf-8")
     (project / "components.json").write_text('{"tailwind": {"css": "styles/theme.css"}}', encoding="utf-8")
     assert detect_path(project)[2] == project / "styles" / "theme.css"
+
+
+def test_a_literal_nested_beyond_reason_is_not_read_and_does_not_crash(tmp_path: Path) -> None:
+    """50,000 nested brackets (a hostile or broken file): the reader stops at 64 levels — an expression, named —
+    instead of exhausting Python's recursion (before: RecursionError with a traceback)."""
+    theme, _, _ = read_theme("module.exports = { theme: { deep: " + "[" * 50_000 + "]" * 50_000 + " } }", "cfg")
+    assert isinstance(theme["deep"], Expression) and "nested deeper than 64 levels" in theme["deep"].text
+    project = tmp_path / "web"
+    project.mkdir()
+    (project / "tailwind.config.js").write_text(
+        "const a = "
+        + "{a:" * 50_000
+        + "1"
+        + "}" * 50_000
+        + "\nmodule.exports = { theme: { colors: { brand: '#123456' } } }",
+        encoding="utf-8",
+    )
+    [result] = import_brand(project, tmp_path / "out", headline_font="DejaVu Sans")
+    assert [c.hex for c in result.spec.palette.colors] == ["#123456"]

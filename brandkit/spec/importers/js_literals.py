@@ -26,6 +26,8 @@ _TOKEN = re.compile(
 _OPEN = {"{", "[", "("}
 _CLOSE = {"}", "]", ")"}
 _DECLARE = {"const", "let", "var"}
+MAX_DEPTH = 64
+"""Object and array literals nested deeper than this are not read (a configuration nests a few levels)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class LiteralReader:
     bindings: dict[str, Any] = field(default_factory=dict)
     spreads: list[str] = field(default_factory=list)
     resolved: list[str] = field(default_factory=list)
+    depth: int = 0
 
     def source(self, start: int, end: int) -> str:
         """The file's own text of tokens ``start`` to ``end`` (exclusive), its whitespace collapsed."""
@@ -120,12 +123,18 @@ class LiteralReader:
         return True, value
 
     def value(self, i: int) -> tuple[Any, int]:
-        """The value starting at token ``i`` and the index after it."""
+        """The value starting at token ``i`` and the index after it (a literal nested deeper than
+        :data:`MAX_DEPTH` is an :class:`Expression`, its text cut)."""
         token = self.toks[i]
-        if token.text == "{":
-            return self.object(i + 1)
-        if token.text == "[":
-            return self.array(i + 1)
+        if token.text in ("{", "[") and self.depth >= MAX_DEPTH:
+            end = self.skip(i)
+            return Expression(self.source(i, end)[:80] + f"… (nested deeper than {MAX_DEPTH} levels)"), end
+        if token.text in ("{", "["):
+            self.depth += 1
+            try:
+                return self.object(i + 1) if token.text == "{" else self.array(i + 1)
+            finally:
+                self.depth -= 1
         end = self.skip(i)
         if end == i + 1 and token.kind == "string":
             return _string(token), end
