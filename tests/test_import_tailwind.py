@@ -285,7 +285,10 @@ def test_a_literal_nested_beyond_reason_is_not_read_and_does_not_crash(tmp_path:
     """50,000 nested brackets (a hostile or broken file): the reader stops at 64 levels — an expression, named —
     instead of exhausting Python's recursion (before: RecursionError with a traceback)."""
     theme, _, _ = read_theme("module.exports = { theme: { deep: " + "[" * 50_000 + "]" * 50_000 + " } }", "cfg")
-    assert isinstance(theme["deep"], Expression) and "nested deeper than 64 levels" in theme["deep"].text
+    node, levels = theme["deep"], 0
+    while isinstance(node, list):
+        node, levels = node[0], levels + 1
+    assert levels == 64 and isinstance(node, Expression) and "nested deeper than 64 levels" in node.text
     project = tmp_path / "web"
     project.mkdir()
     (project / "tailwind.config.js").write_text(
