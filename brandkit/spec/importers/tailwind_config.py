@@ -191,6 +191,8 @@ def project_stylesheet(folder: Path, variables: set[str]) -> tuple[Path, int] | 
                 text = read_text(candidate, max_bytes=MAX_CSS_BYTES, what="stylesheet")
             except SpecError:
                 continue
+            if not any(f"--{name}" in text for name in variables):  # most stylesheets: no parse needed
+                continue
             found = {n for n, _, _ in declarations(text, line_comments=candidate.suffix.lower() != ".css")}
             count = len(found & variables)
             depth = len(candidate.relative_to(folder).parts)
