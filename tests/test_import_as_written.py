@@ -939,6 +939,7 @@ SHADCN_LIKE_CSS = """@import "tailwindcss";
   --color-primary: var(--primary);
   --color-muted: var(--muted);
   --font-sans: var(--font-geist-sans);
+  --font-mono: var(--font-mono);
   --font-display: var(--font-brand, "DejaVu Serif", serif);
   --color-chart-1: var(--chart-1, oklch(0.646 0.222 41.116));
 }
@@ -972,6 +973,7 @@ def test_a_variable_set_elsewhere_is_dropped_or_read_from_its_fallback(tmp_path:
     assert {c["name"]: c["hex"] for c in spec["palette"]["allowed"]}["Chart 1"] == "#F54900"  # gamut-mapped
     dropped = _entries(result, "dropped")
     assert "var(--font-geist-sans) names a variable globals.css does not declare" in dropped["--font-sans"]
+    assert "names itself (in Tailwind 4's @theme inline" in dropped["--font-mono"]  # before: "alias cycle"
 
 
 def test_a_tailwind_3_theme_s_bare_channels_are_its_colours(tmp_path: Path) -> None:

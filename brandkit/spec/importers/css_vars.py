@@ -92,7 +92,7 @@ def _token(name: str, value: str, declared: set[str]) -> tuple[dict[str, Any] | 
     reference = _reference(value)
     if reference is not None:
         target, fallback = reference
-        if target in declared:
+        if target in declared and target != name:  # `--font-sans: var(--font-sans)` in @theme inline: the page's
             return {"$value": "{" + target.replace("-", ".") + "}"}, None
         return (None, None) if fallback is None else _token(name, fallback, declared)
     words = set(name.casefold().split("-"))
@@ -135,10 +135,16 @@ def stylesheet_tokens(path: Path, report: MappingReport) -> tuple[dict[str, Any]
     for name, value, is_dark in found:
         token, bare = _token(name, value, declared)
         if token is None:
+            reference = _reference(value)
+            what = (
+                "itself (in Tailwind 4's @theme inline: the variable of that name "
+                if reference is not None and reference[0] == name
+                else f"a variable {path.name} does not declare ("
+            )
             report.dropped(
                 f"--{name}",
-                f"{value} names a variable {path.name} does not declare (set elsewhere: another stylesheet, or a "
-                "framework at run time such as next/font), and gives no fallback",
+                f"{value} names {what}set elsewhere: another stylesheet, or a framework at run time such as "
+                "next/font), and gives no fallback",
             )
             continue
         (dark if is_dark else base)[name.replace("-", ".")] = token
