@@ -879,6 +879,33 @@ def test_a_role_named_before_the_word_colour_is_that_role(tmp_path: Path) -> Non
     assert not any("made primary" in e.note for e in result.report.entries)
 
 
+def test_with_no_primary_marked_the_first_clear_brand_colour_is_made_primary(tmp_path: Path) -> None:
+    """No colour is marked primary: the first that is clearly a colour and plays no background, text, border or
+    status role is made primary, to decide (before: the first role colour — here the near-white background, so
+    prompts asked for a near-white "primary"); the file's order wins over chroma (GOV.UK's blue before its
+    yellow); a tinted grey (slate, chroma under 15) is passed over; all neutral: the first, as before."""
+    (tmp_path / "a.css").write_text(
+        ":root { --background: #F4F6F9; --foreground: #0F172A; --border: #CBD5E1; --success: #16A34A;\n"
+        "  --accent: #DC2626; --font-sans: 'DejaVu Sans'; }\n",
+        encoding="utf-8",
+    )
+    [result] = import_brand(tmp_path / "a.css", tmp_path / "a")
+    [primary] = [c for c in result.spec.palette.colors if c.role.value == "primary"]
+    assert primary.hex == "#DC2626"
+    assert any("was made primary" in e.note for e in result.report.entries if e.kind == "decide")
+    (tmp_path / "b.css").write_text(
+        ":root { --slate: #334155; --gov-blue: #1D70B8; --gov-yellow: #FFDD00; --font-sans: 'DejaVu Sans'; }\n",
+        encoding="utf-8",
+    )
+    [result] = import_brand(tmp_path / "b.css", tmp_path / "b")
+    assert [c.hex for c in result.spec.palette.colors] == ["#1D70B8"]
+    (tmp_path / "c.css").write_text(
+        ":root { --paper: #FAFAFA; --ink: #111111; --font-sans: 'DejaVu Sans'; }\n", encoding="utf-8"
+    )
+    [result] = import_brand(tmp_path / "c.css", tmp_path / "c")
+    assert [c.hex for c in result.spec.palette.colors] == ["#FAFAFA"]
+
+
 def test_the_brand_colour_is_the_primary_and_a_brand_scale_gives_its_purest_step(tmp_path: Path) -> None:
     """Tailwind 4's ``--color-brand`` is the brand's colour: primary (before: an allowed colour, and the accent made
     primary). A scale named for a role and no single colour (``--color-brand-50`` … ``-950``, Tailwind's shape)
@@ -917,8 +944,8 @@ def test_the_brand_colour_is_the_primary_and_a_brand_scale_gives_its_purest_step
 
 
 def test_a_swatch_group_named_brand_colours_gives_no_swatch_a_role(tmp_path: Path) -> None:
-    """In a swatch file "Brand colours" is a group's name for every swatch in it, not one colour's role: the
-    first swatch is made primary and the report asks to decide (as before ``brand`` became a role word)."""
+    """In a swatch file "Brand colours" is a group's name for every swatch in it, not one colour's role: no swatch
+    plays a role, the most saturated is made primary and the report asks to decide."""
     entries: list[tuple[str, Any]] = [
         ("group", "Brand colours"),
         ("colour", ("Sand", "RGB ", (0.9, 0.85, 0.7), 0)),
@@ -927,7 +954,7 @@ def test_a_swatch_group_named_brand_colours_gives_no_swatch_a_role(tmp_path: Pat
     ]
     (tmp_path / "swatches.ase").write_bytes(_ase(entries))
     [result] = import_brand(tmp_path / "swatches.ase", tmp_path / "out", headline_font="DejaVu Sans")
-    assert [c["name"] for c in _spec(result.out)["palette"]["colors"]] == ["Sand"]
+    assert [c["name"] for c in _spec(result.out)["palette"]["colors"]] == ["Harbour Blue"]
     assert any("made primary" in e.note for e in result.report.entries if e.kind == "decide")
 
 

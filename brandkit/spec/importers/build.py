@@ -20,7 +20,7 @@ import numpy as np
 
 from brandkit.color import ciede2000, hex_to_rgb, srgb_to_lab
 from brandkit.errors import SpecError
-from brandkit.spec.importers.draft import CORE_ROLES, ROLE_FALLBACK, BrandDraft, DraftColor
+from brandkit.spec.importers.draft import CORE_ROLES, ROLE_FALLBACK, STATUS_ROLES, BrandDraft, DraftColor
 from brandkit.spec.importers.font_download import FontFetcher
 from brandkit.spec.importers.logos import logo_files, raster_width
 from brandkit.spec.importers.report import MappingReport
@@ -121,12 +121,40 @@ def _roles(draft: BrandDraft) -> tuple[dict[str, str], dict[str, str]]:
                 f"the colour already plays {assigned[color.name]!r}; {role!r} kept as a semantic role",
             )  # fmt: skip
     if "primary" not in assigned.values():
-        first = next((c for c in draft.colors if c.name in assigned), draft.colors[0])
+        unlikely = {name for role, name in draft.roles.items() if _not_the_brand(role)}
+        unlikely -= {name for role, name in draft.roles.items() if not _not_the_brand(role)}
+        first = _likely_primary([c for c in draft.colors if c.name in assigned] or draft.colors, unlikely)
         if first.name in assigned and assigned[first.name] != "primary":
             extra_roles.setdefault(assigned[first.name], first.name)
         assigned[first.name] = "primary"
-        report.decide(f"palette.colors[{first.name}].role", "no colour is marked primary; the first was made primary")
+        report.decide(
+            f"palette.colors[{first.name}].role",
+            "no colour is marked primary; the first colour that plays a role (else the first colour) that is neither "
+            "greyish nor a background, text, border or status colour was made primary",
+        )
     return assigned, extra_roles
+
+
+def _not_the_brand(role: str) -> bool:
+    """A role a brand's primary colour does not play: an interface state (success, danger…) or a structural one
+    (background, text, neutral and the words for them: surface, border, foreground…)."""
+    core = role if role in CORE_ROLES else ROLE_FALLBACK.get(role, "accent")
+    return role in STATUS_ROLES or core in ("background", "text", "neutral")
+
+
+CLEAR_CHROMA = 15.0
+"""CIELAB chroma above which a colour is clearly one, not a tinted grey (Tailwind's slate greys reach 12)."""
+
+
+def _likely_primary(colors: list[DraftColor], unlikely: set[str]) -> DraftColor:
+    """The first colour that is clearly a colour (:data:`CLEAR_CHROMA`) and not only playing a role a primary does
+    not (``unlikely``: background, text, success…); else the first. The file's order is kept: a brand file names
+    its brand colour early, and chroma alone would prefer any yellow to a brand blue."""
+    lab = srgb_to_lab(np.asarray([hex_to_rgb(c.hex) for c in colors], dtype=np.uint8))
+    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    return next(
+        (c for c, k in zip(colors, chroma, strict=True) if k > CLEAR_CHROMA and c.name not in unlikely), colors[0]
+    )
 
 
 def _allowed(

@@ -13,6 +13,8 @@ from brandkit.spec.importers.report import MappingReport
 
 #: brandkit's six palette roles, and where the other semantic roles of brand formats go (kept in palette.roles)
 CORE_ROLES = ("primary", "secondary", "accent", "neutral", "background", "text")
+STATUS_ROLES = frozenset({"success", "info", "warning", "danger", "error", "destructive", "critical", "focus"})
+"""Roles of an interface's states: given the accent role, never guessed as the brand's primary."""
 ROLE_FALLBACK = {
     "brand": "primary",  # Tailwind's --color-brand, a token file's color.brand: the brand's own colour
     "foreground": "text",
