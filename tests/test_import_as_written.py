@@ -945,7 +945,7 @@ def test_the_brand_colour_is_the_primary_and_a_brand_scale_gives_its_purest_step
 
 def test_a_swatch_group_named_brand_colours_gives_no_swatch_a_role(tmp_path: Path) -> None:
     """In a swatch file "Brand colours" is a group's name for every swatch in it, not one colour's role: no swatch
-    plays a role, the most saturated is made primary and the report asks to decide."""
+    plays a role, the first (clearly a colour) is made primary and the report asks to decide."""
     entries: list[tuple[str, Any]] = [
         ("group", "Brand colours"),
         ("colour", ("Sand", "RGB ", (0.9, 0.85, 0.7), 0)),
@@ -954,7 +954,7 @@ def test_a_swatch_group_named_brand_colours_gives_no_swatch_a_role(tmp_path: Pat
     ]
     (tmp_path / "swatches.ase").write_bytes(_ase(entries))
     [result] = import_brand(tmp_path / "swatches.ase", tmp_path / "out", headline_font="DejaVu Sans")
-    assert [c["name"] for c in _spec(result.out)["palette"]["colors"]] == ["Harbour Blue"]
+    assert [c["name"] for c in _spec(result.out)["palette"]["colors"]] == ["Sand"]
     assert any("made primary" in e.note for e in result.report.entries if e.kind == "decide")
 
 
