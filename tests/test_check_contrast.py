@@ -50,6 +50,23 @@ def test_measured_ratio_matches_drawn_colours(text: str, background: str) -> Non
     assert measured.surround_share == 0  # glyphs inside their box: nothing is taken for a surround
 
 
+@pytest.mark.parametrize("size", [22, 34, 48])
+def test_a_flat_backing_measures_as_its_own_colour(size: int) -> None:
+    """White on Bootstrap's #0D6EFD is 4.50:1 — AA, just. On a flat pill the background is that colour exactly
+    (the per-channel median); the mean of the background class was pulled toward the text by the glyphs'
+    anti-aliased edge (#0E6FFD, 4.46:1: a borderline brand pair failed)."""
+    image = Poster(background="#0D6EFD", texts=[Text("Start free", (20, 20), size, fill="#FFFFFF")]).render()
+    measured = measure_contrast(np.asarray(image.convert("RGB")), (16, 18, 20 + size * 6, 22 + size + size // 3))
+    assert measured.separable and [round(v) for v in measured.background_rgb] == [0x0D, 0x6E, 0xFD]
+    assert measured.ratio >= 4.5
+
+
+def test_a_failed_ratio_is_never_printed_as_the_minimum() -> None:
+    from brandkit.checks.contrast import _ratio
+
+    assert _ratio(4.457, 4.5) == "4.45" and _ratio(3.21, 4.5) == "3.2" and _ratio(4.4996, 4.5) == "4.49"
+
+
 def test_low_contrast_text_fails(spec: BrandSpec, ocr_engine: RapidOcrEngine) -> None:
     image = Poster(background="#888888", texts=[Text(HEADLINE, (64, 300), 84, fill="#777777")]).render()
     res = ContrastCheck().run(context(spec, image, resources_with(ocr_engine), copy_block={"headline": HEADLINE}))
