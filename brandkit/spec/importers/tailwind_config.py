@@ -3,12 +3,13 @@ the colours of ``theme.colors`` and ``theme.extend.colors`` (nested palettes, ``
 of ``fontFamily``, read as design tokens (``colors.brand.500`` → ``color.brand.500``), so the DTCG rules apply
 (roles from names, a scale named for a role gives its purest step).
 
-The file is JavaScript and brandkit never runs it: the object literal under ``theme`` is read as written — keys,
-strings, numbers, nested objects and arrays, comments. What only running it would tell is dropped and named: a
-spread (``...defaultTheme.fontFamily.sans``), a reference (``colors.blue`` from ``tailwindcss/colors``), a function
-(``({ theme }) => …``), a template with ``${}``. A colour that is a CSS variable (``hsl(var(--primary))``) lives in
-the stylesheet: the report says to import that. Tailwind 4 keeps its theme in CSS (``@theme``), read by
-:mod:`.css_vars`.
+The file is JavaScript and brandkit never runs it (:mod:`.js_literals`): the object literal under ``theme`` is read
+as written, with the names the file binds to data — its own constants, Tailwind's palette (``colors.indigo``:
+:mod:`.tailwind_palette`, Tailwind 3's values; not resolved when ``package.json`` says Tailwind 4). What only
+running it would tell is dropped and named: a call, a function (``({ theme }) => …``), an unknown name, a template
+with ``${}``, a spread of anything else. A colour that is a CSS variable (``hsl(var(--primary))``: shadcn/ui) is
+read from the project's stylesheet that declares it (:func:`project_stylesheet`), its dark block a mode. Tailwind 4
+keeps its theme in CSS (``@theme``), read by :mod:`.css_vars`.
 """
 
 from __future__ import annotations
@@ -158,13 +159,17 @@ def _font_tokens(families: dict[str, Any], where: str, declared: set[str], repor
     return doc
 
 
+def _sections(theme: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """``theme`` and ``theme.extend`` (empty when it is not an object), with their names for the report."""
+    extend = theme.get("extend")
+    return [("theme", theme), ("theme.extend", extend if isinstance(extend, dict) else {})]
+
+
 def _variables_named(theme: dict[str, Any]) -> set[str]:
     """The CSS variables the theme's colours and font families name."""
-    extend = theme.get("extend")
-    sections: list[dict[str, Any]] = [theme, extend if isinstance(extend, dict) else {}]
     values = [
         leaf
-        for section in sections
+        for _, section in _sections(theme)
         for key in ("colors", "fontFamily")
         if isinstance(section.get(key), dict)
         for _, leaf in _leaves(section[key], [])
@@ -174,8 +179,9 @@ def _variables_named(theme: dict[str, Any]) -> set[str]:
 
 
 def project_stylesheet(folder: Path, variables: set[str]) -> tuple[Path, int] | None:
-    """The project's stylesheet that declares the most of ``variables`` (and how many), searched under ``folder``
-    — the configuration's — without its dependencies and build output; shadcn/ui's ``components.json`` names it."""
+    """The project's stylesheet that declares the most of ``variables`` (and how many; the shallowest among equals),
+    searched under ``folder`` — the configuration's — leaving out dependencies, build output and hidden folders;
+    :data:`MAX_STYLESHEETS` at most are read."""
     best: tuple[int, int, Path] | None = None
     seen = 0
     for root, dirs, files in os.walk(folder):
@@ -203,11 +209,9 @@ def project_stylesheet(folder: Path, variables: set[str]) -> tuple[Path, int] | 
 
 def _no_colour(path: Path, theme: dict[str, Any]) -> SpecError:
     """The error for a configuration whose theme gives no colour: what its colours are instead."""
-    extend = theme.get("extend")
-    sections = [theme, extend if isinstance(extend, dict) else {}]
     values = [
         value
-        for section in sections
+        for _, section in _sections(theme)
         for value in (
             [leaf for _, leaf in _leaves(section["colors"], [])]
             if isinstance(section.get("colors"), dict)
@@ -261,8 +265,7 @@ def read_tailwind_config(path: Path, report: MappingReport) -> BrandDraft:
             "and fonts name: its variables read as tokens (its dark theme a mode)",
         )
     declared = {token_path.replace(".", "-") for token_path in (*doc, *dark)}
-    extend = theme.get("extend")
-    for where, section in (("theme", theme), ("theme.extend", extend if isinstance(extend, dict) else {})):
+    for where, section in _sections(theme):
         colors = section.get("colors")
         if isinstance(colors, dict):
             doc |= _colour_tokens(colors, f"{where}.colors", declared, report)
