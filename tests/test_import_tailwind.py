@@ -228,6 +228,18 @@ def test_names_the_file_binds_to_data_are_read(tmp_path: Path) -> None:
     assert "Tailwind's own palette" in notes["colors.orange[500]"] and "...brand" in notes
 
 
+def test_a_side_effect_import_does_not_hide_the_constants_after_it() -> None:
+    """``import './globals.css'`` binds nothing: the reader goes on to the declarations that follow (before the fix
+    it scanned on to the next ``from``, past ``const brand``)."""
+    text = (
+        "import './globals.css'\nconst brand = { sea: '#0B72DB' }\nimport colors from 'tailwindcss/colors'\n"
+        "export default { theme: { colors: { primary: brand.sea, accent: colors.red } } }\n"
+    )
+    theme, reader, _ = read_theme(text, "cfg", {"red": {"500": "#ef4444"}})
+    assert theme["colors"] == {"primary": "#0B72DB", "accent": {"500": "#ef4444"}}
+    assert reader.resolved == ["brand.sea", "colors.red"]
+
+
 def test_tailwind_4_s_palette_is_not_taken_for_tailwind_3_s(tmp_path: Path) -> None:
     """With tailwindcss 4 in package.json, ``colors.indigo`` is OKLCH values brandkit does not bundle: dropped, and
     the error says what the theme holds instead."""

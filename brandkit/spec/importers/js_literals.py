@@ -259,6 +259,8 @@ class LiteralReader:
 
     def _import(self, i: int) -> int:
         toks = self.toks
+        if toks[i].kind == "string":  # import './globals.css': binds nothing
+            return i + 1
         names: list[str] = []
         if toks[i].kind == "name" and toks[i].text != "type":  # import x from 'm'
             names.append(toks[i].text)
