@@ -84,7 +84,7 @@ def _palette(draft: BrandDraft) -> dict[str, Any]:
 
 
 def _roles(draft: BrandDraft) -> tuple[dict[str, str], dict[str, str]]:
-    """Each colour's core role (colour name → role; the first colour is made primary when none is) and the
+    """Each colour's core role (colour name → role; :func:`_likely_primary` is made primary when none is) and the
     semantic roles kept beside them (``palette.roles``)."""
     report = draft.report
     assigned: dict[str, str] = {}  # colour name → core role

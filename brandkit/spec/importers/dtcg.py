@@ -10,8 +10,9 @@ Modes (themes) are separate token sets: a ``.resolver.json`` (``sets``, ``modifi
 DTCG has no semantic roles: a colour token plays a role when its name says so (:mod:`.token_roles`: the last
 segment, or the one before ``default``/``base``/``color``, is a role word — primary, brand, text, background,
 success, link, … —, or a scale named for a role gives its purest step). Other colour tokens are the brand's tints
-and ramps. Which documents a path holds (files, folders, resolvers) is :mod:`.token_files`'. brandkit keeps its
-own data (name, voice, logos, …) under ``$extensions["com.brandkit"]`` when it exports, and reads it back here.
+and ramps. The documents a path holds (a file, a folder, a resolver) are read by :mod:`.token_files`. brandkit
+keeps its own data (name, voice, logos, …) under ``$extensions["com.brandkit"]`` when it exports, and reads it back
+here.
 """
 
 from __future__ import annotations
