@@ -313,3 +313,20 @@ def test_a_literal_nested_beyond_reason_is_not_read_and_does_not_crash(tmp_path:
     )
     [result] = import_brand(project, tmp_path / "out", headline_font="DejaVu Sans")
     assert [c.hex for c in result.spec.palette.colors] == ["#123456"]
+
+
+def test_a_rank_after_text_or_background_is_not_the_brand_s_primary(tmp_path: Path) -> None:
+    """``text-primary`` / ``text-secondary`` rank the text colours and ``bg-secondary`` a background: they play
+    text and background, never the brand's primary (before: the white text colour of a dark shop theme was its
+    primary, its grey the secondary). With nothing marked primary, the first clear colour that plays no structural
+    role — here ``brand-gold``, which no name gives a role — is made primary, to decide."""
+    config = (
+        "module.exports = { theme: { extend: { colors: {\n  'brand-black': '#0A0A0A', 'brand-gold': '#D4AF37',\n"
+        "  'text-primary': '#FFFFFF', 'text-secondary': '#A0A0A0', 'bg-secondary': '#1A1A1A',\n"
+        "} , fontFamily: { sans: 'DejaVu Sans' } } } }\n"
+    )
+    result = _import(tmp_path, "tailwind.config.js", config)
+    roles = {c.role.value: c.hex for c in result.spec.palette.colors}
+    assert roles == {"primary": "#D4AF37", "text": "#FFFFFF", "background": "#1A1A1A"}
+    decide = {e.target: e.note for e in result.report.entries if e.kind == "decide"}
+    assert "was made primary" in decide["palette.colors[Brand Gold].role"]

@@ -123,14 +123,16 @@ def _roles(draft: BrandDraft) -> tuple[dict[str, str], dict[str, str]]:
     if "primary" not in assigned.values():
         unlikely = {name for role, name in draft.roles.items() if _not_the_brand(role)}
         unlikely -= {name for role, name in draft.roles.items() if not _not_the_brand(role)}
-        first = _likely_primary([c for c in draft.colors if c.name in assigned] or draft.colors, unlikely)
+        role_colours = [c for c in draft.colors if c.name in assigned]
+        first = _likely_primary(role_colours, unlikely) or _likely_primary(draft.colors, unlikely)
+        first = first or (role_colours or draft.colors)[0]
         if first.name in assigned and assigned[first.name] != "primary":
             extra_roles.setdefault(assigned[first.name], first.name)
         assigned[first.name] = "primary"
         report.decide(
             f"palette.colors[{first.name}].role",
-            "no colour is marked primary; the first colour that plays a role (else the first colour) that is neither "
-            "greyish nor a background, text, border or status colour was made primary",
+            "no colour is marked primary; the first colour that is clearly a colour and plays no background, text, "
+            "border or status role (one that plays a role first) was made primary",
         )
     return assigned, extra_roles
 
@@ -146,15 +148,15 @@ CLEAR_CHROMA = 15.0
 """CIELAB chroma above which a colour is clearly one, not a tinted grey (Tailwind's slate greys reach 12)."""
 
 
-def _likely_primary(colors: list[DraftColor], unlikely: set[str]) -> DraftColor:
-    """The first colour that is clearly a colour (:data:`CLEAR_CHROMA`) and not only playing a role a primary does
-    not (``unlikely``: background, text, success…); else the first. The file's order is kept: a brand file names
-    its brand colour early, and chroma alone would prefer any yellow to a brand blue."""
+def _likely_primary(colors: list[DraftColor], unlikely: set[str]) -> DraftColor | None:
+    """The first of ``colors`` that is clearly a colour (:data:`CLEAR_CHROMA`) and not only playing a role a primary
+    does not (``unlikely``: background, text, success…), if any. The file's order is kept: a brand file names its
+    brand colour early, and chroma alone would prefer any yellow to a brand blue."""
+    if not colors:
+        return None
     lab = srgb_to_lab(np.asarray([hex_to_rgb(c.hex) for c in colors], dtype=np.uint8))
     chroma = np.hypot(lab[:, 1], lab[:, 2])
-    return next(
-        (c for c, k in zip(colors, chroma, strict=True) if k > CLEAR_CHROMA and c.name not in unlikely), colors[0]
-    )
+    return next((c for c, k in zip(colors, chroma, strict=True) if k > CLEAR_CHROMA and c.name not in unlikely), None)
 
 
 def _allowed(

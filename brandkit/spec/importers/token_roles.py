@@ -22,6 +22,7 @@ ROLE_WORDS = set(CORE_ROLES) | set(ROLE_FALLBACK)
 _DEFAULT_WORDS = {"default", "base", "main", "root", "$root"}
 _COLOUR_WORDS = {"color", "colour", "colors", "colours"}
 _SHADE_WORDS = {"light", "dark"}
+_RANK_WORDS = {"primary", "secondary", "tertiary"}
 MIN_SCALE_STEPS = 3
 """A group of at least this many numbered colours is a scale (two are a pair: ``primary.1`` / ``primary.2``)."""
 SCALE_ROLES = {"primary", "secondary", "accent", "brand"}
@@ -37,13 +38,25 @@ def _words(path: str) -> list[str]:
     return parts
 
 
+def _structural(word: str) -> bool:
+    """A role word for a page's structure — text, background, border and their synonyms — not a brand colour's."""
+    core = word if word in CORE_ROLES else ROLE_FALLBACK.get(word)
+    return core in ("text", "background", "neutral") and word not in _SHADE_WORDS
+
+
 def role_of(path: str) -> str | None:
     """The semantic role a colour token's name says it plays, if any. ``light`` / ``dark`` are roles on their
-    own (``color.light``) and a shade of another colour after a name (``primary.light``, ``brand.dark``: none)."""
+    own (``color.light``) and a shade of another colour after a name (``primary.light``, ``brand.dark``: none).
+    A rank after a structural word is that word's rank, not the brand's colour: ``text.primary`` is the main text
+    colour (role text), ``background.secondary`` a background."""
     words = _words(path)
     last = words[-1] if words else ""
     if last in _SHADE_WORDS and len(words) > 1 and words[-2] not in _COLOUR_WORDS:
         return None
+    if last in _RANK_WORDS:
+        structural = next((word for word in reversed(words[:-1]) if _structural(word)), None)
+        if structural is not None:
+            return structural
     return last if last in ROLE_WORDS else None
 
 
