@@ -1038,12 +1038,35 @@ def test_a_url_in_a_stylesheet_is_not_a_comment() -> None:
         ".hero { background: url(//cdn.example/a.png); }\n"
         ".dark { --color-text: #f5f5f5; }\n:root { --color-text: #111; }\n"
     )
-    assert declarations(css) == [("color-text", "#f5f5f5", True), ("color-text", "#111", False)]
+    assert declarations(css) == [("color-text", "#f5f5f5", "dark"), ("color-text", "#111", None)]
+
     scss = "$primary: #E4002B; // the brand red\n$bg: url(//cdn.example/a.png); // not a colour\n"
     assert declarations(scss, line_comments=True) == [
-        ("primary", "#E4002B", False),
-        ("bg", "url(//cdn.example/a.png)", False),
+        ("primary", "#E4002B", None),
+        ("bg", "url(//cdn.example/a.png)", None),
     ]
+
+
+def test_a_dark_first_stylesheet_keeps_both_themes(tmp_path: Path) -> None:
+    """A site whose unconditioned :root is dark and whose light theme is conditional —
+    ``@media (prefers-color-scheme: light) { :root:not([data-theme="dark"]) {…} }`` and ``[data-theme="light"]``:
+    ``:not([data-theme="dark"])`` is no dark theme (before, it was read as one, and the light values landed in
+    both the default and the dark mode: the dark theme was lost). The light theme is the default, the values it
+    replaces the dark mode."""
+    (tmp_path / "site.css").write_text(
+        ":root { color-scheme: dark; --bg: #0c0d0f; --ink: #eceee8; --signal: #c8ff4d; --font-sans: 'DejaVu Sans'; }\n"
+        '@media (prefers-color-scheme: light) {\n  :root:not([data-theme="dark"]) { --bg: #f4f5f1; --ink: #0c0d0f; '
+        "--signal: #4a6400; }\n}\n"
+        ':root[data-theme="light"] { --bg: #f4f5f1; --ink: #0c0d0f; --signal: #4a6400; }\n',
+        encoding="utf-8",
+    )
+    from brandkit.spec.importers.css_vars import declarations
+
+    assert [theme for _, _, theme in declarations((tmp_path / "site.css").read_text())][4:10] == ["light"] * 6
+    [result] = import_brand(tmp_path / "site.css", tmp_path / "out")
+    roles = {c.role.value: c.hex for c in result.spec.palette.colors}
+    assert roles == {"background": "#F4F5F1", "primary": "#4A6400"}
+    assert result.spec.palette.modes["dark"] == {"Bg": "#0C0D0F", "Signal": "#C8FF4D"}
 
 
 def test_colour_values_without_a_type_are_named_not_reported_as_no_colour(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from brandkit.documents import read_text
 from brandkit.errors import SpecError
@@ -40,6 +40,8 @@ _LINE_COMMENT = re.compile(r"(?m)(?<![:(\w/])//.*$")  # Sass/Less line comments 
 _NAME = re.compile(r"^(--|\$|@)([A-Za-z_][\w-]*)$")
 _REFERENCE = re.compile(r"^(?:var\(\s*--([\w-]+)\s*(?:,(.*))?\)|\$([\w-]+)|@([\w-]+))$", re.DOTALL)
 _FONT_WORDS = {"font", "fonts", "family", "typeface"}
+_NOT = re.compile(r":not\([^()]*(?:\([^()]*\)[^()]*)*\)")
+Theme = Literal["dark", "light"] | None
 # Tailwind 3 themes keep a colour's channels bare, for `hsl(var(--primary))` / `rgb(var(--c) / <alpha-value>)` in
 # tailwind.config.js: shadcn/ui's `--primary: 221.2 83.2% 53.3%`, Tailwind's docs' `--color-primary: 255 115 179`
 _BARE_HSL = re.compile(r"^-?\d+(?:\.\d+)?(?:deg)?\s+\d+(?:\.\d+)?%\s+\d+(?:\.\d+)?%$")
@@ -48,14 +50,14 @@ _COLOUR_NAME_WORDS = {"color", "colour", "colors", "colours", "bg", "background"
 _NOT_FAMILY = {"size", "sizes", "height", "leading", "spacing", "tracking", "style", "variant", "feature", "features"}
 
 
-def declarations(text: str, *, line_comments: bool = False) -> list[tuple[str, str, bool]]:
-    """``(name, value, dark)`` of every variable declared in the stylesheet ``text``, in order: ``name`` without
-    its ``--`` / ``$`` / ``@``, ``dark`` when a selector or media query around it says dark. ``line_comments``:
-    ``// …`` is a comment (Sass, Less; in CSS it is not)."""
+def declarations(text: str, *, line_comments: bool = False) -> list[tuple[str, str, Theme]]:
+    """``(name, value, theme)`` of every variable declared in the stylesheet ``text``, in order: ``name`` without
+    its ``--`` / ``$`` / ``@``, ``theme`` what the selectors and media queries around it say (:func:`_theme`:
+    ``dark``, ``light`` or None). ``line_comments``: ``// …`` is a comment (Sass, Less; in CSS it is not)."""
     text = _COMMENT.sub("", text)
     if line_comments:
         text = _LINE_COMMENT.sub("", text)
-    out: list[tuple[str, str, bool]] = []
+    out: list[tuple[str, str, Theme]] = []
     stack: list[str] = []
     start = 0
     for i, ch in enumerate(text):
@@ -70,9 +72,18 @@ def declarations(text: str, *, line_comments: bool = False) -> list[tuple[str, s
             name, colon, value = piece.partition(":")
             match = _NAME.match(name.strip())
             if colon and match and not (match.group(1) == "@" and name.strip()[1:] in ("media", "import", "use")):
-                dark = any("dark" in re.split(r"[^a-z]+", selector) for selector in stack)
-                out.append((match.group(2), value.strip().removesuffix("!default").strip(), dark))
+                out.append((match.group(2), value.strip().removesuffix("!default").strip(), _theme(stack)))
     return out
+
+
+def _theme(stack: list[str]) -> Theme:
+    """The theme the enclosing selectors and at-rules name: ``dark`` when one says dark (``.dark``,
+    ``[data-theme="dark"]``, ``prefers-color-scheme: dark``), else ``light`` when one says light; what ``:not(…)``
+    holds is what the rule is not (``:root:not([data-theme="dark"])`` is no dark theme)."""
+    words = [set(re.split(r"[^a-z]+", _NOT.sub("", selector))) for selector in stack]
+    if any("dark" in w for w in words):
+        return "dark"
+    return "light" if any("light" in w for w in words) else None
 
 
 def _reference(value: str) -> tuple[str, str | None] | None:
@@ -123,16 +134,19 @@ def bare_channels(name: str, value: str) -> str | None:
 
 
 def stylesheet_tokens(path: Path, report: MappingReport) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The design tokens of the stylesheet ``path``: those of its base declarations and those of its dark theme
-    (each reported as the module docstring says); raises :class:`SpecError` for a stylesheet without variables."""
+    """The design tokens of the stylesheet ``path``: those of its default theme and those of its dark theme (each
+    reported as the module docstring says); raises :class:`SpecError` for a stylesheet without variables.
+
+    Declarations under a light theme (``@media (prefers-color-scheme: light)``, ``[data-theme="light"]``, ``.light``)
+    are the default (light is brandkit's default mode); when the file has no dark theme of its own, the
+    unconditioned values they replace are its dark theme (a dark-first site)."""
     text = read_text(path, max_bytes=MAX_CSS_BYTES, what="stylesheet")
     found = declarations(text, line_comments=path.suffix.lower() != ".css")
     if not found:
         raise SpecError(f"{path}: no CSS custom properties or Sass/Less variables (--name: value;) in it")
-    base: dict[str, Any] = {}
-    dark: dict[str, Any] = {}
+    themes: dict[Theme, dict[str, Any]] = {None: {}, "dark": {}, "light": {}}
     declared = {name for name, _, _ in found}
-    for name, value, is_dark in found:
+    for name, value, theme in found:
         token, bare = _token(name, value, declared)
         if token is None:
             reference = _reference(value)
@@ -147,13 +161,25 @@ def stylesheet_tokens(path: Path, report: MappingReport) -> tuple[dict[str, Any]
                 "next/font), and gives no fallback",
             )
             continue
-        (dark if is_dark else base)[name.replace("-", ".")] = token
+        themes[theme][name.replace("-", ".")] = token
         if bare is not None:
             report.approximated(
-                f"--{name}{' (dark)' if is_dark else ''}",
+                f"--{name}{f' ({theme})' if theme else ''}",
                 f"colour {parse_css_color(bare).hex}",
                 f"bare channels read as {bare} (a Tailwind 3 theme's: used as hsl(var(--x)) / rgb(var(--x) / …))",
             )
+    base, dark, light = themes[None], themes["dark"], themes["light"]
+    if light:
+        replaced = {key: base[key] for key in light if key in base}
+        if not dark and replaced:  # the unconditioned theme is the other one: the dark theme
+            dark = replaced
+            report.approximated(
+                path.name,
+                "palette (the light theme) and palette.modes.dark",
+                f"its light theme is the conditional one ({len(light)} variable(s)): read as the default, and the "
+                f"{len(replaced)} unconditioned value(s) it replaces as the dark theme",
+            )
+        base = {**base, **light}
     report.mapped(path.name, f"{len(found)} variable(s) read as design tokens ({len(dark)} in a dark theme)")
     return base, dark
 
