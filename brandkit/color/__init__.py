@@ -23,7 +23,7 @@ from brandkit.color.bounds import de00_bounds as _de00_bounds  # noqa: F401
 from brandkit.color.bounds import rect_chroma as _rect_chroma  # noqa: F401
 from brandkit.color.ciede2000 import ciede2000
 from brandkit.color.codes import ColorMatch, CoverageStats
-from brandkit.color.convert import hex_to_rgb, rgb_to_hex, srgb_to_lab
+from brandkit.color.convert import hex_chroma, hex_to_rgb, rgb_to_hex, srgb_to_lab
 from brandkit.color.matcher import PaletteMatcher
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "CoverageStats",
     "PaletteMatcher",
     "ciede2000",
+    "hex_chroma",
     "hex_to_rgb",
     "rgb_to_hex",
     "srgb_to_lab",

@@ -12,7 +12,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["FloatArray", "hex_to_rgb", "rgb_to_hex", "srgb_to_lab"]
+__all__ = ["FloatArray", "hex_chroma", "hex_to_rgb", "rgb_to_hex", "srgb_to_lab"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -140,3 +140,10 @@ def _lab_chunk(rgb: npt.NDArray[np.generic], out: FloatArray, lut: FloatArray | 
 # --------------------------------------------------------------------------------------
 # CIEDE2000
 # --------------------------------------------------------------------------------------
+
+
+def hex_chroma(hexes: Sequence[str]) -> FloatArray:
+    """The CIELAB chroma C*ab (D65) of each ``#RRGGBB`` colour: how far from grey it is."""
+    lab = srgb_to_lab(np.asarray([hex_to_rgb(h) for h in hexes], dtype=np.uint8).reshape(-1, 3))
+    chroma: FloatArray = np.hypot(lab[:, 1], lab[:, 2])
+    return chroma

@@ -27,7 +27,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from brandkit.color import ciede2000, hex_to_rgb, rgb_to_hex, srgb_to_lab
+from brandkit.color import ciede2000, hex_chroma, hex_to_rgb, rgb_to_hex, srgb_to_lab
 from brandkit.wcag import tone_of
 
 HEX_PATTERN = r"^#[0-9A-Fa-f]{6}$"
@@ -378,8 +378,7 @@ def palette_space(palette: Palette, levels: int = 32) -> float:
 def chromatic_colors(palette: Palette) -> list[PaletteColor]:
     """The brand colours that are not neutral (C*ab above ``neutrals.chroma``) — what brings colour into an image the
     neutral rule finds too grey —, primary, secondary and accent first, then in the palette's order."""
-    lab = srgb_to_lab(np.asarray([hex_to_rgb(c.hex) for c in palette.colors], dtype=np.uint8))
-    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    chroma = hex_chroma([c.hex for c in palette.colors])
     found = [c for c, value in zip(palette.colors, chroma, strict=True) if value > palette.neutrals.chroma]
     order = ("primary", "secondary", "accent")
     return sorted(found, key=lambda c: order.index(c.role.value) if c.role.value in order else len(order))

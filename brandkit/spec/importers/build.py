@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from brandkit.color import ciede2000, hex_to_rgb, srgb_to_lab
+from brandkit.color import ciede2000, hex_chroma, hex_to_rgb, srgb_to_lab
 from brandkit.errors import SpecError
 from brandkit.spec.importers.draft import CORE_ROLES, ROLE_FALLBACK, STATUS_ROLES, BrandDraft, DraftColor
 from brandkit.spec.importers.font_download import FontFetcher
@@ -154,8 +154,7 @@ def _likely_primary(colors: list[DraftColor], unlikely: set[str]) -> DraftColor 
     brand colour early, and chroma alone would prefer any yellow to a brand blue."""
     if not colors:
         return None
-    lab = srgb_to_lab(np.asarray([hex_to_rgb(c.hex) for c in colors], dtype=np.uint8))
-    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    chroma = hex_chroma([c.hex for c in colors])
     return next((c for c, k in zip(colors, chroma, strict=True) if k > CLEAR_CHROMA and c.name not in unlikely), None)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from brandkit.color import hex_to_rgb, srgb_to_lab
+from brandkit.color import hex_chroma
 from brandkit.spec.importers.draft import CORE_ROLES, ROLE_FALLBACK
 from brandkit.spec.importers.report import MappingReport
 
@@ -82,8 +82,7 @@ def scale_roles(
         role = role_of(scale)
         if role is None or role in roles or role in added or len(members) < MIN_SCALE_STEPS:
             continue
-        lab = srgb_to_lab(np.asarray([hex_to_rgb(h) for _, _, h in members], dtype=np.uint8))
-        chroma = np.hypot(lab[:, 1], lab[:, 2])
+        chroma = hex_chroma([h for _, _, h in members])
         best = int(np.argmax(chroma))
         step, name, _ = members[best]
         numbers = sorted(int(s) for s, _, _ in members)
