@@ -16,7 +16,8 @@ import yaml
 from brandkit.errors import SpecError
 from brandkit.spec.importers.detect import detect_path
 from brandkit.spec.importers.importer import ImportResult, import_brand
-from brandkit.spec.importers.tailwind_config import Expression, read_theme
+from brandkit.spec.importers.js_literals import Expression
+from brandkit.spec.importers.tailwind_config import read_config
 
 COMMONJS = """/** @type {import('tailwindcss').Config} */
 const defaultTheme = require('tailwindcss/defaultTheme')
@@ -131,11 +132,12 @@ def test_a_project_folder_is_read_for_its_brand_file_before_its_tailwind_config(
 
 
 def test_the_reader_keeps_values_as_written_and_expressions_as_text() -> None:
-    theme, reader, presets = read_theme(
+    read = read_config(
         "export default { theme: { a: 'x\\'y', b: [1, 'two', `t`], c: { d: -2.5 }, e: fn(1, {f: 2}), "
         "g() { return 1 }, h, ...rest, i: `${x}` } }",
         "cfg",
     )
+    theme, reader, presets = read.theme, read.reader, read.presets
     assert theme == {
         "a": "x'y",
         "b": ["1", "two", "t"],
@@ -235,7 +237,8 @@ def test_a_side_effect_import_does_not_hide_the_constants_after_it() -> None:
         "import './globals.css'\nconst brand = { sea: '#0B72DB' }\nimport colors from 'tailwindcss/colors'\n"
         "export default { theme: { colors: { primary: brand.sea, accent: colors.red } } }\n"
     )
-    theme, reader, _ = read_theme(text, "cfg", {"red": {"500": "#ef4444"}})
+    read = read_config(text, "cfg", {"red": {"500": "#ef4444"}})
+    theme, reader = read.theme, read.reader
     assert theme["colors"] == {"primary": "#0B72DB", "accent": {"500": "#ef4444"}}
     assert reader.resolved == ["brand.sea", "colors.red"]
 
@@ -296,7 +299,7 @@ def test_a_tailwind_4_project_folder_is_read_from_its_stylesheet(tmp_path: Path)
 def test_a_literal_nested_beyond_reason_is_not_read_and_does_not_crash(tmp_path: Path) -> None:
     """50,000 nested brackets (a hostile or broken file): the reader stops at 64 levels — an expression, named —
     instead of exhausting Python's recursion (before: RecursionError with a traceback)."""
-    theme, _, _ = read_theme("module.exports = { theme: { deep: " + "[" * 50_000 + "]" * 50_000 + " } }", "cfg")
+    theme = read_config("module.exports = { theme: { deep: " + "[" * 50_000 + "]" * 50_000 + " } }", "cfg").theme
     node, levels = theme["deep"], 0
     while isinstance(node, list):
         node, levels = node[0], levels + 1
@@ -330,3 +333,49 @@ def test_a_rank_after_text_or_background_is_not_the_brand_s_primary(tmp_path: Pa
     assert roles == {"primary": "#D4AF37", "text": "#FFFFFF", "background": "#1A1A1A"}
     decide = {e.target: e.note for e in result.report.entries if e.kind == "decide"}
     assert "was made primary" in decide["palette.colors[Brand Gold].role"]
+
+
+DAISY_CONFIG = """module.exports = {
+  content: ["./src/**/*.{js,jsx}"],
+  plugins: [require("daisyui")],
+  daisyui: {
+    themes: [
+      {
+        harbour: {
+          primary: "#0B72DB",
+          "primary-content": "#ffffff",
+          secondary: "#0f766e",
+          accent: "#f59e0b",
+          neutral: "#1e293b",
+          "base-100": "#ffffff",
+          "base-content": "#0f172a",
+          error: "#b91c1c",
+          "--rounded-btn": "0.5rem",
+        },
+      },
+      { "harbour-dark": { primary: "#60a5fa", "base-100": "#0f172a", "base-content": "#e2e8f0" } },
+      "cupcake",
+    ],
+  },
+  theme: { extend: { fontFamily: { sans: ["DejaVu Sans"] } } },
+}
+"""
+
+
+def test_a_daisyui_theme_is_the_brand(tmp_path: Path) -> None:
+    """DaisyUI 4 keeps a project's brand in ``daisyui.themes`` (the most used Tailwind component library): its
+    first theme is the default — ``primary`` … ``neutral`` their roles, ``base-100`` the background,
+    ``base-content`` the text —, the one named dark the dark mode; a built-in theme (``"cupcake"``) is DaisyUI's
+    colours, named as not read (before: the configuration had no colour brandkit read)."""
+    result = _import(tmp_path, "tailwind.config.js", DAISY_CONFIG)
+    roles = {c.role.value: c.hex for c in result.spec.palette.colors if c.role.value != "accent"}
+    assert roles == {
+        "primary": "#0B72DB",
+        "secondary": "#0F766E",
+        "neutral": "#1E293B",
+        "background": "#FFFFFF",
+        "text": "#0F172A",
+    }
+    assert "#F59E0B" in {c.hex for c in result.spec.palette.colors if c.role.value == "accent"}
+    assert result.spec.palette.modes["dark"]["Primary"] == "#60A5FA"
+    assert "a built-in DaisyUI theme" in _dropped(result)["daisyui.themes: cupcake"]

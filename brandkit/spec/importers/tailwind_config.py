@@ -9,7 +9,8 @@ as written, with the names the file binds to data — its own constants, Tailwin
 running it would tell is dropped and named: a call, a function (``({ theme }) => …``), an unknown name, a template
 with ``${}``, a spread of anything else. A colour that is a CSS variable (``hsl(var(--primary))``: shadcn/ui) is
 read from the project's stylesheet that declares it (:func:`project_stylesheet`), its dark block a mode. Tailwind 4
-keeps its theme in CSS (``@theme``), read by :mod:`.css_vars`.
+keeps its theme in CSS (``@theme``), read by :mod:`.css_vars`. DaisyUI 4's ``daisyui.themes`` give the default
+and dark colours when the configuration has them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,7 @@ from brandkit.spec.importers.js_literals import Expression, LiteralReader, token
 from brandkit.spec.importers.report import MappingReport
 from brandkit.spec.importers.tailwind_palette import tailwind_palette
 
-__all__ = ["read_tailwind_config", "read_theme"]
+__all__ = ["ConfigRead", "read_config", "read_tailwind_config"]
 
 MAX_CONFIG_BYTES = 2 * 1024 * 1024
 _VAR_COLOUR = re.compile(
@@ -43,12 +45,20 @@ MAX_STYLESHEETS = 400
 _KEYWORDS = {"transparent", "currentcolor", "inherit", "initial", "unset", "revert", "revert-layer"}
 
 
-def read_theme(
-    text: str, source: str, palette: dict[str, Any] | None = None
-) -> tuple[dict[str, Any], LiteralReader, bool]:
-    """The ``theme`` object literal of a configuration's text, the reader that read it (its ``spreads`` not read,
-    the names it ``resolved``) and whether the configuration names ``presets``. ``palette``: what
-    ``tailwindcss/colors`` exports (None: not known). Raises :class:`SpecError` without ``theme: {…}``."""
+@dataclass
+class ConfigRead:
+    """What a configuration's text holds for a brand: its ``theme`` object, its DaisyUI ``themes`` list, whether it
+    names ``presets``, and the reader that read them (its ``spreads`` not read, the names it ``resolved``)."""
+
+    theme: dict[str, Any]
+    daisy_themes: list[Any]
+    presets: bool
+    reader: LiteralReader
+
+
+def read_config(text: str, source: str, palette: dict[str, Any] | None = None) -> ConfigRead:
+    """The brand's parts of a configuration's text (:class:`ConfigRead`). ``palette``: what ``tailwindcss/colors``
+    exports (None: not known). Raises :class:`SpecError` without ``theme: {…}`` or ``daisyui: {themes: […]}``."""
     toks = tokens(text)
     modules: dict[str, Any] = {}
     if palette is not None:
@@ -56,8 +66,10 @@ def read_theme(
     reader = LiteralReader(toks, text, modules)
     reader.bind_top_level()
     presets = any(a.text == "presets" and b.text == ":" for a, b in itertools.pairwise(toks))
+    theme: dict[str, Any] | None = None
+    daisy: list[Any] = []
     for i in range(len(toks) - 2):
-        if toks[i].text == "theme" and toks[i + 1].text == ":":
+        if theme is None and toks[i].text == "theme" and toks[i + 1].text == ":":
             if toks[i + 2].text != "{":
                 found = reader.source(i + 2, reader.skip(i + 2))[:80]
                 raise SpecError(
@@ -65,8 +77,15 @@ def read_theme(
                     "running it; write the brand's colours in theme.extend.colors, or import the stylesheet"
                 )
             theme, _ = reader.object(i + 3)
-            return theme, reader, presets
-    raise SpecError(f"{source}: no theme: {{…}} in this Tailwind configuration (its colours would be Tailwind's own)")
+        elif not daisy and toks[i].text == "daisyui" and toks[i + 1].text == ":" and toks[i + 2].text == "{":
+            options, _ = reader.object(i + 3)
+            listed = options.get("themes")
+            daisy = listed if isinstance(listed, list) else []
+    if theme is None and not daisy:
+        raise SpecError(
+            f"{source}: no theme: {{…}} in this Tailwind configuration (its colours would be Tailwind's own)"
+        )
+    return ConfigRead(theme or {}, daisy, presets, reader)
 
 
 def tailwind_major(folder: Path) -> int | None:
@@ -207,6 +226,43 @@ def project_stylesheet(folder: Path, variables: set[str]) -> tuple[Path, int] | 
     return None if best is None else (best[2], best[0])
 
 
+_DAISY_NAMES = {"base-100": "background", "base-content": "text"}
+
+
+def _daisy_tokens(themes: list[Any], report: MappingReport) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The tokens of a DaisyUI 4 ``daisyui.themes`` list: its first theme not named dark is the default, its first
+    named dark (``dark``, ``night-dark``…) the dark mode; ``base-100`` is the background and ``base-content`` the
+    text, ``primary`` … ``error`` keep their names. Built-in themes named by string are DaisyUI's own colours."""
+    custom = [(n, c) for item in themes if isinstance(item, dict) for n, c in item.items() if isinstance(c, dict)]
+    for item in themes:
+        if isinstance(item, str):
+            report.dropped(
+                f"daisyui.themes: {item}", "a built-in DaisyUI theme: its colours are DaisyUI's, not the file's"
+            )
+    if not custom:
+        return {}, {}
+    default = next(((n, c) for n, c in custom if "dark" not in n.casefold()), custom[0])
+    dark = next(((n, c) for n, c in custom if "dark" in n.casefold() and n != default[0]), None)
+    for name, _ in custom:
+        if name not in (default[0], dark[0] if dark else None):
+            report.dropped(f"daisyui.themes.{name}", "another DaisyUI theme: a spec takes its default and a dark one")
+    docs: list[dict[str, Any]] = []
+    for name, colours in (default, *([dark] if dark else [])):
+        doc: dict[str, Any] = {}
+        for key, value in colours.items():
+            where = f"daisyui.themes.{name}.{key}"
+            token_path = "color." + _DAISY_NAMES.get(key, key.replace("-", "."))
+            if isinstance(value, str) and not key.startswith("--") and is_css_color(value):
+                doc[token_path] = {"$value": dtcg_colour(value), "$type": "color"}
+            elif isinstance(value, Expression):
+                report.dropped(where, f"{value.text}: JavaScript (read without running the file)")
+            elif not key.startswith("--"):  # --rounded-btn and the like: sizes, not colours
+                report.dropped(where, f"{value!r}: not a colour")
+        report.mapped(f"daisyui.themes.{name}", f"{len(doc)} colour(s): the {'dark mode' if docs else 'default'}")
+        docs.append(doc)
+    return docs[0], docs[1] if len(docs) > 1 else {}
+
+
 def _no_colour(path: Path, theme: dict[str, Any]) -> SpecError:
     """The error for a configuration whose theme gives no colour: what its colours are instead."""
     values = [
@@ -242,7 +298,8 @@ def read_tailwind_config(path: Path, report: MappingReport) -> BrandDraft:
     """A draft of the brand in the Tailwind configuration ``path`` (see the module docstring)."""
     text = read_text(path, max_bytes=MAX_CONFIG_BYTES, what="Tailwind configuration")
     major = tailwind_major(path.parent)
-    theme, reader, presets = read_theme(text, str(path), tailwind_palette() if major in (None, 2, 3) else None)
+    read = read_config(text, str(path), tailwind_palette() if major in (None, 2, 3) else None)
+    theme, reader, presets = read.theme, read.reader, read.presets
     for spread in reader.spreads:
         report.dropped(spread, "a spread: only running the configuration says what it adds")
     for name in dict.fromkeys(reader.resolved):
@@ -265,6 +322,8 @@ def read_tailwind_config(path: Path, report: MappingReport) -> BrandDraft:
             "and fonts name: its variables read as tokens (its dark theme a mode)",
         )
     declared = {token_path.replace(".", "-") for token_path in (*doc, *dark)}
+    daisy, daisy_dark = _daisy_tokens(read.daisy_themes, report)
+    doc, dark = {**doc, **daisy}, {**dark, **daisy_dark}
     for where, section in _sections(theme):
         colors = section.get("colors")
         if isinstance(colors, dict):
