@@ -1069,6 +1069,31 @@ def test_a_dark_first_stylesheet_keeps_both_themes(tmp_path: Path) -> None:
     assert result.spec.palette.modes["dark"] == {"Bg": "#0C0D0F", "Signal": "#C8FF4D"}
 
 
+def test_a_rule_that_declares_its_colour_scheme_is_that_theme(tmp_path: Path) -> None:
+    """DaisyUI 5 defines its themes in CSS — ``@plugin "daisyui/theme" { name: "harbour-dark"; prefersdark: true;
+    --color-primary: … }`` — and any rule may say ``color-scheme: dark``: such a block is the dark theme (before,
+    the second theme's values overwrote the first's: the dark blue became the primary). ``--color-base-100`` and
+    ``--color-base-content`` are DaisyUI's background and text. A rule's last declaration needs no ';'."""
+    from brandkit.spec.importers.css_vars import declarations
+
+    (tmp_path / "app.css").write_text(
+        '@import "tailwindcss";\n@plugin "daisyui/theme" {\n  name: "harbour";\n  default: true;\n'
+        "  --color-base-100: #ffffff;\n  --color-base-content: #18181b;\n  --color-primary: #006de2;\n"
+        "  --font-sans: 'DejaVu Sans';\n}\n"
+        '@plugin "daisyui/theme" {\n  name: "harbour-dark";\n  prefersdark: true;\n  --color-base-100: #10171f;\n'
+        "  --color-primary: #59a0f9;\n}\n",
+        encoding="utf-8",
+    )
+    [result] = import_brand(tmp_path / "app.css", tmp_path / "out")
+    roles = {c.role.value: c.hex for c in result.spec.palette.colors}
+    assert roles == {"background": "#FFFFFF", "text": "#18181B", "primary": "#006DE2"}
+    assert result.spec.palette.modes["dark"] == {"Base 100": "#10171F", "Primary": "#59A0F9"}
+    assert declarations(".x { color-scheme: dark; --a: #000 }\n.y { --b: #fff }") == [
+        ("a", "#000", "dark"),
+        ("b", "#fff", None),
+    ]
+
+
 def test_colour_values_without_a_type_are_named_not_reported_as_no_colour(tmp_path: Path) -> None:
     # as Neat Pagos' colors.tokens.json is written: `$value` hex strings and no `$type` anywhere. The format forbids
     # guessing a type from a value, so the import still refuses — but says why and how to fix it, where it said

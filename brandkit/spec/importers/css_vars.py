@@ -52,38 +52,64 @@ _NOT_FAMILY = {"size", "sizes", "height", "leading", "spacing", "tracking", "sty
 
 def declarations(text: str, *, line_comments: bool = False) -> list[tuple[str, str, Theme]]:
     """``(name, value, theme)`` of every variable declared in the stylesheet ``text``, in order: ``name`` without
-    its ``--`` / ``$`` / ``@``, ``theme`` what the selectors and media queries around it say (:func:`_theme`:
-    ``dark``, ``light`` or None). ``line_comments``: ``// …`` is a comment (Sass, Less; in CSS it is not)."""
+    its ``--`` / ``$`` / ``@``, ``theme`` what the rules around it say (:func:`_theme`: ``dark``, ``light`` or
+    None). ``line_comments``: ``// …`` is a comment (Sass, Less; in CSS it is not)."""
     text = _COMMENT.sub("", text)
     if line_comments:
         text = _LINE_COMMENT.sub("", text)
+    schemes = _block_schemes(text)
     out: list[tuple[str, str, Theme]] = []
-    stack: list[str] = []
+    stack: list[tuple[str, Theme]] = []  # each open rule: its selector or at-rule, and the scheme it declares
     start = 0
     for i, ch in enumerate(text):
         if ch == "{":
-            stack.append(text[start:i].strip().split(";")[-1].strip().casefold())
+            stack.append((text[start:i].strip().split(";")[-1].strip().casefold(), schemes.get(i)))
             start = i + 1
         elif ch in ";}":
             piece = text[start:i].strip()
-            if ch == "}" and stack:
-                stack.pop()
             start = i + 1
             name, colon, value = piece.partition(":")
             match = _NAME.match(name.strip())
             if colon and match and not (match.group(1) == "@" and name.strip()[1:] in ("media", "import", "use")):
                 out.append((match.group(2), value.strip().removesuffix("!default").strip(), _theme(stack)))
+            if ch == "}" and stack:  # after the rule's last declaration, which needs no ';' before its '}'
+                stack.pop()
     return out
 
 
-def _theme(stack: list[str]) -> Theme:
-    """The theme the enclosing selectors and at-rules name: ``dark`` when one says dark (``.dark``,
-    ``[data-theme="dark"]``, ``prefers-color-scheme: dark``), else ``light`` when one says light; what ``:not(…)``
-    holds is what the rule is not (``:root:not([data-theme="dark"])`` is no dark theme)."""
-    words = [set(re.split(r"[^a-z]+", _NOT.sub("", selector))) for selector in stack]
-    if any("dark" in w for w in words):
+def _block_schemes(text: str) -> dict[int, Theme]:
+    """The scheme each rule (by the index of its ``{``) declares of itself: ``color-scheme: dark`` / ``light``, or
+    DaisyUI 5's ``@plugin "daisyui/theme" { name: "…dark…"; prefersdark: true; }``."""
+    found: dict[int, Theme] = {}
+    opened: list[int] = []
+    start = 0
+    for i, ch in enumerate(text):
+        if ch == "{":
+            opened.append(i)
+            start = i + 1
+        elif ch in ";}":
+            key, colon, value = text[start:i].strip().casefold().partition(":")
+            start = i + 1
+            words = set(re.split(r"[^a-z]+", value)) if colon else set()
+            if opened and key.strip() in ("color-scheme", "prefersdark", "name"):
+                if (key.strip() == "prefersdark" and "true" in words) or ("dark" in words and "light" not in words):
+                    found[opened[-1]] = "dark"
+                elif key.strip() == "color-scheme" and "light" in words and "dark" not in words:
+                    found.setdefault(opened[-1], "light")
+            if ch == "}" and opened:
+                opened.pop()
+    return found
+
+
+def _theme(stack: list[tuple[str, Theme]]) -> Theme:
+    """The theme the enclosing rules name: ``dark`` when one says dark (``.dark``, ``[data-theme="dark"]``,
+    ``prefers-color-scheme: dark``, or a ``color-scheme: dark`` of its own), else ``light`` when one says light;
+    what ``:not(…)`` holds is what the rule is not (``:root:not([data-theme="dark"])`` is no dark theme)."""
+    words = [set(re.split(r"[^a-z]+", _NOT.sub("", selector))) for selector, _ in stack]
+    schemes = {scheme for _, scheme in stack}
+    if "dark" in schemes or any("dark" in w for w in words):
         return "dark"
-    return "light" if any("light" in w for w in words) else None
+    return "light" if "light" in schemes or any("light" in w for w in words) else None
 
 
 def _reference(value: str) -> tuple[str, str | None] | None:
@@ -180,6 +206,8 @@ def stylesheet_tokens(path: Path, report: MappingReport) -> tuple[dict[str, Any]
                 f"{len(replaced)} unconditioned value(s) it replaces as the dark theme",
             )
         base = {**base, **light}
+    # a variable only a dark theme declares (a dark-first site's fonts, its one-theme colours) is the file's value
+    base = {**{key: token for key, token in dark.items() if key not in base}, **base}
     report.mapped(path.name, f"{len(found)} variable(s) read as design tokens ({len(dark)} in a dark theme)")
     return base, dark
 

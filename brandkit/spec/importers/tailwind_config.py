@@ -226,9 +226,6 @@ def project_stylesheet(folder: Path, variables: set[str]) -> tuple[Path, int] | 
     return None if best is None else (best[2], best[0])
 
 
-_DAISY_NAMES = {"base-100": "background", "base-content": "text"}
-
-
 def _daisy_tokens(themes: list[Any], report: MappingReport) -> tuple[dict[str, Any], dict[str, Any]]:
     """The tokens of a DaisyUI 4 ``daisyui.themes`` list: its first theme not named dark is the default, its first
     named dark (``dark``, ``night-dark``…) the dark mode; ``base-100`` is the background and ``base-content`` the
@@ -251,7 +248,7 @@ def _daisy_tokens(themes: list[Any], report: MappingReport) -> tuple[dict[str, A
         doc: dict[str, Any] = {}
         for key, value in colours.items():
             where = f"daisyui.themes.{name}.{key}"
-            token_path = "color." + _DAISY_NAMES.get(key, key.replace("-", "."))
+            token_path = "color." + key.replace("-", ".")  # base-100, base-content: roles by name (token_roles)
             if isinstance(value, str) and not key.startswith("--") and is_css_color(value):
                 doc[token_path] = {"$value": dtcg_colour(value), "$type": "color"}
             elif isinstance(value, Expression):

@@ -23,6 +23,8 @@ _DEFAULT_WORDS = {"default", "base", "main", "root", "$root"}
 _COLOUR_WORDS = {"color", "colour", "colors", "colours"}
 _SHADE_WORDS = {"light", "dark"}
 _RANK_WORDS = {"primary", "secondary", "tertiary"}
+_DAISY_ROLES = {("base", "100"): "background", ("base", "content"): "text"}
+"""DaisyUI's names for a theme's page background and text (``--color-base-100``, ``base-content``)."""
 MIN_SCALE_STEPS = 3
 """A group of at least this many numbered colours is a scale (two are a pair: ``primary.1`` / ``primary.2``)."""
 SCALE_ROLES = {"primary", "secondary", "accent", "brand"}
@@ -51,6 +53,8 @@ def role_of(path: str) -> str | None:
     colour (role text), ``background.secondary`` a background."""
     words = _words(path)
     last = words[-1] if words else ""
+    if tuple(words[-2:]) in _DAISY_ROLES:
+        return _DAISY_ROLES[(words[-2], words[-1])]
     if last in _SHADE_WORDS and len(words) > 1 and words[-2] not in _COLOUR_WORDS:
         return None
     if last in _RANK_WORDS:
