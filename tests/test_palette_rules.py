@@ -334,7 +334,8 @@ def test_a_bare_photo_without_brand_zones_fails_for_a_brand_zone_primary(northwi
 
 def test_a_monochrome_palette_with_a_neutral_limit_is_warned() -> None:
     # every brand colour neutral (a black-and-white brand): the default neutrals.max_share 0.9 fails an image made in
-    # the brand's own colours — spec check says so; with max_share 1, or one chromatic colour, nothing is said
+    # the brand's own colours — spec check says so; with max_share 1 nothing is said, and with one chromatic colour
+    # the warning is the one-brand-colour one (test_one_brand_colour_among_neutrals_is_warned_of)
     mono = [
         {"name": "Black", "hex": "#000000", "role": "primary"},
         {"name": "Dark Gray", "hex": "#333333", "role": "text"},
@@ -345,7 +346,8 @@ def test_a_monochrome_palette_with_a_neutral_limit_is_warned() -> None:
     assert "neutrals.max_share is 0.9" in warning
     assert palette_warnings(Palette.model_validate({"colors": mono, "neutrals": {"max_share": 1}})) == []
     blue = [*mono, {"name": "Technic Blue", "hex": "#12017C", "role": "accent"}]
-    assert palette_warnings(Palette.model_validate({"colors": blue})) == []
+    (warning,) = palette_warnings(Palette.model_validate({"colors": blue}))
+    assert warning.startswith("palette: one brand colour (Technic Blue #12017C) among 3 neutral one(s)")
     assert palette_warnings(Palette.model_validate({"colors": mono, "measure": "all-pixels"})) == []  # no such rule
 
 
@@ -363,3 +365,23 @@ def test_the_too_grey_hint_names_the_colours_that_bring_colour(northwind: brandk
     res = _run(spec, image, box=None)
     assert res.hint is not None
     assert "allowed): bring in the brand colours Technic Blue #12017C, Anhalt Red #D40009" in res.hint
+
+
+def test_one_brand_colour_among_neutrals_is_warned_of() -> None:
+    """A UI theme's palette — white, near-black, grey and one blue (shadcn/ui's, Bootstrap's) — under the 90 %
+    neutral limit: images in its own colours are mostly neutral pixels (91–93 % offline), so ``spec check`` and
+    the import say so and what to set; two brand colours, or a lifted limit, are not warned of."""
+    neutrals = [
+        {"name": "Background", "hex": "#FFFFFF", "role": "background"},
+        {"name": "Foreground", "hex": "#0A0A0A", "role": "text"},
+        {"name": "Muted", "hex": "#F4F4F5", "role": "neutral"},
+    ]
+    blue = {"name": "Primary", "hex": "#2563EB", "role": "primary"}
+    theme = Palette.model_validate({"colors": [*neutrals, blue]})
+    (warning,) = palette_warnings(theme)
+    assert warning.startswith("palette: one brand colour (Primary #2563EB) among 3 neutral one(s)")
+    assert "give Primary a min_share" in warning
+    two = Palette.model_validate({"colors": [*neutrals, blue, {"name": "Orange", "hex": "#F97316", "role": "accent"}]})
+    assert palette_warnings(two) == []
+    lifted = Palette.model_validate({"colors": [*neutrals, blue], "neutrals": {"max_share": 1.0}})
+    assert palette_warnings(lifted) == []

@@ -26,7 +26,7 @@ from brandkit.spec.importers.logos import logo_files, raster_width
 from brandkit.spec.importers.report import MappingReport
 from brandkit.spec.importers.typography import typography_section
 from brandkit.spec.models import DEFAULT_FORMATS, BrandSpec
-from brandkit.spec.palette import PALETTE_SPACE_WARN_SHARE, Palette, monochrome, palette_space
+from brandkit.spec.palette import PALETTE_SPACE_WARN_SHARE, Palette, monochrome, one_colour_warning, palette_space
 
 MAX_REFERENCES = 127
 
@@ -72,6 +72,9 @@ def _palette(draft: BrandDraft) -> dict[str, Any]:
             "every brand colour is neutral (black, white, greys): the limit on neutral pixels (0.9 by default) is "
             "lifted, else an image in the brand's own colours would fail the palette check",
         )
+    one = one_colour_warning(model)
+    if one is not None:
+        report.warnings.append(one.removeprefix("palette: "))
     share = palette_space(model)  # the neutral limit plays no part in it
     report.palette_space_share = share
     if share > PALETTE_SPACE_WARN_SHARE:
