@@ -29,8 +29,8 @@ from brandkit.spec.palette import (
     PaletteColor,
     PhotoRule,
     palette_space,
-    palette_warnings,
 )
+from brandkit.spec.palette_warnings import palette_warnings
 
 RESOURCES = CheckResources()
 SIZE = 384

@@ -60,7 +60,7 @@ def _spec_warnings(spec: Any) -> list[str]:
     """Spec check warnings: rules that load but are weak (e.g. a palette covering much of colour space, a check
     turned off or made a warning where it blocks by default)."""
     from brandkit.check_catalog import default_policies
-    from brandkit.spec.palette import palette_warnings
+    from brandkit.spec.palette_warnings import palette_warnings
 
     warnings = palette_warnings(spec.palette)
     defaults = default_policies()

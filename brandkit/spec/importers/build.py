@@ -26,7 +26,8 @@ from brandkit.spec.importers.logos import logo_files, raster_width
 from brandkit.spec.importers.report import MappingReport
 from brandkit.spec.importers.typography import typography_section
 from brandkit.spec.models import DEFAULT_FORMATS, BrandSpec
-from brandkit.spec.palette import PALETTE_SPACE_WARN_SHARE, Palette, monochrome, one_colour_warning, palette_space
+from brandkit.spec.palette import PALETTE_SPACE_WARN_SHARE, Palette, monochrome, palette_space
+from brandkit.spec.palette_warnings import one_colour_warning
 
 MAX_REFERENCES = 127
 
