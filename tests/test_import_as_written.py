@@ -1148,6 +1148,61 @@ def test_a_brand_whose_primary_is_black_renders_offline_in_its_colour(tmp_path: 
     assert shares["#12017C"] > 0.05 and shares["#000000"] > 0.005  # the blue leads, the black is still there
 
 
+SHADCN_BLUE = """@layer base {
+  :root {
+    --background: 0 0% 100%;
+    --foreground: 222.2 84% 4.9%;
+    --primary: 221.2 83.2% 53.3%;
+    --primary-foreground: 210 40% 98%;
+    --secondary: 210 40% 96.1%;
+    --muted: 210 40% 96.1%;
+    --muted-foreground: 215.4 16.3% 46.9%;
+    --accent: 210 40% 96.1%;
+    --destructive: 0 84.2% 60.2%;
+    --border: 214.3 31.8% 91.4%;
+    --font-sans: 'DejaVu Sans';
+  }
+}
+"""
+"""shadcn/ui's Blue theme as its generator writes ``globals.css`` (white, slate greys and one blue)."""
+
+
+@pytest.mark.parametrize("fmt", ["square", "portrait", "landscape", "banner"])
+def test_a_ui_theme_of_one_brand_colour_renders_offline_in_it(tmp_path: Path, fmt: str) -> None:
+    """A UI theme's palette — one brand colour among neutrals — made images on a white page with a small blue disc:
+    92 % neutral pixels, over the 90 % limit, and the square and banner failed all three attempts offline. The local
+    renderer now draws its imagery on a card of the brand colour when the image would be over the limit."""
+    (tmp_path / "globals.css").write_text(SHADCN_BLUE, encoding="utf-8")
+    [result] = import_brand(tmp_path / "globals.css", tmp_path / "out", headline_font="DejaVu Sans")
+    kit = brandkit.BrandKit(result.out, provider="local", checks=["palette"])
+    asset = kit.generate({"brief": "A laptop on a desk", "headline": "Ship faster", "cta": "Start free", "format": fmt})
+    assert asset.report.passed and len(asset.attempts) == 1
+    details = asset.report.checks["palette"].details
+    assert details["neutral_share"] <= details["neutral_max_share"]
+    pixels = np.asarray(Image.open(io.BytesIO(asset.data)).convert("RGB")).reshape(-1, 3)
+    blue = float(np.all(pixels == hex_to_rgb("#2563EB"), axis=1).mean())
+    assert blue > 0.05  # the brand colour is what brings the image under the limit
+
+
+def test_a_colourful_brand_without_photos_keeps_its_imagery_on_the_page(tmp_path: Path) -> None:
+    """The card is drawn only when the image would be over the neutral limit: a brand whose imagery brings enough
+    colour keeps its disc on the page's ground (the page colour still fills the hero box's corners)."""
+    result = _import_yml(
+        tmp_path,
+        "meta: {name: Bright}\ncolor:\n  palette: {red: '#D40009', gold: '#F2B705', teal: '#0F8B8D'}\n"
+        "  primary: red\n  secondary: gold\n  tertiary: teal\n  background: '#FFFFFF'\n",
+    )
+    kit = brandkit.BrandKit(result.out, provider="local", checks=["palette"])
+    prompt = kit.compile({"brief": "A desk", "headline": "Hello", "format": "square"})
+    asset = kit.generate({"brief": "A desk", "headline": "Hello", "format": "square"})
+    assert asset.report.passed and len(asset.attempts) == 1
+    hero = prompt.layout.hero_box
+    assert hero is not None
+    pixels = np.asarray(Image.open(io.BytesIO(asset.data)).convert("RGB"))
+    corner = pixels[hero.y0 + 2, hero.x0 + 2]
+    assert tuple(int(v) for v in corner) == (255, 255, 255)
+
+
 def test_a_system_ui_font_stack_takes_the_first_of_its_families_found(tmp_path: Path) -> None:
     # as Airtime's typography tokens are written: a stack that begins with the platform's UI font. Its first entry
     # was taken for the brand's family ("font family '-apple-system' not found"); now the stack's named families

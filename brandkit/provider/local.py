@@ -22,7 +22,6 @@ recorded in ``RenderedImage.photo``; what was done with each reference image in
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from typing import NamedTuple
 
@@ -37,6 +36,7 @@ from brandkit.imageio import encode_image, load_image
 from brandkit.layout import Box
 from brandkit.models import CompiledPrompt, PhotoUse, ReferenceImage, RenderCall, RenderedImage, RenderResult
 from brandkit.provenance import follows_layout, read_provenance_record
+from brandkit.provider.local_imagery import draw_imagery, neutral_share
 from brandkit.provider.photo_library import (
     PhotoChoice,
     brief_text,
@@ -47,7 +47,6 @@ from brandkit.provider.photo_library import (
     place_product,
 )
 from brandkit.spec.models import BrandSpec, ColorRole
-from brandkit.spec.palette import chromatic_colors
 
 RGB = tuple[int, int, int]
 
@@ -159,12 +158,19 @@ class LocalRenderer:
         elif mask is not None:
             raise RequestError("mask: a mask needs an image to edit", field="mask")
         bg = background_color(spec, prompt.background_tone)
-        image = Image.new("RGB", (prompt.width, prompt.height), bg)
-        photo, opaque = self._hero(image, prompt, seed, bg, recomposed, products, notes)
-        if prompt.text_mode == "render":
-            draw_copy(image, spec, layout, prompt.copy_block)
-        if prompt.logo_mode == "reference" and prompt.logo_variant:
-            draw_logo(image, spec, layout, spec.logo(prompt.logo_variant))
+        drawn = [*notes]
+        image, photo, opaque = self._new_image(prompt, seed, bg, recomposed, products, drawn, card=False)
+        neutrals = spec.palette.neutrals
+        if (
+            not transparent
+            and opaque is None
+            and neutral_share(self._delivered(image, prompt), neutrals.chroma) > (neutrals.max_share)
+        ):
+            # no photograph, and the image is over the palette check's neutral limit: the imagery on a card of the
+            # brand colour (a palette of one colour among neutrals, a UI theme's, draws a mostly neutral scene)
+            drawn = [*notes]
+            image, photo, opaque = self._new_image(prompt, seed, bg, recomposed, products, drawn, card=True)
+        notes = drawn
         if transparent:  # the flat background becomes transparent; subject, copy and logo stay opaque
             rgba = image.convert("RGBA")
             flat = np.all(np.asarray(image) == np.asarray(bg, dtype=np.uint8), axis=-1)
@@ -175,6 +181,42 @@ class LocalRenderer:
             return LocalDrawing(rgba, photo, notes)
         return LocalDrawing(image, photo, notes)
 
+    def _new_image(
+        self,
+        prompt: CompiledPrompt,
+        seed: int,
+        bg: RGB,
+        recomposed: Recomposed | None,
+        products: list[ReferenceImage],
+        notes: list[str],
+        *,
+        card: bool,
+    ) -> tuple[Image.Image, PhotoUse | None, Box | None]:
+        """A new image on the ``bg`` ground: the hero (:meth:`_hero`; its imagery on a card of the brand colour when
+        ``card``), the copy when the prompt asks the model to render it, the logo reference; with the library photo
+        placed and the box that stays opaque on a transparent background."""
+        spec, layout = self.spec, prompt.layout
+        image = Image.new("RGB", (prompt.width, prompt.height), bg)
+        photo, opaque = self._hero(image, prompt, seed, bg, recomposed, products, notes, card)
+        if prompt.text_mode == "render":
+            draw_copy(image, spec, layout, prompt.copy_block)
+        if prompt.logo_mode == "reference" and prompt.logo_variant:
+            draw_logo(image, spec, layout, spec.logo(prompt.logo_variant))
+        return image, photo, opaque
+
+    def _delivered(self, image: Image.Image, prompt: CompiledPrompt) -> Image.Image:
+        """``image`` as the checks will see it: the copy and logo an overlay prompt leaves to the compose stage
+        drawn on a copy of it (``image`` itself when the renderer drew both)."""
+        overlay_logo = prompt.logo_mode == "overlay" and prompt.logo_variant is not None
+        if prompt.text_mode == "render" and not overlay_logo:
+            return image
+        scratch = image.copy()
+        if prompt.text_mode == "overlay":
+            draw_copy(scratch, self.spec, prompt.layout, prompt.copy_block)
+        if overlay_logo and prompt.logo_variant:
+            draw_logo(scratch, self.spec, prompt.layout, self.spec.logo(prompt.logo_variant))
+        return scratch
+
     def _hero(
         self,
         image: Image.Image,
@@ -184,6 +226,7 @@ class LocalRenderer:
         recomposed: Recomposed | None,
         products: list[ReferenceImage],
         notes: list[str],
+        card: bool,
     ) -> tuple[PhotoUse | None, Box | None]:
         """Fill the layout's hero box of ``image``: an edited ad's own photograph (``recomposed``), else the request's
         first product image, else the library photo the brief picks, else geometric imagery; the primary band
@@ -199,7 +242,7 @@ class LocalRenderer:
                 return placed, placed.box
             if recomposed.photo is None or hero is None:
                 if hero is not None:
-                    self._imagery(image, hero, bg, seed)
+                    draw_imagery(image, self.spec, hero, bg, seed, card=card)
                 return None, None
             self._primary_band(image, prompt, bg)
             image.paste(cover_crop(recomposed.photo, (0.5, 0.5), (hero.width, hero.height))[0], (hero.x0, hero.y0))
@@ -232,7 +275,7 @@ class LocalRenderer:
                 return photo, photo.box
             return None, None
         if hero is not None:
-            self._imagery(image, hero, bg, seed)
+            draw_imagery(image, self.spec, hero, bg, seed, card=card)
         return None, None
 
     def _recomposed(self, data: bytes, original: Image.Image, prompt: CompiledPrompt) -> Recomposed | None:
@@ -303,48 +346,3 @@ class LocalRenderer:
                 bottom = box.y0
         if bottom > 0:
             ImageDraw.Draw(image).rectangle((0, 0, image.width - 1, bottom - 1), fill=primary[0])
-
-    def _imagery(self, image: Image.Image, box: Box, bg: RGB, seed: int) -> None:
-        """Flat geometric 'product scene' in palette colours inside ``box`` (deterministic for ``seed``)."""
-        rng = random.Random(seed)
-        colors = [
-            hex_to_rgb(c.hex)
-            for c in self.spec.palette.colors
-            if c.role in (ColorRole.primary, ColorRole.secondary, ColorRole.accent) and hex_to_rgb(c.hex) != bg
-        ]
-        if not colors:
-            return
-        primary = [hex_to_rgb(c.hex) for c in self.spec.palette.by_role(ColorRole.primary) if hex_to_rgb(c.hex) != bg]
-        vivid = [rgb for c in chromatic_colors(self.spec.palette) if (rgb := hex_to_rgb(c.hex)) in colors]
-        rng.shuffle(colors)
-        # the brand's primary colour fills the large disc, so it is always present — unless it is neutral (black, a
-        # grey) and the brand has a colour: that colour fills the disc and the band, the primary the product, else
-        # an image on a white or grey ground is mostly neutral and fails the palette check's neutral limit
-        grey_primary = bool(primary and vivid and primary[0] not in vivid)
-        lead = [vivid[0], primary[0]] if grey_primary else primary[:1]
-        for rgb in reversed(lead):
-            colors.remove(rgb)
-            colors.insert(0, rgb)
-        draw = ImageDraw.Draw(image)
-        w, h = box.width, box.height
-        cx, cy = box.x0 + w // 2, box.y0 + h // 2
-        r = int(min(w, h) * rng.uniform(0.36, 0.46))
-        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=colors[0])
-        # a "product": rounded body + lid, offset from the circle's centre
-        pw, ph = int(r * rng.uniform(0.7, 0.9)), int(r * rng.uniform(0.9, 1.2))
-        px = cx - pw // 2 + int(r * rng.uniform(-0.25, 0.25))
-        py = cy - ph // 2 + int(r * 0.15)
-        body = colors[1 % len(colors)]
-        draw.rounded_rectangle((px, py, px + pw, py + ph), radius=max(4, pw // 6), fill=body)
-        lid = colors[2 % len(colors)]
-        draw.rounded_rectangle(
-            (px - pw // 12, py - ph // 8, px + pw + pw // 12, py + ph // 40), radius=max(3, pw // 14), fill=lid
-        )
-        # accents: a few dots and a band, clipped to the hero box
-        for _ in range(rng.randint(2, 4)):
-            dr = int(min(w, h) * rng.uniform(0.03, 0.07))
-            dx = rng.randint(box.x0 + dr, max(box.x0 + dr, box.x1 - dr))
-            dy = rng.randint(box.y0 + dr, max(box.y0 + dr, box.y1 - dr))
-            draw.ellipse((dx - dr, dy - dr, dx + dr, dy + dr), fill=colors[rng.randrange(len(colors))])
-        band_y = box.y1 - max(6, h // 14)
-        draw.rectangle((box.x0, band_y, box.x1 - 1, box.y1 - 1), fill=vivid[-1] if grey_primary else colors[-1])

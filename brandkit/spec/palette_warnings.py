@@ -11,8 +11,9 @@ __all__ = ["one_colour_warning", "palette_warnings"]
 
 def one_colour_warning(palette: Palette) -> str | None:
     """The warning for a palette with one brand colour among neutral ones (a UI theme: white, greys, one blue)
-    under a neutral limit: images in its own colours are mostly neutral pixels — brandkit's offline renders of such
-    imported palettes (shadcn/ui's, Bootstrap's) measured 91–93 %, the brand colour 7–9 %."""
+    under a neutral limit: a picture of a small subject on its neutral page is mostly neutral pixels — brandkit's
+    offline renders of such imported palettes (shadcn/ui's, Bootstrap's) measured 91–93 %, the brand colour 7–9 %,
+    until the local renderer put its imagery on a card of the colour; a model's picture can be the same."""
     chromatic = chromatic_colors(palette)
     if palette.measure != "regions" or palette.neutrals.max_share >= 1 or len(chromatic) != 1:
         return None
@@ -21,7 +22,7 @@ def one_colour_warning(palette: Palette) -> str | None:
     colour = chromatic[0]
     return (
         f"palette: one brand colour ({colour.name} {colour.hex}) among {len(palette.colors) - 1} neutral one(s): an "
-        f"image in these colours is mostly neutral pixels (91–93 % in brandkit's offline renders of such palettes), "
+        f"image of a small subject on the neutral page is mostly neutral pixels (91–93 % measured on such palettes), "
         f"near neutrals.max_share {palette.neutrals.max_share:g}; if on-brand images fail on it, raise "
         f"palette.neutrals.max_share and give {colour.name} a min_share so that it must stay present"
     )
