@@ -156,6 +156,24 @@ def test_request_changes_regenerates_with_the_note_as_feedback_and_links_the_new
         detail = reg.get_asset(new["id"])
         assert detail.attempts[0].feedback[0] == "Reviewer's request: warmer light, less steam"
         assert [a.id for a in detail.ancestors] == [parent.id]
+    # the local renderer does not follow the request (a model does): said, not left for the reviewer to discover
+    [note] = data["notes"]
+    assert note.startswith("not applied by the local renderer: the prompt's feedback (1 note")
+    assert sidecar["attempts"][0]["notes"] == [note]
+
+
+def test_request_changes_says_what_the_provider_did_not_follow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(brandkit.kit, "default_checks", light_checks)
+    out = tmp_path / "out"
+    run(*GENERATE, "--out", str(out))
+    db = out / "brandkit.db"
+    with Registry.open(db) as reg:
+        [parent] = reg.list_assets()
+    result = CliRunner().invoke(app, ["review", "request-changes", str(parent.id), "-r", "a bigger cup",
+                                      "--db", str(db)])  # fmt: skip
+    assert result.exit_code == 0, result.stdout
+    assert "new attempt: asset" in result.stdout
+    assert "note: not applied by the local renderer: the prompt's feedback" in " ".join(result.stdout.split())
 
 
 def test_a_registry_that_cannot_be_written_never_loses_or_fails_the_asset(tmp_path: Path) -> None:

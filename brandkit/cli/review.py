@@ -310,13 +310,30 @@ def review_request_changes(
         with open_registry(db) as reg:
             note = _reason(reg, asset_id, reason, check)
             new = request_changes(reg, asset_id, note or "", _reviewer(reviewer), provider=provider)
+        notes = _provider_notes(new.path)
         if json_out:
-            emit_json({"ok": True, "asset": _row_json(new)})
+            emit_json({"ok": True, "asset": _row_json(new), "notes": notes})
             return
         result = "passed its checks" if new.passed else "failed its checks: " + "; ".join(new.failing_reasons)
-        make_console().print(
+        console = make_console()
+        console.print(
             f"asset {asset_id} → changes_requested; new attempt: asset {new.id} {new.path} ({result})", markup=False
         )
+        for note in notes:
+            console.print(f"  note: {note}", markup=False)
+
+
+def _provider_notes(path: str) -> list[str]:
+    """What the provider said about a new asset's attempts (the local renderer: the reviewer's request not
+    followed), from its sidecar; a sidecar that cannot be read says so."""
+    from brandkit.asset_sidecar import read_sidecar
+    from brandkit.cli.saving import provider_notes
+    from brandkit.errors import SidecarError
+
+    try:
+        return provider_notes(read_sidecar(path).attempts)
+    except SidecarError as exc:
+        return [f"the new asset's sidecar could not be read: {exc}"]
 
 
 @review_app.command("record")

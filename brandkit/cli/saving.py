@@ -6,10 +6,10 @@ summary printed (or kept for ``--json``), recorded in the registry; a paid image
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 from brandkit.cli.common import (
     EXIT_CHECKS,
@@ -41,16 +41,23 @@ def _asset_summary(asset: Any, path: Path) -> dict[str, Any]:
         "cost_usd": round(asset.cost_usd, 6),
         "fixes": asset.fixes,
         "checks": asset.report.summary(),
-        "notes": _provider_notes(asset),
+        "notes": provider_notes(asset.attempts),
         **({"edit": asset.edit.model_dump(mode="json")} if asset.edit is not None else {}),
     }
 
 
-def _provider_notes(asset: Any) -> list[str]:
-    """What the provider said about the call across the asset's attempts (a reference image not applied, a parameter
-    left out), each once."""
+class Noted(Protocol):
+    """An attempt as the SDK returns it or as its sidecar records it: what the provider said about the call."""
+
+    @property
+    def notes(self) -> list[str]: ...
+
+
+def provider_notes(attempts: Iterable[Noted]) -> list[str]:
+    """What the provider said about the calls across an asset's attempts (a reference image not applied, a
+    parameter left out, feedback the local renderer does not follow), each once."""
     notes: list[str] = []
-    for attempt in asset.attempts:
+    for attempt in attempts:
         notes += [note for note in attempt.notes if note not in notes]
     return notes
 

@@ -86,6 +86,13 @@ class LocalRenderer:
         started = time.perf_counter()
         images = []
         notes: list[str] = []
+        if call.prompt.feedback:  # a model reads it in the prompt; the pictures here come from the seed
+            count = len(call.prompt.feedback)
+            notes.append(
+                f"not applied by the local renderer: the prompt's feedback ({count} note{'s' * (count != 1)}: a "
+                "reviewer's request, the last attempt's failures); a model follows it, the local renderer only draws "
+                "another seed"
+            )
         for i in range(call.n):
             image, photo, drawn = self.draw_with_photo(call.prompt, call.seed + i, call.base_image, call.mask)
             notes += [note for note in drawn if note not in notes]
