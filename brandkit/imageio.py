@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from brandkit.errors import ImageInputError
+from brandkit.provenance import is_record_text
 
 MAX_PIXELS = 8_294_400 * 2  # twice the largest gpt-image-2 output (3840x2160)
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -363,7 +364,8 @@ def encode_image(
 
 
 def read_provenance(data: bytes) -> str | None:
-    """The ``brandkit`` provenance text embedded by :func:`encode_image`, or ``None``."""
+    """The ``brandkit`` provenance text embedded by :func:`encode_image`, or ``None`` (also for another program's
+    JPEG comment or WebP image description: :func:`brandkit.provenance.is_record_text`)."""
     try:
         with Image.open(io.BytesIO(data)) as image:
             fmt = (image.format or "").upper()
@@ -372,10 +374,11 @@ def read_provenance(data: bytes) -> str | None:
                 return str(value) if value is not None else None
             if fmt == "JPEG":
                 comment = image.info.get("comment")
-                return comment.decode("utf-8") if isinstance(comment, bytes) and comment else None
+                ok = isinstance(comment, bytes) and is_record_text(comment)
+                return comment.decode("utf-8") if ok and isinstance(comment, bytes) else None
             if fmt == "WEBP":
                 desc = image.getexif().get(0x010E)
-                return str(desc) if desc else None
+                return str(desc) if desc and is_record_text(str(desc).encode("utf-8")) else None
     except Exception:
         return None
     return None

@@ -310,10 +310,18 @@ def _jpeg_record(data: bytes) -> bytes | None:
         (length,) = struct.unpack(">H", data[offset + 2 : offset + 4])
         if length < 2 or offset + 2 + length > len(data):
             raise _Unreadable(f"the JPEG segment at offset {offset} is truncated")
-        if marker == 0xFE:
+        if marker == 0xFE and is_record_text(data[offset + 4 : offset + 2 + length]):
             return data[offset + 4 : offset + 2 + length]
-        offset += 2 + length
+        offset += 2 + length  # another segment, or another program's comment
     return None
+
+
+def is_record_text(raw: bytes) -> bool:
+    """Whether a JPEG comment or a WebP ``ImageDescription`` may be brandkit's record: brandkit writes a JSON object
+    there. Other software's text — a camera's ``OLYMPUS DIGITAL CAMERA``, an editor's ``File source: …`` or
+    ``CREATOR: gd-jpeg v1.0`` — is no record (the file has none), not an unreadable one; text that opens an object is
+    read as a record, and a malformed one is reported as unreadable."""
+    return raw.lstrip(b" \t\r\n")[:1] == b"{"
 
 
 def _webp_record(data: bytes) -> bytes | None:
@@ -325,13 +333,14 @@ def _webp_record(data: bytes) -> bytes | None:
     if description is None or description == "":
         return None
     if isinstance(description, bytes):
-        return description
+        return description if is_record_text(description) else None
     if not isinstance(description, str):
         raise _Unreadable(f"the WebP ImageDescription is a {type(description).__name__}, not text")
     try:  # Pillow decodes the EXIF text as Latin-1: this gives back the bytes in the file (UTF-8 when brandkit's)
-        return description.encode("latin-1")
+        raw = description.encode("latin-1")
     except UnicodeEncodeError:
-        return description.encode("utf-8")
+        raw = description.encode("utf-8")
+    return raw if is_record_text(raw) else None
 
 
 def follows_layout(record: ProvenanceRecord | None) -> bool:

@@ -295,6 +295,41 @@ def test_a_malformed_jpeg_comment_is_reported(
     unreadable(light_kit.validate(jpeg_with(out.getvalue(), payload)), fragment)
 
 
+@pytest.mark.parametrize(
+    "comment",
+    [
+        b"File source: http://commons.wikimedia.org/wiki/File:Grace_Hopper.jpg",  # matplotlib's sample photograph
+        b"CREATOR: gd-jpeg v1.0 (using IJG JPEG v80), quality = 90\n",
+        b"OLYMPUS DIGITAL CAMERA         ",
+    ],
+)
+def test_another_programs_jpeg_comment_is_no_record(
+    comment: bytes, record: dict[str, Any], asset: brandkit.Asset, light_kit: brandkit.BrandKit
+) -> None:
+    """A photograph's JPEG comment written by a camera or an editor is not brandkit's record: the file has none
+    (before, every such photo was "provenance unreadable: the record is not JSON", and an edit of it said nothing
+    was inherited from an unreadable record). brandkit's record after such a comment is still found."""
+    out = io.BytesIO()
+    Image.open(io.BytesIO(asset.data)).convert("RGB").save(out, "JPEG", quality=95)
+    foreign = jpeg_with(out.getvalue(), comment)
+    assert read_provenance_record(foreign).status == "absent"
+    report = light_kit.validate(foreign)
+    assert report.provenance is not None and report.provenance.status == "absent"
+    both = jpeg_with(foreign, dumps(record))  # brandkit's record, and the other program's comment put before it
+    both = both[:2] + b"\xff\xfe" + struct.pack(">H", len(comment) + 2) + comment + both[2:]
+    reading = read_provenance_record(both)
+    assert reading.status == "read" and reading.record is not None
+    assert reading.record.spec_name == record["spec_name"]
+
+
+def test_a_cameras_webp_image_description_is_no_record(light_kit: brandkit.BrandKit) -> None:
+    out = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010E] = "OLYMPUS DIGITAL CAMERA"
+    Image.new("RGB", (64, 64), "red").save(out, "WEBP", exif=exif)
+    assert read_provenance_record(out.getvalue()).status == "absent"
+
+
 def test_other_chunk_shapes_are_reported(asset: brandkit.Asset, record: dict[str, Any], light_kit: Any) -> None:
     bomb = itxt(b" " * (64 * 1024 * 1024) + dumps(record), compressed=True)  # 64 MiB inflated, 64 KiB stored
     assert len(bomb) < 200_000
