@@ -68,6 +68,12 @@ def choose_logo_variant(spec: BrandSpec, background: RGB, requested: str | None 
         return None
     if requested:
         return spec.logo(requested)
+    return fitting_logo_variant(spec, background) or spec.logos[0]
+
+
+def fitting_logo_variant(spec: BrandSpec, background: RGB) -> LogoVariant | None:
+    """The first logo variant whose ``backgrounds`` name ``background`` (a palette colour's name first, then its
+    tone, light or dark, or ``any``); ``None`` when no variant is meant for it."""
     tone = tone_of(background)
     named = {c.name.casefold() for c in spec.palette.colors if hex_to_rgb(c.hex) == background}
     for logo in spec.logos:  # an exact palette-colour match first
@@ -76,7 +82,7 @@ def choose_logo_variant(spec: BrandSpec, background: RGB, requested: str | None 
     for logo in spec.logos:
         if tone in logo.backgrounds or "any" in logo.backgrounds:
             return logo
-    return spec.logos[0]
+    return None
 
 
 def layout_for(

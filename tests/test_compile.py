@@ -175,6 +175,36 @@ def test_dark_background_picks_inverse_logo(northwind: brandkit.BrandSpec) -> No
     assert prompt.logo_variant == "inverse" and prompt.background_hex == "#4B2E2A"
 
 
+def _only(northwind: brandkit.BrandSpec, variant: str) -> brandkit.BrandSpec:
+    """Northwind with one logo variant: as an imported brand has (its one logo file)."""
+    return northwind.model_copy(update={"logos": [northwind.logo(variant)]})
+
+
+def test_auto_background_is_the_one_the_brands_only_logo_is_made_for(northwind: brandkit.BrandSpec) -> None:
+    """A brand whose only logo is its reversed mark (for dark grounds): 'auto' gave it the light page and the white
+    logo on it, invisible — the logo check failed every attempt. Its dark ground now; a light-only logo keeps light."""
+    inverse = brandkit.compile(_only(northwind, "inverse"), AssetRequest(**REQUEST))  # type: ignore[arg-type]
+    assert (inverse.background_tone, inverse.logo_variant, inverse.background_hex) == ("dark", "inverse", "#4B2E2A")
+    primary = brandkit.compile(_only(northwind, "primary"), AssetRequest(**REQUEST))  # type: ignore[arg-type]
+    assert (primary.background_tone, primary.logo_variant) == ("light", "primary")
+    every = brandkit.compile(northwind, AssetRequest(**REQUEST))  # type: ignore[arg-type]
+    assert every.background_tone == "light"  # a variant for each tone: unchanged
+
+
+def test_a_background_no_logo_is_made_for_is_refused_unless_a_variant_is_named(
+    northwind: brandkit.BrandSpec,
+) -> None:
+    """The light logo was put on the dark ground asked for (and the reversed one on the light), silently."""
+    with pytest.raises(RequestError) as caught:
+        brandkit.compile(_only(northwind, "primary"), AssetRequest(**REQUEST, background="dark"))  # type: ignore[arg-type]
+    assert caught.value.field == "background" and caught.value.value == "dark"
+    assert "primary: light, Crema" in str(caught.value) and "logo_variant" in str(caught.value)
+    with pytest.raises(RequestError, match="no logo variant of 'Northwind Coffee' is meant for a light"):
+        brandkit.compile(_only(northwind, "inverse"), AssetRequest(**REQUEST, background="light"))  # type: ignore[arg-type]
+    named = AssetRequest(**REQUEST, background="dark", logo_variant="primary")  # type: ignore[arg-type]
+    assert brandkit.compile(_only(northwind, "primary"), named).logo_variant == "primary"  # the caller's choice
+
+
 def _big_logo(northwind: brandkit.BrandSpec) -> brandkit.BrandSpec:
     """Northwind with a logo so large (and such clear space) that little copy area is left."""
     logos = [

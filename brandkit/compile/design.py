@@ -9,8 +9,9 @@ from typing import Any, Literal
 
 from brandkit.color import rgb_to_hex
 from brandkit.compile.sections import copy_block
-from brandkit.compose import background_color, choose_logo_variant, layout_for
+from brandkit.compose import background_color, choose_logo_variant, fitting_logo_variant, layout_for
 from brandkit.copy_fit import fit_copy
+from brandkit.errors import RequestError
 from brandkit.fonts import check_glyphs
 from brandkit.layout import Layout
 from brandkit.models import AssetRequest, CompiledPrompt, CopyBlock, EditRequest, ReferenceImage
@@ -77,4 +78,30 @@ def design(spec: BrandSpec, request: AssetRequest | EditRequest, fmt: Format, to
     return Design(copy, tone, bg, variant, layout)
 
 
-__all__ = ["Design", "design"]
+def canvas_tone(spec: BrandSpec, request: AssetRequest) -> Literal["light", "dark"]:
+    """The tone of a new image's background: the one ``request.background`` asks; for ``auto``, light — unless no
+    logo variant is meant for the light background and one is for the dark (a brand whose only logo is its white,
+    reversed mark: on the light page it was invisible and the logo check failed every attempt). A tone asked for
+    that no variant is meant for, when the other tone has one and no variant is named, is a
+    :class:`~brandkit.RequestError` naming ``background``: the brand's logo is never put on a ground it is not
+    made for without a word."""
+    if not spec.logos or request.logo_variant:
+        return "dark" if request.background == "dark" else "light"
+    fits = {tone: fitting_logo_variant(spec, background_color(spec, tone)) is not None for tone in ("light", "dark")}
+    if request.background == "auto":
+        return "dark" if fits["dark"] and not fits["light"] else "light"
+    asked: Literal["light", "dark"] = "dark" if request.background == "dark" else "light"
+    other = "light" if asked == "dark" else "dark"
+    if not fits[asked] and fits[other]:
+        made_for = "; ".join(f"{logo.variant}: {', '.join(logo.backgrounds)}" for logo in spec.logos)
+        raise RequestError(
+            f"background: {asked!r} — no logo variant of {spec.name!r} is meant for a {asked} background "
+            f"({made_for}); ask {other!r} or 'auto', name a variant (logo_variant), or add a logo for {asked} "
+            "backgrounds to the spec",
+            field="background",
+            value=asked,
+        )
+    return asked
+
+
+__all__ = ["Design", "canvas_tone", "design"]

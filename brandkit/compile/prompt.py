@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from brandkit.compile.design import design
+from brandkit.compile.design import canvas_tone, design
 from brandkit.compile.params import api_params, format_of
 from brandkit.compile.references import ReferenceImageCache, logo_bytes, reference, reference_cache
 from brandkit.compile.sections import (
@@ -42,8 +42,7 @@ def compile_prompt(
     screen_request(spec, request)
     one_line_fields(request)
     fmt = format_of(spec, request.format)
-    tone: Literal["light", "dark"] = "dark" if request.background == "dark" else "light"
-    made = design(spec, request, fmt, tone)
+    made = design(spec, request, fmt, canvas_tone(spec, request))
     copy, bg, variant, layout = made.copy, made.bg, made.variant, made.layout
     text_mode = request.text or spec.generation.text
     logo_mode = request.logo or spec.generation.logo
@@ -76,7 +75,7 @@ def compile_prompt(
         request.brief,
         copy,
         layout_desc=(layout.describe_copy_area(), layout.describe_hero_area(), layout.logo_placement),
-        tone=tone,
+        tone=made.tone,
         bg=bg,
         text_mode=text_mode,
         logo_mode=logo_mode,

@@ -71,7 +71,8 @@ class LogoVariant(StrictModel):
     backgrounds: list[str] = Field(
         default_factory=lambda: ["light"],
         min_length=1,
-        description="Backgrounds it is for: 'light', 'dark', 'any' or palette colour names.",
+        description="Backgrounds it is for: 'light', 'dark', 'any' or palette colour names. A new image's ground is "
+        "one a variant is made for: 'auto' takes dark when only dark is, and a tone none is made for is refused.",
     )
 
 
