@@ -1203,6 +1203,29 @@ def test_a_colourful_brand_without_photos_keeps_its_imagery_on_the_page(tmp_path
     assert tuple(int(v) for v in corner) == (255, 255, 255)
 
 
+def _ink_logo(path: Path, ink: tuple[int, int, int]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = Image.new("RGBA", (240, 80), (0, 0, 0, 0))
+    image.paste((*ink, 255), (10, 10, 230, 70))
+    image.save(path)
+
+
+def test_the_logos_beside_a_stylesheet_are_for_the_ground_their_ink_is_made_for(tmp_path: Path) -> None:
+    """'logo-dark' is the dark-ink logo in some brand kits and the dark-mode (white) one in others: the name alone
+    put a dark-ink 'logo-dark.png' on dark grounds. The ink decides; the name only when the ink is mid-tone."""
+    (tmp_path / "globals.css").write_text(SHADCN_BLUE, encoding="utf-8")
+    _ink_logo(tmp_path / "logos" / "logo-dark.png", (17, 17, 17))  # dark ink: for light grounds
+    _ink_logo(tmp_path / "logos" / "logo-light.png", (255, 255, 255))  # white ink: for dark grounds
+    _ink_logo(tmp_path / "logos" / "mark.png", (37, 99, 235))  # a mid-tone blue: neither, the name (none): light
+    _ink_logo(tmp_path / "logos" / "mark-inverse.png", (37, 99, 235))  # neither: the name says inverse
+    [result] = import_brand(tmp_path / "globals.css", tmp_path / "out", headline_font="DejaVu Sans")
+    grounds = {logo["variant"]: logo["backgrounds"] for logo in _spec(result.out)["logos"]}
+    assert grounds == {"logo-dark": ["light"], "logo-light": ["dark"], "mark": ["light"], "mark-inverse": ["dark"]}
+    notes = _entries(result, "approximated")
+    assert notes["logos/logo-dark.png"].endswith("for light backgrounds (its ink is dark, whatever its name says)")
+    assert notes["logos/mark-inverse.png"].endswith("for dark backgrounds (from its name)")
+
+
 def test_a_system_ui_font_stack_takes_the_first_of_its_families_found(tmp_path: Path) -> None:
     # as Airtime's typography tokens are written: a stack that begins with the platform's UI font. Its first entry
     # was taken for the brand's family ("font family '-apple-system' not found"); now the stack's named families

@@ -9,6 +9,7 @@ from typing import Any
 
 from brandkit.errors import SpecError
 from brandkit.paths import confined_file
+from brandkit.spec.importers.logos import ink_tone
 from brandkit.spec.importers.report import MappingReport
 
 #: brandkit's six palette roles, and where the other semantic roles of brand formats go (kept in palette.roles)
@@ -170,15 +171,21 @@ def logo_folder(draft: BrandDraft, base_dir: Path, carrier: str, beside: str) ->
         if file.suffix.lower() not in (".svg", ".png", ".webp"):
             continue
         words = set(re.split(r"[^a-z]+", file.stem.casefold()))
-        dark = bool(words & {"dark", "inverse", "reversed", "white", "negative"})
+        named = "dark" if words & {"dark", "inverse", "reversed", "white", "negative"} else "light"
         if not file.is_file() or file.is_symlink():
             draft.report.dropped(f"logos/{file.name}", "not a regular file")
             continue
-        draft.logos.append(DraftLogo(file.stem, file, ["dark" if dark else "light"], f"logos/{file.name}"))
+        # the ink decides: 'logo-dark' is a dark-ink logo in some brand kits and the dark-mode (light-ink) one in others
+        measured = ink_tone(file)
+        tone = measured or named
+        why = f"its ink is {'light' if tone == 'dark' else 'dark'}"
+        if measured is None:  # an opaque file, or a mid-tone ink
+            why = "from its name" if named == "dark" else "the default: its ink is not clearly light or dark"
+        if measured is not None and measured != named and words & {"dark", "light", "white", "black"}:
+            why += ", whatever its name says"
+        draft.logos.append(DraftLogo(file.stem, file, [tone], f"logos/{file.name}"))
         draft.report.approximated(
-            f"logos/{file.name}",
-            f"logos[{file.stem}]",
-            f"a logo beside {beside}; for {'dark' if dark else 'light'} backgrounds (from its name)",
+            f"logos/{file.name}", f"logos[{file.stem}]", f"a logo beside {beside}; for {tone} backgrounds ({why})"
         )
 
 
