@@ -1226,6 +1226,22 @@ def test_the_logos_beside_a_stylesheet_are_for_the_ground_their_ink_is_made_for(
     assert notes["logos/mark-inverse.png"].endswith("for dark backgrounds (from its name)")
 
 
+def test_a_brand_yml_logo_without_a_theme_is_for_the_ground_its_ink_is_made_for(tmp_path: Path) -> None:
+    """brand.yml's ``logo: {medium: file}`` says no light/dark: a white mark was set for light grounds (invisible on
+    the page, the logo check failing every attempt); now for dark, and such a brand's images get the dark ground."""
+    _ink_logo(tmp_path / "logos" / "mark.png", (255, 255, 255))
+    result = _import_yml(
+        tmp_path,
+        "meta: {name: Nightly}\nlogo: {medium: logos/mark.png}\n"
+        "color:\n  palette: {blue: '#2563EB'}\n  primary: blue\n  background: '#0B1020'\n",
+    )
+    [logo] = _spec(result.out)["logos"]
+    assert logo["backgrounds"] == ["dark"]
+    assert _entries(result, "approximated")["logo.medium"].endswith("no light/dark given: for dark (its ink is light)")
+    kit = brandkit.BrandKit(result.out, provider="local", checks=["logo"])
+    assert kit.compile({"brief": "A desk", "headline": "Hello", "format": "square"}).background_tone == "dark"
+
+
 def test_a_system_ui_font_stack_takes_the_first_of_its_families_found(tmp_path: Path) -> None:
     # as Airtime's typography tokens are written: a stack that begins with the platform's UI font. Its first entry
     # was taken for the brand's family ("font family '-apple-system' not found"); now the stack's named families

@@ -28,6 +28,7 @@ from brandkit.spec.importers.draft import (
 )
 from brandkit.spec.importers.extension import read_extension
 from brandkit.spec.importers.fonts import brand_family, font_stack, stack_note, weight_of
+from brandkit.spec.importers.logos import ink_tone
 from brandkit.spec.importers.report import MappingReport
 
 THEME_COLORS = (
@@ -173,11 +174,14 @@ def _logos(draft: BrandDraft, logo: Any, files: _Files) -> None:
                 report.mapped(f"logo.{size}.{theme or 'light'}", "same file as a larger size; one variant kept")
                 continue
             seen.add(key)
-            backgrounds = ["dark"] if theme == "dark" else ["light"]
+            ink = ink_tone(path) if not theme else None  # no theme given: the ground its ink is made for
+            backgrounds = ["dark"] if (theme or ink) == "dark" else ["light"]
             variant = size if theme in ("", "light") else f"{size}-{theme}"
             draft.logos.append(DraftLogo(variant, path, backgrounds, f"logo.{size}{'.' + theme if theme else ''}", alt))
             if not theme:
-                report.approximated(f"logo.{size}", f"logos[{variant}].backgrounds", "no light/dark given: for light")
+                why = f"its ink is {'light' if ink == 'dark' else 'dark'}" if ink else "its ink is not clearly either"
+                given = f"no light/dark given: for {backgrounds[0]} ({why})"
+                report.approximated(f"logo.{size}", f"logos[{variant}].backgrounds", given)
     for key in logo:
         if key not in (*_SIZES, "images"):
             report.dropped(f"logo.{key}", "not a brand.yml logo field")
