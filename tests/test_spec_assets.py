@@ -265,3 +265,22 @@ def test_spec_check_warns_of_checks_turned_off_or_made_warnings(tmp_path: Path) 
         CliRunner().invoke(app, ["spec", "check", str(ROOT / "brand_specs" / "northwind"), "--json"]).stdout
     )
     assert not [w for w in unchanged["warnings"] if w.startswith(("checks.", "every check"))]
+
+
+def test_spec_check_warns_of_a_logo_whose_ink_does_not_show_on_its_grounds(tmp_path: Path) -> None:
+    """Northwind's inverse logo (cream ink) marked for light grounds would be drawn invisible on the page and fail the
+    logo check on every attempt: spec check says so and what to set. The shipped spec gets no such warning."""
+    folder = tmp_path / "northwind"
+    shutil.copytree(NORTHWIND, folder)
+    spec_file = folder / "brand.yaml"
+    text = spec_file.read_text(encoding="utf-8")
+    edited = text.replace("backgrounds: [dark, Roast Brown, Espresso Ink]", "backgrounds: [light]")
+    assert edited != text
+    spec_file.write_text(edited, encoding="utf-8")
+    data = json.loads(CliRunner().invoke(app, ["spec", "check", str(folder), "--json"]).stdout)
+    assert data["ok"] is True
+    [warning] = [w for w in data["warnings"] if w.startswith("logos[")]
+    assert warning.startswith("logos[inverse]: its ink is light but its backgrounds (light) are light")
+    assert "set backgrounds: [dark]" in warning
+    shipped = json.loads(CliRunner().invoke(app, ["spec", "check", str(NORTHWIND), "--json"]).stdout)
+    assert not [w for w in shipped["warnings"] if w.startswith("logos[")]

@@ -60,9 +60,10 @@ def _spec_warnings(spec: Any) -> list[str]:
     """Spec check warnings: rules that load but are weak (e.g. a palette covering much of colour space, a check
     turned off or made a warning where it blocks by default)."""
     from brandkit.check_catalog import default_policies
+    from brandkit.spec.assets import logo_ground_warnings
     from brandkit.spec.palette_warnings import palette_warnings
 
-    warnings = palette_warnings(spec.palette)
+    warnings = palette_warnings(spec.palette) + logo_ground_warnings(spec)
     defaults = default_policies()
     off = [name for name in defaults if name in spec.checks and not spec.checks[name].enabled]
     if len(off) == len(defaults):

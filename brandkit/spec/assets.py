@@ -30,6 +30,7 @@ import io
 import string
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
@@ -165,6 +166,52 @@ def logo_problems(facts: ImageFacts, logo: LogoVariant, spec: BrandSpec) -> list
     elif facts.border is not None:
         problems.extend(_box_problems(facts.border, logo, spec))
     return problems
+
+
+INK_CONTRAST_MARGIN = 2.0
+"""How many times more contrast a logo's ink must have against one ground (white or black) than against the other
+for :func:`ink_ground` to decide: a mid-tone mark (a brand blue, 4.8:1 on white, 4.4:1 on black) is neither."""
+
+
+def ink_ground(image: Image.Image) -> Literal["light", "dark"] | None:
+    """The background a transparent logo is made for, from its ink (its opaque pixels): ``light`` for dark ink,
+    ``dark`` for light ink (a white, reversed mark). ``None`` when it cannot say: an image without transparency
+    (its own box is its ground) or a mid-tone ink.
+
+    The ink's median relative luminance ``L`` against white (1.05 / (L + 0.05)) and black ((L + 0.05) / 0.05): the
+    ground with :data:`INK_CONTRAST_MARGIN` times the other's contrast."""
+    rgba = np.asarray(image.convert("RGBA"), dtype=np.float64)
+    opaque = rgba[..., 3] >= 128
+    if opaque.all() or not opaque.any():
+        return None
+    srgb = rgba[opaque][:, :3] / 255.0
+    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    lum = float(np.median(linear @ np.array([0.2126, 0.7152, 0.0722])))
+    on_white, on_black = 1.05 / (lum + 0.05), (lum + 0.05) / 0.05
+    if max(on_white, on_black) < INK_CONTRAST_MARGIN * min(on_white, on_black):
+        return None
+    return "light" if on_white > on_black else "dark"
+
+
+def logo_ground_warnings(spec: BrandSpec) -> list[str]:
+    """``spec check``'s warnings about logo variants whose ink does not show on the grounds they are made for: a
+    white mark whose ``backgrounds`` are light (invisible on the page, the logo check failing), a dark one whose
+    are dark."""
+    warnings = []
+    for logo in spec.logos:
+        made_for = spec.logo_tone(logo.variant)
+        try:
+            ink = ink_ground(load_image(spec.asset_path(logo.file)))
+        except (OSError, ImageInputError):
+            continue  # the spec's own checks name an unreadable logo
+        if made_for is not None and ink is not None and ink != made_for:
+            shade = "light" if ink == "dark" else "dark"
+            warnings.append(
+                f"logos[{logo.variant}]: its ink is {shade} but its backgrounds ({', '.join(logo.backgrounds)}) are "
+                f"{made_for}: it does not show on them; set backgrounds: [{ink}] (or give the variant a file "
+                f"for {made_for} grounds)"
+            )
+    return warnings
 
 
 BOX_VISIBLE_DE00 = 3.0

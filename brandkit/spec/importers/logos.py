@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
 from PIL import Image
 
 from brandkit.errors import ImageInputError, SpecError
 from brandkit.imageio import load_image
+from brandkit.spec.assets import ink_ground
 
 RASTER_SUFFIXES = (".png", ".webp", ".jpg", ".jpeg")
 MAX_LOGO_SOURCE_BYTES = 10 * 1024 * 1024
@@ -151,34 +151,16 @@ def logo_files(path: Path, stem: str, width: int) -> LogoFiles:
     )  # fmt: skip
 
 
-INK_CONTRAST_MARGIN = 2.0
-"""How many times more contrast a logo's ink must have against one ground (white or black) than against the other
-for :func:`ink_tone` to decide: a mid-tone mark (a brand blue, 4.8:1 on white, 4.4:1 on black) is neither."""
-
-
 def ink_tone(path: Path) -> Literal["light", "dark"] | None:
-    """The background a transparent logo file is made for, from its ink (its opaque pixels): ``light`` for dark ink,
-    ``dark`` for light ink (a white, reversed mark). ``None`` when it cannot say: a file without transparency (its
-    own box is its ground), a mid-tone ink, or a file that cannot be read (the import's reading of it says why).
-
-    The ink's median relative luminance ``L`` against white (1.05 / (L + 0.05)) and black ((L + 0.05) / 0.05): the
-    ground with :data:`INK_CONTRAST_MARGIN` times the other's contrast."""
+    """The background the logo file at ``path`` is made for, from its ink (:func:`brandkit.spec.assets.ink_ground`;
+    an SVG rasterised first); ``None`` when its pixels cannot say, or it cannot be read (the import's reading of it
+    then says why)."""
     try:
         if path.stat().st_size > MAX_LOGO_SOURCE_BYTES:
             return None
         data = path.read_bytes()
         if path.suffix.lower() in (".svg", ".svgz") or b"<svg" in data[:4096]:
             data = _rasterize(data, 256, str(path))[0]
-        rgba = np.asarray(load_image(data).convert("RGBA"), dtype=np.float64)
+        return ink_ground(load_image(data))
     except (OSError, SpecError, ImageInputError):
         return None
-    opaque = rgba[..., 3] >= 128
-    if opaque.all() or not opaque.any():
-        return None
-    srgb = rgba[opaque][:, :3] / 255.0
-    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
-    lum = float(np.median(linear @ np.array([0.2126, 0.7152, 0.0722])))
-    on_white, on_black = 1.05 / (lum + 0.05), (lum + 0.05) / 0.05
-    if max(on_white, on_black) < INK_CONTRAST_MARGIN * min(on_white, on_black):
-        return None
-    return "light" if on_white > on_black else "dark"
