@@ -202,27 +202,27 @@ class LocalRenderer:
         """A new image on the ``bg`` ground: the hero (:meth:`_hero`; its imagery on a card of the brand colour when
         ``card``), the copy when the prompt asks the model to render it, the logo reference; with the library photo
         placed and the box that stays opaque on a transparent background."""
-        spec, layout = self.spec, prompt.layout
         image = Image.new("RGB", (prompt.width, prompt.height), bg)
         photo, opaque = self._hero(image, prompt, seed, bg, recomposed, products, notes, card)
-        if prompt.text_mode == "render":
-            draw_copy(image, spec, layout, prompt.copy_block)
-        if prompt.logo_mode == "reference" and prompt.logo_variant:
-            draw_logo(image, spec, layout, spec.logo(prompt.logo_variant))
+        self._draw_zones(image, prompt, here=True)
         return image, photo, opaque
+
+    def _draw_zones(self, image: Image.Image, prompt: CompiledPrompt, *, here: bool) -> bool:
+        """Draw the copy and the logo the prompt leaves to this renderer (``here``: asked to render them) or to the
+        compose stage (not ``here``: the overlays); whether anything was drawn."""
+        copy = (prompt.text_mode == "render") == here
+        logo = prompt.logo_variant if (prompt.logo_mode == "reference") == here else None
+        if copy:
+            draw_copy(image, self.spec, prompt.layout, prompt.copy_block)
+        if logo:
+            draw_logo(image, self.spec, prompt.layout, self.spec.logo(logo))
+        return copy or bool(logo)
 
     def _delivered(self, image: Image.Image, prompt: CompiledPrompt) -> Image.Image:
         """``image`` as the checks will see it: the copy and logo an overlay prompt leaves to the compose stage
         drawn on a copy of it (``image`` itself when the renderer drew both)."""
-        overlay_logo = prompt.logo_mode == "overlay" and prompt.logo_variant is not None
-        if prompt.text_mode == "render" and not overlay_logo:
-            return image
         scratch = image.copy()
-        if prompt.text_mode == "overlay":
-            draw_copy(scratch, self.spec, prompt.layout, prompt.copy_block)
-        if overlay_logo and prompt.logo_variant:
-            draw_logo(scratch, self.spec, prompt.layout, self.spec.logo(prompt.logo_variant))
-        return scratch
+        return scratch if self._draw_zones(scratch, prompt, here=False) else image
 
     def _hero(
         self,
