@@ -374,8 +374,9 @@ def read_provenance(data: bytes) -> str | None:
                 return str(value) if value is not None else None
             if fmt == "JPEG":
                 comment = image.info.get("comment")
-                ok = isinstance(comment, bytes) and is_record_text(comment)
-                return comment.decode("utf-8") if ok and isinstance(comment, bytes) else None
+                if isinstance(comment, bytes) and is_record_text(comment):
+                    return comment.decode("utf-8")
+                return None
             if fmt == "WEBP":
                 desc = image.getexif().get(0x010E)
                 return str(desc) if desc and is_record_text(str(desc).encode("utf-8")) else None

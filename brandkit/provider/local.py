@@ -168,11 +168,8 @@ class LocalRenderer:
         drawn = [*notes]
         image, photo, opaque = self._new_image(prompt, seed, bg, recomposed, products, drawn, card=False)
         neutrals = spec.palette.neutrals
-        if (
-            not transparent
-            and opaque is None
-            and neutral_share(self._delivered(image, prompt), neutrals.chroma) > (neutrals.max_share)
-        ):
+        delivered = None if transparent or opaque is not None else self._delivered(image, prompt)
+        if delivered is not None and neutral_share(delivered, neutrals.chroma) > neutrals.max_share:
             # no photograph, and the image is over the palette check's neutral limit: the imagery on a card of the
             # brand colour (a palette of one colour among neutrals, a UI theme's, draws a mostly neutral scene)
             drawn = [*notes]
