@@ -427,6 +427,11 @@ class ProvenanceNote(_Model):
     copy_source: Literal["request", "provenance", "none"] = Field(
         description="request: the copy the caller gave; provenance: the record's; none: no copy expected."
     )
+    layout: str | None = Field(
+        default=None,
+        description="When the request's format is not the image's size: the layout its copy and logo are expected "
+        "in, scaled to the image (None: the image's own size).",
+    )
 
     @property
     def message(self) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import multiprocessing
 import os
 import queue
@@ -28,7 +29,7 @@ from brandkit.errors import BrandkitError, ImageInputError, RequestError
 from brandkit.models import AssetRequest, ValidationReport
 from brandkit.spec.models import BrandSpec
 
-__all__ = ["FileResult", "default_jobs", "validate_files", "validation_request", "worker_threads"]
+__all__ = ["FileResult", "default_jobs", "format_of_size", "validate_files", "validation_request", "worker_threads"]
 
 _POLL_S = 0.5
 
@@ -63,22 +64,26 @@ def worker_threads(workers: int) -> int:
 
 
 def validation_request(spec: BrandSpec, image: Path, expected: AssetRequest, fmt: str | None) -> AssetRequest:
-    """``expected`` (the caller's copy) for ``image``: its format is ``fmt`` or the spec's of the image's size."""
+    """``expected`` (the caller's copy) for ``image``: its format is ``fmt``, else the spec's of the image's size,
+    else the one nearest its aspect ratio — its layout scaled to the image, which the report's
+    ``provenance.layout`` says (a photograph of any size is checked for the copy, not refused)."""
     from brandkit.imageio import read_bytes, verify_image
 
     kind, width, height = verify_image(read_bytes(image))
-    if fmt is None:
-        sizes = {name: f.size for name, f in spec.formats.items()}
-        fmt = next((name for name, size in sizes.items() if size == f"{width}x{height}"), None)
-        if fmt is None:
-            known = ", ".join(f"{name} {size}" for name, size in sizes.items())
-            raise RequestError(
-                f"{image}: no format of the spec is {width}x{height} ({known}); name one with --format",
-                field="format",
-                value=f"{width}x{height}",
-            )
     output_format = kind if kind in ("png", "jpeg", "webp") else None
+    fmt = fmt or format_of_size(spec, width, height)
     return expected.model_copy(update={"format": fmt, "output_format": output_format})
+
+
+def format_of_size(spec: BrandSpec, width: int, height: int) -> str:
+    """The spec's format of ``width`` x ``height``, else the one nearest its aspect ratio (the checks scale its layout
+    to the image and the report's ``provenance.layout`` says so)."""
+    formats = spec.formats
+    exact = next((name for name, f in formats.items() if (f.width, f.height) == (width, height)), None)
+    if exact is not None:
+        return exact
+    aspect = math.log(width / height)
+    return min(formats, key=lambda name: abs(math.log(formats[name].width / formats[name].height) - aspect))
 
 
 def _validate_one(kit: Any, index: int, path: Path, expected: AssetRequest | None, fmt: str | None) -> FileResult:

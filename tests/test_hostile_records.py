@@ -410,8 +410,10 @@ def test_cli_text_output_names_the_problem_without_a_traceback(
     odd = tmp_path / "odd.png"
     Image.new("RGB", (300, 200), "white").save(odd)
     result = CliRunner().invoke(app, ["validate", "--spec", str(NORTHWIND), "--json", "--cta", "Order", str(odd)])
-    document = json.loads(result.stdout)
-    assert result.exit_code == EXIT_USAGE and "no format of the spec is 300x200" in document["images"][0]["error"]
+    document = json.loads(result.stdout)  # no format is 300x200: the nearest in aspect, scaled, and said
+    assert result.exit_code == EXIT_CHECKS and "error" not in document["images"][0]
+    layout = document["images"][0]["provenance"]["layout"]
+    assert layout == "the copy and logo expected in the landscape layout (1536x1024) scaled to the image's 300x200"
     result = CliRunner().invoke(app, ["validate", "--spec", str(NORTHWIND), "--json", "--cta", "x" * 100, str(odd)])
     assert result.exit_code == EXIT_USAGE and json.loads(result.stdout)["ok"] is False
     assert EXIT_CHECKS != EXIT_USAGE

@@ -287,18 +287,16 @@ async def test_validate_by_path_and_by_base64_agree(server: BrandServer, generat
     assert alone["field"] == "format"  # a format with no copy to place would be ignored: refused instead
     odd = io.BytesIO()
     Image.new("RGB", (300, 200), "#F3E9DC").save(odd, "PNG")
-    sized = error_of(
-        await call(
-            server,
-            "validate",
-            {
-                "brand": "northwind",
-                "headline": "Slow mornings",
-                "image_base64": base64.b64encode(odd.getvalue()).decode(),
-            },
-        )
+    sized = await call(
+        server,
+        "validate",
+        {"brand": "northwind", "headline": "Slow mornings", "image_base64": base64.b64encode(odd.getvalue()).decode()},
     )
-    assert sized["field"] == "format" and "300x200" in sized["message"]  # the format follows the image's size
+    assert not sized.is_error  # no format is the image's size: the nearest in aspect, its layout scaled, and said
+    provenance = sized.structured_content["report"]["provenance"]
+    assert provenance["layout"] == (
+        "the copy and logo expected in the landscape layout (1536x1024) scaled to the image's 300x200"
+    )
     relative = await call(server, "validate", {"brand": "northwind", "image_path": Path(path).name})
     assert not relative.is_error and relative.structured_content["source"] == str(Path(path).resolve())
 

@@ -117,3 +117,21 @@ def test_nothing_to_verify_is_not_checked_never_skipped(kit_resources: KitResour
     request = AssetRequest(brief="x", headline="Slow mornings, bright roasts", cta="Order now", format="landscape")
     given = bare_kit.validate(_strip(asset.data), request=request).checks["text"]
     assert given.status is CheckStatus.passed and given.details["strings"]["headline"]["exact"] is True
+
+
+def test_a_request_of_another_size_says_its_layout_is_scaled(kit: brandkit.BrandKit, asset: brandkit.Asset) -> None:
+    """The copy of a file of another size is expected in the request format's layout scaled to it — said in the
+    report (before: silently), and the copy still read where it is."""
+    small = Image.open(io.BytesIO(_strip(asset.data))).resize((768, 512))
+    out = io.BytesIO()
+    small.save(out, "PNG")
+    request = AssetRequest(
+        brief="a cup of coffee", headline="Slow mornings, bright roasts", cta="Order now", format="landscape"
+    )
+    report = kit.validate(out.getvalue(), request=request)
+    assert report.provenance is not None and report.provenance.layout == (
+        "the copy and logo expected in the landscape layout (1536x1024) scaled to the image's 768x512"
+    )
+    assert report.checks["text"].status == CheckStatus.passed
+    same = kit.validate(_strip(asset.data), request=request)
+    assert same.provenance is not None and same.provenance.layout is None

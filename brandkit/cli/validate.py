@@ -242,4 +242,6 @@ def _print_file_result(console: Console, result: Any, table: bool = True) -> Non
     console.print(f"{mark} {esc(visible(result.path))}")
     if report.provenance is not None and report.provenance.status == "unreadable":
         console.print(f"[yellow]{esc(report.provenance.message)}[/]")
+    if report.provenance is not None and report.provenance.layout:
+        console.print(f"note: {esc(report.provenance.layout)}")
     console.print(report_rows(report))

@@ -49,8 +49,14 @@ def validate_flow(
     variants = [logo.variant for logo in ctx.spec.logos]
     reading: ProvenanceReading = yield Compute(lambda: read_provenance_record(data).against(ctx.spec.name, variants))
     prompt_text = ""
+    scaled: str | None = None
     if request is not None:
         prompt = compile_prompt(ctx.spec, request)
+        if (prompt.width, prompt.height) != decoded.size:  # the checks scale the layout to the image: said
+            scaled = (
+                f"the copy and logo expected in the {request.format} layout ({prompt.width}x{prompt.height}) scaled "
+                f"to the image's {decoded.width}x{decoded.height}"
+            )
         expectation = expectation_for(prompt)
         expectation.output_format = str(prompt.params.get("output_format", fmt))
         if not follows_layout(reading.record):  # a file brandkit did not lay out: its photograph is found, not assumed
@@ -61,7 +67,7 @@ def validate_flow(
     expectation.subject = "image"  # hints about a file: "the image reads …", not "the last attempt rendered …"
     report, _ = yield from moderated_check_step(ctx, data, fmt, prompt_text, expectation, chosen, decoded)
     source = expectation.copy_source if expectation.copy_source in ("request", "provenance") else "none"
-    note = ProvenanceNote(status=reading.status, reason=reading.reason, copy_source=source)
+    note = ProvenanceNote(status=reading.status, reason=reading.reason, copy_source=source, layout=scaled)
     return report.model_copy(update={"provenance": note})
 
 

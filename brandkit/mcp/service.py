@@ -297,8 +297,10 @@ class BrandService:
 
 def _expected(spec: BrandSpec, data: bytes, args: ValidateArgs) -> AssetRequest | None:
     """The copy ``validate`` was told to expect, in the format ``args.format`` or the spec's format of the image's
-    size (as ``brandkit validate`` does); ``None`` when no copy was given (the image's provenance says it)."""
+    size, else the nearest in aspect (as ``brandkit validate`` does: the report's ``provenance.layout`` says so);
+    ``None`` when no copy was given (the image's provenance says it)."""
     from brandkit.imageio import verify_image
+    from brandkit.validate_many import format_of_size
 
     if not (args.headline or args.subhead or args.cta or args.disclaimers):
         if args.format is not None:
@@ -309,16 +311,7 @@ def _expected(spec: BrandSpec, data: bytes, args: ValidateArgs) -> AssetRequest 
             )
         return None
     kind, width, height = verify_image(data)
-    fmt = args.format or next(
-        (name for name, f in spec.formats.items() if (f.width, f.height) == (width, height)), None
-    )
-    if fmt is None:
-        known = ", ".join(f"{name} {f.width}x{f.height}" for name, f in spec.formats.items())
-        raise RequestError(
-            f"format: no format of the spec is {width}x{height} ({known}); name one",
-            field="format",
-            value=f"{width}x{height}",
-        )
+    fmt = args.format or format_of_size(spec, width, height)
     return AssetRequest(
         brief="validate an existing image",
         headline=args.headline,
