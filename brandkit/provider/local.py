@@ -204,22 +204,30 @@ class LocalRenderer:
         self._draw_zones(image, prompt, here=True)
         return image, photo, opaque
 
-    def _draw_zones(self, image: Image.Image, prompt: CompiledPrompt, *, here: bool) -> bool:
-        """Draw the copy and the logo the prompt leaves to this renderer (``here``: asked to render them) or to the
-        compose stage (not ``here``: the overlays); whether anything was drawn."""
-        copy = (prompt.text_mode == "render") == here
+    @staticmethod
+    def _zones(prompt: CompiledPrompt, *, here: bool) -> tuple[bool, str | None]:
+        """Whether the copy, and which logo variant, the prompt leaves to this renderer (``here``: asked to render
+        them) or to the compose stage (not ``here``: the overlays)."""
         logo = prompt.logo_variant if (prompt.logo_mode == "reference") == here else None
+        return (prompt.text_mode == "render") == here, logo
+
+    def _draw_zones(self, image: Image.Image, prompt: CompiledPrompt, *, here: bool) -> None:
+        """Draw the copy and the logo :meth:`_zones` leaves to this renderer (``here``) or to the compose stage."""
+        copy, logo = self._zones(prompt, here=here)
         if copy:
             draw_copy(image, self.spec, prompt.layout, prompt.copy_block)
         if logo:
             draw_logo(image, self.spec, prompt.layout, self.spec.logo(logo))
-        return copy or bool(logo)
 
     def _delivered(self, image: Image.Image, prompt: CompiledPrompt) -> Image.Image:
         """``image`` as the checks will see it: the copy and logo an overlay prompt leaves to the compose stage
-        drawn on a copy of it (``image`` itself when the renderer drew both)."""
+        drawn on a copy of it (``image`` itself, not copied, when the renderer drew both)."""
+        copy, logo = self._zones(prompt, here=False)
+        if not (copy or logo):
+            return image
         scratch = image.copy()
-        return scratch if self._draw_zones(scratch, prompt, here=False) else image
+        self._draw_zones(scratch, prompt, here=False)
+        return scratch
 
     def _hero(
         self,
