@@ -13,21 +13,29 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import os
 import stat
 import warnings
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from brandkit.errors import ImageInputError
+from brandkit.exif_orientation import TURNED, orientation
 from brandkit.provenance import is_record_text
 
 MAX_PIXELS = 8_294_400 * 2  # twice the largest gpt-image-2 output (3840x2160)
+REDUCED_PIXELS = 8_294_400
+"""How many pixels :func:`load_image_reduced` reads a file over :data:`MAX_PIXELS` at: the largest gpt-image-2
+output (3840x2160), the largest image the checks are made for — a 48 MP photograph is read at 3326x2494."""
+MAX_SOURCE_PIXELS = 89_478_485
+"""The largest image :func:`load_image_reduced` reads (reduced to :data:`MAX_PIXELS`): Pillow's own
+decompression-bomb limit (the default of ``Image.MAX_IMAGE_PIXELS``, past which :func:`load_image` refuses any file
+as a bomb) — a 61 MP camera master is within it."""
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 ImageSource = str | os.PathLike[str] | bytes | Image.Image
@@ -158,28 +166,79 @@ def load_image(source: ImageSource, max_pixels: int = MAX_PIXELS) -> Image.Image
     Raises :class:`brandkit.ImageInputError` naming the source for anything
     that is not a readable image within the limits.
     """
+    return _load(source, max_pixels, None, max_pixels)[0]
+
+
+def load_image_reduced(
+    source: ImageSource, to: int = REDUCED_PIXELS, within: int = MAX_SOURCE_PIXELS
+) -> tuple[Image.Image, tuple[int, int] | None]:
+    """:func:`load_image` for an image to be checked: one over :data:`MAX_PIXELS` but within ``within`` pixels (a
+    camera's 24–61 MP master, a designer's large export) is read **reduced** to hold at most ``to`` pixels, its
+    aspect ratio kept, instead of refused — a JPEG decoded at ½, ¼ or ⅛ scale by its own decoder (a fraction of the
+    memory and time), what is left resampled with Lanczos. Returns the image and, when it was reduced, the size the
+    file is shown at (after EXIF orientation; ``None``: read as it is). Past ``within``, or for anything else
+    :func:`load_image` refuses, :class:`brandkit.ImageInputError`."""
+    return _load(source, MAX_PIXELS, max(within, MAX_PIXELS), min(to, MAX_PIXELS))
+
+
+def fitted_size(size: tuple[int, int], max_pixels: int) -> tuple[int, int]:
+    """``size`` scaled down (aspect ratio kept, each side at least 1) to hold at most ``max_pixels`` pixels."""
+    width, height = size
+    if width * height <= max_pixels:
+        return width, height
+    scale = math.sqrt(max_pixels / (width * height))
+    # a hair over the exact scale, so that 7168 x 7168 → 2880 x 2880 (not 2879 from the square root's rounding); the
+    # loop below takes a pixel back wherever that goes over
+    fitted = max(1, math.floor(width * scale + 1e-6)), max(1, math.floor(height * scale + 1e-6))
+    while fitted[0] * fitted[1] > max_pixels:  # a 1-pixel side can leave the other one long
+        fitted = max(1, fitted[0] - (fitted[0] >= fitted[1])), max(1, fitted[1] - (fitted[1] > fitted[0]))
+    return fitted
+
+
+_RESAMPLED_MODES = frozenset({"RGB", "RGBA", "L", "LA", "CMYK", "I", "F"})
+"""Modes Pillow resamples as they are; the others (palette, 1-bit, 16-bit grey) become RGB or RGBA first."""
+
+
+def _load(
+    source: ImageSource, max_pixels: int, reduce_within: int | None, reduce_to: int
+) -> tuple[Image.Image, tuple[int, int] | None]:
+    """The decoded image and, when it was reduced (over ``max_pixels`` and within ``reduce_within`` pixels: to
+    ``reduce_to``), the size it is shown at."""
     name = _describe(source)
+    limit = reduce_within or max_pixels
     if isinstance(source, Image.Image):
-        image = source
+        image, stored = source, source.size
         image.load()
     else:
-        with _opened(source if isinstance(source, bytes) else read_bytes(source), name, max_pixels) as opened:
+        with _opened(source if isinstance(source, bytes) else read_bytes(source), name, limit) as opened:
+            stored = opened.size
             opened.seek(0)
+            if stored[0] * stored[1] > max_pixels:  # a JPEG decodes at the smallest scale still over the fit
+                opened.draft(None, fitted_size(stored, reduce_to))
             opened.load()
             image = opened
-    if image.width * image.height > max_pixels:
-        raise ImageInputError(f"{name}: {image.width}x{image.height} is over the pixel limit", source=name)
+    if stored[0] * stored[1] > limit:
+        raise ImageInputError(f"{name}: {stored[0]}x{stored[1]} is over the pixel limit", source=name)
+    reduced = stored[0] * stored[1] > max_pixels
+    if reduced:
+        if image.mode not in _RESAMPLED_MODES or "transparency" in image.info:
+            image = _normalize_mode(image)
+        image = image.resize(fitted_size(stored, reduce_to), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    before = image.size
     with contextlib.suppress(Exception):
-        if isinstance(source, Image.Image):  # the caller's image: leave it untouched
+        if isinstance(source, Image.Image) and not reduced:  # the caller's image: leave it untouched
             image = ImageOps.exif_transpose(image) or image
-        else:  # ours: turn it in place (a copy of every pixel otherwise, even with no EXIF orientation)
+        else:  # ours (or a reduced copy): turn it in place (a copy of every pixel otherwise)
             ImageOps.exif_transpose(image, in_place=True)
+    shown = None
+    if reduced:
+        shown = (stored[1], stored[0]) if image.size != before else stored
     profile = image.info.get("icc_profile")
     try:
         if profile and image.mode in ("CMYK", "L"):  # their profile says what their values are, before any convert
             image, profile = in_srgb(image, profile), None  # converted, or a profile that does not fit: done
         image = _normalize_mode(image)
-        return in_srgb(image, profile) if profile and image.mode in ("RGB", "RGBA") else image
+        return (in_srgb(image, profile) if profile and image.mode in ("RGB", "RGBA") else image), shown
     except (OSError, ValueError) as exc:
         raise ImageInputError(f"{name}: cannot convert image mode {image.mode!r} ({exc})", source=name) from exc
 
@@ -249,47 +308,6 @@ def verify_image(data: bytes, max_pixels: int = MAX_PIXELS) -> tuple[str, int, i
             width, height = height, width
         image.verify()
     return fmt, width, height
-
-
-TURNED = frozenset({5, 6, 7, 8})
-"""The EXIF orientations that show an image a quarter turn from how it is stored (width and height swap)."""
-
-
-def orientation(image: Image.Image) -> int:
-    """The EXIF orientation of an opened image (1–8; 1 when it has none), read from its header's EXIF block —
-    or, when that has no orientation, from its XMP packet's ``tiff:Orientation``, as Pillow's ``exif_transpose``
-    (what :func:`load_image` turns the pixels with) reads it — never by decoding the pixels."""
-    raw = image.info.get("exif")
-    tag: int | None = None
-    if isinstance(raw, bytes) and raw:
-        try:
-            value = Image.Exif()
-            value.load(raw)
-            found = value.get(0x0112)
-            tag = None if found is None else int(found)
-        except Exception:  # a damaged EXIF block: load_image ignores it the same way
-            return 1
-    if tag is None:
-        tag = _xmp_orientation(image.info)
-    return tag if tag is not None and 1 <= tag <= 8 else 1
-
-
-_XMP_ORIENTATION = r'tiff:Orientation(="|>)([0-9])'
-"""Pillow's pattern for the orientation in an XMP packet (``Image.getexif``): the same reading, the same result."""
-
-
-def _xmp_orientation(info: Mapping[Any, object]) -> int | None:
-    """``tiff:Orientation`` of the XMP packet in an opened image's ``info`` (PNG: ``XML:com.adobe.xmp`` text; JPEG
-    and WebP: ``xmp`` bytes), ``None`` without one."""
-    import re
-
-    text, packet = info.get("XML:com.adobe.xmp"), info.get("xmp")
-    if isinstance(packet, bytes) and not text:
-        text = packet.decode("utf-8", "replace")
-    if not isinstance(text, str) or not text:
-        return None
-    match = re.search(_XMP_ORIENTATION, text)
-    return int(match[2]) if match else None
 
 
 def upright(data: bytes, name: str | None = None) -> bytes:

@@ -432,6 +432,11 @@ class ProvenanceNote(_Model):
         description="When the request's format is not the image's size: the layout its copy and logo are expected "
         "in, scaled to the image (None: the image's own size).",
     )
+    reduced: str | None = Field(
+        default=None,
+        description="When the file has more pixels than brandkit decodes (16,588,800): the size the checks read it "
+        "at, reduced to at most 8,294,400 pixels with its aspect ratio kept (None: read at its own size).",
+    )
 
     @property
     def message(self) -> str:

@@ -67,9 +67,9 @@ def validation_request(spec: BrandSpec, image: Path, expected: AssetRequest, fmt
     """``expected`` (the caller's copy) for ``image``: its format is ``fmt``, else the spec's of the image's size,
     else the one nearest its aspect ratio — its layout scaled to the image, which the report's
     ``provenance.layout`` says (a photograph of any size is checked for the copy, not refused)."""
-    from brandkit.imageio import read_bytes, verify_image
+    from brandkit.imageio import MAX_SOURCE_PIXELS, read_bytes, verify_image
 
-    kind, width, height = verify_image(read_bytes(image))
+    kind, width, height = verify_image(read_bytes(image), MAX_SOURCE_PIXELS)  # a large file is read reduced
     output_format = kind if kind in ("png", "jpeg", "webp") else None
     fmt = fmt or format_of_size(spec, width, height)
     return expected.model_copy(update={"format": fmt, "output_format": output_format})

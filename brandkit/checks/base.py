@@ -70,6 +70,11 @@ class Expectation(BaseModel):
     )
     background_tone: Literal["light", "dark"] | None = None
     max_file_bytes: int | None = None
+    source_size: tuple[int, int] | None = Field(
+        default=None,
+        description="validate of a file with more pixels than the checks read: its size as shown (width, height), "
+        "the image the checks get being that file reduced. None: the image is the file's own size.",
+    )
     copy_source: str = Field(default="request", description="Where the expected copy came from.")
     replaced_copy: dict[str, str] = Field(
         default_factory=dict,

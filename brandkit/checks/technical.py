@@ -4,8 +4,10 @@ Sub-checks, each reported in ``details["checks"]`` as ``{"ok", "expected", "actu
 (``ok`` is ``None`` when nothing was ordered for it):
 
 * ``decodable`` – the encoded bytes are a complete image within brandkit's safety limits
-  (PNG: every chunk's CRC verified through IEND; other formats: fully decoded).
-* ``dimensions`` – the displayed size (after EXIF orientation) equals the ordered width × height.
+  (PNG: every chunk's CRC verified through IEND; other formats: fully decoded — a file validated reduced, over
+  :data:`~brandkit.imageio.MAX_PIXELS`, at a reduced scale: every byte of its stream still decoded).
+* ``dimensions`` – the displayed size (after EXIF orientation) equals the ordered width × height: the file's own
+  size, also when the other checks read it reduced (``Expectation.source_size``).
 * ``format`` – the format sniffed from the bytes (not the file name) equals ``output_format``
   (``jpg`` counts as ``jpeg``).
 * ``color_mode`` – 8-bit RGB or RGBA as encoded (PNG: bit depth and colour type read from
@@ -35,10 +37,12 @@ from brandkit.check_catalog import CheckDetails
 from brandkit.checks.base import CheckContext, CheckInfo, result, said, the_image
 from brandkit.imageio import (
     MAX_PIXELS,
+    MAX_SOURCE_PIXELS,
     MIN_TRANSPARENT_SHARE,
     color_profile,
     detect_format,
     load_image,
+    load_image_reduced,
     transparent_share,
 )
 from brandkit.models import CheckResult, CheckStatus
@@ -113,23 +117,32 @@ def frame_count(data: bytes) -> int | None:
         return None
 
 
-def _decode_problem(data: bytes) -> str | None:
+_DECODED_PIXELS = 65_536
+"""The size a file read reduced is decoded at to prove it decodes (the checks already read it at their size)."""
+
+
+def _decode_problem(data: bytes, reduced: bool = False) -> str | None:
     """Why ``data`` is not a complete, safely decodable image, or ``None``.
 
     PNG: header within the pixel limit, then every chunk's CRC checked through
     IEND with Pillow's ``verify()`` (catches truncation and corruption without
     inflating the pixels, ~0.5 ms instead of ~12 ms at 1024²). Other formats
-    are decoded in full with :func:`~brandkit.imageio.load_image`.
+    are decoded in full with :func:`~brandkit.imageio.load_image` — or, for a file the checks read ``reduced``
+    (validate of a file over :data:`~brandkit.imageio.MAX_PIXELS`), as they read it
+    (:func:`~brandkit.imageio.load_image_reduced`: every byte of its stream decoded, at a reduced scale).
     """
+    limit = MAX_SOURCE_PIXELS if reduced else MAX_PIXELS
     if not data:
         return "empty file"
     try:
         if data[:8] == _PNG_SIGNATURE:
             with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
-                if width * height > MAX_PIXELS:
-                    return f"{width}x{height} is over the {MAX_PIXELS:,}-pixel limit"
+                if width * height > limit:
+                    return f"{width}x{height} is over the {limit:,}-pixel limit"
                 image.verify()
+        elif reduced:  # every byte of the stream decoded, at the smallest scale (a JPEG at ⅛)
+            load_image_reduced(data, to=_DECODED_PIXELS)
         else:
             load_image(data)
     except Exception as exc:  # any decode failure is a finding, not a crash
@@ -157,13 +170,13 @@ class TechnicalCheck:
         problems: list[str] = []
 
         # decodable
-        decode_error = _decode_problem(data)
+        decode_error = _decode_problem(data, reduced=exp.source_size is not None)
         checks["decodable"] = _sub(decode_error is None, True, decode_error is None, error=decode_error)
         if decode_error is not None:
             problems.append(f"the file must be a complete, decodable image ({decode_error})")
 
-        # dimensions (displayed, i.e. after EXIF orientation)
-        width, height = ctx.image.size
+        # dimensions (displayed, i.e. after EXIF orientation): the file's, also when the checks read it reduced
+        width, height = exp.source_size or ctx.image.size
         if exp.width is not None or exp.height is not None:
             ok = (exp.width is None or exp.width == width) and (exp.height is None or exp.height == height)
             want = f"{exp.width or '*'}x{exp.height or '*'}"

@@ -242,6 +242,7 @@ def _print_file_result(console: Console, result: Any, table: bool = True) -> Non
     console.print(f"{mark} {esc(visible(result.path))}")
     if report.provenance is not None and report.provenance.status == "unreadable":
         console.print(f"[yellow]{esc(report.provenance.message)}[/]")
-    if report.provenance is not None and report.provenance.layout:
-        console.print(f"note: {esc(report.provenance.layout)}")
+    for note in (report.provenance.reduced, report.provenance.layout) if report.provenance is not None else ():
+        if note:
+            console.print(f"note: {esc(note)}")
     console.print(report_rows(report))

@@ -180,8 +180,13 @@ class ImageInfo(_Model):
     """The checked file."""
 
     source: str | None = Field(default=None, description="The file name, when the image was given as a path.")
-    width: int
+    width: int = Field(description="The width the checks read the image at (the boxes' coordinates).")
     height: int
+    file_size: tuple[int, int] | None = Field(
+        default=None,
+        description="The file's own size (width, height) when it has more pixels than the checks read and they read "
+        "it reduced to width × height; None: the same.",
+    )
     format: str | None = None
     sha256: str
 

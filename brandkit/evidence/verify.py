@@ -30,7 +30,7 @@ from brandkit.evidence.heatmap import palette_evidence, palette_matcher
 from brandkit.evidence.models import CheckEvidence, Finding, ImageInfo, VerificationReport
 from brandkit.evidence.scoring import SEVERITY_ORDER, outcome_severity, rule_weight, score, verdict
 from brandkit.geometry import PixelBox
-from brandkit.imageio import detect_format, load_image, read_bytes
+from brandkit.imageio import detect_format, load_image_reduced, read_bytes
 from brandkit.kit import BrandKit
 from brandkit.kit_args import ImageInput, as_asset_request, named_image_errors
 from brandkit.models import AssetRequest, CheckResult, ValidationReport
@@ -177,7 +177,7 @@ def build_verification(
             field="report",
             value=report.spec_name,
         )
-    image = load_image(data)
+    image, file_size = load_image_reduced(data)  # as the checks read it: a large file reduced
     layout = layout_of(spec, data, as_asset_request(request) if request is not None else None)
     contrast_result = report.checks.get("contrast")
     contrast_details = typed_details(contrast_result) if contrast_result is not None else None
@@ -200,6 +200,7 @@ def build_verification(
             source=source,
             width=image.width,
             height=image.height,
+            file_size=file_size,
             format=detect_format(data),
             sha256=hashlib.sha256(data).hexdigest(),
         ),

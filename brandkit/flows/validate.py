@@ -9,7 +9,7 @@ from brandkit.compile import compile_prompt
 from brandkit.errors import ImageInputError
 from brandkit.flows.effects import Compute, Flow, KitContext
 from brandkit.flows.steps import expectation_for, moderated_check_step
-from brandkit.imageio import detect_format, load_image, read_bytes
+from brandkit.imageio import MAX_PIXELS, REDUCED_PIXELS, detect_format, load_image_reduced, read_bytes
 from brandkit.models import AssetRequest, CopyBlock, ProvenanceNote, ValidationReport
 from brandkit.provenance import ProvenanceReading, ProvenanceRecord, follows_layout, read_provenance_record
 from brandkit.spec.models import CheckPolicy
@@ -44,7 +44,8 @@ def validate_flow(
     """
     # a misspelt check or policy: RequestError before anything is decoded, never ignored
     chosen = checked_policies({**(request.policies if request is not None else {}), **(policies or {})}, ctx.checks)
-    decoded = load_image(data)  # typed error for unreadable input before anything else
+    # typed error for unreadable input before anything else; a file larger than the checks read is read reduced
+    decoded, source_size = load_image_reduced(data)
     fmt = detect_format(data) or "png"
     variants = [logo.variant for logo in ctx.spec.logos]
     reading: ProvenanceReading = yield Compute(lambda: read_provenance_record(data).against(ctx.spec.name, variants))
@@ -65,9 +66,18 @@ def validate_flow(
     else:
         expectation = expectation_from_record(reading.record, fmt)
     expectation.subject = "image"  # hints about a file: "the image reads …", not "the last attempt rendered …"
+    expectation.source_size = source_size
     report, _ = yield from moderated_check_step(ctx, data, fmt, prompt_text, expectation, chosen, decoded)
     source = expectation.copy_source if expectation.copy_source in ("request", "provenance") else "none"
-    note = ProvenanceNote(status=reading.status, reason=reading.reason, copy_source=source, layout=scaled)
+    reduced = None
+    if source_size is not None:
+        reduced = (
+            f"the file's {source_size[0]}x{source_size[1]} pixels read reduced to {decoded.width}x{decoded.height} "
+            f"(a file of more than {MAX_PIXELS:,} pixels is read at most at {REDUCED_PIXELS:,})"
+        )
+    note = ProvenanceNote(
+        status=reading.status, reason=reading.reason, copy_source=source, layout=scaled, reduced=reduced
+    )
     return report.model_copy(update={"provenance": note})
 
 

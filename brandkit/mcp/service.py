@@ -299,7 +299,7 @@ def _expected(spec: BrandSpec, data: bytes, args: ValidateArgs) -> AssetRequest 
     """The copy ``validate`` was told to expect, in the format ``args.format`` or the spec's format of the image's
     size, else the nearest in aspect (as ``brandkit validate`` does: the report's ``provenance.layout`` says so);
     ``None`` when no copy was given (the image's provenance says it)."""
-    from brandkit.imageio import verify_image
+    from brandkit.imageio import MAX_SOURCE_PIXELS, verify_image
     from brandkit.validate_many import format_of_size
 
     if not (args.headline or args.subhead or args.cta or args.disclaimers):
@@ -310,7 +310,7 @@ def _expected(spec: BrandSpec, data: bytes, args: ValidateArgs) -> AssetRequest 
                 field="format",
             )
         return None
-    kind, width, height = verify_image(data)
+    kind, width, height = verify_image(data, MAX_SOURCE_PIXELS)  # a large file is read reduced
     fmt = args.format or format_of_size(spec, width, height)
     return AssetRequest(
         brief="validate an existing image",

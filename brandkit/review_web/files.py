@@ -6,7 +6,7 @@ The page never takes a path: it asks for an asset id, the registry gives the ass
 :meth:`Registry.asset_folders` *and* its bytes have the sha256 the registry recorded — a reviewer never sees (and
 so never approves) a file edited or replaced after it was checked, and a path recorded from an untrusted audit
 cannot make the page serve a file whose content the registry does not already hold the hash of. Thumbnails are
-made with Pillow (safe decode via :func:`brandkit.imageio.load_image`) from those checked bytes and cached in a
+made with Pillow (safe decode via :func:`brandkit.imageio.load_image_reduced`) from those checked bytes and cached in a
 folder beside the database, named by the content hash and size, written atomically.
 """
 
@@ -19,7 +19,7 @@ from PIL import Image
 
 from brandkit.atomic import atomic_write
 from brandkit.errors import AssetNotFoundError, ImageInputError
-from brandkit.imageio import encode_image, load_image
+from brandkit.imageio import encode_image, load_image_reduced
 from brandkit.paths import is_inside
 from brandkit.registry.files import recorded_file
 from brandkit.registry.models import AssetRow
@@ -100,7 +100,7 @@ def thumbnail(data: bytes, cache: Path, content_hash: str, size: int = THUMB_SIZ
         raise ImageInputError(f"content hash {content_hash[:16]!r} is not a sha256 hex digest")
     if target.is_file():
         return target
-    picture = load_image(data)
+    picture, _ = load_image_reduced(data)  # an audited camera master (over the decode limit) is read reduced
     if picture.mode not in ("RGB", "RGBA"):
         picture = picture.convert("RGBA")
     picture.thumbnail((size, size), Image.Resampling.LANCZOS)

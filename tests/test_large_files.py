@@ -1,0 +1,167 @@
+"""A file with more pixels than brandkit decodes (16,588,800) is validated reduced, never "unreadable".
+
+A camera master (24–61 MP), a designer's print export of an ad: before, ``brandkit validate`` and every audit
+counted each such file unreadable ("8000x6000 = 48,000,000 pixels is over the 16,588,800-pixel limit"). Now the
+checks read it reduced to the largest gpt-image-2 output's 8,294,400 pixels (a JPEG decoded at a reduced scale by
+its own decoder), the technical check reports the file's own size, and the report says so
+(``provenance.reduced``). Past Pillow's decompression-bomb limit a file is still refused.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+import brandkit
+from brandkit.cli import app
+from brandkit.errors import ImageInputError
+from brandkit.evidence import verify
+from brandkit.imageio import (
+    MAX_PIXELS,
+    MAX_SOURCE_PIXELS,
+    REDUCED_PIXELS,
+    fitted_size,
+    load_image,
+    load_image_reduced,
+    verify_image,
+)
+from brandkit.models import AssetRequest, CheckStatus
+from brandkit.resources import KitResources
+from brandkit.spec.models import BrandSpec
+
+ROOT = Path(__file__).resolve().parents[1]
+HEADLINE = "Slow mornings, bright roasts"
+CTA = "Order ahead"
+
+
+def _jpeg(image: Image.Image, orientation: int | None = None) -> bytes:
+    out = io.BytesIO()
+    extra = {}
+    if orientation is not None:
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        extra["exif"] = exif.tobytes()
+    image.save(out, "JPEG", quality=90, **extra)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def ad(kit_resources: KitResources) -> brandkit.Asset:
+    """A Northwind square ad from the local renderer (1024²): the copy and logo its print export carries."""
+    spec = brandkit.load_spec(ROOT / "brand_specs" / "northwind")
+    kit = brandkit.BrandKit(spec, resources=kit_resources, provider="local", checks=["technical"], signer=None)
+    return kit.generate(AssetRequest(brief="A cup of pour-over coffee", headline=HEADLINE, cta=CTA, format="square"))
+
+
+@pytest.fixture(scope="module")
+def print_export(ad: brandkit.Asset) -> bytes:
+    """The ad exported for print at 4200² (17.6 MP, over the decode limit), as a JPEG (no provenance)."""
+    big = ad.image.convert("RGB").resize((4200, 4200), Image.Resampling.LANCZOS)
+    assert big.width * big.height > MAX_PIXELS
+    return _jpeg(big)
+
+
+def test_fitted_size_keeps_the_aspect_ratio_within_the_pixels() -> None:
+    for size in [(8000, 6000), (7168, 7168), (6000, 8000), (20000, 900), (4097, 4097), (3840, 2160)]:
+        width, height = fitted_size(size, REDUCED_PIXELS)
+        assert width * height <= REDUCED_PIXELS
+        if size[0] * size[1] <= REDUCED_PIXELS:
+            assert (width, height) == size
+            continue
+        assert abs((width / height) / (size[0] / size[1]) - 1) < 2 / min(width, height)
+        assert (width + 1) * (height + 1) > REDUCED_PIXELS  # as large as it can be
+    assert fitted_size((7168, 7168), REDUCED_PIXELS) == (2880, 2880)  # 2880² is exactly the budget
+
+
+def test_a_large_jpeg_is_read_reduced_and_turned_as_shown() -> None:
+    rng = np.random.default_rng(7)
+    stored = np.zeros((3000, 6000, 3), dtype=np.uint8)  # 18 MP, stored landscape: a dark left third
+    stored[:, 2000:] = (200, 180, 150)
+    stored += rng.integers(0, 6, stored.shape, dtype=np.uint8)
+    data = _jpeg(Image.fromarray(stored), orientation=6)  # shown portrait, the dark third on top
+    with pytest.raises(ImageInputError, match="over the 16,588,800-pixel limit"):
+        load_image(data)  # the strict reader (generation, edits, spec assets) is unchanged
+    image, shown = load_image_reduced(data)
+    assert shown == (3000, 6000)  # the size the file is shown at, after its EXIF turn
+    assert image.width < image.height and image.width * image.height <= REDUCED_PIXELS
+    assert abs(image.width / image.height - 0.5) < 0.01
+    pixels = np.asarray(image, dtype=np.int16)
+    third = image.height // 3
+    assert pixels[: third - 20].mean() < 20 and pixels[third + 20 :].mean() > 150  # turned: the dark band on top
+    assert verify_image(data, MAX_SOURCE_PIXELS)[1:] == (3000, 6000)
+
+
+def test_a_large_palette_png_keeps_its_transparency_and_small_files_are_read_as_they_are() -> None:
+    cells = (np.indices((3400, 5200)).sum(axis=0) // 400 % 4).astype(np.uint8)  # 17.7 MP, colour 0 transparent
+    picture = Image.fromarray(cells, "P")
+    picture.putpalette([0, 0, 0, 224, 122, 46, 75, 46, 42, 243, 233, 220] + [0] * 756)
+    out = io.BytesIO()
+    picture.save(out, "PNG", transparency=0)
+    image, shown = load_image_reduced(out.getvalue())
+    assert shown == (5200, 3400) and image.mode == "RGBA"
+    alpha = np.asarray(image)[..., 3]
+    assert 0.2 < float((alpha == 0).mean()) < 0.3  # a quarter of the cells see-through, as in the file
+    small = io.BytesIO()
+    Image.new("RGB", (640, 480), (10, 20, 30)).save(small, "PNG")
+    same, none = load_image_reduced(small.getvalue())
+    assert none is None and same.size == (640, 480)
+
+
+def test_past_the_decompression_bomb_limit_a_file_is_still_refused() -> None:
+    out = io.BytesIO()
+    Image.new("1", (10_000, 9_000)).save(out, "PNG")  # 90 MP in a few kB
+    assert MAX_SOURCE_PIXELS < 10_000 * 9_000
+    with pytest.raises(ImageInputError) as caught:
+        load_image_reduced(out.getvalue())
+    assert "10000x9000" in str(caught.value) or "decompression bomb" in str(caught.value)
+
+
+def test_a_print_export_is_validated_reduced_and_the_report_says_so(
+    kit_resources: KitResources, northwind: BrandSpec, print_export: bytes
+) -> None:
+    kit = brandkit.BrandKit(northwind, resources=kit_resources, provider="local", moderator=None, signer=None)
+    request = AssetRequest(brief="validate", headline=HEADLINE, cta=CTA, format="square")
+    report = kit.validate(print_export, request=request)
+    assert report.provenance is not None and report.provenance.reduced is not None
+    assert "4200x4200" in report.provenance.reduced and "2880x2880" in report.provenance.reduced
+    for name in ("palette", "text", "logo", "contrast"):  # the brand's checks judge the ad, as at 1024²
+        assert report.checks[name].status is CheckStatus.passed, (name, report.checks[name].hint)
+    technical = report.checks["technical"].details["checks"]
+    assert technical["decodable"]["ok"] is True
+    assert technical["dimensions"]["actual"] == "4200x4200"  # the file's size, not the size it was read at
+    broken = print_export[: len(print_export) * 2 // 3]  # a cut file is still no image
+    with pytest.raises(ImageInputError):
+        kit.validate(broken, request=request)
+
+
+def test_cli_validate_and_its_report_of_a_large_file(tmp_path: Path, print_export: bytes) -> None:
+    image = tmp_path / "print.jpg"
+    image.write_bytes(print_export)
+    spec = str(ROOT / "brand_specs" / "northwind")
+    args = ["validate", "--spec", spec, str(image), "--headline", HEADLINE, "--cta", CTA, "--jobs", "1"]
+    shown = CliRunner().invoke(app, args)
+    assert "✗ unreadable" not in shown.output and "0 unreadable" in shown.output
+    assert "note: the file's 4200x4200 pixels read reduced to 2880x2880" in shown.output
+    result = CliRunner().invoke(app, [*args, "--json", "--report", str(tmp_path / "reports")])
+    line = json.loads(result.stdout)
+    entry = line["images"][0]
+    assert entry["provenance"]["reduced"].startswith("the file's 4200x4200 pixels")
+    evidence = json.loads((tmp_path / "reports" / "print.json").read_text())
+    assert evidence["image"]["file_size"] == [4200, 4200]
+    assert (evidence["image"]["width"], evidence["image"]["height"]) == (2880, 2880)  # the boxes' coordinates
+    assert "4200×4200, checked at 2880×2880" in (tmp_path / "reports" / "print.html").read_text()
+
+
+def test_the_evidence_report_reads_a_large_file_as_the_checks_do(
+    kit_resources: KitResources, northwind: BrandSpec, print_export: bytes
+) -> None:
+    kit = brandkit.BrandKit(northwind, resources=kit_resources, provider="local", moderator=None, signer=None)
+    evidence = verify(kit, print_export, request=AssetRequest(brief="v", headline=HEADLINE, cta=CTA, format="square"))
+    assert evidence.image.file_size == (4200, 4200)
+    assert (evidence.image.width, evidence.image.height) == (2880, 2880)
