@@ -11,6 +11,10 @@ with a Display P3 or Adobe RGB profile (converted to sRGB, ``imageio.in_srgb``),
 side with EXIF orientation 6 (turned as shown); plus ``upright`` (what an edit sends for that phone JPEG: turned and
 re-encoded) and ``verify_image`` (header only). Sizes: 1024² and a 12 MP phone photo (4032×3024).
 
+A 48 MP camera master (8000×6000, over the 16.6 MP decode limit) is read by ``load_image_reduced`` at most at
+8.3 MP, as ``validate`` and audits read it: the baseline is the plain way to get the same picture — decode it whole
+and resample it (Pillow's ``load`` and ``resize`` with Lanczos), measured in the same run.
+
 Each row is the median wall time of ``--runs`` runs after one warm-up, next to its CPU time
 (``time.process_time``: when they differ, other processes took the core and the run should be repeated), and the
 ratio of its CPU time to the plain file of its format and size.
@@ -28,10 +32,11 @@ import numpy as np
 from PIL import Image, ImageCms
 
 from benchmarks._measure import timed_median
-from brandkit.imageio import load_image, upright, verify_image
+from brandkit.imageio import REDUCED_PIXELS, fitted_size, load_image, load_image_reduced, upright, verify_image
 from tests.support.icc import adobe_rgb, display_p3
 
 SIZES = {"1024²": (1024, 1024), "12 MP": (4032, 3024)}
+MASTER = (8000, 6000)
 
 
 def _picture(width: int, height: int) -> Image.Image:
@@ -82,6 +87,27 @@ def cases(width: int, height: int) -> list[tuple[str, str, Callable[[], Any]]]:
     ]
 
 
+def _whole_then_resampled(data: bytes) -> Image.Image:
+    """The plain reading of a large file at the checks' size: decoded whole, then resampled (the baseline)."""
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        return image.resize(fitted_size(image.size, REDUCED_PIXELS), Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def master_cases() -> list[tuple[str, str, Callable[[], Any]]]:
+    """(name, the plain case it is compared with, the call) for the 48 MP master."""
+    picture = _picture(*MASTER)
+    jpeg = _encoded(picture, "JPEG", quality=90)
+    png = _encoded(picture, "PNG")
+    return [
+        ("JPEG decoded whole, then resampled to 8.3 MP (baseline)", "jpeg", lambda: _whole_then_resampled(jpeg)),
+        ("JPEG, load_image_reduced (½-scale decode, then Lanczos)", "jpeg", lambda: load_image_reduced(jpeg)),
+        ("JPEG, the technical check's decode at ⅛ scale", "jpeg", lambda: load_image_reduced(jpeg, to=65_536)),
+        ("PNG decoded whole, then resampled to 8.3 MP (baseline)", "png", lambda: _whole_then_resampled(png)),
+        ("PNG, load_image_reduced", "png", lambda: load_image_reduced(png)),
+    ]
+
+
 def main() -> None:
     """Print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -91,9 +117,10 @@ def main() -> None:
     print(f"load average at start: {load:.2f}\n")
     print("| size | case | wall ms | CPU ms | CPU × plain |")
     print("|---|---|---:|---:|---:|")
-    for label, (width, height) in SIZES.items():
+    sized = [(label, cases(width, height)) for label, (width, height) in SIZES.items()]
+    for label, rows in [*sized, ("48 MP", master_cases())]:
         plain: dict[str, float] = {}
-        for name, kind, call in cases(width, height):
+        for name, kind, call in rows:
             wall, cpu = (1000 * t for t in timed_median(call, args.runs))
             if name.endswith("(baseline)"):
                 plain[kind] = cpu
