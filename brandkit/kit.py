@@ -28,6 +28,7 @@ from brandkit.kit_args import (
     checked_checks,
     checked_spec,
     edit_request,
+    image_to_edit,
     mask_bytes,
     named_image_errors,
     optional_request,
@@ -259,7 +260,7 @@ class BrandKit(_KitBase):
         change (the API's convention; the local renderer keeps every other pixel). One that does not fit raises
         :class:`~brandkit.RequestError` (``field="mask"``) before anything is rendered."""
         req = edit_request(instruction, keep, request, copy)
-        data = read_image_source(image)
+        data = image_to_edit(image)
         flow = edit_flow(self._ctx, req, data, mask_bytes(mask), **self._budget, reviewer_feedback=reviewer_feedback)
         with self.resources.active(), self._preloading() as preloading:
             return run_sync(preloading.wrap(flow), self._ctx)
@@ -368,7 +369,7 @@ class AsyncBrandKit(_KitBase):
     ) -> Asset:
         """Async twin of :meth:`BrandKit.edit`."""
         req = edit_request(instruction, keep, request, copy)
-        data = read_image_source(image)
+        data = image_to_edit(image)
         flow = edit_flow(self._ctx, req, data, mask_bytes(mask), **self._budget, reviewer_feedback=reviewer_feedback)
         with self.resources.active():
             async with self._apreloading() as preloading:

@@ -25,6 +25,7 @@ from brandkit.checks.registry import check_classes
 from brandkit.errors import ImageInputError, RequestError
 from brandkit.field_errors import suggestion
 from brandkit.flows.validate import read_image_source
+from brandkit.imageio import verify_image
 from brandkit.models import AssetRequest, EditRequest
 from brandkit.spec.models import MAX_ATTEMPTS, BrandSpec
 
@@ -36,6 +37,7 @@ __all__ = [
     "checked_checks",
     "checked_spec",
     "edit_request",
+    "image_to_edit",
     "mask_bytes",
     "named_image_errors",
     "optional_request",
@@ -193,6 +195,16 @@ def edit_request(
 def optional_request(request: AssetRequest | Mapping[str, Any] | None) -> AssetRequest | None:
     """:func:`as_asset_request`, or ``None``."""
     return None if request is None else as_asset_request(request)
+
+
+def image_to_edit(image: ImageInput) -> bytes:
+    """The bytes of the image an edit starts from, its header checked first (a recognised format within the pixel
+    limit, an intact structure) so that a file that cannot be edited is refused naming it — the flow only sees
+    bytes (``<2221139 bytes>: … over the 16,588,800-pixel limit`` before)."""
+    with named_image_errors(image):
+        data = read_image_source(image)
+        verify_image(data)
+    return data
 
 
 def mask_bytes(mask: ImageInput | None) -> bytes | None:

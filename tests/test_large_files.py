@@ -9,8 +9,10 @@ its own decoder), the technical check reports the file's own size, and the repor
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -165,3 +167,31 @@ def test_the_evidence_report_reads_a_large_file_as_the_checks_do(
     evidence = verify(kit, print_export, request=AssetRequest(brief="v", headline=HEADLINE, cta=CTA, format="square"))
     assert evidence.image.file_size == (4200, 4200)
     assert (evidence.image.width, evidence.image.height) == (2880, 2880)
+
+
+@pytest.mark.parametrize("content", ["large", "not an image"])
+def test_an_edit_of_a_file_it_cannot_take_is_refused_naming_the_file(
+    tmp_path: Path, northwind: BrandSpec, print_export: bytes, content: str
+) -> None:
+    """An edit still takes at most the decode limit (it is sent to the model as it is); the error names the file —
+    before, the SDK and the CLI said ``<2221139 bytes>: … over the 16,588,800-pixel limit``."""
+    image = tmp_path / ("print.jpg" if content == "large" else "notes.png")
+    image.write_bytes(print_export if content == "large" else b"meeting notes, not a picture")
+    want = "over the 16,588,800-pixel limit" if content == "large" else "not a recognised image format"
+    kit = brandkit.BrandKit(northwind, provider="local", moderator=None, signer=None)
+    with pytest.raises(ImageInputError) as caught:
+        kit.edit(image, "Localize the headline to German", headline="Langsame Morgen")
+    assert str(caught.value).startswith(f"{image}: ") and want in str(caught.value)
+    assert caught.value.source == str(image)
+
+    async def edit_async() -> None:
+        async with brandkit.AsyncBrandKit(northwind, provider="local", moderator=None, signer=None) as akit:
+            await akit.edit(image, "Localize the headline to German", headline="Langsame Morgen")
+
+    with pytest.raises(ImageInputError, match=f"^{re.escape(str(image))}: "):
+        asyncio.run(edit_async())
+    spec = str(ROOT / "brand_specs" / "northwind")
+    args = ["edit", "--spec", spec, str(image), "--instruction", "x", "--provider", "local", "--out", str(tmp_path)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert f"{image}: {want}"[:60] in " ".join(result.output.split())

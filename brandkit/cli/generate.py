@@ -234,6 +234,7 @@ def edit_cmd(
     from brandkit.edit_mask import check_mask
     from brandkit.imageio import read_bytes
     from brandkit.kit import BrandKit
+    from brandkit.kit_args import image_to_edit
 
     chosen = resolve_provider(provider, json_out)
     with map_errors(json_out):
@@ -254,7 +255,7 @@ def edit_cmd(
             output_format=target.image_format,  # -o edited.jpg: a JPEG (None: kept from the asset)
         )
         kit = BrandKit(loaded, provider=chosen)
-        data = read_bytes(image)
+        data = image_to_edit(image)  # a file that cannot be edited: refused naming it
         mask_data = None if mask is None else read_bytes(mask)
         if mask_data is not None:
             check_mask(mask_data, data)  # a mask that does not fit: exit 2 before the output folder is touched
