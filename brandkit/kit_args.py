@@ -145,12 +145,14 @@ def checked_budget(max_attempts: object, max_spend_usd: object) -> None:
 @contextmanager
 def named_image_errors(image: ImageInput) -> Iterator[None]:
     """Make an :class:`ImageInputError` about an image given as a path name the file (the decoder only sees
-    bytes and would say ``<6 bytes>``)."""
+    bytes and would say ``<6 bytes>``); an error naming another file (a logo, a library photo) is left as it is."""
     try:
         yield
     except ImageInputError as exc:
         if not isinstance(image, str | os.PathLike) or exc.source == os.fspath(image):
             raise  # bytes (or a wrong type, which the error already names)
+        if exc.source and not (exc.source.startswith("<") and exc.source.endswith(" bytes>")):
+            raise  # about another file
         name = os.fspath(image)
         problem = exc.message
         if exc.source and problem.startswith(exc.source + ": "):

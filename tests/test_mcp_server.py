@@ -318,6 +318,12 @@ async def test_validate_reads_only_inside_the_allowed_roots(
     assert not extra.is_error
     folder = error_of(await call(server, "validate", {"brand": "northwind", "image_path": str(place / "extra")}))
     assert "not a regular file" in folder["message"]
+    notes = place / "extra" / "notes.png"
+    notes.write_bytes(b"meeting notes, not a picture")  # read, then not decodable: the file named, not "<28 bytes>"
+    for tool, more in (("validate", {}), ("edit", {"budget_usd": 0.5, "request": {"instruction": "x"}})):
+        failure = error_of(await call(server, tool, {"brand": "northwind", "image_path": str(notes), **more}))
+        assert failure["error"] == "ImageInputError" and failure["path"] == str(notes), (tool, failure)
+        assert failure["message"] == f"{notes}: not a recognised image format"
 
 
 async def test_errors_are_typed_and_name_the_field(server: BrandServer) -> None:

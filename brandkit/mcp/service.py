@@ -23,6 +23,7 @@ from brandkit.checks.base import Check
 from brandkit.errors import BrandViolationError, RequestError
 from brandkit.evidence import build_verification
 from brandkit.kit import AsyncBrandKit
+from brandkit.kit_args import named_image_errors
 from brandkit.mcp.config import ServerConfig
 from brandkit.mcp.models import (
     AssetResult,
@@ -213,13 +214,14 @@ class BrandService:
         heat map (PNG, ``None`` when the palette check made none)."""
         data, source = await self._image(args.image_path, args.image_base64)
         kit = await self.kit(args.brand)
-        expected = _expected(kit.spec, data, args)
-        report = await kit.validate(data, expected)
-        evidence = await anyio.to_thread.run_sync(
-            lambda: build_verification(
-                kit.spec, data, report, request=expected, source=source, resources=kit.resources.checks
+        with named_image_errors(source if args.image_path else data):  # a file's errors name it, not "<N bytes>"
+            expected = _expected(kit.spec, data, args)
+            report = await kit.validate(data, expected)
+            evidence = await anyio.to_thread.run_sync(
+                lambda: build_verification(
+                    kit.spec, data, report, request=expected, source=source, resources=kit.resources.checks
+                )
             )
-        )
         result = ValidateResult(passed=report.passed, source=source, report=report, evidence=evidence)
         return result, evidence.heatmap_png()
 
@@ -253,7 +255,8 @@ class BrandService:
         parent = Path(source) if args.image_path else None
         async with await self._budgeted(args.brand, args.budget_usd) as kit:  # its clients closed after the call
             try:
-                asset = await kit.edit(data, mask=None if mask is None else mask[0], request=args.request)
+                with named_image_errors(source if args.image_path else data):  # a file's errors name it
+                    asset = await kit.edit(data, mask=None if mask is None else mask[0], request=args.request)
             except BrandViolationError as exc:
                 raise await self.outputs.rejected(exc, f"{stem}-edited", args.budget_usd, args.brand, parent) from None
         return await self.outputs.saved(asset, f"{stem}-edited", args.budget_usd, args.brand, parent)
