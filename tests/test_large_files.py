@@ -21,6 +21,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import brandkit
+from brandkit.audit import AuditSummary, read_audit
 from brandkit.cli import app
 from brandkit.errors import ImageInputError
 from brandkit.evidence import verify
@@ -195,3 +196,33 @@ def test_an_edit_of_a_file_it_cannot_take_is_refused_naming_the_file(
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2
     assert f"{image}: {want}"[:60] in " ".join(result.output.split())
+
+
+def test_an_audit_counts_the_files_it_read_reduced(tmp_path: Path, ad: brandkit.Asset, print_export: bytes) -> None:
+    """One line a file does not show a file's notes: the summary counts them, and a line written before the counts
+    existed gets them from its report."""
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "print.jpg").write_bytes(print_export)
+    (library / "ad.png").write_bytes(ad.data)  # 1024²: read as it is, in its own layout
+    out = tmp_path / "audit.jsonl"
+    spec = str(ROOT / "brand_specs" / "northwind")
+    args = ["validate", "--spec", spec, str(library), "--headline", HEADLINE, "--cta", CTA, "--jobs", "1"]
+    result = CliRunner().invoke(app, [*args, "--out", str(out)])
+    assert "note: 1 file(s) of more than 16,588,800 pixels checked reduced" in result.output
+    assert "note: 1 file(s) checked in a format's layout scaled to their size" in result.output
+    lines = read_audit(out)
+    by_name = {Path(record.path).name: record for _, record in lines.files}
+    assert by_name["print.jpg"].read_reduced and by_name["print.jpg"].layout_scaled
+    assert not by_name["ad.png"].read_reduced and not by_name["ad.png"].layout_scaled
+    summary = lines.heads[-1]
+    assert isinstance(summary, AuditSummary) and (summary.read_reduced, summary.layout_scaled) == (1, 1)
+    older = tmp_path / "older.jsonl"  # the same lines as an earlier brandkit wrote them: without the two fields
+    with out.open(encoding="utf-8") as source, older.open("w", encoding="utf-8") as target:
+        for line in source:
+            event = json.loads(line)
+            if event.get("event") == "file":
+                event.pop("read_reduced"), event.pop("layout_scaled")
+            target.write(json.dumps(event) + "\n")
+    again = {Path(record.path).name: record for _, record in read_audit(older, reports=False).files}
+    assert again["print.jpg"].read_reduced and again["print.jpg"].layout_scaled and not again["ad.png"].read_reduced

@@ -80,6 +80,15 @@ class AuditRecord(BaseModel):
         "report when read back.",
     )
     report: dict[str, Any] | None = Field(default=None, description="The whole validation report (JSON form).")
+    read_reduced: bool = Field(
+        default=False,
+        description="Checked reduced: the file has more pixels than brandkit decodes (report.provenance.reduced).",
+    )
+    layout_scaled: bool = Field(
+        default=False,
+        description="Checked for the expected copy in a format's layout scaled to the file's size "
+        "(report.provenance.layout).",
+    )
     spec_fingerprint: str | None = Field(
         default=None, description="The fingerprint of the spec the file was checked against (BrandSpec.fingerprint)."
     )
@@ -164,6 +173,16 @@ class AuditSummary(BaseModel):
         "photo's off-brand colours, as a share of the image), largest share first."
     )
     unreadable_files: list[str] = Field(description="The unreadable files with their errors (up to the limit).")
+    read_reduced: int = Field(
+        default=0,
+        description="Files of more than the 16,588,800 pixels brandkit decodes, checked reduced (each record's "
+        "report.provenance.reduced says the size).",
+    )
+    layout_scaled: int = Field(
+        default=0,
+        description="Files checked for the expected copy in a format's layout scaled to their size (each record's "
+        "report.provenance.layout says which).",
+    )
     shard: str | None = Field(default=None, description="The run's shard (I/N); None: the whole library.")
     spec_fingerprint: str | None = Field(default=None, description="The fingerprint of the spec audited against.")
 
@@ -205,6 +224,8 @@ def record_of(
         off_palette_share=details.off_palette_share if details is not None else None,
         off_brand_share=details.image_off_brand_share() if details is not None else None,
         report=report.model_dump_report(),
+        read_reduced=report.provenance is not None and report.provenance.reduced is not None,
+        layout_scaled=report.provenance is not None and report.provenance.layout is not None,
         **common,
     )
 
@@ -233,6 +254,13 @@ def _off_brand_of(report: dict[str, Any]) -> float | None:
     checks = report.get("checks")
     details = _palette_details(checks.get("palette") if isinstance(checks, dict) else None)
     return details.image_off_brand_share() if details is not None else None
+
+
+def _notes_of(report: dict[str, Any]) -> dict[str, bool]:
+    """``read_reduced`` and ``layout_scaled`` read from a JSON report (a line written before those fields)."""
+    note = report.get("provenance")
+    note = note if isinstance(note, dict) else {}
+    return {"read_reduced": bool(note.get("reduced")), "layout_scaled": bool(note.get("layout"))}
 
 
 def summarize(
@@ -276,6 +304,8 @@ def summarize(
         worst_by_score=[_offender(record) for record in by_score[:worst]],
         worst_by_off_palette=[_offender(record) for record in by_off[:worst]],
         unreadable_files=[f"{record.path}: {record.error}" for record in unreadable[:worst]],
+        read_reduced=sum(1 for record in read if record.read_reduced),
+        layout_scaled=sum(1 for record in read if record.layout_scaled),
         shard=shard,
         spec_fingerprint=spec_fingerprint,
     )
@@ -368,6 +398,8 @@ def _audit_lines(
                 record = AuditRecord.model_validate(fields)
                 if record.off_brand_share is None and isinstance(report, dict):
                     record = record.model_copy(update={"off_brand_share": _off_brand_of(report)})
+                if "layout_scaled" not in fields and isinstance(report, dict):
+                    record = record.model_copy(update=_notes_of(report))
                 if reports and isinstance(report, dict):
                     record = record.model_copy(update={"report": report})
                 yield kind, (_time(event), record)

@@ -266,6 +266,13 @@ def print_audit_summary(console: Console, summary: AuditSummary) -> None:
         f"{summary.unreadable} unreadable",
         markup=False,
     )
+    said = [
+        (summary.read_reduced, "of more than 16,588,800 pixels checked reduced (provenance.reduced)"),
+        (summary.layout_scaled, "checked in a format's layout scaled to their size (provenance.layout)"),
+    ]
+    for count, what in said:  # one line per file does not show these notes: the run says how many
+        if count:
+            console.print(f"note: {count} file(s) {what}", markup=False)
     if summary.files < 2:
         return
     table = Table("check", "passed", "failed", "not checked", "skipped", "pass rate", title="pass rate per check")
