@@ -31,9 +31,9 @@ from brandkit.provenance import is_record_text
 MAX_PIXELS = 8_294_400 * 2  # twice the largest gpt-image-2 output (3840x2160)
 REDUCED_PIXELS = 8_294_400
 """How many pixels :func:`load_image_reduced` reads a file over :data:`MAX_PIXELS` at: the largest gpt-image-2
-output (3840x2160), the largest image the checks are made for — a 48 MP photograph is read at 3326x2494."""
+output (3840x2160), the largest image the checks are made for — a 48 MP photograph is read at 3325x2494."""
 MAX_SOURCE_PIXELS = 89_478_485
-"""The largest image :func:`load_image_reduced` reads (reduced to :data:`MAX_PIXELS`): Pillow's own
+"""The largest image :func:`load_image_reduced` reads (reduced to :data:`REDUCED_PIXELS`): Pillow's own
 decompression-bomb limit (the default of ``Image.MAX_IMAGE_PIXELS``, past which :func:`load_image` refuses any file
 as a bomb) — a 61 MP camera master is within it."""
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -217,9 +217,11 @@ def _load(
                 opened.draft(None, fitted_size(stored, reduce_to))
             opened.load()
             image = opened
-    if stored[0] * stored[1] > limit:
-        raise ImageInputError(f"{name}: {stored[0]}x{stored[1]} is over the pixel limit", source=name)
     reduced = stored[0] * stored[1] > max_pixels
+    if stored[0] * stored[1] > limit or (not reduced and image.width * image.height > max_pixels):
+        # the header's size, or a decoded size other than the header said (an icon's largest entry)
+        size = stored if reduced else image.size
+        raise ImageInputError(f"{name}: {size[0]}x{size[1]} is over the pixel limit", source=name)
     if reduced:
         if image.mode not in _RESAMPLED_MODES or "transparency" in image.info:
             image = _normalize_mode(image)
