@@ -25,7 +25,7 @@ from brandkit.checks.registry import check_classes
 from brandkit.errors import ImageInputError, RequestError
 from brandkit.field_errors import suggestion
 from brandkit.flows.validate import read_image_source
-from brandkit.imageio import verify_image
+from brandkit.imageio import MAX_SOURCE_PIXELS, verify_image
 from brandkit.models import AssetRequest, EditRequest
 from brandkit.spec.models import MAX_ATTEMPTS, BrandSpec
 
@@ -200,12 +200,13 @@ def optional_request(request: AssetRequest | Mapping[str, Any] | None) -> AssetR
 
 
 def image_to_edit(image: ImageInput) -> bytes:
-    """The bytes of the image an edit starts from, its header checked first (a recognised format within the pixel
-    limit, an intact structure) so that a file that cannot be edited is refused naming it — the flow only sees
-    bytes (``<2221139 bytes>: … over the 16,588,800-pixel limit`` before)."""
+    """The bytes of the image an edit starts from, its header checked first (a recognised format within the pixels
+    brandkit reads — a larger file than an edit takes is reduced by the flow —, an intact structure) so that a file
+    that cannot be edited is refused naming it: the flow only sees bytes (``<7 bytes>: not a recognised image
+    format`` before)."""
     with named_image_errors(image):
         data = read_image_source(image)
-        verify_image(data)
+        verify_image(data, MAX_SOURCE_PIXELS)
     return data
 
 

@@ -170,15 +170,18 @@ def test_the_evidence_report_reads_a_large_file_as_the_checks_do(
     assert (evidence.image.width, evidence.image.height) == (2880, 2880)
 
 
-@pytest.mark.parametrize("content", ["large", "not an image"])
+@pytest.mark.parametrize("content", ["past the bomb limit", "not an image"])
 def test_an_edit_of_a_file_it_cannot_take_is_refused_naming_the_file(
-    tmp_path: Path, northwind: BrandSpec, print_export: bytes, content: str
+    tmp_path: Path, northwind: BrandSpec, content: str
 ) -> None:
-    """An edit still takes at most the decode limit (it is sent to the model as it is); the error names the file —
-    before, the SDK and the CLI said ``<2221139 bytes>: … over the 16,588,800-pixel limit``."""
-    image = tmp_path / ("print.jpg" if content == "large" else "notes.png")
-    image.write_bytes(print_export if content == "large" else b"meeting notes, not a picture")
-    want = "over the 16,588,800-pixel limit" if content == "large" else "not a recognised image format"
+    """The error names the file — before, the SDK and the CLI said ``<28 bytes>: not a recognised image format``."""
+    image = tmp_path / ("huge.png" if content == "past the bomb limit" else "notes.png")
+    if content == "past the bomb limit":
+        Image.new("1", (10_000, 9_000)).save(image, "PNG")  # 90 MP in a few kB
+        want = "decompression bomb"
+    else:
+        image.write_bytes(b"meeting notes, not a picture")
+        want = "not a recognised image format"
     kit = brandkit.BrandKit(northwind, provider="local", moderator=None, signer=None)
     with pytest.raises(ImageInputError) as caught:
         kit.edit(image, "Localize the headline to German", headline="Langsame Morgen")
@@ -195,7 +198,38 @@ def test_an_edit_of_a_file_it_cannot_take_is_refused_naming_the_file(
     args = ["edit", "--spec", spec, str(image), "--instruction", "x", "--provider", "local", "--out", str(tmp_path)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2
-    assert f"{image}: {want}"[:60] in " ".join(result.output.split())
+    assert f"{image}: " in " ".join(result.output.split()) and want in result.output
+
+
+def test_an_edit_of_a_print_export_is_made_from_it_reduced_its_mask_scaled(
+    kit_resources: KitResources, northwind: BrandSpec, print_export: bytes, tmp_path: Path
+) -> None:
+    """A 17.6 MP export was refused ("over the 16,588,800-pixel limit"); it is edited from its 2880² reduction
+    (a size gpt-image-2 returns), and a mask drawn on the 4200² file is scaled with it."""
+    checks = ["technical", "palette", "text", "logo"]
+    kit = brandkit.BrandKit(
+        northwind, resources=kit_resources, provider="local", moderator=None, checks=checks, signer=None
+    )
+    mask = Image.new("RGBA", (4200, 4200), (0, 0, 0, 255))
+    mask.paste((0, 0, 0, 0), (0, 0, 4200, 2100))  # the top half may change
+    out = io.BytesIO()
+    mask.save(out, "PNG")
+    edited = kit.edit(print_export, "Localize the headline to German", mask=out.getvalue(), headline="Langsame Morgen")
+    assert edited.image.size == (2880, 2880)
+    assert edited.edit is not None
+    assert any(
+        "(4200x4200, over the 16,588,800 pixels an edit takes) was reduced to 2880x2880" in note
+        for note in edited.edit.notes
+    )
+    before = np.asarray(load_image_reduced(print_export)[0].convert("RGB"), dtype=np.int16)
+    after = np.asarray(edited.image.convert("RGB"), dtype=np.int16)
+    bottom = np.abs(after[1500:] - before[1500:]).mean()  # outside the mask (and its edge): kept
+    assert bottom < 2.0, bottom
+    wrong = io.BytesIO()
+    Image.new("RGBA", (1024, 1024), (0, 0, 0, 0)).save(wrong, "PNG")
+    with pytest.raises(brandkit.RequestError) as refused:
+        kit.edit(print_export, "x", mask=wrong.getvalue())
+    assert refused.value.field == "mask" and "(4200x4200)" in str(refused.value)
 
 
 def test_an_audit_counts_the_files_it_read_reduced(tmp_path: Path, ad: brandkit.Asset, print_export: bytes) -> None:

@@ -231,6 +231,7 @@ def edit_cmd(
     """
     from brandkit.compile import compile_edit
     from brandkit.edit_inherit import inherit_edit
+    from brandkit.edit_input import prepare_edit
     from brandkit.edit_mask import check_mask
     from brandkit.imageio import read_bytes
     from brandkit.kit import BrandKit
@@ -257,10 +258,11 @@ def edit_cmd(
         kit = BrandKit(loaded, provider=chosen)
         data = image_to_edit(image)  # a file that cannot be edited: refused naming it
         mask_data = None if mask is None else read_bytes(mask)
-        if mask_data is not None:
-            check_mask(mask_data, data)  # a mask that does not fit: exit 2 before the output folder is touched
-        merged = inherit_edit(loaded, request, data).request
-        prompt = compile_edit(loaded, merged, data)  # the size the edit will have; sends nothing
+        sent = prepare_edit(data, mask_data)  # as the edit will send them: upright, a camera master reduced
+        if sent.mask is not None:
+            check_mask(sent.mask, sent.image)  # a mask that does not fit: exit 2 before the output folder is touched
+        merged = inherit_edit(loaded, request, sent.image).request
+        prompt = compile_edit(loaded, merged, sent.image)  # the size the edit will have; sends nothing
         recorder = edit_recorder(db, target.folder, loaded, image)  # its parent's registry: the lineage kept
         run_assets(
             lambda save, rejected: _edit_one(kit, data, mask_data, request, save, rejected),

@@ -22,11 +22,11 @@ from brandkit.budget import BudgetExceededError, SpendBudget
 from brandkit.checks.base import checked_policies
 from brandkit.compile import compile_edit, compile_prompt
 from brandkit.edit_inherit import EditReport, inherit_edit
+from brandkit.edit_input import prepare_edit
 from brandkit.edit_mask import check_mask
 from brandkit.errors import BrandViolationError
 from brandkit.flows.effects import Compute, Flow, KitContext, Render
 from brandkit.flows.steps import evaluate_step, fix_step
-from brandkit.imageio import upright
 from brandkit.models import AssetRequest, Attempt, CompiledPrompt, EditRequest, RenderCall, RenderResult
 from brandkit.provider.base import ImageProvider, worst_case_cost_of
 from brandkit.repair import best_attempt, decide, feedback_for
@@ -216,10 +216,15 @@ def edit_flow(
     not fit is refused here, before anything is rendered (:func:`brandkit.edit_mask.check_mask`).
     """
     given = image  # as given, its Content Credentials included: the signed edit's parent ingredient
-    image = upright(image)  # a phone photo turned by its EXIF orientation: sent as it is shown (and masked)
+    # a phone photo turned by its EXIF orientation: sent as it is shown (and masked); a camera master over the
+    # pixels an edit takes: reduced, its mask with it
+    prepared = prepare_edit(image, mask)
+    image, mask = prepared.image, prepared.mask
     if mask is not None:
         check_mask(mask, image)
     inherited = inherit_edit(ctx.spec, request, image)
+    if prepared.note is not None:
+        inherited.report.notes.append(prepared.note)
     merged = inherited.request
     try:
         asset = yield from attempt_flow(
