@@ -5,6 +5,7 @@ Run from the project root::
     python -m benchmarks.bench_gates                       # every check, both halves (several minutes: OCR)
     python -m benchmarks.bench_gates --checks palette      # the palette rules only (about a minute)
     python -m benchmarks.bench_gates --json out.json       # also write every case's decision and figures
+    python -m benchmarks.bench_gates --enlarge 4608        # each image as a large master (see below)
 
 The corpus is ``tests/data/gate_corpus.yaml`` rendered by ``tests/support/gate_corpus.py`` (cached in
 ``<tmp>/brandkit-gate-corpus``). Each image is checked the way ``brandkit validate`` checks a file: the
@@ -17,6 +18,13 @@ cases, and for the palette check per brand and per violation kind. A check "bloc
 (``not_checked``: fail closed); ``skipped`` accepts. The **previous rule** (every opaque pixel within the
 tolerance ≥ 85 %, shares over the whole image, forbidden colours; ``palette.measure: all-pixels``) runs on the
 same images side by side.
+
+``--enlarge SIDE`` checks each case as a **large master**: the image enlarged (Lanczos) so that its long side is
+``SIDE`` px — over the 16,588,800 pixels brandkit decodes from 4,074 px square —, saved in its own format with its
+provenance record carried over, then read as ``validate`` reads such a file (``load_image_reduced``: at most
+8,294,400 pixels, ``Expectation.source_size`` set). Each case's decisions are also taken on the image as it is, in
+the same run, and the table of agreements says how many decisions the large-master reading changed (the technical
+check is left out: it reports the file's size, which is not the one ordered, by design).
 
 The split is by photograph, per brand: the distinct source photos of a brand (library photo or scikit-image file)
 in sorted order, even positions → calibration, odd → held out. The shipped specs' thresholds were set looking
@@ -38,7 +46,7 @@ from brandkit import load_spec
 from brandkit.checks import default_checks
 from brandkit.checks.base import CheckContext, CheckResources, Expectation
 from brandkit.checks.palette import PaletteCheck
-from brandkit.imageio import detect_format, load_image
+from brandkit.imageio import detect_format, load_image, load_image_reduced, read_provenance
 from brandkit.models import CheckResult, CheckStatus
 from brandkit.pipeline import expectation_from_provenance
 from brandkit.spec.models import BrandSpec
@@ -87,13 +95,47 @@ def blocks(res: CheckResult | None) -> bool:
     return res is not None and res.status in (CheckStatus.failed, CheckStatus.not_checked)
 
 
+def enlarged(data: bytes, side: int) -> bytes:
+    """``data`` enlarged (Lanczos) to a long side of ``side`` px, in its own format, its provenance record kept."""
+    import io
+
+    from PIL import Image, PngImagePlugin
+
+    record = read_provenance(data)
+    with Image.open(io.BytesIO(data)) as image:
+        fmt = (image.format or "PNG").upper()
+        scale = side / max(image.size)
+        big = image.convert("RGB").resize(
+            (round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS
+        )
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        big.save(out, "JPEG", quality=92, comment=(record or "").encode("utf-8"))
+    else:
+        info = PngImagePlugin.PngInfo()
+        if record is not None:
+            info.add_itxt("brandkit", record)
+        big.save(out, "PNG", pnginfo=info, compress_level=1)
+    return out.getvalue()
+
+
 def run_case(
-    case: GateCase, data: bytes, spec: BrandSpec, old: BrandSpec, resources: CheckResources, names: Sequence[str]
+    case: GateCase,
+    data: bytes,
+    spec: BrandSpec,
+    old: BrandSpec,
+    resources: CheckResources,
+    names: Sequence[str],
+    reduced: bool = False,
 ) -> dict[str, Any]:
-    """Every selected check on one case, as ``validate`` would run it."""
+    """Every selected check on one case, as ``validate`` would run it (``reduced``: as it reads a file over the
+    decode limit)."""
     fmt = detect_format(data) or "png"
     expectation: Expectation = expectation_from_provenance(data, fmt)
-    image = load_image(data)
+    if reduced:
+        image, expectation.source_size = load_image_reduced(data)
+    else:
+        image = load_image(data)
     out: dict[str, Any] = {"id": case.id, "brand": case.brand, "label": case.label, "kind": case.kind}
     results: dict[str, CheckResult] = {}
     # one context for the case's checks, as run_checks gives them: what one check reads of the image (OCR, the
@@ -169,6 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=None, help="folder for the rendered corpus")
     parser.add_argument("--json", type=Path, default=None, help="write every case's decisions here")
     parser.add_argument("--only", choices=("calibration", "held-out", "all"), default="all")
+    parser.add_argument("--enlarge", type=int, default=None, help="check each case as a master of this long side too")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.checks.split(",") if n.strip()]
     unknown = sorted(set(names) - set(CHECKS))
@@ -193,9 +236,59 @@ def main(argv: Sequence[str] | None = None) -> int:
         if i % 20 == 0:
             print(f"  {i}/{len(cases)} checked ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     report(rows, names, specs)
+    if args.enlarge is not None:
+        rows = large_masters(cases, paths, specs, olds, resources, [n for n in names if n != "technical"], rows, args)
     if args.json is not None:
         args.json.write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
     return 0
+
+
+def large_masters(
+    cases: Sequence[GateCase],
+    paths: dict[str, Path],
+    specs: dict[str, BrandSpec],
+    olds: dict[str, BrandSpec],
+    resources: CheckResources,
+    names: Sequence[str],
+    rows: list[dict[str, Any]],
+    args: argparse.Namespace,
+) -> list[dict[str, Any]]:
+    """Each case again as a master of long side ``args.enlarge``; prints how many decisions changed and the error
+    rates of the large-master reading; returns the rows with each one's ``enlarged`` decisions."""
+    t0 = time.perf_counter()
+    changed: dict[str, list[str]] = defaultdict(list)
+    big_rows = []
+    for i, (case, row) in enumerate(zip(cases, rows, strict=True), 1):
+        big = run_case(
+            case,
+            enlarged(paths[case.id].read_bytes(), args.enlarge),
+            specs[case.brand],
+            olds[case.brand],
+            resources,
+            names,
+            reduced=True,
+        )
+        big["split"] = row["split"]
+        big["decisions"]["overall"] = overall(big, names)
+        big_rows.append(big)
+        row["enlarged"] = {"decisions": big["decisions"], "status": big["status"]}
+        for check in [*names, "overall"]:
+            if big["decisions"].get(check) != row["decisions"].get(check) and check != "overall":
+                changed[check].append(
+                    f"{case.id} ({row['label']}): {row['status'].get(check)} → {big['status'].get(check)}"
+                )
+        if i % 20 == 0:
+            print(f"  {i}/{len(cases)} large masters checked ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+    print(f"\n### The same cases as large masters (long side {args.enlarge} px, read reduced to ≤ 8,294,400 px)\n")
+    print("| check | decisions changed | false reject (as is → large) | false accept (as is → large) |")
+    print("|---|---|---|---|")
+    for check in names:
+        fr, fa, _, _ = rates(rows, check)
+        big_fr, big_fa, _, _ = rates(big_rows, check)
+        print(f"| {check} | {len(changed[check])} of {len(rows)} | {fr} → {big_fr} | {fa} → {big_fa} |")
+    for check, which in changed.items():
+        print(f"\n{check}: " + "; ".join(which))
+    return rows
 
 
 def report(rows: list[dict[str, Any]], names: Sequence[str], specs: dict[str, BrandSpec]) -> None:
