@@ -295,7 +295,8 @@ def large_masters(
         counts = [len(changed[(name, check)]) for name in readings]
         print(f"| {check} | {counts[0]} of {len(rows)} | {counts[1]} of {len(rows)} | {fr} | {fa} |")
     for (name, check), which in changed.items():
-        print(f"\n{check}, {name}: " + "; ".join(which))
+        if which:  # the counts above read every pair, changed or not
+            print(f"\n{check}, {name}: " + "; ".join(which))
     return rows
 
 
