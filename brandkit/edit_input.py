@@ -33,14 +33,15 @@ class PreparedEdit:
     """The mask, scaled with the image when the image was reduced and the mask was of the file's size."""
     reduced_from: tuple[int, int] | None = None
     """The file's size as shown (width, height) when the image was reduced; ``None``: sent at its own size."""
+    reduced_to: tuple[int, int] | None = None
+    """The size it was reduced to (``None``: not reduced)."""
 
     @property
     def note(self) -> str | None:
         """What the edit report says of a reduced image (``None`` when it was not)."""
-        if self.reduced_from is None:
+        if self.reduced_from is None or self.reduced_to is None:
             return None
-        width, height = self.reduced_from
-        _, new_width, new_height = verify_image(self.image)
+        (width, height), (new_width, new_height) = self.reduced_from, self.reduced_to
         return (
             f"the image to edit ({width}x{height}, over the {MAX_PIXELS:,} pixels an edit takes) was reduced to "
             f"{new_width}x{new_height} before it was sent"
@@ -57,7 +58,7 @@ def prepare_edit(image: bytes, mask: bytes | None = None) -> PreparedEdit:
     reduced, shown = load_image_reduced(image)
     kind = fmt if fmt in ("jpeg", "webp") else "png"
     data = encode_image(reduced, kind, compression=None if kind == "png" else 5)  # JPEG / WebP at quality 95
-    return PreparedEdit(data, _scaled_mask(mask, shown, reduced.size), reduced_from=shown)
+    return PreparedEdit(data, _scaled_mask(mask, shown, reduced.size), reduced_from=shown, reduced_to=reduced.size)
 
 
 def _scaled_mask(mask: bytes | None, shown: tuple[int, int] | None, size: tuple[int, int]) -> bytes | None:
