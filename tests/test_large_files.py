@@ -260,3 +260,69 @@ def test_an_audit_counts_the_files_it_read_reduced(tmp_path: Path, ad: brandkit.
             target.write(json.dumps(event) + "\n")
     again = {Path(record.path).name: record for _, record in read_audit(older, reports=False).files}
     assert again["print.jpg"].read_reduced and again["print.jpg"].layout_scaled and not again["ad.png"].read_reduced
+
+
+def _png_with_record(image: Image.Image, record: str) -> bytes:
+    """``image`` as a PNG carrying ``record`` (a brandkit provenance record), as a print export that kept it."""
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("brandkit", record)
+    out = io.BytesIO()
+    image.save(out, "PNG", pnginfo=info, compress_level=1)
+    return out.getvalue()
+
+
+def test_the_logo_is_looked_for_at_the_layouts_box_scaled_to_a_resized_or_reduced_file(
+    kit_resources: KitResources, northwind: BrandSpec, ad: brandkit.Asset
+) -> None:
+    """The layout's logo box is in the record's pixels (1024²): the logo check looks there scaled to the image it
+    reads — a print export that kept the record and is read reduced, a copy resized smaller — as the palette, OCR
+    and contrast checks scale their boxes. Before, it looked at the 1024² box on the larger image, found nothing
+    there and fell back to the whole-image search (which misses a logo softened by the enlargement)."""
+    from brandkit.imageio import read_provenance
+
+    record = read_provenance(ad.data)
+    assert record is not None
+    x0, y0, x1, y1 = json.loads(record)["logo_box"]  # where the layout put the logo file, in 1024² pixels
+    kit = brandkit.BrandKit(northwind, resources=kit_resources, provider="local", checks=["logo"], signer=None)
+    for side, read_at in ((4200, 2880), (768, 768)):
+        data = _png_with_record(ad.image.convert("RGB").resize((side, side), Image.Resampling.LANCZOS), record)
+        logo = kit.validate(data).checks["logo"]
+        assert logo.status is CheckStatus.passed, logo.hint
+        assert logo.details["method"] == "expected-box", logo.details["detection"]
+        assert logo.details["detection"]["expected_box"].startswith("found"), logo.details["detection"]
+        scale = read_at / 1024  # the box found is in the pixels of the image read, the layout's box scaled
+        found = logo.details["box"]
+        assert all(
+            abs(a - b * scale) <= 0.03 * (x1 - x0) * scale + 2 for a, b in zip(found, (x0, y0, x1, y1), strict=True)
+        ), found
+
+
+def test_the_logo_size_rule_is_judged_in_the_files_pixels_when_the_file_is_read_reduced(
+    kit_resources: KitResources, northwind: BrandSpec, ad: brandkit.Asset
+) -> None:
+    """``min_width_px`` is a size in the file: a print master read reduced shows its logo smaller than it is, and
+    the rule must not fail it for that. A copy resized smaller (read at its own size) is judged at its own size."""
+    from brandkit.imageio import read_provenance
+
+    record = read_provenance(ad.data)
+    assert record is not None
+    x0, _, x1, _ = json.loads(record)["logo_box"]
+    placed = x1 - x0  # the logo file's width in the 1024² ad
+    # at 4200² the logo is 4.1 × placed wide; read reduced to 2880², 2.8 × placed: a minimum of 3.6 × placed
+    minimum = round(3.6 * placed)
+    logos = [v.model_copy(update={"min_width_px": minimum}) for v in northwind.logos]
+    spec = northwind.model_copy(update={"logos": logos})
+    kit = brandkit.BrandKit(spec, resources=kit_resources, provider="local", checks=["logo"], signer=None)
+    master = _png_with_record(ad.image.convert("RGB").resize((4200, 4200), Image.Resampling.LANCZOS), record)
+    logo = kit.validate(master).checks["logo"]
+    assert logo.status is CheckStatus.passed, logo.hint
+    assert logo.details["file_scale"] == pytest.approx(4200 / 2880, abs=1e-4)
+    assert logo.details["rendered_width_px"] == pytest.approx(placed * 4200 / 1024, rel=0.03)
+    assert logo.measures[0].setting.endswith("min_width_px")
+    assert logo.measures[0].value == logo.details["rendered_width_px"]  # what calibrate proposes from: file pixels
+    smaller = _png_with_record(ad.image.convert("RGB").resize((2880, 2880), Image.Resampling.LANCZOS), record)
+    resized = kit.validate(smaller).checks["logo"]  # the same pixels, but this file is 2880² itself
+    assert resized.status is CheckStatus.failed and "too_small" in resized.details["failed_rules"], resized.details
+    assert "file_scale" not in resized.details

@@ -93,6 +93,22 @@ class Expectation(BaseModel):
         "that instead of reading the attempt's bytes). None: validate the file's own Content Credentials.",
     )
 
+    def in_image(self, box: PixelBox, size: tuple[int, int]) -> PixelBox:
+        """A box of the layout (x0, y0, x1, y1 at :attr:`width` × :attr:`height`) in the pixels of the image the
+        checks read, of ``size``: scaled when the file was resized or read reduced; as it is when the layout's size
+        is unknown."""
+        w, h = size
+        sx = w / self.width if self.width else 1.0
+        sy = h / self.height if self.height else 1.0
+        x0, y0, x1, y1 = box
+        return round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy)
+
+    def file_scale(self, size: tuple[int, int]) -> float:
+        """How many of the file's pixels one pixel of the image the checks read (of ``size``) spans along its
+        width: above 1 when the file was read reduced (:attr:`source_size`), else 1. A rule in pixels of the file
+        (the logo's ``min_width_px``) is judged at this scale."""
+        return self.source_size[0] / size[0] if self.source_size is not None and size[0] > 0 else 1.0
+
 
 class CheckContext:
     """Everything a check may read about one image. Built once per image, shared by all checks.

@@ -106,12 +106,7 @@ def copy_areas(ctx: CheckContext) -> list[PixelBox]:
 def layout_box(ctx: CheckContext, box: PixelBox) -> PixelBox:
     """A box of the layout (x0, y0, x1, y1 at the expectation's ``width``×``height``) in image pixels: scaled when the
     file was resized."""
-    exp = ctx.expectation
-    w, h = ctx.image.size
-    sx = w / exp.width if exp.width else 1.0
-    sy = h / exp.height if exp.height else 1.0
-    x0, y0, x1, y1 = box
-    return round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy)
+    return ctx.expectation.in_image(box, ctx.image.size)
 
 
 def copy_font_px(ctx: CheckContext) -> list[float | None]:

@@ -151,12 +151,8 @@ def _photo_region(ctx: CheckContext, rgb: npt.NDArray[np.uint8]) -> tuple[npt.ND
     """Mask of the photographic pixels and where it came from ('layout' or 'segmentation')."""
     h, w = rgb.shape[:2]
     exp = ctx.expectation
-    if exp.photo_box is not None:
-        x0, y0, x1, y1 = exp.photo_box
-        if exp.width and exp.height and (exp.width, exp.height) != (w, h):  # scale the layout to the image
-            sx, sy = w / exp.width, h / exp.height
-            x0, x1, y0, y1 = round(x0 * sx), round(x1 * sx), round(y0 * sy), round(y1 * sy)
-        return box_mask(h, w, (x0, y0, x1, y1)), "layout"
+    if exp.photo_box is not None:  # the layout scaled to the image
+        return box_mask(h, w, exp.in_image(exp.photo_box, (w, h))), "layout"
     return photo_mask(rgb), "segmentation"
 
 

@@ -166,19 +166,24 @@ class LogoCheck:
         width, height = ctx.image.size
         shared = scenes.of(backdrop)
         scene = shared.grey
-        search_min = SEARCH_MIN_WIDTH_SHARE * logo.min_width_px / prepared.trim_scale
+        # the size rule is in the file's pixels: a file read reduced (a print master) shows its logo smaller
+        file_scale = ctx.expectation.file_scale((width, height))
+        min_width = logo.min_width_px / file_scale  # in the pixels of the image searched
+        search_min = SEARCH_MIN_WIDTH_SHARE * min_width / prepared.trim_scale
         search_max = max(search_min, min(0.95 * width, SEARCH_MAX_WIDTH_SHARE * logo.max_width_share * width))
         # the visible widths that can pass the size rule (the search goes below and above them, to say why not)
         sized = (
-            logo.min_width_px * (1.0 - WIDTH_TOLERANCE) / prepared.trim_scale,
+            min_width * (1.0 - WIDTH_TOLERANCE) / prepared.trim_scale,
             logo.max_width_share * width * (1.0 + WIDTH_TOLERANCE) / prepared.trim_scale,
         )
+        # the layout's logo box, scaled to the image when the file was resized or read reduced
+        expected = ctx.expectation.logo_box
         detection, info = detect_logo(
             scene,
             prepared,
             search_min,
             search_max,
-            ctx.expectation.logo_box,
+            None if expected is None else ctx.expectation.in_image(expected, (width, height)),
             shared=shared,
             fast_only=fast,
             sized=sized,
@@ -219,9 +224,11 @@ class LogoCheck:
             failed.append("distorted")
             problems.append(distortion)
 
-        # size: in widths of the whole logo file, as the compose stage sizes it
-        rendered = detection.width * prepared.trim_scale
-        max_width = logo.max_width_share * width
+        # size: in widths of the whole logo file, as the compose stage sizes it, in the file's pixels
+        rendered = detection.width * prepared.trim_scale * file_scale
+        max_width = logo.max_width_share * width * file_scale
+        if file_scale != 1.0:
+            details["file_scale"] = round(file_scale, 5)
         details["rendered_width_px"] = round(rendered, 1)
         details["scale"] = round(rendered / (prepared.source_size[0] * prepared.trim_scale), 4)
         details["max_width_px"] = round(max_width, 1)
@@ -239,7 +246,7 @@ class LogoCheck:
             Measure(
                 setting=f"logos[{index}].max_width_share",
                 label=f"width of the logo '{variant}' as a share of the image width",
-                value=round(rendered / width, 4),
+                value=round(rendered / (width * file_scale), 4),
                 threshold=logo.max_width_share,
                 bound="max",
                 step=0.01,

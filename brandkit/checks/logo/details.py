@@ -39,7 +39,15 @@ class LogoDetails(CheckDetails):
     rotation_deg: float | None = None
     inliers: int | None = None
     distorted: bool | None = None
-    rendered_width_px: float | None = None
+    file_scale: float | None = Field(
+        default=None,
+        description="A file read reduced (more pixels than the checks read): the file's pixels per pixel of the image "
+        "searched. The box and the clear space are in the image's pixels; rendered_width_px, max_width_px and scale "
+        "in the file's. None: the file was read at its own size.",
+    )
+    rendered_width_px: float | None = Field(
+        default=None, description="The logo file's width as placed, in the file's pixels."
+    )
     scale: float | None = None
     max_width_px: float | None = None
     placement: str | None = None
