@@ -4,6 +4,7 @@ Run from the project root::
 
     python -m benchmarks.bench_logo_rules                # every edit of every base ad (a few minutes)
     python -m benchmarks.bench_logo_rules --json out.json
+    python -m benchmarks.bench_logo_rules --provenance both --scale 2   # the same ads enlarged 2×
     PYTHONPATH=/path/to/other/tree python -m benchmarks.bench_logo_rules   # another tree's code, same images
 
 The gate corpus (``bench_gates``) labels whole ads on or off brand; its off-brand ads break the palette, not the
@@ -17,6 +18,9 @@ variant allows, the one that covers the least of the copy: :func:`misplaced_at`)
 check fails or cannot run (fail closed). ``--provenance stripped`` checks each edited file without its provenance
 instead — what an audit of an existing library sees: no layout, no variant, every variant searched for anywhere
 and the one found judged by the spec's rules (``both``: each case both ways).
+
+``--scale K`` enlarges every edited ad K times (Lanczos) before it is checked: the same designs as a print export
+or a large banner (the too-small logo still 0.75 × ``min_width_px`` wide after the enlargement).
 
 Printed per edit: cases, **false rejects** (on-brand rejected) or **false accepts** (off-brand passed), how many
 rejections named the edit (``failed_rules`` — distorted / too_small / misplaced — or the logo not found for a
@@ -86,7 +90,7 @@ def edits(
     image: Image.Image,
     box: Box,
     logo_file: Image.Image,
-    min_width_px: int,
+    min_width_px: float,
     placements: Sequence[str] | None = None,
     avoid: Sequence[Box] = (),
 ) -> list[Any]:
@@ -130,8 +134,13 @@ def edits(
     return out
 
 
-def run(json_out: Path | None, cache: Path | None, provenance: Sequence[str] = ("kept",)) -> list[dict[str, Any]]:
-    """Every edit of every base ad, checked with its provenance ``kept`` and/or ``stripped``; the rows."""
+def run(
+    json_out: Path | None, cache: Path | None, provenance: Sequence[str] = ("kept",), scale: float = 1.0
+) -> list[dict[str, Any]]:
+    """Every edit of every base ad, checked with its provenance ``kept`` and/or ``stripped``; the rows. ``scale``:
+    each edited ad enlarged that many times (Lanczos) before it is checked — a print export or a large banner of
+    the same design; the too-small edit's logo is made ``TOO_SMALL`` × ``min_width_px`` wide *after* the
+    enlargement, and "kept" hands the check the base ad's layout, which it scales to the image."""
     from brandkit import load_spec
     from brandkit.checks.base import CheckResources
     from brandkit.imageio import detect_format, encode_image, load_image
@@ -156,11 +165,12 @@ def run(json_out: Path | None, cache: Path | None, provenance: Sequence[str] = (
             base,
             expectation.logo_box,
             logo_file,
-            variant.min_width_px,
+            variant.min_width_px / scale,
             list(variant.placements),
             [*expectation.copy_boxes, expectation.logo_box],
         )
-        for name, label, reason, image in made:
+        for name, label, reason, drawn in made:
+            image = drawn if scale == 1.0 else enlarged(drawn, scale)
             edited = encode_image(image, "png")  # carries no provenance: "kept" hands the check the base ad's
             for kept in provenance:
                 seen = expectation if kept == "kept" else expectation_from_provenance(edited, "png")
@@ -168,6 +178,12 @@ def run(json_out: Path | None, cache: Path | None, provenance: Sequence[str] = (
     if json_out is not None:
         json_out.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     return rows
+
+
+def enlarged(image: Image.Image, scale: float) -> Image.Image:
+    """``image`` enlarged ``scale`` times (Lanczos), its mode kept."""
+    size = (round(image.width * scale), round(image.height * scale))
+    return image.resize(size, Image.Resampling.LANCZOS)
 
 
 def _check(
@@ -324,6 +340,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="check each edited file with its provenance (as generated ads are validated), without it (as an "
         "audit of an existing library reads files), or both",
     )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="enlarge every edited ad this many times before checking it (a print export, a large banner)",
+    )
     args = parser.parse_args(argv)
     from benchmarks._measure import code_from_pythonpath, measure
 
@@ -331,8 +353,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     import brandkit
 
     with measure() as span:
-        rows = run(args.json, args.cache, ("kept", "stripped") if args.provenance == "both" else (args.provenance,))
-    print(f"tree {Path(brandkit.__file__).resolve().parents[1]} · {len(rows)} cases · {span.row()}")
+        kept = ("kept", "stripped") if args.provenance == "both" else (args.provenance,)
+        rows = run(args.json, args.cache, kept, args.scale)
+    scaled = f" · every ad enlarged {args.scale:g}×" if args.scale != 1.0 else ""
+    print(f"tree {Path(brandkit.__file__).resolve().parents[1]} · {len(rows)} cases{scaled} · {span.row()}")
     print()
     report(rows)
     margins(rows)
