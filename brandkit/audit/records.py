@@ -51,10 +51,12 @@ SUMMARY_EVENT = "summary"
 """The JSONL event of a run's last line (:class:`AuditSummary`)."""
 
 
-RECORD_REVISION = 3
+RECORD_REVISION = 4
 """What a record's figures mean, as of this brandkit: bumped when a check's decision or a recorded figure changes
 meaning (2: ``off_palette_share`` became the judged pixels beyond the tolerance, ``1 − coverage``; before, ΔE > 20
-over every pixel; 3: the technical check fails an animated file, whose frames after the first went unchecked).
+over every pixel; 3: the technical check fails an animated file, whose frames after the first went unchecked; 4: the
+logo check looks at the layout's box scaled to a file of another size and keeps its coarse templates whole on a
+large file, and a file over the decode limit is checked reduced, no longer unreadable).
 ``--resume`` checks again a file whose line is of another revision (or has none)."""
 
 

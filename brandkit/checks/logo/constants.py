@@ -33,8 +33,10 @@ COARSE_MIN_TEMPLATE_HEIGHT = 10
 COARSE_BLUR = 1.0
 COARSE_STEP = 1.1
 COARSE_LEVEL_RATIO = 2.0**0.5
-COARSE_CANDIDATES = 4
-COARSE_SIZED_CANDIDATES = 2
+COARSE_CANDIDATES = 6
+"""The coarse search's best places refined by the fine search (4 until the twenty-seventh pass: on a photograph a
+thin wordmark's coarse score ties with texture, and a large banner's logo came fifth)."""
+COARSE_SIZED_CANDIDATES = 3
 """Of the coarse candidates, at least this many are of a width the size rule allows (when there are any)."""
 COARSE_SIZE_SLACK = 1.1
 """A coarse candidate's width counts as allowed within this factor of the allowed range (the coarse search's

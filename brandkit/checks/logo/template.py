@@ -82,8 +82,12 @@ def coarse_candidates(
     Each logo width is searched on the smallest pyramid level (levels :data:`COARSE_LEVEL_RATIO` = √2 apart from
     the level the smallest width needs) at which the template is still at least
     :data:`COARSE_MIN_TEMPLATE` × :data:`COARSE_MIN_TEMPLATE_HEIGHT` px, so large
-    widths cost a half, a quarter… of the small ones. Near-flat windows are discarded at the two peaks kept per
-    width (:func:`~brandkit.checks.logo.matching.valid_peak`), not over the whole map. ``shared``: the
+    widths cost a half, a quarter… of the small ones. The top level is at most :data:`TEMPLATE_SCENE_SIDE` px on its
+    long side; on a larger image (a print export, a large banner) a width whose template would fall under the
+    minimum there is searched on a level above it, up to the image itself: a smaller template is a blob that
+    matches a photograph's texture by chance (0.95–0.99) and crowded the real logo out of the candidates.
+    Near-flat windows are discarded at the two peaks kept per width
+    (:func:`~brandkit.checks.logo.matching.valid_peak`), not over the whole map. ``shared``: the
     :class:`LogoScene` whose whole scene ``scene`` is — its levels (and their window sums per mask) are shared by
     the logo variants.
 
@@ -120,7 +124,7 @@ def coarse_candidates(
 
     def level(k: int) -> SceneStats:
         if k not in levels:
-            factor = top / COARSE_LEVEL_RATIO**k
+            factor = min(1.0, top / COARSE_LEVEL_RATIO**k)
 
             def blurred() -> np.ndarray:
                 return np.asarray(cv2.GaussianBlur(downscaled(scene, factor), (0, 0), COARSE_BLUR))
@@ -135,7 +139,11 @@ def coarse_candidates(
         k = 0
         while top / COARSE_LEVEL_RATIO ** (k + 1) >= needed(float(width)):
             k += 1
-        factor = top / COARSE_LEVEL_RATIO**k
+        # a width too small for its template to keep the minimum size at the top level (a large image): a level
+        # above it, at most the image itself — a template under the minimum matches texture by chance
+        while k > -8 and top / COARSE_LEVEL_RATIO**k < needed(float(width)) and top / COARSE_LEVEL_RATIO**k < 1.0:
+            k -= 1
+        factor = min(1.0, top / COARSE_LEVEL_RATIO**k)
         stats = level(k)
         sh, sw = stats.scene.shape[:2]
         tw = round(float(width) * factor)
