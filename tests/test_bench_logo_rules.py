@@ -100,3 +100,20 @@ def test_the_margins_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert f"| stripped | logo removed: highest fine template score | 1 | 0.840 | {bar} | {bar - 0.84:+.3f} |" in out
     assert "| stripped | on brand, found by orb: lowest | 1 | 0.940 |" in out
     assert f"on brand (an early exit: a false reject): lowest coarse score | 1 | 0.950 | {COARSE_EXIT_SCORE}" in out
+
+
+def test_the_scale_table_counts_false_rejects_per_scale_against_one_x(capsys: pytest.CaptureFixture[str]) -> None:
+    """``bench_logo_scale``'s table: per scale, the false rejects named and the CPU median's ratio to 1×."""
+    from benchmarks.bench_logo_scale import report
+
+    def row(case: str, scale: float, status: str, cpu: float) -> dict[str, Any]:
+        side = round(1024 * scale)
+        return {"id": case, "scale": scale, "size": [side, side], "status": status, "cpu_ms": cpu, "failed_rules": []}
+
+    rows = [row("a", 1.0, "passed", 100.0), row("b", 1.0, "passed", 120.0)]
+    rows += [row("a", 2.0, "passed", 300.0), row("b", 2.0, "failed", 140.0)]
+    report(rows)
+    out = capsys.readouterr().out
+    assert "| 1× | 1024–1024 px | 2 | 0/2 = 0.0% | 110 · 120 · 120 | 1.00× |" in out
+    assert "| 2× | 2048–2048 px | 2 | 1/2 = 50.0% | 220 · 300 · 300 | 2.00× |" in out
+    assert "false rejects at 2×: b (not found)" in out  # no rule failed: the logo was not found
