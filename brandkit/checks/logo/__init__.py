@@ -32,9 +32,11 @@
    both blurred (σ = 1 px, which makes the correlation peak tolerant to a few %
    of scale error), logo widths in 10% steps from 0.6 × ``min_width_px`` to
    1.5 × ``max_width_share`` × image width; the best two places per scale give up
-   to :data:`COARSE_CANDIDATES` distinct candidates, at least :data:`COARSE_SIZED_CANDIDATES` of them of a width
-   the size rule allows (ranked by Fisher's z of their correlation: on photographs the smallest widths' blob-like
-   templates score highest by chance and would crowd a real logo out). Only windows centred where the variant's
+   to :data:`COARSE_CANDIDATES` distinct candidates (:data:`LARGE_COARSE_CANDIDATES` on an image larger than
+   :data:`LARGE_SCENE_SIDE`, where a level above the top one also keeps the smallest widths' templates at their
+   minimum size), at least :data:`COARSE_SIZED_CANDIDATES` of them of a width the size rule allows (ranked by
+   Fisher's z of their correlation: on photographs the smallest widths' blob-like templates score highest by chance
+   and would crowd a real logo out). Only windows centred where the variant's
    placements allow the logo are scored (:func:`~brandkit.checks.logo.rules.placement_regions`; ORB in step 1
    looks everywhere): a logo found elsewhere would fail the placement rule anyway. Fine: around each candidate,
    on the scene downscaled to at most :data:`TEMPLATE_SCENE_SIDE` px and not
@@ -130,6 +132,9 @@ from brandkit.checks.logo.constants import (
     DISTORTION_MARGIN,
     FINE_SCALE_RANGE,
     FINE_SCALE_STEPS,
+    LARGE_COARSE_CANDIDATES,
+    LARGE_COARSE_SIZED_CANDIDATES,
+    LARGE_SCENE_SIDE,
     MASK_ALPHA,
     MAX_ASPECT_CHANGE,
     MAX_ROTATION_DEG,
@@ -178,6 +183,9 @@ __all__ = [
     "DISTORTION_MARGIN",
     "FINE_SCALE_RANGE",
     "FINE_SCALE_STEPS",
+    "LARGE_COARSE_CANDIDATES",
+    "LARGE_COARSE_SIZED_CANDIDATES",
+    "LARGE_SCENE_SIDE",
     "MASK_ALPHA",
     "MAX_ASPECT_CHANGE",
     "MAX_ROTATION_DEG",

@@ -33,11 +33,19 @@ COARSE_MIN_TEMPLATE_HEIGHT = 10
 COARSE_BLUR = 1.0
 COARSE_STEP = 1.1
 COARSE_LEVEL_RATIO = 2.0**0.5
-COARSE_CANDIDATES = 6
-"""The coarse search's best places refined by the fine search (4 until the twenty-seventh pass: on a photograph a
-thin wordmark's coarse score ties with texture, and a large banner's logo came fifth)."""
-COARSE_SIZED_CANDIDATES = 3
+COARSE_CANDIDATES = 4
+"""The coarse search's best places refined by the fine search."""
+COARSE_SIZED_CANDIDATES = 2
 """Of the coarse candidates, at least this many are of a width the size rule allows (when there are any)."""
+LARGE_SCENE_SIDE = 2048
+"""On an image whose long side is larger (a print export, a large banner; the whole-scene ORB already reads it
+shrunk to ``ORB_MAX_SCENE_SIDE``), the coarse search keeps :data:`LARGE_COARSE_CANDIDATES` places, of which
+:data:`LARGE_COARSE_SIZED_CANDIDATES` of an allowed width: a thin wordmark's coarse score ties with a photograph's
+texture, and a 4,608-px banner's logo came fifth (``bench_logo_scale``: false reject 4/90 at 3× with four, 0/90
+with six). Up to this side the four of before are kept: six cost 22–30 % more CPU on a photograph without its logo
+(``bench_logo_rules``) and changed no decision on the images of that size."""
+LARGE_COARSE_CANDIDATES = 6
+LARGE_COARSE_SIZED_CANDIDATES = 3
 COARSE_SIZE_SLACK = 1.1
 """A coarse candidate's width counts as allowed within this factor of the allowed range (the coarse search's
 width steps are 10 % apart)."""

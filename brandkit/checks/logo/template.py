@@ -23,6 +23,9 @@ from brandkit.checks.logo.constants import (
     EXPECTED_BOX_WIDTHS,
     FINE_SCALE_RANGE,
     FINE_SCALE_STEPS,
+    LARGE_COARSE_CANDIDATES,
+    LARGE_COARSE_SIZED_CANDIDATES,
+    LARGE_SCENE_SIDE,
     NEAR_ASPECTS,
     TEMPLATE_SCENE_SIDE,
     TEMPLATE_THRESHOLD,
@@ -92,7 +95,9 @@ def coarse_candidates(
     the logo variants.
 
     ``sized``: the visible widths (min, max) a logo may have and pass the size rule. Of the
-    :data:`COARSE_CANDIDATES` places kept, at least :data:`COARSE_SIZED_CANDIDATES` are of such a width when there
+    :data:`COARSE_CANDIDATES` places kept (:data:`LARGE_COARSE_CANDIDATES` on an image larger than
+    :data:`LARGE_SCENE_SIDE`), at least :data:`COARSE_SIZED_CANDIDATES` (:data:`LARGE_COARSE_SIZED_CANDIDATES`)
+    are of such a width when there
     are any, chosen by :func:`evidence_of` (a correlation weighed by the template's pixels): on a photograph the
     best coarse scores go to the smallest widths searched (a blob-like template matches texture by chance), and a
     logo that could pass must not be crowded out by places that could only fail the size rule, nor by texture at
@@ -167,6 +172,9 @@ def coarse_candidates(
             found.append(Candidate(score, x / factor, y / factor, tw / factor, th / factor, evidence_of(score, pixels)))
     found.sort(key=lambda c: -c.score)
     distinct: list[Candidate] = []
+    large = long_side > LARGE_SCENE_SIDE  # more places refined on a large image (see LARGE_SCENE_SIDE)
+    wanted = LARGE_COARSE_CANDIDATES if large else COARSE_CANDIDATES
+    sized_wanted = LARGE_COARSE_SIZED_CANDIDATES if large else COARSE_SIZED_CANDIDATES
 
     def take(cand: Candidate) -> None:
         cx, cy = cand.x + cand.w / 2, cand.y + cand.h / 2
@@ -178,11 +186,11 @@ def coarse_candidates(
     if sized is not None:
         low, high = sized[0] / COARSE_SIZE_SLACK, sized[1] * COARSE_SIZE_SLACK
         for cand in sorted((c for c in found if low <= c.w <= high), key=lambda c: -c.evidence):
-            if sum(1 for o in distinct if low <= o.w <= high) >= COARSE_SIZED_CANDIDATES:
+            if sum(1 for o in distinct if low <= o.w <= high) >= sized_wanted:
                 break
             take(cand)
     for cand in found:  # one already taken is not distinct from itself: take skips it
-        if len(distinct) >= COARSE_CANDIDATES:
+        if len(distinct) >= wanted:
             break
         take(cand)
     distinct.sort(key=lambda c: -c.score)
