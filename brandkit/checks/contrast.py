@@ -35,7 +35,7 @@ from brandkit.checks.base import CheckContext, CheckInfo, result
 from brandkit.checks.contrast_details import ContrastDetails
 from brandkit.checks.copy_match import copy_matches_for_context, required_copy
 from brandkit.checks.logo_location import located_logo
-from brandkit.checks.ocr_reading import copy_areas, layout_box, ocr_for_context, ocr_mode_details
+from brandkit.checks.ocr_reading import copy_areas, ocr_for_context, ocr_mode_details
 from brandkit.geometry import PixelBox
 from brandkit.models import CheckResult, CheckStatus, Measure
 from brandkit.ocr import OcrLine
@@ -208,7 +208,9 @@ def measure_contrast(rgb: np.ndarray, box: PixelBox, padding: float = BOX_PADDIN
 def cta_pill(ctx: CheckContext) -> PixelBox | None:
     """The CTA's pill (``Expectation.cta_box``: known when brandkit drew it) in image pixels, scaled like
     :func:`copy_areas` when the file was resized; ``None`` when unknown."""
-    return None if ctx.expectation.cta_box is None else layout_box(ctx, ctx.expectation.cta_box)
+    return (
+        None if ctx.expectation.cta_box is None else ctx.expectation.in_image(ctx.expectation.cta_box, ctx.image.size)
+    )
 
 
 def measurement_box(ctx: CheckContext, box: PixelBox) -> tuple[PixelBox, PixelBox | None]:

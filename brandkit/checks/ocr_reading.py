@@ -80,7 +80,6 @@ __all__ = [
     "copy_areas",
     "copy_font_px",
     "fast_read_accepted",
-    "layout_box",
     "ocr_for_context",
     "ocr_mode_details",
     "whole_read_accepted",
@@ -100,13 +99,7 @@ NO_LAYOUT = (
 
 def copy_areas(ctx: CheckContext) -> list[PixelBox]:
     """The layout's copy areas (``Expectation.copy_boxes``) in image pixels, scaled when the file was resized."""
-    return [layout_box(ctx, box) for box in ctx.expectation.copy_boxes]
-
-
-def layout_box(ctx: CheckContext, box: PixelBox) -> PixelBox:
-    """A box of the layout (x0, y0, x1, y1 at the expectation's ``width``×``height``) in image pixels: scaled when the
-    file was resized."""
-    return ctx.expectation.in_image(box, ctx.image.size)
+    return [ctx.expectation.in_image(box, ctx.image.size) for box in ctx.expectation.copy_boxes]
 
 
 def copy_font_px(ctx: CheckContext) -> list[float | None]:

@@ -146,7 +146,7 @@ def coarse_candidates(
             k += 1
         # a width too small for its template to keep the minimum size at the top level (a large image): a level
         # above it, at most the image itself — a template under the minimum matches texture by chance
-        while k > -8 and top / COARSE_LEVEL_RATIO**k < needed(float(width)) and top / COARSE_LEVEL_RATIO**k < 1.0:
+        while top / COARSE_LEVEL_RATIO**k < min(1.0, needed(float(width))):
             k -= 1
         factor = min(1.0, top / COARSE_LEVEL_RATIO**k)
         stats = level(k)
