@@ -127,9 +127,12 @@ def coarse_candidates(
     top = min(1.0, TEMPLATE_SCENE_SIDE / long_side, needed(min_width))
     levels: dict[int, SceneStats] = {}
 
+    def factor_at(k: int) -> float:  # level k's scale; negative k: above the top level, at most the image itself
+        return float(min(1.0, top / COARSE_LEVEL_RATIO**k))
+
     def level(k: int) -> SceneStats:
         if k not in levels:
-            factor = min(1.0, top / COARSE_LEVEL_RATIO**k)
+            factor = factor_at(k)
 
             def blurred() -> np.ndarray:
                 return np.asarray(cv2.GaussianBlur(downscaled(scene, factor), (0, 0), COARSE_BLUR))
@@ -146,9 +149,9 @@ def coarse_candidates(
             k += 1
         # a width too small for its template to keep the minimum size at the top level (a large image): a level
         # above it, at most the image itself — a template under the minimum matches texture by chance
-        while top / COARSE_LEVEL_RATIO**k < min(1.0, needed(float(width))):
+        while factor_at(k) < min(1.0, needed(float(width))):
             k -= 1
-        factor = min(1.0, top / COARSE_LEVEL_RATIO**k)
+        factor = factor_at(k)
         stats = level(k)
         sh, sw = stats.scene.shape[:2]
         tw = round(float(width) * factor)
