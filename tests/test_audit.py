@@ -26,6 +26,7 @@ from brandkit.audit import (
     audit,
     expand_library,
     expand_sources,
+    extension_counts,
     parse_shard,
     select_shard,
     shard_of,
@@ -135,6 +136,43 @@ def test_macos_metadata_files_are_left_out_and_counted(tmp_path: Path, rendered:
 
     with pytest.raises(ImageInputError, match=r"a Mac's metadata file \(AppleDouble, '\._name'\), not an image"):
         load_image(lib / "._a.png")
+
+
+def test_other_files_are_left_out_and_named(tmp_path: Path, rendered: Image.Image) -> None:
+    lib = tmp_path / "lib"
+    files = _library(lib, rendered)  # holds notes.txt and b/a.png.json (an image's record) beside the images
+    (lib / "logo.svg").write_text("<svg/>")
+    (lib / "b" / "ad.pdf").write_bytes(b"%PDF-1.7")
+    (lib / "b" / "source.PSD").write_bytes(b"8BPS")
+    (lib / "README").write_text("no extension")
+    (lib / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")  # Finder's folder file: not an asset
+    (lib / "b" / "Thumbs.db").write_bytes(b"\xd0\xcf")  # Explorer's
+    (lib / "._logo.svg").write_bytes(_APPLE_DOUBLE)  # a Mac's metadata beside logo.svg: metadata, not an SVG
+    found = expand_library([lib])
+    assert [item.path for item in found.files] == [
+        files[k] for k in ("a.png", "b/broken.png", "b/deep/y.png", "b/x.jpg")
+    ]
+    assert sorted(found.other) == sorted(
+        [lib / "README", lib / "logo.svg", lib / "notes.txt", lib / "b" / "ad.pdf", lib / "b" / "source.PSD"]
+    )
+    assert found.skipped == [lib / "._logo.svg"]
+    assert extension_counts(found.other) == {"": 1, ".svg": 1, ".txt": 1, ".pdf": 1, ".psd": 1}
+    # a pattern names what it matched and left out; an image it matches is not among them
+    by_pattern = expand_library([str(lib / "b" / "*")])
+    assert sorted(by_pattern.other) == [lib / "b" / "ad.pdf", lib / "b" / "source.PSD"]
+    # a folder or pattern without an image says what it held instead
+    vectors = tmp_path / "vectors"
+    vectors.mkdir()
+    for name in ("mark.svg", "wordmark.svg", "guide.pdf"):
+        (vectors / name).write_text("x")
+    with pytest.raises(
+        RequestError,
+        match=r"no image file in this folder .*; it holds 3 other file\(s\), "
+        r"not images brandkit reads: \.svg 2, \.pdf 1$",
+    ):
+        expand_library([vectors])
+    with pytest.raises(RequestError, match=r"the pattern matches no image file .*: \.svg 2$"):
+        expand_library([str(vectors / "*.svg")])
 
 
 def test_every_image_a_library_holds_is_listed_even_one_brandkit_cannot_read(tmp_path: Path) -> None:
@@ -291,8 +329,13 @@ def test_folder_audit_keeps_going_past_a_bad_file_with_typed_complete_lines(
     assert document["audit"] == summary.model_dump(mode="json")
     assert "[4/4]" in result.stderr and "ETA" in result.stderr and "Traceback" not in result.stderr
     assert "left out: 1 macOS metadata file(s) (AppleDouble ._name, not images): " in result.stderr
+    # the library's notes.txt is named, its image record (b/a.png.json) is not
+    assert f"left out: 1 other file(s), not images brandkit reads (.txt 1): {tmp_path / 'lib' / 'notes.txt'}" in (
+        result.stderr
+    )
     start = read_journal(out)[0][0]
     assert start["event"] == "start" and (start["files"], start["skipped_metadata"]) == (4, 1)
+    assert start["other_files"] == {".txt": 1}
     # the registry: every file that was read is recorded, the unreadable one is not
     with Registry.open(db) as registry:
         rows = registry.list_assets()

@@ -125,6 +125,11 @@ class AuditStart(BaseModel):
         description="macOS AppleDouble files (._name: a Mac's metadata, not images) the folders and patterns held, "
         "left out of the list.",
     )
+    other_files: dict[str, int] = Field(
+        default_factory=dict,
+        description="The other files the folders and patterns held, not images brandkit reads (an SVG, a PDF, a "
+        "PSD…), left out of the list: how many of each extension ('': none), most frequent first.",
+    )
 
 
 class CheckTally(BaseModel):

@@ -37,7 +37,14 @@ from brandkit.audit.records import (
     record_of,
     summarize,
 )
-from brandkit.audit.sources import AuditFile, Shard, expand_library, parse_shard, select_shard
+from brandkit.audit.sources import (
+    AuditFile,
+    Shard,
+    expand_library,
+    extension_counts,
+    parse_shard,
+    select_shard,
+)
 from brandkit.errors import OutputError, RequestError
 from brandkit.jsonl import Journal
 from brandkit.models import AssetRequest
@@ -76,7 +83,8 @@ class AuditRun:
     many were skipped because ``out`` held them already, ``rechecked`` how many ``out`` held with the same bytes but
     checked against another spec or other expected copy (they are in ``todo``: checked again); ``library`` the
     digest and size of the whole file list before sharding (:func:`~brandkit.audit.records.library_digest`);
-    ``skipped`` the macOS metadata files (``._name``) the folders and patterns held, left out."""
+    ``skipped`` the macOS metadata files (``._name``) the folders and patterns held, left out; ``other`` their other
+    files, not images brandkit reads (an SVG, a PDF, a PSD…), left out too."""
 
     def __init__(
         self,
@@ -90,6 +98,7 @@ class AuditRun:
         shard: Shard | None,
         library: tuple[str, int],
         skipped: list[Path],
+        other: list[Path],
         expectation: str | None,
         jobs: int | None,
         out: Path | None,
@@ -107,6 +116,7 @@ class AuditRun:
         self.shard = shard
         self.library = library
         self.skipped = skipped
+        self.other = other
         self.expectation = expectation
         self.out = out
         self._previous = previous
@@ -142,6 +152,7 @@ class AuditRun:
                 library=self.library[0],
                 library_files=self.library[1],
                 skipped_metadata=len(self.skipped),
+                other_files=extension_counts(self.other),
             )
             journal.append(START_EVENT, **start.model_dump(mode="json"))
         paths = [item.path for item in self.todo]
@@ -237,6 +248,7 @@ def audit(
         shard=chosen,
         library=(library_digest(item.rel for item in everything), len(everything)),
         skipped=library.skipped,
+        other=library.other,
         expectation=expectation,
         jobs=jobs,
         out=out_path,

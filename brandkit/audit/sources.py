@@ -16,6 +16,11 @@ Folders and patterns leave out macOS's AppleDouble files (``._name.png`` beside 
 shared drives and into zip files, ``__MACOSX/``), recognised by their content's magic number — metadata, not
 images; :func:`expand_library` counts them (``Library.skipped``) so that a run says how many it left out. A file
 named outright is never left out.
+
+The other files of a folder or pattern that are not images brandkit reads — an SVG logo, a PDF ad, a PSD source —
+are not checked either; :func:`expand_library` lists them (``Library.other``, :func:`extension_counts` counts them
+by extension) so that a run names what it did not judge. An image's record (``ad.png.json``) and an operating
+system's folder files (``.DS_Store``, ``Thumbs.db``, ``desktop.ini``) are not among them.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ import glob
 import hashlib
 import os
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from brandkit.errors import RequestError
@@ -36,8 +42,10 @@ __all__ = [
     "AuditFile",
     "Library",
     "Shard",
+    "count_extensions",
     "expand_library",
     "expand_sources",
+    "extension_counts",
     "parse_shard",
     "select_shard",
     "shard_of",
@@ -49,6 +57,9 @@ IMAGE_EXTENSIONS = frozenset(
 """What a folder or pattern is searched for: what brandkit decodes, and HEIC/HEIF, which it cannot — listed so that
 a library's iPhone photos are reported unreadable by name ("export it as JPEG or PNG") rather than left out of the
 audit without a word (as a browser's ``.jfif`` download or an ``.avif`` export were)."""
+_SYSTEM_FILES = frozenset({".ds_store", "thumbs.db", "ehthumbs.db", "desktop.ini", "icon\r", ".localized"})
+"""A folder's bookkeeping files an operating system writes (Finder's, Explorer's), in lower case: neither images
+nor assets, so not named among the other files an audit left out."""
 _MAGIC = re.compile(r"[*?\[]")
 _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
@@ -100,11 +111,13 @@ def select_shard(files: Iterable[AuditFile], shard: Shard | None) -> list[AuditF
 
 @dataclass(frozen=True)
 class Library:
-    """What :func:`expand_library` found: the ``files`` to check, and the AppleDouble metadata files (``._name``)
-    the folders and patterns held, left out (``skipped``)."""
+    """What :func:`expand_library` found: the ``files`` to check, the AppleDouble metadata files (``._name``) the
+    folders and patterns held, left out (``skipped``), and their other files, not images brandkit reads (``other``:
+    an SVG, a PDF, a PSD…), left out too."""
 
     files: list[AuditFile]
     skipped: list[Path]
+    other: list[Path] = field(default_factory=list)
 
 
 def expand_sources(sources: Sequence[str | os.PathLike[str]]) -> list[AuditFile]:
@@ -113,27 +126,60 @@ def expand_sources(sources: Sequence[str | os.PathLike[str]]) -> list[AuditFile]
 
 
 def expand_library(sources: Sequence[str | os.PathLike[str]]) -> Library:
-    """Every file the ``sources`` name, each once, in order, and the macOS metadata files left out of them (see
-    the module docstring)."""
+    """Every file the ``sources`` name, each once, in order, and the macOS metadata files and other files left out
+    of them (see the module docstring)."""
     seen: set[str] = set()
     files: list[AuditFile] = []
-    skipped: list[Path] = []
+    left = _LeftOut([], [])
     for source in sources:
-        for item in _expand(os.fspath(source), skipped):
+        for item in _expand(os.fspath(source), left):
             key = os.path.normcase(os.path.abspath(item.path))
             if key not in seen:
                 seen.add(key)
                 files.append(item)
-    unique = {os.path.normcase(os.path.abspath(path)): path for path in skipped}
-    return Library(files, list(unique.values()))
+    return Library(files, _unique(left.skipped), _unique(left.other))
 
 
-def _expand(source: str, skipped: list[Path]) -> list[AuditFile]:
+def extension_counts(paths: Iterable[Path]) -> dict[str, int]:
+    """How many of ``paths`` have each extension (lower case; ``""``: none), most frequent first."""
+    return dict(Counter(path.suffix.lower() for path in paths).most_common())
+
+
+def count_extensions(paths: Iterable[Path]) -> str:
+    """:func:`extension_counts` said: ``.svg 3, .pdf 2, (no extension) 1``."""
+    return ", ".join(f"{ext or '(no extension)'} {n}" for ext, n in extension_counts(paths).items())
+
+
+@dataclass(frozen=True)
+class _LeftOut:
+    """What the folders and patterns held that is not checked: AppleDouble files and other files."""
+
+    skipped: list[Path]
+    other: list[Path]
+
+    def sort(self, path: Path) -> bool:
+        """Whether ``path`` is an image to check; if not, it goes to ``skipped`` or ``other`` (or nowhere: an
+        image's record, a folder file of the operating system)."""
+        if _apple_double(path):  # ._logo.svg too: a Mac's metadata whatever the extension it borrows
+            self.skipped.append(path)
+        elif path.suffix.lower() in IMAGE_EXTENSIONS:
+            return True
+        elif not _record_or_system(path):
+            self.other.append(path)
+        return False
+
+
+def _unique(paths: list[Path]) -> list[Path]:
+    return list({os.path.normcase(os.path.abspath(path)): path for path in paths}.values())
+
+
+def _expand(source: str, left: _LeftOut) -> list[AuditFile]:
     path = Path(source)
+    other = len(left.other)
     if path.is_dir():
-        found = _folder_images(path, skipped)
+        found = _folder_images(path, left)
         if not found:
-            message = f"{source}: no image file in this folder ({_extensions()})"
+            message = f"{source}: no image file in this folder ({_extensions()}){_held(left.other[other:])}"
             raise RequestError(message, field="images", value=source)
         return found
     if path.exists() or not _MAGIC.search(source):
@@ -143,32 +189,40 @@ def _expand(source: str, skipped: list[Path]) -> list[AuditFile]:
     for match in sorted(glob.glob(source, recursive=True)):
         matched = Path(match)
         if matched.is_dir():
-            found.extend(AuditFile(item.path, _rel(item.path, base)) for item in _folder_images(matched, skipped))
-        elif matched.suffix.lower() in IMAGE_EXTENSIONS:
-            if _apple_double(matched):
-                skipped.append(matched)
-            else:
-                found.append(AuditFile(matched, _rel(matched, base)))
+            found.extend(AuditFile(item.path, _rel(item.path, base)) for item in _folder_images(matched, left))
+        elif left.sort(matched):
+            found.append(AuditFile(matched, _rel(matched, base)))
     if not found:
-        message = f"{source}: the pattern matches no image file ({_extensions()})"
+        message = f"{source}: the pattern matches no image file ({_extensions()}){_held(left.other[other:])}"
         raise RequestError(message, field="images", value=source)
     return found
 
 
-def _folder_images(folder: Path, skipped: list[Path]) -> list[AuditFile]:
-    """Image files under ``folder`` (recursively, hidden folders included), sorted by relative path; the
-    AppleDouble files among them go to ``skipped``."""
+def _folder_images(folder: Path, left: _LeftOut) -> list[AuditFile]:
+    """Image files under ``folder`` (recursively, hidden folders included), sorted by relative path; the others
+    go to ``left``."""
     found: list[AuditFile] = []
     for current, dirs, names in os.walk(folder):
         dirs.sort()
-        for name in names:
-            if Path(name).suffix.lower() in IMAGE_EXTENSIONS:
-                full = Path(current) / name
-                if _apple_double(full):
-                    skipped.append(full)
-                else:
-                    found.append(AuditFile(full, full.relative_to(folder).as_posix()))
+        for name in sorted(names):
+            full = Path(current) / name
+            if left.sort(full):
+                found.append(AuditFile(full, full.relative_to(folder).as_posix()))
     return sorted(found, key=lambda item: item.rel)
+
+
+def _record_or_system(path: Path) -> bool:
+    """Whether ``path`` is an image's record (``ad.png.json``) or an operating system's folder file."""
+    name = path.name.lower()
+    return name in _SYSTEM_FILES or (name.endswith(".json") and Path(name[:-5]).suffix in IMAGE_EXTENSIONS)
+
+
+def _held(other: list[Path]) -> str:
+    """What a folder or pattern without images held instead, for its error: ``; it holds 5 other file(s): .svg
+    3, .pdf 2``."""
+    if not other:
+        return ""
+    return f"; it holds {len(other)} other file(s), not images brandkit reads: {count_extensions(other)}"
 
 
 def _apple_double(path: Path) -> bool:
