@@ -13,11 +13,15 @@ from the corpus's on-brand ads (real photographs composed by brandkit, with thei
 box and variant): each base ad's logo is taken out (the box filled with the colour around it) and put back
 edited — **as drawn** (on brand: must pass), **removed**, **distorted** (height × 0.6 … 1.67), **too small**
 (0.75 × the variant's ``min_width_px``), **misplaced** (moved to a cell of the 3×3 grid no placement of the
-variant allows, the one that covers the least of the copy: :func:`misplaced_at`)
-— each check reading the file's provenance as ``brandkit validate`` does. A case is rejected when the
-check fails or cannot run (fail closed). ``--provenance stripped`` checks each edited file without its provenance
-instead — what an audit of an existing library sees: no layout, no variant, every variant searched for anywhere
-and the one found judged by the spec's rules (``both``: each case both ways).
+variant allows, the one that covers the least of the copy: :func:`misplaced_at`), **crowded** (drawn, with a word
+of the brand's body font set in its clear space: :func:`crowding_word`) — each check reading the file's
+provenance as ``brandkit validate`` does. A case is rejected when the check fails or cannot run (fail closed).
+``--provenance stripped`` checks each edited file without its provenance instead — what an audit of an existing
+library sees: no layout, no variant, every variant searched for anywhere and the one found judged by the spec's
+rules (``both``: each case both ways).
+
+``--edits "as drawn,crowded"`` checks only the edits named (by the start of their name): a quicker run when one
+rule is being measured.
 
 ``--scale K`` enlarges every edited ad K times (Lanczos) before it is checked: the same designs as a print export
 or a large banner (the too-small logo still 0.75 × ``min_width_px`` wide after the enlargement).
@@ -52,6 +56,11 @@ ROOT = Path(__file__).resolve().parents[1]
 ASPECTS = (0.6, 0.7, 0.8, 0.9, 1.1, 1.25, 1.43, 1.67)
 TOO_SMALL = 0.75
 """The shrunk logo's width as a share of the variant's ``min_width_px``."""
+CROWDED_WORD = "Now open"
+CROWDED_AT = 0.4
+"""The crowding word's near edge lies this share of the clear space from the logo's box."""
+CROWDED_HEIGHT = 0.5
+"""The crowding word's font size as a share of the logo's height."""
 
 
 Box = tuple[int, int, int, int]
@@ -86,6 +95,35 @@ def misplaced_at(
     return best[1]
 
 
+def crowding_word(
+    image: Image.Image, box: Box, clear_space: float, font: Path, ground: tuple[int, int, int]
+) -> Image.Image:
+    """``image`` with :data:`CROWDED_WORD` set in the clear space of the logo at ``box``: its font ``font`` at
+    :data:`CROWDED_HEIGHT` × the logo's height, black or white (the one that stands out more from ``ground``, the
+    colour around the logo), its near edge :data:`CROWDED_AT` × the clear space (``clear_space`` × the logo's
+    height) from the box — on the right when it fits in the image, else on the left, else below (centred on the
+    box's other axis). A designer's headline set too close to the logo: what the clear-space rule forbids."""
+    from PIL import ImageDraw, ImageFont
+
+    x0, y0, x1, y1 = box
+    bh = y1 - y0
+    face = ImageFont.truetype(str(font), max(8, round(CROWDED_HEIGHT * bh)))
+    left, top, right, bottom = face.getbbox(CROWDED_WORD)
+    ww, wh = right - left, bottom - top
+    near = max(1, round(CROWDED_AT * clear_space * bh))
+    if x1 + near + ww <= image.width:
+        at = (x1 + near, (y0 + y1 - wh) // 2)
+    elif x0 - near - ww >= 0:
+        at = (x0 - near - ww, (y0 + y1 - wh) // 2)
+    else:
+        at = ((x0 + x1 - ww) // 2, y1 + near)
+    luminance = 0.2126 * ground[0] + 0.7152 * ground[1] + 0.0722 * ground[2]
+    colour = (255, 255, 255) if luminance < 128 else (17, 17, 17)
+    out = image.copy()
+    ImageDraw.Draw(out).text((at[0] - left, at[1] - top), CROWDED_WORD, font=face, fill=colour)
+    return out
+
+
 def edits(
     image: Image.Image,
     box: Box,
@@ -93,9 +131,11 @@ def edits(
     min_width_px: float,
     placements: Sequence[str] | None = None,
     avoid: Sequence[Box] = (),
+    crowd: tuple[float, Path] | None = None,
 ) -> list[Any]:
     """``(name, label, expected reason, edited image)`` for one base ad whose logo the layout put at ``box``
-    (``placements`` / ``avoid``: see :func:`misplaced_at`)."""
+    (``placements`` / ``avoid``: see :func:`misplaced_at`; ``crowd``: the variant's clear space and the font of
+    the crowded edit, :func:`crowding_word` — none without it)."""
     arr = np.asarray(image.convert("RGB")).copy()
     x0, y0, x1, y1 = box
     h, w = arr.shape[:2]
@@ -131,16 +171,25 @@ def edits(
     # a cell of the grid no placement allows, clear of the copy where it can be
     left, top = misplaced_at((w, h), (bw, bh), placements, avoid)
     out.append(("misplaced", "off", "misplaced", pasted(bw, bh, left, top)))
+    if crowd is not None:
+        ground = tuple(int(v) for v in np.median(ring, axis=0)[:3])
+        word = crowding_word(pasted(bw, bh, x0, y0), box, crowd[0], crowd[1], (ground[0], ground[1], ground[2]))
+        out.append(("crowded", "off", "crowded", word))
     return out
 
 
 def run(
-    json_out: Path | None, cache: Path | None, provenance: Sequence[str] = ("kept",), scale: float = 1.0
+    json_out: Path | None,
+    cache: Path | None,
+    provenance: Sequence[str] = ("kept",),
+    scale: float = 1.0,
+    only: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """Every edit of every base ad, checked with its provenance ``kept`` and/or ``stripped``; the rows. ``scale``:
     each edited ad enlarged that many times (Lanczos) before it is checked — a print export or a large banner of
     the same design; the too-small edit's logo is made ``TOO_SMALL`` × ``min_width_px`` wide *after* the
-    enlargement, and "kept" hands the check the base ad's layout, which it scales to the image."""
+    enlargement, and "kept" hands the check the base ad's layout, which it scales to the image. ``only``: the
+    edits checked, by the start of their name (none: every edit)."""
     from brandkit import load_spec
     from brandkit.checks.base import CheckResources
     from brandkit.imageio import detect_format, encode_image, load_image
@@ -168,8 +217,11 @@ def run(
             variant.min_width_px / scale,
             list(variant.placements),
             [*expectation.copy_boxes, expectation.logo_box],
+            (variant.clear_space, spec.asset_path(spec.typography.font_for("body").file)),
         )
         for name, label, reason, drawn in made:
+            if only and not any(name.startswith(prefix) for prefix in only):
+                continue
             image = drawn if scale == 1.0 else enlarged(drawn, scale)
             edited = encode_image(image, "png")  # carries no provenance: "kept" hands the check the base ad's
             for kept in provenance:
@@ -346,7 +398,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=1.0,
         help="enlarge every edited ad this many times before checking it (a print export, a large banner)",
     )
+    parser.add_argument(
+        "--edits",
+        default="",
+        help="comma-separated edits to check, by the start of their name (e.g. 'as drawn,crowded'; default: all)",
+    )
     args = parser.parse_args(argv)
+    only = [name.strip() for name in args.edits.split(",") if name.strip()]
     from benchmarks._measure import code_from_pythonpath, measure
 
     code_from_pythonpath(ROOT)  # another tree's code when PYTHONPATH names one (see its docstring)
@@ -354,7 +412,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     with measure() as span:
         kept = ("kept", "stripped") if args.provenance == "both" else (args.provenance,)
-        rows = run(args.json, args.cache, kept, args.scale)
+        rows = run(args.json, args.cache, kept, args.scale, only)
     scaled = f" · every ad enlarged {args.scale:g}×" if args.scale != 1.0 else ""
     print(f"tree {Path(brandkit.__file__).resolve().parents[1]} · {len(rows)} cases{scaled} · {span.row()}")
     print()

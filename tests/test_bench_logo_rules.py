@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 import brandkit
@@ -51,6 +52,34 @@ def test_a_real_case_row_carries_the_scores() -> None:
                   "not found", "stripped")  # fmt: skip
     assert bare["rejected"] and bare["found"] is False and bare["coarse_best"] is not None
     assert -1.0 <= bare["coarse_best"] <= 1.0
+
+
+def test_the_crowded_edit_sets_a_word_in_the_clear_space_and_is_named() -> None:
+    """The crowded edit: the logo as drawn and a word of the body font 0.4 of the clear space beside it; the check
+    rejects it as crowded on the side the word is on, with and without provenance."""
+    case = next(c for c in load_cases() if c.id == CASE)
+    data = render_all([case])[case.id].read_bytes()
+    spec = brandkit.load_spec(ROOT / "brand_specs" / case.brand)
+    seen = expectation_from_provenance(data, "png")
+    assert seen.logo_box is not None and seen.logo_variant is not None
+    variant = spec.logo(seen.logo_variant)
+    logo_file = load_image(spec.asset_path(variant.file)).convert("RGBA")
+    font = spec.asset_path(spec.typography.font_for("body").file)
+    made = {n: (label, reason, im) for n, label, reason, im in edits(load_image(data), seen.logo_box, logo_file,
+            variant.min_width_px, crowd=(variant.clear_space, font))}  # fmt: skip
+    assert "crowded" not in {n for n, *_ in edits(load_image(data), seen.logo_box, logo_file, variant.min_width_px)}
+    label, reason, image = made["crowded"]
+    assert (label, reason) == ("off", "crowded")
+    drawn = np.asarray(made["as drawn"][2].convert("RGB"), dtype=np.int16)
+    changed = np.argwhere(np.abs(np.asarray(image.convert("RGB"), dtype=np.int16) - drawn).max(axis=2) > 0)
+    _, y0, x1, y1 = seen.logo_box
+    margin = variant.clear_space * (y1 - y0)
+    assert changed[:, 1].min() > x1 and changed[:, 1].min() <= x1 + margin  # starts inside the clear space, right
+    edited = encode_image(image, "png")
+    resources = CheckResources()
+    for kept, expectation in (("kept", seen), ("stripped", expectation_from_provenance(edited, "png"))):
+        row = _check(spec, image, edited, expectation, resources, case, "crowded", label, reason, kept)
+        assert row["rejected"] and row["named"] and row["failed_rules"] == ["crowded"], row
 
 
 def _row(**fields: Any) -> dict[str, Any]:

@@ -88,7 +88,10 @@ file width / visible width in the file — because that is what the spec's
   :data:`CLEAR_SPACE_MAX_EDGE_DENSITY` (2%) of any chunk of the band; each side
   is cut into chunks twice as long as the band is thick, so one intruding word is
   not diluted by a long empty band. Flat colour and smooth gradients have no
-  edges; text, shapes and busy photographic texture do.
+  edges; text, shapes and busy photographic texture do. A logo taller than
+  :data:`CLEAR_SPACE_REF_HEIGHT` (64 px) is judged on its surround reduced until
+  it is that tall (``measured_at_scale``): the same design reads the same at any
+  size.
   With ``require_edge_margin`` (default) the band must also fit inside the image:
   the logo may not be closer to the image edge than its clear space.
 

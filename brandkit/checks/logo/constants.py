@@ -63,6 +63,13 @@ MAX_ROTATION_DEG = 3.0
 CLEAR_SPACE_GAP = 0.06
 CLEAR_SPACE_MAX_EDGE_DENSITY = 0.02
 CLEAR_SPACE_OUTER_SLACK = 0.1
+CLEAR_SPACE_REF_HEIGHT = 64
+"""A logo taller than this (px) has its clear space judged on its surround reduced (area-averaged) until the logo is
+this tall: Canny's edges are thin, so their density in the band fell with the image's resolution (a word in the
+clear space of an ad enlarged 3× read a third of it: ``bench_logo_rules --edits "as drawn,crowded" --scale 3``,
+false accept 48/66 → 0/66), and a resampled JPEG copy's ringing beside the wordmark reached past the gap
+(``bench_logo_scale`` at 1.75–2.1×: 2/90 → 0/90). Logos up to this height (a third of the corpus's at the ads' own
+size) are read as before."""
 COARSE_EXIT_SCORE = 0.6
 RIVAL_OVERLAP = 0.5
 """Without provenance, another variant's distorted reading overrules a pass when their boxes overlap by at least

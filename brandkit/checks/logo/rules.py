@@ -13,6 +13,7 @@ from brandkit.checks.logo.constants import (
     CLEAR_SPACE_GAP,
     CLEAR_SPACE_MAX_EDGE_DENSITY,
     CLEAR_SPACE_OUTER_SLACK,
+    CLEAR_SPACE_REF_HEIGHT,
     MAX_ASPECT_CHANGE,
     MAX_ROTATION_DEG,
 )
@@ -101,23 +102,31 @@ def clear_space_band(scene: np.ndarray, box: PixelBox, margin: float, gap: float
     }
     if region.size == 0:
         return {**result_base, "sides": {}, "max_density": 0.0}
-    edges = cv2.Canny(cv2.GaussianBlur(region, (3, 3), 0), 60, 160) > 0
+    # a logo taller than the reference height is judged at the resolution where it is that tall: the same design
+    # at twice the size, or a native high-resolution photograph, reads as it does at its usual size
+    k = min(1.0, CLEAR_SPACE_REF_HEIGHT / max(1, y1 - y0))
+    if k < 1.0:
+        size = (max(1, round(region.shape[1] * k)), max(1, round(region.shape[0] * k)))
+        region = cv2.resize(region, size, interpolation=cv2.INTER_AREA)
+    result_base["measured_at_scale"] = round(k, 4)
+    blurred = cv2.GaussianBlur(region, (3, 3), 0)
+    edges = cv2.Canny(blurred, 60, 160) > 0
     rh, rw = edges.shape
 
-    def clamp(v: int, hi: int) -> int:
-        return max(0, min(hi, v))
+    def at(v: int, hi: int) -> int:  # a full-resolution offset from the region's corner, in the region measured
+        return max(0, min(hi, round(v * k)))
 
-    ox0, oy0 = clamp(x0 - outer - rx0, rw), clamp(y0 - outer - ry0, rh)
-    ox1, oy1 = clamp(x1 + outer - rx0, rw), clamp(y1 + outer - ry0, rh)
-    ix0, iy0 = clamp(x0 - g - rx0, rw), clamp(y0 - g - ry0, rh)
-    ix1, iy1 = clamp(x1 + g - rx0, rw), clamp(y1 + g - ry0, rh)
+    ox0, oy0 = at(x0 - outer - rx0, rw), at(y0 - outer - ry0, rh)
+    ox1, oy1 = at(x1 + outer - rx0, rw), at(y1 + outer - ry0, rh)
+    ix0, iy0 = at(x0 - g - rx0, rw), at(y0 - g - ry0, rh)
+    ix1, iy1 = at(x1 + g - rx0, rw), at(y1 + g - ry0, rh)
     strips = {
         "top": (edges[oy0:iy0, ox0:ox1], 1),
         "bottom": (edges[iy1:oy1, ox0:ox1], 1),
         "left": (edges[iy0:iy1, ox0:ix0], 0),
         "right": (edges[iy0:iy1, ix1:ox1], 0),
     }
-    chunk = max(8, 2 * outer)
+    chunk = max(8, 2 * round(outer * k))
     sides: dict[str, float] = {}
     for name, (strip, axis) in strips.items():
         if strip.size < 16 or min(strip.shape) == 0:
