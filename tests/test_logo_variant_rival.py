@@ -61,10 +61,11 @@ def _mono_reads_it_undistorted(monkeypatch: pytest.MonkeyPatch, score: float) ->
     def detect(scene: Any, logo: Any, *args: Any, **kwargs: Any) -> Any:
         found, info = real(scene, logo, *args, **kwargs)
         if logo.variant == "mono" and found is not None:
-            x0, y0, x1, _ = found.box
+            x0, y0, x1, y1 = found.box
             height = round((x1 - x0) * logo.aspect)
+            top = round((y0 + y1 - height) / 2)  # centred on the logo, as a homography's undistorted reading is
             found = dataclasses.replace(
-                found, box=(x0, y0, x1, y0 + height), height=float(height), aspect_change=0.0, score=score, skew=0.0
+                found, box=(x0, top, x1, top + height), height=float(height), aspect_change=0.0, score=score, skew=0.0
             )
         return found, info
 

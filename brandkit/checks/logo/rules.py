@@ -113,13 +113,17 @@ def clear_space_band(scene: np.ndarray, box: PixelBox, margin: float, gap: float
     edges = cv2.Canny(blurred, 60, 160) > 0
     rh, rw = edges.shape
 
-    def at(v: int, hi: int) -> int:  # a full-resolution offset from the region's corner, in the region measured
-        return max(0, min(hi, round(v * k)))
+    # the band's edges in the pixels measured, rounded towards its middle on both sides (the gap outwards, the outer
+    # limit inwards): what rounding would add at either edge — the logo's own strokes, a panel on the boundary —
+    # stays out (at scale 1 every edge is a whole pixel: the band of before)
 
-    ox0, oy0 = at(x0 - outer - rx0, rw), at(y0 - outer - ry0, rh)
-    ox1, oy1 = at(x1 + outer - rx0, rw), at(y1 + outer - ry0, rh)
-    ix0, iy0 = at(x0 - g - rx0, rw), at(y0 - g - ry0, rh)
-    ix1, iy1 = at(x1 + g - rx0, rw), at(y1 + g - ry0, rh)
+    def at(v: float, hi: int, down: bool) -> int:  # a full-resolution offset from the region's corner, scaled
+        return max(0, min(hi, math.floor(v * k) if down else math.ceil(v * k)))
+
+    ox0, oy0 = at(x0 - outer - rx0, rw, False), at(y0 - outer - ry0, rh, False)
+    ox1, oy1 = at(x1 + outer - rx0, rw, True), at(y1 + outer - ry0, rh, True)
+    ix0, iy0 = at(x0 - g - rx0, rw, True), at(y0 - g - ry0, rh, True)
+    ix1, iy1 = at(x1 + g - rx0, rw, False), at(y1 + g - ry0, rh, False)
     strips = {
         "top": (edges[oy0:iy0, ox0:ox1], 1),
         "bottom": (edges[iy1:oy1, ox0:ox1], 1),
