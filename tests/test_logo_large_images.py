@@ -43,14 +43,16 @@ def _png(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("scale", [2, 3])
+@pytest.mark.parametrize("scale", [2, 2.7, 3])
 def test_a_large_banner_without_provenance_has_its_logo_found(
-    kit_resources: KitResources, lumen: BrandSpec, banner: Image.Image, scale: int
+    kit_resources: KitResources, lumen: BrandSpec, banner: Image.Image, scale: float
 ) -> None:
+    """At 2.7× the coarse search read the logo's place best at a width two 10 % steps under its own (447 px for
+    524), out of reach of the fine search's ±10 %: not found (``LARGE_FINE_SCALE_RANGE``)."""
     kit = brandkit.BrandKit(lumen, resources=kit_resources, provider="local", checks=["logo"], signer=None)
     as_is = kit.validate(_png(banner)).checks["logo"]
     assert as_is.status is CheckStatus.passed, as_is.hint
-    size = (banner.width * scale, banner.height * scale)
+    size = (round(banner.width * scale), round(banner.height * scale))
     logo = kit.validate(_png(banner.resize(size, Image.Resampling.LANCZOS))).checks["logo"]
     assert logo.status is CheckStatus.passed, logo.details
     assert logo.details["variant"] == as_is.details["variant"]

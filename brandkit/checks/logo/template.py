@@ -25,6 +25,8 @@ from brandkit.checks.logo.constants import (
     FINE_SCALE_STEPS,
     LARGE_COARSE_CANDIDATES,
     LARGE_COARSE_SIZED_CANDIDATES,
+    LARGE_FINE_SCALE_RANGE,
+    LARGE_FINE_SCALE_STEPS,
     LARGE_SCENE_SIDE,
     NEAR_ASPECTS,
     TEMPLATE_SCENE_SIDE,
@@ -314,8 +316,12 @@ def template_detect(
     fine_scene = downscaled(scene, factor)
     best_uniform: tuple[float, float, float, float, float, float] = (-1.0, 0, 0, 0, 0, 1.0)
     best_cand = candidates[0]
+    # a large image's coarse widths are read on small levels, where the logo's own place can score best at a width
+    # two steps off (see LARGE_FINE_SCALE_RANGE): its widths are refined over a wider range
+    large = max(h, w) > LARGE_SCENE_SIDE
+    span, steps = (LARGE_FINE_SCALE_RANGE, LARGE_FINE_SCALE_STEPS) if large else (FINE_SCALE_RANGE, FINE_SCALE_STEPS)
     for cand in candidates:
-        hit = _fine_match(fine_scene, factor, logo, cand, (1.0,), FINE_SCALE_STEPS)
+        hit = _fine_match(fine_scene, factor, logo, cand, (1.0,), steps, span)
         if hit[0] > best_uniform[0]:
             best_uniform = hit
             best_cand = cand
