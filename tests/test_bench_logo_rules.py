@@ -21,15 +21,22 @@ ROOT = Path(__file__).resolve().parents[1]
 CASE = "northwind-coffee-cup-square-composed"
 
 
-def test_a_real_case_row_carries_the_scores() -> None:
-    """One corpus ad, its logo as drawn, removed and too small, checked as the benchmark checks them."""
+@pytest.fixture(scope="module")
+def base_ad() -> tuple[Any, bytes, brandkit.BrandSpec, Any, Any, Any]:
+    """The corpus ad the benchmark edits: (case, its bytes, spec, expectation from its provenance, the logo variant,
+    the logo file)."""
     case = next(c for c in load_cases() if c.id == CASE)
     data = render_all([case])[case.id].read_bytes()
     spec = brandkit.load_spec(ROOT / "brand_specs" / case.brand)
     seen = expectation_from_provenance(data, "png")
     assert seen.logo_box is not None and seen.logo_variant is not None
     variant = spec.logo(seen.logo_variant)
-    logo_file = load_image(spec.asset_path(variant.file)).convert("RGBA")
+    return case, data, spec, seen, variant, load_image(spec.asset_path(variant.file)).convert("RGBA")
+
+
+def test_a_real_case_row_carries_the_scores(base_ad: tuple[Any, bytes, brandkit.BrandSpec, Any, Any, Any]) -> None:
+    """One corpus ad, its logo as drawn, removed and too small, checked as the benchmark checks them."""
+    case, data, spec, seen, variant, logo_file = base_ad
     made = {
         name: (label, reason, image)
         for name, label, reason, image in edits(load_image(data), seen.logo_box, logo_file, variant.min_width_px)
@@ -54,16 +61,12 @@ def test_a_real_case_row_carries_the_scores() -> None:
     assert -1.0 <= bare["coarse_best"] <= 1.0
 
 
-def test_the_crowded_edit_sets_a_word_in_the_clear_space_and_is_named() -> None:
+def test_the_crowded_edit_sets_a_word_in_the_clear_space_and_is_named(
+    base_ad: tuple[Any, bytes, brandkit.BrandSpec, Any, Any, Any],
+) -> None:
     """The crowded edit: the logo as drawn and a word of the body font 0.4 of the clear space beside it; the check
     rejects it as crowded on the side the word is on, with and without provenance."""
-    case = next(c for c in load_cases() if c.id == CASE)
-    data = render_all([case])[case.id].read_bytes()
-    spec = brandkit.load_spec(ROOT / "brand_specs" / case.brand)
-    seen = expectation_from_provenance(data, "png")
-    assert seen.logo_box is not None and seen.logo_variant is not None
-    variant = spec.logo(seen.logo_variant)
-    logo_file = load_image(spec.asset_path(variant.file)).convert("RGBA")
+    case, data, spec, seen, variant, logo_file = base_ad
     font = spec.asset_path(spec.typography.font_for("body").file)
     made = {n: (label, reason, im) for n, label, reason, im in edits(load_image(data), seen.logo_box, logo_file,
             variant.min_width_px, crowd=(variant.clear_space, font))}  # fmt: skip
