@@ -42,10 +42,10 @@ __all__ = [
     "AuditFile",
     "Library",
     "Shard",
-    "count_extensions",
     "expand_library",
     "expand_sources",
     "extension_counts",
+    "extension_summary",
     "parse_shard",
     "select_shard",
     "shard_of",
@@ -145,7 +145,7 @@ def extension_counts(paths: Iterable[Path]) -> dict[str, int]:
     return dict(Counter(path.suffix.lower() for path in paths).most_common())
 
 
-def count_extensions(paths: Iterable[Path]) -> str:
+def extension_summary(paths: Iterable[Path]) -> str:
     """:func:`extension_counts` said: ``.svg 3, .pdf 2, (no extension) 1``."""
     return ", ".join(f"{ext or '(no extension)'} {n}" for ext, n in extension_counts(paths).items())
 
@@ -222,7 +222,7 @@ def _held(other: list[Path]) -> str:
     3, .pdf 2``."""
     if not other:
         return ""
-    return f"; it holds {len(other)} other file(s), not images brandkit reads: {count_extensions(other)}"
+    return f"; it holds {len(other)} other file(s), not images brandkit reads: {extension_summary(other)}"
 
 
 def _apple_double(path: Path) -> bool:

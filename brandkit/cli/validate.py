@@ -128,7 +128,7 @@ def validate_cmd(
     (pass rate per check, worst offenders). Exit 0 all passed · 1 some failed checks · 2 some file could not be
     read (or a usage/spec error).
     """
-    from brandkit.audit import audit, count_extensions
+    from brandkit.audit import audit, extension_summary
     from brandkit.cli.ordered_json import OrderedEntries, emit_json_with_list
     from brandkit.evidence.files import ReportWriter
     from brandkit.variants.eta import EtaEstimator, format_eta
@@ -175,7 +175,7 @@ def validate_cmd(
             count = len(run.skipped)
             stderr_line(f"left out: {count} macOS metadata file(s) (AppleDouble ._name, not images): {first}")
         if run.other:
-            kinds = count_extensions(run.other)
+            kinds = extension_summary(run.other)
             first = ", ".join(visible(path) for path in run.other[:3]) + (", …" if len(run.other) > 3 else "")
             stderr_line(f"left out: {len(run.other)} other file(s), not images brandkit reads ({kinds}): {first}")
         if run.rechecked:
