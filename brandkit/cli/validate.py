@@ -171,13 +171,15 @@ def validate_cmd(
         if run.resumed:
             stderr_line(f"resumed: {run.resumed} of {total} file(s) already in {out}")
         if run.skipped:
-            first = ", ".join(visible(path) for path in run.skipped[:3]) + (", …" if len(run.skipped) > 3 else "")
             count = len(run.skipped)
-            stderr_line(f"left out: {count} macOS metadata file(s) (AppleDouble ._name, not images): {first}")
+            stderr_line(
+                f"left out: {count} macOS metadata file(s) (AppleDouble ._name, not images): {_first(run.skipped)}"
+            )
         if run.other:
             kinds = extension_summary(run.other)
-            first = ", ".join(visible(path) for path in run.other[:3]) + (", …" if len(run.other) > 3 else "")
-            stderr_line(f"left out: {len(run.other)} other file(s), not images brandkit reads ({kinds}): {first}")
+            stderr_line(
+                f"left out: {len(run.other)} other file(s), not images brandkit reads ({kinds}): {_first(run.other)}"
+            )
         if run.rechecked:
             stderr_line(
                 f"checked again: {run.rechecked} file(s) in {out} were checked against another version of the spec, "
@@ -250,3 +252,8 @@ def _print_file_result(console: Console, result: Any, table: bool = True) -> Non
         if note:
             console.print(f"note: {esc(note)}")
     console.print(report_rows(report))
+
+
+def _first(paths: list[Path]) -> str:
+    """The first three of ``paths`` as shown (``visible``), then "…" when there are more."""
+    return ", ".join(visible(path) for path in paths[:3]) + (", …" if len(paths) > 3 else "")
