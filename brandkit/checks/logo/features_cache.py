@@ -47,8 +47,9 @@ BACKDROPS = (255, 0)
 """The backdrop tones a logo is prepared over: light (255, also when the tone is unknown) and dark (0)."""
 
 CACHE_KIND = "logo-features"
-FORMAT_VERSION = 1
-"""Bumped whenever the stored arrays or their meaning change."""
+FORMAT_VERSION = 2
+"""Bumped whenever the stored arrays or their meaning change (2: a single-colour logo is told from its file's own
+opaque pixels — :data:`~brandkit.checks.logo.prepare.SINGLE_COLOUR_STD` — and matched as a silhouette)."""
 
 
 def features_key(file_sha256: str, backdrop: int) -> str:

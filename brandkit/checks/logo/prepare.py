@@ -20,6 +20,14 @@ LOGO_ORB_FEATURES = 1500
 LOGO_ORB_FAST_THRESHOLD = 10
 LOGO_ORB_PAD = 32
 """ORB on the logo template: at most this many features, FAST threshold, backdrop padding (px) around it."""
+SINGLE_COLOUR_STD = 2.0
+"""A logo whose fully opaque pixels (alpha ≥ :data:`OPAQUE_ALPHA`, in the file at its own size) vary less than this
+(grey levels, standard deviation) is one colour: matched as a silhouette against the backdrop (the whole box), not
+through its alpha mask. Judged on the resized template instead, the anti-aliased edges (blended with the backdrop
+by the resize) passed for a second tone: the Northwind mono wordmark (0.5 in its file, 22 on the template) was
+matched on its edges' anti-aliasing alone and scored 0.76 drawn exactly where the layout put it, under the 0.85 bar."""
+OPAQUE_ALPHA = 250
+"""The alpha from which a logo file's pixel counts as fully opaque (:data:`SINGLE_COLOUR_STD`)."""
 
 
 class SizedTemplates:
@@ -89,6 +97,7 @@ def prepare_logo(rgba: Image.Image, variant: str, backdrop: int = 255) -> Prepar
     box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
     file_w = image.width
     image = image.crop(box)
+    single_colour = _single_colour(image)
     vis_w, vis_h = image.size
     work_w = TEMPLATE_WORK_WIDTH
     work_h = max(8, round(work_w * vis_h / vis_w))
@@ -99,8 +108,8 @@ def prepare_logo(rgba: Image.Image, variant: str, backdrop: int = 255) -> Prepar
     grey = cv2.cvtColor(np.clip(np.rint(rgb), 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
     alpha_u8 = np.clip(np.rint(arr[..., 3]), 0, 255).astype(np.uint8)
     mask = np.where(alpha_u8 > 127, 255, 0).astype(np.uint8)
-    masked = bool(mask.min() == 0) and float(grey[mask > 0].std()) >= 2.0
-    if float(grey[mask > 0].std()) < 2.0:
+    masked = bool(mask.min() == 0) and not single_colour
+    if single_colour:
         mask = np.full_like(mask, 255)  # single-colour silhouette: match its outline against the backdrop
     # ORB needs a border: pad with the backdrop so features near the logo's edge survive.
     pad = LOGO_ORB_PAD
@@ -120,6 +129,20 @@ def prepare_logo(rgba: Image.Image, variant: str, backdrop: int = 255) -> Prepar
         descriptors=desc,
         masked=masked,
     )
+
+
+def _single_colour(image: Image.Image) -> bool:
+    """Whether the trimmed RGBA logo ``image`` (the file's own pixels) is one colour: its fully opaque pixels' grey
+    levels vary less than :data:`SINGLE_COLOUR_STD` (the pixels over alpha 127 when none is fully opaque)."""
+    arr = np.asarray(image.convert("RGBA"))
+    alpha = arr[..., 3]
+    opaque = alpha >= OPAQUE_ALPHA
+    if not opaque.any():
+        opaque = alpha > 127
+    if not opaque.any():
+        return True  # a faint logo: its outline is all there is to match
+    grey = np.asarray(image.convert("RGB").convert("L"))[opaque]
+    return float(grey.std()) < SINGLE_COLOUR_STD
 
 
 @dataclass
