@@ -5,6 +5,7 @@ Run from the project root::
     python -m benchmarks.bench_logo_rules                # every edit of every base ad (a few minutes)
     python -m benchmarks.bench_logo_rules --json out.json
     python -m benchmarks.bench_logo_rules --provenance both --scale 2   # the same ads enlarged 2×
+    python -m benchmarks.bench_logo_rules --provenance both --variant mono   # every logo the one-colour variant
     PYTHONPATH=/path/to/other/tree python -m benchmarks.bench_logo_rules   # another tree's code, same images
 
 The gate corpus (``bench_gates``) labels whole ads on or off brand; its off-brand ads break the palette, not the
@@ -22,6 +23,10 @@ rules (``both``: each case both ways).
 
 ``--edits "as drawn,crowded"`` checks only the edits named (by the start of their name): a quicker run when one
 rule is being measured.
+
+``--variant mono`` makes every edit with that logo variant instead of the layout's, on the ads whose layout chose
+a variant for a light ground ("kept" reads it as the layout's variant): the corpus's ads all carry their brand's
+primary or inverse logo, so the one-colour variants are measured only this way.
 
 ``--scale K`` enlarges every edited ad K times (Lanczos) before it is checked: the same designs as a print export
 or a large banner (the too-small logo still 0.75 × ``min_width_px`` wide after the enlargement).
@@ -184,12 +189,16 @@ def run(
     provenance: Sequence[str] = ("kept",),
     scale: float = 1.0,
     only: Sequence[str] = (),
+    variant_name: str | None = None,
 ) -> list[dict[str, Any]]:
     """Every edit of every base ad, checked with its provenance ``kept`` and/or ``stripped``; the rows. ``scale``:
     each edited ad enlarged that many times (Lanczos) before it is checked — a print export or a large banner of
     the same design; the too-small edit's logo is made ``TOO_SMALL`` × ``min_width_px`` wide *after* the
     enlargement, and "kept" hands the check the base ad's layout, which it scales to the image. ``only``: the
-    edits checked, by the start of their name (none: every edit)."""
+    edits checked, by the start of their name (none: every edit). ``variant_name``: every edit made with this logo
+    variant instead of the layout's, on the base ads whose layout chose a variant for a light ground (the ones
+    a ``light`` variant such as ``mono`` is made for), "kept" reading it as the layout's variant — none of the
+    corpus's ads uses the brands' one-colour variants otherwise."""
     from brandkit import load_spec
     from brandkit.checks.base import CheckResources
     from brandkit.imageio import detect_format, encode_image, load_image
@@ -208,6 +217,11 @@ def run(
             continue
         spec = specs[case.brand]
         variant = spec.logo(expectation.logo_variant)
+        if variant_name is not None:
+            if "light" not in variant.backgrounds or variant_name not in {v.variant for v in spec.logos}:
+                continue  # a dark ground's ad, or a brand without that variant
+            variant = spec.logo(variant_name)
+            expectation = expectation.model_copy(update={"logo_variant": variant_name})
         logo_file = load_image(spec.asset_path(variant.file)).convert("RGBA")
         base = load_image(data)
         made = edits(
@@ -273,6 +287,9 @@ def _check(
         }
     # ORB readings whose features agreed but whose pixels did not ("rejected (verification score 0.42 < 0.6)")
     refused = [float(m) for d in notes for m in re.findall(r"verification score (-?[0-9.]+) <", str(d.get("orb", "")))]
+    # template readings over the score bar refused because a part of the logo was not there (their weakest part)
+    weakest = [min(r["parts"]) for d in notes for r in d.get("template_parts_refused") or () if r.get("parts")]
+    parts = detection.get("template_parts") if result.details.get("method") == "template" else None
     return {
         "id": case.id,
         "brand": case.brand,
@@ -290,6 +307,8 @@ def _check(
         "coarse_best": detection.get("coarse_best_score"),
         "template_best": detection.get("template_best_score"),
         "orb_refused_best": max(refused, default=None),
+        "weakest_part": min(parts) if parts else None,
+        "parts_refused_best": max(weakest, default=None),
         "cpu_ms": round(cpu, 1),
     }
 
@@ -329,6 +348,11 @@ def margins(rows: Sequence[dict[str, Any]]) -> None:
     the best any search reached on the removed-logo ads (coarse, and the fine template search where it ran)."""
     from brandkit.checks.logo.constants import COARSE_EXIT_SCORE, ORB_VERIFY_MIN, TEMPLATE_THRESHOLD
 
+    try:  # a tree from before the part test (PYTHONPATH): its rows carry no part scores
+        from brandkit.checks.logo.constants import TEMPLATE_PART_MIN
+    except ImportError:
+        TEMPLATE_PART_MIN = 0.3
+
     bars = {"orb": ORB_VERIFY_MIN, "orb-upsampled": ORB_VERIFY_MIN}
     print()
     print("| provenance | reading | cases | lowest / highest score | bar | margin |")
@@ -361,6 +385,21 @@ def margins(rows: Sequence[dict[str, Any]]) -> None:
             print(
                 f"| {kept} | an ORB reading refused by its verification (features agree, pixels do not): highest "
                 f"score | {len(refused)} | {high:.3f} | {ORB_VERIFY_MIN} | {ORB_VERIFY_MIN - high:+.3f} |"
+            )
+        found_parts = [float(r["weakest_part"]) for r in drawn if r.get("weakest_part") is not None]
+        if found_parts:
+            low = min(found_parts)
+            print(
+                f"| {kept} | on brand, found by template: lowest weakest part | {len(found_parts)} | {low:.3f} | "
+                f"{TEMPLATE_PART_MIN} | {low - TEMPLATE_PART_MIN:+.3f} |"
+            )
+        part_refused = [float(r["parts_refused_best"]) for r in mine if r.get("parts_refused_best") is not None]
+        if part_refused:
+            high = max(part_refused)
+            print(
+                f"| {kept} | a template reading refused by its parts (a blob matching part of the logo): highest "
+                f"weakest part | {len(part_refused)} | {high:.3f} | {TEMPLATE_PART_MIN} | "
+                f"{TEMPLATE_PART_MIN - high:+.3f} |"
             )
         removed = [r for r in mine if r["edit"] == "removed"]
         for key, bar, what in (
@@ -399,6 +438,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="enlarge every edited ad this many times before checking it (a print export, a large banner)",
     )
     parser.add_argument(
+        "--variant",
+        default=None,
+        help="make every edit with this logo variant instead of the layout's (e.g. 'mono'), on the ads whose layout "
+        "chose a variant for a light ground",
+    )
+    parser.add_argument(
         "--edits",
         default="",
         help="comma-separated edits to check, by the start of their name (e.g. 'as drawn,crowded'; default: all)",
@@ -412,8 +457,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     with measure() as span:
         kept = ("kept", "stripped") if args.provenance == "both" else (args.provenance,)
-        rows = run(args.json, args.cache, kept, args.scale, only)
+        rows = run(args.json, args.cache, kept, args.scale, only, args.variant)
     scaled = f" · every ad enlarged {args.scale:g}×" if args.scale != 1.0 else ""
+    scaled += f" · every logo the {args.variant!r} variant" if args.variant else ""
     print(f"tree {Path(brandkit.__file__).resolve().parents[1]} · {len(rows)} cases{scaled} · {span.row()}")
     print()
     report(rows)

@@ -12,7 +12,7 @@ import pytest
 import brandkit
 from benchmarks.bench_logo_rules import _check, edits, margins
 from brandkit.checks.base import CheckResources
-from brandkit.checks.logo.constants import COARSE_EXIT_SCORE, ORB_VERIFY_MIN, TEMPLATE_THRESHOLD
+from brandkit.checks.logo.constants import COARSE_EXIT_SCORE, ORB_VERIFY_MIN, TEMPLATE_PART_MIN, TEMPLATE_THRESHOLD
 from brandkit.imageio import encode_image, load_image
 from brandkit.pipeline import expectation_from_provenance
 from tests.support.gate_corpus import load_cases, render_all
@@ -105,6 +105,26 @@ def test_the_margins_table(capsys: pytest.CaptureFixture[str]) -> None:
         ),
         _row(edit="misplaced", orb_refused_best=0.41),
         _row(edit="removed", orb_refused_best=0.52, coarse_best=0.5),
+        _row(
+            provenance="stripped",
+            label="on",
+            edit="as drawn",
+            found=True,
+            method="template",
+            score=0.9,
+            weakest_part=0.74,
+        ),
+        _row(
+            provenance="stripped",
+            label="on",
+            edit="as drawn",
+            found=True,
+            method="template",
+            score=0.93,
+            weakest_part=0.81,
+        ),
+        _row(provenance="stripped", edit="removed", parts_refused_best=0.01),
+        _row(provenance="stripped", edit="too small", parts_refused_best=-0.3),
     ]
     margins(rows)
     out = capsys.readouterr().out
@@ -131,6 +151,16 @@ def test_the_margins_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert f"| kept | logo removed: highest fine template score | 1 | 0.790 | {bar} | {bar - 0.79:+.3f} |" in out
     assert f"| stripped | logo removed: highest fine template score | 1 | 0.840 | {bar} | {bar - 0.84:+.3f} |" in out
     assert "| stripped | on brand, found by orb: lowest | 1 | 0.940 |" in out
+    part = TEMPLATE_PART_MIN
+    assert (
+        f"| stripped | on brand, found by template: lowest weakest part | 2 | 0.740 | {part} | {0.74 - part:+.3f} |"
+        in out
+    )
+    assert (
+        "| stripped | a template reading refused by its parts (a blob matching part of the logo): highest weakest "
+        f"part | 2 | 0.010 | {part} | {part - 0.01:+.3f} |" in out
+    )
+    assert "| kept | on brand, found by template: lowest weakest part" not in out  # no kept row carries parts
     assert f"on brand (an early exit: a false reject): lowest coarse score | 1 | 0.950 | {COARSE_EXIT_SCORE}" in out
 
 

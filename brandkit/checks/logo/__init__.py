@@ -44,9 +44,13 @@
    steps, both roundings of the height: thin-stroked wordmarks lose ~0.2 of
    score at 3–5% scale error), every size of one place matched in one shared
    :class:`~brandkit.checks.logo.matching.Region`. A score of at least :data:`TEMPLATE_THRESHOLD`
-   is a detection. Near-flat windows are ignored (masked correlation is unstable
-   there, see :func:`_masked_score`). A squashed or stretched logo is read by ORB (its homography measures the
-   distortion) and, once found at the layout's box or by ORB, by its heights × 0.9 / 1.1 and finer in place
+   is a detection when each of the template's :data:`TEMPLATE_PARTS` parts scores at least
+   :data:`TEMPLATE_PART_MIN` on its own (:mod:`~brandkit.checks.logo.parts`: a blob matching the logo's heaviest
+   part is not the logo; the next candidate is tried). A one-colour logo (its file's opaque pixels one grey) is
+   matched as a silhouette against the backdrop, not through its alpha mask. Near-flat windows are ignored
+   (masked correlation is unstable there, see :func:`_masked_score`). A squashed or stretched logo is read by ORB
+   (its homography measures the distortion) and, once found at the layout's box or by ORB, by its heights × 0.9 /
+   1.1 and finer in place
    (:data:`BOX_DISTORTED_ASPECTS`: a thin logo's homography can miss a 10 % stretch the pixels show); a
    distorted template search over the candidates (heights × 0.6–1.67) ran here until 2026-12-05 and was dropped:
    on 792 edited real-photo ads it named no distortion, for a fifth of every logo-free search's cost.
@@ -160,6 +164,8 @@ from brandkit.checks.logo.constants import (
     RIVAL_OVERLAP,
     SEARCH_MAX_WIDTH_SHARE,
     SEARCH_MIN_WIDTH_SHARE,
+    TEMPLATE_PART_MIN,
+    TEMPLATE_PARTS,
     TEMPLATE_SCENE_SIDE,
     TEMPLATE_THRESHOLD,
     TEMPLATE_WORK_WIDTH,
@@ -215,6 +221,8 @@ __all__ = [
     "RIVAL_OVERLAP",
     "SEARCH_MAX_WIDTH_SHARE",
     "SEARCH_MIN_WIDTH_SHARE",
+    "TEMPLATE_PARTS",
+    "TEMPLATE_PART_MIN",
     "TEMPLATE_SCENE_SIDE",
     "TEMPLATE_THRESHOLD",
     "TEMPLATE_WORK_WIDTH",

@@ -57,6 +57,13 @@ LARGE_FINE_SCALE_STEPS = 21
 2 % steps): the coarse search reads large widths on small pyramid levels, where the logo's own place scored best at a
 width two 10 % steps under its own (a Lumen banner enlarged 2.7×: 447 px for a 524-px logo), out of reach of ±10 %
 (``bench_logo_scale`` at 2.7×: 4 of 90 not found)."""
+TEMPLATE_PARTS = 3
+TEMPLATE_PART_MIN = 0.3
+"""A template reading over :data:`TEMPLATE_THRESHOLD` is the logo only when each of its :data:`TEMPLATE_PARTS` parts
+(bands across its long side holding equal shares of its contrast) correlates with the window at least this much on
+its own (:mod:`~brandkit.checks.logo.parts`): a blob matching the logo's heaviest part on flat ground scored 0.89
+overall with its other parts at 0.01 or below (``bench_logo_rules --scale 2.7 --edits removed``), a logo found
+scores 0.36 or more in its weakest part (a too-small logo enlarged 2.7×, blurred) — see benchmarks.md."""
 NEAR_ASPECTS = (0.92, 1.08)
 SEARCH_MIN_WIDTH_SHARE = 0.6
 SEARCH_MAX_WIDTH_SHARE = 1.5

@@ -46,6 +46,7 @@ from brandkit.checks.logo.matching import (
     verify_sizes,
     window_best,
 )
+from brandkit.checks.logo.parts import part_scores, parts_agree
 from brandkit.checks.logo.prepare import LogoDetection, PreparedLogo
 from brandkit.checks.logo.scene import LogoScene
 from brandkit.checks.logo.sized import resized
@@ -314,35 +315,50 @@ def template_detect(
         return None, info
     factor = min(1.0, TEMPLATE_SCENE_SIDE / max(h, w))
     fine_scene = downscaled(scene, factor)
-    best_uniform: tuple[float, float, float, float, float, float] = (-1.0, 0, 0, 0, 0, 1.0)
-    best_cand = candidates[0]
     # a large image's coarse widths are read on small levels, where the logo's own place can score best at a width
     # two steps off (see LARGE_FINE_SCALE_RANGE): its widths are refined over a wider range
     large = max(h, w) > LARGE_SCENE_SIDE
     span, steps = (LARGE_FINE_SCALE_RANGE, LARGE_FINE_SCALE_STEPS) if large else (FINE_SCALE_RANGE, FINE_SCALE_STEPS)
-    for cand in candidates:
-        hit = _fine_match(fine_scene, factor, logo, cand, (1.0,), steps, span)
-        if hit[0] > best_uniform[0]:
-            best_uniform = hit
-            best_cand = cand
-    best_uniform = max(best_uniform, _polish(scene, logo, best_uniform))
-    info["template_best_score"] = round(best_uniform[0], 4)
-    best = best_uniform
-    if best_uniform[0] >= TEMPLATE_THRESHOLD:
+    hits = [(_fine_match(fine_scene, factor, logo, cand, (1.0,), steps, span), cand) for cand in candidates]
+    hits.sort(key=lambda hit: -hit[0][0])  # the best first (stable: the coarse order among equals)
+    refused: list[dict[str, Any]] = []
+    found: tuple[tuple[float, float, float, float, float, float], list[float]] | None = None
+    for hit, cand in hits:
+        best_uniform = max(hit, _polish(scene, logo, hit))
+        info.setdefault("template_best_score", round(best_uniform[0], 4))
+        if best_uniform[0] < TEMPLATE_THRESHOLD:
+            # Not there undistorted: not found (the other places score lower still). A squashed or stretched logo is
+            # read by ORB, whose homography measures the distortion; the distorted template search that ran here
+            # named none of 792 edited real-photo ads — benchmarks/bench_logo_rules.py — for a fifth of every
+            # logo-free search's cost, and never changed a decision: a distorted logo fails either way.
+            break
+        best = best_uniform
         # Slightly squashed or stretched? Only accept another aspect if it is clearly better.
-        near = _fine_match(fine_scene, factor, logo, best_cand, NEAR_ASPECTS, 7)
+        near = _fine_match(fine_scene, factor, logo, cand, NEAR_ASPECTS, 7)
         if near[0] > best_uniform[0] + DISTORTION_MARGIN:
             best = max(near, _polish(scene, logo, near))
-    else:
-        # Not there undistorted: not found. (A squashed or stretched logo is read by ORB, whose homography measures
-        # the distortion; the distorted template search that ran here named none of 792 edited real-photo ads —
-        # benchmarks/bench_logo_rules.py — for a fifth of every logo-free search's cost, and never changed a
-        # decision: a distorted logo fails either way.)
+        parts = part_scores(scene, logo, round(best[1]), round(best[2]), round(best[3]), round(best[4]))
+        if parts_agree(parts):
+            found = best, parts
+            break
+        # the score of a blob matching the logo's heaviest part, the rest of the window flat: not the logo
+        refused.append({"score": round(best[0], 4), "box": _box(best), "parts": [round(p, 3) for p in parts]})
+    if refused:
+        info["template_parts_refused"] = refused
+    if found is None:
         return None, info
+    best, parts = found
+    info["template_parts"] = [round(p, 3) for p in parts]
     score, x, y, tw, th, aspect = best
     box = (max(0, round(x)), max(0, round(y)), min(w, round(x + tw)), min(h, round(y + th)))
     detection = LogoDetection(box=box, width=tw, height=th, score=score, method="template", aspect_change=aspect - 1.0)
     return detection, info
+
+
+def _box(hit: tuple[float, float, float, float, float, float]) -> list[int]:
+    """A reading's box ``[x0, y0, x1, y1]`` (pixels) for the notes."""
+    _, x, y, w, h, _ = hit
+    return [round(x), round(y), round(x + w), round(y + h)]
 
 
 def at_expected_box(scene: np.ndarray, logo: PreparedLogo, box: PixelBox) -> tuple[LogoDetection | None, str]:
