@@ -379,28 +379,19 @@ def margins(rows: Sequence[dict[str, Any]]) -> None:
                     f"| {kept} | logo found after the coarse search, {what}: lowest coarse score | {len(found)} | "
                     f"{low:.3f} | {COARSE_EXIT_SCORE} | {low - COARSE_EXIT_SCORE:+.3f} |"
                 )
-        refused = [float(r["orb_refused_best"]) for r in mine if r.get("orb_refused_best") is not None]
-        if refused:
-            high = max(refused)
-            print(
-                f"| {kept} | an ORB reading refused by its verification (features agree, pixels do not): highest "
-                f"score | {len(refused)} | {high:.3f} | {ORB_VERIFY_MIN} | {ORB_VERIFY_MIN - high:+.3f} |"
-            )
-        found_parts = [float(r["weakest_part"]) for r in drawn if r.get("weakest_part") is not None]
-        if found_parts:
-            low = min(found_parts)
-            print(
-                f"| {kept} | on brand, found by template: lowest weakest part | {len(found_parts)} | {low:.3f} | "
-                f"{TEMPLATE_PART_MIN} | {low - TEMPLATE_PART_MIN:+.3f} |"
-            )
-        part_refused = [float(r["parts_refused_best"]) for r in mine if r.get("parts_refused_best") is not None]
-        if part_refused:
-            high = max(part_refused)
-            print(
-                f"| {kept} | a template reading refused by its parts (a blob matching part of the logo): highest "
-                f"weakest part | {len(part_refused)} | {high:.3f} | {TEMPLATE_PART_MIN} | "
-                f"{TEMPLATE_PART_MIN - high:+.3f} |"
-            )
+        for values, bar, lowest, what in (
+            (
+                [r.get("orb_refused_best") for r in mine],
+                ORB_VERIFY_MIN,
+                False,
+                "an ORB reading refused by its verification (features agree, pixels do not): highest score",
+            ),
+            ([r.get("weakest_part") for r in drawn], TEMPLATE_PART_MIN, True, "on brand, found by template: lowest "
+             "weakest part"),
+            ([r.get("parts_refused_best") for r in mine], TEMPLATE_PART_MIN, False, "a template reading refused by "
+             "its parts (a blob matching part of the logo): highest weakest part"),
+        ):  # fmt: skip
+            _bar_row(kept, what, [float(v) for v in values if v is not None], bar, lowest)
         removed = [r for r in mine if r["edit"] == "removed"]
         for key, bar, what in (
             ("coarse_best", COARSE_EXIT_SCORE, "coarse"),
@@ -417,6 +408,14 @@ def margins(rows: Sequence[dict[str, Any]]) -> None:
                     f"| {kept} | logo removed: highest {what} score{said} | {len(scores)} | {high:.3f} | {bar} | "
                     f"{margin} |"
                 )
+
+
+def _bar_row(kept: str, what: str, values: Sequence[float], bar: float, lowest: bool) -> None:
+    """One margins row: the lowest (``lowest``) or highest of ``values`` against ``bar`` — none when empty."""
+    if values:
+        value = min(values) if lowest else max(values)
+        margin = value - bar if lowest else bar - value
+        print(f"| {kept} | {what} | {len(values)} | {value:.3f} | {bar} | {margin:+.3f} |")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -91,6 +91,7 @@ def _row(**fields: Any) -> dict[str, Any]:
 
 
 def test_the_margins_table(capsys: pytest.CaptureFixture[str]) -> None:
+    template_found = {"provenance": "stripped", "label": "on", "edit": "as drawn", "found": True, "method": "template"}
     rows = [
         _row(label="on", edit="as drawn", found=True, method="expected-box", score=0.91),
         _row(label="on", edit="as drawn", found=True, method="expected-box", score=0.88),
@@ -105,24 +106,8 @@ def test_the_margins_table(capsys: pytest.CaptureFixture[str]) -> None:
         ),
         _row(edit="misplaced", orb_refused_best=0.41),
         _row(edit="removed", orb_refused_best=0.52, coarse_best=0.5),
-        _row(
-            provenance="stripped",
-            label="on",
-            edit="as drawn",
-            found=True,
-            method="template",
-            score=0.9,
-            weakest_part=0.74,
-        ),
-        _row(
-            provenance="stripped",
-            label="on",
-            edit="as drawn",
-            found=True,
-            method="template",
-            score=0.93,
-            weakest_part=0.81,
-        ),
+        _row(**template_found, score=0.9, weakest_part=0.74),
+        _row(**template_found, score=0.93, weakest_part=0.81),
         _row(provenance="stripped", edit="removed", parts_refused_best=0.01),
         _row(provenance="stripped", edit="too small", parts_refused_best=-0.3),
     ]
