@@ -401,7 +401,7 @@ def margins(rows: Sequence[dict[str, Any]]) -> None:
             if scores:
                 high = max(scores)
                 exits = sum(1 for value in scores if value < COARSE_EXIT_SCORE) if key == "coarse_best" else None
-                said = f" ({exits} exit early)" if exits is not None else ""
+                said = f" ({exits} exit early)" if exits is not None else " (the part test decides after it)"
                 # below the early exit's bar a removed logo's search ends sooner: a cost, not an error — no margin
                 margin = "—" if key == "coarse_best" else f"{bar - high:+.3f}"
                 print(
