@@ -162,8 +162,8 @@ def test_the_box_readings_share_sizes_and_read_as_each_alone(
     """The layout's-box reading passes one table of sizes tried at its centre through the pixel grid, the ±3 %
     reading and the distortion test: the same answer as the three readings each on their own (a logo at its box,
     squashed there, a few pixels off, absent)."""
+    from brandkit.checks.logo.expected_box import at_expected_box
     from brandkit.checks.logo.matching import distorted_in_place, verify
-    from brandkit.checks.logo.template import at_expected_box
 
     logo = prepared_for_spec(northwind, CheckResources(), northwind.logo("primary"), 255)
     image = make_poster(northwind, 1024, 1024, logo_px=None, seed=2)

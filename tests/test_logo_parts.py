@@ -20,8 +20,9 @@ from benchmarks.bench_logo_rules import edits, enlarged
 from brandkit.checks.base import CheckContext, CheckResources
 from brandkit.checks.logo import LogoCheck, prepare_logo
 from brandkit.checks.logo.constants import TEMPLATE_PART_MIN, TEMPLATE_THRESHOLD
+from brandkit.checks.logo.expected_box import at_expected_box
 from brandkit.checks.logo.parts import part_scores, parts_agree
-from brandkit.checks.logo.template import at_expected_box, template_detect
+from brandkit.checks.logo.template import template_detect
 from brandkit.imageio import encode_image, load_image
 from brandkit.models import CheckStatus
 from brandkit.pipeline import expectation_from_provenance

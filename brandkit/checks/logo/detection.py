@@ -20,10 +20,11 @@ from brandkit.checks.logo.constants import (
     ORB_SMALL_LOGO_PX,
     ORB_VERIFY_MIN,
 )
+from brandkit.checks.logo.expected_box import at_expected_box
 from brandkit.checks.logo.orb import orb_detect
 from brandkit.checks.logo.prepare import LogoDetection, PreparedLogo
 from brandkit.checks.logo.scene import LogoScene
-from brandkit.checks.logo.template import Candidate, at_expected_box, coarse_candidates, template_detect
+from brandkit.checks.logo.template import Candidate, coarse_candidates, template_detect
 from brandkit.geometry import PixelBox
 
 
