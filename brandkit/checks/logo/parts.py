@@ -33,7 +33,8 @@ def part_scores(
     the template's contrast (its squared deviation from the mean under the mask) reaches each ``1/parts`` share:
     a mark and a wordmark, or a word's letters, each weigh what they show. A part of the window that is flat
     scores 0 (nothing there); a part whose template is flat, or under :data:`MIN_PART_PIXELS`, is left out. An
-    empty list: the reading's window does not lie inside the scene (nothing to judge).
+    empty list — nothing to judge: the reading's window does not lie inside the scene, or the template has no
+    pixel under its mask or no contrast.
     """
     if x < 0 or y < 0 or width < 1 or height < 1 or y + height > scene.shape[0] or x + width > scene.shape[1]:
         return []

@@ -134,8 +134,7 @@ def prepare_logo(rgba: Image.Image, variant: str, backdrop: int = 255) -> Prepar
 def _single_colour(image: Image.Image) -> bool:
     """Whether the trimmed RGBA logo ``image`` (the file's own pixels) is one colour: its fully opaque pixels' grey
     levels vary less than :data:`SINGLE_COLOUR_STD` (the pixels over alpha 127 when none is fully opaque)."""
-    arr = np.asarray(image.convert("RGBA"))
-    alpha = arr[..., 3]
+    alpha = np.asarray(image.getchannel("A"))
     opaque = alpha >= OPAQUE_ALPHA
     if not opaque.any():
         opaque = alpha > 127
