@@ -51,14 +51,15 @@ SUMMARY_EVENT = "summary"
 """The JSONL event of a run's last line (:class:`AuditSummary`)."""
 
 
-RECORD_REVISION = 6
+RECORD_REVISION = 7
 """What a record's figures mean, as of this brandkit: bumped when a check's decision or a recorded figure changes
 meaning (2: ``off_palette_share`` became the judged pixels beyond the tolerance, ``1 − coverage``; before, ΔE > 20
 over every pixel; 3: the technical check fails an animated file, whose frames after the first went unchecked; 4: the
 logo check looks at the layout's box scaled to a file of another size and keeps its coarse templates whole on a
 large file, and a file over the decode limit is checked reduced, no longer unreadable; 5: the logo's clear space
 measured where the logo is 64 px tall, and a wider fine search on files over 2,048 px; 6: a template reading is the
-logo only when each of its parts agrees, and a one-colour logo is matched as a silhouette).
+logo only when each of its parts agrees, and a one-colour logo is matched as a silhouette; 7: a recoloured logo
+fails, and without provenance the variant whose colours fit is named).
 ``--resume`` checks again a file whose line is of another revision (or has none)."""
 
 

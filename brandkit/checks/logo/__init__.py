@@ -99,6 +99,15 @@ file width / visible width in the file — because that is what the spec's
   With ``require_edge_margin`` (default) the band must also fit inside the image:
   the logo may not be closer to the image edge than its clear space.
 
+* *Colour* (``recoloured``): the shape is matched in grey, so the file's colours
+  (:func:`~brandkit.checks.logo.colour.logo_colours`: its fully opaque pixels in at most six colours, blends left
+  out) are compared with the image where the logo was found, each colour's area shrunk by a pixel: a colour whose
+  median ΔE00 exceeds :data:`LOGO_RECOLOUR_DE`, or a quarter of all the pixels compared beyond it, is a recolour.
+  A colour thinner than :data:`LOGO_COLOUR_CORE_SHARE` allows (a wordmark's strokes at an ad's size, whose chroma
+  JPEG halves) counts in the whole logo's quarter only. Without provenance, every other variant is read at the
+  box found and the one whose colours fit best is named and judged (:mod:`~brandkit.checks.logo.variants`,
+  :data:`VARIANT_COLOUR_MARGIN`, ``details.variant_fits``).
+
 Details report the box, rendered width, scale, match score, method, the rules'
 measurements; each failure adds a precise repair hint.
 
@@ -111,7 +120,9 @@ once — the dark-canvas variants' too, unless the file has see-through pixels: 
 ``features_cache.py`` (prepared logos in the warm disk cache; :func:`warm_logo` fills it ahead of use),
 ``detection.py`` (:func:`detect_logo`: the layout's
 box first, then 1, then 2),
-``rules.py`` (placement grid and the regions searched, clear-space band),
+``rules.py`` (placement grid and the regions searched, clear-space band), ``colour.py`` (the file's colours and
+the recolour rule), ``variants.py`` (which variant is on an image without provenance: the rival distorted reading,
+the colour fit),
 ``check.py`` (:class:`LogoCheck`, which applies the rules),
 (OpenCV single-threaded for the span of a check: :mod:`brandkit.checks.opencv_threads`, shared with the OCR read.)
 This module re-exports the names the single ``logo.py`` module had.
@@ -145,11 +156,17 @@ from brandkit.checks.logo.constants import (
     LARGE_FINE_SCALE_RANGE,
     LARGE_FINE_SCALE_STEPS,
     LARGE_SCENE_SIDE,
+    LOGO_COLOUR_ASSIGN,
+    LOGO_COLOUR_CORE_SHARE,
+    LOGO_COLOUR_MIN_PIXELS,
+    LOGO_COLOUR_MIN_SHARE,
+    LOGO_RECOLOUR_DE,
     MASK_ALPHA,
     MAX_ASPECT_CHANGE,
     MAX_ROTATION_DEG,
     MIN_WINDOW_STD,
     NEAR_ASPECTS,
+    OPAQUE_ALPHA,
     ORB_CROP_MARGIN,
     ORB_MAX_SCENE_SIDE,
     ORB_MAX_UPSCALE,
@@ -169,6 +186,7 @@ from brandkit.checks.logo.constants import (
     TEMPLATE_SCENE_SIDE,
     TEMPLATE_THRESHOLD,
     TEMPLATE_WORK_WIDTH,
+    VARIANT_COLOUR_MARGIN,
     WIDTH_TOLERANCE,
 )
 from brandkit.checks.logo.detection import detect_logo
@@ -201,11 +219,17 @@ __all__ = [
     "LARGE_FINE_SCALE_RANGE",
     "LARGE_FINE_SCALE_STEPS",
     "LARGE_SCENE_SIDE",
+    "LOGO_COLOUR_ASSIGN",
+    "LOGO_COLOUR_CORE_SHARE",
+    "LOGO_COLOUR_MIN_PIXELS",
+    "LOGO_COLOUR_MIN_SHARE",
+    "LOGO_RECOLOUR_DE",
     "MASK_ALPHA",
     "MAX_ASPECT_CHANGE",
     "MAX_ROTATION_DEG",
     "MIN_WINDOW_STD",
     "NEAR_ASPECTS",
+    "OPAQUE_ALPHA",
     "ORB_CROP_MARGIN",
     "ORB_MAX_SCENE_SIDE",
     "ORB_MAX_UPSCALE",
@@ -226,6 +250,7 @@ __all__ = [
     "TEMPLATE_SCENE_SIDE",
     "TEMPLATE_THRESHOLD",
     "TEMPLATE_WORK_WIDTH",
+    "VARIANT_COLOUR_MARGIN",
     "WIDTH_TOLERANCE",
     "LogoCheck",
     "LogoDetection",

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from brandkit.checks.base import CheckContext, CheckInfo, in_the_image, limit_pct, result, said
+from brandkit.checks.logo.colour import colour_reading
 from brandkit.checks.logo.constants import (
-    RIVAL_OVERLAP,
     SEARCH_MAX_WIDTH_SHARE,
     SEARCH_MIN_WIDTH_SHARE,
     TEMPLATE_THRESHOLD,
@@ -19,8 +19,11 @@ from brandkit.checks.logo.features_cache import prepared_for_spec
 from brandkit.checks.logo.prepare import PreparedLogo, backdrop_shows, grey_scene
 from brandkit.checks.logo.rules import clear_space_problem, distortion_problem, placement_of, placement_regions
 from brandkit.checks.logo.scene import LogoScene
+from brandkit.checks.logo.variants import closest_colours
+from brandkit.checks.logo.variants import rival as _rival
 from brandkit.checks.logo_location import LogoLocation, record_logo
 from brandkit.checks.opencv_threads import OpenCvThreads
+from brandkit.geometry import PixelBox
 from brandkit.models import CheckResult, CheckStatus, Measure
 from brandkit.spec.models import LogoVariant
 
@@ -120,6 +123,7 @@ class LogoCheck:
             )
         overruled = {id(o): o for o in readings if o.status is CheckStatus.passed and _rival(o, readings) is not None}
         best = max(found, key=lambda o: (o.status is CheckStatus.passed and id(o) not in overruled, o.score or 0.0))
+        best = self._fitting_variant(ctx, best, searched, scenes)
         best.details.update(
             provenance="none",
             searched_variants=searched,
@@ -135,9 +139,29 @@ class LogoCheck:
             )
         return best
 
-    def _check_variant(self, ctx: CheckContext, variant: str, scenes: _Scenes, fast: bool = False) -> CheckResult:
+    def _fitting_variant(
+        self, ctx: CheckContext, best: CheckResult, searched: Sequence[str], scenes: _Scenes
+    ) -> CheckResult:
+        """The reading of the variant whose colours fit the logo found best: every other variant read at its box
+        (:func:`~brandkit.checks.logo.variants.closest_colours`). A brand's variants share a shape, so the first
+        one found need not be the one on the image (a colour wordmark read as its one-colour version)."""
+        mine = LogoDetails.model_validate(best.details)
+        if mine.box is None or len(mine.box) != 4:
+            return best
+        x0, y0, x1, y1 = mine.box
+        others = [
+            self._check_variant(ctx, variant, scenes, at=(x0, y0, x1, y1))
+            for variant in searched
+            if variant != mine.variant
+        ]
+        return closest_colours(best, others)
+
+    def _check_variant(
+        self, ctx: CheckContext, variant: str, scenes: _Scenes, fast: bool = False, at: PixelBox | None = None
+    ) -> CheckResult:
         """Detect logo ``variant`` and judge it (the body of :meth:`run`); ``fast``: ORB on the whole scene only
-        (the first pass of :meth:`_search_anywhere`)."""
+        (the first pass of :meth:`_search_anywhere`); ``at``: only where another variant was found (its visible
+        box, :meth:`_fitting_variant`)."""
         try:
             logo = ctx.spec.logo(variant)
         except KeyError as exc:
@@ -178,16 +202,22 @@ class LogoCheck:
         )
         # the layout's logo box, scaled to the image when the file was resized or read reduced
         expected = ctx.expectation.logo_box
+        look_at = None if expected is None else ctx.expectation.in_image(expected, (width, height))
+        if at is not None:  # the file's box around the visible box found, as compose would have placed it
+            half_w, half_h = (at[2] - at[0]) * prepared.trim_scale / 2, (at[3] - at[1]) / 2
+            cx, cy = (at[0] + at[2]) / 2, (at[1] + at[3]) / 2
+            look_at = (round(cx - half_w), round(cy - half_h), round(cx + half_w), round(cy + half_h))
         detection, info = detect_logo(
             scene,
             prepared,
             search_min,
             search_max,
-            None if expected is None else ctx.expectation.in_image(expected, (width, height)),
+            look_at,
             shared=shared,
             fast_only=fast,
             sized=sized,
             centres=placement_regions(logo.placements, width, height),
+            box_only=at is not None,
         )
         placements = ", ".join(logo.placements)
         wanted = (
@@ -223,6 +253,16 @@ class LogoCheck:
         if distortion is not None:
             failed.append("distorted")
             problems.append(distortion)
+
+        # colour: the file's colours where the logo was found (its shape is matched in grey)
+        colour = colour_reading(
+            ctx.image, prepared.colour_labels, prepared.colours, detection.box, detection.rotation_deg
+        )
+        details["colour"] = colour.as_details()
+        recolour = colour.problem(variant, in_the_image(ctx.expectation))
+        if recolour is not None:
+            failed.append("recoloured")
+            problems.append(recolour)
 
         # size: in widths of the whole logo file, as the compose stage sizes it, in the file's pixels
         rendered = detection.width * prepared.trim_scale * file_scale
@@ -303,34 +343,6 @@ class LogoCheck:
             details=details,
             measures=measures,
         )
-
-
-def _rival(passed: CheckResult, readings: Sequence[CheckResult]) -> CheckResult | None:
-    """The reading that overrules ``passed`` (a variant found within the rules, without provenance), or ``None``:
-    another variant's reading of the same logo (their boxes overlap by at least :data:`RIVAL_OVERLAP` of the
-    smaller one) that reads it **distorted** and fits the pixels better (a higher score). Two variants of one
-    wordmark — a colour one and a one-colour one — can read one stretched logo either way; the better reading
-    decides, whatever order the variants were searched in. Only distortion overrules: size, placement and clear
-    space are each variant's own rules, not a reading of the pixels."""
-    mine = LogoDetails.model_validate(passed.details)
-    if mine.box is None or len(mine.box) != 4:
-        return None
-    for other in readings:
-        theirs = LogoDetails.model_validate(other.details)
-        if theirs.variant == mine.variant or not theirs.found or not theirs.distorted or theirs.box is None:
-            continue
-        same_logo = len(theirs.box) == 4 and _overlap(mine.box, theirs.box) >= RIVAL_OVERLAP
-        if same_logo and (other.score or 0.0) > (passed.score or 0.0):
-            return other
-    return None
-
-
-def _overlap(a: Sequence[int], b: Sequence[int]) -> float:
-    """The intersection of boxes ``a`` and ``b`` (x0, y0, x1, y1) as a share of the smaller one."""
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-    return 0.0 if w <= 0 or h <= 0 or smaller <= 0 else w * h / smaller
 
 
 class _Scenes:

@@ -88,7 +88,7 @@ size) are read as before."""
 COARSE_EXIT_SCORE = 0.6
 RIVAL_OVERLAP = 0.5
 """Without provenance, another variant's distorted reading overrules a pass when their boxes overlap by at least
-this share of the smaller box (the same logo) — see ``LogoCheck``'s ``_rival``."""
+this share of the smaller box (the same logo) — see :func:`~brandkit.checks.logo.variants.rival`."""
 BOX_DISTORTED_ASPECTS = (0.9, 1.1)
 """A logo found at the layout's box or by ORB is also tried with its height × these (the width kept): a logo stretched
 or squashed in place still matches the undistorted template there (a wide wordmark keeps its middle rows; the
@@ -101,3 +101,33 @@ EXPECTED_BOX_WIDTHS = (-3, 2)
 SIZED_TEMPLATES_BYTES = 32 * 2**20
 """Each prepared logo keeps its template resized to the sizes recently asked for (the same few sizes recur image after
 image for one format) up to about this many bytes, the least recently used dropped first."""
+OPAQUE_ALPHA = 250
+"""The alpha from which a logo file's pixel counts as fully opaque (one-colour logos, the logo's colours)."""
+LOGO_COLOUR_MIN_SHARE = 0.02
+"""A colour of the logo file is compared with the image when it covers at least this share of the file's fully
+opaque pixels (:mod:`~brandkit.checks.logo.colour`)."""
+LOGO_COLOUR_PART_SHARE = 0.1
+"""A connected part of one of the logo's colours covering at least this share of its opaque pixels is compared on its
+own (:func:`~brandkit.checks.logo.colour.logo_colours`): the Northwind mark (a fifth of the logo) turned grey beside
+its near-black wordmark was outvoted by the wordmark in their colour's median."""
+LOGO_COLOUR_ASSIGN = 6.0
+"""A fully opaque pixel of the logo belongs to one of its colours when within this ΔE00 of it; the blends between two
+colours (a white figure's edge inside an orange disc) belong to none and are not compared."""
+LOGO_COLOUR_MIN_PIXELS = 12
+"""A colour is measured where at least this many of its pixels lie inside the logo found (after its edge is shrunk)."""
+LOGO_COLOUR_CORE_SHARE = 0.45
+"""An area's median decides the recolour rule when at least this share of it lies a pixel clear of its edge; thinner
+strokes (the Ubuntu wordmark at an ad's size) take the ground's colour and lose their chroma to JPEG's halved colour
+resolution — an on-brand resized JPEG copy read its aubergine 16–17 off (12.6 seen with the viewing flare,
+``colour.VIEWING_FLARE``) — and count in the whole logo's upper quartile only."""
+LOGO_RECOLOUR_DE = 16.0
+"""The logo is recoloured when a deciding area's median ΔE00, or the ΔE00 a quarter of all its compared pixels exceed,
+is over this (:mod:`~brandkit.checks.logo.colour`). On the gate corpus's on-brand real-photo ads the worst read 1.5
+as composed, 8.4 as JPEG copies, 10.3 as resized JPEG copies, and 12.4 enlarged up to 3× (``bench_gates``,
+``bench_logo_scale``); the recolours read 20.0 (the Lumen one-colour logo's hues turned round) and 23.6 or more
+(a logo in grey, the gate corpus's greyed, tinted, darkened and primary-less ads): the bar lies between, 3.6 above
+the one and 4.0 under the other. A recolour under ~10 (the Lumen slate turned grey: 9.5) is within what JPEG does to
+the genuine logo and passes."""
+VARIANT_COLOUR_MARGIN = 3.0
+"""Without provenance, another variant read at the box where one was found is named instead when its colours fit
+better by more than this (worst deciding ΔE00, :mod:`~brandkit.checks.logo.variants`)."""

@@ -61,6 +61,16 @@ class LogoDetails(CheckDetails):
         description="Without provenance, when no variant was found: each variant's search notes (its best coarse "
         "and fine template scores, ORB, the early exit) — how near anything came.",
     )
+    colour: dict[str, Any] | None = Field(
+        default=None,
+        description="The recolour rule: each colour of the logo file against the image's pixels where the logo "
+        "shows it (median ΔE00, the pixels compared, whether it is thick enough to decide), the worst and the bar.",
+    )
+    variant_fits: dict[str, float | None] | None = Field(
+        default=None,
+        description="Without provenance, the logo found: every variant read at its box and its worst colour ΔE00 "
+        "(None: not found there, or no colour measured); the variant judged fits best.",
+    )
     overruled: list[str] | None = Field(
         default=None,
         description="Without provenance: the variants whose pass another variant's better distorted reading overruled.",

@@ -38,6 +38,7 @@ def detect_logo(
     fast_only: bool = False,
     sized: tuple[float, float] | None = None,
     centres: Sequence[PixelBox] | None = None,
+    box_only: bool = False,
 ) -> tuple[LogoDetection | None, dict[str, Any]]:
     """Find ``logo`` in the grey uint8 ``scene``: at ``expected_box`` first (where the layout puts the logo
     file, when known), then ORB, then masked template matching as fallback.
@@ -50,7 +51,8 @@ def detect_logo(
     :func:`~brandkit.checks.logo.template.coarse_candidates`). ``centres``: the boxes where the logo's centre must
     lie to pass the placement rule (``rules.placement_regions``): ORB on the whole scene still looks anywhere (a
     logo plain to see in the wrong place is named misplaced), the coarse-to-fine search only at windows centred
-    in them (a logo it would find elsewhere fails the placement rule either way); ``None``: anywhere.
+    in them (a logo it would find elsewhere fails the placement rule either way); ``None``: anywhere. ``box_only``:
+    look at ``expected_box`` only (another variant read where one was found: ``LogoCheck``'s variant fit).
     """
     info: dict[str, Any] = {}
     if expected_box is not None:
@@ -58,6 +60,9 @@ def detect_logo(
         if at_box is not None:
             info["expected_box"] = f"found ({how})"
             return at_box, info
+        if box_only:
+            info["expected_box"] = f"not there ({how})"
+            return None, info
         info["expected_box"] = f"not there ({how}); searched the whole image" + (
             "" if centres is None else " by ORB, the allowed placements by template"
         )

@@ -47,9 +47,10 @@ BACKDROPS = (255, 0)
 """The backdrop tones a logo is prepared over: light (255, also when the tone is unknown) and dark (0)."""
 
 CACHE_KIND = "logo-features"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 """Bumped whenever the stored arrays or their meaning change (2: a single-colour logo is told from its file's own
-opaque pixels — :data:`~brandkit.checks.logo.prepare.SINGLE_COLOUR_STD` — and matched as a silhouette)."""
+opaque pixels — :data:`~brandkit.checks.logo.prepare.SINGLE_COLOUR_STD` — and matched as a silhouette; 3: the file's
+colour areas and their map, :func:`~brandkit.checks.logo.colour.logo_colours`)."""
 
 
 def features_key(file_sha256: str, backdrop: int) -> str:
@@ -72,6 +73,8 @@ def to_arrays(prepared: PreparedLogo) -> dict[str, np.ndarray]:
         "has_descriptors": np.array(descriptors is not None),
         "geometry": np.array([prepared.aspect, *prepared.source_size, prepared.trim_scale], dtype=np.float64),
         "masked": np.array(prepared.masked),
+        "colour_labels": prepared.colour_labels,
+        "colours": prepared.colours,
     }
 
 
@@ -82,9 +85,12 @@ def from_arrays(arrays: dict[str, np.ndarray], variant: str) -> PreparedLogo | N
         keypoints, descriptors = arrays["keypoints"], arrays["descriptors"]
         aspect, width, height, trim_scale = (float(v) for v in arrays["geometry"])
         has_descriptors, masked = bool(arrays["has_descriptors"]), bool(arrays["masked"])
+        colour_labels, colours = arrays["colour_labels"], arrays["colours"]
     except (KeyError, ValueError, TypeError):
         return None
-    shapes_agree = grey.ndim == 2 and grey.shape == mask.shape == alpha.shape
+    shapes_agree = grey.ndim == 2 and grey.shape == mask.shape == alpha.shape == colour_labels.shape
+    if colours.ndim != 2 or colours.shape[1:] != (3,) or colours.dtype != np.uint8 or colour_labels.dtype != np.uint8:
+        return None
     if not shapes_agree or grey.dtype != np.uint8 or keypoints.ndim != 2 or keypoints.shape[1:] != (2,):
         return None
     if has_descriptors and len(descriptors) != len(keypoints):
@@ -100,6 +106,8 @@ def from_arrays(arrays: dict[str, np.ndarray], variant: str) -> PreparedLogo | N
         keypoints=keypoints.astype(np.float32),
         descriptors=descriptors if has_descriptors else None,
         masked=masked,
+        colour_labels=colour_labels,
+        colours=colours,
     )
 
 

@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 import numpy as np
 from PIL import Image
 
-from brandkit.checks.logo.constants import SIZED_TEMPLATES_BYTES, TEMPLATE_WORK_WIDTH
+from brandkit.checks.logo.colour import logo_colours
+from brandkit.checks.logo.constants import OPAQUE_ALPHA, SIZED_TEMPLATES_BYTES, TEMPLATE_WORK_WIDTH
 from brandkit.geometry import PixelBox
 
 T = TypeVar("T")
@@ -26,8 +27,6 @@ SINGLE_COLOUR_STD = 2.0
 through its alpha mask. Judged on the resized template instead, the anti-aliased edges (blended with the backdrop
 by the resize) passed for a second tone: the Northwind mono wordmark (0.5 in its file, 22 on the template) was
 matched on its edges' anti-aliasing alone and scored 0.76 drawn exactly where the layout put it, under the 0.85 bar."""
-OPAQUE_ALPHA = 250
-"""The alpha from which a logo file's pixel counts as fully opaque (:data:`SINGLE_COLOUR_STD`)."""
 
 
 class SizedTemplates:
@@ -81,6 +80,8 @@ class PreparedLogo:
     keypoints: np.ndarray  # N×2 float32 coordinates in ``grey``
     descriptors: np.ndarray | None
     masked: bool  # whether template matching uses the alpha mask
+    colour_labels: np.ndarray  # uint8, same shape as ``grey``: k in the file's k-th colour area, 0 elsewhere
+    colours: np.ndarray  # K×3 uint8 sRGB: each area's colour (:func:`~brandkit.checks.logo.colour.logo_colours`)
     sized: SizedTemplates = field(default_factory=SizedTemplates, repr=False, compare=False)
     """The template at each size matched recently (see :func:`~brandkit.checks.logo.matching.sized`)."""
 
@@ -102,6 +103,7 @@ def prepare_logo(rgba: Image.Image, variant: str, backdrop: int = 255) -> Prepar
     work_w = TEMPLATE_WORK_WIDTH
     work_h = max(8, round(work_w * vis_h / vis_w))
     image = image.resize((work_w, work_h), Image.Resampling.LANCZOS)
+    colour_labels, colours = logo_colours(np.asarray(image, dtype=np.uint8))
     arr = np.asarray(image, dtype=np.float32)
     a = arr[..., 3:4] / 255.0
     rgb = arr[..., :3] * a + backdrop * (1.0 - a)
@@ -128,6 +130,8 @@ def prepare_logo(rgba: Image.Image, variant: str, backdrop: int = 255) -> Prepar
         keypoints=points,
         descriptors=desc,
         masked=masked,
+        colour_labels=colour_labels,
+        colours=colours,
     )
 
 
