@@ -15,7 +15,8 @@ box and variant): each base ad's logo is taken out (the box filled with the colo
 edited — **as drawn** (on brand: must pass), **removed**, **distorted** (height × 0.6 … 1.67), **too small**
 (0.75 × the variant's ``min_width_px``), **misplaced** (moved to a cell of the 3×3 grid no placement of the
 variant allows, the one that covers the least of the copy: :func:`misplaced_at`), **crowded** (drawn, with a word
-of the brand's body font set in its clear space: :func:`crowding_word`) — each check reading the file's
+of the brand's body font set in its clear space: :func:`crowding_word`), **recoloured** (its hues turned half way
+round, or in grey: :func:`recoloured`; for a logo with a hue) — each check reading the file's
 provenance as ``brandkit validate`` does. A case is rejected when the check fails or cannot run (fail closed).
 ``--provenance stripped`` checks each edited file without its provenance instead — what an audit of an existing
 library sees: no layout, no variant, every variant searched for anywhere and the one found judged by the spec's
@@ -61,6 +62,12 @@ ROOT = Path(__file__).resolve().parents[1]
 ASPECTS = (0.6, 0.7, 0.8, 0.9, 1.1, 1.25, 1.43, 1.67)
 TOO_SMALL = 0.75
 """The shrunk logo's width as a share of the variant's ``min_width_px``."""
+RECOLOURS = ("hue", "grey")
+"""The recoloured edits: the logo's hues turned half way round, or the logo in grey (:func:`recoloured`)."""
+CHROMATIC_SATURATION = 0.3
+CHROMATIC_SHARE = 0.1
+"""The recoloured edits are made for a logo with at least this share of its opaque pixels at an HSV saturation of
+:data:`CHROMATIC_SATURATION` or more (not for a black or grey one-colour logo, whose hue turns to itself)."""
 CROWDED_WORD = "Now open"
 CROWDED_AT = 0.4
 """The crowding word's near edge lies this share of the clear space from the logo's box."""
@@ -176,10 +183,46 @@ def edits(
     # a cell of the grid no placement allows, clear of the copy where it can be
     left, top = misplaced_at((w, h), (bw, bh), placements, avoid)
     out.append(("misplaced", "off", "misplaced", pasted(bw, bh, left, top)))
+    if chromatic(logo_file):  # a one-colour grey or black logo has no hue to turn
+        for how in RECOLOURS:
+            out.append((f"recoloured ({how})", "off", "recoloured", recoloured_paste(clean, logo_file, box, how)))
     if crowd is not None:
         ground = tuple(int(v) for v in np.median(ring, axis=0)[:3])
         word = crowding_word(pasted(bw, bh, x0, y0), box, crowd[0], crowd[1], (ground[0], ground[1], ground[2]))
         out.append(("crowded", "off", "crowded", word))
+    return out
+
+
+def chromatic(logo_file: Image.Image) -> bool:
+    """Whether at least :data:`CHROMATIC_SHARE` of the logo file's opaque pixels have an HSV saturation of
+    :data:`CHROMATIC_SATURATION` or more (a hue the recoloured edits can turn)."""
+    arr = np.asarray(logo_file.convert("RGBA"))
+    opaque = arr[..., 3] >= 250
+    hsv = np.asarray(logo_file.convert("RGB").convert("HSV"))
+    return bool(opaque.any() and (hsv[..., 1][opaque] >= CHROMATIC_SATURATION * 255).mean() >= CHROMATIC_SHARE)
+
+
+def recoloured(logo_file: Image.Image, how: str) -> Image.Image:
+    """The logo file recoloured, its alpha kept: ``hue`` — every hue turned half way round the colour wheel (HSV),
+    the saturation and value kept; ``grey`` — every colour turned to its grey (ITU-R 601 luma)."""
+    rgba = logo_file.convert("RGBA")
+    if how == "grey":
+        rgb = rgba.convert("L").convert("RGB")
+    else:
+        h, sat, val = rgba.convert("RGB").convert("HSV").split()
+        h = h.point(lambda v: (v + 128) % 256)
+        rgb = Image.merge("HSV", (h, sat, val)).convert("RGB")
+    out = rgb.convert("RGBA")
+    out.putalpha(rgba.getchannel("A"))
+    return out
+
+
+def recoloured_paste(clean: np.ndarray, logo_file: Image.Image, box: Box, how: str) -> Image.Image:
+    """The ad without its logo (``clean``) with the logo recoloured (:func:`recoloured`) pasted at ``box``."""
+    x0, y0, x1, y1 = box
+    out = Image.fromarray(clean)
+    logo = recoloured(logo_file, how).resize((x1 - x0, y1 - y0), Image.Resampling.LANCZOS)
+    out.paste(logo, (x0, y0), logo)
     return out
 
 
@@ -309,6 +352,7 @@ def _check(
         "orb_refused_best": max(refused, default=None),
         "weakest_part": min(parts) if parts else None,
         "parts_refused_best": max(weakest, default=None),
+        "colour_worst": (result.details.get("colour") or {}).get("worst_delta_e"),
         "cpu_ms": round(cpu, 1),
     }
 
@@ -352,6 +396,10 @@ def margins(rows: Sequence[dict[str, Any]]) -> None:
         from brandkit.checks.logo.constants import TEMPLATE_PART_MIN
     except ImportError:
         TEMPLATE_PART_MIN = 0.3
+    try:  # a tree from before the recolour rule: its rows carry no colour reading
+        from brandkit.checks.logo.constants import LOGO_RECOLOUR_DE
+    except ImportError:
+        LOGO_RECOLOUR_DE = 16.0
 
     bars = {"orb": ORB_VERIFY_MIN, "orb-upsampled": ORB_VERIFY_MIN}
     print()
@@ -390,6 +438,10 @@ def margins(rows: Sequence[dict[str, Any]]) -> None:
              "weakest part"),
             ([r.get("parts_refused_best") for r in mine], TEMPLATE_PART_MIN, False, "a template reading refused by "
              "its parts (a blob matching part of the logo): highest weakest part"),
+            ([r.get("colour_worst") for r in mine if r["label"] == "on"], LOGO_RECOLOUR_DE, False, "on brand, found: "
+             "highest colour ΔE00 (a colour's median or the whole logo's upper quartile)"),
+            ([r.get("colour_worst") for r in mine if r["edit"].startswith("recoloured")], LOGO_RECOLOUR_DE, True,
+             "recoloured, found: lowest colour ΔE00"),
         ):  # fmt: skip
             _bar_row(kept, what, [float(v) for v in values if v is not None], bar, lowest)
         removed = [r for r in mine if r["edit"] == "removed"]

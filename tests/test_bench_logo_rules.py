@@ -12,7 +12,13 @@ import pytest
 import brandkit
 from benchmarks.bench_logo_rules import _check, edits, margins
 from brandkit.checks.base import CheckResources
-from brandkit.checks.logo.constants import COARSE_EXIT_SCORE, ORB_VERIFY_MIN, TEMPLATE_PART_MIN, TEMPLATE_THRESHOLD
+from brandkit.checks.logo.constants import (
+    COARSE_EXIT_SCORE,
+    LOGO_RECOLOUR_DE,
+    ORB_VERIFY_MIN,
+    TEMPLATE_PART_MIN,
+    TEMPLATE_THRESHOLD,
+)
 from brandkit.imageio import encode_image, load_image
 from brandkit.pipeline import expectation_from_provenance
 from tests.support.gate_corpus import load_cases, render_all
@@ -43,10 +49,13 @@ def test_a_real_case_row_carries_the_scores(base_ad: tuple[Any, bytes, brandkit.
     }
     resources = CheckResources()
     rows = {}
-    for name in ("as drawn", "removed", "too small"):
+    for name in ("as drawn", "removed", "too small", "recoloured (hue)"):
         label, reason, image = made[name]
         rows[name] = _check(spec, image, encode_image(image, "png"), seen, resources, case, name, label, reason, "kept")
     drawn, removed, small = rows["as drawn"], rows["removed"], rows["too small"]
+    turned = rows["recoloured (hue)"]  # the Northwind logo's hues turned half way round: found, and named
+    assert turned["rejected"] and turned["named"] and "recoloured" in turned["failed_rules"], turned
+    assert drawn["colour_worst"] is not None and turned["colour_worst"] > LOGO_RECOLOUR_DE > drawn["colour_worst"]
     assert not drawn["rejected"] and drawn["method"] == "expected-box" and drawn["score"] >= TEMPLATE_THRESHOLD
     assert drawn["coarse_best"] is None  # found at the layout's box: no coarse search
     assert removed["rejected"] and removed["found"] is False and removed["score"] is None
@@ -110,6 +119,9 @@ def test_the_margins_table(capsys: pytest.CaptureFixture[str]) -> None:
         _row(**template_found, score=0.93, weakest_part=0.81),
         _row(provenance="stripped", edit="removed", parts_refused_best=0.01),
         _row(provenance="stripped", edit="too small", parts_refused_best=-0.3),
+        _row(label="on", edit="as drawn", found=True, method="expected-box", colour_worst=9.5),
+        _row(edit="recoloured (grey)", found=True, method="expected-box", score=0.9, colour_worst=24.0),
+        _row(edit="recoloured (hue)", found=True, method="expected-box", score=0.9, colour_worst=48.0),
     ]
     margins(rows)
     out = capsys.readouterr().out
@@ -152,6 +164,10 @@ def test_the_margins_table(capsys: pytest.CaptureFixture[str]) -> None:
         f"part | 2 | 0.010 | {part} | {part - 0.01:+.3f} |" in out
     )
     assert "| kept | on brand, found by template: lowest weakest part" not in out  # no kept row carries parts
+    de = LOGO_RECOLOUR_DE
+    assert f"whole logo's upper quartile) | 1 | 9.500 | {de} | {de - 9.5:+.3f} |" in out
+    assert f"| kept | recoloured, found: lowest colour ΔE00 | 2 | 24.000 | {de} | {24.0 - de:+.3f} |" in out
+    assert "| stripped | recoloured, found" not in out
     assert f"on brand (an early exit: a false reject): lowest coarse score | 1 | 0.950 | {COARSE_EXIT_SCORE}" in out
 
 
