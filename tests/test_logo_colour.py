@@ -10,11 +10,17 @@ import pytest
 from PIL import Image
 
 import brandkit
+import brandkit.checks.logo.check as check_module
 from benchmarks.bench_logo_rules import edits
 from brandkit.checks.base import CheckContext, CheckResources, Expectation
 from brandkit.checks.logo import LogoCheck, prepare_logo
 from brandkit.checks.logo.colour import colour_reading
-from brandkit.checks.logo.constants import LOGO_COLOUR_CORE_SHARE, LOGO_COLOUR_PART_SHARE, LOGO_RECOLOUR_DE
+from brandkit.checks.logo.constants import (
+    LOGO_COLOUR_CORE_SHARE,
+    LOGO_COLOUR_PART_SHARE,
+    LOGO_RECOLOUR_DE,
+    VARIANT_COLOUR_MARGIN,
+)
 from brandkit.checks.logo.features_cache import from_arrays, to_arrays
 from brandkit.color.ciede2000 import ciede2000
 from brandkit.color.convert import hex_to_rgb, srgb_to_lab
@@ -116,17 +122,55 @@ def test_a_thin_colour_counts_in_the_whole_logo_only() -> None:
     assert colours["#E95420"]["decides"] and colour["upper_quartile"] < LOGO_RECOLOUR_DE, colour
 
 
-def test_the_variant_whose_colours_fit_is_named() -> None:
-    """A resized JPEG copy of a Northwind ad, without provenance: the one-colour ``mono`` silhouette's ORB found the
-    colour logo first (and was named, and judged, before): read at that box, the ``primary`` fits its colours and
-    is the variant named; the mono's reading, near-black where the image shows brown and orange, a quarter of its
-    pixels far off."""
+@pytest.fixture(scope="module")
+def misnamed() -> tuple[BrandSpec, Image.Image, bytes]:
+    """A resized JPEG copy of a Northwind ad (on brand, its colour logo), read without provenance: the one-colour
+    ``mono`` silhouette's ORB found its logo first, and it was named — and judged — ``mono`` before this rule
+    (6 of 360 ``bench_logo_scale`` checks)."""
     spec, data = _case("northwind-cafe-cat-landscape-resized-copy")
-    result = _check(spec, load_image(data), data, expectation_from_provenance(data, "jpeg"))
+    return spec, load_image(data), data
+
+
+def test_a_colour_logo_is_not_named_mono(misnamed: tuple[BrandSpec, Image.Image, bytes]) -> None:
+    """The mono's near-black, where the image shows brown and orange, fails its colours: the search goes on, and the
+    ``primary`` is named."""
+    spec, image, data = misnamed
+    result = _check(spec, image, data, expectation_from_provenance(data, "jpeg"))
     assert result.status is CheckStatus.passed and result.details["variant"] == "primary", result.details
-    fits = result.details["variant_fits"]
-    assert fits["primary"] is not None and fits["primary"] < LOGO_RECOLOUR_DE, fits
-    assert fits["mono"] is not None and fits["mono"] > LOGO_RECOLOUR_DE, fits
+    assert result.details["colour"]["worst_delta_e"] < LOGO_RECOLOUR_DE
+
+
+def test_the_variant_whose_colours_fit_is_named(misnamed: tuple[BrandSpec, Image.Image, bytes]) -> None:
+    """The mono's reading of that logo (ORB on the whole image, its colours far off): every other variant's colours
+    are read at its box, the primary's fit, it is read there in full and named; ``variant_fits`` gives each variant
+    read. A reading whose colours already fit is kept as it is, nothing else read."""
+    spec, image, data = misnamed
+    ctx = CheckContext(
+        spec=spec,
+        image=image,
+        data=data,
+        expectation=expectation_from_provenance(data, "jpeg"),
+        resources=CheckResources(),
+    )
+    check = LogoCheck()
+    scenes = check_module._Scenes(ctx, share=True)
+    searched = [logo.variant for logo in spec.logos]
+    mono = check._check_variant(ctx, "mono", scenes, fast=True)
+    gap = mono.details["colour"]["worst_delta_e"]
+    assert mono.details["found"] and gap > LOGO_RECOLOUR_DE, mono.details
+    chosen = check._fitting_variant(ctx, mono, searched, scenes)
+    assert chosen.details["variant"] == "primary" and chosen.status is CheckStatus.passed, chosen.details
+    fits = chosen.details["variant_fits"]
+    assert fits["mono"] == gap and fits["primary"] is not None and fits["primary"] + VARIANT_COLOUR_MARGIN < gap, fits
+    assert "inverse" not in fits  # its cream and orange were read at the box and fit no better: not read in full
+    spec, clean = _case("northwind-cafe-cat-landscape-composed")  # the same ad as composed: its colours fit
+    ctx = CheckContext(spec=spec, image=load_image(clean), data=clean,
+                       expectation=expectation_from_provenance(clean, "png"), resources=CheckResources())  # fmt: skip
+    scenes = check_module._Scenes(ctx, share=True)
+    primary = check._check_variant(ctx, "primary", scenes, fast=True)
+    assert primary.details["colour"]["worst_delta_e"] <= VARIANT_COLOUR_MARGIN, primary.details
+    assert check._fitting_variant(ctx, primary, searched, scenes) is primary
+    assert "variant_fits" not in primary.details
 
 
 def test_a_colour_reading_says_why_it_cannot_judge(northwind: BrandSpec) -> None:

@@ -104,9 +104,9 @@ file width / visible width in the file — because that is what the spec's
   out) are compared with the image where the logo was found, each colour's area shrunk by a pixel: a colour whose
   median ΔE00 exceeds :data:`LOGO_RECOLOUR_DE`, or a quarter of all the pixels compared beyond it, is a recolour.
   A colour thinner than :data:`LOGO_COLOUR_CORE_SHARE` allows (a wordmark's strokes at an ad's size, whose chroma
-  JPEG halves) counts in the whole logo's quarter only. Without provenance, every other variant is read at the
-  box found and the one whose colours fit best is named and judged (:mod:`~brandkit.checks.logo.variants`,
-  :data:`VARIANT_COLOUR_MARGIN`, ``details.variant_fits``).
+  JPEG halves) counts in the whole logo's quarter only. Without provenance, when the variant found has colours
+  off by more than :data:`VARIANT_COLOUR_MARGIN`, the other variants whose colours fit better at its box are read
+  there and the best fit is named and judged (:mod:`~brandkit.checks.logo.variants`, ``details.variant_fits``).
 
 Details report the box, rendered width, scale, match score, method, the rules'
 measurements; each failure adds a precise repair hint.

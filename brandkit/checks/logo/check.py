@@ -11,6 +11,7 @@ from brandkit.checks.logo.constants import (
     SEARCH_MAX_WIDTH_SHARE,
     SEARCH_MIN_WIDTH_SHARE,
     TEMPLATE_THRESHOLD,
+    VARIANT_COLOUR_MARGIN,
     WIDTH_TOLERANCE,
 )
 from brandkit.checks.logo.details import LogoDetails
@@ -19,7 +20,7 @@ from brandkit.checks.logo.features_cache import prepared_for_spec
 from brandkit.checks.logo.prepare import PreparedLogo, backdrop_shows, grey_scene
 from brandkit.checks.logo.rules import clear_space_problem, distortion_problem, placement_of, placement_regions
 from brandkit.checks.logo.scene import LogoScene
-from brandkit.checks.logo.variants import closest_colours
+from brandkit.checks.logo.variants import closest_colours, colour_gap
 from brandkit.checks.logo.variants import rival as _rival
 from brandkit.checks.logo_location import LogoLocation, record_logo
 from brandkit.checks.opencv_threads import OpenCvThreads
@@ -142,18 +143,29 @@ class LogoCheck:
     def _fitting_variant(
         self, ctx: CheckContext, best: CheckResult, searched: Sequence[str], scenes: _Scenes
     ) -> CheckResult:
-        """The reading of the variant whose colours fit the logo found best: every other variant read at its box
+        """The reading of the variant whose colours fit the logo found best
         (:func:`~brandkit.checks.logo.variants.closest_colours`). A brand's variants share a shape, so the first
-        one found need not be the one on the image (a colour wordmark read as its one-colour version)."""
+        one found need not be the one on the image (a colour wordmark read as its one-colour version). Only when the
+        found variant's colours are off by more than :data:`VARIANT_COLOUR_MARGIN` can another fit better by it:
+        each other variant's colours are then read at the box (a crop, no search), and those that could fit better
+        are read there in full — their shape verified, their rules applied."""
         mine = LogoDetails.model_validate(best.details)
-        if mine.box is None or len(mine.box) != 4:
+        gap = colour_gap(best)
+        if mine.box is None or len(mine.box) != 4 or gap is None or gap <= VARIANT_COLOUR_MARGIN:
             return best
         x0, y0, x1, y1 = mine.box
-        others = [
-            self._check_variant(ctx, variant, scenes, at=(x0, y0, x1, y1))
-            for variant in searched
-            if variant != mine.variant
-        ]
+        box = (x0, y0, x1, y1)
+        others = []
+        for variant in searched:
+            if variant == mine.variant:
+                continue
+            try:
+                prepared = self._prepared(ctx, ctx.spec.logo(variant), _backdrop(ctx, variant))
+            except Exception:  # an unusable file: its own search already said so (not_checked)
+                continue
+            worst = colour_reading(ctx.image, prepared.colour_labels, prepared.colours, box).worst
+            if worst is not None and worst[1] + VARIANT_COLOUR_MARGIN < gap:
+                others.append(self._check_variant(ctx, variant, scenes, at=box))
         return closest_colours(best, others)
 
     def _check_variant(
@@ -174,10 +186,7 @@ class LogoCheck:
                 CheckStatus.not_checked,
                 details={"reason": f"OpenCV unavailable: {exc}", "variant": variant},
             )
-        # the logo's transparent pixels are composited over the canvas's tone: the layout's when known, else the
-        # tone the variant is made for (an inverse logo over white would lose its light strokes' edges)
-        tone = ctx.expectation.background_tone or ctx.spec.logo_tone(variant)
-        backdrop = 0 if tone == "dark" else 255
+        backdrop = _backdrop(ctx, variant)
         try:
             prepared = self._prepared(ctx, logo, backdrop)
         except Exception as exc:  # unreadable logo file: cannot check, fail closed
@@ -343,6 +352,13 @@ class LogoCheck:
             details=details,
             measures=measures,
         )
+
+
+def _backdrop(ctx: CheckContext, variant: str) -> int:
+    """The grey a variant's transparent pixels are composited over: the canvas's tone — the layout's when known, else
+    the tone the variant is made for (an inverse logo over white would lose its light strokes' edges)."""
+    tone = ctx.expectation.background_tone or ctx.spec.logo_tone(variant)
+    return 0 if tone == "dark" else 255
 
 
 class _Scenes:

@@ -68,8 +68,9 @@ class LogoDetails(CheckDetails):
     )
     variant_fits: dict[str, float | None] | None = Field(
         default=None,
-        description="Without provenance, the logo found: every variant read at its box and its worst colour ΔE00 "
-        "(None: not found there, or no colour measured); the variant judged fits best.",
+        description="Without provenance, when the variant found has colours off by more than VARIANT_COLOUR_MARGIN: "
+        "it and each variant whose colours could fit better, read at its box, with their worst colour ΔE00 (None: "
+        "not found there, or no colour measured); the variant judged fits best.",
     )
     overruled: list[str] | None = Field(
         default=None,

@@ -4,9 +4,11 @@
 A brand's logo variants share one shape — the colour logo, its one-colour version, its version for dark grounds —
 and the search matches shapes in grey, variant by variant, taking the first found within the rules. Without
 provenance that is the search's order, not the image: the Northwind colour wordmark was named ``mono`` when the
-one-colour silhouette's ORB found it first (6 of 360 ``bench_logo_scale`` checks). Each other variant is read
-at the box found (its shape verified there, at the layout-box bar), and the one whose colours fit the pixels best
-(:mod:`~brandkit.checks.logo.colour`) is named and judged by its own rules.
+one-colour silhouette's ORB found it first (6 of 360 ``bench_logo_scale`` checks; the recolour rule now fails that
+reading and the search goes on). When the variant found has colours off by more than
+:data:`~brandkit.checks.logo.constants.VARIANT_COLOUR_MARGIN`, each other variant's colours are read at its box, and
+those that could fit better are read there in full (their shape verified, at the layout-box bar): the one whose
+colours fit the pixels best (:mod:`~brandkit.checks.logo.colour`) is named and judged by its own rules.
 """
 
 from __future__ import annotations
