@@ -142,6 +142,25 @@ def test_srgb_to_lab_known_values() -> None:
     assert np.abs(lab[:, 1:]).max() < 0.02
 
 
+def test_srgb_to_lab_with_flare_lifts_the_darks_and_keeps_white() -> None:
+    """A veiling flare (IEC 61966-2-1's 1 %): black is lifted to the flare's lightness (L* of Y = 0.01/1.01), white
+    stays white, the table (uint8, 768 values or more) and the direct formula agree, and no flare is the plain
+    conversion."""
+    expected_black = 116.0 * (0.01 / 1.01) ** (1 / 3) - 16.0
+    small = np.array([[0, 0, 0], [255, 255, 255]], dtype=np.uint8)
+    lab = srgb_to_lab(small, flare=0.01)
+    assert lab[0, 0] == pytest.approx(expected_black, abs=1e-9) and np.abs(lab[0, 1:]).max() < 0.01  # a neutral grey
+    assert lab[1] == pytest.approx(srgb_to_lab(small[1]), abs=1e-9)
+    many = np.random.default_rng(7).integers(0, 256, (600, 3), dtype=np.uint8)  # 1,800 values: the table
+    np.testing.assert_allclose(
+        srgb_to_lab(many, flare=0.01), srgb_to_lab(many.astype(np.float64), flare=0.01), atol=1e-9
+    )
+    assert np.array_equal(srgb_to_lab(many, flare=0.0), srgb_to_lab(many))
+    dark = srgb_to_lab(np.array([44, 0, 30], dtype=np.uint8))  # the Ubuntu aubergine: its chroma shrinks seen with it
+    seen = srgb_to_lab(np.array([44, 0, 30], dtype=np.uint8), flare=0.01)
+    assert np.hypot(*seen[1:]) < np.hypot(*dark[1:]) and seen[0] > dark[0]
+
+
 def test_srgb_to_lab_matches_colormath2() -> None:
     # colormath2 uses Lindbloom's sRGB→XYZ matrix (0.412424, 0.357579, 0.180464, …)
     # where scikit-image and brandkit use the IEC 61966-2-1 one (0.412453, 0.357580,

@@ -83,13 +83,17 @@ def _linear_lut() -> FloatArray:
 _LUT_MIN_VALUES: Final = 768
 
 
-def srgb_to_lab(rgb: npt.ArrayLike) -> FloatArray:
+def srgb_to_lab(rgb: npt.ArrayLike, flare: float = 0.0) -> FloatArray:
     """Convert sRGB colours to CIELAB (D65 white, 2° observer).
 
     Args:
         rgb: array of shape ``(..., 3)``; ``uint8`` (linearised through a 256-entry
             table) or any real dtype holding values on the 0..255 scale (fractional
             values allowed).
+        flare: veiling flare as a share of white, added to every colour in linear light
+            (the white it raises taken as the white again): the colours as seen on a
+            display with that flare — IEC 61966-2-1 gives sRGB's encoding viewing flare
+            as 1 % (0.01). 0: none, the plain conversion.
 
     Returns:
         float64 array of shape ``(..., 3)`` with ``L*, a*, b*``. Uses the same constants
@@ -104,20 +108,28 @@ def srgb_to_lab(rgb: npt.ArrayLike) -> FloatArray:
     flat = arr.reshape(-1, 3)
     out = np.empty(flat.shape, dtype=np.float64)
     lut = _linear_lut() if arr.dtype == np.uint8 and flat.size >= _LUT_MIN_VALUES else None
+    if lut is not None and flare:
+        lut = (lut + flare) / (1.0 + flare)
     for s in range(0, flat.shape[0], _LAB_CHUNK):  # chunks keep temporaries in cache
-        _lab_chunk(flat[s : s + _LAB_CHUNK], out[s : s + _LAB_CHUNK], lut)
+        _lab_chunk(flat[s : s + _LAB_CHUNK], out[s : s + _LAB_CHUNK], lut, flare)
     return out.reshape(arr.shape)
 
 
 _LAB_CHUNK: Final = 1 << 14
 
 
-def _lab_chunk(rgb: npt.NDArray[np.generic], out: FloatArray, lut: FloatArray | None) -> None:
+def _lab_chunk(rgb: npt.NDArray[np.generic], out: FloatArray, lut: FloatArray | None, flare: float = 0.0) -> None:
     """sRGB (N, 3) → CIELAB into ``out`` (N, 3); the element-wise core of :func:`srgb_to_lab`.
 
-    ``lut`` is the 8-bit linearisation table (only for uint8 input) or None for the direct formula.
+    ``lut`` is the 8-bit linearisation table, the flare already in it (only for uint8 input), or None for the direct
+    formula, which adds ``flare`` itself.
     """
-    lin = lut[rgb] if lut is not None else _srgb_linearise(rgb.astype(np.float64) / 255.0)
+    if lut is not None:
+        lin = lut[rgb]
+    else:
+        lin = _srgb_linearise(rgb.astype(np.float64) / 255.0)
+        if flare:
+            lin = (lin + flare) / (1.0 + flare)
     # Explicit element-wise products (not a BLAS matmul) so each colour's result is
     # bit-for-bit independent of the array it sits in.
     m = _XYZ_FROM_RGB

@@ -46,14 +46,9 @@ recolour moves by under 1 (the Northwind orange turned grey: 26.8 → 26.3)."""
 
 
 def seen_lab(rgb: np.ndarray) -> np.ndarray:
-    """CIELAB of sRGB ``rgb`` (…×3, uint8 or 0..255) seen with :data:`VIEWING_FLARE`: in linear light the flare is
-    added and the white it raises taken as the white again, then re-encoded for
-    :func:`~brandkit.color.convert.srgb_to_lab`."""
-    v = np.asarray(rgb, dtype=np.float64) / 255.0
-    linear = np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
-    flared = (linear + VIEWING_FLARE) / (1.0 + VIEWING_FLARE)
-    encoded = np.where(flared <= 0.0031308, 12.92 * flared, 1.055 * flared ** (1 / 2.4) - 0.055)
-    return srgb_to_lab(encoded * 255.0)
+    """CIELAB of sRGB ``rgb`` (…×3, uint8 or 0..255) seen with :data:`VIEWING_FLARE`
+    (:func:`~brandkit.color.convert.srgb_to_lab`'s ``flare``)."""
+    return srgb_to_lab(rgb, flare=VIEWING_FLARE)
 
 
 def logo_colours(rgba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
