@@ -163,9 +163,9 @@ def edits(
     clean[max(0, y0 - 2) : y1 + 2, max(0, x0 - 2) : x1 + 2] = np.median(ring, axis=0).astype(np.uint8)
     bw, bh = x1 - x0, y1 - y0
 
-    def pasted(width: int, height: int, left: int, top: int) -> Image.Image:
+    def pasted(width: int, height: int, left: int, top: int, drawn: Image.Image = logo_file) -> Image.Image:
         out = Image.fromarray(clean)
-        logo = logo_file.resize((width, height), Image.Resampling.LANCZOS)
+        logo = drawn.resize((width, height), Image.Resampling.LANCZOS)
         out.paste(logo, (left, top), logo)
         return out
 
@@ -185,7 +185,7 @@ def edits(
     out.append(("misplaced", "off", "misplaced", pasted(bw, bh, left, top)))
     if chromatic(logo_file):  # a one-colour grey or black logo has no hue to turn
         for how in RECOLOURS:
-            out.append((f"recoloured ({how})", "off", "recoloured", recoloured_paste(clean, logo_file, box, how)))
+            out.append((f"recoloured ({how})", "off", "recoloured", pasted(bw, bh, x0, y0, recoloured(logo_file, how))))
     if crowd is not None:
         ground = tuple(int(v) for v in np.median(ring, axis=0)[:3])
         word = crowding_word(pasted(bw, bh, x0, y0), box, crowd[0], crowd[1], (ground[0], ground[1], ground[2]))
@@ -214,15 +214,6 @@ def recoloured(logo_file: Image.Image, how: str) -> Image.Image:
         rgb = Image.merge("HSV", (h, sat, val)).convert("RGB")
     out = rgb.convert("RGBA")
     out.putalpha(rgba.getchannel("A"))
-    return out
-
-
-def recoloured_paste(clean: np.ndarray, logo_file: Image.Image, box: Box, how: str) -> Image.Image:
-    """The ad without its logo (``clean``) with the logo recoloured (:func:`recoloured`) pasted at ``box``."""
-    x0, y0, x1, y1 = box
-    out = Image.fromarray(clean)
-    logo = recoloured(logo_file, how).resize((x1 - x0, y1 - y0), Image.Resampling.LANCZOS)
-    out.paste(logo, (x0, y0), logo)
     return out
 
 
