@@ -52,7 +52,7 @@ def register(spec_app: typer.Typer) -> None:
         source: Annotated[
             Path,
             typer.Argument(
-                help="Brand file or folder: _brand.yml, *.tokens.json, *.json5, brand.json, *.ase, *.css, "
+                help="Brand file or folder: _brand.yml, *.tokens.json, *.json5, brand.json, *.ase, *.aco, *.css, "
                 "tailwind.config.js."
             ),
         ],
@@ -60,7 +60,7 @@ def register(spec_app: typer.Typer) -> None:
         fmt: Annotated[
             str,
             typer.Option(
-                "--format", "-f", help="auto, brand-yml, dtcg, adcp, ase, css or tailwind (default: detected)."
+                "--format", "-f", help="auto, brand-yml, dtcg, adcp, ase, aco, css or tailwind (default: detected)."
             ),
         ] = "auto",
         fonts: Annotated[
@@ -86,8 +86,9 @@ def register(spec_app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Import a posit brand.yml, W3C design tokens (DTCG; Tokens Studio and Style Dictionary files too), AdCP
-        brand.json, an Adobe swatch file (.ase) or a stylesheet's variables (.css/.scss/.less) into a spec folder
-        and print the mapping report: mapped, approximated (how), dropped (why), and what is still to decide."""
+        brand.json, an Adobe swatch file (.ase, Photoshop's .aco) or a stylesheet's variables (.css/.scss/.less)
+        into a spec folder and print the mapping report: mapped, approximated (how), dropped (why), and what is
+        still to decide."""
         from brandkit.cli.common import emit_json, map_errors
         from brandkit.spec.importers.font_download import FontDownload
         from brandkit.spec.importers.importer import import_brand

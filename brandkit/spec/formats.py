@@ -17,12 +17,13 @@ from brandkit.errors import SpecError
 from brandkit.imageio import starts_with
 from brandkit.paths import confined_file
 
-FormatName = Literal["brand-yml", "dtcg", "adcp", "ase", "css", "tailwind"]
+FormatName = Literal["brand-yml", "dtcg", "adcp", "ase", "aco", "css", "tailwind"]
 FORMAT_TITLES: dict[str, str] = {
     "brand-yml": "posit brand.yml",
     "dtcg": "W3C design tokens (DTCG)",
     "adcp": "AdCP brand.json",
     "ase": "Adobe Swatch Exchange (.ase)",
+    "aco": "Photoshop swatches (.aco)",
     "css": "CSS custom properties / Sass / Less variables",
     "tailwind": "Tailwind CSS configuration",
 }
@@ -260,6 +261,8 @@ def detect_path(path: Path) -> tuple[FormatName, str, Path]:
         raise FormatDetectionError(f"{path}: no such file or folder")
     if starts_with(path, b"ASEF"):  # binary: read before any text parser sees it
         return "ase", "the ASEF signature", path
+    if path.suffix.lower() == ".aco":  # binary without a signature: Photoshop's own name for it
+        return "aco", "a Photoshop swatch file (.aco)", path
     if path.suffix.lower() in CSS_SUFFIXES:
         return "css", f"a stylesheet ({path.suffix.lower()})", path
     if TAILWIND_CONFIG.match(path.name):

@@ -1,6 +1,8 @@
-"""``brandkit spec import``: posit brand.yml, W3C design tokens (DTCG) and AdCP brand.json → brandkit specs.
+"""``brandkit spec import``: posit brand.yml, W3C design tokens (DTCG), AdCP brand.json, Adobe and Photoshop
+swatch files, stylesheets' variables and Tailwind configurations → brandkit specs.
 
-Each format has a reader (:mod:`.brand_yml`, :mod:`.dtcg`, :mod:`.adcp`) that produces a format-independent
+Each format has a reader (:mod:`.brand_yml`, :mod:`.dtcg`, :mod:`.adcp`, :mod:`.ase` and :mod:`.aco` — sharing
+:mod:`.swatch_draft` —, :mod:`.css_vars`, :mod:`.tailwind_config`) that produces a format-independent
 :class:`~.draft.BrandDraft`; :mod:`.build` turns a draft into spec data and files (colours, SVG logos rasterised,
 fonts resolved by family), :mod:`.writer` writes the folder atomically and loads it back, and every decision goes
 into a :class:`~.report.MappingReport`. :mod:`.export` writes a spec back out as DTCG or brand.yml.

@@ -9,30 +9,29 @@ units), a model (``RGB ``, ``LAB ``, ``CMYK``, ``Gray``), float32 values (RGB an
   when outside sRGB) — reported;
 * CMYK (print, often a spot colour such as a Pantone): converted **without a print profile** — approximated and
   reported, to compare with the brand guide's RGB/HEX value;
-* roles come from the names: a word of the colour's name, else of its group's (``Primary``, ``Brand Blue`` in a
-  group ``Accent``…) that is a role (as in DTCG); the other colours are allowed colours;
 * Illustrator's own swatches (``[Registration]``, ``[None]``) are dropped.
 
-A swatch file holds colours only: a headline font comes from ``--headline-font``, logos from a ``logos/`` folder
-beside the file (else they are to decide).
+What the palette takes of the colours (names, roles from the names and groups, the report) is
+:mod:`brandkit.spec.importers.swatch_draft`'s, shared with Photoshop's ``.aco``. A swatch file holds colours only: a
+headline font comes from ``--headline-font``, logos from a ``logos/`` folder beside the file (else they are to
+decide).
 """
 
 from __future__ import annotations
 
-import re
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 from brandkit.errors import SpecError
 from brandkit.spec.importers.colorspace import ColorParseError, ParsedColor, from_components
-from brandkit.spec.importers.draft import CORE_ROLES, ROLE_FALLBACK, BrandDraft, DraftColor, humanize, logo_folder
+from brandkit.spec.importers.draft import BrandDraft
 from brandkit.spec.importers.report import MappingReport
+from brandkit.spec.importers.swatch_draft import SwatchColour, cmyk_without_profile, read_swatch_bytes, swatch_draft
 
 __all__ = ["ASE_MAGIC", "Swatch", "read_ase", "swatches"]
 
 ASE_MAGIC = b"ASEF"
-MAX_ASE_BYTES = 4 * 1024 * 1024
 _COLOUR, _GROUP_START, _GROUP_END = 0x0001, 0xC001, 0xC002
 _VALUES = {"RGB ": 3, "LAB ": 3, "CMYK": 4, "Gray": 1}
 _KINDS = {0: "global", 1: "spot", 2: "normal"}
@@ -110,53 +109,22 @@ def _colour(swatch: Swatch, where: str) -> tuple[ParsedColor, str]:
         parsed = from_components("lab", [values[0] * 100, values[1], values[2]], 1.0, where)
         return parsed, parsed.note
     cyan, magenta, yellow, black = values
-    rgb = [(1 - cyan) * (1 - black), (1 - magenta) * (1 - black), (1 - yellow) * (1 - black)]
-    parsed = from_components("srgb", rgb, 1.0, where)
-    shown = " ".join(f"{round(v * 100)}" for v in values)
-    return parsed, (
-        f"CMYK {shown} converted to {parsed.hex} without a print profile (no exact sRGB value exists for ink): "
-        "compare it with the RGB/HEX value of the brand guide"
-    )
+    return cmyk_without_profile((cyan, magenta, yellow, black), where)
 
 
-def _role(swatch: Swatch) -> str | None:
-    roles = (set(CORE_ROLES) | set(ROLE_FALLBACK)) - {"brand"}  # a group "Brand colours" names every swatch
-    for text in (swatch.name, swatch.group):
-        for word in re.split(r"[^a-z0-9_]+", text.casefold()):
-            if word in roles:
-                return word
-    return None
+def _read(swatch: Swatch) -> SwatchColour:
+    """What the palette takes of ``swatch`` (:class:`SwatchColour`)."""
+    if swatch.name.startswith("[") and swatch.name.endswith("]"):
+        return SwatchColour(swatch.name, swatch.group, None, dropped="an Illustrator swatch, not a brand colour")
+    where = f"{swatch.group}/{swatch.name}" if swatch.group else swatch.name
+    try:
+        parsed, how = _colour(swatch, where)
+    except ColorParseError as exc:
+        return SwatchColour(swatch.name, swatch.group, None, dropped=exc.message)
+    return SwatchColour(swatch.name, swatch.group, parsed, f"{swatch.model} ({swatch.kind})", approximated=how)
 
 
 def read_ase(path: Path, report: MappingReport) -> BrandDraft:
     """A draft of the palette in the swatch file ``path`` (colours only: see the module docstring)."""
-    size = path.stat().st_size
-    if size > MAX_ASE_BYTES:
-        raise AseError(f"{path}: {size:,} bytes is larger than the {MAX_ASE_BYTES:,}-byte limit for a swatch file")
-    found = swatches(path.read_bytes(), path)
-    name = humanize(path.stem) or "Imported brand"
-    report.decide("name", f"a swatch file carries no brand name; named {name!r} after the file")
-    draft = BrandDraft(name=name, report=report, base_dir=path.parent)
-    for swatch in found:
-        where = f"{swatch.group}/{swatch.name}" if swatch.group else swatch.name
-        if swatch.name.startswith("[") and swatch.name.endswith("]"):
-            report.dropped(where, "an Illustrator swatch, not a brand colour")
-            continue
-        try:
-            parsed, how = _colour(swatch, where)
-        except ColorParseError as exc:
-            report.dropped(where, exc.message)
-            continue
-        colour = draft.add_color(DraftColor(swatch.name or parsed.hex, parsed.hex, 1.0, where))
-        if how:
-            report.approximated(where, f"colour {colour.name}", how)
-        else:
-            report.mapped(where, f"colour {colour.name} {parsed.hex}", f"{swatch.model} ({swatch.kind})")
-        role = _role(swatch)
-        if role is not None and role not in draft.roles:
-            draft.roles[role] = colour.name
-    if not draft.colors:
-        raise AseError(f"{path}: the swatch file holds no colour")
-    logo_folder(draft, path.parent, "a swatch file carries", "the swatch file")
-    report.brand = draft.name
-    return draft
+    found = swatches(read_swatch_bytes(path, AseError), path)
+    return swatch_draft(path, report, [_read(swatch) for swatch in found], AseError)

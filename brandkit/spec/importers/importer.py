@@ -16,6 +16,7 @@ from brandkit.spec.formats import (
     detect_path,
     quarto_inline_brand,
 )
+from brandkit.spec.importers.aco import read_aco
 from brandkit.spec.importers.adcp import read_adcp
 from brandkit.spec.importers.ase import read_ase
 from brandkit.spec.importers.brand_yml import read_brand_yml
@@ -99,7 +100,7 @@ def import_brand(
             if detected != fmt:
                 raise SpecError(f"{path}: the brand file found is {FORMAT_TITLES[detected]}, not {FORMAT_TITLES[fmt]}")
     else:
-        raise SpecError(f"--format {fmt!r}: expected auto, brand-yml, dtcg, adcp, ase, css or tailwind")
+        raise SpecError(f"--format {fmt!r}: expected auto, {', '.join(FORMAT_TITLES)}")
     chosen: FormatName = detected
 
     def new_report() -> MappingReport:
@@ -109,6 +110,8 @@ def import_brand(
         drafts = [read_dtcg(file, new_report())]
     elif chosen == "ase":
         drafts = [read_ase(file, new_report())]
+    elif chosen == "aco":
+        drafts = [read_aco(file, new_report())]
     elif chosen == "css":
         drafts = [read_css(file, new_report(), project=path if path.is_dir() else None)]
     elif chosen == "tailwind":
