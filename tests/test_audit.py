@@ -540,7 +540,7 @@ def test_a_bare_photograph_is_ranked_by_its_off_brand_share_beside_an_ad(tmp_pat
     # was a library's "most off-palette" file while photographs 40 % off-brand were not listed at all)
     import numpy as np
 
-    from brandkit.audit.records import read_audit
+    from brandkit.audit.reading import read_audit
 
     rng = np.random.default_rng(5)
     violet = np.zeros((384, 384, 3), dtype=np.int16)  # a violet photograph, far from Northwind's warm range

@@ -9,18 +9,16 @@ spec)`` records it in one registry. See ``docs/audit.md``.
 from __future__ import annotations
 
 from brandkit.audit.combine import AuditSource, CombinedAudit, combine_audits
+from brandkit.audit.reading import AuditLines, iter_audit_files, read_audit
 from brandkit.audit.recording import AuditRecording, record_combined
 from brandkit.audit.records import (
-    AuditLines,
     AuditRecord,
     AuditStart,
     AuditSummary,
     CheckTally,
     Offender,
     expectation_key,
-    iter_audit_files,
     library_digest,
-    read_audit,
     record_of,
     summarize,
 )

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from brandkit.audit.records import SUMMARY_EVENT, AuditRecord, AuditStart, AuditSummary, read_audit, summarize
+from brandkit.audit.reading import read_audit
+from brandkit.audit.records import SUMMARY_EVENT, AuditRecord, AuditStart, AuditSummary, summarize
 from brandkit.audit.sources import Shard, parse_shard
 from brandkit.errors import RequestError
 
@@ -71,7 +72,7 @@ class CombinedAudit(BaseModel):
 
     def chosen_lines(self, source: str) -> frozenset[int]:
         """Which file lines of the JSONL ``source`` (a :attr:`sources` path; positions among its file lines, as
-        :func:`~brandkit.audit.records.iter_audit_files` gives them) are the latest of their path: the lines
+        :func:`~brandkit.audit.reading.iter_audit_files` gives them) are the latest of their path: the lines
         :attr:`records` holds — what :func:`~brandkit.audit.recording.record_combined` reads again with their
         reports."""
         return self._chosen.get(source, frozenset())

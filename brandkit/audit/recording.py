@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from brandkit.audit.combine import CombinedAudit
-from brandkit.audit.records import iter_audit_files
+from brandkit.audit.reading import iter_audit_files
 from brandkit.audit.run import file_digest
 from brandkit.errors import RequestError
 

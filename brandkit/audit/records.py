@@ -4,22 +4,19 @@ A record holds what the summary and a later ``--resume`` need — the file, its 
 expected copy it was checked against (``spec_fingerprint``, ``expectation``), its state, each check's status, the
 report's rank score, the palette check's off-palette share — and the whole validation report (``report``), so a
 JSONL file is complete on its own. :func:`summarize` is pure arithmetic over records: the run that wrote them and a
-resumed run that read some back give the same summary.
+resumed run that read some back give the same summary. Reading a JSONL back is :mod:`brandkit.audit.reading`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from brandkit.checks.palette_details import PaletteDetails
-from brandkit.jsonl import iter_journal
 from brandkit.models import AssetRequest, CheckResult, CheckStatus
 from brandkit.validate_many import FileResult
 
@@ -27,16 +24,14 @@ __all__ = [
     "FILE_EVENT",
     "START_EVENT",
     "SUMMARY_EVENT",
-    "AuditLines",
     "AuditRecord",
     "AuditStart",
     "AuditSummary",
     "CheckTally",
     "Offender",
     "expectation_key",
-    "iter_audit_files",
     "library_digest",
-    "read_audit",
+    "palette_details_of",
     "record_of",
     "summarize",
 ]
@@ -225,7 +220,7 @@ def record_of(
     common.update(spec_fingerprint=checked_with, expectation=expectation, revision=RECORD_REVISION)
     if report is None:
         return AuditRecord(state="unreadable", error=result.error, **common)
-    details = _palette_details(report.checks.get("palette"))
+    details = palette_details_of(report.checks.get("palette"))
     return AuditRecord(
         state="passed" if report.passed else "failed",
         checks={name: check.status for name, check in report.checks.items()},
@@ -240,7 +235,7 @@ def record_of(
     )
 
 
-def _palette_details(palette: Any) -> PaletteDetails | None:
+def palette_details_of(palette: Any) -> PaletteDetails | None:
     """The palette check's typed details from its result — a :class:`CheckResult` or its JSON form (a line written
     before ``off_brand_share``) —; None when it did not run (absent, skipped) or its details do not validate."""
     status: Any
@@ -257,20 +252,6 @@ def _palette_details(palette: Any) -> PaletteDetails | None:
         return PaletteDetails.model_validate(details)
     except ValueError:  # pydantic's ValidationError: another version's details
         return None
-
-
-def _off_brand_of(report: dict[str, Any]) -> float | None:
-    """The image's off-brand share read from a JSON report (a line written before ``off_brand_share``)."""
-    checks = report.get("checks")
-    details = _palette_details(checks.get("palette") if isinstance(checks, dict) else None)
-    return details.image_off_brand_share() if details is not None else None
-
-
-def _notes_of(report: dict[str, Any]) -> dict[str, bool]:
-    """``read_reduced`` and ``layout_scaled`` read from a JSON report (a line written before those fields)."""
-    note = report.get("provenance")
-    note = note if isinstance(note, dict) else {}
-    return {"read_reduced": bool(note.get("reduced")), "layout_scaled": bool(note.get("layout"))}
 
 
 def summarize(
@@ -330,98 +311,3 @@ def _offender(record: AuditRecord) -> Offender:
         failed_checks=record.failed_checks,
         not_checked=[name for name in record.failed_checks if record.checks.get(name) == CheckStatus.not_checked],
     )
-
-
-@dataclass(frozen=True)
-class AuditLines:
-    """An audit JSONL file read back: what ``--resume`` and :func:`~brandkit.audit.combine_audits` read."""
-
-    files: list[tuple[float, AuditRecord]]
-    """Each file line in order, with the time it was written (the journal's ``ts``; 0 when it does not say)."""
-    heads: list[AuditStart | AuditSummary]
-    """The runs' start and summary lines, in order."""
-    skipped: int
-    """Lines that are not audit lines: torn by a kill, not JSON, or audit lines that do not validate (another
-    program's or version's)."""
-    last_event: str | None
-    """The event of the file's last line (``"summary"``: the last run got to the end)."""
-
-    def latest(self) -> dict[str, tuple[float, AuditRecord]]:
-        """The last line of each path (a file checked again after a change, or by a resumed run)."""
-        return {record.path: (ts, record) for ts, record in self.files}
-
-
-def read_audit(path: str | os.PathLike[str], *, reports: bool = True) -> AuditLines:
-    """The typed lines of the audit JSONL at ``path`` (a missing file: none), read a line at a time.
-
-    ``reports=False`` leaves each file line's whole validation report out (``report`` is ``None``): what the
-    summary, ``--resume`` and the combination read is the rest of the line, and a report is ~20× the rest in
-    memory (~54 KB against ~2.7 KB a file on the 1,000-image benchmark library) — a library of 100,000 files read
-    with its reports would hold ~5 GB. A file line is kept or skipped on the rest of the line either way (a report
-    that is not a JSON object is left out), so ``files`` is the same list with and without the reports."""
-    files: list[tuple[float, AuditRecord]] = []
-    heads: list[AuditStart | AuditSummary] = []
-    skipped = 0
-    last: str | None = None
-    for kind, item in _audit_lines(path, reports):
-        if kind is None or item is None:  # a torn or foreign line, or an audit line that does not validate
-            skipped += 1
-            if kind is None:
-                continue
-        last = kind
-        if isinstance(item, tuple):
-            files.append(item)
-        elif isinstance(item, (AuditStart, AuditSummary)):
-            heads.append(item)
-    return AuditLines(files, heads, skipped, last)
-
-
-def iter_audit_files(path: str | os.PathLike[str], *, reports: bool = True) -> Iterator[tuple[float, AuditRecord]]:
-    """The file lines of the audit JSONL at ``path``, one at a time, as :func:`read_audit` lists them in ``files``
-    (the same lines in the same order): what reads each kept line's report back without holding them all."""
-    for kind, item in _audit_lines(path, reports):
-        if kind == FILE_EVENT and isinstance(item, tuple):
-            yield item
-
-
-_OTHER = "other"
-"""What :func:`_audit_lines` gives for a line of another event (not an audit line, not an error)."""
-
-
-def _audit_lines(
-    path: str | os.PathLike[str], reports: bool
-) -> Iterator[tuple[str | None, tuple[float, AuditRecord] | AuditStart | AuditSummary | str | None]]:
-    """Each line of the JSONL: ``(None, None)`` torn or not JSON; ``(event, "other")`` another event; ``(event,
-    None)`` an audit line that does not validate; else the event and its typed line (a file line with its time)."""
-    for event in iter_journal(path):
-        if event is None:
-            yield None, None
-            continue
-        kind = str(event["event"])
-        if kind not in (START_EVENT, FILE_EVENT, SUMMARY_EVENT):
-            yield kind, _OTHER
-            continue
-        fields = {k: v for k, v in event.items() if k not in ("ts", "event")}
-        try:
-            if kind == FILE_EVENT:
-                report = fields.pop("report", None)
-                record = AuditRecord.model_validate(fields)
-                if record.off_brand_share is None and isinstance(report, dict):
-                    record = record.model_copy(update={"off_brand_share": _off_brand_of(report)})
-                if "layout_scaled" not in fields and isinstance(report, dict):
-                    record = record.model_copy(update=_notes_of(report))
-                if reports and isinstance(report, dict):
-                    record = record.model_copy(update={"report": report})
-                yield kind, (_time(event), record)
-            elif kind == START_EVENT:
-                yield kind, AuditStart.model_validate(fields)
-            else:
-                yield kind, AuditSummary.model_validate(fields)
-        except ValueError:  # pydantic's ValidationError
-            yield kind, None
-
-
-def _time(event: dict[str, Any]) -> float:
-    """When the line was written (the journal's ``ts``, seconds since the epoch); 0 when it does not say."""
-    ts = event.get("ts")
-    return float(ts) if isinstance(ts, (int, float)) and not isinstance(ts, bool) else 0.0

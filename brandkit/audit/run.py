@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from brandkit.audit.reading import read_audit
 from brandkit.audit.records import (
     FILE_EVENT,
     RECORD_REVISION,
@@ -33,7 +34,6 @@ from brandkit.audit.records import (
     AuditSummary,
     expectation_key,
     library_digest,
-    read_audit,
     record_of,
     summarize,
 )
