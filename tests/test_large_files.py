@@ -232,6 +232,32 @@ def test_an_edit_of_a_print_export_is_made_from_it_reduced_its_mask_scaled(
     assert refused.value.field == "mask" and "(4200x4200)" in str(refused.value)
 
 
+def test_a_cli_edit_reduces_a_print_export_once(
+    print_export: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI checks the image to edit before the kit edits it (mask, size, copy: exit 2 before the output folder
+    is touched); both used to reduce a camera master or print export, each time in full (0.4–1.1 s of CPU)."""
+    import brandkit.edit_input as edit_input
+
+    reductions: list[int] = []
+    real = edit_input.load_image_reduced
+
+    def counted(source: bytes) -> tuple[Image.Image, tuple[int, int] | None]:
+        reductions.append(len(source))
+        return real(source)
+
+    monkeypatch.setattr(edit_input, "load_image_reduced", counted)
+    image = tmp_path / "print.png"
+    image.write_bytes(print_export)
+    spec = str(ROOT / "brand_specs" / "northwind")
+    args = ["edit", "--spec", spec, str(image), "--instruction", "Localize the headline to German"]
+    args += ["--headline", "Langsame Morgen", "--provider", "local", "--out", str(tmp_path / "out"), "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code in (0, 1), result.output  # edited (checks passed or not): the edit ran
+    assert reductions == [len(print_export)], reductions
+    assert "was reduced to 2880x2880" in result.output
+
+
 def test_an_audit_counts_the_files_it_read_reduced(tmp_path: Path, ad: brandkit.Asset, print_export: bytes) -> None:
     """One line a file does not show a file's notes: the summary counts them, and a line written before the counts
     existed gets them from its report."""

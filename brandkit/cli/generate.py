@@ -258,7 +258,8 @@ def edit_cmd(
         kit = BrandKit(loaded, provider=chosen)
         data = image_to_edit(image)  # a file that cannot be edited: refused naming it
         mask_data = None if mask is None else read_bytes(mask)
-        sent = prepare_edit(data, mask_data)  # as the edit will send them: upright, a camera master reduced
+        with kit.resources.active():  # the kit's memo: its edit below reuses this reduction of a camera master
+            sent = prepare_edit(data, mask_data)  # as the edit will send them: upright, a camera master reduced
         if sent.mask is not None:
             check_mask(sent.mask, sent.image)  # a mask that does not fit: exit 2 before the output folder is touched
         merged = inherit_edit(loaded, request, sent.image).request
