@@ -20,9 +20,10 @@ from benchmarks.bench_checks import make_poster
 from brandkit.checks.base import CheckResources
 from brandkit.checks.logo.constants import EXPECTED_BOX_WIDTHS
 from brandkit.checks.logo.features_cache import prepared_for_spec
-from brandkit.checks.logo.matching import match_near, near_window, shared_region, verify_sizes
+from brandkit.checks.logo.matching import shared_region
 from brandkit.checks.logo.prepare import PreparedLogo, SizedTemplates, grey_scene
 from brandkit.checks.logo.sized import resized_now, sized
+from brandkit.checks.logo.verify import match_near, near_window, verify_sizes
 from brandkit.compose import logo_image
 from brandkit.layout import resize_logo
 from brandkit.models import CheckStatus
@@ -163,7 +164,7 @@ def test_the_box_readings_share_sizes_and_read_as_each_alone(
     reading and the distortion test: the same answer as the three readings each on their own (a logo at its box,
     squashed there, a few pixels off, absent)."""
     from brandkit.checks.logo.expected_box import at_expected_box
-    from brandkit.checks.logo.matching import distorted_in_place, verify
+    from brandkit.checks.logo.verify import distorted_in_place, verify
 
     logo = prepared_for_spec(northwind, CheckResources(), northwind.logo("primary"), 255)
     image = make_poster(northwind, 1024, 1024, logo_px=None, seed=2)

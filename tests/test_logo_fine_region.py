@@ -21,9 +21,9 @@ import brandkit.checks.logo.template as template_module
 from brandkit.checks.base import CheckResources
 from brandkit.checks.logo.constants import FINE_SCALE_STEPS, NEAR_ASPECTS
 from brandkit.checks.logo.features_cache import prepared_for_spec
-from brandkit.checks.logo.matching import both_roundings
 from brandkit.checks.logo.prepare import PreparedLogo, grey_scene
 from brandkit.checks.logo.template import Candidate, _fine_match, _polish
+from brandkit.checks.logo.verify import both_roundings
 from brandkit.compose import logo_image
 from brandkit.imageio import load_image
 from brandkit.layout import resize_logo

@@ -157,19 +157,19 @@ def test_orb_readings_share_their_correlations_and_read_the_same(
     """ORB's two verifications (the homography's shape and the undistorted logo, same centre) share the sizes
     they both try: each size is correlated once, and the detection is exactly the one two independent
     verifications give."""
-    import brandkit.checks.logo.matching as matching_module
     import brandkit.checks.logo.orb as orb_module
+    import brandkit.checks.logo.verify as verify_module
 
     logo = prepare_logo(load_image(northwind.asset_path(northwind.logo("primary").file)), "primary", 255)
     scene = grey_scene(make_poster(northwind, 1024, 1024, logo_px=px), 255)
     calls: list[tuple[float, float, int, int]] = []
-    real_match_near = matching_module.match_near
+    real_match_near = verify_module.match_near
 
     def counting(*args: Any) -> Any:
         calls.append((args[2], args[3], args[4], args[5]))
         return real_match_near(*args)
 
-    monkeypatch.setattr(matching_module, "match_near", counting)
+    monkeypatch.setattr(verify_module, "match_near", counting)
     shared = orb_module.orb_detect(scene, logo)
     assert shared is not None and shared.method == "orb"
     assert len(calls) > 9  # one verification tries at most 9 sizes: both readings ran (the case this is about)
@@ -177,7 +177,7 @@ def test_orb_readings_share_their_correlations_and_read_the_same(
     shared_calls = len(calls)
 
     calls.clear()
-    real_verify = matching_module.verify
+    real_verify = verify_module.verify
     monkeypatch.setattr(orb_module, "verify", lambda *args, seen=None: real_verify(*args[:6]))  # no sharing
     independent = orb_module.orb_detect(scene, logo)
     assert independent == shared  # box, size, score, aspect, rotation, skew, inliers: identical

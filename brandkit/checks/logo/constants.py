@@ -94,7 +94,7 @@ BOX_DISTORTED_ASPECTS = (0.9, 1.1)
 or squashed in place still matches the undistorted template there (a wide wordmark keeps its middle rows; the
 Ubuntu logo stretched 10 % scored 0.93–0.94 undistorted), and a thin logo's ORB homography can miss the stretch.
 When one is better by ``DISTORTION_MARGIN``, the heights of :data:`BOX_DISTORTED_REFINE` on its side are tried too
-and the best reading is kept (:func:`~brandkit.checks.logo.matching.distorted_in_place`)."""
+and the best reading is kept (:func:`~brandkit.checks.logo.verify.distorted_in_place`)."""
 BOX_DISTORTED_REFINE = {0.9: (0.8, 0.85, 0.94), 1.1: (1.06, 1.18, 1.25)}
 EXPECTED_BOX_WIDTHS = (-3, 2)
 """At the layout's logo box, every integer visible width from the expected one −3 to +2 px is tried first."""

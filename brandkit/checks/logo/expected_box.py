@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from brandkit.checks.logo.constants import EXPECTED_BOX_WIDTHS, TEMPLATE_THRESHOLD
-from brandkit.checks.logo.matching import Hits, both_roundings, distorted_in_place, verify, verify_sizes
 from brandkit.checks.logo.prepare import LogoDetection, PreparedLogo
+from brandkit.checks.logo.verify import Hits, both_roundings, distorted_in_place, verify, verify_sizes
 from brandkit.geometry import PixelBox
 
 
@@ -20,7 +20,7 @@ def at_expected_box(scene: np.ndarray, logo: PreparedLogo, box: PixelBox) -> tup
     right width, 0.85 one pixel wider), which the ±3 % / ±1 % steps of :func:`verify` can step over. First every
     integer width from :data:`EXPECTED_BOX_WIDTHS` px around the expected one (both roundings of the height); when
     none reaches :data:`TEMPLATE_THRESHOLD`, the ±3 % reading of :func:`verify`. A logo found there is then tried
-    stretched and squashed in place (:func:`~brandkit.checks.logo.matching.distorted_in_place`): a distorted
+    stretched and squashed in place (:func:`~brandkit.checks.logo.verify.distorted_in_place`): a distorted
     height that fits better by :data:`DISTORTION_MARGIN` is the reading kept, for the distortion rule to judge.
     """
     x0, y0, x1, y1 = box

@@ -18,9 +18,10 @@ from brandkit.checks.logo.constants import (
     RANSAC_MAX_ITERS,
     RANSAC_MIN_ITERS,
 )
-from brandkit.checks.logo.matching import Hits, distorted_in_place, downscaled, masked_score, min_max, verify
+from brandkit.checks.logo.matching import downscaled, masked_score, min_max
 from brandkit.checks.logo.prepare import LogoDetection, PreparedLogo
 from brandkit.checks.logo.scene import LogoScene
+from brandkit.checks.logo.verify import Hits, distorted_in_place, verify
 
 
 def _verify_warped(scene: np.ndarray, logo: PreparedLogo, homography: np.ndarray) -> float:

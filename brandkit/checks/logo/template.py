@@ -31,20 +31,12 @@ from brandkit.checks.logo.constants import (
     TEMPLATE_SCENE_SIDE,
     TEMPLATE_THRESHOLD,
 )
-from brandkit.checks.logo.matching import (
-    SceneStats,
-    both_roundings,
-    downscaled,
-    near_window,
-    raw_score,
-    shared_region,
-    valid_peak,
-    window_best,
-)
+from brandkit.checks.logo.matching import SceneStats, downscaled, raw_score, shared_region, valid_peak
 from brandkit.checks.logo.parts import part_scores, parts_agree
 from brandkit.checks.logo.prepare import LogoDetection, PreparedLogo
 from brandkit.checks.logo.scene import LogoScene
 from brandkit.checks.logo.sized import resized
+from brandkit.checks.logo.verify import both_roundings, near_window, window_best
 from brandkit.geometry import PixelBox
 
 
