@@ -232,6 +232,61 @@ def test_an_edit_of_a_print_export_is_made_from_it_reduced_its_mask_scaled(
     assert refused.value.field == "mask" and "(4200x4200)" in str(refused.value)
 
 
+def test_the_reduction_for_an_edit_is_trimmed_to_edges_the_model_returns() -> None:
+    from brandkit.edit_input import edges_of_16, reduction_pixels
+    from brandkit.spec.sizes import rules_for
+
+    assert edges_of_16((3527, 2351)) == (3, 7, 3523, 2343)  # centred, at most 15 px off each way
+    assert edges_of_16((2880, 2880)) is None and edges_of_16((3840, 10)) is None
+    rules = rules_for("gpt-image-2")
+    for width, height in [(6000, 4000), (9504, 6336), (7000, 3000), (4000, 6000), (5472, 3648), (7168, 7168)]:
+        pixels = reduction_pixels(width, height)
+        assert pixels <= REDUCED_PIXELS
+        w, h = fitted_size((width, height), pixels)  # what load_image_reduced reads it at
+        assert max(w, h) <= 3840
+        box = edges_of_16((w, h)) or (0, 0, w, h)
+        sent = (box[2] - box[0], box[3] - box[1])
+        assert rules.size_problem(*sent) is None, (width, height, sent)  # every one of them a size it returns
+        assert abs(sent[0] / sent[1] - width / height) / (width / height) < 0.01  # the picture kept, not bent
+
+
+def test_an_edit_of_a_camera_master_is_made_at_a_size_the_model_returns(
+    kit_resources: KitResources, northwind: BrandSpec, tmp_path: Path
+) -> None:
+    """A 6000x4000 master reduces to 3526x2351, which no model returns: it was refused unless a format was named.
+    It is trimmed to 3520x2336 (centred), its mask with it, and the report says so."""
+    master = Image.new("RGB", (6000, 4000), (236, 226, 208))
+    master.paste((44, 62, 80), (0, 3000, 6000, 4000))  # a dark band along the bottom
+    mask = Image.new("RGBA", (6000, 4000), (0, 0, 0, 255))
+    mask.paste((0, 0, 0, 0), (0, 0, 6000, 2000))  # the top half may change
+    out = io.BytesIO()
+    mask.save(out, "PNG")
+    from brandkit.edit_input import prepare_edit
+
+    prepared = prepare_edit(_jpeg(master), out.getvalue())
+    assert prepared.reduced_to == (3526, 2351) and prepared.size == (3520, 2336)
+    assert prepared.note is not None and "trimmed to 3520x2336" in prepared.note
+    assert prepared.mask is not None
+    sent_mask = np.asarray(Image.open(io.BytesIO(prepared.mask)))[..., 3]
+    assert sent_mask.shape == (2336, 3520)
+    rows = np.flatnonzero(sent_mask[:, 100] == 0)
+    assert rows[0] == 0 and abs(int(rows[-1]) - (2351 // 2 - 7)) <= 1  # the transparent half, trimmed alike
+    sent = Image.open(io.BytesIO(prepared.image))
+    assert sent.size == (3520, 2336) and sent.format == "JPEG"
+    dark = np.asarray(sent.convert("L"))[:, 1000] < 100
+    assert abs(int(np.argmax(dark)) - round(2351 * 3 / 4 - 7)) <= 2  # the band where it was: cut, not stretched
+    checks = ["technical", "palette", "text", "logo"]
+    kit = brandkit.BrandKit(
+        northwind, resources=kit_resources, provider="local", moderator=None, checks=checks, signer=None
+    )
+    try:
+        edited = kit.edit(_jpeg(master), "Add the headline", mask=out.getvalue(), headline="Langsame Morgen")
+    except brandkit.BrandViolationError as failed:  # a bare master fails the brand's checks: the edit was made
+        edited = failed.asset
+    assert edited.image.size == (3520, 2336)
+    assert edited.edit is not None and any("trimmed to 3520x2336" in note for note in edited.edit.notes)
+
+
 def test_a_cli_edit_reduces_a_print_export_once(
     print_export: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -242,9 +297,9 @@ def test_a_cli_edit_reduces_a_print_export_once(
     reductions: list[int] = []
     real = edit_input.load_image_reduced
 
-    def counted(source: bytes) -> tuple[Image.Image, tuple[int, int] | None]:
+    def counted(source: bytes, to: int = REDUCED_PIXELS) -> tuple[Image.Image, tuple[int, int] | None]:
         reductions.append(len(source))
-        return real(source)
+        return real(source, to=to)
 
     monkeypatch.setattr(edit_input, "load_image_reduced", counted)
     image = tmp_path / "print.png"
