@@ -1,19 +1,22 @@
-"""The image an edit starts from, as it is sent: upright, and within the pixels an edit takes.
+"""The image an edit starts from, as it is sent: upright, and a size the model returns.
 
 A foundation module (imports only :mod:`brandkit.imageio`, :mod:`brandkit.geometry`, :mod:`brandkit.memo` and
 :mod:`brandkit.errors`). A phone photo turned by its EXIF orientation is sent as it is shown
-(:func:`brandkit.imageio.upright`). A file with more pixels than brandkit decodes (16,588,800: a camera's 24–61 MP
-master, an ad exported for print) is **read reduced** to the largest gpt-image-2 output's 8,294,400 pixels, its
-long edge at most 3,840 (:func:`brandkit.imageio.load_image_reduced`, :func:`reduction_pixels`), its edges
-**trimmed to multiples of 16** — at most 15 px each way, centred (:func:`edges_of_16`) — so that it is a size the
-model returns (a 6000x4000 master: 3527x2351 trimmed to 3520x2336; before, such a reduction was refused unless a
-format was named), and sent so, re-encoded in its own format (JPEG or WebP at quality 95; any other as PNG): the
-model returns at most that many pixels anyway, and every check reads the edit at its own size. A mask drawn on the
-file as it is shown (its size) is scaled and trimmed with it, nearest neighbour, so that its fully transparent
-pixels stay fully transparent. :func:`prepare_edit` is what the edit flow and the CLI's pre-flight both call:
-memoized in the active store (:mod:`brandkit.memo`; one entry, the last image and mask), so a CLI edit that checks
-the image before the kit edits it reduces a camera master once, not twice (0.4 s of CPU for a 61 MP JPEG, 1.1 s for
-a 24 MP PNG).
+(:func:`brandkit.imageio.upright`). An image larger than gpt-image-2 returns — more than its largest output's
+8,294,400 pixels (a 12 MP phone photo, a camera's 24–61 MP master, an ad exported for print) or a long edge over
+3,840 px — is **reduced** to at most that (:func:`reduction_pixels`; a file over the 16,588,800 pixels brandkit
+decodes is read reduced, :func:`brandkit.imageio.load_image_reduced`, a JPEG at a fraction of its size), its aspect
+ratio kept, and its edges **trimmed to multiples of 16** — at most 15 px each way, centred (:func:`edges_of_16`) —
+so that it is a size the model returns (a 6000x4000 master: 3526x2351 trimmed to 3520x2336; a 4032x3024 phone
+photo: 3325x2494 trimmed to 3312x2480; before, both were refused unless a format was named). It is sent
+re-encoded in its own format (JPEG or WebP at quality 95; any other as PNG), in sRGB: the model returns at most
+that many pixels anyway, and every check reads the edit at its own size. A mask drawn on the image as it is shown
+(its size) is scaled and trimmed with it, nearest neighbour, so that its fully transparent pixels stay fully
+transparent. An image the model could return at its own size is sent as it is, even when its edges are not
+multiples of 16 (the edit then needs a format: trimming what was not reduced would change the size the user
+asked for). :func:`prepare_edit` is what the edit flow and the CLI's pre-flight both call: memoized in the active
+store (:mod:`brandkit.memo`; one entry, the last image and mask), so a CLI edit that checks the image before the
+kit edits it reduces a camera master once, not twice (0.4 s of CPU for a 61 MP JPEG, 1.1 s for a 24 MP PNG).
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from brandkit.imageio import (
     MAX_SOURCE_PIXELS,
     REDUCED_PIXELS,
     encode_image,
+    fitted_size,
+    load_image,
     load_image_reduced,
     upright,
     verify_image,
@@ -48,7 +53,7 @@ class PreparedEdit:
     """The image to edit and its mask as they are sent."""
 
     image: bytes
-    """Upright, and within :data:`~brandkit.imageio.MAX_PIXELS` (reduced when the file was over it)."""
+    """Upright, and no larger than the model returns (reduced and trimmed when the image was)."""
     mask: bytes | None
     """The mask, scaled (and trimmed) with the image when the image was reduced and the mask was of the file's size."""
     reduced_from: tuple[int, int] | None = None
@@ -72,10 +77,12 @@ class PreparedEdit:
         if self.reduced_from is None or self.reduced_to is None:
             return None
         (width, height), (new_width, new_height) = self.reduced_from, self.reduced_to
-        said = (
-            f"the image to edit ({width}x{height}, over the {MAX_PIXELS:,} pixels an edit takes) was reduced to "
-            f"{new_width}x{new_height}"
+        over = (
+            f"over the {MAX_PIXELS:,} pixels an edit takes"
+            if width * height > MAX_PIXELS
+            else f"larger than the model returns: at most {REDUCED_PIXELS:,} pixels, a long edge of {MAX_EDGE:,} px"
         )
+        said = f"the image to edit ({width}x{height}, {over}) was reduced to {new_width}x{new_height}"
         if self.trimmed is not None:
             x0, y0, x1, y1 = self.trimmed
             said += (
@@ -111,9 +118,16 @@ def prepare_edit(image: bytes, mask: bytes | None = None) -> PreparedEdit:
     :class:`~brandkit.ImageInputError` for an image past :data:`~brandkit.imageio.MAX_SOURCE_PIXELS` or that does
     not decode."""
     fmt, width, height = verify_image(image, MAX_SOURCE_PIXELS)
-    if width * height <= MAX_PIXELS:
+    if width * height <= REDUCED_PIXELS and max(width, height) <= MAX_EDGE:  # a size the model can return
         return PreparedEdit(upright(image), mask)
-    reduced, shown = load_image_reduced(image, to=reduction_pixels(width, height))
+    to = reduction_pixels(width, height)
+    if width * height > MAX_PIXELS:  # read reduced: a JPEG decoded at a fraction of its size
+        reduced, shown = load_image_reduced(image, to=to)
+        shown = shown or reduced.size
+    else:  # a phone photo (8.3–16.6 MP), a wide export: decoded whole, then reduced
+        whole = load_image(image)
+        shown = whole.size
+        reduced = whole.resize(fitted_size(shown, to), Image.Resampling.LANCZOS, reducing_gap=3.0)
     trimmed = edges_of_16(reduced.size)
     sent = reduced if trimmed is None else reduced.crop(trimmed)
     kind = fmt if fmt in ("jpeg", "webp") else "png"

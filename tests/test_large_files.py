@@ -239,7 +239,9 @@ def test_the_reduction_for_an_edit_is_trimmed_to_edges_the_model_returns() -> No
     assert edges_of_16((3527, 2351)) == (3, 7, 3523, 2343)  # centred, at most 15 px off each way
     assert edges_of_16((2880, 2880)) is None and edges_of_16((3840, 10)) is None
     rules = rules_for("gpt-image-2")
-    for width, height in [(6000, 4000), (9504, 6336), (7000, 3000), (4000, 6000), (5472, 3648), (7168, 7168)]:
+    sizes = [(6000, 4000), (9504, 6336), (7000, 3000), (4000, 6000), (5472, 3648), (7168, 7168)]
+    sizes += [(4032, 3024), (3024, 4032), (4000, 1500), (4096, 2160)]  # phone photos, a wide export, DCI 4K
+    for width, height in sizes:
         pixels = reduction_pixels(width, height)
         assert pixels <= REDUCED_PIXELS
         w, h = fitted_size((width, height), pixels)  # what load_image_reduced reads it at
@@ -285,6 +287,41 @@ def test_an_edit_of_a_camera_master_is_made_at_a_size_the_model_returns(
         edited = failed.asset
     assert edited.image.size == (3520, 2336)
     assert edited.edit is not None and any("trimmed to 3520x2336" in note for note in edited.edit.notes)
+
+
+def test_a_phone_photo_is_edited_reduced_as_it_is_shown_without_naming_a_format(
+    kit_resources: KitResources, northwind: BrandSpec
+) -> None:
+    """A 12 MP phone photo (4032x3024, turned upright by its EXIF orientation) is more than the model returns and
+    was sent at its own size, so the edit was refused unless a format was named; it is reduced to 2493x3325 and
+    trimmed to 2480x3312 as it is shown, and a mask drawn on the photo as people see it is scaled and trimmed
+    with it."""
+    from brandkit.edit_input import prepare_edit
+
+    stored = Image.new("RGB", (4032, 3024), (236, 226, 208))
+    stored.paste((44, 62, 80), (0, 0, 1008, 3024))  # stored left quarter dark: shown upright, the top quarter
+    photo = _jpeg(stored, orientation=6)
+    mask = Image.new("RGBA", (3024, 4032), (0, 0, 0, 255))
+    mask.paste((0, 0, 0, 0), (0, 2016, 3024, 4032))  # the bottom half (as shown) may change
+    out = io.BytesIO()
+    mask.save(out, "PNG")
+    prepared = prepare_edit(photo, out.getvalue())
+    assert prepared.reduced_from == (3024, 4032) and prepared.size == (2480, 3312)
+    assert prepared.note is not None and "larger than the model returns" in prepared.note
+    sent = np.asarray(Image.open(io.BytesIO(prepared.image)).convert("L"))
+    assert sent.shape == (3312, 2480) and sent[:700, 1240].max() < 100 and sent[900:, 1240].min() > 150
+    assert prepared.mask is not None
+    alpha = np.asarray(Image.open(io.BytesIO(prepared.mask)))[..., 3]
+    assert alpha.shape == (3312, 2480) and alpha[:1600].min() == 255 and alpha[1700:].max() == 0
+    checks = ["technical", "palette", "text", "logo"]
+    kit = brandkit.BrandKit(
+        northwind, resources=kit_resources, provider="local", moderator=None, checks=checks, signer=None
+    )
+    try:
+        edited = kit.edit(photo, "Add the headline", mask=out.getvalue(), headline="Langsame Morgen")
+    except brandkit.BrandViolationError as failed:
+        edited = failed.asset
+    assert edited.image.size == (2480, 3312)
 
 
 def test_a_cli_edit_reduces_a_print_export_once(
