@@ -659,21 +659,102 @@ def test_spec_export_never_replaces_a_file_with_other_contents_without_force(tmp
     assert export_spec(spec, out, "brand-yml") == written  # the same bytes again: no --force needed
 
 
-def test_a_colour_tokens_studio_modifies_is_dropped_not_imported_as_its_base(tmp_path: Path) -> None:
+def _studio(base: str, **modify: str) -> dict[str, Any]:
+    return {"value": base, "type": "color", "$extensions": {"studio.tokens": {"modify": modify}}}
+
+
+def test_a_colour_tokens_studio_modifies_is_computed_as_tokens_studio_does(tmp_path: Path) -> None:
+    """Hover and pressed states written as Tokens Studio modifiers were dropped (named); they are computed as
+    Tokens Studio's own transform does and imported as colours of their own. The expected hexes are the ones
+    Tokens Studio's test suite gives (``@tokens-studio/sd-transforms``: darken #C14242 by 0.2 in each space, a mix
+    whose amount is arithmetic) and one worked out by hand (lighten #1E40AF by 0.2 in HSL: L 40.2 % → 52.2 %)."""
     doc = {
         "blue": {"value": "#1E40AF", "type": "color"},
+        "red": {"value": "#C14242", "type": "color"},
+        "white": {"value": "#FFFFFF", "type": "color"},
+        "amount": {"value": "0.2", "type": "number"},
         "primary": {"value": "{blue}", "type": "color"},
         "font": {"family": {"heading": {"value": "DejaVu Sans"}}},
-        "hover": {
-            "value": "{blue}",
-            "type": "color",
-            "$extensions": {"studio.tokens": {"modify": {"type": "lighten", "value": "0.2", "space": "hsl"}}},
+        "hover": _studio("{blue}", type="lighten", value="0.2", space="hsl"),
+        "dark": {
+            "hsl": _studio("{red}", type="darken", value="0.2", space="hsl"),
+            "lch": _studio("{red}", type="darken", value="{amount}", space="lch"),
+            "p3": _studio("#C14242", type="darken", value="0.2", space="p3"),
+            "srgb": _studio("{red}", type="darken", value="0.1 * 2", space="srgb"),
         },
+        "tint": _studio("{white}", type="mix", value="0.5 + 6 * 0.04", color="#4477DD", space="srgb"),
+        "veil": _studio("{red}", type="alpha", value="0.2", space="srgb"),
+        "link": {"value": "{hover}", "type": "color"},  # an alias of a computed colour: that colour
+        "same": _studio("{red}", type="saturate", value="0.2", space="hsl"),  # no such modifier: left as it is
+        "broken": _studio("{red}", type="lighten", value="a lot", space="hsl"),
     }
     result = _import_json(tmp_path, "tokens.json", doc)
-    dropped = _entries(result, "dropped")
-    assert "tokens-studio-modifier(lighten 0.2 in hsl of {blue})" in dropped["hover"]
-    assert "hover" not in _entries(result, "mapped")  # not 'alias of Blue': the lightened colour is not #1E40AF
+    spec = _spec(result.out)
+    colours = {c["name"]: c for c in [*spec["palette"]["colors"], *spec["palette"].get("allowed", [])]}
+    assert colours["Hover"]["hex"] == "#2F57DB" and colours["Tint"]["hex"] == "#759AE6"
+    approximated: dict[str, str] = {}
+    for e in result.report.entries:  # a colour can be computed and left without a role: every note of each
+        if e.kind == "approximated":
+            approximated[e.source] = f"{approximated.get(e.source, '')} {e.target} {e.note}"
+    assert "Tokens Studio's lighten 0.2 in hsl of #1E40AF: #2F57DB" in approximated["hover"]
+    # the four darkened reds (within ΔE00 2 of each other: the palette keeps one, the report names each)
+    expected = {"dark.hsl": "#9C3333", "dark.lch": "#983735", "dark.p3": "#9B3535", "dark.srgb": "#9A3535"}
+    for path, hex_value in expected.items():
+        assert f"of #C14242: {hex_value}" in approximated[path], (path, approximated[path])
+    assert "alias of Hover" in _entries(result, "mapped")["link"]
+    assert "leaves the colour as it is: #C14242" in approximated["same"]
+    assert "'a lot' is not a number" in _entries(result, "dropped")["broken"]
+    # the alpha set to 0.2: the same red, see-through — composited onto white as every translucent colour is
+    assert "alpha 0.2 in srgb of #C14242: #C14242" in approximated["veil"]
+    assert colours["Veil"]["hex"] == "#F3D9D9"  # 0.2 × C1 + 0.8 × FF = F3
+
+
+def test_a_dtcg_file_tokens_studio_exported_computes_its_modifiers_too(tmp_path: Path) -> None:
+    """Tokens Studio's W3C-format export keeps the modifier in ``$extensions`` beside ``$value``."""
+    modify = {"type": "darken", "value": "0.2", "space": "lch"}
+    tokens = {
+        "color": {
+            "$type": "color",
+            "red": {"$value": "#C14242"},
+            "red-pressed": {"$value": "{color.red}", "$extensions": {"studio.tokens": {"modify": modify}}},
+        }
+    }
+    (tmp_path / "brand.tokens.json").write_text(json.dumps(tokens), encoding="utf-8")
+    [result] = import_brand(tmp_path / "brand.tokens.json", tmp_path / "out", headline_font="DejaVu Sans")
+    palette = _spec(result.out)["palette"]
+    hexes = {c["name"]: c["hex"] for c in [*palette["colors"], *palette.get("allowed", [])]}
+    assert hexes["Red Pressed"] == "#983735"  # Tokens Studio's own test suite: darken #C14242 by 0.2 in LCh
+
+
+def test_tokens_studio_modifiers_agree_with_its_own_test_suite_in_every_space() -> None:
+    """The values ``@tokens-studio/sd-transforms`` prints for lighten and mix in each space (rounded to three
+    digits, read back through brandkit's CSS reader) are within one 8-bit step of the colours computed here."""
+    from brandkit.spec.importers.studio_modify import amount_of, modify_colour
+
+    def close(a: str, b: str) -> bool:
+        return all(abs(int(a[i : i + 2], 16) - int(b[i : i + 2], 16)) <= 1 for i in (1, 3, 5))
+
+    red, white, blue, black = (parse_css_color(c) for c in ("#C14242", "#FFFFFF", "#4477DD", "#000000"))
+    lighten = {
+        "hsl": "hsl(0 50.6% 60.6%)",
+        "lch": "lch(57.7 47.5 29.7)",
+        "p3": "color(display-p3 0.76 0.44 0.42)",
+        "srgb": "rgb(80.5% 40.7% 40.7%)",
+    }
+    tint = {
+        "hsl": "hsl(220 51.2% 67.9%)",
+        "lch": "lch(63.4 43.7 279)",
+        "p3": "color(display-p3 0.49 0.6 0.88)",
+        "srgb": "rgb(45.7% 60.5% 90.1%)",
+    }
+    grey = {"hsl": "#808080", "lch": "#777777", "p3": "#808080", "srgb": "#808080"}  # black and white, half way
+    for space in ("hsl", "lch", "p3", "srgb"):
+        assert close(modify_colour(red, "lighten", space, 0.2).hex, parse_css_color(lighten[space]).hex), space
+        mixed = modify_colour(white, "mix", space, amount_of("0.5 + 6 * 0.04"), blue).hex
+        assert close(mixed, parse_css_color(tint[space]).hex), space
+        assert close(modify_colour(black, "mix", space, 0.5, white).hex, grey[space]), space
+        veil = modify_colour(red, "alpha", space, 0.2)
+        assert (veil.hex, veil.alpha) == ("#C14242", 0.2)
 
 
 @pytest.mark.parametrize(

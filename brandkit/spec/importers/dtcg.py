@@ -12,7 +12,8 @@ segment, or the one before ``default``/``base``/``color``, is a role word — pr
 success, link, … —, or a scale named for a role gives its purest step). Other colour tokens are the brand's tints
 and ramps. The documents a path holds (a file, a folder, a resolver) are read by :mod:`.token_files`. brandkit
 keeps its own data (name, voice, logos, …) under ``$extensions["com.brandkit"]`` when it exports, and reads it back
-here.
+here. A colour Tokens Studio computes from another (``$extensions["studio.tokens"].modify``: lighten, darken, mix,
+alpha) is computed as Tokens Studio does (:mod:`.studio_modify`) and imported as its own colour.
 """
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ from brandkit.spec.importers.draft import BrandDraft, DraftColor, DraftFont, hum
 from brandkit.spec.importers.extension import EXTENSION_KEY, apply_color_names, read_extension
 from brandkit.spec.importers.fonts import brand_family, font_stack, stack_note, weight_of
 from brandkit.spec.importers.report import MappingReport
+from brandkit.spec.importers.studio_modify import (
+    MODIFIER_SPACES,
+    MODIFIER_TYPES,
+    amount_of,
+    modify_colour,
+    studio_modifier,
+)
 from brandkit.spec.importers.token_files import token_sets
 from brandkit.spec.importers.token_roles import role_of, scale_of, scale_roles, settle_brand
 
@@ -48,6 +56,12 @@ class Token:
     path: str
     type: str | None
     value: Any
+    modify: dict[str, Any] | None = None
+    """Tokens Studio's colour modifier (``$extensions["studio.tokens"].modify``), when the token has one."""
+    note: str = ""
+    """How a resolved value was computed (a modifier applied), for the report."""
+    error: str = ""
+    """Why a modified colour could not be computed (its ``value`` is then ``None``)."""
 
 
 def flatten(doc: dict[str, Any], report: MappingReport | None = None) -> dict[str, Token]:
@@ -57,7 +71,7 @@ def flatten(doc: dict[str, Any], report: MappingReport | None = None) -> dict[st
     def walk(node: dict[str, Any], path: list[str], inherited: str | None) -> None:
         kind = node.get("$type", inherited)
         if "$value" in node:
-            tokens[".".join(path)] = Token(".".join(path), kind, node["$value"])
+            tokens[".".join(path)] = Token(".".join(path), kind, node["$value"], studio_modifier(node))
             return
         for key, child in node.items():
             if key == "$root" and isinstance(child, dict):
@@ -103,11 +117,44 @@ def resolve(tokens: dict[str, Token], path: str, source: str, trail: tuple[str, 
     if path not in tokens:
         raise MissingAliasError(source, path, trail[-1] if trail else None)
     token = tokens[path]
+    if token.modify is not None and token.type in (None, "color"):
+        try:
+            return _modified(tokens, token, source, (*trail, path))
+        except ColorParseError as exc:  # not a SpecError of the file: this token is dropped, named
+            return Token(path, "color", None, error=f"{exc.message} (a Tokens Studio colour modifier)")
     target = _ref_path(token.value)
     if target is None:
         return token
     final = resolve(tokens, target, source, (*trail, path))
-    return Token(final.path, token.type or final.type, final.value)
+    return Token(final.path, token.type or final.type, final.value, note=final.note, error=final.error)
+
+
+def _modified(tokens: dict[str, Token], token: Token, source: str, trail: tuple[str, ...]) -> Token:
+    """A colour Tokens Studio computes from the one ``token`` holds or aliases: its own colour (an sRGB colour
+    object), with a note; raises :class:`ColorParseError` when it cannot be computed (the caller names it)."""
+    assert token.modify is not None
+    target = _ref_path(token.value)
+    base_token = token if target is None else resolve(tokens, target, source, trail)
+    base = parse_color(base_token.value, base_token.path)
+    kind, space = token.modify.get("type"), token.modify.get("space")
+    if kind not in MODIFIER_TYPES or space not in MODIFIER_SPACES:
+        why = f"Tokens Studio's modifier {kind!r} in {space!r} (types {', '.join(MODIFIER_TYPES)}; spaces "
+        why += f"{', '.join(MODIFIER_SPACES)}) leaves the colour as it is: {base.hex}"
+        return Token(token.path, "color", base_token.value, note=why)
+
+    def number(match: re.Match[str]) -> str:  # an amount that names another token ({darken.amount})
+        return str(resolve(tokens, match.group(1), source, trail).value)
+
+    amount = amount_of(re.sub(r"\{([^{}]+)\}", number, str(token.modify.get("value", ""))))
+    other = None
+    if kind == "mix":
+        raw = token.modify.get("color")
+        named = _ref_path(raw)
+        other = parse_color(resolve(tokens, named, source, trail).value if named else raw, f"{token.path} (mix)")
+    made = modify_colour(base, str(kind), str(space), amount, other)
+    rgb = [int(made.hex[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    value = {"colorSpace": "srgb", "components": rgb, "alpha": made.alpha, "hex": made.hex}
+    return Token(token.path, "color", value, note=made.note)
 
 
 def parse_color(value: Any, where: str) -> ParsedColor:
@@ -137,6 +184,9 @@ def _colors(draft: BrandDraft, tokens: dict[str, Token], source: str) -> dict[st
         except MissingAliasError as exc:
             report.dropped(path, _outside(exc))
             continue
+        if final.error:  # a Tokens Studio modifier that cannot be computed
+            report.dropped(path, final.error)
+            continue
         if final.type != "color":
             continue
         try:
@@ -146,6 +196,8 @@ def _colors(draft: BrandDraft, tokens: dict[str, Token], source: str) -> dict[st
             continue
         if final.path != path:
             report.mapped(path, f"alias of {humanize(final.path)}")
+        elif final.note:
+            report.approximated(path, f"colour {humanize(path)}", final.note)
         elif parsed.note:
             report.approximated(path, f"colour {humanize(path)}", parsed.note)
         elif isinstance(final.value, str):

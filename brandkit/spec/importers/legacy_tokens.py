@@ -29,6 +29,7 @@ from brandkit.errors import SpecError
 from brandkit.spec.formats import LEGACY_TOKEN_KEYS, has_legacy_token
 from brandkit.spec.importers.colorspace import dtcg_colour, is_css_color
 from brandkit.spec.importers.report import MappingReport
+from brandkit.spec.importers.studio_modify import studio_modifier
 from brandkit.spec.importers.token_docs import merge_tokens, mode_of, split_modes
 
 __all__ = ["has_legacy_token", "is_studio_folder", "legacy_sets", "studio_folder_sets", "to_dtcg"]
@@ -78,20 +79,6 @@ def _value(value: Any) -> Any:
     return value
 
 
-def _studio_modifier(node: dict[str, Any]) -> str:
-    """``"lighten 0.2 in hsl"`` for a token Tokens Studio modifies (``$extensions["studio.tokens"].modify``)."""
-    extensions = node.get("$extensions")
-    studio = extensions.get("studio.tokens") if isinstance(extensions, dict) else None
-    modify = studio.get("modify") if isinstance(studio, dict) else None
-    if not isinstance(modify, dict):
-        return ""
-    return " ".join(
-        str(part)
-        for part in (modify.get("type", "?"), modify.get("value", ""), "in", modify.get("space", "?"))
-        if part != ""
-    )
-
-
 def _inferred_type(path: tuple[str, ...], value: Any) -> str | None:
     """An untyped Style Dictionary token's type: a colour by its value, a font family or weight by its path
     (``font.family.heading``, ``typography.fontWeight.bold`` — the classic category/type/item names)."""
@@ -117,13 +104,11 @@ def to_dtcg(node: Any, path: tuple[str, ...] = ()) -> Any:
             token["$type"] = TYPE_NAMES.get(kind, kind)
         elif (inferred := _inferred_type(path, node["value"])) is not None:
             token["$type"] = inferred
-        modify = _studio_modifier(node)
-        if token.get("$type") == "color" and modify:
-            # Tokens Studio computes this colour (lighten, darken, mix, alpha) from another: not imported as the
-            # colour it starts from — the DTCG reader drops it, saying what it was ("modifier() is not supported")
-            token["$value"] = f"tokens-studio-modifier({modify} of {node['value']})"
-        elif token.get("$type") == "color":
+        if token.get("$type") == "color":
             token["$value"] = dtcg_colour(token["$value"])
+            modify = studio_modifier(node)
+            if modify is not None:  # Tokens Studio computes this colour from another: the DTCG reader does too
+                token["$extensions"] = {"studio.tokens": {"modify": modify}}
         if isinstance(node.get("description"), str):
             token["$description"] = node["description"]
         return token
