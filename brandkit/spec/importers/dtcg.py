@@ -149,6 +149,8 @@ def _modified(tokens: dict[str, Token], token: Token, source: str, trail: tuple[
     other = None
     if kind == "mix":
         raw = token.modify.get("color")
+        if raw is None:
+            raise ColorParseError(f"{token.path}: a mix names the colour it mixes with (modify.color); it has none")
         named = _ref_path(raw)
         other = parse_color(resolve(tokens, named, source, trail).value if named else raw, f"{token.path} (mix)")
     made = modify_colour(base, str(kind), str(space), amount, other)
