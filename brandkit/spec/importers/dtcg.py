@@ -119,7 +119,7 @@ def resolve(tokens: dict[str, Token], path: str, source: str, trail: tuple[str, 
     token = tokens[path]
     if token.modify is not None and token.type in (None, "color"):
         try:
-            return _modified(tokens, token, source, (*trail, path))
+            return _modified(tokens, token, token.modify, source, (*trail, path))
         except ColorParseError as exc:  # not a SpecError of the file: this token is dropped, named
             return Token(path, "color", None, error=f"{exc.message} (a Tokens Studio colour modifier)")
     target = _ref_path(token.value)
@@ -129,14 +129,16 @@ def resolve(tokens: dict[str, Token], path: str, source: str, trail: tuple[str, 
     return Token(final.path, token.type or final.type, final.value, note=final.note, error=final.error)
 
 
-def _modified(tokens: dict[str, Token], token: Token, source: str, trail: tuple[str, ...]) -> Token:
-    """A colour Tokens Studio computes from the one ``token`` holds or aliases: its own colour (an sRGB colour
-    object), with a note; raises :class:`ColorParseError` when it cannot be computed (the caller names it)."""
-    assert token.modify is not None
+def _modified(
+    tokens: dict[str, Token], token: Token, modify: dict[str, Any], source: str, trail: tuple[str, ...]
+) -> Token:
+    """The colour Tokens Studio computes with ``modify`` (``token``'s modifier) from the one ``token`` holds or
+    aliases: its own colour (an sRGB colour object), with a note; raises :class:`ColorParseError` when it cannot
+    be computed (the caller names it)."""
     target = _ref_path(token.value)
     base_token = token if target is None else resolve(tokens, target, source, trail)
     base = parse_color(base_token.value, base_token.path)
-    kind, space = token.modify.get("type"), token.modify.get("space")
+    kind, space = modify.get("type"), modify.get("space")
     if kind not in MODIFIER_TYPES or space not in MODIFIER_SPACES:
         why = f"Tokens Studio's modifier {kind!r} in {space!r} (types {', '.join(MODIFIER_TYPES)}; spaces "
         why += f"{', '.join(MODIFIER_SPACES)}) leaves the colour as it is: {base.hex}"
@@ -145,10 +147,10 @@ def _modified(tokens: dict[str, Token], token: Token, source: str, trail: tuple[
     def number(match: re.Match[str]) -> str:  # an amount that names another token ({darken.amount})
         return str(resolve(tokens, match.group(1), source, trail).value)
 
-    amount = amount_of(re.sub(r"\{([^{}]+)\}", number, str(token.modify.get("value", ""))))
+    amount = amount_of(re.sub(r"\{([^{}]+)\}", number, str(modify.get("value", ""))))
     other = None
     if kind == "mix":
-        raw = token.modify.get("color")
+        raw = modify.get("color")
         if raw is None:
             raise ColorParseError(f"{token.path}: a mix names the colour it mixes with (modify.color); it has none")
         named = _ref_path(raw)
