@@ -40,7 +40,8 @@ class ParsedColor:
     note: str = ""
 
 
-def _mul(m: tuple[Vec, Vec, Vec], v: Vec) -> Vec:
+def mat_vec(m: tuple[Vec, Vec, Vec], v: Vec) -> Vec:
+    """The 3×3 matrix ``m`` times the vector ``v``."""
     return (
         m[0][0] * v[0] + m[0][1] * v[1] + m[0][2] * v[2],
         m[1][0] * v[0] + m[1][1] * v[1] + m[1][2] * v[2],
@@ -80,13 +81,15 @@ _LMS_TO_SRGB = (
 )
 
 
-def _to_linear(c: float) -> float:
+def srgb_to_linear(c: float) -> float:
+    """The sRGB transfer function undone (gamma-encoded → linear light), extended to negative values."""
     sign = -1.0 if c < 0 else 1.0
     a = abs(c)
     return sign * (a / 12.92 if a <= 0.04045 else ((a + 0.055) / 1.055) ** 2.4)
 
 
-def _to_gamma(c: float) -> float:
+def linear_to_srgb(c: float) -> float:
+    """The sRGB transfer function (linear light → gamma-encoded), extended to negative values."""
     sign = -1.0 if c < 0 else 1.0
     a = abs(c)
     return sign * (12.92 * a if a <= 0.0031308 else 1.055 * a ** (1 / 2.4) - 0.055)
@@ -94,14 +97,14 @@ def _to_gamma(c: float) -> float:
 
 def oklab_to_linear_srgb(lab: Vec) -> Vec:
     """OKLab → linear-light sRGB (may be out of gamut)."""
-    lms = _mul(_OKLAB_TO_LMS, lab)
-    return _mul(_LMS_TO_SRGB, (lms[0] ** 3, lms[1] ** 3, lms[2] ** 3))
+    lms = mat_vec(_OKLAB_TO_LMS, lab)
+    return mat_vec(_LMS_TO_SRGB, (lms[0] ** 3, lms[1] ** 3, lms[2] ** 3))
 
 
 def linear_srgb_to_oklab(rgb: Vec) -> Vec:
     """Linear-light sRGB → OKLab."""
-    lms = _mul(_SRGB_TO_LMS, rgb)
-    return _mul(_LMS_TO_OKLAB, (math.cbrt(lms[0]), math.cbrt(lms[1]), math.cbrt(lms[2])))
+    lms = mat_vec(_SRGB_TO_LMS, rgb)
+    return mat_vec(_LMS_TO_OKLAB, (math.cbrt(lms[0]), math.cbrt(lms[1]), math.cbrt(lms[2])))
 
 
 def oklch_to_oklab(lch: Vec) -> Vec:
@@ -121,8 +124,8 @@ lch_to_lab = oklch_to_oklab
 
 def p3_to_linear_srgb(rgb: Vec) -> Vec:
     """display-p3 (gamma-encoded, 0–1) → linear-light sRGB (may be out of gamut)."""
-    linear = (_to_linear(rgb[0]), _to_linear(rgb[1]), _to_linear(rgb[2]))
-    return _mul(_XYZ_TO_SRGB, _mul(_P3_TO_XYZ, linear))
+    linear = (srgb_to_linear(rgb[0]), srgb_to_linear(rgb[1]), srgb_to_linear(rgb[2]))
+    return mat_vec(_XYZ_TO_SRGB, mat_vec(_P3_TO_XYZ, linear))
 
 
 # CSS Color 4 (§10, "Sample code for colour conversions"): D50 → D65 (Bradford), the D50 white, and the RGB
@@ -132,7 +135,7 @@ _D50_TO_D65 = (
     (-0.0283697093338637, 1.0099953980813041, 0.021041441191917323),
     (0.012314014864481998, -0.020507649298898964, 1.330365926242124),
 )
-_D50_WHITE = (0.3457 / 0.3585, 1.0, (1.0 - 0.3457 - 0.3585) / 0.3585)
+D50_WHITE = (0.3457 / 0.3585, 1.0, (1.0 - 0.3457 - 0.3585) / 0.3585)
 _A98_TO_XYZ = (
     (573536 / 994567, 263643 / 1420810, 187206 / 994567),
     (591459 / 1989134, 6239551 / 9945670, 374412 / 4972835),
@@ -148,7 +151,7 @@ _PROPHOTO_TO_XYZ_D50 = (
     (0.2880748288194013, 0.711835234241873, 0.00008993693872564),
     (0.0, 0.0, 0.8251046025104602),
 )
-_KAPPA, _EPS = 24389 / 27, 216 / 24389
+LAB_KAPPA, LAB_EPSILON = 24389 / 27, 216 / 24389
 
 
 def _signed_power(c: float, exponent: float) -> float:
@@ -161,12 +164,12 @@ def lab_to_linear_srgb(lab: Vec) -> Vec:
     f1 = (lightness + 16) / 116
     f0, f2 = a / 500 + f1, f1 - b / 200
     xyz = (
-        f0**3 if f0**3 > _EPS else (116 * f0 - 16) / _KAPPA,
-        ((lightness + 16) / 116) ** 3 if lightness > _KAPPA * _EPS else lightness / _KAPPA,
-        f2**3 if f2**3 > _EPS else (116 * f2 - 16) / _KAPPA,
+        f0**3 if f0**3 > LAB_EPSILON else (116 * f0 - 16) / LAB_KAPPA,
+        ((lightness + 16) / 116) ** 3 if lightness > LAB_KAPPA * LAB_EPSILON else lightness / LAB_KAPPA,
+        f2**3 if f2**3 > LAB_EPSILON else (116 * f2 - 16) / LAB_KAPPA,
     )
-    d50 = (xyz[0] * _D50_WHITE[0], xyz[1] * _D50_WHITE[1], xyz[2] * _D50_WHITE[2])
-    return _mul(_XYZ_TO_SRGB, _mul(_D50_TO_D65, d50))
+    d50 = (xyz[0] * D50_WHITE[0], xyz[1] * D50_WHITE[1], xyz[2] * D50_WHITE[2])
+    return mat_vec(_XYZ_TO_SRGB, mat_vec(_D50_TO_D65, d50))
 
 
 def _hwb(h: float, white: float, black: float) -> Vec:
@@ -194,25 +197,25 @@ def _prophoto_linear(c: float) -> float:
 def rgb_space_to_linear_srgb(space: str, rgb: Vec) -> Vec | None:
     """A CSS Color 4 RGB or XYZ space's components → linear-light sRGB; None for a space not listed here."""
     if space == "a98-rgb":
-        return _mul(_XYZ_TO_SRGB, _mul(_A98_TO_XYZ, tuple(_signed_power(c, 563 / 256) for c in rgb)))  # type: ignore[arg-type]
+        return mat_vec(_XYZ_TO_SRGB, mat_vec(_A98_TO_XYZ, tuple(_signed_power(c, 563 / 256) for c in rgb)))  # type: ignore[arg-type]
     if space == "rec2020":
-        return _mul(_XYZ_TO_SRGB, _mul(_REC2020_TO_XYZ, tuple(_rec2020_linear(c) for c in rgb)))  # type: ignore[arg-type]
+        return mat_vec(_XYZ_TO_SRGB, mat_vec(_REC2020_TO_XYZ, tuple(_rec2020_linear(c) for c in rgb)))  # type: ignore[arg-type]
     if space == "prophoto-rgb":
-        d50 = _mul(_PROPHOTO_TO_XYZ_D50, tuple(_prophoto_linear(c) for c in rgb))  # type: ignore[arg-type]
-        return _mul(_XYZ_TO_SRGB, _mul(_D50_TO_D65, d50))
+        d50 = mat_vec(_PROPHOTO_TO_XYZ_D50, tuple(_prophoto_linear(c) for c in rgb))  # type: ignore[arg-type]
+        return mat_vec(_XYZ_TO_SRGB, mat_vec(_D50_TO_D65, d50))
     if space in ("xyz", "xyz-d65"):
-        return _mul(_XYZ_TO_SRGB, rgb)
+        return mat_vec(_XYZ_TO_SRGB, rgb)
     if space == "xyz-d50":
-        return _mul(_XYZ_TO_SRGB, _mul(_D50_TO_D65, rgb))
+        return mat_vec(_XYZ_TO_SRGB, mat_vec(_D50_TO_D65, rgb))
     return None
 
 
 def _in_gamut(linear: Vec) -> bool:
-    return all(-5e-4 <= _to_gamma(c) <= 1 + 5e-4 for c in linear)
+    return all(-5e-4 <= linear_to_srgb(c) <= 1 + 5e-4 for c in linear)
 
 
 def _clip(linear: Vec) -> Vec:
-    return tuple(_to_linear(min(1.0, max(0.0, _to_gamma(c)))) for c in linear)  # type: ignore[return-value]
+    return tuple(srgb_to_linear(min(1.0, max(0.0, linear_to_srgb(c)))) for c in linear)  # type: ignore[return-value]
 
 
 def _delta_eok(a: Vec, b: Vec) -> float:
@@ -259,7 +262,7 @@ def _hex_of_gamma(rgb: Vec) -> str:
 def _from_linear(linear: Vec, alpha: float, space: str, value: str) -> ParsedColor:
     lab = linear_srgb_to_oklab(linear)
     mapped_linear, mapped = gamut_map(lab)
-    gamma = (_to_gamma(mapped_linear[0]), _to_gamma(mapped_linear[1]), _to_gamma(mapped_linear[2]))
+    gamma = (linear_to_srgb(mapped_linear[0]), linear_to_srgb(mapped_linear[1]), linear_to_srgb(mapped_linear[2]))
     hex_value = _hex_of_gamma(gamma)
     if mapped:
         de = _delta_eok(linear_srgb_to_oklab(_clip(mapped_linear)), lab)
@@ -287,7 +290,7 @@ def from_components(space: str, components: list[float], alpha: float, value: ob
     if space == "srgb":
         if all(0.0 <= x <= 1.0 for x in components):
             return ParsedColor(_hex_of_gamma((a, b, c)), _alpha(alpha, value))
-        return _from_linear((_to_linear(a), _to_linear(b), _to_linear(c)), alpha, space, shown)
+        return _from_linear((srgb_to_linear(a), srgb_to_linear(b), srgb_to_linear(c)), alpha, space, shown)
     if space == "srgb-linear":
         return _from_linear((a, b, c), alpha, space, shown)
     if space == "hsl":

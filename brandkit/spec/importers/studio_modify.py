@@ -28,13 +28,19 @@ from collections.abc import Callable
 from typing import Any
 
 from brandkit.spec.importers.colorspace import (
+    D50_WHITE,
+    LAB_EPSILON,
+    LAB_KAPPA,
     ColorParseError,
     ParsedColor,
     Vec,
     from_components,
     lab_to_linear_srgb,
     lch_to_lab,
+    linear_to_srgb,
+    mat_vec,
     p3_to_linear_srgb,
+    srgb_to_linear,
 )
 
 __all__ = ["MODIFIER_SPACES", "MODIFIER_TYPES", "amount_of", "modify_colour", "studio_modifier"]
@@ -58,34 +64,24 @@ _XYZ_TO_P3: tuple[Vec, Vec, Vec] = (
     (-14852 / 17905, 63121 / 35810, 423 / 17905),
     (11844 / 330415, -50337 / 660830, 316169 / 330415),
 )
-_D50_WHITE = (0.3457 / 0.3585, 1.0, (1.0 - 0.3457 - 0.3585) / 0.3585)
-_KAPPA, _EPS = 24389 / 27, 216 / 24389
 _ACHROMATIC_CHROMA = 0.02
 """Below this CIE chroma an LCh hue is undefined (a grey): a mix takes the other colour's."""
 
 
-def _mul(m: tuple[Vec, Vec, Vec], v: Vec) -> Vec:
-    return (
-        m[0][0] * v[0] + m[0][1] * v[1] + m[0][2] * v[2],
-        m[1][0] * v[0] + m[1][1] * v[1] + m[1][2] * v[2],
-        m[2][0] * v[0] + m[2][1] * v[1] + m[2][2] * v[2],
-    )
+def _xyz(rgb: Vec) -> Vec:
+    """Gamma-encoded sRGB → XYZ D65."""
+    return mat_vec(_SRGB_TO_XYZ, (srgb_to_linear(rgb[0]), srgb_to_linear(rgb[1]), srgb_to_linear(rgb[2])))
 
 
-def _linear(c: float) -> float:
-    a = abs(c)
-    return math.copysign(a / 12.92 if a <= 0.04045 else ((a + 0.055) / 1.055) ** 2.4, c)
-
-
-def _gamma(c: float) -> float:
-    a = abs(c)
-    return math.copysign(12.92 * a if a <= 0.0031308 else 1.055 * a ** (1 / 2.4) - 0.055, c)
+def _encoded(linear: Vec) -> Vec:
+    """Linear light → gamma-encoded (sRGB's transfer function, which display-p3 shares)."""
+    return linear_to_srgb(linear[0]), linear_to_srgb(linear[1]), linear_to_srgb(linear[2])
 
 
 def _srgb_to_lch(rgb: Vec) -> Vec:
-    xyz = _mul(_D65_TO_D50, _mul(_SRGB_TO_XYZ, (_linear(rgb[0]), _linear(rgb[1]), _linear(rgb[2]))))
-    f = [v / w for v, w in zip(xyz, _D50_WHITE, strict=True)]
-    f = [math.cbrt(v) if v > _EPS else (_KAPPA * v + 16) / 116 for v in f]
+    xyz = mat_vec(_D65_TO_D50, _xyz(rgb))
+    f = [v / w for v, w in zip(xyz, D50_WHITE, strict=True)]
+    f = [math.cbrt(v) if v > LAB_EPSILON else (LAB_KAPPA * v + 16) / 116 for v in f]
     lightness, a, b = 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
     chroma = math.hypot(a, b)
     hue = math.degrees(math.atan2(b, a)) % 360 if chroma >= _ACHROMATIC_CHROMA else math.nan
@@ -94,18 +90,15 @@ def _srgb_to_lch(rgb: Vec) -> Vec:
 
 def _lch_to_srgb(lch: Vec) -> Vec:
     hue = 0.0 if math.isnan(lch[2]) else lch[2]
-    linear = lab_to_linear_srgb(lch_to_lab((lch[0], lch[1], hue)))
-    return _gamma(linear[0]), _gamma(linear[1]), _gamma(linear[2])
+    return _encoded(lab_to_linear_srgb(lch_to_lab((lch[0], lch[1], hue))))
 
 
 def _srgb_to_p3(rgb: Vec) -> Vec:
-    linear = _mul(_XYZ_TO_P3, _mul(_SRGB_TO_XYZ, (_linear(rgb[0]), _linear(rgb[1]), _linear(rgb[2]))))
-    return _gamma(linear[0]), _gamma(linear[1]), _gamma(linear[2])
+    return _encoded(mat_vec(_XYZ_TO_P3, _xyz(rgb)))
 
 
 def _p3_to_srgb(p3: Vec) -> Vec:
-    linear = p3_to_linear_srgb(p3)
-    return _gamma(linear[0]), _gamma(linear[1]), _gamma(linear[2])
+    return _encoded(p3_to_linear_srgb(p3))
 
 
 def _srgb_to_hsl(rgb: Vec) -> Vec:
