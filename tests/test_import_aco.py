@@ -15,10 +15,12 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from brandkit.errors import SpecError
-from brandkit.spec.importers.aco import aco_palette
+from brandkit.spec.importers.aco import AcoError, aco_palette
 from brandkit.spec.importers.detect import detect_path
 from brandkit.spec.importers.importer import import_brand
 
@@ -233,3 +235,26 @@ def test_the_cli_imports_a_photoshop_swatch_file_and_names_a_broken_one(tmp_path
     )
     assert cut.exit_code == 2 and "cut.aco" in cut.output and "runs past the end" in cut.output
     assert not (tmp_path / "out2").exists()
+
+
+FUZZ = settings(  # as tests/test_fuzz_spec.py: reproducible, no example database written
+    max_examples=300, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+@FUZZ
+@given(
+    blob=st.one_of(
+        st.binary(max_size=300),
+        st.builds(lambda cut, noise: _aco(COLOURS)[:cut] + noise, st.integers(0, 400), st.binary(max_size=8)),
+    )
+)
+def test_any_bytes_read_as_a_palette_or_refused_naming_the_file(blob: bytes) -> None:
+    """Whatever the bytes — a Photoshop file cut anywhere, noise after it, random data —, the reader gives a
+    palette or an :class:`AcoError` naming the file, never another exception."""
+    try:
+        palette = aco_palette(blob, Path("fuzz.aco"))
+    except AcoError as exc:
+        assert exc.message.startswith("fuzz.aco: ")
+        return
+    assert palette.version in (1, 2) and all(0 <= s.space <= 0xFFFF for s in palette.swatches)
