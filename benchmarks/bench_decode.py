@@ -9,11 +9,15 @@ Run from the project root::
 baseline, measured in the same run — and as the files users bring: with an sRGB profile (parsed, left as it is),
 with a Display P3 or Adobe RGB profile (converted to sRGB, ``imageio.in_srgb``), and as a phone JPEG stored on its
 side with EXIF orientation 6 (turned as shown); plus ``upright`` (what an edit sends for that phone JPEG: turned and
-re-encoded) and ``verify_image`` (header only). Sizes: 1024² and a 12 MP phone photo (4032×3024).
+re-encoded), ``prepare_edit`` (what an edit sends for it: since the thirty-first pass a 12 MP photo is reduced to
+8.3 MP and trimmed to edges of multiples of 16, a size the model returns) and ``verify_image`` (header only).
+Sizes: 1024² and a 12 MP phone photo (4032×3024).
 
 A 48 MP camera master (8000×6000, over the 16.6 MP decode limit) is read by ``load_image_reduced`` at most at
 8.3 MP, as ``validate`` and audits read it: the baseline is the plain way to get the same picture — decode it whole
-and resample it (Pillow's ``load`` and ``resize`` with Lanczos), measured in the same run.
+and resample it (Pillow's ``load`` and ``resize`` with Lanczos), measured in the same run. A CLI edit of that master
+prepares it twice (its pre-flight, then the edit): the baseline calls ``prepare_edit`` twice with no memo store
+(what the tree before the thirty-first pass did), against the two calls inside one store (the kit's, as now).
 
 Each row is the median wall time of ``--runs`` runs after one warm-up, next to its CPU time
 (``time.process_time``: when they differ, other processes took the core and the run should be repeated), and the
@@ -32,7 +36,9 @@ import numpy as np
 from PIL import Image, ImageCms
 
 from benchmarks._measure import timed_median
+from brandkit.edit_input import prepare_edit
 from brandkit.imageio import REDUCED_PIXELS, fitted_size, load_image, load_image_reduced, upright, verify_image
+from brandkit.memo import MemoStore
 from tests.support.icc import adobe_rgb, display_p3
 
 SIZES = {"1024²": (1024, 1024), "12 MP": (4032, 3024)}
@@ -84,6 +90,7 @@ def cases(width: int, height: int) -> list[tuple[str, str, Callable[[], Any]]]:
         ("JPEG, EXIF 6 (turned as shown)", "jpeg", lambda: load_image(turned)),
         ("upright(JPEG, EXIF 6): turn + re-encode", "jpeg", lambda: upright(turned)),
         ("verify_image(JPEG, EXIF 6): header", "jpeg", lambda: verify_image(turned)),
+        ("prepare_edit(JPEG, EXIF 6): what an edit sends", "jpeg", lambda: prepare_edit(turned)),
     ]
 
 
@@ -105,7 +112,21 @@ def master_cases() -> list[tuple[str, str, Callable[[], Any]]]:
         ("JPEG, the technical check's decode at ⅛ scale", "jpeg", lambda: load_image_reduced(jpeg, to=65_536)),
         ("PNG decoded whole, then resampled to 8.3 MP (baseline)", "png", lambda: _whole_then_resampled(png)),
         ("PNG, load_image_reduced", "png", lambda: load_image_reduced(png)),
+        ("JPEG, a CLI edit's image prepared twice: pre-flight, then the edit (baseline)", "edit", lambda: _twice(jpeg)),
+        ("JPEG, the same two in the kit's memo store: one reduction", "edit", lambda: _twice(jpeg, MemoStore())),
     ]
+
+
+def _twice(data: bytes, store: MemoStore | None = None) -> None:
+    """``prepare_edit`` as a CLI edit calls it: its pre-flight, then the kit's edit flow — with no store active
+    (each call reduces the file: the tree before this pass) or both inside one store (the kit's, as now)."""
+    if store is None:  # no store active: the memoized function computes each time
+        prepare_edit(data)
+        prepare_edit(data)
+        return
+    with store.active():
+        prepare_edit(data)
+        prepare_edit(data)
 
 
 def main() -> None:
