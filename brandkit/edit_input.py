@@ -93,9 +93,9 @@ class PreparedEdit:
 
 
 def reduction_pixels(width: int, height: int) -> int:
-    """How many pixels a file of ``width`` x ``height`` over :data:`~brandkit.imageio.MAX_PIXELS` is reduced to for
-    an edit: the largest gpt-image-2 output's :data:`~brandkit.imageio.REDUCED_PIXELS`, and no more than a long edge
-    of :data:`MAX_EDGE` (the largest the model returns) — a wide panorama is reduced further."""
+    """How many pixels an image of ``width`` x ``height`` larger than gpt-image-2 returns is reduced to for an edit:
+    the largest output's :data:`~brandkit.imageio.REDUCED_PIXELS`, and no more than a long edge of :data:`MAX_EDGE`
+    (the longest it returns) — a wide panorama is reduced further."""
     scale = min(math.sqrt(REDUCED_PIXELS / (width * height)), MAX_EDGE / max(width, height))
     return max(1, math.floor(width * scale + 1e-6)) * max(1, math.floor(height * scale + 1e-6))
 
@@ -118,7 +118,7 @@ def prepare_edit(image: bytes, mask: bytes | None = None) -> PreparedEdit:
     :class:`~brandkit.ImageInputError` for an image past :data:`~brandkit.imageio.MAX_SOURCE_PIXELS` or that does
     not decode."""
     fmt, width, height = verify_image(image, MAX_SOURCE_PIXELS)
-    if width * height <= REDUCED_PIXELS and max(width, height) <= MAX_EDGE:  # a size the model can return
+    if width * height <= REDUCED_PIXELS and max(width, height) <= MAX_EDGE:  # within the largest output: as it is
         return PreparedEdit(upright(image), mask)
     to = reduction_pixels(width, height)
     if width * height > MAX_PIXELS:  # read reduced: a JPEG decoded at a fraction of its size
