@@ -755,6 +755,10 @@ def test_tokens_studio_modifiers_agree_with_its_own_test_suite_in_every_space() 
         assert close(modify_colour(black, "mix", space, 0.5, white).hex, grey[space]), space
         veil = modify_colour(red, "alpha", space, 0.2)
         assert (veil.hex, veil.alpha) == ("#C14242", 0.2)
+    # half way from red to blue in LCh, the shorter way round the hue, is a magenta outside sRGB: mapped, and said
+    magenta = modify_colour(parse_css_color("#FF0000"), "mix", "lch", 0.5, parse_css_color("#0000FF"))
+    r, g, b = (int(magenta.hex[i : i + 2], 16) for i in (1, 3, 5))
+    assert "gamut-mapped into sRGB" in magenta.note and r > b > g
 
 
 @pytest.mark.parametrize(
