@@ -112,7 +112,8 @@ Details report the box, rendered width, scale, match score, method, the rules'
 measurements; each failure adds a precise repair hint.
 
 **Layout of this package**: ``constants.py`` (every tunable above), ``prepare.py`` (:class:`PreparedLogo`,
-:class:`LogoDetection`, the grey scene), ``matching.py`` (masked-correlation primitives), ``orb.py`` (step 1),
+:class:`LogoDetection`, the grey scene), ``matching.py`` (masked-correlation primitives), ``verify.py`` (the logo
+verified near a place, at a few sizes, and read distorted in place), ``orb.py`` (step 1),
 ``template.py`` (step 2), ``scene.py`` (the grey scene's statistics, and :class:`LogoScene`: what the variants of
 one image share — a file without provenance is searched for every variant, first by ORB on the whole scene for
 all of them, then fully variant by variant, on one scene: keypoints, coarse levels and their window sums computed
