@@ -176,7 +176,7 @@ def _hwb(h: float, white: float, black: float) -> Vec:
     if white + black >= 1:
         grey = white / (white + black)
         return (grey, grey, grey)
-    rgb = _hsl(h, 1.0, 0.5)
+    rgb = hsl_to_srgb(h, 1.0, 0.5)
     return (
         rgb[0] * (1 - white - black) + white,
         rgb[1] * (1 - white - black) + white,
@@ -295,7 +295,7 @@ def from_components(space: str, components: list[float], alpha: float, value: ob
         return _from_linear((a, b, c), alpha, space, shown)
     if space == "hsl":
         return ParsedColor(
-            _hex_of_gamma(_hsl(a, b / 100 if b > 1 else b, c / 100 if c > 1 else c)), _alpha(alpha, value)
+            _hex_of_gamma(hsl_to_srgb(a, b / 100 if b > 1 else b, c / 100 if c > 1 else c)), _alpha(alpha, value)
         )
     if space == "display-p3":
         return _from_linear(p3_to_linear_srgb((a, b, c)), alpha, space, shown)
@@ -319,7 +319,9 @@ def from_components(space: str, components: list[float], alpha: float, value: ob
     )
 
 
-def _hsl(h: float, s: float, lightness: float) -> Vec:
+def hsl_to_srgb(h: float, s: float, lightness: float) -> Vec:
+    """HSL (hue in degrees, saturation and lightness 0–1) → gamma-encoded sRGB (CSS Color 4's formula)."""
+
     def f(n: float) -> float:
         k = (n + h / 30) % 12
         a = s * min(lightness, 1 - lightness)

@@ -22,6 +22,7 @@ a modifier without a space (or of another type) leaves the colour as it is, as T
 from __future__ import annotations
 
 import ast
+import colorsys
 import math
 import operator
 from collections.abc import Callable
@@ -35,6 +36,7 @@ from brandkit.spec.importers.colorspace import (
     ParsedColor,
     Vec,
     from_components,
+    hsl_to_srgb,
     lab_to_linear_srgb,
     lch_to_lab,
     linear_to_srgb,
@@ -103,31 +105,12 @@ def _p3_to_srgb(p3: Vec) -> Vec:
 
 def _srgb_to_hsl(rgb: Vec) -> Vec:
     """colorjs.io's HSL: hue in degrees (NaN for a grey), saturation and lightness 0–100."""
-    high, low = max(rgb), min(rgb)
-    lightness = (high + low) / 2
-    d = high - low
-    if d == 0:
-        return math.nan, 0.0, lightness * 100
-    saturation = 0.0 if lightness in (0, 1) else (high - lightness) / min(lightness, 1 - lightness)
-    r, g, b = rgb
-    if high == r:
-        hue = (g - b) / d + (6 if g < b else 0)
-    elif high == g:
-        hue = (b - r) / d + 2
-    else:
-        hue = (r - g) / d + 4
-    return hue * 60, saturation * 100, lightness * 100
+    hue, lightness, saturation = colorsys.rgb_to_hls(*rgb)
+    return (math.nan if max(rgb) == min(rgb) else hue * 360), saturation * 100, lightness * 100
 
 
 def _hsl_to_srgb(hsl: Vec) -> Vec:
-    hue = 0.0 if math.isnan(hsl[0]) else hsl[0]
-    s, lightness = hsl[1] / 100, hsl[2] / 100
-
-    def f(n: float) -> float:
-        k = (n + hue / 30) % 12
-        return lightness - s * min(lightness, 1 - lightness) * max(-1.0, min(k - 3, 9 - k, 1.0))
-
-    return f(0), f(8), f(4)
+    return hsl_to_srgb(0.0 if math.isnan(hsl[0]) else hsl[0], hsl[1] / 100, hsl[2] / 100)
 
 
 _TO: dict[str, Callable[[Vec], Vec]] = {"hsl": _srgb_to_hsl, "lch": _srgb_to_lch, "p3": _srgb_to_p3}
