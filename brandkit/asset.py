@@ -106,7 +106,9 @@ class Asset(BaseModel):
         prompt = {**self.prompt.model_dump(), "prompt_hash": self.prompt.prompt_hash}  # references without bytes
         return AssetSidecar(
             brandkit_version=_version(),
-            spec=SidecarSpec(name=self.prompt.spec_name, fingerprint=self.prompt.spec_fingerprint),
+            spec=SidecarSpec(
+                name=self.prompt.spec_name, fingerprint=self.prompt.spec_fingerprint, mode=self.prompt.spec_mode
+            ),
             request=self.request,
             prompt=SidecarPrompt.model_validate(prompt),
             provider=self.provider,
@@ -216,10 +218,12 @@ def provenance_record(
             extra["cta_box"] = list(composed.cta_box)
     if photo is not None:
         extra["photo"] = {"id": photo.id, "sha256": photo.sha256}
+    mode = {} if prompt.spec_mode is None else {"spec_mode": prompt.spec_mode}  # absent: the default colours
     return {
         "generator": f"brandkit/{_version()}",
         "spec_name": prompt.spec_name,
         "spec_fingerprint": prompt.spec_fingerprint,
+        **mode,
         "prompt_hash": prompt.prompt_hash,
         "provider": provider,
         "model": model,

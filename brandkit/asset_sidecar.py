@@ -72,6 +72,7 @@ class SidecarSpec(_Record):
 
     name: str
     fingerprint: str
+    mode: str | None = Field(default=None, description="The spec's palette mode (palette.modes); None: default.")
 
 
 class SidecarImage(_Record):

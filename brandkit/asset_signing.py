@@ -59,6 +59,7 @@ def finish_asset(
         spec_name=spec.name,
         spec_version=spec.version,
         spec_fingerprint=prompt.spec_fingerprint,
+        spec_mode=prompt.spec_mode,
         prompt_hash=prompt.prompt_hash,
         attempt=asset.attempt_number,
         provider=asset.provider,

@@ -16,6 +16,9 @@ and fills in what the request leaves out:
 - ``transparent``: the request's; else kept transparent when the asset is (its provenance, else its alpha channel).
 - ``output_format`` (png, jpeg, webp): the request's; else the asset's, from its provenance (not a JPEG when the
   edit is transparent); else the spec's.
+- ``mode`` (the palette mode, :meth:`~brandkit.spec.models.BrandSpec.for_mode`): a spec in a mode edits in it;
+  a spec in its default colours edits an asset made in one of its modes in that mode (a dark ad stays dark, checked
+  against the dark colours). :attr:`InheritedEdit.spec` is the spec the edit is then compiled and checked with.
 
 The :class:`EditReport` says what was kept, what changed (before → after), what was removed, and notes (no
 provenance, a record for another spec, a locale without its own legal lines). A foundation-level helper of the
@@ -103,12 +106,14 @@ class InheritedEdit:
 
     request: EditRequest
     report: EditReport
+    spec: BrandSpec
+    """The spec the edit is made with: the one given, in the asset's palette mode when it was made in one."""
 
 
 def inherit_edit(spec: BrandSpec, request: EditRequest, image: bytes) -> InheritedEdit:
     """Complete ``request`` from the provenance embedded in ``image`` (rules: module docstring)."""
     variants = [logo.variant for logo in spec.logos]
-    reading = read_provenance_record(image).against(spec.name, variants)
+    reading = read_provenance_record(image).against(spec.name, variants, spec.palette.modes)
     record = reading.record
     notes: list[str] = []
     if record is None:
@@ -124,6 +129,7 @@ def inherit_edit(spec: BrandSpec, request: EditRequest, image: bytes) -> Inherit
         notes=notes,
         own_composition=not follows_layout(record),
     )
+    spec = _mode(spec, record, report)
     removed = set(request.remove)
     before_copy = record.copy_ if record is not None else None
     for role in COPY_ROLES:
@@ -156,7 +162,24 @@ def inherit_edit(spec: BrandSpec, request: EditRequest, image: bytes) -> Inherit
         updates["output_format"] = output_format
     if record is not None:
         _logo_and_format(spec, request, record, image, updates, report)
-    return InheritedEdit(request=request.model_copy(update=updates), report=report)
+    return InheritedEdit(request=request.model_copy(update=updates), report=report, spec=spec)
+
+
+def _mode(spec: BrandSpec, record: ProvenanceRecord | None, report: EditReport) -> BrandSpec:
+    """The spec in the palette mode the edit is made in: the spec's own when it is in one, else the asset's."""
+    if record is None:
+        return spec
+    before = record.spec_mode
+    if before == spec.mode:
+        if before is not None:
+            report.kept["mode"] = before
+        return spec
+    if spec.mode is not None:  # the caller chose the mode: a re-theme of the asset
+        report.changed["mode"] = FieldChange(before=before, after=spec.mode)
+        return spec
+    assert before is not None  # spec.mode is None and differs from it; a mode the spec lacks: no record
+    report.kept["mode"] = before
+    return spec.for_mode(before)
 
 
 def _required_lines(spec: BrandSpec) -> set[str]:

@@ -263,6 +263,9 @@ class PromptRecord(_Model):
     )
     spec_name: str
     spec_fingerprint: str
+    spec_mode: str | None = Field(
+        default=None, description="The spec's palette mode (BrandSpec.for_mode); None: its default colours."
+    )
 
     @property
     def prompt_hash(self) -> str:
@@ -452,6 +455,9 @@ class ValidationReport(_Model):
     checks: dict[str, CheckResult]
     spec_name: str = ""
     spec_fingerprint: str = ""
+    spec_mode: str | None = Field(
+        default=None, description="The palette mode the image was checked in (BrandSpec.for_mode); None: default."
+    )
     elapsed_ms: float = 0.0
     provenance: ProvenanceNote | None = Field(
         default=None, description="validate only: the embedded provenance's state (None for generated assets)."

@@ -85,6 +85,9 @@ class ProvenanceRecord(_Strict):
     generator: str = Field(pattern=r"^brandkit/", max_length=100)
     spec_name: str = Field(max_length=200)
     spec_fingerprint: str = Field(max_length=200)
+    spec_mode: str | None = Field(
+        default=None, max_length=100, description="The spec's palette mode the asset was made in (absent: default)."
+    )
     prompt_hash: str = Field(max_length=128)
     provider: str = Field(max_length=100)
     model: str = Field(max_length=200)
@@ -135,9 +138,9 @@ class ProvenanceReading:
     record: ProvenanceRecord | None = None
     reason: str | None = None
 
-    def against(self, spec_name: str, logo_variants: Collection[str]) -> ProvenanceReading:
-        """This reading, made ``unreadable`` when the record names another spec or a logo variant the spec
-        does not have (a record cannot describe an image made with this spec then)."""
+    def against(self, spec_name: str, logo_variants: Collection[str], modes: Collection[str] = ()) -> ProvenanceReading:
+        """This reading, made ``unreadable`` when the record names another spec, a logo variant the spec does not
+        have or a palette mode not in ``modes`` (a record cannot describe an image made with this spec then)."""
         record = self.record
         if record is None:
             return self
@@ -146,6 +149,9 @@ class ProvenanceReading:
             return replace(self, status="unreadable", record=None, reason=why)
         if record.logo_variant is not None and record.logo_variant not in logo_variants:
             why = f"the record names logo variant {_shown(record.logo_variant)}, which spec {_shown(spec_name)} lacks"
+            return replace(self, status="unreadable", record=None, reason=why)
+        if record.spec_mode is not None and record.spec_mode not in modes:
+            why = f"the record names palette mode {_shown(record.spec_mode)}, which spec {_shown(spec_name)} lacks"
             return replace(self, status="unreadable", record=None, reason=why)
         return self
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from brandkit.spec.models import BrandSpec
@@ -73,7 +74,7 @@ def schema_json(name: str) -> str:
 
 
 def _type_name(annotation: Any) -> str:
-    text = str(annotation).replace("typing.", "").replace("brandkit.spec.models.", "")
+    text = re.sub(r"brandkit\.spec\.\w+\.", "", str(annotation).replace("typing.", ""))  # the spec's own models
     text = text.replace("<class '", "").replace("'>", "").replace("NoneType", "None")
     return text.replace("Annotated[", "").replace("|", "or").replace("  ", " ")
 

@@ -114,7 +114,8 @@ def validate_files(
     """Validate every file of ``images``, yielding each result as it finishes (see the module docstring).
 
     ``spec`` is the loaded spec (used in this process); ``spec_source`` the folder or file it was loaded from
-    (each worker loads it again). ``jobs``: worker processes (default: the cores; never more than the files).
+    (each worker loads it again, in ``spec``'s palette mode). ``jobs``: worker processes (default: the cores;
+    never more than the files).
     """
     workers = min(jobs or default_jobs(), len(images))
     if workers <= 1:
@@ -128,11 +129,16 @@ def validate_files(
                 result = FileResult(index, path, error=f"{type(exc).__name__}: {exc}")
             yield result
         return
-    yield from _parallel(str(spec_source), list(images), expected, fmt, workers)
+    yield from _parallel(str(spec_source), spec.mode, list(images), expected, fmt, workers)
 
 
 def _parallel(
-    spec_source: str, images: list[Path], expected: AssetRequest | None, fmt: str | None, workers: int
+    spec_source: str,
+    mode: str | None,
+    images: list[Path],
+    expected: AssetRequest | None,
+    fmt: str | None,
+    workers: int,
 ) -> Iterator[FileResult]:
     context = multiprocessing.get_context("spawn")  # no fork of a process with threads and loaded engines
     tasks: Any = context.Queue()
@@ -143,7 +149,9 @@ def _parallel(
         tasks.put(None)
     processes = [
         context.Process(
-            target=_worker, args=(spec_source, expected, fmt, tasks, results, worker_threads(workers)), daemon=True
+            target=_worker,
+            args=(spec_source, mode, expected, fmt, tasks, results, worker_threads(workers)),
+            daemon=True,
         )
         for _ in range(workers)
     ]
@@ -174,10 +182,16 @@ def _parallel(
 
 
 def _worker(
-    spec_source: str, expected: AssetRequest | None, fmt: str | None, tasks: Any, results: Any, threads: int
+    spec_source: str,
+    mode: str | None,
+    expected: AssetRequest | None,
+    fmt: str | None,
+    tasks: Any,
+    results: Any,
+    threads: int,
 ) -> None:
-    """One worker process: its own spec and kit (its engines on ``threads`` intra-op threads), then files from
-    ``tasks`` until the end marker.
+    """One worker process: its own spec (in palette mode ``mode``) and kit (its engines on ``threads`` intra-op
+    threads), then files from ``tasks`` until the end marker.
 
     A worker whose parent died (``kill -9`` of the command) stops at its next file instead of running on as an
     orphan: nobody would read its results.
@@ -190,7 +204,7 @@ def _worker(
     kit: Any = None
     setup_error: str | None = None
     try:
-        kit = BrandKit(load_spec(spec_source), provider="local", resources=_worker_resources(threads))
+        kit = BrandKit(load_spec(spec_source).for_mode(mode), provider="local", resources=_worker_resources(threads))
     except BrandkitError as exc:
         setup_error = f"{type(exc).__name__}: {exc}"
     while True:

@@ -126,6 +126,32 @@ async def test_compile_is_a_dry_run_with_the_price_table_cost(server: BrandServe
     assert outputs(place) == before  # nothing written, nothing spent
 
 
+async def test_a_brand_s_palette_modes_are_listed_and_compile_and_generate_take_one(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    config = ServerConfig(brands=discover_brands([NORTHWIND, LUMEN], None), out=tmp_path / "out", max_budget_usd=2.0)
+    server, place = build_server(config, checks=[TechnicalCheck()]), tmp_path  # its own outputs, no registry
+    listed = await call(server, "list_brands", {})
+    modes = {b["key"]: b["modes"] for b in listed.structured_content["brands"]}
+    assert modes == {"northwind": [], "lumen-health": ["dark"]}
+    request = {**REQUEST, "brief": "A nurse listening", "headline": "Care that listens"}
+    light = (await call(server, "compile", {"brand": "lumen-health", "request": request})).structured_content
+    dark = await call(server, "compile", {"brand": "lumen-health", "request": request, "mode": "dark"})
+    assert not dark.is_error, dark.content
+    assert "#0E1A2B" in dark.structured_content["prompt"] and "#0E1A2B" not in light["prompt"]
+    made = await call(
+        server, "generate", {"brand": "lumen-health", "request": request, "budget_usd": 0.5, "mode": "dark"}
+    )
+    assert not made.is_error, made.content
+    sidecar = json.loads(Path(made.structured_content["sidecar"]).read_text())
+    assert sidecar["spec"]["mode"] == "dark" and sidecar["prompt"]["background_hex"] == "#0E1A2B"
+    before = outputs(place)
+    bad = error_of(
+        await call(server, "generate", {"brand": "northwind", "request": REQUEST, "budget_usd": 0.5, "mode": "dark"})
+    )
+    assert bad["error"] == "RequestError" and bad["field"] == "mode" and "palette.modes is empty" in bad["message"]
+    assert outputs(place) == before
+
+
 # --- spending tools ----------------------------------------------------------------------------------------
 
 

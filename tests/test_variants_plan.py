@@ -365,3 +365,21 @@ def test_every_field_an_edit_shares_with_a_generate_request_is_handed_to_the_edi
 
     shared = set(AssetRequest.model_fields) & set(EditRequest.model_fields)
     assert shared == set(_EDIT_FIELDS)
+
+
+def test_a_spec_entry_in_a_palette_mode(tmp_path: Path) -> None:
+    base = {"brief": "A nurse listening", "headline": "Care that listens"}
+    data = {
+        "name": "light and dark",
+        "specs": [{"id": "lumen", "path": LUMEN}, {"id": "lumen-dark", "path": LUMEN, "palette_mode": "dark"}],
+        "base": base,
+    }
+    plan = expand_plan(_plan(tmp_path, data))
+    assert (plan.specs["lumen"].mode, plan.specs["lumen-dark"].mode) == (None, "dark")
+    light, dark = sorted(plan.variants, key=lambda v: v.spec_id)
+    assert light.key != dark.key  # the same request in another mode is another variant (its spec fingerprint)
+    data["specs"][1]["palette_mode"] = "sepia"
+    with pytest.raises(PlanError) as exc:
+        expand_plan(_plan(tmp_path, data))
+    (issue,) = _issues(exc)
+    assert issue["location"] == "specs[1].palette_mode" and "'sepia' is not a palette mode" in issue["message"]

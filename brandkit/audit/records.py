@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from brandkit.checks.palette_details import PaletteDetails
 from brandkit.models import AssetRequest, CheckResult, CheckStatus
+from brandkit.spec.models import mode_fingerprint
 from brandkit.validate_many import FileResult
 
 __all__ = [
@@ -91,6 +92,11 @@ class AuditRecord(BaseModel):
     )
     spec_fingerprint: str | None = Field(
         default=None, description="The fingerprint of the spec the file was checked against (BrandSpec.fingerprint)."
+    )
+    spec_mode: str | None = Field(
+        default=None,
+        description="The palette mode the file was checked in when its provenance named one (the audit's spec in "
+        "its default colours): the spec is still spec_fingerprint's. None: the spec's own colours or the audit's.",
     )
     expectation: str | None = Field(
         default=None,
@@ -213,10 +219,20 @@ def record_of(
     result: FileResult, rel: str, *, spec_fingerprint: str | None = None, expectation: str | None = None
 ) -> AuditRecord:
     """The record of one validated (or unreadable) file, checked against the spec of ``spec_fingerprint`` (the
-    report's own when it names one: the spec the worker loaded) and the :func:`expectation_key` ``expectation``."""
+    report's own when it names one: the spec the worker loaded) and the :func:`expectation_key` ``expectation``.
+    A report checked in a palette mode of that spec (its provenance's) keeps ``spec_fingerprint`` and names the
+    mode (``spec_mode``)."""
     report = result.report
     common: dict[str, Any] = {"path": str(result.path), "rel": rel, "sha256": result.sha256}
     checked_with = report.spec_fingerprint if report is not None and report.spec_fingerprint else spec_fingerprint
+    if (
+        report is not None
+        and report.spec_mode is not None
+        and spec_fingerprint
+        and checked_with == mode_fingerprint(spec_fingerprint, report.spec_mode)
+    ):
+        common["spec_mode"] = report.spec_mode
+        checked_with = spec_fingerprint
     common.update(spec_fingerprint=checked_with, expectation=expectation, revision=RECORD_REVISION)
     if report is None:
         return AuditRecord(state="unreadable", error=result.error, **common)

@@ -360,6 +360,7 @@ def run_checks(
         checks=results,
         spec_name=ctx.spec.name,
         spec_fingerprint=ctx.spec.fingerprint,
+        spec_mode=ctx.spec.mode,
         elapsed_ms=round((time.perf_counter() - started) * 1000.0, 3),
     )
 

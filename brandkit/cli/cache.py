@@ -51,8 +51,8 @@ def _size(n: int) -> str:
 
 @cache_app.command("warm")
 def cache_warm(specs: SpecsOpt = None, json_out: JsonOpt = False) -> None:
-    """Prepare the palette tables and logo features of each brand into the cache, and load the OCR and
-    moderation engines once (any that cannot load is reported)."""
+    """Prepare the palette tables and logo features of each brand (and of each of its palette modes) into the
+    cache, and load the OCR and moderation engines once (any that cannot load is reported)."""
     if not specs:
         fail(EXIT_USAGE, "cache warm: give at least one --spec (a brand spec folder or file)", json_out)
     with map_errors(json_out):
@@ -63,17 +63,19 @@ def cache_warm(specs: SpecsOpt = None, json_out: JsonOpt = False) -> None:
         resources = KitResources(warm_cache=cache)  # one set of engines for every brand
         brands: list[dict[str, Any]] = []
         for path in specs:
-            spec = load_spec_arg(path)
-            kit = BrandKit(spec, provider="local", resources=resources, signer=None)
-            warmed = kit.warm()
-            brands.append(
-                {
-                    "spec": str(path),
-                    "name": spec.name,
-                    "seconds": warmed.seconds,
-                    "unavailable": warmed.unavailable,
-                }
-            )
+            loaded = load_spec_arg(path)
+            for spec in [loaded, *(loaded.for_mode(mode) for mode in loaded.palette.modes)]:
+                kit = BrandKit(spec, provider="local", resources=resources, signer=None)
+                warmed = kit.warm()
+                brands.append(
+                    {
+                        "spec": str(path),
+                        "name": spec.name,
+                        "mode": spec.mode,
+                        "seconds": warmed.seconds,
+                        "unavailable": warmed.unavailable,
+                    }
+                )
         ok = not any(brand["unavailable"] for brand in brands)
         result = {"ok": ok, "cache": str(cache.root) if cache.enabled else None, "brands": brands}
         if json_out:
@@ -84,9 +86,8 @@ def cache_warm(specs: SpecsOpt = None, json_out: JsonOpt = False) -> None:
                 console.print("[bold yellow]warning:[/] the warm cache is disabled: nothing was stored", markup=True)
             for brand in brands:
                 parts = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in brand["seconds"].items())
-                console.print(
-                    f"[bold green]✓[/] {esc(brand['name'])}: {esc(parts or 'nothing to prepare')}", markup=True
-                )
+                named = brand["name"] + (f" ({brand['mode']} mode)" if brand["mode"] else "")
+                console.print(f"[bold green]✓[/] {esc(named)}: {esc(parts or 'nothing to prepare')}", markup=True)
                 for name, why in brand["unavailable"].items():
                     console.print(f"  [bold red]✗[/] {esc(name)} unavailable: {esc(why)}", markup=True)
             if cache.enabled:

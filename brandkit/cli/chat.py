@@ -20,6 +20,7 @@ from brandkit.cli.common import (
     EXIT_CHECKS,
     EXIT_OK,
     JsonOpt,
+    ModeOpt,
     Provider,
     SpecOpt,
     emit_json,
@@ -57,6 +58,7 @@ def register(app: typer.Typer) -> None:
 def chat_cmd(
     spec: SpecOpt,
     options: RequestOptions,
+    mode: ModeOpt = None,
     provider: Provider = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder the checked images are saved in.")] = Path("out"),
     partial_images: Annotated[
@@ -83,7 +85,7 @@ def chat_cmd(
 
     with map_errors(json_out):
         name = resolve_provider(provider, json_out)
-        loaded = load_spec_arg(spec)
+        loaded = load_spec_arg(spec, mode)
         request = options.request(seed=seed)
         warn_unsent_seed(request.seed, name, json_out)
         kit = BrandKit(loaded, provider=name)

@@ -46,6 +46,7 @@ __all__ = [
     "Disclaimer",
     "Headline",
     "JsonOpt",
+    "ModeOpt",
     "Overwrite",
     "Provider",
     "SpecOpt",
@@ -69,6 +70,13 @@ EXIT_OUTPUT = 4
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
 SpecOpt = Annotated[Path, typer.Option("--spec", "-s", help="Brand spec folder or brand.yaml/.json file.")]
+ModeOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--mode",
+        help="A palette mode of the spec (palette.modes, e.g. dark): its colours for generation and the checks.",
+    ),
+]
 
 
 def make_console(stderr: bool = False) -> Console:
@@ -188,11 +196,12 @@ def map_errors(as_json: bool) -> Iterator[None]:
         fail(exit_code_of(exc), f"{type(exc).__name__}: {exc}" if named else str(exc), as_json, error_fields(exc))
 
 
-def load_spec_arg(spec: Path) -> Any:
-    """Load the spec a command was given (a bad one raises :class:`SpecError`, mapped to exit 2)."""
+def load_spec_arg(spec: Path, mode: str | None = None) -> Any:
+    """Load the spec a command was given, in palette mode ``mode`` when one is named (a bad spec raises
+    :class:`SpecError`, an unknown mode :class:`RequestError`: both mapped to exit 2)."""
     from brandkit.spec.loader import load_spec
 
-    return load_spec(spec)
+    return load_spec(spec).for_mode(mode)
 
 
 Headline = Annotated[Optional[str], typer.Option("--headline", help="Exact headline.")]  # noqa: UP045

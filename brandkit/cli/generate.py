@@ -15,6 +15,7 @@ from brandkit.cli.common import (
     Disclaimer,
     Headline,
     JsonOpt,
+    ModeOpt,
     Overwrite,
     Provider,
     SpecOpt,
@@ -53,7 +54,7 @@ def register(app: typer.Typer) -> None:
 
 
 @with_request_options
-def compile_cmd(spec: SpecOpt, options: RequestOptions, json_out: JsonOpt = False) -> None:
+def compile_cmd(spec: SpecOpt, options: RequestOptions, mode: ModeOpt = None, json_out: JsonOpt = False) -> None:
     """Dry run: show the compiled prompt, parameters and reference images. Spends nothing.
 
     Takes the request as generate does (--request FILE and the options).
@@ -61,7 +62,7 @@ def compile_cmd(spec: SpecOpt, options: RequestOptions, json_out: JsonOpt = Fals
     from brandkit.compile import compile_prompt
 
     with map_errors(json_out):
-        loaded = load_spec_arg(spec)
+        loaded = load_spec_arg(spec, mode)
         prompt = compile_prompt(loaded, options.request())
         refs = [
             {"index": r.index, "role": r.role, "name": r.name, "mime": r.mime, "bytes": len(r.data), "sha256": r.sha256}
@@ -115,6 +116,7 @@ def _edit_one(
 def generate_cmd(
     spec: SpecOpt,
     options: RequestOptions,
+    mode: ModeOpt = None,
     provider: Provider = None,
     n: Annotated[
         Optional[int],  # noqa: UP045
@@ -143,7 +145,7 @@ def generate_cmd(
 
     chosen = resolve_provider(provider, json_out)
     with map_errors(json_out):
-        loaded = load_spec_arg(spec)
+        loaded = load_spec_arg(spec, mode)
         target = output_target(out)
         request = options.request(
             seed=seed,
@@ -210,6 +212,14 @@ def edit_cmd(
             help="The edit's background (default: kept — transparent when the edited image's is).",
         ),
     ] = None,
+    mode: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--mode",
+            help="A palette mode of the spec (palette.modes, e.g. dark) to edit and check in (default: the one the "
+            "image's provenance names, else the default colours).",
+        ),
+    ] = None,
     provider: Provider = None,
     out: Annotated[Path, typer.Option("--out", "-o", help=OUT_HELP)] = Path("out"),
     request_file: Annotated[
@@ -239,7 +249,7 @@ def edit_cmd(
 
     chosen = resolve_provider(provider, json_out)
     with map_errors(json_out):
-        loaded = load_spec_arg(spec)
+        loaded = load_spec_arg(spec, mode)
         target = output_target(out)
         request = edit_request(
             request_file,
@@ -262,8 +272,8 @@ def edit_cmd(
             sent = prepare_edit(data, mask_data)  # as the edit will send them: upright, a camera master reduced
         if sent.mask is not None:
             check_mask(sent.mask, sent.image)  # a mask that does not fit: exit 2 before the output folder is touched
-        merged = inherit_edit(loaded, request, sent.image).request
-        prompt = compile_edit(loaded, merged, sent.image)  # the size the edit will have; sends nothing
+        inherited = inherit_edit(loaded, request, sent.image)  # in the asset's palette mode when made in one
+        prompt = compile_edit(inherited.spec, inherited.request, sent.image)  # the size the edit will have
         recorder = edit_recorder(db, target.folder, loaded, image)  # its parent's registry: the lineage kept
         run_assets(
             lambda save, rejected: _edit_one(kit, data, mask_data, request, save, rejected),

@@ -36,6 +36,7 @@ def spec_check(path: Annotated[Path, typer.Argument(help="Spec folder or file.")
             "source": spec.source,
             "fingerprint": spec.fingerprint,
             "colors": [c.hex for c in spec.palette.colors],
+            "modes": {mode: [c.hex for c in spec.palette.for_mode(mode).colors] for mode in spec.palette.modes},
             "logos": [logo.variant for logo in spec.logos],
             "formats": {k: v.size for k, v in spec.formats.items()},
             "forbidden_terms": len(spec.forbidden.terms),
@@ -49,7 +50,8 @@ def spec_check(path: Annotated[Path, typer.Argument(help="Spec folder or file.")
         console = make_console()
         console.print(f"[bold green]✓[/] {esc(spec.name)} {esc(spec.version)} — {esc(spec.source)}")
         table = Table(show_header=False, box=None)
-        for key in ("fingerprint", "colors", "logos", "formats", "forbidden_terms", "required_disclaimers", "model"):
+        keys = ("fingerprint", "colors", *(["modes"] if summary["modes"] else []), "logos")
+        for key in (*keys, "formats", "forbidden_terms", "required_disclaimers", "model"):
             table.add_row(key, str(summary[key]))
         console.print(table)
         for warning in summary["warnings"]:
@@ -63,7 +65,11 @@ def _spec_warnings(spec: Any) -> list[str]:
     from brandkit.spec.assets import logo_ground_warnings
     from brandkit.spec.palette_warnings import palette_warnings
 
-    warnings = palette_warnings(spec.palette) + logo_ground_warnings(spec)
+    warnings = palette_warnings(spec.palette)
+    for mode in spec.palette.modes:  # each palette mode's colours too, what the default's do not say already
+        moded = palette_warnings(spec.palette.for_mode(mode))
+        warnings += [f"in palette mode {mode!r}: {w}" for w in moded if w not in warnings]
+    warnings += logo_ground_warnings(spec)
     defaults = default_policies()
     off = [name for name in defaults if name in spec.checks and not spec.checks[name].enabled]
     if len(off) == len(defaults):

@@ -24,6 +24,7 @@ from brandkit.cli.common import (
     Disclaimer,
     Headline,
     JsonOpt,
+    ModeOpt,
     SpecOpt,
     Subhead,
     esc,
@@ -65,6 +66,7 @@ def validate_cmd(
     subhead: Subhead = None,
     cta: Cta = None,
     disclaimer: Disclaimer = None,
+    mode: ModeOpt = None,
     fmt: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option("--format", "-f", help="Spec format of the images (default: the one of their size)."),
@@ -135,7 +137,7 @@ def validate_cmd(
 
     as_json = json_out or jsonl
     with map_errors(as_json), contextlib.ExitStack() as stack:
-        loaded = load_spec_arg(spec)
+        loaded = load_spec_arg(spec, mode)
         expected = None
         if headline or subhead or cta or disclaimer:  # the caller's copy, checked once for every image
             expected = asset_request(

@@ -62,6 +62,7 @@ class Design:
             feedback=list(feedback),
             spec_name=spec.name,
             spec_fingerprint=spec.fingerprint,
+            spec_mode=spec.mode,
         )
 
 
@@ -79,17 +80,20 @@ def design(spec: BrandSpec, request: AssetRequest | EditRequest, fmt: Format, to
 
 
 def canvas_tone(spec: BrandSpec, request: AssetRequest) -> Literal["light", "dark"]:
-    """The tone of a new image's background: the one ``request.background`` asks; for ``auto``, light — unless no
-    logo variant is meant for the light background and one is for the dark (a brand whose only logo is its white,
+    """The tone of a new image's background: the one ``request.background`` asks; for ``auto``, the tone of the
+    palette's canvas (:meth:`~brandkit.spec.models.Palette.canvas_tone`: light, or dark in a dark palette mode) —
+    unless no logo variant is meant for that tone and one is for the other (a brand whose only logo is its white,
     reversed mark: on the light page it was invisible and the logo check failed every attempt). A tone asked for
     that no variant is meant for, when the other tone has one and no variant is named, is a
     :class:`~brandkit.RequestError` naming ``background``: the brand's logo is never put on a ground it is not
     made for without a word."""
+    own = spec.palette.canvas_tone()
     if not spec.logos or request.logo_variant:
-        return "dark" if request.background == "dark" else "light"
+        return own if request.background == "auto" else ("dark" if request.background == "dark" else "light")
     fits = {tone: fitting_logo_variant(spec, background_color(spec, tone)) is not None for tone in ("light", "dark")}
     if request.background == "auto":
-        return "dark" if fits["dark"] and not fits["light"] else "light"
+        flipped: Literal["light", "dark"] = "light" if own == "dark" else "dark"
+        return flipped if fits[flipped] and not fits[own] else own
     asked: Literal["light", "dark"] = "dark" if request.background == "dark" else "light"
     other = "light" if asked == "dark" else "dark"
     if not fits[asked] and fits[other]:

@@ -55,11 +55,16 @@ def brandkit_assertion(
     fixes: Sequence[str],
     report: ValidationReport | None,
     review: Mapping[str, Any] | None = None,
+    spec_mode: str | None = None,
 ) -> dict[str, Any]:
-    """The data of brandkit's ``io.brandkit.asset`` assertion (no secrets: names, hashes, statuses, scores)."""
+    """The data of brandkit's ``io.brandkit.asset`` assertion (no secrets: names, hashes, statuses, scores); the
+    spec's palette mode when the asset was made in one (``spec.mode``)."""
+    spec: dict[str, Any] = {"name": spec_name, "version": spec_version, "fingerprint": spec_fingerprint}
+    if spec_mode is not None:
+        spec["mode"] = spec_mode
     data: dict[str, Any] = {
         "generator": f"brandkit/{_version()}",
-        "spec": {"name": spec_name, "version": spec_version, "fingerprint": spec_fingerprint},
+        "spec": spec,
         "prompt_hash": prompt_hash,
         "attempt": attempt,
         "provider": provider,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -226,12 +227,15 @@ def edit_flow(
     if prepared.note is not None:
         inherited.report.notes.append(prepared.note)
     merged = inherited.request
+    if inherited.spec is not ctx.spec:  # an asset made in a palette mode is edited and checked in it
+        ctx = replace(ctx, spec=inherited.spec)
+    spec = ctx.spec
     try:
         asset = yield from attempt_flow(
             ctx,
             merged,
             lambda feedback: compile_edit(
-                ctx.spec,
+                spec,
                 merged,
                 image,
                 feedback,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 from brandkit.checks.base import Expectation, checked_policies
 from brandkit.compile import compile_prompt
@@ -33,7 +34,8 @@ def read_image_source(source: str | os.PathLike[str] | bytes) -> bytes:
 def validate_flow(
     ctx: KitContext, data: bytes, request: AssetRequest | None = None, policies: dict[str, CheckPolicy] | None = None
 ) -> Flow[ValidationReport]:
-    """Validate an existing image: expected copy from ``request``, else from embedded provenance.
+    """Validate an existing image: expected copy from ``request``, else from embedded provenance; in the palette
+    mode its provenance names when the kit's spec is in its default colours (a mode the kit's spec is in wins).
 
     The embedded provenance is foreign data: it is read with bounds and validated
     (:func:`brandkit.provenance.read_provenance_record`), and a record naming another spec or a logo variant the
@@ -47,8 +49,14 @@ def validate_flow(
     # typed error for unreadable input before anything else; a file larger than the checks read is read reduced
     decoded, source_size = load_image_reduced(data)
     fmt = detect_format(data) or "png"
-    variants = [logo.variant for logo in ctx.spec.logos]
-    reading: ProvenanceReading = yield Compute(lambda: read_provenance_record(data).against(ctx.spec.name, variants))
+    spec = ctx.spec
+    variants = [logo.variant for logo in spec.logos]
+    reading: ProvenanceReading = yield Compute(
+        lambda: read_provenance_record(data).against(spec.name, variants, spec.palette.modes)
+    )
+    made_in = reading.record.spec_mode if reading.record is not None else None
+    if spec.mode is None and made_in is not None:  # an image made in a palette mode is checked in it
+        ctx = replace(ctx, spec=spec.for_mode(made_in))
     prompt_text = ""
     scaled: str | None = None
     if request is not None:

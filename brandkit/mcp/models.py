@@ -22,6 +22,11 @@ class _Args(BaseModel):
 
 
 BrandArg = Field(description="The brand's key, as list_brands names it.")
+ModeArg = Field(
+    default=None,
+    description="A palette mode of the brand (list_brands: modes; e.g. dark): the image is made and checked in its "
+    "colours. Default: the brand's own colours.",
+)
 Budget = Field(
     gt=0,
     description="Most this call may spend in USD (required; at most the server's --max-budget). Each paid "
@@ -46,6 +51,7 @@ class CompileArgs(_Args):
 
     brand: str = BrandArg
     request: AssetRequest
+    mode: str | None = ModeArg
 
 
 class GenerateArgs(_Args):
@@ -54,6 +60,7 @@ class GenerateArgs(_Args):
     brand: str = BrandArg
     request: AssetRequest
     budget_usd: float = Budget
+    mode: str | None = ModeArg
 
 
 class EditArgs(_Args):
@@ -142,6 +149,9 @@ class BrandInfo(BaseModel):
     description: str
     folder: str
     formats: dict[str, str] = Field(description="format name → WIDTHxHEIGHT.")
+    modes: list[str] = Field(
+        default_factory=list, description="Its palette modes (e.g. dark): compile and generate take one as mode."
+    )
 
 
 class BrandList(BaseModel):

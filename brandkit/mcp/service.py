@@ -75,7 +75,7 @@ class BrandService:
         self._checks = list(checks) if checks is not None else None
         self._specs: dict[str, BrandSpec] = {}
         self._resources: dict[str, KitResources] = {}
-        self._kits: dict[str, AsyncBrandKit] = {}
+        self._kits: dict[tuple[str, str | None], AsyncBrandKit] = {}  # (brand, palette mode) → kit
         self._lock = threading.Lock()  # guards the three dicts (held briefly; spec loading runs in a worker thread)
         self.outputs = OutputFolder(config, self._spec_sync)
 
@@ -107,27 +107,29 @@ class BrandService:
     def built_kits(self) -> list[str]:
         """The brands whose kit has been built so far (kits are built on first use)."""
         with self._lock:
-            return sorted(self._kits)
+            return sorted({brand for brand, _ in self._kits})
 
     def _kit_options(self, brand: str) -> dict[str, Any]:
         with self._lock:
             resources = self._resources.setdefault(brand, KitResources())
         return {"provider": self.config.provider, "checks": self._checks, "resources": resources}
 
-    async def kit(self, brand: str) -> AsyncBrandKit:
-        """The brand's kit (built once, on first use; its check engines load on first check)."""
-        return await anyio.to_thread.run_sync(self._kit_sync, brand)
+    async def kit(self, brand: str, mode: str | None = None) -> AsyncBrandKit:
+        """The brand's kit in palette mode ``mode`` (built once, on first use; its check engines load on first
+        check; a mode the spec lacks: :class:`RequestError` naming ``mode``)."""
+        return await anyio.to_thread.run_sync(self._kit_sync, brand, mode)
 
-    def _kit_sync(self, brand: str) -> AsyncBrandKit:
-        spec = self._spec_sync(brand)
+    def _kit_sync(self, brand: str, mode: str | None) -> AsyncBrandKit:
+        spec = self._spec_sync(brand).for_mode(mode)
         options = self._kit_options(brand)
         with self._lock:
-            if brand not in self._kits:
-                self._kits[brand] = AsyncBrandKit(spec, **options)
-            return self._kits[brand]
+            if (brand, mode) not in self._kits:
+                self._kits[brand, mode] = AsyncBrandKit(spec, **options)
+            return self._kits[brand, mode]
 
-    async def _budgeted(self, brand: str, budget_usd: float) -> AsyncBrandKit:
-        """A kit for one spending call: the brand's spec and check engines, ``max_spend_usd=budget_usd``."""
+    async def _budgeted(self, brand: str, budget_usd: float, mode: str | None = None) -> AsyncBrandKit:
+        """A kit for one spending call: the brand's spec (in palette mode ``mode``) and check engines,
+        ``max_spend_usd=budget_usd``."""
         cap = self.config.max_budget_usd
         if budget_usd > cap:
             raise RequestError(
@@ -135,7 +137,7 @@ class BrandService:
                 field="budget_usd",
                 value=budget_usd,
             )
-        spec = await self.spec(brand)
+        spec = (await self.spec(brand)).for_mode(mode)
         options = self._kit_options(brand)
         return await anyio.to_thread.run_sync(lambda: AsyncBrandKit(spec, max_spend_usd=budget_usd, **options))
 
@@ -162,6 +164,7 @@ class BrandService:
                     description=spec.description,
                     folder=str(folder),
                     formats=formats,
+                    modes=list(spec.palette.modes),
                 )
             )
         return BrandList(brands=brands, unusable=unusable)
@@ -185,7 +188,7 @@ class BrandService:
 
     async def compile(self, args: CompileArgs) -> CompileResult:
         """The compiled prompt of ``args.request`` and one attempt's cost from the price table; spends nothing."""
-        kit = await self.kit(args.brand)
+        kit = await self.kit(args.brand, args.mode)
         request = self._confined_request(args.request)
         prompt = await anyio.to_thread.run_sync(kit.compile, request)
         estimate, worst = _one_attempt_cost(prompt)
@@ -236,7 +239,7 @@ class BrandService:
                 field="request.n",
                 value=request.n,
             )
-        async with await self._budgeted(args.brand, args.budget_usd) as kit:  # its clients closed after the call
+        async with await self._budgeted(args.brand, args.budget_usd, args.mode) as kit:  # clients closed after
             prompt = await anyio.to_thread.run_sync(kit.compile, request)  # forbidden content and bad copy: here
             await self.outputs.preflight(prompt)
             stem = f"{args.brand}-{prompt.format_name}"

@@ -77,6 +77,7 @@ class LocalRenderer:
 
     def __init__(self, spec: BrandSpec) -> None:
         self.spec = spec
+        self._in_modes: dict[str, LocalRenderer] = {}  # this renderer in a palette mode a prompt names
 
     def __repr__(self) -> str:
         return f"LocalRenderer(spec={self.spec.name!r})"
@@ -132,7 +133,12 @@ class LocalRenderer:
         applied, and a note says so. One of the brand's images edited into another size is recomposed (see
         :meth:`_recomposed`). An edit (a base image or a ``master`` reference) with a ``mask`` changes only
         the mask's fully transparent pixels, as the API's convention says (:mod:`brandkit.edit_mask`); a mask
-        without an image to edit is refused, as the API refuses it."""
+        without an image to edit is refused, as the API refuses it. A prompt compiled in a palette mode of the spec
+        (``prompt.spec_mode``: an edit of an asset made in it) is drawn in that mode's colours."""
+        if prompt.spec_mode != self.spec.mode and prompt.spec_mode is not None:
+            if prompt.spec_mode not in self._in_modes:
+                self._in_modes[prompt.spec_mode] = LocalRenderer(self.spec.for_mode(prompt.spec_mode))
+            return self._in_modes[prompt.spec_mode].draw_with_photo(prompt, seed, base_image, mask)
         spec = self.spec
         layout = prompt.layout
         master = base_image or next((r.data for r in prompt.references if r.role == "master"), None)

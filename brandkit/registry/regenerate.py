@@ -49,6 +49,9 @@ def reviewer_note(reason: str) -> str:
 
 
 def _spec_of(registry: Registry, row: AssetRow) -> BrandSpec:
+    """The spec the asset was made with, in the palette mode it was made in: the mode whose fingerprint the row
+    holds, else the one its file's provenance names (the spec changed since); one the spec lacks now is refused."""
+    from brandkit.provenance import read_provenance_record
     from brandkit.spec.loader import load_spec
 
     if not row.spec_source:
@@ -57,7 +60,22 @@ def _spec_of(registry: Registry, row: AssetRow) -> BrandSpec:
             "it cannot be regenerated",
             path=str(registry.path),
         )
-    return load_spec(row.spec_source)
+    spec = load_spec(row.spec_source)
+    moded = spec.in_mode_of(row.spec_fingerprint)
+    if moded is not spec:
+        return moded
+    try:
+        record = read_provenance_record(Path(row.path).read_bytes()).record
+    except OSError:
+        record = None
+    mode = record.spec_mode if record is not None else None
+    if mode is not None and mode not in spec.palette.modes:
+        raise RegistryError(
+            f"asset {row.id} was made in palette mode {mode!r}, which spec {spec.name!r} no longer has; it cannot "
+            "be regenerated in its colours",
+            path=str(registry.path),
+        )
+    return spec.for_mode(mode)
 
 
 def _target(parent: AssetRow, output_format: str, tail: str = "") -> Path:

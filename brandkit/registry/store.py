@@ -170,7 +170,8 @@ class Registry:
         path = str(Path(record.path).resolve())
         sidecar = None if record.sidecar_path is None else str(Path(record.sidecar_path).resolve())
         version = spec_version if spec_version is not None else (spec.version if spec is not None else None)
-        spec_row = rec.spec_summary(spec) if spec is not None else None
+        # an asset made or checked in a palette mode of ``spec``: the row of the spec in that mode (its colours)
+        spec_row = rec.spec_summary(spec.in_mode_of(record.spec_fingerprint)) if spec is not None else None
 
         def write(db: sqlite3.Connection) -> int:
             return insert_record(

@@ -165,6 +165,11 @@ def logo_problems(facts: ImageFacts, logo: LogoVariant, spec: BrandSpec) -> list
         )
     elif facts.border is not None:
         problems.extend(_box_problems(facts.border, logo, spec))
+        for mode in spec.palette.modes if spec.mode is None else ():  # each palette mode's grounds too
+            moded = spec.for_mode(mode)
+            for problem in _box_problems(facts.border, moded.logo(logo.variant), moded):
+                if problem not in problems:
+                    problems.append(f"in palette mode {mode!r}: {problem}")
     return problems
 
 
@@ -196,7 +201,16 @@ def ink_ground(image: Image.Image) -> Literal["light", "dark"] | None:
 def logo_ground_warnings(spec: BrandSpec) -> list[str]:
     """``spec check``'s warnings about logo variants whose ink does not show on the grounds they are made for: a
     white mark whose ``backgrounds`` are light (invisible on the page, the logo check failing), a dark one whose
-    are dark."""
+    are dark — in the default colours and in each palette mode (``palette.modes``)."""
+    warnings = _ground_warnings(spec)
+    for mode in spec.palette.modes if spec.mode is None else ():
+        moded = _ground_warnings(spec.for_mode(mode))
+        warnings += [f"in palette mode {mode!r}: {w}" for w in moded if w not in warnings]
+    return warnings
+
+
+def _ground_warnings(spec: BrandSpec) -> list[str]:
+    """:func:`logo_ground_warnings` in ``spec``'s own colours."""
     warnings = []
     for logo in spec.logos:
         made_for = spec.logo_tone(logo.variant)

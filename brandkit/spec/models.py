@@ -4,24 +4,27 @@ A spec is written by a brand team as ``brand.yaml`` (or JSON) and loaded with
 :func:`brandkit.load_spec`. The JSON Schema in ``schemas/brand-spec.schema.json``
 is generated from these models (``brandkit spec schema``).
 
-About 410 lines, on purpose: the ``BrandSpec`` model and its sections, declarations and validators only (the
-palette's models are in ``palette.py``, sizes in ``sizes.py``, photos in ``photos.py``); the schema's shape reads
-top to bottom here.
+The ``BrandSpec`` model and its sections, declarations and validators, and ``BrandSpec.for_mode`` (the spec in a
+palette mode); the palette's models are in ``palette.py``, the typography's in ``typography.py``, sizes in
+``sizes.py``, photos in ``photos.py``; the schema's shape reads top to bottom here.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
-# the palette models live in spec/palette.py; re-exported here so existing imports keep working
+# the palette and typography models live in spec/palette.py and spec/typography.py (their base in spec/strict.py);
+# re-exported here so existing imports keep working
 from brandkit.check_catalog import CheckPolicy as CheckPolicy
 from brandkit.check_catalog import check_names, default_policies
 from brandkit.color import hex_to_rgb
+from brandkit.errors import RequestError
 from brandkit.spec.palette import HEX_PATTERN as HEX_PATTERN
 from brandkit.spec.palette import AllowedColor as AllowedColor
 from brandkit.spec.palette import ColorRange as ColorRange
@@ -36,14 +39,13 @@ from brandkit.spec.palette import PhotoRule as PhotoRule
 from brandkit.spec.palette import Share as Share
 from brandkit.spec.photos import PhotoLibrary, photo_format_problems
 from brandkit.spec.sizes import rules_for
+from brandkit.spec.strict import StrictModel as StrictModel
+from brandkit.spec.typography import CopyMatch as CopyMatch
+from brandkit.spec.typography import FallbackFont as FallbackFont
+from brandkit.spec.typography import FontRef as FontRef
+from brandkit.spec.typography import FontRole as FontRole
+from brandkit.spec.typography import Typography as Typography
 from brandkit.wcag import Tone, tone_of
-
-
-class StrictModel(BaseModel):
-    """Base of every spec model: unknown keys are errors, values are validated on assignment."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False, defer_build=True)
-
 
 Placement = Literal["top-left", "top-right", "bottom-left", "bottom-right", "top-center", "bottom-center", "center"]
 
@@ -74,114 +76,6 @@ class LogoVariant(StrictModel):
         description="Backgrounds it is for: 'light', 'dark', 'any' or palette colour names. A new image's ground is "
         "one a variant is made for: 'auto' takes dark when only dark is, and a tone none is made for is refused.",
     )
-
-
-class FontRef(StrictModel):
-    """A font file inside the spec folder."""
-
-    file: str = Field(description="TTF or OTF file inside the spec folder.")
-    license: str | None = Field(default=None, description="License file inside the spec folder.")
-    family: str | None = Field(
-        default=None,
-        description="Font family name the brand uses (e.g. from an imported brand file); the `file` is what draws.",
-    )
-    weight: int | None = Field(
-        default=None,
-        ge=1,
-        le=1000,
-        description="CSS weight of the family (e.g. 700); a variable font file is drawn at it (its wght axis).",
-    )
-
-
-FontRole = Literal["headline", "body", "cta"]
-_ALL_ROLES: tuple[FontRole, ...] = ("headline", "body", "cta")
-
-
-class FallbackFont(StrictModel):
-    """A font used for the characters of some scripts that a role's own font lacks.
-
-    Scripts are ISO 15924 codes as in the Unicode ``Script`` property (``Hani`` Han ideographs, ``Hira``
-    hiragana, ``Kana`` katakana, ``Hang`` Hangul, ``Arab``, ``Deva``, ``Cyrl``, ``Grek``, ``Latn``, …).
-    Punctuation and symbols shared by scripts (``Zyyy``, e.g. 「」、。, digits, emoji) use the font of the run
-    they sit in when it has them, else the main font, else the first fallback that has them (name ``Zyyy`` for a
-    font meant only for symbols).
-    """
-
-    scripts: list[str] = Field(min_length=1, description="ISO 15924 script codes this font covers, e.g. [Hani, Hira].")
-    file: str = Field(description="TTF or OTF file inside the spec folder.")
-    license: str | None = Field(default=None, description="License file inside the spec folder.")
-    roles: list[FontRole] = Field(
-        default_factory=lambda: list(_ALL_ROLES),
-        min_length=1,
-        description="Roles (headline, body, cta) whose copy may use this fallback (default: all).",
-    )
-
-    @field_validator("scripts")
-    @classmethod
-    def _known_scripts(cls, scripts: list[str]) -> list[str]:
-        from fontTools.unicodedata import Scripts
-
-        for code in scripts:
-            if code not in Scripts.NAMES or code == "Zzzz":
-                raise ValueError(
-                    f"{code!r} is not an ISO 15924 script code (e.g. Latn, Cyrl, Grek, Hani, Hira, Kana, Hang, "
-                    "Arab, Hebr, Deva, Thai; Zyyy for a symbols/emoji font)"
-                )
-        return scripts
-
-
-class CopyMatch(StrictModel):
-    """How exactly the text check compares the copy read on an image with the copy ordered (docs/checks.md)."""
-
-    case: Literal["exact", "ignore"] = Field(
-        default="exact",
-        description="'exact': letter case must match the ordered copy (after headline_case); 'ignore': case may "
-        "differ (a design that sets copy in capitals).",
-    )
-    disclaimer_min_chars: int = Field(
-        default=20, ge=10, le=1000, description="Disclaimers at least this long get the OCR slip allowance."
-    )
-    disclaimer_max_ned: float = Field(
-        default=0.05,
-        ge=0,
-        le=0.1,
-        description="Allowance for long disclaimers: at most this share of their characters may differ, one "
-        "character per word, never in a number, never a missing or extra word. Headline, subhead and CTA "
-        "always match exactly.",
-    )
-
-
-class Typography(StrictModel):
-    """Fonts per role and the rules for copy set in them."""
-
-    headline: FontRef = Field(description="Font for headlines.")
-    body: FontRef | None = Field(default=None, description="Font for subheads and legal lines (else headline).")
-    cta: FontRef | None = Field(default=None, description="Font for the call-to-action button (else body).")
-    fallbacks: list[FallbackFont] = Field(
-        default_factory=list,
-        description="Fonts for scripts the role fonts lack, tried in order per character (see docs/spec.md).",
-    )
-    headline_case: Literal["as-written", "upper", "title", "sentence"] = Field(
-        default="as-written", description="Casing applied to headlines."
-    )
-    max_headline_words: int = Field(default=8, ge=1, le=40, description="Longer headlines are rejected.")
-    max_headline_lines: int = Field(default=2, ge=1, le=6, description="Lines a headline may wrap to.")
-    min_contrast: float = Field(default=4.5, ge=1, le=21, description="Minimum WCAG contrast ratio for text.")
-    copy_match: CopyMatch = Field(
-        default_factory=CopyMatch, description="How exactly the text check compares rendered copy (per field)."
-    )
-
-    def fallbacks_for(self, role: FontRole) -> list[FallbackFont]:
-        """The fallback fonts ``role``'s copy may use, in the order they are tried."""
-        return [f for f in self.fallbacks if role in f.roles]
-
-    def font_for(self, role: Literal["headline", "body", "cta"]) -> FontRef:
-        """Font for ``role``, falling back to body then headline."""
-        if role == "cta":
-            return self.cta or self.body or self.headline
-        if role == "body":
-            return self.body or self.headline
-        return self.headline
 
 
 class Forbidden(StrictModel):
@@ -334,6 +228,25 @@ DEFAULT_FORMATS: dict[str, Format] = {
 }
 
 
+def mode_fingerprint(fingerprint: str, mode: str) -> str:
+    """The fingerprint of the spec of ``fingerprint`` in palette mode ``mode`` (:meth:`BrandSpec.for_mode`): an
+    audit tells a file checked in a mode of the spec from one checked against another spec."""
+    return hashlib.sha256(f"mode\0{mode}\0{fingerprint}".encode()).hexdigest()
+
+
+def _grounds_in_mode(backgrounds: list[str], default: Palette, moded: Palette) -> list[str]:
+    """A logo's ``backgrounds`` in a palette mode: a colour the mode turns to the other tone becomes the tone it
+    has in the default colours (see :meth:`BrandSpec.for_mode`)."""
+    before = {c.name.casefold(): tone_of(hex_to_rgb(c.hex)) for c in default.colors}
+    after = {c.name.casefold(): tone_of(hex_to_rgb(c.hex)) for c in moded.colors}
+    grounds: list[str] = []
+    for ground in backgrounds:
+        key = ground.casefold()
+        turned = key in before and before[key] != after[key]
+        grounds.append(before[key] if turned else ground)
+    return list(dict.fromkeys(grounds))
+
+
 class BrandSpec(StrictModel):
     """A complete brand spec. Load one with :func:`brandkit.load_spec`."""
 
@@ -365,6 +278,7 @@ class BrandSpec(StrictModel):
     _root: Path | None = PrivateAttr(default=None)
     _fingerprint: str = PrivateAttr(default="")
     _source: str = PrivateAttr(default="<memory>")
+    _mode: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> BrandSpec:
@@ -397,6 +311,55 @@ class BrandSpec(StrictModel):
     def fingerprint(self) -> str:
         """sha256 over the canonical spec and the bytes of every referenced asset (set by the loader)."""
         return self._fingerprint
+
+    @property
+    def mode(self) -> str | None:
+        """The palette mode this spec is in (:meth:`for_mode`); ``None`` for the spec's own, default colours."""
+        return self._mode
+
+    def for_mode(self, mode: str | None) -> BrandSpec:
+        """This spec with the colours of palette mode ``mode`` (a key of ``palette.modes``, e.g. ``dark``) in place of
+        the default ones — what generation, the checks and the repair loop then use. ``None`` is the spec itself.
+
+        Its ``palette.modes`` stay as loaded (what records made in another mode name). A logo made for a palette
+        colour (``backgrounds: [Cloud]``) whose tone the mode turns (a light Cloud that is dark in the dark mode)
+        is made for the colour's default tone instead (``light``): the logo drawn for the light Cloud is not put on
+        the dark one. The mode's spec has a fingerprint of its own (:func:`mode_fingerprint`), so warm caches,
+        audits and provenance tell the modes apart; its ``mode`` names the mode. An unknown mode raises
+        :class:`~brandkit.RequestError` naming it and the spec's modes.
+        """
+        if mode is None or mode == self._mode:
+            return self
+        if self._mode is not None:
+            raise RequestError(
+                f"mode: the spec {self.name!r} is already in palette mode {self._mode!r}; take {mode!r} from the "
+                "spec as loaded",
+                field="mode",
+                value=mode,
+            )
+        if mode not in self.palette.modes:
+            known = ", ".join(repr(m) for m in sorted(self.palette.modes)) or "none (palette.modes is empty)"
+            raise RequestError(
+                f"mode: {mode!r} is not a palette mode of {self.name!r}; its modes: {known}", field="mode", value=mode
+            )
+        palette = self.palette.for_mode(mode).model_copy(update={"modes": self.palette.modes})  # names kept
+        logos = [
+            logo.model_copy(update={"backgrounds": _grounds_in_mode(logo.backgrounds, self.palette, palette)})
+            for logo in self.logos
+        ]
+        moded = self.model_copy(update={"palette": palette, "logos": logos})
+        moded._mode = mode
+        moded._fingerprint = mode_fingerprint(self._fingerprint, mode) if self._fingerprint else ""
+        return moded
+
+    def in_mode_of(self, fingerprint: str) -> BrandSpec:
+        """This spec in the palette mode whose fingerprint is ``fingerprint`` (what a record of an asset made in a
+        mode holds); the spec itself when no mode's is (its own fingerprint, another spec's, an older version's)."""
+        if self._mode is None and self._fingerprint and fingerprint != self._fingerprint:
+            for mode in self.palette.modes:
+                if mode_fingerprint(self._fingerprint, mode) == fingerprint:
+                    return self.for_mode(mode)
+        return self
 
     @property
     def root(self) -> Path | None:

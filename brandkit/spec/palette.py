@@ -25,9 +25,10 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from brandkit.color import ciede2000, hex_chroma, hex_to_rgb, rgb_to_hex, srgb_to_lab
+from brandkit.spec.strict import StrictModel
 from brandkit.wcag import tone_of
 
 HEX_PATTERN = r"^#[0-9A-Fa-f]{6}$"
@@ -41,12 +42,6 @@ Share = Annotated[float, Field(ge=0.0, le=1.0)]
 #: Above this share of the sRGB cube (colours within ``tolerance`` of a palette colour or an allowed neutral)
 #: the coverage rule is nearly vacuous; ``brandkit spec check`` and the palette check's report warn.
 PALETTE_SPACE_WARN_SHARE = 0.15
-
-
-class _PaletteModel(BaseModel):
-    """Same rules as every spec model: unknown keys are errors, assignments are validated."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
 
 
 class ColorRole(StrEnum):
@@ -63,7 +58,7 @@ class ColorRole(StrEnum):
 Where = Literal["image", "brand_zones", "photo"]
 
 
-class PaletteColor(_PaletteModel):
+class PaletteColor(StrictModel):
     """One named brand colour."""
 
     name: str = Field(min_length=1, max_length=80, description="Colour name used in prompts and reports.")
@@ -91,7 +86,7 @@ class PaletteColor(_PaletteModel):
         return self
 
 
-class ForbiddenColor(_PaletteModel):
+class ForbiddenColor(StrictModel):
     """A colour the brand must not show (e.g. a competitor's red): limited everywhere, photo included."""
 
     name: str = Field(min_length=1, max_length=80, description="Name shown in reports and prompts.")
@@ -100,7 +95,7 @@ class ForbiddenColor(_PaletteModel):
     tolerance: float = Field(default=8.0, gt=0, le=50, description="ΔE2000 radius that counts as this colour.")
 
 
-class ColorRange(_PaletteModel):
+class ColorRange(StrictModel):
     """A colour character allowed in photographs, as ranges of CIE LCh(ab) (D65).
 
     Example, "warm, low-saturation": ``{name: warm muted, hue: [20, 100], chroma: [0, 40]}``.
@@ -130,7 +125,7 @@ class ColorRange(_PaletteModel):
         return value
 
 
-class ColorTemperature(_PaletteModel):
+class ColorTemperature(StrictModel):
     """Allowed correlated colour temperature of a photograph (grey-world estimate, McCamy's formula)."""
 
     min_kelvin: float = Field(default=1500.0, ge=1000, le=25000, description="Lowest CCT allowed (warmer).")
@@ -143,7 +138,7 @@ class ColorTemperature(_PaletteModel):
         return self
 
 
-class PhotoRule(_PaletteModel):
+class PhotoRule(StrictModel):
     """How photographic content is judged: by its dominant colours, not by pixel coverage."""
 
     clusters: int = Field(default=8, ge=2, le=16, description="Colour clusters (k-means in Lab) found in the photo.")
@@ -177,7 +172,7 @@ class PhotoRule(_PaletteModel):
     temperature: ColorTemperature | None = Field(default=None, description="Allowed colour temperature.")
 
 
-class NeutralRule(_PaletteModel):
+class NeutralRule(StrictModel):
     """How much of the image may be neutral (grey, black, white): neutrals are not a free pass."""
 
     chroma: float = Field(
@@ -188,7 +183,7 @@ class NeutralRule(_PaletteModel):
     )
 
 
-class AllowedColor(_PaletteModel):
+class AllowedColor(StrictModel):
     """An on-palette colour that is not a brand colour (a tint, a data-viz ramp step): matched, never asked for.
 
     It counts as on-palette in the coverage rule, has no role and is never asked for in prompts. Keep the list
@@ -200,7 +195,7 @@ class AllowedColor(_PaletteModel):
     alpha: Share = Field(default=1.0, description="Opacity the brand uses this colour at (1: opaque).")
 
 
-class Palette(_PaletteModel):
+class Palette(StrictModel):
     """Brand colours and how strictly outputs must keep to them."""
 
     colors: list[PaletteColor] = Field(min_length=1, description="The brand colours, at least one.")
@@ -333,9 +328,10 @@ class Palette(_PaletteModel):
 
     def background_rgb(self, tone: Literal["light", "dark"]) -> tuple[int, int, int]:
         """The flat background the brand uses for a ``light`` or ``dark`` canvas: the first light background
-        colour (else white); for dark, the first dark primary, text or secondary colour (else near-black)."""
+        colour (else white); for dark, the first dark background colour (a dark mode's, :meth:`for_mode`), else the
+        first dark primary, text or secondary colour (else near-black)."""
         if tone == "dark":
-            for role in (ColorRole.primary, ColorRole.text, ColorRole.secondary):
+            for role in (ColorRole.background, ColorRole.primary, ColorRole.text, ColorRole.secondary):
                 for color in self.by_role(role):
                     rgb = hex_to_rgb(color.hex)
                     if tone_of(rgb) == "dark":
@@ -346,6 +342,13 @@ class Palette(_PaletteModel):
             if tone_of(rgb) == "light":
                 return rgb
         return (255, 255, 255)
+
+    def canvas_tone(self) -> Literal["light", "dark"]:
+        """The tone of the brand's own canvas: that of its first background colour (dark in a dark mode whose
+        ``Background`` is near-black); light when the palette has no background colour."""
+        for color in self.by_role(ColorRole.background):
+            return tone_of(hex_to_rgb(color.hex))
+        return "light"
 
     def find(self, name_or_hex: str) -> PaletteColor | None:
         """Colour by name (case-insensitive) or hex."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from brandkit.errors import SpecError, SpecIssue
+from brandkit.errors import RequestError, SpecError, SpecIssue
 from brandkit.models import AssetRequest, EditRequest
 from brandkit.paths import allowed_folders
 from brandkit.spec.models import BrandSpec
@@ -42,10 +42,13 @@ def _load_specs(ex: Expander, entries: list[PlanSpec], where_of: Mapping[str, st
         if resolved is None:
             continue
         try:
-            specs[entry.id] = load_spec(resolved)
+            specs[entry.id] = load_spec(resolved).for_mode(entry.palette_mode)
         except SpecError as exc:
             ex.issue(where_of[entry.id], f"the brand spec does not load: {exc.message.splitlines()[0]}", entry.path)
             ex.issues.extend(exc.issues)
+        except RequestError as exc:  # a mode the spec does not have
+            where = where_of[entry.id].removesuffix(".path") + ".palette_mode"
+            ex.issue(where, exc.message, entry.palette_mode)
     return specs
 
 

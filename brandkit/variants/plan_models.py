@@ -153,6 +153,11 @@ class PlanSpec(_PlanModel):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$", description="Short id: output folder and axis label.")
     path: str = Field(min_length=1, description="Spec folder or brand.yaml, relative to the plan file.")
+    palette_mode: str | None = Field(
+        default=None,
+        description="A palette mode of the spec (palette.modes, e.g. dark): its variants are generated and checked "
+        "in that mode's colours (the CLI's --mode). Two entries may name one spec folder: one per mode.",
+    )
     base: RequestPatch = Field(default_factory=RequestPatch, description="Request fields over the plan's base.")
     axes: dict[str, list[AxisValue]] = Field(
         default_factory=dict, description="Axes for this spec only; one named like a plan axis replaces it."

@@ -217,11 +217,6 @@ def _composite(draft: BrandDraft, color: DraftColor, backdrop: dict[str, Any]) -
 
 def _not_used_yet(report: MappingReport, palette: dict[str, Any]) -> None:
     """Say which imported palette capabilities generation and the checks do not use yet."""
-    if palette.get("modes"):
-        report.not_used_yet.append(
-            f"palette.modes ({', '.join(palette['modes'])}): kept; generation and the checks use the default colours "
-            "(Palette.for_mode gives a mode's palette; the pipeline has no mode switch yet)"
-        )
     if palette.get("roles"):
         report.not_used_yet.append(
             f"palette.roles ({', '.join(palette['roles'])}): kept; prompts, compose and the checks use the six roles"
