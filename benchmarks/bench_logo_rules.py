@@ -16,7 +16,11 @@ edited — **as drawn** (on brand: must pass), **removed**, **distorted** (heigh
 (0.75 × the variant's ``min_width_px``), **misplaced** (moved to a cell of the 3×3 grid no placement of the
 variant allows, the one that covers the least of the copy: :func:`misplaced_at`), **crowded** (drawn, with a word
 of the brand's body font set in its clear space: :func:`crowding_word`), **recoloured** (its hues turned half way
-round, or in grey: :func:`recoloured`; for a logo with a hue) — each check reading the file's
+round, or in grey: :func:`recoloured`; for a logo with a hue), **wrong ground** (the brand's variant made for the
+other tone — its reversed mark on a light ground, its dark mark on a dark one — drawn at the logo's height in its
+place: :func:`other_ground_variant`), **wrong ground (plate)** (the logo itself on a plate of the brand's background
+of the other tone, reaching past its clear space: the layout's variant where the ground is not its own) — each
+check reading the file's
 provenance as ``brandkit validate`` does. A case is rejected when the check fails or cannot run (fail closed).
 ``--provenance stripped`` checks each edited file without its provenance instead — what an audit of an existing
 library sees: no layout, no variant, every variant searched for anywhere and the one found judged by the spec's
@@ -144,10 +148,14 @@ def edits(
     placements: Sequence[str] | None = None,
     avoid: Sequence[Box] = (),
     crowd: tuple[float, Path] | None = None,
+    other: Image.Image | None = None,
+    plate: tuple[int, int, int] | None = None,
 ) -> list[Any]:
     """``(name, label, expected reason, edited image)`` for one base ad whose logo the layout put at ``box``
     (``placements`` / ``avoid``: see :func:`misplaced_at`; ``crowd``: the variant's clear space and the font of
-    the crowded edit, :func:`crowding_word` — none without it)."""
+    the crowded edit, :func:`crowding_word` — none without it; ``other``: the file of the variant made for the other
+    ground tone, drawn in the logo's place at its height — the wrong-ground edit, none without it; ``plate``: the
+    brand background of the other tone, drawn behind the logo past its clear space — none without it)."""
     arr = np.asarray(image.convert("RGB")).copy()
     x0, y0, x1, y1 = box
     h, w = arr.shape[:2]
@@ -186,11 +194,30 @@ def edits(
     if chromatic(logo_file):  # a one-colour grey or black logo has no hue to turn
         for how in RECOLOURS:
             out.append((f"recoloured ({how})", "off", "recoloured", pasted(bw, bh, x0, y0, recoloured(logo_file, how))))
+    if other is not None:
+        other_w = round(bh * other.width / other.height)
+        out.append(("wrong ground", "off", "wrong_ground", pasted(other_w, bh, x0, y0, other)))
+    if plate is not None:
+        reach = round(bh * (crowd[0] if crowd is not None else 0.25)) + max(8, bh // 4)
+        on_plate = Image.fromarray(clean)
+        on_plate.paste(plate, (max(0, x0 - reach), max(0, y0 - reach), min(w, x1 + reach), min(h, y1 + reach)))
+        logo = logo_file.resize((bw, bh), Image.Resampling.LANCZOS)
+        on_plate.paste(logo, (x0, y0), logo)
+        out.append(("wrong ground (plate)", "off", "wrong_ground", on_plate))
     if crowd is not None:
         ground = tuple(int(v) for v in np.median(ring, axis=0)[:3])
         word = crowding_word(pasted(bw, bh, x0, y0), box, crowd[0], crowd[1], (ground[0], ground[1], ground[2]))
         out.append(("crowded", "off", "crowded", word))
     return out
+
+
+def other_ground_variant(spec: Any, variant: str) -> Any:
+    """The first logo variant of ``spec`` made for the ground tone opposite to the one ``variant`` is made for
+    (``BrandSpec.logo_tone``); ``None`` when ``variant``'s tone is not one or no variant is made for the other."""
+    tone = spec.logo_tone(variant)
+    if tone is None:
+        return None
+    return next((v for v in spec.logos if spec.logo_tone(v.variant) not in (None, tone)), None)
 
 
 def chromatic(logo_file: Image.Image) -> bool:
@@ -257,6 +284,10 @@ def run(
             variant = spec.logo(variant_name)
             expectation = expectation.model_copy(update={"logo_variant": variant_name})
         logo_file = load_image(spec.asset_path(variant.file)).convert("RGBA")
+        opposite = other_ground_variant(spec, variant.variant)
+        other = None if opposite is None else load_image(spec.asset_path(opposite.file)).convert("RGBA")
+        tone = spec.logo_tone(variant.variant)
+        plate = None if tone is None else spec.palette.background_rgb("light" if tone == "dark" else "dark")
         base = load_image(data)
         made = edits(
             base,
@@ -266,6 +297,8 @@ def run(
             list(variant.placements),
             [*expectation.copy_boxes, expectation.logo_box],
             (variant.clear_space, spec.asset_path(spec.typography.font_for("body").file)),
+            other,
+            plate,
         )
         for name, label, reason, drawn in made:
             if only and not any(name.startswith(prefix) for prefix in only):

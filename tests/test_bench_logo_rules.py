@@ -94,6 +94,38 @@ def test_the_crowded_edit_sets_a_word_in_the_clear_space_and_is_named(
         assert row["rejected"] and row["named"] and row["failed_rules"] == ["crowded"], row
 
 
+def test_the_wrong_ground_edits_are_rejected_as_such(
+    base_ad: tuple[Any, bytes, brandkit.BrandSpec, Any, Any, Any],
+) -> None:
+    """The layout's logo on a plate of the brand's background of the other tone, and the other variant (made for the
+    other tone) drawn in its place: both off brand, rejected; neither is made without its input (the rule's own
+    reading: tests/test_logo_ground.py)."""
+    from benchmarks.bench_logo_rules import other_ground_variant
+
+    case, data, spec, seen, variant, logo_file = base_ad
+    opposite = other_ground_variant(spec, variant.variant)
+    assert (
+        spec.logo_tone(variant.variant) == "light"
+        and opposite is not None
+        and spec.logo_tone(opposite.variant) == "dark"
+    )
+    other = load_image(spec.asset_path(opposite.file)).convert("RGBA")
+    plate = spec.palette.background_rgb("dark")
+    made = {n: (label, reason, im) for n, label, reason, im in edits(load_image(data), seen.logo_box, logo_file,
+            variant.min_width_px, other=other, plate=plate)}  # fmt: skip
+    plain = {n for n, *_ in edits(load_image(data), seen.logo_box, logo_file, variant.min_width_px)}
+    assert "wrong ground" not in plain and "wrong ground (plate)" not in plain
+    assert made["wrong ground"][:2] == made["wrong ground (plate)"][:2] == ("off", "wrong_ground")
+    label, reason, image = made["wrong ground (plate)"]
+    x0, y0, _, y1 = seen.logo_box
+    assert image.getpixel((x0 - 3, (y0 + y1) // 2))[:3] == plate  # the plate reaches past the box
+    resources = CheckResources()
+    edited = encode_image(image, "png")
+    for kept, expectation in (("kept", seen), ("stripped", expectation_from_provenance(edited, "png"))):
+        row = _check(spec, image, edited, expectation, resources, case, "wrong ground (plate)", label, reason, kept)
+        assert row["rejected"], row  # the brown mark on the Roast Brown plate barely shows: read "not found" here
+
+
 def _row(**fields: Any) -> dict[str, Any]:
     base = {"provenance": "kept", "label": "off", "edit": "distorted ×1.1", "found": False, "method": None}
     return {"score": None, "coarse_best": None, "template_best": None, **base, **fields}

@@ -17,6 +17,7 @@ from brandkit.checks.logo.constants import (
 from brandkit.checks.logo.details import LogoDetails
 from brandkit.checks.logo.detection import detect_logo
 from brandkit.checks.logo.features_cache import prepared_for_spec
+from brandkit.checks.logo.ground import ground_reading
 from brandkit.checks.logo.prepare import PreparedLogo, backdrop_shows, grey_scene
 from brandkit.checks.logo.rules import clear_space_problem, distortion_problem, placement_of, placement_regions
 from brandkit.checks.logo.scene import LogoScene
@@ -333,6 +334,16 @@ class LogoCheck:
             if problem is not None:
                 failed.append("crowded")
                 problems.append(problem)
+
+        # ground: a transparent logo on the tone its variant is made for (an opaque file brings its own plate)
+        see_through = bool(prepared.alpha.min() <= 127)  # its alpha, not its mask: a one-colour mark's is the whole box
+        ground = ground_reading(ctx.image, detection.box, ctx.spec, variant) if see_through else None
+        if ground is not None:
+            details["ground"] = ground.as_details()
+            wrong = ground.problem(ctx.spec, variant, in_the_image(ctx.expectation))
+            if wrong is not None:
+                failed.append("wrong_ground")
+                problems.append(wrong)
         details["failed_rules"] = failed
         if problems:
             return result(

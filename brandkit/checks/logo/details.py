@@ -53,6 +53,12 @@ class LogoDetails(CheckDetails):
     placement: str | None = None
     center: list[float] | None = None
     clear_space: dict[str, Any] | None = Field(default=None, description="The clear-space band's measurements.")
+    ground: dict[str, Any] | None = Field(
+        default=None,
+        description="The ground around the logo (a transparent logo file): its colour, its clear tone (None: "
+        "mid-tone), the tone the variant is made for, a palette colour of its backgrounds it matches, and whether it "
+        "is the wrong one (the wrong_ground rule).",
+    )
     failed_rules: list[str] | None = None
     provenance: str | None = Field(default=None, description="'none': validated without provenance.")
     searched_variants: list[str] | None = None
