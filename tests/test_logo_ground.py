@@ -101,3 +101,31 @@ def test_a_one_colour_mark_on_the_wrong_ground_fails_too(lumen: BrandSpec) -> No
     assert result.details["ground"]["tone"] == "dark" and result.details["ground"]["made_for"] == "light"
     assert "wrong_ground" in result.details["failed_rules"]
     assert _check(spec, "#FFFFFF", "mono", resources).status is CheckStatus.passed
+
+
+def test_a_logo_on_a_transparent_background_is_not_judged(northwind: BrandSpec) -> None:
+    # the transparent pixels' colour channels say nothing of the page the image will sit on (here: Roast Brown)
+    image = Image.new("RGBA", (1024, 1024), (0x4B, 0x2E, 0x2A, 0))
+    logo = resize_logo(logo_image(northwind, northwind.logo("primary")), 246)
+    image.alpha_composite(logo, (56, 56))
+    box = (56, 56, 56 + logo.width, 56 + logo.height)
+    expectation = Expectation(
+        width=1024,
+        height=1024,
+        output_format="png",
+        transparent=True,
+        copy_block=COPY,
+        logo_variant="primary",
+        background_tone="light",
+        logo_box=box,
+    )
+    ctx = CheckContext(
+        spec=northwind,
+        image=image,
+        data=encode_image(image, "png"),
+        expectation=expectation,
+        resources=CheckResources(),
+    )
+    result = LogoCheck().run(ctx)
+    assert result.status is CheckStatus.passed, result.details
+    assert "ground" not in result.details

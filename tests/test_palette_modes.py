@@ -225,3 +225,24 @@ def test_the_registry_keeps_the_mode_s_colours_and_a_regeneration_stays_in_the_m
     record = read_provenance_record(Path(new.path).read_bytes()).record
     assert record is not None and record.spec_mode == "dark" and record.background_tone == "dark"
     assert new.spec_fingerprint == dark.fingerprint
+
+
+def test_an_audit_made_in_a_mode_is_recorded_against_the_spec_loaded(
+    dark_asset: brandkit.Asset, tmp_path: Path
+) -> None:
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "dark.png").write_bytes(encode_image(Image.open(io.BytesIO(dark_asset.data)).convert("RGB"), "png"))
+    runner = CliRunner()
+    out = tmp_path / "audit.jsonl"
+    checked = runner.invoke(
+        app,
+        ["validate", "--spec", str(LUMEN), "--mode", "dark", str(library), "--out", str(out), "--jobs", "1", "--json"],
+    )
+    assert checked.exit_code in (0, 1), checked.output  # no provenance: the copy is not known, the colours are
+    image = json.loads(checked.stdout)["images"][0]
+    assert image["spec_mode"] == "dark" and image["checks"]["palette"]["status"] == "passed"
+    db = tmp_path / "review.db"
+    recorded = runner.invoke(app, ["audit", "summary", str(out), "--db", str(db), "--spec", str(LUMEN), "--json"])
+    assert recorded.exit_code == 0, recorded.output  # before: "not the spec these audits were made against"
+    assert json.loads(recorded.stdout)["registry"]["recorded"] == 1

@@ -56,7 +56,8 @@ def record_combined(
     (combining the same shards twice, or once more after another shard came in, adds only what is new). The paths
     are the audits' own, relative ones resolved against the current folder: files missing there or holding other
     bytes are still recorded (the verdict is on the bytes checked) and counted (``not_here``, ``changed``).
-    ``spec`` must be the spec the audits were made against (the registry keeps its rules beside each asset): a
+    ``spec`` must be the spec the audits were made against, or the spec loaded of which they used a palette mode
+    (the registry keeps its rules beside each asset): a
     :class:`RequestError` names both fingerprints otherwise, before the registry is opened. A registry that cannot be
     written is reported in ``warnings`` and ``unrecorded``, never raised.
     """
@@ -64,6 +65,8 @@ def record_combined(
     from brandkit.registry.recorder import RegistryRecorder
 
     audited_with = combined.summary.spec_fingerprint
+    if audited_with is not None:  # audits made in a palette mode of the spec (validate --mode): that mode's spec
+        spec = spec.in_mode_of(audited_with)
     if audited_with != spec.fingerprint:
         said = (
             "do not name the spec they were made against (lines written before audits recorded it: validate "

@@ -72,6 +72,14 @@ def register(spec_app: typer.Typer) -> None:
             typer.Option("--rejected", help="Folder of images the brand rejected."),
         ] = None,
         margin: Annotated[float, typer.Option("--margin", help="Margin in each setting's step (default 1).")] = 1.0,
+        mode: Annotated[
+            Optional[str],  # noqa: UP045
+            typer.Option(
+                "--mode",
+                help="A palette mode to check images without provenance in (those with it: their own mode); the "
+                "thresholds written are the spec's, shared by its modes.",
+            ),
+        ] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Report proposals; do not write the spec.")] = False,
         progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = True,
         json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
@@ -82,7 +90,7 @@ def register(spec_app: typer.Typer) -> None:
         from brandkit.cli.common import emit_json, load_spec_arg, map_errors
 
         with map_errors(json_out):
-            loaded = load_spec_arg(spec)
+            loaded = load_spec_arg(spec, mode)
             bar = _Bar() if progress and not json_out else None
             try:
                 report = calibrate(loaded, approved, rejected, margin_steps=margin, progress=bar)

@@ -5,8 +5,9 @@ ones (``logos[].backgrounds``; :meth:`~brandkit.spec.models.BrandSpec.logo_tone`
 or the dark mark on a near-black band, is the brand's logo, well drawn, where it was allowed — and does not show as
 the brand made it. This reads the ground from the pixels around the logo (a ring just outside its box: what a reader
 sees it against) and calls it light or dark only when it clearly is one: a mid-tone ground (a brand blue, a busy
-photograph) is judged by neither, and nor is a variant made for ``any`` ground or for grounds of both tones, nor an
-opaque logo file (it brings its own plate; the loader checks that plate against the grounds).
+photograph) is judged by neither, and nor is a variant made for ``any`` ground or for grounds of both tones, an
+opaque logo file (it brings its own plate; the loader checks that plate against the grounds), or a logo on a
+transparent background (its ground is the page the image will be put on).
 
 A ground is **clearly dark** when it has at least :data:`GROUND_MARGIN` times the contrast with white that it has
 with black (WCAG relative luminance under 0.112), **clearly light** in the reverse case (over 0.274): the same margin
@@ -37,6 +38,11 @@ RING_SHARE = 0.2
 RING_MIN_PX = 3
 RING_GAP_PX = 2
 """Pixels left between the box and the ring: the logo's anti-aliased edge is not its ground."""
+OPAQUE_ALPHA = 250
+OPAQUE_SHARE = 0.5
+"""On an image with an alpha channel, only the ring's opaque pixels (alpha ≥ :data:`OPAQUE_ALPHA`) are its ground,
+and none is read when they are under this share of the ring: a logo on a transparent background sits on whatever
+page the image is put on, which the file does not say."""
 
 
 def clear_tone(rgb: tuple[int, int, int]) -> Tone | None:
@@ -89,7 +95,7 @@ class GroundReading:
 
 def ground_reading(image: Image.Image, box: PixelBox, spec: BrandSpec, variant: str) -> GroundReading | None:
     """The ground around ``box`` (the logo ``variant`` found there), or ``None`` when the ring lies outside the image
-    (a logo filling it)."""
+    (a logo filling it) or is mostly transparent (see :data:`OPAQUE_SHARE`)."""
     x0, y0, x1, y1 = box
     width = max(RING_MIN_PX, round(RING_SHARE * (y1 - y0)))
     inner = (x0 - RING_GAP_PX, y0 - RING_GAP_PX, x1 + RING_GAP_PX, y1 + RING_GAP_PX)
@@ -101,14 +107,18 @@ def ground_reading(image: Image.Image, box: PixelBox, spec: BrandSpec, variant: 
     )
     if outer[2] <= outer[0] or outer[3] <= outer[1]:
         return None
-    pixels = np.asarray(image.crop(outer).convert("RGB"))
+    crop = image.crop(outer)
+    pixels = np.asarray(crop.convert("RGB"))
     keep = np.ones(pixels.shape[:2], dtype=bool)
     keep[
         max(0, inner[1] - outer[1]) : max(0, inner[3] - outer[1]),
         max(0, inner[0] - outer[0]) : max(0, inner[2] - outer[0]),
     ] = False
+    ring_size = int(keep.sum())
+    if crop.mode in ("RGBA", "LA", "PA") or "transparency" in crop.info:  # a see-through ground is the page's
+        keep &= np.asarray(crop.convert("RGBA").getchannel("A")) >= OPAQUE_ALPHA
     ring = pixels[keep]
-    if ring.size == 0:
+    if ring.size == 0 or len(ring) < OPAQUE_SHARE * ring_size:
         return None
     median = np.median(ring, axis=0)
     colour = (round(float(median[0])), round(float(median[1])), round(float(median[2])))
