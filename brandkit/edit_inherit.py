@@ -174,12 +174,11 @@ def _mode(spec: BrandSpec, record: ProvenanceRecord | None, report: EditReport) 
         if before is not None:
             report.kept["mode"] = before
         return spec
-    if spec.mode is not None:  # the caller chose the mode: a re-theme of the asset
-        report.changed["mode"] = FieldChange(before=before, after=spec.mode)
-        return spec
-    assert before is not None  # spec.mode is None and differs from it; a mode the spec lacks: no record
-    report.kept["mode"] = before
-    return spec.for_mode(before)
+    if spec.mode is None and before is not None:  # the asset's mode (one the spec lacks leaves no record)
+        report.kept["mode"] = before
+        return spec.for_mode(before)
+    report.changed["mode"] = FieldChange(before=before, after=spec.mode)  # the caller chose the mode: a re-theme
+    return spec
 
 
 def _required_lines(spec: BrandSpec) -> set[str]:
