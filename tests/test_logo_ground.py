@@ -16,6 +16,7 @@ from brandkit.compose import logo_image
 from brandkit.imageio import encode_image
 from brandkit.layout import resize_logo
 from brandkit.models import CheckResult, CheckStatus
+from brandkit.resources import KitResources
 from brandkit.spec.models import BrandSpec
 from brandkit.wcag import relative_luminance
 
@@ -129,3 +130,38 @@ def test_a_logo_on_a_transparent_background_is_not_judged(northwind: BrandSpec) 
     result = LogoCheck().run(ctx)
     assert result.status is CheckStatus.passed, result.details
     assert "ground" not in result.details
+
+
+def test_a_logo_drawn_on_a_wrong_ground_is_fixed_by_repainting_its_clear_space(
+    lumen: BrandSpec, kit_resources: KitResources
+) -> None:
+    """A model image that is dark where the layout drew the light-ground mark: the check fails it (wrong_ground) and
+    the logo's deterministic fix repaints its clear space in a brand colour the mark is made for, without a second
+    render."""
+    import brandkit
+    from brandkit.models import RenderCall, RenderedImage, RenderResult
+
+    class DarkImagery:
+        name = "dark-imagery"
+        calls = 0
+
+        def render(self, call: RenderCall) -> RenderResult:
+            DarkImagery.calls += 1
+            image = Image.new("RGB", (call.prompt.width, call.prompt.height), "#2C3E50")  # Slate, Lumen's dark text
+            data = encode_image(image, "png")
+            rendered = RenderedImage(data=data, output_format="png", width=image.width, height=image.height)
+            return RenderResult(images=[rendered], provider=self.name, model="x")
+
+        async def arender(self, call: RenderCall) -> RenderResult:
+            return self.render(call)
+
+    kit = brandkit.BrandKit(lumen, resources=kit_resources, provider=DarkImagery())
+    request = brandkit.AssetRequest(
+        brief="a nurse", headline="Care that listens", seed=1, policies={"palette": "warn", "contrast": "warn"}
+    )
+    assert kit.compile(request).logo_variant == "primary"  # the layout's light ground: the light-ground mark
+    asset = kit.generate(request)
+    assert asset.report is not None and asset.report.checks["logo"].status is CheckStatus.passed
+    assert "fix:logo" in asset.fixes and DarkImagery.calls == 1
+    ground = asset.report.checks["logo"].details["ground"]
+    assert ground["tone"] == "light" and ground["made_for"] == "light"

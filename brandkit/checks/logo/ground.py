@@ -34,7 +34,8 @@ GROUND_MARGIN = 2.0
 """How many times more contrast a ground must have with one of white and black than with the other to be called
 clearly dark or light (the margin :data:`brandkit.spec.assets.INK_CONTRAST_MARGIN` gives a logo's ink)."""
 RING_SHARE = 0.2
-"""The ring's width as a share of the logo box's height (at least :data:`RING_MIN_PX`)."""
+"""The ring's width as a share of the logo box's height (at least :data:`RING_MIN_PX`; at most the variant's
+``clear_space``: the zone the logo is the only thing in, which the logo's deterministic fix repaints)."""
 RING_MIN_PX = 3
 RING_GAP_PX = 2
 """Pixels left between the box and the ring: the logo's anti-aliased edge is not its ground."""
@@ -97,7 +98,8 @@ def ground_reading(image: Image.Image, box: PixelBox, spec: BrandSpec, variant: 
     """The ground around ``box`` (the logo ``variant`` found there), or ``None`` when the ring lies outside the image
     (a logo filling it) or is mostly transparent (see :data:`OPAQUE_SHARE`)."""
     x0, y0, x1, y1 = box
-    width = max(RING_MIN_PX, round(RING_SHARE * (y1 - y0)))
+    share = min(RING_SHARE, spec.logo(variant).clear_space)  # within the clear space, which the logo fix repaints
+    width = max(RING_MIN_PX, round(share * (y1 - y0)))
     inner = (x0 - RING_GAP_PX, y0 - RING_GAP_PX, x1 + RING_GAP_PX, y1 + RING_GAP_PX)
     outer = (
         max(0, inner[0] - width),
