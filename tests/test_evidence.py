@@ -302,6 +302,7 @@ def test_an_ad_brandkit_made_shows_ocr_boxes_logo_and_contrast(
     assert inter / ((e1 - e0) * (f1 - f0)) > 0.8  # found where the layout put it
     clear = logo.clear_space_box
     assert clear is not None and clear[0] < x0 and clear[1] < y0 and clear[2] > x1 and clear[3] > y1
+    assert logo.ground is not None and logo.ground_tone == logo.made_for == "light"  # the ground rule's reading
     contrast = verification.checks["contrast"].contrast
     assert contrast and all(m.ratio >= m.required == 4.5 and m.passed for m in contrast)
     assert {m.text for m in contrast} >= {"Order now"}

@@ -119,6 +119,8 @@ def test_the_report_shows_the_heat_map_over_the_image(
 
         assert page.locator(".ocr-box").count() >= 3
         assert page.locator("#logo-box").count() == 1 and page.locator("#logo-clear-space").count() == 1
+        logo_text = page.locator("#logo-evidence").inner_text()
+        assert "on a light ground #" in logo_text and "(made for light grounds)" in logo_text  # the ground read
         findings = page.locator("#findings").inner_text()
         assert "palette" in findings and "major" in findings
         assert page.locator("#verdict").inner_text().strip() == "fail"

@@ -118,6 +118,7 @@ def text_evidence(details: TextDetails, contrast: ContrastDetails | None = None)
 def logo_evidence(details: LogoDetails, size: tuple[int, int], expected_box: PixelBox | None) -> LogoEvidence:
     """The logo found and its clear-space zone (the band the check measured, or the rule's band)."""
     box = _box(details.box) if details.found else None
+    ground = details.ground or {}  # the ground rule's reading (checks/logo/ground.py)
     clear_box: PixelBox | None = None
     clear_px: float | None = None
     crowded: list[str] = []
@@ -147,6 +148,9 @@ def logo_evidence(details: LogoDetails, size: tuple[int, int], expected_box: Pix
         placement=details.placement,
         allowed_placements=list(details.rules.placements) if details.rules is not None else [],
         failed_rules=list(details.failed_rules or []),
+        ground=ground.get("colour"),
+        ground_tone=ground.get("tone"),
+        made_for=ground.get("made_for"),
         rendered_width_px=details.rendered_width_px,
     )
 

@@ -116,6 +116,13 @@ class LogoEvidence(_Model):
     allowed_placements: list[str] = Field(default_factory=list)
     failed_rules: list[str] = Field(default_factory=list)
     rendered_width_px: float | None = None
+    ground: str | None = Field(default=None, description="The ground around the logo (hex), when the check read it.")
+    ground_tone: Literal["light", "dark"] | None = Field(
+        default=None, description="That ground's clear tone (None: a mid-tone, or not read)."
+    )
+    made_for: Literal["light", "dark"] | None = Field(
+        default=None, description="The tone of ground the variant is made for (None: any, or both)."
+    )
 
 
 class ContrastMeasurement(_Model):
