@@ -33,3 +33,14 @@ def contrast_ratio(rgb1: Sequence[float], rgb2: Sequence[float]) -> float:
 def tone_of(rgb: Sequence[float]) -> Tone:
     """``"light"`` or ``"dark"`` for a background colour (relative luminance below :data:`DARK_LUMINANCE`: dark)."""
     return "dark" if relative_luminance(rgb) < DARK_LUMINANCE else "light"
+
+
+def tone_with_margin(luminance: float, margin: float) -> Tone | None:
+    """The tone a colour of relative ``luminance`` clearly is: ``dark`` when its contrast with white is at least
+    ``margin`` times its contrast with black, ``light`` in the reverse case, ``None`` between (a mid-tone)."""
+    on_white, on_black = 1.05 / (luminance + 0.05), (luminance + 0.05) / 0.05
+    if on_white >= margin * on_black:
+        return "dark"
+    if on_black >= margin * on_white:
+        return "light"
+    return None

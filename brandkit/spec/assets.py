@@ -40,6 +40,7 @@ from brandkit.errors import BrandkitError, ImageInputError, RequestError
 from brandkit.glyphs import FontChain, font_coverage, glyph_problems
 from brandkit.imageio import load_image
 from brandkit.spec.models import BrandSpec, LogoVariant
+from brandkit.wcag import tone_with_margin
 
 __all__ = [
     "BASIC_GLYPHS",
@@ -192,10 +193,8 @@ def ink_ground(image: Image.Image) -> Literal["light", "dark"] | None:
     srgb = rgba[opaque][:, :3] / 255.0
     linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
     lum = float(np.median(linear @ np.array([0.2126, 0.7152, 0.0722])))
-    on_white, on_black = 1.05 / (lum + 0.05), (lum + 0.05) / 0.05
-    if max(on_white, on_black) < INK_CONTRAST_MARGIN * min(on_white, on_black):
-        return None
-    return "light" if on_white > on_black else "dark"
+    ink = tone_with_margin(lum, INK_CONTRAST_MARGIN)
+    return None if ink is None else ("light" if ink == "dark" else "dark")  # dark ink is made for light grounds
 
 
 def logo_ground_warnings(spec: BrandSpec) -> list[str]:

@@ -26,7 +26,7 @@ from PIL import Image
 from brandkit.color import ciede2000, hex_to_rgb, rgb_to_hex, srgb_to_lab
 from brandkit.geometry import PixelBox
 from brandkit.spec.models import BrandSpec
-from brandkit.wcag import Tone, relative_luminance
+from brandkit.wcag import Tone, relative_luminance, tone_with_margin
 
 __all__ = ["GROUND_MARGIN", "GroundReading", "ground_reading"]
 
@@ -48,13 +48,7 @@ page the image is put on, which the file does not say."""
 
 def clear_tone(rgb: tuple[int, int, int]) -> Tone | None:
     """``dark`` / ``light`` when ``rgb`` is clearly one (see the module docstring), else ``None``."""
-    luminance = relative_luminance(rgb)
-    on_white, on_black = 1.05 / (luminance + 0.05), (luminance + 0.05) / 0.05
-    if on_white >= GROUND_MARGIN * on_black:
-        return "dark"
-    if on_black >= GROUND_MARGIN * on_white:
-        return "light"
-    return None
+    return tone_with_margin(relative_luminance(rgb), GROUND_MARGIN)
 
 
 @dataclass(frozen=True)
