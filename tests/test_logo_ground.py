@@ -23,20 +23,26 @@ from brandkit.wcag import relative_luminance
 
 def _check(spec: BrandSpec, ground: str, variant: str, resources: CheckResources) -> CheckResult:
     """The logo ``variant`` drawn as compose draws it at the top left of a flat ``ground``, checked with its box."""
-    image = Image.new("RGB", (1024, 1024), hex_to_rgb(ground))
+    return _on(Image.new("RGB", (1024, 1024), hex_to_rgb(ground)), spec, variant, resources)
+
+
+def _on(image: Image.Image, spec: BrandSpec, variant: str, resources: CheckResources) -> CheckResult:
+    """The logo ``variant`` drawn at the top left of ``image`` (RGB, or RGBA: a transparent background), checked
+    with its box and the tone the variant is made for."""
     logo = resize_logo(logo_image(spec, spec.logo(variant)), 246)
-    image.paste(logo, (56, 56), logo)
-    box = (56, 56, 56 + logo.width, 56 + logo.height)
-    tone = spec.logo_tone(variant)
+    if image.mode == "RGBA":
+        image.alpha_composite(logo, (56, 56))
+    else:
+        image.paste(logo, (56, 56), logo)
     expectation = Expectation(
-        width=1024,
-        height=1024,
+        width=image.width,
+        height=image.height,
         output_format="png",
-        transparent=False,
+        transparent=image.mode == "RGBA",
         copy_block=COPY,
         logo_variant=variant,
-        background_tone=tone,
-        logo_box=box,
+        background_tone=spec.logo_tone(variant),
+        logo_box=(56, 56, 56 + logo.width, 56 + logo.height),
     )
     data = encode_image(image, "png")
     ctx = CheckContext(spec=spec, image=image, data=data, expectation=expectation, resources=resources)
@@ -107,27 +113,7 @@ def test_a_one_colour_mark_on_the_wrong_ground_fails_too(lumen: BrandSpec) -> No
 def test_a_logo_on_a_transparent_background_is_not_judged(northwind: BrandSpec) -> None:
     # the transparent pixels' colour channels say nothing of the page the image will sit on (here: Roast Brown)
     image = Image.new("RGBA", (1024, 1024), (0x4B, 0x2E, 0x2A, 0))
-    logo = resize_logo(logo_image(northwind, northwind.logo("primary")), 246)
-    image.alpha_composite(logo, (56, 56))
-    box = (56, 56, 56 + logo.width, 56 + logo.height)
-    expectation = Expectation(
-        width=1024,
-        height=1024,
-        output_format="png",
-        transparent=True,
-        copy_block=COPY,
-        logo_variant="primary",
-        background_tone="light",
-        logo_box=box,
-    )
-    ctx = CheckContext(
-        spec=northwind,
-        image=image,
-        data=encode_image(image, "png"),
-        expectation=expectation,
-        resources=CheckResources(),
-    )
-    result = LogoCheck().run(ctx)
+    result = _on(image, northwind, "primary", CheckResources())
     assert result.status is CheckStatus.passed, result.details
     assert "ground" not in result.details
 
