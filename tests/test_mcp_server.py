@@ -150,6 +150,24 @@ async def test_a_brand_s_palette_modes_are_listed_and_compile_and_generate_take_
     )
     assert bad["error"] == "RequestError" and bad["field"] == "mode" and "palette.modes is empty" in bad["message"]
     assert outputs(place) == before
+    # validate: the mode the provenance names; a bare copy (no record) in the mode asked, else the default colours
+    made_bytes = Path(made.structured_content["path"]).read_bytes()
+    bare = io.BytesIO()
+    Image.open(io.BytesIO(made_bytes)).convert("RGB").save(bare, "PNG")
+    checks = {
+        name: (
+            await call(
+                server, "validate", {"brand": "lumen-health", "image_base64": base64.b64encode(data).decode(), **extra}
+            )
+        )
+        for name, data, extra in (
+            ("recorded", made_bytes, {}),
+            ("bare", bare.getvalue(), {}),
+            ("bare, dark", bare.getvalue(), {"mode": "dark"}),
+        )
+    }
+    modes = {name: result.structured_content["report"]["spec_mode"] for name, result in checks.items()}
+    assert modes == {"recorded": "dark", "bare": None, "bare, dark": "dark"}
 
 
 # --- spending tools ----------------------------------------------------------------------------------------

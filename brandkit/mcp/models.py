@@ -77,6 +77,11 @@ class EditArgs(_Args):
     )
     mask_base64: str | None = Field(default=None, description="The mask itself, base64 (instead of mask_path).")
     budget_usd: float = Budget
+    mode: str | None = Field(
+        default=None,
+        description="A palette mode of the brand to edit in (default: the one the image's provenance names, else the "
+        "brand's own colours).",
+    )
 
 
 class ValidateArgs(_Args):
@@ -91,6 +96,11 @@ class ValidateArgs(_Args):
     disclaimers: list[str] = Field(default_factory=list, description="Expected extra legal lines.")
     format: str | None = Field(
         default=None, description="Spec format that places the expected copy (default: the one of the image's size)."
+    )
+    mode: str | None = Field(
+        default=None,
+        description="A palette mode of the brand to check in (default: the one the image's provenance names, else "
+        "the brand's own colours).",
     )
 
 

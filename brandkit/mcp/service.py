@@ -216,7 +216,7 @@ class BrandService:
         report's evidence (:func:`brandkit.evidence.build_verification`); returns the result and the off-palette
         heat map (PNG, ``None`` when the palette check made none)."""
         data, source = await self._image(args.image_path, args.image_base64)
-        kit = await self.kit(args.brand)
+        kit = await self.kit(args.brand, args.mode)
         with named_image_errors(source if args.image_path else data):  # a file's errors name it, not "<N bytes>"
             expected = _expected(kit.spec, data, args)
             report = await kit.validate(data, expected)
@@ -256,7 +256,7 @@ class BrandService:
         stem = Path(source).stem if args.image_path else f"{args.brand}-image"
         await self.outputs.preflight(None)
         parent = Path(source) if args.image_path else None
-        async with await self._budgeted(args.brand, args.budget_usd) as kit:  # its clients closed after the call
+        async with await self._budgeted(args.brand, args.budget_usd, args.mode) as kit:  # clients closed after
             try:
                 with named_image_errors(source if args.image_path else data):  # a file's errors name it
                     asset = await kit.edit(data, mask=None if mask is None else mask[0], request=args.request)
