@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from brandkit.check_catalog import CheckDetails, CheckPolicy, FixZone, check_entry, check_names
 from brandkit.errors import RequestError
 from brandkit.field_errors import suggestion
-from brandkit.geometry import PixelBox
+from brandkit.geometry import PixelBox, scaled_box
 from brandkit.imageio import load_image
 from brandkit.models import CheckResult, CheckStatus, CopyBlock, Measure, ValidationReport
 from brandkit.moderation_scores import ModerationScores as ModerationScores  # re-exported
@@ -97,11 +97,8 @@ class Expectation(BaseModel):
         """A box of the layout (x0, y0, x1, y1 at :attr:`width` × :attr:`height`) in the pixels of the image the
         checks read, of ``size``: scaled when the file was resized or read reduced; as it is when the layout's size
         is unknown."""
-        w, h = size
-        sx = w / self.width if self.width else 1.0
-        sy = h / self.height if self.height else 1.0
-        x0, y0, x1, y1 = box
-        return round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy)
+        known = (self.width, self.height) if self.width and self.height else None
+        return scaled_box(box, known, size)
 
     def file_scale(self, size: tuple[int, int]) -> float:
         """How many of the file's pixels one pixel of the image the checks read (of ``size``) spans along its

@@ -23,7 +23,7 @@ from PIL import Image
 from brandkit.checks.base import CheckResources
 from brandkit.color import PaletteMatcher
 from brandkit.evidence.models import OffPaletteRegion, PaletteEvidence
-from brandkit.geometry import PixelBox
+from brandkit.geometry import PixelBox, scaled_box
 from brandkit.segment import box_mask, photo_mask
 from brandkit.spec.palette import Palette
 
@@ -70,14 +70,6 @@ def _pixels(image: Image.Image) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.b
     return np.ascontiguousarray(rgba[..., :3]), rgba[..., 3] >= 128
 
 
-def _scaled(box: PixelBox, size: tuple[int, int], layout_size: tuple[int, int] | None) -> PixelBox:
-    """``box`` of a ``layout_size`` canvas in pixels of an image of ``size`` (the file may have been resized)."""
-    if layout_size is None or layout_size == size or not all(layout_size):
-        return box
-    sx, sy = size[0] / layout_size[0], size[1] / layout_size[1]
-    return (round(box[0] * sx), round(box[1] * sy), round(box[2] * sx), round(box[3] * sy))
-
-
 def photo_region(
     rgb: npt.NDArray[np.uint8],
     opaque: npt.NDArray[np.bool_],
@@ -91,7 +83,7 @@ def photo_region(
     """
     h, w = rgb.shape[:2]
     if photo_box is not None:
-        mask, source = box_mask(h, w, _scaled(photo_box, (w, h), layout_size)), "layout"
+        mask, source = box_mask(h, w, scaled_box(photo_box, layout_size, (w, h))), "layout"
     else:
         mask, source = photo_mask(rgb), "segmentation"
     mask &= opaque

@@ -29,7 +29,7 @@ from brandkit.evidence.collect import contrast_evidence, logo_evidence, measurem
 from brandkit.evidence.heatmap import palette_evidence, palette_matcher
 from brandkit.evidence.models import CheckEvidence, Finding, ImageInfo, VerificationReport
 from brandkit.evidence.scoring import SEVERITY_ORDER, outcome_severity, rule_weight, score, verdict
-from brandkit.geometry import PixelBox
+from brandkit.geometry import PixelBox, scaled_box
 from brandkit.imageio import detect_format, load_image_reduced, read_bytes
 from brandkit.kit import BrandKit
 from brandkit.kit_args import ImageInput, as_asset_request, named_image_errors
@@ -71,13 +71,6 @@ def layout_of(spec: BrandSpec, data: bytes, request: AssetRequest | None) -> Lay
 
 def _as_box(values: Sequence[int] | None) -> PixelBox | None:
     return None if values is None else (values[0], values[1], values[2], values[3])
-
-
-def _scale(box: PixelBox | None, layout: Layout, size: tuple[int, int]) -> PixelBox | None:
-    if box is None or layout.size is None or layout.size == size:
-        return box
-    sx, sy = size[0] / layout.size[0], size[1] / layout.size[1]
-    return (round(box[0] * sx), round(box[1] * sy), round(box[2] * sx), round(box[3] * sy))
 
 
 def _finding_messages(outcome: CheckResult, details: CheckDetails | None) -> list[str]:
@@ -135,7 +128,8 @@ def _check_evidence(
     elif isinstance(details, TextDetails):
         extra["text"] = text_evidence(details, contrast)
     elif isinstance(details, LogoDetails) and status != "skipped":
-        extra["logo"] = logo_evidence(details, size, _scale(layout.logo_box, layout, size))
+        expected = None if layout.logo_box is None else scaled_box(layout.logo_box, layout.size, size)
+        extra["logo"] = logo_evidence(details, size, expected)
     elif isinstance(details, ContrastDetails):
         extra["contrast"] = contrast_evidence(details)
     elif details is not None:
