@@ -62,13 +62,10 @@ def _spec_warnings(spec: Any) -> list[str]:
     """Spec check warnings: rules that load but are weak (e.g. a palette covering much of colour space, a check
     turned off or made a warning where it blocks by default)."""
     from brandkit.check_catalog import default_policies
-    from brandkit.spec.assets import logo_ground_warnings
+    from brandkit.spec.assets import logo_ground_warnings, with_each_mode
     from brandkit.spec.palette_warnings import palette_warnings
 
-    warnings = palette_warnings(spec.palette)
-    for mode in spec.palette.modes:  # each palette mode's colours too, what the default's do not say already
-        moded = palette_warnings(spec.palette.for_mode(mode))
-        warnings += [f"in palette mode {mode!r}: {w}" for w in moded if w not in warnings]
+    warnings = with_each_mode(spec, lambda s: palette_warnings(s.palette))  # each palette mode's colours too
     warnings += logo_ground_warnings(spec)
     defaults = default_policies()
     off = [name for name in defaults if name in spec.checks and not spec.checks[name].enabled]

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import io
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -165,13 +166,21 @@ def logo_problems(facts: ImageFacts, logo: LogoVariant, spec: BrandSpec) -> list
             "box; export it as PNG or WebP with alpha"
         )
     elif facts.border is not None:
-        problems.extend(_box_problems(facts.border, logo, spec))
-        for mode in spec.palette.modes if spec.mode is None else ():  # each palette mode's grounds too
-            moded = spec.for_mode(mode)
-            for problem in _box_problems(facts.border, moded.logo(logo.variant), moded):
-                if problem not in problems:
-                    problems.append(f"in palette mode {mode!r}: {problem}")
+        border = facts.border
+        problems += with_each_mode(
+            spec, lambda s: _box_problems(border, s.logo(logo.variant), s)
+        )  # each mode's grounds
     return problems
+
+
+def with_each_mode(spec: BrandSpec, problems_of: Callable[[BrandSpec], list[str]]) -> list[str]:
+    """What ``problems_of`` says of ``spec`` in its own colours, then what it says of each of its palette modes
+    (``palette.modes``, when ``spec`` is in none) that the default colours did not, prefixed by the mode."""
+    found = problems_of(spec)
+    out = list(found)
+    for mode in spec.palette.modes if spec.mode is None else ():
+        out += [f"in palette mode {mode!r}: {p}" for p in problems_of(spec.for_mode(mode)) if p not in found]
+    return out
 
 
 INK_CONTRAST_MARGIN = 2.0
@@ -201,11 +210,7 @@ def logo_ground_warnings(spec: BrandSpec) -> list[str]:
     """``spec check``'s warnings about logo variants whose ink does not show on the grounds they are made for: a
     white mark whose ``backgrounds`` are light (invisible on the page, the logo check failing), a dark one whose
     are dark — in the default colours and in each palette mode (``palette.modes``)."""
-    warnings = _ground_warnings(spec)
-    for mode in spec.palette.modes if spec.mode is None else ():
-        moded = _ground_warnings(spec.for_mode(mode))
-        warnings += [f"in palette mode {mode!r}: {w}" for w in moded if w not in warnings]
-    return warnings
+    return with_each_mode(spec, _ground_warnings)
 
 
 def _ground_warnings(spec: BrandSpec) -> list[str]:
