@@ -16,8 +16,9 @@ and fills in what the request leaves out:
 - ``transparent``: the request's; else kept transparent when the asset is (its provenance, else its alpha channel).
 - ``output_format`` (png, jpeg, webp): the request's; else the asset's, from its provenance (not a JPEG when the
   edit is transparent); else the spec's.
-- ``mode`` (the palette mode, :meth:`~brandkit.spec.models.BrandSpec.for_mode`): a spec in a mode edits in it;
-  a spec in its default colours edits an asset made in one of its modes in that mode (a dark ad stays dark, checked
+- ``mode`` (the palette mode, :meth:`~brandkit.spec.models.BrandSpec.for_mode`): the request's ``palette_mode``
+  (a re-theme: ``dark``, or ``default`` for the spec's own colours); else a spec in a mode edits in it; else a spec
+  in its default colours edits an asset made in one of its modes in that mode (a dark ad stays dark, checked
   against the dark colours). :attr:`InheritedEdit.spec` is the spec the edit is then compiled and checked with.
 
 The :class:`EditReport` says what was kept, what changed (before → after), what was removed, and notes (no
@@ -75,14 +76,20 @@ class EditReport(BaseModel):
         "no photo area —: the edit keeps it, and the checks find its photograph rather than assume the layout's.",
     )
 
-    def confirm_logo_box(self, box: list[int] | None) -> EditReport:
-        """This report after the edit was laid out: a kept logo box the new layout moved is reported as changed."""
-        kept = self.kept.get("logo_box")
+    def confirm_layout(self, box: list[int] | None, variant: str | None) -> EditReport:
+        """This report after the edit was laid out: a kept logo box the new layout moved is reported as changed,
+        and a logo variant a re-theme left to the layout (changed, ``after`` unknown until then) names ``variant``."""
+        report = self
+        left = self.changed.get("logo_variant")
+        if left is not None and left.after is None and variant is not None:
+            changed = {**self.changed, "logo_variant": FieldChange(before=left.before, after=variant)}
+            report = self.model_copy(update={"changed": changed})
+        kept = report.kept.get("logo_box")
         if kept is None or box == kept:
-            return self
-        others = {k: v for k, v in self.kept.items() if k != "logo_box"}
-        changed = {**self.changed, "logo_box": FieldChange(before=kept, after=box)}
-        return self.model_copy(update={"kept": others, "changed": changed})
+            return report
+        others = {k: v for k, v in report.kept.items() if k != "logo_box"}
+        changed = {**report.changed, "logo_box": FieldChange(before=kept, after=box)}
+        return report.model_copy(update={"kept": others, "changed": changed})
 
     def lines(self) -> list[str]:
         """The report for people, one line per field."""
@@ -129,7 +136,7 @@ def inherit_edit(spec: BrandSpec, request: EditRequest, image: bytes) -> Inherit
         notes=notes,
         own_composition=not follows_layout(record),
     )
-    spec = _mode(spec, record, report)
+    spec = _mode(spec, request.palette_mode, record, report)
     removed = set(request.remove)
     before_copy = record.copy_ if record is not None else None
     for role in COPY_ROLES:
@@ -165,8 +172,17 @@ def inherit_edit(spec: BrandSpec, request: EditRequest, image: bytes) -> Inherit
     return InheritedEdit(request=request.model_copy(update=updates), report=report, spec=spec)
 
 
-def _mode(spec: BrandSpec, record: ProvenanceRecord | None, report: EditReport) -> BrandSpec:
-    """The spec in the palette mode the edit is made in: the spec's own when it is in one, else the asset's."""
+def _mode(spec: BrandSpec, asked: str | None, record: ProvenanceRecord | None, report: EditReport) -> BrandSpec:
+    """The spec in the palette mode the edit is made in: the request's (``asked``: a re-theme when the asset was
+    made in another), else the spec's own when it is in one, else the asset's."""
+    if asked is not None:
+        target = spec.for_mode(asked, field="palette_mode")
+        if record is not None and record.spec_mode == target.mode:
+            if target.mode is not None:
+                report.kept["mode"] = target.mode
+        elif record is not None:
+            report.changed["mode"] = FieldChange(before=record.spec_mode, after=target.mode)
+        return target
     if record is None:
         return spec
     before = record.spec_mode
@@ -306,7 +322,20 @@ def _logo_and_format(
     updates: dict[str, Any],
     report: EditReport,
 ) -> None:
-    """The asset's logo variant (its placement follows from it) and spec format, unless the request sets them."""
+    """The asset's logo variant (its placement follows from it) and spec format, unless the request sets them. A
+    re-theme (the mode changed) keeps the variant only when it is made for the new mode's canvas: the light-ground
+    mark is not kept on an ad turned dark (the layout chooses the one made for it)."""
+    retheme = "mode" in report.changed
+    if retheme and request.logo_variant is None and record.logo_variant is not None:
+        made_for = spec.logo_tone(record.logo_variant)
+        canvas = spec.palette.canvas_tone()
+        if made_for is not None and made_for != canvas:
+            report.changed["logo_variant"] = FieldChange(before=record.logo_variant, after=None)
+            report.notes.append(
+                f"the logo variant {record.logo_variant!r} is made for {made_for} grounds: the re-themed image's "
+                f"{canvas} canvas takes the variant made for it"
+            )
+            return _format(spec, request, record, image, updates, report)
     if request.logo_variant is None and record.logo_variant is not None:
         updates["logo_variant"] = record.logo_variant
         report.kept["logo_variant"] = record.logo_variant
@@ -314,6 +343,18 @@ def _logo_and_format(
             report.kept["logo_box"] = list(record.logo_box)
     elif request.logo_variant is not None and request.logo_variant != record.logo_variant:
         report.changed["logo_variant"] = FieldChange(before=record.logo_variant, after=request.logo_variant)
+    _format(spec, request, record, image, updates, report)
+
+
+def _format(
+    spec: BrandSpec,
+    request: EditRequest,
+    record: ProvenanceRecord,
+    image: bytes,
+    updates: dict[str, Any],
+    report: EditReport,
+) -> None:
+    """The asset's spec format, unless the request sets one or the image is no longer that format's size."""
     if request.format is not None:
         if request.format != record.format:
             report.changed["format"] = FieldChange(before=record.format, after=request.format)

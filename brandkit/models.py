@@ -123,6 +123,12 @@ class AssetRequest(_RequestModel):
     format: str = "square"
     purpose: str = Field(default="advertisement", max_length=200)
     background: Literal["light", "dark", "auto"] = "auto"
+    palette_mode: str | None = Field(
+        default=None,
+        max_length=80,
+        description="A palette mode of the spec (palette.modes, e.g. dark) to generate and check in, or 'default' "
+        "for the spec's own colours; None: the kit's spec as it is.",
+    )
     logo_variant: str | None = None
     references: list[ReferenceInput] = Field(default_factory=list, max_length=15)
     quality: Quality | None = None
@@ -171,6 +177,12 @@ class EditRequest(_RequestModel):
         default_factory=list, description="Copy to take off the asset (otherwise copy not given is kept)."
     )
     format: str | None = Field(default=None, description="Spec format; detected from the image size if omitted.")
+    palette_mode: str | None = Field(
+        default=None,
+        max_length=80,
+        description="The palette mode to edit into (a re-theme: a key of palette.modes, or 'default' for the spec's "
+        "own colours); None: kept from the edited asset's provenance, else the kit's spec as it is.",
+    )
     logo_variant: str | None = None
     text: Literal["render", "overlay"] | None = None
     transparent: bool | None = Field(

@@ -66,8 +66,21 @@ def test_an_unknown_mode_is_a_request_error_naming_the_modes(lumen: BrandSpec, n
     assert e.value.field == "mode" and e.value.value == "sepia"
     with pytest.raises(brandkit.RequestError, match="palette.modes is empty"):
         northwind.for_mode("dark")
-    with pytest.raises(brandkit.RequestError, match="already in palette mode 'dark'"):
-        lumen.for_mode("dark").for_mode("light")
+    with pytest.raises(brandkit.RequestError, match="'light' is not a palette mode") as e:
+        lumen.for_mode("dark").for_mode("light", field="palette_mode")  # a mode's spec asks the loaded one
+    assert e.value.field == "palette_mode"
+
+
+def test_default_names_the_spec_own_colours_from_any_mode(lumen: BrandSpec, dark: BrandSpec) -> None:
+    assert lumen.for_mode("default") is lumen and dark.for_mode("default") is lumen
+    assert dark.for_mode("dark") is dark and lumen.for_mode("dark") is dark  # made once per spec object
+    copied = lumen.model_copy()  # a copy shares the private memo dict: its modes are made from it, not lumen
+    assert copied.for_mode("dark") is not dark and copied.for_mode("dark").for_mode("default") is copied
+    assert dark.in_mode_of(lumen.fingerprint) is lumen and lumen.in_mode_of(dark.fingerprint) is dark
+    bad = lumen.model_dump(mode="json")
+    bad["palette"]["modes"]["Default"] = {"Cloud": "#000000"}
+    with pytest.raises(ValueError, match="'default' is reserved"):
+        BrandSpec.model_validate(bad)
 
 
 def test_a_logo_made_for_a_colour_the_mode_turns_dark_is_not_put_on_it(lumen: BrandSpec, dark: BrandSpec) -> None:

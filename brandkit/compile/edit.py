@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
+import numpy as np
+from PIL import Image
+
 from brandkit.compile.design import design
 from brandkit.compile.params import api_params, detect_format_name, format_of
 from brandkit.compile.references import ReferenceImageCache, logo_bytes, reference, reference_cache
@@ -23,6 +26,13 @@ DEFAULT_KEEP = [
     "the brand colours and their proportions",
     "the imagery, subject, lighting and camera angle",
 ]
+RETHEME_KEEP = [
+    "the overall layout and composition",
+    "the logo's shape, letters, size and position (Image 2 is the variant made for the new colours)",
+    "the typography (typeface, weight, size and alignment of all text)",
+    "the imagery, subject, lighting and camera angle",
+]
+"""What a re-theme (an edit into another palette mode's colours) keeps: not the colours."""
 
 
 def compile_edit(
@@ -34,6 +44,7 @@ def compile_edit(
     references_cache: ReferenceImageCache | None = None,
     replaced: Mapping[str, str] | None = None,
     own_composition: bool = False,
+    retheme: bool = False,
 ) -> CompiledPrompt:
     """Compile a brand-safe edit of ``image``: change only what the instruction says, restate what stays.
 
@@ -42,7 +53,11 @@ def compile_edit(
     :attr:`~brandkit.edit_inherit.EditReport.replaced_copy`), kept on the prompt for the text check.
     ``own_composition``: ``image``'s composition is its own (the edit flow's
     :attr:`~brandkit.edit_inherit.EditReport.own_composition`), kept on the prompt for the checks.
+    A request naming a palette mode (``palette_mode``) is compiled in it. ``retheme``: the edit turns ``image``
+    into the spec's colours from another palette mode's (the edit flow's ``EditReport.changed["mode"]``): the
+    prompt asks for the re-colouring instead of keeping the colours.
     """
+    spec = spec.for_mode(request.palette_mode, field="palette_mode")
     screen_request(spec, request)
     one_line_fields(request)
     decoded = load_image(image)
@@ -61,9 +76,7 @@ def compile_edit(
         fmt = Format(width=width, height=height)
     else:
         fmt = format_of(spec, name)
-    tone_rgb = decoded.convert("RGB").resize((1, 1)).getpixel((0, 0))
-    assert isinstance(tone_rgb, tuple)
-    tone: Literal["light", "dark"] = "dark" if sum(tone_rgb[:3]) < 300 else "light"
+    tone: Literal["light", "dark"] = spec.palette.canvas_tone() if retheme else _tone(decoded)
     made = design(spec, request, fmt, tone)
     copy, variant = made.copy, made.variant
     text_mode = request.text or spec.generation.text
@@ -82,7 +95,7 @@ def compile_edit(
         output_format=request.output_format,
         output_compression=request.output_compression,
     )
-    keep = list(dict.fromkeys([*DEFAULT_KEEP, *(quote(line) for line in request.keep)]))
+    keep = list(dict.fromkeys([*(RETHEME_KEEP if retheme else DEFAULT_KEEP), *(quote(line) for line in request.keep)]))
     lines = [
         f"PURPOSE: Edit Image 1, a finished image for the brand {spec.name}. Change only what is asked below.",
         "",
@@ -91,6 +104,14 @@ def compile_edit(
         fence(request.instruction),
         FENCE_CLOSE,
     ]
+    if retheme:
+        colours = f"palette mode {spec.mode}" if spec.mode is not None else "default colours"
+        lines += [
+            "",
+            f"- Re-colour the image into the brand's {colours} listed under BRAND COLOURS: every brand-coloured area "
+            "(background, panels, shapes, the text's colour) takes the listed colour of its role; the photograph, "
+            "subject and layout stay.",
+        ]
     strings = copy.required_strings()
     if strings and text_mode == "render":
         lines += [
@@ -105,7 +126,7 @@ def compile_edit(
             "- Remove the old text from the copy area and leave it flat and empty; the exact copy is added afterwards.",
         ]
     lines += ["", "KEEP EXACTLY AS IT IS:"] + [f"- {item}" for item in keep]
-    if variant is not None:
+    if variant is not None and not retheme:
         lines.append(
             f"- Image 2 is the brand logo ({variant.variant} variant) for reference: it must stay "
             "unaltered where it is."
@@ -131,4 +152,10 @@ def compile_edit(
     return compiled.model_copy(update={"replaced_copy": dict(replaced or {}), "own_composition": own_composition})
 
 
-__all__ = ["DEFAULT_KEEP", "compile_edit"]
+def _tone(image: Image.Image) -> Literal["light", "dark"]:
+    """The tone of the image being edited (its mean colour): the ground its logo variant is chosen for."""
+    mean = np.asarray(image.convert("RGB").resize((1, 1)), dtype=np.int64)
+    return "dark" if int(mean.sum()) < 300 else "light"
+
+
+__all__ = ["DEFAULT_KEEP", "RETHEME_KEEP", "compile_edit"]

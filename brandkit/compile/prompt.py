@@ -37,8 +37,10 @@ def compile_prompt(
     ``feedback`` holds targeted notes from earlier failed attempts (kept short by the repair loop).
     ``references_cache``: the reference images already checked (the logo of every variant decoded once); default:
     the running kit's (:meth:`ReferenceImageCache.active`), else each image is decoded now.
+    A request naming a palette mode (``palette_mode``) is compiled in it (:meth:`BrandSpec.for_mode`).
     Raises :class:`ForbiddenContentError` or :class:`RequestError` before anything is sent.
     """
+    spec = spec.for_mode(request.palette_mode, field="palette_mode")
     screen_request(spec, request)
     one_line_fields(request)
     fmt = format_of(spec, request.format)

@@ -203,7 +203,8 @@ class TurnSession:
         number = len(self.turns) + 1  # after every accepted turn, those gone back from included
         reservation, limit = self._reserve(adapter, RenderCall(prompt=first_prompt, seed=request.seed or 0), number)
         self._busy = True
-        turn_ctx = dataclasses.replace(self.ctx, provider=adapter)  # the flow prices and renders through the adapter
+        # the flow prices and renders through the adapter, in the palette mode the request names (a turn may change it)
+        turn_ctx = dataclasses.replace(self.ctx.in_mode(request.palette_mode), provider=adapter)
         return self._flow(turn_ctx, request, adapter, reservation, limit, number, current), turn_ctx
 
     def _reserve(self, adapter: TurnAdapter, call: RenderCall, number: int) -> tuple[Reservation | None, float | None]:

@@ -202,7 +202,8 @@ def _asset(
 
 
 def generate_flow(ctx: KitContext, request: AssetRequest, **budget: Any) -> Flow[Asset]:
-    """The generate flow for one asset."""
+    """The generate flow for one asset, in the request's palette mode (``palette_mode``) when it names one."""
+    ctx = ctx.in_mode(request.palette_mode)
     return attempt_flow(ctx, request, lambda feedback: compile_prompt(ctx.spec, request, feedback), **budget)
 
 
@@ -241,6 +242,7 @@ def edit_flow(
                 feedback,
                 replaced=inherited.report.replaced_copy,
                 own_composition=inherited.report.own_composition,
+                retheme="mode" in inherited.report.changed,
             ),
             mask=mask,
             edited_image=given,
@@ -254,9 +256,9 @@ def edit_flow(
 
 
 def _edited(asset: Asset, report: EditReport) -> Asset:
-    """``asset`` with its edit report, the logo box confirmed from the layout the edit drew."""
+    """``asset`` with its edit report, the logo box and variant confirmed from the layout the edit drew."""
     box = asset.prompt.layout.logo_box
-    confirmed = report.confirm_logo_box(list(box.as_tuple()) if box is not None else None)
+    confirmed = report.confirm_layout(list(box.as_tuple()) if box is not None else None, asset.prompt.logo_variant)
     return asset.model_copy(update={"edit": confirmed})
 
 

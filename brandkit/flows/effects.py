@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar, cast
 
 from PIL import Image
@@ -98,6 +98,13 @@ class KitContext:
     checks: Sequence[Check]
     resources: CheckResources = field(default_factory=CheckResources)
     signer: CredentialSigner | None = None  # signs returned assets (Content Credentials); None: unsigned
+
+    def in_mode(self, mode: str | None) -> KitContext:
+        """This context with its spec in palette mode ``mode`` (a request's ``palette_mode``: a key of
+        ``palette.modes``, ``"default"``, or ``None`` for the spec as it is); :class:`~brandkit.RequestError`
+        naming ``palette_mode`` when the spec has no such mode."""
+        spec = self.spec.for_mode(mode, field="palette_mode")
+        return self if spec is self.spec else replace(self, spec=spec)
 
 
 # --- drivers -----------------------------------------------------------------------------------------------

@@ -55,7 +55,9 @@ def validate_flow(
         lambda: read_provenance_record(data).against(spec.name, variants, spec.palette.modes)
     )
     made_in = reading.record.spec_mode if reading.record is not None else None
-    if spec.mode is None and made_in is not None:  # an image made in a palette mode is checked in it
+    if request is not None and request.palette_mode is not None:  # the mode asked for, whatever the record says
+        ctx = ctx.in_mode(request.palette_mode)
+    elif spec.mode is None and made_in is not None:  # an image made in a palette mode is checked in it
         ctx = replace(ctx, spec=spec.for_mode(made_in))
     prompt_text = ""
     scaled: str | None = None

@@ -47,6 +47,7 @@ from brandkit.provider.photo_library import (
     place_product,
 )
 from brandkit.spec.models import BrandSpec, ColorRole
+from brandkit.spec.modes import DEFAULT_MODE
 
 RGB = tuple[int, int, int]
 
@@ -134,11 +135,13 @@ class LocalRenderer:
         :meth:`_recomposed`). An edit (a base image or a ``master`` reference) with a ``mask`` changes only
         the mask's fully transparent pixels, as the API's convention says (:mod:`brandkit.edit_mask`); a mask
         without an image to edit is refused, as the API refuses it. A prompt compiled in a palette mode of the spec
-        (``prompt.spec_mode``: an edit of an asset made in it) is drawn in that mode's colours."""
-        if prompt.spec_mode != self.spec.mode and prompt.spec_mode is not None:
-            if prompt.spec_mode not in self._in_modes:
-                self._in_modes[prompt.spec_mode] = LocalRenderer(self.spec.for_mode(prompt.spec_mode))
-            return self._in_modes[prompt.spec_mode].draw_with_photo(prompt, seed, base_image, mask)
+        (``prompt.spec_mode``: a request's ``palette_mode``, an edit of an asset made in it) is drawn in that
+        mode's colours; an edit into another mode than the image's (a re-theme) is recomposed in the new colours."""
+        if prompt.spec_mode != self.spec.mode:
+            mode = prompt.spec_mode if prompt.spec_mode is not None else DEFAULT_MODE
+            if mode not in self._in_modes:
+                self._in_modes[mode] = LocalRenderer(self.spec.for_mode(mode))
+            return self._in_modes[mode].draw_with_photo(prompt, seed, base_image, mask)
         spec = self.spec
         layout = prompt.layout
         master = base_image or next((r.data for r in prompt.references if r.role == "master"), None)
@@ -297,25 +300,31 @@ class LocalRenderer:
         return None, None
 
     def _recomposed(self, data: bytes, original: Image.Image, prompt: CompiledPrompt) -> Recomposed | None:
-        """An edit of one of this brand's images into another size, recomposed rather than fitted: its photograph
-        becomes the hero of the new format's layout — the library photo its embedded provenance names, cropped
-        afresh around its focal point (when the spec still holds that file), else the photo area the provenance
-        records, cut from the image —, and the brand zones, copy and logo are drawn again. ``None`` (the image is
-        fitted, its copy area redrawn) when the size is kept, or the image carries no readable provenance of this
-        brand at its present size, or a record that places no photo area (the image kept its own composition)."""
+        """An edit of one of this brand's images into another size or another palette mode (a re-theme),
+        recomposed rather than fitted: its photograph becomes the hero of the new layout — the library photo its
+        embedded provenance names, cropped afresh around its focal point (when the spec still holds that file),
+        else the photo area the provenance records, cut from the image —, and the brand zones, copy and logo are
+        drawn again (in the prompt's colours). ``None`` (the image is fitted, its copy area redrawn) when the size
+        and mode are kept, or the image carries no readable provenance of this brand at its present size, or a
+        record that places no photo area (the image kept its own composition)."""
         size = (prompt.width, prompt.height)
-        if original.size == size:
-            return None
         record = read_provenance_record(data).record
         if record is None or record.spec_name != self.spec.name or record.size != "{}x{}".format(*original.size):
             return None
-        if not follows_layout(record):  # an image that kept its own composition: fitted whole, as any other
+        rethemed = record.spec_mode != prompt.spec_mode
+        if (original.size == size and not rethemed) or not follows_layout(record):  # kept its own composition
             return None
         hero = prompt.layout.hero_box
         has_hero = hero is not None and hero.width > 0 and hero.height > 0
         library = library_photo(self.spec, record.photo.id, record.photo.sha256) if record.photo and has_hero else None
-        change = f"recomposed into the {prompt.format_name} layout ({original.width}x{original.height} → "
-        change += f"{size[0]}x{size[1]}):"
+        how = []
+        if original.size != size:
+            how.append(
+                f"into the {prompt.format_name} layout ({original.width}x{original.height} → {size[0]}x{size[1]})"
+            )
+        if rethemed:
+            how.append(f"in {_colours(prompt.spec_mode)} (it was made in {_colours(record.spec_mode)})")
+        change = f"recomposed {' and '.join(how)}:"
         if library is not None:
             where = f"its photograph, the library photo {library.photo.id!r}, cropped afresh for the new hero area,"
             return Recomposed(None, f"{change} {where} the brand zones, copy and logo drawn again", library)
@@ -364,3 +373,8 @@ class LocalRenderer:
                 bottom = box.y0
         if bottom > 0:
             ImageDraw.Draw(image).rectangle((0, 0, image.width - 1, bottom - 1), fill=primary[0])
+
+
+def _colours(mode: str | None) -> str:
+    """A palette mode in words: ``palette mode 'dark'``, or the default colours."""
+    return "the default colours" if mode is None else f"palette mode {mode!r}"

@@ -11,11 +11,10 @@ palette mode); the palette's models are in ``palette.py``, the typography's in `
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
@@ -25,6 +24,8 @@ from brandkit.check_catalog import CheckPolicy as CheckPolicy
 from brandkit.check_catalog import check_names, default_policies
 from brandkit.color import hex_to_rgb
 from brandkit.errors import RequestError
+from brandkit.spec.modes import DEFAULT_MODE, grounds_in_mode
+from brandkit.spec.modes import mode_fingerprint as mode_fingerprint
 from brandkit.spec.palette import HEX_PATTERN as HEX_PATTERN
 from brandkit.spec.palette import AllowedColor as AllowedColor
 from brandkit.spec.palette import ColorRange as ColorRange
@@ -228,25 +229,6 @@ DEFAULT_FORMATS: dict[str, Format] = {
 }
 
 
-def mode_fingerprint(fingerprint: str, mode: str) -> str:
-    """The fingerprint of the spec of ``fingerprint`` in palette mode ``mode`` (:meth:`BrandSpec.for_mode`): an
-    audit tells a file checked in a mode of the spec from one checked against another spec."""
-    return hashlib.sha256(f"mode\0{mode}\0{fingerprint}".encode()).hexdigest()
-
-
-def _grounds_in_mode(backgrounds: list[str], default: Palette, moded: Palette) -> list[str]:
-    """A logo's ``backgrounds`` in a palette mode: a colour the mode turns to the other tone becomes the tone it
-    has in the default colours (see :meth:`BrandSpec.for_mode`)."""
-    before = {c.name.casefold(): tone_of(hex_to_rgb(c.hex)) for c in default.colors}
-    after = {c.name.casefold(): tone_of(hex_to_rgb(c.hex)) for c in moded.colors}
-    grounds: list[str] = []
-    for ground in backgrounds:
-        key = ground.casefold()
-        turned = key in before and before[key] != after[key]
-        grounds.append(before[key] if turned else ground)
-    return list(dict.fromkeys(grounds))
-
-
 class BrandSpec(StrictModel):
     """A complete brand spec. Load one with :func:`brandkit.load_spec`."""
 
@@ -279,6 +261,8 @@ class BrandSpec(StrictModel):
     _fingerprint: str = PrivateAttr(default="")
     _source: str = PrivateAttr(default="<memory>")
     _mode: str | None = PrivateAttr(default=None)
+    _base: BrandSpec | None = PrivateAttr(default=None)  # a mode's spec: the loaded one it was made from
+    _moded: dict[str, BrandSpec] = PrivateAttr(default_factory=dict)  # this spec's modes, made once each
 
     @model_validator(mode="after")
     def _cross_checks(self) -> BrandSpec:
@@ -312,53 +296,67 @@ class BrandSpec(StrictModel):
         """sha256 over the canonical spec and the bytes of every referenced asset (set by the loader)."""
         return self._fingerprint
 
+    def __copy__(self) -> Self:
+        """A shallow copy (``model_copy``) with a memo of modes of its own: made from the copy, not from this spec."""
+        copied = super().__copy__()
+        copied._moded = {}
+        return copied
+
     @property
     def mode(self) -> str | None:
         """The palette mode this spec is in (:meth:`for_mode`); ``None`` for the spec's own, default colours."""
         return self._mode
 
-    def for_mode(self, mode: str | None) -> BrandSpec:
+    def for_mode(self, mode: str | None, *, field: str = "mode") -> BrandSpec:
         """This spec with the colours of palette mode ``mode`` (a key of ``palette.modes``, e.g. ``dark``) in place of
-        the default ones — what generation, the checks and the repair loop then use. ``None`` is the spec itself.
+        the default ones — what generation, the checks and the repair loop then use. ``None`` is the spec itself;
+        ``"default"`` (:data:`~brandkit.spec.modes.DEFAULT_MODE`) the spec's own colours, from a spec in a mode too.
 
         Its ``palette.modes`` stay as loaded (what records made in another mode name). A logo made for a palette
         colour (``backgrounds: [Cloud]``) whose tone the mode turns (a light Cloud that is dark in the dark mode)
         is made for the colour's default tone instead (``light``): the logo drawn for the light Cloud is not put on
         the dark one. The mode's spec has a fingerprint of its own (:func:`mode_fingerprint`), so warm caches,
-        audits and provenance tell the modes apart; its ``mode`` names the mode. An unknown mode raises
-        :class:`~brandkit.RequestError` naming it and the spec's modes.
+        audits and provenance tell the modes apart; its ``mode`` names the mode. A spec in a mode asked for another
+        gives the loaded spec in that one. Each mode's spec is made once per spec object. An unknown mode raises
+        :class:`~brandkit.RequestError` naming it, the spec's modes and ``field`` (where the mode was given).
         """
         if mode is None or mode == self._mode:
             return self
-        if self._mode is not None:
-            raise RequestError(
-                f"mode: the spec {self.name!r} is already in palette mode {self._mode!r}; take {mode!r} from the "
-                "spec as loaded",
-                field="mode",
-                value=mode,
-            )
+        if self._base is not None:  # the loaded spec's, never a mode over a mode
+            return self._base.for_mode(mode, field=field)
+        if mode == DEFAULT_MODE:
+            return self
         if mode not in self.palette.modes:
-            known = ", ".join(repr(m) for m in sorted(self.palette.modes)) or "none (palette.modes is empty)"
-            raise RequestError(
-                f"mode: {mode!r} is not a palette mode of {self.name!r}; its modes: {known}", field="mode", value=mode
+            known = f"{DEFAULT_MODE!r} (its own colours)" + (
+                "".join(f", {m!r}" for m in sorted(self.palette.modes)) or "; palette.modes is empty"
             )
-        palette = self.palette.for_mode(mode).model_copy(update={"modes": self.palette.modes})  # names kept
-        logos = [
-            logo.model_copy(update={"backgrounds": _grounds_in_mode(logo.backgrounds, self.palette, palette)})
-            for logo in self.logos
-        ]
-        moded = self.model_copy(update={"palette": palette, "logos": logos})
-        moded._mode = mode
-        moded._fingerprint = mode_fingerprint(self._fingerprint, mode) if self._fingerprint else ""
-        return moded
+            raise RequestError(
+                f"{field}: {mode!r} is not a palette mode of {self.name!r}; its modes: {known}", field=field, value=mode
+            )
+        made = self._moded.get(mode)
+        if made is None or made._base is not self:  # a copy of this spec shares the dict: made from it or anew
+            palette = self.palette.for_mode(mode).model_copy(update={"modes": self.palette.modes})  # names kept
+            logos = [
+                logo.model_copy(update={"backgrounds": grounds_in_mode(logo.backgrounds, self.palette, palette)})
+                for logo in self.logos
+            ]
+            moded = self.model_copy(update={"palette": palette, "logos": logos})
+            moded._mode, moded._base, moded._moded = mode, self, {}
+            moded._fingerprint = mode_fingerprint(self._fingerprint, mode) if self._fingerprint else ""
+            self._moded[mode] = made = moded
+        return made
 
     def in_mode_of(self, fingerprint: str) -> BrandSpec:
-        """This spec in the palette mode whose fingerprint is ``fingerprint`` (what a record of an asset made in a
-        mode holds); the spec itself when no mode's is (its own fingerprint, another spec's, an older version's)."""
-        if self._mode is None and self._fingerprint and fingerprint != self._fingerprint:
-            for mode in self.palette.modes:
-                if mode_fingerprint(self._fingerprint, mode) == fingerprint:
-                    return self.for_mode(mode)
+        """The loaded spec, or it in the palette mode, whose fingerprint is ``fingerprint`` (what a record of an asset
+        made in a mode holds); this spec itself when none is (another spec's, an older version's)."""
+        base = self._base if self._base is not None else self
+        if not base._fingerprint or fingerprint == self._fingerprint:
+            return self
+        if fingerprint == base._fingerprint:
+            return base
+        for mode in base.palette.modes:
+            if mode_fingerprint(base._fingerprint, mode) == fingerprint:
+                return base.for_mode(mode)
         return self
 
     @property

@@ -243,13 +243,15 @@ class Palette(StrictModel):
     modes: dict[str, dict[str, str]] = Field(
         default_factory=dict,
         description="Colour variants per mode (e.g. dark): mode → {colour name, role or semantic role → hex}. "
-        "The spec's colours are the default mode; see Palette.for_mode.",
+        "The spec's colours are the default mode (the name 'default' is reserved for them); see Palette.for_mode.",
     )
 
     @field_validator("modes")
     @classmethod
     def _mode_hexes(cls, modes: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
         for mode, overrides in modes.items():
+            if mode.casefold() == "default":  # spec/modes.py::DEFAULT_MODE (that module imports this one)
+                raise ValueError("palette.modes: 'default' is reserved: it names the spec's own colours")
             for key, value in overrides.items():
                 if not re.fullmatch(HEX_PATTERN, value):
                     raise ValueError(f"palette.modes.{mode}.{key}: {value!r} is not an sRGB colour #RRGGBB")

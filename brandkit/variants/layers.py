@@ -15,6 +15,7 @@ from brandkit.field_errors import did_you_mean
 from brandkit.models import AssetRequest, EditRequest, ReferenceInput
 from brandkit.paths import confined_file
 from brandkit.spec.models import BrandSpec
+from brandkit.spec.modes import DEFAULT_MODE
 from brandkit.variants.keys import sha256_file
 from brandkit.variants.plan_models import (
     COPY_FIELDS,
@@ -36,6 +37,7 @@ _EDIT_FIELDS = (
     "cta",
     "disclaimers",
     "format",
+    "palette_mode",
     "logo_variant",
     "text",
     "policies",
@@ -232,6 +234,17 @@ class Expander:
                 + f" (known: {', '.join(spec.formats)})",
                 format_name,
             )
+        mode = values.get("palette_mode")
+        mode_ok = mode is None or mode == DEFAULT_MODE or mode in spec.palette.modes
+        if not mode_ok:
+            modes = [DEFAULT_MODE, *spec.palette.modes]
+            self.issue(
+                layered.origin.get("palette_mode", where),
+                f"palette mode {mode!r} is not a mode of brand {spec.name!r}"
+                + (f" (did you mean {guess!r}?)" if (guess := did_you_mean(str(mode), modes)) else "")
+                + f" (known: {', '.join(modes)})",
+                mode,
+            )
         try:
             request = AssetRequest.model_validate({**values, "references": refs})
         except ValidationError as exc:
@@ -239,7 +252,7 @@ class Expander:
                 name = str(err["loc"][0]) if err["loc"] else ""
                 self.issue(layered.origin.get(name, where), err["msg"], err.get("input"))
             return None
-        return request if format_ok else None
+        return request if format_ok and mode_ok else None
 
     def check_master_size(self, master: Path, spec: BrandSpec, format_name: str) -> None:
         """An issue when the master image is not of the variant's format (an edit keeps the image size)."""

@@ -80,6 +80,11 @@ class RequestPatch(_PlanModel):
     format: str | None = Field(default=None, description="Format name from the spec.")
     purpose: str | None = None
     background: Literal["light", "dark", "auto"] | None = None
+    palette_mode: str | None = Field(
+        default=None,
+        description="A palette mode of the spec (palette.modes, e.g. dark) or 'default': an axis of it "
+        "makes each variant in each mode's colours.",
+    )
     logo_variant: str | None = None
     references: list[PlanReference] | None = Field(default=None, description="Reference images (appended).")
     quality: Quality | None = None
