@@ -164,3 +164,24 @@ def test_a_conversation_turn_changes_the_palette_mode(kit: brandkit.BrandKit) ->
     assert turned.asset.prompt.spec_mode == "dark" and turned.asset.report.spec_mode == "dark"
     assert turned.asset.report.passed, turned.asset.report.summary()
     assert _ground(turned.asset.data) == DARK_GROUND
+
+
+def test_cli_edit_mode_re_themes_the_image(dark_asset: brandkit.Asset, tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from brandkit.cli import app
+
+    source = dark_asset.save(tmp_path / "dark.png")
+    runner = CliRunner()
+    base = ["edit", str(source), "--spec", str(LUMEN), "--instruction", "Light version", "--provider", "local"]
+    result = runner.invoke(app, [*base, "--mode", "default", "-o", str(tmp_path / "light.png"), "--json"])
+    assert result.exit_code == 0, result.output
+    sidecar = json.loads((tmp_path / "light.png.json").read_text())
+    assert sidecar["spec"]["mode"] is None and sidecar["prompt"]["logo_variant"] == "primary"
+    assert sidecar["edit"]["changed"]["mode"] == {"before": "dark", "after": None}
+    assert _ground((tmp_path / "light.png").read_bytes()) == LIGHT_GROUND
+    bad = runner.invoke(app, [*base, "--mode", "sepia", "-o", str(tmp_path / "x.png"), "--json"])
+    assert bad.exit_code == 2 and json.loads(bad.stdout)["field"] == "palette_mode"
+    assert not (tmp_path / "x.png").exists()

@@ -216,8 +216,8 @@ def edit_cmd(
         Optional[str],  # noqa: UP045
         typer.Option(
             "--mode",
-            help="A palette mode of the spec (palette.modes, e.g. dark) to edit and check in (default: the one the "
-            "image's provenance names, else the default colours).",
+            help="The palette mode to edit into (palette.modes, e.g. dark, or default for the spec's own colours): a "
+            "re-theme when the image was made in another (default: the one the image's provenance names).",
         ),
     ] = None,
     provider: Provider = None,
@@ -249,10 +249,11 @@ def edit_cmd(
 
     chosen = resolve_provider(provider, json_out)
     with map_errors(json_out):
-        loaded = load_spec_arg(spec, mode)
+        loaded = load_spec_arg(spec)
         target = output_target(out)
         request = edit_request(
             request_file,
+            palette_mode=mode,  # the request's: checked against the spec's modes by inherit_edit below
             instruction=instruction,
             keep=keep,
             remove=remove,
@@ -273,7 +274,8 @@ def edit_cmd(
         if sent.mask is not None:
             check_mask(sent.mask, sent.image)  # a mask that does not fit: exit 2 before the output folder is touched
         inherited = inherit_edit(loaded, request, sent.image)  # in the asset's palette mode when made in one
-        prompt = compile_edit(inherited.spec, inherited.request, sent.image)  # the size the edit will have
+        rethemed = "mode" in inherited.report.changed
+        prompt = compile_edit(inherited.spec, inherited.request, sent.image, retheme=rethemed)  # the edit's size
         recorder = edit_recorder(db, target.folder, loaded, image)  # its parent's registry: the lineage kept
         run_assets(
             lambda save, rejected: _edit_one(kit, data, mask_data, request, save, rejected),
