@@ -31,6 +31,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
+from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
 from brandkit.errors import ImageInputError
@@ -39,7 +41,7 @@ from brandkit.models import EditRequest
 from brandkit.provenance import ProvenanceRecord, follows_layout, read_provenance_record
 from brandkit.spec.models import BrandSpec
 
-__all__ = ["COPY_ROLES", "EditReport", "FieldChange", "InheritedEdit", "inherit_edit"]
+__all__ = ["COPY_ROLES", "EditReport", "FieldChange", "InheritedEdit", "ground_tone", "inherit_edit"]
 
 COPY_ROLES = ("headline", "subhead", "cta")
 
@@ -74,6 +76,11 @@ class EditReport(BaseModel):
         default=False,
         description="The edited image's composition is its own — it has no brandkit provenance, or its record has "
         "no photo area —: the edit keeps it, and the checks find its photograph rather than assume the layout's.",
+    )
+    retheme: bool = Field(
+        default=False,
+        description="The edit turns the image into another palette mode's colours (its recorded mode is not the "
+        "edit's; an image without provenance: its ground is of the other tone than the mode's canvas).",
     )
 
     def confirm_layout(self, box: list[int] | None, variant: str | None) -> EditReport:
@@ -136,7 +143,7 @@ def inherit_edit(spec: BrandSpec, request: EditRequest, image: bytes) -> Inherit
         notes=notes,
         own_composition=not follows_layout(record),
     )
-    spec = _mode(spec, request.palette_mode, record, report)
+    spec = _mode(spec, request.palette_mode, record, image, report)
     removed = set(request.remove)
     before_copy = record.copy_ if record is not None else None
     for role in COPY_ROLES:
@@ -172,16 +179,27 @@ def inherit_edit(spec: BrandSpec, request: EditRequest, image: bytes) -> Inherit
     return InheritedEdit(request=request.model_copy(update=updates), report=report, spec=spec)
 
 
-def _mode(spec: BrandSpec, asked: str | None, record: ProvenanceRecord | None, report: EditReport) -> BrandSpec:
+def _mode(
+    spec: BrandSpec, asked: str | None, record: ProvenanceRecord | None, image: bytes, report: EditReport
+) -> BrandSpec:
     """The spec in the palette mode the edit is made in: the request's (``asked``: a re-theme when the asset was
     made in another), else the spec's own when it is in one, else the asset's."""
     if asked is not None:
         target = spec.for_mode(asked, field="palette_mode")
-        if record is not None and record.spec_mode == target.mode:
+        if record is None:  # its mode is unknown: a ground of the other tone than the mode's canvas is re-coloured
+            ground, canvas = ground_tone(load_image(image)), target.palette.canvas_tone()
+            report.retheme = ground != canvas
+            if report.retheme:
+                report.notes.append(
+                    f"the image has no brandkit provenance and a {ground} ground: it is re-coloured into "
+                    f"{_colours(target.mode)} (a {canvas} canvas)"
+                )
+        elif record.spec_mode == target.mode:
             if target.mode is not None:
                 report.kept["mode"] = target.mode
-        elif record is not None:
+        else:
             report.changed["mode"] = FieldChange(before=record.spec_mode, after=target.mode)
+            report.retheme = True
         return target
     if record is None:
         return spec
@@ -194,7 +212,19 @@ def _mode(spec: BrandSpec, asked: str | None, record: ProvenanceRecord | None, r
         report.kept["mode"] = before
         return spec.for_mode(before)
     report.changed["mode"] = FieldChange(before=before, after=spec.mode)  # the caller chose the mode: a re-theme
+    report.retheme = True
     return spec
+
+
+def ground_tone(image: Image.Image) -> Literal["light", "dark"]:
+    """The tone of an image's ground (its mean colour): the ground an edit's logo variant is chosen for."""
+    mean = np.asarray(image.convert("RGB").resize((1, 1)), dtype=np.int64)
+    return "dark" if int(mean.sum()) < 300 else "light"
+
+
+def _colours(mode: str | None) -> str:
+    """A palette mode in words."""
+    return "the default colours" if mode is None else f"palette mode {mode!r}"
 
 
 def _required_lines(spec: BrandSpec) -> set[str]:
@@ -325,8 +355,7 @@ def _logo_and_format(
     """The asset's logo variant (its placement follows from it) and spec format, unless the request sets them. A
     re-theme (the mode changed) keeps the variant only when it is made for the new mode's canvas: the light-ground
     mark is not kept on an ad turned dark (the layout chooses the one made for it)."""
-    retheme = "mode" in report.changed
-    if retheme and request.logo_variant is None and record.logo_variant is not None:
+    if report.retheme and request.logo_variant is None and record.logo_variant is not None:
         made_for = spec.logo_tone(record.logo_variant)
         canvas = spec.palette.canvas_tone()
         if made_for is not None and made_for != canvas:

@@ -9,10 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from PIL import Image
 
 import brandkit
 from brandkit.compile import compile_edit
-from brandkit.imageio import load_image
+from brandkit.edit_inherit import inherit_edit
+from brandkit.imageio import encode_image, load_image
 from brandkit.models import AssetRequest, EditRequest
 from brandkit.provenance import read_provenance_record
 from brandkit.resources import KitResources
@@ -185,3 +187,29 @@ def test_cli_edit_mode_re_themes_the_image(dark_asset: brandkit.Asset, tmp_path:
     bad = runner.invoke(app, [*base, "--mode", "sepia", "-o", str(tmp_path / "x.png"), "--json"])
     assert bad.exit_code == 2 and json.loads(bad.stdout)["field"] == "palette_mode"
     assert not (tmp_path / "x.png").exists()
+
+
+def test_a_re_theme_cannot_be_masked(kit: brandkit.BrandKit, dark_asset: brandkit.Asset) -> None:
+    mask = Image.new("RGBA", (dark_asset.width, dark_asset.height), (0, 0, 0, 255))
+    mask.paste((0, 0, 0, 0), (0, 0, 200, 200))  # only the top-left corner may change
+    with pytest.raises(brandkit.RequestError, match="re-theme .* cannot be masked") as e:
+        kit.edit(dark_asset.data, "Light version", mask=encode_image(mask, "png"), palette_mode="default")
+    assert e.value.field == "mask"
+    # the same mask without a re-theme is an ordinary masked edit
+    kept = kit.edit(dark_asset.data, "Brighter sky", mask=encode_image(mask, "png"), palette_mode="dark")
+    assert kept.edit is not None and kept.edit.kept["mode"] == "dark" and not kept.edit.retheme
+
+
+def test_an_image_without_provenance_is_re_themed_when_its_ground_is_of_the_other_tone(
+    lumen: BrandSpec, dark_asset: brandkit.Asset, light_asset: brandkit.Asset
+) -> None:
+    bare_dark = encode_image(load_image(dark_asset.data).convert("RGB"), "png")  # the pixels, no provenance
+    bare_light = encode_image(load_image(light_asset.data).convert("RGB"), "png")
+    to_default = inherit_edit(lumen, EditRequest(instruction="Light", palette_mode="default"), bare_dark)
+    assert to_default.report.retheme and to_default.spec is lumen and "mode" not in to_default.report.changed
+    assert any("no brandkit provenance and a dark ground" in note for note in to_default.report.notes)
+    to_dark = inherit_edit(lumen, EditRequest(instruction="Dark", palette_mode="dark"), bare_dark)
+    assert not to_dark.report.retheme and to_dark.spec.mode == "dark"  # already dark: edited as it is
+    assert inherit_edit(lumen, EditRequest(instruction="Dark", palette_mode="dark"), bare_light).report.retheme
+    plain = inherit_edit(lumen, EditRequest(instruction="Sharper"), bare_dark)  # no mode asked: no re-theme
+    assert not plain.report.retheme and plain.spec is lumen

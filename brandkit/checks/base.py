@@ -208,7 +208,6 @@ class CheckInfo:
 
 
 @runtime_checkable
-@runtime_checkable
 class Check(Protocol):
     """A validation check. ``name`` is the key in the report and in the spec's ``checks`` policies."""
 

@@ -274,8 +274,8 @@ def edit_cmd(
         if sent.mask is not None:
             check_mask(sent.mask, sent.image)  # a mask that does not fit: exit 2 before the output folder is touched
         inherited = inherit_edit(loaded, request, sent.image)  # in the asset's palette mode when made in one
-        rethemed = "mode" in inherited.report.changed
-        prompt = compile_edit(inherited.spec, inherited.request, sent.image, retheme=rethemed)  # the edit's size
+        retheme = inherited.report.retheme
+        prompt = compile_edit(inherited.spec, inherited.request, sent.image, retheme=retheme)  # the edit's size
         recorder = edit_recorder(db, target.folder, loaded, image)  # its parent's registry: the lineage kept
         run_assets(
             lambda save, rejected: _edit_one(kit, data, mask_data, request, save, rejected),

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
-import numpy as np
-from PIL import Image
-
 from brandkit.compile.design import design
 from brandkit.compile.params import api_params, detect_format_name, format_of
 from brandkit.compile.references import ReferenceImageCache, logo_bytes, reference, reference_cache
 from brandkit.compile.sections import FENCE_CLOSE, FENCE_OPEN, fence, flat, one_line_fields, palette_lines
+from brandkit.edit_inherit import ground_tone
 from brandkit.errors import RequestError
 from brandkit.imageio import load_image
 from brandkit.models import CompiledPrompt, EditRequest
@@ -76,7 +74,7 @@ def compile_edit(
         fmt = Format(width=width, height=height)
     else:
         fmt = format_of(spec, name)
-    tone: Literal["light", "dark"] = spec.palette.canvas_tone() if retheme else _tone(decoded)
+    tone: Literal["light", "dark"] = spec.palette.canvas_tone() if retheme else ground_tone(decoded)
     made = design(spec, request, fmt, tone)
     copy, variant = made.copy, made.variant
     text_mode = request.text or spec.generation.text
@@ -150,12 +148,6 @@ def compile_edit(
         logo_mode="reference",
     )
     return compiled.model_copy(update={"replaced_copy": dict(replaced or {}), "own_composition": own_composition})
-
-
-def _tone(image: Image.Image) -> Literal["light", "dark"]:
-    """The tone of the image being edited (its mean colour): the ground its logo variant is chosen for."""
-    mean = np.asarray(image.convert("RGB").resize((1, 1)), dtype=np.int64)
-    return "dark" if int(mean.sum()) < 300 else "light"
 
 
 __all__ = ["DEFAULT_KEEP", "RETHEME_KEEP", "compile_edit"]

@@ -25,7 +25,7 @@ from brandkit.compile import compile_edit, compile_prompt
 from brandkit.edit_inherit import EditReport, inherit_edit
 from brandkit.edit_input import prepare_edit
 from brandkit.edit_mask import check_mask
-from brandkit.errors import BrandViolationError
+from brandkit.errors import BrandViolationError, RequestError
 from brandkit.flows.effects import Compute, Flow, KitContext, Render
 from brandkit.flows.steps import evaluate_step, fix_step
 from brandkit.models import AssetRequest, Attempt, CompiledPrompt, EditRequest, RenderCall, RenderResult
@@ -228,6 +228,12 @@ def edit_flow(
     if prepared.note is not None:
         inherited.report.notes.append(prepared.note)
     merged = inherited.request
+    if mask is not None and inherited.report.retheme:  # every brand colour changes: a mask would keep most of them
+        raise RequestError(
+            "mask: a re-theme into another palette mode changes every brand colour, so it cannot be masked; edit "
+            "without a mask, or keep the image's mode (palette_mode)",
+            field="mask",
+        )
     if inherited.spec is not ctx.spec:  # an asset made in a palette mode is edited and checked in it
         ctx = replace(ctx, spec=inherited.spec)
     spec = ctx.spec
@@ -242,7 +248,7 @@ def edit_flow(
                 feedback,
                 replaced=inherited.report.replaced_copy,
                 own_composition=inherited.report.own_composition,
-                retheme="mode" in inherited.report.changed,
+                retheme=inherited.report.retheme,
             ),
             mask=mask,
             edited_image=given,
