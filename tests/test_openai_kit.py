@@ -264,3 +264,31 @@ def test_an_async_kit_works_from_one_asyncio_run_to_the_next(
     second = asyncio.run(kit.generate(REQ))
     assert first.report.passed and second.report.passed
     assert openai_server.count("/images/edits") + openai_server.count("/images/generations") == 2
+
+
+def test_a_re_theme_edit_asks_for_the_new_colours_and_sends_the_variant_made_for_them(
+    lumen: brandkit.BrandSpec, openai_server: OpenAIServer
+) -> None:
+    """An edit of a light asset with ``palette_mode="dark"`` over real HTTP: the prompt asks the model to re-colour
+    (and no longer to keep the brand colours), Image 2 is the inverse logo, and the result is checked dark."""
+    import hashlib
+
+    local = brandkit.BrandKit(lumen, provider="local")
+    light = local.generate(brandkit.AssetRequest(**REQ, seed=5))  # type: ignore[arg-type]
+    dark = local.generate(light.request.model_copy(update={"palette_mode": "dark"}))  # what a model that re-coloured
+
+    def recoloured(width: int, height: int, fmt: str, transparent: bool, params: Mapping[str, Any]) -> bytes:
+        return dark.data  # the same photograph, copy and layout in the dark colours
+
+    openai_server.image_factory = recoloured
+    edited = _kit(lumen, openai_server).edit(light.data, "The dark version", palette_mode="dark")
+    assert edited.report.passed, edited.report.model_dump_report()
+    assert edited.report.spec_mode == "dark" and edited.prompt.logo_variant == "inverse"
+    assert edited.edit is not None and edited.edit.retheme and edited.edit.changed["mode"].after == "dark"
+    (record,) = openai_server.records("/images/edits")
+    prompt = str(record.fields.get("prompt"))
+    assert "Re-colour the image into the brand's palette mode dark" in prompt
+    assert "the brand colours and their proportions" not in prompt and "#0E1A2B" in prompt
+    logo = (lumen.root / "logos" / "lumen-inverse.png").read_bytes()  # type: ignore[operator]
+    assert [f["sha256"] for f in record.image_files][1] == hashlib.sha256(logo).hexdigest()
+    assert openai_server.invalid_requests() == []
