@@ -87,6 +87,7 @@ class TurnSession:
         self.name = name or self.id
         self.stored_conversation = stored_conversation
         self.instructions: str | None = None
+        self._instructions_mode: str | None = None  # the palette mode the instructions name the colours of
         self.turns: list[TurnOutcome] = []
         self.current: TurnOutcome | None = None  # the turn the next one refines (the last, unless gone back)
         self.usage = TurnUsage()
@@ -155,7 +156,14 @@ class TurnSession:
             if before[field] != after[field]:
                 value = after[field]
                 lines.append(f"Change the {field} to exactly: {value!r}" if value else f"Remove the {field}.")
-        others = sorted(k for k in after if k not in _COPY_FIELDS and before[k] != after[k])
+        modes = [self.ctx.spec.for_mode(r["palette_mode"], field="palette_mode").mode for r in (before, after)]
+        if self.turns and modes[0] != modes[1]:
+            colours = "default colours" if modes[1] is None else f"palette mode {modes[1]} colours"
+            lines.append(
+                f"Re-colour the image into the brand's {colours} listed in the instructions: every brand-coloured "
+                "area takes the colour of its role; the photograph, subject and layout stay."
+            )
+        others = sorted(k for k in after if k not in (*_COPY_FIELDS, "palette_mode") and before[k] != after[k])
         if others:
             lines.append("Changed settings: " + ", ".join(others))
         return "\n".join(lines)
@@ -184,8 +192,9 @@ class TurnSession:
         instruction = edits.rest
         request = self._next_request(changes)
         first_prompt = compile_prompt(spec, request)  # forbidden content, bad copy: raised before any call
-        if self.instructions is None:
-            self.instructions = first_prompt.text  # the brand rules and the brief, compiled once
+        if self.instructions is None or first_prompt.spec_mode != self._instructions_mode:
+            # the brand rules and the brief, compiled once — and again when a turn changes the palette mode
+            self.instructions, self._instructions_mode = first_prompt.text, first_prompt.spec_mode
         current = self.current
         plan = TurnPlan(
             instructions=self.instructions,
