@@ -175,7 +175,8 @@ def inherit_edit(spec: BrandSpec, request: EditRequest, image: bytes) -> Inherit
     if output_format != request.output_format:
         updates["output_format"] = output_format
     if record is not None:
-        _logo_and_format(spec, request, record, image, updates, report)
+        _logo_variant(spec, request, record, updates, report)
+        _format(spec, request, record, image, updates, report)
     return InheritedEdit(request=request.model_copy(update=updates), report=report, spec=spec)
 
 
@@ -344,17 +345,12 @@ def has_transparent_background(image: bytes) -> bool:
     return transparent_share(decoded) >= MIN_TRANSPARENT_SHARE
 
 
-def _logo_and_format(
-    spec: BrandSpec,
-    request: EditRequest,
-    record: ProvenanceRecord,
-    image: bytes,
-    updates: dict[str, Any],
-    report: EditReport,
+def _logo_variant(
+    spec: BrandSpec, request: EditRequest, record: ProvenanceRecord, updates: dict[str, Any], report: EditReport
 ) -> None:
-    """The asset's logo variant (its placement follows from it) and spec format, unless the request sets them. A
-    re-theme (the mode changed) keeps the variant only when it is made for the new mode's canvas: the light-ground
-    mark is not kept on an ad turned dark (the layout chooses the one made for it)."""
+    """The asset's logo variant (its placement follows from it), unless the request sets one. A re-theme keeps the
+    variant only when it is made for the new mode's canvas: the light-ground mark is not kept on an ad turned dark
+    (the layout chooses the one made for it)."""
     if report.retheme and request.logo_variant is None and record.logo_variant is not None:
         made_for = spec.logo_tone(record.logo_variant)
         canvas = spec.palette.canvas_tone()
@@ -364,7 +360,7 @@ def _logo_and_format(
                 f"the logo variant {record.logo_variant!r} is made for {made_for} grounds: the re-themed image's "
                 f"{canvas} canvas takes the variant made for it"
             )
-            return _format(spec, request, record, image, updates, report)
+            return
     if request.logo_variant is None and record.logo_variant is not None:
         updates["logo_variant"] = record.logo_variant
         report.kept["logo_variant"] = record.logo_variant
@@ -372,7 +368,6 @@ def _logo_and_format(
             report.kept["logo_box"] = list(record.logo_box)
     elif request.logo_variant is not None and request.logo_variant != record.logo_variant:
         report.changed["logo_variant"] = FieldChange(before=record.logo_variant, after=request.logo_variant)
-    _format(spec, request, record, image, updates, report)
 
 
 def _format(

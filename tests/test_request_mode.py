@@ -20,18 +20,10 @@ from brandkit.provenance import read_provenance_record
 from brandkit.resources import KitResources
 from brandkit.spec.models import BrandSpec
 from brandkit.variants.plan import PlanError, expand_plan
+from tests.test_palette_modes import LUMEN, REQUEST
 
-ROOT = Path(__file__).resolve().parents[1]
-LUMEN = ROOT / "brand_specs" / "lumen-health"
 DARK_GROUND = (0x0E, 0x1A, 0x2B)  # lumen-health's palette.modes.dark Background
 LIGHT_GROUND = (0xF5, 0xF8, 0xFC)  # its Cloud (the default background)
-REQUEST = AssetRequest(
-    brief="A nurse listening to a patient in a bright clinic",
-    headline="Care that listens",
-    cta="Book a visit",
-    format="square",
-    seed=3,
-)
 
 
 @pytest.fixture(scope="module")
