@@ -234,6 +234,8 @@ def test_the_registry_keeps_the_mode_s_colours_and_a_regeneration_stays_in_the_m
         assert row.spec_fingerprint == dark.fingerprint
         assert lumen.in_mode_of(row.spec_fingerprint).mode == "dark" and lumen.in_mode_of("0" * 64) is lumen
         assert DARK_GROUND in row.palette and row.spec_source is not None  # the spec row: the mode's colours
+        rules = registry.get_asset(row.id).spec_rules  # what the review page lists: the mode named
+        assert rules[0].startswith("palette in palette mode 'dark': ") and DARK_GROUND in rules[0]
         new = request_changes(registry, row.id, "warmer light", "ann", provider="local")
     record = read_provenance_record(Path(new.path).read_bytes()).record
     assert record is not None and record.spec_mode == "dark" and record.background_tone == "dark"

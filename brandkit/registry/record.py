@@ -205,8 +205,9 @@ def from_report(report: ValidationReport, digest: str, path: Path, spec: BrandSp
 
 def spec_summary(spec: BrandSpec) -> SpecRecord:
     """The spec's row: its palette swatches and its rules, one line each (what a reviewer holds an asset to)."""
+    mode = f" in palette mode {spec.mode!r}" if spec.mode is not None else ""  # a mode's colours, said
     rules = [
-        "palette: " + ", ".join(f"{c.name} {c.hex}" for c in spec.palette.colors),
+        f"palette{mode}: " + ", ".join(f"{c.name} {c.hex}" for c in spec.palette.colors),
         f"typography: min contrast {spec.typography.min_contrast}:1, headline ≤ "
         f"{spec.typography.max_headline_words} words / {spec.typography.max_headline_lines} lines",
     ]
