@@ -581,6 +581,29 @@ def test_copy_edits_reads_a_format_of_the_brand(said: str, changes: dict[str, An
     assert copy_edits(said).changes.get("format") is None  # without the brand's formats, no format is read
 
 
+@pytest.mark.parametrize(
+    ("said", "modes", "changes", "rest"),
+    [
+        ("dark mode please", ("dark",), {"palette_mode": "dark"}, ""),
+        ("switch to the dark theme, warmer", ("dark",), {"palette_mode": "dark"}, "warmer"),
+        ("use the high-contrast palette", ("high-contrast", "dark"), {"palette_mode": "high-contrast"}, ""),
+        ("back to the default colours", ("dark",), {"palette_mode": "default"}, ""),
+        ("switch it back to the dark theme", ("dark",), {"palette_mode": "dark"}, ""),
+        ("light mode", ("dark",), {"palette_mode": "default"}, ""),  # the spec's own colours: no mode is 'light'
+        ("light mode", ("light", "dark"), {"palette_mode": "light"}, ""),
+        ("a dark background", ("dark",), {"background": "dark"}, ""),  # a background is not a palette mode
+        ("sepia mode", ("dark",), {}, "sepia mode"),  # not one of the brand's modes
+    ],
+)
+def test_copy_edits_reads_a_palette_mode_of_the_brand(
+    said: str, modes: tuple[str, ...], changes: dict[str, Any], rest: str
+) -> None:
+    from brandkit.conversation.copy_edits import copy_edits
+
+    edits = copy_edits(said, modes=modes)
+    assert edits.changes == changes and edits.rest == rest
+
+
 def test_removing_copy_the_image_does_not_have_says_so() -> None:
     from brandkit.conversation.copy_edits import copy_edits
 

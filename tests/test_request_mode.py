@@ -157,11 +157,12 @@ def test_a_conversation_turn_changes_the_palette_mode(kit: brandkit.BrandKit) ->
     provider = CountingProvider(LocalConversationProvider(kit.spec))
     with kit.conversation(REQUEST, provider=provider) as chat:
         first = chat.turn()
-        turned = chat.turn("Dark mode, please", palette_mode="dark")
+        turned = chat.turn("Dark mode, please")  # read from the words: the brand has a dark palette mode
     light_call, dark_call = provider.calls
     assert "#0E1A2B" not in light_call.instructions and "#0E1A2B" in dark_call.instructions  # compiled again
     assert "Re-colour the image into the brand's palette mode dark colours" in dark_call.input_text
     assert "palette_mode" not in dark_call.input_text  # said in words, not as a field name
+    assert "setting from the instruction: palette_mode → 'dark'" in turned.notes
     assert first.asset.prompt.spec_mode is None and first.asset.report.passed
     assert turned.asset.prompt.spec_mode == "dark" and turned.asset.report.spec_mode == "dark"
     assert turned.asset.report.passed, turned.asset.report.summary()

@@ -1,5 +1,6 @@
-"""Copy changes said in a turn's words: ``change the headline to "Fly higher"``, ``remove the subhead`` (and two
-settings: the background tone, ``a dark background``, and the format, ``make it landscape``).
+"""Copy changes said in a turn's words: ``change the headline to "Fly higher"``, ``remove the subhead`` (and three
+settings: the palette mode, ``dark mode``; the background tone, ``a dark background``; the format, ``make it
+landscape``).
 
 A conversation's copy is exact — the text check holds the image to the request's ``headline`` / ``subhead`` /
 ``cta`` — so an instruction that rewords the copy must change the request, not only ask the model: otherwise the
@@ -12,6 +13,10 @@ the unambiguous forms deterministically, for every provider:
 * ``remove`` / ``drop`` / ``delete`` / ``no`` / ``without`` + a copy element ending the clause (``remove the subhead``,
   ``no cta, darker``; not ``no headline changes``, not after ``don't`` / ``not`` / ``never``): that element is removed.
 
+* a palette mode of the brand (``palette.modes``) named as one: ``dark mode``, ``switch to the dark theme``, ``in
+  the dark palette``, ``dark colours``; ``light mode`` / ``the default colours`` for the spec's own colours when
+  ``light`` is not a mode's name: the request's ``palette_mode`` — every colour of that mode, checked against it.
+  A brand without modes reads ``dark mode`` / ``dark theme`` as the background tone (below).
 * ``a dark background`` / ``light background`` / ``switch to the dark version`` / ``make the background dark``
   (not ``a dark green background``): the request's ``background`` (``dark`` / ``light``) — the brand's background
   of that tone and the logo variant made for it, chosen by the compile step, not a colour the model guesses.
@@ -69,7 +74,7 @@ _REMOVE = re.compile(
     + r"\b(?=\s*(?:$|[,;.!]|\band\b|\bthen\b))",  # the clause ends there: "no headline changes" is not a removal
     re.IGNORECASE,
 )
-_SETTINGS = ("background", "format")
+_SETTINGS = ("palette_mode", "background", "format")
 _END = r"(?=\s*(?:$|[,;.!]|\band\b|\bthen\b|\bplease\b))"
 _TONE = re.compile(
     r"(?:\b(?:switch|change|go|move)\s+(?:it\s+)?to\s+)?(?:\b(?:use|make\s+it|give\s+it)\s+)?(?:\b(?:an?|the)\s+)?"
@@ -84,6 +89,21 @@ _LEAD = (
     r"(?:in)?to\s+|\bmake\s+it\s+|\b(?:as|in)\s+)"
 )
 _SHAPE = r"(?:format|version|size|layout|crop)"
+
+
+def _mode_pattern(modes: Sequence[str]) -> re.Pattern[str] | None:
+    """The phrases of the brand's palette ``modes`` and of its own colours (None when it has no mode)."""
+    names = sorted((re.escape(name) for name in modes if name), key=len, reverse=True)
+    if not names:
+        return None
+    own = "default|light" if not any(m.casefold() == "light" for m in modes) else "default"
+    return re.compile(
+        r"(?:\b(?:switch|change|go|move|turn)\s+(?:it\s+)?(?:back\s+)?(?:in)?to\s+|\bback\s+to\s+"
+        r"|\b(?:use|make\s+it|give\s+it|in)\s+)?"
+        rf"(?:\b(?:an?|the|its)\s+)?\b(?:(?P<mode>{'|'.join(names)})|(?P<own>{own}))\s+"
+        r"(?:mode|theme|palette|colou?rs|colou?r\s+scheme)\b" + _END,
+        re.IGNORECASE,
+    )
 
 
 def _format_pattern(formats: Sequence[str]) -> re.Pattern[str] | None:
@@ -112,10 +132,16 @@ class CopyEdits:
     notes: list[str] = field(default_factory=list)
 
 
-def copy_edits(instruction: str, formats: Sequence[str] = (), current: Mapping[str, object] | None = None) -> CopyEdits:
+def copy_edits(
+    instruction: str,
+    formats: Sequence[str] = (),
+    current: Mapping[str, object] | None = None,
+    modes: Sequence[str] = (),
+) -> CopyEdits:
     """The copy changes ``instruction`` states unambiguously, and the settings (see the module docstring);
     ``formats``: the brand's format names, the only ones a turn's words can switch to; ``current``: the request
-    so far (its copy), so that removing copy the image does not have is said, not reported as done."""
+    so far (its copy), so that removing copy the image does not have is said, not reported as done; ``modes``:
+    the brand's palette modes (``palette.modes``), the only ones a turn's words can switch to."""
     changes: dict[str, str | None] = {}
     spans: list[tuple[int, int]] = []
     for match in _SET.finditer(instruction):
@@ -127,6 +153,15 @@ def copy_edits(instruction: str, formats: Sequence[str] = (), current: Mapping[s
         if any(a <= match.start() < b for a, b in spans):
             continue
         changes[_FIELDS[match.group("name").lower()]] = None
+        spans.append(match.span())
+    moded = _mode_pattern(modes)
+    for match in moded.finditer(instruction) if moded is not None else ():
+        if any(a <= match.start() < b for a, b in spans):
+            continue
+        said = match.group("mode")
+        changes["palette_mode"] = (
+            "default" if said is None else next(m for m in modes if m.casefold() == said.casefold())
+        )
         spans.append(match.span())
     for match in _TONE.finditer(instruction):
         if any(a <= match.start() < b for a, b in spans):

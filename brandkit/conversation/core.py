@@ -182,7 +182,7 @@ class TurnSession:
         asked = instruction
         spec = self.ctx.spec
         # copy reworded in the words (and the tone or format asked for): the request changes, not only the picture
-        edits = copy_edits(instruction, tuple(spec.formats), self.request.model_dump())
+        edits = copy_edits(instruction, tuple(spec.formats), self.request.model_dump(), tuple(spec.palette.modes))
         for name, value in edits.changes.items():
             if name in changes and changes[name] != value:
                 raise RequestError(
