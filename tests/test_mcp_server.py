@@ -168,6 +168,22 @@ async def test_a_brand_s_palette_modes_are_listed_and_compile_and_generate_take_
     }
     modes = {name: result.structured_content["report"]["spec_mode"] for name, result in checks.items()}
     assert modes == {"recorded": "dark", "bare": None, "bare, dark": "dark"}
+    # edit: mode is the request's palette_mode — the dark asset re-themed into the brand's own colours
+    light = await call(
+        server,
+        "edit",
+        {
+            "brand": "lumen-health",
+            "image_base64": base64.b64encode(made_bytes).decode(),
+            "request": {"instruction": "The light version"},
+            "budget_usd": 0.5,
+            "mode": "default",
+        },
+    )
+    assert not light.is_error, light.content
+    edited = json.loads(Path(light.structured_content["sidecar"]).read_text())
+    assert edited["spec"]["mode"] is None and edited["edit"]["changed"]["mode"] == {"before": "dark", "after": None}
+    assert edited["prompt"]["background_hex"] == "#F5F8FC" and edited["edit"]["retheme"]
 
 
 # --- spending tools ----------------------------------------------------------------------------------------

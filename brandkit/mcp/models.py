@@ -79,8 +79,9 @@ class EditArgs(_Args):
     budget_usd: float = Budget
     mode: str | None = Field(
         default=None,
-        description="A palette mode of the brand to edit in (default: the one the image's provenance names, else the "
-        "brand's own colours).",
+        description="The palette mode to edit into (the request's palette_mode: a mode of the brand, or default for "
+        "its own colours; a re-theme when the image was made in another; default: the one the image's provenance "
+        "names).",
     )
 
 

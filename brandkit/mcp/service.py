@@ -256,10 +256,17 @@ class BrandService:
         stem = Path(source).stem if args.image_path else f"{args.brand}-image"
         await self.outputs.preflight(None)
         parent = Path(source) if args.image_path else None
-        async with await self._budgeted(args.brand, args.budget_usd, args.mode) as kit:  # clients closed after
+        request = args.request
+        if args.mode is not None:  # the request's palette mode: a re-theme when the image was made in another
+            if request.palette_mode not in (None, args.mode):
+                raise RequestError(
+                    f"mode: {args.mode!r} beside request.palette_mode {request.palette_mode!r}: give one", field="mode"
+                )
+            request = request.model_copy(update={"palette_mode": args.mode})
+        async with await self._budgeted(args.brand, args.budget_usd) as kit:  # clients closed after
             try:
                 with named_image_errors(source if args.image_path else data):  # a file's errors name it
-                    asset = await kit.edit(data, mask=None if mask is None else mask[0], request=args.request)
+                    asset = await kit.edit(data, mask=None if mask is None else mask[0], request=request)
             except BrandViolationError as exc:
                 raise await self.outputs.rejected(exc, f"{stem}-edited", args.budget_usd, args.brand, parent) from None
         return await self.outputs.saved(asset, f"{stem}-edited", args.budget_usd, args.brand, parent)
