@@ -40,6 +40,7 @@ from brandkit.imageio import MIN_TRANSPARENT_SHARE, load_image, may_be_transpare
 from brandkit.models import EditRequest
 from brandkit.provenance import ProvenanceRecord, follows_layout, read_provenance_record
 from brandkit.spec.models import BrandSpec
+from brandkit.spec.modes import mode_words
 
 __all__ = ["COPY_ROLES", "EditReport", "FieldChange", "InheritedEdit", "ground_tone", "inherit_edit"]
 
@@ -193,7 +194,7 @@ def _mode(
             if report.retheme:
                 report.notes.append(
                     f"the image has no brandkit provenance and a {ground} ground: it is re-coloured into "
-                    f"{_colours(target.mode)} (a {canvas} canvas)"
+                    f"{mode_words(target.mode)} (a {canvas} canvas)"
                 )
         elif record.spec_mode == target.mode:
             if target.mode is not None:
@@ -221,11 +222,6 @@ def ground_tone(image: Image.Image) -> Literal["light", "dark"]:
     """The tone of an image's ground (its mean colour): the ground an edit's logo variant is chosen for."""
     mean = np.asarray(image.convert("RGB").resize((1, 1)), dtype=np.int64)
     return "dark" if int(mean.sum()) < 300 else "light"
-
-
-def _colours(mode: str | None) -> str:
-    """A palette mode in words."""
-    return "the default colours" if mode is None else f"palette mode {mode!r}"
 
 
 def _required_lines(spec: BrandSpec) -> set[str]:

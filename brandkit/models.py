@@ -4,7 +4,7 @@ spec → **AssetRequest** → compile → **CompiledPrompt** → provider →
 **RenderResult** → compose → checks → **ValidationReport** → repair →
 **Attempt** → asset.
 
-About 410 lines, on purpose: only field declarations and their validators — the one vocabulary every stage
+About 560 lines, on purpose: only field declarations and their validators — the one vocabulary every stage
 speaks. Split by stage, each stage would import several files to read one pipeline's data.
 """
 

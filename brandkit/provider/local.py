@@ -47,7 +47,7 @@ from brandkit.provider.photo_library import (
     place_product,
 )
 from brandkit.spec.models import BrandSpec, ColorRole
-from brandkit.spec.modes import DEFAULT_MODE
+from brandkit.spec.modes import DEFAULT_MODE, mode_words
 
 RGB = tuple[int, int, int]
 
@@ -323,7 +323,7 @@ class LocalRenderer:
                 f"into the {prompt.format_name} layout ({original.width}x{original.height} → {size[0]}x{size[1]})"
             )
         if rethemed:
-            how.append(f"in {_colours(prompt.spec_mode)} (it was made in {_colours(record.spec_mode)})")
+            how.append(f"in {mode_words(prompt.spec_mode)} (it was made in {mode_words(record.spec_mode)})")
         change = f"recomposed {' and '.join(how)}:"
         if library is not None:
             where = f"its photograph, the library photo {library.photo.id!r}, cropped afresh for the new hero area,"
@@ -373,8 +373,3 @@ class LocalRenderer:
                 bottom = box.y0
         if bottom > 0:
             ImageDraw.Draw(image).rectangle((0, 0, image.width - 1, bottom - 1), fill=primary[0])
-
-
-def _colours(mode: str | None) -> str:
-    """A palette mode in words: ``palette mode 'dark'``, or the default colours."""
-    return "the default colours" if mode is None else f"palette mode {mode!r}"

@@ -10,7 +10,7 @@ from brandkit.color import hex_to_rgb
 from brandkit.spec.palette import Palette
 from brandkit.wcag import tone_of
 
-__all__ = ["DEFAULT_MODE", "grounds_in_mode", "mode_fingerprint"]
+__all__ = ["DEFAULT_MODE", "grounds_in_mode", "mode_fingerprint", "mode_words"]
 
 DEFAULT_MODE = "default"
 """The name of a spec's own colours where a palette mode is asked for (``AssetRequest.palette_mode``, a plan's
@@ -34,3 +34,8 @@ def grounds_in_mode(backgrounds: list[str], default: Palette, moded: Palette) ->
         turned = key in before and before[key] != after[key]
         grounds.append(before[key] if turned else ground)
     return list(dict.fromkeys(grounds))
+
+
+def mode_words(mode: str | None) -> str:
+    """A palette mode in words, for reports and notes: ``palette mode 'dark'``, or ``the default colours``."""
+    return "the default colours" if mode is None else f"palette mode {mode!r}"
