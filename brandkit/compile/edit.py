@@ -55,8 +55,8 @@ def compile_edit(
     into the spec's colours from another palette mode's (the edit flow's ``EditReport.changed["mode"]``): the
     prompt asks for the re-colouring instead of keeping the colours.
     """
+    screen_request(spec, request)  # first: a forbidden term in any field, palette_mode included
     spec = spec.for_mode(request.palette_mode, field="palette_mode")
-    screen_request(spec, request)
     one_line_fields(request)
     decoded = load_image(image)
     width, height = decoded.size

@@ -40,8 +40,8 @@ def compile_prompt(
     A request naming a palette mode (``palette_mode``) is compiled in it (:meth:`BrandSpec.for_mode`).
     Raises :class:`ForbiddenContentError` or :class:`RequestError` before anything is sent.
     """
+    screen_request(spec, request)  # first: a forbidden term in any field, palette_mode included
     spec = spec.for_mode(request.palette_mode, field="palette_mode")
-    screen_request(spec, request)
     one_line_fields(request)
     fmt = format_of(spec, request.format)
     made = design(spec, request, fmt, canvas_tone(spec, request))
