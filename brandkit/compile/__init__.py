@@ -27,7 +27,7 @@ from brandkit.compile.edit import DEFAULT_KEEP, compile_edit
 from brandkit.compile.params import detect_format_name
 from brandkit.compile.prompt import compile_prompt
 from brandkit.compile.references import ReferenceImageCache
-from brandkit.compile.sections import FENCE_CLOSE, FENCE_OPEN, MAX_PROMPT_CHARS
+from brandkit.compile.sections import FENCE_CLOSE, FENCE_OPEN, MAX_PROMPT_CHARS, recolour_instruction
 from brandkit.screening import forbidden_matcher as forbidden_matcher
 from brandkit.screening import screen_text as screen_text
 
@@ -41,5 +41,6 @@ __all__ = [
     "compile_prompt",
     "detect_format_name",
     "forbidden_matcher",
+    "recolour_instruction",
     "screen_text",
 ]

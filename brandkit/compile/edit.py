@@ -8,7 +8,15 @@ from typing import Literal
 from brandkit.compile.design import design
 from brandkit.compile.params import api_params, detect_format_name, format_of
 from brandkit.compile.references import ReferenceImageCache, logo_bytes, reference, reference_cache
-from brandkit.compile.sections import FENCE_CLOSE, FENCE_OPEN, fence, flat, one_line_fields, palette_lines
+from brandkit.compile.sections import (
+    FENCE_CLOSE,
+    FENCE_OPEN,
+    fence,
+    flat,
+    one_line_fields,
+    palette_lines,
+    recolour_instruction,
+)
 from brandkit.edit_inherit import ground_tone
 from brandkit.errors import RequestError
 from brandkit.imageio import load_image
@@ -103,13 +111,7 @@ def compile_edit(
         FENCE_CLOSE,
     ]
     if retheme:
-        colours = f"palette mode {spec.mode}" if spec.mode is not None else "default colours"
-        lines += [
-            "",
-            f"- Re-colour the image into the brand's {colours} listed under BRAND COLOURS: every brand-coloured area "
-            "(background, panels, shapes, the text's colour) takes the listed colour of its role; the photograph, "
-            "subject and layout stay.",
-        ]
+        lines += ["", f"- {recolour_instruction(spec.mode, 'under BRAND COLOURS')}"]
     strings = copy.required_strings()
     if strings and text_mode == "render":
         lines += [

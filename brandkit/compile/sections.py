@@ -101,6 +101,18 @@ def one_line_fields(request: AssetRequest | EditRequest) -> None:
             one_line(name, value)
 
 
+def recolour_instruction(mode: str | None, listed: str) -> str:
+    """The words that ask for a re-theme (an image turned into palette mode ``mode``'s colours, ``None`` for the
+    spec's default ones, which are ``listed`` — "under BRAND COLOURS", "in the instructions"): the edit prompt's
+    and a conversation turn's."""
+    colours = "default colours" if mode is None else f"palette mode {mode} colours"
+    return (
+        f"Re-colour the image into the brand's {colours} listed {listed}: every brand-coloured area (background, "
+        "panels, shapes, the text's colour) takes the listed colour of its role; the photograph, subject and layout "
+        "stay."
+    )
+
+
 def flat(note: str) -> str:
     """A repair note on one line (notes may quote what OCR read)."""
     return " ".join(note.split())
@@ -116,4 +128,5 @@ __all__ = [
     "flat",
     "one_line_fields",
     "palette_lines",
+    "recolour_instruction",
 ]

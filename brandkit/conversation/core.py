@@ -25,7 +25,7 @@ from typing import Any
 from brandkit.asset import Asset
 from brandkit.asset_sidecar import ConversationLink
 from brandkit.budget import Reservation, SpendBudget
-from brandkit.compile import compile_prompt
+from brandkit.compile import compile_prompt, recolour_instruction
 from brandkit.conversation.adapter import TurnAdapter, TurnPlan
 from brandkit.conversation.copy_edits import copy_edits
 from brandkit.conversation.models import TurnOutcome, TurnRecorder, add_usage
@@ -158,11 +158,7 @@ class TurnSession:
                 lines.append(f"Change the {field} to exactly: {value!r}" if value else f"Remove the {field}.")
         modes = [self.ctx.spec.for_mode(r["palette_mode"], field="palette_mode").mode for r in (before, after)]
         if self.turns and modes[0] != modes[1]:
-            colours = "default colours" if modes[1] is None else f"palette mode {modes[1]} colours"
-            lines.append(
-                f"Re-colour the image into the brand's {colours} listed in the instructions: every brand-coloured "
-                "area takes the colour of its role; the photograph, subject and layout stay."
-            )
+            lines.append(recolour_instruction(modes[1], "in the instructions"))
         others = sorted(k for k in after if k not in (*_COPY_FIELDS, "palette_mode") and before[k] != after[k])
         if others:
             lines.append("Changed settings: " + ", ".join(others))
