@@ -16,8 +16,9 @@ explains, so no value can end its quotation or start a prompt line.
 The stage is a package, by concern: ``prompt.py`` (:func:`compile_prompt` and the prompt's labelled sections),
 ``edit.py`` (:func:`compile_edit`), ``design.py`` (what both decide alike: copy block, background, logo
 variant, layout — the one module that uses compose's layout helpers), ``sections.py`` (the fenced brief, the copy
-block, palette lines), ``params.py`` (the API parameters, the spec's formats), ``references.py`` (reference images,
-each checked and decoded once per :class:`ReferenceImageCache` — the running kit's, or one the caller passes).
+block, palette lines, the re-theme words), ``params.py`` (the API parameters, the spec's formats),
+``references.py`` (reference images, each checked and decoded once per :class:`ReferenceImageCache` — the
+running kit's, or one the caller passes).
 Import the public names from ``brandkit.compile``.
 """
 
