@@ -17,6 +17,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -160,10 +161,12 @@ INNER_TEST = textwrap.dedent(
 )
 
 
+@pytest.mark.parametrize("workers", [0, 2], ids=["one-process", "xdist-2"])
 @pytest.mark.parametrize("leak", [False, True])
-def test_the_plugin_fails_a_session_that_leaks(leak: bool) -> None:
+def test_the_plugin_fails_a_session_that_leaks(leak: bool, workers: int) -> None:
     """An inner pytest session with only this plugin: clean → exit 0; a leaking test that still passes → exit 1
-    with a 'secret scan FAILED' section naming the captured stdout, the log record and the file."""
+    with a 'secret scan FAILED' section naming the captured stdout, the log record and the file — in one process,
+    and with two xdist workers (each scans what its tests left; the controller sums and fails the session)."""
     folder = Path(tempfile.mkdtemp(prefix="brandkit-inner-"))
     try:
         (folder / "test_inner.py").write_text(INNER_TEST, encoding="utf-8")
@@ -182,6 +185,7 @@ def test_the_plugin_fails_a_session_that_leaks(leak: bool) -> None:
                 str(folder / "basetemp"),
                 "-o",
                 "addopts=",
+                *(["-n", str(workers)] if workers else ["-p", "no:xdist"]),
                 str(folder / "test_inner.py"),
             ],
             capture_output=True,
@@ -201,6 +205,8 @@ def test_the_plugin_fails_a_session_that_leaks(leak: bool) -> None:
     assert "secret scan FAILED" in output
     assert "[report]" in output and "[log]" in output and "[file]" in output and "sidecar.json" in output
     assert "PLANTEDPLANTEDPLANTED" not in output  # the report masks the key it found
+    records = re.search(r"in (\d+) log record\(s\), (\d+) report\(s\), (\d+) file\(s\)", output)
+    assert records is not None and int(records[1]) >= 1 and int(records[2]) >= 6 and int(records[3]) >= 2, output
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,7 +14,10 @@ For the whole session it
   journals, reports, html, logs) as bytes;
 
 and fails the session (exit status 1, with a ``secret scan`` section listing each hit: where, which key,
-the surrounding text with the key masked) when any scan found a key. Nothing is allowed in: a test that needs
+the surrounding text with the key masked) when any scan found a key. Under pytest-xdist (``-n N``, what
+``scripts/test`` runs) each worker scans its own log records, reports and ``basetemp`` — the process where a test
+ran and registered its secrets — and hands its counts and hits to the controller (``workeroutput``), which sums
+them, prints the one summary and fails the session. Nothing is allowed in: a test that needs
 a key in a file writes it outside ``basetemp`` and removes it.
 
 The secrets are :data:`tests.support.openai_plugin.FAKE_API_KEY`, anything matching ``sk-test-…`` and whatever
@@ -25,6 +28,7 @@ planted key.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
@@ -196,12 +200,37 @@ class SecretScanner:
         if self._root_level is not None:
             root.setLevel(self._root_level)
 
+    # -- xdist --------------------------------------------------------------------------------------------------
+
+    @property
+    def is_worker(self) -> bool:
+        """This process is an xdist worker (it runs tests and scans what they leave)."""
+        return hasattr(self.config, "workerinput")
+
+    @property
+    def is_controller(self) -> bool:
+        """This process hands the tests to xdist workers (it runs none: the workers' scans are summed here)."""
+        return not self.is_worker and getattr(self.config.option, "dist", "no") != "no"
+
+    @pytest.hookimpl(optionalhook=True)  # an xdist hook: unknown when xdist is not loaded
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """A worker is done: add its scan (``workeroutput``) to the session's."""
+        out = getattr(node, "workeroutput", {}).get(_OUTPUT_KEY)
+        if out is None:
+            return
+        self.handler.records += int(out["records"])
+        self.reports += int(out["reports"])
+        self.files += int(out["files"])
+        self.hits.extend(Hit(**hit) for hit in out["hits"])
+
     # -- hooks ------------------------------------------------------------------------------------------------
 
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
         self.handler.current = nodeid
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if self.is_controller:  # the worker that ran the test scanned its report
+            return
         self.reports += 1
         texts: list[tuple[str, str]] = [("longrepr", report.longreprtext)]
         texts.extend((title, content) for title, content in report.sections)
@@ -216,10 +245,18 @@ class SecretScanner:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         base = self._basetemp()
-        if base is not None and base.is_dir():
+        if base is not None and base.is_dir() and not self.is_controller:  # a worker scans its own basetemp
             self.files, found = scan_tree(base)
             self.hits.extend(found)
         self.hits.extend(self.handler.hits)
+        if self.is_worker:  # sent to the controller with the worker's other output
+            self.config.workeroutput[_OUTPUT_KEY] = {  # type: ignore[attr-defined]
+                "records": self.handler.records,
+                "reports": self.reports,
+                "files": self.files,
+                "hits": [dataclasses.asdict(hit) for hit in self.hits],
+            }
+            return
         if self.hits and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -242,6 +279,7 @@ def _unique(hits: Iterable[Hit]) -> list[Hit]:
 
 
 _KEY = pytest.StashKey[SecretScanner]()
+_OUTPUT_KEY = "brandkit_secret_scan"
 
 
 def pytest_configure(config: pytest.Config) -> None:
