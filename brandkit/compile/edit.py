@@ -11,9 +11,9 @@ from brandkit.compile.references import ReferenceImageCache, logo_bytes, referen
 from brandkit.compile.sections import (
     FENCE_CLOSE,
     FENCE_OPEN,
+    checked_request,
     fence,
     flat,
-    one_line_fields,
     palette_lines,
     recolour_instruction,
 )
@@ -21,7 +21,7 @@ from brandkit.edit_inherit import ground_tone
 from brandkit.errors import RequestError
 from brandkit.imageio import load_image
 from brandkit.models import CompiledPrompt, EditRequest
-from brandkit.screening import QUOTING_NOTE, quote, screen_request
+from brandkit.screening import QUOTING_NOTE, quote
 from brandkit.spec.models import BrandSpec, Format
 from brandkit.spec.sizes import rules_for
 
@@ -63,9 +63,7 @@ def compile_edit(
     into the spec's colours from another palette mode's (the edit flow's ``EditReport.changed["mode"]``): the
     prompt asks for the re-colouring instead of keeping the colours.
     """
-    screen_request(spec, request)  # first: a forbidden term in any field, palette_mode included
-    spec = spec.for_mode(request.palette_mode, field="palette_mode")
-    one_line_fields(request)
+    spec = checked_request(spec, request)  # screened first, then in the request's palette mode
     decoded = load_image(image)
     width, height = decoded.size
     name = request.format or detect_format_name(spec, width, height)

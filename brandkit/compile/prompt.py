@@ -13,14 +13,14 @@ from brandkit.compile.sections import (
     FENCE_OPEN,
     MAX_PROMPT_CHARS,
     bg_name,
+    checked_request,
     fence,
     flat,
-    one_line_fields,
     palette_lines,
 )
 from brandkit.errors import RequestError
 from brandkit.models import AssetRequest, CompiledPrompt, CopyBlock, ReferenceImage
-from brandkit.screening import QUOTING_NOTE, quote, screen_request
+from brandkit.screening import QUOTING_NOTE, quote
 from brandkit.spec.models import BrandSpec, LogoVariant
 from brandkit.spec.sizes import rules_for
 
@@ -40,9 +40,7 @@ def compile_prompt(
     A request naming a palette mode (``palette_mode``) is compiled in it (:meth:`BrandSpec.for_mode`).
     Raises :class:`ForbiddenContentError` or :class:`RequestError` before anything is sent.
     """
-    screen_request(spec, request)  # first: a forbidden term in any field, palette_mode included
-    spec = spec.for_mode(request.palette_mode, field="palette_mode")
-    one_line_fields(request)
+    spec = checked_request(spec, request)  # screened first, then in the request's palette mode
     fmt = format_of(spec, request.format)
     made = design(spec, request, fmt, canvas_tone(spec, request))
     copy, bg, variant, layout = made.copy, made.bg, made.variant, made.layout

@@ -10,7 +10,7 @@ from brandkit.color import rgb_to_hex
 from brandkit.errors import RequestError
 from brandkit.layout import apply_case
 from brandkit.models import AssetRequest, CopyBlock, EditRequest
-from brandkit.screening import one_line
+from brandkit.screening import one_line, screen_request
 from brandkit.spec.models import BrandSpec
 
 MAX_PROMPT_CHARS = 32_000
@@ -87,6 +87,16 @@ def bg_name(spec: BrandSpec, bg: tuple[int, int, int]) -> str:
     return f"{color.name} {hex_value}" if color else hex_value
 
 
+def checked_request(spec: BrandSpec, request: AssetRequest | EditRequest) -> BrandSpec:
+    """What ``compile_prompt`` and ``compile_edit`` do first, in this order: screen every string of ``request``
+    (forbidden content raises naming the field, ``palette_mode`` included), refuse line breaks in the values written
+    outside the fence, and give ``spec`` in the request's palette mode (an unknown mode raises naming
+    ``palette_mode``)."""
+    screen_request(spec, request)
+    one_line_fields(request)
+    return spec.for_mode(request.palette_mode, field="palette_mode")
+
+
 def one_line_fields(request: AssetRequest | EditRequest) -> None:
     """Refuse line breaks and control characters in every value written into the prompt outside the fence."""
     values: dict[str, str | None] = {"headline": request.headline, "subhead": request.subhead, "cta": request.cta}
@@ -123,6 +133,7 @@ __all__ = [
     "FENCE_OPEN",
     "MAX_PROMPT_CHARS",
     "bg_name",
+    "checked_request",
     "copy_block",
     "fence",
     "flat",
