@@ -43,9 +43,11 @@ def run(*args: str, code: int = 0) -> dict[str, Any]:
     return data
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One generate run into ``out`` (its registry: out/brandkit.db)."""
+    """One generate run into ``out`` (its registry: out/brandkit.db), made afresh for each test: the tests add
+    rows and decisions to that registry and must not see each other's (they pass in any order, on any xdist
+    worker)."""
     out = tmp_path_factory.mktemp("review") / "out"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(brandkit.kit, "default_checks", light_checks)
