@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -182,3 +183,32 @@ def test_the_ocr_read_runs_opencv_single_threaded_and_shares_the_kits_counter(
     failed = ocr_for_context(context(northwind, image, broken))
     assert failed.error is not None and "engine broke" in failed.error  # fails closed, says why
     assert cv2.getNumThreads() == 3 and OpenCvThreads.of(broken).users == 0
+
+
+def test_the_contrast_check_measures_its_patches_on_one_opencv_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, three_threads: None
+) -> None:
+    """The contrast patches' connected components are small: one OpenCV thread while the lines are measured (the
+    kit's counter), the process's setting back after — the same measurements."""
+    import brandkit.checks.contrast as contrast_module
+    from brandkit.ocr import OcrLine
+    from tests.checks_support import FakeOcr, Poster, Text, context, make_spec, resources_with
+
+    spec = make_spec(tmp_path)  # no copy required: every line read is measured
+    seen: list[int] = []
+    real = contrast_module._measure_patch
+
+    def spy(patch: Any) -> Any:
+        seen.append(cv2.getNumThreads())
+        return real(patch)
+
+    image = Poster(texts=[Text("Dark line", (64, 100), 48), Text("Pale line", (64, 300), 48, fill="#E8E2D8")]).render()
+    lines = [OcrLine("Dark line", (60, 100, 300, 150), 0.9), OcrLine("Pale line", (60, 300, 300, 350), 0.9)]
+    unscoped = contrast_module.ContrastCheck().run(context(spec, image, resources_with(FakeOcr(lines))))
+    assert cv2.getNumThreads() == 3
+    monkeypatch.setattr(contrast_module, "_measure_patch", spy)
+    resources = resources_with(FakeOcr(lines))
+    res = contrast_module.ContrastCheck().run(context(spec, image, resources))
+    assert seen == [1, 1]  # both lines measured on one OpenCV thread
+    assert cv2.getNumThreads() == 3 and OpenCvThreads.of(resources).users == 0
+    assert res.details["lines"] == unscoped.details["lines"] and res.status is unscoped.status

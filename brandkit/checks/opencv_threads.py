@@ -1,12 +1,14 @@
-"""OpenCV single-threaded for the span of a check: :class:`OpenCvThreads` (the logo check, the OCR read).
+"""OpenCV single-threaded for the span of a check: :class:`OpenCvThreads` (the logo check, the OCR read, the
+contrast check's patches).
 
 The checks' OpenCV calls are small (``matchTemplate`` on ≤ 518² pyramid levels, 1024² resizes, ORB on one
 scene; the OCR's copy-area crops resized for the detector, line warps): on OpenCV's pthreads pool (one worker per
 core) they gain little or nothing in wall time, and the workers' active wait between calls is pure CPU. Measured
 (2 cores, one process, the two ways alternated): the logo-absent poster at 1024², 2 threads 110 ms CPU / 91 ms wall
 (the main thread 89 ms), 1 thread 92 ms CPU / 92 ms wall; the layout-guided OCR of the composed ad, 150–155 ms CPU
-/ 138–141 ms wall with 2 threads, 141–142 ms CPU / 141–142 ms wall with 1. The results are the same (OpenCV's
-parallel loops split the work, not the arithmetic).
+/ 138–141 ms wall with 2 threads, 141–142 ms CPU / 141–142 ms wall with 1; the contrast check's patches on the
+composed ad (one ``connectedComponents`` each), 4.6–5.9 ms CPU / 2.8–3.6 wall with 2 threads, 3.1–3.9 / 3.1–3.9
+with 1. The results are the same (OpenCV's parallel loops split the work, not the arithmetic).
 
 ``cv2.setNumThreads`` is process-global, so the setting is scoped: the first check to enter sets one thread, the
 last to leave restores the value it found; checks running at the same time in other threads of the process
