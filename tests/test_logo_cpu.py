@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -204,8 +205,12 @@ def test_the_contrast_check_measures_its_patches_on_one_opencv_thread(
 
     image = Poster(texts=[Text("Dark line", (64, 100), 48), Text("Pale line", (64, 300), 48, fill="#E8E2D8")]).render()
     lines = [OcrLine("Dark line", (60, 100, 300, 150), 0.9), OcrLine("Pale line", (60, 300, 300, 350), 0.9)]
-    unscoped = contrast_module.ContrastCheck().run(context(spec, image, resources_with(FakeOcr(lines))))
-    assert cv2.getNumThreads() == 3
+    with monkeypatch.context() as patch:  # the reference: the patches measured on the process's 3 threads
+        patch.setattr(contrast_module.OpenCvThreads, "single", lambda self: contextlib.nullcontext())
+        patch.setattr(contrast_module, "_measure_patch", spy)
+        unscoped = contrast_module.ContrastCheck().run(context(spec, image, resources_with(FakeOcr(lines))))
+    assert seen == [3, 3]
+    seen.clear()
     monkeypatch.setattr(contrast_module, "_measure_patch", spy)
     resources = resources_with(FakeOcr(lines))
     res = contrast_module.ContrastCheck().run(context(spec, image, resources))
